@@ -1,0 +1,161 @@
+import { z } from 'zod';
+
+/**
+ * The event catalogue: every message on the `tiketi.events` exchange. The routing key is the type;
+ * payloads carry ids and are versioned through the envelope so consumers can refuse what they do not know.
+ */
+
+const uuid = z.uuid();
+const isoTime = z.iso.datetime({ offset: true });
+const krw = z.number().int().nonnegative();
+
+export const waitingRoomSettings = z.object({
+  enabled: z.boolean(),
+  admissionRatePerMinute: z.number().int().positive(),
+  maxActiveShoppers: z.number().int().positive(),
+});
+
+export const inventorySeat = z.object({
+  id: uuid,
+  label: z.string().min(1),
+  section: z.string().min(1),
+  row: z.string().min(1),
+  number: z.number().int().positive(),
+  x: z.number(),
+  y: z.number(),
+  tierId: uuid,
+});
+
+export const eventCatalogue = {
+  'user.registered': z.object({
+    userId: uuid,
+    email: z.email(),
+    name: z.string(),
+    locale: z.enum(['ko', 'en']).default('ko'),
+    provider: z.enum(['password', 'google']),
+  }),
+  'event.published': z.object({
+    eventId: uuid,
+    title: z.string(),
+    artistId: uuid,
+    venueId: uuid,
+    startsAt: isoTime,
+    saleOpensAt: isoTime,
+    saleClosesAt: isoTime,
+    perUserLimit: z.number().int().positive(),
+    waitingRoom: waitingRoomSettings,
+    priceTiers: z.array(z.object({ id: uuid, name: z.string(), price: krw })).min(1),
+    seats: z.array(inventorySeat).min(1),
+  }),
+  'event.updated': z.object({
+    eventId: uuid,
+    status: z.enum(['draft', 'published', 'on_sale', 'sold_out', 'ended', 'cancelled']),
+    saleOpensAt: isoTime,
+    saleClosesAt: isoTime,
+    perUserLimit: z.number().int().positive(),
+    waitingRoom: waitingRoomSettings,
+  }),
+  'event.cancelled': z.object({ eventId: uuid, reason: z.string() }),
+  'reservation.created': z.object({
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    seatIds: z.array(uuid).min(1),
+    amount: krw,
+    expiresAt: isoTime,
+  }),
+  'reservation.confirmed': z.object({
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    seatIds: z.array(uuid).min(1),
+    amount: krw,
+    paymentId: uuid,
+  }),
+  'reservation.expired': z.object({
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    seatIds: z.array(uuid).min(1),
+  }),
+  'reservation.cancelled': z.object({
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    seatIds: z.array(uuid).min(1),
+    reason: z.enum(['user', 'admin', 'refund', 'event_cancelled']),
+  }),
+  'payment.completed': z.object({
+    paymentId: uuid,
+    orderId: z.string(),
+    paymentKey: z.string(),
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    amount: krw,
+    method: z.string(),
+    approvedAt: isoTime,
+  }),
+  'payment.failed': z.object({
+    paymentId: uuid,
+    orderId: z.string(),
+    reservationId: uuid,
+    userId: uuid,
+    code: z.string(),
+    message: z.string(),
+  }),
+  'payment.refunded': z.object({
+    paymentId: uuid,
+    orderId: z.string(),
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    /** What this refund returned. */
+    amount: krw,
+    /** Everything refunded on this payment so far, this refund included. */
+    totalRefunded: krw,
+    /** Seats given back by this refund; all seats of the reservation when the refund is full. */
+    seatIds: z.array(uuid),
+    full: z.boolean(),
+    reason: z.string(),
+    /** True when the payment was approved after its hold had expired and was refunded automatically. */
+    lateApproval: z.boolean().default(false),
+  }),
+  'ticket.issued': z.object({
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    tickets: z.array(z.object({ ticketId: uuid, seatId: uuid, seatLabel: z.string() })).min(1),
+  }),
+} as const;
+
+export type EventCatalogue = typeof eventCatalogue;
+export type EventType = keyof EventCatalogue;
+export type EventData<T extends EventType> = z.output<EventCatalogue[T]>;
+export type EventInput<T extends EventType> = z.input<EventCatalogue[T]>;
+
+export const eventTypes = Object.keys(eventCatalogue) as EventType[];
+
+export const envelopeSchema = z.object({
+  id: uuid,
+  type: z.string(),
+  version: z.number().int().positive(),
+  occurredAt: isoTime,
+  traceparent: z.string().optional(),
+  data: z.unknown(),
+});
+
+export type Envelope<T extends EventType = EventType> = {
+  id: string;
+  type: T;
+  version: number;
+  occurredAt: string;
+  traceparent?: string | undefined;
+  data: EventData<T>;
+};
+
+export const EVENT_VERSION = 1;
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventCatalogue, type);
+}

@@ -1,0 +1,25 @@
+/** Where each service listens by default (DESIGN §1); config may override every one. */
+export const servicePorts = {
+  gateway: 3001,
+  web: 3000,
+  user: 4001,
+  event: 4002,
+  reservation: 4003,
+  payment: 4004,
+  queue: 4005,
+  analytics: 4006,
+  admin: 4007,
+  media: 4008,
+  notification: 4009,
+} as const;
+export type ServiceName = keyof typeof servicePorts;
+
+/** Access tokens: issued by the user service, verified by every service from its JWKS. */
+export const ACCESS_TOKEN = {
+  issuer: 'tiketi-user',
+  audience: 'tiketi',
+  algorithm: 'EdDSA',
+  jwksPath: '/.well-known/jwks.json',
+} as const;
+
+export type Role = 'user' | 'admin';

@@ -1,0 +1,166 @@
+import { ACCESS_TOKEN, ADMISSION_TOKEN, type Role } from '@tiketi/contracts';
+import type { FastifyRequest } from 'fastify';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import { z } from 'zod';
+import { HttpProblem, problems } from './errors.ts';
+
+export type AuthUser = { id: string; role: Role; email: string | undefined };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: AuthUser;
+  }
+}
+
+const claims = z.object({
+  sub: z.uuid(),
+  role: z.enum(['user', 'admin']),
+  email: z.string().optional(),
+});
+
+export type AuthOptions = {
+  /** The user service's JWKS URL, or a key set given directly (tests). */
+  jwks: string | JSONWebKeySet;
+  issuer?: string;
+  audience?: string;
+};
+
+/**
+ * Access-token verification every service does for itself: signature from the user service's JWKS,
+ * algorithm pinned, issuer, audience and expiry checked. Routes say what they need with `auth.user` or
+ * `auth.admin` as a preHandler; handlers read the caller with `callerOf(req)`.
+ */
+export function createAuth(options: AuthOptions) {
+  const keys: JWTVerifyGetKey =
+    typeof options.jwks === 'string'
+      ? createRemoteJWKSet(new URL(options.jwks), { cooldownDuration: 30_000, cacheMaxAge: 600_000 })
+      : createLocalJWKSet(options.jwks);
+  const issuer = options.issuer ?? ACCESS_TOKEN.issuer;
+  const audience = options.audience ?? ACCESS_TOKEN.audience;
+
+  async function verify(token: string): Promise<AuthUser> {
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer,
+        audience,
+        algorithms: [ACCESS_TOKEN.algorithm],
+        requiredClaims: ['exp', 'sub'],
+      });
+      const parsed = claims.parse(payload);
+      return { id: parsed.sub, role: parsed.role, email: parsed.email };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_JWT_EXPIRED') throw problems.unauthorized('The access token has expired.');
+      if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC') {
+        throw problems.unavailable('Token keys are not available right now.', error);
+      }
+      throw problems.unauthorized('The access token is not valid.');
+    }
+  }
+
+  async function authenticate(req: FastifyRequest): Promise<AuthUser | undefined> {
+    const header = req.headers.authorization;
+    if (!header) return undefined;
+    const [scheme, token] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      throw problems.unauthorized('Use "Authorization: Bearer <access token>".');
+    }
+    req.user = await verify(token);
+    return req.user;
+  }
+
+  return {
+    verify,
+    /** preHandler: a signed-in caller is required. */
+    user: async (req: FastifyRequest) => {
+      if (!(await authenticate(req))) throw problems.unauthorized();
+    },
+    /** preHandler: a signed-in admin is required. */
+    admin: async (req: FastifyRequest) => {
+      const user = await authenticate(req);
+      if (!user) throw problems.unauthorized();
+      if (user.role !== 'admin') throw problems.forbidden('This needs the admin role.');
+    },
+    /** preHandler: identifies the caller when a token is sent, lets anonymous callers through. */
+    optional: async (req: FastifyRequest) => {
+      await authenticate(req);
+    },
+  };
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+/** The caller of a route guarded by `auth.user` or `auth.admin`. */
+export function callerOf(req: FastifyRequest): AuthUser {
+  if (!req.user) throw problems.unauthorized();
+  return req.user;
+}
+
+/** True when the caller may act on something owned by `ownerId`. */
+export function mayAccess(caller: AuthUser, ownerId: string): boolean {
+  return caller.role === 'admin' || caller.id === ownerId;
+}
+
+export type AdmissionClaims = { userId: string; eventId: string; expiresAt: Date };
+
+function secretKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/** Signs a waiting-room admission for one user and one event (queue service). */
+export async function signAdmissionToken(
+  secret: string,
+  userId: string,
+  eventId: string,
+  ttlSeconds: number,
+): Promise<string> {
+  return new SignJWT({ [ADMISSION_TOKEN.eventClaim]: eventId })
+    .setProtectedHeader({ alg: ADMISSION_TOKEN.algorithm })
+    .setIssuer(ADMISSION_TOKEN.issuer)
+    .setAudience(ADMISSION_TOKEN.audience)
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(secretKey(secret));
+}
+
+/** Verifies an admission token for this user and this event (reservation service); throws 403 otherwise. */
+export async function verifyAdmissionToken(
+  secret: string,
+  token: string | undefined,
+  userId: string,
+  eventId: string,
+): Promise<AdmissionClaims> {
+  if (!token) {
+    throw new HttpProblem(
+      403,
+      'QUEUE_ADMISSION_REQUIRED',
+      'This event has a waiting room: join the queue and wait for admission.',
+    );
+  }
+  try {
+    const { payload } = await jwtVerify(token, secretKey(secret), {
+      issuer: ADMISSION_TOKEN.issuer,
+      audience: ADMISSION_TOKEN.audience,
+      algorithms: [ADMISSION_TOKEN.algorithm],
+      requiredClaims: ['exp', 'sub'],
+    });
+    if (payload.sub !== userId || payload[ADMISSION_TOKEN.eventClaim] !== eventId) {
+      throw new Error('token is for another user or event');
+    }
+    return { userId, eventId, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+  } catch {
+    throw new HttpProblem(
+      403,
+      'QUEUE_ADMISSION_INVALID',
+      'The queue admission token is expired, forged or not for this user and event.',
+    );
+  }
+}

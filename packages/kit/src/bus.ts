@@ -1,0 +1,254 @@
+import {
+  type Envelope,
+  EVENT_VERSION,
+  type EventData,
+  type EventInput,
+  type EventType,
+  envelopeSchema,
+  eventCatalogue,
+  isEventType,
+} from '@tiketi/contracts';
+import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { type Kysely, type QueryExecutorProvider, sql, type Transaction } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { currentContext, formatTraceparent, newContext, runInContext } from './context.ts';
+import type { Logger } from './logger.ts';
+
+export type AnyEnvelope<T extends EventType = EventType> = T extends EventType ? Envelope<T> : never;
+
+/** Builds a validated envelope for an event; throws if the payload breaks its contract. */
+export function makeEnvelope<T extends EventType>(type: T, data: EventInput<T>): Envelope<T> {
+  const parsed = eventCatalogue[type].parse(data) as EventData<T>;
+  const ctx = currentContext();
+  return {
+    id: uuidv7(),
+    type,
+    version: EVENT_VERSION,
+    occurredAt: new Date().toISOString(),
+    traceparent: ctx ? formatTraceparent(ctx) : undefined,
+    data: parsed,
+  };
+}
+
+/**
+ * Records an event in the outbox inside the caller's transaction: the event is published if and only if
+ * the change it announces commits.
+ */
+export async function publishInTransaction<T extends EventType>(
+  trx: QueryExecutorProvider,
+  type: T,
+  data: EventInput<T>,
+): Promise<Envelope<T>> {
+  const envelope = makeEnvelope(type, data);
+  await sql`insert into outbox (id, type, envelope) values (${envelope.id}, ${type}, ${JSON.stringify(envelope)}::jsonb)`.execute(
+    trx,
+  );
+  return envelope;
+}
+
+export type BusOptions = {
+  url: string;
+  exchange: string;
+  /** Names this service's queues: `<exchange>.<service>.<consumer>`. */
+  service: string;
+  logger: Logger;
+};
+
+export type ConsumerOptions<T extends EventType> = {
+  /** Stable name of this consumer within the service; part of its queue name and inbox key. */
+  name: string;
+  events: readonly T[];
+  /** Attempts before a message is parked in the dead-letter queue (first delivery included). */
+  maxAttempts?: number;
+  /** Delay before each retry; the last one repeats if there are more attempts than delays. */
+  retryDelaysMs?: number[];
+  prefetch?: number;
+};
+
+export type InboxConsumerOptions<T extends EventType, DB> = ConsumerOptions<T> & {
+  db: Kysely<DB>;
+  /** Runs in one transaction with the inbox row: its effect happens once however often the event comes. */
+  handler: (event: AnyEnvelope<T>, trx: Transaction<DB>) => Promise<void>;
+};
+
+export type PlainConsumerOptions<T extends EventType> = ConsumerOptions<T> & {
+  /** Must be idempotent by itself: there is no inbox. */
+  handler: (event: AnyEnvelope<T>) => Promise<void>;
+};
+
+const DEFAULT_DELAYS = [1000, 5000, 30_000, 120_000];
+
+class PoisonMessage extends Error {
+  override name = 'PoisonMessage';
+}
+
+/** RabbitMQ on one topic exchange; reconnects by itself and replays its topology on reconnect. */
+export class Bus {
+  readonly exchange: string;
+  private readonly connection: AmqpConnectionManager;
+  private readonly publisher: ChannelWrapper;
+  private readonly consumers: ChannelWrapper[] = [];
+  private readonly queues = new Set<string>();
+  private readonly options: BusOptions;
+
+  constructor(options: BusOptions) {
+    this.options = options;
+    this.exchange = options.exchange;
+    this.connection = amqp.connect([options.url], {
+      heartbeatIntervalInSeconds: 5,
+      reconnectTimeInSeconds: 1,
+    });
+    this.connection.on('disconnect', ({ err }) =>
+      options.logger.warn({ err: err?.message }, 'RabbitMQ disconnected; reconnecting'),
+    );
+    this.connection.on('connectFailed', ({ err }) =>
+      options.logger.warn({ err: err?.message }, 'RabbitMQ connection failed; retrying'),
+    );
+    this.publisher = this.connection.createChannel({
+      name: 'publisher',
+      confirm: true,
+      publishTimeout: 10_000,
+      setup: (ch: ConfirmChannel) => ch.assertExchange(this.exchange, 'topic', { durable: true }),
+    });
+  }
+
+  isConnected(): boolean {
+    return this.connection.isConnected();
+  }
+
+  /** Resolves once connected and the exchange exists (or rejects after the timeout). */
+  async waitForConnect(timeoutMs = 10_000): Promise<void> {
+    await this.publisher.waitForConnect();
+    if (!this.isConnected()) throw new Error(`RabbitMQ not reachable within ${timeoutMs} ms`);
+  }
+
+  /** Publishes with a publisher confirm: resolves only once the broker has the message. */
+  async publish(envelope: { id: string; type: string; traceparent?: string | undefined }): Promise<void> {
+    await this.publisher.publish(this.exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+      persistent: true,
+      messageId: envelope.id,
+      contentType: 'application/json',
+      type: envelope.type,
+      headers: envelope.traceparent ? { traceparent: envelope.traceparent } : {},
+    });
+  }
+
+  /** A consumer with an inbox: duplicates (redeliveries, relay replays) are absorbed transactionally. */
+  async consume<T extends EventType, DB>(options: InboxConsumerOptions<T, DB>): Promise<void> {
+    const key = `${this.options.service}.${options.name}`;
+    await this.subscribe({
+      ...options,
+      handler: async (event) => {
+        await options.db.transaction().execute(async (trx) => {
+          const inserted = await sql`insert into inbox (consumer, event_id) values (${key}, ${event.id})
+            on conflict do nothing returning event_id`.execute(trx);
+          if (inserted.rows.length === 0) return;
+          await options.handler(event, trx);
+        });
+      },
+    });
+  }
+
+  /** A consumer without inbox, for handlers that are idempotent by themselves. */
+  async subscribe<T extends EventType>(options: PlainConsumerOptions<T>): Promise<void> {
+    const queue = `${this.exchange}.${this.options.service}.${options.name}`;
+    const maxAttempts = options.maxAttempts ?? 5;
+    const delays = options.retryDelaysMs ?? DEFAULT_DELAYS;
+    const retryQueue = (attempt: number) => `${queue}.retry.${attempt}`;
+    const dlq = `${queue}.dlq`;
+    this.queues.add(queue).add(dlq);
+    for (let a = 1; a < maxAttempts; a++) this.queues.add(retryQueue(a));
+    const log = this.options.logger.child({ consumer: queue });
+
+    const channel: ChannelWrapper = this.connection.createChannel({
+      name: queue,
+      confirm: true,
+      setup: async (ch: ConfirmChannel) => {
+        await ch.assertExchange(this.exchange, 'topic', { durable: true });
+        await ch.assertQueue(queue, { durable: true });
+        await ch.assertQueue(dlq, { durable: true });
+        for (let a = 1; a < maxAttempts; a++) {
+          const ttl = delays[Math.min(a - 1, delays.length - 1)] ?? 1000;
+          await ch.assertQueue(retryQueue(a), {
+            durable: true,
+            arguments: {
+              'x-message-ttl': ttl,
+              'x-dead-letter-exchange': '',
+              'x-dead-letter-routing-key': queue,
+            },
+          });
+        }
+        for (const type of options.events) await ch.bindQueue(queue, this.exchange, type);
+      },
+    });
+    this.consumers.push(channel);
+
+    const onMessage = async (msg: ConsumeMessage) => {
+      const attempt = Number(msg.properties.headers?.['x-attempt'] ?? 1);
+      let envelope: AnyEnvelope<T> | undefined;
+      try {
+        envelope = parseEnvelope(msg.content, options.events);
+        const ctx = newContext(envelope.id, envelope.traceparent);
+        await runInContext(ctx, () => options.handler(envelope as AnyEnvelope<T>));
+        channel.ack(msg);
+      } catch (error) {
+        const reason = (error as Error).message;
+        const poison = error instanceof PoisonMessage;
+        const headers = {
+          ...msg.properties.headers,
+          'x-attempt': attempt + 1,
+          'x-last-error': reason.slice(0, 500),
+        };
+        const target = poison || attempt >= maxAttempts ? dlq : retryQueue(attempt);
+        try {
+          await channel.sendToQueue(target, msg.content, { ...msg.properties, headers, persistent: true });
+          channel.ack(msg);
+          const level = target === dlq ? 'error' : 'warn';
+          log[level]({ err: reason, attempt, eventId: envelope?.id, to: target }, 'event handling failed');
+        } catch (sendError) {
+          // Could not hand the message on: let the broker redeliver it rather than lose it.
+          log.error({ err: (sendError as Error).message }, 'could not route a failed message; requeueing');
+          channel.nack(msg, false, true);
+        }
+      }
+    };
+    await channel.consume(queue, (msg) => void onMessage(msg), { prefetch: options.prefetch ?? 10 });
+    await channel.waitForConnect();
+  }
+
+  /** Deletes the queues this bus declared and its exchange (tests clean up with it). */
+  async destroyTopology(): Promise<void> {
+    const admin = this.connection.createChannel({ confirm: false });
+    await admin.waitForConnect();
+    await admin.addSetup(async (ch: ConfirmChannel) => {
+      for (const q of this.queues) await ch.deleteQueue(q);
+      await ch.deleteExchange(this.exchange);
+    });
+    await admin.close();
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers) await c.cancelAll().catch(() => undefined);
+    for (const c of this.consumers) await c.close();
+    await this.publisher.close();
+    await this.connection.close();
+  }
+}
+
+function parseEnvelope<T extends EventType>(content: Buffer, accepted: readonly T[]): AnyEnvelope<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(content.toString('utf8'));
+  } catch {
+    throw new PoisonMessage('message is not JSON');
+  }
+  const envelope = envelopeSchema.safeParse(raw);
+  if (!envelope.success) throw new PoisonMessage(`bad envelope: ${envelope.error.message}`);
+  const { type, version } = envelope.data;
+  if (!isEventType(type) || !accepted.includes(type as T)) throw new PoisonMessage(`unexpected type ${type}`);
+  if (version > EVENT_VERSION) throw new PoisonMessage(`unsupported ${type} version ${version}`);
+  const data = eventCatalogue[type].safeParse(envelope.data.data);
+  if (!data.success) throw new PoisonMessage(`bad ${type} payload: ${data.error.message}`);
+  return { ...envelope.data, type, data: data.data } as AnyEnvelope<T>;
+}

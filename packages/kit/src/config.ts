@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment values are strings; these coerce them with a message that names the variable. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
+  int: (fallback: number) => z.coerce.number().int().nonnegative().default(fallback),
+  url: (fallback: string) => z.url().default(fallback),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  string: (fallback: string) => z.string().min(1).default(fallback),
+  optionalString: () =>
+    z
+      .string()
+      .optional()
+      .transform((v) => (v === '' ? undefined : v)),
+};
+
+/** What every service reads; each service extends it with its own variables. */
+export const baseConfigShape = {
+  HOST: env.string('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The PostgreSQL server; each service picks its own database on it with DATABASE_NAME. */
+  DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/postgres'),
+  DATABASE_POOL_SIZE: env.int(10),
+  REDIS_URL: env.url('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().default('tiketi:'),
+  AMQP_URL: env.url('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_EXCHANGE: env.string('tiketi.events'),
+  /** Where the user service publishes its signing keys. */
+  JWKS_URL: env.url('http://127.0.0.1:4001/.well-known/jwks.json'),
+  BODY_LIMIT_BYTES: env.int(1_048_576),
+  SHUTDOWN_GRACE_MS: env.int(10_000),
+};
+
+/**
+ * Reads the environment once against a schema. A missing or wrong variable stops here, naming every
+ * variable at fault, instead of surfacing later as a confusing runtime error.
+ */
+export function loadConfig<S extends z.ZodRawShape>(
+  shape: S,
+  source: Record<string, string | undefined> = process.env,
+): z.output<z.ZodObject<S>> {
+  const parsed = z.object(shape).safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const value = source[String(issue.path[0])];
+      const shown = value === undefined ? 'not set' : `got ${JSON.stringify(value)}`;
+      return `  ${name}: ${issue.message} (${shown})`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export type BaseConfig = z.output<z.ZodObject<typeof baseConfigShape>>;

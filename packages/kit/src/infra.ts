@@ -1,0 +1,98 @@
+import { type Kysely, sql } from 'kysely';
+import { Bus } from './bus.ts';
+import type { BaseConfig } from './config.ts';
+import { createDb, databaseUrl, ensureDatabase } from './db.ts';
+import type { Logger } from './logger.ts';
+import { KIT_MIGRATIONS, migrate } from './migrate.ts';
+import { OutboxRelay } from './outbox.ts';
+import { createRedis, type Redis } from './redis.ts';
+import type { ReadinessCheck } from './server.ts';
+
+/** What a service needs opened for it: its database (with migrations), Redis, the event bus. */
+export type InfraSpec = {
+  service: string;
+  /** The service's own database and the folder of its SQL migrations. */
+  database?: { name: string; migrations: string };
+  redis?: boolean;
+  /** Connect to RabbitMQ; with a database this also runs the outbox relay. */
+  bus?: boolean;
+};
+
+export type Infra<S extends InfraSpec, DB> = {
+  db: S['database'] extends object ? Kysely<DB> : undefined;
+  redis: S['redis'] extends true ? Redis : undefined;
+  bus: S['bus'] extends true ? Bus : undefined;
+  relay: S['bus'] extends true ? (S['database'] extends object ? OutboxRelay<DB> : undefined) : undefined;
+  readiness: Record<string, ReadinessCheck>;
+  /** Starts background work (the outbox relay). */
+  start(): Promise<void>;
+  /** Stops background work and closes every connection, in the safe order. */
+  close(): Promise<void>;
+};
+
+export type InfraConfig = Pick<
+  BaseConfig,
+  'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'REDIS_URL' | 'REDIS_PREFIX' | 'AMQP_URL' | 'AMQP_EXCHANGE'
+> & { DATABASE_NAME?: string };
+
+/**
+ * Opens what the spec asks for. The database is created when missing and migrated (kit tables first,
+ * then the service's), so a fresh machine needs nothing done by hand.
+ */
+export async function openInfra<S extends InfraSpec, DB>(
+  spec: S,
+  config: InfraConfig,
+  logger: Logger,
+): Promise<Infra<S, DB>> {
+  const readiness: Record<string, ReadinessCheck> = {};
+  let db: Kysely<DB> | undefined;
+  let redis: Redis | undefined;
+  let bus: Bus | undefined;
+  let relay: OutboxRelay<DB> | undefined;
+
+  if (spec.database) {
+    const name = config.DATABASE_NAME ?? spec.database.name;
+    const url = databaseUrl(config.DATABASE_URL, name);
+    await ensureDatabase(config.DATABASE_URL, name);
+    const result = await migrate(url, [KIT_MIGRATIONS, spec.database.migrations]);
+    if (result.applied.length) logger.info({ applied: result.applied }, 'migrations applied');
+    const opened = createDb<DB>({ url, poolSize: config.DATABASE_POOL_SIZE, applicationName: spec.service });
+    db = opened;
+    readiness.database = () => sql`select 1`.execute(opened);
+    if (spec.bus) {
+      bus = new Bus({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, service: spec.service, logger });
+      relay = new OutboxRelay({ db: opened, bus, logger, listenUrl: url });
+    }
+  }
+  if (spec.bus && !bus) {
+    bus = new Bus({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, service: spec.service, logger });
+  }
+  if (bus) {
+    const connected = bus;
+    readiness.rabbitmq = async () => {
+      if (!connected.isConnected()) throw new Error('not connected');
+    };
+  }
+  if (spec.redis) {
+    const opened = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+    redis = opened;
+    readiness.redis = () => opened.ping();
+  }
+
+  return {
+    db,
+    redis,
+    bus,
+    relay,
+    readiness,
+    async start() {
+      await relay?.start();
+    },
+    async close() {
+      await relay?.stop();
+      await bus?.close();
+      await db?.destroy();
+      redis?.disconnect();
+    },
+  } as Infra<S, DB>;
+}

@@ -1,0 +1,38 @@
+import { type Logger, type LoggerOptions, pino } from 'pino';
+import { currentContext } from './context.ts';
+
+export type { Logger };
+
+/** Secrets that must never reach a log line, wherever they appear in a logged object. */
+const REDACT = [
+  'password',
+  '*.password',
+  'refreshToken',
+  '*.refreshToken',
+  'accessToken',
+  '*.accessToken',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-queue-token"]',
+  'headers.authorization',
+  'secretKey',
+  '*.secretKey',
+];
+
+export function loggerOptions(service: string, level: string): LoggerOptions {
+  return {
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+    mixin() {
+      const ctx = currentContext();
+      return ctx ? { requestId: ctx.requestId, traceId: ctx.traceId, spanId: ctx.spanId } : {};
+    },
+  };
+}
+
+export function createLogger(service: string, level = 'info'): Logger {
+  return pino(loggerOptions(service, level));
+}

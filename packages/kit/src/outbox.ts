@@ -1,0 +1,128 @@
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import type { Bus } from './bus.ts';
+import type { Logger } from './logger.ts';
+
+export type RelayOptions<DB> = {
+  db: Kysely<DB>;
+  bus: Bus;
+  logger: Logger;
+  /** Database URL for LISTEN, so the relay wakes as soon as an outbox row commits. */
+  listenUrl?: string;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** Published rows are deleted after this long. */
+  retentionMs?: number;
+  /** Test hook: runs after a batch is published and before it is marked sent. */
+  afterPublish?: () => Promise<void>;
+};
+
+type OutboxRow = { id: string; type: string; envelope: { id: string; type: string; traceparent?: string } };
+
+/**
+ * Publishes outbox rows with publisher confirms, then marks them sent. Rows are claimed with
+ * `FOR UPDATE SKIP LOCKED`, so several instances share the work without publishing the same batch at once.
+ * A crash between publish and mark re-publishes the batch: consumers' inboxes absorb the duplicate.
+ */
+export class OutboxRelay<DB = unknown> {
+  private readonly options: Required<Omit<RelayOptions<DB>, 'listenUrl' | 'afterPublish'>> &
+    Pick<RelayOptions<DB>, 'listenUrl' | 'afterPublish'>;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private listener: pg.Client | undefined;
+  private lastCleanup = 0;
+
+  constructor(options: RelayOptions<DB>) {
+    this.options = { batchSize: 100, pollIntervalMs: 500, retentionMs: 86_400_000, ...options };
+  }
+
+  /** Publishes one batch; returns how many rows went out. */
+  async runOnce(): Promise<number> {
+    const { db, bus, batchSize, afterPublish } = this.options;
+    return db.transaction().execute(async (trx) => {
+      const { rows } = await sql<OutboxRow>`select id, type, envelope from outbox
+        where published_at is null order by created_at, id limit ${batchSize} for update skip locked`.execute(
+        trx,
+      );
+      if (rows.length === 0) return 0;
+      await Promise.all(rows.map((row) => bus.publish(row.envelope)));
+      if (afterPublish) await afterPublish();
+      await sql`update outbox set published_at = now() where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(
+        trx,
+      );
+      return rows.length;
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (this.options.listenUrl) await this.listen(this.options.listenUrl);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Rows not yet published (a readiness and metrics figure). */
+  async backlog(): Promise<number> {
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from outbox where published_at is null`.execute(this.options.db);
+    return rows[0]?.n ?? 0;
+  }
+
+  private async run(): Promise<void> {
+    const { logger, pollIntervalMs } = this.options;
+    let failures = 0;
+    while (this.running) {
+      try {
+        const sent = await this.runOnce();
+        failures = 0;
+        await this.cleanup();
+        if (sent === this.options.batchSize) continue;
+        await this.sleep(pollIntervalMs);
+      } catch (error) {
+        failures++;
+        logger.warn({ err: (error as Error).message, failures }, 'outbox relay failed; will retry');
+        await this.sleep(Math.min(pollIntervalMs * 2 ** failures, 10_000));
+      }
+    }
+  }
+
+  private async cleanup(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastCleanup < 60_000) return;
+    this.lastCleanup = now;
+    const cutoff = new Date(now - this.options.retentionMs);
+    await sql`delete from outbox where published_at < ${cutoff}`.execute(this.options.db);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async listen(url: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    client.on('notification', () => this.wake?.());
+    client.on('error', (err) => {
+      this.options.logger.warn({ err: err.message }, 'outbox listener lost; falling back to polling');
+      this.listener = undefined;
+    });
+    await client.connect();
+    await client.query('listen outbox');
+    this.listener = client;
+  }
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/**
+ * A timestamp: ISO 8601 on the wire, Date in code. Responses are encoded with it (fastify-type-provider-zod
+ * encodes responses, and a plain transform cannot run backwards), requests decoded.
+ */
+export const isoDateTime = () =>
+  z.codec(z.iso.datetime({ offset: true }), z.date(), {
+    decode: (text) => new Date(text),
+    encode: (date) => date.toISOString(),
+  });
+
+/** Page-number pagination shared by every list endpoint. */
+export const pageQuery = {
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+};
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
+}

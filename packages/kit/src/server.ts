@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { enterContext, newContext } from './context.ts';
+import { HttpProblem, problems } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+
+export type ReadinessCheck = () => Promise<unknown>;
+
+export type ServerOptions = {
+  name: string;
+  logger: Logger;
+  /** Largest accepted request body; bigger ones are answered 413. */
+  bodyLimit?: number;
+  /** Dependencies that must answer for `/readyz` to say ready (database, Redis, broker…). */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Trust X-Forwarded-* headers (behind the gateway or an ingress). */
+  trustProxy?: boolean;
+  metrics?: Metrics;
+};
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const READINESS_TIMEOUT_MS = 2000;
+
+/**
+ * The one way a Tiketi service is made: Fastify with zod schemas (validation, types and OpenAPI from the
+ * same schema), problem+json errors, request ids and trace context, RED metrics, health and readiness.
+ */
+export async function createServer(options: ServerOptions): Promise<{ app: App; metrics: Metrics }> {
+  const metrics = options.metrics ?? createMetrics(options.name);
+  const readiness = options.readiness ?? {};
+  const fastify = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    trustProxy: options.trustProxy ?? true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  const app = fastify.withTypeProvider<ZodTypeProvider>() as unknown as App;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // Awaited so that routes added after this call are documented.
+  await app.register(fastifySwagger, {
+    openapi: { info: { title: `tiketi ${options.name}`, version: '1.0.0' } },
+    transform: jsonSchemaTransform,
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const traceparent = req.headers.traceparent;
+    enterContext(newContext(req.id, typeof traceparent === 'string' ? traceparent : undefined));
+    reply.header('x-request-id', req.id);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const labels = { method: req.method, route };
+    const status = String(reply.statusCode);
+    metrics.http.requests.inc({ ...labels, status });
+    metrics.http.duration.observe(labels, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) metrics.http.errors.inc({ ...labels, status });
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
+      req.log[level](
+        {
+          method: req.method,
+          url: req.url,
+          route,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, req, reply) => {
+    if (error instanceof HttpProblem && error.status >= 500) {
+      req.log.error({ err: error.cause ?? error, code: error.code }, error.message);
+    }
+    return sendProblem(toProblem(error, req), req, reply);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(
+      new HttpProblem(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`),
+      req,
+      reply,
+    ),
+  );
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const results = await Promise.all(
+      Object.entries(readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), READINESS_TIMEOUT_MS, name);
+          return [name, 'ok'] as const;
+        } catch (error) {
+          return [name, `failing: ${(error as Error).message}`] as const;
+        }
+      }),
+    );
+    const checks = Object.fromEntries(results);
+    const ready = results.every(([, state]) => state === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+
+  return { app, metrics };
+}
+
+function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'body';
+    const errors = error.validation.map((issue) => ({
+      field: [where, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
+      message: issue.message ?? 'is invalid',
+    }));
+    const list = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    return problems.badRequest(`The request is invalid: ${list}`, errors);
+  }
+  if (isResponseSerializationError(error)) {
+    req.log.error({ err: error }, 'response did not match its schema');
+    return new HttpProblem(500, 'INTERNAL', 'Something went wrong on our side.');
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own client errors (bad JSON, body too large, unsupported media type…) are safe to show.
+    const code =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'BODY_TOO_LARGE' : clientCode(status, error.code);
+    return new HttpProblem(status, code, error.message);
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  return new HttpProblem(500, 'INTERNAL', 'Something went wrong on our side.');
+}
+
+function clientCode(status: number, code: string | undefined): string {
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'UNSUPPORTED_MEDIA_TYPE';
+  if (code?.startsWith('FST_ERR_CTP')) return 'MALFORMED_BODY';
+  if (status === 429) return 'RATE_LIMITED';
+  return 'BAD_REQUEST';
+}
+
+function sendProblem(problem: HttpProblem, req: FastifyRequest, reply: FastifyReply) {
+  if (problem.status >= 500)
+    req.log.error({ err: problem.cause ?? problem, code: problem.code }, problem.message);
+  if (problem.headers) reply.headers(problem.headers);
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .serializer(JSON.stringify)
+    .send(problem.toProblem(req.url.split('?')[0]));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,61 @@
+import closeWithGrace from 'close-with-grace';
+import type { z } from 'zod';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { App } from './server.ts';
+
+export type Running = {
+  app: App;
+  /** Background work started once the app listens (consumers, relay, timers). */
+  start?: () => Promise<void>;
+  /** Stops background work and closes connections; runs after HTTP has drained. */
+  stop: () => Promise<void>;
+};
+
+type ServiceShape = z.ZodRawShape & {
+  PORT: z.ZodType<number, unknown>;
+  HOST: z.ZodType<string, unknown>;
+  LOG_LEVEL: z.ZodType<string, unknown>;
+  SHUTDOWN_GRACE_MS: z.ZodType<number, unknown>;
+};
+
+/**
+ * The process entry of every service: read config (a bad variable prints its name and exits 1), build,
+ * listen, start background work; on SIGINT/SIGTERM drain HTTP first, then stop consumers, close pools.
+ */
+export async function runService<S extends ServiceShape>(
+  name: string,
+  shape: S,
+  build: (config: z.output<z.ZodObject<S>>, logger: Logger) => Promise<Running>,
+): Promise<void> {
+  let config: z.output<z.ZodObject<S>>;
+  try {
+    config = loadConfig(shape);
+  } catch (error) {
+    process.stderr.write(`[${name}] ${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const settings = config as unknown as {
+    PORT: number;
+    HOST: string;
+    LOG_LEVEL: string;
+    SHUTDOWN_GRACE_MS: number;
+  };
+  const logger = createLogger(name, settings.LOG_LEVEL);
+  let running: Running;
+  try {
+    running = await build(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `${name} could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  closeWithGrace({ delay: settings.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    await running.app.close();
+    await running.stop();
+  });
+  await running.app.listen({ port: settings.PORT, host: settings.HOST });
+  await running.start?.();
+  logger.info({ port: settings.PORT }, `${name} listening`);
+}

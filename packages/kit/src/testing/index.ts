@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
+import { exportJWK, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
+import { baseConfigShape, loadConfig } from '../config.ts';
+import { dropDatabase } from '../db.ts';
+import { type InfraConfig, type InfraSpec, openInfra } from '../infra.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { createRedis } from '../redis.ts';
+
+/**
+ * Isolation for tests against the real PostgreSQL, Redis and RabbitMQ: every test file gets its own
+ * database names, Redis key prefix and exchange, and removes them when done.
+ */
+export function testId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function testLogger(): Logger {
+  return createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+}
+
+/** The base configuration (environment overrides honoured) with names no other test file uses. */
+export function testConfig(label: string) {
+  const id = testId();
+  const base = loadConfig(baseConfigShape);
+  return {
+    ...base,
+    DATABASE_NAME: `t_${label.replace(/[^a-z0-9]/g, '_')}_${id}`,
+    REDIS_PREFIX: `test:${label}:${id}:`,
+    AMQP_EXCHANGE: `tiketi.test.${label}.${id}`,
+  };
+}
+
+/** Opens infrastructure like a service does, plus a cleanup that leaves nothing behind. */
+export async function openTestInfra<S extends InfraSpec, DB>(
+  spec: S,
+  config: InfraConfig,
+  logger = testLogger(),
+) {
+  const infra = await openInfra<S, DB>(spec, config, logger);
+  return {
+    ...infra,
+    async cleanup() {
+      await infra.bus?.destroyTopology().catch(() => undefined);
+      await infra.close();
+      if (spec.database && config.DATABASE_NAME)
+        await dropDatabase(config.DATABASE_URL, config.DATABASE_NAME);
+      if (spec.redis) await deleteRedisPrefix(config.REDIS_URL, config.REDIS_PREFIX);
+    },
+  };
+}
+
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = createRedis(url, '');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Signs access tokens like the user service does, with a key set services can be given directly. */
+export async function createTestTokens() {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test', alg: 'EdDSA', use: 'sig' };
+  const jwks: JSONWebKeySet = { keys: [jwk] };
+  return {
+    jwks,
+    sign(user: { id: string; role?: Role; email?: string }, options: { expiresIn?: string } = {}) {
+      return new SignJWT({ role: user.role ?? 'user', email: user.email })
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'test' })
+        .setIssuer(ACCESS_TOKEN.issuer)
+        .setAudience(ACCESS_TOKEN.audience)
+        .setSubject(user.id)
+        .setIssuedAt()
+        .setExpirationTime(options.expiresIn ?? '5m')
+        .sign(privateKey);
+    },
+  };
+}
+
+/**
+ * A TCP forwarder in front of a real server, to cut and restore a service's connection to it (a
+ * database outage seen from one service, without stopping the shared server).
+ */
+export async function createTcpProxy(targetHost: string, targetPort: number) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(targetPort, targetHost);
+        sockets.add(client).add(upstream);
+        client.pipe(upstream).pipe(client);
+        const drop = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        client.on('error', drop).on('close', drop);
+        upstream.on('error', drop).on('close', drop);
+      });
+      const listening = server;
+      listening.listen(port, '127.0.0.1', () => {
+        port = (listening.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      if (server) server.close(() => resolve());
+      else resolve();
+      server = undefined;
+    });
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    cut,
+    restore: listen,
+    close: cut,
+  };
+}

@@ -1,0 +1,51 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { databaseUrl, dropDatabase, ensureDatabase } from '../src/db.ts';
+import { KIT_MIGRATIONS, MigrationError, migrate } from '../src/migrate.ts';
+import { testConfig } from '../src/testing/index.ts';
+
+describe('migrations', async () => {
+  const config = testConfig('kit-migrate');
+  const url = databaseUrl(config.DATABASE_URL, config.DATABASE_NAME);
+  const fixtures = (dir: string) => new URL(`./fixtures/${dir}`, import.meta.url).pathname;
+  await ensureDatabase(config.DATABASE_URL, config.DATABASE_NAME);
+  afterAll(() => dropDatabase(config.DATABASE_URL, config.DATABASE_NAME));
+
+  async function tables(): Promise<string[]> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query<{ t: string }>(
+      "select table_name as t from information_schema.tables where table_schema = 'public' order by 1",
+    );
+    await client.end();
+    return rows.map((r) => r.t);
+  }
+
+  it('creates a database once, even when asked twice', async () => {
+    expect(await ensureDatabase(config.DATABASE_URL, config.DATABASE_NAME)).toBe(false);
+  });
+
+  it('applies kit and service migrations in order, and nothing the second time', async () => {
+    const first = await migrate(url, [KIT_MIGRATIONS, fixtures('migrations')]);
+    expect(first.applied).toEqual([
+      'kit/20260101000000_outbox_inbox.sql',
+      'service/20260102000000_things.sql',
+    ]);
+    const second = await migrate(url, [KIT_MIGRATIONS, fixtures('migrations')]);
+    expect(second).toEqual({ applied: [], skipped: 2 });
+    expect(await tables()).toEqual(
+      expect.arrayContaining(['outbox', 'inbox', 'things', 'schema_migrations']),
+    );
+  });
+
+  it('stops loudly at a failing file, naming it, and leaves nothing of it behind', async () => {
+    const run = migrate(url, [fixtures('bad-migrations')]);
+    await expect(run).rejects.toBeInstanceOf(MigrationError);
+    await expect(migrate(url, [fixtures('bad-migrations')])).rejects.toThrow(
+      /20260103000000_broken\.sql failed/,
+    );
+    const names = await tables();
+    expect(names).toContain('first_table');
+    expect(names).not.toContain('second_table');
+  });
+});

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import type { Envelope } from '@tiketi/contracts';
+import amqplib from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { publishInTransaction } from '../src/bus.ts';
+import { sql } from '../src/db.ts';
+import { OutboxRelay } from '../src/outbox.ts';
+import { openTestInfra, testConfig, testLogger } from '../src/testing/index.ts';
+
+type DB = { things: { id: string; name: string }; effects: { eventId: string; note: string } };
+
+const registered = (name: string) => ({
+  userId: randomUUID(),
+  email: `${name}@example.com`,
+  name,
+  provider: 'password' as const,
+});
+
+describe('outbox, relay and consumers', async () => {
+  const config = testConfig('kit-bus');
+  const infra = await openTestInfra<
+    { service: string; database: { name: string; migrations: string }; bus: true },
+    DB
+  >(
+    {
+      service: 'kit',
+      database: { name: 'unused', migrations: new URL('./fixtures/migrations', import.meta.url).pathname },
+      bus: true,
+    },
+    config,
+  );
+  const { db, bus } = infra;
+  const amqp = await amqplib.connect(config.AMQP_URL);
+  const inspect = await amqp.createChannel();
+
+  beforeAll(() => bus.waitForConnect());
+  afterAll(async () => {
+    await amqp.close();
+    await infra.cleanup();
+  });
+
+  it('commits a change and its outbox row together, or neither', async () => {
+    const failed = randomUUID();
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('things').values({ id: failed, name: 'lost' }).execute();
+        await publishInTransaction(trx, 'user.registered', registered('lost'));
+        throw new Error('crash before commit');
+      }),
+    ).rejects.toThrow('crash before commit');
+    const kept = randomUUID();
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('things').values({ id: kept, name: 'kept' }).execute();
+      await publishInTransaction(trx, 'user.registered', registered('kept'));
+    });
+    const things = await db.selectFrom('things').select('name').execute();
+    expect(things.map((t) => t.name)).toEqual(['kept']);
+    const outbox = await sql<{ envelope: Envelope<'user.registered'> }>`select envelope from outbox`.execute(
+      db,
+    );
+    expect(outbox.rows.map((r) => r.envelope.data.name)).toEqual(['kept']);
+    await sql`delete from outbox`.execute(db);
+  });
+
+  it('refuses to record an event whose payload breaks its contract', async () => {
+    await expect(
+      db
+        .transaction()
+        .execute((trx) =>
+          publishInTransaction(trx, 'user.registered', { userId: 'nope' } as unknown as ReturnType<
+            typeof registered
+          >),
+        ),
+    ).rejects.toThrow();
+  });
+
+  it('absorbs the duplicate of a relay killed between publishing and marking sent', async () => {
+    const deliveries: string[] = [];
+    await bus.subscribe({
+      name: 'dup-observer',
+      events: ['user.registered'],
+      handler: async (event) => {
+        deliveries.push(event.id);
+      },
+    });
+    await bus.consume({
+      name: 'dup-effect',
+      events: ['user.registered'],
+      db,
+      handler: async (event, trx) => {
+        await trx.insertInto('effects').values({ eventId: event.id, note: event.data.name }).execute();
+      },
+    });
+    await db.transaction().execute((trx) => publishInTransaction(trx, 'user.registered', registered('once')));
+
+    const crashing = new OutboxRelay({
+      db,
+      bus,
+      logger: testLogger(),
+      afterPublish: async () => {
+        throw new Error('killed before marking sent');
+      },
+    });
+    await expect(crashing.runOnce()).rejects.toThrow('killed before marking sent');
+    const relay = new OutboxRelay({ db, bus, logger: testLogger() });
+    expect(await relay.runOnce()).toBe(1);
+    expect(await relay.runOnce()).toBe(0);
+
+    await vi.waitFor(() => expect(deliveries).toHaveLength(2), { timeout: 10_000 });
+    expect(deliveries[0]).toBe(deliveries[1]);
+    await vi.waitFor(async () => {
+      const inbox = await sql<{
+        n: number;
+      }>`select count(*)::int as n from inbox where consumer = 'kit.dup-effect'`.execute(db);
+      expect(inbox.rows[0]?.n).toBe(1);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const effects = await db.selectFrom('effects').selectAll().where('note', '=', 'once').execute();
+    expect(effects).toHaveLength(1);
+  });
+
+  it('retries a failing handler with backoff, then parks it in the dead-letter queue while others flow', async () => {
+    const attempts: number[] = [];
+    const handled: string[] = [];
+    await bus.subscribe({
+      name: 'poison',
+      events: ['user.registered'],
+      maxAttempts: 3,
+      retryDelaysMs: [100, 300],
+      handler: async (event) => {
+        if (event.data.name === 'poison') {
+          attempts.push(Date.now());
+          throw new Error('cannot handle this one');
+        }
+        handled.push(event.data.name);
+      },
+    });
+    const names = ['poison', 'a', 'b', 'c', 'd', 'e'];
+    for (const name of names) {
+      await db.transaction().execute((trx) => publishInTransaction(trx, 'user.registered', registered(name)));
+    }
+    const relay = new OutboxRelay({ db, bus, logger: testLogger() });
+    while ((await relay.runOnce()) > 0);
+
+    await vi.waitFor(
+      () => expect(handled.filter((n) => n !== 'once').sort()).toEqual(['a', 'b', 'c', 'd', 'e']),
+      {
+        timeout: 10_000,
+      },
+    );
+    await vi.waitFor(() => expect(attempts).toHaveLength(3), { timeout: 10_000 });
+    const [first, second, third] = attempts as [number, number, number];
+    expect(second - first).toBeGreaterThanOrEqual(90);
+    expect(third - second).toBeGreaterThanOrEqual(290);
+
+    const dlq = `${config.AMQP_EXCHANGE}.kit.poison.dlq`;
+    const parked = await vi.waitFor(
+      async () => {
+        const msg = await inspect.get(dlq, { noAck: true });
+        if (!msg) throw new Error('nothing parked yet');
+        return msg;
+      },
+      { timeout: 5000 },
+    );
+    expect(JSON.parse(parked.content.toString()).data.name).toBe('poison');
+    expect(parked.properties.headers?.['x-last-error']).toBe('cannot handle this one');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(attempts).toHaveLength(3);
+  });
+
+  it('parks a message that breaks its contract at once, without retrying', async () => {
+    const seen: string[] = [];
+    await bus.subscribe({
+      name: 'strict',
+      events: ['user.registered'],
+      handler: async (event) => {
+        seen.push(event.id);
+      },
+    });
+    const ch = await amqp.createChannel();
+    const bogus = {
+      id: randomUUID(),
+      type: 'user.registered',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      data: { userId: 1 },
+    };
+    ch.publish(config.AMQP_EXCHANGE, 'user.registered', Buffer.from(JSON.stringify(bogus)));
+    const dlq = `${config.AMQP_EXCHANGE}.kit.strict.dlq`;
+    const parked = await vi.waitFor(
+      async () => {
+        const msg = await inspect.get(dlq, { noAck: true });
+        if (!msg) throw new Error('nothing parked yet');
+        return msg;
+      },
+      { timeout: 5000 },
+    );
+    expect(String(parked.properties.headers?.['x-last-error'])).toMatch(/bad user.registered payload/);
+    expect(seen).not.toContain(bogus.id);
+    await ch.close();
+  });
+});

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { problems } from '../src/errors.ts';
+import { createServer } from '../src/server.ts';
+import { testLogger } from '../src/testing/index.ts';
+
+describe('service factory', async () => {
+  const { app } = await createServer({ name: 'kit-test', logger: testLogger(), bodyLimit: 1024 });
+  const body = z.object({ name: z.string().min(1), seats: z.number().int().positive() });
+  app.post(
+    '/things',
+    { schema: { body, response: { 201: z.object({ name: z.string() }) } } },
+    async (req, reply) => {
+      return reply.code(201).send({ name: req.body.name, secret: 'must not leak' } as { name: string });
+    },
+  );
+  app.get('/boom', async () => {
+    throw new Error('connection string postgres://admin:hunter2@db');
+  });
+  app.get('/taken', async () => {
+    throw problems.conflict('SEAT_TAKEN', 'Seat A-1 is taken.', { seatIds: ['a'] });
+  });
+  app.get('/things/:id', { schema: { params: z.object({ id: z.uuid() }) } }, async (req) => ({
+    id: req.params.id,
+  }));
+
+  beforeAll(() => app.ready());
+  afterAll(() => app.close());
+
+  it('answers missing and mistyped fields with a 400 problem listing each field', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { seats: 'two' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    const problem = res.json();
+    expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', title: 'Bad Request' });
+    expect(problem.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.name', 'body.seats']);
+  });
+
+  it('answers malformed JSON with a 400 problem', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": "x",',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400, code: 'MALFORMED_BODY' });
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: { name: 'x'.repeat(5000), seats: 1 },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
+  });
+
+  it('answers an unsupported content type with 415', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
+    expect(res.statusCode).toBe(415);
+  });
+
+  it('answers a bad path parameter with 400, not 500', async () => {
+    const res = await app.inject({ method: 'GET', url: '/things/not-a-uuid' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].field).toBe('params.id');
+  });
+
+  it('answers an unknown route with a 404 problem', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nowhere?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND', instance: '/nowhere' });
+  });
+
+  it('answers an unexpected error with a bare 500 that leaks nothing', async () => {
+    const res = await app.inject({ method: 'GET', url: '/boom' });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toMatch(/hunter2|postgres/);
+    expect(res.json()).toMatchObject({ status: 500, code: 'INTERNAL' });
+  });
+
+  it('passes a domain problem through with its code and extra fields', async () => {
+    const res = await app.inject({ method: 'GET', url: '/taken' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'SEAT_TAKEN', seatIds: ['a'] });
+  });
+
+  it('strips response fields the schema does not declare', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x', seats: 1 } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ name: 'x' });
+  });
+
+  it('echoes a given request id and makes one otherwise', async () => {
+    const given = await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'abc-123' },
+    });
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const made = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves OpenAPI and RED metrics per route pattern', async () => {
+    const docs = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(docs.json().paths['/things/{id}']).toBeDefined();
+    await app.inject({ method: 'GET', url: '/things/0b9f4a58-4c4b-4d7e-9f3e-6a1b2c3d4e5f' });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/things\/:id",status="200"/);
+    expect(metrics.body).toMatch(/http_request_errors_total\{method="GET",route="\/boom",status="500"/);
+    expect(metrics.body).toMatch(/http_request_duration_seconds_bucket/);
+  });
+});

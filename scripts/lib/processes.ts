@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A runnable part of the platform, found by its package.json (`"tiketi": {"port": …}`). */
+export type Part = {
+  name: string;
+  dir: string;
+  port: number;
+  kind: 'sandbox' | 'service' | 'edge' | 'web';
+  /** Path answering 200 when ready. */
+  readyPath: string;
+};
+
+type PackageJson = {
+  scripts?: Record<string, string>;
+  tiketi?: { port?: number; startAfterServices?: boolean; readyPath?: string };
+};
+
+/** Every service, sandbox provider and app under the repo: adding a folder is enough to be started. */
+export function discoverParts(root: string): Part[] {
+  const parts: Part[] = [];
+  for (const group of ['sandbox', 'services', 'apps']) {
+    const base = join(root, group);
+    if (!existsSync(base)) continue;
+    for (const name of readdirSync(base).sort()) {
+      const file = join(base, name, 'package.json');
+      if (!existsSync(file)) continue;
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as PackageJson;
+      if (!pkg.tiketi?.port || !pkg.scripts?.start) continue;
+      const kind =
+        group === 'sandbox'
+          ? 'sandbox'
+          : group === 'apps'
+            ? 'web'
+            : pkg.tiketi.startAfterServices
+              ? 'edge'
+              : 'service';
+      parts.push({
+        name: group === 'sandbox' ? `sandbox-${name}` : name,
+        dir: join(base, name),
+        port: pkg.tiketi.port,
+        kind,
+        readyPath: pkg.tiketi.readyPath ?? (group === 'services' ? '/readyz' : '/'),
+      });
+    }
+  }
+  return parts;
+}
+
+const COLORS = [36, 33, 35, 32, 34, 91, 92, 93, 94, 95, 96];
+const LEVEL_NAMES: Record<string, string> = {
+  '10': 'TRACE',
+  '20': 'DEBUG',
+  '30': 'INFO',
+  '40': 'WARN',
+  '50': 'ERROR',
+  '60': 'FATAL',
+};
+
+/** Turns a pino JSON line into `level message key=value…`; other lines pass through. */
+export function formatLogLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const {
+      level,
+      msg,
+      time: _t,
+      service: _s,
+      pid: _p,
+      hostname: _h,
+      reqId: _r,
+      spanId: _sp,
+      traceId: _tr,
+      ...rest
+    } = entry;
+    const label = String(LEVEL_NAMES[String(level)] ?? level ?? '').toUpperCase();
+    const extras = Object.entries(rest)
+      .filter(([, v]) => v !== undefined && typeof v !== 'object')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const err = rest.err as { message?: string } | undefined;
+    return `${label.padEnd(5)} ${msg ?? ''}${extras ? `  ${extras}` : ''}${err?.message ? `  error=${err.message}` : ''}`;
+  } catch {
+    return line;
+  }
+}
+
+export type Running = { part: Part; child: ChildProcess; exited: Promise<number | null> };
+
+export function startPart(part: Part, env: NodeJS.ProcessEnv, index: number, tail: string[]): Running {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'src/main.ts'], {
+    cwd: part.dir,
+    env: { ...env, PORT: String(part.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: Ctrl-C reaches only the launcher, which then stops each part once, in order.
+    detached: true,
+  });
+  const color = COLORS[index % COLORS.length];
+  const prefix = `\x1b[${color}m${part.name.padEnd(17)}\x1b[0m│ `;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      const shown = formatLogLine(line);
+      tail.push(`${part.name}: ${shown}`);
+      if (tail.length > 200) tail.shift();
+      process.stdout.write(`${prefix}${shown}\n`);
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { part, child, exited };
+}

@@ -1,0 +1,19 @@
+import { servicePorts } from '@tiketi/contracts';
+import { baseConfigShape, env } from '@tiketi/kit';
+
+const serviceUrl = (name: keyof typeof servicePorts) => env.url(`http://127.0.0.1:${servicePorts[name]}`);
+
+export const configShape = {
+  ...baseConfigShape,
+  PORT: env.port(3001),
+  WEB_ORIGIN: env.string('http://localhost:3000'),
+  USER_SERVICE_URL: serviceUrl('user'),
+  EVENT_SERVICE_URL: serviceUrl('event'),
+  RESERVATION_SERVICE_URL: serviceUrl('reservation'),
+  PAYMENT_SERVICE_URL: serviceUrl('payment'),
+  QUEUE_SERVICE_URL: serviceUrl('queue'),
+  ANALYTICS_SERVICE_URL: serviceUrl('analytics'),
+  ADMIN_SERVICE_URL: serviceUrl('admin'),
+  MEDIA_SERVICE_URL: serviceUrl('media'),
+  UPSTREAM_TIMEOUT_MS: env.int(10_000),
+};
