@@ -34,8 +34,13 @@ export const eventCatalogue = {
     locale: z.enum(['ko', 'en']).default('ko'),
     provider: z.enum(['password', 'google']),
   }),
+  /**
+   * An event is on sale while its status is `published` or `on_sale` and now is within
+   * [saleOpensAt, saleClosesAt); consumers keep their own projection from this and `event.updated`.
+   */
   'event.published': z.object({
     eventId: uuid,
+    status: z.enum(['published', 'on_sale']),
     title: z.string(),
     artistId: uuid,
     venueId: uuid,

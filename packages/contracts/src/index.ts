@@ -1,4 +1,6 @@
+export * from './event.ts';
 export * from './events.ts';
 export * from './problem.ts';
 export * from './queue-token.ts';
+export * from './reservation.ts';
 export * from './services.ts';

@@ -1,4 +1,5 @@
-import { ACCESS_TOKEN, ADMISSION_TOKEN, type Role } from '@tiketi/contracts';
+import { timingSafeEqual } from 'node:crypto';
+import { ACCESS_TOKEN, ADMISSION_TOKEN, INTERNAL_TOKEN_HEADER, type Role } from '@tiketi/contracts';
 import type { FastifyRequest } from 'fastify';
 import {
   createLocalJWKSet,
@@ -30,6 +31,8 @@ export type AuthOptions = {
   jwks: string | JSONWebKeySet;
   issuer?: string;
   audience?: string;
+  /** The shared secret other services send on `/internal/*` calls. */
+  internalToken?: string;
 };
 
 /**
@@ -88,6 +91,14 @@ export function createAuth(options: AuthOptions) {
       if (!user) throw problems.unauthorized();
       if (user.role !== 'admin') throw problems.forbidden('This needs the admin role.');
     },
+    /** preHandler: a call from another Tiketi service (internal token), never from outside. */
+    internal: async (req: FastifyRequest) => {
+      const given = req.headers[INTERNAL_TOKEN_HEADER];
+      const expected = options.internalToken;
+      if (!expected || typeof given !== 'string' || !sameSecret(given, expected)) {
+        throw problems.forbidden('Internal route.');
+      }
+    },
     /** preHandler: identifies the caller when a token is sent, lets anonymous callers through. */
     optional: async (req: FastifyRequest) => {
       await authenticate(req);
@@ -96,6 +107,17 @@ export function createAuth(options: AuthOptions) {
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Headers for calling another service's `/internal/*` routes. */
+export function internalHeaders(token: string): Record<string, string> {
+  return { [INTERNAL_TOKEN_HEADER]: token };
+}
 
 /** The caller of a route guarded by `auth.user` or `auth.admin`. */
 export function callerOf(req: FastifyRequest): AuthUser {

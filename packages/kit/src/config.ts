@@ -1,3 +1,4 @@
+import { type ServiceName, servicePorts } from '@tiketi/contracts';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -15,6 +16,8 @@ export const env = {
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   string: (fallback: string) => z.string().min(1).default(fallback),
+  /** Where another service answers; defaults to its local port. */
+  serviceUrl: (name: ServiceName) => z.url().default(`http://127.0.0.1:${servicePorts[name]}`),
   optionalString: () =>
     z
       .string()
@@ -35,6 +38,8 @@ export const baseConfigShape = {
   AMQP_EXCHANGE: env.string('tiketi.events'),
   /** Where the user service publishes its signing keys. */
   JWKS_URL: env.url('http://127.0.0.1:4001/.well-known/jwks.json'),
+  /** Shared secret on service-to-service calls to `/internal/*` routes (never routed by the gateway). */
+  INTERNAL_TOKEN: env.string('tiketi-local-internal-token'),
   BODY_LIMIT_BYTES: env.int(1_048_576),
   SHUTDOWN_GRACE_MS: env.int(10_000),
 };

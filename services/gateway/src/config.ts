@@ -1,7 +1,6 @@
-import { servicePorts } from '@tiketi/contracts';
 import { baseConfigShape, env } from '@tiketi/kit';
 
-const serviceUrl = (name: keyof typeof servicePorts) => env.url(`http://127.0.0.1:${servicePorts[name]}`);
+const { serviceUrl } = env;
 
 export const configShape = {
   ...baseConfigShape,
