@@ -9,6 +9,7 @@ export default defineConfig({
       'services/*/{src,test}/**/*.test.ts',
       'sandbox/*/{src,test}/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'deploy/**/*.test.ts',
       'apps/*/test/**/*.test.ts',
     ],
     pool: 'forks',

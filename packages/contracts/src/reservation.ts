@@ -25,6 +25,19 @@ export type InternalReservation = z.infer<typeof internalReservation>;
 export const extendHoldRequest = z.object({ seconds: z.number().int().positive().max(1800) });
 export const extendHoldResponse = z.object({ expiresAt: z.iso.datetime({ offset: true }) });
 
+/**
+ * `POST /internal/reservations/:id/confirm {paymentId}`: the payment service confirms the reservation right
+ * after Toss approves. Atomic and idempotent: PENDING (seats still held) becomes CONFIRMED and tickets are
+ * issued; the same paymentId again answers the same result; a reservation whose hold was released answers
+ * 409 `HOLD_RELEASED` and the payment must be refunded. The reservation service also consumes
+ * `payment.completed` with the same rule, so a confirmation survives the call failing.
+ */
+export const confirmReservationRequest = z.object({ paymentId: z.uuid() });
+export const confirmReservationResponse = z.object({
+  status: z.literal('CONFIRMED'),
+  tickets: z.array(z.object({ id: z.uuid(), seatId: z.uuid(), seatLabel: z.string() })),
+});
+
 /** Internal routes live under this prefix; the gateway never routes it, and it needs the internal token. */
 export const INTERNAL_PREFIX = '/internal';
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token';

@@ -40,6 +40,8 @@ export const baseConfigShape = {
   JWKS_URL: env.url('http://127.0.0.1:4001/.well-known/jwks.json'),
   /** Shared secret on service-to-service calls to `/internal/*` routes (never routed by the gateway). */
   INTERNAL_TOKEN: env.string('tiketi-local-internal-token'),
+  /** Signs waiting-room admission tokens (queue service) and verifies them (reservation service). */
+  QUEUE_TOKEN_SECRET: env.string('tiketi-local-queue-token-secret'),
   BODY_LIMIT_BYTES: env.int(1_048_576),
   SHUTDOWN_GRACE_MS: env.int(10_000),
 };
