@@ -14,6 +14,7 @@ import { type Kysely, type QueryExecutorProvider, sql, type Transaction } from '
 import { v7 as uuidv7 } from 'uuid';
 import { currentContext, formatTraceparent, newContext, runInContext } from './context.ts';
 import type { Logger } from './logger.ts';
+import { endSpan, SpanKind, startSpan, traceparentOf } from './tracing.ts';
 
 export type AnyEnvelope<T extends EventType = EventType> = T extends EventType ? Envelope<T> : never;
 
@@ -66,10 +67,16 @@ export type ConsumerOptions<T extends EventType> = {
   prefetch?: number;
 };
 
-export type InboxConsumerOptions<T extends EventType, DB> = ConsumerOptions<T> & {
+export type InboxConsumerOptions<T extends EventType, DB, R = void> = ConsumerOptions<T> & {
   db: Kysely<DB>;
   /** Runs in one transaction with the inbox row: its effect happens once however often the event comes. */
-  handler: (event: AnyEnvelope<T>, trx: Transaction<DB>) => Promise<void>;
+  handler: (event: AnyEnvelope<T>, trx: Transaction<DB>) => Promise<R>;
+  /**
+   * Runs after the handler's transaction committed (not for duplicates), with what the handler returned:
+   * for side effects that must not run before the change is visible, such as refreshing a cache.
+   * A failure is logged and not retried, so it must only touch what can be rebuilt.
+   */
+  afterCommit?: (event: AnyEnvelope<T>, result: R) => Promise<void>;
 };
 
 export type PlainConsumerOptions<T extends EventType> = ConsumerOptions<T> & {
@@ -125,27 +132,51 @@ export class Bus {
 
   /** Publishes with a publisher confirm: resolves only once the broker has the message. */
   async publish(envelope: { id: string; type: string; traceparent?: string | undefined }): Promise<void> {
-    await this.publisher.publish(this.exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
-      persistent: true,
-      messageId: envelope.id,
-      contentType: 'application/json',
-      type: envelope.type,
-      headers: envelope.traceparent ? { traceparent: envelope.traceparent } : {},
+    const span = startSpan(`${envelope.type} publish`, {
+      kind: SpanKind.PRODUCER,
+      traceparent: envelope.traceparent,
+      attributes: {
+        'tiketi.service': this.options.service,
+        'messaging.system': 'rabbitmq',
+        'messaging.destination.name': this.exchange,
+        'messaging.message.id': envelope.id,
+      },
     });
+    try {
+      const traceparent = traceparentOf(span);
+      await this.publisher.publish(this.exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+        persistent: true,
+        messageId: envelope.id,
+        contentType: 'application/json',
+        type: envelope.type,
+        headers: traceparent ? { traceparent } : {},
+      });
+      endSpan(span);
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
   }
 
   /** A consumer with an inbox: duplicates (redeliveries, relay replays) are absorbed transactionally. */
-  async consume<T extends EventType, DB>(options: InboxConsumerOptions<T, DB>): Promise<void> {
+  async consume<T extends EventType, DB, R = void>(options: InboxConsumerOptions<T, DB, R>): Promise<void> {
     const key = `${this.options.service}.${options.name}`;
     await this.subscribe({
       ...options,
       handler: async (event) => {
-        await options.db.transaction().execute(async (trx) => {
+        const outcome = await options.db.transaction().execute(async (trx) => {
           const inserted = await sql`insert into inbox (consumer, event_id) values (${key}, ${event.id})
             on conflict do nothing returning event_id`.execute(trx);
-          if (inserted.rows.length === 0) return;
-          await options.handler(event, trx);
+          if (inserted.rows.length === 0) return undefined;
+          return { result: await options.handler(event, trx) };
         });
+        if (outcome && options.afterCommit) {
+          await options
+            .afterCommit(event, outcome.result)
+            .catch((error: Error) =>
+              this.options.logger.warn({ err: error.message, eventId: event.id }, 'afterCommit failed'),
+            );
+        }
       },
     });
   }
@@ -189,8 +220,25 @@ export class Bus {
       let envelope: AnyEnvelope<T> | undefined;
       try {
         envelope = parseEnvelope(msg.content, options.events);
-        const ctx = newContext(envelope.id, envelope.traceparent);
-        await runInContext(ctx, () => options.handler(envelope as AnyEnvelope<T>));
+        const header = msg.properties.headers?.traceparent;
+        const ctx = newContext(envelope.id, typeof header === 'string' ? header : envelope.traceparent, {
+          name: `${envelope.type} process`,
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'tiketi.service': this.options.service,
+            'messaging.system': 'rabbitmq',
+            'messaging.destination.name': queue,
+            'messaging.message.id': envelope.id,
+            'tiketi.attempt': attempt,
+          },
+        });
+        try {
+          await runInContext(ctx, () => options.handler(envelope as AnyEnvelope<T>));
+          endSpan(ctx.span);
+        } catch (error) {
+          endSpan(ctx.span, error);
+          throw error;
+        }
         channel.ack(msg);
       } catch (error) {
         const reason = (error as Error).message;

@@ -1,5 +1,6 @@
-import { propagationHeaders } from './context.ts';
+import { currentContext, propagationHeaders } from './context.ts';
 import { HttpProblem, problems } from './errors.ts';
+import { endSpan, SpanKind, startSpan } from './tracing.ts';
 
 export type HttpClientOptions = {
   baseUrl: string;
@@ -45,6 +46,12 @@ export function createHttpClient(options: HttpClientOptions) {
     const attempts = canRetry ? retries + 1 : 1;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      const parent = currentContext()?.span;
+      const span = startSpan(`${method} ${options.name}`, {
+        kind: SpanKind.CLIENT,
+        ...(parent ? { parent } : {}),
+        attributes: { 'http.request.method': method, 'url.full': url.toString(), 'tiketi.attempt': attempt },
+      });
       try {
         const res = await fetch(url, {
           method,
@@ -52,12 +59,14 @@ export function createHttpClient(options: HttpClientOptions) {
             accept: 'application/json',
             ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
             ...options.headers,
-            ...propagationHeaders(),
+            ...propagationHeaders(span),
             ...req.headers,
           },
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
           signal: AbortSignal.timeout(req.timeoutMs ?? timeoutMs),
         });
+        span.setAttribute('http.response.status_code', res.status);
+        endSpan(span, res.status >= 500 ? new Error(`status ${res.status}`) : undefined);
         if (RETRYABLE.has(res.status) && attempt < attempts) {
           await res.body?.cancel();
           lastError = new Error(`${options.name} answered ${res.status}`);
@@ -68,6 +77,7 @@ export function createHttpClient(options: HttpClientOptions) {
           return { status: res.status, body, headers: res.headers };
         }
       } catch (error) {
+        endSpan(span, error);
         lastError = error;
         if (attempt >= attempts) break;
       }

@@ -14,3 +14,4 @@ export * from './redis.ts';
 export * from './schemas.ts';
 export * from './server.ts';
 export * from './service.ts';
+export * from './tracing.ts';

@@ -1,5 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
-import { currentContext } from './context.ts';
+import { currentContext, traceIds } from './context.ts';
 
 export type { Logger };
 
@@ -28,7 +28,7 @@ export function loggerOptions(service: string, level: string): LoggerOptions {
     formatters: { level: (label) => ({ level: label }) },
     mixin() {
       const ctx = currentContext();
-      return ctx ? { requestId: ctx.requestId, traceId: ctx.traceId, spanId: ctx.spanId } : {};
+      return ctx ? { requestId: ctx.requestId, ...traceIds(ctx) } : {};
     },
   };
 }

@@ -19,10 +19,11 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { enterContext, newContext } from './context.ts';
+import { currentContext, enterContext, newContext } from './context.ts';
 import { HttpProblem, problems } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { endSpan, SpanKind, SpanStatusCode } from './tracing.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -80,7 +81,17 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
 
   app.addHook('onRequest', async (req, reply) => {
     const traceparent = req.headers.traceparent;
-    enterContext(newContext(req.id, typeof traceparent === 'string' ? traceparent : undefined));
+    enterContext(
+      newContext(req.id, typeof traceparent === 'string' ? traceparent : undefined, {
+        name: req.method,
+        kind: SpanKind.SERVER,
+        attributes: {
+          'tiketi.service': options.name,
+          'http.request.method': req.method,
+          'url.path': req.url,
+        },
+      }),
+    );
     reply.header('x-request-id', req.id);
   });
 
@@ -90,6 +101,14 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     const status = String(reply.statusCode);
     metrics.http.requests.inc({ ...labels, status });
     metrics.http.duration.observe(labels, reply.elapsedTime / 1000);
+    const span = currentContext()?.span;
+    if (span) {
+      span.updateName(`${req.method} ${route}`);
+      span.setAttribute('http.route', route);
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      endSpan(span);
+    }
     if (reply.statusCode >= 500) metrics.http.errors.inc({ ...labels, status });
     const level = reply.statusCode >= 500 ? 'error' : 'info';
     if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
