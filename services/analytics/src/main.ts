@@ -1,0 +1,52 @@
+import { openInfra, runService } from '@tiketi/kit';
+import { buildApp } from './app.ts';
+import { configShape } from './config.ts';
+import type { DB } from './db/schema.ts';
+import { scheduleRollup } from './domain/rollup.ts';
+import { startConsumers } from './events/consumers.ts';
+
+const migrations = new URL('../migrations', import.meta.url).pathname;
+
+await runService('analytics', configShape, async (config, logger) => {
+  const infra = await openInfra<
+    { service: 'analytics'; database: { name: string; migrations: string }; redis: true; bus: true },
+    DB
+  >(
+    { service: 'analytics', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
+    config,
+    logger,
+  );
+  const { app, counters, buffer, rollup } = await buildApp({
+    db: infra.db,
+    redis: infra.redis,
+    logger,
+    readiness: infra.readiness,
+    jwks: config.JWKS_URL,
+    settings: {
+      eventServiceUrl: config.EVENT_SERVICE_URL,
+      rateLimit: {
+        perVisitor: config.TRACK_RATE_LIMIT,
+        perIp: config.TRACK_IP_RATE_LIMIT,
+        windowMs: config.TRACK_RATE_WINDOW_MS,
+      },
+      batch: { size: config.TRACK_BATCH_SIZE, flushMs: config.TRACK_FLUSH_MS },
+      counterTtlSeconds: config.COUNTER_TTL_SECONDS,
+    },
+  });
+  const schedule =
+    config.ROLLUP_INTERVAL_MS > 0 ? scheduleRollup(rollup, config.ROLLUP_INTERVAL_MS, logger) : undefined;
+  return {
+    app,
+    async start() {
+      await infra.start();
+      await startConsumers({ bus: infra.bus, db: infra.db, counters });
+      schedule?.start();
+    },
+    async stop() {
+      await schedule?.stop();
+      // HTTP has drained: write the raw events still buffered before the pool closes.
+      await buffer.stop();
+      await infra.close();
+    },
+  };
+});
