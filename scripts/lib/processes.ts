@@ -90,8 +90,22 @@ export function formatLogLine(line: string): string {
 
 export type Running = { part: Part; child: ChildProcess; exited: Promise<number | null> };
 
-export function startPart(part: Part, env: NodeJS.ProcessEnv, index: number, tail: string[]): Running {
-  const child = spawn(process.execPath, ['--enable-source-maps', 'src/main.ts'], {
+/** `"start": "node some/file.ts --flag"` → the arguments after `node`, run with this Node. */
+function nodeArgs(part: Part): string[] {
+  const pkg = JSON.parse(readFileSync(join(part.dir, 'package.json'), 'utf8')) as PackageJson;
+  const [command, ...args] = (pkg.scripts?.start ?? 'node src/main.ts').trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`${part.name}: its start script must run "node <file>"`);
+  return args;
+}
+
+export function startPart(
+  part: Part,
+  env: NodeJS.ProcessEnv,
+  index: number,
+  tail: string[],
+  onLine?: (part: string, line: string) => void,
+): Running {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs(part)], {
     cwd: part.dir,
     env: { ...env, PORT: String(part.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,7 +119,8 @@ export function startPart(part: Part, env: NodeJS.ProcessEnv, index: number, tai
       const shown = formatLogLine(line);
       tail.push(`${part.name}: ${shown}`);
       if (tail.length > 200) tail.shift();
-      process.stdout.write(`${prefix}${shown}\n`);
+      if (onLine) onLine(part.name, shown);
+      else process.stdout.write(`${prefix}${shown}\n`);
     });
   }
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -32,6 +32,11 @@ export const baseConfigShape = {
   /** The PostgreSQL server; each service picks its own database on it with DATABASE_NAME. */
   DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_POOL_SIZE: env.int(10),
+  /** Appended to every database name: lets a second copy of the platform (tests, bench) run beside the first. */
+  DATABASE_SUFFIX: z
+    .string()
+    .regex(/^[a-z0-9_]*$/)
+    .default(''),
   REDIS_URL: env.url('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().default('tiketi:'),
   AMQP_URL: env.url('amqp://guest:guest@127.0.0.1:5672'),

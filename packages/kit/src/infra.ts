@@ -32,7 +32,13 @@ export type Infra<S extends InfraSpec, DB> = {
 
 export type InfraConfig = Pick<
   BaseConfig,
-  'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'REDIS_URL' | 'REDIS_PREFIX' | 'AMQP_URL' | 'AMQP_EXCHANGE'
+  | 'DATABASE_URL'
+  | 'DATABASE_POOL_SIZE'
+  | 'DATABASE_SUFFIX'
+  | 'REDIS_URL'
+  | 'REDIS_PREFIX'
+  | 'AMQP_URL'
+  | 'AMQP_EXCHANGE'
 > & { DATABASE_NAME?: string };
 
 /**
@@ -51,7 +57,7 @@ export async function openInfra<S extends InfraSpec, DB>(
   let relay: OutboxRelay<DB> | undefined;
 
   if (spec.database) {
-    const name = config.DATABASE_NAME ?? spec.database.name;
+    const name = `${config.DATABASE_NAME ?? spec.database.name}${config.DATABASE_SUFFIX}`;
     const url = databaseUrl(config.DATABASE_URL, name);
     await ensureDatabase(config.DATABASE_URL, name);
     const result = await migrate(url, [KIT_MIGRATIONS, spec.database.migrations]);

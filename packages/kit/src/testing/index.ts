@@ -27,6 +27,7 @@ export function testConfig(label: string) {
   return {
     ...base,
     DATABASE_NAME: `t_${label.replace(/[^a-z0-9]/g, '_')}_${id}`,
+    DATABASE_SUFFIX: '',
     REDIS_PREFIX: `test:${label}:${id}:`,
     AMQP_EXCHANGE: `tiketi.test.${label}.${id}`,
   };

@@ -1,0 +1,150 @@
+import { fileURLToPath } from 'node:url';
+import { checkInfra, defaultInfraUrls } from './infra-check.ts';
+import { discoverParts, type Part, type Running, startPart } from './processes.ts';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export type PlatformOptions = {
+  /** Environment for every part (defaults: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Where each part's formatted log lines go (default: stdout with a coloured prefix). */
+  onLine?: (part: string, line: string) => void;
+  /** Progress messages. */
+  say?: (text: string) => void;
+  /** Only parts whose name passes (e.g. to leave out the web app). */
+  include?: (part: Part) => boolean;
+  startupTimeoutMs?: number;
+};
+
+export type Platform = {
+  parts: Part[];
+  running: Running[];
+  /** Last log lines of every part, for error reports. */
+  tail: string[];
+  /** Stops every part: SIGTERM, then SIGKILL after the grace period. */
+  stop(): Promise<void>;
+  /** Kills one part abruptly (SIGKILL) and resolves when it is gone. */
+  kill(name: string): Promise<void>;
+  /** Starts a part again (after kill) and waits until it answers. */
+  restart(name: string): Promise<void>;
+};
+
+export class PlatformError extends Error {
+  override name = 'PlatformError';
+}
+
+/** The platform's defaults for local runs; explicit environment always wins. */
+export function platformEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return {
+    SEED_DEMO: 'true',
+    LOG_LEVEL: 'info',
+    // Payments go to the local Toss sandbox unless real Toss keys are given.
+    ...(env.TOSS_SECRET_KEY ? {} : { TOSS_API_URL: 'http://127.0.0.1:4101' }),
+    ...env,
+  };
+}
+
+/**
+ * Starts the sandbox providers, the services, the gateway and the web app, in that order, each group
+ * once the previous one answers. Rejects (after stopping what it started) when a part fails to start.
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const env = options.env ?? platformEnv();
+  const say = options.say ?? (() => undefined);
+  const timeoutMs = options.startupTimeoutMs ?? 120_000;
+  const missing = await checkInfra(defaultInfraUrls(env));
+  if (missing.length)
+    throw new PlatformError(`${missing.join('\n\n')}\n\nTiketi needs all three; nothing was started.`);
+
+  const parts = discoverParts(repoRoot).filter(options.include ?? (() => true));
+  const running: Running[] = [];
+  const tail: string[] = [];
+  let stopping = false;
+
+  const launch = (part: Part) => {
+    const r = startPart(part, env, parts.indexOf(part), tail, options.onLine);
+    void r.exited.then((code) => {
+      if (!stopping && running.includes(r)) say(`${part.name} stopped unexpectedly (exit code ${code}).`);
+    });
+    return r;
+  };
+
+  async function waitReady(r: Running): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const url = `http://127.0.0.1:${r.part.port}${r.part.readyPath}`;
+    let died = false;
+    void r.exited.then(() => {
+      died = true;
+    });
+    while (Date.now() < deadline) {
+      if (died) throw new PlatformError(`${r.part.name} exited during start-up`);
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new PlatformError(`${r.part.name} was not ready at ${url} within ${timeoutMs / 1000} s`);
+  }
+
+  async function stop(): Promise<void> {
+    stopping = true;
+    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGTERM');
+    const grace = new Promise((resolve) => setTimeout(resolve, 12_000));
+    await Promise.race([Promise.all(running.map((r) => r.exited)), grace]);
+    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    await Promise.all(running.map((r) => r.exited));
+  }
+
+  const groups: [string, Part['kind']][] = [
+    ['sandbox providers', 'sandbox'],
+    ['services', 'service'],
+    ['gateway', 'edge'],
+    ['web app', 'web'],
+  ];
+  try {
+    for (const [label, kind] of groups) {
+      const group = parts.filter((p) => p.kind === kind);
+      if (!group.length) continue;
+      say(`starting ${label}: ${group.map((p) => p.name).join(', ')}`);
+      const started = group.map(launch);
+      running.push(...started);
+      await Promise.all(
+        started.map(async (r) => {
+          await waitReady(r);
+          say(`  ✓ ${r.part.name} ready on port ${r.part.port}`);
+        }),
+      );
+    }
+  } catch (error) {
+    await stop();
+    throw new PlatformError(`${(error as Error).message}\nLast log lines:\n${tail.slice(-30).join('\n')}`);
+  }
+
+  const find = (name: string) => {
+    const r = running.find((x) => x.part.name === name);
+    if (!r) throw new PlatformError(`no part named ${name}`);
+    return r;
+  };
+  return {
+    parts,
+    running,
+    tail,
+    stop,
+    async kill(name) {
+      const r = find(name);
+      running.splice(running.indexOf(r), 1);
+      r.child.kill('SIGKILL');
+      await r.exited;
+    },
+    async restart(name) {
+      const part = parts.find((p) => p.name === name);
+      if (!part) throw new PlatformError(`no part named ${name}`);
+      const r = launch(part);
+      running.push(r);
+      await waitReady(r);
+    },
+  };
+}
