@@ -19,3 +19,128 @@ export const eventSaleInfo = z.object({
   waitingRoom: waitingRoomSettings,
 });
 export type EventSaleInfo = z.infer<typeof eventSaleInfo>;
+
+/*
+ * Public catalogue DTOs of the event service (`/api/events`, `/api/artists`, `/api/venues`). Times are ISO
+ * 8601 strings on the wire; prices are integer KRW.
+ */
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Image URLs by size, as the media service answers them (see media.ts). */
+export const imageRef = z.object({
+  mediaId: z.uuid(),
+  urls: z.object({ thumb: z.string(), small: z.string(), medium: z.string(), large: z.string() }),
+});
+export type ImageRef = z.infer<typeof imageRef>;
+
+export const artistDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  genre: z.string().nullable(),
+  bio: z.string(),
+  image: imageRef.nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type ArtistDto = z.infer<typeof artistDto>;
+
+export const venueSectionSummary = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  rowCount: z.number().int().nonnegative(),
+  seatCount: z.number().int().nonnegative(),
+});
+
+export const venueDto = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  city: z.string(),
+  address: z.string(),
+  seatCount: z.number().int().nonnegative(),
+  /** The price-tier keys used by the layout's seats (an event prices each of them). */
+  tierKeys: z.array(z.string()),
+  sections: z.array(venueSectionSummary),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type VenueDto = z.infer<typeof venueDto>;
+
+/** The seat map of a venue: sections → rows → seats, each with a stable id, label and drawing position. */
+export const venueLayoutDto = z.object({
+  venueId: z.uuid(),
+  seatCount: z.number().int().nonnegative(),
+  sections: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      rows: z.array(
+        z.object({
+          label: z.string(),
+          seats: z.array(
+            z.object({
+              id: z.uuid(),
+              label: z.string(),
+              number: z.number().int().positive(),
+              x: z.number(),
+              y: z.number(),
+              tierKey: z.string(),
+            }),
+          ),
+        }),
+      ),
+    }),
+  ),
+});
+export type VenueLayoutDto = z.infer<typeof venueLayoutDto>;
+
+export const priceTierDto = z.object({
+  id: z.uuid(),
+  key: z.string(),
+  name: z.string(),
+  price: z.number().int().positive(),
+  seatCount: z.number().int().nonnegative(),
+});
+export type PriceTierDto = z.infer<typeof priceTierDto>;
+
+/** One row of `GET /api/events`. */
+export const eventSummaryDto = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  status: eventStatus,
+  startsAt: isoTime,
+  saleOpensAt: isoTime,
+  saleClosesAt: isoTime,
+  artist: z.object({ id: z.uuid(), name: z.string() }),
+  venue: z.object({ id: z.uuid(), name: z.string(), city: z.string() }),
+  priceRange: z.object({ min: z.number().int(), max: z.number().int() }),
+  waitingRoom: z.object({ enabled: z.boolean() }),
+  poster: imageRef.nullable(),
+});
+export type EventSummaryDto = z.infer<typeof eventSummaryDto>;
+
+/** `GET /api/events/:id`: a superset of `eventSaleInfo`. */
+export const eventDetailDto = eventSaleInfo.extend({
+  description: z.string(),
+  artist: z.object({ id: z.uuid(), name: z.string(), image: imageRef.nullable() }),
+  venue: z.object({
+    id: z.uuid(),
+    name: z.string(),
+    city: z.string(),
+    address: z.string(),
+    seatCount: z.number().int().nonnegative(),
+    sections: z.array(venueSectionSummary),
+  }),
+  priceTiers: z.array(priceTierDto),
+  poster: imageRef.nullable(),
+  /** Where the seat map (venue layout) is served. */
+  layoutUrl: z.string(),
+  publishedAt: isoTime.nullable(),
+  cancelledAt: isoTime.nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type EventDetailDto = z.infer<typeof eventDetailDto>;
+
+/** Sort orders of `GET /api/events`. */
+export const eventSort = z.enum(['date', '-date', 'title', '-title']);

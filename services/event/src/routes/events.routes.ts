@@ -1,34 +1,130 @@
-import { type App, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
+import { eventDetailDto, eventSort, eventStatus, eventSummaryDto } from '@tiketi/contracts';
+import { type App, type Auth, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
-import type { eventRepository } from '../db/event.repository.ts';
+import { MAX_PRICE_KRW } from '../domain/event-rules.ts';
+import type { EventsService } from '../domain/events.service.ts';
 
-const eventStatus = z.enum(['draft', 'published', 'on_sale', 'sold_out', 'ended', 'cancelled']);
-const eventSummary = z.object({
-  id: z.uuid(),
-  title: z.string(),
-  startsAt: isoDateTime(),
-  status: eventStatus,
+const params = z.object({ id: z.uuid() });
+const dateOrTime = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((text) => new Date(text));
+const waitingRoom = z.object({
+  enabled: z.boolean(),
+  admissionRatePerMinute: z.number().int().positive().max(1_000_000),
+  maxActiveShoppers: z.number().int().positive().max(1_000_000),
 });
+const priceTier = z.object({
+  key: z.string().trim().min(1).max(20),
+  name: z.string().trim().min(1).max(60),
+  price: z.number().int().positive().max(MAX_PRICE_KRW),
+});
+const eventFields = {
+  artistId: z.uuid(),
+  venueId: z.uuid(),
+  title: z.string().trim().min(1).max(200),
+  description: z.string().max(10_000).optional(),
+  startsAt: isoDateTime(),
+  saleOpensAt: isoDateTime(),
+  saleClosesAt: isoDateTime(),
+  perUserLimit: z.number().int().min(1).max(10),
+  waitingRoom: waitingRoom.optional(),
+  priceTiers: z.array(priceTier).min(1).max(20),
+};
+const eventBody = z.object(eventFields);
+const eventPatch = z.object(eventFields).partial();
 
-export function eventRoutes(app: App, events: ReturnType<typeof eventRepository>) {
+export function eventRoutes(app: App, auth: Auth, events: EventsService) {
   app.get(
     '/api/events',
     {
+      preHandler: auth.optional,
       schema: {
-        summary: 'List public events',
+        summary: 'List events (admins also see drafts)',
         querystring: z.object({
+          artistId: z.uuid().optional(),
+          from: dateOrTime.optional(),
+          to: dateOrTime.optional(),
           status: eventStatus.optional(),
+          q: z.string().trim().min(1).max(100).optional(),
+          sort: eventSort.default('date'),
           ...pageQuery,
         }),
-        response: {
-          200: pageOf(eventSummary),
-        },
+        response: { 200: pageOf(eventSummaryDto) },
       },
     },
-    async (req) => {
-      const { page, pageSize, status } = req.query;
-      const result = await events.list({ status, limit: pageSize, offset: (page - 1) * pageSize });
-      return { ...result, page, pageSize };
+    async (req) => events.list(req.query, req.user),
+  );
+
+  app.get(
+    '/api/events/:id',
+    {
+      preHandler: auth.optional,
+      schema: {
+        summary: 'One event with artist, venue, price tiers and poster',
+        params,
+        response: { 200: eventDetailDto },
+      },
     },
+    async (req) => events.get(req.params.id, req.user),
+  );
+
+  app.post(
+    '/api/events',
+    {
+      preHandler: auth.admin,
+      schema: { summary: 'Create a draft event (admin)', body: eventBody, response: { 201: eventDetailDto } },
+    },
+    async (req, reply) => reply.code(201).send(await events.create(req.body)),
+  );
+
+  app.patch(
+    '/api/events/:id',
+    {
+      preHandler: auth.admin,
+      schema: {
+        summary: 'Change an event; a published one keeps its artist, venue and prices (admin)',
+        params,
+        body: eventPatch,
+        response: { 200: eventDetailDto },
+      },
+    },
+    async (req) => events.update(req.params.id, req.body),
+  );
+
+  app.post(
+    '/api/events/:id/publish',
+    {
+      preHandler: auth.admin,
+      schema: { summary: 'Publish a draft event (admin)', params, response: { 200: eventDetailDto } },
+    },
+    async (req) => events.publish(req.params.id),
+  );
+
+  app.post(
+    '/api/events/:id/cancel',
+    {
+      preHandler: auth.admin,
+      schema: {
+        summary: 'Cancel an event (admin)',
+        params,
+        body: z.object({ reason: z.string().trim().min(1).max(500) }),
+        response: { 200: eventDetailDto },
+      },
+    },
+    async (req) => events.cancel(req.params.id, req.body.reason),
+  );
+
+  app.put(
+    '/api/events/:id/poster',
+    {
+      preHandler: auth.admin,
+      schema: {
+        summary: 'Attach an uploaded image as the poster, or detach it with null (admin)',
+        params,
+        body: z.object({ mediaId: z.uuid().nullable() }),
+        response: { 200: eventDetailDto },
+      },
+    },
+    async (req) => events.setPoster(req.params.id, req.body.mediaId),
   );
 }

@@ -1,0 +1,71 @@
+import type { ImageRef } from '@tiketi/contracts';
+import type { Kysely } from '@tiketi/kit';
+import type { DB } from './schema.ts';
+
+export type ArtistInput = { name: string; genre: string | null; bio: string };
+
+export function artistRepository(db: Kysely<DB>) {
+  return {
+    find(id: string) {
+      return db.selectFrom('artists').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async list(filter: { q?: string; limit: number; offset: number }) {
+      let query = db.selectFrom('artists');
+      if (filter.q) query = query.where('name', 'ilike', `%${escapeLike(filter.q)}%`);
+      const [items, total] = await Promise.all([
+        query.selectAll().orderBy('name').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
+        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items, total: total.n };
+    },
+
+    create(id: string, input: ArtistInput) {
+      return db
+        .insertInto('artists')
+        .values({ id, ...input })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+
+    update(id: string, input: Partial<ArtistInput>) {
+      return db
+        .updateTable('artists')
+        .set({ ...input, updatedAt: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    setImage(id: string, image: ImageRef | null) {
+      return db
+        .updateTable('artists')
+        .set({ image: image && JSON.stringify(image), updatedAt: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    /** Deletes an artist without events; answers false when events still refer to it. */
+    async delete(id: string): Promise<'deleted' | 'missing' | 'in_use'> {
+      return db.transaction().execute(async (trx) => {
+        const used = await trx
+          .selectFrom('events')
+          .select('id')
+          .where('artistId', '=', id)
+          .limit(1)
+          .execute();
+        if (used.length) return 'in_use';
+        const res = await trx.deleteFrom('artists').where('id', '=', id).executeTakeFirst();
+        return res.numDeletedRows > 0n ? 'deleted' : 'missing';
+      });
+    },
+  };
+}
+
+export type ArtistRepository = ReturnType<typeof artistRepository>;
+
+/** A user's text taken literally inside a LIKE pattern. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,102 @@
+import type { Kysely } from '@tiketi/kit';
+import type { PlannedSeat, PlannedSection } from '../domain/layout.ts';
+import type { DB } from './schema.ts';
+
+export type VenueInput = { name: string; city: string; address: string };
+
+const INSERT_CHUNK = 1000;
+
+export function venueRepository(db: Kysely<DB>) {
+  return {
+    find(id: string) {
+      return db.selectFrom('venues').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /** Sections with their row and seat counts, in layout order. */
+    sectionSummaries(venueId: string) {
+      return db
+        .selectFrom('venueSections as s')
+        .leftJoin('seats', 'seats.sectionId', 's.id')
+        .select((eb) => [
+          's.id',
+          's.name',
+          eb.fn.count<number>('seats.id').as('seatCount'),
+          eb.fn.count<number>('seats.rowLabel').distinct().as('rowCount'),
+        ])
+        .where('s.venueId', '=', venueId)
+        .groupBy(['s.id', 's.name', 's.position'])
+        .orderBy('s.position')
+        .execute();
+    },
+
+    async tierKeys(venueId: string): Promise<string[]> {
+      const rows = await db
+        .selectFrom('seats')
+        .select('tierKey')
+        .distinct()
+        .where('venueId', '=', venueId)
+        .orderBy('tierKey')
+        .execute();
+      return rows.map((r) => r.tierKey);
+    },
+
+    seats(venueId: string) {
+      return db
+        .selectFrom('seats')
+        .innerJoin('venueSections as s', 's.id', 'seats.sectionId')
+        .select([
+          'seats.id',
+          'seats.sectionId',
+          's.name as sectionName',
+          'seats.rowLabel',
+          'seats.number',
+          'seats.label',
+          'seats.x',
+          'seats.y',
+          'seats.tierKey',
+        ])
+        .where('seats.venueId', '=', venueId)
+        .orderBy('s.position')
+        .orderBy('seats.rowPosition')
+        .orderBy('seats.number')
+        .execute();
+    },
+
+    /** The venue and its whole layout in one transaction: a refused layout leaves no row behind. */
+    async create(
+      id: string,
+      input: VenueInput,
+      layout: { sections: PlannedSection[]; seats: PlannedSeat[] },
+      options: { ifMissing?: boolean } = {},
+    ): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        let insert = trx.insertInto('venues').values({ id, ...input, seatCount: layout.seats.length });
+        if (options.ifMissing) insert = insert.onConflict((oc) => oc.column('id').doNothing());
+        const created = await insert.returning('id').executeTakeFirst();
+        if (!created) return false;
+        await trx
+          .insertInto('venueSections')
+          .values(layout.sections.map((s) => ({ ...s, venueId: id })))
+          .execute();
+        for (let i = 0; i < layout.seats.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('seats')
+            .values(layout.seats.slice(i, i + INSERT_CHUNK).map((s) => ({ ...s, venueId: id })))
+            .execute();
+        }
+        return true;
+      });
+    },
+
+    update(id: string, input: Partial<VenueInput>) {
+      return db
+        .updateTable('venues')
+        .set({ ...input, updatedAt: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+    },
+  };
+}
+
+export type VenueRepository = ReturnType<typeof venueRepository>;

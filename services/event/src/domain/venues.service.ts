@@ -1,0 +1,97 @@
+import type { VenueDto, VenueLayoutDto } from '@tiketi/contracts';
+import { problems } from '@tiketi/kit';
+import { v7 as uuidv7 } from 'uuid';
+import type { CatalogueCache } from '../db/catalogue.cache.ts';
+import type { VenueInput, VenueRepository } from '../db/venue.repository.ts';
+import { type LayoutSectionInput, planLayout } from './layout.ts';
+
+export function venuesService(deps: { venues: VenueRepository; cache: CatalogueCache }) {
+  const { venues, cache } = deps;
+
+  async function load(id: string): Promise<VenueDto | null> {
+    const venue = await venues.find(id);
+    if (!venue) return null;
+    const [sections, tierKeys] = await Promise.all([venues.sectionSummaries(id), venues.tierKeys(id)]);
+    return {
+      id: venue.id,
+      name: venue.name,
+      city: venue.city,
+      address: venue.address,
+      seatCount: venue.seatCount,
+      tierKeys,
+      sections,
+      createdAt: venue.createdAt.toISOString(),
+      updatedAt: venue.updatedAt.toISOString(),
+    };
+  }
+
+  async function get(id: string): Promise<VenueDto> {
+    const dto = await cache.read(`venue:${id}`, () => load(id));
+    if (!dto) throw problems.notFound('Venue');
+    return dto;
+  }
+
+  return {
+    get,
+
+    /** The seat map rarely changes and is large: cached longer than other reads. */
+    async layout(id: string): Promise<VenueLayoutDto> {
+      const dto = await cache.read(
+        `venue-layout:${id}`,
+        async () => {
+          const venue = await venues.find(id);
+          if (!venue) return null;
+          return toLayout(id, await venues.seats(id));
+        },
+        600,
+      );
+      if (!dto) throw problems.notFound('Venue');
+      return dto;
+    },
+
+    async create(input: VenueInput & { sections: LayoutSectionInput[] }): Promise<VenueDto> {
+      const layout = planLayout(input.sections);
+      const id = uuidv7();
+      const { sections: _, ...venue } = input;
+      await venues.create(id, venue, layout);
+      await cache.invalidate();
+      return get(id);
+    },
+
+    /** Name and address only: seat ids must stay stable once events are sold on them. */
+    async update(id: string, input: Partial<VenueInput>): Promise<VenueDto> {
+      if (!(await venues.update(id, input))) throw problems.notFound('Venue');
+      await cache.invalidate();
+      return get(id);
+    },
+  };
+}
+
+type SeatRow = Awaited<ReturnType<VenueRepository['seats']>>[number];
+
+export function toLayout(venueId: string, seats: SeatRow[]): VenueLayoutDto {
+  const sections: VenueLayoutDto['sections'] = [];
+  for (const seat of seats) {
+    let section = sections.at(-1);
+    if (section?.id !== seat.sectionId) {
+      section = { id: seat.sectionId, name: seat.sectionName, rows: [] };
+      sections.push(section);
+    }
+    let row = section.rows.at(-1);
+    if (row?.label !== seat.rowLabel) {
+      row = { label: seat.rowLabel, seats: [] };
+      section.rows.push(row);
+    }
+    row.seats.push({
+      id: seat.id,
+      label: seat.label,
+      number: seat.number,
+      x: seat.x,
+      y: seat.y,
+      tierKey: seat.tierKey,
+    });
+  }
+  return { venueId, seatCount: seats.length, sections };
+}
+
+export type VenuesService = ReturnType<typeof venuesService>;

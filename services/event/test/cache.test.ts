@@ -1,0 +1,73 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createArtistAndVenue, eventPayload, openEventService } from './helpers.ts';
+
+describe('catalogue read cache', async () => {
+  const svc = await openEventService('event-cache');
+  afterAll(() => svc.close());
+  const ids = await createArtistAndVenue(svc, 'Jannabi');
+  const created = await svc.app.inject({
+    method: 'POST',
+    url: '/api/events',
+    headers: { authorization: svc.admin },
+    payload: eventPayload(ids, { title: 'Summer Tour' }),
+  });
+  const eventId = created.json().id as string;
+  await svc.app.inject({
+    method: 'POST',
+    url: `/api/events/${eventId}/publish`,
+    headers: { authorization: svc.admin },
+  });
+  const detail = async () => (await svc.app.inject({ url: `/api/events/${eventId}` })).json();
+  const list = async () => (await svc.app.inject({ url: '/api/events?q=tour' })).json();
+
+  it('answers repeated reads from Redis, not from the database', async () => {
+    expect((await detail()).title).toBe('Summer Tour');
+    expect((await list()).items[0].title).toBe('Summer Tour');
+    // A change behind the service's back is invisible while the cached copies live.
+    await svc.db
+      .updateTable('events')
+      .set({ title: 'Changed Behind The Back' })
+      .where('id', '=', eventId)
+      .execute();
+    expect((await detail()).title).toBe('Summer Tour');
+    expect((await list()).items[0].title).toBe('Summer Tour');
+    expect(await svc.infra.redis.keys('*')).not.toHaveLength(0);
+  });
+
+  it('drops cached details and listings when the event is updated', async () => {
+    const res = await svc.app.inject({
+      method: 'PATCH',
+      url: `/api/events/${eventId}`,
+      headers: { authorization: svc.admin },
+      payload: { title: 'Summer Tour — Encore' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await detail()).title).toBe('Summer Tour — Encore');
+    expect((await list()).items[0].title).toBe('Summer Tour — Encore');
+  });
+
+  it('drops cached events when their artist is renamed', async () => {
+    expect((await detail()).artist.name).toBe('Jannabi');
+    const res = await svc.app.inject({
+      method: 'PATCH',
+      url: `/api/artists/${ids.artistId}`,
+      headers: { authorization: svc.admin },
+      payload: { name: 'JANNABI' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect((await detail()).artist.name).toBe('JANNABI');
+    expect((await svc.app.inject({ url: `/api/artists/${ids.artistId}` })).json().name).toBe('JANNABI');
+  });
+
+  it('drops a cached venue when it is renamed', async () => {
+    expect((await svc.app.inject({ url: `/api/venues/${ids.venueId}` })).json().name).toBe('Jannabi Hall');
+    await svc.app.inject({
+      method: 'PATCH',
+      url: `/api/venues/${ids.venueId}`,
+      headers: { authorization: svc.admin },
+      payload: { name: 'Rolling Hall' },
+    });
+    expect((await svc.app.inject({ url: `/api/venues/${ids.venueId}` })).json().name).toBe('Rolling Hall');
+    expect((await detail()).venue.name).toBe('Rolling Hall');
+  });
+});

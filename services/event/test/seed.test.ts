@@ -1,0 +1,65 @@
+import { demoMedia, eventCatalogue } from '@tiketi/contracts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../src/seed.ts';
+import { openEventService } from './helpers.ts';
+
+describe('demo catalogue seed', async () => {
+  const svc = await openEventService('event-seed');
+  afterAll(() => svc.close());
+  const first = await seedDemo(svc.db, { redis: svc.infra.redis });
+  const second = await seedDemo(svc.db, { redis: svc.infra.redis });
+
+  it('seeds once: a second run adds and announces nothing', async () => {
+    expect(first).toHaveLength(4);
+    expect(second).toEqual([]);
+    expect((await svc.app.inject({ url: '/api/events' })).json().total).toBe(4);
+    expect(await svc.outbox('event.published')).toHaveLength(4);
+  });
+
+  it('has an on-sale event with over 1,000 seats and the waiting room on, announced seat by seat', async () => {
+    const list = (await svc.app.inject({ url: '/api/events?status=on_sale' })).json();
+    const iu = list.items.find((e: { title: string }) => e.title === 'IU — The Golden Hour');
+    const detail = (await svc.app.inject({ url: `/api/events/${iu.id}` })).json();
+    expect(detail).toMatchObject({ status: 'on_sale', waitingRoom: { enabled: true } });
+    expect(detail.venue.seatCount).toBeGreaterThanOrEqual(1000);
+    const published = (await svc.outbox('event.published')).map((d) =>
+      eventCatalogue['event.published'].parse(d),
+    );
+    const announced = published.find((p) => p.eventId === iu.id);
+    expect(announced?.seats).toHaveLength(detail.venue.seatCount);
+    expect(announced?.status).toBe('on_sale');
+  });
+
+  it('has an on-sale event without the waiting room and upcoming ones', async () => {
+    const onSale = (await svc.app.inject({ url: '/api/events?status=on_sale' })).json().items;
+    const details = await Promise.all(
+      onSale.map(async (e: { id: string }) => (await svc.app.inject({ url: `/api/events/${e.id}` })).json()),
+    );
+    expect(details.some((d) => !d.waitingRoom.enabled && d.venue.seatCount >= 100)).toBe(true);
+    expect(
+      (await svc.app.inject({ url: '/api/events?status=published' })).json().total,
+    ).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives every event a poster served by the media service', async () => {
+    const items = (await svc.app.inject({ url: '/api/events' })).json().items as {
+      poster: { mediaId: string; urls: { large: string } } | null;
+    }[];
+    const ids = new Set<string>(Object.values(demoMedia));
+    for (const item of items) {
+      expect(ids.has(item.poster?.mediaId ?? '')).toBe(true);
+      expect(item.poster?.urls.large).toBe(`/media/images/${item.poster?.mediaId}/large.webp`);
+    }
+  });
+
+  it('keeps seat ids stable across seeds of a fresh database', async () => {
+    const [one] = (await svc.outbox('event.published')).map((d) =>
+      eventCatalogue['event.published'].parse(d),
+    );
+    const layout = (await svc.app.inject({ url: `/api/venues/${one?.venueId}/layout` })).json();
+    const seat = layout.sections[0].rows[0].seats[0];
+    // Derived from the venue id and the label, so any fresh database gives the same ids.
+    expect(seat.id).toBe(one?.seats[0]?.id);
+    expect(seat.id).toMatch(/^[0-9a-f-]{8}-[0-9a-f-]{4}-5/);
+  });
+});

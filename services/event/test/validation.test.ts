@@ -1,0 +1,155 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createArtistAndVenue, daysFromNow, eventPayload, openEventService } from './helpers.ts';
+
+type Problem = { code: string; errors?: { field: string; message: string }[] };
+
+describe('catalogue validation', async () => {
+  const svc = await openEventService('event-validation');
+  afterAll(() => svc.close());
+  const ids = await createArtistAndVenue(svc);
+  const fieldsOf = (body: Problem) => body.errors?.map((e) => e.field) ?? [];
+
+  async function create(overrides: Record<string, unknown>) {
+    return svc.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { authorization: svc.admin },
+      payload: eventPayload(ids, overrides),
+    });
+  }
+
+  it.each([
+    ['a sale that closes after the show starts', { saleClosesAt: daysFromNow(31) }, 'body.saleClosesAt'],
+    [
+      'a sale that closes before it opens',
+      { saleOpensAt: daysFromNow(10), saleClosesAt: daysFromNow(5) },
+      'body.saleClosesAt',
+    ],
+    ['a zero price', { priceTiers: [{ key: 'R', name: 'R', price: 0 }] }, 'body.priceTiers.0.price'],
+    [
+      'a fractional price',
+      { priceTiers: [{ key: 'R', name: 'R', price: 1000.5 }] },
+      'body.priceTiers.0.price',
+    ],
+    ['a per-user limit above 10', { perUserLimit: 11 }, 'body.perUserLimit'],
+    ['a per-user limit of 0', { perUserLimit: 0 }, 'body.perUserLimit'],
+    [
+      'a waiting room admitting nobody',
+      { waitingRoom: { enabled: true, admissionRatePerMinute: 0, maxActiveShoppers: 10 } },
+      'body.waitingRoom.admissionRatePerMinute',
+    ],
+    [
+      'no price for the seats of tier R',
+      { priceTiers: [{ key: 'VIP', name: 'VIP', price: 10 }] },
+      'body.priceTiers',
+    ],
+    [
+      'the same tier twice',
+      {
+        priceTiers: [
+          { key: 'R', name: 'R', price: 10 },
+          { key: 'R', name: 'R2', price: 20 },
+        ],
+      },
+      'body.priceTiers.1.key',
+    ],
+    ['an unknown artist', { artistId: '01936b2a-0000-7000-8000-0000000000ff' }, 'body.artistId'],
+    ['a missing title', { title: '' }, 'body.title'],
+    ['a start time that is not a time', { startsAt: 'next friday' }, 'body.startsAt'],
+  ])('refuses %s with a field error', async (_name, overrides, field) => {
+    const res = await create(overrides);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(res.json().code).toBe('VALIDATION_FAILED');
+    expect(fieldsOf(res.json())).toContain(field);
+  });
+
+  it('stored none of the refused events', async () => {
+    const list = await svc.app.inject({ url: '/api/events', headers: { authorization: svc.admin } });
+    expect(list.json().total).toBe(0);
+  });
+
+  it('refuses to publish an event that has already started', async () => {
+    const draft = await create({
+      startsAt: daysFromNow(-1),
+      saleOpensAt: daysFromNow(-3),
+      saleClosesAt: daysFromNow(-2),
+    });
+    expect(draft.statusCode).toBe(201);
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: `/api/events/${draft.json().id}/publish`,
+      headers: { authorization: svc.admin },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe('EVENT_NOT_PUBLISHABLE');
+    expect(await svc.outbox('event.published')).toEqual([]);
+  });
+
+  it('refuses an inconsistent seat layout with field errors and stores no part of it', async () => {
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: '/api/venues',
+      headers: { authorization: svc.admin },
+      payload: {
+        name: 'Broken Hall',
+        city: 'Busan',
+        sections: [
+          {
+            name: 'A',
+            rows: [
+              { label: '1', seatCount: 3, tierKey: 'R' },
+              {
+                label: '2',
+                seats: [
+                  { number: 1, x: 0, y: 0, tierKey: 'R', label: 'A-1-1' },
+                  { number: 1, x: 1, y: 0, tierKey: 'R' },
+                ],
+              },
+              { label: '3' },
+            ],
+          },
+          { name: 'A', rows: [{ label: '1', seatCount: 2, tierKey: 'R' }] },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    const fields = fieldsOf(res.json());
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'body.sections.1.name',
+        'body.sections.0.rows.1.seats.0.label',
+        'body.sections.0.rows.1.seats.1.number',
+        'body.sections.0.rows.2',
+      ]),
+    );
+    const { n } = await svc.db
+      .selectFrom('venues')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('name', '=', 'Broken Hall')
+      .executeTakeFirstOrThrow();
+    expect(n).toBe(0);
+  });
+
+  it('refuses a row of zero seats', async () => {
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: '/api/venues',
+      headers: { authorization: svc.admin },
+      payload: {
+        name: 'Empty',
+        city: 'Busan',
+        sections: [{ name: 'A', rows: [{ label: '1', seatCount: 0, tierKey: 'R' }] }],
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(fieldsOf(res.json())).toEqual(['body.sections.0.rows.0.seatCount']);
+  });
+
+  it('answers 404 for an unknown event and 400 for a malformed id', async () => {
+    expect(
+      (await svc.app.inject({ url: '/api/events/01936b2a-0000-7000-8000-0000000000ff' })).statusCode,
+    ).toBe(404);
+    expect((await svc.app.inject({ url: '/api/events/not-an-id' })).statusCode).toBe(400);
+  });
+});

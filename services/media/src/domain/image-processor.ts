@@ -1,0 +1,66 @@
+import { type ImageSize, imageSizeNames, imageSizes } from '@tiketi/contracts';
+import { HttpProblem } from '@tiketi/kit';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+
+/** Formats accepted as uploads, as sharp names them after reading the bytes (not the file name). */
+const ACCEPTED = new Set(['jpeg', 'png', 'webp', 'gif', 'heif', 'avif']);
+/** Refuses decompression bombs: a small file that inflates to a huge bitmap. */
+const MAX_PIXELS = 40_000_000;
+
+export type ProcessedImage = {
+  format: string;
+  width: number;
+  height: number;
+  variants: { size: ImageSize; width: number; height: number; data: Buffer }[];
+};
+
+export const notAnImage = (detail: string) => new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', detail);
+
+/**
+ * Checks that the bytes are a whole image of an accepted kind and renders each size as WebP. The input is
+ * decoded completely (`failOn: 'truncated'`), so a cut-off upload is refused instead of stored half-grey.
+ */
+export async function processImage(input: Buffer): Promise<ProcessedImage> {
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(input, { limitInputPixels: MAX_PIXELS }).metadata();
+  } catch {
+    throw notAnImage('The file is not an image: upload a JPEG, PNG, WebP, GIF or AVIF.');
+  }
+  const format = metadata.format;
+  if (!format || !ACCEPTED.has(format)) {
+    throw notAnImage(
+      `Images of type ${format ?? 'unknown'} are not accepted: upload a JPEG, PNG, WebP, GIF or AVIF.`,
+    );
+  }
+  if (!metadata.width || !metadata.height) throw notAnImage('The image has no size.');
+  if (metadata.width * metadata.height > MAX_PIXELS) {
+    throw new HttpProblem(422, 'IMAGE_TOO_LARGE', `The image has more than ${MAX_PIXELS} pixels.`);
+  }
+
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    // Decoded once, strictly; every size is rendered from this bitmap.
+    decoded = await sharp(input, { failOn: 'truncated', limitInputPixels: MAX_PIXELS })
+      .rotate()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new HttpProblem(
+      422,
+      'IMAGE_CORRUPT',
+      `The image is truncated or corrupt and cannot be read (${(error as Error).message}).`,
+    );
+  }
+  const { width, height, channels } = decoded.info;
+  const variants = await Promise.all(
+    imageSizeNames.map(async (size) => {
+      const out = await sharp(decoded.data, { raw: { width, height, channels } })
+        .resize({ width: imageSizes[size], withoutEnlargement: true })
+        .webp({ quality: 80 })
+        .toBuffer({ resolveWithObject: true });
+      return { size, width: out.info.width, height: out.info.height, data: out.data };
+    }),
+  );
+  return { format, width, height, variants };
+}

@@ -1,0 +1,85 @@
+import multipart from '@fastify/multipart';
+import { mediaDto } from '@tiketi/contracts';
+import { type App, type Auth, callerOf, HttpProblem } from '@tiketi/kit';
+import { z } from 'zod';
+import type { MediaService } from '../domain/media.service.ts';
+
+const params = z.object({ id: z.uuid() });
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export async function mediaRoutes(app: App, auth: Auth, media: MediaService, maxBytes: number) {
+  await app.register(multipart, {
+    limits: { fileSize: maxBytes, files: 1, fields: 4, parts: 6, fieldSize: 1000 },
+  });
+
+  app.post(
+    '/api/media',
+    {
+      preHandler: auth.admin,
+      schema: {
+        summary: 'Upload an image as multipart/form-data field "file" (optional field "alt") (admin)',
+        response: { 201: mediaDto },
+      },
+    },
+    async (req, reply) => {
+      if (!req.isMultipart()) {
+        throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the image as multipart/form-data.');
+      }
+      const file = await req.file();
+      if (!file) throw new HttpProblem(400, 'FILE_MISSING', 'The form has no file.');
+      let data: Buffer;
+      try {
+        data = await file.toBuffer();
+      } catch (error) {
+        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+          throw new HttpProblem(413, 'FILE_TOO_LARGE', `The file is larger than ${maxBytes} bytes.`);
+        }
+        throw error;
+      }
+      if (data.length === 0) throw new HttpProblem(400, 'FILE_EMPTY', 'The file is empty.');
+      const altField = file.fields.alt;
+      const alt = altField && 'value' in altField && typeof altField.value === 'string' ? altField.value : '';
+      const stored = await media.upload(data, { alt: alt.slice(0, 300), uploadedBy: callerOf(req).id });
+      return reply.code(201).send(stored);
+    },
+  );
+
+  app.get(
+    '/api/media/:id',
+    { schema: { summary: 'Metadata and URLs of an image', params, response: { 200: mediaDto } } },
+    async (req) => media.get(req.params.id),
+  );
+
+  app.delete(
+    '/api/media/:id',
+    { preHandler: auth.admin, schema: { summary: 'Delete an image and all its sizes (admin)', params } },
+    async (req, reply) => {
+      await media.remove(req.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/media/images/:id/:file',
+    {
+      schema: {
+        summary: 'The stored image, publicly',
+        params: z.object({
+          id: z.uuid(),
+          file: z.enum(['thumb.webp', 'small.webp', 'medium.webp', 'large.webp']),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const object = await media.open(`images/${req.params.id}/${req.params.file}`);
+      if (!object) throw new HttpProblem(404, 'NOT_FOUND', 'Image was not found.');
+      // Ids are never reused, so a stored size never changes.
+      return reply
+        .header('content-type', object.contentType)
+        .header('content-length', object.size)
+        .header('cache-control', IMMUTABLE)
+        .header('x-content-type-options', 'nosniff')
+        .send(object.body);
+    },
+  );
+}
