@@ -3,6 +3,8 @@ export * from './event.ts';
 export * from './events.ts';
 export * from './media.ts';
 export * from './problem.ts';
+export * from './queue.ts';
 export * from './queue-token.ts';
 export * from './reservation.ts';
 export * from './services.ts';
+export * from './user.ts';

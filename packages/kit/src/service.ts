@@ -42,12 +42,19 @@ export async function runService<S extends ServiceShape>(
     SHUTDOWN_GRACE_MS: number;
   };
   const logger = createLogger(name, settings.LOG_LEVEL);
+  process.env.OTEL_SERVICE_NAME ??= name;
   let running: Running;
   try {
     running = await build(config, logger);
   } catch (error) {
     logger.fatal({ err: error }, `${name} could not start: ${(error as Error).message}`);
     process.exit(1);
+  }
+  // `--migrate-only` (a Kubernetes Job before a rollout): building opened the database, which migrated it.
+  if (process.argv.includes('--migrate-only')) {
+    await running.stop();
+    logger.info('migrations are up to date');
+    process.exit(0);
   }
   closeWithGrace({ delay: settings.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');

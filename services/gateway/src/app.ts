@@ -1,22 +1,137 @@
+import { Transform } from 'node:stream';
+import cors from '@fastify/cors';
 import httpProxy from '@fastify/http-proxy';
+import rateLimit from '@fastify/rate-limit';
 import type { ServiceName } from '@tiketi/contracts';
-import { createServer, HttpProblem, type Logger, type ReadinessCheck } from '@tiketi/kit';
+import {
+  createAuth,
+  createServer,
+  HttpProblem,
+  type Logger,
+  problems,
+  propagationHeaders,
+  type ReadinessCheck,
+  type Redis,
+} from '@tiketi/kit';
+import type { FastifyRequest } from 'fastify';
+import type { JSONWebKeySet } from 'jose';
+import { hasDotSegments, ignoresBearer, isPublic, pathOf, routeFor, underPrefix } from './access.ts';
+import { type RateLimitSettings, rateLimitGroups } from './rate-limits.ts';
 import { routeTable } from './route-table.ts';
 
 export type GatewayDeps = {
   logger: Logger;
   upstreams: Partial<Record<ServiceName, string>>;
+  /** The user service's JWKS URL, or a key set given directly (tests). */
+  jwks: string | JSONWebKeySet;
+  /** Rate-limit counters, shared by every gateway instance; without it they are per process. */
+  redis?: Redis;
   readiness?: Record<string, ReadinessCheck>;
   upstreamTimeoutMs?: number;
+  /** Browser origins allowed to call the API. */
+  webOrigins?: string[];
+  bodyLimitBytes?: number;
+  uploadBodyLimitBytes?: number;
+  trustProxy?: boolean;
+  rateLimits?: Partial<RateLimitSettings>;
 };
 
-/** The one public API: routes each path prefix to the service that owns it. */
+const DEFAULT_LIMITS: RateLimitSettings = { windowMs: 60_000, auth: 10, queueJoin: 30, general: 600 };
+
+function tooLarge(limit: number) {
+  return new HttpProblem(413, 'BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
+}
+
+/** Counts a streamed body and fails it past the limit (bodies sent without a Content-Length). */
+function limitedStream(limit: number) {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit) done(tooLarge(limit));
+      else done(null, chunk);
+    },
+  });
+}
+
+/**
+ * The one public API: checks the caller's token early, rate-limits, then routes each path prefix to the
+ * service that owns it. The bearer token is passed on untouched: services verify it themselves, so one
+ * reached without the gateway is no weaker.
+ */
 export async function buildApp(deps: GatewayDeps) {
+  const bodyLimit = deps.bodyLimitBytes ?? 1_048_576;
+  const uploadLimit = deps.uploadBodyLimitBytes ?? 10_485_760;
   const { app } = await createServer({
     name: 'gateway',
     logger: deps.logger,
     readiness: deps.readiness ?? {},
+    bodyLimit,
+    trustProxy: deps.trustProxy ?? false,
   });
+  const auth = createAuth({ jwks: deps.jwks });
+  const limits = { ...DEFAULT_LIMITS, ...deps.rateLimits };
+
+  await app.register(cors, {
+    origin: deps.webOrigins ?? ['http://localhost:3000'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'x-queue-token', 'idempotency-key'],
+    exposedHeaders: [
+      'x-request-id',
+      'retry-after',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ],
+    maxAge: 600,
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    ...(deps.redis ? { redis: deps.redis } : {}),
+    nameSpace: 'ratelimit:',
+    // A Redis outage must not take the whole API down with it: requests pass uncounted meanwhile.
+    skipOnError: true,
+    errorResponseBuilder: (_req, context) =>
+      problems.tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
+  });
+  const clientKey = (req: FastifyRequest, perIp: boolean) =>
+    !perIp && req.user ? `user:${req.user.id}` : `ip:${req.ip}`;
+  const limiters = rateLimitGroups(limits).map((group) => ({
+    group,
+    check: app.rateLimit({
+      max: group.max,
+      timeWindow: limits.windowMs,
+      keyGenerator: (req) => `${group.name}:${clientKey(req, group.perIp)}`,
+    }),
+  }));
+
+  // Runs before routing to a service: refuse what could never succeed as early and cheaply as possible.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'OPTIONS') return;
+    const path = pathOf(req.url);
+    if (path === undefined || hasDotSegments(path)) {
+      throw problems.badRequest('The request path is not valid.');
+    }
+    if (!routeFor(path)) return; // the gateway's own endpoints, or a 404
+    const length = Number(req.headers['content-length'] ?? 0);
+    const limit = underPrefix(path, '/api/media') ? uploadLimit : bodyLimit;
+    if (length > limit) throw tooLarge(limit);
+
+    if (!isPublic(req.method, path)) await auth.user(req);
+    else if (req.headers.authorization && !ignoresBearer(path)) await auth.optional(req);
+
+    const limiter = limiters.find((l) => l.group.matches(req.method, path));
+    // The plugin's hook is typed as a Fastify hook (bound to the instance); it never uses `this`.
+    if (limiter) await limiter.check.call(app, req, reply);
+  });
+
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    if (req.headers['content-length'] !== undefined) return payload;
+    const path = pathOf(req.url) ?? '/';
+    return payload.pipe(limitedStream(underPrefix(path, '/api/media') ? uploadLimit : bodyLimit));
+  });
+
   for (const route of routeTable) {
     const upstream = deps.upstreams[route.service];
     if (!upstream) continue;
@@ -28,8 +143,24 @@ export async function buildApp(deps: GatewayDeps) {
       disableRequestLogging: true,
       http: { requestOptions: { timeout: deps.upstreamTimeoutMs ?? 10_000 } },
       replyOptions: {
-        rewriteRequestHeaders: (req, headers) => ({ ...headers, 'x-request-id': req.id }),
+        rewriteRequestHeaders: (req, headers) => {
+          // Internal routes are never reachable through here, but a client must not even try the header.
+          const { 'x-internal-token': _internal, ...rest } = headers;
+          return {
+            ...rest,
+            ...propagationHeaders(),
+            'x-request-id': req.id,
+            'x-forwarded-for': req.ip,
+          };
+        },
         onError: (reply, { error }) => {
+          if (error instanceof HttpProblem) {
+            void reply
+              .code(error.status)
+              .type('application/problem+json')
+              .send(error.toProblem(reply.request.url.split('?')[0]));
+            return;
+          }
           const status = (error as { statusCode?: number }).statusCode === 504 ? 504 : 503;
           const problem = new HttpProblem(
             status,
@@ -37,7 +168,10 @@ export async function buildApp(deps: GatewayDeps) {
             `The ${route.service} service is not answering; please try again.`,
           );
           reply.log.warn({ err: (error as Error).message, service: route.service }, 'upstream failed');
-          void reply.code(status).type('application/problem+json').send(problem.toProblem(reply.request.url));
+          void reply
+            .code(status)
+            .type('application/problem+json')
+            .send(problem.toProblem(reply.request.url.split('?')[0]));
         },
       },
     });

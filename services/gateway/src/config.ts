@@ -5,6 +5,7 @@ const { serviceUrl } = env;
 export const configShape = {
   ...baseConfigShape,
   PORT: env.port(3001),
+  /** Origins allowed to call the API from a browser, comma-separated. */
   WEB_ORIGIN: env.string('http://localhost:3000'),
   USER_SERVICE_URL: serviceUrl('user'),
   EVENT_SERVICE_URL: serviceUrl('event'),
@@ -15,4 +16,12 @@ export const configShape = {
   ADMIN_SERVICE_URL: serviceUrl('admin'),
   MEDIA_SERVICE_URL: serviceUrl('media'),
   UPSTREAM_TIMEOUT_MS: env.int(10_000),
+  /** Image uploads (`/api/media`) may be larger than BODY_LIMIT_BYTES, which bounds everything else. */
+  UPLOAD_BODY_LIMIT_BYTES: env.int(10_485_760),
+  /** Believe X-Forwarded-For: only behind a load balancer or ingress that sets it, never when exposed. */
+  TRUST_PROXY: env.bool(false),
+  RATE_LIMIT_WINDOW_MS: env.int(60_000),
+  RATE_LIMIT_AUTH: env.int(10),
+  RATE_LIMIT_QUEUE_JOIN: env.int(30),
+  RATE_LIMIT_GENERAL: env.int(600),
 };

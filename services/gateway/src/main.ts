@@ -1,11 +1,25 @@
-import { runService } from '@tiketi/kit';
+import { openInfra, runService } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
 await runService('gateway', configShape, async (config, logger) => {
+  const infra = await openInfra({ service: 'gateway', redis: true }, config, logger);
   const app = await buildApp({
     logger,
+    jwks: config.JWKS_URL,
+    redis: infra.redis,
+    readiness: infra.readiness,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    webOrigins: config.WEB_ORIGIN.split(',').map((origin) => origin.trim()),
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    uploadBodyLimitBytes: config.UPLOAD_BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    rateLimits: {
+      windowMs: config.RATE_LIMIT_WINDOW_MS,
+      auth: config.RATE_LIMIT_AUTH,
+      queueJoin: config.RATE_LIMIT_QUEUE_JOIN,
+      general: config.RATE_LIMIT_GENERAL,
+    },
     upstreams: {
       user: config.USER_SERVICE_URL,
       event: config.EVENT_SERVICE_URL,
@@ -17,5 +31,5 @@ await runService('gateway', configShape, async (config, logger) => {
       media: config.MEDIA_SERVICE_URL,
     },
   });
-  return { app, stop: async () => undefined };
+  return { app, stop: infra.close };
 });

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+export const userRole = z.enum(['user', 'admin']);
+export const userLocale = z.enum(['ko', 'en']);
+export type UserLocale = z.infer<typeof userLocale>;
+
+/** A user as the user service answers it (`GET /api/users/me`, auth responses, admin lookups). */
+export const publicUser = z.object({
+  id: z.uuid(),
+  email: z.email(),
+  name: z.string(),
+  role: userRole,
+  locale: userLocale,
+  createdAt: z.iso.datetime({ offset: true }),
+});
+export type PublicUser = z.infer<typeof publicUser>;
+
+/** What register, login, refresh and the Google callback hand the client. */
+export const authSession = z.object({
+  user: publicUser,
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  /** Seconds until the access token expires. */
+  expiresIn: z.number().int().positive(),
+});
+export type AuthSession = z.infer<typeof authSession>;
+
+/**
+ * Where the Google login ends in the web app: `${WEB_ORIGIN}/auth/callback#accessToken=…&refreshToken=…`
+ * on success, `#error=<code>` on failure. The fragment never reaches a server log.
+ */
+export const WEB_AUTH_CALLBACK = {
+  path: '/auth/callback',
+  errors: ['invalid_state', 'access_denied', 'provider_error', 'provider_unavailable', 'email_not_verified'],
+} as const;
+export type WebAuthError = (typeof WEB_AUTH_CALLBACK.errors)[number];
+
+/**
+ * `GET /internal/users/:id` on the user service (internal token): who to write to and in which language.
+ * The notification service falls back to it for users it has not seen in `user.registered`.
+ */
+export const internalUser = z.object({
+  id: z.uuid(),
+  email: z.email(),
+  name: z.string(),
+  locale: userLocale,
+});
+export type InternalUser = z.infer<typeof internalUser>;
+export const internalUserPath = (userId: string) => `/internal/users/${userId}`;

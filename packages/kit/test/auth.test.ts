@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { ACCESS_TOKEN } from '@tiketi/contracts';
+import { exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { callerOf, createAuth } from '../src/auth.ts';
+import { createServer } from '../src/server.ts';
+import { createTestTokens, testLogger } from '../src/testing/index.ts';
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('kit auth: access-token verification every service relies on', async () => {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+  const jwks: JSONWebKeySet = { keys: [publicJwk] };
+  const auth = createAuth({ jwks });
+  const userId = randomUUID();
+
+  function token(
+    overrides: { issuer?: string; audience?: string; expiresIn?: string; role?: string } = {},
+  ): Promise<string> {
+    return new SignJWT({ role: overrides.role ?? 'user', email: 'fan@example.com' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+      .setIssuer(overrides.issuer ?? ACCESS_TOKEN.issuer)
+      .setAudience(overrides.audience ?? ACCESS_TOKEN.audience)
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime(overrides.expiresIn ?? '5m')
+      .sign(privateKey);
+  }
+
+  const refused = async (jwt: string) => {
+    const error = await auth.verify(jwt).then(
+      () => undefined,
+      (e: { status?: number; code?: string; message: string }) => e,
+    );
+    expect(error, 'the token was accepted').toBeDefined();
+    return error as { status: number; code: string; message: string };
+  };
+
+  it('accepts a well-formed token and reads the caller from it', async () => {
+    expect(await auth.verify(await token())).toEqual({ id: userId, role: 'user', email: 'fan@example.com' });
+  });
+
+  it('refuses a token whose payload was changed after signing', async () => {
+    const [header, , signature] = (await token()).split('.');
+    const forged = b64({
+      role: 'admin',
+      sub: userId,
+      iss: ACCESS_TOKEN.issuer,
+      aud: ACCESS_TOKEN.audience,
+      exp: Math.floor(Date.now() / 1000) + 300,
+    });
+    const error = await refused(`${header}.${forged}.${signature}`);
+    expect(error).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+  });
+
+  it('refuses an expired token and says so', async () => {
+    const error = await refused(await token({ expiresIn: '10s ago' }));
+    expect(error).toMatchObject({ status: 401, message: 'The access token has expired.' });
+  });
+
+  it('refuses a token from another issuer or for another audience', async () => {
+    expect(await refused(await token({ issuer: 'https://evil.example' }))).toMatchObject({ status: 401 });
+    expect(await refused(await token({ audience: 'another-app' }))).toMatchObject({ status: 401 });
+  });
+
+  it('refuses an unsigned token (alg none)', async () => {
+    const claims = {
+      sub: userId,
+      role: 'admin',
+      iss: ACCESS_TOKEN.issuer,
+      aud: ACCESS_TOKEN.audience,
+      exp: Math.floor(Date.now() / 1000) + 300,
+    };
+    for (const alg of ['none', 'None', 'NONE']) {
+      const unsigned = `${b64({ alg, typ: 'JWT', kid: 'k1' })}.${b64(claims)}.`;
+      expect(await refused(unsigned)).toMatchObject({ status: 401 });
+    }
+  });
+
+  it('refuses an HS256 token keyed with the public key (algorithm confusion)', async () => {
+    const secrets = [
+      new TextEncoder().encode(await exportSPKI(publicKey)),
+      Buffer.from(publicJwk.x ?? '', 'base64url'),
+      new TextEncoder().encode(JSON.stringify(publicJwk)),
+    ];
+    for (const secret of secrets) {
+      const confused = await new SignJWT({ role: 'admin' })
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+        .setIssuer(ACCESS_TOKEN.issuer)
+        .setAudience(ACCESS_TOKEN.audience)
+        .setSubject(userId)
+        .setExpirationTime('5m')
+        .sign(secret);
+      expect(await refused(confused)).toMatchObject({ status: 401 });
+    }
+  });
+
+  it('refuses a token signed by a key that is not in the key set', async () => {
+    const other = await createTestTokens();
+    expect(await refused(await other.sign({ id: userId }))).toMatchObject({ status: 401 });
+  });
+
+  it('refuses a token whose role or subject is not one we issue', async () => {
+    expect(await refused(await token({ role: 'superuser' }))).toMatchObject({ status: 401 });
+  });
+});
+
+describe('kit auth: route guards', async () => {
+  const tokens = await createTestTokens();
+  const auth = createAuth({ jwks: tokens.jwks, internalToken: 'internal-secret' });
+  const { app } = await createServer({ name: 'auth-test', logger: testLogger() });
+  app.get('/mine', { preHandler: auth.user }, async (req) => ({ id: callerOf(req).id }));
+  app.get('/operators', { preHandler: auth.admin }, async () => ({ ok: true }));
+  app.get('/internal/thing', { preHandler: auth.internal }, async () => ({ ok: true }));
+  app.get('/anyone', { preHandler: auth.optional }, async (req) => ({ id: req.user?.id ?? null }));
+  afterAll(() => app.close());
+
+  const userId = randomUUID();
+  const get = (url: string, headers: Record<string, string> = {}) => app.inject({ url, headers });
+  const bearer = async (role: 'user' | 'admin') => ({
+    authorization: `Bearer ${await tokens.sign({ id: userId, role })}`,
+  });
+
+  it('lets a signed-in user through to a user route and names the caller', async () => {
+    const res = await get('/mine', await bearer('user'));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ id: userId });
+    expect((await get('/mine')).statusCode).toBe(401);
+    expect((await get('/mine', { authorization: 'Basic abc' })).statusCode).toBe(401);
+  });
+
+  it('refuses a user token on an admin route and accepts an admin token', async () => {
+    const refused = await get('/operators', await bearer('user'));
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await get('/operators', await bearer('admin'))).statusCode).toBe(200);
+  });
+
+  it('keeps internal routes for callers holding the internal token', async () => {
+    expect((await get('/internal/thing', await bearer('admin'))).statusCode).toBe(403);
+    expect((await get('/internal/thing', { 'x-internal-token': 'internal-secret' })).statusCode).toBe(200);
+  });
+
+  it('lets anonymous callers through optional routes but still refuses a bad token there', async () => {
+    expect((await get('/anyone')).json()).toEqual({ id: null });
+    expect((await get('/anyone', await bearer('user'))).json()).toEqual({ id: userId });
+    expect((await get('/anyone', { authorization: 'Bearer not.a.token' })).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,43 @@
+import { underPrefix } from './access.ts';
+
+export type RateLimitSettings = {
+  /** Window every limit counts in, in milliseconds. */
+  windowMs: number;
+  /** Sign-up and password login, per client IP: slows password guessing and mass sign-ups. */
+  auth: number;
+  /** Joining a waiting room, per user. */
+  queueJoin: number;
+  /** Everything else, per user when signed in, per IP otherwise. */
+  general: number;
+};
+
+export type RateLimitGroup = {
+  name: 'auth' | 'queue-join' | 'general';
+  max: number;
+  /** Count per client IP even for signed-in callers. */
+  perIp: boolean;
+  matches: (method: string, path: string) => boolean;
+};
+
+const QUEUE_JOIN = /^\/api\/queue\/[^/]+\/join$/;
+
+/** Most specific first: a request counts against the first group it matches, only. */
+export function rateLimitGroups(settings: RateLimitSettings): RateLimitGroup[] {
+  return [
+    {
+      name: 'auth',
+      max: settings.auth,
+      perIp: true,
+      matches: (method, path) =>
+        method === 'POST' &&
+        (underPrefix(path, '/api/auth/login') || underPrefix(path, '/api/auth/register')),
+    },
+    {
+      name: 'queue-join',
+      max: settings.queueJoin,
+      perIp: false,
+      matches: (method, path) => method === 'POST' && QUEUE_JOIN.test(path),
+    },
+    { name: 'general', max: settings.general, perIp: false, matches: () => true },
+  ];
+}

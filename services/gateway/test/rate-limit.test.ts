@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { startEchoService } from './upstreams.ts';
+
+describe('gateway rate limits (counted in Redis)', async () => {
+  const config = testConfig('gw-ratelimit');
+  const infra = await openTestInfra({ service: 'gateway', redis: true }, config);
+  const tokens = await createTestTokens();
+  const user = await startEchoService('user');
+  const queue = await startEchoService('queue');
+  const event = await startEchoService('event');
+  const limits = { windowMs: 2000, auth: 3, queueJoin: 2, general: 5 };
+  // Two gateway instances sharing one Redis: a client cannot double its budget by switching instance.
+  const gateways = await Promise.all(
+    [1, 2].map(() =>
+      buildApp({
+        logger: testLogger(),
+        jwks: tokens.jwks,
+        redis: infra.redis,
+        rateLimits: limits,
+        upstreams: { user: user.url, queue: queue.url, event: event.url },
+      }),
+    ),
+  );
+  const [first, second] = gateways as [(typeof gateways)[0], (typeof gateways)[0]];
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.close()));
+    await Promise.all([user.close(), queue.close(), event.close()]);
+    await infra.cleanup();
+  });
+
+  const login = (app: typeof first) =>
+    app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'a@b.c', password: 'x' } });
+
+  it('answers 429 problem+json with Retry-After past the limit, across instances, then recovers', async () => {
+    const statuses = [];
+    for (const app of [first, second, first]) statuses.push((await login(app)).statusCode);
+    expect(statuses).toEqual([200, 200, 200]);
+
+    const refused = await login(second);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/problem\+json/);
+    expect(refused.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    const keys = await infra.redis.keys(`${config.REDIS_PREFIX}ratelimit:*`);
+    expect(keys.length).toBeGreaterThan(0);
+
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000 + 50));
+    expect((await login(first)).statusCode).toBe(200);
+  });
+
+  it('counts each signed-in user separately on the queue join limit', async () => {
+    const eventId = randomUUID();
+    const join = async (token: string) =>
+      (
+        await first.inject({
+          method: 'POST',
+          url: `/api/queue/${eventId}/join`,
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).statusCode;
+    const alice = await tokens.sign({ id: randomUUID() });
+    const bob = await tokens.sign({ id: randomUUID() });
+    expect([await join(alice), await join(alice), await join(alice)]).toEqual([200, 200, 429]);
+    expect(await join(bob)).toBe(200);
+  });
+
+  it('limits anonymous callers per IP on the general group', async () => {
+    const statuses = [];
+    for (let i = 0; i < limits.general + 1; i++) {
+      statuses.push((await second.inject({ url: '/api/events', remoteAddress: '203.0.113.7' })).statusCode);
+    }
+    expect(statuses.slice(0, limits.general).every((s) => s === 200)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    const otherIp = await second.inject({ url: '/api/events', remoteAddress: '203.0.113.8' });
+    expect(otherIp.statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,68 @@
+import {
+  type AuthOptions,
+  type Bus,
+  createAuth,
+  createServer,
+  type Kysely,
+  type Logger,
+  type ReadinessCheck,
+} from '@tiketi/kit';
+import { notificationRepository } from './db/notification.repository.ts';
+import type { DB } from './db/schema.ts';
+import { MAIL_EVENTS, type Notifier, PROJECTION_EVENTS } from './domain/notifier.ts';
+import { notificationRoutes } from './routes/notifications.routes.ts';
+
+export type NotificationDeps = {
+  db: Kysely<DB>;
+  logger: Logger;
+  readiness: Record<string, ReadinessCheck>;
+  auth: AuthOptions;
+};
+
+/** Builds the notification service's HTTP side from its dependencies; opens nothing itself. */
+export async function buildApp(deps: NotificationDeps) {
+  const { app } = await createServer({
+    name: 'notification',
+    logger: deps.logger,
+    readiness: deps.readiness,
+  });
+  notificationRoutes(app, createAuth(deps.auth), notificationRepository(deps.db));
+  return app;
+}
+
+export type ConsumerDeps = {
+  db: Kysely<DB>;
+  bus: Bus;
+  notifier: Notifier;
+  /** Retry pacing of failed sends (the bus's defaults when unset). */
+  retryDelaysMs?: number[];
+  maxAttempts?: number;
+};
+
+/**
+ * The event side: one inbox consumer keeps the projections, another sends the emails. They are separate
+ * so that a mail outage never holds back the projections.
+ */
+export async function startConsumers(deps: ConsumerDeps): Promise<void> {
+  const retry = { retryDelaysMs: deps.retryDelaysMs, maxAttempts: deps.maxAttempts };
+  await deps.bus.consume({
+    name: 'projections',
+    events: PROJECTION_EVENTS,
+    db: deps.db,
+    ...retry,
+    handler: (event, trx) => deps.notifier.project(event, trx),
+  });
+  await deps.bus.consume({
+    name: 'mail',
+    events: MAIL_EVENTS,
+    db: deps.db,
+    prefetch: 4,
+    ...retry,
+    handler: (event, trx) => deps.notifier.notify(event, trx),
+  });
+}
+
+export { createDirectoryClient } from './clients/directory.client.ts';
+export { createNotifier } from './domain/notifier.ts';
+export { sendGridMailer } from './mail/sendgrid.mailer.ts';
+export { smtpMailer } from './mail/smtp.mailer.ts';

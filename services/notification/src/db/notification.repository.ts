@@ -1,0 +1,123 @@
+import type { Kysely } from '@tiketi/kit';
+import { v7 as uuidv7 } from 'uuid';
+import type { DB, Locale, NotificationStatus } from './schema.ts';
+
+export type Recipient = { userId: string; email: string; name: string; locale: Locale };
+export type EventDetails = { eventId: string; title: string; startsAt: Date; venueName: string | null };
+
+/** SQL of the notification service; every function runs on the caller's transaction when given one. */
+export function notificationRepository(db: Kysely<DB>) {
+  return {
+    async upsertRecipient(r: Recipient): Promise<void> {
+      await db
+        .insertInto('recipients')
+        .values(r)
+        .onConflict((oc) =>
+          oc
+            .column('userId')
+            .doUpdateSet({ email: r.email, name: r.name, locale: r.locale, updatedAt: new Date() }),
+        )
+        .execute();
+    },
+
+    findRecipient(userId: string): Promise<Recipient | undefined> {
+      return db
+        .selectFrom('recipients')
+        .select(['userId', 'email', 'name', 'locale'])
+        .where('userId', '=', userId)
+        .executeTakeFirst();
+    },
+
+    /** Keeps a known venue name when the newer source (event.published) does not carry one. */
+    async upsertEventDetails(e: EventDetails): Promise<void> {
+      await db
+        .insertInto('eventDetails')
+        .values(e)
+        .onConflict((oc) =>
+          oc.column('eventId').doUpdateSet((eb) => ({
+            title: e.title,
+            startsAt: e.startsAt,
+            venueName: e.venueName ?? eb.ref('eventDetails.venueName'),
+            updatedAt: new Date(),
+          })),
+        )
+        .execute();
+    },
+
+    findEventDetails(eventId: string): Promise<EventDetails | undefined> {
+      return db
+        .selectFrom('eventDetails')
+        .select(['eventId', 'title', 'startsAt', 'venueName'])
+        .where('eventId', '=', eventId)
+        .executeTakeFirst();
+    },
+
+    async recordConfirmedReservation(reservationId: string, amount: number): Promise<void> {
+      await db
+        .insertInto('confirmedReservations')
+        .values({ reservationId, amount })
+        .onConflict((oc) => oc.column('reservationId').doNothing())
+        .execute();
+    },
+
+    async confirmedAmount(reservationId: string): Promise<number | undefined> {
+      const row = await db
+        .selectFrom('confirmedReservations')
+        .select('amount')
+        .where('reservationId', '=', reservationId)
+        .executeTakeFirst();
+      return row?.amount;
+    },
+
+    /**
+     * Claims the email for (event, template). Returns undefined when it was already claimed: a concurrent
+     * duplicate waits on the unique index until the first transaction ends, then finds it taken.
+     */
+    async claim(input: {
+      dedupeKey: string;
+      eventId: string;
+      template: string;
+      userId: string | null;
+      status: NotificationStatus;
+      recipient?: string;
+      locale?: Locale;
+      subject?: string;
+      detail?: string;
+      transport?: string;
+    }): Promise<string | undefined> {
+      const row = await db
+        .insertInto('notifications')
+        .values({ id: uuidv7(), ...input })
+        .onConflict((oc) => oc.column('dedupeKey').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      return row?.id;
+    },
+
+    async markSent(id: string, providerMessageId: string | undefined): Promise<void> {
+      await db
+        .updateTable('notifications')
+        .set({ providerMessageId: providerMessageId ?? null })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async list(filter: { userId?: string; limit: number; offset: number }) {
+      let query = db.selectFrom('notifications');
+      if (filter.userId) query = query.where('userId', '=', filter.userId);
+      const [items, total] = await Promise.all([
+        query
+          .selectAll()
+          .orderBy('createdAt', 'desc')
+          .orderBy('id', 'desc')
+          .limit(filter.limit)
+          .offset(filter.offset)
+          .execute(),
+        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items, total: total.n };
+    },
+  };
+}
+
+export type NotificationRepository = ReturnType<typeof notificationRepository>;

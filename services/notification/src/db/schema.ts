@@ -1,0 +1,50 @@
+import type { Generated } from 'kysely';
+
+export type Locale = 'ko' | 'en';
+
+export type RecipientsTable = {
+  userId: string;
+  email: string;
+  name: string;
+  locale: Locale;
+  updatedAt: Generated<Date>;
+};
+
+export type EventDetailsTable = {
+  eventId: string;
+  title: string;
+  startsAt: Date;
+  venueName: string | null;
+  updatedAt: Generated<Date>;
+};
+
+export type ConfirmedReservationsTable = {
+  reservationId: string;
+  amount: number;
+  createdAt: Generated<Date>;
+};
+
+export type NotificationStatus = 'sent' | 'skipped';
+
+export type NotificationsTable = {
+  id: string;
+  dedupeKey: string;
+  eventId: string;
+  template: string;
+  userId: string | null;
+  recipient: string | null;
+  locale: Locale | null;
+  subject: string | null;
+  status: NotificationStatus;
+  detail: string | null;
+  transport: string | null;
+  providerMessageId: string | null;
+  createdAt: Generated<Date>;
+};
+
+export type DB = {
+  recipients: RecipientsTable;
+  eventDetails: EventDetailsTable;
+  confirmedReservations: ConfirmedReservationsTable;
+  notifications: NotificationsTable;
+};

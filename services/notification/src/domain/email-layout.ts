@@ -1,0 +1,80 @@
+import type { Locale } from '../db/schema.ts';
+
+export type RenderedEmail = { subject: string; text: string; html: string };
+
+export function escapeHtml(value: string): string {
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+}
+
+/** Money is integer KRW: "12,000원" in Korean, "₩12,000" in English. */
+export function formatWon(amount: number, locale: Locale): string {
+  return locale === 'ko' ? `${amount.toLocaleString('ko-KR')}원` : `₩${amount.toLocaleString('en-US')}`;
+}
+
+/** Concert times are shown in Seoul time, where the concerts are. */
+export function formatWhen(date: Date, locale: Locale): string {
+  const text = new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-GB', {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    timeZone: 'Asia/Seoul',
+  }).format(date);
+  return locale === 'ko' ? text : `${text} (KST)`;
+}
+
+/** A paragraph is a line of text; a pair is a label and a value shown as a row. */
+export type Block =
+  | { kind: 'p'; text: string }
+  | { kind: 'rows'; rows: [string, string][] }
+  | { kind: 'button'; label: string; url: string };
+
+/** Renders one email as HTML and plain text from the same blocks, so both always say the same thing. */
+export function composeEmail(
+  locale: Locale,
+  subject: string,
+  heading: string,
+  blocks: Block[],
+): RenderedEmail {
+  const footer =
+    locale === 'ko'
+      ? 'Tiketi에서 보낸 메일입니다. 이 메일에 회신하지 마세요.'
+      : 'This email was sent by Tiketi. Please do not reply to it.';
+  const textParts = [heading, ''];
+  const htmlParts: string[] = [];
+  for (const block of blocks) {
+    if (block.kind === 'p') {
+      textParts.push(block.text, '');
+      htmlParts.push(`<p style="margin:0 0 16px">${escapeHtml(block.text)}</p>`);
+    } else if (block.kind === 'rows') {
+      for (const [label, value] of block.rows) textParts.push(`${label}: ${value}`);
+      textParts.push('');
+      const rows = block.rows
+        .map(
+          ([label, value]) =>
+            `<tr><td style="padding:4px 16px 4px 0;color:#6b7684;white-space:nowrap">${escapeHtml(label)}</td><td style="padding:4px 0">${escapeHtml(value)}</td></tr>`,
+        )
+        .join('');
+      htmlParts.push(
+        `<table role="presentation" style="margin:0 0 16px;border-collapse:collapse">${rows}</table>`,
+      );
+    } else {
+      textParts.push(`${block.label}: ${block.url}`, '');
+      htmlParts.push(
+        `<p style="margin:24px 0"><a href="${escapeHtml(block.url)}" style="background:#3182f6;color:#fff;padding:12px 20px;border-radius:8px;text-decoration:none">${escapeHtml(block.label)}</a></p>`,
+      );
+    }
+  }
+  textParts.push('--', footer);
+  const html = `<!doctype html>
+<html lang="${locale}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
+<body style="margin:0;padding:24px;background:#f2f4f6;font-family:-apple-system,'Apple SD Gothic Neo','Noto Sans KR',sans-serif;color:#191f28">
+<div style="max-width:560px;margin:auto;background:#fff;border-radius:12px;padding:32px">
+<p style="margin:0 0 24px;font-weight:700;color:#3182f6">Tiketi</p>
+<h1 style="font-size:20px;margin:0 0 24px">${escapeHtml(heading)}</h1>
+${htmlParts.join('\n')}
+<p style="margin:32px 0 0;color:#8b95a1;font-size:12px">${escapeHtml(footer)}</p>
+</div></body></html>`;
+  return { subject, text: textParts.join('\n'), html };
+}

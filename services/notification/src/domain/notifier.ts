@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import type { AnyEnvelope, Logger, Transaction } from '@tiketi/kit';
+import type { DirectoryClient } from '../clients/directory.client.ts';
+import {
+  type EventDetails,
+  type NotificationRepository,
+  notificationRepository,
+  type Recipient,
+} from '../db/notification.repository.ts';
+import type { DB } from '../db/schema.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import { type EventInfo, renderEmail, type TemplateData, type TemplateName } from './email-templates.ts';
+
+/** Events that become an email. */
+export const MAIL_EVENTS = [
+  'user.registered',
+  'ticket.issued',
+  'payment.refunded',
+  'reservation.expired',
+] as const;
+/** Events that only feed what the emails say (recipients, event details, amounts). */
+export const PROJECTION_EVENTS = ['user.registered', 'event.published', 'reservation.confirmed'] as const;
+
+export type MailEvent = (typeof MAIL_EVENTS)[number];
+export type ProjectionEvent = (typeof PROJECTION_EVENTS)[number];
+
+export type NotifierDeps = {
+  mailer: Mailer;
+  directory: DirectoryClient;
+  /** The web app, for links in the emails. */
+  webUrl: string;
+  logger: Logger;
+};
+
+type Plan<T extends TemplateName = TemplateName> = {
+  template: T;
+  userId: string;
+  recipient: Recipient | undefined;
+  data: TemplateData[T];
+};
+
+/**
+ * Turns events into emails. Each email is claimed in `notifications` under (event id, template) in the
+ * caller's transaction before it is sent: a redelivered or replayed event finds the claim and sends nothing,
+ * and a failed send rolls the claim back so the bus retries it.
+ */
+export function createNotifier(deps: NotifierDeps) {
+  const url = (path: string) => new URL(path, deps.webUrl).toString();
+
+  async function recipientOf(repo: NotificationRepository, userId: string): Promise<Recipient | undefined> {
+    const known = await repo.findRecipient(userId);
+    if (known) return known;
+    const fetched = await deps.directory.user(userId);
+    if (fetched) await repo.upsertRecipient(fetched);
+    return fetched;
+  }
+
+  /** The projection when complete; otherwise the event service, falling back to what is known. */
+  async function eventOf(repo: NotificationRepository, eventId: string): Promise<EventInfo | undefined> {
+    const known = await repo.findEventDetails(eventId);
+    if (known?.venueName) return known;
+    let fetched: EventDetails | undefined;
+    try {
+      fetched = await deps.directory.event(eventId);
+    } catch (error) {
+      if (!known) throw error;
+      deps.logger.warn(
+        { eventId, err: (error as Error).message },
+        'event service unavailable; using projection',
+      );
+      return known;
+    }
+    if (fetched) await repo.upsertEventDetails(fetched);
+    return fetched ?? known;
+  }
+
+  async function plan(event: AnyEnvelope<MailEvent>, repo: NotificationRepository): Promise<Plan> {
+    switch (event.type) {
+      case 'user.registered': {
+        const d = event.data;
+        return {
+          template: 'welcome',
+          userId: d.userId,
+          recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
+          data: { name: d.name, eventsUrl: url('/events') },
+        };
+      }
+      case 'ticket.issued': {
+        const d = event.data;
+        const recipient = await recipientOf(repo, d.userId);
+        return {
+          template: 'tickets-issued',
+          userId: d.userId,
+          recipient,
+          data: {
+            name: recipient?.name ?? '',
+            event: recipient ? await eventOf(repo, d.eventId) : undefined,
+            seatLabels: d.tickets.map((t) => t.seatLabel),
+            amount: await repo.confirmedAmount(d.reservationId),
+            reservationId: d.reservationId,
+            ticketsUrl: url('/tickets'),
+          },
+        } satisfies Plan<'tickets-issued'>;
+      }
+      case 'payment.refunded': {
+        const d = event.data;
+        const recipient = await recipientOf(repo, d.userId);
+        return {
+          template: 'payment-refunded',
+          userId: d.userId,
+          recipient,
+          data: {
+            name: recipient?.name ?? '',
+            event: recipient ? await eventOf(repo, d.eventId) : undefined,
+            amount: d.amount,
+            totalRefunded: d.totalRefunded,
+            full: d.full,
+            lateApproval: d.lateApproval,
+            seatCount: d.seatIds.length,
+            orderId: d.orderId,
+            reservationsUrl: url('/tickets'),
+          },
+        } satisfies Plan<'payment-refunded'>;
+      }
+      case 'reservation.expired': {
+        const d = event.data;
+        const recipient = await recipientOf(repo, d.userId);
+        return {
+          template: 'reservation-expired',
+          userId: d.userId,
+          recipient,
+          data: {
+            name: recipient?.name ?? '',
+            event: recipient ? await eventOf(repo, d.eventId) : undefined,
+            seatCount: d.seatIds.length,
+            eventUrl: url(`/events/${d.eventId}`),
+          },
+        } satisfies Plan<'reservation-expired'>;
+      }
+    }
+  }
+
+  return {
+    /** Sends the email an event calls for, at most once per (event, template). */
+    async notify(event: AnyEnvelope<MailEvent>, trx: Transaction<DB>): Promise<void> {
+      const repo = notificationRepository(trx);
+      const { template, userId, recipient, data } = await plan(event, repo);
+      const dedupeKey = `${event.id}:${template}`;
+      if (!recipient) {
+        // A user the user service does not know (deleted meanwhile): nothing to send, and retrying won't help.
+        await repo.claim({
+          dedupeKey,
+          eventId: event.id,
+          template,
+          userId,
+          status: 'skipped',
+          detail: 'unknown user',
+        });
+        deps.logger.warn({ eventId: event.id, userId, template }, 'no recipient for notification');
+        return;
+      }
+      const email = renderEmail(template, data as never, recipient.locale);
+      const id = await repo.claim({
+        dedupeKey,
+        eventId: event.id,
+        template,
+        userId,
+        status: 'sent',
+        recipient: recipient.email,
+        locale: recipient.locale,
+        subject: email.subject,
+        transport: deps.mailer.name,
+      });
+      if (!id) return;
+      const digest = createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32);
+      const sent = await deps.mailer.send({
+        to: { email: recipient.email, name: recipient.name },
+        ...email,
+        messageId: `<${digest}@notifications.tiketi.dev>`,
+      });
+      await repo.markSent(id, sent.providerMessageId);
+      deps.logger.info({ eventId: event.id, template, notificationId: id }, 'email sent');
+    },
+
+    /** Keeps the local copies the emails are written from. */
+    async project(event: AnyEnvelope<ProjectionEvent>, trx: Transaction<DB>): Promise<void> {
+      const repo = notificationRepository(trx);
+      switch (event.type) {
+        case 'user.registered': {
+          const d = event.data;
+          await repo.upsertRecipient({ userId: d.userId, email: d.email, name: d.name, locale: d.locale });
+          return;
+        }
+        case 'event.published': {
+          const d = event.data;
+          await repo.upsertEventDetails({
+            eventId: d.eventId,
+            title: d.title,
+            startsAt: new Date(d.startsAt),
+            venueName: null,
+          });
+          return;
+        }
+        case 'reservation.confirmed':
+          await repo.recordConfirmedReservation(event.data.reservationId, event.data.amount);
+          return;
+      }
+    },
+  };
+}
+
+export type Notifier = ReturnType<typeof createNotifier>;

@@ -1,0 +1,18 @@
+/** One outgoing email, already rendered. */
+export type OutgoingMail = {
+  to: { email: string; name: string };
+  subject: string;
+  text: string;
+  html: string;
+  /** Stable per notification, so a resend after a crash is recognisable as the same message. */
+  messageId: string;
+};
+
+export type Mailer = {
+  readonly name: 'smtp' | 'sendgrid';
+  /** Resolves once the provider accepted the mail; throws otherwise (the bus retries). */
+  send(mail: OutgoingMail): Promise<{ providerMessageId: string | undefined }>;
+  close(): Promise<void>;
+};
+
+export type Sender = { email: string; name: string };

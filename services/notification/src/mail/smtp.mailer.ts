@@ -1,0 +1,29 @@
+import nodemailer from 'nodemailer';
+import type { Mailer, OutgoingMail, Sender } from './mailer.ts';
+
+/** SMTP through nodemailer (the local mail sandbox, or any relay) with timeouts on every step. */
+export function smtpMailer(url: string, from: Sender): Mailer {
+  const transport = nodemailer.createTransport({
+    url,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  return {
+    name: 'smtp',
+    async send(mail: OutgoingMail) {
+      const info = await transport.sendMail({
+        from: { name: from.name, address: from.email },
+        to: { name: mail.to.name, address: mail.to.email },
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+      });
+      return { providerMessageId: info.messageId };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { ConfigError, openInfra, runService } from '@tiketi/kit';
+import {
+  buildApp,
+  createDirectoryClient,
+  createNotifier,
+  sendGridMailer,
+  smtpMailer,
+  startConsumers,
+} from './app.ts';
+import { configShape } from './config.ts';
+import type { DB } from './db/schema.ts';
+
+const migrations = new URL('../migrations', import.meta.url).pathname;
+
+await runService('notification', configShape, async (config, logger) => {
+  const from = { email: config.MAIL_FROM_ADDRESS, name: config.MAIL_FROM_NAME };
+  let mailer: ReturnType<typeof smtpMailer>;
+  if (config.MAIL_TRANSPORT === 'sendgrid') {
+    if (!config.SENDGRID_API_KEY)
+      throw new ConfigError('SENDGRID_API_KEY is required when MAIL_TRANSPORT=sendgrid');
+    mailer = sendGridMailer({ apiUrl: config.SENDGRID_API_URL, apiKey: config.SENDGRID_API_KEY, from });
+  } else {
+    mailer = smtpMailer(config.SMTP_URL, from);
+  }
+  const infra = await openInfra<
+    { service: 'notification'; database: { name: string; migrations: string }; bus: true },
+    DB
+  >(
+    { service: 'notification', database: { name: config.DATABASE_NAME, migrations }, bus: true },
+    config,
+    logger,
+  );
+  const notifier = createNotifier({
+    mailer,
+    directory: createDirectoryClient({
+      userServiceUrl: config.USER_SERVICE_URL,
+      eventServiceUrl: config.EVENT_SERVICE_URL,
+      internalToken: config.INTERNAL_TOKEN,
+    }),
+    webUrl: config.WEB_URL,
+    logger,
+  });
+  const app = await buildApp({
+    db: infra.db,
+    logger,
+    readiness: infra.readiness,
+    auth: { jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN },
+  });
+  return {
+    app,
+    start: async () => {
+      await infra.start();
+      await startConsumers({ db: infra.db, bus: infra.bus, notifier });
+    },
+    stop: async () => {
+      await infra.close();
+      await mailer.close();
+    },
+  };
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { renderEmail, type TemplateData } from '../src/domain/email-templates.ts';
+
+const event = {
+  title: 'IU — The Golden Hour',
+  startsAt: new Date('2027-03-20T10:00:00Z'),
+  venueName: 'KSPO DOME',
+};
+const refund: TemplateData['payment-refunded'] = {
+  name: 'Alex',
+  event,
+  amount: 66_000,
+  totalRefunded: 66_000,
+  full: false,
+  lateApproval: false,
+  seatCount: 1,
+  orderId: 'order-1',
+  reservationsUrl: 'http://localhost:3000/tickets',
+};
+
+describe('email templates', () => {
+  it('writes every template in Korean and in English', () => {
+    const cases = [
+      ['welcome', { name: '민지', eventsUrl: 'http://localhost:3000/events' }],
+      [
+        'tickets-issued',
+        {
+          name: '민지',
+          event,
+          seatLabels: ['A-1'],
+          amount: 132_000,
+          reservationId: 'r-1',
+          ticketsUrl: 'http://localhost:3000/tickets',
+        },
+      ],
+      ['payment-refunded', refund],
+      [
+        'reservation-expired',
+        { name: '민지', event, seatCount: 2, eventUrl: 'http://localhost:3000/events/1' },
+      ],
+    ] as const;
+    for (const [template, data] of cases) {
+      const ko = renderEmail(template, data as never, 'ko');
+      const en = renderEmail(template, data as never, 'en');
+      expect(ko.subject).toMatch(/^\[Tiketi\] .*[가-힣]/);
+      expect(en.subject).toMatch(/^\[Tiketi\] [\x20-\x7E—]+$/);
+      expect(ko.html).toContain('<html lang="ko">');
+      expect(en.text).toContain('This email was sent by Tiketi.');
+    }
+  });
+
+  it('tells a partial refund from a full one and from a late-approval refund', () => {
+    expect(renderEmail('payment-refunded', refund, 'en').subject).toBe(
+      '[Tiketi] Your partial refund is complete',
+    );
+    expect(renderEmail('payment-refunded', { ...refund, full: true }, 'ko').subject).toBe(
+      '[Tiketi] 환불이 완료되었습니다',
+    );
+    const late = renderEmail('payment-refunded', { ...refund, full: true, lateApproval: true }, 'ko');
+    expect(late.subject).toBe('[Tiketi] 결제가 자동 환불되었습니다');
+    expect(late.text).toContain('좌석 선점 시간이 끝난 뒤에 승인되어');
+    expect(late.text).toContain('66,000원');
+  });
+
+  it('escapes what users and operators wrote in the HTML but keeps it readable in the text', () => {
+    const email = renderEmail(
+      'tickets-issued',
+      {
+        name: '<b>Eve</b>',
+        event: { ...event, title: 'Rock & <Roll>' },
+        seatLabels: ['A-1'],
+        amount: undefined,
+        reservationId: 'r-1',
+        ticketsUrl: 'http://localhost:3000/tickets',
+      },
+      'en',
+    );
+    expect(email.html).toContain('&lt;b&gt;Eve&lt;/b&gt;');
+    expect(email.html).toContain('Rock &amp; &lt;Roll&gt;');
+    expect(email.html).not.toContain('<b>Eve</b>');
+    expect(email.text).toContain('Rock & <Roll>');
+    expect(email.text).not.toContain('Paid');
+  });
+});

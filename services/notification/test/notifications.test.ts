@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type EventInput, type EventType, INTERNAL_TOKEN_HEADER, type InternalUser } from '@tiketi/contracts';
+import { makeEnvelope } from '@tiketi/kit';
+import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { startMailSandbox } from '@tiketi/sandbox-mail';
+import amqplib from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  buildApp,
+  createDirectoryClient,
+  createNotifier,
+  sendGridMailer,
+  smtpMailer,
+  startConsumers,
+} from '../src/app.ts';
+import type { DB } from '../src/db/schema.ts';
+
+const INTERNAL_TOKEN = 'notif-test-internal-token';
+const eventually = (check: () => unknown) => vi.waitFor(check, { timeout: 10_000, interval: 50 });
+const EVENT_ID = randomUUID();
+
+/** The user and event services' routes the notification service reads, answering from fixed data. */
+async function peers(users: Map<string, InternalUser>) {
+  const server = createServer((req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const user = /^\/internal\/users\/([^/]+)$/.exec(req.url ?? '');
+    if (user) {
+      if (req.headers[INTERNAL_TOKEN_HEADER] !== INTERNAL_TOKEN) return send(403, { code: 'FORBIDDEN' });
+      const found = users.get(user[1] ?? '');
+      return found ? send(200, found) : send(404, { code: 'NOT_FOUND' });
+    }
+    if (req.url === `/api/events/${EVENT_ID}`) {
+      return send(200, {
+        id: EVENT_ID,
+        title: 'IU — The Golden Hour',
+        startsAt: '2027-03-20T10:00:00.000Z',
+        venue: { id: randomUUID(), name: 'KSPO DOME', city: 'Seoul' },
+      });
+    }
+    return send(404, { code: 'NOT_FOUND' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+describe('notification service, end to end over RabbitMQ to the mail sandbox', async () => {
+  const config = testConfig('notif-e2e');
+  const infra = await openTestInfra<
+    { service: string; database: { name: string; migrations: string }; bus: true },
+    DB
+  >(
+    {
+      service: 'notification',
+      database: { name: 'unused', migrations: new URL('../migrations', import.meta.url).pathname },
+      bus: true,
+    },
+    config,
+  );
+  const { db, bus } = infra;
+  const mail = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
+  const users = new Map<string, InternalUser>();
+  const peer = await peers(users);
+  const from = { email: 'no-reply@tiketi.dev', name: 'Tiketi' };
+  const directory = createDirectoryClient({
+    userServiceUrl: peer.url,
+    eventServiceUrl: peer.url,
+    internalToken: INTERNAL_TOKEN,
+  });
+  const smtp = smtpMailer(mail.smtpUrl, from);
+  const notifier = createNotifier({
+    mailer: smtp,
+    directory,
+    webUrl: 'http://localhost:3000',
+    logger: testLogger(),
+  });
+  const amqp = await amqplib.connect(config.AMQP_URL);
+  const channel = await amqp.createChannel();
+  const mailQueue = `${config.AMQP_EXCHANGE}.notification.mail`;
+
+  beforeAll(async () => {
+    await bus.waitForConnect();
+    await startConsumers({ db, bus, notifier, retryDelaysMs: [50, 100], maxAttempts: 3 });
+  });
+  afterAll(async () => {
+    await amqp.close();
+    await smtp.close();
+    await mail.close();
+    await peer.close();
+    await infra.cleanup();
+  });
+
+  async function publish<T extends EventType>(type: T, data: EventInput<T>) {
+    const envelope = makeEnvelope(type, data);
+    await bus.publish(envelope);
+    return envelope;
+  }
+  const inboxOf = (to: string) => mail.messages({ to });
+  /** Waits until the mail queue has nothing waiting, then for one more email to prove later work is done. */
+  async function drained() {
+    await eventually(async () => expect((await channel.checkQueue(mailQueue)).messageCount).toBe(0));
+    const marker = `marker-${randomUUID()}@example.com`;
+    await publish('user.registered', {
+      userId: randomUUID(),
+      email: marker,
+      name: 'marker',
+      locale: 'en',
+      provider: 'password',
+    });
+    await eventually(() => expect(inboxOf(marker)).toHaveLength(1));
+  }
+
+  it('welcomes a new user and sends the Korean ticket email exactly once, however often the event comes', async () => {
+    const userId = randomUUID();
+    const email = `minji-${userId}@example.com`;
+    await publish('user.registered', { userId, email, name: '김민지', locale: 'ko', provider: 'password' });
+    await eventually(() =>
+      expect(inboxOf(email).map((m) => m.subject)).toEqual(['[Tiketi] 가입을 환영합니다']),
+    );
+    await eventually(async () =>
+      expect(
+        await db.selectFrom('recipients').select('locale').where('userId', '=', userId).executeTakeFirst(),
+      ).toEqual({
+        locale: 'ko',
+      }),
+    );
+
+    const reservationId = randomUUID();
+    const seats = [randomUUID(), randomUUID()];
+    await publish('reservation.confirmed', {
+      reservationId,
+      eventId: EVENT_ID,
+      userId,
+      seatIds: seats,
+      amount: 264_000,
+      paymentId: randomUUID(),
+    });
+    await eventually(async () =>
+      expect(
+        await db
+          .selectFrom('confirmedReservations')
+          .select('amount')
+          .where('reservationId', '=', reservationId)
+          .executeTakeFirst(),
+      ).toEqual({ amount: 264_000 }),
+    );
+
+    const issued = makeEnvelope('ticket.issued', {
+      reservationId,
+      eventId: EVENT_ID,
+      userId,
+      tickets: [
+        { ticketId: randomUUID(), seatId: seats[0]!, seatLabel: 'A구역 3열 12번' },
+        { ticketId: randomUUID(), seatId: seats[1]!, seatLabel: 'A구역 3열 13번' },
+      ],
+    });
+    await Promise.all([bus.publish(issued), bus.publish(issued), bus.publish(issued)]);
+    await eventually(() => expect(inboxOf(email)).toHaveLength(2));
+    const ticketMail = inboxOf(email).find((m) => m.subject.startsWith('[Tiketi] 예매 완료'));
+    expect(ticketMail?.subject).toBe('[Tiketi] 예매 완료: IU — The Golden Hour');
+    expect(ticketMail?.text).toContain('A구역 3열 12번, A구역 3열 13번');
+    expect(ticketMail?.text).toContain('264,000원');
+    expect(ticketMail?.text).toContain('KSPO DOME');
+    expect(ticketMail?.text).toContain('2027년 3월 20일 토요일');
+    expect(ticketMail?.html).toContain('<html lang="ko">');
+    expect(ticketMail?.html).toContain('A구역 3열 12번');
+
+    await drained();
+    expect(inboxOf(email).map((m) => m.subject)).toEqual([
+      '[Tiketi] 예매 완료: IU — The Golden Hour',
+      '[Tiketi] 가입을 환영합니다',
+    ]);
+    const rows = await db
+      .selectFrom('notifications')
+      .select(['template', 'status', 'locale'])
+      .where('eventId', '=', issued.id)
+      .execute();
+    expect(rows).toEqual([{ template: 'tickets-issued', status: 'sent', locale: 'ko' }]);
+  });
+
+  it('writes in English to a user known only to the user service, and explains a late-approval refund', async () => {
+    const user: InternalUser = {
+      id: randomUUID(),
+      email: `alex-${randomUUID()}@example.com`,
+      name: 'Alex',
+      locale: 'en',
+    };
+    users.set(user.id, user);
+    await publish('payment.refunded', {
+      paymentId: randomUUID(),
+      orderId: 'order-late-approval-1',
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: user.id,
+      amount: 132_000,
+      totalRefunded: 132_000,
+      seatIds: [randomUUID()],
+      full: true,
+      reason: 'approved after the hold expired',
+      lateApproval: true,
+    });
+    await eventually(() => expect(inboxOf(user.email)).toHaveLength(1));
+    const [message] = inboxOf(user.email);
+    expect(message?.subject).toBe('[Tiketi] Your payment was refunded automatically');
+    expect(message?.text).toContain('approved after your seat hold had expired');
+    expect(message?.text).toContain('₩132,000');
+    expect(message?.text).toContain('Saturday, 20 March 2027 at 19:00 (KST)');
+    expect(message?.html).toContain('<html lang="en">');
+    await eventually(async () => {
+      const cached = await db
+        .selectFrom('recipients')
+        .select('email')
+        .where('userId', '=', user.id)
+        .executeTakeFirst();
+      expect(cached?.email).toBe(user.email);
+    });
+  });
+
+  it('retries a send the mail server refused through the bus, and sends it once', async () => {
+    const user: InternalUser = {
+      id: randomUUID(),
+      email: `retry-${randomUUID()}@example.com`,
+      name: '재시도',
+      locale: 'ko',
+    };
+    users.set(user.id, user);
+    mail.rejectNext(1);
+    const expired = await publish('reservation.expired', {
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: user.id,
+      seatIds: [randomUUID(), randomUUID()],
+    });
+    await eventually(() => expect(inboxOf(user.email)).toHaveLength(1));
+    expect(inboxOf(user.email)[0]?.subject).toBe('[Tiketi] 좌석 선점 시간이 만료되었습니다');
+    await drained();
+    expect(inboxOf(user.email)).toHaveLength(1);
+    const rows = await db
+      .selectFrom('notifications')
+      .select('status')
+      .where('eventId', '=', expired.id)
+      .execute();
+    expect(rows).toEqual([{ status: 'sent' }]);
+  });
+
+  it('records and skips an email for a user nobody knows', async () => {
+    const expired = await publish('reservation.expired', {
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: randomUUID(),
+      seatIds: [randomUUID()],
+    });
+    await eventually(async () => {
+      const row = await db
+        .selectFrom('notifications')
+        .select(['status', 'detail'])
+        .where('eventId', '=', expired.id)
+        .executeTakeFirst();
+      expect(row).toEqual({ status: 'skipped', detail: 'unknown user' });
+    });
+  });
+
+  it('sends one email when two deliveries of an event race past the inbox', async () => {
+    const user: InternalUser = {
+      id: randomUUID(),
+      email: `race-${randomUUID()}@example.com`,
+      name: 'Race',
+      locale: 'en',
+    };
+    users.set(user.id, user);
+    const event = makeEnvelope('reservation.expired', {
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: user.id,
+      seatIds: [randomUUID()],
+    });
+    await Promise.all([
+      db.transaction().execute((trx) => notifier.notify(event, trx)),
+      db.transaction().execute((trx) => notifier.notify(event, trx)),
+    ]);
+    expect(inboxOf(user.email)).toHaveLength(1);
+  });
+
+  it('sends through the SendGrid v3 API when configured for it', async () => {
+    const viaSendGrid = createNotifier({
+      mailer: sendGridMailer({ apiUrl: mail.httpUrl, apiKey: 'SG.test-key', from }),
+      directory,
+      webUrl: 'http://localhost:3000',
+      logger: testLogger(),
+    });
+    const email = `grid-${randomUUID()}@example.com`;
+    const event = makeEnvelope('user.registered', {
+      userId: randomUUID(),
+      email,
+      name: 'Grid',
+      locale: 'en',
+      provider: 'google',
+    });
+    await db.transaction().execute((trx) => viaSendGrid.notify(event, trx));
+    expect(inboxOf(email)).toMatchObject([
+      { via: 'sendgrid', subject: '[Tiketi] Welcome to Tiketi', from: 'Tiketi <no-reply@tiketi.dev>' },
+    ]);
+    const row = await db
+      .selectFrom('notifications')
+      .select(['transport', 'providerMessageId'])
+      .where('eventId', '=', event.id)
+      .executeTakeFirst();
+    expect(row?.transport).toBe('sendgrid');
+    expect(row?.providerMessageId).toBeTruthy();
+  });
+
+  it('lists sent emails to admins only', async () => {
+    const tokens = await createTestTokens();
+    const app = await buildApp({ db, logger: testLogger(), readiness: {}, auth: { jwks: tokens.jwks } });
+    const userId = randomUUID();
+    const email = `listed-${userId}@example.com`;
+    await db.transaction().execute((trx) =>
+      notifier.notify(
+        makeEnvelope('user.registered', {
+          userId,
+          email,
+          name: 'Listed',
+          locale: 'ko',
+          provider: 'password',
+        }),
+        trx,
+      ),
+    );
+    const admin = await tokens.sign({ id: randomUUID(), role: 'admin' });
+    const res = await app.inject({
+      url: `/api/notifications?userId=${userId}`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      total: 1,
+      items: [{ userId, recipient: email, template: 'welcome', status: 'sent' }],
+    });
+    const fan = await tokens.sign({ id: userId });
+    const refused = await app.inject({
+      url: '/api/notifications',
+      headers: { authorization: `Bearer ${fan}` },
+    });
+    expect(refused.statusCode).toBe(403);
+    await app.close();
+  });
+});

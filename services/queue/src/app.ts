@@ -1,0 +1,115 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import {
+  type AuthOptions,
+  type Bus,
+  createAuth,
+  createServer,
+  type Logger,
+  type ReadinessCheck,
+  type Redis,
+} from '@tiketi/kit';
+import { eventServiceClient } from './clients/event-service.client.ts';
+import type { Config } from './config.ts';
+import { waitingRoomRepository } from './db/waiting-room.repository.ts';
+import { createAdmissionLoop } from './domain/admission-loop.ts';
+import { createPresence } from './domain/presence.ts';
+import { createWaitingRoom } from './domain/waiting-room.ts';
+import { subscribeWaitingRoom } from './events/waiting-room.consumer.ts';
+import { attachQueueSockets } from './realtime/queue.socket.ts';
+import { queueRoutes } from './routes/queue.routes.ts';
+
+export type QueueDeps = {
+  config: Pick<
+    Config,
+    | 'REDIS_PREFIX'
+    | 'QUEUE_TOKEN_SECRET'
+    | 'EVENT_SERVICE_URL'
+    | 'ADMISSION_TTL_SECONDS'
+    | 'ADMISSION_TICK_MS'
+    | 'ADMISSIONS_PER_TICK_MAX'
+    | 'ABANDON_GRACE_MS'
+    | 'PRESENCE_REFRESH_MS'
+    | 'PROGRESS_HEARTBEAT_MS'
+  >;
+  logger: Logger;
+  auth: AuthOptions;
+  /** The service's Redis (key prefix applied): the waiting room's state. */
+  redis: Redis;
+  /**
+   * A Redis connection without key prefix for the Socket.IO adapter, which shares broadcasts between
+   * instances over a Redis stream (it picks up where it was after a reconnect). Without it, one instance.
+   */
+  adapterRedis?: Redis;
+  /** Catalogue and reservation events; without it, settings come from the event service only. */
+  bus?: Bus;
+  readiness: Record<string, ReadinessCheck>;
+};
+
+/** Builds the queue service from its dependencies; background work begins with `start()`. */
+export async function buildApp(deps: QueueDeps) {
+  const { config, logger } = deps;
+  const { app, metrics } = await createServer({ name: 'queue', logger, readiness: deps.readiness });
+  const auth = createAuth(deps.auth);
+  const repo = waitingRoomRepository(deps.redis);
+  const room = createWaitingRoom({
+    repo,
+    events: eventServiceClient(config.EVENT_SERVICE_URL),
+    tokenSecret: config.QUEUE_TOKEN_SECRET,
+  });
+  queueRoutes(app, auth, room);
+
+  const presence = createPresence({ repo, metrics, logger, refreshMs: config.PRESENCE_REFRESH_MS });
+  const stream = `${config.REDIS_PREFIX}queue:socket.io`;
+  const { io, notifier } = attachQueueSockets(app.server, {
+    auth,
+    room,
+    presence,
+    logger,
+    adapter: deps.adapterRedis
+      ? createAdapter(deps.adapterRedis, { streamName: stream, channelPrefix: stream, blockTimeInMs: 1000 })
+      : undefined,
+  });
+  const loop = createAdmissionLoop({
+    repo,
+    notifier,
+    metrics,
+    logger,
+    options: {
+      tickMs: config.ADMISSION_TICK_MS,
+      tokenSecret: config.QUEUE_TOKEN_SECRET,
+      admissionTtlMs: config.ADMISSION_TTL_SECONDS * 1000,
+      abandonGraceMs: config.ABANDON_GRACE_MS,
+      heartbeatMs: config.PROGRESS_HEARTBEAT_MS,
+      maxPerTick: config.ADMISSIONS_PER_TICK_MAX,
+    },
+  });
+
+  // Closing the transports (not disconnecting the sockets) lets clients reconnect by themselves, to
+  // another instance, keeping their place.
+  app.addHook('preClose', async () => {
+    io.engine.close();
+  });
+  app.addHook('onClose', async () => {
+    await loop.stop();
+    presence.stop();
+    await io.close();
+  });
+
+  return {
+    app,
+    io,
+    /** Runs one admission step now. */
+    step: () => loop.step(),
+    async start() {
+      if (deps.bus) await subscribeWaitingRoom(deps.bus, room);
+      loop.start();
+      presence.start();
+    },
+    async stop() {
+      presence.stop();
+      await loop.stop();
+    },
+  };
+}
+
+export type QueueService = Awaited<ReturnType<typeof buildApp>>;

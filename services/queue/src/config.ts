@@ -1,0 +1,23 @@
+import { baseConfigShape, env } from '@tiketi/kit';
+import type { z } from 'zod';
+
+export const configShape = {
+  ...baseConfigShape,
+  PORT: env.port(4005),
+  /** Asked for an event's waiting-room settings when no catalogue event has told us yet. */
+  EVENT_SERVICE_URL: env.serviceUrl('event'),
+  /** How long an admission lasts: the token's lifetime and, unless a purchase ends it sooner, the slot's. */
+  ADMISSION_TTL_SECONDS: env.int(600),
+  /** How often each instance runs the admission step (every instance runs it; the step is atomic). */
+  ADMISSION_TICK_MS: env.int(250),
+  /** Most admissions one step hands out, to keep each Redis script short. */
+  ADMISSIONS_PER_TICK_MAX: env.int(500),
+  /** A waiter with no open socket and no poll for this long loses the place. */
+  ABANDON_GRACE_MS: env.int(60_000),
+  /** How often an instance tells Redis its connected waiters are still there; well below the grace. */
+  PRESENCE_REFRESH_MS: env.int(10_000),
+  /** Longest silence between two progress broadcasts of a waiting room that does not move. */
+  PROGRESS_HEARTBEAT_MS: env.int(2_000),
+};
+
+export type Config = z.output<z.ZodObject<typeof configShape>>;

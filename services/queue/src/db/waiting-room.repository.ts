@@ -1,0 +1,205 @@
+import type { Redis } from '@tiketi/kit';
+import {
+  EVENT_KEYS,
+  joinScript,
+  releaseScript,
+  settingsScript,
+  statusScript,
+  tickScript,
+  touchScript,
+} from './waiting-room.scripts.ts';
+
+export type RoomSettings = {
+  enabled: boolean;
+  admissionRatePerMinute: number;
+  maxActiveShoppers: number;
+  opensAt: number;
+  closesAt: number;
+  status: string;
+};
+
+/** A place in line as stored; the domain turns it into what the client sees. */
+export type StoredPlace = {
+  created: boolean;
+  queueId: string;
+  joinedAt: number;
+  state: 'waiting' | 'admitted';
+  number: number | null;
+  /** People ahead (0-based rank in the line), once numbers are drawn. */
+  rank: number | null;
+  admittedUntil: number | null;
+  now: number;
+  opened: boolean;
+  /** The highest number admitted so far. */
+  served: number;
+  /** Admissions per second as measured by the admission step (0 before any). */
+  measuredRate: number;
+};
+
+export type Admission = { userId: string; number: number; waitedMs: number };
+
+export type TickResult = {
+  broadcast: boolean;
+  opened: boolean;
+  served: number;
+  waiting: number;
+  active: number;
+  measuredRate: number;
+  freed: number;
+  dropped: number;
+  peak: number;
+  ratePerMinute: number;
+  opensAt: number;
+  admitted: Admission[];
+};
+
+export type TickOptions = {
+  admissionTtlMs: number;
+  abandonGraceMs: number;
+  heartbeatMs: number;
+  maxPerTick: number;
+};
+
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+type Scripts = Record<'queueJoin' | 'queueStatus' | 'queueTouch' | 'queueRelease' | 'queueTick', Script> & {
+  queueSettings: Script;
+};
+
+const LIVE_EVENTS = 'queue:live-events';
+
+function eventKeys(eventId: string): string[] {
+  return EVENT_KEYS.map((name) => `queue:{${eventId}}:${name}`);
+}
+
+/** Everything the waiting room keeps, in Redis; nothing else touches these keys. */
+export function waitingRoomRepository(redis: Redis) {
+  const keyCount = EVENT_KEYS.length;
+  const definitions = {
+    queueJoin: joinScript,
+    queueStatus: statusScript,
+    queueTouch: touchScript,
+    queueRelease: releaseScript,
+    queueTick: tickScript,
+  };
+  for (const [name, lua] of Object.entries(definitions)) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keyCount, lua });
+  }
+  if (!('queueSettings' in redis))
+    redis.defineCommand('queueSettings', { numberOfKeys: 2, lua: settingsScript });
+  const scripts = redis as unknown as Scripts;
+
+  return {
+    async settings(eventId: string): Promise<RoomSettings | 'cancelled' | undefined> {
+      const raw = await redis.hgetall(eventKeys(eventId)[0] as string);
+      if (raw.status === 'cancelled') return 'cancelled';
+      if (raw.enabled === undefined) return undefined;
+      return {
+        enabled: raw.enabled === '1',
+        admissionRatePerMinute: Number(raw.ratePerMinute),
+        maxActiveShoppers: Number(raw.maxActive),
+        opensAt: Number(raw.opensAt),
+        closesAt: Number(raw.closesAt),
+        status: raw.status ?? 'published',
+      };
+    },
+
+    /** Applies settings stamped with the time of the change they come from; an older stamp loses. */
+    async saveSettings(eventId: string, stamp: number, settings: RoomSettings): Promise<boolean> {
+      const [settingsKey] = eventKeys(eventId);
+      const applied = await scripts.queueSettings(
+        settingsKey as string,
+        LIVE_EVENTS,
+        eventId,
+        stamp,
+        settings.status,
+        settings.enabled ? '1' : '0',
+        settings.admissionRatePerMinute,
+        settings.maxActiveShoppers,
+        settings.opensAt,
+        settings.closesAt,
+      );
+      return applied === 1;
+    },
+
+    async cancel(eventId: string, stamp: number): Promise<boolean> {
+      const [settingsKey] = eventKeys(eventId);
+      return (
+        (await scripts.queueSettings(settingsKey as string, LIVE_EVENTS, eventId, stamp, 'cancelled')) === 1
+      );
+    },
+
+    /** Events whose waiting room runs now: the admission step visits these. */
+    liveEvents(): Promise<string[]> {
+      return redis.smembers(LIVE_EVENTS);
+    },
+
+    async join(eventId: string, userId: string, queueId: string, draw: number): Promise<StoredPlace> {
+      const raw = await scripts.queueJoin(...eventKeys(eventId), userId, queueId, draw);
+      const place = parsePlace(raw as unknown[]);
+      if (!place) throw new Error('a place just taken is missing');
+      return place;
+    },
+
+    async status(eventId: string, userId: string): Promise<StoredPlace | undefined> {
+      return parsePlace((await scripts.queueStatus(...eventKeys(eventId), userId)) as unknown[]);
+    },
+
+    /** Marks connected waiters as present (only those still waiting). */
+    async touch(eventId: string, userIds: string[]): Promise<void> {
+      if (userIds.length) await scripts.queueTouch(...eventKeys(eventId), ...userIds);
+    },
+
+    async release(eventId: string, userId: string): Promise<boolean> {
+      return (await scripts.queueRelease(...eventKeys(eventId), userId)) === 1;
+    },
+
+    async tick(eventId: string, options: TickOptions): Promise<TickResult> {
+      const raw = (await scripts.queueTick(
+        ...eventKeys(eventId),
+        options.admissionTtlMs,
+        options.abandonGraceMs,
+        options.heartbeatMs,
+        options.maxPerTick,
+      )) as (string | number)[];
+      const admitted: Admission[] = [];
+      for (let i = 11; i + 2 < raw.length; i += 3) {
+        admitted.push({ userId: String(raw[i]), number: Number(raw[i + 1]), waitedMs: Number(raw[i + 2]) });
+      }
+      return {
+        broadcast: raw[0] === 1,
+        opened: raw[1] === 1,
+        served: Number(raw[2]),
+        waiting: Number(raw[3]),
+        active: Number(raw[4]),
+        measuredRate: Number(raw[5]),
+        freed: Number(raw[6]),
+        dropped: Number(raw[7]),
+        peak: Number(raw[8]),
+        ratePerMinute: Number(raw[9]),
+        opensAt: Number(raw[10]),
+        admitted,
+      };
+    },
+  };
+}
+
+export type WaitingRoomRepository = ReturnType<typeof waitingRoomRepository>;
+
+function parsePlace(raw: unknown[]): StoredPlace | undefined {
+  const [found, record, number, rank, admittedUntil, now, rate, opened, served, created] = raw;
+  if (found !== 1 && found !== 2) return undefined;
+  const [queueId, joinedAt] = String(record).split(':');
+  return {
+    created: created === 1,
+    queueId: queueId as string,
+    joinedAt: Number(joinedAt),
+    state: found === 2 ? 'admitted' : 'waiting',
+    number: number == null ? null : Number(number),
+    rank: rank == null ? null : Number(rank),
+    admittedUntil: admittedUntil == null ? null : Number(admittedUntil),
+    now: Number(now),
+    opened: opened === 1,
+    served: Number(served),
+    measuredRate: Number(rate),
+  };
+}

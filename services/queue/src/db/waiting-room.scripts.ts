@@ -1,0 +1,238 @@
+/**
+ * The waiting room's state changes, each one Redis script so that it is atomic whichever instance runs
+ * it: no instance owns the line, and an instance that dies mid-way leaves nothing half-done. Every script
+ * reads the clock from Redis (TIME), so instances with drifting clocks still agree.
+ *
+ * Keys of one event (all share the `{eventId}` hash tag):
+ *   settings  hash   enabled, ratePerMinute, maxActive, opensAt, closesAt, status, stamp (projection)
+ *   state     hash   opened, seq (last number given), served (last number admitted), tokens/bucketAt
+ *                    (admission bucket), rate/window/windowAt (measured admissions per second), peak
+ *   pre       zset   arrivals before the opening, scored by a random draw made at join time
+ *   num       hash   user -> queue number (from the opening on)
+ *   line      zset   waiting users scored by number
+ *   users     hash   user -> "<queueId>:<joinedAtMs>" for everyone who holds a place
+ *   seen      zset   waiting users scored by when they last showed a sign of life
+ *   active    zset   admitted users scored by when their admission lapses
+ *   beat      string lease that spaces out the heartbeat broadcasts
+ */
+export const EVENT_KEYS = [
+  'settings',
+  'state',
+  'pre',
+  'num',
+  'line',
+  'users',
+  'seen',
+  'active',
+  'beat',
+] as const;
+
+const prelude = `
+local settings, state, pre, num, line, users, seen, active, beat =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+-- The opening draw: the arrivals so far take numbers 1..n in the order of their random draws. It runs
+-- once (the flag is set in the same script), whichever script first sees the opening time pass.
+local function open_if_due()
+  if redis.call('HGET', state, 'opened') == '1' then return false end
+  local opens = tonumber(redis.call('HGET', settings, 'opensAt'))
+  if not opens or now < opens then return false end
+  local drawn = redis.call('ZRANGE', pre, 0, -1)
+  for i, user in ipairs(drawn) do
+    redis.call('HSET', num, user, i)
+    redis.call('ZADD', line, i, user)
+  end
+  redis.call('DEL', pre)
+  redis.call('HSET', state, 'opened', '1', 'seq', #drawn, 'served', 0, 'tokens', 0, 'bucketAt', now)
+  return true
+end
+
+local function forget(user)
+  redis.call('HDEL', users, user)
+  redis.call('HDEL', num, user)
+end
+
+-- {found, record, number, rank, admittedUntil, now, measuredRate, opened, served}
+local function status_of(user)
+  local record = redis.call('HGET', users, user)
+  if not record then return {0} end
+  local opened = redis.call('HGET', state, 'opened') == '1' and 1 or 0
+  local number = redis.call('HGET', num, user) or false
+  local rate = redis.call('HGET', state, 'rate') or '0'
+  local served = tonumber(redis.call('HGET', state, 'served')) or 0
+  local until_ = redis.call('ZSCORE', active, user)
+  if until_ then return {2, record, number, false, until_, now, rate, opened, served} end
+  local rank = false
+  if opened == 1 then
+    rank = redis.call('ZRANK', line, user)
+    if not rank then return {0} end
+  end
+  return {1, record, number, rank, false, now, rate, opened, served}
+end
+`;
+
+/** ARGV: userId, queueId for a new place, random draw (integer) for an arrival before the opening. */
+export const joinScript = `${prelude}
+open_if_due()
+local user = ARGV[1]
+local created = 0
+if not redis.call('HGET', users, user) then
+  redis.call('HSET', users, user, ARGV[2] .. ':' .. now)
+  if redis.call('HGET', state, 'opened') == '1' then
+    local n = redis.call('HINCRBY', state, 'seq', 1)
+    redis.call('HSET', num, user, n)
+    redis.call('ZADD', line, n, user)
+  else
+    redis.call('ZADD', pre, ARGV[3], user)
+  end
+  redis.call('ZADD', seen, now, user)
+  created = 1
+else
+  redis.call('ZADD', seen, 'XX', now, user)
+end
+local result = status_of(user)
+result[10] = created
+return result
+`;
+
+/** ARGV: userId. A poll is a sign of life. */
+export const statusScript = `${prelude}
+open_if_due()
+redis.call('ZADD', seen, 'XX', now, ARGV[1])
+return status_of(ARGV[1])
+`;
+
+/** ARGV: userIds still connected to this instance. Only waiters are touched (XX). */
+export const touchScript = `${prelude}
+for _, user in ipairs(ARGV) do redis.call('ZADD', seen, 'XX', now, user) end
+return #ARGV
+`;
+
+/** ARGV: userId. Frees an admitted shopper's slot (bought, cancelled, hold expired); idempotent. */
+export const releaseScript = `${prelude}
+if redis.call('ZREM', active, ARGV[1]) == 1 then
+  forget(ARGV[1])
+  return 1
+end
+return 0
+`;
+
+/**
+ * The admission step every instance runs on its timer. ARGV: admissionTtlMs, abandonGraceMs,
+ * heartbeatMs, maxPerStep. Returns {broadcast, opened, served, waiting, active, measuredRate, freed,
+ * dropped, peak, ratePerMinute, opensAt, then user, number, waitedMs for each admitted user}.
+ */
+export const tickScript = `${prelude}
+local ttl, grace, heartbeat, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local opened_now = open_if_due()
+
+local freed = 0
+for _, user in ipairs(redis.call('ZRANGEBYSCORE', active, '-inf', now, 'LIMIT', 0, 1000)) do
+  redis.call('ZREM', active, user)
+  forget(user)
+  freed = freed + 1
+end
+
+local dropped = 0
+for _, user in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - grace, 'LIMIT', 0, 1000)) do
+  redis.call('ZREM', seen, user)
+  redis.call('ZREM', line, user)
+  redis.call('ZREM', pre, user)
+  forget(user)
+  dropped = dropped + 1
+end
+
+local admitted = {}
+local opened = redis.call('HGET', state, 'opened') == '1'
+if opened then
+  local rate = tonumber(redis.call('HGET', settings, 'ratePerMinute')) or 0
+  local cap = tonumber(redis.call('HGET', settings, 'maxActive')) or 0
+  -- Token bucket holding at most one second of admissions, so a pause is not made up in one burst.
+  local burst = math.max(1, rate / 60)
+  local tokens = tonumber(redis.call('HGET', state, 'tokens')) or 0
+  local at = tonumber(redis.call('HGET', state, 'bucketAt')) or now
+  tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 60000)
+  local room = cap - redis.call('ZCARD', active)
+  local n = math.min(math.floor(tokens), room, most)
+  if n > 0 then
+    local popped = redis.call('ZPOPMIN', line, n)
+    for i = 1, #popped, 2 do
+      local user, number = popped[i], popped[i + 1]
+      local record = redis.call('HGET', users, user) or ''
+      local joined = tonumber(string.match(record, ':(%d+)$')) or now
+      redis.call('ZADD', active, now + ttl, user)
+      redis.call('ZREM', seen, user)
+      redis.call('HSET', state, 'served', number)
+      admitted[#admitted + 1] = user
+      admitted[#admitted + 1] = number
+      admitted[#admitted + 1] = now - joined
+    end
+    tokens = tokens - #popped / 2
+  end
+  redis.call('HSET', state, 'tokens', tokens, 'bucketAt', now)
+
+  -- Measured admissions per second: a moving average over windows of at least a second.
+  local count = (tonumber(redis.call('HGET', state, 'window')) or 0) + #admitted / 3
+  local since = tonumber(redis.call('HGET', state, 'windowAt')) or now
+  if now - since >= 1000 then
+    local sample = count * 1000 / (now - since)
+    local previous = tonumber(redis.call('HGET', state, 'rate'))
+    local measured = sample
+    if previous then
+      local alpha = 1 - math.exp(-(now - since) / 10000)
+      measured = previous + alpha * (sample - previous)
+    end
+    redis.call('HSET', state, 'rate', measured, 'window', 0, 'windowAt', now)
+  else
+    redis.call('HSET', state, 'window', count, 'windowAt', since)
+  end
+end
+
+local active_count = redis.call('ZCARD', active)
+local peak = math.max(active_count, tonumber(redis.call('HGET', state, 'peak')) or 0)
+redis.call('HSET', state, 'peak', peak)
+
+local broadcast = 0
+if #admitted > 0 or dropped > 0 or freed > 0 or opened_now then
+  broadcast = 1
+  redis.call('SET', beat, '1', 'PX', heartbeat)
+elseif redis.call('SET', beat, '1', 'NX', 'PX', heartbeat) then
+  broadcast = 1
+end
+
+local result = {
+  broadcast, opened and 1 or 0, tonumber(redis.call('HGET', state, 'served')) or 0,
+  redis.call('ZCARD', line) + redis.call('ZCARD', pre), active_count,
+  redis.call('HGET', state, 'rate') or '0', freed, dropped, peak,
+  redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
+}
+for _, value in ipairs(admitted) do result[#result + 1] = value end
+return result
+`;
+
+/**
+ * Applies a catalogue event to the settings projection unless a newer one was applied already
+ * (events may arrive twice or out of order). KEYS: settings, set of events with a live waiting room.
+ * ARGV: eventId, stamp (ms), status, then enabled, ratePerMinute, maxActive, opensAt, closesAt (absent
+ * for a cancellation). Returns 1 when applied.
+ */
+export const settingsScript = `
+local settings, live = KEYS[1], KEYS[2]
+local stamp = tonumber(ARGV[2])
+local current = tonumber(redis.call('HGET', settings, 'stamp'))
+if current and stamp < current then return 0 end
+redis.call('HSET', settings, 'stamp', stamp, 'status', ARGV[3])
+if ARGV[4] then
+  redis.call('HSET', settings, 'enabled', ARGV[4], 'ratePerMinute', ARGV[5], 'maxActive', ARGV[6],
+    'opensAt', ARGV[7], 'closesAt', ARGV[8])
+end
+local status = ARGV[3]
+if redis.call('HGET', settings, 'enabled') == '1' and (status == 'published' or status == 'on_sale') then
+  redis.call('SADD', live, ARGV[1])
+else
+  redis.call('SREM', live, ARGV[1])
+end
+return 1
+`;

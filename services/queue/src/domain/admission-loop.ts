@@ -1,0 +1,104 @@
+import type { QueueAdmitted, QueueProgress } from '@tiketi/contracts';
+import { type Logger, type Metrics, signAdmissionToken } from '@tiketi/kit';
+import type { TickOptions, TickResult, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
+
+/** Where the loop's news goes: a broadcast per event, a message per admitted user. */
+export type QueueNotifier = {
+  progress(eventId: string, message: QueueProgress): void;
+  admitted(eventId: string, userId: string, message: QueueAdmitted): void;
+};
+
+export type AdmissionLoopOptions = TickOptions & { tickMs: number; tokenSecret: string };
+
+/**
+ * Runs the atomic admission step for every live waiting room on a timer. Every instance runs it: there is
+ * no leader to lose, and two instances stepping at once only split the same admissions between them.
+ */
+export function createAdmissionLoop(deps: {
+  repo: WaitingRoomRepository;
+  notifier: QueueNotifier;
+  metrics: Metrics;
+  logger: Logger;
+  options: AdmissionLoopOptions;
+}) {
+  const { repo, notifier, options, logger } = deps;
+  const admissions = deps.metrics.counter('queue_admissions_total', 'Users admitted from the line.', [
+    'event',
+  ]);
+  const abandoned = deps.metrics.counter(
+    'queue_abandoned_total',
+    'Waiters who lost their place after going silent past the grace period.',
+    ['event'],
+  );
+  const waiting = deps.metrics.gauge('queue_waiting', 'People waiting in line (as last seen here).', [
+    'event',
+  ]);
+  const active = deps.metrics.gauge('queue_active_shoppers', 'Admitted users holding a shopping slot.', [
+    'event',
+  ]);
+  const waited = deps.metrics.histogram(
+    'queue_wait_seconds',
+    'Time from joining the line to admission.',
+    ['event'],
+    [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+  );
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  async function stepEvent(eventId: string): Promise<void> {
+    const result = await repo.tick(eventId, options);
+    waiting.set({ event: eventId }, result.waiting);
+    active.set({ event: eventId }, result.active);
+    if (result.dropped) abandoned.inc({ event: eventId }, result.dropped);
+    if (result.admitted.length) await admit(eventId, result);
+    if (result.broadcast) {
+      notifier.progress(eventId, {
+        eventId,
+        opened: result.opened,
+        nowServing: result.served,
+        waiting: result.waiting,
+        admissionsPerMinute: result.measuredRate > 0 ? result.measuredRate * 60 : result.ratePerMinute,
+        opensAt: new Date(result.opensAt).toISOString(),
+      });
+    }
+  }
+
+  async function admit(eventId: string, result: TickResult): Promise<void> {
+    const ttlSeconds = Math.floor(options.admissionTtlMs / 1000);
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
+    admissions.inc({ event: eventId }, result.admitted.length);
+    for (const { userId, number, waitedMs } of result.admitted) {
+      waited.observe({ event: eventId }, waitedMs / 1000);
+      const admissionToken = await signAdmissionToken(options.tokenSecret, userId, eventId, ttlSeconds);
+      notifier.admitted(eventId, userId, { eventId, number, admissionToken, admissionExpiresAt: expiresAt });
+    }
+  }
+
+  async function step(): Promise<void> {
+    try {
+      for (const eventId of await repo.liveEvents()) await stepEvent(eventId);
+    } catch (error) {
+      // The next step retries; what a failed step did not commit in Redis did not happen.
+      logger.warn({ err: (error as Error).message }, 'admission step failed');
+    }
+  }
+
+  return {
+    /** One step now (tests and start-up use it); overlapping calls wait for the running one. */
+    async step(): Promise<void> {
+      if (!running) running = step().finally(() => (running = undefined));
+      await running;
+    },
+    start(): void {
+      timer ??= setInterval(() => void this.step(), options.tickMs);
+    },
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+export type AdmissionLoop = ReturnType<typeof createAdmissionLoop>;

@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import type { EventSaleInfo, QueueStatus } from '@tiketi/contracts';
+import type { AnyEnvelope } from '@tiketi/kit';
+import { HttpProblem, problems, signAdmissionToken } from '@tiketi/kit';
+import { v7 as uuidv7 } from 'uuid';
+import type { EventServiceClient } from '../clients/event-service.client.ts';
+import type { RoomSettings, StoredPlace, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
+
+export const WAITING_ROOM_EVENTS = [
+  'event.published',
+  'event.updated',
+  'event.cancelled',
+  'reservation.confirmed',
+  'reservation.cancelled',
+  'reservation.expired',
+] as const;
+export type WaitingRoomEvent = AnyEnvelope<(typeof WAITING_ROOM_EVENTS)[number]>;
+
+export type WaitingRoomDeps = {
+  repo: WaitingRoomRepository;
+  events: Pick<EventServiceClient, 'saleInfo'>;
+  tokenSecret: string;
+};
+
+const SELLING = new Set(['published', 'on_sale']);
+
+/**
+ * The waiting room's rules: who may take a place, what a place looks like to its holder, and how the
+ * catalogue's and reservation's events change the room. Ordering and admission themselves are the
+ * atomic Redis steps of the repository.
+ */
+export function createWaitingRoom(deps: WaitingRoomDeps) {
+  const { repo } = deps;
+
+  async function settingsFor(eventId: string): Promise<RoomSettings> {
+    let settings = await repo.settings(eventId);
+    if (settings === undefined) {
+      const info = await deps.events.saleInfo(eventId);
+      if (!info) throw problems.notFound('Event');
+      // Stamped 0 so that any catalogue event, which carries the real time of the change, wins over it.
+      await repo.saveSettings(eventId, 0, settingsFromSaleInfo(info));
+      settings = await repo.settings(eventId);
+    }
+    if (settings === 'cancelled' || settings?.status === 'cancelled') {
+      throw new HttpProblem(409, 'EVENT_CANCELLED', 'This event was cancelled.');
+    }
+    if (!settings) throw problems.notFound('Event');
+    return settings;
+  }
+
+  async function toStatus(eventId: string, userId: string, place: StoredPlace): Promise<QueueStatus> {
+    const settings = await repo.settings(eventId);
+    const opensAt = settings && settings !== 'cancelled' ? settings.opensAt : place.now;
+    const ratePerMinute = settings && settings !== 'cancelled' ? settings.admissionRatePerMinute : 0;
+    const base = {
+      queueId: place.queueId,
+      eventId,
+      number: place.number,
+      nowServing: place.served,
+      opensAt: new Date(opensAt).toISOString(),
+      joinedAt: new Date(place.joinedAt).toISOString(),
+    };
+    if (place.state === 'admitted' && place.admittedUntil !== null) {
+      const ttlSeconds = Math.floor((place.admittedUntil - place.now) / 1000);
+      return {
+        ...base,
+        state: 'admitted',
+        position: 0,
+        peopleAhead: 0,
+        etaSeconds: 0,
+        admissionToken: await signAdmissionToken(deps.tokenSecret, userId, eventId, ttlSeconds),
+        admissionExpiresAt: new Date(place.now + ttlSeconds * 1000).toISOString(),
+      };
+    }
+    if (place.rank === null) {
+      return {
+        ...base,
+        state: 'waiting',
+        position: null,
+        peopleAhead: null,
+        etaSeconds: Math.max(0, Math.ceil((opensAt - place.now) / 1000)),
+      };
+    }
+    const perSecond = place.measuredRate > 0 ? place.measuredRate : ratePerMinute / 60;
+    return {
+      ...base,
+      state: 'waiting',
+      position: place.rank + 1,
+      peopleAhead: place.rank,
+      etaSeconds: perSecond > 0 ? Math.ceil(place.rank / perSecond) : null,
+    };
+  }
+
+  /** An admission whose last second has run out no longer counts: its slot is freed now. */
+  function lapsed(place: StoredPlace): boolean {
+    return place.state === 'admitted' && (place.admittedUntil ?? 0) - place.now < 1000;
+  }
+
+  return {
+    /** One place per user per event: joining again returns the same place. */
+    async join(eventId: string, userId: string): Promise<{ status: QueueStatus; created: boolean }> {
+      const settings = await settingsFor(eventId);
+      if (!settings.enabled) {
+        throw new HttpProblem(
+          409,
+          'WAITING_ROOM_OFF',
+          'This event has no waiting room: go straight to the seat map.',
+        );
+      }
+      if (!SELLING.has(settings.status)) {
+        throw new HttpProblem(409, 'SALE_NOT_AVAILABLE', `This event is not on sale (${settings.status}).`);
+      }
+      if (Date.now() >= settings.closesAt) {
+        throw new HttpProblem(409, 'SALE_CLOSED', 'The sale for this event has closed.');
+      }
+      let place = await repo.join(eventId, userId, uuidv7(), randomDraw());
+      if (lapsed(place)) {
+        await repo.release(eventId, userId);
+        place = await repo.join(eventId, userId, uuidv7(), randomDraw());
+      }
+      return { status: await toStatus(eventId, userId, place), created: place.created };
+    },
+
+    /** The caller's place; asking counts as a sign of life. */
+    async status(eventId: string, userId: string): Promise<QueueStatus> {
+      const place = await repo.status(eventId, userId);
+      if (!place || lapsed(place)) {
+        throw new HttpProblem(
+          404,
+          'NOT_IN_QUEUE',
+          'You have no place in this waiting room (never joined, left too long, or your admission ended): join again.',
+        );
+      }
+      return toStatus(eventId, userId, place);
+    },
+
+    /** Keeps the room in step with the catalogue and frees shoppers' slots; safe to repeat. */
+    async onEvent(event: WaitingRoomEvent): Promise<void> {
+      const stamp = Date.parse(event.occurredAt);
+      switch (event.type) {
+        case 'event.published':
+        case 'event.updated': {
+          const { eventId, status, saleOpensAt, saleClosesAt, waitingRoom } = event.data;
+          await repo.saveSettings(eventId, stamp, {
+            enabled: waitingRoom.enabled,
+            admissionRatePerMinute: waitingRoom.admissionRatePerMinute,
+            maxActiveShoppers: waitingRoom.maxActiveShoppers,
+            opensAt: Date.parse(saleOpensAt),
+            closesAt: Date.parse(saleClosesAt),
+            status,
+          });
+          return;
+        }
+        case 'event.cancelled':
+          await repo.cancel(event.data.eventId, stamp);
+          return;
+        case 'reservation.confirmed':
+        case 'reservation.cancelled':
+        case 'reservation.expired':
+          await repo.release(event.data.eventId, event.data.userId);
+          return;
+      }
+    },
+  };
+}
+
+export type WaitingRoom = ReturnType<typeof createWaitingRoom>;
+
+function settingsFromSaleInfo(info: EventSaleInfo): RoomSettings {
+  return {
+    enabled: info.waitingRoom.enabled,
+    admissionRatePerMinute: info.waitingRoom.admissionRatePerMinute,
+    maxActiveShoppers: info.waitingRoom.maxActiveShoppers,
+    opensAt: Date.parse(info.saleOpensAt),
+    closesAt: Date.parse(info.saleClosesAt),
+    status: info.status,
+  };
+}
+
+/** A 48-bit cryptographically random draw: the order of the arrivals before the opening. */
+function randomDraw(): number {
+  return randomBytes(6).readUIntBE(0, 6);
+}

@@ -1,0 +1,14 @@
+import type { Bus } from '@tiketi/kit';
+import { WAITING_ROOM_EVENTS, type WaitingRoom } from '../domain/waiting-room.ts';
+
+/**
+ * One durable queue shared by every instance (each event is handled once, by any of them). No inbox: the
+ * handlers are idempotent by themselves (settings carry the time of their change, a freed slot stays free).
+ */
+export function subscribeWaitingRoom(bus: Bus, room: WaitingRoom): Promise<void> {
+  return bus.subscribe({
+    name: 'waiting-room',
+    events: WAITING_ROOM_EVENTS,
+    handler: (event) => room.onEvent(event),
+  });
+}

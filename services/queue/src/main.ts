@@ -1,0 +1,29 @@
+import { createRedis, openInfra, runService } from '@tiketi/kit';
+import { buildApp } from './app.ts';
+import { configShape } from './config.ts';
+
+await runService('queue', configShape, async (config, logger) => {
+  const infra = await openInfra({ service: 'queue', redis: true, bus: true }, config, logger);
+  const adapterRedis = createRedis(config.REDIS_URL, '');
+  const service = await buildApp({
+    config,
+    logger,
+    auth: { jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN },
+    redis: infra.redis,
+    adapterRedis,
+    bus: infra.bus,
+    readiness: infra.readiness,
+  });
+  return {
+    app: service.app,
+    start: async () => {
+      await infra.start();
+      await service.start();
+    },
+    stop: async () => {
+      await service.stop();
+      await infra.close();
+      adapterRedis.disconnect();
+    },
+  };
+});

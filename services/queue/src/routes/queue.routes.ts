@@ -1,0 +1,37 @@
+import { queueStatus } from '@tiketi/contracts';
+import { type App, type Auth, callerOf } from '@tiketi/kit';
+import { z } from 'zod';
+import type { WaitingRoom } from '../domain/waiting-room.ts';
+
+const params = z.object({ eventId: z.uuid() });
+
+export function queueRoutes(app: App, auth: Auth, room: WaitingRoom) {
+  app.post(
+    '/api/queue/:eventId/join',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'Take a place in the waiting room (joining again returns the same place)',
+        params,
+        response: { 200: queueStatus, 201: queueStatus },
+      },
+    },
+    async (req, reply) => {
+      const { status, created } = await room.join(req.params.eventId, callerOf(req).id);
+      return reply.code(created ? 201 : 200).send(status);
+    },
+  );
+
+  app.get(
+    '/api/queue/:eventId/status',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'My place in the waiting room, for clients that poll (a poll keeps the place)',
+        params,
+        response: { 200: queueStatus },
+      },
+    },
+    async (req) => room.status(req.params.eventId, callerOf(req).id),
+  );
+}

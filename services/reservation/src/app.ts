@@ -1,0 +1,120 @@
+import {
+  type AuthOptions,
+  type Bus,
+  createAuth,
+  createHttpClient,
+  createServer,
+  type Kysely,
+  type Logger,
+  type ReadinessCheck,
+  type Redis,
+} from '@tiketi/kit';
+import { seatCache } from './cache/seat-cache.ts';
+import { seatLocks } from './cache/seat-locks.ts';
+import type { ReservationConfig } from './config.ts';
+import { eventRepository } from './db/event.repository.ts';
+import { reservationRepository } from './db/reservation.repository.ts';
+import type { DB } from './db/schema.ts';
+import { ticketRepository } from './db/ticket.repository.ts';
+import { aftermathRunner } from './domain/effects.ts';
+import { expirySweeper } from './domain/expiry-sweeper.ts';
+import { reservationService } from './domain/reservation.service.ts';
+import { saleInfoSource } from './domain/sale-info.ts';
+import { seatMapService } from './domain/seat-map.service.ts';
+import { ticketService } from './domain/ticket.service.ts';
+import { eventHandlers, startConsumers } from './events/consumers.ts';
+import { internalRoutes } from './routes/internal.routes.ts';
+import { reservationRoutes } from './routes/reservations.routes.ts';
+import { seatRoutes } from './routes/seats.routes.ts';
+import { ticketRoutes } from './routes/tickets.routes.ts';
+
+export type ReservationAppDeps = {
+  config: ReservationConfig;
+  db: Kysely<DB>;
+  redis: Redis;
+  /** Without a bus the service serves HTTP and sweeps, but consumes no events. */
+  bus?: Bus | undefined;
+  logger: Logger;
+  readiness?: Record<string, ReadinessCheck>;
+  /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
+  jwks?: AuthOptions['jwks'];
+};
+
+/**
+ * Builds the reservation service from open connections; opens nothing itself. `start` begins the
+ * background work (event consumers, the expiry sweeper), `stop` ends it.
+ */
+export async function buildApp(deps: ReservationAppDeps) {
+  const { config, db, redis, bus, logger } = deps;
+  const { app } = await createServer({
+    name: 'reservation',
+    logger,
+    readiness: deps.readiness ?? {},
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  const auth = createAuth({ jwks: deps.jwks ?? config.JWKS_URL, internalToken: config.INTERNAL_TOKEN });
+
+  const events = eventRepository(db);
+  const cache = seatCache(redis, { ttlSeconds: config.SEAT_CACHE_TTL_SECONDS, logger });
+  const locks = config.SEAT_LOCKS ? seatLocks(redis, config.HOLD_TTL_SECONDS) : undefined;
+  const settle = aftermathRunner({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger });
+  const sales = saleInfoSource({
+    events,
+    eventService: createHttpClient({
+      baseUrl: config.EVENT_SERVICE_URL,
+      name: 'event service',
+      timeoutMs: config.EVENT_SERVICE_TIMEOUT_MS,
+      retries: 1,
+    }),
+    cacheMs: config.SALE_INFO_CACHE_MS,
+  });
+  const reservations = reservationService({
+    db,
+    reservations: reservationRepository(db),
+    tickets: ticketRepository(db),
+    sales,
+    locks,
+    settle,
+    logger,
+    rules: {
+      holdTtlSeconds: config.HOLD_TTL_SECONDS,
+      holdMaxSeconds: config.HOLD_MAX_SECONDS,
+      maxSeatsPerRequest: config.MAX_SEATS_PER_REQUEST,
+      queueTokenSecret: config.QUEUE_TOKEN_SECRET,
+      ticketSigningSecret: config.TICKET_SIGNING_SECRET,
+    },
+  });
+  const seatMap = seatMapService({ events, cache });
+  const tickets = ticketService({
+    tickets: ticketRepository(db),
+    signingSecret: config.TICKET_SIGNING_SECRET,
+  });
+  const consumerDeps = { db, events, reservations, cache, sales, settle };
+  const handlers = eventHandlers(consumerDeps);
+  const sweeper = expirySweeper({
+    sweep: reservations.expireDue,
+    intervalMs: config.SWEEP_INTERVAL_MS,
+    batchSize: config.SWEEP_BATCH_SIZE,
+    logger,
+  });
+
+  seatRoutes(app, seatMap, auth);
+  reservationRoutes(app, reservations, auth);
+  ticketRoutes(app, tickets, auth);
+  internalRoutes(app, reservations, auth);
+
+  return {
+    app,
+    /** The event handlers, callable directly with an envelope (tests, replays). */
+    handlers,
+    async start() {
+      if (bus) await startConsumers(bus, consumerDeps, handlers);
+      sweeper.start();
+    },
+    async stop() {
+      await sweeper.stop();
+    },
+  };
+}
+
+export type ReservationApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,132 @@
+import type { Logger, Redis } from '@tiketi/kit';
+import type { SeatChange, SeatStatus } from '../db/schema.ts';
+import { luaScript } from './lua-script.ts';
+
+export type SeatLayout = {
+  id: string;
+  label: string;
+  section: string;
+  row: string;
+  number: number;
+  x: number;
+  y: number;
+  tierId: string;
+  price: number;
+};
+export type SeatState = SeatLayout & { status: SeatStatus; version: number };
+
+const CODE: Record<SeatStatus, string> = { available: 'a', held: 'h', sold: 's' };
+const STATUS: Record<string, SeatStatus> = { a: 'available', h: 'held', s: 'sold' };
+const COMPLETE = '__complete';
+
+/**
+ * Writes seat states only when newer than what the cache has (by the seat row's version), so updates
+ * from several instances arriving out of order, or racing a rebuild, never bring back an older state.
+ * With ARGV[2] = 1 it also marks the hash complete (a full rebuild); readers trust only a complete hash.
+ */
+const APPLY = luaScript(`
+local ttl = tonumber(ARGV[1])
+for i = 3, #ARGV, 3 do
+  local seat, state, version = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local current = redis.call('HGET', KEYS[1], seat)
+  if not current or tonumber(string.sub(current, 3)) < version then
+    redis.call('HSET', KEYS[1], seat, state .. ':' .. version)
+  end
+end
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], '${COMPLETE}', '1')
+  redis.call('EXPIRE', KEYS[1], ttl)
+elseif redis.call('TTL', KEYS[1]) == -1 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+end
+return 1
+`);
+
+export const seatCacheKeys = {
+  /** Seat states of an event (the seed's cached_seats:event_{id}): seatId → "<a|h|s>:<version>". */
+  states: (eventId: string) => `cached_seats:event_${eventId}`,
+  /** The event's seats without their state: changes only when the event is published again. */
+  layout: (eventId: string) => `seat_layout:event_${eventId}`,
+};
+
+/**
+ * The seat map in Redis, kept correct on every change (write-through after each commit, ordered by
+ * version) and rebuilt from the database whenever it is missing, incomplete or past its TTL.
+ */
+export function seatCache(redis: Redis, options: { ttlSeconds: number; logger: Logger }) {
+  const { ttlSeconds, logger } = options;
+
+  async function write(
+    eventId: string,
+    seats: { id: string; status: SeatStatus; version: number }[],
+    complete: boolean,
+  ) {
+    const args: (string | number)[] = [ttlSeconds, complete ? '1' : '0'];
+    for (const s of seats) args.push(s.id, CODE[s.status], s.version);
+    await APPLY(redis, [seatCacheKeys.states(eventId)], args);
+  }
+
+  return {
+    /** The cached seat map, or undefined when it must be rebuilt. */
+    async read(eventId: string): Promise<SeatState[] | undefined> {
+      try {
+        const [layoutRes, statesRes] = (await redis
+          .pipeline()
+          .get(seatCacheKeys.layout(eventId))
+          .hgetall(seatCacheKeys.states(eventId))
+          .exec()) as [[Error | null, string | null], [Error | null, Record<string, string>]];
+        const layout = layoutRes[1];
+        const states = statesRes[1];
+        if (layoutRes[0] || statesRes[0] || !layout || !states?.[COMPLETE]) return undefined;
+        const seats = JSON.parse(layout) as SeatLayout[];
+        const result: SeatState[] = [];
+        for (const seat of seats) {
+          const state = states[seat.id];
+          if (!state) return undefined;
+          result.push({
+            ...seat,
+            status: STATUS[state[0] as string] ?? 'available',
+            version: Number(state.slice(2)),
+          });
+        }
+        return result;
+      } catch (error) {
+        logger.warn({ err: (error as Error).message, eventId }, 'seat cache read failed');
+        return undefined;
+      }
+    },
+
+    async store(eventId: string, seats: SeatState[]): Promise<void> {
+      try {
+        const layout: SeatLayout[] = seats.map(({ status: _s, version: _v, ...rest }) => rest);
+        await redis.set(seatCacheKeys.layout(eventId), JSON.stringify(layout), 'EX', ttlSeconds);
+        await write(eventId, seats, true);
+      } catch (error) {
+        logger.warn({ err: (error as Error).message, eventId }, 'seat cache rebuild failed');
+      }
+    },
+
+    /** Records committed seat changes; a failure only leaves the cache to its TTL, never the database. */
+    async apply(changes: SeatChange[]): Promise<void> {
+      const byEvent = new Map<string, SeatChange[]>();
+      for (const c of changes) byEvent.set(c.eventId, [...(byEvent.get(c.eventId) ?? []), c]);
+      await Promise.all(
+        [...byEvent].map(async ([eventId, seats]) => {
+          try {
+            await write(eventId, seats, false);
+          } catch (error) {
+            logger.warn({ err: (error as Error).message, eventId }, 'seat cache update failed; dropping it');
+            await redis.del(seatCacheKeys.states(eventId)).catch(() => undefined);
+          }
+        }),
+      );
+    },
+
+    /** Drops an event's seat map (its layout changed); the next read rebuilds it. */
+    async invalidate(eventId: string): Promise<void> {
+      await redis.del(seatCacheKeys.layout(eventId), seatCacheKeys.states(eventId));
+    },
+  };
+}
+
+export type SeatCache = ReturnType<typeof seatCache>;

@@ -1,0 +1,29 @@
+import { baseConfigShape, env } from '@tiketi/kit';
+import type { z } from 'zod';
+
+export const configShape = {
+  ...baseConfigShape,
+  PORT: env.port(4003),
+  DATABASE_NAME: env.string('reservations_db'),
+  /** How long a hold lasts before it is released. */
+  HOLD_TTL_SECONDS: env.int(300),
+  /** Hard ceiling of a hold counted from its creation, however often the payment service extends it. */
+  HOLD_MAX_SECONDS: env.int(900),
+  /** Redis seat locks as the fast path in front of the database (which guards alone when false). */
+  SEAT_LOCKS: env.bool(true),
+  /** How often expired holds are looked for. */
+  SWEEP_INTERVAL_MS: env.int(1000),
+  SWEEP_BATCH_SIZE: env.int(200),
+  /** The seat map cache is rebuilt from the database at least this often. */
+  SEAT_CACHE_TTL_SECONDS: env.int(120),
+  /** How long an instance reuses an event's sale settings before reading them again. */
+  SALE_INFO_CACHE_MS: env.int(1000),
+  /** Signs the QR payload of tickets (HMAC-SHA256). */
+  TICKET_SIGNING_SECRET: env.string('tiketi-local-ticket-signing-secret'),
+  /** Asked for sale settings of an event whose `event.published` has not arrived yet. */
+  EVENT_SERVICE_URL: env.serviceUrl('event'),
+  EVENT_SERVICE_TIMEOUT_MS: env.int(2000),
+  MAX_SEATS_PER_REQUEST: env.int(10),
+};
+
+export type ReservationConfig = z.output<z.ZodObject<typeof configShape>>;

@@ -1,0 +1,254 @@
+import type { ReservationStatus } from '@tiketi/contracts';
+import { type Kysely, sql, type Transaction } from '@tiketi/kit';
+import type { DB, SeatChange } from './schema.ts';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export type HoldInput = {
+  reservationId: string;
+  userId: string;
+  eventId: string;
+  seatIds: string[];
+  expiresAt: Date;
+  idempotencyKey: string | null;
+};
+
+export type HeldSeat = { id: string; label: string; price: number; version: number };
+
+/** Seats given back, grouped by the reservation that had them. */
+export type Released = { seats: SeatChange[]; byReservation: Map<string, string[]> };
+
+export type ReservationFilter = {
+  userId?: string | undefined;
+  eventId?: string | undefined;
+  status?: ReservationStatus | undefined;
+  limit: number;
+  offset: number;
+};
+
+export function reservationRepository(db: Kysely<DB>) {
+  return {
+    /**
+     * Serialises one user's holds on one event for the rest of the transaction, so that the per-user
+     * limit cannot be overrun by parallel requests of the same user.
+     */
+    async lockUserEvent(trx: Transaction<DB>, userId: string, eventId: string) {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`${userId}:${eventId}`}, 0))`.execute(trx);
+    },
+
+    findByIdempotencyKey(userId: string, key: string, executor: Executor = db) {
+      return executor
+        .selectFrom('reservations')
+        .selectAll()
+        .where('userId', '=', userId)
+        .where('idempotencyKey', '=', key)
+        .executeTakeFirst();
+    },
+
+    /**
+     * Holds every requested seat or none, in one statement: the requested seats are row-locked in id
+     * order (so overlapping requests queue instead of deadlocking), the available ones are marked held,
+     * and the reservation with its seats is written only if all of them were and the user stays within
+     * `perUserLimit` seats in active reservations of the event. The caller rolls back when `created` is
+     * false. The partial unique index on reservation_seats backs this up: a seat can never be in two
+     * active reservations, even if this statement were wrong.
+     */
+    async hold(
+      trx: Transaction<DB>,
+      input: HoldInput & { perUserLimit: number },
+    ): Promise<{ held: HeldSeat[]; created: boolean; active: number }> {
+      const { reservationId, userId, eventId, seatIds, expiresAt, idempotencyKey, perUserLimit } = input;
+      const { rows } = await sql<{
+        active: number;
+        created: boolean;
+        id: string | null;
+        label: string | null;
+        price: number | null;
+        version: number | null;
+      }>`
+        with active as (
+          select count(*)::int as n
+          from reservation_seats rs join reservations r on r.id = rs.reservation_id
+          where r.user_id = ${userId} and r.event_id = ${eventId} and rs.active
+        ), locked as materialized (
+          select id from seats
+          where event_id = ${eventId} and id = any(${seatIds}::uuid[]) and status = 'available'
+          order by id
+          for update
+        ), held as (
+          update seats s set status = 'held', reservation_id = ${reservationId}, version = s.version + 1
+          from locked where s.id = locked.id and s.status = 'available'
+          returning s.id, s.label, s.price, s.version
+        ), created as (
+          insert into reservations (id, user_id, event_id, status, amount, expires_at, idempotency_key)
+          select ${reservationId}, ${userId}, ${eventId}, 'PENDING', coalesce(sum(price), 0)::int,
+            ${expiresAt}, ${idempotencyKey}
+          from held
+          having count(*) = ${seatIds.length} and (select n from active) + count(*) <= ${perUserLimit}
+          returning id
+        ), linked as (
+          insert into reservation_seats (reservation_id, seat_id, label, price)
+          select c.id, h.id, h.label, h.price from held h cross join created c
+        )
+        select a.n as active, exists (select 1 from created) as created, h.id, h.label, h.price, h.version
+        from active a left join held h on true`.execute(trx);
+      const held: HeldSeat[] = [];
+      for (const r of rows) {
+        if (r.id !== null)
+          held.push({ id: r.id, label: r.label ?? '', price: r.price ?? 0, version: r.version ?? 0 });
+      }
+      return { held, created: rows[0]?.created ?? false, active: rows[0]?.active ?? 0 };
+    },
+
+    /** Which of these seats exist in the event (to tell unknown seats from taken ones). */
+    async existingSeatIds(eventId: string, seatIds: string[]): Promise<Set<string>> {
+      const rows = await db
+        .selectFrom('seats')
+        .select('id')
+        .where('eventId', '=', eventId)
+        .where('id', 'in', seatIds)
+        .execute();
+      return new Set(rows.map((r) => r.id));
+    },
+
+    findById(id: string, executor: Executor = db) {
+      return executor.selectFrom('reservations').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    findForUpdate(trx: Transaction<DB>, id: string) {
+      return trx.selectFrom('reservations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    },
+
+    seatsOf(reservationIds: string[], executor: Executor = db) {
+      if (reservationIds.length === 0) return Promise.resolve([]);
+      return executor
+        .selectFrom('reservationSeats')
+        .selectAll()
+        .where('reservationId', 'in', reservationIds)
+        .orderBy('label')
+        .execute();
+    },
+
+    async list(filter: ReservationFilter) {
+      let query = db.selectFrom('reservations');
+      if (filter.userId) query = query.where('userId', '=', filter.userId);
+      if (filter.eventId) query = query.where('eventId', '=', filter.eventId);
+      if (filter.status) query = query.where('status', '=', filter.status);
+      const [items, total] = await Promise.all([
+        query
+          .selectAll()
+          .orderBy('createdAt', 'desc')
+          .orderBy('id', 'desc')
+          .limit(filter.limit)
+          .offset(filter.offset)
+          .execute(),
+        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items, total: total.n };
+    },
+
+    async setStatus(trx: Transaction<DB>, ids: string[], status: ReservationStatus) {
+      if (ids.length === 0) return;
+      await trx
+        .updateTable('reservations')
+        .set({ status, updatedAt: sql`now()` })
+        .where('id', 'in', ids)
+        .execute();
+    },
+
+    /**
+     * Gives back the seats these reservations still hold (all, or only `seatIds`): seats become available
+     * and their reservation links inactive, in one statement.
+     */
+    async releaseSeats(
+      trx: Transaction<DB>,
+      reservationIds: string[],
+      seatIds?: string[],
+    ): Promise<Released> {
+      const byReservation = new Map<string, string[]>();
+      if (reservationIds.length === 0) return { seats: [], byReservation };
+      const onlySeats = seatIds ? sql`and rs.seat_id = any(${seatIds}::uuid[])` : sql``;
+      const { rows } = await sql<SeatChange & { reservationId: string }>`
+        with links as (
+          update reservation_seats rs set active = false
+          where rs.reservation_id = any(${reservationIds}::uuid[]) and rs.active ${onlySeats}
+          returning rs.reservation_id, rs.seat_id
+        ), released as (
+          update seats s set status = 'available', reservation_id = null, version = s.version + 1
+          from links where s.id = links.seat_id and s.reservation_id = links.reservation_id
+          returning s.id, s.event_id, s.status, s.version
+        )
+        select l.reservation_id, l.seat_id as id, r.event_id, r.status, r.version
+        from links l left join released r on r.id = l.seat_id`.execute(trx);
+      const seats: SeatChange[] = [];
+      for (const row of rows) {
+        byReservation.set(row.reservationId, [...(byReservation.get(row.reservationId) ?? []), row.id]);
+        if (row.eventId)
+          seats.push({ id: row.id, eventId: row.eventId, status: row.status, version: row.version });
+      }
+      return { seats, byReservation };
+    },
+
+    /**
+     * Claims expired holds and marks them EXPIRED. `SKIP LOCKED` lets several instances sweep at once
+     * without waiting on each other or on a confirmation in progress.
+     */
+    async expireDue(trx: Transaction<DB>, limit: number) {
+      const { rows } = await sql<{ id: string; userId: string; eventId: string }>`
+        update reservations r set status = 'EXPIRED', updated_at = now()
+        from (
+          select id from reservations where status = 'PENDING' and expires_at <= now()
+          order by expires_at limit ${limit} for update skip locked
+        ) due
+        where r.id = due.id
+        returning r.id, r.user_id, r.event_id`.execute(trx);
+      return rows;
+    },
+
+    async pendingOfEvent(trx: Transaction<DB>, eventId: string) {
+      return trx
+        .selectFrom('reservations')
+        .select(['id', 'userId', 'eventId'])
+        .where('eventId', '=', eventId)
+        .where('status', '=', 'PENDING')
+        .forUpdate()
+        .execute();
+    },
+
+    async setExpiry(trx: Transaction<DB>, id: string, expiresAt: Date) {
+      await trx
+        .updateTable('reservations')
+        .set({ expiresAt, updatedAt: sql`now()` })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** Held seats of the reservation become sold; answers them (none when the hold was lost). */
+    async sellSeats(trx: Transaction<DB>, reservationId: string): Promise<SeatChange[]> {
+      const { rows } = await sql<SeatChange>`update seats set status = 'sold', version = version + 1
+        where reservation_id = ${reservationId} and status = 'held'
+        returning id, event_id, status, version`.execute(trx);
+      return rows;
+    },
+
+    async markConfirmed(trx: Transaction<DB>, id: string, paymentId: string) {
+      await trx
+        .updateTable('reservations')
+        .set({ status: 'CONFIRMED', paymentId, confirmedAt: sql`now()`, updatedAt: sql`now()` })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async activeSeatIds(trx: Transaction<DB>, reservationId: string): Promise<string[]> {
+      const rows = await trx
+        .selectFrom('reservationSeats')
+        .select('seatId')
+        .where('reservationId', '=', reservationId)
+        .where('active', '=', true)
+        .execute();
+      return rows.map((r) => r.seatId);
+    },
+  };
+}
+
+export type ReservationRepository = ReturnType<typeof reservationRepository>;

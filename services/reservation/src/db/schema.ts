@@ -1,0 +1,86 @@
+import type { ReservationStatus } from '@tiketi/contracts';
+import type { Generated } from 'kysely';
+
+export type EventStatus = 'draft' | 'published' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
+export type SeatStatus = 'available' | 'held' | 'sold';
+export type TicketStatus = 'ISSUED' | 'USED' | 'VOIDED';
+export type WaitingRoom = { enabled: boolean; admissionRatePerMinute: number; maxActiveShoppers: number };
+export type PriceTier = { id: string; name: string; price: number };
+
+export type EventsTable = {
+  id: string;
+  title: string | null;
+  status: EventStatus;
+  startsAt: Date | null;
+  saleOpensAt: Date;
+  saleClosesAt: Date;
+  perUserLimit: number;
+  waitingRoom: WaitingRoom;
+  priceTiers: Generated<PriceTier[]>;
+  sourceAt: Date;
+  updatedAt: Generated<Date>;
+};
+
+export type SeatsTable = {
+  id: string;
+  eventId: string;
+  label: string;
+  section: string;
+  rowName: string;
+  number: number;
+  x: number;
+  y: number;
+  tierId: string;
+  price: number;
+  status: Generated<SeatStatus>;
+  reservationId: string | null;
+  version: Generated<number>;
+};
+
+export type ReservationsTable = {
+  id: string;
+  userId: string;
+  eventId: string;
+  status: ReservationStatus;
+  amount: number;
+  expiresAt: Date;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+  confirmedAt: Date | null;
+  paymentId: string | null;
+  idempotencyKey: string | null;
+};
+
+export type ReservationSeatsTable = {
+  reservationId: string;
+  seatId: string;
+  label: string;
+  price: number;
+  active: Generated<boolean>;
+};
+
+export type TicketsTable = {
+  id: string;
+  reservationId: string;
+  eventId: string;
+  userId: string;
+  seatId: string;
+  seatLabel: string;
+  status: Generated<TicketStatus>;
+  qr: string;
+  issuedAt: Generated<Date>;
+  usedAt: Date | null;
+  checkedInBy: string | null;
+  voidedAt: Date | null;
+};
+
+export type DB = {
+  events: EventsTable;
+  seats: SeatsTable;
+  reservations: ReservationsTable;
+  reservationSeats: ReservationSeatsTable;
+  tickets: TicketsTable;
+};
+
+/** A seat whose state changed, as the seat cache needs it. */
+export type SeatChange = { id: string; eventId: string; status: SeatStatus; version: number };

@@ -1,0 +1,486 @@
+import type { EventData, ReservationStatus } from '@tiketi/contracts';
+import {
+  type AuthUser,
+  HttpProblem,
+  isUniqueViolation,
+  type Kysely,
+  type Logger,
+  mayAccess,
+  problems,
+  publishInTransaction,
+  type Transaction,
+  verifyAdmissionToken,
+} from '@tiketi/kit';
+import { v7 as uuidv7 } from 'uuid';
+import type { SeatLocks } from '../cache/seat-locks.ts';
+import type { HeldSeat, ReservationRepository } from '../db/reservation.repository.ts';
+import type { DB, ReservationsTable } from '../db/schema.ts';
+import type { TicketRepository } from '../db/ticket.repository.ts';
+import { type Aftermath, type AftermathRunner, noAftermath, releasedAftermath } from './effects.ts';
+import { assertOnSale, type SaleInfoSource } from './sale-info.ts';
+import { signTicketQr } from './ticket-qr.ts';
+
+export type ReservationRules = {
+  holdTtlSeconds: number;
+  holdMaxSeconds: number;
+  maxSeatsPerRequest: number;
+  queueTokenSecret: string;
+  ticketSigningSecret: string;
+};
+
+export type ReservationDeps = {
+  db: Kysely<DB>;
+  reservations: ReservationRepository;
+  tickets: TicketRepository;
+  sales: SaleInfoSource;
+  locks: SeatLocks | undefined;
+  settle: AftermathRunner;
+  rules: ReservationRules;
+  logger: Logger;
+};
+
+type Reservation = Omit<ReservationsTable, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+
+export type HoldRequest = {
+  eventId: string;
+  seatIds: string[];
+  queueToken: string | undefined;
+  idempotencyKey: string | undefined;
+};
+
+export type IssuedTicket = { id: string; seatId: string; seatLabel: string };
+
+/** Rolls the hold transaction back, carrying the seats that could be held. */
+class SeatsUnavailable extends Error {
+  readonly held: HeldSeat[];
+  constructor(held: HeldSeat[]) {
+    super('seats unavailable');
+    this.held = held;
+  }
+}
+
+const ACTIVE: ReservationStatus[] = ['PENDING', 'CONFIRMED'];
+
+export function reservationService(deps: ReservationDeps) {
+  const { db, reservations, tickets, sales, locks, settle, rules, logger } = deps;
+
+  async function view(r: Reservation) {
+    const seats = await reservations.seatsOf([r.id]);
+    return { ...r, seats: seats.map((s) => ({ id: s.seatId, label: s.label, price: s.price })) };
+  }
+
+  /** Owner or admin; anyone else is told it does not exist rather than that it is someone else's. */
+  async function readable(caller: AuthUser, id: string): Promise<Reservation> {
+    const r = await reservations.findById(id);
+    if (!r || !mayAccess(caller, r.userId)) throw problems.notFound('The reservation');
+    return r;
+  }
+
+  function holdAnswer(r: Pick<Reservation, 'id' | 'expiresAt' | 'amount'>) {
+    return { reservationId: r.id, expiresAt: r.expiresAt, amount: r.amount };
+  }
+
+  async function replay(userId: string, key: string, request: HoldRequest) {
+    const existing = await reservations.findByIdempotencyKey(userId, key);
+    if (!existing) return undefined;
+    const seats = await reservations.seatsOf([existing.id]);
+    const same =
+      existing.eventId === request.eventId &&
+      seats.length === request.seatIds.length &&
+      seats.every((s) => request.seatIds.includes(s.seatId));
+    if (!same) {
+      throw problems.unprocessable(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used for a different reservation request.',
+      );
+    }
+    return holdAnswer(existing);
+  }
+
+  async function takenAnswer(eventId: string, seatIds: string[], held: HeldSeat[]): Promise<HttpProblem> {
+    const known = await reservations.existingSeatIds(eventId, seatIds);
+    const unknown = seatIds.filter((id) => !known.has(id));
+    if (unknown.length) {
+      return problems.unprocessable('UNKNOWN_SEATS', 'Some seats are not seats of this event.', {
+        seatIds: unknown,
+      });
+    }
+    const heldIds = new Set(held.map((s) => s.id));
+    return seatsTaken(seatIds.filter((id) => !heldIds.has(id)));
+  }
+
+  function seatsTaken(seatIds: string[]) {
+    return problems.conflict('SEATS_TAKEN', 'Some of these seats were just taken by someone else.', {
+      seatIds,
+    });
+  }
+
+  /** Releases a PENDING reservation's seats and gives it its final status, in the caller's transaction. */
+  async function endHold(
+    trx: Transaction<DB>,
+    r: Pick<Reservation, 'id' | 'userId' | 'eventId'>,
+    status: 'CANCELLED' | 'EXPIRED',
+    reason: EventData<'reservation.cancelled'>['reason'],
+  ): Promise<Aftermath> {
+    const released = await reservations.releaseSeats(trx, [r.id]);
+    await reservations.setStatus(trx, [r.id], status);
+    const seatIds = released.byReservation.get(r.id) ?? [];
+    if (seatIds.length) {
+      const base = { reservationId: r.id, eventId: r.eventId, userId: r.userId, seatIds };
+      if (status === 'EXPIRED') await publishInTransaction(trx, 'reservation.expired', base);
+      else await publishInTransaction(trx, 'reservation.cancelled', { ...base, reason });
+    }
+    return releasedAftermath(released);
+  }
+
+  /** The confirmation rule shared by the internal call and the `payment.completed` consumer. */
+  async function confirmIn(
+    trx: Transaction<DB>,
+    reservationId: string,
+    paymentId: string,
+  ): Promise<{ tickets: IssuedTicket[]; aftermath: Aftermath }> {
+    const r = await reservations.findForUpdate(trx, reservationId);
+    if (!r) throw problems.notFound('The reservation');
+    if (r.status === 'CONFIRMED') {
+      if (r.paymentId !== paymentId) {
+        throw problems.conflict('ALREADY_CONFIRMED', 'This reservation was confirmed by another payment.');
+      }
+      const issued = await tickets.ofReservation(r.id, trx);
+      return { tickets: issued.map(ticketRef), aftermath: noAftermath() };
+    }
+    if (r.status !== 'PENDING') {
+      throw problems.conflict('HOLD_RELEASED', `The hold was released (${r.status}); refund the payment.`);
+    }
+    const sold = await reservations.sellSeats(trx, r.id);
+    if (sold.length === 0) {
+      throw problems.conflict('HOLD_RELEASED', 'The hold no longer has its seats; refund the payment.');
+    }
+    await reservations.markConfirmed(trx, r.id, paymentId);
+    const seats = (await reservations.seatsOf([r.id], trx)).filter((s) => s.active);
+    const issued = seats.map((s) => {
+      const id = uuidv7();
+      return {
+        id,
+        reservationId: r.id,
+        eventId: r.eventId,
+        userId: r.userId,
+        seatId: s.seatId,
+        seatLabel: s.label,
+        qr: signTicketQr(rules.ticketSigningSecret, { ticketId: id, eventId: r.eventId }),
+      };
+    });
+    await tickets.insertMany(trx, issued);
+    const seatIds = seats.map((s) => s.seatId);
+    await publishInTransaction(trx, 'reservation.confirmed', {
+      reservationId: r.id,
+      eventId: r.eventId,
+      userId: r.userId,
+      seatIds,
+      amount: r.amount,
+      paymentId,
+    });
+    await publishInTransaction(trx, 'ticket.issued', {
+      reservationId: r.id,
+      eventId: r.eventId,
+      userId: r.userId,
+      tickets: issued.map((t) => ({ ticketId: t.id, seatId: t.seatId, seatLabel: t.seatLabel })),
+    });
+    return { tickets: issued.map(ticketRef), aftermath: { seats: sold, unlock: new Map() } };
+  }
+
+  return {
+    view,
+
+    /**
+     * Holds seats for the caller: sale open, admission token for a queued event, per-user limit, Redis
+     * locks as the fast path, then one transaction in PostgreSQL that holds all seats or none.
+     */
+    async hold(caller: AuthUser, request: HoldRequest) {
+      const { eventId, seatIds } = request;
+      if (new Set(seatIds).size !== seatIds.length) {
+        throw problems.badRequest('seatIds has the same seat more than once.');
+      }
+      if (seatIds.length > rules.maxSeatsPerRequest) {
+        throw problems.badRequest(`At most ${rules.maxSeatsPerRequest} seats can be held at once.`);
+      }
+      const key = request.idempotencyKey;
+      if (key) {
+        const previous = await replay(caller.id, key, request);
+        if (previous) return { answer: previous, created: false };
+      }
+      const sale = await sales.get(eventId);
+      if (!sale) throw problems.notFound('The event');
+      assertOnSale(sale, new Date());
+      if (sale.waitingRoom.enabled) {
+        await verifyAdmissionToken(rules.queueTokenSecret, request.queueToken, caller.id, eventId);
+      }
+      if (seatIds.length > sale.perUserLimit) throw limitExceeded(sale.perUserLimit);
+
+      const reservationId = uuidv7();
+      const locked = await acquireLocks(eventId, seatIds, reservationId);
+      if (locked.state === 'taken') {
+        const again = key ? await replay(caller.id, key, request) : undefined;
+        if (again) return { answer: again, created: false };
+        throw seatsTaken(locked.taken);
+      }
+      const expiresAt = new Date(Date.now() + rules.holdTtlSeconds * 1000);
+      let held: HeldSeat[];
+      try {
+        held = await db.transaction().execute(async (trx) => {
+          await reservations.lockUserEvent(trx, caller.id, eventId);
+          const result = await reservations.hold(trx, {
+            reservationId,
+            userId: caller.id,
+            eventId,
+            seatIds,
+            expiresAt,
+            idempotencyKey: key ?? null,
+            perUserLimit: sale.perUserLimit,
+          });
+          if (result.active + seatIds.length > sale.perUserLimit) {
+            throw limitExceeded(sale.perUserLimit, result.active);
+          }
+          if (!result.created) throw new SeatsUnavailable(result.held);
+          await publishInTransaction(trx, 'reservation.created', {
+            reservationId,
+            eventId,
+            userId: caller.id,
+            seatIds,
+            amount: result.held.reduce((sum, s) => sum + s.price, 0),
+            expiresAt: expiresAt.toISOString(),
+          });
+          return result.held;
+        });
+      } catch (error) {
+        if (locked.state === 'locked') await locks?.release(seatIds, reservationId).catch(() => undefined);
+        if (error instanceof SeatsUnavailable || isUniqueViolation(error, 'reservation_seats_one_active')) {
+          const again = key ? await replay(caller.id, key, request) : undefined;
+          if (again) return { answer: again, created: false };
+          throw await takenAnswer(eventId, seatIds, error instanceof SeatsUnavailable ? error.held : []);
+        }
+        if (key && isUniqueViolation(error)) {
+          const again = await replay(caller.id, key, request);
+          if (again) return { answer: again, created: false };
+        }
+        throw error;
+      }
+      await settle({
+        seats: held.map((s) => ({ id: s.id, eventId, status: 'held', version: s.version })),
+        unlock: new Map(),
+      });
+      const amount = held.reduce((sum, s) => sum + s.price, 0);
+      return { answer: holdAnswer({ id: reservationId, expiresAt, amount }), created: true };
+    },
+
+    async get(caller: AuthUser, id: string) {
+      return view(await readable(caller, id));
+    },
+
+    async list(
+      caller: AuthUser,
+      filter: {
+        userId?: string | undefined;
+        eventId?: string | undefined;
+        status?: ReservationStatus | undefined;
+      },
+      page: { limit: number; offset: number },
+    ) {
+      const userId = caller.role === 'admin' ? filter.userId : caller.id;
+      const result = await reservations.list({ ...filter, userId, ...page });
+      const seats = await reservations.seatsOf(result.items.map((r) => r.id));
+      return {
+        total: result.total,
+        items: result.items.map((r) => ({
+          ...r,
+          seats: seats
+            .filter((s) => s.reservationId === r.id)
+            .map((s) => ({ id: s.seatId, label: s.label, price: s.price })),
+        })),
+      };
+    },
+
+    /** The owner (or an admin) gives a PENDING hold back; cancelling twice answers the same. */
+    async cancel(caller: AuthUser, id: string) {
+      await readable(caller, id);
+      const aftermath = await db.transaction().execute(async (trx) => {
+        const r = await reservations.findForUpdate(trx, id);
+        if (!r) throw problems.notFound('The reservation');
+        if (r.status === 'CANCELLED') return noAftermath();
+        if (r.status !== 'PENDING') {
+          throw problems.conflict(
+            'RESERVATION_NOT_PENDING',
+            `Only a held reservation can be cancelled; this one is ${r.status}.`,
+          );
+        }
+        const reason = caller.id === r.userId ? 'user' : 'admin';
+        return endHold(trx, r, 'CANCELLED', reason);
+      });
+      await settle(aftermath);
+      return view(await readable(caller, id));
+    },
+
+    async internalView(id: string) {
+      const r = await reservations.findById(id);
+      if (!r) throw problems.notFound('The reservation');
+      return view(r);
+    },
+
+    /**
+     * Keeps a PENDING hold alive while its payment is in progress: never shortens it, never beyond the
+     * hard ceiling counted from the hold's creation.
+     */
+    async extend(id: string, seconds: number) {
+      return db.transaction().execute(async (trx) => {
+        const r = await reservations.findForUpdate(trx, id);
+        if (!r) throw problems.notFound('The reservation');
+        const now = Date.now();
+        if (r.status !== 'PENDING' || r.expiresAt.getTime() <= now) {
+          throw problems.conflict('HOLD_RELEASED', `The hold can no longer be extended (${r.status}).`);
+        }
+        const ceiling = r.createdAt.getTime() + rules.holdMaxSeconds * 1000;
+        const wanted = Math.max(r.expiresAt.getTime(), now + seconds * 1000);
+        const expiresAt = new Date(Math.min(wanted, ceiling));
+        if (expiresAt.getTime() !== r.expiresAt.getTime()) await reservations.setExpiry(trx, id, expiresAt);
+        return { expiresAt };
+      });
+    },
+
+    async confirm(id: string, paymentId: string) {
+      let result: Awaited<ReturnType<typeof confirmIn>>;
+      try {
+        result = await db.transaction().execute((trx) => confirmIn(trx, id, paymentId));
+      } catch (error) {
+        if (isUniqueViolation(error, 'reservations_payment')) {
+          throw problems.conflict(
+            'PAYMENT_ALREADY_USED',
+            'This payment already confirmed another reservation.',
+          );
+        }
+        throw error;
+      }
+      await settle(result.aftermath);
+      return { status: 'CONFIRMED' as const, tickets: result.tickets };
+    },
+
+    /** `payment.completed`: the same rule as the internal confirm, for when that call did not get through. */
+    async onPaymentCompleted(trx: Transaction<DB>, data: EventData<'payment.completed'>): Promise<Aftermath> {
+      const r = await reservations.findById(data.reservationId, trx);
+      if (!r) {
+        logger.error({ reservationId: data.reservationId }, 'payment completed for an unknown reservation');
+        return noAftermath();
+      }
+      if (r.userId !== data.userId || r.amount !== data.amount) {
+        logger.error(
+          { reservationId: r.id, paymentId: data.paymentId },
+          'payment completed does not match its reservation (user or amount); not confirming',
+        );
+        return noAftermath();
+      }
+      try {
+        return (await confirmIn(trx, data.reservationId, data.paymentId)).aftermath;
+      } catch (error) {
+        if (error instanceof HttpProblem && error.status === 409) {
+          logger.warn({ reservationId: r.id, code: error.code }, 'payment completed but not confirmed');
+          return noAftermath();
+        }
+        throw error;
+      }
+    },
+
+    /**
+     * `payment.refunded`: a full refund voids every ticket and releases every seat (REFUNDED); a partial
+     * one voids the tickets of the refunded seats and releases those seats only. Seats already given to
+     * someone else are never touched (the release is scoped to this reservation).
+     */
+    async onPaymentRefunded(trx: Transaction<DB>, data: EventData<'payment.refunded'>): Promise<Aftermath> {
+      const r = await reservations.findForUpdate(trx, data.reservationId);
+      if (!r) return noAftermath();
+      const seatIds = data.full ? undefined : data.seatIds;
+      await tickets.voidSeats(trx, r.id, seatIds);
+      const released = await reservations.releaseSeats(trx, [r.id], seatIds);
+      const remaining = await reservations.activeSeatIds(trx, r.id);
+      if (ACTIVE.includes(r.status) && (data.full || remaining.length === 0)) {
+        await reservations.setStatus(trx, [r.id], r.status === 'CONFIRMED' ? 'REFUNDED' : 'CANCELLED');
+        const given = released.byReservation.get(r.id) ?? [];
+        if (given.length) {
+          await publishInTransaction(trx, 'reservation.cancelled', {
+            reservationId: r.id,
+            eventId: r.eventId,
+            userId: r.userId,
+            seatIds: given,
+            reason: 'refund',
+          });
+        }
+      }
+      return releasedAftermath(released);
+    },
+
+    /** `event.cancelled`: holds in progress end; paid reservations are left to the payment service's refunds. */
+    async onEventCancelled(trx: Transaction<DB>, eventId: string): Promise<Aftermath> {
+      const pending = await reservations.pendingOfEvent(trx, eventId);
+      const all: Aftermath = noAftermath();
+      for (const r of pending) {
+        const one = await endHold(trx, r, 'CANCELLED', 'event_cancelled');
+        all.seats.push(...one.seats);
+        for (const [k, v] of one.unlock) all.unlock.set(k, v);
+      }
+      return all;
+    },
+
+    /** One sweep of expired holds; answers how many were released. */
+    async expireDue(batchSize: number): Promise<number> {
+      const { count, aftermath } = await db.transaction().execute(async (trx) => {
+        const due = await reservations.expireDue(trx, batchSize);
+        if (due.length === 0) return { count: 0, aftermath: noAftermath() };
+        const released = await reservations.releaseSeats(
+          trx,
+          due.map((r) => r.id),
+        );
+        for (const r of due) {
+          const seatIds = released.byReservation.get(r.id) ?? [];
+          if (seatIds.length) {
+            await publishInTransaction(trx, 'reservation.expired', {
+              reservationId: r.id,
+              eventId: r.eventId,
+              userId: r.userId,
+              seatIds,
+            });
+          }
+        }
+        return { count: due.length, aftermath: releasedAftermath(released) };
+      });
+      await settle(aftermath);
+      return count;
+    },
+  };
+
+  function limitExceeded(limit: number, active = 0) {
+    return problems.conflict(
+      'PER_USER_LIMIT',
+      `At most ${limit} seats per person for this event${active ? ` (you already hold ${active})` : ''}.`,
+      { limit, active },
+    );
+  }
+
+  /** 'taken' (with the refused seats) when Redis turned the request away; 'skipped' when locks are off or down. */
+  async function acquireLocks(
+    eventId: string,
+    seatIds: string[],
+    owner: string,
+  ): Promise<{ state: 'locked' | 'skipped' } | { state: 'taken'; taken: string[] }> {
+    if (!locks) return { state: 'skipped' };
+    try {
+      const taken = await locks.acquire(eventId, seatIds, owner);
+      return taken.length ? { state: 'taken', taken } : { state: 'locked' };
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'seat locks unavailable; the database decides alone');
+      return { state: 'skipped' };
+    }
+  }
+}
+
+export type ReservationService = ReturnType<typeof reservationService>;
+
+function ticketRef(t: { id: string; seatId: string; seatLabel: string }): IssuedTicket {
+  return { id: t.id, seatId: t.seatId, seatLabel: t.seatLabel };
+}

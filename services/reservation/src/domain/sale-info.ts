@@ -1,0 +1,83 @@
+import { eventSaleInfo } from '@tiketi/contracts';
+import { type HttpClient, HttpProblem, problems } from '@tiketi/kit';
+import type { EventRepository } from '../db/event.repository.ts';
+import type { EventStatus, WaitingRoom } from '../db/schema.ts';
+
+export type SaleInfo = {
+  eventId: string;
+  status: EventStatus;
+  saleOpensAt: Date;
+  saleClosesAt: Date;
+  perUserLimit: number;
+  waitingRoom: WaitingRoom;
+};
+
+/** The sale rule of DESIGN §4: published or on sale, and now within [saleOpensAt, saleClosesAt). */
+export function assertOnSale(sale: SaleInfo, now: Date): void {
+  if (sale.status !== 'published' && sale.status !== 'on_sale') {
+    throw new HttpProblem(409, 'EVENT_NOT_ON_SALE', `This event is not on sale (it is ${sale.status}).`);
+  }
+  if (now < sale.saleOpensAt) {
+    throw new HttpProblem(409, 'SALE_NOT_OPEN', `The sale opens at ${sale.saleOpensAt.toISOString()}.`);
+  }
+  if (now >= sale.saleClosesAt) {
+    throw new HttpProblem(409, 'SALE_CLOSED', 'The sale of this event has closed.');
+  }
+}
+
+/**
+ * Sale settings of an event: from the local projection, or — when `event.published` has not arrived —
+ * from the event service. Each instance reuses an answer for a moment, which spares the hot path a
+ * query per hold during a drop.
+ */
+export function saleInfoSource(options: {
+  events: EventRepository;
+  eventService: HttpClient;
+  cacheMs: number;
+}) {
+  const memo = new Map<string, { at: number; info: SaleInfo | undefined }>();
+
+  async function fromEventService(eventId: string): Promise<SaleInfo | undefined> {
+    const res = await options.eventService.get<unknown>(`/api/events/${eventId}`);
+    if (res.status === 404) return undefined;
+    const parsed = eventSaleInfo.safeParse(res.body);
+    if (res.status !== 200 || !parsed.success) {
+      throw problems.unavailable(`The event service answered ${res.status} for this event.`);
+    }
+    const e = parsed.data;
+    return {
+      eventId: e.id,
+      status: e.status,
+      saleOpensAt: new Date(e.saleOpensAt),
+      saleClosesAt: new Date(e.saleClosesAt),
+      perUserLimit: e.perUserLimit,
+      waitingRoom: e.waitingRoom,
+    };
+  }
+
+  return {
+    async get(eventId: string): Promise<SaleInfo | undefined> {
+      const hit = memo.get(eventId);
+      if (hit && Date.now() - hit.at < options.cacheMs) return hit.info;
+      const row = await options.events.findSaleInfo(eventId);
+      const info = row
+        ? {
+            eventId: row.id,
+            status: row.status,
+            saleOpensAt: row.saleOpensAt,
+            saleClosesAt: row.saleClosesAt,
+            perUserLimit: row.perUserLimit,
+            waitingRoom: row.waitingRoom,
+          }
+        : await fromEventService(eventId);
+      if (memo.size > 10_000) memo.clear();
+      memo.set(eventId, { at: Date.now(), info });
+      return info;
+    },
+    forget(eventId: string) {
+      memo.delete(eventId);
+    },
+  };
+}
+
+export type SaleInfoSource = ReturnType<typeof saleInfoSource>;

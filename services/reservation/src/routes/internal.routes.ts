@@ -1,0 +1,56 @@
+import {
+  confirmReservationRequest,
+  confirmReservationResponse,
+  extendHoldRequest,
+  extendHoldResponse,
+  internalReservation,
+} from '@tiketi/contracts';
+import type { App, Auth } from '@tiketi/kit';
+import type { ReservationService } from '../domain/reservation.service.ts';
+import { idParams } from './schemas.ts';
+
+/** The payment service's view of reservations (contracts in @tiketi/contracts reservation.ts). */
+export function internalRoutes(app: App, service: ReservationService, auth: Auth) {
+  app.get(
+    '/internal/reservations/:id',
+    {
+      preHandler: auth.internal,
+      schema: { hide: true, params: idParams, response: { 200: internalReservation } },
+    },
+    async (req) => {
+      const r = await service.internalView(req.params.id);
+      return { ...r, expiresAt: r.expiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/internal/reservations/:id/extend',
+    {
+      preHandler: auth.internal,
+      schema: {
+        hide: true,
+        params: idParams,
+        body: extendHoldRequest,
+        response: { 200: extendHoldResponse },
+      },
+    },
+    async (req) => {
+      const { expiresAt } = await service.extend(req.params.id, req.body.seconds);
+      return { expiresAt: expiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/internal/reservations/:id/confirm',
+    {
+      preHandler: auth.internal,
+      schema: {
+        hide: true,
+        params: idParams,
+        body: confirmReservationRequest,
+        response: { 200: confirmReservationResponse },
+      },
+    },
+    async (req) => service.confirm(req.params.id, req.body.paymentId),
+  );
+}

@@ -1,0 +1,83 @@
+import { reservationStatus } from '@tiketi/contracts';
+import { type App, type Auth, callerOf, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
+import { z } from 'zod';
+import type { ReservationService } from '../domain/reservation.service.ts';
+import { idParams, reservationView } from './schemas.ts';
+
+export function reservationRoutes(app: App, service: ReservationService, auth: Auth) {
+  app.post(
+    '/api/reservations',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'Hold seats for 5 minutes (all or none)',
+        headers: z.looseObject({
+          'idempotency-key': z.string().min(1).max(255).optional(),
+          'x-queue-token': z.string().min(1).max(4096).optional(),
+        }),
+        body: z.object({
+          eventId: z.uuid(),
+          seatIds: z.array(z.uuid()).min(1).max(50),
+        }),
+        response: {
+          201: z.object({ reservationId: z.uuid(), expiresAt: isoDateTime(), amount: z.number().int() }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const { answer } = await service.hold(callerOf(req), {
+        ...req.body,
+        queueToken: req.headers['x-queue-token'],
+        idempotencyKey: req.headers['idempotency-key'],
+      });
+      return reply.code(201).send(answer);
+    },
+  );
+
+  app.get(
+    '/api/reservations',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'My reservations (an admin may search everyone’s)',
+        querystring: z.object({
+          userId: z.uuid().optional(),
+          eventId: z.uuid().optional(),
+          status: reservationStatus.optional(),
+          ...pageQuery,
+        }),
+        response: { 200: pageOf(reservationView) },
+      },
+    },
+    async (req) => {
+      const { page, pageSize, ...filter } = req.query;
+      const result = await service.list(callerOf(req), filter, {
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+      });
+      return { ...result, page, pageSize };
+    },
+  );
+
+  app.get(
+    '/api/reservations/:id',
+    {
+      preHandler: auth.user,
+      schema: { summary: 'One of my reservations', params: idParams, response: { 200: reservationView } },
+    },
+    async (req) => service.get(callerOf(req), req.params.id),
+  );
+
+  app.delete(
+    '/api/reservations/:id',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'Give a held reservation back',
+        params: idParams,
+        response: { 200: reservationView },
+      },
+    },
+    async (req) => service.cancel(callerOf(req), req.params.id),
+  );
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Envelope, EventInput } from '@tiketi/contracts';
+import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@tiketi/kit';
+import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { buildApp, type ReservationApp } from '../src/app.ts';
+import { configShape, type ReservationConfig } from '../src/config.ts';
+import type { DB } from '../src/db/schema.ts';
+
+export const migrations = new URL('../migrations', import.meta.url).pathname;
+
+type Spec = {
+  service: 'reservation';
+  database: { name: string; migrations: string };
+  redis: true;
+  bus: true;
+};
+
+/** A test file's own reservations database, Redis prefix and exchange, and token signer. */
+export async function openHarness(label: string, overrides: Partial<ReservationConfig> = {}) {
+  const config: ReservationConfig = {
+    ...loadConfig(configShape, {}),
+    ...testConfig(label),
+    // Nothing answers here: tests feed every event through event.published.
+    EVENT_SERVICE_URL: 'http://127.0.0.1:9',
+    EVENT_SERVICE_TIMEOUT_MS: 300,
+    SALE_INFO_CACHE_MS: 0,
+    ...overrides,
+  };
+  const infra = await openTestInfra<Spec, DB>(
+    { service: 'reservation', database: { name: 'unused', migrations }, redis: true, bus: true },
+    config,
+  );
+  const tokens = await createTestTokens();
+  const opened: { close: () => Promise<void> }[] = [];
+
+  /** One more instance of the service, with its own pool and Redis connection like a separate process. */
+  async function instance(
+    options: { config?: Partial<ReservationConfig>; consume?: boolean; listen?: boolean } = {},
+  ) {
+    const dbUrl = databaseUrl(config.DATABASE_URL, `${config.DATABASE_NAME}${config.DATABASE_SUFFIX}`);
+    const db = createDb<DB>({ url: dbUrl, poolSize: 10 });
+    const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+    const service = await buildApp({
+      config: { ...config, ...options.config },
+      db,
+      redis,
+      bus: options.consume ? infra.bus : undefined,
+      logger: testLogger(),
+      jwks: tokens.jwks,
+    });
+    let url = '';
+    if (options.listen) {
+      await service.app.listen({ port: 0, host: '127.0.0.1' });
+      url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+    }
+    let closed = false;
+    const handle = {
+      ...service,
+      db,
+      redis,
+      url,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await service.app.close();
+        await service.stop();
+        await db.destroy();
+        redis.disconnect();
+      },
+    };
+    opened.push(handle);
+    return handle;
+  }
+
+  return {
+    config,
+    infra,
+    db: infra.db,
+    redis: infra.redis,
+    tokens,
+    instance,
+    async userToken(id = randomUUID(), role: 'user' | 'admin' = 'user') {
+      return { id, token: await tokens.sign({ id, role }) };
+    },
+    async cleanup() {
+      for (const o of opened) await o.close();
+      await infra.cleanup();
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof openHarness>>;
+
+/** An on-sale event with `seatCount` seats in two price tiers (VIP 150,000 for the first ten, R 90,000). */
+export function onSaleEvent(
+  seatCount: number,
+  overrides: Partial<EventInput<'event.published'>> = {},
+): EventInput<'event.published'> {
+  const vip = randomUUID();
+  const regular = randomUUID();
+  const now = Date.now();
+  return {
+    eventId: randomUUID(),
+    status: 'on_sale',
+    title: 'Test concert',
+    artistId: randomUUID(),
+    venueId: randomUUID(),
+    startsAt: new Date(now + 30 * 86_400_000).toISOString(),
+    saleOpensAt: new Date(now - 3_600_000).toISOString(),
+    saleClosesAt: new Date(now + 86_400_000).toISOString(),
+    perUserLimit: 4,
+    waitingRoom: { enabled: false, admissionRatePerMinute: 100, maxActiveShoppers: 100 },
+    priceTiers: [
+      { id: vip, name: 'VIP', price: 150_000 },
+      { id: regular, name: 'R', price: 90_000 },
+    ],
+    seats: Array.from({ length: seatCount }, (_, i) => ({
+      id: randomUUID(),
+      label: `A-${i + 1}`,
+      section: 'A',
+      row: String(Math.floor(i / 20) + 1),
+      number: (i % 20) + 1,
+      x: (i % 20) * 10,
+      y: Math.floor(i / 20) * 10,
+      tierId: i < 10 ? vip : regular,
+    })),
+    ...overrides,
+  };
+}
+
+/** Feeds an event to the service's own consumer handler, as the inbox consumer would. */
+export async function deliver(
+  service: ReservationApp & { db: Harness['db'] },
+  envelope: Envelope<'event.published' | 'event.updated' | 'event.cancelled'>,
+) {
+  const outcome = await service.db
+    .transaction()
+    .execute((trx) => service.handlers.catalogue(envelope as never, trx));
+  await service.handlers.afterCatalogue(outcome);
+}
+
+export function published(data: EventInput<'event.published'>) {
+  return makeEnvelope('event.published', data);
+}
+
+/** Polls until `check` passes or the deadline; behaviour that settles asynchronously (events, expiry). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export function bearer(token: string, extra: Record<string, string> = {}) {
+  return { authorization: `Bearer ${token}`, ...extra };
+}

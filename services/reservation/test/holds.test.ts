@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { makeEnvelope, publishInTransaction, signAdmissionToken, sql } from '@tiketi/kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seatCacheKeys } from '../src/cache/seat-cache.ts';
+import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+
+type SeatMap = { counts: Record<string, number>; seats: { id: string; status: string; price: number }[] };
+
+describe('seat map and holds', async () => {
+  const h = await openHarness('resv-holds');
+  const svc = await h.instance({ consume: true });
+  const { app } = svc;
+  const event = onSaleEvent(40);
+  const seat = (i: number) => event.seats[i]!.id;
+  await deliver(svc, published(event));
+  const alice = await h.userToken();
+  const bob = await h.userToken();
+  const admin = await h.userToken(randomUUID(), 'admin');
+
+  beforeAll(async () => {
+    await h.infra.bus.waitForConnect();
+    await h.infra.start();
+    await svc.start();
+  });
+  afterAll(() => h.cleanup());
+
+  const hold = (token: string, body: object, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/api/reservations', headers: bearer(token, headers), payload: body });
+  const seatMap = async (eventId = event.eventId) => {
+    const res = await app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
+    expect(res.statusCode).toBe(200);
+    return res.json() as SeatMap;
+  };
+  const statusOf = (map: SeatMap, id: string) => map.seats.find((s) => s.id === id)?.status;
+
+  it('builds the inventory from event.published delivered through the outbox and RabbitMQ', async () => {
+    const other = onSaleEvent(5, { title: 'Through the broker' });
+    await h.db.transaction().execute((trx) => publishInTransaction(trx, 'event.published', other));
+    const map = await eventually(() => seatMap(other.eventId));
+    expect(map.seats).toHaveLength(5);
+    expect(map.counts).toEqual({ available: 5, held: 0, sold: 0 });
+  });
+
+  it('shows every seat available with its tier price, from the cache once built', async () => {
+    const map = await seatMap();
+    expect(map.seats).toHaveLength(40);
+    expect(map.counts).toEqual({ available: 40, held: 0, sold: 0 });
+    expect(map.seats.find((s) => s.id === seat(0))?.price).toBe(150_000);
+    expect(map.seats.find((s) => s.id === seat(20))?.price).toBe(90_000);
+    expect(await h.redis.hget(seatCacheKeys.states(event.eventId), seat(0))).toMatch(/^a:/);
+  });
+
+  it('holds seats with an amount computed by the server and shows them held to everyone', async () => {
+    const res = await hold(alice.token, { eventId: event.eventId, seatIds: [seat(0), seat(20)], amount: 1 });
+    expect(res.statusCode).toBe(201);
+    const body = res.json() as { reservationId: string; expiresAt: string; amount: number };
+    expect(body.amount).toBe(240_000);
+    expect(new Date(body.expiresAt).getTime()).toBeGreaterThan(Date.now() + 200_000);
+    const map = await seatMap();
+    expect(statusOf(map, seat(0))).toBe('held');
+    expect(statusOf(map, seat(20))).toBe('held');
+    expect(map.counts.held).toBe(2);
+    const created = await sql<{ type: string }>`select type from outbox where type = 'reservation.created'
+      and envelope->'data'->>'reservationId' = ${body.reservationId}`.execute(h.db);
+    expect(created.rows).toHaveLength(1);
+  });
+
+  it('rebuilds the seat map from the database when the cache is gone, with the same states', async () => {
+    const before = await seatMap();
+    await h.redis.del(seatCacheKeys.states(event.eventId), seatCacheKeys.layout(event.eventId));
+    const after = await seatMap();
+    expect(after.counts).toEqual(before.counts);
+    expect(statusOf(after, seat(0))).toBe('held');
+  });
+
+  it('refuses seats that are not seats of the event, and duplicates in one request', async () => {
+    const unknown = await hold(bob.token, { eventId: event.eventId, seatIds: [randomUUID()] });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json()).toMatchObject({ code: 'UNKNOWN_SEATS' });
+    const dup = await hold(bob.token, { eventId: event.eventId, seatIds: [seat(5), seat(5)] });
+    expect(dup.statusCode).toBe(400);
+    const missing = await hold(bob.token, { eventId: randomUUID(), seatIds: [seat(5)] });
+    expect(missing.statusCode).toBe(503);
+  });
+
+  it('enforces the per-user limit across the user’s active reservations for the event', async () => {
+    const carol = await h.userToken();
+    expect(
+      (await hold(carol.token, { eventId: event.eventId, seatIds: [seat(21), seat(22), seat(23)] }))
+        .statusCode,
+    ).toBe(201);
+    const over = await hold(carol.token, { eventId: event.eventId, seatIds: [seat(24), seat(25)] });
+    expect(over.statusCode).toBe(409);
+    expect(over.json()).toMatchObject({ code: 'PER_USER_LIMIT', limit: 4, active: 3 });
+    expect((await seatMap()).seats.find((s) => s.id === seat(24))?.status).toBe('available');
+    expect((await hold(carol.token, { eventId: event.eventId, seatIds: [seat(24)] })).statusCode).toBe(201);
+  });
+
+  it('answers a retried request with the same Idempotency-Key with the same reservation', async () => {
+    const dave = await h.userToken();
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await hold(dave.token, { eventId: event.eventId, seatIds: [seat(26)] }, key);
+    const again = await hold(dave.token, { eventId: event.eventId, seatIds: [seat(26)] }, key);
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    const other = await hold(dave.token, { eventId: event.eventId, seatIds: [seat(27)] }, key);
+    expect(other.statusCode).toBe(422);
+    expect(other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('refuses holds outside the sale window and on events no longer on sale', async () => {
+    const later = onSaleEvent(2, { saleOpensAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await deliver(svc, published(later));
+    const res = await hold(bob.token, { eventId: later.eventId, seatIds: [later.seats[0]!.id] });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'SALE_NOT_OPEN' });
+
+    const ended = onSaleEvent(2);
+    await deliver(svc, published(ended));
+    await deliver(
+      svc,
+      makeEnvelope('event.updated', {
+        eventId: ended.eventId,
+        status: 'ended',
+        saleOpensAt: ended.saleOpensAt,
+        saleClosesAt: ended.saleClosesAt,
+        perUserLimit: 4,
+        waitingRoom: ended.waitingRoom,
+      }),
+    );
+    const refused = await hold(bob.token, { eventId: ended.eventId, seatIds: [ended.seats[0]!.id] });
+    expect(refused.json()).toMatchObject({ code: 'EVENT_NOT_ON_SALE' });
+  });
+
+  it('requires a valid admission token for an event with the waiting room on', async () => {
+    const queued = onSaleEvent(3, {
+      waitingRoom: { enabled: true, admissionRatePerMinute: 60, maxActiveShoppers: 10 },
+    });
+    await deliver(svc, published(queued));
+    const body = { eventId: queued.eventId, seatIds: [queued.seats[0]!.id] };
+    const none = await hold(bob.token, body);
+    expect(none.statusCode).toBe(403);
+    expect(none.json()).toMatchObject({ code: 'QUEUE_ADMISSION_REQUIRED' });
+    const forAlice = await signAdmissionToken(h.config.QUEUE_TOKEN_SECRET, alice.id, queued.eventId, 60);
+    const stolen = await hold(bob.token, body, { 'x-queue-token': forAlice });
+    expect(stolen.json()).toMatchObject({ code: 'QUEUE_ADMISSION_INVALID' });
+    const forged = await signAdmissionToken('not-the-secret', bob.id, queued.eventId, 60);
+    expect((await hold(bob.token, body, { 'x-queue-token': forged })).statusCode).toBe(403);
+    const valid = await signAdmissionToken(h.config.QUEUE_TOKEN_SECRET, bob.id, queued.eventId, 60);
+    expect((await hold(bob.token, body, { 'x-queue-token': valid })).statusCode).toBe(201);
+  });
+
+  it('shows a reservation only to its owner and admins, and lists only mine', async () => {
+    const res = await hold(alice.token, { eventId: event.eventId, seatIds: [seat(30)] });
+    const { reservationId } = res.json() as { reservationId: string };
+    const mine = await app.inject({
+      url: `/api/reservations/${reservationId}`,
+      headers: bearer(alice.token),
+    });
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json()).toMatchObject({ status: 'PENDING', amount: 90_000, seats: [{ id: seat(30) }] });
+    const theirs = await app.inject({
+      url: `/api/reservations/${reservationId}`,
+      headers: bearer(bob.token),
+    });
+    expect(theirs.statusCode).toBe(404);
+    const asAdmin = await app.inject({
+      url: `/api/reservations/${reservationId}`,
+      headers: bearer(admin.token),
+    });
+    expect(asAdmin.statusCode).toBe(200);
+    const anonymous = await app.inject({ url: `/api/reservations/${reservationId}` });
+    expect(anonymous.statusCode).toBe(401);
+
+    const bobsList = await app.inject({
+      url: `/api/reservations?userId=${alice.id}`,
+      headers: bearer(bob.token),
+    });
+    const listed = bobsList.json() as { items: { userId: string }[] };
+    expect(listed.items.every((r) => r.userId === bob.id)).toBe(true);
+    const search = await app.inject({
+      url: `/api/reservations?userId=${alice.id}&status=PENDING`,
+      headers: bearer(admin.token),
+    });
+    const found = search.json() as { items: { userId: string }[]; total: number };
+    expect(found.total).toBe(2);
+    expect(found.items.every((r) => r.userId === alice.id)).toBe(true);
+  });
+
+  it('lets only the owner (or an admin) cancel a hold, and gives the seats back', async () => {
+    const res = await hold(alice.token, { eventId: event.eventId, seatIds: [seat(31)] });
+    const { reservationId } = res.json() as { reservationId: string };
+    const byBob = await app.inject({
+      method: 'DELETE',
+      url: `/api/reservations/${reservationId}`,
+      headers: bearer(bob.token),
+    });
+    expect(byBob.statusCode).toBe(404);
+    expect(statusOf(await seatMap(), seat(31))).toBe('held');
+    const byAlice = await app.inject({
+      method: 'DELETE',
+      url: `/api/reservations/${reservationId}`,
+      headers: bearer(alice.token),
+    });
+    expect(byAlice.statusCode).toBe(200);
+    expect(byAlice.json()).toMatchObject({ status: 'CANCELLED' });
+    expect(statusOf(await seatMap(), seat(31))).toBe('available');
+    const cancelled = await sql<{ n: number }>`select count(*)::int as n from outbox
+      where type = 'reservation.cancelled' and envelope->'data'->>'reservationId' = ${reservationId}`.execute(
+      h.db,
+    );
+    expect(cancelled.rows[0]?.n).toBe(1);
+    expect((await hold(bob.token, { eventId: event.eventId, seatIds: [seat(31)] })).statusCode).toBe(201);
+  });
+
+  it('documents its public routes in OpenAPI', async () => {
+    const res = await app.inject({ url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const paths = Object.keys((res.json() as { paths: Record<string, unknown> }).paths);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/api/reservations', '/api/seats/event/{eventId}', '/api/tickets/check-in']),
+    );
+  });
+
+  it('counts seats per status for the admin service over the internal API', async () => {
+    const refused = await app.inject({ url: `/internal/events/${event.eventId}/stats` });
+    expect(refused.statusCode).toBe(403);
+    const res = await app.inject({
+      url: `/internal/events/${event.eventId}/stats`,
+      headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
+    });
+    const map = await seatMap();
+    expect(res.json()).toEqual(map.counts);
+  });
+
+  it('ends the holds of a cancelled event and frees their seats', async () => {
+    const doomed = onSaleEvent(3);
+    await deliver(svc, published(doomed));
+    const res = await hold(bob.token, { eventId: doomed.eventId, seatIds: [doomed.seats[0]!.id] });
+    const { reservationId } = res.json() as { reservationId: string };
+    await deliver(svc, makeEnvelope('event.cancelled', { eventId: doomed.eventId, reason: 'artist ill' }));
+    const r = await app.inject({ url: `/api/reservations/${reservationId}`, headers: bearer(bob.token) });
+    expect(r.json()).toMatchObject({ status: 'CANCELLED' });
+    expect((await seatMap(doomed.eventId)).counts).toEqual({ available: 3, held: 0, sold: 0 });
+    const again = await hold(bob.token, { eventId: doomed.eventId, seatIds: [doomed.seats[1]!.id] });
+    expect(again.json()).toMatchObject({ code: 'EVENT_NOT_ON_SALE' });
+  });
+});

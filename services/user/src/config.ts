@@ -1,0 +1,33 @@
+import { baseConfigShape, env } from '@tiketi/kit';
+import { z } from 'zod';
+
+export const configShape = {
+  ...baseConfigShape,
+  PORT: env.port(4001),
+  DATABASE_NAME: env.string('users_db'),
+  /**
+   * Signing key(s) for access tokens as a private Ed25519 JWK with a `kid`, or a JSON array of them: the
+   * first signs, the others stay published while tokens they signed expire (key rotation). When unset,
+   * the service generates a key at first start and keeps it in its database, shared by every instance.
+   */
+  JWT_PRIVATE_JWK: env.optionalString(),
+  ACCESS_TOKEN_TTL_SECONDS: env.int(900),
+  REFRESH_TOKEN_TTL_DAYS: env.int(30),
+  /** argon2id cost (OWASP's minimum profile by default: 19 MiB, 2 passes). */
+  ARGON2_MEMORY_KIB: env.int(19_456),
+  ARGON2_TIME_COST: env.int(2),
+  /** Any OpenID Connect issuer: the local sandbox by default, https://accounts.google.com in production. */
+  GOOGLE_ISSUER_URL: env.url('http://127.0.0.1:4100'),
+  GOOGLE_CLIENT_ID: env.string('tiketi-local'),
+  GOOGLE_CLIENT_SECRET: env.string('tiketi-local-secret'),
+  /** The public callback URL, through the gateway: the one registered with the provider. */
+  GOOGLE_REDIRECT_URI: env.url('http://localhost:3001/api/auth/google/callback'),
+  /** How long a started Google login may take before its state, nonce and PKCE verifier are forgotten. */
+  OIDC_STATE_TTL_SECONDS: env.int(600),
+  WEB_ORIGIN: env.url('http://localhost:3000'),
+  SEED_DEMO: env.bool(false),
+  ADMIN_EMAIL: z.email().default('admin@tiketi.local'),
+  ADMIN_PASSWORD: z.string().min(8).default('tiketi-admin-2026'),
+};
+
+export type UserConfig = z.output<z.ZodObject<typeof configShape>>;

@@ -1,0 +1,67 @@
+import type { ColumnType, Generated } from 'kysely';
+
+export type Role = 'user' | 'admin';
+export type Locale = 'ko' | 'en';
+
+export type UsersTable = {
+  id: string;
+  email: string;
+  name: string;
+  role: Generated<Role>;
+  locale: Generated<Locale>;
+  passwordHash: string | null;
+  createdAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+};
+
+export type UserIdentitiesTable = {
+  provider: 'google';
+  subject: string;
+  userId: string;
+  email: string;
+  createdAt: Generated<Date>;
+};
+
+export type RefreshFamiliesTable = {
+  id: string;
+  userId: string;
+  createdAt: Generated<Date>;
+  revokedAt: Date | null;
+  revokedReason: 'logout' | 'reuse' | null;
+};
+
+export type RefreshTokensTable = {
+  tokenHash: string;
+  familyId: string;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  usedAt: Date | null;
+};
+
+type Json = ColumnType<Record<string, unknown>, string, string>;
+
+export type SigningKeysTable = {
+  kid: string;
+  privateJwk: Json;
+  publicJwk: Json;
+  createdAt: Generated<Date>;
+  retiredAt: Date | null;
+};
+
+export type DB = {
+  users: UsersTable;
+  userIdentities: UserIdentitiesTable;
+  refreshFamilies: RefreshFamiliesTable;
+  refreshTokens: RefreshTokensTable;
+  signingKeys: SigningKeysTable;
+};
+
+export type UserRow = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  locale: Locale;
+  passwordHash: string | null;
+  createdAt: Date;
+};

@@ -1,0 +1,80 @@
+import type { Kysely, Transaction } from '@tiketi/kit';
+import type { DB } from './schema.ts';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export function sessionRepository(db: Kysely<DB>) {
+  return {
+    async createFamily(executor: Executor, family: { id: string; userId: string }): Promise<void> {
+      await executor.insertInto('refreshFamilies').values(family).execute();
+    },
+
+    async addToken(
+      executor: Executor,
+      token: { tokenHash: string; familyId: string; expiresAt: Date },
+    ): Promise<void> {
+      await executor.insertInto('refreshTokens').values(token).execute();
+    },
+
+    /**
+     * Marks a refresh token used if it is unused, unexpired and its family is not revoked, in one
+     * statement: of two concurrent uses of one token exactly one wins. Answers the family and its user.
+     */
+    async consume(executor: Executor, tokenHash: string) {
+      return executor
+        .updateTable('refreshTokens')
+        .from('refreshFamilies')
+        .set({ usedAt: new Date() })
+        .whereRef('refreshFamilies.id', '=', 'refreshTokens.familyId')
+        .where('refreshTokens.tokenHash', '=', tokenHash)
+        .where('refreshTokens.usedAt', 'is', null)
+        .where('refreshTokens.expiresAt', '>', new Date())
+        .where('refreshFamilies.revokedAt', 'is', null)
+        .returning(['refreshTokens.familyId', 'refreshFamilies.userId'])
+        .executeTakeFirst();
+    },
+
+    async find(tokenHash: string) {
+      return db
+        .selectFrom('refreshTokens')
+        .innerJoin('refreshFamilies', 'refreshFamilies.id', 'refreshTokens.familyId')
+        .select([
+          'refreshTokens.familyId',
+          'refreshTokens.usedAt',
+          'refreshTokens.expiresAt',
+          'refreshFamilies.revokedAt',
+        ])
+        .where('refreshTokens.tokenHash', '=', tokenHash)
+        .executeTakeFirst();
+    },
+
+    /** Deletes sessions whose every refresh token expired before `before` (their tokens go with them). */
+    async purgeExpired(before: Date): Promise<number> {
+      const result = await db
+        .deleteFrom('refreshFamilies')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('refreshTokens')
+                .select('refreshTokens.tokenHash')
+                .whereRef('refreshTokens.familyId', '=', 'refreshFamilies.id')
+                .where('refreshTokens.expiresAt', '>', before),
+            ),
+          ),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    async revokeFamily(familyId: string, reason: 'logout' | 'reuse'): Promise<void> {
+      await db
+        .updateTable('refreshFamilies')
+        .set({ revokedAt: new Date(), revokedReason: reason })
+        .where('id', '=', familyId)
+        .where('revokedAt', 'is', null)
+        .execute();
+    },
+  };
+}
+
+export type SessionRepository = ReturnType<typeof sessionRepository>;

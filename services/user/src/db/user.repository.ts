@@ -1,0 +1,99 @@
+import type { Kysely, Transaction } from '@tiketi/kit';
+import type { DB, Locale, Role, UserRow } from './schema.ts';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+const columns = ['id', 'email', 'name', 'role', 'locale', 'passwordHash', 'createdAt'] as const;
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function userRepository(db: Kysely<DB>) {
+  return {
+    async findById(id: string, executor: Executor = db): Promise<UserRow | undefined> {
+      return executor.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+    },
+
+    async findByEmail(email: string, executor: Executor = db): Promise<UserRow | undefined> {
+      return executor.selectFrom('users').select(columns).where('email', '=', email).executeTakeFirst();
+    },
+
+    /** Inserts a user; a taken email surfaces as PostgreSQL's unique violation. */
+    async insert(
+      executor: Executor,
+      user: { id: string; email: string; name: string; passwordHash: string | null; role?: Role },
+    ): Promise<UserRow> {
+      return executor
+        .insertInto('users')
+        .values({ ...user, role: user.role ?? 'user' })
+        .returning(columns)
+        .executeTakeFirstOrThrow();
+    },
+
+    /** Inserts unless the email exists; answers the new row or nothing. */
+    async insertIfAbsent(
+      executor: Executor,
+      user: { id: string; email: string; name: string; passwordHash: string; role: Role },
+    ): Promise<UserRow | undefined> {
+      return executor
+        .insertInto('users')
+        .values(user)
+        .onConflict((oc) => oc.column('email').doNothing())
+        .returning(columns)
+        .executeTakeFirst();
+    },
+
+    async update(id: string, change: { name?: string; locale?: Locale }): Promise<UserRow | undefined> {
+      return db
+        .updateTable('users')
+        .set({ ...change, updatedAt: new Date() })
+        .where('id', '=', id)
+        .returning(columns)
+        .executeTakeFirst();
+    },
+
+    /** Users whose email or name contains `query`, newest first. */
+    async search(filter: { query?: string | undefined; limit: number; offset: number }) {
+      let query = db.selectFrom('users');
+      if (filter.query) {
+        const pattern = `%${escapeLike(filter.query)}%`;
+        query = query.where((eb) => eb.or([eb('email', 'ilike', pattern), eb('name', 'ilike', pattern)]));
+      }
+      const [items, total] = await Promise.all([
+        query
+          .select(columns)
+          .orderBy('createdAt', 'desc')
+          .orderBy('id', 'desc')
+          .limit(filter.limit)
+          .offset(filter.offset)
+          .execute(),
+        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items, total: total.n };
+    },
+
+    async findIdentity(provider: 'google', subject: string, executor: Executor = db) {
+      return executor
+        .selectFrom('userIdentities')
+        .select(['userId', 'email'])
+        .where('provider', '=', provider)
+        .where('subject', '=', subject)
+        .executeTakeFirst();
+    },
+
+    /** Links an outside identity; a second link of the same identity is a no-op. */
+    async linkIdentity(
+      executor: Executor,
+      identity: { provider: 'google'; subject: string; userId: string; email: string },
+    ): Promise<void> {
+      await executor
+        .insertInto('userIdentities')
+        .values(identity)
+        .onConflict((oc) => oc.columns(['provider', 'subject']).doNothing())
+        .execute();
+    },
+  };
+}
+
+export type UserRepository = ReturnType<typeof userRepository>;

@@ -1,0 +1,170 @@
+import {
+  HttpProblem,
+  isUniqueViolation,
+  type Kysely,
+  publishInTransaction,
+  type Transaction,
+} from '@tiketi/kit';
+import { v7 as uuidv7 } from 'uuid';
+import type { DB, Role, UserRow } from '../db/schema.ts';
+import type { SessionRepository } from '../db/session.repository.ts';
+import type { UserRepository } from '../db/user.repository.ts';
+import { assertPasswordAllowed, normaliseEmail, type PasswordHasher } from './credentials.ts';
+import { hashRefreshToken, newRefreshToken, type TokenSigner } from './tokens.ts';
+
+export type Session = { user: UserRow; accessToken: string; refreshToken: string; expiresIn: number };
+
+/** What a verified outside provider tells us about the person signing in. */
+export type ExternalIdentity = { provider: 'google'; subject: string; email: string; name: string };
+
+export type AuthServiceDeps = {
+  db: Kysely<DB>;
+  users: UserRepository;
+  sessions: SessionRepository;
+  hasher: PasswordHasher;
+  signer: TokenSigner;
+  refreshTtlDays: number;
+};
+
+const DAY_MS = 86_400_000;
+
+const invalidCredentials = () =>
+  new HttpProblem(401, 'INVALID_CREDENTIALS', 'The email or the password is wrong.');
+const invalidRefresh = () =>
+  new HttpProblem(401, 'INVALID_REFRESH_TOKEN', 'The refresh token is not valid any more; sign in again.');
+
+/**
+ * Accounts and sessions. A login starts a refresh-token family; each refresh uses one token up and hands
+ * out the next. Presenting a used token means it was copied: the whole family is revoked, so the thief
+ * and the owner both have to sign in again.
+ */
+export function createAuthService(deps: AuthServiceDeps) {
+  const { db, users, sessions, hasher, signer } = deps;
+
+  async function issue(user: UserRow, familyId: string, executor: Kysely<DB> | Transaction<DB>) {
+    const refreshToken = newRefreshToken();
+    await sessions.addToken(executor, {
+      tokenHash: hashRefreshToken(refreshToken),
+      familyId,
+      expiresAt: new Date(Date.now() + deps.refreshTtlDays * DAY_MS),
+    });
+    const accessToken = await signer.sign(user);
+    return { user, accessToken, refreshToken, expiresIn: signer.accessTtlSeconds };
+  }
+
+  async function startSession(user: UserRow, executor: Kysely<DB> | Transaction<DB> = db): Promise<Session> {
+    const familyId = uuidv7();
+    await sessions.createFamily(executor, { id: familyId, userId: user.id });
+    return issue(user, familyId, executor);
+  }
+
+  /** Creates the account and announces it (outbox, same transaction). */
+  async function createAccount(
+    trx: Transaction<DB>,
+    input: { email: string; name: string; passwordHash: string | null; role?: Role },
+    provider: 'password' | 'google',
+  ): Promise<UserRow> {
+    const user = await users.insert(trx, { id: uuidv7(), ...input });
+    await publishInTransaction(trx, 'user.registered', {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      locale: user.locale,
+      provider,
+    });
+    return user;
+  }
+
+  return {
+    async register(input: { email: string; password: string; name: string }): Promise<Session> {
+      const email = normaliseEmail(input.email);
+      assertPasswordAllowed(input.password, email);
+      const passwordHash = await hasher.hash(input.password);
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const user = await createAccount(trx, { email, name: input.name.trim(), passwordHash }, 'password');
+          return startSession(user, trx);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new HttpProblem(409, 'EMAIL_TAKEN', 'An account with this email exists; sign in instead.');
+        }
+        throw error;
+      }
+    },
+
+    /** Unknown email and wrong password answer alike, after the same argon2 work. */
+    async login(input: { email: string; password: string }): Promise<Session> {
+      const user = await users.findByEmail(normaliseEmail(input.email));
+      const ok = await hasher.verify(user?.passwordHash ?? null, input.password);
+      if (!user || !ok) throw invalidCredentials();
+      return startSession(user);
+    },
+
+    async refresh(refreshToken: string): Promise<Session> {
+      const tokenHash = hashRefreshToken(refreshToken);
+      const rotated = await db.transaction().execute(async (trx) => {
+        const used = await sessions.consume(trx, tokenHash);
+        if (!used) return undefined;
+        const user = await users.findById(used.userId, trx);
+        if (!user) throw invalidRefresh();
+        return issue(user, used.familyId, trx);
+      });
+      if (rotated) return rotated;
+      const known = await sessions.find(tokenHash);
+      if (known?.usedAt && !known.revokedAt) {
+        await sessions.revokeFamily(known.familyId, 'reuse');
+        throw new HttpProblem(
+          401,
+          'REFRESH_TOKEN_REUSED',
+          'This refresh token was already used; every session started from it is signed out.',
+        );
+      }
+      throw invalidRefresh();
+    },
+
+    /** Ends the session the token belongs to; unknown tokens are accepted silently (nothing to end). */
+    async logout(refreshToken: string): Promise<void> {
+      const known = await sessions.find(hashRefreshToken(refreshToken));
+      if (known) await sessions.revokeFamily(known.familyId, 'logout');
+    },
+
+    /**
+     * Signs in with a verified outside identity: the account already linked to it, else the account with
+     * the same (verified) email, which gets linked, else a new account.
+     */
+    async signInWithIdentity(identity: ExternalIdentity): Promise<{ session: Session; created: boolean }> {
+      const email = normaliseEmail(identity.email);
+      const attempt = () =>
+        db.transaction().execute(async (trx) => {
+          const linked = await users.findIdentity(identity.provider, identity.subject, trx);
+          let user = linked ? await users.findById(linked.userId, trx) : undefined;
+          let created = false;
+          if (!user) {
+            user = await users.findByEmail(email, trx);
+            if (!user) {
+              const name = identity.name.trim() || email.split('@')[0] || email;
+              user = await createAccount(trx, { email, name, passwordHash: null }, identity.provider);
+              created = true;
+            }
+            await users.linkIdentity(trx, {
+              provider: identity.provider,
+              subject: identity.subject,
+              email,
+              userId: user.id,
+            });
+          }
+          return { session: await startSession(user, trx), created };
+        });
+      try {
+        return await attempt();
+      } catch (error) {
+        // Two first logins of one person at once: the loser finds the winner's account on a second try.
+        if (isUniqueViolation(error)) return attempt();
+        throw error;
+      }
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,116 @@
+import type { WebAuthError } from '@tiketi/contracts';
+import type { Logger, Redis } from '@tiketi/kit';
+import * as oidc from 'openid-client';
+import type { ExternalIdentity } from './auth.service.ts';
+
+export type GoogleLoginOptions = {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** The callback URL registered with the provider (public, through the gateway). */
+  redirectUri: string;
+  redis: Redis;
+  stateTtlSeconds: number;
+  logger: Logger;
+};
+
+/** A login that cannot finish; `code` tells the web app what to show. */
+export class GoogleLoginError extends Error {
+  override name = 'GoogleLoginError';
+  readonly code: WebAuthError;
+  constructor(code: WebAuthError, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+  }
+}
+
+type Pending = { verifier: string; nonce: string };
+
+const stateKey = (state: string) => `oidc:state:${state}`;
+
+/**
+ * "Sign in with Google": OpenID Connect authorization-code flow with PKCE, state and nonce, against any
+ * issuer (Google, or the local sandbox provider). What a login needs to finish lives in Redis for a few
+ * minutes and is taken exactly once, so any instance can finish a login another started.
+ */
+export function createGoogleLogin(options: GoogleLoginOptions) {
+  let discovered: Promise<oidc.Configuration> | undefined;
+
+  function configuration(): Promise<oidc.Configuration> {
+    if (!discovered) {
+      const issuer = new URL(options.issuerUrl);
+      // Plain http is refused by openid-client; only a local issuer (the sandbox) is ever http.
+      const execute = issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [];
+      discovered = oidc
+        .discovery(issuer, options.clientId, options.clientSecret, undefined, { execute, timeout: 5 })
+        .catch((error: unknown) => {
+          discovered = undefined; // try again on the next login
+          throw new GoogleLoginError('provider_unavailable', 'The sign-in provider is not reachable.', error);
+        });
+    }
+    return discovered;
+  }
+
+  return {
+    /** Starts a login: remembers its secrets and answers the provider URL to send the browser to. */
+    async start(): Promise<URL> {
+      const config = await configuration();
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const pending: Pending = { verifier, nonce };
+      await options.redis.set(stateKey(state), JSON.stringify(pending), 'EX', options.stateTtlSeconds);
+      return oidc.buildAuthorizationUrl(config, {
+        redirect_uri: options.redirectUri,
+        response_type: 'code',
+        scope: 'openid email profile',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      });
+    },
+
+    /**
+     * Finishes a login from the callback's query string: checks state, exchanges the code with the PKCE
+     * verifier, checks the ID token (issuer, audience, nonce, expiry) and answers who signed in.
+     */
+    async finish(search: string): Promise<ExternalIdentity> {
+      const callback = new URL(options.redirectUri);
+      callback.search = search;
+      const state = callback.searchParams.get('state');
+      const raw = state ? await options.redis.getdel(stateKey(state)) : null;
+      if (!state || !raw) {
+        throw new GoogleLoginError('invalid_state', 'The sign-in expired or did not start here; try again.');
+      }
+      const providerError = callback.searchParams.get('error');
+      if (providerError) {
+        const code = providerError === 'access_denied' ? 'access_denied' : 'provider_error';
+        throw new GoogleLoginError(code, `The provider refused the sign-in (${providerError}).`);
+      }
+      const pending = JSON.parse(raw) as Pending;
+      const config = await configuration();
+      let claims: oidc.IDToken | undefined;
+      try {
+        const tokens = await oidc.authorizationCodeGrant(config, callback, {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        });
+        claims = tokens.claims();
+      } catch (error) {
+        options.logger.warn({ err: (error as Error).message }, 'OpenID code exchange failed');
+        throw new GoogleLoginError('provider_error', 'The sign-in could not be completed.', error);
+      }
+      const email = typeof claims?.email === 'string' ? claims.email : undefined;
+      if (!claims || !email || claims.email_verified !== true) {
+        throw new GoogleLoginError('email_not_verified', 'The provider did not confirm an email address.');
+      }
+      const name = typeof claims.name === 'string' ? claims.name : '';
+      return { provider: 'google', subject: claims.sub, email, name };
+    },
+  };
+}
+
+export type GoogleLogin = ReturnType<typeof createGoogleLogin>;

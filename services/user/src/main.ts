@@ -1,0 +1,75 @@
+import { openInfra, runService } from '@tiketi/kit';
+import { buildApp } from './app.ts';
+import { configShape } from './config.ts';
+import type { DB } from './db/schema.ts';
+import { sessionRepository } from './db/session.repository.ts';
+import { signingKeyRepository } from './db/signing-key.repository.ts';
+import { createPasswordHasher } from './domain/credentials.ts';
+import { startSessionCleanup } from './domain/session-cleanup.ts';
+import { databaseKeyStore, envKeyStore } from './domain/signing-keys.ts';
+import { seedDemoUsers } from './seed.ts';
+
+const migrations = new URL('../migrations', import.meta.url).pathname;
+
+await runService('user', configShape, async (config, logger) => {
+  const infra = await openInfra<
+    { service: 'user'; database: { name: string; migrations: string }; redis: true; bus: true },
+    DB
+  >(
+    { service: 'user', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
+    config,
+    logger,
+  );
+  const keys = config.JWT_PRIVATE_JWK
+    ? await envKeyStore(config.JWT_PRIVATE_JWK)
+    : await databaseKeyStore(signingKeyRepository(infra.db));
+  const hasher = await createPasswordHasher({
+    memoryKiB: config.ARGON2_MEMORY_KIB,
+    timeCost: config.ARGON2_TIME_COST,
+  });
+  if (config.SEED_DEMO) {
+    const accounts = await seedDemoUsers(infra.db, hasher, {
+      email: config.ADMIN_EMAIL,
+      password: config.ADMIN_PASSWORD,
+    });
+    // Printed once on purpose: these are the demo's well-known sign-ins (DESIGN §3), not secrets.
+    logger.info(
+      `demo accounts: ${accounts.map((a) => `${a.role} ${a.email} / ${a.password}`).join('  ·  ')}`,
+    );
+  }
+  const app = await buildApp({
+    db: infra.db,
+    redis: infra.redis,
+    logger,
+    readiness: infra.readiness,
+    keys,
+    hasher,
+    // Verified like in every other service, from the published key set: a key another instance rotates
+    // in is fetched when a token names it.
+    jwks: config.JWKS_URL,
+    settings: {
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+      webOrigin: config.WEB_ORIGIN,
+      google: {
+        issuerUrl: config.GOOGLE_ISSUER_URL,
+        clientId: config.GOOGLE_CLIENT_ID,
+        clientSecret: config.GOOGLE_CLIENT_SECRET,
+        redirectUri: config.GOOGLE_REDIRECT_URI,
+        stateTtlSeconds: config.OIDC_STATE_TTL_SECONDS,
+      },
+    },
+  });
+  let stopCleanup: (() => void) | undefined;
+  return {
+    app,
+    async start() {
+      await infra.start();
+      stopCleanup = startSessionCleanup(sessionRepository(infra.db), logger);
+    },
+    async stop() {
+      stopCleanup?.();
+      await infra.close();
+    },
+  };
+});

@@ -1,0 +1,41 @@
+import { publicUser } from '@tiketi/contracts';
+import { isoDateTime } from '@tiketi/kit';
+import { z } from 'zod';
+import type { UserRow } from '../db/schema.ts';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../domain/credentials.ts';
+
+/** The user as answered: the shared contract, with the date encoded from a Date. */
+export const userResponse = publicUser.extend({ createdAt: isoDateTime() });
+
+export const sessionResponse = z.object({
+  user: userResponse,
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number().int(),
+});
+
+export const email = z
+  .string()
+  .trim()
+  .max(254, { error: 'must have at most 254 characters' })
+  .pipe(z.email({ error: 'must be an email address' }));
+export const password = z
+  .string()
+  .min(PASSWORD_MIN, { error: `must have at least ${PASSWORD_MIN} characters` })
+  .max(PASSWORD_MAX, { error: `must have at most ${PASSWORD_MAX} characters` });
+export const displayName = z
+  .string()
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(100, { error: 'must have at most 100 characters' });
+
+export function toUser(user: UserRow) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    locale: user.locale,
+    createdAt: user.createdAt,
+  };
+}

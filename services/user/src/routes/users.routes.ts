@@ -1,0 +1,62 @@
+import { userLocale } from '@tiketi/contracts';
+import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
+import { z } from 'zod';
+import type { UserService } from '../domain/user.service.ts';
+import { displayName, toUser, userResponse } from './schemas.ts';
+
+export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
+  const { auth, users } = deps;
+
+  app.get(
+    '/api/users/me',
+    { preHandler: auth.user, schema: { summary: 'The signed-in user', response: { 200: userResponse } } },
+    async (req) => toUser(await users.get(callerOf(req).id)),
+  );
+
+  app.patch(
+    '/api/users/me',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'Change your name or language',
+        body: z
+          .object({ name: displayName.optional(), locale: userLocale.optional() })
+          .refine((b) => b.name !== undefined || b.locale !== undefined, {
+            error: 'give name or locale',
+          }),
+        response: { 200: userResponse },
+      },
+    },
+    async (req) => toUser(await users.update(callerOf(req).id, req.body)),
+  );
+
+  app.get(
+    '/api/users',
+    {
+      preHandler: auth.admin,
+      schema: {
+        summary: 'Find users by email or name (operators)',
+        querystring: z.object({ query: z.string().max(200).optional(), ...pageQuery }),
+        response: { 200: pageOf(userResponse) },
+      },
+    },
+    async (req) => {
+      const { query, page, pageSize } = req.query;
+      const result = await users.search({ query, page, pageSize });
+      return { items: result.items.map(toUser), total: result.total, page, pageSize };
+    },
+  );
+
+  app.get(
+    '/api/users/:id',
+    {
+      preHandler: auth.admin,
+      schema: {
+        summary: 'One user (operators)',
+        params: z.object({ id: z.uuid({ error: 'must be a user id (UUID)' }) }),
+        response: { 200: userResponse },
+      },
+    },
+    async (req) => toUser(await users.get(req.params.id)),
+  );
+}

@@ -1,0 +1,62 @@
+import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { buildApp, type UserDeps } from './app.ts';
+import type { DB } from './db/schema.ts';
+import { signingKeyRepository } from './db/signing-key.repository.ts';
+import { createPasswordHasher } from './domain/credentials.ts';
+import { databaseKeyStore } from './domain/signing-keys.ts';
+
+const migrations = new URL('../migrations', import.meta.url).pathname;
+
+/**
+ * The real user service on its own test database and Redis prefix, for this service's tests and for
+ * tests of other parts that need real accounts and tokens (the gateway's). Cheap argon2 cost: tests
+ * check behaviour, not hardness.
+ */
+export async function startTestUserService(
+  label: string,
+  options: { google?: Partial<UserDeps['settings']['google']>; webOrigin?: string } = {},
+) {
+  const config = testConfig(label);
+  const infra = await openTestInfra<
+    { service: 'user'; database: { name: string; migrations: string }; redis: true },
+    DB
+  >({ service: 'user', database: { name: 'users_db', migrations }, redis: true }, config);
+  const keys = await databaseKeyStore(signingKeyRepository(infra.db));
+  const hasher = await createPasswordHasher({ memoryKiB: 4096, timeCost: 1 });
+  const jwks = await keys.jwks();
+  const app = await buildApp({
+    db: infra.db,
+    redis: infra.redis,
+    logger: testLogger(),
+    readiness: infra.readiness,
+    keys,
+    hasher,
+    jwks,
+    settings: {
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlDays: 30,
+      webOrigin: options.webOrigin ?? 'http://web.test',
+      google: {
+        issuerUrl: 'http://127.0.0.1:9',
+        clientId: 'tiketi-test',
+        clientSecret: 'tiketi-test-secret',
+        redirectUri: 'http://127.0.0.1:9/api/auth/google/callback',
+        stateTtlSeconds: 600,
+        ...options.google,
+      },
+    },
+  });
+  return {
+    app,
+    db: infra.db,
+    redis: infra.redis,
+    keys,
+    hasher,
+    jwks,
+    config,
+    async close() {
+      await app.close();
+      await infra.cleanup();
+    },
+  };
+}

@@ -1,0 +1,301 @@
+import { createAuth, sql } from '@tiketi/kit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sessionRepository } from '../src/db/session.repository.ts';
+import { signingKeyRepository } from '../src/db/signing-key.repository.ts';
+import { databaseKeyStore, envKeyStore, generateSigningKey } from '../src/domain/signing-keys.ts';
+import { seedDemoUsers } from '../src/seed.ts';
+import { startTestUserService } from '../src/testing.ts';
+
+type Session = {
+  user: { id: string; email: string; name: string; role: string; locale: string; createdAt: string };
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+};
+
+describe('user service: accounts, sessions and profiles', async () => {
+  const service = await startTestUserService('user-auth');
+  const { app, db } = service;
+  afterAll(() => service.close());
+
+  const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  let counter = 0;
+  const newEmail = () => `fan${++counter}-${Date.now()}@example.com`;
+
+  async function register(email = newEmail(), password = 'correct-horse-1') {
+    const res = await post('/api/auth/register', { email, password, name: 'Ji-eun Lee' });
+    expect(res.statusCode).toBe(201);
+    return res.json<Session>();
+  }
+
+  it('registers, logs in, reads me, refreshes, refuses the old refresh token and logs out', async () => {
+    const email = newEmail();
+    const registered = await register(email);
+    expect(registered.user).toMatchObject({ email, name: 'Ji-eun Lee', role: 'user', locale: 'ko' });
+    expect(registered.user).not.toHaveProperty('passwordHash');
+    expect(registered.expiresIn).toBe(900);
+
+    const login = await post('/api/auth/login', { email, password: 'correct-horse-1' });
+    expect(login.statusCode).toBe(200);
+    const session = login.json<Session>();
+    expect(session.user.id).toBe(registered.user.id);
+
+    const me = await app.inject({ url: '/api/users/me', headers: bearer(session.accessToken) });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toEqual(registered.user);
+
+    const refreshed = await post('/api/auth/refresh', { refreshToken: session.refreshToken });
+    expect(refreshed.statusCode).toBe(200);
+    const next = refreshed.json<Session>();
+    expect(next.refreshToken).not.toBe(session.refreshToken);
+    expect(next.user.id).toBe(registered.user.id);
+    const meAgain = await app.inject({ url: '/api/users/me', headers: bearer(next.accessToken) });
+    expect(meAgain.statusCode).toBe(200);
+
+    const old = await post('/api/auth/refresh', { refreshToken: session.refreshToken });
+    expect(old.statusCode).toBe(401);
+
+    const other = await post('/api/auth/login', { email, password: 'correct-horse-1' });
+    const otherSession = other.json<Session>();
+    const logout = await post('/api/auth/logout', { refreshToken: otherSession.refreshToken });
+    expect(logout.statusCode).toBe(204);
+    const afterLogout = await post('/api/auth/refresh', { refreshToken: otherSession.refreshToken });
+    expect(afterLogout.statusCode).toBe(401);
+    expect(afterLogout.json()).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
+  });
+
+  it('revokes the whole family when a used refresh token comes back', async () => {
+    const first = await register();
+    const second = (await post('/api/auth/refresh', { refreshToken: first.refreshToken })).json<Session>();
+    const third = (await post('/api/auth/refresh', { refreshToken: second.refreshToken })).json<Session>();
+
+    const replay = await post('/api/auth/refresh', { refreshToken: first.refreshToken });
+    expect(replay.statusCode).toBe(401);
+    expect(replay.json()).toMatchObject({ code: 'REFRESH_TOKEN_REUSED' });
+
+    const newest = await post('/api/auth/refresh', { refreshToken: third.refreshToken });
+    expect(newest.statusCode).toBe(401);
+    expect(newest.json()).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
+  });
+
+  it('lets exactly one of two simultaneous uses of a refresh token win', async () => {
+    const session = await register();
+    const results = await Promise.all(
+      [1, 2].map(() => post('/api/auth/refresh', { refreshToken: session.refreshToken })),
+    );
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+  });
+
+  it('answers a wrong password and an unknown email alike', async () => {
+    const email = newEmail();
+    await register(email);
+    const wrongPassword = await post('/api/auth/login', { email, password: 'not-the-password' });
+    const unknownEmail = await post('/api/auth/login', { email: newEmail(), password: 'not-the-password' });
+    expect(wrongPassword.statusCode).toBe(401);
+    expect(unknownEmail.statusCode).toBe(401);
+    expect(unknownEmail.json()).toEqual(wrongPassword.json());
+    expect(wrongPassword.json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  });
+
+  it('normalises emails: one account however the address is typed', async () => {
+    const email = newEmail();
+    await register(`  ${email.toUpperCase()} `);
+    const login = await post('/api/auth/login', { email, password: 'correct-horse-1' });
+    expect(login.statusCode).toBe(200);
+    expect(login.json<Session>().user.email).toBe(email);
+    const again = await post('/api/auth/register', { email, password: 'another-pass-2', name: 'Copy' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'EMAIL_TAKEN' });
+  });
+
+  it('refuses weak passwords and bad input with a clear message and writes nothing', async () => {
+    const email = newEmail();
+    const short = await post('/api/auth/register', { email, password: 'short', name: 'A' });
+    expect(short.statusCode).toBe(400);
+    expect(short.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'body.password', message: 'must have at least 8 characters' }],
+    });
+    const same = await post('/api/auth/register', { email, password: email, name: 'A' });
+    expect(same.statusCode).toBe(400);
+    expect(same.json<{ detail: string }>().detail).toMatch(/must not be your email/);
+    const badEmail = await post('/api/auth/register', {
+      email: 'nope',
+      password: 'long-enough-1',
+      name: 'A',
+    });
+    expect(badEmail.statusCode).toBe(400);
+    expect(badEmail.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe('body.email');
+    const rows = await db.selectFrom('users').select('id').where('email', '=', email).execute();
+    expect(rows).toHaveLength(0);
+  });
+
+  it('announces a registration through the outbox in the same transaction', async () => {
+    const session = await register();
+    const { rows } = await sql<{ envelope: { type: string; data: Record<string, unknown> } }>`
+      select envelope from outbox where type = 'user.registered'
+        and envelope->'data'->>'userId' = ${session.user.id}`.execute(db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.envelope.data).toMatchObject({
+      userId: session.user.id,
+      email: session.user.email,
+      provider: 'password',
+      locale: 'ko',
+    });
+  });
+
+  it('updates name and language of the signed-in user only', async () => {
+    const session = await register();
+    const res = await app.inject({
+      method: 'PATCH',
+      url: '/api/users/me',
+      headers: bearer(session.accessToken),
+      payload: { name: '  Minji  ', locale: 'en' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: session.user.id, name: 'Minji', locale: 'en' });
+    const bad = await app.inject({
+      method: 'PATCH',
+      url: '/api/users/me',
+      headers: bearer(session.accessToken),
+      payload: { locale: 'fr' },
+    });
+    expect(bad.statusCode).toBe(400);
+    const anonymous = await app.inject({ method: 'PATCH', url: '/api/users/me', payload: { name: 'X' } });
+    expect(anonymous.statusCode).toBe(401);
+  });
+
+  it('keeps the operator lookup for admins: a user token is refused', async () => {
+    const accounts = await seedDemoUsers(db, service.hasher, {
+      email: 'admin@tiketi.test',
+      password: 'admin-password-1',
+    });
+    const admin = (
+      await post('/api/auth/login', { email: 'admin@tiketi.test', password: 'admin-password-1' })
+    ).json<Session>();
+    expect(admin.user.role).toBe('admin');
+    expect(accounts.map((a) => a.role)).toEqual(['admin', 'user']);
+    const fan = await register();
+
+    const refused = await app.inject({ url: '/api/users', headers: bearer(fan.accessToken) });
+    expect(refused.statusCode).toBe(403);
+    const refusedOne = await app.inject({
+      url: `/api/users/${admin.user.id}`,
+      headers: bearer(fan.accessToken),
+    });
+    expect(refusedOne.statusCode).toBe(403);
+
+    const found = await app.inject({
+      url: `/api/users?query=${encodeURIComponent(fan.user.email)}`,
+      headers: bearer(admin.accessToken),
+    });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toMatchObject({ total: 1, items: [{ id: fan.user.id, email: fan.user.email }] });
+    const one = await app.inject({ url: `/api/users/${fan.user.id}`, headers: bearer(admin.accessToken) });
+    expect(one.json()).toEqual(fan.user);
+    const wildcard = await app.inject({ url: '/api/users?query=%25', headers: bearer(admin.accessToken) });
+    expect(wildcard.json()).toMatchObject({ total: 0 });
+  });
+
+  it('seeds the demo accounts once however often it runs', async () => {
+    await seedDemoUsers(db, service.hasher, { email: 'boot@tiketi.test', password: 'boot-password-1' });
+    await seedDemoUsers(db, service.hasher, { email: 'boot@tiketi.test', password: 'boot-password-1' });
+    const rows = await db
+      .selectFrom('users')
+      .select(['email', 'role'])
+      .where('email', 'in', ['boot@tiketi.test', 'fan@tiketi.local'])
+      .orderBy('email')
+      .execute();
+    expect(rows).toEqual([
+      { email: 'boot@tiketi.test', role: 'admin' },
+      { email: 'fan@tiketi.local', role: 'user' },
+    ]);
+    const fan = await post('/api/auth/login', { email: 'fan@tiketi.local', password: 'tiketi-fan-2026' });
+    expect(fan.statusCode).toBe(200);
+  });
+});
+
+describe('user service: signing keys', async () => {
+  const service = await startTestUserService('user-keys');
+  afterAll(() => service.close());
+
+  it('publishes the signing key at the JWKS path and its tokens verify with the kit', async () => {
+    const jwks = await service.app.inject({ url: '/.well-known/jwks.json' });
+    expect(jwks.statusCode).toBe(200);
+    const set = jwks.json<{ keys: { kid: string; kty: string; crv: string; d?: string }[] }>();
+    expect(set.keys).toHaveLength(1);
+    expect(set.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(set.keys[0]).not.toHaveProperty('d');
+
+    const session = (
+      await service.app.inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { email: 'keys@example.com', password: 'correct-horse-1', name: 'Keys' },
+      })
+    ).json<Session>();
+    const verified = await createAuth({ jwks: set }).verify(session.accessToken);
+    expect(verified).toEqual({ id: session.user.id, role: 'user', email: 'keys@example.com' });
+  });
+
+  it('shares one generated key between instances and restarts', async () => {
+    const before = await service.keys.current();
+    const another = await databaseKeyStore(signingKeyRepository(service.db));
+    expect((await another.current()).kid).toBe(before.kid);
+  });
+
+  it('publishes a rotated-in key next to the old one and signs with the newest', async () => {
+    const repo = signingKeyRepository(service.db);
+    const old = await service.keys.current();
+    const fresh = await generateSigningKey();
+    await repo.insert(fresh);
+    const store = await databaseKeyStore(repo);
+    expect((await store.current()).kid).toBe(fresh.kid);
+    expect((await store.jwks()).keys.map((k) => k.kid).sort()).toEqual([old.kid, fresh.kid].sort());
+    await repo.retire(old.kid);
+    expect((await store.jwks()).keys.map((k) => k.kid)).toEqual([fresh.kid]);
+  });
+
+  it('takes keys from the environment: the first signs, all are published', async () => {
+    const a = await generateSigningKey();
+    const b = await generateSigningKey();
+    const store = await envKeyStore(JSON.stringify([a.privateJwk, b.privateJwk]));
+    expect((await store.current()).kid).toBe(a.kid);
+    const published = await store.jwks();
+    expect(published.keys.map((k) => k.kid)).toEqual([a.kid, b.kid]);
+    expect(published.keys.every((k) => k.d === undefined)).toBe(true);
+    await expect(envKeyStore('{"kty":"RSA"}')).rejects.toThrow(/JWT_PRIVATE_JWK/);
+  });
+});
+
+describe('user service: session housekeeping', async () => {
+  const service = await startTestUserService('user-sessions');
+  afterAll(() => service.close());
+
+  it('forgets sessions whose tokens expired long ago and keeps live ones', async () => {
+    const register = (email: string) =>
+      service.app.inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { email, password: 'correct-horse-1', name: 'Old' },
+      });
+    const old = (await register('old@example.com')).json<Session>();
+    const live = (await register('live@example.com')).json<Session>();
+    await service.db
+      .updateTable('refreshTokens')
+      .set({ expiresAt: new Date(Date.now() - 3 * 86_400_000) })
+      .where(
+        'familyId',
+        'in',
+        service.db.selectFrom('refreshFamilies').select('id').where('userId', '=', old.user.id),
+      )
+      .execute();
+    const removed = await sessionRepository(service.db).purgeExpired(new Date(Date.now() - 86_400_000));
+    expect(removed).toBe(1);
+    const refresh = (refreshToken: string) =>
+      service.app.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken } });
+    expect((await refresh(old.refreshToken)).statusCode).toBe(401);
+    expect((await refresh(live.refreshToken)).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,146 @@
+import type { AddressInfo } from 'node:net';
+import { sql } from '@tiketi/kit';
+import { startOidcSandbox } from '@tiketi/sandbox-oidc/provider';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestUserService } from '../src/testing.ts';
+
+const WEB = 'http://web.test';
+
+describe('user service: sign in with Google (OpenID Connect against the sandbox provider)', async () => {
+  const sandbox = await startOidcSandbox({ port: 0 });
+  // The provider sends the browser to the public callback (the gateway's); the test plays the gateway
+  // by delivering that request to the service.
+  const publicCallback = 'http://gateway.test/api/auth/google/callback';
+  const service = await startTestUserService('user-google', {
+    webOrigin: WEB,
+    google: { issuerUrl: sandbox.issuerUrl, redirectUri: publicCallback },
+  });
+  await service.app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+  const throughGateway = (url: URL) => `${base}${url.pathname}${url.search}`;
+  afterAll(async () => {
+    await service.close();
+    await sandbox.stop();
+  });
+
+  const manual = (url: string) => fetch(url, { redirect: 'manual' });
+  const locationOf = (res: Response) => {
+    expect(res.status).toBe(302);
+    return new URL(res.headers.get('location') ?? '');
+  };
+
+  /** Plays the browser: our start → provider (as `email`) → our callback → the web app's fragment. */
+  async function googleLogin(email: string, extra: Record<string, string> = {}) {
+    const authorize = locationOf(await manual(`${base}/api/auth/google`));
+    authorize.searchParams.set('login_hint', email);
+    for (const [k, v] of Object.entries(extra)) authorize.searchParams.set(k, v);
+    const callback = locationOf(await manual(authorize.href));
+    expect(callback.href.startsWith(publicCallback)).toBe(true);
+    const landing = locationOf(await manual(throughGateway(callback)));
+    return { authorize, callback, landing, fragment: new URLSearchParams(landing.hash.slice(1)) };
+  }
+
+  async function me(accessToken: string) {
+    const res = await fetch(`${base}/api/users/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { id: string; email: string; name: string };
+  }
+
+  it('sends the browser to the provider with PKCE, state and nonce', async () => {
+    const authorize = locationOf(await manual(`${base}/api/auth/google`));
+    expect(authorize.origin).toBe(sandbox.issuerUrl);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: 'tiketi-test',
+      redirect_uri: publicCallback,
+      code_challenge_method: 'S256',
+      scope: 'openid email profile',
+    });
+    for (const param of ['code_challenge', 'state', 'nonce']) {
+      expect(authorize.searchParams.get(param)?.length).toBeGreaterThanOrEqual(32);
+    }
+  });
+
+  it('creates an account on the first Google login and finds the same one on the second', async () => {
+    const first = await googleLogin('alice.kim@example.com');
+    expect(first.landing.origin + first.landing.pathname).toBe(`${WEB}/auth/callback`);
+    const accessToken = first.fragment.get('accessToken') ?? '';
+    expect(first.fragment.get('refreshToken')).toBeTruthy();
+    const alice = await me(accessToken);
+    expect(alice).toMatchObject({ email: 'alice.kim@example.com', name: 'Alice Kim' });
+
+    const second = await googleLogin('alice.kim@example.com');
+    expect((await me(second.fragment.get('accessToken') ?? '')).id).toBe(alice.id);
+
+    const accounts = await service.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', 'alice.kim@example.com')
+      .execute();
+    expect(accounts).toHaveLength(1);
+    const { rows } = await sql<{ provider: string }>`select envelope->'data'->>'provider' as provider
+      from outbox where envelope->'data'->>'userId' = ${alice.id}`.execute(service.db);
+    expect(rows).toEqual([{ provider: 'google' }]);
+
+    const refreshed = await fetch(`${base}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: second.fragment.get('refreshToken') }),
+    });
+    expect(refreshed.status).toBe(200);
+  });
+
+  it('links a Google login to the existing account with the same verified email', async () => {
+    const registered = await fetch(`${base}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bob@example.com', password: 'correct-horse-1', name: 'Bob' }),
+    });
+    const bob = ((await registered.json()) as { user: { id: string } }).user;
+    const login = await googleLogin('Bob@Example.com');
+    expect((await me(login.fragment.get('accessToken') ?? '')).id).toBe(bob.id);
+    const identities = await service.db
+      .selectFrom('userIdentities')
+      .select(['userId', 'provider'])
+      .where('userId', '=', bob.id)
+      .execute();
+    expect(identities).toEqual([{ userId: bob.id, provider: 'google' }]);
+  });
+
+  it('refuses a callback whose state was already used or never issued', async () => {
+    const login = await googleLogin('carol@example.com');
+    expect(login.fragment.get('accessToken')).toBeTruthy();
+    const replay = locationOf(await manual(throughGateway(login.callback)));
+    expect(replay.hash).toBe('#error=invalid_state');
+    const forged = locationOf(await manual(`${base}/api/auth/google/callback?code=abc&state=made-up`));
+    expect(forged.hash).toBe('#error=invalid_state');
+  });
+
+  it('refuses an identity whose email the provider has not verified', async () => {
+    const login = await googleLogin('dave@example.com', { sandbox_email_verified: 'false' });
+    expect(login.fragment.get('error')).toBe('email_not_verified');
+    expect(login.fragment.get('accessToken')).toBeNull();
+    const rows = await service.db.selectFrom('users').select('id').where('email', '=', 'dave@example.com');
+    expect(await rows.execute()).toHaveLength(0);
+  });
+
+  it('passes a refusal at the provider on to the web app', async () => {
+    const authorize = locationOf(await manual(`${base}/api/auth/google`));
+    const state = authorize.searchParams.get('state') ?? '';
+    const landing = locationOf(
+      await manual(`${base}/api/auth/google/callback?error=access_denied&state=${state}`),
+    );
+    expect(landing.hash).toBe('#error=access_denied');
+  });
+});
+
+describe('user service: Google login while the provider is down', async () => {
+  const service = await startTestUserService('user-google-down', { webOrigin: WEB });
+  afterAll(() => service.close());
+
+  it('sends the browser back to the web app with provider_unavailable', async () => {
+    const res = await service.app.inject({ url: '/api/auth/google' });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe(`${WEB}/auth/callback#error=provider_unavailable`);
+  });
+});
