@@ -1,5 +1,6 @@
 import { demoMedia, eventCatalogue } from '@tiketi/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventSeatId } from '../src/domain/events.service.ts';
 import { seedDemo } from '../src/seed.ts';
 import { openEventService } from './helpers.ts';
 
@@ -58,8 +59,9 @@ describe('demo catalogue seed', async () => {
     );
     const layout = (await svc.app.inject({ url: `/api/venues/${one?.venueId}/layout` })).json();
     const seat = layout.sections[0].rows[0].seats[0];
-    // Derived from the venue id and the label, so any fresh database gives the same ids.
-    expect(seat.id).toBe(one?.seats[0]?.id);
+    // Derived from the venue id and the label (and, for the inventory, the event id), so any fresh
+    // database gives the same ids.
     expect(seat.id).toMatch(/^[0-9a-f-]{8}-[0-9a-f-]{4}-5/);
+    expect(one?.seats[0]?.id).toBe(eventSeatId(one?.eventId ?? '', seat.id));
   });
 });

@@ -1,6 +1,6 @@
 import type { EventDetailDto, EventSummaryDto, ImageRef } from '@tiketi/contracts';
 import { type AuthUser, type Kysely, problems, publishInTransaction, type Transaction } from '@tiketi/kit';
-import { v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import type { MediaResolver } from '../clients/media.client.ts';
 import type { CatalogueCache } from '../db/catalogue.cache.ts';
 import type { EventRepository, EventRow, EventSort } from '../db/event.repository.ts';
@@ -294,7 +294,8 @@ export function eventsService(deps: Deps) {
     validatePublishable(draft, at);
     await checkedDraft(trx, draft);
     await events.setStatus(trx, id, { status: 'published', publishedAt: at });
-    const seats = await events.inventory(trx, id, row.venueId);
+    const venueSeats = await events.inventory(trx, id, row.venueId);
+    const seats = venueSeats.map((seat) => ({ ...seat, id: eventSeatId(id, seat.id) }));
     await publishInTransaction(trx, 'event.published', {
       eventId: id,
       status: effectiveStatus({ ...draft, status: 'published' }, at) === 'on_sale' ? 'on_sale' : 'published',
@@ -310,6 +311,16 @@ export function eventsService(deps: Deps) {
       seats,
     });
   }
+}
+
+/**
+ * A venue's seat is sold once per event: the inventory announced to the reservation service names each
+ * seat by an id of its own per event (derived, so the same on every run), never by the venue seat's id,
+ * which every event at that venue shares.
+ */
+const EVENT_SEAT_NAMESPACE = '6f1c5b2e-3d4a-4f8b-9c7d-2a1e0b9f8c3d';
+export function eventSeatId(eventId: string, venueSeatId: string): string {
+  return uuidv5(`${eventId}:${venueSeatId}`, EVENT_SEAT_NAMESPACE);
 }
 
 function toRow(draft: EventDraft): EventRow {
