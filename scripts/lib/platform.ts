@@ -101,6 +101,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const groups: [string, Part['kind']][] = [
     ['sandbox providers', 'sandbox'],
     ['services', 'service'],
+    // Services whose demo seed publishes events start once every consumer's queue exists, so a fresh
+    // broker drops none of those events.
+    ['seeding services', 'late-service'],
     ['gateway', 'edge'],
     ['web app', 'web'],
   ];

@@ -8,14 +8,14 @@ export type Part = {
   name: string;
   dir: string;
   port: number;
-  kind: 'sandbox' | 'service' | 'edge' | 'web';
+  kind: 'sandbox' | 'service' | 'late-service' | 'edge' | 'web';
   /** Path answering 200 when ready. */
   readyPath: string;
 };
 
 type PackageJson = {
   scripts?: Record<string, string>;
-  tiketi?: { port?: number; startAfterServices?: boolean; readyPath?: string };
+  tiketi?: { port?: number; startAfterServices?: boolean; startLate?: boolean; readyPath?: string };
 };
 
 /** Every service, sandbox provider and app under the repo: adding a folder is enough to be started. */
