@@ -43,7 +43,7 @@ export async function startInstance(config: QueueConfig, jwks: AuthOptions['jwks
   const service = await buildApp({
     config,
     logger: testLogger(),
-    auth: { jwks },
+    auth: { jwks, internalToken: config.INTERNAL_TOKEN },
     redis: infra.redis,
     adapterRedis,
     bus: infra.bus,
@@ -138,7 +138,7 @@ export function purchase(bus: Bus, eventId: string, userId: string): Promise<voi
 export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import { analyticsDashboard, eventFigures } from './analytics.ts';
+import { eventStatus } from './event.ts';
+import { paymentDto, paymentStatus } from './payment.ts';
+import { reservationStatus } from './reservation.ts';
+import { publicUser } from './user.ts';
+
+/**
+ * The admin service's API (`/api/admin/*`, admin role only): the operator's views composed from the other
+ * services. A composed answer names the upstreams that could not be asked: `partial` is true,
+ * `unavailable` lists them, and the parts they would have filled are `null`. A read served by one upstream
+ * alone, and every write, answer 503 problem+json when that upstream is down.
+ */
+
+const isoTime = z.iso.datetime({ offset: true });
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+  });
+
+export const adminUpstream = z.enum(['analytics', 'event', 'reservation', 'payment', 'user', 'queue']);
+export type AdminUpstream = z.infer<typeof adminUpstream>;
+
+export const adminPartialMarker = {
+  partial: z.boolean(),
+  unavailable: z.array(adminUpstream),
+};
+
+export const adminSeatCounts = z.object({
+  available: z.number().int().nonnegative(),
+  held: z.number().int().nonnegative(),
+  sold: z.number().int().nonnegative(),
+});
+export type AdminSeatCounts = z.infer<typeof adminSeatCounts>;
+
+/**
+ * The waiting room of an event as the queue service holds it now: people in line and admitted shoppers
+ * holding a slot (`GET /internal/queue/:eventId/stats`).
+ */
+export const adminQueueLive = z.object({
+  waiting: z.number().int().nonnegative(),
+  activeShoppers: z.number().int().nonnegative(),
+});
+
+/** One event whose sale window is open now. */
+export const adminOnSaleEvent = z.object({
+  eventId: z.uuid(),
+  title: z.string().nullable(),
+  status: eventStatus.nullable(),
+  saleOpensAt: isoTime.nullable(),
+  saleClosesAt: isoTime.nullable(),
+  /** Null when the event service could not be asked. */
+  waitingRoom: z.boolean().nullable(),
+  /** From the reservation service; null when it could not be asked or does not know the event yet. */
+  seats: adminSeatCounts.nullable(),
+  /** Today's figures (Asia/Seoul day) from analytics; null when it could not be asked or has none yet. */
+  today: eventFigures.omit({ eventId: true, title: true, artistId: true }).nullable(),
+  /** Null for events without a waiting room, or when the queue service could not be asked. */
+  queue: adminQueueLive.nullable(),
+});
+export type AdminOnSaleEvent = z.infer<typeof adminOnSaleEvent>;
+
+/** `GET /api/admin/dashboard` */
+export const adminDashboard = z.object({
+  generatedAt: isoTime,
+  ...adminPartialMarker,
+  /** Today's sales, revenue, conversion and top events (the analytics dashboard). */
+  analytics: analyticsDashboard.nullable(),
+  /** The events on sale now (from the event service; from analytics when the event service is down). */
+  onSale: z.array(adminOnSaleEvent).nullable(),
+});
+export type AdminDashboard = z.infer<typeof adminDashboard>;
+
+/** Money taken for one event (`GET /api/payments/events/:eventId/revenue` on the payment service; KRW). */
+export const adminEventRevenue = z.object({
+  /** Completed payments (refunded ones included). */
+  payments: z.number().int().nonnegative(),
+  grossAmount: z.number().int().nonnegative(),
+  /** Payments with any amount refunded. */
+  refunds: z.number().int().nonnegative(),
+  refundedAmount: z.number().int().nonnegative(),
+  netAmount: z.number().int(),
+});
+export type AdminEventRevenue = z.infer<typeof adminEventRevenue>;
+
+/** `GET /api/admin/events/:id/sales` */
+export const adminEventSales = z.object({
+  eventId: z.uuid(),
+  generatedAt: isoTime,
+  ...adminPartialMarker,
+  event: z
+    .object({
+      title: z.string(),
+      status: eventStatus,
+      startsAt: isoTime,
+      saleOpensAt: isoTime,
+      saleClosesAt: isoTime,
+      seatCount: z.number().int().nonnegative(),
+      waitingRoom: z.boolean(),
+    })
+    .nullable(),
+  seats: adminSeatCounts.nullable(),
+  revenue: adminEventRevenue.nullable(),
+});
+export type AdminEventSales = z.infer<typeof adminEventSales>;
+
+/** A reservation as operators search them (the reservation service's view). */
+export const adminReservation = z.object({
+  id: z.uuid(),
+  eventId: z.uuid(),
+  userId: z.uuid(),
+  status: reservationStatus,
+  amount: z.number().int(),
+  expiresAt: isoTime,
+  createdAt: isoTime,
+  confirmedAt: isoTime.nullable(),
+  seats: z.array(z.object({ id: z.uuid(), label: z.string(), price: z.number().int() })),
+});
+export type AdminReservation = z.infer<typeof adminReservation>;
+
+/** `GET /api/admin/reservations?userId&eventId&status&page&pageSize` (passed to the reservation service). */
+export const adminReservationQuery = z.object({
+  userId: z.uuid().optional(),
+  eventId: z.uuid().optional(),
+  status: reservationStatus.optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const adminReservationPage = page(adminReservation);
+
+/** A payment as operators search them: the payment service's view. */
+export const adminPayment = paymentDto;
+export type AdminPayment = z.infer<typeof adminPayment>;
+
+/** `GET /api/admin/payments?userId&eventId&reservationId&orderId&status&page&pageSize` (passed through). */
+export const adminPaymentQuery = z.object({
+  userId: z.uuid().optional(),
+  eventId: z.uuid().optional(),
+  reservationId: z.uuid().optional(),
+  orderId: z.string().min(1).max(64).optional(),
+  status: paymentStatus.optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const adminPaymentPage = page(adminPayment);
+
+/** `POST /api/admin/payments/:id/refund`: the whole payment, an amount, or some seats. */
+export const adminRefundRequest = z
+  .strictObject({
+    amount: z.number().int().positive().optional(),
+    seatIds: z.array(z.uuid()).min(1).max(50).optional(),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .refine((b) => b.amount === undefined || b.seatIds === undefined, {
+    message: 'give amount or seatIds, not both',
+    path: ['seatIds'],
+  });
+export type AdminRefundRequest = z.infer<typeof adminRefundRequest>;
+
+/** `GET /api/admin/users?query=` */
+export const adminUserQuery = z.object({
+  query: z.string().max(200).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const adminUserPage = page(publicUser);
+
+/** `GET /api/admin/users/:id`: the account with its latest reservations and payments. */
+export const adminUserDetail = z.object({
+  userId: z.uuid(),
+  ...adminPartialMarker,
+  user: publicUser.nullable(),
+  reservations: adminReservationPage.nullable(),
+  payments: adminPaymentPage.nullable(),
+});
+export type AdminUserDetail = z.infer<typeof adminUserDetail>;
+
+/** `GET /api/admin/queue/:eventId` */
+export const adminQueueState = z.object({
+  eventId: z.uuid(),
+  generatedAt: isoTime,
+  ...adminPartialMarker,
+  event: z
+    .object({
+      title: z.string(),
+      status: eventStatus,
+      saleOpensAt: isoTime,
+      saleClosesAt: isoTime,
+      onSale: z.boolean(),
+      waitingRoom: z.object({
+        enabled: z.boolean(),
+        admissionRatePerMinute: z.number().int(),
+        maxActiveShoppers: z.number().int(),
+      }),
+    })
+    .nullable(),
+  /** Null when the queue service could not be asked; zeros when nobody is in this event's line. */
+  queue: adminQueueLive.nullable(),
+  seats: adminSeatCounts.nullable(),
+  /** Today's figures for the event (analytics); null when it could not be asked or has none yet. */
+  today: eventFigures.omit({ eventId: true, title: true, artistId: true }).nullable(),
+});
+export type AdminQueueState = z.infer<typeof adminQueueState>;

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * The payment service's public API (`/api/payments/...`): Toss checkout (request → pay at Toss →
+ * confirm), the customer's cancellation, admin refunds and reads.
+ */
+
+export const paymentStatus = z.enum([
+  'PENDING',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+  'FAILED',
+  'EXPIRED',
+]);
+export type PaymentStatus = z.infer<typeof paymentStatus>;
+
+const krw = z.number().int().nonnegative();
+const isoTime = z.iso.datetime({ offset: true });
+
+export const customerInfo = z.object({
+  name: z.string().trim().min(1).max(100),
+  email: z.email().max(200),
+  /** Digits, optionally with dashes or spaces (010-1234-5678). */
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9][0-9 -]{6,18}[0-9]$/, 'must be a phone number')
+    .optional(),
+});
+
+/** `POST /api/payments/toss/request`: the client's amount must equal the reservation's. */
+export const tossPaymentRequest = z.object({
+  reservationId: z.uuid(),
+  amount: krw,
+  customerInfo,
+});
+export const tossPaymentRequestResponse = z.object({
+  paymentId: z.uuid(),
+  orderId: z.string(),
+  amount: krw,
+  /** Toss's checkout page for this order. */
+  paymentUrl: z.string(),
+  /** The hold lasts until then unless the payment completes. */
+  holdExpiresAt: isoTime,
+});
+
+/** `POST /api/payments/toss/confirm`: what Toss appended to the success URL. */
+export const tossConfirmRequest = z.object({
+  paymentKey: z.string().min(1).max(200),
+  orderId: z.string().min(6).max(64),
+  amount: krw,
+});
+
+/** `POST /api/payments/:id/cancel` (the customer, before the deadline): everything, or some seats. */
+export const paymentCancelRequest = z.object({
+  reason: z.string().trim().min(1).max(200),
+  seatIds: z.array(z.uuid()).min(1).max(50).optional(),
+});
+
+/** `POST /api/payments/:id/refund` (admin) takes `adminRefundRequest` from admin.ts. */
+
+export const refundDto = z.object({
+  id: z.uuid(),
+  amount: krw,
+  seatIds: z.array(z.uuid()),
+  full: z.boolean(),
+  reason: z.string(),
+  status: z.enum(['REQUESTED', 'DONE', 'FAILED']),
+  lateApproval: z.boolean(),
+  createdAt: isoTime,
+  completedAt: isoTime.nullable(),
+});
+
+export const paymentDto = z.object({
+  id: z.uuid(),
+  orderId: z.string(),
+  reservationId: z.uuid(),
+  eventId: z.uuid(),
+  userId: z.uuid(),
+  orderName: z.string(),
+  amount: krw,
+  refundedAmount: krw,
+  status: paymentStatus,
+  method: z.string().nullable(),
+  paymentUrl: z.string().nullable(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+  seats: z.array(z.object({ id: z.uuid(), label: z.string(), price: krw, refunded: z.boolean() })),
+  refunds: z.array(refundDto),
+  holdExpiresAt: isoTime,
+  approvedAt: isoTime.nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type PaymentDto = z.infer<typeof paymentDto>;

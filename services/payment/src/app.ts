@@ -1,0 +1,123 @@
+import {
+  type AuthOptions,
+  type Bus,
+  createAuth,
+  createServer,
+  type Kysely,
+  type Logger,
+  type ReadinessCheck,
+} from '@tiketi/kit';
+import { createTossClient, type TossClient } from '@tiketi/toss';
+import { type ReservationClient, reservationClient } from './clients/reservation.client.ts';
+import type { PaymentConfig } from './config.ts';
+import { eventScheduleRepository } from './db/event-schedule.repository.ts';
+import { paymentRepository } from './db/payment.repository.ts';
+import type { DB } from './db/schema.ts';
+import { checkoutService } from './domain/checkout.service.ts';
+import { paymentMetrics } from './domain/metrics.ts';
+import { paymentsService } from './domain/payments.service.ts';
+import { reconciler } from './domain/reconciler.ts';
+import { settlement } from './domain/settlement.ts';
+import { startConsumers } from './events/consumers.ts';
+import { paymentRoutes } from './routes/payments.routes.ts';
+
+export type PaymentAppDeps = {
+  config: PaymentConfig;
+  db: Kysely<DB>;
+  /** Without a bus the service serves HTTP and reconciles, but consumes no events. */
+  bus?: Bus | undefined;
+  logger: Logger;
+  readiness?: Record<string, ReadinessCheck>;
+  /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
+  jwks?: AuthOptions['jwks'];
+  /** Defaults to a client for config.TOSS_API_URL. */
+  toss?: TossClient;
+  /** Defaults to a client for config.RESERVATION_SERVICE_URL. */
+  reservations?: ReservationClient;
+  now?: () => Date;
+};
+
+/**
+ * Builds the payment service from open connections; opens nothing itself. `start` begins the background
+ * work (event consumer, reconciliation), `stop` ends it.
+ */
+export async function buildApp(deps: PaymentAppDeps) {
+  const { config, db, bus, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const { app, metrics } = await createServer({
+    name: 'payment',
+    logger,
+    readiness: deps.readiness ?? {},
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  const auth = createAuth({ jwks: deps.jwks ?? config.JWKS_URL, internalToken: config.INTERNAL_TOKEN });
+  const toss =
+    deps.toss ??
+    createTossClient({
+      secretKey: config.TOSS_SECRET_KEY,
+      baseUrl: config.TOSS_API_URL,
+      timeoutMs: config.TOSS_TIMEOUT_MS,
+    });
+  const reservations =
+    deps.reservations ??
+    reservationClient({
+      baseUrl: config.RESERVATION_SERVICE_URL,
+      internalToken: config.INTERNAL_TOKEN,
+      timeoutMs: config.RESERVATION_SERVICE_TIMEOUT_MS,
+    });
+  const payments = paymentRepository(db);
+  const schedule = eventScheduleRepository(db);
+  const settle = settlement({
+    payments,
+    toss,
+    reservations,
+    metrics: paymentMetrics(metrics),
+    logger,
+    now,
+  });
+  const checkout = checkoutService({
+    db,
+    payments,
+    schedule,
+    toss,
+    reservations,
+    settle,
+    logger,
+    now,
+    rules: { webOrigin: config.WEB_ORIGIN, paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS },
+  });
+  const service = paymentsService({
+    payments,
+    schedule,
+    settle,
+    now,
+    rules: { cancelDeadlineHours: config.CANCEL_DEADLINE_HOURS },
+  });
+  const reconcile = reconciler({
+    payments,
+    toss,
+    settle,
+    logger,
+    now,
+    intervalMs: config.RECONCILE_INTERVAL_MS,
+    afterMs: config.RECONCILE_AFTER_MS,
+    batchSize: config.RECONCILE_BATCH_SIZE,
+  });
+
+  paymentRoutes(app, auth, checkout, service);
+
+  return {
+    app,
+    /** One reconciliation pass, callable directly (tests, operators). */
+    reconcile: reconcile.runOnce,
+    async start() {
+      if (bus) await startConsumers(bus, db, schedule);
+      reconcile.start();
+    },
+    async stop() {
+      await reconcile.stop();
+    },
+  };
+}
+
+export type PaymentApp = Awaited<ReturnType<typeof buildApp>>;

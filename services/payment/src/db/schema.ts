@@ -1,0 +1,70 @@
+import type { PaymentStatus } from '@tiketi/contracts';
+import type { ColumnType, Generated } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+
+export type RefundStatus = 'REQUESTED' | 'DONE' | 'FAILED';
+
+export type PaymentsTable = {
+  id: string;
+  orderId: string;
+  reservationId: string;
+  eventId: string;
+  userId: string;
+  amount: number;
+  status: PaymentStatus;
+  orderName: string;
+  customerName: string;
+  customerEmail: string;
+  customerPhone: string | null;
+  checkoutUrl: string | null;
+  paymentKey: string | null;
+  method: string | null;
+  approvedAt: Date | null;
+  refundedAmount: Generated<number>;
+  failureCode: string | null;
+  failureMessage: string | null;
+  holdExpiresAt: Date;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+};
+
+export type PaymentSeatsTable = {
+  paymentId: string;
+  seatId: string;
+  label: string;
+  price: number;
+  refundId: string | null;
+};
+
+export type RefundsTable = {
+  id: string;
+  paymentId: string;
+  amount: number;
+  seatIds: string[];
+  fullRefund: boolean;
+  reason: string;
+  status: RefundStatus;
+  lateApproval: Generated<boolean>;
+  requestedBy: string | null;
+  transactionKey: string | null;
+  failureCode: string | null;
+  createdAt: CreatedAt;
+  completedAt: Date | null;
+};
+
+export type EventScheduleTable = {
+  eventId: string;
+  title: string;
+  startsAt: Date;
+  cancelledAt: Date | null;
+  updatedAt: UpdatedAt;
+};
+
+export type DB = {
+  payments: PaymentsTable;
+  paymentSeats: PaymentSeatsTable;
+  refunds: RefundsTable;
+  eventSchedule: EventScheduleTable;
+};

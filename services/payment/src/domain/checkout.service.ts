@@ -1,0 +1,269 @@
+import {
+  type AuthUser,
+  HttpProblem,
+  isUniqueViolation,
+  type Kysely,
+  type Logger,
+  problems,
+} from '@tiketi/kit';
+import {
+  isNotFound,
+  isRetryable,
+  PAYMENT_STATUS_CHANGED,
+  type TossClient,
+  TossError,
+  type TossPayment,
+  tossWebhook,
+} from '@tiketi/toss';
+import { v7 as uuidv7 } from 'uuid';
+import type { ReservationClient } from '../clients/reservation.client.ts';
+import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
+import { type Payment, type PaymentRepository, UNSETTLED } from '../db/payment.repository.ts';
+import type { DB } from '../db/schema.ts';
+import { assertAmount, orderIdFor, orderNameFor, tossPhone } from './payment-rules.ts';
+import type { Settlement } from './settlement.ts';
+
+export type CheckoutDeps = {
+  db: Kysely<DB>;
+  payments: PaymentRepository;
+  schedule: EventScheduleRepository;
+  toss: TossClient;
+  reservations: ReservationClient;
+  settle: Settlement;
+  logger: Logger;
+  now: () => Date;
+  rules: { webOrigin: string; paymentWindowSeconds: number };
+};
+
+export type CheckoutRequest = {
+  reservationId: string;
+  amount: number;
+  customerInfo: { name: string; email: string; phone?: string | undefined };
+};
+
+export type CheckoutAnswer = {
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  paymentUrl: string;
+  holdExpiresAt: Date;
+};
+
+/** The Toss checkout: request (open a Toss payment), confirm (approve it), and Toss's webhook. */
+export function checkoutService(deps: CheckoutDeps) {
+  const { db, payments, schedule, toss, reservations, settle, logger, now, rules } = deps;
+
+  function answer(p: Payment): CheckoutAnswer {
+    if (!p.checkoutUrl) throw new Error(`payment ${p.id} has no checkout URL`);
+    return {
+      paymentId: p.id,
+      orderId: p.orderId,
+      amount: p.amount,
+      paymentUrl: p.checkoutUrl,
+      holdExpiresAt: p.holdExpiresAt,
+    };
+  }
+
+  /** Opens the Toss payment for our row (again, harmlessly, when an earlier attempt lost its answer). */
+  async function openAtToss(p: Payment): Promise<Payment> {
+    const url = (path: string) => new URL(path, rules.webOrigin).toString();
+    let created: TossPayment;
+    try {
+      created = await toss.createPayment(
+        {
+          method: 'CARD',
+          amount: p.amount,
+          orderId: p.orderId,
+          orderName: p.orderName,
+          successUrl: url('/payments/success'),
+          failUrl: url('/payments/fail'),
+          customerEmail: p.customerEmail,
+          customerName: p.customerName,
+          customerMobilePhone: tossPhone(p.customerPhone),
+        },
+        { idempotencyKey: `create-${p.orderId}` },
+      );
+    } catch (error) {
+      if (isRetryable(error) || !(error instanceof TossError)) {
+        throw problems.unavailable('Toss Payments is not answering; please try again.', error);
+      }
+      await settle.fail(db, p, 'FAILED', error.code, error.tossMessage);
+      throw problems.unprocessable('PAYMENT_REFUSED', `Toss refused the payment: ${error.tossMessage}`, {
+        tossCode: error.code,
+      });
+    }
+    const checkoutUrl = created.checkout?.url;
+    if (!checkoutUrl) throw problems.unavailable('Toss did not give a checkout page for the payment.');
+    return (await payments.update(db, p.id, { checkoutUrl })) ?? p;
+  }
+
+  /** The open checkout of a reservation, if it can still be used by this caller for this amount. */
+  async function reuse(caller: AuthUser, request: CheckoutRequest): Promise<CheckoutAnswer | undefined> {
+    const open = await payments.findOpenByReservation(request.reservationId);
+    if (!open) return undefined;
+    if (open.userId !== caller.id) throw problems.notFound('The reservation');
+    assertAmount(request.amount, open.amount);
+    if (open.status === 'IN_PROGRESS') {
+      throw problems.conflict('PAYMENT_IN_PROGRESS', 'This reservation is being paid for right now.', {
+        orderId: open.orderId,
+      });
+    }
+    if (open.holdExpiresAt <= now()) {
+      await payments.update(db, open.id, { status: 'EXPIRED', failureCode: 'CHECKOUT_EXPIRED' }, ['PENDING']);
+      return undefined;
+    }
+    return answer(open.checkoutUrl ? open : await openAtToss(open));
+  }
+
+  return {
+    /**
+     * Checks the reservation with its owner (PENDING, hold not over) and the amount against the server's,
+     * keeps the hold for the payment window, records the payment and opens it at Toss. While a checkout is
+     * open for the reservation the same one is answered again.
+     */
+    async request(caller: AuthUser, request: CheckoutRequest): Promise<CheckoutAnswer> {
+      const reused = await reuse(caller, request);
+      if (reused) return reused;
+      const r = await reservations.get(request.reservationId);
+      if (!r || r.userId !== caller.id) throw problems.notFound('The reservation');
+      if (r.status !== 'PENDING') {
+        throw problems.conflict(
+          'RESERVATION_NOT_PENDING',
+          `The reservation is ${r.status}, not awaiting payment.`,
+        );
+      }
+      if (new Date(r.expiresAt) <= now()) {
+        throw problems.conflict('HOLD_EXPIRED', 'The seat hold has ended; please choose seats again.');
+      }
+      assertAmount(request.amount, r.amount);
+      const holdExpiresAt = await reservations.extend(r.id, rules.paymentWindowSeconds);
+      if (!holdExpiresAt) {
+        throw problems.conflict('HOLD_EXPIRED', 'The seat hold has ended; please choose seats again.');
+      }
+      const event = await schedule.find(r.eventId);
+      const id = uuidv7();
+      const payment = {
+        id,
+        orderId: orderIdFor(id),
+        reservationId: r.id,
+        eventId: r.eventId,
+        userId: caller.id,
+        amount: r.amount,
+        status: 'PENDING' as const,
+        orderName: orderNameFor(
+          event?.title,
+          r.seats.map((s) => s.label),
+        ),
+        customerName: request.customerInfo.name,
+        customerEmail: request.customerInfo.email,
+        customerPhone: request.customerInfo.phone ?? null,
+        holdExpiresAt,
+      };
+      try {
+        await db.transaction().execute((trx) =>
+          payments.insert(
+            trx,
+            payment,
+            r.seats.map((s) => ({ paymentId: id, seatId: s.id, label: s.label, price: s.price })),
+          ),
+        );
+      } catch (error) {
+        // A parallel request for the same reservation got there first: answer its checkout.
+        if (isUniqueViolation(error, 'payments_one_open_per_reservation')) {
+          const again = await reuse(caller, request);
+          if (again) return again;
+        }
+        throw error;
+      }
+      const stored = await payments.findById(id);
+      if (!stored) throw new Error(`payment ${id} vanished after insert`);
+      return answer(await openAtToss(stored));
+    },
+
+    /**
+     * Approves the payment the customer authenticated at Toss. Serialised per payment, with an
+     * Idempotency-Key derived from the order: a double click, a retry or two tabs charge once and get the
+     * same answer. The amount must be the order's.
+     */
+    async confirm(
+      caller: AuthUser,
+      request: { paymentKey: string; orderId: string; amount: number },
+    ): Promise<Payment> {
+      const found = await payments.findByOrderId(request.orderId);
+      if (!found || found.userId !== caller.id) throw problems.notFound('The payment');
+      assertAmount(request.amount, found.amount);
+      const locked = await payments.withLock(found.id, { wait: true }, async (conn) => {
+        let p = await settle.reload(conn, found.id);
+        if (p.paymentKey && p.paymentKey !== request.paymentKey) {
+          throw problems.conflict('PAYMENT_KEY_MISMATCH', 'This order was paid with another Toss payment.');
+        }
+        if (!UNSETTLED.includes(p.status)) return p;
+        if (p.status === 'PENDING') {
+          if (p.holdExpiresAt <= now()) {
+            // Not charging at all beats charging and refunding.
+            return settle.fail(conn, p, 'EXPIRED', 'HOLD_EXPIRED', 'The seat hold ended before payment.');
+          }
+          try {
+            p =
+              (await payments.update(conn, p.id, { status: 'IN_PROGRESS', paymentKey: request.paymentKey }, [
+                'PENDING',
+              ])) ?? (await settle.reload(conn, p.id));
+          } catch (error) {
+            if (isUniqueViolation(error)) {
+              throw problems.conflict('PAYMENT_KEY_MISMATCH', 'This Toss payment belongs to another order.');
+            }
+            throw error;
+          }
+        }
+        if (p.approvedAt) return settle.finishApproved(conn, p);
+        return settle.approve(conn, p, request.paymentKey);
+      });
+      if (!locked) throw new Error('waiting lock answered without a value');
+      return locked.value;
+    },
+
+    /**
+     * PAYMENT_STATUS_CHANGED from Toss. Unsigned, so the body only says which payment to look at: the
+     * payment is fetched from Toss and our books follow what Toss says. Unknown payments are ignored
+     * (forgeries), and repeats find nothing left to do.
+     */
+    async webhook(body: unknown): Promise<'applied' | 'ignored'> {
+      const parsed = tossWebhook.safeParse(body);
+      if (!parsed.success) throw problems.badRequest('Not a Toss webhook.');
+      if (parsed.data.eventType !== PAYMENT_STATUS_CHANGED) return 'ignored';
+      let tp: TossPayment;
+      try {
+        tp = await toss.getPayment(parsed.data.data.paymentKey);
+      } catch (error) {
+        if (isNotFound(error)) {
+          logger.warn(
+            { paymentKey: parsed.data.data.paymentKey },
+            'webhook for a payment Toss does not know',
+          );
+          return 'ignored';
+        }
+        // Reconciliation will catch up with whatever this webhook was about.
+        logger.warn({ err: (error as Error).message }, 'webhook: Toss lookup failed');
+        return 'ignored';
+      }
+      const ours = await payments.findByOrderId(tp.orderId);
+      if (!ours || (ours.paymentKey && ours.paymentKey !== tp.paymentKey)) {
+        logger.warn({ orderId: tp.orderId }, 'webhook for a payment that is not ours');
+        return 'ignored';
+      }
+      try {
+        await payments.withLock(ours.id, { wait: true }, async (conn) => {
+          const p = await settle.reload(conn, ours.id);
+          if (UNSETTLED.includes(p.status)) return settle.settleWith(conn, p, tp);
+          return settle.syncRefunds(conn, p, tp);
+        });
+      } catch (error) {
+        if (!(error instanceof HttpProblem)) throw error;
+        logger.warn({ orderId: tp.orderId, code: error.code }, 'webhook left the payment for reconciliation');
+      }
+      return 'applied';
+    },
+  };
+}
+
+export type CheckoutService = ReturnType<typeof checkoutService>;

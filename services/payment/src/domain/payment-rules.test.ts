@@ -1,0 +1,92 @@
+import { HttpProblem } from '@tiketi/kit';
+import { describe, expect, it } from 'vitest';
+import {
+  assertAmount,
+  assertCancellable,
+  orderIdFor,
+  orderNameFor,
+  planRefund,
+  tossPhone,
+} from './payment-rules.ts';
+
+const seats = [
+  { seatId: 'a', price: 150_000, refunded: false },
+  { seatId: 'b', price: 90_000, refunded: false },
+  { seatId: 'c', price: 90_000, refunded: true },
+];
+const payment = { amount: 330_000, refundedAmount: 90_000 };
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof HttpProblem ? error.code : 'not a problem';
+  }
+  return undefined;
+}
+
+describe('payment rules', () => {
+  it('refunds chosen seats at their prices and the last seats as everything left', () => {
+    expect(planRefund(payment, seats, { seatIds: ['b'] })).toEqual({
+      amount: 90_000,
+      seatIds: ['b'],
+      full: false,
+    });
+    expect(planRefund(payment, seats, { seatIds: ['a', 'b'] })).toEqual({
+      amount: 240_000,
+      seatIds: ['a', 'b'],
+      full: true,
+    });
+    expect(planRefund(payment, seats, {})).toEqual({ amount: 240_000, seatIds: ['a', 'b'], full: true });
+  });
+
+  it('refuses seats that are not refundable, amounts beyond what is left and both at once', () => {
+    expect(codeOf(() => planRefund(payment, seats, { seatIds: ['c'] }))).toBe('SEATS_NOT_REFUNDABLE');
+    expect(codeOf(() => planRefund(payment, seats, { seatIds: ['zzz'] }))).toBe('SEATS_NOT_REFUNDABLE');
+    expect(codeOf(() => planRefund(payment, seats, { amount: 240_001 }))).toBe('REFUND_TOO_LARGE');
+    expect(codeOf(() => planRefund(payment, seats, { amount: 1, seatIds: ['a'] }))).toBe('VALIDATION_FAILED');
+    expect(codeOf(() => planRefund({ amount: 10, refundedAmount: 10 }, seats, {}))).toBe('NOTHING_TO_REFUND');
+  });
+
+  it('refunds an amount without seats unless it is everything left', () => {
+    expect(planRefund(payment, seats, { amount: 1_000 })).toEqual({
+      amount: 1_000,
+      seatIds: [],
+      full: false,
+    });
+    expect(planRefund(payment, seats, { amount: 240_000 })).toEqual({
+      amount: 240_000,
+      seatIds: ['a', 'b'],
+      full: true,
+    });
+  });
+
+  it('lets customers cancel until the deadline, and always for a cancelled event', () => {
+    const startsAt = new Date('2026-12-24T10:00:00Z');
+    expect(
+      codeOf(() => assertCancellable({ startsAt, cancelledAt: null }, new Date('2026-12-23T09:59:00Z'), 24)),
+    ).toBe(undefined);
+    expect(
+      codeOf(() => assertCancellable({ startsAt, cancelledAt: null }, new Date('2026-12-23T10:00:00Z'), 24)),
+    ).toBe('CANCEL_DEADLINE_PASSED');
+    expect(
+      codeOf(() =>
+        assertCancellable({ startsAt, cancelledAt: new Date() }, new Date('2026-12-24T12:00:00Z'), 24),
+      ),
+    ).toBe(undefined);
+  });
+
+  it('refuses an amount other than the server’s', () => {
+    expect(codeOf(() => assertAmount(55_000, 55_000))).toBe(undefined);
+    expect(codeOf(() => assertAmount(100, 55_000))).toBe('AMOUNT_MISMATCH');
+  });
+
+  it('builds Toss-valid order ids, names and phone numbers', () => {
+    expect(orderIdFor('01a20ae3-520f-778f-88a1-483c105303ba')).toMatch(/^[A-Za-z0-9_-]{6,64}$/);
+    expect(orderNameFor('Concert', ['A-1', 'A-2', 'A-3'])).toBe('Concert · A-1 +2');
+    expect(orderNameFor(undefined, ['A-1'])).toBe('Tiketi · A-1');
+    expect(orderNameFor('x'.repeat(200), ['A-1'])).toHaveLength(100);
+    expect(tossPhone('010-1234-5678')).toBe('01012345678');
+    expect(tossPhone(null)).toBeUndefined();
+  });
+});

@@ -1,0 +1,154 @@
+import type { PaymentDto, PaymentStatus } from '@tiketi/contracts';
+import { type AuthUser, mayAccess, problems } from '@tiketi/kit';
+import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
+import type { Payment, PaymentRepository, PaymentSeat, Refund } from '../db/payment.repository.ts';
+import { assertCancellable, planRefund } from './payment-rules.ts';
+import type { Settlement } from './settlement.ts';
+
+export type PaymentsDeps = {
+  payments: PaymentRepository;
+  schedule: EventScheduleRepository;
+  settle: Settlement;
+  now: () => Date;
+  rules: { cancelDeadlineHours: number };
+};
+
+const REFUNDABLE: PaymentStatus[] = ['COMPLETED', 'PARTIALLY_REFUNDED'];
+
+export function toDto(p: Payment, seats: PaymentSeat[], refunds: Refund[]): PaymentDto {
+  return {
+    id: p.id,
+    orderId: p.orderId,
+    reservationId: p.reservationId,
+    eventId: p.eventId,
+    userId: p.userId,
+    orderName: p.orderName,
+    amount: p.amount,
+    refundedAmount: p.refundedAmount,
+    status: p.status,
+    method: p.method,
+    paymentUrl: p.checkoutUrl,
+    failure: p.failureCode ? { code: p.failureCode, message: p.failureMessage ?? '' } : null,
+    seats: seats
+      .filter((s) => s.paymentId === p.id)
+      .map((s) => ({ id: s.seatId, label: s.label, price: s.price, refunded: s.refundId !== null })),
+    refunds: refunds
+      .filter((r) => r.paymentId === p.id)
+      .map((r) => ({
+        id: r.id,
+        amount: r.amount,
+        seatIds: r.seatIds,
+        full: r.fullRefund,
+        reason: r.reason,
+        status: r.status,
+        lateApproval: r.lateApproval,
+        createdAt: r.createdAt.toISOString(),
+        completedAt: r.completedAt?.toISOString() ?? null,
+      })),
+    holdExpiresAt: p.holdExpiresAt.toISOString(),
+    approvedAt: p.approvedAt?.toISOString() ?? null,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** Reads, the customer's cancellation and admin refunds. */
+export function paymentsService(deps: PaymentsDeps) {
+  const { payments, schedule, settle, now, rules } = deps;
+
+  async function view(p: Payment): Promise<PaymentDto> {
+    const [seats, refunds] = await Promise.all([payments.seatsOf([p.id]), payments.refundsOf([p.id])]);
+    return toDto(p, seats, refunds);
+  }
+
+  /** The owner or an admin; anyone else is told it does not exist. */
+  async function readable(caller: AuthUser, id: string): Promise<Payment> {
+    const p = await payments.findById(id);
+    if (!p || !mayAccess(caller, p.userId)) throw problems.notFound('The payment');
+    return p;
+  }
+
+  async function refundUnderLock(
+    id: string,
+    request: { seatIds?: string[] | undefined; amount?: number | undefined; reason: string },
+    requestedBy: AuthUser,
+    check: (p: Payment) => Promise<void>,
+  ): Promise<PaymentDto> {
+    const locked = await payments.withLock(id, { wait: true }, async (conn) => {
+      const p = await settle.reload(conn, id);
+      if (!REFUNDABLE.includes(p.status)) {
+        throw problems.conflict('PAYMENT_NOT_REFUNDABLE', `A ${p.status} payment cannot be refunded.`);
+      }
+      await check(p);
+      const seats = await payments.seatsOf([p.id], conn);
+      const plan = planRefund(
+        p,
+        seats.map((s) => ({ seatId: s.seatId, price: s.price, refunded: s.refundId !== null })),
+        request,
+      );
+      return settle.refund(conn, p, plan, request.reason, requestedBy.id);
+    });
+    if (!locked) throw new Error('waiting lock answered without a value');
+    return view(locked.value);
+  }
+
+  return {
+    view,
+
+    async get(caller: AuthUser, id: string): Promise<PaymentDto> {
+      return view(await readable(caller, id));
+    },
+
+    /** The caller's payments; an admin searches everyone's by user, event, reservation, order or status. */
+    async list(
+      caller: AuthUser,
+      filter: {
+        userId?: string | undefined;
+        eventId?: string | undefined;
+        reservationId?: string | undefined;
+        orderId?: string | undefined;
+        status?: PaymentStatus | undefined;
+      },
+      page: { page: number; pageSize: number },
+    ) {
+      const userId = caller.role === 'admin' ? filter.userId : caller.id;
+      const result = await payments.list({
+        ...filter,
+        userId,
+        limit: page.pageSize,
+        offset: (page.page - 1) * page.pageSize,
+      });
+      const ids = result.items.map((p) => p.id);
+      const [seats, refunds] = await Promise.all([payments.seatsOf(ids), payments.refundsOf(ids)]);
+      return {
+        items: result.items.map((p) => toDto(p, seats, refunds)),
+        page: page.page,
+        pageSize: page.pageSize,
+        total: result.total,
+      };
+    },
+
+    /** The owner gives tickets back before the deadline: all of them, or some seats for their prices. */
+    async cancel(caller: AuthUser, id: string, request: { reason: string; seatIds?: string[] | undefined }) {
+      const p = await readable(caller, id);
+      if (p.userId !== caller.id) throw problems.forbidden('Only the buyer cancels; operators refund.');
+      return refundUnderLock(id, request, caller, async (current) => {
+        assertCancellable(await schedule.find(current.eventId), now(), rules.cancelDeadlineHours);
+      });
+    },
+
+    /** An operator refunds at any time: everything left, some seats, or an amount (seats kept). */
+    async refund(
+      admin: AuthUser,
+      id: string,
+      request: { reason: string; seatIds?: string[] | undefined; amount?: number | undefined },
+    ) {
+      await readable(admin, id);
+      return refundUnderLock(id, request, admin, async () => undefined);
+    },
+
+    revenue: (eventId: string) => payments.revenue(eventId),
+  };
+}
+
+export type PaymentsService = ReturnType<typeof paymentsService>;

@@ -1,0 +1,109 @@
+import { HttpProblem, type Logger } from '@tiketi/kit';
+import { isNotFound, type TossClient, type TossPayment } from '@tiketi/toss';
+import { type PaymentRepository, UNSETTLED } from '../db/payment.repository.ts';
+import type { Settlement } from './settlement.ts';
+
+export type ReconcilerDeps = {
+  payments: PaymentRepository;
+  toss: TossClient;
+  settle: Settlement;
+  logger: Logger;
+  now: () => Date;
+  intervalMs: number;
+  afterMs: number;
+  batchSize: number;
+};
+
+/**
+ * Compares payments left open (PENDING, IN_PROGRESS) and refunds left REQUESTED with Toss and settles them:
+ * the safety net under a crash, a lost answer or a missed webhook. Each payment is taken with its lock
+ * without waiting, so several instances share the work and never touch a payment someone is working on.
+ */
+export function reconciler(deps: ReconcilerDeps) {
+  const { payments, toss, settle, logger } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+
+  async function lookup(orderId: string, paymentKey: string | null): Promise<TossPayment | undefined> {
+    try {
+      return paymentKey ? await toss.getPayment(paymentKey) : await toss.getPaymentByOrderId(orderId);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async function settleOne(id: string, before: Date): Promise<boolean> {
+    const done = await payments.withLock(id, { wait: false }, async (conn) => {
+      const p = await settle.reload(conn, id);
+      if (!UNSETTLED.includes(p.status) || p.updatedAt >= before) return false;
+      const tp = p.approvedAt ? undefined : await lookup(p.orderId, p.paymentKey);
+      const after = await settle.settleWith(conn, p, tp);
+      return after.status !== p.status;
+    });
+    return done?.value ?? false;
+  }
+
+  async function retryRefund(paymentId: string, refundId: string): Promise<boolean> {
+    const done = await payments.withLock(paymentId, { wait: false }, async (conn) => {
+      const refund = await payments.findRefund(refundId, conn);
+      if (refund?.status !== 'REQUESTED') return false;
+      const p = await settle.reload(conn, paymentId);
+      await settle.executeRefund(conn, p, refund);
+      return true;
+    });
+    return done?.value ?? false;
+  }
+
+  /** One pass; answers how many payments and refunds it settled. */
+  async function runOnce(): Promise<number> {
+    const before = new Date(deps.now().getTime() - deps.afterMs);
+    let settled = 0;
+    for (const id of await payments.unsettledIds(before, deps.batchSize)) {
+      try {
+        if (await settleOne(id, before)) settled++;
+      } catch (error) {
+        report(error, { paymentId: id });
+      }
+    }
+    for (const refund of await payments.requestedRefunds(before, deps.batchSize)) {
+      try {
+        if (await retryRefund(refund.paymentId, refund.id)) settled++;
+      } catch (error) {
+        report(error, { paymentId: refund.paymentId, refundId: refund.id });
+      }
+    }
+    return settled;
+  }
+
+  function report(error: unknown, ids: Record<string, string>) {
+    const level = error instanceof HttpProblem && error.status === 503 ? 'info' : 'error';
+    logger[level]({ ...ids, err: (error as Error).message }, 'reconciliation left a payment for later');
+  }
+
+  function schedule() {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runOnce()
+        .catch((error: Error) => logger.error({ err: error.message }, 'reconciliation pass failed'))
+        .finally(schedule);
+    }, deps.intervalMs);
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (deps.intervalMs <= 0 || !stopped) return;
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+export type Reconciler = ReturnType<typeof reconciler>;

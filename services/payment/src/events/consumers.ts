@@ -1,0 +1,22 @@
+import type { AnyEnvelope, Bus, Kysely, Transaction } from '@tiketi/kit';
+import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
+import type { DB } from '../db/schema.ts';
+
+const SCHEDULE_EVENTS = ['event.published', 'event.cancelled'] as const;
+type ScheduleEvent = AnyEnvelope<(typeof SCHEDULE_EVENTS)[number]>;
+
+/** Keeps when each event starts (the customer's cancellation deadline) from the event service's events. */
+export function scheduleHandler(schedule: EventScheduleRepository) {
+  return async (event: ScheduleEvent, trx: Transaction<DB>) => {
+    if (event.type === 'event.published') {
+      const { eventId, title, startsAt } = event.data;
+      await schedule.upsert(trx, { eventId, title, startsAt: new Date(startsAt) });
+    } else {
+      await schedule.markCancelled(trx, event.data.eventId, new Date(event.occurredAt));
+    }
+  };
+}
+
+export async function startConsumers(bus: Bus, db: Kysely<DB>, schedule: EventScheduleRepository) {
+  await bus.consume({ name: 'schedule', events: SCHEDULE_EVENTS, db, handler: scheduleHandler(schedule) });
+}

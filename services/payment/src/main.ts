@@ -1,0 +1,31 @@
+import { openInfra, runService } from '@tiketi/kit';
+import { buildApp } from './app.ts';
+import { configShape } from './config.ts';
+import type { DB } from './db/schema.ts';
+
+const migrations = new URL('../migrations', import.meta.url).pathname;
+
+await runService('payment', configShape, async (config, logger) => {
+  const infra = await openInfra<
+    { service: 'payment'; database: { name: string; migrations: string }; bus: true },
+    DB
+  >({ service: 'payment', database: { name: config.DATABASE_NAME, migrations }, bus: true }, config, logger);
+  const service = await buildApp({
+    config,
+    db: infra.db,
+    bus: infra.bus,
+    logger,
+    readiness: infra.readiness,
+  });
+  return {
+    app: service.app,
+    async start() {
+      await infra.start();
+      await service.start();
+    },
+    async stop() {
+      await service.stop();
+      await infra.close();
+    },
+  };
+});

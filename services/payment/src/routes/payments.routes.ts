@@ -1,0 +1,167 @@
+import {
+  adminRefundRequest,
+  paymentCancelRequest,
+  paymentDto,
+  paymentStatus,
+  tossConfirmRequest,
+  tossPaymentRequest,
+  tossPaymentRequestResponse,
+} from '@tiketi/contracts';
+import { type App, type Auth, callerOf, HttpProblem, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
+import { z } from 'zod';
+import type { CheckoutService } from '../domain/checkout.service.ts';
+import type { PaymentsService } from '../domain/payments.service.ts';
+
+const params = z.object({ id: z.uuid() });
+const krw = z.number().int();
+const revenue = z.object({
+  payments: krw,
+  grossAmount: krw,
+  refunds: krw,
+  refundedAmount: krw,
+  netAmount: krw,
+});
+const requestAnswer = tossPaymentRequestResponse.extend({ holdExpiresAt: isoDateTime() });
+
+export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, payments: PaymentsService) {
+  app.post(
+    '/api/payments/toss/request',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'Open a Toss checkout for a held reservation (the amount must be the reservation’s)',
+        body: tossPaymentRequest,
+        response: { 201: requestAnswer },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await checkout.request(callerOf(req), req.body)),
+  );
+
+  app.post(
+    '/api/payments/toss/confirm',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'Approve the payment Toss sent the customer back with (idempotent)',
+        body: tossConfirmRequest,
+        response: { 200: paymentDto },
+      },
+    },
+    async (req) => {
+      const p = await checkout.confirm(callerOf(req), req.body);
+      const dto = await payments.view(p);
+      if (p.status === 'REFUNDED' && dto.refunds.some((r) => r.lateApproval)) {
+        throw new HttpProblem(
+          409,
+          'HOLD_EXPIRED_REFUNDED',
+          'The seat hold ended before the payment went through; the full amount was refunded.',
+          { extra: { paymentId: p.id, orderId: p.orderId } },
+        );
+      }
+      if (p.status === 'FAILED' || p.status === 'EXPIRED') {
+        throw new HttpProblem(
+          p.status === 'EXPIRED' ? 409 : 422,
+          p.status === 'EXPIRED' ? 'PAYMENT_EXPIRED' : 'PAYMENT_REJECTED',
+          p.failureMessage ?? 'The payment did not go through.',
+          { extra: { paymentId: p.id, orderId: p.orderId, failureCode: p.failureCode } },
+        );
+      }
+      if (p.status === 'PENDING' || p.status === 'IN_PROGRESS') {
+        throw new HttpProblem(
+          503,
+          'PAYMENT_PENDING',
+          'The payment is still being settled; ask again shortly.',
+          {
+            headers: { 'retry-after': '5' },
+          },
+        );
+      }
+      return dto;
+    },
+  );
+
+  app.post(
+    '/api/payments/toss/webhook',
+    {
+      schema: {
+        summary: 'Toss PAYMENT_STATUS_CHANGED (verified by fetching the payment from Toss)',
+        body: z.looseObject({}),
+        response: { 200: z.object({ result: z.enum(['applied', 'ignored']) }) },
+      },
+    },
+    async (req) => ({ result: await checkout.webhook(req.body) }),
+  );
+
+  app.get(
+    '/api/payments',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'My payments; admins search everyone’s',
+        querystring: z.object({
+          userId: z.uuid().optional(),
+          eventId: z.uuid().optional(),
+          reservationId: z.uuid().optional(),
+          orderId: z.string().min(1).max(64).optional(),
+          status: paymentStatus.optional(),
+          ...pageQuery,
+        }),
+        response: { 200: pageOf(paymentDto) },
+      },
+    },
+    async (req) => {
+      const { page, pageSize, ...filter } = req.query;
+      return payments.list(callerOf(req), filter, { page, pageSize });
+    },
+  );
+
+  app.get(
+    '/api/payments/:id',
+    {
+      preHandler: auth.user,
+      schema: { summary: 'One payment (its buyer or an admin)', params, response: { 200: paymentDto } },
+    },
+    async (req) => payments.get(callerOf(req), req.params.id),
+  );
+
+  app.post(
+    '/api/payments/:id/cancel',
+    {
+      preHandler: auth.user,
+      schema: {
+        summary: 'The buyer cancels all or some seats before the deadline and is refunded',
+        params,
+        body: paymentCancelRequest,
+        response: { 200: paymentDto },
+      },
+    },
+    async (req) => payments.cancel(callerOf(req), req.params.id, req.body),
+  );
+
+  app.post(
+    '/api/payments/:id/refund',
+    {
+      preHandler: auth.admin,
+      schema: {
+        summary: 'Refund everything left, some seats or an amount (admin)',
+        params,
+        body: adminRefundRequest,
+        response: { 200: paymentDto },
+      },
+    },
+    async (req) => payments.refund(callerOf(req), req.params.id, req.body),
+  );
+
+  app.get(
+    '/api/payments/events/:eventId/revenue',
+    {
+      preHandler: auth.admin,
+      schema: {
+        summary: 'Money taken and refunded for one event (admin)',
+        params: z.object({ eventId: z.uuid() }),
+        response: { 200: revenue },
+      },
+    },
+    async (req) => payments.revenue(req.params.eventId),
+  );
+}

@@ -1,0 +1,189 @@
+import { sql } from '@tiketi/kit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, openPaymentHarness } from './harness.ts';
+
+describe('Toss checkout: request, pay, confirm', async () => {
+  const h = await openPaymentHarness('pay-checkout');
+  const { eventId, seatIds } = await h.publishEvent(20);
+  const seat = (i: number) => seatIds[i] as string;
+  afterAll(() => h.cleanup());
+
+  it('takes a reservation to CONFIRMED with tickets issued and the payment COMPLETED', async () => {
+    const alice = await h.user();
+    const held = await h.hold(alice.token, eventId, [seat(0), seat(1)]);
+    expect(held.amount).toBe(110_000);
+
+    const opened = await h.request(alice.token, held.reservationId, held.amount);
+    expect(opened.statusCode, opened.body).toBe(201);
+    const { paymentUrl, orderId, paymentId } = opened.json() as {
+      paymentUrl: string;
+      orderId: string;
+      paymentId: string;
+    };
+    expect(paymentUrl).toMatch(/\/checkout\//);
+    // The hold now lasts for the payment window rather than the original five minutes.
+    expect((await h.reservationRow(held.reservationId)).expiresAt.getTime()).toBeGreaterThan(
+      new Date(held.expiresAt).getTime(),
+    );
+    const tossPayment = h.atToss(orderId)[0];
+    expect(tossPayment).toMatchObject({ status: 'READY', totalAmount: 110_000 });
+
+    const paid = h.payAtToss(paymentUrl);
+    expect(new URL(paid.redirectUrl).pathname).toBe('/payments/success');
+    const res = await h.confirm(alice.token, paid);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      id: paymentId,
+      status: 'COMPLETED',
+      amount: 110_000,
+      refundedAmount: 0,
+      method: '카드',
+    });
+
+    expect(await h.reservationRow(held.reservationId)).toMatchObject({ status: 'CONFIRMED', paymentId });
+    const tickets = await h.ticketsOf(held.reservationId);
+    expect(tickets.map((t) => t.seatId).sort()).toEqual([seat(0), seat(1)].sort());
+    expect(tickets.every((t) => t.status === 'ISSUED')).toBe(true);
+    expect(await h.seatStatus(eventId, seat(0))).toBe('sold');
+    const events = await h.outbox(paymentId);
+    expect(events.map((e) => e.type)).toEqual(['payment.completed']);
+    expect(events[0]?.data).toMatchObject({ reservationId: held.reservationId, amount: 110_000, orderId });
+    expect(h.atToss(orderId)).toMatchObject([{ status: 'DONE', balanceAmount: 110_000 }]);
+
+    const mine = await h.payment.app.inject({ url: '/api/payments', headers: h.bearer(alice.token) });
+    expect((mine.json() as { items: { id: string }[] }).items.map((p) => p.id)).toEqual([paymentId]);
+    const metrics = await h.payment.app.inject({ url: '/metrics' });
+    expect(metrics.body).toMatch(/tiketi_payments_total\{[^}]*outcome="completed"[^}]*\} 1/);
+    expect(metrics.body).toMatch(/tiketi_sales_amount_krw_total\{[^}]*\} 110000/);
+  });
+
+  it('refuses an amount that is not the reservation’s, before anything is charged', async () => {
+    const bob = await h.user();
+    const held = await h.hold(bob.token, eventId, [seat(2)]);
+    const tampered = await h.request(bob.token, held.reservationId, 100);
+    expect(tampered.statusCode).toBe(422);
+    expect(tampered.json()).toMatchObject({ code: 'AMOUNT_MISMATCH', expectedAmount: 55_000 });
+    const count = await h.db
+      .selectFrom('payments')
+      .select(h.db.fn.countAll().as('n'))
+      .where('reservationId', '=', held.reservationId)
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(0);
+
+    // At confirm time too: a tampered amount never reaches Toss.
+    const ready = await h.request(bob.token, held.reservationId, held.amount);
+    const { paymentUrl, paymentId } = ready.json() as { paymentUrl: string; paymentId: string };
+    const paid = h.payAtToss(paymentUrl);
+    const low = await h.confirm(bob.token, { ...paid, amount: 1000 });
+    expect(low.statusCode).toBe(422);
+    expect(low.json()).toMatchObject({ code: 'AMOUNT_MISMATCH' });
+    expect(h.atToss(paid.orderId)[0]?.status).toBe('IN_PROGRESS');
+    expect((await h.getPayment(bob.token, paymentId)).status).toBe('PENDING');
+  });
+
+  it('answers the same checkout while one is open, and nobody else may use the reservation', async () => {
+    const carol = await h.user();
+    const mallory = await h.user();
+    const held = await h.hold(carol.token, eventId, [seat(3)]);
+    const [first, second] = await Promise.all([
+      h.request(carol.token, held.reservationId, held.amount),
+      h.request(carol.token, held.reservationId, held.amount),
+    ]);
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(201);
+    expect(second.json().orderId).toBe(first.json().orderId);
+    expect(h.atToss(first.json().orderId)).toHaveLength(1);
+    const other = await h.request(mallory.token, held.reservationId, held.amount);
+    expect(other.statusCode).toBe(404);
+    const stolen = await h.confirm(mallory.token, h.payAtToss(first.json().paymentUrl));
+    expect(stolen.statusCode).toBe(404);
+  });
+
+  it('charges once when confirm is sent twice, and when it is sent concurrently', async () => {
+    const dave = await h.user();
+    const one = await h.checkout(dave.token, eventId, [seat(4)]);
+    const first = await h.confirm(dave.token, one.confirmBody);
+    const again = await h.confirm(dave.token, one.confirmBody);
+    expect(first.statusCode).toBe(200);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+
+    const two = await h.checkout(dave.token, eventId, [seat(5)]);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => h.confirm(dave.token, two.confirmBody)),
+    );
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(new Set(answers.map((a) => a.json().status))).toEqual(new Set(['COMPLETED']));
+
+    for (const done of [one, two]) {
+      expect(h.atToss(done.confirmBody.orderId)).toMatchObject([{ status: 'DONE', cancels: null }]);
+      expect((await h.outbox(done.paymentId)).map((e) => e.type)).toEqual(['payment.completed']);
+      expect(await h.ticketsOf(done.reservationId)).toHaveLength(1);
+    }
+    // Toss tells us once per approval.
+    const approvals = h.sandbox
+      .payments()
+      .filter((p) => p.orderId === two.confirmBody.orderId && p.status === 'DONE');
+    expect(approvals).toHaveLength(1);
+  });
+
+  it('refunds a payment approved after its hold expired, and the seat is sold once', async () => {
+    const erin = await h.user();
+    const frank = await h.user();
+    const late = await h.checkout(erin.token, eventId, [seat(6)]);
+    // Erin lingers at Toss; meanwhile her hold runs out and the sweeper releases the seat.
+    await sql`update reservations set expires_at = now() - interval '1 second' where id = ${late.reservationId}`.execute(
+      h.reservationDb,
+    );
+    await eventually(async () => expect((await h.reservationRow(late.reservationId)).status).toBe('EXPIRED'));
+    // Frank takes the seat and pays for it.
+    const frankPays = await h.checkout(frank.token, eventId, [seat(6)]);
+    expect((await h.confirm(frank.token, frankPays.confirmBody)).statusCode).toBe(200);
+
+    const res = await h.confirm(erin.token, late.confirmBody);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'HOLD_EXPIRED_REFUNDED', paymentId: late.paymentId });
+    const payment = await h.getPayment(erin.token, late.paymentId);
+    expect(payment).toMatchObject({ status: 'REFUNDED', amount: 55_000, refundedAmount: 55_000 });
+    expect(payment.refunds).toMatchObject([{ status: 'DONE', lateApproval: true, full: true }]);
+    expect(h.atToss(late.confirmBody.orderId)).toMatchObject([{ status: 'CANCELED', balanceAmount: 0 }]);
+    const events = await h.outbox(late.paymentId);
+    expect(events.map((e) => e.type)).toEqual(['payment.refunded']);
+    expect(events[0]?.data).toMatchObject({
+      lateApproval: true,
+      full: true,
+      amount: 55_000,
+      seatIds: [seat(6)],
+    });
+
+    // The refund event leaves Frank's seat alone: sold once, to Frank.
+    await h.handledByReservation(events[0]?.id ?? '');
+    expect(await h.seatStatus(eventId, seat(6))).toBe('sold');
+    expect(await h.reservationRow(frankPays.reservationId)).toMatchObject({ status: 'CONFIRMED' });
+    expect(await h.ticketsOf(late.reservationId)).toHaveLength(0);
+    // Asking again answers the same.
+    expect((await h.confirm(erin.token, late.confirmBody)).json()).toMatchObject({
+      code: 'HOLD_EXPIRED_REFUNDED',
+    });
+  });
+
+  it('ends the payment as FAILED when the card is refused, and the hold stays for another try', async () => {
+    const gina = await h.user();
+    const held = await h.hold(gina.token, eventId, [seat(7)]);
+    const opened = (await h.request(gina.token, held.reservationId, held.amount)).json() as {
+      paymentUrl: string;
+      paymentId: string;
+    };
+    const refused = await h.confirm(gina.token, h.payAtToss(opened.paymentUrl, 'reject'));
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ code: 'PAYMENT_REJECTED', failureCode: 'REJECT_CARD_PAYMENT' });
+    expect((await h.outbox(opened.paymentId)).map((e) => e.type)).toEqual(['payment.failed']);
+    expect((await h.reservationRow(held.reservationId)).status).toBe('PENDING');
+
+    const retry = await h.request(gina.token, held.reservationId, held.amount);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json().paymentId).not.toBe(opened.paymentId);
+    const paid = await h.confirm(gina.token, h.payAtToss(retry.json().paymentUrl));
+    expect(paid.statusCode).toBe(200);
+  });
+});
