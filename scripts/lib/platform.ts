@@ -7,13 +7,18 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export type PlatformOptions = {
   /** Environment for every part (defaults: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Where each part's formatted log lines go (default: stdout with a coloured prefix). */
-  onLine?: (part: string, line: string) => void;
+  /** Where each part's formatted log lines go (default: stdout with a coloured prefix); `raw` as printed. */
+  onLine?: (part: string, line: string, raw: string) => void;
   /** Progress messages. */
   say?: (text: string) => void;
   /** Only parts whose name passes (e.g. to leave out the web app). */
   include?: (part: Part) => boolean;
   startupTimeoutMs?: number;
+  /**
+   * Added to every part's port, with the peers' URLs moved to match: a second copy of the platform
+   * (fault tests) runs beside one on the standard ports.
+   */
+  portOffset?: number;
 };
 
 export type Platform = {
@@ -44,19 +49,39 @@ export function platformEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proces
   };
 }
 
+/** Where every part finds its peers when the whole platform runs `offset` ports above the standard ones. */
+export function offsetEnv(offset: number): NodeJS.ProcessEnv {
+  const url = (name: string, port: number) => [name, `http://127.0.0.1:${port + offset}`] as const;
+  const services = discoverParts(repoRoot).filter((p) => p.kind !== 'sandbox' && p.kind !== 'web');
+  return Object.fromEntries([
+    ...services.map((p) => url(`${p.name.toUpperCase()}_SERVICE_URL`, p.port)),
+    ['JWKS_URL', `http://127.0.0.1:${4001 + offset}/.well-known/jwks.json`],
+    url('TOSS_API_URL', 4101),
+    ['TOSS_WEBHOOK_URL', `http://127.0.0.1:${3001 + offset}/api/payments/toss/webhook`],
+    ['SMTP_PORT', String(2525 + offset)],
+    ['SMTP_URL', `smtp://127.0.0.1:${2525 + offset}`],
+    url('GOOGLE_ISSUER_URL', 4100),
+    url('OIDC_ISSUER_URL', 4100),
+    url('GATEWAY_URL', 3001),
+  ]);
+}
+
 /**
  * Starts the sandbox providers, the services, the gateway and the web app, in that order, each group
  * once the previous one answers. Rejects (after stopping what it started) when a part fails to start.
  */
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
-  const env = options.env ?? platformEnv();
+  const offset = options.portOffset ?? 0;
+  const env = { ...(options.env ?? platformEnv()), ...(offset ? offsetEnv(offset) : {}) };
   const say = options.say ?? (() => undefined);
   const timeoutMs = options.startupTimeoutMs ?? 120_000;
   const missing = await checkInfra(defaultInfraUrls(env));
   if (missing.length)
     throw new PlatformError(`${missing.join('\n\n')}\n\nTiketi needs all three; nothing was started.`);
 
-  const parts = discoverParts(repoRoot).filter(options.include ?? (() => true));
+  const parts = discoverParts(repoRoot)
+    .filter(options.include ?? (() => true))
+    .map((part) => ({ ...part, port: part.port + offset }));
   const running: Running[] = [];
   const tail: string[] = [];
   let stopping = false;

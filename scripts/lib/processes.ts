@@ -36,7 +36,9 @@ export function discoverParts(root: string): Part[] {
             ? 'web'
             : pkg.tiketi.startAfterServices
               ? 'edge'
-              : 'service';
+              : pkg.tiketi.startLate
+                ? 'late-service'
+                : 'service';
       parts.push({
         name: group === 'sandbox' ? `sandbox-${name}` : name,
         dir: join(base, name),
@@ -103,7 +105,7 @@ export function startPart(
   env: NodeJS.ProcessEnv,
   index: number,
   tail: string[],
-  onLine?: (part: string, line: string) => void,
+  onLine?: (part: string, line: string, raw: string) => void,
 ): Running {
   const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs(part)], {
     cwd: part.dir,
@@ -119,7 +121,7 @@ export function startPart(
       const shown = formatLogLine(line);
       tail.push(`${part.name}: ${shown}`);
       if (tail.length > 200) tail.shift();
-      if (onLine) onLine(part.name, shown);
+      if (onLine) onLine(part.name, shown, line);
       else process.stdout.write(`${prefix}${shown}\n`);
     });
   }

@@ -1,0 +1,26 @@
+import { Route, Routes } from 'react-router';
+import { AdminLayout } from './admin-layout.tsx';
+import { AdminArtistsPage } from './artists-page.tsx';
+import { CheckInPage } from './check-in-page.tsx';
+import { DashboardPage } from './dashboard-page.tsx';
+import { AdminEventEditPage, AdminEventsPage } from './events-page.tsx';
+import { SalesPage } from './sales-page.tsx';
+import { AdminVenuesPage } from './venues-page.tsx';
+
+/** The operator's side, loaded only by operators (its charts are most of the app's weight). */
+export default function AdminRoutes() {
+  return (
+    <Routes>
+      <Route element={<AdminLayout />}>
+        <Route index element={<DashboardPage />} />
+        <Route path="events" element={<AdminEventsPage />} />
+        <Route path="events/new" element={<AdminEventEditPage />} />
+        <Route path="events/:id" element={<AdminEventEditPage />} />
+        <Route path="artists" element={<AdminArtistsPage />} />
+        <Route path="venues" element={<AdminVenuesPage />} />
+        <Route path="sales" element={<SalesPage />} />
+        <Route path="check-in" element={<CheckInPage />} />
+      </Route>
+    </Routes>
+  );
+}

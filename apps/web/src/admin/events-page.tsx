@@ -1,0 +1,394 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { artistDto, type EventDetailDto, eventDetailDto, eventSummaryDto } from '@tiketi/contracts';
+import { type FormEvent, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { Poster } from '../components/poster.tsx';
+import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
+import { api } from '../lib/api.ts';
+import { dateTime, won } from '../lib/format.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import type { MessageKey } from '../lib/messages.ts';
+import { page } from '../lib/queries.ts';
+import { uploadImage } from './upload.ts';
+
+const eventsPage = page(eventSummaryDto);
+const artistsPage = page(artistDto);
+
+export function useAdminEvents() {
+  return useQuery({
+    queryKey: ['admin', 'events'],
+    queryFn: ({ signal }) => api('/api/events?pageSize=100&sort=-date', { schema: eventsPage, signal }),
+  });
+}
+
+export function AdminEventsPage() {
+  const { t, locale } = useI18n();
+  const events = useAdminEvents();
+  return (
+    <>
+      <div className="row-between">
+        <h1>{t('admin.events')}</h1>
+        <Link className="button" to="/admin/events/new">
+          {t('adm.newEvent')}
+        </Link>
+      </div>
+      <QueryState query={events}>
+        {(data) => (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('adm.title')}</th>
+                  <th scope="col">{t('common.status')}</th>
+                  <th scope="col">{t('adm.startsAt')}</th>
+                  <th scope="col">{t('adm.venue')}</th>
+                  <th scope="col">{t('event.prices')}</th>
+                  <th scope="col">
+                    <span className="visually-hidden">{t('adm.edit')}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((e) => (
+                  <tr key={e.id}>
+                    <th scope="row">{e.title}</th>
+                    <td>{t(`status.${e.status}` as MessageKey)}</td>
+                    <td>{dateTime(e.startsAt, locale)}</td>
+                    <td>{e.venue.name}</td>
+                    <td>
+                      {won(e.priceRange.min, locale)}–{won(e.priceRange.max, locale)}
+                    </td>
+                    <td>
+                      <Link to={`/admin/events/${e.id}`}>{t('adm.edit')}</Link>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
+    </>
+  );
+}
+
+/** `datetime-local` speaks the operator's local time; the API speaks UTC ISO. */
+const toLocalInput = (iso: string | undefined) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value: FormDataEntryValue | null) => new Date(String(value)).toISOString();
+
+type Tier = { key: string; name: string; price: number };
+
+export function AdminEventEditPage() {
+  const { id } = useParams();
+  const event = useQuery({
+    queryKey: ['event', id],
+    queryFn: ({ signal }) => api(`/api/events/${id}`, { schema: eventDetailDto, signal }),
+    enabled: Boolean(id),
+  });
+  if (id && event.isPending) return <Loading />;
+  if (id && (event.error || !event.data))
+    return <ErrorState error={event.error} onRetry={() => event.refetch()} />;
+  return <EventForm key={event.data?.updatedAt ?? 'new'} event={event.data} />;
+}
+
+function EventForm({ event }: { event: EventDetailDto | undefined }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [params] = useSearchParams();
+  const artists = useQuery({
+    queryKey: ['artists', 'all'],
+    queryFn: ({ signal }) => api('/api/artists?pageSize=100', { schema: artistsPage, signal }),
+  });
+  const events = useAdminEvents();
+  const venues = new Map<string, string>();
+  for (const e of events.data?.items ?? []) venues.set(e.venue.id, `${e.venue.name} (${e.venue.city})`);
+  const [tiers, setTiers] = useState<Tier[]>(
+    event?.priceTiers.map(({ key, name, price }) => ({ key, name, price })) ?? [
+      { key: 'R', name: 'R', price: 100_000 },
+    ],
+  );
+  const [message, setMessage] = useState<string>();
+  const published = event !== undefined && event.status !== 'draft';
+
+  const refresh = async (saved: EventDetailDto) => {
+    await queryClient.invalidateQueries({ queryKey: ['admin', 'events'] });
+    queryClient.setQueryData(['event', saved.id], saved);
+    setMessage(t('common.saved'));
+    if (!event) navigate(`/admin/events/${saved.id}`, { replace: true });
+  };
+
+  const save = useMutation({
+    mutationFn: (form: FormData) => {
+      const body = {
+        title: String(form.get('title')),
+        description: String(form.get('description') ?? ''),
+        startsAt: fromLocalInput(form.get('startsAt')),
+        saleOpensAt: fromLocalInput(form.get('saleOpensAt')),
+        saleClosesAt: fromLocalInput(form.get('saleClosesAt')),
+        perUserLimit: Number(form.get('perUserLimit')),
+        waitingRoom: {
+          enabled: form.get('waitingRoom') === 'on',
+          admissionRatePerMinute: Number(form.get('admissionRatePerMinute')),
+          maxActiveShoppers: Number(form.get('maxActiveShoppers')),
+        },
+        ...(published
+          ? {}
+          : {
+              artistId: String(form.get('artistId')),
+              venueId: String(form.get('venueId')),
+              priceTiers: tiers,
+            }),
+      };
+      return event
+        ? api(`/api/events/${event.id}`, { method: 'PATCH', body, schema: eventDetailDto })
+        : api('/api/events', { body, schema: eventDetailDto });
+    },
+    onSuccess: refresh,
+  });
+  const publish = useMutation({
+    mutationFn: () => api(`/api/events/${event?.id}/publish`, { method: 'POST', schema: eventDetailDto }),
+    onSuccess: refresh,
+  });
+  const cancel = useMutation({
+    mutationFn: (reason: string) =>
+      api(`/api/events/${event?.id}/cancel`, { body: { reason }, schema: eventDetailDto }),
+    onSuccess: refresh,
+  });
+  const poster = useMutation({
+    mutationFn: async (file: File) => {
+      const mediaId = await uploadImage(file, event?.title ?? '');
+      return api(`/api/events/${event?.id}/poster`, {
+        method: 'PUT',
+        body: { mediaId },
+        schema: eventDetailDto,
+      });
+    },
+    onSuccess: refresh,
+  });
+
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setMessage(undefined);
+    save.mutate(new FormData(e.currentTarget));
+  };
+  const error = save.error ?? publish.error ?? cancel.error ?? poster.error;
+  const defaultVenue = event?.venue.id ?? params.get('venueId') ?? '';
+
+  return (
+    <>
+      <h1>{event ? t('adm.editEvent') : t('adm.newEvent')}</h1>
+      {message && <Notice kind="success">{message}</Notice>}
+      {error && <ErrorState error={error} />}
+      {event && (
+        <section className="card row">
+          <Poster image={event.poster} alt={event.title} />
+          <div className="stack">
+            <p>
+              {t('common.status')}: <strong>{t(`status.${event.status}` as MessageKey)}</strong>
+            </p>
+            <label>
+              {t('adm.poster')}
+              <input
+                type="file"
+                accept="image/*"
+                disabled={poster.isPending}
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  if (file) poster.mutate(file);
+                }}
+              />
+            </label>
+            {event.status === 'draft' && (
+              <button type="button" onClick={() => publish.mutate()} disabled={publish.isPending}>
+                {t('adm.publish')}
+              </button>
+            )}
+            {event.status !== 'cancelled' && event.status !== 'draft' && (
+              <button
+                type="button"
+                className="danger"
+                disabled={cancel.isPending}
+                onClick={() => {
+                  const reason = window.prompt(t('adm.cancelReason'));
+                  if (reason?.trim()) cancel.mutate(reason.trim());
+                }}
+              >
+                {t('adm.cancelEvent')}
+              </button>
+            )}
+          </div>
+        </section>
+      )}
+      <form className="stack form-grid" onSubmit={onSubmit}>
+        <label>
+          {t('adm.title')}
+          <input name="title" required maxLength={200} defaultValue={event?.title} />
+        </label>
+        <label>
+          {t('adm.artist')}
+          <select name="artistId" required disabled={published} defaultValue={event?.artist.id}>
+            {artists.data?.items.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('adm.venue')}
+          <input
+            name="venueId"
+            required
+            disabled={published}
+            defaultValue={defaultVenue}
+            list="known-venues"
+            pattern="[0-9a-fA-F-]{36}"
+            aria-describedby="venue-hint"
+          />
+          <small id="venue-hint">{t('adm.venueId')}</small>
+          <datalist id="known-venues">
+            {[...venues].map(([vid, name]) => (
+              <option key={vid} value={vid}>
+                {name}
+              </option>
+            ))}
+          </datalist>
+        </label>
+        <label>
+          {t('adm.startsAt')}
+          <input
+            name="startsAt"
+            type="datetime-local"
+            required
+            defaultValue={toLocalInput(event?.startsAt)}
+          />
+        </label>
+        <label>
+          {t('adm.saleOpensAt')}
+          <input
+            name="saleOpensAt"
+            type="datetime-local"
+            required
+            defaultValue={toLocalInput(event?.saleOpensAt)}
+          />
+        </label>
+        <label>
+          {t('adm.saleClosesAt')}
+          <input
+            name="saleClosesAt"
+            type="datetime-local"
+            required
+            defaultValue={toLocalInput(event?.saleClosesAt)}
+          />
+        </label>
+        <label>
+          {t('adm.perUserLimit')}
+          <input
+            name="perUserLimit"
+            type="number"
+            min={1}
+            max={10}
+            required
+            defaultValue={event?.perUserLimit ?? 4}
+          />
+        </label>
+        <fieldset>
+          <legend>{t('events.queue')}</legend>
+          <label className="inline">
+            <input name="waitingRoom" type="checkbox" defaultChecked={event?.waitingRoom.enabled ?? false} />{' '}
+            {t('adm.waitingRoom')}
+          </label>
+          <label>
+            {t('adm.admissionRate')}
+            <input
+              name="admissionRatePerMinute"
+              type="number"
+              min={1}
+              required
+              defaultValue={event?.waitingRoom.admissionRatePerMinute ?? 300}
+            />
+          </label>
+          <label>
+            {t('adm.maxShoppers')}
+            <input
+              name="maxActiveShoppers"
+              type="number"
+              min={1}
+              required
+              defaultValue={event?.waitingRoom.maxActiveShoppers ?? 200}
+            />
+          </label>
+        </fieldset>
+        <fieldset disabled={published}>
+          <legend>{t('adm.tiers')}</legend>
+          {tiers.map((tier, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: tiers are edited in place; the position is their identity here.
+            <div className="tier-row" key={i}>
+              <label>
+                {t('adm.tierKey')}
+                <input
+                  value={tier.key}
+                  required
+                  maxLength={20}
+                  onChange={(e) =>
+                    setTiers(tiers.map((x, j) => (j === i ? { ...x, key: e.target.value } : x)))
+                  }
+                />
+              </label>
+              <label>
+                {t('adm.tierName')}
+                <input
+                  value={tier.name}
+                  required
+                  maxLength={60}
+                  onChange={(e) =>
+                    setTiers(tiers.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))
+                  }
+                />
+              </label>
+              <label>
+                {t('adm.tierPrice')}
+                <input
+                  type="number"
+                  min={1}
+                  required
+                  value={tier.price}
+                  onChange={(e) =>
+                    setTiers(tiers.map((x, j) => (j === i ? { ...x, price: Number(e.target.value) } : x)))
+                  }
+                />
+              </label>
+              <button
+                type="button"
+                className="secondary"
+                disabled={tiers.length === 1}
+                onClick={() => setTiers(tiers.filter((_, j) => j !== i))}
+              >
+                {t('adm.remove')}
+              </button>
+            </div>
+          ))}
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => setTiers([...tiers, { key: '', name: '', price: 0 }])}
+          >
+            {t('adm.addTier')}
+          </button>
+        </fieldset>
+        <label className="full">
+          {t('adm.description')}
+          <textarea name="description" rows={4} maxLength={10_000} defaultValue={event?.description} />
+        </label>
+        <button type="submit" disabled={save.isPending}>
+          {event ? t('common.save') : t('common.create')}
+        </button>
+      </form>
+    </>
+  );
+}

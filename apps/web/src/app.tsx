@@ -1,0 +1,129 @@
+import { lazy, type ReactNode, Suspense, useEffect } from 'react';
+import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { Loading, Notice } from './components/states.tsx';
+import { track } from './lib/analytics.ts';
+import { api } from './lib/api.ts';
+import { type Locale, useI18n } from './lib/i18n.tsx';
+import { sessionStore, useSession } from './lib/session.ts';
+import { AuthCallbackPage, LoginPage, RegisterPage } from './pages/auth-pages.tsx';
+import { CheckoutPage } from './pages/checkout-page.tsx';
+import { EventPage } from './pages/event-page.tsx';
+import { EventsPage } from './pages/events-page.tsx';
+import { MyTicketsPage } from './pages/my-tickets-page.tsx';
+import { PaymentFailPage, PaymentSuccessPage } from './pages/payment-pages.tsx';
+import { SeatsPage } from './pages/seats-page.tsx';
+import { WaitingRoomPage } from './pages/waiting-room-page.tsx';
+
+const AdminRoutes = lazy(() => import('./admin/admin-routes.tsx'));
+
+function PageViews() {
+  const { pathname } = useLocation();
+  useEffect(() => {
+    // Event pages report their own, richer event_view; every route counts as a page view.
+    track('page_view', { path: pathname });
+  }, [pathname]);
+  return null;
+}
+
+export function RequireUser({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  if (!session) {
+    const next = `${location.pathname}${location.search}`;
+    return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+function RequireAdmin({ children }: { children: ReactNode }) {
+  const session = useSession();
+  const { t } = useI18n();
+  if (session && session.user.role !== 'admin') {
+    return (
+      <main id="main" className="container">
+        <Notice kind="warning">{t('admin.forbidden')}</Notice>
+      </main>
+    );
+  }
+  return <RequireUser>{children}</RequireUser>;
+}
+
+function Header() {
+  const session = useSession();
+  const { t, locale, setLocale } = useI18n();
+  const navigate = useNavigate();
+  const logout = async () => {
+    const refreshToken = session?.refreshToken;
+    sessionStore.set(null);
+    navigate('/');
+    if (refreshToken) await api('/api/auth/logout', { body: { refreshToken } }).catch(() => undefined);
+  };
+  return (
+    <header className="site-header">
+      <a className="skip" href="#main">
+        {t('nav.skip')}
+      </a>
+      <NavLink to="/" className="brand">
+        {t('app.name')}
+      </NavLink>
+      <nav className="site-nav" aria-label={t('nav.main')}>
+        <NavLink to="/" end>
+          {t('nav.events')}
+        </NavLink>
+        {session && <NavLink to="/me/tickets">{t('nav.tickets')}</NavLink>}
+        {session?.user.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
+        {session ? (
+          <button type="button" className="link" onClick={logout}>
+            {t('nav.logout')}
+          </button>
+        ) : (
+          <>
+            <NavLink to="/login">{t('nav.login')}</NavLink>
+            <NavLink to="/register">{t('nav.register')}</NavLink>
+          </>
+        )}
+        <label className="locale">
+          <span className="visually-hidden">{t('nav.language')}</span>
+          <select value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
+            <option value="ko">한국어</option>
+            <option value="en">English</option>
+          </select>
+        </label>
+      </nav>
+    </header>
+  );
+}
+
+export function App() {
+  const user = (children: ReactNode) => <RequireUser>{children}</RequireUser>;
+  return (
+    <>
+      <Header />
+      <PageViews />
+      <Routes>
+        <Route path="/" element={<EventsPage />} />
+        <Route path="/events/:id" element={<EventPage />} />
+        <Route path="/events/:id/queue" element={user(<WaitingRoomPage />)} />
+        <Route path="/events/:id/seats" element={<SeatsPage />} />
+        <Route path="/checkout/:reservationId" element={user(<CheckoutPage />)} />
+        <Route path="/payments/success" element={user(<PaymentSuccessPage />)} />
+        <Route path="/payments/fail" element={<PaymentFailPage />} />
+        <Route path="/me/tickets" element={user(<MyTicketsPage />)} />
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="/register" element={<RegisterPage />} />
+        <Route path="/auth/callback" element={<AuthCallbackPage />} />
+        <Route
+          path="/admin/*"
+          element={
+            <RequireAdmin>
+              <Suspense fallback={<Loading />}>
+                <AdminRoutes />
+              </Suspense>
+            </RequireAdmin>
+          }
+        />
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Routes>
+    </>
+  );
+}

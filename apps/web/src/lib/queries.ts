@@ -1,0 +1,84 @@
+import { useQuery } from '@tanstack/react-query';
+import { type EventDetailDto, eventDetailDto, venueLayoutDto } from '@tiketi/contracts';
+import { z } from 'zod';
+import { api } from './api.ts';
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
+
+export const seatStatus = z.enum(['available', 'held', 'sold']);
+export type SeatStatus = z.infer<typeof seatStatus>;
+
+/** `GET /api/seats/event/:eventId` (reservation service). */
+export const seatMapSchema = z.object({
+  eventId: z.uuid(),
+  counts: z.object({ available: z.number(), held: z.number(), sold: z.number() }),
+  seats: z.array(
+    z.object({
+      id: z.uuid(),
+      label: z.string(),
+      section: z.string(),
+      row: z.string(),
+      number: z.number(),
+      x: z.number(),
+      y: z.number(),
+      tierId: z.uuid(),
+      price: z.number(),
+      status: seatStatus,
+    }),
+  ),
+});
+export type SeatMap = z.infer<typeof seatMapSchema>;
+
+export const reservationSchema = z.object({
+  id: z.uuid(),
+  eventId: z.uuid(),
+  userId: z.uuid(),
+  status: z.enum(['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']),
+  amount: z.number(),
+  expiresAt: z.string(),
+  createdAt: z.string(),
+  confirmedAt: z.string().nullable(),
+  seats: z.array(z.object({ id: z.uuid(), label: z.string(), price: z.number() })),
+});
+export type Reservation = z.infer<typeof reservationSchema>;
+
+export const ticketSchema = z.object({
+  id: z.uuid(),
+  reservationId: z.uuid(),
+  eventId: z.uuid(),
+  seatId: z.uuid(),
+  seatLabel: z.string(),
+  status: z.enum(['ISSUED', 'USED', 'VOIDED']),
+  issuedAt: z.string(),
+  usedAt: z.string().nullable(),
+});
+export type Ticket = z.infer<typeof ticketSchema>;
+
+export function useEvent(id: string | undefined) {
+  return useQuery({
+    queryKey: ['event', id],
+    queryFn: ({ signal }) => api<EventDetailDto>(`/api/events/${id}`, { schema: eventDetailDto, signal }),
+    enabled: Boolean(id),
+    staleTime: 30_000,
+  });
+}
+
+export function useVenueLayout(venueId: string | undefined) {
+  return useQuery({
+    queryKey: ['layout', venueId],
+    queryFn: ({ signal }) => api(`/api/venues/${venueId}/layout`, { schema: venueLayoutDto, signal }),
+    enabled: Boolean(venueId),
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** Live seat states: polled while the page is open, so holds and sales by others show within seconds. */
+export function useSeatMap(eventId: string | undefined, refetchInterval: number | false = 1500) {
+  return useQuery({
+    queryKey: ['seats', eventId],
+    queryFn: ({ signal }) => api(`/api/seats/event/${eventId}`, { schema: seatMapSchema, signal }),
+    enabled: Boolean(eventId),
+    refetchInterval,
+  });
+}

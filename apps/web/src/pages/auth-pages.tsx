@@ -1,0 +1,183 @@
+import { type AuthSession, authSession, publicUser } from '@tiketi/contracts';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { ErrorState, Loading } from '../components/states.tsx';
+import { api } from '../lib/api.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import { sessionStore } from '../lib/session.ts';
+
+const NEXT_KEY = 'tiketi.next';
+
+/** Only paths inside the app: a crafted `next` must not send the fan to another site. */
+function safeNext(next: string | null): string {
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+function useAuthForm(path: '/api/auth/login' | '/api/auth/register') {
+  const [params] = useSearchParams();
+  const { locale } = useI18n();
+  const navigate = useNavigate();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const next = safeNext(params.get('next'));
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = Object.fromEntries(new FormData(e.currentTarget));
+    setBusy(true);
+    setError(undefined);
+    try {
+      const session: AuthSession = await api(path, { body: form, schema: authSession });
+      sessionStore.set({
+        user: session.user,
+        accessToken: session.accessToken,
+        refreshToken: session.refreshToken,
+      });
+      // A new account speaks the language the fan chose here (emails too).
+      if (path === '/api/auth/register' && session.user.locale !== locale) {
+        api('/api/users/me', { method: 'PATCH', body: { locale } }).catch(() => undefined);
+      }
+      navigate(next, { replace: true });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const google = () => sessionStorage.setItem(NEXT_KEY, next);
+  return { submit, error, busy, next, google };
+}
+
+function GoogleButton({ onClick }: { onClick: () => void }) {
+  const { t } = useI18n();
+  return (
+    <a className="button google" href="/api/auth/google" onClick={onClick}>
+      <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18">
+        <path
+          fill="#4285F4"
+          d="M22.5 12.3c0-.8-.1-1.5-.2-2.3H12v4.3h5.9a5 5 0 0 1-2.2 3.3v2.8h3.6c2-1.9 3.2-4.7 3.2-8.1z"
+        />
+        <path
+          fill="#34A853"
+          d="M12 23c3 0 5.5-1 7.3-2.7l-3.6-2.8c-1 .7-2.2 1.1-3.7 1.1-2.9 0-5.3-1.9-6.2-4.5H2.1v2.9A11 11 0 0 0 12 23z"
+        />
+        <path fill="#FBBC05" d="M5.8 14.1a6.6 6.6 0 0 1 0-4.2V7H2.1a11 11 0 0 0 0 10z" />
+        <path
+          fill="#EA4335"
+          d="M12 5.4c1.6 0 3.1.6 4.2 1.6l3.2-3.2A11 11 0 0 0 2.1 7l3.7 2.9C6.7 7.3 9.1 5.4 12 5.4z"
+        />
+      </svg>
+      {t('auth.google')}
+    </a>
+  );
+}
+
+export function LoginPage() {
+  const { t } = useI18n();
+  const { submit, error, busy, next, google } = useAuthForm('/api/auth/login');
+  return (
+    <main id="main" className="container narrow">
+      <h1>{t('auth.login')}</h1>
+      <form className="stack" onSubmit={submit}>
+        <label>
+          {t('auth.email')}
+          <input name="email" type="email" autoComplete="email" required />
+        </label>
+        <label>
+          {t('auth.password')}
+          <input name="password" type="password" autoComplete="current-password" required />
+        </label>
+        {error !== undefined && <ErrorState error={error} />}
+        <button type="submit" disabled={busy}>
+          {t('auth.login')}
+        </button>
+      </form>
+      <p className="divider">{t('auth.or')}</p>
+      <GoogleButton onClick={google} />
+      <p>
+        {t('auth.noAccount')}{' '}
+        <Link to={`/register?next=${encodeURIComponent(next)}`}>{t('nav.register')}</Link>
+      </p>
+    </main>
+  );
+}
+
+export function RegisterPage() {
+  const { t } = useI18n();
+  const { submit, error, busy, next, google } = useAuthForm('/api/auth/register');
+  return (
+    <main id="main" className="container narrow">
+      <h1>{t('nav.register')}</h1>
+      <form className="stack" onSubmit={submit}>
+        <label>
+          {t('auth.name')}
+          <input name="name" autoComplete="name" required maxLength={100} />
+        </label>
+        <label>
+          {t('auth.email')}
+          <input name="email" type="email" autoComplete="email" required />
+        </label>
+        <label>
+          {t('auth.password')}
+          <input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            aria-describedby="password-hint"
+          />
+          <small id="password-hint">{t('auth.passwordHint')}</small>
+        </label>
+        {error !== undefined && <ErrorState error={error} />}
+        <button type="submit" disabled={busy}>
+          {t('auth.register')}
+        </button>
+      </form>
+      <p className="divider">{t('auth.or')}</p>
+      <GoogleButton onClick={google} />
+      <p>
+        {t('auth.haveAccount')} <Link to={`/login?next=${encodeURIComponent(next)}`}>{t('nav.login')}</Link>
+      </p>
+    </main>
+  );
+}
+
+/** Where Google sign-in lands: the tokens come in the URL fragment, which never reaches a server. */
+export function AuthCallbackPage() {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const [error, setError] = useState<string>();
+  const handled = useRef(false);
+  useEffect(() => {
+    if (handled.current) return;
+    handled.current = true;
+    const fragment = new URLSearchParams(window.location.hash.slice(1));
+    history.replaceState(null, '', window.location.pathname);
+    const accessToken = fragment.get('accessToken');
+    const refreshToken = fragment.get('refreshToken');
+    if (!accessToken || !refreshToken) {
+      setError(fragment.get('error') ?? 'missing_tokens');
+      return;
+    }
+    fetch('/api/users/me', { headers: { authorization: `Bearer ${accessToken}` } })
+      .then(async (res) => {
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const user = publicUser.parse(await res.json());
+        sessionStore.set({ user, accessToken, refreshToken });
+        const next = safeNext(sessionStorage.getItem(NEXT_KEY));
+        sessionStorage.removeItem(NEXT_KEY);
+        navigate(next, { replace: true });
+      })
+      .catch(() => setError('provider_error'));
+  }, [navigate]);
+  return (
+    <main id="main" className="container narrow">
+      {error ? (
+        <ErrorState error={new Error(t('auth.callbackFailed', { code: error }))} />
+      ) : (
+        <Loading label={t('auth.signingIn')} />
+      )}
+      {error && <Link to="/login">{t('nav.login')}</Link>}
+    </main>
+  );
+}

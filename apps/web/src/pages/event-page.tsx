@@ -1,0 +1,79 @@
+import { useEffect } from 'react';
+import { Link, useParams } from 'react-router';
+import { Poster } from '../components/poster.tsx';
+import { Notice, QueryState } from '../components/states.tsx';
+import { track } from '../lib/analytics.ts';
+import { dateTime, won } from '../lib/format.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import type { MessageKey } from '../lib/messages.ts';
+import { useEvent } from '../lib/queries.ts';
+import { useNow } from '../lib/use-now.ts';
+
+export function EventPage() {
+  const { id } = useParams();
+  const { t, locale } = useI18n();
+  const query = useEvent(id);
+  const now = useNow(10_000);
+  useEffect(() => {
+    if (id) track('event_view', { eventId: id });
+  }, [id]);
+
+  return (
+    <main id="main" className="container">
+      <QueryState query={query}>
+        {(event) => {
+          const queued = event.waitingRoom.enabled;
+          // A waiting room takes arrivals before the sale opens and draws their order at the opening.
+          const open =
+            (event.status === 'on_sale' || event.status === 'published') &&
+            (queued || now >= Date.parse(event.saleOpensAt)) &&
+            now < Date.parse(event.saleClosesAt);
+          return (
+            <article className="event-detail">
+              <Poster image={event.poster} alt={event.title} size="medium" />
+              <div>
+                <span className={`badge ${event.status}`}>{t(`status.${event.status}` as MessageKey)}</span>
+                <h1>{event.title}</h1>
+                <p className="muted">{event.artist.name}</p>
+                <dl className="facts">
+                  <dt>{t('event.when')}</dt>
+                  <dd>{dateTime(event.startsAt, locale)}</dd>
+                  <dt>{t('event.where')}</dt>
+                  <dd>
+                    {event.venue.name}, {event.venue.city}
+                    <br />
+                    <span className="muted">{event.venue.address}</span>
+                  </dd>
+                  <dt>{t('event.saleOpens')}</dt>
+                  <dd>{dateTime(event.saleOpensAt, locale)}</dd>
+                  <dt>{t('event.saleCloses')}</dt>
+                  <dd>{dateTime(event.saleClosesAt, locale)}</dd>
+                </dl>
+                <h2>{t('event.prices')}</h2>
+                <ul className="tiers">
+                  {event.priceTiers.map((tier) => (
+                    <li key={tier.id}>
+                      <span>{tier.name}</span> <strong>{won(tier.price, locale)}</strong>
+                      <span className="muted"> · {t('event.seats', { n: tier.seatCount })}</span>
+                    </li>
+                  ))}
+                </ul>
+                <p className="muted">{t('event.limit', { n: event.perUserLimit })}</p>
+                {open ? (
+                  <Link className="button big" to={`/events/${event.id}/${queued ? 'queue' : 'seats'}`}>
+                    {queued ? t('event.joinQueue') : t('event.book')}
+                  </Link>
+                ) : now < Date.parse(event.saleOpensAt) && event.status !== 'cancelled' ? (
+                  <Notice>{t('event.opensIn', { when: dateTime(event.saleOpensAt, locale) })}</Notice>
+                ) : (
+                  <Notice>{t('event.notOnSale')}</Notice>
+                )}
+                <p className="description">{event.description}</p>
+              </div>
+            </article>
+          );
+        }}
+      </QueryState>
+    </main>
+  );
+}

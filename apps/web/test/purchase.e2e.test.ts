@@ -1,0 +1,194 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot } from './browser.ts';
+import { startIsolatedPlatform } from './isolated-platform.ts';
+
+/*
+ * The whole purchase in a real browser against the whole platform: a fan signs up, waits in the queue of
+ * the demo ticket drop, is admitted, holds seats, pays in the Toss sandbox and gets QR tickets; another
+ * browser sees those seats sold; an operator sees the sale on the dashboard and checks a ticket in.
+ */
+
+// The browser uses the origin the payment service sends Toss's redirects back to (WEB_ORIGIN).
+const WEB = 'http://localhost:3000';
+/** The demo seed's ticket drop: KSPO Dome, waiting room on. */
+const QUEUED_EVENT = '01936b2a-0000-7000-8000-000000000001';
+const ADMIN = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
+const UI_TIMEOUT = 30_000;
+
+let platform: Awaited<ReturnType<typeof startIsolatedPlatform>> | undefined;
+let browser: Browser | undefined;
+let fan: BrowserContext;
+let page: Page;
+const bought: { seatIds: string[]; qr?: string } = { seatIds: [] };
+/** What the app's Content-Security-Policy blocked: the app must never need more than it allows. */
+const blocked: string[] = [];
+const watchCsp = (context: BrowserContext) =>
+  context.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) blocked.push(message.text());
+  });
+
+beforeAll(async () => {
+  platform = await startIsolatedPlatform('web_e2e');
+  browser = await launchChromium();
+  fan = await browser.newContext({ baseURL: WEB, locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  fan.setDefaultTimeout(UI_TIMEOUT);
+  watchCsp(fan);
+  page = await fan.newPage();
+}, 200_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await platform?.stop();
+}, 60_000);
+
+/** Adds what the page showed and the platform's last log lines to a failure. */
+async function failWithLogs(error: unknown, shown: Page = page): Promise<never> {
+  await screenshot(shown, 'failure').catch(() => undefined);
+  const text = await shown
+    .locator('main')
+    .first()
+    .innerText({ timeout: 2000 })
+    .catch(() => '');
+  const logs = platform?.lines.slice(-60).join('\n') ?? '';
+  throw new Error(`${(error as Error).message}\n--- page ---\n${text}\n--- platform log ---\n${logs}`);
+}
+
+describe('buying a ticket in the browser', () => {
+  it('lets a fan sign up and see the concerts', async () => {
+    await page.goto('/register');
+    await page.getByLabel('Name').fill('Kim Fan');
+    await page.getByLabel('Email').fill(`fan-${Date.now()}@example.com`);
+    await page.getByLabel('Password').fill('correct-horse-battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${WEB}/`);
+    await expect(page.getByRole('button', { name: 'Log out' }).isVisible()).resolves.toBe(true);
+    await page.locator(`a[data-event-id="${QUEUED_EVENT}"]`).waitFor();
+    await screenshot(page, '01-events');
+  }, 60_000);
+
+  it('admits the fan from the waiting room to the seat map', async () => {
+    try {
+      await page.locator(`a[data-event-id="${QUEUED_EVENT}"]`).click();
+      const enter = page.getByRole('link', { name: 'Enter the waiting room' });
+      await enter.waitFor();
+      await screenshot(page, '02-event');
+      await enter.click();
+      await page.waitForURL(/\/queue$/);
+      await screenshot(page, '03-waiting-room');
+      await page.waitForURL(`${WEB}/events/${QUEUED_EVENT}/seats`, { timeout: 60_000 });
+      await page.locator('rect[data-status="available"]').first().waitFor();
+    } catch (error) {
+      await failWithLogs(error);
+    }
+  }, 90_000);
+
+  it('holds two seats and pays for them in the Toss sandbox', async () => {
+    try {
+      const free = page.locator('figure[data-section="A"] rect[data-status="available"]');
+      for (const seat of [free.nth(0), free.nth(1)]) {
+        bought.seatIds.push((await seat.getAttribute('data-seat-id')) ?? '');
+      }
+      for (const id of bought.seatIds) await page.locator(`rect[data-seat-id="${id}"]`).click();
+      await expect(page.getByRole('heading', { name: 'Selected: 2 / 4' }).isVisible()).resolves.toBe(true);
+      await screenshot(page, '04-seat-map');
+      await page.getByRole('button', { name: 'Hold these seats' }).click();
+
+      await page.waitForURL(/\/checkout\//);
+      await page.getByTestId('amount').waitFor();
+      expect(await page.getByTestId('amount').textContent()).toBe('₩330,000');
+      await screenshot(page, '05-checkout');
+      await page.getByRole('button', { name: 'Pay with Toss' }).click();
+
+      await page.waitForURL(/:4101\/checkout\//);
+      await page.locator('#pay').waitFor();
+      await screenshot(page, '06-toss-sandbox');
+      await page.locator('#pay').click();
+
+      await page.waitForURL(/\/payments\/success\?/);
+      await page.getByText('Payment complete').waitFor();
+      await screenshot(page, '07-payment-success');
+    } catch (error) {
+      await failWithLogs(error);
+    }
+  }, 90_000);
+
+  it('shows the tickets with their QR codes', async () => {
+    await page.getByRole('link', { name: 'See my tickets' }).click();
+    await page.waitForURL(`${WEB}/me/tickets`);
+    const codes = page.locator('img.qr');
+    await expect.poll(() => codes.count(), { timeout: UI_TIMEOUT }).toBe(2);
+    bought.qr = (await codes.first().getAttribute('data-qr')) ?? undefined;
+    expect(bought.qr).toMatch(/^TKT1\./);
+    await screenshot(page, '08-my-tickets');
+  }, 60_000);
+
+  it('shows the bought seats as sold to another browser, on a phone-sized screen', async () => {
+    const other = await browser!.newContext({
+      baseURL: WEB,
+      locale: 'ko-KR',
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    watchCsp(other);
+    try {
+      const phone = await other.newPage();
+      phone.setDefaultTimeout(UI_TIMEOUT);
+      await phone.goto('/');
+      await phone.locator(`a[data-event-id="${QUEUED_EVENT}"]`).waitFor();
+      await screenshot(phone, '09-events-ko-phone');
+      await phone.goto(`/events/${QUEUED_EVENT}/seats`);
+      for (const id of bought.seatIds) {
+        await phone.locator(`rect[data-seat-id="${id}"][data-status="sold"]`).waitFor({ state: 'attached' });
+      }
+      await screenshot(phone, '10-seat-map-phone');
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
+  it('lets an operator see the sale on the dashboard and check the ticket in', async () => {
+    const ops = await browser!.newContext({
+      baseURL: WEB,
+      locale: 'en-US',
+      viewport: { width: 1280, height: 900 },
+    });
+    ops.setDefaultTimeout(UI_TIMEOUT);
+    watchCsp(ops);
+    const admin = await ops.newPage();
+    try {
+      await admin.goto('/login?next=/admin');
+      await admin.getByLabel('Email').fill(ADMIN.email);
+      await admin.getByLabel('Password').fill(ADMIN.password);
+      await admin.getByRole('button', { name: 'Log in' }).click();
+      await admin.waitForURL(`${WEB}/admin`);
+
+      const sold = admin.locator(`tr[data-event-id="${QUEUED_EVENT}"] [data-testid="sold"]`);
+      await expect
+        .poll(async () => Number((await sold.textContent({ timeout: UI_TIMEOUT })) ?? 0), { timeout: 45_000 })
+        .toBeGreaterThanOrEqual(2);
+      await expect
+        .poll(async () => Number(await admin.getByTestId('kpi-tickets').textContent()), { timeout: 45_000 })
+        .toBeGreaterThanOrEqual(2);
+      await screenshot(admin, '11-admin-dashboard');
+
+      await admin.getByRole('link', { name: 'Check-in' }).click();
+      await admin.getByLabel('Ticket code (from the QR)').fill(bought.qr ?? '');
+      await admin.getByRole('button', { name: 'Check in' }).click();
+      await admin.getByTestId('checkin-ok').waitFor();
+      expect(await admin.getByTestId('checkin-ok').textContent()).toMatch(/^Checked in: seat A-/);
+      await screenshot(admin, '12-check-in');
+
+      // The same code twice is refused: a ticket gets in once.
+      await admin.getByLabel('Ticket code (from the QR)').fill(bought.qr ?? '');
+      await admin.getByRole('button', { name: 'Check in' }).click();
+      await admin.getByRole('alert').waitFor();
+      expect(blocked).toEqual([]);
+    } catch (error) {
+      await failWithLogs(error, admin);
+    } finally {
+      await ops.close();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,130 @@
+import { databaseUrl } from '@tiketi/kit';
+import pg from 'pg';
+import type { JsonClient } from '../lib/http.ts';
+import { closedLoop, type LoadResult, ratePerSecond } from '../lib/load.ts';
+import { type Account, createEvent } from '../lib/setup.ts';
+import { round, shuffle } from '../lib/stats.ts';
+
+export type HoldsResult = LoadResult & {
+  eventId: string;
+  seats: number;
+  holdsPerSecond: number;
+  conflictRate: number;
+  seatsHeldByAnswers: number;
+  check: {
+    seatsHeldInDatabase: number;
+    seatsActiveTwice: number;
+    seatsWithoutActiveLink: number;
+    seatsAnsweredTwice: number;
+  };
+};
+
+/**
+ * Scenario 2: many signed-in users hold seats through the gateway on a fresh event without a waiting
+ * room. Most requests ask for 1–2 seats nobody has tried yet (a fan picking free seats on the map);
+ * `hotShare` of them fight over a front row of `hotSeats`. Afterwards PostgreSQL is asked whether any seat
+ * is held twice, and every 201 is checked against the others.
+ */
+export async function seatHolds(
+  api: JsonClient,
+  admin: Account,
+  users: Account[],
+  options: {
+    env: NodeJS.ProcessEnv;
+    seats: number;
+    concurrency: number;
+    durationMs: number;
+    hotSeats: number;
+    hotShare: number;
+  },
+): Promise<HoldsResult> {
+  const perUserLimit = 10;
+  const event = await createEvent(api, admin, {
+    title: 'Bench seat holds',
+    seats: options.seats,
+    perUserLimit,
+  });
+  const hot = event.seatIds.slice(0, options.hotSeats);
+  const fresh = shuffle(event.seatIds.slice(options.hotSeats));
+  const held = new Map<string, string>();
+  const taken = new Array<number>(users.length).fill(0);
+  let seatsAnsweredTwice = 0;
+  let nextSeat = 0;
+  let nextUser = 0;
+
+  function pickUser(want: number): number | undefined {
+    for (let tries = 0; tries < users.length; tries++) {
+      const i = nextUser++ % users.length;
+      if ((taken[i] ?? 0) + want <= perUserLimit) return i;
+    }
+    return undefined;
+  }
+
+  const once = async () => {
+    let seatIds: string[];
+    if (Math.random() < options.hotShare) {
+      seatIds = [hot[Math.floor(Math.random() * hot.length)]!];
+    } else {
+      const count = Math.random() < 0.7 ? 1 : 2;
+      seatIds = fresh.slice(nextSeat, nextSeat + count);
+      nextSeat += count;
+    }
+    if (seatIds.length === 0) return 'no-seat';
+    const u = pickUser(seatIds.length);
+    if (u === undefined) return 'no-user';
+    const user = users[u]!;
+    taken[u] = (taken[u] ?? 0) + seatIds.length;
+    const answer = await api.post<{ reservationId: string }>(
+      '/api/reservations',
+      { eventId: event.id, seatIds },
+      user.token,
+    );
+    if (answer.status === 201) {
+      for (const id of seatIds) {
+        if (held.has(id)) seatsAnsweredTwice++;
+        held.set(id, answer.body.reservationId);
+      }
+    } else {
+      taken[u] = (taken[u] ?? 0) - seatIds.length;
+    }
+    return answer.status;
+  };
+  const result = await closedLoop({ ...options, once, until: () => nextSeat >= fresh.length });
+  const check = await databaseCheck(options.env, event.id);
+  const conflicts = result.outcomes['409'] ?? 0;
+  return {
+    ...result,
+    eventId: event.id,
+    seats: options.seats,
+    holdsPerSecond: ratePerSecond(result, '201'),
+    conflictRate: round(conflicts / Math.max(1, result.requests), 3),
+    seatsHeldByAnswers: held.size,
+    check: { ...check, seatsAnsweredTwice },
+  };
+}
+
+/** What PostgreSQL says about the event's seats after the run. */
+async function databaseCheck(env: NodeJS.ProcessEnv, eventId: string) {
+  const server = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const client = new pg.Client({
+    connectionString: databaseUrl(server, `reservations_db${env.DATABASE_SUFFIX ?? ''}`),
+  });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ held: number; twice: number; orphans: number }>(
+      `select
+         (select count(*)::int from seats where event_id = $1 and status <> 'available') as held,
+         (select count(*)::int from (
+            select rs.seat_id from reservation_seats rs join seats s on s.id = rs.seat_id
+            where s.event_id = $1 and rs.active group by rs.seat_id having count(*) > 1) t) as twice,
+         (select count(*)::int from seats s where s.event_id = $1 and s.status <> 'available'
+            and not exists (select 1 from reservation_seats rs
+              where rs.seat_id = s.id and rs.reservation_id = s.reservation_id and rs.active)) as orphans`,
+      [eventId],
+    );
+    const r = rows[0]!;
+    return { seatsHeldInDatabase: r.held, seatsActiveTwice: r.twice, seatsWithoutActiveLink: r.orphans };
+  } finally {
+    await client.end();
+  }
+}
