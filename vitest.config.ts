@@ -11,6 +11,7 @@ export default defineConfig({
       'scripts/**/*.test.ts',
       'deploy/**/*.test.ts',
       'apps/*/test/**/*.test.ts',
+      'tests/**/*.test.ts',
     ],
     pool: 'forks',
     testTimeout: 30_000,

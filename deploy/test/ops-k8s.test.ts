@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { environments, REGION } from '../aws/src/environments.ts';
+import { accessOf, type BackendService, backendServiceNames } from '../aws/src/services.ts';
 import {
   deployDir,
   type K8sObject,
@@ -167,7 +169,11 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
               (o) =>
                 o.kind === 'ExternalSecret' && o.metadata.namespace === ns && o.spec.target.name === ref.name,
             );
-            const keys = (es?.spec.data ?? []).map((d: { secretKey: string }) => d.secretKey);
+            // With a template, the synced Secret holds exactly the template's keys.
+            const templated = es?.spec.target.template?.data;
+            const keys = templated
+              ? Object.keys(templated)
+              : (es?.spec.data ?? []).map((d: { secretKey: string }) => d.secretKey);
             if (!keys.includes(ref.key))
               missing.push(`${w.metadata.name}: secret key ${ref.name}/${ref.key}`);
           }
@@ -298,5 +304,110 @@ describe('ops-k8s schema check', () => {
     expect(
       await schemaProblems({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' } }),
     ).toEqual(['Thing/t: no schema for apiVersion example.com/v1']);
+  });
+});
+
+// The overlays against deploy/aws: the same renders, checked for what the AWS stacks expect of them.
+/** The Secrets Manager entries (relative to `tiketi/<env>/`) deploy/aws lets a service's role read. */
+function readable(service: BackendService): string[] {
+  const access = accessOf(service);
+  return [
+    'redis',
+    'rabbitmq',
+    'internal-token',
+    ...(access.database ? [`database/${service}`] : []),
+    ...(access.secrets ?? []),
+  ];
+}
+
+describe.each(overlays)('obs-aws the %s overlay against the AWS stack', (overlay) => {
+  const config = environments[overlay];
+  const inApp = (kind: string) =>
+    all(overlay).filter((o) => o.kind === kind && o.metadata.namespace === config.appNamespace);
+
+  it("renders into the stack's application namespace", () => {
+    expect(inApp('Deployment').length).toBeGreaterThan(0);
+  });
+
+  it('annotates every service account with the IAM role deploy/aws made for it (tiketi-<env>-<service>)', () => {
+    const accounts = new Map(inApp('ServiceAccount').map((a) => [a.metadata.name, a]));
+    for (const service of backendServiceNames) {
+      expect(accounts.get(service)?.metadata.annotations?.['eks.amazonaws.com/role-arn'], service).toMatch(
+        new RegExp(`^arn:aws:iam::\\d{12}:role/tiketi-${config.name}-${service}$`),
+      );
+    }
+    // The web app is static files on CloudFront: its pod gets no AWS role.
+    expect(accounts.get('web')?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBeUndefined();
+  });
+
+  it("gives each service a SecretStore of its own that signs in as the service's own account", () => {
+    const stores = inApp('SecretStore');
+    expect(stores.map((s) => s.metadata.name).sort()).toEqual([...backendServiceNames].sort());
+    for (const store of stores) {
+      expect(store.spec.provider.aws).toEqual({
+        service: 'SecretsManager',
+        region: REGION,
+        prefix: `tiketi/${config.name}/`,
+        auth: { jwt: { serviceAccountRef: { name: store.metadata.name } } },
+      });
+    }
+    expect(inApp('ExternalSecret').every((e) => e.spec.secretStoreRef.kind === 'SecretStore')).toBe(true);
+  });
+
+  it("reads only the Secrets Manager entries the service's IAM role may read", () => {
+    const problems: string[] = [];
+    for (const es of inApp('ExternalSecret')) {
+      const service = es.spec.secretStoreRef.name as BackendService;
+      const allowed = readable(service);
+      for (const d of es.spec.data as { remoteRef: { key: string } }[]) {
+        if (!allowed.includes(d.remoteRef.key)) problems.push(`${service} reads ${d.remoteRef.key}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    const keysOf = (service: string) =>
+      new Set(
+        inApp('ExternalSecret')
+          .find((e) => e.metadata.name === service)
+          ?.spec.data.map((d: { remoteRef: { key: string } }) => d.remoteRef.key),
+      );
+    // The examples of deploy/aws's tests, seen from the cluster side.
+    expect(keysOf('media').has('database/user')).toBe(false);
+    expect(keysOf('payment').has('toss')).toBe(true);
+    expect(keysOf('gateway').has('toss')).toBe(false);
+  });
+
+  it("mounts into every workload only its own service's secret", () => {
+    const problems: string[] = [];
+    const workloads = all(overlay).filter(
+      (o) => ['Deployment', 'CronJob'].includes(o.kind) && o.metadata.namespace === config.appNamespace,
+    );
+    for (const w of workloads) {
+      const pod = podSpecOf(w);
+      for (const c of pod.containers) {
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef?.name;
+          if (ref && ref !== `${pod.serviceAccountName}-secrets`)
+            problems.push(`${w.metadata.name} reads ${ref}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('carries the stack outputs the manifests need: the Redis endpoint and the media bucket', () => {
+    for (const es of inApp('ExternalSecret')) {
+      expect(es.spec.target.template.data.REDIS_URL, es.metadata.name).toMatch(
+        new RegExp(
+          `^rediss://:\\{\\{ \\.redis_token \\}\\}@[a-z0-9.-]*tiketi-${config.name}[a-z0-9.-]*:6379$`,
+        ),
+      );
+    }
+    const settings = inApp('ConfigMap').find((c) =>
+      c.metadata.name.startsWith('tiketi-config'),
+    ) as K8sObject & {
+      data: Record<string, string>;
+    };
+    expect(settings.data.S3_BUCKET).toBe(`tiketi-${config.name}-media`);
+    expect(settings.data.S3_REGION).toBe(REGION);
   });
 });

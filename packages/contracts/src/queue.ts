@@ -66,6 +66,39 @@ export const queueAdmitted = z.object({
 });
 export type QueueAdmitted = z.infer<typeof queueAdmitted>;
 
+/**
+ * `GET /internal/queue/:eventId/stats` (internal token; the admin service's operator views): one waiting
+ * room as Redis holds it now. An event the waiting room has not heard of yet answers zeros and no settings.
+ */
+export const queueStats = z.object({
+  eventId: z.uuid(),
+  /** The admission step visits this room: the event sells now with its waiting room on. */
+  live: z.boolean(),
+  /** The opening draw has happened: arrivals since hold numbers in order. */
+  opened: z.boolean(),
+  /** People waiting, the arrivals before the draw included. */
+  waiting: z.number().int().nonnegative(),
+  /** Admitted users holding a shopping slot. */
+  activeShoppers: z.number().int().nonnegative(),
+  peakActiveShoppers: z.number().int().nonnegative(),
+  /** The highest queue number admitted so far. */
+  nowServing: z.number().int().nonnegative(),
+  /** Admissions per minute as measured lately (falls to 0 when nobody is admitted). */
+  admissionsPerMinute: z.number().nonnegative(),
+  /** The room's settings as the catalogue last told them. */
+  settings: z
+    .object({
+      enabled: z.boolean(),
+      admissionRatePerMinute: z.number().int().nonnegative(),
+      maxActiveShoppers: z.number().int().nonnegative(),
+      opensAt: isoTime,
+      closesAt: isoTime,
+      status: z.string(),
+    })
+    .nullable(),
+});
+export type QueueStats = z.infer<typeof queueStats>;
+
 /** Socket.IO event names of the `/queue` endpoint. */
 export const QUEUE_SOCKET = {
   path: '/queue',

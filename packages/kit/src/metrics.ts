@@ -34,8 +34,26 @@ export function createMetrics(service: string) {
     http,
     counter: <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
       new Counter<L>({ name, help, labelNames, registers: [registry] }),
-    gauge: <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
-      new Gauge<L>({ name, help, labelNames, registers: [registry] }),
+    /** With `collect`, the value is computed when /metrics is scraped (a count read from the database…). */
+    gauge: <L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[] = [],
+      collect?: (gauge: Gauge<L>) => void | Promise<void>,
+    ) =>
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers: [registry],
+        ...(collect
+          ? {
+              collect(this: Gauge<L>) {
+                return collect(this);
+              },
+            }
+          : {}),
+      }),
     histogram: <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
       new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] }),
   };

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Bus } from './bus.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 
 export type RelayOptions<DB> = {
   db: Kysely<DB>;
@@ -70,11 +71,8 @@ export class OutboxRelay<DB = unknown> {
   }
 
   /** Rows not yet published (a readiness and metrics figure). */
-  async backlog(): Promise<number> {
-    const { rows } = await sql<{
-      n: number;
-    }>`select count(*)::int as n from outbox where published_at is null`.execute(this.options.db);
-    return rows[0]?.n ?? 0;
+  backlog(): Promise<number> {
+    return outboxBacklog(this.options.db);
   }
 
   private async run(): Promise<void> {
@@ -125,4 +123,32 @@ export class OutboxRelay<DB = unknown> {
     await client.query('listen outbox');
     this.listener = client;
   }
+}
+
+/** Outbox rows not yet published; the partial index on unpublished rows keeps this cheap. */
+export async function outboxBacklog<DB>(db: Kysely<DB>): Promise<number> {
+  const { rows } = await sql<{
+    n: number;
+  }>`select count(*)::int as n from outbox where published_at is null`.execute(db);
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * `tiketi_outbox_pending` on the service's /metrics, counted when scraped: a growing number means the relay
+ * cannot reach RabbitMQ. Every instance reports the same database-wide figure (alert on max, not sum).
+ */
+export function registerOutboxMetrics<DB>(metrics: Metrics, db: Kysely<DB>, logger: Logger): void {
+  metrics.gauge(
+    'tiketi_outbox_pending',
+    'Outbox events not yet published to RabbitMQ.',
+    [],
+    async (gauge) => {
+      try {
+        gauge.set(await outboxBacklog(db));
+      } catch (error) {
+        // A database outage must not fail the whole scrape (and hide the RED metrics); readiness reports it.
+        logger.warn({ err: (error as Error).message }, 'could not count the outbox backlog');
+      }
+    },
+  );
 }

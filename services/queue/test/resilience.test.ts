@@ -58,7 +58,9 @@ describe('waiting-room resilience', async () => {
   }
   async function abandoned(eventId: string): Promise<number> {
     const text = await (await fetch(`${queue.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('queue_abandoned_total') && l.includes(eventId));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('tiketi_queue_abandoned_total') && l.includes(eventId));
     return Number(line?.split(' ').at(-1) ?? 0);
   }
 

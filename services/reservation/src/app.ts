@@ -8,6 +8,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  registerOutboxMetrics,
 } from '@tiketi/kit';
 import { seatCache } from './cache/seat-cache.ts';
 import { seatLocks } from './cache/seat-locks.ts';
@@ -18,6 +19,7 @@ import type { DB } from './db/schema.ts';
 import { ticketRepository } from './db/ticket.repository.ts';
 import { aftermathRunner } from './domain/effects.ts';
 import { expirySweeper } from './domain/expiry-sweeper.ts';
+import { reservationMetrics } from './domain/reservation.metrics.ts';
 import { reservationService } from './domain/reservation.service.ts';
 import { saleInfoSource } from './domain/sale-info.ts';
 import { seatMapService } from './domain/seat-map.service.ts';
@@ -46,7 +48,7 @@ export type ReservationAppDeps = {
  */
 export async function buildApp(deps: ReservationAppDeps) {
   const { config, db, redis, bus, logger } = deps;
-  const { app } = await createServer({
+  const { app, metrics } = await createServer({
     name: 'reservation',
     logger,
     readiness: deps.readiness ?? {},
@@ -57,7 +59,12 @@ export async function buildApp(deps: ReservationAppDeps) {
   const events = eventRepository(db);
   const cache = seatCache(redis, { ttlSeconds: config.SEAT_CACHE_TTL_SECONDS, logger });
   const locks = config.SEAT_LOCKS ? seatLocks(redis, config.HOLD_TTL_SECONDS) : undefined;
-  const settle = aftermathRunner({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger });
+  const reservationRepo = reservationRepository(db);
+  const business = reservationMetrics({ metrics, holdFigures: reservationRepo.holdFigures, logger });
+  registerOutboxMetrics(metrics, db, logger);
+  const settle = business.countingSales(
+    aftermathRunner({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger }),
+  );
   const sales = saleInfoSource({
     events,
     eventService: createHttpClient({
@@ -70,7 +77,7 @@ export async function buildApp(deps: ReservationAppDeps) {
   });
   const reservations = reservationService({
     db,
-    reservations: reservationRepository(db),
+    reservations: reservationRepo,
     tickets: ticketRepository(db),
     sales,
     locks,

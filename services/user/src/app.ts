@@ -29,6 +29,8 @@ export type UserDeps = {
   hasher: PasswordHasher;
   /** Where access tokens are verified from: the JWKS URL, or a key set given directly (tests). */
   jwks: string | JSONWebKeySet;
+  /** The shared secret other services send on `/internal/*` calls. */
+  internalToken: string;
   settings: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlDays: number;
@@ -58,6 +60,9 @@ export async function buildApp(deps: UserDeps) {
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
   jwksRoutes(app, deps.keys);
   authRoutes(app, { auth, google, webOrigin: deps.settings.webOrigin });
-  userRoutes(app, { auth: createAuth({ jwks: deps.jwks }), users: createUserService(users) });
+  userRoutes(app, {
+    auth: createAuth({ jwks: deps.jwks, internalToken: deps.internalToken }),
+    users: createUserService(users),
+  });
   return app;
 }

@@ -47,6 +47,7 @@ await runService('user', configShape, async (config, logger) => {
     // Verified like in every other service, from the published key set: a key another instance rotates
     // in is fetched when a token names it.
     jwks: config.JWKS_URL,
+    internalToken: config.INTERNAL_TOKEN,
     settings: {
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,

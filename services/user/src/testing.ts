@@ -32,6 +32,7 @@ export async function startTestUserService(
     keys,
     hasher,
     jwks,
+    internalToken: config.INTERNAL_TOKEN,
     settings: {
       accessTokenTtlSeconds: 900,
       refreshTokenTtlDays: 30,

@@ -65,6 +65,28 @@ describe('user service: accounts, sessions and profiles', async () => {
     expect(afterLogout.json()).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
   });
 
+  it('tells other services who a user is on the internal route, and nobody else', async () => {
+    const session = await register();
+    const url = `/internal/users/${session.user.id}`;
+    const token = { 'x-internal-token': service.config.INTERNAL_TOKEN };
+    const res = await app.inject({ url, headers: token });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      id: session.user.id,
+      email: session.user.email,
+      name: 'Ji-eun Lee',
+      locale: session.user.locale,
+    });
+    expect((await app.inject({ url })).statusCode).toBe(403);
+    expect((await app.inject({ url, headers: bearer(session.accessToken) })).statusCode).toBe(403);
+    expect((await app.inject({ url, headers: { 'x-internal-token': 'guess' } })).statusCode).toBe(403);
+    const unknown = await app.inject({
+      url: '/internal/users/0b9f4a58-4c4b-4d7e-9f3e-6a1b2c3d4e5f',
+      headers: token,
+    });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it('revokes the whole family when a used refresh token comes back', async () => {
     const first = await register();
     const second = (await post('/api/auth/refresh', { refreshToken: first.refreshToken })).json<Session>();

@@ -53,6 +53,19 @@ export type TickResult = {
   admitted: Admission[];
 };
 
+/** One room's figures for operators, read in one MULTI so they belong together. */
+export type RoomStats = {
+  live: boolean;
+  opened: boolean;
+  waiting: number;
+  active: number;
+  peak: number;
+  served: number;
+  /** Admissions per second, as measured by the admission step. */
+  measuredRate: number;
+  settings: RoomSettings | undefined;
+};
+
 export type TickOptions = {
   admissionTtlMs: number;
   abandonGraceMs: number;
@@ -126,6 +139,50 @@ export function waitingRoomRepository(redis: Redis) {
       return (
         (await scripts.queueSettings(settingsKey as string, LIVE_EVENTS, eventId, stamp, 'cancelled')) === 1
       );
+    },
+
+    async stats(eventId: string): Promise<RoomStats> {
+      const [settingsKey, stateKey, preKey, , lineKey, , , activeKey] = eventKeys(eventId) as string[];
+      const replies = await redis
+        .multi()
+        .hgetall(settingsKey as string)
+        .hmget(stateKey as string, 'opened', 'served', 'rate', 'peak')
+        .zcard(lineKey as string)
+        .zcard(preKey as string)
+        .zcard(activeKey as string)
+        .sismember(LIVE_EVENTS, eventId)
+        .exec();
+      if (!replies) throw new Error('the stats transaction was aborted');
+      for (const [error] of replies) if (error) throw error;
+      const [raw, state, line, pre, active, live] = replies.map(([, value]) => value) as [
+        Record<string, string>,
+        (string | null)[],
+        number,
+        number,
+        number,
+        number,
+      ];
+      const [opened, served, rate, peak] = state;
+      return {
+        live: live === 1,
+        opened: opened === '1',
+        waiting: line + pre,
+        active,
+        peak: Number(peak ?? 0),
+        served: Number(served ?? 0),
+        measuredRate: Number(rate ?? 0),
+        settings:
+          raw.enabled === undefined
+            ? undefined
+            : {
+                enabled: raw.enabled === '1',
+                admissionRatePerMinute: Number(raw.ratePerMinute),
+                maxActiveShoppers: Number(raw.maxActive),
+                opensAt: Number(raw.opensAt),
+                closesAt: Number(raw.closesAt),
+                status: raw.status ?? 'published',
+              },
+      };
     },
 
     /** Events whose waiting room runs now: the admission step visits these. */

@@ -22,24 +22,27 @@ export function createAdmissionLoop(deps: {
   options: AdmissionLoopOptions;
 }) {
   const { repo, notifier, options, logger } = deps;
-  const admissions = deps.metrics.counter('queue_admissions_total', 'Users admitted from the line.', [
-    'event',
+  // Named as deploy/monitoring's alert rules and dashboards query them.
+  const admissions = deps.metrics.counter('tiketi_queue_admitted_total', 'Users admitted from the line.', [
+    'event_id',
   ]);
   const abandoned = deps.metrics.counter(
-    'queue_abandoned_total',
+    'tiketi_queue_abandoned_total',
     'Waiters who lost their place after going silent past the grace period.',
-    ['event'],
+    ['event_id'],
   );
-  const waiting = deps.metrics.gauge('queue_waiting', 'People waiting in line (as last seen here).', [
-    'event',
+  const waiting = deps.metrics.gauge('tiketi_queue_waiting', 'People waiting in line (as last seen here).', [
+    'event_id',
   ]);
-  const active = deps.metrics.gauge('queue_active_shoppers', 'Admitted users holding a shopping slot.', [
-    'event',
-  ]);
+  const active = deps.metrics.gauge(
+    'tiketi_queue_active_shoppers',
+    'Admitted users holding a shopping slot.',
+    ['event_id'],
+  );
   const waited = deps.metrics.histogram(
-    'queue_wait_seconds',
+    'tiketi_queue_wait_seconds',
     'Time from joining the line to admission.',
-    ['event'],
+    ['event_id'],
     [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
   );
 
@@ -48,9 +51,9 @@ export function createAdmissionLoop(deps: {
 
   async function stepEvent(eventId: string): Promise<void> {
     const result = await repo.tick(eventId, options);
-    waiting.set({ event: eventId }, result.waiting);
-    active.set({ event: eventId }, result.active);
-    if (result.dropped) abandoned.inc({ event: eventId }, result.dropped);
+    waiting.set({ event_id: eventId }, result.waiting);
+    active.set({ event_id: eventId }, result.active);
+    if (result.dropped) abandoned.inc({ event_id: eventId }, result.dropped);
     if (result.admitted.length) await admit(eventId, result);
     if (result.broadcast) {
       notifier.progress(eventId, {
@@ -67,9 +70,9 @@ export function createAdmissionLoop(deps: {
   async function admit(eventId: string, result: TickResult): Promise<void> {
     const ttlSeconds = Math.floor(options.admissionTtlMs / 1000);
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-    admissions.inc({ event: eventId }, result.admitted.length);
+    admissions.inc({ event_id: eventId }, result.admitted.length);
     for (const { userId, number, waitedMs } of result.admitted) {
-      waited.observe({ event: eventId }, waitedMs / 1000);
+      waited.observe({ event_id: eventId }, waitedMs / 1000);
       const admissionToken = await signAdmissionToken(options.tokenSecret, userId, eventId, ttlSeconds);
       notifier.admitted(eventId, userId, { eventId, number, admissionToken, admissionExpiresAt: expiresAt });
     }

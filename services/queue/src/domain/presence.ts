@@ -15,7 +15,11 @@ export function createPresence(deps: {
   refreshMs: number;
 }) {
   const here = new Map<string, Map<string, number>>();
-  const sockets = deps.metrics.gauge('queue_sockets', 'Waiting-room sockets connected to this instance.');
+  // The queue HPA scales on this (deploy/k8s, through prometheus-adapter).
+  const sockets = deps.metrics.gauge(
+    'tiketi_queue_connections',
+    'Waiting-room sockets connected to this instance.',
+  );
   let timer: NodeJS.Timeout | undefined;
 
   async function refresh(): Promise<void> {

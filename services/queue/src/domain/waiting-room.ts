@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EventSaleInfo, QueueStatus } from '@tiketi/contracts';
+import type { EventSaleInfo, QueueStats, QueueStatus } from '@tiketi/contracts';
 import type { AnyEnvelope } from '@tiketi/kit';
 import { HttpProblem, problems, signAdmissionToken } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -132,6 +132,32 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         );
       }
       return toStatus(eventId, userId, place);
+    },
+
+    /** The operator's read of one room; asks nobody else, so an unknown event is simply an empty room. */
+    async stats(eventId: string): Promise<QueueStats> {
+      const room = await repo.stats(eventId);
+      const { settings } = room;
+      return {
+        eventId,
+        live: room.live,
+        opened: room.opened,
+        waiting: room.waiting,
+        activeShoppers: room.active,
+        peakActiveShoppers: room.peak,
+        nowServing: room.served,
+        admissionsPerMinute: Math.round(room.measuredRate * 60 * 100) / 100,
+        settings: settings
+          ? {
+              enabled: settings.enabled,
+              admissionRatePerMinute: settings.admissionRatePerMinute,
+              maxActiveShoppers: settings.maxActiveShoppers,
+              opensAt: new Date(settings.opensAt).toISOString(),
+              closesAt: new Date(settings.closesAt).toISOString(),
+              status: settings.status,
+            }
+          : null,
+      };
     },
 
     /** Keeps the room in step with the catalogue and frees shoppers' slots; safe to repeat. */

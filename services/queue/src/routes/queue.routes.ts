@@ -1,4 +1,4 @@
-import { queueStatus } from '@tiketi/contracts';
+import { queueStats, queueStatus } from '@tiketi/contracts';
 import { type App, type Auth, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { WaitingRoom } from '../domain/waiting-room.ts';
@@ -33,5 +33,18 @@ export function queueRoutes(app: App, auth: Auth, room: WaitingRoom) {
       },
     },
     async (req) => room.status(req.params.eventId, callerOf(req).id),
+  );
+
+  app.get(
+    '/internal/queue/:eventId/stats',
+    {
+      preHandler: auth.internal,
+      schema: {
+        summary: 'One waiting room now: line, active shoppers, now serving, admission rate, settings',
+        params,
+        response: { 200: queueStats },
+      },
+    },
+    async (req) => room.stats(req.params.eventId),
   );
 }

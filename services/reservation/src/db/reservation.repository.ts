@@ -239,6 +239,18 @@ export function reservationRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /**
+     * Holds running now, and how far past its expiry the oldest hold not yet released is (0 when the
+     * sweeper keeps up). Both read the partial index of pending reservations only.
+     */
+    async holdFigures(): Promise<{ active: number; expiryLagSeconds: number }> {
+      const { rows } = await sql<{ active: number; lag: number }>`
+        select count(*) filter (where expires_at > now())::int as active,
+          coalesce(extract(epoch from now() - min(expires_at) filter (where expires_at <= now())), 0)::float8 as lag
+        from reservations where status = 'PENDING'`.execute(db);
+      return { active: rows[0]?.active ?? 0, expiryLagSeconds: rows[0]?.lag ?? 0 };
+    },
+
     async activeSeatIds(trx: Transaction<DB>, reservationId: string): Promise<string[]> {
       const rows = await trx
         .selectFrom('reservationSeats')

@@ -1,4 +1,4 @@
-import { userLocale } from '@tiketi/contracts';
+import { internalUser, userLocale } from '@tiketi/contracts';
 import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { UserService } from '../domain/user.service.ts';
@@ -58,5 +58,22 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
       },
     },
     async (req) => toUser(await users.get(req.params.id)),
+  );
+
+  // For other services only (the notification service's recipients); the gateway never routes /internal.
+  app.get(
+    '/internal/users/:id',
+    {
+      preHandler: auth.internal,
+      schema: {
+        hide: true,
+        params: z.object({ id: z.uuid({ error: 'must be a user id (UUID)' }) }),
+        response: { 200: internalUser },
+      },
+    },
+    async (req) => {
+      const user = await users.get(req.params.id);
+      return { id: user.id, email: user.email, name: user.name, locale: user.locale };
+    },
   );
 }

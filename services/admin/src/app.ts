@@ -1,0 +1,38 @@
+import type { AdminUpstream } from '@tiketi/contracts';
+import { type AuthOptions, createAuth, createServer, type Logger } from '@tiketi/kit';
+import { createUpstreams } from './clients/upstreams.ts';
+import { operationsService } from './domain/operations.service.ts';
+import { overviewService } from './domain/overview.service.ts';
+import { adminRoutes } from './routes/admin.routes.ts';
+
+export type AdminDeps = {
+  logger: Logger;
+  /** The user service's key set or its JWKS URL (tests pass keys directly). */
+  jwks: AuthOptions['jwks'];
+  /** Sent on calls to other services' `/internal/*` routes. */
+  internalToken: string;
+  /** Where each upstream answers. */
+  upstreams: Record<AdminUpstream, string>;
+  timeoutMs?: number;
+  retries?: number;
+  refundTimeoutMs?: number;
+  now?: () => Date;
+};
+
+/** Builds the admin service from its settings; it owns no store and opens nothing itself. */
+export async function buildApp(deps: AdminDeps) {
+  const { app } = await createServer({ name: 'admin', logger: deps.logger });
+  const auth = createAuth({ jwks: deps.jwks, internalToken: deps.internalToken });
+  const upstreams = createUpstreams({
+    urls: deps.upstreams,
+    internalToken: deps.internalToken,
+    timeoutMs: deps.timeoutMs ?? 2000,
+    retries: deps.retries ?? 1,
+    refundTimeoutMs: deps.refundTimeoutMs ?? 15_000,
+  });
+  adminRoutes(app, auth, {
+    overview: overviewService({ upstreams, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) }),
+    operations: operationsService({ upstreams, logger: deps.logger }),
+  });
+  return app;
+}

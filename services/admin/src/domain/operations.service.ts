@@ -1,0 +1,50 @@
+import type { AdminRefundRequest, AdminUserDetail } from '@tiketi/contracts';
+import { HttpProblem, type Logger } from '@tiketi/kit';
+import { type Caller, type Upstreams, UpstreamUnavailable } from '../clients/upstreams.ts';
+import { partialAnswer } from './partial.ts';
+
+type Query = Record<string, string | number | undefined>;
+
+/** How many of a user's latest reservations and payments the user view shows. */
+const USER_HISTORY = 20;
+
+/** Lookups and searches an operator runs, and the refund action. */
+export function operationsService(deps: { upstreams: Upstreams; logger: Logger }) {
+  const { upstreams, logger } = deps;
+
+  return {
+    /** One upstream answers these: when it is down there is nothing to show, and the answer is 503. */
+    searchUsers: (caller: Caller, query: Query) => upstreams.user.search(caller, query),
+    searchReservations: (caller: Caller, query: Query) => upstreams.reservation.search(caller, query),
+    searchPayments: (caller: Caller, query: Query) => upstreams.payment.search(caller, query),
+
+    async user(caller: Caller, userId: string): Promise<AdminUserDetail> {
+      const answer = partialAnswer(logger);
+      const history = { userId, page: 1, pageSize: USER_HISTORY };
+      const [user, reservations, payments] = await Promise.all([
+        answer.part(() => upstreams.user.get(caller, userId)),
+        answer.part(() => upstreams.reservation.search(caller, history)),
+        answer.part(() => upstreams.payment.search(caller, history)),
+      ]);
+      return { userId, ...answer.marker(), user, reservations, payments };
+    },
+
+    async refund(caller: Caller, paymentId: string, body: AdminRefundRequest, idempotencyKey?: string) {
+      try {
+        return await upstreams.payment.refund(caller, paymentId, body, idempotencyKey);
+      } catch (error) {
+        if (!(error instanceof UpstreamUnavailable)) throw error;
+        // The payment service may have refunded before it went quiet: say so rather than invite a blind retry.
+        throw new HttpProblem(
+          503,
+          'UPSTREAM_UNAVAILABLE',
+          'The payment service did not complete the refund. It may or may not have happened: look the ' +
+            'payment up before trying again (with the same Idempotency-Key).',
+          { cause: error, extra: { upstream: 'payment' } },
+        );
+      }
+    },
+  };
+}
+
+export type OperationsService = ReturnType<typeof operationsService>;

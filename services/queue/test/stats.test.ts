@@ -1,0 +1,105 @@
+import type { QueueStats } from '@tiketi/contracts';
+import { createRedis } from '@tiketi/kit';
+import { createTestTokens } from '@tiketi/kit/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  type Instance,
+  joinQueue,
+  publish,
+  publishedEvent,
+  queueTestConfig,
+  startInstance,
+} from './support.ts';
+
+describe("the operator's read of a waiting room", async () => {
+  // Admission is stepped by the test, so the figures are what the steps left behind.
+  const config = queueTestConfig('obs-queue-stats', { ADMISSION_TICK_MS: 60_000 });
+  const tokens = await createTestTokens();
+  const queue: Instance = await startInstance(config, tokens.jwks);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const internal = { 'x-internal-token': config.INTERNAL_TOKEN };
+
+  afterAll(async () => {
+    redis.disconnect();
+    await queue.close();
+  });
+
+  const stats = async (eventId: string, headers: Record<string, string> = internal) => {
+    const res = await fetch(`${queue.url}/internal/queue/${eventId}/stats`, { headers });
+    return { status: res.status, body: (await res.json()) as QueueStats & { code?: string } };
+  };
+  const fan = async () => {
+    const id = uuidv7();
+    return { id, token: await tokens.sign({ id }) };
+  };
+
+  it('counts the line, the active shoppers, now serving and the settings after an admission step', async () => {
+    const sale = publishedEvent({ maxActiveShoppers: 1, admissionRatePerMinute: 600 });
+    await publish(queue.bus, 'event.published', sale);
+    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
+    for (let i = 0; i < 3; i++)
+      expect((await joinQueue(queue.url, (await fan()).token, sale.eventId)).status).toBe(201);
+    // The admission bucket fills from the opening on: step until its first token admits someone.
+    await eventually(async () => {
+      await queue.service.step();
+      return (await stats(sale.eventId)).body.activeShoppers === 1 || undefined;
+    }, 'the first admission');
+
+    const { status, body } = await stats(sale.eventId);
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      eventId: sale.eventId,
+      live: true,
+      opened: true,
+      waiting: 2,
+      activeShoppers: 1,
+      peakActiveShoppers: 1,
+      nowServing: 1,
+      admissionsPerMinute: expect.any(Number),
+      settings: {
+        enabled: true,
+        admissionRatePerMinute: 600,
+        maxActiveShoppers: 1,
+        opensAt: sale.saleOpensAt,
+        closesAt: sale.saleClosesAt,
+        status: 'on_sale',
+      },
+    });
+
+    // The gauges Prometheus scrapes say the same, under the names deploy/monitoring queries.
+    const exposition = await (await fetch(`${queue.url}/metrics`)).text();
+    const sample = (name: string) =>
+      exposition
+        .split('\n')
+        .find((line) => line.startsWith(`${name}{`) && line.includes(`event_id="${sale.eventId}"`))
+        ?.split(' ')
+        .at(-1);
+    expect(sample('tiketi_queue_waiting')).toBe('2');
+    expect(sample('tiketi_queue_active_shoppers')).toBe('1');
+    expect(sample('tiketi_queue_admitted_total')).toBe('1');
+  });
+
+  it('answers an empty room without settings for an event it has not heard of', async () => {
+    const eventId = uuidv7();
+    expect((await stats(eventId)).body).toEqual({
+      eventId,
+      live: false,
+      opened: false,
+      waiting: 0,
+      activeShoppers: 0,
+      peakActiveShoppers: 0,
+      nowServing: 0,
+      admissionsPerMinute: 0,
+      settings: null,
+    });
+  });
+
+  it('is internal: refused without the service token, and for an id that is not a UUID', async () => {
+    const user = await fan();
+    const refused = await stats(uuidv7(), { authorization: `Bearer ${user.token}` });
+    expect(refused.status).toBe(403);
+    expect((await stats('not-an-id')).status).toBe(400);
+  });
+});
