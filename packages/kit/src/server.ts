@@ -186,6 +186,13 @@ function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'BODY_TOO_LARGE' : clientCode(status, error.code);
     return new HttpProblem(status, code, error.message);
   }
+  if (error.message?.includes('timeout exceeded when trying to connect')) {
+    // Every database connection is busy: a moment of overload, not a bug. Tell the caller to retry.
+    req.log.warn({ err: error.message }, 'database pool exhausted');
+    return new HttpProblem(503, 'SERVICE_BUSY', 'We are very busy right now; please retry in a moment.', {
+      headers: { 'retry-after': '1' },
+    });
+  }
   req.log.error({ err: error }, 'unhandled error');
   return new HttpProblem(500, 'INTERNAL', 'Something went wrong on our side.');
 }
