@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createDb, createRedis, databaseUrl, publishInTransaction, sql } from '@tiketi/kit';
+import { createDb, createRedis, databaseUrl, makeEnvelope, sql } from '@tiketi/kit';
 import type { DB } from '@tiketi/reservation/db';
 import { v7 as uuidv7 } from 'uuid';
 // The very repository the reservation service runs: the baseline can never drift from the service's SQL.
@@ -38,8 +38,9 @@ export async function fastifyHello(options: {
 }
 
 /**
- * The hold transaction of the reservation service straight against PostgreSQL: per-user advisory lock,
- * the one-statement hold, the `reservation.created` outbox row, commit — on a synthetic on-sale event in
+ * The hold transaction of the reservation service straight against PostgreSQL: begin with the per-user
+ * advisory lock, the one statement that holds the seats and writes the `reservation.created` outbox row,
+ * commit — on a synthetic on-sale event in
  * the service's own database, through the service's repository code, with as many connections as the
  * service's pool. Seats are taken in a random order, each once: every transaction holds a seat.
  */
@@ -79,28 +80,24 @@ export async function rawPostgresHold(options: {
       if (!seatId) return 'no-seat';
       const userId = uuidv7();
       const reservationId = uuidv7();
-      return db.transaction().execute(async (trx) => {
-        await reservations.lockUserEvent(trx, userId, eventId);
-        const result = await reservations.hold(trx, {
-          reservationId,
-          userId,
-          eventId,
-          seatIds: [seatId],
-          expiresAt,
-          idempotencyKey: null,
-          perUserLimit: 10,
-        });
-        if (!result.created) return 'taken';
-        await publishInTransaction(trx, 'reservation.created', {
+      const result = await reservations.hold({
+        reservationId,
+        userId,
+        eventId,
+        seatIds: [seatId],
+        expiresAt,
+        idempotencyKey: null,
+        perUserLimit: 10,
+        announcement: makeEnvelope('reservation.created', {
           reservationId,
           eventId,
           userId,
           seatIds: [seatId],
-          amount: result.held.reduce((sum, s) => sum + s.price, 0),
+          amount: 0,
           expiresAt: expiresAt.toISOString(),
-        });
-        return 'held';
+        }),
       });
+      return result.created ? 'held' : 'taken';
     };
     const result = await closedLoop({ ...options, once, until: () => next >= seatIds.length });
     return { ...result, holdsPerSecond: ratePerSecond(result, 'held') };

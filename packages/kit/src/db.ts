@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 
@@ -15,21 +17,110 @@ export function databaseUrl(serverUrl: string, database: string): string {
 
 export type DbOptions = { url: string; poolSize?: number; applicationName?: string };
 
+const OUTBOX_WRITE = /\binsert\s+into\s+outbox\b/i;
+const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b/i;
+const TRANSACTION_END = /^\s*(commit|rollback|end|abort)\b/i;
+const COMMIT = /^\s*(commit|end)\b/i;
+const PREPARE = /^\/\* prepare:([a-z][a-z0-9_]*) \*\//;
+
+/**
+ * Marks a hot statement to be prepared once per connection and then only bound and executed: planning a
+ * many-CTE statement costs PostgreSQL more than running it. Put it first in the SQL text:
+ * sql`${prepared('hold_seats')} with …`. The text must not vary between calls (values go in parameters).
+ */
+export function prepared(name: string) {
+  return sql.raw(`/* prepare:${name} */`);
+}
+
+const statementNames = new Map<string, string>();
+
+/** A name per distinct text: pg refuses to prepare one name with two texts. */
+function statementName(label: string, text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `${label}_${createHash('sha1').update(text).digest('hex').slice(0, 12)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * The pool's client, with two additions:
+ * - statements marked with `prepared()` go out as named prepared statements;
+ * - `signal` hears once a write to the outbox is committed: after the COMMIT of a transaction that inserted
+ *   an outbox row, or after an outbox insert outside a transaction. This is how the relay of the same
+ *   process learns of new rows at once. (A trigger calling pg_notify would do it across processes, but
+ *   NOTIFY takes a lock that serialises every notifying commit of the whole server, which caps the
+ *   seat-hold rate at the drop.)
+ */
+function tiketiClient(signal: EventEmitter) {
+  return class TiketiClient extends pg.Client {
+    private inTransaction = false;
+    private wroteOutbox = false;
+
+    // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; all are passed through.
+    override query(...args: any[]): any {
+      const text: unknown = typeof args[0] === 'string' ? args[0] : args[0]?.text;
+      const marked = typeof args[0] === 'string' ? PREPARE.exec(args[0]) : null;
+      if (marked?.[1]) {
+        args = [
+          { name: statementName(marked[1], args[0]), text: args[0], values: args[1] },
+          ...args.slice(2),
+        ];
+      }
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      const result = (super.query as (...a: any[]) => any)(...args);
+      if (typeof text !== 'string' || !(result instanceof Promise)) return result;
+      let announce = false;
+      if (TRANSACTION_START.test(text)) this.inTransaction = true;
+      if (OUTBOX_WRITE.test(text)) {
+        if (this.inTransaction) this.wroteOutbox = true;
+        else announce = true;
+      }
+      if (TRANSACTION_END.test(text)) {
+        announce = this.wroteOutbox && COMMIT.test(text);
+        this.inTransaction = false;
+        this.wroteOutbox = false;
+      }
+      if (!announce) return result;
+      return result.then((value: unknown) => {
+        signal.emit('committed');
+        return value;
+      });
+    }
+  };
+}
+
+const outboxSignals = new WeakMap<object, EventEmitter>();
+
+/** Calls `listener` each time a write to the outbox commits through this database handle. */
+export function onOutboxCommit(db: Kysely<unknown>, listener: () => void): () => void {
+  const signal = outboxSignals.get(db);
+  if (!signal) return () => undefined;
+  signal.on('committed', listener);
+  return () => signal.off('committed', listener);
+}
+
 /** Kysely over a pg pool; column names are snake_case in SQL and camelCase in TypeScript. */
 export function createDb<DB>(options: DbOptions): Kysely<DB> {
+  const signal = new EventEmitter();
+  signal.setMaxListeners(0);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     application_name: options.applicationName,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
+    Client: tiketiClient(signal),
   });
   // A connection dropped by the server (restart, network cut) must not crash the process: the query in
   // flight fails with its own error and the pool replaces the connection. pg emits 'error' on idle
   // clients through the pool, and on checked-out clients directly.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  outboxSignals.set(db, signal);
+  return db;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -67,7 +67,7 @@ export async function openInfra<S extends InfraSpec, DB>(
     readiness.database = () => sql`select 1`.execute(opened);
     if (spec.bus) {
       bus = new Bus({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, service: spec.service, logger });
-      relay = new OutboxRelay({ db: opened, bus, logger, listenUrl: url });
+      relay = new OutboxRelay({ db: opened, bus, logger });
     }
   }
   if (spec.bus && !bus) {

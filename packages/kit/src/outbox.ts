@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import pg from 'pg';
 import type { Bus } from './bus.ts';
+import { onOutboxCommit } from './db.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -8,8 +8,6 @@ export type RelayOptions<DB> = {
   db: Kysely<DB>;
   bus: Bus;
   logger: Logger;
-  /** Database URL for LISTEN, so the relay wakes as soon as an outbox row commits. */
-  listenUrl?: string;
   batchSize?: number;
   pollIntervalMs?: number;
   /** Published rows are deleted after this long. */
@@ -24,14 +22,20 @@ type OutboxRow = { id: string; type: string; envelope: { id: string; type: strin
  * Publishes outbox rows with publisher confirms, then marks them sent. Rows are claimed with
  * `FOR UPDATE SKIP LOCKED`, so several instances share the work without publishing the same batch at once.
  * A crash between publish and mark re-publishes the batch: consumers' inboxes absorb the duplicate.
+ *
+ * The relay wakes as soon as its own process commits an outbox row (see `onOutboxCommit`); rows written
+ * by another instance that died before publishing them are found by the poll. Wake-ups that arrive while a
+ * batch is being published are folded into one more batch, so under load the batches grow instead of the
+ * relay running once per commit.
  */
 export class OutboxRelay<DB = unknown> {
-  private readonly options: Required<Omit<RelayOptions<DB>, 'listenUrl' | 'afterPublish'>> &
-    Pick<RelayOptions<DB>, 'listenUrl' | 'afterPublish'>;
+  private readonly options: Required<Omit<RelayOptions<DB>, 'afterPublish'>> &
+    Pick<RelayOptions<DB>, 'afterPublish'>;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private listener: pg.Client | undefined;
+  private wakeRequested = false;
+  private unsubscribe: (() => void) | undefined;
   private lastCleanup = 0;
 
   constructor(options: RelayOptions<DB>) {
@@ -59,15 +63,15 @@ export class OutboxRelay<DB = unknown> {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    if (this.options.listenUrl) await this.listen(this.options.listenUrl);
+    this.unsubscribe = onOutboxCommit(this.options.db as Kysely<unknown>, () => this.requestWake());
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.unsubscribe?.();
+    this.requestWake();
     await this.loop;
-    await this.listener?.end().catch(() => undefined);
   }
 
   /** Rows not yet published (a readiness and metrics figure). */
@@ -101,27 +105,25 @@ export class OutboxRelay<DB = unknown> {
     await sql`delete from outbox where published_at < ${cutoff}`.execute(this.options.db);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+  private requestWake(): void {
+    if (this.wake) this.wake();
+    else this.wakeRequested = true;
   }
 
-  private async listen(url: string): Promise<void> {
-    const client = new pg.Client({ connectionString: url });
-    client.on('notification', () => this.wake?.());
-    client.on('error', (err) => {
-      this.options.logger.warn({ err: err.message }, 'outbox listener lost; falling back to polling');
-      this.listener = undefined;
+  private sleep(ms: number): Promise<void> {
+    if (this.wakeRequested) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
     });
-    await client.connect();
-    await client.query('listen outbox');
-    this.listener = client;
   }
 }
 

@@ -119,6 +119,39 @@ describe('outbox, relay and consumers', async () => {
     expect(effects).toHaveLength(1);
   });
 
+  it('publishes a committed outbox row at once, not at the next poll, and never a rolled-back one', async () => {
+    const seen: string[] = [];
+    await bus.subscribe({
+      name: 'wake-observer',
+      events: ['user.registered'],
+      handler: async (event) => {
+        seen.push(event.data.name);
+      },
+    });
+    // A poll this slow would fail the test: only the commit signal can bring the row out in time.
+    const relay = new OutboxRelay({ db, bus, logger: testLogger(), pollIntervalMs: 120_000 });
+    await relay.start();
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // the relay's first, empty batch is behind it
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await publishInTransaction(trx, 'user.registered', registered('rolled-back'));
+          throw new Error('abandoned');
+        }),
+      ).rejects.toThrow('abandoned');
+      await db
+        .transaction()
+        .execute((trx) => publishInTransaction(trx, 'user.registered', registered('woken')));
+      await vi.waitFor(() => expect(seen).toContain('woken'), { timeout: 5_000 });
+      // Outside a transaction, the insert itself is the commit.
+      await publishInTransaction(db, 'user.registered', registered('autocommit'));
+      await vi.waitFor(() => expect(seen).toContain('autocommit'), { timeout: 5_000 });
+      expect(seen).not.toContain('rolled-back');
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('retries a failing handler with backoff, then parks it in the dead-letter queue while others flow', async () => {
     const attempts: number[] = [];
     const handled: string[] = [];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { makeEnvelope, publishInTransaction, signAdmissionToken, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
+import { reservationRepository } from '../src/db/reservation.repository.ts';
 import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
 
 type SeatMap = { counts: Record<string, number>; seats: { id: string; status: string; price: number }[] };
@@ -10,7 +11,7 @@ describe('seat map and holds', async () => {
   const h = await openHarness('resv-holds');
   const svc = await h.instance({ consume: true });
   const { app } = svc;
-  const event = onSaleEvent(40);
+  const event = onSaleEvent(48);
   const seat = (i: number) => event.seats[i]!.id;
   await deliver(svc, published(event));
   const alice = await h.userToken();
@@ -43,8 +44,8 @@ describe('seat map and holds', async () => {
 
   it('shows every seat available with its tier price, from the cache once built', async () => {
     const map = await seatMap();
-    expect(map.seats).toHaveLength(40);
-    expect(map.counts).toEqual({ available: 40, held: 0, sold: 0 });
+    expect(map.seats).toHaveLength(48);
+    expect(map.counts).toEqual({ available: 48, held: 0, sold: 0 });
     expect(map.seats.find((s) => s.id === seat(0))?.price).toBe(150_000);
     expect(map.seats.find((s) => s.id === seat(20))?.price).toBe(90_000);
     expect(await h.redis.hget(seatCacheKeys.states(event.eventId), seat(0))).toMatch(/^a:/);
@@ -94,6 +95,52 @@ describe('seat map and holds', async () => {
     expect(over.json()).toMatchObject({ code: 'PER_USER_LIMIT', limit: 4, active: 3 });
     expect((await seatMap()).seats.find((s) => s.id === seat(24))?.status).toBe('available');
     expect((await hold(carol.token, { eventId: event.eventId, seatIds: [seat(24)] })).statusCode).toBe(201);
+  });
+
+  it('keeps one user within the per-user limit even when the holds arrive all at once', async () => {
+    // Straight at the repository, so the eight statements really run side by side on the pool: without
+    // serialising one user's holds, each would count the others' seats as not yet held.
+    const repository = reservationRepository(h.db);
+    const userId = randomUUID();
+    const expiresAt = new Date(Date.now() + 60_000);
+    const seats = [40, 41, 42, 43, 44, 45, 46, 47].map(seat);
+    const results = await Promise.all(
+      seats.map((id) => {
+        const reservationId = randomUUID();
+        return repository.hold({
+          reservationId,
+          userId,
+          eventId: event.eventId,
+          seatIds: [id],
+          expiresAt,
+          idempotencyKey: null,
+          perUserLimit: 4,
+          announcement: makeEnvelope('reservation.created', {
+            reservationId,
+            eventId: event.eventId,
+            userId,
+            seatIds: [id],
+            amount: 0,
+            expiresAt: expiresAt.toISOString(),
+          }),
+        });
+      }),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(4);
+    const active = await sql<{ n: number }>`select count(*)::int as n from reservation_seats rs
+      join reservations r on r.id = rs.reservation_id where r.user_id = ${userId} and rs.active`.execute(
+      h.db,
+    );
+    expect(active.rows[0]?.n).toBe(4);
+    const announced = await sql<{ amount: number }>`select (envelope->'data'->>'amount')::int as amount
+      from outbox where type = 'reservation.created' and envelope->'data'->>'userId' = ${userId}`.execute(
+      h.db,
+    );
+    expect(announced.rows.map((r) => r.amount)).toEqual([90_000, 90_000, 90_000, 90_000]);
+    // The repository alone does not refresh the seat map cache: let it rebuild from the database.
+    await h.redis.del(seatCacheKeys.states(event.eventId), seatCacheKeys.layout(event.eventId));
+    const map = await seatMap();
+    expect(seats.filter((id) => statusOf(map, id) === 'held')).toHaveLength(4);
   });
 
   it('answers a retried request with the same Idempotency-Key with the same reservation', async () => {

@@ -1,5 +1,6 @@
-import type { ReservationStatus } from '@tiketi/contracts';
-import { type Kysely, sql, type Transaction } from '@tiketi/kit';
+import { createHash } from 'node:crypto';
+import type { Envelope, ReservationStatus } from '@tiketi/contracts';
+import { type Kysely, prepared, sql, type Transaction } from '@tiketi/kit';
 import type { DB, SeatChange } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -26,16 +27,13 @@ export type ReservationFilter = {
   offset: number;
 };
 
+/** A signed 64-bit advisory-lock key for one user on one event. */
+function userEventLockKey(userId: string, eventId: string): bigint {
+  return createHash('sha256').update(`${userId}:${eventId}`).digest().readBigInt64BE(0);
+}
+
 export function reservationRepository(db: Kysely<DB>) {
   return {
-    /**
-     * Serialises one user's holds on one event for the rest of the transaction, so that the per-user
-     * limit cannot be overrun by parallel requests of the same user.
-     */
-    async lockUserEvent(trx: Transaction<DB>, userId: string, eventId: string) {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${`${userId}:${eventId}`}, 0))`.execute(trx);
-    },
-
     findByIdempotencyKey(userId: string, key: string, executor: Executor = db) {
       return executor
         .selectFrom('reservations')
@@ -46,58 +44,89 @@ export function reservationRepository(db: Kysely<DB>) {
     },
 
     /**
-     * Holds every requested seat or none, in one statement: the requested seats are row-locked in id
-     * order (so overlapping requests queue instead of deadlocking), the available ones are marked held,
-     * and the reservation with its seats is written only if all of them were and the user stays within
-     * `perUserLimit` seats in active reservations of the event. The caller rolls back when `created` is
-     * false. The partial unique index on reservation_seats backs this up: a seat can never be in two
-     * active reservations, even if this statement were wrong.
+     * Holds every requested seat or none, and records `reservation.created` in the outbox, in one
+     * transaction of three round trips (the hot path of a ticket drop):
+     *
+     * 1. `begin` and a transaction-scoped advisory lock on (user, event), sent together: one user's holds
+     *    on one event run one at a time, so parallel requests cannot overrun the per-user limit (a single
+     *    statement could not: it counts from a snapshot taken before the lock is granted);
+     * 2. one statement: the requested seats are row-locked in id order (overlapping requests queue instead
+     *    of deadlocking), the available ones are marked held, and only if all of them were and the user stays
+     *    within `perUserLimit` seats in active reservations of the event are the reservation, its seats and
+     *    the outbox row written (the event's amount is the sum of the seats' prices, filled in by SQL);
+     * 3. `commit` when the reservation was created, `rollback` otherwise.
+     *
+     * The partial unique index on reservation_seats backs this up: a seat can never be in two active
+     * reservations, even if this statement were wrong.
      */
     async hold(
-      trx: Transaction<DB>,
-      input: HoldInput & { perUserLimit: number },
+      input: HoldInput & { perUserLimit: number; announcement: Envelope<'reservation.created'> },
     ): Promise<{ held: HeldSeat[]; created: boolean; active: number }> {
       const { reservationId, userId, eventId, seatIds, expiresAt, idempotencyKey, perUserLimit } = input;
-      const { rows } = await sql<{
-        active: number;
-        created: boolean;
-        id: string | null;
-        label: string | null;
-        price: number | null;
-        version: number | null;
-      }>`
-        with active as (
-          select count(*)::int as n
-          from reservation_seats rs join reservations r on r.id = rs.reservation_id
-          where r.user_id = ${userId} and r.event_id = ${eventId} and rs.active
-        ), locked as materialized (
-          select id from seats
-          where event_id = ${eventId} and id = any(${seatIds}::uuid[]) and status = 'available'
-          order by id
-          for update
-        ), held as (
-          update seats s set status = 'held', reservation_id = ${reservationId}, version = s.version + 1
-          from locked where s.id = locked.id and s.status = 'available'
-          returning s.id, s.label, s.price, s.version
-        ), created as (
-          insert into reservations (id, user_id, event_id, status, amount, expires_at, idempotency_key)
-          select ${reservationId}, ${userId}, ${eventId}, 'PENDING', coalesce(sum(price), 0)::int,
-            ${expiresAt}, ${idempotencyKey}
-          from held
-          having count(*) = ${seatIds.length} and (select n from active) + count(*) <= ${perUserLimit}
-          returning id
-        ), linked as (
-          insert into reservation_seats (reservation_id, seat_id, label, price)
-          select c.id, h.id, h.label, h.price from held h cross join created c
-        )
-        select a.n as active, exists (select 1 from created) as created, h.id, h.label, h.price, h.version
-        from active a left join held h on true`.execute(trx);
-      const held: HeldSeat[] = [];
-      for (const r of rows) {
-        if (r.id !== null)
-          held.push({ id: r.id, label: r.label ?? '', price: r.price ?? 0, version: r.version ?? 0 });
-      }
-      return { held, created: rows[0]?.created ?? false, active: rows[0]?.active ?? 0 };
+      const { announcement } = input;
+      return db.connection().execute(async (conn) => {
+        // Without parameters pg sends this as one simple query, so both statements cost one round trip;
+        // the key is a number computed here, so nothing from outside is spliced into the text.
+        try {
+          await sql
+            .raw(`begin; select pg_advisory_xact_lock(${userEventLockKey(userId, eventId)})`)
+            .execute(conn);
+          const { rows } = await sql<{
+            active: number;
+            created: boolean;
+            id: string | null;
+            label: string | null;
+            price: number | null;
+            version: number | null;
+          }>`${prepared('hold_seats')}
+            with active as (
+              select count(*)::int as n
+              from reservation_seats rs join reservations r on r.id = rs.reservation_id
+              where r.user_id = ${userId} and r.event_id = ${eventId} and rs.active
+            ), locked as materialized (
+              select id from seats
+              where event_id = ${eventId} and id = any(${seatIds}::uuid[]) and status = 'available'
+              order by id
+              for update
+            ), held as (
+              update seats s set status = 'held', reservation_id = ${reservationId}, version = s.version + 1
+              from locked where s.id = locked.id and s.status = 'available'
+              returning s.id, s.label, s.price, s.version
+            ), created as (
+              insert into reservations (id, user_id, event_id, status, amount, expires_at, idempotency_key)
+              select ${reservationId}, ${userId}, ${eventId}, 'PENDING', coalesce(sum(price), 0)::int,
+                ${expiresAt}, ${idempotencyKey}
+              from held
+              having count(*) = ${seatIds.length} and (select n from active) + count(*) <= ${perUserLimit}
+              returning id, amount
+            ), linked as (
+              insert into reservation_seats (reservation_id, seat_id, label, price)
+              select c.id, h.id, h.label, h.price from held h cross join created c
+            ), announced as (
+              insert into outbox (id, type, envelope)
+              select ${announcement.id}, ${announcement.type},
+                jsonb_set(${JSON.stringify(announcement)}::jsonb, '{data,amount}', to_jsonb(c.amount))
+              from created c
+            )
+            select a.n as active, exists (select 1 from created) as created, h.id, h.label, h.price, h.version
+            from active a left join held h on true`.execute(conn);
+          const created = rows[0]?.created ?? false;
+          await sql.raw(created ? 'commit' : 'rollback').execute(conn);
+          const held: HeldSeat[] = [];
+          for (const r of rows) {
+            if (r.id !== null)
+              held.push({ id: r.id, label: r.label ?? '', price: r.price ?? 0, version: r.version ?? 0 });
+          }
+          return { held, created, active: rows[0]?.active ?? 0 };
+        } catch (error) {
+          // A broken connection is discarded by the pool; a live one must not go back mid-transaction.
+          await sql
+            .raw('rollback')
+            .execute(conn)
+            .catch(() => undefined);
+          throw error;
+        }
+      });
     },
 
     /** Which of these seats exist in the event (to tell unknown seats from taken ones). */

@@ -5,6 +5,7 @@ import {
   isUniqueViolation,
   type Kysely,
   type Logger,
+  makeEnvelope,
   mayAccess,
   problems,
   publishInTransaction,
@@ -49,15 +50,6 @@ export type HoldRequest = {
 };
 
 export type IssuedTicket = { id: string; seatId: string; seatLabel: string };
-
-/** Rolls the hold transaction back, carrying the seats that could be held. */
-class SeatsUnavailable extends Error {
-  readonly held: HeldSeat[];
-  constructor(held: HeldSeat[]) {
-    super('seats unavailable');
-    this.held = held;
-  }
-}
 
 const ACTIVE: ReservationStatus[] = ['PENDING', 'CONFIRMED'];
 
@@ -224,39 +216,32 @@ export function reservationService(deps: ReservationDeps) {
         throw seatsTaken(locked.taken);
       }
       const expiresAt = new Date(Date.now() + rules.holdTtlSeconds * 1000);
-      let held: HeldSeat[];
+      let result: Awaited<ReturnType<ReservationRepository['hold']>>;
       try {
-        held = await db.transaction().execute(async (trx) => {
-          await reservations.lockUserEvent(trx, caller.id, eventId);
-          const result = await reservations.hold(trx, {
-            reservationId,
-            userId: caller.id,
-            eventId,
-            seatIds,
-            expiresAt,
-            idempotencyKey: key ?? null,
-            perUserLimit: sale.perUserLimit,
-          });
-          if (result.active + seatIds.length > sale.perUserLimit) {
-            throw limitExceeded(sale.perUserLimit, result.active);
-          }
-          if (!result.created) throw new SeatsUnavailable(result.held);
-          await publishInTransaction(trx, 'reservation.created', {
+        result = await reservations.hold({
+          reservationId,
+          userId: caller.id,
+          eventId,
+          seatIds,
+          expiresAt,
+          idempotencyKey: key ?? null,
+          perUserLimit: sale.perUserLimit,
+          // The amount is the seats' price sum, which only the hold statement knows: it fills it in.
+          announcement: makeEnvelope('reservation.created', {
             reservationId,
             eventId,
             userId: caller.id,
             seatIds,
-            amount: result.held.reduce((sum, s) => sum + s.price, 0),
+            amount: 0,
             expiresAt: expiresAt.toISOString(),
-          });
-          return result.held;
+          }),
         });
       } catch (error) {
         if (locked.state === 'locked') await locks?.release(seatIds, reservationId).catch(() => undefined);
-        if (error instanceof SeatsUnavailable || isUniqueViolation(error, 'reservation_seats_one_active')) {
+        if (isUniqueViolation(error, 'reservation_seats_one_active')) {
           const again = key ? await replay(caller.id, key, request) : undefined;
           if (again) return { answer: again, created: false };
-          throw await takenAnswer(eventId, seatIds, error instanceof SeatsUnavailable ? error.held : []);
+          throw await takenAnswer(eventId, seatIds, []);
         }
         if (key && isUniqueViolation(error)) {
           const again = await replay(caller.id, key, request);
@@ -264,6 +249,16 @@ export function reservationService(deps: ReservationDeps) {
         }
         throw error;
       }
+      if (!result.created) {
+        if (locked.state === 'locked') await locks?.release(seatIds, reservationId).catch(() => undefined);
+        if (result.active + seatIds.length > sale.perUserLimit) {
+          throw limitExceeded(sale.perUserLimit, result.active);
+        }
+        const again = key ? await replay(caller.id, key, request) : undefined;
+        if (again) return { answer: again, created: false };
+        throw await takenAnswer(eventId, seatIds, result.held);
+      }
+      const held = result.held;
       await settle({
         seats: held.map((s) => ({ id: s.id, eventId, status: 'held', version: s.version })),
         unlock: new Map(),
