@@ -2,20 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { backendServiceNames } from '../aws/src/services.ts';
 import { deployDir, parseYaml, repoDir } from './manifests.ts';
 
-const services = [
-  'gateway',
-  'user',
-  'event',
-  'reservation',
-  'payment',
-  'queue',
-  'analytics',
-  'admin',
-  'media',
-  'notification',
-];
+const services = backendServiceNames;
 const readYaml = <T>(path: string) => parseYaml(readFileSync(path, 'utf8'))[0] as T;
 
 type ComposeService = {

@@ -33,19 +33,7 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
     const deployments = ofKind(overlay, 'Deployment').filter(
       (d) => d.metadata.namespace === appNamespace[overlay],
     );
-    for (const name of [
-      'gateway',
-      'user',
-      'event',
-      'reservation',
-      'payment',
-      'queue',
-      'analytics',
-      'admin',
-      'media',
-      'notification',
-      'web',
-    ]) {
+    for (const name of [...backendServiceNames, 'web']) {
       expect(deployments.map((d) => d.metadata.name)).toContain(name);
     }
     const statefulSets = ofKind(overlay, 'StatefulSet').filter((s) => s.metadata.namespace === 'tiketi-data');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createTcpProxy } from '@tiketi/kit/testing';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { type Account, client } from './api.ts';
-import { type IsolatedPlatform, startIsolatedPlatform } from './platform.ts';
+import { type IsolatedPlatform, startPlatformUnderTest } from './platform.ts';
 
 type Proxy = Awaited<ReturnType<typeof createTcpProxy>>;
 
@@ -51,7 +51,7 @@ export async function openProof(): Promise<void> {
     alg: 'EdDSA',
     use: 'sig',
   };
-  const p = await startIsolatedPlatform('proof', {
+  const p = await startPlatformUnderTest('proof', {
     portOffset: 20_000,
     env: {
       ...SECRETS,

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IsolatedPlatform, startIsolatedPlatform } from '../../../scripts/lib/isolated-platform.ts';
 import { launchChromium, screenshot } from './browser.ts';
-import { startIsolatedPlatform } from './isolated-platform.ts';
 
 /*
  * The whole purchase in a real browser against the whole platform: a fan signs up, waits in the queue of
@@ -16,7 +16,7 @@ const QUEUED_EVENT = '01936b2a-0000-7000-8000-000000000001';
 const ADMIN = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
 const UI_TIMEOUT = 30_000;
 
-let platform: Awaited<ReturnType<typeof startIsolatedPlatform>> | undefined;
+let platform: IsolatedPlatform | undefined;
 let browser: Browser | undefined;
 let fan: BrowserContext;
 let page: Page;
@@ -29,7 +29,8 @@ const watchCsp = (context: BrowserContext) =>
   });
 
 beforeAll(async () => {
-  platform = await startIsolatedPlatform('web_e2e');
+  // The standard ports, as a person's browser reaches them; its own databases, keys and exchange.
+  platform = await startIsolatedPlatform({ label: 'web_e2e' });
   browser = await launchChromium();
   fan = await browser.newContext({ baseURL: WEB, locale: 'en-US', viewport: { width: 1280, height: 900 } });
   fan.setDefaultTimeout(UI_TIMEOUT);

@@ -7,6 +7,9 @@ import { buildApp, type ReservationApp } from '../src/app.ts';
 import { configShape, type ReservationConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
 
+/** For behaviour that settles asynchronously (events, expiry). */
+export { eventually } from '@tiketi/kit/testing';
+
 export const migrations = new URL('../migrations', import.meta.url).pathname;
 
 type Spec = {
@@ -142,19 +145,6 @@ export async function deliver(
 
 export function published(data: EventInput<'event.published'>) {
   return makeEnvelope('event.published', data);
-}
-
-/** Polls until `check` passes or the deadline; behaviour that settles asynchronously (events, expiry). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 export function bearer(token: string, extra: Record<string, string> = {}) {

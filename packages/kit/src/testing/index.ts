@@ -66,6 +66,19 @@ export async function deleteRedisPrefix(url: string, prefix: string): Promise<vo
   }
 }
 
+/** Polls until `check` passes (stops throwing) or the deadline: for what settles asynchronously. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 8000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
+
 /** Signs access tokens like the user service does, with a key set services can be given directly. */
 export async function createTestTokens() {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
