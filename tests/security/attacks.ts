@@ -83,11 +83,11 @@ const RULES: Record<string, Rule> = {
   'GET /api/admin/payments': 'admin',
   'POST /api/admin/payments/:id/refund': 'admin',
   'POST /api/media': 'admin',
-  // The media service serves this to anyone; the gateway asks for a signed-in caller first.
-  'GET /api/media/:id': 'user',
+  // An image's metadata is as public as the image files.
+  'GET /api/media/:id': 'public',
   'GET /media/images/:id/:file': 'public',
   'DELETE /api/media/:id': 'admin',
-  'GET /api/notifications': 'unrouted',
+  'GET /api/notifications': 'admin',
 };
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

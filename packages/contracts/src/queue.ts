@@ -6,8 +6,10 @@ import { z } from 'zod';
  *
  * Socket.IO: connect with `io(baseUrl, { path: '/queue', transports: ['websocket'],
  * auth: { token: <access token>, eventId } })` after joining over HTTP. The server sends `status` once
- * per connection, `progress` to everyone waiting for the event whenever the line moves, and `admitted`
- * to the one user admitted. A client may ask again with `socket.emit('status', ack)`.
+ * per connection, `progress` to everyone waiting for the event whenever the line moves, `admitted`
+ * to the one user admitted, and `cancelled` to everyone in the room when the event is cancelled (the wait
+ * is over; join, status and new connections then answer 409 `EVENT_CANCELLED`). A client may ask again
+ * with `socket.emit('status', ack)`.
  */
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -66,6 +68,14 @@ export const queueAdmitted = z.object({
 });
 export type QueueAdmitted = z.infer<typeof queueAdmitted>;
 
+/** Sent to everyone in the event's room when the event is cancelled. */
+export const queueCancelled = z.object({
+  eventId: z.uuid(),
+  /** The organiser's reason, as the event service announced it. */
+  reason: z.string(),
+});
+export type QueueCancelled = z.infer<typeof queueCancelled>;
+
 /**
  * `GET /internal/queue/:eventId/stats` (internal token; the admin service's operator views): one waiting
  * room as Redis holds it now. An event the waiting room has not heard of yet answers zeros and no settings.
@@ -105,4 +115,5 @@ export const QUEUE_SOCKET = {
   status: 'status',
   progress: 'progress',
   admitted: 'admitted',
+  cancelled: 'cancelled',
 } as const;

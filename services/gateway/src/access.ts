@@ -13,6 +13,8 @@ const PUBLIC: { methods: readonly string[] | 'any'; prefix: string }[] = [
   { methods: 'any', prefix: '/api/auth' },
   { methods: ['POST'], prefix: '/api/payments/toss/webhook' },
   { methods: ['POST'], prefix: '/api/analytics/track' },
+  // An image's metadata is as public as the image files themselves; uploads and deletes need an admin.
+  { methods: ['GET', 'HEAD'], prefix: '/api/media' },
   { methods: ['GET', 'HEAD'], prefix: '/media' },
   // Socket.IO: the token rides in the handshake payload and the queue service checks it there.
   { methods: 'any', prefix: '/queue' },

@@ -20,4 +20,5 @@ export const routeTable: { prefix: string; service: ServiceName; websocket?: boo
   { prefix: '/api/admin', service: 'admin' },
   { prefix: '/api/media', service: 'media' },
   { prefix: '/media', service: 'media' },
+  { prefix: '/api/notifications', service: 'notification' },
 ];

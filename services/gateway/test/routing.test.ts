@@ -35,7 +35,15 @@ describe('gateway routing', async () => {
   await users.app.listen({ port: 0, host: '127.0.0.1' });
   const userUrl = `http://127.0.0.1:${(users.app.server.address() as AddressInfo).port}`;
 
-  const echoed: ServiceName[] = ['reservation', 'payment', 'queue', 'analytics', 'admin', 'media'];
+  const echoed: ServiceName[] = [
+    'reservation',
+    'payment',
+    'queue',
+    'analytics',
+    'admin',
+    'media',
+    'notification',
+  ];
   const echoes = Object.fromEntries(
     await Promise.all(echoed.map(async (name) => [name, await startEchoService(name)] as const)),
   );
@@ -148,11 +156,15 @@ describe('gateway routing', async () => {
     expect(echoes.reservation?.seen.length).toBe(before);
     expect((await fetch(`${base}/api/tickets`)).status).toBe(401);
     expect((await fetch(`${base}/api/admin/dashboard`)).status).toBe(401);
+    expect((await fetch(`${base}/api/notifications`)).status).toBe(401);
+    expect((await fetch(`${base}/api/media`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await fetch(`${base}/api/media/abc`, { method: 'DELETE' })).status).toBe(401);
   });
 
   it('lets anonymous callers reach the public routes', async () => {
     expect((await fetch(`${base}/api/seats/event/abc`)).status).toBe(200);
     expect((await fetch(`${base}/media/images/a.webp`)).status).toBe(200);
+    expect((await fetch(`${base}/api/media/abc`)).status).toBe(200);
     const track = await fetch(`${base}/api/analytics/track`, { method: 'POST', body: '{}' });
     expect(track.status).toBe(200);
     const webhook = await fetch(`${base}/api/payments/toss/webhook`, { method: 'POST', body: '{}' });

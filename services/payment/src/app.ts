@@ -13,6 +13,7 @@ import type { PaymentConfig } from './config.ts';
 import { eventScheduleRepository } from './db/event-schedule.repository.ts';
 import { paymentRepository } from './db/payment.repository.ts';
 import type { DB } from './db/schema.ts';
+import { cancellationRefunds } from './domain/cancellation-refunds.ts';
 import { checkoutService } from './domain/checkout.service.ts';
 import { paymentMetrics } from './domain/metrics.ts';
 import { paymentsService } from './domain/payments.service.ts';
@@ -39,7 +40,7 @@ export type PaymentAppDeps = {
 
 /**
  * Builds the payment service from open connections; opens nothing itself. `start` begins the background
- * work (event consumer, reconciliation), `stop` ends it.
+ * work (event consumer, reconciliation, refunds of cancelled events), `stop` ends it.
  */
 export async function buildApp(deps: PaymentAppDeps) {
   const { config, db, bus, logger } = deps;
@@ -104,18 +105,31 @@ export async function buildApp(deps: PaymentAppDeps) {
     batchSize: config.RECONCILE_BATCH_SIZE,
   });
 
+  const refundCancelled = cancellationRefunds({
+    payments,
+    schedule,
+    settle,
+    logger,
+    intervalMs: config.CANCELLED_EVENT_REFUND_INTERVAL_MS,
+    batchSize: config.CANCELLED_EVENT_REFUND_BATCH_SIZE,
+  });
+
   paymentRoutes(app, auth, checkout, service);
 
   return {
     app,
     /** One reconciliation pass, callable directly (tests, operators). */
     reconcile: reconcile.runOnce,
+    /** One pass of the refunds cancelled events call for, callable directly (tests, operators). */
+    refundCancelledEvents: refundCancelled.runOnce,
     async start() {
-      if (bus) await startConsumers(bus, db, schedule);
+      if (bus) await startConsumers(bus, db, schedule, refundCancelled.wake);
       reconcile.start();
+      refundCancelled.start();
     },
     async stop() {
       await reconcile.stop();
+      await refundCancelled.stop();
     },
   };
 }

@@ -19,6 +19,14 @@ export const configShape = {
   /** A payment or refund is left to its own request this long before reconciliation looks at it. */
   RECONCILE_AFTER_MS: env.int(60_000),
   RECONCILE_BATCH_SIZE: env.int(50),
+  /**
+   * How often cancelled events are looked at again for paid payments to refund (an approval that completed
+   * after the cancellation, a refund Toss did not answer); a cancellation itself starts them at once.
+   * 0 leaves only that start.
+   */
+  CANCELLED_EVENT_REFUND_INTERVAL_MS: env.int(60_000),
+  /** Payments read per page while refunding a cancelled event. */
+  CANCELLED_EVENT_REFUND_BATCH_SIZE: env.int(50),
   /** Customers may cancel until this long before the event starts; admins refund at any time. */
   CANCEL_DEADLINE_HOURS: env.int(24),
 };

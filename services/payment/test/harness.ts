@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { EventInput, PaymentDto } from '@tiketi/contracts';
+import type { Envelope, EventInput, PaymentDto } from '@tiketi/contracts';
 import { createDb, databaseUrl, loadConfig, makeEnvelope, sql } from '@tiketi/kit';
 import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp as buildReservationApp } from '@tiketi/reservation/app';
@@ -78,6 +78,7 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
     // Tests run reconciliation passes themselves.
     RECONCILE_INTERVAL_MS: 0,
     RECONCILE_AFTER_MS: 0,
+    CANCELLED_EVENT_REFUND_INTERVAL_MS: 0,
     ...overrides,
   };
   const infra = await openTestInfra<
@@ -187,6 +188,16 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
     return { eventId: data.eventId, seatIds: data.seats.map((s) => s.id) };
   }
 
+  /** The event service cancelling an event: answers the envelope, so a test can deliver it again. */
+  async function cancelEvent(eventId: string, reason = 'The artist is ill') {
+    const envelope = makeEnvelope('event.cancelled', { eventId, reason });
+    await infra.bus.publish(envelope);
+    return envelope;
+  }
+
+  /** Publishes an envelope as it is, as a broker redelivery or an outbox relay replay would. */
+  const redeliver = (envelope: Envelope) => infra.bus.publish(envelope);
+
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   async function hold(token: string, eventId: string, seatIds: string[]) {
@@ -246,6 +257,14 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
     };
   }
 
+  /** Checkout, payment at Toss and confirm: a COMPLETED payment with its tickets. */
+  async function paid(token: string, eventId: string, seatIds: string[]) {
+    const ready = await checkout(token, eventId, seatIds);
+    const res = await confirm(token, ready.confirmBody);
+    expect(res.statusCode, res.body).toBe(200);
+    return ready;
+  }
+
   async function getPayment(token: string, id: string) {
     const res = await payment.app.inject({ url: `/api/payments/${id}`, headers: bearer(token) });
     expect(res.statusCode, res.body).toBe(200);
@@ -282,14 +301,16 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
     return rows.map((r) => ({ id: r.envelope.id, type: r.type, data: r.envelope.data }));
   }
 
-  /** Resolves once the reservation service has handled this event (its inbox has it). */
-  async function handledByReservation(eventId: string) {
+  /** Resolves once the service owning `db` has handled this event (its inbox has it). */
+  async function handledIn(db: typeof infra.db | typeof reservationInfra.db, eventId: string) {
     await eventually(async () => {
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from inbox
-        where event_id = ${eventId}`.execute(reservationInfra.db);
+        where event_id = ${eventId}`.execute(db);
       expect(rows[0]?.n).toBe(1);
     });
   }
+  const handledByReservation = (eventId: string) => handledIn(reservationInfra.db, eventId);
+  const handledByPayment = (eventId: string) => handledIn(infra.db, eventId);
 
   /** What Toss has for an order: every payment made for it, with its money. */
   function atToss(orderId: string) {
@@ -314,12 +335,16 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
     payAtToss,
     confirm,
     checkout,
+    paid,
+    cancelEvent,
+    redeliver,
     getPayment,
     reservationRow,
     ticketsOf,
     seatStatus,
     outbox,
     handledByReservation,
+    handledByPayment,
     atToss,
     /** Every step runs even when one fails, so a failed test file still leaves nothing behind. */
     async cleanup() {

@@ -101,7 +101,7 @@ export async function buildApp(deps: QueueDeps) {
     /** Runs one admission step now. */
     step: () => loop.step(),
     async start() {
-      if (deps.bus) await subscribeWaitingRoom(deps.bus, room);
+      if (deps.bus) await subscribeWaitingRoom(deps.bus, room, notifier);
       loop.start();
       presence.start();
     },

@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { EventInput, QueueAdmitted, QueueProgress, QueueStatus } from '@tiketi/contracts';
+import type {
+  EventInput,
+  QueueAdmitted,
+  QueueCancelled,
+  QueueProgress,
+  QueueStatus,
+} from '@tiketi/contracts';
 import { type AuthOptions, type Bus, createRedis, loadConfig, makeEnvelope } from '@tiketi/kit';
 import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { io, type Socket } from 'socket.io-client';
@@ -166,7 +172,8 @@ export async function queueStatus(url: string, token: string, eventId: string) {
 
 /**
  * A waiting-room client as a browser would run it: learns its number from `status`, follows `progress`
- * (ignoring broadcasts older than what it knows), and records every position it would show.
+ * (ignoring broadcasts older than what it knows), and records every position it would show, its
+ * admission and a cancellation of the event.
  */
 export class Watcher {
   socket: Socket;
@@ -174,6 +181,7 @@ export class Watcher {
   served = 0;
   positions: number[] = [];
   admitted: QueueAdmitted[] = [];
+  cancelled: QueueCancelled[] = [];
   statuses: QueueStatus[] = [];
   errors: string[] = [];
   readonly eventId: string;
@@ -211,6 +219,7 @@ export class Watcher {
       this.admitted.push(admitted);
       this.onAdmitted?.(admitted);
     });
+    socket.on('cancelled', (cancelled: QueueCancelled) => this.cancelled.push(cancelled));
     socket.on('connect_error', (error: Error & { data?: { code: string } }) =>
       this.errors.push(error.data?.code ?? error.message),
     );

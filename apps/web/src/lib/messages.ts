@@ -77,6 +77,11 @@ export const en = {
   'queue.admitted': "It's your turn! Taking you to the seats…",
   'queue.minutes': 'about {n} min',
   'queue.seconds': 'under a minute',
+  'queue.cancelled': 'This event was cancelled. The waiting room is closed.',
+  'queue.cancelledReason': 'Reason given by the organiser: {reason}',
+  'queue.cancelledRefund':
+    'If you already bought tickets for it, your payment is refunded automatically and we will email you.',
+  'queue.otherEvents': 'See other concerts',
   'seats.title': 'Choose your seats',
   'seats.selected': 'Selected: {n} / {max}',
   'seats.total': 'Total',
@@ -292,6 +297,11 @@ export const ko: Record<MessageKey, string> = {
   'queue.admitted': '입장 차례입니다! 좌석 선택으로 이동합니다…',
   'queue.minutes': '약 {n}분',
   'queue.seconds': '1분 이내',
+  'queue.cancelled': '이 공연은 취소되었습니다. 대기실이 닫혔습니다.',
+  'queue.cancelledReason': '주최 측 사유: {reason}',
+  'queue.cancelledRefund':
+    '이미 예매하신 티켓이 있다면 결제 금액이 자동으로 환불되며 이메일로 알려 드립니다.',
+  'queue.otherEvents': '다른 공연 보기',
   'seats.title': '좌석 선택',
   'seats.selected': '선택: {n} / {max}',
   'seats.total': '합계',

@@ -1,23 +1,28 @@
 import {
   QUEUE_SOCKET,
   type QueueAdmitted,
+  type QueueCancelled,
   type QueueProgress,
   type QueueStatus,
   queueStatus,
 } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { io } from 'socket.io-client';
 import { ErrorState, Loading, Notice } from '../components/states.tsx';
 import { admissions } from '../lib/admission.ts';
 import { track } from '../lib/analytics.ts';
-import { api } from '../lib/api.ts';
+import { ApiError, api } from '../lib/api.ts';
 import { dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useEvent } from '../lib/queries.ts';
 import { sessionStore } from '../lib/session.ts';
 
 type Live = { nowServing: number; waiting: number; perMinute: number };
+
+/** What the queue service answers for a cancelled event, over HTTP and in a refused socket handshake. */
+const EVENT_CANCELLED = 'EVENT_CANCELLED';
+const isCancelled = (err: unknown) => err instanceof ApiError && err.code === EVENT_CANCELLED;
 
 export function WaitingRoomPage() {
   const [attempt, setAttempt] = useState(0);
@@ -34,6 +39,8 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
   const [live, setLive] = useState<Live>();
   const [connected, setConnected] = useState(false);
   const [error, setError] = useState<unknown>();
+  // The event was cancelled: the wait is over for good (the reason when the broadcast gave one).
+  const [cancelled, setCancelled] = useState<{ reason: string | null }>();
   const admittedRef = useRef(false);
 
   useEffect(() => {
@@ -60,10 +67,30 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
       // Read on every (re)connection, so a refreshed access token is used.
       auth: (cb) => cb({ token: sessionStore.get()?.accessToken ?? '', eventId }),
     });
+    // A safety net under the socket: a slow poll also keeps the place alive if the socket cannot connect.
+    const poll = setInterval(() => {
+      if (socket.connected || admittedRef.current) return;
+      api(`/api/queue/${eventId}/status`, { schema: queueStatus }).then(take, (err: unknown) => {
+        if (isCancelled(err)) cancel(null);
+      });
+    }, 5000);
+    // The wait is over for good: no more socket, no more polls.
+    const cancel = (reason: string | null) => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(poll);
+      socket.close();
+      setCancelled({ reason });
+    };
+
     socket.on('connect', () => setConnected(true));
     socket.on('disconnect', () => setConnected(false));
-    socket.on('connect_error', (err: Error & { data?: { status?: number } }) => {
+    socket.on('connect_error', (err: Error & { data?: { status?: number; code?: string } }) => {
       setConnected(false);
+      if (err.data?.code === EVENT_CANCELLED) {
+        cancel(null);
+        return;
+      }
       // An expired access token: any API call refreshes it, then the socket tries again by itself.
       if (err.data?.status === 401) {
         api('/api/users/me').then(
@@ -92,6 +119,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     socket.on(QUEUE_SOCKET.admitted, (message: QueueAdmitted) =>
       admit(message.admissionToken, message.admissionExpiresAt),
     );
+    socket.on(QUEUE_SOCKET.cancelled, (message: QueueCancelled) => cancel(message.reason));
 
     api(`/api/queue/${eventId}/join`, { method: 'POST', schema: queueStatus })
       .then((joined) => {
@@ -99,13 +127,10 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
         take(joined);
         if (!admittedRef.current && !stopped) socket.connect();
       })
-      .catch((err: unknown) => !stopped && setError(err));
-
-    // A safety net under the socket: a slow poll also keeps the place alive if the socket cannot connect.
-    const poll = setInterval(() => {
-      if (socket.connected || admittedRef.current) return;
-      api(`/api/queue/${eventId}/status`, { schema: queueStatus }).then(take, () => undefined);
-    }, 5000);
+      .catch((err: unknown) => {
+        if (isCancelled(err)) cancel(null);
+        else if (!stopped) setError(err);
+      });
 
     return () => {
       stopped = true;
@@ -129,7 +154,18 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     <main id="main" className="container narrow waiting-room">
       <h1>{t('queue.title')}</h1>
       {title && <p className="lead">{title}</p>}
-      {error !== undefined ? (
+      {cancelled ? (
+        <div data-testid="queue-cancelled">
+          <Notice kind="warning">
+            <strong>{t('queue.cancelled')}</strong>
+            {cancelled.reason && <p>{t('queue.cancelledReason', { reason: cancelled.reason })}</p>}
+            <p>{t('queue.cancelledRefund')}</p>
+          </Notice>
+          <Link className="button secondary" to="/">
+            {t('queue.otherEvents')}
+          </Link>
+        </div>
+      ) : error !== undefined ? (
         <ErrorState error={error} onRetry={onRetry} />
       ) : !status ? (
         <Loading />

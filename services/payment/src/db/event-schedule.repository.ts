@@ -1,7 +1,11 @@
 import type { Kysely, Transaction } from '@tiketi/kit';
+import { REFUNDABLE } from './payment.repository.ts';
 import type { DB } from './schema.ts';
 
-/** When each event starts, kept from the event service's events (for the cancellation deadline). */
+/**
+ * When each event starts and whether it was cancelled, kept from the event service's events (for the
+ * customer's cancellation deadline and the refunds a cancellation calls for).
+ */
 export function eventScheduleRepository(db: Kysely<DB>) {
   return {
     async upsert(trx: Transaction<DB>, event: { eventId: string; title: string; startsAt: Date }) {
@@ -16,12 +20,41 @@ export function eventScheduleRepository(db: Kysely<DB>) {
         .execute();
     },
 
-    async markCancelled(trx: Transaction<DB>, eventId: string, at: Date) {
+    /**
+     * Records the cancellation, creating the row when event.published never came (its payments still
+     * need their refunds). A repeat keeps the first cancellation.
+     */
+    async markCancelled(trx: Transaction<DB>, eventId: string, at: Date, reason: string) {
       await trx
-        .updateTable('eventSchedule')
-        .set({ cancelledAt: at, updatedAt: new Date() })
-        .where('eventId', '=', eventId)
-        .where('cancelledAt', 'is', null)
+        .insertInto('eventSchedule')
+        .values({ eventId, title: null, startsAt: null, cancelledAt: at, cancelReason: reason })
+        .onConflict((oc) =>
+          oc
+            .column('eventId')
+            .doUpdateSet({ cancelledAt: at, cancelReason: reason, updatedAt: new Date() })
+            .where('eventSchedule.cancelledAt', 'is', null),
+        )
+        .execute();
+    },
+
+    /** Cancelled events that still have paid payments holding money: the cancellation refunder's work. */
+    cancelledWithPaidPayments(): Promise<
+      { eventId: string; cancelledAt: Date; cancelReason: string | null }[]
+    > {
+      return db
+        .selectFrom('eventSchedule')
+        .select(['eventSchedule.eventId', 'eventSchedule.cancelledAt', 'eventSchedule.cancelReason'])
+        .where('eventSchedule.cancelledAt', 'is not', null)
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('payments')
+              .select('payments.id')
+              .whereRef('payments.eventId', '=', 'eventSchedule.eventId')
+              .where('payments.status', 'in', REFUNDABLE),
+          ),
+        )
+        .orderBy('eventSchedule.cancelledAt')
+        .$narrowType<{ cancelledAt: Date }>()
         .execute();
     },
 

@@ -58,6 +58,8 @@ const LOCK_SPACE = 4004;
 const LOCK_NOT_AVAILABLE = '55P03';
 
 export const UNSETTLED: PaymentStatus[] = ['PENDING', 'IN_PROGRESS'];
+/** Paid and holding money still: what a refund may apply to. */
+export const REFUNDABLE: PaymentStatus[] = ['COMPLETED', 'PARTIALLY_REFUNDED'];
 
 export function paymentRepository(db: Kysely<DB>) {
   return {
@@ -223,6 +225,39 @@ export function paymentRepository(db: Kysely<DB>) {
         .orderBy('createdAt')
         .limit(limit)
         .execute();
+    },
+
+    /**
+     * The next page (by id, after `afterId`) of a cancelled event's payments still holding money: the
+     * cancellation refunder's batch. A payment whose refund Toss refused since `cancelledAt` is left to an
+     * operator rather than asked again on every pass.
+     */
+    async refundableOfEvent(
+      eventId: string,
+      cancelledAt: Date,
+      afterId: string | undefined,
+      limit: number,
+    ): Promise<string[]> {
+      let query = db
+        .selectFrom('payments')
+        .select('payments.id')
+        .where('payments.eventId', '=', eventId)
+        .where('payments.status', 'in', REFUNDABLE)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('refunds')
+                .select('refunds.id')
+                .whereRef('refunds.paymentId', '=', 'payments.id')
+                .where('refunds.status', '=', 'FAILED')
+                .where('refunds.createdAt', '>=', cancelledAt),
+            ),
+          ),
+        )
+        .orderBy('payments.id')
+        .limit(limit);
+      if (afterId) query = query.where('payments.id', '>', afterId);
+      return (await query.execute()).map((r) => r.id);
     },
 
     async list(filter: PaymentFilter): Promise<{ items: Payment[]; total: number }> {

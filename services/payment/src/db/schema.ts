@@ -56,9 +56,11 @@ export type RefundsTable = {
 
 export type EventScheduleTable = {
   eventId: string;
-  title: string;
-  startsAt: Date;
+  /** Null only for an event known from its cancellation alone. */
+  title: string | null;
+  startsAt: Date | null;
   cancelledAt: Date | null;
+  cancelReason: string | null;
   updatedAt: UpdatedAt;
 };
 

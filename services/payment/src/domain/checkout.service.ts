@@ -151,7 +151,7 @@ export function checkoutService(deps: CheckoutDeps) {
         amount: r.amount,
         status: 'PENDING' as const,
         orderName: orderNameFor(
-          event?.title,
+          event?.title ?? undefined,
           r.seats.map((s) => s.label),
         ),
         customerName: request.customerInfo.name,

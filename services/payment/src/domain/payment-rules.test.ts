@@ -76,6 +76,15 @@ describe('payment rules', () => {
     ).toBe(undefined);
   });
 
+  it('lets customers cancel an event known only from its cancellation, and waits for an unknown start', () => {
+    const now = new Date('2026-12-24T12:00:00Z');
+    expect(codeOf(() => assertCancellable({ startsAt: null, cancelledAt: now }, now, 24))).toBe(undefined);
+    expect(codeOf(() => assertCancellable({ startsAt: null, cancelledAt: null }, now, 24))).toBe(
+      'EVENT_SCHEDULE_UNKNOWN',
+    );
+    expect(codeOf(() => assertCancellable(undefined, now, 24))).toBe('EVENT_SCHEDULE_UNKNOWN');
+  });
+
   it('refuses an amount other than the server’s', () => {
     expect(codeOf(() => assertAmount(55_000, 55_000))).toBe(undefined);
     expect(codeOf(() => assertAmount(100, 55_000))).toBe('AMOUNT_MISMATCH');

@@ -33,6 +33,9 @@ export type RefundableSeat = { seatId: string; price: number; refunded: boolean 
 
 export type RefundPlan = { amount: number; seatIds: string[]; full: boolean };
 
+/** Some seats, an amount (admin only), or neither: everything left. */
+export type RefundRequest = { seatIds?: string[] | undefined; amount?: number | undefined };
+
 /**
  * What a refund gives back. By seats: those seats' prices (each still paid for). By amount (admin only):
  * that much money, seats kept. Neither: everything left. A refund that leaves nothing to refund is full and
@@ -41,7 +44,7 @@ export type RefundPlan = { amount: number; seatIds: string[]; full: boolean };
 export function planRefund(
   payment: { amount: number; refundedAmount: number },
   seats: RefundableSeat[],
-  request: { seatIds?: string[] | undefined; amount?: number | undefined },
+  request: RefundRequest,
 ): RefundPlan {
   const remaining = payment.amount - payment.refundedAmount;
   const live = seats.filter((s) => !s.refunded);
@@ -88,18 +91,18 @@ export function planRefund(
 
 /** Customers cancel up to the deadline before the event; a cancelled event can always be refunded. */
 export function assertCancellable(
-  event: { startsAt: Date; cancelledAt: Date | null } | undefined,
+  event: { startsAt: Date | null; cancelledAt: Date | null } | undefined,
   now: Date,
   deadlineHours: number,
 ): void {
-  if (!event) {
+  if (event?.cancelledAt) return;
+  if (!event?.startsAt) {
     throw new HttpProblem(
       503,
       'EVENT_SCHEDULE_UNKNOWN',
       'The event schedule is not known yet; please try again shortly.',
     );
   }
-  if (event.cancelledAt) return;
   const deadline = event.startsAt.getTime() - deadlineHours * 3_600_000;
   if (now.getTime() >= deadline) {
     throw problems.conflict(

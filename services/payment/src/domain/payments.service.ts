@@ -1,8 +1,14 @@
 import type { PaymentDto, PaymentStatus } from '@tiketi/contracts';
 import { type AuthUser, mayAccess, problems } from '@tiketi/kit';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
-import type { Payment, PaymentRepository, PaymentSeat, Refund } from '../db/payment.repository.ts';
-import { assertCancellable, planRefund } from './payment-rules.ts';
+import {
+  type Payment,
+  type PaymentRepository,
+  type PaymentSeat,
+  REFUNDABLE,
+  type Refund,
+} from '../db/payment.repository.ts';
+import { assertCancellable } from './payment-rules.ts';
 import type { Settlement } from './settlement.ts';
 
 export type PaymentsDeps = {
@@ -12,8 +18,6 @@ export type PaymentsDeps = {
   now: () => Date;
   rules: { cancelDeadlineHours: number };
 };
-
-const REFUNDABLE: PaymentStatus[] = ['COMPLETED', 'PARTIALLY_REFUNDED'];
 
 export function toDto(p: Payment, seats: PaymentSeat[], refunds: Refund[]): PaymentDto {
   return {
@@ -80,13 +84,7 @@ export function paymentsService(deps: PaymentsDeps) {
         throw problems.conflict('PAYMENT_NOT_REFUNDABLE', `A ${p.status} payment cannot be refunded.`);
       }
       await check(p);
-      const seats = await payments.seatsOf([p.id], conn);
-      const plan = planRefund(
-        p,
-        seats.map((s) => ({ seatId: s.seatId, price: s.price, refunded: s.refundId !== null })),
-        request,
-      );
-      return settle.refund(conn, p, plan, request.reason, requestedBy.id);
+      return settle.refund(conn, p, request, request.reason, requestedBy.id);
     });
     if (!locked) throw new Error('waiting lock answered without a value');
     return view(locked.value);

@@ -1,6 +1,7 @@
-import { HttpProblem, type Logger } from '@tiketi/kit';
+import type { Logger } from '@tiketi/kit';
 import { isNotFound, type TossClient, type TossPayment } from '@tiketi/toss';
 import { type PaymentRepository, UNSETTLED } from '../db/payment.repository.ts';
+import { backgroundJob, reportLeftForLater } from './background-job.ts';
 import type { Settlement } from './settlement.ts';
 
 export type ReconcilerDeps = {
@@ -21,9 +22,6 @@ export type ReconcilerDeps = {
  */
 export function reconciler(deps: ReconcilerDeps) {
   const { payments, toss, settle, logger } = deps;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
 
   async function lookup(orderId: string, paymentKey: string | null): Promise<TossPayment | undefined> {
     try {
@@ -78,32 +76,12 @@ export function reconciler(deps: ReconcilerDeps) {
   }
 
   function report(error: unknown, ids: Record<string, string>) {
-    const level = error instanceof HttpProblem && error.status === 503 ? 'info' : 'error';
-    logger[level]({ ...ids, err: (error as Error).message }, 'reconciliation left a payment for later');
+    reportLeftForLater(logger, 'reconciliation left a payment for later', error, ids);
   }
 
-  function schedule() {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runOnce()
-        .catch((error: Error) => logger.error({ err: error.message }, 'reconciliation pass failed'))
-        .finally(schedule);
-    }, deps.intervalMs);
-  }
+  const job = backgroundJob('reconciliation', runOnce, { intervalMs: deps.intervalMs, logger });
 
-  return {
-    runOnce,
-    start() {
-      if (deps.intervalMs <= 0 || !stopped) return;
-      stopped = false;
-      schedule();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return { runOnce, start: job.start, stop: job.stop };
 }
 
 export type Reconciler = ReturnType<typeof reconciler>;

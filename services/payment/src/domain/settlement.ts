@@ -14,7 +14,7 @@ import type { ReservationClient } from '../clients/reservation.client.ts';
 import { type Payment, type PaymentRepository, type Refund, UNSETTLED } from '../db/payment.repository.ts';
 import type { DB } from '../db/schema.ts';
 import type { PaymentMetrics } from './metrics.ts';
-import type { RefundPlan } from './payment-rules.ts';
+import { planRefund, type RefundRequest } from './payment-rules.ts';
 
 export type SettlementDeps = {
   payments: PaymentRepository;
@@ -194,14 +194,24 @@ export function settlement(deps: SettlementDeps) {
     return executeRefund(conn, p, refund);
   }
 
-  /** Records a refund as asked (REQUESTED) before Toss hears of it; then carries it out. */
+  /**
+   * Plans the refund against the seats as they stand now (the caller holds the lock), records it as asked
+   * (REQUESTED) before Toss hears of it, then carries it out. `requestedBy` is null when the platform
+   * itself refunds (a cancelled event).
+   */
   async function refund(
     conn: Kysely<DB>,
     p: Payment,
-    plan: RefundPlan,
+    request: RefundRequest,
     reason: string,
-    requestedBy: string,
+    requestedBy: string | null,
   ): Promise<Payment> {
+    const seats = await payments.seatsOf([p.id], conn);
+    const plan = planRefund(
+      p,
+      seats.map((s) => ({ seatId: s.seatId, price: s.price, refunded: s.refundId !== null })),
+      request,
+    );
     const row: Refund = {
       id: uuidv7(),
       paymentId: p.id,

@@ -5,18 +5,36 @@ import type { DB } from '../db/schema.ts';
 const SCHEDULE_EVENTS = ['event.published', 'event.cancelled'] as const;
 type ScheduleEvent = AnyEnvelope<(typeof SCHEDULE_EVENTS)[number]>;
 
-/** Keeps when each event starts (the customer's cancellation deadline) from the event service's events. */
+/**
+ * Keeps when each event starts (the customer's cancellation deadline) and whether it was cancelled (its
+ * paid payments are then refunded) from the event service's events.
+ */
 export function scheduleHandler(schedule: EventScheduleRepository) {
   return async (event: ScheduleEvent, trx: Transaction<DB>) => {
     if (event.type === 'event.published') {
       const { eventId, title, startsAt } = event.data;
       await schedule.upsert(trx, { eventId, title, startsAt: new Date(startsAt) });
     } else {
-      await schedule.markCancelled(trx, event.data.eventId, new Date(event.occurredAt));
+      const { eventId, reason } = event.data;
+      await schedule.markCancelled(trx, eventId, new Date(event.occurredAt), reason);
     }
   };
 }
 
-export async function startConsumers(bus: Bus, db: Kysely<DB>, schedule: EventScheduleRepository) {
-  await bus.consume({ name: 'schedule', events: SCHEDULE_EVENTS, db, handler: scheduleHandler(schedule) });
+export async function startConsumers(
+  bus: Bus,
+  db: Kysely<DB>,
+  schedule: EventScheduleRepository,
+  /** Called once a cancellation is committed: the refunds start without waiting for a timer. */
+  onCancelled: () => void,
+) {
+  await bus.consume({
+    name: 'schedule',
+    events: SCHEDULE_EVENTS,
+    db,
+    handler: scheduleHandler(schedule),
+    afterCommit: async (event) => {
+      if (event.type === 'event.cancelled') onCancelled();
+    },
+  });
 }

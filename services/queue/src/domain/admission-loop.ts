@@ -1,11 +1,12 @@
-import type { QueueAdmitted, QueueProgress } from '@tiketi/contracts';
+import type { QueueAdmitted, QueueCancelled, QueueProgress } from '@tiketi/contracts';
 import { type Logger, type Metrics, signAdmissionToken } from '@tiketi/kit';
 import type { TickOptions, TickResult, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
 
-/** Where the loop's news goes: a broadcast per event, a message per admitted user. */
+/** Where the room's news goes: broadcasts per event (progress, cancellation), a message per admitted user. */
 export type QueueNotifier = {
   progress(eventId: string, message: QueueProgress): void;
   admitted(eventId: string, userId: string, message: QueueAdmitted): void;
+  cancelled(eventId: string, message: QueueCancelled): void;
 };
 
 export type AdmissionLoopOptions = TickOptions & { tickMs: number; tokenSecret: string };

@@ -5,6 +5,7 @@ import { HttpProblem, problems, signAdmissionToken } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventServiceClient } from '../clients/event-service.client.ts';
 import type { RoomSettings, StoredPlace, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
+import type { QueueNotifier } from './admission-loop.ts';
 
 export const WAITING_ROOM_EVENTS = [
   'event.published',
@@ -41,17 +42,19 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       await repo.saveSettings(eventId, 0, settingsFromSaleInfo(info));
       settings = await repo.settings(eventId);
     }
-    if (settings === 'cancelled' || settings?.status === 'cancelled') {
-      throw new HttpProblem(409, 'EVENT_CANCELLED', 'This event was cancelled.');
-    }
+    if (settings === 'cancelled' || settings?.status === 'cancelled') throw eventCancelled();
     if (!settings) throw problems.notFound('Event');
     return settings;
   }
 
-  async function toStatus(eventId: string, userId: string, place: StoredPlace): Promise<QueueStatus> {
-    const settings = await repo.settings(eventId);
-    const opensAt = settings && settings !== 'cancelled' ? settings.opensAt : place.now;
-    const ratePerMinute = settings && settings !== 'cancelled' ? settings.admissionRatePerMinute : 0;
+  async function toStatus(
+    eventId: string,
+    userId: string,
+    place: StoredPlace,
+    settings: RoomSettings | undefined,
+  ): Promise<QueueStatus> {
+    const opensAt = settings ? settings.opensAt : place.now;
+    const ratePerMinute = settings ? settings.admissionRatePerMinute : 0;
     const base = {
       queueId: place.queueId,
       eventId,
@@ -118,11 +121,14 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         await repo.release(eventId, userId);
         place = await repo.join(eventId, userId, uuidv7(), randomDraw());
       }
-      return { status: await toStatus(eventId, userId, place), created: place.created };
+      return { status: await toStatus(eventId, userId, place, settings), created: place.created };
     },
 
     /** The caller's place; asking counts as a sign of life. */
     async status(eventId: string, userId: string): Promise<QueueStatus> {
+      const settings = await repo.settings(eventId);
+      // A place in a cancelled room leads nowhere: say why rather than show a line that will not move.
+      if (settings === 'cancelled') throw eventCancelled();
       const place = await repo.status(eventId, userId);
       if (!place || lapsed(place)) {
         throw new HttpProblem(
@@ -131,7 +137,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
           'You have no place in this waiting room (never joined, left too long, or your admission ended): join again.',
         );
       }
-      return toStatus(eventId, userId, place);
+      return toStatus(eventId, userId, place, settings);
     },
 
     /** The operator's read of one room; asks nobody else, so an unknown event is simply an empty room. */
@@ -160,8 +166,11 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       };
     },
 
-    /** Keeps the room in step with the catalogue and frees shoppers' slots; safe to repeat. */
-    async onEvent(event: WaitingRoomEvent): Promise<void> {
+    /**
+     * Keeps the room in step with the catalogue and frees shoppers' slots; safe to repeat. Everyone waiting
+     * for a cancelled event is told at once (again on a redelivery, which a client takes the same way).
+     */
+    async onEvent(event: WaitingRoomEvent, notifier: Pick<QueueNotifier, 'cancelled'>): Promise<void> {
       const stamp = Date.parse(event.occurredAt);
       switch (event.type) {
         case 'event.published':
@@ -177,9 +186,11 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
           });
           return;
         }
-        case 'event.cancelled':
-          await repo.cancel(event.data.eventId, stamp);
+        case 'event.cancelled': {
+          const { eventId, reason } = event.data;
+          if (await repo.cancel(eventId, stamp)) notifier.cancelled(eventId, { eventId, reason });
           return;
+        }
         case 'reservation.confirmed':
         case 'reservation.cancelled':
         case 'reservation.expired':
@@ -191,6 +202,10 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
 }
 
 export type WaitingRoom = ReturnType<typeof createWaitingRoom>;
+
+function eventCancelled(): HttpProblem {
+  return new HttpProblem(409, 'EVENT_CANCELLED', 'This event was cancelled: its waiting room is closed.');
+}
 
 function settingsFromSaleInfo(info: EventSaleInfo): RoomSettings {
   return {

@@ -1,14 +1,16 @@
 import type { Bus } from '@tiketi/kit';
+import type { QueueNotifier } from '../domain/admission-loop.ts';
 import { WAITING_ROOM_EVENTS, type WaitingRoom } from '../domain/waiting-room.ts';
 
 /**
- * One durable queue shared by every instance (each event is handled once, by any of them). No inbox: the
- * handlers are idempotent by themselves (settings carry the time of their change, a freed slot stays free).
+ * One durable queue shared by every instance (each event is handled once, by any of them; the notifier's
+ * broadcasts reach the sockets of all instances). No inbox: the handlers are idempotent by themselves
+ * (settings carry the time of their change, a freed slot stays free).
  */
-export function subscribeWaitingRoom(bus: Bus, room: WaitingRoom): Promise<void> {
+export function subscribeWaitingRoom(bus: Bus, room: WaitingRoom, notifier: QueueNotifier): Promise<void> {
   return bus.subscribe({
     name: 'waiting-room',
     events: WAITING_ROOM_EVENTS,
-    handler: (event) => room.onEvent(event),
+    handler: (event) => room.onEvent(event, notifier),
   });
 }

@@ -78,6 +78,7 @@ export function attachQueueSockets(
     progress: (eventId, message) => io.to(eventRoom(eventId)).emit(QUEUE_SOCKET.progress, message),
     admitted: (eventId, userId, message) =>
       io.to(userRoom(eventId, userId)).emit(QUEUE_SOCKET.admitted, message),
+    cancelled: (eventId, message) => io.to(eventRoom(eventId)).emit(QUEUE_SOCKET.cancelled, message),
   };
   return { io, notifier };
 }
