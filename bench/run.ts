@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { fastifyHello, rawPostgresHold, redisSetNx } from './baselines.ts';
 import { jsonClient } from './lib/http.ts';
 import type { LoadResult } from './lib/load.ts';
-import { loadAverage, machine, openFileLimit } from './lib/machine.ts';
+import { loadAverage, machine, raiseOpenFileLimit } from './lib/machine.ts';
 import { type BenchPlatform, brokerBacklog, startBenchPlatform, waitForFreePorts } from './lib/platform.ts';
 import { type ProfileSummary, summariseProfile } from './lib/profile.ts';
 import { fmt, latencyText, type Row, ratioText, table, verdict } from './lib/report.ts';
@@ -76,7 +76,8 @@ const only = new Set(
 );
 for (const p of only) if (!PARTS.includes(p as PartName)) throw new Error(`--only: unknown part "${p}"`);
 const profiling = flags.profile === true || process.env.BENCH_PROFILE === 'true';
-const fdLimit = openFileLimit();
+// 20,000 waiters plus the sockets around them, where the system allows it.
+const fdLimit = raiseOpenFileLimit(65_536);
 // Each waiter is one file descriptor in the queue instance and one in the swarm process.
 const waiterCeiling = Math.max(1000, fdLimit - 500);
 const sizes = {

@@ -25,6 +25,17 @@ function shell(command: string, args: string[]): string {
   }
 }
 
+/**
+ * Raises this process's open-file limit, soft and hard, to `wanted` where the system lets it (root, or a
+ * hard limit already that high), so that the platform parts and the waiter crowd it starts inherit it: one
+ * waiting-room socket is one open file in the queue instance. Answers the limit now in force.
+ */
+export function raiseOpenFileLimit(wanted: number): number {
+  if (openFileLimit() < wanted)
+    shell('prlimit', ['--pid', String(process.pid), `--nofile=${wanted}:${wanted}`]);
+  return openFileLimit();
+}
+
 /** The largest number of open files this process (and every part it starts) may have. */
 export function openFileLimit(): number {
   const n = Number(shell('sh', ['-c', 'ulimit -n']));

@@ -33,7 +33,12 @@ export type AuthOptions = {
   audience?: string;
   /** The shared secret other services send on `/internal/*` calls. */
   internalToken?: string;
+  /** Tokens whose verification is remembered (default 10,000; 0 verifies every request afresh). */
+  rememberTokens?: number;
 };
+
+/** How long a verification is remembered at most, so that a key withdrawn from the JWKS soon counts. */
+const REMEMBER_MS = 60_000;
 
 /**
  * Access-token verification every service does for itself: signature from the user service's JWKS,
@@ -47,8 +52,28 @@ export function createAuth(options: AuthOptions) {
       : createLocalJWKSet(options.jwks);
   const issuer = options.issuer ?? ACCESS_TOKEN.issuer;
   const audience = options.audience ?? ACCESS_TOKEN.audience;
+  // A fan in a ticket drop sends the same token with every request, and a signature check is most of
+  // what a request costs a service: remember the tokens already verified, keyed by the whole token (a
+  // forged or altered token is another key), until their expiry and never longer than REMEMBER_MS.
+  const capacity = options.rememberTokens ?? 10_000;
+  const remembered = new Map<string, { user: AuthUser; until: number }>();
 
   async function verify(token: string): Promise<AuthUser> {
+    const known = remembered.get(token);
+    if (known && known.until > Date.now()) return known.user;
+    if (known) remembered.delete(token);
+    const { user, expiresAt } = await verifySignature(token);
+    if (capacity > 0) {
+      if (remembered.size >= capacity) {
+        const oldest = remembered.keys().next().value;
+        if (oldest !== undefined) remembered.delete(oldest);
+      }
+      remembered.set(token, { user, until: Math.min(expiresAt, Date.now() + REMEMBER_MS) });
+    }
+    return user;
+  }
+
+  async function verifySignature(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer,
@@ -57,7 +82,10 @@ export function createAuth(options: AuthOptions) {
         requiredClaims: ['exp', 'sub'],
       });
       const parsed = claims.parse(payload);
-      return { id: parsed.sub, role: parsed.role, email: parsed.email };
+      return {
+        user: { id: parsed.sub, role: parsed.role, email: parsed.email },
+        expiresAt: (payload.exp ?? 0) * 1000,
+      };
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_JWT_EXPIRED') throw problems.unauthorized('The access token has expired.');

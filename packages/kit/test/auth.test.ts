@@ -59,6 +59,17 @@ describe('kit auth: access-token verification every service relies on', async ()
     expect(error).toMatchObject({ status: 401, message: 'The access token has expired.' });
   });
 
+  it('remembers a verified token no longer than it is valid, and never vouches for an altered copy', async () => {
+    const jwt = await token({ expiresIn: '2s' });
+    expect(await auth.verify(jwt)).toMatchObject({ id: userId, role: 'user' });
+    expect(await auth.verify(jwt)).toMatchObject({ id: userId, role: 'user' });
+    const [header, payload] = jwt.split('.');
+    const altered = `${header}.${payload}.${'A'.repeat(86)}`;
+    expect(await refused(altered)).toMatchObject({ status: 401 });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await refused(jwt)).toMatchObject({ status: 401, message: 'The access token has expired.' });
+  });
+
   it('refuses a token from another issuer or for another audience', async () => {
     expect(await refused(await token({ issuer: 'https://evil.example' }))).toMatchObject({ status: 401 });
     expect(await refused(await token({ audience: 'another-app' }))).toMatchObject({ status: 401 });

@@ -29,10 +29,11 @@ describe('migrations', async () => {
     const first = await migrate(url, [KIT_MIGRATIONS, fixtures('migrations')]);
     expect(first.applied).toEqual([
       'kit/20260101000000_outbox_inbox.sql',
+      'kit/20261201000000_outbox_without_notify.sql',
       'service/20260102000000_things.sql',
     ]);
     const second = await migrate(url, [KIT_MIGRATIONS, fixtures('migrations')]);
-    expect(second).toEqual({ applied: [], skipped: 2 });
+    expect(second).toEqual({ applied: [], skipped: 3 });
     expect(await tables()).toEqual(
       expect.arrayContaining(['outbox', 'inbox', 'things', 'schema_migrations']),
     );

@@ -32,6 +32,8 @@ export type EventDeps = {
   /** Resolves uploaded images to attach; without it attaching answers 503. */
   media?: MediaResolver;
   now?: () => Date;
+  /** Max-age of public listings and details; 0 (the default) keeps them from being cached downstream. */
+  publicCacheSeconds?: number;
 };
 
 /** Builds the event service from its dependencies; opens nothing itself. */
@@ -52,6 +54,7 @@ export async function buildApp(deps: EventDeps) {
     app,
     auth,
     eventsService({ db: deps.db, events: eventRepository(deps.db), venues, cache, media: deps.media, now }),
+    deps.publicCacheSeconds ?? 0,
   );
   return app;
 }

@@ -25,6 +25,7 @@ await runService('event', configShape, async (config, logger) => {
     logger,
     readiness: infra.readiness,
     redis: infra.redis,
+    publicCacheSeconds: config.PUBLIC_CACHE_SECONDS,
     auth: createAuth({ jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN }),
     media: mediaClient(config.MEDIA_SERVICE_URL),
   });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createArtistAndVenue, eventPayload, openEventService } from './helpers.ts';
 
 describe('catalogue read cache', async () => {
-  const svc = await openEventService('event-cache');
+  const svc = await openEventService('event-cache', { publicCacheSeconds: 2 });
   afterAll(() => svc.close());
   const ids = await createArtistAndVenue(svc, 'Jannabi');
   const created = await svc.app.inject({
@@ -19,6 +19,17 @@ describe('catalogue read cache', async () => {
   });
   const detail = async () => (await svc.app.inject({ url: `/api/events/${eventId}` })).json();
   const list = async () => (await svc.app.inject({ url: '/api/events?q=tour' })).json();
+
+  it('lets shared caches keep what the public sees, briefly, and never what an admin sees', async () => {
+    for (const url of [`/api/events/${eventId}`, '/api/events?q=tour']) {
+      const anonymous = await svc.app.inject({ url });
+      expect(anonymous.headers['cache-control'], url).toBe('public, max-age=2');
+      const fan = await svc.app.inject({ url, headers: { authorization: svc.user } });
+      expect(fan.headers['cache-control'], url).toBe('public, max-age=2');
+      const admin = await svc.app.inject({ url, headers: { authorization: svc.admin } });
+      expect(admin.headers['cache-control'], url).toBe('private, no-store');
+    }
+  });
 
   it('answers repeated reads from Redis, not from the database', async () => {
     expect((await detail()).title).toBe('Summer Tour');

@@ -1,4 +1,5 @@
 import { Transform } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import cors from '@fastify/cors';
 import httpProxy from '@fastify/http-proxy';
 import rateLimit from '@fastify/rate-limit';
@@ -13,10 +14,11 @@ import {
   type ReadinessCheck,
   type Redis,
 } from '@tiketi/kit';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
 import { hasDotSegments, ignoresBearer, isPublic, pathOf, routeFor, underPrefix } from './access.ts';
 import { type RateLimitSettings, rateLimitGroups } from './rate-limits.ts';
+import { type CachedResponse, KEPT_HEADERS, responseCache, sharedMaxAge } from './response-cache.ts';
 import { routeTable } from './route-table.ts';
 
 export type GatewayDeps = {
@@ -34,6 +36,15 @@ export type GatewayDeps = {
   uploadBodyLimitBytes?: number;
   trustProxy?: boolean;
   rateLimits?: Partial<RateLimitSettings>;
+  /** Copies of shareable GET answers kept in memory (`Cache-Control: public`); off when maxEntries is 0. */
+  responseCache?: { maxEntries: number; maxBytes: number; maxBodyBytes: number };
+};
+
+/** What reply-from hands `onResponse` (its types call it a server response). */
+type UpstreamResponse = {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  stream: NodeJS.ReadableStream;
 };
 
 const DEFAULT_LIMITS: RateLimitSettings = { windowMs: 60_000, auth: 10, queueJoin: 30, general: 600 };
@@ -71,6 +82,18 @@ export async function buildApp(deps: GatewayDeps) {
   });
   const auth = createAuth({ jwks: deps.jwks });
   const limits = { ...DEFAULT_LIMITS, ...deps.rateLimits };
+  const cache = responseCache(
+    deps.responseCache ?? { maxEntries: 1000, maxBytes: 33_554_432, maxBodyBytes: 262_144 },
+  );
+  // Admins see drafts in listings: their answers are never served from, or kept in, the shared copies.
+  // Request Cache-Control is not honoured: a reload storm is exactly what the copies are for.
+  const sharable = (req: Pick<FastifyRequest, 'method' | 'user'>) =>
+    cache.enabled && req.method === 'GET' && req.user?.role !== 'admin';
+  const sendCopy = (reply: FastifyReply, copy: CachedResponse) =>
+    reply
+      .code(copy.status)
+      .headers({ ...copy.headers, age: String(cache.ageOf(copy)), 'x-cache': 'HIT' })
+      .send(copy.body);
 
   await app.register(cors, {
     origin: deps.webOrigins ?? ['http://localhost:3000'],
@@ -124,6 +147,9 @@ export async function buildApp(deps: GatewayDeps) {
     const limiter = limiters.find((l) => l.group.matches(req.method, path));
     // The plugin's hook is typed as a Fastify hook (bound to the instance); it never uses `this`.
     if (limiter) await limiter.check.call(app, req, reply);
+    if (reply.sent) return;
+    const copy = sharable(req) ? cache.get(req.url) : undefined;
+    if (copy) return sendCopy(reply, copy);
   });
 
   app.addHook('preParsing', async (req, _reply, payload) => {
@@ -143,6 +169,30 @@ export async function buildApp(deps: GatewayDeps) {
       disableRequestLogging: true,
       http: { requestOptions: { timeout: deps.upstreamTimeoutMs ?? 10_000 } },
       replyOptions: {
+        onResponse: (request, reply, raw) => {
+          const res = raw as unknown as UpstreamResponse;
+          const maxAge =
+            res.statusCode === 200 && sharable(request)
+              ? sharedMaxAge(res.headers['cache-control'])
+              : undefined;
+          const length = Number(res.headers['content-length']);
+          if (maxAge === undefined || !(length <= cache.maxBodyBytes)) {
+            void reply.send(res.stream);
+            return;
+          }
+          buffer(res.stream).then(
+            (body) => {
+              const headers: Record<string, string> = {};
+              for (const name of KEPT_HEADERS) {
+                const value = res.headers[name];
+                if (typeof value === 'string') headers[name] = value;
+              }
+              cache.set(request.url, { status: 200, headers, body }, maxAge);
+              void reply.send(body);
+            },
+            (error: Error) => void reply.send(error),
+          );
+        },
         rewriteRequestHeaders: (req, headers) => {
           // Internal routes are never reachable through here, but a client must not even try the header.
           const { 'x-internal-token': _internal, ...rest } = headers;

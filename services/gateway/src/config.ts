@@ -15,11 +15,20 @@ export const configShape = {
   ANALYTICS_SERVICE_URL: serviceUrl('analytics'),
   ADMIN_SERVICE_URL: serviceUrl('admin'),
   MEDIA_SERVICE_URL: serviceUrl('media'),
+  NOTIFICATION_SERVICE_URL: serviceUrl('notification'),
   UPSTREAM_TIMEOUT_MS: env.int(10_000),
   /** Image uploads (`/api/media`) may be larger than BODY_LIMIT_BYTES, which bounds everything else. */
   UPLOAD_BODY_LIMIT_BYTES: env.int(10_485_760),
   /** Believe X-Forwarded-For: only behind a load balancer or ingress that sets it, never when exposed. */
   TRUST_PROXY: env.bool(false),
+  /**
+   * Shareable GET answers (`Cache-Control: public`, such as event listings and details) kept in memory for
+   * their max-age; 0 turns the copies off. Bodies over RESPONSE_CACHE_MAX_BODY_BYTES are never kept, and
+   * all copies together stay within RESPONSE_CACHE_MAX_BYTES.
+   */
+  RESPONSE_CACHE_ENTRIES: env.int(1000),
+  RESPONSE_CACHE_MAX_BYTES: env.int(33_554_432),
+  RESPONSE_CACHE_MAX_BODY_BYTES: env.int(262_144),
   RATE_LIMIT_WINDOW_MS: env.int(60_000),
   RATE_LIMIT_AUTH: env.int(10),
   RATE_LIMIT_QUEUE_JOIN: env.int(30),

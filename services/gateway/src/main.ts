@@ -14,6 +14,11 @@ await runService('gateway', configShape, async (config, logger) => {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     uploadBodyLimitBytes: config.UPLOAD_BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
+    responseCache: {
+      maxEntries: config.RESPONSE_CACHE_ENTRIES,
+      maxBytes: config.RESPONSE_CACHE_MAX_BYTES,
+      maxBodyBytes: config.RESPONSE_CACHE_MAX_BODY_BYTES,
+    },
     rateLimits: {
       windowMs: config.RATE_LIMIT_WINDOW_MS,
       auth: config.RATE_LIMIT_AUTH,
@@ -29,6 +34,7 @@ await runService('gateway', configShape, async (config, logger) => {
       analytics: config.ANALYTICS_SERVICE_URL,
       admin: config.ADMIN_SERVICE_URL,
       media: config.MEDIA_SERVICE_URL,
+      notification: config.NOTIFICATION_SERVICE_URL,
     },
   });
   return { app, stop: infra.close };

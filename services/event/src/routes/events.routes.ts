@@ -1,5 +1,5 @@
 import { eventDetailDto, eventSort, eventStatus, eventSummaryDto } from '@tiketi/contracts';
-import { type App, type Auth, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
+import { type App, type Auth, type AuthUser, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import { MAX_PRICE_KRW } from '../domain/event-rules.ts';
 import type { EventsService } from '../domain/events.service.ts';
@@ -33,7 +33,14 @@ const eventFields = {
 const eventBody = z.object(eventFields);
 const eventPatch = z.object(eventFields).partial();
 
-export function eventRoutes(app: App, auth: Auth, events: EventsService) {
+export function eventRoutes(app: App, auth: Auth, events: EventsService, publicCacheSeconds: number) {
+  // What anyone but an admin sees is the same for everyone, so shared caches (the gateway's copies) may
+  // keep it briefly; an admin's view has drafts in it and must never be kept.
+  const cacheControl = (caller: AuthUser | undefined) =>
+    caller?.role === 'admin' || publicCacheSeconds <= 0
+      ? 'private, no-store'
+      : `public, max-age=${publicCacheSeconds}`;
+
   app.get(
     '/api/events',
     {
@@ -52,7 +59,11 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService) {
         response: { 200: pageOf(eventSummaryDto) },
       },
     },
-    async (req) => events.list(req.query, req.user),
+    async (req, reply) => {
+      const page = await events.list(req.query, req.user);
+      reply.header('cache-control', cacheControl(req.user));
+      return page;
+    },
   );
 
   app.get(
@@ -65,7 +76,11 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService) {
         response: { 200: eventDetailDto },
       },
     },
-    async (req) => events.get(req.params.id, req.user),
+    async (req, reply) => {
+      const event = await events.get(req.params.id, req.user);
+      reply.header('cache-control', cacheControl(req.user));
+      return event;
+    },
   );
 
   app.post(

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createServer } from '@tiketi/kit';
+import { createTestTokens, testLogger } from '@tiketi/kit/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { responseCache, sharedMaxAge } from '../src/response-cache.ts';
+
+describe('shared copies of public answers', async () => {
+  const tokens = await createTestTokens();
+  // A real upstream that counts how often each path reached it and says how each answer may be kept.
+  const { app: upstream } = await createServer({ name: 'event', logger: testLogger() });
+  const reached = new Map<string, number>();
+  upstream.get('/api/events/*', async (req, reply) => {
+    const n = (reached.get(req.url) ?? 0) + 1;
+    reached.set(req.url, n);
+    const path = req.url.split('?')[0] ?? '';
+    if (path.endsWith('/public')) reply.header('cache-control', 'public, max-age=1');
+    if (path.endsWith('/private')) reply.header('cache-control', 'private, max-age=60');
+    if (path.endsWith('/big')) {
+      reply.header('cache-control', 'public, max-age=60');
+      return { n, padding: 'x'.repeat(5000) };
+    }
+    if (path.endsWith('/missing')) {
+      reply.header('cache-control', 'public, max-age=60');
+      return reply.code(404).send({ n });
+    }
+    return { n, url: req.url };
+  });
+  await upstream.listen({ port: 0, host: '127.0.0.1' });
+  const gateway = await buildApp({
+    logger: testLogger(),
+    jwks: tokens.jwks,
+    upstreams: { event: `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}` },
+    responseCache: { maxEntries: 100, maxBytes: 1_000_000, maxBodyBytes: 4096 },
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  const get = (url: string, token?: string) =>
+    gateway.inject({ url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const fan = await tokens.sign({ id: randomUUID() });
+  const admin = await tokens.sign({ id: randomUUID(), role: 'admin' });
+
+  it('serves a public answer from its copy for the max-age, to fans signed in or not, then asks again', async () => {
+    const url = `/api/events/${randomUUID()}/public?page=1`;
+    const first = await get(url);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['x-cache']).toBeUndefined();
+    const again = await get(url, fan);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['x-cache']).toBe('HIT');
+    expect(again.headers['content-type']).toMatch(/application\/json/);
+    expect(again.headers['cache-control']).toBe('public, max-age=1');
+    expect(again.headers.age).toBe('0');
+    expect(again.headers['x-request-id']).toBeTruthy();
+    expect(again.json()).toEqual(first.json());
+    expect(reached.get(url)).toBe(1);
+    // Another query string is another answer.
+    expect((await get(url.replace('page=1', 'page=2'))).headers['x-cache']).toBeUndefined();
+
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const expired = await get(url);
+    expect(expired.headers['x-cache']).toBeUndefined();
+    expect(expired.json()).toMatchObject({ n: 2 });
+  });
+
+  it('never serves an admin a copy, nor keeps what an admin was answered', async () => {
+    const url = `/api/events/${randomUUID()}/public`;
+    await get(url, admin);
+    await get(url, admin);
+    expect(reached.get(url)).toBe(2);
+    const anonymous = await get(url);
+    expect(anonymous.headers['x-cache']).toBeUndefined();
+    expect(reached.get(url)).toBe(3);
+  });
+
+  it('keeps nothing the upstream did not mark public, no error and no body over the size bound', async () => {
+    for (const kind of ['private', 'unmarked', 'missing', 'big']) {
+      const url = `/api/events/${randomUUID()}/${kind}`;
+      const first = await get(url);
+      const second = await get(url);
+      expect(second.headers['x-cache'], kind).toBeUndefined();
+      expect(second.statusCode).toBe(first.statusCode);
+      expect(reached.get(url), kind).toBe(2);
+    }
+    // A body passed through unkept still arrives whole.
+    const big = await get(`/api/events/${randomUUID()}/big`);
+    expect((big.json() as { padding: string }).padding).toHaveLength(5000);
+  });
+
+  it('reads Cache-Control as a shared cache must', () => {
+    expect(sharedMaxAge('public, max-age=2')).toBe(2);
+    expect(sharedMaxAge('public, max-age=60, s-maxage=5')).toBe(5);
+    expect(sharedMaxAge('max-age=60')).toBeUndefined();
+    expect(sharedMaxAge('public, no-store, max-age=60')).toBeUndefined();
+    expect(sharedMaxAge('public, no-cache, max-age=60')).toBeUndefined();
+    expect(sharedMaxAge('public, max-age=0')).toBeUndefined();
+    expect(sharedMaxAge('public, max-age=abc')).toBeUndefined();
+    expect(sharedMaxAge(undefined)).toBeUndefined();
+  });
+
+  it('drops the least recently used copies first when over its entry or byte budget', () => {
+    const cache = responseCache({ maxEntries: 2, maxBytes: 10, maxBodyBytes: 8 });
+    const entry = (text: string) => ({ status: 200, headers: {}, body: Buffer.from(text) });
+    cache.set('a', entry('aaa'), 60);
+    cache.set('b', entry('bbb'), 60);
+    expect(cache.get('a')).toBeDefined(); // a is now the most recently used
+    cache.set('c', entry('ccc'), 60);
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBeDefined();
+    cache.set('d', entry('dddddddd'), 60); // 3 + 8 bytes > 10: the older one goes
+    expect(cache.get('c')).toBeUndefined();
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.bytes).toBe(8);
+    cache.set('e', entry('too long body'), 60);
+    expect(cache.get('e')).toBeUndefined();
+  });
+});
