@@ -253,7 +253,7 @@ try {
       admissionRatePerMinute: sizes.waiterRate,
       limitNote:
         fdLimit - 500 < 20_000
-          ? `open files are limited to ${fdLimit} per process here (ulimit -n, hard), so one instance can hold at most about ${fmt(waiterCeiling)} sockets on this machine`
+          ? `open files are limited to ${fdLimit} per process here (the hard ulimit -n, which the bench may not raise on this machine), so one instance can hold at most about ${fmt(waiterCeiling)} sockets here`
           : '',
     });
   }
@@ -290,7 +290,10 @@ const report = {
   loadAverage: load,
   notes: [
     'The load generator (this Node process and the waiter swarm) runs on the same cores as the platform.',
-    'The machine was shared with other work during the run: see the load averages.',
+    'Load averages count the platform and the load generator too: one well above the core count at the start means other work shared the machine.',
+    bench.env.DATABASE_URL?.includes('host=/')
+      ? 'The services and the raw hold baseline reached PostgreSQL through its Unix socket (DATABASE_URL), as on a one-machine deployment.'
+      : 'The services and the raw hold baseline reached PostgreSQL over TCP.',
     'Accounts were registered with argon2id at 4 MiB and 1 pass (ARGON2_MEMORY_KIB/ARGON2_TIME_COST) to create them fast; login cost plays no part in the figures.',
     'Gateway rate limits were raised (RATE_LIMIT_*), since one machine plays every fan from one IP.',
     'Waiting-room tokens of scenario 4 are minted with the signing key the bench gave the user service (JWT_PRIVATE_JWK); every service verifies them as usual.',

@@ -31,6 +31,11 @@ export const baseConfigShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The PostgreSQL server; each service picks its own database on it with DATABASE_NAME. */
   DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/postgres'),
+  /**
+   * Connections per instance. A seat hold keeps one for three round trips; on a small machine more than
+   * about ten per service only adds waiting for CPU inside PostgreSQL. Keep instances × pool size (plus the
+   * relay's and the migrator's one each) under the server's max_connections.
+   */
   DATABASE_POOL_SIZE: env.int(10),
   /** Appended to every database name: lets a second copy of the platform (tests, bench) run beside the first. */
   DATABASE_SUFFIX: z
