@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Envelope, EventInput, PaymentDto } from '@tiketi/contracts';
 import { createDb, databaseUrl, loadConfig, makeEnvelope, sql } from '@tiketi/kit';
-import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import {
+  createTestTokens,
+  openTestInfra,
+  eventually as pollUntil,
+  testConfig,
+  testLogger,
+} from '@tiketi/kit/testing';
 import { buildApp as buildReservationApp } from '@tiketi/reservation/app';
 import { configShape as reservationShape } from '@tiketi/reservation/config';
 import type { DB as ReservationDB } from '@tiketi/reservation/db';
@@ -368,14 +374,4 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
 export type PaymentHarness = Awaited<ReturnType<typeof openPaymentHarness>>;
 
 /** Polls until `check` passes or the deadline: for what settles asynchronously (events, sweeps). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+export const eventually = <T>(check: () => Promise<T>, timeoutMs = 10_000) => pollUntil(check, timeoutMs);
