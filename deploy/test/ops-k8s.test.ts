@@ -1,6 +1,10 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { environments, REGION } from '../aws/src/environments.ts';
+import { databaseUrl } from '../../packages/kit/src/db.ts';
+import { environments, REGION, SUBNET_CIDRS } from '../aws/src/environments.ts';
 import { accessOf, type BackendService, backendServiceNames } from '../aws/src/services.ts';
 import {
   deployDir,
@@ -11,6 +15,7 @@ import {
   podSpecOf,
   schemaProblems,
 } from './manifests.ts';
+import { cidrContains, databaseTlsProblems, dataStatefulSets, workloadProblems } from './policies.ts';
 
 const rendered: Record<string, K8sObject[]> = {};
 const all = (overlay: string): K8sObject[] => rendered[overlay] ?? [];
@@ -37,12 +42,7 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
       expect(deployments.map((d) => d.metadata.name)).toContain(name);
     }
     const statefulSets = ofKind(overlay, 'StatefulSet').filter((s) => s.metadata.namespace === 'tiketi-data');
-    expect(statefulSets.map((s) => s.metadata.name).sort()).toEqual([
-      'postgres',
-      'postgres-replica',
-      'rabbitmq',
-      'redis',
-    ]);
+    expect(statefulSets.map((s) => s.metadata.name)).toEqual(['rabbitmq']);
   });
 
   it('validates every object against the Kubernetes schemas', async () => {
@@ -50,31 +50,9 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  it('gives every workload probes, requests and limits, and a non-root read-only securityContext', () => {
-    const problems: string[] = [];
-    for (const w of workloads(overlay)) {
-      const pod = podSpecOf(w);
-      const where = `${w.kind}/${w.metadata.namespace}/${w.metadata.name}`;
-      if (!pod.securityContext?.runAsNonRoot) problems.push(`${where}: pod may run as root`);
-      if (pod.securityContext?.seccompProfile?.type !== 'RuntimeDefault')
-        problems.push(`${where}: no seccomp profile`);
-      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
-        const sc = c.securityContext ?? {};
-        if (sc.allowPrivilegeEscalation !== false)
-          problems.push(`${where}/${c.name}: privilege escalation allowed`);
-        if (sc.readOnlyRootFilesystem !== true) problems.push(`${where}/${c.name}: writable root filesystem`);
-        if (!sc.capabilities?.drop?.includes('ALL'))
-          problems.push(`${where}/${c.name}: capabilities not dropped`);
-        if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory)
-          problems.push(`${where}/${c.name}: no requests`);
-        if (!c.resources?.limits?.cpu || !c.resources?.limits?.memory)
-          problems.push(`${where}/${c.name}: no limits`);
-        const longRunning = w.kind !== 'CronJob' && !(pod.initContainers ?? []).includes(c);
-        if (longRunning && (!c.readinessProbe || !c.livenessProbe))
-          problems.push(`${where}/${c.name}: no probes`);
-      }
-    }
-    expect(problems).toEqual([]);
+  it('gives every workload probes, requests and limits, a non-root read-only securityContext and its own ServiceAccount', () => {
+    expect(workloads(overlay).length).toBeGreaterThan(20);
+    expect(workloadProblems(all(overlay))).toEqual([]);
   });
 
   it('probes every service on /readyz and /healthz and rolls out with maxSurge 1, maxUnavailable 0', () => {
@@ -217,7 +195,7 @@ describe('ops-k8s production', () => {
     };
     expect(group('reservation', ns)).toBe('node.tiketi.gg/application');
     expect(group('queue', ns)).toBe('node.tiketi.gg/stateful');
-    expect(group('postgres', 'tiketi-data')).toBe('node.tiketi.gg/data');
+    expect(group('rabbitmq', 'tiketi-data')).toBe('node.tiketi.gg/system');
     expect(group('prometheus', 'tiketi-monitoring')).toBe('node.tiketi.gg/system');
   });
 
@@ -397,5 +375,231 @@ describe.each(overlays)('obs-aws the %s overlay against the AWS stack', (overlay
     };
     expect(settings.data.S3_BUCKET).toBe(`tiketi-${config.name}-media`);
     expect(settings.data.S3_REGION).toBe(REGION);
+  });
+});
+
+describe.each(overlays)('obs-aws the %s overlay on RDS and ElastiCache', (overlay) => {
+  const config = environments[overlay];
+  const caBundle = join(deployDir, 'k8s/components/rds-ca/ap-northeast-2-bundle.pem');
+  const inApp = (kind: string) =>
+    all(overlay).filter((o) => o.kind === kind && o.metadata.namespace === config.appNamespace);
+
+  it('runs no PostgreSQL or Redis StatefulSet, only RabbitMQ for which deploy/aws has no managed broker', () => {
+    expect(dataStatefulSets(all(overlay))).toEqual([]);
+    expect(
+      ofKind(overlay, 'StatefulSet')
+        .filter((s) => s.metadata.namespace === config.dataNamespace)
+        .map((s) => s.metadata.name),
+    ).toEqual(['rabbitmq']);
+  });
+
+  it('connects to PostgreSQL only with sslmode=verify-full and the RDS CAs mounted in every pod that does', () => {
+    const { checked, problems } = databaseTlsProblems(all(overlay));
+    // One URL per database-owning service (deploy/aws gives each its own login).
+    expect(checked).toBe(backendServiceNames.filter((s) => accessOf(s).database).length);
+    expect(problems).toEqual([]);
+  });
+
+  it('hands pg a TLS setup that checks the certificate chain against the RDS CAs and the host name', () => {
+    const url = inApp('ExternalSecret').find((e) => e.metadata.name === 'reservation')?.spec.target.template
+      .data.DATABASE_URL as string;
+    const filled = url
+      .replace('{{ .db_username }}', 'tiketi_reservation')
+      .replace('{{ .db_password }}', 'secret')
+      .replace('{{ .db_host }}', `tiketi-${config.name}.abcdefghijkl.${REGION}.rds.amazonaws.com`)
+      .replace('{{ .db_port }}', '5432')
+      .replace(/sslrootcert=[^&]+/, `sslrootcert=${caBundle}`);
+    // createDb hands the URL, with the service's database put in by databaseUrl, to pg as connectionString.
+    const client = new pg.Client({ connectionString: databaseUrl(filled, 'reservations_db') });
+    const ssl = (client as unknown as { ssl: { ca?: string; rejectUnauthorized?: boolean } | boolean }).ssl;
+    expect(typeof ssl).toBe('object');
+    if (typeof ssl !== 'object') return;
+    expect(ssl.ca).toBe(readFileSync(caBundle, 'utf8'));
+    expect(ssl.rejectUnauthorized).not.toBe(false);
+    expect(client.host).toBe(`tiketi-${config.name}.abcdefghijkl.${REGION}.rds.amazonaws.com`);
+    expect(client.database).toBe('reservations_db');
+  });
+
+  it("mounts RDS root CAs of the stack's region that are valid today", () => {
+    const configMap = inApp('ConfigMap').find((c) => c.metadata.name.startsWith('rds-ca')) as K8sObject & {
+      data: Record<string, string>;
+    };
+    const pem = configMap.data['ap-northeast-2-bundle.pem'] ?? '';
+    const certificates = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    expect(certificates.length).toBeGreaterThan(0);
+    for (const text of certificates) {
+      const certificate = new X509Certificate(text);
+      expect(certificate.subject).toContain(`CN=Amazon RDS ${REGION} Root CA`);
+      expect(certificate.verify(certificate.publicKey), certificate.subject).toBe(true);
+      expect(new Date(certificate.validTo).getTime(), certificate.subject).toBeGreaterThan(Date.now());
+    }
+  });
+
+  it('reaches PostgreSQL and Redis in the data subnets only, and nothing in tiketi-data but RabbitMQ', () => {
+    const baseline = inApp('NetworkPolicy').find((p) => p.metadata.name === 'allow-egress-baseline');
+    type Rule = {
+      to: {
+        ipBlock?: { cidr: string };
+        namespaceSelector?: unknown;
+        podSelector?: { matchLabels?: object };
+      }[];
+      ports?: { port: number }[];
+    };
+    const rules = (baseline?.spec.egress ?? []) as Rule[];
+    const reaching = (port: number) => rules.filter((r) => r.ports?.some((p) => p.port === port));
+    const dataSubnets = config.availabilityZones.map((_, i) => SUBNET_CIDRS.data(i));
+    const podSubnets = config.availabilityZones.map((_, i) => SUBNET_CIDRS.private(i));
+    for (const port of [5432, 6379]) {
+      const peers = reaching(port).flatMap((r) => r.to);
+      expect(peers.length, `port ${port}`).toBeGreaterThan(0);
+      for (const peer of peers) {
+        expect(peer.ipBlock, `port ${port}: ${JSON.stringify(peer)}`).toBeDefined();
+        const cidr = peer.ipBlock?.cidr ?? '';
+        expect(
+          podSubnets.some((subnet) => cidrContains(cidr, subnet)),
+          cidr,
+        ).toBe(false);
+      }
+      for (const subnet of dataSubnets) {
+        expect(
+          peers.some((peer) => cidrContains(peer.ipBlock?.cidr ?? '', subnet)),
+          subnet,
+        ).toBe(true);
+      }
+    }
+    const intoData = rules.flatMap((r) => r.to).filter((peer) => peer.namespaceSelector);
+    expect(intoData.map((peer) => peer.podSelector?.matchLabels)).toContainEqual({
+      'app.kubernetes.io/name': 'rabbitmq',
+    });
+    expect(intoData.every((peer) => peer.podSelector?.matchLabels)).toBe(true);
+  });
+
+  it("lets RabbitMQ read its user as the account deploy/aws's rabbitmq role trusts", () => {
+    const inData = (kind: string) =>
+      all(overlay).filter((o) => o.kind === kind && o.metadata.namespace === config.dataNamespace);
+    const account = inData('ServiceAccount').find((a) => a.metadata.name === 'rabbitmq');
+    expect(account?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(
+      new RegExp(`^arn:aws:iam::\\d{12}:role/tiketi-${config.name}-rabbitmq$`),
+    );
+    const store = inData('SecretStore').find((s) => s.metadata.name === 'rabbitmq');
+    expect(store?.spec.provider.aws).toEqual({
+      service: 'SecretsManager',
+      region: REGION,
+      prefix: `tiketi/${config.name}/`,
+      auth: { jwt: { serviceAccountRef: { name: 'rabbitmq' } } },
+    });
+    const secret = inData('ExternalSecret').find((e) => e.spec.secretStoreRef.name === 'rabbitmq');
+    expect(secret?.spec.data.map((d: { remoteRef: { key: string } }) => d.remoteRef.key)).toEqual([
+      'rabbitmq',
+      'rabbitmq',
+    ]);
+  });
+});
+
+describe('ops-k8s policies', () => {
+  const deployment = (pod: object): K8sObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'thing', namespace: 'ns' },
+    spec: { template: { metadata: { labels: { 'app.kubernetes.io/name': 'thing' } }, spec: pod } },
+  });
+  const account = (name: string): K8sObject => ({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name, namespace: 'ns' },
+  });
+
+  it('reports a Deployment without probes, limits, securityContext or a ServiceAccount of its own', () => {
+    const bare = deployment({ containers: [{ name: 'app', image: 'thing:1' }] });
+    const problems = workloadProblems([bare]).join('\n');
+    for (const expected of [
+      'pod may run as root',
+      'no seccomp profile',
+      'runs as the default ServiceAccount',
+      'privilege escalation allowed',
+      'writable root filesystem',
+      'capabilities not dropped',
+      'no requests',
+      'no limits',
+      'no probes',
+    ]) {
+      expect(problems).toContain(expected);
+    }
+    const missing = deployment({ serviceAccountName: 'ghost', containers: [] });
+    expect(workloadProblems([missing])).toContain('Deployment/ns/thing: ServiceAccount ghost does not exist');
+    const other = deployment({ serviceAccountName: 'thing', containers: [] });
+    other.metadata.name = 'other';
+    other.spec.template.metadata.labels['app.kubernetes.io/name'] = 'other';
+    const own = deployment({ serviceAccountName: 'thing', containers: [] });
+    expect(workloadProblems([own, other, account('thing')]).join('\n')).toContain(
+      'ServiceAccount ns/thing is shared by other, thing',
+    );
+  });
+
+  it('reports a StatefulSet running PostgreSQL or Redis, by image or by port', () => {
+    const statefulSet = (name: string, container: object): K8sObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name, namespace: 'data' },
+      spec: { template: { spec: { containers: [container] } } },
+    });
+    expect(
+      dataStatefulSets([
+        statefulSet('pg', { name: 'db', image: 'postgres:17.6-bookworm' }),
+        statefulSet('cache', { name: 'kv', image: 'docker.io/library/redis:7.4' }),
+        statefulSet('custom', { name: 'db', image: 'example/store:1', ports: [{ containerPort: 5432 }] }),
+        statefulSet('bus', {
+          name: 'mq',
+          image: 'rabbitmq:4.1.4-management',
+          ports: [{ containerPort: 5672 }],
+        }),
+      ]),
+    ).toEqual(['StatefulSet/data/pg', 'StatefulSet/data/cache', 'StatefulSet/data/custom']);
+  });
+
+  it('reports a DATABASE_URL that does not verify the server, and a CA file no pod mounts', () => {
+    const externalSecret = (url: string): K8sObject => ({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'thing', namespace: 'ns' },
+      spec: { target: { name: 'thing-secrets', template: { data: { DATABASE_URL: url } } } },
+    });
+    const reader = deployment({
+      containers: [
+        {
+          name: 'app',
+          env: [
+            {
+              name: 'DATABASE_URL',
+              valueFrom: { secretKeyRef: { name: 'thing-secrets', key: 'DATABASE_URL' } },
+            },
+          ],
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        },
+      ],
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+    });
+    expect(databaseTlsProblems([externalSecret('postgres://h/postgres?sslmode=no-verify')]).problems).toEqual(
+      [
+        'ExternalSecret/ns/thing: DATABASE_URL has sslmode=no-verify, not verify-full',
+        'ExternalSecret/ns/thing: DATABASE_URL names no CA file (sslrootcert)',
+      ],
+    );
+    expect(databaseTlsProblems([externalSecret('postgres://h/postgres')]).problems[0]).toContain(
+      'sslmode=(none)',
+    );
+    const verifying = externalSecret(
+      'postgres://h/postgres?sslmode=verify-full&sslrootcert=/etc/ca/bundle.pem',
+    );
+    expect(databaseTlsProblems([verifying, reader]).problems).toEqual([
+      'Deployment/ns/thing/app: /etc/ca/bundle.pem is not mounted from a ConfigMap',
+    ]);
+  });
+
+  it('tells whether one IPv4 range holds another', () => {
+    expect(cidrContains('10.0.20.0/22', '10.0.22.0/24')).toBe(true);
+    expect(cidrContains('10.0.20.0/22', '10.0.24.0/24')).toBe(false);
+    expect(cidrContains('10.0.20.0/22', '10.0.10.0/24')).toBe(false);
+    expect(cidrContains('10.0.0.0/16', '10.0.20.0/22')).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ describe('ops-monitoring prometheus', () => {
     expect(out).toMatch(/SUCCESS/);
   });
 
-  it('alerts on error rate, latency, consumer backlog, dead letters, payment failures and hold expiry lag', () => {
+  it('alerts on error rate, latency, consumer and outbox backlog, dead letters, payment failures and hold expiry lag', () => {
     const [rules] = parseYaml(
       readFileSync(join(monitoring, 'prometheus/rules/tiketi.rules.yml'), 'utf8'),
     ) as {
@@ -35,6 +35,7 @@ describe('ops-monitoring prometheus', () => {
         'TiketiHighErrorRate',
         'TiketiHighLatency',
         'TiketiConsumerBacklog',
+        'TiketiOutboxBacklog',
         'TiketiDeadLetters',
         'TiketiPaymentFailures',
         'TiketiHoldExpiryLag',
