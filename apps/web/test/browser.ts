@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { type IsolatedPlatform, startIsolatedPlatform } from '../../../scripts/lib/isolated-platform.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const screenshotDir = fileURLToPath(new URL('../test-results/screenshots', import.meta.url));
@@ -25,4 +27,119 @@ export function launchChromium(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: true });
+}
+
+/** The origin the payment and user services send the browser back to (WEB_ORIGIN). */
+export const WEB = 'http://localhost:3000';
+export const UI_TIMEOUT = 30_000;
+/** The operator account the platform seeds on an empty database. */
+export const OPERATOR = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
+
+/**
+ * A desktop browser window on the site that records what the Content-Security-Policy blocked: the app
+ * must never need more than it allows.
+ */
+export async function openSite(
+  browser: Browser,
+  options: { locale?: string; timezoneId?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; blocked: string[] }> {
+  const context = await browser.newContext({
+    baseURL: WEB,
+    locale: options.locale ?? 'en-US',
+    timezoneId: options.timezoneId ?? 'Asia/Seoul',
+    viewport: { width: 1280, height: 900 },
+  });
+  context.setDefaultTimeout(UI_TIMEOUT);
+  const blocked: string[] = [];
+  context.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) blocked.push(message.text());
+  });
+  return { context, page: await context.newPage(), blocked };
+}
+
+/** The access token of the session the page holds, to ask the API what the user's clicks did. */
+export async function accessTokenOf(page: Page): Promise<string> {
+  const raw = await page.evaluate(() => localStorage.getItem('tiketi.session'));
+  const token = raw ? (JSON.parse(raw) as { accessToken?: string }).accessToken : undefined;
+  if (!token) throw new Error('the page holds no session');
+  return token;
+}
+
+/** A JSON answer of the public API, as the browser's origin serves it. */
+export async function apiJson<T = Record<string, unknown>>(path: string, token?: string): Promise<T> {
+  const res = await fetch(`${WEB}${path}`, {
+    headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Rethrows a failed step with what the page showed and the platform's last log lines. */
+export async function failWithContext(error: unknown, shown: Page, logLines: string[]): Promise<never> {
+  await screenshot(shown, 'failure').catch(() => undefined);
+  const text = await shown
+    .locator('main')
+    .first()
+    .innerText({ timeout: 2000 })
+    .catch(() => '');
+  const logs = logLines.slice(-60).join('\n');
+  throw new Error(`${(error as Error).message}\n--- page ---\n${text}\n--- platform log ---\n${logs}`);
+}
+
+/**
+ * Wraps test bodies so a failure also says what the page showed and what the platform logged last;
+ * both are looked up only then, as they come up in `beforeAll`.
+ */
+export function stepsOn(shown: () => Page, logLines: () => string[]) {
+  return (body: () => Promise<void>) => async () => {
+    try {
+      await body();
+    } catch (error) {
+      await failWithContext(error, shown(), logLines());
+    }
+  };
+}
+
+/**
+ * For a test file: before its tests, a copy of the platform of its own on the standard ports and one
+ * browser window on the site (see `openSite`), then `prepare` (signing in, say); after them, both gone.
+ */
+export function siteOnPlatform(options: {
+  label: string;
+  env?: NodeJS.ProcessEnv;
+  timezoneId?: string;
+  prepare?: (page: Page) => Promise<void>;
+}) {
+  let platform: IsolatedPlatform | undefined;
+  let browser: Browser | undefined;
+  let opened: { page: Page; blocked: string[] } | undefined;
+  beforeAll(async () => {
+    platform = await startIsolatedPlatform({
+      label: options.label,
+      // Other browser tests and the bench use the same ports: wait for them rather than fail.
+      waitForPortsMs: 240_000,
+      ...(options.env ? { env: options.env } : {}),
+    });
+    browser = await launchChromium();
+    opened = await openSite(browser, options.timezoneId ? { timezoneId: options.timezoneId } : {});
+    await options.prepare?.(opened.page);
+  }, 450_000);
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  }, 60_000);
+  const page = (): Page => {
+    if (!opened) throw new Error('the site opens in beforeAll');
+    return opened.page;
+  };
+  return {
+    get page(): Page {
+      return page();
+    },
+    /** What the Content-Security-Policy blocked so far. */
+    get blocked(): string[] {
+      return opened?.blocked ?? [];
+    },
+    step: stepsOn(page, () => platform?.lines ?? []),
+  };
 }

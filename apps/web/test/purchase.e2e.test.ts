@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IsolatedPlatform, startIsolatedPlatform } from '../../../scripts/lib/isolated-platform.ts';
-import { launchChromium, screenshot } from './browser.ts';
+import { failWithContext, launchChromium, screenshot } from './browser.ts';
 
 /*
  * The whole purchase in a real browser against the whole platform: a fan signs up, waits in the queue of
@@ -44,16 +44,8 @@ afterAll(async () => {
 }, 60_000);
 
 /** Adds what the page showed and the platform's last log lines to a failure. */
-async function failWithLogs(error: unknown, shown: Page = page): Promise<never> {
-  await screenshot(shown, 'failure').catch(() => undefined);
-  const text = await shown
-    .locator('main')
-    .first()
-    .innerText({ timeout: 2000 })
-    .catch(() => '');
-  const logs = platform?.lines.slice(-60).join('\n') ?? '';
-  throw new Error(`${(error as Error).message}\n--- page ---\n${text}\n--- platform log ---\n${logs}`);
-}
+const failWithLogs = (error: unknown, shown: Page = page) =>
+  failWithContext(error, shown, platform?.lines ?? []);
 
 describe('buying a ticket in the browser', () => {
   it('lets a fan sign up and see the concerts', async () => {

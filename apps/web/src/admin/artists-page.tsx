@@ -1,21 +1,16 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ArtistDto, artistDto } from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { page } from '../lib/queries.ts';
+import { useArtists } from './admin-queries.ts';
 import { uploadImage } from './upload.ts';
-
-const artistsPage = page(artistDto);
 
 export function AdminArtistsPage() {
   const { t } = useI18n();
   const queryClient = useQueryClient();
-  const artists = useQuery({
-    queryKey: ['artists', 'all'],
-    queryFn: ({ signal }) => api('/api/artists?pageSize=100', { schema: artistsPage, signal }),
-  });
+  const artists = useArtists();
   const [editing, setEditing] = useState<ArtistDto>();
   const [message, setMessage] = useState<string>();
   const done = async () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ErrorState, Notice } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { useAdminEvents } from './events-page.tsx';
+import { useAdminEvents } from './admin-queries.ts';
 
 const checkInAnswer = z.object({
   ticketId: z.uuid(),

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { adminDashboard, artistDto, artistTraffic, dailyRevenue, monthlyRevenue } from '@tiketi/contracts';
+import { adminDashboard, artistTraffic, dailyRevenue, monthlyRevenue } from '@tiketi/contracts';
 import { useState } from 'react';
 import {
   Bar,
@@ -17,7 +17,8 @@ import { ErrorState, Loading, Notice, QueryState } from '../components/states.ts
 import { api } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { page } from '../lib/queries.ts';
+import { useArtists } from './admin-queries.ts';
+import { AdminTable } from './admin-table.tsx';
 
 /** A Seoul calendar day `days` before today, as yyyy-mm-dd. */
 function seoulDay(daysAgo = 0): string {
@@ -91,34 +92,29 @@ export function DashboardPage() {
             )}
             <section aria-labelledby="on-sale">
               <h2 id="on-sale">{t('dash.onSale')}</h2>
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('dash.event')}</th>
-                      <th scope="col">{t('dash.seatsLeft')}</th>
-                      <th scope="col">{t('seats.held')}</th>
-                      <th scope="col">{t('seats.sold')}</th>
-                      <th scope="col">{t('dash.queue')}</th>
-                      <th scope="col">{t('dash.tickets')}</th>
-                      <th scope="col">{t('dash.revenue')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {(d.onSale ?? []).map((e) => (
-                      <tr key={e.eventId} data-event-id={e.eventId}>
-                        <th scope="row">{e.title ?? e.eventId}</th>
-                        <td>{e.seats?.available ?? '–'}</td>
-                        <td>{e.seats?.held ?? '–'}</td>
-                        <td data-testid="sold">{e.seats?.sold ?? '–'}</td>
-                        <td>{e.queue ? `${e.queue.waiting} / ${e.queue.activeShoppers}` : '–'}</td>
-                        <td>{e.today?.tickets ?? 0}</td>
-                        <td>{won(e.today?.revenue ?? 0, locale)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <AdminTable
+                columns={[
+                  t('dash.event'),
+                  t('dash.seatsLeft'),
+                  t('seats.held'),
+                  t('seats.sold'),
+                  t('dash.queue'),
+                  t('dash.tickets'),
+                  t('dash.revenue'),
+                ]}
+              >
+                {(d.onSale ?? []).map((e) => (
+                  <tr key={e.eventId} data-event-id={e.eventId}>
+                    <th scope="row">{e.title ?? e.eventId}</th>
+                    <td>{e.seats?.available ?? '–'}</td>
+                    <td>{e.seats?.held ?? '–'}</td>
+                    <td data-testid="sold">{e.seats?.sold ?? '–'}</td>
+                    <td>{e.queue ? `${e.queue.waiting} / ${e.queue.activeShoppers}` : '–'}</td>
+                    <td>{e.today?.tickets ?? 0}</td>
+                    <td>{won(e.today?.revenue ?? 0, locale)}</td>
+                  </tr>
+                ))}
+              </AdminTable>
             </section>
             {d.analytics && d.analytics.topEvents.length > 0 && (
               <section aria-labelledby="top">
@@ -174,14 +170,9 @@ export function DashboardPage() {
   );
 }
 
-const artistsPage = page(artistDto);
-
 function ArtistTraffic({ preferred }: { preferred: string | undefined }) {
   const { t } = useI18n();
-  const artists = useQuery({
-    queryKey: ['artists', 'all'],
-    queryFn: ({ signal }) => api('/api/artists?pageSize=100', { schema: artistsPage, signal }),
-  });
+  const artists = useArtists();
   const [artistId, setArtistId] = useState<string>();
   // Until the operator picks one, show the artist selling best today.
   const chosen = artistId ?? preferred ?? artists.data?.items[0]?.id;

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { artistDto, type EventDetailDto, eventDetailDto, eventSummaryDto } from '@tiketi/contracts';
+import { type EventDetailDto, eventDetailDto } from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
@@ -8,18 +8,9 @@ import { api } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { page } from '../lib/queries.ts';
+import { useAdminEvents, useArtists, useKnownVenues } from './admin-queries.ts';
+import { AdminTable, RowsEditor } from './admin-table.tsx';
 import { uploadImage } from './upload.ts';
-
-const eventsPage = page(eventSummaryDto);
-const artistsPage = page(artistDto);
-
-export function useAdminEvents() {
-  return useQuery({
-    queryKey: ['admin', 'events'],
-    queryFn: ({ signal }) => api('/api/events?pageSize=100&sort=-date', { schema: eventsPage, signal }),
-  });
-}
 
 export function AdminEventsPage() {
   const { t, locale } = useI18n();
@@ -34,38 +25,33 @@ export function AdminEventsPage() {
       </div>
       <QueryState query={events}>
         {(data) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('adm.title')}</th>
-                  <th scope="col">{t('common.status')}</th>
-                  <th scope="col">{t('adm.startsAt')}</th>
-                  <th scope="col">{t('adm.venue')}</th>
-                  <th scope="col">{t('event.prices')}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t('adm.edit')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((e) => (
-                  <tr key={e.id}>
-                    <th scope="row">{e.title}</th>
-                    <td>{t(`status.${e.status}` as MessageKey)}</td>
-                    <td>{dateTime(e.startsAt, locale)}</td>
-                    <td>{e.venue.name}</td>
-                    <td>
-                      {won(e.priceRange.min, locale)}–{won(e.priceRange.max, locale)}
-                    </td>
-                    <td>
-                      <Link to={`/admin/events/${e.id}`}>{t('adm.edit')}</Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <AdminTable
+            columns={[
+              t('adm.title'),
+              t('common.status'),
+              t('adm.startsAt'),
+              t('adm.venue'),
+              t('event.prices'),
+              <span key="edit" className="visually-hidden">
+                {t('adm.edit')}
+              </span>,
+            ]}
+          >
+            {data.items.map((e) => (
+              <tr key={e.id}>
+                <th scope="row">{e.title}</th>
+                <td>{t(`status.${e.status}` as MessageKey)}</td>
+                <td>{dateTime(e.startsAt, locale)}</td>
+                <td>{e.venue.name}</td>
+                <td>
+                  {won(e.priceRange.min, locale)}–{won(e.priceRange.max, locale)}
+                </td>
+                <td>
+                  <Link to={`/admin/events/${e.id}`}>{t('adm.edit')}</Link>
+                </td>
+              </tr>
+            ))}
+          </AdminTable>
         )}
       </QueryState>
     </>
@@ -89,37 +75,66 @@ export function AdminEventEditPage() {
     queryFn: ({ signal }) => api(`/api/events/${id}`, { schema: eventDetailDto, signal }),
     enabled: Boolean(id),
   });
-  if (id && event.isPending) return <Loading />;
+  // The artist picker takes its saved value only when it first renders, so it waits for its options.
+  const artists = useArtists();
+  // Each save remounts the form with the saved values, so the confirmation lives here; a create moves
+  // to the new event's address, which renders this same page and keeps it.
+  const [saved, setSaved] = useState(false);
+  const pending = (id && event.isPending) || artists.isPending;
+  if (pending) return <Loading />;
   if (id && (event.error || !event.data))
     return <ErrorState error={event.error} onRetry={() => event.refetch()} />;
-  return <EventForm key={event.data?.updatedAt ?? 'new'} event={event.data} />;
+  if (artists.error || !artists.data)
+    return <ErrorState error={artists.error} onRetry={() => artists.refetch()} />;
+  return (
+    <EventForm
+      key={event.data?.updatedAt ?? 'new'}
+      event={event.data}
+      artists={artists.data.items}
+      saved={saved}
+      onSaved={setSaved}
+    />
+  );
 }
 
-function EventForm({ event }: { event: EventDetailDto | undefined }) {
+/** One `datetime-local` field: the operator types local time, the API gets UTC ISO. */
+function DateTimeField({ name, label, iso }: { name: string; label: string; iso: string | undefined }) {
+  return (
+    <label>
+      {label}
+      <input name={name} type="datetime-local" required defaultValue={toLocalInput(iso)} />
+    </label>
+  );
+}
+
+function EventForm({
+  event,
+  artists,
+  saved,
+  onSaved,
+}: {
+  event: EventDetailDto | undefined;
+  artists: { id: string; name: string }[];
+  saved: boolean;
+  onSaved: (saved: boolean) => void;
+}) {
   const { t } = useI18n();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [params] = useSearchParams();
-  const artists = useQuery({
-    queryKey: ['artists', 'all'],
-    queryFn: ({ signal }) => api('/api/artists?pageSize=100', { schema: artistsPage, signal }),
-  });
-  const events = useAdminEvents();
-  const venues = new Map<string, string>();
-  for (const e of events.data?.items ?? []) venues.set(e.venue.id, `${e.venue.name} (${e.venue.city})`);
+  const venues = useKnownVenues();
   const [tiers, setTiers] = useState<Tier[]>(
     event?.priceTiers.map(({ key, name, price }) => ({ key, name, price })) ?? [
       { key: 'R', name: 'R', price: 100_000 },
     ],
   );
-  const [message, setMessage] = useState<string>();
   const published = event !== undefined && event.status !== 'draft';
 
-  const refresh = async (saved: EventDetailDto) => {
+  const refresh = async (result: EventDetailDto) => {
     await queryClient.invalidateQueries({ queryKey: ['admin', 'events'] });
-    queryClient.setQueryData(['event', saved.id], saved);
-    setMessage(t('common.saved'));
-    if (!event) navigate(`/admin/events/${saved.id}`, { replace: true });
+    queryClient.setQueryData(['event', result.id], result);
+    onSaved(true);
+    if (!event) navigate(`/admin/events/${result.id}`, { replace: true });
   };
 
   const save = useMutation({
@@ -173,7 +188,7 @@ function EventForm({ event }: { event: EventDetailDto | undefined }) {
 
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    setMessage(undefined);
+    onSaved(false);
     save.mutate(new FormData(e.currentTarget));
   };
   const error = save.error ?? publish.error ?? cancel.error ?? poster.error;
@@ -182,7 +197,7 @@ function EventForm({ event }: { event: EventDetailDto | undefined }) {
   return (
     <>
       <h1>{event ? t('adm.editEvent') : t('adm.newEvent')}</h1>
-      {message && <Notice kind="success">{message}</Notice>}
+      {saved && <Notice kind="success">{t('common.saved')}</Notice>}
       {error && <ErrorState error={error} />}
       {event && (
         <section className="card row">
@@ -232,7 +247,7 @@ function EventForm({ event }: { event: EventDetailDto | undefined }) {
         <label>
           {t('adm.artist')}
           <select name="artistId" required disabled={published} defaultValue={event?.artist.id}>
-            {artists.data?.items.map((a) => (
+            {artists.map((a) => (
               <option key={a.id} value={a.id}>
                 {a.name}
               </option>
@@ -259,33 +274,9 @@ function EventForm({ event }: { event: EventDetailDto | undefined }) {
             ))}
           </datalist>
         </label>
-        <label>
-          {t('adm.startsAt')}
-          <input
-            name="startsAt"
-            type="datetime-local"
-            required
-            defaultValue={toLocalInput(event?.startsAt)}
-          />
-        </label>
-        <label>
-          {t('adm.saleOpensAt')}
-          <input
-            name="saleOpensAt"
-            type="datetime-local"
-            required
-            defaultValue={toLocalInput(event?.saleOpensAt)}
-          />
-        </label>
-        <label>
-          {t('adm.saleClosesAt')}
-          <input
-            name="saleClosesAt"
-            type="datetime-local"
-            required
-            defaultValue={toLocalInput(event?.saleClosesAt)}
-          />
-        </label>
+        <DateTimeField name="startsAt" label={t('adm.startsAt')} iso={event?.startsAt} />
+        <DateTimeField name="saleOpensAt" label={t('adm.saleOpensAt')} iso={event?.saleOpensAt} />
+        <DateTimeField name="saleClosesAt" label={t('adm.saleClosesAt')} iso={event?.saleClosesAt} />
         <label>
           {t('adm.perUserLimit')}
           <input
@@ -324,20 +315,24 @@ function EventForm({ event }: { event: EventDetailDto | undefined }) {
             />
           </label>
         </fieldset>
-        <fieldset disabled={published}>
-          <legend>{t('adm.tiers')}</legend>
-          {tiers.map((tier, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: tiers are edited in place; the position is their identity here.
-            <div className="tier-row" key={i}>
+        <RowsEditor
+          legend={t('adm.tiers')}
+          rows={tiers}
+          onChange={setTiers}
+          newRow={() => ({ key: '', name: '', price: 0 })}
+          addLabel={t('adm.addTier')}
+          removeLabel={t('adm.remove')}
+          disabled={published}
+        >
+          {(tier, update) => (
+            <>
               <label>
                 {t('adm.tierKey')}
                 <input
                   value={tier.key}
                   required
                   maxLength={20}
-                  onChange={(e) =>
-                    setTiers(tiers.map((x, j) => (j === i ? { ...x, key: e.target.value } : x)))
-                  }
+                  onChange={(e) => update({ key: e.target.value })}
                 />
               </label>
               <label>
@@ -346,9 +341,7 @@ function EventForm({ event }: { event: EventDetailDto | undefined }) {
                   value={tier.name}
                   required
                   maxLength={60}
-                  onChange={(e) =>
-                    setTiers(tiers.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))
-                  }
+                  onChange={(e) => update({ name: e.target.value })}
                 />
               </label>
               <label>
@@ -358,29 +351,12 @@ function EventForm({ event }: { event: EventDetailDto | undefined }) {
                   min={1}
                   required
                   value={tier.price}
-                  onChange={(e) =>
-                    setTiers(tiers.map((x, j) => (j === i ? { ...x, price: Number(e.target.value) } : x)))
-                  }
+                  onChange={(e) => update({ price: Number(e.target.value) })}
                 />
               </label>
-              <button
-                type="button"
-                className="secondary"
-                disabled={tiers.length === 1}
-                onClick={() => setTiers(tiers.filter((_, j) => j !== i))}
-              >
-                {t('adm.remove')}
-              </button>
-            </div>
-          ))}
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => setTiers([...tiers, { key: '', name: '', price: 0 }])}
-          >
-            {t('adm.addTier')}
-          </button>
-        </fieldset>
+            </>
+          )}
+        </RowsEditor>
         <label className="full">
           {t('adm.description')}
           <textarea name="description" rows={4} maxLength={10_000} defaultValue={event?.description} />

@@ -7,13 +7,15 @@ import {
   paymentStatus,
   reservationStatus,
 } from '@tiketi/contracts';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
+import type { z } from 'zod';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { useAdminEvents } from './events-page.tsx';
+import { useAdminEvents } from './admin-queries.ts';
+import { AdminTable } from './admin-table.tsx';
 
 type Kind = 'reservations' | 'payments';
 
@@ -94,92 +96,84 @@ export function SalesPage() {
   );
 }
 
-function Reservations({ filters, titles }: { filters: Record<string, string>; titles: Map<string, string> }) {
-  const { t, locale } = useI18n();
+/** One page of the operator's search over everyone's reservations or payments, as a table. */
+function SearchResults<T>({
+  kind,
+  filters,
+  schema,
+  columns,
+  row,
+}: {
+  kind: Kind;
+  filters: Record<string, string>;
+  schema: z.ZodType<{ items: T[] }>;
+  columns: MessageKey[];
+  row: (item: T) => ReactNode;
+}) {
+  const { t } = useI18n();
   const query = useQuery({
-    queryKey: ['admin', 'reservations', filters],
+    queryKey: ['admin', kind, filters],
     queryFn: ({ signal }) =>
-      api(`/api/admin/reservations?${new URLSearchParams({ ...filters, pageSize: '50' })}`, {
-        schema: adminReservationPage,
-        signal,
-      }),
+      api(`/api/admin/${kind}?${new URLSearchParams({ ...filters, pageSize: '50' })}`, { schema, signal }),
   });
   return (
     <QueryState query={query}>
       {(data) => (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('adm.created')}</th>
-                <th scope="col">{t('dash.event')}</th>
-                <th scope="col">{t('checkout.seats')}</th>
-                <th scope="col">{t('adm.amount')}</th>
-                <th scope="col">{t('common.status')}</th>
-                <th scope="col">{t('adm.user')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.map((r) => (
-                <tr key={r.id}>
-                  <td>{dateTime(r.createdAt, locale)}</td>
-                  <td>{titles.get(r.eventId) ?? r.eventId}</td>
-                  <td>{r.seats.map((s) => s.label).join(', ')}</td>
-                  <td>{won(r.amount, locale)}</td>
-                  <td>{t(`res.${r.status}` as MessageKey)}</td>
-                  <td className="mono">{r.userId.slice(0, 8)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {data.items.length === 0 && <p>{t('common.none')}</p>}
-        </div>
+        <AdminTable
+          columns={columns.map((key) => t(key))}
+          empty={data.items.length === 0 && <p>{t('common.none')}</p>}
+        >
+          {data.items.map(row)}
+        </AdminTable>
       )}
     </QueryState>
   );
 }
 
-function Payments({ filters, titles }: { filters: Record<string, string>; titles: Map<string, string> }) {
+type ResultsProps = { filters: Record<string, string>; titles: Map<string, string> };
+
+function Reservations({ filters, titles }: ResultsProps) {
   const { t, locale } = useI18n();
-  const query = useQuery({
-    queryKey: ['admin', 'payments', filters],
-    queryFn: ({ signal }) =>
-      api(`/api/admin/payments?${new URLSearchParams({ ...filters, pageSize: '50' })}`, {
-        schema: adminPaymentPage,
-        signal,
-      }),
-  });
   return (
-    <QueryState query={query}>
-      {(data) => (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('adm.created')}</th>
-                <th scope="col">{t('adm.orderId')}</th>
-                <th scope="col">{t('dash.event')}</th>
-                <th scope="col">{t('checkout.seats')}</th>
-                <th scope="col">{t('adm.amount')}</th>
-                <th scope="col">{t('common.status')}</th>
-                <th scope="col">{t('adm.refund')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.map((p) => (
-                <PaymentRow
-                  key={p.id}
-                  payment={p}
-                  title={titles.get(p.eventId) ?? p.orderName}
-                  locale={locale}
-                />
-              ))}
-            </tbody>
-          </table>
-          {data.items.length === 0 && <p>{t('common.none')}</p>}
-        </div>
+    <SearchResults
+      kind="reservations"
+      filters={filters}
+      schema={adminReservationPage}
+      columns={['adm.created', 'dash.event', 'checkout.seats', 'adm.amount', 'common.status', 'adm.user']}
+      row={(r) => (
+        <tr key={r.id}>
+          <td>{dateTime(r.createdAt, locale)}</td>
+          <td>{titles.get(r.eventId) ?? r.eventId}</td>
+          <td>{r.seats.map((s) => s.label).join(', ')}</td>
+          <td>{won(r.amount, locale)}</td>
+          <td>{t(`res.${r.status}` as MessageKey)}</td>
+          <td className="mono">{r.userId.slice(0, 8)}</td>
+        </tr>
       )}
-    </QueryState>
+    />
+  );
+}
+
+function Payments({ filters, titles }: ResultsProps) {
+  const { locale } = useI18n();
+  return (
+    <SearchResults
+      kind="payments"
+      filters={filters}
+      schema={adminPaymentPage}
+      columns={[
+        'adm.created',
+        'adm.orderId',
+        'dash.event',
+        'checkout.seats',
+        'adm.amount',
+        'common.status',
+        'adm.refund',
+      ]}
+      row={(p) => (
+        <PaymentRow key={p.id} payment={p} title={titles.get(p.eventId) ?? p.orderName} locale={locale} />
+      )}
+    />
   );
 }
 

@@ -7,13 +7,14 @@ import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useVenueLayout } from '../lib/queries.ts';
-import { useAdminEvents } from './events-page.tsx';
+import { useKnownVenues } from './admin-queries.ts';
+import { RowsEditor } from './admin-table.tsx';
 
 type SectionDraft = { name: string; rows: number; seatsPerRow: number; tierKey: string };
 
 export function AdminVenuesPage() {
   const { t } = useI18n();
-  const events = useAdminEvents();
+  const known = useKnownVenues();
   const [sections, setSections] = useState<SectionDraft[]>([
     { name: 'A', rows: 5, seatsPerRow: 10, tierKey: 'R' },
     { name: 'B', rows: 5, seatsPerRow: 10, tierKey: 'S' },
@@ -43,10 +44,6 @@ export function AdminVenuesPage() {
     e.preventDefault();
     create.mutate(new FormData(e.currentTarget));
   };
-  const known = new Map<string, string>();
-  for (const e of events.data?.items ?? []) known.set(e.venue.id, `${e.venue.name} (${e.venue.city})`);
-  const update = (i: number, patch: Partial<SectionDraft>) =>
-    setSections(sections.map((s, j) => (j === i ? { ...s, ...patch } : s)));
   const total = sections.reduce((sum, s) => sum + s.rows * s.seatsPerRow, 0);
 
   return (
@@ -88,18 +85,28 @@ export function AdminVenuesPage() {
           {t('adm.address')}
           <input name="address" maxLength={300} />
         </label>
-        <fieldset>
-          <legend>{t('adm.sections')}</legend>
-          {sections.map((s, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: sections are edited in place; the position is their identity here.
-            <div className="tier-row" key={i}>
+        <RowsEditor
+          legend={t('adm.sections')}
+          rows={sections}
+          onChange={setSections}
+          newRow={(rows) => ({
+            name: String.fromCharCode(65 + rows.length),
+            rows: 5,
+            seatsPerRow: 10,
+            tierKey: 'S',
+          })}
+          addLabel={t('adm.addSection')}
+          removeLabel={t('adm.remove')}
+        >
+          {(s, update) => (
+            <>
               <label>
                 {t('adm.sectionName')}
                 <input
                   value={s.name}
                   required
                   maxLength={20}
-                  onChange={(e) => update(i, { name: e.target.value })}
+                  onChange={(e) => update({ name: e.target.value })}
                 />
               </label>
               <label>
@@ -109,7 +116,7 @@ export function AdminVenuesPage() {
                   min={1}
                   max={500}
                   value={s.rows}
-                  onChange={(e) => update(i, { rows: Number(e.target.value) })}
+                  onChange={(e) => update({ rows: Number(e.target.value) })}
                 />
               </label>
               <label>
@@ -119,7 +126,7 @@ export function AdminVenuesPage() {
                   min={1}
                   max={1000}
                   value={s.seatsPerRow}
-                  onChange={(e) => update(i, { seatsPerRow: Number(e.target.value) })}
+                  onChange={(e) => update({ seatsPerRow: Number(e.target.value) })}
                 />
               </label>
               <label>
@@ -128,32 +135,12 @@ export function AdminVenuesPage() {
                   value={s.tierKey}
                   required
                   maxLength={20}
-                  onChange={(e) => update(i, { tierKey: e.target.value })}
+                  onChange={(e) => update({ tierKey: e.target.value })}
                 />
               </label>
-              <button
-                type="button"
-                className="secondary"
-                disabled={sections.length === 1}
-                onClick={() => setSections(sections.filter((_, j) => j !== i))}
-              >
-                {t('adm.remove')}
-              </button>
-            </div>
-          ))}
-          <button
-            type="button"
-            className="secondary"
-            onClick={() =>
-              setSections([
-                ...sections,
-                { name: String.fromCharCode(65 + sections.length), rows: 5, seatsPerRow: 10, tierKey: 'S' },
-              ])
-            }
-          >
-            {t('adm.addSection')}
-          </button>
-        </fieldset>
+            </>
+          )}
+        </RowsEditor>
         <p className="muted">{t('adm.layoutPreview', { n: total })}</p>
         <button type="submit" disabled={create.isPending}>
           {t('common.create')}

@@ -1,5 +1,5 @@
 import { type AuthSession, authSession, publicUser } from '@tiketi/contracts';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
@@ -71,47 +71,31 @@ function GoogleButton({ onClick }: { onClick: () => void }) {
   );
 }
 
-export function LoginPage() {
+/**
+ * The sign-in and sign-up pages: email and password (a new one for a new account), any extra fields
+ * before them, Google below, and a link to the other page that keeps where the fan was going.
+ */
+function AuthPage({
+  path,
+  title,
+  submitLabel,
+  extraFields,
+  other,
+}: {
+  path: '/api/auth/login' | '/api/auth/register';
+  title: string;
+  submitLabel: string;
+  extraFields?: ReactNode;
+  other: { question: string; to: '/login' | '/register'; label: string };
+}) {
   const { t } = useI18n();
-  const { submit, error, busy, next, google } = useAuthForm('/api/auth/login');
+  const { submit, error, busy, next, google } = useAuthForm(path);
+  const newAccount = path === '/api/auth/register';
   return (
     <main id="main" className="container narrow">
-      <h1>{t('auth.login')}</h1>
+      <h1>{title}</h1>
       <form className="stack" onSubmit={submit}>
-        <label>
-          {t('auth.email')}
-          <input name="email" type="email" autoComplete="email" required />
-        </label>
-        <label>
-          {t('auth.password')}
-          <input name="password" type="password" autoComplete="current-password" required />
-        </label>
-        {error !== undefined && <ErrorState error={error} />}
-        <button type="submit" disabled={busy}>
-          {t('auth.login')}
-        </button>
-      </form>
-      <p className="divider">{t('auth.or')}</p>
-      <GoogleButton onClick={google} />
-      <p>
-        {t('auth.noAccount')}{' '}
-        <Link to={`/register?next=${encodeURIComponent(next)}`}>{t('nav.register')}</Link>
-      </p>
-    </main>
-  );
-}
-
-export function RegisterPage() {
-  const { t } = useI18n();
-  const { submit, error, busy, next, google } = useAuthForm('/api/auth/register');
-  return (
-    <main id="main" className="container narrow">
-      <h1>{t('nav.register')}</h1>
-      <form className="stack" onSubmit={submit}>
-        <label>
-          {t('auth.name')}
-          <input name="name" autoComplete="name" required maxLength={100} />
-        </label>
+        {extraFields}
         <label>
           {t('auth.email')}
           <input name="email" type="email" autoComplete="email" required />
@@ -121,24 +105,54 @@ export function RegisterPage() {
           <input
             name="password"
             type="password"
-            autoComplete="new-password"
+            autoComplete={newAccount ? 'new-password' : 'current-password'}
             required
-            minLength={8}
-            aria-describedby="password-hint"
+            minLength={newAccount ? 8 : undefined}
+            aria-describedby={newAccount ? 'password-hint' : undefined}
           />
-          <small id="password-hint">{t('auth.passwordHint')}</small>
+          {newAccount && <small id="password-hint">{t('auth.passwordHint')}</small>}
         </label>
         {error !== undefined && <ErrorState error={error} />}
         <button type="submit" disabled={busy}>
-          {t('auth.register')}
+          {submitLabel}
         </button>
       </form>
       <p className="divider">{t('auth.or')}</p>
       <GoogleButton onClick={google} />
       <p>
-        {t('auth.haveAccount')} <Link to={`/login?next=${encodeURIComponent(next)}`}>{t('nav.login')}</Link>
+        {other.question} <Link to={`${other.to}?next=${encodeURIComponent(next)}`}>{other.label}</Link>
       </p>
     </main>
+  );
+}
+
+export function LoginPage() {
+  const { t } = useI18n();
+  return (
+    <AuthPage
+      path="/api/auth/login"
+      title={t('auth.login')}
+      submitLabel={t('auth.login')}
+      other={{ question: t('auth.noAccount'), to: '/register', label: t('nav.register') }}
+    />
+  );
+}
+
+export function RegisterPage() {
+  const { t } = useI18n();
+  return (
+    <AuthPage
+      path="/api/auth/register"
+      title={t('nav.register')}
+      submitLabel={t('auth.register')}
+      extraFields={
+        <label>
+          {t('auth.name')}
+          <input name="name" autoComplete="name" required maxLength={100} />
+        </label>
+      }
+      other={{ question: t('auth.haveAccount'), to: '/login', label: t('nav.login') }}
+    />
   );
 }
 

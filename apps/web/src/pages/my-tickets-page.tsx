@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { paymentDto } from '@tiketi/contracts';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
 import { QrCode } from '../components/qr-code.tsx';
@@ -24,14 +25,26 @@ const ticketWithQr = ticketSchema.extend({ qr: z.string() });
 
 export function MyTicketsPage() {
   const { t } = useI18n();
+  // Reservations refunded here whose tickets the reservation service has not voided yet: the refund
+  // reaches it as an event a moment after the payment service answers, so the page asks again meanwhile.
+  const [settling, setSettling] = useState<string[]>([]);
+  const poll = settling.length > 0 ? 1000 : false;
   const tickets = useQuery({
     queryKey: ['tickets'],
     queryFn: ({ signal }) => api('/api/tickets?pageSize=100', { schema: ticketsPage, signal }),
+    refetchInterval: poll,
   });
   const reservations = useQuery({
     queryKey: ['reservations'],
     queryFn: ({ signal }) => api('/api/reservations?pageSize=50', { schema: reservationsPage, signal }),
+    refetchInterval: poll,
   });
+  useEffect(() => {
+    const settled = (id: string) =>
+      reservations.data?.items.find((r) => r.id === id)?.status !== 'CONFIRMED' &&
+      !tickets.data?.items.some((ticket) => ticket.reservationId === id && ticket.status === 'ISSUED');
+    if (settling.some(settled)) setSettling(settling.filter((id) => !settled(id)));
+  }, [settling, reservations.data, tickets.data]);
   return (
     <main id="main" className="container">
       <h1>{t('tickets.title')}</h1>
@@ -56,7 +69,11 @@ export function MyTicketsPage() {
           ) : (
             <ul className="reservation-list">
               {data.items.map((r) => (
-                <ReservationRow key={r.id} reservation={r} />
+                <ReservationRow
+                  key={r.id}
+                  reservation={r}
+                  onRefunded={() => setSettling((ids) => [...ids, r.id])}
+                />
               ))}
             </ul>
           )
@@ -105,7 +122,13 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
   );
 }
 
-function ReservationRow({ reservation: r }: { reservation: Reservation }) {
+function ReservationRow({
+  reservation: r,
+  onRefunded,
+}: {
+  reservation: Reservation;
+  onRefunded: () => void;
+}) {
   const { t, locale } = useI18n();
   const queryClient = useQueryClient();
   const event = useEvent(r.eventId);
@@ -124,7 +147,10 @@ function ReservationRow({ reservation: r }: { reservation: Reservation }) {
       if (!paid) throw new Error(t('payment.failed'));
       return api(`/api/payments/${paid.id}/cancel`, { body: { reason: 'Requested by the customer' } });
     },
-    onSuccess: refresh,
+    onSuccess: () => {
+      onRefunded();
+      refresh();
+    },
   });
   const pending = r.status === 'PENDING' && Date.parse(r.expiresAt) > Date.now();
   return (

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { accessTokenOf, apiJson, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+
+/*
+ * A fan's account in a real browser against the whole platform: signing in with Google (the sandbox
+ * OpenID provider stands in for it), buying a seat of a concert without a waiting room, and handing the
+ * paid order back for a refund from "my tickets".
+ */
+
+/** The demo seed's concert without a waiting room: Blue Square, sections A–C. */
+const OPEN_EVENT = '01936b2a-0000-7000-8000-000000000002';
+/** Whom the sandbox provider signs in: a real Google account would be the fan's own. */
+const GOOGLE_FAN = { email: 'minji.google@example.com', name: 'Minji Google' };
+
+type Me = { id: string; email: string; name: string };
+type Payment = { id: string; status: string; amount: number; refundedAmount: number };
+type Listing<T> = { items: T[] };
+
+const account: { userId?: string; seatId?: string; reservationId?: string } = {};
+const site = siteOnPlatform({
+  label: 'web_fan',
+  env: { OIDC_DEMO_EMAIL: GOOGLE_FAN.email, OIDC_DEMO_NAME: GOOGLE_FAN.name },
+});
+
+async function signInWithGoogle(next: string): Promise<void> {
+  await site.page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await site.page.getByRole('link', { name: 'Sign in with Google' }).click();
+  await site.page.waitForURL(`${WEB}${next}`);
+  await site.page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+describe('a fan signing in with Google', () => {
+  it(
+    'comes back from the provider signed in, on the page the sign-in started from',
+    site.step(async () => {
+      await signInWithGoogle('/me/tickets');
+      await site.page.getByRole('heading', { name: 'My tickets' }).waitFor();
+      // The tokens travel in the fragment, which the callback page must not leave in the address bar.
+      expect(new URL(site.page.url()).hash).toBe('');
+      const me = await apiJson<Me>('/api/users/me', await accessTokenOf(site.page));
+      expect(me).toMatchObject({ email: GOOGLE_FAN.email, name: GOOGLE_FAN.name });
+      account.userId = me.id;
+      await screenshot(site.page, 'fan-01-google-signed-in');
+    }),
+    60_000,
+  );
+
+  it(
+    'finds the same account when the fan signs in with Google again',
+    site.step(async () => {
+      await site.page.getByRole('button', { name: 'Log out' }).click();
+      await site.page.getByRole('link', { name: 'Log in' }).waitFor();
+      await signInWithGoogle('/');
+      const me = await apiJson<Me>('/api/users/me', await accessTokenOf(site.page));
+      expect(me.id).toBe(account.userId);
+    }),
+    60_000,
+  );
+});
+
+describe('a fan refunding a paid order', () => {
+  it(
+    'buys a seat and pays for it in the Toss sandbox',
+    site.step(async () => {
+      await site.page.goto(`/events/${OPEN_EVENT}`);
+      await site.page.getByRole('link', { name: 'Book tickets' }).click();
+      await site.page.waitForURL(`${WEB}/events/${OPEN_EVENT}/seats`);
+      const seat = site.page.locator('figure[data-section="A"] rect[data-status="available"]').first();
+      account.seatId = (await seat.getAttribute('data-seat-id')) ?? undefined;
+      await seat.click();
+      await site.page.getByRole('button', { name: 'Hold these seats' }).click();
+      await site.page.waitForURL(/\/checkout\//);
+      account.reservationId = new URL(site.page.url()).pathname.split('/').pop();
+      await site.page.getByRole('button', { name: 'Pay with Toss' }).click();
+      await site.page.waitForURL(/:4101\/checkout\//);
+      await site.page.locator('#pay').click();
+      await site.page.waitForURL(/\/payments\/success\?/);
+      await site.page.getByText('Payment complete').waitFor();
+    }),
+    90_000,
+  );
+
+  it(
+    'asks for a refund on "my tickets" and sees the order refunded and the ticket void',
+    site.step(async () => {
+      await site.page.getByRole('link', { name: 'See my tickets' }).click();
+      await site.page.waitForURL(`${WEB}/me/tickets`);
+      await site.page.locator('img.qr').waitFor();
+      const order = site.page.locator('.reservation-row', {
+        has: site.page.getByText('Paid', { exact: true }),
+      });
+      await screenshot(site.page, 'fan-02-paid-order');
+
+      // The page asks before it gives the tickets back; the fan says yes.
+      site.page.once('dialog', (dialog) => void dialog.accept());
+      await order.getByRole('button', { name: 'Request a refund' }).click();
+      await site.page.getByText('Refund requested.').waitFor();
+      await site.page
+        .locator('.reservation-row .badge', { hasText: 'Refunded' })
+        .waitFor({ timeout: UI_TIMEOUT });
+      await site.page.locator('.ticket .badge', { hasText: 'Void' }).waitFor({ timeout: UI_TIMEOUT });
+      await expect(site.page.locator('img.qr').count()).resolves.toBe(0);
+      await screenshot(site.page, 'fan-03-refunded');
+
+      const token = await accessTokenOf(site.page);
+      const payments = await apiJson<Listing<Payment>>(
+        `/api/payments?reservationId=${account.reservationId}`,
+        token,
+      );
+      expect(payments.items).toHaveLength(1);
+      const [payment] = payments.items;
+      expect(payment?.status).toBe('REFUNDED');
+      expect(payment?.refundedAmount).toBe(payment?.amount);
+      expect(payment?.amount).toBeGreaterThan(0);
+    }),
+    90_000,
+  );
+
+  it('puts the refunded seat back on sale', async () => {
+    const seats = () =>
+      apiJson<{ seats: { id: string; status: string }[] }>(`/api/seats/event/${OPEN_EVENT}`).then(
+        (map) => map.seats.find((s) => s.id === account.seatId)?.status,
+      );
+    await expect.poll(seats, { timeout: UI_TIMEOUT }).toBe('available');
+    await site.page.goto(`/events/${OPEN_EVENT}/seats`);
+    await site.page.locator(`rect[data-seat-id="${account.seatId}"][data-status="available"]`).waitFor();
+    expect(site.blocked).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,242 @@
+import { crc32, deflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { accessTokenOf, apiJson, OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+
+/*
+ * The operator's catalogue work in a real browser against the whole platform: creating a concert,
+ * editing it, uploading its poster and an artist's photo, and publishing it so fans find it.
+ */
+
+/** The demo seed's Blue Square venue: its seats are priced as tiers R and S. */
+const BLUE_SQUARE = '01936b2a-0000-7000-8000-00000000b002';
+const JANNABI = '01936b2a-0000-7000-8000-00000000a003';
+const SEOUL = 'Asia/Seoul';
+const DAY = 86_400_000;
+
+type ImageRef = { mediaId: string; urls: Record<'thumb' | 'small' | 'medium' | 'large', string> };
+type EventDetail = {
+  id: string;
+  title: string;
+  status: string;
+  startsAt: string;
+  saleOpensAt: string;
+  perUserLimit: number;
+  artist: { id: string };
+  venue: { id: string };
+  priceTiers: { key: string; name: string; price: number }[];
+  poster: ImageRef | null;
+};
+
+const title = `Jannabi — Night Flight ${Date.now()}`;
+const created: { id?: string; posterSrc?: string } = {};
+
+/** A whole minute in Seoul, as an operator there types it into a `datetime-local` field. */
+function seoulMinute(offsetMs: number): { input: string; iso: string } {
+  const at = new Date(Math.floor((Date.now() + offsetMs) / 60_000) * 60_000);
+  const input = at.toLocaleString('sv-SE', { timeZone: SEOUL }).replace(' ', 'T').slice(0, 16);
+  return { input, iso: at.toISOString() };
+}
+
+const startsAt = seoulMinute(20 * DAY);
+const saleOpensAt = seoulMinute(-60 * 60_000);
+const saleClosesAt = seoulMinute(19 * DAY);
+
+/** A PNG drawn here, so the upload goes through the media service's real decoding and resizing. */
+function pngImage(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const framed = Buffer.alloc(body.length + 8);
+    framed.writeUInt32BE(data.length, 0);
+    body.copy(framed, 4);
+    framed.writeUInt32BE(crc32(body), body.length + 4);
+    return framed;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    for (let x = 0; x < width; x++) rows.set([(x * 255) / width, (y * 255) / height, 160], row + 1 + x * 3);
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** What the browser shows under `/media` must be an image the media service made, not an error page. */
+async function expectServedImage(src: string): Promise<void> {
+  const res = await fetch(new URL(src, WEB));
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^image\//);
+  expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
+}
+
+const site = siteOnPlatform({
+  label: 'web_operator',
+  timezoneId: SEOUL,
+  prepare: async (page) => {
+    await page.goto('/login?next=/admin/events');
+    await page.getByLabel('Email').fill(OPERATOR.email);
+    await page.getByLabel('Password').fill(OPERATOR.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${WEB}/admin/events`);
+  },
+});
+const adminEvent = async () =>
+  apiJson<EventDetail>(`/api/events/${created.id}`, await accessTokenOf(site.page));
+
+describe('an operator managing a concert', () => {
+  it(
+    'creates a draft concert that fans cannot see yet',
+    site.step(async () => {
+      await site.page.getByRole('link', { name: 'New event' }).click();
+      await site.page.waitForURL(`${WEB}/admin/events/new`);
+      await site.page.getByLabel('Title').fill(title);
+      await site.page.getByLabel('Artist').selectOption({ label: 'Jannabi' });
+      await site.page.getByLabel('Venue').fill(BLUE_SQUARE);
+      await site.page.getByLabel('Starts at').fill(startsAt.input);
+      await site.page.getByLabel('Sale opens at').fill(saleOpensAt.input);
+      await site.page.getByLabel('Sale closes at').fill(saleClosesAt.input);
+      await site.page.getByLabel('Tickets per person').fill('2');
+      await site.page.getByLabel('Tier name').first().fill('R석');
+      await site.page.getByLabel('Price (KRW)').first().fill('132000');
+      await site.page.getByRole('button', { name: 'Add tier' }).click();
+      await site.page.getByLabel('Tier key').nth(1).fill('S');
+      await site.page.getByLabel('Tier name').nth(1).fill('S석');
+      await site.page.getByLabel('Price (KRW)').nth(1).fill('99000');
+      await screenshot(site.page, 'operator-01-new-event');
+      await site.page.getByRole('button', { name: 'Create' }).click();
+
+      await site.page.waitForURL(/\/admin\/events\/[0-9a-f-]{36}$/);
+      created.id = new URL(site.page.url()).pathname.split('/').pop();
+      await site.page.getByText('Saved.').waitFor();
+      await site.page.getByText('Status: Draft').waitFor();
+
+      const event = await adminEvent();
+      expect(event).toMatchObject({
+        title,
+        status: 'draft',
+        perUserLimit: 2,
+        artist: { id: JANNABI },
+        venue: { id: BLUE_SQUARE },
+      });
+      expect(Date.parse(event.startsAt)).toBe(Date.parse(startsAt.iso));
+      expect(Date.parse(event.saleOpensAt)).toBe(Date.parse(saleOpensAt.iso));
+      expect(event.priceTiers.map(({ key, name, price }) => ({ key, name, price }))).toEqual([
+        { key: 'R', name: 'R석', price: 132_000 },
+        { key: 'S', name: 'S석', price: 99_000 },
+      ]);
+      const listed = await apiJson<{ items: { id: string }[] }>(`/api/events?q=${encodeURIComponent(title)}`);
+      expect(listed.items.map((e) => e.id)).not.toContain(created.id);
+    }),
+    60_000,
+  );
+
+  it(
+    'edits the draft after a reload without changing what it did not touch',
+    site.step(async () => {
+      // A fresh load fills the form before the artist list arrives; the saved artist must still show.
+      await site.page.reload();
+      await site.page.getByRole('heading', { name: 'Edit event' }).waitFor();
+      await expect(site.page.getByText('Saved.').isVisible()).resolves.toBe(false);
+      await expect.poll(() => site.page.getByLabel('Artist').inputValue()).toBe(JANNABI);
+      await site.page.getByLabel('Title').fill(`${title} (encore)`);
+      await site.page.getByLabel('Tickets per person').fill('3');
+      await site.page.getByRole('button', { name: 'Save' }).click();
+      await site.page.getByText('Saved.').waitFor();
+
+      const event = await adminEvent();
+      expect(event).toMatchObject({
+        title: `${title} (encore)`,
+        perUserLimit: 3,
+        artist: { id: JANNABI },
+        venue: { id: BLUE_SQUARE },
+      });
+      expect(Date.parse(event.startsAt)).toBe(Date.parse(startsAt.iso));
+      expect(event.priceTiers.map((t) => t.price)).toEqual([132_000, 99_000]);
+    }),
+    60_000,
+  );
+
+  it(
+    'uploads a poster that is served under /media and attached to the concert',
+    site.step(async () => {
+      await site.page
+        .getByLabel('Poster')
+        .setInputFiles({ name: 'poster.png', mimeType: 'image/png', buffer: pngImage(600, 800) });
+      const poster = site.page.locator('section.card img.poster');
+      await poster.waitFor();
+      created.posterSrc = (await poster.getAttribute('src')) ?? undefined;
+      expect(new URL(created.posterSrc ?? '', WEB).pathname).toMatch(/^\/media\//);
+      await expectServedImage(created.posterSrc ?? '');
+      await expect
+        .poll(() => poster.evaluate((img: HTMLImageElement) => img.naturalWidth))
+        .toBeGreaterThan(0);
+
+      const event = await adminEvent();
+      expect(event.poster?.mediaId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Object.values(event.poster?.urls ?? {})).toContain(created.posterSrc);
+      await screenshot(site.page, 'operator-02-poster');
+    }),
+    60_000,
+  );
+
+  it(
+    'publishes the concert, which fans then find in the public list with its poster',
+    site.step(async () => {
+      await site.page.getByRole('button', { name: 'Publish' }).click();
+      await site.page.getByText('Status: On sale').waitFor();
+      // Once published, artist, venue and prices are what fans bought against: the form locks them.
+      await expect(site.page.getByLabel('Artist').isDisabled()).resolves.toBe(true);
+      await expect(site.page.getByLabel('Venue').isDisabled()).resolves.toBe(true);
+      await expect(site.page.getByLabel('Price (KRW)').first().isDisabled()).resolves.toBe(true);
+
+      const search = `/api/events?q=${encodeURIComponent(title)}`;
+      await expect
+        .poll(async () => (await apiJson<{ items: { id: string; status: string }[] }>(search)).items, {
+          timeout: UI_TIMEOUT,
+        })
+        .toEqual([expect.objectContaining({ id: created.id, status: 'on_sale' })]);
+
+      await site.page.goto('/');
+      const card = site.page.locator(`a[data-event-id="${created.id}"]`);
+      await card.waitFor();
+      await expect(card.innerText()).resolves.toContain(`${title} (encore)`);
+      const shown = await card.locator('img.poster').getAttribute('src');
+      expect(new URL(shown ?? '', WEB).pathname).toMatch(/^\/media\//);
+      await screenshot(site.page, 'operator-03-public-list');
+    }),
+    60_000,
+  );
+
+  it(
+    "uploads an artist's photo on the artists site.page",
+    site.step(async () => {
+      await site.page.goto('/admin/artists');
+      const row = site.page.locator('.artist-list li', { hasText: 'Jannabi' });
+      await row.getByLabel('Image').setInputFiles({
+        name: 'jannabi.png',
+        mimeType: 'image/png',
+        buffer: pngImage(400, 400),
+      });
+      await site.page.getByText('Saved.').waitFor();
+      const avatar = row.locator('img.avatar');
+      await avatar.waitFor();
+      const src = (await avatar.getAttribute('src')) ?? '';
+      expect(new URL(src, WEB).pathname).toMatch(/^\/media\//);
+      await expectServedImage(src);
+
+      const artist = await apiJson<{ image: ImageRef | null }>(`/api/artists/${JANNABI}`);
+      expect(artist.image?.urls.thumb).toBe(src);
+      await screenshot(site.page, 'operator-04-artist-photo');
+      expect(site.blocked).toEqual([]);
+    }),
+    60_000,
+  );
+});
