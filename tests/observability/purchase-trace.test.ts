@@ -192,6 +192,22 @@ describe('obs: one purchase through the running services', async () => {
     expect(parentOf(internalCall)?.kind).toBe(SpanKind.CLIENT);
     expect(serviceOf(parentOf(parentOf(internalCall)) as ReadableSpan)).toBe('payment');
 
+    // Payment's calls to Toss are client spans of the confirm request, and keep the payment key out.
+    const paymentConfirm = servers.find(
+      (s) => s.name === 'POST /api/payments/toss/confirm' && serviceOf(s) === 'payment',
+    );
+    const tossConfirm = find('POST Toss confirm');
+    expect(tossConfirm?.kind).toBe(SpanKind.CLIENT);
+    expect(parentOf(tossConfirm)).toBe(paymentConfirm);
+    expect(tossConfirm?.attributes).toMatchObject({
+      'tiketi.toss.operation': 'confirm',
+      'http.response.status_code': 200,
+      'tiketi.toss.payment_status': 'DONE',
+    });
+    expect(Object.values(tossConfirm?.attributes ?? {}).map(String)).not.toContainEqual(
+      expect.stringContaining(paid.paymentKey),
+    );
+
     // The outbox publishes continue the request that wrote them; the consumers continue the publish.
     for (const type of [
       'reservation.created',

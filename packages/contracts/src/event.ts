@@ -66,6 +66,18 @@ export const venueDto = z.object({
 });
 export type VenueDto = z.infer<typeof venueDto>;
 
+/** A venue in a listing: its sections and tier keys are on the venue itself. */
+export const venueSummaryDto = venueDto.pick({
+  id: true,
+  name: true,
+  city: true,
+  address: true,
+  seatCount: true,
+  createdAt: true,
+  updatedAt: true,
+});
+export type VenueSummaryDto = z.infer<typeof venueSummaryDto>;
+
 /** The seat map of a venue: sections → rows → seats, each with a stable id, label and drawing position. */
 export const venueLayoutDto = z.object({
   venueId: z.uuid(),

@@ -132,6 +132,11 @@ export const eventCatalogue = {
     userId: uuid,
     tickets: z.array(z.object({ ticketId: uuid, seatId: uuid, seatLabel: z.string() })).min(1),
   }),
+  /**
+   * An image is gone with all its sizes. Whoever copied its links (the catalogue's posters and artist
+   * images) drops them, so no page keeps pointing at files that no longer exist.
+   */
+  'media.deleted': z.object({ mediaId: uuid }),
 } as const;
 
 export type EventCatalogue = typeof eventCatalogue;

@@ -42,8 +42,11 @@ const REMEMBER_MS = 60_000;
 
 /**
  * Access-token verification every service does for itself: signature from the user service's JWKS,
- * algorithm pinned, issuer, audience and expiry checked. Routes say what they need with `auth.user` or
- * `auth.admin` as a preHandler; handlers read the caller with `callerOf(req)`.
+ * algorithm pinned, issuer, audience and expiry checked. Routes say what they need with `auth.user`,
+ * `auth.admin`, `auth.internal` or `auth.optional` as their `onRequest` hook; handlers read the caller with
+ * `callerOf(req)`. The hook is onRequest, not preHandler, because Fastify validates the body, params and
+ * query before preHandler: a guard there would answer an unauthorised caller's bad input with a 400 that
+ * describes the route's schema instead of the 401 or 403 it is owed.
  */
 export function createAuth(options: AuthOptions) {
   const keys: JWTVerifyGetKey =
@@ -109,17 +112,17 @@ export function createAuth(options: AuthOptions) {
 
   return {
     verify,
-    /** preHandler: a signed-in caller is required. */
+    /** onRequest: a signed-in caller is required. */
     user: async (req: FastifyRequest) => {
       if (!(await authenticate(req))) throw problems.unauthorized();
     },
-    /** preHandler: a signed-in admin is required. */
+    /** onRequest: a signed-in admin is required. */
     admin: async (req: FastifyRequest) => {
       const user = await authenticate(req);
       if (!user) throw problems.unauthorized();
       if (user.role !== 'admin') throw problems.forbidden('This needs the admin role.');
     },
-    /** preHandler: a call from another Tiketi service (internal token), never from outside. */
+    /** onRequest: a call from another Tiketi service (internal token), never from outside. */
     internal: async (req: FastifyRequest) => {
       const given = req.headers[INTERNAL_TOKEN_HEADER];
       const expected = options.internalToken;
@@ -127,7 +130,7 @@ export function createAuth(options: AuthOptions) {
         throw problems.forbidden('Internal route.');
       }
     },
-    /** preHandler: identifies the caller when a token is sent, lets anonymous callers through. */
+    /** onRequest: identifies the caller when a token is sent, lets anonymous callers through. */
     optional: async (req: FastifyRequest) => {
       await authenticate(req);
     },

@@ -36,6 +36,12 @@ export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }
 
+/** A span for a call this process makes, under the span being worked under (a new trace outside any). */
+export function startClientSpan(name: string, attributes: Attributes): Span {
+  const parent = currentContext()?.span;
+  return startSpan(name, { kind: SpanKind.CLIENT, ...(parent ? { parent } : {}), attributes });
+}
+
 export function runInContext<T>(ctx: RequestContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }

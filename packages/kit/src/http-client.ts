@@ -1,6 +1,6 @@
-import { currentContext, propagationHeaders } from './context.ts';
+import { propagationHeaders, startClientSpan } from './context.ts';
 import { HttpProblem, problems } from './errors.ts';
-import { endSpan, SpanKind, startSpan } from './tracing.ts';
+import { endSpan } from './tracing.ts';
 
 export type HttpClientOptions = {
   baseUrl: string;
@@ -46,11 +46,10 @@ export function createHttpClient(options: HttpClientOptions) {
     const attempts = canRetry ? retries + 1 : 1;
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const parent = currentContext()?.span;
-      const span = startSpan(`${method} ${options.name}`, {
-        kind: SpanKind.CLIENT,
-        ...(parent ? { parent } : {}),
-        attributes: { 'http.request.method': method, 'url.full': url.toString(), 'tiketi.attempt': attempt },
+      const span = startClientSpan(`${method} ${options.name}`, {
+        'http.request.method': method,
+        'url.full': url.toString(),
+        'tiketi.attempt': attempt,
       });
       try {
         const res = await fetch(url, {

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
 import type { Bus } from './bus.ts';
 import { onOutboxCommit } from './db.ts';
 import type { Logger } from './logger.ts';
@@ -128,7 +128,7 @@ export class OutboxRelay<DB = unknown> {
 }
 
 /** Outbox rows not yet published; the partial index on unpublished rows keeps this cheap. */
-export async function outboxBacklog<DB>(db: Kysely<DB>): Promise<number> {
+export async function outboxBacklog(db: QueryExecutorProvider): Promise<number> {
   const { rows } = await sql<{
     n: number;
   }>`select count(*)::int as n from outbox where published_at is null`.execute(db);
@@ -139,7 +139,7 @@ export async function outboxBacklog<DB>(db: Kysely<DB>): Promise<number> {
  * `tiketi_outbox_pending` on the service's /metrics, counted when scraped: a growing number means the relay
  * cannot reach RabbitMQ. Every instance reports the same database-wide figure (alert on max, not sum).
  */
-export function registerOutboxMetrics<DB>(metrics: Metrics, db: Kysely<DB>, logger: Logger): void {
+export function registerOutboxMetrics(metrics: Metrics, db: QueryExecutorProvider, logger: Logger): void {
   metrics.gauge(
     'tiketi_outbox_pending',
     'Outbox events not yet published to RabbitMQ.',

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, {
+  type ContextConfigDefault,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifySchema,
   LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
+  type RouteGenericInterface,
+  type RouteHandlerMethod,
 } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -19,10 +23,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { QueryExecutorProvider } from 'kysely';
 import { currentContext, enterContext, newContext } from './context.ts';
 import { HttpProblem, problems } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { registerOutboxMetrics } from './outbox.ts';
 import { endSpan, SpanKind, SpanStatusCode } from './tracing.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
@@ -34,6 +40,8 @@ export type ServerOptions = {
   bodyLimit?: number;
   /** Dependencies that must answer for `/readyz` to say ready (database, Redis, broker…). */
   readiness?: Record<string, ReadinessCheck>;
+  /** The service's database when it publishes through the outbox: the backlog goes on /metrics. */
+  outbox?: QueryExecutorProvider;
   /** Trust X-Forwarded-* headers (behind the gateway or an ingress). */
   trustProxy?: boolean;
   metrics?: Metrics;
@@ -47,6 +55,17 @@ export type App = FastifyInstance<
   ZodTypeProvider
 >;
 
+/** The handler of an `App` route with schema `S`: request and reply typed from its zod schemas. */
+export type RouteHandlerOf<S extends FastifySchema> = RouteHandlerMethod<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  RouteGenericInterface,
+  ContextConfigDefault,
+  S,
+  ZodTypeProvider
+>;
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const READINESS_TIMEOUT_MS = 2000;
 
@@ -57,6 +76,7 @@ const READINESS_TIMEOUT_MS = 2000;
 export async function createServer(options: ServerOptions): Promise<{ app: App; metrics: Metrics }> {
   const metrics = options.metrics ?? createMetrics(options.name);
   const readiness = options.readiness ?? {};
+  if (options.outbox) registerOutboxMetrics(metrics, options.outbox, options.logger);
   const fastify = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1_048_576,

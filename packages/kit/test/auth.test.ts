@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN } from '@tiketi/contracts';
 import { exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { callerOf, createAuth } from '../src/auth.ts';
 import { createServer } from '../src/server.ts';
 import { createTestTokens, testLogger } from '../src/testing/index.ts';
@@ -121,10 +122,15 @@ describe('kit auth: route guards', async () => {
   const tokens = await createTestTokens();
   const auth = createAuth({ jwks: tokens.jwks, internalToken: 'internal-secret' });
   const { app } = await createServer({ name: 'auth-test', logger: testLogger() });
-  app.get('/mine', { preHandler: auth.user }, async (req) => ({ id: callerOf(req).id }));
-  app.get('/operators', { preHandler: auth.admin }, async () => ({ ok: true }));
-  app.get('/internal/thing', { preHandler: auth.internal }, async () => ({ ok: true }));
-  app.get('/anyone', { preHandler: auth.optional }, async (req) => ({ id: req.user?.id ?? null }));
+  app.get('/mine', { onRequest: auth.user }, async (req) => ({ id: callerOf(req).id }));
+  app.get('/operators', { onRequest: auth.admin }, async () => ({ ok: true }));
+  app.get('/internal/thing', { onRequest: auth.internal }, async () => ({ ok: true }));
+  app.get('/anyone', { onRequest: auth.optional }, async (req) => ({ id: req.user?.id ?? null }));
+  const strict = { body: z.object({ count: z.number().int() }) };
+  app.post('/mine', { onRequest: auth.user, schema: strict }, async () => ({ ok: true }));
+  app.post('/operators', { onRequest: auth.admin, schema: strict }, async () => ({ ok: true }));
+  app.post('/internal/thing', { onRequest: auth.internal, schema: strict }, async () => ({ ok: true }));
+  app.post('/anyone', { onRequest: auth.optional, schema: strict }, async () => ({ ok: true }));
   afterAll(() => app.close());
 
   const userId = randomUUID();
@@ -157,5 +163,25 @@ describe('kit auth: route guards', async () => {
     expect((await get('/anyone')).json()).toEqual({ id: null });
     expect((await get('/anyone', await bearer('user'))).json()).toEqual({ id: userId });
     expect((await get('/anyone', { authorization: 'Bearer not.a.token' })).statusCode).toBe(401);
+  });
+
+  it('decides who may call before it looks at the body, so a refused caller never sees a field error', async () => {
+    const post = async (url: string, headers: Record<string, string> = {}) => {
+      const res = await app.inject({ method: 'POST', url, headers, payload: { count: 'many' } });
+      return { status: res.statusCode, code: (res.json() as { code: string }).code };
+    };
+    const invalid = { status: 400, code: 'VALIDATION_FAILED' };
+    expect(await post('/mine')).toEqual({ status: 401, code: 'UNAUTHORIZED' });
+    expect(await post('/mine', await bearer('user'))).toEqual(invalid);
+    expect(await post('/operators')).toEqual({ status: 401, code: 'UNAUTHORIZED' });
+    expect(await post('/operators', await bearer('user'))).toEqual({ status: 403, code: 'FORBIDDEN' });
+    expect(await post('/operators', await bearer('admin'))).toEqual(invalid);
+    expect(await post('/internal/thing', await bearer('admin'))).toEqual({ status: 403, code: 'FORBIDDEN' });
+    expect(await post('/internal/thing', { 'x-internal-token': 'internal-secret' })).toEqual(invalid);
+    expect(await post('/anyone', { authorization: 'Bearer not.a.token' })).toEqual({
+      status: 401,
+      code: 'UNAUTHORIZED',
+    });
+    expect(await post('/anyone')).toEqual(invalid);
   });
 });

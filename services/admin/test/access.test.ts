@@ -52,6 +52,26 @@ describe('admin access and outages', async () => {
     }
   });
 
+  it('decides who may call before it looks at a malformed path, query or body', async () => {
+    const malformed: { method: 'GET' | 'POST'; url: string; payload?: object }[] = [
+      { method: 'GET', url: '/api/admin/events/not-an-id/sales' },
+      { method: 'GET', url: '/api/admin/reservations?status=LOST' },
+      { method: 'POST', url: `/api/admin/payments/${id}/refund`, payload: { amount: -1 } },
+    ];
+    for (const route of malformed) {
+      const where = `${route.method} ${route.url}`;
+      const anonymous = await app.inject(route);
+      expect(anonymous.statusCode, where).toBe(401);
+      expect(anonymous.json().errors, where).toBeUndefined();
+      const refused = await app.inject({ ...route, headers: { authorization: fan } });
+      expect(refused.statusCode, where).toBe(403);
+      expect(refused.json().errors, where).toBeUndefined();
+      const invalid = await app.inject({ ...route, headers: { authorization: admin } });
+      expect(invalid.statusCode, where).toBe(400);
+      expect(invalid.json().code, where).toBe('VALIDATION_FAILED');
+    }
+  });
+
   it('refuses a forged or expired token', async () => {
     const other = await createTestTokens();
     const forged = `Bearer ${await other.sign({ id: randomUUID(), role: 'admin' })}`;

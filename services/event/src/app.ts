@@ -6,7 +6,6 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
-  registerOutboxMetrics,
 } from '@tiketi/kit';
 import type { MediaResolver } from './clients/media.client.ts';
 import { artistRepository } from './db/artist.repository.ts';
@@ -38,12 +37,12 @@ export type EventDeps = {
 
 /** Builds the event service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: EventDeps) {
-  const { app, metrics } = await createServer({
+  const { app } = await createServer({
     name: 'event',
     logger: deps.logger,
     readiness: deps.readiness,
+    outbox: deps.db,
   });
-  registerOutboxMetrics(metrics, deps.db, deps.logger);
   const auth = deps.auth ?? createAuth({ jwks: { keys: [] } });
   const cache = catalogueCache(deps.redis, deps.logger);
   const now = deps.now ?? (() => new Date());

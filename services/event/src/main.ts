@@ -2,7 +2,11 @@ import { createAuth, openInfra, runService } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { mediaClient } from './clients/media.client.ts';
 import { configShape } from './config.ts';
+import { artistRepository } from './db/artist.repository.ts';
+import { catalogueCache } from './db/catalogue.cache.ts';
+import { eventRepository } from './db/event.repository.ts';
 import type { DB } from './db/schema.ts';
+import { startConsumers } from './events/consumers.ts';
 import { seedDemo } from './seed.ts';
 
 const migrations = new URL('../migrations', import.meta.url).pathname;
@@ -29,5 +33,19 @@ await runService('event', configShape, async (config, logger) => {
     auth: createAuth({ jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN }),
     media: mediaClient(config.MEDIA_SERVICE_URL),
   });
-  return { app, start: infra.start, stop: infra.close };
+  return {
+    app,
+    async start() {
+      await infra.start();
+      await startConsumers({
+        bus: infra.bus,
+        db: infra.db,
+        artists: artistRepository(infra.db),
+        events: eventRepository(infra.db),
+        cache: catalogueCache(infra.redis, logger),
+        logger,
+      });
+    },
+    stop: infra.close,
+  };
 });

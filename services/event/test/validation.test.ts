@@ -146,6 +146,45 @@ describe('catalogue validation', async () => {
     expect(fieldsOf(res.json())).toEqual(['body.sections.0.rows.0.seatCount']);
   });
 
+  it('refuses a malformed admin request by who sends it before judging the body', async () => {
+    const send = async (authorization?: string) => {
+      const res = await svc.app.inject({
+        method: 'POST',
+        url: '/api/events',
+        headers: authorization ? { authorization } : {},
+        payload: { title: 42, priceTiers: 'cheap' },
+      });
+      return { status: res.statusCode, body: res.json() as Problem };
+    };
+    const anonymous = await send();
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.errors).toBeUndefined();
+    const fan = await send(svc.user);
+    expect(fan.status).toBe(403);
+    expect(fan.body.errors).toBeUndefined();
+    const admin = await send(svc.admin);
+    expect(admin.status).toBe(400);
+    expect(fieldsOf(admin.body)).toEqual(expect.arrayContaining(['body.title', 'body.priceTiers']));
+    const badId = await svc.app.inject({
+      method: 'PATCH',
+      url: '/api/venues/not-an-id',
+      headers: { authorization: svc.user },
+      payload: { name: '' },
+    });
+    expect(badId.statusCode).toBe(403);
+  });
+
+  it('checks a token sent to a public listing before its query, and judges the query without one', async () => {
+    const forged = { authorization: 'Bearer not.a.token' };
+    const list = await svc.app.inject({ url: '/api/events?sort=loudest', headers: forged });
+    expect(list.statusCode).toBe(401);
+    const one = await svc.app.inject({ url: '/api/events/not-an-id', headers: forged });
+    expect(one.statusCode).toBe(401);
+    const anonymous = await svc.app.inject({ url: '/api/events?sort=loudest' });
+    expect(anonymous.statusCode).toBe(400);
+    expect(fieldsOf(anonymous.json())).toEqual(['querystring.sort']);
+  });
+
   it('answers 404 for an unknown event and 400 for a malformed id', async () => {
     expect(
       (await svc.app.inject({ url: '/api/events/01936b2a-0000-7000-8000-0000000000ff' })).statusCode,

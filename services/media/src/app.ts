@@ -31,6 +31,7 @@ export async function buildApp(deps: MediaDeps) {
     name: 'media',
     logger: deps.logger,
     readiness: deps.readiness,
+    outbox: deps.db,
     // Room for the multipart framing around the largest accepted file.
     bodyLimit: maxBytes + 64 * 1024,
   });

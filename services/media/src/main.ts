@@ -10,11 +10,10 @@ import { s3Storage } from './storage/s3.storage.ts';
 const migrations = new URL('../migrations', import.meta.url).pathname;
 
 await runService('media', configShape, async (config, logger) => {
-  const infra = await openInfra<{ service: 'media'; database: { name: string; migrations: string } }, DB>(
-    { service: 'media', database: { name: config.DATABASE_NAME, migrations } },
-    config,
-    logger,
-  );
+  const infra = await openInfra<
+    { service: 'media'; database: { name: string; migrations: string }; bus: true },
+    DB
+  >({ service: 'media', database: { name: config.DATABASE_NAME, migrations }, bus: true }, config, logger);
   let storage: ObjectStorage;
   if (config.STORAGE_DRIVER === 's3') {
     const s3 = s3Storage({

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { sql } from '@tiketi/kit';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openMediaService, testImage } from './helpers.ts';
@@ -117,6 +118,20 @@ describe('image upload', async () => {
     expect((await fetch(`${svc.url}/api/media/${media.id}`)).status).toBe(404);
     for (const url of Object.values(media.urls)) expect((await served(url)).status).toBe(404);
     expect((await storedFiles()).some((f) => f.includes(media.id))).toBe(false);
+  });
+
+  it('announces a deletion once, through the outbox, so that pages showing the image drop it', async () => {
+    const media = (await (await svc.upload(await testImage(64, 64), 'x.png', 'image/png')).json()) as Media;
+    const remove = () =>
+      fetch(`${svc.url}/api/media/${media.id}`, { method: 'DELETE', headers: { authorization: svc.admin } });
+    expect((await remove()).status).toBe(204);
+    expect((await remove()).status).toBe(404);
+    const { rows } = await sql<{
+      envelope: { data: unknown };
+    }>`select envelope from outbox where type = 'media.deleted' and envelope->'data'->>'mediaId' = ${media.id}`.execute(
+      svc.db,
+    );
+    expect(rows.map((r) => r.envelope.data)).toEqual([{ mediaId: media.id }]);
   });
 
   it('answers 404 for a size that does not exist and 400 for a path outside the images', async () => {

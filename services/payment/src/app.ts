@@ -49,6 +49,7 @@ export async function buildApp(deps: PaymentAppDeps) {
     name: 'payment',
     logger,
     readiness: deps.readiness ?? {},
+    outbox: deps.db,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
   const auth = createAuth({ jwks: deps.jwks ?? config.JWKS_URL, internalToken: config.INTERNAL_TOKEN });

@@ -8,7 +8,6 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
-  registerOutboxMetrics,
 } from '@tiketi/kit';
 import { seatCache } from './cache/seat-cache.ts';
 import { seatLocks } from './cache/seat-locks.ts';
@@ -52,6 +51,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     name: 'reservation',
     logger,
     readiness: deps.readiness ?? {},
+    outbox: db,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
   const auth = createAuth({ jwks: deps.jwks ?? config.JWKS_URL, internalToken: config.INTERNAL_TOKEN });
@@ -61,7 +61,6 @@ export async function buildApp(deps: ReservationAppDeps) {
   const locks = config.SEAT_LOCKS ? seatLocks(redis, config.HOLD_TTL_SECONDS) : undefined;
   const reservationRepo = reservationRepository(db);
   const business = reservationMetrics({ metrics, holdFigures: reservationRepo.holdFigures, logger });
-  registerOutboxMetrics(metrics, db, logger);
   const settle = business.countingSales(
     aftermathRunner({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger }),
   );

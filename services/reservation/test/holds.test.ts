@@ -261,6 +261,34 @@ describe('seat map and holds', async () => {
     expect((await hold(bob.token, { eventId: event.eventId, seatIds: [seat(31)] })).statusCode).toBe(201);
   });
 
+  it('asks for a signed-in caller before it judges the hold request', async () => {
+    const malformed = { eventId: 'tomorrow', seatIds: [] };
+    const anonymous = await app.inject({ method: 'POST', url: '/api/reservations', payload: malformed });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    const badId = await app.inject({ url: '/api/reservations/not-an-id' });
+    expect(badId.statusCode).toBe(401);
+    const signedIn = await hold(alice.token, malformed);
+    expect(signedIn.statusCode).toBe(400);
+    expect(signedIn.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('refuses an internal call without the internal token before it judges the body', async () => {
+    const confirm = (headers: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url: '/internal/reservations/not-an-id/confirm',
+        headers,
+        payload: { paymentId: 7 },
+      });
+    const outside = await confirm(bearer(admin.token));
+    expect(outside.statusCode).toBe(403);
+    expect(outside.json()).toMatchObject({ code: 'FORBIDDEN' });
+    const inside = await confirm({ 'x-internal-token': h.config.INTERNAL_TOKEN });
+    expect(inside.statusCode).toBe(400);
+    expect(inside.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   it('documents its public routes in OpenAPI', async () => {
     const res = await app.inject({ url: '/docs/json' });
     expect(res.statusCode).toBe(200);

@@ -47,7 +47,12 @@ export type UserDeps = {
 
 /** Builds the user service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: UserDeps) {
-  const { app } = await createServer({ name: 'user', logger: deps.logger, readiness: deps.readiness });
+  const { app } = await createServer({
+    name: 'user',
+    logger: deps.logger,
+    readiness: deps.readiness,
+    outbox: deps.db,
+  });
   const users = userRepository(deps.db);
   const auth = createAuthService({
     db: deps.db,

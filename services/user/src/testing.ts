@@ -1,3 +1,4 @@
+import type { OutboxRelay } from '@tiketi/kit';
 import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp, type UserDeps } from './app.ts';
 import type { DB } from './db/schema.ts';
@@ -14,13 +15,21 @@ const migrations = new URL('../migrations', import.meta.url).pathname;
  */
 export async function startTestUserService(
   label: string,
-  options: { google?: Partial<UserDeps['settings']['google']>; webOrigin?: string } = {},
+  options: {
+    google?: Partial<UserDeps['settings']['google']>;
+    webOrigin?: string;
+    /** Connect to the test's own exchange; the outbox relay is then made but not started. */
+    bus?: boolean;
+  } = {},
 ) {
   const config = testConfig(label);
   const infra = await openTestInfra<
-    { service: 'user'; database: { name: string; migrations: string }; redis: true },
+    { service: 'user'; database: { name: string; migrations: string }; redis: true; bus: boolean },
     DB
-  >({ service: 'user', database: { name: 'users_db', migrations }, redis: true }, config);
+  >(
+    { service: 'user', database: { name: 'users_db', migrations }, redis: true, bus: options.bus ?? false },
+    config,
+  );
   const keys = await databaseKeyStore(signingKeyRepository(infra.db));
   const hasher = await createPasswordHasher({ memoryKiB: 4096, timeCost: 1 });
   const jwks = await keys.jwks();
@@ -55,6 +64,8 @@ export async function startTestUserService(
     hasher,
     jwks,
     config,
+    /** With `bus`: publishes the outbox when the test calls `runOnce`. */
+    relay: infra.relay as OutboxRelay<DB> | undefined,
     async close() {
       await app.close();
       await infra.cleanup();

@@ -1,7 +1,7 @@
 import type { AdminRefundRequest, AdminUserDetail } from '@tiketi/contracts';
 import { HttpProblem, type Logger } from '@tiketi/kit';
 import { type Caller, type Upstreams, UpstreamUnavailable } from '../clients/upstreams.ts';
-import { partialAnswer } from './partial.ts';
+import { composeAnswer } from './partial.ts';
 
 type Query = Record<string, string | number | undefined>;
 
@@ -18,16 +18,16 @@ export function operationsService(deps: { upstreams: Upstreams; logger: Logger }
     searchReservations: (caller: Caller, query: Query) => upstreams.reservation.search(caller, query),
     searchPayments: (caller: Caller, query: Query) => upstreams.payment.search(caller, query),
 
-    async user(caller: Caller, userId: string): Promise<AdminUserDetail> {
-      const answer = partialAnswer(logger);
-      const history = { userId, page: 1, pageSize: USER_HISTORY };
-      const [user, reservations, payments] = await Promise.all([
-        answer.part(() => upstreams.user.get(caller, userId)),
-        answer.part(() => upstreams.reservation.search(caller, history)),
-        answer.part(() => upstreams.payment.search(caller, history)),
-      ]);
-      return { userId, ...answer.marker(), user, reservations, payments };
-    },
+    user: (caller: Caller, userId: string): Promise<AdminUserDetail> =>
+      composeAnswer(logger, async (part) => {
+        const history = { userId, page: 1, pageSize: USER_HISTORY };
+        const [user, reservations, payments] = await Promise.all([
+          part(() => upstreams.user.get(caller, userId)),
+          part(() => upstreams.reservation.search(caller, history)),
+          part(() => upstreams.payment.search(caller, history)),
+        ]);
+        return { userId, user, reservations, payments };
+      }),
 
     async refund(caller: Caller, paymentId: string, body: AdminRefundRequest, idempotencyKey?: string) {
       try {

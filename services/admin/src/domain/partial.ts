@@ -6,7 +6,7 @@ import { UpstreamUnavailable } from '../clients/upstreams.ts';
  * Collects the parts of one composed answer. A part whose upstream is down becomes `null` and the
  * upstream is named in the answer's marker, so one outage costs the operator one panel, not the page.
  */
-export function partialAnswer(logger: Logger) {
+function partialAnswer(logger: Logger) {
   const down = new Set<AdminUpstream>();
   return {
     /**
@@ -33,4 +33,20 @@ export function partialAnswer(logger: Logger) {
       return { partial: unavailable.length > 0, unavailable };
     },
   };
+}
+
+export type Part = ReturnType<typeof partialAnswer>['part'];
+type PartialMarker = ReturnType<ReturnType<typeof partialAnswer>['marker']>;
+
+/**
+ * The one shape of a composed view: `build` fetches its parts through `part` (at once, where it can) and
+ * returns them; the answer is what it returned with the marker of the upstreams that were down meanwhile.
+ */
+export async function composeAnswer<T extends object>(
+  logger: Logger,
+  build: (part: Part) => Promise<T>,
+): Promise<T & PartialMarker> {
+  const answer = partialAnswer(logger);
+  const parts = await build(answer.part);
+  return { ...parts, ...answer.marker() };
 }

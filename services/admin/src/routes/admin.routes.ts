@@ -12,13 +12,21 @@ import {
   adminUserPage,
   adminUserQuery,
 } from '@tiketi/contracts';
-import { type App, type Auth, problems } from '@tiketi/kit';
+import { type App, type Auth, problems, type RouteHandlerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { Caller } from '../clients/upstreams.ts';
 import type { OperationsService } from '../domain/operations.service.ts';
 import type { OverviewService } from '../domain/overview.service.ts';
 
 const idParams = z.object({ id: z.uuid() });
+
+/** What an operator's view says of itself: what it shows, what it reads from path or query, what it answers. */
+type ViewSchema = {
+  summary: string;
+  params?: z.ZodType;
+  querystring?: z.ZodType;
+  response: { 200: z.ZodType };
+};
 
 /** The operator's token, already verified as an admin's, to pass on to upstreams that check it too. */
 function callerOf(req: { headers: { authorization?: string | undefined } }): Caller {
@@ -34,100 +42,84 @@ export function adminRoutes(
 ) {
   const { overview, operations } = services;
 
-  app.get(
+  /** A read-only operator view: admins only, answered from upstreams that check the operator's token too. */
+  function view<S extends ViewSchema>(
+    url: string,
+    schema: S,
+    answer: (caller: Caller, req: Parameters<RouteHandlerOf<S>>[0]) => ReturnType<RouteHandlerOf<S>>,
+  ) {
+    app.get(url, { onRequest: auth.admin, schema }, (req) => answer(callerOf(req), req));
+  }
+
+  view(
     '/api/admin/dashboard',
     {
-      preHandler: auth.admin,
-      schema: {
-        summary: "Today's sales and traffic with every on-sale event's seats and waiting room",
-        response: { 200: adminDashboard },
-      },
+      summary: "Today's sales and traffic with every on-sale event's seats and waiting room",
+      response: { 200: adminDashboard },
     },
-    async (req) => overview.dashboard(callerOf(req)),
+    (caller) => overview.dashboard(caller),
   );
 
-  app.get(
+  view(
     '/api/admin/events/:id/sales',
     {
-      preHandler: auth.admin,
-      schema: {
-        summary: "One event's seats sold, held and available, its revenue and refunds",
-        params: idParams,
-        response: { 200: adminEventSales },
-      },
+      summary: "One event's seats sold, held and available, its revenue and refunds",
+      params: idParams,
+      response: { 200: adminEventSales },
     },
-    async (req) => overview.eventSales(callerOf(req), req.params.id),
+    (caller, req) => overview.eventSales(caller, req.params.id),
   );
 
-  app.get(
+  view(
     '/api/admin/queue/:eventId',
     {
-      preHandler: auth.admin,
-      schema: {
-        summary: "One event's waiting room: people in line, admitted shoppers, seats left",
-        params: z.object({ eventId: z.uuid() }),
-        response: { 200: adminQueueState },
-      },
+      summary: "One event's waiting room: people in line, admitted shoppers, seats left",
+      params: z.object({ eventId: z.uuid() }),
+      response: { 200: adminQueueState },
     },
-    async (req) => overview.queueState(callerOf(req), req.params.eventId),
+    (caller, req) => overview.queueState(caller, req.params.eventId),
   );
 
-  app.get(
+  view(
     '/api/admin/users',
-    {
-      preHandler: auth.admin,
-      schema: {
-        summary: 'Find users by email or name',
-        querystring: adminUserQuery,
-        response: { 200: adminUserPage },
-      },
-    },
-    async (req) => operations.searchUsers(callerOf(req), req.query),
+    { summary: 'Find users by email or name', querystring: adminUserQuery, response: { 200: adminUserPage } },
+    (caller, req) => operations.searchUsers(caller, req.query),
   );
 
-  app.get(
+  view(
     '/api/admin/users/:id',
     {
-      preHandler: auth.admin,
-      schema: {
-        summary: 'One user with their latest reservations and payments',
-        params: idParams,
-        response: { 200: adminUserDetail },
-      },
+      summary: 'One user with their latest reservations and payments',
+      params: idParams,
+      response: { 200: adminUserDetail },
     },
-    async (req) => operations.user(callerOf(req), req.params.id),
+    (caller, req) => operations.user(caller, req.params.id),
   );
 
-  app.get(
+  view(
     '/api/admin/reservations',
     {
-      preHandler: auth.admin,
-      schema: {
-        summary: 'Search reservations by user, event and status',
-        querystring: adminReservationQuery,
-        response: { 200: adminReservationPage },
-      },
+      summary: 'Search reservations by user, event and status',
+      querystring: adminReservationQuery,
+      response: { 200: adminReservationPage },
     },
-    async (req) => operations.searchReservations(callerOf(req), req.query),
+    (caller, req) => operations.searchReservations(caller, req.query),
   );
 
-  app.get(
+  view(
     '/api/admin/payments',
     {
-      preHandler: auth.admin,
-      schema: {
-        summary: 'Search payments by user, event, reservation, order and status',
-        querystring: adminPaymentQuery,
-        response: { 200: adminPaymentPage },
-      },
+      summary: 'Search payments by user, event, reservation, order and status',
+      querystring: adminPaymentQuery,
+      response: { 200: adminPaymentPage },
     },
-    async (req) => operations.searchPayments(callerOf(req), req.query),
+    (caller, req) => operations.searchPayments(caller, req.query),
   );
 
   app.post(
     '/api/admin/payments/:id/refund',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Refund a payment in full, by amount or by seats (through the payment service)',
         params: idParams,

@@ -15,7 +15,7 @@ export function statsRoutes(app: App, auth: Auth, stats: StatsService) {
   app.get(
     '/api/analytics/artist/:id/traffic',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: "An artist's page views and unique visitors per day",
         params: z.object({ id: z.uuid() }),
@@ -29,7 +29,7 @@ export function statsRoutes(app: App, auth: Auth, stats: StatsService) {
   app.get(
     '/api/analytics/revenue/daily',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Revenue, orders and refunds per day',
         querystring: dayRangeQuery,
@@ -42,7 +42,7 @@ export function statsRoutes(app: App, auth: Auth, stats: StatsService) {
   app.get(
     '/api/analytics/revenue/monthly',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Revenue, orders and refunds per month',
         querystring: monthRangeQuery,
@@ -55,7 +55,7 @@ export function statsRoutes(app: App, auth: Auth, stats: StatsService) {
   app.get(
     '/api/analytics/dashboard',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: "Today's sales, revenue, conversion, top events and the events on sale",
         response: { 200: analyticsDashboard },

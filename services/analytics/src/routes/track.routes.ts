@@ -6,7 +6,7 @@ export function trackRoutes(app: App, auth: Auth, tracking: TrackingService) {
   app.post(
     '/api/analytics/track',
     {
-      preHandler: auth.optional,
+      onRequest: auth.optional,
       bodyLimit: 8192,
       schema: {
         summary: 'Record a client event (page view, event view, seat map view…)',

@@ -1,5 +1,5 @@
 import type { ImageRef } from '@tiketi/contracts';
-import type { Kysely } from '@tiketi/kit';
+import { type Kysely, sql, type Transaction } from '@tiketi/kit';
 import type { DB } from './schema.ts';
 
 export type ArtistInput = { name: string; genre: string | null; bio: string };
@@ -44,6 +44,17 @@ export function artistRepository(db: Kysely<DB>) {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst();
+    },
+
+    /** Drops the image from every artist showing it; answers the artists changed. */
+    async detachImage(trx: Transaction<DB>, mediaId: string): Promise<string[]> {
+      const rows = await trx
+        .updateTable('artists')
+        .set({ image: null, updatedAt: new Date() })
+        .where(sql<string>`image->>'mediaId'`, '=', mediaId)
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
     },
 
     /** Deletes an artist without events; answers false when events still refer to it. */

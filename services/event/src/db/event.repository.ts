@@ -172,6 +172,17 @@ export function eventRepository(db: Kysely<DB>) {
         .executeTakeFirst();
     },
 
+    /** Drops the poster from every event showing this image; answers the events changed. */
+    async detachPoster(trx: Transaction<DB>, mediaId: string): Promise<string[]> {
+      const rows = await trx
+        .updateTable('events')
+        .set({ poster: null, updatedAt: new Date() })
+        .where(sql<string>`poster->>'mediaId'`, '=', mediaId)
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
     /** Every seat of the venue with the event's tier for it, as the reservation service needs them. */
     inventory(trx: Transaction<DB>, eventId: string, venueId: string) {
       return trx

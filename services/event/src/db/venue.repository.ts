@@ -1,8 +1,11 @@
 import type { Kysely } from '@tiketi/kit';
 import type { PlannedSeat, PlannedSection } from '../domain/layout.ts';
+import { escapeLike } from './artist.repository.ts';
 import type { DB } from './schema.ts';
 
 export type VenueInput = { name: string; city: string; address: string };
+
+export type VenueListFilter = { q?: string; city?: string; limit: number; offset: number };
 
 const INSERT_CHUNK = 1000;
 
@@ -10,6 +13,33 @@ export function venueRepository(db: Kysely<DB>) {
   return {
     find(id: string) {
       return db.selectFrom('venues').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /** `q` matches name, city or address; `city` the whole city name; both ignore case. */
+    async list(filter: VenueListFilter) {
+      let query = db.selectFrom('venues');
+      if (filter.q) {
+        const pattern = `%${escapeLike(filter.q)}%`;
+        query = query.where((eb) =>
+          eb.or([
+            eb('name', 'ilike', pattern),
+            eb('city', 'ilike', pattern),
+            eb('address', 'ilike', pattern),
+          ]),
+        );
+      }
+      if (filter.city) query = query.where('city', 'ilike', escapeLike(filter.city));
+      const [items, total] = await Promise.all([
+        query
+          .select(['id', 'name', 'city', 'address', 'seatCount', 'createdAt', 'updatedAt'])
+          .orderBy('name')
+          .orderBy('id')
+          .limit(filter.limit)
+          .offset(filter.offset)
+          .execute(),
+        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items, total: total.n };
     },
 
     /** Sections with their row and seat counts, in layout order. */

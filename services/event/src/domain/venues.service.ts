@@ -1,4 +1,4 @@
-import type { VenueDto, VenueLayoutDto } from '@tiketi/contracts';
+import type { VenueDto, VenueLayoutDto, VenueSummaryDto } from '@tiketi/contracts';
 import { problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { CatalogueCache } from '../db/catalogue.cache.ts';
@@ -33,6 +33,23 @@ export function venuesService(deps: { venues: VenueRepository; cache: CatalogueC
 
   return {
     get,
+
+    list(query: { q?: string; city?: string; page: number; pageSize: number }) {
+      return cache.read(`venues:${JSON.stringify(query)}`, async () => {
+        const { items, total } = await venues.list({
+          q: query.q,
+          city: query.city,
+          limit: query.pageSize,
+          offset: (query.page - 1) * query.pageSize,
+        });
+        const rows: VenueSummaryDto[] = items.map((v) => ({
+          ...v,
+          createdAt: v.createdAt.toISOString(),
+          updatedAt: v.updatedAt.toISOString(),
+        }));
+        return { items: rows, page: query.page, pageSize: query.pageSize, total };
+      });
+    },
 
     /** The seat map rarely changes and is large: cached longer than other reads. */
     async layout(id: string): Promise<VenueLayoutDto> {

@@ -38,7 +38,7 @@ export function artistRoutes(app: App, auth: Auth, artists: ArtistsService) {
   app.post(
     '/api/artists',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: { summary: 'Create an artist (admin)', body: artistBody, response: { 201: artistDto } },
     },
     async (req, reply) => reply.code(201).send(await artists.create(req.body)),
@@ -47,7 +47,7 @@ export function artistRoutes(app: App, auth: Auth, artists: ArtistsService) {
   app.patch(
     '/api/artists/:id',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Change an artist (admin)',
         params,
@@ -61,7 +61,7 @@ export function artistRoutes(app: App, auth: Auth, artists: ArtistsService) {
   app.put(
     '/api/artists/:id/image',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Attach an uploaded image to an artist, or detach it with null (admin)',
         params,
@@ -74,7 +74,7 @@ export function artistRoutes(app: App, auth: Auth, artists: ArtistsService) {
 
   app.delete(
     '/api/artists/:id',
-    { preHandler: auth.admin, schema: { summary: 'Delete an artist without events (admin)', params } },
+    { onRequest: auth.admin, schema: { summary: 'Delete an artist without events (admin)', params } },
     async (req, reply) => {
       await artists.remove(req.params.id);
       return reply.code(204).send();

@@ -44,7 +44,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
   app.get(
     '/api/events',
     {
-      preHandler: auth.optional,
+      onRequest: auth.optional,
       schema: {
         summary: 'List events (admins also see drafts)',
         querystring: z.object({
@@ -69,7 +69,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
   app.get(
     '/api/events/:id',
     {
-      preHandler: auth.optional,
+      onRequest: auth.optional,
       schema: {
         summary: 'One event with artist, venue, price tiers and poster',
         params,
@@ -86,7 +86,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
   app.post(
     '/api/events',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: { summary: 'Create a draft event (admin)', body: eventBody, response: { 201: eventDetailDto } },
     },
     async (req, reply) => reply.code(201).send(await events.create(req.body)),
@@ -95,7 +95,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
   app.patch(
     '/api/events/:id',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Change an event; a published one keeps its artist, venue and prices (admin)',
         params,
@@ -109,7 +109,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
   app.post(
     '/api/events/:id/publish',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: { summary: 'Publish a draft event (admin)', params, response: { 200: eventDetailDto } },
     },
     async (req) => events.publish(req.params.id),
@@ -118,7 +118,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
   app.post(
     '/api/events/:id/cancel',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Cancel an event (admin)',
         params,
@@ -132,7 +132,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
   app.put(
     '/api/events/:id/poster',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Attach an uploaded image as the poster, or detach it with null (admin)',
         params,

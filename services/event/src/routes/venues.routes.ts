@@ -1,5 +1,5 @@
-import { venueDto, venueLayoutDto } from '@tiketi/contracts';
-import type { App, Auth } from '@tiketi/kit';
+import { venueDto, venueLayoutDto, venueSummaryDto } from '@tiketi/contracts';
+import { type App, type Auth, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { VenuesService } from '../domain/venues.service.ts';
 
@@ -35,6 +35,22 @@ const venuePatch = z.object({
 
 export function venueRoutes(app: App, auth: Auth, venues: VenuesService) {
   app.get(
+    '/api/venues',
+    {
+      schema: {
+        summary: 'List venues by name, searched by name, city or address',
+        querystring: z.object({
+          q: z.string().trim().min(1).max(100).optional(),
+          city: z.string().trim().min(1).max(100).optional(),
+          ...pageQuery,
+        }),
+        response: { 200: pageOf(venueSummaryDto) },
+      },
+    },
+    async (req) => venues.list(req.query),
+  );
+
+  app.get(
     '/api/venues/:id',
     { schema: { summary: 'One venue with its sections', params, response: { 200: venueDto } } },
     async (req) => venues.get(req.params.id),
@@ -52,7 +68,7 @@ export function venueRoutes(app: App, auth: Auth, venues: VenuesService) {
   app.post(
     '/api/venues',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       // A stadium layout listed seat by seat is larger than the default body limit.
       bodyLimit: 8 * 1024 * 1024,
       schema: {
@@ -67,7 +83,7 @@ export function venueRoutes(app: App, auth: Auth, venues: VenuesService) {
   app.patch(
     '/api/venues/:id',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Rename or re-address a venue; its layout is fixed (admin)',
         params,

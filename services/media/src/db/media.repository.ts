@@ -1,4 +1,4 @@
-import type { Kysely } from '@tiketi/kit';
+import { type Kysely, publishInTransaction } from '@tiketi/kit';
 import type { DB, StoredVariant } from './schema.ts';
 
 export type NewMedia = {
@@ -28,8 +28,13 @@ export function mediaRepository(db: Kysely<DB>) {
       return row !== undefined;
     },
 
+    /** The row and its `media.deleted` announcement commit together, or neither does. */
     async delete(id: string) {
-      return db.deleteFrom('media').where('id', '=', id).returningAll().executeTakeFirst();
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.deleteFrom('media').where('id', '=', id).returningAll().executeTakeFirst();
+        if (row) await publishInTransaction(trx, 'media.deleted', { mediaId: id });
+        return row;
+      });
     },
   };
 }

@@ -81,7 +81,10 @@ export function mediaService(deps: {
 
     exists: async (id: string) => (await media.find(id)) !== undefined,
 
-    /** The record goes first: once it is gone nobody can attach the image, and its files follow. */
+    /**
+     * The record goes first: once it is gone nobody can attach the image, and its files follow. Its users
+     * are told by `media.deleted` (the catalogue detaches it), so deleting never waits on them.
+     */
     async remove(id: string): Promise<void> {
       const row = await media.delete(id);
       if (!row) throw problems.notFound('Image');

@@ -15,7 +15,7 @@ export async function mediaRoutes(app: App, auth: Auth, media: MediaService, max
   app.post(
     '/api/media',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Upload an image as multipart/form-data field "file" (optional field "alt") (admin)',
         response: { 201: mediaDto },
@@ -52,7 +52,7 @@ export async function mediaRoutes(app: App, auth: Auth, media: MediaService, max
 
   app.delete(
     '/api/media/:id',
-    { preHandler: auth.admin, schema: { summary: 'Delete an image and all its sizes (admin)', params } },
+    { onRequest: auth.admin, schema: { summary: 'Delete an image and all its sizes (admin)', params } },
     async (req, reply) => {
       await media.remove(req.params.id);
       return reply.code(204).send();

@@ -20,7 +20,7 @@ export function notificationRoutes(app: App, auth: Auth, notifications: Notifica
   app.get(
     '/api/notifications',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Emails sent (admin), newest first, optionally for one user',
         querystring: z.object({ userId: z.uuid().optional(), ...pageQuery }),

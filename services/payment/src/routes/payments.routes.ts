@@ -27,7 +27,7 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
   app.post(
     '/api/payments/toss/request',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'Open a Toss checkout for a held reservation (the amount must be the reservation’s)',
         body: tossPaymentRequest,
@@ -40,7 +40,7 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
   app.post(
     '/api/payments/toss/confirm',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'Approve the payment Toss sent the customer back with (idempotent)',
         body: tossConfirmRequest,
@@ -95,7 +95,7 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
   app.get(
     '/api/payments',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'My payments; admins search everyone’s',
         querystring: z.object({
@@ -118,7 +118,7 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
   app.get(
     '/api/payments/:id',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: { summary: 'One payment (its buyer or an admin)', params, response: { 200: paymentDto } },
     },
     async (req) => payments.get(callerOf(req), req.params.id),
@@ -127,7 +127,7 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
   app.post(
     '/api/payments/:id/cancel',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'The buyer cancels all or some seats before the deadline and is refunded',
         params,
@@ -141,7 +141,7 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
   app.post(
     '/api/payments/:id/refund',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Refund everything left, some seats or an amount (admin)',
         params,
@@ -155,7 +155,7 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
   app.get(
     '/api/payments/events/:eventId/revenue',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Money taken and refunded for one event (admin)',
         params: z.object({ eventId: z.uuid() }),

@@ -9,7 +9,7 @@ export function queueRoutes(app: App, auth: Auth, room: WaitingRoom) {
   app.post(
     '/api/queue/:eventId/join',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'Take a place in the waiting room (joining again returns the same place)',
         params,
@@ -25,7 +25,7 @@ export function queueRoutes(app: App, auth: Auth, room: WaitingRoom) {
   app.get(
     '/api/queue/:eventId/status',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'My place in the waiting room, for clients that poll (a poll keeps the place)',
         params,
@@ -38,7 +38,7 @@ export function queueRoutes(app: App, auth: Auth, room: WaitingRoom) {
   app.get(
     '/internal/queue/:eventId/stats',
     {
-      preHandler: auth.internal,
+      onRequest: auth.internal,
       schema: {
         summary: 'One waiting room now: line, active shoppers, now serving, admission rate, settings',
         params,

@@ -14,7 +14,7 @@ export function internalRoutes(app: App, service: ReservationService, auth: Auth
   app.get(
     '/internal/reservations/:id',
     {
-      preHandler: auth.internal,
+      onRequest: auth.internal,
       schema: { hide: true, params: idParams, response: { 200: internalReservation } },
     },
     async (req) => {
@@ -26,7 +26,7 @@ export function internalRoutes(app: App, service: ReservationService, auth: Auth
   app.post(
     '/internal/reservations/:id/extend',
     {
-      preHandler: auth.internal,
+      onRequest: auth.internal,
       schema: {
         hide: true,
         params: idParams,
@@ -43,7 +43,7 @@ export function internalRoutes(app: App, service: ReservationService, auth: Auth
   app.post(
     '/internal/reservations/:id/confirm',
     {
-      preHandler: auth.internal,
+      onRequest: auth.internal,
       schema: {
         hide: true,
         params: idParams,

@@ -8,7 +8,7 @@ export function reservationRoutes(app: App, service: ReservationService, auth: A
   app.post(
     '/api/reservations',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'Hold seats for 5 minutes (all or none)',
         headers: z.looseObject({
@@ -37,7 +37,7 @@ export function reservationRoutes(app: App, service: ReservationService, auth: A
   app.get(
     '/api/reservations',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'My reservations (an admin may search everyone’s)',
         querystring: z.object({
@@ -62,7 +62,7 @@ export function reservationRoutes(app: App, service: ReservationService, auth: A
   app.get(
     '/api/reservations/:id',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: { summary: 'One of my reservations', params: idParams, response: { 200: reservationView } },
     },
     async (req) => service.get(callerOf(req), req.params.id),
@@ -71,7 +71,7 @@ export function reservationRoutes(app: App, service: ReservationService, auth: A
   app.delete(
     '/api/reservations/:id',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'Give a held reservation back',
         params: idParams,

@@ -24,7 +24,7 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
   app.get(
     '/internal/events/:eventId/stats',
     {
-      preHandler: auth.internal,
+      onRequest: auth.internal,
       schema: {
         hide: true,
         params: z.object({ eventId: z.uuid() }),

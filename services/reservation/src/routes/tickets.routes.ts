@@ -7,7 +7,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
   app.get(
     '/api/tickets',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'My tickets',
         querystring: z.object(pageQuery),
@@ -24,7 +24,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
   app.get(
     '/api/tickets/:id',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'One of my tickets, with its signed QR payload',
         params: idParams,
@@ -38,7 +38,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
     '/api/tickets/check-in',
     {
       // Staff at the door act with the admin role.
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Check a ticket in at the door (once)',
         body: z.object({ qr: z.string().min(1).max(1000), eventId: z.uuid().optional() }),

@@ -9,14 +9,14 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
 
   app.get(
     '/api/users/me',
-    { preHandler: auth.user, schema: { summary: 'The signed-in user', response: { 200: userResponse } } },
+    { onRequest: auth.user, schema: { summary: 'The signed-in user', response: { 200: userResponse } } },
     async (req) => toUser(await users.get(callerOf(req).id)),
   );
 
   app.patch(
     '/api/users/me',
     {
-      preHandler: auth.user,
+      onRequest: auth.user,
       schema: {
         summary: 'Change your name or language',
         body: z
@@ -33,7 +33,7 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
   app.get(
     '/api/users',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'Find users by email or name (operators)',
         querystring: z.object({ query: z.string().max(200).optional(), ...pageQuery }),
@@ -50,7 +50,7 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
   app.get(
     '/api/users/:id',
     {
-      preHandler: auth.admin,
+      onRequest: auth.admin,
       schema: {
         summary: 'One user (operators)',
         params: z.object({ id: z.uuid({ error: 'must be a user id (UUID)' }) }),
@@ -64,7 +64,7 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
   app.get(
     '/internal/users/:id',
     {
-      preHandler: auth.internal,
+      onRequest: auth.internal,
       schema: {
         hide: true,
         params: z.object({ id: z.uuid({ error: 'must be a user id (UUID)' }) }),

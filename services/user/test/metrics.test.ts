@@ -1,0 +1,29 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestUserService } from '../src/testing.ts';
+
+describe('user service metrics', async () => {
+  const service = await startTestUserService('user-metrics', { bus: true });
+  afterAll(() => service.close());
+
+  const pending = async () => {
+    const res = await service.app.inject({ url: '/metrics' });
+    const match = /^tiketi_outbox_pending\{[^}]*service="user"[^}]*\} (\d+)$/m.exec(res.body);
+    return match ? Number(match[1]) : undefined;
+  };
+
+  it('exports the outbox backlog: a registration counts until the relay has published it', async () => {
+    expect(await pending()).toBe(0);
+    for (const n of [1, 2]) {
+      const res = await service.app.inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        payload: { email: `metrics${n}-${Date.now()}@example.com`, password: 'correct-horse-1', name: 'Fan' },
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    expect(await pending()).toBe(2);
+
+    expect(await service.relay?.runOnce()).toBe(2);
+    expect(await pending()).toBe(0);
+  });
+});
