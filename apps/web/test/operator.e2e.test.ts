@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { accessTokenOf, apiJson, OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
 
 /*
- * The operator's catalogue work in a real browser against the whole platform: creating a concert,
- * editing it, uploading its poster and an artist's photo, and publishing it so fans find it.
+ * The operator's catalogue work in a real browser against the whole platform: creating a concert at a
+ * venue that has none yet, editing it, uploading its poster and an artist's photo, and publishing it so
+ * fans find it.
  */
 
-/** The demo seed's Blue Square venue: its seats are priced as tiers R and S. */
-const BLUE_SQUARE = '01936b2a-0000-7000-8000-00000000b002';
+/** One of the demo seed's venues, all of them in Seoul. */
+const BLUE_SQUARE = 'Blue Square Mastercard Hall (Seoul)';
 const JANNABI = '01936b2a-0000-7000-8000-00000000a003';
 const SEOUL = 'Asia/Seoul';
 const DAY = 86_400_000;
@@ -27,8 +28,12 @@ type EventDetail = {
   poster: ImageRef | null;
 };
 
-const title = `Jannabi — Night Flight ${Date.now()}`;
+const stamp = Date.now();
+const title = `Jannabi — Night Flight ${stamp}`;
 const created: { id?: string; posterSrc?: string } = {};
+/** A venue of this run only, in a city the seed has none in; its seats are priced as tiers R and S. */
+const newVenue = { name: `Hwarang Hall ${stamp}`, city: 'Gyeongju', id: '' };
+const newVenueLabel = `${newVenue.name} (${newVenue.city})`;
 
 /** A whole minute in Seoul, as an operator there types it into a `datetime-local` field. */
 function seoulMinute(offsetMs: number): { input: string; iso: string } {
@@ -88,18 +93,66 @@ const site = siteOnPlatform({
     await page.waitForURL(`${WEB}/admin/events`);
   },
 });
+/** What the operator's Venues page sends, posted straight to the API. */
+async function createVenue(token: string): Promise<string> {
+  const res = await fetch(`${WEB}/api/venues`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      name: newVenue.name,
+      city: newVenue.city,
+      address: '1 Hwarang-ro',
+      sections: [
+        { name: 'A', rows: [{ label: '1', seatCount: 10, tierKey: 'R' }] },
+        { name: 'B', rows: [{ label: '1', seatCount: 10, tierKey: 'S' }] },
+      ],
+    }),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/venues: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+const venueSearch = () => site.page.getByLabel('Find a venue');
+const venueSelect = () => site.page.getByLabel('Venue', { exact: true });
+/** The venues the event form offers, after the "none" choice. */
+const offeredVenues = async () => (await venueSelect().locator('option').allTextContents()).slice(1);
+
 const adminEvent = async () =>
   apiJson<EventDetail>(`/api/events/${created.id}`, await accessTokenOf(site.page));
 
 describe('an operator managing a concert', () => {
   it(
-    'creates a draft concert that fans cannot see yet',
+    'finds a venue that has no concert yet by its city or name, and keeps it picked while searching on',
     site.step(async () => {
+      newVenue.id = await createVenue(await accessTokenOf(site.page));
       await site.page.getByRole('link', { name: 'New event' }).click();
       await site.page.waitForURL(`${WEB}/admin/events/new`);
+
+      await venueSearch().fill(newVenue.city.toLowerCase());
+      await expect.poll(offeredVenues).toEqual([newVenueLabel]);
+      await venueSearch().fill('seoul');
+      await expect.poll(offeredVenues).toContain(BLUE_SQUARE);
+      expect(await offeredVenues()).not.toContain(newVenueLabel);
+
+      await venueSearch().fill('hwarang');
+      await expect.poll(offeredVenues).toEqual([newVenueLabel]);
+      await venueSelect().selectOption({ label: newVenueLabel });
+      await expect(venueSelect().inputValue()).resolves.toBe(newVenue.id);
+
+      // A search that leaves the picked venue out must not unpick it behind the operator's back.
+      await venueSearch().fill('no such venue anywhere');
+      await site.page.getByText('No venue matches.').waitFor();
+      await expect(venueSelect().inputValue()).resolves.toBe(newVenue.id);
+      expect(await offeredVenues()).toEqual([newVenueLabel]);
+    }),
+    60_000,
+  );
+
+  it(
+    'creates a draft concert that fans cannot see yet',
+    site.step(async () => {
       await site.page.getByLabel('Title').fill(title);
       await site.page.getByLabel('Artist').selectOption({ label: 'Jannabi' });
-      await site.page.getByLabel('Venue').fill(BLUE_SQUARE);
       await site.page.getByLabel('Starts at').fill(startsAt.input);
       await site.page.getByLabel('Sale opens at').fill(saleOpensAt.input);
       await site.page.getByLabel('Sale closes at').fill(saleClosesAt.input);
@@ -124,7 +177,7 @@ describe('an operator managing a concert', () => {
         status: 'draft',
         perUserLimit: 2,
         artist: { id: JANNABI },
-        venue: { id: BLUE_SQUARE },
+        venue: { id: newVenue.id },
       });
       expect(Date.parse(event.startsAt)).toBe(Date.parse(startsAt.iso));
       expect(Date.parse(event.saleOpensAt)).toBe(Date.parse(saleOpensAt.iso));
@@ -146,6 +199,8 @@ describe('an operator managing a concert', () => {
       await site.page.getByRole('heading', { name: 'Edit event' }).waitFor();
       await expect(site.page.getByText('Saved.').isVisible()).resolves.toBe(false);
       await expect.poll(() => site.page.getByLabel('Artist').inputValue()).toBe(JANNABI);
+      await expect(venueSelect().inputValue()).resolves.toBe(newVenue.id);
+      await expect(venueSelect().locator('option:checked').textContent()).resolves.toBe(newVenueLabel);
       await site.page.getByLabel('Title').fill(`${title} (encore)`);
       await site.page.getByLabel('Tickets per person').fill('3');
       await site.page.getByRole('button', { name: 'Save' }).click();
@@ -156,7 +211,7 @@ describe('an operator managing a concert', () => {
         title: `${title} (encore)`,
         perUserLimit: 3,
         artist: { id: JANNABI },
-        venue: { id: BLUE_SQUARE },
+        venue: { id: newVenue.id },
       });
       expect(Date.parse(event.startsAt)).toBe(Date.parse(startsAt.iso));
       expect(event.priceTiers.map((t) => t.price)).toEqual([132_000, 99_000]);
@@ -194,7 +249,8 @@ describe('an operator managing a concert', () => {
       await site.page.getByText('Status: On sale').waitFor();
       // Once published, artist, venue and prices are what fans bought against: the form locks them.
       await expect(site.page.getByLabel('Artist').isDisabled()).resolves.toBe(true);
-      await expect(site.page.getByLabel('Venue').isDisabled()).resolves.toBe(true);
+      await expect(venueSelect().isDisabled()).resolves.toBe(true);
+      await expect(venueSearch().isDisabled()).resolves.toBe(true);
       await expect(site.page.getByLabel('Price (KRW)').first().isDisabled()).resolves.toBe(true);
 
       const search = `/api/events?q=${encodeURIComponent(title)}`;

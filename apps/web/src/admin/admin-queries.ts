@@ -1,10 +1,13 @@
-import { useQuery } from '@tanstack/react-query';
-import { artistDto, eventSummaryDto } from '@tiketi/contracts';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { artistDto, eventSummaryDto, venueSummaryDto } from '@tiketi/contracts';
 import { api } from '../lib/api.ts';
 import { page } from '../lib/queries.ts';
 
 const eventsPage = page(eventSummaryDto);
 const artistsPage = page(artistDto);
+const venuesPage = page(venueSummaryDto);
+/** The most the event service lists at once; past that, the operator narrows it down by searching. */
+const VENUE_PAGE = 100;
 
 /** Every event, drafts too (the operator's token lets the event service show them), latest first. */
 export function useAdminEvents() {
@@ -21,13 +24,23 @@ export function useArtists() {
   });
 }
 
+/** A venue as the pickers show it: several halls share a name across cities. */
+export const venueLabel = (v: { name: string; city: string }) => `${v.name} (${v.city})`;
+
 /**
- * The venues the operator can pick, as "name (city)" by id. The event service has no venue listing, so
- * they are the venues of the events it lists.
+ * Venues by name, the first page of them matching `search` (the service looks in name, city and
+ * address). The previous answer stays up while the next one loads, so the choices do not blink away
+ * with each keystroke.
  */
-export function useKnownVenues(): Map<string, string> {
-  const events = useAdminEvents();
-  const venues = new Map<string, string>();
-  for (const e of events.data?.items ?? []) venues.set(e.venue.id, `${e.venue.name} (${e.venue.city})`);
-  return venues;
+export function useVenues(search = '') {
+  const q = search.trim();
+  return useQuery({
+    queryKey: ['venues', q],
+    queryFn: ({ signal }) => {
+      const params = new URLSearchParams({ pageSize: String(VENUE_PAGE) });
+      if (q) params.set('q', q);
+      return api(`/api/venues?${params}`, { schema: venuesPage, signal });
+    },
+    placeholderData: keepPreviousData,
+  });
 }

@@ -8,9 +8,10 @@ import { api } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { useAdminEvents, useArtists, useKnownVenues } from './admin-queries.ts';
+import { useAdminEvents, useArtists, venueLabel } from './admin-queries.ts';
 import { AdminTable, RowsEditor } from './admin-table.tsx';
 import { uploadImage } from './upload.ts';
+import { type PickedVenue, VenuePicker } from './venue-picker.tsx';
 
 export function AdminEventsPage() {
   const { t, locale } = useI18n();
@@ -122,7 +123,13 @@ function EventForm({
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [params] = useSearchParams();
-  const venues = useKnownVenues();
+  const [venue, setVenue] = useState<PickedVenue | undefined>(() => {
+    if (event) return { id: event.venue.id, label: venueLabel(event.venue) };
+    // From the Venues page's "new event" link, which knows the new venue only by id; the list names it
+    // once it shows it.
+    const id = params.get('venueId');
+    return id ? { id, label: id } : undefined;
+  });
   const [tiers, setTiers] = useState<Tier[]>(
     event?.priceTiers.map(({ key, name, price }) => ({ key, name, price })) ?? [
       { key: 'R', name: 'R', price: 100_000 },
@@ -192,7 +199,6 @@ function EventForm({
     save.mutate(new FormData(e.currentTarget));
   };
   const error = save.error ?? publish.error ?? cancel.error ?? poster.error;
-  const defaultVenue = event?.venue.id ?? params.get('venueId') ?? '';
 
   return (
     <>
@@ -254,26 +260,7 @@ function EventForm({
             ))}
           </select>
         </label>
-        <label>
-          {t('adm.venue')}
-          <input
-            name="venueId"
-            required
-            disabled={published}
-            defaultValue={defaultVenue}
-            list="known-venues"
-            pattern="[0-9a-fA-F-]{36}"
-            aria-describedby="venue-hint"
-          />
-          <small id="venue-hint">{t('adm.venueId')}</small>
-          <datalist id="known-venues">
-            {[...venues].map(([vid, name]) => (
-              <option key={vid} value={vid}>
-                {name}
-              </option>
-            ))}
-          </datalist>
-        </label>
+        <VenuePicker name="venueId" picked={venue} onPick={setVenue} required disabled={published} />
         <DateTimeField name="startsAt" label={t('adm.startsAt')} iso={event?.startsAt} />
         <DateTimeField name="saleOpensAt" label={t('adm.saleOpensAt')} iso={event?.saleOpensAt} />
         <DateTimeField name="saleClosesAt" label={t('adm.saleClosesAt')} iso={event?.saleClosesAt} />

@@ -1,4 +1,4 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { venueDto } from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
@@ -7,19 +7,20 @@ import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useVenueLayout } from '../lib/queries.ts';
-import { useKnownVenues } from './admin-queries.ts';
+import { venueLabel } from './admin-queries.ts';
 import { RowsEditor } from './admin-table.tsx';
+import { type PickedVenue, VenuePicker } from './venue-picker.tsx';
 
 type SectionDraft = { name: string; rows: number; seatsPerRow: number; tierKey: string };
 
 export function AdminVenuesPage() {
   const { t } = useI18n();
-  const known = useKnownVenues();
+  const queryClient = useQueryClient();
   const [sections, setSections] = useState<SectionDraft[]>([
     { name: 'A', rows: 5, seatsPerRow: 10, tierKey: 'R' },
     { name: 'B', rows: 5, seatsPerRow: 10, tierKey: 'S' },
   ]);
-  const [viewing, setViewing] = useState<string>();
+  const [viewing, setViewing] = useState<PickedVenue>();
   const create = useMutation({
     mutationFn: (form: FormData) =>
       api('/api/venues', {
@@ -38,7 +39,11 @@ export function AdminVenuesPage() {
         },
         schema: venueDto,
       }),
-    onSuccess: (venue) => setViewing(venue.id),
+    onSuccess: async (venue) => {
+      setViewing({ id: venue.id, label: venueLabel(venue) });
+      // Every venue picker lists it from now on, the event form's too.
+      await queryClient.invalidateQueries({ queryKey: ['venues'] });
+    },
   });
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -49,20 +54,9 @@ export function AdminVenuesPage() {
   return (
     <>
       <h1>{t('admin.venues')}</h1>
-      <section className="card">
-        <label>
-          {t('adm.venue')}
-          <select value={viewing ?? ''} onChange={(e) => setViewing(e.target.value || undefined)}>
-            <option value="">—</option>
-            {[...known].map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-            {viewing && !known.has(viewing) && <option value={viewing}>{viewing}</option>}
-          </select>
-        </label>
-        {viewing && <VenueLayout venueId={viewing} />}
+      <section className="card stack">
+        <VenuePicker picked={viewing} onPick={setViewing} />
+        {viewing && <VenueLayout venueId={viewing.id} />}
       </section>
       <form className="card stack" onSubmit={onSubmit}>
         <h2>{t('common.create')}</h2>
