@@ -2,8 +2,11 @@
  * A small shared cache for upstream answers that say they may be shared (`Cache-Control: public` with
  * `s-maxage` or `max-age`): at the drop, thousands of fans reload the same event page every second, and a
  * second-old copy served by the gateway spares the catalogue service, Redis and a network hop. Entries live
- * for the upstream's own max-age at most, and the oldest-used entry goes first when the cache is full.
+ * for the upstream's own max-age, never longer than MAX_COPY_SECONDS (an image marked immutable for a year
+ * is still deleted some day), and the oldest-used entry goes first when the cache is full.
  */
+const MAX_COPY_SECONDS = 60;
+
 export type CachedResponse = {
   status: number;
   headers: Record<string, string>;
@@ -74,7 +77,8 @@ export function responseCache(options: ResponseCacheOptions) {
       if (options.maxEntries <= 0 || entry.body.length > options.maxBodyBytes) return;
       const storedAt = now();
       remove(key);
-      entries.set(key, { ...entry, storedAt, expiresAt: storedAt + maxAgeSeconds * 1000 });
+      const seconds = Math.min(maxAgeSeconds, MAX_COPY_SECONDS);
+      entries.set(key, { ...entry, storedAt, expiresAt: storedAt + seconds * 1000 });
       bytes += entry.body.length;
       while (entries.size > options.maxEntries || bytes > options.maxBytes) {
         const oldest = entries.keys().next().value;

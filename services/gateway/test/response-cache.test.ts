@@ -102,6 +102,16 @@ describe('shared copies of public answers', async () => {
     expect(sharedMaxAge(undefined)).toBeUndefined();
   });
 
+  it('keeps no copy longer than a minute, whatever max-age the upstream gave', () => {
+    let clock = 0;
+    const cache = responseCache({ maxEntries: 10, maxBytes: 100, maxBodyBytes: 100, now: () => clock });
+    cache.set('/media/poster.webp', { status: 200, headers: {}, body: Buffer.from('img') }, 31_536_000);
+    clock = 59_000;
+    expect(cache.get('/media/poster.webp')).toBeDefined();
+    clock = 60_001;
+    expect(cache.get('/media/poster.webp')).toBeUndefined();
+  });
+
   it('drops the least recently used copies first when over its entry or byte budget', () => {
     const cache = responseCache({ maxEntries: 2, maxBytes: 10, maxBodyBytes: 8 });
     const entry = (text: string) => ({ status: 200, headers: {}, body: Buffer.from(text) });
