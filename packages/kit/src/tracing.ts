@@ -16,6 +16,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   type ReadableSpan,
+  type Sampler,
+  SamplingDecision,
+  type SamplingResult,
   type Span as SdkSpan,
   type SpanProcessor,
   TracerProvider,
@@ -46,6 +49,29 @@ class FanOut implements SpanProcessor {
   }
 }
 
+/**
+ * Records spans only while something reads them (the OTLP exporter, a test's processor). Without one, a
+ * span still gets its trace and span ids, so trace context still flows across HTTP and RabbitMQ and into
+ * the logs, but its attributes, events and timing are never built.
+ */
+class WhileObserved implements Sampler {
+  private readonly observers: FanOut;
+  constructor(observers: FanOut) {
+    this.observers = observers;
+  }
+  shouldSample(): SamplingResult {
+    return {
+      decision:
+        this.observers.processors.length > 0
+          ? SamplingDecision.RECORD_AND_SAMPLED
+          : SamplingDecision.NOT_RECORD,
+    };
+  }
+  toString(): string {
+    return 'WhileObserved';
+  }
+}
+
 const propagator = new W3CTraceContextPropagator();
 let fanOut: FanOut | undefined;
 let provider: TracerProvider | undefined;
@@ -58,6 +84,7 @@ function setup(): FanOut {
   provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? 'tiketi' }),
     spanProcessors: [fanOut],
+    sampler: new WhileObserved(fanOut),
   });
   trace.setGlobalTracerProvider(provider);
   return fanOut;
