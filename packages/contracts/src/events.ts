@@ -69,6 +69,16 @@ export const eventCatalogue = {
     amount: krw,
     expiresAt: isoTime,
   }),
+  /**
+   * A pending hold now lasts longer (its payment is in progress). Only ever later than the `expiresAt`
+   * announced before; the hold still ends with `reservation.confirmed`, `cancelled` or `expired`.
+   */
+  'reservation.extended': z.object({
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    expiresAt: isoTime,
+  }),
   'reservation.confirmed': z.object({
     reservationId: uuid,
     eventId: uuid,
@@ -125,6 +135,11 @@ export const eventCatalogue = {
     reason: z.string(),
     /** True when the payment was approved after its hold had expired and was refunded automatically. */
     lateApproval: z.boolean().default(false),
+    /**
+     * `event_cancelled` when the refund is one the event's cancellation called for; absent for every other
+     * refund. Consumers tell the cause from this, never from `reason`, which is free text.
+     */
+    cause: z.enum(['event_cancelled']).optional(),
   }),
   'ticket.issued': z.object({
     reservationId: uuid,

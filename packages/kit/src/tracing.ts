@@ -15,6 +15,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
+  ParentBasedSampler,
   type ReadableSpan,
   type Sampler,
   SamplingDecision,
@@ -50,9 +51,10 @@ class FanOut implements SpanProcessor {
 }
 
 /**
- * Records spans only while something reads them (the OTLP exporter, a test's processor). Without one, a
- * span still gets its trace and span ids, so trace context still flows across HTTP and RabbitMQ and into
- * the logs, but its attributes, events and timing are never built.
+ * Starts recording a trace only while something reads spans (the OTLP exporter, a test's processor); a
+ * trace whose caller recorded it is recorded on, one whose caller did not is not (ParentBasedSampler).
+ * An unrecorded span still gets its trace and span ids, so trace context still flows across HTTP and
+ * RabbitMQ and into the logs, but its attributes, events and timing are never built.
  */
 class WhileObserved implements Sampler {
   private readonly observers: FanOut;
@@ -84,7 +86,7 @@ function setup(): FanOut {
   provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? 'tiketi' }),
     spanProcessors: [fanOut],
-    sampler: new WhileObserved(fanOut),
+    sampler: new ParentBasedSampler({ root: new WhileObserved(fanOut) }),
   });
   trace.setGlobalTracerProvider(provider);
   return fanOut;

@@ -13,6 +13,7 @@ const refund: TemplateData['payment-refunded'] = {
   totalRefunded: 66_000,
   full: false,
   lateApproval: false,
+  cause: undefined,
   seatCount: 1,
   orderId: 'order-1',
   reservationsUrl: 'http://localhost:3000/tickets',
@@ -60,6 +61,26 @@ describe('email templates', () => {
     expect(late.subject).toBe('[Tiketi] 결제가 자동 환불되었습니다');
     expect(late.text).toContain('좌석 선점 시간이 끝난 뒤에 승인되어');
     expect(late.text).toContain('66,000원');
+  });
+
+  it('says plainly that the event was cancelled and that the whole amount comes back by itself', () => {
+    const cancelled = { ...refund, full: true, cause: 'event_cancelled' as const };
+    const en = renderEmail('payment-refunded', cancelled, 'en');
+    expect(en.subject).toBe('[Tiketi] Cancelled: IU — The Golden Hour, refunded in full');
+    expect(en.text).toContain(
+      'Alex, “IU — The Golden Hour” was cancelled. Everything you paid is refunded to you automatically; there is nothing you need to do.',
+    );
+    expect(en.text).not.toContain('your booking was cancelled');
+    const ko = renderEmail('payment-refunded', cancelled, 'ko');
+    expect(ko.subject).toBe('[Tiketi] 공연 취소 및 전액 환불: IU — The Golden Hour');
+    expect(ko.text).toContain('예매하신 「IU — The Golden Hour」 공연이 취소되었습니다.');
+    expect(ko.text).toContain('전액 자동으로 환불되었으며, 따로 하실 일은 없습니다.');
+    expect(ko.text).toContain('66,000원');
+
+    // The event service may not know the event any more; the email still says what happened.
+    const untitled = renderEmail('payment-refunded', { ...cancelled, event: undefined }, 'en');
+    expect(untitled.subject).toBe('[Tiketi] Your event was cancelled and refunded in full');
+    expect(untitled.text).toContain('Alex, the event you booked was cancelled.');
   });
 
   it('escapes what users and operators wrote in the HTML but keeps it readable in the text', () => {

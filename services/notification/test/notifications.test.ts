@@ -103,6 +103,13 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     return envelope;
   }
   const inboxOf = (to: string) => mail.messages({ to });
+  /** A user the user service answers for and this service has not cached yet. */
+  function knownUser(name: string, locale: InternalUser['locale']): InternalUser {
+    const id = randomUUID();
+    const user = { id, email: `user-${id}@example.com`, name, locale };
+    users.set(id, user);
+    return user;
+  }
   /** Waits until the mail queue has nothing waiting, then for one more email to prove later work is done. */
   async function drained() {
     await eventually(async () => expect((await channel.checkQueue(mailQueue)).messageCount).toBe(0));
@@ -186,13 +193,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
   });
 
   it('writes in English to a user known only to the user service, and explains a late-approval refund', async () => {
-    const user: InternalUser = {
-      id: randomUUID(),
-      email: `alex-${randomUUID()}@example.com`,
-      name: 'Alex',
-      locale: 'en',
-    };
-    users.set(user.id, user);
+    const user = knownUser('Alex', 'en');
     await publish('payment.refunded', {
       paymentId: randomUUID(),
       orderId: 'order-late-approval-1',
@@ -223,14 +224,50 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     });
   });
 
-  it('retries a send the mail server refused through the bus, and sends it once', async () => {
-    const user: InternalUser = {
-      id: randomUUID(),
-      email: `retry-${randomUUID()}@example.com`,
-      name: '재시도',
-      locale: 'ko',
+  it('tells a buyer their event was cancelled when the refund is for the cancellation, and no one else', async () => {
+    const cancelled = knownUser('이서연', 'ko');
+    const ordinary = knownUser('Sam', 'en');
+    const refund = {
+      paymentId: randomUUID(),
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      amount: 132_000,
+      totalRefunded: 132_000,
+      seatIds: [randomUUID(), randomUUID()],
+      full: true,
     };
-    users.set(user.id, user);
+    await publish('payment.refunded', {
+      ...refund,
+      orderId: 'order-event-cancelled-1',
+      userId: cancelled.id,
+      reason: 'The event was cancelled: The artist is ill',
+      cause: 'event_cancelled',
+    });
+    // A buyer's own words may read like a cancellation; only the cause makes it one.
+    await publish('payment.refunded', {
+      ...refund,
+      orderId: 'order-own-refund-1',
+      userId: ordinary.id,
+      reason: 'The event was cancelled for me, I cannot go',
+    });
+
+    await eventually(() => expect(inboxOf(cancelled.email)).toHaveLength(1));
+    const [told] = inboxOf(cancelled.email);
+    expect(told?.subject).toBe('[Tiketi] 공연 취소 및 전액 환불: IU — The Golden Hour');
+    expect(told?.text).toContain('이서연님, 예매하신 「IU — The Golden Hour」 공연이 취소되었습니다.');
+    expect(told?.text).toContain('따로 하실 일은 없습니다');
+    expect(told?.text).toContain('132,000원');
+    expect(told?.html).toContain('공연이 취소되었습니다');
+
+    await eventually(() => expect(inboxOf(ordinary.email)).toHaveLength(1));
+    const [plain] = inboxOf(ordinary.email);
+    expect(plain?.subject).toBe('[Tiketi] Your refund is complete');
+    expect(plain?.text).toContain('Sam, your booking was cancelled and your payment refunded.');
+    expect(plain?.text).not.toContain('nothing you need to do');
+  });
+
+  it('retries a send the mail server refused through the bus, and sends it once', async () => {
+    const user = knownUser('재시도', 'ko');
     mail.rejectNext(1);
     const expired = await publish('reservation.expired', {
       reservationId: randomUUID(),
@@ -268,13 +305,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
   });
 
   it('sends one email when two deliveries of an event race past the inbox', async () => {
-    const user: InternalUser = {
-      id: randomUUID(),
-      email: `race-${randomUUID()}@example.com`,
-      name: 'Race',
-      locale: 'en',
-    };
-    users.set(user.id, user);
+    const user = knownUser('Race', 'en');
     const event = makeEnvelope('reservation.expired', {
       reservationId: randomUUID(),
       eventId: EVENT_ID,

@@ -53,11 +53,20 @@ describe('refunds when an event is cancelled', async () => {
         seatIds: [seat(0), seat(1)],
         reason: 'The event was cancelled: The artist is ill',
         lateApproval: false,
+        cause: 'event_cancelled',
       }),
     ]);
+    // Carol's own refund is hers, not the cancellation's.
+    expect((await refundEvents(carolOrder.paymentId))[0]?.data).not.toHaveProperty('cause');
     expect((await refundEvents(carolOrder.paymentId)).map((e) => e.data)).toEqual([
       expect.objectContaining({ amount: 55_000, full: false }),
-      expect.objectContaining({ amount: 55_000, totalRefunded: 110_000, full: true, seatIds: [seat(4)] }),
+      expect.objectContaining({
+        amount: 55_000,
+        totalRefunded: 110_000,
+        full: true,
+        seatIds: [seat(4)],
+        cause: 'event_cancelled',
+      }),
     ]);
 
     // The reservation service voids the tickets of every refunded order.

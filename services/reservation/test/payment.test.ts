@@ -85,7 +85,7 @@ describe('payment, tickets and check-in', async () => {
     });
   });
 
-  it('extends a pending hold for a payment in progress, never past the hard ceiling', async () => {
+  it('extends a pending hold for a payment in progress, never past the hard ceiling, announcing each change', async () => {
     const r = await hold(alice.token, [seat(1)]);
     const extend = (seconds: number) =>
       app.inject({
@@ -101,6 +101,19 @@ describe('payment, tickets and check-in', async () => {
     expect(extended).toBeGreaterThan(new Date(r.expiresAt).getTime());
     const capped = await extend(1800);
     expect(new Date((capped.json() as { expiresAt: string }).expiresAt).getTime()).toBe(created + 400_000);
+    // At the ceiling already: nothing changes, so nothing is announced.
+    expect((await extend(1800)).statusCode).toBe(200);
+    const announced = await sql<{ data: Record<string, string> }>`select envelope->'data' as data from outbox
+      where type = 'reservation.extended' and envelope->'data'->>'reservationId' = ${r.reservationId}
+      order by envelope->'data'->>'expiresAt'`.execute(h.db);
+    expect(announced.rows.map((row) => row.data)).toEqual(
+      [extended, created + 400_000].map((at) => ({
+        reservationId: r.reservationId,
+        eventId: event.eventId,
+        userId: alice.id,
+        expiresAt: new Date(at).toISOString(),
+      })),
+    );
     await app.inject({
       method: 'DELETE',
       url: `/api/reservations/${r.reservationId}`,

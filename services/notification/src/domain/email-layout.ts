@@ -24,26 +24,42 @@ export function formatWhen(date: Date, locale: Locale): string {
   return locale === 'ko' ? text : `${text} (KST)`;
 }
 
-/** A paragraph is a line of text; a pair is a label and a value shown as a row. */
-export type Block =
+/**
+ * What every email says, in the order it says it: an opening paragraph, the facts as label/value rows, an
+ * optional closing note, and one button.
+ */
+export type EmailContent = {
+  subject: string;
+  heading: string;
+  intro: string;
+  rows?: [string, string][];
+  note?: string;
+  button: { label: string; url: string };
+};
+
+type Block =
   | { kind: 'p'; text: string }
   | { kind: 'rows'; rows: [string, string][] }
   | { kind: 'button'; label: string; url: string };
 
+function blocksOf(content: EmailContent): Block[] {
+  const blocks: Block[] = [{ kind: 'p', text: content.intro }];
+  if (content.rows) blocks.push({ kind: 'rows', rows: content.rows });
+  if (content.note) blocks.push({ kind: 'p', text: content.note });
+  blocks.push({ kind: 'button', ...content.button });
+  return blocks;
+}
+
 /** Renders one email as HTML and plain text from the same blocks, so both always say the same thing. */
-export function composeEmail(
-  locale: Locale,
-  subject: string,
-  heading: string,
-  blocks: Block[],
-): RenderedEmail {
+export function composeEmail(locale: Locale, content: EmailContent): RenderedEmail {
+  const { subject, heading } = content;
   const footer =
     locale === 'ko'
       ? 'Tiketi에서 보낸 메일입니다. 이 메일에 회신하지 마세요.'
       : 'This email was sent by Tiketi. Please do not reply to it.';
   const textParts = [heading, ''];
   const htmlParts: string[] = [];
-  for (const block of blocks) {
+  for (const block of blocksOf(content)) {
     if (block.kind === 'p') {
       textParts.push(block.text, '');
       htmlParts.push(`<p style="margin:0 0 16px">${escapeHtml(block.text)}</p>`);

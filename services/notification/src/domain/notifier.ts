@@ -74,6 +74,26 @@ export function createNotifier(deps: NotifierDeps) {
     return fetched ?? known;
   }
 
+  /**
+   * The plan for an email to a buyer about one event. The event is looked up only when there is someone to
+   * write to, so a user nobody knows costs no call to the event service.
+   */
+  async function toBuyer<T extends Exclude<TemplateName, 'welcome'>>(
+    repo: NotificationRepository,
+    template: T,
+    about: { userId: string; eventId: string },
+    data: Omit<TemplateData[T], 'name' | 'event'>,
+  ): Promise<Plan<T>> {
+    const recipient = await recipientOf(repo, about.userId);
+    const event = recipient ? await eventOf(repo, about.eventId) : undefined;
+    return {
+      template,
+      userId: about.userId,
+      recipient,
+      data: { ...data, name: recipient?.name ?? '', event } as TemplateData[T],
+    };
+  }
+
   async function plan(event: AnyEnvelope<MailEvent>, repo: NotificationRepository): Promise<Plan> {
     switch (event.type) {
       case 'user.registered': {
@@ -87,55 +107,32 @@ export function createNotifier(deps: NotifierDeps) {
       }
       case 'ticket.issued': {
         const d = event.data;
-        const recipient = await recipientOf(repo, d.userId);
-        return {
-          template: 'tickets-issued',
-          userId: d.userId,
-          recipient,
-          data: {
-            name: recipient?.name ?? '',
-            event: recipient ? await eventOf(repo, d.eventId) : undefined,
-            seatLabels: d.tickets.map((t) => t.seatLabel),
-            amount: await repo.confirmedAmount(d.reservationId),
-            reservationId: d.reservationId,
-            ticketsUrl: url('/tickets'),
-          },
-        } satisfies Plan<'tickets-issued'>;
+        return toBuyer(repo, 'tickets-issued', d, {
+          seatLabels: d.tickets.map((t) => t.seatLabel),
+          amount: await repo.confirmedAmount(d.reservationId),
+          reservationId: d.reservationId,
+          ticketsUrl: url('/tickets'),
+        });
       }
       case 'payment.refunded': {
         const d = event.data;
-        const recipient = await recipientOf(repo, d.userId);
-        return {
-          template: 'payment-refunded',
-          userId: d.userId,
-          recipient,
-          data: {
-            name: recipient?.name ?? '',
-            event: recipient ? await eventOf(repo, d.eventId) : undefined,
-            amount: d.amount,
-            totalRefunded: d.totalRefunded,
-            full: d.full,
-            lateApproval: d.lateApproval,
-            seatCount: d.seatIds.length,
-            orderId: d.orderId,
-            reservationsUrl: url('/tickets'),
-          },
-        } satisfies Plan<'payment-refunded'>;
+        return toBuyer(repo, 'payment-refunded', d, {
+          amount: d.amount,
+          totalRefunded: d.totalRefunded,
+          full: d.full,
+          lateApproval: d.lateApproval,
+          cause: d.cause,
+          seatCount: d.seatIds.length,
+          orderId: d.orderId,
+          reservationsUrl: url('/tickets'),
+        });
       }
       case 'reservation.expired': {
         const d = event.data;
-        const recipient = await recipientOf(repo, d.userId);
-        return {
-          template: 'reservation-expired',
-          userId: d.userId,
-          recipient,
-          data: {
-            name: recipient?.name ?? '',
-            event: recipient ? await eventOf(repo, d.eventId) : undefined,
-            seatCount: d.seatIds.length,
-            eventUrl: url(`/events/${d.eventId}`),
-          },
-        } satisfies Plan<'reservation-expired'>;
+        return toBuyer(repo, 'reservation-expired', d, {
+          seatCount: d.seatIds.length,
+          eventUrl: url(`/events/${d.eventId}`),
+        });
       }
     }
   }

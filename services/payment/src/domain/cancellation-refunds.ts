@@ -2,7 +2,7 @@ import type { Logger } from '@tiketi/kit';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
 import { type PaymentRepository, REFUNDABLE } from '../db/payment.repository.ts';
 import { backgroundJob, reportLeftForLater } from './background-job.ts';
-import type { Settlement } from './settlement.ts';
+import { EVENT_CANCELLED_REASON, type Settlement } from './settlement.ts';
 
 export type CancellationRefundsDeps = {
   payments: PaymentRepository;
@@ -14,7 +14,7 @@ export type CancellationRefundsDeps = {
 };
 
 function cancellationRefundReason(eventReason: string | null): string {
-  return eventReason ? `The event was cancelled: ${eventReason}` : 'The event was cancelled.';
+  return eventReason ? `${EVENT_CANCELLED_REASON}: ${eventReason}` : `${EVENT_CANCELLED_REASON}.`;
 }
 
 /**

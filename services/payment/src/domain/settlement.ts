@@ -37,6 +37,8 @@ export const confirmKey = (orderId: string) => `confirm-${orderId}`;
 export const refundKey = (refundId: string) => `refund-${refundId}`;
 
 const LATE_REFUND_REASON = 'The seat hold ended before the payment was approved.';
+/** How the reason of every refund a cancelled event calls for begins (see cancellation-refunds). */
+export const EVENT_CANCELLED_REASON = 'The event was cancelled';
 
 /**
  * The steps that move money and state, shared by the customer's confirm, the webhook, refunds and the
@@ -302,6 +304,13 @@ export function settlement(deps: SettlementDeps) {
         full: r.fullRefund,
         reason: r.reason,
         lateApproval: r.lateApproval,
+        // Told from the stored refund, not passed down, so one finished after a crash (by the next pass or by
+        // reconciliation) still says why. Only the platform refunds without a requester, so a buyer's reason
+        // that happens to read the same is never taken for it.
+        cause:
+          r.requestedBy === null && r.reason.startsWith(EVENT_CANCELLED_REASON)
+            ? 'event_cancelled'
+            : undefined,
       });
       return updated;
     });

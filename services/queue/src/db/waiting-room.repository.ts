@@ -1,6 +1,8 @@
 import type { Redis } from '@tiketi/kit';
 import {
   EVENT_KEYS,
+  holdEndedScript,
+  holdScript,
   joinScript,
   releaseScript,
   settingsScript,
@@ -74,7 +76,10 @@ export type TickOptions = {
 };
 
 type Script = (...args: (string | number)[]) => Promise<unknown>;
-type Scripts = Record<'queueJoin' | 'queueStatus' | 'queueTouch' | 'queueRelease' | 'queueTick', Script> & {
+type Scripts = Record<
+  'queueJoin' | 'queueStatus' | 'queueTouch' | 'queueRelease' | 'queueHold' | 'queueHoldEnded' | 'queueTick',
+  Script
+> & {
   queueSettings: Script;
 };
 
@@ -92,6 +97,8 @@ export function waitingRoomRepository(redis: Redis) {
     queueStatus: statusScript,
     queueTouch: touchScript,
     queueRelease: releaseScript,
+    queueHold: holdScript,
+    queueHoldEnded: holdEndedScript,
     queueTick: tickScript,
   };
   for (const [name, lua] of Object.entries(definitions)) {
@@ -206,8 +213,25 @@ export function waitingRoomRepository(redis: Redis) {
       if (userIds.length) await scripts.queueTouch(...eventKeys(eventId), ...userIds);
     },
 
-    async release(eventId: string, userId: string): Promise<boolean> {
-      return (await scripts.queueRelease(...eventKeys(eventId), userId)) === 1;
+    /** Frees a lapsed admission's slot; 'held' when a live hold of the user still counts it. */
+    async releaseLapsed(eventId: string, userId: string): Promise<'freed' | 'absent' | 'held'> {
+      const answer = await scripts.queueRelease(...eventKeys(eventId), userId);
+      return answer === 1 ? 'freed' : answer === -1 ? 'held' : 'absent';
+    },
+
+    /** Keeps an admitted user's slot counted until the hold expires; answers whether that moved. */
+    async holdUntil(
+      eventId: string,
+      userId: string,
+      reservationId: string,
+      expiresAt: number,
+    ): Promise<boolean> {
+      return (await scripts.queueHold(...eventKeys(eventId), userId, reservationId, expiresAt)) === 1;
+    },
+
+    /** The hold ended: answers whether that freed the slot (no other live hold of the user counts it). */
+    async holdEnded(eventId: string, userId: string, reservationId: string): Promise<boolean> {
+      return (await scripts.queueHoldEnded(...eventKeys(eventId), userId, reservationId)) === 1;
     },
 
     async tick(eventId: string, options: TickOptions): Promise<TickResult> {

@@ -12,8 +12,11 @@
  *   line      zset   waiting users scored by number
  *   users     hash   user -> "<queueId>:<joinedAtMs>" for everyone who holds a place
  *   seen      zset   waiting users scored by when they last showed a sign of life
- *   active    zset   admitted users scored by when their admission lapses
+ *   active    zset   admitted users scored by when their slot stops counting: the later of the admission's
+ *                    lapse and the latest expiry announced for one of their live holds
  *   beat      string lease that spaces out the heartbeat broadcasts
+ *   lapse     hash   user -> when the admission itself lapses (what the token and status show)
+ *   holds     hash   user -> JSON {reservationId: expiry ms, or 0 once the hold has ended}
  */
 export const EVENT_KEYS = [
   'settings',
@@ -25,11 +28,13 @@ export const EVENT_KEYS = [
   'seen',
   'active',
   'beat',
+  'lapse',
+  'holds',
 ] as const;
 
 const prelude = `
-local settings, state, pre, num, line, users, seen, active, beat =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local settings, state, pre, num, line, users, seen, active, beat, lapse, holds =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -52,6 +57,26 @@ end
 local function forget(user)
   redis.call('HDEL', users, user)
   redis.call('HDEL', num, user)
+  redis.call('HDEL', lapse, user)
+  redis.call('HDEL', holds, user)
+end
+
+-- A hold marked 0 has ended: an announcement of it that arrives late (out of order) changes nothing.
+local ENDED = 0
+
+local function holds_of(user)
+  local raw = redis.call('HGET', holds, user)
+  if raw then return cjson.decode(raw) end
+  return {}
+end
+
+-- The latest expiry among the holds still running, or nil when none is.
+local function latest_live(known)
+  local latest = nil
+  for _, expires in pairs(known) do
+    if expires ~= ENDED and expires > now and (not latest or expires > latest) then latest = expires end
+  end
+  return latest
 end
 
 -- {found, record, number, rank, admittedUntil, now, measuredRate, opened, served}
@@ -63,7 +88,11 @@ local function status_of(user)
   local rate = redis.call('HGET', state, 'rate') or '0'
   local served = tonumber(redis.call('HGET', state, 'served')) or 0
   local until_ = redis.call('ZSCORE', active, user)
-  if until_ then return {2, record, number, false, until_, now, rate, opened, served} end
+  if until_ then
+    -- A hold may keep the slot counted past the admission, but never lengthens the admission itself.
+    local admission = redis.call('HGET', lapse, user) or until_
+    return {2, record, number, false, admission, now, rate, opened, served}
+  end
   local rank = false
   if opened == 1 then
     rank = redis.call('ZRANK', line, user)
@@ -110,13 +139,57 @@ for _, user in ipairs(ARGV) do redis.call('ZADD', seen, 'XX', now, user) end
 return #ARGV
 `;
 
-/** ARGV: userId. Frees an admitted shopper's slot (bought, cancelled, hold expired); idempotent. */
+/**
+ * ARGV: userId. Frees the slot of an admission that has lapsed, unless a live hold of the user still
+ * counts it. Returns 1 when freed, 0 when there was none, -1 when a hold keeps it.
+ */
 export const releaseScript = `${prelude}
-if redis.call('ZREM', active, ARGV[1]) == 1 then
-  forget(ARGV[1])
-  return 1
+local user = ARGV[1]
+if not redis.call('ZSCORE', active, user) then return 0 end
+if latest_live(holds_of(user)) then return -1 end
+redis.call('ZREM', active, user)
+forget(user)
+return 1
+`;
+
+/**
+ * ARGV: userId, reservationId, expiresAtMs. A hold was created or extended: the slot stays counted at
+ * least until it expires. Only an admitted user's slot is kept (a freed slot never comes back), only
+ * later (announcements may arrive twice or out of order), and never for a hold known to have ended.
+ * Returns 1 when the hold's expiry moved.
+ */
+export const holdScript = `${prelude}
+local user, reservation, expires = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local until_ = redis.call('ZSCORE', active, user)
+if not until_ then return 0 end
+local known = holds_of(user)
+local previous = known[reservation]
+if previous == ENDED or (previous and previous >= expires) then return 0 end
+known[reservation] = expires
+redis.call('HSET', holds, user, cjson.encode(known))
+redis.call('ZADD', active, 'XX', 'GT', expires, user)
+return 1
+`;
+
+/**
+ * ARGV: userId, reservationId. A hold ended (bought, cancelled, expired): the slot is freed at once
+ * unless another live hold of the user still counts it, which then alone sets when it stops counting.
+ * Idempotent. Returns 1 when the slot was freed.
+ */
+export const holdEndedScript = `${prelude}
+local user, reservation = ARGV[1], ARGV[2]
+if not redis.call('ZSCORE', active, user) then return 0 end
+local known = holds_of(user)
+known[reservation] = ENDED
+local latest = latest_live(known)
+if latest then
+  redis.call('HSET', holds, user, cjson.encode(known))
+  redis.call('ZADD', active, 'XX', latest, user)
+  return 0
 end
-return 0
+redis.call('ZREM', active, user)
+forget(user)
+return 1
 `;
 
 /**
@@ -163,6 +236,7 @@ if opened then
       local record = redis.call('HGET', users, user) or ''
       local joined = tonumber(string.match(record, ':(%d+)$')) or now
       redis.call('ZADD', active, now + ttl, user)
+      redis.call('HSET', lapse, user, now + ttl)
       redis.call('ZREM', seen, user)
       redis.call('HSET', state, 'served', number)
       admitted[#admitted + 1] = user

@@ -11,6 +11,8 @@ export const WAITING_ROOM_EVENTS = [
   'event.published',
   'event.updated',
   'event.cancelled',
+  'reservation.created',
+  'reservation.extended',
   'reservation.confirmed',
   'reservation.cancelled',
   'reservation.expired',
@@ -118,7 +120,15 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       }
       let place = await repo.join(eventId, userId, uuidv7(), randomDraw());
       if (lapsed(place)) {
-        await repo.release(eventId, userId);
+        // Going back in line would free the slot while the user is still paying for seats, and let one
+        // more shopper in than the event allows.
+        if ((await repo.releaseLapsed(eventId, userId)) === 'held') {
+          throw new HttpProblem(
+            409,
+            'HOLD_IN_PROGRESS',
+            'Your admission has ended but your seats are still held: pay for them or cancel the reservation, then join again.',
+          );
+        }
         place = await repo.join(eventId, userId, uuidv7(), randomDraw());
       }
       return { status: await toStatus(eventId, userId, place, settings), created: place.created };
@@ -191,10 +201,25 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
           if (await repo.cancel(eventId, stamp)) notifier.cancelled(eventId, { eventId, reason });
           return;
         }
+        /*
+         * A shopper's slot counts until their last live hold ends, even past the admission, so that a
+         * payment begun late does not let another waiter in over the cap. It follows the expiries the
+         * reservation service announces (at creation, then on each extension) rather than assuming every
+         * hold may last HOLD_MAX_SECONDS from its creation: that would copy the reservation service's
+         * ceiling into this service's config, where the two could drift apart, and a hold that is never
+         * extended would keep its slot until the ceiling whenever its `reservation.expired` is late
+         * (sweeper or relay behind), instead of freeing it at the expiry it really has.
+         */
+        case 'reservation.created':
+        case 'reservation.extended': {
+          const { eventId, userId, reservationId, expiresAt } = event.data;
+          await repo.holdUntil(eventId, userId, reservationId, Date.parse(expiresAt));
+          return;
+        }
         case 'reservation.confirmed':
         case 'reservation.cancelled':
         case 'reservation.expired':
-          await repo.release(event.data.eventId, event.data.userId);
+          await repo.holdEnded(event.data.eventId, event.data.userId, event.data.reservationId);
           return;
       }
     },

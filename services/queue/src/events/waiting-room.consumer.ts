@@ -5,7 +5,8 @@ import { WAITING_ROOM_EVENTS, type WaitingRoom } from '../domain/waiting-room.ts
 /**
  * One durable queue shared by every instance (each event is handled once, by any of them; the notifier's
  * broadcasts reach the sockets of all instances). No inbox: the handlers are idempotent by themselves
- * (settings carry the time of their change, a freed slot stays free).
+ * (settings carry the time of their change, a freed slot stays free, a hold's expiry only moves later
+ * and an ended hold stays ended).
  */
 export function subscribeWaitingRoom(bus: Bus, room: WaitingRoom, notifier: QueueNotifier): Promise<void> {
   return bus.subscribe({

@@ -335,7 +335,16 @@ export function reservationService(deps: ReservationDeps) {
         const ceiling = r.createdAt.getTime() + rules.holdMaxSeconds * 1000;
         const wanted = Math.max(r.expiresAt.getTime(), now + seconds * 1000);
         const expiresAt = new Date(Math.min(wanted, ceiling));
-        if (expiresAt.getTime() !== r.expiresAt.getTime()) await reservations.setExpiry(trx, id, expiresAt);
+        if (expiresAt.getTime() !== r.expiresAt.getTime()) {
+          await reservations.setExpiry(trx, id, expiresAt);
+          // The waiting room keeps the buyer's slot counted until the hold ends, so it must hear of this.
+          await publishInTransaction(trx, 'reservation.extended', {
+            reservationId: r.id,
+            eventId: r.eventId,
+            userId: r.userId,
+            expiresAt: expiresAt.toISOString(),
+          });
+        }
         return { expiresAt };
       });
     },

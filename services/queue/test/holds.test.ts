@@ -1,0 +1,174 @@
+import { createRedis, makeEnvelope } from '@tiketi/kit';
+import { createTestTokens } from '@tiketi/kit/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitingRoomRepository } from '../src/db/waiting-room.repository.ts';
+import { createWaitingRoom, type WaitingRoomEvent } from '../src/domain/waiting-room.ts';
+import {
+  eventually,
+  type Instance,
+  joinQueue,
+  publish,
+  publishedEvent,
+  queueStatus,
+  queueTestConfig,
+  startInstance,
+} from './support.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a shopper’s slot while they hold seats', async () => {
+  // Admissions last two seconds so that a hold can outlive one; each test steps admission itself.
+  const config = queueTestConfig('queue-holds', { ADMISSION_TICK_MS: 60_000, ADMISSION_TTL_SECONDS: 2 });
+  const tokens = await createTestTokens();
+  const queue: Instance = await startInstance(config, tokens.jwks);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  // The consumer's own rules, fed directly where a test needs to choose the order of delivery.
+  const room = createWaitingRoom({
+    repo: waitingRoomRepository(redis),
+    events: { saleInfo: async () => undefined },
+    tokenSecret: config.QUEUE_TOKEN_SECRET,
+  });
+  const deliver = (event: ReturnType<typeof makeEnvelope>) =>
+    room.onEvent(event as WaitingRoomEvent, { cancelled: () => undefined });
+
+  afterAll(async () => {
+    redis.disconnect();
+    await queue.close();
+  });
+
+  const user = async () => {
+    const id = uuidv7();
+    return { id, token: await tokens.sign({ id }) };
+  };
+  const activeCount = (eventId: string) => redis.zcard(`queue:{${eventId}}:active`);
+  const knownHolds = async (eventId: string, userId: string) =>
+    JSON.parse((await redis.hget(`queue:{${eventId}}:holds`, userId)) ?? '{}') as Record<string, number>;
+
+  /** A room with one shopping slot, `first` admitted into it and `second` waiting behind. */
+  async function fullRoom() {
+    const sale = publishedEvent({ maxActiveShoppers: 1 });
+    await publish(queue.bus, 'event.published', sale);
+    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
+    const [first, second] = [await user(), await user()];
+    await joinQueue(queue.url, first.token, sale.eventId);
+    await joinQueue(queue.url, second.token, sale.eventId);
+    await queue.service.step();
+    expect((await queueStatus(queue.url, first.token, sale.eventId)).body.state).toBe('admitted');
+    expect((await queueStatus(queue.url, second.token, sale.eventId)).body.state).toBe('waiting');
+    return { eventId: sale.eventId, first, second };
+  }
+  const hold = (eventId: string, userId: string, reservationId: string, expiresInMs: number) => ({
+    reservationId,
+    eventId,
+    userId,
+    seatIds: [uuidv7()],
+    amount: 99_000,
+    expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+  });
+  const ended = (eventId: string, userId: string, reservationId: string) => ({
+    reservationId,
+    eventId,
+    userId,
+    seatIds: [uuidv7()],
+  });
+
+  it('keeps the slot while a payment outlives the admission, then frees it when the purchase is confirmed', async () => {
+    const { eventId, first, second } = await fullRoom();
+    const reservationId = uuidv7();
+    await publish(queue.bus, 'reservation.created', hold(eventId, first.id, reservationId, 1_500));
+    await eventually(
+      async () => (await knownHolds(eventId, first.id))[reservationId],
+      'the hold to be known',
+    );
+    const extendedTo = Date.now() + 60_000;
+    await publish(queue.bus, 'reservation.extended', {
+      reservationId,
+      eventId,
+      userId: first.id,
+      expiresAt: new Date(extendedTo).toISOString(),
+    });
+    await eventually(
+      async () => (await knownHolds(eventId, first.id))[reservationId] === extendedTo,
+      'the extension to be known',
+    );
+
+    await sleep(2_500);
+    await queue.service.step();
+    // The admission is over, and does not come back by asking, yet its slot still counts.
+    expect((await queueStatus(queue.url, first.token, eventId)).status).toBe(404);
+    const again = await joinQueue(queue.url, first.token, eventId);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('HOLD_IN_PROGRESS');
+    expect(await activeCount(eventId)).toBe(1);
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('waiting');
+
+    await publish(queue.bus, 'reservation.confirmed', {
+      ...ended(eventId, first.id, reservationId),
+      amount: 99_000,
+      paymentId: uuidv7(),
+    });
+    await eventually(async () => {
+      await queue.service.step();
+      return (await queueStatus(queue.url, second.token, eventId)).body.state === 'admitted';
+    }, 'the next shopper to be admitted');
+    expect(await activeCount(eventId)).toBe(1);
+  });
+
+  it('frees the slot at the latest announced expiry when no end of the hold arrives', async () => {
+    const { eventId, first, second } = await fullRoom();
+    const reservationId = uuidv7();
+    await deliver(makeEnvelope('reservation.created', hold(eventId, first.id, reservationId, 3_000)));
+    await deliver(
+      makeEnvelope('reservation.extended', {
+        reservationId,
+        eventId,
+        userId: first.id,
+        expiresAt: new Date(Date.now() + 4_000).toISOString(),
+      }),
+    );
+
+    // Past the admission and the first expiry, short of the extended one.
+    await sleep(3_300);
+    await queue.service.step();
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('waiting');
+
+    await sleep(1_000);
+    await queue.service.step();
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('admitted');
+    expect(await activeCount(eventId)).toBe(1);
+  });
+
+  it('never lets a late or repeated announcement of an ended hold bring the slot back', async () => {
+    const { eventId, first, second } = await fullRoom();
+    const [early, late] = [uuidv7(), uuidv7()];
+    await deliver(makeEnvelope('reservation.created', hold(eventId, first.id, late, 60_000)));
+    // The first hold's end overtakes its creation: the other hold alone keeps the slot.
+    await deliver(makeEnvelope('reservation.expired', ended(eventId, first.id, early)));
+    await deliver(makeEnvelope('reservation.created', hold(eventId, first.id, early, 600_000)));
+    expect(await activeCount(eventId)).toBe(1);
+    await queue.service.step();
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('waiting');
+
+    const cancelled = makeEnvelope('reservation.cancelled', {
+      ...ended(eventId, first.id, late),
+      reason: 'user',
+    });
+    await deliver(cancelled);
+    await deliver(cancelled);
+    await deliver(
+      makeEnvelope('reservation.extended', {
+        reservationId: late,
+        eventId,
+        userId: first.id,
+        expiresAt: new Date(Date.now() + 900_000).toISOString(),
+      }),
+    );
+    await deliver(makeEnvelope('reservation.created', hold(eventId, first.id, early, 600_000)));
+    expect(await redis.zscore(`queue:{${eventId}}:active`, first.id)).toBeNull();
+
+    await queue.service.step();
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('admitted');
+    expect(await activeCount(eventId)).toBe(1);
+  });
+});
