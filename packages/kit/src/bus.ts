@@ -267,6 +267,9 @@ export class Bus {
 
   /** Deletes the queues this bus declared and its exchange (tests clean up with it). */
   async destroyTopology(): Promise<void> {
+    // A queue deleted under its own consumer makes the broker cancel that consumer, and the channel manager
+    // then tears channels down mid-delete: stop consuming first.
+    for (const c of this.consumers) await c.cancelAll().catch(() => undefined);
     const admin = this.connection.createChannel({ confirm: false });
     await admin.waitForConnect();
     await admin.addSetup(async (ch: ConfirmChannel) => {
