@@ -210,9 +210,17 @@ export function reservationService(deps: ReservationDeps) {
 
       const reservationId = uuidv7();
       const locked = await acquireLocks(eventId, seatIds, reservationId);
-      if (locked.state === 'taken') {
+      // A retried request whose first attempt won answers that attempt's reservation, not a refusal.
+      const replayed = async () => {
         const again = key ? await replay(caller.id, key, request) : undefined;
-        if (again) return { answer: again, created: false };
+        return again ? { answer: again, created: false } : undefined;
+      };
+      const unlock = async () => {
+        if (locked.state === 'locked') await locks?.release(seatIds, reservationId).catch(() => undefined);
+      };
+      if (locked.state === 'taken') {
+        const again = await replayed();
+        if (again) return again;
         throw seatsTaken(locked.taken);
       }
       const expiresAt = new Date(Date.now() + rules.holdTtlSeconds * 1000);
@@ -237,25 +245,23 @@ export function reservationService(deps: ReservationDeps) {
           }),
         });
       } catch (error) {
-        if (locked.state === 'locked') await locks?.release(seatIds, reservationId).catch(() => undefined);
-        if (isUniqueViolation(error, 'reservation_seats_one_active')) {
-          const again = key ? await replay(caller.id, key, request) : undefined;
-          if (again) return { answer: again, created: false };
-          throw await takenAnswer(eventId, seatIds, []);
+        await unlock();
+        if (isUniqueViolation(error)) {
+          const again = await replayed();
+          if (again) return again;
         }
-        if (key && isUniqueViolation(error)) {
-          const again = await replay(caller.id, key, request);
-          if (again) return { answer: again, created: false };
+        if (isUniqueViolation(error, 'reservation_seats_one_active')) {
+          throw await takenAnswer(eventId, seatIds, []);
         }
         throw error;
       }
       if (!result.created) {
-        if (locked.state === 'locked') await locks?.release(seatIds, reservationId).catch(() => undefined);
+        await unlock();
         if (result.active + seatIds.length > sale.perUserLimit) {
           throw limitExceeded(sale.perUserLimit, result.active);
         }
-        const again = key ? await replay(caller.id, key, request) : undefined;
-        if (again) return { answer: again, created: false };
+        const again = await replayed();
+        if (again) return again;
         throw await takenAnswer(eventId, seatIds, result.held);
       }
       const held = result.held;
