@@ -12,6 +12,12 @@ import { discoverParts, type Part } from './processes.ts';
 
 const run = promisify(execFile);
 
+/**
+ * Added to the ports of every copy a test starts (`TEST_PORT_SHIFT`, default 0), so two checkouts can run
+ * their browser and platform tests on one machine at the same time.
+ */
+export const TEST_PORT_SHIFT = Number(process.env.TEST_PORT_SHIFT ?? 0);
+
 export type IsolatedPlatformOptions = {
   /** Goes into every name the copy creates, so a leftover tells whose it is (letters, digits, `_`). */
   label: string;

@@ -63,6 +63,8 @@ export function offsetEnv(offset: number): NodeJS.ProcessEnv {
     url('GOOGLE_ISSUER_URL', 4100),
     url('OIDC_ISSUER_URL', 4100),
     url('GATEWAY_URL', 3001),
+    ['WEB_ORIGIN', `http://localhost:${3000 + offset}`],
+    ['WEB_URL', `http://localhost:${3000 + offset}`],
   ]);
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTcpProxy } from '@tiketi/kit/testing';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { TEST_PORT_SHIFT } from '../../scripts/lib/isolated-platform.ts';
 import { type Account, client } from './api.ts';
 import { type IsolatedPlatform, startPlatformUnderTest } from './platform.ts';
 
@@ -52,7 +53,7 @@ export async function openProof(): Promise<void> {
     use: 'sig',
   };
   const p = await startPlatformUnderTest('proof', {
-    portOffset: 20_000,
+    portOffset: 20_000 + TEST_PORT_SHIFT,
     env: {
       ...SECRETS,
       JWT_PRIVATE_JWK: JSON.stringify(signingJwk),

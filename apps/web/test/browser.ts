@@ -2,7 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { type IsolatedPlatform, startIsolatedPlatform } from '../../../scripts/lib/isolated-platform.ts';
+import {
+  type IsolatedPlatform,
+  startIsolatedPlatform,
+  TEST_PORT_SHIFT,
+} from '../../../scripts/lib/isolated-platform.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const screenshotDir = fileURLToPath(new URL('../test-results/screenshots', import.meta.url));
@@ -30,7 +34,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** The origin the payment and user services send the browser back to (WEB_ORIGIN). */
-export const WEB = 'http://localhost:3000';
+export const WEB = `http://localhost:${3000 + TEST_PORT_SHIFT}`;
 export const UI_TIMEOUT = 30_000;
 /** The operator account the platform seeds on an empty database. */
 export const OPERATOR = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
@@ -116,6 +120,7 @@ export function siteOnPlatform(options: {
   beforeAll(async () => {
     platform = await startIsolatedPlatform({
       label: options.label,
+      portOffset: TEST_PORT_SHIFT,
       // Other browser tests and the bench use the same ports: wait for them rather than fail.
       waitForPortsMs: 240_000,
       ...(options.env ? { env: options.env } : {}),

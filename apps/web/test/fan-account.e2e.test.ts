@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import { accessTokenOf, apiJson, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
 
 /*
@@ -72,7 +73,7 @@ describe('a fan refunding a paid order', () => {
       await site.page.waitForURL(/\/checkout\//);
       account.reservationId = new URL(site.page.url()).pathname.split('/').pop();
       await site.page.getByRole('button', { name: 'Pay with Toss' }).click();
-      await site.page.waitForURL(/:4101\/checkout\//);
+      await site.page.waitForURL(new RegExp(`:${4101 + TEST_PORT_SHIFT}/checkout/`));
       await site.page.locator('#pay').click();
       await site.page.waitForURL(/\/payments\/success\?/);
       await site.page.getByText('Payment complete').waitFor();

@@ -1,7 +1,11 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type IsolatedPlatform, startIsolatedPlatform } from '../../../scripts/lib/isolated-platform.ts';
-import { failWithContext, launchChromium, screenshot } from './browser.ts';
+import {
+  type IsolatedPlatform,
+  startIsolatedPlatform,
+  TEST_PORT_SHIFT,
+} from '../../../scripts/lib/isolated-platform.ts';
+import { failWithContext, launchChromium, screenshot, WEB } from './browser.ts';
 
 /*
  * The whole purchase in a real browser against the whole platform: a fan signs up, waits in the queue of
@@ -9,8 +13,6 @@ import { failWithContext, launchChromium, screenshot } from './browser.ts';
  * browser sees those seats sold; an operator sees the sale on the dashboard and checks a ticket in.
  */
 
-// The browser uses the origin the payment service sends Toss's redirects back to (WEB_ORIGIN).
-const WEB = 'http://localhost:3000';
 /** The demo seed's ticket drop: KSPO Dome, waiting room on. */
 const QUEUED_EVENT = '01936b2a-0000-7000-8000-000000000001';
 const ADMIN = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
@@ -30,7 +32,7 @@ const watchCsp = (context: BrowserContext) =>
 
 beforeAll(async () => {
   // The standard ports, as a person's browser reaches them; its own databases, keys and exchange.
-  platform = await startIsolatedPlatform({ label: 'web_e2e' });
+  platform = await startIsolatedPlatform({ label: 'web_e2e', portOffset: TEST_PORT_SHIFT });
   browser = await launchChromium();
   fan = await browser.newContext({ baseURL: WEB, locale: 'en-US', viewport: { width: 1280, height: 900 } });
   fan.setDefaultTimeout(UI_TIMEOUT);
@@ -93,7 +95,7 @@ describe('buying a ticket in the browser', () => {
       await screenshot(page, '05-checkout');
       await page.getByRole('button', { name: 'Pay with Toss' }).click();
 
-      await page.waitForURL(/:4101\/checkout\//);
+      await page.waitForURL(new RegExp(`:${4101 + TEST_PORT_SHIFT}/checkout/`));
       await page.locator('#pay').waitFor();
       await screenshot(page, '06-toss-sandbox');
       await page.locator('#pay').click();
