@@ -1,6 +1,7 @@
+import { WEB_PAGES } from '@tiketi/contracts';
 import { lazy, type ReactNode, Suspense, useEffect } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { Loading, Notice } from './components/states.tsx';
+import { Loading, NotFound, Notice } from './components/states.tsx';
 import { track } from './lib/analytics.ts';
 import { api } from './lib/api.ts';
 import { type Locale, useI18n } from './lib/i18n.tsx';
@@ -101,15 +102,15 @@ export function App() {
       <Header />
       <PageViews />
       <Routes>
-        <Route path="/" element={<EventsPage />} />
-        <Route path="/events/:id" element={<EventPage />} />
+        <Route path={WEB_PAGES.events} element={<EventsPage />} />
+        <Route path={WEB_PAGES.event(':id')} element={<EventPage />} />
         <Route path="/events/:id/queue" element={user(<WaitingRoomPage />)} />
         <Route path="/events/:id/seats" element={<SeatsPage />} />
         <Route path="/checkout/:reservationId" element={user(<CheckoutPage />)} />
-        <Route path="/payments/success" element={user(<PaymentSuccessPage />)} />
-        <Route path="/payments/fail" element={<PaymentFailPage />} />
-        <Route path="/me/tickets" element={user(<MyTicketsPage />)} />
-        <Route path="/login" element={<LoginPage />} />
+        <Route path={WEB_PAGES.paymentSuccess} element={user(<PaymentSuccessPage />)} />
+        <Route path={WEB_PAGES.paymentFail} element={<PaymentFailPage />} />
+        <Route path={WEB_PAGES.myTickets} element={user(<MyTicketsPage />)} />
+        <Route path={WEB_PAGES.login} element={<LoginPage />} />
         <Route path="/register" element={<RegisterPage />} />
         <Route path="/auth/callback" element={<AuthCallbackPage />} />
         <Route
@@ -122,7 +123,14 @@ export function App() {
             </RequireAdmin>
           }
         />
-        <Route path="*" element={<Navigate to="/" replace />} />
+        <Route
+          path="*"
+          element={
+            <main id="main" className="container">
+              <NotFound />
+            </main>
+          }
+        />
       </Routes>
     </>
   );

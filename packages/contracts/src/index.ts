@@ -10,3 +10,4 @@ export * from './queue-token.ts';
 export * from './reservation.ts';
 export * from './services.ts';
 export * from './user.ts';
+export * from './web-pages.ts';

@@ -16,13 +16,13 @@ const refund: TemplateData['payment-refunded'] = {
   cause: undefined,
   seatCount: 1,
   orderId: 'order-1',
-  reservationsUrl: 'http://localhost:3000/tickets',
+  reservationsUrl: 'http://localhost:3000/me/tickets',
 };
 
 describe('email templates', () => {
   it('writes every template in Korean and in English', () => {
     const cases = [
-      ['welcome', { name: '민지', eventsUrl: 'http://localhost:3000/events' }],
+      ['welcome', { name: '민지', eventsUrl: 'http://localhost:3000/' }],
       [
         'tickets-issued',
         {
@@ -31,7 +31,7 @@ describe('email templates', () => {
           seatLabels: ['A-1'],
           amount: 132_000,
           reservationId: 'r-1',
-          ticketsUrl: 'http://localhost:3000/tickets',
+          ticketsUrl: 'http://localhost:3000/me/tickets',
         },
       ],
       ['payment-refunded', refund],
@@ -92,7 +92,7 @@ describe('email templates', () => {
         seatLabels: ['A-1'],
         amount: undefined,
         reservationId: 'r-1',
-        ticketsUrl: 'http://localhost:3000/tickets',
+        ticketsUrl: 'http://localhost:3000/me/tickets',
       },
       'en',
     );

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { WEB_PAGES } from '@tiketi/contracts';
 import type { AnyEnvelope, Logger, Transaction } from '@tiketi/kit';
 import type { DirectoryClient } from '../clients/directory.client.ts';
 import {
@@ -102,7 +103,7 @@ export function createNotifier(deps: NotifierDeps) {
           template: 'welcome',
           userId: d.userId,
           recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
-          data: { name: d.name, eventsUrl: url('/events') },
+          data: { name: d.name, eventsUrl: url(WEB_PAGES.events) },
         };
       }
       case 'ticket.issued': {
@@ -111,7 +112,7 @@ export function createNotifier(deps: NotifierDeps) {
           seatLabels: d.tickets.map((t) => t.seatLabel),
           amount: await repo.confirmedAmount(d.reservationId),
           reservationId: d.reservationId,
-          ticketsUrl: url('/tickets'),
+          ticketsUrl: url(WEB_PAGES.myTickets),
         });
       }
       case 'payment.refunded': {
@@ -124,14 +125,14 @@ export function createNotifier(deps: NotifierDeps) {
           cause: d.cause,
           seatCount: d.seatIds.length,
           orderId: d.orderId,
-          reservationsUrl: url('/tickets'),
+          reservationsUrl: url(WEB_PAGES.myTickets),
         });
       }
       case 'reservation.expired': {
         const d = event.data;
         return toBuyer(repo, 'reservation-expired', d, {
           seatCount: d.seatIds.length,
-          eventUrl: url(`/events/${d.eventId}`),
+          eventUrl: url(WEB_PAGES.event(d.eventId)),
         });
       }
     }

@@ -1,3 +1,4 @@
+import { WEB_PAGES } from '@tiketi/contracts';
 import {
   type AuthUser,
   HttpProblem,
@@ -75,8 +76,8 @@ export function checkoutService(deps: CheckoutDeps) {
           amount: p.amount,
           orderId: p.orderId,
           orderName: p.orderName,
-          successUrl: url('/payments/success'),
-          failUrl: url('/payments/fail'),
+          successUrl: url(WEB_PAGES.paymentSuccess),
+          failUrl: url(WEB_PAGES.paymentFail),
           customerEmail: p.customerEmail,
           customerName: p.customerName,
           customerMobilePhone: tossPhone(p.customerPhone),

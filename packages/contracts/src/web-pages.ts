@@ -1,0 +1,14 @@
+/**
+ * The web app's pages that other parts link to (emails, payment redirects). The web app routes these same
+ * paths, so a link made from here always opens the page it names; a page that needs a signed-in fan sends
+ * a signed-out one through the login and back.
+ */
+export const WEB_PAGES = {
+  events: '/',
+  event: (eventId: string) => `/events/${eventId}`,
+  myTickets: '/me/tickets',
+  login: '/login',
+  /** Where Toss sends the customer back after checkout. */
+  paymentSuccess: '/payments/success',
+  paymentFail: '/payments/fail',
+} as const;
