@@ -231,4 +231,43 @@ describe('service events through the outbox and RabbitMQ', async () => {
       { date: isoDay(now), revenue: 100_000, orders: 2, refunds: 1, refundedAmount: 30_000 },
     ]);
   });
+  it('takes refunded seats off the tickets sold, on the day of the refund', async () => {
+    const refunded = randomUUID();
+    const seats = [randomUUID(), randomUUID(), randomUUID()];
+    const reservationId = randomUUID();
+    await publish('reservation.confirmed', {
+      reservationId,
+      eventId: refunded,
+      userId,
+      seatIds: seats,
+      amount: 90_000,
+      paymentId: randomUUID(),
+    });
+    await vi.waitFor(async () => expect(await redis.get(`event:${refunded}:tickets:${today}`)).toBe('3'), {
+      timeout: 10_000,
+    });
+    const before = Number(await redis.get(`site:tickets:${today}`));
+    await publish('payment.refunded', {
+      paymentId: randomUUID(),
+      orderId: `order-${randomUUID()}`,
+      reservationId,
+      eventId: refunded,
+      userId,
+      amount: 30_000,
+      totalRefunded: 30_000,
+      seatIds: [seats[0] as string],
+      full: false,
+      reason: 'one friend cannot come',
+    });
+    await vi.waitFor(async () => expect(await redis.get(`event:${refunded}:tickets:${today}`)).toBe('2'), {
+      timeout: 10_000,
+    });
+    expect(Number(await redis.get(`site:tickets:${today}`))).toBe(before - 1);
+    const dashboard = await app.inject({
+      method: 'GET',
+      url: '/api/analytics/dashboard',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(dashboard.json().today.ticketsSold).toBe(before - 1);
+  });
 });

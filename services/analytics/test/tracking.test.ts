@@ -53,6 +53,25 @@ describe('POST /api/analytics/track', async () => {
     expect(await redis.pfcount(`artist:${artistId}:visitors:20260302`)).toBe(3);
   });
 
+  it('counts nothing of an id no event has: no event key in Redis, no active event, no site view', async () => {
+    const madeUp = randomUUID();
+    // KEYS takes no key prefix of the client's: this file's own keys are matched by its prefix.
+    const prefix = svc.config.REDIS_PREFIX;
+    const siteViews = async () => {
+      const keys = (await redis.keys(`${prefix}site:event_views:*`)).sort();
+      return Promise.all(keys.map(async (key) => [key, await redis.get(key.slice(prefix.length))]));
+    };
+    const before = await siteViews();
+    expect(before.length).toBeGreaterThan(0);
+    const view = { type: 'event_view', eventId: madeUp, sessionId: 'session-cccc' };
+    expect((await track(view, {}, '10.0.0.9')).statusCode).toBe(202);
+    expect(await redis.keys(`${prefix}*${madeUp}*`)).toEqual([]);
+    expect(await siteViews()).toEqual(before);
+    await svc.buffer.flush();
+    const raw = await infra.db.selectFrom('rawEvents').select('id').where('eventId', '=', madeUp).execute();
+    expect(raw).toEqual([]);
+  });
+
   it('writes raw events in batches, enriched with the user, the session and the artist', async () => {
     await svc.buffer.flush();
     const rows = await infra.db

@@ -17,9 +17,9 @@ const CACHE_TTL_MS = 60_000;
 const CACHE_MAX = 10_000;
 
 /**
- * Which artist an event belongs to, for attributing views. Reads the projection kept from
- * `event.published`; an event not seen yet (published before analytics ran) is fetched once from the
- * event service and remembered. A lookup that fails leaves the view unattributed rather than refusing it.
+ * Whether an event exists and which artist it belongs to, for counting and attributing views. Reads the
+ * projection kept from `event.published`; an event not seen yet (published before analytics ran) is
+ * fetched once from the event service and remembered.
  */
 export function eventDirectory(deps: {
   projection: EventProjectionRepository;
@@ -27,17 +27,17 @@ export function eventDirectory(deps: {
   logger: Logger;
   now: () => Date;
 }) {
-  const cache = new Map<string, { artistId: string | undefined; until: number }>();
+  const cache = new Map<string, { known: Known | undefined; until: number }>();
 
-  async function fetchArtist(eventId: string): Promise<string | undefined> {
+  async function fetchEvent(eventId: string): Promise<Known | undefined> {
     try {
       const res = await deps.events.get<unknown>(`/api/events/${eventId}`, { timeoutMs: 1000 });
       if (res.status !== 200) return undefined;
       const parsed = fetchedEvent.safeParse(res.body);
-      if (!parsed.success) return undefined;
+      if (!parsed.success || parsed.data.id !== eventId) return undefined;
       const e = parsed.data;
       const artistId = e.artist?.id ?? e.artistId;
-      if (!artistId) return undefined;
+      if (!artistId) return { artistId: undefined };
       await deps.projection.fill({
         eventId,
         artistId,
@@ -48,7 +48,7 @@ export function eventDirectory(deps: {
         // Older than any message, so that a later event.updated still applies.
         sourceTime: new Date(0),
       });
-      return artistId;
+      return { artistId };
     } catch (error) {
       deps.logger.warn({ err: (error as Error).message, eventId }, 'event lookup failed');
       return undefined;
@@ -56,18 +56,26 @@ export function eventDirectory(deps: {
   }
 
   return {
-    async artistOf(eventId: string): Promise<string | undefined> {
+    /**
+     * The event with this id and its artist, or undefined when no event has it (or it cannot be looked
+     * up now): what is tracked about an id no event has is not counted, so a made-up id in a URL never
+     * shows up in the statistics nor takes a key in Redis.
+     */
+    async find(eventId: string): Promise<Known | undefined> {
       const now = deps.now().getTime();
       const cached = cache.get(eventId);
-      if (cached && cached.until > now) return cached.artistId;
-      const known = await deps.projection.find(eventId);
-      const artistId = known?.artistId ?? (await fetchArtist(eventId));
+      if (cached && cached.until > now) return cached.known;
+      const stored = await deps.projection.find(eventId);
+      const known = stored ? { artistId: stored.artistId ?? undefined } : await fetchEvent(eventId);
       if (cache.size >= CACHE_MAX) cache.clear();
-      // An unknown artist is cached briefly too, so a burst of views does not hammer the event service.
-      cache.set(eventId, { artistId, until: now + CACHE_TTL_MS });
-      return artistId;
+      // An unknown event is cached briefly too, so a burst of views does not hammer the event service.
+      cache.set(eventId, { known, until: now + CACHE_TTL_MS });
+      return known;
     },
   };
 }
+
+/** An event analytics knows of, with its artist when it has one. */
+export type Known = { artistId: string | undefined };
 
 export type EventDirectory = ReturnType<typeof eventDirectory>;

@@ -22,7 +22,8 @@ const both = (metric: Metric, eventId: string, amount: number): Increment[] => [
 /**
  * What a service event counts, and on which Seoul day. A sale counts on the day it was approved (a
  * payment approved at 23:30 UTC belongs to the next Seoul day); a refund lowers the revenue of the day
- * it happens, so past days never change, and adds to the refund count while orders stay as they were.
+ * it happens, so past days never change, and adds to the refund count while orders stay as they were;
+ * the refunded seats come off the tickets sold that day.
  */
 export function countingFor(envelope: AnyEnvelope<CountedEventType>): Counting {
   const occurredAt = new Date(envelope.occurredAt);
@@ -89,6 +90,8 @@ export function countingFor(envelope: AnyEnvelope<CountedEventType>): Counting {
           ...both('revenue', d.eventId, -d.amount),
           ...both('refunds', d.eventId, 1),
           ...both('refunded_amount', d.eventId, d.amount),
+          // A refunded seat is no longer sold: tickets count net of refunds, like the revenue.
+          ...(d.seatIds.length ? both('tickets', d.eventId, -d.seatIds.length) : []),
         ],
         raw: raw(occurredAt, {
           amount: d.amount,
