@@ -64,6 +64,17 @@ describe('a fan refunding a paid order', () => {
     'buys a seat and pays for it in the Toss sandbox',
     site.step(async () => {
       await site.page.goto(`/events/${OPEN_EVENT}`);
+      // The concert's time is Seoul's, and the page says so: a fan abroad must not take it for local time.
+      const { startsAt } = await apiJson<{ startsAt: string }>(`/api/events/${OPEN_EVENT}`);
+      const seoul = new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Asia/Seoul',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(new Date(startsAt));
+      expect(await site.page.locator('dl.facts dd').first().textContent()).toMatch(
+        new RegExp(`${seoul} KST$`),
+      );
       await site.page.getByRole('link', { name: 'Book tickets' }).click();
       await site.page.waitForURL(`${WEB}/events/${OPEN_EVENT}/seats`);
       const seat = site.page.locator('figure[data-section="A"] rect[data-status="available"]').first();

@@ -122,7 +122,12 @@ export function DashboardPage() {
                 <ol>
                   {d.analytics.topEvents.map((e) => (
                     <li key={e.eventId}>
-                      {e.title ?? e.eventId} — {won(e.revenue, locale)} · {e.tickets} · {e.views} views
+                      {e.title ?? e.eventId} —{' '}
+                      {t('dash.topLine', {
+                        revenue: won(e.revenue, locale),
+                        tickets: e.tickets,
+                        views: e.views,
+                      })}
                     </li>
                   ))}
                 </ol>

@@ -80,7 +80,7 @@ export function SalesPage() {
             <option value="">{t('common.all')}</option>
             {(kind === 'payments' ? paymentStatus.options : reservationStatus.options).map((s) => (
               <option key={s} value={s}>
-                {s}
+                {t(`${kind === 'payments' ? 'pay' : 'res'}.${s}` as MessageKey)}
               </option>
             ))}
           </select>
@@ -214,7 +214,7 @@ function PaymentRow({
         {won(p.amount, locale)}
         {p.refundedAmount > 0 && <span className="muted"> (−{won(p.refundedAmount, locale)})</span>}
       </td>
-      <td>{p.status}</td>
+      <td>{t(`pay.${p.status}` as MessageKey)}</td>
       <td>
         {refund.isSuccess && <Notice kind="success">{t('adm.refundDone')}</Notice>}
         {refund.error && <ErrorState error={refund.error} />}

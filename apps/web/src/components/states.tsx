@@ -1,5 +1,7 @@
+import { WEB_PAGES } from '@tiketi/contracts';
 import type { ReactNode } from 'react';
-import { errorMessage } from '../lib/api.ts';
+import { Link } from 'react-router';
+import { errorMessage, isNotFound, type ProblemContext } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 
 export function Loading({ label }: { label?: string }) {
@@ -11,18 +13,41 @@ export function Loading({ label }: { label?: string }) {
   );
 }
 
-export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
-  const { t } = useI18n();
+export function ErrorState({
+  error,
+  onRetry,
+  context,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  context?: ProblemContext;
+}) {
+  const i18n = useI18n();
+  const { t } = i18n;
   return (
     <div className="error" role="alert">
       <strong>{t('common.error')}</strong>
-      <p>{errorMessage(error)}</p>
+      <p>{errorMessage(error, i18n, context)}</p>
       {onRetry && (
         <button type="button" className="secondary" onClick={onRetry}>
           {t('common.retry')}
         </button>
       )}
     </div>
+  );
+}
+
+/** A page whose address names nothing: said plainly, with the way back to the concerts. */
+export function NotFound() {
+  const { t } = useI18n();
+  return (
+    <section className="not-found" data-testid="not-found">
+      <h1>{t('notFound.title')}</h1>
+      <p>{t('notFound.text')}</p>
+      <Link className="button" to={WEB_PAGES.events}>
+        {t('notFound.back')}
+      </Link>
+    </section>
   );
 }
 
@@ -49,6 +74,7 @@ export function QueryState<T>({
   children: (data: T) => ReactNode;
 }) {
   if (query.isPending) return <Loading />;
+  if (isNotFound(query.error)) return <NotFound />;
   if (query.error || query.data === undefined)
     return <ErrorState error={query.error} onRetry={() => query.refetch()} />;
   return <>{children(query.data)}</>;

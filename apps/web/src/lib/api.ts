@@ -1,5 +1,8 @@
 import { authSession, type Problem, problemSchema } from '@tiketi/contracts';
 import type { z } from 'zod';
+import { dateTime } from './format.ts';
+import type { Locale } from './i18n.tsx';
+import { en, type MessageKey } from './messages.ts';
 import { sessionStore } from './session.ts';
 
 /** An API answer other than 2xx, carrying the problem+json the services send. */
@@ -99,8 +102,68 @@ export async function api<T = unknown>(path: string, options: Options<T> = {}): 
   return options.schema ? options.schema.parse(data) : (data as T);
 }
 
-export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
+type Say = { t: (key: MessageKey, vars?: Record<string, string | number>) => string; locale: Locale };
+
+/** How a page names the things a problem refers to by id (the seats of the map it shows). */
+export type ProblemContext = { seatLabel?: (seatId: string) => string | undefined };
+
+const isMessageKey = (key: string): key is MessageKey => key in en;
+
+/**
+ * What went wrong, in the page's language: every problem `code` has a message of the app's own, filled
+ * with the problem's details (the limit, the seats taken, when a ticket was used); the server's English
+ * `detail` is only the fallback for a code the app does not know yet.
+ */
+export function errorMessage(error: unknown, say: Say, context: ProblemContext = {}): string {
+  const { t, locale } = say;
+  if (error instanceof ApiError) {
+    const code = error.problem ? error.code : statusCode(error.status);
+    const key = `problem.${code}`;
+    if (!isMessageKey(key)) return error.message;
+    const p = (error.problem ?? {}) as Record<string, unknown>;
+    const vars: Record<string, string | number> = {};
+    for (const name of ['limit', 'active'] as const) if (typeof p[name] === 'number') vars[name] = p[name];
+    if (Array.isArray(p.seatIds)) {
+      vars.seats = p.seatIds.map((id) => context.seatLabel?.(String(id)) ?? String(id)).join(', ');
+    }
+    if (typeof p.usedAt === 'string') vars.usedAt = dateTime(p.usedAt, locale);
+    const fields = error.problem?.errors?.map((e) => fieldName(e.field, t));
+    vars.fields = fields?.length ? [...new Set(fields)].join(', ') : '';
+    const held = `${key}.held`;
+    if (typeof p.active === 'number' && p.active > 0 && isMessageKey(held)) return t(held, vars);
+    return t(key, vars);
+  }
+  if (error instanceof TypeError) return t('common.offline');
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * The thing a page's address names does not exist: an unknown id (404), or one that cannot be an id at
+ * all (400 on the path alone). Retrying cannot help; the page says it is not there.
+ */
+export function isNotFound(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  if (error.status === 404) return true;
+  const errors = error.problem?.errors;
+  return error.status === 400 && !!errors?.length && errors.every((e) => e.field.startsWith('params.'));
+}
+
+/** An answer without problem+json (a proxy's 502, say): its status says enough. */
+function statusCode(status: number): string {
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status === 503) return 'SERVICE_BUSY';
+  return status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED';
+}
+
+/** `body.customerInfo.email` → the page's word for "email". */
+function fieldName(field: string, t: Say['t']): string {
+  const last =
+    field
+      .split('.')
+      .filter((part) => !/^\d+$/.test(part))
+      .pop() ?? field;
+  const key = `field.${last}`;
+  return isMessageKey(key) ? t(key) : last;
 }

@@ -3,10 +3,10 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
 import { type DrawnSection, groupBySection, SeatMap, TIER_COLORS } from '../components/seat-map.tsx';
-import { ErrorState, Loading, Notice } from '../components/states.tsx';
+import { ErrorState, Loading, NotFound, Notice } from '../components/states.tsx';
 import { admissions } from '../lib/admission.ts';
 import { track } from '../lib/analytics.ts';
-import { ApiError, api } from '../lib/api.ts';
+import { ApiError, api, isNotFound } from '../lib/api.ts';
 import { countdown, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useEvent, useSeatMap } from '../lib/queries.ts';
@@ -68,8 +68,8 @@ export function SeatsPage() {
       }),
     onSuccess: (answer) => navigate(`/checkout/${answer.reservationId}`),
     onError: (error) => {
-      if (error instanceof ApiError && error.status === 409) {
-        setNotice(t('seats.taken'));
+      // Seats someone else took show as taken once the map is read again, and leave the selection.
+      if (error instanceof ApiError && error.code === 'SEATS_TAKEN') {
         void queryClient.invalidateQueries({ queryKey: ['seats', eventId] });
       }
     },
@@ -83,6 +83,13 @@ export function SeatsPage() {
     );
   }
   const failed = event.error ?? (seatMap.data ? undefined : seatMap.error);
+  if (isNotFound(failed)) {
+    return (
+      <main id="main" className="container">
+        <NotFound />
+      </main>
+    );
+  }
   if (failed || !event.data) {
     return (
       <main id="main" className="container">
@@ -176,8 +183,8 @@ export function SeatsPage() {
             {t('seats.total')} <strong>{won(total, locale)}</strong>
           </p>
           {notice && <Notice kind="warning">{notice}</Notice>}
-          {hold.error && !(hold.error instanceof ApiError && hold.error.status === 409) && (
-            <ErrorState error={hold.error} />
+          {hold.error && (
+            <ErrorState error={hold.error} context={{ seatLabel: (id) => live.get(id)?.label }} />
           )}
           {session ? (
             <button

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+
+/*
+ * What a fan or an operator is told when something is refused, in a real browser against the whole
+ * platform: each refusal in the page's own language and with its own reason, never the server's English
+ * detail, and an address that names nothing is a "not found" page rather than a retry button.
+ */
+
+/** The demo seed's concert without a waiting room: Blue Square, at most 2 seats a person. */
+const OPEN_EVENT = '01936b2a-0000-7000-8000-000000000002';
+const fan = {
+  name: 'Lee Fan',
+  email: `fan-problems-${Date.now()}@example.com`,
+  password: 'correct-horse-battery',
+};
+
+const site = siteOnPlatform({ label: 'web_problems' });
+
+async function useKorean(): Promise<void> {
+  await site.page.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+}
+
+describe('a refused hold, in Korean', () => {
+  it(
+    'says the per-person limit and how many seats the fan already holds',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/register');
+      await page.getByLabel('Name').fill(fan.name);
+      await page.getByLabel('Email').fill(fan.email);
+      await page.getByLabel('Password').fill(fan.password);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.waitForURL(`${WEB}/`);
+      await useKorean();
+
+      const free = page.locator('figure[data-section="A"] rect[data-status="available"]');
+      await page.goto(`/events/${OPEN_EVENT}/seats`);
+      await free.first().click();
+      await page.getByRole('button', { name: '좌석 선점하기' }).click();
+      await page.waitForURL(/\/checkout\//);
+
+      // Two more seats: three in all, over the limit of two.
+      await page.goto(`/events/${OPEN_EVENT}/seats`);
+      await free.nth(0).click();
+      await free.nth(1).click();
+      await page.getByRole('button', { name: '좌석 선점하기' }).click();
+      const alert = page.getByRole('alert');
+      await expect
+        .poll(() => alert.innerText(), { timeout: UI_TIMEOUT })
+        .toContain('이 공연은 1인당 최대 2석까지 예매할 수 있습니다. 이미 1석을 선점하셨습니다.');
+      expect(await alert.innerText()).not.toMatch(/[A-Za-z]{4,}/);
+      await screenshot(page, 'problems-01-limit-ko');
+    }),
+    90_000,
+  );
+});
+
+describe('an address that names nothing', () => {
+  for (const [what, path] of [
+    ['an event id that is not an id', '/events/not-an-id'],
+    ['an unknown event id', '/events/01936b2a-0000-7000-8000-0000000000ff'],
+    ['the seats of an unknown event', '/events/01936b2a-0000-7000-8000-0000000000ff/seats'],
+    ['a path the site does not have', '/no-such-page'],
+  ] as const) {
+    it(
+      `shows a not-found page for ${what}, with the way back to the concerts`,
+      site.step(async () => {
+        const page = site.page;
+        await page.goto(path);
+        await page.getByTestId('not-found').waitFor();
+        expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('페이지를 찾을 수 없습니다');
+        expect(await page.getByRole('button', { name: '다시 시도' }).count()).toBe(0);
+        expect(new URL(page.url()).pathname).toBe(path);
+        await page.getByRole('link', { name: '전체 공연 보기' }).click();
+        await page.waitForURL(`${WEB}/`);
+      }),
+      60_000,
+    );
+  }
+});
+
+describe('a refused check-in, in Korean', () => {
+  it(
+    'tells the operator a damaged code is not a Tiketi ticket',
+    site.step(async () => {
+      const page = site.page;
+      await page.getByRole('button', { name: '로그아웃' }).click();
+      await page.goto('/login?next=/admin/check-in');
+      await page.getByLabel('이메일').fill(OPERATOR.email);
+      await page.getByLabel('비밀번호').fill(OPERATOR.password);
+      await page.getByRole('button', { name: '로그인' }).click();
+      await page.waitForURL(`${WEB}/admin/check-in`);
+      await page.getByLabel('티켓 코드 (QR 내용)').fill('TKT1.not-a-real-ticket');
+      await page.getByRole('button', { name: '입장 처리' }).click();
+      const alert = page.getByRole('alert');
+      await expect
+        .poll(() => alert.innerText(), { timeout: UI_TIMEOUT })
+        .toContain('티켓이가 발급한 코드가 아니거나 손상되었습니다.');
+      await screenshot(page, 'problems-02-check-in-ko');
+    }),
+    60_000,
+  );
+});
