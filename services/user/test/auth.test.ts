@@ -398,7 +398,12 @@ describe('user service: signing keys', async () => {
       })
     ).json<Session>();
     const verified = await createAuth({ jwks: set }).verify(session.accessToken);
-    expect(verified).toEqual({ id: session.user.id, role: 'user', emailVerified: false, email: 'keys@example.com' });
+    expect(verified).toEqual({
+      id: session.user.id,
+      role: 'user',
+      emailVerified: false,
+      email: 'keys@example.com',
+    });
   });
 
   it('shares one generated key between instances and restarts', async () => {
