@@ -176,8 +176,13 @@ export function SeatsPage() {
             {t('seats.total')} <strong>{won(total, locale)}</strong>
           </p>
           {notice && <Notice kind="warning">{notice}</Notice>}
-          {hold.error && !(hold.error instanceof ApiError && hold.error.status === 409) && (
-            <ErrorState error={hold.error} />
+          {hold.error instanceof ApiError && hold.error.code === 'EMAIL_NOT_VERIFIED' ? (
+            <Notice kind="warning">{t('verify.holdRefused')}</Notice>
+          ) : (
+            hold.error &&
+            !(hold.error instanceof ApiError && hold.error.status === 409) && (
+              <ErrorState error={hold.error} />
+            )
           )}
           {session ? (
             <button
