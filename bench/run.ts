@@ -156,7 +156,9 @@ try {
   );
   let registered: Awaited<ReturnType<typeof registerAccounts>> = { accounts: [], perSecond: 0 };
   if (accountsNeeded > 0) {
-    say(`registering ${fmt(accountsNeeded)} accounts through the gateway (argon2id 4 MiB, 1 pass)…`);
+    say(
+      `registering and verifying ${fmt(accountsNeeded)} accounts through the gateway (argon2id 4 MiB, 1 pass)…`,
+    );
     registered = await registerAccounts(api, accountsNeeded, bench.id);
     say(`  ${fmt(registered.perSecond)} registrations/s`);
     results.registration = { accounts: accountsNeeded, perSecond: registered.perSecond };

@@ -63,6 +63,7 @@ export function offsetEnv(offset: number): NodeJS.ProcessEnv {
     url('GOOGLE_ISSUER_URL', 4100),
     url('OIDC_ISSUER_URL', 4100),
     url('GATEWAY_URL', 3001),
+    ['GOOGLE_REDIRECT_URI', `http://localhost:${3001 + offset}/api/auth/google/callback`],
     ['WEB_ORIGIN', `http://localhost:${3000 + offset}`],
     ['WEB_URL', `http://localhost:${3000 + offset}`],
   ]);

@@ -89,11 +89,14 @@ describe('obs: one purchase through the running services', async () => {
     asOperator,
   );
   await call('POST', `/api/events/${sale.id}/publish`, undefined, asOperator);
-  const fan = await call<Session>('POST', '/api/auth/register', {
+  const registered = await call<Session & { refreshToken: string }>('POST', '/api/auth/register', {
     email: 'fan@obs.test',
     password: 'correct-horse-1',
     name: 'Trace Fan',
   });
+  // Only a verified address holds seats; a refresh hands out tokens that say so.
+  await users.verifyEmail(registered.user.id);
+  const fan = await call<Session>('POST', '/api/auth/refresh', { refreshToken: registered.refreshToken });
   const asFan = { authorization: `Bearer ${fan.accessToken}` };
   // The reservation service learns the seats from `event.published`, notification the fan from `user.registered`.
   const seatIds = await vi.waitFor(

@@ -27,6 +27,8 @@ const RULES: Record<string, Rule> = {
   'POST /api/auth/login': 'public',
   'POST /api/auth/refresh': 'public',
   'POST /api/auth/logout': 'public',
+  'POST /api/auth/verify-email': 'public',
+  'POST /api/auth/verify-email/resend': 'user',
   'GET /api/auth/google': 'public',
   'GET /api/auth/google/callback': 'public',
   'GET /api/users/me': 'user',

@@ -13,6 +13,7 @@ import { EventsPage } from './pages/events-page.tsx';
 import { MyTicketsPage } from './pages/my-tickets-page.tsx';
 import { PaymentFailPage, PaymentSuccessPage } from './pages/payment-pages.tsx';
 import { SeatsPage } from './pages/seats-page.tsx';
+import { VerifyEmailBanner, VerifyEmailPage } from './pages/verify-email-page.tsx';
 import { WaitingRoomPage } from './pages/waiting-room-page.tsx';
 
 const AdminRoutes = lazy(() => import('./admin/admin-routes.tsx'));
@@ -100,6 +101,7 @@ export function App() {
   return (
     <>
       <Header />
+      <VerifyEmailBanner />
       <PageViews />
       <Routes>
         <Route path={WEB_PAGES.events} element={<EventsPage />} />
@@ -113,6 +115,7 @@ export function App() {
         <Route path={WEB_PAGES.login} element={<LoginPage />} />
         <Route path="/register" element={<RegisterPage />} />
         <Route path="/auth/callback" element={<AuthCallbackPage />} />
+        <Route path="/verify-email" element={<VerifyEmailPage />} />
         <Route
           path="/admin/*"
           element={

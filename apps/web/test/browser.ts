@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { verificationLink } from '@tiketi/sandbox-mail/client';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import {
@@ -75,6 +76,19 @@ export async function openSite(
     if (message.text().includes('Content Security Policy')) blocked.push(message.text());
   });
   return { context, page: await context.newPage(), blocked };
+}
+
+/** The mail sandbox's inbox the platform under test mails to. */
+export const MAIL_INBOX = `http://127.0.0.1:${4102 + TEST_PORT_SHIFT}`;
+
+/**
+ * What a fan does after signing up: opens the link of the verification mail (caught by the mail sandbox)
+ * in the same browser, and waits for the page to say the address is verified.
+ */
+export async function verifyEmailInBrowser(page: Page, email: string): Promise<void> {
+  const link = await verificationLink(MAIL_INBOX, email, { timeoutMs: UI_TIMEOUT });
+  await page.goto(`${link.pathname}${link.search}`);
+  await page.getByText('Your email address is verified').waitFor();
 }
 
 /** The access token of the session the page holds, to ask the API what the user's clicks did. */

@@ -5,7 +5,7 @@ import {
   startIsolatedPlatform,
   TEST_PORT_SHIFT,
 } from '../../../scripts/lib/isolated-platform.ts';
-import { failWithContext, launchChromium, screenshot, WEB } from './browser.ts';
+import { failWithContext, launchChromium, screenshot, verifyEmailInBrowser, WEB } from './browser.ts';
 
 /*
  * The whole purchase in a real browser against the whole platform: a fan signs up, waits in the queue of
@@ -50,17 +50,25 @@ const failWithLogs = (error: unknown, shown: Page = page) =>
   failWithContext(error, shown, platform?.lines ?? []);
 
 describe('buying a ticket in the browser', () => {
-  it('lets a fan sign up and see the concerts', async () => {
+  it('lets a fan sign up, verify the address from the mail and see the concerts', async () => {
+    const email = `fan-${Date.now()}@example.com`;
     await page.goto('/register');
     await page.getByLabel('Name').fill('Kim Fan');
-    await page.getByLabel('Email').fill(`fan-${Date.now()}@example.com`);
+    await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill('correct-horse-battery');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(`${WEB}/`);
     await expect(page.getByRole('button', { name: 'Log out' }).isVisible()).resolves.toBe(true);
+    const banner = page.getByText('Verify your email address to book seats');
+    await banner.waitFor();
+    await screenshot(page, '01-verify-banner');
+    await verifyEmailInBrowser(page, email);
+    await screenshot(page, '01-email-verified');
+    await page.getByRole('link', { name: 'Browse concerts' }).click();
     await page.locator(`a[data-event-id="${QUEUED_EVENT}"]`).waitFor();
+    expect(await banner.count()).toBe(0);
     await screenshot(page, '01-events');
-  }, 60_000);
+  }, 90_000);
 
   it('admits the fan from the waiting room to the seat map', async () => {
     try {

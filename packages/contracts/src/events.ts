@@ -35,6 +35,28 @@ export const eventCatalogue = {
     provider: z.enum(['password', 'google']),
   }),
   /**
+   * A password account's address needs proving: the notification service mails the owner
+   * `${WEB_ORIGIN}/verify-email?token=…`. The token is the only copy outside the user service's hashes.
+   */
+  'user.verification_requested': z.object({
+    userId: uuid,
+    email: z.email(),
+    name: z.string(),
+    locale: z.enum(['ko', 'en']).default('ko'),
+    token: z.string().min(1),
+    expiresAt: isoTime,
+  }),
+  /**
+   * Someone tried to register an address that already has a verified account: its owner is told by mail
+   * (register answers the caller as for a new account, so it never reveals who has one).
+   */
+  'user.registration_repeated': z.object({
+    userId: uuid,
+    email: z.email(),
+    name: z.string(),
+    locale: z.enum(['ko', 'en']).default('ko'),
+  }),
+  /**
    * An event is on sale while its status is `published` or `on_sale` and now is within
    * [saleOpensAt, saleClosesAt); consumers keep their own projection from this and `event.updated`.
    */

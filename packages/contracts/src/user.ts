@@ -11,6 +11,11 @@ export const publicUser = z.object({
   name: z.string(),
   role: userRole,
   locale: userLocale,
+  /**
+   * Whether the owner proved the address (the verification mail's link, or Google). Until then the account
+   * can sign in but not hold seats (403 `EMAIL_NOT_VERIFIED`).
+   */
+  emailVerified: z.boolean(),
   createdAt: z.iso.datetime({ offset: true }),
 });
 export type PublicUser = z.infer<typeof publicUser>;
@@ -34,6 +39,17 @@ export const WEB_AUTH_CALLBACK = {
   errors: ['invalid_state', 'access_denied', 'provider_error', 'provider_unavailable', 'email_not_verified'],
 } as const;
 export type WebAuthError = (typeof WEB_AUTH_CALLBACK.errors)[number];
+
+/**
+ * Where a verification mail's link leads: `${WEB_ORIGIN}/verify-email?token=…`; the page hands the token to
+ * `POST /api/auth/verify-email` `{token}`.
+ */
+export const WEB_VERIFY_EMAIL = { path: '/verify-email', tokenParam: 'token' } as const;
+
+/** `POST /api/auth/verify-email` `{token}`: a verification token is 256 random bits, base64url. */
+export const verifyEmailRequest = z.object({
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: 'must be the token from the verification link' }),
+});
 
 /**
  * `GET /internal/users/:id` on the user service (internal token): who to write to and in which language.

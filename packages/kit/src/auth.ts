@@ -12,7 +12,11 @@ import {
 import { z } from 'zod';
 import { HttpProblem, problems } from './errors.ts';
 
-export type AuthUser = { id: string; role: Role; email: string | undefined };
+/**
+ * The caller as the access token describes them. `emailVerified` is the `email_verified` claim: a token
+ * without it (or signed before the owner proved the address) counts as unverified.
+ */
+export type AuthUser = { id: string; role: Role; email: string | undefined; emailVerified?: boolean };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +28,7 @@ const claims = z.object({
   sub: z.uuid(),
   role: z.enum(['user', 'admin']),
   email: z.string().optional(),
+  email_verified: z.boolean().optional(),
 });
 
 export type AuthOptions = {
@@ -86,7 +91,12 @@ export function createAuth(options: AuthOptions) {
       });
       const parsed = claims.parse(payload);
       return {
-        user: { id: parsed.sub, role: parsed.role, email: parsed.email },
+        user: {
+          id: parsed.sub,
+          role: parsed.role,
+          email: parsed.email,
+          emailVerified: parsed.email_verified === true,
+        },
         expiresAt: (payload.exp ?? 0) * 1000,
       };
     } catch (error) {

@@ -39,7 +39,21 @@ describe('kit auth: access-token verification every service relies on', async ()
   };
 
   it('accepts a well-formed token and reads the caller from it', async () => {
-    expect(await auth.verify(await token())).toEqual({ id: userId, role: 'user', email: 'fan@example.com' });
+    expect(await auth.verify(await token())).toEqual({
+      id: userId,
+      role: 'user',
+      email: 'fan@example.com',
+      emailVerified: false,
+    });
+  });
+
+  it('counts an address as verified only when the token says email_verified: true', async () => {
+    const tokens = await createTestTokens();
+    const check = createAuth({ jwks: tokens.jwks, rememberTokens: 0 });
+    const verified = await check.verify(await tokens.sign({ id: userId }));
+    expect(verified.emailVerified).toBe(true);
+    const unverified = await check.verify(await tokens.sign({ id: userId, emailVerified: false }));
+    expect(unverified.emailVerified).toBe(false);
   });
 
   it('refuses a token whose payload was changed after signing', async () => {

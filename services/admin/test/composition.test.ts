@@ -16,7 +16,8 @@ describe('the admin views composed from the real services', async () => {
   afterAll(() => platform.close());
   const admin = await platform.admin();
 
-  // Accounts from the user service: an operator (promoted like the demo seed makes one) and a fan.
+  // Accounts from the user service, their addresses verified: an operator (promoted like the demo seed
+  // makes one) and a fan.
   async function account(email: string) {
     const res = await platform.users.app.inject({
       method: 'POST',
@@ -24,7 +25,13 @@ describe('the admin views composed from the real services', async () => {
       payload: { email, password: 'correct-horse-1', name: email.split('@')[0] },
     });
     expect(res.statusCode).toBe(201);
-    return res.json() as { user: { id: string }; accessToken: string };
+    await platform.users.verifyEmail((res.json() as { user: { id: string } }).user.id);
+    const signedIn = await platform.users.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email, password: 'correct-horse-1' },
+    });
+    return signedIn.json() as { user: { id: string }; accessToken: string };
   }
   const operator = await account('operator@admin.test');
   await platform.users.db

@@ -192,6 +192,33 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     expect(rows).toEqual([{ template: 'tickets-issued', status: 'sent', locale: 'ko' }]);
   });
 
+  it('mails the verification link to the web app, and warns an owner whose address was registered again', async () => {
+    const userId = randomUUID();
+    const email = `verify-${userId}@example.com`;
+    const token = 'Ab0_-'.repeat(8).concat('xyz');
+    await publish('user.verification_requested', {
+      userId,
+      email,
+      name: '이서연',
+      locale: 'ko',
+      token,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    await eventually(() => expect(inboxOf(email)).toHaveLength(1));
+    const [mailed] = inboxOf(email);
+    expect(mailed?.subject).toBe('[Tiketi] 이메일 주소를 인증해 주세요');
+    expect(mailed?.text).toContain(`http://localhost:3000/verify-email?token=${token}`);
+    expect(mailed?.html).toContain(`href="http://localhost:3000/verify-email?token=${token}"`);
+    const recorded = await db.selectFrom('notifications').selectAll().where('userId', '=', userId).execute();
+    expect(JSON.stringify(recorded)).not.toContain(token);
+
+    await publish('user.registration_repeated', { userId, email, name: '이서연', locale: 'en' });
+    await eventually(() => expect(inboxOf(email)).toHaveLength(2));
+    const warning = inboxOf(email)[0];
+    expect(warning?.subject).toBe('[Tiketi] Someone tried to sign up with your email address');
+    expect(warning?.text).not.toContain('verify-email');
+  });
+
   it('writes in English to a user known only to the user service, and explains a late-approval refund', async () => {
     const user = knownUser('Alex', 'en');
     await publish('payment.refunded', {

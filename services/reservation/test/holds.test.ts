@@ -51,6 +51,18 @@ describe('seat map and holds', async () => {
     expect(await h.redis.hget(seatCacheKeys.states(event.eventId), seat(0))).toMatch(/^a:/);
   });
 
+  it('refuses a hold from an account whose email is not verified, before any seat is locked', async () => {
+    const id = randomUUID();
+    const unverified = await h.tokens.sign({ id, emailVerified: false });
+    const res = await hold(unverified, { eventId: event.eventId, seatIds: [seat(47)] });
+    expect(res.statusCode).toBe(403);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.json()).toMatchObject({ code: 'EMAIL_NOT_VERIFIED', status: 403 });
+    expect(statusOf(await seatMap(), seat(47))).toBe('available');
+    const rows = await h.db.selectFrom('reservations').select('id').where('userId', '=', id).execute();
+    expect(rows).toHaveLength(0);
+  });
+
   it('holds seats with an amount computed by the server and shows them held to everyone', async () => {
     const res = await hold(alice.token, { eventId: event.eventId, seatIds: [seat(0), seat(20)], amount: 1 });
     expect(res.statusCode).toBe(201);

@@ -7,11 +7,13 @@ import {
   type Redis,
 } from '@tiketi/kit';
 import type { JSONWebKeySet } from 'jose';
+import { emailVerificationRepository } from './db/email-verification.repository.ts';
 import type { DB } from './db/schema.ts';
 import { sessionRepository } from './db/session.repository.ts';
 import { userRepository } from './db/user.repository.ts';
 import { createAuthService } from './domain/auth.service.ts';
 import type { PasswordHasher } from './domain/credentials.ts';
+import { createEmailVerification } from './domain/email-verification.ts';
 import { createGoogleLogin } from './domain/google-login.ts';
 import type { KeyStore } from './domain/signing-keys.ts';
 import { createTokenSigner } from './domain/tokens.ts';
@@ -35,6 +37,7 @@ export type UserDeps = {
     accessTokenTtlSeconds: number;
     refreshTokenTtlDays: number;
     webOrigin: string;
+    emailVerification: { tokenTtlHours: number; resendIntervalSeconds: number };
     google: {
       issuerUrl: string;
       clientId: string;
@@ -54,19 +57,28 @@ export async function buildApp(deps: UserDeps) {
     outbox: deps.db,
   });
   const users = userRepository(deps.db);
+  const verification = createEmailVerification({
+    db: deps.db,
+    users,
+    verifications: emailVerificationRepository(deps.db),
+    redis: deps.redis,
+    ...deps.settings.emailVerification,
+  });
+  const tokenCheck = createAuth({ jwks: deps.jwks, internalToken: deps.internalToken });
   const auth = createAuthService({
     db: deps.db,
     users,
     sessions: sessionRepository(deps.db),
     hasher: deps.hasher,
     signer: createTokenSigner(deps.keys, deps.settings.accessTokenTtlSeconds),
+    verification,
     refreshTtlDays: deps.settings.refreshTokenTtlDays,
   });
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
   jwksRoutes(app, deps.keys);
-  authRoutes(app, { auth, google, webOrigin: deps.settings.webOrigin });
+  authRoutes(app, { auth, google, verification, tokenCheck, webOrigin: deps.settings.webOrigin });
   userRoutes(app, {
-    auth: createAuth({ jwks: deps.jwks, internalToken: deps.internalToken }),
+    auth: tokenCheck,
     users: createUserService(users),
   });
   return app;

@@ -25,6 +25,10 @@ export const configShape = {
   /** How long a started Google login may take before its state, nonce and PKCE verifier are forgotten. */
   OIDC_STATE_TTL_SECONDS: env.int(600),
   WEB_ORIGIN: env.url('http://localhost:3000'),
+  /** How long the link in a verification mail works. */
+  EMAIL_VERIFICATION_TTL_HOURS: env.int(24),
+  /** The least time between two verification mails asked for by one account. */
+  EMAIL_VERIFICATION_RESEND_SECONDS: env.int(60),
   SEED_DEMO: env.bool(false),
   ADMIN_EMAIL: z.email().default('admin@tiketi.local'),
   ADMIN_PASSWORD: z.string().min(8).default('tiketi-admin-2026'),

@@ -52,6 +52,10 @@ await runService('user', configShape, async (config, logger) => {
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
       webOrigin: config.WEB_ORIGIN,
+      emailVerification: {
+        tokenTtlHours: config.EMAIL_VERIFICATION_TTL_HOURS,
+        resendIntervalSeconds: config.EMAIL_VERIFICATION_RESEND_SECONDS,
+      },
       google: {
         issuerUrl: config.GOOGLE_ISSUER_URL,
         clientId: config.GOOGLE_CLIENT_ID,

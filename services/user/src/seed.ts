@@ -7,8 +7,8 @@ import { normaliseEmail, type PasswordHasher } from './domain/credentials.ts';
 export const DEMO_FAN = { email: 'fan@tiketi.local', password: 'tiketi-fan-2026', name: 'Demo Fan' };
 
 /**
- * The demo accounts `npm start` prints: an operator and a fan. Idempotent: an existing account (even one
- * whose password was changed) is left as it is.
+ * The demo accounts `npm start` prints: an operator and a fan, both with verified addresses. Idempotent:
+ * an existing account (even one whose password was changed) is left as it is, but for being verified.
  */
 export async function seedDemoUsers(
   db: Kysely<DB>,
@@ -22,7 +22,12 @@ export async function seedDemoUsers(
   ];
   for (const account of accounts) {
     const email = normaliseEmail(account.email);
-    if (await users.findByEmail(email)) continue;
+    const existing = await users.findByEmail(email);
+    if (existing) {
+      // Seeded before addresses were verified: the demo accounts are verified ones (DESIGN §3).
+      if (!existing.emailVerifiedAt) await users.markVerified(db, existing.id);
+      continue;
+    }
     const passwordHash = await hasher.hash(account.password);
     await db.transaction().execute(async (trx) => {
       const user = await users.insertIfAbsent(trx, {
@@ -31,6 +36,7 @@ export async function seedDemoUsers(
         name: account.name,
         passwordHash,
         role: account.role,
+        emailVerifiedAt: new Date(),
       });
       if (!user) return;
       await publishInTransaction(trx, 'user.registered', {

@@ -7,7 +7,15 @@ import { seedDemoUsers } from '../src/seed.ts';
 import { startTestUserService } from '../src/testing.ts';
 
 type Session = {
-  user: { id: string; email: string; name: string; role: string; locale: string; createdAt: string };
+  user: {
+    id: string;
+    email: string;
+    name: string;
+    role: string;
+    locale: string;
+    emailVerified: boolean;
+    createdAt: string;
+  };
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
@@ -126,9 +134,140 @@ describe('user service: accounts, sessions and profiles', async () => {
     const login = await post('/api/auth/login', { email, password: 'correct-horse-1' });
     expect(login.statusCode).toBe(200);
     expect(login.json<Session>().user.email).toBe(email);
+    await service.verifyEmail(login.json<Session>().user.id);
     const again = await post('/api/auth/register', { email, password: 'another-pass-2', name: 'Copy' });
-    expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ code: 'EMAIL_TAKEN' });
+    expect(again.statusCode).toBe(201);
+    const accounts = await db.selectFrom('users').select('id').where('email', '=', email).execute();
+    expect(accounts).toEqual([{ id: login.json<Session>().user.id }]);
+  });
+
+  it('mails a single-use verification link and signs tokens that say whether the address is proved', async () => {
+    const session = await register();
+    expect(session.user.emailVerified).toBe(false);
+    const claimsOf = (token: string) =>
+      JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+    expect(claimsOf(session.accessToken).email_verified).toBe(false);
+    const token = await service.verificationToken(session.user.id);
+    const { rows } = await sql<{ data: Record<string, unknown> }>`select envelope->'data' as data from outbox
+      where type = 'user.verification_requested' and envelope->'data'->>'userId' = ${session.user.id}`.execute(
+      db,
+    );
+    expect(rows[0]?.data).toMatchObject({ email: session.user.email, locale: 'ko', token });
+    const stored = await db
+      .selectFrom('emailVerifications')
+      .select('tokenHash')
+      .where('userId', '=', session.user.id)
+      .execute();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.tokenHash).not.toContain(token);
+
+    const verified = await post('/api/auth/verify-email', { token });
+    expect(verified.statusCode).toBe(200);
+    expect(verified.json()).toMatchObject({ user: { id: session.user.id, emailVerified: true } });
+    const twice = await post('/api/auth/verify-email', { token });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json()).toMatchObject({ code: 'VERIFICATION_TOKEN_USED' });
+
+    const refreshed = (
+      await post('/api/auth/refresh', { refreshToken: session.refreshToken })
+    ).json<Session>();
+    expect(claimsOf(refreshed.accessToken).email_verified).toBe(true);
+    expect(refreshed.user.emailVerified).toBe(true);
+  });
+
+  it('refuses unknown, malformed and expired verification tokens as problems and verifies nobody', async () => {
+    const session = await register();
+    const token = await service.verificationToken(session.user.id);
+    const malformed = await post('/api/auth/verify-email', { token: 'x' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['content-type']).toMatch(/problem\+json/);
+    expect(malformed.json()).toMatchObject({ errors: [{ field: 'body.token' }] });
+    const unknown = await post('/api/auth/verify-email', {
+      token: `${token.slice(0, 42)}${token.endsWith('A') ? 'B' : 'A'}`,
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'VERIFICATION_TOKEN_INVALID' });
+    await db
+      .updateTable('emailVerifications')
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where('userId', '=', session.user.id)
+      .execute();
+    const expired = await post('/api/auth/verify-email', { token });
+    expect(expired.statusCode).toBe(410);
+    expect(expired.json()).toMatchObject({ code: 'VERIFICATION_TOKEN_EXPIRED' });
+    const user = await db.selectFrom('users').select('emailVerifiedAt').where('id', '=', session.user.id);
+    expect(await user.executeTakeFirst()).toEqual({ emailVerifiedAt: null });
+  });
+
+  it('mails a new link on request, once a minute at most, and never to a verified account', async () => {
+    const session = await register();
+    const first = await service.verificationToken(session.user.id);
+    const resend = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/verify-email/resend',
+        headers: bearer(session.accessToken),
+      });
+    expect((await resend()).statusCode).toBe(202);
+    const second = await service.verificationToken(session.user.id);
+    expect(second).not.toBe(first);
+    const limited = await resend();
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await app.inject({ method: 'POST', url: '/api/auth/verify-email/resend' })).statusCode).toBe(401);
+    // Both links work until one is used: the first mail may be the one the fan opens.
+    expect((await post('/api/auth/verify-email', { token: first })).statusCode).toBe(200);
+    await service.redis.del(`verify-email:resend:${session.user.id}`);
+    const verified = await resend();
+    expect(verified.statusCode).toBe(409);
+    expect(verified.json()).toMatchObject({ code: 'EMAIL_ALREADY_VERIFIED' });
+  });
+
+  it('answers a registration of a verified address like a new one and warns the owner instead', async () => {
+    const owner = await register();
+    await service.verifyEmail(owner.user.id);
+    const taken = await post('/api/auth/register', {
+      email: owner.user.email,
+      password: 'attacker-pass-1',
+      name: 'Ji-eun Lee',
+    });
+    const fresh = await post('/api/auth/register', {
+      email: newEmail(),
+      password: 'attacker-pass-1',
+      name: 'Ji-eun Lee',
+    });
+    expect(taken.statusCode).toBe(201);
+    expect(fresh.statusCode).toBe(201);
+    const keys = (body: Session) => [Object.keys(body).sort(), Object.keys(body.user).sort()];
+    expect(keys(taken.json<Session>())).toEqual(keys(fresh.json<Session>()));
+    expect(taken.json<Session>().user).toMatchObject({ email: owner.user.email, emailVerified: false });
+    expect(taken.json<Session>().user.id).not.toBe(owner.user.id);
+
+    const { rows } = await sql<{ data: Record<string, unknown> }>`select envelope->'data' as data from outbox
+      where type = 'user.registration_repeated' and envelope->'data'->>'userId' = ${owner.user.id}`.execute(
+      db,
+    );
+    expect(rows.map((r) => r.data)).toEqual([
+      { userId: owner.user.id, email: owner.user.email, name: 'Ji-eun Lee', locale: 'ko' },
+    ]);
+    const attacker = await post('/api/auth/login', { email: owner.user.email, password: 'attacker-pass-1' });
+    expect(attacker.statusCode).toBe(401);
+    const ownerLogin = await post('/api/auth/login', {
+      email: owner.user.email,
+      password: 'correct-horse-1',
+    });
+    expect(ownerLogin.statusCode).toBe(200);
+  });
+
+  it('replaces an unverified account when its address is registered again', async () => {
+    const email = newEmail();
+    const first = await register(email, 'first-pass-123');
+    const second = await register(email, 'second-pass-123');
+    expect(second.user.id).not.toBe(first.user.id);
+    expect((await post('/api/auth/login', { email, password: 'first-pass-123' })).statusCode).toBe(401);
+    expect((await post('/api/auth/login', { email, password: 'second-pass-123' })).statusCode).toBe(200);
+    expect((await post('/api/auth/refresh', { refreshToken: first.refreshToken })).statusCode).toBe(401);
+    await service.verifyEmail(second.user.id);
   });
 
   it('refuses weak passwords and bad input with a clear message and writes nothing', async () => {
@@ -235,6 +374,7 @@ describe('user service: accounts, sessions and profiles', async () => {
     ]);
     const fan = await post('/api/auth/login', { email: 'fan@tiketi.local', password: 'tiketi-fan-2026' });
     expect(fan.statusCode).toBe(200);
+    expect(fan.json<Session>().user.emailVerified).toBe(true);
   });
 });
 
@@ -258,7 +398,12 @@ describe('user service: signing keys', async () => {
       })
     ).json<Session>();
     const verified = await createAuth({ jwks: set }).verify(session.accessToken);
-    expect(verified).toEqual({ id: session.user.id, role: 'user', email: 'keys@example.com' });
+    expect(verified).toEqual({
+      id: session.user.id,
+      role: 'user',
+      emailVerified: false,
+      email: 'keys@example.com',
+    });
   });
 
   it('shares one generated key between instances and restarts', async () => {

@@ -23,27 +23,36 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
     await sandbox.stop();
   });
 
-  const manual = (url: string) => fetch(url, { redirect: 'manual' });
+  const manual = (url: string, cookie?: string) =>
+    fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
   const locationOf = (res: Response) => {
     expect(res.status).toBe(302);
     return new URL(res.headers.get('location') ?? '');
   };
+  /** The binding cookie a start hands the browser, as the browser sends it back. */
+  const bindingOf = (res: Response) =>
+    res.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('tiketi_oidc='))
+      ?.split(';')[0];
 
   /** Plays the browser: our start → provider (as `email`) → our callback → the web app's fragment. */
   async function googleLogin(email: string, extra: Record<string, string> = {}) {
-    const authorize = locationOf(await manual(`${base}/api/auth/google`));
+    const start = await manual(`${base}/api/auth/google`);
+    const cookie = bindingOf(start);
+    const authorize = locationOf(start);
     authorize.searchParams.set('login_hint', email);
     for (const [k, v] of Object.entries(extra)) authorize.searchParams.set(k, v);
     const callback = locationOf(await manual(authorize.href));
     expect(callback.href.startsWith(publicCallback)).toBe(true);
-    const landing = locationOf(await manual(throughGateway(callback)));
-    return { authorize, callback, landing, fragment: new URLSearchParams(landing.hash.slice(1)) };
+    const landing = locationOf(await manual(throughGateway(callback), cookie));
+    return { authorize, callback, cookie, landing, fragment: new URLSearchParams(landing.hash.slice(1)) };
   }
 
   async function me(accessToken: string) {
     const res = await fetch(`${base}/api/users/me`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(res.status).toBe(200);
-    return (await res.json()) as { id: string; email: string; name: string };
+    return (await res.json()) as { id: string; email: string; name: string; emailVerified: boolean };
   }
 
   it('sends the browser to the provider with PKCE, state and nonce', async () => {
@@ -90,13 +99,25 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
     expect(refreshed.status).toBe(200);
   });
 
-  it('links a Google login to the existing account with the same verified email', async () => {
-    const registered = await fetch(`${base}/api/auth/register`, {
+  const registerWithPassword = async (email: string, password: string) => {
+    const res = await fetch(`${base}/api/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'bob@example.com', password: 'correct-horse-1', name: 'Bob' }),
+      body: JSON.stringify({ email, password, name: 'Password User' }),
     });
-    const bob = ((await registered.json()) as { user: { id: string } }).user;
+    expect(res.status).toBe(201);
+    return (await res.json()) as { user: { id: string }; accessToken: string; refreshToken: string };
+  };
+  const post = (url: string, payload: object) =>
+    fetch(`${base}${url}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
+
+  it('links a Google login to the existing account with the same verified email', async () => {
+    const bob = (await registerWithPassword('bob@example.com', 'correct-horse-1')).user;
+    await service.verifyEmail(bob.id);
     const login = await googleLogin('Bob@Example.com');
     expect((await me(login.fragment.get('accessToken') ?? '')).id).toBe(bob.id);
     const identities = await service.db
@@ -107,10 +128,52 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
     expect(identities).toEqual([{ userId: bob.id, provider: 'google' }]);
   });
 
+  it('drops an unverified password account holding the address, its password and sessions with it', async () => {
+    const planted = await registerWithPassword('erin@example.com', 'attacker-chose-this');
+    const login = await googleLogin('erin@example.com');
+    const erin = await me(login.fragment.get('accessToken') ?? '');
+    expect(erin).toMatchObject({ email: 'erin@example.com', emailVerified: true });
+    expect(erin.id).not.toBe(planted.user.id);
+    const password = await post('/api/auth/login', {
+      email: 'erin@example.com',
+      password: 'attacker-chose-this',
+    });
+    expect(password.status).toBe(401);
+    expect((await post('/api/auth/refresh', { refreshToken: planted.refreshToken })).status).toBe(401);
+    const rows = await service.db
+      .selectFrom('users')
+      .select(['id', 'passwordHash'])
+      .where('email', '=', 'erin@example.com')
+      .execute();
+    expect(rows).toEqual([{ id: erin.id, passwordHash: null }]);
+  });
+
+  it('binds a login to the browser that started it with a short-lived HttpOnly SameSite cookie', async () => {
+    const start = await manual(`${base}/api/auth/google`);
+    const cookie = start.headers.getSetCookie().find((line) => line.startsWith('tiketi_oidc=')) ?? '';
+    expect(cookie).toMatch(/^tiketi_oidc=[A-Za-z0-9_-]{43}; /);
+    expect(cookie.split('; ').slice(1)).toEqual([
+      'Path=/api/auth/google',
+      'Max-Age=600',
+      'HttpOnly',
+      'SameSite=Lax',
+    ]);
+    const authorize = locationOf(start);
+    authorize.searchParams.set('login_hint', 'mallory@example.com');
+    const prepared = locationOf(await manual(authorize.href));
+    const elsewhere = locationOf(await manual(throughGateway(prepared)));
+    expect(elsewhere.hash).toBe('#error=invalid_state');
+    const other = await googleLogin('frank@example.com');
+    const withOtherCookie = locationOf(await manual(throughGateway(prepared), other.cookie));
+    expect(withOtherCookie.hash).toBe('#error=invalid_state');
+    const rows = await service.db.selectFrom('users').select('id').where('email', '=', 'mallory@example.com');
+    expect(await rows.execute()).toHaveLength(0);
+  });
+
   it('refuses a callback whose state was already used or never issued', async () => {
     const login = await googleLogin('carol@example.com');
     expect(login.fragment.get('accessToken')).toBeTruthy();
-    const replay = locationOf(await manual(throughGateway(login.callback)));
+    const replay = locationOf(await manual(throughGateway(login.callback), login.cookie));
     expect(replay.hash).toBe('#error=invalid_state');
     const forged = locationOf(await manual(`${base}/api/auth/google/callback?code=abc&state=made-up`));
     expect(forged.hash).toBe('#error=invalid_state');

@@ -30,8 +30,11 @@ type Options<T> = {
 
 let refreshing: Promise<boolean> | undefined;
 
-/** Trades the refresh token for a new pair once, however many requests found the access token expired. */
-function refreshSession(): Promise<boolean> {
+/**
+ * Trades the refresh token for a new pair once, however many requests found the access token expired (or
+ * the account changed, e.g. its email address was verified, and the tokens should say so).
+ */
+export function refreshSession(): Promise<boolean> {
   refreshing ??= (async () => {
     const session = sessionStore.get();
     if (!session) return false;

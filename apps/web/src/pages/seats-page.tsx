@@ -183,8 +183,12 @@ export function SeatsPage() {
             {t('seats.total')} <strong>{won(total, locale)}</strong>
           </p>
           {notice && <Notice kind="warning">{notice}</Notice>}
-          {hold.error && (
-            <ErrorState error={hold.error} context={{ seatLabel: (id) => live.get(id)?.label }} />
+          {hold.error instanceof ApiError && hold.error.code === 'EMAIL_NOT_VERIFIED' ? (
+            <Notice kind="warning">{t('verify.holdRefused')}</Notice>
+          ) : (
+            hold.error && (
+              <ErrorState error={hold.error} context={{ seatLabel: (id) => live.get(id)?.label }} />
+            )
           )}
           {session ? (
             <button

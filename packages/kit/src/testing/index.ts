@@ -86,8 +86,16 @@ export async function createTestTokens() {
   const jwks: JSONWebKeySet = { keys: [jwk] };
   return {
     jwks,
-    sign(user: { id: string; role?: Role; email?: string }, options: { expiresIn?: string } = {}) {
-      return new SignJWT({ role: user.role ?? 'user', email: user.email })
+    /** A verified address unless `emailVerified: false` (the user service's `email_verified` claim). */
+    sign(
+      user: { id: string; role?: Role; email?: string; emailVerified?: boolean },
+      options: { expiresIn?: string } = {},
+    ) {
+      return new SignJWT({
+        role: user.role ?? 'user',
+        email: user.email,
+        email_verified: user.emailVerified ?? true,
+      })
         .setProtectedHeader({ alg: 'EdDSA', kid: 'test' })
         .setIssuer(ACCESS_TOKEN.issuer)
         .setAudience(ACCESS_TOKEN.audience)

@@ -12,6 +12,8 @@ export type EventInfo = { title: string; startsAt: Date | undefined; venueName: 
 
 export type TemplateData = {
   welcome: { name: string; eventsUrl: string };
+  'verify-email': { name: string; verifyUrl: string; expiresAt: Date };
+  'registration-repeated': { name: string; loginUrl: string };
   'tickets-issued': {
     name: string;
     event: EventInfo | undefined;
@@ -57,6 +59,38 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       'Your Tiketi account is ready. Be first in line for the artists you love.',
     ),
     button: { label: say('공연 둘러보기', 'Browse concerts'), url: d.eventsUrl },
+  }),
+
+  'verify-email': (d, say, locale) => ({
+    subject: say('[Tiketi] 이메일 주소를 인증해 주세요', '[Tiketi] Please verify your email address'),
+    heading: say('이메일 주소 인증', 'Verify your email address'),
+    intro: say(
+      `${d.name}님, 아래 버튼을 눌러 이메일 주소를 인증하시면 좌석을 예매하실 수 있습니다.`,
+      `${d.name}, verify your email address with the button below to start booking seats.`,
+    ),
+    rows: [[say('링크 유효 기간', 'Link valid until'), formatWhen(d.expiresAt, locale)]],
+    note: say(
+      'Tiketi에 가입하신 적이 없다면 이 메일을 무시해 주세요. 인증하지 않은 계정은 아무것도 예매할 수 없습니다.',
+      'If you did not sign up for Tiketi, ignore this email: an account that is not verified cannot book anything.',
+    ),
+    button: { label: say('이메일 인증하기', 'Verify my email'), url: d.verifyUrl },
+  }),
+
+  'registration-repeated': (d, say) => ({
+    subject: say(
+      '[Tiketi] 회원님의 이메일로 가입 시도가 있었습니다',
+      '[Tiketi] Someone tried to sign up with your email address',
+    ),
+    heading: say('이미 가입된 이메일입니다', 'You already have an account'),
+    intro: say(
+      `${d.name}님, 누군가 회원님의 이메일 주소로 Tiketi 가입을 시도했습니다. 새 계정은 만들어지지 않았고, 회원님의 계정은 그대로입니다.`,
+      `${d.name}, someone tried to sign up for Tiketi with your email address. No new account was made and yours is unchanged.`,
+    ),
+    note: say(
+      '직접 시도하셨다면 기존 계정으로 로그인해 주세요. 본인이 아니라면 이 메일을 무시하셔도 됩니다.',
+      'If it was you, sign in to your existing account instead. If it was not, you can ignore this email.',
+    ),
+    button: { label: say('로그인하기', 'Sign in'), url: d.loginUrl },
   }),
 
   'tickets-issued'(d, say, locale) {

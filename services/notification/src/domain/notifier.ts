@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WEB_PAGES } from '@tiketi/contracts';
+import { WEB_PAGES, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
 import type { AnyEnvelope, Logger, Transaction } from '@tiketi/kit';
 import type { DirectoryClient } from '../clients/directory.client.ts';
 import {
@@ -15,6 +15,8 @@ import { type EventInfo, renderEmail, type TemplateData, type TemplateName } fro
 /** Events that become an email. */
 export const MAIL_EVENTS = [
   'user.registered',
+  'user.verification_requested',
+  'user.registration_repeated',
   'ticket.issued',
   'payment.refunded',
   'reservation.expired',
@@ -79,7 +81,9 @@ export function createNotifier(deps: NotifierDeps) {
    * The plan for an email to a buyer about one event. The event is looked up only when there is someone to
    * write to, so a user nobody knows costs no call to the event service.
    */
-  async function toBuyer<T extends Exclude<TemplateName, 'welcome'>>(
+  async function toBuyer<
+    T extends Exclude<TemplateName, 'welcome' | 'verify-email' | 'registration-repeated'>,
+  >(
     repo: NotificationRepository,
     template: T,
     about: { userId: string; eventId: string },
@@ -104,6 +108,26 @@ export function createNotifier(deps: NotifierDeps) {
           userId: d.userId,
           recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
           data: { name: d.name, eventsUrl: url(WEB_PAGES.events) },
+        };
+      }
+      case 'user.verification_requested': {
+        const d = event.data;
+        const link = new URL(WEB_VERIFY_EMAIL.path, deps.webUrl);
+        link.searchParams.set(WEB_VERIFY_EMAIL.tokenParam, d.token);
+        return {
+          template: 'verify-email',
+          userId: d.userId,
+          recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
+          data: { name: d.name, verifyUrl: link.toString(), expiresAt: new Date(d.expiresAt) },
+        };
+      }
+      case 'user.registration_repeated': {
+        const d = event.data;
+        return {
+          template: 'registration-repeated',
+          userId: d.userId,
+          recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
+          data: { name: d.name, loginUrl: url(WEB_PAGES.login) },
         };
       }
       case 'ticket.issued': {

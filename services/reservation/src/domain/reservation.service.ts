@@ -53,6 +53,21 @@ export type IssuedTicket = { id: string; seatId: string; seatLabel: string };
 
 const ACTIVE: ReservationStatus[] = ['PENDING', 'CONFIRMED'];
 
+/**
+ * Seats are held only by accounts whose owner proved the address (the access token's `email_verified`,
+ * true only in tokens signed after the proof): an account registered with someone else's address, to be
+ * taken over later, can hold nothing meanwhile.
+ */
+function assertEmailVerified(caller: AuthUser): void {
+  if (!caller.emailVerified) {
+    throw new HttpProblem(
+      403,
+      'EMAIL_NOT_VERIFIED',
+      'Verify your email address first: open the link in the mail we sent you, then sign in again.',
+    );
+  }
+}
+
 export function reservationService(deps: ReservationDeps) {
   const { db, reservations, tickets, sales, locks, settle, rules, logger } = deps;
 
@@ -184,10 +199,12 @@ export function reservationService(deps: ReservationDeps) {
     view,
 
     /**
-     * Holds seats for the caller: sale open, admission token for a queued event, per-user limit, Redis
-     * locks as the fast path, then one transaction in PostgreSQL that holds all seats or none.
+     * Holds seats for the caller: a proved email address, sale open, admission token for a queued event,
+     * per-user limit, Redis locks as the fast path, then one transaction in PostgreSQL that holds all seats
+     * or none.
      */
     async hold(caller: AuthUser, request: HoldRequest) {
+      assertEmailVerified(caller);
       const { eventId, seatIds } = request;
       if (new Set(seatIds).size !== seatIds.length) {
         throw problems.badRequest('seatIds has the same seat more than once.');

@@ -10,8 +10,17 @@ export type UsersTable = {
   role: Generated<Role>;
   locale: Generated<Locale>;
   passwordHash: string | null;
+  emailVerifiedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
+};
+
+export type EmailVerificationsTable = {
+  tokenHash: string;
+  userId: string;
+  createdAt: Generated<Date>;
+  expiresAt: Date;
+  usedAt: Date | null;
 };
 
 export type UserIdentitiesTable = {
@@ -51,6 +60,7 @@ export type SigningKeysTable = {
 export type DB = {
   users: UsersTable;
   userIdentities: UserIdentitiesTable;
+  emailVerifications: EmailVerificationsTable;
   refreshFamilies: RefreshFamiliesTable;
   refreshTokens: RefreshTokensTable;
   signingKeys: SigningKeysTable;
@@ -63,5 +73,6 @@ export type UserRow = {
   role: Role;
   locale: Locale;
   passwordHash: string | null;
+  emailVerifiedAt: Date | null;
   createdAt: Date;
 };

@@ -3,7 +3,16 @@ import type { DB, Locale, Role, UserRow } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
-const columns = ['id', 'email', 'name', 'role', 'locale', 'passwordHash', 'createdAt'] as const;
+const columns = [
+  'id',
+  'email',
+  'name',
+  'role',
+  'locale',
+  'passwordHash',
+  'emailVerifiedAt',
+  'createdAt',
+] as const;
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -22,7 +31,14 @@ export function userRepository(db: Kysely<DB>) {
     /** Inserts a user; a taken email surfaces as PostgreSQL's unique violation. */
     async insert(
       executor: Executor,
-      user: { id: string; email: string; name: string; passwordHash: string | null; role?: Role },
+      user: {
+        id: string;
+        email: string;
+        name: string;
+        passwordHash: string | null;
+        role?: Role;
+        emailVerifiedAt?: Date | null;
+      },
     ): Promise<UserRow> {
       return executor
         .insertInto('users')
@@ -34,7 +50,14 @@ export function userRepository(db: Kysely<DB>) {
     /** Inserts unless the email exists; answers the new row or nothing. */
     async insertIfAbsent(
       executor: Executor,
-      user: { id: string; email: string; name: string; passwordHash: string; role: Role },
+      user: {
+        id: string;
+        email: string;
+        name: string;
+        passwordHash: string;
+        role: Role;
+        emailVerifiedAt?: Date;
+      },
     ): Promise<UserRow | undefined> {
       return executor
         .insertInto('users')
@@ -42,6 +65,30 @@ export function userRepository(db: Kysely<DB>) {
         .onConflict((oc) => oc.column('email').doNothing())
         .returning(columns)
         .executeTakeFirst();
+    },
+
+    /** Marks the address proved; answers the account, verified (now or before). */
+    async markVerified(executor: Executor, id: string): Promise<UserRow | undefined> {
+      await executor
+        .updateTable('users')
+        .set({ emailVerifiedAt: new Date(), updatedAt: new Date() })
+        .where('id', '=', id)
+        .where('emailVerifiedAt', 'is', null)
+        .execute();
+      return executor.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+    },
+
+    /**
+     * Removes the account holding `email` if its owner never proved the address; its sessions and pending
+     * verifications go with it. Answers whether one was removed.
+     */
+    async deleteUnverified(executor: Executor, email: string): Promise<boolean> {
+      const result = await executor
+        .deleteFrom('users')
+        .where('email', '=', email)
+        .where('emailVerifiedAt', 'is', null)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
     },
 
     async update(id: string, change: { name?: string; locale?: Locale }): Promise<UserRow | undefined> {

@@ -6,10 +6,11 @@ import {
   type Transaction,
 } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
-import type { DB, Role, UserRow } from '../db/schema.ts';
+import type { DB, UserRow } from '../db/schema.ts';
 import type { SessionRepository } from '../db/session.repository.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 import { assertPasswordAllowed, normaliseEmail, type PasswordHasher } from './credentials.ts';
+import type { EmailVerification } from './email-verification.ts';
 import { hashRefreshToken, newRefreshToken, type TokenSigner } from './tokens.ts';
 
 export type Session = { user: UserRow; accessToken: string; refreshToken: string; expiresIn: number };
@@ -23,6 +24,7 @@ export type AuthServiceDeps = {
   sessions: SessionRepository;
   hasher: PasswordHasher;
   signer: TokenSigner;
+  verification: EmailVerification;
   refreshTtlDays: number;
 };
 
@@ -39,7 +41,7 @@ const invalidRefresh = () =>
  * and the owner both have to sign in again.
  */
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, users, sessions, hasher, signer } = deps;
+  const { db, users, sessions, hasher, signer, verification } = deps;
 
   async function issue(user: UserRow, familyId: string, executor: Kysely<DB> | Transaction<DB>) {
     const refreshToken = newRefreshToken();
@@ -58,13 +60,8 @@ export function createAuthService(deps: AuthServiceDeps) {
     return issue(user, familyId, executor);
   }
 
-  /** Creates the account and announces it (outbox, same transaction). */
-  async function createAccount(
-    trx: Transaction<DB>,
-    input: { email: string; name: string; passwordHash: string | null; role?: Role },
-    provider: 'password' | 'google',
-  ): Promise<UserRow> {
-    const user = await users.insert(trx, { id: uuidv7(), ...input });
+  /** Announces a new account (outbox, same transaction). */
+  async function announce(trx: Transaction<DB>, user: UserRow, provider: 'password' | 'google') {
     await publishInTransaction(trx, 'user.registered', {
       userId: user.id,
       email: user.email,
@@ -72,25 +69,71 @@ export function createAuthService(deps: AuthServiceDeps) {
       locale: user.locale,
       provider,
     });
-    return user;
+  }
+
+  /**
+   * What a registration for an address that already has a verified account answers: the shape and the work
+   * of a new account's session, for an account that does not exist. Its access token says the address is not
+   * verified (so it can hold nothing) and its refresh token was never stored; the address's owner is told by
+   * mail instead. A caller who goes on to use these tokens can tell (docs/reliability.md says how far this goes).
+   */
+  async function decoySession(email: string, name: string): Promise<Session> {
+    const user: UserRow = {
+      id: uuidv7(),
+      email,
+      name,
+      role: 'user',
+      locale: 'ko',
+      passwordHash: null,
+      emailVerifiedAt: null,
+      createdAt: new Date(),
+    };
+    return {
+      user,
+      accessToken: await signer.sign(user),
+      refreshToken: newRefreshToken(),
+      expiresIn: signer.accessTtlSeconds,
+    };
   }
 
   return {
+    /**
+     * Creates a password account, unverified, and mails the link that verifies it. An address held only by
+     * an unverified account is not owned by anyone yet: that account is replaced. An address with a verified
+     * account gets an answer of the same status and shape (a decoy session) and its owner a warning mail, so
+     * register never tells who has an account.
+     */
     async register(input: { email: string; password: string; name: string }): Promise<Session> {
       const email = normaliseEmail(input.email);
+      const name = input.name.trim();
       assertPasswordAllowed(input.password, email);
       const passwordHash = await hasher.hash(input.password);
-      try {
-        return await db.transaction().execute(async (trx) => {
-          const user = await createAccount(trx, { email, name: input.name.trim(), passwordHash }, 'password');
-          return startSession(user, trx);
+      const created = await db.transaction().execute(async (trx) => {
+        await users.deleteUnverified(trx, email);
+        const user = await users.insertIfAbsent(trx, {
+          id: uuidv7(),
+          email,
+          name,
+          passwordHash,
+          role: 'user',
         });
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new HttpProblem(409, 'EMAIL_TAKEN', 'An account with this email exists; sign in instead.');
+        if (user) {
+          await announce(trx, user, 'password');
+          await verification.request(trx, user);
+          return startSession(user, trx);
         }
-        throw error;
-      }
+        const owner = await users.findByEmail(email, trx);
+        if (owner) {
+          await publishInTransaction(trx, 'user.registration_repeated', {
+            userId: owner.id,
+            email: owner.email,
+            name: owner.name,
+            locale: owner.locale,
+          });
+        }
+        return undefined;
+      });
+      return created ?? decoySession(email, name);
     },
 
     /** Unknown email and wrong password answer alike, after the same argon2 work. */
@@ -131,7 +174,10 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /**
      * Signs in with a verified outside identity: the account already linked to it, else the account with
-     * the same (verified) email, which gets linked, else a new account.
+     * the same verified email, which gets linked, else a new account (verified: the provider proved the
+     * address). An account holding the address whose owner never proved it is removed first, with its
+     * password and sessions: whoever set that password may not be the owner (account pre-hijacking), and
+     * linking must never keep a password the owner did not set.
      */
     async signInWithIdentity(identity: ExternalIdentity): Promise<{ session: Session; created: boolean }> {
       const email = normaliseEmail(identity.email);
@@ -141,10 +187,18 @@ export function createAuthService(deps: AuthServiceDeps) {
           let user = linked ? await users.findById(linked.userId, trx) : undefined;
           let created = false;
           if (!user) {
+            await users.deleteUnverified(trx, email);
             user = await users.findByEmail(email, trx);
             if (!user) {
               const name = identity.name.trim() || email.split('@')[0] || email;
-              user = await createAccount(trx, { email, name, passwordHash: null }, identity.provider);
+              user = await users.insert(trx, {
+                id: uuidv7(),
+                email,
+                name,
+                passwordHash: null,
+                emailVerifiedAt: new Date(),
+              });
+              await announce(trx, user, identity.provider);
               created = true;
             }
             await users.linkIdentity(trx, {

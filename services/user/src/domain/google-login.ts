@@ -1,7 +1,9 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { WebAuthError } from '@tiketi/contracts';
 import type { Logger, Redis } from '@tiketi/kit';
 import * as oidc from 'openid-client';
 import type { ExternalIdentity } from './auth.service.ts';
+import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
 
 export type GoogleLoginOptions = {
   issuerUrl: string;
@@ -24,14 +26,18 @@ export class GoogleLoginError extends Error {
   }
 }
 
-type Pending = { verifier: string; nonce: string };
+/** What a started login needs to finish; `browser` is the SHA-256 of the binding cookie's value. */
+type Pending = { verifier: string; nonce: string; browser: string };
 
 const stateKey = (state: string) => `oidc:state:${state}`;
 
 /**
  * "Sign in with Google": OpenID Connect authorization-code flow with PKCE, state and nonce, against any
  * issuer (Google, or the local sandbox provider). What a login needs to finish lives in Redis for a few
- * minutes and is taken exactly once, so any instance can finish a login another started.
+ * minutes and is taken exactly once, so any instance can finish a login another started. A login finishes
+ * only in the browser that started it: `start` answers a random binding for a cookie and keeps its hash
+ * with the state, and `finish` wants the cookie back. Without it, a callback URL someone prepared with their
+ * own account's code would sign any browser that opens it into their account (login CSRF).
  */
 export function createGoogleLogin(options: GoogleLoginOptions) {
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -52,15 +58,21 @@ export function createGoogleLogin(options: GoogleLoginOptions) {
   }
 
   return {
-    /** Starts a login: remembers its secrets and answers the provider URL to send the browser to. */
-    async start(): Promise<URL> {
+    redirectUri: options.redirectUri,
+
+    /**
+     * Starts a login: remembers its secrets and answers the provider URL to send the browser to, with the
+     * binding the browser must keep (cookie) for as long as the login may take.
+     */
+    async start(): Promise<{ url: URL; binding: string; ttlSeconds: number }> {
       const config = await configuration();
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
-      const pending: Pending = { verifier, nonce };
+      const binding = newOpaqueToken();
+      const pending: Pending = { verifier, nonce, browser: hashOpaqueToken(binding) };
       await options.redis.set(stateKey(state), JSON.stringify(pending), 'EX', options.stateTtlSeconds);
-      return oidc.buildAuthorizationUrl(config, {
+      const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: options.redirectUri,
         response_type: 'code',
         scope: 'openid email profile',
@@ -69,13 +81,15 @@ export function createGoogleLogin(options: GoogleLoginOptions) {
         state,
         nonce,
       });
+      return { url, binding, ttlSeconds: options.stateTtlSeconds };
     },
 
     /**
-     * Finishes a login from the callback's query string: checks state, exchanges the code with the PKCE
-     * verifier, checks the ID token (issuer, audience, nonce, expiry) and answers who signed in.
+     * Finishes a login from the callback's query string and the browser's binding cookie: checks state and
+     * binding, exchanges the code with the PKCE verifier, checks the ID token (issuer, audience, nonce,
+     * expiry) and answers who signed in.
      */
-    async finish(search: string): Promise<ExternalIdentity> {
+    async finish(search: string, binding: string | undefined): Promise<ExternalIdentity> {
       const callback = new URL(options.redirectUri);
       callback.search = search;
       const state = callback.searchParams.get('state');
@@ -89,6 +103,9 @@ export function createGoogleLogin(options: GoogleLoginOptions) {
         throw new GoogleLoginError(code, `The provider refused the sign-in (${providerError}).`);
       }
       const pending = JSON.parse(raw) as Pending;
+      if (!binding || !sameHash(hashOpaqueToken(binding), pending.browser)) {
+        throw new GoogleLoginError('invalid_state', 'The sign-in did not start in this browser; try again.');
+      }
       const config = await configuration();
       let claims: oidc.IDToken | undefined;
       try {
@@ -114,3 +131,7 @@ export function createGoogleLogin(options: GoogleLoginOptions) {
 }
 
 export type GoogleLogin = ReturnType<typeof createGoogleLogin>;
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}

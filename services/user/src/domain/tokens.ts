@@ -5,16 +5,24 @@ import type { KeyStore } from './signing-keys.ts';
 
 export type TokenSigner = {
   readonly accessTtlSeconds: number;
-  sign(user: { id: string; role: Role; email: string }): Promise<string>;
+  sign(user: { id: string; role: Role; email: string; emailVerifiedAt: Date | null }): Promise<string>;
 };
 
-/** Access tokens: EdDSA JWTs carrying who the caller is and their role, checked by every service. */
+/**
+ * Access tokens: EdDSA JWTs carrying who the caller is, their role and whether they proved their email
+ * address (`email_verified`, read by the reservation service before a hold), checked by every service.
+ * A token says what was true when it was signed: verifying the address takes a fresh pair (refresh).
+ */
 export function createTokenSigner(keys: KeyStore, accessTtlSeconds: number): TokenSigner {
   return {
     accessTtlSeconds,
     async sign(user) {
       const key = await keys.current();
-      return new SignJWT({ role: user.role, email: user.email })
+      return new SignJWT({
+        role: user.role,
+        email: user.email,
+        email_verified: user.emailVerifiedAt !== null,
+      })
         .setProtectedHeader({ alg: ACCESS_TOKEN.algorithm, kid: key.kid, typ: 'JWT' })
         .setIssuer(ACCESS_TOKEN.issuer)
         .setAudience(ACCESS_TOKEN.audience)
@@ -26,11 +34,14 @@ export function createTokenSigner(keys: KeyStore, accessTtlSeconds: number): Tok
   };
 }
 
-/** Refresh tokens are opaque: 256 random bits, stored only as their SHA-256. */
-export function newRefreshToken(): string {
+/** Refresh and email-verification tokens are opaque: 256 random bits, stored only as their SHA-256. */
+export function newOpaqueToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function hashRefreshToken(token: string): string {
+export function hashOpaqueToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+export const newRefreshToken = newOpaqueToken;
+export const hashRefreshToken = hashOpaqueToken;

@@ -1,14 +1,36 @@
-import { WEB_AUTH_CALLBACK } from '@tiketi/contracts';
-import type { App } from '@tiketi/kit';
+import { verifyEmailRequest, WEB_AUTH_CALLBACK } from '@tiketi/contracts';
+import { type App, type Auth, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { AuthService } from '../domain/auth.service.ts';
+import type { EmailVerification } from '../domain/email-verification.ts';
 import { type GoogleLogin, GoogleLoginError } from '../domain/google-login.ts';
-import { displayName, email, password, sessionResponse } from './schemas.ts';
+import { displayName, email, password, sessionResponse, toSession, toUser, userResponse } from './schemas.ts';
 
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
 
-export function authRoutes(app: App, deps: { auth: AuthService; google: GoogleLogin; webOrigin: string }) {
-  const { auth, google } = deps;
+/** The cookie that binds a Google sign-in to the browser that started it (login CSRF). */
+const LOGIN_COOKIE = 'tiketi_oidc';
+
+function cookieOf(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+export function authRoutes(
+  app: App,
+  deps: {
+    auth: AuthService;
+    google: GoogleLogin;
+    verification: EmailVerification;
+    /** Access-token check, for the routes a signed-in caller uses. */
+    tokenCheck: Auth;
+    webOrigin: string;
+  },
+) {
+  const { auth, google, verification, tokenCheck } = deps;
 
   app.post(
     '/api/auth/register',
@@ -19,7 +41,7 @@ export function authRoutes(app: App, deps: { auth: AuthService; google: GoogleLo
         response: { 201: sessionResponse },
       },
     },
-    async (req, reply) => reply.code(201).send(await auth.register(req.body)),
+    async (req, reply) => reply.code(201).send(toSession(await auth.register(req.body))),
   );
 
   app.post(
@@ -31,7 +53,7 @@ export function authRoutes(app: App, deps: { auth: AuthService; google: GoogleLo
         response: { 200: sessionResponse },
       },
     },
-    async (req) => auth.login(req.body),
+    async (req) => toSession(await auth.login(req.body)),
   );
 
   app.post(
@@ -43,7 +65,34 @@ export function authRoutes(app: App, deps: { auth: AuthService; google: GoogleLo
         response: { 200: sessionResponse },
       },
     },
-    async (req) => auth.refresh(req.body.refreshToken),
+    async (req) => toSession(await auth.refresh(req.body.refreshToken)),
+  );
+
+  app.post(
+    '/api/auth/verify-email',
+    {
+      schema: {
+        summary: 'Prove an email address with the token from the verification mail (refresh for a new pair)',
+        body: verifyEmailRequest,
+        response: { 200: z.object({ user: userResponse }) },
+      },
+    },
+    async (req) => ({ user: toUser(await verification.verify(req.body.token)) }),
+  );
+
+  app.post(
+    '/api/auth/verify-email/resend',
+    {
+      onRequest: tokenCheck.user,
+      schema: {
+        summary: 'Mail the signed-in account a new verification link (once a minute at most)',
+        response: { 202: z.null() },
+      },
+    },
+    async (req, reply) => {
+      await verification.resend(callerOf(req).id);
+      return reply.code(202).send(null);
+    },
   );
 
   app.post(
@@ -69,7 +118,21 @@ export function authRoutes(app: App, deps: { auth: AuthService; google: GoogleLo
     { schema: { summary: 'Start "Sign in with Google" (redirects to the provider)' } },
     async (req, reply) => {
       try {
-        return reply.redirect((await google.start()).href, 302);
+        const { url, binding, ttlSeconds } = await google.start();
+        const callback = new URL(google.redirectUri);
+        // HttpOnly and SameSite=Lax: readable by no script and sent on the provider's top-level redirect back,
+        // never on a cross-site subrequest; scoped to the Google paths, gone once the login can no longer finish.
+        const attributes = [
+          `${LOGIN_COOKIE}=${binding}`,
+          `Path=${callback.pathname.replace(/\/callback$/, '')}`,
+          `Max-Age=${ttlSeconds}`,
+          'HttpOnly',
+          'SameSite=Lax',
+          ...(callback.protocol === 'https:' ? ['Secure'] : []),
+        ];
+        reply.header('set-cookie', attributes.join('; '));
+        reply.header('cache-control', 'no-store');
+        return reply.redirect(url.href, 302);
       } catch (error) {
         if (!(error instanceof GoogleLoginError)) throw error;
         req.log.warn({ err: error.cause ?? error, code: error.code }, error.message);
@@ -92,8 +155,10 @@ export function authRoutes(app: App, deps: { auth: AuthService; google: GoogleLo
     },
     async (req, reply) => {
       const search = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      const path = new URL(google.redirectUri).pathname.replace(/\/callback$/, '');
+      reply.header('set-cookie', `${LOGIN_COOKIE}=; Path=${path}; Max-Age=0; HttpOnly; SameSite=Lax`);
       try {
-        const identity = await google.finish(search);
+        const identity = await google.finish(search, cookieOf(req.headers.cookie, LOGIN_COOKIE));
         const { session } = await auth.signInWithIdentity(identity);
         reply.header('cache-control', 'no-store');
         return reply.redirect(

@@ -36,6 +36,12 @@ export function toUser(user: UserRow) {
     name: user.name,
     role: user.role,
     locale: user.locale,
+    emailVerified: user.emailVerifiedAt !== null,
     createdAt: user.createdAt,
   };
+}
+
+/** A session as answered: the user in its public shape. */
+export function toSession<S extends { user: UserRow }>(session: S) {
+  return { ...session, user: toUser(session.user) };
 }

@@ -1,0 +1,113 @@
+import { WEB_VERIFY_EMAIL } from '@tiketi/contracts';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useLocation } from 'react-router';
+import { Loading, Notice } from '../components/states.tsx';
+import { ApiError, api, errorMessage, refreshSession } from '../lib/api.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import type { MessageKey } from '../lib/messages.ts';
+import { sessionStore, useSession } from '../lib/session.ts';
+
+type Outcome = 'done' | 'used' | 'expired' | 'invalid' | { failed: string };
+
+const OUTCOMES: Record<string, Outcome> = {
+  VERIFICATION_TOKEN_USED: 'used',
+  VERIFICATION_TOKEN_EXPIRED: 'expired',
+  VERIFICATION_TOKEN_INVALID: 'invalid',
+  VALIDATION_FAILED: 'invalid',
+};
+
+/** Mails a fresh verification link to the signed-in fan; says when to wait instead. */
+export function ResendVerification() {
+  const { t } = useI18n();
+  const [said, setSaid] = useState<MessageKey>();
+  const [busy, setBusy] = useState(false);
+  const resend = async () => {
+    setBusy(true);
+    try {
+      await api('/api/auth/verify-email/resend', { method: 'POST' });
+      setSaid('verify.resent');
+    } catch (error) {
+      setSaid(error instanceof ApiError && error.status === 429 ? 'verify.resendLater' : 'verify.invalid');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <span className="resend">
+      <button type="button" className="secondary" onClick={resend} disabled={busy}>
+        {t('verify.resend')}
+      </button>{' '}
+      {said && <span role="status">{t(said)}</span>}
+    </span>
+  );
+}
+
+/**
+ * Where the link in a verification mail lands (`/verify-email?token=…`): hands the token to the API once,
+ * takes it out of the address bar, and when the fan is signed in here, swaps their tokens for ones that say
+ * the address is verified.
+ */
+export function VerifyEmailPage() {
+  const { t } = useI18n();
+  const session = useSession();
+  const [outcome, setOutcome] = useState<Outcome>();
+  const sent = useRef(false);
+  useEffect(() => {
+    if (sent.current) return;
+    sent.current = true;
+    const token = new URLSearchParams(window.location.search).get(WEB_VERIFY_EMAIL.tokenParam) ?? '';
+    history.replaceState(null, '', window.location.pathname);
+    api('/api/auth/verify-email', { body: { token } })
+      .then(async () => {
+        if (sessionStore.get()) await refreshSession();
+        setOutcome('done');
+      })
+      .catch((error: unknown) => {
+        const known = error instanceof ApiError ? OUTCOMES[error.code] : undefined;
+        setOutcome(known ?? { failed: errorMessage(error) });
+      });
+  }, []);
+  return (
+    <main id="main" className="container narrow">
+      <h1>{t('verify.title')}</h1>
+      {outcome === undefined && <Loading label={t('verify.checking')} />}
+      {outcome === 'done' && (
+        <>
+          <Notice kind="success">{t('verify.done')}</Notice>
+          <Link className="button" to="/">
+            {t('verify.browse')}
+          </Link>
+        </>
+      )}
+      {outcome !== undefined && outcome !== 'done' && (
+        <>
+          <Notice kind="warning">
+            {typeof outcome === 'object'
+              ? t('verify.failed', { message: outcome.failed })
+              : t(`verify.${outcome}`)}
+          </Notice>
+          {session && session.user.emailVerified === false && <ResendVerification />}
+          {!session && outcome !== 'used' && <Link to="/login">{t('verify.loginToResend')}</Link>}
+        </>
+      )}
+    </main>
+  );
+}
+
+/** Shown on every page while the signed-in fan's address is not verified. */
+export function VerifyEmailBanner() {
+  const { t } = useI18n();
+  const session = useSession();
+  const { pathname } = useLocation();
+  if (session?.user.emailVerified !== false || pathname === WEB_VERIFY_EMAIL.path) return null;
+  return (
+    <div className="container">
+      <Notice kind="warning">
+        {t('verify.banner', { email: session.user.email })} <ResendVerification />{' '}
+        <button type="button" className="link" onClick={() => void refreshSession()}>
+          {t('verify.recheck')}
+        </button>
+      </Notice>
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import {
+  HttpProblem,
+  type Kysely,
+  problems,
+  publishInTransaction,
+  type Redis,
+  type Transaction,
+} from '@tiketi/kit';
+import type { EmailVerificationRepository } from '../db/email-verification.repository.ts';
+import type { DB, UserRow } from '../db/schema.ts';
+import type { UserRepository } from '../db/user.repository.ts';
+import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
+
+export type EmailVerificationDeps = {
+  db: Kysely<DB>;
+  users: UserRepository;
+  verifications: EmailVerificationRepository;
+  redis: Redis;
+  tokenTtlHours: number;
+  resendIntervalSeconds: number;
+};
+
+const resendKey = (userId: string) => `verify-email:resend:${userId}`;
+
+/**
+ * Proving an email address. A verification mail carries a one-time token (only its hash is kept) that the
+ * web app's `/verify-email` page hands back; the mail itself is the notification service's, announced through
+ * the outbox in the same transaction as the token, so a token is never stored without its mail or sent
+ * without being stored. The plain token rides the outbox and the bus once, to the one service that mails it.
+ */
+export function createEmailVerification(deps: EmailVerificationDeps) {
+  const { db, users, verifications } = deps;
+
+  async function request(trx: Transaction<DB>, user: UserRow): Promise<void> {
+    const token = newOpaqueToken();
+    const expiresAt = new Date(Date.now() + deps.tokenTtlHours * 3_600_000);
+    await verifications.add(trx, { tokenHash: hashOpaqueToken(token), userId: user.id, expiresAt });
+    await publishInTransaction(trx, 'user.verification_requested', {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      locale: user.locale,
+      token,
+      expiresAt: expiresAt.toISOString(),
+    });
+  }
+
+  return {
+    request,
+
+    /** Uses a token up and marks its account's address proved. */
+    async verify(token: string): Promise<UserRow> {
+      const tokenHash = hashOpaqueToken(token);
+      const verified = await db.transaction().execute(async (trx) => {
+        const used = await verifications.consume(trx, tokenHash);
+        return used ? users.markVerified(trx, used.userId) : undefined;
+      });
+      if (verified) return verified;
+      const known = await verifications.find(tokenHash);
+      if (known?.usedAt) {
+        throw new HttpProblem(409, 'VERIFICATION_TOKEN_USED', 'This verification link was already used.');
+      }
+      if (known) {
+        throw new HttpProblem(
+          410,
+          'VERIFICATION_TOKEN_EXPIRED',
+          'This verification link has expired; ask for a new one.',
+        );
+      }
+      throw new HttpProblem(400, 'VERIFICATION_TOKEN_INVALID', 'This verification link is not valid.');
+    },
+
+    /**
+     * Mails a fresh link, at most once per interval per account. An account nobody holds any more (a
+     * replaced registration) gets the same answer and no mail.
+     */
+    async resend(userId: string): Promise<void> {
+      const free = await deps.redis.set(resendKey(userId), '1', 'EX', deps.resendIntervalSeconds, 'NX');
+      if (free !== 'OK') {
+        const ttl = await deps.redis.ttl(resendKey(userId));
+        throw problems.tooManyRequests(Math.max(1, ttl));
+      }
+      const user = await users.findById(userId);
+      if (user?.emailVerifiedAt) {
+        throw new HttpProblem(409, 'EMAIL_ALREADY_VERIFIED', 'This email address is already verified.');
+      }
+      if (!user) return;
+      await db.transaction().execute((trx) => request(trx, user));
+    },
+  };
+}
+
+export type EmailVerification = ReturnType<typeof createEmailVerification>;
