@@ -36,7 +36,7 @@ describe('text and ids from outside', async () => {
   beforeAll(() => app.ready());
   afterAll(() => app.close());
 
-  const post = (url: string, payload: unknown) =>
+  const post = (url: string, payload: string | object) =>
     app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
 
   it.each([
