@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { analyticsDashboard, eventFigures } from './analytics.ts';
 import { eventStatus } from './event.ts';
+import { canonicalId } from './ids.ts';
 import { paymentDto, paymentStatus } from './payment.ts';
 import { reservationStatus } from './reservation.ts';
 import { publicUser } from './user.ts';
@@ -47,7 +48,7 @@ export const adminQueueLive = z.object({
 
 /** One event whose sale window is open now. */
 export const adminOnSaleEvent = z.object({
-  eventId: z.uuid(),
+  eventId: canonicalId(),
   title: z.string().nullable(),
   status: eventStatus.nullable(),
   saleOpensAt: isoTime.nullable(),
@@ -88,7 +89,7 @@ export type AdminEventRevenue = z.infer<typeof adminEventRevenue>;
 
 /** `GET /api/admin/events/:id/sales` */
 export const adminEventSales = z.object({
-  eventId: z.uuid(),
+  eventId: canonicalId(),
   generatedAt: isoTime,
   ...adminPartialMarker,
   event: z
@@ -109,22 +110,22 @@ export type AdminEventSales = z.infer<typeof adminEventSales>;
 
 /** A reservation as operators search them (the reservation service's view). */
 export const adminReservation = z.object({
-  id: z.uuid(),
-  eventId: z.uuid(),
-  userId: z.uuid(),
+  id: canonicalId(),
+  eventId: canonicalId(),
+  userId: canonicalId(),
   status: reservationStatus,
   amount: z.number().int(),
   expiresAt: isoTime,
   createdAt: isoTime,
   confirmedAt: isoTime.nullable(),
-  seats: z.array(z.object({ id: z.uuid(), label: z.string(), price: z.number().int() })),
+  seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: z.number().int() })),
 });
 export type AdminReservation = z.infer<typeof adminReservation>;
 
 /** `GET /api/admin/reservations?userId&eventId&status&page&pageSize` (passed to the reservation service). */
 export const adminReservationQuery = z.object({
-  userId: z.uuid().optional(),
-  eventId: z.uuid().optional(),
+  userId: canonicalId().optional(),
+  eventId: canonicalId().optional(),
   status: reservationStatus.optional(),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
@@ -137,9 +138,9 @@ export type AdminPayment = z.infer<typeof adminPayment>;
 
 /** `GET /api/admin/payments?userId&eventId&reservationId&orderId&status&page&pageSize` (passed through). */
 export const adminPaymentQuery = z.object({
-  userId: z.uuid().optional(),
-  eventId: z.uuid().optional(),
-  reservationId: z.uuid().optional(),
+  userId: canonicalId().optional(),
+  eventId: canonicalId().optional(),
+  reservationId: canonicalId().optional(),
   orderId: z.string().min(1).max(64).optional(),
   status: paymentStatus.optional(),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
@@ -151,7 +152,7 @@ export const adminPaymentPage = page(adminPayment);
 export const adminRefundRequest = z
   .strictObject({
     amount: z.number().int().positive().optional(),
-    seatIds: z.array(z.uuid()).min(1).max(50).optional(),
+    seatIds: z.array(canonicalId()).min(1).max(50).optional(),
     reason: z.string().trim().min(1).max(500),
   })
   .refine((b) => b.amount === undefined || b.seatIds === undefined, {
@@ -170,7 +171,7 @@ export const adminUserPage = page(publicUser);
 
 /** `GET /api/admin/users/:id`: the account with its latest reservations and payments. */
 export const adminUserDetail = z.object({
-  userId: z.uuid(),
+  userId: canonicalId(),
   ...adminPartialMarker,
   user: publicUser.nullable(),
   reservations: adminReservationPage.nullable(),
@@ -180,7 +181,7 @@ export type AdminUserDetail = z.infer<typeof adminUserDetail>;
 
 /** `GET /api/admin/queue/:eventId` */
 export const adminQueueState = z.object({
-  eventId: z.uuid(),
+  eventId: canonicalId(),
   generatedAt: isoTime,
   ...adminPartialMarker,
   event: z

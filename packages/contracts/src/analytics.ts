@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalId } from './ids.ts';
 
 /**
  * The analytics service's public API (`/api/analytics/*`): what the web app tracks and what the admin
@@ -30,15 +31,15 @@ export const trackRequest = z
   .strictObject({
     type: z.enum(trackEventTypes),
     /** Client-made id: a retried send with the same id is counted once. */
-    id: z.uuid().optional(),
+    id: canonicalId().optional(),
     /** Anonymous visitors' session (required without a bearer token). */
     sessionId: z
       .string()
       .regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8-128 letters, digits, "-" or "_"')
       .optional(),
-    eventId: z.uuid().optional(),
+    eventId: canonicalId().optional(),
     /** For page views of an artist's page; event-scoped types take the artist from the event. */
-    artistId: z.uuid().optional(),
+    artistId: canonicalId().optional(),
     path: z.string().min(1).max(512).optional(),
     referrer: z.string().max(512).optional(),
     properties: z
@@ -53,7 +54,7 @@ export const trackRequest = z
   });
 export type TrackRequest = z.infer<typeof trackRequest>;
 
-export const trackResponse = z.object({ accepted: z.literal(true), id: z.uuid() });
+export const trackResponse = z.object({ accepted: z.literal(true), id: canonicalId() });
 
 const isoDay = z.iso.date();
 const isoMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be yyyy-mm');
@@ -83,9 +84,9 @@ export const dailyRevenue = z.array(revenueDay);
 export const monthlyRevenue = z.array(revenueMonth);
 
 export const eventFigures = z.object({
-  eventId: z.uuid(),
+  eventId: canonicalId(),
   title: z.string().nullable(),
-  artistId: z.uuid().nullable(),
+  artistId: canonicalId().nullable(),
   views: z.number().int(),
   reservations: z.number().int(),
   sales: z.number().int(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { waitingRoomSettings } from './events.ts';
+import { canonicalId } from './ids.ts';
 
 export const eventStatus = z.enum(['draft', 'published', 'on_sale', 'sold_out', 'ended', 'cancelled']);
 export type EventStatus = z.infer<typeof eventStatus>;
@@ -9,7 +10,7 @@ export type EventStatus = z.infer<typeof eventStatus>;
  * the queue service reads the waiting-room settings). The full response is a superset of this.
  */
 export const eventSaleInfo = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   title: z.string(),
   status: eventStatus,
   startsAt: z.iso.datetime({ offset: true }),
@@ -29,13 +30,13 @@ const isoTime = z.iso.datetime({ offset: true });
 
 /** Image URLs by size, as the media service answers them (see media.ts). */
 export const imageRef = z.object({
-  mediaId: z.uuid(),
+  mediaId: canonicalId(),
   urls: z.object({ thumb: z.string(), small: z.string(), medium: z.string(), large: z.string() }),
 });
 export type ImageRef = z.infer<typeof imageRef>;
 
 export const artistDto = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   name: z.string(),
   genre: z.string().nullable(),
   bio: z.string(),
@@ -46,14 +47,14 @@ export const artistDto = z.object({
 export type ArtistDto = z.infer<typeof artistDto>;
 
 export const venueSectionSummary = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   name: z.string(),
   rowCount: z.number().int().nonnegative(),
   seatCount: z.number().int().nonnegative(),
 });
 
 export const venueDto = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   name: z.string(),
   city: z.string(),
   address: z.string(),
@@ -80,18 +81,18 @@ export type VenueSummaryDto = z.infer<typeof venueSummaryDto>;
 
 /** The seat map of a venue: sections → rows → seats, each with a stable id, label and drawing position. */
 export const venueLayoutDto = z.object({
-  venueId: z.uuid(),
+  venueId: canonicalId(),
   seatCount: z.number().int().nonnegative(),
   sections: z.array(
     z.object({
-      id: z.uuid(),
+      id: canonicalId(),
       name: z.string(),
       rows: z.array(
         z.object({
           label: z.string(),
           seats: z.array(
             z.object({
-              id: z.uuid(),
+              id: canonicalId(),
               label: z.string(),
               number: z.number().int().positive(),
               x: z.number(),
@@ -107,7 +108,7 @@ export const venueLayoutDto = z.object({
 export type VenueLayoutDto = z.infer<typeof venueLayoutDto>;
 
 export const priceTierDto = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   key: z.string(),
   name: z.string(),
   price: z.number().int().positive(),
@@ -117,14 +118,14 @@ export type PriceTierDto = z.infer<typeof priceTierDto>;
 
 /** One row of `GET /api/events`. */
 export const eventSummaryDto = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   title: z.string(),
   status: eventStatus,
   startsAt: isoTime,
   saleOpensAt: isoTime,
   saleClosesAt: isoTime,
-  artist: z.object({ id: z.uuid(), name: z.string() }),
-  venue: z.object({ id: z.uuid(), name: z.string(), city: z.string() }),
+  artist: z.object({ id: canonicalId(), name: z.string() }),
+  venue: z.object({ id: canonicalId(), name: z.string(), city: z.string() }),
   priceRange: z.object({ min: z.number().int(), max: z.number().int() }),
   waitingRoom: z.object({ enabled: z.boolean() }),
   poster: imageRef.nullable(),
@@ -134,9 +135,9 @@ export type EventSummaryDto = z.infer<typeof eventSummaryDto>;
 /** `GET /api/events/:id`: a superset of `eventSaleInfo`. */
 export const eventDetailDto = eventSaleInfo.extend({
   description: z.string(),
-  artist: z.object({ id: z.uuid(), name: z.string(), image: imageRef.nullable() }),
+  artist: z.object({ id: canonicalId(), name: z.string(), image: imageRef.nullable() }),
   venue: z.object({
-    id: z.uuid(),
+    id: canonicalId(),
     name: z.string(),
     city: z.string(),
     address: z.string(),

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { canonicalId } from './ids.ts';
 
 /**
  * The event catalogue: every message on the `tiketi.events` exchange. The routing key is the type;
  * payloads carry ids and are versioned through the envelope so consumers can refuse what they do not know.
  */
 
-const uuid = z.uuid();
+const uuid = canonicalId();
 const isoTime = z.iso.datetime({ offset: true });
 const krw = z.number().int().nonnegative();
 

@@ -2,6 +2,7 @@ export * from './admin.ts';
 export * from './analytics.ts';
 export * from './event.ts';
 export * from './events.ts';
+export * from './ids.ts';
 export * from './media.ts';
 export * from './payment.ts';
 export * from './problem.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalId } from './ids.ts';
 
 /**
  * Media service contract: every uploaded image is stored as WebP in these widths (never enlarged), and
@@ -32,7 +33,7 @@ export const mediaVariantDto = z.object({
 });
 
 export const mediaDto = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   /** What the upload was, sniffed from its bytes. */
   sourceFormat: z.string(),
   width: z.number().int().positive(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalId } from './ids.ts';
 
 /**
  * The payment service's public API (`/api/payments/...`): Toss checkout (request → pay at Toss →
@@ -32,12 +33,12 @@ export const customerInfo = z.object({
 
 /** `POST /api/payments/toss/request`: the client's amount must equal the reservation's. */
 export const tossPaymentRequest = z.object({
-  reservationId: z.uuid(),
+  reservationId: canonicalId(),
   amount: krw,
   customerInfo,
 });
 export const tossPaymentRequestResponse = z.object({
-  paymentId: z.uuid(),
+  paymentId: canonicalId(),
   orderId: z.string(),
   amount: krw,
   /** Toss's checkout page for this order. */
@@ -56,15 +57,15 @@ export const tossConfirmRequest = z.object({
 /** `POST /api/payments/:id/cancel` (the customer, before the deadline): everything, or some seats. */
 export const paymentCancelRequest = z.object({
   reason: z.string().trim().min(1).max(200),
-  seatIds: z.array(z.uuid()).min(1).max(50).optional(),
+  seatIds: z.array(canonicalId()).min(1).max(50).optional(),
 });
 
 /** `POST /api/payments/:id/refund` (admin) takes `adminRefundRequest` from admin.ts. */
 
 export const refundDto = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   amount: krw,
-  seatIds: z.array(z.uuid()),
+  seatIds: z.array(canonicalId()),
   full: z.boolean(),
   reason: z.string(),
   status: z.enum(['REQUESTED', 'DONE', 'FAILED']),
@@ -74,11 +75,11 @@ export const refundDto = z.object({
 });
 
 export const paymentDto = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   orderId: z.string(),
-  reservationId: z.uuid(),
-  eventId: z.uuid(),
-  userId: z.uuid(),
+  reservationId: canonicalId(),
+  eventId: canonicalId(),
+  userId: canonicalId(),
   orderName: z.string(),
   amount: krw,
   refundedAmount: krw,
@@ -86,7 +87,7 @@ export const paymentDto = z.object({
   method: z.string().nullable(),
   paymentUrl: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
-  seats: z.array(z.object({ id: z.uuid(), label: z.string(), price: krw, refunded: z.boolean() })),
+  seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: krw, refunded: z.boolean() })),
   refunds: z.array(refundDto),
   holdExpiresAt: isoTime,
   approvedAt: isoTime.nullable(),

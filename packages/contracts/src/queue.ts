@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalId } from './ids.ts';
 
 /**
  * The waiting room as clients see it: the answer of `POST /api/queue/:eventId/join` and
@@ -17,8 +18,8 @@ export const queueState = z.enum(['waiting', 'admitted']);
 
 export const queueStatus = z.object({
   /** This place in line; a new place (after losing one) gets a new id. */
-  queueId: z.uuid(),
-  eventId: z.uuid(),
+  queueId: canonicalId(),
+  eventId: canonicalId(),
   state: queueState,
   /**
    * The queue number, fixed for good: null until the sale opens and the arrivals before it are drawn
@@ -46,7 +47,7 @@ export type QueueStatus = z.infer<typeof queueStatus>;
  * waiters): a client's position is `number - nowServing`, its wait about `position / admissionsPerMinute`.
  */
 export const queueProgress = z.object({
-  eventId: z.uuid(),
+  eventId: canonicalId(),
   /** True once the opening draw has happened; clients without a number then ask for their status. */
   opened: z.boolean(),
   /** The highest queue number admitted so far. */
@@ -61,7 +62,7 @@ export type QueueProgress = z.infer<typeof queueProgress>;
 
 /** Sent to the admitted user only. */
 export const queueAdmitted = z.object({
-  eventId: z.uuid(),
+  eventId: canonicalId(),
   number: z.number().int().positive(),
   admissionToken: z.string(),
   admissionExpiresAt: isoTime,
@@ -70,7 +71,7 @@ export type QueueAdmitted = z.infer<typeof queueAdmitted>;
 
 /** Sent to everyone in the event's room when the event is cancelled. */
 export const queueCancelled = z.object({
-  eventId: z.uuid(),
+  eventId: canonicalId(),
   /** The organiser's reason, as the event service announced it. */
   reason: z.string(),
 });
@@ -81,7 +82,7 @@ export type QueueCancelled = z.infer<typeof queueCancelled>;
  * room as Redis holds it now. An event the waiting room has not heard of yet answers zeros and no settings.
  */
 export const queueStats = z.object({
-  eventId: z.uuid(),
+  eventId: canonicalId(),
   /** The admission step visits this room: the event sells now with its waiting room on. */
   live: z.boolean(),
   /** The opening draw has happened: arrivals since hold numbers in order. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalId } from './ids.ts';
 
 export const reservationStatus = z.enum(['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']);
 export type ReservationStatus = z.infer<typeof reservationStatus>;
@@ -8,13 +9,13 @@ export type ReservationStatus = z.infer<typeof reservationStatus>;
  * (`GET /internal/reservations/:id` on the reservation service).
  */
 export const internalReservation = z.object({
-  id: z.uuid(),
-  userId: z.uuid(),
-  eventId: z.uuid(),
+  id: canonicalId(),
+  userId: canonicalId(),
+  eventId: canonicalId(),
   status: reservationStatus,
   amount: z.number().int().nonnegative(),
   expiresAt: z.iso.datetime({ offset: true }),
-  seats: z.array(z.object({ id: z.uuid(), label: z.string(), price: z.number().int().nonnegative() })),
+  seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: z.number().int().nonnegative() })),
 });
 export type InternalReservation = z.infer<typeof internalReservation>;
 
@@ -32,10 +33,10 @@ export const extendHoldResponse = z.object({ expiresAt: z.iso.datetime({ offset:
  * 409 `HOLD_RELEASED` and the payment must be refunded. The reservation service also consumes
  * `payment.completed` with the same rule, so a confirmation survives the call failing.
  */
-export const confirmReservationRequest = z.object({ paymentId: z.uuid() });
+export const confirmReservationRequest = z.object({ paymentId: canonicalId() });
 export const confirmReservationResponse = z.object({
   status: z.literal('CONFIRMED'),
-  tickets: z.array(z.object({ id: z.uuid(), seatId: z.uuid(), seatLabel: z.string() })),
+  tickets: z.array(z.object({ id: canonicalId(), seatId: canonicalId(), seatLabel: z.string() })),
 });
 
 /** Internal routes live under this prefix; the gateway never routes it, and it needs the internal token. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalId } from './ids.ts';
 
 export const userRole = z.enum(['user', 'admin']);
 export const userLocale = z.enum(['ko', 'en']);
@@ -6,7 +7,7 @@ export type UserLocale = z.infer<typeof userLocale>;
 
 /** A user as the user service answers it (`GET /api/users/me`, auth responses, admin lookups). */
 export const publicUser = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   email: z.email(),
   name: z.string(),
   role: userRole,
@@ -56,7 +57,7 @@ export const verifyEmailRequest = z.object({
  * The notification service falls back to it for users it has not seen in `user.registered`.
  */
 export const internalUser = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   email: z.email(),
   name: z.string(),
   locale: userLocale,

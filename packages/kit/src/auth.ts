@@ -1,5 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ACCESS_TOKEN, ADMISSION_TOKEN, INTERNAL_TOKEN_HEADER, type Role } from '@tiketi/contracts';
+import {
+  ACCESS_TOKEN,
+  ADMISSION_TOKEN,
+  canonicalId,
+  INTERNAL_TOKEN_HEADER,
+  type Role,
+} from '@tiketi/contracts';
 import type { FastifyRequest } from 'fastify';
 import {
   createLocalJWKSet,
@@ -25,7 +31,7 @@ declare module 'fastify' {
 }
 
 const claims = z.object({
-  sub: z.uuid(),
+  sub: canonicalId(),
   role: z.enum(['user', 'admin']),
   email: z.string().optional(),
   email_verified: z.boolean().optional(),

@@ -14,4 +14,5 @@ export * from './redis.ts';
 export * from './schemas.ts';
 export * from './server.ts';
 export * from './service.ts';
+export * from './text.ts';
 export * from './tracing.ts';

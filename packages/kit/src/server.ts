@@ -29,6 +29,7 @@ import { HttpProblem, problems } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { registerOutboxMetrics } from './outbox.ts';
+import { refuseUnsafeRequestText } from './text.ts';
 import { endSpan, SpanKind, SpanStatusCode } from './tracing.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
@@ -114,6 +115,8 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     );
     reply.header('x-request-id', req.id);
   });
+
+  app.addHook('preValidation', refuseUnsafeRequestText);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

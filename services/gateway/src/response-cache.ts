@@ -45,6 +45,14 @@ export function sharedMaxAge(cacheControl: string | string[] | undefined): numbe
   return Number.isInteger(age) && age > 0 ? age : undefined;
 }
 
+const ANY_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/**
+ * The services answer every spelling of an id as the same id, so one copy serves them all: an attacker
+ * cannot push the copies the drop relies on out of the cache by asking for one event in many spellings.
+ */
+const keyOf = (url: string) => url.replace(ANY_UUID, (id) => id.toLowerCase());
+
 export function responseCache(options: ResponseCacheOptions) {
   const now = options.now ?? Date.now;
   // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
@@ -61,7 +69,8 @@ export function responseCache(options: ResponseCacheOptions) {
     enabled: options.maxEntries > 0,
     maxBodyBytes: options.maxBodyBytes,
 
-    get(key: string): CachedResponse | undefined {
+    get(url: string): CachedResponse | undefined {
+      const key = keyOf(url);
       const entry = entries.get(key);
       if (!entry) return undefined;
       if (entry.expiresAt <= now()) {
@@ -73,8 +82,9 @@ export function responseCache(options: ResponseCacheOptions) {
       return entry;
     },
 
-    set(key: string, entry: Omit<CachedResponse, 'storedAt' | 'expiresAt'>, maxAgeSeconds: number): void {
+    set(url: string, entry: Omit<CachedResponse, 'storedAt' | 'expiresAt'>, maxAgeSeconds: number): void {
       if (options.maxEntries <= 0 || entry.body.length > options.maxBodyBytes) return;
+      const key = keyOf(url);
       const storedAt = now();
       remove(key);
       const seconds = Math.min(maxAgeSeconds, MAX_COPY_SECONDS);

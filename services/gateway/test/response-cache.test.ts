@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer } from '@tiketi/kit';
-import { createTestTokens, testLogger } from '@tiketi/kit/testing';
+import { caseSpellings, createTestTokens, testLogger } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { responseCache, sharedMaxAge } from '../src/response-cache.ts';
@@ -89,6 +89,16 @@ describe('shared copies of public answers', async () => {
     // A body passed through unkept still arrives whole.
     const big = await get(`/api/events/${randomUUID()}/big`);
     expect((big.json() as { padding: string }).padding).toHaveLength(5000);
+  });
+
+  it('keeps one copy for every letter-case spelling of the ids in the address', async () => {
+    const id = randomUUID();
+    const spellings = caseSpellings(id, 4);
+    const answers = [];
+    for (const spelling of spellings)
+      answers.push(await get(`/api/events/${spelling}/public?artistId=${spelling}`));
+    expect(answers.map((a) => a.headers['x-cache'])).toEqual([undefined, 'HIT', 'HIT', 'HIT']);
+    expect([...reached.keys()].filter((url) => url.toLowerCase().includes(id))).toHaveLength(1);
   });
 
   it('reads Cache-Control as a shared cache must', () => {

@@ -79,6 +79,26 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 8000, i
   }
 }
 
+/**
+ * `count` distinct letter-case spellings of one id, the first all lower case and the second all upper
+ * case: what an attacker sends to find a key that sees two ids where there is one.
+ */
+export function caseSpellings(id: string, count: number): string[] {
+  const lower = id.toLowerCase();
+  const letters = [...lower].flatMap((c, i) => (/[a-z]/.test(c) ? [i] : []));
+  const bits = Math.min(letters.length, 16);
+  if (count > 2 && 2 ** bits <= count) throw new Error(`${id} has too few letters for ${count} spellings`);
+  return Array.from({ length: count }, (_, k) => {
+    if (k === 1) return lower.toUpperCase();
+    const chars = [...lower];
+    // Spelling k upper-cases the letters whose position bit is set in k: every k gives another spelling.
+    letters.forEach((at, j) => {
+      if ((k >> (j % bits)) & 1) chars[at] = (chars[at] as string).toUpperCase();
+    });
+    return chars.join('');
+  });
+}
+
 /** Signs access tokens like the user service does, with a key set services can be given directly. */
 export async function createTestTokens() {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });

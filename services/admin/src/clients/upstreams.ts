@@ -9,6 +9,7 @@ import {
   adminSeatCounts,
   adminUserPage,
   analyticsDashboard,
+  canonicalId,
   eventSaleInfo,
   eventStatus,
   publicUser,
@@ -53,7 +54,7 @@ const eventDetail = eventSaleInfo.extend({ venue: z.object({ seatCount: z.number
 const eventList = z.object({
   items: z.array(
     z.object({
-      id: z.uuid(),
+      id: canonicalId(),
       title: z.string(),
       status: eventStatus,
       saleOpensAt: z.iso.datetime({ offset: true }),

@@ -11,6 +11,7 @@ import {
   adminUserDetail,
   adminUserPage,
   adminUserQuery,
+  canonicalId,
 } from '@tiketi/contracts';
 import { type App, type Auth, problems, type RouteHandlerOf } from '@tiketi/kit';
 import { z } from 'zod';
@@ -18,7 +19,7 @@ import type { Caller } from '../clients/upstreams.ts';
 import type { OperationsService } from '../domain/operations.service.ts';
 import type { OverviewService } from '../domain/overview.service.ts';
 
-const idParams = z.object({ id: z.uuid() });
+const idParams = z.object({ id: canonicalId() });
 
 /** What an operator's view says of itself: what it shows, what it reads from path or query, what it answers. */
 type ViewSchema = {
@@ -74,7 +75,7 @@ export function adminRoutes(
     '/api/admin/queue/:eventId',
     {
       summary: "One event's waiting room: people in line, admitted shoppers, seats left",
-      params: z.object({ eventId: z.uuid() }),
+      params: z.object({ eventId: canonicalId() }),
       response: { 200: adminQueueState },
     },
     (caller, req) => overview.queueState(caller, req.params.eventId),

@@ -1,14 +1,15 @@
+import { canonicalId } from '@tiketi/contracts';
 import type { HttpClient, Logger } from '@tiketi/kit';
 import { z } from 'zod';
 import type { EventProjectionRepository } from '../db/event-projection.repository.ts';
 
 /** The part of the event service's `GET /api/events/:id` analytics reads; the artist in either shape. */
 const fetchedEvent = z.object({
-  id: z.uuid(),
+  id: canonicalId(),
   title: z.string().optional(),
   status: z.string().optional(),
-  artistId: z.uuid().optional(),
-  artist: z.object({ id: z.uuid() }).partial().optional(),
+  artistId: canonicalId().optional(),
+  artist: z.object({ id: canonicalId() }).partial().optional(),
   saleOpensAt: z.iso.datetime({ offset: true }).optional(),
   saleClosesAt: z.iso.datetime({ offset: true }).optional(),
 });

@@ -1,6 +1,7 @@
 import {
   analyticsDashboard,
   artistTraffic,
+  canonicalId,
   dailyRevenue,
   dayRangeQuery,
   monthlyRevenue,
@@ -18,7 +19,7 @@ export function statsRoutes(app: App, auth: Auth, stats: StatsService) {
       onRequest: auth.admin,
       schema: {
         summary: "An artist's page views and unique visitors per day",
-        params: z.object({ id: z.uuid() }),
+        params: z.object({ id: canonicalId() }),
         querystring: dayRangeQuery,
         response: { 200: artistTraffic },
       },

@@ -1,9 +1,9 @@
-import { artistDto } from '@tiketi/contracts';
+import { artistDto, canonicalId } from '@tiketi/contracts';
 import { type App, type Auth, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { ArtistsService } from '../domain/artists.service.ts';
 
-const params = z.object({ id: z.uuid() });
+const params = z.object({ id: canonicalId() });
 const artistBody = z.object({
   name: z.string().trim().min(1).max(200),
   genre: z.string().trim().min(1).max(60).nullable().default(null),
@@ -14,7 +14,7 @@ const artistPatch = z.object({
   genre: z.string().trim().min(1).max(60).nullable().optional(),
   bio: z.string().max(5000).optional(),
 });
-const imageBody = z.object({ mediaId: z.uuid().nullable() });
+const imageBody = z.object({ mediaId: canonicalId().nullable() });
 
 export function artistRoutes(app: App, auth: Auth, artists: ArtistsService) {
   app.get(

@@ -1,10 +1,10 @@
-import { eventDetailDto, eventSort, eventStatus, eventSummaryDto } from '@tiketi/contracts';
+import { canonicalId, eventDetailDto, eventSort, eventStatus, eventSummaryDto } from '@tiketi/contracts';
 import { type App, type Auth, type AuthUser, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import { MAX_PRICE_KRW } from '../domain/event-rules.ts';
 import type { EventsService } from '../domain/events.service.ts';
 
-const params = z.object({ id: z.uuid() });
+const params = z.object({ id: canonicalId() });
 const dateOrTime = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
   .transform((text) => new Date(text));
@@ -19,8 +19,8 @@ const priceTier = z.object({
   price: z.number().int().positive().max(MAX_PRICE_KRW),
 });
 const eventFields = {
-  artistId: z.uuid(),
-  venueId: z.uuid(),
+  artistId: canonicalId(),
+  venueId: canonicalId(),
   title: z.string().trim().min(1).max(200),
   description: z.string().max(10_000).optional(),
   startsAt: isoDateTime(),
@@ -48,7 +48,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
       schema: {
         summary: 'List events (admins also see drafts)',
         querystring: z.object({
-          artistId: z.uuid().optional(),
+          artistId: canonicalId().optional(),
           from: dateOrTime.optional(),
           to: dateOrTime.optional(),
           status: eventStatus.optional(),
@@ -136,7 +136,7 @@ export function eventRoutes(app: App, auth: Auth, events: EventsService, publicC
       schema: {
         summary: 'Attach an uploaded image as the poster, or detach it with null (admin)',
         params,
-        body: z.object({ mediaId: z.uuid().nullable() }),
+        body: z.object({ mediaId: canonicalId().nullable() }),
         response: { 200: eventDetailDto },
       },
     },

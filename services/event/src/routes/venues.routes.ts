@@ -1,9 +1,9 @@
-import { venueDto, venueLayoutDto, venueSummaryDto } from '@tiketi/contracts';
+import { canonicalId, venueDto, venueLayoutDto, venueSummaryDto } from '@tiketi/contracts';
 import { type App, type Auth, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { VenuesService } from '../domain/venues.service.ts';
 
-const params = z.object({ id: z.uuid() });
+const params = z.object({ id: canonicalId() });
 const label = z.string().trim().min(1).max(20);
 const seat = z.object({
   number: z.number().int().positive().max(10_000),

@@ -1,10 +1,10 @@
 import multipart from '@fastify/multipart';
-import { mediaDto } from '@tiketi/contracts';
-import { type App, type Auth, callerOf, HttpProblem } from '@tiketi/kit';
+import { canonicalId, mediaDto } from '@tiketi/contracts';
+import { type App, type Auth, callerOf, HttpProblem, refuseUnsafeText } from '@tiketi/kit';
 import { z } from 'zod';
 import type { MediaService } from '../domain/media.service.ts';
 
-const params = z.object({ id: z.uuid() });
+const params = z.object({ id: canonicalId() });
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export async function mediaRoutes(app: App, auth: Auth, media: MediaService, maxBytes: number) {
@@ -39,6 +39,8 @@ export async function mediaRoutes(app: App, auth: Auth, media: MediaService, max
       if (data.length === 0) throw new HttpProblem(400, 'FILE_EMPTY', 'The file is empty.');
       const altField = file.fields.alt;
       const alt = altField && 'value' in altField && typeof altField.value === 'string' ? altField.value : '';
+      // A form field is parsed here, not before validation: the kit's text rule is applied by hand.
+      refuseUnsafeText(alt, 'alt');
       const stored = await media.upload(data, { alt: alt.slice(0, 300), uploadedBy: callerOf(req).id });
       return reply.code(201).send(stored);
     },
@@ -65,7 +67,7 @@ export async function mediaRoutes(app: App, auth: Auth, media: MediaService, max
       schema: {
         summary: 'The stored image, publicly',
         params: z.object({
-          id: z.uuid(),
+          id: canonicalId(),
           file: z.enum(['thumb.webp', 'small.webp', 'medium.webp', 'large.webp']),
         }),
       },

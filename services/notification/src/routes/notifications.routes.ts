@@ -1,12 +1,13 @@
+import { canonicalId } from '@tiketi/contracts';
 import { type App, type Auth, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { NotificationRepository } from '../db/notification.repository.ts';
 
 const notification = z.object({
-  id: z.uuid(),
-  eventId: z.uuid(),
+  id: canonicalId(),
+  eventId: canonicalId(),
   template: z.string(),
-  userId: z.uuid().nullable(),
+  userId: canonicalId().nullable(),
   recipient: z.string().nullable(),
   locale: z.enum(['ko', 'en']).nullable(),
   subject: z.string().nullable(),
@@ -23,7 +24,7 @@ export function notificationRoutes(app: App, auth: Auth, notifications: Notifica
       onRequest: auth.admin,
       schema: {
         summary: 'Emails sent (admin), newest first, optionally for one user',
-        querystring: z.object({ userId: z.uuid().optional(), ...pageQuery }),
+        querystring: z.object({ userId: canonicalId().optional(), ...pageQuery }),
         response: { 200: pageOf(notification) },
       },
     },

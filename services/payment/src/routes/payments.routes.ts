@@ -1,5 +1,6 @@
 import {
   adminRefundRequest,
+  canonicalId,
   paymentCancelRequest,
   paymentDto,
   paymentStatus,
@@ -12,7 +13,7 @@ import { z } from 'zod';
 import type { CheckoutService } from '../domain/checkout.service.ts';
 import type { PaymentsService } from '../domain/payments.service.ts';
 
-const params = z.object({ id: z.uuid() });
+const params = z.object({ id: canonicalId() });
 const krw = z.number().int();
 const revenue = z.object({
   payments: krw,
@@ -99,9 +100,9 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
       schema: {
         summary: 'My payments; admins search everyone’s',
         querystring: z.object({
-          userId: z.uuid().optional(),
-          eventId: z.uuid().optional(),
-          reservationId: z.uuid().optional(),
+          userId: canonicalId().optional(),
+          eventId: canonicalId().optional(),
+          reservationId: canonicalId().optional(),
           orderId: z.string().min(1).max(64).optional(),
           status: paymentStatus.optional(),
           ...pageQuery,
@@ -158,7 +159,7 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
       onRequest: auth.admin,
       schema: {
         summary: 'Money taken and refunded for one event (admin)',
-        params: z.object({ eventId: z.uuid() }),
+        params: z.object({ eventId: canonicalId() }),
         response: { 200: revenue },
       },
     },

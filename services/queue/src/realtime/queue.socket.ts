@@ -1,13 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
-import { QUEUE_SOCKET, type QueueStatus } from '@tiketi/contracts';
-import { type Auth, HttpProblem, type Logger } from '@tiketi/kit';
+import { canonicalId, QUEUE_SOCKET, type QueueStatus } from '@tiketi/contracts';
+import { type Auth, HttpProblem, type Logger, refuseUnsafeText } from '@tiketi/kit';
 import { Server } from 'socket.io';
 import { z } from 'zod';
 import type { QueueNotifier } from '../domain/admission-loop.ts';
 import type { Presence } from '../domain/presence.ts';
 import type { WaitingRoom } from '../domain/waiting-room.ts';
 
-const handshake = z.object({ token: z.string().min(1), eventId: z.uuid() });
+const handshake = z.object({ token: z.string().min(1), eventId: canonicalId() });
 
 type SocketData = { userId: string; eventId: string; status: QueueStatus };
 type ClientEvents = { status: (ack: (answer: QueueStatus | { error: ProblemBrief }) => void) => void };
@@ -43,6 +43,12 @@ export function attachQueueSockets(
   );
 
   io.use((socket, next) => {
+    try {
+      refuseUnsafeText(socket.handshake.auth, 'auth');
+    } catch (error) {
+      next(refusal(error));
+      return;
+    }
     const given = handshake.safeParse(socket.handshake.auth);
     if (!given.success) {
       next(refusal(new HttpProblem(400, 'BAD_HANDSHAKE', 'Connect with auth: { token, eventId }.')));

@@ -1,9 +1,9 @@
-import { queueStats, queueStatus } from '@tiketi/contracts';
+import { canonicalId, queueStats, queueStatus } from '@tiketi/contracts';
 import { type App, type Auth, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { WaitingRoom } from '../domain/waiting-room.ts';
 
-const params = z.object({ eventId: z.uuid() });
+const params = z.object({ eventId: canonicalId() });
 
 export function queueRoutes(app: App, auth: Auth, room: WaitingRoom) {
   app.post(

@@ -1,4 +1,4 @@
-import { reservationStatus } from '@tiketi/contracts';
+import { canonicalId, reservationStatus } from '@tiketi/contracts';
 import { type App, type Auth, callerOf, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { ReservationService } from '../domain/reservation.service.ts';
@@ -16,11 +16,11 @@ export function reservationRoutes(app: App, service: ReservationService, auth: A
           'x-queue-token': z.string().min(1).max(4096).optional(),
         }),
         body: z.object({
-          eventId: z.uuid(),
-          seatIds: z.array(z.uuid()).min(1).max(50),
+          eventId: canonicalId(),
+          seatIds: z.array(canonicalId()).min(1).max(50),
         }),
         response: {
-          201: z.object({ reservationId: z.uuid(), expiresAt: isoDateTime(), amount: z.number().int() }),
+          201: z.object({ reservationId: canonicalId(), expiresAt: isoDateTime(), amount: z.number().int() }),
         },
       },
     },
@@ -41,8 +41,8 @@ export function reservationRoutes(app: App, service: ReservationService, auth: A
       schema: {
         summary: 'My reservations (an admin may search everyone’s)',
         querystring: z.object({
-          userId: z.uuid().optional(),
-          eventId: z.uuid().optional(),
+          userId: canonicalId().optional(),
+          eventId: canonicalId().optional(),
           status: reservationStatus.optional(),
           ...pageQuery,
         }),

@@ -1,3 +1,4 @@
+import { canonicalId } from '@tiketi/contracts';
 import type { App, Auth } from '@tiketi/kit';
 import { z } from 'zod';
 import type { SeatMapService } from '../domain/seat-map.service.ts';
@@ -9,7 +10,7 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
     {
       schema: {
         summary: "An event's seat map: every seat with its status",
-        params: z.object({ eventId: z.uuid() }),
+        params: z.object({ eventId: canonicalId() }),
         response: { 200: seatMapResponse },
       },
     },
@@ -27,7 +28,7 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
       onRequest: auth.internal,
       schema: {
         hide: true,
-        params: z.object({ eventId: z.uuid() }),
+        params: z.object({ eventId: canonicalId() }),
         response: { 200: z.object({ available: z.number(), held: z.number(), sold: z.number() }) },
       },
     },

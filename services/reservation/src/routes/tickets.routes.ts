@@ -1,3 +1,4 @@
+import { canonicalId } from '@tiketi/contracts';
 import { type App, type Auth, callerOf, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { TicketService } from '../domain/ticket.service.ts';
@@ -41,11 +42,11 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
       onRequest: auth.admin,
       schema: {
         summary: 'Check a ticket in at the door (once)',
-        body: z.object({ qr: z.string().min(1).max(1000), eventId: z.uuid().optional() }),
+        body: z.object({ qr: z.string().min(1).max(1000), eventId: canonicalId().optional() }),
         response: {
           200: z.object({
-            ticketId: z.uuid(),
-            eventId: z.uuid(),
+            ticketId: canonicalId(),
+            eventId: canonicalId(),
             seatLabel: z.string(),
             status: z.literal('USED'),
             usedAt: isoDateTime(),

@@ -1,4 +1,4 @@
-import { internalUser, userLocale } from '@tiketi/contracts';
+import { canonicalId, internalUser, userLocale } from '@tiketi/contracts';
 import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { UserService } from '../domain/user.service.ts';
@@ -53,7 +53,7 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
       onRequest: auth.admin,
       schema: {
         summary: 'One user (operators)',
-        params: z.object({ id: z.uuid({ error: 'must be a user id (UUID)' }) }),
+        params: z.object({ id: canonicalId({ error: 'must be a user id (UUID)' }) }),
         response: { 200: userResponse },
       },
     },
@@ -67,7 +67,7 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
       onRequest: auth.internal,
       schema: {
         hide: true,
-        params: z.object({ id: z.uuid({ error: 'must be a user id (UUID)' }) }),
+        params: z.object({ id: canonicalId({ error: 'must be a user id (UUID)' }) }),
         response: { 200: internalUser },
       },
     },
