@@ -1,5 +1,5 @@
 import { WEB_AUTH_CALLBACK } from '@tiketi/contracts';
-import type { App } from '@tiketi/kit';
+import type { App, ChallengeGuard } from '@tiketi/kit';
 import { z } from 'zod';
 import type { AuthService } from '../domain/auth.service.ts';
 import { type GoogleLogin, GoogleLoginError } from '../domain/google-login.ts';
@@ -7,12 +7,22 @@ import { displayName, email, password, sessionResponse } from './schemas.ts';
 
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
 
-export function authRoutes(app: App, deps: { auth: AuthService; google: GoogleLogin; webOrigin: string }) {
+export function authRoutes(
+  app: App,
+  deps: {
+    auth: AuthService;
+    google: GoogleLogin;
+    webOrigin: string;
+    /** The bot defence's check of the register challenge. */
+    registerGuard: ChallengeGuard;
+  },
+) {
   const { auth, google } = deps;
 
   app.post(
     '/api/auth/register',
     {
+      preHandler: deps.registerGuard,
       schema: {
         summary: 'Create an account with email and password',
         body: z.object({ email, password, name: displayName }),
