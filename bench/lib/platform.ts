@@ -58,6 +58,7 @@ export async function startBenchPlatform(options: {
     env: {
       RATE_LIMIT_AUTH: LIMITLESS,
       RATE_LIMIT_QUEUE_JOIN: LIMITLESS,
+      RATE_LIMIT_CHALLENGE: LIMITLESS,
       RATE_LIMIT_GENERAL: LIMITLESS,
       ARGON2_MEMORY_KIB: '4096',
       ARGON2_TIME_COST: '1',
