@@ -44,7 +44,7 @@ export function rateLimitGroups(settings: RateLimitSettings): RateLimitGroup[] {
       name: 'challenge',
       max: settings.challenge,
       perIp: false,
-      matches: (method, path) => underPrefix(path, '/api/challenge'),
+      matches: (_method, path) => underPrefix(path, '/api/challenge'),
     },
     { name: 'general', max: settings.general, perIp: false, matches: () => true },
   ];

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from '@tiketi/kit';
+import { challengeHeader } from '@tiketi/kit/testing';
 import { startOidcSandbox } from '@tiketi/sandbox-oidc/provider';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestUserService } from '../src/testing.ts';
@@ -93,7 +94,7 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
   it('links a Google login to the existing account with the same verified email', async () => {
     const registered = await fetch(`${base}/api/auth/register`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await challengeHeader({}, 'register')) },
       body: JSON.stringify({ email: 'bob@example.com', password: 'correct-horse-1', name: 'Bob' }),
     });
     const bob = ((await registered.json()) as { user: { id: string } }).user;
