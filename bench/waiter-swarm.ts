@@ -9,7 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
 import { broadcastClock, progressKey } from './lib/broadcasts.ts';
 import { jsonClient } from './lib/http.ts';
-import { tokenMinter } from './lib/setup.ts';
+import { challengeHeader, tokenMinter } from './lib/setup.ts';
 import { increment, sleep, summarise } from './lib/stats.ts';
 
 export type SwarmCommand =
@@ -31,7 +31,12 @@ let dropped = 0;
 async function addOne(): Promise<void> {
   const userId = uuidv7();
   const token = await mint(userId, `waiter-${userId}@bench.tiketi.test`);
-  const joined = await api.post(`/api/queue/${eventId}/join`, {}, token);
+  const joined = await api.post(
+    `/api/queue/${eventId}/join`,
+    {},
+    token,
+    await challengeHeader(api, 'join', eventId),
+  );
   if (joined.status !== 201 && joined.status !== 200) {
     increment(failures, `join:${joined.status}`);
     return;

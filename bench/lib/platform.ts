@@ -44,7 +44,7 @@ export async function waitForFreePorts(say: (text: string) => void, timeoutMs: n
 /**
  * Starts the platform for the bench on its own databases, Redis prefix and exchange (all removed by
  * `stop()`), with the settings a load test needs: rate limits out of the way (one machine plays every
- * fan, from one IP), a cheap argon2 cost for creating accounts fast, and the signing key given by the bench
+ * fan, from one IP), the lowest challenge difficulty, a cheap argon2 cost for creating accounts fast, and the signing key given by the bench
  * so that it can mint access tokens for the waiting-room crowd.
  */
 export async function startBenchPlatform(options: {
@@ -58,7 +58,13 @@ export async function startBenchPlatform(options: {
     env: {
       RATE_LIMIT_AUTH: LIMITLESS,
       RATE_LIMIT_QUEUE_JOIN: LIMITLESS,
+      RATE_LIMIT_CHALLENGE: LIMITLESS,
       RATE_LIMIT_GENERAL: LIMITLESS,
+      // Every fan solves a challenge on the load generator's cores: the lowest difficulty keeps the figures
+      // about the platform (verifying costs the server the same at any difficulty; the challenge part of the
+      // bench measures what solving costs a fan).
+      CHALLENGE_MAX_NUMBER: '1000',
+      CHALLENGE_SPIKE_JOINS_PER_SECOND: '0',
       ARGON2_MEMORY_KIB: '4096',
       ARGON2_TIME_COST: '1',
       ACCESS_TOKEN_TTL_SECONDS: '7200',

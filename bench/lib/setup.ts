@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { ACCESS_TOKEN } from '@tiketi/contracts';
+import {
+  ACCESS_TOKEN,
+  type AltchaChallenge,
+  CHALLENGE_HEADER,
+  type ChallengePurpose,
+} from '@tiketi/contracts';
+import { solveAltcha } from '@tiketi/kit';
 import { verificationLink } from '@tiketi/sandbox-mail/client';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { expectStatus, type JsonClient } from './http.ts';
@@ -40,6 +46,17 @@ type Session = { user: { id: string; email: string }; accessToken: string; refre
 /** The mail sandbox of the bench's platform (standard ports, like the gateway the bench drives). */
 const MAIL_INBOX = 'http://127.0.0.1:4102';
 
+/** The `X-Altcha` header for one register or join: the challenge fetched and solved as a fan's browser does. */
+export async function challengeHeader(
+  api: JsonClient,
+  purpose: ChallengePurpose,
+  eventId?: string,
+): Promise<Record<string, string>> {
+  const query = new URLSearchParams({ purpose, ...(eventId ? { eventId } : {}) });
+  const challenge = expectStatus(await api.get<AltchaChallenge>(`/api/challenge?${query}`), 200, 'challenge');
+  return { [CHALLENGE_HEADER]: await solveAltcha(challenge) };
+}
+
 export async function login(api: JsonClient, email: string, password: string): Promise<Account> {
   const s = expectStatus(await api.post<Session>('/api/auth/login', { email, password }), 200, 'login');
   return { id: s.user.id, email: s.user.email, token: s.accessToken };
@@ -64,11 +81,12 @@ export async function registerAccounts(
       while (next < count) {
         const i = next++;
         const email = `fan-${i}-${runId}@bench.tiketi.test`;
-        const answer = await api.post<Session>('/api/auth/register', {
-          email,
-          password: `bench-password-${runId}`,
-          name: `Fan ${i}`,
-        });
+        const answer = await api.post<Session>(
+          '/api/auth/register',
+          { email, password: `bench-password-${runId}`, name: `Fan ${i}` },
+          undefined,
+          await challengeHeader(api, 'register'),
+        );
         const s = expectStatus(answer, 201, 'register');
         const link = await verificationLink(MAIL_INBOX, email, { timeoutMs: 120_000 });
         expectStatus(

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { io } from 'socket.io-client';
 import { broadcastClock, progressKey } from '../lib/broadcasts.ts';
 import type { JsonClient } from '../lib/http.ts';
-import { type Account, createEvent, type SeatMap } from '../lib/setup.ts';
+import { type Account, challengeHeader, createEvent, type SeatMap } from '../lib/setup.ts';
 import { increment, type Latency, round, sleep, summarise } from '../lib/stats.ts';
 
 export type DropOptions = {
@@ -245,8 +245,9 @@ export async function ticketDrop(
   const t0 = performance.now();
   async function fanJourney(fan: Account): Promise<void> {
     try {
+      const challenge = await challengeHeader(api, 'join', event.id);
       const joined = await timed('queue join', () =>
-        api.post<QueueStatus>(`/api/queue/${event.id}/join`, {}, fan.token),
+        api.post<QueueStatus>(`/api/queue/${event.id}/join`, {}, fan.token, challenge),
       );
       if (joined.status !== 200 && joined.status !== 201) {
         outcome('queue join', joined.status);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { addSpanProcessor, SpanKind } from '@tiketi/kit';
+import { challengeHeader } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startServicesInProcess } from '../support/in-process-services.ts';
 
@@ -41,11 +42,12 @@ describe('obs: one purchase through the running services', async () => {
   type Session = { user: { id: string }; accessToken: string };
 
   // A catalogue to buy from, made by an operator: one on-sale event without a waiting room.
-  await call('POST', '/api/auth/register', {
-    email: 'operator@obs.test',
-    password: 'correct-horse-1',
-    name: 'Operator',
-  });
+  await call(
+    'POST',
+    '/api/auth/register',
+    { email: 'operator@obs.test', password: 'correct-horse-1', name: 'Operator' },
+    await challengeHeader(gatewayUrl, 'register'),
+  );
   await users.db
     .updateTable('users')
     .set({ role: 'admin' })
@@ -89,11 +91,12 @@ describe('obs: one purchase through the running services', async () => {
     asOperator,
   );
   await call('POST', `/api/events/${sale.id}/publish`, undefined, asOperator);
-  const registered = await call<Session & { refreshToken: string }>('POST', '/api/auth/register', {
-    email: 'fan@obs.test',
-    password: 'correct-horse-1',
-    name: 'Trace Fan',
-  });
+  const registered = await call<Session & { refreshToken: string }>(
+    'POST',
+    '/api/auth/register',
+    { email: 'fan@obs.test', password: 'correct-horse-1', name: 'Trace Fan' },
+    await challengeHeader(gatewayUrl, 'register'),
+  );
   // Only a verified address holds seats; a refresh hands out tokens that say so.
   await users.verifyEmail(registered.user.id);
   const fan = await call<Session>('POST', '/api/auth/refresh', { refreshToken: registered.refreshToken });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCESS_TOKEN } from '@tiketi/contracts';
 import { createRedis } from '@tiketi/kit';
-import { testLogger } from '@tiketi/kit/testing';
+import { challengeHeader, testLogger } from '@tiketi/kit/testing';
 import { generateKeyPair, type JWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWebServer } from '../../apps/web/scripts/web-server.ts';
@@ -71,6 +71,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/payments/events/:eventId/revenue': 'admin',
   'POST /api/queue/:eventId/join': 'user',
   'GET /api/queue/:eventId/status': 'user',
+  'GET /api/challenge': 'public',
   'POST /api/analytics/track': 'public',
   'GET /api/analytics/artist/:id/traffic': 'admin',
   'GET /api/analytics/revenue/daily': 'admin',
@@ -434,7 +435,10 @@ export function securitySuite() {
               await gateway.inject({
                 method: 'POST',
                 url: `/api/queue/${eventId}/join`,
-                headers: { authorization: `Bearer ${token}` },
+                headers: {
+                  authorization: `Bearer ${token}`,
+                  ...(await challengeHeader(p.gateway, 'join', eventId)),
+                },
               })
             ).statusCode;
           const joins = [];

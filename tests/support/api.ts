@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { verificationLink } from '@tiketi/sandbox-mail/client';
+import { challengeHeader } from '@tiketi/kit/testing';
 import type { IsolatedPlatform } from './platform.ts';
 import { eventually } from './platform.ts';
 
@@ -51,7 +52,10 @@ export function client(p: IsolatedPlatform) {
   async function signUpUnverified(name = 'fan'): Promise<Account> {
     const email = `${name}-${randomUUID().slice(0, 8)}@example.com`;
     const password = `pw-${randomUUID()}`;
-    const res = await gw('POST', '/api/auth/register', { body: { email, password, name } });
+    const res = await gw('POST', '/api/auth/register', {
+      body: { email, password, name },
+      headers: await challengeHeader(p.gateway, 'register'),
+    });
     if (res.status !== 201) throw new Error(`register: ${res.status} ${res.text}\n${p.errors()}`);
     issued.push(password, res.body.accessToken, res.body.refreshToken);
     return {

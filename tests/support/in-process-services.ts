@@ -2,10 +2,19 @@ import type { AddressInfo } from 'node:net';
 import { defaultSettings as analyticsDefaults, buildApp as buildAnalytics } from '@tiketi/analytics/app';
 import { startConsumers as startAnalyticsConsumers } from '@tiketi/analytics/consumers';
 import type { DB as AnalyticsDB } from '@tiketi/analytics/db';
+import { CHALLENGE_MAX_NUMBER } from '@tiketi/contracts';
 import { buildApp as buildEvent } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { buildApp as buildGateway } from '@tiketi/gateway/app';
-import { type App, Bus, createAuth, type InfraConfig, loadConfig, OutboxRelay } from '@tiketi/kit';
+import {
+  type App,
+  Bus,
+  challengeConfigShape,
+  createAuth,
+  type InfraConfig,
+  loadConfig,
+  OutboxRelay,
+} from '@tiketi/kit';
 import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import {
   buildApp as buildNotification,
@@ -190,6 +199,11 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       ABANDON_GRACE_MS: 60_000,
       PRESENCE_REFRESH_MS: 10_000,
       PROGRESS_HEARTBEAT_MS: 2000,
+      ...loadConfig(challengeConfigShape, {}),
+      // The lowest difficulty: these tests solve a challenge for every sign-up and join.
+      CHALLENGE_MAX_NUMBER: CHALLENGE_MAX_NUMBER.min,
+      CHALLENGE_SPIKE_JOINS_PER_SECOND: 0,
+      CHALLENGE_SPIKE_MAX_FACTOR: 1,
     },
     logger,
     auth: { jwks, internalToken: base.INTERNAL_TOKEN },

@@ -67,6 +67,7 @@ export async function openProof(): Promise<void> {
       RATE_LIMIT_GENERAL: '1000000',
       RATE_LIMIT_AUTH: '1000000',
       RATE_LIMIT_QUEUE_JOIN: '1000000',
+      RATE_LIMIT_CHALLENGE: '1000000',
     },
   });
   const api = client(p);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalId } from './ids.ts';
+import { CHALLENGE_MAX_NUMBER } from './challenge.ts';
 
 /**
  * The event catalogue: every message on the `tiketi.events` exchange. The routing key is the type;
@@ -14,6 +15,17 @@ export const waitingRoomSettings = z.object({
   enabled: z.boolean(),
   admissionRatePerMinute: z.number().int().positive(),
   maxActiveShoppers: z.number().int().positive(),
+  /**
+   * The bot-defence challenge's base difficulty (ALTCHA maxnumber) for joining this event's waiting room;
+   * null: the platform's default. The queue service raises it while joins spike.
+   */
+  challengeMaxNumber: z
+    .number()
+    .int()
+    .min(CHALLENGE_MAX_NUMBER.min)
+    .max(CHALLENGE_MAX_NUMBER.max)
+    .nullable()
+    .default(null),
 });
 
 export const inventorySeat = z.object({

@@ -1,5 +1,6 @@
 export * from './admin.ts';
 export * from './analytics.ts';
+export * from './challenge.ts';
 export * from './event.ts';
 export * from './events.ts';
 export * from './ids.ts';

@@ -1,5 +1,6 @@
 export * from './auth.ts';
 export * from './bus.ts';
+export * from './challenge.ts';
 export * from './config.ts';
 export * from './context.ts';
 export * from './db.ts';

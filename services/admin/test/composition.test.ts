@@ -5,6 +5,7 @@ import type {
   AdminUserDetail,
   AnalyticsDashboard,
 } from '@tiketi/contracts';
+import { challengeHeader } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DOWN, startPlatform } from './platform.ts';
 
@@ -22,6 +23,7 @@ describe('the admin views composed from the real services', async () => {
     const res = await platform.users.app.inject({
       method: 'POST',
       url: '/api/auth/register',
+      headers: await challengeHeader({}, 'register'),
       payload: { email, password: 'correct-horse-1', name: email.split('@')[0] },
     });
     expect(res.statusCode).toBe(201);
@@ -244,7 +246,7 @@ describe('the admin views composed from the real services', async () => {
     const join = await platform.queue.app.inject({
       method: 'POST',
       url: `/api/queue/${queuedSale}/join`,
-      headers: asFan,
+      headers: { ...asFan, ...(await challengeHeader({}, 'join', queuedSale)) },
     });
     expect(join.statusCode).toBe(201);
     await platform.queue.step();

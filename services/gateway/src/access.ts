@@ -13,6 +13,8 @@ const PUBLIC: { methods: readonly string[] | 'any'; prefix: string }[] = [
   { methods: 'any', prefix: '/api/auth' },
   { methods: ['POST'], prefix: '/api/payments/toss/webhook' },
   { methods: ['POST'], prefix: '/api/analytics/track' },
+  // The bot defence's challenge comes before an account exists (registering needs one solved).
+  { methods: ['GET'], prefix: '/api/challenge' },
   // An image's metadata is as public as the image files themselves; uploads and deletes need an admin.
   { methods: ['GET', 'HEAD'], prefix: '/api/media' },
   { methods: ['GET', 'HEAD'], prefix: '/media' },

@@ -47,7 +47,13 @@ type UpstreamResponse = {
   stream: NodeJS.ReadableStream;
 };
 
-const DEFAULT_LIMITS: RateLimitSettings = { windowMs: 60_000, auth: 10, queueJoin: 30, general: 600 };
+const DEFAULT_LIMITS: RateLimitSettings = {
+  windowMs: 60_000,
+  auth: 10,
+  queueJoin: 30,
+  challenge: 60,
+  general: 600,
+};
 
 function tooLarge(limit: number) {
   return new HttpProblem(413, 'BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
@@ -98,7 +104,14 @@ export async function buildApp(deps: GatewayDeps) {
   await app.register(cors, {
     origin: deps.webOrigins ?? ['http://localhost:3000'],
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'x-queue-token', 'idempotency-key'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'x-request-id',
+      'x-queue-token',
+      'idempotency-key',
+      'x-altcha',
+    ],
     exposedHeaders: [
       'x-request-id',
       'retry-after',

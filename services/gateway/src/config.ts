@@ -32,5 +32,6 @@ export const configShape = {
   RATE_LIMIT_WINDOW_MS: env.int(60_000),
   RATE_LIMIT_AUTH: env.int(10),
   RATE_LIMIT_QUEUE_JOIN: env.int(30),
+  RATE_LIMIT_CHALLENGE: env.int(60),
   RATE_LIMIT_GENERAL: env.int(600),
 };

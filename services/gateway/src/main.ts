@@ -23,6 +23,7 @@ await runService('gateway', configShape, async (config, logger) => {
       windowMs: config.RATE_LIMIT_WINDOW_MS,
       auth: config.RATE_LIMIT_AUTH,
       queueJoin: config.RATE_LIMIT_QUEUE_JOIN,
+      challenge: config.RATE_LIMIT_CHALLENGE,
       general: config.RATE_LIMIT_GENERAL,
     },
     upstreams: {

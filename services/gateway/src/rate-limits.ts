@@ -7,12 +7,14 @@ export type RateLimitSettings = {
   auth: number;
   /** Joining a waiting room, per user. */
   queueJoin: number;
+  /** Bot-defence challenges, per user when signed in, per IP otherwise: one per sign-up or join. */
+  challenge: number;
   /** Everything else, per user when signed in, per IP otherwise. */
   general: number;
 };
 
 export type RateLimitGroup = {
-  name: 'auth' | 'queue-join' | 'general';
+  name: 'auth' | 'queue-join' | 'challenge' | 'general';
   max: number;
   /** Count per client IP even for signed-in callers. */
   perIp: boolean;
@@ -37,6 +39,12 @@ export function rateLimitGroups(settings: RateLimitSettings): RateLimitGroup[] {
       max: settings.queueJoin,
       perIp: false,
       matches: (method, path) => method === 'POST' && QUEUE_JOIN.test(path),
+    },
+    {
+      name: 'challenge',
+      max: settings.challenge,
+      perIp: false,
+      matches: (_method, path) => underPrefix(path, '/api/challenge'),
     },
     { name: 'general', max: settings.general, perIp: false, matches: () => true },
   ];

@@ -15,6 +15,7 @@ export const routeTable: { prefix: string; service: ServiceName; websocket?: boo
   { prefix: '/api/tickets', service: 'reservation' },
   { prefix: '/api/payments', service: 'payment' },
   { prefix: '/api/queue', service: 'queue' },
+  { prefix: '/api/challenge', service: 'queue' },
   { prefix: '/queue', service: 'queue', websocket: true },
   { prefix: '/api/analytics', service: 'analytics' },
   { prefix: '/api/admin', service: 'admin' },

@@ -4,7 +4,13 @@ import { ACCESS_TOKEN, type ServiceName } from '@tiketi/contracts';
 import { buildApp as buildEventApp } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { seedDemo } from '@tiketi/event/seed';
-import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import {
+  challengeHeader,
+  createTestTokens,
+  openTestInfra,
+  testConfig,
+  testLogger,
+} from '@tiketi/kit/testing';
 import { startTestUserService } from '@tiketi/user/testing';
 import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,7 +90,7 @@ describe('gateway routing', async () => {
   const register = async (email: string) => {
     const res = await fetch(`${base}/api/auth/register`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await challengeHeader({}, 'register')) },
       body: JSON.stringify({ email, password: 'correct-horse-1', name: 'Gateway Fan' }),
     });
     expect(res.status).toBe(201);

@@ -3,6 +3,7 @@ import {
   type AuthOptions,
   type Bus,
   createAuth,
+  createChallenges,
   createServer,
   type Logger,
   type ReadinessCheck,
@@ -10,12 +11,16 @@ import {
 } from '@tiketi/kit';
 import { eventServiceClient } from './clients/event-service.client.ts';
 import type { Config } from './config.ts';
+import { challengeRepository } from './db/challenge.repository.ts';
 import { waitingRoomRepository } from './db/waiting-room.repository.ts';
 import { createAdmissionLoop } from './domain/admission-loop.ts';
+import { createBotDefence } from './domain/bot-defence.ts';
 import { createPresence } from './domain/presence.ts';
 import { createWaitingRoom } from './domain/waiting-room.ts';
+import { subscribeBotDefence } from './events/bot-defence.consumer.ts';
 import { subscribeWaitingRoom } from './events/waiting-room.consumer.ts';
 import { attachQueueSockets } from './realtime/queue.socket.ts';
+import { challengeRoutes } from './routes/challenge.routes.ts';
 import { queueRoutes } from './routes/queue.routes.ts';
 
 export type QueueDeps = {
@@ -30,6 +35,11 @@ export type QueueDeps = {
     | 'ABANDON_GRACE_MS'
     | 'PRESENCE_REFRESH_MS'
     | 'PROGRESS_HEARTBEAT_MS'
+    | 'CHALLENGE_HMAC_KEY'
+    | 'CHALLENGE_TTL_SECONDS'
+    | 'CHALLENGE_MAX_NUMBER'
+    | 'CHALLENGE_SPIKE_JOINS_PER_SECOND'
+    | 'CHALLENGE_SPIKE_MAX_FACTOR'
   >;
   logger: Logger;
   auth: AuthOptions;
@@ -56,7 +66,21 @@ export async function buildApp(deps: QueueDeps) {
     events: eventServiceClient(config.EVENT_SERVICE_URL),
     tokenSecret: config.QUEUE_TOKEN_SECRET,
   });
-  queueRoutes(app, auth, room);
+  const defence = createBotDefence({
+    challenges: createChallenges({
+      hmacKey: config.CHALLENGE_HMAC_KEY,
+      ttlSeconds: config.CHALLENGE_TTL_SECONDS,
+      redis: deps.redis,
+    }),
+    repo: challengeRepository(deps.redis),
+    rule: {
+      defaultMaxNumber: config.CHALLENGE_MAX_NUMBER,
+      spikeJoinsPerSecond: config.CHALLENGE_SPIKE_JOINS_PER_SECOND,
+      maxFactor: config.CHALLENGE_SPIKE_MAX_FACTOR,
+    },
+  });
+  challengeRoutes(app, defence);
+  queueRoutes(app, auth, room, defence.joinGuard);
 
   const presence = createPresence({ repo, metrics, logger, refreshMs: config.PRESENCE_REFRESH_MS });
   const stream = `${config.REDIS_PREFIX}queue:socket.io`;
@@ -102,6 +126,7 @@ export async function buildApp(deps: QueueDeps) {
     step: () => loop.step(),
     async start() {
       if (deps.bus) await subscribeWaitingRoom(deps.bus, room, notifier);
+      if (deps.bus) await subscribeBotDefence(deps.bus, defence);
       loop.start();
       presence.start();
     },

@@ -1,4 +1,4 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, challengeConfigShape, env } from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
@@ -18,6 +18,17 @@ export const configShape = {
   PRESENCE_REFRESH_MS: env.int(10_000),
   /** Longest silence between two progress broadcasts of a waiting room that does not move. */
   PROGRESS_HEARTBEAT_MS: env.int(2_000),
+  ...challengeConfigShape,
+  /**
+   * Bot-defence difficulty (ALTCHA maxnumber; a solver tries half of it on average) for registering and
+   * for joining an event whose operator set none. Low, so a phone solves it in a blink; raise it in
+   * production or per event.
+   */
+  CHALLENGE_MAX_NUMBER: env.int(20_000),
+  /** Joins per second of one event above which its challenges get harder (see docs/reliability.md). */
+  CHALLENGE_SPIKE_JOINS_PER_SECOND: env.int(50),
+  /** The most a spike multiplies an event's difficulty by. */
+  CHALLENGE_SPIKE_MAX_FACTOR: env.int(10),
 };
 
 export type Config = z.output<z.ZodObject<typeof configShape>>;

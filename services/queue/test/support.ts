@@ -10,7 +10,7 @@ import type {
   QueueStatus,
 } from '@tiketi/contracts';
 import { type AuthOptions, type Bus, createRedis, loadConfig, makeEnvelope } from '@tiketi/kit';
-import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { challengeHeader, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { io, type Socket } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
 import { buildApp, type QueueService } from '../src/app.ts';
@@ -26,6 +26,8 @@ export function queueTestConfig(label: string, overrides: Record<string, number>
     ADMISSION_TICK_MS: 50,
     PRESENCE_REFRESH_MS: 200,
     PROGRESS_HEARTBEAT_MS: 500,
+    // Every join solves a challenge: the lowest difficulty keeps that cheap.
+    CHALLENGE_MAX_NUMBER: 1_000,
     ...overrides,
   };
 }
@@ -155,10 +157,12 @@ export async function eventually<T>(
   }
 }
 
+/** Joins as the web app does: solves the join challenge from the same base URL first. */
 export async function joinQueue(url: string, token: string, eventId: string) {
+  const challenge = /^[0-9a-f-]{36}$/i.test(eventId) ? await challengeHeader(url, 'join', eventId) : {};
   const res = await fetch(`${url}/api/queue/${eventId}/join`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${token}`, ...challenge },
   });
   return { status: res.status, body: (await res.json()) as QueueStatus & { code?: string } };
 }

@@ -1,5 +1,7 @@
 import {
+  challengeGuard,
   createAuth,
+  createChallenges,
   createServer,
   type Kysely,
   type Logger,
@@ -45,6 +47,8 @@ export type UserDeps = {
       redirectUri: string;
       stateTtlSeconds: number;
     };
+    /** Checks the bot-defence challenge solved before registering. */
+    challenge: { hmacKey: string; ttlSeconds: number };
   };
 };
 
@@ -76,7 +80,15 @@ export async function buildApp(deps: UserDeps) {
   });
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
   jwksRoutes(app, deps.keys);
-  authRoutes(app, { auth, google, verification, tokenCheck, webOrigin: deps.settings.webOrigin });
+  const challenges = createChallenges({ ...deps.settings.challenge, redis: deps.redis });
+  authRoutes(app, {
+    auth,
+    google,
+    verification,
+    tokenCheck,
+    webOrigin: deps.settings.webOrigin,
+    registerGuard: challengeGuard(challenges, 'register'),
+  });
   userRoutes(app, {
     auth: tokenCheck,
     users: createUserService(users),

@@ -1,4 +1,4 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, challengeConfigShape, env } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
@@ -32,6 +32,8 @@ export const configShape = {
   SEED_DEMO: env.bool(false),
   ADMIN_EMAIL: z.email().default('admin@tiketi.local'),
   ADMIN_PASSWORD: z.string().min(8).default('tiketi-admin-2026'),
+  /** Registering needs a solved challenge, issued by the queue service with the same key. */
+  ...challengeConfigShape,
 };
 
 export type UserConfig = z.output<z.ZodObject<typeof configShape>>;

@@ -63,6 +63,7 @@ await runService('user', configShape, async (config, logger) => {
         redirectUri: config.GOOGLE_REDIRECT_URI,
         stateTtlSeconds: config.OIDC_STATE_TTL_SECONDS,
       },
+      challenge: { hmacKey: config.CHALLENGE_HMAC_KEY, ttlSeconds: config.CHALLENGE_TTL_SECONDS },
     },
   });
   let stopCleanup: (() => void) | undefined;

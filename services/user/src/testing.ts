@@ -1,4 +1,4 @@
-import { type OutboxRelay, sql } from '@tiketi/kit';
+import { challengeConfigShape, loadConfig, type OutboxRelay, sql } from '@tiketi/kit';
 import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp, type UserDeps } from './app.ts';
 import type { DB } from './db/schema.ts';
@@ -23,6 +23,7 @@ export async function startTestUserService(
   } = {},
 ) {
   const config = testConfig(label);
+  const challengeConfig = loadConfig(challengeConfigShape);
   const infra = await openTestInfra<
     { service: 'user'; database: { name: string; migrations: string }; redis: true; bus: boolean },
     DB
@@ -54,6 +55,10 @@ export async function startTestUserService(
         redirectUri: 'http://127.0.0.1:9/api/auth/google/callback',
         stateTtlSeconds: 600,
         ...options.google,
+      },
+      challenge: {
+        hmacKey: challengeConfig.CHALLENGE_HMAC_KEY,
+        ttlSeconds: challengeConfig.CHALLENGE_TTL_SECONDS,
       },
     },
   });

@@ -1,4 +1,5 @@
 import { createAuth, sql } from '@tiketi/kit';
+import { challengeHeader } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sessionRepository } from '../src/db/session.repository.ts';
 import { signingKeyRepository } from '../src/db/signing-key.repository.ts';
@@ -26,7 +27,13 @@ describe('user service: accounts, sessions and profiles', async () => {
   const { app, db } = service;
   afterAll(() => service.close());
 
-  const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });
+  const post = async (url: string, payload: object) =>
+    app.inject({
+      method: 'POST',
+      url,
+      payload,
+      headers: url === '/api/auth/register' ? await challengeHeader({}, 'register') : {},
+    });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   let counter = 0;
   const newEmail = () => `fan${++counter}-${Date.now()}@example.com`;
@@ -394,6 +401,7 @@ describe('user service: signing keys', async () => {
       await service.app.inject({
         method: 'POST',
         url: '/api/auth/register',
+        headers: await challengeHeader({}, 'register'),
         payload: { email: 'keys@example.com', password: 'correct-horse-1', name: 'Keys' },
       })
     ).json<Session>();
@@ -441,10 +449,11 @@ describe('user service: session housekeeping', async () => {
   afterAll(() => service.close());
 
   it('forgets sessions whose tokens expired long ago and keeps live ones', async () => {
-    const register = (email: string) =>
+    const register = async (email: string) =>
       service.app.inject({
         method: 'POST',
         url: '/api/auth/register',
+        headers: await challengeHeader({}, 'register'),
         payload: { email, password: 'correct-horse-1', name: 'Old' },
       });
     const old = (await register('old@example.com')).json<Session>();

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from '@tiketi/kit';
+import { challengeHeader } from '@tiketi/kit/testing';
 import { startOidcSandbox } from '@tiketi/sandbox-oidc/provider';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestUserService } from '../src/testing.ts';
@@ -102,7 +103,7 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
   const registerWithPassword = async (email: string, password: string) => {
     const res = await fetch(`${base}/api/auth/register`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await challengeHeader({}, 'register')) },
       body: JSON.stringify({ email, password, name: 'Password User' }),
     });
     expect(res.status).toBe(201);

@@ -1,3 +1,4 @@
+import { challengeHeader } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestUserService } from '../src/testing.ts';
 
@@ -17,6 +18,7 @@ describe('user service metrics', async () => {
       const res = await service.app.inject({
         method: 'POST',
         url: '/api/auth/register',
+        headers: await challengeHeader({}, 'register'),
         payload: { email: `metrics${n}-${Date.now()}@example.com`, password: 'correct-horse-1', name: 'Fan' },
       });
       expect(res.statusCode).toBe(201);

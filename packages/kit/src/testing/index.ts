@@ -174,3 +174,4 @@ export async function createTcpProxy(targetHost: string, targetPort: number) {
     close: cut,
   };
 }
+export * from './challenge.ts';

@@ -31,6 +31,7 @@ export type EventRow = {
   waitingRoomEnabled: boolean;
   admissionRatePerMinute: number;
   maxActiveShoppers: number;
+  challengeMaxNumber: number | null;
 };
 
 export type TierRow = { id: string; key: string; name: string; price: number };

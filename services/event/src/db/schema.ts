@@ -62,6 +62,7 @@ export type EventsTable = {
   waitingRoomEnabled: boolean;
   admissionRatePerMinute: number;
   maxActiveShoppers: number;
+  challengeMaxNumber: number | null;
   poster: JsonRef;
   publishedAt: Date | null;
   cancelledAt: Date | null;

@@ -1,7 +1,13 @@
 import { type FieldError, problems } from '@tiketi/kit';
 import type { EventStatus } from '../db/schema.ts';
 
-export type WaitingRoom = { enabled: boolean; admissionRatePerMinute: number; maxActiveShoppers: number };
+export type WaitingRoom = {
+  enabled: boolean;
+  admissionRatePerMinute: number;
+  maxActiveShoppers: number;
+  /** Base difficulty of the join challenge; null: the platform's default. */
+  challengeMaxNumber: number | null;
+};
 export type TierInput = { key: string; name: string; price: number };
 
 /** Everything an event is made of, as checked before it is stored. */

@@ -16,9 +16,12 @@ import {
   type WaitingRoom,
 } from './event-rules.ts';
 
+/** A waiting room as an operator sends it: without a challenge difficulty, the one it had stays. */
+type WaitingRoomInput = Omit<WaitingRoom, 'challengeMaxNumber'> & { challengeMaxNumber?: number | null };
+
 export type EventInput = Omit<EventDraft, 'description' | 'waitingRoom'> & {
   description?: string;
-  waitingRoom?: WaitingRoom;
+  waitingRoom?: WaitingRoomInput;
 };
 export type EventPatch = Partial<EventInput>;
 
@@ -37,6 +40,7 @@ export const DEFAULT_WAITING_ROOM: WaitingRoom = {
   enabled: false,
   admissionRatePerMinute: 600,
   maxActiveShoppers: 1000,
+  challengeMaxNumber: null,
 };
 
 /** Fields fixed once the reservation service has built its inventory from `event.published`. */
@@ -84,6 +88,7 @@ export function eventsService(deps: Deps) {
         enabled: event.waitingRoomEnabled,
         admissionRatePerMinute: event.admissionRatePerMinute,
         maxActiveShoppers: event.maxActiveShoppers,
+        challengeMaxNumber: event.challengeMaxNumber,
       },
       artist,
       venue: {
@@ -163,6 +168,7 @@ export function eventsService(deps: Deps) {
         enabled: row.waitingRoomEnabled,
         admissionRatePerMinute: row.admissionRatePerMinute,
         maxActiveShoppers: row.maxActiveShoppers,
+        challengeMaxNumber: row.challengeMaxNumber,
       },
       priceTiers: tiers.map(({ key, name, price }) => ({ key, name, price })),
     };
@@ -212,7 +218,7 @@ export function eventsService(deps: Deps) {
       const draft: EventDraft = {
         ...input,
         description: input.description ?? '',
-        waitingRoom: input.waitingRoom ?? DEFAULT_WAITING_ROOM,
+        waitingRoom: { ...DEFAULT_WAITING_ROOM, ...input.waitingRoom },
       };
       await db.transaction().execute(async (trx) => {
         await checkedDraft(trx, draft);
@@ -237,7 +243,11 @@ export function eventsService(deps: Deps) {
             );
           }
         }
-        const next: EventDraft = { ...draft, ...definedOnly(patch) };
+        const next: EventDraft = {
+          ...draft,
+          ...definedOnly(patch),
+          waitingRoom: { ...draft.waitingRoom, ...definedOnly(patch.waitingRoom ?? {}) },
+        };
         await checkedDraft(trx, next);
         await events.update(trx, id, toRow(next), live ? undefined : withIds(next.priceTiers));
         if (live) {
@@ -336,6 +346,7 @@ function toRow(draft: EventDraft): EventRow {
     waitingRoomEnabled: draft.waitingRoom.enabled,
     admissionRatePerMinute: draft.waitingRoom.admissionRatePerMinute,
     maxActiveShoppers: draft.waitingRoom.maxActiveShoppers,
+    challengeMaxNumber: draft.waitingRoom.challengeMaxNumber,
   };
 }
 

@@ -1,4 +1,11 @@
-import { canonicalId, eventDetailDto, eventSort, eventStatus, eventSummaryDto } from '@tiketi/contracts';
+import {
+  CHALLENGE_MAX_NUMBER,
+  canonicalId,
+  eventDetailDto,
+  eventSort,
+  eventStatus,
+  eventSummaryDto,
+} from '@tiketi/contracts';
 import { type App, type Auth, type AuthUser, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import { MAX_PRICE_KRW } from '../domain/event-rules.ts';
@@ -12,6 +19,14 @@ const waitingRoom = z.object({
   enabled: z.boolean(),
   admissionRatePerMinute: z.number().int().positive().max(1_000_000),
   maxActiveShoppers: z.number().int().positive().max(1_000_000),
+  /** Base difficulty of the join challenge (ALTCHA maxnumber); null: the platform's default. */
+  challengeMaxNumber: z
+    .number()
+    .int()
+    .min(CHALLENGE_MAX_NUMBER.min)
+    .max(CHALLENGE_MAX_NUMBER.max)
+    .nullable()
+    .optional(),
 });
 const priceTier = z.object({
   key: z.string().trim().min(1).max(20),

@@ -1,15 +1,17 @@
 import { canonicalId, queueStats, queueStatus } from '@tiketi/contracts';
-import { type App, type Auth, callerOf } from '@tiketi/kit';
+import { type App, type Auth, type ChallengeGuard, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { WaitingRoom } from '../domain/waiting-room.ts';
 
 const params = z.object({ eventId: canonicalId() });
 
-export function queueRoutes(app: App, auth: Auth, room: WaitingRoom) {
+/** `joinGuard`: the bot defence's check of the join challenge. */
+export function queueRoutes(app: App, auth: Auth, room: WaitingRoom, joinGuard: ChallengeGuard) {
   app.post(
     '/api/queue/:eventId/join',
     {
       onRequest: auth.user,
+      preHandler: joinGuard,
       schema: {
         summary: 'Take a place in the waiting room (joining again returns the same place)',
         params,

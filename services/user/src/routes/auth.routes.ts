@@ -1,5 +1,5 @@
 import { verifyEmailRequest, WEB_AUTH_CALLBACK } from '@tiketi/contracts';
-import { type App, type Auth, callerOf } from '@tiketi/kit';
+import { type App, type Auth, type ChallengeGuard, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { AuthService } from '../domain/auth.service.ts';
 import type { EmailVerification } from '../domain/email-verification.ts';
@@ -28,6 +28,8 @@ export function authRoutes(
     /** Access-token check, for the routes a signed-in caller uses. */
     tokenCheck: Auth;
     webOrigin: string;
+    /** The bot defence's check of the register challenge. */
+    registerGuard: ChallengeGuard;
   },
 ) {
   const { auth, google, verification, tokenCheck } = deps;
@@ -35,6 +37,7 @@ export function authRoutes(
   app.post(
     '/api/auth/register',
     {
+      preHandler: deps.registerGuard,
       schema: {
         summary: 'Create an account with email and password',
         body: z.object({ email, password, name: displayName }),

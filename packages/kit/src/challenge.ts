@@ -1,0 +1,134 @@
+import {
+  type AltchaChallenge,
+  altchaPayload,
+  CHALLENGE_ALGORITHM,
+  CHALLENGE_HEADER,
+  type ChallengePurpose,
+  encodeAltchaPayload,
+} from '@tiketi/contracts';
+import { createChallenge, extractParams, solveChallenge, verifySolution } from 'altcha-lib/v1';
+import type { FastifyRequest } from 'fastify';
+import { env } from './config.ts';
+import { HttpProblem } from './errors.ts';
+import type { Redis } from './redis.ts';
+
+/** Read by every service that issues or checks challenges (queue issues; queue and user check). */
+export const challengeConfigShape = {
+  /** Signs challenges: a solution is only worth something if nobody else can mint challenges. */
+  CHALLENGE_HMAC_KEY: env.string('tiketi-local-challenge-hmac-key'),
+  /** How long a challenge may be solved and used; a fan solves in well under a second. */
+  CHALLENGE_TTL_SECONDS: env.int(300),
+};
+
+/** A route's preHandler that lets the request through only with a fresh solution. */
+export type ChallengeGuard = (req: FastifyRequest) => Promise<void>;
+
+export type ChallengeBinding = { purpose: ChallengePurpose; eventId?: string | undefined };
+
+const required = () =>
+  new HttpProblem(
+    403,
+    'CHALLENGE_REQUIRED',
+    `Solve a challenge first (GET /api/challenge) and send its solution in header ${CHALLENGE_HEADER}.`,
+  );
+const failed = (why: string) => new HttpProblem(403, 'CHALLENGE_FAILED', `The challenge solution ${why}.`);
+
+/** A signed challenge for this purpose (and event), solvable until `ttlSeconds` from now. */
+export async function issueChallenge(
+  key: { hmacKey: string; ttlSeconds: number },
+  binding: ChallengeBinding,
+  maxNumber: number,
+): Promise<AltchaChallenge> {
+  const params: Record<string, string> = { purpose: binding.purpose };
+  if (binding.eventId) params.eventId = binding.eventId.toLowerCase();
+  const challenge = await createChallenge({
+    algorithm: CHALLENGE_ALGORITHM,
+    hmacKey: key.hmacKey,
+    maxNumber,
+    params,
+    expires: new Date(Date.now() + key.ttlSeconds * 1000),
+  });
+  return { ...challenge, algorithm: CHALLENGE_ALGORITHM, maxnumber: maxNumber };
+}
+
+/**
+ * ALTCHA proof-of-work challenges (altcha-lib, PoW v1): what they are for (purpose, event) and when they
+ * end ride in the salt, which the signature covers, so a solution for one purpose or event is useless for
+ * another. A solution is accepted once: its signature is remembered in Redis until the challenge expires.
+ */
+export function createChallenges(options: { hmacKey: string; ttlSeconds: number; redis: Redis }) {
+  const { hmacKey, ttlSeconds, redis } = options;
+
+  return {
+    create: (binding: ChallengeBinding, maxNumber: number) =>
+      issueChallenge({ hmacKey, ttlSeconds }, binding, maxNumber),
+
+    /** Accepts a header value once, for the binding it was issued for; anything else is a 403 problem. */
+    async redeem(header: string | undefined, binding: ChallengeBinding): Promise<void> {
+      if (!header) throw required();
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
+      } catch {
+        throw failed('is not base64-encoded JSON');
+      }
+      const payload = altchaPayload.safeParse(decoded);
+      if (!payload.success) throw failed('is not an ALTCHA payload');
+      const params = extractParams(payload.data);
+      const expires = Number(params.expires);
+      if (!Number.isInteger(expires)) throw failed('names no expiry');
+      if (
+        params.purpose !== binding.purpose ||
+        (params.eventId ?? '') !== (binding.eventId ?? '').toLowerCase()
+      )
+        throw failed(`was issued for another ${params.purpose === binding.purpose ? 'event' : 'purpose'}`);
+      if (!(await verifySolution(payload.data, hmacKey, false))) throw failed('is wrong');
+      const expiresAtMs = expires * 1000;
+      if (expiresAtMs <= Date.now()) throw failed('has expired; solve a new challenge');
+      // Checked last, so that only a correct solution is remembered (a wrong guess cannot burn it).
+      const fresh = await redis.set(
+        `challenge:used:${payload.data.signature}`,
+        '1',
+        'PXAT',
+        expiresAtMs,
+        'NX',
+      );
+      if (fresh !== 'OK') throw failed('was used already; solve a new challenge');
+    },
+  };
+}
+
+export type Challenges = ReturnType<typeof createChallenges>;
+
+/**
+ * A preHandler (after the caller and the input are checked, so that neither a stranger nor a typo spends
+ * a solution) that lets the request through only with a fresh solution for this purpose and event.
+ */
+export function challengeGuard(
+  challenges: Challenges,
+  purpose: ChallengePurpose,
+  eventIdOf?: (req: FastifyRequest) => string,
+): ChallengeGuard {
+  return async (req) => {
+    const header = req.headers[CHALLENGE_HEADER];
+    await challenges.redeem(Array.isArray(header) ? header[0] : header, {
+      purpose,
+      eventId: eventIdOf?.(req),
+    });
+  };
+}
+
+/**
+ * Finds the number the way a fan's browser does (altcha-lib's solver), for scripts and tests that act as
+ * clients; answers the header value.
+ */
+export async function solveAltcha(challenge: AltchaChallenge): Promise<string> {
+  const solution = await solveChallenge(
+    challenge.challenge,
+    challenge.salt,
+    challenge.algorithm,
+    challenge.maxnumber,
+  ).promise;
+  if (!solution) throw new Error('The challenge has no solution up to its maxnumber.');
+  return encodeAltchaPayload(challenge, solution.number);
+}
