@@ -7,7 +7,7 @@ import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { sessionStore, useSession } from '../lib/session.ts';
 
-type Outcome = 'done' | 'used' | 'expired' | 'invalid' | { failed: string };
+type Outcome = 'done' | 'used' | 'expired' | 'invalid' | { failed: unknown };
 
 const OUTCOMES: Record<string, Outcome> = {
   VERIFICATION_TOKEN_USED: 'used',
@@ -48,7 +48,8 @@ export function ResendVerification() {
  * the address is verified.
  */
 export function VerifyEmailPage() {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const session = useSession();
   const [outcome, setOutcome] = useState<Outcome>();
   const sent = useRef(false);
@@ -64,7 +65,7 @@ export function VerifyEmailPage() {
       })
       .catch((error: unknown) => {
         const known = error instanceof ApiError ? OUTCOMES[error.code] : undefined;
-        setOutcome(known ?? { failed: errorMessage(error) });
+        setOutcome(known ?? { failed: error });
       });
   }, []);
   return (
@@ -83,7 +84,7 @@ export function VerifyEmailPage() {
         <>
           <Notice kind="warning">
             {typeof outcome === 'object'
-              ? t('verify.failed', { message: outcome.failed })
+              ? t('verify.failed', { message: errorMessage(outcome.failed, i18n) })
               : t(`verify.${outcome}`)}
           </Notice>
           {session && session.user.emailVerified === false && <ResendVerification />}
