@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { verificationLink } from '@tiketi/sandbox-mail/client';
 import { challengeHeader } from '@tiketi/kit/testing';
+import { verificationLink } from '@tiketi/sandbox-mail/client';
 import type { IsolatedPlatform } from './platform.ts';
 import { eventually } from './platform.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { canonicalId } from './ids.ts';
 import { CHALLENGE_MAX_NUMBER } from './challenge.ts';
+import { canonicalId } from './ids.ts';
 
 /**
  * The event catalogue: every message on the `tiketi.events` exchange. The routing key is the type;
