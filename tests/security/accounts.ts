@@ -97,7 +97,8 @@ export function accountsSuite() {
       expectNotVerified(await holdOne(fan.token));
 
       const link = await verificationLink(mailbox(), fan.email, { timeoutMs: 30_000 });
-      expect(`${link.origin}${link.pathname}`).toBe(`${p.env.WEB_ORIGIN}/verify-email`);
+      // WEB_ORIGIN: the web app's port is the gateway's minus one, shifted alike (DESIGN §1).
+      expect(`${link.origin}${link.pathname}`).toBe(`http://localhost:${p.port('gateway') - 1}/verify-email`);
       const token = link.searchParams.get('token') ?? '';
       api.issued.push(token);
       const verified = await api.gw('POST', '/api/auth/verify-email', { body: { token } });
@@ -272,6 +273,11 @@ export function accountsSuite() {
         { to: owner.email, matches: /가입을 시도|tried to sign up/ },
         { timeoutMs: 30_000 },
       );
+      // One warning for the five tries: a stranger cannot flood the owner's mailbox through register.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const warnings = await fetch(`${mailbox()}/api/messages?to=${encodeURIComponent(owner.email)}`);
+      const { items } = (await warnings.json()) as { items: { text: string }[] };
+      expect(items.filter((m) => /가입을 시도|tried to sign up/.test(m.text))).toHaveLength(1);
     });
   });
 }

@@ -3,9 +3,9 @@
 -- a later registration or Google sign-in for the same address replaces it.
 alter table users add column email_verified_at timestamptz;
 
--- Accounts linked to Google were proved by Google when they were linked.
-update users set email_verified_at = created_at
-where email_verified_at is null and exists (select 1 from user_identities i where i.user_id = users.id);
+-- Accounts made before addresses were verified count as verified: they may hold orders and tickets, and an
+-- unverified account is replaced by the next registration of its address, which must never lose those.
+update users set email_verified_at = created_at;
 
 -- One row per verification mail. Only the SHA-256 of the token is kept: a leaked table verifies nobody.
 -- A token is used once (`used_at`) and only before `expires_at`.

@@ -76,6 +76,20 @@ async function problemOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, message, problem?.code ?? `HTTP_${res.status}`, problem);
 }
 
+/**
+ * A refusal for an unverified email address: the address may have been verified since the access token was
+ * signed (in another tab, from the mail), and only a fresh token says so. Refused before anything happened,
+ * so the request can be sent again.
+ */
+async function unverified(res: Response): Promise<boolean> {
+  if (res.status !== 403) return false;
+  const body: unknown = await res
+    .clone()
+    .json()
+    .catch(() => undefined);
+  return (body as { code?: unknown } | undefined)?.code === 'EMAIL_NOT_VERIFIED';
+}
+
 /** Calls the API through this origin with the session's bearer token; refreshes it once on a 401. */
 export async function api<T = unknown>(path: string, options: Options<T> = {}): Promise<T> {
   const send = () => {
@@ -96,7 +110,11 @@ export async function api<T = unknown>(path: string, options: Options<T> = {}): 
     });
   };
   let res = await send();
-  if (res.status === 401 && sessionStore.get() && !path.startsWith('/api/auth/')) {
+  if (
+    sessionStore.get() &&
+    !path.startsWith('/api/auth/') &&
+    (res.status === 401 || (await unverified(res)))
+  ) {
     if (await refreshSession()) res = await send();
   }
   if (!res.ok) throw await problemOf(res);

@@ -123,14 +123,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           return startSession(user, trx);
         }
         const owner = await users.findByEmail(email, trx);
-        if (owner) {
-          await publishInTransaction(trx, 'user.registration_repeated', {
-            userId: owner.id,
-            email: owner.email,
-            name: owner.name,
-            locale: owner.locale,
-          });
-        }
+        if (owner) await verification.warnOwner(trx, owner);
         return undefined;
       });
       return created ?? decoySession(email, name);

@@ -21,6 +21,9 @@ export type EmailVerificationDeps = {
 };
 
 const resendKey = (userId: string) => `verify-email:resend:${userId}`;
+const warnedKey = (userId: string) => `verify-email:warned:${userId}`;
+/** At most one "someone tried to register your address" mail per account in this time. */
+const WARNING_INTERVAL_SECONDS = 3600;
 
 /**
  * Proving an email address. A verification mail carries a one-time token (only its hash is kept) that the
@@ -47,6 +50,21 @@ export function createEmailVerification(deps: EmailVerificationDeps) {
 
   return {
     request,
+
+    /**
+     * Tells the owner of a verified address that someone tried to register it, at most once an hour, so
+     * register cannot be used to flood their mailbox.
+     */
+    async warnOwner(trx: Transaction<DB>, owner: UserRow): Promise<void> {
+      const first = await deps.redis.set(warnedKey(owner.id), '1', 'EX', WARNING_INTERVAL_SECONDS, 'NX');
+      if (first !== 'OK') return;
+      await publishInTransaction(trx, 'user.registration_repeated', {
+        userId: owner.id,
+        email: owner.email,
+        name: owner.name,
+        locale: owner.locale,
+      });
+    },
 
     /** Uses a token up and marks its account's address proved. */
     async verify(token: string): Promise<UserRow> {

@@ -11,6 +11,23 @@ const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
 /** The cookie that binds a Google sign-in to the browser that started it (login CSRF). */
 const LOGIN_COOKIE = 'tiketi_oidc';
 
+/**
+ * The binding cookie: HttpOnly (no script reads it) and SameSite=Lax (sent on the provider's top-level
+ * redirect back, never on a cross-site subrequest), scoped to the Google paths and gone once the login can no
+ * longer finish; Secure wherever the callback is https.
+ */
+function loginCookie(redirectUri: string, value: string, maxAgeSeconds: number): string {
+  const callback = new URL(redirectUri);
+  return [
+    `${LOGIN_COOKIE}=${value}`,
+    `Path=${callback.pathname.replace(/\/callback$/, '')}`,
+    `Max-Age=${maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(callback.protocol === 'https:' ? ['Secure'] : []),
+  ].join('; ');
+}
+
 function cookieOf(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(';') ?? []) {
     const at = part.indexOf('=');
@@ -122,18 +139,7 @@ export function authRoutes(
     async (req, reply) => {
       try {
         const { url, binding, ttlSeconds } = await google.start();
-        const callback = new URL(google.redirectUri);
-        // HttpOnly and SameSite=Lax: readable by no script and sent on the provider's top-level redirect back,
-        // never on a cross-site subrequest; scoped to the Google paths, gone once the login can no longer finish.
-        const attributes = [
-          `${LOGIN_COOKIE}=${binding}`,
-          `Path=${callback.pathname.replace(/\/callback$/, '')}`,
-          `Max-Age=${ttlSeconds}`,
-          'HttpOnly',
-          'SameSite=Lax',
-          ...(callback.protocol === 'https:' ? ['Secure'] : []),
-        ];
-        reply.header('set-cookie', attributes.join('; '));
+        reply.header('set-cookie', loginCookie(google.redirectUri, binding, ttlSeconds));
         reply.header('cache-control', 'no-store');
         return reply.redirect(url.href, 302);
       } catch (error) {
@@ -158,8 +164,7 @@ export function authRoutes(
     },
     async (req, reply) => {
       const search = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
-      const path = new URL(google.redirectUri).pathname.replace(/\/callback$/, '');
-      reply.header('set-cookie', `${LOGIN_COOKIE}=; Path=${path}; Max-Age=0; HttpOnly; SameSite=Lax`);
+      reply.header('set-cookie', loginCookie(google.redirectUri, '', 0));
       try {
         const identity = await google.finish(search, cookieOf(req.headers.cookie, LOGIN_COOKIE));
         const { session } = await auth.signInWithIdentity(identity);
