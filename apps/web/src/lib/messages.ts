@@ -172,6 +172,9 @@ export const en = {
   'adm.perUserLimit': 'Tickets per person',
   'adm.waitingRoom': 'Waiting room on',
   'adm.admissionRate': 'Admissions per minute',
+  'adm.challengeMaxNumber': 'Bot check difficulty (ALTCHA maxnumber)',
+  'adm.challengeHint':
+    'Empty: the platform default. A fan’s browser tries half of it on average; raised automatically while joins spike.',
   'adm.maxShoppers': 'Max active shoppers',
   'adm.tiers': 'Price tiers',
   'adm.tierKey': 'Tier key',
@@ -396,6 +399,9 @@ export const ko: Record<MessageKey, string> = {
   'adm.perUserLimit': '1인당 매수',
   'adm.waitingRoom': '대기실 사용',
   'adm.admissionRate': '분당 입장 인원',
+  'adm.challengeMaxNumber': '보안문자 난이도 (ALTCHA maxnumber)',
+  'adm.challengeHint':
+    '비워 두면 플랫폼 기본값. 브라우저가 평균 절반을 시도하며, 입장 요청이 몰리면 자동으로 높아집니다.',
   'adm.maxShoppers': '최대 동시 구매자',
   'adm.tiers': '가격 등급',
   'adm.tierKey': '등급 키',
