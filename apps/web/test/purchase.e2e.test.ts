@@ -25,6 +25,14 @@ let page: Page;
 const bought: { seatIds: string[]; qr?: string } = { seatIds: [] };
 /** What the app's Content-Security-Policy blocked: the app must never need more than it allows. */
 const blocked: string[] = [];
+/** The bot defence's header on each register and join the pages sent (solved in the browser's workers). */
+const challenged: { path: string; altcha: boolean }[] = [];
+const watchChallenges = (context: BrowserContext) =>
+  context.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (request.method() === 'POST' && (path === '/api/auth/register' || path.endsWith('/join')))
+      challenged.push({ path, altcha: request.headers()['x-altcha'] !== undefined });
+  });
 const watchCsp = (context: BrowserContext) =>
   context.on('console', (message) => {
     if (message.text().includes('Content Security Policy')) blocked.push(message.text());
@@ -37,6 +45,7 @@ beforeAll(async () => {
   fan = await browser.newContext({ baseURL: WEB, locale: 'en-US', viewport: { width: 1280, height: 900 } });
   fan.setDefaultTimeout(UI_TIMEOUT);
   watchCsp(fan);
+  watchChallenges(fan);
   page = await fan.newPage();
 }, 200_000);
 
@@ -81,6 +90,11 @@ describe('buying a ticket in the browser', () => {
       await screenshot(page, '03-waiting-room');
       await page.waitForURL(`${WEB}/events/${QUEUED_EVENT}/seats`, { timeout: 60_000 });
       await page.locator('rect[data-status="available"]').first().waitFor();
+      // Sign-up and join each carried a challenge solved by the page, inside the CSP.
+      expect(challenged).toEqual([
+        { path: '/api/auth/register', altcha: true },
+        { path: `/api/queue/${QUEUED_EVENT}/join`, altcha: true },
+      ]);
     } catch (error) {
       await failWithLogs(error);
     }

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type EventDetailDto, eventDetailDto } from '@tiketi/contracts';
+import { CHALLENGE_MAX_NUMBER, type EventDetailDto, eventDetailDto } from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
@@ -157,6 +157,8 @@ function EventForm({
           enabled: form.get('waitingRoom') === 'on',
           admissionRatePerMinute: Number(form.get('admissionRatePerMinute')),
           maxActiveShoppers: Number(form.get('maxActiveShoppers')),
+          // Empty: the platform's default difficulty.
+          challengeMaxNumber: form.get('challengeMaxNumber') ? Number(form.get('challengeMaxNumber')) : null,
         },
         ...(published
           ? {}
@@ -300,6 +302,19 @@ function EventForm({
               required
               defaultValue={event?.waitingRoom.maxActiveShoppers ?? 200}
             />
+          </label>
+          <label>
+            {t('adm.challengeMaxNumber')}
+            <input
+              name="challengeMaxNumber"
+              type="number"
+              min={CHALLENGE_MAX_NUMBER.min}
+              max={CHALLENGE_MAX_NUMBER.max}
+              step={1000}
+              aria-describedby="challenge-hint"
+              defaultValue={event?.waitingRoom.challengeMaxNumber ?? ''}
+            />
+            <small id="challenge-hint">{t('adm.challengeHint')}</small>
           </label>
         </fieldset>
         <RowsEditor

@@ -86,6 +86,7 @@ export const en = {
   'verify.holdRefused':
     'Verify your email address before holding seats: open the link in the email we sent you.',
   'verify.loginToResend': 'Log in to get a new link.',
+  'challenge.checking': 'Security check in progress…',
   'queue.title': 'Waiting room',
   'queue.intro': 'Keep this page open. We let fans in in the order they arrived.',
   'queue.position': 'Your position',
@@ -199,6 +200,9 @@ export const en = {
   'adm.perUserLimit': 'Tickets per person',
   'adm.waitingRoom': 'Waiting room on',
   'adm.admissionRate': 'Admissions per minute',
+  'adm.challengeMaxNumber': 'Bot check difficulty (ALTCHA maxnumber)',
+  'adm.challengeHint':
+    'Empty: the platform default. A fan’s browser tries half of it on average; raised automatically while joins spike.',
   'adm.maxShoppers': 'Max active shoppers',
   'adm.tiers': 'Price tiers',
   'adm.tierKey': 'Tier key',
@@ -414,6 +418,7 @@ export const ko: Record<MessageKey, string> = {
   'verify.holdRefused':
     '좌석을 선점하려면 먼저 이메일 인증을 완료해 주세요. 보내 드린 메일의 링크를 열어 주세요.',
   'verify.loginToResend': '새 링크를 받으려면 로그인해 주세요.',
+  'challenge.checking': '보안 확인 중…',
   'queue.title': '대기실',
   'queue.intro': '이 페이지를 닫지 마세요. 도착한 순서대로 입장합니다.',
   'queue.position': '내 순서',
@@ -527,6 +532,9 @@ export const ko: Record<MessageKey, string> = {
   'adm.perUserLimit': '1인당 매수',
   'adm.waitingRoom': '대기실 사용',
   'adm.admissionRate': '분당 입장 인원',
+  'adm.challengeMaxNumber': '보안문자 난이도 (ALTCHA maxnumber)',
+  'adm.challengeHint':
+    '비워 두면 플랫폼 기본값. 브라우저가 평균 절반을 시도하며, 입장 요청이 몰리면 자동으로 높아집니다.',
   'adm.maxShoppers': '최대 동시 구매자',
   'adm.tiers': '가격 등급',
   'adm.tierKey': '등급 키',

@@ -3,6 +3,7 @@ import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'rea
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
+import { solveChallengeFor } from '../lib/challenge.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { sessionStore } from '../lib/session.ts';
 
@@ -19,6 +20,7 @@ function useAuthForm(path: '/api/auth/login' | '/api/auth/register') {
   const navigate = useNavigate();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const [checking, setChecking] = useState(false);
   const next = safeNext(params.get('next'));
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -26,7 +28,16 @@ function useAuthForm(path: '/api/auth/login' | '/api/auth/register') {
     setBusy(true);
     setError(undefined);
     try {
-      const session: AuthSession = await api(path, { body: form, schema: authSession });
+      let headers: Record<string, string> | undefined;
+      if (path === '/api/auth/register') {
+        setChecking(true);
+        headers = await solveChallengeFor('register').finally(() => setChecking(false));
+      }
+      const session: AuthSession = await api(path, {
+        body: form,
+        schema: authSession,
+        ...(headers ? { headers } : {}),
+      });
       sessionStore.set({
         user: session.user,
         accessToken: session.accessToken,
@@ -44,7 +55,7 @@ function useAuthForm(path: '/api/auth/login' | '/api/auth/register') {
     }
   };
   const google = () => sessionStorage.setItem(NEXT_KEY, next);
-  return { submit, error, busy, next, google };
+  return { submit, error, busy, checking, next, google };
 }
 
 function GoogleButton({ onClick }: { onClick: () => void }) {
@@ -89,7 +100,7 @@ function AuthPage({
   other: { question: string; to: '/login' | '/register'; label: string };
 }) {
   const { t } = useI18n();
-  const { submit, error, busy, next, google } = useAuthForm(path);
+  const { submit, error, busy, checking, next, google } = useAuthForm(path);
   const newAccount = path === '/api/auth/register';
   return (
     <main id="main" className="container narrow">
@@ -113,6 +124,7 @@ function AuthPage({
           {newAccount && <small id="password-hint">{t('auth.passwordHint')}</small>}
         </label>
         {error !== undefined && <ErrorState error={error} />}
+        {checking && <Loading label={t('challenge.checking')} />}
         <button type="submit" disabled={busy}>
           {submitLabel}
         </button>

@@ -13,6 +13,7 @@ import { ErrorState, Loading, Notice } from '../components/states.tsx';
 import { admissions } from '../lib/admission.ts';
 import { track } from '../lib/analytics.ts';
 import { ApiError, api } from '../lib/api.ts';
+import { solveChallengeFor } from '../lib/challenge.ts';
 import { dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useEvent } from '../lib/queries.ts';
@@ -121,7 +122,8 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     );
     socket.on(QUEUE_SOCKET.cancelled, (message: QueueCancelled) => cancel(message.reason));
 
-    api(`/api/queue/${eventId}/join`, { method: 'POST', schema: queueStatus })
+    solveChallengeFor('join', eventId)
+      .then((headers) => api(`/api/queue/${eventId}/join`, { method: 'POST', schema: queueStatus, headers }))
       .then((joined) => {
         track('queue_join', { eventId });
         take(joined);
@@ -168,7 +170,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
       ) : error !== undefined ? (
         <ErrorState error={error} onRetry={onRetry} />
       ) : !status ? (
-        <Loading />
+        <Loading label={t('challenge.checking')} />
       ) : status.state === 'admitted' ? (
         <Notice kind="success">{t('queue.admitted')}</Notice>
       ) : (

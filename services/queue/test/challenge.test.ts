@@ -1,0 +1,181 @@
+import type { AddressInfo } from 'node:net';
+import { type AltchaChallenge, CHALLENGE_HEADER, encodeAltchaPayload } from '@tiketi/contracts';
+import { buildApp as buildGateway } from '@tiketi/gateway/app';
+import { createRedis, issueChallenge, solveAltcha } from '@tiketi/kit';
+import { createTestTokens, testLogger } from '@tiketi/kit/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, describe, expect, it } from 'vitest';
+import { challengeDifficulty } from '../src/domain/bot-defence.ts';
+import { closeAll, eventually, publish, publishedEvent, queueTestConfig, startInstance } from './support.ts';
+
+describe('bot defence on the waiting room, through the gateway', async () => {
+  const config = queueTestConfig('queue-challenge', {
+    CHALLENGE_MAX_NUMBER: 2_000,
+    CHALLENGE_SPIKE_JOINS_PER_SECOND: 1,
+    CHALLENGE_SPIKE_MAX_FACTOR: 4,
+  });
+  const tokens = await createTestTokens();
+  const queue = await startInstance(config, tokens.jwks);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const gateway = await buildGateway({
+    logger: testLogger(),
+    jwks: tokens.jwks,
+    upstreams: { queue: queue.url },
+  });
+  await gateway.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+  afterAll(async () => {
+    await gateway.close();
+    redis.disconnect();
+    await closeAll([queue]);
+  });
+
+  async function sale(options: Parameters<typeof publishedEvent>[0] = {}, maxNumber?: number) {
+    const event = publishedEvent(options);
+    if (maxNumber) event.waitingRoom.challengeMaxNumber = maxNumber;
+    await publish(queue.bus, 'event.published', event);
+    await eventually(
+      () => redis.hget(`queue:{${event.eventId}}:settings`, 'enabled'),
+      'the sale to be known',
+    );
+    return event.eventId;
+  }
+  const fan = async () => tokens.sign({ id: uuidv7() });
+  const challenge = async (query: string) => {
+    const res = await fetch(`${base}/api/challenge?${query}`);
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (await res.json()) as AltchaChallenge & { code?: string },
+    };
+  };
+  const join = async (eventId: string, token: string, altcha?: string) => {
+    const res = await fetch(`${base}/api/queue/${eventId}/join`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(altcha === undefined ? {} : { [CHALLENGE_HEADER]: altcha }),
+      },
+    });
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as { code?: string },
+    };
+  };
+  const solved = async (eventId: string) =>
+    solveAltcha((await challenge(`purpose=join&eventId=${eventId}`)).body);
+
+  it('answers a signed ALTCHA challenge to anyone, never cached, and refuses a malformed ask', async () => {
+    const eventId = uuidv7();
+    const res = await challenge(`purpose=join&eventId=${eventId}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(Object.keys(res.body).sort()).toEqual([
+      'algorithm',
+      'challenge',
+      'maxnumber',
+      'salt',
+      'signature',
+    ]);
+    expect(res.body).toMatchObject({ algorithm: 'SHA-256', maxnumber: 2_000 });
+    expect((await challenge('purpose=register')).status).toBe(200);
+    for (const bad of [
+      'purpose=join',
+      `purpose=register&eventId=${eventId}`,
+      'purpose=buy',
+      'purpose=join&eventId=x',
+    ]) {
+      const refused = await challenge(bad);
+      expect(refused.status, bad).toBe(400);
+      expect(refused.body.code).toBe('VALIDATION_FAILED');
+    }
+  });
+
+  it('refuses a join without a solution as CHALLENGE_REQUIRED, and takes a correct solution once', async () => {
+    const eventId = await sale();
+    const token = await fan();
+    const missing = await join(eventId, token);
+    expect(missing.status).toBe(403);
+    expect(missing.type).toMatch(/application\/problem\+json/);
+    expect(missing.body.code).toBe('CHALLENGE_REQUIRED');
+
+    const altcha = await solved(eventId);
+    expect((await join(eventId, token, altcha)).status).toBe(201);
+    const reused = await join(eventId, token, altcha);
+    expect(reused.status).toBe(403);
+    expect(reused.body).toMatchObject({
+      code: 'CHALLENGE_FAILED',
+      detail: expect.stringMatching(/used already/),
+    });
+    // Another fan replaying the same solution gets nothing either.
+    expect((await join(eventId, await fan(), altcha)).body.code).toBe('CHALLENGE_FAILED');
+  });
+
+  it('refuses garbage, a wrong number, a forged or expired challenge and one for another purpose or event', async () => {
+    const eventId = await sale();
+    const other = await sale();
+    const token = await fan();
+    const fresh = (await challenge(`purpose=join&eventId=${eventId}`)).body;
+    const right = JSON.parse(atob(await solveAltcha(fresh))) as { number: number };
+    const forged = await issueChallenge(
+      { hmacKey: 'not-the-key', ttlSeconds: 60 },
+      { purpose: 'join', eventId },
+      1_000,
+    );
+    const expired = await issueChallenge(
+      { hmacKey: config.CHALLENGE_HMAC_KEY, ttlSeconds: -1 },
+      { purpose: 'join', eventId },
+      1_000,
+    );
+    const cases: Record<string, string> = {
+      'not base64 JSON': '%%%',
+      'JSON but not a payload': btoa(JSON.stringify({ hello: 'world' })),
+      'another algorithm': btoa(JSON.stringify({ ...fresh, algorithm: 'SHA-1', number: right.number })),
+      'a wrong number': encodeAltchaPayload(fresh, right.number + 1),
+      'a tampered salt': encodeAltchaPayload(
+        { ...fresh, salt: fresh.salt.replace('purpose=join', 'purpose=join&x=1') },
+        right.number,
+      ),
+      'signed with another key': await solveAltcha(forged),
+      expired: await solveAltcha(expired),
+      'a register challenge': await solveAltcha((await challenge('purpose=register')).body),
+      'another event': await solved(other),
+    };
+    for (const [what, altcha] of Object.entries(cases)) {
+      const refused = await join(eventId, token, altcha);
+      expect(refused.status, what).toBe(403);
+      expect(refused.body.code, what).toBe('CHALLENGE_FAILED');
+    }
+    // None of those spent the real solution.
+    expect((await join(eventId, token, encodeAltchaPayload(fresh, right.number))).status).toBe(201);
+  });
+
+  it("uses the operator's difficulty for the event and raises it while joins spike", async () => {
+    const eventId = await sale({}, 3_000);
+    await eventually(async () => {
+      const { maxnumber } = (await challenge(`purpose=join&eventId=${eventId}`)).body;
+      return maxnumber === 3_000 || undefined;
+    }, "the event's difficulty to be known");
+    // 10 joins at once, solved beforehand: 2 per second over the 5-second window, against a threshold of 1.
+    const solutions = await Promise.all(Array.from({ length: 10 }, () => solved(eventId)));
+    const fans = await Promise.all(solutions.map(() => fan()));
+    const joined = await Promise.all(solutions.map((altcha, i) => join(eventId, fans[i] as string, altcha)));
+    expect(joined.map((j) => j.status)).toEqual(solutions.map(() => 201));
+    const raised = (await challenge(`purpose=join&eventId=${eventId}`)).body.maxnumber;
+    expect(raised).toBeGreaterThan(3_000);
+    expect(raised).toBeLessThanOrEqual(4 * 3_000);
+    // A quiet event next to it keeps the platform's default.
+    expect((await challenge(`purpose=join&eventId=${await sale()}`)).body.maxnumber).toBe(2_000);
+  });
+
+  it('scales difficulty with the join rate above the threshold, within the bounds', () => {
+    const rule = { defaultMaxNumber: 50_000, spikeJoinsPerSecond: 100, maxFactor: 10 };
+    expect(challengeDifficulty(50_000, 0, rule)).toBe(50_000);
+    expect(challengeDifficulty(50_000, 100, rule)).toBe(50_000);
+    expect(challengeDifficulty(50_000, 300, rule)).toBe(150_000);
+    expect(challengeDifficulty(50_000, 1_000_000, rule)).toBe(500_000);
+    expect(challengeDifficulty(5_000_000, 1_000_000, rule)).toBe(10_000_000);
+    expect(challengeDifficulty(50_000, 1_000_000, { ...rule, spikeJoinsPerSecond: 0 })).toBe(50_000);
+  });
+});
