@@ -6,7 +6,7 @@ import { buildApp as buildEvent } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { buildApp as buildGateway } from '@tiketi/gateway/app';
 import { type App, Bus, createAuth, type InfraConfig, loadConfig, OutboxRelay } from '@tiketi/kit';
-import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import {
   buildApp as buildNotification,
   createDirectoryClient,
@@ -108,7 +108,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
   const eventUrl = await listen(event);
 
   const reservationConfig = {
-    ...loadConfig(reservationConfigShape, {}),
+    ...loadConfig(reservationConfigShape, DEVELOPMENT_ENV),
     ...own('reservation'),
     EVENT_SERVICE_URL: eventUrl,
     SALE_INFO_CACHE_MS: 0,
@@ -133,7 +133,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
   const toss = await startTossSandbox({ port: 0 });
   closers.push(() => toss.close());
   const paymentConfig = {
-    ...loadConfig(paymentConfigShape, {}),
+    ...loadConfig(paymentConfigShape, DEVELOPMENT_ENV),
     ...own('payment'),
     TOSS_API_URL: toss.url,
     RESERVATION_SERVICE_URL: reservationUrl,

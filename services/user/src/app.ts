@@ -5,6 +5,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  sessionRevocations,
 } from '@tiketi/kit';
 import type { JSONWebKeySet } from 'jose';
 import type { DB } from './db/schema.ts';
@@ -54,6 +55,7 @@ export async function buildApp(deps: UserDeps) {
     outbox: deps.db,
   });
   const users = userRepository(deps.db);
+  const revocations = sessionRevocations(deps.redis, { logger: deps.logger });
   const auth = createAuthService({
     db: deps.db,
     users,
@@ -61,12 +63,13 @@ export async function buildApp(deps: UserDeps) {
     hasher: deps.hasher,
     signer: createTokenSigner(deps.keys, deps.settings.accessTokenTtlSeconds),
     refreshTtlDays: deps.settings.refreshTokenTtlDays,
+    revocations,
   });
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
   jwksRoutes(app, deps.keys);
   authRoutes(app, { auth, google, webOrigin: deps.settings.webOrigin });
   userRoutes(app, {
-    auth: createAuth({ jwks: deps.jwks, internalToken: deps.internalToken }),
+    auth: createAuth({ jwks: deps.jwks, internalToken: deps.internalToken, revocations }),
     users: createUserService(users),
   });
   return app;

@@ -5,16 +5,17 @@ import type { KeyStore } from './signing-keys.ts';
 
 export type TokenSigner = {
   readonly accessTtlSeconds: number;
-  sign(user: { id: string; role: Role; email: string }): Promise<string>;
+  /** `sessionId` is the refresh family: ending it ends the access tokens issued to it. */
+  sign(user: { id: string; role: Role; email: string }, sessionId: string): Promise<string>;
 };
 
 /** Access tokens: EdDSA JWTs carrying who the caller is and their role, checked by every service. */
 export function createTokenSigner(keys: KeyStore, accessTtlSeconds: number): TokenSigner {
   return {
     accessTtlSeconds,
-    async sign(user) {
+    async sign(user, sessionId) {
       const key = await keys.current();
-      return new SignJWT({ role: user.role, email: user.email })
+      return new SignJWT({ role: user.role, email: user.email, sid: sessionId })
         .setProtectedHeader({ alg: ACCESS_TOKEN.algorithm, kid: key.kid, typ: 'JWT' })
         .setIssuer(ACCESS_TOKEN.issuer)
         .setAudience(ACCESS_TOKEN.audience)
