@@ -12,7 +12,6 @@ export class ConfigError extends Error {
  * can read in this repository.
  */
 export const TIKETI_ENVIRONMENTS = ['development', 'production'] as const;
-export type TiketiEnv = (typeof TIKETI_ENVIRONMENTS)[number];
 
 type SecretRule = { fallback: string; minLength: number };
 
