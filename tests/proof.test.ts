@@ -3,6 +3,7 @@ import { faultSuite } from './fault/purchase-faults.ts';
 import { fuzzSuite } from './fuzz/gateway-fuzz.ts';
 import { accountsSuite } from './security/accounts.ts';
 import { secretsInLogsSuite, securitySuite } from './security/attacks.ts';
+import { secretsSuite } from './security/secrets.ts';
 import { closeProof, openProof } from './support/proof.ts';
 
 /**
@@ -16,6 +17,7 @@ describe('the platform under attack, bad input and faults', { timeout: 90_000 },
 
   securitySuite();
   accountsSuite();
+  secretsSuite();
   fuzzSuite();
   faultSuite();
   secretsInLogsSuite();

@@ -3,7 +3,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { secretNames } from '../../packages/kit/src/config.ts';
 import { databaseUrl } from '../../packages/kit/src/db.ts';
+import { configShape as adminConfig } from '../../services/admin/src/config.ts';
+import { configShape as analyticsConfig } from '../../services/analytics/src/config.ts';
+import { configShape as eventConfig } from '../../services/event/src/config.ts';
+import { configShape as gatewayConfig } from '../../services/gateway/src/config.ts';
+import { configShape as mediaConfig } from '../../services/media/src/config.ts';
+import { configShape as notificationConfig } from '../../services/notification/src/config.ts';
+import { configShape as paymentConfig } from '../../services/payment/src/config.ts';
+import { configShape as queueConfig } from '../../services/queue/src/config.ts';
+import { configShape as reservationConfig } from '../../services/reservation/src/config.ts';
+import { configShape as userConfig } from '../../services/user/src/config.ts';
 import { environments, REGION, SUBNET_CIDRS } from '../aws/src/environments.ts';
 import { accessOf, type BackendService, backendServiceNames } from '../aws/src/services.ts';
 import {
@@ -16,6 +28,20 @@ import {
   schemaProblems,
 } from './manifests.ts';
 import { cidrContains, databaseTlsProblems, dataStatefulSets, workloadProblems } from './policies.ts';
+
+/** Each service's configuration: what it declares as a secret must reach its pods in production. */
+const serviceConfigs: Record<string, z.ZodRawShape> = {
+  gateway: gatewayConfig,
+  user: userConfig,
+  event: eventConfig,
+  reservation: reservationConfig,
+  payment: paymentConfig,
+  queue: queueConfig,
+  analytics: analyticsConfig,
+  admin: adminConfig,
+  media: mediaConfig,
+  notification: notificationConfig,
+};
 
 const rendered: Record<string, K8sObject[]> = {};
 const all = (overlay: string): K8sObject[] => rendered[overlay] ?? [];
@@ -152,6 +178,41 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
     }
     expect(missing).toEqual([]);
   });
+
+  it('runs every service as production and hands each the secrets its configuration demands, from its own Secret', () => {
+    const config = ofKind(overlay, 'ConfigMap').find((c) => c.metadata.name.startsWith('tiketi-config'));
+    expect((config as { data?: Record<string, string> } | undefined)?.data?.TIKETI_ENV).toBe('production');
+    const problems: string[] = [];
+    let checked = 0;
+    for (const w of workloads(overlay)) {
+      for (const c of podSpecOf(w).containers) {
+        const service = /tiketi\/([a-z]+):/.exec(c.image)?.[1];
+        const shape = service ? serviceConfigs[service] : undefined;
+        if (!shape) continue;
+        checked++;
+        const given = new Map<string, string | undefined>(
+          (c.env ?? []).map((e: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }) => [
+            e.name,
+            e.valueFrom?.secretKeyRef?.name,
+          ]),
+        );
+        if (
+          !(c.envFrom ?? []).some(
+            (f: { configMapRef?: { name: string } }) => f.configMapRef?.name === config?.metadata.name,
+          )
+        )
+          problems.push(`${w.metadata.name}: does not read ${config?.metadata.name}`);
+        for (const name of secretNames(shape)) {
+          if (given.get(name) !== `${service}-secrets`)
+            problems.push(`${w.metadata.name}: ${name} not from ${service}-secrets`);
+        }
+        if (!secretNames(shape).includes('INTERNAL_TOKEN') && given.has('INTERNAL_TOKEN'))
+          problems.push(`${w.metadata.name}: holds INTERNAL_TOKEN it never uses`);
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(Object.keys(serviceConfigs).length);
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('ops-k8s production', () => {
@@ -280,7 +341,6 @@ function readable(service: BackendService): string[] {
   return [
     'redis',
     'rabbitmq',
-    'internal-token',
     ...(access.database ? [`database/${service}`] : []),
     ...(access.secrets ?? []),
   ];

@@ -41,6 +41,8 @@ export class PlatformError extends Error {
 /** The platform's defaults for local runs; explicit environment always wins. */
 export function platformEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return {
+    // Local development: the public default secrets work here and nowhere else (kit config).
+    TIKETI_ENV: 'development',
     SEED_DEMO: 'true',
     LOG_LEVEL: 'info',
     // Payments go to the local Toss sandbox unless real Toss keys are given.

@@ -15,7 +15,7 @@ import {
   loadConfig,
   OutboxRelay,
 } from '@tiketi/kit';
-import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import {
   buildApp as buildNotification,
   createDirectoryClient,
@@ -117,7 +117,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
   const eventUrl = await listen(event);
 
   const reservationConfig = {
-    ...loadConfig(reservationConfigShape, {}),
+    ...loadConfig(reservationConfigShape, DEVELOPMENT_ENV),
     ...own('reservation'),
     EVENT_SERVICE_URL: eventUrl,
     SALE_INFO_CACHE_MS: 0,
@@ -142,7 +142,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
   const toss = await startTossSandbox({ port: 0 });
   closers.push(() => toss.close());
   const paymentConfig = {
-    ...loadConfig(paymentConfigShape, {}),
+    ...loadConfig(paymentConfigShape, DEVELOPMENT_ENV),
     ...own('payment'),
     TOSS_API_URL: toss.url,
     RESERVATION_SERVICE_URL: reservationUrl,

@@ -7,11 +7,14 @@ import { type IsolatedPlatform, startPlatformUnderTest } from './platform.ts';
 
 type Proxy = Awaited<ReturnType<typeof createTcpProxy>>;
 
-/** Secrets the platform under test runs with: unique, so a log line holding one is found. */
+/**
+ * Secrets the platform under test runs with: unique, so a log line holding one is found, and strong
+ * enough for production, which is what the platform under test is configured as.
+ */
 export const SECRETS = {
-  INTERNAL_TOKEN: `internal-${randomBytes(12).toString('hex')}`,
-  QUEUE_TOKEN_SECRET: `queue-${randomBytes(12).toString('hex')}`,
-  TICKET_SIGNING_SECRET: `ticket-${randomBytes(12).toString('hex')}`,
+  INTERNAL_TOKEN: `internal-${randomBytes(16).toString('hex')}`,
+  QUEUE_TOKEN_SECRET: `queue-${randomBytes(16).toString('hex')}`,
+  TICKET_SIGNING_SECRET: `ticket-${randomBytes(16).toString('hex')}`,
   TOSS_SECRET_KEY: `test_sk_proof${randomBytes(10).toString('hex')}`,
   GOOGLE_CLIENT_SECRET: `google-${randomBytes(12).toString('hex')}`,
 };
@@ -55,7 +58,10 @@ export async function openProof(): Promise<void> {
   const p = await startPlatformUnderTest('proof', {
     portOffset: 20_000 + TEST_PORT_SHIFT,
     env: {
+      TIKETI_ENV: 'production',
       ...SECRETS,
+      // Not among SECRETS: SEED_DEMO prints the seeded admin's sign-in on purpose (user service main.ts).
+      ADMIN_PASSWORD: `admin-${randomBytes(16).toString('hex')}`,
       JWT_PRIVATE_JWK: JSON.stringify(signingJwk),
       AMQP_URL: `amqp://guest:guest@127.0.0.1:${amqpProxy.port}`,
       REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,

@@ -11,7 +11,8 @@ export type AppSecretName =
   | 'jwt-signing-key'
   | 'admin-password'
   | 'queue-token'
-  | 'ticket-signing';
+  | 'ticket-signing'
+  | 'internal-token';
 
 export interface AppSecretSpec {
   keys: [string, ...string[]];
@@ -38,6 +39,11 @@ export const appSecretSpecs: Record<AppSecretName, AppSecretSpec> = {
     description: 'Private JWK the user service signs access tokens with (one key shared by all its pods)',
   },
   'admin-password': { keys: ['ADMIN_PASSWORD'], generated: true, description: 'The seeded admin account' },
+  'internal-token': {
+    keys: ['INTERNAL_TOKEN'],
+    generated: true,
+    description: 'Shared token on /internal/* calls, held only by the services that make or answer them',
+  },
   'queue-token': {
     keys: ['QUEUE_TOKEN_SECRET'],
     generated: true,
@@ -68,15 +74,15 @@ export type BackendService = Exclude<ServiceName, 'web'>;
  */
 export const backendServices = {
   gateway: {},
-  user: { database: 'users_db', secrets: ['google', 'jwt-signing-key', 'admin-password'] },
+  user: { database: 'users_db', secrets: ['internal-token', 'google', 'jwt-signing-key', 'admin-password'] },
   event: { database: 'events_db' },
-  reservation: { database: 'reservations_db', secrets: ['queue-token', 'ticket-signing'] },
-  payment: { database: 'payments_db', secrets: ['toss'] },
-  queue: { secrets: ['queue-token'] },
+  reservation: { database: 'reservations_db', secrets: ['internal-token', 'queue-token', 'ticket-signing'] },
+  payment: { database: 'payments_db', secrets: ['internal-token', 'toss'] },
+  queue: { secrets: ['internal-token', 'queue-token'] },
   analytics: { database: 'analytics_db' },
-  admin: {},
+  admin: { secrets: ['internal-token'] },
   media: { database: 'media_db', mediaBucket: true },
-  notification: { database: 'notifications_db', secrets: ['sendgrid'] },
+  notification: { database: 'notifications_db', secrets: ['internal-token', 'sendgrid'] },
 } satisfies Record<BackendService, ServiceAccess>;
 
 export const backendServiceNames = Object.keys(backendServices) as BackendService[];

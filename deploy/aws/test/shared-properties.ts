@@ -203,10 +203,20 @@ export function itHasTheSharedProperties(config: EnvironmentConfig, synthesized:
     }
   });
 
+  it('gives the internal token only to the services that make or answer internal calls', () => {
+    const { main } = synthesized();
+    const holders = ['user', 'reservation', 'payment', 'queue', 'admin', 'notification'];
+    for (const service of backendServiceNames) {
+      expect(canReadSecret(main, role(service), `${prefix}/internal-token`), service).toBe(
+        holders.includes(service),
+      );
+    }
+  });
+
   it('gives every service the connection secrets it shares with all others', () => {
     const { main } = synthesized();
     for (const service of backendServiceNames) {
-      for (const secret of ['redis', 'rabbitmq', 'internal-token']) {
+      for (const secret of ['redis', 'rabbitmq']) {
         expect(canReadSecret(main, role(service), `${prefix}/${secret}`), `${service} → ${secret}`).toBe(
           true,
         );

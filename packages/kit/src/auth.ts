@@ -17,6 +17,7 @@ import {
 } from 'jose';
 import { z } from 'zod';
 import { HttpProblem, problems } from './errors.ts';
+import type { SessionRevocations } from './revocations.ts';
 
 /**
  * The caller as the access token describes them. `emailVerified` is the `email_verified` claim: a token
@@ -35,6 +36,8 @@ const claims = z.object({
   role: z.enum(['user', 'admin']),
   email: z.string().optional(),
   email_verified: z.boolean().optional(),
+  /** The session (refresh family) the token was issued to; ended sessions are in `revocations`. */
+  sid: z.string().optional(),
 });
 
 export type AuthOptions = {
@@ -46,7 +49,11 @@ export type AuthOptions = {
   internalToken?: string;
   /** Tokens whose verification is remembered (default 10,000; 0 verifies every request afresh). */
   rememberTokens?: number;
+  /** Sessions ended before their tokens expire (sign-out, a copied refresh token): their tokens are refused. */
+  revocations?: SessionRevocations;
 };
+
+type Verified = { user: AuthUser; sessionId: string | undefined; until: number };
 
 /** How long a verification is remembered at most, so that a key withdrawn from the JWKS soon counts. */
 const REMEMBER_MS = 60_000;
@@ -70,24 +77,33 @@ export function createAuth(options: AuthOptions) {
   // what a request costs a service: remember the tokens already verified, keyed by the whole token (a
   // forged or altered token is another key), until their expiry and never longer than REMEMBER_MS.
   const capacity = options.rememberTokens ?? 10_000;
-  const remembered = new Map<string, { user: AuthUser; until: number }>();
+  const remembered = new Map<string, Verified>();
 
   async function verify(token: string): Promise<AuthUser> {
+    const { user, sessionId } = await verified(token);
+    // Looked up on every request, remembered or not: a sign-out must not wait for REMEMBER_MS.
+    if (sessionId && (await options.revocations?.isRevoked(sessionId))) {
+      throw problems.unauthorized('This session has ended; sign in again.');
+    }
+    return user;
+  }
+
+  async function verified(token: string): Promise<Verified> {
     const known = remembered.get(token);
-    if (known && known.until > Date.now()) return known.user;
+    if (known && known.until > Date.now()) return known;
     if (known) remembered.delete(token);
-    const { user, expiresAt } = await verifySignature(token);
+    const fresh = await verifySignature(token);
     if (capacity > 0) {
       if (remembered.size >= capacity) {
         const oldest = remembered.keys().next().value;
         if (oldest !== undefined) remembered.delete(oldest);
       }
-      remembered.set(token, { user, until: Math.min(expiresAt, Date.now() + REMEMBER_MS) });
+      remembered.set(token, { ...fresh, until: Math.min(fresh.until, Date.now() + REMEMBER_MS) });
     }
-    return user;
+    return fresh;
   }
 
-  async function verifySignature(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
+  async function verifySignature(token: string): Promise<Verified> {
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer,
@@ -103,7 +119,8 @@ export function createAuth(options: AuthOptions) {
           email: parsed.email,
           emailVerified: parsed.email_verified === true,
         },
-        expiresAt: (payload.exp ?? 0) * 1000,
+        sessionId: parsed.sid,
+        until: (payload.exp ?? 0) * 1000,
       };
     } catch (error) {
       const code = (error as { code?: string }).code;

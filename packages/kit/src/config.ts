@@ -5,6 +5,22 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Which kind of deployment this is. Only `development` (set by `npm start`, the tests and the bench)
+ * accepts the public local defaults of secrets; anything else, unset included, is production, so a
+ * deployment that forgets to say what it is gets the strict checks rather than working secrets everyone
+ * can read in this repository.
+ */
+export const TIKETI_ENVIRONMENTS = ['development', 'production'] as const;
+
+type SecretRule = { fallback: string; minLength: number };
+
+/** The variables declared with `env.secret`, with the rule each one is held to outside development. */
+const secretRules = z.registry<SecretRule>();
+
+/** Long enough that guessing is hopeless: 32 characters of a random token carry well over 128 bits. */
+const SECRET_MIN_LENGTH = 32;
+
 /** Environment values are strings; these coerce them with a message that names the variable. */
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
@@ -18,6 +34,17 @@ export const env = {
   string: (fallback: string) => z.string().min(1).default(fallback),
   /** Where another service answers; defaults to its local port. */
   serviceUrl: (name: ServiceName) => z.url().default(`http://127.0.0.1:${servicePorts[name]}`),
+  /**
+   * A secret (token, signing key, provider credential, password). The fallback is public, so it works
+   * only with TIKETI_ENV=development; elsewhere `loadConfig` refuses it, and any value shorter than
+   * `minLength`, naming the variable and never printing the value.
+   */
+  secret: (fallback: string, options: { minLength?: number } = {}) =>
+    z
+      .string()
+      .min(1)
+      .default(fallback)
+      .register(secretRules, { fallback, minLength: options.minLength ?? SECRET_MIN_LENGTH }),
   optionalString: () =>
     z
       .string()
@@ -27,6 +54,7 @@ export const env = {
 
 /** What every service reads; each service extends it with its own variables. */
 export const baseConfigShape = {
+  TIKETI_ENV: z.enum(TIKETI_ENVIRONMENTS).default('production'),
   HOST: env.string('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The PostgreSQL server; each service picks its own database on it with DATABASE_NAME. */
@@ -48,13 +76,56 @@ export const baseConfigShape = {
   AMQP_EXCHANGE: env.string('tiketi.events'),
   /** Where the user service publishes its signing keys. */
   JWKS_URL: env.url('http://127.0.0.1:4001/.well-known/jwks.json'),
-  /** Shared secret on service-to-service calls to `/internal/*` routes (never routed by the gateway). */
-  INTERNAL_TOKEN: env.string('tiketi-local-internal-token'),
-  /** Signs waiting-room admission tokens (queue service) and verifies them (reservation service). */
-  QUEUE_TOKEN_SECRET: env.string('tiketi-local-queue-token-secret'),
   BODY_LIMIT_BYTES: env.int(1_048_576),
   SHUTDOWN_GRACE_MS: env.int(10_000),
 };
+
+/**
+ * The shared secret on service-to-service calls to `/internal/*` routes (never routed by the gateway).
+ * Only the services that make or answer such calls read it, so the gateway and the services that face
+ * uploads and anonymous traffic alone never hold it.
+ */
+export const internalTokenShape = {
+  INTERNAL_TOKEN: env.secret('tiketi-local-internal-token'),
+};
+
+/** Signs waiting-room admission tokens (queue service) and verifies them (reservation service). */
+export const queueTokenShape = {
+  QUEUE_TOKEN_SECRET: env.secret('tiketi-local-queue-token-secret'),
+};
+
+/** The names of the variables of a shape declared with `env.secret`. */
+export function secretNames(shape: z.ZodRawShape): string[] {
+  return Object.keys(shape).filter((name) => secretRules.has(shape[name] as z.ZodType));
+}
+
+/**
+ * Outside development a secret must be set to something of its own: the public fallback, or a value too
+ * short to resist guessing, is refused. Values are never shown, only their length.
+ */
+function secretProblems(
+  shape: z.ZodRawShape,
+  config: Record<string, unknown>,
+  source: Record<string, string | undefined>,
+): string[] {
+  if (source.TIKETI_ENV === 'development') return [];
+  const lines: string[] = [];
+  for (const name of secretNames(shape)) {
+    const rule = secretRules.get(shape[name] as z.ZodType);
+    const value = config[name];
+    if (!rule || typeof value !== 'string') continue;
+    if (value === rule.fallback) {
+      lines.push(
+        `  ${name}: the local development default works only with TIKETI_ENV=development; set a secret of at least ${rule.minLength} characters`,
+      );
+    } else if (value.length < rule.minLength) {
+      lines.push(
+        `  ${name}: too short for a secret outside development; use at least ${rule.minLength} characters (got ${value.length})`,
+      );
+    }
+  }
+  return lines;
+}
 
 /**
  * Reads the environment once against a schema. A missing or wrong variable stops here, naming every
@@ -64,15 +135,25 @@ export function loadConfig<S extends z.ZodRawShape>(
   shape: S,
   source: Record<string, string | undefined> = process.env,
 ): z.output<z.ZodObject<S>> {
+  const secrets = new Set(secretNames(shape));
   const parsed = z.object(shape).safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
       const value = source[String(issue.path[0])];
-      const shown = value === undefined ? 'not set' : `got ${JSON.stringify(value)}`;
+      const shown =
+        value === undefined
+          ? 'not set'
+          : secrets.has(String(issue.path[0]))
+            ? `${value.length} characters`
+            : `got ${JSON.stringify(value)}`;
       return `  ${name}: ${issue.message} (${shown})`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const refused = secretProblems(shape, parsed.data, source);
+  if (refused.length) {
+    throw new ConfigError(`Secrets refused outside development (TIKETI_ENV):\n${refused.join('\n')}`);
   }
   return parsed.data;
 }

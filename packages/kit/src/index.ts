@@ -12,6 +12,7 @@ export * from './metrics.ts';
 export * from './migrate.ts';
 export * from './outbox.ts';
 export * from './redis.ts';
+export * from './revocations.ts';
 export * from './schemas.ts';
 export * from './server.ts';
 export * from './service.ts';

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { baseConfigShape, ConfigError, env, loadConfig } from '../src/config.ts';
+import {
+  baseConfigShape,
+  ConfigError,
+  env,
+  internalTokenShape,
+  loadConfig,
+  secretNames,
+} from '../src/config.ts';
 
 describe('config', () => {
   it('uses local defaults when nothing is set', () => {
@@ -30,5 +37,44 @@ describe('config', () => {
     expect(loadConfig(shape, { FLAG: 'true' }).FLAG).toBe(true);
     expect(loadConfig(shape, {}).FLAG).toBe(false);
     expect(() => loadConfig(shape, { FLAG: 'maybe' })).toThrow(/FLAG/);
+  });
+});
+
+describe('config: secrets outside local development', () => {
+  const shape = { ...baseConfigShape, ...internalTokenShape, SIGNING_KEY: env.secret('local-signing-key') };
+  const strong = { INTERNAL_TOKEN: 'a'.repeat(32), SIGNING_KEY: 'b'.repeat(40) };
+
+  it('refuses every default secret when TIKETI_ENV is unset, naming each variable', () => {
+    const load = () => loadConfig(shape, {});
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      /INTERNAL_TOKEN: the local development default works only with TIKETI_ENV=development/,
+    );
+    expect(load).toThrow(/SIGNING_KEY: the local development default/);
+  });
+
+  it('refuses a short secret in production and never prints it', () => {
+    const short = 'short-but-real-secret';
+    try {
+      loadConfig(shape, { ...strong, TIKETI_ENV: 'production', SIGNING_KEY: short });
+      expect.unreachable();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/SIGNING_KEY: too short .* at least 32 characters \(got 21\)/);
+      expect(message).not.toMatch(/INTERNAL_TOKEN/);
+      expect(message).not.toContain(short);
+    }
+  });
+
+  it('accepts strong secrets in production and the defaults in development only', () => {
+    expect(loadConfig(shape, { ...strong, TIKETI_ENV: 'production' }).INTERNAL_TOKEN).toBe(
+      strong.INTERNAL_TOKEN,
+    );
+    expect(loadConfig(shape, { TIKETI_ENV: 'development' }).SIGNING_KEY).toBe('local-signing-key');
+    expect(() => loadConfig(shape, { ...strong, TIKETI_ENV: 'staging' })).toThrow(/TIKETI_ENV/);
+  });
+
+  it('lists every variable declared as a secret', () => {
+    expect(secretNames(shape)).toEqual(['INTERNAL_TOKEN', 'SIGNING_KEY']);
   });
 });

@@ -6,6 +6,7 @@ import { env } from '@tiketi/kit';
  */
 export const tossConfigShape = {
   TOSS_API_URL: env.url('https://api.tosspayments.com'),
-  TOSS_SECRET_KEY: env.string('test_sk_tiketi_local_sandbox'),
+  /** Issued by Toss (`test_sk_…`/`live_sk_…`); the default is known only to the local sandbox. */
+  TOSS_SECRET_KEY: env.secret('test_sk_tiketi_local_sandbox', { minLength: 20 }),
   TOSS_TIMEOUT_MS: env.int(10_000),
 };

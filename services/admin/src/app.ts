@@ -11,6 +11,8 @@ export type AdminDeps = {
   jwks: AuthOptions['jwks'];
   /** Sent on calls to other services' `/internal/*` routes. */
   internalToken: string;
+  /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
+  revocations?: AuthOptions['revocations'];
   /** Where each upstream answers. */
   upstreams: Record<AdminUpstream, string>;
   timeoutMs?: number;
@@ -22,7 +24,11 @@ export type AdminDeps = {
 /** Builds the admin service from its settings; it owns no store and opens nothing itself. */
 export async function buildApp(deps: AdminDeps) {
   const { app } = await createServer({ name: 'admin', logger: deps.logger });
-  const auth = createAuth({ jwks: deps.jwks, internalToken: deps.internalToken });
+  const auth = createAuth({
+    jwks: deps.jwks,
+    internalToken: deps.internalToken,
+    revocations: deps.revocations,
+  });
   const upstreams = createUpstreams({
     urls: deps.upstreams,
     internalToken: deps.internalToken,

@@ -1,10 +1,13 @@
-import { runService } from '@tiketi/kit';
+import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
 await runService('admin', configShape, async (config, logger) => {
+  // Redis only for the token check's session revocations: the admin service keeps nothing of its own.
+  const infra = await openInfra({ service: 'admin', redis: true }, config, logger);
   const app = await buildApp({
     logger,
+    revocations: sessionRevocations(infra.redis, { logger }),
     jwks: config.JWKS_URL,
     internalToken: config.INTERNAL_TOKEN,
     upstreams: {
@@ -19,5 +22,5 @@ await runService('admin', configShape, async (config, logger) => {
     retries: config.UPSTREAM_RETRIES,
     refundTimeoutMs: config.REFUND_TIMEOUT_MS,
   });
-  return { app, stop: async () => undefined };
+  return { app, stop: infra.close };
 });

@@ -35,6 +35,8 @@ export type AnalyticsDeps = {
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
   jwks: AuthOptions['jwks'];
+  /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
+  revocations?: AuthOptions['revocations'];
   settings: AnalyticsSettings;
   /** Injected in tests to put "now" on either side of a Seoul midnight. */
   clock?: Clock;
@@ -51,7 +53,7 @@ export const defaultSettings: AnalyticsSettings = {
 export async function buildApp(deps: AnalyticsDeps) {
   const clock = deps.clock ?? systemClock;
   const { app } = await createServer({ name: 'analytics', logger: deps.logger, readiness: deps.readiness });
-  const auth = createAuth({ jwks: deps.jwks });
+  const auth = createAuth({ jwks: deps.jwks, revocations: deps.revocations });
   const counters = counterStore(deps.redis, { counterTtlSeconds: deps.settings.counterTtlSeconds });
   const projection = eventProjectionRepository(deps.db);
   const stats = statsRepository(deps.db);

@@ -1,4 +1,4 @@
-import { openInfra, runService } from '@tiketi/kit';
+import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -22,6 +22,7 @@ await runService('analytics', configShape, async (config, logger) => {
     logger,
     readiness: infra.readiness,
     jwks: config.JWKS_URL,
+    revocations: sessionRevocations(infra.redis, { logger }),
     settings: {
       eventServiceUrl: config.EVENT_SERVICE_URL,
       rateLimit: {

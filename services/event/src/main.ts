@@ -1,4 +1,4 @@
-import { createAuth, openInfra, runService } from '@tiketi/kit';
+import { createAuth, openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { mediaClient } from './clients/media.client.ts';
 import { configShape } from './config.ts';
@@ -30,7 +30,7 @@ await runService('event', configShape, async (config, logger) => {
     readiness: infra.readiness,
     redis: infra.redis,
     publicCacheSeconds: config.PUBLIC_CACHE_SECONDS,
-    auth: createAuth({ jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN }),
+    auth: createAuth({ jwks: config.JWKS_URL, revocations: sessionRevocations(infra.redis, { logger }) }),
     media: mediaClient(config.MEDIA_SERVICE_URL),
   });
   return {

@@ -13,6 +13,7 @@ import {
   propagationHeaders,
   type ReadinessCheck,
   type Redis,
+  type SessionRevocations,
 } from '@tiketi/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
@@ -29,6 +30,8 @@ export type GatewayDeps = {
   /** Rate-limit counters, shared by every gateway instance; without it they are per process. */
   redis?: Redis;
   readiness?: Record<string, ReadinessCheck>;
+  /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
+  revocations?: SessionRevocations;
   upstreamTimeoutMs?: number;
   /** Browser origins allowed to call the API. */
   webOrigins?: string[];
@@ -86,7 +89,7 @@ export async function buildApp(deps: GatewayDeps) {
     bodyLimit,
     trustProxy: deps.trustProxy ?? false,
   });
-  const auth = createAuth({ jwks: deps.jwks });
+  const auth = createAuth({ jwks: deps.jwks, revocations: deps.revocations });
   const limits = { ...DEFAULT_LIMITS, ...deps.rateLimits };
   const cache = responseCache(
     deps.responseCache ?? { maxEntries: 1000, maxBytes: 33_554_432, maxBodyBytes: 262_144 },

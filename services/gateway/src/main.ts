@@ -1,4 +1,4 @@
-import { openInfra, runService } from '@tiketi/kit';
+import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
@@ -8,6 +8,7 @@ await runService('gateway', configShape, async (config, logger) => {
     logger,
     jwks: config.JWKS_URL,
     redis: infra.redis,
+    revocations: sessionRevocations(infra.redis, { logger }),
     readiness: infra.readiness,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     webOrigins: config.WEB_ORIGIN.split(',').map((origin) => origin.trim()),

@@ -1,4 +1,4 @@
-import { createAuth, openInfra, runService } from '@tiketi/kit';
+import { createAuth, openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -11,9 +11,13 @@ const migrations = new URL('../migrations', import.meta.url).pathname;
 
 await runService('media', configShape, async (config, logger) => {
   const infra = await openInfra<
-    { service: 'media'; database: { name: string; migrations: string }; bus: true },
+    { service: 'media'; database: { name: string; migrations: string }; redis: true; bus: true },
     DB
-  >({ service: 'media', database: { name: config.DATABASE_NAME, migrations }, bus: true }, config, logger);
+  >(
+    { service: 'media', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
+    config,
+    logger,
+  );
   let storage: ObjectStorage;
   if (config.STORAGE_DRIVER === 's3') {
     const s3 = s3Storage({
@@ -38,7 +42,7 @@ await runService('media', configShape, async (config, logger) => {
     logger,
     readiness: infra.readiness,
     storage,
-    auth: createAuth({ jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN }),
+    auth: createAuth({ jwks: config.JWKS_URL, revocations: sessionRevocations(infra.redis, { logger }) }),
     publicUrl: config.MEDIA_PUBLIC_URL,
     maxUploadBytes: config.MEDIA_MAX_UPLOAD_BYTES,
   });

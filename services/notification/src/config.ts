@@ -1,8 +1,9 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, env, internalTokenShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...internalTokenShape,
   PORT: env.port(4009),
   DATABASE_NAME: env.string('notifications_db'),
   /** smtp (the local mail sandbox by default) or sendgrid (needs SENDGRID_API_KEY). */

@@ -1,4 +1,4 @@
-import { ConfigError, openInfra, runService } from '@tiketi/kit';
+import { ConfigError, openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import {
   buildApp,
   createDirectoryClient,
@@ -23,10 +23,10 @@ await runService('notification', configShape, async (config, logger) => {
     mailer = smtpMailer(config.SMTP_URL, from);
   }
   const infra = await openInfra<
-    { service: 'notification'; database: { name: string; migrations: string }; bus: true },
+    { service: 'notification'; database: { name: string; migrations: string }; redis: true; bus: true },
     DB
   >(
-    { service: 'notification', database: { name: config.DATABASE_NAME, migrations }, bus: true },
+    { service: 'notification', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
     config,
     logger,
   );
@@ -44,7 +44,11 @@ await runService('notification', configShape, async (config, logger) => {
     db: infra.db,
     logger,
     readiness: infra.readiness,
-    auth: { jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN },
+    auth: {
+      jwks: config.JWKS_URL,
+      internalToken: config.INTERNAL_TOKEN,
+      revocations: sessionRevocations(infra.redis, { logger }),
+    },
   });
   return {
     app,

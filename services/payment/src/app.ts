@@ -31,6 +31,8 @@ export type PaymentAppDeps = {
   readiness?: Record<string, ReadinessCheck>;
   /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
   jwks?: AuthOptions['jwks'];
+  /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
+  revocations?: AuthOptions['revocations'];
   /** Defaults to a client for config.TOSS_API_URL. */
   toss?: TossClient;
   /** Defaults to a client for config.RESERVATION_SERVICE_URL. */
@@ -52,7 +54,11 @@ export async function buildApp(deps: PaymentAppDeps) {
     outbox: deps.db,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
-  const auth = createAuth({ jwks: deps.jwks ?? config.JWKS_URL, internalToken: config.INTERNAL_TOKEN });
+  const auth = createAuth({
+    jwks: deps.jwks ?? config.JWKS_URL,
+    internalToken: config.INTERNAL_TOKEN,
+    revocations: deps.revocations,
+  });
   const toss =
     deps.toss ??
     createTossClient({

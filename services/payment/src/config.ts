@@ -1,9 +1,10 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, env, internalTokenShape } from '@tiketi/kit';
 import { tossConfigShape } from '@tiketi/toss';
 import type { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...internalTokenShape,
   ...tossConfigShape,
   PORT: env.port(4004),
   DATABASE_NAME: env.string('payments_db'),

@@ -1,4 +1,4 @@
-import { openInfra, runService } from '@tiketi/kit';
+import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -7,13 +7,18 @@ const migrations = new URL('../migrations', import.meta.url).pathname;
 
 await runService('payment', configShape, async (config, logger) => {
   const infra = await openInfra<
-    { service: 'payment'; database: { name: string; migrations: string }; bus: true },
+    { service: 'payment'; database: { name: string; migrations: string }; redis: true; bus: true },
     DB
-  >({ service: 'payment', database: { name: config.DATABASE_NAME, migrations }, bus: true }, config, logger);
+  >(
+    { service: 'payment', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
+    config,
+    logger,
+  );
   const service = await buildApp({
     config,
     db: infra.db,
     bus: infra.bus,
+    revocations: sessionRevocations(infra.redis, { logger }),
     logger,
     readiness: infra.readiness,
   });

@@ -5,6 +5,7 @@ import type { Envelope, EventInput, PaymentDto } from '@tiketi/contracts';
 import { createDb, databaseUrl, loadConfig, makeEnvelope, sql } from '@tiketi/kit';
 import {
   createTestTokens,
+  DEVELOPMENT_ENV,
   openTestInfra,
   eventually as pollUntil,
   testConfig,
@@ -36,7 +37,7 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
   const tokens = await createTestTokens();
 
   const reservationConfig = {
-    ...loadConfig(reservationShape, {}),
+    ...loadConfig(reservationShape, DEVELOPMENT_ENV),
     ...base,
     DATABASE_NAME: `${base.DATABASE_NAME}_resv`,
     EVENT_SERVICE_URL: 'http://127.0.0.1:9',
@@ -75,7 +76,7 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
   const sandbox = await startTossSandbox({ port: 0, webhookRetryDelaysMs: [50, 100, 200] });
 
   const config: PaymentConfig = {
-    ...loadConfig(configShape, {}),
+    ...loadConfig(configShape, DEVELOPMENT_ENV),
     ...base,
     TOSS_API_URL: sandbox.url,
     RESERVATION_SERVICE_URL: reservationUrl,

@@ -1,8 +1,10 @@
-import { baseConfigShape, challengeConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, challengeConfigShape, env, internalTokenShape, queueTokenShape } from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...internalTokenShape,
+  ...queueTokenShape,
   PORT: env.port(4005),
   /** Asked for an event's waiting-room settings when no catalogue event has told us yet. */
   EVENT_SERVICE_URL: env.serviceUrl('event'),

@@ -1,4 +1,4 @@
-import { createRedis, openInfra, runService } from '@tiketi/kit';
+import { createRedis, openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
@@ -8,7 +8,11 @@ await runService('queue', configShape, async (config, logger) => {
   const service = await buildApp({
     config,
     logger,
-    auth: { jwks: config.JWKS_URL, internalToken: config.INTERNAL_TOKEN },
+    auth: {
+      jwks: config.JWKS_URL,
+      internalToken: config.INTERNAL_TOKEN,
+      revocations: sessionRevocations(infra.redis, { logger }),
+    },
     redis: infra.redis,
     adapterRedis,
     bus: infra.bus,

@@ -10,7 +10,7 @@ import type {
   QueueStatus,
 } from '@tiketi/contracts';
 import { type AuthOptions, type Bus, createRedis, loadConfig, makeEnvelope } from '@tiketi/kit';
-import { challengeHeader, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { challengeHeader, DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { io, type Socket } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
 import { buildApp, type QueueService } from '../src/app.ts';
@@ -21,7 +21,7 @@ export type QueueConfig = ReturnType<typeof queueTestConfig>;
 /** The service's configuration with this test file's own Redis prefix and exchange, and quick timers. */
 export function queueTestConfig(label: string, overrides: Record<string, number> = {}) {
   return {
-    ...loadConfig(configShape, {}),
+    ...loadConfig(configShape, DEVELOPMENT_ENV),
     ...testConfig(label),
     ADMISSION_TICK_MS: 50,
     PRESENCE_REFRESH_MS: 200,

@@ -39,6 +39,8 @@ export type ReservationAppDeps = {
   readiness?: Record<string, ReadinessCheck>;
   /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
   jwks?: AuthOptions['jwks'];
+  /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
+  revocations?: AuthOptions['revocations'];
 };
 
 /**
@@ -54,7 +56,11 @@ export async function buildApp(deps: ReservationAppDeps) {
     outbox: db,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
-  const auth = createAuth({ jwks: deps.jwks ?? config.JWKS_URL, internalToken: config.INTERNAL_TOKEN });
+  const auth = createAuth({
+    jwks: deps.jwks ?? config.JWKS_URL,
+    internalToken: config.INTERNAL_TOKEN,
+    revocations: deps.revocations,
+  });
 
   const events = eventRepository(db);
   const cache = seatCache(redis, { ttlSeconds: config.SEAT_CACHE_TTL_SECONDS, logger });

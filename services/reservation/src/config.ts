@@ -1,8 +1,10 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, env, internalTokenShape, queueTokenShape } from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...internalTokenShape,
+  ...queueTokenShape,
   PORT: env.port(4003),
   DATABASE_NAME: env.string('reservations_db'),
   /** How long a hold lasts before it is released. */
@@ -19,7 +21,7 @@ export const configShape = {
   /** How long an instance reuses an event's sale settings before reading them again. */
   SALE_INFO_CACHE_MS: env.int(1000),
   /** Signs the QR payload of tickets (HMAC-SHA256). */
-  TICKET_SIGNING_SECRET: env.string('tiketi-local-ticket-signing-secret'),
+  TICKET_SIGNING_SECRET: env.secret('tiketi-local-ticket-signing-secret'),
   /** Asked for sale settings of an event whose `event.published` has not arrived yet. */
   EVENT_SERVICE_URL: env.serviceUrl('event'),
   EVENT_SERVICE_TIMEOUT_MS: env.int(2000),

@@ -1,4 +1,4 @@
-import { openInfra, runService } from '@tiketi/kit';
+import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -18,6 +18,7 @@ await runService('reservation', configShape, async (config, logger) => {
     config,
     db: infra.db,
     redis: infra.redis,
+    revocations: sessionRevocations(infra.redis, { logger }),
     bus: infra.bus,
     logger,
     readiness: infra.readiness,

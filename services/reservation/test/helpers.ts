@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Envelope, EventInput } from '@tiketi/contracts';
 import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@tiketi/kit';
-import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import {
+  createTestTokens,
+  DEVELOPMENT_ENV,
+  openTestInfra,
+  testConfig,
+  testLogger,
+} from '@tiketi/kit/testing';
 import { buildApp, type ReservationApp } from '../src/app.ts';
 import { configShape, type ReservationConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
@@ -22,7 +28,7 @@ type Spec = {
 /** A test file's own reservations database, Redis prefix and exchange, and token signer. */
 export async function openHarness(label: string, overrides: Partial<ReservationConfig> = {}) {
   const config: ReservationConfig = {
-    ...loadConfig(configShape, {}),
+    ...loadConfig(configShape, DEVELOPMENT_ENV),
     ...testConfig(label),
     // Nothing answers here: tests feed every event through event.published.
     EVENT_SERVICE_URL: 'http://127.0.0.1:9',

@@ -7,6 +7,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  sessionRevocations,
 } from '@tiketi/kit';
 import type { JSONWebKeySet } from 'jose';
 import { emailVerificationRepository } from './db/email-verification.repository.ts';
@@ -61,6 +62,7 @@ export async function buildApp(deps: UserDeps) {
     outbox: deps.db,
   });
   const users = userRepository(deps.db);
+  const revocations = sessionRevocations(deps.redis, { logger: deps.logger });
   const verification = createEmailVerification({
     db: deps.db,
     users,
@@ -68,7 +70,7 @@ export async function buildApp(deps: UserDeps) {
     redis: deps.redis,
     ...deps.settings.emailVerification,
   });
-  const tokenCheck = createAuth({ jwks: deps.jwks, internalToken: deps.internalToken });
+  const tokenCheck = createAuth({ jwks: deps.jwks, internalToken: deps.internalToken, revocations });
   const auth = createAuthService({
     db: deps.db,
     users,
@@ -77,6 +79,7 @@ export async function buildApp(deps: UserDeps) {
     signer: createTokenSigner(deps.keys, deps.settings.accessTokenTtlSeconds),
     verification,
     refreshTtlDays: deps.settings.refreshTokenTtlDays,
+    revocations,
   });
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
   jwksRoutes(app, deps.keys);

@@ -1,8 +1,9 @@
-import { baseConfigShape, challengeConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, challengeConfigShape, env, internalTokenShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...internalTokenShape,
   PORT: env.port(4001),
   DATABASE_NAME: env.string('users_db'),
   /**
@@ -19,7 +20,8 @@ export const configShape = {
   /** Any OpenID Connect issuer: the local sandbox by default, https://accounts.google.com in production. */
   GOOGLE_ISSUER_URL: env.url('http://127.0.0.1:4100'),
   GOOGLE_CLIENT_ID: env.string('tiketi-local'),
-  GOOGLE_CLIENT_SECRET: env.string('tiketi-local-secret'),
+  /** Issued by the provider (Google's are 35 characters). */
+  GOOGLE_CLIENT_SECRET: env.secret('tiketi-local-secret', { minLength: 20 }),
   /** The public callback URL, through the gateway: the one registered with the provider. */
   GOOGLE_REDIRECT_URI: env.url('http://localhost:3001/api/auth/google/callback'),
   /** How long a started Google login may take before its state, nonce and PKCE verifier are forgotten. */
@@ -31,7 +33,8 @@ export const configShape = {
   EMAIL_VERIFICATION_RESEND_SECONDS: env.int(60),
   SEED_DEMO: env.bool(false),
   ADMIN_EMAIL: z.email().default('admin@tiketi.local'),
-  ADMIN_PASSWORD: z.string().min(8).default('tiketi-admin-2026'),
+  /** The seeded admin's password (SEED_DEMO); the default is printed by `npm start` for the demo. */
+  ADMIN_PASSWORD: env.secret('tiketi-admin-2026', { minLength: 16 }),
   /** Registering needs a solved challenge, issued by the queue service with the same key. */
   ...challengeConfigShape,
 };

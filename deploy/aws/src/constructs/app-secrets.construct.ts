@@ -12,8 +12,6 @@ import { type AppSecretName, appSecretSpecs } from '../services.ts';
  */
 export class AppSecrets extends Construct {
   readonly byName: Record<AppSecretName, secretsmanager.Secret>;
-  /** INTERNAL_TOKEN: guards `/internal/*` routes between services; every service reads it. */
-  readonly internalToken: secretsmanager.Secret;
   /** The in-cluster RabbitMQ's application user; every service and RabbitMQ itself read it. */
   readonly rabbitmq: secretsmanager.Secret;
 
@@ -35,7 +33,6 @@ export class AppSecrets extends Construct {
       });
     };
 
-    this.internalToken = create('internal-token', ['INTERNAL_TOKEN'], 'Shared token on /internal/* calls');
     this.rabbitmq = new secretsmanager.Secret(this, 'Rabbitmq', {
       secretName: `${prefix}/rabbitmq`,
       description:

@@ -54,11 +54,7 @@ export class ServiceRoles extends Construct {
         service,
         `Pods of the ${service} service (${config.appNamespace})`,
       );
-      const readable: secretsmanager.ISecret[] = [
-        dataStores.redisSecret,
-        secrets.rabbitmq,
-        secrets.internalToken,
-      ];
+      const readable: secretsmanager.ISecret[] = [dataStores.redisSecret, secrets.rabbitmq];
       const ownDatabase = dataStores.serviceDatabaseSecrets[service];
       if (access.database && ownDatabase) readable.push(ownDatabase);
       for (const name of access.secrets ?? []) readable.push(secrets.byName[name]);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
 import { exportJWK, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
-import { baseConfigShape, loadConfig } from '../config.ts';
+import { baseConfigShape, internalTokenShape, loadConfig, queueTokenShape } from '../config.ts';
 import { dropDatabase } from '../db.ts';
 import { type InfraConfig, type InfraSpec, openInfra } from '../infra.ts';
 import { createLogger, type Logger } from '../logger.ts';
@@ -20,10 +20,22 @@ export function testLogger(): Logger {
   return createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 }
 
-/** The base configuration (environment overrides honoured) with names no other test file uses. */
+/**
+ * What every test's configuration is read with: local development, where the public default secrets are
+ * accepted. Nothing else does this; a service started without it refuses them (kit config, TIKETI_ENV).
+ */
+export const DEVELOPMENT_ENV = { TIKETI_ENV: 'development' } as const;
+
+/**
+ * The base configuration with the shared service secrets (environment overrides honoured), as local
+ * development, with names no other test file uses.
+ */
 export function testConfig(label: string) {
   const id = testId();
-  const base = loadConfig(baseConfigShape);
+  const base = loadConfig(
+    { ...baseConfigShape, ...internalTokenShape, ...queueTokenShape },
+    { ...process.env, ...DEVELOPMENT_ENV },
+  );
   return {
     ...base,
     DATABASE_NAME: `t_${label.replace(/[^a-z0-9]/g, '_')}_${id}`,
@@ -106,15 +118,19 @@ export async function createTestTokens() {
   const jwks: JSONWebKeySet = { keys: [jwk] };
   return {
     jwks,
-    /** A verified address unless `emailVerified: false` (the user service's `email_verified` claim). */
+    /**
+     * A verified address unless `emailVerified: false` (the user service's `email_verified` claim);
+     * `sessionId` is the `sid` claim the user service puts in (its refresh family).
+     */
     sign(
       user: { id: string; role?: Role; email?: string; emailVerified?: boolean },
-      options: { expiresIn?: string } = {},
+      options: { expiresIn?: string; sessionId?: string } = {},
     ) {
       return new SignJWT({
         role: user.role ?? 'user',
         email: user.email,
         email_verified: user.emailVerified ?? true,
+        sid: options.sessionId,
       })
         .setProtectedHeader({ alg: 'EdDSA', kid: 'test' })
         .setIssuer(ACCESS_TOKEN.issuer)

@@ -3,6 +3,7 @@ import {
   isUniqueViolation,
   type Kysely,
   publishInTransaction,
+  type SessionRevocations,
   type Transaction,
 } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -26,6 +27,8 @@ export type AuthServiceDeps = {
   signer: TokenSigner;
   verification: EmailVerification;
   refreshTtlDays: number;
+  /** Where an ended family is announced to every token check, so its access tokens stop at once. */
+  revocations: SessionRevocations;
 };
 
 const DAY_MS = 86_400_000;
@@ -41,7 +44,17 @@ const invalidRefresh = () =>
  * and the owner both have to sign in again.
  */
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, users, sessions, hasher, signer, verification } = deps;
+  const { db, users, sessions, hasher, signer, verification, revocations } = deps;
+
+  /**
+   * The database row ends the refresh tokens; the revocation ends the access tokens already handed out,
+   * for as long as they could live. Recorded even when the row was revoked before, so a sign-out whose
+   * Redis step failed ends the tokens when it is sent again.
+   */
+  async function endFamily(familyId: string, reason: 'logout' | 'reuse') {
+    await sessions.revokeFamily(familyId, reason);
+    await revocations.revoke(familyId, signer.accessTtlSeconds);
+  }
 
   async function issue(user: UserRow, familyId: string, executor: Kysely<DB> | Transaction<DB>) {
     const refreshToken = newRefreshToken();
@@ -50,7 +63,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       familyId,
       expiresAt: new Date(Date.now() + deps.refreshTtlDays * DAY_MS),
     });
-    const accessToken = await signer.sign(user);
+    const accessToken = await signer.sign(user, familyId);
     return { user, accessToken, refreshToken, expiresIn: signer.accessTtlSeconds };
   }
 
@@ -149,7 +162,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (rotated) return rotated;
       const known = await sessions.find(tokenHash);
       if (known?.usedAt && !known.revokedAt) {
-        await sessions.revokeFamily(known.familyId, 'reuse');
+        await endFamily(known.familyId, 'reuse');
         throw new HttpProblem(
           401,
           'REFRESH_TOKEN_REUSED',
@@ -162,7 +175,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** Ends the session the token belongs to; unknown tokens are accepted silently (nothing to end). */
     async logout(refreshToken: string): Promise<void> {
       const known = await sessions.find(hashRefreshToken(refreshToken));
-      if (known) await sessions.revokeFamily(known.familyId, 'logout');
+      if (known) await endFamily(known.familyId, 'logout');
     },
 
     /**

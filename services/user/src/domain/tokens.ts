@@ -5,7 +5,8 @@ import type { KeyStore } from './signing-keys.ts';
 
 export type TokenSigner = {
   readonly accessTtlSeconds: number;
-  sign(user: { id: string; role: Role; email: string; emailVerifiedAt: Date | null }): Promise<string>;
+  /** `sessionId` is the refresh family: ending it ends the access tokens issued to it. */
+  sign(user: { id: string; role: Role; email: string; emailVerifiedAt: Date | null }, sessionId: string): Promise<string>;
 };
 
 /**
@@ -16,12 +17,13 @@ export type TokenSigner = {
 export function createTokenSigner(keys: KeyStore, accessTtlSeconds: number): TokenSigner {
   return {
     accessTtlSeconds,
-    async sign(user) {
+    async sign(user, sessionId) {
       const key = await keys.current();
       return new SignJWT({
         role: user.role,
         email: user.email,
         email_verified: user.emailVerifiedAt !== null,
+        sid: sessionId,
       })
         .setProtectedHeader({ alg: ACCESS_TOKEN.algorithm, kid: key.kid, typ: 'JWT' })
         .setIssuer(ACCESS_TOKEN.issuer)

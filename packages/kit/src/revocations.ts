@@ -1,0 +1,100 @@
+import type { Logger } from './logger.ts';
+import type { Redis } from './redis.ts';
+
+/**
+ * Sessions that ended before their access tokens expire: a sign-out, or a refresh family revoked because
+ * one of its tokens was used twice. The user service records them; every token check (gateway and each
+ * service) reads them, so an ended session stops working within `cacheMs` instead of at the access
+ * token's expiry.
+ */
+export type SessionRevocations = {
+  /** Ends a session for as long as tokens issued to it may still be valid. */
+  revoke(sessionId: string, ttlSeconds: number): Promise<void>;
+  isRevoked(sessionId: string): Promise<boolean>;
+};
+
+export type SessionRevocationOptions = {
+  /**
+   * How long an instance trusts its last "not revoked" answer for a session. Every request of a signed-in
+   * fan carries the same session, so a ticket drop costs Redis one lookup per session per instance per
+   * this period, and a sign-out reaches every instance within it.
+   */
+  cacheMs?: number;
+  /** Longest wait for Redis before the check lets the token through (see below). */
+  timeoutMs?: number;
+  /** Sessions remembered per instance. */
+  capacity?: number;
+  logger?: Logger;
+};
+
+const key = (sessionId: string) => `revoked-session:${sessionId}`;
+
+export function sessionRevocations(redis: Redis, options: SessionRevocationOptions = {}): SessionRevocations {
+  const cacheMs = options.cacheMs ?? 2000;
+  const timeoutMs = options.timeoutMs ?? 250;
+  const capacity = options.capacity ?? 50_000;
+  const known = new Map<string, { revoked: boolean; until: number }>();
+  const inFlight = new Map<string, Promise<boolean>>();
+  let failing = false;
+
+  function remember(sessionId: string, revoked: boolean, until: number) {
+    if (known.size >= capacity && !known.has(sessionId)) {
+      const oldest = known.keys().next().value;
+      if (oldest !== undefined) known.delete(oldest);
+    }
+    known.set(sessionId, { revoked, until });
+  }
+
+  /**
+   * When Redis does not answer, the token's signature and expiry still hold and the session is taken as
+   * live: a sign-out then waits for Redis (or the token's expiry, 15 minutes at most) rather than every
+   * signed-in request of a ticket drop failing with Redis. The outage is logged once, and its end.
+   */
+  async function lookup(sessionId: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const found = await Promise.race([
+        redis.exists(key(sessionId)),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      if (failing) options.logger?.info('session revocations readable again');
+      failing = false;
+      return found === 1;
+    } catch (error) {
+      if (!failing) {
+        options.logger?.warn(
+          { err: error },
+          'session revocations unreadable; ended sessions pass until Redis answers',
+        );
+      }
+      failing = true;
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    async revoke(sessionId, ttlSeconds) {
+      await redis.set(key(sessionId), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      remember(sessionId, true, Number.POSITIVE_INFINITY);
+    },
+
+    async isRevoked(sessionId) {
+      const cached = known.get(sessionId);
+      if (cached && (cached.revoked || cached.until > Date.now())) return cached.revoked;
+      const pending = inFlight.get(sessionId);
+      if (pending) return pending;
+      const asked = lookup(sessionId)
+        .then((revoked) => {
+          remember(sessionId, revoked, revoked ? Number.POSITIVE_INFINITY : Date.now() + cacheMs);
+          return revoked;
+        })
+        .finally(() => inFlight.delete(sessionId));
+      inFlight.set(sessionId, asked);
+      return asked;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { createAuth, sessionRevocations } from '@tiketi/kit';
+import { eventually } from '@tiketi/kit/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestUserService } from '../src/testing.ts';
+
+type Session = { user: { id: string }; accessToken: string; refreshToken: string };
+
+describe('user service: a session that ends takes its access tokens with it', async () => {
+  const service = await startTestUserService('user-session-end');
+  const { app } = service;
+  // Another service's token check: its own cache of revocations, the platform's Redis.
+  const elsewhere = createAuth({ jwks: service.jwks, revocations: sessionRevocations(service.redis) });
+  afterAll(() => service.close());
+
+  const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });
+  const me = (token: string) =>
+    app.inject({ url: '/api/users/me', headers: { authorization: `Bearer ${token}` } });
+  let counter = 0;
+
+  async function register(): Promise<Session> {
+    const email = `ended${++counter}-${Date.now()}@example.com`;
+    const res = await post('/api/auth/register', {
+      email,
+      password: 'correct-horse-1',
+      name: 'Min-jun Park',
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json<Session>();
+  }
+
+  /** Refused within a few seconds by another instance, whose earlier "still valid" answer was cached. */
+  const refusedElsewhere = (token: string) =>
+    eventually(
+      () =>
+        elsewhere.verify(token).then(
+          () => Promise.reject(new Error('the ended session still works')),
+          (error: { status?: number }) => expect(error.status).toBe(401),
+        ),
+      4000,
+      100,
+    );
+
+  it('refuses the access token after logout, here at once and at another service within seconds', async () => {
+    const session = await register();
+    expect((await me(session.accessToken)).statusCode).toBe(200);
+    await expect(elsewhere.verify(session.accessToken)).resolves.toMatchObject({ id: session.user.id });
+    const other = await register();
+
+    expect((await post('/api/auth/logout', { refreshToken: session.refreshToken })).statusCode).toBe(204);
+
+    const after = await me(session.accessToken);
+    expect(after.statusCode).toBe(401);
+    expect(after.json()).toMatchObject({
+      code: 'UNAUTHORIZED',
+      detail: 'This session has ended; sign in again.',
+    });
+    await refusedElsewhere(session.accessToken);
+    // Another session of the platform is untouched.
+    expect((await me(other.accessToken)).statusCode).toBe(200);
+  });
+
+  it('refuses every access token of a family revoked because a used refresh token came back', async () => {
+    const first = await register();
+    const second = (await post('/api/auth/refresh', { refreshToken: first.refreshToken })).json<Session>();
+    await expect(elsewhere.verify(second.accessToken)).resolves.toMatchObject({ id: first.user.id });
+
+    const replay = await post('/api/auth/refresh', { refreshToken: first.refreshToken });
+    expect(replay.json()).toMatchObject({ code: 'REFRESH_TOKEN_REUSED' });
+
+    for (const token of [first.accessToken, second.accessToken]) {
+      expect((await me(token)).statusCode).toBe(401);
+      await refusedElsewhere(token);
+    }
+  });
+});
