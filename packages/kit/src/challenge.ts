@@ -15,7 +15,7 @@ import type { Redis } from './redis.ts';
 /** Read by every service that issues or checks challenges (queue issues; queue and user check). */
 export const challengeConfigShape = {
   /** Signs challenges: a solution is only worth something if nobody else can mint challenges. */
-  CHALLENGE_HMAC_KEY: env.string('tiketi-local-challenge-hmac-key'),
+  CHALLENGE_HMAC_KEY: env.secret('tiketi-local-challenge-hmac-key'),
   /** How long a challenge may be solved and used; a fan solves in well under a second. */
   CHALLENGE_TTL_SECONDS: env.int(300),
 };

@@ -1,5 +1,5 @@
 import { challengeConfigShape, loadConfig, type OutboxRelay, sql } from '@tiketi/kit';
-import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp, type UserDeps } from './app.ts';
 import type { DB } from './db/schema.ts';
 import { signingKeyRepository } from './db/signing-key.repository.ts';
@@ -23,7 +23,7 @@ export async function startTestUserService(
   } = {},
 ) {
   const config = testConfig(label);
-  const challengeConfig = loadConfig(challengeConfigShape);
+  const challengeConfig = loadConfig(challengeConfigShape, { ...process.env, ...DEVELOPMENT_ENV });
   const infra = await openTestInfra<
     { service: 'user'; database: { name: string; migrations: string }; redis: true; bus: boolean },
     DB

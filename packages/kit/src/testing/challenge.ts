@@ -1,6 +1,7 @@
 import { type AltchaChallenge, CHALLENGE_HEADER, type ChallengePurpose } from '@tiketi/contracts';
 import { challengeConfigShape, issueChallenge, solveAltcha } from '../challenge.ts';
 import { loadConfig } from '../config.ts';
+import { DEVELOPMENT_ENV } from './index.ts';
 
 /** Where a test gets its challenge: a running platform's API (gateway or queue service), or made here. */
 export type ChallengeSource = string | { hmacKey?: string; maxNumber?: number };
@@ -22,7 +23,7 @@ export async function challengeHeader(
     if (res.status !== 200) throw new Error(`challenge: ${res.status} ${await res.text()}`);
     challenge = (await res.json()) as AltchaChallenge;
   } else {
-    const config = loadConfig(challengeConfigShape);
+    const config = loadConfig(challengeConfigShape, { ...process.env, ...DEVELOPMENT_ENV });
     challenge = await issueChallenge(
       { hmacKey: source.hmacKey ?? config.CHALLENGE_HMAC_KEY, ttlSeconds: config.CHALLENGE_TTL_SECONDS },
       { purpose, eventId },

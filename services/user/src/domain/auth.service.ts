@@ -103,7 +103,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
     return {
       user,
-      accessToken: await signer.sign(user),
+      accessToken: await signer.sign(user, uuidv7()),
       refreshToken: newRefreshToken(),
       expiresIn: signer.accessTtlSeconds,
     };

@@ -6,7 +6,10 @@ import type { KeyStore } from './signing-keys.ts';
 export type TokenSigner = {
   readonly accessTtlSeconds: number;
   /** `sessionId` is the refresh family: ending it ends the access tokens issued to it. */
-  sign(user: { id: string; role: Role; email: string; emailVerifiedAt: Date | null }, sessionId: string): Promise<string>;
+  sign(
+    user: { id: string; role: Role; email: string; emailVerifiedAt: Date | null },
+    sessionId: string,
+  ): Promise<string>;
 };
 
 /**
