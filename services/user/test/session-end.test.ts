@@ -1,5 +1,5 @@
 import { createAuth, sessionRevocations } from '@tiketi/kit';
-import { eventually } from '@tiketi/kit/testing';
+import { challengeHeader, eventually } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestUserService } from '../src/testing.ts';
 
@@ -19,10 +19,11 @@ describe('user service: a session that ends takes its access tokens with it', as
 
   async function register(): Promise<Session> {
     const email = `ended${++counter}-${Date.now()}@example.com`;
-    const res = await post('/api/auth/register', {
-      email,
-      password: 'correct-horse-1',
-      name: 'Min-jun Park',
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      payload: { email, password: 'correct-horse-1', name: 'Min-jun Park' },
+      headers: await challengeHeader({}, 'register'),
     });
     expect(res.statusCode).toBe(201);
     return res.json<Session>();
