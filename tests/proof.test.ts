@@ -3,6 +3,7 @@ import { faultSuite } from './fault/purchase-faults.ts';
 import { fuzzSuite } from './fuzz/gateway-fuzz.ts';
 import { accountsSuite } from './security/accounts.ts';
 import { secretsInLogsSuite, securitySuite } from './security/attacks.ts';
+import { inputSuite } from './security/input.ts';
 import { secretsSuite } from './security/secrets.ts';
 import { closeProof, openProof } from './support/proof.ts';
 
@@ -18,6 +19,7 @@ describe('the platform under attack, bad input and faults', { timeout: 90_000 },
   securitySuite();
   accountsSuite();
   secretsSuite();
+  inputSuite();
   fuzzSuite();
   faultSuite();
   secretsInLogsSuite();

@@ -41,6 +41,8 @@ const NASTY_STRINGS = [
   '\u0000',
   'null\u0000byte',
   '\uD800',
+  'seat\uDC00',
+  'emoji cut in half \uD83C',
   '\uFFFF\uFFFE',
   '\u202Eevil',
   'Z̤̺̦̤̰̲͍a̵̻̼͈͔l͓g̶o̠̤̩',
@@ -95,6 +97,28 @@ const NASTY_VALUES: unknown[] = [
 /** Header values must be Latin-1 to be sent at all. */
 const HEADER_VALUES = NASTY_STRINGS.filter((s) => /^[\x20-\x7e]+$/.test(s)).map((s) => s.slice(0, 500));
 
+/**
+ * Already percent-encoded path and query values no encoder would produce: NUL, and the bytes of a lone
+ * surrogate (ED A0 80, which UTF-8 forbids) or of a cut-off character.
+ */
+const RAW_ENCODED = ['%00', 'a%00b', '%ED%A0%80', 'x%ED%B0%80', '%F0%9F', '%C0%AF'];
+
+/** Real ids of the platform under test, spelled in random letter case: one id must stay one id. */
+function spelled(r: Rng, ids: readonly string[]): string {
+  return [...r.pick(ids)].map((c) => (r.int(2) ? c.toUpperCase() : c)).join('');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `value` with every string replaced by what `change` makes of it (keys kept). */
+function mapStrings(value: unknown, change: (text: string) => string): unknown {
+  if (typeof value === 'string') return change(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, change));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, change)]));
+  return value;
+}
+
 type FuzzRequest = {
   method: string;
   path: string;
@@ -104,9 +128,21 @@ type FuzzRequest = {
   headers?: Record<string, string>;
 };
 
-function mutateBody(r: Rng, schema: JsonSchema | undefined): Pick<FuzzRequest, 'body' | 'raw' | 'headers'> {
+function mutateBody(
+  r: Rng,
+  schema: JsonSchema | undefined,
+  ids: readonly string[],
+): Pick<FuzzRequest, 'body' | 'raw' | 'headers'> {
   const valid = sample(schema, r.int(5));
-  switch (r.int(10)) {
+  switch (r.int(12)) {
+    case 10:
+      // A valid body naming real ids in another letter case.
+      return { body: mapStrings(valid, (text) => (UUID.test(text) ? spelled(r, ids) : text)) };
+    case 11: {
+      // A valid body with NUL or a lone surrogate inside its text, which passes every other rule.
+      const bad = r.pick(['\u0000', '\uD800', '\uDFFF', 'a\u0000b']);
+      return { body: mapStrings(valid, (text) => (r.int(2) ? `${text}${bad}` : text)) };
+    }
     case 0:
       return {
         raw: r.pick(['{', '{"a":}', 'nul', '[1,2', '{"a":1}}', '\u0000', '{"a":"\\ud800"}', "{'a':1}"]),
@@ -152,18 +188,27 @@ function mutateBody(r: Rng, schema: JsonSchema | undefined): Pick<FuzzRequest, '
   }
 }
 
-function fuzzPath(r: Rng, route: Route): string {
-  const path = fill(route, () =>
-    r.int(4) === 0 ? '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b' : String(r.pick(NASTY_STRINGS)).slice(0, 3000),
-  );
+function fuzzPath(r: Rng, route: Route, ids: readonly string[]): string {
+  // fill() encodes what it is given: a raw value goes in through a marker that encoding leaves alone.
+  const raw = r.int(10) === 0 ? r.pick(RAW_ENCODED) : undefined;
+  const path = fill(route, () => {
+    const roll = r.int(4);
+    if (raw) return 'RAW-VALUE';
+    if (roll === 0) return '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+    if (roll === 1) return spelled(r, ids);
+    return String(r.pick(NASTY_STRINGS)).slice(0, 3000);
+  }).replaceAll('RAW-VALUE', raw ?? '');
   if (!route.query || r.int(2)) return path;
   const names = [...Object.keys(route.query), 'page', 'pageSize', 'limit', 'q', 'sort'];
+  const value = () => {
+    const roll = r.int(6);
+    if (roll === 0) return r.pick(RAW_ENCODED);
+    if (roll === 1) return spelled(r, ids);
+    return encodeURIComponent(String(r.pick(NASTY_VALUES)).slice(0, 2000).toWellFormed());
+  };
   const query = names
     .filter(() => r.int(2))
-    .map(
-      (n) =>
-        `${encodeURIComponent(n)}=${encodeURIComponent(String(r.pick(NASTY_VALUES)).slice(0, 2000).toWellFormed())}`,
-    )
+    .map((n) => `${encodeURIComponent(n)}=${value()}`)
     .join('&');
   return query ? `${path}?${query}` : path;
 }
@@ -221,12 +266,14 @@ export function fuzzSuite() {
     let routes: Route[];
     let user: Account;
     let admin: Account;
+    let ids: string[];
 
     beforeAll(async () => {
       ({ p, admin } = proof());
       const api = proof().api;
       user = await api.signUp('fuzz');
-      await api.onSaleEvent(admin, 4);
+      const sale = await api.onSaleEvent(admin, 4);
+      ids = [sale.eventId, ...sale.seatIds, user.id, admin.id];
       routes = (await documentedRoutes(p)).filter(
         (r) => r.path.startsWith('/api/') || r.path.startsWith('/media'),
       );
@@ -267,7 +314,7 @@ export function fuzzSuite() {
         const hasBody = method !== 'GET' && method !== 'DELETE' && method !== 'OPTIONS';
         return {
           method,
-          path: fuzzPath(r, route),
+          path: fuzzPath(r, route, ids),
           ...(token ? { token } : {}),
           ...(r.int(30) === 0
             ? {
@@ -277,7 +324,7 @@ export function fuzzSuite() {
                 },
               }
             : {}),
-          ...(hasBody ? mutateBody(r, route.body) : {}),
+          ...(hasBody ? mutateBody(r, route.body, ids) : {}),
         };
       };
       // Requests are generated up front, in order, so the seed alone decides the run.
