@@ -16,12 +16,13 @@ import { type ProfileSummary, summariseProfile } from './lib/profile.ts';
 import { fmt, latencyText, type Row, ratioText, table, verdict } from './lib/report.ts';
 import { benchSigningKey, login, registerAccounts } from './lib/setup.ts';
 import { round, sleep } from './lib/stats.ts';
+import { type ChallengeResult, challengeCosts } from './scenarios/challenge.ts';
 import { type DropResult, ticketDrop } from './scenarios/drop.ts';
 import { type HoldsResult, seatHolds } from './scenarios/holds.ts';
 import { cachedReads } from './scenarios/reads.ts';
 import { type WaitersResult, waitingRoomCapacity } from './scenarios/waiters.ts';
 
-const PARTS = ['baselines', 'reads', 'holds', 'drop', 'waiters'] as const;
+const PARTS = ['baselines', 'challenge', 'reads', 'holds', 'drop', 'waiters'] as const;
 type PartName = (typeof PARTS)[number];
 
 const { values: flags } = parseArgs({
@@ -198,6 +199,24 @@ try {
     results.baselines = { fastifyHello: hello, rawPostgresHold: rawHold, redisSetNx: setNx };
   }
 
+  if (wants('challenge')) {
+    load.challenge = loadAverage();
+    say('bot defence: solving a challenge at each difficulty, and verifying solutions…');
+    const costs = await challengeCosts({
+      redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      redisPrefix: `${env.REDIS_PREFIX ?? 'tiketi:'}challenge-bench:`,
+      difficulties: [20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000],
+      samples: 12,
+      poolSize: 100_000,
+      concurrency: sizes.concurrency,
+      durationMs: sizes.durationMs,
+    });
+    say(
+      `  solve p50 ${costs.solve.map((s) => `${fmt(s.maxNumber)}: ${fmt(s.latencyMs.p50)} ms`).join(', ')}; verify ${fmt(costs.verify.perSecond)}/s`,
+    );
+    results.challenge = costs;
+  }
+
   if (wants('reads')) {
     load.reads = loadAverage();
     say('scenario 1: cached event list and detail through the gateway…');
@@ -323,6 +342,7 @@ type Summary = typeof report & {
     rawPostgresHold: LoadResult & { holdsPerSecond: number };
     redisSetNx: LoadResult;
   };
+  challenge?: ChallengeResult;
   reads?: { list: LoadResult; detail: LoadResult };
   holds?: HoldsResult;
   drop?: DropResult;
@@ -353,6 +373,20 @@ function summaryText(r: Summary): string {
         measured: `${fmt(b.redisSetNx.perSecond)} ops/s · ${latencyText(b.redisSetNx.latencyMs)}`,
       },
     );
+  }
+  if (r.challenge) {
+    for (const solve of r.challenge.solve) {
+      rows.push({
+        section: 'bot defence',
+        figure: `a fan solves maxnumber ${fmt(solve.maxNumber)} (1 thread)`,
+        measured: `${latencyText(solve.latencyMs)} · ${fmt(solve.hashesPerSecond)} hashes/s`,
+      });
+    }
+    rows.push({
+      section: 'bot defence',
+      figure: 'the server verifies a solution (HMAC + Redis SET NX)',
+      measured: `${fmt(r.challenge.verify.perSecond)} /s · ${latencyText(r.challenge.verify.latencyMs)}`,
+    });
   }
   if (r.reads) {
     for (const [name, run] of [

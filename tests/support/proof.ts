@@ -74,6 +74,8 @@ export async function openProof(): Promise<void> {
       RATE_LIMIT_AUTH: '1000000',
       RATE_LIMIT_QUEUE_JOIN: '1000000',
       RATE_LIMIT_CHALLENGE: '1000000',
+      // Every sign-up and join solves a challenge: the lowest difficulty keeps that cheap.
+      CHALLENGE_MAX_NUMBER: '1000',
     },
   });
   const api = client(p);
