@@ -4,6 +4,7 @@ import { fuzzSuite } from './fuzz/gateway-fuzz.ts';
 import { accountsSuite } from './security/accounts.ts';
 import { secretsInLogsSuite, securitySuite } from './security/attacks.ts';
 import { inputSuite } from './security/input.ts';
+import { moneySuite } from './security/money.ts';
 import { secretsSuite } from './security/secrets.ts';
 import { closeProof, openProof } from './support/proof.ts';
 
@@ -20,6 +21,7 @@ describe('the platform under attack, bad input and faults', { timeout: 90_000 },
   accountsSuite();
   secretsSuite();
   inputSuite();
+  moneySuite();
   fuzzSuite();
   faultSuite();
   secretsInLogsSuite();

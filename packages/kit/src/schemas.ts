@@ -10,6 +10,11 @@ export const isoDateTime = () =>
     encode: (date) => date.toISOString(),
   });
 
+/** The `Idempotency-Key` header of a POST that moves money or state (Toss's limit: 300 characters). */
+export const idempotencyKeyHeaders = z.looseObject({
+  'idempotency-key': z.string().min(1).max(300).optional(),
+});
+
 /** Page-number pagination shared by every list endpoint. */
 export const pageQuery = {
   page: z.coerce.number().int().min(1).max(10_000).default(1),

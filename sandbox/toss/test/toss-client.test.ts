@@ -161,6 +161,15 @@ describe('Toss client against the Toss sandbox', async () => {
     expect(tampered).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
     expect((await toss.getPayment(payment.paymentKey)).status).toBe('IN_PROGRESS');
 
+    // A paymentKey confirmed under another order's id is not that order's payment, as at Toss.
+    const other = await authorized(30_000);
+    const borrowed = await rejection(
+      toss.confirm({ ...confirmOf(other), paymentKey: payment.paymentKey }, { idempotencyKey: randomUUID() }),
+    );
+    expect(borrowed).toMatchObject({ status: 404, code: 'NOT_FOUND_PAYMENT' });
+    expect((await toss.getPayment(payment.paymentKey)).status).toBe('IN_PROGRESS');
+    expect((await toss.getPayment(other.paymentKey)).status).toBe('IN_PROGRESS');
+
     const unpaid = await open();
     const notCancelable = await rejection(
       toss.cancel(unpaid.paymentKey, { cancelReason: 'x' }, { idempotencyKey: randomUUID() }),

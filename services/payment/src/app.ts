@@ -11,10 +11,13 @@ import { createTossClient, type TossClient } from '@tiketi/toss';
 import { type ReservationClient, reservationClient } from './clients/reservation.client.ts';
 import type { PaymentConfig } from './config.ts';
 import { eventScheduleRepository } from './db/event-schedule.repository.ts';
+import { idempotencyRepository } from './db/idempotency.repository.ts';
 import { paymentRepository } from './db/payment.repository.ts';
 import type { DB } from './db/schema.ts';
+import { backgroundJob } from './domain/background-job.ts';
 import { cancellationRefunds } from './domain/cancellation-refunds.ts';
 import { checkoutService } from './domain/checkout.service.ts';
+import { idempotentRequests } from './domain/idempotency.ts';
 import { paymentMetrics } from './domain/metrics.ts';
 import { paymentsService } from './domain/payments.service.ts';
 import { reconciler } from './domain/reconciler.ts';
@@ -77,6 +80,7 @@ export async function buildApp(deps: PaymentAppDeps) {
   const schedule = eventScheduleRepository(db);
   const settle = settlement({
     payments,
+    schedule,
     toss,
     reservations,
     metrics: paymentMetrics(metrics),
@@ -121,7 +125,13 @@ export async function buildApp(deps: PaymentAppDeps) {
     batchSize: config.CANCELLED_EVENT_REFUND_BATCH_SIZE,
   });
 
-  paymentRoutes(app, auth, checkout, service);
+  const idempotent = idempotentRequests(idempotencyRepository(db));
+  const forgetKeys = backgroundJob('idempotency key expiry', () => idempotent.forgetOld(now()), {
+    intervalMs: 3_600_000,
+    logger,
+  });
+
+  paymentRoutes(app, auth, checkout, service, idempotent);
 
   return {
     app,
@@ -133,10 +143,12 @@ export async function buildApp(deps: PaymentAppDeps) {
       if (bus) await startConsumers(bus, db, schedule, refundCancelled.wake);
       reconcile.start();
       refundCancelled.start();
+      forgetKeys.start();
     },
     async stop() {
       await reconcile.stop();
       await refundCancelled.stop();
+      await forgetKeys.stop();
     },
   };
 }

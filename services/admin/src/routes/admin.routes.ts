@@ -13,7 +13,7 @@ import {
   adminUserQuery,
   canonicalId,
 } from '@tiketi/contracts';
-import { type App, type Auth, problems, type RouteHandlerOf } from '@tiketi/kit';
+import { type App, type Auth, idempotencyKeyHeaders, problems, type RouteHandlerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { Caller } from '../clients/upstreams.ts';
 import type { OperationsService } from '../domain/operations.service.ts';
@@ -124,7 +124,7 @@ export function adminRoutes(
       schema: {
         summary: 'Refund a payment in full, by amount or by seats (through the payment service)',
         params: idParams,
-        headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(300).optional() }),
+        headers: idempotencyKeyHeaders,
         body: adminRefundRequest,
         response: { 200: adminPayment },
       },

@@ -58,6 +58,20 @@ export function eventScheduleRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /**
+     * When the event was cancelled, if it was. With `lock` the row is read under a share lock held to the end
+     * of the transaction: a cancellation being recorded (which updates the row) waits for that commit.
+     */
+    async cancelledAt(
+      eventId: string,
+      ex: Kysely<DB> = db,
+      options: { lock?: boolean } = {},
+    ): Promise<Date | null> {
+      let query = ex.selectFrom('eventSchedule').select('cancelledAt').where('eventId', '=', eventId);
+      if (options.lock) query = query.forShare();
+      return (await query.executeTakeFirst())?.cancelledAt ?? null;
+    },
+
     find(eventId: string) {
       return db.selectFrom('eventSchedule').selectAll().where('eventId', '=', eventId).executeTakeFirst();
     },

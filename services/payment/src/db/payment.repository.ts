@@ -167,6 +167,10 @@ export function paymentRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    findRefundOfRequest(requestId: string, ex: Executor = db): Promise<Refund | undefined> {
+      return ex.selectFrom('refunds').selectAll().where('requestId', '=', requestId).executeTakeFirst();
+    },
+
     findRefund(id: string, ex: Executor = db): Promise<Refund | undefined> {
       return ex.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
     },

@@ -52,6 +52,8 @@ export type RefundsTable = {
   failureCode: string | null;
   createdAt: CreatedAt;
   completedAt: Date | null;
+  /** The Idempotency-Key request that asked for it, if any. */
+  requestId: string | null;
 };
 
 export type EventScheduleTable = {
@@ -64,9 +66,22 @@ export type EventScheduleTable = {
   updatedAt: UpdatedAt;
 };
 
+export type IdempotentRequestsTable = {
+  id: string;
+  callerId: string;
+  key: string;
+  fingerprint: string;
+  /** Null while the first request is being worked on. */
+  status: number | null;
+  answer: unknown;
+  lockedUntil: Date;
+  createdAt: CreatedAt;
+};
+
 export type DB = {
   payments: PaymentsTable;
   paymentSeats: PaymentSeatsTable;
   refunds: RefundsTable;
   eventSchedule: EventScheduleTable;
+  idempotentRequests: IdempotentRequestsTable;
 };

@@ -29,7 +29,9 @@ export function cancellationRefunds(deps: CancellationRefundsDeps) {
   const { payments, schedule, settle, logger } = deps;
 
   async function refundOne(id: string, reason: string): Promise<boolean> {
-    const done = await payments.withLock(id, { wait: false }, async (conn) => {
+    // Waits for the lock: its holder may be a confirm that completed the payment just before the
+    // cancellation was recorded, and its money must go back now rather than on a later pass.
+    const done = await payments.withLock(id, { wait: true }, async (conn) => {
       let p = await settle.reload(conn, id);
       if (!REFUNDABLE.includes(p.status)) return false;
       // A refund asked for before (by the buyer, or by a pass that crashed) whose Toss answer never came
@@ -39,7 +41,6 @@ export function cancellationRefunds(deps: CancellationRefundsDeps) {
       if (REFUNDABLE.includes(p.status)) await settle.refund(conn, p, {}, reason, null);
       return true;
     });
-    // Held by someone else (the buyer cancelling, reconciliation): the next pass looks again.
     return done?.value ?? false;
   }
 

@@ -22,7 +22,7 @@ import type { EventScheduleRepository } from '../db/event-schedule.repository.ts
 import { type Payment, type PaymentRepository, UNSETTLED } from '../db/payment.repository.ts';
 import type { DB } from '../db/schema.ts';
 import { assertAmount, orderIdFor, orderNameFor, tossPhone } from './payment-rules.ts';
-import type { Settlement } from './settlement.ts';
+import { EVENT_CANCELLED, type Settlement } from './settlement.ts';
 
 export type CheckoutDeps = {
   db: Kysely<DB>;
@@ -98,11 +98,21 @@ export function checkoutService(deps: CheckoutDeps) {
     return (await payments.update(db, p.id, { checkoutUrl })) ?? p;
   }
 
+  async function assertNotCancelled(eventId: string): Promise<void> {
+    if (await schedule.cancelledAt(eventId)) {
+      throw problems.conflict(
+        EVENT_CANCELLED,
+        'The event was cancelled; its seats can no longer be paid for.',
+      );
+    }
+  }
+
   /** The open checkout of a reservation, if it can still be used by this caller for this amount. */
   async function reuse(caller: AuthUser, request: CheckoutRequest): Promise<CheckoutAnswer | undefined> {
     const open = await payments.findOpenByReservation(request.reservationId);
     if (!open) return undefined;
     if (open.userId !== caller.id) throw problems.notFound('The reservation');
+    await assertNotCancelled(open.eventId);
     assertAmount(request.amount, open.amount);
     if (open.status === 'IN_PROGRESS') {
       throw problems.conflict('PAYMENT_IN_PROGRESS', 'This reservation is being paid for right now.', {
@@ -127,6 +137,7 @@ export function checkoutService(deps: CheckoutDeps) {
       if (reused) return reused;
       const r = await reservations.get(request.reservationId);
       if (!r || r.userId !== caller.id) throw problems.notFound('The reservation');
+      await assertNotCancelled(r.eventId);
       if (r.status !== 'PENDING') {
         throw problems.conflict(
           'RESERVATION_NOT_PENDING',
@@ -199,25 +210,36 @@ export function checkoutService(deps: CheckoutDeps) {
           throw problems.conflict('PAYMENT_KEY_MISMATCH', 'This order was paid with another Toss payment.');
         }
         if (!UNSETTLED.includes(p.status)) return p;
-        if (p.status === 'PENDING') {
+        const wasPending = p.status === 'PENDING';
+        if (wasPending) {
+          // Not charging at all beats charging and refunding.
           if (p.holdExpiresAt <= now()) {
-            // Not charging at all beats charging and refunding.
             return settle.fail(conn, p, 'EXPIRED', 'HOLD_EXPIRED', 'The seat hold ended before payment.');
           }
-          try {
-            p =
-              (await payments.update(conn, p.id, { status: 'IN_PROGRESS', paymentKey: request.paymentKey }, [
-                'PENDING',
-              ])) ?? (await settle.reload(conn, p.id));
-          } catch (error) {
-            if (isUniqueViolation(error)) {
-              throw problems.conflict('PAYMENT_KEY_MISMATCH', 'This Toss payment belongs to another order.');
-            }
-            throw error;
+          if (await schedule.cancelledAt(p.eventId)) {
+            return settle.fail(
+              conn,
+              p,
+              'FAILED',
+              EVENT_CANCELLED,
+              'The event was cancelled; nothing was charged.',
+            );
           }
+          // The key is not written yet: it is only the caller's word until Toss approves it for this order.
+          p =
+            (await payments.update(conn, p.id, { status: 'IN_PROGRESS' }, ['PENDING'])) ??
+            (await settle.reload(conn, p.id));
         }
         if (p.approvedAt) return settle.finishApproved(conn, p);
-        return settle.approve(conn, p, request.paymentKey);
+        try {
+          return await settle.approve(conn, p, request.paymentKey);
+        } catch (error) {
+          // Someone else's key: this order stays payable with its own, as if the call never came.
+          if (wasPending && error instanceof HttpProblem && error.code === 'PAYMENT_KEY_MISMATCH') {
+            await payments.update(conn, p.id, { status: 'PENDING' }, ['IN_PROGRESS']);
+          }
+          throw error;
+        }
       });
       if (!locked) throw new Error('waiting lock answered without a value');
       return locked.value;

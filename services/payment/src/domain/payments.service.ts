@@ -76,15 +76,19 @@ export function paymentsService(deps: PaymentsDeps) {
     id: string,
     request: { seatIds?: string[] | undefined; amount?: number | undefined; reason: string },
     requestedBy: AuthUser,
+    requestId: string | undefined,
     check: (p: Payment) => Promise<void>,
   ): Promise<PaymentDto> {
     const locked = await payments.withLock(id, { wait: true }, async (conn) => {
       const p = await settle.reload(conn, id);
+      // The same Idempotency-Key request again, after its first attempt died mid-way: finish that refund.
+      const earlier = requestId ? await payments.findRefundOfRequest(requestId, conn) : undefined;
+      if (earlier) return settle.resumeRefund(conn, p, earlier);
       if (!REFUNDABLE.includes(p.status)) {
         throw problems.conflict('PAYMENT_NOT_REFUNDABLE', `A ${p.status} payment cannot be refunded.`);
       }
       await check(p);
-      return settle.refund(conn, p, request, request.reason, requestedBy.id);
+      return settle.refund(conn, p, request, request.reason, requestedBy.id, requestId ?? null);
     });
     if (!locked) throw new Error('waiting lock answered without a value');
     return view(locked.value);
@@ -127,10 +131,15 @@ export function paymentsService(deps: PaymentsDeps) {
     },
 
     /** The owner gives tickets back before the deadline: all of them, or some seats for their prices. */
-    async cancel(caller: AuthUser, id: string, request: { reason: string; seatIds?: string[] | undefined }) {
+    async cancel(
+      caller: AuthUser,
+      id: string,
+      request: { reason: string; seatIds?: string[] | undefined },
+      requestId?: string,
+    ) {
       const p = await readable(caller, id);
       if (p.userId !== caller.id) throw problems.forbidden('Only the buyer cancels; operators refund.');
-      return refundUnderLock(id, request, caller, async (current) => {
+      return refundUnderLock(id, request, caller, requestId, async (current) => {
         assertCancellable(await schedule.find(current.eventId), now(), rules.cancelDeadlineHours);
       });
     },
@@ -140,9 +149,10 @@ export function paymentsService(deps: PaymentsDeps) {
       admin: AuthUser,
       id: string,
       request: { reason: string; seatIds?: string[] | undefined; amount?: number | undefined },
+      requestId?: string,
     ) {
       await readable(admin, id);
-      return refundUnderLock(id, request, admin, async () => undefined);
+      return refundUnderLock(id, request, admin, requestId, async () => undefined);
     },
 
     revenue: (eventId: string) => payments.revenue(eventId),

@@ -11,6 +11,7 @@ import {
 } from '@tiketi/toss';
 import { v7 as uuidv7 } from 'uuid';
 import type { ReservationClient } from '../clients/reservation.client.ts';
+import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
 import { type Payment, type PaymentRepository, type Refund, UNSETTLED } from '../db/payment.repository.ts';
 import type { DB } from '../db/schema.ts';
 import type { PaymentMetrics } from './metrics.ts';
@@ -18,6 +19,7 @@ import { planRefund, type RefundRequest } from './payment-rules.ts';
 
 export type SettlementDeps = {
   payments: PaymentRepository;
+  schedule: EventScheduleRepository;
   toss: TossClient;
   reservations: ReservationClient;
   metrics: PaymentMetrics;
@@ -33,12 +35,18 @@ export function stillSettling(detail: string, cause?: unknown): HttpProblem {
   });
 }
 
-export const confirmKey = (orderId: string) => `confirm-${orderId}`;
+/**
+ * Per order and Toss payment: a retry is the same request, and a wrong key tried first never blocks the
+ * right one.
+ */
+export const confirmKey = (orderId: string, paymentKey: string) => `confirm-${orderId}-${paymentKey}`;
 export const refundKey = (refundId: string) => `refund-${refundId}`;
 
 const LATE_REFUND_REASON = 'The seat hold ended before the payment was approved.';
 /** How the reason of every refund a cancelled event calls for begins (see cancellation-refunds). */
 export const EVENT_CANCELLED_REASON = 'The event was cancelled';
+/** The problem code of a checkout or confirm refused, or an approval given back, for a cancelled event. */
+export const EVENT_CANCELLED = 'EVENT_CANCELLED';
 
 /**
  * The steps that move money and state, shared by the customer's confirm, the webhook, refunds and the
@@ -48,7 +56,7 @@ export const EVENT_CANCELLED_REASON = 'The event was cancelled';
  * a REQUESTED refund row before Toss is asked to cancel.
  */
 export function settlement(deps: SettlementDeps) {
-  const { payments, toss, reservations, metrics, logger } = deps;
+  const { payments, schedule, toss, reservations, metrics, logger } = deps;
 
   async function reload(conn: Kysely<DB>, id: string): Promise<Payment> {
     const p = await payments.findById(id, conn);
@@ -105,8 +113,8 @@ export function settlement(deps: SettlementDeps) {
   }
 
   /**
-   * Asks Toss to approve with a key derived from the order, so every retry (double click, reconciliation,
-   * a second instance) is the same request and Toss charges once. Answers the payment as Toss has it, or
+   * Asks Toss to approve with a key derived from the order and its Toss payment, so every retry (double
+   * click, reconciliation, a second instance) is the same request and Toss charges once. Answers the payment as Toss has it, or
    * ends ours as FAILED when Toss refused; throws PAYMENT_PENDING when Toss did not answer.
    */
   async function approve(conn: Kysely<DB>, p: Payment, paymentKey: string): Promise<Payment> {
@@ -114,7 +122,7 @@ export function settlement(deps: SettlementDeps) {
     try {
       tp = await toss.confirm(
         { paymentKey, orderId: p.orderId, amount: p.amount },
-        { idempotencyKey: confirmKey(p.orderId) },
+        { idempotencyKey: confirmKey(p.orderId, paymentKey) },
       );
     } catch (error) {
       if (isRetryable(error)) {
@@ -126,6 +134,10 @@ export function settlement(deps: SettlementDeps) {
         if (current.status === 'IN_PROGRESS') throw stillSettling('Toss is still approving the payment.');
         return settleWith(conn, p, current);
       }
+      if (isNotFound(error)) {
+        // Toss knows this key for another order (or not at all): the caller's word, not this order's payment.
+        throw problems.conflict('PAYMENT_KEY_MISMATCH', 'This Toss payment does not belong to this order.');
+      }
       if (!(error instanceof TossError)) throw error;
       logger.info({ paymentId: p.id, code: error.code }, 'Toss refused to approve');
       return fail(conn, p, 'FAILED', error.code, error.tossMessage);
@@ -136,9 +148,12 @@ export function settlement(deps: SettlementDeps) {
   /**
    * The money is taken: the reservation becomes CONFIRMED (tickets issued) and the payment COMPLETED with
    * `payment.completed` in the same transaction; if the reservation cannot take it any more (hold released,
-   * bought meanwhile), the whole amount goes back at once.
+   * bought meanwhile) or the event was cancelled, the whole amount goes back at once. The payment becomes
+   * COMPLETED only in a transaction that read the event's schedule row under a share lock, so a cancellation
+   * recorded meanwhile is either seen here or waits for this commit and then finds the payment to refund.
    */
   async function finishApproved(conn: Kysely<DB>, p: Payment): Promise<Payment> {
+    if (await schedule.cancelledAt(p.eventId, conn)) return refundLate(conn, p, 'event_cancelled');
     let outcome: Awaited<ReturnType<ReservationClient['confirm']>>;
     try {
       outcome = await reservations.confirm(p.reservationId, p.id);
@@ -147,9 +162,10 @@ export function settlement(deps: SettlementDeps) {
     }
     if (outcome.kind === 'refused') {
       logger.warn({ paymentId: p.id, code: outcome.code }, 'approved payment refused by its reservation');
-      return refundLate(conn, p);
+      return refundLate(conn, p, 'late');
     }
     const changed = await conn.transaction().execute(async (trx) => {
+      if (await schedule.cancelledAt(p.eventId, trx, { lock: true })) return 'cancelled' as const;
       const row = await payments.update(trx, p.id, { status: 'COMPLETED' }, UNSETTLED);
       if (row) {
         await publishInTransaction(trx, 'payment.completed', {
@@ -166,12 +182,21 @@ export function settlement(deps: SettlementDeps) {
       }
       return row;
     });
+    // The reservation was confirmed a moment before: the refund voids its tickets.
+    if (changed === 'cancelled') return refundLate(conn, p, 'event_cancelled');
     if (changed) metrics.completed(changed.amount);
     return changed ?? reload(conn, p.id);
   }
 
-  /** An approval that came too late for its hold: refunded in full, the customer is told by the event. */
-  async function refundLate(conn: Kysely<DB>, p: Payment): Promise<Payment> {
+  /**
+   * An approval that came too late for its hold, or for an event cancelled meanwhile: refunded in full, the
+   * customer is told by the event (a cancellation's refund reads like the cancellation refunder's).
+   */
+  async function refundLate(
+    conn: Kysely<DB>,
+    p: Payment,
+    cause: 'late' | 'event_cancelled',
+  ): Promise<Payment> {
     const refunds = await payments.refundsOf([p.id], conn);
     let refund = refunds.find((r) => r.status === 'REQUESTED');
     if (!refund) {
@@ -182,10 +207,11 @@ export function settlement(deps: SettlementDeps) {
         amount: p.amount,
         seatIds: seats.map((s) => s.seatId),
         fullRefund: true,
-        reason: LATE_REFUND_REASON,
+        reason: cause === 'late' ? LATE_REFUND_REASON : `${EVENT_CANCELLED_REASON}.`,
         status: 'REQUESTED',
-        lateApproval: true,
+        lateApproval: cause === 'late',
         requestedBy: null,
+        requestId: null,
         transactionKey: null,
         failureCode: null,
         createdAt: deps.now(),
@@ -199,7 +225,7 @@ export function settlement(deps: SettlementDeps) {
   /**
    * Plans the refund against the seats as they stand now (the caller holds the lock), records it as asked
    * (REQUESTED) before Toss hears of it, then carries it out. `requestedBy` is null when the platform
-   * itself refunds (a cancelled event).
+   * itself refunds (a cancelled event); `requestId` names the Idempotency-Key request that asked for it.
    */
   async function refund(
     conn: Kysely<DB>,
@@ -207,6 +233,7 @@ export function settlement(deps: SettlementDeps) {
     request: RefundRequest,
     reason: string,
     requestedBy: string | null,
+    requestId: string | null = null,
   ): Promise<Payment> {
     const seats = await payments.seatsOf([p.id], conn);
     const plan = planRefund(
@@ -224,6 +251,7 @@ export function settlement(deps: SettlementDeps) {
       status: 'REQUESTED',
       lateApproval: false,
       requestedBy,
+      requestId,
       transactionKey: null,
       failureCode: null,
       createdAt: deps.now(),
@@ -231,6 +259,15 @@ export function settlement(deps: SettlementDeps) {
     };
     await payments.insertRefund(conn, row);
     return executeRefund(conn, p, row);
+  }
+
+  /** A refund asked for before under the same request: finished if Toss's answer is missing, else as it ended. */
+  async function resumeRefund(conn: Kysely<DB>, p: Payment, r: Refund): Promise<Payment> {
+    if (r.status === 'REQUESTED') return executeRefund(conn, p, r);
+    if (r.status === 'FAILED') {
+      throw problems.conflict('REFUND_REFUSED', 'Toss refused the refund.', { tossCode: r.failureCode });
+    }
+    return p;
   }
 
   /**
@@ -392,6 +429,7 @@ export function settlement(deps: SettlementDeps) {
         status: 'REQUESTED',
         lateApproval: false,
         requestedBy: null,
+        requestId: null,
         transactionKey: null,
         failureCode: null,
         createdAt: deps.now(),
@@ -407,7 +445,17 @@ export function settlement(deps: SettlementDeps) {
     return p;
   }
 
-  return { reload, fail, approve, finishApproved, refund, executeRefund, settleWith, syncRefunds };
+  return {
+    reload,
+    fail,
+    approve,
+    finishApproved,
+    refund,
+    resumeRefund,
+    executeRefund,
+    settleWith,
+    syncRefunds,
+  };
 }
 
 export type Settlement = ReturnType<typeof settlement>;

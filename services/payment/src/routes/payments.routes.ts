@@ -8,10 +8,22 @@ import {
   tossPaymentRequest,
   tossPaymentRequestResponse,
 } from '@tiketi/contracts';
-import { type App, type Auth, callerOf, HttpProblem, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
+import {
+  type App,
+  type Auth,
+  callerOf,
+  HttpProblem,
+  idempotencyKeyHeaders,
+  isoDateTime,
+  pageOf,
+  pageQuery,
+} from '@tiketi/kit';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CheckoutService } from '../domain/checkout.service.ts';
+import type { IdempotentRequests } from '../domain/idempotency.ts';
 import type { PaymentsService } from '../domain/payments.service.ts';
+import { EVENT_CANCELLED, EVENT_CANCELLED_REASON } from '../domain/settlement.ts';
 
 const params = z.object({ id: canonicalId() });
 const krw = z.number().int();
@@ -24,18 +36,41 @@ const revenue = z.object({
 });
 const requestAnswer = tossPaymentRequestResponse.extend({ holdExpiresAt: isoDateTime() });
 
-export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, payments: PaymentsService) {
+export function paymentRoutes(
+  app: App,
+  auth: Auth,
+  checkout: CheckoutService,
+  payments: PaymentsService,
+  idempotent: IdempotentRequests,
+) {
+  /** The request as its Idempotency-Key sees it: who sent it, to which route, with what. */
+  const keyed = <S extends z.ZodType>(req: FastifyRequest, status: number, answer: S) => ({
+    callerId: callerOf(req).id,
+    key: (req.headers as { 'idempotency-key'?: string })['idempotency-key'],
+    what: [req.routeOptions.url, req.params, req.body],
+    status,
+    answer,
+  });
+
   app.post(
     '/api/payments/toss/request',
     {
       onRequest: auth.user,
       schema: {
         summary: 'Open a Toss checkout for a held reservation (the amount must be the reservation’s)',
+        headers: idempotencyKeyHeaders,
         body: tossPaymentRequest,
         response: { 201: requestAnswer },
       },
     },
-    async (req, reply) => reply.code(201).send(await checkout.request(callerOf(req), req.body)),
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(
+          await idempotent.once(keyed(req, 201, requestAnswer), () =>
+            checkout.request(callerOf(req), req.body),
+          ),
+        ),
   );
 
   app.post(
@@ -51,6 +86,20 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
     async (req) => {
       const p = await checkout.confirm(callerOf(req), req.body);
       const dto = await payments.view(p);
+      const cancelledEvent =
+        p.status === 'FAILED'
+          ? p.failureCode === EVENT_CANCELLED
+          : p.status === 'REFUNDED' && dto.refunds.some((r) => r.reason.startsWith(EVENT_CANCELLED_REASON));
+      if (cancelledEvent) {
+        throw new HttpProblem(
+          409,
+          EVENT_CANCELLED,
+          p.status === 'REFUNDED'
+            ? 'The event was cancelled; the full amount was refunded.'
+            : 'The event was cancelled; nothing was charged.',
+          { extra: { paymentId: p.id, orderId: p.orderId } },
+        );
+      }
       if (p.status === 'REFUNDED' && dto.refunds.some((r) => r.lateApproval)) {
         throw new HttpProblem(
           409,
@@ -132,11 +181,15 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
       schema: {
         summary: 'The buyer cancels all or some seats before the deadline and is refunded',
         params,
+        headers: idempotencyKeyHeaders,
         body: paymentCancelRequest,
         response: { 200: paymentDto },
       },
     },
-    async (req) => payments.cancel(callerOf(req), req.params.id, req.body),
+    async (req) =>
+      idempotent.once(keyed(req, 200, paymentDto), (requestId) =>
+        payments.cancel(callerOf(req), req.params.id, req.body, requestId),
+      ),
   );
 
   app.post(
@@ -146,11 +199,15 @@ export function paymentRoutes(app: App, auth: Auth, checkout: CheckoutService, p
       schema: {
         summary: 'Refund everything left, some seats or an amount (admin)',
         params,
+        headers: idempotencyKeyHeaders,
         body: adminRefundRequest,
         response: { 200: paymentDto },
       },
     },
-    async (req) => payments.refund(callerOf(req), req.params.id, req.body),
+    async (req) =>
+      idempotent.once(keyed(req, 200, paymentDto), (requestId) =>
+        payments.refund(callerOf(req), req.params.id, req.body, requestId),
+      ),
   );
 
   app.get(

@@ -104,7 +104,13 @@ export function eventRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /**
+     * Takes the event's row `for update` first: that waits for every hold statement still running (they
+     * hold it `for key share`) and makes every later one wait for this commit, after which it finds the
+     * event cancelled. The caller then ends the holds in the same transaction.
+     */
     async markCancelled(trx: Transaction<DB>, eventId: string, occurredAt: Date) {
+      await trx.selectFrom('events').select('id').where('id', '=', eventId).forUpdate().execute();
       await trx
         .updateTable('events')
         .set({

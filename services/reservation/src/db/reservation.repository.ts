@@ -50,10 +50,15 @@ export function reservationRepository(db: Kysely<DB>) {
      * 1. `begin` and a transaction-scoped advisory lock on (user, event), sent together: one user's holds
      *    on one event run one at a time, so parallel requests cannot overrun the per-user limit (a single
      *    statement could not: it counts from a snapshot taken before the lock is granted);
-     * 2. one statement: the requested seats are row-locked in id order (overlapping requests queue instead
-     *    of deadlocking), the available ones are marked held, and only if all of them were and the user stays
-     *    within `perUserLimit` seats in active reservations of the event are the reservation, its seats and
-     *    the outbox row written (the event's amount is the sum of the seats' prices, filled in by SQL);
+     * 2. one statement: the event's row is read under a key-share lock and must be on sale now (published or
+     *    on sale, within its sale window): a cancellation takes that row `for update` before it ends the
+     *    event's holds, so a hold either commits before the cancellation looks for holds to end, or waits
+     *    for it and then finds the event cancelled — no hold outlives its event's cancellation, whatever an
+     *    earlier cached read said. Then the requested seats are row-locked in id order (overlapping requests
+     *    queue instead of deadlocking), the available ones are marked held, and only if all of them were and
+     *    the user stays within `perUserLimit` seats in active reservations of the event are the reservation,
+     *    its seats and the outbox row written (the event's amount is the sum of the seats' prices, filled in
+     *    by SQL);
      * 3. `commit` when the reservation was created, `rollback` otherwise.
      *
      * The partial unique index on reservation_seats backs this up: a seat can never be in two active
@@ -61,7 +66,7 @@ export function reservationRepository(db: Kysely<DB>) {
      */
     async hold(
       input: HoldInput & { perUserLimit: number; announcement: Envelope<'reservation.created'> },
-    ): Promise<{ held: HeldSeat[]; created: boolean; active: number }> {
+    ): Promise<{ held: HeldSeat[]; created: boolean; active: number; onSale: boolean }> {
       const { reservationId, userId, eventId, seatIds, expiresAt, idempotencyKey, perUserLimit } = input;
       const { announcement } = input;
       return db.connection().execute(async (conn) => {
@@ -74,18 +79,25 @@ export function reservationRepository(db: Kysely<DB>) {
           const { rows } = await sql<{
             active: number;
             created: boolean;
+            onSale: boolean;
             id: string | null;
             label: string | null;
             price: number | null;
             version: number | null;
           }>`${prepared('hold_seats')}
-            with active as (
+            with sale as materialized (
+              select id from events
+              where id = ${eventId} and status in ('published', 'on_sale')
+                and sale_opens_at <= now() and now() < sale_closes_at
+              for key share
+            ), active as (
               select count(*)::int as n
               from reservation_seats rs join reservations r on r.id = rs.reservation_id
               where r.user_id = ${userId} and r.event_id = ${eventId} and rs.active
             ), locked as materialized (
               select id from seats
               where event_id = ${eventId} and id = any(${seatIds}::uuid[]) and status = 'available'
+                and exists (select 1 from sale)
               order by id
               for update
             ), held as (
@@ -108,7 +120,8 @@ export function reservationRepository(db: Kysely<DB>) {
                 jsonb_set(${JSON.stringify(announcement)}::jsonb, '{data,amount}', to_jsonb(c.amount))
               from created c
             )
-            select a.n as active, exists (select 1 from created) as created, h.id, h.label, h.price, h.version
+            select a.n as active, exists (select 1 from created) as created,
+              exists (select 1 from sale) as on_sale, h.id, h.label, h.price, h.version
             from active a left join held h on true`.execute(conn);
           const created = rows[0]?.created ?? false;
           await sql.raw(created ? 'commit' : 'rollback').execute(conn);
@@ -117,7 +130,7 @@ export function reservationRepository(db: Kysely<DB>) {
             if (r.id !== null)
               held.push({ id: r.id, label: r.label ?? '', price: r.price ?? 0, version: r.version ?? 0 });
           }
-          return { held, created, active: rows[0]?.active ?? 0 };
+          return { held, created, active: rows[0]?.active ?? 0, onSale: rows[0]?.onSale ?? false };
         } catch (error) {
           // A broken connection is discarded by the pool; a live one must not go back mid-transaction.
           await sql

@@ -274,6 +274,10 @@ export function reservationService(deps: ReservationDeps) {
       }
       if (!result.created) {
         await unlock();
+        // The statement's own read of the sale: a cancellation may have come after the cached one above.
+        if (!result.onSale) {
+          throw new HttpProblem(409, 'EVENT_NOT_ON_SALE', 'This event is not on sale any more.');
+        }
         if (result.active + seatIds.length > sale.perUserLimit) {
           throw limitExceeded(sale.perUserLimit, result.active);
         }
