@@ -11,6 +11,7 @@ export type AppSecretName =
   | 'jwt-signing-key'
   | 'admin-password'
   | 'queue-token'
+  | 'challenge-hmac'
   | 'ticket-signing'
   | 'internal-token';
 
@@ -49,6 +50,12 @@ export const appSecretSpecs: Record<AppSecretName, AppSecretSpec> = {
     generated: true,
     description: 'Signs waiting-room admission tokens',
   },
+  'challenge-hmac': {
+    keys: ['CHALLENGE_HMAC_KEY'],
+    generated: true,
+    description:
+      'Signs the bot-defence challenges the queue service issues and the user and queue services check',
+  },
   'ticket-signing': {
     keys: ['TICKET_SIGNING_SECRET'],
     generated: true,
@@ -74,11 +81,14 @@ export type BackendService = Exclude<ServiceName, 'web'>;
  */
 export const backendServices = {
   gateway: {},
-  user: { database: 'users_db', secrets: ['internal-token', 'google', 'jwt-signing-key', 'admin-password'] },
+  user: {
+    database: 'users_db',
+    secrets: ['internal-token', 'challenge-hmac', 'google', 'jwt-signing-key', 'admin-password'],
+  },
   event: { database: 'events_db' },
   reservation: { database: 'reservations_db', secrets: ['internal-token', 'queue-token', 'ticket-signing'] },
   payment: { database: 'payments_db', secrets: ['internal-token', 'toss'] },
-  queue: { secrets: ['internal-token', 'queue-token'] },
+  queue: { secrets: ['internal-token', 'queue-token', 'challenge-hmac'] },
   analytics: { database: 'analytics_db' },
   admin: { secrets: ['internal-token'] },
   media: { database: 'media_db', mediaBucket: true },

@@ -144,7 +144,14 @@ export function itHasTheSharedProperties(config: EnvironmentConfig, synthesized:
   it('keeps the database, Toss, Google, SendGrid and the platform secrets in Secrets Manager', () => {
     const { main } = synthesized();
     const names = ['database', 'toss', 'google', 'sendgrid', 'redis', 'rabbitmq', 'internal-token'];
-    for (const name of [...names, 'queue-token', 'ticket-signing', 'jwt-signing-key', 'admin-password']) {
+    for (const name of [
+      ...names,
+      'queue-token',
+      'challenge-hmac',
+      'ticket-signing',
+      'jwt-signing-key',
+      'admin-password',
+    ]) {
       main.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `${prefix}/${name}` });
     }
   });
@@ -192,6 +199,7 @@ export function itHasTheSharedProperties(config: EnvironmentConfig, synthesized:
       'jwt-signing-key': ['user'],
       'admin-password': ['user'],
       'queue-token': ['queue', 'reservation'],
+      'challenge-hmac': ['queue', 'user'],
       'ticket-signing': ['reservation'],
     };
     for (const [secret, allowed] of Object.entries(readers)) {
