@@ -135,7 +135,11 @@ export async function waitForFreePorts(options: {
 }): Promise<void> {
   const ports = discoverParts(repoRoot)
     .filter(options.include ?? (() => true))
-    .map((part) => ({ name: part.name, port: part.port + (options.portOffset ?? 0) }));
+    .flatMap((part) =>
+      [part.port, part.opsPort]
+        .filter((port) => port !== undefined)
+        .map((port) => ({ name: part.name, port: port + (options.portOffset ?? 0) })),
+    );
   const deadline = Date.now() + options.timeoutMs;
   let told = false;
   for (;;) {

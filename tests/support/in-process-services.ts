@@ -5,7 +5,15 @@ import type { DB as AnalyticsDB } from '@tiketi/analytics/db';
 import { buildApp as buildEvent } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { buildApp as buildGateway } from '@tiketi/gateway/app';
-import { type App, Bus, createAuth, type InfraConfig, loadConfig, OutboxRelay } from '@tiketi/kit';
+import {
+  type App,
+  Bus,
+  createAuth,
+  type InfraConfig,
+  loadConfig,
+  OutboxRelay,
+  opsListenerOf,
+} from '@tiketi/kit';
 import { openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import {
   buildApp as buildNotification,
@@ -213,6 +221,10 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
   const gateway = await buildGateway({ logger, jwks, upstreams: urls, upstreamTimeoutMs: 10_000 });
   closers.push(() => gateway.close());
   const gatewayUrl = await listen(gateway);
+  const gatewayOps = opsListenerOf(gateway);
+  if (!gatewayOps) throw new Error('the gateway has no operations listener');
+  closers.push(() => gatewayOps.app.close());
+  const gatewayOpsUrl = await listen(gatewayOps.app);
 
   for (const bus of [
     ...(notifications?.buses ?? []),
@@ -252,6 +264,8 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       mail: notifications.mail,
     }) as O['notification'] extends true ? Notifications : undefined,
     urls: { ...urls, gateway: gatewayUrl },
+    /** Where the gateway's health, readiness, metrics and docs answer (never its public port). */
+    gatewayOpsUrl,
     jwks,
     internalToken: base.INTERNAL_TOKEN,
     /** Closes `close` with the rest, before what was started here (an app built on top of these). */

@@ -83,6 +83,8 @@ export const defaultHttpSettings: HttpSettings = {
   trustedProxies: ['loopback'],
 };
 
+export type ServerSettings = { http: HttpSettings; ops: OpsSettings };
+
 /** The server settings of a service, from the variables every service reads (`baseConfigShape`). */
 export function serverSettings(config: {
   REQUEST_TIMEOUT_MS: number;
@@ -90,7 +92,7 @@ export function serverSettings(config: {
   TRUSTED_PROXIES: string[];
   OPS_PORT: number;
   INTERNAL_TOKEN: string;
-}): { http: HttpSettings; ops: OpsSettings } {
+}): ServerSettings {
   return {
     http: {
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,

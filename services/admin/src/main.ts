@@ -1,9 +1,10 @@
-import { runService } from '@tiketi/kit';
+import { runService, serverSettings } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
 await runService('admin', configShape, async (config, logger) => {
   const app = await buildApp({
+    server: serverSettings(config),
     logger,
     jwks: config.JWKS_URL,
     internalToken: config.INTERNAL_TOKEN,

@@ -1,4 +1,4 @@
-import { createAuth, openInfra, runService } from '@tiketi/kit';
+import { createAuth, openInfra, runService, serverSettings } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -34,6 +34,7 @@ await runService('media', configShape, async (config, logger) => {
     if (seeded) logger.info({ images: seeded }, 'demo images seeded');
   }
   const app = await buildApp({
+    server: serverSettings(config),
     db: infra.db,
     logger,
     readiness: infra.readiness,

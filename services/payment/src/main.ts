@@ -1,4 +1,4 @@
-import { openInfra, runService } from '@tiketi/kit';
+import { openInfra, runService, serverSettings } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -11,6 +11,7 @@ await runService('payment', configShape, async (config, logger) => {
     DB
   >({ service: 'payment', database: { name: config.DATABASE_NAME, migrations }, bus: true }, config, logger);
   const service = await buildApp({
+    server: serverSettings(config),
     config,
     db: infra.db,
     bus: infra.bus,

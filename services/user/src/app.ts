@@ -5,6 +5,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  type ServerSettings,
 } from '@tiketi/kit';
 import type { JSONWebKeySet } from 'jose';
 import type { DB } from './db/schema.ts';
@@ -21,6 +22,8 @@ import { jwksRoutes } from './routes/jwks.routes.ts';
 import { userRoutes } from './routes/users.routes.ts';
 
 export type UserDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   db: Kysely<DB>;
   redis: Redis;
   logger: Logger;
@@ -52,6 +55,7 @@ export async function buildApp(deps: UserDeps) {
     logger: deps.logger,
     readiness: deps.readiness,
     outbox: deps.db,
+    ...deps.server,
   });
   const users = userRepository(deps.db);
   const auth = createAuthService({

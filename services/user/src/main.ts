@@ -1,4 +1,4 @@
-import { openInfra, runService } from '@tiketi/kit';
+import { openInfra, runService, serverSettings } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -38,6 +38,7 @@ await runService('user', configShape, async (config, logger) => {
     );
   }
   const app = await buildApp({
+    server: serverSettings(config),
     db: infra.db,
     redis: infra.redis,
     logger,
