@@ -67,6 +67,7 @@ export async function openProof(): Promise<void> {
       RATE_LIMIT_GENERAL: '1000000',
       RATE_LIMIT_AUTH: '1000000',
       RATE_LIMIT_QUEUE_JOIN: '1000000',
+      LOGIN_RATE_LIMIT_PER_IP: '1000000',
     },
   });
   const api = client(p);

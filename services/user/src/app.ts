@@ -19,6 +19,7 @@ import { createTokenSigner } from './domain/tokens.ts';
 import { createUserService } from './domain/user.service.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { jwksRoutes } from './routes/jwks.routes.ts';
+import { type LoginLimitSettings, loginLimits } from './routes/login-limit.ts';
 import { userRoutes } from './routes/users.routes.ts';
 
 export type UserDeps = {
@@ -38,6 +39,7 @@ export type UserDeps = {
     accessTokenTtlSeconds: number;
     refreshTokenTtlDays: number;
     webOrigin: string;
+    loginLimits?: LoginLimitSettings;
     google: {
       issuerUrl: string;
       clientId: string;
@@ -47,6 +49,8 @@ export type UserDeps = {
     };
   };
 };
+
+export const defaultLoginLimits: LoginLimitSettings = { perAccount: 10, perIp: 30, windowMs: 60_000 };
 
 /** Builds the user service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: UserDeps) {
@@ -67,6 +71,7 @@ export async function buildApp(deps: UserDeps) {
     refreshTtlDays: deps.settings.refreshTokenTtlDays,
   });
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
+  await loginLimits(app, deps.redis, deps.settings.loginLimits ?? defaultLoginLimits);
   jwksRoutes(app, deps.keys);
   authRoutes(app, { auth, google, webOrigin: deps.settings.webOrigin });
   userRoutes(app, {

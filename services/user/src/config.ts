@@ -25,6 +25,13 @@ export const configShape = {
   /** How long a started Google login may take before its state, nonce and PKCE verifier are forgotten. */
   OIDC_STATE_TTL_SECONDS: env.int(600),
   WEB_ORIGIN: env.url('http://localhost:3000'),
+  /**
+   * Password sign-ins per account, and per client address, in each LOGIN_RATE_WINDOW_MS; counted in Redis
+   * by the service itself, so they hold however it is reached (the gateway has its own per-IP limit).
+   */
+  LOGIN_RATE_LIMIT_PER_ACCOUNT: env.int(10),
+  LOGIN_RATE_LIMIT_PER_IP: env.int(30),
+  LOGIN_RATE_WINDOW_MS: env.int(60_000),
   SEED_DEMO: env.bool(false),
   ADMIN_EMAIL: z.email().default('admin@tiketi.local'),
   ADMIN_PASSWORD: z.string().min(8).default('tiketi-admin-2026'),

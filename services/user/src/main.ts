@@ -53,6 +53,11 @@ await runService('user', configShape, async (config, logger) => {
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
       webOrigin: config.WEB_ORIGIN,
+      loginLimits: {
+        perAccount: config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
+        perIp: config.LOGIN_RATE_LIMIT_PER_IP,
+        windowMs: config.LOGIN_RATE_WINDOW_MS,
+      },
       google: {
         issuerUrl: config.GOOGLE_ISSUER_URL,
         clientId: config.GOOGLE_CLIENT_ID,
