@@ -44,7 +44,7 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
     expect(Number(right.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
-  it('counts one untrusted address past its limit whatever X-Forwarded-For it claims, and a trusted proxy's clients apart', async () => {
+  it("counts an untrusted peer as one client whatever X-Forwarded-For it claims, and a trusted proxy's clients apart", async () => {
     const spoofed = [];
     for (let i = 0; i < 6; i++) {
       const res = await login(newEmail(), 'whatever-1', '203.0.113.50', `192.0.2.${i + 1}`);
