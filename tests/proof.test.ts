@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { faultSuite } from './fault/purchase-faults.ts';
 import { fuzzSuite } from './fuzz/gateway-fuzz.ts';
 import { secretsInLogsSuite, securitySuite } from './security/attacks.ts';
+import { edgeSuite } from './security/edge.ts';
 import { closeProof, openProof } from './support/proof.ts';
 
 /**
@@ -14,6 +15,7 @@ describe('the platform under attack, bad input and faults', { timeout: 90_000 },
   afterAll(closeProof, 60_000);
 
   securitySuite();
+  edgeSuite();
   fuzzSuite();
   faultSuite();
   secretsInLogsSuite();

@@ -68,6 +68,9 @@ export async function openProof(): Promise<void> {
       RATE_LIMIT_AUTH: '1000000',
       RATE_LIMIT_QUEUE_JOIN: '1000000',
       LOGIN_RATE_LIMIT_PER_IP: '1000000',
+      // Short enough for the slow-client attack to see the cut; far above what any honest request takes.
+      REQUEST_TIMEOUT_MS: '5000',
+      HEADERS_TIMEOUT_MS: '3000',
     },
   });
   const api = client(p);
