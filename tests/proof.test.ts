@@ -3,6 +3,7 @@ import { faultSuite } from './fault/purchase-faults.ts';
 import { fuzzSuite } from './fuzz/gateway-fuzz.ts';
 import { accountsSuite } from './security/accounts.ts';
 import { secretsInLogsSuite, securitySuite } from './security/attacks.ts';
+import { edgeSuite } from './security/edge.ts';
 import { inputSuite } from './security/input.ts';
 import { moneySuite } from './security/money.ts';
 import { secretsSuite } from './security/secrets.ts';
@@ -22,6 +23,7 @@ describe('the platform under attack, bad input and faults', { timeout: 90_000 },
   secretsSuite();
   inputSuite();
   moneySuite();
+  edgeSuite();
   fuzzSuite();
   faultSuite();
   secretsInLogsSuite();

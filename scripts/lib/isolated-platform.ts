@@ -50,6 +50,8 @@ export type IsolatedPlatform = {
   lines: string[];
   port(name: string): number;
   url(name: string): string;
+  /** Where a part's health, readiness and metrics answer (its own port unless it has an ops port). */
+  opsUrl(name: string): string;
   /** Stops the parts, then drops the databases, Redis keys, exchange and queues of this copy. */
   stop(): Promise<void>;
 };
@@ -102,11 +104,12 @@ export async function startIsolatedPlatform(options: IsolatedPlatformOptions): P
   };
   process.on('exit', killAll);
 
-  const port = (name: string) => {
+  const partNamed = (name: string) => {
     const part = started.parts.find((p) => p.name === name);
     if (!part) throw new Error(`no part named ${name}`);
-    return part.port;
+    return part;
   };
+  const port = (name: string) => partNamed(name).port;
   return {
     id,
     env,
@@ -115,6 +118,10 @@ export async function startIsolatedPlatform(options: IsolatedPlatformOptions): P
     lines: started.tail,
     port,
     url: (name) => `http://127.0.0.1:${port(name)}`,
+    opsUrl: (name) => {
+      const part = partNamed(name);
+      return `http://127.0.0.1:${part.opsPort ?? part.port}`;
+    },
     async stop() {
       await started.stop();
       process.off('exit', killAll);
@@ -135,7 +142,11 @@ export async function waitForFreePorts(options: {
 }): Promise<void> {
   const ports = discoverParts(repoRoot)
     .filter(options.include ?? (() => true))
-    .map((part) => ({ name: part.name, port: part.port + (options.portOffset ?? 0) }));
+    .flatMap((part) =>
+      [part.port, part.opsPort]
+        .filter((port) => port !== undefined)
+        .map((port) => ({ name: part.name, port: port + (options.portOffset ?? 0) })),
+    );
   const deadline = Date.now() + options.timeoutMs;
   let told = false;
   for (;;) {

@@ -86,7 +86,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const parts = discoverParts(repoRoot)
     .filter(options.include ?? (() => true))
-    .map((part) => ({ ...part, port: part.port + offset }));
+    .map((part) => ({
+      ...part,
+      port: part.port + offset,
+      ...(part.opsPort ? { opsPort: part.opsPort + offset } : {}),
+    }));
   const running: Running[] = [];
   const tail: string[] = [];
   let stopping = false;
@@ -101,7 +105,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   async function waitReady(r: Running): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const url = `http://127.0.0.1:${r.part.port}${r.part.readyPath}`;
+    const url = `http://127.0.0.1:${r.part.opsPort ?? r.part.port}${r.part.readyPath}`;
     let died = false;
     void r.exited.then(() => {
       died = true;

@@ -9,13 +9,21 @@ export type Part = {
   dir: string;
   port: number;
   kind: 'sandbox' | 'service' | 'late-service' | 'edge' | 'web';
-  /** Path answering 200 when ready. */
+  /** Where health, readiness and metrics answer when not on `port` (the gateway's are never public). */
+  opsPort?: number;
+  /** Path answering 200 when ready (on `opsPort` when there is one). */
   readyPath: string;
 };
 
 type PackageJson = {
   scripts?: Record<string, string>;
-  tiketi?: { port?: number; startAfterServices?: boolean; startLate?: boolean; readyPath?: string };
+  tiketi?: {
+    port?: number;
+    opsPort?: number;
+    startAfterServices?: boolean;
+    startLate?: boolean;
+    readyPath?: string;
+  };
 };
 
 /** Every service, sandbox provider and app under the repo: adding a folder is enough to be started. */
@@ -43,6 +51,7 @@ export function discoverParts(root: string): Part[] {
         name: group === 'sandbox' ? `sandbox-${name}` : name,
         dir: join(base, name),
         port: pkg.tiketi.port,
+        ...(pkg.tiketi.opsPort ? { opsPort: pkg.tiketi.opsPort } : {}),
         kind,
         readyPath: pkg.tiketi.readyPath ?? (group === 'services' ? '/readyz' : '/'),
       });
@@ -109,7 +118,7 @@ export function startPart(
 ): Running {
   const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs(part)], {
     cwd: part.dir,
-    env: { ...env, PORT: String(part.port) },
+    env: { ...env, PORT: String(part.port), ...(part.opsPort ? { OPS_PORT: String(part.opsPort) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: Ctrl-C reaches only the launcher, which then stops each part once, in order.
     detached: true,

@@ -27,7 +27,12 @@ describe('obs: one purchase through the running services', async () => {
   const { mail } = platform.notification;
   const gatewayUrl = platform.urls.gateway;
   const reservationUrl = platform.urls.reservation;
-  const services = { ...platform.urls, notification: platform.notification.url };
+  // The gateway answers probes and scrapes on its operations port only.
+  const services = {
+    ...platform.urls,
+    gateway: platform.gatewayOpsUrl,
+    notification: platform.notification.url,
+  };
 
   async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await fetch(`${gatewayUrl}${path}`, {

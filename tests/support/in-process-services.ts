@@ -14,6 +14,7 @@ import {
   type InfraConfig,
   loadConfig,
   OutboxRelay,
+  opsListenerOf,
 } from '@tiketi/kit';
 import { DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import {
@@ -227,6 +228,10 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
   const gateway = await buildGateway({ logger, jwks, upstreams: urls, upstreamTimeoutMs: 10_000 });
   closers.push(() => gateway.close());
   const gatewayUrl = await listen(gateway);
+  const gatewayOps = opsListenerOf(gateway);
+  if (!gatewayOps) throw new Error('the gateway has no operations listener');
+  closers.push(() => gatewayOps.app.close());
+  const gatewayOpsUrl = await listen(gatewayOps.app);
 
   for (const bus of [
     ...(notifications?.buses ?? []),
@@ -266,6 +271,8 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       mail: notifications.mail,
     }) as O['notification'] extends true ? Notifications : undefined,
     urls: { ...urls, gateway: gatewayUrl },
+    /** Where the gateway's health, readiness, metrics and docs answer (never its public port). */
+    gatewayOpsUrl,
     jwks,
     internalToken: base.INTERNAL_TOKEN,
     /** Closes `close` with the rest, before what was started here (an app built on top of these). */

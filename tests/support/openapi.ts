@@ -1,3 +1,4 @@
+import { internalHeaders } from '@tiketi/kit';
 import { call } from './api.ts';
 import type { IsolatedPlatform } from './platform.ts';
 
@@ -50,7 +51,10 @@ const SERVICES = [
 export async function documentedRoutes(p: IsolatedPlatform): Promise<Route[]> {
   const routes: Route[] = [];
   for (const service of SERVICES) {
-    const res = await call(p.url(service), 'GET', '/docs/json');
+    // A service shows its document only to a holder of the internal token.
+    const res = await call(p.url(service), 'GET', '/docs/json', {
+      headers: internalHeaders(String(p.env.INTERNAL_TOKEN)),
+    });
     if (res.status !== 200) throw new Error(`${service} serves no OpenAPI (${res.status})`);
     const paths = res.body.paths as Record<string, Record<string, Operation>>;
     for (const [template, operations] of Object.entries(paths)) {

@@ -70,6 +70,7 @@ export async function startPlatformUnderTest(
     logs,
     gateway: copy.url('gateway'),
     url: copy.url,
+    opsUrl: copy.opsUrl,
     port: copy.port,
     db,
     /** What the processes logged at error level or above: the cause behind a 500 in an assertion message. */

@@ -76,6 +76,10 @@ export async function openProof(): Promise<void> {
       RATE_LIMIT_CHALLENGE: '1000000',
       // Every sign-up and join solves a challenge: the lowest difficulty keeps that cheap.
       CHALLENGE_MAX_NUMBER: '1000',
+      LOGIN_RATE_LIMIT_PER_IP: '1000000',
+      // Short enough for the slow-client attack to see the cut; far above what any honest request takes.
+      REQUEST_TIMEOUT_MS: '5000',
+      HEADERS_TIMEOUT_MS: '3000',
     },
   });
   const api = client(p);

@@ -45,6 +45,28 @@ export const env = {
       .min(1)
       .default(fallback)
       .register(secretRules, { fallback, minLength: options.minLength ?? SECRET_MIN_LENGTH }),
+  /** Comma-separated addresses, CIDRs or proxy-addr's `loopback`, `linklocal`, `uniquelocal`. */
+  addressList: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((list) =>
+        list
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.union([
+            z.enum(['loopback', 'linklocal', 'uniquelocal']),
+            z.ipv4(),
+            z.ipv6(),
+            z.cidrv4(),
+            z.cidrv6(),
+          ]),
+        ),
+      ),
   optionalString: () =>
     z
       .string()
@@ -77,6 +99,20 @@ export const baseConfigShape = {
   /** Where the user service publishes its signing keys. */
   JWKS_URL: env.url('http://127.0.0.1:4001/.well-known/jwks.json'),
   BODY_LIMIT_BYTES: env.int(1_048_576),
+  /** A request's headers and body must have arrived within this (408 otherwise). */
+  REQUEST_TIMEOUT_MS: env.int(30_000),
+  /** A request's headers must have arrived within this (408 otherwise). */
+  HEADERS_TIMEOUT_MS: env.int(10_000),
+  /**
+   * Peers whose X-Forwarded-For is believed, comma-separated addresses or CIDRs (or `loopback`): the
+   * gateway's addresses in front of a service, the load balancer's in front of the gateway. Empty: nobody.
+   */
+  TRUSTED_PROXIES: env.addressList('loopback'),
+  /**
+   * 0: /healthz, /readyz, /metrics and /docs/json on PORT, the last two only with the internal token.
+   * A port: all four only there, for probes and the metrics scraper inside the cluster.
+   */
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   SHUTDOWN_GRACE_MS: env.int(10_000),
 };
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
+import { INTERNAL_TOKEN_HEADER } from '@tiketi/contracts';
 import Fastify, {
   type ContextConfigDefault,
   type FastifyBaseLogger,
@@ -24,6 +25,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { QueryExecutorProvider } from 'kysely';
+import { sameSecret } from './auth.ts';
 import { currentContext, enterContext, newContext } from './context.ts';
 import { HttpProblem, problems } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -43,10 +45,64 @@ export type ServerOptions = {
   readiness?: Record<string, ReadinessCheck>;
   /** The service's database when it publishes through the outbox: the backlog goes on /metrics. */
   outbox?: QueryExecutorProvider;
-  /** Trust X-Forwarded-* headers (behind the gateway or an ingress). */
-  trustProxy?: boolean;
+  /** Timeouts and trusted proxies (`serverSettings(config)`); safe defaults when left out. */
+  http?: Partial<HttpSettings>;
+  /** Where `/healthz`, `/readyz`, `/metrics` and `/docs/json` answer, and who may read the last two. */
+  ops?: OpsSettings;
   metrics?: Metrics;
 };
+
+export type HttpSettings = {
+  /**
+   * The whole request, headers and body, must have arrived within this, or it is answered 408 and its
+   * connection closed: a client dribbling a body cannot keep a connection, or what stands behind it, busy.
+   */
+  requestTimeoutMs: number;
+  /** The request line and headers must have arrived within this. */
+  headersTimeoutMs: number;
+  /**
+   * Peers whose `X-Forwarded-For` is believed (addresses, CIDRs, or proxy-addr's `loopback`,
+   * `linklocal`, `uniquelocal`). Anyone else's header is ignored and the peer address is the client.
+   */
+  trustedProxies: string[];
+};
+
+export type OpsSettings = {
+  /**
+   * Set: the four operations endpoints are served only by a separate listener on this port (0: any free
+   * port), never by the app itself. Unset: the app serves them.
+   */
+  port?: number;
+  /** Required as `X-Internal-Token` (or a bearer token) for `/metrics` and `/docs/json` on the app. */
+  token?: string;
+};
+
+export const defaultHttpSettings: HttpSettings = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  // The gateway runs beside the services on one machine; a deployment names its own proxies.
+  trustedProxies: ['loopback'],
+};
+
+export type ServerSettings = { http: HttpSettings; ops: OpsSettings };
+
+/** The server settings of a service, from the variables every service reads (`baseConfigShape`). */
+export function serverSettings(config: {
+  REQUEST_TIMEOUT_MS: number;
+  HEADERS_TIMEOUT_MS: number;
+  TRUSTED_PROXIES: string[];
+  OPS_PORT: number;
+  INTERNAL_TOKEN: string;
+}): ServerSettings {
+  return {
+    http: {
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+      trustedProxies: config.TRUSTED_PROXIES,
+    },
+    ops: { ...(config.OPS_PORT ? { port: config.OPS_PORT } : {}), token: config.INTERNAL_TOKEN },
+  };
+}
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -69,6 +125,14 @@ export type RouteHandlerOf<S extends FastifySchema> = RouteHandlerMethod<
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const READINESS_TIMEOUT_MS = 2000;
+/** How often Node looks for requests past their timeouts (its default, 30 s, would let them run long). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+/** The separate operations listener of an app created with `ops.port`, for `runService` to open. */
+const opsListeners = new WeakMap<App, { app: App; port: number }>();
+export function opsListenerOf(app: App): { app: App; port: number } | undefined {
+  return opsListeners.get(app);
+}
 
 /**
  * The one way a Tiketi service is made: Fastify with zod schemas (validation, types and OpenAPI from the
@@ -78,10 +142,16 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   const metrics = options.metrics ?? createMetrics(options.name);
   const readiness = options.readiness ?? {};
   if (options.outbox) registerOutboxMetrics(metrics, options.outbox, options.logger);
+  const http = { ...defaultHttpSettings, ...options.http };
   const fastify = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
-    trustProxy: options.trustProxy ?? true,
+    trustProxy: http.trustedProxies,
+    requestTimeout: http.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(http.headersTimeoutMs, http.requestTimeoutMs),
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -162,8 +232,36 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     ),
   );
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+  if (options.ops?.port === undefined) {
+    opsRoutes(app, { app, metrics, readiness, token: options.ops?.token });
+  } else {
+    const ops = Fastify({
+      loggerInstance: options.logger,
+      logController: new LogController({ disableRequestLogging: true }),
+    }) as unknown as App;
+    opsRoutes(ops, { app, metrics, readiness });
+    opsListeners.set(app, { app: ops, port: options.ops.port });
+  }
+
+  return { app, metrics };
+}
+
+/**
+ * Health, readiness, metrics and the OpenAPI document. Metrics and the document tell an attacker what
+ * runs and how it is doing: on a port the public can reach, they need the internal token.
+ */
+function opsRoutes(
+  target: App,
+  parts: { app: App; metrics: Metrics; readiness: Record<string, ReadinessCheck>; token?: string },
+) {
+  const { app, metrics, readiness, token } = parts;
+  const internalOnly = async (req: FastifyRequest) => {
+    if (token !== undefined && !holdsToken(req, token)) {
+      throw new HttpProblem(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`);
+    }
+  };
+  target.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  target.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     const results = await Promise.all(
       Object.entries(readiness).map(async ([name, check]) => {
         try {
@@ -178,13 +276,19 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     const ready = results.every(([, state]) => state === 'ok');
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  target.get('/metrics', { schema: { hide: true }, onRequest: internalOnly }, async (_req, reply) => {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  target.get('/docs/json', { schema: { hide: true }, onRequest: internalOnly }, async () => app.swagger());
+}
 
-  return { app, metrics };
+/** The internal token as `X-Internal-Token` or, for scrapers that only send that, as a bearer token. */
+function holdsToken(req: FastifyRequest, token: string): boolean {
+  const header = req.headers[INTERNAL_TOKEN_HEADER];
+  const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
+  const given = typeof header === 'string' ? header : bearer;
+  return given !== undefined && sameSecret(given, token);
 }
 
 function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
-import type { App } from './server.ts';
+import { type App, opsListenerOf } from './server.ts';
 
 export type Running = {
   app: App;
@@ -60,9 +60,12 @@ export async function runService<S extends ServiceShape>(
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
     await running.app.close();
+    await ops?.app.close();
     await running.stop();
   });
+  const ops = opsListenerOf(running.app);
   await running.app.listen({ port: settings.PORT, host: settings.HOST });
+  await ops?.app.listen({ port: ops.port, host: settings.HOST });
   await running.start?.();
   logger.info({ port: settings.PORT }, `${name} listening`);
 }

@@ -1,11 +1,13 @@
 import type { AdminUpstream } from '@tiketi/contracts';
-import { type AuthOptions, createAuth, createServer, type Logger } from '@tiketi/kit';
+import { type AuthOptions, createAuth, createServer, type Logger, type ServerSettings } from '@tiketi/kit';
 import { createUpstreams } from './clients/upstreams.ts';
 import { operationsService } from './domain/operations.service.ts';
 import { overviewService } from './domain/overview.service.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 
 export type AdminDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   logger: Logger;
   /** The user service's key set or its JWKS URL (tests pass keys directly). */
   jwks: AuthOptions['jwks'];
@@ -23,7 +25,7 @@ export type AdminDeps = {
 
 /** Builds the admin service from its settings; it owns no store and opens nothing itself. */
 export async function buildApp(deps: AdminDeps) {
-  const { app } = await createServer({ name: 'admin', logger: deps.logger });
+  const { app } = await createServer({ name: 'admin', logger: deps.logger, ...deps.server });
   const auth = createAuth({
     jwks: deps.jwks,
     internalToken: deps.internalToken,

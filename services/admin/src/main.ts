@@ -1,4 +1,4 @@
-import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
+import { openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
@@ -6,6 +6,7 @@ await runService('admin', configShape, async (config, logger) => {
   // Redis only for the token check's session revocations: the admin service keeps nothing of its own.
   const infra = await openInfra({ service: 'admin', redis: true }, config, logger);
   const app = await buildApp({
+    server: serverSettings(config),
     logger,
     revocations: sessionRevocations(infra.redis, { logger }),
     jwks: config.JWKS_URL,

@@ -7,6 +7,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  type ServerSettings,
 } from '@tiketi/kit';
 import { counterStore } from './db/counter.store.ts';
 import { eventProjectionRepository } from './db/event-projection.repository.ts';
@@ -30,6 +31,8 @@ export type AnalyticsSettings = {
 };
 
 export type AnalyticsDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   db: Kysely<DB>;
   redis: Redis;
   logger: Logger;
@@ -52,7 +55,12 @@ export const defaultSettings: AnalyticsSettings = {
 /** Builds the analytics service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: AnalyticsDeps) {
   const clock = deps.clock ?? systemClock;
-  const { app } = await createServer({ name: 'analytics', logger: deps.logger, readiness: deps.readiness });
+  const { app } = await createServer({
+    name: 'analytics',
+    logger: deps.logger,
+    readiness: deps.readiness,
+    ...deps.server,
+  });
   const auth = createAuth({ jwks: deps.jwks, revocations: deps.revocations });
   const counters = counterStore(deps.redis, { counterTtlSeconds: deps.settings.counterTtlSeconds });
   const projection = eventProjectionRepository(deps.db);

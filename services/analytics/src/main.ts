@@ -1,4 +1,4 @@
-import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
+import { openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -17,6 +17,7 @@ await runService('analytics', configShape, async (config, logger) => {
     logger,
   );
   const { app, counters, buffer, rollup } = await buildApp({
+    server: serverSettings(config),
     db: infra.db,
     redis: infra.redis,
     logger,

@@ -6,6 +6,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  type ServerSettings,
 } from '@tiketi/kit';
 import type { MediaResolver } from './clients/media.client.ts';
 import { artistRepository } from './db/artist.repository.ts';
@@ -21,6 +22,8 @@ import { eventRoutes } from './routes/events.routes.ts';
 import { venueRoutes } from './routes/venues.routes.ts';
 
 export type EventDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   db: Kysely<DB>;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
@@ -42,6 +45,7 @@ export async function buildApp(deps: EventDeps) {
     logger: deps.logger,
     readiness: deps.readiness,
     outbox: deps.db,
+    ...deps.server,
   });
   const auth = deps.auth ?? createAuth({ jwks: { keys: [] } });
   const cache = catalogueCache(deps.redis, deps.logger);

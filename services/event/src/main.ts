@@ -1,4 +1,4 @@
-import { createAuth, openInfra, runService, sessionRevocations } from '@tiketi/kit';
+import { createAuth, openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { mediaClient } from './clients/media.client.ts';
 import { configShape } from './config.ts';
@@ -25,6 +25,7 @@ await runService('event', configShape, async (config, logger) => {
     if (seeded.length) logger.info({ events: seeded }, 'demo catalogue seeded');
   }
   const app = await buildApp({
+    server: serverSettings(config),
     db: infra.db,
     logger,
     readiness: infra.readiness,

@@ -1,4 +1,4 @@
-import { Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import cors from '@fastify/cors';
 import httpProxy from '@fastify/http-proxy';
@@ -8,6 +8,7 @@ import {
   createAuth,
   createServer,
   HttpProblem,
+  type HttpSettings,
   type Logger,
   problems,
   propagationHeaders,
@@ -37,7 +38,10 @@ export type GatewayDeps = {
   webOrigins?: string[];
   bodyLimitBytes?: number;
   uploadBodyLimitBytes?: number;
-  trustProxy?: boolean;
+  /** Timeouts, and the load balancers whose X-Forwarded-For is believed (default: nobody's). */
+  http?: Partial<HttpSettings>;
+  /** Where health, readiness, metrics and docs answer: never on the public port (0: any free port). */
+  opsPort?: number;
   rateLimits?: Partial<RateLimitSettings>;
   /** Copies of shareable GET answers kept in memory (`Cache-Control: public`); off when maxEntries is 0. */
   responseCache?: { maxEntries: number; maxBytes: number; maxBodyBytes: number };
@@ -62,16 +66,17 @@ function tooLarge(limit: number) {
   return new HttpProblem(413, 'BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
 }
 
-/** Counts a streamed body and fails it past the limit (bodies sent without a Content-Length). */
-function limitedStream(limit: number) {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      if (seen > limit) done(tooLarge(limit));
-      else done(null, chunk);
-    },
-  });
+/** A body the gateway has read in full, sent on to the service with its exact length. */
+class ReadBody extends Readable {
+  readonly bytes: Buffer;
+  constructor(bytes: Buffer) {
+    super();
+    this.bytes = bytes;
+  }
+  override _read() {
+    this.push(this.bytes);
+    this.push(null);
+  }
 }
 
 /**
@@ -87,7 +92,8 @@ export async function buildApp(deps: GatewayDeps) {
     logger: deps.logger,
     readiness: deps.readiness ?? {},
     bodyLimit,
-    trustProxy: deps.trustProxy ?? false,
+    http: { trustedProxies: [], ...deps.http },
+    ops: { port: deps.opsPort ?? 0 },
   });
   const auth = createAuth({ jwks: deps.jwks, revocations: deps.revocations });
   const limits = { ...DEFAULT_LIMITS, ...deps.rateLimits };
@@ -168,82 +174,83 @@ export async function buildApp(deps: GatewayDeps) {
     if (copy) return sendCopy(reply, copy);
   });
 
-  app.addHook('preParsing', async (req, _reply, payload) => {
-    if (req.headers['content-length'] !== undefined) return payload;
-    const path = pathOf(req.url) ?? '/';
-    return payload.pipe(limitedStream(underPrefix(path, '/api/media') ? uploadLimit : bodyLimit));
-  });
-
   for (const route of routeTable) {
     const upstream = deps.upstreams[route.service];
     if (!upstream) continue;
-    await app.register(httpProxy, {
-      upstream,
-      prefix: route.prefix,
-      rewritePrefix: route.prefix,
-      websocket: route.websocket ?? false,
-      disableRequestLogging: true,
-      // undici rather than node:http: the lighter client, for the hop every request takes.
-      undici: {
-        headersTimeout: deps.upstreamTimeoutMs ?? 10_000,
-        bodyTimeout: deps.upstreamTimeoutMs ?? 10_000,
-      },
-      replyOptions: {
-        onResponse: (request, reply, raw) => {
-          const res = raw as unknown as UpstreamResponse;
-          const maxAge =
-            res.statusCode === 200 && sharable(request)
-              ? sharedMaxAge(res.headers['cache-control'])
-              : undefined;
-          const length = Number(res.headers['content-length']);
-          if (maxAge === undefined || !(length <= cache.maxBodyBytes)) {
-            void reply.send(res.stream);
-            return;
-          }
-          buffer(res.stream).then(
-            (body) => {
-              const headers: Record<string, string> = {};
-              for (const name of KEPT_HEADERS) {
-                const value = res.headers[name];
-                if (typeof value === 'string') headers[name] = value;
-              }
-              cache.set(request.url, { status: 200, headers, body }, maxAge);
-              void reply.send(body);
-            },
-            (error: Error) => void reply.send(error),
-          );
+    const routeLimit = underPrefix(route.prefix, '/api/media') ? uploadLimit : bodyLimit;
+    await app.register(async (scope) => {
+      // The whole body is read here, within the request timeout and the size limit (413 past it, with or
+      // without a Content-Length), before an upstream connection is taken: a client dribbling its body
+      // holds only its own connection to the gateway, never one of the shared connections to a service.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: routeLimit }, (_req, body, done) =>
+        done(null, new ReadBody(typeof body === 'string' ? Buffer.from(body) : body)),
+      );
+      await scope.register(httpProxy, {
+        upstream,
+        prefix: route.prefix,
+        proxyPayloads: false,
+        rewritePrefix: route.prefix,
+        websocket: route.websocket ?? false,
+        disableRequestLogging: true,
+        // undici rather than node:http: the lighter client, for the hop every request takes.
+        undici: {
+          headersTimeout: deps.upstreamTimeoutMs ?? 10_000,
+          bodyTimeout: deps.upstreamTimeoutMs ?? 10_000,
         },
-        rewriteRequestHeaders: (req, headers) => {
-          // Internal routes are never reachable through here, but a client must not even try the header.
-          const { 'x-internal-token': _internal, ...rest } = headers;
-          return {
-            ...rest,
-            ...propagationHeaders(),
-            'x-request-id': req.id,
-            'x-forwarded-for': req.ip,
-          };
-        },
-        onError: (reply, { error }) => {
-          if (error instanceof HttpProblem) {
+        replyOptions: {
+          onResponse: (request, reply, raw) => {
+            const res = raw as unknown as UpstreamResponse;
+            const maxAge =
+              res.statusCode === 200 && sharable(request)
+                ? sharedMaxAge(res.headers['cache-control'])
+                : undefined;
+            const length = Number(res.headers['content-length']);
+            if (maxAge === undefined || !(length <= cache.maxBodyBytes)) {
+              void reply.send(res.stream);
+              return;
+            }
+            buffer(res.stream).then(
+              (body) => {
+                const headers: Record<string, string> = {};
+                for (const name of KEPT_HEADERS) {
+                  const value = res.headers[name];
+                  if (typeof value === 'string') headers[name] = value;
+                }
+                cache.set(request.url, { status: 200, headers, body }, maxAge);
+                void reply.send(body);
+              },
+              (error: Error) => void reply.send(error),
+            );
+          },
+          rewriteRequestHeaders: (req, headers) => {
+            // Internal routes are never reachable through here, but a client must not even try the header.
+            const { 'x-internal-token': _internal, ...rest } = headers;
+            const { 'transfer-encoding': _chunked, ...sent } = rest;
+            return {
+              ...(req.body instanceof ReadBody
+                ? { ...sent, 'content-length': String(req.body.bytes.length) }
+                : rest),
+              ...propagationHeaders(),
+              'x-request-id': req.id,
+              'x-forwarded-for': req.ip,
+            };
+          },
+          onError: (reply, { error }) => {
+            const status = (error as { statusCode?: number }).statusCode === 504 ? 504 : 503;
+            const problem = new HttpProblem(
+              status,
+              'UPSTREAM_UNAVAILABLE',
+              `The ${route.service} service is not answering; please try again.`,
+            );
+            reply.log.warn({ err: (error as Error).message, service: route.service }, 'upstream failed');
             void reply
-              .code(error.status)
+              .code(status)
               .type('application/problem+json')
-              .send(error.toProblem(reply.request.url.split('?')[0]));
-            return;
-          }
-          const status = (error as { statusCode?: number }).statusCode === 504 ? 504 : 503;
-          const problem = new HttpProblem(
-            status,
-            'UPSTREAM_UNAVAILABLE',
-            `The ${route.service} service is not answering; please try again.`,
-          );
-          reply.log.warn({ err: (error as Error).message, service: route.service }, 'upstream failed');
-          void reply
-            .code(status)
-            .type('application/problem+json')
-            .send(problem.toProblem(reply.request.url.split('?')[0]));
+              .send(problem.toProblem(reply.request.url.split('?')[0]));
+          },
         },
-      },
+      });
     });
   }
   return app;

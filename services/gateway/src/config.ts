@@ -19,8 +19,13 @@ export const configShape = {
   UPSTREAM_TIMEOUT_MS: env.int(10_000),
   /** Image uploads (`/api/media`) may be larger than BODY_LIMIT_BYTES, which bounds everything else. */
   UPLOAD_BODY_LIMIT_BYTES: env.int(10_485_760),
-  /** Believe X-Forwarded-For: only behind a load balancer or ingress that sets it, never when exposed. */
-  TRUST_PROXY: env.bool(false),
+  /**
+   * The load balancers or ingress controllers in front, whose X-Forwarded-For is believed (addresses or
+   * CIDRs). Empty, the default: the peer is the client, as it must be when the gateway itself is exposed.
+   */
+  TRUSTED_PROXIES: env.addressList(''),
+  /** Health, readiness, metrics and the OpenAPI document answer here only, never on the public PORT. */
+  OPS_PORT: env.port(3091),
   /**
    * Shareable GET answers (`Cache-Control: public`, such as event listings and details) kept in memory for
    * their max-age; 0 turns the copies off. Bodies over RESPONSE_CACHE_MAX_BODY_BYTES are never kept, and

@@ -1,4 +1,4 @@
-import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
+import { openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
@@ -14,7 +14,8 @@ await runService('gateway', configShape, async (config, logger) => {
     webOrigins: config.WEB_ORIGIN.split(',').map((origin) => origin.trim()),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     uploadBodyLimitBytes: config.UPLOAD_BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    http: serverSettings(config).http,
+    opsPort: config.OPS_PORT,
     responseCache: {
       maxEntries: config.RESPONSE_CACHE_ENTRIES,
       maxBytes: config.RESPONSE_CACHE_MAX_BYTES,

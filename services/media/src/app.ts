@@ -5,6 +5,7 @@ import {
   type Kysely,
   type Logger,
   type ReadinessCheck,
+  type ServerSettings,
 } from '@tiketi/kit';
 import { mediaRepository } from './db/media.repository.ts';
 import type { DB } from './db/schema.ts';
@@ -13,6 +14,8 @@ import { mediaRoutes } from './routes/media.routes.ts';
 import type { ObjectStorage } from './storage/object-storage.ts';
 
 export type MediaDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   db: Kysely<DB>;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
@@ -34,6 +37,7 @@ export async function buildApp(deps: MediaDeps) {
     outbox: deps.db,
     // Room for the multipart framing around the largest accepted file.
     bodyLimit: maxBytes + 64 * 1024,
+    ...deps.server,
   });
   const media = mediaService({
     media: mediaRepository(deps.db),

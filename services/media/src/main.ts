@@ -1,4 +1,4 @@
-import { createAuth, openInfra, runService, sessionRevocations } from '@tiketi/kit';
+import { createAuth, openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -38,6 +38,7 @@ await runService('media', configShape, async (config, logger) => {
     if (seeded) logger.info({ images: seeded }, 'demo images seeded');
   }
   const app = await buildApp({
+    server: serverSettings(config),
     db: infra.db,
     logger,
     readiness: infra.readiness,

@@ -6,6 +6,7 @@ import {
   type Kysely,
   type Logger,
   type ReadinessCheck,
+  type ServerSettings,
 } from '@tiketi/kit';
 import { notificationRepository } from './db/notification.repository.ts';
 import type { DB } from './db/schema.ts';
@@ -13,6 +14,8 @@ import { MAIL_EVENTS, type Notifier, PROJECTION_EVENTS } from './domain/notifier
 import { notificationRoutes } from './routes/notifications.routes.ts';
 
 export type NotificationDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   db: Kysely<DB>;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
@@ -25,6 +28,7 @@ export async function buildApp(deps: NotificationDeps) {
     name: 'notification',
     logger: deps.logger,
     readiness: deps.readiness,
+    ...deps.server,
   });
   notificationRoutes(app, createAuth(deps.auth), notificationRepository(deps.db));
   return app;

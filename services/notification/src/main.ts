@@ -1,4 +1,4 @@
-import { ConfigError, openInfra, runService, sessionRevocations } from '@tiketi/kit';
+import { ConfigError, openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import {
   buildApp,
   createDirectoryClient,
@@ -41,6 +41,7 @@ await runService('notification', configShape, async (config, logger) => {
     logger,
   });
   const app = await buildApp({
+    server: serverSettings(config),
     db: infra.db,
     logger,
     readiness: infra.readiness,

@@ -6,6 +6,7 @@ import {
   type Kysely,
   type Logger,
   type ReadinessCheck,
+  type ServerSettings,
 } from '@tiketi/kit';
 import { createTossClient, type TossClient } from '@tiketi/toss';
 import { type ReservationClient, reservationClient } from './clients/reservation.client.ts';
@@ -26,6 +27,8 @@ import { startConsumers } from './events/consumers.ts';
 import { paymentRoutes } from './routes/payments.routes.ts';
 
 export type PaymentAppDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   config: PaymentConfig;
   db: Kysely<DB>;
   /** Without a bus the service serves HTTP and reconciles, but consumes no events. */
@@ -56,6 +59,7 @@ export async function buildApp(deps: PaymentAppDeps) {
     readiness: deps.readiness ?? {},
     outbox: deps.db,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    ...deps.server,
   });
   const auth = createAuth({
     jwks: deps.jwks ?? config.JWKS_URL,

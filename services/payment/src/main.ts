@@ -1,4 +1,4 @@
-import { openInfra, runService, sessionRevocations } from '@tiketi/kit';
+import { openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -15,6 +15,7 @@ await runService('payment', configShape, async (config, logger) => {
     logger,
   );
   const service = await buildApp({
+    server: serverSettings(config),
     config,
     db: infra.db,
     bus: infra.bus,

@@ -8,6 +8,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  type ServerSettings,
 } from '@tiketi/kit';
 import { eventServiceClient } from './clients/event-service.client.ts';
 import type { Config } from './config.ts';
@@ -24,6 +25,8 @@ import { challengeRoutes } from './routes/challenge.routes.ts';
 import { queueRoutes } from './routes/queue.routes.ts';
 
 export type QueueDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   config: Pick<
     Config,
     | 'REDIS_PREFIX'
@@ -58,7 +61,12 @@ export type QueueDeps = {
 /** Builds the queue service from its dependencies; background work begins with `start()`. */
 export async function buildApp(deps: QueueDeps) {
   const { config, logger } = deps;
-  const { app, metrics } = await createServer({ name: 'queue', logger, readiness: deps.readiness });
+  const { app, metrics } = await createServer({
+    name: 'queue',
+    logger,
+    readiness: deps.readiness,
+    ...deps.server,
+  });
   const auth = createAuth(deps.auth);
   const repo = waitingRoomRepository(deps.redis);
   const room = createWaitingRoom({

@@ -1,4 +1,4 @@
-import { createRedis, openInfra, runService, sessionRevocations } from '@tiketi/kit';
+import { createRedis, openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
@@ -6,6 +6,7 @@ await runService('queue', configShape, async (config, logger) => {
   const infra = await openInfra({ service: 'queue', redis: true, bus: true }, config, logger);
   const adapterRedis = createRedis(config.REDIS_URL, '');
   const service = await buildApp({
+    server: serverSettings(config),
     config,
     logger,
     auth: {

@@ -8,6 +8,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  type ServerSettings,
 } from '@tiketi/kit';
 import { seatCache } from './cache/seat-cache.ts';
 import { seatLocks } from './cache/seat-locks.ts';
@@ -30,6 +31,8 @@ import { seatRoutes } from './routes/seats.routes.ts';
 import { ticketRoutes } from './routes/tickets.routes.ts';
 
 export type ReservationAppDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   config: ReservationConfig;
   db: Kysely<DB>;
   redis: Redis;
@@ -55,6 +58,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     readiness: deps.readiness ?? {},
     outbox: db,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    ...deps.server,
   });
   const auth = createAuth({
     jwks: deps.jwks ?? config.JWKS_URL,

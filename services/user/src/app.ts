@@ -7,6 +7,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type Redis,
+  type ServerSettings,
   sessionRevocations,
 } from '@tiketi/kit';
 import type { JSONWebKeySet } from 'jose';
@@ -23,9 +24,12 @@ import { createTokenSigner } from './domain/tokens.ts';
 import { createUserService } from './domain/user.service.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { jwksRoutes } from './routes/jwks.routes.ts';
+import { type LoginLimitSettings, loginLimits } from './routes/login-limit.ts';
 import { userRoutes } from './routes/users.routes.ts';
 
 export type UserDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
   db: Kysely<DB>;
   redis: Redis;
   logger: Logger;
@@ -41,6 +45,7 @@ export type UserDeps = {
     refreshTokenTtlDays: number;
     webOrigin: string;
     emailVerification: { tokenTtlHours: number; resendIntervalSeconds: number };
+    loginLimits?: LoginLimitSettings;
     google: {
       issuerUrl: string;
       clientId: string;
@@ -53,6 +58,8 @@ export type UserDeps = {
   };
 };
 
+export const defaultLoginLimits: LoginLimitSettings = { perAccount: 10, perIp: 30, windowMs: 60_000 };
+
 /** Builds the user service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: UserDeps) {
   const { app } = await createServer({
@@ -60,6 +67,7 @@ export async function buildApp(deps: UserDeps) {
     logger: deps.logger,
     readiness: deps.readiness,
     outbox: deps.db,
+    ...deps.server,
   });
   const users = userRepository(deps.db);
   const revocations = sessionRevocations(deps.redis, { logger: deps.logger });
@@ -82,6 +90,7 @@ export async function buildApp(deps: UserDeps) {
     revocations,
   });
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
+  await loginLimits(app, deps.redis, deps.settings.loginLimits ?? defaultLoginLimits);
   jwksRoutes(app, deps.keys);
   const challenges = createChallenges({ ...deps.settings.challenge, redis: deps.redis });
   authRoutes(app, {

@@ -31,6 +31,13 @@ export const configShape = {
   EMAIL_VERIFICATION_TTL_HOURS: env.int(24),
   /** The least time between two verification mails asked for by one account. */
   EMAIL_VERIFICATION_RESEND_SECONDS: env.int(60),
+  /**
+   * Password sign-ins per account, and per client address, in each LOGIN_RATE_WINDOW_MS; counted in Redis
+   * by the service itself, so they hold however it is reached (the gateway has its own per-IP limit).
+   */
+  LOGIN_RATE_LIMIT_PER_ACCOUNT: env.int(10),
+  LOGIN_RATE_LIMIT_PER_IP: env.int(30),
+  LOGIN_RATE_WINDOW_MS: env.int(60_000),
   SEED_DEMO: env.bool(false),
   ADMIN_EMAIL: z.email().default('admin@tiketi.local'),
   /** The seeded admin's password (SEED_DEMO); the default is printed by `npm start` for the demo. */

@@ -1,4 +1,4 @@
-import { openInfra, runService } from '@tiketi/kit';
+import { openInfra, runService, serverSettings } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -38,6 +38,7 @@ await runService('user', configShape, async (config, logger) => {
     );
   }
   const app = await buildApp({
+    server: serverSettings(config),
     db: infra.db,
     redis: infra.redis,
     logger,
@@ -55,6 +56,11 @@ await runService('user', configShape, async (config, logger) => {
       emailVerification: {
         tokenTtlHours: config.EMAIL_VERIFICATION_TTL_HOURS,
         resendIntervalSeconds: config.EMAIL_VERIFICATION_RESEND_SECONDS,
+      },
+      loginLimits: {
+        perAccount: config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
+        perIp: config.LOGIN_RATE_LIMIT_PER_IP,
+        windowMs: config.LOGIN_RATE_WINDOW_MS,
       },
       google: {
         issuerUrl: config.GOOGLE_ISSUER_URL,

@@ -18,6 +18,7 @@ export async function startTestUserService(
   options: {
     google?: Partial<UserDeps['settings']['google']>;
     webOrigin?: string;
+    loginLimits?: UserDeps['settings']['loginLimits'];
     /** Connect to the test's own exchange; the outbox relay is then made but not started. */
     bus?: boolean;
   } = {},
@@ -48,6 +49,8 @@ export async function startTestUserService(
       refreshTokenTtlDays: 30,
       webOrigin: options.webOrigin ?? 'http://web.test',
       emailVerification: { tokenTtlHours: 24, resendIntervalSeconds: 60 },
+      // Other parts' tests sign in as often as they need; login-limit.test.ts sets the limits it proves.
+      loginLimits: options.loginLimits ?? { perAccount: 1_000_000, perIp: 1_000_000, windowMs: 60_000 },
       google: {
         issuerUrl: 'http://127.0.0.1:9',
         clientId: 'tiketi-test',

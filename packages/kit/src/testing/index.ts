@@ -191,3 +191,60 @@ export async function createTcpProxy(targetHost: string, targetPort: number) {
   };
 }
 export * from './challenge.ts';
+
+export type SlowClient = {
+  /** Settles when the server answers or closes: the status line's code (undefined: closed silently). */
+  ended: Promise<{ status: number | undefined; afterMs: number }>;
+  close(): void;
+};
+
+/**
+ * A client that sends its request headers at once, then its body one byte per `intervalMs`, the way a
+ * slowloris attack holds a server's connections. It promises `bodyBytes` and never finishes in time.
+ * With `stallHeaders`, it drips an endless header instead and never reaches the body.
+ */
+export function slowClient(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    bodyBytes?: number;
+    intervalMs?: number;
+    stallHeaders?: boolean;
+  },
+): SlowClient {
+  const { hostname, port, pathname, search } = new URL(url);
+  const bodyBytes = options.bodyBytes ?? 1000;
+  const headers = { host: `${hostname}:${port}`, 'content-type': 'application/json', ...options.headers };
+  const head = Object.entries({ ...headers, 'content-length': String(bodyBytes) })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  const started = Date.now();
+  const socket = net.connect(Number(port), hostname);
+  let timer: NodeJS.Timeout | undefined;
+  let received = '';
+  socket.on('connect', () => {
+    const line = `${options.method ?? 'POST'} ${pathname}${search} HTTP/1.1\r\n`;
+    socket.write(options.stallHeaders ? `${line}x-slow: ` : `${line}${head}\r\n{`);
+    timer = setInterval(() => socket.write(' '), options.intervalMs ?? 1000);
+  });
+  socket.on('data', (chunk) => {
+    received += chunk.toString('latin1');
+  });
+  const ended = new Promise<{ status: number | undefined; afterMs: number }>((resolve) => {
+    const finish = () => {
+      clearInterval(timer);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(received)?.[1];
+      resolve({ status: status ? Number(status) : undefined, afterMs: Date.now() - started });
+    };
+    socket.on('close', finish);
+    socket.on('error', () => socket.destroy());
+  });
+  return {
+    ended,
+    close() {
+      clearInterval(timer);
+      socket.destroy();
+    },
+  };
+}

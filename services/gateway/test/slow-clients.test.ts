@@ -1,0 +1,98 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTestTokens, slowClient, testLogger } from '@tiketi/kit/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { startEchoService } from './upstreams.ts';
+
+/** More clients than the proxy keeps connections to one service (128). */
+const CROWD = 140;
+
+describe('gateway against slow and oversized bodies', async () => {
+  const tokens = await createTestTokens();
+  const payment = await startEchoService('payment');
+  const gateway = await buildApp({
+    logger: testLogger(),
+    jwks: tokens.jwks,
+    upstreams: { payment: payment.url },
+    bodyLimitBytes: 1024,
+    http: { requestTimeoutMs: 2000, headersTimeoutMs: 1000 },
+    rateLimits: { general: 10_000 },
+  });
+  await gateway.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+  const bearer = {
+    authorization: `Bearer ${await tokens.sign({ id: '0190f2a4-0000-7000-8000-0000000000a1' })}`,
+  };
+  afterAll(async () => {
+    await gateway.close();
+    await payment.close();
+  });
+
+  it('answers a signed-in request at once while more slow bodies than upstream connections dribble in', async () => {
+    const crowd = Array.from({ length: CROWD }, () =>
+      slowClient(`${base}/api/payments/toss/webhook`, { intervalMs: 500 }),
+    );
+    try {
+      // Let every slow client be accepted and start its body.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const started = Date.now();
+      const res = await fetch(`${base}/api/payments`, { headers: bearer, signal: AbortSignal.timeout(1500) });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1500);
+      // No slow body reached the service: it saw only the signed-in request.
+      expect(payment.seen.map((s) => s.url)).toEqual(['/api/payments']);
+    } finally {
+      for (const client of crowd) client.close();
+    }
+  });
+
+  it('cuts a client off with 408 when its body has not arrived within the request timeout', async () => {
+    const client = slowClient(`${base}/api/payments/toss/webhook`, { intervalMs: 300 });
+    const { status, afterMs } = await client.ended;
+    expect(status).toBe(408);
+    // The request timeout (2 s), plus the one-second check of connections.
+    expect(afterMs).toBeLessThan(3500);
+  });
+
+  it('answers 413 problem+json to an oversized body sent without a Content-Length', async () => {
+    const answer = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+      const req = http.request(
+        `${base}/api/payments/toss/request`,
+        { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
+          );
+        },
+      );
+      req.on('error', reject);
+      // Chunked: the size is known only by reading it.
+      for (let i = 0; i < 8; i++) req.write(`"${'x'.repeat(500)}"`);
+      req.end();
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.type).toMatch(/application\/problem\+json/);
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
+    expect(payment.seen.some((s) => s.url === '/api/payments/toss/request')).toBe(false);
+  });
+
+  it('still forwards a small chunked body whole, with its length', async () => {
+    const res = await fetch(`${base}/api/payments/toss/confirm`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: new Blob([JSON.stringify({ orderId: 'o-1', amount: 5000 })]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    const echo = (await res.json()) as { body: unknown; headers: Record<string, string> };
+    expect(echo.body).toEqual({ orderId: 'o-1', amount: 5000 });
+    expect(echo.headers['content-length']).toBe(
+      String(JSON.stringify({ orderId: 'o-1', amount: 5000 }).length),
+    );
+  });
+});

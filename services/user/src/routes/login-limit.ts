@@ -1,0 +1,54 @@
+import rateLimit from '@fastify/rate-limit';
+import { type App, problems, type Redis } from '@tiketi/kit';
+import type { FastifyRequest } from 'fastify';
+
+export type LoginLimitSettings = {
+  /** Password sign-ins per account in each window, from anywhere: slows guessing spread over many IPs. */
+  perAccount: number;
+  /** Password sign-ins per client address in each window: slows one client trying many accounts. */
+  perIp: number;
+  windowMs: number;
+};
+
+/**
+ * Password sign-in limits of the user service itself, counted in Redis so every instance shares them:
+ * they hold whether a caller comes through the gateway or reaches the service directly. The client
+ * address is the peer's unless the peer is a trusted proxy (TRUSTED_PROXIES). Attempts count, not
+ * failures, so a guesser learns nothing from the right password past the limit.
+ */
+export async function loginLimits(app: App, redis: Redis, settings: LoginLimitSettings) {
+  await app.register(rateLimit, {
+    global: false,
+    redis,
+    nameSpace: 'login-limit:',
+    // A Redis outage must not stop every sign-in: attempts pass uncounted meanwhile.
+    skipOnError: true,
+  });
+  const accountOf = (req: FastifyRequest) =>
+    String((req.body as { email?: unknown } | undefined)?.email ?? '')
+      .trim()
+      .toLowerCase();
+  const checks = [
+    app.createRateLimit({
+      max: settings.perIp,
+      timeWindow: settings.windowMs,
+      keyGenerator: (req) => `ip:${req.ip}`,
+    }),
+    app.createRateLimit({
+      max: settings.perAccount,
+      timeWindow: settings.windowMs,
+      keyGenerator: (req) => `account:${accountOf(req)}`,
+    }),
+  ];
+  // preHandler: the account is in the body, which is parsed and validated by then.
+  app.addHook('preHandler', async (req: FastifyRequest) => {
+    if (req.method !== 'POST' || req.routeOptions.url !== '/api/auth/login') return;
+    // Both count every attempt, so a refused one still uses up the other limit too.
+    const results = await Promise.all(checks.map((check) => check(req)));
+    const exceeded = results.filter((r) => !r.isAllowed && r.isExceeded);
+    if (exceeded.length) {
+      const ttl = Math.max(...exceeded.map((r) => (r.isAllowed ? 0 : r.ttl)));
+      throw problems.tooManyRequests(Math.max(1, Math.ceil(ttl / 1000)));
+    }
+  });
+}
