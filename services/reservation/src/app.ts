@@ -9,6 +9,7 @@ import {
   type ReadinessCheck,
   type Redis,
 } from '@tiketi/kit';
+import { admissionRegister } from './cache/admissions.ts';
 import { seatCache } from './cache/seat-cache.ts';
 import { seatLocks } from './cache/seat-locks.ts';
 import type { ReservationConfig } from './config.ts';
@@ -80,6 +81,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     tickets: ticketRepository(db),
     sales,
     locks,
+    admissions: admissionRegister(redis),
     settle,
     logger,
     rules: {

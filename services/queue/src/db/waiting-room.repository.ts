@@ -1,4 +1,4 @@
-import type { QueuePace } from '@tiketi/contracts';
+import { type QueuePace, queueRedisKey } from '@tiketi/contracts';
 import type { Redis } from '@tiketi/kit';
 import {
   EVENT_KEYS,
@@ -96,7 +96,7 @@ type Scripts = Record<
 const LIVE_EVENTS = 'queue:live-events';
 
 function eventKeys(eventId: string): string[] {
-  return EVENT_KEYS.map((name) => `queue:{${eventId}}:${name}`);
+  return EVENT_KEYS.map((name) => queueRedisKey(eventId, name));
 }
 
 /** Everything the waiting room keeps, in Redis; nothing else touches these keys. */

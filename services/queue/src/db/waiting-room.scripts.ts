@@ -15,7 +15,9 @@
  *   active    zset   admitted users scored by when their slot stops counting: the later of the admission's
  *                    lapse and the latest expiry announced for one of their live holds
  *   beat      string lease that spaces out the heartbeat broadcasts
- *   lapse     hash   user -> when the admission itself lapses (what the token and status show)
+ *   lapse     hash   user -> when the admission itself lapses (what the token and status show); the
+ *                    reservation service reads it before a hold (ADMISSION_LIVE_KEY), so it goes
+ *                    exactly when the slot is freed
  *   holds     hash   user -> JSON {reservationId: expiry ms, or 0 once the hold has ended}
  *   admits    hash   second -> admissions in it, for the last minute (the measured admission rate)
  *   frees     hash   second -> slots freed in it, for the last minute (the measured turnover)
