@@ -9,7 +9,9 @@ import { z } from 'zod';
  * per connection, `progress` to everyone waiting for the event whenever the line moves, `admitted`
  * to the one user admitted, and `cancelled` to everyone in the room when the event is cancelled (the wait
  * is over; join, status and new connections then answer 409 `EVENT_CANCELLED`). A client may ask again
- * with `socket.emit('status', ack)`.
+ * with `socket.emit('status', ack)`. A user may hold a few sockets at once and a client address a few
+ * hundred (more are refused with `TOO_MANY_CONNECTIONS`); a socket that sends messages too fast gets
+ * `error` with code `RATE_LIMITED`, and is disconnected if it goes on.
  */
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -159,4 +161,6 @@ export const QUEUE_SOCKET = {
   progress: 'progress',
   admitted: 'admitted',
   cancelled: 'cancelled',
+  /** A problem `{status, code, detail}` about the socket itself (`RATE_LIMITED`: slow down). */
+  error: 'error',
 } as const;

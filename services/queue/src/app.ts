@@ -16,6 +16,7 @@ import { createPresence } from './domain/presence.ts';
 import { createWaitingRoom } from './domain/waiting-room.ts';
 import { subscribeWaitingRoom } from './events/waiting-room.consumer.ts';
 import { attachQueueSockets } from './realtime/queue.socket.ts';
+import { connectionLeases } from './realtime/socket-limits.ts';
 import { queueRoutes } from './routes/queue.routes.ts';
 
 export type QueueDeps = {
@@ -30,6 +31,10 @@ export type QueueDeps = {
     | 'ABANDON_GRACE_MS'
     | 'PRESENCE_REFRESH_MS'
     | 'PROGRESS_HEARTBEAT_MS'
+    | 'SOCKETS_PER_USER'
+    | 'SOCKETS_PER_ADDRESS'
+    | 'SOCKET_MESSAGES_PER_SECOND'
+    | 'SOCKET_MESSAGE_STRIKES'
   >;
   logger: Logger;
   auth: AuthOptions;
@@ -59,11 +64,18 @@ export async function buildApp(deps: QueueDeps) {
   queueRoutes(app, auth, room);
 
   const presence = createPresence({ repo, metrics, logger, refreshMs: config.PRESENCE_REFRESH_MS });
+  const leases = connectionLeases(deps.redis, {
+    perUser: config.SOCKETS_PER_USER,
+    perAddress: config.SOCKETS_PER_ADDRESS,
+    renewMs: config.PRESENCE_REFRESH_MS,
+  });
   const stream = `${config.REDIS_PREFIX}queue:socket.io`;
   const { io, notifier } = attachQueueSockets(app.server, {
     auth,
     room,
     presence,
+    leases,
+    messages: { perSecond: config.SOCKET_MESSAGES_PER_SECOND, strikes: config.SOCKET_MESSAGE_STRIKES },
     logger,
     adapter: deps.adapterRedis
       ? createAdapter(deps.adapterRedis, { streamName: stream, channelPrefix: stream, blockTimeInMs: 1000 })
@@ -92,6 +104,7 @@ export async function buildApp(deps: QueueDeps) {
   app.addHook('onClose', async () => {
     await loop.stop();
     presence.stop();
+    leases.stop();
     await io.close();
   });
 
@@ -104,9 +117,11 @@ export async function buildApp(deps: QueueDeps) {
       if (deps.bus) await subscribeWaitingRoom(deps.bus, room, notifier);
       loop.start();
       presence.start();
+      leases.start((error) => logger.warn({ err: error.message }, 'socket lease renewal failed'));
     },
     async stop() {
       presence.stop();
+      leases.stop();
       await loop.stop();
     },
   };
