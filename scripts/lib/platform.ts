@@ -71,6 +71,35 @@ export function offsetEnv(offset: number): NodeJS.ProcessEnv {
   ]);
 }
 
+/** Extra waiting-room instances listen from here up (`queue-2` on 4052, `queue-3` on 4053, …). */
+const QUEUE_EXTRA_PORT_BASE = 4050;
+
+/**
+ * The waiting room as `QUEUE_INSTANCES` instances (default 1) sharing Redis, and the gateway's env that
+ * lists them all for it to balance over. Other services keep calling the first instance (any would do).
+ */
+export function queueInstances(parts: Part[], env: NodeJS.ProcessEnv, offset: number) {
+  const raw = env.QUEUE_INSTANCES ?? '1';
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1 || count > 16) {
+    throw new PlatformError(
+      `QUEUE_INSTANCES must be a whole number from 1 to 16 (got ${JSON.stringify(raw)})`,
+    );
+  }
+  const queue = parts.find((p) => p.name === 'queue');
+  if (!queue) return { parts, gatewayEnv: {} };
+  const extra = Array.from({ length: count - 1 }, (_, i) => ({
+    ...queue,
+    name: `queue-${i + 2}`,
+    port: QUEUE_EXTRA_PORT_BASE + i + 2 + offset,
+  }));
+  const all = [queue, ...extra];
+  return {
+    parts: parts.flatMap((p) => (p === queue ? all : [p])),
+    gatewayEnv: { QUEUE_SERVICE_URL: all.map((p) => `http://127.0.0.1:${p.port}`).join(',') },
+  };
+}
+
 /**
  * Starts the sandbox providers, the services, the gateway and the web app, in that order, each group
  * once the previous one answers. Rejects (after stopping what it started) when a part fails to start.
@@ -84,19 +113,29 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   if (missing.length)
     throw new PlatformError(`${missing.join('\n\n')}\n\nTiketi needs all three; nothing was started.`);
 
-  const parts = discoverParts(repoRoot)
-    .filter(options.include ?? (() => true))
-    .map((part) => ({
-      ...part,
-      port: part.port + offset,
-      ...(part.opsPort ? { opsPort: part.opsPort + offset } : {}),
-    }));
+  const { parts, gatewayEnv } = queueInstances(
+    discoverParts(repoRoot)
+      .filter(options.include ?? (() => true))
+      .map((part) => ({
+        ...part,
+        port: part.port + offset,
+        ...(part.opsPort ? { opsPort: part.opsPort + offset } : {}),
+      })),
+    env,
+    offset,
+  );
   const running: Running[] = [];
   const tail: string[] = [];
   let stopping = false;
 
   const launch = (part: Part) => {
-    const r = startPart(part, env, parts.indexOf(part), tail, options.onLine);
+    const r = startPart(
+      part,
+      part.kind === 'edge' ? { ...env, ...gatewayEnv } : env,
+      parts.indexOf(part),
+      tail,
+      options.onLine,
+    );
     void r.exited.then((code) => {
       if (!stopping && running.includes(r)) say(`${part.name} stopped unexpectedly (exit code ${code}).`);
     });

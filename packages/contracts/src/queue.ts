@@ -10,9 +10,47 @@ import { canonicalId } from './ids.ts';
  * per connection, `progress` to everyone waiting for the event whenever the line moves, `admitted`
  * to the one user admitted, and `cancelled` to everyone in the room when the event is cancelled (the wait
  * is over; join, status and new connections then answer 409 `EVENT_CANCELLED`). A client may ask again
- * with `socket.emit('status', ack)`.
+ * with `socket.emit('status', ack)`. A user may hold a few sockets at once and a client address a few
+ * hundred (more are refused with `TOO_MANY_CONNECTIONS`); a socket that sends messages too fast gets
+ * `error` with code `RATE_LIMITED`, and is disconnected if it goes on.
  */
 const isoTime = z.iso.datetime({ offset: true });
+
+/** Past this, a wait is shown as "more than N hours" rather than as a figure nobody can trust. */
+export const QUEUE_ETA_LIMIT_SECONDS = 3 * 3600;
+
+/**
+ * How fast the line moves, as the admission step sees it: free slots fill at the configured rate, and
+ * once the shopper cap is full each place waits for a slot to turn over (shoppers leaving, holds ending,
+ * measured over the last minute, at least one turn per slot per admission lifetime).
+ */
+export const queuePace = z.object({
+  freeSlots: z.number().int().nonnegative(),
+  /** The configured admission rate, which fills free slots. */
+  openPerMinute: z.number().nonnegative(),
+  /** Slots turning over per minute once the cap is full. */
+  turnoverPerMinute: z.number().nonnegative(),
+});
+export type QueuePace = z.infer<typeof queuePace>;
+
+/**
+ * Seconds until the fan at `position` (1 = next) is admitted, bounded by QUEUE_ETA_LIMIT_SECONDS; the
+ * same rule on the server (status) and in the browser (from the broadcasts).
+ */
+export function estimateWait(
+  position: number,
+  pace: QueuePace,
+): { seconds: number; beyondLimit: boolean } | null {
+  const direct = Math.min(position, pace.freeSlots);
+  const turns = position - direct;
+  if ((direct > 0 && pace.openPerMinute <= 0) || (turns > 0 && pace.turnoverPerMinute <= 0)) return null;
+  const minutes =
+    (direct > 0 ? direct / pace.openPerMinute : 0) + (turns > 0 ? turns / pace.turnoverPerMinute : 0);
+  const seconds = Math.ceil(minutes * 60);
+  return seconds > QUEUE_ETA_LIMIT_SECONDS
+    ? { seconds: QUEUE_ETA_LIMIT_SECONDS, beyondLimit: true }
+    : { seconds, beyondLimit: false };
+}
 
 export const queueState = z.enum(['waiting', 'admitted']);
 
@@ -31,8 +69,13 @@ export const queueStatus = z.object({
   /** 1 = next in line; 0 once admitted; null before the opening draw. */
   position: z.number().int().nonnegative().nullable(),
   peopleAhead: z.number().int().nonnegative().nullable(),
-  /** Estimated seconds until admission (until the opening draw, before the sale opens). */
+  /**
+   * Estimated seconds until admission (until the opening draw, before the sale opens), at most
+   * QUEUE_ETA_LIMIT_SECONDS.
+   */
   etaSeconds: z.number().int().nonnegative().nullable(),
+  /** The estimate is longer than QUEUE_ETA_LIMIT_SECONDS: show "more than N hours". */
+  etaBeyondLimit: z.boolean(),
   /** When the sale opens and the arrivals so far are drawn. */
   opensAt: isoTime,
   joinedAt: isoTime,
@@ -44,7 +87,7 @@ export type QueueStatus = z.infer<typeof queueStatus>;
 
 /**
  * Broadcast per event as the line moves (the same message for everyone, so it stays cheap with many
- * waiters): a client's position is `number - nowServing`, its wait about `position / admissionsPerMinute`.
+ * waiters): a client's position is `number - nowServing`, its wait `estimateWait(position, pace)`.
  */
 export const queueProgress = z.object({
   eventId: canonicalId(),
@@ -56,6 +99,8 @@ export const queueProgress = z.object({
   waiting: z.number().int().nonnegative(),
   /** Admissions per minute as measured lately (the configured rate until there is a measure). */
   admissionsPerMinute: z.number().nonnegative(),
+  /** What a client's wait is estimated from (`estimateWait(number - nowServing, pace)`). */
+  pace: queuePace,
   opensAt: isoTime,
 });
 export type QueueProgress = z.infer<typeof queueProgress>;
@@ -117,4 +162,6 @@ export const QUEUE_SOCKET = {
   progress: 'progress',
   admitted: 'admitted',
   cancelled: 'cancelled',
+  /** A problem `{status, code, detail}` about the socket itself (`RATE_LIMITED`: slow down). */
+  error: 'error',
 } as const;

@@ -25,7 +25,8 @@ import { routeTable } from './route-table.ts';
 
 export type GatewayDeps = {
   logger: Logger;
-  upstreams: Partial<Record<ServiceName, string>>;
+  /** Each service's URL, or the URLs of its instances (spread round-robin, websockets included). */
+  upstreams: Partial<Record<ServiceName, string | string[]>>;
   /** The user service's JWKS URL, or a key set given directly (tests). */
   jwks: string | JSONWebKeySet;
   /** Rate-limit counters, shared by every gateway instance; without it they are per process. */
@@ -175,8 +176,15 @@ export async function buildApp(deps: GatewayDeps) {
   });
 
   for (const route of routeTable) {
-    const upstream = deps.upstreams[route.service];
-    if (!upstream) continue;
+    const instances = [deps.upstreams[route.service] ?? []].flat();
+    if (!instances.length) continue;
+    // Several instances: each request and each websocket goes to the next one. They share their state
+    // (the waiting room's is in Redis), so no client needs to come back to the same instance.
+    let turn = 0;
+    const balanced =
+      instances.length > 1
+        ? { getUpstream: () => instances[turn++ % instances.length] as string }
+        : undefined;
     const routeLimit = underPrefix(route.prefix, '/api/media') ? uploadLimit : bodyLimit;
     await app.register(async (scope) => {
       // The whole body is read here, within the request timeout and the size limit (413 past it, with or
@@ -187,11 +195,20 @@ export async function buildApp(deps: GatewayDeps) {
         done(null, new ReadBody(typeof body === 'string' ? Buffer.from(body) : body)),
       );
       await scope.register(httpProxy, {
-        upstream,
+        upstream: balanced ? '' : (instances[0] as string),
         prefix: route.prefix,
         proxyPayloads: false,
         rewritePrefix: route.prefix,
         websocket: route.websocket ?? false,
+        // The waiting room limits sockets per client address: tell it the caller's, as for HTTP below.
+        // (The plugin reads rewriteRequestHeaders here; its types leave it out.)
+        wsClientOptions: {
+          rewriteRequestHeaders: (headers: Record<string, string>, req: FastifyRequest) => ({
+            ...headers,
+            ...(req.headers.cookie ? { cookie: req.headers.cookie } : {}),
+            'x-forwarded-for': req.ip,
+          }),
+        } as object,
         disableRequestLogging: true,
         // undici rather than node:http: the lighter client, for the hop every request takes.
         undici: {
@@ -199,6 +216,7 @@ export async function buildApp(deps: GatewayDeps) {
           bodyTimeout: deps.upstreamTimeoutMs ?? 10_000,
         },
         replyOptions: {
+          ...balanced,
           onResponse: (request, reply, raw) => {
             const res = raw as unknown as UpstreamResponse;
             const maxAge =
@@ -237,6 +255,13 @@ export async function buildApp(deps: GatewayDeps) {
             };
           },
           onError: (reply, { error }) => {
+            if (error instanceof HttpProblem) {
+              void reply
+                .code(error.status)
+                .type('application/problem+json')
+                .send(error.toProblem(reply.request.url.split('?')[0]));
+              return;
+            }
             const status = (error as { statusCode?: number }).statusCode === 504 ? 504 : 503;
             const problem = new HttpProblem(
               status,

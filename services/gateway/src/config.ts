@@ -1,6 +1,17 @@
 import { baseConfigShape, env } from '@tiketi/kit';
+import { z } from 'zod';
 
 const { serviceUrl } = env;
+
+/** One URL, or every instance of a service comma-separated: the gateway spreads requests over them. */
+const instanceUrls = (name: Parameters<typeof serviceUrl>[0]) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((url) => url.trim()) : value),
+    z
+      .array(z.url())
+      .min(1)
+      .default([String(serviceUrl(name).parse(undefined))]),
+  );
 
 export const configShape = {
   ...baseConfigShape,
@@ -11,7 +22,8 @@ export const configShape = {
   EVENT_SERVICE_URL: serviceUrl('event'),
   RESERVATION_SERVICE_URL: serviceUrl('reservation'),
   PAYMENT_SERVICE_URL: serviceUrl('payment'),
-  QUEUE_SERVICE_URL: serviceUrl('queue'),
+  /** The waiting room runs as several instances sharing Redis: list them all (`http://a,http://b`). */
+  QUEUE_SERVICE_URL: instanceUrls('queue'),
   ANALYTICS_SERVICE_URL: serviceUrl('analytics'),
   ADMIN_SERVICE_URL: serviceUrl('admin'),
   MEDIA_SERVICE_URL: serviceUrl('media'),

@@ -21,6 +21,7 @@ import { createWaitingRoom } from './domain/waiting-room.ts';
 import { subscribeBotDefence } from './events/bot-defence.consumer.ts';
 import { subscribeWaitingRoom } from './events/waiting-room.consumer.ts';
 import { attachQueueSockets } from './realtime/queue.socket.ts';
+import { connectionLeases } from './realtime/socket-limits.ts';
 import { challengeRoutes } from './routes/challenge.routes.ts';
 import { queueRoutes } from './routes/queue.routes.ts';
 
@@ -43,6 +44,10 @@ export type QueueDeps = {
     | 'CHALLENGE_MAX_NUMBER'
     | 'CHALLENGE_SPIKE_JOINS_PER_SECOND'
     | 'CHALLENGE_SPIKE_MAX_FACTOR'
+    | 'SOCKETS_PER_USER'
+    | 'SOCKETS_PER_ADDRESS'
+    | 'SOCKET_MESSAGES_PER_SECOND'
+    | 'SOCKET_MESSAGE_STRIKES'
   >;
   logger: Logger;
   auth: AuthOptions;
@@ -91,11 +96,18 @@ export async function buildApp(deps: QueueDeps) {
   queueRoutes(app, auth, room, defence.joinGuard);
 
   const presence = createPresence({ repo, metrics, logger, refreshMs: config.PRESENCE_REFRESH_MS });
+  const leases = connectionLeases(deps.redis, {
+    perUser: config.SOCKETS_PER_USER,
+    perAddress: config.SOCKETS_PER_ADDRESS,
+    renewMs: config.PRESENCE_REFRESH_MS,
+  });
   const stream = `${config.REDIS_PREFIX}queue:socket.io`;
   const { io, notifier } = attachQueueSockets(app.server, {
     auth,
     room,
     presence,
+    leases,
+    messages: { perSecond: config.SOCKET_MESSAGES_PER_SECOND, strikes: config.SOCKET_MESSAGE_STRIKES },
     logger,
     adapter: deps.adapterRedis
       ? createAdapter(deps.adapterRedis, { streamName: stream, channelPrefix: stream, blockTimeInMs: 1000 })
@@ -124,6 +136,7 @@ export async function buildApp(deps: QueueDeps) {
   app.addHook('onClose', async () => {
     await loop.stop();
     presence.stop();
+    leases.stop();
     await io.close();
   });
 
@@ -137,9 +150,11 @@ export async function buildApp(deps: QueueDeps) {
       if (deps.bus) await subscribeBotDefence(deps.bus, defence);
       loop.start();
       presence.start();
+      leases.start((error) => logger.warn({ err: error.message }, 'socket lease renewal failed'));
     },
     async stop() {
       presence.stop();
+      leases.stop();
       await loop.stop();
     },
   };

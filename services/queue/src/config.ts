@@ -31,6 +31,14 @@ export const configShape = {
   CHALLENGE_SPIKE_JOINS_PER_SECOND: env.int(50),
   /** The most a spike multiplies an event's difficulty by. */
   CHALLENGE_SPIKE_MAX_FACTOR: env.int(10),
+  /** Waiting-room sockets one user may hold at once, across every instance (a few tabs). */
+  SOCKETS_PER_USER: env.int(5),
+  /** Sockets one client address may hold at once, across every instance (fans behind one NAT share it). */
+  SOCKETS_PER_ADDRESS: env.int(200),
+  /** Messages a socket may send per second (in bursts of up to twice that)… */
+  SOCKET_MESSAGES_PER_SECOND: env.int(5),
+  /** …and how many refused in a row before it is disconnected. */
+  SOCKET_MESSAGE_STRIKES: env.int(20),
 };
 
 export type Config = z.output<z.ZodObject<typeof configShape>>;

@@ -10,6 +10,7 @@ import {
   type Redis,
   type ServerSettings,
 } from '@tiketi/kit';
+import { admissionRegister } from './cache/admissions.ts';
 import { seatCache } from './cache/seat-cache.ts';
 import { seatLocks } from './cache/seat-locks.ts';
 import type { ReservationConfig } from './config.ts';
@@ -90,6 +91,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     tickets: ticketRepository(db),
     sales,
     locks,
+    admissions: admissionRegister(redis),
     settle,
     logger,
     rules: {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ADMISSION_LIVE_KEY, queueRedisKey } from '@tiketi/contracts';
 import { makeEnvelope, publishInTransaction, signAdmissionToken, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
@@ -207,6 +208,11 @@ describe('seat map and holds', async () => {
     const forged = await signAdmissionToken('not-the-secret', bob.id, queued.eventId, 60);
     expect((await hold(bob.token, body, { 'x-queue-token': forged })).statusCode).toBe(403);
     const valid = await signAdmissionToken(h.config.QUEUE_TOKEN_SECRET, bob.id, queued.eventId, 60);
+    // A well-signed token whose admission the waiting room no longer holds is refused.
+    const ended = await hold(bob.token, body, { 'x-queue-token': valid });
+    expect(ended.statusCode).toBe(403);
+    expect(ended.json()).toMatchObject({ code: 'QUEUE_ADMISSION_ENDED' });
+    await h.redis.hset(queueRedisKey(queued.eventId, ADMISSION_LIVE_KEY), bob.id, Date.now() + 60_000);
     expect((await hold(bob.token, body, { 'x-queue-token': valid })).statusCode).toBe(201);
   });
 

@@ -1,9 +1,11 @@
+import { type QueuePace, queueRedisKey } from '@tiketi/contracts';
 import type { Redis } from '@tiketi/kit';
 import {
   EVENT_KEYS,
   holdEndedScript,
   holdScript,
   joinScript,
+  rateScript,
   releaseScript,
   settingsScript,
   statusScript,
@@ -34,8 +36,8 @@ export type StoredPlace = {
   opened: boolean;
   /** The highest number admitted so far. */
   served: number;
-  /** Admissions per second as measured by the admission step (0 before any). */
-  measuredRate: number;
+  /** How fast the line moves now (what a waiter's estimate comes from). */
+  pace: QueuePace;
 };
 
 export type Admission = { userId: string; number: number; waitedMs: number };
@@ -52,6 +54,7 @@ export type TickResult = {
   peak: number;
   ratePerMinute: number;
   opensAt: number;
+  pace: QueuePace;
   admitted: Admission[];
 };
 
@@ -63,7 +66,7 @@ export type RoomStats = {
   active: number;
   peak: number;
   served: number;
-  /** Admissions per second, as measured by the admission step. */
+  /** Admissions per second over the last minute. */
   measuredRate: number;
   settings: RoomSettings | undefined;
 };
@@ -77,7 +80,14 @@ export type TickOptions = {
 
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 type Scripts = Record<
-  'queueJoin' | 'queueStatus' | 'queueTouch' | 'queueRelease' | 'queueHold' | 'queueHoldEnded' | 'queueTick',
+  | 'queueJoin'
+  | 'queueStatus'
+  | 'queueTouch'
+  | 'queueRelease'
+  | 'queueHold'
+  | 'queueHoldEnded'
+  | 'queueTick'
+  | 'queueRate',
   Script
 > & {
   queueSettings: Script;
@@ -86,7 +96,7 @@ type Scripts = Record<
 const LIVE_EVENTS = 'queue:live-events';
 
 function eventKeys(eventId: string): string[] {
-  return EVENT_KEYS.map((name) => `queue:{${eventId}}:${name}`);
+  return EVENT_KEYS.map((name) => queueRedisKey(eventId, name));
 }
 
 /** Everything the waiting room keeps, in Redis; nothing else touches these keys. */
@@ -100,6 +110,7 @@ export function waitingRoomRepository(redis: Redis) {
     queueHold: holdScript,
     queueHoldEnded: holdEndedScript,
     queueTick: tickScript,
+    queueRate: rateScript,
   };
   for (const [name, lua] of Object.entries(definitions)) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keyCount, lua });
@@ -149,11 +160,14 @@ export function waitingRoomRepository(redis: Redis) {
     },
 
     async stats(eventId: string): Promise<RoomStats> {
-      const [settingsKey, stateKey, preKey, , lineKey, , , activeKey] = eventKeys(eventId) as string[];
-      const replies = await redis
-        .multi()
+      const keys = eventKeys(eventId);
+      const [settingsKey, stateKey, preKey, , lineKey, , , activeKey] = keys as string[];
+      const tx = redis.multi();
+      // A defined command joins a transaction like any other; its typing does not say so.
+      (tx as unknown as Record<'queueRate', (...args: string[]) => unknown>).queueRate(...keys);
+      const replies = await tx
         .hgetall(settingsKey as string)
-        .hmget(stateKey as string, 'opened', 'served', 'rate', 'peak')
+        .hmget(stateKey as string, 'opened', 'served', 'peak')
         .zcard(lineKey as string)
         .zcard(preKey as string)
         .zcard(activeKey as string)
@@ -161,7 +175,8 @@ export function waitingRoomRepository(redis: Redis) {
         .exec();
       if (!replies) throw new Error('the stats transaction was aborted');
       for (const [error] of replies) if (error) throw error;
-      const [raw, state, line, pre, active, live] = replies.map(([, value]) => value) as [
+      const [rate, raw, state, line, pre, active, live] = replies.map(([, value]) => value) as [
+        string,
         Record<string, string>,
         (string | null)[],
         number,
@@ -169,7 +184,7 @@ export function waitingRoomRepository(redis: Redis) {
         number,
         number,
       ];
-      const [opened, served, rate, peak] = state;
+      const [opened, served, peak] = state;
       return {
         live: live === 1,
         opened: opened === '1',
@@ -177,7 +192,7 @@ export function waitingRoomRepository(redis: Redis) {
         active,
         peak: Number(peak ?? 0),
         served: Number(served ?? 0),
-        measuredRate: Number(rate ?? 0),
+        measuredRate: Number(rate),
         settings:
           raw.enabled === undefined
             ? undefined
@@ -243,7 +258,7 @@ export function waitingRoomRepository(redis: Redis) {
         options.maxPerTick,
       )) as (string | number)[];
       const admitted: Admission[] = [];
-      for (let i = 11; i + 2 < raw.length; i += 3) {
+      for (let i = 14; i + 2 < raw.length; i += 3) {
         admitted.push({ userId: String(raw[i]), number: Number(raw[i + 1]), waitedMs: Number(raw[i + 2]) });
       }
       return {
@@ -258,6 +273,7 @@ export function waitingRoomRepository(redis: Redis) {
         peak: Number(raw[8]),
         ratePerMinute: Number(raw[9]),
         opensAt: Number(raw[10]),
+        pace: paceOf(raw[11], raw[12], raw[13]),
         admitted,
       };
     },
@@ -266,8 +282,18 @@ export function waitingRoomRepository(redis: Redis) {
 
 export type WaitingRoomRepository = ReturnType<typeof waitingRoomRepository>;
 
+/** The scripts measure per second; clients read per minute. */
+function paceOf(free: unknown, open: unknown, turnover: unknown): QueuePace {
+  return {
+    freeSlots: Number(free),
+    openPerMinute: Number(open) * 60,
+    turnoverPerMinute: Number(turnover) * 60,
+  };
+}
+
 function parsePlace(raw: unknown[]): StoredPlace | undefined {
-  const [found, record, number, rank, admittedUntil, now, rate, opened, served, created] = raw;
+  const [found, record, number, rank, admittedUntil, now, opened, served, free, open, turnover, created] =
+    raw;
   if (found !== 1 && found !== 2) return undefined;
   const [queueId, joinedAt] = String(record).split(':');
   return {
@@ -281,6 +307,6 @@ function parsePlace(raw: unknown[]): StoredPlace | undefined {
     now: Number(now),
     opened: opened === 1,
     served: Number(served),
-    measuredRate: Number(rate),
+    pace: paceOf(free, open, turnover),
   };
 }

@@ -5,8 +5,8 @@
  *
  * Keys of one event (all share the `{eventId}` hash tag):
  *   settings  hash   enabled, ratePerMinute, maxActive, opensAt, closesAt, status, stamp (projection)
- *   state     hash   opened, seq (last number given), served (last number admitted), tokens/bucketAt
- *                    (admission bucket), rate/window/windowAt (measured admissions per second), peak
+ *   state     hash   opened, openedAt, seq (last number given), served (last number admitted),
+ *                    tokens/bucketAt (admission bucket), ttl (admission lifetime, as the step last ran), peak
  *   pre       zset   arrivals before the opening, scored by a random draw made at join time
  *   num       hash   user -> queue number (from the opening on)
  *   line      zset   waiting users scored by number
@@ -15,8 +15,12 @@
  *   active    zset   admitted users scored by when their slot stops counting: the later of the admission's
  *                    lapse and the latest expiry announced for one of their live holds
  *   beat      string lease that spaces out the heartbeat broadcasts
- *   lapse     hash   user -> when the admission itself lapses (what the token and status show)
+ *   lapse     hash   user -> when the admission itself lapses (what the token and status show); the
+ *                    reservation service reads it before a hold (ADMISSION_LIVE_KEY), so it goes
+ *                    exactly when the slot is freed
  *   holds     hash   user -> JSON {reservationId: expiry ms, or 0 once the hold has ended}
+ *   admits    hash   second -> admissions in it, for the last minute (the measured admission rate)
+ *   frees     hash   second -> slots freed in it, for the last minute (the measured turnover)
  */
 export const EVENT_KEYS = [
   'settings',
@@ -30,13 +34,51 @@ export const EVENT_KEYS = [
   'beat',
   'lapse',
   'holds',
+  'admits',
+  'frees',
 ] as const;
 
 const prelude = `
-local settings, state, pre, num, line, users, seen, active, beat, lapse, holds =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local settings, state, pre, num, line, users, seen, active, beat, lapse, holds, admits, frees =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11],
+  KEYS[12], KEYS[13]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+-- Rates are measured over a sliding window of one-second buckets.
+local WINDOW = 60000
+
+local function record(key, n)
+  if n > 0 then redis.call('HINCRBY', key, math.floor(now / 1000), n) end
+end
+
+-- Per second over the window (or since the opening, when that is shorter); prunes old buckets if asked.
+local function measured(key, prune)
+  local oldest = math.floor((now - WINDOW) / 1000)
+  local total = 0
+  local buckets = redis.call('HGETALL', key)
+  for i = 1, #buckets, 2 do
+    if tonumber(buckets[i]) <= oldest then
+      if prune then redis.call('HDEL', key, buckets[i]) end
+    else
+      total = total + tonumber(buckets[i + 1])
+    end
+  end
+  local opened_at = tonumber(redis.call('HGET', state, 'openedAt')) or (now - WINDOW)
+  return total * 1000 / math.max(1000, math.min(WINDOW, now - opened_at))
+end
+
+-- {free slots, configured admissions per second, slot turnover per second}. Turnover is what was
+-- measured, but at least what the settings guarantee (every slot frees once its admission lapses) and at
+-- most the configured rate: a full room whose shoppers stay a while never looks like a line that stopped.
+local function pace()
+  local rate = (tonumber(redis.call('HGET', settings, 'ratePerMinute')) or 0) / 60
+  local cap = tonumber(redis.call('HGET', settings, 'maxActive')) or 0
+  local ttl = tonumber(redis.call('HGET', state, 'ttl')) or 600000
+  local free = math.max(0, cap - redis.call('ZCARD', active))
+  local turnover = math.min(rate, math.max(measured(frees, false), cap * 1000 / ttl))
+  return {free, tostring(rate), tostring(turnover)}
+end
 
 -- The opening draw: the arrivals so far take numbers 1..n in the order of their random draws. It runs
 -- once (the flag is set in the same script), whichever script first sees the opening time pass.
@@ -50,7 +92,8 @@ local function open_if_due()
     redis.call('ZADD', line, i, user)
   end
   redis.call('DEL', pre)
-  redis.call('HSET', state, 'opened', '1', 'seq', #drawn, 'served', 0, 'tokens', 0, 'bucketAt', now)
+  redis.call('HSET', state, 'opened', '1', 'openedAt', now, 'seq', #drawn, 'served', 0, 'tokens', 0,
+    'bucketAt', now)
   return true
 end
 
@@ -79,26 +122,26 @@ local function latest_live(known)
   return latest
 end
 
--- {found, record, number, rank, admittedUntil, now, measuredRate, opened, served}
+-- {found, record, number, rank, admittedUntil, now, opened, served, free, openRate, turnover}
 local function status_of(user)
   local record = redis.call('HGET', users, user)
   if not record then return {0} end
   local opened = redis.call('HGET', state, 'opened') == '1' and 1 or 0
   local number = redis.call('HGET', num, user) or false
-  local rate = redis.call('HGET', state, 'rate') or '0'
   local served = tonumber(redis.call('HGET', state, 'served')) or 0
   local until_ = redis.call('ZSCORE', active, user)
   if until_ then
     -- A hold may keep the slot counted past the admission, but never lengthens the admission itself.
     local admission = redis.call('HGET', lapse, user) or until_
-    return {2, record, number, false, admission, now, rate, opened, served}
+    return {2, record, number, false, admission, now, opened, served, 0, '0', '0'}
   end
   local rank = false
   if opened == 1 then
     rank = redis.call('ZRANK', line, user)
     if not rank then return {0} end
   end
-  return {1, record, number, rank, false, now, rate, opened, served}
+  local p = pace()
+  return {1, record, number, rank, false, now, opened, served, p[1], p[2], p[3]}
 end
 `;
 
@@ -122,7 +165,7 @@ else
   redis.call('ZADD', seen, 'XX', now, user)
 end
 local result = status_of(user)
-result[10] = created
+result[12] = created
 return result
 `;
 
@@ -131,6 +174,11 @@ export const statusScript = `${prelude}
 open_if_due()
 redis.call('ZADD', seen, 'XX', now, ARGV[1])
 return status_of(ARGV[1])
+`;
+
+/** The measured admissions per second (for operators). */
+export const rateScript = `${prelude}
+return tostring(measured(admits, false))
 `;
 
 /** ARGV: userIds still connected to this instance. Only waiters are touched (XX). */
@@ -149,6 +197,7 @@ if not redis.call('ZSCORE', active, user) then return 0 end
 if latest_live(holds_of(user)) then return -1 end
 redis.call('ZREM', active, user)
 forget(user)
+record(frees, 1)
 return 1
 `;
 
@@ -189,17 +238,20 @@ if latest then
 end
 redis.call('ZREM', active, user)
 forget(user)
+record(frees, 1)
 return 1
 `;
 
 /**
  * The admission step every instance runs on its timer. ARGV: admissionTtlMs, abandonGraceMs,
  * heartbeatMs, maxPerStep. Returns {broadcast, opened, served, waiting, active, measuredRate, freed,
- * dropped, peak, ratePerMinute, opensAt, then user, number, waitedMs for each admitted user}.
+ * dropped, peak, ratePerMinute, opensAt, free slots, open rate, turnover, then user, number, waitedMs for
+ * each admitted user}.
  */
 export const tickScript = `${prelude}
 local ttl, grace, heartbeat, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local opened_now = open_if_due()
+redis.call('HSET', state, 'ttl', ttl)
 
 local freed = 0
 for _, user in ipairs(redis.call('ZRANGEBYSCORE', active, '-inf', now, 'LIMIT', 0, 1000)) do
@@ -207,6 +259,7 @@ for _, user in ipairs(redis.call('ZRANGEBYSCORE', active, '-inf', now, 'LIMIT', 
   forget(user)
   freed = freed + 1
 end
+record(frees, freed)
 
 local dropped = 0
 for _, user in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - grace, 'LIMIT', 0, 1000)) do
@@ -246,23 +299,10 @@ if opened then
     tokens = tokens - #popped / 2
   end
   redis.call('HSET', state, 'tokens', tokens, 'bucketAt', now)
-
-  -- Measured admissions per second: a moving average over windows of at least a second.
-  local count = (tonumber(redis.call('HGET', state, 'window')) or 0) + #admitted / 3
-  local since = tonumber(redis.call('HGET', state, 'windowAt')) or now
-  if now - since >= 1000 then
-    local sample = count * 1000 / (now - since)
-    local previous = tonumber(redis.call('HGET', state, 'rate'))
-    local measured = sample
-    if previous then
-      local alpha = 1 - math.exp(-(now - since) / 10000)
-      measured = previous + alpha * (sample - previous)
-    end
-    redis.call('HSET', state, 'rate', measured, 'window', 0, 'windowAt', now)
-  else
-    redis.call('HSET', state, 'window', count, 'windowAt', since)
-  end
+  record(admits, #admitted / 3)
 end
+local admission_rate = measured(admits, true)
+measured(frees, true)
 
 local active_count = redis.call('ZCARD', active)
 local peak = math.max(active_count, tonumber(redis.call('HGET', state, 'peak')) or 0)
@@ -276,11 +316,13 @@ elseif redis.call('SET', beat, '1', 'NX', 'PX', heartbeat) then
   broadcast = 1
 end
 
+local p = pace()
 local result = {
   broadcast, opened and 1 or 0, tonumber(redis.call('HGET', state, 'served')) or 0,
   redis.call('ZCARD', line) + redis.call('ZCARD', pre), active_count,
-  redis.call('HGET', state, 'rate') or '0', freed, dropped, peak,
+  tostring(admission_rate), freed, dropped, peak,
   redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
+  p[1], p[2], p[3],
 }
 for _, value in ipairs(admitted) do result[#result + 1] = value end
 return result

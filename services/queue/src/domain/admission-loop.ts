@@ -63,6 +63,7 @@ export function createAdmissionLoop(deps: {
         nowServing: result.served,
         waiting: result.waiting,
         admissionsPerMinute: result.measuredRate > 0 ? result.measuredRate * 60 : result.ratePerMinute,
+        pace: result.pace,
         opensAt: new Date(result.opensAt).toISOString(),
       });
     }

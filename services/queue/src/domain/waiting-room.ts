@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { EventSaleInfo, QueueStats, QueueStatus } from '@tiketi/contracts';
+import { type EventSaleInfo, estimateWait, type QueueStats, type QueueStatus } from '@tiketi/contracts';
 import type { AnyEnvelope } from '@tiketi/kit';
 import { HttpProblem, problems, signAdmissionToken } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -56,7 +56,6 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     settings: RoomSettings | undefined,
   ): Promise<QueueStatus> {
     const opensAt = settings ? settings.opensAt : place.now;
-    const ratePerMinute = settings ? settings.admissionRatePerMinute : 0;
     const base = {
       queueId: place.queueId,
       eventId,
@@ -73,6 +72,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         position: 0,
         peopleAhead: 0,
         etaSeconds: 0,
+        etaBeyondLimit: false,
         admissionToken: await signAdmissionToken(deps.tokenSecret, userId, eventId, ttlSeconds),
         admissionExpiresAt: new Date(place.now + ttlSeconds * 1000).toISOString(),
       };
@@ -84,15 +84,17 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         position: null,
         peopleAhead: null,
         etaSeconds: Math.max(0, Math.ceil((opensAt - place.now) / 1000)),
+        etaBeyondLimit: false,
       };
     }
-    const perSecond = place.measuredRate > 0 ? place.measuredRate : ratePerMinute / 60;
+    const eta = estimateWait(place.rank + 1, place.pace);
     return {
       ...base,
       state: 'waiting',
       position: place.rank + 1,
       peopleAhead: place.rank,
-      etaSeconds: perSecond > 0 ? Math.ceil(place.rank / perSecond) : null,
+      etaSeconds: eta?.seconds ?? null,
+      etaBeyondLimit: eta?.beyondLimit ?? false,
     };
   }
 

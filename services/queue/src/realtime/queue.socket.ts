@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { QueueNotifier } from '../domain/admission-loop.ts';
 import type { Presence } from '../domain/presence.ts';
 import type { WaitingRoom } from '../domain/waiting-room.ts';
+import { type ConnectionLeases, messageBudget } from './socket-limits.ts';
 
 const handshake = z.object({ token: z.string().min(1), eventId: canonicalId() });
 
@@ -27,6 +28,8 @@ export function attachQueueSockets(
     auth: Auth;
     room: WaitingRoom;
     presence: Presence;
+    leases: ConnectionLeases;
+    messages: { perSecond: number; strikes: number };
     logger: Logger;
     // biome-ignore lint/suspicious/noExplicitAny: Socket.IO types its adapter factory loosely.
     adapter?: any;
@@ -58,6 +61,20 @@ export function attachQueueSockets(
       .verify(given.data.token)
       .then(async (user) => {
         const status = await deps.room.status(given.data.eventId, user.id);
+        const claimed = await deps.leases.claim({
+          id: socket.id,
+          userId: user.id,
+          address: clientAddress(socket.handshake),
+        });
+        if (claimed !== 'ok') {
+          throw new HttpProblem(
+            429,
+            'TOO_MANY_CONNECTIONS',
+            claimed === 'user'
+              ? 'You have too many waiting-room connections open: close another tab first.'
+              : 'Too many waiting-room connections come from your network right now: try again shortly.',
+          );
+        }
         socket.data = { userId: user.id, eventId: given.data.eventId, status };
         next();
       })
@@ -69,11 +86,32 @@ export function attachQueueSockets(
     void socket.join([eventRoom(eventId), userRoom(eventId, userId)]);
     deps.presence.add(eventId, userId);
     socket.emit(QUEUE_SOCKET.status, status);
+    const budget = messageBudget({
+      perSecond: deps.messages.perSecond,
+      burst: deps.messages.perSecond * 2,
+      strikes: deps.messages.strikes,
+    });
+    socket.use((_packet, next) => {
+      const verdict = budget();
+      if (verdict === 'ok') {
+        next();
+        return;
+      }
+      socket.emit(QUEUE_SOCKET.error, {
+        status: 429,
+        code: 'RATE_LIMITED',
+        detail: 'Too many messages: the page updates by itself, there is no need to ask.',
+      });
+      if (verdict === 'cut') socket.disconnect(true);
+    });
     socket.on(QUEUE_SOCKET.status, (ack) => {
       if (typeof ack !== 'function') return;
       deps.room.status(eventId, userId).then(ack, (error: unknown) => ack({ error: brief(error) }));
     });
     socket.on('disconnect', () => {
+      deps.leases.release(socket.id).catch((error: Error) => {
+        deps.logger.warn({ err: error.message }, 'could not give a socket lease back');
+      });
       deps.presence.remove(eventId, userId).catch((error: Error) => {
         deps.logger.warn({ err: error.message }, 'could not record a waiter leaving');
       });
@@ -87,6 +125,16 @@ export function attachQueueSockets(
     cancelled: (eventId, message) => io.to(eventRoom(eventId)).emit(QUEUE_SOCKET.cancelled, message),
   };
   return { io, notifier };
+}
+
+/** The gateway puts the caller's address first in X-Forwarded-For (services trust it, as for HTTP). */
+function clientAddress(handshake: {
+  headers: Record<string, string | string[] | undefined>;
+  address: string;
+}) {
+  const forwarded = handshake.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || handshake.address;
 }
 
 function brief(error: unknown): ProblemBrief {

@@ -13,6 +13,7 @@ import {
   verifyAdmissionToken,
 } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
+import type { AdmissionRegister } from '../cache/admissions.ts';
 import type { SeatLocks } from '../cache/seat-locks.ts';
 import type { HeldSeat, ReservationRepository } from '../db/reservation.repository.ts';
 import type { DB, ReservationsTable } from '../db/schema.ts';
@@ -35,6 +36,7 @@ export type ReservationDeps = {
   tickets: TicketRepository;
   sales: SaleInfoSource;
   locks: SeatLocks | undefined;
+  admissions: AdmissionRegister;
   settle: AftermathRunner;
   rules: ReservationRules;
   logger: Logger;
@@ -69,7 +71,7 @@ function assertEmailVerified(caller: AuthUser): void {
 }
 
 export function reservationService(deps: ReservationDeps) {
-  const { db, reservations, tickets, sales, locks, settle, rules, logger } = deps;
+  const { db, reservations, tickets, sales, locks, admissions, settle, rules, logger } = deps;
 
   async function view(r: Reservation) {
     const seats = await reservations.seatsOf([r.id]);
@@ -222,6 +224,7 @@ export function reservationService(deps: ReservationDeps) {
       assertOnSale(sale, new Date());
       if (sale.waitingRoom.enabled) {
         await verifyAdmissionToken(rules.queueTokenSecret, request.queueToken, caller.id, eventId);
+        if (!(await admissions.isLive(eventId, caller.id))) throw admissionEnded();
       }
       if (seatIds.length > sale.perUserLimit) throw limitExceeded(sale.perUserLimit);
 
@@ -514,4 +517,12 @@ export type ReservationService = ReturnType<typeof reservationService>;
 
 function ticketRef(t: { id: string; seatId: string; seatLabel: string }): IssuedTicket {
   return { id: t.id, seatId: t.seatId, seatLabel: t.seatLabel };
+}
+
+function admissionEnded(): HttpProblem {
+  return new HttpProblem(
+    403,
+    'QUEUE_ADMISSION_ENDED',
+    'Your admission has ended (its purchase is over, it was cancelled or it lapsed): join the waiting room again.',
+  );
 }

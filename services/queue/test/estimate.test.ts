@@ -1,0 +1,102 @@
+import { QUEUE_ETA_LIMIT_SECONDS } from '@tiketi/contracts';
+import { createRedis } from '@tiketi/kit';
+import { createTestTokens } from '@tiketi/kit/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  type Instance,
+  joinQueue,
+  publish,
+  publishedEvent,
+  purchase,
+  queueStatus,
+  queueTestConfig,
+  startInstance,
+} from './support.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the wait estimate', async () => {
+  // Each test steps admission itself; an admission lasts the default ten minutes.
+  const config = queueTestConfig('queue-estimate', { ADMISSION_TICK_MS: 60_000 });
+  const tokens = await createTestTokens();
+  const queue: Instance = await startInstance(config, tokens.jwks);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+
+  afterAll(async () => {
+    redis.disconnect();
+    await queue.close();
+  });
+
+  const user = async () => {
+    const id = uuidv7();
+    return { id, token: await tokens.sign({ id }) };
+  };
+
+  /** A room with `cap` slots, all taken, and `behind` fans waiting (in the order returned). */
+  async function fullRoom(cap: number, behind: number) {
+    const sale = publishedEvent({ maxActiveShoppers: cap, admissionRatePerMinute: 60_000 });
+    await publish(queue.bus, 'event.published', sale);
+    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
+    const shoppers = await Promise.all(Array.from({ length: cap }, user));
+    for (const s of shoppers) await joinQueue(queue.url, s.token, sale.eventId);
+    await eventually(async () => {
+      await queue.service.step();
+      return (await redis.zcard(`queue:{${sale.eventId}}:active`)) === cap || undefined;
+    }, 'the shoppers to be admitted');
+    const waiting = await Promise.all(Array.from({ length: behind }, user));
+    for (const w of waiting) await joinQueue(queue.url, w.token, sale.eventId);
+    return { eventId: sale.eventId, shoppers, waiting };
+  }
+
+  it('counts on the slots turning over when the shopper cap is full and nobody leaves', async () => {
+    const { eventId, waiting } = await fullRoom(1, 3);
+    // Admission goes on stepping with nobody to admit: the room's measured pace must not fall towards 0.
+    for (let i = 0; i < 6; i++) {
+      await sleep(300);
+      await queue.service.step();
+    }
+    const third = await queueStatus(queue.url, waiting[2]?.token ?? '', eventId);
+    expect(third.body).toMatchObject({ state: 'waiting', position: 3 });
+    // One slot that turns over at the latest when its ten-minute admission lapses: three turns.
+    expect(third.body.etaSeconds).toBe(3 * config.ADMISSION_TTL_SECONDS);
+    expect(third.body.etaBeyondLimit).toBe(false);
+  });
+
+  it('follows the pace at which shoppers really leave', async () => {
+    const { eventId, shoppers, waiting } = await fullRoom(2, 6);
+    // Four purchases in quick succession, each letting the next fan in.
+    const leaving = [...shoppers];
+    for (let i = 0; i < 4; i++) {
+      const next = leaving.shift();
+      if (!next) break;
+      await purchase(queue.bus, eventId, next.id);
+      await eventually(
+        async () => {
+          await queue.service.step();
+          const admitted = await queueStatus(queue.url, waiting[i]?.token ?? '', eventId);
+          return admitted.body.state === 'admitted' || undefined;
+        },
+        `fan ${i + 1} to be admitted`,
+      );
+      leaving.push(waiting[i] as (typeof waiting)[number]);
+    }
+    const last = await queueStatus(queue.url, waiting[5]?.token ?? '', eventId);
+    expect(last.body.position).toBe(2);
+    // Four slots freed within seconds: far sooner than two ten-minute admissions running out.
+    expect(last.body.etaSeconds).toBeGreaterThan(0);
+    expect(last.body.etaSeconds).toBeLessThan(60);
+  });
+
+  it('says the wait is beyond its limit rather than giving an absurd figure', async () => {
+    const { eventId, waiting } = await fullRoom(1, 25);
+    const back = await queueStatus(queue.url, waiting[24]?.token ?? '', eventId);
+    expect(back.body.position).toBe(25);
+    // 25 turns of a ten-minute slot is more than the limit.
+    expect(back.body.etaSeconds).toBe(QUEUE_ETA_LIMIT_SECONDS);
+    expect(back.body.etaBeyondLimit).toBe(true);
+    const front = await queueStatus(queue.url, waiting[0]?.token ?? '', eventId);
+    expect(front.body.etaBeyondLimit).toBe(false);
+  });
+});

@@ -1,0 +1,100 @@
+import type { QueueStatus } from '@tiketi/contracts';
+import { loadConfig } from '@tiketi/kit';
+import { testLogger } from '@tiketi/kit/testing';
+import { buildApp as buildQueue } from '@tiketi/queue/app';
+import { configShape as queueConfigShape } from '@tiketi/queue/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+
+describe('a hold with an admission from the waiting room', async () => {
+  const h = await openHarness('resv-queue-admission');
+  const svc = await h.instance({ consume: true });
+  // The real queue service on the same Redis and exchange; its admission step is run by the test.
+  const queue = await buildQueue({
+    config: {
+      ...loadConfig(queueConfigShape, {}),
+      REDIS_PREFIX: h.config.REDIS_PREFIX,
+      QUEUE_TOKEN_SECRET: h.config.QUEUE_TOKEN_SECRET,
+      ADMISSION_TICK_MS: 60_000,
+    },
+    logger: testLogger(),
+    auth: { jwks: h.tokens.jwks, internalToken: h.config.INTERNAL_TOKEN },
+    redis: h.redis,
+    bus: h.infra.bus,
+    readiness: {},
+  });
+
+  beforeAll(async () => {
+    await h.infra.bus.waitForConnect();
+    await h.infra.start();
+    await svc.start();
+    await queue.start();
+  });
+  afterAll(async () => {
+    await queue.app.close();
+    await queue.stop();
+    await h.cleanup();
+  });
+
+  const queueCall = async (token: string, eventId: string, method: 'POST' | 'GET') => {
+    const res = await queue.app.inject({
+      method,
+      url: `/api/queue/${eventId}/${method === 'POST' ? 'join' : 'status'}`,
+      headers: bearer(token),
+    });
+    return res.json() as QueueStatus;
+  };
+  const hold = (token: string, admission: string, eventId: string, seatId: string) =>
+    svc.app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: bearer(token, { 'x-queue-token': admission }),
+      payload: { eventId, seatIds: [seatId] },
+    });
+
+  it('refuses a token whose slot was given to the next fan after its hold was cancelled', async () => {
+    const event = onSaleEvent(4, {
+      waitingRoom: { enabled: true, admissionRatePerMinute: 60_000, maxActiveShoppers: 1 },
+    });
+    await h.infra.bus.publish(published(event));
+    const [u1, u2] = [await h.userToken(), await h.userToken()];
+    const seat = (i: number) => event.seats[i]?.id ?? '';
+    // Both services have heard of the sale.
+    await eventually(async () => {
+      const res = await hold(u1.token, 'none', event.eventId, seat(0));
+      expect(res.json()).toMatchObject({ code: 'QUEUE_ADMISSION_INVALID' });
+    });
+    await eventually(async () => {
+      expect((await queueCall(u1.token, event.eventId, 'POST')).state).toBe('waiting');
+    });
+    expect((await queueCall(u2.token, event.eventId, 'POST')).state).toBe('waiting');
+    const first = await eventually(async () => {
+      await queue.step();
+      const status = await queueCall(u1.token, event.eventId, 'GET');
+      expect(status.state).toBe('admitted');
+      return status;
+    });
+
+    const held = await hold(u1.token, first.admissionToken ?? '', event.eventId, seat(0));
+    expect(held.statusCode).toBe(201);
+    const { reservationId } = held.json() as { reservationId: string };
+    const cancelled = await svc.app.inject({
+      method: 'DELETE',
+      url: `/api/reservations/${reservationId}`,
+      headers: bearer(u1.token),
+    });
+    expect(cancelled.statusCode).toBe(200);
+
+    // The cancellation reaches the waiting room, which gives the only slot to u2.
+    const second = await eventually(async () => {
+      await queue.step();
+      const status = await queueCall(u2.token, event.eventId, 'GET');
+      expect(status.state).toBe('admitted');
+      return status;
+    });
+    const again = await hold(u1.token, first.admissionToken ?? '', event.eventId, seat(1));
+    expect(again.statusCode).toBe(403);
+    expect(again.json()).toMatchObject({ code: 'QUEUE_ADMISSION_ENDED' });
+    expect((await hold(u2.token, second.admissionToken ?? '', event.eventId, seat(2))).statusCode).toBe(201);
+  });
+});
