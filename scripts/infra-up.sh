@@ -56,7 +56,7 @@ start_postgres() {
   if [ -n "$DIR" ]; then
     local data="$DIR/postgres"
     say "starting a private PostgreSQL $version in $data on port $POSTGRES_PORT…"
-    mkdir -p "$DIR" && chown postgres "$DIR"
+    mkdir -p "$data" && chmod 755 "$DIR" && chown postgres "$data"
     [ -f "$data/PG_VERSION" ] ||
       runuser -u postgres -- "/usr/lib/postgresql/$version/bin/initdb" -D "$data" -U postgres --auth=trust >/dev/null || return 1
     runuser -u postgres -- "/usr/lib/postgresql/$version/bin/pg_ctl" -D "$data" -l "$data/server.log" \
@@ -92,7 +92,7 @@ start_rabbitmq() {
   if [ -n "$DIR" ]; then
     # Its own node: name, folders, AMQP port and distribution port, so it never meets the usual one.
     local base="$DIR/rabbitmq"
-    mkdir -p "$base" && chown rabbitmq:rabbitmq "$base" 2>/dev/null
+    mkdir -p "$base" && chmod 755 "$DIR" && chown rabbitmq:rabbitmq "$base" 2>/dev/null
     export RABBITMQ_NODENAME="tiketi$AMQP_PORT@localhost" RABBITMQ_BASE="$base" \
       RABBITMQ_MNESIA_BASE="$base/mnesia" RABBITMQ_LOG_BASE="$base/log" RABBITMQ_NODE_PORT="$AMQP_PORT" \
       RABBITMQ_DIST_PORT="$((AMQP_PORT + 20000))" RABBITMQ_PID_FILE="$base/pid" \
