@@ -143,7 +143,7 @@ function onThisMachine(rendered: Compose): Compose {
   const services: Record<string, ComposeService> = {};
   for (const name of platformNames) {
     const s = rendered.services[name] as ComposeService;
-    const standard = Number((s.environment ?? {}).PORT ?? 3000);
+    const standard = Number(s.environment?.PORT ?? 3000);
     const environment: Record<string, string> = {
       ...s.environment,
       ...(offsetEnv(shift) as Record<string, string>),
