@@ -35,9 +35,10 @@ ARG WORKSPACE_ROOT=services
 ARG SERVICE
 COPY ${WORKSPACE_ROOT}/${SERVICE} ./${WORKSPACE_ROOT}/${SERVICE}
 WORKDIR /app/${WORKSPACE_ROOT}/${SERVICE}
-# Ready when the workspace's ready path answers on its port (package.json "tiketi": services /readyz).
+# Ready when the workspace's ready path answers on its port (package.json "tiketi"; as scripts/lib/processes.ts
+# reads it: services /readyz, sandboxes /).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=90s --retries=3 \
-  CMD ["node", "-e", "const t = require('./package.json').tiketi ?? {}; fetch(`http://127.0.0.1:${process.env.PORT || t.port}${t.readyPath ?? '/readyz'}`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const t = require('./package.json').tiketi ?? {}; const path = t.readyPath ?? (process.cwd().includes('/sandbox/') ? '/' : '/readyz'); fetch(`http://127.0.0.1:${process.env.PORT || t.port}${path}`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The image's `node` user (uid 1000), never root.
 USER 1000:1000
 CMD ["node", "src/main.ts"]
