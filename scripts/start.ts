@@ -3,7 +3,9 @@
  * (each creates and migrates its database and seeds demo data), the gateway and the web app, and waits
  * until each answers. Ctrl-C stops everything.
  */
-import { type Platform, platformEnv, startPlatform } from './lib/platform.ts';
+import { spawnSync } from 'node:child_process';
+import { defaultInfraUrls, missingInfra } from './lib/infra-check.ts';
+import { type Platform, platformEnv, repoRoot, startPlatform } from './lib/platform.ts';
 
 const say = (text: string) => process.stdout.write(`\x1b[1mtiketi\x1b[0m  ${text}\n`);
 
@@ -25,6 +27,23 @@ process.on('exit', () => {
 });
 
 say('checking PostgreSQL, Redis and RabbitMQ…');
+// A server that does not answer is started (scripts/infra-up.sh: the system's packages as root on
+// Debian/Ubuntu); where it cannot be, startPlatform below says how, naming each.
+const missing = await missingInfra(defaultInfraUrls(platformEnv()));
+if (missing.length) {
+  say(`starting ${missing.map((m) => m.part).join(', ')}…`);
+  const portVar: Record<string, string> = {
+    postgres: 'POSTGRES_PORT',
+    redis: 'REDIS_PORT',
+    rabbitmq: 'AMQP_PORT',
+  };
+  const ports = Object.fromEntries(missing.map((m) => [portVar[m.part], String(m.port)]));
+  spawnSync('bash', ['scripts/infra-up.sh', ...missing.map((m) => m.part)], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    env: { ...process.env, ...ports },
+  });
+}
 try {
   platform = await startPlatform({ env: platformEnv(), say });
 } catch (error) {

@@ -1,11 +1,14 @@
-# syntax=docker/dockerfile:1.7
-# One image recipe for every service (and sandbox provider): build from the repository root with
+# One image recipe for every service and sandbox provider, built from the repository root:
 #   docker build -f deploy/docker/service.Dockerfile --build-arg SERVICE=reservation -t tiketi/reservation:<tag> .
-# Services run their TypeScript directly on Node 24, so there is no build step: the image holds the
-# production dependencies of one workspace, the shared packages and that workspace's source.
+#   docker build -f deploy/docker/service.Dockerfile --build-arg WORKSPACE_ROOT=sandbox --build-arg SERVICE=toss …
+# Services run their TypeScript directly on Node 24, so there is no build step. The production
+# dependencies of every service and sandbox are one layer, the same in every image (built once, stored
+# once, pulled once); then the shared packages; then the one workspace the image runs.
+# NODE_IMAGE is node:24-bookworm-slim in a pipeline; deploy/docker/local-base makes one where nothing can
+# be pulled. Only classic Dockerfile instructions are used, so BuildKit and the legacy builder both build it.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# Every package.json and the lockfile, so `npm ci` resolves the workspaces without the sources (better caching).
+# Every workspace's package.json and the lockfile, so the dependency layer changes only when they do.
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
@@ -14,31 +17,28 @@ RUN mkdir /out && cp package.json package-lock.json /out/ \
      -exec cp --parents {} /out/ \;
 
 FROM ${NODE_IMAGE} AS deps
-ARG SERVICE
-ARG WORKSPACE_ROOT=services
 WORKDIR /app
 COPY --from=manifests /out/ ./
-RUN --mount=type=cache,target=/root/.npm \
-  test -n "${SERVICE}" || { echo "build arg SERVICE is required" >&2; exit 1; }; \
-  npm ci --omit=dev --no-audit --no-fund --workspace="${WORKSPACE_ROOT}/${SERVICE}" \
-  && mkdir -p "${WORKSPACE_ROOT}/${SERVICE}/node_modules" packages/kit/node_modules packages/contracts/node_modules
+RUN workspaces=$(for dir in services/* sandbox/*; do [ -f "$dir/package.json" ] && printf -- '--workspace=%s ' "$dir"; done) \
+  && npm ci --omit=dev --no-audit --no-fund $workspaces \
+  && npm cache clean --force \
+  && find . -name package.json -not -path './node_modules/*' -not -path ./package.json -delete
 
 FROM ${NODE_IMAGE} AS runtime
-ARG SERVICE
-ARG WORKSPACE_ROOT=services
 ENV NODE_ENV=production \
-    HOST=0.0.0.0 \
-    NODE_OPTIONS=--enable-source-maps
+    HOST=0.0.0.0
 WORKDIR /app
-COPY --from=deps --chown=root:root /app/node_modules ./node_modules
-COPY --from=deps /app/packages/kit/node_modules ./packages/kit/node_modules
-COPY --from=deps /app/packages/contracts/node_modules ./packages/contracts/node_modules
-COPY --from=deps /app/${WORKSPACE_ROOT}/${SERVICE}/node_modules ./${WORKSPACE_ROOT}/${SERVICE}/node_modules
-COPY package.json ./
-COPY packages/kit ./packages/kit
-COPY packages/contracts ./packages/contracts
+# Root-owned and read-only to the user the service runs as.
+COPY --from=deps /app/ ./
+COPY packages ./packages
+ARG WORKSPACE_ROOT=services
+ARG SERVICE
 COPY ${WORKSPACE_ROOT}/${SERVICE} ./${WORKSPACE_ROOT}/${SERVICE}
 WORKDIR /app/${WORKSPACE_ROOT}/${SERVICE}
-# The image's `node` user (uid 1000): files stay root-owned and read-only to it.
+# Ready when the workspace's ready path answers on its port (package.json "tiketi"; as scripts/lib/processes.ts
+# reads it: services /readyz, sandboxes /).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=90s --retries=3 \
+  CMD ["node", "-e", "const t = require('./package.json').tiketi ?? {}; const port = t.opsPort ? process.env.OPS_PORT || t.opsPort : process.env.PORT || t.port; const path = t.readyPath ?? (process.cwd().includes('/sandbox/') ? '/' : '/readyz'); fetch(`http://127.0.0.1:${port}${path}`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The image's `node` user (uid 1000), never root.
 USER 1000:1000
 CMD ["node", "src/main.ts"]

@@ -37,8 +37,18 @@ async function check(name: string, url: string, probe: () => Promise<void>): Pro
   }
 }
 
+/** The part names scripts/infra-up.sh takes, by server. */
+const PART: Record<string, string> = { PostgreSQL: 'postgres', Redis: 'redis', RabbitMQ: 'rabbitmq' };
+
 /** Checks PostgreSQL, Redis and RabbitMQ answer; returns one message per missing one. */
 export async function checkInfra(urls: InfraUrls): Promise<string[]> {
+  return (await missingInfra(urls)).map((m) => m.message);
+}
+
+/** The servers that do not answer: the infra-up part that starts each, and what to tell the user. */
+export async function missingInfra(
+  urls: InfraUrls,
+): Promise<{ part: string; port: number; message: string }[]> {
   const results = await Promise.all([
     check('PostgreSQL', urls.databaseUrl, async () => {
       const client = new pg.Client({ connectionString: urls.databaseUrl, connectionTimeoutMillis: 4000 });
@@ -66,7 +76,15 @@ export async function checkInfra(urls: InfraUrls): Promise<string[]> {
       await conn.close();
     }),
   ]);
-  return results.filter((r): r is string => r !== undefined);
+  const names = ['PostgreSQL', 'Redis', 'RabbitMQ'];
+  const ports = [urls.databaseUrl, urls.redisUrl, urls.amqpUrl].map(
+    (u, i) => Number(new URL(u).port) || [5432, 6379, 5672][i],
+  );
+  return results.flatMap((message, i) =>
+    message === undefined
+      ? []
+      : [{ part: PART[names[i] as string] as string, port: ports[i] as number, message }],
+  );
 }
 
 /** Resolves once something listens on the port (or rejects after the timeout). */

@@ -185,7 +185,7 @@ function serverUrls() {
 }
 
 /** Tries every removal, so one failing leaves no more behind than it must, then reports what failed. */
-async function removeEverything(names: IsolationNames): Promise<void> {
+export async function removeEverything(names: IsolationNames): Promise<void> {
   const servers = serverUrls();
   const failures: string[] = [];
   const attempt = async (what: string, step: () => Promise<void>) => {

@@ -34,6 +34,11 @@ export type Platform = {
   restart(name: string): Promise<void>;
 };
 
+/** Restart delays of a part that dies: 1 s, 2 s, 4 s… up to 30 s; a part up for a minute starts again at 1 s. */
+const RESTART_BASE_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+const RESTART_RESET_MS = 60_000;
+
 export class PlatformError extends Error {
   override name = 'PlatformError';
 }
@@ -128,7 +133,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const tail: string[] = [];
   let stopping = false;
 
-  const launch = (part: Part) => {
+  /** Restarts in a row per part: the delay doubles with each, and resets once the part stays up. */
+  const restarts = new Map<string, number>();
+  const launch = (part: Part): Running => {
     const r = startPart(
       part,
       part.kind === 'edge' ? { ...env, ...gatewayEnv } : env,
@@ -136,8 +143,24 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       tail,
       options.onLine,
     );
-    void r.exited.then((code) => {
-      if (!stopping && running.includes(r)) say(`${part.name} stopped unexpectedly (exit code ${code}).`);
+    const startedAt = Date.now();
+    void r.exited.then(async (code) => {
+      if (stopping || !running.includes(r)) return;
+      // As a restart policy would: a part that dies comes back, after a delay that grows while it keeps dying.
+      const attempt = Date.now() - startedAt > RESTART_RESET_MS ? 1 : (restarts.get(part.name) ?? 0) + 1;
+      restarts.set(part.name, attempt);
+      const delayMs = Math.min(RESTART_BASE_MS * 2 ** (attempt - 1), RESTART_MAX_MS);
+      say(
+        `${part.name} stopped unexpectedly (exit code ${code}); starting it again in ${delayMs / 1000} s (restart ${attempt}).`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (stopping || !running.includes(r)) return;
+      const again = launch(part);
+      running.splice(running.indexOf(r), 1, again);
+      await waitReady(again).then(
+        () => say(`  ✓ ${part.name} is back on port ${part.port}`),
+        (error: Error) => say(`${part.name} did not come back: ${error.message}`),
+      );
     });
     return r;
   };
