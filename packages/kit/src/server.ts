@@ -92,7 +92,11 @@ export function serverSettings(config: {
   HEADERS_TIMEOUT_MS: number;
   TRUSTED_PROXIES: string[];
   OPS_PORT: number;
-  INTERNAL_TOKEN: string;
+  /**
+   * Services that hold no internal token (they make and answer no internal calls) serve `/metrics` and
+   * `/docs/json` without one; only the network policy keeps strangers from them, unless OPS_PORT is set.
+   */
+  INTERNAL_TOKEN?: string;
 }): ServerSettings {
   return {
     http: {
@@ -100,7 +104,10 @@ export function serverSettings(config: {
       headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
       trustedProxies: config.TRUSTED_PROXIES,
     },
-    ops: { ...(config.OPS_PORT ? { port: config.OPS_PORT } : {}), token: config.INTERNAL_TOKEN },
+    ops: {
+      ...(config.OPS_PORT ? { port: config.OPS_PORT } : {}),
+      ...(config.INTERNAL_TOKEN ? { token: config.INTERNAL_TOKEN } : {}),
+    },
   };
 }
 
