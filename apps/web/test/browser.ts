@@ -37,18 +37,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** The origin the payment and user services send the browser back to (WEB_ORIGIN). */
 export const WEB = `http://localhost:${3000 + TEST_PORT_SHIFT}`;
 export const UI_TIMEOUT = 30_000;
-/** The mail sandbox's inbox API (sandbox/mail), where every mail the platform sends is caught. */
-export const MAIL_SANDBOX = `http://127.0.0.1:${4102 + TEST_PORT_SHIFT}`;
-
-export type CaughtMail = { subject: string; to: string[]; html?: string; text: string };
-
-/** Every mail caught for one address, newest first. */
-export async function mailTo(address: string): Promise<CaughtMail[]> {
-  const res = await fetch(`${MAIL_SANDBOX}/api/messages?to=${encodeURIComponent(address)}`);
-  if (!res.ok) throw new Error(`mail sandbox answered ${res.status}`);
-  return ((await res.json()) as { items: CaughtMail[] }).items;
-}
-
 /** The links of a mail's HTML body, entities decoded. */
 export function linksIn(html: string): string[] {
   return [...html.matchAll(/href="([^"]+)"/g)].map((m) => (m[1] ?? '').replaceAll('&amp;', '&'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+import { OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, verifyEmailInBrowser, WEB } from './browser.ts';
 
 /*
  * What a fan or an operator is told when something is refused, in a real browser against the whole
@@ -32,6 +32,7 @@ describe('a refused hold, in Korean', () => {
       await page.getByLabel('Password').fill(fan.password);
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.waitForURL(`${WEB}/`);
+      await verifyEmailInBrowser(page, fan.email);
       await useKorean();
 
       const free = page.locator('figure[data-section="A"] rect[data-status="available"]');

@@ -1,3 +1,5 @@
+import { eventually } from '@tiketi/kit/testing';
+import { listMail } from '@tiketi/sandbox-mail/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -5,7 +7,15 @@ import {
   startIsolatedPlatform,
   TEST_PORT_SHIFT,
 } from '../../../scripts/lib/isolated-platform.ts';
-import { failWithContext, launchChromium, screenshot, verifyEmailInBrowser, WEB } from './browser.ts';
+import {
+  failWithContext,
+  launchChromium,
+  linksIn,
+  MAIL_INBOX,
+  screenshot,
+  verifyEmailInBrowser,
+  WEB,
+} from './browser.ts';
 
 /*
  * The whole purchase in a real browser against the whole platform: a fan signs up, waits in the queue of
@@ -23,6 +33,7 @@ let browser: Browser | undefined;
 let fan: BrowserContext;
 let page: Page;
 const bought: { seatIds: string[]; qr?: string } = { seatIds: [] };
+const fanLogin = { email: `fan-${Date.now()}@example.com`, password: 'correct-horse-battery' };
 /** What the app's Content-Security-Policy blocked: the app must never need more than it allows. */
 const blocked: string[] = [];
 /** The bot defence's header on each register and join the pages sent (solved in the browser's workers). */
@@ -60,11 +71,11 @@ const failWithLogs = (error: unknown, shown: Page = page) =>
 
 describe('buying a ticket in the browser', () => {
   it('lets a fan sign up, verify the address from the mail and see the concerts', async () => {
-    const email = `fan-${Date.now()}@example.com`;
+    const { email } = fanLogin;
     await page.goto('/register');
     await page.getByLabel('Name').fill('Kim Fan');
     await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('correct-horse-battery');
+    await page.getByLabel('Password').fill(fanLogin.password);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(`${WEB}/`);
     await expect(page.getByRole('button', { name: 'Log out' }).isVisible()).resolves.toBe(true);
@@ -140,6 +151,43 @@ describe('buying a ticket in the browser', () => {
     await screenshot(page, '08-my-tickets');
   }, 60_000);
 
+  it('opens the page every email link names, in a fresh browser after signing in', async () => {
+    // The verification link is single-use and has a test of its own; every other link must open its page.
+    const links = await eventually(async () => {
+      const found = (await listMail(MAIL_INBOX, { to: fanLogin.email }))
+        .flatMap((mail) => linksIn(mail.html ?? ''))
+        .filter((link) => link.startsWith(WEB) && !link.includes('/verify-email'));
+      expect(found.some((link) => new URL(link).pathname === '/me/tickets')).toBe(true);
+      return found;
+    }, 30_000);
+    const reader = await browser!.newContext({ baseURL: WEB, locale: 'en-US' });
+    reader.setDefaultTimeout(UI_TIMEOUT);
+    try {
+      for (const link of links) {
+        const shown = await reader.newPage();
+        await shown.goto(link);
+        // A page's own content, or the login it sent a signed-out reader to.
+        await shown.locator('main').first().waitFor();
+        if (new URL(shown.url()).pathname === '/login') {
+          await shown.getByLabel('Email').fill(fanLogin.email);
+          await shown.getByLabel('Password').fill(fanLogin.password);
+          await shown.getByRole('button', { name: 'Log in' }).click();
+        }
+        const target = new URL(link);
+        await expect.poll(() => new URL(shown.url()).pathname, { timeout: UI_TIMEOUT }).toBe(target.pathname);
+        if (target.pathname === '/me/tickets') {
+          await expect
+            .poll(() => shown.locator('img.qr').count(), { timeout: UI_TIMEOUT })
+            .toBe(2)
+            .catch((error: unknown) => failWithLogs(error, shown));
+        }
+        await shown.close();
+      }
+    } finally {
+      await reader.close();
+    }
+  }, 90_000);
+
   it('shows the bought seats as sold to another browser, on a phone-sized screen', async () => {
     const other = await browser!.newContext({
       baseURL: WEB,
@@ -201,6 +249,27 @@ describe('buying a ticket in the browser', () => {
       await admin.getByLabel('Ticket code (from the QR)').fill(bought.qr ?? '');
       await admin.getByRole('button', { name: 'Check in' }).click();
       await admin.getByRole('alert').waitFor();
+      // …and the refusal says when it got in.
+      expect(await admin.getByRole('alert').innerText()).toMatch(/already checked in at .+ KST\./);
+
+      // In Korean on a phone: the sale in words rather than codes, column titles unbroken.
+      await admin.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+      await admin.setViewportSize({ width: 390, height: 844 });
+      await admin.goto('/admin');
+      const top = admin.locator('section[aria-labelledby="top"] li').first();
+      await expect.poll(() => top.innerText(), { timeout: UI_TIMEOUT }).toMatch(/티켓 \d+장 · 조회 \d+회$/);
+      await admin.goto('/admin/sales');
+      const rows = admin.locator('table tbody tr');
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT }).toBeGreaterThan(0);
+      const table = await admin.locator('table').innerText();
+      expect(table).toContain('결제 완료');
+      expect(table).not.toMatch(/COMPLETED|PENDING|REFUNDED/);
+      const heights = await admin
+        .locator('table thead th')
+        .evaluateAll((cells) => cells.map((cell) => cell.getBoundingClientRect().height));
+      // One line of text and the padding: a title broken letter by letter is several lines tall.
+      expect(Math.max(...heights)).toBeLessThan(48);
+      await screenshot(admin, '13-admin-sales-phone-ko');
       expect(blocked).toEqual([]);
     } catch (error) {
       await failWithLogs(error, admin);

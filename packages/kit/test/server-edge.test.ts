@@ -1,16 +1,20 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseConfigShape, ConfigError, loadConfig } from '../src/config.ts';
+import { baseConfigShape, ConfigError, internalTokenShape, loadConfig } from '../src/config.ts';
 import { createServer, opsListenerOf, serverSettings } from '../src/server.ts';
 import { slowClient, testLogger } from '../src/testing/index.ts';
 
 describe('service factory at the edge: timeouts, trusted proxies, operations endpoints', async () => {
-  const config = loadConfig(baseConfigShape, {
-    REQUEST_TIMEOUT_MS: '1500',
-    HEADERS_TIMEOUT_MS: '1000',
-    TRUSTED_PROXIES: '10.1.0.0/16, 127.0.0.1',
-    INTERNAL_TOKEN: 'edge-test-internal-token',
-  });
+  const config = loadConfig(
+    { ...baseConfigShape, ...internalTokenShape },
+    {
+      REQUEST_TIMEOUT_MS: '1500',
+      HEADERS_TIMEOUT_MS: '1000',
+      TRUSTED_PROXIES: '10.1.0.0/16, 127.0.0.1',
+      INTERNAL_TOKEN: 'edge-test-internal-token-of-32-characters',
+      TIKETI_ENV: 'development',
+    },
+  );
   const { app } = await createServer({ name: 'edge', logger: testLogger(), ...serverSettings(config) });
   app.post('/things', async (req) => ({ ip: req.ip }));
   app.get('/ip', async (req) => ({ ip: req.ip }));
@@ -57,11 +61,14 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
     for (const url of ['/metrics', '/docs/json']) {
       expect((await app.inject({ url })).statusCode).toBe(404);
       expect((await app.inject({ url, headers: { 'x-internal-token': 'wrong' } })).statusCode).toBe(404);
-      const held = await app.inject({ url, headers: { 'x-internal-token': 'edge-test-internal-token' } });
+      const held = await app.inject({
+        url,
+        headers: { 'x-internal-token': 'edge-test-internal-token-of-32-characters' },
+      });
       expect(held.statusCode).toBe(200);
       const scraped = await app.inject({
         url,
-        headers: { authorization: 'Bearer edge-test-internal-token' },
+        headers: { authorization: 'Bearer edge-test-internal-token-of-32-characters' },
       });
       expect(scraped.statusCode).toBe(200);
     }

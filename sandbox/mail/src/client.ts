@@ -1,5 +1,15 @@
 import type { CaughtMessage, MessageFilter } from './inbox.ts';
 
+/** Every message the sandbox at `inboxUrl` caught that matches `filter`, newest first. */
+export async function listMail(inboxUrl: string, filter: MessageFilter = {}): Promise<CaughtMessage[]> {
+  const query = new URLSearchParams();
+  if (filter.to) query.set('to', filter.to);
+  if (filter.subject) query.set('subject', filter.subject);
+  const res = await fetch(`${inboxUrl}/api/messages?${query}`, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`mail sandbox: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { items: CaughtMessage[] }).items;
+}
+
 /**
  * For tests, browser tests and the bench: waits until the sandbox at `inboxUrl` caught a message matching
  * `filter` whose text `matches`, and answers the match. Mail goes out after a relay and a consumer, so it
@@ -10,15 +20,9 @@ export async function awaitMail(
   filter: MessageFilter & { matches: RegExp },
   options: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<{ message: CaughtMessage; match: RegExpMatchArray }> {
-  const query = new URLSearchParams();
-  if (filter.to) query.set('to', filter.to);
-  if (filter.subject) query.set('subject', filter.subject);
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   for (;;) {
-    const res = await fetch(`${inboxUrl}/api/messages?${query}`, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`mail sandbox: ${res.status} ${await res.text()}`);
-    const { items } = (await res.json()) as { items: CaughtMessage[] };
-    for (const message of items) {
+    for (const message of await listMail(inboxUrl, filter)) {
       const match = message.text.match(filter.matches);
       if (match) return { message, match };
     }

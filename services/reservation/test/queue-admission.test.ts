@@ -1,6 +1,6 @@
-import type { QueueStatus } from '@tiketi/contracts';
+import { CHALLENGE_MAX_NUMBER, type QueueStatus } from '@tiketi/contracts';
 import { loadConfig } from '@tiketi/kit';
-import { testLogger } from '@tiketi/kit/testing';
+import { challengeHeader, DEVELOPMENT_ENV, testLogger } from '@tiketi/kit/testing';
 import { buildApp as buildQueue } from '@tiketi/queue/app';
 import { configShape as queueConfigShape } from '@tiketi/queue/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,13 @@ describe('a hold with an admission from the waiting room', async () => {
   // The real queue service on the same Redis and exchange; its admission step is run by the test.
   const queue = await buildQueue({
     config: {
-      ...loadConfig(queueConfigShape, {}),
+      ...loadConfig(queueConfigShape, DEVELOPMENT_ENV),
       REDIS_PREFIX: h.config.REDIS_PREFIX,
       QUEUE_TOKEN_SECRET: h.config.QUEUE_TOKEN_SECRET,
       ADMISSION_TICK_MS: 60_000,
+      // Joins solve a challenge: the lowest difficulty keeps that cheap.
+      CHALLENGE_MAX_NUMBER: CHALLENGE_MAX_NUMBER.min,
+      CHALLENGE_SPIKE_JOINS_PER_SECOND: 0,
     },
     logger: testLogger(),
     auth: { jwks: h.tokens.jwks, internalToken: h.config.INTERNAL_TOKEN },
@@ -40,7 +43,10 @@ describe('a hold with an admission from the waiting room', async () => {
     const res = await queue.app.inject({
       method,
       url: `/api/queue/${eventId}/${method === 'POST' ? 'join' : 'status'}`,
-      headers: bearer(token),
+      headers: {
+        ...bearer(token),
+        ...(method === 'POST' ? await challengeHeader({}, 'join', eventId) : {}),
+      },
     });
     return res.json() as QueueStatus;
   };

@@ -1,3 +1,4 @@
+import { challengeHeader } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestUserService } from '../src/testing.ts';
 
@@ -17,6 +18,7 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
       method: 'POST',
       url: '/api/auth/register',
       payload: { email, password: 'correct-horse-1', name: 'Target' },
+      headers: await challengeHeader({}, 'register'),
     });
     expect(res.statusCode).toBe(201);
   };
