@@ -241,10 +241,12 @@ describe('obs: one purchase through the running services', async () => {
   });
 
   it('exposes the RED metrics on every service and the business metrics deploy/monitoring queries', async () => {
+    // As Prometheus scrapes: a service that holds the internal token shows its metrics only to it.
+    const scrape = { headers: { 'x-internal-token': platform.internalToken } };
     // The sale is counted once reservation has confirmed it (an internal call, or `payment.completed`).
     await vi.waitFor(
       async () =>
-        expect(await (await fetch(`${reservationUrl}/metrics`)).text()).toMatch(
+        expect(await (await fetch(`${reservationUrl}/metrics`, scrape)).text()).toMatch(
           /^tiketi_tickets_sold_total\{[^}]*\} 2$/m,
         ),
       { timeout: 15_000, interval: 100 },
@@ -253,7 +255,7 @@ describe('obs: one purchase through the running services', async () => {
     for (const [service, url] of Object.entries(services)) {
       // A probe first, as the kubelet sends: every service has then served a request to count.
       expect((await fetch(`${url}/readyz`)).status, service).toBe(200);
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${url}/metrics`, scrape)).text();
       expositions[service] = text;
       for (const type of [
         '# TYPE http_requests_total counter',

@@ -17,6 +17,7 @@ export const SECRETS = {
   TICKET_SIGNING_SECRET: `ticket-${randomBytes(16).toString('hex')}`,
   TOSS_SECRET_KEY: `test_sk_proof${randomBytes(10).toString('hex')}`,
   GOOGLE_CLIENT_SECRET: `google-${randomBytes(12).toString('hex')}`,
+  CHALLENGE_HMAC_KEY: `challenge-${randomBytes(16).toString('hex')}`,
 };
 
 export type Proof = {

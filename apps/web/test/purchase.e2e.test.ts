@@ -102,10 +102,10 @@ describe('buying a ticket in the browser', () => {
       await page.waitForURL(`${WEB}/events/${QUEUED_EVENT}/seats`, { timeout: 60_000 });
       await page.locator('rect[data-status="available"]').first().waitFor();
       // Sign-up and join each carried a challenge solved by the page, inside the CSP.
-      expect(challenged).toEqual([
-        { path: '/api/auth/register', altcha: true },
-        { path: `/api/queue/${QUEUED_EVENT}/join`, altcha: true },
-      ]);
+      expect(new Set(challenged.map((c) => c.path))).toEqual(
+        new Set(['/api/auth/register', `/api/queue/${QUEUED_EVENT}/join`]),
+      );
+      expect(challenged.filter((c) => !c.altcha)).toEqual([]);
     } catch (error) {
       await failWithLogs(error);
     }
