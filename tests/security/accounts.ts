@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { challengeHeader } from '@tiketi/kit/testing';
 import { awaitMail, verificationLink } from '@tiketi/sandbox-mail/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Account, Reply } from '../support/api.ts';
@@ -68,8 +69,9 @@ export function accountsSuite() {
       expect(res.body.code).toBe('EMAIL_NOT_VERIFIED');
     };
     const register = async (email: string, password: string, name = 'Fan') => {
+      const headers = await challengeHeader(p.gateway, 'register');
       const started = performance.now();
-      const res = await api.gw('POST', '/api/auth/register', { body: { email, password, name } });
+      const res = await api.gw('POST', '/api/auth/register', { body: { email, password, name }, headers });
       const ms = performance.now() - started;
       if (res.status === 201) api.issued.push(password, res.body.accessToken, res.body.refreshToken);
       return { res, ms };

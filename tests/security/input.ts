@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis } from '@tiketi/kit';
-import { caseSpellings } from '@tiketi/kit/testing';
+import { caseSpellings, challengeHeader } from '@tiketi/kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Account, call, type Reply } from '../support/api.ts';
 import { eventually, type IsolatedPlatform } from '../support/platform.ts';
@@ -50,12 +50,21 @@ export function inputSuite() {
         });
         const [lower, upper, mixed] = caseSpellings(eventId, 3) as [string, string, string];
         const [fan, other] = await Promise.all([api.signUp('ids-fan'), api.signUp('ids-other')]);
-        const joined = await api.gw('POST', `/api/queue/${lower}/join`, { token: fan.token });
+        const joined = await api.gw('POST', `/api/queue/${lower}/join`, {
+          token: fan.token,
+          headers: await challengeHeader(p.gateway, 'join', eventId),
+        });
         expect(joined.status, joined.text).toBe(201);
-        const again = await api.gw('POST', `/api/queue/${upper}/join`, { token: fan.token });
+        const again = await api.gw('POST', `/api/queue/${upper}/join`, {
+          token: fan.token,
+          headers: await challengeHeader(p.gateway, 'join', eventId),
+        });
         expect(again.status, again.text).toBe(200);
         expect(again.body).toMatchObject({ queueId: joined.body.queueId, eventId: lower });
-        const behind = await api.gw('POST', `/api/queue/${mixed}/join`, { token: other.token });
+        const behind = await api.gw('POST', `/api/queue/${mixed}/join`, {
+          token: other.token,
+          headers: await challengeHeader(p.gateway, 'join', eventId),
+        });
         expect(behind.body.eventId).toBe(lower);
         const status = await api.gw('GET', `/api/queue/${upper}/status`, { token: other.token });
         expect(status.body.queueId).toBe(behind.body.queueId);

@@ -87,7 +87,12 @@ function upstream(name: AdminUpstream, settings: UpstreamSettings, label = `${na
       }
       throw error;
     }
-    if (res.status === 401 || res.status === 403) {
+    if (res.status === 401) {
+      // The caller passed our own check a moment ago; the service behind saw the session end first (each
+      // reads sign-outs with its own short cache). The operator signs in again, as anywhere else.
+      throw new HttpProblem(401, 'UNAUTHORIZED', 'Your session has ended; please sign in again.');
+    }
+    if (res.status === 403) {
       // The caller passed our own admin check, so a refusal here means the services disagree on keys.
       throw new UpstreamUnavailable(name, `The ${label} refused the operator's credentials.`);
     }
