@@ -25,17 +25,17 @@ export async function mediaRoutes(app: App, auth: Auth, media: MediaService, max
       if (!req.isMultipart()) {
         throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the image as multipart/form-data.');
       }
-      const file = await req.file();
-      if (!file) throw new HttpProblem(400, 'FILE_MISSING', 'The form has no file.');
-      let data: Buffer;
-      try {
-        data = await file.toBuffer();
-      } catch (error) {
+      // A form cut short or mangled is the client's: busboy says so with a plain Error.
+      const malformed = (error: unknown): never => {
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
           throw new HttpProblem(413, 'FILE_TOO_LARGE', `The file is larger than ${maxBytes} bytes.`);
         }
-        throw error;
-      }
+        if (error instanceof HttpProblem || (error as { statusCode?: number }).statusCode) throw error;
+        throw new HttpProblem(400, 'MALFORMED_BODY', 'The multipart form could not be read.');
+      };
+      const file = await req.file().catch(malformed);
+      if (!file) throw new HttpProblem(400, 'FILE_MISSING', 'The form has no file.');
+      const data: Buffer = await file.toBuffer().catch(malformed);
       if (data.length === 0) throw new HttpProblem(400, 'FILE_EMPTY', 'The file is empty.');
       const altField = file.fields.alt;
       const alt = altField && 'value' in altField && typeof altField.value === 'string' ? altField.value : '';
