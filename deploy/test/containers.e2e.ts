@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { eventually as pollUntil } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultInfraUrls } from '../../scripts/lib/infra-check.ts';
@@ -125,17 +126,8 @@ async function api(
   return { status: res.status, body, text, headers: res.headers };
 }
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-}
+/** The kit's poll, at the pace of containers that take seconds to change state. */
+const eventually = <T>(check: () => Promise<T>, timeoutMs = 60_000) => pollUntil(check, timeoutMs, 1000);
 
 /** deploy/compose as this machine can run it: host networking, the machine's servers, shifted ports. */
 function onThisMachine(rendered: Compose): Compose {

@@ -1,6 +1,5 @@
-import http from 'node:http';
 import { internalHeaders } from '@tiketi/kit';
-import { slowClient } from '@tiketi/kit/testing';
+import { postChunked, slowClient } from '@tiketi/kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Account, call } from '../support/api.ts';
 import type { IsolatedPlatform } from '../support/platform.ts';
@@ -8,28 +7,6 @@ import { type Proof, proof, SECRETS } from '../support/proof.ts';
 
 /** More slow clients than the gateway keeps connections to one service (128). */
 const CROWD = 140;
-
-/** A POST whose body is sent chunked, without a Content-Length: its size is known only by reading it. */
-function postChunked(url: string, headers: Record<string, string>, chunks: string[]) {
-  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        let body = '';
-        res.on('data', (chunk) => {
-          body += chunk;
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
-        );
-      },
-    );
-    req.on('error', reject);
-    for (const chunk of chunks) req.write(chunk);
-    req.end();
-  });
-}
 
 /**
  * The edge of the platform against a hostile client: slow bodies, oversized chunked bodies, the

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalId } from './ids.ts';
 
 /**
  * Bot defence: a proof of work (ALTCHA, PoW v1) before registering or joining a waiting room.
@@ -18,8 +19,15 @@ export const CHALLENGE_ALGORITHM = 'SHA-256';
 /** Bounds of a challenge's difficulty (`maxnumber`: the solver tries half of it on average). */
 export const CHALLENGE_MAX_NUMBER = { min: 1_000, max: 10_000_000 } as const;
 
+/** An operator's difficulty for one event's join challenge. */
+export const challengeDifficulty = z
+  .number()
+  .int()
+  .min(CHALLENGE_MAX_NUMBER.min)
+  .max(CHALLENGE_MAX_NUMBER.max);
+
 export const challengeQuery = z
-  .object({ purpose: challengePurpose, eventId: z.uuid().toLowerCase().optional() })
+  .object({ purpose: challengePurpose, eventId: canonicalId().optional() })
   .refine((q) => (q.purpose === 'join') === (q.eventId !== undefined), {
     message: 'eventId is required for purpose=join and not allowed for purpose=register',
     path: ['eventId'],

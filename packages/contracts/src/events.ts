@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHALLENGE_MAX_NUMBER } from './challenge.ts';
+import { challengeDifficulty } from './challenge.ts';
 import { canonicalId } from './ids.ts';
 
 /**
@@ -19,13 +19,7 @@ export const waitingRoomSettings = z.object({
    * The bot-defence challenge's base difficulty (ALTCHA maxnumber) for joining this event's waiting room;
    * null: the platform's default. The queue service raises it while joins spike.
    */
-  challengeMaxNumber: z
-    .number()
-    .int()
-    .min(CHALLENGE_MAX_NUMBER.min)
-    .max(CHALLENGE_MAX_NUMBER.max)
-    .nullable()
-    .default(null),
+  challengeMaxNumber: challengeDifficulty.nullable().default(null),
 });
 
 export const inventorySeat = z.object({

@@ -1,6 +1,5 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestTokens, slowClient, testLogger } from '@tiketi/kit/testing';
+import { createTestTokens, postChunked, slowClient, testLogger } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { startEchoService } from './upstreams.ts';
@@ -56,25 +55,12 @@ describe('gateway against slow and oversized bodies', async () => {
   });
 
   it('answers 413 problem+json to an oversized body sent without a Content-Length', async () => {
-    const answer = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-      const req = http.request(
-        `${base}/api/payments/toss/request`,
-        { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' } },
-        (res) => {
-          let body = '';
-          res.on('data', (chunk) => {
-            body += chunk;
-          });
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
-          );
-        },
-      );
-      req.on('error', reject);
-      // Chunked: the size is known only by reading it.
-      for (let i = 0; i < 8; i++) req.write(`"${'x'.repeat(500)}"`);
-      req.end();
-    });
+    // Chunked: the size is known only by reading it.
+    const answer = await postChunked(
+      `${base}/api/payments/toss/request`,
+      bearer,
+      Array.from({ length: 8 }, () => `"${'x'.repeat(500)}"`),
+    );
     expect(answer.status).toBe(413);
     expect(answer.type).toMatch(/application\/problem\+json/);
     expect(JSON.parse(answer.body)).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });

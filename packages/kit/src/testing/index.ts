@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
 import { exportJWK, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
@@ -247,4 +248,26 @@ export function slowClient(
       socket.destroy();
     },
   };
+}
+
+/** A POST whose body is sent chunked, without a Content-Length: its size is known only by reading it. */
+export function postChunked(url: string, headers: Record<string, string>, chunks: string[]) {
+  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => {
+          body += chunk;
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
+        );
+      },
+    );
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
 }

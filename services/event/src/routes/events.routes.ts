@@ -1,6 +1,6 @@
 import {
-  CHALLENGE_MAX_NUMBER,
   canonicalId,
+  challengeDifficulty,
   eventDetailDto,
   eventSort,
   eventStatus,
@@ -20,13 +20,7 @@ const waitingRoom = z.object({
   admissionRatePerMinute: z.number().int().positive().max(1_000_000),
   maxActiveShoppers: z.number().int().positive().max(1_000_000),
   /** Base difficulty of the join challenge (ALTCHA maxnumber); null: the platform's default. */
-  challengeMaxNumber: z
-    .number()
-    .int()
-    .min(CHALLENGE_MAX_NUMBER.min)
-    .max(CHALLENGE_MAX_NUMBER.max)
-    .nullable()
-    .optional(),
+  challengeMaxNumber: challengeDifficulty.nullable().optional(),
 });
 const priceTier = z.object({
   key: z.string().trim().min(1).max(20),
