@@ -47,6 +47,9 @@ type ComposeService = {
 };
 type Compose = { services: Record<string, ComposeService> };
 
+/** Where the gateway answers probes and scrapes (its package.json `tiketi.opsPort`), never its public port. */
+const GATEWAY_OPS_PORT = 3091;
+
 const log = (text: string) => process.stdout.write(`containers  ${text}\n`);
 
 /** Runs a command with its output shown as it comes (the long steps: engine, base images, builds). */
@@ -140,6 +143,8 @@ function onThisMachine(rendered: Compose): Compose {
       ...s.environment,
       ...(offsetEnv(shift) as Record<string, string>),
       PORT: String(port(standard)),
+      // The gateway's health, readiness and metrics answer on its operations port, shifted like the rest.
+      ...(name === 'gateway' ? { OPS_PORT: String(port(GATEWAY_OPS_PORT)) } : {}),
       DATABASE_URL: servers.databaseUrl,
       REDIS_URL: servers.redisUrl,
       AMQP_URL: servers.amqpUrl,
@@ -319,7 +324,8 @@ describe('the images', () => {
       expect(uid, `${name} runs as uid ${uid}`).not.toBe('0');
       const standard = Number(config.services[name]?.environment?.PORT ?? 3000);
       if (!name.startsWith('sandbox-')) {
-        const res = await fetch(`http://127.0.0.1:${port(standard)}/readyz`);
+        const ready = name === 'gateway' ? GATEWAY_OPS_PORT : standard;
+        const res = await fetch(`http://127.0.0.1:${port(ready)}/readyz`);
         expect(res.status, `${name} /readyz`).toBe(200);
       }
     }
