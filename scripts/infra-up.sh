@@ -4,9 +4,11 @@
 # One script for `npm start`, .ci/run and `npm run test:containers`; plain bash, as .ci/run calls it
 # before any Node is installed.
 #
-# A server that does not answer is started from the system's packages when this runs as root on
-# Debian or Ubuntu (installed with apt-get when missing); otherwise the script says how to start it and
-# fails. The Docker engine is started the same way (docker.io), with the flags this kind of machine needs.
+# A server that does not answer is started through a Docker engine when one answers (the service of that
+# name in deploy/compose/servers.yaml; POSTGRES_IMAGE, REDIS_IMAGE and RABBITMQ_IMAGE choose the images),
+# else from the system's packages when this runs as root on Debian or Ubuntu (installed with apt-get when
+# missing); otherwise the script says how to start it and fails. The Docker engine is started the same
+# way (docker.io), with the flags this kind of machine needs. TIKETI_NO_DOCKER=1 skips the engine.
 #
 #   scripts/infra-up.sh [postgres] [redis] [rabbitmq] [engine]
 #
@@ -19,6 +21,7 @@ POSTGRES_PORT="${POSTGRES_PORT:-5432}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 AMQP_PORT="${AMQP_PORT:-5672}"
 DIR="${TIKETI_INFRA_DIR:-}"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
 
 say() { printf '  %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -40,16 +43,39 @@ wait_port() {
   done
   printf ' no answer\n'; return 1
 }
+# Compose v2 (`docker compose`) or the standalone docker-compose.
+compose() {
+  if docker compose version >/dev/null 2>&1; then docker compose "$@"
+  elif have docker-compose; then docker-compose "$@"
+  else echo "no docker compose" >&2; return 127
+  fi
+}
+# Starts one server of deploy/compose/servers.yaml through a Docker engine that answers; fails quietly
+# when there is none (or the folder of a private set is asked for), and says why when the engine refuses.
+docker_up() {
+  local service="$1" name="$2" port="$3" out
+  [ -z "$DIR" ] && [ -z "${TIKETI_NO_DOCKER:-}" ] && have docker && docker info >/dev/null 2>&1 || return 1
+  say "starting $name through the Docker engine (deploy/compose/servers.yaml, service $service)…"
+  if ! out=$(POSTGRES_PORT="$POSTGRES_PORT" REDIS_PORT="$REDIS_PORT" AMQP_PORT="$AMQP_PORT" \
+    compose -p "${TIKETI_SERVERS_PROJECT:-tiketi-servers}" -f "$repo/deploy/compose/servers.yaml" up -d "$service" 2>&1); then
+    printf '%s\n' "$out" | tail -n 3 | sed 's/^/    /'
+    say "the Docker engine could not start $name; trying the system's packages"
+    return 1
+  fi
+  wait_port "$name" "$port" || return 1
+  say "$name runs in Docker until \`docker compose -p ${TIKETI_SERVERS_PROJECT:-tiketi-servers} -f deploy/compose/servers.yaml down\`"
+}
 cannot() {
-  echo "✗ $1 does not answer on port $2, and this script starts servers only as root on Debian or Ubuntu." >&2
+  echo "✗ $1 does not answer on port $2, no Docker engine answers, and this script installs servers only as root on Debian or Ubuntu." >&2
   echo "  $3" >&2
   return 1
 }
 
 start_postgres() {
   port_open "$POSTGRES_PORT" && { say "PostgreSQL answers on $POSTGRES_PORT"; return 0; }
+  docker_up postgres PostgreSQL "$POSTGRES_PORT" && return 0
   can_install || cannot PostgreSQL "$POSTGRES_PORT" \
-    'Start it (`apt-get install postgresql`, then `pg_ctlcluster <version> main start`) or point DATABASE_URL at a server.' || return 1
+    'Start it (`docker compose -p tiketi-servers -f deploy/compose/servers.yaml up -d postgres`, or `apt-get install postgresql`, then `pg_ctlcluster <version> main start`) or point DATABASE_URL at a server.' || return 1
   have pg_ctlcluster || apt_install postgresql || return 1
   local version
   version=$(ls /usr/lib/postgresql | sort -n | tail -n1)
@@ -72,8 +98,9 @@ start_postgres() {
 
 start_redis() {
   port_open "$REDIS_PORT" && { say "Redis answers on $REDIS_PORT"; return 0; }
+  docker_up redis Redis "$REDIS_PORT" && return 0
   can_install || cannot Redis "$REDIS_PORT" \
-    'Start it (`apt-get install redis-server`, then `redis-server --daemonize yes`) or point REDIS_URL at a server.' || return 1
+    'Start it (`docker compose -p tiketi-servers -f deploy/compose/servers.yaml up -d redis`, or `apt-get install redis-server`, then `redis-server --daemonize yes`) or point REDIS_URL at a server.' || return 1
   have redis-server || apt_install redis-server || return 1
   local data="${DIR:+$DIR/redis}"
   data="${data:-/var/lib/redis}"
@@ -86,8 +113,9 @@ start_redis() {
 
 start_rabbitmq() {
   port_open "$AMQP_PORT" && { say "RabbitMQ answers on $AMQP_PORT"; return 0; }
+  docker_up rabbitmq RabbitMQ "$AMQP_PORT" && return 0
   can_install || cannot RabbitMQ "$AMQP_PORT" \
-    'Start it (`apt-get install rabbitmq-server`, then `rabbitmq-server -detached`) or point AMQP_URL at a broker.' || return 1
+    'Start it (`docker compose -p tiketi-servers -f deploy/compose/servers.yaml up -d rabbitmq`, or `apt-get install rabbitmq-server`, then `rabbitmq-server -detached`) or point AMQP_URL at a broker.' || return 1
   have rabbitmq-server || apt_install rabbitmq-server || return 1
   if [ -n "$DIR" ]; then
     # Its own node: name, folders, AMQP port and distribution port, so it never meets the usual one.

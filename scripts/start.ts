@@ -27,8 +27,9 @@ process.on('exit', () => {
 });
 
 say('checking PostgreSQL, Redis and RabbitMQ…');
-// A server that does not answer is started (scripts/infra-up.sh: the system's packages as root on
-// Debian/Ubuntu); where it cannot be, startPlatform below says how, naming each.
+// A server that does not answer is started (scripts/infra-up.sh: through a Docker engine that answers,
+// else the system's packages as root on Debian/Ubuntu); where it cannot be, startPlatform below says how,
+// naming each.
 const missing = await missingInfra(defaultInfraUrls(platformEnv()));
 if (missing.length) {
   say(`starting ${missing.map((m) => m.part).join(', ')}…`);

@@ -36,8 +36,8 @@ ARG SERVICE
 COPY ${WORKSPACE_ROOT}/${SERVICE} ./${WORKSPACE_ROOT}/${SERVICE}
 WORKDIR /app/${WORKSPACE_ROOT}/${SERVICE}
 # Ready when the workspace's ready path answers on its port (package.json "tiketi"; as scripts/lib/processes.ts
-# reads it: services /readyz, sandboxes /).
-HEALTHCHECK --interval=10s --timeout=3s --start-period=90s --retries=3 \
+# reads it: services /readyz, sandboxes /). Patient: on a busy 2-core machine Node alone takes seconds to start.
+HEALTHCHECK --interval=10s --timeout=10s --start-period=90s --retries=5 \
   CMD ["node", "-e", "const t = require('./package.json').tiketi ?? {}; const port = t.opsPort ? process.env.OPS_PORT || t.opsPort : process.env.PORT || t.port; const path = t.readyPath ?? (process.cwd().includes('/sandbox/') ? '/' : '/readyz'); fetch(`http://127.0.0.1:${port}${path}`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The image's `node` user (uid 1000), never root.
 USER 1000:1000

@@ -20,7 +20,7 @@ COPY deploy/docker/web/ /etc/nginx/tiketi/
 COPY --from=build /src/apps/web/dist /usr/share/nginx/html
 ENV PORT=3000 \
     GATEWAY_URL=http://gateway:3001
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=5 \
   CMD ["sh", "-c", "wget -q -O /dev/null http://127.0.0.1:${PORT}/readyz"]
 # nginx-unprivileged's user, never root.
 USER 101:101

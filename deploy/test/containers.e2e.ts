@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { eventually as pollUntil } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { defaultInfraUrls } from '../../scripts/lib/infra-check.ts';
+import { defaultInfraUrls, missingInfra } from '../../scripts/lib/infra-check.ts';
 import { type IsolationNames, removeEverything } from '../../scripts/lib/isolated-platform.ts';
 import { offsetEnv, repoRoot } from '../../scripts/lib/platform.ts';
 
@@ -72,7 +72,8 @@ const compose = async (args: string[], env: NodeJS.ProcessEnv = process.env) => 
   const [command, ...first] = composeCommand as [string, ...string[]];
   return (await run(command, [...first, ...args], { cwd: repoRoot, env, maxBuffer: 64 << 20 })).stdout;
 };
-const composeEnv = { ...process.env, ...baseImages, TIKETI_TAG: tag };
+// The engine on vfs can take minutes to stop and remove fourteen containers: compose v1 waits 60 s.
+const composeEnv = { ...process.env, ...baseImages, TIKETI_TAG: tag, COMPOSE_HTTP_TIMEOUT: '600' };
 
 /**
  * BuildKit where there is one: buildx, or a docker CLI older than 23 with the engine's built-in BuildKit
@@ -461,4 +462,57 @@ describe('a ticket bought through the gateway of the containers', () => {
         throw new Error(`no ticket email yet: ${mail.text.slice(0, 300)}`);
     });
   }, 180_000);
+});
+
+describe('npm start brings its own servers through the Docker engine', () => {
+  // Ports of a set beside the machine's own servers (RabbitMQ's distribution port is AMQP's + 20,000).
+  const ports = { POSTGRES_PORT: 17_432, REDIS_PORT: 17_379, AMQP_PORT: 17_672 };
+  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] += shift;
+  const serversProject = `tiketi_servers_${id}`;
+  const serversFile = join(repoRoot, 'deploy/compose/servers.yaml');
+  const env = {
+    ...process.env,
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    TIKETI_SERVERS_PROJECT: serversProject,
+    POSTGRES_IMAGE: 'tiketi-local/postgres:15',
+    REDIS_IMAGE: 'tiketi-local/redis:7',
+    RABBITMQ_IMAGE: 'tiketi-local/rabbitmq:3',
+  };
+  const urls = {
+    databaseUrl: `postgres://postgres@127.0.0.1:${ports.POSTGRES_PORT}/postgres`,
+    redisUrl: `redis://127.0.0.1:${ports.REDIS_PORT}`,
+    amqpUrl: `amqp://guest:guest@127.0.0.1:${ports.AMQP_PORT}`,
+  };
+
+  afterAll(async () => {
+    await compose(['-p', serversProject, '-f', serversFile, 'down', '-v'], env).catch((error) =>
+      log(`servers down: ${(error as Error).message}`),
+    );
+  }, 120_000);
+
+  it(
+    'starts PostgreSQL, Redis and RabbitMQ from deploy/compose/servers.yaml when they do not answer',
+    async () => {
+      log('local server images…');
+      await shown('bash', ['deploy/docker/local-base/build.sh', 'postgres', 'redis', 'rabbitmq']);
+      expect((await missingInfra(urls)).map((m) => m.part)).toEqual(['postgres', 'redis', 'rabbitmq']);
+
+      const { stdout } = await run('bash', ['scripts/infra-up.sh'], { cwd: repoRoot, env, timeout: 300_000 });
+      for (const name of ['PostgreSQL', 'Redis', 'RabbitMQ'])
+        expect(stdout).toMatch(new RegExp(`starting ${name} through the Docker engine`));
+      expect(await missingInfra(urls)).toEqual([]);
+      const running = await docker(
+        'ps',
+        '--filter',
+        `label=com.docker.compose.project=${serversProject}`,
+        '-q',
+      );
+      expect(running.split('\n').filter(Boolean)).toHaveLength(3);
+
+      // Again: everything answers, nothing is started twice.
+      const again = await run('bash', ['scripts/infra-up.sh'], { cwd: repoRoot, env, timeout: 60_000 });
+      expect(again.stdout).toMatch(/PostgreSQL answers.*\n.*Redis answers.*\n.*RabbitMQ answers/);
+    },
+    15 * 60_000,
+  );
 });

@@ -14,13 +14,13 @@ export const defaultInfraUrls = (env = process.env): InfraUrls => ({
 const HOW_TO_START: Record<string, string> = {
   PostgreSQL:
     'Start it (Debian: `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or `apt-get install postgresql`), ' +
-    'or run `docker compose -f deploy/compose/compose.yaml up -d postgres`, or point DATABASE_URL at a server.',
+    'or run `docker compose -p tiketi-servers -f deploy/compose/servers.yaml up -d postgres`, or point DATABASE_URL at a server.',
   Redis:
     'Start it (Debian: `redis-server --daemonize yes`, or `apt-get install redis-server`), ' +
-    'or run `docker compose -f deploy/compose/compose.yaml up -d redis`, or point REDIS_URL at a server.',
+    'or run `docker compose -p tiketi-servers -f deploy/compose/servers.yaml up -d redis`, or point REDIS_URL at a server.',
   RabbitMQ:
     'Start it (Debian: `rabbitmq-server -detached`, or `apt-get install rabbitmq-server`), ' +
-    'or run `docker compose -f deploy/compose/compose.yaml up -d rabbitmq`, or point AMQP_URL at a broker.',
+    'or run `docker compose -p tiketi-servers -f deploy/compose/servers.yaml up -d rabbitmq`, or point AMQP_URL at a broker.',
 };
 
 async function check(name: string, url: string, probe: () => Promise<void>): Promise<string | undefined> {

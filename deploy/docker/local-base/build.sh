@@ -3,8 +3,10 @@
 #   tiketi-local/debian:bookworm   a minimal Debian root (debootstrap, from the mirror apt already uses)
 #   tiketi-local/node:24           that root with the repository's own Node (the `node` package) and npm
 #   tiketi-local/nginx:bookworm    that root with Debian's nginx, laid out like nginx-unprivileged
+#   tiketi-local/postgres:15, tiketi-local/redis:7, tiketi-local/rabbitmq:3
+#                                  Debian's servers for deploy/compose/servers.yaml (only when asked for)
 # Each is made once: an image already present is kept. Needs `npm ci` done (for the Node binary) and a
-# running Docker engine. Usage: deploy/docker/local-base/build.sh [debian|node|nginx]...
+# running Docker engine. Usage: deploy/docker/local-base/build.sh [debian|node|nginx|postgres|redis|rabbitmq]...
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -68,12 +70,26 @@ make_nginx() {
   say "$NGINX_IMAGE made"
 }
 
+# One of Debian's servers, as servers.Dockerfile's stage of that name.
+make_server() {
+  local image="tiketi-local/$1:$2"
+  if present "$image"; then say "$image present"; return; fi
+  make_debian
+  say "making $image…"
+  docker build -q --network host --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" --target "$1" -t "$image" \
+    -f "$here/servers.Dockerfile" "$here" >/dev/null
+  say "$image made"
+}
+
 [ $# -gt 0 ] || set -- debian node nginx
 for image in "$@"; do
   case "$image" in
     debian) make_debian ;;
     node) make_node ;;
     nginx) make_nginx ;;
-    *) echo "unknown base image: $image (debian, node, nginx)" >&2; exit 2 ;;
+    postgres) make_server postgres 15 ;;
+    redis) make_server redis 7 ;;
+    rabbitmq) make_server rabbitmq 3 ;;
+    *) echo "unknown base image: $image (debian, node, nginx, postgres, redis, rabbitmq)" >&2; exit 2 ;;
   esac
 done
