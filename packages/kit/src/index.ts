@@ -11,6 +11,7 @@ export * from './logger.ts';
 export * from './metrics.ts';
 export * from './migrate.ts';
 export * from './outbox.ts';
+export * from './periodic-job.ts';
 export * from './redis.ts';
 export * from './revocations.ts';
 export * from './schemas.ts';
