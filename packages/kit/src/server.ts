@@ -12,6 +12,7 @@ import Fastify, {
   LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
+  type RawServerBase,
   type RawServerDefault,
   type RouteGenericInterface,
   type RouteHandlerMethod,
@@ -306,7 +307,7 @@ function holdsToken(req: FastifyRequest, token: string): boolean {
  * What went wrong in a request that failed on our side (5xx), kept until its one request line is written
  * (`onResponse`): an error logged where it is caught and again where it is answered reads as two failures.
  */
-const failures = new WeakMap<FastifyRequest, { err: unknown; code: string }>();
+const failures = new WeakMap<object, { err: unknown; code: string }>();
 
 function toProblem(error: FastifyError): HttpProblem {
   if (error instanceof HttpProblem) return error;
@@ -351,7 +352,15 @@ function clientCode(status: number, code: string | undefined): string {
  * Answers with a problem+json. For a 5xx, its cause goes on the request's one log line: call this rather
  * than logging the failure as well.
  */
-export function sendProblem(problem: HttpProblem, reply: FastifyReply) {
+export function sendProblem(
+  problem: HttpProblem,
+  reply: FastifyReply<
+    RouteGenericInterface,
+    RawServerBase,
+    RawRequestDefaultExpression<RawServerBase>,
+    RawReplyDefaultExpression<RawServerBase>
+  >,
+) {
   const req = reply.request;
   if (problem.status >= 500) failures.set(req, { err: problem.cause ?? problem, code: problem.code });
   if (problem.headers) reply.headers(problem.headers);
