@@ -8,6 +8,7 @@ export * from './errors.ts';
 export * from './http-client.ts';
 export * from './infra.ts';
 export * from './logger.ts';
+export * from './memory-cache.ts';
 export * from './metrics.ts';
 export * from './migrate.ts';
 export * from './outbox.ts';
