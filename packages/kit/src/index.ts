@@ -14,6 +14,7 @@ export * from './migrate.ts';
 export * from './outbox.ts';
 export * from './periodic-job.ts';
 export * from './redis.ts';
+export * from './retry.ts';
 export * from './revocations.ts';
 export * from './schemas.ts';
 export * from './server.ts';
