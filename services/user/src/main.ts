@@ -32,7 +32,7 @@ await runService('user', configShape, async (config, logger) => {
       email: config.ADMIN_EMAIL,
       password: config.ADMIN_PASSWORD,
     });
-    // Printed once on purpose: these are the demo's well-known sign-ins (DESIGN §3), not secrets.
+    // Printed once on purpose: these are the demo's well-known sign-ins, printed so anyone can try it, not secrets.
     logger.info(
       `demo accounts: ${accounts.map((a) => `${a.role} ${a.email} / ${a.password}`).join('  ·  ')}`,
     );

@@ -12,7 +12,10 @@ export type SaleInfo = {
   waitingRoom: WaitingRoom;
 };
 
-/** The sale rule of DESIGN §4: published or on sale, and now within [saleOpensAt, saleClosesAt). */
+/**
+ * The sale rule: an event sells only while published or on sale (never as a draft, cancelled or ended),
+ * and only within [saleOpensAt, saleClosesAt).
+ */
 export function assertOnSale(sale: SaleInfo, now: Date): void {
   if (sale.status !== 'published' && sale.status !== 'on_sale') {
     throw new HttpProblem(409, 'EVENT_NOT_ON_SALE', `This event is not on sale (it is ${sale.status}).`);
