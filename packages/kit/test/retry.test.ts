@@ -6,14 +6,17 @@ describe('the one retry policy (kit HTTP client and Toss client)', () => {
 
   it('tries once more per retry, tells the last attempt so, then gives up with the last failure', async () => {
     const seen: [number, boolean][] = [];
-    const error = await withRetries(
+    const error = await withRetries<never>(
       policy,
       async (n, last) => {
         seen.push([n, last]);
         return { retry: new Error(`503 on attempt ${n}`) };
       },
       (failure) => new Error('gave up', { cause: failure }),
-    ).catch((e: Error) => e);
+    ).then(
+      () => new Error('answered'),
+      (e: Error) => e,
+    );
     expect(seen).toEqual([
       [1, false],
       [2, false],
