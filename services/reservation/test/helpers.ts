@@ -7,6 +7,7 @@ import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@t
 import {
   createTestTokens,
   DEVELOPMENT_ENV,
+  listenOnLoopback,
   openTestInfra,
   testConfig,
   testLogger,
@@ -119,9 +120,8 @@ export async function startEventService(label: string) {
     testConfig(label),
   );
   const app = await buildEventApp({ db: infra.db, logger: testLogger(), readiness: infra.readiness });
-  await app.listen({ port: 0, host: '127.0.0.1' });
   return {
-    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    url: await listenOnLoopback(app),
     async close() {
       await app.close();
       await infra.cleanup();

@@ -58,6 +58,15 @@ export function testConfig(label: string) {
   };
 }
 
+/** Listens on a free loopback port and answers the base URL: a service other parts of a test call. */
+export async function listenOnLoopback(app: {
+  listen(options: { port: number; host: string }): Promise<unknown>;
+  server: { address(): unknown };
+}): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+}
+
 /** Opens infrastructure like a service does, plus a cleanup that leaves nothing behind. */
 export async function openTestInfra<S extends InfraSpec, DB>(
   spec: S,
