@@ -99,7 +99,7 @@ export function accountsSuite() {
       expectNotVerified(await holdOne(fan.token));
 
       const link = await verificationLink(mailbox(), fan.email, { timeoutMs: 30_000 });
-      // WEB_ORIGIN: the web app's port is the gateway's minus one, shifted alike (DESIGN §1).
+      // WEB_ORIGIN: the web app's port is the gateway's minus one (3000 and 3001), shifted alike.
       expect(`${link.origin}${link.pathname}`).toBe(`http://localhost:${p.port('gateway') - 1}/verify-email`);
       const token = link.searchParams.get('token') ?? '';
       api.issued.push(token);

@@ -2,7 +2,8 @@ import { call } from './api.ts';
 import { DATABASES, type DbOwner, type IsolatedPlatform, queuesOf } from './platform.ts';
 
 /**
- * The promises of DESIGN §3–4 checked over the stores of a platform after faults. Each entry names a
+ * The platform's promises (no seat sold twice, no paid order lost, every approval confirmed or refunded,
+ * every mail sent once) checked over the stores of a platform after faults. Each entry names a
  * broken promise with the rows that break it; an empty list means every invariant holds.
  */
 export async function violatedInvariants(p: IsolatedPlatform): Promise<string[]> {

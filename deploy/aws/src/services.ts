@@ -65,7 +65,7 @@ export const appSecretSpecs: Record<AppSecretName, AppSecretSpec> = {
 
 /** What a pod's IAM role may reach beyond the connection secrets every service gets. Everything else is denied. */
 export interface ServiceAccess {
-  /** Owns a PostgreSQL database (DESIGN §1) and so gets its own database login. */
+  /** Owns a PostgreSQL database (no other service may read it) and so gets its own database login. */
   database?: string;
   secrets?: AppSecretName[];
   /** Writes and reads the media bucket. */

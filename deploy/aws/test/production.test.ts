@@ -62,7 +62,10 @@ describe('aws-production: the production environment synthesizes offline', () =>
   });
 
   it('keeps the media and web buckets when the stack is deleted', () => {
-    for (const bucket of Object.values(resourcesOf(synthesized.main, 'AWS::S3::Bucket'))) {
+    const buckets = Object.values(resourcesOf(synthesized.main, 'AWS::S3::Bucket'));
+    // Without this the loop below passes on a stack that lost its buckets.
+    expect(buckets).toHaveLength(2);
+    for (const bucket of buckets) {
       expect(bucket.DeletionPolicy).toBe('Retain');
     }
   });

@@ -104,6 +104,7 @@ export function itHasTheSharedProperties(config: EnvironmentConfig, synthesized:
     for (const distribution of distributions) {
       const origins = (distribution.Properties.DistributionConfig as { Origins: Record<string, unknown>[] })
         .Origins;
+      expect(origins.length).toBeGreaterThan(0);
       for (const origin of origins) {
         expect(origin.OriginAccessControlId).toBeDefined();
         expect(origin.S3OriginConfig).toEqual({ OriginAccessIdentity: '' });

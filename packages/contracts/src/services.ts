@@ -1,4 +1,4 @@
-/** Where each service listens by default (DESIGN §1); config may override every one. */
+/** Where each service listens by default (the README's table); config may override every one. */
 export const servicePorts = {
   gateway: 3001,
   web: 3000,

@@ -17,6 +17,7 @@ import {
 } from 'jose';
 import { z } from 'zod';
 import { HttpProblem, problems } from './errors.ts';
+import { CACHE_LIMITS, memoryCache } from './memory-cache.ts';
 import type { SessionRevocations } from './revocations.ts';
 
 /**
@@ -47,16 +48,13 @@ export type AuthOptions = {
   audience?: string;
   /** The shared secret other services send on `/internal/*` calls. */
   internalToken?: string;
-  /** Tokens whose verification is remembered (default 10,000; 0 verifies every request afresh). */
+  /** Tokens whose verification is remembered (`CACHE_LIMITS.verifiedTokens`; 0 verifies every request afresh). */
   rememberTokens?: number;
   /** Sessions ended before their tokens expire (sign-out, a copied refresh token): their tokens are refused. */
   revocations?: SessionRevocations;
 };
 
 type Verified = { user: AuthUser; sessionId: string | undefined; until: number };
-
-/** How long a verification is remembered at most, so that a key withdrawn from the JWKS soon counts. */
-const REMEMBER_MS = 60_000;
 
 /**
  * Access-token verification every service does for itself: signature from the user service's JWKS,
@@ -73,15 +71,16 @@ export function createAuth(options: AuthOptions) {
       : createLocalJWKSet(options.jwks);
   const issuer = options.issuer ?? ACCESS_TOKEN.issuer;
   const audience = options.audience ?? ACCESS_TOKEN.audience;
-  // A fan in a ticket drop sends the same token with every request, and a signature check is most of
-  // what a request costs a service: remember the tokens already verified, keyed by the whole token (a
-  // forged or altered token is another key), until their expiry and never longer than REMEMBER_MS.
-  const capacity = options.rememberTokens ?? 10_000;
-  const remembered = new Map<string, Verified>();
+  // Keyed by the whole token (a forged or altered token is another key), kept until the token's expiry
+  // at most: see CACHE_LIMITS.verifiedTokens for why and how long.
+  const remembered = memoryCache<Verified>({
+    ...CACHE_LIMITS.verifiedTokens,
+    max: options.rememberTokens ?? CACHE_LIMITS.verifiedTokens.max,
+  });
 
   async function verify(token: string): Promise<AuthUser> {
     const { user, sessionId } = await verified(token);
-    // Looked up on every request, remembered or not: a sign-out must not wait for REMEMBER_MS.
+    // Looked up on every request, remembered or not: a sign-out must not wait for the cache.
     if (sessionId && (await options.revocations?.isRevoked(sessionId))) {
       throw problems.unauthorized('This session has ended; sign in again.');
     }
@@ -90,16 +89,9 @@ export function createAuth(options: AuthOptions) {
 
   async function verified(token: string): Promise<Verified> {
     const known = remembered.get(token);
-    if (known && known.until > Date.now()) return known;
-    if (known) remembered.delete(token);
+    if (known) return known;
     const fresh = await verifySignature(token);
-    if (capacity > 0) {
-      if (remembered.size >= capacity) {
-        const oldest = remembered.keys().next().value;
-        if (oldest !== undefined) remembered.delete(oldest);
-      }
-      remembered.set(token, { ...fresh, until: Math.min(fresh.until, Date.now() + REMEMBER_MS) });
-    }
+    remembered.set(token, fresh, fresh.until - Date.now());
     return fresh;
   }
 

@@ -1,5 +1,6 @@
 import { propagationHeaders, startClientSpan } from './context.ts';
 import { HttpProblem, problems } from './errors.ts';
+import { type Attempt, DEFAULT_RETRY, RETRYABLE_STATUS, withRetries } from './retry.ts';
 import { endSpan } from './tracing.ts';
 
 export type HttpClientOptions = {
@@ -23,7 +24,6 @@ export type RequestOptions = {
 
 export type HttpResponse<T> = { status: number; body: T; headers: Headers };
 
-const RETRYABLE = new Set([502, 503, 504]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 /**
@@ -32,7 +32,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
  */
 export function createHttpClient(options: HttpClientOptions) {
   const timeoutMs = options.timeoutMs ?? 3000;
-  const retries = options.retries ?? 2;
+  const retries = options.retries ?? DEFAULT_RETRY.retries;
 
   async function request<T>(
     method: string,
@@ -43,46 +43,47 @@ export function createHttpClient(options: HttpClientOptions) {
     for (const [k, v] of Object.entries(req.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const canRetry = req.idempotent ?? IDEMPOTENT.has(method);
-    const attempts = canRetry ? retries + 1 : 1;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const span = startClientSpan(`${method} ${options.name}`, {
-        'http.request.method': method,
-        'url.full': url.toString(),
-        'tiketi.attempt': attempt,
-      });
-      try {
-        const res = await fetch(url, {
-          method,
-          headers: {
-            accept: 'application/json',
-            ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...options.headers,
-            ...propagationHeaders(span),
-            ...req.headers,
-          },
-          body: req.body === undefined ? undefined : JSON.stringify(req.body),
-          signal: AbortSignal.timeout(req.timeoutMs ?? timeoutMs),
+    const policy = { ...DEFAULT_RETRY, retries: canRetry ? retries : 0 };
+    return withRetries(
+      policy,
+      async (attempt, last): Promise<Attempt<HttpResponse<T>>> => {
+        const span = startClientSpan(`${method} ${options.name}`, {
+          'http.request.method': method,
+          'url.full': url.toString(),
+          'tiketi.attempt': attempt,
         });
-        span.setAttribute('http.response.status_code', res.status);
-        endSpan(span, res.status >= 500 ? new Error(`status ${res.status}`) : undefined);
-        if (RETRYABLE.has(res.status) && attempt < attempts) {
-          await res.body?.cancel();
-          lastError = new Error(`${options.name} answered ${res.status}`);
-        } else {
+        try {
+          const res = await fetch(url, {
+            method,
+            headers: {
+              accept: 'application/json',
+              ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+              ...options.headers,
+              ...propagationHeaders(span),
+              ...req.headers,
+            },
+            body: req.body === undefined ? undefined : JSON.stringify(req.body),
+            signal: AbortSignal.timeout(req.timeoutMs ?? timeoutMs),
+          });
+          span.setAttribute('http.response.status_code', res.status);
+          endSpan(span, res.status >= 500 ? new Error(`status ${res.status}`) : undefined);
+          if (RETRYABLE_STATUS.has(res.status) && !last) {
+            await res.body?.cancel();
+            return { retry: new Error(`${options.name} answered ${res.status}`) };
+          }
           const text = await res.text();
           const type = res.headers.get('content-type') ?? '';
           const body = (text && type.includes('json') ? JSON.parse(text) : text) as T;
-          return { status: res.status, body, headers: res.headers };
+          return { answer: { status: res.status, body, headers: res.headers } };
+        } catch (error) {
+          // No answer, or one cut short: a network error, a timeout, a body that is not what it says.
+          endSpan(span, error);
+          return { retry: error };
         }
-      } catch (error) {
-        endSpan(span, error);
-        lastError = error;
-        if (attempt >= attempts) break;
-      }
-      await new Promise((r) => setTimeout(r, 50 * 2 ** (attempt - 1) + Math.random() * 50));
-    }
-    throw problems.unavailable(`The ${options.name} is not answering; please try again.`, lastError);
+      },
+      (lastError) =>
+        problems.unavailable(`The ${options.name} is not answering; please try again.`, lastError),
+    );
   }
 
   return {

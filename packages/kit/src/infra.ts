@@ -3,6 +3,7 @@ import { Bus } from './bus.ts';
 import type { BaseConfig } from './config.ts';
 import { createDb, databaseUrl, ensureDatabase } from './db.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { KIT_MIGRATIONS, migrate } from './migrate.ts';
 import { OutboxRelay } from './outbox.ts';
 import { createRedis, type Redis } from './redis.ts';
@@ -24,6 +25,8 @@ export type Infra<S extends InfraSpec, DB> = {
   bus: S['bus'] extends true ? Bus : undefined;
   relay: S['bus'] extends true ? (S['database'] extends object ? OutboxRelay<DB> : undefined) : undefined;
   readiness: Record<string, ReadinessCheck>;
+  /** The service's metrics registry: hand it to the server (`serverSettings(config, infra.metrics)`). */
+  metrics: Metrics;
   /** Starts background work (the outbox relay). */
   start(): Promise<void>;
   /** Stops background work and closes every connection, in the safe order. */
@@ -51,6 +54,7 @@ export async function openInfra<S extends InfraSpec, DB>(
   logger: Logger,
 ): Promise<Infra<S, DB>> {
   const readiness: Record<string, ReadinessCheck> = {};
+  const metrics = createMetrics(spec.service);
   let db: Kysely<DB> | undefined;
   let redis: Redis | undefined;
   let bus: Bus | undefined;
@@ -67,7 +71,7 @@ export async function openInfra<S extends InfraSpec, DB>(
     readiness.database = () => sql`select 1`.execute(opened);
     if (spec.bus) {
       bus = new Bus({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, service: spec.service, logger });
-      relay = new OutboxRelay({ db: opened, bus, logger });
+      relay = new OutboxRelay({ db: opened, bus, logger, metrics });
     }
   }
   if (spec.bus && !bus) {
@@ -91,6 +95,7 @@ export async function openInfra<S extends InfraSpec, DB>(
     bus,
     relay,
     readiness,
+    metrics,
     async start() {
       await relay?.start();
     },

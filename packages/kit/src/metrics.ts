@@ -29,9 +29,26 @@ export function createMetrics(service: string) {
       registers: [registry],
     }),
   };
+  // One pair for every periodic job of the service (see periodic-job.ts), told apart by the `job` label.
+  const jobs = {
+    runs: new Counter({
+      name: 'tiketi_job_runs_total',
+      help: 'Passes of periodic jobs by job and outcome (ok, failed).',
+      labelNames: ['job', 'outcome'] as const,
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'tiketi_job_duration_seconds',
+      help: 'How long a pass of a periodic job took, by job.',
+      labelNames: ['job'] as const,
+      buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 15, 60],
+      registers: [registry],
+    }),
+  };
   return {
     registry,
     http,
+    jobs,
     counter: <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
       new Counter<L>({ name, help, labelNames, registers: [registry] }),
     /** With `collect`, the value is computed when /metrics is scraped (a count read from the database…). */

@@ -3,6 +3,7 @@ import type { Bus } from './bus.ts';
 import { onOutboxCommit } from './db.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { MORE_WORK, type PeriodicJob, periodicJob } from './periodic-job.ts';
 
 export type RelayOptions<DB> = {
   db: Kysely<DB>;
@@ -12,6 +13,8 @@ export type RelayOptions<DB> = {
   pollIntervalMs?: number;
   /** Published rows are deleted after this long. */
   retentionMs?: number;
+  /** Where the relay's passes are counted (`tiketi_job_runs_total{job="outbox relay"}`). */
+  metrics?: Metrics;
   /** Test hook: runs after a batch is published and before it is marked sent. */
   afterPublish?: () => Promise<void>;
 };
@@ -29,17 +32,28 @@ type OutboxRow = { id: string; type: string; envelope: { id: string; type: strin
  * relay running once per commit.
  */
 export class OutboxRelay<DB = unknown> {
-  private readonly options: Required<Omit<RelayOptions<DB>, 'afterPublish'>> &
+  private readonly options: Required<Omit<RelayOptions<DB>, 'afterPublish' | 'metrics'>> &
     Pick<RelayOptions<DB>, 'afterPublish'>;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private wakeRequested = false;
+  private readonly job: PeriodicJob;
   private unsubscribe: (() => void) | undefined;
   private lastCleanup = 0;
 
   constructor(options: RelayOptions<DB>) {
     this.options = { batchSize: 100, pollIntervalMs: 500, retentionMs: 86_400_000, ...options };
+    this.job = periodicJob({
+      name: 'outbox relay',
+      intervalMs: this.options.pollIntervalMs,
+      runAtStart: true,
+      // RabbitMQ away: the retries thin out to one every ten seconds instead of one per poll.
+      maxBackoffMs: 10_000,
+      logger: options.logger,
+      metrics: options.metrics,
+      pass: async () => {
+        const sent = await this.runOnce();
+        await this.cleanup();
+        return sent === this.options.batchSize ? MORE_WORK : undefined;
+      },
+    });
   }
 
   /** Publishes one batch; returns how many rows went out. */
@@ -61,40 +75,20 @@ export class OutboxRelay<DB = unknown> {
   }
 
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = onOutboxCommit(this.options.db as Kysely<unknown>, () => this.requestWake());
-    this.loop = this.run();
+    if (this.unsubscribe) return;
+    this.unsubscribe = onOutboxCommit(this.options.db as Kysely<unknown>, () => this.job.wake());
+    this.job.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     this.unsubscribe?.();
-    this.requestWake();
-    await this.loop;
+    this.unsubscribe = undefined;
+    await this.job.stop();
   }
 
   /** Rows not yet published (a readiness and metrics figure). */
   backlog(): Promise<number> {
     return outboxBacklog(this.options.db);
-  }
-
-  private async run(): Promise<void> {
-    const { logger, pollIntervalMs } = this.options;
-    let failures = 0;
-    while (this.running) {
-      try {
-        const sent = await this.runOnce();
-        failures = 0;
-        await this.cleanup();
-        if (sent === this.options.batchSize) continue;
-        await this.sleep(pollIntervalMs);
-      } catch (error) {
-        failures++;
-        logger.warn({ err: (error as Error).message, failures }, 'outbox relay failed; will retry');
-        await this.sleep(Math.min(pollIntervalMs * 2 ** failures, 10_000));
-      }
-    }
   }
 
   private async cleanup(): Promise<void> {
@@ -103,27 +97,6 @@ export class OutboxRelay<DB = unknown> {
     this.lastCleanup = now;
     const cutoff = new Date(now - this.options.retentionMs);
     await sql`delete from outbox where published_at < ${cutoff}`.execute(this.options.db);
-  }
-
-  private requestWake(): void {
-    if (this.wake) this.wake();
-    else this.wakeRequested = true;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.wakeRequested) {
-      this.wakeRequested = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 }
 

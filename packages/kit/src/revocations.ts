@@ -1,4 +1,5 @@
 import type { Logger } from './logger.ts';
+import { CACHE_LIMITS, memoryCache } from './memory-cache.ts';
 import type { Redis } from './redis.ts';
 
 /**
@@ -14,35 +15,30 @@ export type SessionRevocations = {
 };
 
 export type SessionRevocationOptions = {
-  /**
-   * How long an instance trusts its last "not revoked" answer for a session. Every request of a signed-in
-   * fan carries the same session, so a ticket drop costs Redis one lookup per session per instance per
-   * this period, and a sign-out reaches every instance within it.
-   */
+  /** How long an instance trusts its last "not revoked" answer (`CACHE_LIMITS.liveSessions`). */
   cacheMs?: number;
   /** Longest wait for Redis before the check lets the token through (see below). */
   timeoutMs?: number;
-  /** Sessions remembered per instance. */
-  capacity?: number;
   logger?: Logger;
 };
 
 const key = (sessionId: string) => `revoked-session:${sessionId}`;
 
 export function sessionRevocations(redis: Redis, options: SessionRevocationOptions = {}): SessionRevocations {
-  const cacheMs = options.cacheMs ?? 2000;
   const timeoutMs = options.timeoutMs ?? 250;
-  const capacity = options.capacity ?? 50_000;
-  const known = new Map<string, { revoked: boolean; until: number }>();
+  const live = memoryCache<true>({
+    ...CACHE_LIMITS.liveSessions,
+    ttlMs: options.cacheMs ?? CACHE_LIMITS.liveSessions.ttlMs,
+  });
+  const ended = memoryCache<true>(CACHE_LIMITS.endedSessions);
   const inFlight = new Map<string, Promise<boolean>>();
   let failing = false;
 
-  function remember(sessionId: string, revoked: boolean, until: number) {
-    if (known.size >= capacity && !known.has(sessionId)) {
-      const oldest = known.keys().next().value;
-      if (oldest !== undefined) known.delete(oldest);
-    }
-    known.set(sessionId, { revoked, until });
+  function remember(sessionId: string, revoked: boolean) {
+    if (revoked) {
+      live.delete(sessionId);
+      ended.set(sessionId, true);
+    } else live.set(sessionId, true);
   }
 
   /**
@@ -79,17 +75,17 @@ export function sessionRevocations(redis: Redis, options: SessionRevocationOptio
   return {
     async revoke(sessionId, ttlSeconds) {
       await redis.set(key(sessionId), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
-      remember(sessionId, true, Number.POSITIVE_INFINITY);
+      remember(sessionId, true);
     },
 
     async isRevoked(sessionId) {
-      const cached = known.get(sessionId);
-      if (cached && (cached.revoked || cached.until > Date.now())) return cached.revoked;
+      if (ended.get(sessionId)) return true;
+      if (live.get(sessionId)) return false;
       const pending = inFlight.get(sessionId);
       if (pending) return pending;
       const asked = lookup(sessionId)
         .then((revoked) => {
-          remember(sessionId, revoked, revoked ? Number.POSITIVE_INFINITY : Date.now() + cacheMs);
+          remember(sessionId, revoked);
           return revoked;
         })
         .finally(() => inFlight.delete(sessionId));

@@ -12,6 +12,7 @@ import Fastify, {
   LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
+  type RawServerBase,
   type RawServerDefault,
   type RouteGenericInterface,
   type RouteHandlerMethod,
@@ -84,21 +85,28 @@ export const defaultHttpSettings: HttpSettings = {
   trustedProxies: ['loopback'],
 };
 
-export type ServerSettings = { http: HttpSettings; ops: OpsSettings };
+export type ServerSettings = { http: HttpSettings; ops: OpsSettings; metrics?: Metrics };
 
-/** The server settings of a service, from the variables every service reads (`baseConfigShape`). */
-export function serverSettings(config: {
-  REQUEST_TIMEOUT_MS: number;
-  HEADERS_TIMEOUT_MS: number;
-  TRUSTED_PROXIES: string[];
-  OPS_PORT: number;
-  /**
-   * Services that hold no internal token (they make and answer no internal calls) serve `/metrics` and
-   * `/docs/json` without one; only the network policy keeps strangers from them, unless OPS_PORT is set.
-   */
-  INTERNAL_TOKEN?: string;
-}): ServerSettings {
+/**
+ * The server settings of a service, from the variables every service reads (`baseConfigShape`), and the
+ * registry its background work already counts in (`openInfra`'s), so /metrics shows both.
+ */
+export function serverSettings(
+  config: {
+    REQUEST_TIMEOUT_MS: number;
+    HEADERS_TIMEOUT_MS: number;
+    TRUSTED_PROXIES: string[];
+    OPS_PORT: number;
+    /**
+     * Services that hold no internal token (they make and answer no internal calls) serve `/metrics` and
+     * `/docs/json` without one; only the network policy keeps strangers from them, unless OPS_PORT is set.
+     */
+    INTERNAL_TOKEN?: string;
+  },
+  metrics?: Metrics,
+): ServerSettings {
   return {
+    ...(metrics ? { metrics } : {}),
     http: {
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
       headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
@@ -211,7 +219,9 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     }
     if (reply.statusCode >= 500) metrics.http.errors.inc({ ...labels, status });
     const level = reply.statusCode >= 500 ? 'error' : 'info';
-    if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
+    // One line per request, and so one per failure: what went wrong rides on it with the request id.
+    const failure = failures.get(req);
+    if (failure || (route !== '/healthz' && route !== '/readyz' && route !== '/metrics')) {
       req.log[level](
         {
           method: req.method,
@@ -219,22 +229,17 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
           route,
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime),
+          ...failure,
         },
         'request',
       );
     }
   });
 
-  app.setErrorHandler((error: FastifyError, req, reply) => {
-    if (error instanceof HttpProblem && error.status >= 500) {
-      req.log.error({ err: error.cause ?? error, code: error.code }, error.message);
-    }
-    return sendProblem(toProblem(error, req), req, reply);
-  });
+  app.setErrorHandler((error: FastifyError, _req, reply) => sendProblem(toProblem(error), reply));
   app.setNotFoundHandler((req, reply) =>
     sendProblem(
       new HttpProblem(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`),
-      req,
       reply,
     ),
   );
@@ -298,7 +303,13 @@ function holdsToken(req: FastifyRequest, token: string): boolean {
   return given !== undefined && sameSecret(given, token);
 }
 
-function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
+/**
+ * What went wrong in a request that failed on our side (5xx), kept until its one request line is written
+ * (`onResponse`): an error logged where it is caught and again where it is answered reads as two failures.
+ */
+const failures = new WeakMap<object, { err: unknown; code: string }>();
+
+function toProblem(error: FastifyError): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'body';
@@ -310,8 +321,8 @@ function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
     return problems.badRequest(`The request is invalid: ${list}`, errors);
   }
   if (isResponseSerializationError(error)) {
-    req.log.error({ err: error }, 'response did not match its schema');
-    return new HttpProblem(500, 'INTERNAL', 'Something went wrong on our side.');
+    // The answer did not match its own schema: a bug of ours, never shown to the caller.
+    return new HttpProblem(500, 'INTERNAL', 'Something went wrong on our side.', { cause: error });
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
@@ -322,13 +333,12 @@ function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
   }
   if (error.message?.includes('timeout exceeded when trying to connect')) {
     // Every database connection is busy: a moment of overload, not a bug. Tell the caller to retry.
-    req.log.warn({ err: error.message }, 'database pool exhausted');
     return new HttpProblem(503, 'SERVICE_BUSY', 'We are very busy right now; please retry in a moment.', {
       headers: { 'retry-after': '1' },
+      cause: error,
     });
   }
-  req.log.error({ err: error }, 'unhandled error');
-  return new HttpProblem(500, 'INTERNAL', 'Something went wrong on our side.');
+  return new HttpProblem(500, 'INTERNAL', 'Something went wrong on our side.', { cause: error });
 }
 
 function clientCode(status: number, code: string | undefined): string {
@@ -338,9 +348,21 @@ function clientCode(status: number, code: string | undefined): string {
   return 'BAD_REQUEST';
 }
 
-function sendProblem(problem: HttpProblem, req: FastifyRequest, reply: FastifyReply) {
-  if (problem.status >= 500)
-    req.log.error({ err: problem.cause ?? problem, code: problem.code }, problem.message);
+/**
+ * Answers with a problem+json. For a 5xx, its cause goes on the request's one log line: call this rather
+ * than logging the failure as well.
+ */
+export function sendProblem(
+  problem: HttpProblem,
+  reply: FastifyReply<
+    RouteGenericInterface,
+    RawServerBase,
+    RawRequestDefaultExpression<RawServerBase>,
+    RawReplyDefaultExpression<RawServerBase>
+  >,
+) {
+  const req = reply.request;
+  if (problem.status >= 500) failures.set(req, { err: problem.cause ?? problem, code: problem.code });
   if (problem.headers) reply.headers(problem.headers);
   return reply
     .code(problem.status)

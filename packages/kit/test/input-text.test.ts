@@ -1,39 +1,42 @@
 import { canonicalId } from '@tiketi/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createServer } from '../src/server.ts';
+import { type App, createServer } from '../src/server.ts';
 import { testLogger } from '../src/testing/index.ts';
 
-describe('text and ids from outside', async () => {
-  const { app } = await createServer({ name: 'kit-text-test', logger: testLogger() });
+describe('text and ids from outside', () => {
+  let app: App;
   const handled: unknown[] = [];
-  app.post(
-    '/notes/:slug',
-    {
-      schema: {
-        params: z.object({ slug: z.string() }),
-        querystring: z.object({ q: z.string().optional() }),
-        body: z.looseObject({ title: z.string().optional() }),
+  beforeAll(async () => {
+    ({ app } = await createServer({ name: 'kit-text-test', logger: testLogger() }));
+    app.post(
+      '/notes/:slug',
+      {
+        schema: {
+          params: z.object({ slug: z.string() }),
+          querystring: z.object({ q: z.string().optional() }),
+          body: z.looseObject({ title: z.string().optional() }),
+        },
       },
-    },
-    async (req) => {
-      handled.push(req.body);
-      return { ok: true };
-    },
-  );
-  app.post(
-    '/events/:id/holds',
-    {
-      schema: {
-        params: z.object({ id: canonicalId() }),
-        body: z.object({ seatIds: z.array(canonicalId()) }),
-        response: { 200: z.object({ id: canonicalId(), seatIds: z.array(canonicalId()) }) },
+      async (req) => {
+        handled.push(req.body);
+        return { ok: true };
       },
-    },
-    async (req) => ({ id: req.params.id, seatIds: req.body.seatIds }),
-  );
+    );
+    app.post(
+      '/events/:id/holds',
+      {
+        schema: {
+          params: z.object({ id: canonicalId() }),
+          body: z.object({ seatIds: z.array(canonicalId()) }),
+          response: { 200: z.object({ id: canonicalId(), seatIds: z.array(canonicalId()) }) },
+        },
+      },
+      async (req) => ({ id: req.params.id, seatIds: req.body.seatIds }),
+    );
 
-  beforeAll(() => app.ready());
+    await app.ready();
+  });
   afterAll(() => app.close());
 
   const post = (url: string, payload: string | object) =>

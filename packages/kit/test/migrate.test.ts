@@ -1,14 +1,14 @@
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, dropDatabase, ensureDatabase } from '../src/db.ts';
 import { KIT_MIGRATIONS, MigrationError, migrate } from '../src/migrate.ts';
 import { testConfig } from '../src/testing/index.ts';
 
-describe('migrations', async () => {
+describe('migrations', () => {
   const config = testConfig('kit-migrate');
   const url = databaseUrl(config.DATABASE_URL, config.DATABASE_NAME);
   const fixtures = (dir: string) => new URL(`./fixtures/${dir}`, import.meta.url).pathname;
-  await ensureDatabase(config.DATABASE_URL, config.DATABASE_NAME);
+  beforeAll(() => ensureDatabase(config.DATABASE_URL, config.DATABASE_NAME));
   afterAll(() => dropDatabase(config.DATABASE_URL, config.DATABASE_NAME));
 
   async function tables(): Promise<string[]> {

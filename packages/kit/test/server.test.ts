@@ -1,30 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { problems } from '../src/errors.ts';
-import { createServer } from '../src/server.ts';
+import { type App, createServer } from '../src/server.ts';
 import { testLogger } from '../src/testing/index.ts';
 
-describe('service factory', async () => {
-  const { app } = await createServer({ name: 'kit-test', logger: testLogger(), bodyLimit: 1024 });
-  const body = z.object({ name: z.string().min(1), seats: z.number().int().positive() });
-  app.post(
-    '/things',
-    { schema: { body, response: { 201: z.object({ name: z.string() }) } } },
-    async (req, reply) => {
-      return reply.code(201).send({ name: req.body.name, secret: 'must not leak' } as { name: string });
-    },
-  );
-  app.get('/boom', async () => {
-    throw new Error('connection string postgres://admin:hunter2@db');
-  });
-  app.get('/taken', async () => {
-    throw problems.conflict('SEAT_TAKEN', 'Seat A-1 is taken.', { seatIds: ['a'] });
-  });
-  app.get('/things/:id', { schema: { params: z.object({ id: z.uuid() }) } }, async (req) => ({
-    id: req.params.id,
-  }));
+describe('service factory', () => {
+  let app: App;
+  beforeAll(async () => {
+    ({ app } = await createServer({ name: 'kit-test', logger: testLogger(), bodyLimit: 1024 }));
+    const body = z.object({ name: z.string().min(1), seats: z.number().int().positive() });
+    app.post(
+      '/things',
+      { schema: { body, response: { 201: z.object({ name: z.string() }) } } },
+      async (req, reply) => {
+        return reply.code(201).send({ name: req.body.name, secret: 'must not leak' } as { name: string });
+      },
+    );
+    app.get('/boom', async () => {
+      throw new Error('connection string postgres://admin:hunter2@db');
+    });
+    app.get('/taken', async () => {
+      throw problems.conflict('SEAT_TAKEN', 'Seat A-1 is taken.', { seatIds: ['a'] });
+    });
+    app.get('/things/:id', { schema: { params: z.object({ id: z.uuid() }) } }, async (req) => ({
+      id: req.params.id,
+    }));
 
-  beforeAll(() => app.ready());
+    await app.ready();
+  });
   afterAll(() => app.close());
 
   it('answers missing and mistyped fields with a 400 problem listing each field', async () => {

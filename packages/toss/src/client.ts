@@ -1,4 +1,11 @@
-import { endSpan, startClientSpan } from '@tiketi/kit';
+import {
+  type Attempt,
+  DEFAULT_RETRY,
+  endSpan,
+  RETRYABLE_STATUS,
+  startClientSpan,
+  withRetries,
+} from '@tiketi/kit';
 import { TossError, TossUnavailableError } from './errors.ts';
 import {
   type CancelPaymentRequest,
@@ -27,7 +34,6 @@ export type Mutation = { idempotencyKey: string };
 /** What a span names a call by: the client's method, never the payment it concerns. */
 type Operation = 'createPayment' | 'confirm' | 'cancel' | 'getPayment' | 'getPaymentByOrderId';
 
-const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const MAX_IDEMPOTENCY_KEY = 300;
 
 /** Basic auth as Toss wants it: the secret key as user name, no password. */
@@ -47,7 +53,8 @@ export function tossAuthorization(secretKey: string): string {
 export function createTossClient(options: TossClientOptions) {
   const baseUrl = options.baseUrl ?? 'https://api.tosspayments.com';
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const retries = options.retries ?? 2;
+  // The platform's one retry policy; the Idempotency-Key makes a retried change safe.
+  const policy = { ...DEFAULT_RETRY, retries: options.retries ?? DEFAULT_RETRY.retries };
   const authorization = tossAuthorization(options.secretKey);
 
   const host = new URL(baseUrl).host;
@@ -63,55 +70,56 @@ export function createTossClient(options: TossClientOptions) {
       throw new RangeError(`Idempotency-Key must be 1–${MAX_IDEMPOTENCY_KEY} characters`);
     }
     const url = new URL(path.value, baseUrl);
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
-      const span = startClientSpan(`${method} Toss ${operation}`, {
-        'http.request.method': method,
-        'server.address': host,
-        'url.template': path.template,
-        'tiketi.toss.operation': operation,
-        'tiketi.attempt': attempt + 1,
-      });
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method,
-          // No trace or request-id headers: those are for our own services, not for an outside provider.
-          headers: {
-            authorization,
-            accept: 'application/json',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
+    return withRetries(
+      policy,
+      async (attempt, last): Promise<Attempt<TossPayment>> => {
+        const span = startClientSpan(`${method} Toss ${operation}`, {
+          'http.request.method': method,
+          'server.address': host,
+          'url.template': path.template,
+          'tiketi.toss.operation': operation,
+          'tiketi.attempt': attempt,
         });
-      } catch (error) {
-        endSpan(span, error);
-        lastError = error;
-        continue;
-      }
-      span.setAttribute('http.response.status_code', res.status);
-      if (RETRYABLE_STATUS.has(res.status) && attempt < retries) {
-        await res.body?.cancel();
-        lastError = new Error(`Toss answered ${res.status}`);
-        endSpan(span, lastError);
-        continue;
-      }
-      try {
-        const payment = await readAnswer(res, `${method} ${path.template}`);
-        span.setAttribute('tiketi.toss.payment_status', payment.status);
-        endSpan(span);
-        return payment;
-      } catch (error) {
-        if (error instanceof TossError) span.setAttribute('tiketi.toss.error_code', error.code);
-        // As for our own services, a refusal (4xx) is an answer; only a broken one marks the span failed.
-        endSpan(span, error instanceof TossError && res.status < 500 ? undefined : error);
-        throw error;
-      }
-    }
-    throw new TossUnavailableError(`Toss did not answer ${method} ${path.template}`, { cause: lastError });
+        let res: Response;
+        try {
+          res = await fetch(url, {
+            method,
+            // No trace or request-id headers: those are for our own services, not for an outside provider.
+            headers: {
+              authorization,
+              accept: 'application/json',
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+              ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(timeoutMs),
+          });
+        } catch (error) {
+          endSpan(span, error);
+          return { retry: error };
+        }
+        span.setAttribute('http.response.status_code', res.status);
+        if (RETRYABLE_STATUS.has(res.status) && !last) {
+          await res.body?.cancel();
+          const error = new Error(`Toss answered ${res.status}`);
+          endSpan(span, error);
+          return { retry: error };
+        }
+        try {
+          const payment = await readAnswer(res, `${method} ${path.template}`);
+          span.setAttribute('tiketi.toss.payment_status', payment.status);
+          endSpan(span);
+          return { answer: payment };
+        } catch (error) {
+          if (error instanceof TossError) span.setAttribute('tiketi.toss.error_code', error.code);
+          // As for our own services, a refusal (4xx) is an answer; only a broken one marks the span failed.
+          endSpan(span, error instanceof TossError && res.status < 500 ? undefined : error);
+          throw error;
+        }
+      },
+      (lastError) =>
+        new TossUnavailableError(`Toss did not answer ${method} ${path.template}`, { cause: lastError }),
+    );
   }
 
   const enc = encodeURIComponent;

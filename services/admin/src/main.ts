@@ -6,7 +6,7 @@ await runService('admin', configShape, async (config, logger) => {
   // Redis only for the token check's session revocations: the admin service keeps nothing of its own.
   const infra = await openInfra({ service: 'admin', redis: true }, config, logger);
   const app = await buildApp({
-    server: serverSettings(config),
+    server: serverSettings(config, infra.metrics),
     logger,
     revocations: sessionRevocations(infra.redis, { logger }),
     jwks: config.JWKS_URL,

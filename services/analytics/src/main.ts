@@ -1,8 +1,7 @@
-import { openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { openInfra, periodicJob, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
-import { scheduleRollup } from './domain/rollup.ts';
 import { startConsumers } from './events/consumers.ts';
 
 const migrations = new URL('../migrations', import.meta.url).pathname;
@@ -17,7 +16,7 @@ await runService('analytics', configShape, async (config, logger) => {
     logger,
   );
   const { app, counters, buffer, rollup } = await buildApp({
-    server: serverSettings(config),
+    server: serverSettings(config, infra.metrics),
     db: infra.db,
     redis: infra.redis,
     logger,
@@ -35,17 +34,23 @@ await runService('analytics', configShape, async (config, logger) => {
       counterTtlSeconds: config.COUNTER_TTL_SECONDS,
     },
   });
-  const schedule =
-    config.ROLLUP_INTERVAL_MS > 0 ? scheduleRollup(rollup, config.ROLLUP_INTERVAL_MS, logger) : undefined;
+  // An interval of 0 leaves the rollups to the Kubernetes CronJob (src/jobs/rollup.ts).
+  const schedule = periodicJob({
+    name: 'rollup',
+    pass: rollup.run,
+    intervalMs: config.ROLLUP_INTERVAL_MS,
+    logger,
+    metrics: infra.metrics,
+  });
   return {
     app,
     async start() {
       await infra.start();
       await startConsumers({ bus: infra.bus, db: infra.db, counters });
-      schedule?.start();
+      schedule.start();
     },
     async stop() {
-      await schedule?.stop();
+      await schedule.stop();
       // HTTP has drained: write the raw events still buffered before the pool closes.
       await buffer.stop();
       await infra.close();

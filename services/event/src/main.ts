@@ -25,7 +25,7 @@ await runService('event', configShape, async (config, logger) => {
     if (seeded.length) logger.info({ events: seeded }, 'demo catalogue seeded');
   }
   const app = await buildApp({
-    server: serverSettings(config),
+    server: serverSettings(config, infra.metrics),
     db: infra.db,
     logger,
     readiness: infra.readiness,

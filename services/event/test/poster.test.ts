@@ -1,9 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAuth } from '@tiketi/kit';
-import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import {
+  createTestTokens,
+  listenOnLoopback,
+  openTestInfra,
+  testConfig,
+  testLogger,
+} from '@tiketi/kit/testing';
 import { buildApp as buildMediaApp } from '@tiketi/media/app';
 import type { DB as MediaDB } from '@tiketi/media/db';
 import { diskStorage } from '@tiketi/media/storage';
@@ -33,9 +38,8 @@ async function openMedia(jwks: Parameters<typeof createAuth>[0]['jwks']) {
     storage: diskStorage(dir),
     auth: createAuth({ jwks }),
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
   return {
-    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    url: await listenOnLoopback(app),
     async close() {
       await app.close();
       await infra.cleanup();

@@ -15,6 +15,7 @@ import {
   type ReadinessCheck,
   type Redis,
   type SessionRevocations,
+  sendProblem,
 } from '@tiketi/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
@@ -256,10 +257,7 @@ export async function buildApp(deps: GatewayDeps) {
           },
           onError: (reply, { error }) => {
             if (error instanceof HttpProblem) {
-              void reply
-                .code(error.status)
-                .type('application/problem+json')
-                .send(error.toProblem(reply.request.url.split('?')[0]));
+              void sendProblem(error, reply);
               return;
             }
             const status = (error as { statusCode?: number }).statusCode === 504 ? 504 : 503;
@@ -267,12 +265,9 @@ export async function buildApp(deps: GatewayDeps) {
               status,
               'UPSTREAM_UNAVAILABLE',
               `The ${route.service} service is not answering; please try again.`,
+              { cause: error },
             );
-            reply.log.warn({ err: (error as Error).message, service: route.service }, 'upstream failed');
-            void reply
-              .code(status)
-              .type('application/problem+json')
-              .send(problem.toProblem(reply.request.url.split('?')[0]));
+            void sendProblem(problem, reply);
           },
         },
       });

@@ -1,4 +1,4 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, CACHE_LIMITS, env } from '@tiketi/kit';
 import { z } from 'zod';
 
 const { serviceUrl } = env;
@@ -43,8 +43,8 @@ export const configShape = {
    * their max-age; 0 turns the copies off. Bodies over RESPONSE_CACHE_MAX_BODY_BYTES are never kept, and
    * all copies together stay within RESPONSE_CACHE_MAX_BYTES.
    */
-  RESPONSE_CACHE_ENTRIES: env.int(1000),
-  RESPONSE_CACHE_MAX_BYTES: env.int(33_554_432),
+  RESPONSE_CACHE_ENTRIES: env.int(CACHE_LIMITS.gatewayResponses.max),
+  RESPONSE_CACHE_MAX_BYTES: env.int(CACHE_LIMITS.gatewayResponses.maxBytes),
   RESPONSE_CACHE_MAX_BODY_BYTES: env.int(262_144),
   RATE_LIMIT_WINDOW_MS: env.int(60_000),
   RATE_LIMIT_AUTH: env.int(10),

@@ -1,18 +1,18 @@
+import { CACHE_LIMITS, memoryCache } from '@tiketi/kit';
+
 /**
  * A small shared cache for upstream answers that say they may be shared (`Cache-Control: public` with
  * `s-maxage` or `max-age`): at the drop, thousands of fans reload the same event page every second, and a
  * second-old copy served by the gateway spares the catalogue service, Redis and a network hop. Entries live
- * for the upstream's own max-age, never longer than MAX_COPY_SECONDS (an image marked immutable for a year
- * is still deleted some day), and the oldest-used entry goes first when the cache is full.
+ * for the upstream's own max-age, never longer than `CACHE_LIMITS.gatewayResponses` says, and the
+ * oldest-used entry goes first when the cache is full.
  */
-const MAX_COPY_SECONDS = 60;
 
 export type CachedResponse = {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
   storedAt: number;
-  expiresAt: number;
 };
 
 export type ResponseCacheOptions = {
@@ -55,46 +55,24 @@ const keyOf = (url: string) => url.replace(ANY_UUID, (id) => id.toLowerCase());
 
 export function responseCache(options: ResponseCacheOptions) {
   const now = options.now ?? Date.now;
-  // A Map iterates in insertion order: re-inserting on every hit keeps the least recently used first.
-  const entries = new Map<string, CachedResponse>();
-  let bytes = 0;
-  const remove = (key: string) => {
-    const entry = entries.get(key);
-    if (!entry) return undefined;
-    entries.delete(key);
-    bytes -= entry.body.length;
-    return entry;
-  };
+  const entries = memoryCache<CachedResponse>({
+    max: options.maxEntries,
+    ttlMs: CACHE_LIMITS.gatewayResponses.ttlMs,
+    maxBytes: options.maxBytes,
+    sizeOf: (entry) => entry.body.length,
+    now: options.now,
+  });
   return {
     enabled: options.maxEntries > 0,
     maxBodyBytes: options.maxBodyBytes,
 
     get(url: string): CachedResponse | undefined {
-      const key = keyOf(url);
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt <= now()) {
-        remove(key);
-        return undefined;
-      }
-      entries.delete(key);
-      entries.set(key, entry);
-      return entry;
+      return entries.get(keyOf(url));
     },
 
-    set(url: string, entry: Omit<CachedResponse, 'storedAt' | 'expiresAt'>, maxAgeSeconds: number): void {
-      if (options.maxEntries <= 0 || entry.body.length > options.maxBodyBytes) return;
-      const key = keyOf(url);
-      const storedAt = now();
-      remove(key);
-      const seconds = Math.min(maxAgeSeconds, MAX_COPY_SECONDS);
-      entries.set(key, { ...entry, storedAt, expiresAt: storedAt + seconds * 1000 });
-      bytes += entry.body.length;
-      while (entries.size > options.maxEntries || bytes > options.maxBytes) {
-        const oldest = entries.keys().next().value;
-        if (oldest === undefined) break;
-        remove(oldest);
-      }
+    set(url: string, entry: Omit<CachedResponse, 'storedAt'>, maxAgeSeconds: number): void {
+      if (entry.body.length > options.maxBodyBytes) return;
+      entries.set(keyOf(url), { ...entry, storedAt: now() }, maxAgeSeconds * 1000);
     },
 
     /** Age in whole seconds, for the `Age` header of a copy. */
@@ -107,7 +85,7 @@ export function responseCache(options: ResponseCacheOptions) {
     },
 
     get bytes() {
-      return bytes;
+      return entries.bytes;
     },
   };
 }

@@ -38,7 +38,7 @@ await runService('media', configShape, async (config, logger) => {
     if (seeded) logger.info({ images: seeded }, 'demo images seeded');
   }
   const app = await buildApp({
-    server: serverSettings(config),
+    server: serverSettings(config, infra.metrics),
     db: infra.db,
     logger,
     readiness: infra.readiness,

@@ -41,7 +41,7 @@ await runService('notification', configShape, async (config, logger) => {
     logger,
   });
   const app = await buildApp({
-    server: serverSettings(config),
+    server: serverSettings(config, infra.metrics),
     db: infra.db,
     logger,
     readiness: infra.readiness,

@@ -5,6 +5,7 @@ import {
   createServer,
   type Kysely,
   type Logger,
+  periodicJob,
   type ReadinessCheck,
   type ServerSettings,
 } from '@tiketi/kit';
@@ -15,7 +16,6 @@ import { eventScheduleRepository } from './db/event-schedule.repository.ts';
 import { idempotencyRepository } from './db/idempotency.repository.ts';
 import { paymentRepository } from './db/payment.repository.ts';
 import type { DB } from './db/schema.ts';
-import { backgroundJob } from './domain/background-job.ts';
 import { cancellationRefunds } from './domain/cancellation-refunds.ts';
 import { checkoutService } from './domain/checkout.service.ts';
 import { idempotentRequests } from './domain/idempotency.ts';
@@ -114,6 +114,7 @@ export async function buildApp(deps: PaymentAppDeps) {
     toss,
     settle,
     logger,
+    metrics,
     now,
     intervalMs: config.RECONCILE_INTERVAL_MS,
     afterMs: config.RECONCILE_AFTER_MS,
@@ -125,14 +126,18 @@ export async function buildApp(deps: PaymentAppDeps) {
     schedule,
     settle,
     logger,
+    metrics,
     intervalMs: config.CANCELLED_EVENT_REFUND_INTERVAL_MS,
     batchSize: config.CANCELLED_EVENT_REFUND_BATCH_SIZE,
   });
 
   const idempotent = idempotentRequests(idempotencyRepository(db));
-  const forgetKeys = backgroundJob('idempotency key expiry', () => idempotent.forgetOld(now()), {
+  const forgetKeys = periodicJob({
+    name: 'idempotency key expiry',
+    pass: () => idempotent.forgetOld(now()),
     intervalMs: 3_600_000,
     logger,
+    metrics,
   });
 
   paymentRoutes(app, auth, checkout, service, idempotent);

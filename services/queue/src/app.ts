@@ -100,6 +100,8 @@ export async function buildApp(deps: QueueDeps) {
     perUser: config.SOCKETS_PER_USER,
     perAddress: config.SOCKETS_PER_ADDRESS,
     renewMs: config.PRESENCE_REFRESH_MS,
+    logger,
+    metrics,
   });
   const stream = `${config.REDIS_PREFIX}queue:socket.io`;
   const { io, notifier } = attachQueueSockets(app.server, {
@@ -134,9 +136,7 @@ export async function buildApp(deps: QueueDeps) {
     io.engine.close();
   });
   app.addHook('onClose', async () => {
-    await loop.stop();
-    presence.stop();
-    leases.stop();
+    await Promise.all([loop.stop(), presence.stop(), leases.stop()]);
     await io.close();
   });
 
@@ -150,12 +150,10 @@ export async function buildApp(deps: QueueDeps) {
       if (deps.bus) await subscribeBotDefence(deps.bus, defence);
       loop.start();
       presence.start();
-      leases.start((error) => logger.warn({ err: error.message }, 'socket lease renewal failed'));
+      leases.start();
     },
     async stop() {
-      presence.stop();
-      leases.stop();
-      await loop.stop();
+      await Promise.all([presence.stop(), leases.stop(), loop.stop()]);
     },
   };
 }

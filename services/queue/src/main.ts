@@ -6,7 +6,7 @@ await runService('queue', configShape, async (config, logger) => {
   const infra = await openInfra({ service: 'queue', redis: true, bus: true }, config, logger);
   const adapterRedis = createRedis(config.REDIS_URL, '');
   const service = await buildApp({
-    server: serverSettings(config),
+    server: serverSettings(config, infra.metrics),
     config,
     logger,
     auth: {

@@ -114,6 +114,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     intervalMs: config.SWEEP_INTERVAL_MS,
     batchSize: config.SWEEP_BATCH_SIZE,
     logger,
+    metrics,
   });
 
   seatRoutes(app, seatMap, auth);

@@ -1,4 +1,4 @@
-import { baseConfigShape, env, internalTokenShape, queueTokenShape } from '@tiketi/kit';
+import { baseConfigShape, CACHE_LIMITS, env, internalTokenShape, queueTokenShape } from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
@@ -19,7 +19,7 @@ export const configShape = {
   /** The seat map cache is rebuilt from the database at least this often. */
   SEAT_CACHE_TTL_SECONDS: env.int(120),
   /** How long an instance reuses an event's sale settings before reading them again. */
-  SALE_INFO_CACHE_MS: env.int(1000),
+  SALE_INFO_CACHE_MS: env.int(CACHE_LIMITS.saleInfo.ttlMs),
   /** Signs the QR payload of tickets (HMAC-SHA256). */
   TICKET_SIGNING_SECRET: env.secret('tiketi-local-ticket-signing-secret'),
   /** Asked for sale settings of an event whose `event.published` has not arrived yet. */

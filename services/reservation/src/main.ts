@@ -15,7 +15,7 @@ await runService('reservation', configShape, async (config, logger) => {
     logger,
   );
   const service = await buildApp({
-    server: serverSettings(config),
+    server: serverSettings(config, infra.metrics),
     config,
     db: infra.db,
     redis: infra.redis,

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Envelope, EventInput } from '@tiketi/contracts';
+import { buildApp as buildEventApp } from '@tiketi/event/app';
+import type { DB as EventDB } from '@tiketi/event/db';
 import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@tiketi/kit';
 import {
   createTestTokens,
   DEVELOPMENT_ENV,
+  listenOnLoopback,
   openTestInfra,
   testConfig,
   testLogger,
@@ -100,6 +103,31 @@ export async function openHarness(label: string, overrides: Partial<ReservationC
 }
 
 export type Harness = Awaited<ReturnType<typeof openHarness>>;
+
+/**
+ * The real event service, listening, on a database of its own: for a test of what reservation does with
+ * the event service's answers (give its `url` as EVENT_SERVICE_URL).
+ */
+export async function startEventService(label: string) {
+  const infra = await openTestInfra<
+    { service: 'event'; database: { name: string; migrations: string } },
+    EventDB
+  >(
+    {
+      service: 'event',
+      database: { name: 'unused', migrations: new URL('../../event/migrations', import.meta.url).pathname },
+    },
+    testConfig(label),
+  );
+  const app = await buildEventApp({ db: infra.db, logger: testLogger(), readiness: infra.readiness });
+  return {
+    url: await listenOnLoopback(app),
+    async close() {
+      await app.close();
+      await infra.cleanup();
+    },
+  };
+}
 
 /** An on-sale event with `seatCount` seats in two price tiers (VIP 150,000 for the first ten, R 90,000). */
 export function onSaleEvent(

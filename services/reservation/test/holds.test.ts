@@ -4,12 +4,21 @@ import { makeEnvelope, publishInTransaction, signAdmissionToken, sql } from '@ti
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
 import { reservationRepository } from '../src/db/reservation.repository.ts';
-import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  eventually,
+  onSaleEvent,
+  openHarness,
+  published,
+  startEventService,
+} from './helpers.ts';
 
 type SeatMap = { counts: Record<string, number>; seats: { id: string; status: string; price: number }[] };
 
 describe('seat map and holds', async () => {
-  const h = await openHarness('resv-holds');
+  const eventService = await startEventService('resv-holds-events');
+  const h = await openHarness('resv-holds', { EVENT_SERVICE_URL: eventService.url });
   const svc = await h.instance({ consume: true });
   const { app } = svc;
   const event = onSaleEvent(48);
@@ -24,7 +33,10 @@ describe('seat map and holds', async () => {
     await h.infra.start();
     await svc.start();
   });
-  afterAll(() => h.cleanup());
+  afterAll(async () => {
+    await h.cleanup();
+    await eventService.close();
+  });
 
   const hold = (token: string, body: object, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url: '/api/reservations', headers: bearer(token, headers), payload: body });
@@ -38,8 +50,13 @@ describe('seat map and holds', async () => {
   it('builds the inventory from event.published delivered through the outbox and RabbitMQ', async () => {
     const other = onSaleEvent(5, { title: 'Through the broker' });
     await h.db.transaction().execute((trx) => publishInTransaction(trx, 'event.published', other));
-    const map = await eventually(() => seatMap(other.eventId));
-    expect(map.seats).toHaveLength(5);
+    // The two reads of a seat map (seats, then whether the event exists) can straddle the commit of the
+    // publication and answer an empty map once: wait for the map with its seats.
+    const map = await eventually(async () => {
+      const built = await seatMap(other.eventId);
+      expect(built.seats).toHaveLength(5);
+      return built;
+    });
     expect(map.counts).toEqual({ available: 5, held: 0, sold: 0 });
   });
 
@@ -93,8 +110,10 @@ describe('seat map and holds', async () => {
     expect(unknown.json()).toMatchObject({ code: 'UNKNOWN_SEATS' });
     const dup = await hold(bob.token, { eventId: event.eventId, seatIds: [seat(5), seat(5)] });
     expect(dup.statusCode).toBe(400);
+    // An event neither announced nor known to the event service: not found, as the event service says.
     const missing = await hold(bob.token, { eventId: randomUUID(), seatIds: [seat(5)] });
-    expect(missing.statusCode).toBe(503);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('enforces the per-user limit across the user’s active reservations for the event', async () => {

@@ -5,7 +5,7 @@ import type { DB } from './db/schema.ts';
 import { sessionRepository } from './db/session.repository.ts';
 import { signingKeyRepository } from './db/signing-key.repository.ts';
 import { createPasswordHasher } from './domain/credentials.ts';
-import { startSessionCleanup } from './domain/session-cleanup.ts';
+import { sessionCleanup } from './domain/session-cleanup.ts';
 import { databaseKeyStore, envKeyStore } from './domain/signing-keys.ts';
 import { seedDemoUsers } from './seed.ts';
 
@@ -32,13 +32,13 @@ await runService('user', configShape, async (config, logger) => {
       email: config.ADMIN_EMAIL,
       password: config.ADMIN_PASSWORD,
     });
-    // Printed once on purpose: these are the demo's well-known sign-ins (DESIGN §3), not secrets.
+    // Printed once on purpose: these are the demo's well-known sign-ins, printed so anyone can try it, not secrets.
     logger.info(
       `demo accounts: ${accounts.map((a) => `${a.role} ${a.email} / ${a.password}`).join('  ·  ')}`,
     );
   }
   const app = await buildApp({
-    server: serverSettings(config),
+    server: serverSettings(config, infra.metrics),
     db: infra.db,
     redis: infra.redis,
     logger,
@@ -72,15 +72,16 @@ await runService('user', configShape, async (config, logger) => {
       challenge: { hmacKey: config.CHALLENGE_HMAC_KEY, ttlSeconds: config.CHALLENGE_TTL_SECONDS },
     },
   });
-  let stopCleanup: (() => void) | undefined;
+  const cleanup = sessionCleanup(sessionRepository(infra.db), { logger, metrics: infra.metrics });
   return {
     app,
     async start() {
       await infra.start();
-      stopCleanup = startSessionCleanup(sessionRepository(infra.db), logger);
+      cleanup.start();
     },
     async stop() {
-      stopCleanup?.();
+      // Waits for a cleanup pass under way: the pool must not close under it.
+      await cleanup.stop();
       await infra.close();
     },
   };

@@ -24,7 +24,7 @@ export async function seedDemoUsers(
     const email = normaliseEmail(account.email);
     const existing = await users.findByEmail(email);
     if (existing) {
-      // Seeded before addresses were verified: the demo accounts are verified ones (DESIGN §3).
+      // Seeded before addresses were verified: a demo account must hold seats, which needs a verified one.
       if (!existing.emailVerifiedAt) await users.markVerified(db, existing.id);
       continue;
     }

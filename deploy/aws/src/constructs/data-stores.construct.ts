@@ -20,7 +20,7 @@ const REDIS_PORT = 6379;
 const URL_UNSAFE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\,=^';
 
 /**
- * RDS PostgreSQL (one server, one database per owning service, as DESIGN §1) and ElastiCache Redis,
+ * RDS PostgreSQL (one server, one database per owning service: no service reads another's tables) and ElastiCache Redis,
  * both in the isolated subnets, encrypted at rest and in transit, reachable only from the cluster.
  */
 export class DataStores extends Construct {

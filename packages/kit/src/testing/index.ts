@@ -3,10 +3,11 @@ import http from 'node:http';
 import net from 'node:net';
 import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
 import { exportJWK, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
+import { pino } from 'pino';
 import { baseConfigShape, internalTokenShape, loadConfig, queueTokenShape } from '../config.ts';
 import { dropDatabase } from '../db.ts';
 import { type InfraConfig, type InfraSpec, openInfra } from '../infra.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, type Logger, loggerOptions } from '../logger.ts';
 import { createRedis } from '../redis.ts';
 
 /**
@@ -19,6 +20,17 @@ export function testId(): string {
 
 export function testLogger(): Logger {
   return createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+}
+
+/** A logger at `info` whose lines are kept, parsed, for a test to read (what an operator would see). */
+export function capturingLogger(service = 'test') {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(loggerOptions(service, 'info'), {
+    write(line: string) {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  });
+  return { logger, lines };
 }
 
 /**
@@ -44,6 +56,15 @@ export function testConfig(label: string) {
     REDIS_PREFIX: `test:${label}:${id}:`,
     AMQP_EXCHANGE: `tiketi.test.${label}.${id}`,
   };
+}
+
+/** Listens on a free loopback port and answers the base URL: a service other parts of a test call. */
+export async function listenOnLoopback(app: {
+  listen(options: { port: number; host: string }): Promise<unknown>;
+  server: { address(): unknown };
+}): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
 }
 
 /** Opens infrastructure like a service does, plus a cleanup that leaves nothing behind. */

@@ -1,5 +1,5 @@
 import { canonicalId } from '@tiketi/contracts';
-import type { HttpClient, Logger } from '@tiketi/kit';
+import { CACHE_LIMITS, type HttpClient, type Logger, memoryCache } from '@tiketi/kit';
 import { z } from 'zod';
 import type { EventProjectionRepository } from '../db/event-projection.repository.ts';
 
@@ -14,9 +14,6 @@ const fetchedEvent = z.object({
   saleClosesAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-const CACHE_TTL_MS = 60_000;
-const CACHE_MAX = 10_000;
-
 /**
  * Whether an event exists and which artist it belongs to, for counting and attributing views. Reads the
  * projection kept from `event.published`; an event not seen yet (published before analytics ran) is
@@ -28,7 +25,10 @@ export function eventDirectory(deps: {
   logger: Logger;
   now: () => Date;
 }) {
-  const cache = new Map<string, { known: Known | undefined; until: number }>();
+  const cache = memoryCache<{ known: Known | undefined }>({
+    ...CACHE_LIMITS.eventDirectory,
+    now: () => deps.now().getTime(),
+  });
 
   async function fetchEvent(eventId: string): Promise<Known | undefined> {
     try {
@@ -63,14 +63,12 @@ export function eventDirectory(deps: {
      * shows up in the statistics nor takes a key in Redis.
      */
     async find(eventId: string): Promise<Known | undefined> {
-      const now = deps.now().getTime();
       const cached = cache.get(eventId);
-      if (cached && cached.until > now) return cached.known;
+      if (cached) return cached.known;
       const stored = await deps.projection.find(eventId);
       const known = stored ? { artistId: stored.artistId ?? undefined } : await fetchEvent(eventId);
-      if (cache.size >= CACHE_MAX) cache.clear();
-      // An unknown event is cached briefly too, so a burst of views does not hammer the event service.
-      cache.set(eventId, { known, until: now + CACHE_TTL_MS });
+      // An unknown event is cached too, so a burst of views does not hammer the event service.
+      cache.set(eventId, { known });
       return known;
     },
   };

@@ -1,6 +1,7 @@
 /**
- * Stats days and months are Asia/Seoul calendar days (DESIGN §4). Seoul has no daylight saving time, so
- * a fixed +9 h offset is exact and needs no time-zone database.
+ * Stats days and months are Asia/Seoul calendar days: the operators and the fans are in Korea, and a
+ * "day's revenue" means their day. Seoul has no daylight saving time, so a fixed +9 h offset is exact and
+ * needs no time-zone database.
  */
 const OFFSET_MS = 9 * 3_600_000;
 const DAY_MS = 86_400_000;

@@ -108,24 +108,3 @@ export function rollupJob(deps: {
 }
 
 export type RollupJob = ReturnType<typeof rollupJob>;
-
-/** Runs the job every `intervalMs` until stopped; a failed run is logged and retried at the next tick. */
-export function scheduleRollup(job: RollupJob, intervalMs: number, logger: Logger) {
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    current = job.run().catch((error: unknown) => {
-      logger.error({ err: (error as Error).message }, 'rollup failed; will retry');
-    });
-  };
-  return {
-    start() {
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
-    },
-    async stop() {
-      clearInterval(timer);
-      await current;
-    },
-  };
-}

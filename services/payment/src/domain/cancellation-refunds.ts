@@ -1,7 +1,7 @@
-import type { Logger } from '@tiketi/kit';
+import { type Logger, type Metrics, periodicJob } from '@tiketi/kit';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
 import { type PaymentRepository, REFUNDABLE } from '../db/payment.repository.ts';
-import { backgroundJob, reportLeftForLater } from './background-job.ts';
+import { reportLeftForLater } from './left-for-later.ts';
 import { EVENT_CANCELLED_REASON, type Settlement } from './settlement.ts';
 
 export type CancellationRefundsDeps = {
@@ -9,6 +9,7 @@ export type CancellationRefundsDeps = {
   schedule: EventScheduleRepository;
   settle: Settlement;
   logger: Logger;
+  metrics?: Metrics;
   intervalMs: number;
   batchSize: number;
 };
@@ -69,18 +70,17 @@ export function cancellationRefunds(deps: CancellationRefundsDeps) {
     return refunded;
   }
 
-  const job = backgroundJob('cancellation refunds', runOnce, { intervalMs: deps.intervalMs, logger });
+  const job = periodicJob({
+    name: 'cancellation refunds',
+    pass: runOnce,
+    intervalMs: deps.intervalMs,
+    // Picks up a pass a crash or a restart interrupted.
+    runAtStart: true,
+    logger,
+    metrics: deps.metrics,
+  });
 
-  return {
-    runOnce,
-    wake: job.wake,
-    start() {
-      job.start();
-      // Picks up a pass a crash or a restart interrupted.
-      job.wake();
-    },
-    stop: job.stop,
-  };
+  return { runOnce, wake: job.wake, start: job.start, stop: job.stop };
 }
 
 export type CancellationRefunds = ReturnType<typeof cancellationRefunds>;

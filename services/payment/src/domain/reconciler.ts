@@ -1,7 +1,7 @@
-import type { Logger } from '@tiketi/kit';
+import { type Logger, type Metrics, periodicJob } from '@tiketi/kit';
 import { isNotFound, type TossClient, type TossPayment } from '@tiketi/toss';
 import { type PaymentRepository, UNSETTLED } from '../db/payment.repository.ts';
-import { backgroundJob, reportLeftForLater } from './background-job.ts';
+import { reportLeftForLater } from './left-for-later.ts';
 import type { Settlement } from './settlement.ts';
 
 export type ReconcilerDeps = {
@@ -9,6 +9,7 @@ export type ReconcilerDeps = {
   toss: TossClient;
   settle: Settlement;
   logger: Logger;
+  metrics?: Metrics;
   now: () => Date;
   intervalMs: number;
   afterMs: number;
@@ -79,7 +80,13 @@ export function reconciler(deps: ReconcilerDeps) {
     reportLeftForLater(logger, 'reconciliation left a payment for later', error, ids);
   }
 
-  const job = backgroundJob('reconciliation', runOnce, { intervalMs: deps.intervalMs, logger });
+  const job = periodicJob({
+    name: 'reconciliation',
+    pass: runOnce,
+    intervalMs: deps.intervalMs,
+    logger,
+    metrics: deps.metrics,
+  });
 
   return { runOnce, start: job.start, stop: job.stop };
 }

@@ -1,5 +1,5 @@
 import type { QueueAdmitted, QueueCancelled, QueueProgress } from '@tiketi/contracts';
-import { type Logger, type Metrics, signAdmissionToken } from '@tiketi/kit';
+import { type Logger, type Metrics, periodicJob, signAdmissionToken } from '@tiketi/kit';
 import type { TickOptions, TickResult, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
 
 /** Where the room's news goes: broadcasts per event (progress, cancellation), a message per admitted user. */
@@ -47,9 +47,6 @@ export function createAdmissionLoop(deps: {
     [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
   );
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-
   async function stepEvent(eventId: string): Promise<void> {
     const result = await repo.tick(eventId, options);
     waiting.set({ event_id: eventId }, result.waiting);
@@ -80,29 +77,22 @@ export function createAdmissionLoop(deps: {
     }
   }
 
-  async function step(): Promise<void> {
-    try {
+  // A failed step is retried at the next tick; what it did not commit in Redis did not happen.
+  const loop = periodicJob({
+    name: 'admission step',
+    intervalMs: options.tickMs,
+    logger,
+    metrics: deps.metrics,
+    async pass() {
       for (const eventId of await repo.liveEvents()) await stepEvent(eventId);
-    } catch (error) {
-      // The next step retries; what a failed step did not commit in Redis did not happen.
-      logger.warn({ err: (error as Error).message }, 'admission step failed');
-    }
-  }
+    },
+  });
 
   return {
-    /** One step now (tests and start-up use it); overlapping calls wait for the running one. */
-    async step(): Promise<void> {
-      if (!running) running = step().finally(() => (running = undefined));
-      await running;
-    },
-    start(): void {
-      timer ??= setInterval(() => void this.step(), options.tickMs);
-    },
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
+    /** One step now, resolved when it has ended (tests and start-up use it). */
+    step: loop.runNow,
+    start: loop.start,
+    stop: loop.stop,
   };
 }
 

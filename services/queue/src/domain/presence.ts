@@ -1,4 +1,4 @@
-import type { Logger, Metrics } from '@tiketi/kit';
+import { type Logger, type Metrics, periodicJob } from '@tiketi/kit';
 import type { WaitingRoomRepository } from '../db/waiting-room.repository.ts';
 
 const BATCH = 1000;
@@ -20,7 +20,6 @@ export function createPresence(deps: {
     'tiketi_queue_connections',
     'Waiting-room sockets connected to this instance.',
   );
-  let timer: NodeJS.Timeout | undefined;
 
   async function refresh(): Promise<void> {
     for (const [eventId, users] of here) {
@@ -30,6 +29,14 @@ export function createPresence(deps: {
       }
     }
   }
+
+  const job = periodicJob({
+    name: 'presence refresh',
+    pass: refresh,
+    intervalMs: deps.refreshMs,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
 
   return {
     add(eventId: string, userId: string): void {
@@ -51,17 +58,8 @@ export function createPresence(deps: {
       if (users?.size === 0) here.delete(eventId);
       await deps.repo.touch(eventId, [userId]);
     },
-    start(): void {
-      timer ??= setInterval(() => {
-        refresh().catch((error: Error) =>
-          deps.logger.warn({ err: error.message }, 'presence refresh failed'),
-        );
-      }, deps.refreshMs);
-    },
-    stop(): void {
-      clearInterval(timer);
-      timer = undefined;
-    },
+    start: job.start,
+    stop: job.stop,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from '@tiketi/kit';
+import { type Logger, type Metrics, periodicJob, type Redis } from '@tiketi/kit';
 
 /**
  * Sockets one user, and one client address, may hold at once across every instance. Each socket holds a
@@ -41,7 +41,7 @@ type Lease = { id: string; userId: string; address: string };
 
 export function connectionLeases(
   redis: Redis,
-  options: { perUser: number; perAddress: number; renewMs: number },
+  options: { perUser: number; perAddress: number; renewMs: number; logger: Logger; metrics?: Metrics },
 ) {
   if (!('queueSocketClaim' in redis))
     redis.defineCommand('queueSocketClaim', { numberOfKeys: 2, lua: claimScript });
@@ -53,7 +53,6 @@ export function connectionLeases(
   // Three renewals may fail before a live socket's lease runs out.
   const leaseMs = options.renewMs * 3;
   const held = new Map<string, Lease>();
-  let timer: NodeJS.Timeout | undefined;
 
   async function renew(): Promise<void> {
     const leases = [...held.values()];
@@ -63,6 +62,14 @@ export function connectionLeases(
       await scripts.queueSocketRenew(keys.length, ...keys, leaseMs, ...batch.map((l) => l.id));
     }
   }
+
+  const job = periodicJob({
+    name: 'socket lease renewal',
+    pass: renew,
+    intervalMs: options.renewMs,
+    logger: options.logger,
+    metrics: options.metrics,
+  });
 
   return {
     /** Takes a lease for a new socket, or names the cap it would go over. */
@@ -86,13 +93,8 @@ export function connectionLeases(
       held.delete(id);
       await redis.multi().zrem(userKey(lease.userId), id).zrem(addressKey(lease.address), id).exec();
     },
-    start(onError: (error: Error) => void): void {
-      timer ??= setInterval(() => renew().catch(onError), options.renewMs);
-    },
-    stop(): void {
-      clearInterval(timer);
-      timer = undefined;
-    },
+    start: job.start,
+    stop: job.stop,
   };
 }
 

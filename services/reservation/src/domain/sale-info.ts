@@ -1,5 +1,5 @@
 import { eventSaleInfo } from '@tiketi/contracts';
-import { type HttpClient, HttpProblem, problems } from '@tiketi/kit';
+import { CACHE_LIMITS, type HttpClient, HttpProblem, memoryCache, problems } from '@tiketi/kit';
 import type { EventRepository } from '../db/event.repository.ts';
 import type { EventStatus, WaitingRoom } from '../db/schema.ts';
 
@@ -12,7 +12,10 @@ export type SaleInfo = {
   waitingRoom: WaitingRoom;
 };
 
-/** The sale rule of DESIGN §4: published or on sale, and now within [saleOpensAt, saleClosesAt). */
+/**
+ * The sale rule: an event sells only while published or on sale (never as a draft, cancelled or ended),
+ * and only within [saleOpensAt, saleClosesAt).
+ */
 export function assertOnSale(sale: SaleInfo, now: Date): void {
   if (sale.status !== 'published' && sale.status !== 'on_sale') {
     throw new HttpProblem(409, 'EVENT_NOT_ON_SALE', `This event is not on sale (it is ${sale.status}).`);
@@ -35,7 +38,11 @@ export function saleInfoSource(options: {
   eventService: HttpClient;
   cacheMs: number;
 }) {
-  const memo = new Map<string, { at: number; info: SaleInfo | undefined }>();
+  // An event not found is remembered too (as `info: undefined`), so a flood for a wrong id costs no more.
+  const memo = memoryCache<{ info: SaleInfo | undefined }>({
+    ...CACHE_LIMITS.saleInfo,
+    ttlMs: options.cacheMs,
+  });
 
   async function fromEventService(eventId: string): Promise<SaleInfo | undefined> {
     const res = await options.eventService.get<unknown>(`/api/events/${eventId}`);
@@ -58,7 +65,7 @@ export function saleInfoSource(options: {
   return {
     async get(eventId: string): Promise<SaleInfo | undefined> {
       const hit = memo.get(eventId);
-      if (hit && Date.now() - hit.at < options.cacheMs) return hit.info;
+      if (hit) return hit.info;
       const row = await options.events.findSaleInfo(eventId);
       const info = row
         ? {
@@ -70,8 +77,7 @@ export function saleInfoSource(options: {
             waitingRoom: row.waitingRoom,
           }
         : await fromEventService(eventId);
-      if (memo.size > 10_000) memo.clear();
-      memo.set(eventId, { at: Date.now(), info });
+      memo.set(eventId, { info });
       return info;
     },
     forget(eventId: string) {

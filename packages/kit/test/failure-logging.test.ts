@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { problems } from '../src/errors.ts';
+import { type App, createServer } from '../src/server.ts';
+import { capturingLogger } from '../src/testing/index.ts';
+
+/** The lines an operator finds when searching the logs for one request id. */
+function linesOf(lines: Record<string, unknown>[], requestId: string) {
+  return lines.filter((l) => l.requestId === requestId || l.reqId === requestId);
+}
+
+describe('one log line per failed request, with its request id', () => {
+  const { logger, lines } = capturingLogger('failure-logging');
+  let app: App;
+
+  beforeAll(async () => {
+    ({ app } = await createServer({ name: 'failure-logging', logger }));
+    app.get('/boom', async () => {
+      throw new Error('connection reset by the database');
+    });
+    app.get('/upstream', async () => {
+      throw problems.unavailable('The event service is not answering.', new Error('ECONNREFUSED'));
+    });
+    app.get(
+      '/shape',
+      { schema: { response: { 200: z.object({ count: z.number() }) } } },
+      async () => ({ count: 'many' }) as unknown as { count: number },
+    );
+    app.get('/taken', async () => {
+      throw problems.conflict('SEAT_TAKEN', 'Seat A-1 is taken.');
+    });
+    await app.ready();
+  });
+  afterAll(() => app.close());
+
+  async function failOnce(url: string) {
+    const res = await app.inject({ method: 'GET', url });
+    const id = res.headers['x-request-id'] as string;
+    expect(id).toBeTruthy();
+    return { res, logged: linesOf(lines, id) };
+  }
+
+  it('logs an unexpected error once, at error level, with its cause and the request id', async () => {
+    const { res, logged } = await failOnce('/boom');
+    expect(res.statusCode).toBe(500);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'error', status: 500, code: 'INTERNAL', route: '/boom' });
+    expect(logged[0]).toMatchObject({ err: { message: 'connection reset by the database' } });
+  });
+
+  it('logs a 503 problem thrown by a route once, with what the upstream said', async () => {
+    const { res, logged } = await failOnce('/upstream');
+    expect(res.statusCode).toBe(503);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'error', status: 503, code: 'UPSTREAM_UNAVAILABLE' });
+    expect(logged[0]).toMatchObject({ err: { message: 'ECONNREFUSED' } });
+  });
+
+  it('logs an answer that broke its own schema once', async () => {
+    const { res, logged } = await failOnce('/shape');
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).not.toHaveProperty('count');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'error', status: 500, code: 'INTERNAL' });
+  });
+
+  it('logs a refusal (4xx) once at info level, with no error attached', async () => {
+    const { res, logged } = await failOnce('/taken');
+    expect(res.statusCode).toBe(409);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'info', status: 409 });
+    expect(logged[0]).not.toHaveProperty('err');
+  });
+});

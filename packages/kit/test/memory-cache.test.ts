@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { memoryCache } from '../src/memory-cache.ts';
+
+describe('the one in-memory cache: bounded, every entry with a lifetime', () => {
+  it('drops the least recently used entry when full', () => {
+    const cache = memoryCache<string>({ max: 2, ttlMs: 60_000 });
+    cache.set('a', 'A');
+    cache.set('b', 'B');
+    expect(cache.get('a')).toBe('A');
+    cache.set('c', 'C');
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBe('A');
+    expect(cache.size).toBe(2);
+  });
+
+  it('never keeps an entry past the cache lifetime, even when asked to', () => {
+    let clock = 1_000_000;
+    const cache = memoryCache<string>({ max: 10, ttlMs: 1_000, now: () => clock });
+    cache.set('long', 'L', 3_600_000);
+    cache.set('short', 'S', 100);
+    clock += 101;
+    expect(cache.get('short')).toBeUndefined();
+    expect(cache.get('long')).toBe('L');
+    clock += 1_000;
+    expect(cache.get('long')).toBeUndefined();
+  });
+
+  it('keeps to its byte budget and refuses an entry larger than all of it', () => {
+    const cache = memoryCache<Buffer>({ max: 10, ttlMs: 60_000, maxBytes: 10, sizeOf: (b) => b.length });
+    cache.set('a', Buffer.alloc(4));
+    cache.set('b', Buffer.alloc(4));
+    cache.set('c', Buffer.alloc(4));
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.bytes).toBe(8);
+    cache.set('huge', Buffer.alloc(11));
+    expect(cache.get('huge')).toBeUndefined();
+  });
+
+  it('keeps nothing when its size or lifetime is 0 (a cache turned off)', () => {
+    for (const limits of [
+      { max: 0, ttlMs: 60_000 },
+      { max: 10, ttlMs: 0 },
+    ]) {
+      const cache = memoryCache<string>(limits);
+      cache.set('a', 'A');
+      expect(cache.get('a')).toBeUndefined();
+    }
+  });
+});
