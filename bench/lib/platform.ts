@@ -60,6 +60,8 @@ export async function startBenchPlatform(options: {
       RATE_LIMIT_QUEUE_JOIN: LIMITLESS,
       RATE_LIMIT_CHALLENGE: LIMITLESS,
       RATE_LIMIT_GENERAL: LIMITLESS,
+      // Every waiter of the crowd connects from this machine's one address.
+      SOCKETS_PER_ADDRESS: LIMITLESS,
       // Every fan solves a challenge on the load generator's cores: the lowest difficulty keeps the figures
       // about the platform (verifying costs the server the same at any difficulty; the challenge part of the
       // bench measures what solving costs a fan).
