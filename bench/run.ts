@@ -220,7 +220,7 @@ try {
       redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       redisPrefix: `${env.REDIS_PREFIX ?? 'tiketi:'}challenge-bench:`,
       difficulties: [20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000],
-      samples: 12,
+      samples: 8,
       poolSize: 100_000,
       concurrency: sizes.concurrency,
       durationMs: sizes.durationMs,

@@ -67,6 +67,8 @@ export async function startBenchPlatform(options: {
       // bench measures what solving costs a fan).
       CHALLENGE_MAX_NUMBER: '1000',
       CHALLENGE_SPIKE_JOINS_PER_SECOND: '0',
+      // The joins part solves tens of thousands of challenges before it sends the joins: none may expire.
+      CHALLENGE_TTL_SECONDS: '3600',
       LOGIN_RATE_LIMIT_PER_IP: LIMITLESS,
       ARGON2_MEMORY_KIB: '4096',
       ARGON2_TIME_COST: '1',
