@@ -19,10 +19,11 @@ import { round, sleep } from './lib/stats.ts';
 import { type ChallengeResult, challengeCosts } from './scenarios/challenge.ts';
 import { type DropResult, ticketDrop } from './scenarios/drop.ts';
 import { type HoldsResult, seatHolds } from './scenarios/holds.ts';
+import { type JoinsResult, joinRate } from './scenarios/joins.ts';
 import { cachedReads } from './scenarios/reads.ts';
 import { type WaitersResult, waitingRoomCapacity } from './scenarios/waiters.ts';
 
-const PARTS = ['baselines', 'challenge', 'reads', 'holds', 'drop', 'waiters'] as const;
+const PARTS = ['baselines', 'challenge', 'reads', 'holds', 'joins', 'drop', 'waiters'] as const;
 type PartName = (typeof PARTS)[number];
 
 const { values: flags } = parseArgs({
@@ -38,6 +39,8 @@ const { values: flags } = parseArgs({
     'max-shoppers': { type: 'string' },
     waiters: { type: 'string' },
     'waiter-rate': { type: 'string' },
+    'queue-instances': { type: 'string' },
+    joins: { type: 'string' },
     profile: { type: 'boolean' },
     help: { type: 'boolean' },
   },
@@ -54,7 +57,10 @@ if (flags.help) {
   --drop-seats N         seats on sale in the drop (BENCH_DROP_SEATS; 1200)
   --admission-rate N     drop admissions per minute (BENCH_ADMISSION_RATE; 3000)
   --max-shoppers N       drop's most admitted shoppers at once (BENCH_MAX_SHOPPERS; 300)
-  --waiters N            most waiting-room sockets in scenario 4 (BENCH_WAITERS; 20000 or the open-file limit)
+  --queue-instances N    waiting-room instances (BENCH_QUEUE_INSTANCES; 3)
+  --joins N              fans who join with a solved challenge in the joins part (BENCH_JOINS; 40000)
+  --waiters N            most waiting-room sockets in scenario 4, across the instances (BENCH_WAITERS;
+                         50000, or what the open-file limit allows)
   --waiter-rate N        admissions per minute while the waiters are measured (BENCH_WAITER_RATE; 60)
   --profile              instead: profile the reservation service and the gateway during seat holds
 `);
@@ -77,11 +83,14 @@ const only = new Set(
 );
 for (const p of only) if (!PARTS.includes(p as PartName)) throw new Error(`--only: unknown part "${p}"`);
 const profiling = flags.profile === true || process.env.BENCH_PROFILE === 'true';
-// 20,000 waiters plus the sockets around them, where the system allows it.
+// Tens of thousands of waiters plus the sockets around them, where the system allows it.
 const fdLimit = raiseOpenFileLimit(65_536);
-// Each waiter is one file descriptor in the queue instance and one in the swarm process.
-const waiterCeiling = Math.max(1000, fdLimit - 500);
+const queueInstances = setting(flags['queue-instances'], 'BENCH_QUEUE_INSTANCES', 3);
+// Each waiter is one file descriptor in its queue instance and one in its swarm process (one per instance).
+const waiterCeiling = Math.max(1000, fdLimit - 500) * queueInstances;
 const sizes = {
+  queueInstances,
+  joins: setting(flags.joins, 'BENCH_JOINS', 40_000),
   durationMs: setting(flags.duration, 'BENCH_DURATION_S', 10) * 1000,
   concurrency: setting(flags.concurrency, 'BENCH_CONCURRENCY', 64),
   pgConcurrency: setting(flags['pg-concurrency'], 'BENCH_PG_CONCURRENCY', 10),
@@ -90,7 +99,7 @@ const sizes = {
   dropSeats: setting(flags['drop-seats'], 'BENCH_DROP_SEATS', 1200),
   admissionRate: setting(flags['admission-rate'], 'BENCH_ADMISSION_RATE', 3000),
   maxShoppers: setting(flags['max-shoppers'], 'BENCH_MAX_SHOPPERS', 300),
-  waiters: Math.min(setting(flags.waiters, 'BENCH_WAITERS', 20_000), waiterCeiling),
+  waiters: Math.min(setting(flags.waiters, 'BENCH_WAITERS', 50_000), waiterCeiling),
   waiterRate: setting(flags['waiter-rate'], 'BENCH_WAITER_RATE', 60),
 };
 const wants = (p: PartName) => !profiling && only.has(p);
@@ -99,7 +108,11 @@ const resultsDir = new URL('./results/', import.meta.url).pathname;
 const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*$/, '');
 const say = (text: string) => process.stdout.write(`\x1b[1mbench\x1b[0m  ${text}\n`);
 const GATEWAY = 'http://127.0.0.1:3001';
-const QUEUE = 'http://127.0.0.1:4005';
+/** The queue instances, as `QUEUE_INSTANCES` places them (scripts/lib/platform.ts). */
+const QUEUES = Array.from(
+  { length: queueInstances },
+  (_, i) => `http://127.0.0.1:${i === 0 ? 4005 : 4050 + i + 1}`,
+);
 const TOSS = 'http://127.0.0.1:4101';
 
 let bench: BenchPlatform | undefined;
@@ -136,6 +149,7 @@ bench = await startBenchPlatform({
   say,
   extraEnv: {
     JWT_PRIVATE_JWK: privateJwk,
+    QUEUE_INSTANCES: String(queueInstances),
     ...(profiling ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
   },
 });
@@ -206,7 +220,7 @@ try {
       redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       redisPrefix: `${env.REDIS_PREFIX ?? 'tiketi:'}challenge-bench:`,
       difficulties: [20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000],
-      samples: 12,
+      samples: 8,
       poolSize: 100_000,
       concurrency: sizes.concurrency,
       durationMs: sizes.durationMs,
@@ -239,6 +253,19 @@ try {
     await settle('the holds');
   }
 
+  if (wants('joins')) {
+    load.joins = loadAverage();
+    say(`joins: ${fmt(sizes.joins)} fans join one waiting room with solved challenges, through the gateway…`);
+    const joins = await joinRate(api, admin, {
+      privateJwk,
+      fans: sizes.joins,
+      concurrency: sizes.concurrency,
+      durationMs: sizes.durationMs,
+    });
+    say(`  ${fmt(joins.joinsPerSecond)} joins/s, ${latencyText(joins.run.latencyMs)}`);
+    results.joins = joins;
+  }
+
   if (wants('drop')) {
     load.drop = loadAverage();
     say(`scenario 3: the drop, ${fmt(sizes.fans)} fans for ${fmt(sizes.dropSeats)} seats…`);
@@ -264,17 +291,17 @@ try {
     const top = sizes.waiters;
     const steps = [...new Set([Math.round(top / 8), Math.round(top / 4), Math.round(top / 2), top])];
     say(
-      `scenario 4: waiting-room sockets on one queue instance, steps ${steps.map((s) => fmt(s)).join(', ')}…`,
+      `scenario 4: waiting-room sockets on ${queueInstances} queue instances, steps ${steps.map((s) => fmt(s)).join(', ')}…`,
     );
     results.waiters = await waitingRoomCapacity(api, admin, {
-      queueUrl: QUEUE,
+      queueUrls: QUEUES,
       privateJwk,
       steps,
       measureMs: Math.max(5000, Math.min(sizes.durationMs, 10_000)),
       admissionRatePerMinute: sizes.waiterRate,
       limitNote:
-        fdLimit - 500 < 20_000
-          ? `open files are limited to ${fdLimit} per process here (the hard ulimit -n, which the bench may not raise on this machine), so one instance can hold at most about ${fmt(waiterCeiling)} sockets here`
+        fdLimit < 65_536
+          ? `open files are limited to ${fmt(fdLimit)} per process here (the hard ulimit -n, which the bench may not raise on this machine), so each of the ${queueInstances} instances and each swarm process holds at most about ${fmt(waiterCeiling / queueInstances)} sockets`
           : '',
     });
   }
@@ -347,6 +374,7 @@ type Summary = typeof report & {
   holds?: HoldsResult;
   drop?: DropResult;
   waiters?: WaitersResult;
+  joins?: JoinsResult;
   registration?: { accounts: number; perSecond: number };
 };
 
@@ -386,6 +414,17 @@ function summaryText(r: Summary): string {
       section: 'bot defence',
       figure: 'the server verifies a solution (HMAC + Redis SET NX)',
       measured: `${fmt(r.challenge.verify.perSecond)} /s · ${latencyText(r.challenge.verify.latencyMs)}`,
+    });
+  }
+  if (r.joins) {
+    const j = r.joins;
+    const others = Object.entries(j.run.outcomes).filter(([k]) => k !== '201' && k !== '200');
+    rows.push({
+      section: 'joins',
+      figure: `joins with a verified challenge through the gateway (${fmt(r.sizes.queueInstances)} queue instances)`,
+      measured: `${fmt(j.joinsPerSecond)} joins/s · ${latencyText(j.run.latencyMs)}${others.length ? ` · other answers ${JSON.stringify(Object.fromEntries(others))}` : ''}`,
+      target: '≥ 5,000/s',
+      verdict: verdict(j.joinsPerSecond >= 5000 && others.length === 0),
     });
   }
   if (r.reads) {
@@ -472,6 +511,11 @@ function summaryText(r: Summary): string {
       },
       {
         section: '3 the drop',
+        figure: `wait estimate at joining vs real wait (${fmt(d.waitEstimate.compared)} fans)`,
+        measured: `error p50 ${fmt(d.waitEstimate.errorS.p50, 1)} s · p90 ${fmt(d.waitEstimate.errorS.p90, 1)} s · max ${fmt(d.waitEstimate.errorS.max, 1)} s (real wait p50 ${fmt(d.waitEstimate.realWaitS.p50, 1)} s, p90 ${fmt(d.waitEstimate.realWaitS.p90, 1)} s; estimated p50 ${fmt(d.waitEstimate.estimatedS.p50, 1)} s, p90 ${fmt(d.waitEstimate.estimatedS.p90, 1)} s)`,
+      },
+      {
+        section: '3 the drop',
         figure: 'errors other than 409/429',
         measured: errorCount ? JSON.stringify(d.errors) : '0',
         target: '0',
@@ -492,16 +536,16 @@ function summaryText(r: Summary): string {
     for (const s of w.steps) {
       rows.push({
         section: '4 waiting room',
-        figure: `${fmt(s.waiters)} waiters (${fmt(s.connected)} connected)`,
+        figure: `${fmt(s.waiters)} waiters (${fmt(s.connected)} connected: ${s.perInstance.map((n) => fmt(n)).join(' + ')})`,
         measured: `push ${latencyText(s.pushMs)} · status ask p99 ${fmt(s.askMs.p99, 1)} ms · ${s.broadcasts} broadcasts`,
       });
     }
     rows.push({
       section: '4 waiting room',
-      figure: 'waiters held with p99 push < 1 s',
+      figure: `waiters held across ${w.instances} instances with p99 push < 1 s`,
       measured: fmt(w.heldWithP99UnderOneSecond),
-      target: '≥ 20,000',
-      verdict: verdict(w.heldWithP99UnderOneSecond >= 20_000),
+      target: '≥ 50,000',
+      verdict: verdict(w.heldWithP99UnderOneSecond >= 50_000),
     });
   }
   const m = r.machine;

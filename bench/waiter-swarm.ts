@@ -1,6 +1,6 @@
 /**
  * A crowd of waiting-room sockets in a process of its own (its own file-descriptor budget and event
- * loop), driven by the bench over IPC: `add` joins and connects more waiters, `measure` reports the push
+ * loop), all on one queue instance, driven by the bench over IPC (several swarms make a bigger crowd): `add` joins and connects more waiters, `measure` reports the push
  * latency of the progress broadcasts and the round trip of `status` asks, `stop` ends it.
  */
 import { performance } from 'node:perf_hooks';
@@ -10,7 +10,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { broadcastClock, progressKey } from './lib/broadcasts.ts';
 import { jsonClient } from './lib/http.ts';
 import { challengeHeader, tokenMinter } from './lib/setup.ts';
-import { increment, sleep, summarise } from './lib/stats.ts';
+import { increment, sleep } from './lib/stats.ts';
 
 export type SwarmCommand =
   | { type: 'init'; queueUrl: string; eventId: string; privateJwk: string }
@@ -83,6 +83,8 @@ async function add(count: number): Promise<void> {
   );
 }
 
+export type SwarmMeasure = Awaited<ReturnType<typeof measure>>;
+
 async function measure(ms: number, asks: number) {
   clock.take();
   const rtt: number[] = [];
@@ -100,14 +102,12 @@ async function measure(ms: number, asks: number) {
   }
   const rest = ms - (performance.now() - started);
   if (rest > 0) await sleep(rest);
-  const pushes = clock.take();
   return {
     connected,
     dropped,
-    broadcasts: pushes.broadcasts,
-    deliveries: pushes.latencies.length,
-    pushMs: summarise(pushes.latencies),
-    askMs: summarise(rtt),
+    // Every arrival, so that the bench can put the crowds of several swarms together.
+    seen: clock.take().seen,
+    askMs: rtt,
     failures: { ...failures },
     rssMb: Math.round(process.memoryUsage().rss / 1048576),
   };

@@ -60,11 +60,15 @@ export async function startBenchPlatform(options: {
       RATE_LIMIT_QUEUE_JOIN: LIMITLESS,
       RATE_LIMIT_CHALLENGE: LIMITLESS,
       RATE_LIMIT_GENERAL: LIMITLESS,
+      // Every waiter of the crowd connects from this machine's one address.
+      SOCKETS_PER_ADDRESS: LIMITLESS,
       // Every fan solves a challenge on the load generator's cores: the lowest difficulty keeps the figures
       // about the platform (verifying costs the server the same at any difficulty; the challenge part of the
       // bench measures what solving costs a fan).
       CHALLENGE_MAX_NUMBER: '1000',
       CHALLENGE_SPIKE_JOINS_PER_SECOND: '0',
+      // The joins part solves tens of thousands of challenges before it sends the joins: none may expire.
+      CHALLENGE_TTL_SECONDS: '3600',
       LOGIN_RATE_LIMIT_PER_IP: LIMITLESS,
       ARGON2_MEMORY_KIB: '4096',
       ARGON2_TIME_COST: '1',

@@ -6,12 +6,18 @@ export function round(value: number, digits = 1): number {
   return Math.round(value * f) / f;
 }
 
+/** The nearest-rank `q` quantile (0–1) of samples already sorted ascending; 0 for none. */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  return n === 0 ? 0 : (sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] ?? 0);
+}
+
 /** Nearest-rank percentiles: plain, and exact for the sample sizes a bench run collects. */
 export function summarise(samples: ArrayLike<number>): Latency {
   const sorted = Float64Array.from(samples).sort();
   const n = sorted.length;
   if (n === 0) return { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };
-  const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))] ?? 0;
+  const at = (q: number) => quantile(sorted, q);
   let sum = 0;
   for (const v of sorted) sum += v;
   return {

@@ -6,7 +6,7 @@ import { io } from 'socket.io-client';
 import { broadcastClock, progressKey } from '../lib/broadcasts.ts';
 import type { JsonClient } from '../lib/http.ts';
 import { type Account, challengeHeader, createEvent, type SeatMap } from '../lib/setup.ts';
-import { increment, type Latency, round, sleep, summarise } from '../lib/stats.ts';
+import { increment, type Latency, quantile, round, sleep, summarise } from '../lib/stats.ts';
 
 export type DropOptions = {
   env: NodeJS.ProcessEnv;
@@ -38,11 +38,29 @@ export type DropResult = {
   /** Each step's own latency. */
   stepMs: Record<string, Latency>;
   positionUpdate: { broadcasts: number; deliveries: number; latencyMs: Latency };
+  waitEstimate: WaitEstimate;
   /** 409 and 429 by step: the answers a drop is expected to give. */
   expected: Record<string, number>;
   /** Everything else that went wrong, by step and status or failure. */
   errors: Record<string, number>;
   invariants: Invariants;
+};
+
+/**
+ * How far the wait estimate a fan was given on joining (`etaSeconds` of the join answer, the server's
+ * `estimateWait`) was from the wait that followed, for every fan who joined as a waiter and was admitted.
+ */
+export type WaitEstimate = {
+  /** Fans who were told an estimate and then admitted. */
+  compared: number;
+  /** Fans told an estimate who were not admitted before the sell-out (nothing to compare). */
+  notAdmitted: number;
+  /** Estimates past the bound ("more than N hours"). */
+  beyondLimit: number;
+  /** |estimated − real| in seconds. */
+  errorS: { p50: number; p90: number; max: number };
+  realWaitS: { p50: number; p90: number; max: number };
+  estimatedS: { p50: number; p90: number; max: number };
 };
 
 type Invariants = {
@@ -91,6 +109,7 @@ export async function ticketDrop(
   let purchases = 0;
   let admitted = 0;
   const sockets = new Set<{ disconnect(): void }>();
+  const estimates: { estimatedS: number; beyondLimit: boolean; realS: number | null }[] = [];
 
   const markSoldOut = () => {
     if (soldOutAt === undefined) soldOutAt = performance.now();
@@ -253,10 +272,17 @@ export async function ticketDrop(
         outcome('queue join', joined.status);
         return;
       }
+      const joinedAt = performance.now();
+      const told: (typeof estimates)[number] | undefined =
+        joined.body.state === 'waiting' && joined.body.etaSeconds !== null
+          ? { estimatedS: joined.body.etaSeconds, beyondLimit: joined.body.etaBeyondLimit, realS: null }
+          : undefined;
+      if (told) estimates.push(told);
       const admission =
         joined.body.state === 'admitted' && joined.body.admissionToken
           ? joined.body.admissionToken
           : await waitForAdmission(fan);
+      if (told && admission) told.realS = (performance.now() - joinedAt) / 1000;
       if (!admission || soldOut) return;
       admitted++;
       const since = performance.now();
@@ -309,9 +335,32 @@ export async function ticketDrop(
       deliveries: pushes.latencies.length,
       latencyMs: summarise(pushes.latencies),
     },
+    waitEstimate: estimateError(estimates),
     expected,
     errors,
     invariants,
+  };
+}
+
+function estimateError(
+  estimates: { estimatedS: number; beyondLimit: boolean; realS: number | null }[],
+): WaitEstimate {
+  const admitted = estimates.filter((e) => e.realS !== null) as { estimatedS: number; realS: number }[];
+  const spread = (values: number[]) => {
+    const sorted = Float64Array.from(values).sort();
+    return {
+      p50: round(quantile(sorted, 0.5), 1),
+      p90: round(quantile(sorted, 0.9), 1),
+      max: round(sorted[sorted.length - 1] ?? 0, 1),
+    };
+  };
+  return {
+    compared: admitted.length,
+    notAdmitted: estimates.length - admitted.length,
+    beyondLimit: estimates.filter((e) => e.beyondLimit).length,
+    errorS: spread(admitted.map((e) => Math.abs(e.estimatedS - e.realS))),
+    realWaitS: spread(admitted.map((e) => e.realS)),
+    estimatedS: spread(admitted.map((e) => e.estimatedS)),
   };
 }
 

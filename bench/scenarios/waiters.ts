@@ -1,12 +1,15 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { mergeBroadcasts } from '../lib/broadcasts.ts';
 import type { JsonClient } from '../lib/http.ts';
 import { type Account, createEvent } from '../lib/setup.ts';
-import type { Latency } from '../lib/stats.ts';
-import type { SwarmCommand } from '../waiter-swarm.ts';
+import { increment, type Latency, summarise } from '../lib/stats.ts';
+import type { SwarmCommand, SwarmMeasure } from '../waiter-swarm.ts';
 
 export type WaiterStep = {
   waiters: number;
   connected: number;
+  /** Connected sockets per queue instance. */
+  perInstance: number[];
   broadcasts: number;
   deliveries: number;
   pushMs: Latency;
@@ -16,6 +19,7 @@ export type WaiterStep = {
 
 export type WaitersResult = {
   eventId: string;
+  instances: number;
   admissionRatePerMinute: number;
   steps: WaiterStep[];
   /** The most waiters at which p99 push stayed under 1 s. */
@@ -40,16 +44,17 @@ function ask<T>(child: ChildProcess, command: SwarmCommand, answer: string): Pro
 }
 
 /**
- * Scenario 4: waiting-room capacity. Waiters join one queue instance directly (its own port, so the
- * gateway's proxying is not what is measured) and keep a socket open; at each step of the crowd's
- * growth the line moves at `admissionRatePerMinute` and every progress broadcast's delivery to every
- * socket is timed, as is the round trip of a `status` ask from random sockets.
+ * Scenario 4: waiting-room capacity across the queue instances. One waiter swarm (a process of its own)
+ * per instance joins it directly (its own port, so the gateway's proxying is not what is measured) and
+ * keeps the sockets open; at each step of the crowd's growth the line moves at `admissionRatePerMinute`
+ * and every progress broadcast's delivery to every socket of every swarm is timed (from its first arrival
+ * in any swarm), as is the round trip of a `status` ask from random sockets.
  */
 export async function waitingRoomCapacity(
   api: JsonClient,
   admin: Account,
   options: {
-    queueUrl: string;
+    queueUrls: string[];
     privateJwk: string;
     steps: number[];
     measureMs: number;
@@ -67,44 +72,75 @@ export async function waitingRoomCapacity(
       maxActiveShoppers: 1_000_000,
     },
   });
-  const child = fork(new URL('../waiter-swarm.ts', import.meta.url).pathname, [], { stdio: 'inherit' });
+  const swarms = options.queueUrls.map(() =>
+    fork(new URL('../waiter-swarm.ts', import.meta.url).pathname, [], { stdio: 'inherit' }),
+  );
   const steps: WaiterStep[] = [];
-  let failures: Record<string, number> = {};
+  const failures: Record<string, number> = {};
   try {
-    await ask(
-      child,
-      { type: 'init', queueUrl: options.queueUrl, eventId: event.id, privateJwk: options.privateJwk },
-      'ready',
+    await Promise.all(
+      swarms.map((child, i) =>
+        ask(
+          child,
+          {
+            type: 'init',
+            queueUrl: options.queueUrls[i]!,
+            eventId: event.id,
+            privateJwk: options.privateJwk,
+          },
+          'ready',
+        ),
+      ),
     );
     let total = 0;
     for (const target of options.steps) {
-      const added = await ask<{ failures: Record<string, number> }>(
-        child,
-        { type: 'add', count: target - total },
-        'added',
+      // The new waiters, shared out evenly over the swarms (and so the instances).
+      const more = target - total;
+      await Promise.all(
+        swarms.map((child, i) =>
+          ask(
+            child,
+            {
+              type: 'add',
+              count: Math.floor(more / swarms.length) + (i < more % swarms.length ? 1 : 0),
+            },
+            'added',
+          ),
+        ),
       );
       total = target;
-      failures = added.failures;
-      const { result } = await ask<{
-        result: Omit<WaiterStep, 'waiters' | 'swarmRssMb'> & { rssMb: number };
-      }>(child, { type: 'measure', ms: options.measureMs, asks: 50 }, 'measured');
+      const measured = await Promise.all(
+        swarms.map((child) =>
+          ask<{ result: SwarmMeasure }>(
+            child,
+            { type: 'measure', ms: options.measureMs, asks: Math.ceil(50 / swarms.length) },
+            'measured',
+          ),
+        ),
+      );
+      const results = measured.map((m) => m.result);
+      const pushes = mergeBroadcasts(results.map((r) => r.seen));
+      for (const key of Object.keys(failures)) delete failures[key];
+      for (const r of results) for (const [k, n] of Object.entries(r.failures)) increment(failures, k, n);
       steps.push({
         waiters: target,
-        connected: result.connected,
-        broadcasts: result.broadcasts,
-        deliveries: result.deliveries,
-        pushMs: result.pushMs,
-        askMs: result.askMs,
-        swarmRssMb: result.rssMb,
+        connected: results.reduce((sum, r) => sum + r.connected, 0),
+        perInstance: results.map((r) => r.connected),
+        broadcasts: pushes.broadcasts,
+        deliveries: pushes.latencies.length,
+        pushMs: summarise(pushes.latencies),
+        askMs: summarise(results.flatMap((r) => r.askMs)),
+        swarmRssMb: results.reduce((sum, r) => sum + r.rssMb, 0),
       });
     }
-    await ask(child, { type: 'stop' }, 'never').catch(() => undefined);
+    await Promise.all(swarms.map((child) => ask(child, { type: 'stop' }, 'never').catch(() => undefined)));
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of swarms) if (child.exitCode === null) child.kill('SIGKILL');
   }
   const good = steps.filter((s) => s.pushMs.p99 < 1000 && s.broadcasts > 0);
   return {
     eventId: event.id,
+    instances: options.queueUrls.length,
     admissionRatePerMinute: options.admissionRatePerMinute,
     steps,
     heldWithP99UnderOneSecond: Math.max(0, ...good.map((s) => s.connected)),

@@ -20,7 +20,10 @@ export const date = (iso: string, locale: Locale) =>
     dateStyle: 'medium',
   });
 
+/** Time left as m:ss, or h:mm:ss from an hour up. */
 export const countdown = (ms: number) => {
   const s = Math.max(0, Math.ceil(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  const ss = String(s % 60).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}:${ss}`;
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${ss}`;
 };

@@ -1,7 +1,10 @@
 import {
+  estimateWait,
+  QUEUE_ETA_LIMIT_SECONDS,
   QUEUE_SOCKET,
   type QueueAdmitted,
   type QueueCancelled,
+  type QueuePace,
   type QueueProgress,
   type QueueStatus,
   queueStatus,
@@ -14,12 +17,14 @@ import { admissions } from '../lib/admission.ts';
 import { track } from '../lib/analytics.ts';
 import { ApiError, api } from '../lib/api.ts';
 import { solveChallengeFor } from '../lib/challenge.ts';
-import { dateTime } from '../lib/format.ts';
+import { countdown, dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useEvent } from '../lib/queries.ts';
 import { sessionStore } from '../lib/session.ts';
+import { useNow } from '../lib/use-now.ts';
 
-type Live = { nowServing: number; waiting: number; perMinute: number };
+type Live = { nowServing: number; waiting: number; pace: QueuePace };
+type Wait = { seconds: number; beyondLimit: boolean };
 
 /** What the queue service answers for a cancelled event, over HTTP and in a refused socket handshake. */
 const EVENT_CANCELLED = 'EVENT_CANCELLED';
@@ -33,12 +38,13 @@ export function WaitingRoomPage() {
 
 function WaitingRoom({ onRetry }: { onRetry: () => void }) {
   const { id: eventId = '' } = useParams();
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const navigate = useNavigate();
   const event = useEvent(eventId);
   const [status, setStatus] = useState<QueueStatus>();
   const [live, setLive] = useState<Live>();
   const [connected, setConnected] = useState(false);
+  const [opensAtLocal, setOpensAtLocal] = useState<number>();
   const [error, setError] = useState<unknown>();
   // The event was cancelled: the wait is over for good (the reason when the broadcast gave one).
   const [cancelled, setCancelled] = useState<{ reason: string | null }>();
@@ -56,6 +62,10 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     const take = (next: QueueStatus) => {
       if (stopped) return;
       setStatus(next);
+      // Before the opening the server counts the seconds to it: the countdown runs on its clock, not ours.
+      if (next.number === null && next.etaSeconds !== null) {
+        setOpensAtLocal(Date.now() + next.etaSeconds * 1000);
+      }
       if (next.state === 'admitted' && next.admissionToken && next.admissionExpiresAt) {
         admit(next.admissionToken, next.admissionExpiresAt);
       }
@@ -102,11 +112,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     });
     socket.on(QUEUE_SOCKET.status, (message: QueueStatus) => take(message));
     socket.on(QUEUE_SOCKET.progress, (message: QueueProgress) => {
-      setLive({
-        nowServing: message.nowServing,
-        waiting: message.waiting,
-        perMinute: message.admissionsPerMinute,
-      });
+      setLive({ nowServing: message.nowServing, waiting: message.waiting, pace: message.pace });
       setStatus((current) => {
         if (current && current.number === null && message.opened) {
           // The opening draw just happened: ask for the number it gave us.
@@ -146,11 +152,13 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     status?.number != null && live
       ? Math.max(0, status.number - live.nowServing)
       : (status?.position ?? null);
-  const perMinute = live?.perMinute ?? event.data?.waitingRoom.admissionRatePerMinute ?? 0;
-  const etaSeconds =
-    position != null && perMinute > 0
-      ? Math.round((position / perMinute) * 60)
-      : (status?.etaSeconds ?? null);
+  // The server's rule (`estimateWait`) on the pace it broadcasts; until a broadcast came, its own answer.
+  const wait: Wait | null =
+    position != null && live
+      ? estimateWait(position, live.pace)
+      : status && status.etaSeconds !== null
+        ? { seconds: status.etaSeconds, beyondLimit: status.etaBeyondLimit }
+        : null;
 
   return (
     <main id="main" className="container narrow waiting-room">
@@ -176,11 +184,12 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
       ) : (
         <>
           <p>{t('queue.intro')}</p>
+          <p data-testid="queue-rule">{t('queue.rule')}</p>
           <p className={`live-dot ${connected ? 'on' : ''}`} role="status">
             {connected ? t('queue.connected') : t('queue.reconnecting')}
           </p>
           {status.number === null ? (
-            <Notice>{t('queue.beforeOpen', { when: dateTime(status.opensAt, locale) })}</Notice>
+            <BeforeOpening opensAt={status.opensAt} opensAtLocal={opensAtLocal} />
           ) : (
             <div className="queue-figures" aria-live="polite">
               <div>
@@ -193,13 +202,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
               </div>
               <div>
                 <span className="label">{t('queue.eta')}</span>
-                <strong>
-                  {etaSeconds == null
-                    ? '–'
-                    : etaSeconds < 60
-                      ? t('queue.seconds')
-                      : t('queue.minutes', { n: Math.ceil(etaSeconds / 60) })}
-                </strong>
+                <strong data-testid="queue-eta">{waitText(wait, t)}</strong>
               </div>
             </div>
           )}
@@ -212,5 +215,37 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
         </>
       )}
     </main>
+  );
+}
+
+/** The wait as a fan reads it: never a figure past the bound, which is "more than N hours" instead. */
+function waitText(wait: Wait | null, t: ReturnType<typeof useI18n>['t']): string {
+  if (!wait) return '–';
+  if (wait.beyondLimit) return t('queue.beyond', { n: QUEUE_ETA_LIMIT_SECONDS / 3600 });
+  if (wait.seconds < 60) return t('queue.seconds');
+  const minutes = Math.ceil(wait.seconds / 60);
+  return minutes < 60
+    ? t('queue.minutes', { n: minutes })
+    : t('queue.hours', { h: Math.floor(minutes / 60), m: minutes % 60 });
+}
+
+/** Before the sale opens: when it opens (in Seoul time), a live countdown to it, and what happens then. */
+function BeforeOpening({ opensAt, opensAtLocal }: { opensAt: string; opensAtLocal: number | undefined }) {
+  const { t, locale } = useI18n();
+  const now = useNow(1000);
+  const left = (opensAtLocal ?? Date.parse(opensAt)) - now;
+  return (
+    <Notice>
+      <p>{t('queue.beforeOpen', { when: dateTime(opensAt, locale) })}</p>
+      <p className="queue-countdown" data-testid="queue-countdown">
+        {left > 0 ? (
+          <>
+            <span className="label">{t('queue.opensIn')}</span> <strong>{countdown(left)}</strong>
+          </>
+        ) : (
+          t('queue.drawing')
+        )}
+      </p>
+    </Notice>
   );
 }

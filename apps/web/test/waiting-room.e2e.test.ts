@@ -1,0 +1,211 @@
+import { QUEUE_ETA_LIMIT_SECONDS, type QueueStatus } from '@tiketi/contracts';
+import { challengeHeader } from '@tiketi/kit/testing';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { accessTokenOf, apiJson, OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+
+/*
+ * The waiting room tells a fan the truth, in a real browser against the whole platform: before the sale
+ * opens it says that everyone who came before the opening is drawn at random (not served in order of
+ * arrival) and counts down to the opening in Seoul time; while the shopper cap is full its wait estimate
+ * is the server's (slots turning over), and past the bound it says "more than N hours".
+ */
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** The demo seed's artist and venue (Blue Square, priced in tiers R and S). */
+const NEWJEANS = '01936b2a-0000-7000-8000-00000000a002';
+const BLUE_SQUARE = '01936b2a-0000-7000-8000-00000000b002';
+
+const site = siteOnPlatform({
+  label: 'web_waiting_room',
+  // A line of fans registered from this one machine, who join without a socket while the test looks.
+  env: { RATE_LIMIT_AUTH: '1000', ABANDON_GRACE_MS: '600000' },
+});
+
+async function post<T>(path: string, body: unknown, token?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${WEB}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** A published concert with a waiting room, made by the operator through the API. */
+async function concert(options: { title: string; opensInMs: number; maxActiveShoppers: number }) {
+  const { accessToken } = await post<{ accessToken: string }>('/api/auth/login', OPERATOR);
+  const now = Date.now();
+  const event = await post<{ id: string }>(
+    '/api/events',
+    {
+      artistId: NEWJEANS,
+      venueId: BLUE_SQUARE,
+      title: `${options.title} ${now}`,
+      startsAt: new Date(now + 30 * DAY).toISOString(),
+      saleOpensAt: new Date(now + options.opensInMs).toISOString(),
+      saleClosesAt: new Date(now + 29 * DAY).toISOString(),
+      perUserLimit: 2,
+      waitingRoom: {
+        enabled: true,
+        admissionRatePerMinute: 300,
+        maxActiveShoppers: options.maxActiveShoppers,
+      },
+      priceTiers: [
+        { key: 'R', name: 'R', price: 132_000 },
+        { key: 'S', name: 'S', price: 110_000 },
+      ],
+    },
+    accessToken,
+  );
+  await post(`/api/events/${event.id}/publish`, {}, accessToken);
+  return event.id;
+}
+
+/** A fan who signs up and joins the line through the API (solving the challenges as the app does). */
+async function fanJoins(eventId: string, n: number): Promise<{ status: QueueStatus; token: string }> {
+  const session = await post<{ accessToken: string }>(
+    '/api/auth/register',
+    { email: `line-${Date.now()}-${n}@example.com`, password: 'correct-horse-battery', name: `Fan ${n}` },
+    undefined,
+    await challengeHeader(WEB, 'register'),
+  );
+  const status = await post<QueueStatus>(
+    `/api/queue/${eventId}/join`,
+    {},
+    session.accessToken,
+    await challengeHeader(WEB, 'join', eventId),
+  );
+  return { status, token: session.accessToken };
+}
+
+async function signUp(page: Page, name: string): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(`${name.toLowerCase().replace(' ', '-')}-${Date.now()}@example.com`);
+  await page.getByLabel('Password').fill('correct-horse-battery');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${WEB}/`);
+}
+
+const text = (page: Page, testId: string) => page.getByTestId(testId).innerText();
+
+describe('before the sale opens', () => {
+  it(
+    'says that arrivals before the opening are drawn at random, and counts down to the opening in KST',
+    site.step(async () => {
+      const page = site.page;
+      await page.setViewportSize({ width: 1366, height: 900 });
+      const eventId = await concert({
+        title: 'Draw night',
+        opensInMs: 2 * 60 * MINUTE,
+        maxActiveShoppers: 50,
+      });
+      await signUp(page, 'Early Fan');
+      await page.goto(`/events/${eventId}/queue`);
+
+      const countdown = page.getByTestId('queue-countdown');
+      await countdown.waitFor();
+      const rule = await text(page, 'queue-rule');
+      expect(rule).toContain('drawn into line at random');
+      expect(rule).toContain('after the opening');
+      expect(await page.locator('main').innerText()).not.toContain('in the order they arrived');
+      expect(await page.locator('main').innerText()).toContain('KST');
+      // About two hours to go, counted down live.
+      const first = await countdown.innerText();
+      expect(first).toMatch(/^Opens in\s+[12]:\d{2}:\d{2}$/);
+      await expect.poll(() => countdown.innerText(), { timeout: 5000 }).not.toBe(first);
+      await screenshot(page, 'waiting-room-01-before-opening');
+
+      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload();
+      await countdown.waitFor();
+      const ruleKo = await text(page, 'queue-rule');
+      expect(ruleKo).toContain('무작위 추첨');
+      expect(await page.locator('main').innerText()).not.toContain('도착한 순서대로 입장합니다');
+      expect(await countdown.innerText()).toMatch(/^오픈까지\s+[12]:\d{2}:\d{2}$/);
+      await screenshot(page, 'waiting-room-02-before-opening-ko-phone');
+      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'en'));
+    }),
+    180_000,
+  );
+});
+
+describe('while the shopper cap is full', () => {
+  it(
+    "shows the server's bounded estimate, and past the bound says more than three hours",
+    site.step(async () => {
+      const page = site.page;
+      await page.setViewportSize({ width: 1366, height: 900 });
+      // One shopper at a time: the first fan takes the only slot for the admission's ten minutes.
+      const eventId = await concert({ title: 'Full room', opensInMs: -MINUTE, maxActiveShoppers: 1 });
+      const first = await fanJoins(eventId, 0);
+      await expect
+        .poll(async () => (await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, first.token)).state, {
+          timeout: UI_TIMEOUT,
+        })
+        .toBe('admitted');
+
+      // This fan is next, and waits for the slot to turn over.
+      await page.goto(`/events/${eventId}/queue`);
+      const eta = page.getByTestId('queue-eta');
+      await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
+      const status = await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, await accessTokenOf(page));
+      expect(status.position).toBe(1);
+      expect(status.etaBeyondLimit).toBe(false);
+      expect(status.etaSeconds).toBeGreaterThan(60);
+      expect(status.etaSeconds).toBeLessThanOrEqual(QUEUE_ETA_LIMIT_SECONDS);
+      await expect
+        .poll(() => eta.innerText(), { timeout: UI_TIMEOUT })
+        .toBe(`about ${Math.ceil((status.etaSeconds ?? 0) / 60)} min`);
+      await screenshot(page, 'waiting-room-03-cap-full');
+
+      // Eighteen more behind, then a fan on a phone: twenty turns of a ten-minute slot is past the bound.
+      for (let n = 1; n <= 18; n++) expect((await fanJoins(eventId, n)).status.state).toBe('waiting');
+      const browser = page.context().browser();
+      if (!browser) throw new Error('the page has no browser');
+      const phoneContext = await browser.newContext({
+        baseURL: WEB,
+        locale: 'ko-KR',
+        timezoneId: 'Asia/Seoul',
+        viewport: { width: 390, height: 844 },
+        isMobile: true,
+        hasTouch: true,
+      });
+      try {
+        const phone = await phoneContext.newPage();
+        phone.setDefaultTimeout(UI_TIMEOUT);
+        await phone.goto('/');
+        await phone.evaluate(() => localStorage.setItem('tiketi.locale', 'en'));
+        await signUp(phone, 'Late Fan');
+        await phone.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+        await phone.goto(`/events/${eventId}/queue`);
+        await expect.poll(() => text(phone, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('20');
+        const late = await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, await accessTokenOf(phone));
+        expect(late.etaBeyondLimit).toBe(true);
+        expect(late.etaSeconds).toBe(QUEUE_ETA_LIMIT_SECONDS);
+        await expect
+          .poll(() => text(phone, 'queue-eta'), { timeout: UI_TIMEOUT })
+          .toBe(`${QUEUE_ETA_LIMIT_SECONDS / 3600}시간 이상`);
+        await screenshot(phone, 'waiting-room-04-beyond-bound-ko-phone');
+
+        await phone.evaluate(() => localStorage.setItem('tiketi.locale', 'en'));
+        await phone.reload();
+        await expect
+          .poll(() => text(phone, 'queue-eta'), { timeout: UI_TIMEOUT })
+          .toBe(`more than ${QUEUE_ETA_LIMIT_SECONDS / 3600} hours`);
+      } finally {
+        await phoneContext.close();
+      }
+      // The fan in front still reads a figure, and a sane one.
+      expect(await eta.innerText()).toMatch(/^about \d{1,3} min$/);
+    }),
+    240_000,
+  );
+});
