@@ -135,7 +135,10 @@ export async function buildApp(deps: PaymentAppDeps) {
     logger,
   });
 
-  paymentRoutes(app, auth, checkout, service, idempotent);
+  paymentRoutes(app, auth, checkout, service, idempotent, {
+    paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS,
+    cancelDeadlineHours: config.CANCEL_DEADLINE_HOURS,
+  });
 
   return {
     app,

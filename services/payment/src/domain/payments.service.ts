@@ -31,6 +31,7 @@ export function toDto(p: Payment, seats: PaymentSeat[], refunds: Refund[]): Paym
     refundedAmount: p.refundedAmount,
     status: p.status,
     method: p.method,
+    receiptUrl: p.receiptUrl,
     paymentUrl: p.checkoutUrl,
     failure: p.failureCode ? { code: p.failureCode, message: p.failureMessage ?? '' } : null,
     seats: seats
