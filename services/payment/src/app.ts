@@ -106,6 +106,7 @@ export async function buildApp(deps: PaymentAppDeps) {
     payments,
     schedule,
     settle,
+    reservations,
     now,
     rules: { cancelDeadlineHours: config.CANCEL_DEADLINE_HOURS },
   });
