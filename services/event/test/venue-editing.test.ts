@@ -80,18 +80,30 @@ describe('editing and deleting venues', async () => {
   });
 
   it('refuses to delete a venue with events', async () => {
-    const res = await svc.app.inject({ method: 'DELETE', url: `/api/venues/${used.venueId}`, headers: admin });
+    const res = await svc.app.inject({
+      method: 'DELETE',
+      url: `/api/venues/${used.venueId}`,
+      headers: admin,
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'VENUE_IN_USE', eventCount: 1 });
     expect((await svc.app.inject({ url: `/api/venues/${used.venueId}` })).statusCode).toBe(200);
   });
 
   it('deletes a venue without events, seats and all', async () => {
-    const res = await svc.app.inject({ method: 'DELETE', url: `/api/venues/${free.venueId}`, headers: admin });
+    const res = await svc.app.inject({
+      method: 'DELETE',
+      url: `/api/venues/${free.venueId}`,
+      headers: admin,
+    });
     expect(res.statusCode, res.body).toBe(204);
     expect((await svc.app.inject({ url: `/api/venues/${free.venueId}` })).statusCode).toBe(404);
     expect((await svc.app.inject({ url: `/api/venues/${free.venueId}/layout` })).statusCode).toBe(404);
-    const again = await svc.app.inject({ method: 'DELETE', url: `/api/venues/${free.venueId}`, headers: admin });
+    const again = await svc.app.inject({
+      method: 'DELETE',
+      url: `/api/venues/${free.venueId}`,
+      headers: admin,
+    });
     expect(again.statusCode).toBe(404);
   });
 

@@ -332,12 +332,14 @@ export const en = {
   'payment.holdKept': 'Your seats stay held for you for {time}.',
   'payment.payAgain': 'Try again with a new payment',
   'payment.holdOver': 'Your seat hold has ended, so the seats went back on sale.',
-  'checkout.extendRule': 'When you open the Toss payment window, your hold is extended to {minutes} minutes so you can finish paying.',
+  'checkout.extendRule':
+    'When you open the Toss payment window, your hold is extended to {minutes} minutes so you can finish paying.',
   'checkout.extended': 'Your hold was extended to {minutes} minutes when the payment window opened.',
   'checkout.lastTry': 'Your last payment did not go through: {reason}',
   'checkout.chooseAgain': 'Choose seats again',
   'checkout.released': 'These seats are no longer held for you. Nothing was charged.',
-  'checkout.eventCancelled': 'This concert has been cancelled, so these seats cannot be paid for. Nothing was charged.',
+  'checkout.eventCancelled':
+    'This concert has been cancelled, so these seats cannot be paid for. Nothing was charged.',
   'checkout.toEvent': 'See the concert page',
   'event.cancelled': 'This concert has been cancelled. Everyone who paid is refunded in full automatically.',
   'event.cancelReason': 'Reason: {reason}',
@@ -348,13 +350,15 @@ export const en = {
   'problem.REJECT_CARD_PAYMENT': 'The card was declined: the limit was exceeded or the balance is too low.',
   'problem.TICKET_USED': 'A ticket that was checked in at the door cannot be refunded.',
   'problem.CHECK_IN_NOT_OPEN': 'Check-in for this concert opens at {opensAt}.',
-  'problem.VENUE_IN_USE': 'This venue has {eventCount} concert(s) on its seats: its seat layout stays as it is and it cannot be deleted.',
+  'problem.VENUE_IN_USE':
+    'This venue has {eventCount} concert(s) on its seats: its seat layout stays as it is and it cannot be deleted.',
   'adm.editVenue': 'Edit venue',
   'adm.deleteVenue': 'Delete venue',
   'adm.deleteVenueConfirm': 'Delete this venue and its seat layout?',
   'adm.venueDeleted': 'Venue deleted.',
   'adm.replaceLayout': 'Replace the seat layout',
-  'adm.layoutLocked': 'This venue has {n} concert(s): its seat layout stays as it is, and it cannot be deleted.',
+  'adm.layoutLocked':
+    'This venue has {n} concert(s): its seat layout stays as it is, and it cannot be deleted.',
   'adm.layoutReplaced': 'Seat layout replaced.',
 } as const;
 

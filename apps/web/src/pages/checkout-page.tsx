@@ -127,7 +127,12 @@ export function CheckoutPage() {
                   })}
                 </Notice>
               )}
-              <HoldEnded reservation={r} left={left} cancelled={cancelled} reason={event.data?.cancelReason} />
+              <HoldEnded
+                reservation={r}
+                left={left}
+                cancelled={cancelled}
+                reason={event.data?.cancelReason}
+              />
               {pay.error && <ErrorState error={pay.error} />}
               {release.error && <ErrorState error={release.error} />}
               {pay.isSuccess && <Notice>{t('checkout.redirecting')}</Notice>}

@@ -137,7 +137,12 @@ export function venueRepository(db: Kysely<DB>) {
       layout: { sections: PlannedSection[]; seats: PlannedSeat[] },
     ): Promise<'missing' | { inUse: number } | 'replaced'> {
       return db.transaction().execute(async (trx) => {
-        const venue = await trx.selectFrom('venues').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+        const venue = await trx
+          .selectFrom('venues')
+          .select('id')
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
         if (!venue) return 'missing';
         const used = await trx
           .selectFrom('events')
@@ -169,7 +174,12 @@ export function venueRepository(db: Kysely<DB>) {
     /** Deletes a venue no event uses (locked as in `replaceLayout`); its sections and seats go with it. */
     remove(id: string): Promise<'missing' | { inUse: number } | 'deleted'> {
       return db.transaction().execute(async (trx) => {
-        const venue = await trx.selectFrom('venues').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+        const venue = await trx
+          .selectFrom('venues')
+          .select('id')
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
         if (!venue) return 'missing';
         const used = await trx
           .selectFrom('events')

@@ -9,7 +9,11 @@ export function eventRepository(db: Kysely<DB>) {
   return {
     /** When the event starts, as far as this service has heard (undefined for an event it never heard of). */
     async startsAt(eventId: string): Promise<Date | undefined> {
-      const row = await db.selectFrom('events').select('startsAt').where('id', '=', eventId).executeTakeFirst();
+      const row = await db
+        .selectFrom('events')
+        .select('startsAt')
+        .where('id', '=', eventId)
+        .executeTakeFirst();
       return row?.startsAt ?? undefined;
     },
 
