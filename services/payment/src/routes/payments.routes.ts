@@ -58,6 +58,7 @@ export function paymentRoutes(
   app.get(
     '/api/payments/toss/rules',
     {
+      onRequest: auth.user,
       schema: {
         summary: 'What opening the Toss checkout does to the seat hold, and the refund deadline',
         response: { 200: tossCheckoutRules },
