@@ -49,8 +49,16 @@ export function PaymentSuccessPage() {
       },
       (failed: unknown) => {
         // Sending the same confirm again cannot change a refusal: only a new payment can.
-        if (retryable(failed)) setError(failed);
-        else navigate(failPage(orderId, (failed as ApiError).code), { replace: true });
+        if (retryable(failed)) return setError(failed);
+        const problem = (failed as ApiError).problem as Record<string, unknown> | undefined;
+        // A refusal by Toss (PAYMENT_REJECTED) carries Toss's own code, and Toss's words as its detail.
+        const tossCode = typeof problem?.failureCode === 'string' ? problem.failureCode : undefined;
+        navigate(
+          tossCode
+            ? failPage(orderId, tossCode, (failed as ApiError).problem?.detail)
+            : failPage(orderId, (failed as ApiError).code),
+          { replace: true },
+        );
       },
     );
   }, [paymentKey, orderId, amount, attempt, navigate]);
