@@ -107,7 +107,9 @@ describe('a fan refunding a paid order', () => {
       site.page.once('dialog', (dialog) => void dialog.accept());
       await order.getByRole('button', { name: 'Request a refund' }).click();
       await site.page.getByText('Refund requested.').waitFor();
-      await site.page.locator('.order .badge', { hasText: 'Refunded' }).waitFor({ timeout: UI_TIMEOUT });
+      await site.page
+        .locator('.order .badge.res-REFUNDED', { hasText: 'Refunded' })
+        .waitFor({ timeout: UI_TIMEOUT });
       await site.page.locator('.ticket .badge', { hasText: 'Void' }).waitFor({ timeout: UI_TIMEOUT });
       await expect(site.page.locator('img.qr').count()).resolves.toBe(0);
       await screenshot(site.page, 'fan-03-refunded');
