@@ -98,7 +98,7 @@ function DateTimeField({ name, label, iso }: { name: string; label: string; iso:
   const { t } = useI18n();
   return (
     <label>
-      {label} <span className="muted">{t('adm.seoulTime')}</span>
+      {`${label} ${t('adm.seoulTime')}`}
       <input name={name} type="datetime-local" required defaultValue={iso ? seoulInput(iso) : ''} />
     </label>
   );
