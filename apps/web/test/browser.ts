@@ -34,6 +34,22 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: true });
 }
 
+/**
+ * The page as it is now at the two widths the site is made for, a desktop (1366 px) and a phone (390 px),
+ * saved as `<name>-1366` and `<name>-390`; the window keeps its size afterwards.
+ */
+export async function screenshotAtWidths(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize();
+  for (const [width, height] of [
+    [1366, 900],
+    [390, 844],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await screenshot(page, `${name}-${width}`);
+  }
+  if (before) await page.setViewportSize(before);
+}
+
 /** The origin the payment and user services send the browser back to (WEB_ORIGIN). */
 export const WEB = `http://localhost:${3000 + TEST_PORT_SHIFT}`;
 export const UI_TIMEOUT = 30_000;

@@ -98,7 +98,7 @@ describe('a fan refunding a paid order', () => {
       await site.page.getByRole('link', { name: 'See my tickets' }).click();
       await site.page.waitForURL(`${WEB}/me/tickets`);
       await site.page.locator('img.qr').waitFor();
-      const order = site.page.locator('.reservation-row', {
+      const order = site.page.locator('.order', {
         has: site.page.getByText('Paid', { exact: true }),
       });
       await screenshot(site.page, 'fan-02-paid-order');
@@ -108,7 +108,7 @@ describe('a fan refunding a paid order', () => {
       await order.getByRole('button', { name: 'Request a refund' }).click();
       await site.page.getByText('Refund requested.').waitFor();
       await site.page
-        .locator('.reservation-row .badge', { hasText: 'Refunded' })
+        .locator('.order .badge.res-REFUNDED', { hasText: 'Refunded' })
         .waitFor({ timeout: UI_TIMEOUT });
       await site.page.locator('.ticket .badge', { hasText: 'Void' }).waitFor({ timeout: UI_TIMEOUT });
       await expect(site.page.locator('img.qr').count()).resolves.toBe(0);

@@ -51,7 +51,12 @@ const watchCsp = (context: BrowserContext) =>
 
 beforeAll(async () => {
   // The standard ports, as a person's browser reaches them; its own databases, keys and exchange.
-  platform = await startIsolatedPlatform({ label: 'web_e2e', portOffset: TEST_PORT_SHIFT });
+  platform = await startIsolatedPlatform({
+    label: 'web_e2e',
+    portOffset: TEST_PORT_SHIFT,
+    // The demo concert starts weeks from now; the operator checks a ticket in at the end.
+    env: { CHECK_IN_OPENS_MINUTES_BEFORE: String(366 * 24 * 60) },
+  });
   browser = await launchChromium();
   fan = await browser.newContext({ baseURL: WEB, locale: 'en-US', viewport: { width: 1280, height: 900 } });
   fan.setDefaultTimeout(UI_TIMEOUT);

@@ -62,6 +62,11 @@ export const venueDto = z.object({
   /** The price-tier keys used by the layout's seats (an event prices each of them). */
   tierKeys: z.array(z.string()),
   sections: z.array(venueSectionSummary),
+  /**
+   * Events (of any status) held at the venue. While there is one, the seat layout stays as it is (their
+   * seats are the layout's seats) and the venue cannot be deleted.
+   */
+  eventCount: z.number().int().nonnegative(),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
@@ -150,6 +155,8 @@ export const eventDetailDto = eventSaleInfo.extend({
   layoutUrl: z.string(),
   publishedAt: isoTime.nullable(),
   cancelledAt: isoTime.nullable(),
+  /** What the operator said when cancelling, shown to fans on the event page and in the refund email. */
+  cancelReason: z.string().nullable(),
   createdAt: isoTime,
   updatedAt: isoTime,
 });

@@ -47,6 +47,17 @@ export const tossPaymentRequestResponse = z.object({
   holdExpiresAt: isoTime,
 });
 
+/**
+ * `GET /api/payments/toss/rules`: what opening Toss's checkout does to the hold, said to the fan before they
+ * open it. The hold then lasts `paymentWindowSeconds` from that moment (never past the reservation's ceiling).
+ */
+export const tossCheckoutRules = z.object({
+  paymentWindowSeconds: z.number().int().positive(),
+  /** How long before the event starts a buyer may still cancel and be refunded. */
+  cancelDeadlineHours: z.number().int().nonnegative(),
+});
+export type TossCheckoutRules = z.infer<typeof tossCheckoutRules>;
+
 /** `POST /api/payments/toss/confirm`: what Toss appended to the success URL. */
 export const tossConfirmRequest = z.object({
   paymentKey: z.string().min(1).max(200),
@@ -85,6 +96,8 @@ export const paymentDto = z.object({
   refundedAmount: krw,
   status: paymentStatus,
   method: z.string().nullable(),
+  /** Toss's receipt page, once the payment is approved. */
+  receiptUrl: z.string().nullable(),
   paymentUrl: z.string().nullable(),
   failure: z.object({ code: z.string(), message: z.string() }).nullable(),
   seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: krw, refunded: z.boolean() })),

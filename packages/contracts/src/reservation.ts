@@ -16,6 +16,8 @@ export const internalReservation = z.object({
   amount: z.number().int().nonnegative(),
   expiresAt: z.iso.datetime({ offset: true }),
   seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: z.number().int().nonnegative() })),
+  /** Seats whose ticket was checked in at the door: the buyer can no longer give those back. */
+  usedSeatIds: z.array(canonicalId()),
 });
 export type InternalReservation = z.infer<typeof internalReservation>;
 

@@ -220,6 +220,9 @@ describe('catalogue administration', async () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String) });
     expect(await svc.outbox('event.cancelled')).toEqual([{ eventId, reason: 'Artist illness' }]);
+    // Fans read why on the event page.
+    const shown = await svc.app.inject({ url: `/api/events/${eventId}` });
+    expect(shown.json()).toMatchObject({ status: 'cancelled', cancelReason: 'Artist illness' });
     const again = await svc.app.inject({
       method: 'PATCH',
       url: `/api/events/${eventId}`,

@@ -14,6 +14,7 @@ const refund: TemplateData['payment-refunded'] = {
   full: false,
   lateApproval: false,
   cause: undefined,
+  cancelReason: null,
   seatCount: 1,
   orderId: 'order-1',
   reservationsUrl: 'http://localhost:3000/me/tickets',
@@ -64,13 +65,19 @@ describe('email templates', () => {
   });
 
   it('says plainly that the event was cancelled and that the whole amount comes back by itself', () => {
-    const cancelled = { ...refund, full: true, cause: 'event_cancelled' as const };
+    const cancelled = {
+      ...refund,
+      full: true,
+      cause: 'event_cancelled' as const,
+      cancelReason: 'The artist is ill',
+    };
     const en = renderEmail('payment-refunded', cancelled, 'en');
     expect(en.subject).toBe('[Tiketi] Cancelled: IU — The Golden Hour, refunded in full');
     expect(en.text).toContain(
       'Alex, “IU — The Golden Hour” was cancelled. Everything you paid is refunded to you automatically; there is nothing you need to do.',
     );
     expect(en.text).not.toContain('your booking was cancelled');
+    expect(en.text).toContain('The artist is ill');
     const ko = renderEmail('payment-refunded', cancelled, 'ko');
     expect(ko.subject).toBe('[Tiketi] 공연 취소 및 전액 환불: IU — The Golden Hour');
     expect(ko.text).toContain('예매하신 「IU — The Golden Hour」 공연이 취소되었습니다.');

@@ -40,6 +40,7 @@ async function peers(users: Map<string, InternalUser>) {
         title: 'IU — The Golden Hour',
         startsAt: '2027-03-20T10:00:00.000Z',
         venue: { id: randomUUID(), name: 'KSPO DOME', city: 'Seoul' },
+        cancelReason: '아티스트의 건강 문제로 공연이 취소되었습니다',
       });
     }
     return send(404, { code: 'NOT_FOUND' });
@@ -285,6 +286,10 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     expect(told?.text).toContain('따로 하실 일은 없습니다');
     expect(told?.text).toContain('132,000원');
     expect(told?.html).toContain('공연이 취소되었습니다');
+    // Why, as the operator said it on cancelling.
+    expect(told?.text).toContain('취소 사유');
+    expect(told?.text).toContain('아티스트의 건강 문제로 공연이 취소되었습니다');
+    expect(told?.html).toContain('아티스트의 건강 문제로 공연이 취소되었습니다');
 
     await eventually(() => expect(inboxOf(ordinary.email)).toHaveLength(1));
     const [plain] = inboxOf(ordinary.email);

@@ -106,6 +106,7 @@ export async function buildApp(deps: PaymentAppDeps) {
     payments,
     schedule,
     settle,
+    reservations,
     now,
     rules: { cancelDeadlineHours: config.CANCEL_DEADLINE_HOURS },
   });
@@ -140,7 +141,10 @@ export async function buildApp(deps: PaymentAppDeps) {
     metrics,
   });
 
-  paymentRoutes(app, auth, checkout, service, idempotent);
+  paymentRoutes(app, auth, checkout, service, idempotent, {
+    paymentWindowSeconds: config.PAYMENT_WINDOW_SECONDS,
+    cancelDeadlineHours: config.CANCEL_DEADLINE_HOURS,
+  });
 
   return {
     app,

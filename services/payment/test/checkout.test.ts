@@ -186,4 +186,22 @@ describe('Toss checkout: request, pay, confirm', async () => {
     const paid = await h.confirm(gina.token, h.payAtToss(retry.json().paymentUrl));
     expect(paid.statusCode).toBe(200);
   });
+
+  it('opens a new payment when the fan gave up at Toss, rather than the dead checkout again', async () => {
+    const hana = await h.user();
+    const held = await h.hold(hana.token, eventId, [seat(8)]);
+    const opened = (await h.request(hana.token, held.reservationId, held.amount)).json() as {
+      paymentUrl: string;
+      paymentId: string;
+      orderId: string;
+    };
+    // This sandbox sends no webhooks: the next request finds out from Toss itself.
+    h.sandbox.abort(new URL(opened.paymentUrl).pathname.split('/').pop() ?? '');
+    const retry = await h.request(hana.token, held.reservationId, held.amount);
+    expect(retry.statusCode, retry.body).toBe(201);
+    expect(retry.json().orderId).not.toBe(opened.orderId);
+    expect(h.atToss(opened.orderId)).toMatchObject([{ status: 'ABORTED' }]);
+    const paid = await h.confirm(hana.token, h.payAtToss(retry.json().paymentUrl));
+    expect(paid.statusCode, paid.body).toBe(200);
+  });
 });

@@ -105,7 +105,9 @@ export async function buildApp(deps: ReservationAppDeps) {
   const seatMap = seatMapService({ events, cache });
   const tickets = ticketService({
     tickets: ticketRepository(db),
+    events,
     signingSecret: config.TICKET_SIGNING_SECRET,
+    checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,
   });
   const consumerDeps = { db, events, reservations, cache, sales, settle };
   const handlers = eventHandlers(consumerDeps);

@@ -26,6 +26,8 @@ export const configShape = {
   EVENT_SERVICE_URL: env.serviceUrl('event'),
   EVENT_SERVICE_TIMEOUT_MS: env.int(2000),
   MAX_SEATS_PER_REQUEST: env.int(10),
+  /** How long before an event starts its doors open: check-in before that is refused (CHECK_IN_NOT_OPEN). */
+  CHECK_IN_OPENS_MINUTES_BEFORE: env.int(180),
 };
 
 export type ReservationConfig = z.output<z.ZodObject<typeof configShape>>;

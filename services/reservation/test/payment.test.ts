@@ -7,7 +7,12 @@ import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from
 type Ticket = { id: string; seatId: string; seatLabel: string };
 
 describe('payment, tickets and check-in', async () => {
-  const h = await openHarness('resv-pay', { HOLD_TTL_SECONDS: 300, HOLD_MAX_SECONDS: 400 });
+  const h = await openHarness('resv-pay', {
+    HOLD_TTL_SECONDS: 300,
+    HOLD_MAX_SECONDS: 400,
+    // The event starts in 30 days; its doors are open for the check-in tests here.
+    CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60,
+  });
   const svc = await h.instance({ consume: true });
   const { app } = svc;
   const event = onSaleEvent(30, { perUserLimit: 10 });
@@ -82,6 +87,7 @@ describe('payment, tickets and check-in', async () => {
         { id: seat(0), label: 'A-1', price: 150_000 },
         { id: seat(15), label: 'A-16', price: 90_000 },
       ]),
+      usedSeatIds: [],
     });
   });
 

@@ -5,7 +5,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
-import { dateTime, won } from '../lib/format.ts';
+import { dateTime, fromSeoulInput, seoulInput, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { useAdminEvents, useArtists, venueLabel } from './admin-queries.ts';
@@ -59,14 +59,6 @@ export function AdminEventsPage() {
   );
 }
 
-/** `datetime-local` speaks the operator's local time; the API speaks UTC ISO. */
-const toLocalInput = (iso: string | undefined) => {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
-const fromLocalInput = (value: FormDataEntryValue | null) => new Date(String(value)).toISOString();
-
 type Tier = { key: string; name: string; price: number };
 
 export function AdminEventEditPage() {
@@ -98,12 +90,16 @@ export function AdminEventEditPage() {
   );
 }
 
-/** One `datetime-local` field: the operator types local time, the API gets UTC ISO. */
+/**
+ * One `datetime-local` field in the concert's own time (Seoul), whatever the operator's browser zone is:
+ * the operator types what fans will read, the API gets UTC ISO.
+ */
 function DateTimeField({ name, label, iso }: { name: string; label: string; iso: string | undefined }) {
+  const { t } = useI18n();
   return (
     <label>
-      {label}
-      <input name={name} type="datetime-local" required defaultValue={toLocalInput(iso)} />
+      {`${label} ${t('adm.seoulTime')}`}
+      <input name={name} type="datetime-local" required defaultValue={iso ? seoulInput(iso) : ''} />
     </label>
   );
 }
@@ -149,9 +145,9 @@ function EventForm({
       const body = {
         title: String(form.get('title')),
         description: String(form.get('description') ?? ''),
-        startsAt: fromLocalInput(form.get('startsAt')),
-        saleOpensAt: fromLocalInput(form.get('saleOpensAt')),
-        saleClosesAt: fromLocalInput(form.get('saleClosesAt')),
+        startsAt: fromSeoulInput(form.get('startsAt')),
+        saleOpensAt: fromSeoulInput(form.get('saleOpensAt')),
+        saleClosesAt: fromSeoulInput(form.get('saleClosesAt')),
         perUserLimit: Number(form.get('perUserLimit')),
         waitingRoom: {
           enabled: form.get('waitingRoom') === 'on',

@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { venueDto } from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
@@ -21,6 +21,7 @@ export function AdminVenuesPage() {
     { name: 'B', rows: 5, seatsPerRow: 10, tierKey: 'S' },
   ]);
   const [viewing, setViewing] = useState<PickedVenue>();
+  const [deleted, setDeleted] = useState(false);
   const create = useMutation({
     mutationFn: (form: FormData) =>
       api('/api/venues', {
@@ -28,14 +29,7 @@ export function AdminVenuesPage() {
           name: String(form.get('name')),
           city: String(form.get('city')),
           address: String(form.get('address') ?? ''),
-          sections: sections.map((s) => ({
-            name: s.name,
-            rows: Array.from({ length: s.rows }, (_, r) => ({
-              label: String(r + 1),
-              seatCount: s.seatsPerRow,
-              tierKey: s.tierKey,
-            })),
-          })),
+          sections: layoutOf(sections),
         },
         schema: venueDto,
       }),
@@ -49,14 +43,25 @@ export function AdminVenuesPage() {
     e.preventDefault();
     create.mutate(new FormData(e.currentTarget));
   };
-  const total = sections.reduce((sum, s) => sum + s.rows * s.seatsPerRow, 0);
+  const total = seatsIn(sections);
 
   return (
     <>
       <h1>{t('admin.venues')}</h1>
       <section className="card stack">
+        {deleted && !viewing && <Notice kind="success">{t('adm.venueDeleted')}</Notice>}
         <VenuePicker picked={viewing} onPick={setViewing} />
-        {viewing && <VenueLayout venueId={viewing.id} />}
+        {viewing && (
+          <VenueEditor
+            key={viewing.id}
+            venueId={viewing.id}
+            onDeleted={() => {
+              setViewing(undefined);
+              setDeleted(true);
+            }}
+            onRenamed={setViewing}
+          />
+        )}
       </section>
       <form className="card stack" onSubmit={onSubmit}>
         <h2>{t('common.create')}</h2>
@@ -79,68 +84,229 @@ export function AdminVenuesPage() {
           {t('adm.address')}
           <input name="address" maxLength={300} />
         </label>
-        <RowsEditor
-          legend={t('adm.sections')}
-          rows={sections}
-          onChange={setSections}
-          newRow={(rows) => ({
-            name: String.fromCharCode(65 + rows.length),
-            rows: 5,
-            seatsPerRow: 10,
-            tierKey: 'S',
-          })}
-          addLabel={t('adm.addSection')}
-          removeLabel={t('adm.remove')}
-        >
-          {(s, update) => (
-            <>
-              <label>
-                {t('adm.sectionName')}
-                <input
-                  value={s.name}
-                  required
-                  maxLength={20}
-                  onChange={(e) => update({ name: e.target.value })}
-                />
-              </label>
-              <label>
-                {t('adm.rows')}
-                <input
-                  type="number"
-                  min={1}
-                  max={500}
-                  value={s.rows}
-                  onChange={(e) => update({ rows: Number(e.target.value) })}
-                />
-              </label>
-              <label>
-                {t('adm.seatsPerRow')}
-                <input
-                  type="number"
-                  min={1}
-                  max={1000}
-                  value={s.seatsPerRow}
-                  onChange={(e) => update({ seatsPerRow: Number(e.target.value) })}
-                />
-              </label>
-              <label>
-                {t('adm.tierKey')}
-                <input
-                  value={s.tierKey}
-                  required
-                  maxLength={20}
-                  onChange={(e) => update({ tierKey: e.target.value })}
-                />
-              </label>
-            </>
-          )}
-        </RowsEditor>
+        <SectionsEditor sections={sections} onChange={setSections} />
         <p className="muted">{t('adm.layoutPreview', { n: total })}</p>
         <button type="submit" disabled={create.isPending}>
           {t('common.create')}
         </button>
       </form>
     </>
+  );
+}
+
+const seatsIn = (sections: SectionDraft[]) => sections.reduce((sum, s) => sum + s.rows * s.seatsPerRow, 0);
+
+/** The API's layout for sections of equal rows, numbered from 1. */
+const layoutOf = (sections: SectionDraft[]) =>
+  sections.map((s) => ({
+    name: s.name,
+    rows: Array.from({ length: s.rows }, (_, r) => ({
+      label: String(r + 1),
+      seatCount: s.seatsPerRow,
+      tierKey: s.tierKey,
+    })),
+  }));
+
+function SectionsEditor({
+  sections,
+  onChange,
+}: {
+  sections: SectionDraft[];
+  onChange: (sections: SectionDraft[]) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <RowsEditor
+      legend={t('adm.sections')}
+      rows={sections}
+      onChange={onChange}
+      newRow={(rows) => ({
+        name: String.fromCharCode(65 + rows.length),
+        rows: 5,
+        seatsPerRow: 10,
+        tierKey: 'S',
+      })}
+      addLabel={t('adm.addSection')}
+      removeLabel={t('adm.remove')}
+    >
+      {(s, update) => (
+        <>
+          <label>
+            {t('adm.sectionName')}
+            <input
+              value={s.name}
+              required
+              maxLength={20}
+              onChange={(e) => update({ name: e.target.value })}
+            />
+          </label>
+          <label>
+            {t('adm.rows')}
+            <input
+              type="number"
+              min={1}
+              max={500}
+              value={s.rows}
+              onChange={(e) => update({ rows: Number(e.target.value) })}
+            />
+          </label>
+          <label>
+            {t('adm.seatsPerRow')}
+            <input
+              type="number"
+              min={1}
+              max={1000}
+              value={s.seatsPerRow}
+              onChange={(e) => update({ seatsPerRow: Number(e.target.value) })}
+            />
+          </label>
+          <label>
+            {t('adm.tierKey')}
+            <input
+              value={s.tierKey}
+              required
+              maxLength={20}
+              onChange={(e) => update({ tierKey: e.target.value })}
+            />
+          </label>
+        </>
+      )}
+    </RowsEditor>
+  );
+}
+
+/**
+ * A venue as it is: its name and address edited at any time; its seat layout replaced, or the venue
+ * deleted, only while no concert uses it (the server refuses otherwise, and the page says why up front).
+ */
+function VenueEditor({
+  venueId,
+  onDeleted,
+  onRenamed,
+}: {
+  venueId: string;
+  onDeleted: () => void;
+  onRenamed: (venue: PickedVenue) => void;
+}) {
+  const { t } = useI18n();
+  const queryClient = useQueryClient();
+  const venue = useQuery({
+    queryKey: ['venue', venueId],
+    queryFn: ({ signal }) => api(`/api/venues/${venueId}`, { schema: venueDto, signal }),
+  });
+  const [sections, setSections] = useState<SectionDraft[]>();
+  const refresh = async () => {
+    await queryClient.invalidateQueries({ queryKey: ['venues'] });
+    await queryClient.invalidateQueries({ queryKey: ['venue', venueId] });
+    await queryClient.invalidateQueries({ queryKey: ['layout', venueId] });
+  };
+  const save = useMutation({
+    mutationFn: (form: FormData) =>
+      api(`/api/venues/${venueId}`, {
+        method: 'PATCH',
+        body: {
+          name: String(form.get('name')),
+          city: String(form.get('city')),
+          address: String(form.get('address') ?? ''),
+        },
+        schema: venueDto,
+      }),
+    onSuccess: async (saved) => {
+      onRenamed({ id: saved.id, label: venueLabel(saved) });
+      await refresh();
+    },
+  });
+  const relayout = useMutation({
+    mutationFn: (drafts: SectionDraft[]) =>
+      api(`/api/venues/${venueId}/layout`, {
+        method: 'PUT',
+        body: { sections: layoutOf(drafts) },
+        schema: venueDto,
+      }),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: () => api(`/api/venues/${venueId}`, { method: 'DELETE' }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['venues'] });
+      onDeleted();
+    },
+  });
+  return (
+    <QueryState query={venue}>
+      {(v) => {
+        const drafts =
+          sections ??
+          v.sections.map((s) => ({
+            name: s.name,
+            rows: Math.max(1, s.rowCount),
+            seatsPerRow: Math.max(1, Math.round(s.seatCount / Math.max(1, s.rowCount))),
+            tierKey: v.tierKeys[0] ?? 'R',
+          }));
+        const locked = v.eventCount > 0;
+        return (
+          <div className="stack" data-testid="venue-editor">
+            <form
+              className="stack"
+              onSubmit={(e) => {
+                e.preventDefault();
+                save.mutate(new FormData(e.currentTarget));
+              }}
+            >
+              <h2>{t('adm.editVenue')}</h2>
+              {save.isSuccess && <Notice kind="success">{t('common.saved')}</Notice>}
+              {save.error && <ErrorState error={save.error} />}
+              <label>
+                {t('adm.name')}
+                <input name="name" required maxLength={200} defaultValue={v.name} />
+              </label>
+              <label>
+                {t('adm.city')}
+                <input name="city" required maxLength={100} defaultValue={v.city} />
+              </label>
+              <label>
+                {t('adm.address')}
+                <input name="address" maxLength={300} defaultValue={v.address} />
+              </label>
+              <button type="submit" disabled={save.isPending}>
+                {t('common.save')}
+              </button>
+            </form>
+            <VenueLayout venueId={venueId} />
+            {locked ? (
+              <Notice kind="warning">{t('adm.layoutLocked', { n: v.eventCount })}</Notice>
+            ) : (
+              <form
+                className="stack"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  relayout.mutate(drafts);
+                }}
+              >
+                {relayout.isSuccess && <Notice kind="success">{t('adm.layoutReplaced')}</Notice>}
+                {relayout.error && <ErrorState error={relayout.error} />}
+                <SectionsEditor sections={drafts} onChange={setSections} />
+                <p className="muted">{t('adm.layoutPreview', { n: seatsIn(drafts) })}</p>
+                <div className="actions">
+                  <button type="submit" disabled={relayout.isPending}>
+                    {t('adm.replaceLayout')}
+                  </button>
+                  <button
+                    type="button"
+                    className="danger"
+                    disabled={remove.isPending}
+                    onClick={() => window.confirm(t('adm.deleteVenueConfirm')) && remove.mutate()}
+                  >
+                    {t('adm.deleteVenue')}
+                  </button>
+                </div>
+              </form>
+            )}
+            {remove.error && <ErrorState error={remove.error} />}
+          </div>
+        );
+      }}
+    </QueryState>
   );
 }
 

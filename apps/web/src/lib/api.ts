@@ -143,11 +143,13 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
     if (!isMessageKey(key)) return error.message;
     const p = (error.problem ?? {}) as Record<string, unknown>;
     const vars: Record<string, string | number> = {};
-    for (const name of ['limit', 'active'] as const) if (typeof p[name] === 'number') vars[name] = p[name];
+    for (const name of ['limit', 'active', 'eventCount'] as const)
+      if (typeof p[name] === 'number') vars[name] = p[name];
     if (Array.isArray(p.seatIds)) {
       vars.seats = p.seatIds.map((id) => context.seatLabel?.(String(id)) ?? String(id)).join(', ');
     }
-    if (typeof p.usedAt === 'string') vars.usedAt = dateTime(p.usedAt, locale);
+    for (const name of ['usedAt', 'opensAt'] as const)
+      if (typeof p[name] === 'string') vars[name] = dateTime(p[name], locale);
     const fields = error.problem?.errors?.map((e) => fieldName(e.field, t));
     vars.fields = fields?.length ? [...new Set(fields)].join(', ') : '';
     const held = `${key}.held`;
@@ -157,6 +159,15 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
   if (error instanceof TypeError) return t('common.offline');
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/**
+ * Why Toss refused or ended a payment, in the page's language when the app knows the code, else in Toss's
+ * own words (Korean).
+ */
+export function tossFailureMessage(failure: { code: string; message: string }, say: Say): string {
+  const key = `problem.${failure.code}`;
+  return isMessageKey(key) ? say.t(key) : failure.message;
 }
 
 /**

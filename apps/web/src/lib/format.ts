@@ -27,3 +27,17 @@ export const countdown = (ms: number) => {
   if (s < 3600) return `${Math.floor(s / 60)}:${ss}`;
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${ss}`;
 };
+
+/** Seoul keeps one offset all year (no daylight saving time). */
+const SEOUL_OFFSET_MS = 9 * 3_600_000;
+
+/** A `datetime-local` value (`2026-12-24T19:30`) in Seoul time for an instant, whatever the browser's zone. */
+export const seoulInput = (iso: string) =>
+  new Date(Date.parse(iso) + SEOUL_OFFSET_MS).toISOString().slice(0, 16);
+
+/** The instant a `datetime-local` value means when read as Seoul time, as UTC ISO. */
+export const fromSeoulInput = (value: FormDataEntryValue | null) => {
+  const local = String(value);
+  // The browser leaves the seconds out unless they are not zero.
+  return new Date(`${local.length === 16 ? `${local}:00` : local}+09:00`).toISOString();
+};

@@ -1,5 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
-import { type EventDetailDto, eventDetailDto, venueLayoutDto } from '@tiketi/contracts';
+import {
+  type EventDetailDto,
+  eventDetailDto,
+  paymentDto,
+  tossCheckoutRules,
+  venueLayoutDto,
+} from '@tiketi/contracts';
 import { z } from 'zod';
 import { api } from './api.ts';
 
@@ -54,6 +60,18 @@ export const ticketSchema = z.object({
   usedAt: z.string().nullable(),
 });
 export type Ticket = z.infer<typeof ticketSchema>;
+
+/** `GET /api/payments` (the caller's own). */
+export const paymentsPage = page(paymentDto);
+
+/** What opening Toss's checkout does to the hold (the payment window), told before the fan opens it. */
+export function useTossCheckoutRules() {
+  return useQuery({
+    queryKey: ['toss-checkout-rules'],
+    queryFn: ({ signal }) => api('/api/payments/toss/rules', { schema: tossCheckoutRules, signal }),
+    staleTime: 10 * 60_000,
+  });
+}
 
 export function useEvent(id: string | undefined) {
   return useQuery({

@@ -1,13 +1,20 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { tossPaymentRequestResponse } from '@tiketi/contracts';
-import { useNavigate, useParams } from 'react-router';
+import { type PaymentDto, tossPaymentRequestResponse, WEB_PAGES } from '@tiketi/contracts';
+import { useEffect } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { track } from '../lib/analytics.ts';
-import { api } from '../lib/api.ts';
+import { ApiError, api, tossFailureMessage } from '../lib/api.ts';
 import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { reservationSchema, useEvent } from '../lib/queries.ts';
+import {
+  paymentsPage,
+  type Reservation,
+  reservationSchema,
+  useEvent,
+  useTossCheckoutRules,
+} from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 
@@ -21,8 +28,23 @@ export function CheckoutPage() {
   const reservation = useQuery({
     queryKey: ['reservation', reservationId],
     queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationSchema, signal }),
+    // A hold ends by itself, or with its event: the page follows it rather than offering a dead button.
+    refetchInterval: (query) => (query.state.data?.status === 'PENDING' ? 5000 : false),
   });
   const event = useEvent(reservation.data?.eventId);
+  const rules = useTossCheckoutRules();
+  // Earlier tries at Toss for this hold: the first one extended it, the last may have been declined.
+  const attempts = useQuery({
+    queryKey: ['payments', reservationId],
+    queryFn: ({ signal }) =>
+      api(`/api/payments?reservationId=${reservationId}&pageSize=20`, { schema: paymentsPage, signal }),
+    enabled: Boolean(reservationId),
+  });
+  const status = reservation.data?.status;
+  useEffect(() => {
+    // A hold ended by the event's cancellation: the event page and this one must say so, with the reason.
+    if (status === 'CANCELLED') void queryClient.invalidateQueries({ queryKey: ['event'] });
+  }, [status, queryClient]);
 
   const pay = useMutation({
     mutationFn: async () => {
@@ -43,6 +65,12 @@ export function CheckoutPage() {
     },
     // Toss's checkout page (the sandbox's, locally) brings the fan back to /payments/success or /fail.
     onSuccess: (answer) => window.location.assign(answer.paymentUrl),
+    onError: (error) => {
+      if (error instanceof ApiError && ['EVENT_CANCELLED', 'HOLD_EXPIRED'].includes(error.code)) {
+        void queryClient.invalidateQueries({ queryKey: ['event'] });
+        void reservation.refetch();
+      }
+    },
   });
   const release = useMutation({
     mutationFn: () => api(`/api/reservations/${reservationId}`, { method: 'DELETE' }),
@@ -58,7 +86,12 @@ export function CheckoutPage() {
       <QueryState query={reservation}>
         {(r) => {
           const left = Date.parse(r.expiresAt) - now;
-          const payable = r.status === 'PENDING' && left > 0;
+          const cancelled = event.data?.status === 'cancelled';
+          const payable = r.status === 'PENDING' && left > 0 && !cancelled;
+          const tries = [...(attempts.data?.items ?? [])].sort((a, b) =>
+            b.createdAt.localeCompare(a.createdAt),
+          );
+          const minutes = rules.data ? Math.round(rules.data.paymentWindowSeconds / 60) : undefined;
           return (
             <section className="card checkout">
               {event.data && (
@@ -81,14 +114,25 @@ export function CheckoutPage() {
               <p className="total">
                 {t('seats.total')} <strong data-testid="amount">{won(r.amount, locale)}</strong>
               </p>
-              {r.status === 'PENDING' &&
-                (left > 0 ? (
-                  <p className="timer" role="timer" aria-live="off">
-                    {t('checkout.holdEnds', { time: countdown(left) })}
-                  </p>
-                ) : (
-                  <Notice kind="warning">{t('checkout.expired')}</Notice>
-                ))}
+              {payable && (
+                <p className="timer" role="timer" aria-live="off">
+                  {t('checkout.holdEnds', { time: countdown(left) })}
+                </p>
+              )}
+              {payable && <HoldRule tries={tries} minutes={minutes} />}
+              {payable && tries[0]?.failure && (
+                <Notice kind="warning">
+                  {t('checkout.lastTry', {
+                    reason: tossFailureMessage(tries[0].failure, { t, locale }),
+                  })}
+                </Notice>
+              )}
+              <HoldEnded
+                reservation={r}
+                left={left}
+                cancelled={cancelled}
+                reason={event.data?.cancelReason}
+              />
               {pay.error && <ErrorState error={pay.error} />}
               {release.error && <ErrorState error={release.error} />}
               {pay.isSuccess && <Notice>{t('checkout.redirecting')}</Notice>}
@@ -117,5 +161,73 @@ export function CheckoutPage() {
         }}
       </QueryState>
     </main>
+  );
+}
+
+/**
+ * Opening Toss's checkout lengthens the hold to the payment window: said before the fan opens it, and
+ * after (when they come back), so the timer never jumps unexplained.
+ */
+function HoldRule({ tries, minutes }: { tries: PaymentDto[]; minutes: number | undefined }) {
+  const { t } = useI18n();
+  if (minutes === undefined) return null;
+  return tries.length === 0 ? (
+    <p className="muted" data-testid="hold-rule">
+      {t('checkout.extendRule', { minutes })}
+    </p>
+  ) : (
+    <Notice>{t('checkout.extended', { minutes })}</Notice>
+  );
+}
+
+/** A hold that is over is not a dead end: the way back to the seats, or to the cancelled event and why. */
+function HoldEnded({
+  reservation: r,
+  left,
+  cancelled,
+  reason,
+}: {
+  reservation: Reservation;
+  left: number;
+  cancelled: boolean;
+  reason: string | null | undefined;
+}) {
+  const { t } = useI18n();
+  if (r.status === 'CONFIRMED') {
+    return (
+      <Link className="button" to={WEB_PAGES.myTickets}>
+        {t('payment.toTickets')}
+      </Link>
+    );
+  }
+  if (cancelled && r.status !== 'REFUNDED') {
+    return (
+      <>
+        <Notice kind="warning">
+          {t('checkout.eventCancelled')}
+          {reason && (
+            <>
+              <br />
+              {t('event.cancelReason', { reason })}
+            </>
+          )}
+        </Notice>
+        <Link className="button" to={WEB_PAGES.event(r.eventId)}>
+          {t('checkout.toEvent')}
+        </Link>
+      </>
+    );
+  }
+  const over = r.status === 'EXPIRED' || r.status === 'CANCELLED' || (r.status === 'PENDING' && left <= 0);
+  if (!over) return null;
+  return (
+    <>
+      <Notice kind="warning">
+        {r.status === 'CANCELLED' ? t('checkout.released') : t('checkout.expired')}
+      </Notice>
+      <Link className="button" to={`/events/${r.eventId}/seats`}>
+        {t('checkout.chooseAgain')}
+      </Link>
+    </>
   );
 }

@@ -59,11 +59,23 @@ export function EventPage() {
                   ))}
                 </ul>
                 <p className="muted">{t('event.limit', { n: event.perUserLimit })}</p>
-                {open ? (
+                {event.status === 'cancelled' ? (
+                  <Notice kind="warning">
+                    {t('event.cancelled')}
+                    {event.cancelReason && (
+                      <>
+                        <br />
+                        <span data-testid="cancel-reason">
+                          {t('event.cancelReason', { reason: event.cancelReason })}
+                        </span>
+                      </>
+                    )}
+                  </Notice>
+                ) : open ? (
                   <Link className="button big" to={`/events/${event.id}/${queued ? 'queue' : 'seats'}`}>
                     {queued ? t('event.joinQueue') : t('event.book')}
                   </Link>
-                ) : now < Date.parse(event.saleOpensAt) && event.status !== 'cancelled' ? (
+                ) : now < Date.parse(event.saleOpensAt) ? (
                   <Notice>{t('event.opensIn', { when: dateTime(event.saleOpensAt, locale) })}</Notice>
                 ) : (
                   <Notice>{t('event.notOnSale')}</Notice>

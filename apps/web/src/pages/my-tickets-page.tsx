@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { paymentDto } from '@tiketi/contracts';
+import type { PaymentDto } from '@tiketi/contracts';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import {
   page,
+  paymentsPage,
   type Reservation,
   reservationSchema,
   type Ticket,
@@ -20,8 +21,32 @@ import {
 
 const ticketsPage = page(ticketSchema);
 const reservationsPage = page(reservationSchema);
-const paymentsPage = page(paymentDto);
 const ticketWithQr = ticketSchema.extend({ qr: z.string() });
+/** Payments that took money: the order a reservation's tickets belong to. */
+const PAID: PaymentDto['status'][] = ['COMPLETED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+
+/** One order: the reservation it paid for, its payment and the tickets it issued. */
+type Order = { reservationId: string; reservation?: Reservation; payment?: PaymentDto; tickets: Ticket[] };
+
+function ordersOf(tickets: Ticket[], reservations: Reservation[], payments: PaymentDto[]): Order[] {
+  const orders = new Map<string, Order>();
+  for (const ticket of tickets) {
+    let order = orders.get(ticket.reservationId);
+    if (!order) {
+      order = {
+        reservationId: ticket.reservationId,
+        reservation: reservations.find((r) => r.id === ticket.reservationId),
+        payment: payments.find((p) => p.reservationId === ticket.reservationId && PAID.includes(p.status)),
+        tickets: [],
+      };
+      orders.set(ticket.reservationId, order);
+    }
+    order.tickets.push(ticket);
+  }
+  for (const order of orders.values()) order.tickets.sort((a, b) => a.seatLabel.localeCompare(b.seatLabel));
+  // Newest order first, as the tickets came.
+  return [...orders.values()];
+}
 
 export function MyTicketsPage() {
   const { t } = useI18n();
@@ -39,12 +64,18 @@ export function MyTicketsPage() {
     queryFn: ({ signal }) => api('/api/reservations?pageSize=50', { schema: reservationsPage, signal }),
     refetchInterval: poll,
   });
+  const payments = useQuery({
+    queryKey: ['payments'],
+    queryFn: ({ signal }) => api('/api/payments?pageSize=100', { schema: paymentsPage, signal }),
+    refetchInterval: poll,
+  });
   useEffect(() => {
     const settled = (id: string) =>
       reservations.data?.items.find((r) => r.id === id)?.status !== 'CONFIRMED' &&
       !tickets.data?.items.some((ticket) => ticket.reservationId === id && ticket.status === 'ISSUED');
     if (settling.some(settled)) setSettling(settling.filter((id) => !settled(id)));
   }, [settling, reservations.data, tickets.data]);
+  const withTickets = new Set(tickets.data?.items.map((ticket) => ticket.reservationId));
   return (
     <main id="main" className="container">
       <h1>{t('tickets.title')}</h1>
@@ -53,60 +84,127 @@ export function MyTicketsPage() {
           data.items.length === 0 ? (
             <p>{t('tickets.empty')}</p>
           ) : (
-            <ul className="ticket-grid">
-              {data.items.map((ticket) => (
-                <TicketCard key={ticket.id} ticket={ticket} />
-              ))}
+            <ul className="order-list">
+              {ordersOf(data.items, reservations.data?.items ?? [], payments.data?.items ?? []).map(
+                (order) => (
+                  <OrderCard
+                    key={order.reservationId}
+                    order={order}
+                    onRefunded={() => setSettling((ids) => [...ids, order.reservationId])}
+                  />
+                ),
+              )}
             </ul>
           )
         }
       </QueryState>
       <h2>{t('tickets.reservations')}</h2>
       <QueryState query={reservations}>
-        {(data) =>
-          data.items.length === 0 ? (
+        {(data) => {
+          // Holds that never became an order (paid orders are listed above with their tickets).
+          const holds = data.items.filter((r) => !withTickets.has(r.id));
+          return holds.length === 0 ? (
             <p>{t('common.none')}</p>
           ) : (
             <ul className="reservation-list">
-              {data.items.map((r) => (
-                <ReservationRow
-                  key={r.id}
-                  reservation={r}
-                  onRefunded={() => setSettling((ids) => [...ids, r.id])}
-                />
+              {holds.map((r) => (
+                <HoldRow key={r.id} reservation={r} />
               ))}
             </ul>
-          )
-        }
+          );
+        }}
       </QueryState>
     </main>
   );
 }
 
-function TicketCard({ ticket }: { ticket: Ticket }) {
+/** An order: its concert, number, status and Toss receipt, its tickets each with its own state. */
+function OrderCard({ order, onRefunded }: { order: Order; onRefunded: () => void }) {
   const { t, locale } = useI18n();
-  const event = useEvent(ticket.eventId);
+  const queryClient = useQueryClient();
+  const first = order.tickets[0];
+  const event = useEvent(first?.eventId);
+  const r = order.reservation;
+  const p = order.payment;
+  const refund = useMutation({
+    mutationFn: () => {
+      if (!p) throw new Error(t('payment.failed'));
+      return api(`/api/payments/${p.id}/cancel`, { body: { reason: 'Requested by the customer' } });
+    },
+    onSuccess: () => {
+      onRefunded();
+      for (const key of ['reservations', 'tickets', 'payments']) {
+        void queryClient.invalidateQueries({ queryKey: [key] });
+      }
+    },
+  });
+  const refundable = r?.status === 'CONFIRMED' && order.tickets.some((ticket) => ticket.status === 'ISSUED');
+  return (
+    <li className="card order" data-reservation-id={order.reservationId}>
+      <header className="order-head">
+        <div>
+          <h3>{event.data?.title ?? '…'}</h3>
+          {event.data && (
+            <p className="muted">
+              {dateTime(event.data.startsAt, locale)} · {event.data.venue.name}
+            </p>
+          )}
+          <p className="muted">
+            {p && <span>{t('tickets.order', { orderId: p.orderId })} · </span>}
+            {r && (
+              <span>
+                {t('tickets.orderPlaced', { when: dateTime(r.createdAt, locale) })} · {won(r.amount, locale)}{' '}
+                ·{' '}
+              </span>
+            )}
+            {t('tickets.ticketCount', { n: order.tickets.length })}
+          </p>
+          {r && <span className={`badge res-${r.status}`}>{t(`res.${r.status}` as MessageKey)}</span>}
+        </div>
+        <div className="actions">
+          {p?.receiptUrl && (
+            <a className="button secondary" href={p.receiptUrl} target="_blank" rel="noopener noreferrer">
+              {t('tickets.receipt')}
+            </a>
+          )}
+          {refundable && (
+            <button
+              type="button"
+              className="secondary"
+              disabled={refund.isPending || refund.isSuccess}
+              onClick={() => window.confirm(t('tickets.refundConfirm')) && refund.mutate()}
+            >
+              {t('tickets.refund')}
+            </button>
+          )}
+        </div>
+      </header>
+      {refund.isSuccess && <Notice kind="success">{t('tickets.refunded')}</Notice>}
+      {refund.error && <ErrorState error={refund.error} />}
+      <ul className="ticket-grid">
+        {order.tickets.map((ticket) => (
+          <TicketCard key={ticket.id} ticket={ticket} />
+        ))}
+      </ul>
+    </li>
+  );
+}
+
+function TicketCard({ ticket }: { ticket: Ticket }) {
+  const { t } = useI18n();
   const detail = useQuery({
     queryKey: ['ticket', ticket.id],
     queryFn: ({ signal }) => api(`/api/tickets/${ticket.id}`, { schema: ticketWithQr, signal }),
     enabled: ticket.status === 'ISSUED',
   });
   return (
-    <li className="ticket card" data-ticket-id={ticket.id}>
-      <div>
-        <h3>{event.data?.title ?? '…'}</h3>
-        {event.data && (
-          <p className="muted">
-            {dateTime(event.data.startsAt, locale)} · {event.data.venue.name}
-          </p>
-        )}
-        <p>
-          <strong>{t('tickets.seat', { label: ticket.seatLabel })}</strong>
-        </p>
-        <span className={`badge ticket-${ticket.status}`}>
+    <li className={`ticket ticket-${ticket.status}`} data-ticket-id={ticket.id}>
+      <p>
+        <strong>{t('tickets.seat', { label: ticket.seatLabel })}</strong>{' '}
+        <span className={`badge ticket-${ticket.status}`} data-testid="ticket-status">
           {t(`tickets.status.${ticket.status}` as MessageKey)}
         </span>
-      </div>
+      </p>
       {ticket.status === 'ISSUED' &&
         (detail.isPending ? (
           <Loading />
@@ -122,35 +220,14 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
   );
 }
 
-function ReservationRow({
-  reservation: r,
-  onRefunded,
-}: {
-  reservation: Reservation;
-  onRefunded: () => void;
-}) {
+/** A hold without tickets: continue to payment or give it back while it lasts. */
+function HoldRow({ reservation: r }: { reservation: Reservation }) {
   const { t, locale } = useI18n();
   const queryClient = useQueryClient();
   const event = useEvent(r.eventId);
-  const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: ['reservations'] });
-    void queryClient.invalidateQueries({ queryKey: ['tickets'] });
-  };
   const cancel = useMutation({
     mutationFn: () => api(`/api/reservations/${r.id}`, { method: 'DELETE' }),
-    onSuccess: refresh,
-  });
-  const refund = useMutation({
-    mutationFn: async () => {
-      const payments = await api(`/api/payments?reservationId=${r.id}`, { schema: paymentsPage });
-      const paid = payments.items.find((p) => p.status === 'COMPLETED' || p.status === 'PARTIALLY_REFUNDED');
-      if (!paid) throw new Error(t('payment.failed'));
-      return api(`/api/payments/${paid.id}/cancel`, { body: { reason: 'Requested by the customer' } });
-    },
-    onSuccess: () => {
-      onRefunded();
-      refresh();
-    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['reservations'] }),
   });
   const pending = r.status === 'PENDING' && Date.parse(r.expiresAt) > Date.now();
   return (
@@ -178,19 +255,8 @@ function ReservationRow({
             </button>
           </>
         )}
-        {r.status === 'CONFIRMED' && (
-          <button
-            type="button"
-            className="secondary"
-            disabled={refund.isPending || refund.isSuccess}
-            onClick={() => window.confirm(t('tickets.refundConfirm')) && refund.mutate()}
-          >
-            {t('tickets.refund')}
-          </button>
-        )}
       </div>
-      {refund.isSuccess && <Notice kind="success">{t('tickets.refunded')}</Notice>}
-      {(cancel.error || refund.error) && <ErrorState error={cancel.error ?? refund.error} />}
+      {cancel.error && <ErrorState error={cancel.error} />}
     </li>
   );
 }

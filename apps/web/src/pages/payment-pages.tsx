@@ -1,14 +1,32 @@
-import { type PaymentDto, paymentDto } from '@tiketi/contracts';
+import { useQuery } from '@tanstack/react-query';
+import { type PaymentDto, paymentDto, WEB_PAGES } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading, Notice } from '../components/states.tsx';
-import { api } from '../lib/api.ts';
-import { won } from '../lib/format.ts';
+import { ApiError, api, tossFailureMessage } from '../lib/api.ts';
+import { countdown, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { paymentsPage, reservationSchema } from '../lib/queries.ts';
+import { useNow } from '../lib/use-now.ts';
 
-/** Toss sends the fan back here with paymentKey, orderId and amount; the payment service approves it. */
+/** The fail page's address for a payment that did not go through, with Toss's code and words if any. */
+function failPage(orderId: string, code: string, message?: string): string {
+  const params = new URLSearchParams({ code, orderId });
+  if (message) params.set('message', message);
+  return `${WEB_PAGES.paymentFail}?${params}`;
+}
+
+/** Worth asking again: the payment is still being settled, or the service or the network did not answer. */
+const retryable = (error: unknown) =>
+  !(error instanceof ApiError) || error.status >= 500 || error.code === 'PAYMENT_PENDING';
+
+/**
+ * Toss sends the fan back here with paymentKey, orderId and amount; the payment service approves it. A
+ * payment Toss then refuses (a declined card) is not a success: the fan goes on to the fail page.
+ */
 export function PaymentSuccessPage() {
   const { t, locale } = useI18n();
+  const navigate = useNavigate();
   const [params] = useSearchParams();
   const [payment, setPayment] = useState<PaymentDto>();
   const [error, setError] = useState<unknown>();
@@ -23,10 +41,27 @@ export function PaymentSuccessPage() {
     if (sent.current === attempt) return;
     sent.current = attempt;
     api('/api/payments/toss/confirm', { body: { paymentKey, orderId, amount }, schema: paymentDto }).then(
-      setPayment,
-      setError,
+      (answer) => {
+        if (answer.status === 'FAILED' || answer.status === 'EXPIRED') {
+          const failure = answer.failure ?? { code: answer.status, message: '' };
+          navigate(failPage(orderId, failure.code, failure.message), { replace: true });
+        } else setPayment(answer);
+      },
+      (failed: unknown) => {
+        // Sending the same confirm again cannot change a refusal: only a new payment can.
+        if (retryable(failed)) return setError(failed);
+        const problem = (failed as ApiError).problem as Record<string, unknown> | undefined;
+        // A refusal by Toss (PAYMENT_REJECTED) carries Toss's own code, and Toss's words as its detail.
+        const tossCode = typeof problem?.failureCode === 'string' ? problem.failureCode : undefined;
+        navigate(
+          tossCode
+            ? failPage(orderId, tossCode, (failed as ApiError).problem?.detail)
+            : failPage(orderId, (failed as ApiError).code),
+          { replace: true },
+        );
+      },
     );
-  }, [paymentKey, orderId, amount, attempt]);
+  }, [paymentKey, orderId, amount, attempt, navigate]);
 
   return (
     <main id="main" className="container narrow">
@@ -52,7 +87,7 @@ export function PaymentSuccessPage() {
               <li key={s.id}>{s.label}</li>
             ))}
           </ul>
-          <Link className="button big" to="/me/tickets">
+          <Link className="button big" to={WEB_PAGES.myTickets}>
             {t('payment.toTickets')}
           </Link>
         </section>
@@ -61,20 +96,83 @@ export function PaymentSuccessPage() {
   );
 }
 
+/**
+ * A payment that did not go through: why (our words for Toss's code, and Toss's own), whether the seats are
+ * still held and for how long, and another try with a new payment while they are.
+ */
 export function PaymentFailPage() {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const [params] = useSearchParams();
-  const message = params.get('message') ?? params.get('code') ?? '';
+  const now = useNow();
+  const code = params.get('code') ?? '';
+  const message = params.get('message') ?? '';
+  const orderId = params.get('orderId') ?? '';
+  const payment = useQuery({
+    queryKey: ['payment-of-order', orderId],
+    queryFn: async ({ signal }) => {
+      const found = await api(`/api/payments?orderId=${encodeURIComponent(orderId)}`, {
+        schema: paymentsPage,
+        signal,
+      });
+      return found.items[0] ?? null;
+    },
+    enabled: Boolean(orderId),
+  });
+  const reservationId = payment.data?.reservationId;
+  const reservation = useQuery({
+    queryKey: ['reservation', reservationId],
+    queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationSchema, signal }),
+    enabled: Boolean(reservationId),
+  });
+  const r = reservation.data;
+  const left = r ? Date.parse(r.expiresAt) - now : 0;
+  const held = r?.status === 'PENDING' && left > 0;
+
   return (
     <main id="main" className="container narrow">
       <h1>{t('checkout.title')}</h1>
-      <Notice kind="warning">
-        {t('payment.failed')}
-        {message && <> {t('payment.failedWhy', { message })}</>}
-      </Notice>
-      <Link className="button" to="/me/tickets">
-        {t('payment.tryAgain')}
-      </Link>
+      <section className="card stack" data-testid="payment-failed">
+        <Notice kind="warning">
+          <strong>{code === 'REJECT_CARD_PAYMENT' ? t('payment.declined') : t('payment.failed')}</strong>
+          {code && (
+            <>
+              <br />
+              {t('payment.failedWhy', { message: tossFailureMessage({ code, message }, i18n) })}
+            </>
+          )}
+        </Notice>
+        {message && (
+          <p className="muted" data-testid="toss-says">
+            {t('payment.tossSays', { message, code })}
+          </p>
+        )}
+        {(payment.isLoading || reservation.isLoading) && <Loading />}
+        {r && held ? (
+          <>
+            <p className="timer" role="timer" aria-live="off">
+              {t('payment.holdKept', { time: countdown(left) })}
+            </p>
+            <Link className="button big" to={`/checkout/${r.id}`}>
+              {t('payment.payAgain')}
+            </Link>
+          </>
+        ) : r ? (
+          <>
+            <Notice>{t('payment.holdOver')}</Notice>
+            <Link className="button" to={`/events/${r.eventId}/seats`}>
+              {t('checkout.chooseAgain')}
+            </Link>
+          </>
+        ) : (
+          !payment.isLoading &&
+          !reservation.isLoading && (
+            <Link className="button" to={WEB_PAGES.myTickets}>
+              {t('payment.tryAgain')}
+            </Link>
+          )
+        )}
+      </section>
     </main>
   );
 }

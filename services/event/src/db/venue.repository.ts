@@ -118,6 +118,80 @@ export function venueRepository(db: Kysely<DB>) {
       });
     },
 
+    async eventCount(venueId: string): Promise<number> {
+      const row = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('venueId', '=', venueId)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    /**
+     * Swaps the whole seat layout of a venue no event uses, in one transaction. The venue row is locked
+     * first: an event being created for it takes a key-share lock on that row through its foreign key,
+     * so either its insert committed before (and is counted here) or it waits for this commit.
+     */
+    replaceLayout(
+      id: string,
+      layout: { sections: PlannedSection[]; seats: PlannedSeat[] },
+    ): Promise<'missing' | { inUse: number } | 'replaced'> {
+      return db.transaction().execute(async (trx) => {
+        const venue = await trx
+          .selectFrom('venues')
+          .select('id')
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!venue) return 'missing';
+        const used = await trx
+          .selectFrom('events')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('venueId', '=', id)
+          .executeTakeFirstOrThrow();
+        if (Number(used.n) > 0) return { inUse: Number(used.n) };
+        // Seats go with their sections (on delete cascade).
+        await trx.deleteFrom('venueSections').where('venueId', '=', id).execute();
+        await trx
+          .insertInto('venueSections')
+          .values(layout.sections.map((s) => ({ ...s, venueId: id })))
+          .execute();
+        for (let i = 0; i < layout.seats.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto('seats')
+            .values(layout.seats.slice(i, i + INSERT_CHUNK).map((s) => ({ ...s, venueId: id })))
+            .execute();
+        }
+        await trx
+          .updateTable('venues')
+          .set({ seatCount: layout.seats.length, updatedAt: new Date() })
+          .where('id', '=', id)
+          .execute();
+        return 'replaced';
+      });
+    },
+
+    /** Deletes a venue no event uses (locked as in `replaceLayout`); its sections and seats go with it. */
+    remove(id: string): Promise<'missing' | { inUse: number } | 'deleted'> {
+      return db.transaction().execute(async (trx) => {
+        const venue = await trx
+          .selectFrom('venues')
+          .select('id')
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!venue) return 'missing';
+        const used = await trx
+          .selectFrom('events')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('venueId', '=', id)
+          .executeTakeFirstOrThrow();
+        if (Number(used.n) > 0) return { inUse: Number(used.n) };
+        await trx.deleteFrom('venues').where('id', '=', id).execute();
+        return 'deleted';
+      });
+    },
+
     update(id: string, input: Partial<VenueInput>) {
       return db
         .updateTable('venues')

@@ -104,6 +104,7 @@ export function eventsService(deps: Deps) {
       layoutUrl: `/api/venues/${venue.id}/layout`,
       publishedAt: event.publishedAt?.toISOString() ?? null,
       cancelledAt: event.cancelledAt?.toISOString() ?? null,
+      cancelReason: event.cancelledAt ? event.cancelReason : null,
       createdAt: event.createdAt.toISOString(),
       updatedAt: event.updatedAt.toISOString(),
     };

@@ -1,5 +1,5 @@
 import type { VenueDto, VenueLayoutDto, VenueSummaryDto } from '@tiketi/contracts';
-import { problems } from '@tiketi/kit';
+import { HttpProblem, problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { CatalogueCache } from '../db/catalogue.cache.ts';
 import type { VenueInput, VenueRepository } from '../db/venue.repository.ts';
@@ -11,7 +11,11 @@ export function venuesService(deps: { venues: VenueRepository; cache: CatalogueC
   async function load(id: string): Promise<VenueDto | null> {
     const venue = await venues.find(id);
     if (!venue) return null;
-    const [sections, tierKeys] = await Promise.all([venues.sectionSummaries(id), venues.tierKeys(id)]);
+    const [sections, tierKeys, eventCount] = await Promise.all([
+      venues.sectionSummaries(id),
+      venues.tierKeys(id),
+      venues.eventCount(id),
+    ]);
     return {
       id: venue.id,
       name: venue.name,
@@ -20,6 +24,7 @@ export function venuesService(deps: { venues: VenueRepository; cache: CatalogueC
       seatCount: venue.seatCount,
       tierKeys,
       sections,
+      eventCount,
       createdAt: venue.createdAt.toISOString(),
       updatedAt: venue.updatedAt.toISOString(),
     };
@@ -75,13 +80,39 @@ export function venuesService(deps: { venues: VenueRepository; cache: CatalogueC
       return get(id);
     },
 
-    /** Name and address only: seat ids must stay stable once events are sold on them. */
+    /** A new seat layout, for a venue no event uses yet: events are sold on the layout's seat ids. */
+    async replaceLayout(id: string, sections: LayoutSectionInput[]): Promise<VenueDto> {
+      const outcome = await venues.replaceLayout(id, planLayout(sections));
+      if (outcome === 'missing') throw problems.notFound('Venue');
+      if (outcome !== 'replaced') throw venueInUse(outcome.inUse, 'its seat layout stays as it is');
+      await cache.invalidate();
+      return get(id);
+    },
+
+    /** Removes a venue no event uses. */
+    async remove(id: string): Promise<void> {
+      const outcome = await venues.remove(id);
+      if (outcome === 'missing') throw problems.notFound('Venue');
+      if (outcome !== 'deleted') throw venueInUse(outcome.inUse, 'it cannot be deleted');
+      await cache.invalidate();
+    },
+
+    /** Name and address only: the layout has its own route (`replaceLayout`). */
     async update(id: string, input: Partial<VenueInput>): Promise<VenueDto> {
       if (!(await venues.update(id, input))) throw problems.notFound('Venue');
       await cache.invalidate();
       return get(id);
     },
   };
+}
+
+function venueInUse(eventCount: number, consequence: string): HttpProblem {
+  return new HttpProblem(
+    409,
+    'VENUE_IN_USE',
+    `The venue has ${eventCount} event(s) on its seats: ${consequence}.`,
+    { extra: { eventCount } },
+  );
 }
 
 type SeatRow = Awaited<ReturnType<VenueRepository['seats']>>[number];

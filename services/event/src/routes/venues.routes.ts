@@ -18,14 +18,15 @@ const row = z.object({
   seatCount: z.number().int().positive().max(1000).optional(),
   tierKey: label.optional(),
 });
+const sections = z
+  .array(z.object({ name: label, rows: z.array(row).min(1).max(500) }))
+  .min(1)
+  .max(100);
 const venueBody = z.object({
   name: z.string().trim().min(1).max(200),
   city: z.string().trim().min(1).max(100),
   address: z.string().trim().max(300).default(''),
-  sections: z
-    .array(z.object({ name: label, rows: z.array(row).min(1).max(500) }))
-    .min(1)
-    .max(100),
+  sections,
 });
 const venuePatch = z.object({
   name: z.string().trim().min(1).max(200).optional(),
@@ -92,5 +93,36 @@ export function venueRoutes(app: App, auth: Auth, venues: VenuesService) {
       },
     },
     async (req) => venues.update(req.params.id, req.body),
+  );
+
+  app.put(
+    '/api/venues/:id/layout',
+    {
+      onRequest: auth.admin,
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        summary: 'Replace the seat layout of a venue no event uses (admin); 409 VENUE_IN_USE otherwise',
+        params,
+        body: z.object({ sections }),
+        response: { 200: venueDto },
+      },
+    },
+    async (req) => venues.replaceLayout(req.params.id, req.body.sections),
+  );
+
+  app.delete(
+    '/api/venues/:id',
+    {
+      onRequest: auth.admin,
+      schema: {
+        summary: 'Delete a venue no event uses (admin); 409 VENUE_IN_USE otherwise',
+        params,
+        response: { 204: z.null() },
+      },
+    },
+    async (req, reply) => {
+      await venues.remove(req.params.id);
+      return reply.code(204).send(null);
+    },
   );
 }

@@ -39,6 +39,13 @@ export function createDirectoryClient(options: {
         venueName: event.venue?.name ?? null,
       };
     },
+    /** Why the event was cancelled, as the operator said it (null when it was not, or said nothing). */
+    async cancelReason(eventId: string): Promise<string | null> {
+      const res = await events.get<unknown>(`/api/events/${eventId}`);
+      if (res.status === 404) return null;
+      if (res.status !== 200) throw upstreamProblem('event service', res);
+      return eventDetailDto.pick({ cancelReason: true }).parse(res.body).cancelReason;
+    },
   };
 }
 

@@ -30,6 +30,8 @@ export type TemplateData = {
     full: boolean;
     lateApproval: boolean;
     cause: EventData<'payment.refunded'>['cause'];
+    /** What the operator said when cancelling the event (refunds the cancellation called for). */
+    cancelReason: string | null;
     seatCount: number;
     orderId: string;
     reservationsUrl: string;
@@ -154,6 +156,7 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       const title = d.event?.title;
       return {
         ...facts,
+        rows: d.cancelReason ? [[say('취소 사유', 'Reason'), d.cancelReason], ...rows] : rows,
         subject: title
           ? say(`[Tiketi] 공연 취소 및 전액 환불: ${title}`, `[Tiketi] Cancelled: ${title}, refunded in full`)
           : say(

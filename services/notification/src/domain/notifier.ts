@@ -147,6 +147,7 @@ export function createNotifier(deps: NotifierDeps) {
           full: d.full,
           lateApproval: d.lateApproval,
           cause: d.cause,
+          cancelReason: d.cause === 'event_cancelled' ? await deps.directory.cancelReason(d.eventId) : null,
           seatCount: d.seatIds.length,
           orderId: d.orderId,
           reservationsUrl: url(WEB_PAGES.myTickets),

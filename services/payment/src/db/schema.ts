@@ -21,6 +21,8 @@ export type PaymentsTable = {
   checkoutUrl: string | null;
   paymentKey: string | null;
   method: string | null;
+  /** Toss's receipt page, once Toss approved. */
+  receiptUrl: string | null;
   approvedAt: Date | null;
   refundedAmount: Generated<number>;
   failureCode: string | null;

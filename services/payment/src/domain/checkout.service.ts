@@ -123,7 +123,30 @@ export function checkoutService(deps: CheckoutDeps) {
       await payments.update(db, open.id, { status: 'EXPIRED', failureCode: 'CHECKOUT_EXPIRED' }, ['PENDING']);
       return undefined;
     }
+    if (open.checkoutUrl && (await endedAtToss(open))) return undefined;
     return answer(open.checkoutUrl ? open : await openAtToss(open));
+  }
+
+  /**
+   * A checkout the fan gave up at Toss (or that expired there) can never be paid: it is ended here and now,
+   * as Toss's webhook would end it, so another try opens a new payment instead of that dead checkout page.
+   */
+  async function endedAtToss(p: Payment): Promise<boolean> {
+    let tp: TossPayment;
+    try {
+      tp = await toss.getPaymentByOrderId(p.orderId);
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      if (isRetryable(error) || !(error instanceof TossError)) {
+        throw problems.unavailable('Toss Payments is not answering; please try again.', error);
+      }
+      throw error;
+    }
+    if (tp.status !== 'ABORTED' && tp.status !== 'EXPIRED') return false;
+    await payments.withLock(p.id, { wait: true }, async (conn) =>
+      settle.settleWith(conn, await settle.reload(conn, p.id), tp),
+    );
+    return true;
   }
 
   return {

@@ -1,5 +1,6 @@
 import type { PaymentDto, PaymentStatus } from '@tiketi/contracts';
-import { type AuthUser, mayAccess, problems } from '@tiketi/kit';
+import { type AuthUser, HttpProblem, mayAccess, problems } from '@tiketi/kit';
+import type { ReservationClient } from '../clients/reservation.client.ts';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
 import {
   type Payment,
@@ -15,6 +16,7 @@ export type PaymentsDeps = {
   payments: PaymentRepository;
   schedule: EventScheduleRepository;
   settle: Settlement;
+  reservations: Pick<ReservationClient, 'get'>;
   now: () => Date;
   rules: { cancelDeadlineHours: number };
 };
@@ -31,6 +33,7 @@ export function toDto(p: Payment, seats: PaymentSeat[], refunds: Refund[]): Paym
     refundedAmount: p.refundedAmount,
     status: p.status,
     method: p.method,
+    receiptUrl: p.receiptUrl,
     paymentUrl: p.checkoutUrl,
     failure: p.failureCode ? { code: p.failureCode, message: p.failureMessage ?? '' } : null,
     seats: seats
@@ -58,7 +61,21 @@ export function toDto(p: Payment, seats: PaymentSeat[], refunds: Refund[]): Paym
 
 /** Reads, the customer's cancellation and admin refunds. */
 export function paymentsService(deps: PaymentsDeps) {
-  const { payments, schedule, settle, now, rules } = deps;
+  const { payments, schedule, settle, reservations, now, rules } = deps;
+
+  /**
+   * A ticket checked in at the door was used: its buyer cannot give it back (an operator still can, with a
+   * reason). Asked of the reservation service, which owns the tickets, right before the refund.
+   */
+  async function assertNotUsed(p: Payment, seatIds: string[] | undefined): Promise<void> {
+    const r = await reservations.get(p.reservationId);
+    const used = (r?.usedSeatIds ?? []).filter((id) => !seatIds || seatIds.includes(id));
+    if (used.length > 0) {
+      throw new HttpProblem(409, 'TICKET_USED', 'A ticket that was checked in cannot be refunded.', {
+        extra: { seatIds: used },
+      });
+    }
+  }
 
   async function view(p: Payment): Promise<PaymentDto> {
     const [seats, refunds] = await Promise.all([payments.seatsOf([p.id]), payments.refundsOf([p.id])]);
@@ -141,6 +158,7 @@ export function paymentsService(deps: PaymentsDeps) {
       if (p.userId !== caller.id) throw problems.forbidden('Only the buyer cancels; operators refund.');
       return refundUnderLock(id, request, caller, requestId, async (current) => {
         assertCancellable(await schedule.find(current.eventId), now(), rules.cancelDeadlineHours);
+        await assertNotUsed(current, request.seatIds);
       });
     },
 

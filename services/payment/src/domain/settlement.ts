@@ -105,6 +105,7 @@ export function settlement(deps: SettlementDeps) {
         status: 'IN_PROGRESS',
         paymentKey: tp.paymentKey,
         method: tp.method ?? null,
+        receiptUrl: tp.receipt?.url ?? null,
         approvedAt: tp.approvedAt ? new Date(tp.approvedAt) : deps.now(),
       },
       UNSETTLED,

@@ -4,6 +4,8 @@ import {
   paymentCancelRequest,
   paymentDto,
   paymentStatus,
+  type TossCheckoutRules,
+  tossCheckoutRules,
   tossConfirmRequest,
   tossPaymentRequest,
   tossPaymentRequestResponse,
@@ -42,6 +44,7 @@ export function paymentRoutes(
   checkout: CheckoutService,
   payments: PaymentsService,
   idempotent: IdempotentRequests,
+  rules: TossCheckoutRules,
 ) {
   /** The request as its Idempotency-Key sees it: who sent it, to which route, with what. */
   const keyed = <S extends z.ZodType>(req: FastifyRequest, status: number, answer: S) => ({
@@ -51,6 +54,18 @@ export function paymentRoutes(
     status,
     answer,
   });
+
+  app.get(
+    '/api/payments/toss/rules',
+    {
+      onRequest: auth.user,
+      schema: {
+        summary: 'What opening the Toss checkout does to the seat hold, and the refund deadline',
+        response: { 200: tossCheckoutRules },
+      },
+    },
+    async () => rules,
+  );
 
   app.post(
     '/api/payments/toss/request',

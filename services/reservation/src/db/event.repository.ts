@@ -7,6 +7,16 @@ type Executor = Kysely<DB> | Transaction<DB>;
 /** The local projection of events (sale settings and seats) built from the event service's events. */
 export function eventRepository(db: Kysely<DB>) {
   return {
+    /** When the event starts, as far as this service has heard (undefined for an event it never heard of). */
+    async startsAt(eventId: string): Promise<Date | undefined> {
+      const row = await db
+        .selectFrom('events')
+        .select('startsAt')
+        .where('id', '=', eventId)
+        .executeTakeFirst();
+      return row?.startsAt ?? undefined;
+    },
+
     findSaleInfo(eventId: string) {
       return db
         .selectFrom('events')

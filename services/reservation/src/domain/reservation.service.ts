@@ -347,7 +347,11 @@ export function reservationService(deps: ReservationDeps) {
     async internalView(id: string) {
       const r = await reservations.findById(id);
       if (!r) throw problems.notFound('The reservation');
-      return view(r);
+      const issued = await tickets.ofReservation(r.id);
+      return {
+        ...(await view(r)),
+        usedSeatIds: issued.filter((t) => t.status === 'USED').map((t) => t.seatId),
+      };
     },
 
     /**

@@ -1,0 +1,269 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
+import {
+  accessTokenOf,
+  apiJson,
+  OPERATOR,
+  screenshotAtWidths,
+  siteOnPlatform,
+  UI_TIMEOUT,
+  verifyEmailInBrowser,
+  WEB,
+} from './browser.ts';
+
+/*
+ * A Korean fan at checkout when things go wrong, in a real browser against the whole platform: a declined
+ * card, the hold lengthened by opening Toss, a hold that runs out, a concert cancelled under the fan's
+ * hold; then "my tickets" with its orders, each ticket's state and Toss's receipt.
+ */
+
+/** The demo seed's concert without a waiting room: Blue Square, at most 2 seats a person. */
+const OPEN_EVENT = '01936b2a-0000-7000-8000-000000000002';
+const TOSS_CHECKOUT = new RegExp(`:${4101 + TEST_PORT_SHIFT}/checkout/`);
+/** Short holds, so one runs out within the test; opening Toss still lengthens it to ten minutes. */
+const HOLD_TTL_SECONDS = 60;
+const fan = { email: `fan-checkout-${Date.now()}@example.com`, password: 'correct-horse-battery' };
+const orders: { declinedOrderId?: string; paidOrderId?: string } = {};
+
+const site = siteOnPlatform({
+  label: 'web_checkout',
+  env: {
+    HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
+    // The demo concert starts weeks from now; the operator checks a ticket in below.
+    CHECK_IN_OPENS_MINUTES_BEFORE: String(366 * 24 * 60),
+  },
+});
+
+async function operatorToken(): Promise<string> {
+  const res = await fetch(`${WEB}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(OPERATOR),
+  });
+  if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+async function asOperator(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${WEB}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${await operatorToken()}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** Holds the first free seat of section A and lands on the checkout page. */
+async function holdOneSeat(page: Page, eventId: string): Promise<void> {
+  await page.goto(`/events/${eventId}/seats`);
+  await page.locator('figure[data-section="A"] rect[data-status="available"]').first().click();
+  await page.getByRole('button', { name: '좌석 선점하기' }).click();
+  await page.waitForURL(/\/checkout\//);
+  await page.getByTestId('amount').waitFor();
+}
+
+/** The minutes of a `m:ss` time shown in the text. */
+const minutesIn = (text: string) => Number(/(\d+):\d\d/.exec(text)?.[1] ?? Number.NaN);
+
+describe('a declined card', () => {
+  it(
+    'tells the fan before Toss opens that the hold will be lengthened',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/register');
+      await page.getByLabel('Name').fill('최결제');
+      await page.getByLabel('Email').fill(fan.email);
+      await page.getByLabel('Password').fill(fan.password);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.waitForURL(`${WEB}/`);
+      await verifyEmailInBrowser(page, fan.email);
+      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+
+      await holdOneSeat(page, OPEN_EVENT);
+      expect(await page.getByTestId('hold-rule').innerText()).toBe(
+        '결제창을 열면 결제를 마칠 수 있도록 선점 시간이 10분으로 연장됩니다.',
+      );
+      expect(minutesIn(await page.getByRole('timer').innerText())).toBeLessThan(2);
+      await screenshotAtWidths(page, 'checkout-01-hold-rule');
+    }),
+    120_000,
+  );
+
+  it(
+    'shows why Toss declined it, not a success, and keeps the seats held',
+    site.step(async () => {
+      const page = site.page;
+      await page.getByRole('button', { name: '토스로 결제하기' }).click();
+      await page.waitForURL(TOSS_CHECKOUT);
+      await page.locator('#reject').click();
+      await page.waitForURL(/\/payments\/fail\?/, { timeout: UI_TIMEOUT });
+      orders.declinedOrderId = new URL(page.url()).searchParams.get('orderId') ?? undefined;
+      const failed = page.getByTestId('payment-failed');
+      await failed.getByText('카드 결제가 거절되었습니다. 결제된 금액은 없습니다.').waitFor();
+      expect(await failed.innerText()).toContain(
+        '사유: 한도초과 혹은 잔액부족으로 카드 결제가 거절되었습니다.',
+      );
+      expect(await page.getByTestId('toss-says').innerText()).toBe(
+        '토스페이먼츠 안내: 한도초과 혹은 잔액부족으로 결제에 실패했습니다. (REJECT_CARD_PAYMENT)',
+      );
+      expect(await page.getByText('결제가 완료되었습니다').count()).toBe(0);
+      // Opening Toss lengthened the hold well past the short hold of this platform.
+      const held = page.getByRole('timer');
+      await expect.poll(() => held.innerText(), { timeout: UI_TIMEOUT }).toMatch(/계속 선점됩니다/);
+      expect(minutesIn(await held.innerText())).toBeGreaterThanOrEqual(8);
+      await screenshotAtWidths(page, 'checkout-02-declined');
+    }),
+    90_000,
+  );
+
+  it(
+    'tries again with a new payment, saying the hold was lengthened, and pays',
+    site.step(async () => {
+      const page = site.page;
+      await page.getByRole('link', { name: '새 결제로 다시 시도하기' }).click();
+      await page.waitForURL(/\/checkout\//);
+      await page.getByText('결제창을 열어 선점 시간이 10분으로 연장되었습니다.').waitFor();
+      await page
+        .getByText('지난 결제가 완료되지 않았습니다: 한도초과 혹은 잔액부족으로 카드 결제가 거절되었습니다.')
+        .waitFor();
+      expect(await page.getByTestId('hold-rule').count()).toBe(0);
+      await screenshotAtWidths(page, 'checkout-03-try-again');
+      await page.getByRole('button', { name: '토스로 결제하기' }).click();
+      await page.waitForURL(TOSS_CHECKOUT);
+      await page.locator('#pay').click();
+      await page.waitForURL(/\/payments\/success\?/);
+      await page.getByText('결제가 완료되었습니다').waitFor();
+      orders.paidOrderId = new URL(page.url()).searchParams.get('orderId') ?? undefined;
+      expect(orders.paidOrderId).toBeTruthy();
+      expect(orders.paidOrderId).not.toBe(orders.declinedOrderId);
+    }),
+    90_000,
+  );
+});
+
+describe('my tickets', () => {
+  it(
+    'groups tickets by order, with each ticket’s state and Toss’s receipt',
+    site.step(async () => {
+      const page = site.page;
+      // A second order, refunded below.
+      await holdOneSeat(page, OPEN_EVENT);
+      await page.getByRole('button', { name: '토스로 결제하기' }).click();
+      await page.waitForURL(TOSS_CHECKOUT);
+      await page.locator('#pay').click();
+      await page.getByText('결제가 완료되었습니다').waitFor();
+
+      // The first order's ticket is checked in at the door.
+      const token = await accessTokenOf(page);
+      const payments = await apiJson<{ items: { orderId: string; reservationId: string }[] }>(
+        `/api/payments?orderId=${orders.paidOrderId}`,
+        token,
+      );
+      const firstReservation = payments.items[0]?.reservationId;
+      const tickets = await apiJson<{ items: { id: string; reservationId: string }[] }>(
+        '/api/tickets',
+        token,
+      );
+      const used = tickets.items.find((t) => t.reservationId === firstReservation);
+      const { qr } = await apiJson<{ qr: string }>(`/api/tickets/${used?.id}`, token);
+      await asOperator('POST', '/api/tickets/check-in', { qr });
+
+      await page.goto('/me/tickets');
+      const orderCards = page.locator('li.order');
+      await expect.poll(() => orderCards.count(), { timeout: UI_TIMEOUT }).toBe(2);
+      const first = page.locator(`li.order[data-reservation-id="${firstReservation}"]`);
+      const second = page.locator(`li.order:not([data-reservation-id="${firstReservation}"])`);
+      await first.getByText(`주문 ${orders.paidOrderId}`).waitFor();
+      expect(await first.getByTestId('ticket-status').allInnerTexts()).toEqual(['입장 완료']);
+      // A used ticket is not refundable by its buyer: the order offers no refund.
+      expect(await first.getByRole('button', { name: '환불 요청' }).count()).toBe(0);
+
+      page.once('dialog', (dialog) => void dialog.accept());
+      await second.getByRole('button', { name: '환불 요청' }).click();
+      await expect
+        .poll(() => second.getByTestId('ticket-status').allInnerTexts(), { timeout: UI_TIMEOUT })
+        .toEqual(['무효 (환불됨)']);
+      for (const order of [first, second]) {
+        const receipt = order.getByRole('link', { name: '토스 영수증' });
+        const href = (await receipt.getAttribute('href')) ?? '';
+        expect(href).toMatch(new RegExp(`:${4101 + TEST_PORT_SHIFT}/receipts/`));
+        expect((await fetch(href)).status).toBe(200);
+      }
+      await screenshotAtWidths(page, 'checkout-04-my-tickets');
+    }),
+    120_000,
+  );
+});
+
+describe('a hold that runs out', () => {
+  it(
+    'leads back to the seat map',
+    site.step(async () => {
+      const page = site.page;
+      await holdOneSeat(page, OPEN_EVENT);
+      await page
+        .getByText('선점 시간이 끝나 좌석이 다시 판매됩니다.')
+        .waitFor({ timeout: (HOLD_TTL_SECONDS + 30) * 1000 });
+      await screenshotAtWidths(page, 'checkout-05-expired');
+      await page.getByRole('link', { name: '좌석 다시 선택하기' }).click();
+      await page.waitForURL(`${WEB}/events/${OPEN_EVENT}/seats`);
+    }),
+    150_000,
+  );
+});
+
+describe('a concert cancelled under the fan’s hold', () => {
+  it(
+    'says so at checkout with the reason, and leads to the concert page, which says it too',
+    site.step(async () => {
+      const page = site.page;
+      const open = await apiJson<{ artist: { id: string }; venue: { id: string } }>(
+        `/api/events/${OPEN_EVENT}`,
+      );
+      const { tierKeys } = await apiJson<{ tierKeys: string[] }>(`/api/venues/${open.venue.id}`);
+      const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+      const created = await asOperator('POST', '/api/events', {
+        artistId: open.artist.id,
+        venueId: open.venue.id,
+        title: `취소될 공연 ${Date.now()}`,
+        startsAt: at(20),
+        saleOpensAt: at(-1 / 24),
+        saleClosesAt: at(19),
+        perUserLimit: 2,
+        priceTiers: tierKeys.map((key) => ({ key, name: `${key}석`, price: 50_000 })),
+      });
+      const eventId = String(created.id);
+      await asOperator('POST', `/api/events/${eventId}/publish`);
+      await expect
+        .poll(
+          async () =>
+            (await apiJson<{ seats: unknown[] }>(`/api/seats/event/${eventId}`).catch(() => ({ seats: [] })))
+              .seats.length,
+          { timeout: UI_TIMEOUT },
+        )
+        .toBeGreaterThan(0);
+
+      await holdOneSeat(page, eventId);
+      const reason = '아티스트의 건강 문제로 공연을 취소합니다';
+      await asOperator('POST', `/api/events/${eventId}/cancel`, { reason });
+      await page
+        .getByText('이 공연은 취소되어 결제할 수 없습니다. 결제된 금액은 없습니다.')
+        .waitFor({ timeout: UI_TIMEOUT });
+      await page.getByText(`취소 사유: ${reason}`).waitFor();
+      expect(await page.getByRole('button', { name: '토스로 결제하기' }).count()).toBe(0);
+      await screenshotAtWidths(page, 'checkout-06-event-cancelled');
+
+      await page.getByRole('link', { name: '공연 페이지 보기' }).click();
+      await page.waitForURL(`${WEB}/events/${eventId}`);
+      expect(await page.getByTestId('cancel-reason').innerText()).toBe(`취소 사유: ${reason}`);
+      await screenshotAtWidths(page, 'checkout-07-event-page-cancelled');
+      expect(site.blocked).toEqual([]);
+    }),
+    120_000,
+  );
+});

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accessTokenOf,
+  apiJson,
+  OPERATOR,
+  screenshotAtWidths,
+  siteOnPlatform,
+  UI_TIMEOUT,
+  WEB,
+} from './browser.ts';
+
+/*
+ * An operator whose browser runs on UTC, in a real browser against the whole platform: concert times are
+ * typed and read in the concert's own zone (Seoul) and the form says so; venues are renamed, re-laid out
+ * and deleted while no concert uses them, and one with concerts keeps its layout, saying why.
+ */
+
+const SEOUL = 'Asia/Seoul';
+const DAY = 86_400_000;
+/** The demo seed's AKMU concert (on sale in two weeks), at Blue Square, which also holds NewJeans. */
+const AKMU = '01936b2a-0000-7000-8000-000000000004';
+const BLUE_SQUARE = 'Blue Square Mastercard Hall (Seoul)';
+const stamp = Date.now();
+const venue = { name: `Seorabeol Hall ${stamp}`, city: 'Gyeongju', id: '' };
+
+/** A `datetime-local` value as an operator in Seoul reads the instant. */
+const seoulInput = (iso: string) =>
+  new Date(iso).toLocaleString('sv-SE', { timeZone: SEOUL }).replace(' ', 'T').slice(0, 16);
+
+const site = siteOnPlatform({
+  label: 'web_operator_zone',
+  timezoneId: 'UTC',
+  prepare: async (page) => {
+    await page.goto('/login?next=/admin/events');
+    await page.getByLabel('Email').fill(OPERATOR.email);
+    await page.getByLabel('Password').fill(OPERATOR.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${WEB}/admin/events`);
+  },
+});
+
+type EventDetail = { startsAt: string; saleOpensAt: string; saleClosesAt: string };
+type Venue = { id: string; name: string; seatCount: number; eventCount: number };
+
+describe('an operator on a UTC browser editing a concert', () => {
+  it(
+    'reads and types the times in Seoul time, and the form says so',
+    site.step(async () => {
+      const page = site.page;
+      expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('UTC');
+      const token = await accessTokenOf(page);
+      const before = await apiJson<EventDetail>(`/api/events/${AKMU}`, token);
+      await page.goto(`/admin/events/${AKMU}`);
+      const starts = page.getByLabel('Starts at');
+      await expect.poll(() => starts.inputValue(), { timeout: UI_TIMEOUT }).toBe(seoulInput(before.startsAt));
+      expect(await page.locator('label', { has: starts }).innerText()).toContain('(KST, Asia/Seoul)');
+      expect(await page.getByLabel('Sale opens at').inputValue()).toBe(seoulInput(before.saleOpensAt));
+      await screenshotAtWidths(page, 'operator-zone-01-event-form');
+
+      // One day later, at 19:30 in Seoul: 10:30 UTC, whatever this browser's zone.
+      const day = seoulInput(new Date(Date.parse(before.startsAt) + DAY).toISOString()).slice(0, 10);
+      await starts.fill(`${day}T19:30`);
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText('Saved.').waitFor();
+      const after = await apiJson<EventDetail>(`/api/events/${AKMU}`, token);
+      expect(after.startsAt).toBe(new Date(`${day}T10:30:00Z`).toISOString());
+      // The fan's page shows the same wall time, in Seoul.
+      await page.goto(`/events/${AKMU}`);
+      expect(await page.locator('dl.facts dd').first().innerText()).toMatch(/19:30 KST$/);
+    }),
+    90_000,
+  );
+});
+
+describe('an operator editing venues', () => {
+  const editor = () => site.page.getByTestId('venue-editor');
+  async function pick(label: string, search: string) {
+    await site.page.goto('/admin/venues');
+    await site.page.getByLabel('Find a venue').fill(search);
+    await site.page.getByLabel('Venue', { exact: true }).selectOption({ label });
+    await editor().waitFor();
+  }
+
+  it(
+    'renames a venue without concerts and replaces its seat layout',
+    site.step(async () => {
+      const token = await accessTokenOf(site.page);
+      const res = await fetch(`${WEB}/api/venues`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          name: venue.name,
+          city: venue.city,
+          sections: [{ name: 'A', rows: [{ label: '1', seatCount: 10, tierKey: 'R' }] }],
+        }),
+      });
+      expect(res.status).toBe(201);
+      venue.id = ((await res.json()) as { id: string }).id;
+
+      await pick(`${venue.name} (${venue.city})`, 'seorabeol');
+      await editor().getByLabel('Name').fill(`${venue.name} II`);
+      await editor().getByRole('button', { name: 'Save', exact: true }).click();
+      await editor().getByText('Saved.').waitFor();
+      await editor().getByLabel('Rows').fill('3');
+      await editor().getByLabel('Seats per row').fill('12');
+      await editor().getByRole('button', { name: 'Replace the seat layout' }).click();
+      await editor().getByText('Seat layout replaced.').waitFor();
+      const saved = await apiJson<Venue>(`/api/venues/${venue.id}`);
+      expect(saved).toMatchObject({ name: `${venue.name} II`, seatCount: 36, eventCount: 0 });
+      await screenshotAtWidths(site.page, 'operator-venues-01-editable');
+    }),
+    90_000,
+  );
+
+  it(
+    'deletes a venue without concerts',
+    site.step(async () => {
+      site.page.once('dialog', (dialog) => void dialog.accept());
+      await editor().getByRole('button', { name: 'Delete venue' }).click();
+      await site.page.getByText('Venue deleted.').waitFor();
+      const gone = await fetch(`${WEB}/api/venues/${venue.id}`);
+      expect(gone.status).toBe(404);
+    }),
+    60_000,
+  );
+
+  it(
+    'keeps the layout of a venue with concerts and says why, offering no delete',
+    site.step(async () => {
+      await pick(BLUE_SQUARE, 'blue square');
+      await editor()
+        .getByText(/This venue has \d+ concert\(s\): its seat layout stays as it is/)
+        .waitFor();
+      expect(await editor().getByRole('button', { name: 'Replace the seat layout' }).count()).toBe(0);
+      expect(await editor().getByRole('button', { name: 'Delete venue' }).count()).toBe(0);
+      await screenshotAtWidths(site.page, 'operator-venues-02-in-use');
+    }),
+    60_000,
+  );
+});

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+
+/*
+ * Doors open a set time before the event starts (CHECK_IN_OPENS_MINUTES_BEFORE, three hours unless set):
+ * a ticket scanned earlier is refused with its own reason and the time the doors open, and stays valid.
+ */
+describe('when check-in opens', async () => {
+  const h = await openHarness('resv-check-in-window');
+  const svc = await h.instance({ consume: true });
+  const HOUR = 3_600_000;
+  const later = onSaleEvent(4, { startsAt: new Date(Date.now() + 30 * 24 * HOUR).toISOString() });
+  const tonight = onSaleEvent(4, { startsAt: new Date(Date.now() + 2 * HOUR).toISOString() });
+  await deliver(svc, published(later));
+  await deliver(svc, published(tonight));
+  const fan = await h.userToken();
+  const staff = await h.userToken(randomUUID(), 'admin');
+
+  beforeAll(async () => {
+    await h.infra.bus.waitForConnect();
+    await h.infra.start();
+    await svc.start();
+  });
+  afterAll(() => h.cleanup());
+
+  /** A paid ticket of the event for the fan: its QR code and id. */
+  async function ticketFor(event: typeof later, seat = 0) {
+    const held = await svc.app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: bearer(fan.token),
+      payload: { eventId: event.eventId, seatIds: [event.seats[seat]!.id] },
+    });
+    expect(held.statusCode, held.body).toBe(201);
+    const confirmed = await svc.app.inject({
+      method: 'POST',
+      url: `/internal/reservations/${held.json().reservationId}/confirm`,
+      headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
+      payload: { paymentId: randomUUID() },
+    });
+    const id = confirmed.json().tickets[0].id as string;
+    const detail = await svc.app.inject({ url: `/api/tickets/${id}`, headers: bearer(fan.token) });
+    return { id, qr: detail.json().qr as string };
+  }
+  const checkIn = (app: typeof svc.app, qr: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/tickets/check-in',
+      headers: bearer(staff.token),
+      payload: { qr },
+    });
+
+  it('refuses a ticket scanned before the doors open, saying when they open, and keeps it valid', async () => {
+    const ticket = await ticketFor(later);
+    const res = await checkIn(svc.app, ticket.qr);
+    expect(res.statusCode).toBe(409);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    const opensAt = new Date(Date.parse(later.startsAt) - 3 * HOUR).toISOString();
+    expect(res.json()).toMatchObject({ code: 'CHECK_IN_NOT_OPEN', opensAt });
+    const detail = await svc.app.inject({ url: `/api/tickets/${ticket.id}`, headers: bearer(fan.token) });
+    expect(detail.json()).toMatchObject({ status: 'ISSUED', usedAt: null });
+  });
+
+  it('admits a ticket once the doors are open', async () => {
+    const ticket = await ticketFor(tonight);
+    const res = await checkIn(svc.app, ticket.qr);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ ticketId: ticket.id, status: 'USED' });
+  });
+
+  it('follows the service setting: doors an hour before refuse the event two hours away', async () => {
+    const strict = await h.instance({ config: { CHECK_IN_OPENS_MINUTES_BEFORE: 60 } });
+    const ticket = await ticketFor(tonight, 1);
+    const res = await checkIn(strict.app, ticket.qr);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'CHECK_IN_NOT_OPEN' });
+  });
+});
