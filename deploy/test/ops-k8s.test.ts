@@ -332,6 +332,90 @@ describe('ops-k8s schema check', () => {
       await schemaProblems({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' } }),
     ).toEqual(['Thing/t: no schema for apiVersion example.com/v1']);
   });
+
+  it('rejects a misspelt field in a built-in kind, where the schema alone would let it through', async () => {
+    const typo = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'typo', labels: { any: 'label' } },
+      spec: {
+        replicass: 2,
+        selector: { matchLabels: { app: 'x' } },
+        template: {
+          metadata: { labels: { app: 'x' } },
+          spec: {
+            containers: [
+              { name: 'x', image: 'y', readinessprobe: { httpGet: { path: '/readyz', port: 80 } } },
+            ],
+          },
+        },
+      },
+    };
+    expect(await schemaProblems(typo)).toEqual([
+      'Deployment/typo: unknown field spec.replicass',
+      'Deployment/typo: unknown field spec.template.spec.containers.0.readinessprobe',
+    ]);
+    const fixed = structuredClone(typo) as typeof typo & { spec: { replicas?: number } };
+    delete (fixed.spec as { replicass?: number }).replicass;
+    fixed.spec.replicas = 2;
+    const container = fixed.spec.template.spec.containers[0] as Record<string, unknown>;
+    container.readinessProbe = container.readinessprobe;
+    delete container.readinessprobe;
+    expect(await schemaProblems(fixed)).toEqual([]);
+  });
+
+  it('rejects misspelt fields in the CRDs: ExternalSecret, Rollout, AnalysisTemplate, TargetGroupBinding', async () => {
+    const cases: [K8sObject, string][] = [
+      [
+        {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'ExternalSecret',
+          metadata: { name: 'es' },
+          spec: { secretStoreRef: { name: 's', kind: 'SecretStore' }, target: { nmae: 'x' } },
+        },
+        'ExternalSecret/es: unknown field spec.target.nmae',
+      ],
+      [
+        {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Rollout',
+          metadata: { name: 'r' },
+          spec: {
+            workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'r' },
+            strategy: { canary: { stpes: [{ setWeight: 10 }] } },
+          },
+        },
+        'Rollout/r: unknown field spec.strategy.canary.stpes',
+      ],
+      [
+        {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'AnalysisTemplate',
+          metadata: { name: 'a' },
+          spec: {
+            metrics: [
+              {
+                name: 'm',
+                successCondition: 'result[0] < 1',
+                provider: { prometheus: { adress: 'http://p', query: 'up' } },
+              },
+            ],
+          },
+        },
+        'AnalysisTemplate/a: unknown field spec.metrics.0.provider.prometheus.adress',
+      ],
+      [
+        {
+          apiVersion: 'elbv2.k8s.aws/v1beta1',
+          kind: 'TargetGroupBinding',
+          metadata: { name: 't' },
+          spec: { targetGroupARN: 'arn', targetType: 'ip', serviceRef: { name: 'g', port: 80, prot: 1 } },
+        },
+        'TargetGroupBinding/t: /spec/serviceRef must NOT have additional properties',
+      ],
+    ];
+    for (const [object, problem] of cases) expect(await schemaProblems(object)).toEqual([problem]);
+  });
 });
 
 // The overlays against deploy/aws: the same renders, checked for what the AWS stacks expect of them.
