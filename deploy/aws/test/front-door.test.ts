@@ -135,7 +135,8 @@ describe('aws-front-door: one name for the web app and the API, behind WAF', () 
       (rules[0]?.Properties.Conditions as { HttpHeaderConfig: { Values: unknown[] } }[])[0]?.HttpHeaderConfig
         .Values[0],
     );
-    expect(sent).toContain('origin-verify');
+    expect(sent).toContain('{{resolve:secretsmanager:');
+    expect(sent).toContain('ApiOriginSecret');
     expect(sent).toBe(required);
   });
 
