@@ -36,17 +36,29 @@ describe.each(overlays)('capacity of %s', (overlay) => {
 
   it('counts every service, the data and monitoring pods', () => {
     const names = workloads.map((w) => w.name);
-    expect(names).toEqual(expect.arrayContaining(['gateway', 'reservation', 'payment', 'rabbitmq', 'prometheus']));
+    expect(names).toEqual(
+      expect.arrayContaining(['gateway', 'reservation', 'payment', 'rabbitmq', 'prometheus']),
+    );
     expect(workloads.find((w) => w.name === 'reservation')?.releaseSurge).toBeGreaterThan(0);
   });
 
-  it('fits its pods at the HPAs\' minimum on the nodes each group starts with', () => {
-    const fits = fit(config, workloads, (w) => w.min, (group) => group.desired);
+  it("fits its pods at the HPAs' minimum on the nodes each group starts with", () => {
+    const fits = fit(
+      config,
+      workloads,
+      (w) => w.min,
+      (group) => group.desired,
+    );
     expect(overcommitted(fits)).toEqual([]);
   });
 
   it('has room in its node groups for every HPA at its maximum, or a release: the Cluster Autoscaler adds the nodes', () => {
-    const fits = fit(config, workloads, (w) => Math.max(w.max, w.min + w.releaseSurge), (group) => group.max);
+    const fits = fit(
+      config,
+      workloads,
+      (w) => Math.max(w.max, w.min + w.releaseSurge),
+      (group) => group.max,
+    );
     expect(overcommitted(fits)).toEqual([]);
   });
 
@@ -75,9 +87,16 @@ describe('capacity check', () => {
       releaseSurge: 0,
       databasePool: 10,
     };
-    expect(overcommitted(fit(config, [big], (w) => w.min, (g) => g.desired)).join('\n')).toMatch(
-      /application × 2: cpuMillis 2\d{4} requested/,
-    );
+    expect(
+      overcommitted(
+        fit(
+          config,
+          [big],
+          (w) => w.min,
+          (g) => g.desired,
+        ),
+      ).join('\n'),
+    ).toMatch(/application × 2: cpuMillis 2\d{4} requested/);
     const connections = databaseConnections(config, [big], 0, 10);
     expect(connections.atMaximum).toBe(400);
     expect(connections.atMaximum).toBeGreaterThan(connections.allowed);

@@ -70,7 +70,11 @@ type Access = { touched: boolean; read: Set<string>; enumerated: boolean };
  * the schema leaves free-form (Helm values, `x-kubernetes-preserve-unknown-fields`) are never looked into
  * and so never reported. This is the check `kubectl apply --validate=strict` makes on the server.
  */
-function watched(value: unknown, path: string, seen: Map<string, { object: object; access: Access }>): unknown {
+function watched(
+  value: unknown,
+  path: string,
+  seen: Map<string, { object: object; access: Access }>,
+): unknown {
   if (!value || typeof value !== 'object') return value;
   const access: Access = { touched: false, read: new Set(), enumerated: false };
   seen.set(path, { object: value, access });

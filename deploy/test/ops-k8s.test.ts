@@ -64,9 +64,11 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
     const deployments = ofKind(overlay, 'Deployment').filter(
       (d) => d.metadata.namespace === appNamespace[overlay],
     );
-    for (const name of [...backendServiceNames, 'web']) {
+    for (const name of backendServiceNames) {
       expect(deployments.map((d) => d.metadata.name)).toContain(name);
     }
+    // The web app is files in S3 behind CloudFront (deploy/aws), not a pod.
+    expect(deployments.map((d) => d.metadata.name)).not.toContain('web');
     const statefulSets = ofKind(overlay, 'StatefulSet').filter((s) => s.metadata.namespace === 'tiketi-data');
     expect(statefulSets.map((s) => s.metadata.name)).toEqual(['rabbitmq']);
   });
@@ -116,22 +118,54 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  it('gives every application Deployment its own ServiceAccount, HPA up to 10 (staging 4) and a PDB', () => {
+  it('gives every application Deployment its own ServiceAccount, an HPA up to 10 (staging 4) and a PDB', () => {
     const ns = appNamespace[overlay];
     const accounts = ofKind(overlay, 'ServiceAccount')
       .filter((s) => s.metadata.namespace === ns)
       .map((s) => s.metadata.name);
     const hpas = ofKind(overlay, 'HorizontalPodAutoscaler').filter((h) => h.metadata.namespace === ns);
     const pdbs = ofKind(overlay, 'PodDisruptionBudget').filter((p) => p.metadata.namespace === ns);
-    for (const d of ofKind(overlay, 'Deployment').filter(
-      (o) => o.metadata.namespace === ns && o.metadata.labels?.['tiketi.gg/slot'] === 'blue',
-    )) {
+    const deployments = ofKind(overlay, 'Deployment').filter((o) => o.metadata.namespace === ns);
+    expect(deployments).toHaveLength(backendServiceNames.length);
+    for (const d of deployments) {
       expect(accounts).toContain(d.metadata.name);
       const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === d.metadata.name);
-      expect(hpa?.spec.maxReplicas, d.metadata.name).toBe(overlay === 'production' ? 10 : 4);
+      expect(hpa?.spec.maxReplicas, d.metadata.name).toBeLessThanOrEqual(overlay === 'production' ? 10 : 4);
+      expect(hpa?.spec.maxReplicas, d.metadata.name).toBeGreaterThan(hpa?.spec.minReplicas);
       expect(
         pdbs.some((p) => matches(p.spec.selector.matchLabels, d.spec.template.metadata.labels)),
         d.metadata.name,
+      ).toBe(true);
+    }
+  });
+
+  it('keeps RabbitMQ, Prometheus, Loki and Alertmanager on gp3 volumes, each with a PDB', () => {
+    const storageClass = ofKind(overlay, 'StorageClass').find((c) => c.metadata.name === 'gp3') as
+      | (K8sObject & { provisioner: string; parameters: Record<string, string> })
+      | undefined;
+    expect(storageClass?.provisioner).toBe('ebs.csi.aws.com');
+    expect(storageClass?.parameters).toMatchObject({ type: 'gp3', encrypted: 'true' });
+    const stateful = ofKind(overlay, 'StatefulSet');
+    expect(stateful.map((s) => s.metadata.name).sort()).toEqual([
+      'alertmanager',
+      'loki',
+      'prometheus',
+      'rabbitmq',
+    ]);
+    const pdbs = ofKind(overlay, 'PodDisruptionBudget');
+    for (const set of stateful) {
+      const claims = set.spec.volumeClaimTemplates as { spec: { storageClassName: string } }[];
+      expect(
+        claims.map((c) => c.spec.storageClassName),
+        set.metadata.name,
+      ).toEqual(['gp3']);
+      expect(
+        pdbs.some(
+          (p) =>
+            p.metadata.namespace === set.metadata.namespace &&
+            matches(p.spec.selector.matchLabels, set.spec.template.metadata.labels),
+        ),
+        set.metadata.name,
       ).toBe(true);
     }
   });
@@ -182,6 +216,16 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
   it('runs every service as production and hands each the secrets its configuration demands, from its own Secret', () => {
     const config = ofKind(overlay, 'ConfigMap').find((c) => c.metadata.name.startsWith('tiketi-config'));
     expect((config as { data?: Record<string, string> } | undefined)?.data?.TIKETI_ENV).toBe('production');
+    /** The keys of the Secret an ExternalSecret makes: its template's, or its data's without a template. */
+    const keysOf = (ns: string | undefined, secret: string): string[] => {
+      const es = all(overlay).find(
+        (o) => o.kind === 'ExternalSecret' && o.metadata.namespace === ns && o.spec.target.name === secret,
+      );
+      const templated = es?.spec.target.template?.data;
+      return templated
+        ? Object.keys(templated)
+        : (es?.spec.data ?? []).map((d: { secretKey: string }) => d.secretKey);
+    };
     const problems: string[] = [];
     let checked = 0;
     for (const w of workloads(overlay)) {
@@ -190,28 +234,43 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
         const shape = service ? serviceConfigs[service] : undefined;
         if (!shape) continue;
         checked++;
-        const given = new Map<string, string | undefined>(
-          (c.env ?? []).map((e: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }) => [
-            e.name,
-            e.valueFrom?.secretKeyRef?.name,
-          ]),
-        );
-        if (
-          !(c.envFrom ?? []).some(
-            (f: { configMapRef?: { name: string } }) => f.configMapRef?.name === config?.metadata.name,
-          )
-        )
+        const from = (c.envFrom ?? []) as { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+        if (!from.some((f) => f.configMapRef?.name === config?.metadata.name))
           problems.push(`${w.metadata.name}: does not read ${config?.metadata.name}`);
+        // Services take their whole Secret (envFrom); Jobs may name single keys of it (secretKeyRef).
+        const whole = from.flatMap((f) => (f.secretRef ? [f.secretRef.name] : []));
+        const single = (c.env ?? []).flatMap(
+          (e: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }) =>
+            e.valueFrom?.secretKeyRef ? [[e.name, e.valueFrom.secretKeyRef.name] as const] : [],
+        );
+        if ([...whole, ...single.map(([, name]) => name)].some((name) => name !== `${service}-secrets`))
+          problems.push(`${w.metadata.name}: reads secrets other than ${service}-secrets`);
+        const given = whole.length
+          ? keysOf(w.metadata.namespace, `${service}-secrets`)
+          : single.map(([name]) => name);
         for (const name of secretNames(shape)) {
-          if (given.get(name) !== `${service}-secrets`)
-            problems.push(`${w.metadata.name}: ${name} not from ${service}-secrets`);
+          if (!given.includes(name)) problems.push(`${w.metadata.name}: ${name} not in ${service}-secrets`);
         }
-        if (!secretNames(shape).includes('INTERNAL_TOKEN') && given.has('INTERNAL_TOKEN'))
+        if (!secretNames(shape).includes('INTERNAL_TOKEN') && given.includes('INTERNAL_TOKEN'))
           problems.push(`${w.metadata.name}: holds INTERNAL_TOKEN it never uses`);
       }
     }
     expect(checked).toBeGreaterThanOrEqual(Object.keys(serviceConfigs).length);
     expect(problems).toEqual([]);
+  });
+
+  it("trusts X-Forwarded-For at the gateway from the load balancer's subnets only, and at the services from the pods'", () => {
+    const config = ofKind(overlay, 'ConfigMap').find((c) => c.metadata.name.startsWith('tiketi-config')) as
+      | (K8sObject & { data: Record<string, string> })
+      | undefined;
+    const gateway = ofKind(overlay, 'Deployment').find(
+      (d) => d.metadata.name === 'gateway' && d.metadata.namespace === appNamespace[overlay],
+    ) as K8sObject;
+    const env = gateway.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    const trusted = env.find((e) => e.name === 'TRUSTED_PROXIES')?.value?.split(',');
+    // The API load balancer lives in the public subnets (deploy/aws) and preserves CloudFront's header.
+    expect(trusted).toEqual([0, 1, 2].map(SUBNET_CIDRS.public));
+    expect(config?.data.TRUSTED_PROXIES?.split(',')).toEqual([0, 1, 2].map(SUBNET_CIDRS.private));
   });
 });
 
@@ -260,46 +319,83 @@ describe('ops-k8s production', () => {
     expect(group('prometheus', 'tiketi-monitoring')).toBe('node.tiketi.gg/system');
   });
 
-  it('serves the web app and API over TLS from cert-manager, with long websocket timeouts on /queue', () => {
-    const ingresses = ofKind('production', 'Ingress');
-    const main = ingresses.find((i) => i.metadata.name === 'tiketi') as K8sObject;
-    expect(main.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
-    expect(main.spec.tls[0].hosts).toEqual(['tiketi.gg', 'api.tiketi.gg']);
-    const queue = ingresses.find((i) => i.metadata.name === 'tiketi-queue') as K8sObject;
-    expect(queue.spec.rules[0].http.paths[0].path).toBe('/queue');
-    expect(
-      Number(queue.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-read-timeout']),
-    ).toBeGreaterThanOrEqual(3600);
-    const canary = ingresses.find((i) => i.metadata.name === 'tiketi-canary') as K8sObject;
-    expect(canary.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight']).toBe('0');
-    expect(canary.spec.rules.map((r: { host: string }) => r.host)).toEqual(
-      main.spec.rules.map((r: { host: string }) => r.host),
-    );
-    expect(
-      all('production').some((o) => o.kind === 'ClusterIssuer' && o.metadata.name === 'letsencrypt'),
-    ).toBe(true);
+  it("reaches the gateway from the AWS stack's load balancer through a TargetGroupBinding, with no ingress controller", () => {
+    const objects = all('production');
+    expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
+    const bindings = objects.filter((o) => o.kind === 'TargetGroupBinding');
+    expect(bindings).toHaveLength(1);
+    expect(bindings[0]?.metadata.namespace).toBe('tiketi-production');
+    expect(bindings[0]?.spec).toMatchObject({
+      targetType: 'ip',
+      serviceRef: { name: 'gateway', port: 3001 },
+      targetGroupARN: expect.stringMatching(
+        /^arn:aws:elasticloadbalancing:ap-northeast-2:\d{12}:targetgroup\/tiketi-production-api\//,
+      ),
+    });
   });
 
-  it('keeps blue/green and canary copies of the critical services idle until a release uses them', () => {
-    const deployments = ofKind('production', 'Deployment');
-    for (const name of [
-      'reservation-green',
-      'payment-green',
-      'gateway-canary',
-      'reservation-canary',
-      'payment-canary',
-    ]) {
-      expect(deployments.find((d) => d.metadata.name === name)?.spec.replicas, name).toBe(0);
+  it('releases gateway (canary), reservation and payment (blue/green) with Argo Rollouts, scaled by their HPAs', () => {
+    const ns = 'tiketi-production';
+    const objects = all('production').filter((o) => o.metadata.namespace === ns);
+    const rollouts = objects.filter((o) => o.kind === 'Rollout');
+    expect(rollouts.map((r) => r.metadata.name).sort()).toEqual(['gateway', 'payment', 'reservation']);
+    for (const rollout of rollouts) {
+      const name = rollout.metadata.name;
+      // The Deployment is the pod's declaration only; the Rollout runs the pods.
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+      expect(deployment?.spec.replicas, name).toBe(0);
+      expect(rollout.spec.workloadRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
+      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name);
+      expect(hpa?.spec.scaleTargetRef, name).toEqual({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        name,
+      });
+      const strategy = rollout.spec.strategy;
+      const analysis = strategy.canary?.analysis ?? strategy.blueGreen?.postPromotionAnalysis;
+      expect(analysis?.templates, name).toEqual([{ templateName: 'service-health' }]);
+      if (strategy.blueGreen) {
+        expect(strategy.blueGreen.activeService).toBe(name);
+        expect(
+          objects.some((o) => o.kind === 'Service' && o.metadata.name === strategy.blueGreen.previewService),
+        ).toBe(true);
+        // The old colour stays up while the analysis runs, so aborting switches back to warm pods.
+        expect(strategy.blueGreen.scaleDownDelaySeconds).toBeGreaterThanOrEqual(300);
+      }
     }
-    const service = ofKind('production', 'Service').find(
-      (s) => s.metadata.name === 'payment' && s.metadata.namespace === 'tiketi-production',
-    );
-    expect(service?.spec.selector['tiketi.gg/slot']).toBe('blue');
+    expect(
+      rollouts.find((r) => r.metadata.name === 'gateway')?.spec.strategy.canary.canaryMetadata.labels,
+    ).toEqual({
+      'tiketi.gg/track': 'canary',
+    });
+  });
+
+  it('judges a release by the RED metrics the kit exports, by the label Prometheus gives canary pods', () => {
+    const template = all('production').find(
+      (o) => o.kind === 'AnalysisTemplate' && o.metadata.name === 'service-health',
+    ) as K8sObject;
+    const queries = (
+      template.spec.metrics as {
+        name: string;
+        provider: { prometheus: { query: string; address: string } };
+      }[]
+    ).map((m) => m.provider.prometheus);
+    const kitMetrics = readFileSync(join(deployDir, '../packages/kit/src/metrics.ts'), 'utf8');
+    const names = new Set(queries.flatMap((q) => q.query.match(/\b[a-z_]+(?=\{)/g) ?? []));
+    expect([...names].sort()).toEqual([
+      'http_request_duration_seconds_bucket',
+      'http_request_errors_total',
+      'http_requests_total',
+    ]);
+    for (const name of names) expect(kitMetrics).toContain(`name: '${name.replace(/_bucket$/, '')}'`);
+    for (const q of queries) expect(q.address).toBe('http://prometheus.tiketi-monitoring.svc:9090');
+    const scrape = readFileSync(join(deployDir, 'monitoring/prometheus/prometheus.yml'), 'utf8');
+    expect(scrape).toContain('__meta_kubernetes_pod_label_tiketi_gg_track');
   });
 });
 
 describe('ops-k8s staging', () => {
-  it('differs from production only where the seed says: namespace, replicas, log level, hosts', () => {
+  it('differs from production where staging is smaller: namespace, replicas, CPU requests, pools, log level, names', () => {
     const config = (overlay: string) =>
       ofKind(overlay, 'ConfigMap').find((c) => c.metadata.name.startsWith('tiketi-config')) as K8sObject & {
         data: Record<string, string>;
@@ -309,10 +405,12 @@ describe('ops-k8s staging', () => {
     expect(config('staging').data.HOST).toBe('0.0.0.0');
     const min = ofKind('staging', 'HorizontalPodAutoscaler').map((h) => h.spec.minReplicas);
     expect(new Set(min)).toEqual(new Set([2]));
-    const hosts = ofKind('staging', 'Ingress').flatMap((i) =>
-      i.spec.rules.map((r: { host: string }) => r.host),
+    expect(config('staging').data.WEB_ORIGIN).toBe('https://staging.tiketi.gg');
+    expect(Number(config('staging').data.DATABASE_POOL_SIZE)).toBeLessThan(
+      Number(config('production').data.DATABASE_POOL_SIZE),
     );
-    expect(hosts.every((h) => h.endsWith('staging.tiketi.gg'))).toBe(true);
+    const binding = ofKind('staging', 'TargetGroupBinding')[0];
+    expect(binding?.spec.targetGroupARN).toContain(':targetgroup/tiketi-staging-api/');
   });
 });
 

@@ -113,7 +113,9 @@ export class TargetGroupBinding {
   validate(): void {
     if (!validate(this))
       throw new Error(
-        (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; '),
+        (validate.errors ?? [])
+          .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
+          .join('; '),
       );
   }
 }
