@@ -239,15 +239,14 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
           problems.push(`${w.metadata.name}: does not read ${config?.metadata.name}`);
         // Services take their whole Secret (envFrom); Jobs may name single keys of it (secretKeyRef).
         const whole = from.flatMap((f) => (f.secretRef ? [f.secretRef.name] : []));
-        const single = (c.env ?? []).flatMap(
-          (e: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }) =>
-            e.valueFrom?.secretKeyRef ? [[e.name, e.valueFrom.secretKeyRef.name] as const] : [],
-        );
-        if ([...whole, ...single.map(([, name]) => name)].some((name) => name !== `${service}-secrets`))
+        const env = (c.env ?? []) as { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
+        const single = env.filter((e) => e.valueFrom?.secretKeyRef);
+        const secretsRead = [...whole, ...single.map((e) => e.valueFrom?.secretKeyRef?.name)];
+        if (secretsRead.some((name) => name !== `${service}-secrets`))
           problems.push(`${w.metadata.name}: reads secrets other than ${service}-secrets`);
         const given = whole.length
           ? keysOf(w.metadata.namespace, `${service}-secrets`)
-          : single.map(([name]) => name);
+          : single.map((e) => e.name);
         for (const name of secretNames(shape)) {
           if (!given.includes(name)) problems.push(`${w.metadata.name}: ${name} not in ${service}-secrets`);
         }

@@ -80,9 +80,11 @@ describe('aws-front-door: one name for the web app and the API, behind WAF', () 
   });
 
   it("sends the pages' security headers: the web image's CSP with the media name, DENY framing, nosniff", () => {
-    const [policy] = Object.values(resourcesOf(synthesized.main, 'AWS::CloudFront::ResponseHeadersPolicy'));
+    const policies = Object.values(resourcesOf(synthesized.main, 'AWS::CloudFront::ResponseHeadersPolicy'));
+    expect(policies).toHaveLength(1);
+    const policyConfig = policies[0]?.Properties.ResponseHeadersPolicyConfig;
     const headers = (
-      policy?.Properties.ResponseHeadersPolicyConfig as {
+      policyConfig as {
         SecurityHeadersConfig: {
           ContentSecurityPolicy: { ContentSecurityPolicy: string };
           FrameOptions: { FrameOption: string };
@@ -131,10 +133,8 @@ describe('aws-front-door: one name for the web app and the API, behind WAF', () 
     // The header's value is the same secret on both sides.
     const api = site.Origins.find((o) => o.DomainName === config.domains.origin);
     const sent = JSON.stringify(api?.OriginCustomHeaders?.[0]?.HeaderValue);
-    const required = JSON.stringify(
-      (rules[0]?.Properties.Conditions as { HttpHeaderConfig: { Values: unknown[] } }[])[0]?.HttpHeaderConfig
-        .Values[0],
-    );
+    const conditions = rules[0]?.Properties.Conditions as { HttpHeaderConfig: { Values: unknown[] } }[];
+    const required = JSON.stringify(conditions[0]?.HttpHeaderConfig.Values[0]);
     expect(sent).toContain('{{resolve:secretsmanager:');
     expect(sent).toContain('ApiOriginSecret');
     expect(sent).toBe(required);
