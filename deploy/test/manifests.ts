@@ -51,14 +51,16 @@ type ModelClass = (new (data: unknown) => object) & { prototype: { validate(): v
  * for the CRDs we use (generated from each project's CRD openAPIV3Schema), and `schemas/` for the one CRD
  * no package models.
  */
-function modelModule(apiVersion: string): string {
-  if (apiVersion === 'v1') return 'kubernetes-models/v1';
+function modelModule(apiVersion: string, kind: string): string {
+  if (apiVersion === 'v1') return `kubernetes-models/v1/${kind}`;
   const [group = '', version = ''] = apiVersion.split('/');
-  if (group.endsWith('cert-manager.io')) return `@kubernetes-models/cert-manager/${group}/${version}`;
-  if (group.endsWith('external-secrets.io')) return `@kubernetes-models/external-secrets/${group}/${version}`;
-  if (group === 'argoproj.io') return `@kubernetes-models/argo-rollouts/${group}/${version}`;
   if (group === 'elbv2.k8s.aws') return `./schemas/${group}-${version}.ts`;
-  return `kubernetes-models/${group}/${version}`;
+  // One kind's module, not the group's index: loading every model of a group takes seconds.
+  if (group.endsWith('cert-manager.io')) return `@kubernetes-models/cert-manager/${group}/${version}/${kind}`;
+  if (group.endsWith('external-secrets.io'))
+    return `@kubernetes-models/external-secrets/${group}/${version}/${kind}`;
+  if (group === 'argoproj.io') return `@kubernetes-models/argo-rollouts/${group}/${version}/${kind}`;
+  return `kubernetes-models/${group}/${version}/${kind}`;
 }
 
 type Access = { touched: boolean; read: Set<string>; enumerated: boolean };
@@ -74,17 +76,21 @@ function watched(
   value: unknown,
   path: string,
   seen: Map<string, { object: object; access: Access }>,
+  proxies = new WeakMap<object, object>(),
 ): unknown {
   if (!value || typeof value !== 'object') return value;
+  // A validator reads the same field several times: one proxy and one record per object.
+  const known = proxies.get(value);
+  if (known) return known;
   const access: Access = { touched: false, read: new Set(), enumerated: false };
   seen.set(path, { object: value, access });
-  return new Proxy(value, {
+  const proxy = new Proxy(value, {
     get(target, key, receiver) {
       const field = Reflect.get(target, key, receiver);
       if (typeof key !== 'string') return field;
       access.touched = true;
       access.read.add(key);
-      return Object.hasOwn(target, key) ? watched(field, `${path}.${key}`, seen) : field;
+      return Object.hasOwn(target, key) ? watched(field, `${path}.${key}`, seen, proxies) : field;
     },
     has(target, key) {
       access.touched = true;
@@ -97,7 +103,11 @@ function watched(
       return Reflect.ownKeys(target);
     },
   });
+  proxies.set(value, proxy);
+  return proxy;
 }
+
+const models = new Map<string, Promise<Record<string, ModelClass>>>();
 
 /**
  * Validates an object against the schema of its kind (types, required fields, enums) and rejects fields
@@ -107,7 +117,10 @@ export async function schemaProblems(object: K8sObject): Promise<string[]> {
   const where = `${object.kind}/${object.metadata?.name}`;
   let model: ModelClass | undefined;
   try {
-    const mod = (await import(modelModule(object.apiVersion))) as Record<string, ModelClass>;
+    const module = modelModule(object.apiVersion, object.kind);
+    const loading = models.get(module) ?? (import(module) as Promise<Record<string, ModelClass>>);
+    models.set(module, loading);
+    const mod = await loading;
     model = mod[object.kind];
   } catch {
     return [`${where}: no schema for apiVersion ${object.apiVersion}`];
