@@ -735,6 +735,31 @@ describe.each(overlays)('obs-aws the %s overlay on RDS and ElastiCache', (overla
       'rabbitmq',
     ]);
   });
+
+  it("lets monitoring read Grafana's password, the on-call webhook and the exporters' logins as its own role", () => {
+    const inMonitoring = (kind: string) =>
+      all(overlay).filter((o) => o.kind === kind && o.metadata.namespace === 'tiketi-monitoring');
+    const account = inMonitoring('ServiceAccount').find((a) => a.metadata.name === 'monitoring-secrets');
+    expect(account?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(
+      new RegExp(`^arn:aws:iam::\\d{12}:role/tiketi-${config.name}-monitoring$`),
+    );
+    const stores = inMonitoring('SecretStore');
+    expect(stores.map((s) => s.spec.provider.aws)).toEqual([
+      {
+        service: 'SecretsManager',
+        region: REGION,
+        prefix: `tiketi/${config.name}/`,
+        auth: { jwt: { serviceAccountRef: { name: 'monitoring-secrets' } } },
+      },
+    ]);
+    // What deploy/aws grants tiketi-<env>-monitoring (front-door.test.ts checks the role's side).
+    const keys = inMonitoring('ExternalSecret').flatMap((e) => [
+      ...(e.spec.data ?? []).map((d: { remoteRef: { key: string } }) => d.remoteRef.key),
+      ...(e.spec.dataFrom ?? []).map((d: { extract: { key: string } }) => d.extract.key),
+    ]);
+    expect([...new Set(keys)].sort()).toEqual(['alerting', 'database/monitoring', 'grafana', 'redis']);
+    for (const e of inMonitoring('ExternalSecret')) expect(e.spec.secretStoreRef.name).toBe('monitoring');
+  });
 });
 
 describe('ops-k8s policies', () => {
