@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { secretNames } from '../../packages/kit/src/config.ts';
 import { databaseUrl } from '../../packages/kit/src/db.ts';
@@ -390,6 +393,73 @@ describe('ops-k8s production', () => {
     for (const q of queries) expect(q.address).toBe('http://prometheus.tiketi-monitoring.svc:9090');
     const scrape = readFileSync(join(deployDir, 'monitoring/prometheus/prometheus.yml'), 'utf8');
     expect(scrape).toContain('__meta_kubernetes_pod_label_tiketi_gg_track');
+  });
+
+  it("computes a canary's error rate and p95 as its success conditions expect (promtool on the real queries)", () => {
+    const template = all('production').find(
+      (o) => o.kind === 'AnalysisTemplate' && o.metadata.name === 'service-health',
+    ) as K8sObject;
+    const query = (metric: string) =>
+      (template.spec.metrics as { name: string; provider: { prometheus: { query: string } } }[]).find(
+        (m) => m.name === metric,
+      )?.provider.prometheus.query ?? '';
+    const forService = (metric: string, service: string) =>
+      query(metric).replaceAll('{{args.service}}', service).replaceAll('{{args.track}}', 'canary');
+    const labels = (service: string, track: string, extra = '') =>
+      `{service="${service}",track="${track}",method="GET",route="/api/x"${extra}}`;
+    // Per minute: the canary answers 100 requests, 3 of them 5xx, all within 250 ms; the stable pods
+    // answer 1000 without an error; "quiet" has no traffic at all.
+    const series = [
+      { series: `http_requests_total${labels('gateway', 'canary', ',status="200"')}`, values: '0+97x10' },
+      { series: `http_requests_total${labels('gateway', 'canary', ',status="500"')}`, values: '0+3x10' },
+      {
+        series: `http_request_errors_total${labels('gateway', 'canary', ',status="500"')}`,
+        values: '0+3x10',
+      },
+      { series: `http_requests_total${labels('gateway', 'stable', ',status="200"')}`, values: '0+1000x10' },
+      ...['0.1', '0.25', '+Inf'].map((le) => ({
+        series: `http_request_duration_seconds_bucket${labels('gateway', 'canary', `,le="${le}"`)}`,
+        values: le === '0.1' ? '0+50x10' : '0+100x10',
+      })),
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'ops-analysis-'));
+    try {
+      writeFileSync(join(dir, 'none.rules.yml'), 'groups: []\n');
+      const at = (expr: string, value: number) => ({
+        expr,
+        eval_time: '10m',
+        exp_samples: [{ labels: '{}', value }],
+      });
+      writeFileSync(
+        join(dir, 'analysis.test.yml'),
+        stringify({
+          rule_files: ['none.rules.yml'],
+          evaluation_interval: '1m',
+          tests: [
+            {
+              interval: '1m',
+              input_series: series,
+              promql_expr_test: [
+                // 3 % fails `result[0] <= 0.01`; the stable pods' clean traffic does not dilute it.
+                at(forService('error-rate', 'gateway'), 0.03),
+                // p95 within the 0.1–0.25 s bucket passes `result[0] <= 0.5`.
+                at(`(${forService('p95-latency', 'gateway')}) < bool 0.5`, 1),
+                // No traffic counts as healthy rather than as missing data.
+                at(forService('error-rate', 'quiet'), 0),
+                at(forService('p95-latency', 'quiet'), 0),
+              ],
+            },
+          ],
+        }),
+      );
+      const out = execFileSync('promtool', ['test', 'rules', 'analysis.test.yml'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(out).toMatch(/SUCCESS/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
