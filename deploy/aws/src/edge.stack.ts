@@ -96,7 +96,7 @@ export class EdgeStack extends Stack {
 
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: `tiketi-${name}`,
-      description: `Tiketi ${name}: in front of CloudFront (web, API, media)`,
+      description: `Tiketi ${name}: in front of CloudFront, for web, API and media`,
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
       customResponseBodies: {
