@@ -44,35 +44,102 @@ export function parseYaml(text: string): unknown[] {
     .filter((doc) => doc != null);
 }
 
-type Validating = { validate(): void };
-type ModelClass = new (data: unknown) => Validating;
+type ModelClass = (new (data: unknown) => object) & { prototype: { validate(): void } };
 
-/** Where kubernetes-models keeps the model of an apiVersion: core, built-in groups, and the CRDs we use. */
-function modelModule(apiVersion: string): string {
-  if (apiVersion === 'v1') return 'kubernetes-models/v1';
+/**
+ * Where a model of an apiVersion lives: kubernetes-models for core and built-in groups, its sister packages
+ * for the CRDs we use (generated from each project's CRD openAPIV3Schema), and `schemas/` for the one CRD
+ * no package models.
+ */
+function modelModule(apiVersion: string, kind: string): string {
+  if (apiVersion === 'v1') return `kubernetes-models/v1/${kind}`;
   const [group = '', version = ''] = apiVersion.split('/');
-  if (group.endsWith('cert-manager.io')) return `@kubernetes-models/cert-manager/${group}/${version}`;
-  if (group.endsWith('external-secrets.io')) return `@kubernetes-models/external-secrets/${group}/${version}`;
-  return `kubernetes-models/${group}/${version}`;
+  if (group === 'elbv2.k8s.aws') return `./schemas/${group}-${version}.ts`;
+  // One kind's module, not the group's index: loading every model of a group takes seconds.
+  if (group.endsWith('cert-manager.io')) return `@kubernetes-models/cert-manager/${group}/${version}/${kind}`;
+  if (group.endsWith('external-secrets.io'))
+    return `@kubernetes-models/external-secrets/${group}/${version}/${kind}`;
+  if (group === 'argoproj.io') return `@kubernetes-models/argo-rollouts/${group}/${version}/${kind}`;
+  return `kubernetes-models/${group}/${version}/${kind}`;
 }
 
-/** Validates an object against the schema of its kind; returns the problems found (empty when valid). */
+type Access = { touched: boolean; read: Set<string>; enumerated: boolean };
+
+/**
+ * Wraps an object so that reading it records which fields were asked for. A schema validator asks for
+ * every field its schema declares (and enumerates the keys of maps), so a field it never asked for in an
+ * object it did look into is one the schema does not know: `spec.replicass`, `readinessprobe`. Objects
+ * the schema leaves free-form (Helm values, `x-kubernetes-preserve-unknown-fields`) are never looked into
+ * and so never reported. This is the check `kubectl apply --validate=strict` makes on the server.
+ */
+function watched(
+  value: unknown,
+  path: string,
+  seen: Map<string, { object: object; access: Access }>,
+  proxies = new WeakMap<object, object>(),
+): unknown {
+  if (!value || typeof value !== 'object') return value;
+  // A validator reads the same field several times: one proxy and one record per object.
+  const known = proxies.get(value);
+  if (known) return known;
+  const access: Access = { touched: false, read: new Set(), enumerated: false };
+  seen.set(path, { object: value, access });
+  const proxy = new Proxy(value, {
+    get(target, key, receiver) {
+      const field = Reflect.get(target, key, receiver);
+      if (typeof key !== 'string') return field;
+      access.touched = true;
+      access.read.add(key);
+      return Object.hasOwn(target, key) ? watched(field, `${path}.${key}`, seen, proxies) : field;
+    },
+    has(target, key) {
+      access.touched = true;
+      if (typeof key === 'string') access.read.add(key);
+      return Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      access.touched = true;
+      access.enumerated = true;
+      return Reflect.ownKeys(target);
+    },
+  });
+  proxies.set(value, proxy);
+  return proxy;
+}
+
+const models = new Map<string, Promise<Record<string, ModelClass>>>();
+
+/**
+ * Validates an object against the schema of its kind (types, required fields, enums) and rejects fields
+ * the schema does not declare; returns the problems found (empty when valid).
+ */
 export async function schemaProblems(object: K8sObject): Promise<string[]> {
   const where = `${object.kind}/${object.metadata?.name}`;
   let model: ModelClass | undefined;
   try {
-    const mod = (await import(modelModule(object.apiVersion))) as Record<string, ModelClass>;
+    const module = modelModule(object.apiVersion, object.kind);
+    const loading = models.get(module) ?? (import(module) as Promise<Record<string, ModelClass>>);
+    models.set(module, loading);
+    const mod = await loading;
     model = mod[object.kind];
   } catch {
     return [`${where}: no schema for apiVersion ${object.apiVersion}`];
   }
   if (!model) return [`${where}: no schema for kind ${object.kind} in ${object.apiVersion}`];
+  const seen = new Map<string, { object: object; access: Access }>();
+  const problems: string[] = [];
   try {
-    new model(object).validate();
-    return [];
+    model.prototype.validate.call(watched(new model(object), '', seen));
   } catch (error) {
-    return [`${where}: ${(error as Error).message}`];
+    problems.push(`${where}: ${(error as Error).message}`);
   }
+  for (const [path, { object: checked, access }] of seen) {
+    if (!access.touched || access.enumerated || Array.isArray(checked)) continue;
+    for (const key of Object.keys(checked)) {
+      if (!access.read.has(key)) problems.push(`${where}: unknown field ${`${path}.${key}`.slice(1)}`);
+    }
+  }
+  return problems;
 }
 
 export function podSpecOf(object: K8sObject) {

@@ -67,7 +67,16 @@ describe('ops-delivery images', () => {
 
 type Workflow = {
   on: { push?: { paths?: string[] } };
-  jobs: Record<string, { uses?: string; with?: Record<string, unknown>; steps?: { run?: string }[] }>;
+  jobs: Record<
+    string,
+    {
+      uses?: string;
+      with?: Record<string, unknown>;
+      environment?: string;
+      needs?: string | string[];
+      steps?: { run?: string; uses?: string }[];
+    }
+  >;
 };
 
 describe('ops-delivery workflows', () => {
@@ -75,17 +84,49 @@ describe('ops-delivery workflows', () => {
 
   it('has one path-triggered pipeline per service, calling the shared build-test-push-rollout pipeline', () => {
     const files = readdirSync(dir);
-    for (const name of [...services, 'web']) {
+    for (const name of services) {
       expect(files).toContain(`deploy-${name}.yml`);
       const wf = readYaml<Workflow>(join(dir, `deploy-${name}.yml`));
-      const folder = name === 'web' ? 'apps/web' : `services/${name}`;
-      expect(wf.on.push?.paths).toContain(`${folder}/**`);
+      expect(wf.on.push?.paths).toContain(`services/${name}/**`);
       expect(wf.jobs.pipeline?.uses).toBe('./.github/workflows/service-pipeline.yml');
       expect(wf.jobs.pipeline?.with?.service).toBe(name);
     }
   });
 
-  it('the pipeline tests, pushes to ECR and rolls out with kubectl set image and rollout status', () => {
+  it("publishes the web build to each environment's bucket, without source maps, and invalidates CloudFront", () => {
+    const wf = readYaml<Workflow>(join(dir, 'deploy-web.yml'));
+    expect(wf.on.push?.paths).toContain('apps/web/**');
+    const build = wf.jobs.build?.steps ?? [];
+    expect(build.some((s) => s.run === 'npm run build -w apps/web')).toBe(true);
+    for (const [job, environment] of [
+      ['publish-staging', 'staging'],
+      ['publish-production', 'production'],
+    ] as const) {
+      expect(wf.jobs[job]?.environment).toBe(environment);
+      const run = (wf.jobs[job]?.steps ?? []).map((s) => s.run ?? '').join('\n');
+      expect(run).toMatch(/aws s3 sync dist "s3:\/\/\$\{\{ vars\.WEB_BUCKET \}\}"/);
+      expect(run).toContain('--exclude "*.map"');
+      expect(run).toMatch(
+        /aws cloudfront create-invalidation --distribution-id "\$\{\{ vars\.WEB_DISTRIBUTION_ID \}\}"/,
+      );
+    }
+    // Production publishes only after staging did, and behind the environment's reviewers.
+    expect(wf.jobs['publish-production']?.needs).toBe('publish-staging');
+  });
+
+  it('pins every action to a commit, not a tag anyone can move', () => {
+    const unpinned: string[] = [];
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const [, ref] of text.matchAll(/uses:\s*([^\s#]+)/g)) {
+        if (ref?.startsWith('./')) continue;
+        if (!/@[0-9a-f]{40}$/.test(ref ?? '')) unpinned.push(`${file}: ${ref}`);
+      }
+    }
+    expect(unpinned).toEqual([]);
+  });
+
+  it("the pipeline tests, pushes to ECR and rolls out with kubectl set image, waiting for Argo Rollouts' verdict", () => {
     const pipeline = readFileSync(join(dir, 'service-pipeline.yml'), 'utf8');
     expect(pipeline).toMatch(/amazon-ecr-login/);
     expect(pipeline).toMatch(/deploy\/k8s\/scripts\/rollout\.sh tiketi-staging/);
@@ -93,6 +134,8 @@ describe('ops-delivery workflows', () => {
     const rollout = readFileSync(join(deployDir, 'k8s/scripts/rollout.sh'), 'utf8');
     expect(rollout).toMatch(/kubectl -n "\$ns" set image "deployment\/\$service"/);
     expect(rollout).toMatch(/rollout status/);
+    expect(rollout).toMatch(/rollout\.argoproj\.io\/\$service/);
+    expect(rollout).toMatch(/Degraded\) .*exit 1/);
   });
 
   it('the project-wide workflow runs .ci/run', () => {
@@ -100,9 +143,60 @@ describe('ops-delivery workflows', () => {
     expect(ci.jobs.test?.steps?.some((s) => s.run?.includes('bash .ci/run'))).toBe(true);
   });
 
-  it('the rollout, blue/green and canary scripts are valid bash', () => {
-    for (const script of ['rollout.sh', 'blue-green.sh', 'canary.sh']) {
-      expect(() => execFileSync('bash', ['-n', join(deployDir, 'k8s/scripts', script)])).not.toThrow();
+  it('the rollout script is valid bash, and the only one: blue/green and canary are Argo Rollouts', () => {
+    expect(readdirSync(join(deployDir, 'k8s/scripts'))).toEqual(['rollout.sh']);
+    expect(() => execFileSync('bash', ['-n', join(deployDir, 'k8s/scripts/rollout.sh')])).not.toThrow();
+  });
+});
+
+type Helmfile = {
+  releases: { name: string; namespace: string; chart: string; version: string; values: string[] }[];
+};
+
+describe('ops-delivery cluster add-ons', () => {
+  const system = join(deployDir, 'k8s/system');
+  // Helmfile templates ({{ .Values.x }}) are not YAML; they stand in for plain strings here.
+  const untemplated = (file: string) => readFileSync(file, 'utf8').replace(/\{\{[^}]*\}\}/g, 'x');
+  const helmfile = parseYaml(untemplated(join(system, 'helmfile.yaml.gotmpl')))[1] as Helmfile;
+
+  it('installs each chart at an exact version with a values file of ours, and every values file is used', () => {
+    expect(helmfile.releases.map((r) => r.name).sort()).toEqual([
+      'argo-rollouts',
+      'aws-load-balancer-controller',
+      'cluster-autoscaler',
+      'external-secrets',
+      'prometheus-adapter',
+    ]);
+    const used = new Set<string>();
+    for (const release of helmfile.releases) {
+      expect(release.version, release.name).toMatch(/^\d+\.\d+\.\d+$/);
+      for (const values of release.values) {
+        used.add(values);
+        expect(parseYaml(untemplated(join(system, values))), values).toHaveLength(1);
+      }
+    }
+    expect([...used].sort()).toEqual(
+      readdirSync(join(system, 'helm'))
+        .map((f) => `helm/${f}`)
+        .sort(),
+    );
+  });
+
+  it('gives the add-ons the roles deploy/aws makes for them, per environment', () => {
+    const autoscaler = readFileSync(join(system, 'helm/cluster-autoscaler.values.yaml.gotmpl'), 'utf8');
+    expect(autoscaler).toContain('role/tiketi-{{ .Values.environment }}-cluster-autoscaler');
+    const controller = readFileSync(
+      join(system, 'helm/aws-load-balancer-controller.values.yaml.gotmpl'),
+      'utf8',
+    );
+    expect(controller).toContain('role/tiketi-{{ .Values.environment }}-aws-load-balancer-controller');
+    for (const env of ['staging', 'production']) {
+      const values = parseYaml(readFileSync(join(system, `env/${env}.yaml`), 'utf8'))[0] as Record<
+        string,
+        string
+      >;
+      expect(values.environment).toBe(env);
+      expect(values.clusterName).toMatch(/^tiketi-/);
     }
   });
 });

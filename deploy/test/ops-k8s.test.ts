@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { secretNames } from '../../packages/kit/src/config.ts';
 import { databaseUrl } from '../../packages/kit/src/db.ts';
@@ -64,9 +67,11 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
     const deployments = ofKind(overlay, 'Deployment').filter(
       (d) => d.metadata.namespace === appNamespace[overlay],
     );
-    for (const name of [...backendServiceNames, 'web']) {
+    for (const name of backendServiceNames) {
       expect(deployments.map((d) => d.metadata.name)).toContain(name);
     }
+    // The web app is files in S3 behind CloudFront (deploy/aws), not a pod.
+    expect(deployments.map((d) => d.metadata.name)).not.toContain('web');
     const statefulSets = ofKind(overlay, 'StatefulSet').filter((s) => s.metadata.namespace === 'tiketi-data');
     expect(statefulSets.map((s) => s.metadata.name)).toEqual(['rabbitmq']);
   });
@@ -116,22 +121,54 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
     expect(problems).toEqual([]);
   });
 
-  it('gives every application Deployment its own ServiceAccount, HPA up to 10 (staging 4) and a PDB', () => {
+  it('gives every application Deployment its own ServiceAccount, an HPA up to 10 (staging 4) and a PDB', () => {
     const ns = appNamespace[overlay];
     const accounts = ofKind(overlay, 'ServiceAccount')
       .filter((s) => s.metadata.namespace === ns)
       .map((s) => s.metadata.name);
     const hpas = ofKind(overlay, 'HorizontalPodAutoscaler').filter((h) => h.metadata.namespace === ns);
     const pdbs = ofKind(overlay, 'PodDisruptionBudget').filter((p) => p.metadata.namespace === ns);
-    for (const d of ofKind(overlay, 'Deployment').filter(
-      (o) => o.metadata.namespace === ns && o.metadata.labels?.['tiketi.gg/slot'] === 'blue',
-    )) {
+    const deployments = ofKind(overlay, 'Deployment').filter((o) => o.metadata.namespace === ns);
+    expect(deployments).toHaveLength(backendServiceNames.length);
+    for (const d of deployments) {
       expect(accounts).toContain(d.metadata.name);
       const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === d.metadata.name);
-      expect(hpa?.spec.maxReplicas, d.metadata.name).toBe(overlay === 'production' ? 10 : 4);
+      expect(hpa?.spec.maxReplicas, d.metadata.name).toBeLessThanOrEqual(overlay === 'production' ? 10 : 4);
+      expect(hpa?.spec.maxReplicas, d.metadata.name).toBeGreaterThan(hpa?.spec.minReplicas);
       expect(
         pdbs.some((p) => matches(p.spec.selector.matchLabels, d.spec.template.metadata.labels)),
         d.metadata.name,
+      ).toBe(true);
+    }
+  });
+
+  it('keeps RabbitMQ, Prometheus, Loki and Alertmanager on gp3 volumes, each with a PDB', () => {
+    const storageClass = ofKind(overlay, 'StorageClass').find((c) => c.metadata.name === 'gp3') as
+      | (K8sObject & { provisioner: string; parameters: Record<string, string> })
+      | undefined;
+    expect(storageClass?.provisioner).toBe('ebs.csi.aws.com');
+    expect(storageClass?.parameters).toMatchObject({ type: 'gp3', encrypted: 'true' });
+    const stateful = ofKind(overlay, 'StatefulSet');
+    expect(stateful.map((s) => s.metadata.name).sort()).toEqual([
+      'alertmanager',
+      'loki',
+      'prometheus',
+      'rabbitmq',
+    ]);
+    const pdbs = ofKind(overlay, 'PodDisruptionBudget');
+    for (const set of stateful) {
+      const claims = set.spec.volumeClaimTemplates as { spec: { storageClassName: string } }[];
+      expect(
+        claims.map((c) => c.spec.storageClassName),
+        set.metadata.name,
+      ).toEqual(['gp3']);
+      expect(
+        pdbs.some(
+          (p) =>
+            p.metadata.namespace === set.metadata.namespace &&
+            matches(p.spec.selector.matchLabels, set.spec.template.metadata.labels),
+        ),
+        set.metadata.name,
       ).toBe(true);
     }
   });
@@ -182,6 +219,16 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
   it('runs every service as production and hands each the secrets its configuration demands, from its own Secret', () => {
     const config = ofKind(overlay, 'ConfigMap').find((c) => c.metadata.name.startsWith('tiketi-config'));
     expect((config as { data?: Record<string, string> } | undefined)?.data?.TIKETI_ENV).toBe('production');
+    /** The keys of the Secret an ExternalSecret makes: its template's, or its data's without a template. */
+    const keysOf = (ns: string | undefined, secret: string): string[] => {
+      const es = all(overlay).find(
+        (o) => o.kind === 'ExternalSecret' && o.metadata.namespace === ns && o.spec.target.name === secret,
+      );
+      const templated = es?.spec.target.template?.data;
+      return templated
+        ? Object.keys(templated)
+        : (es?.spec.data ?? []).map((d: { secretKey: string }) => d.secretKey);
+    };
     const problems: string[] = [];
     let checked = 0;
     for (const w of workloads(overlay)) {
@@ -190,28 +237,42 @@ describe.each(overlays)('ops-k8s overlay %s', (overlay) => {
         const shape = service ? serviceConfigs[service] : undefined;
         if (!shape) continue;
         checked++;
-        const given = new Map<string, string | undefined>(
-          (c.env ?? []).map((e: { name: string; valueFrom?: { secretKeyRef?: { name: string } } }) => [
-            e.name,
-            e.valueFrom?.secretKeyRef?.name,
-          ]),
-        );
-        if (
-          !(c.envFrom ?? []).some(
-            (f: { configMapRef?: { name: string } }) => f.configMapRef?.name === config?.metadata.name,
-          )
-        )
+        const from = (c.envFrom ?? []) as { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+        if (!from.some((f) => f.configMapRef?.name === config?.metadata.name))
           problems.push(`${w.metadata.name}: does not read ${config?.metadata.name}`);
+        // Services take their whole Secret (envFrom); Jobs may name single keys of it (secretKeyRef).
+        const whole = from.flatMap((f) => (f.secretRef ? [f.secretRef.name] : []));
+        const env = (c.env ?? []) as { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[];
+        const single = env.filter((e) => e.valueFrom?.secretKeyRef);
+        const secretsRead = [...whole, ...single.map((e) => e.valueFrom?.secretKeyRef?.name)];
+        if (secretsRead.some((name) => name !== `${service}-secrets`))
+          problems.push(`${w.metadata.name}: reads secrets other than ${service}-secrets`);
+        const given = whole.length
+          ? keysOf(w.metadata.namespace, `${service}-secrets`)
+          : single.map((e) => e.name);
         for (const name of secretNames(shape)) {
-          if (given.get(name) !== `${service}-secrets`)
-            problems.push(`${w.metadata.name}: ${name} not from ${service}-secrets`);
+          if (!given.includes(name)) problems.push(`${w.metadata.name}: ${name} not in ${service}-secrets`);
         }
-        if (!secretNames(shape).includes('INTERNAL_TOKEN') && given.has('INTERNAL_TOKEN'))
+        if (!secretNames(shape).includes('INTERNAL_TOKEN') && given.includes('INTERNAL_TOKEN'))
           problems.push(`${w.metadata.name}: holds INTERNAL_TOKEN it never uses`);
       }
     }
     expect(checked).toBeGreaterThanOrEqual(Object.keys(serviceConfigs).length);
     expect(problems).toEqual([]);
+  });
+
+  it("trusts X-Forwarded-For at the gateway from the load balancer's subnets only, and at the services from the pods'", () => {
+    const config = ofKind(overlay, 'ConfigMap').find((c) => c.metadata.name.startsWith('tiketi-config')) as
+      | (K8sObject & { data: Record<string, string> })
+      | undefined;
+    const gateway = ofKind(overlay, 'Deployment').find(
+      (d) => d.metadata.name === 'gateway' && d.metadata.namespace === appNamespace[overlay],
+    ) as K8sObject;
+    const env = gateway.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+    const trusted = env.find((e) => e.name === 'TRUSTED_PROXIES')?.value?.split(',');
+    // The API load balancer lives in the public subnets (deploy/aws) and preserves CloudFront's header.
+    expect(trusted).toEqual([0, 1, 2].map(SUBNET_CIDRS.public));
+    expect(config?.data.TRUSTED_PROXIES?.split(',')).toEqual([0, 1, 2].map(SUBNET_CIDRS.private));
   });
 });
 
@@ -260,46 +321,150 @@ describe('ops-k8s production', () => {
     expect(group('prometheus', 'tiketi-monitoring')).toBe('node.tiketi.gg/system');
   });
 
-  it('serves the web app and API over TLS from cert-manager, with long websocket timeouts on /queue', () => {
-    const ingresses = ofKind('production', 'Ingress');
-    const main = ingresses.find((i) => i.metadata.name === 'tiketi') as K8sObject;
-    expect(main.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBe('letsencrypt');
-    expect(main.spec.tls[0].hosts).toEqual(['tiketi.gg', 'api.tiketi.gg']);
-    const queue = ingresses.find((i) => i.metadata.name === 'tiketi-queue') as K8sObject;
-    expect(queue.spec.rules[0].http.paths[0].path).toBe('/queue');
-    expect(
-      Number(queue.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-read-timeout']),
-    ).toBeGreaterThanOrEqual(3600);
-    const canary = ingresses.find((i) => i.metadata.name === 'tiketi-canary') as K8sObject;
-    expect(canary.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight']).toBe('0');
-    expect(canary.spec.rules.map((r: { host: string }) => r.host)).toEqual(
-      main.spec.rules.map((r: { host: string }) => r.host),
-    );
-    expect(
-      all('production').some((o) => o.kind === 'ClusterIssuer' && o.metadata.name === 'letsencrypt'),
-    ).toBe(true);
+  it("reaches the gateway from the AWS stack's load balancer through a TargetGroupBinding, with no ingress controller", () => {
+    const objects = all('production');
+    expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
+    const bindings = objects.filter((o) => o.kind === 'TargetGroupBinding');
+    expect(bindings).toHaveLength(1);
+    expect(bindings[0]?.metadata.namespace).toBe('tiketi-production');
+    expect(bindings[0]?.spec).toMatchObject({
+      targetType: 'ip',
+      serviceRef: { name: 'gateway', port: 3001 },
+      targetGroupARN: expect.stringMatching(
+        /^arn:aws:elasticloadbalancing:ap-northeast-2:\d{12}:targetgroup\/tiketi-production-api\//,
+      ),
+    });
   });
 
-  it('keeps blue/green and canary copies of the critical services idle until a release uses them', () => {
-    const deployments = ofKind('production', 'Deployment');
-    for (const name of [
-      'reservation-green',
-      'payment-green',
-      'gateway-canary',
-      'reservation-canary',
-      'payment-canary',
-    ]) {
-      expect(deployments.find((d) => d.metadata.name === name)?.spec.replicas, name).toBe(0);
+  it('releases gateway (canary), reservation and payment (blue/green) with Argo Rollouts, scaled by their HPAs', () => {
+    const ns = 'tiketi-production';
+    const objects = all('production').filter((o) => o.metadata.namespace === ns);
+    const rollouts = objects.filter((o) => o.kind === 'Rollout');
+    expect(rollouts.map((r) => r.metadata.name).sort()).toEqual(['gateway', 'payment', 'reservation']);
+    for (const rollout of rollouts) {
+      const name = rollout.metadata.name;
+      // The Deployment is the pod's declaration only; the Rollout runs the pods.
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+      expect(deployment?.spec.replicas, name).toBe(0);
+      expect(rollout.spec.workloadRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
+      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name);
+      expect(hpa?.spec.scaleTargetRef, name).toEqual({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        name,
+      });
+      const strategy = rollout.spec.strategy;
+      const analysis = strategy.canary?.analysis ?? strategy.blueGreen?.postPromotionAnalysis;
+      expect(analysis?.templates, name).toEqual([{ templateName: 'service-health' }]);
+      if (strategy.blueGreen) {
+        expect(strategy.blueGreen.activeService).toBe(name);
+        expect(
+          objects.some((o) => o.kind === 'Service' && o.metadata.name === strategy.blueGreen.previewService),
+        ).toBe(true);
+        // The old colour stays up while the analysis runs, so aborting switches back to warm pods.
+        expect(strategy.blueGreen.scaleDownDelaySeconds).toBeGreaterThanOrEqual(300);
+      }
     }
-    const service = ofKind('production', 'Service').find(
-      (s) => s.metadata.name === 'payment' && s.metadata.namespace === 'tiketi-production',
-    );
-    expect(service?.spec.selector['tiketi.gg/slot']).toBe('blue');
+    expect(
+      rollouts.find((r) => r.metadata.name === 'gateway')?.spec.strategy.canary.canaryMetadata.labels,
+    ).toEqual({
+      'tiketi.gg/track': 'canary',
+    });
+  });
+
+  it('judges a release by the RED metrics the kit exports, by the label Prometheus gives canary pods', () => {
+    const template = all('production').find(
+      (o) => o.kind === 'AnalysisTemplate' && o.metadata.name === 'service-health',
+    ) as K8sObject;
+    const queries = (
+      template.spec.metrics as {
+        name: string;
+        provider: { prometheus: { query: string; address: string } };
+      }[]
+    ).map((m) => m.provider.prometheus);
+    const kitMetrics = readFileSync(join(deployDir, '../packages/kit/src/metrics.ts'), 'utf8');
+    const names = new Set(queries.flatMap((q) => q.query.match(/\b[a-z_]+(?=\{)/g) ?? []));
+    expect([...names].sort()).toEqual([
+      'http_request_duration_seconds_bucket',
+      'http_request_errors_total',
+      'http_requests_total',
+    ]);
+    for (const name of names) expect(kitMetrics).toContain(`name: '${name.replace(/_bucket$/, '')}'`);
+    for (const q of queries) expect(q.address).toBe('http://prometheus.tiketi-monitoring.svc:9090');
+    const scrape = readFileSync(join(deployDir, 'monitoring/prometheus/prometheus.yml'), 'utf8');
+    expect(scrape).toContain('__meta_kubernetes_pod_label_tiketi_gg_track');
+  });
+
+  it("computes a canary's error rate and p95 as its success conditions expect (promtool on the real queries)", () => {
+    const template = all('production').find(
+      (o) => o.kind === 'AnalysisTemplate' && o.metadata.name === 'service-health',
+    ) as K8sObject;
+    const query = (metric: string) =>
+      (template.spec.metrics as { name: string; provider: { prometheus: { query: string } } }[]).find(
+        (m) => m.name === metric,
+      )?.provider.prometheus.query ?? '';
+    const forService = (metric: string, service: string) =>
+      query(metric).replaceAll('{{args.service}}', service).replaceAll('{{args.track}}', 'canary');
+    const labels = (service: string, track: string, extra = '') =>
+      `{service="${service}",track="${track}",method="GET",route="/api/x"${extra}}`;
+    // Per minute: the canary answers 100 requests, 3 of them 5xx, all within 250 ms; the stable pods
+    // answer 1000 without an error; "quiet" has no traffic at all.
+    const series = [
+      { series: `http_requests_total${labels('gateway', 'canary', ',status="200"')}`, values: '0+97x10' },
+      { series: `http_requests_total${labels('gateway', 'canary', ',status="500"')}`, values: '0+3x10' },
+      {
+        series: `http_request_errors_total${labels('gateway', 'canary', ',status="500"')}`,
+        values: '0+3x10',
+      },
+      { series: `http_requests_total${labels('gateway', 'stable', ',status="200"')}`, values: '0+1000x10' },
+      ...['0.1', '0.25', '+Inf'].map((le) => ({
+        series: `http_request_duration_seconds_bucket${labels('gateway', 'canary', `,le="${le}"`)}`,
+        values: le === '0.1' ? '0+50x10' : '0+100x10',
+      })),
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'ops-analysis-'));
+    try {
+      writeFileSync(join(dir, 'none.rules.yml'), 'groups: []\n');
+      const at = (expr: string, value: number) => ({
+        expr,
+        eval_time: '10m',
+        exp_samples: [{ labels: '{}', value }],
+      });
+      writeFileSync(
+        join(dir, 'analysis.test.yml'),
+        stringify({
+          rule_files: ['none.rules.yml'],
+          evaluation_interval: '1m',
+          tests: [
+            {
+              interval: '1m',
+              input_series: series,
+              promql_expr_test: [
+                // 3 % fails `result[0] <= 0.01`; the stable pods' clean traffic does not dilute it.
+                at(forService('error-rate', 'gateway'), 0.03),
+                // p95 within the 0.1–0.25 s bucket passes `result[0] <= 0.5`.
+                at(`(${forService('p95-latency', 'gateway')}) < bool 0.5`, 1),
+                // No traffic counts as healthy rather than as missing data.
+                at(forService('error-rate', 'quiet'), 0),
+                at(forService('p95-latency', 'quiet'), 0),
+              ],
+            },
+          ],
+        }),
+      );
+      const out = execFileSync('promtool', ['test', 'rules', 'analysis.test.yml'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(out).toMatch(/SUCCESS/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
 describe('ops-k8s staging', () => {
-  it('differs from production only where the seed says: namespace, replicas, log level, hosts', () => {
+  it('differs from production where staging is smaller: namespace, replicas, CPU requests, pools, log level, names', () => {
     const config = (overlay: string) =>
       ofKind(overlay, 'ConfigMap').find((c) => c.metadata.name.startsWith('tiketi-config')) as K8sObject & {
         data: Record<string, string>;
@@ -309,10 +474,12 @@ describe('ops-k8s staging', () => {
     expect(config('staging').data.HOST).toBe('0.0.0.0');
     const min = ofKind('staging', 'HorizontalPodAutoscaler').map((h) => h.spec.minReplicas);
     expect(new Set(min)).toEqual(new Set([2]));
-    const hosts = ofKind('staging', 'Ingress').flatMap((i) =>
-      i.spec.rules.map((r: { host: string }) => r.host),
+    expect(config('staging').data.WEB_ORIGIN).toBe('https://staging.tiketi.gg');
+    expect(Number(config('staging').data.DATABASE_POOL_SIZE)).toBeLessThan(
+      Number(config('production').data.DATABASE_POOL_SIZE),
     );
-    expect(hosts.every((h) => h.endsWith('staging.tiketi.gg'))).toBe(true);
+    const binding = ofKind('staging', 'TargetGroupBinding')[0];
+    expect(binding?.spec.targetGroupARN).toContain(':targetgroup/tiketi-staging-api/');
   });
 });
 
@@ -331,6 +498,90 @@ describe('ops-k8s schema check', () => {
     expect(
       await schemaProblems({ apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' } }),
     ).toEqual(['Thing/t: no schema for apiVersion example.com/v1']);
+  });
+
+  it('rejects a misspelt field in a built-in kind, where the schema alone would let it through', async () => {
+    const typo = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'typo', labels: { any: 'label' } },
+      spec: {
+        replicass: 2,
+        selector: { matchLabels: { app: 'x' } },
+        template: {
+          metadata: { labels: { app: 'x' } },
+          spec: {
+            containers: [
+              { name: 'x', image: 'y', readinessprobe: { httpGet: { path: '/readyz', port: 80 } } },
+            ],
+          },
+        },
+      },
+    };
+    expect(await schemaProblems(typo)).toEqual([
+      'Deployment/typo: unknown field spec.replicass',
+      'Deployment/typo: unknown field spec.template.spec.containers.0.readinessprobe',
+    ]);
+    const fixed = structuredClone(typo) as typeof typo & { spec: { replicas?: number } };
+    delete (fixed.spec as { replicass?: number }).replicass;
+    fixed.spec.replicas = 2;
+    const container = fixed.spec.template.spec.containers[0] as Record<string, unknown>;
+    container.readinessProbe = container.readinessprobe;
+    delete container.readinessprobe;
+    expect(await schemaProblems(fixed)).toEqual([]);
+  });
+
+  it('rejects misspelt fields in the CRDs: ExternalSecret, Rollout, AnalysisTemplate, TargetGroupBinding', async () => {
+    const cases: [K8sObject, string][] = [
+      [
+        {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'ExternalSecret',
+          metadata: { name: 'es' },
+          spec: { secretStoreRef: { name: 's', kind: 'SecretStore' }, target: { nmae: 'x' } },
+        },
+        'ExternalSecret/es: unknown field spec.target.nmae',
+      ],
+      [
+        {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Rollout',
+          metadata: { name: 'r' },
+          spec: {
+            workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'r' },
+            strategy: { canary: { stpes: [{ setWeight: 10 }] } },
+          },
+        },
+        'Rollout/r: unknown field spec.strategy.canary.stpes',
+      ],
+      [
+        {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'AnalysisTemplate',
+          metadata: { name: 'a' },
+          spec: {
+            metrics: [
+              {
+                name: 'm',
+                successCondition: 'result[0] < 1',
+                provider: { prometheus: { adress: 'http://p', query: 'up' } },
+              },
+            ],
+          },
+        },
+        'AnalysisTemplate/a: unknown field spec.metrics.0.provider.prometheus.adress',
+      ],
+      [
+        {
+          apiVersion: 'elbv2.k8s.aws/v1beta1',
+          kind: 'TargetGroupBinding',
+          metadata: { name: 't' },
+          spec: { targetGroupARN: 'arn', targetType: 'ip', serviceRef: { name: 'g', port: 80, prot: 1 } },
+        },
+        'TargetGroupBinding/t: /spec/serviceRef must NOT have additional properties',
+      ],
+    ];
+    for (const [object, problem] of cases) expect(await schemaProblems(object)).toEqual([problem]);
   });
 });
 
@@ -553,6 +804,31 @@ describe.each(overlays)('obs-aws the %s overlay on RDS and ElastiCache', (overla
       'rabbitmq',
       'rabbitmq',
     ]);
+  });
+
+  it("lets monitoring read Grafana's password, the on-call webhook and the exporters' logins as its own role", () => {
+    const inMonitoring = (kind: string) =>
+      all(overlay).filter((o) => o.kind === kind && o.metadata.namespace === 'tiketi-monitoring');
+    const account = inMonitoring('ServiceAccount').find((a) => a.metadata.name === 'monitoring-secrets');
+    expect(account?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(
+      new RegExp(`^arn:aws:iam::\\d{12}:role/tiketi-${config.name}-monitoring$`),
+    );
+    const stores = inMonitoring('SecretStore');
+    expect(stores.map((s) => s.spec.provider.aws)).toEqual([
+      {
+        service: 'SecretsManager',
+        region: REGION,
+        prefix: `tiketi/${config.name}/`,
+        auth: { jwt: { serviceAccountRef: { name: 'monitoring-secrets' } } },
+      },
+    ]);
+    // What deploy/aws grants tiketi-<env>-monitoring (front-door.test.ts checks the role's side).
+    const keys = inMonitoring('ExternalSecret').flatMap((e) => [
+      ...(e.spec.data ?? []).map((d: { remoteRef: { key: string } }) => d.remoteRef.key),
+      ...(e.spec.dataFrom ?? []).map((d: { extract: { key: string } }) => d.extract.key),
+    ]);
+    expect([...new Set(keys)].sort()).toEqual(['alerting', 'database/monitoring', 'grafana', 'redis']);
+    for (const e of inMonitoring('ExternalSecret')) expect(e.spec.secretStoreRef.name).toBe('monitoring');
   });
 });
 

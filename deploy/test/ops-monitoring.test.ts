@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { deployDir, parseYaml } from './manifests.ts';
+import { deployDir, type K8sObject, kustomize, parseYaml } from './manifests.ts';
+import { metricNames, unbackedMetrics } from './policies.ts';
 
 const monitoring = join(deployDir, 'monitoring');
 const promtool = (...args: string[]) =>
@@ -114,5 +115,74 @@ describe('ops-monitoring grafana', () => {
       'prometheus',
     ]);
     expect(parseYaml(readFileSync(join(monitoring, 'loki/loki.yml'), 'utf8'))).toHaveLength(1);
+  });
+});
+
+describe('ops-monitoring backing', () => {
+  const dashboard = JSON.parse(
+    readFileSync(join(monitoring, 'grafana/dashboards/key-metrics.json'), 'utf8'),
+  ) as { panels: Panel[] };
+  const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
+  const scrape = parseYaml(readFileSync(join(monitoring, 'prometheus/prometheus.yml'), 'utf8'))[0] as {
+    scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[];
+    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  };
+  const jobs = scrape.scrape_configs.map((j) => j.job_name);
+  let production: K8sObject[] = [];
+
+  it('reads metric names out of PromQL, not its functions, labels or strings', () => {
+    expect(
+      metricNames(
+        'sum by (datname) (pg_stat_database_numbackends{datname=~".+_db"}) / scalar(max(pg_settings_max_connections))',
+      ).sort(),
+    ).toEqual(['pg_settings_max_connections', 'pg_stat_database_numbackends']);
+    expect(metricNames('label_replace(kube_hpa_x{a="b"}, "c", "$1", "d", "(.*)") * 60')).toEqual([
+      'kube_hpa_x',
+    ]);
+  });
+
+  it('backs every dashboard query with an exporter the cluster runs and Prometheus scrapes', () => {
+    production = kustomize(join(deployDir, 'k8s/overlays/production'));
+    expect(exprs.flatMap(metricNames)).toEqual(
+      expect.arrayContaining(['pg_stat_database_numbackends', 'redis_connected_clients']),
+    );
+    expect(unbackedMetrics(exprs, production, jobs)).toEqual([]);
+    // Without the exporters, their panels would be empty: the check says so.
+    const without = production.filter((o) => !/-exporter$/.test(o.metadata.name));
+    expect(unbackedMetrics(exprs, without, jobs)).toEqual(
+      expect.arrayContaining([
+        'pg_stat_database_numbackends: Deployment postgres-exporter is not deployed',
+        'redis_connected_clients: Deployment redis-exporter is not deployed',
+      ]),
+    );
+  });
+
+  it('sends alerts to Alertmanager, which sends them to an on-call receiver with its secret mounted', () => {
+    const targets = scrape.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets));
+    expect(targets).toEqual(['alertmanager.tiketi-monitoring.svc:9093']);
+    const config = parseYaml(readFileSync(join(monitoring, 'alertmanager/alertmanager.yml'), 'utf8'))[0] as {
+      route: { receiver: string; routes?: { receiver: string }[] };
+      receivers: { name: string; slack_configs?: { api_url_file: string }[] }[];
+    };
+    const used = [config.route.receiver, ...(config.route.routes ?? []).map((r) => r.receiver)];
+    for (const name of used) {
+      const receiver = config.receivers.find((r) => r.name === name);
+      expect(receiver?.slack_configs?.length, name).toBeGreaterThan(0);
+    }
+    const file = config.receivers[0]?.slack_configs?.[0]?.api_url_file ?? '';
+    const set = production.find(
+      (o) => o.kind === 'StatefulSet' && o.metadata.name === 'alertmanager',
+    ) as K8sObject;
+    const pod = set.spec.template.spec;
+    const mount = pod.containers[0].volumeMounts.find((m: { mountPath: string }) =>
+      file.startsWith(`${m.mountPath}/`),
+    );
+    const volume = pod.volumes.find((v: { name: string }) => v.name === mount?.name);
+    const secret = production.find(
+      (o) => o.kind === 'ExternalSecret' && o.spec.target.name === volume?.secret?.secretName,
+    ) as K8sObject;
+    expect(secret.spec.data.map((d: { secretKey: string }) => d.secretKey)).toContain(file.split('/').pop());
+    const service = production.find((o) => o.kind === 'Service' && o.metadata.name === 'alertmanager');
+    expect(service?.metadata.namespace).toBe('tiketi-monitoring');
   });
 });

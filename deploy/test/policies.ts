@@ -175,3 +175,50 @@ export function cidrContains(outer: string, inner: string): boolean {
   const [c, d] = ipv4Range(inner);
   return a <= c && d <= b;
 }
+
+const PROMQL_WORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
+
+/** The metric names a PromQL expression reads (not its functions, labels or strings). */
+export function metricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"[^"]*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  const names = [...bare.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)].map((m) => m[1] ?? '');
+  return [...new Set(names.filter((n) => !PROMQL_WORDS.has(n.toLowerCase())))];
+}
+
+/**
+ * Where each family of metrics comes from in the cluster: a workload that must be deployed (and scraped)
+ * for a query on it to show anything. `service` families are the kit's and the services' own.
+ */
+export const METRIC_SOURCES: { prefix: RegExp; workload?: { kind: string; name: string }; job?: string }[] = [
+  { prefix: /^(http_|process_|nodejs_|tiketi_|up$)/, job: 'tiketi-pods' },
+  { prefix: /^pg_/, workload: { kind: 'Deployment', name: 'postgres-exporter' }, job: 'postgres' },
+  { prefix: /^redis_/, workload: { kind: 'Deployment', name: 'redis-exporter' }, job: 'redis' },
+  { prefix: /^rabbitmq_/, workload: { kind: 'StatefulSet', name: 'rabbitmq' }, job: 'tiketi-pods' },
+  {
+    prefix: /^kube_/,
+    workload: { kind: 'Deployment', name: 'kube-state-metrics' },
+    job: 'kube-state-metrics',
+  },
+  { prefix: /^container_/, job: 'cadvisor' },
+];
+
+/** Metrics the queries read that nothing deployed and scraped produces, one line each. */
+export function unbackedMetrics(exprs: string[], objects: K8sObject[], scrapeJobs: string[]): string[] {
+  const problems: string[] = [];
+  for (const name of new Set(exprs.flatMap(metricNames))) {
+    const source = METRIC_SOURCES.find((s) => s.prefix.test(name));
+    if (!source) {
+      problems.push(`${name}: no known exporter`);
+      continue;
+    }
+    const { workload, job } = source;
+    if (workload && !objects.some((o) => o.kind === workload.kind && o.metadata.name === workload.name))
+      problems.push(`${name}: ${workload.kind} ${workload.name} is not deployed`);
+    if (job && !scrapeJobs.includes(job)) problems.push(`${name}: Prometheus has no scrape job ${job}`);
+  }
+  return problems;
+}

@@ -1,5 +1,5 @@
 import type { App } from 'aws-cdk-lib';
-import { EdgeCertificatesStack } from './edge-certificates.stack.ts';
+import { EdgeStack } from './edge.stack.ts';
 import { EnvironmentStack } from './environment.stack.ts';
 import {
   EDGE_CERTIFICATE_REGION,
@@ -15,9 +15,7 @@ export const PLACEHOLDER_ACCOUNT = '111111111111';
 
 export interface TiketiStacks {
   shared: SharedStack;
-  environments: Partial<
-    Record<EnvironmentName, { certificates: EdgeCertificatesStack; main: EnvironmentStack }>
-  >;
+  environments: Partial<Record<EnvironmentName, { edge: EdgeStack; main: EnvironmentStack }>>;
 }
 
 export interface TiketiAppOptions {
@@ -29,7 +27,7 @@ export interface TiketiAppOptions {
 
 /**
  * Stacks: `tiketi-shared` (DNS zone, image repositories, GitHub OIDC provider and image-push role), and per environment
- * `tiketi-<env>-edge-certificates` (us-east-1, for CloudFront) and `tiketi-<env>` (everything else).
+ * `tiketi-<env>-edge` (us-east-1, for CloudFront: certificate and WAF) and `tiketi-<env>` (everything else).
  */
 export function addTiketiStacks(app: App, options: TiketiAppOptions): TiketiStacks {
   const { account } = options;
@@ -44,23 +42,24 @@ export function addTiketiStacks(app: App, options: TiketiAppOptions): TiketiStac
   const chosen = options.only ?? (Object.keys(environments) as EnvironmentName[]);
   for (const name of chosen) {
     const config: EnvironmentConfig = environments[name];
-    const certificates = new EdgeCertificatesStack(app, `tiketi-${name}-edge-certificates`, {
+    const edge = new EdgeStack(app, `tiketi-${name}-edge`, {
       env: { account, region: EDGE_CERTIFICATE_REGION },
-      description: `Tiketi ${name}: CloudFront certificate`,
+      description: `Tiketi ${name}: CloudFront certificate and WAF web ACL`,
       config,
       zone: shared.zone,
     });
     const main = new EnvironmentStack(app, `tiketi-${name}`, {
       env: { account, region: REGION },
-      description: `Tiketi ${name}: VPC, EKS ${config.clusterName}, RDS, ElastiCache, S3 + CloudFront, DNS`,
+      description: `Tiketi ${name}: VPC, EKS ${config.clusterName}, RDS, ElastiCache, CloudFront front door, DNS`,
       config,
       zone: shared.zone,
-      edgeCertificate: certificates.certificate,
+      edgeCertificate: edge.certificate,
+      webAclArn: edge.webAcl.attrArn,
       githubOidc: shared.githubOidc,
       githubRepository: options.githubRepository,
       terminationProtection: config.protectData,
     });
-    built[name] = { certificates, main };
+    built[name] = { edge, main };
   }
   return { shared, environments: built };
 }

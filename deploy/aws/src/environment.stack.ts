@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,18 +14,35 @@ import { PipelineRole } from './constructs/pipeline-role.construct.ts';
 import { ServiceRoles } from './constructs/service-roles.construct.ts';
 import type { EnvironmentConfig } from './environments.ts';
 
-/** ingress-nginx's plain-HTTP port: TLS ends at the ALB, which forwards X-Forwarded-Proto. */
-const INGRESS_HTTP_PORT = 80;
+/** The gateway's ports (deploy/k8s/base/services/gateway): the API, and /readyz for health checks. */
+const GATEWAY_PORT = 3001;
+const GATEWAY_OPS_PORT = 3091;
+
+/**
+ * The pages' Content-Security-Policy, as the web image's nginx sends it (one definition), with the media
+ * name added to img-src: on AWS, pictures come from media.<domain>, not from the site's own /media.
+ */
+export function webContentSecurityPolicy(mediaDomain: string): string {
+  const template = readFileSync(new URL('../../docker/web/nginx.conf.template', import.meta.url), 'utf8');
+  const policy = /add_header Content-Security-Policy "([^"]+)"/.exec(template)?.[1];
+  if (!policy) throw new Error('deploy/docker/web/nginx.conf.template sends no Content-Security-Policy');
+  return policy.replace(/img-src ([^;]+)/, `img-src $1 https://${mediaDomain}`);
+}
 
 export interface EnvironmentStackProps extends StackProps {
   config: EnvironmentConfig;
   zone: route53.IHostedZone;
   edgeCertificate: acm.ICertificate;
+  /** The WAF web ACL (us-east-1) in front of the site's distribution. */
+  webAclArn: string;
   githubOidc: iam.IOidcProvider;
   githubRepository: string;
 }
 
-/** One environment in Seoul: network, cluster, data stores, web and media CDN, API endpoint, roles. */
+/**
+ * One environment in Seoul: network, cluster, data stores, roles, and the one front door: CloudFront at the
+ * site's name with the web app from S3 and /api, /media, /queue from the API load balancer.
+ */
 export class EnvironmentStack extends Stack {
   readonly config: EnvironmentConfig;
   readonly network: Network;
@@ -55,13 +73,25 @@ export class EnvironmentStack extends Stack {
     this.dataStores = new DataStores(this, 'Data', { config, vpc, clients: podSecurityGroup });
     this.secrets = new AppSecrets(this, 'Secrets', config);
 
+    this.api = new ApiEndpoint(this, 'Api', {
+      domainName: config.domains.origin,
+      zone,
+      vpc,
+      backends: podSecurityGroup,
+      port: GATEWAY_PORT,
+      healthPort: GATEWAY_OPS_PORT,
+      environment: config.name,
+    });
+
     const retain = config.protectData;
-    const edge = { certificate: props.edgeCertificate, zone };
+    const edge = { certificate: props.edgeCertificate, zone, webAclArn: props.webAclArn };
     this.web = new CdnBucket(this, 'Web', {
       ...edge,
       domainName: config.domains.web,
       singlePageApp: true,
       retain,
+      api: { domainName: config.domains.origin, originSecret: this.api.originSecret },
+      contentSecurityPolicy: webContentSecurityPolicy(config.domains.media),
     });
     this.media = new CdnBucket(this, 'Media', {
       ...edge,
@@ -70,14 +100,6 @@ export class EnvironmentStack extends Stack {
       bucketName: `tiketi-${config.name}-media`,
       singlePageApp: false,
       retain,
-    });
-
-    this.api = new ApiEndpoint(this, 'Api', {
-      domainName: config.domains.api,
-      zone,
-      vpc,
-      backends: podSecurityGroup,
-      port: INGRESS_HTTP_PORT,
     });
 
     this.serviceRoles = new ServiceRoles(this, 'ServiceRoles', {
@@ -120,16 +142,17 @@ export class EnvironmentStack extends Stack {
     output(
       'ApiTargetGroupArn',
       this.api.targetGroup.targetGroupArn,
-      'TargetGroupBinding for the gateway Service',
+      'deploy/k8s overlay: TargetGroupBinding gateway, spec.targetGroupARN',
     );
     output('MediaBucketName', this.media.bucket.bucketName, 'media service: S3_BUCKET');
     output('MediaPublicUrl', `https://${this.config.domains.media}`, 'media service: public base URL');
-    output('WebBucketName', this.web.bucket.bucketName, 'pipeline: aws s3 sync apps/web/dist');
+    output('WebBucketName', this.web.bucket.bucketName, 'GitHub environment variable WEB_BUCKET');
     output(
       'WebDistributionId',
       this.web.distribution.distributionId,
-      'pipeline: cloudfront create-invalidation',
+      'GitHub environment variable WEB_DISTRIBUTION_ID',
     );
+    output('VpcId', this.network.vpc.vpcId, 'deploy/k8s/system/env/<env>.yaml: vpcId');
     output(
       'GithubDeployRoleArn',
       this.pipeline.role.roleArn,

@@ -11,7 +11,11 @@ export const VPC_CIDR = '10.0.0.0/16';
 
 export type EnvironmentName = 'staging' | 'production';
 
-export type NodeGroupRole = 'application' | 'stateful' | 'data' | 'system';
+/**
+ * The seed's fourth group, `data`, ran PostgreSQL and Redis; RDS and ElastiCache run them now, so no pod
+ * asks for it and no environment pays for it (README, "Monthly cost").
+ */
+export type NodeGroupRole = 'application' | 'stateful' | 'system';
 /** Every node says which group it is in: `node-group: application`. */
 export const NODE_GROUP_LABEL = 'node-group';
 /**
@@ -26,11 +30,66 @@ export interface NodeGroupSpec {
   instanceTypes: string[];
   desired: number;
   min: number;
+  /** The Cluster Autoscaler grows the group up to this when pods stay Pending (an HPA scaled out). */
   max: number;
   spot: boolean;
   /** The roles whose pods this group runs (its own by default). */
   serves?: NodeGroupRole[];
 }
+
+/** What one instance type brings: vCPUs and memory (MiB) as the kubelet sees it. */
+export const INSTANCE_CAPACITY: Record<string, { vcpu: number; memoryMi: number }> = {
+  't3.small': { vcpu: 2, memoryMi: 1_940 },
+  't3a.small': { vcpu: 2, memoryMi: 1_940 },
+  't3.medium': { vcpu: 2, memoryMi: 3_900 },
+  't3a.medium': { vcpu: 2, memoryMi: 3_900 },
+  't3.large': { vcpu: 2, memoryMi: 7_900 },
+  't3a.large': { vcpu: 2, memoryMi: 7_900 },
+};
+
+/**
+ * Pods per node, set in each node's kubelet (cluster.construct.ts). With prefix delegation EKS would
+ * otherwise allow 110 on these sizes and reserve 11 MiB of memory per allowed pod for the kubelet: on a
+ * t3.small that leaves under 400 MiB for pods.
+ */
+export const MAX_PODS_PER_NODE = 32;
+
+/**
+ * What pods can request on a node of this type: the capacity less what Amazon Linux 2023 reserves for
+ * the kubelet and system (CPU: 6 % of the first core, 1 % of the second, 0.5 % of the next two; memory:
+ * 255 MiB + 11 MiB per allowed pod) and the 100 MiB hard eviction threshold.
+ */
+export function allocatable(instanceType: string): { cpuMillis: number; memoryMi: number; pods: number } {
+  const capacity = INSTANCE_CAPACITY[instanceType];
+  if (!capacity) throw new Error(`no capacity known for instance type ${instanceType}`);
+  const coreShares = [0.06, 0.01, 0.005, 0.005];
+  const reservedCpu = coreShares.slice(0, capacity.vcpu).reduce((sum, share) => sum + share * 1000, 0);
+  const reservedMemory = 255 + 11 * MAX_PODS_PER_NODE + 100;
+  return {
+    cpuMillis: capacity.vcpu * 1000 - reservedCpu,
+    memoryMi: capacity.memoryMi - reservedMemory,
+    pods: MAX_PODS_PER_NODE,
+  };
+}
+
+/**
+ * PostgreSQL's max_connections on RDS is LEAST(DBInstanceClassMemory / 9531392, 5000); these are the
+ * values the instance classes report (DBInstanceClassMemory is less than the nominal memory).
+ */
+export const DATABASE_MAX_CONNECTIONS: Record<string, number> = {
+  't3.micro': 81,
+  't3.small': 189,
+  't3.medium': 408,
+};
+
+/** Connections kept back for RDS's own superuser sessions, the exporter and an operator's psql. */
+export const DATABASE_RESERVED_CONNECTIONS = 15;
+
+/**
+ * CloudFront's origin-facing addresses in ap-northeast-2 (managed prefix list
+ * com.amazonaws.global.cloudfront.origin-facing): the only sources the API's load balancer admits.
+ */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'pl-22a6434b';
 
 export interface EnvironmentConfig {
   name: EnvironmentName;
@@ -56,10 +115,17 @@ export interface EnvironmentConfig {
     nodes: number;
   };
   domains: {
+    /** The one front door: CloudFront with the web app, and /api, /media, /queue passed to the cluster. */
     web: string;
-    api: string;
+    /** The API load balancer's own name, for CloudFront to reach it over TLS; it admits only CloudFront. */
+    origin: string;
     media: string;
   };
+  /**
+   * Who may reach the EKS API endpoint from outside the VPC: the operators' and the deploy runners' egress
+   * addresses (documentation ranges here until set). Never 0.0.0.0/0.
+   */
+  clusterApiAccessCidrs: string[];
   /** Deletion protection, snapshots on delete and retained buckets: production data outlives its stack. */
   protectData: boolean;
   logRetentionDays: number;
@@ -82,19 +148,21 @@ export const staging: EnvironmentConfig = {
   natGateways: 1,
   kubernetesVersion: '1.35',
   nodeGroups: [
-    // The seed's single staging pool runs every role's pods.
+    // The seed's single staging pool runs every role's pods. Two t3.small nodes could not hold them
+    // (deploy/test/capacity.test.ts): t3.large spot holds the services, monitoring and the add-ons.
     {
       role: 'application',
-      instanceTypes: ['t3.small', 't3a.small'],
+      instanceTypes: ['t3.large', 't3a.large'],
       desired: 2,
       min: 2,
-      max: 3,
+      max: 4,
       spot: true,
-      serves: ['application', 'stateful', 'data', 'system'],
+      serves: ['application', 'stateful', 'system'],
     },
   ],
+  // A db.t3.micro allows 81 connections: not enough for two pods of seven services with pools of three.
   database: {
-    instanceType: 't3.micro',
+    instanceType: 't3.small',
     multiAz: false,
     allocatedStorageGb: 20,
     maxAllocatedStorageGb: 50,
@@ -103,9 +171,10 @@ export const staging: EnvironmentConfig = {
   cache: { nodeType: 'cache.t3.micro', nodes: 1 },
   domains: {
     web: `staging.${ROOT_DOMAIN}`,
-    api: `api.staging.${ROOT_DOMAIN}`,
+    origin: `origin.staging.${ROOT_DOMAIN}`,
     media: `media.staging.${ROOT_DOMAIN}`,
   },
+  clusterApiAccessCidrs: ['203.0.113.0/24'],
   protectData: false,
   logRetentionDays: 7,
 };
@@ -120,10 +189,10 @@ export const production: EnvironmentConfig = {
   natGateways: 3,
   kubernetesVersion: '1.35',
   nodeGroups: [
-    { role: 'application', instanceTypes: ['t3.medium'], desired: 3, min: 3, max: 6, spot: false },
+    { role: 'application', instanceTypes: ['t3.medium'], desired: 3, min: 3, max: 9, spot: false },
     { role: 'stateful', instanceTypes: ['t3.small'], desired: 2, min: 2, max: 4, spot: false },
-    { role: 'data', instanceTypes: ['t3.medium'], desired: 2, min: 2, max: 3, spot: false },
-    { role: 'system', instanceTypes: ['t3.small'], desired: 2, min: 2, max: 3, spot: false },
+    // Monitoring, RabbitMQ and the add-ons need about 2 cores and 4 GiB: two t3.small cannot hold them.
+    { role: 'system', instanceTypes: ['t3.medium'], desired: 2, min: 2, max: 3, spot: false },
   ],
   database: {
     instanceType: 't3.medium',
@@ -135,9 +204,10 @@ export const production: EnvironmentConfig = {
   cache: { nodeType: 'cache.t3.micro', nodes: 3 },
   domains: {
     web: ROOT_DOMAIN,
-    api: `api.${ROOT_DOMAIN}`,
+    origin: `origin.${ROOT_DOMAIN}`,
     media: `media.${ROOT_DOMAIN}`,
   },
+  clusterApiAccessCidrs: ['203.0.113.0/24'],
   protectData: true,
   logRetentionDays: 30,
 };

@@ -101,5 +101,8 @@ export function accessOf(service: BackendService): ServiceAccess {
   return backendServices[service];
 }
 
-/** Every image the pipeline pushes (deploy/docker builds one per service, web included). */
-export const imageNames: ServiceName[] = [...backendServiceNames, 'web'];
+/**
+ * Every image the pipeline pushes: one per backend service. The web app is published as files to its
+ * bucket (deploy-web.yml); its image is for deploy/compose only.
+ */
+export const imageNames: ServiceName[] = [...backendServiceNames];

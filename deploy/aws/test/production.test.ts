@@ -12,7 +12,7 @@ describe('aws-production: the production environment synthesizes offline', () =>
 
   itHasTheSharedProperties(production, () => synthesized);
 
-  it('runs the seed node groups with their instance types, counts and node-group labels', () => {
+  it('runs the node groups the capacity check sizes: no data group, since RDS and ElastiCache hold the data', () => {
     const groups = Object.values(resourcesOf(synthesized.main, 'AWS::EKS::Nodegroup')).map(
       (g) => g.Properties,
     );
@@ -29,8 +29,7 @@ describe('aws-production: the production environment synthesizes offline', () =>
     expect(summary).toEqual({
       application: { types: ['t3.medium'], desired: 3, capacity: 'ON_DEMAND' },
       stateful: { types: ['t3.small'], desired: 2, capacity: 'ON_DEMAND' },
-      data: { types: ['t3.medium'], desired: 2, capacity: 'ON_DEMAND' },
-      system: { types: ['t3.small'], desired: 2, capacity: 'ON_DEMAND' },
+      system: { types: ['t3.medium'], desired: 2, capacity: 'ON_DEMAND' },
     });
   });
 
@@ -54,11 +53,14 @@ describe('aws-production: the production environment synthesizes offline', () =>
     });
   });
 
-  it('spreads over three AZs with a NAT gateway in each and serves tiketi.gg and api.tiketi.gg', () => {
+  it('spreads over three AZs with a NAT gateway in each and serves tiketi.gg, its API origin behind it', () => {
     synthesized.main.resourceCountIs('AWS::EC2::NatGateway', 3);
     synthesized.main.hasResourceProperties('AWS::EKS::Cluster', { Name: 'tiketi-prod' });
     synthesized.main.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'tiketi.gg.', Type: 'A' });
-    synthesized.main.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'api.tiketi.gg.', Type: 'A' });
+    synthesized.main.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'origin.tiketi.gg.',
+      Type: 'A',
+    });
   });
 
   it('keeps the media and web buckets when the stack is deleted', () => {

@@ -13,23 +13,23 @@ describe('aws-staging: the staging environment synthesizes offline', () => {
 
   itHasTheSharedProperties(staging, () => synthesized);
 
-  it('runs the seed staging pool: one group of 2 × t3.small spot nodes', () => {
+  it('runs one spot pool of 2 × t3.large (two t3.small could not hold its pods), up to 4', () => {
     const groups = Object.values(resourcesOf(synthesized.main, 'AWS::EKS::Nodegroup')).map(
       (g) => g.Properties,
     );
     expect(groups).toHaveLength(1);
     expect(groups[0]).toMatchObject({
       CapacityType: 'SPOT',
-      ScalingConfig: { DesiredSize: 2, MinSize: 2 },
+      ScalingConfig: { DesiredSize: 2, MinSize: 2, MaxSize: 4 },
       Labels: { 'node-group': 'application' },
     });
-    expect(groups[0]?.InstanceTypes).toContain('t3.small');
+    expect(groups[0]?.InstanceTypes).toContain('t3.large');
   });
 
-  it('uses a single-AZ db.t3.micro that can be torn down with the stack', () => {
+  it('uses a single-AZ db.t3.small (a t3.micro has too few connections) that can be torn down with the stack', () => {
     const database = Object.values(resourcesOf(synthesized.main, 'AWS::RDS::DBInstance'))[0];
     expect(database?.Properties).toMatchObject({
-      DBInstanceClass: 'db.t3.micro',
+      DBInstanceClass: 'db.t3.small',
       MultiAZ: false,
       DeletionProtection: false,
     });
@@ -67,7 +67,6 @@ describe('aws-staging: the staging environment synthesizes offline', () => {
         'queue',
         'reservation',
         'user',
-        'web',
       ].map((name) => `tiketi/${name}`),
     );
     for (const repository of repositories) {

@@ -12,7 +12,8 @@ export const GITHUB_REPOSITORY = 'tiketi/tiketi';
 export interface Synthesized {
   stack: EnvironmentStack;
   main: Template;
-  certificates: Template;
+  /** us-east-1: the CloudFront certificate and the WAF web ACL. */
+  edge: Template;
   shared: Template;
   cleanup: () => void;
 }
@@ -38,7 +39,7 @@ export function synthesize(environment: EnvironmentName): Synthesized {
   return {
     stack: built.main,
     main: Template.fromStack(built.main),
-    certificates: Template.fromStack(built.certificates),
+    edge: Template.fromStack(built.edge),
     shared: Template.fromStack(stacks.shared),
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
   };

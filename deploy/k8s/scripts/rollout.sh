@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# CI's deploy step (the seed's "kubectl set image + rollout status"):
-#   rollout.sh <namespace> <service> <image> [migrates=true|false]
+# CI's deploy step: rollout.sh <namespace> <service> <image> [migrates=true|false]
 # A service that owns a database first runs its migration Job from the release image; a failing migration
-# stops the deploy before any pod changes. A rollout that does not become ready is undone.
+# stops the deploy before any pod changes. Then the Deployment gets the new image:
+# - gateway, reservation and payment are driven by their Argo Rollout (canary or blue/green with analysis,
+#   deploy/k8s/components/progressive-delivery); this waits for its verdict. Argo itself aborts a release
+#   whose analysis fails and returns traffic to the stable pods; the job then fails.
+# - the other services roll with the Deployment (maxSurge 1, maxUnavailable 0); one that does not become
+#   ready is undone.
 set -euo pipefail
 ns=$1 service=$2 image=$3 migrates=${4:-false}
+timeout_seconds=${ROLLOUT_TIMEOUT_SECONDS:-1800}
 
 if [ "$migrates" = true ]; then
   job="${service}-migrate-$(date +%s)"
@@ -18,15 +23,26 @@ if [ "$migrates" = true ]; then
 fi
 
 kubectl -n "$ns" set image "deployment/$service" "$service=$image"
+
+if kubectl -n "$ns" get "rollout.argoproj.io/$service" >/dev/null 2>&1; then
+  deadline=$((SECONDS + timeout_seconds))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    phase=$(kubectl -n "$ns" get "rollout.argoproj.io/$service" -o jsonpath='{.status.phase}')
+    message=$(kubectl -n "$ns" get "rollout.argoproj.io/$service" -o jsonpath='{.status.message}')
+    echo "rollout $service: ${phase:-Pending} ${message}"
+    case "$phase" in
+      Healthy) exit 0 ;;
+      Degraded) echo "release of $service aborted by its analysis; stable pods serve" >&2; exit 1 ;;
+    esac
+    sleep 15
+  done
+  echo "release of $service did not finish within ${timeout_seconds}s" >&2
+  exit 1
+fi
+
 if ! kubectl -n "$ns" rollout status "deployment/$service" --timeout=10m; then
   echo "rollout of $service did not become ready: undoing" >&2
   kubectl -n "$ns" rollout undo "deployment/$service"
   kubectl -n "$ns" rollout status "deployment/$service" --timeout=10m
   exit 1
 fi
-# Keep the idle blue/green and canary copies on the same release, ready for the next switch.
-for copy in "${service}-green" "${service}-canary"; do
-  if kubectl -n "$ns" get "deployment/$copy" >/dev/null 2>&1; then
-    kubectl -n "$ns" set image "deployment/$copy" "$service=$image"
-  fi
-done

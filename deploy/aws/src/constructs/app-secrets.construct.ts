@@ -14,6 +14,10 @@ export class AppSecrets extends Construct {
   readonly byName: Record<AppSecretName, secretsmanager.Secret>;
   /** The in-cluster RabbitMQ's application user; every service and RabbitMQ itself read it. */
   readonly rabbitmq: secretsmanager.Secret;
+  /** Grafana's admin password (deploy/monitoring/k8s/secrets.yaml). */
+  readonly grafana: secretsmanager.Secret;
+  /** Where Alertmanager sends alerts: the on-call Slack webhook, set with put-secret-value. */
+  readonly alerting: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
@@ -44,6 +48,13 @@ export class AppSecrets extends Construct {
         excludePunctuation: true,
       },
     });
+
+    this.grafana = create('grafana', ['GRAFANA_ADMIN_PASSWORD'], 'Grafana admin password');
+    this.alerting = create(
+      'alerting',
+      ['ALERTING_TOKEN', 'SLACK_WEBHOOK_URL'],
+      'On-call receiver of Alertmanager: set with put-secret-value (key SLACK_WEBHOOK_URL)',
+    );
 
     const byName: Partial<Record<AppSecretName, secretsmanager.Secret>> = {};
     for (const [name, spec] of Object.entries(appSecretSpecs) as [

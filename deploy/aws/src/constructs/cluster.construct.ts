@@ -7,10 +7,34 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   type EnvironmentConfig,
+  MAX_PODS_PER_NODE,
   NODE_GROUP_LABEL,
   type NodeGroupSpec,
   nodeRoleLabel,
 } from '../environments.ts';
+
+/**
+ * Amazon Linux 2023 reads this NodeConfig from the launch template's user data and merges it into what EKS
+ * sets: the kubelet's pod limit, which also sizes the memory it reserves for itself (allocatable()).
+ */
+export const NODE_USER_DATA = [
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/mixed; boundary="TIKETI"',
+  '',
+  '--TIKETI',
+  'Content-Type: application/node.eks.aws',
+  '',
+  '---',
+  'apiVersion: node.eks.aws/v1alpha1',
+  'kind: NodeConfig',
+  'spec:',
+  '  kubelet:',
+  '    config:',
+  `      maxPods: ${MAX_PODS_PER_NODE}`,
+  '',
+  '--TIKETI--',
+  '',
+].join('\n');
 
 export interface ClusterProps {
   config: EnvironmentConfig;
@@ -25,6 +49,7 @@ export interface ClusterProps {
 export class Cluster extends Construct {
   readonly cluster: eks.Cluster;
   readonly adminRole: iam.Role;
+  readonly autoscalerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id);
@@ -48,8 +73,9 @@ export class Cluster extends Construct {
       version: eks.KubernetesVersion.of(config.kubernetesVersion),
       vpc,
       vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
-      // Public so hosted GitHub runners can roll out; every caller still needs an access entry.
-      endpointAccess: eks.EndpointAccess.PUBLIC_AND_PRIVATE,
+      // Nodes use the private endpoint; from outside the VPC only the listed ranges (operators, deploy
+      // runners) reach the API server at all, and every caller still needs an access entry.
+      endpointAccess: eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.clusterApiAccessCidrs),
       defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
       defaultCapacity: 0,
       mastersRole: this.adminRole,
@@ -69,6 +95,17 @@ export class Cluster extends Construct {
       reason: 'aws-eks-v2 writes EncryptionConfig.Resources ["secrets"], which EKS still requires',
     });
 
+    const launchTemplate = new ec2.LaunchTemplate(this, 'NodeLaunchTemplate', {
+      userData: ec2.UserData.custom(NODE_USER_DATA),
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 2,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(30, { volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true }),
+        },
+      ],
+    });
     const nodegroups = config.nodeGroups.map((group) =>
       this.cluster.addNodegroupCapacity(group.role, {
         // No fixed name: changing instance types replaces a node group, and CloudFormation cannot
@@ -79,10 +116,54 @@ export class Cluster extends Construct {
         maxSize: group.max,
         capacityType: group.spot ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
         amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
-        diskSize: 30,
+        launchTemplateSpec: {
+          id: launchTemplate.launchTemplateId as string,
+          version: launchTemplate.latestVersionNumber,
+        },
         labels: labelsOf(group),
         subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         enableNodeAutoRepair: true,
+      }),
+    );
+
+    // EKS tags each node group's Auto Scaling group k8s.io/cluster-autoscaler/<cluster>=owned; the
+    // autoscaler (kube-system:cluster-autoscaler) may resize those groups and no other.
+    this.autoscalerRole = new iam.Role(this, 'AutoscalerRole', {
+      roleName: `tiketi-${config.name}-cluster-autoscaler`,
+      description: `Cluster Autoscaler of ${config.clusterName}: resizes its node groups`,
+      assumedBy: serviceAccountPrincipal(
+        this,
+        'Autoscaler',
+        this.cluster,
+        'kube-system',
+        'cluster-autoscaler',
+      ),
+    });
+    this.autoscalerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${config.clusterName}`]: 'owned' },
+        },
+      }),
+    );
+    this.autoscalerRole.addToPolicy(
+      new iam.PolicyStatement({
+        // Describe calls cannot be scoped to a resource.
+        actions: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeAutoScalingInstances',
+          'autoscaling:DescribeLaunchConfigurations',
+          'autoscaling:DescribeScalingActivities',
+          'autoscaling:DescribeTags',
+          'ec2:DescribeImages',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:GetInstanceTypesFromInstanceRequirements',
+          'eks:DescribeNodegroup',
+        ],
+        resources: ['*'],
       }),
     );
 

@@ -29,6 +29,8 @@ export class DataStores extends Construct {
   readonly masterSecret: secretsmanager.ISecret;
   /** One login per database-owning service, so a service can open its own database and no other. */
   readonly serviceDatabaseSecrets: Partial<Record<BackendService, secretsmanager.ISecret>>;
+  /** A login for postgres_exporter, granted pg_monitor and nothing else (README, "Database logins"). */
+  readonly monitoringDatabaseSecret: secretsmanager.ISecret;
   readonly redis: elasticache.CfnReplicationGroup;
   readonly redisSecret: secretsmanager.Secret;
 
@@ -93,6 +95,13 @@ export class DataStores extends Construct {
       // Attaching adds host, port and engine to the secret, so it alone builds the DATABASE_URL.
       this.serviceDatabaseSecrets[service] = secret.attach(this.database);
     }
+
+    this.monitoringDatabaseSecret = new rds.DatabaseSecret(this, 'DatabaseSecret-monitoring', {
+      secretName: `${prefix}/database/monitoring`,
+      username: 'tiketi_monitoring',
+      dbname: 'postgres',
+      excludeCharacters: URL_UNSAFE,
+    }).attach(this.database);
 
     const cacheSecurityGroup = new ec2.SecurityGroup(this, 'CacheSecurityGroup', {
       vpc,

@@ -33,15 +33,16 @@ export function serviceRoleName(config: EnvironmentConfig, serviceAccount: strin
 export class ServiceRoles extends Construct {
   readonly roles: Record<BackendService, iam.Role>;
   readonly rabbitmq: iam.Role;
+  readonly monitoring: iam.Role;
   readonly loadBalancerController: iam.Role;
 
   constructor(scope: Construct, id: string, props: ServiceRolesProps) {
     super(scope, id);
     const { config, cluster, dataStores, secrets } = props;
 
-    const roleFor = (namespace: string, serviceAccount: string, description: string) =>
-      new iam.Role(this, `Role-${serviceAccount}`, {
-        roleName: serviceRoleName(config, serviceAccount),
+    const roleFor = (namespace: string, serviceAccount: string, description: string, name = serviceAccount) =>
+      new iam.Role(this, `Role-${name}`, {
+        roleName: serviceRoleName(config, name),
         description,
         assumedBy: serviceAccountPrincipal(this, serviceAccount, cluster, namespace, serviceAccount),
       });
@@ -66,6 +67,21 @@ export class ServiceRoles extends Construct {
 
     this.rabbitmq = roleFor(config.dataNamespace, 'rabbitmq', 'RabbitMQ StatefulSet: reads its user');
     secrets.rabbitmq.grantRead(this.rabbitmq);
+
+    // Monitoring's SecretStore signs in as tiketi-monitoring:monitoring-secrets (no pod runs as it).
+    this.monitoring = roleFor(
+      'tiketi-monitoring',
+      'monitoring-secrets',
+      "Monitoring: Grafana admin, on-call webhook, the exporters' logins",
+      'monitoring',
+    );
+    for (const secret of [
+      secrets.grafana,
+      secrets.alerting,
+      dataStores.monitoringDatabaseSecret,
+      dataStores.redisSecret,
+    ])
+      secret.grantRead(this.monitoring);
 
     // Only what a TargetGroupBinding needs: register gateway pod IPs in the one target group made here.
     // Without create/delete rights the controller cannot spawn load balancers of its own.
