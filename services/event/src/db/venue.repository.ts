@@ -1,4 +1,4 @@
-import type { Kysely } from '@tiketi/kit';
+import type { Kysely, Transaction } from '@tiketi/kit';
 import type { PlannedSeat, PlannedSection } from '../domain/layout.ts';
 import { escapeLike } from './artist.repository.ts';
 import type { DB } from './schema.ts';
@@ -8,6 +8,46 @@ export type VenueInput = { name: string; city: string; address: string };
 export type VenueListFilter = { q?: string; city?: string; limit: number; offset: number };
 
 const INSERT_CHUNK = 1000;
+
+type Layout = { sections: PlannedSection[]; seats: PlannedSeat[] };
+
+/** A venue's sections, then its seats in chunks (one statement would pass PostgreSQL's parameter limit). */
+async function insertLayout(trx: Transaction<DB>, venueId: string, layout: Layout) {
+  await trx
+    .insertInto('venueSections')
+    .values(layout.sections.map((s) => ({ ...s, venueId })))
+    .execute();
+  for (let i = 0; i < layout.seats.length; i += INSERT_CHUNK) {
+    await trx
+      .insertInto('seats')
+      .values(layout.seats.slice(i, i + INSERT_CHUNK).map((s) => ({ ...s, venueId })))
+      .execute();
+  }
+}
+
+/**
+ * Locks a venue's row and counts its events: why it may not change, or nothing when no event uses it. An
+ * event being created for it takes a key-share lock on that row through its foreign key, so either its
+ * insert committed before (and is counted here) or it waits for this transaction.
+ */
+async function lockUnused(
+  trx: Transaction<DB>,
+  id: string,
+): Promise<'missing' | { inUse: number } | undefined> {
+  const venue = await trx
+    .selectFrom('venues')
+    .select('id')
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!venue) return 'missing';
+  const used = await trx
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('venueId', '=', id)
+    .executeTakeFirstOrThrow();
+  return Number(used.n) > 0 ? { inUse: Number(used.n) } : undefined;
+}
 
 export function venueRepository(db: Kysely<DB>) {
   return {
@@ -104,16 +144,7 @@ export function venueRepository(db: Kysely<DB>) {
         if (options.ifMissing) insert = insert.onConflict((oc) => oc.column('id').doNothing());
         const created = await insert.returning('id').executeTakeFirst();
         if (!created) return false;
-        await trx
-          .insertInto('venueSections')
-          .values(layout.sections.map((s) => ({ ...s, venueId: id })))
-          .execute();
-        for (let i = 0; i < layout.seats.length; i += INSERT_CHUNK) {
-          await trx
-            .insertInto('seats')
-            .values(layout.seats.slice(i, i + INSERT_CHUNK).map((s) => ({ ...s, venueId: id })))
-            .execute();
-        }
+        await insertLayout(trx, id, layout);
         return true;
       });
     },
@@ -127,41 +158,17 @@ export function venueRepository(db: Kysely<DB>) {
       return Number(row.n);
     },
 
-    /**
-     * Swaps the whole seat layout of a venue no event uses, in one transaction. The venue row is locked
-     * first: an event being created for it takes a key-share lock on that row through its foreign key,
-     * so either its insert committed before (and is counted here) or it waits for this commit.
-     */
+    /** Swaps the whole seat layout of a venue no event uses (`lockUnused`), in one transaction. */
     replaceLayout(
       id: string,
       layout: { sections: PlannedSection[]; seats: PlannedSeat[] },
     ): Promise<'missing' | { inUse: number } | 'replaced'> {
       return db.transaction().execute(async (trx) => {
-        const venue = await trx
-          .selectFrom('venues')
-          .select('id')
-          .where('id', '=', id)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!venue) return 'missing';
-        const used = await trx
-          .selectFrom('events')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('venueId', '=', id)
-          .executeTakeFirstOrThrow();
-        if (Number(used.n) > 0) return { inUse: Number(used.n) };
+        const refused = await lockUnused(trx, id);
+        if (refused) return refused;
         // Seats go with their sections (on delete cascade).
         await trx.deleteFrom('venueSections').where('venueId', '=', id).execute();
-        await trx
-          .insertInto('venueSections')
-          .values(layout.sections.map((s) => ({ ...s, venueId: id })))
-          .execute();
-        for (let i = 0; i < layout.seats.length; i += INSERT_CHUNK) {
-          await trx
-            .insertInto('seats')
-            .values(layout.seats.slice(i, i + INSERT_CHUNK).map((s) => ({ ...s, venueId: id })))
-            .execute();
-        }
+        await insertLayout(trx, id, layout);
         await trx
           .updateTable('venues')
           .set({ seatCount: layout.seats.length, updatedAt: new Date() })
@@ -174,19 +181,8 @@ export function venueRepository(db: Kysely<DB>) {
     /** Deletes a venue no event uses (locked as in `replaceLayout`); its sections and seats go with it. */
     remove(id: string): Promise<'missing' | { inUse: number } | 'deleted'> {
       return db.transaction().execute(async (trx) => {
-        const venue = await trx
-          .selectFrom('venues')
-          .select('id')
-          .where('id', '=', id)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!venue) return 'missing';
-        const used = await trx
-          .selectFrom('events')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('venueId', '=', id)
-          .executeTakeFirstOrThrow();
-        if (Number(used.n) > 0) return { inUse: Number(used.n) };
+        const refused = await lockUnused(trx, id);
+        if (refused) return refused;
         await trx.deleteFrom('venues').where('id', '=', id).execute();
         return 'deleted';
       });
