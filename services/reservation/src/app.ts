@@ -102,7 +102,7 @@ export async function buildApp(deps: ReservationAppDeps) {
       ticketSigningSecret: config.TICKET_SIGNING_SECRET,
     },
   });
-  const seatMap = seatMapService({ events, cache });
+  const seatMap = seatMapService({ events, cache, sales });
   const tickets = ticketService({
     tickets: ticketRepository(db),
     events,

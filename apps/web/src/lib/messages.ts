@@ -293,6 +293,8 @@ export const en = {
   'problem.RATE_LIMITED': 'Too many requests. Please wait a moment and try again.',
   'problem.SERVICE_BUSY': 'We are very busy right now. Please try again in a moment.',
   'problem.UPSTREAM_UNAVAILABLE': 'Something went wrong on our side. Please try again.',
+  'problem.SEAT_MAP_NOT_READY':
+    'The seats of this concert are still being set up. Please try again in a moment.',
   'problem.INTERNAL': 'Something went wrong on our side. Please try again.',
   'problem.PROVIDER_ERROR': 'The payment provider did not answer. Please try again.',
   'problem.AMOUNT_MISMATCH': 'The amount does not match the order. Please check the order again.',
@@ -663,6 +665,7 @@ export const ko: Record<MessageKey, string> = {
   'problem.RATE_LIMITED': '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.',
   'problem.SERVICE_BUSY': '지금 접속이 많습니다. 잠시 후 다시 시도해 주세요.',
   'problem.UPSTREAM_UNAVAILABLE': '일시적인 오류가 발생했습니다. 다시 시도해 주세요.',
+  'problem.SEAT_MAP_NOT_READY': '이 공연의 좌석을 준비하고 있습니다. 잠시 후 다시 시도해 주세요.',
   'problem.INTERNAL': '일시적인 오류가 발생했습니다. 다시 시도해 주세요.',
   'problem.PROVIDER_ERROR': '결제사가 응답하지 않습니다. 다시 시도해 주세요.',
   'problem.AMOUNT_MISMATCH': '결제 금액이 주문과 다릅니다. 주문을 다시 확인해 주세요.',
