@@ -90,7 +90,10 @@ export function useSeatMap(eventId: string | undefined, refetchInterval: number 
       const layout = await client.fetchQuery({
         queryKey: ['seat-layout', eventId, version],
         queryFn: ({ signal: layoutSignal }) =>
-          api(`/api/seats/event/${eventId}/layout/${version}`, { schema: seatLayoutDto, signal: layoutSignal }),
+          api(`/api/seats/event/${eventId}/layout/${version}`, {
+            schema: seatLayoutDto,
+            signal: layoutSignal,
+          }),
         staleTime: Number.POSITIVE_INFINITY,
       });
       return { eventId, counts: availability.counts, seats: joinSeatMap(layout, availability) };
