@@ -1,6 +1,5 @@
-import type { Kysely, Transaction } from '@tiketi/kit';
+import { escapeLike, type Kysely, paginate, type Transaction } from '@tiketi/kit';
 import type { PlannedSeat, PlannedSection } from '../domain/layout.ts';
-import { escapeLike } from './artist.repository.ts';
 import type { DB } from './schema.ts';
 
 export type VenueInput = { name: string; city: string; address: string };
@@ -56,7 +55,7 @@ export function venueRepository(db: Kysely<DB>) {
     },
 
     /** `q` matches name, city or address; `city` the whole city name; both ignore case. */
-    async list(filter: VenueListFilter) {
+    list(filter: VenueListFilter) {
       let query = db.selectFrom('venues');
       if (filter.q) {
         const pattern = `%${escapeLike(filter.q)}%`;
@@ -69,17 +68,15 @@ export function venueRepository(db: Kysely<DB>) {
         );
       }
       if (filter.city) query = query.where('city', 'ilike', escapeLike(filter.city));
-      const [items, total] = await Promise.all([
-        query
-          .select(['id', 'name', 'city', 'address', 'seatCount', 'createdAt', 'updatedAt'])
-          .orderBy('name')
-          .orderBy('id')
-          .limit(filter.limit)
-          .offset(filter.offset)
-          .execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: total.n };
+      return paginate(
+        query,
+        (q) =>
+          q
+            .select(['id', 'name', 'city', 'address', 'seatCount', 'createdAt', 'updatedAt'])
+            .orderBy('name')
+            .orderBy('id'),
+        filter,
+      );
     },
 
     /** Sections with their row and seat counts, in layout order. */
