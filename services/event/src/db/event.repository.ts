@@ -206,6 +206,22 @@ export function eventRepository(db: Kysely<DB>) {
         .orderBy('seats.number')
         .execute();
     },
+
+    /** The venue's standing areas, announced with the inventory so places are sold by count. */
+    async standingAreas(trx: Transaction<DB>, venueId: string) {
+      const rows = await trx
+        .selectFrom('venueSections')
+        .select(['name', 'standingCapacity', 'entryOrder'])
+        .where('venueId', '=', venueId)
+        .where('standingCapacity', 'is not', null)
+        .orderBy('position')
+        .execute();
+      return rows.flatMap(({ name, standingCapacity, entryOrder }) =>
+        standingCapacity !== null && entryOrder !== null
+          ? [{ section: name, capacity: standingCapacity, entryOrder }]
+          : [],
+      );
+    },
   };
 }
 

@@ -87,6 +87,8 @@ export function venueRepository(db: Kysely<DB>) {
         .select((eb) => [
           's.id',
           's.name',
+          's.standingCapacity',
+          's.entryOrder',
           eb.fn.count<number>('seats.id').as('seatCount'),
           eb.fn.count<number>('seats.rowLabel').distinct().as('rowCount'),
         ])
@@ -115,6 +117,8 @@ export function venueRepository(db: Kysely<DB>) {
           'seats.id',
           'seats.sectionId',
           's.name as sectionName',
+          's.standingCapacity',
+          's.entryOrder',
           'seats.rowLabel',
           'seats.number',
           'seats.label',

@@ -1,4 +1,10 @@
-import type { VenueDto, VenueLayoutDto, VenueSummaryDto } from '@tiketi/contracts';
+import type {
+  EntryOrder,
+  StandingTerms,
+  VenueDto,
+  VenueLayoutDto,
+  VenueSummaryDto,
+} from '@tiketi/contracts';
 import { HttpProblem, problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { CatalogueCache } from '../db/catalogue.cache.ts';
@@ -11,7 +17,7 @@ export function venuesService(deps: { venues: VenueRepository; cache: CatalogueC
   async function load(id: string): Promise<VenueDto | null> {
     const venue = await venues.find(id);
     if (!venue) return null;
-    const [sections, tierKeys, eventCount] = await Promise.all([
+    const [summaries, tierKeys, eventCount] = await Promise.all([
       venues.sectionSummaries(id),
       venues.tierKeys(id),
       venues.eventCount(id),
@@ -23,7 +29,10 @@ export function venuesService(deps: { venues: VenueRepository; cache: CatalogueC
       address: venue.address,
       seatCount: venue.seatCount,
       tierKeys,
-      sections,
+      sections: summaries.map(({ standingCapacity, entryOrder, ...section }) => ({
+        ...section,
+        standing: standingTerms(standingCapacity, entryOrder),
+      })),
       eventCount,
       createdAt: venue.createdAt.toISOString(),
       updatedAt: venue.updatedAt.toISOString(),
@@ -122,7 +131,12 @@ export function toLayout(venueId: string, seats: SeatRow[]): VenueLayoutDto {
   for (const seat of seats) {
     let section = sections.at(-1);
     if (section?.id !== seat.sectionId) {
-      section = { id: seat.sectionId, name: seat.sectionName, rows: [] };
+      section = {
+        id: seat.sectionId,
+        name: seat.sectionName,
+        standing: standingTerms(seat.standingCapacity, seat.entryOrder),
+        rows: [],
+      };
       sections.push(section);
     }
     let row = section.rows.at(-1);
@@ -140,6 +154,13 @@ export function toLayout(venueId: string, seats: SeatRow[]): VenueLayoutDto {
     });
   }
   return { venueId, seatCount: seats.length, sections };
+}
+
+export function standingTerms(
+  capacity: number | null,
+  entryOrder: EntryOrder | null,
+): StandingTerms | null {
+  return capacity !== null && entryOrder !== null ? { capacity, entryOrder } : null;
 }
 
 export type VenuesService = ReturnType<typeof venuesService>;
