@@ -1,6 +1,7 @@
 import type { ImageRef } from '@tiketi/contracts';
 import { escapeLike, type Kysely, paginate, sql, type Transaction } from '@tiketi/kit';
 import type { DB, EventStatus } from './schema.ts';
+import { standingTerms } from './venue.repository.ts';
 
 export type EventSort = 'date' | '-date' | 'title' | '-title';
 
@@ -216,11 +217,10 @@ export function eventRepository(db: Kysely<DB>) {
         .where('standingCapacity', 'is not', null)
         .orderBy('position')
         .execute();
-      return rows.flatMap(({ name, standingCapacity, entryOrder }) =>
-        standingCapacity !== null && entryOrder !== null
-          ? [{ section: name, capacity: standingCapacity, entryOrder }]
-          : [],
-      );
+      return rows.flatMap(({ name, standingCapacity, entryOrder }) => {
+        const terms = standingTerms(standingCapacity, entryOrder);
+        return terms ? [{ section: name, ...terms }] : [];
+      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { EntryOrder, StandingTerms } from '@tiketi/contracts';
 import { escapeLike, type Kysely, paginate, type Transaction } from '@tiketi/kit';
 import type { PlannedSeat, PlannedSection } from '../domain/layout.ts';
 import type { DB } from './schema.ts';
@@ -80,8 +81,8 @@ export function venueRepository(db: Kysely<DB>) {
     },
 
     /** Sections with their row and seat counts, in layout order. */
-    sectionSummaries(venueId: string) {
-      return db
+    async sectionSummaries(venueId: string) {
+      const rows = await db
         .selectFrom('venueSections as s')
         .leftJoin('seats', 'seats.sectionId', 's.id')
         .select((eb) => [
@@ -96,6 +97,10 @@ export function venueRepository(db: Kysely<DB>) {
         .groupBy(['s.id', 's.name', 's.position'])
         .orderBy('s.position')
         .execute();
+      return rows.map(({ standingCapacity, entryOrder, ...section }) => ({
+        ...section,
+        standing: standingTerms(standingCapacity, entryOrder),
+      }));
     },
 
     async tierKeys(venueId: string): Promise<string[]> {
@@ -201,3 +206,8 @@ export function venueRepository(db: Kysely<DB>) {
 }
 
 export type VenueRepository = ReturnType<typeof venueRepository>;
+
+/** A section's standing terms from its two columns: null for a seated section. */
+export function standingTerms(capacity: number | null, entryOrder: EntryOrder | null): StandingTerms | null {
+  return capacity !== null && entryOrder !== null ? { capacity, entryOrder } : null;
+}

@@ -1,14 +1,8 @@
-import type {
-  EntryOrder,
-  StandingTerms,
-  VenueDto,
-  VenueLayoutDto,
-  VenueSummaryDto,
-} from '@tiketi/contracts';
+import type { VenueDto, VenueLayoutDto, VenueSummaryDto } from '@tiketi/contracts';
 import { HttpProblem, problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { CatalogueCache } from '../db/catalogue.cache.ts';
-import type { VenueInput, VenueRepository } from '../db/venue.repository.ts';
+import { standingTerms, type VenueInput, type VenueRepository } from '../db/venue.repository.ts';
 import { type LayoutSectionInput, planLayout } from './layout.ts';
 
 export function venuesService(deps: { venues: VenueRepository; cache: CatalogueCache }) {
@@ -17,7 +11,7 @@ export function venuesService(deps: { venues: VenueRepository; cache: CatalogueC
   async function load(id: string): Promise<VenueDto | null> {
     const venue = await venues.find(id);
     if (!venue) return null;
-    const [summaries, tierKeys, eventCount] = await Promise.all([
+    const [sections, tierKeys, eventCount] = await Promise.all([
       venues.sectionSummaries(id),
       venues.tierKeys(id),
       venues.eventCount(id),
@@ -29,10 +23,7 @@ export function venuesService(deps: { venues: VenueRepository; cache: CatalogueC
       address: venue.address,
       seatCount: venue.seatCount,
       tierKeys,
-      sections: summaries.map(({ standingCapacity, entryOrder, ...section }) => ({
-        ...section,
-        standing: standingTerms(standingCapacity, entryOrder),
-      })),
+      sections,
       eventCount,
       createdAt: venue.createdAt.toISOString(),
       updatedAt: venue.updatedAt.toISOString(),
@@ -154,13 +145,6 @@ export function toLayout(venueId: string, seats: SeatRow[]): VenueLayoutDto {
     });
   }
   return { venueId, seatCount: seats.length, sections };
-}
-
-export function standingTerms(
-  capacity: number | null,
-  entryOrder: EntryOrder | null,
-): StandingTerms | null {
-  return capacity !== null && entryOrder !== null ? { capacity, entryOrder } : null;
 }
 
 export type VenuesService = ReturnType<typeof venuesService>;

@@ -32,7 +32,9 @@ const standing = z.object({
 });
 /** Rows of seats, or a standing area sold by count (`standing`): one of the two. */
 const sections = z
-  .array(z.object({ name: label, rows: z.array(row).min(1).max(500).optional(), standing: standing.optional() }))
+  .array(
+    z.object({ name: label, rows: z.array(row).min(1).max(500).optional(), standing: standing.optional() }),
+  )
   .min(1)
   .max(100);
 const venueBody = z.object({
