@@ -11,7 +11,11 @@ type SeatMap = { seats: { id: string; status: string }[] };
  */
 describe('a seat map asked while its event arrives', async () => {
   const eventService = await startEventService('resv-arrival-events');
-  const h = await openHarness('resv-arrival', { EVENT_SERVICE_URL: eventService.url });
+  const h = await openHarness('resv-arrival', {
+    EVENT_SERVICE_URL: eventService.url,
+    // Its answer decides between 404 and 503 here: a busy machine must not turn a 404 into a timeout.
+    EVENT_SERVICE_TIMEOUT_MS: 10_000,
+  });
   const svc = await h.instance();
   const { app } = svc;
 
