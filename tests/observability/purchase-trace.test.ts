@@ -28,16 +28,8 @@ describe('obs: one purchase through the running services', () => {
   let mail: typeof platform.notification.mail;
   let gatewayUrl: string;
   let reservationUrl: string;
-  let services: {
-    gateway: string;
-    notification: string;
-    user: string;
-    event: string;
-    reservation: string;
-    payment: string;
-    queue: string;
-    analytics: string;
-  };
+  /** Where each service answers probes and scrapes, by name. */
+  let services: Record<string, string>;
   let sale: { id: string };
   let fan: Session;
   let paid: { paymentKey: string; orderId: string; amount: number; redirectUrl: string };
