@@ -3,13 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type App, createAuth, makeEnvelope } from '@tiketi/kit';
-import {
-  createTestTokens,
-  openTestInfra,
-  type TestTokens,
-  testConfig,
-  testLogger,
-} from '@tiketi/kit/testing';
+import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp as buildMediaApp } from '@tiketi/media/app';
 import type { DB as MediaDB } from '@tiketi/media/db';
 import { diskStorage } from '@tiketi/media/storage';

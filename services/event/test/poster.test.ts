@@ -6,7 +6,6 @@ import {
   createTestTokens,
   listenOnLoopback,
   openTestInfra,
-  type TestTokens,
   testConfig,
   testLogger,
 } from '@tiketi/kit/testing';

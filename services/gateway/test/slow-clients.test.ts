@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { App } from '@tiketi/kit';
-import { createTestTokens, postChunked, slowClient, type TestTokens, testLogger } from '@tiketi/kit/testing';
+import { createTestTokens, postChunked, slowClient, testLogger } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { type EchoService, startEchoService } from './upstreams.ts';
