@@ -31,9 +31,7 @@ export const waitlistEntry = z.object({
   place: z.number().int().positive().nullable(),
   joinedAt: z.iso.datetime({ offset: true }),
   /** The hold made for this fan: pay it through `/checkout/:reservationId` before `expiresAt`. */
-  offer: z
-    .object({ reservationId: canonicalId(), expiresAt: z.iso.datetime({ offset: true }) })
-    .nullable(),
+  offer: z.object({ reservationId: canonicalId(), expiresAt: z.iso.datetime({ offset: true }) }).nullable(),
 });
 export type WaitlistEntry = z.infer<typeof waitlistEntry>;
 

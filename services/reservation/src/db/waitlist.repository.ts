@@ -21,7 +21,10 @@ export function waitlistRepository(db: Kysely<DB>) {
         .insertInto('waitlistEntries')
         .values({ ...entry, status: 'WAITING' })
         .onConflict((oc) =>
-          oc.columns(['eventId', 'userId']).where('status', 'in', [...OPEN]).doNothing(),
+          oc
+            .columns(['eventId', 'userId'])
+            .where('status', 'in', [...OPEN])
+            .doNothing(),
         )
         .returning('id')
         .executeTakeFirst();

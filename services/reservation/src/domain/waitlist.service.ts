@@ -125,7 +125,11 @@ export function waitlistService(deps: {
     status,
 
     /** Joins the list of a sold-out event; joining again answers the entry already there. */
-    async join(caller: AuthUser, eventId: string, request: Required<Pick<WaitlistJoinRequest, 'quantity'>> & WaitlistJoinRequest) {
+    async join(
+      caller: AuthUser,
+      eventId: string,
+      request: Required<Pick<WaitlistJoinRequest, 'quantity'>> & WaitlistJoinRequest,
+    ) {
       assertEmailVerified(caller);
       const existing = await status(caller.id, eventId);
       if (existing) return { entry: existing, created: false };
