@@ -362,7 +362,7 @@ export function reservationService(deps: ReservationDeps) {
     /** Gives a PENDING hold back in the caller's transaction (a fan leaving the waiting list with an offer). */
     async cancelIn(trx: Transaction<DB>, id: string): Promise<Aftermath> {
       const r = await reservations.findForUpdate(trx, id);
-      if (!r || r.status !== 'PENDING') return noAftermath();
+      if (r?.status !== 'PENDING') return noAftermath();
       return endHold(trx, r, 'CANCELLED', 'user');
     },
 
