@@ -14,6 +14,7 @@ import {
   reservationSchema,
   useEvent,
   useTossCheckoutRules,
+  useWaitlist,
 } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
@@ -33,6 +34,9 @@ export function CheckoutPage() {
   });
   const event = useEvent(reservation.data?.eventId);
   const rules = useTossCheckoutRules();
+  // A hold made for this fan from the event's waiting list: the page says so and until when.
+  const waitlist = useWaitlist(reservation.data?.eventId, reservation.data?.status === 'PENDING');
+  const offer = waitlist.data?.entry?.offer;
   // Earlier tries at Toss for this hold: the first one extended it, the last may have been declined.
   const attempts = useQuery({
     queryKey: ['payments', reservationId],
@@ -118,6 +122,13 @@ export function CheckoutPage() {
                 <p className="timer" role="timer" aria-live="off">
                   {t('checkout.holdEnds', { time: countdown(left) })}
                 </p>
+              )}
+              {payable && offer?.reservationId === r.id && (
+                <Notice>
+                  <span data-testid="waitlist-offer">
+                    {t('checkout.waitlistOffer', { until: dateTime(offer.expiresAt, locale) })}
+                  </span>
+                </Notice>
               )}
               {payable && <HoldRule tries={tries} minutes={minutes} />}
               {payable && tries[0]?.failure && (
