@@ -155,4 +155,36 @@ describe('the waiting list of a sold-out concert', () => {
     }),
     120_000,
   );
+
+  it(
+    'gives the offered seat back with one Idempotency-Key for the click and its retry after a network failure',
+    site.step(async () => {
+      const page = site.page;
+      const sent: string[] = [];
+      let failed = false;
+      await page.route('**/api/reservations/*', async (route) => {
+        const request = route.request();
+        if (request.method() !== 'DELETE') return route.continue();
+        sent.push((await request.allHeaders())['idempotency-key'] ?? '');
+        // The first try never reaches the server, as when the connection drops.
+        if (!failed) {
+          failed = true;
+          return route.abort('connectionreset');
+        }
+        return route.continue();
+      });
+      const reservationId = new URL(page.url()).pathname.split('/').pop();
+      await page.getByRole('button', { name: '좌석 반납하기' }).click();
+      await page.waitForURL(`${WEB}/events/${concert.id}/seats`);
+      await page.unroute('**/api/reservations/*');
+      expect(sent).toHaveLength(2);
+      expect(sent[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(sent[1]).toBe(sent[0]);
+      const token = await accessTokenOf(page);
+      const given = await apiJson<{ status: string }>(`/api/reservations/${reservationId}`, token);
+      expect(given.status).toBe('CANCELLED');
+      expect((await apiJson<{ entry: unknown }>(`/api/waitlist/${concert.id}`, token)).entry).toBeNull();
+    }),
+    120_000,
+  );
 });

@@ -4,7 +4,14 @@ import { useEffect } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { track } from '../lib/analytics.ts';
-import { ApiError, api, tossFailureMessage } from '../lib/api.ts';
+import {
+  ApiError,
+  api,
+  idempotencyHeaders,
+  newIdempotencyKey,
+  retryTransient,
+  tossFailureMessage,
+} from '../lib/api.ts';
 import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
@@ -77,7 +84,9 @@ export function CheckoutPage() {
     },
   });
   const release = useMutation({
-    mutationFn: () => api(`/api/reservations/${reservationId}`, { method: 'DELETE' }),
+    mutationFn: (key: string) =>
+      api(`/api/reservations/${reservationId}`, { method: 'DELETE', headers: idempotencyHeaders(key) }),
+    retry: retryTransient,
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ['seats'] });
       navigate(reservation.data ? `/events/${reservation.data.eventId}/seats` : '/');
@@ -161,7 +170,7 @@ export function CheckoutPage() {
                     type="button"
                     className="secondary"
                     disabled={release.isPending || pay.isPending}
-                    onClick={() => release.mutate()}
+                    onClick={() => release.mutate(newIdempotencyKey())}
                   >
                     {t('checkout.release')}
                   </button>
