@@ -124,7 +124,7 @@ export async function api<T = unknown>(path: string, options: Options<T> = {}): 
 }
 
 /** Asking again may help after network trouble or a 5xx, never after a 4xx; at most twice more. */
-export function retryTransient(count: number, error: unknown): boolean {
+export function retryTransient(count: number, error: Error): boolean {
   return count < 2 && !(error instanceof ApiError && error.status < 500);
 }
 
