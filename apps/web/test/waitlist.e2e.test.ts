@@ -150,6 +150,7 @@ describe('the waiting list of a sold-out concert', () => {
       );
       expect(await page.getByTestId('amount').innerText()).toBe('77,000원');
       await page.getByRole('button', { name: '토스로 결제하기' }).waitFor();
+      expect(await page.getByTestId('hold-rule').count()).toBe(0);
       await screenshotAtWidths(page, 'waitlist-04-checkout');
       expect(site.blocked).toEqual([]);
     }),

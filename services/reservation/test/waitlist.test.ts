@@ -151,6 +151,13 @@ describe('the waiting list of a sold-out event', async () => {
       (new Date(offer.expiresAt).getTime() - new Date(reservation.body.createdAt).getTime()) / 60_000;
     expect(Math.round(minutes)).toBe(30);
     expect(await announced('waitlist.offered', offer.reservationId)).toBe(1);
+    // Opening the payment lengthens a hold to the payment window, never shortens an offer.
+    const extended = await fetch(`${first.url}/internal/reservations/${offer.reservationId}/extend`, {
+      method: 'POST',
+      headers: { ...internal, 'content-type': 'application/json' },
+      body: JSON.stringify({ seconds: 600 }),
+    });
+    expect(await extended.json()).toEqual({ expiresAt: offer.expiresAt });
     expect(await announced('reservation.created', offer.reservationId)).toBe(1);
     expect((await place(id, cat))?.place).toBe(1);
     // The seat map shows the offered seat held, not free for anyone else.

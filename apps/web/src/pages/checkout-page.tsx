@@ -139,7 +139,8 @@ export function CheckoutPage() {
                   </span>
                 </Notice>
               )}
-              {payable && <HoldRule tries={tries} minutes={minutes} />}
+              {/* An offer already lasts longer than the payment window, which never shortens it. */}
+              {payable && offer?.reservationId !== r.id && <HoldRule tries={tries} minutes={minutes} />}
               {payable && tries[0]?.failure && (
                 <Notice kind="warning">
                   {t('checkout.lastTry', {
