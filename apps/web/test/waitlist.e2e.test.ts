@@ -126,7 +126,7 @@ describe('the waiting list of a sold-out concert', () => {
         { timeoutMs: UI_TIMEOUT },
       );
       expect(message.subject).toBe('[Tiketi] 대기하신 좌석이 나왔습니다');
-      const link = linksIn(message.html).find((href) => href.includes('/checkout/'));
+      const link = linksIn(message.html ?? '').find((href) => href.includes('/checkout/'));
       if (!link) throw new Error('the offer mail has no checkout link');
 
       // The concert page says the seat is held and leads to the checkout too.
