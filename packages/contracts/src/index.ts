@@ -13,4 +13,5 @@ export * from './reservation.ts';
 export * from './seat-map.ts';
 export * from './services.ts';
 export * from './user.ts';
+export * from './waitlist.ts';
 export * from './web-pages.ts';

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Logger, Redis } from '@tiketi/kit';
+import { type Logger, type Redis, redisScripts } from '@tiketi/kit';
 import type { SeatChange, SeatStatus } from '../db/schema.ts';
-import { luaScript } from './lua-script.ts';
 
 export type SeatLayout = {
   id: string;
@@ -39,7 +38,7 @@ export type StatesHead = { layoutVersion: string; generation: string };
  * starts a new epoch from the server's clock, each change counts one up, so two different contents of
  * the hash never share a generation and a copy made from one generation is current while it stays.
  */
-const APPLY = luaScript(`
+const APPLY = `
 local ttl = tonumber(ARGV[1])
 for i = 4, #ARGV, 3 do
   local seat, state, version = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
@@ -59,7 +58,7 @@ else
   end
 end
 return 1
-`);
+`;
 
 export const seatCacheKeys = {
   /** Seat states of an event (the seed's cached_seats:event_{id}): seatId → "<a|h|s>:<version>". */
@@ -74,6 +73,7 @@ export const seatCacheKeys = {
  */
 export function seatCache(redis: Redis, options: { ttlSeconds: number; logger: Logger }) {
   const { ttlSeconds, logger } = options;
+  const scripts = redisScripts(redis, { reservationSeatCacheApply: { keys: 1, lua: APPLY } });
 
   async function write(
     eventId: string,
@@ -82,7 +82,7 @@ export function seatCache(redis: Redis, options: { ttlSeconds: number; logger: L
   ) {
     const args: (string | number)[] = [ttlSeconds, layoutVersion ? '1' : '0', layoutVersion ?? ''];
     for (const s of seats) args.push(s.id, CODE[s.status], s.version);
-    await APPLY(redis, [seatCacheKeys.states(eventId)], args);
+    await scripts.reservationSeatCacheApply(seatCacheKeys.states(eventId), ...args);
   }
 
   return {
