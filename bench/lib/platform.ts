@@ -50,11 +50,16 @@ export async function waitForFreePorts(say: (text: string) => void, timeoutMs: n
 export async function startBenchPlatform(options: {
   extraEnv: Record<string, string>;
   say: (text: string) => void;
+  /** Fewer parts than everything but the web app, for a part of the bench that needs only those. */
+  include?: (part: Part) => boolean;
+  /** Above the standard ports (default 0), so that a run can go beside another copy. */
+  portOffset?: number;
 }): Promise<BenchPlatform> {
   const logCounts: Record<string, number> = {};
   const copy = await startIsolatedPlatform({
     label: 'bench',
-    include: benchParts,
+    include: options.include ?? benchParts,
+    portOffset: options.portOffset ?? 0,
     env: {
       RATE_LIMIT_AUTH: LIMITLESS,
       RATE_LIMIT_QUEUE_JOIN: LIMITLESS,

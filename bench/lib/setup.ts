@@ -187,11 +187,13 @@ export async function createEvent(
     'create event',
   );
   expectStatus(await api.post(`/api/events/${event.id}/publish`, {}, admin.token), 200, 'publish event');
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
-    const map = await api.get<SeatMap>(`/api/seats/event/${event.id}`);
-    if (map.status === 200 && map.body.counts.available === options.seats) {
-      return { id: event.id, seats: options.seats, seatIds: map.body.seats.map((s) => s.id) };
+    // The availability is small whatever the venue: poll it, then read the whole map once.
+    const ready = await api.get<{ counts: SeatMap['counts'] }>(`/api/seats/event/${event.id}/availability`);
+    if (ready.status === 200 && ready.body.counts.available === options.seats) {
+      const map = expectStatus(await api.get<SeatMap>(`/api/seats/event/${event.id}`), 200, 'seat map');
+      return { id: event.id, seats: options.seats, seatIds: map.seats.map((s) => s.id) };
     }
     if (Date.now() > deadline) {
       throw new Error(`the reservation service did not show the ${options.seats} seats of ${options.title}`);

@@ -10,6 +10,7 @@ export * from './problem.ts';
 export * from './queue.ts';
 export * from './queue-token.ts';
 export * from './reservation.ts';
+export * from './seat-map.ts';
 export * from './services.ts';
 export * from './user.ts';
 export * from './waitlist.ts';

@@ -4,6 +4,7 @@ export * from './challenge.ts';
 export * from './config.ts';
 export * from './context.ts';
 export * from './db.ts';
+export * from './encoding.ts';
 export * from './errors.ts';
 export * from './http-client.ts';
 export * from './infra.ts';

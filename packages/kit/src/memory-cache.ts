@@ -40,6 +40,16 @@ export const CACHE_LIMITS = {
    * image marked immutable for a year is still dropped some day).
    */
   gatewayResponses: { max: 1_000, ttlMs: 60_000, maxBytes: 33_554_432 },
+  /**
+   * Seat layouts of events, serialised and compressed (reservation): kept per layout version, which never
+   * changes, so only memory bounds them.
+   */
+  seatLayouts: { max: 200, ttlMs: 600_000, maxBytes: 67_108_864 },
+  /**
+   * Seat availability answers (reservation): each is checked against the seat cache's generation before
+   * it is used (one small Redis read), so the lifetime only frees memory of events nobody looks at.
+   */
+  seatAvailability: { max: 2_000, ttlMs: 60_000, maxBytes: 67_108_864 },
 } as const satisfies Record<string, CacheLimits>;
 
 /** A bounded in-memory cache with a lifetime per entry; the one kind the platform keeps. */

@@ -10,6 +10,8 @@ import {
   HttpProblem,
   type HttpSettings,
   type Logger,
+  notModified,
+  pickEncoding,
   problems,
   propagationHeaders,
   type ReadinessCheck,
@@ -106,11 +108,17 @@ export async function buildApp(deps: GatewayDeps) {
   // Request Cache-Control is not honoured: a reload storm is exactly what the copies are for.
   const sharable = (req: Pick<FastifyRequest, 'method' | 'user'>) =>
     cache.enabled && req.method === 'GET' && req.user?.role !== 'admin';
-  const sendCopy = (reply: FastifyReply, copy: CachedResponse) =>
-    reply
-      .code(copy.status)
-      .headers({ ...copy.headers, age: String(cache.ageOf(copy)), 'x-cache': 'HIT' })
-      .send(copy.body);
+  // A caller that already holds the copy's version (its ETag) is told so, without the body.
+  const sendCopy = (req: FastifyRequest, reply: FastifyReply, copy: CachedResponse) => {
+    reply.headers({ ...copy.headers, age: String(cache.ageOf(copy)), 'x-cache': 'HIT' });
+    const etag = copy.headers.etag;
+    if (etag && notModified(req, etag)) {
+      reply.removeHeader('content-type');
+      reply.removeHeader('content-encoding');
+      return reply.code(304).send();
+    }
+    return reply.code(copy.status).send(copy.body);
+  };
 
   await app.register(cors, {
     origin: deps.webOrigins ?? ['http://localhost:3000'],
@@ -172,8 +180,8 @@ export async function buildApp(deps: GatewayDeps) {
     // The plugin's hook is typed as a Fastify hook (bound to the instance); it never uses `this`.
     if (limiter) await limiter.check.call(app, req, reply);
     if (reply.sent) return;
-    const copy = sharable(req) ? cache.get(req.url) : undefined;
-    if (copy) return sendCopy(reply, copy);
+    const copy = sharable(req) ? cache.get(req.url, pickEncoding(req.headers['accept-encoding'])) : undefined;
+    if (copy) return sendCopy(req, reply, copy);
   });
 
   for (const route of routeTable) {
@@ -236,7 +244,12 @@ export async function buildApp(deps: GatewayDeps) {
                   const value = res.headers[name];
                   if (typeof value === 'string') headers[name] = value;
                 }
-                cache.set(request.url, { status: 200, headers, body }, maxAge);
+                cache.set(
+                  request.url,
+                  pickEncoding(request.headers['accept-encoding']),
+                  { status: 200, headers, body },
+                  maxAge,
+                );
                 void reply.send(body);
               },
               (error: Error) => void reply.send(error),

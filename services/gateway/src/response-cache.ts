@@ -1,4 +1,4 @@
-import { CACHE_LIMITS, memoryCache } from '@tiketi/kit';
+import { CACHE_LIMITS, type ContentCoding, memoryCache } from '@tiketi/kit';
 
 /**
  * A small shared cache for upstream answers that say they may be shared (`Cache-Control: public` with
@@ -26,7 +26,14 @@ export type ResponseCacheOptions = {
 };
 
 /** Headers of the upstream's answer that a copy must carry (the gateway sets its own request id and CORS). */
-export const KEPT_HEADERS = ['content-type', 'cache-control', 'etag', 'last-modified', 'vary'] as const;
+export const KEPT_HEADERS = [
+  'content-type',
+  'content-encoding',
+  'cache-control',
+  'etag',
+  'last-modified',
+  'vary',
+] as const;
 
 /**
  * Seconds a shared cache may keep the answer, from its Cache-Control; undefined when it must not
@@ -51,7 +58,12 @@ const ANY_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
  * The services answer every spelling of an id as the same id, so one copy serves them all: an attacker
  * cannot push the copies the drop relies on out of the cache by asking for one event in many spellings.
  */
-const keyOf = (url: string) => url.replace(ANY_UUID, (id) => id.toLowerCase());
+/**
+ * One copy per content coding as well: the copy kept for a caller that accepts br may be brotli, and must
+ * never reach a caller that did not ask for it (the kit's `pickEncoding` picks the coding of each request).
+ */
+const keyOf = (url: string, coding: ContentCoding) =>
+  `${coding} ${url.replace(ANY_UUID, (id) => id.toLowerCase())}`;
 
 export function responseCache(options: ResponseCacheOptions) {
   const now = options.now ?? Date.now;
@@ -66,13 +78,21 @@ export function responseCache(options: ResponseCacheOptions) {
     enabled: options.maxEntries > 0,
     maxBodyBytes: options.maxBodyBytes,
 
-    get(url: string): CachedResponse | undefined {
-      return entries.get(keyOf(url));
+    get(url: string, coding: ContentCoding): CachedResponse | undefined {
+      return entries.get(keyOf(url, coding));
     },
 
-    set(url: string, entry: Omit<CachedResponse, 'storedAt'>, maxAgeSeconds: number): void {
+    /** Keeps an answer for callers whose Accept-Encoding picks `coding`: only one they can all read. */
+    set(
+      url: string,
+      coding: ContentCoding,
+      entry: Omit<CachedResponse, 'storedAt'>,
+      maxAgeSeconds: number,
+    ): void {
       if (entry.body.length > options.maxBodyBytes) return;
-      entries.set(keyOf(url), { ...entry, storedAt: now() }, maxAgeSeconds * 1000);
+      const answered = entry.headers['content-encoding'] ?? 'identity';
+      if (answered !== 'identity' && answered !== coding) return;
+      entries.set(keyOf(url, coding), { ...entry, storedAt: now() }, maxAgeSeconds * 1000);
     },
 
     /** Age in whole seconds, for the `Age` header of a copy. */

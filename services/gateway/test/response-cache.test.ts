@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createServer } from '@tiketi/kit';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { createServer, encodedBody, sendEncoded } from '@tiketi/kit';
 import { caseSpellings, createTestTokens, testLogger } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
@@ -11,6 +12,12 @@ describe('shared copies of public answers', async () => {
   // A real upstream that counts how often each path reached it and says how each answer may be kept.
   const { app: upstream } = await createServer({ name: 'event', logger: testLogger() });
   const reached = new Map<string, number>();
+  // Answers as a service using the kit does: the coding its Accept-Encoding picks, with an ETag.
+  upstream.get('/api/seats/*', async (req, reply) => {
+    reached.set(req.url, (reached.get(req.url) ?? 0) + 1);
+    const body = encodedBody(Buffer.from(JSON.stringify({ url: req.url, padding: 'seat '.repeat(200) })));
+    return sendEncoded(req, reply, body, { cacheControl: 'public, max-age=60' });
+  });
   upstream.get('/api/events/*', async (req, reply) => {
     const n = (reached.get(req.url) ?? 0) + 1;
     reached.set(req.url, n);
@@ -31,7 +38,10 @@ describe('shared copies of public answers', async () => {
   const gateway = await buildApp({
     logger: testLogger(),
     jwks: tokens.jwks,
-    upstreams: { event: `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}` },
+    upstreams: {
+      event: `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`,
+      reservation: `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`,
+    },
     responseCache: { maxEntries: 100, maxBytes: 1_000_000, maxBodyBytes: 4096 },
   });
   afterAll(async () => {
@@ -101,6 +111,56 @@ describe('shared copies of public answers', async () => {
     expect([...reached.keys()].filter((url) => url.toLowerCase().includes(id))).toHaveLength(1);
   });
 
+  it('keeps a copy per content coding and never serves br or gzip to a caller that did not ask for it', async () => {
+    const url = `/api/seats/event/${randomUUID()}/availability`;
+    const ask = (acceptEncoding?: string, etag?: string) =>
+      gateway.inject({
+        url,
+        headers: {
+          ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}),
+          ...(etag ? { 'if-none-match': etag } : {}),
+        },
+      });
+    const decoded = (res: Awaited<ReturnType<typeof ask>>) => {
+      const coding = res.headers['content-encoding'];
+      const raw = res.rawPayload;
+      return JSON.parse(
+        (coding === 'br' ? brotliDecompressSync(raw) : coding === 'gzip' ? gunzipSync(raw) : raw).toString(),
+      ) as { url: string };
+    };
+
+    const br = await ask('gzip, deflate, br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect((await ask('gzip, deflate, br')).headers['x-cache']).toBe('HIT');
+    // The br copy is there; these callers must still get what they asked for, each kept in turn.
+    for (const [accept, coding] of [
+      [undefined, undefined],
+      ['identity', undefined],
+      ['gzip', 'gzip'],
+      ['br;q=0, gzip;q=0.5', 'gzip'],
+    ] as const) {
+      const res = await ask(accept);
+      expect(res.headers['content-encoding'], String(accept)).toBe(coding);
+      expect(decoded(res).url).toBe(url);
+    }
+    const hit = await ask();
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.headers['content-encoding']).toBeUndefined();
+    expect(decoded(hit).url).toBe(url);
+    expect((await ask('gzip')).headers['content-encoding']).toBe('gzip');
+    // identity, gzip and br: three answers from upstream, everything else from the copies.
+    expect(reached.get(url)).toBe(3);
+
+    // A caller holding the copy's version gets 304 from the copy, with no body.
+    const etag = br.headers.etag as string;
+    const unchanged = await ask('br', etag);
+    expect(unchanged.statusCode).toBe(304);
+    expect(unchanged.headers['x-cache']).toBe('HIT');
+    expect(unchanged.headers['content-encoding']).toBeUndefined();
+    expect(unchanged.rawPayload).toHaveLength(0);
+    expect(reached.get(url)).toBe(3);
+  });
+
   it('reads Cache-Control as a shared cache must', () => {
     expect(sharedMaxAge('public, max-age=2')).toBe(2);
     expect(sharedMaxAge('public, max-age=60, s-maxage=5')).toBe(5);
@@ -116,27 +176,32 @@ describe('shared copies of public answers', async () => {
     const storedAt = 1_000_000;
     let clock = storedAt;
     const cache = responseCache({ maxEntries: 10, maxBytes: 100, maxBodyBytes: 100, now: () => clock });
-    cache.set('/media/poster.webp', { status: 200, headers: {}, body: Buffer.from('img') }, 31_536_000);
+    cache.set(
+      '/media/poster.webp',
+      'identity',
+      { status: 200, headers: {}, body: Buffer.from('img') },
+      31_536_000,
+    );
     clock = storedAt + 59_000;
-    expect(cache.get('/media/poster.webp')).toBeDefined();
+    expect(cache.get('/media/poster.webp', 'identity')).toBeDefined();
     clock = storedAt + 60_001;
-    expect(cache.get('/media/poster.webp')).toBeUndefined();
+    expect(cache.get('/media/poster.webp', 'identity')).toBeUndefined();
   });
 
   it('drops the least recently used copies first when over its entry or byte budget', () => {
     const cache = responseCache({ maxEntries: 2, maxBytes: 10, maxBodyBytes: 8 });
     const entry = (text: string) => ({ status: 200, headers: {}, body: Buffer.from(text) });
-    cache.set('a', entry('aaa'), 60);
-    cache.set('b', entry('bbb'), 60);
-    expect(cache.get('a')).toBeDefined(); // a is now the most recently used
-    cache.set('c', entry('ccc'), 60);
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBeDefined();
-    cache.set('d', entry('dddddddd'), 60); // 3 + 8 bytes > 10: the older one goes
-    expect(cache.get('c')).toBeUndefined();
-    expect(cache.get('a')).toBeUndefined();
+    cache.set('a', 'identity', entry('aaa'), 60);
+    cache.set('b', 'identity', entry('bbb'), 60);
+    expect(cache.get('a', 'identity')).toBeDefined(); // a is now the most recently used
+    cache.set('c', 'identity', entry('ccc'), 60);
+    expect(cache.get('b', 'identity')).toBeUndefined();
+    expect(cache.get('a', 'identity')).toBeDefined();
+    cache.set('d', 'identity', entry('dddddddd'), 60); // 3 + 8 bytes > 10: the older one goes
+    expect(cache.get('c', 'identity')).toBeUndefined();
+    expect(cache.get('a', 'identity')).toBeUndefined();
     expect(cache.bytes).toBe(8);
-    cache.set('e', entry('too long body'), 60);
-    expect(cache.get('e')).toBeUndefined();
+    cache.set('e', 'identity', entry('too long body'), 60);
+    expect(cache.get('e', 'identity')).toBeUndefined();
   });
 });

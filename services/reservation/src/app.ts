@@ -113,7 +113,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     cancelOffer: reservations.cancelIn,
     settle,
   });
-  const seatMap = seatMapService({ events, cache });
+  const seatMap = seatMapService({ events, cache, sales });
   const tickets = ticketService({
     tickets: ticketRepository(db),
     events,

@@ -38,7 +38,8 @@ describe('an event or seat id in another letter case is the same event or seat',
     return res.json() as SeatMap;
   };
   const statusOf = (map: SeatMap, id: string) => map.seats.find((s) => s.id === id)?.status;
-  const redisKeys = async () => (await h.redis.keys('*')).sort();
+  // KEYS takes a pattern, to which the client adds no prefix: without it, every test file's keys show.
+  const redisKeys = async () => (await h.redis.keys(`${h.config.REDIS_PREFIX}*`)).sort();
 
   it('keeps one seat map cache for every spelling, and shows a held seat as held under each of them', async () => {
     await seatMap(event.eventId);

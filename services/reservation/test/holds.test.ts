@@ -50,8 +50,7 @@ describe('seat map and holds', async () => {
   it('builds the inventory from event.published delivered through the outbox and RabbitMQ', async () => {
     const other = onSaleEvent(5, { title: 'Through the broker' });
     await h.db.transaction().execute((trx) => publishInTransaction(trx, 'event.published', other));
-    // The two reads of a seat map (seats, then whether the event exists) can straddle the commit of the
-    // publication and answer an empty map once: wait for the map with its seats.
+    // Until the relay and the consumer have carried the publication here, the map is not there yet.
     const map = await eventually(async () => {
       const built = await seatMap(other.eventId);
       expect(built.seats).toHaveLength(5);

@@ -1,8 +1,11 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   type EventDetailDto,
   eventDetailDto,
+  joinSeatMap,
   paymentDto,
+  seatAvailabilityDto,
+  seatLayoutDto,
   tossCheckoutRules,
   venueLayoutDto,
   waitlistStatus,
@@ -13,29 +16,7 @@ import { api } from './api.ts';
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
 
-export const seatStatus = z.enum(['available', 'held', 'sold']);
-export type SeatStatus = z.infer<typeof seatStatus>;
-
-/** `GET /api/seats/event/:eventId` (reservation service). */
-export const seatMapSchema = z.object({
-  eventId: z.uuid(),
-  counts: z.object({ available: z.number(), held: z.number(), sold: z.number() }),
-  seats: z.array(
-    z.object({
-      id: z.uuid(),
-      label: z.string(),
-      section: z.string(),
-      row: z.string(),
-      number: z.number(),
-      x: z.number(),
-      y: z.number(),
-      tierId: z.uuid(),
-      price: z.number(),
-      status: seatStatus,
-    }),
-  ),
-});
-export type SeatMap = z.infer<typeof seatMapSchema>;
+export type { SeatStatus } from '@tiketi/contracts';
 
 export const reservationSchema = z.object({
   id: z.uuid(),
@@ -92,11 +73,32 @@ export function useVenueLayout(venueId: string | undefined) {
   });
 }
 
-/** Live seat states: polled while the page is open, so holds and sales by others show within seconds. */
+/**
+ * Live seat states: the availability is polled while the page is open, so holds and sales by others show
+ * within seconds (the browser revalidates it with its ETag: 304 while nothing changed), and joined with the
+ * layout of its version, fetched once and kept (the server marks it immutable).
+ */
 export function useSeatMap(eventId: string | undefined, refetchInterval: number | false = 1500) {
+  const client = useQueryClient();
   return useQuery({
     queryKey: ['seats', eventId],
-    queryFn: ({ signal }) => api(`/api/seats/event/${eventId}`, { schema: seatMapSchema, signal }),
+    queryFn: async ({ signal }) => {
+      const availability = await api(`/api/seats/event/${eventId}/availability`, {
+        schema: seatAvailabilityDto,
+        signal,
+      });
+      const version = availability.layoutVersion;
+      const layout = await client.fetchQuery({
+        queryKey: ['seat-layout', eventId, version],
+        queryFn: ({ signal: layoutSignal }) =>
+          api(`/api/seats/event/${eventId}/layout/${version}`, {
+            schema: seatLayoutDto,
+            signal: layoutSignal,
+          }),
+        staleTime: Number.POSITIVE_INFINITY,
+      });
+      return { eventId, counts: availability.counts, seats: joinSeatMap(layout, availability) };
+    },
     enabled: Boolean(eventId),
     refetchInterval,
   });

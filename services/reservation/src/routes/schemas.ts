@@ -2,27 +2,6 @@ import { canonicalId, reservationStatus } from '@tiketi/contracts';
 import { isoDateTime } from '@tiketi/kit';
 import { z } from 'zod';
 
-export const seatStatus = z.enum(['available', 'held', 'sold']);
-
-export const seatMapResponse = z.object({
-  eventId: canonicalId(),
-  counts: z.object({ available: z.number(), held: z.number(), sold: z.number() }),
-  seats: z.array(
-    z.object({
-      id: canonicalId(),
-      label: z.string(),
-      section: z.string(),
-      row: z.string(),
-      number: z.number().int(),
-      x: z.number(),
-      y: z.number(),
-      tierId: canonicalId(),
-      price: z.number().int(),
-      status: seatStatus,
-    }),
-  ),
-});
-
 export const reservationView = z.object({
   id: canonicalId(),
   eventId: canonicalId(),

@@ -1,17 +1,25 @@
-import { canonicalId } from '@tiketi/contracts';
-import type { App, Auth } from '@tiketi/kit';
+import { canonicalId, seatAvailabilityDto, seatLayoutDto, seatMapDto } from '@tiketi/contracts';
+import { type App, type Auth, sendEncoded } from '@tiketi/kit';
 import { z } from 'zod';
 import type { SeatMapService } from '../domain/seat-map.service.ts';
-import { seatMapResponse } from './schemas.ts';
+
+/** A layout version never changes: browsers and CDNs keep it for good. */
+const LAYOUT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/**
+ * Shared copies (the gateway's, a CDN's) may serve the availability for a second; a browser asks again
+ * after that with its ETag and is answered 304 while nothing changed.
+ */
+const AVAILABILITY_CACHE_CONTROL = 'public, max-age=1';
 
 export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
   app.get(
     '/api/seats/event/:eventId',
     {
       schema: {
-        summary: "An event's seat map: every seat with its status",
+        summary:
+          "An event's seat map: every seat with its status (the layout and availability routes are lighter)",
         params: z.object({ eventId: canonicalId() }),
-        response: { 200: seatMapResponse },
+        response: { 200: seatMapDto },
       },
     },
     async (req) => {
@@ -19,6 +27,37 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
       const counts = { available: 0, held: 0, sold: 0 };
       for (const s of seats) counts[s.status]++;
       return { eventId: req.params.eventId, counts, seats };
+    },
+  );
+
+  app.get(
+    '/api/seats/event/:eventId/layout/:version',
+    {
+      schema: {
+        summary: "An event's seat layout of one version: immutable, compressed when asked for",
+        params: z.object({ eventId: canonicalId(), version: z.string().regex(/^[\w-]{1,64}$/) }),
+        response: { 200: seatLayoutDto },
+      },
+    },
+    async (req, reply) => {
+      const body = await seatMap.layout(req.params.eventId, req.params.version);
+      return sendEncoded(req, reply, body, { cacheControl: LAYOUT_CACHE_CONTROL });
+    },
+  );
+
+  app.get(
+    '/api/seats/event/:eventId/availability',
+    {
+      schema: {
+        summary:
+          "Every seat's status as runs per section, with the layout version: ETag, compressed when asked for",
+        params: z.object({ eventId: canonicalId() }),
+        response: { 200: seatAvailabilityDto },
+      },
+    },
+    async (req, reply) => {
+      const body = await seatMap.availability(req.params.eventId);
+      return sendEncoded(req, reply, body, { cacheControl: AVAILABILITY_CACHE_CONTROL });
     },
   );
 

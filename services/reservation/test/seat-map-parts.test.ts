@@ -1,0 +1,148 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import {
+  joinSeatMap,
+  type SeatAvailabilityDto,
+  type SeatLayoutDto,
+  seatAvailabilityDto,
+  seatLayoutDto,
+} from '@tiketi/contracts';
+import { sql } from '@tiketi/kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seatCacheKeys } from '../src/cache/seat-cache.ts';
+import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+
+type Answer = { rawPayload: Buffer; headers: Record<string, unknown> };
+
+/** The body of an answer as JSON, whatever coding it came in. */
+function bodyOf<T>(res: Answer): T {
+  const raw = res.rawPayload;
+  const coding = res.headers['content-encoding'];
+  const plain = coding === 'br' ? brotliDecompressSync(raw) : coding === 'gzip' ? gunzipSync(raw) : raw;
+  return JSON.parse(plain.toString('utf8')) as T;
+}
+
+describe('the seat map in two parts: an immutable layout and a compact availability', async () => {
+  const h = await openHarness('resv-parts', { SWEEP_INTERVAL_MS: 200 });
+  const svc = await h.instance();
+  const { app } = svc;
+  // Two sections, so that runs and order per section count.
+  const event = onSaleEvent(40);
+  event.seats = event.seats.map((s, i) => (i >= 20 ? { ...s, section: 'B', label: `B-${i - 19}` } : s));
+  const seat = (i: number) => event.seats[i]!.id;
+  await deliver(svc, published(event));
+
+  beforeAll(() => svc.start());
+  afterAll(() => h.cleanup());
+
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'GET', url, headers });
+  const availability = async (headers: Record<string, string> = {}) => {
+    const res = await get(`/api/seats/event/${event.eventId}/availability`, headers);
+    expect(res.statusCode, res.body).toBe(200);
+    return { res, body: seatAvailabilityDto.parse(bodyOf<SeatAvailabilityDto>(res)) };
+  };
+  const layout = async (version: string) => {
+    const res = await get(`/api/seats/event/${event.eventId}/layout/${version}`);
+    expect(res.statusCode, res.body).toBe(200);
+    return { res, body: seatLayoutDto.parse(bodyOf<SeatLayoutDto>(res)) };
+  };
+  const statusOf = async (seatId: string) => {
+    const { body } = await availability();
+    const map = joinSeatMap((await layout(body.layoutVersion)).body, body);
+    return map.find((s) => s.id === seatId)?.status;
+  };
+  const hold = async (seatIds: string[]) => {
+    const fan = await h.userToken();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: bearer(fan.token),
+      payload: { eventId: event.eventId, seatIds },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return (res.json() as { reservationId: string }).reservationId;
+  };
+
+  it('gives, joined, exactly the seats of the full map with their places, prices and statuses', async () => {
+    const { res, body } = await availability();
+    expect(res.headers['cache-control']).toBe('public, max-age=1');
+    expect(body.counts).toEqual({ available: 40, held: 0, sold: 0 });
+    expect(body.sections).toEqual([
+      { name: 'A', runs: '20a' },
+      { name: 'B', runs: '20a' },
+    ]);
+    const joined = joinSeatMap((await layout(body.layoutVersion)).body, body);
+    const full = (await get(`/api/seats/event/${event.eventId}`)).json() as { seats: object[] };
+    const byId = (seats: { id: string }[]) => [...seats].sort((a, b) => a.id.localeCompare(b.id));
+    expect(byId(joined)).toEqual(byId(full.seats as { id: string }[]));
+  });
+
+  it('serves a layout version as immutable, the same after holds, and refuses a version that is not the event’s', async () => {
+    const { body: before } = await availability();
+    const first = await layout(before.layoutVersion);
+    expect(first.res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    await hold([seat(30)]);
+    const { body: after } = await availability();
+    expect(after.layoutVersion).toBe(before.layoutVersion);
+    const second = await layout(after.layoutVersion);
+    expect(second.res.headers.etag).toBe(first.res.headers.etag);
+    expect(second.body).toEqual(first.body);
+
+    const other = await get(`/api/seats/event/${event.eventId}/layout/not-this-one`);
+    expect(other.statusCode).toBe(404);
+    expect(other.json()).toMatchObject({ code: 'SEAT_LAYOUT_NOT_FOUND' });
+    const bad = await get(`/api/seats/event/${event.eventId}/layout/${'x'.repeat(65)}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
+  it('answers 304 to the ETag it gave until a seat changes, then the new statuses with a new ETag', async () => {
+    const { res: first } = await availability();
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"/);
+    const same = await get(`/api/seats/event/${event.eventId}/availability`, { 'if-none-match': etag });
+    expect(same.statusCode).toBe(304);
+    expect(same.rawPayload).toHaveLength(0);
+    expect(same.headers.etag).toBe(etag);
+
+    await hold([seat(0), seat(1)]);
+    const changed = await get(`/api/seats/event/${event.eventId}/availability`, { 'if-none-match': etag });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
+    const body = bodyOf<SeatAvailabilityDto>(changed);
+    expect(body.sections[0]?.runs).toBe('2h18a');
+    expect(body.counts.held).toBe(3);
+    expect(await statusOf(seat(0))).toBe('held');
+  });
+
+  it('shows an expired hold available again', async () => {
+    const reservationId = await hold([seat(5)]);
+    expect(await statusOf(seat(5))).toBe('held');
+    await sql`update reservations set expires_at = now() - interval '1 second' where id = ${reservationId}`.execute(
+      h.db,
+    );
+    await eventually(async () => expect(await statusOf(seat(5))).toBe('available'));
+  });
+
+  it('answers in the coding asked for, and plain to a caller that asked for none', async () => {
+    const plain = await availability();
+    expect(plain.res.headers['content-encoding']).toBeUndefined();
+    expect(plain.res.headers.vary).toMatch(/accept-encoding/i);
+    const br = await availability({ 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.res.headers['content-encoding']).toBe('br');
+    expect(br.body).toEqual(plain.body);
+    expect(br.res.headers.etag).toBe(plain.res.headers.etag);
+    const gzip = await availability({ 'accept-encoding': 'br;q=0, gzip' });
+    expect(gzip.res.headers['content-encoding']).toBe('gzip');
+    expect(gzip.body).toEqual(plain.body);
+    const identity = await availability({ 'accept-encoding': 'identity' });
+    expect(identity.res.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('rebuilds both parts when the Redis copy is gone, with the same layout version', async () => {
+    const { body: before } = await availability();
+    await h.redis.del(seatCacheKeys.states(event.eventId), seatCacheKeys.layout(event.eventId));
+    const { body: after } = await availability();
+    expect(after).toEqual(before);
+  });
+});
