@@ -4,14 +4,14 @@ import {
   startIsolatedPlatform,
   waitForFreePorts as waitForPorts,
 } from '../../scripts/lib/isolated-platform.ts';
-import type { Platform } from '../../scripts/lib/platform.ts';
+import { type Platform, platformEnv } from '../../scripts/lib/platform.ts';
 import type { Part } from '../../scripts/lib/processes.ts';
 
 export type BenchPlatform = {
   id: string;
   env: NodeJS.ProcessEnv;
   platform: Platform;
-  /** Warnings and errors the parts logged (LOG_LEVEL=warn), counted per part. */
+  /** Lines the parts logged (at `npm start`'s log level), counted per part. */
   logCounts: Record<string, number>;
   logTail: string[];
   stop(): Promise<void>;
@@ -37,8 +37,12 @@ const benchParts = (part: Part) => part.kind !== 'web';
  * The platform's parts listen on fixed ports, and another copy (a browser test, `npm start`) may hold them:
  * wait for them rather than fail or, worse, measure someone else's services.
  */
-export async function waitForFreePorts(say: (text: string) => void, timeoutMs: number): Promise<void> {
-  await waitForPorts({ include: benchParts, timeoutMs, say });
+export async function waitForFreePorts(
+  say: (text: string) => void,
+  timeoutMs: number,
+  portOffset = 0,
+): Promise<void> {
+  await waitForPorts({ include: benchParts, portOffset, timeoutMs, say });
 }
 
 /**
@@ -50,11 +54,16 @@ export async function waitForFreePorts(say: (text: string) => void, timeoutMs: n
 export async function startBenchPlatform(options: {
   extraEnv: Record<string, string>;
   say: (text: string) => void;
+  /** Added to every port, so the bench runs beside `npm start` or another bench. */
+  portOffset?: number;
 }): Promise<BenchPlatform> {
   const logCounts: Record<string, number> = {};
   const copy = await startIsolatedPlatform({
     label: 'bench',
     include: benchParts,
+    portOffset: options.portOffset ?? 0,
+    // What `npm start` logs: the figures are those of the configuration a newcomer runs.
+    logLevel: platformEnv({}).LOG_LEVEL,
     env: {
       RATE_LIMIT_AUTH: LIMITLESS,
       RATE_LIMIT_QUEUE_JOIN: LIMITLESS,
