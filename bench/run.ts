@@ -192,7 +192,7 @@ try {
     say(
       `registering and verifying ${fmt(accountsNeeded)} accounts through the gateway (argon2id 4 MiB, 1 pass)…`,
     );
-    registered = await registerAccounts(api, accountsNeeded, bench.id);
+    registered = await registerAccounts(api, accountsNeeded, bench.id, at(4102));
     say(`  ${fmt(registered.perSecond)} registrations/s`);
     results.registration = { accounts: accountsNeeded, perSecond: registered.perSecond };
     await settle('registration');
