@@ -35,6 +35,7 @@ const { values: flags } = parseArgs({
     'pg-concurrency': { type: 'string' },
     'hold-seats': { type: 'string' },
     'port-offset': { type: 'string' },
+    'hold-fans': { type: 'string' },
     fans: { type: 'string' },
     'drop-seats': { type: 'string' },
     'admission-rate': { type: 'string' },
@@ -55,6 +56,8 @@ if (flags.help) {
   --concurrency N        HTTP connections of the load runs (BENCH_CONCURRENCY; 64)
   --pg-concurrency N     PostgreSQL connections of the raw hold baseline (BENCH_PG_CONCURRENCY; 10)
   --hold-seats LIST      seats of the scenario 2 events, one run each (BENCH_HOLD_SEATS; 1000,20000,60000)
+  --hold-fans N          accounts that hold seats in scenario 2, 10 seats each at most (BENCH_HOLD_FANS;
+                         enough for --duration at 2,000 holds/s, or for the largest event)
   --port-offset N        added to every port of the platform it starts (BENCH_PORT_OFFSET; 0)
   --fans N               fans in the drop (BENCH_FANS; 5000)
   --drop-seats N         seats on sale in the drop (BENCH_DROP_SEATS; 1200)
@@ -184,7 +187,12 @@ try {
     wants('drop') ? sizes.fans : 0,
     // Ten seats per fan at most; no more fans than a run of --duration at 2,000 holds/s can use.
     wants('holds') || profiling
-      ? Math.min(Math.ceil(Math.max(...sizes.holdSeats) / 8), Math.ceil((sizes.durationMs / 1000) * 250)) + 50
+      ? setting(
+          flags['hold-fans'],
+          'BENCH_HOLD_FANS',
+          Math.min(Math.ceil(Math.max(...sizes.holdSeats) / 8), Math.ceil((sizes.durationMs / 1000) * 250)) +
+            50,
+        )
       : 0,
   );
   let registered: Awaited<ReturnType<typeof registerAccounts>> = { accounts: [], perSecond: 0 };
@@ -268,6 +276,8 @@ try {
   if (wants('holds')) {
     load.holds = loadAverage();
     const runs: HoldsResult[] = [];
+    // Kept as each size finishes: a later size failing must not lose the earlier figures.
+    results.holds = runs;
     for (const seats of sizes.holdSeats) {
       say(`scenario 2: seat holds through the gateway on a fresh ${fmt(seats)}-seat event…`);
       const holds = await seatHolds(api, admin, accounts, {
@@ -283,7 +293,6 @@ try {
       runs.push(holds);
       await settle('the holds');
     }
-    results.holds = runs;
   }
 
   if (wants('joins')) {
