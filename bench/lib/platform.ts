@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import {
   listQueues,
   startIsolatedPlatform,
   waitForFreePorts as waitForPorts,
 } from '../../scripts/lib/isolated-platform.ts';
-import { type Platform, platformEnv } from '../../scripts/lib/platform.ts';
+import { localPostgresUrl, type Platform, platformEnv } from '../../scripts/lib/platform.ts';
 import type { Part } from '../../scripts/lib/processes.ts';
 
 export type BenchPlatform = {
@@ -18,18 +17,6 @@ export type BenchPlatform = {
 };
 
 const LIMITLESS = '1000000000';
-const POSTGRES_SOCKET_DIR = '/var/run/postgresql';
-
-/**
- * On one machine the services reach PostgreSQL best through its Unix socket: the profile of the hold path
- * shows a fifth of the reservation service's CPU in loopback TCP writes. Used when DATABASE_URL is not set
- * and the socket is there; the raw hold baseline goes the same way, so the ratio compares like with like.
- */
-export function localPostgresUrl(): string | undefined {
-  if (process.env.DATABASE_URL || !existsSync(`${POSTGRES_SOCKET_DIR}/.s.PGSQL.5432`)) return undefined;
-  return `postgres://postgres@localhost/postgres?host=${POSTGRES_SOCKET_DIR}`;
-}
-
 /** Everything but the web app: the bench talks to the API as the web app's users would. */
 const benchParts = (part: Part) => part.kind !== 'web';
 
