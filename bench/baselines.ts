@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createDb, createRedis, databaseUrl, makeEnvelope, sql } from '@tiketi/kit';
+import { createDb, createRedis, databaseUrl, makeEnvelope, prepared, sql } from '@tiketi/kit';
 import type { DB } from '@tiketi/reservation/db';
 import { v7 as uuidv7 } from 'uuid';
 // The very repository the reservation service runs: the baseline can never drift from the service's SQL.
@@ -102,6 +102,49 @@ export async function rawPostgresHold(options: {
     const result = await closedLoop({ ...options, once, until: () => next >= seatIds.length });
     return { ...result, holdsPerSecond: ratePerSecond(result, 'held') };
   } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * The physical limit of a hold that PostgreSQL guards: one conditional
+ * `UPDATE … SET status = 'held' WHERE id = $1 AND status = 'available'` per seat on a scratch table (a
+ * primary key and nothing else), autocommitted, with as many connections as the service's pool. A hold
+ * can cost no less than this on the machine, so the platform's figure is read as a share of it.
+ */
+export async function bareConditionalUpdate(options: {
+  env: NodeJS.ProcessEnv;
+  seats: number;
+  concurrency: number;
+  durationMs: number;
+}): Promise<LoadResult & { holdsPerSecond: number }> {
+  const server = options.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const db = createDb<DB>({
+    url: databaseUrl(server, `reservations_db${options.env.DATABASE_SUFFIX ?? ''}`),
+    poolSize: options.concurrency,
+    applicationName: 'bench-baseline',
+  });
+  const table = sql.raw(`bench_scratch_seats_${process.pid}`);
+  try {
+    await sql`create table if not exists ${table} (id int primary key, status text not null,
+      holder uuid)`.execute(db);
+    await sql`insert into ${table} (id, status) select n, 'available' from generate_series(1, ${options.seats}) n`.execute(
+      db,
+    );
+    const seatIds = shuffle(Array.from({ length: options.seats }, (_, i) => i + 1));
+    let next = 0;
+    const once = async () => {
+      const seatId = seatIds[next++];
+      if (seatId === undefined) return 'no-seat';
+      const { numAffectedRows } = await sql`${prepared('bench_bare_hold')}
+        update ${table} set status = 'held', holder = ${randomUUID()}
+        where id = ${seatId} and status = 'available'`.execute(db);
+      return numAffectedRows === 1n ? 'held' : 'taken';
+    };
+    const result = await closedLoop({ ...options, once, until: () => next >= seatIds.length });
+    return { ...result, holdsPerSecond: ratePerSecond(result, 'held') };
+  } finally {
+    await sql`drop table if exists ${table}`.execute(db).catch(() => undefined);
     await db.destroy();
   }
 }

@@ -1,35 +1,22 @@
-import { existsSync } from 'node:fs';
 import {
   listQueues,
   startIsolatedPlatform,
   waitForFreePorts as waitForPorts,
 } from '../../scripts/lib/isolated-platform.ts';
-import type { Platform } from '../../scripts/lib/platform.ts';
+import { localPostgresUrl, type Platform, platformEnv } from '../../scripts/lib/platform.ts';
 import type { Part } from '../../scripts/lib/processes.ts';
 
 export type BenchPlatform = {
   id: string;
   env: NodeJS.ProcessEnv;
   platform: Platform;
-  /** Warnings and errors the parts logged (LOG_LEVEL=warn), counted per part. */
+  /** Lines the parts logged (at `npm start`'s log level), counted per part. */
   logCounts: Record<string, number>;
   logTail: string[];
   stop(): Promise<void>;
 };
 
 const LIMITLESS = '1000000000';
-const POSTGRES_SOCKET_DIR = '/var/run/postgresql';
-
-/**
- * On one machine the services reach PostgreSQL best through its Unix socket: the profile of the hold path
- * shows a fifth of the reservation service's CPU in loopback TCP writes. Used when DATABASE_URL is not set
- * and the socket is there; the raw hold baseline goes the same way, so the ratio compares like with like.
- */
-export function localPostgresUrl(): string | undefined {
-  if (process.env.DATABASE_URL || !existsSync(`${POSTGRES_SOCKET_DIR}/.s.PGSQL.5432`)) return undefined;
-  return `postgres://postgres@localhost/postgres?host=${POSTGRES_SOCKET_DIR}`;
-}
-
 /** Everything but the web app: the bench talks to the API as the web app's users would. */
 const benchParts = (part: Part) => part.kind !== 'web';
 
@@ -37,8 +24,12 @@ const benchParts = (part: Part) => part.kind !== 'web';
  * The platform's parts listen on fixed ports, and another copy (a browser test, `npm start`) may hold them:
  * wait for them rather than fail or, worse, measure someone else's services.
  */
-export async function waitForFreePorts(say: (text: string) => void, timeoutMs: number): Promise<void> {
-  await waitForPorts({ include: benchParts, timeoutMs, say });
+export async function waitForFreePorts(
+  say: (text: string) => void,
+  timeoutMs: number,
+  portOffset = 0,
+): Promise<void> {
+  await waitForPorts({ include: benchParts, portOffset, timeoutMs, say });
 }
 
 /**
@@ -52,7 +43,7 @@ export async function startBenchPlatform(options: {
   say: (text: string) => void;
   /** Fewer parts than everything but the web app, for a part of the bench that needs only those. */
   include?: (part: Part) => boolean;
-  /** Above the standard ports (default 0), so that a run can go beside another copy. */
+  /** Added to every port, so the bench runs beside `npm start` or another bench. */
   portOffset?: number;
 }): Promise<BenchPlatform> {
   const logCounts: Record<string, number> = {};
@@ -60,6 +51,8 @@ export async function startBenchPlatform(options: {
     label: 'bench',
     include: options.include ?? benchParts,
     portOffset: options.portOffset ?? 0,
+    // What `npm start` logs: the figures are those of the configuration a newcomer runs.
+    logLevel: platformEnv({}).LOG_LEVEL,
     env: {
       RATE_LIMIT_AUTH: LIMITLESS,
       RATE_LIMIT_QUEUE_JOIN: LIMITLESS,

@@ -43,9 +43,6 @@ export async function tokenMinter(privateJwk: string) {
 
 type Session = { user: { id: string; email: string }; accessToken: string; refreshToken: string };
 
-/** The mail sandbox of the bench's platform (standard ports, like the gateway the bench drives). */
-const MAIL_INBOX = 'http://127.0.0.1:4102';
-
 /** The `X-Altcha` header for one register or join: the challenge fetched and solved as a fan's browser does. */
 export async function challengeHeader(
   api: JsonClient,
@@ -71,6 +68,8 @@ export async function registerAccounts(
   api: JsonClient,
   count: number,
   runId: string,
+  /** The mail sandbox of the bench's platform, where the verification mails arrive. */
+  mailInbox: string,
   concurrency = 32,
 ): Promise<{ accounts: Account[]; perSecond: number }> {
   const accounts: Account[] = new Array(count);
@@ -88,7 +87,7 @@ export async function registerAccounts(
           await challengeHeader(api, 'register'),
         );
         const s = expectStatus(answer, 201, 'register');
-        const link = await verificationLink(MAIL_INBOX, email, { timeoutMs: 120_000 });
+        const link = await verificationLink(mailInbox, email, { timeoutMs: 120_000 });
         expectStatus(
           await api.post('/api/auth/verify-email', { token: link.searchParams.get('token') }),
           200,

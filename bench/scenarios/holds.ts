@@ -1,5 +1,6 @@
 import { databaseUrl } from '@tiketi/kit';
 import pg from 'pg';
+import type { CpuUse } from '../lib/cpu.ts';
 import type { JsonClient } from '../lib/http.ts';
 import { closedLoop, type LoadResult, ratePerSecond } from '../lib/load.ts';
 import { type Account, createEvent } from '../lib/setup.ts';
@@ -11,6 +12,8 @@ export type HoldsResult = LoadResult & {
   holdsPerSecond: number;
   conflictRate: number;
   seatsHeldByAnswers: number;
+  /** CPU time of each process over the timed run, in all and per successful hold. */
+  cpu: CpuUse[];
   check: {
     seatsHeldInDatabase: number;
     seatsActiveTwice: number;
@@ -36,6 +39,8 @@ export async function seatHolds(
     durationMs: number;
     hotSeats: number;
     hotShare: number;
+    /** Starts counting CPU time; what it answers is called with the successful holds after the run. */
+    meter?: () => Promise<(holds: number) => CpuUse[]>;
   },
 ): Promise<HoldsResult> {
   const perUserLimit = 10;
@@ -89,7 +94,9 @@ export async function seatHolds(
     }
     return answer.status;
   };
+  const counted = await options.meter?.();
   const result = await closedLoop({ ...options, once, until: () => nextSeat >= fresh.length });
+  const cpu = counted?.(result.outcomes['201'] ?? 0) ?? [];
   const check = await databaseCheck(options.env, event.id);
   const conflicts = result.outcomes['409'] ?? 0;
   return {
@@ -99,6 +106,7 @@ export async function seatHolds(
     holdsPerSecond: ratePerSecond(result, '201'),
     conflictRate: round(conflicts / Math.max(1, result.requests), 3),
     seatsHeldByAnswers: held.size,
+    cpu,
     check: { ...check, seatsAnsweredTwice },
   };
 }

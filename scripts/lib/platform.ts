@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { checkInfra, defaultInfraUrls } from './infra-check.ts';
 import { discoverParts, type Part, type Running, startPart } from './processes.ts';
@@ -43,9 +44,23 @@ export class PlatformError extends Error {
   override name = 'PlatformError';
 }
 
+const POSTGRES_SOCKET_DIR = '/var/run/postgresql';
+
+/**
+ * On one machine the services reach PostgreSQL best through its Unix socket: the profile of the hold path
+ * showed a fifth of the reservation service's CPU in loopback TCP writes. Used when DATABASE_URL is not set
+ * and the local server's socket is there.
+ */
+export function localPostgresUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.DATABASE_URL || !existsSync(`${POSTGRES_SOCKET_DIR}/.s.PGSQL.5432`)) return undefined;
+  return `postgres://postgres@localhost/postgres?host=${POSTGRES_SOCKET_DIR}`;
+}
+
 /** The platform's defaults for local runs; explicit environment always wins. */
 export function platformEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const socket = localPostgresUrl(env);
   return {
+    ...(socket ? { DATABASE_URL: socket } : {}),
     // Local development: the public default secrets work here and nowhere else (kit config).
     TIKETI_ENV: 'development',
     SEED_DEMO: 'true',

@@ -68,6 +68,7 @@ export async function openProof(): Promise<void> {
       REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
       // Request logs too: the log scan must see what a production log would hold.
       LOG_LEVEL: 'info',
+      REQUEST_LOG_LEVEL: 'info',
       RECONCILE_INTERVAL_MS: '1000',
       RECONCILE_AFTER_MS: '2000',
       // The suites send thousands of requests from one address; the limits have a test of their own.

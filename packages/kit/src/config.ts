@@ -79,6 +79,11 @@ export const baseConfigShape = {
   TIKETI_ENV: z.enum(TIKETI_ENVIRONMENTS).default('production'),
   HOST: env.string('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The level of each service's one line per request: the gateway logs every request line at `info`
+   * already, so behind it the services' own lines are `debug` (set `info` to see them).
+   */
+  REQUEST_LOG_LEVEL: z.enum(['info', 'debug']).default('debug'),
   /** The PostgreSQL server; each service picks its own database on it with DATABASE_NAME. */
   DATABASE_URL: env.url('postgres://postgres@127.0.0.1:5432/postgres'),
   /**

@@ -131,6 +131,14 @@ export function onOutboxCommit(db: Kysely<unknown>, listener: () => void): () =>
   return () => signal.off('committed', listener);
 }
 
+/**
+ * Tells the relay of this process that a write to the outbox committed, for writes it cannot see in the
+ * SQL text (a database function that inserts the row). Call it after the commit, never before.
+ */
+export function outboxCommitted(db: Kysely<unknown>): void {
+  outboxSignals.get(db)?.emit('committed');
+}
+
 /** Kysely over a pg pool; column names are snake_case in SQL and camelCase in TypeScript. */
 export function createDb<DB>(options: DbOptions): Kysely<DB> {
   const signal = new EventEmitter();

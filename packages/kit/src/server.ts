@@ -66,6 +66,12 @@ export type HttpSettings = {
    * `linklocal`, `uniquelocal`). Anyone else's header is ignored and the peer address is the client.
    */
   trustedProxies: string[];
+  /**
+   * The level of the one line logged per answered request (5xx always at `error`). Behind the gateway,
+   * which logs every request line already, a service's own line would say the same again and cost the hot
+   * path its formatting and writing: services log it at `debug`, the gateway at `info`.
+   */
+  requestLogLevel: 'info' | 'debug';
 };
 
 export type OpsSettings = {
@@ -83,6 +89,7 @@ export const defaultHttpSettings: HttpSettings = {
   headersTimeoutMs: 10_000,
   // The gateway runs beside the services on one machine; a deployment names its own proxies.
   trustedProxies: ['loopback'],
+  requestLogLevel: 'info',
 };
 
 export type ServerSettings = { http: HttpSettings; ops: OpsSettings; metrics?: Metrics };
@@ -97,6 +104,7 @@ export function serverSettings(
     HEADERS_TIMEOUT_MS: number;
     TRUSTED_PROXIES: string[];
     OPS_PORT: number;
+    REQUEST_LOG_LEVEL: HttpSettings['requestLogLevel'];
     /**
      * Services that hold no internal token (they make and answer no internal calls) serve `/metrics` and
      * `/docs/json` without one; only the network policy keeps strangers from them, unless OPS_PORT is set.
@@ -111,6 +119,7 @@ export function serverSettings(
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
       headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
       trustedProxies: config.TRUSTED_PROXIES,
+      requestLogLevel: config.REQUEST_LOG_LEVEL,
     },
     ops: {
       ...(config.OPS_PORT ? { port: config.OPS_PORT } : {}),
@@ -218,7 +227,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
       endSpan(span);
     }
     if (reply.statusCode >= 500) metrics.http.errors.inc({ ...labels, status });
-    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    const level = reply.statusCode >= 500 ? 'error' : http.requestLogLevel;
     // One line per request, and so one per failure: what went wrong rides on it with the request id.
     const failure = failures.get(req);
     if (failure || (route !== '/healthz' && route !== '/readyz' && route !== '/metrics')) {

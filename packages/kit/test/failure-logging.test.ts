@@ -72,3 +72,44 @@ describe('one log line per failed request, with its request id', () => {
     expect(logged[0]).not.toHaveProperty('err');
   });
 });
+
+describe('the request line behind the gateway', () => {
+  it('logs answered requests at debug (hidden at info) but failures still at error', async () => {
+    const { logger, lines } = capturingLogger('behind-gateway');
+    const { app } = await createServer({
+      name: 'behind-gateway',
+      logger,
+      http: { requestLogLevel: 'debug' },
+    });
+    app.get('/fine', async () => ({ ok: true }));
+    app.get('/boom', async () => {
+      throw new Error('disk full');
+    });
+    await app.ready();
+    try {
+      const fine = await app.inject({ method: 'GET', url: '/fine' });
+      const boom = await app.inject({ method: 'GET', url: '/boom' });
+      expect(linesOf(lines, fine.headers['x-request-id'] as string)).toEqual([]);
+      expect(linesOf(lines, boom.headers['x-request-id'] as string)).toMatchObject([
+        { level: 'error', status: 500, route: '/boom' },
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('logs each answered request once at info where asked (the gateway)', async () => {
+    const { logger, lines } = capturingLogger('edge');
+    const { app } = await createServer({ name: 'edge', logger, http: { requestLogLevel: 'info' } });
+    app.get('/fine', async () => ({ ok: true }));
+    await app.ready();
+    try {
+      const fine = await app.inject({ method: 'GET', url: '/fine' });
+      expect(linesOf(lines, fine.headers['x-request-id'] as string)).toMatchObject([
+        { level: 'info', status: 200, route: '/fine' },
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -16,6 +16,8 @@ const instanceUrls = (name: Parameters<typeof serviceUrl>[0]) =>
 export const configShape = {
   ...baseConfigShape,
   PORT: env.port(3001),
+  /** The edge logs each request line once, for the whole platform. */
+  REQUEST_LOG_LEVEL: z.enum(['info', 'debug']).default('info'),
   /** Origins allowed to call the API from a browser, comma-separated. */
   WEB_ORIGIN: env.string('http://localhost:3000'),
   USER_SERVICE_URL: serviceUrl('user'),

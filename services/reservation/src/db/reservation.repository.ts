@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Envelope, ReservationStatus } from '@tiketi/contracts';
-import { type Kysely, paginate, prepared, sql, type Transaction } from '@tiketi/kit';
+import { type Kysely, outboxCommitted, paginate, prepared, sql, type Transaction } from '@tiketi/kit';
 import type { DB, SeatChange } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -44,102 +44,40 @@ export function reservationRepository(db: Kysely<DB>) {
     },
 
     /**
-     * Holds every requested seat or none, and records `reservation.created` in the outbox, in one
-     * transaction of three round trips (the hot path of a ticket drop):
-     *
-     * 1. `begin` and a transaction-scoped advisory lock on (user, event), sent together: one user's holds
-     *    on one event run one at a time, so parallel requests cannot overrun the per-user limit (a single
-     *    statement could not: it counts from a snapshot taken before the lock is granted);
-     * 2. one statement: the event's row is read under a key-share lock and must be on sale now (published or
-     *    on sale, within its sale window): a cancellation takes that row `for update` before it ends the
-     *    event's holds, so a hold either commits before the cancellation looks for holds to end, or waits
-     *    for it and then finds the event cancelled — no hold outlives its event's cancellation, whatever an
-     *    earlier cached read said. Then the requested seats are row-locked in id order (overlapping requests
-     *    queue instead of deadlocking), the available ones are marked held, and only if all of them were and
-     *    the user stays within `perUserLimit` seats in active reservations of the event are the reservation,
-     *    its seats and the outbox row written (the event's amount is the sum of the seats' prices, filled in
-     *    by SQL);
-     * 3. `commit` when the reservation was created, `rollback` otherwise.
+     * Holds every requested seat or none, and records `reservation.created` in the outbox, in one round
+     * trip (the hot path of a ticket drop): the database function `hold_seats` (its migration says why
+     * each step is there) takes the per-user advisory lock, checks the sale and the per-user limit, locks
+     * and holds the seats, and writes the reservation, its seats and the outbox row, all in the statement's
+     * own transaction. The event's amount is the sum of the seats' prices, filled in by the function.
      *
      * The partial unique index on reservation_seats backs this up: a seat can never be in two active
-     * reservations, even if this statement were wrong.
+     * reservations, even if the function were wrong.
      */
     async hold(
       input: HoldInput & { perUserLimit: number; announcement: Envelope<'reservation.created'> },
     ): Promise<{ held: HeldSeat[]; created: boolean; active: number; onSale: boolean }> {
       const { reservationId, userId, eventId, seatIds, expiresAt, idempotencyKey, perUserLimit } = input;
       const { announcement } = input;
-      return db.connection().execute(async (conn) => {
-        // Without parameters pg sends this as one simple query, so both statements cost one round trip;
-        // the key is a number computed here, so nothing from outside is spliced into the text.
-        try {
-          await sql
-            .raw(`begin; select pg_advisory_xact_lock(${userEventLockKey(userId, eventId)})`)
-            .execute(conn);
-          const { rows } = await sql<{
-            active: number;
-            created: boolean;
-            onSale: boolean;
-            id: string | null;
-            label: string | null;
-            price: number | null;
-            version: number | null;
-          }>`${prepared('hold_seats')}
-            with sale as materialized (
-              select id from events
-              where id = ${eventId} and status in ('published', 'on_sale')
-                and sale_opens_at <= now() and now() < sale_closes_at
-              for key share
-            ), active as (
-              select count(*)::int as n
-              from reservation_seats rs join reservations r on r.id = rs.reservation_id
-              where r.user_id = ${userId} and r.event_id = ${eventId} and rs.active
-            ), locked as materialized (
-              select id from seats
-              where event_id = ${eventId} and id = any(${seatIds}::uuid[]) and status = 'available'
-                and exists (select 1 from sale)
-              order by id
-              for update
-            ), held as (
-              update seats s set status = 'held', reservation_id = ${reservationId}, version = s.version + 1
-              from locked where s.id = locked.id and s.status = 'available'
-              returning s.id, s.label, s.price, s.version
-            ), created as (
-              insert into reservations (id, user_id, event_id, status, amount, expires_at, idempotency_key)
-              select ${reservationId}, ${userId}, ${eventId}, 'PENDING', coalesce(sum(price), 0)::int,
-                ${expiresAt}, ${idempotencyKey}
-              from held
-              having count(*) = ${seatIds.length} and (select n from active) + count(*) <= ${perUserLimit}
-              returning id, amount
-            ), linked as (
-              insert into reservation_seats (reservation_id, seat_id, label, price)
-              select c.id, h.id, h.label, h.price from held h cross join created c
-            ), announced as (
-              insert into outbox (id, type, envelope)
-              select ${announcement.id}, ${announcement.type},
-                jsonb_set(${JSON.stringify(announcement)}::jsonb, '{data,amount}', to_jsonb(c.amount))
-              from created c
-            )
-            select a.n as active, exists (select 1 from created) as created,
-              exists (select 1 from sale) as on_sale, h.id, h.label, h.price, h.version
-            from active a left join held h on true`.execute(conn);
-          const created = rows[0]?.created ?? false;
-          await sql.raw(created ? 'commit' : 'rollback').execute(conn);
-          const held: HeldSeat[] = [];
-          for (const r of rows) {
-            if (r.id !== null)
-              held.push({ id: r.id, label: r.label ?? '', price: r.price ?? 0, version: r.version ?? 0 });
-          }
-          return { held, created, active: rows[0]?.active ?? 0, onSale: rows[0]?.onSale ?? false };
-        } catch (error) {
-          // A broken connection is discarded by the pool; a live one must not go back mid-transaction.
-          await sql
-            .raw('rollback')
-            .execute(conn)
-            .catch(() => undefined);
-          throw error;
-        }
-      });
+      const { rows } = await sql<{
+        active: number;
+        created: boolean;
+        onSale: boolean;
+        id: string | null;
+        label: string | null;
+        price: number | null;
+        version: number | null;
+      }>`${prepared('hold_seats')} select * from hold_seats(${userEventLockKey(userId, eventId)}::bigint,
+        ${reservationId}::uuid, ${userId}::uuid, ${eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz,
+        ${idempotencyKey}::text, ${perUserLimit}::int, ${announcement.id}::uuid, ${announcement.type}::text,
+        ${JSON.stringify(announcement)}::jsonb)`.execute(db);
+      const created = rows[0]?.created ?? false;
+      if (created) outboxCommitted(db as Kysely<unknown>);
+      const held: HeldSeat[] = [];
+      for (const r of rows) {
+        if (r.id !== null)
+          held.push({ id: r.id, label: r.label ?? '', price: r.price ?? 0, version: r.version ?? 0 });
+      }
+      return { held, created, active: rows[0]?.active ?? 0, onSale: rows[0]?.onSale ?? false };
     },
 
     /** Which of these seats exist in the event (to tell unknown seats from taken ones). */
