@@ -18,6 +18,7 @@ import { eventRepository } from './db/event.repository.ts';
 import { reservationRepository } from './db/reservation.repository.ts';
 import type { DB } from './db/schema.ts';
 import { ticketRepository } from './db/ticket.repository.ts';
+import { voucherRepository } from './db/voucher.repository.ts';
 import { aftermathRunner } from './domain/effects.ts';
 import { expirySweeper } from './domain/expiry-sweeper.ts';
 import { reservationMetrics } from './domain/reservation.metrics.ts';
@@ -25,11 +26,13 @@ import { reservationService } from './domain/reservation.service.ts';
 import { saleInfoSource } from './domain/sale-info.ts';
 import { seatMapService } from './domain/seat-map.service.ts';
 import { ticketService } from './domain/ticket.service.ts';
+import { voucherService } from './domain/voucher.service.ts';
 import { eventHandlers, startConsumers } from './events/consumers.ts';
 import { internalRoutes } from './routes/internal.routes.ts';
 import { reservationRoutes } from './routes/reservations.routes.ts';
 import { seatRoutes } from './routes/seats.routes.ts';
 import { ticketRoutes } from './routes/tickets.routes.ts';
+import { voucherRoutes } from './routes/vouchers.routes.ts';
 
 export type ReservationAppDeps = {
   /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
@@ -71,6 +74,7 @@ export async function buildApp(deps: ReservationAppDeps) {
   const cache = seatCache(redis, { ttlSeconds: config.SEAT_CACHE_TTL_SECONDS, logger });
   const locks = config.SEAT_LOCKS ? seatLocks(redis, config.HOLD_TTL_SECONDS) : undefined;
   const reservationRepo = reservationRepository(db);
+  const voucherRepo = voucherRepository(db);
   const business = reservationMetrics({ metrics, holdFigures: reservationRepo.holdFigures, logger });
   const settle = business.countingSales(
     aftermathRunner({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger }),
@@ -89,6 +93,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     db,
     reservations: reservationRepo,
     tickets: ticketRepository(db),
+    vouchers: voucherRepo,
     sales,
     locks,
     admissions: admissionRegister(redis),
@@ -102,6 +107,7 @@ export async function buildApp(deps: ReservationAppDeps) {
       ticketSigningSecret: config.TICKET_SIGNING_SECRET,
     },
   });
+  const vouchers = voucherService({ db, vouchers: voucherRepo, reservations: reservationRepo });
   const seatMap = seatMapService({ events, cache });
   const tickets = ticketService({
     tickets: ticketRepository(db),
@@ -120,7 +126,8 @@ export async function buildApp(deps: ReservationAppDeps) {
   });
 
   seatRoutes(app, seatMap, auth);
-  reservationRoutes(app, reservations, auth);
+  reservationRoutes(app, reservations, vouchers, auth);
+  voucherRoutes(app, vouchers, auth);
   ticketRoutes(app, tickets, auth);
   internalRoutes(app, reservations, auth);
 

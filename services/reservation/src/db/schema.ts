@@ -49,6 +49,10 @@ export type ReservationsTable = {
   confirmedAt: Date | null;
   paymentId: string | null;
   idempotencyKey: string | null;
+  // Written only by SQL of its own (the hold statement and the voucher's), never inserted through Kysely.
+  voucherId: string | null;
+  discount: number;
+  checkoutStartedAt: Date | null;
 };
 
 export type ReservationSeatsTable = {
@@ -57,6 +61,23 @@ export type ReservationSeatsTable = {
   label: string;
   price: number;
   active: Generated<boolean>;
+  discount: number;
+};
+
+export type VoucherKind = 'amount' | 'percent';
+
+export type VouchersTable = {
+  id: string;
+  eventId: string;
+  code: string;
+  kind: VoucherKind;
+  value: number;
+  tierIds: string[];
+  maxUses: number;
+  used: Generated<number>;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  createdAt: Generated<Date>;
 };
 
 export type TicketsTable = {
@@ -80,6 +101,7 @@ export type DB = {
   reservations: ReservationsTable;
   reservationSeats: ReservationSeatsTable;
   tickets: TicketsTable;
+  vouchers: VouchersTable;
 };
 
 /** A seat whose state changed, as the seat cache needs it. */
