@@ -10,6 +10,7 @@ export * from './problem.ts';
 export * from './queue.ts';
 export * from './queue-token.ts';
 export * from './reservation.ts';
+export * from './sales-report.ts';
 export * from './services.ts';
 export * from './user.ts';
 export * from './voucher.ts';

@@ -1,8 +1,6 @@
 import { type Kysely, sql, type Transaction } from '@tiketi/kit';
 import type { DB, VoucherKind } from './schema.ts';
 
-type Executor = Kysely<DB> | Transaction<DB>;
-
 export type NewVoucher = {
   id: string;
   eventId: string;
@@ -42,10 +40,6 @@ export function voucherRepository(db: Kysely<DB>) {
       if (ids.length === 0) return new Map();
       const rows = await db.selectFrom('vouchers').select(['id', 'code']).where('id', 'in', ids).execute();
       return new Map(rows.map((r) => [r.id, r.code]));
-    },
-
-    findById(id: string, executor: Executor = db) {
-      return executor.selectFrom('vouchers').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
     findByCode(trx: Transaction<DB>, eventId: string, code: string) {
