@@ -60,6 +60,28 @@ export function linksIn(html: string): string[] {
 /** The operator account the platform seeds on an empty database. */
 export const OPERATOR = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
 
+const LOGIN_LABELS = {
+  en: { email: 'Email', password: 'Password', submit: 'Log in' },
+  ko: { email: '이메일', password: '비밀번호', submit: '로그인' },
+} as const;
+
+/**
+ * Signs the seeded operator in through the login page, in the language the page shows, and waits until
+ * the app has taken them to `next`.
+ */
+export async function signInAsOperator(
+  page: Page,
+  next: string,
+  options: { language?: keyof typeof LOGIN_LABELS } = {},
+): Promise<void> {
+  const labels = LOGIN_LABELS[options.language ?? 'en'];
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel(labels.email).fill(OPERATOR.email);
+  await page.getByLabel(labels.password).fill(OPERATOR.password);
+  await page.getByRole('button', { name: labels.submit }).click();
+  await page.waitForURL(`${WEB}${next}`);
+}
+
 /**
  * A desktop browser window on the site that records what the Content-Security-Policy blocked: the app
  * must never need more than it allows.
