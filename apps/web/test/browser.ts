@@ -117,6 +117,29 @@ export async function verifyEmailInBrowser(page: Page, email: string): Promise<v
   await page.getByText('Your email address is verified').waitFor();
 }
 
+/** A new fan account made on the sign-up page (in English), its address then verified from its mail. */
+export async function signUpVerified(
+  page: Page,
+  fan: { name: string; email: string; password: string },
+): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Name').fill(fan.name);
+  await page.getByLabel('Email').fill(fan.email);
+  await page.getByLabel('Password').fill(fan.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${WEB}/`);
+  await verifyEmailInBrowser(page, fan.email);
+}
+
+/** Holds the first free seat of section A on the seat map (in Korean) and lands on the checkout page. */
+export async function holdFirstFreeSeat(page: Page, eventId: string): Promise<void> {
+  await page.goto(`/events/${eventId}/seats`);
+  await page.locator('figure[data-section="A"] rect[data-status="available"]').first().click();
+  await page.getByRole('button', { name: '좌석 선점하기' }).click();
+  await page.waitForURL(/\/checkout\//);
+  await page.getByTestId('amount').waitFor();
+}
+
 /** The access token of the session the page holds, to ask the API what the user's clicks did. */
 export async function accessTokenOf(page: Page): Promise<string> {
   const raw = await page.evaluate(() => localStorage.getItem('tiketi.session'));

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
+  holdFirstFreeSeat,
   screenshotAtWidths,
   signInAsOperator,
+  signUpVerified,
   siteOnPlatform,
   UI_TIMEOUT,
-  verifyEmailInBrowser,
-  WEB,
 } from './browser.ts';
 
 /*
@@ -64,20 +64,9 @@ describe('a fan using the voucher at checkout', () => {
     site.step(async () => {
       const page = site.page;
       await page.evaluate(() => localStorage.setItem('tiketi.locale', 'en'));
-      await page.goto('/register');
-      await page.getByLabel('Name').fill(fan.name);
-      await page.getByLabel('Email').fill(fan.email);
-      await page.getByLabel('Password').fill(fan.password);
-      await page.getByRole('button', { name: 'Create account' }).click();
-      await page.waitForURL(`${WEB}/`);
-      await verifyEmailInBrowser(page, fan.email);
+      await signUpVerified(page, fan);
       await useKorean();
-
-      await page.goto(`/events/${OPEN_EVENT}/seats`);
-      await page.locator('figure[data-section="A"] rect[data-status="available"]').first().click();
-      await page.getByRole('button', { name: '좌석 선점하기' }).click();
-      await page.waitForURL(/\/checkout\//);
-      await page.getByTestId('amount').waitFor();
+      await holdFirstFreeSeat(page, OPEN_EVENT);
       const full = await amountShown();
 
       const field = page.getByLabel('바우처 코드');

@@ -79,6 +79,20 @@ describe('admin access and outages', async () => {
     }
   });
 
+  it('documents the vouchers and the CSV exports in its OpenAPI, the exports as text/csv', async () => {
+    const res = await app.inject({ url: '/docs/json', headers: { 'x-internal-token': 'adm-access-internal' } });
+    expect(res.statusCode).toBe(200);
+    const paths = (res.json() as { paths: Record<string, Record<string, { responses?: object }>> }).paths;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        '/api/admin/events/{id}/vouchers',
+        '/api/admin/events/{id}/orders.csv',
+        '/api/admin/events/{id}/attendees.csv',
+      ]),
+    );
+    expect(JSON.stringify(paths['/api/admin/events/{id}/orders.csv']?.get?.responses)).toContain('text/csv');
+  });
+
   it('refuses a forged or expired token', async () => {
     const other = await createTestTokens();
     const forged = `Bearer ${await other.sign({ id: randomUUID(), role: 'admin' })}`;

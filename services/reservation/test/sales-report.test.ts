@@ -9,7 +9,8 @@ describe('an event’s sales report and lists', async () => {
   const { app } = svc;
   const event = onSaleEvent(20, { perUserLimit: 10 });
   await deliver(svc, published(event));
-  const [vip, regular] = event.priceTiers as [{ id: string }, { id: string }];
+  const vip = event.priceTiers[0]!.id;
+  const regular = event.priceTiers[1]!.id;
   const seat = (i: number) => event.seats[i]!.id;
   const internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
   const admin = await h.userToken(randomUUID(), 'admin');
@@ -88,8 +89,8 @@ describe('an event’s sales report and lists', async () => {
     expect(res.statusCode).toBe(200);
     const report = res.json();
     expect(report.tiers).toEqual([
-      { tierId: vip.id, name: 'VIP', price: 150_000, seats: 10, sold: 1, held: 0, amount: 135_000 },
-      { tierId: regular.id, name: 'R', price: 90_000, seats: 10, sold: 1, held: 2, amount: 81_000 },
+      { tierId: vip, name: 'VIP', price: 150_000, seats: 10, sold: 1, held: 0, amount: 135_000 },
+      { tierId: regular, name: 'R', price: 90_000, seats: 10, sold: 1, held: 2, amount: 81_000 },
     ]);
     expect(report.days).toHaveLength(1);
     expect(report.days[0]).toMatchObject({ orders: 2, tickets: 3, amount: 216_000 + 90_000 });

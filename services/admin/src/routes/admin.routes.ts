@@ -94,6 +94,8 @@ export function adminRoutes(
             'correctly); a cell starting with = + - @, a tab or a carriage return gets a leading apostrophe.',
           params: idParams,
           produces: ['text/csv'],
+          // Documents the body; a string sent as text/csv goes out as it is, not through the JSON serializer.
+          response: { 200: z.string().describe('CSV, UTF-8 with a byte-order mark') },
         },
       },
       async (req, reply) => {
