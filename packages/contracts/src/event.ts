@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { waitingRoomSettings } from './events.ts';
+import { standingTerms, waitingRoomSettings } from './events.ts';
 import { canonicalId } from './ids.ts';
 
 export const eventStatus = z.enum(['draft', 'published', 'on_sale', 'sold_out', 'ended', 'cancelled']);
@@ -50,7 +50,10 @@ export const venueSectionSummary = z.object({
   id: canonicalId(),
   name: z.string(),
   rowCount: z.number().int().nonnegative(),
+  /** For a standing area: its places. */
   seatCount: z.number().int().nonnegative(),
+  /** Null for a seated section. */
+  standing: standingTerms.nullable(),
 });
 
 export const venueDto = z.object({
@@ -92,6 +95,8 @@ export const venueLayoutDto = z.object({
     z.object({
       id: canonicalId(),
       name: z.string(),
+      /** Null for a seated section; a standing area lists its places as one row. */
+      standing: standingTerms.nullable(),
       rows: z.array(
         z.object({
           label: z.string(),

@@ -22,6 +22,19 @@ export const waitingRoomSettings = z.object({
   challengeMaxNumber: challengeDifficulty.nullable().default(null),
 });
 
+/**
+ * A standing area (스탠딩) is sold by count: fans hold a number of its places, and entry numbers are given
+ * when an order is confirmed, in order of confirmation (`arrival`) or by a draw among the buyers (`draw`).
+ */
+export const entryOrder = z.enum(['arrival', 'draw']);
+export type EntryOrder = z.infer<typeof entryOrder>;
+export const MAX_STANDING_CAPACITY = 20_000;
+export const standingTerms = z.object({
+  capacity: z.number().int().positive().max(MAX_STANDING_CAPACITY),
+  entryOrder,
+});
+export type StandingTerms = z.infer<typeof standingTerms>;
+
 export const inventorySeat = z.object({
   id: uuid,
   label: z.string().min(1),
@@ -80,6 +93,8 @@ export const eventCatalogue = {
     waitingRoom: waitingRoomSettings,
     priceTiers: z.array(z.object({ id: uuid, name: z.string(), price: krw })).min(1),
     seats: z.array(inventorySeat).min(1),
+    /** The sections (by name) that are standing areas; their places are among `seats`. */
+    standingAreas: z.array(standingTerms.extend({ section: z.string().min(1) })).default([]),
   }),
   'event.updated': z.object({
     eventId: uuid,

@@ -307,6 +307,7 @@ export function eventsService(deps: Deps) {
     await events.setStatus(trx, id, { status: 'published', publishedAt: at });
     const venueSeats = await events.inventory(trx, id, row.venueId);
     const seats = venueSeats.map((seat) => ({ ...seat, id: eventSeatId(id, seat.id) }));
+    const standingAreas = await events.standingAreas(trx, row.venueId);
     await publishInTransaction(trx, 'event.published', {
       eventId: id,
       status: effectiveStatus({ ...draft, status: 'published' }, at) === 'on_sale' ? 'on_sale' : 'published',
@@ -320,6 +321,7 @@ export function eventsService(deps: Deps) {
       waitingRoom: draft.waitingRoom,
       priceTiers: tiers.map(({ id: tierId, name, price }) => ({ id: tierId, name, price })),
       seats,
+      standingAreas,
     });
   }
 }
