@@ -80,7 +80,10 @@ describe('admin access and outages', async () => {
   });
 
   it('documents the vouchers and the CSV exports in its OpenAPI, the exports as text/csv', async () => {
-    const res = await app.inject({ url: '/docs/json', headers: { 'x-internal-token': 'adm-access-internal' } });
+    const res = await app.inject({
+      url: '/docs/json',
+      headers: { 'x-internal-token': 'adm-access-internal' },
+    });
     expect(res.statusCode).toBe(200);
     const paths = (res.json() as { paths: Record<string, Record<string, { responses?: object }>> }).paths;
     expect(Object.keys(paths)).toEqual(
