@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { makeEnvelope } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+import { bearer, deliver, holdAsNewFan, onSaleEvent, openHarness, published } from './helpers.ts';
 
 describe('an event’s sales report and lists', async () => {
   const h = await openHarness('resv-report', { CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60 });
@@ -18,16 +18,7 @@ describe('an event’s sales report and lists', async () => {
   beforeAll(() => svc.start());
   afterAll(() => h.cleanup());
 
-  async function hold(seatIds: string[]) {
-    const user = await h.userToken();
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/reservations',
-      headers: bearer(user.token),
-      payload: { eventId: event.eventId, seatIds },
-    });
-    return { ...user, reservationId: (res.json() as { reservationId: string }).reservationId };
-  }
+  const hold = (seatIds: string[]) => holdAsNewFan(h, app, event.eventId, seatIds);
   async function confirm(reservationId: string) {
     const paymentId = randomUUID();
     const res = await app.inject({

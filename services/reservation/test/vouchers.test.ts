@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { makeEnvelope, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import { bearer, deliver, eventually, holdAsNewFan, onSaleEvent, openHarness, published } from './helpers.ts';
 
 describe('vouchers', async () => {
   const h = await openHarness('resv-voucher', { SWEEP_INTERVAL_MS: 100 });
@@ -30,17 +30,7 @@ describe('vouchers', async () => {
     expect(res.statusCode).toBe(201);
     return res.json() as { id: string; code: string };
   }
-  async function hold(seatIds: string[]) {
-    const user = await h.userToken();
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/reservations',
-      headers: bearer(user.token),
-      payload: { eventId: event.eventId, seatIds },
-    });
-    expect(res.statusCode).toBe(201);
-    return { ...user, reservationId: (res.json() as { reservationId: string }).reservationId };
-  }
+  const hold = (seatIds: string[]) => holdAsNewFan(h, app, event.eventId, seatIds);
   const apply = (r: { token: string; reservationId: string }, code: string) =>
     app.inject({
       method: 'PUT',

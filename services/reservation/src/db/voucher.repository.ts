@@ -1,17 +1,7 @@
 import { type Kysely, sql, type Transaction } from '@tiketi/kit';
-import type { DB, VoucherKind } from './schema.ts';
+import type { DB, VouchersTable } from './schema.ts';
 
-export type NewVoucher = {
-  id: string;
-  eventId: string;
-  code: string;
-  kind: VoucherKind;
-  value: number;
-  tierIds: string[];
-  maxUses: number;
-  validFrom: Date | null;
-  validUntil: Date | null;
-};
+export type NewVoucher = Omit<VouchersTable, 'used' | 'createdAt'>;
 
 /** A held seat with its price tier, as a voucher's discount is spread over them. */
 export type DiscountableSeat = { seatId: string; tierId: string; price: number };
