@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { standingTerms, waitingRoomSettings } from './events.ts';
 import { canonicalId } from './ids.ts';
+import { WAITLIST_OFFER_MINUTES_DEFAULT, waitlistOfferMinutes } from './waitlist.ts';
 
 export const eventStatus = z.enum(['draft', 'published', 'on_sale', 'sold_out', 'ended', 'cancelled']);
 export type EventStatus = z.infer<typeof eventStatus>;
@@ -18,6 +19,8 @@ export const eventSaleInfo = z.object({
   saleClosesAt: z.iso.datetime({ offset: true }),
   perUserLimit: z.number().int().positive(),
   waitingRoom: waitingRoomSettings,
+  /** How long a waiting-list offer holds its seats for the fan it is made to. */
+  waitlistOfferMinutes: waitlistOfferMinutes.default(WAITLIST_OFFER_MINUTES_DEFAULT),
 });
 export type EventSaleInfo = z.infer<typeof eventSaleInfo>;
 

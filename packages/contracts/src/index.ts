@@ -14,4 +14,5 @@ export * from './sales-report.ts';
 export * from './services.ts';
 export * from './user.ts';
 export * from './voucher.ts';
+export * from './waitlist.ts';
 export * from './web-pages.ts';

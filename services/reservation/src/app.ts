@@ -20,6 +20,7 @@ import { reservationRepository } from './db/reservation.repository.ts';
 import type { DB } from './db/schema.ts';
 import { ticketRepository } from './db/ticket.repository.ts';
 import { voucherRepository } from './db/voucher.repository.ts';
+import { waitlistRepository } from './db/waitlist.repository.ts';
 import { aftermathRunner } from './domain/effects.ts';
 import { expirySweeper } from './domain/expiry-sweeper.ts';
 import { reservationMetrics } from './domain/reservation.metrics.ts';
@@ -29,6 +30,7 @@ import { salesReportService } from './domain/sales-report.service.ts';
 import { seatMapService } from './domain/seat-map.service.ts';
 import { ticketService } from './domain/ticket.service.ts';
 import { voucherService } from './domain/voucher.service.ts';
+import { waitlistOffers, waitlistService } from './domain/waitlist.service.ts';
 import { eventHandlers, startConsumers } from './events/consumers.ts';
 import { internalRoutes } from './routes/internal.routes.ts';
 import { reportRoutes } from './routes/report.routes.ts';
@@ -36,6 +38,7 @@ import { reservationRoutes } from './routes/reservations.routes.ts';
 import { seatRoutes } from './routes/seats.routes.ts';
 import { ticketRoutes } from './routes/tickets.routes.ts';
 import { voucherRoutes } from './routes/vouchers.routes.ts';
+import { waitlistRoutes } from './routes/waitlist.routes.ts';
 
 export type ReservationAppDeps = {
   /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
@@ -92,8 +95,10 @@ export async function buildApp(deps: ReservationAppDeps) {
     }),
     cacheMs: config.SALE_INFO_CACHE_MS,
   });
+  const waitlistRepo = waitlistRepository(db);
   const reservations = reservationService({
     db,
+    offers: waitlistOffers({ waitlist: waitlistRepo, logger }),
     reservations: reservationRepo,
     tickets: ticketRepository(db),
     vouchers: voucherRepo,
@@ -111,6 +116,12 @@ export async function buildApp(deps: ReservationAppDeps) {
     },
   });
   const vouchers = voucherService({ db, vouchers: voucherRepo, reservations: reservationRepo });
+  const waitlist = waitlistService({
+    db,
+    waitlist: waitlistRepo,
+    cancelOffer: reservations.cancelIn,
+    settle,
+  });
   const seatMap = seatMapService({ events, cache });
   const tickets = ticketService({
     tickets: ticketRepository(db),
@@ -134,6 +145,7 @@ export async function buildApp(deps: ReservationAppDeps) {
   reportRoutes(app, salesReportService(reportRepository(db)), auth);
   ticketRoutes(app, tickets, auth);
   internalRoutes(app, reservations, auth);
+  waitlistRoutes(app, waitlist, auth);
 
   return {
     app,

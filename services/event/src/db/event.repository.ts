@@ -32,6 +32,7 @@ export type EventRow = {
   admissionRatePerMinute: number;
   maxActiveShoppers: number;
   challengeMaxNumber: number | null;
+  waitlistOfferMinutes: number;
 };
 
 export type TierRow = { id: string; key: string; name: string; price: number };

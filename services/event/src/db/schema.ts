@@ -66,6 +66,7 @@ export type EventsTable = {
   admissionRatePerMinute: number;
   maxActiveShoppers: number;
   challengeMaxNumber: number | null;
+  waitlistOfferMinutes: Generated<number>;
   poster: JsonRef;
   publishedAt: Date | null;
   cancelledAt: Date | null;

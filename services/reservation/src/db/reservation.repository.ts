@@ -28,7 +28,7 @@ export type ReservationFilter = {
 };
 
 /** A signed 64-bit advisory-lock key for one user on one event. */
-function userEventLockKey(userId: string, eventId: string): bigint {
+export function userEventLockKey(userId: string, eventId: string): bigint {
   return createHash('sha256').update(`${userId}:${eventId}`).digest().readBigInt64BE(0);
 }
 

@@ -17,6 +17,7 @@ export type EventsTable = {
   perUserLimit: number;
   waitingRoom: WaitingRoom;
   priceTiers: Generated<PriceTier[]>;
+  waitlistOfferMinutes: Generated<number>;
   sourceAt: Date;
   updatedAt: Generated<Date>;
 };
@@ -95,6 +96,21 @@ export type TicketsTable = {
   voidedAt: Date | null;
 };
 
+export type WaitlistStatus = 'WAITING' | 'OFFERED' | 'CLAIMED' | 'LAPSED' | 'LEFT';
+
+export type WaitlistEntriesTable = {
+  id: string;
+  eventId: string;
+  userId: string;
+  tierId: string | null;
+  quantity: number;
+  status: WaitlistStatus;
+  position: Generated<string>;
+  reservationId: string | null;
+  joinedAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+};
+
 export type DB = {
   events: EventsTable;
   seats: SeatsTable;
@@ -102,6 +118,7 @@ export type DB = {
   reservationSeats: ReservationSeatsTable;
   tickets: TicketsTable;
   vouchers: VouchersTable;
+  waitlistEntries: WaitlistEntriesTable;
 };
 
 /** A seat whose state changed, as the seat cache needs it. */
