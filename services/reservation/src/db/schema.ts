@@ -50,10 +50,9 @@ export type ReservationsTable = {
   confirmedAt: Date | null;
   paymentId: string | null;
   idempotencyKey: string | null;
-  // Written only by SQL of its own (the hold statement and the voucher's), never inserted through Kysely.
-  voucherId: string | null;
-  discount: number;
-  checkoutStartedAt: Date | null;
+  voucherId: Generated<string | null>;
+  discount: Generated<number>;
+  checkoutStartedAt: Generated<Date | null>;
 };
 
 export type ReservationSeatsTable = {
@@ -62,7 +61,7 @@ export type ReservationSeatsTable = {
   label: string;
   price: number;
   active: Generated<boolean>;
-  discount: number;
+  discount: Generated<number>;
 };
 
 export type VoucherKind = 'amount' | 'percent';

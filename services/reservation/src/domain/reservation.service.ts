@@ -47,7 +47,17 @@ export type ReservationDeps = {
   logger: Logger;
 };
 
-type Reservation = Omit<ReservationsTable, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+/** A reservation as read: the columns the database fills in are plain values. */
+type Reservation = Omit<
+  ReservationsTable,
+  'createdAt' | 'updatedAt' | 'voucherId' | 'discount' | 'checkoutStartedAt'
+> & {
+  createdAt: Date;
+  updatedAt: Date;
+  voucherId: string | null;
+  discount: number;
+  checkoutStartedAt: Date | null;
+};
 
 export type HoldRequest = {
   eventId: string;

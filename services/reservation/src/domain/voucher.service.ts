@@ -38,7 +38,9 @@ function refused(code: string, detail: string) {
  * A voucher is changed only on a hold still awaiting its payment, before the payment window opened: the
  * payment service records the amount when Toss's checkout opens, and both must stay the same.
  */
-function assertChangeable(r: Pick<ReservationsTable, 'status' | 'expiresAt' | 'checkoutStartedAt'>) {
+function assertChangeable(
+  r: Pick<ReservationsTable, 'status' | 'expiresAt'> & { checkoutStartedAt: Date | null },
+) {
   if (r.status !== 'PENDING' || r.expiresAt.getTime() <= Date.now()) {
     throw problems.conflict(
       'RESERVATION_NOT_PENDING',
