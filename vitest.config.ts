@@ -11,6 +11,7 @@ const heavy = [
   'services/queue/test/fairness.test.ts',
   'services/queue/test/resilience.test.ts',
   'services/reservation/test/double-sell.test.ts',
+  'services/reservation/test/voucher-race.test.ts',
   'services/admin/test/composition.test.ts',
   'tests/**/*.test.ts',
 ];

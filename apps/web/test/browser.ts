@@ -60,6 +60,28 @@ export function linksIn(html: string): string[] {
 /** The operator account the platform seeds on an empty database. */
 export const OPERATOR = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
 
+const LOGIN_LABELS = {
+  en: { email: 'Email', password: 'Password', submit: 'Log in' },
+  ko: { email: '이메일', password: '비밀번호', submit: '로그인' },
+} as const;
+
+/**
+ * Signs the seeded operator in through the login page, in the language the page shows, and waits until
+ * the app has taken them to `next`.
+ */
+export async function signInAsOperator(
+  page: Page,
+  next: string,
+  options: { language?: keyof typeof LOGIN_LABELS } = {},
+): Promise<void> {
+  const labels = LOGIN_LABELS[options.language ?? 'en'];
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel(labels.email).fill(OPERATOR.email);
+  await page.getByLabel(labels.password).fill(OPERATOR.password);
+  await page.getByRole('button', { name: labels.submit }).click();
+  await page.waitForURL(`${WEB}${next}`);
+}
+
 /**
  * A desktop browser window on the site that records what the Content-Security-Policy blocked: the app
  * must never need more than it allows.
@@ -93,6 +115,29 @@ export async function verifyEmailInBrowser(page: Page, email: string): Promise<v
   const link = await verificationLink(MAIL_INBOX, email, { timeoutMs: UI_TIMEOUT });
   await page.goto(`${link.pathname}${link.search}`);
   await page.getByText('Your email address is verified').waitFor();
+}
+
+/** A new fan account made on the sign-up page (in English), its address then verified from its mail. */
+export async function signUpVerified(
+  page: Page,
+  fan: { name: string; email: string; password: string },
+): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Name').fill(fan.name);
+  await page.getByLabel('Email').fill(fan.email);
+  await page.getByLabel('Password').fill(fan.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${WEB}/`);
+  await verifyEmailInBrowser(page, fan.email);
+}
+
+/** Holds the first free seat of section A on the seat map (in Korean) and lands on the checkout page. */
+export async function holdFirstFreeSeat(page: Page, eventId: string): Promise<void> {
+  await page.goto(`/events/${eventId}/seats`);
+  await page.locator('figure[data-section="A"] rect[data-status="available"]').first().click();
+  await page.getByRole('button', { name: '좌석 선점하기' }).click();
+  await page.waitForURL(/\/checkout\//);
+  await page.getByTestId('amount').waitFor();
 }
 
 /** The access token of the session the page holds, to ask the API what the user's clicks did. */

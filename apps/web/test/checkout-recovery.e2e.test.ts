@@ -1,14 +1,14 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
   accessTokenOf,
   apiJson,
+  holdFirstFreeSeat,
   OPERATOR,
   screenshotAtWidths,
+  signUpVerified,
   siteOnPlatform,
   UI_TIMEOUT,
-  verifyEmailInBrowser,
   WEB,
 } from './browser.ts';
 
@@ -23,7 +23,11 @@ const OPEN_EVENT = '01936b2a-0000-7000-8000-000000000002';
 const TOSS_CHECKOUT = new RegExp(`:${4101 + TEST_PORT_SHIFT}/checkout/`);
 /** Short holds, so one runs out within the test; opening Toss still lengthens it to ten minutes. */
 const HOLD_TTL_SECONDS = 60;
-const fan = { email: `fan-checkout-${Date.now()}@example.com`, password: 'correct-horse-battery' };
+const fan = {
+  name: '최결제',
+  email: `fan-checkout-${Date.now()}@example.com`,
+  password: 'correct-horse-battery',
+};
 const orders: { declinedOrderId?: string; paidOrderId?: string } = {};
 
 const site = siteOnPlatform({
@@ -58,15 +62,6 @@ async function asOperator(method: string, path: string, body?: unknown): Promise
   return (await res.json()) as Record<string, unknown>;
 }
 
-/** Holds the first free seat of section A and lands on the checkout page. */
-async function holdOneSeat(page: Page, eventId: string): Promise<void> {
-  await page.goto(`/events/${eventId}/seats`);
-  await page.locator('figure[data-section="A"] rect[data-status="available"]').first().click();
-  await page.getByRole('button', { name: '좌석 선점하기' }).click();
-  await page.waitForURL(/\/checkout\//);
-  await page.getByTestId('amount').waitFor();
-}
-
 /** The minutes of a `m:ss` time shown in the text. */
 const minutesIn = (text: string) => Number(/(\d+):\d\d/.exec(text)?.[1] ?? Number.NaN);
 
@@ -75,16 +70,10 @@ describe('a declined card', () => {
     'tells the fan before Toss opens that the hold will be lengthened',
     site.step(async () => {
       const page = site.page;
-      await page.goto('/register');
-      await page.getByLabel('Name').fill('최결제');
-      await page.getByLabel('Email').fill(fan.email);
-      await page.getByLabel('Password').fill(fan.password);
-      await page.getByRole('button', { name: 'Create account' }).click();
-      await page.waitForURL(`${WEB}/`);
-      await verifyEmailInBrowser(page, fan.email);
+      await signUpVerified(page, fan);
       await page.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
 
-      await holdOneSeat(page, OPEN_EVENT);
+      await holdFirstFreeSeat(page, OPEN_EVENT);
       expect(await page.getByTestId('hold-rule').innerText()).toBe(
         '결제창을 열면 결제를 마칠 수 있도록 선점 시간이 10분으로 연장됩니다.',
       );
@@ -152,7 +141,7 @@ describe('my tickets', () => {
     site.step(async () => {
       const page = site.page;
       // A second order, refunded below.
-      await holdOneSeat(page, OPEN_EVENT);
+      await holdFirstFreeSeat(page, OPEN_EVENT);
       await page.getByRole('button', { name: '토스로 결제하기' }).click();
       await page.waitForURL(TOSS_CHECKOUT);
       await page.locator('#pay').click();
@@ -205,7 +194,7 @@ describe('a hold that runs out', () => {
     'leads back to the seat map',
     site.step(async () => {
       const page = site.page;
-      await holdOneSeat(page, OPEN_EVENT);
+      await holdFirstFreeSeat(page, OPEN_EVENT);
       await page
         .getByText('선점 시간이 끝나 좌석이 다시 판매됩니다.')
         .waitFor({ timeout: (HOLD_TTL_SECONDS + 30) * 1000 });
@@ -248,7 +237,7 @@ describe('a concert cancelled under the fan’s hold', () => {
         )
         .toBeGreaterThan(0);
 
-      await holdOneSeat(page, eventId);
+      await holdFirstFreeSeat(page, eventId);
       const reason = '아티스트의 건강 문제로 공연을 취소합니다';
       await asOperator('POST', `/api/events/${eventId}/cancel`, { reason });
       await page

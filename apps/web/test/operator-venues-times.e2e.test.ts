@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
   apiJson,
-  OPERATOR,
   screenshotAtWidths,
+  signInAsOperator,
   siteOnPlatform,
   UI_TIMEOUT,
   WEB,
@@ -31,11 +31,7 @@ const site = siteOnPlatform({
   label: 'web_operator_zone',
   timezoneId: 'UTC',
   prepare: async (page) => {
-    await page.goto('/login?next=/admin/events');
-    await page.getByLabel('Email').fill(OPERATOR.email);
-    await page.getByLabel('Password').fill(OPERATOR.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${WEB}/admin/events`);
+    await signInAsOperator(page, '/admin/events');
   },
 });
 

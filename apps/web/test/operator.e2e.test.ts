@@ -1,6 +1,14 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { accessTokenOf, apiJson, OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+import {
+  accessTokenOf,
+  apiJson,
+  screenshot,
+  signInAsOperator,
+  siteOnPlatform,
+  UI_TIMEOUT,
+  WEB,
+} from './browser.ts';
 
 /*
  * The operator's catalogue work in a real browser against the whole platform: creating a concert at a
@@ -86,11 +94,7 @@ const site = siteOnPlatform({
   label: 'web_operator',
   timezoneId: SEOUL,
   prepare: async (page) => {
-    await page.goto('/login?next=/admin/events');
-    await page.getByLabel('Email').fill(OPERATOR.email);
-    await page.getByLabel('Password').fill(OPERATOR.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${WEB}/admin/events`);
+    await signInAsOperator(page, '/admin/events');
   },
 });
 /** What the operator's Venues page sends, posted straight to the API. */

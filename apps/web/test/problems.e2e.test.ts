@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, verifyEmailInBrowser, WEB } from './browser.ts';
+import { screenshot, signInAsOperator, signUpVerified, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
 
 /*
  * What a fan or an operator is told when something is refused, in a real browser against the whole
@@ -26,13 +26,7 @@ describe('a refused hold, in Korean', () => {
     'says the per-person limit and how many seats the fan already holds',
     site.step(async () => {
       const page = site.page;
-      await page.goto('/register');
-      await page.getByLabel('Name').fill(fan.name);
-      await page.getByLabel('Email').fill(fan.email);
-      await page.getByLabel('Password').fill(fan.password);
-      await page.getByRole('button', { name: 'Create account' }).click();
-      await page.waitForURL(`${WEB}/`);
-      await verifyEmailInBrowser(page, fan.email);
+      await signUpVerified(page, fan);
       await useKorean();
 
       const free = page.locator('figure[data-section="A"] rect[data-status="available"]');
@@ -87,11 +81,7 @@ describe('a refused check-in, in Korean', () => {
     site.step(async () => {
       const page = site.page;
       await page.getByRole('button', { name: '로그아웃' }).click();
-      await page.goto('/login?next=/admin/check-in');
-      await page.getByLabel('이메일').fill(OPERATOR.email);
-      await page.getByLabel('비밀번호').fill(OPERATOR.password);
-      await page.getByRole('button', { name: '로그인' }).click();
-      await page.waitForURL(`${WEB}/admin/check-in`);
+      await signInAsOperator(page, '/admin/check-in', { language: 'ko' });
       await page.getByLabel('티켓 코드 (QR 내용)').fill('TKT1.not-a-real-ticket');
       await page.getByRole('button', { name: '입장 처리' }).click();
       const alert = page.getByRole('alert');

@@ -13,6 +13,7 @@ import {
   linksIn,
   MAIL_INBOX,
   screenshot,
+  signInAsOperator,
   verifyEmailInBrowser,
   WEB,
 } from './browser.ts';
@@ -25,7 +26,6 @@ import {
 
 /** The demo seed's ticket drop: KSPO Dome, waiting room on. */
 const QUEUED_EVENT = '01936b2a-0000-7000-8000-000000000001';
-const ADMIN = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
 const UI_TIMEOUT = 30_000;
 
 let platform: IsolatedPlatform | undefined;
@@ -228,11 +228,7 @@ describe('buying a ticket in the browser', () => {
     watchCsp(ops);
     const admin = await ops.newPage();
     try {
-      await admin.goto('/login?next=/admin');
-      await admin.getByLabel('Email').fill(ADMIN.email);
-      await admin.getByLabel('Password').fill(ADMIN.password);
-      await admin.getByRole('button', { name: 'Log in' }).click();
-      await admin.waitForURL(`${WEB}/admin`);
+      await signInAsOperator(admin, '/admin');
 
       const sold = admin.locator(`tr[data-event-id="${QUEUED_EVENT}"] [data-testid="sold"]`);
       await expect

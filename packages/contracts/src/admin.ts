@@ -4,6 +4,7 @@ import { eventStatus } from './event.ts';
 import { canonicalId } from './ids.ts';
 import { paymentDto, paymentStatus } from './payment.ts';
 import { reservationStatus } from './reservation.ts';
+import { salesReport } from './sales-report.ts';
 import { publicUser } from './user.ts';
 
 /**
@@ -105,6 +106,8 @@ export const adminEventSales = z.object({
     .nullable(),
   seats: adminSeatCounts.nullable(),
   revenue: adminEventRevenue.nullable(),
+  /** By tier and day, holds running, check-ins and vouchers (the reservation service's figures). */
+  report: salesReport.nullable(),
 });
 export type AdminEventSales = z.infer<typeof adminEventSales>;
 
@@ -114,7 +117,10 @@ export const adminReservation = z.object({
   eventId: canonicalId(),
   userId: canonicalId(),
   status: reservationStatus,
+  /** What is (or was) to be paid: the seats' prices less `discount` (a voucher's). */
   amount: z.number().int(),
+  discount: z.number().int(),
+  voucherCode: z.string().nullable(),
   expiresAt: isoTime,
   createdAt: isoTime,
   confirmedAt: isoTime.nullable(),

@@ -64,3 +64,13 @@ export const internalUser = z.object({
 });
 export type InternalUser = z.infer<typeof internalUser>;
 export const internalUserPath = (userId: string) => `/internal/users/${userId}`;
+
+/**
+ * `POST /internal/users/lookup {ids}` (internal token): several users at once, for the operator's exports;
+ * ids of no account are left out of `items`.
+ */
+export const INTERNAL_USER_LOOKUP_MAX = 1000;
+export const internalUserLookupRequest = z.strictObject({
+  ids: z.array(canonicalId()).min(1).max(INTERNAL_USER_LOOKUP_MAX),
+});
+export const internalUserLookup = z.object({ items: z.array(internalUser) });

@@ -1,6 +1,7 @@
 import type { AdminUpstream } from '@tiketi/contracts';
 import { type AuthOptions, createAuth, createServer, type Logger, type ServerSettings } from '@tiketi/kit';
 import { createUpstreams } from './clients/upstreams.ts';
+import { exportsService } from './domain/exports.service.ts';
 import { operationsService } from './domain/operations.service.ts';
 import { overviewService } from './domain/overview.service.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
@@ -41,6 +42,7 @@ export async function buildApp(deps: AdminDeps) {
   adminRoutes(app, auth, {
     overview: overviewService({ upstreams, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) }),
     operations: operationsService({ upstreams, logger: deps.logger }),
+    exports: exportsService({ upstreams }),
   });
   return app;
 }

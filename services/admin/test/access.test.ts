@@ -30,6 +30,7 @@ describe('admin access and outages', async () => {
   const admin = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'admin' })}`;
   const fan = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'user' })}`;
   const id = randomUUID();
+  const voucher = { code: 'WELCOME', kind: 'percent', value: 10, maxUses: 100 };
   const routes: { method: 'GET' | 'POST'; url: string; payload?: object }[] = [
     { method: 'GET', url: '/api/admin/dashboard' },
     { method: 'GET', url: `/api/admin/events/${id}/sales` },
@@ -39,6 +40,10 @@ describe('admin access and outages', async () => {
     { method: 'GET', url: '/api/admin/reservations' },
     { method: 'GET', url: '/api/admin/payments' },
     { method: 'POST', url: `/api/admin/payments/${id}/refund`, payload: { reason: 'duplicate order' } },
+    { method: 'GET', url: `/api/admin/events/${id}/vouchers` },
+    { method: 'POST', url: `/api/admin/events/${id}/vouchers`, payload: voucher },
+    { method: 'GET', url: `/api/admin/events/${id}/orders.csv` },
+    { method: 'GET', url: `/api/admin/events/${id}/attendees.csv` },
   ];
 
   it('refuses every admin route without a token (401) and to a signed-in fan (403)', async () => {
@@ -57,6 +62,8 @@ describe('admin access and outages', async () => {
       { method: 'GET', url: '/api/admin/events/not-an-id/sales' },
       { method: 'GET', url: '/api/admin/reservations?status=LOST' },
       { method: 'POST', url: `/api/admin/payments/${id}/refund`, payload: { amount: -1 } },
+      { method: 'POST', url: `/api/admin/events/${id}/vouchers`, payload: { ...voucher, value: 150 } },
+      { method: 'GET', url: '/api/admin/events/not-an-id/orders.csv' },
     ];
     for (const route of malformed) {
       const where = `${route.method} ${route.url}`;
@@ -70,6 +77,23 @@ describe('admin access and outages', async () => {
       expect(invalid.statusCode, where).toBe(400);
       expect(invalid.json().code, where).toBe('VALIDATION_FAILED');
     }
+  });
+
+  it('documents the vouchers and the CSV exports in its OpenAPI, the exports as text/csv', async () => {
+    const res = await app.inject({
+      url: '/docs/json',
+      headers: { 'x-internal-token': 'adm-access-internal' },
+    });
+    expect(res.statusCode).toBe(200);
+    const paths = (res.json() as { paths: Record<string, Record<string, { responses?: object }>> }).paths;
+    expect(Object.keys(paths)).toEqual(
+      expect.arrayContaining([
+        '/api/admin/events/{id}/vouchers',
+        '/api/admin/events/{id}/orders.csv',
+        '/api/admin/events/{id}/attendees.csv',
+      ]),
+    );
+    expect(JSON.stringify(paths['/api/admin/events/{id}/orders.csv']?.get?.responses)).toContain('text/csv');
   });
 
   it('refuses a forged or expired token', async () => {
@@ -127,7 +151,14 @@ describe('admin access and outages', async () => {
   });
 
   it('answers 503 problem+json for a search or a refund whose only upstream is down', async () => {
-    for (const url of ['/api/admin/users?query=kim', '/api/admin/reservations', '/api/admin/payments']) {
+    for (const url of [
+      '/api/admin/users?query=kim',
+      '/api/admin/reservations',
+      '/api/admin/payments',
+      `/api/admin/events/${id}/vouchers`,
+      `/api/admin/events/${id}/orders.csv`,
+      `/api/admin/events/${id}/attendees.csv`,
+    ]) {
       const res = await app.inject({ url, headers: { authorization: admin } });
       expect(res.statusCode, url).toBe(503);
       expect(res.headers['content-type']).toMatch(/problem\+json/);

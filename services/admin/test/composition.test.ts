@@ -7,83 +7,19 @@ import type {
 } from '@tiketi/contracts';
 import { challengeHeader } from '@tiketi/kit/testing';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DOWN, startPlatform } from './platform.ts';
-
-const DAY = 86_400_000;
-const daysFromNow = (days: number) => new Date(Date.now() + days * DAY).toISOString();
+import { DOWN, operatorOf, publishedEvent, signedUp, startPlatform } from './platform.ts';
 
 describe('the admin views composed from the real services', async () => {
   const platform = await startPlatform('adm-compose');
   afterAll(() => platform.close());
   const admin = await platform.admin();
 
-  // Accounts from the user service, their addresses verified: an operator (promoted like the demo seed
-  // makes one) and a fan.
-  async function account(email: string) {
-    const res = await platform.users.app.inject({
-      method: 'POST',
-      url: '/api/auth/register',
-      headers: await challengeHeader({}, 'register'),
-      payload: { email, password: 'correct-horse-1', name: email.split('@')[0] },
-    });
-    expect(res.statusCode).toBe(201);
-    await platform.users.verifyEmail((res.json() as { user: { id: string } }).user.id);
-    const signedIn = await platform.users.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { email, password: 'correct-horse-1' },
-    });
-    return signedIn.json() as { user: { id: string }; accessToken: string };
-  }
-  const operator = await account('operator@admin.test');
-  await platform.users.db
-    .updateTable('users')
-    .set({ role: 'admin' })
-    .where('id', '=', operator.user.id)
-    .execute();
-  const login = await platform.users.app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { email: 'operator@admin.test', password: 'correct-horse-1' },
-  });
-  const asAdmin = { authorization: `Bearer ${(login.json() as { accessToken: string }).accessToken}` };
-  const fan = await account('fan@admin.test');
-  const asFan = { authorization: `Bearer ${fan.accessToken}` };
+  const { asAdmin } = await operatorOf(platform, 'operator@admin.test');
+  const fan = await signedUp(platform, 'fan@admin.test');
+  const asFan = fan.headers;
+  const onSaleEvent = (title: string, waitingRoom: boolean) =>
+    publishedEvent(platform, asAdmin, { title, waitingRoom });
 
-  // A catalogue made through the event service's admin API: one open sale, one behind a waiting room.
-  async function created(url: string, payload: object) {
-    const res = await platform.event.inject({ method: 'POST', url, headers: asAdmin, payload });
-    expect(res.statusCode, url).toBe(201);
-    return (res.json() as { id: string }).id;
-  }
-  const artistId = await created('/api/artists', { name: 'Admin Test Artist', genre: 'K-pop' });
-  // A venue per event: the reservation service keys its inventory by the venue's seat ids.
-  const venue = (name: string) =>
-    created('/api/venues', {
-      name,
-      city: 'Seoul',
-      sections: [{ name: 'A', rows: [{ label: '1', seatCount: 10, tierKey: 'R' }] }],
-    });
-  async function onSaleEvent(title: string, waitingRoom: boolean) {
-    const id = await created('/api/events', {
-      artistId,
-      venueId: await venue(`${title} Hall`),
-      title,
-      startsAt: daysFromNow(30),
-      saleOpensAt: daysFromNow(-1),
-      saleClosesAt: daysFromNow(29),
-      perUserLimit: 4,
-      priceTiers: [{ key: 'R', name: 'R seat', price: 88_000 }],
-      waitingRoom: { enabled: waitingRoom, admissionRatePerMinute: 600, maxActiveShoppers: 50 },
-    });
-    const res = await platform.event.inject({
-      method: 'POST',
-      url: `/api/events/${id}/publish`,
-      headers: asAdmin,
-    });
-    expect(res.statusCode).toBe(200);
-    return id;
-  }
   const openSale = await onSaleEvent('Open Sale Night', false);
   const queuedSale = await onSaleEvent('Queued Sale Night', true);
 

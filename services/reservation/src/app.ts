@@ -15,23 +15,29 @@ import { seatCache } from './cache/seat-cache.ts';
 import { seatLocks } from './cache/seat-locks.ts';
 import type { ReservationConfig } from './config.ts';
 import { eventRepository } from './db/event.repository.ts';
+import { reportRepository } from './db/report.repository.ts';
 import { reservationRepository } from './db/reservation.repository.ts';
 import type { DB } from './db/schema.ts';
 import { ticketRepository } from './db/ticket.repository.ts';
+import { voucherRepository } from './db/voucher.repository.ts';
 import { waitlistRepository } from './db/waitlist.repository.ts';
 import { aftermathRunner } from './domain/effects.ts';
 import { expirySweeper } from './domain/expiry-sweeper.ts';
 import { reservationMetrics } from './domain/reservation.metrics.ts';
 import { reservationService } from './domain/reservation.service.ts';
 import { saleInfoSource } from './domain/sale-info.ts';
+import { salesReportService } from './domain/sales-report.service.ts';
 import { seatMapService } from './domain/seat-map.service.ts';
 import { ticketService } from './domain/ticket.service.ts';
+import { voucherService } from './domain/voucher.service.ts';
 import { waitlistOffers, waitlistService } from './domain/waitlist.service.ts';
 import { eventHandlers, startConsumers } from './events/consumers.ts';
 import { internalRoutes } from './routes/internal.routes.ts';
+import { reportRoutes } from './routes/report.routes.ts';
 import { reservationRoutes } from './routes/reservations.routes.ts';
 import { seatRoutes } from './routes/seats.routes.ts';
 import { ticketRoutes } from './routes/tickets.routes.ts';
+import { voucherRoutes } from './routes/vouchers.routes.ts';
 import { waitlistRoutes } from './routes/waitlist.routes.ts';
 
 export type ReservationAppDeps = {
@@ -74,6 +80,7 @@ export async function buildApp(deps: ReservationAppDeps) {
   const cache = seatCache(redis, { ttlSeconds: config.SEAT_CACHE_TTL_SECONDS, logger });
   const locks = config.SEAT_LOCKS ? seatLocks(redis, config.HOLD_TTL_SECONDS) : undefined;
   const reservationRepo = reservationRepository(db);
+  const voucherRepo = voucherRepository(db);
   const business = reservationMetrics({ metrics, holdFigures: reservationRepo.holdFigures, logger });
   const settle = business.countingSales(
     aftermathRunner({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger }),
@@ -94,6 +101,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     offers: waitlistOffers({ waitlist: waitlistRepo, logger }),
     reservations: reservationRepo,
     tickets: ticketRepository(db),
+    vouchers: voucherRepo,
     sales,
     locks,
     admissions: admissionRegister(redis),
@@ -107,6 +115,7 @@ export async function buildApp(deps: ReservationAppDeps) {
       ticketSigningSecret: config.TICKET_SIGNING_SECRET,
     },
   });
+  const vouchers = voucherService({ db, vouchers: voucherRepo, reservations: reservationRepo });
   const waitlist = waitlistService({
     db,
     waitlist: waitlistRepo,
@@ -131,7 +140,9 @@ export async function buildApp(deps: ReservationAppDeps) {
   });
 
   seatRoutes(app, seatMap, auth);
-  reservationRoutes(app, reservations, auth);
+  reservationRoutes(app, reservations, vouchers, auth);
+  voucherRoutes(app, vouchers, auth);
+  reportRoutes(app, salesReportService(reportRepository(db)), auth);
   ticketRoutes(app, tickets, auth);
   internalRoutes(app, reservations, auth);
   waitlistRoutes(app, waitlist, auth);

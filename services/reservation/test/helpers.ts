@@ -181,6 +181,24 @@ export function published(data: EventInput<'event.published'>) {
   return makeEnvelope('event.published', data);
 }
 
+/** A new fan holding these seats of the event: their id, token and reservation. */
+export async function holdAsNewFan(
+  h: Harness,
+  app: ReservationApp['app'],
+  eventId: string,
+  seatIds: string[],
+) {
+  const fan = await h.userToken();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/reservations',
+    headers: bearer(fan.token),
+    payload: { eventId, seatIds },
+  });
+  if (res.statusCode !== 201) throw new Error(`hold: ${res.statusCode} ${res.body}`);
+  return { ...fan, reservationId: (res.json() as { reservationId: string }).reservationId };
+}
+
 export function bearer(token: string, extra: Record<string, string> = {}) {
   return { authorization: `Bearer ${token}`, ...extra };
 }

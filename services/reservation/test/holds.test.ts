@@ -330,7 +330,12 @@ describe('seat map and holds', async () => {
     expect(res.statusCode).toBe(200);
     const paths = Object.keys((res.json() as { paths: Record<string, unknown> }).paths);
     expect(paths).toEqual(
-      expect.arrayContaining(['/api/reservations', '/api/seats/event/{eventId}', '/api/tickets/check-in']),
+      expect.arrayContaining([
+        '/api/reservations',
+        '/api/seats/event/{eventId}',
+        '/api/tickets/check-in',
+        '/api/reservations/{id}/voucher',
+      ]),
     );
   });
 

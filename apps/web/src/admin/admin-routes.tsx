@@ -3,9 +3,11 @@ import { AdminLayout } from './admin-layout.tsx';
 import { AdminArtistsPage } from './artists-page.tsx';
 import { CheckInPage } from './check-in-page.tsx';
 import { DashboardPage } from './dashboard-page.tsx';
+import { EventReportPage } from './event-report-page.tsx';
 import { AdminEventEditPage, AdminEventsPage } from './events-page.tsx';
 import { SalesPage } from './sales-page.tsx';
 import { AdminVenuesPage } from './venues-page.tsx';
+import { VouchersPage } from './vouchers-page.tsx';
 
 /** The operator's side, loaded only by operators (its charts are most of the app's weight). */
 export default function AdminRoutes() {
@@ -16,6 +18,8 @@ export default function AdminRoutes() {
         <Route path="events" element={<AdminEventsPage />} />
         <Route path="events/new" element={<AdminEventEditPage />} />
         <Route path="events/:id" element={<AdminEventEditPage />} />
+        <Route path="events/:id/report" element={<EventReportPage />} />
+        <Route path="events/:id/vouchers" element={<VouchersPage />} />
         <Route path="artists" element={<AdminArtistsPage />} />
         <Route path="venues" element={<AdminVenuesPage />} />
         <Route path="sales" element={<SalesPage />} />

@@ -52,8 +52,10 @@ export function AdminEventsPage() {
                 <td>
                   {won(e.priceRange.min, locale)}–{won(e.priceRange.max, locale)}
                 </td>
-                <td>
-                  <Link to={`/admin/events/${e.id}`}>{t('adm.edit')}</Link>
+                <td className="links">
+                  <Link to={`/admin/events/${e.id}`}>{t('adm.edit')}</Link>{' '}
+                  <Link to={`/admin/events/${e.id}/report`}>{t('adm.report')}</Link>{' '}
+                  <Link to={`/admin/events/${e.id}/vouchers`}>{t('adm.vouchers')}</Link>
                 </td>
               </tr>
             ))}

@@ -90,8 +90,8 @@ async function unverified(res: Response): Promise<boolean> {
   return (body as { code?: unknown } | undefined)?.code === 'EMAIL_NOT_VERIFIED';
 }
 
-/** Calls the API through this origin with the session's bearer token; refreshes it once on a 401. */
-export async function api<T = unknown>(path: string, options: Options<T> = {}): Promise<T> {
+/** Sends a request through this origin with the session's bearer token; refreshes it once on a 401. */
+async function authorized(path: string, options: Omit<Options<unknown>, 'schema'>): Promise<Response> {
   const send = () => {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     const token = sessionStore.get()?.accessToken;
@@ -118,9 +118,31 @@ export async function api<T = unknown>(path: string, options: Options<T> = {}): 
     if (await refreshSession()) res = await send();
   }
   if (!res.ok) throw await problemOf(res);
+  return res;
+}
+
+/** Calls the API and reads its JSON answer (through `schema` when given). */
+export async function api<T = unknown>(path: string, options: Options<T> = {}): Promise<T> {
+  const { schema, ...rest } = options;
+  const res = await authorized(path, rest);
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json();
-  return options.schema ? options.schema.parse(data) : (data as T);
+  return schema ? schema.parse(data) : (data as T);
+}
+
+/**
+ * Saves a file the API answers (a CSV export) under `filename`: a plain link would not carry the
+ * session's bearer token.
+ */
+export async function download(path: string, filename: string): Promise<void> {
+  const res = await authorized(path, { headers: { accept: '*/*' } });
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.click();
+  // Revoked a little later: a download that has not started yet would otherwise find nothing there.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** Asking again may help after network trouble or a 5xx, never after a 4xx; at most twice more. */

@@ -24,6 +24,8 @@ export const reservationSchema = z.object({
   userId: z.uuid(),
   status: z.enum(['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']),
   amount: z.number(),
+  discount: z.number(),
+  voucherCode: z.string().nullable(),
   expiresAt: z.string(),
   createdAt: z.string(),
   confirmedAt: z.string().nullable(),

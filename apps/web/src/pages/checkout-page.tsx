@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type PaymentDto, tossPaymentRequestResponse, WEB_PAGES } from '@tiketi/contracts';
-import { useEffect } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { track } from '../lib/analytics.ts';
@@ -124,9 +124,21 @@ export function CheckoutPage() {
                   </li>
                 ))}
               </ul>
+              {r.discount > 0 && (
+                <ul className="lines">
+                  <li>
+                    <span>{t('checkout.subtotal')}</span> <span>{won(r.amount + r.discount, locale)}</span>
+                  </li>
+                  <li data-testid="discount">
+                    <span>{t('checkout.discount', { code: r.voucherCode ?? '' })}</span>{' '}
+                    <span>−{won(r.discount, locale)}</span>
+                  </li>
+                </ul>
+              )}
               <p className="total">
                 {t('seats.total')} <strong data-testid="amount">{won(r.amount, locale)}</strong>
               </p>
+              {payable && tries.length === 0 && <VoucherField reservation={r} />}
               {payable && (
                 <p className="timer" role="timer" aria-live="off">
                   {t('checkout.holdEnds', { time: countdown(left) })}
@@ -182,6 +194,70 @@ export function CheckoutPage() {
         }}
       </QueryState>
     </main>
+  );
+}
+
+/**
+ * A voucher code for the held seats: the server computes the discount and the new amount, which is what
+ * the payment then asks for. Once the payment has started the code can no longer change.
+ */
+function VoucherField({ reservation: r }: { reservation: Reservation }) {
+  const { t, locale } = useI18n();
+  const queryClient = useQueryClient();
+  const [code, setCode] = useState('');
+  const path = `/api/reservations/${r.id}/voucher`;
+  const update = (next: Reservation) => queryClient.setQueryData(['reservation', r.id], next);
+  const apply = useMutation({
+    mutationFn: (typed: string) =>
+      api(path, { method: 'PUT', body: { code: typed }, schema: reservationSchema }),
+    onSuccess: (next) => {
+      update(next);
+      setCode('');
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () => api(path, { method: 'DELETE', schema: reservationSchema }),
+    onSuccess: update,
+  });
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (code.trim()) {
+      remove.reset();
+      apply.mutate(code.trim());
+    }
+  };
+  const busy = apply.isPending || remove.isPending;
+  return (
+    <form className="voucher" onSubmit={onSubmit}>
+      <label>
+        {t('checkout.voucher')}
+        <input
+          name="voucher"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          maxLength={64}
+          autoComplete="off"
+          autoCapitalize="characters"
+        />
+      </label>
+      <div className="actions">
+        <button type="submit" className="secondary" disabled={busy || !code.trim()}>
+          {t('checkout.applyVoucher')}
+        </button>
+        {r.voucherCode && (
+          <button type="button" className="secondary" disabled={busy} onClick={() => remove.mutate()}>
+            {t('checkout.removeVoucher')}
+          </button>
+        )}
+      </div>
+      {apply.isSuccess && r.voucherCode && (
+        <Notice kind="success">
+          {t('checkout.voucherApplied', { code: r.voucherCode, amount: won(r.discount, locale) })}
+        </Notice>
+      )}
+      {apply.error && <ErrorState error={apply.error} />}
+      {remove.error && <ErrorState error={remove.error} />}
+    </form>
   );
 }
 

@@ -12,8 +12,16 @@ import {
   canonicalId,
   eventSaleInfo,
   eventStatus,
+  INTERNAL_USER_LOOKUP_MAX,
+  internalUserLookup,
   publicUser,
   queueStats,
+  salesAttendees,
+  salesOrders,
+  salesReport,
+  type VoucherInput,
+  voucherDto,
+  voucherList,
 } from '@tiketi/contracts';
 import {
   createHttpClient,
@@ -157,10 +165,32 @@ export function createUpstreams(settings: UpstreamSettings) {
         reservation.get(`/internal/events/${eventId}/stats`, adminSeatCounts, { headers: internal }),
       search: (caller: Caller, query: Query) =>
         reservation.get('/api/reservations', adminReservationPage, { headers: bearer(caller), query }),
+      vouchers: (eventId: string) =>
+        reservation.get(`/internal/events/${eventId}/vouchers`, voucherList, { headers: internal }),
+      createVoucher: (eventId: string, body: VoucherInput) =>
+        reservation.post(`/internal/events/${eventId}/vouchers`, body, voucherDto, { headers: internal }),
+      report: (eventId: string) =>
+        reservation.get(`/internal/events/${eventId}/report`, salesReport, { headers: internal }),
+      orders: (eventId: string) =>
+        reservation.get(`/internal/events/${eventId}/orders`, salesOrders, { headers: internal }),
+      attendees: (eventId: string) =>
+        reservation.get(`/internal/events/${eventId}/attendees`, salesAttendees, { headers: internal }),
     },
     payment: {
       search: (caller: Caller, query: Query) =>
         payment.get('/api/payments', adminPaymentPage, { headers: bearer(caller), query }),
+      /** Every payment of an event, page after page. */
+      ofEvent: async (caller: Caller, eventId: string) => {
+        const all = [];
+        for (let page = 1; ; page++) {
+          const answer = await payment.get('/api/payments', adminPaymentPage, {
+            headers: bearer(caller),
+            query: { eventId, page, pageSize: 100 },
+          });
+          all.push(...answer.items);
+          if (answer.items.length < 100 || all.length >= answer.total) return all;
+        }
+      },
       eventRevenue: (caller: Caller, eventId: string) =>
         payment.get(`/api/payments/events/${eventId}/revenue`, adminEventRevenue, {
           headers: bearer(caller),
@@ -176,6 +206,19 @@ export function createUpstreams(settings: UpstreamSettings) {
         user.get('/api/users', adminUserPage, { headers: bearer(caller), query }),
       get: (caller: Caller, userId: string) =>
         user.get(`/api/users/${userId}`, publicUser, { headers: bearer(caller) }),
+      /** Names and addresses of these users, asked in batches the user service accepts. */
+      lookup: async (ids: string[]) => {
+        const unique = [...new Set(ids)];
+        const found = [];
+        for (let i = 0; i < unique.length; i += INTERNAL_USER_LOOKUP_MAX) {
+          const batch = unique.slice(i, i + INTERNAL_USER_LOOKUP_MAX);
+          const answer = await user.post('/internal/users/lookup', { ids: batch }, internalUserLookup, {
+            headers: internal,
+          });
+          found.push(...answer.items);
+        }
+        return found;
+      },
     },
     queue: {
       /** People waiting and admitted shoppers of one event's waiting room, as Redis holds them now. */

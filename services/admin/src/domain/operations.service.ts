@@ -1,4 +1,4 @@
-import type { AdminRefundRequest, AdminUserDetail } from '@tiketi/contracts';
+import type { AdminRefundRequest, AdminUserDetail, VoucherInput } from '@tiketi/contracts';
 import { HttpProblem, type Logger } from '@tiketi/kit';
 import { type Caller, type Upstreams, UpstreamUnavailable } from '../clients/upstreams.ts';
 import { composeAnswer } from './partial.ts';
@@ -17,6 +17,10 @@ export function operationsService(deps: { upstreams: Upstreams; logger: Logger }
     searchUsers: (caller: Caller, query: Query) => upstreams.user.search(caller, query),
     searchReservations: (caller: Caller, query: Query) => upstreams.reservation.search(caller, query),
     searchPayments: (caller: Caller, query: Query) => upstreams.payment.search(caller, query),
+
+    vouchers: (eventId: string) => upstreams.reservation.vouchers(eventId),
+    createVoucher: (eventId: string, input: VoucherInput) =>
+      upstreams.reservation.createVoucher(eventId, input),
 
     user: (caller: Caller, userId: string): Promise<AdminUserDetail> =>
       composeAnswer(logger, async (part) => {

@@ -96,10 +96,11 @@ export function overviewService(deps: { upstreams: Upstreams; logger: Logger; no
 
     eventSales: (caller: Caller, eventId: string): Promise<AdminEventSales> =>
       overview(async (part) => {
-        const [event, seats, revenue] = await Promise.all([
+        const [event, seats, revenue, report] = await Promise.all([
           part(() => upstreams.event.get(caller, eventId)),
           seatsOf(part, eventId),
           part(() => upstreams.payment.eventRevenue(caller, eventId)),
+          part(() => upstreams.reservation.report(eventId), { absentAsNull: true }),
         ]);
         return {
           eventId,
@@ -111,6 +112,7 @@ export function overviewService(deps: { upstreams: Upstreams; logger: Logger; no
           },
           seats,
           revenue,
+          report,
         };
       }),
 

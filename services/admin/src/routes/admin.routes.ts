@@ -12,10 +12,14 @@ import {
   adminUserPage,
   adminUserQuery,
   canonicalId,
+  voucherDto,
+  voucherInput,
+  voucherList,
 } from '@tiketi/contracts';
 import { type App, type Auth, idempotencyKeyHeaders, problems, type RouteHandlerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { Caller } from '../clients/upstreams.ts';
+import type { ExportsService } from '../domain/exports.service.ts';
 import type { OperationsService } from '../domain/operations.service.ts';
 import type { OverviewService } from '../domain/overview.service.ts';
 
@@ -39,9 +43,9 @@ function callerOf(req: { headers: { authorization?: string | undefined } }): Cal
 export function adminRoutes(
   app: App,
   auth: Auth,
-  services: { overview: OverviewService; operations: OperationsService },
+  services: { overview: OverviewService; operations: OperationsService; exports: ExportsService },
 ) {
-  const { overview, operations } = services;
+  const { overview, operations, exports } = services;
 
   /** A read-only operator view: admins only, answered from upstreams that check the operator's token too. */
   function view<S extends ViewSchema>(
@@ -64,11 +68,75 @@ export function adminRoutes(
   view(
     '/api/admin/events/:id/sales',
     {
-      summary: "One event's seats sold, held and available, its revenue and refunds",
+      summary:
+        "One event's seats sold, held and available, its revenue and refunds, and its sales report " +
+        '(by tier and day, holds running, check-ins, vouchers)',
       params: idParams,
       response: { 200: adminEventSales },
     },
     (caller, req) => overview.eventSales(caller, req.params.id),
+  );
+
+  /** A CSV download of one event, named after the event and what it lists. */
+  function csv(
+    list: 'orders' | 'attendees',
+    summary: string,
+    build: (caller: Caller, eventId: string) => Promise<string>,
+  ) {
+    app.get(
+      `/api/admin/events/:id/${list}.csv`,
+      {
+        onRequest: auth.admin,
+        schema: {
+          summary,
+          description:
+            'text/csv; charset=utf-8, UTF-8 with a byte-order mark and CRLF lines (Excel opens Hangul ' +
+            'correctly); a cell starting with = + - @, a tab or a carriage return gets a leading apostrophe.',
+          params: idParams,
+          produces: ['text/csv'],
+          // Documents the body; a string sent as text/csv goes out as it is, not through the JSON serializer.
+          response: { 200: z.string().describe('CSV, UTF-8 with a byte-order mark') },
+        },
+      },
+      async (req, reply) => {
+        const body = await build(callerOf(req), req.params.id);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${list}-${req.params.id}.csv"`)
+          .header('cache-control', 'private, no-store')
+          .send(body);
+      },
+    );
+  }
+
+  csv('orders', "One event's paid orders as CSV (buyer, seats, voucher, amounts, refunds)", (caller, id) =>
+    exports.orders(caller, id),
+  );
+  csv('attendees', "One event's tickets as CSV (seat, tier, buyer, check-in time)", (_caller, id) =>
+    exports.attendees(id),
+  );
+
+  view(
+    '/api/admin/events/:id/vouchers',
+    { summary: "One event's vouchers with their uses", params: idParams, response: { 200: voucherList } },
+    (_caller, req) => operations.vouchers(req.params.id),
+  );
+
+  app.post(
+    '/api/admin/events/:id/vouchers',
+    {
+      onRequest: auth.admin,
+      schema: {
+        summary: 'Make a voucher code for an event (amount or percent off, tiers, uses, validity window)',
+        description:
+          'Kept by the reservation service. 409 VOUCHER_CODE_TAKEN for a code the event already has, ' +
+          '422 UNKNOWN_TIERS for tiers not of the event, 404 for an event not published.',
+        params: idParams,
+        body: voucherInput,
+        response: { 201: voucherDto },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await operations.createVoucher(req.params.id, req.body)),
   );
 
   view(

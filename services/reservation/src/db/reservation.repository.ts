@@ -185,6 +185,14 @@ export function reservationRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    async markCheckoutStarted(trx: Transaction<DB>, id: string) {
+      await trx
+        .updateTable('reservations')
+        .set({ checkoutStartedAt: sql`now()` })
+        .where('id', '=', id)
+        .execute();
+    },
+
     async setExpiry(trx: Transaction<DB>, id: string, expiresAt: Date) {
       await trx
         .updateTable('reservations')

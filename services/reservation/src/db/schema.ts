@@ -50,6 +50,9 @@ export type ReservationsTable = {
   confirmedAt: Date | null;
   paymentId: string | null;
   idempotencyKey: string | null;
+  voucherId: Generated<string | null>;
+  discount: Generated<number>;
+  checkoutStartedAt: Generated<Date | null>;
 };
 
 export type ReservationSeatsTable = {
@@ -58,6 +61,23 @@ export type ReservationSeatsTable = {
   label: string;
   price: number;
   active: Generated<boolean>;
+  discount: Generated<number>;
+};
+
+export type VoucherKind = 'amount' | 'percent';
+
+export type VouchersTable = {
+  id: string;
+  eventId: string;
+  code: string;
+  kind: VoucherKind;
+  value: number;
+  tierIds: string[];
+  maxUses: number;
+  used: Generated<number>;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  createdAt: Generated<Date>;
 };
 
 export type TicketsTable = {
@@ -96,6 +116,7 @@ export type DB = {
   reservations: ReservationsTable;
   reservationSeats: ReservationSeatsTable;
   tickets: TicketsTable;
+  vouchers: VouchersTable;
   waitlistEntries: WaitlistEntriesTable;
 };
 

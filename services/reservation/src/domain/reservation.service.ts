@@ -18,6 +18,7 @@ import type { SeatLocks } from '../cache/seat-locks.ts';
 import type { HeldSeat, Released, ReservationRepository } from '../db/reservation.repository.ts';
 import type { DB, ReservationsTable } from '../db/schema.ts';
 import type { TicketRepository } from '../db/ticket.repository.ts';
+import type { VoucherRepository } from '../db/voucher.repository.ts';
 import { type Aftermath, type AftermathRunner, noAftermath, releasedAftermath } from './effects.ts';
 import { assertOnSale, type SaleInfoSource } from './sale-info.ts';
 import { signTicketQr } from './ticket-qr.ts';
@@ -35,6 +36,7 @@ export type ReservationDeps = {
   db: Kysely<DB>;
   reservations: ReservationRepository;
   tickets: TicketRepository;
+  vouchers: VoucherRepository;
   sales: SaleInfoSource;
   locks: SeatLocks | undefined;
   admissions: AdmissionRegister;
@@ -45,7 +47,17 @@ export type ReservationDeps = {
   logger: Logger;
 };
 
-type Reservation = Omit<ReservationsTable, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+/** A reservation as read: the columns the database fills in are plain values. */
+type Reservation = Omit<
+  ReservationsTable,
+  'createdAt' | 'updatedAt' | 'voucherId' | 'discount' | 'checkoutStartedAt'
+> & {
+  createdAt: Date;
+  updatedAt: Date;
+  voucherId: string | null;
+  discount: number;
+  checkoutStartedAt: Date | null;
+};
 
 export type HoldRequest = {
   eventId: string;
@@ -74,7 +86,8 @@ export function assertEmailVerified(caller: AuthUser): void {
 }
 
 export function reservationService(deps: ReservationDeps) {
-  const { db, reservations, tickets, sales, locks, admissions, settle, offers, rules, logger } = deps;
+  const { db, reservations, tickets, vouchers, sales, locks, admissions, settle, offers, rules, logger } =
+    deps;
 
   /** The released seats' aftermath, with the waiting-list offers made from them in the same transaction. */
   async function offerReleased(
@@ -87,9 +100,25 @@ export function reservationService(deps: ReservationDeps) {
     return aftermath;
   }
 
+  /** Reservations as their owners see them: seats at their prices, and the voucher's code and discount. */
+  async function views(rs: Reservation[]) {
+    const [seats, codes] = await Promise.all([
+      reservations.seatsOf(rs.map((r) => r.id)),
+      vouchers.codesOf(rs.flatMap((r) => (r.voucherId ? [r.voucherId] : []))),
+    ]);
+    return rs.map((r) => ({
+      ...r,
+      voucherCode: r.voucherId ? (codes.get(r.voucherId) ?? null) : null,
+      seats: seats
+        .filter((s) => s.reservationId === r.id)
+        .map((s) => ({ id: s.seatId, label: s.label, price: s.price })),
+    }));
+  }
+
   async function view(r: Reservation) {
-    const seats = await reservations.seatsOf([r.id]);
-    return { ...r, seats: seats.map((s) => ({ id: s.seatId, label: s.label, price: s.price })) };
+    const [one] = await views([r]);
+    if (!one) throw new Error(`no view of reservation ${r.id}`);
+    return one;
   }
 
   /** Owner or admin; anyone else is told it does not exist rather than that it is someone else's. */
@@ -146,6 +175,7 @@ export function reservationService(deps: ReservationDeps) {
     reason: EventData<'reservation.cancelled'>['reason'],
   ): Promise<Aftermath> {
     const released = await reservations.releaseSeats(trx, [r.id]);
+    await vouchers.giveBackUses(trx, [r.id]);
     await reservations.setStatus(trx, [r.id], status);
     const seatIds = released.byReservation.get(r.id) ?? [];
     if (seatIds.length) {
@@ -327,16 +357,7 @@ export function reservationService(deps: ReservationDeps) {
     ) {
       const userId = caller.role === 'admin' ? filter.userId : caller.id;
       const result = await reservations.list({ ...filter, userId, ...page });
-      const seats = await reservations.seatsOf(result.items.map((r) => r.id));
-      return {
-        total: result.total,
-        items: result.items.map((r) => ({
-          ...r,
-          seats: seats
-            .filter((s) => s.reservationId === r.id)
-            .map((s) => ({ id: s.seatId, label: s.label, price: s.price })),
-        })),
-      };
+      return { total: result.total, items: await views(result.items) };
     },
 
     /** The owner (or an admin) gives a PENDING hold back; cancelling twice answers the same. */
@@ -370,8 +391,11 @@ export function reservationService(deps: ReservationDeps) {
       const r = await reservations.findById(id);
       if (!r) throw problems.notFound('The reservation');
       const issued = await tickets.ofReservation(r.id);
+      const seats = await reservations.seatsOf([r.id]);
       return {
-        ...(await view(r)),
+        ...r,
+        // What each seat was paid for (its price less its share of a voucher), which a refund gives back.
+        seats: seats.map((s) => ({ id: s.seatId, label: s.label, price: s.price - s.discount })),
         usedSeatIds: issued.filter((t) => t.status === 'USED').map((t) => t.seatId),
       };
     },
@@ -392,6 +416,8 @@ export function reservationService(deps: ReservationDeps) {
         const ceiling = Math.max(r.createdAt.getTime() + rules.holdMaxSeconds * 1000, r.expiresAt.getTime());
         const wanted = Math.max(r.expiresAt.getTime(), now + seconds * 1000);
         const expiresAt = new Date(Math.min(wanted, ceiling));
+        // The payment service asks for this as Toss's checkout opens: the amount is fixed from now on.
+        if (!r.checkoutStartedAt) await reservations.markCheckoutStarted(trx, id);
         if (expiresAt.getTime() !== r.expiresAt.getTime()) {
           await reservations.setExpiry(trx, id, expiresAt);
           // The waiting room keeps the buyer's slot counted until the hold ends, so it must hear of this.
@@ -461,6 +487,7 @@ export function reservationService(deps: ReservationDeps) {
       const released = await reservations.releaseSeats(trx, [r.id], seatIds);
       const remaining = await reservations.activeSeatIds(trx, r.id);
       if (ACTIVE.includes(r.status) && (data.full || remaining.length === 0)) {
+        await vouchers.giveBackUses(trx, [r.id]);
         await reservations.setStatus(trx, [r.id], r.status === 'CONFIRMED' ? 'REFUNDED' : 'CANCELLED');
         const given = released.byReservation.get(r.id) ?? [];
         if (given.length) {
@@ -493,6 +520,10 @@ export function reservationService(deps: ReservationDeps) {
       const { count, aftermath } = await db.transaction().execute(async (trx) => {
         const due = await reservations.expireDue(trx, batchSize);
         if (due.length === 0) return { count: 0, aftermath: noAftermath() };
+        await vouchers.giveBackUses(
+          trx,
+          due.map((r) => r.id),
+        );
         const released = await reservations.releaseSeats(
           trx,
           due.map((r) => r.id),

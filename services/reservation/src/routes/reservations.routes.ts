@@ -1,10 +1,16 @@
-import { canonicalId, reservationStatus } from '@tiketi/contracts';
+import { applyVoucherRequest, canonicalId, reservationStatus } from '@tiketi/contracts';
 import { type App, type Auth, callerOf, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { ReservationService } from '../domain/reservation.service.ts';
+import type { VoucherService } from '../domain/voucher.service.ts';
 import { idParams, reservationView } from './schemas.ts';
 
-export function reservationRoutes(app: App, service: ReservationService, auth: Auth) {
+export function reservationRoutes(
+  app: App,
+  service: ReservationService,
+  vouchers: VoucherService,
+  auth: Auth,
+) {
   app.post(
     '/api/reservations',
     {
@@ -79,5 +85,45 @@ export function reservationRoutes(app: App, service: ReservationService, auth: A
       },
     },
     async (req) => service.cancel(callerOf(req), req.params.id),
+  );
+
+  app.put(
+    '/api/reservations/:id/voucher',
+    {
+      onRequest: auth.user,
+      schema: {
+        summary: 'Use a voucher code on a held reservation (replaces the one it had)',
+        description:
+          'The server computes the discount and the new amount, which the payment must match. Refusals: ' +
+          '422 VOUCHER_UNKNOWN, VOUCHER_NOT_YET_VALID, VOUCHER_EXPIRED, VOUCHER_USED_UP, ' +
+          'VOUCHER_NOT_FOR_TIER; 409 VOUCHER_LOCKED once the payment has started, ' +
+          'RESERVATION_NOT_PENDING when the hold is over.',
+        params: idParams,
+        body: applyVoucherRequest,
+        response: { 200: reservationView },
+      },
+    },
+    async (req) => {
+      const caller = callerOf(req);
+      await vouchers.apply(caller, req.params.id, req.body.code);
+      return service.get(caller, req.params.id);
+    },
+  );
+
+  app.delete(
+    '/api/reservations/:id/voucher',
+    {
+      onRequest: auth.user,
+      schema: {
+        summary: 'Take the voucher off a held reservation (its use is given back)',
+        params: idParams,
+        response: { 200: reservationView },
+      },
+    },
+    async (req) => {
+      const caller = callerOf(req);
+      await vouchers.remove(caller, req.params.id);
+      return service.get(caller, req.params.id);
+    },
   );
 }

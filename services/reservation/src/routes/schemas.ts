@@ -7,7 +7,10 @@ export const reservationView = z.object({
   eventId: canonicalId(),
   userId: canonicalId(),
   status: reservationStatus,
+  /** What is to be paid (or was paid): the seats' prices less `discount`. */
   amount: z.number().int(),
+  discount: z.number().int(),
+  voucherCode: z.string().nullable(),
   expiresAt: isoDateTime(),
   createdAt: isoDateTime(),
   confirmedAt: isoDateTime().nullable(),

@@ -20,6 +20,11 @@ export function userRepository(db: Kysely<DB>) {
       return executor.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
     },
 
+    findMany(ids: string[]): Promise<UserRow[]> {
+      if (ids.length === 0) return Promise.resolve([]);
+      return db.selectFrom('users').select(columns).where('id', 'in', ids).execute();
+    },
+
     async findByEmail(email: string, executor: Executor = db): Promise<UserRow | undefined> {
       return executor.selectFrom('users').select(columns).where('email', '=', email).executeTakeFirst();
     },

@@ -20,6 +20,11 @@ export function createUserService(users: UserRepository) {
       return user;
     },
 
+    /** Several users at once; ids of no account are left out. */
+    many(ids: string[]): Promise<UserRow[]> {
+      return users.findMany([...new Set(ids)]);
+    },
+
     search(filter: { query?: string | undefined; page: number; pageSize: number }) {
       return users.search({
         query: filter.query?.trim() || undefined,

@@ -1,4 +1,10 @@
-import { canonicalId, internalUser, userLocale } from '@tiketi/contracts';
+import {
+  canonicalId,
+  internalUser,
+  internalUserLookup,
+  internalUserLookupRequest,
+  userLocale,
+} from '@tiketi/contracts';
 import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { UserService } from '../domain/user.service.ts';
@@ -75,5 +81,14 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
       const user = await users.get(req.params.id);
       return { id: user.id, email: user.email, name: user.name, locale: user.locale };
     },
+  );
+
+  app.post(
+    '/internal/users/lookup',
+    {
+      onRequest: auth.internal,
+      schema: { hide: true, body: internalUserLookupRequest, response: { 200: internalUserLookup } },
+    },
+    async (req) => ({ items: await users.many(req.body.ids) }),
   );
 }

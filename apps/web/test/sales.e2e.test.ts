@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
+import {
+  holdFirstFreeSeat,
+  screenshotAtWidths,
+  signInAsOperator,
+  signUpVerified,
+  siteOnPlatform,
+  UI_TIMEOUT,
+} from './browser.ts';
+
+/*
+ * Vouchers and the operator's sales report in a real browser against the whole platform, in Korean: the
+ * operator makes a code, a fan uses it at checkout (a wrong code is refused with its own reason) and pays
+ * the lower amount at Toss, and the operator reads the sale in the event's report and downloads its CSV.
+ */
+
+/** The demo seed's concert without a waiting room: Blue Square, at most 2 seats a person. */
+const OPEN_EVENT = '01936b2a-0000-7000-8000-000000000002';
+const TOSS_CHECKOUT = new RegExp(`:${4101 + TEST_PORT_SHIFT}/checkout/`);
+const fan = {
+  name: '박바우처',
+  email: `fan-voucher-${Date.now()}@example.com`,
+  password: 'correct-horse-battery',
+};
+const paid: { amount?: number } = {};
+
+const site = siteOnPlatform({ label: 'web_sales' });
+
+const useKorean = () => site.page.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+const amountShown = async () =>
+  Number((await site.page.getByTestId('amount').innerText()).replace(/\D/g, ''));
+
+describe('an operator making a voucher', () => {
+  it(
+    'makes a code of 5,000 won off for one use on the event’s voucher page',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/');
+      await useKorean();
+      await signInAsOperator(page, `/admin/events/${OPEN_EVENT}/vouchers`, { language: 'ko' });
+      await page.getByLabel('코드').fill('fan5000');
+      await page.getByLabel('할인 방식').selectOption('amount');
+      await page.getByLabel('할인 값').fill('5000');
+      await page.getByLabel('사용 가능 횟수').fill('1');
+      await page.getByRole('button', { name: '만들기' }).click();
+      await page.getByText('바우처 FAN5000를 만들었습니다.').waitFor();
+      const row = page.locator('tr[data-code="FAN5000"]');
+      await expect
+        .poll(() => row.getByTestId('voucher-used').innerText(), { timeout: UI_TIMEOUT })
+        .toBe('0 / 1');
+      expect(await row.innerText()).toContain('5,000원');
+      await screenshotAtWidths(page, 'sales-01-vouchers');
+      await page.getByRole('button', { name: '로그아웃' }).click();
+    }),
+    120_000,
+  );
+});
+
+describe('a fan using the voucher at checkout', () => {
+  it(
+    'refuses an unknown code in Korean, then takes the voucher off the amount',
+    site.step(async () => {
+      const page = site.page;
+      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'en'));
+      await signUpVerified(page, fan);
+      await useKorean();
+      await holdFirstFreeSeat(page, OPEN_EVENT);
+      const full = await amountShown();
+
+      const field = page.getByLabel('바우처 코드');
+      await field.fill('NOPE-123');
+      await page.getByRole('button', { name: '적용' }).click();
+      await expect
+        .poll(() => page.getByRole('alert').innerText(), { timeout: UI_TIMEOUT })
+        .toContain('이 공연에 없는 바우처 코드입니다.');
+      await screenshotAtWidths(page, 'sales-02-voucher-refused');
+
+      await field.fill('fan5000');
+      await page.getByRole('button', { name: '적용' }).click();
+      await page.getByText('바우처 FAN5000 적용: 5,000원 할인').waitFor();
+      await expect.poll(amountShown, { timeout: UI_TIMEOUT }).toBe(full - 5000);
+      expect(await page.getByTestId('discount').innerText()).toContain('−5,000원');
+      expect(await page.getByRole('alert').count()).toBe(0);
+      await screenshotAtWidths(page, 'sales-03-voucher-applied');
+      paid.amount = full - 5000;
+    }),
+    150_000,
+  );
+
+  it(
+    'pays the lower amount at Toss',
+    site.step(async () => {
+      const page = site.page;
+      await page.getByRole('button', { name: '토스로 결제하기' }).click();
+      await page.waitForURL(TOSS_CHECKOUT);
+      const atToss = Number((await page.locator('#amount').innerText()).replace(/\D/g, ''));
+      expect(atToss).toBe(paid.amount);
+      await page.locator('#pay').click();
+      await page.waitForURL(/\/payments\/success\?/);
+      await page.getByText('결제가 완료되었습니다').waitFor();
+      await page.getByRole('button', { name: '로그아웃' }).click();
+    }),
+    90_000,
+  );
+});
+
+describe('the operator’s sales report', () => {
+  it(
+    'shows the sale by tier and day, net revenue, holds, check-ins and the voucher used up',
+    site.step(async () => {
+      const page = site.page;
+      await signInAsOperator(page, `/admin/events/${OPEN_EVENT}/report`, { language: 'ko' });
+      await page.getByRole('heading', { name: /판매 리포트/ }).waitFor();
+      const sold = page.getByTestId('tier-sold');
+      await expect
+        .poll(async () => (await sold.allInnerTexts()).reduce((sum, n) => sum + Number(n), 0), {
+          timeout: UI_TIMEOUT,
+        })
+        .toBeGreaterThanOrEqual(1);
+      expect(await page.getByTestId('revenue-net').innerText()).toMatch(/원$/);
+      expect(await page.getByTestId('holds').innerText()).toMatch(/^선점 \d+건, 좌석 \d+석$/);
+      expect(await page.getByTestId('check-ins').innerText()).toMatch(/^티켓 \d+장 중 0장$/);
+      expect(await page.getByRole('heading', { name: '일별 판매 (KST)' }).isVisible()).toBe(true);
+      const voucher = page.locator('section[aria-labelledby="voucher-uses"] tr', { hasText: 'FAN5000' });
+      expect(await voucher.innerText()).toContain('1 / 1');
+      await screenshotAtWidths(page, 'sales-04-report');
+    }),
+    90_000,
+  );
+
+  it(
+    'downloads the orders as a CSV Excel opens in Korean, with the voucher on the fan’s order',
+    site.step(async () => {
+      const page = site.page;
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: '주문 내역 내려받기 (CSV)' }).click(),
+      ]);
+      expect(file.suggestedFilename()).toBe(`orders-${OPEN_EVENT}.csv`);
+      const bytes = readFileSync(await file.path());
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const lines = bytes.toString('utf8').slice(1).split('\r\n');
+      expect(lines[0]).toMatch(/^주문번호,예약번호,상태,/);
+      const order = lines.find((line) => line.includes(fan.email));
+      expect(order).toContain(`${fan.name},${fan.email}`);
+      expect(order).toMatch(new RegExp(`,FAN5000,5000,${paid.amount},0$`));
+
+      const [attendees] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: '관객 명단 내려받기 (CSV)' }).click(),
+      ]);
+      const text = readFileSync(await attendees.path()).toString('utf8');
+      expect(text.slice(1).split('\r\n')[0]).toBe(
+        '티켓번호,좌석,등급,상태,입장시각(KST),구매자,이메일,예약번호',
+      );
+      expect(text).toContain(fan.email);
+    }),
+    60_000,
+  );
+});

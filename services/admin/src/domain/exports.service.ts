@@ -1,0 +1,119 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Caller, Upstreams } from '../clients/upstreams.ts';
+
+/**
+ * A cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a tab or carriage return first)
+ * gets a leading apostrophe, so a buyer's name like `=HYPERLINK(…)` stays text in Excel (CSV injection).
+ */
+export function neutraliseFormula(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/**
+ * CSV for Excel as Korean operators open it: UTF-8 with a byte-order mark (else Hangul comes out garbled),
+ * CRLF line ends, every text cell guarded against formulas.
+ */
+export function toCsv(columns: string[], rows: (string | number)[][]): string {
+  return stringify(rows, {
+    bom: true,
+    header: true,
+    columns,
+    record_delimiter: 'windows',
+    cast: { string: neutraliseFormula },
+  });
+}
+
+/** `2026-12-04 19:30` in Seoul time, as operators read times. */
+function kst(iso: string | null): string {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString('sv-SE', { timeZone: 'Asia/Seoul', hour12: false }).slice(0, 16);
+}
+
+const ORDER_STATUS: Record<string, string> = {
+  CONFIRMED: '결제 완료',
+  REFUNDED: '환불',
+  CANCELLED: '취소',
+  EXPIRED: '만료',
+  PENDING: '결제 대기',
+};
+const TICKET_STATUS: Record<string, string> = { ISSUED: '발권', USED: '입장 완료', VOIDED: '무효' };
+
+/** The operator's CSV exports of one event: its orders and its attendees. */
+export function exportsService(deps: { upstreams: Upstreams }) {
+  const { upstreams } = deps;
+
+  async function buyers(userIds: string[]) {
+    const found = userIds.length ? await upstreams.user.lookup(userIds) : [];
+    return new Map(found.map((u) => [u.id, u]));
+  }
+
+  return {
+    async orders(caller: Caller, eventId: string): Promise<string> {
+      const [orders, payments] = await Promise.all([
+        upstreams.reservation.orders(eventId),
+        upstreams.payment.ofEvent(caller, eventId),
+      ]);
+      const people = await buyers(orders.items.map((o) => o.userId));
+      const byId = new Map(payments.map((p) => [p.id, p]));
+      return toCsv(
+        [
+          '주문번호',
+          '예약번호',
+          '상태',
+          '결제일시(KST)',
+          '구매자',
+          '이메일',
+          '좌석',
+          '매수',
+          '정가',
+          '바우처',
+          '할인',
+          '결제금액',
+          '환불금액',
+        ],
+        orders.items.map((o) => {
+          const payment = o.paymentId ? byId.get(o.paymentId) : undefined;
+          const buyer = people.get(o.userId);
+          return [
+            payment?.orderId ?? '',
+            o.reservationId,
+            ORDER_STATUS[o.status] ?? o.status,
+            kst(o.confirmedAt),
+            buyer?.name ?? '',
+            buyer?.email ?? '',
+            o.seats.join(' '),
+            o.seats.length,
+            o.price,
+            o.voucherCode ?? '',
+            o.discount,
+            o.amount,
+            payment?.refundedAmount ?? 0,
+          ];
+        }),
+      );
+    },
+
+    async attendees(eventId: string): Promise<string> {
+      const tickets = await upstreams.reservation.attendees(eventId);
+      const people = await buyers(tickets.items.map((t) => t.userId));
+      return toCsv(
+        ['티켓번호', '좌석', '등급', '상태', '입장시각(KST)', '구매자', '이메일', '예약번호'],
+        tickets.items.map((t) => {
+          const buyer = people.get(t.userId);
+          return [
+            t.ticketId,
+            t.seatLabel,
+            t.tierName,
+            TICKET_STATUS[t.status] ?? t.status,
+            kst(t.usedAt),
+            buyer?.name ?? '',
+            buyer?.email ?? '',
+            t.reservationId,
+          ];
+        }),
+      );
+    },
+  };
+}
+
+export type ExportsService = ReturnType<typeof exportsService>;

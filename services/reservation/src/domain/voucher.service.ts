@@ -1,0 +1,174 @@
+import type { VoucherDto, VoucherInput } from '@tiketi/contracts';
+import { type AuthUser, HttpProblem, isUniqueViolation, type Kysely, mayAccess, problems } from '@tiketi/kit';
+import { v7 as uuidv7 } from 'uuid';
+import type { ReservationRepository } from '../db/reservation.repository.ts';
+import type { DB, ReservationsTable, VouchersTable } from '../db/schema.ts';
+import type { VoucherRepository } from '../db/voucher.repository.ts';
+import { discountPerSeat } from './voucher-rules.ts';
+
+type Voucher = Omit<VouchersTable, 'used' | 'createdAt'> & { used: number; createdAt: Date };
+type CreateVoucher = Omit<VoucherInput, 'code' | 'tierIds' | 'validFrom' | 'validUntil'> & {
+  code: string;
+  tierIds: string[];
+  validFrom: string | null;
+  validUntil: string | null;
+};
+
+export function toVoucherDto(v: Voucher): VoucherDto {
+  return {
+    id: v.id,
+    eventId: v.eventId,
+    code: v.code,
+    kind: v.kind,
+    value: v.value,
+    tierIds: v.tierIds,
+    maxUses: v.maxUses,
+    used: v.used,
+    validFrom: v.validFrom?.toISOString() ?? null,
+    validUntil: v.validUntil?.toISOString() ?? null,
+    createdAt: v.createdAt.toISOString(),
+  };
+}
+
+function refused(code: string, detail: string) {
+  return problems.unprocessable(code, detail);
+}
+
+/**
+ * A voucher is changed only on a hold still awaiting its payment, before the payment window opened: the
+ * payment service records the amount when Toss's checkout opens, and both must stay the same.
+ */
+function assertChangeable(
+  r: Pick<ReservationsTable, 'status' | 'expiresAt'> & { checkoutStartedAt: Date | null },
+) {
+  if (r.status !== 'PENDING' || r.expiresAt.getTime() <= Date.now()) {
+    throw problems.conflict(
+      'RESERVATION_NOT_PENDING',
+      `A voucher can only be used on a held reservation; this one is ${r.status}.`,
+    );
+  }
+  if (r.checkoutStartedAt) {
+    throw problems.conflict(
+      'VOUCHER_LOCKED',
+      'The payment has already started for this amount; the voucher can no longer be changed.',
+    );
+  }
+}
+
+export function voucherService(deps: {
+  db: Kysely<DB>;
+  vouchers: VoucherRepository;
+  reservations: ReservationRepository;
+}) {
+  const { db, vouchers, reservations } = deps;
+
+  /** The owner's own reservation (an admin's too); anyone else is told it does not exist. */
+  async function owned(caller: AuthUser, id: string) {
+    const r = await reservations.findById(id);
+    if (!r || !mayAccess(caller, r.userId)) throw problems.notFound('The reservation');
+    return r;
+  }
+
+  return {
+    async list(eventId: string): Promise<VoucherDto[]> {
+      return (await vouchers.ofEvent(eventId)).map(toVoucherDto);
+    },
+
+    /** A new code for an event this service sells (published); its tiers must be the event's. */
+    async create(eventId: string, input: CreateVoucher): Promise<VoucherDto> {
+      const event = await db
+        .selectFrom('events')
+        .select(['id', 'priceTiers'])
+        .where('id', '=', eventId)
+        .executeTakeFirst();
+      if (!event) {
+        throw new HttpProblem(
+          404,
+          'NOT_FOUND',
+          'The event was not found among events on sale; publish it before making vouchers for it.',
+        );
+      }
+      const tiers = new Set(event.priceTiers.map((t) => t.id));
+      const unknown = input.tierIds.filter((id) => !tiers.has(id));
+      if (unknown.length) {
+        throw problems.unprocessable('UNKNOWN_TIERS', 'Some tiers are not price tiers of this event.', {
+          tierIds: unknown,
+        });
+      }
+      try {
+        const row = await vouchers.insert({
+          id: uuidv7(),
+          eventId,
+          code: input.code,
+          kind: input.kind,
+          value: input.value,
+          tierIds: [...new Set(input.tierIds)],
+          maxUses: input.maxUses,
+          validFrom: input.validFrom ? new Date(input.validFrom) : null,
+          validUntil: input.validUntil ? new Date(input.validUntil) : null,
+        });
+        return toVoucherDto(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw problems.conflict(
+            'VOUCHER_CODE_TAKEN',
+            `The code ${input.code} already exists for this event.`,
+          );
+        }
+        throw error;
+      }
+    },
+
+    /**
+     * Applies a code to the caller's held reservation, replacing the one it had: the use is taken in the
+     * same transaction that lowers the amount, so a refused code changes nothing. Applying the code the
+     * reservation already has answers the same.
+     */
+    async apply(caller: AuthUser, reservationId: string, typed: string) {
+      await owned(caller, reservationId);
+      const code = typed.trim().toUpperCase();
+      await db.transaction().execute(async (trx) => {
+        const r = await reservations.findForUpdate(trx, reservationId);
+        if (!r) throw problems.notFound('The reservation');
+        assertChangeable(r);
+        const v = await vouchers.findByCode(trx, r.eventId, code);
+        if (!v) throw refused('VOUCHER_UNKNOWN', `There is no voucher ${code} for this event.`);
+        if (r.voucherId === v.id) return;
+        const now = Date.now();
+        if (v.validFrom && v.validFrom.getTime() > now) {
+          throw refused(
+            'VOUCHER_NOT_YET_VALID',
+            `The voucher ${code} is valid from ${v.validFrom.toISOString()}.`,
+          );
+        }
+        if (v.validUntil && v.validUntil.getTime() <= now) {
+          throw refused('VOUCHER_EXPIRED', `The voucher ${code} ended at ${v.validUntil.toISOString()}.`);
+        }
+        const perSeat = discountPerSeat(v, await vouchers.heldSeats(trx, r.id));
+        if (perSeat.size === 0) {
+          throw refused('VOUCHER_NOT_FOR_TIER', `The voucher ${code} is not valid for the seats held.`);
+        }
+        if (r.voucherId) await vouchers.giveBackUses(trx, [r.id]);
+        if (!(await vouchers.takeUse(trx, v.id))) {
+          throw refused('VOUCHER_USED_UP', `The voucher ${code} has been used as many times as it may be.`);
+        }
+        await vouchers.setDiscount(trx, r.id, v.id, perSeat);
+      });
+    },
+
+    /** Takes the voucher off the caller's held reservation, giving its use back; without one, nothing. */
+    async remove(caller: AuthUser, reservationId: string) {
+      await owned(caller, reservationId);
+      await db.transaction().execute(async (trx) => {
+        const r = await reservations.findForUpdate(trx, reservationId);
+        if (!r) throw problems.notFound('The reservation');
+        if (!r.voucherId) return;
+        assertChangeable(r);
+        await vouchers.giveBackUses(trx, [r.id]);
+        await vouchers.setDiscount(trx, r.id, null, new Map());
+      });
+    },
+  };
+}
+
+export type VoucherService = ReturnType<typeof voucherService>;

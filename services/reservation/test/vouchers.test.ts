@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { makeEnvelope, sql } from '@tiketi/kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, deliver, eventually, holdAsNewFan, onSaleEvent, openHarness, published } from './helpers.ts';
+
+describe('vouchers', async () => {
+  const h = await openHarness('resv-voucher', { SWEEP_INTERVAL_MS: 100 });
+  const svc = await h.instance();
+  const { app } = svc;
+  const event = onSaleEvent(40, { perUserLimit: 10 });
+  await deliver(svc, published(event));
+  const vip = event.priceTiers[0]!.id;
+  const seat = (i: number) => event.seats[i]!.id;
+  const internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
+  const hour = 3_600_000;
+
+  beforeAll(() => svc.start());
+  afterAll(() => h.cleanup());
+
+  async function create(body: Record<string, unknown>, eventId = event.eventId) {
+    return app.inject({
+      method: 'POST',
+      url: `/internal/events/${eventId}/vouchers`,
+      headers: internal,
+      payload: { kind: 'percent', value: 10, maxUses: 5, ...body },
+    });
+  }
+  async function voucher(body: Record<string, unknown>) {
+    const res = await create(body);
+    expect(res.statusCode).toBe(201);
+    return res.json() as { id: string; code: string };
+  }
+  const hold = (seatIds: string[]) => holdAsNewFan(h, app, event.eventId, seatIds);
+  const apply = (r: { token: string; reservationId: string }, code: string) =>
+    app.inject({
+      method: 'PUT',
+      url: `/api/reservations/${r.reservationId}/voucher`,
+      headers: bearer(r.token),
+      payload: { code },
+    });
+  const used = async (id: string) =>
+    (await h.db.selectFrom('vouchers').select('used').where('id', '=', id).executeTakeFirstOrThrow()).used;
+
+  it('takes a percentage off the seats of its tiers; the amount and what payment sees follow', async () => {
+    const v = await voucher({ code: 'vip-15', value: 15, tierIds: [vip] });
+    expect(v.code).toBe('VIP-15');
+    const r = await hold([seat(0), seat(20)]);
+    const res = await apply(r, '  vip-15 ');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ amount: 240_000 - 22_500, discount: 22_500, voucherCode: 'VIP-15' });
+    const internalView = await app.inject({
+      url: `/internal/reservations/${r.reservationId}`,
+      headers: internal,
+    });
+    expect(internalView.json()).toMatchObject({
+      amount: 217_500,
+      seats: expect.arrayContaining([
+        { id: seat(0), label: 'A-1', price: 127_500 },
+        { id: seat(20), label: 'A-21', price: 90_000 },
+      ]),
+    });
+    expect(await used(v.id)).toBe(1);
+  });
+
+  it('takes a fixed amount off, replaces an earlier code giving its use back, and is removed again', async () => {
+    const first = await voucher({ code: 'TENK', kind: 'amount', value: 10_000 });
+    const second = await voucher({ code: 'TWENTYK', kind: 'amount', value: 20_000 });
+    const r = await hold([seat(21)]);
+    expect((await apply(r, 'tenk')).json()).toMatchObject({ amount: 80_000, discount: 10_000 });
+    expect((await apply(r, 'tenk')).json()).toMatchObject({ amount: 80_000 });
+    expect(await used(first.id)).toBe(1);
+    expect((await apply(r, 'twentyk')).json()).toMatchObject({ amount: 70_000, voucherCode: 'TWENTYK' });
+    expect([await used(first.id), await used(second.id)]).toEqual([0, 1]);
+    const removed = await app.inject({
+      method: 'DELETE',
+      url: `/api/reservations/${r.reservationId}/voucher`,
+      headers: bearer(r.token),
+    });
+    expect(removed.json()).toMatchObject({ amount: 90_000, discount: 0, voucherCode: null });
+    expect(await used(second.id)).toBe(0);
+  });
+
+  it('refuses each bad code with its own problem code and changes nothing', async () => {
+    await voucher({ code: 'LATER', validFrom: new Date(Date.now() + hour).toISOString() });
+    await voucher({ code: 'OVER', validUntil: new Date(Date.now() - hour).toISOString() });
+    await voucher({ code: 'VIPONLY', tierIds: [vip] });
+    const once = await voucher({ code: 'ONCE', maxUses: 1 });
+    await apply(await hold([seat(22)]), 'ONCE');
+    const r = await hold([seat(23)]);
+    for (const [code, problem] of [
+      ['NOPE', 'VOUCHER_UNKNOWN'],
+      ['LATER', 'VOUCHER_NOT_YET_VALID'],
+      ['OVER', 'VOUCHER_EXPIRED'],
+      ['VIPONLY', 'VOUCHER_NOT_FOR_TIER'],
+      ['ONCE', 'VOUCHER_USED_UP'],
+    ] as const) {
+      const res = await apply(r, code);
+      expect(res.statusCode).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ code: problem });
+    }
+    expect(await used(once.id)).toBe(1);
+    const view = await app.inject({ url: `/api/reservations/${r.reservationId}`, headers: bearer(r.token) });
+    expect(view.json()).toMatchObject({ amount: 90_000, discount: 0, voucherCode: null });
+  });
+
+  it('refuses a code on someone else’s reservation as if it did not exist', async () => {
+    await voucher({ code: 'MINE' });
+    const r = await hold([seat(24)]);
+    const stranger = await h.userToken();
+    expect((await apply({ ...r, token: stranger.token }, 'MINE')).statusCode).toBe(404);
+  });
+
+  it('refuses to change the voucher once the payment has started', async () => {
+    await voucher({ code: 'LOCKED' });
+    const r = await hold([seat(25)]);
+    await app.inject({
+      method: 'POST',
+      url: `/internal/reservations/${r.reservationId}/extend`,
+      headers: internal,
+      payload: { seconds: 600 },
+    });
+    const res = await apply(r, 'LOCKED');
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'VOUCHER_LOCKED' });
+  });
+
+  it('gives the use back when the hold is cancelled, when it expires and on a full refund', async () => {
+    const v = await voucher({ code: 'COMEBACK', maxUses: 3 });
+    const cancelled = await hold([seat(26)]);
+    const expired = await hold([seat(27)]);
+    const refunded = await hold([seat(28)]);
+    for (const r of [cancelled, expired, refunded]) expect((await apply(r, 'COMEBACK')).statusCode).toBe(200);
+    expect(await used(v.id)).toBe(3);
+
+    await app.inject({
+      method: 'DELETE',
+      url: `/api/reservations/${cancelled.reservationId}`,
+      headers: bearer(cancelled.token),
+    });
+    expect(await used(v.id)).toBe(2);
+
+    await sql`update reservations set expires_at = now() - interval '1 second'
+      where id = ${expired.reservationId}`.execute(h.db);
+    await eventually(async () => expect(await used(v.id)).toBe(1));
+
+    const paymentId = randomUUID();
+    const confirmed = await app.inject({
+      method: 'POST',
+      url: `/internal/reservations/${refunded.reservationId}/confirm`,
+      headers: internal,
+      payload: { paymentId },
+    });
+    expect(confirmed.statusCode).toBe(200);
+    expect(await used(v.id)).toBe(1);
+    const refund = makeEnvelope('payment.refunded', {
+      paymentId,
+      orderId: `order-${paymentId}`,
+      reservationId: refunded.reservationId,
+      eventId: event.eventId,
+      userId: refunded.id,
+      amount: 81_000,
+      totalRefunded: 81_000,
+      seatIds: [seat(28)],
+      full: true,
+      reason: 'changed my mind',
+    });
+    await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
+    expect(await used(v.id)).toBe(0);
+  });
+
+  it('validates what an operator sends and refuses a second code of the same name', async () => {
+    await voucher({ code: 'TWICE' });
+    expect((await create({ code: 'twice' })).json()).toMatchObject({ code: 'VOUCHER_CODE_TAKEN' });
+    for (const body of [
+      { code: 'x' },
+      { code: 'HALF', value: 150 },
+      { code: 'BAD CODE' },
+      { code: 'WINDOW', validFrom: new Date().toISOString(), validUntil: new Date(0).toISOString() },
+    ]) {
+      const res = await create(body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+    }
+    expect((await create({ code: 'TIERLESS', tierIds: [randomUUID()] })).json()).toMatchObject({
+      code: 'UNKNOWN_TIERS',
+    });
+    expect((await create({ code: 'NOWHERE' }, randomUUID())).statusCode).toBe(404);
+    const list = await app.inject({ url: `/internal/events/${event.eventId}/vouchers`, headers: internal });
+    expect((list.json() as { items: { code: string }[] }).items.map((v) => v.code)).toContain('TWICE');
+    expect((await app.inject({ url: `/internal/events/${event.eventId}/vouchers` })).statusCode).toBe(403);
+  });
+
+  it('keeps regular tier seats at full price under a VIP code', async () => {
+    await voucher({ code: 'VIP-AMOUNT', kind: 'amount', value: 50_000, tierIds: [vip] });
+    const r = await hold([seat(1), seat(29)]);
+    const res = await apply(r, 'VIP-AMOUNT');
+    expect(res.json()).toMatchObject({ amount: 150_000 + 90_000 - 50_000, discount: 50_000 });
+    const internalView = await app.inject({
+      url: `/internal/reservations/${r.reservationId}`,
+      headers: internal,
+    });
+    expect((internalView.json() as { seats: { id: string; price: number }[] }).seats).toContainEqual({
+      id: seat(29),
+      label: 'A-30',
+      price: 90_000,
+    });
+  });
+});
