@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Envelope, EventInput } from '@tiketi/contracts';
+import type { Envelope, EventInput, Role } from '@tiketi/contracts';
 import { buildApp as buildEventApp } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@tiketi/kit';
@@ -92,7 +92,7 @@ export async function openHarness(label: string, overrides: Partial<ReservationC
     redis: infra.redis,
     tokens,
     instance,
-    async userToken(id = randomUUID(), role: 'user' | 'admin' = 'user') {
+    async userToken(id = randomUUID(), role: Role = 'user') {
       return { id, token: await tokens.sign({ id, role }) };
     },
     async cleanup() {

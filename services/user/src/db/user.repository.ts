@@ -101,8 +101,14 @@ export function userRepository(db: Kysely<DB>) {
     },
 
     /** Users whose email or name contains `query`, newest first. */
-    async search(filter: { query?: string | undefined; limit: number; offset: number }) {
+    async search(filter: {
+      query?: string | undefined;
+      role?: Role | undefined;
+      limit: number;
+      offset: number;
+    }) {
       let query = db.selectFrom('users');
+      if (filter.role) query = query.where('role', '=', filter.role);
       if (filter.query) {
         const pattern = `%${escapeLike(filter.query)}%`;
         query = query.where((eb) => eb.or([eb('email', 'ilike', pattern), eb('name', 'ilike', pattern)]));
