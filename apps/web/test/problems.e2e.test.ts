@@ -92,7 +92,7 @@ describe('a refused check-in, in Korean', () => {
       await page.getByLabel('비밀번호').fill(OPERATOR.password);
       await page.getByRole('button', { name: '로그인' }).click();
       await page.waitForURL(`${WEB}/admin/check-in`);
-      await page.getByLabel('티켓 코드 (QR 내용)').fill('TKT1.not-a-real-ticket');
+      await page.getByLabel('QR 또는 티켓 코드').fill('TKT1.not-a-real-ticket');
       await page.getByRole('button', { name: '입장 처리' }).click();
       const alert = page.getByRole('alert');
       await expect

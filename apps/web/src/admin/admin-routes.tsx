@@ -5,6 +5,7 @@ import { CheckInPage } from './check-in-page.tsx';
 import { DashboardPage } from './dashboard-page.tsx';
 import { AdminEventEditPage, AdminEventsPage } from './events-page.tsx';
 import { SalesPage } from './sales-page.tsx';
+import { StaffPage } from './staff-page.tsx';
 import { AdminVenuesPage } from './venues-page.tsx';
 
 /** The operator's side, loaded only by operators (its charts are most of the app's weight). */
@@ -19,6 +20,7 @@ export default function AdminRoutes() {
         <Route path="artists" element={<AdminArtistsPage />} />
         <Route path="venues" element={<AdminVenuesPage />} />
         <Route path="sales" element={<SalesPage />} />
+        <Route path="staff" element={<StaffPage />} />
         <Route path="check-in" element={<CheckInPage />} />
       </Route>
     </Routes>

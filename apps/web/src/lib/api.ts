@@ -90,9 +90,9 @@ async function unverified(res: Response): Promise<boolean> {
   return (body as { code?: unknown } | undefined)?.code === 'EMAIL_NOT_VERIFIED';
 }
 
-/** Calls the API through this origin with the session's bearer token; refreshes it once on a 401. */
-export async function api<T = unknown>(path: string, options: Options<T> = {}): Promise<T> {
-  const send = () => {
+/** Sends a request through this origin with the session's bearer token; refreshes it once on a 401. */
+async function send<T>(path: string, options: Options<T>): Promise<Response> {
+  const attempt = () => {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     const token = sessionStore.get()?.accessToken;
     if (token) headers.authorization = `Bearer ${token}`;
@@ -109,18 +109,41 @@ export async function api<T = unknown>(path: string, options: Options<T> = {}): 
       signal: options.signal ?? null,
     });
   };
-  let res = await send();
+  let res = await attempt();
   if (
     sessionStore.get() &&
     !path.startsWith('/api/auth/') &&
     (res.status === 401 || (await unverified(res)))
   ) {
-    if (await refreshSession()) res = await send();
+    if (await refreshSession()) res = await attempt();
   }
   if (!res.ok) throw await problemOf(res);
+  return res;
+}
+
+/** Calls the API and answers its JSON, checked against `schema` when one is given. */
+export async function api<T = unknown>(path: string, options: Options<T> = {}): Promise<T> {
+  const res = await send(path, options);
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json();
   return options.schema ? options.schema.parse(data) : (data as T);
+}
+
+/**
+ * Downloads a file the API serves only to the signed-in caller (a ticket's PDF): a plain link would not
+ * carry the bearer token, so the file is fetched and handed to the browser under `filename`.
+ */
+export async function download(path: string, filename: string): Promise<void> {
+  const res = await send(path, { headers: { accept: '*/*' } });
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The browser has taken the file by the next task; the object URL can go.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 type Say = { t: (key: MessageKey, vars?: Record<string, string | number>) => string; locale: Locale };
