@@ -189,4 +189,20 @@ describe('ticket PDF and door staff', async () => {
     ]);
     expect(await pdfText(Buffer.from(res.json().pdf, 'base64'))).toContain(ticket.code.slice(5));
   });
+
+  it('documents the PDF, check-in and staff routes in OpenAPI', async () => {
+    const res = await svc.app.inject({
+      url: '/docs/json',
+      headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
+    });
+    const paths = res.json().paths;
+    expect(
+      paths['/api/tickets/{id}/pdf'].get.produces ?? paths['/api/tickets/{id}/pdf'].get.summary,
+    ).toBeTruthy();
+    expect(paths['/api/tickets/{id}/pdf'].get.summary).toContain('application/pdf');
+    const body = paths['/api/tickets/check-in'].post.requestBody.content['application/json'].schema;
+    expect(JSON.stringify(body)).toContain('"code"');
+    expect(paths['/api/tickets/staff/{userId}/events'].put).toBeDefined();
+    expect(paths['/api/tickets/check-in/events'].get).toBeDefined();
+  });
 });
