@@ -95,6 +95,20 @@ export async function verifyEmailInBrowser(page: Page, email: string): Promise<v
   await page.getByText('Your email address is verified').waitFor();
 }
 
+/** Signs a new fan up in the page, in English, and proves the address with the link from the mail sandbox. */
+export async function registerInBrowser(
+  page: Page,
+  fan: { name: string; email: string; password: string },
+): Promise<void> {
+  await page.goto('/register');
+  await page.getByLabel('Name').fill(fan.name);
+  await page.getByLabel('Email').fill(fan.email);
+  await page.getByLabel('Password').fill(fan.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${WEB}/`);
+  await verifyEmailInBrowser(page, fan.email);
+}
+
 /** The access token of the session the page holds, to ask the API what the user's clicks did. */
 export async function accessTokenOf(page: Page): Promise<string> {
   const raw = await page.evaluate(() => localStorage.getItem('tiketi.session'));

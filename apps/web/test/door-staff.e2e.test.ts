@@ -5,10 +5,10 @@ import {
   accessTokenOf,
   apiJson,
   OPERATOR,
+  registerInBrowser,
   screenshotAtWidths,
   siteOnPlatform,
   UI_TIMEOUT,
-  verifyEmailInBrowser,
   WEB,
 } from './browser.ts';
 
@@ -48,8 +48,9 @@ async function logIn(
   await page.waitForURL(`${WEB}${next}`);
 }
 
-async function logOut() {
-  await site.page.evaluate(() => localStorage.removeItem('tiketi.session'));
+async function logOut(label = 'Log out') {
+  await site.page.getByRole('button', { name: label }).click();
+  await site.page.waitForURL(`${WEB}/`);
 }
 
 describe('a ticket to carry', () => {
@@ -57,13 +58,7 @@ describe('a ticket to carry', () => {
     'lets the fan download the ticket as a PDF with its short code from "my tickets"',
     site.step(async () => {
       const page = site.page;
-      await page.goto('/register');
-      await page.getByLabel('Name').fill(fan.name);
-      await page.getByLabel('Email').fill(fan.email);
-      await page.getByLabel('Password').fill(fan.password);
-      await page.getByRole('button', { name: 'Create account' }).click();
-      await page.waitForURL(`${WEB}/`);
-      await verifyEmailInBrowser(page, fan.email);
+      await registerInBrowser(page, fan);
 
       await page.goto(`/events/${OPEN_EVENT}/seats`);
       await page.locator('figure[data-section="B"] rect[data-status="available"]').first().click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, verifyEmailInBrowser, WEB } from './browser.ts';
+import { OPERATOR, registerInBrowser, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
 
 /*
  * What a fan or an operator is told when something is refused, in a real browser against the whole
@@ -26,13 +26,7 @@ describe('a refused hold, in Korean', () => {
     'says the per-person limit and how many seats the fan already holds',
     site.step(async () => {
       const page = site.page;
-      await page.goto('/register');
-      await page.getByLabel('Name').fill(fan.name);
-      await page.getByLabel('Email').fill(fan.email);
-      await page.getByLabel('Password').fill(fan.password);
-      await page.getByRole('button', { name: 'Create account' }).click();
-      await page.waitForURL(`${WEB}/`);
-      await verifyEmailInBrowser(page, fan.email);
+      await registerInBrowser(page, fan);
       await useKorean();
 
       const free = page.locator('figure[data-section="A"] rect[data-status="available"]');

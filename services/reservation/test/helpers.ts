@@ -181,6 +181,36 @@ export function published(data: EventInput<'event.published'>) {
   return makeEnvelope('event.published', data);
 }
 
+/**
+ * A paid ticket of `event` for the holder of `token`: the seat held, the reservation confirmed as the
+ * payment service would, and the ticket read back with its QR payload and short code.
+ */
+export async function paidTicket(
+  h: Harness,
+  app: ReservationApp['app'],
+  token: string,
+  event: EventInput<'event.published'>,
+  seat = 0,
+) {
+  const held = await app.inject({
+    method: 'POST',
+    url: '/api/reservations',
+    headers: bearer(token),
+    payload: { eventId: event.eventId, seatIds: [event.seats[seat]?.id] },
+  });
+  if (held.statusCode !== 201) throw new Error(`hold: ${held.statusCode} ${held.body}`);
+  const reservationId = held.json().reservationId as string;
+  const confirmed = await app.inject({
+    method: 'POST',
+    url: `/internal/reservations/${reservationId}/confirm`,
+    headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
+    payload: { paymentId: randomUUID() },
+  });
+  const id = confirmed.json().tickets[0].id as string;
+  const detail = await app.inject({ url: `/api/tickets/${id}`, headers: bearer(token) });
+  return { id, reservationId, qr: detail.json().qr as string, code: detail.json().code as string };
+}
+
 export function bearer(token: string, extra: Record<string, string> = {}) {
   return { authorization: `Bearer ${token}`, ...extra };
 }

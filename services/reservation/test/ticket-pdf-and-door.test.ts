@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+import { bearer, deliver, onSaleEvent, openHarness, paidTicket, published } from './helpers.ts';
 
 /*
  * The ticket a fan carries (a PDF with its QR and short code) and the door staff who check it in: staff
@@ -32,30 +32,7 @@ describe('ticket PDF and door staff', async () => {
   });
   afterAll(() => h.cleanup());
 
-  /** A paid ticket of the event for the fan: its id, QR payload and short code. */
-  async function ticketFor(event: typeof tonight, seat: number) {
-    const held = await svc.app.inject({
-      method: 'POST',
-      url: '/api/reservations',
-      headers: bearer(fan.token),
-      payload: { eventId: event.eventId, seatIds: [event.seats[seat]!.id] },
-    });
-    expect(held.statusCode, held.body).toBe(201);
-    const confirmed = await svc.app.inject({
-      method: 'POST',
-      url: `/internal/reservations/${held.json().reservationId}/confirm`,
-      headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
-      payload: { paymentId: randomUUID() },
-    });
-    const id = confirmed.json().tickets[0].id as string;
-    const detail = await svc.app.inject({ url: `/api/tickets/${id}`, headers: bearer(fan.token) });
-    return {
-      id,
-      reservationId: held.json().reservationId as string,
-      qr: detail.json().qr as string,
-      code: detail.json().code as string,
-    };
-  }
+  const ticketFor = (event: typeof tonight, seat: number) => paidTicket(h, svc.app, fan.token, event, seat);
   const checkIn = (token: string, payload: object) =>
     svc.app.inject({ method: 'POST', url: '/api/tickets/check-in', headers: bearer(token), payload });
   const assign = (token: string, userId: string, eventIds: string[]) =>
