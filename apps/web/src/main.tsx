@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './app.tsx';
-import { ApiError } from './lib/api.ts';
+import { retryTransient } from './lib/api.ts';
 import { I18nProvider } from './lib/i18n.tsx';
 import './styles.css';
 
@@ -11,7 +11,7 @@ const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       // A 4xx will not change by asking again; network trouble and 5xx might.
-      retry: (count, error) => count < 2 && !(error instanceof ApiError && error.status < 500),
+      retry: retryTransient,
       refetchOnWindowFocus: false,
     },
   },

@@ -48,9 +48,9 @@ async function logIn(
   await page.waitForURL(`${WEB}${next}`);
 }
 
-async function logOut(label = 'Log out') {
-  await site.page.getByRole('button', { name: label }).click();
-  await site.page.waitForURL(`${WEB}/`);
+async function logOut(labels = ['Log out', 'Log in']) {
+  await site.page.getByRole('button', { name: labels[0] }).click();
+  await site.page.getByRole('link', { name: labels[1], exact: true }).waitFor();
 }
 
 describe('a ticket to carry', () => {

@@ -103,10 +103,25 @@ describe('a fan refunding a paid order', () => {
       });
       await screenshot(site.page, 'fan-02-paid-order');
 
+      // The first answer is lost on the way back, after the payment service refunded: the page asks
+      // again with the same Idempotency-Key and gets that refund's answer, not a second refund or a refusal.
+      const keys: string[] = [];
+      let lost = false;
+      await site.page.route('**/api/payments/*/cancel', async (route) => {
+        keys.push((await route.request().allHeaders())['idempotency-key'] ?? '');
+        if (lost) return route.continue();
+        lost = true;
+        await route.fetch();
+        return route.abort('connectionreset');
+      });
       // The page asks before it gives the tickets back; the fan says yes.
       site.page.once('dialog', (dialog) => void dialog.accept());
       await order.getByRole('button', { name: 'Request a refund' }).click();
       await site.page.getByText('Refund requested.').waitFor();
+      await site.page.unroute('**/api/payments/*/cancel');
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(keys[1]).toBe(keys[0]);
       await site.page
         .locator('.order .badge.res-REFUNDED', { hasText: 'Refunded' })
         .waitFor({ timeout: UI_TIMEOUT });

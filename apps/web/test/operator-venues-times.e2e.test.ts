@@ -113,6 +113,30 @@ describe('an operator editing venues', () => {
   );
 
   it(
+    'turns a section into a standing area sold by count, with entry numbers by draw',
+    site.step(async () => {
+      await editor().getByLabel('Kind').selectOption({ label: 'Standing' });
+      expect(await editor().getByLabel('Rows').count()).toBe(0);
+      await editor().getByLabel('Places').fill('250');
+      await editor().getByLabel('Entry numbers').selectOption({ label: 'By draw among buyers' });
+      await editor().getByText('Layout preview (250 seats)').waitFor();
+      await editor().getByRole('button', { name: 'Replace the seat layout' }).click();
+      await editor().getByText('Seat layout replaced.').waitFor();
+      const saved = await apiJson<Venue & { sections: { standing: unknown }[] }>(`/api/venues/${venue.id}`);
+      expect(saved.seatCount).toBe(250);
+      expect(saved.sections).toEqual([
+        expect.objectContaining({ name: 'A', standing: { capacity: 250, entryOrder: 'draw' } }),
+      ]);
+      // Read back, the form shows the area as it is.
+      await pick(`${venue.name} II (${venue.city})`, 'seorabeol');
+      expect(await editor().getByLabel('Places').inputValue()).toBe('250');
+      expect(await editor().getByLabel('Entry numbers').inputValue()).toBe('draw');
+      await screenshotAtWidths(site.page, 'operator-venues-02-standing');
+    }),
+    90_000,
+  );
+
+  it(
     'deletes a venue without concerts',
     site.step(async () => {
       site.page.once('dialog', (dialog) => void dialog.accept());
@@ -133,7 +157,7 @@ describe('an operator editing venues', () => {
         .waitFor();
       expect(await editor().getByRole('button', { name: 'Replace the seat layout' }).count()).toBe(0);
       expect(await editor().getByRole('button', { name: 'Delete venue' }).count()).toBe(0);
-      await screenshotAtWidths(site.page, 'operator-venues-02-in-use');
+      await screenshotAtWidths(site.page, 'operator-venues-03-in-use');
     }),
     60_000,
   );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { waitingRoomSettings } from './events.ts';
+import { standingTerms, waitingRoomSettings } from './events.ts';
 import { canonicalId } from './ids.ts';
+import { WAITLIST_OFFER_MINUTES_DEFAULT, waitlistOfferMinutes } from './waitlist.ts';
 
 export const eventStatus = z.enum(['draft', 'published', 'on_sale', 'sold_out', 'ended', 'cancelled']);
 export type EventStatus = z.infer<typeof eventStatus>;
@@ -18,6 +19,8 @@ export const eventSaleInfo = z.object({
   saleClosesAt: z.iso.datetime({ offset: true }),
   perUserLimit: z.number().int().positive(),
   waitingRoom: waitingRoomSettings,
+  /** How long a waiting-list offer holds its seats for the fan it is made to. */
+  waitlistOfferMinutes: waitlistOfferMinutes.default(WAITLIST_OFFER_MINUTES_DEFAULT),
 });
 export type EventSaleInfo = z.infer<typeof eventSaleInfo>;
 
@@ -50,7 +53,10 @@ export const venueSectionSummary = z.object({
   id: canonicalId(),
   name: z.string(),
   rowCount: z.number().int().nonnegative(),
+  /** For a standing area: its places. */
   seatCount: z.number().int().nonnegative(),
+  /** Null for a seated section. */
+  standing: standingTerms.nullable(),
 });
 
 export const venueDto = z.object({
@@ -92,6 +98,8 @@ export const venueLayoutDto = z.object({
     z.object({
       id: canonicalId(),
       name: z.string(),
+      /** Null for a seated section; a standing area lists its places as one row. */
+      standing: standingTerms.nullable(),
       rows: z.array(
         z.object({
           label: z.string(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { challengeDifficulty } from './challenge.ts';
 import { canonicalId } from './ids.ts';
+import { WAITLIST_OFFER_MINUTES_DEFAULT, waitlistOfferMinutes } from './waitlist.ts';
 
 /**
  * The event catalogue: every message on the `tiketi.events` exchange. The routing key is the type;
@@ -21,6 +22,19 @@ export const waitingRoomSettings = z.object({
    */
   challengeMaxNumber: challengeDifficulty.nullable().default(null),
 });
+
+/**
+ * A standing area (스탠딩) is sold by count: fans hold a number of its places, and entry numbers are given
+ * when an order is confirmed, in order of confirmation (`arrival`) or by a draw among the buyers (`draw`).
+ */
+export const entryOrder = z.enum(['arrival', 'draw']);
+export type EntryOrder = z.infer<typeof entryOrder>;
+export const MAX_STANDING_CAPACITY = 20_000;
+export const standingTerms = z.object({
+  capacity: z.number().int().positive().max(MAX_STANDING_CAPACITY),
+  entryOrder,
+});
+export type StandingTerms = z.infer<typeof standingTerms>;
 
 export const inventorySeat = z.object({
   id: uuid,
@@ -78,8 +92,12 @@ export const eventCatalogue = {
     saleClosesAt: isoTime,
     perUserLimit: z.number().int().positive(),
     waitingRoom: waitingRoomSettings,
+    /** How long a waiting-list offer holds its seats for the fan it was made to. */
+    waitlistOfferMinutes: waitlistOfferMinutes.default(WAITLIST_OFFER_MINUTES_DEFAULT),
     priceTiers: z.array(z.object({ id: uuid, name: z.string(), price: krw })).min(1),
     seats: z.array(inventorySeat).min(1),
+    /** The sections (by name) that are standing areas; their places are among `seats`. */
+    standingAreas: z.array(standingTerms.extend({ section: z.string().min(1) })).default([]),
   }),
   'event.updated': z.object({
     eventId: uuid,
@@ -88,6 +106,8 @@ export const eventCatalogue = {
     saleClosesAt: isoTime,
     perUserLimit: z.number().int().positive(),
     waitingRoom: waitingRoomSettings,
+    /** How long a waiting-list offer holds its seats for the fan it was made to. */
+    waitlistOfferMinutes: waitlistOfferMinutes.default(WAITLIST_OFFER_MINUTES_DEFAULT),
   }),
   'event.cancelled': z.object({ eventId: uuid, reason: z.string() }),
   'reservation.created': z.object({
@@ -128,6 +148,19 @@ export const eventCatalogue = {
     userId: uuid,
     seatIds: z.array(uuid).min(1),
     reason: z.enum(['user', 'admin', 'refund', 'event_cancelled']),
+  }),
+  /**
+   * Seats that came back were held for the next fan on the event's waiting list: the notification service
+   * mails them the link to pay before `expiresAt`, after which the seats go to the next fan.
+   */
+  'waitlist.offered': z.object({
+    reservationId: uuid,
+    eventId: uuid,
+    userId: uuid,
+    seatIds: z.array(uuid).min(1),
+    seatLabels: z.array(z.string()).min(1),
+    amount: krw,
+    expiresAt: isoTime,
   }),
   'payment.completed': z.object({
     paymentId: uuid,

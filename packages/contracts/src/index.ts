@@ -12,4 +12,5 @@ export * from './queue-token.ts';
 export * from './reservation.ts';
 export * from './services.ts';
 export * from './user.ts';
+export * from './waitlist.ts';
 export * from './web-pages.ts';

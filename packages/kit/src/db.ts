@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { CamelCasePlugin, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import {
+  CamelCasePlugin,
+  Kysely,
+  PostgresDialect,
+  type SelectQueryBuilder,
+  sql,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 
 export { type Kysely, sql, type Transaction };
@@ -13,6 +20,29 @@ export function databaseUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   return url.toString();
+}
+
+/** A user's text taken literally inside a LIKE pattern. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export type Page = { limit: number; offset: number };
+
+/**
+ * One page of a filtered list and the size of the whole list: `rows` selects and orders the page from
+ * `query` (already filtered), and the count runs on `query` itself, side by side.
+ */
+export async function paginate<DB, TB extends keyof DB, O, R>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  rows: (query: SelectQueryBuilder<DB, TB, O>) => SelectQueryBuilder<DB, TB, R>,
+  page: Page,
+): Promise<{ items: R[]; total: number }> {
+  const [items, count] = await Promise.all([
+    rows(query).limit(page.limit).offset(page.offset).execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number((count as { n: number }).n) };
 }
 
 export type DbOptions = { url: string; poolSize?: number; applicationName?: string };

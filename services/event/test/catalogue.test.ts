@@ -135,7 +135,14 @@ describe('catalogue administration', async () => {
   it('announces every seat with a stable id and its tier in event.published through the outbox', async () => {
     const [data] = await svc.outbox('event.published');
     const payload = eventCatalogue['event.published'].parse(data);
-    expect(payload).toMatchObject({ eventId, status: 'on_sale', artistId, venueId, perUserLimit: 4 });
+    expect(payload).toMatchObject({
+      eventId,
+      status: 'on_sale',
+      artistId,
+      venueId,
+      perUserLimit: 4,
+      waitlistOfferMinutes: 30,
+    });
     expect(payload.seats).toHaveLength(1202);
     expect(new Set(payload.seats.map((s) => s.id)).size).toBe(1202);
     const tiers = new Map(payload.priceTiers.map((t) => [t.id, t.name]));
@@ -152,15 +159,24 @@ describe('catalogue administration', async () => {
   });
 
   it('publishes event.updated when a published event changes, and locks its prices', async () => {
+    const tooShort = await svc.app.inject({
+      method: 'PATCH',
+      url: `/api/events/${eventId}`,
+      headers: as(svc.admin),
+      payload: { waitlistOfferMinutes: 1 },
+    });
+    expect(tooShort.statusCode).toBe(400);
+    expect(tooShort.json().errors).toEqual([expect.objectContaining({ field: 'body.waitlistOfferMinutes' })]);
     const changed = await svc.app.inject({
       method: 'PATCH',
       url: `/api/events/${eventId}`,
       headers: as(svc.admin),
-      payload: { perUserLimit: 2 },
+      payload: { perUserLimit: 2, waitlistOfferMinutes: 45 },
     });
     expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({ perUserLimit: 2, waitlistOfferMinutes: 45 });
     expect(await svc.outbox('event.updated')).toEqual([
-      expect.objectContaining({ eventId, perUserLimit: 2, status: 'on_sale' }),
+      expect.objectContaining({ eventId, perUserLimit: 2, waitlistOfferMinutes: 45, status: 'on_sale' }),
     ]);
 
     const repriced = await svc.app.inject({

@@ -13,6 +13,7 @@ export const routeTable: { prefix: string; service: ServiceName; websocket?: boo
   { prefix: '/api/seats', service: 'reservation' },
   { prefix: '/api/reservations', service: 'reservation' },
   { prefix: '/api/tickets', service: 'reservation' },
+  { prefix: '/api/waitlist', service: 'reservation' },
   { prefix: '/api/payments', service: 'payment' },
   { prefix: '/api/queue', service: 'queue' },
   { prefix: '/api/challenge', service: 'queue' },

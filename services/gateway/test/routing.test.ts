@@ -161,6 +161,7 @@ describe('gateway routing', async () => {
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
     expect(echoes.reservation?.seen.length).toBe(before);
     expect((await fetch(`${base}/api/tickets`)).status).toBe(401);
+    expect((await fetch(`${base}/api/waitlist/abc`)).status).toBe(401);
     expect((await fetch(`${base}/api/admin/dashboard`)).status).toBe(401);
     expect((await fetch(`${base}/api/notifications`)).status).toBe(401);
     expect((await fetch(`${base}/api/media`, { method: 'POST', body: '{}' })).status).toBe(401);

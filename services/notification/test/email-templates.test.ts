@@ -41,6 +41,17 @@ describe('email templates', () => {
         'reservation-expired',
         { name: '민지', event, seatCount: 2, eventUrl: 'http://localhost:3000/events/1' },
       ],
+      [
+        'waitlist-offered',
+        {
+          name: '민지',
+          event,
+          seatLabels: ['A-1', 'A-2'],
+          amount: 300_000,
+          expiresAt: new Date('2027-03-01T03:30:00Z'),
+          checkoutUrl: 'http://localhost:3000/checkout/r-1',
+        },
+      ],
     ] as const;
     for (const [template, data] of cases) {
       const ko = renderEmail(template, data as never, 'ko');

@@ -378,6 +378,32 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     });
   });
 
+  it('mails a waiting-list offer once, with the link to its checkout and the time it ends in KST', async () => {
+    const user = knownUser('민지', 'ko');
+    const reservationId = randomUUID();
+    const offer = makeEnvelope('waitlist.offered', {
+      reservationId,
+      eventId: EVENT_ID,
+      userId: user.id,
+      seatIds: [randomUUID()],
+      seatLabels: ['A-7'],
+      amount: 150_000,
+      expiresAt: '2027-03-01T03:30:00.000Z',
+    });
+    await bus.publish(offer);
+    await bus.publish(offer);
+    await eventually(() => expect(inboxOf(user.email)).toHaveLength(1));
+    await drained();
+    const [mailed] = inboxOf(user.email);
+    expect(inboxOf(user.email)).toHaveLength(1);
+    expect(mailed?.subject).toBe('[Tiketi] 대기하신 좌석이 나왔습니다');
+    expect(mailed?.text).toContain(`http://localhost:3000/checkout/${reservationId}`);
+    expect(mailed?.text).toContain('A-7');
+    expect(mailed?.text).toContain('150,000원');
+    expect(mailed?.text).toContain('오후 12:30');
+    expect(mailed?.text).toContain('IU — The Golden Hour');
+  });
+
   it('sends one email when two deliveries of an event race past the inbox', async () => {
     const user = knownUser('Race', 'en');
     const event = makeEnvelope('reservation.expired', {

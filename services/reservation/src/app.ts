@@ -18,6 +18,7 @@ import { eventRepository } from './db/event.repository.ts';
 import { reservationRepository } from './db/reservation.repository.ts';
 import type { DB } from './db/schema.ts';
 import { ticketRepository } from './db/ticket.repository.ts';
+import { waitlistRepository } from './db/waitlist.repository.ts';
 import { aftermathRunner } from './domain/effects.ts';
 import { expirySweeper } from './domain/expiry-sweeper.ts';
 import { reservationMetrics } from './domain/reservation.metrics.ts';
@@ -25,11 +26,13 @@ import { reservationService } from './domain/reservation.service.ts';
 import { eventSheetSource, saleInfoSource } from './domain/sale-info.ts';
 import { seatMapService } from './domain/seat-map.service.ts';
 import { ticketService } from './domain/ticket.service.ts';
+import { waitlistOffers, waitlistService } from './domain/waitlist.service.ts';
 import { eventHandlers, startConsumers } from './events/consumers.ts';
 import { internalRoutes } from './routes/internal.routes.ts';
 import { reservationRoutes } from './routes/reservations.routes.ts';
 import { seatRoutes } from './routes/seats.routes.ts';
 import { ticketRoutes } from './routes/tickets.routes.ts';
+import { waitlistRoutes } from './routes/waitlist.routes.ts';
 
 export type ReservationAppDeps = {
   /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
@@ -82,8 +85,10 @@ export async function buildApp(deps: ReservationAppDeps) {
     retries: 1,
   });
   const sales = saleInfoSource({ events, eventService, cacheMs: config.SALE_INFO_CACHE_MS });
+  const waitlistRepo = waitlistRepository(db);
   const reservations = reservationService({
     db,
+    offers: waitlistOffers({ waitlist: waitlistRepo, logger }),
     reservations: reservationRepo,
     tickets: ticketRepository(db),
     sales,
@@ -98,6 +103,12 @@ export async function buildApp(deps: ReservationAppDeps) {
       queueTokenSecret: config.QUEUE_TOKEN_SECRET,
       ticketSigningSecret: config.TICKET_SIGNING_SECRET,
     },
+  });
+  const waitlist = waitlistService({
+    db,
+    waitlist: waitlistRepo,
+    cancelOffer: reservations.cancelIn,
+    settle,
   });
   const seatMap = seatMapService({ events, cache });
   const tickets = ticketService({
@@ -122,6 +133,7 @@ export async function buildApp(deps: ReservationAppDeps) {
   reservationRoutes(app, reservations, auth);
   ticketRoutes(app, tickets, auth);
   internalRoutes(app, reservations, auth);
+  waitlistRoutes(app, waitlist, auth);
 
   return {
     app,

@@ -95,6 +95,15 @@ describe('ticket PDF and door staff', async () => {
     });
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('STAFF_CANNOT_BUY');
+    // Nor through the waiting list, whose offers are holds.
+    const join = await svc.app.inject({
+      method: 'POST',
+      url: `/api/waitlist/${tonight.eventId}`,
+      headers: bearer(staff.token),
+      payload: { quantity: 1 },
+    });
+    expect(join.statusCode).toBe(403);
+    expect(join.json().code).toBe('STAFF_CANNOT_BUY');
   });
 
   it('lets staff check in only at the doors an operator assigned, by QR or by typed code', async () => {

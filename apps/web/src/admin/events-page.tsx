@@ -1,5 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { CHALLENGE_MAX_NUMBER, type EventDetailDto, eventDetailDto } from '@tiketi/contracts';
+import {
+  CHALLENGE_MAX_NUMBER,
+  type EventDetailDto,
+  eventDetailDto,
+  WAITLIST_OFFER_MINUTES_DEFAULT,
+} from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
@@ -149,6 +154,7 @@ function EventForm({
         saleOpensAt: fromSeoulInput(form.get('saleOpensAt')),
         saleClosesAt: fromSeoulInput(form.get('saleClosesAt')),
         perUserLimit: Number(form.get('perUserLimit')),
+        waitlistOfferMinutes: Number(form.get('waitlistOfferMinutes')),
         waitingRoom: {
           enabled: form.get('waitingRoom') === 'on',
           admissionRatePerMinute: Number(form.get('admissionRatePerMinute')),
@@ -271,6 +277,17 @@ function EventForm({
             max={10}
             required
             defaultValue={event?.perUserLimit ?? 4}
+          />
+        </label>
+        <label>
+          {t('adm.waitlistOfferMinutes')}
+          <input
+            name="waitlistOfferMinutes"
+            type="number"
+            min={5}
+            max={1440}
+            required
+            defaultValue={event?.waitlistOfferMinutes ?? WAITLIST_OFFER_MINUTES_DEFAULT}
           />
         </label>
         <fieldset>

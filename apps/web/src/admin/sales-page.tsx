@@ -10,7 +10,7 @@ import {
 import { type FormEvent, type ReactNode, useState } from 'react';
 import type { z } from 'zod';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
-import { api } from '../lib/api.ts';
+import { api, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
@@ -190,8 +190,13 @@ function PaymentRow({
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const refund = useMutation({
-    mutationFn: (body: { reason: string; amount?: number }) =>
-      api(`/api/admin/payments/${p.id}/refund`, { body, schema: paymentDto }),
+    mutationFn: ({ key, ...body }: { key: string; reason: string; amount?: number }) =>
+      api(`/api/admin/payments/${p.id}/refund`, {
+        body,
+        headers: idempotencyHeaders(key),
+        schema: paymentDto,
+      }),
+    retry: retryTransient,
     onSuccess: () => {
       setOpen(false);
       void queryClient.invalidateQueries({ queryKey: ['admin', 'payments'] });
@@ -202,7 +207,11 @@ function PaymentRow({
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const amount = Number(form.get('amount'));
-    refund.mutate({ reason: String(form.get('reason')), ...(amount > 0 ? { amount } : {}) });
+    refund.mutate({
+      key: newIdempotencyKey(),
+      reason: String(form.get('reason')),
+      ...(amount > 0 ? { amount } : {}),
+    });
   };
   return (
     <tr>

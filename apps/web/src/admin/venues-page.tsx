@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { venueDto } from '@tiketi/contracts';
+import { type EntryOrder, MAX_STANDING_CAPACITY, venueDto } from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { SeatMap } from '../components/seat-map.tsx';
@@ -11,15 +11,31 @@ import { venueLabel } from './admin-queries.ts';
 import { RowsEditor } from './admin-table.tsx';
 import { type PickedVenue, VenuePicker } from './venue-picker.tsx';
 
-type SectionDraft = { name: string; rows: number; seatsPerRow: number; tierKey: string };
+/** A section as the form edits it: rows of equal seats, or a standing area of `capacity` places. */
+type SectionDraft = {
+  name: string;
+  rows: number;
+  seatsPerRow: number;
+  tierKey: string;
+  standing: boolean;
+  capacity: number;
+  entryOrder: EntryOrder;
+};
+
+const seatedDraft = (name: string, tierKey: string, rows = 5, seatsPerRow = 10): SectionDraft => ({
+  name,
+  rows,
+  seatsPerRow,
+  tierKey,
+  standing: false,
+  capacity: 500,
+  entryOrder: 'arrival',
+});
 
 export function AdminVenuesPage() {
   const { t } = useI18n();
   const queryClient = useQueryClient();
-  const [sections, setSections] = useState<SectionDraft[]>([
-    { name: 'A', rows: 5, seatsPerRow: 10, tierKey: 'R' },
-    { name: 'B', rows: 5, seatsPerRow: 10, tierKey: 'S' },
-  ]);
+  const [sections, setSections] = useState<SectionDraft[]>([seatedDraft('A', 'R'), seatedDraft('B', 'S')]);
   const [viewing, setViewing] = useState<PickedVenue>();
   const [deleted, setDeleted] = useState(false);
   const create = useMutation({
@@ -94,18 +110,23 @@ export function AdminVenuesPage() {
   );
 }
 
-const seatsIn = (sections: SectionDraft[]) => sections.reduce((sum, s) => sum + s.rows * s.seatsPerRow, 0);
+const seatsIn = (sections: SectionDraft[]) =>
+  sections.reduce((sum, s) => sum + (s.standing ? s.capacity : s.rows * s.seatsPerRow), 0);
 
-/** The API's layout for sections of equal rows, numbered from 1. */
+/** The API's layout: standing areas by capacity, seated sections of equal rows numbered from 1. */
 const layoutOf = (sections: SectionDraft[]) =>
-  sections.map((s) => ({
-    name: s.name,
-    rows: Array.from({ length: s.rows }, (_, r) => ({
-      label: String(r + 1),
-      seatCount: s.seatsPerRow,
-      tierKey: s.tierKey,
-    })),
-  }));
+  sections.map((s) =>
+    s.standing
+      ? { name: s.name, standing: { capacity: s.capacity, tierKey: s.tierKey, entryOrder: s.entryOrder } }
+      : {
+          name: s.name,
+          rows: Array.from({ length: s.rows }, (_, r) => ({
+            label: String(r + 1),
+            seatCount: s.seatsPerRow,
+            tierKey: s.tierKey,
+          })),
+        },
+  );
 
 function SectionsEditor({
   sections,
@@ -120,12 +141,7 @@ function SectionsEditor({
       legend={t('adm.sections')}
       rows={sections}
       onChange={onChange}
-      newRow={(rows) => ({
-        name: String.fromCharCode(65 + rows.length),
-        rows: 5,
-        seatsPerRow: 10,
-        tierKey: 'S',
-      })}
+      newRow={(rows) => seatedDraft(String.fromCharCode(65 + rows.length), 'S')}
       addLabel={t('adm.addSection')}
       removeLabel={t('adm.remove')}
     >
@@ -141,25 +157,62 @@ function SectionsEditor({
             />
           </label>
           <label>
-            {t('adm.rows')}
-            <input
-              type="number"
-              min={1}
-              max={500}
-              value={s.rows}
-              onChange={(e) => update({ rows: Number(e.target.value) })}
-            />
+            {t('adm.sectionKind')}
+            <select
+              value={s.standing ? 'standing' : 'seated'}
+              onChange={(e) => update({ standing: e.target.value === 'standing' })}
+            >
+              <option value="seated">{t('adm.seated')}</option>
+              <option value="standing">{t('adm.standing')}</option>
+            </select>
           </label>
-          <label>
-            {t('adm.seatsPerRow')}
-            <input
-              type="number"
-              min={1}
-              max={1000}
-              value={s.seatsPerRow}
-              onChange={(e) => update({ seatsPerRow: Number(e.target.value) })}
-            />
-          </label>
+          {s.standing ? (
+            <>
+              <label>
+                {t('adm.capacity')}
+                <input
+                  type="number"
+                  min={1}
+                  max={MAX_STANDING_CAPACITY}
+                  value={s.capacity}
+                  onChange={(e) => update({ capacity: Number(e.target.value) })}
+                />
+              </label>
+              <label>
+                {t('adm.entryOrder')}
+                <select
+                  value={s.entryOrder}
+                  onChange={(e) => update({ entryOrder: e.target.value as EntryOrder })}
+                >
+                  <option value="arrival">{t('adm.entryArrival')}</option>
+                  <option value="draw">{t('adm.entryDraw')}</option>
+                </select>
+              </label>
+            </>
+          ) : (
+            <>
+              <label>
+                {t('adm.rows')}
+                <input
+                  type="number"
+                  min={1}
+                  max={500}
+                  value={s.rows}
+                  onChange={(e) => update({ rows: Number(e.target.value) })}
+                />
+              </label>
+              <label>
+                {t('adm.seatsPerRow')}
+                <input
+                  type="number"
+                  min={1}
+                  max={1000}
+                  value={s.seatsPerRow}
+                  onChange={(e) => update({ seatsPerRow: Number(e.target.value) })}
+                />
+              </label>
+            </>
+          )}
           <label>
             {t('adm.tierKey')}
             <input
@@ -238,10 +291,13 @@ function VenueEditor({
         const drafts =
           sections ??
           v.sections.map((s) => ({
-            name: s.name,
-            rows: Math.max(1, s.rowCount),
-            seatsPerRow: Math.max(1, Math.round(s.seatCount / Math.max(1, s.rowCount))),
-            tierKey: v.tierKeys[0] ?? 'R',
+            ...seatedDraft(
+              s.name,
+              v.tierKeys[0] ?? 'R',
+              Math.max(1, s.rowCount),
+              Math.max(1, Math.round(s.seatCount / Math.max(1, s.rowCount))),
+            ),
+            ...(s.standing ? { standing: true, ...s.standing } : {}),
           }));
         const locked = v.eventCount > 0;
         return (

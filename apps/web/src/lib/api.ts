@@ -146,6 +146,22 @@ export async function download(path: string, filename: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
+/** Asking again may help after network trouble or a 5xx, never after a 4xx; at most twice more. */
+export function retryTransient(count: number, error: Error): boolean {
+  return count < 2 && !(error instanceof ApiError && error.status < 500);
+}
+
+/**
+ * The `Idempotency-Key` of one user action (a click on "refund" or "give back"): made when the fan clicks
+ * and passed to the mutation as its variable, so every retry of that click (`retryTransient`, the resend
+ * after a token refresh) carries the same key and the server acts once; the next click gets a new one.
+ */
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+export const idempotencyHeaders = (key: string) => ({ 'idempotency-key': key });
+
 type Say = { t: (key: MessageKey, vars?: Record<string, string | number>) => string; locale: Locale };
 
 /** How a page names the things a problem refers to by id (the seats of the map it shows). */

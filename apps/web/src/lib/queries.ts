@@ -5,6 +5,7 @@ import {
   paymentDto,
   tossCheckoutRules,
   venueLayoutDto,
+  waitlistStatus,
 } from '@tiketi/contracts';
 import { z } from 'zod';
 import { api } from './api.ts';
@@ -99,5 +100,16 @@ export function useSeatMap(eventId: string | undefined, refetchInterval: number 
     queryFn: ({ signal }) => api(`/api/seats/event/${eventId}`, { schema: seatMapSchema, signal }),
     enabled: Boolean(eventId),
     refetchInterval,
+  });
+}
+
+/** The signed-in fan's place on an event's waiting list (`entry: null` when not on it). */
+export function useWaitlist(eventId: string | undefined, enabled = true) {
+  return useQuery({
+    queryKey: ['waitlist', eventId],
+    queryFn: ({ signal }) => api(`/api/waitlist/${eventId}`, { schema: waitlistStatus, signal }),
+    enabled: Boolean(eventId) && enabled,
+    // The place falls as fans ahead leave or get offers; an offer shows up without a reload.
+    refetchInterval: 10_000,
   });
 }

@@ -4,7 +4,14 @@ import { useEffect } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { track } from '../lib/analytics.ts';
-import { ApiError, api, tossFailureMessage } from '../lib/api.ts';
+import {
+  ApiError,
+  api,
+  idempotencyHeaders,
+  newIdempotencyKey,
+  retryTransient,
+  tossFailureMessage,
+} from '../lib/api.ts';
 import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
@@ -14,6 +21,7 @@ import {
   reservationSchema,
   useEvent,
   useTossCheckoutRules,
+  useWaitlist,
 } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
@@ -33,6 +41,9 @@ export function CheckoutPage() {
   });
   const event = useEvent(reservation.data?.eventId);
   const rules = useTossCheckoutRules();
+  // A hold made for this fan from the event's waiting list: the page says so and until when.
+  const waitlist = useWaitlist(reservation.data?.eventId, reservation.data?.status === 'PENDING');
+  const offer = waitlist.data?.entry?.offer;
   // Earlier tries at Toss for this hold: the first one extended it, the last may have been declined.
   const attempts = useQuery({
     queryKey: ['payments', reservationId],
@@ -73,7 +84,9 @@ export function CheckoutPage() {
     },
   });
   const release = useMutation({
-    mutationFn: () => api(`/api/reservations/${reservationId}`, { method: 'DELETE' }),
+    mutationFn: (key: string) =>
+      api(`/api/reservations/${reservationId}`, { method: 'DELETE', headers: idempotencyHeaders(key) }),
+    retry: retryTransient,
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: ['seats'] });
       navigate(reservation.data ? `/events/${reservation.data.eventId}/seats` : '/');
@@ -119,7 +132,15 @@ export function CheckoutPage() {
                   {t('checkout.holdEnds', { time: countdown(left) })}
                 </p>
               )}
-              {payable && <HoldRule tries={tries} minutes={minutes} />}
+              {payable && offer?.reservationId === r.id && (
+                <Notice>
+                  <span data-testid="waitlist-offer">
+                    {t('checkout.waitlistOffer', { until: dateTime(offer.expiresAt, locale) })}
+                  </span>
+                </Notice>
+              )}
+              {/* An offer already lasts longer than the payment window, which never shortens it. */}
+              {payable && offer?.reservationId !== r.id && <HoldRule tries={tries} minutes={minutes} />}
               {payable && tries[0]?.failure && (
                 <Notice kind="warning">
                   {t('checkout.lastTry', {
@@ -150,7 +171,7 @@ export function CheckoutPage() {
                     type="button"
                     className="secondary"
                     disabled={release.isPending || pay.isPending}
-                    onClick={() => release.mutate()}
+                    onClick={() => release.mutate(newIdempotencyKey())}
                   >
                     {t('checkout.release')}
                   </button>

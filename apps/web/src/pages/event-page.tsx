@@ -2,11 +2,12 @@ import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
 import { Notice, QueryState } from '../components/states.tsx';
+import { WaitlistPanel } from '../components/waitlist-panel.tsx';
 import { track } from '../lib/analytics.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { useEvent } from '../lib/queries.ts';
+import { useEvent, useSeatMap } from '../lib/queries.ts';
 import { useNow } from '../lib/use-now.ts';
 
 export function EventPage() {
@@ -14,6 +15,9 @@ export function EventPage() {
   const { t, locale } = useI18n();
   const query = useEvent(id);
   const now = useNow(10_000);
+  // Whether any seat is left: a sold-out event offers its waiting list instead of the seat map.
+  const seats = useSeatMap(id, 15_000);
+  const soldOut = seats.data !== undefined && seats.data.counts.available === 0;
   useEffect(() => {
     if (id) track('event_view', { eventId: id });
   }, [id]);
@@ -71,6 +75,8 @@ export function EventPage() {
                       </>
                     )}
                   </Notice>
+                ) : open && soldOut ? (
+                  <WaitlistPanel event={event} />
                 ) : open ? (
                   <Link className="button big" to={`/events/${event.id}/${queued ? 'queue' : 'seats'}`}>
                     {queued ? t('event.joinQueue') : t('event.book')}

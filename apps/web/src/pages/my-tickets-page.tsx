@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { z } from 'zod';
 import { QrCode } from '../components/qr-code.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
-import { api, download } from '../lib/api.ts';
+import { api, download, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
@@ -127,10 +127,14 @@ function OrderCard({ order, onRefunded }: { order: Order; onRefunded: () => void
   const r = order.reservation;
   const p = order.payment;
   const refund = useMutation({
-    mutationFn: () => {
+    mutationFn: (key: string) => {
       if (!p) throw new Error(t('payment.failed'));
-      return api(`/api/payments/${p.id}/cancel`, { body: { reason: 'Requested by the customer' } });
+      return api(`/api/payments/${p.id}/cancel`, {
+        body: { reason: 'Requested by the customer' },
+        headers: idempotencyHeaders(key),
+      });
     },
+    retry: retryTransient,
     onSuccess: () => {
       onRefunded();
       for (const key of ['reservations', 'tickets', 'payments']) {
@@ -172,7 +176,7 @@ function OrderCard({ order, onRefunded }: { order: Order; onRefunded: () => void
               type="button"
               className="secondary"
               disabled={refund.isPending || refund.isSuccess}
-              onClick={() => window.confirm(t('tickets.refundConfirm')) && refund.mutate()}
+              onClick={() => window.confirm(t('tickets.refundConfirm')) && refund.mutate(newIdempotencyKey())}
             >
               {t('tickets.refund')}
             </button>
@@ -245,7 +249,9 @@ function HoldRow({ reservation: r }: { reservation: Reservation }) {
   const queryClient = useQueryClient();
   const event = useEvent(r.eventId);
   const cancel = useMutation({
-    mutationFn: () => api(`/api/reservations/${r.id}`, { method: 'DELETE' }),
+    mutationFn: (key: string) =>
+      api(`/api/reservations/${r.id}`, { method: 'DELETE', headers: idempotencyHeaders(key) }),
+    retry: retryTransient,
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['reservations'] }),
   });
   const pending = r.status === 'PENDING' && Date.parse(r.expiresAt) > Date.now();
@@ -268,7 +274,7 @@ function HoldRow({ reservation: r }: { reservation: Reservation }) {
               type="button"
               className="secondary"
               disabled={cancel.isPending}
-              onClick={() => cancel.mutate()}
+              onClick={() => cancel.mutate(newIdempotencyKey())}
             >
               {t('tickets.cancelHold')}
             </button>

@@ -1,5 +1,5 @@
 import type { ImageRef } from '@tiketi/contracts';
-import { type Kysely, sql, type Transaction } from '@tiketi/kit';
+import { escapeLike, type Kysely, type Page, paginate, sql, type Transaction } from '@tiketi/kit';
 import type { DB } from './schema.ts';
 
 export type ArtistInput = { name: string; genre: string | null; bio: string };
@@ -10,14 +10,10 @@ export function artistRepository(db: Kysely<DB>) {
       return db.selectFrom('artists').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    async list(filter: { q?: string; limit: number; offset: number }) {
+    list(filter: { q?: string } & Page) {
       let query = db.selectFrom('artists');
       if (filter.q) query = query.where('name', 'ilike', `%${escapeLike(filter.q)}%`);
-      const [items, total] = await Promise.all([
-        query.selectAll().orderBy('name').orderBy('id').limit(filter.limit).offset(filter.offset).execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: total.n };
+      return paginate(query, (q) => q.selectAll().orderBy('name').orderBy('id'), filter);
     },
 
     create(id: string, input: ArtistInput) {
@@ -75,8 +71,3 @@ export function artistRepository(db: Kysely<DB>) {
 }
 
 export type ArtistRepository = ReturnType<typeof artistRepository>;
-
-/** A user's text taken literally inside a LIKE pattern. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}

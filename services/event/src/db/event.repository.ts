@@ -1,7 +1,7 @@
 import type { ImageRef } from '@tiketi/contracts';
-import { type Kysely, sql, type Transaction } from '@tiketi/kit';
-import { escapeLike } from './artist.repository.ts';
+import { escapeLike, type Kysely, paginate, sql, type Transaction } from '@tiketi/kit';
 import type { DB, EventStatus } from './schema.ts';
+import { standingTerms } from './venue.repository.ts';
 
 export type EventSort = 'date' | '-date' | 'title' | '-title';
 
@@ -32,6 +32,7 @@ export type EventRow = {
   admissionRatePerMinute: number;
   maxActiveShoppers: number;
   challengeMaxNumber: number | null;
+  waitlistOfferMinutes: number;
 };
 
 export type TierRow = { id: string; key: string; name: string; price: number };
@@ -48,7 +49,7 @@ function statusAt(now: Date) {
 
 export function eventRepository(db: Kysely<DB>) {
   return {
-    async list(filter: EventListFilter) {
+    list(filter: EventListFilter) {
       const status = statusAt(filter.now);
       let query = db
         .selectFrom('events as e')
@@ -67,43 +68,42 @@ export function eventRepository(db: Kysely<DB>) {
       }
       const descending = filter.sort.startsWith('-');
       const direction = descending ? 'desc' : 'asc';
-      const ordered = filter.sort.endsWith('title')
-        ? query.orderBy(sql`lower(e.title)`, direction).orderBy('e.startsAt', direction)
-        : query.orderBy('e.startsAt', direction);
-      const [items, total] = await Promise.all([
-        ordered
-          .orderBy('e.id', direction)
-          .select((eb) => [
-            'e.id',
-            'e.title',
-            status.as('status'),
-            'e.startsAt',
-            'e.saleOpensAt',
-            'e.saleClosesAt',
-            'e.waitingRoomEnabled',
-            'e.poster',
-            'a.id as artistId',
-            'a.name as artistName',
-            'v.id as venueId',
-            'v.name as venueName',
-            'v.city as venueCity',
-            eb
-              .selectFrom('priceTiers as t')
-              .whereRef('t.eventId', '=', 'e.id')
-              .select((t) => t.fn.min<number>('t.price').as('p'))
-              .as('minPrice'),
-            eb
-              .selectFrom('priceTiers as t')
-              .whereRef('t.eventId', '=', 'e.id')
-              .select((t) => t.fn.max<number>('t.price').as('p'))
-              .as('maxPrice'),
-          ])
-          .limit(filter.limit)
-          .offset(filter.offset)
-          .execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: total.n };
+      const byTitle = filter.sort.endsWith('title');
+      return paginate(
+        query,
+        (q) =>
+          (byTitle
+            ? q.orderBy(sql`lower(e.title)`, direction).orderBy('e.startsAt', direction)
+            : q.orderBy('e.startsAt', direction)
+          )
+            .orderBy('e.id', direction)
+            .select((eb) => [
+              'e.id',
+              'e.title',
+              status.as('status'),
+              'e.startsAt',
+              'e.saleOpensAt',
+              'e.saleClosesAt',
+              'e.waitingRoomEnabled',
+              'e.poster',
+              'a.id as artistId',
+              'a.name as artistName',
+              'v.id as venueId',
+              'v.name as venueName',
+              'v.city as venueCity',
+              eb
+                .selectFrom('priceTiers as t')
+                .whereRef('t.eventId', '=', 'e.id')
+                .select((t) => t.fn.min<number>('t.price').as('p'))
+                .as('minPrice'),
+              eb
+                .selectFrom('priceTiers as t')
+                .whereRef('t.eventId', '=', 'e.id')
+                .select((t) => t.fn.max<number>('t.price').as('p'))
+                .as('maxPrice'),
+            ]),
+        filter,
+      );
     },
 
     find(id: string, executor: Kysely<DB> | Transaction<DB> = db) {
@@ -207,6 +207,21 @@ export function eventRepository(db: Kysely<DB>) {
         .orderBy('seats.rowPosition')
         .orderBy('seats.number')
         .execute();
+    },
+
+    /** The venue's standing areas, announced with the inventory so places are sold by count. */
+    async standingAreas(trx: Transaction<DB>, venueId: string) {
+      const rows = await trx
+        .selectFrom('venueSections')
+        .select(['name', 'standingCapacity', 'entryOrder'])
+        .where('venueId', '=', venueId)
+        .where('standingCapacity', 'is not', null)
+        .orderBy('position')
+        .execute();
+      return rows.flatMap(({ name, standingCapacity, entryOrder }) => {
+        const terms = standingTerms(standingCapacity, entryOrder);
+        return terms ? [{ section: name, ...terms }] : [];
+      });
     },
   };
 }

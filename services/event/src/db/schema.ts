@@ -1,4 +1,4 @@
-import type { ImageRef } from '@tiketi/contracts';
+import type { EntryOrder, ImageRef } from '@tiketi/contracts';
 import type { ColumnType, Generated } from 'kysely';
 
 export type EventStatus = 'draft' | 'published' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
@@ -33,6 +33,9 @@ export type VenueSectionsTable = {
   venueId: string;
   name: string;
   position: number;
+  /** Set for a standing area only, with `entryOrder`. */
+  standingCapacity: number | null;
+  entryOrder: EntryOrder | null;
 };
 
 export type SeatsTable = {
@@ -63,6 +66,7 @@ export type EventsTable = {
   admissionRatePerMinute: number;
   maxActiveShoppers: number;
   challengeMaxNumber: number | null;
+  waitlistOfferMinutes: Generated<number>;
   poster: JsonRef;
   publishedAt: Date | null;
   cancelledAt: Date | null;

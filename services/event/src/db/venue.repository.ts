@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from '@tiketi/kit';
+import type { EntryOrder, StandingTerms } from '@tiketi/contracts';
+import { escapeLike, type Kysely, paginate, type Transaction } from '@tiketi/kit';
 import type { PlannedSeat, PlannedSection } from '../domain/layout.ts';
-import { escapeLike } from './artist.repository.ts';
 import type { DB } from './schema.ts';
 
 export type VenueInput = { name: string; city: string; address: string };
@@ -56,7 +56,7 @@ export function venueRepository(db: Kysely<DB>) {
     },
 
     /** `q` matches name, city or address; `city` the whole city name; both ignore case. */
-    async list(filter: VenueListFilter) {
+    list(filter: VenueListFilter) {
       let query = db.selectFrom('venues');
       if (filter.q) {
         const pattern = `%${escapeLike(filter.q)}%`;
@@ -69,27 +69,27 @@ export function venueRepository(db: Kysely<DB>) {
         );
       }
       if (filter.city) query = query.where('city', 'ilike', escapeLike(filter.city));
-      const [items, total] = await Promise.all([
-        query
-          .select(['id', 'name', 'city', 'address', 'seatCount', 'createdAt', 'updatedAt'])
-          .orderBy('name')
-          .orderBy('id')
-          .limit(filter.limit)
-          .offset(filter.offset)
-          .execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: total.n };
+      return paginate(
+        query,
+        (q) =>
+          q
+            .select(['id', 'name', 'city', 'address', 'seatCount', 'createdAt', 'updatedAt'])
+            .orderBy('name')
+            .orderBy('id'),
+        filter,
+      );
     },
 
     /** Sections with their row and seat counts, in layout order. */
-    sectionSummaries(venueId: string) {
-      return db
+    async sectionSummaries(venueId: string) {
+      const rows = await db
         .selectFrom('venueSections as s')
         .leftJoin('seats', 'seats.sectionId', 's.id')
         .select((eb) => [
           's.id',
           's.name',
+          's.standingCapacity',
+          's.entryOrder',
           eb.fn.count<number>('seats.id').as('seatCount'),
           eb.fn.count<number>('seats.rowLabel').distinct().as('rowCount'),
         ])
@@ -97,6 +97,10 @@ export function venueRepository(db: Kysely<DB>) {
         .groupBy(['s.id', 's.name', 's.position'])
         .orderBy('s.position')
         .execute();
+      return rows.map(({ standingCapacity, entryOrder, ...section }) => ({
+        ...section,
+        standing: standingTerms(standingCapacity, entryOrder),
+      }));
     },
 
     async tierKeys(venueId: string): Promise<string[]> {
@@ -118,6 +122,8 @@ export function venueRepository(db: Kysely<DB>) {
           'seats.id',
           'seats.sectionId',
           's.name as sectionName',
+          's.standingCapacity',
+          's.entryOrder',
           'seats.rowLabel',
           'seats.number',
           'seats.label',
@@ -200,3 +206,8 @@ export function venueRepository(db: Kysely<DB>) {
 }
 
 export type VenueRepository = ReturnType<typeof venueRepository>;
+
+/** A section's standing terms from its two columns: null for a seated section. */
+export function standingTerms(capacity: number | null, entryOrder: EntryOrder | null): StandingTerms | null {
+  return capacity !== null && entryOrder !== null ? { capacity, entryOrder } : null;
+}

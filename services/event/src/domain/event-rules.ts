@@ -20,6 +20,8 @@ export type EventDraft = {
   saleOpensAt: Date;
   saleClosesAt: Date;
   perUserLimit: number;
+  /** How long a waiting-list offer holds its seats. */
+  waitlistOfferMinutes: number;
   waitingRoom: WaitingRoom;
   priceTiers: TierInput[];
 };

@@ -1,4 +1,9 @@
-import type { EventDetailDto, EventSummaryDto, ImageRef } from '@tiketi/contracts';
+import {
+  type EventDetailDto,
+  type EventSummaryDto,
+  type ImageRef,
+  WAITLIST_OFFER_MINUTES_DEFAULT,
+} from '@tiketi/contracts';
 import { type AuthUser, type Kysely, problems, publishInTransaction, type Transaction } from '@tiketi/kit';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import type { MediaResolver } from '../clients/media.client.ts';
@@ -19,8 +24,9 @@ import {
 /** A waiting room as an operator sends it: without a challenge difficulty, the one it had stays. */
 type WaitingRoomInput = Omit<WaitingRoom, 'challengeMaxNumber'> & { challengeMaxNumber?: number | null };
 
-export type EventInput = Omit<EventDraft, 'description' | 'waitingRoom'> & {
+export type EventInput = Omit<EventDraft, 'description' | 'waitingRoom' | 'waitlistOfferMinutes'> & {
   description?: string;
+  waitlistOfferMinutes?: number;
   waitingRoom?: WaitingRoomInput;
 };
 export type EventPatch = Partial<EventInput>;
@@ -84,6 +90,7 @@ export function eventsService(deps: Deps) {
       saleOpensAt: event.saleOpensAt.toISOString(),
       saleClosesAt: event.saleClosesAt.toISOString(),
       perUserLimit: event.perUserLimit,
+      waitlistOfferMinutes: event.waitlistOfferMinutes,
       waitingRoom: {
         enabled: event.waitingRoomEnabled,
         admissionRatePerMinute: event.admissionRatePerMinute,
@@ -165,6 +172,7 @@ export function eventsService(deps: Deps) {
       saleOpensAt: row.saleOpensAt,
       saleClosesAt: row.saleClosesAt,
       perUserLimit: row.perUserLimit,
+      waitlistOfferMinutes: row.waitlistOfferMinutes,
       waitingRoom: {
         enabled: row.waitingRoomEnabled,
         admissionRatePerMinute: row.admissionRatePerMinute,
@@ -219,6 +227,7 @@ export function eventsService(deps: Deps) {
       const draft: EventDraft = {
         ...input,
         description: input.description ?? '',
+        waitlistOfferMinutes: input.waitlistOfferMinutes ?? WAITLIST_OFFER_MINUTES_DEFAULT,
         waitingRoom: { ...DEFAULT_WAITING_ROOM, ...input.waitingRoom },
       };
       await db.transaction().execute(async (trx) => {
@@ -258,6 +267,7 @@ export function eventsService(deps: Deps) {
             saleOpensAt: next.saleOpensAt.toISOString(),
             saleClosesAt: next.saleClosesAt.toISOString(),
             perUserLimit: next.perUserLimit,
+            waitlistOfferMinutes: next.waitlistOfferMinutes,
             waitingRoom: next.waitingRoom,
           });
         }
@@ -307,6 +317,7 @@ export function eventsService(deps: Deps) {
     await events.setStatus(trx, id, { status: 'published', publishedAt: at });
     const venueSeats = await events.inventory(trx, id, row.venueId);
     const seats = venueSeats.map((seat) => ({ ...seat, id: eventSeatId(id, seat.id) }));
+    const standingAreas = await events.standingAreas(trx, row.venueId);
     await publishInTransaction(trx, 'event.published', {
       eventId: id,
       status: effectiveStatus({ ...draft, status: 'published' }, at) === 'on_sale' ? 'on_sale' : 'published',
@@ -317,9 +328,11 @@ export function eventsService(deps: Deps) {
       saleOpensAt: draft.saleOpensAt.toISOString(),
       saleClosesAt: draft.saleClosesAt.toISOString(),
       perUserLimit: draft.perUserLimit,
+      waitlistOfferMinutes: draft.waitlistOfferMinutes,
       waitingRoom: draft.waitingRoom,
       priceTiers: tiers.map(({ id: tierId, name, price }) => ({ id: tierId, name, price })),
       seats,
+      standingAreas,
     });
   }
 }
@@ -344,6 +357,7 @@ function toRow(draft: EventDraft): EventRow {
     saleOpensAt: draft.saleOpensAt,
     saleClosesAt: draft.saleClosesAt,
     perUserLimit: draft.perUserLimit,
+    waitlistOfferMinutes: draft.waitlistOfferMinutes,
     waitingRoomEnabled: draft.waitingRoom.enabled,
     admissionRatePerMinute: draft.waitingRoom.admissionRatePerMinute,
     maxActiveShoppers: draft.waitingRoom.maxActiveShoppers,

@@ -1,3 +1,4 @@
+import type { EntryOrder } from '@tiketi/contracts';
 import type { FieldError } from '@tiketi/kit';
 import { problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -10,9 +11,18 @@ export type LayoutRowInput = {
   seatCount?: number;
   tierKey?: string;
 };
-export type LayoutSectionInput = { name: string; rows: LayoutRowInput[] };
+/** A standing area: `capacity` places of one tier, sold by count. */
+export type StandingInput = { capacity: number; tierKey: string; entryOrder: EntryOrder };
+/** A section has rows of seats, or is a standing area. */
+export type LayoutSectionInput = { name: string; rows?: LayoutRowInput[]; standing?: StandingInput };
 
-export type PlannedSection = { id: string; name: string; position: number };
+export type PlannedSection = {
+  id: string;
+  name: string;
+  position: number;
+  standingCapacity: number | null;
+  entryOrder: EntryOrder | null;
+};
 export type PlannedSeat = {
   id: string;
   sectionId: string;
@@ -32,6 +42,28 @@ const SECTION_GAP = 40;
 
 export function defaultSeatLabel(section: string, row: string, number: number): string {
   return `${section}-${row}-${number}`;
+}
+
+/** The one row a standing area's places are listed in. */
+export const STANDING_ROW = '-';
+
+/** A standing place's label: not an entry number (those are given at confirmation), only a name. */
+export function standingPlaceLabel(section: string, number: number): string {
+  return `${section}-P${number}`;
+}
+
+/** A standing area's places as seats of one row, drawn as a square block. */
+function standingPlaces(standing: StandingInput, offsetX: number): LayoutRowInput {
+  const columns = Math.ceil(Math.sqrt(standing.capacity));
+  return {
+    label: STANDING_ROW,
+    seats: Array.from({ length: standing.capacity }, (_, i) => ({
+      number: i + 1,
+      x: offsetX + ((i % columns) + 1) * SEAT_PITCH,
+      y: (Math.floor(i / columns) + 1) * ROW_PITCH,
+      tierKey: standing.tierKey,
+    })),
+  };
 }
 
 /**
@@ -56,10 +88,22 @@ export function planLayout(
     if (sectionNames.has(section.name)) errors.push({ field: `${at}.name`, message: 'is used twice' });
     sectionNames.add(section.name);
     const id = sectionId(section.name);
-    planned.push({ id, name: section.name, position: s });
+    const { standing } = section;
+    if ((section.rows === undefined) === (standing === undefined)) {
+      errors.push({ field: at, message: 'give either rows or standing' });
+      return;
+    }
+    planned.push({
+      id,
+      name: section.name,
+      position: s,
+      standingCapacity: standing?.capacity ?? null,
+      entryOrder: standing?.entryOrder ?? null,
+    });
+    const rows = standing ? [standingPlaces(standing, offsetX)] : (section.rows ?? []);
     const rowLabels = new Set<string>();
     let widest = 0;
-    section.rows.forEach((row, r) => {
+    rows.forEach((row, r) => {
       const rowAt = `${at}.rows.${r}`;
       if (rowLabels.has(row.label)) errors.push({ field: `${rowAt}.label`, message: 'is used twice' });
       rowLabels.add(row.label);
@@ -87,7 +131,11 @@ export function planLayout(
         const seatAt = listed ? `${rowAt}.seats.${n}` : rowAt;
         if (numbers.has(seat.number)) errors.push({ field: `${seatAt}.number`, message: 'is used twice' });
         numbers.add(seat.number);
-        const label = seat.label ?? defaultSeatLabel(section.name, row.label, seat.number);
+        const label =
+          seat.label ??
+          (standing
+            ? standingPlaceLabel(section.name, seat.number)
+            : defaultSeatLabel(section.name, row.label, seat.number));
         const first = labels.get(label);
         if (first !== undefined) {
           errors.push({ field: `${seatAt}.label`, message: `"${label}" is already used by ${first}` });

@@ -2,7 +2,7 @@ import type { VenueDto, VenueLayoutDto, VenueSummaryDto } from '@tiketi/contract
 import { HttpProblem, problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { CatalogueCache } from '../db/catalogue.cache.ts';
-import type { VenueInput, VenueRepository } from '../db/venue.repository.ts';
+import { standingTerms, type VenueInput, type VenueRepository } from '../db/venue.repository.ts';
 import { type LayoutSectionInput, planLayout } from './layout.ts';
 
 export function venuesService(deps: { venues: VenueRepository; cache: CatalogueCache }) {
@@ -122,7 +122,12 @@ export function toLayout(venueId: string, seats: SeatRow[]): VenueLayoutDto {
   for (const seat of seats) {
     let section = sections.at(-1);
     if (section?.id !== seat.sectionId) {
-      section = { id: seat.sectionId, name: seat.sectionName, rows: [] };
+      section = {
+        id: seat.sectionId,
+        name: seat.sectionName,
+        standing: standingTerms(seat.standingCapacity, seat.entryOrder),
+        rows: [],
+      };
       sections.push(section);
     }
     let row = section.rows.at(-1);

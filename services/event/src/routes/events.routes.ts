@@ -5,6 +5,7 @@ import {
   eventSort,
   eventStatus,
   eventSummaryDto,
+  waitlistOfferMinutes,
 } from '@tiketi/contracts';
 import { type App, type Auth, type AuthUser, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
@@ -36,6 +37,8 @@ const eventFields = {
   saleOpensAt: isoDateTime(),
   saleClosesAt: isoDateTime(),
   perUserLimit: z.number().int().min(1).max(10),
+  /** How long a waiting-list offer holds its seats for the fan (30 when not given). */
+  waitlistOfferMinutes: waitlistOfferMinutes.optional(),
   waitingRoom: waitingRoom.optional(),
   priceTiers: z.array(priceTier).min(1).max(20),
 };

@@ -1,4 +1,11 @@
-import { canonicalId, venueDto, venueLayoutDto, venueSummaryDto } from '@tiketi/contracts';
+import {
+  canonicalId,
+  entryOrder,
+  MAX_STANDING_CAPACITY,
+  venueDto,
+  venueLayoutDto,
+  venueSummaryDto,
+} from '@tiketi/contracts';
 import { type App, type Auth, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { VenuesService } from '../domain/venues.service.ts';
@@ -18,8 +25,16 @@ const row = z.object({
   seatCount: z.number().int().positive().max(1000).optional(),
   tierKey: label.optional(),
 });
+const standing = z.object({
+  capacity: z.number().int().positive().max(MAX_STANDING_CAPACITY),
+  tierKey: label,
+  entryOrder: entryOrder.default('arrival'),
+});
+/** Rows of seats, or a standing area sold by count (`standing`): one of the two. */
 const sections = z
-  .array(z.object({ name: label, rows: z.array(row).min(1).max(500) }))
+  .array(
+    z.object({ name: label, rows: z.array(row).min(1).max(500).optional(), standing: standing.optional() }),
+  )
   .min(1)
   .max(100);
 const venueBody = z.object({

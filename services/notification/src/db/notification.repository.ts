@@ -1,4 +1,4 @@
-import type { Kysely } from '@tiketi/kit';
+import { type Kysely, type Page, paginate } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { DB, Locale, NotificationStatus } from './schema.ts';
 
@@ -102,20 +102,10 @@ export function notificationRepository(db: Kysely<DB>) {
         .execute();
     },
 
-    async list(filter: { userId?: string; limit: number; offset: number }) {
+    list(filter: { userId?: string } & Page) {
       let query = db.selectFrom('notifications');
       if (filter.userId) query = query.where('userId', '=', filter.userId);
-      const [items, total] = await Promise.all([
-        query
-          .selectAll()
-          .orderBy('createdAt', 'desc')
-          .orderBy('id', 'desc')
-          .limit(filter.limit)
-          .offset(filter.offset)
-          .execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: total.n };
+      return paginate(query, (q) => q.selectAll().orderBy('createdAt', 'desc').orderBy('id', 'desc'), filter);
     },
   };
 }

@@ -39,6 +39,14 @@ export type TemplateData = {
     reservationsUrl: string;
   };
   'reservation-expired': { name: string; event: EventInfo | undefined; seatCount: number; eventUrl: string };
+  'waitlist-offered': {
+    name: string;
+    event: EventInfo | undefined;
+    seatLabels: string[];
+    amount: number;
+    expiresAt: Date;
+    checkoutUrl: string;
+  };
 };
 
 export type TemplateName = keyof TemplateData;
@@ -210,6 +218,26 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     ),
     rows: eventRows(d.event, say, locale),
     button: { label: say('다시 예매하기', 'Try again'), url: d.eventUrl },
+  }),
+
+  'waitlist-offered': (d, say, locale) => ({
+    subject: say('[Tiketi] 대기하신 좌석이 나왔습니다', '[Tiketi] Seats are waiting for you'),
+    heading: say('대기 명단 좌석 제안', 'Seats from the waiting list'),
+    intro: say(
+      `${d.name}님, 대기 명단에 신청하신 공연의 좌석 ${d.seatLabels.length}석을 회원님을 위해 잡아 두었습니다. 아래 시각까지 결제하시면 회원님의 좌석이 됩니다.`,
+      `${d.name}, we are holding ${d.seatLabels.length} seat(s) of the event you waited for, in your name. Pay before the time below and they are yours.`,
+    ),
+    rows: [
+      ...eventRows(d.event, say, locale),
+      [say('좌석', 'Seats'), d.seatLabels.join(', ')],
+      [say('금액', 'Amount'), formatWon(d.amount, locale)],
+      [say('결제 기한', 'Pay before'), formatWhen(d.expiresAt, locale)],
+    ],
+    note: say(
+      '기한까지 결제하지 않으시면 좌석은 대기 명단의 다음 분께 넘어갑니다. 이 링크는 회원님의 계정으로 로그인해야 열립니다.',
+      'If you do not pay by then, the seats go to the next fan on the list. The link opens only when you are signed in to your account.',
+    ),
+    button: { label: say('지금 결제하기', 'Pay now'), url: d.checkoutUrl },
   }),
 };
 

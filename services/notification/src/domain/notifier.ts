@@ -21,6 +21,7 @@ export const MAIL_EVENTS = [
   'ticket.issued',
   'payment.refunded',
   'reservation.expired',
+  'waitlist.offered',
 ] as const;
 /** Events that only feed what the emails say (recipients, event details, amounts). */
 export const PROJECTION_EVENTS = ['user.registered', 'event.published', 'reservation.confirmed'] as const;
@@ -194,6 +195,15 @@ export function createNotifier(deps: NotifierDeps) {
         return toBuyer(repo, 'reservation-expired', d, {
           seatCount: d.seatIds.length,
           eventUrl: url(WEB_PAGES.event(d.eventId)),
+        });
+      }
+      case 'waitlist.offered': {
+        const d = event.data;
+        return toBuyer(repo, 'waitlist-offered', d, {
+          seatLabels: d.seatLabels,
+          amount: d.amount,
+          expiresAt: new Date(d.expiresAt),
+          checkoutUrl: url(WEB_PAGES.checkout(d.reservationId)),
         });
       }
     }

@@ -1,5 +1,5 @@
 import type { PaymentStatus } from '@tiketi/contracts';
-import { HttpProblem, type Kysely, sql, type Transaction } from '@tiketi/kit';
+import { HttpProblem, type Kysely, paginate, sql, type Transaction } from '@tiketi/kit';
 import type { DB, PaymentSeatsTable, PaymentsTable, RefundsTable } from './schema.ts';
 
 export type Executor = Kysely<DB> | Transaction<DB>;
@@ -266,24 +266,14 @@ export function paymentRepository(db: Kysely<DB>) {
       return (await query.execute()).map((r) => r.id);
     },
 
-    async list(filter: PaymentFilter): Promise<{ items: Payment[]; total: number }> {
+    list(filter: PaymentFilter): Promise<{ items: Payment[]; total: number }> {
       let query = db.selectFrom('payments');
       if (filter.userId) query = query.where('userId', '=', filter.userId);
       if (filter.eventId) query = query.where('eventId', '=', filter.eventId);
       if (filter.reservationId) query = query.where('reservationId', '=', filter.reservationId);
       if (filter.orderId) query = query.where('orderId', '=', filter.orderId);
       if (filter.status) query = query.where('status', '=', filter.status);
-      const [items, count] = await Promise.all([
-        query
-          .selectAll()
-          .orderBy('createdAt', 'desc')
-          .orderBy('id', 'desc')
-          .limit(filter.limit)
-          .offset(filter.offset)
-          .execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: Number(count.n) };
+      return paginate(query, (q) => q.selectAll().orderBy('createdAt', 'desc').orderBy('id', 'desc'), filter);
     },
 
     /** Money taken and given back for one event, over its paid payments. */

@@ -50,6 +50,7 @@ export function eventRepository(db: Kysely<DB>) {
           perUserLimit: data.perUserLimit,
           waitingRoom: JSON.stringify(data.waitingRoom) as never,
           priceTiers: JSON.stringify(data.priceTiers) as never,
+          waitlistOfferMinutes: data.waitlistOfferMinutes,
           sourceAt: occurredAt,
         })
         .onConflict((oc) =>
@@ -62,6 +63,7 @@ export function eventRepository(db: Kysely<DB>) {
             saleClosesAt: sql`case when events.source_at <= excluded.source_at then excluded.sale_closes_at else events.sale_closes_at end`,
             perUserLimit: sql`case when events.source_at <= excluded.source_at then excluded.per_user_limit else events.per_user_limit end`,
             waitingRoom: sql`case when events.source_at <= excluded.source_at then excluded.waiting_room else events.waiting_room end`,
+            waitlistOfferMinutes: sql`case when events.source_at <= excluded.source_at then excluded.waitlist_offer_minutes else events.waitlist_offer_minutes end`,
             sourceAt: sql`greatest(events.source_at, excluded.source_at)`,
             updatedAt: sql`now()`,
           })),
@@ -103,6 +105,7 @@ export function eventRepository(db: Kysely<DB>) {
           saleClosesAt: new Date(data.saleClosesAt),
           perUserLimit: data.perUserLimit,
           waitingRoom: JSON.stringify(data.waitingRoom) as never,
+          waitlistOfferMinutes: data.waitlistOfferMinutes,
           sourceAt: occurredAt,
         })
         .onConflict((oc) =>
@@ -114,6 +117,7 @@ export function eventRepository(db: Kysely<DB>) {
               saleClosesAt: eb.ref('excluded.saleClosesAt'),
               perUserLimit: eb.ref('excluded.perUserLimit'),
               waitingRoom: eb.ref('excluded.waitingRoom'),
+              waitlistOfferMinutes: eb.ref('excluded.waitlistOfferMinutes'),
               sourceAt: eb.ref('excluded.sourceAt'),
               updatedAt: sql`now()`,
             }))

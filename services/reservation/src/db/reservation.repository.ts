@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Envelope, ReservationStatus } from '@tiketi/contracts';
-import { type Kysely, prepared, sql, type Transaction } from '@tiketi/kit';
+import { type Kysely, paginate, prepared, sql, type Transaction } from '@tiketi/kit';
 import type { DB, SeatChange } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -28,7 +28,7 @@ export type ReservationFilter = {
 };
 
 /** A signed 64-bit advisory-lock key for one user on one event. */
-function userEventLockKey(userId: string, eventId: string): bigint {
+export function userEventLockKey(userId: string, eventId: string): bigint {
   return createHash('sha256').update(`${userId}:${eventId}`).digest().readBigInt64BE(0);
 }
 
@@ -171,22 +171,12 @@ export function reservationRepository(db: Kysely<DB>) {
         .execute();
     },
 
-    async list(filter: ReservationFilter) {
+    list(filter: ReservationFilter) {
       let query = db.selectFrom('reservations');
       if (filter.userId) query = query.where('userId', '=', filter.userId);
       if (filter.eventId) query = query.where('eventId', '=', filter.eventId);
       if (filter.status) query = query.where('status', '=', filter.status);
-      const [items, total] = await Promise.all([
-        query
-          .selectAll()
-          .orderBy('createdAt', 'desc')
-          .orderBy('id', 'desc')
-          .limit(filter.limit)
-          .offset(filter.offset)
-          .execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: total.n };
+      return paginate(query, (q) => q.selectAll().orderBy('createdAt', 'desc').orderBy('id', 'desc'), filter);
     },
 
     async setStatus(trx: Transaction<DB>, ids: string[], status: ReservationStatus) {

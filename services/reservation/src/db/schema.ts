@@ -17,6 +17,7 @@ export type EventsTable = {
   perUserLimit: number;
   waitingRoom: WaitingRoom;
   priceTiers: Generated<PriceTier[]>;
+  waitlistOfferMinutes: Generated<number>;
   sourceAt: Date;
   updatedAt: Generated<Date>;
 };
@@ -81,6 +82,21 @@ export type StaffAssignmentsTable = {
   assignedAt: Generated<Date>;
 };
 
+export type WaitlistStatus = 'WAITING' | 'OFFERED' | 'CLAIMED' | 'LAPSED' | 'LEFT';
+
+export type WaitlistEntriesTable = {
+  id: string;
+  eventId: string;
+  userId: string;
+  tierId: string | null;
+  quantity: number;
+  status: WaitlistStatus;
+  position: Generated<string>;
+  reservationId: string | null;
+  joinedAt: Generated<Date>;
+  updatedAt: Generated<Date>;
+};
+
 export type DB = {
   staffAssignments: StaffAssignmentsTable;
   events: EventsTable;
@@ -88,6 +104,7 @@ export type DB = {
   reservations: ReservationsTable;
   reservationSeats: ReservationSeatsTable;
   tickets: TicketsTable;
+  waitlistEntries: WaitlistEntriesTable;
 };
 
 /** A seat whose state changed, as the seat cache needs it. */

@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from '@tiketi/kit';
+import { type Kysely, paginate, sql, type Transaction } from '@tiketi/kit';
 import type { DB } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -96,13 +96,12 @@ export function ticketRepository(db: Kysely<DB>) {
       });
     },
 
-    async listOfUser(userId: string, limit: number, offset: number) {
-      const query = db.selectFrom('tickets').where('userId', '=', userId);
-      const [items, total] = await Promise.all([
-        query.selectAll().orderBy('issuedAt', 'desc').orderBy('id').limit(limit).offset(offset).execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: total.n };
+    listOfUser(userId: string, limit: number, offset: number) {
+      return paginate(
+        db.selectFrom('tickets').where('userId', '=', userId),
+        (q) => q.selectAll().orderBy('issuedAt', 'desc').orderBy('id'),
+        { limit, offset },
+      );
     },
 
     /** Checks a ticket in if and only if it is still ISSUED: a ticket is used once, even under races. */

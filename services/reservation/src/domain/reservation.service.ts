@@ -15,13 +15,14 @@ import {
 import { v7 as uuidv7 } from 'uuid';
 import type { AdmissionRegister } from '../cache/admissions.ts';
 import type { SeatLocks } from '../cache/seat-locks.ts';
-import type { HeldSeat, ReservationRepository } from '../db/reservation.repository.ts';
+import type { HeldSeat, Released, ReservationRepository } from '../db/reservation.repository.ts';
 import type { DB, ReservationsTable } from '../db/schema.ts';
 import type { TicketRepository } from '../db/ticket.repository.ts';
 import { type Aftermath, type AftermathRunner, noAftermath, releasedAftermath } from './effects.ts';
 import { assertOnSale, type SaleInfoSource } from './sale-info.ts';
 import { newTicketCode } from './ticket-code.ts';
 import { signTicketQr } from './ticket-qr.ts';
+import type { WaitlistOffers } from './waitlist.service.ts';
 
 export type ReservationRules = {
   holdTtlSeconds: number;
@@ -39,6 +40,8 @@ export type ReservationDeps = {
   locks: SeatLocks | undefined;
   admissions: AdmissionRegister;
   settle: AftermathRunner;
+  /** Seats given back go to the event's waiting list first, in the transaction that gives them back. */
+  offers: WaitlistOffers;
   rules: ReservationRules;
   logger: Logger;
 };
@@ -61,7 +64,7 @@ const ACTIVE: ReservationStatus[] = ['PENDING', 'CONFIRMED'];
  * true only in tokens signed after the proof): an account registered with someone else's address, to be
  * taken over later, can hold nothing meanwhile.
  */
-function assertEmailVerified(caller: AuthUser): void {
+export function assertEmailVerified(caller: AuthUser): void {
   if (!caller.emailVerified) {
     throw new HttpProblem(
       403,
@@ -72,7 +75,7 @@ function assertEmailVerified(caller: AuthUser): void {
 }
 
 /** Door-staff accounts exist to check tickets in; they buy nothing, so a ticket never belongs to one. */
-function assertMayBuy(caller: AuthUser): void {
+export function assertMayBuy(caller: AuthUser): void {
   if (caller.role === 'staff') {
     throw new HttpProblem(
       403,
@@ -83,7 +86,18 @@ function assertMayBuy(caller: AuthUser): void {
 }
 
 export function reservationService(deps: ReservationDeps) {
-  const { db, reservations, tickets, sales, locks, admissions, settle, rules, logger } = deps;
+  const { db, reservations, tickets, sales, locks, admissions, settle, offers, rules, logger } = deps;
+
+  /** The released seats' aftermath, with the waiting-list offers made from them in the same transaction. */
+  async function offerReleased(
+    trx: Transaction<DB>,
+    released: Released,
+    ended: { reservationIds: string[]; eventIds: string[] },
+  ): Promise<Aftermath> {
+    const aftermath = releasedAftermath(released);
+    aftermath.seats.push(...(await offers.afterRelease(trx, ended)));
+    return aftermath;
+  }
 
   async function view(r: Reservation) {
     const seats = await reservations.seatsOf([r.id]);
@@ -151,7 +165,7 @@ export function reservationService(deps: ReservationDeps) {
       if (status === 'EXPIRED') await publishInTransaction(trx, 'reservation.expired', base);
       else await publishInTransaction(trx, 'reservation.cancelled', { ...base, reason });
     }
-    return releasedAftermath(released);
+    return offerReleased(trx, released, { reservationIds: [r.id], eventIds: [r.eventId] });
   }
 
   /** The confirmation rule shared by the internal call and the `payment.completed` consumer. */
@@ -177,6 +191,7 @@ export function reservationService(deps: ReservationDeps) {
       throw problems.conflict('HOLD_RELEASED', 'The hold no longer has its seats; refund the payment.');
     }
     await reservations.markConfirmed(trx, r.id, paymentId);
+    await offers.markClaimed(trx, r.id);
     const seats = (await reservations.seatsOf([r.id], trx)).filter((s) => s.active);
     const issued = seats.map((s) => {
       const id = uuidv7();
@@ -357,6 +372,13 @@ export function reservationService(deps: ReservationDeps) {
       return view(await readable(caller, id));
     },
 
+    /** Gives a PENDING hold back in the caller's transaction (a fan leaving the waiting list with an offer). */
+    async cancelIn(trx: Transaction<DB>, id: string): Promise<Aftermath> {
+      const r = await reservations.findForUpdate(trx, id);
+      if (r?.status !== 'PENDING') return noAftermath();
+      return endHold(trx, r, 'CANCELLED', 'user');
+    },
+
     async internalView(id: string) {
       const r = await reservations.findById(id);
       if (!r) throw problems.notFound('The reservation');
@@ -379,7 +401,8 @@ export function reservationService(deps: ReservationDeps) {
         if (r.status !== 'PENDING' || r.expiresAt.getTime() <= now) {
           throw problems.conflict('HOLD_RELEASED', `The hold can no longer be extended (${r.status}).`);
         }
-        const ceiling = r.createdAt.getTime() + rules.holdMaxSeconds * 1000;
+        // A waiting-list offer may be given longer than the ceiling from the start: never shorten it.
+        const ceiling = Math.max(r.createdAt.getTime() + rules.holdMaxSeconds * 1000, r.expiresAt.getTime());
         const wanted = Math.max(r.expiresAt.getTime(), now + seconds * 1000);
         const expiresAt = new Date(Math.min(wanted, ceiling));
         if (expiresAt.getTime() !== r.expiresAt.getTime()) {
@@ -463,7 +486,7 @@ export function reservationService(deps: ReservationDeps) {
           });
         }
       }
-      return releasedAftermath(released);
+      return offerReleased(trx, released, { reservationIds: [r.id], eventIds: [r.eventId] });
     },
 
     /** `event.cancelled`: holds in progress end; paid reservations are left to the payment service's refunds. */
@@ -498,7 +521,11 @@ export function reservationService(deps: ReservationDeps) {
             });
           }
         }
-        return { count: due.length, aftermath: releasedAftermath(released) };
+        const aftermath = await offerReleased(trx, released, {
+          reservationIds: due.map((r) => r.id),
+          eventIds: due.map((r) => r.eventId),
+        });
+        return { count: due.length, aftermath };
       });
       await settle(aftermath);
       return count;

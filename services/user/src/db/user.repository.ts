@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from '@tiketi/kit';
+import { escapeLike, type Kysely, type Page, paginate, type Transaction } from '@tiketi/kit';
 import type { DB, Locale, Role, UserRow } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -13,10 +13,6 @@ const columns = [
   'emailVerifiedAt',
   'createdAt',
 ] as const;
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 export function userRepository(db: Kysely<DB>) {
   return {
@@ -101,29 +97,18 @@ export function userRepository(db: Kysely<DB>) {
     },
 
     /** Users whose email or name contains `query`, newest first. */
-    async search(filter: {
-      query?: string | undefined;
-      role?: Role | undefined;
-      limit: number;
-      offset: number;
-    }) {
+    search(filter: { query?: string | undefined; role?: Role | undefined } & Page) {
       let query = db.selectFrom('users');
       if (filter.role) query = query.where('role', '=', filter.role);
       if (filter.query) {
         const pattern = `%${escapeLike(filter.query)}%`;
         query = query.where((eb) => eb.or([eb('email', 'ilike', pattern), eb('name', 'ilike', pattern)]));
       }
-      const [items, total] = await Promise.all([
-        query
-          .select(columns)
-          .orderBy('createdAt', 'desc')
-          .orderBy('id', 'desc')
-          .limit(filter.limit)
-          .offset(filter.offset)
-          .execute(),
-        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items, total: total.n };
+      return paginate(
+        query,
+        (q) => q.select(columns).orderBy('createdAt', 'desc').orderBy('id', 'desc'),
+        filter,
+      );
     },
 
     async findIdentity(provider: 'google', subject: string, executor: Executor = db) {

@@ -1,0 +1,191 @@
+import { awaitMail } from '@tiketi/sandbox-mail/client';
+import { describe, expect, it } from 'vitest';
+import {
+  accessTokenOf,
+  apiJson,
+  linksIn,
+  MAIL_INBOX,
+  OPERATOR,
+  screenshotAtWidths,
+  siteOnPlatform,
+  UI_TIMEOUT,
+  verifyEmailInBrowser,
+  WEB,
+} from './browser.ts';
+
+/*
+ * A Korean fan on the waiting list of a sold-out concert, in a real browser against the whole platform:
+ * joins it from the concert page and sees the place; a seat comes back and the emailed link opens the
+ * checkout (through the login when signed out), which says the seat is held for them and until when.
+ */
+
+const fan = { email: `fan-waitlist-${Date.now()}@example.com`, password: 'correct-horse-battery' };
+const concert: { id?: string; holds: string[] } = { holds: [] };
+
+const site = siteOnPlatform({ label: 'web_waitlist' });
+
+async function operatorToken(): Promise<string> {
+  const res = await fetch(`${WEB}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(OPERATOR),
+  });
+  if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+async function asOperator(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${WEB}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${await operatorToken()}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** A two-seat concert on sale now whose two seats the operator holds: sold out. */
+async function soldOutConcert(): Promise<string> {
+  const venue = await asOperator('POST', '/api/venues', {
+    name: `작은 무대 ${Date.now()}`,
+    city: '서울',
+    sections: [{ name: 'A', rows: [{ label: '1', seatCount: 2, tierKey: 'R' }] }],
+  });
+  const artists = await apiJson<{ items: { id: string }[] }>('/api/artists');
+  const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+  const created = await asOperator('POST', '/api/events', {
+    artistId: artists.items[0]?.id,
+    venueId: venue.id,
+    title: `매진 공연 ${Date.now()}`,
+    startsAt: at(20),
+    saleOpensAt: at(-1 / 24),
+    saleClosesAt: at(19),
+    perUserLimit: 2,
+    waitlistOfferMinutes: 15,
+    priceTiers: [{ key: 'R', name: 'R석', price: 77_000 }],
+  });
+  const eventId = String(created.id);
+  await asOperator('POST', `/api/events/${eventId}/publish`);
+  const seatsOf = () =>
+    apiJson<{ seats: { id: string }[] }>(`/api/seats/event/${eventId}`).catch(() => ({ seats: [] }));
+  await expect.poll(async () => (await seatsOf()).seats.length, { timeout: UI_TIMEOUT }).toBe(2);
+  const seats = await seatsOf();
+  for (const seat of seats.seats) {
+    const held = await asOperator('POST', '/api/reservations', { eventId, seatIds: [seat.id] });
+    concert.holds.push(String(held.reservationId));
+  }
+  return eventId;
+}
+
+describe('the waiting list of a sold-out concert', () => {
+  it(
+    'lets a signed-in fan join it from the concert page and shows their place',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/register');
+      await page.getByLabel('Name').fill('한대기');
+      await page.getByLabel('Email').fill(fan.email);
+      await page.getByLabel('Password').fill(fan.password);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.waitForURL(`${WEB}/`);
+      await verifyEmailInBrowser(page, fan.email);
+      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+
+      concert.id = await soldOutConcert();
+      await page.goto(`/events/${concert.id}`);
+      await page.getByText('지금은 모든 좌석이 매진되었습니다.').waitFor();
+      expect(await page.getByRole('link', { name: '예매하기' }).count()).toBe(0);
+      await page.getByText('좌석은 15분 동안 회원님을 위해 잡아 두며').waitFor();
+      await screenshotAtWidths(page, 'waitlist-01-sold-out');
+
+      await page.getByLabel('매수').selectOption('1');
+      await page.getByRole('button', { name: '대기 명단 신청' }).click();
+      expect(await page.getByTestId('waitlist-place').innerText()).toBe('대기 순번 1번입니다.');
+      const token = await accessTokenOf(page);
+      const status = await apiJson<{ entry: { place: number; quantity: number } }>(
+        `/api/waitlist/${concert.id}`,
+        token,
+      );
+      expect(status.entry).toMatchObject({ place: 1, quantity: 1 });
+      await screenshotAtWidths(page, 'waitlist-02-place');
+    }),
+    600_000,
+  );
+
+  it(
+    'mails the fan a link when a seat comes back, which opens the checkout after signing in',
+    site.step(async () => {
+      const page = site.page;
+      await asOperator('DELETE', `/api/reservations/${concert.holds[0]}`);
+      const { message } = await awaitMail(
+        MAIL_INBOX,
+        { to: fan.email, matches: /대기하신 좌석이 나왔습니다|\/checkout\// },
+        { timeoutMs: UI_TIMEOUT },
+      );
+      expect(message.subject).toBe('[Tiketi] 대기하신 좌석이 나왔습니다');
+      const link = linksIn(message.html ?? '').find((href) => href.includes('/checkout/'));
+      if (!link) throw new Error('the offer mail has no checkout link');
+
+      // The concert page says the seat is held and leads to the checkout too.
+      await page.goto(`/events/${concert.id}`);
+      await page.getByTestId('waitlist-offered').waitFor();
+      await screenshotAtWidths(page, 'waitlist-03-offered');
+
+      // Signed out, the mail's link goes through the login and lands on the checkout.
+      await page.getByRole('button', { name: '로그아웃' }).click();
+      const url = new URL(link);
+      await page.goto(`${url.pathname}${url.search}`);
+      await page.waitForURL(/\/login\?next=/);
+      await page.getByLabel('이메일').fill(fan.email);
+      await page.getByLabel('비밀번호').fill(fan.password);
+      await page.locator('main').getByRole('button', { name: '로그인' }).click();
+      await page.waitForURL(`${WEB}${url.pathname}`);
+      const notice = page.getByTestId('waitlist-offer');
+      await notice.waitFor();
+      expect(await notice.innerText()).toMatch(
+        /^대기 명단에서 회원님께 돌아온 좌석입니다\. .+까지 결제하지 않으면/,
+      );
+      expect(await page.getByTestId('amount').innerText()).toBe('77,000원');
+      await page.getByRole('button', { name: '토스로 결제하기' }).waitFor();
+      expect(await page.getByTestId('hold-rule').count()).toBe(0);
+      await screenshotAtWidths(page, 'waitlist-04-checkout');
+      expect(site.blocked).toEqual([]);
+    }),
+    120_000,
+  );
+
+  it(
+    'gives the offered seat back with one Idempotency-Key for the click and its retry after a network failure',
+    site.step(async () => {
+      const page = site.page;
+      const sent: string[] = [];
+      let failed = false;
+      await page.route('**/api/reservations/*', async (route) => {
+        const request = route.request();
+        if (request.method() !== 'DELETE') return route.continue();
+        sent.push((await request.allHeaders())['idempotency-key'] ?? '');
+        // The first try never reaches the server, as when the connection drops.
+        if (!failed) {
+          failed = true;
+          return route.abort('connectionreset');
+        }
+        return route.continue();
+      });
+      const reservationId = new URL(page.url()).pathname.split('/').pop();
+      await page.getByRole('button', { name: '좌석 반납하기' }).click();
+      await page.waitForURL(`${WEB}/events/${concert.id}/seats`);
+      await page.unroute('**/api/reservations/*');
+      expect(sent).toHaveLength(2);
+      expect(sent[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(sent[1]).toBe(sent[0]);
+      const token = await accessTokenOf(page);
+      const given = await apiJson<{ status: string }>(`/api/reservations/${reservationId}`, token);
+      expect(given.status).toBe('CANCELLED');
+      expect((await apiJson<{ entry: unknown }>(`/api/waitlist/${concert.id}`, token)).entry).toBeNull();
+    }),
+    120_000,
+  );
+});
