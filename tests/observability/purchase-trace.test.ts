@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { addSpanProcessor, SpanKind } from '@tiketi/kit';
 import { challengeHeader } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServicesInProcess } from '../support/in-process-services.ts';
 
 /**
@@ -19,20 +19,21 @@ const monitoringFile = (path: string) =>
   readFileSync(new URL(`../../deploy/${path}`, import.meta.url), 'utf8');
 const DAY = 86_400_000;
 
-describe('obs: one purchase through the running services', async () => {
-  // Small pools: eight services share the test server's connections with every other test file.
-  const platform = await startServicesInProcess({ label: 'obs-trace', poolSize: 3, notification: true });
+describe('obs: one purchase through the running services', () => {
+  let platform: Awaited<
+    ReturnType<typeof startServicesInProcess<{ label: string; poolSize: number; notification: true }>>
+  >;
+  let users: typeof platform.users;
+  let toss: typeof platform.toss;
+  let mail: typeof platform.notification.mail;
+  let gatewayUrl: string;
+  let reservationUrl: string;
+  /** Where each service answers probes and scrapes, by name. */
+  let services: Record<string, string>;
+  let sale: { id: string };
+  let fan: Session;
+  let paid: { paymentKey: string; orderId: string; amount: number; redirectUrl: string };
   afterAll(() => platform.close());
-  const { users, toss } = platform;
-  const { mail } = platform.notification;
-  const gatewayUrl = platform.urls.gateway;
-  const reservationUrl = platform.urls.reservation;
-  // The gateway answers probes and scrapes on its operations port only.
-  const services = {
-    ...platform.urls,
-    gateway: platform.gatewayOpsUrl,
-    notification: platform.notification.url,
-  };
 
   async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await fetch(`${gatewayUrl}${path}`, {
@@ -46,106 +47,120 @@ describe('obs: one purchase through the running services', async () => {
   }
   type Session = { user: { id: string }; accessToken: string };
 
-  // A catalogue to buy from, made by an operator: one on-sale event without a waiting room.
-  await call(
-    'POST',
-    '/api/auth/register',
-    { email: 'operator@obs.test', password: 'correct-horse-1', name: 'Operator' },
-    await challengeHeader(gatewayUrl, 'register'),
-  );
-  await users.db
-    .updateTable('users')
-    .set({ role: 'admin' })
-    .where('email', '=', 'operator@obs.test')
-    .execute();
-  const operator = await call<Session>('POST', '/api/auth/login', {
-    email: 'operator@obs.test',
-    password: 'correct-horse-1',
-  });
-  const asOperator = { authorization: `Bearer ${operator.accessToken}` };
-  const artist = await call<{ id: string }>(
-    'POST',
-    '/api/artists',
-    { name: 'Trace Artist', genre: 'K-pop' },
-    asOperator,
-  );
-  const venue = await call<{ id: string }>(
-    'POST',
-    '/api/venues',
-    {
-      name: 'Trace Hall',
-      city: 'Seoul',
-      sections: [{ name: 'A', rows: [{ label: '1', seatCount: 4, tierKey: 'R' }] }],
-    },
-    asOperator,
-  );
-  const sale = await call<{ id: string }>(
-    'POST',
-    '/api/events',
-    {
-      artistId: artist.id,
-      venueId: venue.id,
-      title: 'Trace Night',
-      startsAt: new Date(Date.now() + 30 * DAY).toISOString(),
-      saleOpensAt: new Date(Date.now() - DAY).toISOString(),
-      saleClosesAt: new Date(Date.now() + 29 * DAY).toISOString(),
-      perUserLimit: 4,
-      priceTiers: [{ key: 'R', name: 'R seat', price: 77_000 }],
-      waitingRoom: { enabled: false, admissionRatePerMinute: 600, maxActiveShoppers: 50 },
-    },
-    asOperator,
-  );
-  await call('POST', `/api/events/${sale.id}/publish`, undefined, asOperator);
-  const registered = await call<Session & { refreshToken: string }>(
-    'POST',
-    '/api/auth/register',
-    { email: 'fan@obs.test', password: 'correct-horse-1', name: 'Trace Fan' },
-    await challengeHeader(gatewayUrl, 'register'),
-  );
-  // Only a verified address holds seats; a refresh hands out tokens that say so.
-  await users.verifyEmail(registered.user.id);
-  const fan = await call<Session>('POST', '/api/auth/refresh', { refreshToken: registered.refreshToken });
-  const asFan = { authorization: `Bearer ${fan.accessToken}` };
-  // The reservation service learns the seats from `event.published`, notification the fan from `user.registered`.
-  const seatIds = await vi.waitFor(
-    async () => {
-      const map = await call<{ seats: { id: string }[] }>('GET', `/api/seats/event/${sale.id}`);
-      expect(map.seats).toHaveLength(4);
-      return map.seats.slice(0, 2).map((s) => s.id);
-    },
-    { timeout: 15_000, interval: 100 },
-  );
-
   /**
    * The fan's browser starts one trace for the checkout and sends it on each request, as the OpenTelemetry
    * browser SDK does; everything the purchase sets off must hang from it.
    */
   const traceId = randomBytes(16).toString('hex');
   const rootSpanId = randomBytes(8).toString('hex');
-  const traced = { ...asFan, traceparent: `00-${traceId}-${rootSpanId}-01` };
-  const hold = await call<{ reservationId: string; amount: number }>(
-    'POST',
-    '/api/reservations',
-    { eventId: sale.id, seatIds },
-    traced,
-  );
-  const opened = await call<{ paymentUrl: string }>(
-    'POST',
-    '/api/payments/toss/request',
-    {
-      reservationId: hold.reservationId,
-      amount: hold.amount,
-      customerInfo: { name: 'Trace Fan', email: 'fan@obs.test' },
-    },
-    traced,
-  );
-  const paid = toss.authorize(new URL(opened.paymentUrl).pathname.split('/').pop() ?? '', 'approve');
-  await call(
-    'POST',
-    '/api/payments/toss/confirm',
-    { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
-    traced,
-  );
+  beforeAll(async () => {
+    // Small pools: eight services share the test server's connections with every other test file.
+    platform = await startServicesInProcess({ label: 'obs-trace', poolSize: 3, notification: true });
+    ({ users, toss } = platform);
+    ({ mail } = platform.notification);
+    gatewayUrl = platform.urls.gateway;
+    reservationUrl = platform.urls.reservation;
+    // The gateway answers probes and scrapes on its operations port only.
+    services = {
+      ...platform.urls,
+      gateway: platform.gatewayOpsUrl,
+      notification: platform.notification.url,
+    };
+
+    // A catalogue to buy from, made by an operator: one on-sale event without a waiting room.
+    await call(
+      'POST',
+      '/api/auth/register',
+      { email: 'operator@obs.test', password: 'correct-horse-1', name: 'Operator' },
+      await challengeHeader(gatewayUrl, 'register'),
+    );
+    await users.db
+      .updateTable('users')
+      .set({ role: 'admin' })
+      .where('email', '=', 'operator@obs.test')
+      .execute();
+    const operator = await call<Session>('POST', '/api/auth/login', {
+      email: 'operator@obs.test',
+      password: 'correct-horse-1',
+    });
+    const asOperator = { authorization: `Bearer ${operator.accessToken}` };
+    const artist = await call<{ id: string }>(
+      'POST',
+      '/api/artists',
+      { name: 'Trace Artist', genre: 'K-pop' },
+      asOperator,
+    );
+    const venue = await call<{ id: string }>(
+      'POST',
+      '/api/venues',
+      {
+        name: 'Trace Hall',
+        city: 'Seoul',
+        sections: [{ name: 'A', rows: [{ label: '1', seatCount: 4, tierKey: 'R' }] }],
+      },
+      asOperator,
+    );
+    sale = await call<{ id: string }>(
+      'POST',
+      '/api/events',
+      {
+        artistId: artist.id,
+        venueId: venue.id,
+        title: 'Trace Night',
+        startsAt: new Date(Date.now() + 30 * DAY).toISOString(),
+        saleOpensAt: new Date(Date.now() - DAY).toISOString(),
+        saleClosesAt: new Date(Date.now() + 29 * DAY).toISOString(),
+        perUserLimit: 4,
+        priceTiers: [{ key: 'R', name: 'R seat', price: 77_000 }],
+        waitingRoom: { enabled: false, admissionRatePerMinute: 600, maxActiveShoppers: 50 },
+      },
+      asOperator,
+    );
+    await call('POST', `/api/events/${sale.id}/publish`, undefined, asOperator);
+    const registered = await call<Session & { refreshToken: string }>(
+      'POST',
+      '/api/auth/register',
+      { email: 'fan@obs.test', password: 'correct-horse-1', name: 'Trace Fan' },
+      await challengeHeader(gatewayUrl, 'register'),
+    );
+    // Only a verified address holds seats; a refresh hands out tokens that say so.
+    await users.verifyEmail(registered.user.id);
+    fan = await call<Session>('POST', '/api/auth/refresh', { refreshToken: registered.refreshToken });
+    const asFan = { authorization: `Bearer ${fan.accessToken}` };
+    // The reservation service learns the seats from `event.published`, notification the fan from `user.registered`.
+    const seatIds = await vi.waitFor(
+      async () => {
+        const map = await call<{ seats: { id: string }[] }>('GET', `/api/seats/event/${sale.id}`);
+        expect(map.seats).toHaveLength(4);
+        return map.seats.slice(0, 2).map((s) => s.id);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const traced = { ...asFan, traceparent: `00-${traceId}-${rootSpanId}-01` };
+    const hold = await call<{ reservationId: string; amount: number }>(
+      'POST',
+      '/api/reservations',
+      { eventId: sale.id, seatIds },
+      traced,
+    );
+    const opened = await call<{ paymentUrl: string }>(
+      'POST',
+      '/api/payments/toss/request',
+      {
+        reservationId: hold.reservationId,
+        amount: hold.amount,
+        customerInfo: { name: 'Trace Fan', email: 'fan@obs.test' },
+      },
+      traced,
+    );
+    paid = toss.authorize(new URL(opened.paymentUrl).pathname.split('/').pop() ?? '', 'approve');
+    await call(
+      'POST',
+      '/api/payments/toss/confirm',
+      { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
+      traced,
+    );
+  });
 
   const inTrace = () => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
   const serviceOf = (span: ReadableSpan) => span.attributes['tiketi.service'];

@@ -34,7 +34,7 @@ import { configShape as reservationConfigShape } from '@tiketi/reservation/confi
 import type { DB as ReservationDB } from '@tiketi/reservation/db';
 import { startMailSandbox } from '@tiketi/sandbox-mail';
 import { startTossSandbox } from '@tiketi/sandbox-toss';
-import { startTestUserService } from '@tiketi/user/testing';
+import { startTestUserService, type TestUserService } from '@tiketi/user/testing';
 
 export type InProcessOptions = {
   /** Names the test databases, Redis prefixes and exchange. */
@@ -302,7 +302,7 @@ async function startNotifications(deps: {
   base: ReturnType<typeof testConfig>;
   own: (service: string) => ReturnType<typeof testConfig>;
   logger: ReturnType<typeof testLogger>;
-  users: Awaited<ReturnType<typeof startTestUserService>>;
+  users: TestUserService;
   userUrl: string;
   eventUrl: string;
   reservationUrl: string;

@@ -14,3 +14,26 @@ export function createRedis(url: string, keyPrefix: string): Redis {
   redis.on('error', () => undefined);
   return redis;
 }
+
+export type RedisScript = (...args: (string | number)[]) => Promise<unknown>;
+
+/**
+ * Lua scripts registered on the connection with ioredis `defineCommand`: each call goes by SHA and ioredis
+ * sends the text again when Redis answers NOSCRIPT (after a restart or a SCRIPT FLUSH). Keys get the
+ * connection's prefix like any other command. With `keys` given, the first that many arguments are keys;
+ * without it, the first argument says how many keys follow.
+ */
+export function redisScripts<Name extends string>(
+  redis: Redis,
+  scripts: Record<Name, { lua: string; keys?: number }>,
+): Record<Name, RedisScript> {
+  const commands = redis as unknown as Record<string, RedisScript>;
+  const bound = {} as Record<Name, RedisScript>;
+  for (const [name, { lua, keys }] of Object.entries(scripts) as [Name, { lua: string; keys?: number }][]) {
+    // One connection may be handed to several repositories; a name is defined on it only once.
+    if (!(name in redis))
+      redis.defineCommand(name, keys === undefined ? { lua } : { numberOfKeys: keys, lua });
+    bound[name] = (...args) => (commands[name] as RedisScript).apply(redis, args);
+  }
+  return bound;
+}

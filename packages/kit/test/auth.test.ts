@@ -1,19 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
-import { exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
-import { afterAll, describe, expect, it } from 'vitest';
+import { exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, type JWK, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { callerOf, createAuth } from '../src/auth.ts';
-import { createServer } from '../src/server.ts';
-import { createTestTokens, testLogger } from '../src/testing/index.ts';
+import { type App, createServer } from '../src/server.ts';
+import { createTestTokens, type TestTokens, testLogger } from '../src/testing/index.ts';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-describe('kit auth: access-token verification every service relies on', async () => {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
-  const jwks: JSONWebKeySet = { keys: [publicJwk] };
-  const auth = createAuth({ jwks });
+describe('kit auth: access-token verification every service relies on', () => {
+  let privateKey: CryptoKey;
+  let publicKey: CryptoKey;
+  let publicJwk: JWK;
+  let jwks: JSONWebKeySet;
+  let auth: ReturnType<typeof createAuth>;
+  beforeAll(async () => {
+    ({ privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true }));
+    publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'EdDSA', use: 'sig' };
+    jwks = { keys: [publicJwk] };
+    auth = createAuth({ jwks });
+  });
   const userId = randomUUID();
 
   function token(
@@ -132,20 +139,25 @@ describe('kit auth: access-token verification every service relies on', async ()
   });
 });
 
-describe('kit auth: route guards', async () => {
-  const tokens = await createTestTokens();
-  const auth = createAuth({ jwks: tokens.jwks, internalToken: 'internal-secret' });
-  const { app } = await createServer({ name: 'auth-test', logger: testLogger() });
-  app.get('/mine', { onRequest: auth.user }, async (req) => ({ id: callerOf(req).id }));
-  app.get('/operators', { onRequest: auth.admin }, async () => ({ ok: true }));
-  app.get('/internal/thing', { onRequest: auth.internal }, async () => ({ ok: true }));
-  app.get('/door', { onRequest: auth.staff }, async () => ({ ok: true }));
-  app.get('/anyone', { onRequest: auth.optional }, async (req) => ({ id: req.user?.id ?? null }));
+describe('kit auth: route guards', () => {
+  let tokens: TestTokens;
+  let auth: ReturnType<typeof createAuth>;
+  let app: App;
   const strict = { body: z.object({ count: z.number().int() }) };
-  app.post('/mine', { onRequest: auth.user, schema: strict }, async () => ({ ok: true }));
-  app.post('/operators', { onRequest: auth.admin, schema: strict }, async () => ({ ok: true }));
-  app.post('/internal/thing', { onRequest: auth.internal, schema: strict }, async () => ({ ok: true }));
-  app.post('/anyone', { onRequest: auth.optional, schema: strict }, async () => ({ ok: true }));
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    auth = createAuth({ jwks: tokens.jwks, internalToken: 'internal-secret' });
+    ({ app } = await createServer({ name: 'auth-test', logger: testLogger() }));
+    app.get('/mine', { onRequest: auth.user }, async (req) => ({ id: callerOf(req).id }));
+    app.get('/operators', { onRequest: auth.admin }, async () => ({ ok: true }));
+    app.get('/internal/thing', { onRequest: auth.internal }, async () => ({ ok: true }));
+    app.get('/door', { onRequest: auth.staff }, async () => ({ ok: true }));
+    app.get('/anyone', { onRequest: auth.optional }, async (req) => ({ id: req.user?.id ?? null }));
+    app.post('/mine', { onRequest: auth.user, schema: strict }, async () => ({ ok: true }));
+    app.post('/operators', { onRequest: auth.admin, schema: strict }, async () => ({ ok: true }));
+    app.post('/internal/thing', { onRequest: auth.internal, schema: strict }, async () => ({ ok: true }));
+    app.post('/anyone', { onRequest: auth.optional, schema: strict }, async () => ({ ok: true }));
+  });
   afterAll(() => app.close());
 
   const userId = randomUUID();

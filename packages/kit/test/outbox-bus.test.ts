@@ -8,6 +8,7 @@ import { OutboxRelay } from '../src/outbox.ts';
 import { openTestInfra, testConfig, testLogger } from '../src/testing/index.ts';
 
 type DB = { things: { id: string; name: string }; effects: { eventId: string; note: string } };
+type Spec = { service: string; database: { name: string; migrations: string }; bus: true };
 
 const registered = (name: string) => ({
   userId: randomUUID(),
@@ -16,22 +17,26 @@ const registered = (name: string) => ({
   provider: 'password' as const,
 });
 
-describe('outbox, relay and consumers', async () => {
+describe('outbox, relay and consumers', () => {
   const config = testConfig('kit-bus');
-  const infra = await openTestInfra<
-    { service: string; database: { name: string; migrations: string }; bus: true },
-    DB
-  >(
-    {
-      service: 'kit',
-      database: { name: 'unused', migrations: new URL('./fixtures/migrations', import.meta.url).pathname },
-      bus: true,
-    },
-    config,
-  );
-  const { db, bus } = infra;
-  const amqp = await amqplib.connect(config.AMQP_URL);
-  const inspect = await amqp.createChannel();
+  let infra: Awaited<ReturnType<typeof openTestInfra<Spec, DB>>>;
+  let db: typeof infra.db;
+  let bus: typeof infra.bus;
+  let amqp: amqplib.ChannelModel;
+  let inspect: amqplib.Channel;
+  beforeAll(async () => {
+    infra = await openTestInfra<Spec, DB>(
+      {
+        service: 'kit',
+        database: { name: 'unused', migrations: new URL('./fixtures/migrations', import.meta.url).pathname },
+        bus: true,
+      },
+      config,
+    );
+    ({ db, bus } = infra);
+    amqp = await amqplib.connect(config.AMQP_URL);
+    inspect = await amqp.createChannel();
+  });
 
   beforeAll(() => bus.waitForConnect());
   afterAll(async () => {

@@ -1,25 +1,30 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dropDatabase } from '../src/db.ts';
-import { openInfra } from '../src/infra.ts';
-import { createServer } from '../src/server.ts';
+import { type Infra, openInfra } from '../src/infra.ts';
+import { type App, createServer } from '../src/server.ts';
 import { createTcpProxy, testConfig, testLogger } from '../src/testing/index.ts';
 
-describe('readiness', async () => {
+describe('readiness', () => {
   const config = testConfig('kit-ready');
   const real = new URL(config.DATABASE_URL);
-  const proxy = await createTcpProxy(real.hostname, Number(real.port || 5432));
+  let proxy: Awaited<ReturnType<typeof createTcpProxy>>;
+  let infra: Infra<{ service: string; database: { name: string; migrations: string } }, unknown>;
+  let app: App;
   const throughProxy = new URL(config.DATABASE_URL);
   throughProxy.hostname = '127.0.0.1';
-  throughProxy.port = String(proxy.port);
-  const infra = await openInfra(
-    {
-      service: 'kit',
-      database: { name: 'unused', migrations: new URL('./fixtures/migrations', import.meta.url).pathname },
-    },
-    { ...config, DATABASE_URL: throughProxy.toString() },
-    testLogger(),
-  );
-  const { app } = await createServer({ name: 'kit', logger: testLogger(), readiness: infra.readiness });
+  beforeAll(async () => {
+    proxy = await createTcpProxy(real.hostname, Number(real.port || 5432));
+    throughProxy.port = String(proxy.port);
+    infra = await openInfra(
+      {
+        service: 'kit',
+        database: { name: 'unused', migrations: new URL('./fixtures/migrations', import.meta.url).pathname },
+      },
+      { ...config, DATABASE_URL: throughProxy.toString() },
+      testLogger(),
+    );
+    ({ app } = await createServer({ name: 'kit', logger: testLogger(), readiness: infra.readiness }));
+  });
 
   afterAll(async () => {
     await app.close();

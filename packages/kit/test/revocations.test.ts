@@ -1,19 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from '../src/auth.ts';
 import { createRedis } from '../src/redis.ts';
 import { sessionRevocations } from '../src/revocations.ts';
-import { createTestTokens, deleteRedisPrefix, eventually, testConfig } from '../src/testing/index.ts';
+import {
+  createTestTokens,
+  deleteRedisPrefix,
+  eventually,
+  type TestTokens,
+  testConfig,
+} from '../src/testing/index.ts';
 
-describe('kit auth: sessions ended before their access tokens expire', async () => {
+describe('kit auth: sessions ended before their access tokens expire', () => {
   const config = testConfig('kit_revocations');
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
-  const tokens = await createTestTokens();
+  let tokens: TestTokens;
+  let elsewhere: ReturnType<typeof createAuth>;
   // Two instances, as the user service (which ends sessions) and a service checking tokens.
   const userService = sessionRevocations(redis, { cacheMs: 500 });
-  const elsewhere = createAuth({
-    jwks: tokens.jwks,
-    revocations: sessionRevocations(redis, { cacheMs: 500 }),
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    elsewhere = createAuth({
+      jwks: tokens.jwks,
+      revocations: sessionRevocations(redis, { cacheMs: 500 }),
+    });
   });
 
   afterAll(async () => {

@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseConfigShape, ConfigError, internalTokenShape, loadConfig } from '../src/config.ts';
-import { createServer, opsListenerOf, serverSettings } from '../src/server.ts';
+import type { Metrics } from '../src/metrics.ts';
+import { type App, createServer, opsListenerOf, serverSettings } from '../src/server.ts';
 import { slowClient, testLogger } from '../src/testing/index.ts';
 
-describe('service factory at the edge: timeouts, trusted proxies, operations endpoints', async () => {
+describe('service factory at the edge: timeouts, trusted proxies, operations endpoints', () => {
   const config = loadConfig(
     { ...baseConfigShape, ...internalTokenShape },
     {
@@ -15,15 +16,20 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
       TIKETI_ENV: 'development',
     },
   );
-  const { app } = await createServer({ name: 'edge', logger: testLogger(), ...serverSettings(config) });
-  app.post('/things', async (req) => ({ ip: req.ip }));
-  app.get('/ip', async (req) => ({ ip: req.ip }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  let app: App;
+  let base: string;
+  let separate: { app: App; metrics: Metrics };
+  beforeAll(async () => {
+    ({ app } = await createServer({ name: 'edge', logger: testLogger(), ...serverSettings(config) }));
+    app.post('/things', async (req) => ({ ip: req.ip }));
+    app.get('/ip', async (req) => ({ ip: req.ip }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-  const separate = await createServer({ name: 'edge-ops', logger: testLogger(), ops: { port: 0 } });
-  separate.app.get('/things', async () => ({ ok: true }));
-  await separate.app.ready();
+    separate = await createServer({ name: 'edge-ops', logger: testLogger(), ops: { port: 0 } });
+    separate.app.get('/things', async () => ({ ok: true }));
+    await separate.app.ready();
+  });
   afterAll(async () => {
     await app.close();
     await separate.app.close();

@@ -1,56 +1,61 @@
 import type { AddressInfo } from 'node:net';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishInTransaction } from '../src/bus.ts';
 import { createHttpClient } from '../src/http-client.ts';
-import { createServer } from '../src/server.ts';
+import { type App, createServer } from '../src/server.ts';
 import { openTestInfra, testConfig, testLogger } from '../src/testing/index.ts';
 import { addSpanProcessor } from '../src/tracing.ts';
 
-describe('trace context across HTTP and RabbitMQ', async () => {
+type Spec = { service: 'tracer'; database: { name: string; migrations: string }; bus: true };
+
+describe('trace context across HTTP and RabbitMQ', () => {
   const exporter = new InMemorySpanExporter();
   addSpanProcessor(new SimpleSpanProcessor({ exporter }));
   const config = testConfig('kit-trace');
-  const infra = await openTestInfra<
-    { service: 'tracer'; database: { name: string; migrations: string }; bus: true },
-    unknown
-  >(
-    {
-      service: 'tracer',
-      database: { name: 'unused', migrations: new URL('./fixtures/migrations', import.meta.url).pathname },
-      bus: true,
-    },
-    config,
-  );
+  let infra: Awaited<ReturnType<typeof openTestInfra<Spec, unknown>>>;
+  let downstream: App;
+  let client: ReturnType<typeof createHttpClient>;
+  let upstream: App;
   const consumed: string[] = [];
-  await infra.bus.subscribe({
-    name: 'trace-consumer',
-    events: ['user.registered'],
-    handler: async (event) => {
-      consumed.push(event.id);
-    },
-  });
-  await infra.start();
-
-  const { app: downstream } = await createServer({ name: 'downstream', logger: testLogger() });
-  downstream.get('/work', async () => {
-    await infra.db.transaction().execute((trx) =>
-      publishInTransaction(trx, 'user.registered', {
-        userId: '0b9f4a58-4c4b-4d7e-9f3e-6a1b2c3d4e5f',
-        email: 'trace@example.com',
-        name: 'Trace',
-        provider: 'password',
-      }),
+  beforeAll(async () => {
+    infra = await openTestInfra<Spec, unknown>(
+      {
+        service: 'tracer',
+        database: { name: 'unused', migrations: new URL('./fixtures/migrations', import.meta.url).pathname },
+        bus: true,
+      },
+      config,
     );
-    return { ok: true };
+    await infra.bus.subscribe({
+      name: 'trace-consumer',
+      events: ['user.registered'],
+      handler: async (event) => {
+        consumed.push(event.id);
+      },
+    });
+    await infra.start();
+
+    ({ app: downstream } = await createServer({ name: 'downstream', logger: testLogger() }));
+    downstream.get('/work', async () => {
+      await infra.db.transaction().execute((trx) =>
+        publishInTransaction(trx, 'user.registered', {
+          userId: '0b9f4a58-4c4b-4d7e-9f3e-6a1b2c3d4e5f',
+          email: 'trace@example.com',
+          name: 'Trace',
+          provider: 'password',
+        }),
+      );
+      return { ok: true };
+    });
+    await downstream.listen({ port: 0, host: '127.0.0.1' });
+    client = createHttpClient({
+      baseUrl: `http://127.0.0.1:${(downstream.server.address() as AddressInfo).port}`,
+      name: 'downstream service',
+    });
+    ({ app: upstream } = await createServer({ name: 'upstream', logger: testLogger() }));
+    upstream.get('/start', async () => (await client.get('/work')).body);
   });
-  await downstream.listen({ port: 0, host: '127.0.0.1' });
-  const client = createHttpClient({
-    baseUrl: `http://127.0.0.1:${(downstream.server.address() as AddressInfo).port}`,
-    name: 'downstream service',
-  });
-  const { app: upstream } = await createServer({ name: 'upstream', logger: testLogger() });
-  upstream.get('/start', async () => (await client.get('/work')).body);
 
   afterAll(async () => {
     await upstream.close();

@@ -1,10 +1,14 @@
 import nodemailer from 'nodemailer';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type CaughtMessage, startMailSandbox } from '../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CaughtMessage, type MailSandbox, startMailSandbox } from '../src/index.ts';
 
-describe('mail sandbox', async () => {
-  const sandbox = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
-  const smtp = nodemailer.createTransport(sandbox.smtpUrl);
+describe('mail sandbox', () => {
+  let sandbox: MailSandbox;
+  let smtp: ReturnType<typeof nodemailer.createTransport>;
+  beforeAll(async () => {
+    sandbox = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
+    smtp = nodemailer.createTransport(sandbox.smtpUrl);
+  });
   afterAll(async () => {
     smtp.close();
     await sandbox.close();

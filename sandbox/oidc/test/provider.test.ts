@@ -1,12 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { afterAll, describe, expect, it } from 'vitest';
-import { sandboxSubject, startOidcSandbox } from '../src/provider.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OidcSandbox, sandboxSubject, startOidcSandbox } from '../src/provider.ts';
 
-describe('sandbox OpenID provider', async () => {
-  const sandbox = await startOidcSandbox({
-    port: 0,
-    defaultUser: { email: 'demo@tiketi.test', name: 'Demo' },
+describe('sandbox OpenID provider', () => {
+  let sandbox: OidcSandbox;
+  beforeAll(async () => {
+    sandbox = await startOidcSandbox({
+      port: 0,
+      defaultUser: { email: 'demo@tiketi.test', name: 'Demo' },
+    });
   });
   afterAll(() => sandbox.stop());
 

@@ -2,16 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { addSpanProcessor, newContext, runInContext, SpanKind, SpanStatusCode } from '@tiketi/kit';
 import { createTossClient, TossError } from '@tiketi/toss';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTossSandbox } from '../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTossSandbox, type TossSandbox } from '../src/index.ts';
 
 const SECRET = 'test_sk_toss_span_suite';
 
-describe('Toss client spans', async () => {
+describe('Toss client spans', () => {
   const exporter = new InMemorySpanExporter();
   addSpanProcessor(new SimpleSpanProcessor({ exporter }));
-  const sandbox = await startTossSandbox({ port: 0 });
-  const toss = createTossClient({ secretKey: SECRET, baseUrl: sandbox.url, timeoutMs: 2000, retries: 1 });
+  let sandbox: TossSandbox;
+  let toss: ReturnType<typeof createTossClient>;
+  beforeAll(async () => {
+    sandbox = await startTossSandbox({ port: 0 });
+    toss = createTossClient({ secretKey: SECRET, baseUrl: sandbox.url, timeoutMs: 2000, retries: 1 });
+  });
   afterAll(() => sandbox.close());
 
   /** Runs `work` as a request would, and returns the request's span with the Toss spans under it. */

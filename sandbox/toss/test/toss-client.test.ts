@@ -12,14 +12,18 @@ import {
   TossError,
   TossUnavailableError,
 } from '@tiketi/toss';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTossSandbox } from '../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTossSandbox, type TossSandbox } from '../src/index.ts';
 
 const SECRET = 'test_sk_toss_client_suite';
 
-describe('Toss client against the Toss sandbox', async () => {
-  const sandbox = await startTossSandbox({ port: 0 });
-  const toss = createTossClient({ secretKey: SECRET, baseUrl: sandbox.url, timeoutMs: 2000, retries: 1 });
+describe('Toss client against the Toss sandbox', () => {
+  let sandbox: TossSandbox;
+  let toss: ReturnType<typeof createTossClient>;
+  beforeAll(async () => {
+    sandbox = await startTossSandbox({ port: 0 });
+    toss = createTossClient({ secretKey: SECRET, baseUrl: sandbox.url, timeoutMs: 2000, retries: 1 });
+  });
   afterAll(() => sandbox.close());
 
   const orderId = () => `order-${randomUUID()}`;

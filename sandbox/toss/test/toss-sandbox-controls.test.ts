@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createTossClient, isSessionExpired, TossError } from '@tiketi/toss';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTossSandbox } from '../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTossSandbox, type TossSandbox } from '../src/index.ts';
 
 /** The sandbox-only HTTP controls, for tests that run the sandbox in another process. */
-describe('Toss sandbox controls over HTTP', async () => {
-  const sandbox = await startTossSandbox({ port: 0 });
-  const toss = createTossClient({ secretKey: 'test_sk_controls', baseUrl: sandbox.url, retries: 0 });
+describe('Toss sandbox controls over HTTP', () => {
+  let sandbox: TossSandbox;
+  let toss: ReturnType<typeof createTossClient>;
+  beforeAll(async () => {
+    sandbox = await startTossSandbox({ port: 0 });
+    toss = createTossClient({ secretKey: 'test_sk_controls', baseUrl: sandbox.url, retries: 0 });
+  });
   afterAll(() => sandbox.close());
 
   const post = (path: string, body: unknown) =>

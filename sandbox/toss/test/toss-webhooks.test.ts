@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTossClient, type TossWebhook, tossWebhook } from '@tiketi/toss';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { startTossSandbox } from '../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTossSandbox, type TossSandbox } from '../src/index.ts';
 
 /** A webhook receiver that answers the given statuses in turn (the last one repeats). */
 async function receiver(statuses: number[]) {
@@ -24,9 +24,13 @@ async function receiver(statuses: number[]) {
   return { url, received, close: () => new Promise((r) => server.close(r)) };
 }
 
-describe('Toss sandbox webhooks', async () => {
-  const sandbox = await startTossSandbox({ port: 0, webhookRetryDelaysMs: [20, 40, 80] });
-  const toss = createTossClient({ secretKey: 'test_sk_toss_webhooks', baseUrl: sandbox.url });
+describe('Toss sandbox webhooks', () => {
+  let sandbox: TossSandbox;
+  let toss: ReturnType<typeof createTossClient>;
+  beforeAll(async () => {
+    sandbox = await startTossSandbox({ port: 0, webhookRetryDelaysMs: [20, 40, 80] });
+    toss = createTossClient({ secretKey: 'test_sk_toss_webhooks', baseUrl: sandbox.url });
+  });
   afterAll(() => sandbox.close());
 
   async function approvedPayment() {

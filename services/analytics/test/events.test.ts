@@ -3,18 +3,30 @@ import type { EventInput, EventType } from '@tiketi/contracts';
 import { makeEnvelope, OutboxRelay, publishInTransaction, sql } from '@tiketi/kit';
 import { testLogger } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DB } from '../src/db/schema.ts';
 import { statsRepository } from '../src/db/stats.repository.ts';
 import { dayKey, isoDay } from '../src/domain/kst.ts';
 import { rollupJob } from '../src/domain/rollup.ts';
 import { startConsumers } from '../src/events/consumers.ts';
 import { openAnalytics } from './support.ts';
 
-describe('service events through the outbox and RabbitMQ', async () => {
-  const svc = await openAnalytics('anl-events', { bus: true });
-  const { app, infra, counters } = svc;
-  const { db, bus, redis } = infra;
-  const relay = new OutboxRelay({ db, bus, logger: testLogger() });
-  const admin = await svc.tokens.sign({ id: randomUUID(), role: 'admin' });
+describe('service events through the outbox and RabbitMQ', () => {
+  let svc: Awaited<ReturnType<typeof openAnalytics<true>>>;
+  let app: typeof svc.app;
+  let infra: typeof svc.infra;
+  let counters: typeof svc.counters;
+  let db: typeof infra.db;
+  let bus: typeof infra.bus;
+  let redis: typeof infra.redis;
+  let relay: OutboxRelay<DB>;
+  let admin: string;
+  beforeAll(async () => {
+    svc = await openAnalytics('anl-events', { bus: true });
+    ({ app, infra, counters } = svc);
+    ({ db, bus, redis } = infra);
+    relay = new OutboxRelay({ db, bus, logger: testLogger() });
+    admin = await svc.tokens.sign({ id: randomUUID(), role: 'admin' });
+  });
 
   const artistId = randomUUID();
   const eventId = randomUUID();

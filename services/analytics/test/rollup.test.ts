@@ -1,20 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from '@tiketi/kit';
 import { testLogger } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statsRepository } from '../src/db/stats.repository.ts';
 import { parseHourField } from '../src/domain/counters.ts';
 import { rollupJob } from '../src/domain/rollup.ts';
 import { openAnalytics } from './support.ts';
 
-describe('hourly rollup into the stats tables', async () => {
-  const svc = await openAnalytics('anl-rollup');
-  const { app, infra, counters } = svc;
-  const db = infra.db;
+describe('hourly rollup into the stats tables', () => {
+  let svc: Awaited<ReturnType<typeof openAnalytics>>;
+  let app: typeof svc.app;
+  let infra: typeof svc.infra;
+  let counters: typeof svc.counters;
+  let db: typeof infra.db;
+  let admin: string;
+  let fan: string;
   const artistId = randomUUID();
   const eventId = randomUUID();
-  const admin = await svc.tokens.sign({ id: randomUUID(), role: 'admin' });
-  const fan = await svc.tokens.sign({ id: randomUUID() });
+  beforeAll(async () => {
+    svc = await openAnalytics('anl-rollup');
+    ({ app, infra, counters } = svc);
+    db = infra.db;
+    admin = await svc.tokens.sign({ id: randomUUID(), role: 'admin' });
+    fan = await svc.tokens.sign({ id: randomUUID() });
+  });
 
   const view = (sessionId: string) =>
     app.inject({

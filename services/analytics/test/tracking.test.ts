@@ -1,24 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventProjectionRepository } from '../src/db/event-projection.repository.ts';
 import { openAnalytics } from './support.ts';
 
-describe('POST /api/analytics/track', async () => {
-  const svc = await openAnalytics('anl-track', { rateLimit: 5 });
-  const { app, infra } = svc;
-  const redis = infra.redis;
+describe('POST /api/analytics/track', () => {
+  let svc: Awaited<ReturnType<typeof openAnalytics>>;
+  let app: typeof svc.app;
+  let infra: typeof svc.infra;
+  let redis: typeof infra.redis;
+  let userToken: string;
   const artistId = randomUUID();
   const eventId = randomUUID();
-  await eventProjectionRepository(infra.db).upsert({
-    eventId,
-    artistId,
-    title: 'Projected concert',
-    status: 'on_sale',
-    saleOpensAt: new Date('2026-01-01T00:00:00Z'),
-    saleClosesAt: new Date('2027-01-01T00:00:00Z'),
-    sourceTime: new Date('2026-01-01T00:00:00Z'),
+  beforeAll(async () => {
+    svc = await openAnalytics('anl-track', { rateLimit: 5 });
+    ({ app, infra } = svc);
+    redis = infra.redis;
+    await eventProjectionRepository(infra.db).upsert({
+      eventId,
+      artistId,
+      title: 'Projected concert',
+      status: 'on_sale',
+      saleOpensAt: new Date('2026-01-01T00:00:00Z'),
+      saleClosesAt: new Date('2027-01-01T00:00:00Z'),
+      sourceTime: new Date('2026-01-01T00:00:00Z'),
+    });
+    userToken = await svc.tokens.sign({ id: randomUUID() });
   });
-  const userToken = await svc.tokens.sign({ id: randomUUID() });
 
   const track = (body: unknown, headers: Record<string, string> = {}, ip = '10.0.0.1') =>
     app.inject({

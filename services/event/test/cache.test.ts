@@ -1,21 +1,26 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { createArtistAndVenue, eventPayload, openEventService } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArtistAndVenue, type EventService, eventPayload, openEventService } from './helpers.ts';
 
-describe('catalogue read cache', async () => {
-  const svc = await openEventService('event-cache', { publicCacheSeconds: 2 });
+describe('catalogue read cache', () => {
+  let svc: EventService;
+  let ids: { artistId: string; venueId: string };
+  let eventId: string;
   afterAll(() => svc.close());
-  const ids = await createArtistAndVenue(svc, 'Jannabi');
-  const created = await svc.app.inject({
-    method: 'POST',
-    url: '/api/events',
-    headers: { authorization: svc.admin },
-    payload: eventPayload(ids, { title: 'Summer Tour' }),
-  });
-  const eventId = created.json().id as string;
-  await svc.app.inject({
-    method: 'POST',
-    url: `/api/events/${eventId}/publish`,
-    headers: { authorization: svc.admin },
+  beforeAll(async () => {
+    svc = await openEventService('event-cache', { publicCacheSeconds: 2 });
+    ids = await createArtistAndVenue(svc, 'Jannabi');
+    const created = await svc.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { authorization: svc.admin },
+      payload: eventPayload(ids, { title: 'Summer Tour' }),
+    });
+    eventId = created.json().id as string;
+    await svc.app.inject({
+      method: 'POST',
+      url: `/api/events/${eventId}/publish`,
+      headers: { authorization: svc.admin },
+    });
   });
   const detail = async () => (await svc.app.inject({ url: `/api/events/${eventId}` })).json();
   const list = async () => (await svc.app.inject({ url: '/api/events?q=tour' })).json();

@@ -1,10 +1,13 @@
 import { eventCatalogue } from '@tiketi/contracts';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSeatId } from '../src/domain/events.service.ts';
 import { daysFromNow, type EventService, eventPayload, openEventService } from './helpers.ts';
 
-describe('catalogue administration', async () => {
-  const svc: EventService = await openEventService('event-catalogue');
+describe('catalogue administration', () => {
+  let svc: EventService;
+  beforeAll(async () => {
+    svc = await openEventService('event-catalogue');
+  });
   afterAll(() => svc.close());
   const as = (authorization: string) => ({ authorization });
 

@@ -1,11 +1,15 @@
 import { eventCatalogue } from '@tiketi/contracts';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArtistAndVenue, type EventService, eventPayload, openEventService } from './helpers.ts';
 
-describe("an event's bot-defence difficulty, set by the operator", async () => {
-  const svc: EventService = await openEventService('event-challenge');
+describe("an event's bot-defence difficulty, set by the operator", () => {
+  let svc: EventService;
+  let ids: { artistId: string; venueId: string };
   afterAll(() => svc.close());
-  const ids = await createArtistAndVenue(svc);
+  beforeAll(async () => {
+    svc = await openEventService('event-challenge');
+    ids = await createArtistAndVenue(svc);
+  });
   const waitingRoom = { enabled: true, admissionRatePerMinute: 600, maxActiveShoppers: 100 };
   const send = (method: 'POST' | 'PATCH', url: string, payload?: object) =>
     svc.app.inject({ method, url, headers: { authorization: svc.admin }, ...(payload ? { payload } : {}) });

@@ -1,12 +1,18 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { createArtistAndVenue, daysFromNow, eventPayload, openEventService } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createArtistAndVenue,
+  daysFromNow,
+  type EventService,
+  eventPayload,
+  openEventService,
+} from './helpers.ts';
 
-describe('event listing', async () => {
-  const svc = await openEventService('event-listing');
+describe('event listing', () => {
+  let svc: EventService;
+  let admin: { authorization: string };
+  let a: { artistId: string; venueId: string };
+  let b: { artistId: string; venueId: string };
   afterAll(() => svc.close());
-  const admin = { authorization: svc.admin };
-  const a = await createArtistAndVenue(svc, 'Aurora');
-  const b = await createArtistAndVenue(svc, 'Borealis');
 
   async function make(
     ids: typeof a,
@@ -37,13 +43,19 @@ describe('event listing', async () => {
     }
     return id;
   }
+  beforeAll(async () => {
+    svc = await openEventService('event-listing');
+    admin = { authorization: svc.admin };
+    a = await createArtistAndVenue(svc, 'Aurora');
+    b = await createArtistAndVenue(svc, 'Borealis');
 
-  await make(a, 'Alpha Night', 10, 'on_sale');
-  await make(a, 'Beta Live', 20, 'upcoming');
-  await make(b, 'Gamma 100% Live', 30, 'on_sale');
-  await make(b, 'Delta Show', 40, 'cancel');
-  await make(b, 'Epsilon', 50, 'draft');
-  await make(a, 'Zeta', 60, 'on_sale');
+    await make(a, 'Alpha Night', 10, 'on_sale');
+    await make(a, 'Beta Live', 20, 'upcoming');
+    await make(b, 'Gamma 100% Live', 30, 'on_sale');
+    await make(b, 'Delta Show', 40, 'cancel');
+    await make(b, 'Epsilon', 50, 'draft');
+    await make(a, 'Zeta', 60, 'on_sale');
+  });
 
   async function titles(query: string, headers = {}) {
     const res = await svc.app.inject({ url: `/api/events${query}`, headers });

@@ -2,65 +2,40 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createAuth, makeEnvelope } from '@tiketi/kit';
+import { type App, createAuth, makeEnvelope } from '@tiketi/kit';
 import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp as buildMediaApp } from '@tiketi/media/app';
 import type { DB as MediaDB } from '@tiketi/media/db';
 import { diskStorage } from '@tiketi/media/storage';
 import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mediaClient } from '../src/clients/media.client.ts';
 import { artistRepository } from '../src/db/artist.repository.ts';
 import { catalogueCache } from '../src/db/catalogue.cache.ts';
 import { eventRepository } from '../src/db/event.repository.ts';
 import { startConsumers } from '../src/events/consumers.ts';
-import { createArtistAndVenue, eventPayload, openEventService } from './helpers.ts';
+import { createArtistAndVenue, type EventService, eventPayload, openEventService } from './helpers.ts';
 
 /**
  * The media service and the catalogue's consumer on one exchange of their own, the media outbox relayed as
  * in production: deleting an image through the media API must take it off every page that shows it.
  */
-describe('deleting an image detaches it from the catalogue', async () => {
-  const tokens = await createTestTokens();
-  const admin = `Bearer ${await tokens.sign({ id: uuidv7(), role: 'admin' })}`;
+describe('deleting an image detaches it from the catalogue', () => {
+  let admin: string;
+  let mediaInfra: Awaited<ReturnType<typeof openTestInfra>>;
+  let dir: string;
+  let media: App;
+  let mediaUrl: string;
+  let svc: EventService;
+  let consumerBus: Awaited<ReturnType<typeof openTestInfra>>;
+  let ids: { artistId: string; venueId: string };
+  let shared: string;
+  let kept: string;
+  let first: string;
+  let second: string;
+  let other: string;
   const config = testConfig('event-media-deleted');
-  const mediaInfra = await openTestInfra<
-    { service: 'media'; database: { name: string; migrations: string }; bus: true },
-    MediaDB
-  >(
-    {
-      service: 'media',
-      database: { name: 'unused', migrations: new URL('../../media/migrations', import.meta.url).pathname },
-      bus: true,
-    },
-    config,
-  );
-  const dir = await mkdtemp(path.join(tmpdir(), 'event-media-deleted-'));
-  const media = await buildMediaApp({
-    db: mediaInfra.db,
-    logger: testLogger(),
-    readiness: mediaInfra.readiness,
-    storage: diskStorage(dir),
-    auth: createAuth({ jwks: tokens.jwks }),
-  });
-  await media.listen({ port: 0, host: '127.0.0.1' });
-  const mediaUrl = `http://127.0.0.1:${(media.server.address() as AddressInfo).port}`;
-
-  const svc = await openEventService('event-media-deleted', {
-    auth: createAuth({ jwks: tokens.jwks }),
-    media: mediaClient(mediaUrl),
-  });
-  const consumerBus = await openTestInfra({ service: 'event', bus: true }, config);
-  await startConsumers({
-    bus: consumerBus.bus,
-    db: svc.db,
-    artists: artistRepository(svc.db),
-    events: eventRepository(svc.db),
-    cache: catalogueCache(svc.infra.redis, testLogger()),
-    logger: testLogger(),
-  });
-  await mediaInfra.start();
   afterAll(async () => {
     await consumerBus.cleanup();
     await svc.close();
@@ -109,17 +84,57 @@ describe('deleting an image detaches it from the catalogue', async () => {
     return id;
   };
   const read = async (url: string) => (await svc.app.inject({ url })).json();
+  beforeAll(async () => {
+    const tokens = await createTestTokens();
+    admin = `Bearer ${await tokens.sign({ id: uuidv7(), role: 'admin' })}`;
+    mediaInfra = await openTestInfra<
+      { service: 'media'; database: { name: string; migrations: string }; bus: true },
+      MediaDB
+    >(
+      {
+        service: 'media',
+        database: { name: 'unused', migrations: new URL('../../media/migrations', import.meta.url).pathname },
+        bus: true,
+      },
+      config,
+    );
+    dir = await mkdtemp(path.join(tmpdir(), 'event-media-deleted-'));
+    media = await buildMediaApp({
+      db: mediaInfra.db,
+      logger: testLogger(),
+      readiness: mediaInfra.readiness,
+      storage: diskStorage(dir),
+      auth: createAuth({ jwks: tokens.jwks }),
+    });
+    await media.listen({ port: 0, host: '127.0.0.1' });
+    mediaUrl = `http://127.0.0.1:${(media.server.address() as AddressInfo).port}`;
 
-  const ids = await createArtistAndVenue({ ...svc, admin }, 'Poster Artist');
-  const shared = await upload('#f6c453');
-  const kept = await upload('#3a5bd9');
-  const first = await newEvent(ids, 'First Night');
-  const second = await newEvent(ids, 'Second Night');
-  const other = await newEvent(ids, 'Other Night');
-  await put(`/api/events/${first}/poster`, shared);
-  await put(`/api/events/${second}/poster`, shared);
-  await put(`/api/artists/${ids.artistId}/image`, shared);
-  await put(`/api/events/${other}/poster`, kept);
+    svc = await openEventService('event-media-deleted', {
+      auth: createAuth({ jwks: tokens.jwks }),
+      media: mediaClient(mediaUrl),
+    });
+    consumerBus = await openTestInfra({ service: 'event', bus: true }, config);
+    await startConsumers({
+      bus: consumerBus.bus,
+      db: svc.db,
+      artists: artistRepository(svc.db),
+      events: eventRepository(svc.db),
+      cache: catalogueCache(svc.infra.redis, testLogger()),
+      logger: testLogger(),
+    });
+    await mediaInfra.start();
+
+    ids = await createArtistAndVenue({ ...svc, admin }, 'Poster Artist');
+    shared = await upload('#f6c453');
+    kept = await upload('#3a5bd9');
+    first = await newEvent(ids, 'First Night');
+    second = await newEvent(ids, 'Second Night');
+    other = await newEvent(ids, 'Other Night');
+    await put(`/api/events/${first}/poster`, shared);
+    await put(`/api/events/${second}/poster`, shared);
+    await put(`/api/artists/${ids.artistId}/image`, shared);
+    await put(`/api/events/${other}/poster`, kept);
+  });
 
   it('drops the poster and artist image links of a deleted image, everywhere they were shown', async () => {
     // Read once first, so that what the pages show comes from the cache afterwards.

@@ -14,9 +14,9 @@ import type { DB as MediaDB } from '@tiketi/media/db';
 import { diskStorage } from '@tiketi/media/storage';
 import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaClient } from '../src/clients/media.client.ts';
-import { createArtistAndVenue, eventPayload, openEventService } from './helpers.ts';
+import { createArtistAndVenue, type EventService, eventPayload, openEventService } from './helpers.ts';
 
 // The media service's disk driver, reached the way the event service reaches it in production: over HTTP.
 async function openMedia(jwks: Parameters<typeof createAuth>[0]['jwks']) {
@@ -48,30 +48,37 @@ async function openMedia(jwks: Parameters<typeof createAuth>[0]['jwks']) {
   };
 }
 
-describe('event posters from the media service', async () => {
-  const tokens = await createTestTokens();
-  const media = await openMedia(tokens.jwks);
-  const svc = await openEventService('event-poster', {
-    auth: createAuth({ jwks: tokens.jwks }),
-    media: mediaClient(media.url),
-  });
-  const admin = `Bearer ${await tokens.sign({ id: uuidv7(), role: 'admin' })}`;
+describe('event posters from the media service', () => {
+  let media: { url: string; close(): Promise<void> };
+  let svc: EventService;
+  let admin: string;
+  let ids: { artistId: string; venueId: string };
+  let eventId: string;
   afterAll(async () => {
     await svc.close();
     await media.close();
   });
-  const ids = await createArtistAndVenue({ ...svc, admin });
-  const event = await svc.app.inject({
-    method: 'POST',
-    url: '/api/events',
-    headers: { authorization: admin },
-    payload: eventPayload(ids),
-  });
-  const eventId = event.json().id as string;
-  await svc.app.inject({
-    method: 'POST',
-    url: `/api/events/${eventId}/publish`,
-    headers: { authorization: admin },
+  beforeAll(async () => {
+    const tokens = await createTestTokens();
+    media = await openMedia(tokens.jwks);
+    svc = await openEventService('event-poster', {
+      auth: createAuth({ jwks: tokens.jwks }),
+      media: mediaClient(media.url),
+    });
+    admin = `Bearer ${await tokens.sign({ id: uuidv7(), role: 'admin' })}`;
+    ids = await createArtistAndVenue({ ...svc, admin });
+    const event = await svc.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { authorization: admin },
+      payload: eventPayload(ids),
+    });
+    eventId = event.json().id as string;
+    await svc.app.inject({
+      method: 'POST',
+      url: `/api/events/${eventId}/publish`,
+      headers: { authorization: admin },
+    });
   });
 
   it('attaches an uploaded poster and its URLs serve the image', async () => {

@@ -1,14 +1,19 @@
 import { demoMedia, eventCatalogue } from '@tiketi/contracts';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSeatId } from '../src/domain/events.service.ts';
 import { seedDemo } from '../src/seed.ts';
-import { openEventService } from './helpers.ts';
+import { type EventService, openEventService } from './helpers.ts';
 
-describe('demo catalogue seed', async () => {
-  const svc = await openEventService('event-seed');
+describe('demo catalogue seed', () => {
+  let svc: EventService;
+  let first: string[];
+  let second: string[];
   afterAll(() => svc.close());
-  const first = await seedDemo(svc.db, { redis: svc.infra.redis });
-  const second = await seedDemo(svc.db, { redis: svc.infra.redis });
+  beforeAll(async () => {
+    svc = await openEventService('event-seed');
+    first = await seedDemo(svc.db, { redis: svc.infra.redis });
+    second = await seedDemo(svc.db, { redis: svc.infra.redis });
+  });
 
   it('seeds once: a second run adds and announces nothing', async () => {
     expect(first).toHaveLength(4);

@@ -1,12 +1,22 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { createArtistAndVenue, daysFromNow, eventPayload, openEventService } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createArtistAndVenue,
+  daysFromNow,
+  type EventService,
+  eventPayload,
+  openEventService,
+} from './helpers.ts';
 
 type Problem = { code: string; errors?: { field: string; message: string }[] };
 
-describe('catalogue validation', async () => {
-  const svc = await openEventService('event-validation');
+describe('catalogue validation', () => {
+  let svc: EventService;
+  let ids: { artistId: string; venueId: string };
   afterAll(() => svc.close());
-  const ids = await createArtistAndVenue(svc);
+  beforeAll(async () => {
+    svc = await openEventService('event-validation');
+    ids = await createArtistAndVenue(svc);
+  });
   const fieldsOf = (body: Problem) => body.errors?.map((e) => e.field) ?? [];
 
   async function create(overrides: Record<string, unknown>) {

@@ -1,39 +1,45 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { createArtistAndVenue, daysFromNow, openEventService } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArtistAndVenue, daysFromNow, type EventService, openEventService } from './helpers.ts';
 
 /*
  * An operator edits and removes venues: a venue no event uses takes a new seat layout or goes away; a
  * venue with events keeps its layout (its events are sold on those seats) and stays, each refusal saying so.
  */
-describe('editing and deleting venues', async () => {
-  const svc = await openEventService('event-venue-editing');
+describe('editing and deleting venues', () => {
+  let svc: EventService;
+  let admin: { authorization: string };
+  let used: { artistId: string; venueId: string };
+  let free: { artistId: string; venueId: string };
   afterAll(() => svc.close());
-  const admin = { authorization: svc.admin };
   const layout = (seatCount: number) => ({
     sections: [
       { name: 'Floor', rows: [{ label: '1', seatCount, tierKey: 'R' }] },
       { name: 'Balcony', rows: [{ label: '1', seatCount: 2, tierKey: 'S' }] },
     ],
   });
+  beforeAll(async () => {
+    svc = await openEventService('event-venue-editing');
+    admin = { authorization: svc.admin };
 
-  const used = await createArtistAndVenue(svc, 'Busy Band');
-  const event = await svc.app.inject({
-    method: 'POST',
-    url: '/api/events',
-    headers: admin,
-    payload: {
-      artistId: used.artistId,
-      venueId: used.venueId,
-      title: 'Busy Band Live',
-      startsAt: daysFromNow(30),
-      saleOpensAt: daysFromNow(-1),
-      saleClosesAt: daysFromNow(29),
-      perUserLimit: 4,
-      priceTiers: [{ key: 'R', name: 'R', price: 50_000 }],
-    },
+    used = await createArtistAndVenue(svc, 'Busy Band');
+    const event = await svc.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: admin,
+      payload: {
+        artistId: used.artistId,
+        venueId: used.venueId,
+        title: 'Busy Band Live',
+        startsAt: daysFromNow(30),
+        saleOpensAt: daysFromNow(-1),
+        saleClosesAt: daysFromNow(29),
+        perUserLimit: 4,
+        priceTiers: [{ key: 'R', name: 'R', price: 50_000 }],
+      },
+    });
+    expect(event.statusCode, event.body).toBe(201);
+    free = await createArtistAndVenue(svc, 'Quiet Quartet');
   });
-  expect(event.statusCode, event.body).toBe(201);
-  const free = await createArtistAndVenue(svc, 'Quiet Quartet');
 
   it('says how many events a venue has', async () => {
     const busy = await svc.app.inject({ url: `/api/venues/${used.venueId}` });

@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { openEventService } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EventService, openEventService } from './helpers.ts';
 
 type VenuePage = {
   items: { id: string; name: string; city: string; address: string; seatCount: number }[];
@@ -8,8 +8,12 @@ type VenuePage = {
   total: number;
 };
 
-describe('venue listing', async () => {
-  const svc = await openEventService('event-venues');
+describe('venue listing', () => {
+  let svc: EventService;
+  let olympic: string;
+  let gocheok: string;
+  let bexco: string;
+  let percent: string;
   afterAll(() => svc.close());
 
   async function createVenue(name: string, city: string, address: string, seatCount = 4) {
@@ -32,11 +36,14 @@ describe('venue listing', async () => {
     expect(res.statusCode, res.body).toBe(200);
     return res.json<VenuePage>();
   };
+  beforeAll(async () => {
+    svc = await openEventService('event-venues');
 
-  const olympic = await createVenue('KSPO Dome', 'Seoul', '424 Olympic-ro, Songpa-gu', 6);
-  const gocheok = await createVenue('Gocheok Sky Dome', 'Seoul', '430 Gyeongin-ro, Guro-gu');
-  const bexco = await createVenue('BEXCO Auditorium', 'Busan', '55 APEC-ro, Haeundae-gu');
-  const percent = await createVenue('100% Hall', 'Incheon', '1 Art-ro');
+    olympic = await createVenue('KSPO Dome', 'Seoul', '424 Olympic-ro, Songpa-gu', 6);
+    gocheok = await createVenue('Gocheok Sky Dome', 'Seoul', '430 Gyeongin-ro, Guro-gu');
+    bexco = await createVenue('BEXCO Auditorium', 'Busan', '55 APEC-ro, Haeundae-gu');
+    percent = await createVenue('100% Hall', 'Incheon', '1 Art-ro');
+  });
 
   it('lists every venue by name, paged, without asking anyone to sign in', async () => {
     const all = await list();

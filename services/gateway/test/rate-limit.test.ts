@@ -1,30 +1,49 @@
 import { randomUUID } from 'node:crypto';
-import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { App } from '@tiketi/kit';
+import {
+  createTestTokens,
+  openTestInfra,
+  type TestTokens,
+  testConfig,
+  testLogger,
+} from '@tiketi/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { startEchoService } from './upstreams.ts';
+import { type EchoService, startEchoService } from './upstreams.ts';
 
-describe('gateway rate limits (counted in Redis)', async () => {
+type GatewayInfraSpec = { service: string; redis: true };
+
+describe('gateway rate limits (counted in Redis)', () => {
   const config = testConfig('gw-ratelimit');
-  const infra = await openTestInfra({ service: 'gateway', redis: true }, config);
-  const tokens = await createTestTokens();
-  const user = await startEchoService('user');
-  const queue = await startEchoService('queue');
-  const event = await startEchoService('event');
+  let infra: Awaited<ReturnType<typeof openTestInfra<GatewayInfraSpec, unknown>>>;
+  let tokens: TestTokens;
+  let user: EchoService;
+  let queue: EchoService;
+  let event: EchoService;
+  let gateways: App[];
+  let first: App;
+  let second: App;
   const limits = { windowMs: 2000, auth: 3, queueJoin: 2, general: 5 };
-  // Two gateway instances sharing one Redis: a client cannot double its budget by switching instance.
-  const gateways = await Promise.all(
-    [1, 2].map(() =>
-      buildApp({
-        logger: testLogger(),
-        jwks: tokens.jwks,
-        redis: infra.redis,
-        rateLimits: limits,
-        upstreams: { user: user.url, queue: queue.url, event: event.url },
-      }),
-    ),
-  );
-  const [first, second] = gateways as [(typeof gateways)[0], (typeof gateways)[0]];
+  beforeAll(async () => {
+    infra = await openTestInfra<GatewayInfraSpec, unknown>({ service: 'gateway', redis: true }, config);
+    tokens = await createTestTokens();
+    user = await startEchoService('user');
+    queue = await startEchoService('queue');
+    event = await startEchoService('event');
+    // Two gateway instances sharing one Redis: a client cannot double its budget by switching instance.
+    gateways = await Promise.all(
+      [1, 2].map(() =>
+        buildApp({
+          logger: testLogger(),
+          jwks: tokens.jwks,
+          redis: infra.redis,
+          rateLimits: limits,
+          upstreams: { user: user.url, queue: queue.url, event: event.url },
+        }),
+      ),
+    );
+    [first, second] = gateways as [(typeof gateways)[0], (typeof gateways)[0]];
+  });
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.close()));
     await Promise.all([user.close(), queue.close(), event.close()]);

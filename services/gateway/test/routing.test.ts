@@ -4,6 +4,7 @@ import { ACCESS_TOKEN, type ServiceName } from '@tiketi/contracts';
 import { buildApp as buildEventApp } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { seedDemo } from '@tiketi/event/seed';
+import type { App } from '@tiketi/kit';
 import {
   challengeHeader,
   createTestTokens,
@@ -11,35 +12,28 @@ import {
   testConfig,
   testLogger,
 } from '@tiketi/kit/testing';
-import { startTestUserService } from '@tiketi/user/testing';
+import { startTestUserService, type TestUserService } from '@tiketi/user/testing';
 import { SignJWT } from 'jose';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { routeTable } from '../src/route-table.ts';
-import { startEchoService } from './upstreams.ts';
+import { type EchoService, startEchoService } from './upstreams.ts';
 
 type Echo = { service: string; method: string; url: string; headers: Record<string, string> };
 
-describe('gateway routing', async () => {
-  const config = testConfig('gw-routing');
-  const infra = await openTestInfra<
-    { service: string; database: { name: string; migrations: string } },
-    EventDB
-  >(
-    {
-      service: 'event',
-      database: { name: 'unused', migrations: new URL('../../event/migrations', import.meta.url).pathname },
-    },
-    config,
-  );
-  await seedDemo(infra.db);
-  const events = await buildEventApp({ db: infra.db, logger: testLogger(), readiness: infra.readiness });
-  await events.listen({ port: 0, host: '127.0.0.1' });
-  const eventUrl = `http://127.0.0.1:${(events.server.address() as AddressInfo).port}`;
+type EventInfraSpec = { service: string; database: { name: string; migrations: string } };
 
-  const users = await startTestUserService('gw-routing-user');
-  await users.app.listen({ port: 0, host: '127.0.0.1' });
-  const userUrl = `http://127.0.0.1:${(users.app.server.address() as AddressInfo).port}`;
+describe('gateway routing', () => {
+  const config = testConfig('gw-routing');
+  let infra: Awaited<ReturnType<typeof openTestInfra<EventInfraSpec, EventDB>>>;
+  let events: App;
+  let users: TestUserService;
+  let echoes: { [k: string]: EchoService };
+  let gateway: App;
+  let base: string;
+  let lonely: App;
+  let fan: { user: { id: string }; accessToken: string };
+  let bearer: { authorization: string };
 
   const echoed: ServiceName[] = [
     'reservation',
@@ -50,33 +44,6 @@ describe('gateway routing', async () => {
     'media',
     'notification',
   ];
-  const echoes = Object.fromEntries(
-    await Promise.all(echoed.map(async (name) => [name, await startEchoService(name)] as const)),
-  );
-
-  const gateway = await buildApp({
-    logger: testLogger(),
-    jwks: users.jwks,
-    upstreams: {
-      event: eventUrl,
-      user: userUrl,
-      ...Object.fromEntries(echoed.map((name) => [name, echoes[name]?.url])),
-    },
-    webOrigins: ['http://web.test'],
-    bodyLimitBytes: 1024,
-    uploadBodyLimitBytes: 4096,
-    upstreamTimeoutMs: 2000,
-  });
-  await gateway.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
-
-  // A second gateway whose user service is down.
-  const lonely = await buildApp({
-    logger: testLogger(),
-    jwks: users.jwks,
-    upstreams: { user: 'http://127.0.0.1:9' },
-    upstreamTimeoutMs: 2000,
-  });
 
   afterAll(async () => {
     await Promise.all(Object.values(echoes).map((e) => e.close()));
@@ -96,8 +63,52 @@ describe('gateway routing', async () => {
     expect(res.status).toBe(201);
     return (await res.json()) as { user: { id: string }; accessToken: string };
   };
-  const fan = await register('gateway-fan@example.com');
-  const bearer = { authorization: `Bearer ${fan.accessToken}` };
+  beforeAll(async () => {
+    infra = await openTestInfra<EventInfraSpec, EventDB>(
+      {
+        service: 'event',
+        database: { name: 'unused', migrations: new URL('../../event/migrations', import.meta.url).pathname },
+      },
+      config,
+    );
+    await seedDemo(infra.db);
+    events = await buildEventApp({ db: infra.db, logger: testLogger(), readiness: infra.readiness });
+    await events.listen({ port: 0, host: '127.0.0.1' });
+    const eventUrl = `http://127.0.0.1:${(events.server.address() as AddressInfo).port}`;
+
+    users = await startTestUserService('gw-routing-user');
+    await users.app.listen({ port: 0, host: '127.0.0.1' });
+    const userUrl = `http://127.0.0.1:${(users.app.server.address() as AddressInfo).port}`;
+    echoes = Object.fromEntries(
+      await Promise.all(echoed.map(async (name) => [name, await startEchoService(name)] as const)),
+    );
+
+    gateway = await buildApp({
+      logger: testLogger(),
+      jwks: users.jwks,
+      upstreams: {
+        event: eventUrl,
+        user: userUrl,
+        ...Object.fromEntries(echoed.map((name) => [name, echoes[name]?.url])),
+      },
+      webOrigins: ['http://web.test'],
+      bodyLimitBytes: 1024,
+      uploadBodyLimitBytes: 4096,
+      upstreamTimeoutMs: 2000,
+    });
+    await gateway.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+
+    // A second gateway whose user service is down.
+    lonely = await buildApp({
+      logger: testLogger(),
+      jwks: users.jwks,
+      upstreams: { user: 'http://127.0.0.1:9' },
+      upstreamTimeoutMs: 2000,
+    });
+    fan = await register('gateway-fan@example.com');
+    bearer = { authorization: `Bearer ${fan.accessToken}` };
+  });
 
   it('serves the seeded events from the event service through GET /api/events', async () => {
     const res = await fetch(`${base}/api/events`, { headers: { 'x-request-id': 'gw-test-1' } });

@@ -1,28 +1,35 @@
 import type { AddressInfo } from 'node:net';
+import type { App } from '@tiketi/kit';
 import { createTestTokens, postChunked, slowClient, testLogger } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { startEchoService } from './upstreams.ts';
+import { type EchoService, startEchoService } from './upstreams.ts';
 
 /** More clients than the proxy keeps connections to one service (128). */
 const CROWD = 140;
 
-describe('gateway against slow and oversized bodies', async () => {
-  const tokens = await createTestTokens();
-  const payment = await startEchoService('payment');
-  const gateway = await buildApp({
-    logger: testLogger(),
-    jwks: tokens.jwks,
-    upstreams: { payment: payment.url },
-    bodyLimitBytes: 1024,
-    http: { requestTimeoutMs: 2000, headersTimeoutMs: 1000 },
-    rateLimits: { general: 10_000 },
+describe('gateway against slow and oversized bodies', () => {
+  let payment: EchoService;
+  let gateway: App;
+  let base: string;
+  let bearer: { authorization: string };
+  beforeAll(async () => {
+    const tokens = await createTestTokens();
+    payment = await startEchoService('payment');
+    gateway = await buildApp({
+      logger: testLogger(),
+      jwks: tokens.jwks,
+      upstreams: { payment: payment.url },
+      bodyLimitBytes: 1024,
+      http: { requestTimeoutMs: 2000, headersTimeoutMs: 1000 },
+      rateLimits: { general: 10_000 },
+    });
+    await gateway.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+    bearer = {
+      authorization: `Bearer ${await tokens.sign({ id: '0190f2a4-0000-7000-8000-0000000000a1' })}`,
+    };
   });
-  await gateway.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
-  const bearer = {
-    authorization: `Bearer ${await tokens.sign({ id: '0190f2a4-0000-7000-8000-0000000000a1' })}`,
-  };
   afterAll(async () => {
     await gateway.close();
     await payment.close();

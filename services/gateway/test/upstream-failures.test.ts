@@ -1,31 +1,37 @@
 import type { AddressInfo } from 'node:net';
-import { createServer } from '@tiketi/kit';
-import { createTestTokens, testLogger } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { type App, createServer } from '@tiketi/kit';
+import { createTestTokens, type TestTokens, testLogger } from '@tiketi/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 
-describe('gateway when a service is slow or gone', async () => {
-  const tokens = await createTestTokens();
-  const { app: slow } = await createServer({ name: 'event', logger: testLogger() });
-  slow.get('/api/events', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    return { late: true };
-  });
-  await slow.listen({ port: 0, host: '127.0.0.1' });
-  // A port that was just free: nothing listens there.
-  const { app: gone } = await createServer({ name: 'reservation', logger: testLogger() });
-  await gone.listen({ port: 0, host: '127.0.0.1' });
-  const gonePort = (gone.server.address() as AddressInfo).port;
-  await gone.close();
+describe('gateway when a service is slow or gone', () => {
+  let tokens: TestTokens;
+  let slow: App;
+  let gone: App;
+  let gateway: App;
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    ({ app: slow } = await createServer({ name: 'event', logger: testLogger() }));
+    slow.get('/api/events', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return { late: true };
+    });
+    await slow.listen({ port: 0, host: '127.0.0.1' });
+    // A port that was just free: nothing listens there.
+    ({ app: gone } = await createServer({ name: 'reservation', logger: testLogger() }));
+    await gone.listen({ port: 0, host: '127.0.0.1' });
+    const gonePort = (gone.server.address() as AddressInfo).port;
+    await gone.close();
 
-  const gateway = await buildApp({
-    logger: testLogger(),
-    jwks: tokens.jwks,
-    upstreamTimeoutMs: 300,
-    upstreams: {
-      event: `http://127.0.0.1:${(slow.server.address() as AddressInfo).port}`,
-      reservation: `http://127.0.0.1:${gonePort}`,
-    },
+    gateway = await buildApp({
+      logger: testLogger(),
+      jwks: tokens.jwks,
+      upstreamTimeoutMs: 300,
+      upstreams: {
+        event: `http://127.0.0.1:${(slow.server.address() as AddressInfo).port}`,
+        reservation: `http://127.0.0.1:${gonePort}`,
+      },
+    });
   });
   afterAll(async () => {
     await gateway.close();

@@ -32,6 +32,8 @@ export async function startEchoService(name: ServiceName) {
   };
 }
 
+export type EchoService = Awaited<ReturnType<typeof startEchoService>>;
+
 /** Accepts a WebSocket upgrade on `/queue` and greets with one text frame naming the service. */
 function attachWebSocketEcho(app: App, name: string) {
   const sockets = new Set<Duplex>();

@@ -4,30 +4,38 @@ import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Storage } from '../src/storage/s3.storage.ts';
 import { openMediaService, testImage } from './helpers.ts';
 
 type Media = { id: string; variants: { size: string; width: number; url: string; bytes: number }[] };
 
-describe('S3 storage driver against a real S3-compatible server', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'media-s3-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir });
-  const { port } = await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+describe('S3 storage driver against a real S3-compatible server', () => {
+  let dir: string;
+  let server: S3rver;
+  let port: number;
+  let storage: ReturnType<typeof s3Storage>;
+  let svc: Awaited<ReturnType<typeof openMediaService>>;
+  let s3: S3Client;
   const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
   const bucket = 'tiketi-media-test';
-  const storage = s3Storage({ bucket, region: 'us-east-1', endpoint, forcePathStyle: true, ...credentials });
-  await storage.ensureBucket();
-  const svc = await openMediaService('media-s3', { storage });
-  // A second, independent client looks into the bucket to check what the service really stored.
-  const s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'media-s3-'));
+    server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir });
+    ({ port } = await server.run());
+    const endpoint = `http://127.0.0.1:${port}`;
+    storage = s3Storage({ bucket, region: 'us-east-1', endpoint, forcePathStyle: true, ...credentials });
+    await storage.ensureBucket();
+    svc = await openMediaService('media-s3', { storage });
+    // A second, independent client looks into the bucket to check what the service really stored.
+    s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
   });
   afterAll(async () => {
     s3.destroy();

@@ -1,12 +1,15 @@
 import { demoMedia, imageUrls } from '@tiketi/contracts';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoImages } from '../src/seed.ts';
 import { diskStorage } from '../src/storage/disk.storage.ts';
 import { openMediaService } from './helpers.ts';
 
-describe('demo images', async () => {
-  const svc = await openMediaService('media-seed');
+describe('demo images', () => {
+  let svc: Awaited<ReturnType<typeof openMediaService>>;
+  beforeAll(async () => {
+    svc = await openMediaService('media-seed');
+  });
   afterAll(() => svc.close());
 
   it('seeds the posters the event seed refers to, once', async () => {

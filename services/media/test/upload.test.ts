@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { sql } from '@tiketi/kit';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMediaService, testImage } from './helpers.ts';
 
 type Media = {
@@ -12,8 +12,11 @@ type Media = {
   urls: Record<string, string>;
 };
 
-describe('image upload', async () => {
-  const svc = await openMediaService('media-upload', { maxUploadBytes: 256 * 1024 });
+describe('image upload', () => {
+  let svc: Awaited<ReturnType<typeof openMediaService>>;
+  beforeAll(async () => {
+    svc = await openMediaService('media-upload', { maxUploadBytes: 256 * 1024 });
+  });
   afterAll(() => svc.close());
   const served = (url: string) => fetch(`${svc.url}${url}`);
 

@@ -1,10 +1,15 @@
 import { sql } from '@tiketi/kit';
-import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, openPaymentHarness } from './harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
 
-describe('Toss checkout: request, pay, confirm', async () => {
-  const h = await openPaymentHarness('pay-checkout');
-  const { eventId, seatIds } = await h.publishEvent(20);
+describe('Toss checkout: request, pay, confirm', () => {
+  let h: PaymentHarness;
+  let eventId: string;
+  let seatIds: string[];
+  beforeAll(async () => {
+    h = await openPaymentHarness('pay-checkout');
+    ({ eventId, seatIds } = await h.publishEvent(20));
+  });
   const seat = (i: number) => seatIds[i] as string;
   afterAll(() => h.cleanup());
 

@@ -1,10 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, openPaymentHarness } from './harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
 
-describe('refunds when an event is cancelled', async () => {
-  // Pages of two, so one cancellation is refunded over several pages.
-  const h = await openPaymentHarness('pay-event-cancel', { CANCELLED_EVENT_REFUND_BATCH_SIZE: 2 });
-  const admin = await h.user('admin');
+describe('refunds when an event is cancelled', () => {
+  let h: PaymentHarness;
+  let admin: { id: string; token: string };
+  beforeAll(async () => {
+    // Pages of two, so one cancellation is refunded over several pages.
+    h = await openPaymentHarness('pay-event-cancel', { CANCELLED_EVENT_REFUND_BATCH_SIZE: 2 });
+    admin = await h.user('admin');
+  });
   afterAll(() => h.cleanup());
 
   const status = async (paymentId: string) => (await h.getPayment(admin.token, paymentId)).status;

@@ -1,9 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { openPaymentHarness } from './harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPaymentHarness, type PaymentHarness } from './harness.ts';
 
-describe('text with a NUL or a lone surrogate', async () => {
-  const h = await openPaymentHarness('pay-text');
-  const { eventId, seatIds } = await h.publishEvent(10);
+describe('text with a NUL or a lone surrogate', () => {
+  let h: PaymentHarness;
+  let eventId: string;
+  let seatIds: string[];
+  beforeAll(async () => {
+    h = await openPaymentHarness('pay-text');
+    ({ eventId, seatIds } = await h.publishEvent(10));
+  });
   const seat = (i: number) => seatIds[i] as string;
   afterAll(() => h.cleanup());
 

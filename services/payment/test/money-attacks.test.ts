@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from '@tiketi/kit';
-import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, openPaymentHarness } from './harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
 
-describe('money against a hostile client: repeated keys, cancelled events, borrowed payment keys', async () => {
-  const h = await openPaymentHarness('pay-money-attacks');
-  const admin = await h.user('admin');
-  const { eventId, seatIds } = await h.publishEvent(30);
+describe('money against a hostile client: repeated keys, cancelled events, borrowed payment keys', () => {
+  let h: PaymentHarness;
+  let admin: { id: string; token: string };
+  let eventId: string;
+  let seatIds: string[];
+  beforeAll(async () => {
+    h = await openPaymentHarness('pay-money-attacks');
+    admin = await h.user('admin');
+    ({ eventId, seatIds } = await h.publishEvent(30));
+  });
   const seat = (i: number) => seatIds[i] as string;
   afterAll(() => h.cleanup());
 

@@ -1,9 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { openPaymentHarness } from './harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPaymentHarness, type PaymentHarness } from './harness.ts';
 
-describe('reconciliation with Toss', async () => {
-  const h = await openPaymentHarness('pay-reconcile');
-  const { eventId, seatIds } = await h.publishEvent(10);
+describe('reconciliation with Toss', () => {
+  let h: PaymentHarness;
+  let eventId: string;
+  let seatIds: string[];
+  beforeAll(async () => {
+    h = await openPaymentHarness('pay-reconcile');
+    ({ eventId, seatIds } = await h.publishEvent(10));
+  });
   const seat = (i: number) => seatIds[i] as string;
   afterAll(() => h.cleanup());
 

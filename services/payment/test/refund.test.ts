@@ -1,10 +1,16 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, openPaymentHarness } from './harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
 
-describe('cancellations and refunds', async () => {
-  const h = await openPaymentHarness('pay-refund');
-  const { eventId, seatIds } = await h.publishEvent(20);
-  const soon = await h.publishEvent(4, 3_600_000);
+describe('cancellations and refunds', () => {
+  let h: PaymentHarness;
+  let eventId: string;
+  let seatIds: string[];
+  let soon: { eventId: string; seatIds: string[] };
+  beforeAll(async () => {
+    h = await openPaymentHarness('pay-refund');
+    ({ eventId, seatIds } = await h.publishEvent(20));
+    soon = await h.publishEvent(4, 3_600_000);
+  });
   const seat = (i: number) => seatIds[i] as string;
   afterAll(() => h.cleanup());
 

@@ -1,20 +1,20 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { openPaymentHarness } from './harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPaymentHarness, type PaymentHarness } from './harness.ts';
 
 /*
  * A ticket checked in at the door was used: its buyer cannot refund it any more, with a reason of its own,
  * while the other seats of the order stay refundable and an operator can still refund it by hand.
  */
-describe('refunds of tickets used at the door', async () => {
-  // Refunds allowed until the start, so only the check-in stands in the buyer's way.
-  const h = await openPaymentHarness('pay-used', { CANCEL_DEADLINE_HOURS: 0 });
-  // Starts in an hour: the doors (three hours before, by default) are open.
-  const { eventId, seatIds } = await h.publishEvent(4, 3_600_000);
-  const [first, second] = seatIds as [string, string];
+describe('refunds of tickets used at the door', () => {
+  let h: PaymentHarness;
+  let eventId: string;
+  let seatIds: string[];
+  let first: string;
+  let second: string;
+  let admin: { id: string; token: string };
+  let fan: { id: string; token: string };
+  let order: Awaited<ReturnType<typeof h.paid>>;
   afterAll(() => h.cleanup());
-
-  const admin = await h.user('admin');
-  const fan = await h.user();
 
   async function checkIn(reservationId: string, seatId: string) {
     const ticket = (await h.ticketsOf(reservationId)).find((t) => t.seatId === seatId);
@@ -32,9 +32,19 @@ describe('refunds of tickets used at the door', async () => {
   }
   const post = (token: string, path: string, body: object) =>
     h.payment.app.inject({ method: 'POST', url: path, headers: h.bearer(token), payload: body });
+  beforeAll(async () => {
+    // Refunds allowed until the start, so only the check-in stands in the buyer's way.
+    h = await openPaymentHarness('pay-used', { CANCEL_DEADLINE_HOURS: 0 });
+    // Starts in an hour: the doors (three hours before, by default) are open.
+    ({ eventId, seatIds } = await h.publishEvent(4, 3_600_000));
+    [first, second] = seatIds as [string, string];
 
-  const order = await h.paid(fan.token, eventId, [first, second]);
-  await checkIn(order.reservationId, first);
+    admin = await h.user('admin');
+    fan = await h.user();
+
+    order = await h.paid(fan.token, eventId, [first, second]);
+    await checkIn(order.reservationId, first);
+  });
 
   it('refuses the buyer a refund of the whole order once one ticket was used', async () => {
     const res = await post(fan.token, `/api/payments/${order.paymentId}/cancel`, { reason: 'cannot come' });

@@ -1,10 +1,15 @@
 import { PAYMENT_STATUS_CHANGED } from '@tiketi/toss';
-import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, openPaymentHarness } from './harness.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
 
-describe('Toss webhooks', async () => {
-  const h = await openPaymentHarness('pay-webhook');
-  const { eventId, seatIds } = await h.publishEvent(10);
+describe('Toss webhooks', () => {
+  let h: PaymentHarness;
+  let eventId: string;
+  let seatIds: string[];
+  beforeAll(async () => {
+    h = await openPaymentHarness('pay-webhook');
+    ({ eventId, seatIds } = await h.publishEvent(10));
+  });
   const seat = (i: number) => seatIds[i] as string;
   afterAll(() => h.cleanup());
 

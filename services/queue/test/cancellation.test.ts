@@ -1,10 +1,11 @@
 import { createRedis } from '@tiketi/kit';
-import { createTestTokens } from '@tiketi/kit/testing';
+import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
   eventually,
+  type Instance,
   joinQueue,
   publish,
   publishedEvent,
@@ -14,14 +15,20 @@ import {
   Watcher,
 } from './support.ts';
 
-describe('a cancelled event’s waiting room', async () => {
+describe('a cancelled event’s waiting room', () => {
   // Nobody is admitted while the test runs: everyone stays in line until the cancellation.
   const config = queueTestConfig('queue-cancel', { ADMISSION_TICK_MS: 60_000 });
-  const tokens = await createTestTokens();
-  // Two instances: the one that consumes the cancellation is not the only one with waiters.
-  const one = await startInstance(config, tokens.jwks);
-  const two = await startInstance(config, tokens.jwks);
-  const instances = [one, two];
+  let tokens: TestTokens;
+  let one: Instance;
+  let two: Instance;
+  let instances: Instance[];
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    // Two instances: the one that consumes the cancellation is not the only one with waiters.
+    one = await startInstance(config, tokens.jwks);
+    two = await startInstance(config, tokens.jwks);
+    instances = [one, two];
+  });
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const watchers: Watcher[] = [];
 

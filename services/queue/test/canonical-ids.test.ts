@@ -1,7 +1,7 @@
 import { createRedis } from '@tiketi/kit';
-import { caseSpellings, createTestTokens } from '@tiketi/kit/testing';
+import { caseSpellings, createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
   type Instance,
@@ -14,10 +14,14 @@ import {
   Watcher,
 } from './support.ts';
 
-describe('an event id in another letter case', async () => {
+describe('an event id in another letter case', () => {
   const config = queueTestConfig('queue-ids', { ADMISSION_TICK_MS: 60_000 });
-  const tokens = await createTestTokens();
-  const queue: Instance = await startInstance(config, tokens.jwks);
+  let tokens: TestTokens;
+  let queue: Instance;
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    queue = await startInstance(config, tokens.jwks);
+  });
   const redis = createRedis(config.REDIS_URL, '');
   const watchers: Watcher[] = [];
 

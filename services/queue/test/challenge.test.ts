@@ -1,29 +1,43 @@
 import type { AddressInfo } from 'node:net';
 import { type AltchaChallenge, CHALLENGE_HEADER, encodeAltchaPayload } from '@tiketi/contracts';
 import { buildApp as buildGateway } from '@tiketi/gateway/app';
-import { createRedis, issueChallenge, solveAltcha } from '@tiketi/kit';
-import { createTestTokens, testLogger } from '@tiketi/kit/testing';
+import { type App, createRedis, issueChallenge, solveAltcha } from '@tiketi/kit';
+import { createTestTokens, type TestTokens, testLogger } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { challengeDifficulty } from '../src/domain/bot-defence.ts';
-import { closeAll, eventually, publish, publishedEvent, queueTestConfig, startInstance } from './support.ts';
+import {
+  closeAll,
+  eventually,
+  type Instance,
+  publish,
+  publishedEvent,
+  queueTestConfig,
+  startInstance,
+} from './support.ts';
 
-describe('bot defence on the waiting room, through the gateway', async () => {
+describe('bot defence on the waiting room, through the gateway', () => {
   const config = queueTestConfig('queue-challenge', {
     CHALLENGE_MAX_NUMBER: 2_000,
     CHALLENGE_SPIKE_JOINS_PER_SECOND: 1,
     CHALLENGE_SPIKE_MAX_FACTOR: 4,
   });
-  const tokens = await createTestTokens();
-  const queue = await startInstance(config, tokens.jwks);
+  let tokens: TestTokens;
+  let queue: Instance;
+  let gateway: App;
+  let base: string;
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
-  const gateway = await buildGateway({
-    logger: testLogger(),
-    jwks: tokens.jwks,
-    upstreams: { queue: queue.url },
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    queue = await startInstance(config, tokens.jwks);
+    gateway = await buildGateway({
+      logger: testLogger(),
+      jwks: tokens.jwks,
+      upstreams: { queue: queue.url },
+    });
+    await gateway.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
   });
-  await gateway.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
   afterAll(async () => {
     await gateway.close();
     redis.disconnect();

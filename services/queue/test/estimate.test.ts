@@ -1,8 +1,8 @@
 import { QUEUE_ETA_LIMIT_SECONDS } from '@tiketi/contracts';
 import { createRedis } from '@tiketi/kit';
-import { createTestTokens } from '@tiketi/kit/testing';
+import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
   type Instance,
@@ -17,11 +17,15 @@ import {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the wait estimate', async () => {
+describe('the wait estimate', () => {
   // Each test steps admission itself; an admission lasts the default ten minutes.
   const config = queueTestConfig('queue-estimate', { ADMISSION_TICK_MS: 60_000 });
-  const tokens = await createTestTokens();
-  const queue: Instance = await startInstance(config, tokens.jwks);
+  let tokens: TestTokens;
+  let queue: Instance;
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    queue = await startInstance(config, tokens.jwks);
+  });
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
 
   afterAll(async () => {

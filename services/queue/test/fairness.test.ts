@@ -1,10 +1,11 @@
 import { createRedis } from '@tiketi/kit';
-import { createTestTokens } from '@tiketi/kit/testing';
+import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
   eventually,
+  type Instance,
   joinQueue,
   publish,
   publishedEvent,
@@ -19,13 +20,17 @@ const LATE = 400;
 const CAP = 100;
 const WAVE = 25;
 
-describe('a ticket drop with 1,000 socket clients on two instances', async () => {
+describe('a ticket drop with 1,000 socket clients on two instances', () => {
   // A thousand fans connect from this one machine: the per-address socket cap is for one real client.
   const config = queueTestConfig('queue-fair', { PROGRESS_HEARTBEAT_MS: 200, SOCKETS_PER_ADDRESS: 10_000 });
-  const tokens = await createTestTokens();
-  const instances = [await startInstance(config, tokens.jwks), await startInstance(config, tokens.jwks)];
-  const [a] = instances;
-  if (!a) throw new Error('no instance');
+  let tokens: TestTokens;
+  let instances: Instance[];
+  let a: Instance;
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    instances = [await startInstance(config, tokens.jwks), await startInstance(config, tokens.jwks)];
+    [a] = instances as [Instance, Instance];
+  });
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const watchers: Watcher[] = [];
 

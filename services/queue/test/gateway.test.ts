@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp as buildGateway } from '@tiketi/gateway/app';
-import { createRedis } from '@tiketi/kit';
-import { createTestTokens, testLogger } from '@tiketi/kit/testing';
+import { type App, createRedis } from '@tiketi/kit';
+import { createTestTokens, type TestTokens, testLogger } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
   eventually,
+  type Instance,
   joinQueue,
   publish,
   publishedEvent,
@@ -15,18 +16,24 @@ import {
   Watcher,
 } from './support.ts';
 
-describe('the waiting room through the gateway', async () => {
+describe('the waiting room through the gateway', () => {
   const config = queueTestConfig('queue-gateway');
-  const tokens = await createTestTokens();
-  const queue = await startInstance(config, tokens.jwks);
+  let tokens: TestTokens;
+  let queue: Instance;
+  let gateway: App;
+  let base: string;
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
-  const gateway = await buildGateway({
-    logger: testLogger(),
-    jwks: tokens.jwks,
-    upstreams: { queue: queue.url },
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    queue = await startInstance(config, tokens.jwks);
+    gateway = await buildGateway({
+      logger: testLogger(),
+      jwks: tokens.jwks,
+      upstreams: { queue: queue.url },
+    });
+    await gateway.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
   });
-  await gateway.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
   const watchers: Watcher[] = [];
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { createRedis, makeEnvelope } from '@tiketi/kit';
-import { createTestTokens } from '@tiketi/kit/testing';
+import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitingRoomRepository } from '../src/db/waiting-room.repository.ts';
 import { createWaitingRoom, type WaitingRoomEvent } from '../src/domain/waiting-room.ts';
 import {
@@ -17,11 +17,15 @@ import {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('a shopper’s slot while they hold seats', async () => {
+describe('a shopper’s slot while they hold seats', () => {
   // Admissions last two seconds so that a hold can outlive one; each test steps admission itself.
   const config = queueTestConfig('queue-holds', { ADMISSION_TICK_MS: 60_000, ADMISSION_TTL_SECONDS: 2 });
-  const tokens = await createTestTokens();
-  const queue: Instance = await startInstance(config, tokens.jwks);
+  let tokens: TestTokens;
+  let queue: Instance;
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    queue = await startInstance(config, tokens.jwks);
+  });
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   // The consumer's own rules, fed directly where a test needs to choose the order of delivery.
   const room = createWaitingRoom({

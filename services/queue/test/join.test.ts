@@ -1,7 +1,7 @@
-import { verifyAdmissionToken } from '@tiketi/kit';
-import { createTestTokens } from '@tiketi/kit/testing';
+import { createRedis, verifyAdmissionToken } from '@tiketi/kit';
+import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
   type Instance,
@@ -14,15 +14,17 @@ import {
   startInstance,
 } from './support.ts';
 
-describe('joining the waiting room', async () => {
+describe('joining the waiting room', () => {
   // The admission timer is slowed down so that each test steps admission itself.
   const config = queueTestConfig('queue-join', { ADMISSION_TICK_MS: 60_000 });
-  const tokens = await createTestTokens();
-  const queue: Instance = await startInstance(config, tokens.jwks);
+  let tokens: TestTokens;
+  let queue: Instance;
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const redisSettings = (eventId: string) => `queue:{${eventId}}:settings`;
-  const { redis } = await import('@tiketi/kit').then(({ createRedis }) => ({
-    redis: createRedis(config.REDIS_URL, config.REDIS_PREFIX),
-  }));
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    queue = await startInstance(config, tokens.jwks);
+  });
 
   async function saleOf(options: Parameters<typeof publishedEvent>[0] = {}) {
     const data = publishedEvent(options);

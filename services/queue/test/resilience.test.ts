@@ -1,10 +1,11 @@
 import { createRedis } from '@tiketi/kit';
-import { createTestTokens } from '@tiketi/kit/testing';
+import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
   eventually,
+  type Instance,
   joinQueue,
   publish,
   publishedEvent,
@@ -17,10 +18,14 @@ import {
   Watcher,
 } from './support.ts';
 
-describe('waiting-room resilience', async () => {
+describe('waiting-room resilience', () => {
   const config = queueTestConfig('queue-resilience', { ABANDON_GRACE_MS: 3000 });
-  const tokens = await createTestTokens();
-  const queue = await startInstance(config, tokens.jwks);
+  let tokens: TestTokens;
+  let queue: Instance;
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    queue = await startInstance(config, tokens.jwks);
+  });
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const watchers: Watcher[] = [];
 

@@ -1,11 +1,12 @@
 import { createRedis } from '@tiketi/kit';
-import { createTestTokens } from '@tiketi/kit/testing';
+import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { io, type Socket } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeAll,
   eventually,
+  type Instance,
   joinQueue,
   publish,
   publishedEvent,
@@ -13,7 +14,7 @@ import {
   startInstance,
 } from './support.ts';
 
-describe('limits on waiting-room sockets', async () => {
+describe('limits on waiting-room sockets', () => {
   const config = {
     ...queueTestConfig('queue-socket-limits'),
     SOCKETS_PER_USER: 3,
@@ -21,10 +22,10 @@ describe('limits on waiting-room sockets', async () => {
     SOCKET_MESSAGES_PER_SECOND: 5,
     SOCKET_MESSAGE_STRIKES: 20,
   };
-  const tokens = await createTestTokens();
-  // Two instances: the caps hold across them.
-  const instances = [await startInstance(config, tokens.jwks), await startInstance(config, tokens.jwks)];
-  const [a, b] = instances.map((i) => i.url) as [string, string];
+  let tokens: TestTokens;
+  let instances: Instance[];
+  let a: string;
+  let b: string;
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const sockets: Socket[] = [];
 
@@ -35,8 +36,14 @@ describe('limits on waiting-room sockets', async () => {
   });
 
   const sale = publishedEvent();
-  await publish(instances[0]!.bus, 'event.published', sale);
-  await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    // Two instances: the caps hold across them.
+    instances = [await startInstance(config, tokens.jwks), await startInstance(config, tokens.jwks)];
+    [a, b] = instances.map((i) => i.url) as [string, string];
+    await publish(instances[0]!.bus, 'event.published', sale);
+    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
+  });
 
   const fan = async () => {
     const id = uuidv7();

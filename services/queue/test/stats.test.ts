@@ -1,8 +1,8 @@
 import type { QueueStats } from '@tiketi/contracts';
 import { createRedis } from '@tiketi/kit';
-import { createTestTokens } from '@tiketi/kit/testing';
+import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
   type Instance,
@@ -13,11 +13,15 @@ import {
   startInstance,
 } from './support.ts';
 
-describe("the operator's read of a waiting room", async () => {
+describe("the operator's read of a waiting room", () => {
   // Admission is stepped by the test, so the figures are what the steps left behind.
   const config = queueTestConfig('obs-queue-stats', { ADMISSION_TICK_MS: 60_000 });
-  const tokens = await createTestTokens();
-  const queue: Instance = await startInstance(config, tokens.jwks);
+  let tokens: TestTokens;
+  let queue: Instance;
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    queue = await startInstance(config, tokens.jwks);
+  });
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const internal = { 'x-internal-token': config.INTERNAL_TOKEN };
 

@@ -107,3 +107,5 @@ export async function startTestUserService(
     },
   };
 }
+
+export type TestUserService = Awaited<ReturnType<typeof startTestUserService>>;

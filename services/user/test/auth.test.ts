@@ -1,11 +1,11 @@
 import { createAuth, sql } from '@tiketi/kit';
 import { challengeHeader } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionRepository } from '../src/db/session.repository.ts';
 import { signingKeyRepository } from '../src/db/signing-key.repository.ts';
 import { databaseKeyStore, envKeyStore, generateSigningKey } from '../src/domain/signing-keys.ts';
 import { seedDemoUsers } from '../src/seed.ts';
-import { startTestUserService } from '../src/testing.ts';
+import { startTestUserService, type TestUserService } from '../src/testing.ts';
 
 type Session = {
   user: {
@@ -22,9 +22,14 @@ type Session = {
   expiresIn: number;
 };
 
-describe('user service: accounts, sessions and profiles', async () => {
-  const service = await startTestUserService('user-auth');
-  const { app, db } = service;
+describe('user service: accounts, sessions and profiles', () => {
+  let service: TestUserService;
+  let app: typeof service.app;
+  let db: typeof service.db;
+  beforeAll(async () => {
+    service = await startTestUserService('user-auth');
+    ({ app, db } = service);
+  });
   afterAll(() => service.close());
 
   const post = async (url: string, payload: object) =>
@@ -392,8 +397,11 @@ describe('user service: accounts, sessions and profiles', async () => {
   });
 });
 
-describe('user service: signing keys', async () => {
-  const service = await startTestUserService('user-keys');
+describe('user service: signing keys', () => {
+  let service: TestUserService;
+  beforeAll(async () => {
+    service = await startTestUserService('user-keys');
+  });
   afterAll(() => service.close());
 
   it('publishes the signing key at the JWKS path and its tokens verify with the kit', async () => {
@@ -451,8 +459,11 @@ describe('user service: signing keys', async () => {
   });
 });
 
-describe('user service: session housekeeping', async () => {
-  const service = await startTestUserService('user-sessions');
+describe('user service: session housekeeping', () => {
+  let service: TestUserService;
+  beforeAll(async () => {
+    service = await startTestUserService('user-sessions');
+  });
   afterAll(() => service.close());
 
   it('forgets sessions whose tokens expired long ago and keeps live ones', async () => {

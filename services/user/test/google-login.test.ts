@@ -1,23 +1,28 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from '@tiketi/kit';
 import { challengeHeader } from '@tiketi/kit/testing';
-import { startOidcSandbox } from '@tiketi/sandbox-oidc/provider';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestUserService } from '../src/testing.ts';
+import { type OidcSandbox, startOidcSandbox } from '@tiketi/sandbox-oidc/provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestUserService, type TestUserService } from '../src/testing.ts';
 
 const WEB = 'http://web.test';
 
-describe('user service: sign in with Google (OpenID Connect against the sandbox provider)', async () => {
-  const sandbox = await startOidcSandbox({ port: 0 });
+describe('user service: sign in with Google (OpenID Connect against the sandbox provider)', () => {
+  let sandbox: OidcSandbox;
+  let service: TestUserService;
+  let base: string;
   // The provider sends the browser to the public callback (the gateway's); the test plays the gateway
   // by delivering that request to the service.
   const publicCallback = 'http://gateway.test/api/auth/google/callback';
-  const service = await startTestUserService('user-google', {
-    webOrigin: WEB,
-    google: { issuerUrl: sandbox.issuerUrl, redirectUri: publicCallback },
+  beforeAll(async () => {
+    sandbox = await startOidcSandbox({ port: 0 });
+    service = await startTestUserService('user-google', {
+      webOrigin: WEB,
+      google: { issuerUrl: sandbox.issuerUrl, redirectUri: publicCallback },
+    });
+    await service.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
   });
-  await service.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
   const throughGateway = (url: URL) => `${base}${url.pathname}${url.search}`;
   afterAll(async () => {
     await service.close();
@@ -198,8 +203,11 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
   });
 });
 
-describe('user service: Google login while the provider is down', async () => {
-  const service = await startTestUserService('user-google-down', { webOrigin: WEB });
+describe('user service: Google login while the provider is down', () => {
+  let service: TestUserService;
+  beforeAll(async () => {
+    service = await startTestUserService('user-google-down', { webOrigin: WEB });
+  });
   afterAll(() => service.close());
 
   it('sends the browser back to the web app with provider_unavailable', async () => {

@@ -1,14 +1,18 @@
 import { challengeHeader } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestUserService } from '../src/testing.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestUserService, type TestUserService } from '../src/testing.ts';
 
-describe('user service: password sign-in limits of its own, whoever reaches it', async () => {
-  // Only loopback is a trusted proxy (the default): the addresses below are clients reaching the service
-  // directly, without the gateway.
-  const service = await startTestUserService('user-login-limit', {
-    loginLimits: { perAccount: 3, perIp: 5, windowMs: 60_000 },
+describe('user service: password sign-in limits of its own, whoever reaches it', () => {
+  let service: TestUserService;
+  let app: typeof service.app;
+  beforeAll(async () => {
+    // Only loopback is a trusted proxy (the default): the addresses below are clients reaching the service
+    // directly, without the gateway.
+    service = await startTestUserService('user-login-limit', {
+      loginLimits: { perAccount: 3, perIp: 5, windowMs: 60_000 },
+    });
+    ({ app } = service);
   });
-  const { app } = service;
   afterAll(() => service.close());
 
   let counter = 0;

@@ -1,9 +1,12 @@
 import { challengeHeader } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestUserService } from '../src/testing.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestUserService, type TestUserService } from '../src/testing.ts';
 
-describe('user service metrics', async () => {
-  const service = await startTestUserService('user-metrics', { bus: true });
+describe('user service metrics', () => {
+  let service: TestUserService;
+  beforeAll(async () => {
+    service = await startTestUserService('user-metrics', { bus: true });
+  });
   afterAll(() => service.close());
 
   const pending = async () => {

@@ -1,11 +1,14 @@
 import { CHALLENGE_HEADER } from '@tiketi/contracts';
 import { challengeHeader } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestUserService } from '../src/testing.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestUserService, type TestUserService } from '../src/testing.ts';
 
-describe('user service: registering needs a solved bot-defence challenge', async () => {
-  const service = await startTestUserService('user-challenge');
+describe('user service: registering needs a solved bot-defence challenge', () => {
+  let service: TestUserService;
+  beforeAll(async () => {
+    service = await startTestUserService('user-challenge');
+  });
   afterAll(() => service.close());
 
   let counter = 0;

@@ -1,15 +1,20 @@
 import { createAuth, sessionRevocations } from '@tiketi/kit';
 import { challengeHeader, eventually } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestUserService } from '../src/testing.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestUserService, type TestUserService } from '../src/testing.ts';
 
 type Session = { user: { id: string }; accessToken: string; refreshToken: string };
 
-describe('user service: a session that ends takes its access tokens with it', async () => {
-  const service = await startTestUserService('user-session-end');
-  const { app } = service;
-  // Another service's token check: its own cache of revocations, the platform's Redis.
-  const elsewhere = createAuth({ jwks: service.jwks, revocations: sessionRevocations(service.redis) });
+describe('user service: a session that ends takes its access tokens with it', () => {
+  let service: TestUserService;
+  let app: typeof service.app;
+  let elsewhere: ReturnType<typeof createAuth>;
+  beforeAll(async () => {
+    service = await startTestUserService('user-session-end');
+    ({ app } = service);
+    // Another service's token check: its own cache of revocations, the platform's Redis.
+    elsewhere = createAuth({ jwks: service.jwks, revocations: sessionRevocations(service.redis) });
+  });
   afterAll(() => service.close());
 
   const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload });

@@ -165,6 +165,8 @@ export async function createTestTokens() {
   };
 }
 
+export type TestTokens = Awaited<ReturnType<typeof createTestTokens>>;
+
 /**
  * A TCP forwarder in front of a real server, to cut and restore a service's connection to it (a
  * database outage seen from one service, without stopping the shared server).

@@ -1,4 +1,4 @@
-import type { Redis } from '@tiketi/kit';
+import { type Redis, redisScripts } from '@tiketi/kit';
 import {
   counterKey,
   type Dimension,
@@ -90,6 +90,11 @@ export type StagedBatch = { name: string; fields: Record<string, string> };
 export function counterStore(redis: Redis, options: { counterTtlSeconds: number }) {
   const activeKey = (day: string) => `events:${day}`;
   const stagingPrefix = 'rollup:staging:';
+  const scripts = redisScripts(redis, {
+    analyticsRecord: { lua: RECORD },
+    analyticsRate: { keys: 1, lua: RATE },
+    analyticsStage: { keys: 4, lua: STAGE },
+  });
 
   return {
     /** Returns false when this id was already counted. */
@@ -120,13 +125,13 @@ export function counterStore(redis: Redis, options: { counterTtlSeconds: number 
         ...increments.map((i) => i.amount),
         ...artists.map((a) => `${a}|${day}`),
       ];
-      const result = await redis.eval(RECORD, keys.length, ...keys, ...args);
+      const result = await scripts.analyticsRecord(keys.length, ...keys, ...args);
       return result === 1;
     },
 
     /** Counts a hit in a fixed window; `allowed` is false past the limit. */
     async hit(key: string, limit: number, windowMs: number) {
-      const [count, ttl] = (await redis.eval(RATE, 1, `rate:${key}`, windowMs)) as [number, number];
+      const [count, ttl] = (await scripts.analyticsRate(`rate:${key}`, windowMs)) as [number, number];
       return { allowed: count <= limit, retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
     },
 
@@ -153,7 +158,7 @@ export function counterStore(redis: Redis, options: { counterTtlSeconds: number 
     /** Moves an hour's increments to a new staging batch; undefined when the hour had none. */
     async stageHour(hour: string, batchId: string): Promise<string | undefined> {
       const name = `${stagingPrefix}${hour}:${batchId}`;
-      const moved = await redis.eval(STAGE, 4, `hour:${hour}`, name, PENDING, HOURS, hour, name);
+      const moved = await scripts.analyticsStage(`hour:${hour}`, name, PENDING, HOURS, hour, name);
       return moved === 1 ? name : undefined;
     },
 

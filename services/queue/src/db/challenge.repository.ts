@@ -1,4 +1,4 @@
-import type { Redis } from '@tiketi/kit';
+import { type Redis, redisScripts } from '@tiketi/kit';
 
 /** Applies an event's difficulty only when its stamp (the time of the change) is newer than what is kept. */
 const saveSettingScript = `
@@ -16,11 +16,7 @@ const joinsKey = (eventId: string, second: number) => `challenge:{${eventId}}:jo
 
 /** The bot defence's state in Redis: operators' difficulty per event and joins counted per second. */
 export function challengeRepository(redis: Redis) {
-  if (!('challengeSaveSetting' in redis))
-    redis.defineCommand('challengeSaveSetting', { numberOfKeys: 1, lua: saveSettingScript });
-  const scripts = redis as unknown as {
-    challengeSaveSetting: (key: string, stamp: number, maxNumber: string) => Promise<number>;
-  };
+  const scripts = redisScripts(redis, { challengeSaveSetting: { keys: 1, lua: saveSettingScript } });
 
   return {
     /** The operator's base difficulty for the event; null when none was set (or no event told us yet). */

@@ -1,5 +1,5 @@
 import { type QueuePace, queueRedisKey } from '@tiketi/contracts';
-import type { Redis } from '@tiketi/kit';
+import { type Redis, redisScripts } from '@tiketi/kit';
 import {
   EVENT_KEYS,
   holdEndedScript,
@@ -78,21 +78,6 @@ export type TickOptions = {
   maxPerTick: number;
 };
 
-type Script = (...args: (string | number)[]) => Promise<unknown>;
-type Scripts = Record<
-  | 'queueJoin'
-  | 'queueStatus'
-  | 'queueTouch'
-  | 'queueRelease'
-  | 'queueHold'
-  | 'queueHoldEnded'
-  | 'queueTick'
-  | 'queueRate',
-  Script
-> & {
-  queueSettings: Script;
-};
-
 const LIVE_EVENTS = 'queue:live-events';
 
 function eventKeys(eventId: string): string[] {
@@ -101,23 +86,18 @@ function eventKeys(eventId: string): string[] {
 
 /** Everything the waiting room keeps, in Redis; nothing else touches these keys. */
 export function waitingRoomRepository(redis: Redis) {
-  const keyCount = EVENT_KEYS.length;
-  const definitions = {
-    queueJoin: joinScript,
-    queueStatus: statusScript,
-    queueTouch: touchScript,
-    queueRelease: releaseScript,
-    queueHold: holdScript,
-    queueHoldEnded: holdEndedScript,
-    queueTick: tickScript,
-    queueRate: rateScript,
-  };
-  for (const [name, lua] of Object.entries(definitions)) {
-    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keyCount, lua });
-  }
-  if (!('queueSettings' in redis))
-    redis.defineCommand('queueSettings', { numberOfKeys: 2, lua: settingsScript });
-  const scripts = redis as unknown as Scripts;
+  const keys = EVENT_KEYS.length;
+  const scripts = redisScripts(redis, {
+    queueJoin: { keys, lua: joinScript },
+    queueStatus: { keys, lua: statusScript },
+    queueTouch: { keys, lua: touchScript },
+    queueRelease: { keys, lua: releaseScript },
+    queueHold: { keys, lua: holdScript },
+    queueHoldEnded: { keys, lua: holdEndedScript },
+    queueTick: { keys, lua: tickScript },
+    queueRate: { keys, lua: rateScript },
+    queueSettings: { keys: 2, lua: settingsScript },
+  });
 
   return {
     async settings(eventId: string): Promise<RoomSettings | 'cancelled' | undefined> {

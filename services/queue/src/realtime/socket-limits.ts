@@ -1,4 +1,4 @@
-import { type Logger, type Metrics, periodicJob, type Redis } from '@tiketi/kit';
+import { type Logger, type Metrics, periodicJob, type Redis, redisScripts } from '@tiketi/kit';
 
 /**
  * Sockets one user, and one client address, may hold at once across every instance. Each socket holds a
@@ -43,13 +43,10 @@ export function connectionLeases(
   redis: Redis,
   options: { perUser: number; perAddress: number; renewMs: number; logger: Logger; metrics?: Metrics },
 ) {
-  if (!('queueSocketClaim' in redis))
-    redis.defineCommand('queueSocketClaim', { numberOfKeys: 2, lua: claimScript });
-  if (!('queueSocketRenew' in redis)) redis.defineCommand('queueSocketRenew', { lua: renewScript });
-  const scripts = redis as unknown as Record<
-    'queueSocketClaim' | 'queueSocketRenew',
-    (...args: (string | number)[]) => Promise<unknown>
-  >;
+  const scripts = redisScripts(redis, {
+    queueSocketClaim: { keys: 2, lua: claimScript },
+    queueSocketRenew: { lua: renewScript },
+  });
   // Three renewals may fail before a live socket's lease runs out.
   const leaseMs = options.renewMs * 3;
   const held = new Map<string, Lease>();

@@ -1,6 +1,5 @@
-import type { Logger, Redis } from '@tiketi/kit';
+import { type Logger, type Redis, redisScripts } from '@tiketi/kit';
 import type { SeatChange, SeatStatus } from '../db/schema.ts';
-import { luaScript } from './lua-script.ts';
 
 export type SeatLayout = {
   id: string;
@@ -24,7 +23,7 @@ const COMPLETE = '__complete';
  * from several instances arriving out of order, or racing a rebuild, never bring back an older state.
  * With ARGV[2] = 1 it also marks the hash complete (a full rebuild); readers trust only a complete hash.
  */
-const APPLY = luaScript(`
+const APPLY = `
 local ttl = tonumber(ARGV[1])
 for i = 3, #ARGV, 3 do
   local seat, state, version = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
@@ -40,7 +39,7 @@ elseif redis.call('TTL', KEYS[1]) == -1 then
   redis.call('EXPIRE', KEYS[1], ttl)
 end
 return 1
-`);
+`;
 
 export const seatCacheKeys = {
   /** Seat states of an event (the seed's cached_seats:event_{id}): seatId → "<a|h|s>:<version>". */
@@ -55,6 +54,7 @@ export const seatCacheKeys = {
  */
 export function seatCache(redis: Redis, options: { ttlSeconds: number; logger: Logger }) {
   const { ttlSeconds, logger } = options;
+  const scripts = redisScripts(redis, { reservationSeatCacheApply: { keys: 1, lua: APPLY } });
 
   async function write(
     eventId: string,
@@ -63,7 +63,7 @@ export function seatCache(redis: Redis, options: { ttlSeconds: number; logger: L
   ) {
     const args: (string | number)[] = [ttlSeconds, complete ? '1' : '0'];
     for (const s of seats) args.push(s.id, CODE[s.status], s.version);
-    await APPLY(redis, [seatCacheKeys.states(eventId)], args);
+    await scripts.reservationSeatCacheApply(seatCacheKeys.states(eventId), ...args);
   }
 
   return {

@@ -1,5 +1,4 @@
-import type { Redis } from '@tiketi/kit';
-import { luaScript } from './lua-script.ts';
+import { type Redis, redisScripts } from '@tiketi/kit';
 import { seatCacheKeys } from './seat-cache.ts';
 
 const lockKey = (seatId: string) => `lock:seat:${seatId}`;
@@ -9,7 +8,7 @@ const lockKey = (seatId: string) => `lock:seat:${seatId}`;
  * seats the seat cache already shows as held or sold. Answers the seats that were refused.
  * KEYS: the event's seat-state hash, then one lock key per seat; ARGV: owner, ttl, seat ids.
  */
-const ACQUIRE = luaScript(`
+const ACQUIRE = `
 local taken = {}
 for i = 3, #ARGV do
   local state = redis.call('HGET', KEYS[1], ARGV[i])
@@ -28,28 +27,39 @@ if #taken > 0 then
   for _, key in ipairs(got) do redis.call('DEL', key) end
 end
 return taken
-`);
+`;
 
 /** Deletes the locks still owned by this reservation (never someone else's). */
-const RELEASE = luaScript(`
+const RELEASE = `
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
 end
 return 1
-`);
+`;
 
 /**
  * The Redis seat locks: a fast filter that turns most losers of a popular seat away before they reach
  * the database. Never the guard itself: PostgreSQL decides, whatever these say.
  */
 export function seatLocks(redis: Redis, ttlSeconds: number) {
+  const scripts = redisScripts(redis, {
+    reservationSeatLockAcquire: { lua: ACQUIRE },
+    reservationSeatLockRelease: { lua: RELEASE },
+  });
   return {
     async acquire(eventId: string, seatIds: string[], owner: string): Promise<string[]> {
       const keys = [seatCacheKeys.states(eventId), ...seatIds.map(lockKey)];
-      return (await ACQUIRE(redis, keys, [owner, ttlSeconds, ...seatIds])) as string[];
+      return (await scripts.reservationSeatLockAcquire(
+        keys.length,
+        ...keys,
+        owner,
+        ttlSeconds,
+        ...seatIds,
+      )) as string[];
     },
     async release(seatIds: string[], owner: string): Promise<void> {
-      if (seatIds.length) await RELEASE(redis, seatIds.map(lockKey), [owner]);
+      if (seatIds.length)
+        await scripts.reservationSeatLockRelease(seatIds.length, ...seatIds.map(lockKey), owner);
     },
   };
 }
