@@ -18,10 +18,10 @@ import { type Proof, proof, SECRETS } from '../support/proof.ts';
 /**
  * Who may do what, for every route a service documents. A new route fails the matrix until it is given
  * a rule here: `public` (anyone), `user` (any signed-in caller; ownership is checked by the service),
- * `admin`, `internal` (service-to-service, never routed by the gateway), `unrouted` (served by a service
+ * `staff` (door staff and admins), `admin`, `internal` (service-to-service, never routed by the gateway), `unrouted` (served by a service
  * but not exposed by the gateway yet).
  */
-type Rule = 'public' | 'user' | 'admin' | 'internal' | 'unrouted';
+type Rule = 'public' | 'user' | 'staff' | 'admin' | 'internal' | 'unrouted';
 const RULES: Record<string, Rule> = {
   'POST /api/auth/register': 'public',
   'POST /api/auth/login': 'public',
@@ -35,6 +35,7 @@ const RULES: Record<string, Rule> = {
   'PATCH /api/users/me': 'user',
   'GET /api/users': 'admin',
   'GET /api/users/:id': 'admin',
+  'POST /api/users/staff': 'admin',
   'GET /api/events': 'public',
   'GET /api/events/:id': 'public',
   'POST /api/events': 'admin',
@@ -62,7 +63,11 @@ const RULES: Record<string, Rule> = {
   'DELETE /api/reservations/:id': 'user',
   'GET /api/tickets': 'user',
   'GET /api/tickets/:id': 'user',
-  'POST /api/tickets/check-in': 'admin',
+  'GET /api/tickets/:id/pdf': 'user',
+  'POST /api/tickets/check-in': 'staff',
+  'GET /api/tickets/check-in/events': 'staff',
+  'GET /api/tickets/staff/:userId/events': 'admin',
+  'PUT /api/tickets/staff/:userId/events': 'admin',
   'GET /api/payments/toss/rules': 'user',
   'POST /api/payments/toss/request': 'user',
   'POST /api/payments/toss/confirm': 'user',
@@ -107,10 +112,15 @@ export function securitySuite() {
     let admin: Account;
     let alice: Account;
     let bob: Account;
+    let staff: Account;
 
     beforeAll(async () => {
       ({ p, api, admin, signingKey, signingJwk } = proof());
-      [alice, bob] = await Promise.all([api.signUp('alice'), api.signUp('bob')]);
+      [alice, bob, staff] = await Promise.all([
+        api.signUp('alice'),
+        api.signUp('bob'),
+        api.staffAccount(admin),
+      ]);
     });
 
     const sign = (claims: Record<string, unknown>, edit: (jwt: SignJWT) => SignJWT = (j) => j) =>
@@ -143,8 +153,14 @@ export function securitySuite() {
         expect(routedButMarkedUnrouted).toEqual([]);
       });
 
-      it('answers anonymous, user A, user B and admin as each route’s rule says, never with a 5xx', async () => {
-        const callers = { anonymous: undefined, alice: alice.token, bob: bob.token, admin: admin.token };
+      it('answers anonymous, user A, user B, door staff and admin as each route’s rule says, never with a 5xx', async () => {
+        const callers = {
+          anonymous: undefined,
+          alice: alice.token,
+          bob: bob.token,
+          staff: staff.token,
+          admin: admin.token,
+        };
         const wrong: string[] = [];
         for (const route of routes) {
           const key = `${route.method} ${route.path}`;
@@ -528,7 +544,16 @@ function judge(rule: Rule, who: string, res: Reply): string | undefined {
       return authMissing || res.status === 403 ? 'refused on a public route' : undefined;
     case 'user':
       if (who === 'anonymous') return res.status === 401 ? undefined : 'anonymous let in';
+      // Door staff buy nothing: the one refusal they get on a fan's route says so.
+      if (who === 'staff' && res.body?.code === 'STAFF_CANNOT_BUY') return undefined;
       return refused ? 'signed-in caller refused' : undefined;
+    case 'staff':
+      if (who === 'anonymous') return res.status === 401 ? undefined : 'anonymous let in';
+      if (who === 'admin') return refused ? 'admin refused' : undefined;
+      // Staff reach the route; a door they were not assigned to is the service's refusal, named.
+      if (who === 'staff')
+        return refused && res.body?.code !== 'CHECK_IN_NOT_ASSIGNED' ? 'staff refused' : undefined;
+      return res.status === 403 ? undefined : 'fan let in';
     case 'admin':
       if (who === 'anonymous') return res.status === 401 ? undefined : 'anonymous let in';
       if (who === 'admin') return refused ? 'admin refused' : undefined;

@@ -99,6 +99,27 @@ export function client(p: IsolatedPlatform) {
     return { ...account, token: res.body.accessToken, refreshToken: res.body.refreshToken };
   }
 
+  /** Door staff: an account an operator creates through the admin API, then signed in. */
+  async function staffAccount(admin: Account): Promise<Account> {
+    const email = `staff-${randomUUID()}@example.com`;
+    const password = `door-${randomUUID()}`;
+    const made = await gw('POST', '/api/users/staff', {
+      token: admin.token,
+      body: { email, password, name: 'Door staff' },
+    });
+    if (made.status !== 201) throw new Error(`staff: ${made.status} ${made.text}`);
+    const res = await gw('POST', '/api/auth/login', { body: { email, password } });
+    if (res.status !== 200) throw new Error(`login: ${res.status} ${res.text}`);
+    issued.push(password, res.body.accessToken, res.body.refreshToken);
+    return {
+      id: made.body.id,
+      email,
+      password,
+      token: res.body.accessToken,
+      refreshToken: res.body.refreshToken,
+    };
+  }
+
   /** An on-sale event with `seats` seats at 99,000 KRW, once the reservation service has its inventory. */
   async function onSaleEvent(admin: Account, seats: number, overrides: Record<string, unknown> = {}) {
     const artist = await gw('POST', '/api/artists', {
@@ -212,6 +233,7 @@ export function client(p: IsolatedPlatform) {
     signUpUnverified,
     verifyEmail,
     signUpAdmin,
+    staffAccount,
     onSaleEvent,
     hold,
     requestPayment,

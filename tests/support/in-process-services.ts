@@ -183,7 +183,16 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
 
   let notifications: Awaited<ReturnType<typeof startNotifications>> | undefined;
   if (options.notification) {
-    notifications = await startNotifications({ base, own, logger, users, userUrl, eventUrl, closers });
+    notifications = await startNotifications({
+      base,
+      own,
+      logger,
+      users,
+      userUrl,
+      eventUrl,
+      reservationUrl,
+      closers,
+    });
   }
 
   const queueConfig = own('queue');
@@ -296,6 +305,7 @@ async function startNotifications(deps: {
   users: TestUserService;
   userUrl: string;
   eventUrl: string;
+  reservationUrl: string;
   closers: Closer[];
 }) {
   const { base, closers, logger } = deps;
@@ -316,6 +326,7 @@ async function startNotifications(deps: {
     directory: createDirectoryClient({
       userServiceUrl: deps.userUrl,
       eventServiceUrl: deps.eventUrl,
+      reservationServiceUrl: deps.reservationUrl,
       internalToken: base.INTERNAL_TOKEN,
     }),
     webUrl: 'http://web.test',

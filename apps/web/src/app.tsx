@@ -37,10 +37,11 @@ export function RequireUser({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/** The operator's side: admins everywhere, door staff on the check-in page only (the admin layout says so). */
 function RequireAdmin({ children }: { children: ReactNode }) {
   const session = useSession();
   const { t } = useI18n();
-  if (session && session.user.role !== 'admin') {
+  if (session && session.user.role !== 'admin' && session.user.role !== 'staff') {
     return (
       <main id="main" className="container">
         <Notice kind="warning">{t('admin.forbidden')}</Notice>
@@ -72,8 +73,9 @@ function Header() {
         <NavLink to="/" end>
           {t('nav.events')}
         </NavLink>
-        {session && <NavLink to="/me/tickets">{t('nav.tickets')}</NavLink>}
+        {session && session.user.role !== 'staff' && <NavLink to="/me/tickets">{t('nav.tickets')}</NavLink>}
         {session?.user.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
+        {session?.user.role === 'staff' && <NavLink to="/admin/check-in">{t('admin.checkin')}</NavLink>}
         {session ? (
           <button type="button" className="link" onClick={logout}>
             {t('nav.logout')}

@@ -82,7 +82,7 @@ describe('a refused check-in, in Korean', () => {
       const page = site.page;
       await page.getByRole('button', { name: '로그아웃' }).click();
       await signInAsOperator(page, '/admin/check-in', { language: 'ko' });
-      await page.getByLabel('티켓 코드 (QR 내용)').fill('TKT1.not-a-real-ticket');
+      await page.getByLabel('QR 또는 티켓 코드').fill('TKT1.not-a-real-ticket');
       await page.getByRole('button', { name: '입장 처리' }).click();
       const alert = page.getByRole('alert');
       await expect

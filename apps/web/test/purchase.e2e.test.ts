@@ -240,14 +240,14 @@ describe('buying a ticket in the browser', () => {
       await screenshot(admin, '11-admin-dashboard');
 
       await admin.getByRole('link', { name: 'Check-in' }).click();
-      await admin.getByLabel('Ticket code (from the QR)').fill(bought.qr ?? '');
+      await admin.getByLabel('QR or ticket code').fill(bought.qr ?? '');
       await admin.getByRole('button', { name: 'Check in' }).click();
       await admin.getByTestId('checkin-ok').waitFor();
       expect(await admin.getByTestId('checkin-ok').textContent()).toMatch(/^Checked in: seat A-/);
       await screenshot(admin, '12-check-in');
 
       // The same code twice is refused: a ticket gets in once.
-      await admin.getByLabel('Ticket code (from the QR)').fill(bought.qr ?? '');
+      await admin.getByLabel('QR or ticket code').fill(bought.qr ?? '');
       await admin.getByRole('button', { name: 'Check in' }).click();
       await admin.getByRole('alert').waitFor();
       // …and the refusal says when it got in.

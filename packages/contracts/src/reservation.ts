@@ -44,3 +44,68 @@ export const confirmReservationResponse = z.object({
 /** Internal routes live under this prefix; the gateway never routes it, and it needs the internal token. */
 export const INTERNAL_PREFIX = '/internal';
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
+
+/**
+ * The short code printed on a ticket, typed at the door when no camera can read the QR: ten characters
+ * from digits and capitals without the look-alikes 0/O, 1/I/L, unique within the event. Shown as
+ * `ABCDE-FGHJK`; typed in any case, with or without the dash or spaces.
+ */
+export const TICKET_CODE = { alphabet: '23456789ABCDEFGHJKMNPQRSTUVWXYZ', length: 10 } as const;
+export const ticketCode = z
+  .string()
+  .max(40)
+  .transform((value) => value.replace(/[\s-]/g, '').toUpperCase())
+  .pipe(
+    z
+      .string()
+      .length(TICKET_CODE.length, { error: `must have ${TICKET_CODE.length} letters and digits` })
+      .regex(new RegExp(`^[${TICKET_CODE.alphabet}]+$`), {
+        error: 'must use only the letters and digits printed on the ticket',
+      }),
+  );
+/** `ABCDEFGHJK` → `ABCDE-FGHJK`, as printed. */
+export const formatTicketCode = (code: string) => `${code.slice(0, 5)}-${code.slice(5)}`;
+
+/**
+ * `POST /api/tickets/check-in`: the QR payload as scanned, or the short code typed with the event it is
+ * for (codes are unique within one event only).
+ */
+export const checkInRequest = z.union([
+  z.object({ qr: z.string().min(1).max(1000), eventId: canonicalId().optional() }).strict(),
+  z.object({ code: ticketCode, eventId: canonicalId() }).strict(),
+]);
+export type CheckInRequest = z.infer<typeof checkInRequest>;
+
+export const checkInResponse = z.object({
+  ticketId: canonicalId(),
+  eventId: canonicalId(),
+  seatLabel: z.string(),
+  code: z.string(),
+  status: z.literal('USED'),
+  usedAt: z.iso.datetime({ offset: true }),
+});
+export type CheckInResponse = z.infer<typeof checkInResponse>;
+
+/** An event door staff may check tickets in for (`GET /api/tickets/check-in/events`). */
+export const checkInEvent = z.object({
+  id: canonicalId(),
+  title: z.string().nullable(),
+  startsAt: z.iso.datetime({ offset: true }).nullable(),
+});
+export type CheckInEvent = z.infer<typeof checkInEvent>;
+
+/** `PUT /api/tickets/staff/:userId/events`: the whole set of events a staff account works at. */
+export const staffEventsRequest = z.object({ eventIds: z.array(canonicalId()).max(200) });
+export const staffEventsResponse = z.object({ userId: canonicalId(), events: z.array(checkInEvent) });
+export type StaffEvents = z.infer<typeof staffEventsResponse>;
+
+/**
+ * `GET /internal/reservations/:id/ticket-documents` (notification service): the tickets of a confirmed
+ * order, each with its QR payload and short code, and one PDF with a page per ticket (base64).
+ */
+export const ticketDocuments = z.object({
+  reservationId: canonicalId(),
+  tickets: z.array(z.object({ id: canonicalId(), seatLabel: z.string(), code: z.string(), qr: z.string() })),
+  pdf: z.base64(),
+});
+export type TicketDocuments = z.infer<typeof ticketDocuments>;

@@ -22,4 +22,8 @@ export const ACCESS_TOKEN = {
   jwksPath: '/.well-known/jwks.json',
 } as const;
 
-export type Role = 'user' | 'admin';
+/**
+ * Who a caller is: a fan (`user`), an operator (`admin`), or door staff (`staff`), who may only check
+ * tickets in for the events an operator assigned to them.
+ */
+export type Role = 'user' | 'admin' | 'staff';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalId } from './ids.ts';
 
-export const userRole = z.enum(['user', 'admin']);
+export const userRole = z.enum(['user', 'admin', 'staff']);
 export const userLocale = z.enum(['ko', 'en']);
 export type UserLocale = z.infer<typeof userLocale>;
 

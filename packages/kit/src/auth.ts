@@ -5,6 +5,7 @@ import {
   canonicalId,
   INTERNAL_TOKEN_HEADER,
   type Role,
+  userRole,
 } from '@tiketi/contracts';
 import type { FastifyRequest } from 'fastify';
 import {
@@ -34,7 +35,7 @@ declare module 'fastify' {
 
 const claims = z.object({
   sub: canonicalId(),
-  role: z.enum(['user', 'admin']),
+  role: userRole,
   email: z.string().optional(),
   email_verified: z.boolean().optional(),
   /** The session (refresh family) the token was issued to; ended sessions are in `revocations`. */
@@ -146,6 +147,14 @@ export function createAuth(options: AuthOptions) {
       const user = await authenticate(req);
       if (!user) throw problems.unauthorized();
       if (user.role !== 'admin') throw problems.forbidden('This needs the admin role.');
+    },
+    /** onRequest: door staff or an admin; which events staff may act on is the route's own rule. */
+    staff: async (req: FastifyRequest) => {
+      const user = await authenticate(req);
+      if (!user) throw problems.unauthorized();
+      if (user.role !== 'admin' && user.role !== 'staff') {
+        throw problems.forbidden('This needs the staff or admin role.');
+      }
     },
     /** onRequest: a call from another Tiketi service (internal token), never from outside. */
     internal: async (req: FastifyRequest) => {

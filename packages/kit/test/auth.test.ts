@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ACCESS_TOKEN } from '@tiketi/contracts';
+import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
 import { exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -151,6 +151,7 @@ describe('kit auth: route guards', () => {
     app.get('/mine', { onRequest: auth.user }, async (req) => ({ id: callerOf(req).id }));
     app.get('/operators', { onRequest: auth.admin }, async () => ({ ok: true }));
     app.get('/internal/thing', { onRequest: auth.internal }, async () => ({ ok: true }));
+    app.get('/door', { onRequest: auth.staff }, async () => ({ ok: true }));
     app.get('/anyone', { onRequest: auth.optional }, async (req) => ({ id: req.user?.id ?? null }));
     app.post('/mine', { onRequest: auth.user, schema: strict }, async () => ({ ok: true }));
     app.post('/operators', { onRequest: auth.admin, schema: strict }, async () => ({ ok: true }));
@@ -161,7 +162,7 @@ describe('kit auth: route guards', () => {
 
   const userId = randomUUID();
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ url, headers });
-  const bearer = async (role: 'user' | 'admin') => ({
+  const bearer = async (role: Role) => ({
     authorization: `Bearer ${await tokens.sign({ id: userId, role })}`,
   });
 
@@ -178,6 +179,16 @@ describe('kit auth: route guards', () => {
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ code: 'FORBIDDEN' });
     expect((await get('/operators', await bearer('admin'))).statusCode).toBe(200);
+  });
+
+  it('keeps admin routes from door staff, and the door routes for staff and admins', async () => {
+    const refused = await get('/operators', await bearer('staff'));
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await get('/door', await bearer('staff'))).statusCode).toBe(200);
+    expect((await get('/door', await bearer('admin'))).statusCode).toBe(200);
+    expect((await get('/door', await bearer('user'))).statusCode).toBe(403);
+    expect((await get('/door')).statusCode).toBe(401);
   });
 
   it('keeps internal routes for callers holding the internal token', async () => {

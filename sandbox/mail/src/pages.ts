@@ -36,13 +36,27 @@ export function inboxPage(messages: CaughtMessage[], to: string | undefined): st
 }
 
 export function messagePage(m: CaughtMessage): string {
+  const fileUrl = (index: number) => `/api/messages/${m.id}/attachments/${index}`;
+  // Inline images are referred to as cid:<id>: point them at the stored files so the page shows them.
+  const shown = m.attachments.reduce(
+    (body, a) => (a.contentId ? body.replaceAll(`cid:${a.contentId}`, fileUrl(a.index)) : body),
+    m.html ?? '',
+  );
   const html = m.html
-    ? `<h2>HTML</h2><iframe sandbox title="HTML body" srcdoc="${escapeHtml(m.html)}"></iframe>`
+    ? `<h2>HTML</h2><iframe sandbox title="HTML body" srcdoc="${escapeHtml(shown)}"></iframe>`
+    : '';
+  const files = m.attachments.length
+    ? `<h2>Attachments</h2><ul>${m.attachments
+        .map(
+          (a) =>
+            `<li><a href="${fileUrl(a.index)}">${escapeHtml(a.filename ?? a.contentId ?? `file ${a.index + 1}`)}</a> <span class="meta">${escapeHtml(a.contentType)} · ${a.size} bytes${a.inline ? ' · inline' : ''}</span></li>`,
+        )
+        .join('')}</ul>`
     : '';
   return layout(
     m.subject,
     `<p><a href="/">← Inbox</a></p><h1>${escapeHtml(m.subject)}</h1>
 <p class="meta">From ${escapeHtml(m.from)} · To ${escapeHtml(m.to.join(', '))} · ${escapeHtml(m.receivedAt)} · via ${m.via}</p>
-${html}<h2>Text</h2><pre>${escapeHtml(m.text)}</pre>`,
+${html}${files}<h2>Text</h2><pre>${escapeHtml(m.text)}</pre>`,
   );
 }

@@ -26,6 +26,17 @@ const sendGridMail = z.object({
   subject: z.string().optional(),
   content: z.array(z.object({ type: z.string(), value: z.string() })).min(1),
   headers: z.record(z.string(), z.string()).optional(),
+  attachments: z
+    .array(
+      z.object({
+        content: z.base64(),
+        type: z.string().optional(),
+        filename: z.string(),
+        disposition: z.enum(['inline', 'attachment']).optional(),
+        content_id: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 function addresses(field: AddressObject | AddressObject[] | undefined): string[] {
@@ -54,21 +65,31 @@ export async function startMailSandbox(options: MailSandboxOptions = {}) {
         );
         return;
       }
-      simpleParser(stream)
+      // Keeps cid: references as sent, so a test sees which image the HTML points at.
+      simpleParser(stream, { skipImageLinks: true })
         .then((parsed) => {
           const envelope = session.envelope.rcptTo.map((r) => r.address);
           const to = [...new Set([...envelope, ...addresses(parsed.to), ...addresses(parsed.cc)])].map((a) =>
             a.toLowerCase(),
           );
-          const stored = inbox.add({
-            via: 'smtp',
-            messageId: parsed.messageId,
-            from: parsed.from?.text ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : ''),
-            to,
-            subject: parsed.subject ?? '',
-            text: parsed.text ?? '',
-            html: parsed.html === false ? undefined : parsed.html,
-          });
+          const stored = inbox.add(
+            {
+              via: 'smtp',
+              messageId: parsed.messageId,
+              from: parsed.from?.text ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : ''),
+              to,
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              html: parsed.html === false ? undefined : parsed.html,
+            },
+            parsed.attachments.map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              contentId: a.cid,
+              inline: a.contentDisposition === 'inline' || Boolean(a.related),
+              content: a.content,
+            })),
+          );
           logger.info({ id: stored.id, to: stored.to, subject: stored.subject }, 'mail caught');
           callback();
         })
@@ -99,6 +120,17 @@ export async function startMailSandbox(options: MailSandboxOptions = {}) {
     const message = inbox.get((req.params as { id: string }).id);
     return message ?? reply.code(404).send({ error: 'not found' });
   });
+  app.get('/api/messages/:id/attachments/:index', async (req, reply) => {
+    const { id, index } = z
+      .object({ id: z.string(), index: z.coerce.number().int().nonnegative() })
+      .parse(req.params);
+    const file = inbox.attachment(id, index);
+    if (!file) return reply.code(404).send({ error: 'not found' });
+    reply.header('content-type', file.contentType).header('x-content-type-options', 'nosniff');
+    if (file.filename)
+      reply.header('content-disposition', `inline; filename="${encodeURIComponent(file.filename)}"`);
+    return reply.send(file.content);
+  });
   app.delete('/api/messages', async (_req, reply) => {
     inbox.clear();
     return reply.code(204).send();
@@ -117,15 +149,24 @@ export async function startMailSandbox(options: MailSandboxOptions = {}) {
     }
     const mail = parsed.data;
     for (const p of mail.personalizations) {
-      const stored = inbox.add({
-        via: 'sendgrid',
-        messageId: mail.headers?.['Message-ID'],
-        from: mail.from.name ? `${mail.from.name} <${mail.from.email}>` : mail.from.email,
-        to: p.to.map((t) => t.email.toLowerCase()),
-        subject: p.subject ?? mail.subject ?? '',
-        text: mail.content.find((c) => c.type === 'text/plain')?.value ?? '',
-        html: mail.content.find((c) => c.type === 'text/html')?.value,
-      });
+      const stored = inbox.add(
+        {
+          via: 'sendgrid',
+          messageId: mail.headers?.['Message-ID'],
+          from: mail.from.name ? `${mail.from.name} <${mail.from.email}>` : mail.from.email,
+          to: p.to.map((t) => t.email.toLowerCase()),
+          subject: p.subject ?? mail.subject ?? '',
+          text: mail.content.find((c) => c.type === 'text/plain')?.value ?? '',
+          html: mail.content.find((c) => c.type === 'text/html')?.value,
+        },
+        (mail.attachments ?? []).map((a) => ({
+          filename: a.filename,
+          contentType: a.type ?? 'application/octet-stream',
+          contentId: a.content_id,
+          inline: a.disposition === 'inline',
+          content: Buffer.from(a.content, 'base64'),
+        })),
+      );
       reply.header('x-message-id', stored.id);
     }
     return reply.code(202).send();

@@ -95,4 +95,73 @@ describe('mail sandbox', () => {
     });
     expect(bad.status).toBe(400);
   });
+
+  it('keeps attached and inline files, serves their bytes and shows them on the message page', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const pdf = Buffer.from('%PDF-1.3\n%fake ticket\n');
+    await smtp.sendMail({
+      from: 'no-reply@tiketi.dev',
+      to: 'files@example.com',
+      subject: 'with files',
+      text: 'see attached',
+      html: '<p><img src="cid:qr-1@tiketi" alt="QR"></p>',
+      attachments: [
+        { filename: 'qr.png', content: png, contentType: 'image/png', cid: 'qr-1@tiketi' },
+        { filename: 'tickets.pdf', content: pdf, contentType: 'application/pdf' },
+      ],
+    });
+    const [message] = sandbox.messages({ to: 'files@example.com' });
+    expect(message?.attachments).toEqual([
+      {
+        index: 0,
+        filename: 'qr.png',
+        contentType: 'image/png',
+        size: png.length,
+        contentId: 'qr-1@tiketi',
+        inline: true,
+      },
+      {
+        index: 1,
+        filename: 'tickets.pdf',
+        contentType: 'application/pdf',
+        size: pdf.length,
+        contentId: undefined,
+        inline: false,
+      },
+    ]);
+    const file = await fetch(`${sandbox.httpUrl}/api/messages/${message?.id}/attachments/1`);
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await file.arrayBuffer())).toEqual(pdf);
+    expect((await fetch(`${sandbox.httpUrl}/api/messages/${message?.id}/attachments/2`)).status).toBe(404);
+    const page = await (await fetch(`${sandbox.httpUrl}/messages/${message?.id}`)).text();
+    expect(page).toContain(`/api/messages/${message?.id}/attachments/1">tickets.pdf</a>`);
+    expect(page).toContain(`src=&quot;/api/messages/${message?.id}/attachments/0&quot;`);
+  });
+
+  it('keeps the files of a SendGrid call', async () => {
+    const accepted = await fetch(`${sandbox.httpUrl}/v3/mail/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer SG.test' },
+      body: JSON.stringify({
+        personalizations: [{ to: [{ email: 'grid-files@example.com' }] }],
+        from: { email: 'no-reply@tiketi.dev' },
+        subject: 'files via sendgrid',
+        content: [{ type: 'text/plain', value: 'text' }],
+        attachments: [
+          { content: Buffer.from('%PDF-1.3').toString('base64'), type: 'application/pdf', filename: 't.pdf' },
+        ],
+      }),
+    });
+    expect(accepted.status).toBe(202);
+    expect(sandbox.messages({ to: 'grid-files@example.com' })[0]?.attachments).toEqual([
+      {
+        index: 0,
+        filename: 't.pdf',
+        contentType: 'application/pdf',
+        size: 8,
+        contentId: undefined,
+        inline: false,
+      },
+    ]);
+  });
 });

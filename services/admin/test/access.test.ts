@@ -29,6 +29,7 @@ describe('admin access and outages', async () => {
 
   const admin = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'admin' })}`;
   const fan = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'user' })}`;
+  const staff = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'staff' })}`;
   const id = randomUUID();
   const voucher = { code: 'WELCOME', kind: 'percent', value: 10, maxUses: 100 };
   const routes: { method: 'GET' | 'POST'; url: string; payload?: object }[] = [
@@ -46,14 +47,16 @@ describe('admin access and outages', async () => {
     { method: 'GET', url: `/api/admin/events/${id}/attendees.csv` },
   ];
 
-  it('refuses every admin route without a token (401) and to a signed-in fan (403)', async () => {
+  it('refuses every admin route without a token (401) and to a signed-in fan or door staff (403)', async () => {
     for (const route of routes) {
       const anonymous = await app.inject(route);
       expect(anonymous.statusCode, `${route.method} ${route.url}`).toBe(401);
       expect(anonymous.headers['content-type']).toMatch(/problem\+json/);
-      const refused = await app.inject({ ...route, headers: { authorization: fan } });
-      expect(refused.statusCode, `${route.method} ${route.url}`).toBe(403);
-      expect(refused.json().code).toBe('FORBIDDEN');
+      for (const authorization of [fan, staff]) {
+        const refused = await app.inject({ ...route, headers: { authorization } });
+        expect(refused.statusCode, `${route.method} ${route.url}`).toBe(403);
+        expect(refused.json().code).toBe('FORBIDDEN');
+      }
     }
   });
 

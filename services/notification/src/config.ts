@@ -15,6 +15,8 @@ export const configShape = {
   MAIL_FROM_NAME: env.string('Tiketi'),
   USER_SERVICE_URL: env.serviceUrl('user'),
   EVENT_SERVICE_URL: env.serviceUrl('event'),
+  /** The confirmation mail's QR images and ticket PDF come from the reservation service. */
+  RESERVATION_SERVICE_URL: env.serviceUrl('reservation'),
   /** The web app, for links in emails. */
   WEB_URL: env.url('http://localhost:3000'),
 };

@@ -35,6 +35,7 @@ await runService('notification', configShape, async (config, logger) => {
     directory: createDirectoryClient({
       userServiceUrl: config.USER_SERVICE_URL,
       eventServiceUrl: config.EVENT_SERVICE_URL,
+      reservationServiceUrl: config.RESERVATION_SERVICE_URL,
       internalToken: config.INTERNAL_TOKEN,
     }),
     webUrl: config.WEB_URL,

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type EventInput, type EventType, INTERNAL_TOKEN_HEADER, type InternalUser } from '@tiketi/contracts';
+import {
+  type EventInput,
+  type EventType,
+  INTERNAL_TOKEN_HEADER,
+  type InternalUser,
+  type TicketDocuments,
+} from '@tiketi/contracts';
 import { makeEnvelope } from '@tiketi/kit';
 import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { startMailSandbox } from '@tiketi/sandbox-mail';
@@ -21,8 +27,14 @@ const INTERNAL_TOKEN = 'notif-test-internal-token';
 const eventually = (check: () => unknown) => vi.waitFor(check, { timeout: 10_000, interval: 50 });
 const EVENT_ID = randomUUID();
 
-/** The user and event services' routes the notification service reads, answering from fixed data. */
-async function peers(users: Map<string, InternalUser>) {
+/** A minimal document that parses as PDF, standing for the reservation service's ticket PDF. */
+const TICKET_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
+/**
+ * The user, event and reservation services' routes the notification service reads, answering from fixed
+ * data; `documents` holds the tickets of each order the reservation service would answer for.
+ */
+async function peers(users: Map<string, InternalUser>, documents: Map<string, TicketDocuments['tickets']>) {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -33,6 +45,13 @@ async function peers(users: Map<string, InternalUser>) {
       if (req.headers[INTERNAL_TOKEN_HEADER] !== INTERNAL_TOKEN) return send(403, { code: 'FORBIDDEN' });
       const found = users.get(user[1] ?? '');
       return found ? send(200, found) : send(404, { code: 'NOT_FOUND' });
+    }
+    const docs = /^\/internal\/reservations\/([^/]+)\/ticket-documents$/.exec(req.url ?? '');
+    if (docs) {
+      if (req.headers[INTERNAL_TOKEN_HEADER] !== INTERNAL_TOKEN) return send(403, { code: 'FORBIDDEN' });
+      const tickets = documents.get(docs[1] ?? '');
+      if (!tickets) return send(404, { code: 'NOT_FOUND' });
+      return send(200, { reservationId: docs[1], tickets, pdf: TICKET_PDF.toString('base64') });
     }
     if (req.url === `/api/events/${EVENT_ID}`) {
       return send(200, {
@@ -68,11 +87,13 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
   const { db, bus } = infra;
   const mail = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
   const users = new Map<string, InternalUser>();
-  const peer = await peers(users);
+  const documents = new Map<string, TicketDocuments['tickets']>();
+  const peer = await peers(users, documents);
   const from = { email: 'no-reply@tiketi.dev', name: 'Tiketi' };
   const directory = createDirectoryClient({
     userServiceUrl: peer.url,
     eventServiceUrl: peer.url,
+    reservationServiceUrl: peer.url,
     internalToken: INTERNAL_TOKEN,
   });
   const smtp = smtpMailer(mail.smtpUrl, from);
@@ -160,14 +181,24 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
       ).toEqual({ amount: 264_000 }),
     );
 
+    const tickets = [
+      { ticketId: randomUUID(), seatId: seats[0]!, seatLabel: 'A구역 3열 12번', code: 'ABCDE23456' },
+      { ticketId: randomUUID(), seatId: seats[1]!, seatLabel: 'A구역 3열 13번', code: 'FGHJK78923' },
+    ];
+    documents.set(
+      reservationId,
+      tickets.map((t) => ({
+        id: t.ticketId,
+        seatLabel: t.seatLabel,
+        code: t.code,
+        qr: `TKT1.${t.ticketId}`,
+      })),
+    );
     const issued = makeEnvelope('ticket.issued', {
       reservationId,
       eventId: EVENT_ID,
       userId,
-      tickets: [
-        { ticketId: randomUUID(), seatId: seats[0]!, seatLabel: 'A구역 3열 12번' },
-        { ticketId: randomUUID(), seatId: seats[1]!, seatLabel: 'A구역 3열 13번' },
-      ],
+      tickets: tickets.map(({ code: _, ...t }) => t),
     });
     await Promise.all([bus.publish(issued), bus.publish(issued), bus.publish(issued)]);
     await eventually(() => expect(inboxOf(email)).toHaveLength(2));
@@ -179,6 +210,17 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     expect(ticketMail?.text).toContain('2027년 3월 20일 토요일');
     expect(ticketMail?.html).toContain('<html lang="ko">');
     expect(ticketMail?.html).toContain('A구역 3열 12번');
+    // Each ticket's QR rides inline under its code, and the order's PDF is attached.
+    expect(ticketMail?.text).toContain('A구역 3열 12번 · ABCDE-23456');
+    const qrFiles = ticketMail?.attachments.filter((a) => a.inline) ?? [];
+    expect(qrFiles.map((a) => [a.contentType, a.contentId])).toEqual(
+      tickets.map((t) => ['image/png', `qr-${t.ticketId}@tiketi`]),
+    );
+    for (const t of tickets) expect(ticketMail?.html).toContain(`src="cid:qr-${t.ticketId}@tiketi"`);
+    const pdf = ticketMail?.attachments.find((a) => !a.inline);
+    expect(pdf).toMatchObject({ filename: `tiketi-${reservationId}.pdf`, contentType: 'application/pdf' });
+    const pdfRes = await fetch(`${mail.httpUrl}/api/messages/${ticketMail?.id}/attachments/${pdf?.index}`);
+    expect(Buffer.from(await pdfRes.arrayBuffer())).toEqual(TICKET_PDF);
 
     await drained();
     expect(inboxOf(email).map((m) => m.subject)).toEqual([

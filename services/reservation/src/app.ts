@@ -25,7 +25,7 @@ import { aftermathRunner } from './domain/effects.ts';
 import { expirySweeper } from './domain/expiry-sweeper.ts';
 import { reservationMetrics } from './domain/reservation.metrics.ts';
 import { reservationService } from './domain/reservation.service.ts';
-import { saleInfoSource } from './domain/sale-info.ts';
+import { eventSheetSource, saleInfoSource } from './domain/sale-info.ts';
 import { salesReportService } from './domain/sales-report.service.ts';
 import { seatMapService } from './domain/seat-map.service.ts';
 import { ticketService } from './domain/ticket.service.ts';
@@ -85,16 +85,13 @@ export async function buildApp(deps: ReservationAppDeps) {
   const settle = business.countingSales(
     aftermathRunner({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger }),
   );
-  const sales = saleInfoSource({
-    events,
-    eventService: createHttpClient({
-      baseUrl: config.EVENT_SERVICE_URL,
-      name: 'event service',
-      timeoutMs: config.EVENT_SERVICE_TIMEOUT_MS,
-      retries: 1,
-    }),
-    cacheMs: config.SALE_INFO_CACHE_MS,
+  const eventService = createHttpClient({
+    baseUrl: config.EVENT_SERVICE_URL,
+    name: 'event service',
+    timeoutMs: config.EVENT_SERVICE_TIMEOUT_MS,
+    retries: 1,
   });
+  const sales = saleInfoSource({ events, eventService, cacheMs: config.SALE_INFO_CACHE_MS });
   const waitlistRepo = waitlistRepository(db);
   const reservations = reservationService({
     db,
@@ -126,8 +123,10 @@ export async function buildApp(deps: ReservationAppDeps) {
   const tickets = ticketService({
     tickets: ticketRepository(db),
     events,
+    eventSheet: eventSheetSource(eventService),
     signingSecret: config.TICKET_SIGNING_SECRET,
     checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,
+    logger,
   });
   const consumerDeps = { db, events, reservations, cache, sales, settle };
   const handlers = eventHandlers(consumerDeps);

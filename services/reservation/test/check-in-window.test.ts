@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+import { bearer, deliver, onSaleEvent, openHarness, paidTicket, published } from './helpers.ts';
 
 /*
  * Doors open a set time before the event starts (CHECK_IN_OPENS_MINUTES_BEFORE, three hours unless set):
@@ -24,25 +24,7 @@ describe('when check-in opens', async () => {
   });
   afterAll(() => h.cleanup());
 
-  /** A paid ticket of the event for the fan: its QR code and id. */
-  async function ticketFor(event: typeof later, seat = 0) {
-    const held = await svc.app.inject({
-      method: 'POST',
-      url: '/api/reservations',
-      headers: bearer(fan.token),
-      payload: { eventId: event.eventId, seatIds: [event.seats[seat]!.id] },
-    });
-    expect(held.statusCode, held.body).toBe(201);
-    const confirmed = await svc.app.inject({
-      method: 'POST',
-      url: `/internal/reservations/${held.json().reservationId}/confirm`,
-      headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
-      payload: { paymentId: randomUUID() },
-    });
-    const id = confirmed.json().tickets[0].id as string;
-    const detail = await svc.app.inject({ url: `/api/tickets/${id}`, headers: bearer(fan.token) });
-    return { id, qr: detail.json().qr as string };
-  }
+  const ticketFor = (event: typeof later, seat = 0) => paidTicket(h, svc.app, fan.token, event, seat);
   const checkIn = (app: typeof svc.app, qr: string) =>
     app.inject({
       method: 'POST',

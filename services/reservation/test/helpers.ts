@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Envelope, EventInput } from '@tiketi/contracts';
+import type { Envelope, EventInput, Role } from '@tiketi/contracts';
 import { buildApp as buildEventApp } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@tiketi/kit';
@@ -92,7 +92,7 @@ export async function openHarness(label: string, overrides: Partial<ReservationC
     redis: infra.redis,
     tokens,
     instance,
-    async userToken(id = randomUUID(), role: 'user' | 'admin' = 'user') {
+    async userToken(id = randomUUID(), role: Role = 'user') {
       return { id, token: await tokens.sign({ id, role }) };
     },
     async cleanup() {
@@ -197,6 +197,36 @@ export async function holdAsNewFan(
   });
   if (res.statusCode !== 201) throw new Error(`hold: ${res.statusCode} ${res.body}`);
   return { ...fan, reservationId: (res.json() as { reservationId: string }).reservationId };
+}
+
+/**
+ * A paid ticket of `event` for the holder of `token`: the seat held, the reservation confirmed as the
+ * payment service would, and the ticket read back with its QR payload and short code.
+ */
+export async function paidTicket(
+  h: Harness,
+  app: ReservationApp['app'],
+  token: string,
+  event: EventInput<'event.published'>,
+  seat = 0,
+) {
+  const held = await app.inject({
+    method: 'POST',
+    url: '/api/reservations',
+    headers: bearer(token),
+    payload: { eventId: event.eventId, seatIds: [event.seats[seat]?.id] },
+  });
+  if (held.statusCode !== 201) throw new Error(`hold: ${held.statusCode} ${held.body}`);
+  const reservationId = held.json().reservationId as string;
+  const confirmed = await app.inject({
+    method: 'POST',
+    url: `/internal/reservations/${reservationId}/confirm`,
+    headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
+    payload: { paymentId: randomUUID() },
+  });
+  const id = confirmed.json().tickets[0].id as string;
+  const detail = await app.inject({ url: `/api/tickets/${id}`, headers: bearer(token) });
+  return { id, reservationId, qr: detail.json().qr as string, code: detail.json().code as string };
 }
 
 export function bearer(token: string, extra: Record<string, string> = {}) {

@@ -104,6 +104,7 @@ export async function buildApp(deps: UserDeps) {
   userRoutes(app, {
     auth: tokenCheck,
     users: createUserService(users),
+    accounts: auth,
   });
   return app;
 }

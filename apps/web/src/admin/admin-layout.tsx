@@ -1,19 +1,32 @@
-import { NavLink, Outlet } from 'react-router';
+import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
 import { useI18n } from '../lib/i18n.tsx';
+import { useSession } from '../lib/session.ts';
+
+const CHECK_IN = '/admin/check-in';
 
 export function AdminLayout() {
   const { t } = useI18n();
+  const session = useSession();
+  const { pathname } = useLocation();
+  // Door staff may only check tickets in: every other operator page sends them to the door.
+  const staff = session?.user.role === 'staff';
+  if (staff && pathname !== CHECK_IN) return <Navigate to={CHECK_IN} replace />;
   return (
     <div className="container wide admin">
       <nav className="admin-nav" aria-label={t('admin.title')}>
-        <NavLink to="/admin" end>
-          {t('admin.dashboard')}
-        </NavLink>
-        <NavLink to="/admin/events">{t('admin.events')}</NavLink>
-        <NavLink to="/admin/artists">{t('admin.artists')}</NavLink>
-        <NavLink to="/admin/venues">{t('admin.venues')}</NavLink>
-        <NavLink to="/admin/sales">{t('admin.sales')}</NavLink>
-        <NavLink to="/admin/check-in">{t('admin.checkin')}</NavLink>
+        {!staff && (
+          <>
+            <NavLink to="/admin" end>
+              {t('admin.dashboard')}
+            </NavLink>
+            <NavLink to="/admin/events">{t('admin.events')}</NavLink>
+            <NavLink to="/admin/artists">{t('admin.artists')}</NavLink>
+            <NavLink to="/admin/venues">{t('admin.venues')}</NavLink>
+            <NavLink to="/admin/sales">{t('admin.sales')}</NavLink>
+            <NavLink to="/admin/staff">{t('admin.staff')}</NavLink>
+          </>
+        )}
+        <NavLink to={CHECK_IN}>{t('admin.checkin')}</NavLink>
       </nav>
       <main id="main">
         <Outlet />

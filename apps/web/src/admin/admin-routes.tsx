@@ -6,6 +6,7 @@ import { DashboardPage } from './dashboard-page.tsx';
 import { EventReportPage } from './event-report-page.tsx';
 import { AdminEventEditPage, AdminEventsPage } from './events-page.tsx';
 import { SalesPage } from './sales-page.tsx';
+import { StaffPage } from './staff-page.tsx';
 import { AdminVenuesPage } from './venues-page.tsx';
 import { VouchersPage } from './vouchers-page.tsx';
 
@@ -23,6 +24,7 @@ export default function AdminRoutes() {
         <Route path="artists" element={<AdminArtistsPage />} />
         <Route path="venues" element={<AdminVenuesPage />} />
         <Route path="sales" element={<SalesPage />} />
+        <Route path="staff" element={<StaffPage />} />
         <Route path="check-in" element={<CheckInPage />} />
       </Route>
     </Routes>

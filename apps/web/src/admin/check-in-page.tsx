@@ -1,35 +1,59 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { checkInEvent, checkInResponse, formatTicketCode } from '@tiketi/contracts';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
 import { ErrorState, Notice } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
+import { dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { useSession } from '../lib/session.ts';
 import { useAdminEvents } from './admin-queries.ts';
 
-const checkInAnswer = z.object({
-  ticketId: z.uuid(),
-  eventId: z.uuid(),
-  seatLabel: z.string(),
-  status: z.literal('USED'),
-  usedAt: z.string(),
-});
+const eventsAtDoor = z.object({ items: z.array(checkInEvent) });
 
 type Detector = { detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]> };
 type DetectorClass = new (options: { formats: string[] }) => Detector;
 
-/** Chromium-based browsers on phones ship a QR detector; elsewhere the code is typed. */
+/** Chromium-based browsers on phones ship a QR detector; elsewhere the short code is typed. */
 const BarcodeDetectorClass = (globalThis as { BarcodeDetector?: DetectorClass }).BarcodeDetector;
 
+/** A scanned QR payload starts with its version tag; anything else is taken for a typed ticket code. */
+const isQrPayload = (value: string) => value.startsWith('TKT1.');
+
+/** The concerts this door can choose: a staff member's assignments, or every concert for an operator. */
+function useDoorEvents(staff: boolean) {
+  const all = useAdminEvents();
+  const assigned = useQuery({
+    queryKey: ['check-in', 'events'],
+    queryFn: ({ signal }) => api('/api/tickets/check-in/events', { schema: eventsAtDoor, signal }),
+    enabled: staff,
+  });
+  if (staff) return { events: assigned.data?.items, loaded: assigned.isSuccess };
+  return {
+    events: all.data?.items.map((e) => ({ id: e.id, title: e.title, startsAt: e.startsAt })),
+    loaded: all.isSuccess,
+  };
+}
+
 export function CheckInPage() {
-  const { t } = useI18n();
-  const events = useAdminEvents();
+  const { t, locale } = useI18n();
+  const staff = useSession()?.user.role === 'staff';
+  const { events, loaded } = useDoorEvents(staff);
   const [code, setCode] = useState('');
   const [eventId, setEventId] = useState('');
   const [scanning, setScanning] = useState(false);
   const input = useRef<HTMLInputElement>(null);
+  // A staff member with one concert works at its door: nothing to choose.
+  const only = staff && events?.length === 1 ? events[0]?.id : undefined;
+  useEffect(() => {
+    if (only && !eventId) setEventId(only);
+  }, [only, eventId]);
   const checkIn = useMutation({
-    mutationFn: (qr: string) =>
-      api('/api/tickets/check-in', { body: { qr, ...(eventId ? { eventId } : {}) }, schema: checkInAnswer }),
+    mutationFn: (value: string) =>
+      api('/api/tickets/check-in', {
+        body: isQrPayload(value) ? { qr: value, ...(eventId ? { eventId } : {}) } : { code: value, eventId },
+        schema: checkInResponse,
+      }),
     onSuccess: () => {
       setCode('');
       input.current?.focus();
@@ -39,17 +63,26 @@ export function CheckInPage() {
     e.preventDefault();
     if (code.trim()) checkIn.mutate(code.trim());
   };
+  // A typed code names a ticket only within its concert, so the concert must be chosen first.
+  const needsEvent = staff || (code.trim() !== '' && !isQrPayload(code.trim()));
   return (
     <>
       <h1>{t('checkin.title')}</h1>
+      {staff && loaded && events?.length === 0 && <Notice kind="warning">{t('checkin.noEvents')}</Notice>}
       <form className="card stack" onSubmit={onSubmit}>
         <label>
-          {t('checkin.event')}
-          <select value={eventId} onChange={(e) => setEventId(e.target.value)}>
-            <option value="">{t('common.all')}</option>
-            {events.data?.items.map((e) => (
+          {needsEvent ? t('checkin.eventRequired') : t('checkin.event')}
+          <select
+            name="eventId"
+            value={eventId}
+            onChange={(e) => setEventId(e.target.value)}
+            required={needsEvent}
+          >
+            <option value="">{needsEvent ? t('checkin.chooseEvent') : t('common.all')}</option>
+            {events?.map((e) => (
               <option key={e.id} value={e.id}>
-                {e.title}
+                {e.title ?? e.id}
+                {e.startsAt ? ` · ${dateTime(e.startsAt, locale)}` : ''}
               </option>
             ))}
           </select>
@@ -63,10 +96,15 @@ export function CheckInPage() {
             onChange={(e) => setCode(e.target.value)}
             required
             autoComplete="off"
+            autoCapitalize="characters"
             spellCheck={false}
             maxLength={1000}
+            aria-describedby="checkin-hint"
           />
         </label>
+        <p id="checkin-hint" className="muted">
+          {t('checkin.codeHint')}
+        </p>
         <div className="actions">
           <button type="submit" disabled={checkIn.isPending}>
             {t('checkin.submit')}
@@ -93,7 +131,9 @@ export function CheckInPage() {
       <div aria-live="polite">
         {checkIn.isSuccess && (
           <Notice kind="success">
-            <span data-testid="checkin-ok">{t('checkin.ok', { seat: checkIn.data.seatLabel })}</span>
+            <span data-testid="checkin-ok">
+              {t('checkin.ok', { seat: checkIn.data.seatLabel, code: formatTicketCode(checkIn.data.code) })}
+            </span>
           </Notice>
         )}
         {checkIn.error && <ErrorState error={checkIn.error} />}

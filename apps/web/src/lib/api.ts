@@ -92,7 +92,7 @@ async function unverified(res: Response): Promise<boolean> {
 
 /** Sends a request through this origin with the session's bearer token; refreshes it once on a 401. */
 async function authorized(path: string, options: Omit<Options<unknown>, 'schema'>): Promise<Response> {
-  const send = () => {
+  const attempt = () => {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     const token = sessionStore.get()?.accessToken;
     if (token) headers.authorization = `Bearer ${token}`;
@@ -109,13 +109,13 @@ async function authorized(path: string, options: Omit<Options<unknown>, 'schema'
       signal: options.signal ?? null,
     });
   };
-  let res = await send();
+  let res = await attempt();
   if (
     sessionStore.get() &&
     !path.startsWith('/api/auth/') &&
     (res.status === 401 || (await unverified(res)))
   ) {
-    if (await refreshSession()) res = await send();
+    if (await refreshSession()) res = await attempt();
   }
   if (!res.ok) throw await problemOf(res);
   return res;
@@ -131,8 +131,8 @@ export async function api<T = unknown>(path: string, options: Options<T> = {}): 
 }
 
 /**
- * Saves a file the API answers (a CSV export) under `filename`: a plain link would not carry the
- * session's bearer token.
+ * Saves a file the API serves only to the signed-in caller (a CSV export, a ticket's PDF) under
+ * `filename`: a plain link would not carry the session's bearer token.
  */
 export async function download(path: string, filename: string): Promise<void> {
   const res = await authorized(path, { headers: { accept: '*/*' } });
@@ -140,7 +140,9 @@ export async function download(path: string, filename: string): Promise<void> {
   const link = document.createElement('a');
   link.href = url;
   link.download = filename;
+  document.body.append(link);
   link.click();
+  link.remove();
   // Revoked a little later: a download that has not started yet would otherwise find nothing there.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

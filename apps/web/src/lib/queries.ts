@@ -39,6 +39,7 @@ export const ticketSchema = z.object({
   eventId: z.uuid(),
   seatId: z.uuid(),
   seatLabel: z.string(),
+  code: z.string(),
   status: z.enum(['ISSUED', 'USED', 'VOIDED']),
   issuedAt: z.string(),
   usedAt: z.string().nullable(),

@@ -1,11 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { PaymentDto } from '@tiketi/contracts';
+import { formatTicketCode, type PaymentDto } from '@tiketi/contracts';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
 import { QrCode } from '../components/qr-code.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
-import { api, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../lib/api.ts';
+import { api, download, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
@@ -201,6 +201,9 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
     queryFn: ({ signal }) => api(`/api/tickets/${ticket.id}`, { schema: ticketWithQr, signal }),
     enabled: ticket.status === 'ISSUED',
   });
+  const pdf = useMutation({
+    mutationFn: () => download(`/api/tickets/${ticket.id}/pdf`, `tiketi-${ticket.code}.pdf`),
+  });
   return (
     <li className={`ticket ticket-${ticket.status}`} data-ticket-id={ticket.id}>
       <p>
@@ -217,9 +220,25 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
         ) : (
           <figure>
             <QrCode value={detail.data.qr} label={`${t('tickets.qr')} — ${ticket.seatLabel}`} />
-            <figcaption className="muted">{t('tickets.qr')}</figcaption>
+            <figcaption className="muted">
+              {t('tickets.qr')}
+              <br />
+              {t('tickets.code')} <strong className="ticket-code">{formatTicketCode(ticket.code)}</strong>
+            </figcaption>
           </figure>
         ))}
+      {ticket.status !== 'VOIDED' && (
+        <button
+          type="button"
+          className="secondary"
+          data-testid="ticket-pdf"
+          disabled={pdf.isPending}
+          onClick={() => pdf.mutate()}
+        >
+          {t('tickets.pdf')}
+        </button>
+      )}
+      {pdf.error && <ErrorState error={pdf.error} />}
     </li>
   );
 }

@@ -1,13 +1,21 @@
-import { eventDetailDto, internalUser, internalUserPath } from '@tiketi/contracts';
+import { eventDetailDto, internalUser, internalUserPath, ticketDocuments } from '@tiketi/contracts';
 import { createHttpClient, internalHeaders, upstreamProblem } from '@tiketi/kit';
 import type { EventDetails, Recipient } from '../db/notification.repository.ts';
 
-/** Reads users (internal route) and events (public route) from their owners. */
+/** Reads users and ticket documents (internal routes) and events (public route) from their owners. */
 export function createDirectoryClient(options: {
   userServiceUrl: string;
   eventServiceUrl: string;
+  reservationServiceUrl: string;
   internalToken: string;
 }) {
+  const reservations = createHttpClient({
+    baseUrl: options.reservationServiceUrl,
+    name: 'reservation service',
+    headers: internalHeaders(options.internalToken),
+    // Rendering an order's PDF takes a moment; the default would cut a large order short.
+    timeoutMs: 15_000,
+  });
   const users = createHttpClient({
     baseUrl: options.userServiceUrl,
     name: 'user service',
@@ -38,6 +46,16 @@ export function createDirectoryClient(options: {
         startsAt: new Date(event.startsAt),
         venueName: event.venue?.name ?? null,
       };
+    },
+    /**
+     * The tickets of a confirmed order with their QR payloads and codes, and one PDF of them all; undefined
+     * when the order has no valid ticket any more. Throws when the reservation service cannot answer.
+     */
+    async ticketDocuments(reservationId: string) {
+      const res = await reservations.get<unknown>(`/internal/reservations/${reservationId}/ticket-documents`);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw upstreamProblem('reservation service', res);
+      return ticketDocuments.parse(res.body);
     },
     /** Why the event was cancelled, as the operator said it (null when it was not, or said nothing). */
     async cancelReason(eventId: string): Promise<string | null> {

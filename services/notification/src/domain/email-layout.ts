@@ -34,17 +34,21 @@ export type EmailContent = {
   intro: string;
   rows?: [string, string][];
   note?: string;
+  /** Images carried inline (`cid:`), each with its caption: the tickets' QR codes. */
+  images?: { cid: string; alt: string; caption: string }[];
   button: { label: string; url: string };
 };
 
 type Block =
   | { kind: 'p'; text: string }
   | { kind: 'rows'; rows: [string, string][] }
+  | { kind: 'images'; images: NonNullable<EmailContent['images']> }
   | { kind: 'button'; label: string; url: string };
 
 function blocksOf(content: EmailContent): Block[] {
   const blocks: Block[] = [{ kind: 'p', text: content.intro }];
   if (content.rows) blocks.push({ kind: 'rows', rows: content.rows });
+  if (content.images?.length) blocks.push({ kind: 'images', images: content.images });
   if (content.note) blocks.push({ kind: 'p', text: content.note });
   blocks.push({ kind: 'button', ...content.button });
   return blocks;
@@ -75,6 +79,14 @@ export function composeEmail(locale: Locale, content: EmailContent): RenderedEma
       htmlParts.push(
         `<table role="presentation" style="margin:0 0 16px;border-collapse:collapse">${rows}</table>`,
       );
+    } else if (block.kind === 'images') {
+      for (const image of block.images) textParts.push(image.caption);
+      textParts.push('');
+      for (const image of block.images) {
+        htmlParts.push(
+          `<p style="margin:0 0 16px;text-align:center"><img src="cid:${escapeHtml(image.cid)}" width="200" height="200" alt="${escapeHtml(image.alt)}"><br><span style="font-family:monospace;font-size:16px">${escapeHtml(image.caption)}</span></p>`,
+        );
+      }
     } else {
       textParts.push(`${block.label}: ${block.url}`, '');
       htmlParts.push(

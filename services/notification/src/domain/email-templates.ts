@@ -21,6 +21,8 @@ export type TemplateData = {
     amount: number | undefined;
     reservationId: string;
     ticketsUrl: string;
+    /** Each ticket's QR (an inline image) and the short code printed under it; empty when unknown. */
+    tickets: { seatLabel: string; code: string; cid: string }[];
   };
   'payment-refunded': {
     name: string;
@@ -122,6 +124,17 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
         `${d.name}, your booking is confirmed. Show the QR code of your mobile ticket at the entrance.`,
       ),
       rows,
+      images: d.tickets.map((t) => ({
+        cid: t.cid,
+        alt: say(`${t.seatLabel} 입장 QR 코드`, `Entry QR code for ${t.seatLabel}`),
+        caption: `${t.seatLabel} · ${t.code}`,
+      })),
+      note: d.tickets.length
+        ? say(
+            '티켓 PDF를 첨부했습니다. 인쇄하거나 휴대폰에 저장해 입장 시 보여주세요.',
+            'Your tickets are attached as a PDF: print it or keep it on your phone for the entrance.',
+          )
+        : undefined,
       button: { label: say('내 티켓 보기', 'View my tickets'), url: d.ticketsUrl },
     };
   },

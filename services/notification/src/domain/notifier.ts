@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { WEB_PAGES, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
+import { formatTicketCode, WEB_PAGES, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
 import type { AnyEnvelope, Logger, Transaction } from '@tiketi/kit';
+import QRCode from 'qrcode';
 import type { DirectoryClient } from '../clients/directory.client.ts';
 import {
   type EventDetails,
@@ -9,7 +10,7 @@ import {
   type Recipient,
 } from '../db/notification.repository.ts';
 import type { DB } from '../db/schema.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { MailAttachment, Mailer } from '../mail/mailer.ts';
 import { type EventInfo, renderEmail, type TemplateData, type TemplateName } from './email-templates.ts';
 
 /** Events that become an email. */
@@ -41,6 +42,7 @@ type Plan<T extends TemplateName = TemplateName> = {
   userId: string;
   recipient: Recipient | undefined;
   data: TemplateData[T];
+  attachments?: MailAttachment[];
 };
 
 /**
@@ -100,6 +102,35 @@ export function createNotifier(deps: NotifierDeps) {
     };
   }
 
+  /** The order's QR codes as inline images under the tickets' codes, and its PDF attached. */
+  async function ticketFiles(
+    docs: NonNullable<Awaited<ReturnType<DirectoryClient['ticketDocuments']>>>,
+    data: TemplateData['tickets-issued'],
+  ): Promise<{ data: TemplateData['tickets-issued']; attachments: MailAttachment[] }> {
+    const images = await Promise.all(
+      docs.tickets.map(async (t) => ({
+        ticket: { seatLabel: t.seatLabel, code: formatTicketCode(t.code), cid: `qr-${t.id}@tiketi` },
+        file: {
+          filename: `qr-${t.code}.png`,
+          contentType: 'image/png',
+          content: await QRCode.toBuffer(t.qr, { type: 'png', width: 400, margin: 1 }),
+          contentId: `qr-${t.id}@tiketi`,
+        },
+      })),
+    );
+    return {
+      data: { ...data, tickets: images.map((i) => i.ticket) },
+      attachments: [
+        ...images.map((i) => i.file),
+        {
+          filename: `tiketi-${docs.reservationId}.pdf`,
+          contentType: 'application/pdf',
+          content: Buffer.from(docs.pdf, 'base64'),
+        },
+      ],
+    };
+  }
+
   async function plan(event: AnyEnvelope<MailEvent>, repo: NotificationRepository): Promise<Plan> {
     switch (event.type) {
       case 'user.registered': {
@@ -133,12 +164,17 @@ export function createNotifier(deps: NotifierDeps) {
       }
       case 'ticket.issued': {
         const d = event.data;
-        return toBuyer(repo, 'tickets-issued', d, {
+        const plan = await toBuyer(repo, 'tickets-issued', d, {
           seatLabels: d.tickets.map((t) => t.seatLabel),
           amount: await repo.confirmedAmount(d.reservationId),
           reservationId: d.reservationId,
           ticketsUrl: url(WEB_PAGES.myTickets),
+          tickets: [],
         });
+        if (!plan.recipient) return plan;
+        const docs = await deps.directory.ticketDocuments(d.reservationId);
+        if (!docs) return plan;
+        return { ...plan, ...(await ticketFiles(docs, plan.data)) };
       }
       case 'payment.refunded': {
         const d = event.data;
@@ -177,7 +213,7 @@ export function createNotifier(deps: NotifierDeps) {
     /** Sends the email an event calls for, at most once per (event, template). */
     async notify(event: AnyEnvelope<MailEvent>, trx: Transaction<DB>): Promise<void> {
       const repo = notificationRepository(trx);
-      const { template, userId, recipient, data } = await plan(event, repo);
+      const { template, userId, recipient, data, attachments } = await plan(event, repo);
       const dedupeKey = `${event.id}:${template}`;
       if (!recipient) {
         // A user the user service does not know (deleted meanwhile): nothing to send, and retrying won't help.
@@ -209,6 +245,7 @@ export function createNotifier(deps: NotifierDeps) {
       const sent = await deps.mailer.send({
         to: { email: recipient.email, name: recipient.name },
         ...email,
+        ...(attachments ? { attachments } : {}),
         messageId: `<${digest}@notifications.tiketi.dev>`,
       });
       await repo.markSent(id, sent.providerMessageId);

@@ -1,9 +1,18 @@
+/** A file the mail carries: attached, or inline when the HTML shows it as `cid:<contentId>`. */
+export type MailAttachment = {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  contentId?: string;
+};
+
 /** One outgoing email, already rendered. */
 export type OutgoingMail = {
   to: { email: string; name: string };
   subject: string;
   text: string;
   html: string;
+  attachments?: MailAttachment[];
   /** Stable per notification, so a resend after a crash is recognisable as the same message. */
   messageId: string;
 };

@@ -23,6 +23,17 @@ export function sendGridMailer(options: {
             { type: 'text/html', value: mail.html },
           ],
           headers: { 'Message-ID': mail.messageId },
+          ...(mail.attachments?.length
+            ? {
+                attachments: mail.attachments.map((a) => ({
+                  content: a.content.toString('base64'),
+                  type: a.contentType,
+                  filename: a.filename,
+                  disposition: a.contentId ? 'inline' : 'attachment',
+                  ...(a.contentId ? { content_id: a.contentId } : {}),
+                })),
+              }
+            : {}),
         }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });

@@ -19,6 +19,12 @@ export function smtpMailer(url: string, from: Sender): Mailer {
         text: mail.text,
         html: mail.html,
         messageId: mail.messageId,
+        attachments: mail.attachments?.map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          content: a.content,
+          ...(a.contentId ? { cid: a.contentId, contentDisposition: 'inline' as const } : {}),
+        })),
       });
       return { providerMessageId: info.messageId };
     },

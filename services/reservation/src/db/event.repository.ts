@@ -17,6 +17,14 @@ export function eventRepository(db: Kysely<DB>) {
       return row?.startsAt ?? undefined;
     },
 
+    findTitleAndTime(eventId: string) {
+      return db
+        .selectFrom('events')
+        .select(['title', 'startsAt'])
+        .where('id', '=', eventId)
+        .executeTakeFirst();
+    },
+
     findSaleInfo(eventId: string) {
       return db
         .selectFrom('events')

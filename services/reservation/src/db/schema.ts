@@ -89,10 +89,17 @@ export type TicketsTable = {
   seatLabel: string;
   status: Generated<TicketStatus>;
   qr: string;
+  code: string;
   issuedAt: Generated<Date>;
   usedAt: Date | null;
   checkedInBy: string | null;
   voidedAt: Date | null;
+};
+
+export type StaffAssignmentsTable = {
+  userId: string;
+  eventId: string;
+  assignedAt: Generated<Date>;
 };
 
 export type WaitlistStatus = 'WAITING' | 'OFFERED' | 'CLAIMED' | 'LAPSED' | 'LEFT';
@@ -111,6 +118,7 @@ export type WaitlistEntriesTable = {
 };
 
 export type DB = {
+  staffAssignments: StaffAssignmentsTable;
   events: EventsTable;
   seats: SeatsTable;
   reservations: ReservationsTable;

@@ -15,8 +15,23 @@ export type NewTicket = {
 
 export function ticketRepository(db: Kysely<DB>) {
   return {
-    async insertMany(trx: Transaction<DB>, tickets: NewTicket[]) {
-      if (tickets.length) await trx.insertInto('tickets').values(tickets).execute();
+    /**
+     * Inserts the tickets, each with a short code from `newCode`. A code another ticket of the event
+     * already has is skipped by its unique index (and only that index: any other conflict still fails)
+     * and drawn again, so a rare collision never fails the order.
+     */
+    async insertMany(trx: Transaction<DB>, tickets: NewTicket[], newCode: () => string) {
+      let pending = tickets;
+      while (pending.length) {
+        const inserted = await trx
+          .insertInto('tickets')
+          .values(pending.map((t) => ({ ...t, code: newCode() })))
+          .onConflict((oc) => oc.columns(['eventId', 'code']).doNothing())
+          .returning('id')
+          .execute();
+        const done = new Set(inserted.map((t) => t.id));
+        pending = pending.filter((t) => !done.has(t.id));
+      }
     },
 
     ofReservation(reservationId: string, executor: Executor = db) {
@@ -30,6 +45,55 @@ export function ticketRepository(db: Kysely<DB>) {
 
     findById(id: string) {
       return db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    findByCode(eventId: string, code: string) {
+      return db
+        .selectFrom('tickets')
+        .selectAll()
+        .where('eventId', '=', eventId)
+        .where('code', '=', code)
+        .executeTakeFirst();
+    },
+
+    /** The events a staff account may check tickets in for, with what the projection knows of them. */
+    eventsOfStaff(userId: string) {
+      return db
+        .selectFrom('staffAssignments as a')
+        .innerJoin('events as e', 'e.id', 'a.eventId')
+        .select(['e.id', 'e.title', 'e.startsAt'])
+        .where('a.userId', '=', userId)
+        .orderBy('e.startsAt')
+        .execute();
+    },
+
+    async isAssigned(userId: string, eventId: string) {
+      const row = await db
+        .selectFrom('staffAssignments')
+        .select('eventId')
+        .where('userId', '=', userId)
+        .where('eventId', '=', eventId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /** Replaces the staff account's events with `eventIds`, all or nothing; answers the ids not known. */
+    async assignEvents(userId: string, eventIds: string[]) {
+      return db.transaction().execute(async (trx) => {
+        const known = eventIds.length
+          ? await trx.selectFrom('events').select('id').where('id', 'in', eventIds).execute()
+          : [];
+        const missing = eventIds.filter((id) => !known.some((e) => e.id === id));
+        if (missing.length) return missing;
+        await trx.deleteFrom('staffAssignments').where('userId', '=', userId).execute();
+        if (eventIds.length) {
+          await trx
+            .insertInto('staffAssignments')
+            .values(eventIds.map((eventId) => ({ userId, eventId })))
+            .execute();
+        }
+        return [];
+      });
     },
 
     listOfUser(userId: string, limit: number, offset: number) {

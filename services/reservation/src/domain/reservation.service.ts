@@ -21,6 +21,7 @@ import type { TicketRepository } from '../db/ticket.repository.ts';
 import type { VoucherRepository } from '../db/voucher.repository.ts';
 import { type Aftermath, type AftermathRunner, noAftermath, releasedAftermath } from './effects.ts';
 import { assertOnSale, type SaleInfoSource } from './sale-info.ts';
+import { newTicketCode } from './ticket-code.ts';
 import { signTicketQr } from './ticket-qr.ts';
 import type { WaitlistOffers } from './waitlist.service.ts';
 
@@ -81,6 +82,17 @@ export function assertEmailVerified(caller: AuthUser): void {
       403,
       'EMAIL_NOT_VERIFIED',
       'Verify your email address first: open the link in the mail we sent you, then sign in again.',
+    );
+  }
+}
+
+/** Door-staff accounts exist to check tickets in; they buy nothing, so a ticket never belongs to one. */
+export function assertMayBuy(caller: AuthUser): void {
+  if (caller.role === 'staff') {
+    throw new HttpProblem(
+      403,
+      'STAFF_CANNOT_BUY',
+      'Door-staff accounts cannot buy tickets; sign in with a personal account to buy.',
     );
   }
 }
@@ -223,7 +235,7 @@ export function reservationService(deps: ReservationDeps) {
         qr: signTicketQr(rules.ticketSigningSecret, { ticketId: id, eventId: r.eventId }),
       };
     });
-    await tickets.insertMany(trx, issued);
+    await tickets.insertMany(trx, issued, newTicketCode);
     const seatIds = seats.map((s) => s.seatId);
     await publishInTransaction(trx, 'reservation.confirmed', {
       reservationId: r.id,
@@ -251,6 +263,7 @@ export function reservationService(deps: ReservationDeps) {
      * or none.
      */
     async hold(caller: AuthUser, request: HoldRequest) {
+      assertMayBuy(caller);
       assertEmailVerified(caller);
       const { eventId, seatIds } = request;
       if (new Set(seatIds).size !== seatIds.length) {

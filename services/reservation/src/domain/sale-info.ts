@@ -1,5 +1,12 @@
-import { eventSaleInfo } from '@tiketi/contracts';
-import { CACHE_LIMITS, type HttpClient, HttpProblem, memoryCache, problems } from '@tiketi/kit';
+import { eventDetailDto, eventSaleInfo } from '@tiketi/contracts';
+import {
+  CACHE_LIMITS,
+  type HttpClient,
+  HttpProblem,
+  memoryCache,
+  problems,
+  upstreamProblem,
+} from '@tiketi/kit';
 import type { EventRepository } from '../db/event.repository.ts';
 import type { EventStatus, WaitingRoom } from '../db/schema.ts';
 
@@ -87,3 +94,21 @@ export function saleInfoSource(options: {
 }
 
 export type SaleInfoSource = ReturnType<typeof saleInfoSource>;
+
+const eventSheet = eventDetailDto
+  .pick({ title: true, startsAt: true })
+  .extend({ venue: eventDetailDto.shape.venue.pick({ name: true }) });
+
+/**
+ * What a printed ticket says of its event (title, time, venue), asked of the event service, which owns
+ * venues: a ticket is printed rarely, so it is not worth a projection.
+ */
+export function eventSheetSource(eventService: HttpClient) {
+  return async (eventId: string) => {
+    const res = await eventService.get<unknown>(`/api/events/${eventId}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw upstreamProblem('event service', res);
+    const e = eventSheet.parse(res.body);
+    return { title: e.title, startsAt: new Date(e.startsAt), venueName: e.venue.name };
+  };
+}

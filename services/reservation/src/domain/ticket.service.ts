@@ -1,44 +1,152 @@
-import { type AuthUser, HttpProblem, mayAccess, problems } from '@tiketi/kit';
+import type { CheckInRequest } from '@tiketi/contracts';
+import { type AuthUser, HttpProblem, type Logger, mayAccess, problems } from '@tiketi/kit';
 import type { EventRepository } from '../db/event.repository.ts';
 import type { TicketRepository } from '../db/ticket.repository.ts';
+import { renderTicketsPdf, type TicketPage } from './ticket-pdf.ts';
 import { verifyTicketQr } from './ticket-qr.ts';
+
+/** What a printed ticket says of its event, from the event service (which owns venues). */
+export type EventSheet = { title: string; startsAt: Date | null; venueName: string | null };
+
+type Ticket = NonNullable<Awaited<ReturnType<TicketRepository['findById']>>>;
 
 export function ticketService(deps: {
   tickets: TicketRepository;
-  events: Pick<EventRepository, 'startsAt'>;
+  events: Pick<EventRepository, 'startsAt' | 'findTitleAndTime'>;
+  /** The event as printed on a ticket; undefined when the event service does not know it. */
+  eventSheet: (eventId: string) => Promise<EventSheet | undefined>;
   signingSecret: string;
   /** Doors open this long before the event starts (CHECK_IN_OPENS_MINUTES_BEFORE). */
   checkInOpensMinutesBefore: number;
   now?: () => Date;
+  logger: Logger;
 }) {
   const { tickets, events, signingSecret, checkInOpensMinutesBefore } = deps;
   const now = deps.now ?? (() => new Date());
+
+  async function readable(caller: AuthUser, id: string): Promise<Ticket> {
+    const ticket = await tickets.findById(id);
+    if (!ticket || !mayAccess(caller, ticket.userId)) throw problems.notFound('The ticket');
+    return ticket;
+  }
+
+  /** Door staff work only at the doors of the events an operator assigned them to; admins at every door. */
+  async function assertAtDoor(staff: AuthUser, eventId: string) {
+    if (staff.role === 'admin') return;
+    if (staff.role !== 'staff' || !(await tickets.isAssigned(staff.id, eventId))) {
+      throw new HttpProblem(
+        403,
+        'CHECK_IN_NOT_ASSIGNED',
+        'You are not assigned to check tickets in for this event.',
+      );
+    }
+  }
+
+  /**
+   * The event service's description of the event; when it cannot answer, what the sale projection knows
+   * (title and time, no venue), so a fan at the door still gets a ticket that scans.
+   */
+  async function sheetOf(eventId: string): Promise<EventSheet> {
+    try {
+      const sheet = await deps.eventSheet(eventId);
+      if (sheet) return sheet;
+    } catch (error) {
+      deps.logger.warn(
+        { eventId, err: (error as Error).message },
+        'event service unavailable; using projection',
+      );
+    }
+    const known = await events.findTitleAndTime(eventId);
+    return { title: known?.title ?? '', startsAt: known?.startsAt ?? null, venueName: null };
+  }
+
+  async function pdfOf(list: Ticket[]): Promise<Buffer> {
+    const sheets = new Map<string, EventSheet>();
+    for (const eventId of new Set(list.map((t) => t.eventId))) sheets.set(eventId, await sheetOf(eventId));
+    const pages: TicketPage[] = list.map((t) => ({
+      code: t.code,
+      qr: t.qr,
+      seatLabel: t.seatLabel,
+      status: t.status,
+      orderNumber: t.reservationId,
+      event: sheets.get(t.eventId) as EventSheet,
+    }));
+    return renderTicketsPdf(pages);
+  }
 
   return {
     list(caller: AuthUser, page: { limit: number; offset: number }) {
       return tickets.listOfUser(caller.id, page.limit, page.offset);
     },
 
-    async get(caller: AuthUser, id: string) {
-      const ticket = await tickets.findById(id);
-      if (!ticket || !mayAccess(caller, ticket.userId)) throw problems.notFound('The ticket');
-      return ticket;
+    get: readable,
+
+    /** The ticket to carry: a PDF page with its QR, code, event, seat, time (KST), venue and order. */
+    async pdf(caller: AuthUser, id: string) {
+      const ticket = await readable(caller, id);
+      return { ticket, pdf: await pdfOf([ticket]) };
+    },
+
+    /** Every ticket of a confirmed order with one PDF of them all, for the confirmation mail. */
+    async documentsOfReservation(reservationId: string) {
+      const list = (await tickets.ofReservation(reservationId)).filter((t) => t.status !== 'VOIDED');
+      if (list.length === 0) throw problems.notFound('Tickets of this reservation');
+      return { tickets: list, pdf: await pdfOf(list) };
+    },
+
+    /** The events the caller may check tickets in for: a staff account's assignments. */
+    eventsAtDoor(staff: AuthUser) {
+      return tickets.eventsOfStaff(staff.id);
+    },
+
+    async staffEvents(userId: string) {
+      return { userId, events: await tickets.eventsOfStaff(userId) };
+    },
+
+    async assignStaff(userId: string, eventIds: string[]) {
+      const unknown = await tickets.assignEvents(userId, [...new Set(eventIds)]);
+      if (unknown.length) {
+        throw new HttpProblem(
+          404,
+          'EVENT_NOT_FOUND',
+          `No published event has the id ${unknown.join(', ')}.`,
+          {
+            extra: { eventIds: unknown },
+          },
+        );
+      }
+      return { userId, events: await tickets.eventsOfStaff(userId) };
     },
 
     /**
-     * Admits the holder of a genuine, valid ticket once, from the moment the doors open. Each refusal names
-     * its reason: a forged or damaged code, one for another event, doors not open yet, a voided ticket,
-     * one already used.
+     * Admits the holder of a genuine, valid ticket once, from the moment the doors open, scanned (the QR
+     * payload) or typed (the short code, with its event). Each refusal names its reason: a forged or
+     * damaged QR, an unknown code, a door the staff member is not assigned to, a ticket for another event,
+     * doors not open yet, a voided ticket, one already used (with when).
      */
-    async checkIn(staff: AuthUser, qr: string, eventId: string | undefined) {
-      const claims = verifyTicketQr(signingSecret, qr);
-      if (!claims) {
-        throw new HttpProblem(422, 'TICKET_FORGED', 'This code was not issued by Tiketi or is damaged.');
+    async checkIn(staff: AuthUser, request: CheckInRequest) {
+      let ticketId: string;
+      let eventId: string;
+      if ('qr' in request) {
+        const claims = verifyTicketQr(signingSecret, request.qr);
+        if (!claims) {
+          throw new HttpProblem(422, 'TICKET_FORGED', 'This code was not issued by Tiketi or is damaged.');
+        }
+        await assertAtDoor(staff, claims.eventId);
+        if (request.eventId && claims.eventId !== request.eventId) {
+          throw new HttpProblem(409, 'TICKET_WRONG_EVENT', 'This ticket is for another event.');
+        }
+        ({ ticketId, eventId } = claims);
+      } else {
+        await assertAtDoor(staff, request.eventId);
+        const found = await tickets.findByCode(request.eventId, request.code);
+        if (!found) {
+          throw new HttpProblem(404, 'TICKET_CODE_UNKNOWN', 'No ticket of this event has this code.');
+        }
+        ticketId = found.id;
+        eventId = found.eventId;
       }
-      if (eventId && claims.eventId !== eventId) {
-        throw new HttpProblem(409, 'TICKET_WRONG_EVENT', 'This ticket is for another event.');
-      }
-      const startsAt = await events.startsAt(claims.eventId);
+      const startsAt = await events.startsAt(eventId);
       if (startsAt) {
         const opensAt = new Date(startsAt.getTime() - checkInOpensMinutesBefore * 60_000);
         if (now() < opensAt) {
@@ -50,9 +158,9 @@ export function ticketService(deps: {
           );
         }
       }
-      const used = await tickets.checkIn(claims.ticketId, staff.id);
+      const used = await tickets.checkIn(ticketId, staff.id);
       if (used) return used;
-      const ticket = await tickets.findById(claims.ticketId);
+      const ticket = await tickets.findById(ticketId);
       if (!ticket) throw problems.notFound('The ticket');
       if (ticket.status === 'VOIDED') {
         throw new HttpProblem(409, 'TICKET_VOIDED', 'This ticket was voided (refunded or cancelled).');

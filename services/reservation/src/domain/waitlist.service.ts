@@ -12,7 +12,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { DB, SeatChange } from '../db/schema.ts';
 import type { FreeSeat, WaitlistRepository } from '../db/waitlist.repository.ts';
 import { type Aftermath, type AftermathRunner, noAftermath } from './effects.ts';
-import { assertEmailVerified } from './reservation.service.ts';
+import { assertEmailVerified, assertMayBuy } from './reservation.service.ts';
 import { assertOnSale } from './sale-info.ts';
 
 /** How many waiting fans one release looks through for someone the returned seats suit. */
@@ -130,6 +130,7 @@ export function waitlistService(deps: {
       eventId: string,
       request: Required<Pick<WaitlistJoinRequest, 'quantity'>> & WaitlistJoinRequest,
     ) {
+      assertMayBuy(caller);
       assertEmailVerified(caller);
       const existing = await status(caller.id, eventId);
       if (existing) return { entry: existing, created: false };

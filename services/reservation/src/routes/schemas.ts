@@ -25,6 +25,8 @@ export const ticketView = z.object({
   eventId: canonicalId(),
   seatId: canonicalId(),
   seatLabel: z.string(),
+  /** The short code printed on the ticket, typed at the door when no camera reads the QR. */
+  code: z.string(),
   status: ticketStatus,
   issuedAt: isoDateTime(),
   usedAt: isoDateTime().nullable(),

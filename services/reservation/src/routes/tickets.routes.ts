@@ -1,8 +1,18 @@
-import { canonicalId } from '@tiketi/contracts';
+import {
+  canonicalId,
+  checkInEvent,
+  checkInRequest,
+  checkInResponse,
+  staffEventsRequest,
+  staffEventsResponse,
+  ticketDocuments,
+} from '@tiketi/contracts';
 import { type App, type Auth, callerOf, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { TicketService } from '../domain/ticket.service.ts';
 import { idParams, ticketView } from './schemas.ts';
+
+const eventAtDoor = checkInEvent.extend({ startsAt: isoDateTime().nullable() });
 
 export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
   app.get(
@@ -35,33 +45,106 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
     async (req) => service.get(callerOf(req), req.params.id),
   );
 
+  app.get(
+    '/api/tickets/:id/pdf',
+    {
+      onRequest: auth.user,
+      schema: {
+        summary:
+          'One of my tickets as a PDF (application/pdf): QR, short code, event, seat, time (KST), venue, order',
+        params: idParams,
+        produces: ['application/pdf'],
+      },
+    },
+    async (req, reply) => {
+      const { ticket, pdf } = await service.pdf(callerOf(req), req.params.id);
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `attachment; filename="tiketi-${ticket.code}.pdf"`)
+        .header('cache-control', 'private, no-store')
+        .send(pdf);
+    },
+  );
+
   app.post(
     '/api/tickets/check-in',
     {
-      // Staff at the door act with the admin role.
-      onRequest: auth.admin,
+      // Door staff at the events they are assigned to, operators at every door.
+      onRequest: auth.staff,
       schema: {
-        summary: 'Check a ticket in at the door (once)',
-        body: z.object({ qr: z.string().min(1).max(1000), eventId: canonicalId().optional() }),
-        response: {
-          200: z.object({
-            ticketId: canonicalId(),
-            eventId: canonicalId(),
-            seatLabel: z.string(),
-            status: z.literal('USED'),
-            usedAt: isoDateTime(),
-          }),
-        },
+        summary: 'Check a ticket in at the door (once), by its QR payload or its short code and event',
+        body: checkInRequest,
+        response: { 200: checkInResponse.extend({ usedAt: isoDateTime() }) },
       },
     },
     async (req) => {
-      const ticket = await service.checkIn(callerOf(req), req.body.qr, req.body.eventId);
+      const ticket = await service.checkIn(callerOf(req), req.body);
       return {
         ticketId: ticket.id,
         eventId: ticket.eventId,
         seatLabel: ticket.seatLabel,
+        code: ticket.code,
         status: 'USED' as const,
         usedAt: ticket.usedAt ?? new Date(),
+      };
+    },
+  );
+
+  app.get(
+    '/api/tickets/check-in/events',
+    {
+      onRequest: auth.staff,
+      schema: {
+        summary: 'The events the signed-in door staff is assigned to',
+        response: { 200: z.object({ items: z.array(eventAtDoor) }) },
+      },
+    },
+    async (req) => ({ items: await service.eventsAtDoor(callerOf(req)) }),
+  );
+
+  const staffParams = z.object({ userId: canonicalId({ error: 'must be a user id (UUID)' }) });
+  const staffAnswer = staffEventsResponse.extend({ events: z.array(eventAtDoor) });
+
+  app.get(
+    '/api/tickets/staff/:userId/events',
+    {
+      onRequest: auth.admin,
+      schema: {
+        summary: 'The events a door-staff account may check tickets in for (operators)',
+        params: staffParams,
+        response: { 200: staffAnswer },
+      },
+    },
+    async (req) => service.staffEvents(req.params.userId),
+  );
+
+  app.put(
+    '/api/tickets/staff/:userId/events',
+    {
+      onRequest: auth.admin,
+      schema: {
+        summary: 'Set the events a door-staff account may check tickets in for (operators)',
+        params: staffParams,
+        body: staffEventsRequest,
+        response: { 200: staffAnswer },
+      },
+    },
+    async (req) => service.assignStaff(req.params.userId, req.body.eventIds),
+  );
+
+  // The confirmation mail's QR images and PDF (notification service); the gateway never routes /internal.
+  app.get(
+    '/internal/reservations/:id/ticket-documents',
+    {
+      onRequest: auth.internal,
+      schema: { hide: true, params: idParams, response: { 200: ticketDocuments } },
+    },
+    async (req) => {
+      const { tickets, pdf } = await service.documentsOfReservation(req.params.id);
+      return {
+        reservationId: req.params.id,
+        tickets: tickets.map((t) => ({ id: t.id, seatLabel: t.seatLabel, code: t.code, qr: t.qr })),
+        pdf: pdf.toString('base64'),
       };
     },
   );

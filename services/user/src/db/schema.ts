@@ -1,6 +1,7 @@
+import type { Role } from '@tiketi/contracts';
 import type { ColumnType, Generated } from 'kysely';
 
-export type Role = 'user' | 'admin';
+export type { Role };
 export type Locale = 'ko' | 'en';
 
 export type UsersTable = {

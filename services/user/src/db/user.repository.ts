@@ -102,8 +102,9 @@ export function userRepository(db: Kysely<DB>) {
     },
 
     /** Users whose email or name contains `query`, newest first. */
-    search(filter: { query?: string | undefined } & Page) {
+    search(filter: { query?: string | undefined; role?: Role | undefined } & Page) {
       let query = db.selectFrom('users');
+      if (filter.role) query = query.where('role', '=', filter.role);
       if (filter.query) {
         const pattern = `%${escapeLike(filter.query)}%`;
         query = query.where((eb) => eb.or([eb('email', 'ilike', pattern), eb('name', 'ilike', pattern)]));

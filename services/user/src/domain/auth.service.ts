@@ -142,6 +142,30 @@ export function createAuthService(deps: AuthServiceDeps) {
       return created ?? decoySession(email, name);
     },
 
+    /**
+     * An operator creates a door-staff account. The operator vouches for the address, so it counts as
+     * verified; an unverified account holding it is replaced, as a registration would. No mail goes out:
+     * the operator hands the password over.
+     */
+    async createStaff(input: { email: string; password: string; name: string }): Promise<UserRow> {
+      const email = normaliseEmail(input.email);
+      assertPasswordAllowed(input.password, email);
+      const passwordHash = await hasher.hash(input.password);
+      const created = await db.transaction().execute(async (trx) => {
+        await users.deleteUnverified(trx, email);
+        return users.insertIfAbsent(trx, {
+          id: uuidv7(),
+          email,
+          name: input.name.trim(),
+          passwordHash,
+          role: 'staff',
+          emailVerifiedAt: new Date(),
+        });
+      });
+      if (!created) throw new HttpProblem(409, 'EMAIL_TAKEN', 'An account with this email already exists.');
+      return created;
+    },
+
     /** Unknown email and wrong password answer alike, after the same argon2 work. */
     async login(input: { email: string; password: string }): Promise<Session> {
       const user = await users.findByEmail(normaliseEmail(input.email));

@@ -1,5 +1,5 @@
 import { problems } from '@tiketi/kit';
-import type { Locale, UserRow } from '../db/schema.ts';
+import type { Locale, Role, UserRow } from '../db/schema.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 
 /** Profiles: a caller reads and changes their own; operators look anyone up. */
@@ -25,9 +25,10 @@ export function createUserService(users: UserRepository) {
       return users.findMany([...new Set(ids)]);
     },
 
-    search(filter: { query?: string | undefined; page: number; pageSize: number }) {
+    search(filter: { query?: string | undefined; role?: Role | undefined; page: number; pageSize: number }) {
       return users.search({
         query: filter.query?.trim() || undefined,
+        role: filter.role,
         limit: filter.pageSize,
         offset: (filter.page - 1) * filter.pageSize,
       });

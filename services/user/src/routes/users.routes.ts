@@ -4,14 +4,16 @@ import {
   internalUserLookup,
   internalUserLookupRequest,
   userLocale,
+  userRole,
 } from '@tiketi/contracts';
 import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
+import type { AuthService } from '../domain/auth.service.ts';
 import type { UserService } from '../domain/user.service.ts';
-import { displayName, toUser, userResponse } from './schemas.ts';
+import { displayName, email, password, toUser, userResponse } from './schemas.ts';
 
-export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
-  const { auth, users } = deps;
+export function userRoutes(app: App, deps: { auth: Auth; users: UserService; accounts: AuthService }) {
+  const { auth, users, accounts } = deps;
 
   app.get(
     '/api/users/me',
@@ -42,15 +44,33 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService }) {
       onRequest: auth.admin,
       schema: {
         summary: 'Find users by email or name (operators)',
-        querystring: z.object({ query: z.string().max(200).optional(), ...pageQuery }),
+        querystring: z.object({
+          query: z.string().max(200).optional(),
+          role: userRole.optional(),
+          ...pageQuery,
+        }),
         response: { 200: pageOf(userResponse) },
       },
     },
     async (req) => {
-      const { query, page, pageSize } = req.query;
-      const result = await users.search({ query, page, pageSize });
+      const { query, role, page, pageSize } = req.query;
+      const result = await users.search({ query, role, page, pageSize });
       return { items: result.items.map(toUser), total: result.total, page, pageSize };
     },
+  );
+
+  app.post(
+    '/api/users/staff',
+    {
+      onRequest: auth.admin,
+      schema: {
+        summary:
+          'Create a door-staff account (operators); assign its events with PUT /api/tickets/staff/:id/events',
+        body: z.object({ email, password, name: displayName }),
+        response: { 201: userResponse },
+      },
+    },
+    async (req, reply) => reply.code(201).send(toUser(await accounts.createStaff(req.body))),
   );
 
   app.get(

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { extractText, getDocumentProxy } from 'unpdf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, deliver, onSaleEvent, openHarness, paidTicket, published } from './helpers.ts';
+
+/*
+ * The ticket a fan carries (a PDF with its QR and short code) and the door staff who check it in: staff
+ * work only at the doors an operator assigned them to, can type the short code when no camera reads the
+ * QR, and buy nothing.
+ */
+describe('ticket PDF and door staff', async () => {
+  const h = await openHarness('resv-ticket-door');
+  const svc = await h.instance({ consume: true });
+  const HOUR = 3_600_000;
+  const tonight = onSaleEvent(6, {
+    title: '아이유 콘서트 서울',
+    perUserLimit: 6,
+    startsAt: new Date(Date.now() + 2 * HOUR).toISOString(),
+  });
+  const elsewhere = onSaleEvent(2, { startsAt: new Date(Date.now() + HOUR).toISOString() });
+  await deliver(svc, published(tonight));
+  await deliver(svc, published(elsewhere));
+  const fan = await h.userToken();
+  const other = await h.userToken();
+  const admin = await h.userToken(randomUUID(), 'admin');
+  const staff = await h.userToken(randomUUID(), 'staff');
+
+  beforeAll(async () => {
+    await h.infra.bus.waitForConnect();
+    await h.infra.start();
+    await svc.start();
+  });
+  afterAll(() => h.cleanup());
+
+  const ticketFor = (event: typeof tonight, seat: number) => paidTicket(h, svc.app, fan.token, event, seat);
+  const checkIn = (token: string, payload: object) =>
+    svc.app.inject({ method: 'POST', url: '/api/tickets/check-in', headers: bearer(token), payload });
+  const assign = (token: string, userId: string, eventIds: string[]) =>
+    svc.app.inject({
+      method: 'PUT',
+      url: `/api/tickets/staff/${userId}/events`,
+      headers: bearer(token),
+      payload: { eventIds },
+    });
+
+  async function pdfText(body: Buffer) {
+    const pdf = await getDocumentProxy(new Uint8Array(body));
+    return (await extractText(pdf, { mergePages: true })).text;
+  }
+
+  it('gives each ticket a short code of ten unambiguous characters', async () => {
+    const ticket = await ticketFor(tonight, 0);
+    expect(ticket.code).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}$/);
+    const list = await svc.app.inject({ url: '/api/tickets', headers: bearer(fan.token) });
+    expect(list.json().items[0]).toMatchObject({ id: ticket.id, code: ticket.code });
+  });
+
+  it("serves the owner's ticket as a PDF with the code, event, seat, time in KST and order number", async () => {
+    const ticket = await ticketFor(tonight, 1);
+    const res = await svc.app.inject({ url: `/api/tickets/${ticket.id}/pdf`, headers: bearer(fan.token) });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.headers['content-disposition']).toContain(`tiketi-${ticket.code}.pdf`);
+    expect(res.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const text = await pdfText(res.rawPayload);
+    expect(text).toContain(`${ticket.code.slice(0, 5)}-${ticket.code.slice(5)}`);
+    expect(text).toContain('아이유 콘서트 서울');
+    expect(text).toContain(tonight.seats[1]!.label);
+    expect(text).toContain('(KST)');
+    expect(text).toContain(ticket.reservationId);
+  });
+
+  it('gives the PDF to an admin, and to nobody else', async () => {
+    const ticket = await ticketFor(tonight, 2);
+    const url = `/api/tickets/${ticket.id}/pdf`;
+    expect((await svc.app.inject({ url, headers: bearer(admin.token) })).statusCode).toBe(200);
+    const stranger = await svc.app.inject({ url, headers: bearer(other.token) });
+    expect(stranger.statusCode).toBe(404);
+    expect(stranger.headers['content-type']).toContain('application/problem+json');
+    expect((await svc.app.inject({ url, headers: bearer(staff.token) })).statusCode).toBe(404);
+    expect((await svc.app.inject({ url })).statusCode).toBe(401);
+    const unknown = await svc.app.inject({
+      url: `/api/tickets/${randomUUID()}/pdf`,
+      headers: bearer(fan.token),
+    });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('refuses to sell to a staff account, with its own code', async () => {
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: bearer(staff.token),
+      payload: { eventId: tonight.eventId, seatIds: [tonight.seats[5]!.id] },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().code).toBe('STAFF_CANNOT_BUY');
+    // Nor through the waiting list, whose offers are holds.
+    const join = await svc.app.inject({
+      method: 'POST',
+      url: `/api/waitlist/${tonight.eventId}`,
+      headers: bearer(staff.token),
+      payload: { quantity: 1 },
+    });
+    expect(join.statusCode).toBe(403);
+    expect(join.json().code).toBe('STAFF_CANNOT_BUY');
+  });
+
+  it('lets staff check in only at the doors an operator assigned, by QR or by typed code', async () => {
+    const ticket = await ticketFor(tonight, 3);
+    const before = await checkIn(staff.token, { qr: ticket.qr });
+    expect(before.statusCode).toBe(403);
+    expect(before.json().code).toBe('CHECK_IN_NOT_ASSIGNED');
+
+    expect((await assign(staff.token, staff.id, [tonight.eventId])).statusCode).toBe(403);
+    expect((await assign(fan.token, staff.id, [tonight.eventId])).statusCode).toBe(403);
+    const unknownEvent = await assign(admin.token, staff.id, [randomUUID()]);
+    expect(unknownEvent.statusCode).toBe(404);
+    expect(unknownEvent.json().code).toBe('EVENT_NOT_FOUND');
+    const assigned = await assign(admin.token, staff.id, [tonight.eventId]);
+    expect(assigned.statusCode, assigned.body).toBe(200);
+    expect(assigned.json().events).toEqual([
+      { id: tonight.eventId, title: tonight.title, startsAt: tonight.startsAt },
+    ]);
+    const mine = await svc.app.inject({ url: '/api/tickets/check-in/events', headers: bearer(staff.token) });
+    expect(mine.json().items.map((e: { id: string }) => e.id)).toEqual([tonight.eventId]);
+
+    const typed = `${ticket.code.slice(0, 5).toLowerCase()}-${ticket.code.slice(5)}`;
+    const ok = await checkIn(staff.token, { code: typed, eventId: tonight.eventId });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ ticketId: ticket.id, code: ticket.code, status: 'USED' });
+
+    const again = await checkIn(staff.token, { qr: ticket.qr });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'TICKET_ALREADY_USED', usedAt: ok.json().usedAt });
+
+    const otherDoor = await ticketFor(elsewhere, 0);
+    const refused = await checkIn(staff.token, { code: otherDoor.code, eventId: elsewhere.eventId });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('CHECK_IN_NOT_ASSIGNED');
+    const fanAtDoor = await checkIn(fan.token, { qr: otherDoor.qr });
+    expect(fanAtDoor.statusCode).toBe(403);
+    expect(fanAtDoor.json().code).toBe('FORBIDDEN');
+  });
+
+  it('says which typed code is unknown or malformed', async () => {
+    await assign(admin.token, staff.id, [tonight.eventId]);
+    const unknown = await checkIn(staff.token, { code: 'ZZZZZ-ZZZZZ', eventId: tonight.eventId });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe('TICKET_CODE_UNKNOWN');
+    const malformed = await checkIn(staff.token, { code: 'OIL10', eventId: tonight.eventId });
+    expect(malformed.statusCode).toBe(400);
+    const noEvent = await checkIn(staff.token, { code: 'ZZZZZ-ZZZZZ' });
+    expect(noEvent.statusCode).toBe(400);
+  });
+
+  it('keeps the doors-open rule for typed codes', async () => {
+    const later = onSaleEvent(2, { startsAt: new Date(Date.now() + 30 * 24 * HOUR).toISOString() });
+    await deliver(svc, published(later));
+    const ticket = await ticketFor(later, 0);
+    const res = await checkIn(admin.token, { code: ticket.code, eventId: later.eventId });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('CHECK_IN_NOT_OPEN');
+  });
+
+  it('hands the notification service the tickets of an order with one PDF of them all', async () => {
+    const ticket = await ticketFor(tonight, 4);
+    const res = await svc.app.inject({
+      url: `/internal/reservations/${ticket.reservationId}/ticket-documents`,
+      headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().tickets).toEqual([
+      { id: ticket.id, seatLabel: tonight.seats[4]!.label, code: ticket.code, qr: ticket.qr },
+    ]);
+    expect(await pdfText(Buffer.from(res.json().pdf, 'base64'))).toContain(ticket.code.slice(5));
+  });
+
+  it('documents the PDF, check-in and staff routes in OpenAPI', async () => {
+    const res = await svc.app.inject({
+      url: '/docs/json',
+      headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
+    });
+    const paths = res.json().paths;
+    expect(paths['/api/tickets/{id}/pdf'].get.summary).toContain('application/pdf');
+    const body = paths['/api/tickets/check-in'].post.requestBody.content['application/json'].schema;
+    expect(JSON.stringify(body)).toContain('"code"');
+    expect(paths['/api/tickets/staff/{userId}/events'].put).toBeDefined();
+    expect(paths['/api/tickets/check-in/events'].get).toBeDefined();
+  });
+});
