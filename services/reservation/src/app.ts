@@ -18,6 +18,7 @@ import { eventRepository } from './db/event.repository.ts';
 import { reportRepository } from './db/report.repository.ts';
 import { reservationRepository } from './db/reservation.repository.ts';
 import type { DB } from './db/schema.ts';
+import { standingRepository } from './db/standing.repository.ts';
 import { ticketRepository } from './db/ticket.repository.ts';
 import { voucherRepository } from './db/voucher.repository.ts';
 import { waitlistRepository } from './db/waitlist.repository.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     offers: waitlistOffers({ waitlist: waitlistRepo, logger }),
     reservations: reservationRepo,
     tickets: ticketRepository(db),
+    standing: standingRepository(db),
     vouchers: voucherRepo,
     sales,
     locks,

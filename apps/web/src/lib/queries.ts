@@ -40,6 +40,8 @@ export const ticketSchema = z.object({
   seatId: z.uuid(),
   seatLabel: z.string(),
   code: z.string(),
+  entrySection: z.string().nullable(),
+  entryNumber: z.number().nullable(),
   status: z.enum(['ISSUED', 'USED', 'VOIDED']),
   issuedAt: z.string(),
   usedAt: z.string().nullable(),

@@ -207,7 +207,11 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
   return (
     <li className={`ticket ticket-${ticket.status}`} data-ticket-id={ticket.id}>
       <p>
-        <strong>{t('tickets.seat', { label: ticket.seatLabel })}</strong>{' '}
+        <strong>
+          {ticket.entryNumber !== null
+            ? t('tickets.entry', { section: ticket.entrySection ?? '', n: ticket.entryNumber })
+            : t('tickets.seat', { label: ticket.seatLabel })}
+        </strong>{' '}
         <span className={`badge ticket-${ticket.status}`} data-testid="ticket-status">
           {t(`tickets.status.${ticket.status}` as MessageKey)}
         </span>

@@ -51,6 +51,7 @@ export function eventRepository(db: Kysely<DB>) {
           waitingRoom: JSON.stringify(data.waitingRoom) as never,
           priceTiers: JSON.stringify(data.priceTiers) as never,
           waitlistOfferMinutes: data.waitlistOfferMinutes,
+          standingAreas: JSON.stringify(data.standingAreas) as never,
           sourceAt: occurredAt,
         })
         .onConflict((oc) =>
@@ -58,6 +59,7 @@ export function eventRepository(db: Kysely<DB>) {
             title: eb.ref('excluded.title'),
             startsAt: eb.ref('excluded.startsAt'),
             priceTiers: eb.ref('excluded.priceTiers'),
+            standingAreas: eb.ref('excluded.standingAreas'),
             status: sql`case when events.source_at <= excluded.source_at then excluded.status else events.status end`,
             saleOpensAt: sql`case when events.source_at <= excluded.source_at then excluded.sale_opens_at else events.sale_opens_at end`,
             saleClosesAt: sql`case when events.source_at <= excluded.source_at then excluded.sale_closes_at else events.sale_closes_at end`,

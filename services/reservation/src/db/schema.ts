@@ -1,4 +1,4 @@
-import type { ReservationStatus } from '@tiketi/contracts';
+import type { ReservationStatus, StandingTerms } from '@tiketi/contracts';
 import type { Generated } from 'kysely';
 
 export type EventStatus = 'draft' | 'published' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
@@ -6,6 +6,7 @@ export type SeatStatus = 'available' | 'held' | 'sold';
 export type TicketStatus = 'ISSUED' | 'USED' | 'VOIDED';
 export type WaitingRoom = { enabled: boolean; admissionRatePerMinute: number; maxActiveShoppers: number };
 export type PriceTier = { id: string; name: string; price: number };
+export type StandingArea = StandingTerms & { section: string };
 
 export type EventsTable = {
   id: string;
@@ -18,6 +19,7 @@ export type EventsTable = {
   waitingRoom: WaitingRoom;
   priceTiers: Generated<PriceTier[]>;
   waitlistOfferMinutes: Generated<number>;
+  standingAreas: Generated<StandingArea[]>;
   sourceAt: Date;
   updatedAt: Generated<Date>;
 };
@@ -94,6 +96,9 @@ export type TicketsTable = {
   usedAt: Date | null;
   checkedInBy: string | null;
   voidedAt: Date | null;
+  /** A standing place's area and entry number (입장 번호); null for a seat. */
+  entrySection: Generated<string | null>;
+  entryNumber: Generated<number | null>;
 };
 
 export type StaffAssignmentsTable = {

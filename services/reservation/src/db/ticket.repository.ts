@@ -11,6 +11,9 @@ export type NewTicket = {
   seatId: string;
   seatLabel: string;
   qr: string;
+  /** A standing place's area and entry number (standing.repository's `entryNumbers`). */
+  entrySection?: string;
+  entryNumber?: number;
 };
 
 export function ticketRepository(db: Kysely<DB>) {

@@ -17,6 +17,7 @@ import type { AdmissionRegister } from '../cache/admissions.ts';
 import type { SeatLocks } from '../cache/seat-locks.ts';
 import type { HeldSeat, Released, ReservationRepository } from '../db/reservation.repository.ts';
 import type { DB, ReservationsTable } from '../db/schema.ts';
+import type { StandingRepository } from '../db/standing.repository.ts';
 import type { TicketRepository } from '../db/ticket.repository.ts';
 import type { VoucherRepository } from '../db/voucher.repository.ts';
 import { type Aftermath, type AftermathRunner, noAftermath, releasedAftermath } from './effects.ts';
@@ -37,6 +38,7 @@ export type ReservationDeps = {
   db: Kysely<DB>;
   reservations: ReservationRepository;
   tickets: TicketRepository;
+  standing: StandingRepository;
   vouchers: VoucherRepository;
   sales: SaleInfoSource;
   locks: SeatLocks | undefined;
@@ -63,13 +65,24 @@ type Reservation = Omit<
 export type HoldRequest = {
   eventId: string;
   seatIds: string[];
+  /** Places held by count in standing areas, besides `seatIds`. */
+  standing?: { section: string; quantity: number }[] | undefined;
+  /** The request by count these picked places answer: a retry is compared with it. */
+  placesOf?: HoldRequest;
   queueToken: string | undefined;
   idempotencyKey: string | undefined;
+};
+
+export type HoldOutcome = {
+  answer: { reservationId: string; expiresAt: Date; amount: number };
+  created: boolean;
 };
 
 export type IssuedTicket = { id: string; seatId: string; seatLabel: string };
 
 const ACTIVE: ReservationStatus[] = ['PENDING', 'CONFIRMED'];
+/** How many times places taken by someone else in between are picked again before saying so. */
+const PLACE_PICKS = 4;
 
 /**
  * Seats are held only by accounts whose owner proved the address (the access token's `email_verified`,
@@ -98,8 +111,20 @@ export function assertMayBuy(caller: AuthUser): void {
 }
 
 export function reservationService(deps: ReservationDeps) {
-  const { db, reservations, tickets, vouchers, sales, locks, admissions, settle, offers, rules, logger } =
-    deps;
+  const {
+    db,
+    reservations,
+    tickets,
+    standing,
+    vouchers,
+    sales,
+    locks,
+    admissions,
+    settle,
+    offers,
+    rules,
+    logger,
+  } = deps;
 
   /** The released seats' aftermath, with the waiting-list offers made from them in the same transaction. */
   async function offerReleased(
@@ -150,8 +175,11 @@ export function reservationService(deps: ReservationDeps) {
     const seats = await reservations.seatsOf([existing.id]);
     const same =
       existing.eventId === request.eventId &&
-      seats.length === request.seatIds.length &&
-      seats.every((s) => request.seatIds.includes(s.seatId));
+      (await sameSeats(
+        existing.eventId,
+        seats.map((s) => s.seatId),
+        request.placesOf ?? request,
+      ));
     if (!same) {
       throw problems.unprocessable(
         'IDEMPOTENCY_KEY_REUSED',
@@ -159,6 +187,79 @@ export function reservationService(deps: ReservationDeps) {
       );
     }
     return holdAnswer(existing);
+  }
+
+  /** The seats asked for by id, and as many places in each standing area as asked (whichever they are). */
+  async function sameSeats(eventId: string, seatIds: string[], request: HoldRequest): Promise<boolean> {
+    const places = request.standing ?? [];
+    const wanted = request.seatIds.length + places.reduce((sum, p) => sum + p.quantity, 0);
+    if (seatIds.length !== wanted || !request.seatIds.every((id) => seatIds.includes(id))) return false;
+    if (places.length === 0) return true;
+    const sections = await standing.sectionsOf(
+      eventId,
+      seatIds.filter((id) => !request.seatIds.includes(id)),
+    );
+    return places.every(
+      (p) => [...sections.values()].filter((section) => section === p.section).length === p.quantity,
+    );
+  }
+
+  /**
+   * Holds places by count: picks free places of each area, then holds them with the seats asked for by id
+   * like any seats. Places someone else took in between are picked again, a few times.
+   */
+  async function holdPlaces(
+    caller: AuthUser,
+    request: HoldRequest,
+    holdSeats: (caller: AuthUser, request: HoldRequest) => Promise<HoldOutcome>,
+  ): Promise<HoldOutcome> {
+    const places = request.standing ?? [];
+    if (new Set(places.map((p) => p.section)).size !== places.length) {
+      throw problems.badRequest('standing names the same area more than once.');
+    }
+    const key = request.idempotencyKey;
+    if (key) {
+      const previous = await replay(caller.id, key, request);
+      if (previous) return { answer: previous, created: false };
+    }
+    const areas = await standing.areas(request.eventId);
+    const notStanding = places.filter((p) => !areas.has(p.section)).map((p) => p.section);
+    if (notStanding.length) {
+      throw problems.unprocessable(
+        'NOT_STANDING_AREA',
+        'These sections are not standing areas of this event.',
+        {
+          sections: notStanding,
+        },
+      );
+    }
+    for (let attempt = 1; ; attempt++) {
+      const picked: string[] = [];
+      for (const p of places) {
+        const ids = await standing.pick(request.eventId, p.section, p.quantity);
+        if (ids.length < p.quantity) {
+          throw problems.conflict(
+            'STANDING_SOLD_OUT',
+            `Only ${ids.length} place(s) are left in ${p.section}.`,
+            { section: p.section, left: ids.length },
+          );
+        }
+        picked.push(...ids);
+      }
+      try {
+        return await holdSeats(caller, {
+          ...request,
+          seatIds: [...request.seatIds, ...picked],
+          standing: undefined,
+          placesOf: request,
+        });
+      } catch (error) {
+        const taken = error instanceof HttpProblem && error.code === 'SEATS_TAKEN';
+        const onlyPlaces =
+          taken && ((error.extra?.seatIds ?? []) as string[]).every((id) => picked.includes(id));
+        if (!onlyPlaces || attempt >= PLACE_PICKS) throw error;
+      }
+    }
   }
 
   async function takenAnswer(eventId: string, seatIds: string[], held: HeldSeat[]): Promise<HttpProblem> {
@@ -223,6 +324,7 @@ export function reservationService(deps: ReservationDeps) {
     await reservations.markConfirmed(trx, r.id, paymentId);
     await offers.markClaimed(trx, r.id);
     const seats = (await reservations.seatsOf([r.id], trx)).filter((s) => s.active);
+    const entries = await standing.entryNumbers(trx, r.eventId, seats);
     const issued = seats.map((s) => {
       const id = uuidv7();
       return {
@@ -232,6 +334,7 @@ export function reservationService(deps: ReservationDeps) {
         userId: r.userId,
         seatId: s.seatId,
         seatLabel: s.label,
+        ...entries.get(s.seatId),
         qr: signTicketQr(rules.ticketSigningSecret, { ticketId: id, eventId: r.eventId }),
       };
     });
@@ -254,7 +357,7 @@ export function reservationService(deps: ReservationDeps) {
     return { tickets: issued.map(ticketRef), aftermath: { seats: sold, unlock: new Map() } };
   }
 
-  return {
+  const service = {
     view,
 
     /**
@@ -262,9 +365,10 @@ export function reservationService(deps: ReservationDeps) {
      * per-user limit, Redis locks as the fast path, then one transaction in PostgreSQL that holds all seats
      * or none.
      */
-    async hold(caller: AuthUser, request: HoldRequest) {
+    async hold(caller: AuthUser, request: HoldRequest): Promise<HoldOutcome> {
       assertMayBuy(caller);
       assertEmailVerified(caller);
+      if (request.standing?.length) return holdPlaces(caller, request, service.hold);
       const { eventId, seatIds } = request;
       if (new Set(seatIds).size !== seatIds.length) {
         throw problems.badRequest('seatIds has the same seat more than once.');
@@ -562,6 +666,7 @@ export function reservationService(deps: ReservationDeps) {
       return count;
     },
   };
+  return service;
 
   function limitExceeded(limit: number, active = 0) {
     return problems.conflict(

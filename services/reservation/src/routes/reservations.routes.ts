@@ -16,15 +16,30 @@ export function reservationRoutes(
     {
       onRequest: auth.user,
       schema: {
-        summary: 'Hold seats for 5 minutes (all or none)',
+        summary: 'Hold seats, and places of standing areas by count, for 5 minutes (all or none)',
         headers: z.looseObject({
           'idempotency-key': z.string().min(1).max(255).optional(),
           'x-queue-token': z.string().min(1).max(4096).optional(),
         }),
-        body: z.object({
-          eventId: canonicalId(),
-          seatIds: z.array(canonicalId()).min(1).max(50),
-        }),
+        body: z
+          .object({
+            eventId: canonicalId(),
+            seatIds: z.array(canonicalId()).max(50).default([]),
+            /** Places in standing areas, by count: the server picks which. */
+            standing: z
+              .array(
+                z.object({
+                  section: z.string().trim().min(1).max(20),
+                  quantity: z.number().int().positive().max(50),
+                }),
+              )
+              .max(10)
+              .optional(),
+          })
+          .refine((b) => b.seatIds.length > 0 || (b.standing?.length ?? 0) > 0, {
+            message: 'name seats (seatIds) or places in a standing area (standing)',
+            path: ['seatIds'],
+          }),
         response: {
           201: z.object({ reservationId: canonicalId(), expiresAt: isoDateTime(), amount: z.number().int() }),
         },

@@ -27,6 +27,9 @@ export const ticketView = z.object({
   seatLabel: z.string(),
   /** The short code printed on the ticket, typed at the door when no camera reads the QR. */
   code: z.string(),
+  /** A standing place's area and entry number (입장 번호), given at confirmation; null for a seat. */
+  entrySection: z.string().nullable(),
+  entryNumber: z.number().int().nullable(),
   status: ticketStatus,
   issuedAt: isoDateTime(),
   usedAt: isoDateTime().nullable(),

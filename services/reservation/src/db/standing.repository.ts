@@ -1,0 +1,105 @@
+import { type Kysely, sql, type Transaction } from '@tiketi/kit';
+import type { DB, StandingArea } from './schema.ts';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export type EntryNumber = { entrySection: string; entryNumber: number };
+
+/**
+ * Standing areas (스탠딩): places are seats of the event, held by count and guarded as any seat; what is
+ * their own is picking free places and giving entry numbers when an order is confirmed.
+ */
+export function standingRepository(db: Kysely<DB>) {
+  async function areas(eventId: string, executor: Executor = db): Promise<Map<string, StandingArea>> {
+    const row = await executor
+      .selectFrom('events')
+      .select('standingAreas')
+      .where('id', '=', eventId)
+      .executeTakeFirst();
+    return new Map((row?.standingAreas ?? []).map((area) => [area.section, area]));
+  }
+
+  /** The section of each of these seats of the event. */
+  async function sectionsOf(eventId: string, seatIds: string[], executor: Executor = db) {
+    if (seatIds.length === 0) return new Map<string, string>();
+    const rows = await executor
+      .selectFrom('seats')
+      .select(['id', 'section'])
+      .where('eventId', '=', eventId)
+      .where('id', 'in', seatIds)
+      .execute();
+    return new Map(rows.map((r) => [r.id, r.section]));
+  }
+
+  return {
+    areas,
+    sectionsOf,
+
+    /**
+     * Up to `quantity` free places of an area, at random: fans holding at the same moment seldom pick the
+     * same ones. Not a hold: the hold statement's conditional update is still the guard.
+     */
+    async pick(eventId: string, section: string, quantity: number): Promise<string[]> {
+      const { rows } = await sql<{ id: string }>`
+        select id from seats
+        where event_id = ${eventId} and section = ${section} and status = 'available'
+        order by random() limit ${quantity}`.execute(db);
+      return rows.map((r) => r.id);
+    },
+
+    /**
+     * Entry numbers for the tickets of standing places, in the confirming transaction, one area at a time
+     * (an advisory lock per area): the next numbers in order of confirmation (`arrival`), or numbers drawn at
+     * random among those no live ticket has (`draw`), which makes every order of numbers equally likely
+     * whoever paid first.
+     */
+    async entryNumbers(
+      trx: Transaction<DB>,
+      eventId: string,
+      seats: { seatId: string; label: string }[],
+    ): Promise<Map<string, EntryNumber>> {
+      const numbered = new Map<string, EntryNumber>();
+      const known = await areas(eventId, trx);
+      if (known.size === 0) return numbered;
+      const sections = await sectionsOf(
+        eventId,
+        seats.map((s) => s.seatId),
+        trx,
+      );
+      const bySection = new Map<string, string[]>();
+      for (const seat of [...seats].sort((a, b) => a.label.localeCompare(b.label))) {
+        const section = sections.get(seat.seatId);
+        if (section === undefined || !known.has(section)) continue;
+        bySection.set(section, [...(bySection.get(section) ?? []), seat.seatId]);
+      }
+      for (const section of [...bySection.keys()].sort()) {
+        const area = known.get(section) as StandingArea;
+        const seatIds = bySection.get(section) as string[];
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`entry:${eventId}:${section}`}, 0))`.execute(
+          trx,
+        );
+        const { rows } =
+          area.entryOrder === 'arrival'
+            ? await sql<{ n: number }>`
+                select g + (
+                  select coalesce(max(entry_number), 0) from tickets
+                  where event_id = ${eventId} and entry_section = ${section}) as n
+                from generate_series(1, ${seatIds.length}::int) g order by g`.execute(trx)
+            : await sql<{ n: number }>`
+                select n from generate_series(1, ${area.capacity}::int) n
+                where not exists (
+                  select 1 from tickets t
+                  where t.event_id = ${eventId} and t.entry_section = ${section}
+                    and t.entry_number = n and t.status <> 'VOIDED')
+                order by random() limit ${seatIds.length}`.execute(trx);
+        seatIds.forEach((seatId, i) => {
+          const row = rows[i];
+          if (row) numbered.set(seatId, { entrySection: section, entryNumber: row.n });
+        });
+      }
+      return numbered;
+    },
+  };
+}
+
+export type StandingRepository = ReturnType<typeof standingRepository>;

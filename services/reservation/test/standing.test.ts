@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import type { EventInput } from '@tiketi/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, deliver, type Harness, onSaleEvent, openHarness, published } from './helpers.ts';
+
+/*
+ * Standing areas (스탠딩): fans hold places by count, the server picks which; places are seats to
+ * PostgreSQL, so an area is never oversold however many hold at once, and the per-user limit counts them.
+ * Entry numbers are given when an order is confirmed: in order of confirmation, or by a draw.
+ */
+
+/** The seated event of the helpers plus two standing areas: Floor (arrival order) and Pit (draw). */
+function standingEvent(floor: number, pit: number): EventInput<'event.published'> {
+  const base = onSaleEvent(10, { perUserLimit: 4 });
+  const standingTier = randomUUID();
+  const places = (section: string, count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(),
+      label: `${section}-P${i + 1}`,
+      section,
+      row: '-',
+      number: i + 1,
+      x: i * 10,
+      y: 100,
+      tierId: standingTier,
+    }));
+  return {
+    ...base,
+    priceTiers: [...base.priceTiers, { id: standingTier, name: '스탠딩', price: 110_000 }],
+    seats: [...base.seats, ...places('Floor', floor), ...places('Pit', pit)],
+    standingAreas: [
+      { section: 'Floor', capacity: floor, entryOrder: 'arrival' },
+      { section: 'Pit', capacity: pit, entryOrder: 'draw' },
+    ],
+  };
+}
+
+type Instance = Awaited<ReturnType<Harness['instance']>>;
+
+describe('standing areas', () => {
+  let h: Harness;
+  let one: Instance;
+  let two: Instance;
+  const event = standingEvent(30, 20);
+  const internal = () => ({ 'x-internal-token': h.config.INTERNAL_TOKEN });
+
+  beforeAll(async () => {
+    h = await openHarness('resv-standing');
+    one = await h.instance();
+    two = await h.instance();
+    await deliver(one, published(event));
+  });
+  afterAll(() => h?.cleanup());
+
+  const hold = (
+    token: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+    svc = one,
+  ) =>
+    svc.app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: bearer(token, headers),
+      payload: { eventId: event.eventId, ...body },
+    });
+  const places = (section: string, quantity: number) => ({ standing: [{ section, quantity }] });
+  const sectionOf = new Map(event.seats.map((s) => [s.id, s.section]));
+  const seatsOf = async (reservationId: string) =>
+    (
+      await h.db
+        .selectFrom('reservationSeats')
+        .select('seatId')
+        .where('reservationId', '=', reservationId)
+        .where('active', '=', true)
+        .execute()
+    ).map((r) => r.seatId);
+  const confirm = async (reservationId: string) => {
+    const res = await one.app.inject({
+      method: 'POST',
+      url: `/internal/reservations/${reservationId}/confirm`,
+      headers: internal(),
+      payload: { paymentId: randomUUID() },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  };
+  const ticketsOf = (reservationId: string) =>
+    h.db
+      .selectFrom('tickets')
+      .select(['seatId', 'entrySection', 'entryNumber'])
+      .where('reservationId', '=', reservationId)
+      .execute();
+
+  it('holds places by count, picked by the server, at the area’s price', async () => {
+    const fan = await h.userToken();
+    const res = await hold(fan.token, places('Floor', 3));
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().amount).toBe(330_000);
+    const held = await seatsOf(res.json().reservationId);
+    expect(held).toHaveLength(3);
+    expect(held.map((id) => sectionOf.get(id))).toEqual(['Floor', 'Floor', 'Floor']);
+    const map = (await one.app.inject({ url: `/api/seats/event/${event.eventId}` })).json();
+    const status = new Map(map.seats.map((s: { id: string; status: string }) => [s.id, s.status]));
+    for (const id of held) expect(status.get(id)).toBe('held');
+  });
+
+  it('holds seats and places together, and the per-user limit counts places', async () => {
+    const fan = await h.userToken();
+    const both = await hold(fan.token, { seatIds: [event.seats[0]?.id], ...places('Pit', 2) });
+    expect(both.statusCode, both.body).toBe(201);
+    expect(both.json().amount).toBe(150_000 + 2 * 110_000);
+    const over = await hold(fan.token, places('Floor', 2));
+    expect(over.statusCode).toBe(409);
+    expect(over.json()).toMatchObject({ code: 'PER_USER_LIMIT', active: 3 });
+  });
+
+  it('says which sections are not standing areas, and how many places are left when too few', async () => {
+    const fan = await h.userToken();
+    const seated = await hold(fan.token, { standing: [{ section: 'A', quantity: 1 }] });
+    expect(seated.statusCode).toBe(422);
+    expect(seated.json()).toMatchObject({ code: 'NOT_STANDING_AREA', sections: ['A'] });
+    const twice = await hold(fan.token, {
+      standing: [
+        { section: 'Floor', quantity: 1 },
+        { section: 'Floor', quantity: 1 },
+      ],
+    });
+    expect(twice.statusCode).toBe(400);
+    const nothing = await hold(fan.token, {});
+    expect(nothing.statusCode).toBe(400);
+    expect(nothing.json().errors[0].field).toBe('body.seatIds');
+    const none = await hold(fan.token, places('Floor', 0));
+    expect(none.statusCode).toBe(400);
+  });
+
+  it('answers a retried request by count with the reservation it made, not a second one', async () => {
+    const fan = await h.userToken();
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await hold(fan.token, places('Floor', 2), key);
+    const again = await hold(fan.token, places('Floor', 2), key);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(again.json().reservationId).toBe(first.json().reservationId);
+    const other = await hold(fan.token, places('Pit', 2), key);
+    expect(other.statusCode).toBe(422);
+    expect(other.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('never sells a place twice when more fans than places hold at once on two instances', async () => {
+    const left = async () =>
+      (
+        await h.db
+          .selectFrom('seats')
+          .select('id')
+          .where('eventId', '=', event.eventId)
+          .where('section', '=', 'Floor')
+          .where('status', '=', 'available')
+          .execute()
+      ).length;
+    const free = await left();
+    expect(free).toBeGreaterThan(10);
+    const fans = await Promise.all(Array.from({ length: free + 15 }, () => h.userToken()));
+    const answers = await Promise.all(
+      fans.map((fan, i) => hold(fan.token, places('Floor', 1), {}, i % 2 ? one : two)),
+    );
+    const codes = answers.map((a) => (a.statusCode === 201 ? 'held' : a.json().code));
+    expect(codes.filter((c) => !['held', 'STANDING_SOLD_OUT', 'SEATS_TAKEN'].includes(c))).toEqual([]);
+    // Those refused while places were left try again until the area says it is sold out.
+    for (const [i, code] of codes.entries()) {
+      if (code === 'held') continue;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const retry = await hold((fans[i] as { token: string }).token, places('Floor', 1));
+        if (retry.statusCode === 201 || retry.json().code === 'STANDING_SOLD_OUT') {
+          codes[i] = retry.statusCode === 201 ? 'held' : 'STANDING_SOLD_OUT';
+          break;
+        }
+      }
+    }
+    expect(codes.filter((c) => c === 'held')).toHaveLength(free);
+    expect(await left()).toBe(0);
+    const active = await h.db
+      .selectFrom('reservationSeats as rs')
+      .innerJoin('seats as s', 's.id', 'rs.seatId')
+      .select(['rs.seatId'])
+      .where('s.section', '=', 'Floor')
+      .where('rs.active', '=', true)
+      .execute();
+    expect(new Set(active.map((r) => r.seatId)).size).toBe(active.length);
+    expect(active).toHaveLength(30);
+  });
+
+  it('numbers the entries of an arrival area in order of confirmation', async () => {
+    const other = standingEvent(6, 1);
+    await deliver(one, published(other));
+    const orders: string[] = [];
+    for (const quantity of [2, 1, 3]) {
+      const fan = await h.userToken();
+      const res = await one.app.inject({
+        method: 'POST',
+        url: '/api/reservations',
+        headers: bearer(fan.token),
+        payload: { eventId: other.eventId, ...places('Floor', quantity) },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      orders.push(res.json().reservationId);
+    }
+    // Confirmed in another order than held: numbers follow confirmation.
+    for (const id of [orders[1], orders[2], orders[0]] as string[]) await confirm(id);
+    const numbers = async (id: string) => (await ticketsOf(id)).map((t) => t.entryNumber).sort();
+    expect(await numbers(orders[1] as string)).toEqual([1]);
+    expect(await numbers(orders[2] as string)).toEqual([2, 3, 4]);
+    expect(await numbers(orders[0] as string)).toEqual([5, 6]);
+    expect((await ticketsOf(orders[0] as string)).every((t) => t.entrySection === 'Floor')).toBe(true);
+  });
+
+  it('draws the entry numbers of a draw area among the buyers, each number once', async () => {
+    const other = standingEvent(1, 20);
+    await deliver(one, published(other));
+    const drawn: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const fan = await h.userToken();
+      const res = await one.app.inject({
+        method: 'POST',
+        url: '/api/reservations',
+        headers: bearer(fan.token),
+        payload: { eventId: other.eventId, ...places('Pit', 1) },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      await confirm(res.json().reservationId);
+      const [ticket] = await ticketsOf(res.json().reservationId);
+      drawn.push(ticket?.entryNumber as number);
+      if (i === 0) {
+        const mine = await one.app.inject({ url: '/api/tickets', headers: bearer(fan.token) });
+        expect(mine.json().items).toEqual([
+          expect.objectContaining({ entrySection: 'Pit', entryNumber: ticket?.entryNumber }),
+        ]);
+      }
+    }
+    expect([...drawn].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // First to pay is not first in: the numbers do not follow the order of payment.
+    expect(drawn).not.toEqual([...drawn].sort((a, b) => a - b));
+  });
+
+  it('gives seats no entry number', async () => {
+    const fan = await h.userToken();
+    const res = await hold(fan.token, { seatIds: [event.seats[5]?.id] });
+    expect(res.statusCode, res.body).toBe(201);
+    await confirm(res.json().reservationId);
+    expect(await ticketsOf(res.json().reservationId)).toEqual([
+      { seatId: event.seats[5]?.id, entrySection: null, entryNumber: null },
+    ]);
+  });
+});
