@@ -168,7 +168,9 @@ describe('an operator managing a concert', () => {
       await site.page.getByLabel('Tier name').nth(1).fill('S석');
       await site.page.getByLabel('Price (KRW)').nth(1).fill('99000');
       await screenshot(site.page, 'operator-01-new-event');
-      await site.page.getByRole('button', { name: 'Create' }).click();
+      // From the keyboard: the tier row the operator just typed in re-renders as it loses focus, which can
+      // move the button between a mouse's press and release.
+      await site.page.getByRole('button', { name: 'Create' }).press('Enter');
 
       await site.page.waitForURL(/\/admin\/events\/[0-9a-f-]{36}$/);
       created.id = new URL(site.page.url()).pathname.split('/').pop();
