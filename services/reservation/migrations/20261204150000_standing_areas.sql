@@ -11,6 +11,3 @@ alter table tickets
 -- A number is at one live ticket of an area at a time; a voided ticket's number may be drawn again.
 create unique index tickets_entry_number_live on tickets (event_id, entry_section, entry_number)
   where entry_number is not null and status <> 'VOIDED';
-
--- Picking free places of an area by count.
-create index seats_available_by_section on seats (event_id, section) where status = 'available';
