@@ -227,3 +227,32 @@ export function siteOnPlatform(options: {
     step: stepsOn(page, () => platform?.lines ?? []),
   };
 }
+
+/** The operator's access token, signed in through the gateway. */
+export async function operatorToken(): Promise<string> {
+  const res = await fetch(`${WEB}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(OPERATOR),
+  });
+  if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+/** One API call as the operator, answering its JSON; anything but 2xx throws with the answer. */
+export async function asOperator(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${WEB}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${await operatorToken()}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}

@@ -3,8 +3,8 @@ import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
   accessTokenOf,
   apiJson,
+  asOperator,
   holdFirstFreeSeat,
-  OPERATOR,
   screenshotAtWidths,
   signUpVerified,
   siteOnPlatform,
@@ -38,29 +38,6 @@ const site = siteOnPlatform({
     CHECK_IN_OPENS_MINUTES_BEFORE: String(366 * 24 * 60),
   },
 });
-
-async function operatorToken(): Promise<string> {
-  const res = await fetch(`${WEB}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(OPERATOR),
-  });
-  if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { accessToken: string }).accessToken;
-}
-
-async function asOperator(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${WEB}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${await operatorToken()}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, unknown>;
-}
 
 /** The minutes of a `m:ss` time shown in the text. */
 const minutesIn = (text: string) => Number(/(\d+):\d\d/.exec(text)?.[1] ?? Number.NaN);

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
   apiJson,
+  asOperator,
   linksIn,
   MAIL_INBOX,
-  OPERATOR,
   screenshotAtWidths,
   siteOnPlatform,
   UI_TIMEOUT,
@@ -23,29 +23,6 @@ const fan = { email: `fan-waitlist-${Date.now()}@example.com`, password: 'correc
 const concert: { id?: string; holds: string[] } = { holds: [] };
 
 const site = siteOnPlatform({ label: 'web_waitlist' });
-
-async function operatorToken(): Promise<string> {
-  const res = await fetch(`${WEB}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(OPERATOR),
-  });
-  if (!res.ok) throw new Error(`login: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { accessToken: string }).accessToken;
-}
-
-async function asOperator(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${WEB}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${await operatorToken()}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, unknown>;
-}
 
 /** A two-seat concert on sale now whose two seats the operator holds: sold out. */
 async function soldOutConcert(): Promise<string> {
