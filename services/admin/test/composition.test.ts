@@ -236,128 +236,141 @@ describe('the admin views composed from the real services', () => {
   describe('once the fan has paid for the two seats', () => {
     let paymentId: string;
     beforeAll(async () => {
-    const opened = await platform.payment.app.inject({
-      method: 'POST',
-      url: '/api/payments/toss/request',
-      headers: asFan,
-      payload: {
-        reservationId,
-        amount: 176_000,
-        customerInfo: { name: 'Admin Fan', email: 'fan@admin.test' },
-      },
-    });
-    expect(opened.statusCode, opened.body).toBe(201);
-    const body = opened.json() as { paymentId: string; paymentUrl: string };
-    paymentId = body.paymentId;
-    const paid = platform.toss.authorize(new URL(body.paymentUrl).pathname.split('/').pop() ?? '', 'approve');
-    const confirmed = await platform.payment.app.inject({
-      method: 'POST',
-      url: '/api/payments/toss/confirm',
-      headers: asFan,
-      payload: { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
-    });
-    expect(confirmed.statusCode, confirmed.body).toBe(200);
-    await vi.waitFor(
-      async () => {
-        expect((await analyticsDashboard()).today.orders).toBe(1);
-        expect((await seatStats(openSale)).sold).toBe(2);
-      },
-      { timeout: 15_000, interval: 100 },
-    );
+      const opened = await platform.payment.app.inject({
+        method: 'POST',
+        url: '/api/payments/toss/request',
+        headers: asFan,
+        payload: {
+          reservationId,
+          amount: 176_000,
+          customerInfo: { name: 'Admin Fan', email: 'fan@admin.test' },
+        },
+      });
+      expect(opened.statusCode, opened.body).toBe(201);
+      const body = opened.json() as { paymentId: string; paymentUrl: string };
+      paymentId = body.paymentId;
+      const paid = platform.toss.authorize(
+        new URL(body.paymentUrl).pathname.split('/').pop() ?? '',
+        'approve',
+      );
+      const confirmed = await platform.payment.app.inject({
+        method: 'POST',
+        url: '/api/payments/toss/confirm',
+        headers: asFan,
+        payload: { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
+      });
+      expect(confirmed.statusCode, confirmed.body).toBe(200);
+      await vi.waitFor(
+        async () => {
+          expect((await analyticsDashboard()).today.orders).toBe(1);
+          expect((await seatStats(openSale)).sold).toBe(2);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
     });
 
-  it('shows a completed purchase: the sale, its revenue and the seats sold', async () => {
-    const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
-    expect(dashboard.partial).toBe(false);
-    expect(dashboard.analytics?.today).toMatchObject({ orders: 1, revenue: 176_000, ticketsSold: 2 });
-    expect(dashboard.onSale?.find((e) => e.eventId === openSale)).toMatchObject({
-      seats: { available: 8, held: 0, sold: 2 },
-      today: { sales: 1, tickets: 2, revenue: 176_000 },
-    });
-    const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
-    expect(sales.revenue).toEqual(await paymentRevenue(openSale));
-    expect(sales.revenue).toMatchObject({ payments: 1, grossAmount: 176_000, netAmount: 176_000 });
+    it('shows a completed purchase: the sale, its revenue and the seats sold', async () => {
+      const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
+      expect(dashboard.partial).toBe(false);
+      expect(dashboard.analytics?.today).toMatchObject({ orders: 1, revenue: 176_000, ticketsSold: 2 });
+      expect(dashboard.onSale?.find((e) => e.eventId === openSale)).toMatchObject({
+        seats: { available: 8, held: 0, sold: 2 },
+        today: { sales: 1, tickets: 2, revenue: 176_000 },
+      });
+      const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
+      expect(sales.revenue).toEqual(await paymentRevenue(openSale));
+      expect(sales.revenue).toMatchObject({ payments: 1, grossAmount: 176_000, netAmount: 176_000 });
 
-    const direct = await platform.payment.app.inject({
-      url: `/api/payments?eventId=${openSale}`,
-      headers: asAdmin,
+      const direct = await platform.payment.app.inject({
+        url: `/api/payments?eventId=${openSale}`,
+        headers: asAdmin,
+      });
+      const searched = await get<{ items: { id: string; status: string }[] }>(
+        `/api/admin/payments?eventId=${openSale}`,
+      );
+      expect(searched).toEqual(direct.json());
+      expect(searched.items.map((p) => [p.id, p.status])).toEqual([[paymentId, 'COMPLETED']]);
+      const detail = await get<AdminUserDetail>(`/api/admin/users/${fan.user.id}`);
+      expect(detail.payments?.items.map((p) => p.id)).toEqual([paymentId]);
     });
-    const searched = await get<{ items: { id: string; status: string }[] }>(
-      `/api/admin/payments?eventId=${openSale}`,
-    );
-    expect(searched).toEqual(direct.json());
-    expect(searched.items.map((p) => [p.id, p.status])).toEqual([[paymentId, 'COMPLETED']]);
-    const detail = await get<AdminUserDetail>(`/api/admin/users/${fan.user.id}`);
-    expect(detail.payments?.items.map((p) => p.id)).toEqual([paymentId]);
+
+    describe('once an operator has refunded one of the seats', () => {
+      let refund: Awaited<ReturnType<AdminApp['inject']>>;
+      beforeAll(async () => {
+        refund = await admin.inject({
+          method: 'POST',
+          url: `/api/admin/payments/${paymentId}/refund`,
+          headers: asAdmin,
+          payload: { seatIds: [seatIds[0]], reason: 'the fan cannot attend' },
+        });
+        await vi.waitFor(
+          async () => {
+            expect((await analyticsDashboard()).today.refunds).toBe(1);
+            expect(await seatStats(openSale)).toEqual({ available: 9, held: 0, sold: 1 });
+          },
+          { timeout: 15_000, interval: 100 },
+        );
+      });
+
+      it('refunds one seat through the payment service, and revenue and seats follow', async () => {
+        expect(refund.statusCode, refund.body).toBe(200);
+        expect(refund.json()).toMatchObject({
+          id: paymentId,
+          status: 'PARTIALLY_REFUNDED',
+          refundedAmount: 88_000,
+        });
+        const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
+        expect(dashboard.analytics?.today).toMatchObject({
+          orders: 1,
+          revenue: 88_000,
+          refundedAmount: 88_000,
+        });
+        const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
+        expect(sales).toMatchObject({
+          seats: { available: 9, held: 0, sold: 1 },
+          revenue: {
+            payments: 1,
+            grossAmount: 176_000,
+            refunds: 1,
+            refundedAmount: 88_000,
+            netAmount: 88_000,
+          },
+        });
+
+        const again = await admin.inject({
+          method: 'POST',
+          url: `/api/admin/payments/${paymentId}/refund`,
+          headers: asAdmin,
+          payload: { amount: 500_000, reason: 'more than was paid' },
+        });
+        // The payment service's refusal reaches the operator as it was given.
+        expect(again.statusCode).toBe(422);
+        expect(again.headers['content-type']).toMatch(/problem\+json/);
+        expect(again.json()).toMatchObject({ code: 'REFUND_TOO_LARGE' });
+      });
+
+      describe('once the reservation service has stopped', () => {
+        beforeAll(() => platform.reservation.app.close());
+
+        it('keeps answering, marking the seats it cannot count', async () => {
+          const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
+          expect(dashboard).toMatchObject({ partial: true, unavailable: ['reservation'] });
+          expect(dashboard.analytics?.today.reservations).toBe(1);
+          const open = dashboard.onSale?.find((e) => e.eventId === openSale);
+          expect(open).toMatchObject({
+            title: 'Open Sale Night',
+            seats: null,
+            today: { reservations: 1, sales: 1 },
+          });
+          const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
+          expect(sales).toMatchObject({
+            unavailable: ['reservation'],
+            event: { title: 'Open Sale Night' },
+            revenue: { netAmount: 88_000 },
+            seats: null,
+          });
+        });
+      });
+    });
   });
-
-  describe('once an operator has refunded one of the seats', () => {
-    let refund: Awaited<ReturnType<AdminApp['inject']>>;
-    beforeAll(async () => {
-    refund = await admin.inject({
-      method: 'POST',
-      url: `/api/admin/payments/${paymentId}/refund`,
-      headers: asAdmin,
-      payload: { seatIds: [seatIds[0]], reason: 'the fan cannot attend' },
-    });
-    await vi.waitFor(
-      async () => {
-        expect((await analyticsDashboard()).today.refunds).toBe(1);
-        expect(await seatStats(openSale)).toEqual({ available: 9, held: 0, sold: 1 });
-      },
-      { timeout: 15_000, interval: 100 },
-    );
-    });
-
-  it('refunds one seat through the payment service, and revenue and seats follow', async () => {
-    expect(refund.statusCode, refund.body).toBe(200);
-    expect(refund.json()).toMatchObject({
-      id: paymentId,
-      status: 'PARTIALLY_REFUNDED',
-      refundedAmount: 88_000,
-    });
-    const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
-    expect(dashboard.analytics?.today).toMatchObject({ orders: 1, revenue: 88_000, refundedAmount: 88_000 });
-    const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
-    expect(sales).toMatchObject({
-      seats: { available: 9, held: 0, sold: 1 },
-      revenue: { payments: 1, grossAmount: 176_000, refunds: 1, refundedAmount: 88_000, netAmount: 88_000 },
-    });
-
-    const again = await admin.inject({
-      method: 'POST',
-      url: `/api/admin/payments/${paymentId}/refund`,
-      headers: asAdmin,
-      payload: { amount: 500_000, reason: 'more than was paid' },
-    });
-    // The payment service's refusal reaches the operator as it was given.
-    expect(again.statusCode).toBe(422);
-    expect(again.headers['content-type']).toMatch(/problem\+json/);
-    expect(again.json()).toMatchObject({ code: 'REFUND_TOO_LARGE' });
-  });
-
-  describe('once the reservation service has stopped', () => {
-    beforeAll(() => platform.reservation.app.close());
-
-  it('keeps answering, marking the seats it cannot count', async () => {
-    const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
-    expect(dashboard).toMatchObject({ partial: true, unavailable: ['reservation'] });
-    expect(dashboard.analytics?.today.reservations).toBe(1);
-    const open = dashboard.onSale?.find((e) => e.eventId === openSale);
-    expect(open).toMatchObject({
-      title: 'Open Sale Night',
-      seats: null,
-      today: { reservations: 1, sales: 1 },
-    });
-    const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
-    expect(sales).toMatchObject({
-      unavailable: ['reservation'],
-      event: { title: 'Open Sale Night' },
-      revenue: { netAmount: 88_000 },
-      seats: null,
-    });
-  });
-});
-});
-});
 });

@@ -163,54 +163,55 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
       expect(r.json()).toMatchObject({ status: 'CONFIRMED', amount: 223_000 });
     });
 
-  it('reports the sale by tier and day with revenue, holds, check-ins and voucher uses', async () => {
-    const res = await admin.inject({ url: `/api/admin/events/${eventId}/sales`, headers: asAdmin });
-    expect(res.statusCode).toBe(200);
-    const sales = res.json() as AdminEventSales;
-    expect(sales).toMatchObject({ partial: false, revenue: { grossAmount: 223_000, netAmount: 223_000 } });
-    expect(sales.report?.tiers).toEqual([
-      { tierId: vip, name: 'VIP석', price: 150_000, seats: 4, sold: 1, held: 0, amount: 135_000 },
-      expect.objectContaining({ name: 'R석', seats: 6, sold: 1, amount: 88_000 }),
-    ]);
-    expect(sales.report?.days).toEqual([{ day: expect.any(String), orders: 1, tickets: 2, amount: 223_000 }]);
-    expect(sales.report?.holds).toEqual({ reservations: 0, seats: 0 });
-    expect(sales.report?.checkIns).toEqual({ tickets: 2, checkedIn: 0 });
-    expect(sales.report?.vouchers).toEqual([{ code: 'FAN10', used: 1, maxUses: 2, discount: 15_000 }]);
-  });
+    it('reports the sale by tier and day with revenue, holds, check-ins and voucher uses', async () => {
+      const res = await admin.inject({ url: `/api/admin/events/${eventId}/sales`, headers: asAdmin });
+      expect(res.statusCode).toBe(200);
+      const sales = res.json() as AdminEventSales;
+      expect(sales).toMatchObject({ partial: false, revenue: { grossAmount: 223_000, netAmount: 223_000 } });
+      expect(sales.report?.tiers).toEqual([
+        { tierId: vip, name: 'VIP석', price: 150_000, seats: 4, sold: 1, held: 0, amount: 135_000 },
+        expect.objectContaining({ name: 'R석', seats: 6, sold: 1, amount: 88_000 }),
+      ]);
+      expect(sales.report?.days).toEqual([
+        { day: expect.any(String), orders: 1, tickets: 2, amount: 223_000 },
+      ]);
+      expect(sales.report?.holds).toEqual({ reservations: 0, seats: 0 });
+      expect(sales.report?.checkIns).toEqual({ tickets: 2, checkedIn: 0 });
+      expect(sales.report?.vouchers).toEqual([{ code: 'FAN10', used: 1, maxUses: 2, discount: 15_000 }]);
+    });
 
-  it('exports the orders as CSV for Excel, with formulas neutralised', async () => {
-    const res = await admin.inject({ url: `/api/admin/events/${eventId}/orders.csv`, headers: asAdmin });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(res.headers['content-disposition']).toBe(`attachment; filename="orders-${eventId}.csv"`);
-    expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    expect(res.body.startsWith(BOM)).toBe(true);
-    const lines = res.body.slice(1).split('\r\n');
-    expect(lines[0]).toBe(
-      '주문번호,예약번호,상태,결제일시(KST),구매자,이메일,좌석,매수,정가,바우처,할인,결제금액,환불금액',
-    );
-    expect(lines[1]).toContain(`,결제 완료,`);
-    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.test"",""김민지"")",fan@sales.test,`);
-    expect(lines[1]).toMatch(/,2,238000,FAN10,15000,223000,0$/);
-    expect(lines[2]).toBe('');
-  });
+    it('exports the orders as CSV for Excel, with formulas neutralised', async () => {
+      const res = await admin.inject({ url: `/api/admin/events/${eventId}/orders.csv`, headers: asAdmin });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="orders-${eventId}.csv"`);
+      expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+      expect(res.body.startsWith(BOM)).toBe(true);
+      const lines = res.body.slice(1).split('\r\n');
+      expect(lines[0]).toBe(
+        '주문번호,예약번호,상태,결제일시(KST),구매자,이메일,좌석,매수,정가,바우처,할인,결제금액,환불금액',
+      );
+      expect(lines[1]).toContain(`,결제 완료,`);
+      expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.test"",""김민지"")",fan@sales.test,`);
+      expect(lines[1]).toMatch(/,2,238000,FAN10,15000,223000,0$/);
+      expect(lines[2]).toBe('');
+    });
 
-  it('exports the attendees as CSV, one line per ticket', async () => {
-    const res = await admin.inject({ url: `/api/admin/events/${eventId}/attendees.csv`, headers: asAdmin });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const lines = res.body.slice(1).split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('티켓번호,좌석,등급,상태,입장시각(KST),구매자,이메일,예약번호');
-    expect(lines).toHaveLength(3);
-    expect(
-      lines
-        .slice(1)
-        .map((l) => l.split(',')[2])
-        .sort(),
-    ).toEqual(['R석', 'VIP석']);
-    for (const line of lines.slice(1)) expect(line).toContain(',발권,,"\'=HYPERLINK(');
-  });
-
+    it('exports the attendees as CSV, one line per ticket', async () => {
+      const res = await admin.inject({ url: `/api/admin/events/${eventId}/attendees.csv`, headers: asAdmin });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+      const lines = res.body.slice(1).split('\r\n').filter(Boolean);
+      expect(lines[0]).toBe('티켓번호,좌석,등급,상태,입장시각(KST),구매자,이메일,예약번호');
+      expect(lines).toHaveLength(3);
+      expect(
+        lines
+          .slice(1)
+          .map((l) => l.split(',')[2])
+          .sort(),
+      ).toEqual(['R석', 'VIP석']);
+      for (const line of lines.slice(1)) expect(line).toContain(',발권,,"\'=HYPERLINK(');
+    });
   });
 
   it('refuses the exports and vouchers to a fan', async () => {

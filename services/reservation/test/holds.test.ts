@@ -106,7 +106,7 @@ describe('seat map and holds', () => {
     const map = await seatMap();
     expect(statusOf(map, seat(0))).toBe('held');
     expect(statusOf(map, seat(20))).toBe('held');
-    expect(map.counts.held).toBe(before.counts.held + 2);
+    expect(map.counts.held).toBe((before.counts.held ?? 0) + 2);
     const created = await sql<{ type: string }>`select type from outbox where type = 'reservation.created'
       and envelope->'data'->>'reservationId' = ${body.reservationId}`.execute(h.db);
     expect(created.rows).toHaveLength(1);

@@ -6,12 +6,12 @@ import {
   bearer,
   deliver,
   eventually,
+  type UserToken as Fan,
   type Harness,
   type Instance,
   onSaleEvent,
   openHarness,
   published,
-  type UserToken as Fan,
 } from './helpers.ts';
 
 describe('the waiting list of a sold-out event', () => {
