@@ -404,6 +404,24 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     expect(mailed?.text).toContain('IU — The Golden Hour');
   });
 
+  it('tells a fan whose waiting-list offer lapsed that it went to the next fan, not that their hold expired', async () => {
+    const user = knownUser('Offer', 'en');
+    await publish('reservation.expired', {
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: user.id,
+      seatIds: [randomUUID(), randomUUID()],
+      waitlistOffer: true,
+    });
+    await eventually(() => expect(inboxOf(user.email)).toHaveLength(1));
+    await drained();
+    const mailed = inboxOf(user.email);
+    expect(mailed.map((m) => m.subject)).toEqual(['[Tiketi] Your waiting-list offer expired']);
+    expect(mailed[0]?.text).toContain('went to the next fan on the list');
+    expect(mailed[0]?.text).toContain('no longer on this event');
+    expect(mailed[0]?.text).not.toMatch(/hold expired/i);
+  });
+
   it('sends one email when two deliveries of an event race past the inbox', async () => {
     const user = knownUser('Race', 'en');
     const event = makeEnvelope('reservation.expired', {

@@ -187,6 +187,12 @@ describe('the waiting list of a sold-out event', async () => {
       .where('userId', '=', ann.id)
       .execute();
     expect(lapsed.map((e) => e.status)).toEqual(['LAPSED']);
+    // Its end is announced as an offer's, so ann is not told that a hold of her own expired.
+    const { rows: ended } = await sql<{ data: unknown }>`select envelope->'data' as data from outbox
+      where type = 'reservation.expired' and envelope->'data'->>'reservationId' = ${annOffer.reservationId}`.execute(
+      h.db,
+    );
+    expect(ended).toEqual([{ data: expect.objectContaining({ userId: ann.id, waitlistOffer: true }) }]);
 
     // Leaving with an offer in hand gives the seats to the next fan at once.
     expect((await leave(id, ben)).status).toBe(204);

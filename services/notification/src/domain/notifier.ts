@@ -192,7 +192,8 @@ export function createNotifier(deps: NotifierDeps) {
       }
       case 'reservation.expired': {
         const d = event.data;
-        return toBuyer(repo, 'reservation-expired', d, {
+        // A lapsed offer was never a hold the fan made: telling them "your hold expired" would be wrong.
+        return toBuyer(repo, d.waitlistOffer ? 'waitlist-offer-expired' : 'reservation-expired', d, {
           seatCount: d.seatIds.length,
           eventUrl: url(WEB_PAGES.event(d.eventId)),
         });

@@ -653,6 +653,7 @@ export function reservationService(deps: ReservationDeps) {
               eventId: r.eventId,
               userId: r.userId,
               seatIds,
+              waitlistOffer: r.waitlistOffer,
             });
           }
         }
