@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
-import { INTERNAL_TOKEN_HEADER } from '@tiketi/contracts';
 import Fastify, {
   type ContextConfigDefault,
   type FastifyBaseLogger,
@@ -27,6 +26,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { QueryExecutorProvider } from 'kysely';
 import { sameSecret } from './auth.ts';
+import { ConfigError } from './config.ts';
 import { currentContext, enterContext, newContext } from './context.ts';
 import { HttpProblem, problems } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -80,7 +80,10 @@ export type OpsSettings = {
    * port), never by the app itself. Unset: the app serves them.
    */
   port?: number;
-  /** Required as `X-Internal-Token` (or a bearer token) for `/metrics` and `/docs/json` on the app. */
+  /**
+   * Required as a bearer token for `/metrics` and `/docs/json` on the app. Every service sets it
+   * (`serverSettings`); only an app built without settings, in a test, serves them to anyone.
+   */
   token?: string;
 };
 
@@ -105,14 +108,16 @@ export function serverSettings(
     TRUSTED_PROXIES: string[];
     OPS_PORT: number;
     REQUEST_LOG_LEVEL: HttpSettings['requestLogLevel'];
-    /**
-     * Services that hold no internal token (they make and answer no internal calls) serve `/metrics` and
-     * `/docs/json` without one; only the network policy keeps strangers from them, unless OPS_PORT is set.
-     */
-    INTERNAL_TOKEN?: string;
+    /** `opsTokenShape`: required unless OPS_PORT keeps the operations endpoints off the public port. */
+    OPS_TOKEN?: string;
   },
   metrics?: Metrics,
 ): ServerSettings {
+  // One rule for every service: metrics and the OpenAPI document are never open on the port the public
+  // reaches; a service whose config forgot the token fails to start rather than serving them to anyone.
+  if (!config.OPS_PORT && !config.OPS_TOKEN) {
+    throw new ConfigError('OPS_TOKEN is required unless OPS_PORT serves /metrics and /docs/json apart');
+  }
   return {
     ...(metrics ? { metrics } : {}),
     http: {
@@ -123,7 +128,7 @@ export function serverSettings(
     },
     ops: {
       ...(config.OPS_PORT ? { port: config.OPS_PORT } : {}),
-      ...(config.INTERNAL_TOKEN ? { token: config.INTERNAL_TOKEN } : {}),
+      ...(config.OPS_TOKEN ? { token: config.OPS_TOKEN } : {}),
     },
   };
 }
@@ -269,7 +274,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
 
 /**
  * Health, readiness, metrics and the OpenAPI document. Metrics and the document tell an attacker what
- * runs and how it is doing: on a port the public can reach, they need the internal token.
+ * runs and how it is doing: on a port the public can reach, they need the operations token.
  */
 function opsRoutes(
   target: App,
@@ -304,11 +309,9 @@ function opsRoutes(
   target.get('/docs/json', { schema: { hide: true }, onRequest: internalOnly }, async () => app.swagger());
 }
 
-/** The internal token as `X-Internal-Token` or, for scrapers that only send that, as a bearer token. */
+/** The operations token as a bearer token, the one credential a Prometheus scrape config sends. */
 function holdsToken(req: FastifyRequest, token: string): boolean {
-  const header = req.headers[INTERNAL_TOKEN_HEADER];
-  const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
-  const given = typeof header === 'string' ? header : bearer;
+  const given = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
   return given !== undefined && sameSecret(given, token);
 }
 
