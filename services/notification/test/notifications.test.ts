@@ -98,6 +98,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
   });
   const smtp = smtpMailer(mail.smtpUrl, from);
   const notifier = createNotifier({
+    db,
     mailer: smtp,
     directory,
     webUrl: 'http://localhost:3000',
@@ -430,15 +431,13 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
       userId: user.id,
       seatIds: [randomUUID()],
     });
-    await Promise.all([
-      db.transaction().execute((trx) => notifier.notify(event, trx)),
-      db.transaction().execute((trx) => notifier.notify(event, trx)),
-    ]);
+    await Promise.all([notifier.notify(event), notifier.notify(event)]);
     expect(inboxOf(user.email)).toHaveLength(1);
   });
 
   it('sends through the SendGrid v3 API when configured for it', async () => {
     const viaSendGrid = createNotifier({
+      db,
       mailer: sendGridMailer({ apiUrl: mail.httpUrl, apiKey: 'SG.test-key', from }),
       directory,
       webUrl: 'http://localhost:3000',
@@ -452,7 +451,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
       locale: 'en',
       provider: 'google',
     });
-    await db.transaction().execute((trx) => viaSendGrid.notify(event, trx));
+    await viaSendGrid.notify(event);
     expect(inboxOf(email)).toMatchObject([
       { via: 'sendgrid', subject: '[Tiketi] Welcome to Tiketi', from: 'Tiketi <no-reply@tiketi.dev>' },
     ]);
@@ -470,17 +469,14 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     const app = await buildApp({ db, logger: testLogger(), readiness: {}, auth: { jwks: tokens.jwks } });
     const userId = randomUUID();
     const email = `listed-${userId}@example.com`;
-    await db.transaction().execute((trx) =>
-      notifier.notify(
-        makeEnvelope('user.registered', {
-          userId,
-          email,
-          name: 'Listed',
-          locale: 'ko',
-          provider: 'password',
-        }),
-        trx,
-      ),
+    await notifier.notify(
+      makeEnvelope('user.registered', {
+        userId,
+        email,
+        name: 'Listed',
+        locale: 'ko',
+        provider: 'password',
+      }),
     );
     const admin = await tokens.sign({ id: randomUUID(), role: 'admin' });
     const res = await app.inject({
