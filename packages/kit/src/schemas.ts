@@ -1,3 +1,4 @@
+import { problemSchema } from '@tiketi/contracts';
 import { z } from 'zod';
 
 /**
@@ -23,4 +24,18 @@ export const pageQuery = {
 
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
+}
+
+/**
+ * Route-schema responses for the problems a route answers beyond validation (which every route may), so
+ * its OpenAPI document says what a client must handle: `response: { 200: dto, ...problemResponses({ 404:
+ * 'No such event' }) }`. Problems are sent with their own serializer (`sendProblem`): these only document.
+ */
+export function problemResponses<S extends number>(answers: Record<S, string>) {
+  return Object.fromEntries(
+    Object.entries(answers).map(([status, description]) => [
+      status,
+      problemSchema.describe(description as string),
+    ]),
+  ) as Record<S, typeof problemSchema>;
 }

@@ -1,7 +1,15 @@
 import { makeEnvelope, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
-import { deliver, eventually, onSaleEvent, openHarness, published, startEventService } from './helpers.ts';
+import {
+  deliver,
+  documentedStatuses,
+  eventually,
+  onSaleEvent,
+  openHarness,
+  published,
+  startEventService,
+} from './helpers.ts';
 
 type SeatMap = { seats: { id: string; status: string }[] };
 
@@ -74,5 +82,17 @@ describe('a seat map asked while its event arrives', async () => {
     const res = await seatMap(unknown);
     expect(res.statusCode, res.body).toBe(404);
     expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('documents the 404 and the 503 of each part of the seat map in OpenAPI', async () => {
+    for (const path of [
+      '/api/seats/event/{eventId}',
+      '/api/seats/event/{eventId}/layout/{version}',
+      '/api/seats/event/{eventId}/availability',
+    ]) {
+      expect(await documentedStatuses(app, path), path).toEqual(
+        expect.arrayContaining(['200', '404', '503']),
+      );
+    }
   });
 });

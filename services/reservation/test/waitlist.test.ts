@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { EventInput, WaitlistStatus } from '@tiketi/contracts';
 import { makeEnvelope, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  documentedStatuses,
+  eventually,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
 type Fan = { id: string; token: string };
 
@@ -112,6 +120,10 @@ describe('the waiting list of a sold-out event', async () => {
     expect((await join(randomUUID(), fan)).status).toBe(404);
     const unverified = { id: fan.id, token: await h.tokens.sign({ id: fan.id, emailVerified: false }) };
     expect((await join(id, unverified)).body).toMatchObject({ code: 'EMAIL_NOT_VERIFIED' });
+    // Each of these answers is in the OpenAPI document a client is written from.
+    expect(await documentedStatuses(first.app, '/api/waitlist/{eventId}', 'post')).toEqual(
+      expect.arrayContaining(['200', '201', '403', '404', '409', '422']),
+    );
     expect((await call('GET', `/api/waitlist/${id}`, { ...fan, token: 'nope' })).status).toBe(401);
 
     const tier = event.priceTiers[0]!.id;
