@@ -78,7 +78,9 @@ describe('notification service killed while a mail is on its way', async () => {
     await infra.cleanup();
   });
 
-  it('sends no second mail when the event comes again after the sender died mid-send', { timeout: 180_000 }, async () => {
+  it('sends no second mail when the event comes again after the sender died mid-send', {
+    timeout: 180_000,
+  }, async () => {
     const first = await spawnNotification();
     const email = `crash-${randomUUID()}@example.com`;
     const event = makeEnvelope('user.registered', {
