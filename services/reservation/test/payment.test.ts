@@ -255,9 +255,9 @@ describe('payment, tickets and check-in', async () => {
       full: true,
       reason: 'changed my mind',
     });
-    const aftermath = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
-    expect(aftermath.seats).toHaveLength(2);
-    await svc.handlers.afterPayment(aftermath);
+    const sync = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
+    expect(sync.seats).toHaveLength(2);
+    await svc.handlers.afterPayment(sync);
     expect(await seatStatus(seat(9))).toBe('available');
     expect(await seatStatus(seat(10))).toBe('available');
     expect((await reservation(r.reservationId)).status).toBe('REFUNDED');

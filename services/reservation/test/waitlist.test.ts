@@ -346,8 +346,8 @@ describe('the waiting list of a sold-out event', async () => {
       reason: 'changed my mind',
     });
     for (const svc of [first, second]) {
-      const aftermath = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
-      await svc.handlers.afterPayment(aftermath);
+      const sync = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
+      await svc.handlers.afterPayment(sync);
     }
     const offers = await offersOf(event.eventId);
     expect(offers.map((o) => o.userId)).toEqual([ann.id]);
