@@ -806,7 +806,7 @@ describe.each(overlays)('obs-aws the %s overlay on RDS and ElastiCache', (overla
     ]);
   });
 
-  it("lets monitoring read Grafana's password, the on-call webhook and the exporters' logins as its own role", () => {
+  it("lets monitoring read Grafana's password, the on-call webhook, the exporters' logins and the scrape token as its own role", () => {
     const inMonitoring = (kind: string) =>
       all(overlay).filter((o) => o.kind === kind && o.metadata.namespace === 'tiketi-monitoring');
     const account = inMonitoring('ServiceAccount').find((a) => a.metadata.name === 'monitoring-secrets');
@@ -827,7 +827,13 @@ describe.each(overlays)('obs-aws the %s overlay on RDS and ElastiCache', (overla
       ...(e.spec.data ?? []).map((d: { remoteRef: { key: string } }) => d.remoteRef.key),
       ...(e.spec.dataFrom ?? []).map((d: { extract: { key: string } }) => d.extract.key),
     ]);
-    expect([...new Set(keys)].sort()).toEqual(['alerting', 'database/monitoring', 'grafana', 'redis']);
+    expect([...new Set(keys)].sort()).toEqual([
+      'alerting',
+      'database/monitoring',
+      'grafana',
+      'ops-token',
+      'redis',
+    ]);
     for (const e of inMonitoring('ExternalSecret')) expect(e.spec.secretStoreRef.name).toBe('monitoring');
   });
 });

@@ -7,6 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { repoRoot } from '../../scripts/lib/platform.ts';
 import { configShape as admin } from '../../services/admin/src/config.ts';
+import { configShape as analytics } from '../../services/analytics/src/config.ts';
+import { configShape as event } from '../../services/event/src/config.ts';
+import { configShape as media } from '../../services/media/src/config.ts';
 import { configShape as notification } from '../../services/notification/src/config.ts';
 import { configShape as payment } from '../../services/payment/src/config.ts';
 import { configShape as queue } from '../../services/queue/src/config.ts';
@@ -28,6 +31,9 @@ const SERVICES_WITH_SECRETS: Record<string, z.ZodRawShape> = {
   queue,
   admin,
   notification,
+  event,
+  analytics,
+  media,
 };
 
 async function freePort(): Promise<number> {

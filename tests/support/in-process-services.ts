@@ -322,6 +322,7 @@ async function startNotifications(deps: {
   const mailer = smtpMailer(mail.smtpUrl, { email: 'no-reply@tiketi.dev', name: 'Tiketi' });
   closers.push(() => mailer.close());
   const notifier = createNotifier({
+    db: infra.db,
     mailer,
     directory: createDirectoryClient({
       userServiceUrl: deps.userUrl,

@@ -1,4 +1,3 @@
-import { internalHeaders } from '@tiketi/kit';
 import { call } from './api.ts';
 import type { IsolatedPlatform } from './platform.ts';
 
@@ -51,9 +50,9 @@ const SERVICES = [
 export async function documentedRoutes(p: IsolatedPlatform): Promise<Route[]> {
   const routes: Route[] = [];
   for (const service of SERVICES) {
-    // A service shows its document only to a holder of the internal token.
+    // A service shows its document only to a holder of the operations token.
     const res = await call(p.url(service), 'GET', '/docs/json', {
-      headers: internalHeaders(String(p.env.INTERNAL_TOKEN)),
+      headers: { authorization: `Bearer ${String(p.env.OPS_TOKEN)}` },
     });
     if (res.status !== 200) throw new Error(`${service} serves no OpenAPI (${res.status})`);
     const paths = res.body.paths as Record<string, Record<string, Operation>>;

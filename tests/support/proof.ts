@@ -13,6 +13,7 @@ type Proxy = Awaited<ReturnType<typeof createTcpProxy>>;
  */
 export const SECRETS = {
   INTERNAL_TOKEN: `internal-${randomBytes(16).toString('hex')}`,
+  OPS_TOKEN: `ops-${randomBytes(16).toString('hex')}`,
   QUEUE_TOKEN_SECRET: `queue-${randomBytes(16).toString('hex')}`,
   TICKET_SIGNING_SECRET: `ticket-${randomBytes(16).toString('hex')}`,
   TOSS_SECRET_KEY: `test_sk_proof${randomBytes(10).toString('hex')}`,

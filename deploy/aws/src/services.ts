@@ -13,7 +13,8 @@ export type AppSecretName =
   | 'queue-token'
   | 'challenge-hmac'
   | 'ticket-signing'
-  | 'internal-token';
+  | 'internal-token'
+  | 'ops-token';
 
 export interface AppSecretSpec {
   keys: [string, ...string[]];
@@ -44,6 +45,11 @@ export const appSecretSpecs: Record<AppSecretName, AppSecretSpec> = {
     keys: ['INTERNAL_TOKEN'],
     generated: true,
     description: 'Shared token on /internal/* calls, held only by the services that make or answer them',
+  },
+  'ops-token': {
+    keys: ['OPS_TOKEN'],
+    generated: true,
+    description: 'Bearer token Prometheus scrapes /metrics with, held by every service behind the gateway',
   },
   'queue-token': {
     keys: ['QUEUE_TOKEN_SECRET'],
@@ -83,16 +89,19 @@ export const backendServices = {
   gateway: {},
   user: {
     database: 'users_db',
-    secrets: ['internal-token', 'challenge-hmac', 'google', 'jwt-signing-key', 'admin-password'],
+    secrets: ['internal-token', 'ops-token', 'challenge-hmac', 'google', 'jwt-signing-key', 'admin-password'],
   },
-  event: { database: 'events_db' },
-  reservation: { database: 'reservations_db', secrets: ['internal-token', 'queue-token', 'ticket-signing'] },
-  payment: { database: 'payments_db', secrets: ['internal-token', 'toss'] },
-  queue: { secrets: ['internal-token', 'queue-token', 'challenge-hmac'] },
-  analytics: { database: 'analytics_db' },
-  admin: { secrets: ['internal-token'] },
-  media: { database: 'media_db', mediaBucket: true },
-  notification: { database: 'notifications_db', secrets: ['internal-token', 'sendgrid'] },
+  event: { database: 'events_db', secrets: ['ops-token'] },
+  reservation: {
+    database: 'reservations_db',
+    secrets: ['internal-token', 'ops-token', 'queue-token', 'ticket-signing'],
+  },
+  payment: { database: 'payments_db', secrets: ['internal-token', 'ops-token', 'toss'] },
+  queue: { secrets: ['internal-token', 'ops-token', 'queue-token', 'challenge-hmac'] },
+  analytics: { database: 'analytics_db', secrets: ['ops-token'] },
+  admin: { secrets: ['internal-token', 'ops-token'] },
+  media: { database: 'media_db', mediaBucket: true, secrets: ['ops-token'] },
+  notification: { database: 'notifications_db', secrets: ['internal-token', 'ops-token', 'sendgrid'] },
 } satisfies Record<BackendService, ServiceAccess>;
 
 export const backendServiceNames = Object.keys(backendServices) as BackendService[];

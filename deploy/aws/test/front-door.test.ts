@@ -226,10 +226,10 @@ describe('aws-front-door: one name for the web app and the API, behind WAF', () 
     });
   });
 
-  it("gives monitoring's role Grafana's password, the on-call webhook and the exporters' logins, nothing else", () => {
+  it("gives monitoring's role Grafana's password, the on-call webhook, the exporters' logins and the scrape token, nothing else", () => {
     const role = 'tiketi-production-monitoring';
     const readable = (name: string) => canReadSecret(synthesized.main, role, `tiketi/production/${name}`);
-    for (const name of ['grafana', 'alerting', 'database/monitoring', 'redis'])
+    for (const name of ['grafana', 'alerting', 'database/monitoring', 'redis', 'ops-token'])
       expect(readable(name), name).toBe(true);
     for (const name of ['database', 'toss', 'internal-token', 'database/payment'])
       expect(readable(name), name).toBe(false);

@@ -141,6 +141,11 @@ export const eventCatalogue = {
     eventId: uuid,
     userId: uuid,
     seatIds: z.array(uuid).min(1),
+    /**
+     * The hold was a waiting-list offer the fan let lapse (not a hold they made): the seats went to the next
+     * fan on the list and the fan's entry ended with it.
+     */
+    waitlistOffer: z.boolean().default(false),
   }),
   'reservation.cancelled': z.object({
     reservationId: uuid,

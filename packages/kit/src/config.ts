@@ -114,7 +114,7 @@ export const baseConfigShape = {
    */
   TRUSTED_PROXIES: env.addressList('loopback'),
   /**
-   * 0: /healthz, /readyz, /metrics and /docs/json on PORT, the last two only with the internal token.
+   * 0: /healthz, /readyz, /metrics and /docs/json on PORT, the last two only with OPS_TOKEN.
    * A port: all four only there, for probes and the metrics scraper inside the cluster.
    */
   OPS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -128,6 +128,16 @@ export const baseConfigShape = {
  */
 export const internalTokenShape = {
   INTERNAL_TOKEN: env.secret('tiketi-local-internal-token'),
+};
+
+/**
+ * The bearer token the metrics scraper (and whoever reads the OpenAPI document) sends for `/metrics` and
+ * `/docs/json` on a service's PORT. Every service behind the gateway holds it, including those that hold no
+ * INTERNAL_TOKEN, and it opens nothing else: the scraper never holds the token that calls `/internal/*`.
+ * The gateway has none: its public port serves none of these, its OPS_PORT does.
+ */
+export const opsTokenShape = {
+  OPS_TOKEN: env.secret('tiketi-local-ops-token'),
 };
 
 /** Signs waiting-room admission tokens (queue service) and verifies them (reservation service). */

@@ -1,3 +1,4 @@
+import { problemSchema } from '@tiketi/contracts';
 import { z } from 'zod';
 
 /**
@@ -23,3 +24,17 @@ export const pageQuery = {
 
 /** The answer of a list endpoint (the contract's shape, here beside `pageQuery`). */
 export { pageOf } from '@tiketi/contracts';
+
+/**
+ * Route-schema responses for the problems a route answers beyond validation (which every route may), so
+ * its OpenAPI document says what a client must handle: `response: { 200: dto, ...problemResponses({ 404:
+ * 'No such event' }) }`. Problems are sent with their own serializer (`sendProblem`): these only document.
+ */
+export function problemResponses<S extends number>(answers: Record<S, string>) {
+  return Object.fromEntries(
+    Object.entries(answers).map(([status, description]) => [
+      status,
+      problemSchema.describe(description as string),
+    ]),
+  ) as Record<S, typeof problemSchema>;
+}

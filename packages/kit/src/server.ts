@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
-import { INTERNAL_TOKEN_HEADER } from '@tiketi/contracts';
 import Fastify, {
   type ContextConfigDefault,
   type FastifyBaseLogger,
@@ -27,13 +26,14 @@ import {
 } from 'fastify-type-provider-zod';
 import type { QueryExecutorProvider } from 'kysely';
 import { sameSecret } from './auth.ts';
-import { currentContext, enterContext, newContext } from './context.ts';
+import { ConfigError } from './config.ts';
+import { enterContext, newContext } from './context.ts';
 import { HttpProblem, problems } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { registerOutboxMetrics } from './outbox.ts';
 import { refuseUnsafeRequestText } from './text.ts';
-import { endSpan, SpanKind, SpanStatusCode } from './tracing.ts';
+import { endSpan, type Span, SpanKind, SpanStatusCode } from './tracing.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -80,7 +80,10 @@ export type OpsSettings = {
    * port), never by the app itself. Unset: the app serves them.
    */
   port?: number;
-  /** Required as `X-Internal-Token` (or a bearer token) for `/metrics` and `/docs/json` on the app. */
+  /**
+   * Required as a bearer token for `/metrics` and `/docs/json` on the app. Every service sets it
+   * (`serverSettings`); only an app built without settings, in a test, serves them to anyone.
+   */
   token?: string;
 };
 
@@ -105,14 +108,16 @@ export function serverSettings(
     TRUSTED_PROXIES: string[];
     OPS_PORT: number;
     REQUEST_LOG_LEVEL: HttpSettings['requestLogLevel'];
-    /**
-     * Services that hold no internal token (they make and answer no internal calls) serve `/metrics` and
-     * `/docs/json` without one; only the network policy keeps strangers from them, unless OPS_PORT is set.
-     */
-    INTERNAL_TOKEN?: string;
+    /** `opsTokenShape`: required unless OPS_PORT keeps the operations endpoints off the public port. */
+    OPS_TOKEN?: string;
   },
   metrics?: Metrics,
 ): ServerSettings {
+  // One rule for every service: metrics and the OpenAPI document are never open on the port the public
+  // reaches; a service whose config forgot the token fails to start rather than serving them to anyone.
+  if (!config.OPS_PORT && !config.OPS_TOKEN) {
+    throw new ConfigError('OPS_TOKEN is required unless OPS_PORT serves /metrics and /docs/json apart');
+  }
   return {
     ...(metrics ? { metrics } : {}),
     http: {
@@ -123,7 +128,7 @@ export function serverSettings(
     },
     ops: {
       ...(config.OPS_PORT ? { port: config.OPS_PORT } : {}),
-      ...(config.INTERNAL_TOKEN ? { token: config.INTERNAL_TOKEN } : {}),
+      ...(config.OPS_TOKEN ? { token: config.OPS_TOKEN } : {}),
     },
   };
 }
@@ -148,6 +153,13 @@ export type RouteHandlerOf<S extends FastifySchema> = RouteHandlerMethod<
 >;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** What a request that its client gave up on is logged and counted as (nginx's "client closed request"). */
+const CLIENT_CLOSED = 499;
+/**
+ * When each request began and its span: a request its client gave up on ends outside its own async
+ * context, and no reply measures its time.
+ */
+const begun = new WeakMap<object, { at: number; span: Span }>();
 const READINESS_TIMEOUT_MS = 2000;
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let them run long). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
@@ -196,53 +208,70 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
 
   app.addHook('onRequest', async (req, reply) => {
     const traceparent = req.headers.traceparent;
-    enterContext(
-      newContext(req.id, typeof traceparent === 'string' ? traceparent : undefined, {
-        name: req.method,
-        kind: SpanKind.SERVER,
-        attributes: {
-          'tiketi.service': options.name,
-          'http.request.method': req.method,
-          'url.path': req.url,
-        },
-      }),
-    );
+    const context = newContext(req.id, typeof traceparent === 'string' ? traceparent : undefined, {
+      name: req.method,
+      kind: SpanKind.SERVER,
+      attributes: {
+        'tiketi.service': options.name,
+        'http.request.method': req.method,
+        'url.path': req.url,
+      },
+    });
+    enterContext(context);
+    begun.set(req, { at: performance.now(), span: context.span });
     reply.header('x-request-id', req.id);
   });
 
   app.addHook('preValidation', refuseUnsafeRequestText);
 
-  app.addHook('onResponse', async (req, reply) => {
+  /**
+   * The one line, metrics and span of a request that ended: answered (`status` as sent), or given up by
+   * its client before an answer was written in full (499, nginx's "client closed request"). A client that
+   * goes away is no failure of ours: its line is never an error, and it counts as no 5xx.
+   */
+  const ended = new WeakSet<object>();
+  function requestEnded(req: FastifyRequest, status: number, ms: number) {
+    if (ended.has(req)) return;
+    ended.add(req);
     const route = req.routeOptions.url ?? 'unmatched';
     const labels = { method: req.method, route };
-    const status = String(reply.statusCode);
-    metrics.http.requests.inc({ ...labels, status });
-    metrics.http.duration.observe(labels, reply.elapsedTime / 1000);
-    const span = currentContext()?.span;
+    metrics.http.requests.inc({ ...labels, status: String(status) });
+    metrics.http.duration.observe(labels, ms / 1000);
+    const span = begun.get(req)?.span;
     if (span) {
       span.updateName(`${req.method} ${route}`);
       span.setAttribute('http.route', route);
-      span.setAttribute('http.response.status_code', reply.statusCode);
-      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       endSpan(span);
     }
-    if (reply.statusCode >= 500) metrics.http.errors.inc({ ...labels, status });
-    const level = reply.statusCode >= 500 ? 'error' : http.requestLogLevel;
+    if (status >= 500) metrics.http.errors.inc({ ...labels, status: String(status) });
+    const level = status >= 500 ? 'error' : http.requestLogLevel;
     // One line per request, and so one per failure: what went wrong rides on it with the request id.
-    const failure = failures.get(req);
+    const failure = status >= 500 ? failures.get(req) : undefined;
     if (failure || (route !== '/healthz' && route !== '/readyz' && route !== '/metrics')) {
       req.log[level](
         {
           method: req.method,
           url: req.url,
           route,
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime),
+          status,
+          ms: Math.round(ms),
           ...failure,
+          ...(status === CLIENT_CLOSED ? { aborted: 'client closed the connection' } : {}),
         },
         'request',
       );
     }
+  }
+
+  app.addHook('onResponse', async (req, reply) => {
+    // An answer cut off because the client left (its socket closed mid-write) is the client's doing.
+    const cut = !reply.raw.writableFinished && req.raw.destroyed;
+    requestEnded(req, cut ? CLIENT_CLOSED : reply.statusCode, reply.elapsedTime);
+  });
+  app.addHook('onRequestAbort', async (req) => {
+    requestEnded(req, CLIENT_CLOSED, performance.now() - (begun.get(req)?.at ?? performance.now()));
   });
 
   app.setErrorHandler((error: FastifyError, _req, reply) => sendProblem(toProblem(error), reply));
@@ -269,7 +298,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
 
 /**
  * Health, readiness, metrics and the OpenAPI document. Metrics and the document tell an attacker what
- * runs and how it is doing: on a port the public can reach, they need the internal token.
+ * runs and how it is doing: on a port the public can reach, they need the operations token.
  */
 function opsRoutes(
   target: App,
@@ -304,11 +333,9 @@ function opsRoutes(
   target.get('/docs/json', { schema: { hide: true }, onRequest: internalOnly }, async () => app.swagger());
 }
 
-/** The internal token as `X-Internal-Token` or, for scrapers that only send that, as a bearer token. */
+/** The operations token as a bearer token, the one credential a Prometheus scrape config sends. */
 function holdsToken(req: FastifyRequest, token: string): boolean {
-  const header = req.headers[INTERNAL_TOKEN_HEADER];
-  const bearer = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
-  const given = typeof header === 'string' ? header : bearer;
+  const given = req.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
   return given !== undefined && sameSecret(given, token);
 }
 

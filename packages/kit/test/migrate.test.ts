@@ -49,4 +49,32 @@ describe('migrations', () => {
     expect(names).toContain('first_table');
     expect(names).not.toContain('second_table');
   });
+
+  it('refuses two files of one directory with the same timestamp, naming both', async () => {
+    await expect(migrate(url, [fixtures('same-timestamp')])).rejects.toThrow(
+      /20260104000000_alpha\.sql and 20260104000000_beta\.sql share the timestamp 20260104000000/,
+    );
+    expect(await tables()).not.toContain('alpha');
+  });
+
+  it('records a renamed file that ran under its old name without running it again', async () => {
+    expect((await migrate(url, [fixtures('before-rename')])).applied).toEqual([
+      'service/20260105000000_gamma.sql',
+    ]);
+    // Run again, `create table gamma` would fail: the rename is recognised instead.
+    const after = await migrate(url, [fixtures('after-rename')]);
+    expect(after.applied).toEqual(['service/20260105000002_delta.sql']);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query<{ id: string }>(
+      "select id from schema_migrations where id like 'service/20260105%' order by id",
+    );
+    await client.end();
+    expect(rows.map((r) => r.id)).toEqual([
+      'service/20260105000000_gamma.sql',
+      'service/20260105000001_gamma.sql',
+      'service/20260105000002_delta.sql',
+    ]);
+    expect(await migrate(url, [fixtures('after-rename')])).toEqual({ applied: [], skipped: 2 });
+  });
 });

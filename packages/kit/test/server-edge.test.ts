@@ -1,18 +1,25 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseConfigShape, ConfigError, internalTokenShape, loadConfig } from '../src/config.ts';
+import {
+  baseConfigShape,
+  ConfigError,
+  internalTokenShape,
+  loadConfig,
+  opsTokenShape,
+} from '../src/config.ts';
 import type { Metrics } from '../src/metrics.ts';
 import { type App, createServer, opsListenerOf, serverSettings } from '../src/server.ts';
 import { slowClient, testLogger } from '../src/testing/index.ts';
 
 describe('service factory at the edge: timeouts, trusted proxies, operations endpoints', () => {
   const config = loadConfig(
-    { ...baseConfigShape, ...internalTokenShape },
+    { ...baseConfigShape, ...internalTokenShape, ...opsTokenShape },
     {
       REQUEST_TIMEOUT_MS: '1500',
       HEADERS_TIMEOUT_MS: '1000',
       TRUSTED_PROXIES: '10.1.0.0/16, 127.0.0.1',
       INTERNAL_TOKEN: 'edge-test-internal-token-of-32-characters',
+      OPS_TOKEN: 'edge-test-ops-token-of-32-characters-long',
       TIKETI_ENV: 'development',
     },
   );
@@ -62,22 +69,49 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
     expect(() => loadConfig(baseConfigShape, { TRUSTED_PROXIES: 'everyone' })).toThrow(/TRUSTED_PROXIES/);
   });
 
-  it('shows metrics and the OpenAPI document only to a holder of the internal token', async () => {
+  it('shows metrics and the OpenAPI document only to a holder of the operations token', async () => {
     for (const url of ['/metrics', '/docs/json']) {
       expect((await app.inject({ url })).statusCode).toBe(404);
-      expect((await app.inject({ url, headers: { 'x-internal-token': 'wrong' } })).statusCode).toBe(404);
-      const held = await app.inject({
+      expect((await app.inject({ url, headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(404);
+      // The internal token calls /internal/*; it opens no metrics.
+      const internal = await app.inject({
         url,
         headers: { 'x-internal-token': 'edge-test-internal-token-of-32-characters' },
       });
-      expect(held.statusCode).toBe(200);
+      expect(internal.statusCode).toBe(404);
       const scraped = await app.inject({
         url,
-        headers: { authorization: 'Bearer edge-test-internal-token-of-32-characters' },
+        headers: { authorization: 'Bearer edge-test-ops-token-of-32-characters-long' },
       });
       expect(scraped.statusCode).toBe(200);
     }
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('hides metrics on the public port of a service that holds no internal token too', async () => {
+    // The event, analytics and media services hold no INTERNAL_TOKEN; they must not serve metrics to anyone.
+    const settings = serverSettings(
+      loadConfig({ ...baseConfigShape, ...opsTokenShape }, { TIKETI_ENV: 'development' }),
+    );
+    const { app: open } = await createServer({
+      name: 'no-internal-token',
+      logger: testLogger(),
+      ...settings,
+    });
+    try {
+      for (const url of ['/metrics', '/docs/json']) expect((await open.inject({ url })).statusCode).toBe(404);
+      const scraped = await open.inject({
+        url: '/metrics',
+        headers: { authorization: 'Bearer tiketi-local-ops-token' },
+      });
+      expect(scraped.statusCode).toBe(200);
+    } finally {
+      await open.close();
+    }
+    // A service whose configuration has no operations token, and no operations port, does not start.
+    expect(() => serverSettings(loadConfig(baseConfigShape, { TIKETI_ENV: 'development' }))).toThrow(
+      /OPS_TOKEN/,
+    );
   });
 
   it('with an operations port, serves health, readiness, metrics and docs there only', async () => {

@@ -50,6 +50,9 @@ export async function startMailSandbox(options: MailSandboxOptions = {}) {
   const logger = options.logger ?? createLogger('sandbox-mail', 'silent');
   const inbox = createInbox();
   let rejections = 0;
+  let holds = 0;
+  /** Answers owed for messages caught but not yet acknowledged (`holdNext`). */
+  const held: (() => void)[] = [];
 
   const smtp = new SMTPServer({
     authOptional: true,
@@ -91,6 +94,11 @@ export async function startMailSandbox(options: MailSandboxOptions = {}) {
             })),
           );
           logger.info({ id: stored.id, to: stored.to, subject: stored.subject }, 'mail caught');
+          if (holds > 0) {
+            holds--;
+            held.push(() => callback());
+            return;
+          }
           callback();
         })
         .catch((error: Error) => callback(error));
@@ -188,7 +196,18 @@ export async function startMailSandbox(options: MailSandboxOptions = {}) {
     rejectNext: (count = 1) => {
       rejections += count;
     },
+    /**
+     * Catches the next `count` messages but keeps their SMTP answer back (until `releaseHeld` or close):
+     * the relay has the mail, the sender does not know it yet, as when a sender dies mid-send.
+     */
+    holdNext: (count = 1) => {
+      holds += count;
+    },
+    releaseHeld: () => {
+      for (const answer of held.splice(0)) answer();
+    },
     async close() {
+      for (const answer of held.splice(0)) answer();
       await app.close();
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
     },

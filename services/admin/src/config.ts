@@ -1,8 +1,9 @@
-import { baseConfigShape, env, internalTokenShape } from '@tiketi/kit';
+import { baseConfigShape, env, internalTokenShape, opsTokenShape } from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   ...internalTokenShape,
   PORT: env.port(4007),
   ANALYTICS_SERVICE_URL: env.serviceUrl('analytics'),

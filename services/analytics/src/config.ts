@@ -1,7 +1,8 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, env, opsTokenShape } from '@tiketi/kit';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   PORT: env.port(4006),
   DATABASE_NAME: env.string('analytics_db'),
   EVENT_SERVICE_URL: env.serviceUrl('event'),

@@ -1,7 +1,8 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, env, opsTokenShape } from '@tiketi/kit';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   PORT: env.port(4002),
   DATABASE_NAME: env.string('events_db'),
   SEED_DEMO: env.bool(false),

@@ -1,8 +1,9 @@
-import { baseConfigShape, env } from '@tiketi/kit';
+import { baseConfigShape, env, opsTokenShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   PORT: env.port(4008),
   DATABASE_NAME: env.string('media_db'),
   SEED_DEMO: env.bool(false),

@@ -56,13 +56,13 @@ export async function startConsumers(deps: ConsumerDeps): Promise<void> {
     ...retry,
     handler: (event, trx) => deps.notifier.project(event, trx),
   });
-  await deps.bus.consume({
+  // No inbox: the notifier's claim makes a redelivery send nothing, and it commits before the send.
+  await deps.bus.subscribe({
     name: 'mail',
     events: MAIL_EVENTS,
-    db: deps.db,
     prefetch: 4,
     ...retry,
-    handler: (event, trx) => deps.notifier.notify(event, trx),
+    handler: (event) => deps.notifier.notify(event),
   });
 }
 

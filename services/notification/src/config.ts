@@ -1,8 +1,9 @@
-import { baseConfigShape, env, internalTokenShape } from '@tiketi/kit';
+import { baseConfigShape, env, internalTokenShape, opsTokenShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   ...internalTokenShape,
   PORT: env.port(4009),
   DATABASE_NAME: env.string('notifications_db'),

@@ -31,6 +31,7 @@ await runService('notification', configShape, async (config, logger) => {
     logger,
   );
   const notifier = createNotifier({
+    db: infra.db,
     mailer,
     directory: createDirectoryClient({
       userServiceUrl: config.USER_SERVICE_URL,

@@ -42,6 +42,10 @@ describe('email templates', () => {
         { name: '민지', event, seatCount: 2, eventUrl: 'http://localhost:3000/events/1' },
       ],
       [
+        'waitlist-offer-expired',
+        { name: '민지', event, seatCount: 2, eventUrl: 'http://localhost:3000/events/1' },
+      ],
+      [
         'waitlist-offered',
         {
           name: '민지',

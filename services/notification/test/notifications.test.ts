@@ -113,6 +113,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     });
     smtp = smtpMailer(mail.smtpUrl, from);
     notifier = createNotifier({
+      db,
       mailer: smtp,
       directory,
       webUrl: 'http://localhost:3000',
@@ -416,6 +417,24 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(mailed?.text).toContain('IU — The Golden Hour');
   });
 
+  it('tells a fan whose waiting-list offer lapsed that it went to the next fan, not that their hold expired', async () => {
+    const user = knownUser('Offer', 'en');
+    await publish('reservation.expired', {
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: user.id,
+      seatIds: [randomUUID(), randomUUID()],
+      waitlistOffer: true,
+    });
+    await eventually(() => expect(inboxOf(user.email)).toHaveLength(1));
+    await drained();
+    const mailed = inboxOf(user.email);
+    expect(mailed.map((m) => m.subject)).toEqual(['[Tiketi] Your waiting-list offer expired']);
+    expect(mailed[0]?.text).toContain('went to the next fan on the list');
+    expect(mailed[0]?.text).toContain('no longer on this event');
+    expect(mailed[0]?.text).not.toMatch(/hold expired/i);
+  });
+
   it('sends one email when two deliveries of an event race past the inbox', async () => {
     const user = knownUser('Race', 'en');
     const event = makeEnvelope('reservation.expired', {
@@ -424,15 +443,13 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
       userId: user.id,
       seatIds: [randomUUID()],
     });
-    await Promise.all([
-      db.transaction().execute((trx) => notifier.notify(event, trx)),
-      db.transaction().execute((trx) => notifier.notify(event, trx)),
-    ]);
+    await Promise.all([notifier.notify(event), notifier.notify(event)]);
     expect(inboxOf(user.email)).toHaveLength(1);
   });
 
   it('sends through the SendGrid v3 API when configured for it', async () => {
     const viaSendGrid = createNotifier({
+      db,
       mailer: sendGridMailer({ apiUrl: mail.httpUrl, apiKey: 'SG.test-key', from }),
       directory,
       webUrl: 'http://localhost:3000',
@@ -446,7 +463,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
       locale: 'en',
       provider: 'google',
     });
-    await db.transaction().execute((trx) => viaSendGrid.notify(event, trx));
+    await viaSendGrid.notify(event);
     expect(inboxOf(email)).toMatchObject([
       { via: 'sendgrid', subject: '[Tiketi] Welcome to Tiketi', from: 'Tiketi <no-reply@tiketi.dev>' },
     ]);
@@ -464,17 +481,14 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     const app = await buildApp({ db, logger: testLogger(), readiness: {}, auth: { jwks: tokens.jwks } });
     const userId = randomUUID();
     const email = `listed-${userId}@example.com`;
-    await db.transaction().execute((trx) =>
-      notifier.notify(
-        makeEnvelope('user.registered', {
-          userId,
-          email,
-          name: 'Listed',
-          locale: 'ko',
-          provider: 'password',
-        }),
-        trx,
-      ),
+    await notifier.notify(
+      makeEnvelope('user.registered', {
+        userId,
+        email,
+        name: 'Listed',
+        locale: 'ko',
+        provider: 'password',
+      }),
     );
     const admin = await tokens.sign({ id: randomUUID(), role: 'admin' });
     const res = await app.inject({

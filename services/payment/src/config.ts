@@ -1,9 +1,10 @@
-import { baseConfigShape, env, internalTokenShape } from '@tiketi/kit';
+import { baseConfigShape, env, internalTokenShape, opsTokenShape } from '@tiketi/kit';
 import { tossConfigShape } from '@tiketi/toss';
 import type { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   ...internalTokenShape,
   ...tossConfigShape,
   PORT: env.port(4004),

@@ -1,8 +1,16 @@
-import { baseConfigShape, challengeConfigShape, env, internalTokenShape, queueTokenShape } from '@tiketi/kit';
+import {
+  baseConfigShape,
+  challengeConfigShape,
+  env,
+  internalTokenShape,
+  opsTokenShape,
+  queueTokenShape,
+} from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   ...internalTokenShape,
   ...queueTokenShape,
   PORT: env.port(4005),

@@ -1,8 +1,16 @@
-import { baseConfigShape, CACHE_LIMITS, env, internalTokenShape, queueTokenShape } from '@tiketi/kit';
+import {
+  baseConfigShape,
+  CACHE_LIMITS,
+  env,
+  internalTokenShape,
+  opsTokenShape,
+  queueTokenShape,
+} from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   ...internalTokenShape,
   ...queueTokenShape,
   PORT: env.port(4003),

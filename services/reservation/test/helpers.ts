@@ -238,3 +238,18 @@ export async function paidTicket(
 export function bearer(token: string, extra: Record<string, string> = {}) {
   return { authorization: `Bearer ${token}`, ...extra };
 }
+
+/**
+ * The statuses the service's OpenAPI document lists for one route (`/api/seats/event/{eventId}`), so a
+ * test that sees an answer can check that clients were told of it.
+ */
+export async function documentedStatuses(
+  app: { inject(options: { url: string }): Promise<{ json(): unknown }> },
+  path: string,
+  method = 'get',
+): Promise<string[]> {
+  const doc = (await app.inject({ url: '/docs/json' })).json() as {
+    paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+  };
+  return Object.keys(doc.paths[path]?.[method]?.responses ?? {});
+}

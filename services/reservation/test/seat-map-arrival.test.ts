@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
 import {
   deliver,
+  documentedStatuses,
   eventually,
   type Harness,
   type Instance,
@@ -88,5 +89,17 @@ describe('a seat map asked while its event arrives', () => {
     const res = await seatMap(unknown);
     expect(res.statusCode, res.body).toBe(404);
     expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('documents the 404 and the 503 of each part of the seat map in OpenAPI', async () => {
+    for (const path of [
+      '/api/seats/event/{eventId}',
+      '/api/seats/event/{eventId}/layout/{version}',
+      '/api/seats/event/{eventId}/availability',
+    ]) {
+      expect(await documentedStatuses(app, path), path).toEqual(
+        expect.arrayContaining(['200', '404', '503']),
+      );
+    }
   });
 });

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
   deliver,
+  documentedStatuses,
   eventually,
-  type UserToken as Fan,
   type Harness,
   type Instance,
+  type UserToken as Fan,
   onSaleEvent,
   openHarness,
   published,
@@ -124,6 +125,10 @@ describe('the waiting list of a sold-out event', () => {
     expect((await join(randomUUID(), fan)).status).toBe(404);
     const unverified = { id: fan.id, token: await h.tokens.sign({ id: fan.id, emailVerified: false }) };
     expect((await join(id, unverified)).body).toMatchObject({ code: 'EMAIL_NOT_VERIFIED' });
+    // Each of these answers is in the OpenAPI document a client is written from.
+    expect(await documentedStatuses(first.app, '/api/waitlist/{eventId}', 'post')).toEqual(
+      expect.arrayContaining(['200', '201', '403', '404', '409', '422']),
+    );
     expect((await call('GET', `/api/waitlist/${id}`, { ...fan, token: 'nope' })).status).toBe(401);
 
     const tier = event.priceTiers[0]!.id;
@@ -199,6 +204,12 @@ describe('the waiting list of a sold-out event', () => {
       .where('userId', '=', ann.id)
       .execute();
     expect(lapsed.map((e) => e.status)).toEqual(['LAPSED']);
+    // Its end is announced as an offer's, so ann is not told that a hold of her own expired.
+    const { rows: ended } = await sql<{ data: unknown }>`select envelope->'data' as data from outbox
+      where type = 'reservation.expired' and envelope->'data'->>'reservationId' = ${annOffer.reservationId}`.execute(
+      h.db,
+    );
+    expect(ended).toEqual([{ data: expect.objectContaining({ userId: ann.id, waitlistOffer: true }) }]);
 
     // Leaving with an offer in hand gives the seats to the next fan at once.
     expect((await leave(id, ben)).status).toBe(204);

@@ -1,8 +1,9 @@
-import { baseConfigShape, challengeConfigShape, env, internalTokenShape } from '@tiketi/kit';
+import { baseConfigShape, challengeConfigShape, env, internalTokenShape, opsTokenShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
   ...baseConfigShape,
+  ...opsTokenShape,
   ...internalTokenShape,
   PORT: env.port(4001),
   DATABASE_NAME: env.string('users_db'),

@@ -72,7 +72,7 @@ export class ServiceRoles extends Construct {
     this.monitoring = roleFor(
       'tiketi-monitoring',
       'monitoring-secrets',
-      "Monitoring: Grafana admin, on-call webhook, the exporters' logins",
+      "Monitoring: Grafana admin, on-call webhook, the exporters' logins, the services' scrape token",
       'monitoring',
     );
     for (const secret of [
@@ -80,6 +80,7 @@ export class ServiceRoles extends Construct {
       secrets.alerting,
       dataStores.monitoringDatabaseSecret,
       dataStores.redisSecret,
+      secrets.byName['ops-token'],
     ])
       secret.grantRead(this.monitoring);
 

@@ -4,7 +4,13 @@ import net from 'node:net';
 import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
 import { exportJWK, generateKeyPair, type JSONWebKeySet, SignJWT } from 'jose';
 import { pino } from 'pino';
-import { baseConfigShape, internalTokenShape, loadConfig, queueTokenShape } from '../config.ts';
+import {
+  baseConfigShape,
+  internalTokenShape,
+  loadConfig,
+  opsTokenShape,
+  queueTokenShape,
+} from '../config.ts';
 import { dropDatabase } from '../db.ts';
 import { type InfraConfig, type InfraSpec, openInfra } from '../infra.ts';
 import { createLogger, type Logger, loggerOptions } from '../logger.ts';
@@ -46,7 +52,7 @@ export const DEVELOPMENT_ENV = { TIKETI_ENV: 'development' } as const;
 export function testConfig(label: string) {
   const id = testId();
   const base = loadConfig(
-    { ...baseConfigShape, ...internalTokenShape, ...queueTokenShape },
+    { ...baseConfigShape, ...internalTokenShape, ...opsTokenShape, ...queueTokenShape },
     { ...process.env, ...DEVELOPMENT_ENV },
   );
   return {

@@ -94,11 +94,41 @@ export function notificationRepository(db: Kysely<DB>) {
       return row?.id;
     },
 
+    /** Whatever a redelivery meanwhile thought of the claim, the provider took the mail. */
     async markSent(id: string, providerMessageId: string | undefined): Promise<void> {
       await db
         .updateTable('notifications')
-        .set({ providerMessageId: providerMessageId ?? null })
+        .set({ status: 'sent', detail: null, providerMessageId: providerMessageId ?? null })
         .where('id', '=', id)
+        .execute();
+    },
+
+    /** The claim of (event, template) made before, when it is still waiting for its send to be confirmed. */
+    async findPending(dedupeKey: string): Promise<{ id: string } | undefined> {
+      return db
+        .selectFrom('notifications')
+        .select('id')
+        .where('dedupeKey', '=', dedupeKey)
+        .where('status', 'in', ['sending', 'unconfirmed'])
+        .executeTakeFirst();
+    },
+
+    /** A claim found still `sending` by a redelivery: marked, unless its send was confirmed meanwhile. */
+    async markUnconfirmed(id: string, detail: string): Promise<void> {
+      await db
+        .updateTable('notifications')
+        .set({ status: 'unconfirmed', detail })
+        .where('id', '=', id)
+        .where('status', '=', 'sending')
+        .execute();
+    },
+
+    /** The provider refused the mail: the claim goes, so that the bus's retry sends it. */
+    async release(id: string): Promise<void> {
+      await db
+        .deleteFrom('notifications')
+        .where('id', '=', id)
+        .where('status', 'in', ['sending', 'unconfirmed'])
         .execute();
     },
 

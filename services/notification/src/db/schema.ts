@@ -24,7 +24,13 @@ export type ConfirmedReservationsTable = {
   createdAt: Generated<Date>;
 };
 
-export type NotificationStatus = 'sent' | 'skipped';
+/**
+ * `sending`: claimed, and committed, before the mail went to the provider; `sent` once the provider took
+ * it. `unconfirmed`: a redelivery found the claim still `sending` (the sender stopped mid-send, or is still
+ * at it) and sent nothing, so a fan never gets the mail twice. `skipped`: nobody to write to.
+ */
+export const NOTIFICATION_STATUSES = ['sending', 'sent', 'unconfirmed', 'skipped'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 export type NotificationsTable = {
   id: string;

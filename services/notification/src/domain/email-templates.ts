@@ -10,6 +10,9 @@ import {
 
 export type EventInfo = { title: string; startsAt: Date | undefined; venueName: string | null | undefined };
 
+/** A hold that ended unpaid: the fan's own, or a waiting-list offer they let lapse. */
+type HoldEnded = { name: string; event: EventInfo | undefined; seatCount: number; eventUrl: string };
+
 export type TemplateData = {
   welcome: { name: string; eventsUrl: string };
   'verify-email': { name: string; verifyUrl: string; expiresAt: Date };
@@ -38,7 +41,8 @@ export type TemplateData = {
     orderId: string;
     reservationsUrl: string;
   };
-  'reservation-expired': { name: string; event: EventInfo | undefined; seatCount: number; eventUrl: string };
+  'reservation-expired': HoldEnded;
+  'waitlist-offer-expired': HoldEnded;
   'waitlist-offered': {
     name: string;
     event: EventInfo | undefined;
@@ -218,6 +222,21 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     ),
     rows: eventRows(d.event, say, locale),
     button: { label: say('다시 예매하기', 'Try again'), url: d.eventUrl },
+  }),
+
+  'waitlist-offer-expired': (d, say, locale) => ({
+    subject: say('[Tiketi] 대기 명단 좌석 제안이 만료되었습니다', '[Tiketi] Your waiting-list offer expired'),
+    heading: say('대기 명단 제안이 만료되었습니다', 'Your waiting-list offer expired'),
+    intro: say(
+      `${d.name}님, 결제 기한이 지나 대기 명단으로 잡아 두었던 좌석 ${d.seatCount}석은 대기 명단의 다음 분께 넘어갔습니다. 결제된 금액은 없으며, 이 공연의 대기 명단에서도 빠지셨습니다.`,
+      `${d.name}, the time to pay for the ${d.seatCount} seat(s) we held for you from the waiting list has passed, so they went to the next fan on the list. You were not charged, and you are no longer on this event's waiting list.`,
+    ),
+    rows: eventRows(d.event, say, locale),
+    note: say(
+      '아직 매진이라면 공연 페이지에서 대기 명단에 다시 신청하실 수 있습니다.',
+      'If the event is still sold out, you can join its waiting list again on the event page.',
+    ),
+    button: { label: say('공연 페이지로', 'Go to the event'), url: d.eventUrl },
   }),
 
   'waitlist-offered': (d, say, locale) => ({

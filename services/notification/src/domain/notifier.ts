@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatTicketCode, WEB_PAGES, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
-import type { AnyEnvelope, Logger, Transaction } from '@tiketi/kit';
+import type { AnyEnvelope, Kysely, Logger, Transaction } from '@tiketi/kit';
 import QRCode from 'qrcode';
 import type { DirectoryClient } from '../clients/directory.client.ts';
 import {
@@ -30,6 +30,8 @@ export type MailEvent = (typeof MAIL_EVENTS)[number];
 export type ProjectionEvent = (typeof PROJECTION_EVENTS)[number];
 
 export type NotifierDeps = {
+  /** Each step commits on its own: a claim must outlive a process that dies while its mail is on the way. */
+  db: Kysely<DB>;
   mailer: Mailer;
   directory: DirectoryClient;
   /** The web app, for links in the emails. */
@@ -46,9 +48,12 @@ type Plan<T extends TemplateName = TemplateName> = {
 };
 
 /**
- * Turns events into emails. Each email is claimed in `notifications` under (event id, template) in the
- * caller's transaction before it is sent: a redelivered or replayed event finds the claim and sends nothing,
- * and a failed send rolls the claim back so the bus retries it.
+ * Turns events into emails. Each email is claimed in `notifications` under (event id, template), and the
+ * claim committed as `sending`, before it is sent; it becomes `sent` once the provider took the mail. A
+ * redelivered or replayed event finds the claim and sends nothing, and a send the provider refused removes
+ * the claim so the bus retries it. A process killed mid-send leaves its claim `sending`: neither SMTP nor
+ * SendGrid's API can say whether a mail was taken, so the redelivery sends no second mail and marks the
+ * claim `unconfirmed` for an operator to see (the window is one SMTP transaction).
  */
 export function createNotifier(deps: NotifierDeps) {
   const url = (path: string) => new URL(path, deps.webUrl).toString();
@@ -192,7 +197,8 @@ export function createNotifier(deps: NotifierDeps) {
       }
       case 'reservation.expired': {
         const d = event.data;
-        return toBuyer(repo, 'reservation-expired', d, {
+        // A lapsed offer was never a hold the fan made: telling them "your hold expired" would be wrong.
+        return toBuyer(repo, d.waitlistOffer ? 'waitlist-offer-expired' : 'reservation-expired', d, {
           seatCount: d.seatIds.length,
           eventUrl: url(WEB_PAGES.event(d.eventId)),
         });
@@ -210,9 +216,12 @@ export function createNotifier(deps: NotifierDeps) {
   }
 
   return {
-    /** Sends the email an event calls for, at most once per (event, template). */
-    async notify(event: AnyEnvelope<MailEvent>, trx: Transaction<DB>): Promise<void> {
-      const repo = notificationRepository(trx);
+    /**
+     * Sends the email an event calls for, at most once per (event, template). Idempotent by itself (the
+     * claim), so it needs no inbox and holds no transaction while the provider takes its time.
+     */
+    async notify(event: AnyEnvelope<MailEvent>): Promise<void> {
+      const repo = notificationRepository(deps.db);
       const { template, userId, recipient, data, attachments } = await plan(event, repo);
       const dedupeKey = `${event.id}:${template}`;
       if (!recipient) {
@@ -229,25 +238,42 @@ export function createNotifier(deps: NotifierDeps) {
         return;
       }
       const email = renderEmail(template, data as never, recipient.locale);
+      // Committed before the send, so that it outlives this process if it dies while the mail is on its way.
       const id = await repo.claim({
         dedupeKey,
         eventId: event.id,
         template,
         userId,
-        status: 'sent',
+        status: 'sending',
         recipient: recipient.email,
         locale: recipient.locale,
         subject: email.subject,
         transport: deps.mailer.name,
       });
-      if (!id) return;
+      if (!id) {
+        const pending = await repo.findPending(dedupeKey);
+        if (pending) {
+          await repo.markUnconfirmed(pending.id, 'a delivery found the send unconfirmed; not sent again');
+          deps.logger.warn(
+            { eventId: event.id, template, notificationId: pending.id },
+            'email claimed by a send that never confirmed; not sent again',
+          );
+        }
+        return;
+      }
       const digest = createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32);
-      const sent = await deps.mailer.send({
-        to: { email: recipient.email, name: recipient.name },
-        ...email,
-        ...(attachments ? { attachments } : {}),
-        messageId: `<${digest}@notifications.tiketi.dev>`,
-      });
+      let sent: Awaited<ReturnType<Mailer['send']>>;
+      try {
+        sent = await deps.mailer.send({
+          to: { email: recipient.email, name: recipient.name },
+          ...email,
+          ...(attachments ? { attachments } : {}),
+          messageId: `<${digest}@notifications.tiketi.dev>`,
+        });
+      } catch (error) {
+        await repo.release(id);
+        throw error;
+      }
       await repo.markSent(id, sent.providerMessageId);
       deps.logger.info({ eventId: event.id, template, notificationId: id }, 'email sent');
     },

@@ -2,6 +2,7 @@ import { canonicalId } from '@tiketi/contracts';
 import { type App, type Auth, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { NotificationRepository } from '../db/notification.repository.ts';
+import { NOTIFICATION_STATUSES } from '../db/schema.ts';
 
 const notification = z.object({
   id: canonicalId(),
@@ -11,7 +12,7 @@ const notification = z.object({
   recipient: z.string().nullable(),
   locale: z.enum(['ko', 'en']).nullable(),
   subject: z.string().nullable(),
-  status: z.enum(['sent', 'skipped']),
+  status: z.enum(NOTIFICATION_STATUSES),
   detail: z.string().nullable(),
   transport: z.string().nullable(),
   createdAt: isoDateTime(),

@@ -177,15 +177,18 @@ export function reservationRepository(db: Kysely<DB>) {
      * Claims expired holds and marks them EXPIRED. `SKIP LOCKED` lets several instances sweep at once
      * without waiting on each other or on a confirmation in progress.
      */
+    /** Ends the due holds; `waitlistOffer` tells the holds that were waiting-list offers (still open). */
     async expireDue(trx: Transaction<DB>, limit: number) {
-      const { rows } = await sql<{ id: string; userId: string; eventId: string }>`
+      const { rows } = await sql<{ id: string; userId: string; eventId: string; waitlistOffer: boolean }>`
         update reservations r set status = 'EXPIRED', updated_at = now()
         from (
           select id from reservations where status = 'PENDING' and expires_at <= now()
           order by expires_at limit ${limit} for update skip locked
         ) due
         where r.id = due.id
-        returning r.id, r.user_id, r.event_id`.execute(trx);
+        returning r.id, r.user_id, r.event_id, exists (
+          select 1 from waitlist_entries w where w.reservation_id = r.id and w.status = 'OFFERED'
+        ) as waitlist_offer`.execute(trx);
       return rows;
     },
 

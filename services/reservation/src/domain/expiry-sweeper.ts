@@ -36,6 +36,7 @@ export function expireDueHolds(deps: {
             eventId: r.eventId,
             userId: r.userId,
             seatIds,
+            waitlistOffer: r.waitlistOffer,
           });
         }
       }

@@ -5,7 +5,7 @@ import {
   seatLayoutDto,
   seatMapDto,
 } from '@tiketi/contracts';
-import { type App, type Auth, sendEncoded } from '@tiketi/kit';
+import { type App, type Auth, problemResponses, sendEncoded } from '@tiketi/kit';
 import { z } from 'zod';
 import type { SeatMapService } from '../domain/seat-map.service.ts';
 
@@ -17,6 +17,11 @@ const LAYOUT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
  */
 const AVAILABILITY_CACHE_CONTROL = 'public, max-age=1';
 
+const NO_EVENT = 'NOT_FOUND: no such event on sale here (unknown, or still a draft)';
+/** Known here before its seats (its publication is still being applied): never an empty map. */
+const NOT_READY =
+  "SEAT_MAP_NOT_READY: the event's seats are still being set up; ask again after Retry-After seconds";
+
 export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
   app.get(
     '/api/seats/event/:eventId',
@@ -25,7 +30,7 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
         summary:
           "An event's seat map: every seat with its status (the layout and availability routes are lighter)",
         params: z.object({ eventId: canonicalId() }),
-        response: { 200: seatMapDto },
+        response: { 200: seatMapDto, ...problemResponses({ 404: NO_EVENT, 503: NOT_READY }) },
       },
     },
     async (req) => {
@@ -42,7 +47,14 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
       schema: {
         summary: "An event's seat layout of one version: immutable, compressed when asked for",
         params: z.object({ eventId: canonicalId(), version: z.string().regex(/^[\w-]{1,64}$/) }),
-        response: { 200: seatLayoutDto },
+        response: {
+          200: seatLayoutDto,
+          304: z.null().describe('Not modified: the copy whose ETag was sent is current'),
+          ...problemResponses({
+            404: `${NO_EVENT}; or SEAT_LAYOUT_NOT_FOUND: not the event's current layout version`,
+            503: NOT_READY,
+          }),
+        },
       },
     },
     async (req, reply) => {
@@ -58,7 +70,11 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
         summary:
           "Every seat's status as runs per section, with the layout version: ETag, compressed when asked for",
         params: z.object({ eventId: canonicalId() }),
-        response: { 200: seatAvailabilityDto },
+        response: {
+          200: seatAvailabilityDto,
+          304: z.null().describe('Not modified: no seat changed since the ETag that was sent'),
+          ...problemResponses({ 404: NO_EVENT, 503: NOT_READY }),
+        },
       },
     },
     async (req, reply) => {

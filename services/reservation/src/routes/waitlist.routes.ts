@@ -1,5 +1,5 @@
 import { canonicalId, waitlistJoinRequest, waitlistStatus } from '@tiketi/contracts';
-import { type App, type Auth, callerOf } from '@tiketi/kit';
+import { type App, type Auth, callerOf, problemResponses } from '@tiketi/kit';
 import { z } from 'zod';
 import type { WaitlistService } from '../domain/waitlist.service.ts';
 
@@ -14,7 +14,16 @@ export function waitlistRoutes(app: App, service: WaitlistService, auth: Auth) {
         summary: 'Join the waiting list of a sold-out event (201; 200 with the entry already there)',
         params,
         body: waitlistJoinRequest,
-        response: { 200: waitlistStatus, 201: waitlistStatus },
+        response: {
+          200: waitlistStatus,
+          201: waitlistStatus,
+          ...problemResponses({
+            403: 'EMAIL_NOT_VERIFIED, or STAFF_CANNOT_BUY: a door-staff account',
+            404: 'NOT_FOUND: no such event here',
+            409: 'WAITLIST_NOT_SOLD_OUT (choose seats instead), PER_USER_LIMIT, or the sale is not open (EVENT_NOT_ON_SALE, SALE_NOT_OPEN, SALE_CLOSED)',
+            422: 'UNKNOWN_TIER: the tier is not one of this event',
+          }),
+        },
       },
     },
     async (req, reply) => {

@@ -1,3 +1,5 @@
+-- renamed from 20261204000000_waitlist.sql
+-- (it shared its timestamp with the hold function's file, after which it always ran: now it says so)
 -- How long a waiting-list offer holds its seats, as the operator set it for the event.
 alter table events add column waitlist_offer_minutes int not null default 30
   check (waitlist_offer_minutes between 5 and 1440);
