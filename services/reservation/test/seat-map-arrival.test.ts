@@ -97,7 +97,7 @@ describe('a seat map asked while its event arrives', () => {
       '/api/seats/event/{eventId}/layout/{version}',
       '/api/seats/event/{eventId}/availability',
     ]) {
-      expect(await documentedStatuses(app, path), path).toEqual(
+      expect(await documentedStatuses(svc.app, path), path).toEqual(
         expect.arrayContaining(['200', '404', '503']),
       );
     }

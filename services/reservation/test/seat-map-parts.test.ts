@@ -112,7 +112,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
     const other = await get(`/api/seats/event/${event.eventId}/layout/not-this-one`);
     expect(other.statusCode).toBe(404);
     expect(other.json()).toMatchObject({ code: 'SEAT_LAYOUT_NOT_FOUND' });
-    expect(await documentedStatuses(app, '/api/seats/event/{eventId}/layout/{version}')).toContain('404');
+    expect(await documentedStatuses(svc.app, '/api/seats/event/{eventId}/layout/{version}')).toContain('404');
     const bad = await get(`/api/seats/event/${event.eventId}/layout/${'x'.repeat(65)}`);
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -124,7 +124,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
     expect(etag).toMatch(/^"/);
     const same = await get(`/api/seats/event/${event.eventId}/availability`, { 'if-none-match': etag });
     expect(same.statusCode).toBe(304);
-    expect(await documentedStatuses(app, '/api/seats/event/{eventId}/availability')).toContain('304');
+    expect(await documentedStatuses(svc.app, '/api/seats/event/{eventId}/availability')).toContain('304');
     expect(same.rawPayload).toHaveLength(0);
     expect(same.headers.etag).toBe(etag);
 
