@@ -105,7 +105,17 @@ export type StaffEvents = z.infer<typeof staffEventsResponse>;
  */
 export const ticketDocuments = z.object({
   reservationId: canonicalId(),
-  tickets: z.array(z.object({ id: canonicalId(), seatLabel: z.string(), code: z.string(), qr: z.string() })),
+  tickets: z.array(
+    z.object({
+      id: canonicalId(),
+      seatLabel: z.string(),
+      /** A standing place's area and entry number (입장 번호); null for a seat. */
+      entrySection: z.string().nullable().default(null),
+      entryNumber: z.number().int().positive().nullable().default(null),
+      code: z.string(),
+      qr: z.string(),
+    }),
+  ),
   pdf: z.base64(),
 });
 export type TicketDocuments = z.infer<typeof ticketDocuments>;

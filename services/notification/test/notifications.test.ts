@@ -190,6 +190,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
       tickets.map((t) => ({
         id: t.ticketId,
         seatLabel: t.seatLabel,
+        entrySection: null,
+        entryNumber: null,
         code: t.code,
         qr: `TKT1.${t.ticketId}`,
       })),

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, paidTicket, published } from './helpers.ts';
+import { bearer, deliver, onSaleEvent, openHarness, paidTicket, pdfText, published } from './helpers.ts';
 
 /*
  * The ticket a fan carries (a PDF with its QR and short code) and the door staff who check it in: staff
@@ -42,11 +41,6 @@ describe('ticket PDF and door staff', async () => {
       headers: bearer(token),
       payload: { eventIds },
     });
-
-  async function pdfText(body: Buffer) {
-    const pdf = await getDocumentProxy(new Uint8Array(body));
-    return (await extractText(pdf, { mergePages: true })).text;
-  }
 
   it('gives each ticket a short code of ten unambiguous characters', async () => {
     const ticket = await ticketFor(tonight, 0);

@@ -16,6 +16,7 @@ import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import {
+  orderLines,
   paymentsPage,
   type Reservation,
   reservationSchema,
@@ -118,9 +119,14 @@ export function CheckoutPage() {
               <p>{t('checkout.status', { status: t(`res.${r.status}` as MessageKey) })}</p>
               <h3>{t('checkout.seats')}</h3>
               <ul className="lines">
-                {r.seats.map((s) => (
-                  <li key={s.id}>
-                    <span>{s.label}</span> <span>{won(s.price, locale)}</span>
+                {orderLines(r.seats, event.data).map((line) => (
+                  <li key={line.key}>
+                    <span>
+                      {line.standing
+                        ? t('seats.standingLine', { name: line.standing.area, n: line.standing.quantity })
+                        : line.seat}
+                    </span>{' '}
+                    <span>{won(line.price, locale)}</span>
                   </li>
                 ))}
               </ul>

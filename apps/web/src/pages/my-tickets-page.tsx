@@ -10,6 +10,7 @@ import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import {
+  orderLines,
   page,
   paymentsPage,
   type Reservation,
@@ -43,7 +44,12 @@ function ordersOf(tickets: Ticket[], reservations: Reservation[], payments: Paym
     }
     order.tickets.push(ticket);
   }
-  for (const order of orders.values()) order.tickets.sort((a, b) => a.seatLabel.localeCompare(b.seatLabel));
+  // Seats by label, standing places by entry number (their labels say nothing at the door).
+  const byPlace = (a: Ticket, b: Ticket) =>
+    (a.entrySection ?? '').localeCompare(b.entrySection ?? '') ||
+    (a.entryNumber ?? 0) - (b.entryNumber ?? 0) ||
+    a.seatLabel.localeCompare(b.seatLabel);
+  for (const order of orders.values()) order.tickets.sort(byPlace);
   // Newest order first, as the tickets came.
   return [...orders.values()];
 }
@@ -204,14 +210,15 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
   const pdf = useMutation({
     mutationFn: () => download(`/api/tickets/${ticket.id}/pdf`, `tiketi-${ticket.code}.pdf`),
   });
+  // A standing place is known at the door by its entry number, not by which place the server picked.
+  const place =
+    ticket.entryNumber !== null
+      ? t('tickets.entry', { section: ticket.entrySection ?? '', n: ticket.entryNumber })
+      : t('tickets.seat', { label: ticket.seatLabel });
   return (
     <li className={`ticket ticket-${ticket.status}`} data-ticket-id={ticket.id}>
       <p>
-        <strong>
-          {ticket.entryNumber !== null
-            ? t('tickets.entry', { section: ticket.entrySection ?? '', n: ticket.entryNumber })
-            : t('tickets.seat', { label: ticket.seatLabel })}
-        </strong>{' '}
+        <strong data-testid="ticket-place">{place}</strong>{' '}
         <span className={`badge ticket-${ticket.status}`} data-testid="ticket-status">
           {t(`tickets.status.${ticket.status}` as MessageKey)}
         </span>
@@ -223,7 +230,7 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
           <ErrorState error={detail.error} onRetry={() => detail.refetch()} />
         ) : (
           <figure>
-            <QrCode value={detail.data.qr} label={`${t('tickets.qr')} — ${ticket.seatLabel}`} />
+            <QrCode value={detail.data.qr} label={`${t('tickets.qr')} — ${place}`} />
             <figcaption className="muted">
               {t('tickets.qr')}
               <br />
@@ -264,7 +271,14 @@ function HoldRow({ reservation: r }: { reservation: Reservation }) {
       <div>
         <strong>{event.data?.title ?? '…'}</strong>
         <p className="muted">
-          {r.seats.map((s) => s.label).join(', ')} · {won(r.amount, locale)} · {dateTime(r.createdAt, locale)}
+          {orderLines(r.seats, event.data)
+            .map((line) =>
+              line.standing
+                ? t('seats.standingLine', { name: line.standing.area, n: line.standing.quantity })
+                : line.seat,
+            )
+            .join(', ')}{' '}
+          · {won(r.amount, locale)} · {dateTime(r.createdAt, locale)}
         </p>
         <span className={`badge res-${r.status}`}>{t(`res.${r.status}` as MessageKey)}</span>
       </div>

@@ -28,8 +28,14 @@ export const ticketView = z.object({
   /** The short code printed on the ticket, typed at the door when no camera reads the QR. */
   code: z.string(),
   /** A standing place's area and entry number (입장 번호), given at confirmation; null for a seat. */
-  entrySection: z.string().nullable(),
-  entryNumber: z.number().int().nullable(),
+  entrySection: z.string().nullable().describe('The standing area of a standing place; null for a seat.'),
+  entryNumber: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'Entry number (입장 번호) of a standing place, given when the order is confirmed; null for a seat.',
+    ),
   status: ticketStatus,
   issuedAt: isoDateTime(),
   usedAt: isoDateTime().nullable(),
