@@ -79,6 +79,7 @@ export type VouchersTable = {
   used: Generated<number>;
   validFrom: Date | null;
   validUntil: Date | null;
+  active: Generated<boolean>;
   createdAt: Generated<Date>;
 };
 
