@@ -165,7 +165,14 @@ describe('ticket PDF and door staff', async () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().tickets).toEqual([
-      { id: ticket.id, seatLabel: tonight.seats[4]!.label, code: ticket.code, qr: ticket.qr },
+      {
+        id: ticket.id,
+        seatLabel: tonight.seats[4]!.label,
+        entrySection: null,
+        entryNumber: null,
+        code: ticket.code,
+        qr: ticket.qr,
+      },
     ]);
     expect(await pdfText(Buffer.from(res.json().pdf, 'base64'))).toContain(ticket.code.slice(5));
   });
