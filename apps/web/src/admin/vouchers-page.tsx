@@ -6,7 +6,7 @@ import {
   voucherDto,
   voucherList,
 } from '@tiketi/contracts';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
@@ -28,11 +28,21 @@ function termsOf(form: FormData) {
 }
 
 /** A voucher's terms as form fields, empty for a new one or showing the voucher's own. */
-function VoucherFields({ tiers, voucher }: { tiers: PriceTierDto[]; voucher?: VoucherDto }) {
+function VoucherFields({
+  tiers,
+  voucher,
+  children,
+}: {
+  tiers: PriceTierDto[];
+  voucher?: VoucherDto;
+  /** Fields shown first in the same row (the code, on a new voucher). */
+  children?: ReactNode;
+}) {
   const { t, locale } = useI18n();
   return (
     <>
       <div className="filters">
+        {children}
         <label>
           {t('adm.voucherKind')}
           <select name="kind" defaultValue={voucher?.kind ?? 'percent'}>
@@ -173,13 +183,12 @@ export function VouchersPage() {
       </div>
       <form className="card stack" onSubmit={onSubmit} aria-labelledby="new-voucher">
         <h2 id="new-voucher">{t('adm.voucherNew')}</h2>
-        <div className="filters">
+        <VoucherFields tiers={tiers}>
           <label>
             {t('adm.voucherCode')}
             <input name="code" required minLength={3} maxLength={32} pattern="[A-Za-z0-9_\-]+" />
           </label>
-        </div>
-        <VoucherFields tiers={tiers} />
+        </VoucherFields>
         <div className="actions">
           <button type="submit" disabled={create.isPending}>
             {t('common.create')}
