@@ -3,7 +3,9 @@ import {
   type EventDetailDto,
   eventDetailDto,
   joinSeatMap,
+  pageOf,
   paymentDto,
+  type ReservationDto,
   seatAvailabilityDto,
   seatLayoutDto,
   standingAreaOf,
@@ -11,28 +13,9 @@ import {
   venueLayoutDto,
   waitlistStatus,
 } from '@tiketi/contracts';
-import { z } from 'zod';
 import { api } from './api.ts';
 
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
-
 export type { SeatStatus } from '@tiketi/contracts';
-
-export const reservationSchema = z.object({
-  id: z.uuid(),
-  eventId: z.uuid(),
-  userId: z.uuid(),
-  status: z.enum(['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']),
-  amount: z.number(),
-  discount: z.number(),
-  voucherCode: z.string().nullable(),
-  expiresAt: z.string(),
-  createdAt: z.string(),
-  confirmedAt: z.string().nullable(),
-  seats: z.array(z.object({ id: z.uuid(), label: z.string(), price: z.number() })),
-});
-export type Reservation = z.infer<typeof reservationSchema>;
 
 /** A line of an order as a fan reads it: one seat, or the places of one standing area together. */
 export type OrderLine = {
@@ -47,7 +30,7 @@ export type OrderLine = {
  * ("Floor standing × 2"), since which places were picked means nothing to the fan.
  */
 export function orderLines(
-  seats: Reservation['seats'],
+  seats: ReservationDto['seats'],
   event: Pick<EventDetailDto, 'venue'> | undefined,
 ): OrderLine[] {
   const areas = (event?.venue.sections ?? []).filter((s) => s.standing).map((s) => s.name);
@@ -72,23 +55,8 @@ export function orderLines(
   return lines;
 }
 
-export const ticketSchema = z.object({
-  id: z.uuid(),
-  reservationId: z.uuid(),
-  eventId: z.uuid(),
-  seatId: z.uuid(),
-  seatLabel: z.string(),
-  code: z.string(),
-  entrySection: z.string().nullable(),
-  entryNumber: z.number().nullable(),
-  status: z.enum(['ISSUED', 'USED', 'VOIDED']),
-  issuedAt: z.string(),
-  usedAt: z.string().nullable(),
-});
-export type Ticket = z.infer<typeof ticketSchema>;
-
 /** `GET /api/payments` (the caller's own). */
-export const paymentsPage = page(paymentDto);
+export const paymentsPage = pageOf(paymentDto);
 
 /** What opening Toss's checkout does to the hold (the payment window), told before the fan opens it. */
 export function useTossCheckoutRules() {
