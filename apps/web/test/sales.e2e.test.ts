@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
+  asOperator,
   holdFirstFreeSeat,
   screenshotAtWidths,
   signInAsOperator,
@@ -158,5 +159,46 @@ describe('the operator’s sales report', () => {
       expect(text).toContain(fan.email);
     }),
     60_000,
+  );
+});
+
+describe('an operator changing and disabling a voucher', () => {
+  it(
+    'gives the used-up code more uses, then disables it, on the voucher page',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto(`/admin/events/${OPEN_EVENT}/vouchers`);
+      const row = page.locator('tr[data-code="FAN5000"]');
+      await expect
+        .poll(() => row.getByTestId('voucher-used').innerText(), { timeout: UI_TIMEOUT })
+        .toBe('1 / 1');
+      await row.getByRole('button', { name: '수정 FAN5000' }).click();
+      const editor = page.getByTestId('voucher-editor');
+      await editor.getByRole('heading', { name: '바우처 FAN5000 수정' }).waitFor();
+      expect(await editor.getByLabel('할인 값').inputValue()).toBe('5000');
+      await editor.getByLabel('사용 가능 횟수').fill('3');
+      await editor.getByRole('button', { name: '저장' }).click();
+      await page.getByText('바우처 FAN5000를 저장했습니다.').waitFor();
+      await expect
+        .poll(() => row.getByTestId('voucher-used').innerText(), { timeout: UI_TIMEOUT })
+        .toBe('1 / 3');
+      expect(await row.getByTestId('voucher-state').innerText()).toBe('사용 중');
+
+      await row.getByRole('button', { name: '사용 중지 FAN5000' }).click();
+      await expect
+        .poll(() => row.getByTestId('voucher-state').innerText(), { timeout: UI_TIMEOUT })
+        .toBe('사용 중지');
+      expect(await row.getByRole('button', { name: '다시 사용 FAN5000' }).isVisible()).toBe(true);
+      const saved = (await asOperator('GET', `/api/admin/events/${OPEN_EVENT}/vouchers`)) as {
+        items: { code: string; maxUses: number; active: boolean; value: number }[];
+      };
+      expect(saved.items.find((v) => v.code === 'FAN5000')).toMatchObject({
+        maxUses: 3,
+        value: 5000,
+        active: false,
+      });
+      await screenshotAtWidths(page, 'sales-05-voucher-disabled');
+    }),
+    90_000,
   );
 });

@@ -36,6 +36,26 @@ export const standingTerms = z.object({
 });
 export type StandingTerms = z.infer<typeof standingTerms>;
 
+/** The one row a standing area's places are listed in. */
+export const STANDING_ROW = '-';
+
+/** A standing place's label: not an entry number (those are given at confirmation), only a name. */
+export function standingPlaceLabel(section: string, number: number): string {
+  return `${section}-P${number}`;
+}
+
+/**
+ * The standing area (of `areas`, by name) a seat label names a place of, if any: how a page that has only
+ * labels (a reservation's seats) tells places from seats. Labels are unique within a venue; only a seat
+ * an operator labelled in a place's form (`Floor-P900` past Floor's capacity) would be taken for one.
+ */
+export function standingAreaOf(label: string, areas: Iterable<string>): string | undefined {
+  for (const area of areas) {
+    if (label.startsWith(`${area}-P`) && /^\d+$/.test(label.slice(area.length + 2))) return area;
+  }
+  return undefined;
+}
+
 export const inventorySeat = z.object({
   id: uuid,
   label: z.string().min(1),

@@ -108,9 +108,14 @@ export const ticketDto = z.object({
   seatLabel: z.string(),
   /** The short code printed on the ticket, typed at the door when no camera reads the QR. */
   code: z.string(),
-  /** A standing place's area and entry number (입장 번호), given at confirmation; null for a seat. */
-  entrySection: z.string().nullable(),
-  entryNumber: z.number().int().nullable(),
+  entrySection: z.string().nullable().describe('The standing area of a standing place; null for a seat.'),
+  entryNumber: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'Entry number (입장 번호) of a standing place, given when the order is confirmed; null for a seat.',
+    ),
   status: ticketStatus,
   issuedAt: isoTime,
   usedAt: isoTime.nullable(),
@@ -163,7 +168,17 @@ export type StaffEvents = z.infer<typeof staffEventsResponse>;
  */
 export const ticketDocuments = z.object({
   reservationId: canonicalId(),
-  tickets: z.array(z.object({ id: canonicalId(), seatLabel: z.string(), code: z.string(), qr: z.string() })),
+  tickets: z.array(
+    z.object({
+      id: canonicalId(),
+      seatLabel: z.string(),
+      /** A standing place's area and entry number (입장 번호); null for a seat. */
+      entrySection: z.string().nullable().default(null),
+      entryNumber: z.number().int().positive().nullable().default(null),
+      code: z.string(),
+      qr: z.string(),
+    }),
+  ),
   pdf: z.base64(),
 });
 export type TicketDocuments = z.infer<typeof ticketDocuments>;

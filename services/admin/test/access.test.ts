@@ -39,7 +39,8 @@ describe('admin access and outages', () => {
 
   const id = randomUUID();
   const voucher = { code: 'WELCOME', kind: 'percent', value: 10, maxUses: 100 };
-  const routes: { method: 'GET' | 'POST'; url: string; payload?: object }[] = [
+  const voucherChange = { kind: 'percent', value: 10, maxUses: 100, active: false };
+  const routes: { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: object }[] = [
     { method: 'GET', url: '/api/admin/dashboard' },
     { method: 'GET', url: `/api/admin/events/${id}/sales` },
     { method: 'GET', url: `/api/admin/queue/${id}` },
@@ -50,6 +51,7 @@ describe('admin access and outages', () => {
     { method: 'POST', url: `/api/admin/payments/${id}/refund`, payload: { reason: 'duplicate order' } },
     { method: 'GET', url: `/api/admin/events/${id}/vouchers` },
     { method: 'POST', url: `/api/admin/events/${id}/vouchers`, payload: voucher },
+    { method: 'PUT', url: `/api/admin/vouchers/${id}`, payload: voucherChange },
     { method: 'GET', url: `/api/admin/events/${id}/orders.csv` },
     { method: 'GET', url: `/api/admin/events/${id}/attendees.csv` },
   ];
@@ -68,11 +70,12 @@ describe('admin access and outages', () => {
   });
 
   it('decides who may call before it looks at a malformed path, query or body', async () => {
-    const malformed: { method: 'GET' | 'POST'; url: string; payload?: object }[] = [
+    const malformed: { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: object }[] = [
       { method: 'GET', url: '/api/admin/events/not-an-id/sales' },
       { method: 'GET', url: '/api/admin/reservations?status=LOST' },
       { method: 'POST', url: `/api/admin/payments/${id}/refund`, payload: { amount: -1 } },
       { method: 'POST', url: `/api/admin/events/${id}/vouchers`, payload: { ...voucher, value: 150 } },
+      { method: 'PUT', url: `/api/admin/vouchers/${id}`, payload: { ...voucherChange, active: 'no' } },
       { method: 'GET', url: '/api/admin/events/not-an-id/orders.csv' },
     ];
     for (const route of malformed) {
@@ -99,6 +102,7 @@ describe('admin access and outages', () => {
     expect(Object.keys(paths)).toEqual(
       expect.arrayContaining([
         '/api/admin/events/{id}/vouchers',
+        '/api/admin/vouchers/{id}',
         '/api/admin/events/{id}/orders.csv',
         '/api/admin/events/{id}/attendees.csv',
       ]),

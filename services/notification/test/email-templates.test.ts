@@ -106,6 +106,28 @@ describe('email templates', () => {
     expect(untitled.text).toContain('Alex, the event you booked was cancelled.');
   });
 
+  it('names a standing ticket by its area and entry number, not by the place picked for it', () => {
+    const data: TemplateData['tickets-issued'] = {
+      name: '민지',
+      event,
+      seatLabels: ['Floor-P17', 'A-1-3'],
+      amount: 264_000,
+      reservationId: 'r-1',
+      ticketsUrl: 'http://localhost:3000/me/tickets',
+      tickets: [
+        { seatLabel: 'Floor-P17', entry: { section: 'Floor', number: 42 }, code: 'ABCDE-23456', cid: 'qr-1' },
+        { seatLabel: 'A-1-3', entry: null, code: 'FGHJK-78923', cid: 'qr-2' },
+      ],
+    };
+    const ko = renderEmail('tickets-issued', data, 'ko');
+    expect(ko.text).toContain('Floor 스탠딩 입장 번호 42번, A-1-3');
+    expect(ko.text).toContain('Floor 스탠딩 입장 번호 42번 · ABCDE-23456');
+    expect(ko.text).not.toContain('Floor-P17');
+    const en = renderEmail('tickets-issued', data, 'en');
+    expect(en.text).toContain('Floor standing, entry no. 42 · ABCDE-23456');
+    expect(en.html).toContain('Floor standing, entry no. 42');
+  });
+
   it('escapes what users and operators wrote in the HTML but keeps it readable in the text', () => {
     const email = renderEmail(
       'tickets-issued',

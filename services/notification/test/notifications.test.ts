@@ -203,6 +203,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
       tickets.map((t) => ({
         id: t.ticketId,
         seatLabel: t.seatLabel,
+        entrySection: null,
+        entryNumber: null,
         code: t.code,
         qr: `TKT1.${t.ticketId}`,
       })),

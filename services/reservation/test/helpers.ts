@@ -12,6 +12,7 @@ import {
   testConfig,
   testLogger,
 } from '@tiketi/kit/testing';
+import { extractText, getDocumentProxy } from 'unpdf';
 import { buildApp, type ReservationApp } from '../src/app.ts';
 import { configShape, type ReservationConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
@@ -233,6 +234,12 @@ export async function paidTicket(
   const id = confirmed.json().tickets[0].id as string;
   const detail = await app.inject({ url: `/api/tickets/${id}`, headers: bearer(token) });
   return { id, reservationId, qr: detail.json().qr as string, code: detail.json().code as string };
+}
+
+/** The text of a PDF (every page), as a reader extracts it. */
+export async function pdfText(body: Buffer): Promise<string> {
+  const pdf = await getDocumentProxy(new Uint8Array(body));
+  return (await extractText(pdf, { mergePages: true })).text;
 }
 
 export function bearer(token: string, extra: Record<string, string> = {}) {

@@ -8,6 +8,7 @@ import {
   type Instance,
   onSaleEvent,
   openHarness,
+  pdfText,
   published,
 } from './helpers.ts';
 
@@ -244,6 +245,63 @@ describe('standing areas', () => {
     expect([...drawn].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     // First to pay is not first in: the numbers do not follow the order of payment.
     expect(drawn).not.toEqual([...drawn].sort((a, b) => a - b));
+  });
+
+  it('prints a standing ticket with its entry number, on its own PDF and in the order’s documents', async () => {
+    const other = standingEvent(4, 1);
+    await deliver(one, published(other));
+    const fan = await h.userToken();
+    const res = await one.app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: bearer(fan.token),
+      payload: { eventId: other.eventId, ...places('Floor', 2) },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const reservationId = res.json().reservationId;
+    await confirm(reservationId);
+    const mine = (await one.app.inject({ url: '/api/tickets', headers: bearer(fan.token) })).json().items;
+    expect(mine.map((t: { entryNumber: number }) => t.entryNumber).sort()).toEqual([1, 2]);
+    const [ticket] = mine;
+    const pdf = await one.app.inject({ url: `/api/tickets/${ticket.id}/pdf`, headers: bearer(fan.token) });
+    expect(pdf.statusCode, pdf.body).toBe(200);
+    const text = await pdfText(pdf.rawPayload);
+    expect(text).toContain('입장 번호');
+    expect(text).toContain(`Floor 스탠딩 ${ticket.entryNumber}번`);
+    expect(text).toContain(`Entry No. ${ticket.entryNumber}`);
+    // The place the server picked is no seat to look for at the door.
+    expect(text).not.toContain(ticket.seatLabel);
+    const docs = await one.app.inject({
+      url: `/internal/reservations/${reservationId}/ticket-documents`,
+      headers: internal(),
+    });
+    expect(docs.statusCode, docs.body).toBe(200);
+    expect(
+      docs
+        .json()
+        .tickets.map((t: { entrySection: string; entryNumber: number }) => [t.entrySection, t.entryNumber])
+        .sort(),
+    ).toEqual([
+      ['Floor', 1],
+      ['Floor', 2],
+    ]);
+    const all = await pdfText(Buffer.from(docs.json().pdf, 'base64'));
+    expect(all).toContain('Floor 스탠딩 1번');
+    expect(all).toContain('Floor 스탠딩 2번');
+    // Rendering PDFs with an embedded Korean font is slow on a busy machine.
+  }, 60_000);
+
+  it('documents holds by count and entry numbers in OpenAPI', async () => {
+    const res = await one.app.inject({ url: '/docs/json', headers: internal() });
+    const paths = res.json().paths;
+    const hold = paths['/api/reservations'].post;
+    expect(hold.summary).toContain('standing areas by count');
+    const body = JSON.stringify(hold.requestBody.content['application/json'].schema);
+    expect(body).toContain('"quantity"');
+    expect(body).toContain('the server picks free places');
+    const ticket = JSON.stringify(paths['/api/tickets/{id}'].get.responses['200']);
+    expect(ticket).toContain('"entryNumber"');
+    expect(ticket).toContain('given when the order is confirmed');
   });
 
   it('gives seats no entry number', async () => {

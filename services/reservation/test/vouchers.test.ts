@@ -207,6 +207,50 @@ describe('vouchers', () => {
     expect((await app.inject({ url: `/internal/events/${event.eventId}/vouchers` })).statusCode).toBe(403);
   });
 
+  it('changes a voucher’s terms for the uses to come and disables it, keeping the discounts given', async () => {
+    const v = await voucher({ code: 'CHANGING', kind: 'percent', value: 10, maxUses: 3 });
+    const update = (body: Record<string, unknown>, id = v.id) =>
+      app.inject({
+        method: 'PUT',
+        url: `/internal/vouchers/${id}`,
+        headers: internal,
+        payload: { kind: 'percent', value: 10, maxUses: 3, active: true, ...body },
+      });
+    const first = await hold([seat(30)]);
+    expect((await apply(first, 'CHANGING')).json()).toMatchObject({ amount: 81_000 });
+    const second = await hold([seat(31)]);
+    expect((await apply(second, 'CHANGING')).json()).toMatchObject({ amount: 81_000 });
+
+    // Fewer uses than were taken: refused, and nothing changes.
+    const below = await update({ maxUses: 1, value: 50 });
+    expect(below.statusCode).toBe(409);
+    expect(below.json()).toMatchObject({ code: 'VOUCHER_USES_TAKEN', used: 2 });
+
+    const changed = await update({ kind: 'amount', value: 20_000, maxUses: 2 + 5 });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ code: 'CHANGING', kind: 'amount', value: 20_000, maxUses: 7 });
+    expect((await apply(await hold([seat(32)]), 'CHANGING')).json()).toMatchObject({ amount: 70_000 });
+
+    const disabled = await update({ kind: 'amount', value: 20_000, maxUses: 7, active: false });
+    expect(disabled.json()).toMatchObject({ active: false, used: 3 });
+    const late = await apply(await hold([seat(33)]), 'CHANGING');
+    expect(late.statusCode).toBe(422);
+    expect(late.json()).toMatchObject({ code: 'VOUCHER_DISABLED' });
+    // Those who took it keep what they got.
+    const kept = await app.inject({
+      url: `/api/reservations/${first.reservationId}`,
+      headers: bearer(first.token),
+    });
+    expect(kept.json()).toMatchObject({ amount: 81_000, voucherCode: 'CHANGING' });
+
+    expect((await update({ value: 150 })).statusCode).toBe(400);
+    expect((await update({ tierIds: [randomUUID()] })).json()).toMatchObject({ code: 'UNKNOWN_TIERS' });
+    expect((await update({}, randomUUID())).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'PUT', url: `/internal/vouchers/${v.id}`, payload: {} })).statusCode,
+    ).toBe(403);
+  });
+
   it('keeps regular tier seats at full price under a VIP code', async () => {
     await voucher({ code: 'VIP-AMOUNT', kind: 'amount', value: 50_000, tierIds: [vip] });
     const r = await hold([seat(1), seat(29)]);

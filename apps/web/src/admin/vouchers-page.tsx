@@ -1,14 +1,116 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { eventDetailDto, type VoucherDto, voucherDto, voucherList } from '@tiketi/contracts';
-import { type FormEvent, useState } from 'react';
+import {
+  eventDetailDto,
+  type PriceTierDto,
+  type VoucherDto,
+  voucherDto,
+  voucherList,
+} from '@tiketi/contracts';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
-import { dateTime, fromSeoulInput, won } from '../lib/format.ts';
+import { dateTime, fromSeoulInput, seoulInput, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { AdminTable } from './admin-table.tsx';
 
-/** One event's voucher codes: the ones made, with their uses, and a form for a new one. */
+/** A voucher's terms as the form sends them (the code apart): the same on making and on changing one. */
+function termsOf(form: FormData) {
+  const when = (name: string) => (form.get(name) ? fromSeoulInput(form.get(name)) : null);
+  return {
+    kind: String(form.get('kind')),
+    value: Number(form.get('value')),
+    tierIds: form.getAll('tierIds').map(String),
+    maxUses: Number(form.get('maxUses')),
+    validFrom: when('validFrom'),
+    validUntil: when('validUntil'),
+  };
+}
+
+/** A voucher's terms as form fields, empty for a new one or showing the voucher's own. */
+function VoucherFields({
+  tiers,
+  voucher,
+  children,
+}: {
+  tiers: PriceTierDto[];
+  voucher?: VoucherDto;
+  /** Fields shown first in the same row (the code, on a new voucher). */
+  children?: ReactNode;
+}) {
+  const { t, locale } = useI18n();
+  return (
+    <>
+      <div className="filters">
+        {children}
+        <label>
+          {t('adm.voucherKind')}
+          <select name="kind" defaultValue={voucher?.kind ?? 'percent'}>
+            <option value="percent">{t('adm.voucherPercent')}</option>
+            <option value="amount">{t('adm.voucherAmount')}</option>
+          </select>
+        </label>
+        <label>
+          {t('adm.voucherValue')}
+          <input
+            name="value"
+            type="number"
+            required
+            min={1}
+            max={100_000_000}
+            defaultValue={voucher?.value}
+          />
+        </label>
+        <label>
+          {t('adm.voucherMaxUses')}
+          <input
+            name="maxUses"
+            type="number"
+            required
+            min={Math.max(1, voucher?.used ?? 1)}
+            max={1_000_000}
+            defaultValue={voucher?.maxUses}
+          />
+        </label>
+        <label>
+          {t('adm.voucherValidFrom')} {t('adm.seoulTime')}
+          <input
+            name="validFrom"
+            type="datetime-local"
+            defaultValue={voucher?.validFrom ? seoulInput(voucher.validFrom) : ''}
+          />
+        </label>
+        <label>
+          {t('adm.voucherValidUntil')} {t('adm.seoulTime')}
+          <input
+            name="validUntil"
+            type="datetime-local"
+            defaultValue={voucher?.validUntil ? seoulInput(voucher.validUntil) : ''}
+          />
+        </label>
+      </div>
+      <fieldset>
+        <legend>{t('adm.voucherTiers')}</legend>
+        {tiers.map((tier) => (
+          <label key={tier.id} className="check">
+            <input
+              type="checkbox"
+              name="tierIds"
+              value={tier.id}
+              defaultChecked={voucher?.tierIds.includes(tier.id) ?? false}
+            />{' '}
+            {tier.name} ({won(tier.price, locale)})
+          </label>
+        ))}
+      </fieldset>
+    </>
+  );
+}
+
+/**
+ * One event's voucher codes: the ones made, with their uses, each changed or disabled (enabled again) in
+ * place, and a form for a new one.
+ */
 export function VouchersPage() {
   const { id = '' } = useParams();
   const { t, locale } = useI18n();
@@ -22,6 +124,17 @@ export function VouchersPage() {
     queryFn: ({ signal }) => api(`/api/admin/events/${id}/vouchers`, { schema: voucherList, signal }),
   });
   const [made, setMade] = useState<VoucherDto>();
+  const [editing, setEditing] = useState<VoucherDto>();
+  const [saved, setSaved] = useState<VoucherDto>();
+  const update = useMutation({
+    mutationFn: ({ voucher, body }: { voucher: VoucherDto; body: object }) =>
+      api(`/api/admin/vouchers/${voucher.id}`, { method: 'PUT', body, schema: voucherDto }),
+    onSuccess: (voucher) => {
+      setSaved(voucher);
+      setEditing(undefined);
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'vouchers', id] });
+    },
+  });
   const create = useMutation({
     mutationFn: (body: object) => api(`/api/admin/events/${id}/vouchers`, { body, schema: voucherDto }),
     onSuccess: (voucher) => {
@@ -34,17 +147,26 @@ export function VouchersPage() {
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    const when = (name: string) => (form.get(name) ? fromSeoulInput(form.get(name)) : null);
-    create.mutate({
-      code: String(form.get('code')),
-      kind: String(form.get('kind')),
-      value: Number(form.get('value')),
-      tierIds: form.getAll('tierIds').map(String),
-      maxUses: Number(form.get('maxUses')),
-      validFrom: when('validFrom'),
-      validUntil: when('validUntil'),
-    });
+    create.mutate({ code: String(form.get('code')), ...termsOf(form) });
   };
+  const onSave = (voucher: VoucherDto) => (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    update.mutate({ voucher, body: { ...termsOf(new FormData(e.currentTarget)), active: voucher.active } });
+  };
+  // Disabling keeps every term as it is; only `active` changes.
+  const toggle = (v: VoucherDto) =>
+    update.mutate({
+      voucher: v,
+      body: {
+        kind: v.kind,
+        value: v.value,
+        tierIds: v.tierIds,
+        maxUses: v.maxUses,
+        validFrom: v.validFrom,
+        validUntil: v.validUntil,
+        active: !v.active,
+      },
+    });
   const amountOff = (v: VoucherDto) => (v.kind === 'percent' ? `${v.value}%` : won(v.value, locale));
   const validity = (v: VoucherDto) =>
     v.validFrom || v.validUntil
@@ -61,43 +183,12 @@ export function VouchersPage() {
       </div>
       <form className="card stack" onSubmit={onSubmit} aria-labelledby="new-voucher">
         <h2 id="new-voucher">{t('adm.voucherNew')}</h2>
-        <div className="filters">
+        <VoucherFields tiers={tiers}>
           <label>
             {t('adm.voucherCode')}
             <input name="code" required minLength={3} maxLength={32} pattern="[A-Za-z0-9_\-]+" />
           </label>
-          <label>
-            {t('adm.voucherKind')}
-            <select name="kind" defaultValue="percent">
-              <option value="percent">{t('adm.voucherPercent')}</option>
-              <option value="amount">{t('adm.voucherAmount')}</option>
-            </select>
-          </label>
-          <label>
-            {t('adm.voucherValue')}
-            <input name="value" type="number" required min={1} max={100_000_000} />
-          </label>
-          <label>
-            {t('adm.voucherMaxUses')}
-            <input name="maxUses" type="number" required min={1} max={1_000_000} />
-          </label>
-          <label>
-            {t('adm.voucherValidFrom')} {t('adm.seoulTime')}
-            <input name="validFrom" type="datetime-local" />
-          </label>
-          <label>
-            {t('adm.voucherValidUntil')} {t('adm.seoulTime')}
-            <input name="validUntil" type="datetime-local" />
-          </label>
-        </div>
-        <fieldset>
-          <legend>{t('adm.voucherTiers')}</legend>
-          {tiers.map((tier) => (
-            <label key={tier.id} className="check">
-              <input type="checkbox" name="tierIds" value={tier.id} /> {tier.name} ({won(tier.price, locale)})
-            </label>
-          ))}
-        </fieldset>
+        </VoucherFields>
         <div className="actions">
           <button type="submit" disabled={create.isPending}>
             {t('common.create')}
@@ -108,6 +199,30 @@ export function VouchersPage() {
         )}
         {create.error && <ErrorState error={create.error} />}
       </form>
+      {editing && (
+        <form
+          key={editing.id}
+          className="card stack"
+          onSubmit={onSave(editing)}
+          aria-labelledby="edit-voucher"
+          data-testid="voucher-editor"
+        >
+          <h2 id="edit-voucher">{t('adm.voucherEdit', { code: editing.code })}</h2>
+          <p className="muted">{t('adm.voucherEditNote')}</p>
+          <VoucherFields tiers={tiers} voucher={editing} />
+          <div className="actions">
+            <button type="submit" disabled={update.isPending}>
+              {t('common.save')}
+            </button>
+            <button type="button" className="secondary" onClick={() => setEditing(undefined)}>
+              {t('common.cancel')}
+            </button>
+          </div>
+          {update.error && <ErrorState error={update.error} />}
+        </form>
+      )}
+      {saved && !editing && <Notice kind="success">{t('adm.voucherSaved', { code: saved.code })}</Notice>}
+      {update.error && !editing && <ErrorState error={update.error} />}
       <QueryState query={vouchers}>
         {(data) => (
           <AdminTable
@@ -117,6 +232,10 @@ export function VouchersPage() {
               t('adm.tier'),
               t('adm.voucherUsed'),
               t('adm.voucherValidUntil'),
+              t('adm.voucherState'),
+              <span key="actions" className="visually-hidden">
+                {t('adm.edit')}
+              </span>,
             ]}
             empty={data.items.length === 0 && <p>{t('common.none')}</p>}
           >
@@ -135,6 +254,32 @@ export function VouchersPage() {
                   {v.used} / {v.maxUses}
                 </td>
                 <td>{validity(v)}</td>
+                <td data-testid="voucher-state">
+                  {v.active ? t('adm.voucherActive') : t('adm.voucherInactive')}
+                </td>
+                <td className="actions">
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`${t('adm.edit')} ${v.code}`}
+                    onClick={() => {
+                      update.reset();
+                      setSaved(undefined);
+                      setEditing(v);
+                    }}
+                  >
+                    {t('adm.edit')}
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`${v.active ? t('adm.voucherDisable') : t('adm.voucherEnable')} ${v.code}`}
+                    disabled={update.isPending}
+                    onClick={() => toggle(v)}
+                  >
+                    {v.active ? t('adm.voucherDisable') : t('adm.voucherEnable')}
+                  </button>
+                </td>
               </tr>
             ))}
           </AdminTable>

@@ -5,8 +5,10 @@ import {
   joinSeatMap,
   pageOf,
   paymentDto,
+  type ReservationDto,
   seatAvailabilityDto,
   seatLayoutDto,
+  standingAreaOf,
   tossCheckoutRules,
   venueLayoutDto,
   waitlistStatus,
@@ -14,6 +16,44 @@ import {
 import { api } from './api.ts';
 
 export type { SeatStatus } from '@tiketi/contracts';
+
+/** A line of an order as a fan reads it: one seat, or the places of one standing area together. */
+export type OrderLine = {
+  key: string;
+  seat?: string;
+  standing?: { area: string; quantity: number };
+  price: number;
+};
+
+/**
+ * A reservation's seats as lines: seats one by one, the places of a standing area of `event` as one line
+ * ("Floor standing × 2"), since which places were picked means nothing to the fan.
+ */
+export function orderLines(
+  seats: ReservationDto['seats'],
+  event: Pick<EventDetailDto, 'venue'> | undefined,
+): OrderLine[] {
+  const areas = (event?.venue.sections ?? []).filter((s) => s.standing).map((s) => s.name);
+  const lines: OrderLine[] = [];
+  const byArea = new Map<string, OrderLine>();
+  for (const seat of seats) {
+    const area = standingAreaOf(seat.label, areas);
+    if (area === undefined) {
+      lines.push({ key: seat.id, seat: seat.label, price: seat.price });
+      continue;
+    }
+    const line = byArea.get(area);
+    if (line?.standing) {
+      line.standing.quantity++;
+      line.price += seat.price;
+    } else {
+      const first: OrderLine = { key: area, standing: { area, quantity: 1 }, price: seat.price };
+      byArea.set(area, first);
+      lines.push(first);
+    }
+  }
+  return lines;
+}
 
 /** `GET /api/payments` (the caller's own). */
 export const paymentsPage = pageOf(paymentDto);

@@ -21,7 +21,7 @@ import {
 import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { paymentsPage, useEvent, useTossCheckoutRules, useWaitlist } from '../lib/queries.ts';
+import { orderLines, paymentsPage, useEvent, useTossCheckoutRules, useWaitlist } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 
@@ -117,9 +117,14 @@ export function CheckoutPage() {
               <p>{t('checkout.status', { status: t(`res.${r.status}` as MessageKey) })}</p>
               <h3>{t('checkout.seats')}</h3>
               <ul className="lines">
-                {r.seats.map((s) => (
-                  <li key={s.id}>
-                    <span>{s.label}</span> <span>{won(s.price, locale)}</span>
+                {orderLines(r.seats, event.data).map((line) => (
+                  <li key={line.key}>
+                    <span>
+                      {line.standing
+                        ? t('seats.standingLine', { name: line.standing.area, n: line.standing.quantity })
+                        : line.seat}
+                    </span>{' '}
+                    <span>{won(line.price, locale)}</span>
                   </li>
                 ))}
               </ul>

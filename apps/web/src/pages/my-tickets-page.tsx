@@ -17,7 +17,7 @@ import { api, download, idempotencyHeaders, newIdempotencyKey, retryTransient } 
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { paymentsPage, useEvent } from '../lib/queries.ts';
+import { orderLines, paymentsPage, useEvent } from '../lib/queries.ts';
 
 const ticketsPage = pageOf(ticketDto);
 const reservationsPage = pageOf(reservationDto);
@@ -47,7 +47,12 @@ function ordersOf(tickets: TicketDto[], reservations: ReservationDto[], payments
     }
     order.tickets.push(ticket);
   }
-  for (const order of orders.values()) order.tickets.sort((a, b) => a.seatLabel.localeCompare(b.seatLabel));
+  // Seats by label, standing places by entry number (their labels say nothing at the door).
+  const byPlace = (a: TicketDto, b: TicketDto) =>
+    (a.entrySection ?? '').localeCompare(b.entrySection ?? '') ||
+    (a.entryNumber ?? 0) - (b.entryNumber ?? 0) ||
+    a.seatLabel.localeCompare(b.seatLabel);
+  for (const order of orders.values()) order.tickets.sort(byPlace);
   // Newest order first, as the tickets came.
   return [...orders.values()];
 }
@@ -208,14 +213,15 @@ function TicketCard({ ticket }: { ticket: TicketDto }) {
   const pdf = useMutation({
     mutationFn: () => download(`/api/tickets/${ticket.id}/pdf`, `tiketi-${ticket.code}.pdf`),
   });
+  // A standing place is known at the door by its entry number, not by which place the server picked.
+  const place =
+    ticket.entryNumber !== null
+      ? t('tickets.entry', { section: ticket.entrySection ?? '', n: ticket.entryNumber })
+      : t('tickets.seat', { label: ticket.seatLabel });
   return (
     <li className={`ticket ticket-${ticket.status}`} data-ticket-id={ticket.id}>
       <p>
-        <strong>
-          {ticket.entryNumber !== null
-            ? t('tickets.entry', { section: ticket.entrySection ?? '', n: ticket.entryNumber })
-            : t('tickets.seat', { label: ticket.seatLabel })}
-        </strong>{' '}
+        <strong data-testid="ticket-place">{place}</strong>{' '}
         <span className={`badge ticket-${ticket.status}`} data-testid="ticket-status">
           {t(`tickets.status.${ticket.status}` as MessageKey)}
         </span>
@@ -227,7 +233,7 @@ function TicketCard({ ticket }: { ticket: TicketDto }) {
           <ErrorState error={detail.error} onRetry={() => detail.refetch()} />
         ) : (
           <figure>
-            <QrCode value={detail.data.qr} label={`${t('tickets.qr')} — ${ticket.seatLabel}`} />
+            <QrCode value={detail.data.qr} label={`${t('tickets.qr')} — ${place}`} />
             <figcaption className="muted">
               {t('tickets.qr')}
               <br />
@@ -268,7 +274,14 @@ function HoldRow({ reservation: r }: { reservation: ReservationDto }) {
       <div>
         <strong>{event.data?.title ?? '…'}</strong>
         <p className="muted">
-          {r.seats.map((s) => s.label).join(', ')} · {won(r.amount, locale)} · {dateTime(r.createdAt, locale)}
+          {orderLines(r.seats, event.data)
+            .map((line) =>
+              line.standing
+                ? t('seats.standingLine', { name: line.standing.area, n: line.standing.quantity })
+                : line.seat,
+            )
+            .join(', ')}{' '}
+          · {won(r.amount, locale)} · {dateTime(r.createdAt, locale)}
         </p>
         <span className={`badge res-${r.status}`}>{t(`res.${r.status}` as MessageKey)}</span>
       </div>

@@ -3,6 +3,7 @@ import { holdResponse } from '@tiketi/contracts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { type DrawnSection, groupBySection, SeatMap, TIER_COLORS } from '../components/seat-map.tsx';
+import { StandingAreas, type StandingOffer } from '../components/standing-areas.tsx';
 import { ErrorState, Loading, NotFound, Notice } from '../components/states.tsx';
 import { admissions } from '../lib/admission.ts';
 import { track } from '../lib/analytics.ts';
@@ -22,6 +23,8 @@ export function SeatsPage() {
   const event = useEvent(eventId);
   const seatMap = useSeatMap(eventId);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  /** Places wanted per standing area (by name); the server picks which when holding. */
+  const [quantities, setQuantities] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string>();
   const now = useNow();
   const admission = admissions.get(eventId);
@@ -35,16 +38,51 @@ export function SeatsPage() {
   }, [eventId]);
 
   // The event's seats as the reservation service sells them (ids, live state, price), placed where the
-  // venue layout puts them.
+  // venue layout puts them. Standing areas are sold by count: their places are not drawn as seats.
   const live = useMemo(() => new Map((seatMap.data?.seats ?? []).map((s) => [s.id, s])), [seatMap.data]);
-  const sections = useMemo<DrawnSection[]>(
+  const standingTerms = useMemo(
     () =>
-      groupBySection(seatMap.data?.seats ?? []).map(({ name, seats }) => ({
-        name,
-        seats: seats.map((s) => ({ ...s, tier: s.tierId })),
-      })),
-    [seatMap.data],
+      new Map(
+        (event.data?.venue.sections ?? []).flatMap((s) =>
+          s.standing ? [[s.name, s.standing] as const] : [],
+        ),
+      ),
+    [event.data],
   );
+  const { sections, areas } = useMemo(() => {
+    const grouped = groupBySection(seatMap.data?.seats ?? []);
+    return {
+      sections: grouped
+        .filter(({ name }) => !standingTerms.has(name))
+        .map<DrawnSection>(({ name, seats }) => ({
+          name,
+          seats: seats.map((s) => ({ ...s, tier: s.tierId })),
+        })),
+      areas: grouped.flatMap(({ name, seats }) => {
+        const terms = standingTerms.get(name);
+        const first = seats[0];
+        if (!terms || !first) return [];
+        const left = seats.filter((s) => s.status === 'available').length;
+        return [{ name, tierId: first.tierId, price: first.price, left, entryOrder: terms.entryOrder }];
+      }),
+    };
+  }, [seatMap.data, standingTerms]);
+
+  // Fewer places left than wanted (others held them meanwhile): the quantity falls to what is left.
+  useEffect(() => {
+    setQuantities((current) => {
+      let changed = false;
+      const next = { ...current };
+      for (const area of areas) {
+        const wanted = next[area.name] ?? 0;
+        if (wanted > area.left) {
+          next[area.name] = area.left;
+          changed = true;
+        }
+      }
+      return changed ? next : current;
+    });
+  }, [areas]);
 
   // A seat someone else took since it was chosen leaves the selection.
   useEffect(() => {
@@ -54,10 +92,19 @@ export function SeatsPage() {
     });
   }, [live]);
 
+  const places = Object.entries(quantities)
+    .filter(([, quantity]) => quantity > 0)
+    .map(([section, quantity]) => ({ section, quantity }));
+  const placeCount = places.reduce((sum, p) => sum + p.quantity, 0);
+
   const hold = useMutation({
     mutationFn: () =>
       api(`/api/reservations`, {
-        body: { eventId, seatIds: [...selected] },
+        body: {
+          eventId,
+          seatIds: [...selected],
+          ...(places.length ? { standing: places } : {}),
+        },
         headers: {
           'idempotency-key': crypto.randomUUID(),
           ...(admission ? { 'x-queue-token': admission.token } : {}),
@@ -67,7 +114,7 @@ export function SeatsPage() {
     onSuccess: (answer) => navigate(`/checkout/${answer.reservationId}`),
     onError: (error) => {
       // Seats someone else took show as taken once the map is read again, and leave the selection.
-      if (error instanceof ApiError && error.code === 'SEATS_TAKEN') {
+      if (error instanceof ApiError && ['SEATS_TAKEN', 'STANDING_SOLD_OUT'].includes(error.code)) {
         void queryClient.invalidateQueries({ queryKey: ['seats', eventId] });
       }
     },
@@ -112,7 +159,7 @@ export function SeatsPage() {
     setSelected((current) => {
       const next = new Set(current);
       if (next.has(seatId)) next.delete(seatId);
-      else if (next.size >= limit) {
+      else if (next.size + placeCount >= limit) {
         setNotice(t('seats.limit', { n: limit }));
         return current;
       } else next.add(seatId);
@@ -124,7 +171,26 @@ export function SeatsPage() {
     label: live.get(id)?.label ?? id,
     price: live.get(id)?.price ?? 0,
   }));
-  const total = chosen.reduce((sum, s) => sum + s.price, 0);
+  const offers: StandingOffer[] = areas.map((area) => {
+    const wanted = quantities[area.name] ?? 0;
+    return {
+      name: area.name,
+      tierName: tierName(area.tierId),
+      tierColor: tierColor(area.tierId),
+      price: area.price,
+      left: area.left,
+      entryOrder: area.entryOrder,
+      // The per-user limit counts places as seats.
+      max: Math.max(0, Math.min(area.left, limit - selected.size - (placeCount - wanted))),
+    };
+  });
+  const standingLines = offers.flatMap((area) => {
+    const quantity = quantities[area.name] ?? 0;
+    return quantity > 0 ? [{ name: area.name, quantity, price: area.price * quantity }] : [];
+  });
+  const picked = selected.size + placeCount;
+  const total =
+    chosen.reduce((sum, s) => sum + s.price, 0) + standingLines.reduce((sum, line) => sum + line.price, 0);
   const needsQueue = ev.waitingRoom.enabled && !admission;
 
   return (
@@ -161,16 +227,34 @@ export function SeatsPage() {
         </p>
       )}
       <div className="seats-layout">
-        <SeatMap
-          sections={sections}
-          tierColor={tierColor}
-          tierName={tierName}
-          selected={selected}
-          onToggle={toggle}
-        />
+        <div className="seats-choices">
+          <StandingAreas
+            areas={offers}
+            quantities={quantities}
+            onChange={(area, quantity) => {
+              setNotice(undefined);
+              setQuantities((current) => ({ ...current, [area]: quantity }));
+            }}
+          />
+          {sections.length > 0 && (
+            <SeatMap
+              sections={sections}
+              tierColor={tierColor}
+              tierName={tierName}
+              selected={selected}
+              onToggle={toggle}
+            />
+          )}
+        </div>
         <aside className="basket" aria-live="polite">
-          <h2>{t('seats.selected', { n: selected.size, max: limit })}</h2>
+          <h2>{t('seats.selected', { n: picked, max: limit })}</h2>
           <ul>
+            {standingLines.map((line) => (
+              <li key={line.name} data-standing-line={line.name}>
+                {t('seats.standingLine', { name: line.name, n: line.quantity })}{' '}
+                <span>{won(line.price, locale)}</span>
+              </li>
+            ))}
             {chosen.map((s) => (
               <li key={s.id}>
                 {s.label} <span>{won(s.price, locale)}</span>
@@ -192,7 +276,7 @@ export function SeatsPage() {
             <button
               type="button"
               className="big"
-              disabled={selected.size === 0 || hold.isPending || needsQueue}
+              disabled={picked === 0 || hold.isPending || needsQueue}
               onClick={() => hold.mutate()}
             >
               {t('seats.hold')}

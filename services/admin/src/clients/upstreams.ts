@@ -20,6 +20,7 @@ import {
   salesOrders,
   salesReport,
   type VoucherInput,
+  type VoucherUpdate,
   voucherDto,
   voucherList,
 } from '@tiketi/contracts';
@@ -130,6 +131,9 @@ function upstream(name: AdminUpstream, settings: UpstreamSettings, label = `${na
     async post<S extends z.ZodType>(path: string, body: unknown, schema: S, options: RequestOptions = {}) {
       return parse(await send(() => http.post(path, body, options)), schema);
     },
+    async put<S extends z.ZodType>(path: string, body: unknown, schema: S, options: RequestOptions = {}) {
+      return parse(await send(() => http.put(path, body, options)), schema);
+    },
   };
 }
 
@@ -169,6 +173,8 @@ export function createUpstreams(settings: UpstreamSettings) {
         reservation.get(`/internal/events/${eventId}/vouchers`, voucherList, { headers: internal }),
       createVoucher: (eventId: string, body: VoucherInput) =>
         reservation.post(`/internal/events/${eventId}/vouchers`, body, voucherDto, { headers: internal }),
+      updateVoucher: (voucherId: string, body: VoucherUpdate) =>
+        reservation.put(`/internal/vouchers/${voucherId}`, body, voucherDto, { headers: internal }),
       report: (eventId: string) =>
         reservation.get(`/internal/events/${eventId}/report`, salesReport, { headers: internal }),
       orders: (eventId: string) =>

@@ -1,4 +1,4 @@
-import type { AdminRefundRequest, AdminUserDetail, VoucherInput } from '@tiketi/contracts';
+import type { AdminRefundRequest, AdminUserDetail, VoucherInput, VoucherUpdate } from '@tiketi/contracts';
 import { HttpProblem, type Logger } from '@tiketi/kit';
 import { type Caller, type Upstreams, UpstreamUnavailable } from '../clients/upstreams.ts';
 import { composeAnswer } from './partial.ts';
@@ -21,6 +21,8 @@ export function operationsService(deps: { upstreams: Upstreams; logger: Logger }
     vouchers: (eventId: string) => upstreams.reservation.vouchers(eventId),
     createVoucher: (eventId: string, input: VoucherInput) =>
       upstreams.reservation.createVoucher(eventId, input),
+    updateVoucher: (voucherId: string, input: VoucherUpdate) =>
+      upstreams.reservation.updateVoucher(voucherId, input),
 
     user: (caller: Caller, userId: string): Promise<AdminUserDetail> =>
       composeAnswer(logger, async (part) => {

@@ -15,6 +15,7 @@ import {
   voucherDto,
   voucherInput,
   voucherList,
+  voucherUpdate,
 } from '@tiketi/contracts';
 import { type App, type Auth, idempotencyKeyHeaders, problems, type RouteHandlerOf } from '@tiketi/kit';
 import { z } from 'zod';
@@ -137,6 +138,23 @@ export function adminRoutes(
       },
     },
     async (req, reply) => reply.code(201).send(await operations.createVoucher(req.params.id, req.body)),
+  );
+
+  app.put(
+    '/api/admin/vouchers/:id',
+    {
+      onRequest: auth.admin,
+      schema: {
+        summary: "Change a voucher's terms for the uses to come, or disable it (active: false)",
+        description:
+          'The code stays; reservations that took the voucher keep their discount. 409 VOUCHER_USES_TAKEN ' +
+          'for maxUses below the uses taken, 422 UNKNOWN_TIERS for tiers not of its event, 404 for no voucher.',
+        params: idParams,
+        body: voucherUpdate,
+        response: { 200: voucherDto },
+      },
+    },
+    async (req) => operations.updateVoucher(req.params.id, req.body),
   );
 
   view(

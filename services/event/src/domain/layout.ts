@@ -1,4 +1,4 @@
-import type { EntryOrder } from '@tiketi/contracts';
+import { type EntryOrder, STANDING_ROW, standingPlaceLabel } from '@tiketi/contracts';
 import type { FieldError } from '@tiketi/kit';
 import { problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -42,14 +42,6 @@ const SECTION_GAP = 40;
 
 export function defaultSeatLabel(section: string, row: string, number: number): string {
   return `${section}-${row}-${number}`;
-}
-
-/** The one row a standing area's places are listed in. */
-export const STANDING_ROW = '-';
-
-/** A standing place's label: not an entry number (those are given at confirmation), only a name. */
-export function standingPlaceLabel(section: string, number: number): string {
-  return `${section}-P${number}`;
 }
 
 /** A standing area's places as seats of one row, drawn as a square block. */

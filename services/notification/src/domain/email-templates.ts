@@ -24,8 +24,16 @@ export type TemplateData = {
     amount: number | undefined;
     reservationId: string;
     ticketsUrl: string;
-    /** Each ticket's QR (an inline image) and the short code printed under it; empty when unknown. */
-    tickets: { seatLabel: string; code: string; cid: string }[];
+    /**
+     * Each ticket's QR (an inline image) and the short code printed under it, with a standing place's entry
+     * number; empty when unknown.
+     */
+    tickets: {
+      seatLabel: string;
+      entry: { section: string; number: number } | null;
+      code: string;
+      cid: string;
+    }[];
   };
   'payment-refunded': {
     name: string;
@@ -64,6 +72,13 @@ function eventRows(event: EventInfo | undefined, say: Say, locale: Locale): [str
   if (event.startsAt) rows.push([say('일시', 'When'), formatWhen(event.startsAt, locale)]);
   if (event.venueName) rows.push([say('장소', 'Where'), event.venueName]);
   return rows;
+}
+
+/** Where a ticket lets its holder in: the seat, or for a standing place the area and entry number. */
+function placeOf(t: TemplateData['tickets-issued']['tickets'][number], say: Say): string {
+  if (!t.entry) return t.seatLabel;
+  const { section, number } = t.entry;
+  return say(`${section} 스탠딩 입장 번호 ${number}번`, `${section} standing, entry no. ${number}`);
 }
 
 const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: Locale) => EmailContent } = {
@@ -113,7 +128,11 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     const title = d.event?.title;
     const rows: [string, string][] = [
       ...eventRows(d.event, say, locale),
-      [say('좌석', 'Seats'), d.seatLabels.join(', ')],
+      // The tickets, when known, say where each lets its holder in (a standing place by its entry number).
+      [
+        say('좌석', 'Seats'),
+        (d.tickets.length ? d.tickets.map((t) => placeOf(t, say)) : d.seatLabels).join(', '),
+      ],
     ];
     if (d.amount !== undefined) rows.push([say('결제 금액', 'Paid'), formatWon(d.amount, locale)]);
     rows.push([say('예매 번호', 'Booking'), d.reservationId]);
@@ -130,8 +149,8 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       rows,
       images: d.tickets.map((t) => ({
         cid: t.cid,
-        alt: say(`${t.seatLabel} 입장 QR 코드`, `Entry QR code for ${t.seatLabel}`),
-        caption: `${t.seatLabel} · ${t.code}`,
+        alt: say(`${placeOf(t, say)} 입장 QR 코드`, `Entry QR code for ${placeOf(t, say)}`),
+        caption: `${placeOf(t, say)} · ${t.code}`,
       })),
       note: d.tickets.length
         ? say(

@@ -114,7 +114,15 @@ export function createNotifier(deps: NotifierDeps) {
   ): Promise<{ data: TemplateData['tickets-issued']; attachments: MailAttachment[] }> {
     const images = await Promise.all(
       docs.tickets.map(async (t) => ({
-        ticket: { seatLabel: t.seatLabel, code: formatTicketCode(t.code), cid: `qr-${t.id}@tiketi` },
+        ticket: {
+          seatLabel: t.seatLabel,
+          entry:
+            t.entrySection !== null && t.entryNumber !== null
+              ? { section: t.entrySection, number: t.entryNumber }
+              : null,
+          code: formatTicketCode(t.code),
+          cid: `qr-${t.id}@tiketi`,
+        },
         file: {
           filename: `qr-${t.code}.png`,
           contentType: 'image/png',

@@ -81,6 +81,7 @@ export type VouchersTable = {
   used: Generated<number>;
   validFrom: Date | null;
   validUntil: Date | null;
+  active: Generated<boolean>;
   createdAt: Generated<Date>;
 };
 

@@ -1,7 +1,9 @@
 import { type Kysely, sql, type Transaction } from '@tiketi/kit';
 import type { DB, VouchersTable } from './schema.ts';
 
-export type NewVoucher = Omit<VouchersTable, 'used' | 'createdAt'>;
+export type NewVoucher = Omit<VouchersTable, 'used' | 'createdAt' | 'active'>;
+/** What an operator may change on a voucher: all but its code and event. */
+export type VoucherChange = Omit<NewVoucher, 'id' | 'eventId' | 'code'> & { active: boolean };
 
 /** A held seat with its price tier, as a voucher's discount is spread over them. */
 export type DiscountableSeat = { seatId: string; tierId: string; price: number };
@@ -14,6 +16,24 @@ export function voucherRepository(db: Kysely<DB>) {
         .values({ ...voucher, tierIds: sql`${voucher.tierIds}::uuid[]` as never })
         .returningAll()
         .executeTakeFirstOrThrow();
+    },
+
+    findById(id: string) {
+      return db.selectFrom('vouchers').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /**
+     * Changes a voucher's terms unless fewer uses would be left than were taken: the condition is checked
+     * on the locked row, so a use taken at the same moment is counted. Undefined when it was refused.
+     */
+    update(id: string, change: VoucherChange) {
+      return db
+        .updateTable('vouchers')
+        .set({ ...change, tierIds: sql`${change.tierIds}::uuid[]` as never })
+        .where('id', '=', id)
+        .where('used', '<=', change.maxUses)
+        .returningAll()
+        .executeTakeFirst();
     },
 
     ofEvent(eventId: string) {

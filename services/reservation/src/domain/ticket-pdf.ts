@@ -16,6 +16,8 @@ export type TicketPage = {
   code: string;
   qr: string;
   seatLabel: string;
+  /** A standing place's area and entry number: printed instead of the place's label. */
+  entry: { section: string; number: number } | null;
   status: 'ISSUED' | 'USED' | 'VOIDED';
   /** The order the ticket was bought in (예매 번호): the reservation id, as the confirmation mail says. */
   orderNumber: string;
@@ -38,7 +40,10 @@ const STATUS_NOTE: Record<TicketPage['status'], string | undefined> = {
   VOIDED: '무효가 된 티켓입니다 (VOIDED)',
 };
 
-/** One A6 page per ticket: what the door needs (QR and code) and what the fan needs (when, where, seat). */
+/**
+ * One A6 page per ticket: what the door needs (QR and code) and what the fan needs (when, where, seat or
+ * standing entry number).
+ */
 export async function renderTicketsPdf(pages: TicketPage[]): Promise<Buffer> {
   const qrImages = await Promise.all(
     pages.map((p) =>
@@ -77,7 +82,12 @@ export async function renderTicketsPdf(pages: TicketPage[]): Promise<Buffer> {
     doc.text('카메라가 QR을 읽지 못하면 위 코드를 불러 주세요', { width: width(), align: 'center' });
     doc.moveDown(0.6);
     const rows: [string, string][] = [
-      ['좌석', page.seatLabel],
+      page.entry
+        ? [
+            '입장 번호',
+            `${page.entry.section} 스탠딩 ${page.entry.number}번 (Entry No. ${page.entry.number})`,
+          ]
+        : ['좌석', page.seatLabel],
       ['일시', page.event.startsAt ? formatKst(page.event.startsAt) : '-'],
       ['장소', page.event.venueName ?? '-'],
       ['예매 번호', page.orderNumber],

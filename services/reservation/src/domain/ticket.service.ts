@@ -89,6 +89,10 @@ export function ticketService(deps: {
       code: t.code,
       qr: t.qr,
       seatLabel: t.seatLabel,
+      entry:
+        t.entrySection !== null && t.entryNumber !== null
+          ? { section: t.entrySection, number: t.entryNumber }
+          : null,
       status: t.status,
       orderNumber: t.reservationId,
       event: sheets.get(t.eventId) as EventSheet,
@@ -107,7 +111,10 @@ export function ticketService(deps: {
       return { ...ticketDto(ticket), qr: ticket.qr };
     },
 
-    /** The ticket to carry: a PDF page with its QR, code, event, seat, time (KST), venue and order. */
+    /**
+     * The ticket to carry: a PDF page with its QR, code, event, seat or entry number, time (KST), venue and
+     * order.
+     */
     async pdf(caller: AuthUser, id: string) {
       const ticket = await readable(caller, id);
       return { ticket, pdf: await pdfOf([ticket]) };

@@ -1,4 +1,4 @@
-import type { VoucherDto, VoucherInput } from '@tiketi/contracts';
+import type { VoucherDto, VoucherInput, VoucherUpdate } from '@tiketi/contracts';
 import { type AuthUser, HttpProblem, isUniqueViolation, type Kysely, mayAccess, problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { ReservationRepository } from '../db/reservation.repository.ts';
@@ -6,9 +6,18 @@ import type { DB, ReservationsTable, VouchersTable } from '../db/schema.ts';
 import type { VoucherRepository } from '../db/voucher.repository.ts';
 import { discountPerSeat } from './voucher-rules.ts';
 
-type Voucher = Omit<VouchersTable, 'used' | 'createdAt'> & { used: number; createdAt: Date };
+type Voucher = Omit<VouchersTable, 'used' | 'createdAt' | 'active'> & {
+  used: number;
+  createdAt: Date;
+  active: boolean;
+};
 type CreateVoucher = Omit<VoucherInput, 'code' | 'tierIds' | 'validFrom' | 'validUntil'> & {
   code: string;
+  tierIds: string[];
+  validFrom: string | null;
+  validUntil: string | null;
+};
+type UpdateVoucher = Omit<VoucherUpdate, 'tierIds' | 'validFrom' | 'validUntil'> & {
   tierIds: string[];
   validFrom: string | null;
   validUntil: string | null;
@@ -26,6 +35,7 @@ export function toVoucherDto(v: Voucher): VoucherDto {
     used: v.used,
     validFrom: v.validFrom?.toISOString() ?? null,
     validUntil: v.validUntil?.toISOString() ?? null,
+    active: v.active,
     createdAt: v.createdAt.toISOString(),
   };
 }
@@ -69,6 +79,20 @@ export function voucherService(deps: {
     return r;
   }
 
+  /** A voucher applies only to tiers of its event. */
+  function assertTiersOf(event: { priceTiers: { id: string }[] }, tierIds: string[]) {
+    const tiers = new Set(event.priceTiers.map((t) => t.id));
+    const unknown = tierIds.filter((id) => !tiers.has(id));
+    if (unknown.length) {
+      throw problems.unprocessable('UNKNOWN_TIERS', 'Some tiers are not price tiers of this event.', {
+        tierIds: unknown,
+      });
+    }
+  }
+
+  const eventOf = (eventId: string) =>
+    db.selectFrom('events').select(['id', 'priceTiers']).where('id', '=', eventId).executeTakeFirst();
+
   return {
     async list(eventId: string): Promise<VoucherDto[]> {
       return (await vouchers.ofEvent(eventId)).map(toVoucherDto);
@@ -76,11 +100,7 @@ export function voucherService(deps: {
 
     /** A new code for an event this service sells (published); its tiers must be the event's. */
     async create(eventId: string, input: CreateVoucher): Promise<VoucherDto> {
-      const event = await db
-        .selectFrom('events')
-        .select(['id', 'priceTiers'])
-        .where('id', '=', eventId)
-        .executeTakeFirst();
+      const event = await eventOf(eventId);
       if (!event) {
         throw new HttpProblem(
           404,
@@ -88,13 +108,7 @@ export function voucherService(deps: {
           'The event was not found among events on sale; publish it before making vouchers for it.',
         );
       }
-      const tiers = new Set(event.priceTiers.map((t) => t.id));
-      const unknown = input.tierIds.filter((id) => !tiers.has(id));
-      if (unknown.length) {
-        throw problems.unprocessable('UNKNOWN_TIERS', 'Some tiers are not price tiers of this event.', {
-          tierIds: unknown,
-        });
-      }
+      assertTiersOf(event, input.tierIds);
       try {
         const row = await vouchers.insert({
           id: uuidv7(),
@@ -120,6 +134,35 @@ export function voucherService(deps: {
     },
 
     /**
+     * Changes a voucher's terms from now on, or disables it (`active: false`): reservations that took it
+     * keep their discount; `maxUses` below the uses taken is refused.
+     */
+    async update(id: string, input: UpdateVoucher): Promise<VoucherDto> {
+      const voucher = await vouchers.findById(id);
+      const event = voucher && (await eventOf(voucher.eventId));
+      if (!voucher || !event) throw problems.notFound('The voucher');
+      assertTiersOf(event, input.tierIds);
+      const row = await vouchers.update(id, {
+        kind: input.kind,
+        value: input.value,
+        tierIds: [...new Set(input.tierIds)],
+        maxUses: input.maxUses,
+        validFrom: input.validFrom ? new Date(input.validFrom) : null,
+        validUntil: input.validUntil ? new Date(input.validUntil) : null,
+        active: input.active,
+      });
+      if (!row) {
+        const used = (await vouchers.findById(id))?.used ?? voucher.used;
+        throw problems.conflict(
+          'VOUCHER_USES_TAKEN',
+          `The voucher has been used ${used} time(s); it cannot allow fewer uses than that.`,
+          { used },
+        );
+      }
+      return toVoucherDto(row);
+    },
+
+    /**
      * Applies a code to the caller's held reservation, replacing the one it had: the use is taken in the
      * same transaction that lowers the amount, so a refused code changes nothing. Applying the code the
      * reservation already has answers the same.
@@ -134,6 +177,7 @@ export function voucherService(deps: {
         const v = await vouchers.findByCode(trx, r.eventId, code);
         if (!v) throw refused('VOUCHER_UNKNOWN', `There is no voucher ${code} for this event.`);
         if (r.voucherId === v.id) return;
+        if (!v.active) throw refused('VOUCHER_DISABLED', `The voucher ${code} is no longer valid.`);
         const now = Date.now();
         if (v.validFrom && v.validFrom.getTime() > now) {
           throw refused(

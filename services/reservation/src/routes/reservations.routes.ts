@@ -47,7 +47,10 @@ export function reservationRoutes(
                 }),
               )
               .max(10)
-              .optional(),
+              .optional()
+              .describe(
+                'Places in standing areas by count; the server picks free places. Entry numbers are given when the order is confirmed.',
+              ),
           })
           .refine((b) => b.seatIds.length > 0 || (b.standing?.length ?? 0) > 0, {
             message: 'name seats (seatIds) or places in a standing area (standing)',

@@ -142,7 +142,14 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
       const { tickets, pdf } = await service.documentsOfReservation(req.params.id);
       return {
         reservationId: req.params.id,
-        tickets: tickets.map((t) => ({ id: t.id, seatLabel: t.seatLabel, code: t.code, qr: t.qr })),
+        tickets: tickets.map((t) => ({
+          id: t.id,
+          seatLabel: t.seatLabel,
+          entrySection: t.entrySection,
+          entryNumber: t.entryNumber,
+          code: t.code,
+          qr: t.qr,
+        })),
         pdf: pdf.toString('base64'),
       };
     },

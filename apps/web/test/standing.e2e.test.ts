@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
+import {
+  apiJson,
+  asOperator,
+  screenshotAtWidths,
+  signInAsOperator,
+  signUpVerified,
+  siteOnPlatform,
+  UI_TIMEOUT,
+  WEB,
+} from './browser.ts';
+
+/*
+ * Standing areas (스탠딩) in a real browser against the whole platform: an operator lays out a venue with
+ * a seated section and two standing areas; a fan picks a number of places (not seats) in one, from the
+ * keyboard too, sees the other sold out, pays at Toss and finds an entry number on each ticket.
+ */
+
+const TOSS_CHECKOUT = new RegExp(`:${4101 + TEST_PORT_SHIFT}/checkout/`);
+const stamp = Date.now();
+const venue = { name: `Standing Hall ${stamp}`, city: 'Seoul', id: '' };
+const concert = { id: '' };
+const fan = {
+  name: 'Lee Floor',
+  email: `fan-standing-${stamp}@example.com`,
+  password: 'correct-horse-battery',
+};
+
+const site = siteOnPlatform({ label: 'web_standing' });
+
+describe('an operator laying out a venue with standing areas', () => {
+  it(
+    'makes Floor (20 places, arrival order) and Pit (1 place) standing areas beside a seated section',
+    site.step(async () => {
+      const page = site.page;
+      await signInAsOperator(page, '/admin/venues');
+      const form = page.locator('form', { has: page.getByRole('heading', { name: 'Create', exact: true }) });
+      await form.getByLabel('Name').fill(venue.name);
+      await form.getByLabel('City').fill(venue.city);
+      await form.getByRole('button', { name: 'Add section' }).click();
+      const sections = form.locator('.tier-row');
+      await expect.poll(() => sections.count(), { timeout: UI_TIMEOUT }).toBe(3);
+      const areas = [
+        { row: sections.nth(1), name: 'Floor', places: '20', order: 'In order of confirmed payment' },
+        { row: sections.nth(2), name: 'Pit', places: '1', order: 'By draw among buyers' },
+      ];
+      for (const area of areas) {
+        await area.row.getByLabel('Section', { exact: true }).fill(area.name);
+        await area.row.getByLabel('Kind').selectOption({ label: 'Standing' });
+        await area.row.getByLabel('Places').fill(area.places);
+        await area.row.getByLabel('Entry numbers').selectOption({ label: area.order });
+        await area.row.getByLabel('Tier key').fill('ST');
+      }
+      await form.getByText('Layout preview (71 seats)').waitFor();
+      await form.getByRole('button', { name: 'Create', exact: true }).click();
+      const created = await form.getByText(/^Venue created: /).innerText();
+      venue.id = created.replace(/^Venue created: (\S+).*$/s, '$1');
+      const saved = await apiJson<{ sections: { name: string; standing: unknown }[] }>(
+        `/api/venues/${venue.id}`,
+      );
+      expect(saved.sections).toEqual([
+        expect.objectContaining({ name: 'A', standing: null }),
+        expect.objectContaining({ name: 'Floor', standing: { capacity: 20, entryOrder: 'arrival' } }),
+        expect.objectContaining({ name: 'Pit', standing: { capacity: 1, entryOrder: 'draw' } }),
+      ]);
+
+      // A concert there on sale now; the operator holds Pit's one place, so fans see it sold out.
+      const artists = await apiJson<{ items: { id: string }[] }>('/api/artists');
+      const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+      const event = await asOperator('POST', '/api/events', {
+        artistId: artists.items[0]?.id,
+        venueId: venue.id,
+        title: `Standing Night ${stamp}`,
+        startsAt: at(20),
+        saleOpensAt: at(-1 / 24),
+        saleClosesAt: at(19),
+        perUserLimit: 4,
+        priceTiers: [
+          { key: 'R', name: 'R seat', price: 99_000 },
+          { key: 'ST', name: 'Standing', price: 110_000 },
+        ],
+      });
+      concert.id = String(event.id);
+      await asOperator('POST', `/api/events/${concert.id}/publish`);
+      const seatCount = () =>
+        apiJson<{ seats: unknown[] }>(`/api/seats/event/${concert.id}`)
+          .then((map) => map.seats.length)
+          .catch(() => 0);
+      await expect.poll(seatCount, { timeout: UI_TIMEOUT }).toBe(71);
+      await asOperator('POST', '/api/reservations', {
+        eventId: concert.id,
+        standing: [{ section: 'Pit', quantity: 1 }],
+      });
+      await page.getByRole('button', { name: 'Log out' }).click();
+    }),
+    120_000,
+  );
+});
+
+describe('a fan buying standing places', () => {
+  it(
+    'shows each standing area as one card with its price and places left, not as seats',
+    site.step(async () => {
+      const page = site.page;
+      await signUpVerified(page, fan);
+      await page.goto(`/events/${concert.id}/seats`);
+      const floor = page.locator('[data-standing="Floor"]');
+      await floor.getByTestId('standing-left').getByText('20 places left').waitFor();
+      expect(await floor.innerText()).toContain('Standing · ₩110,000');
+      expect(await floor.innerText()).toContain('Entry numbers follow the order in which orders are paid.');
+      const pit = page.locator('[data-standing="Pit"]');
+      await expect
+        .poll(() => pit.getByTestId('standing-left').innerText(), { timeout: UI_TIMEOUT })
+        .toBe('Sold out');
+      expect(await pit.getByRole('spinbutton').count()).toBe(0);
+      // Only the seated section is a map of seats.
+      expect(await page.locator('figure[data-section]').count()).toBe(1);
+      expect(await page.locator('figure[data-section="Floor"], rect[data-label^="Floor-"]').count()).toBe(0);
+      await screenshotAtWidths(page, 'standing-01-areas');
+    }),
+    120_000,
+  );
+
+  it(
+    'picks two places from the keyboard, bounded by the per-user limit, and holds them',
+    site.step(async () => {
+      const page = site.page;
+      const floor = page.locator('[data-standing="Floor"]');
+      const quantity = floor.getByLabel('Places');
+      const more = floor.getByRole('button', { name: 'One place more in Floor' });
+      await more.focus();
+      await page.keyboard.press('Enter');
+      await quantity.focus();
+      await page.keyboard.press('ArrowUp');
+      expect(await quantity.inputValue()).toBe('2');
+      // One seat too: the limit of four counts seats and places together.
+      await page.locator('figure[data-section="A"] rect[data-status="available"]').first().click();
+      await page.getByRole('heading', { name: 'Selected: 3 / 4' }).waitFor();
+      await quantity.fill('9');
+      expect(await quantity.inputValue()).toBe('3');
+      expect(await more.isDisabled()).toBe(true);
+      await floor.getByRole('button', { name: 'One place fewer in Floor' }).click();
+      await page.locator('figure[data-section="A"] rect[aria-checked="true"]').click();
+      await page.getByRole('heading', { name: 'Selected: 2 / 4' }).waitFor();
+      const line = page.locator('[data-standing-line="Floor"]');
+      expect(await line.innerText()).toMatch(/^Floor standing × 2\s+₩220,000$/);
+      await screenshotAtWidths(page, 'standing-02-picked');
+
+      await page.getByRole('button', { name: 'Hold these seats' }).click();
+      await page.waitForURL(/\/checkout\//);
+      await page.getByTestId('amount').waitFor();
+      expect(await page.getByTestId('amount').innerText()).toBe('₩220,000');
+      expect(await page.locator('.checkout .lines').first().innerText()).toMatch(
+        /^Floor standing × 2\s+₩220,000$/,
+      );
+      await screenshotAtWidths(page, 'standing-03-checkout');
+    }),
+    120_000,
+  );
+
+  it(
+    'pays at Toss and shows an entry number on each ticket',
+    site.step(async () => {
+      const page = site.page;
+      await page.getByRole('button', { name: 'Pay with Toss' }).click();
+      await page.waitForURL(TOSS_CHECKOUT);
+      await page.locator('#pay').click();
+      await page.waitForURL(/\/payments\/success\?/);
+      await page.getByText('Payment complete').waitFor();
+      await page.getByRole('link', { name: 'See my tickets' }).click();
+      await page.waitForURL(`${WEB}/me/tickets`);
+      const places = page.getByTestId('ticket-place');
+      await expect
+        .poll(() => places.allInnerTexts(), { timeout: UI_TIMEOUT })
+        .toEqual(['Floor standing, entry no. 1', 'Floor standing, entry no. 2']);
+      await expect.poll(() => page.locator('img.qr').count(), { timeout: UI_TIMEOUT }).toBe(2);
+      await screenshotAtWidths(page, 'standing-04-tickets');
+
+      // Back on the seat page, the area has two places fewer.
+      await page.goto(`/events/${concert.id}/seats`);
+      await page.locator('[data-standing="Floor"]').getByText('18 places left').waitFor();
+    }),
+    120_000,
+  );
+});
