@@ -210,7 +210,7 @@ export class Bus {
         const todo = unique.filter((e) => fresh.has(e.id));
         if (todo.length) await options.handler(todo, trx);
       });
-    const { channel, handleOne, log } = this.declare(options);
+    const { channel, handleOne, log } = this.openConsumer(options);
     const waiting: ConsumeMessage[] = [];
     let draining = false;
     const handleBatch = async (messages: ConsumeMessage[]) => {
@@ -258,7 +258,7 @@ export class Bus {
 
   /** A consumer without inbox, for handlers that are idempotent by themselves. */
   async subscribe<T extends EventType>(options: PlainConsumerOptions<T>): Promise<void> {
-    const { channel, handleOne } = this.declare(options);
+    const { channel, handleOne } = this.openConsumer(options);
     await channel.consume(this.queueOf(options.name), (msg) => void handleOne(msg, options.handler), {
       prefetch: options.prefetch ?? 10,
     });
@@ -274,7 +274,7 @@ export class Bus {
    * answers how one message is handled: parsed, run in its trace context, acked, or on failure sent to
    * the next retry queue (the dead-letter queue after the last attempt, or at once when it cannot parse).
    */
-  private declare<T extends EventType>(options: ConsumerOptions<T>) {
+  private openConsumer<T extends EventType>(options: ConsumerOptions<T>) {
     const queue = this.queueOf(options.name);
     const maxAttempts = options.maxAttempts ?? 5;
     const delays = options.retryDelaysMs ?? DEFAULT_DELAYS;
