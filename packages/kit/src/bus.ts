@@ -228,7 +228,10 @@ export class Bus {
           await handleAll(parsed.map((p) => p.envelope));
           for (const p of parsed) channel.ack(p.msg);
         } catch (error) {
-          log.warn({ err: (error as Error).message, size: parsed.length }, 'batch failed; handling one by one');
+          log.warn(
+            { err: (error as Error).message, size: parsed.length },
+            'batch failed; handling one by one',
+          );
           for (const p of parsed) await handleOne(p.msg, (event) => handleAll([event]));
         }
       }

@@ -45,7 +45,13 @@ export class OutboxRelay<DB = unknown> {
   private lastCleanup = 0;
 
   constructor(options: RelayOptions<DB>) {
-    this.options = { batchSize: 100, pollIntervalMs: 500, coalesceMs: 10, retentionMs: 86_400_000, ...options };
+    this.options = {
+      batchSize: 100,
+      pollIntervalMs: 500,
+      coalesceMs: 10,
+      retentionMs: 86_400_000,
+      ...options,
+    };
     this.job = periodicJob({
       name: 'outbox relay',
       intervalMs: this.options.pollIntervalMs,
@@ -95,7 +101,10 @@ export class OutboxRelay<DB = unknown> {
   }
 
   private wakeSoon(): void {
-    if (this.options.coalesceMs <= 0) return this.job.wake();
+    if (this.options.coalesceMs <= 0) {
+      this.job.wake();
+      return;
+    }
     if (this.wakeTimer) return;
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;

@@ -271,7 +271,8 @@ describe('outbox, relay and consumers', () => {
         .map((r) => r.note)
         .sort();
     await vi.waitFor(
-      async () => expect(await effects()).toEqual(['batched-four', 'batched-one', 'batched-three', 'batched-two']),
+      async () =>
+        expect(await effects()).toEqual(['batched-four', 'batched-one', 'batched-three', 'batched-two']),
       { timeout: 10_000 },
     );
     // The first delivery took several events in one transaction.

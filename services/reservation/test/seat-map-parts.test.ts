@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
   joinSeatMap,
@@ -9,8 +10,9 @@ import {
   seatMapDto,
 } from '@tiketi/contracts';
 import { sql } from '@tiketi/kit';
+import { testLogger } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seatCacheKeys } from '../src/cache/seat-cache.ts';
+import { seatCache, seatCacheKeys } from '../src/cache/seat-cache.ts';
 import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
 
 type Answer = { rawPayload: Buffer; headers: Record<string, unknown> };
@@ -172,5 +174,29 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
     const after = seatMapDto.parse(changed.json());
     expect(after.seats.find((s) => s.id === seat(12))?.status).toBe('held');
     expect(after.counts.held).toBe(map.counts.held + 1);
+  });
+
+  it('keeps the seat cache of a 60,000-seat event, as it does a small one', async () => {
+    const cache = seatCache(h.redis, { ttlSeconds: 60, logger: testLogger() });
+    const eventId = randomUUID();
+    const tierId = randomUUID();
+    const seats = Array.from({ length: 60_000 }, (_, i) => ({
+      id: randomUUID(),
+      label: `A-${i + 1}`,
+      section: 'A',
+      row: String(Math.floor(i / 100)),
+      number: (i % 100) + 1,
+      x: i % 100,
+      y: Math.floor(i / 100),
+      tierId,
+      price: 50_000,
+      status: i === 7 ? ('held' as const) : ('available' as const),
+      version: 1,
+    }));
+    await cache.store(eventId, seats);
+    expect(await cache.head(eventId)).toBeDefined();
+    const read = await cache.read(eventId);
+    expect(read).toHaveLength(60_000);
+    expect(read?.[7]?.status).toBe('held');
   });
 });

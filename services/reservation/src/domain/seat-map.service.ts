@@ -210,6 +210,7 @@ export function seatMapService(deps: { events: EventRepository; cache: SeatCache
         const head = await cache.head(eventId);
         const kept = head && fullMaps.get(eventId);
         if (
+          head &&
           kept?.head &&
           kept.head.generation === head.generation &&
           kept.head.layoutVersion === head.layoutVersion
