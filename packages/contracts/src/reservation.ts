@@ -4,6 +4,36 @@ import { canonicalId } from './ids.ts';
 export const reservationStatus = z.enum(['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']);
 export type ReservationStatus = z.infer<typeof reservationStatus>;
 
+const isoTime = z.iso.datetime({ offset: true });
+
+/** `POST /api/reservations` (201): the hold made, until when it lasts and what it costs. */
+export const holdResponse = z.object({
+  reservationId: canonicalId(),
+  expiresAt: isoTime,
+  amount: z.number().int(),
+});
+export type HoldResponse = z.infer<typeof holdResponse>;
+
+/**
+ * A reservation as its owner (or an operator) sees it: `GET /api/reservations` (a page of them),
+ * `GET /api/reservations/:id`, and the answer of each route that changes one (cancel, voucher on or off).
+ */
+export const reservationDto = z.object({
+  id: canonicalId(),
+  eventId: canonicalId(),
+  userId: canonicalId(),
+  status: reservationStatus,
+  /** What is to be paid (or was paid): the seats' prices less `discount`. */
+  amount: z.number().int(),
+  discount: z.number().int(),
+  voucherCode: z.string().nullable(),
+  expiresAt: isoTime,
+  createdAt: isoTime,
+  confirmedAt: isoTime.nullable(),
+  seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: z.number().int() })),
+});
+export type ReservationDto = z.infer<typeof reservationDto>;
+
 /**
  * The reservation as the payment service sees it over the internal API
  * (`GET /internal/reservations/:id` on the reservation service).
@@ -14,7 +44,7 @@ export const internalReservation = z.object({
   eventId: canonicalId(),
   status: reservationStatus,
   amount: z.number().int().nonnegative(),
-  expiresAt: z.iso.datetime({ offset: true }),
+  expiresAt: isoTime,
   seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: z.number().int().nonnegative() })),
   /** Seats whose ticket was checked in at the door: the buyer can no longer give those back. */
   usedSeatIds: z.array(canonicalId()),
@@ -26,7 +56,7 @@ export type InternalReservation = z.infer<typeof internalReservation>;
  * progress; the reservation service caps the total hold at its own hard ceiling and answers the new expiry.
  */
 export const extendHoldRequest = z.object({ seconds: z.number().int().positive().max(1800) });
-export const extendHoldResponse = z.object({ expiresAt: z.iso.datetime({ offset: true }) });
+export const extendHoldResponse = z.object({ expiresAt: isoTime });
 
 /**
  * `POST /internal/reservations/:id/confirm {paymentId}`: the payment service confirms the reservation right
@@ -66,6 +96,31 @@ export const ticketCode = z
 /** `ABCDEFGHJK` → `ABCDE-FGHJK`, as printed. */
 export const formatTicketCode = (code: string) => `${code.slice(0, 5)}-${code.slice(5)}`;
 
+export const ticketStatus = z.enum(['ISSUED', 'USED', 'VOIDED']);
+export type TicketStatus = z.infer<typeof ticketStatus>;
+
+/** A ticket as its holder sees it: `GET /api/tickets` (a page of them). */
+export const ticketDto = z.object({
+  id: canonicalId(),
+  reservationId: canonicalId(),
+  eventId: canonicalId(),
+  seatId: canonicalId(),
+  seatLabel: z.string(),
+  /** The short code printed on the ticket, typed at the door when no camera reads the QR. */
+  code: z.string(),
+  /** A standing place's area and entry number (입장 번호), given at confirmation; null for a seat. */
+  entrySection: z.string().nullable(),
+  entryNumber: z.number().int().nullable(),
+  status: ticketStatus,
+  issuedAt: isoTime,
+  usedAt: isoTime.nullable(),
+});
+export type TicketDto = z.infer<typeof ticketDto>;
+
+/** `GET /api/tickets/:id`: one ticket with its signed QR payload, shown at the door. */
+export const ticketWithQrDto = ticketDto.extend({ qr: z.string() });
+export type TicketWithQrDto = z.infer<typeof ticketWithQrDto>;
+
 /**
  * `POST /api/tickets/check-in`: the QR payload as scanned, or the short code typed with the event it is
  * for (codes are unique within one event only).
@@ -82,7 +137,7 @@ export const checkInResponse = z.object({
   seatLabel: z.string(),
   code: z.string(),
   status: z.literal('USED'),
-  usedAt: z.iso.datetime({ offset: true }),
+  usedAt: isoTime,
 });
 export type CheckInResponse = z.infer<typeof checkInResponse>;
 
@@ -90,9 +145,12 @@ export type CheckInResponse = z.infer<typeof checkInResponse>;
 export const checkInEvent = z.object({
   id: canonicalId(),
   title: z.string().nullable(),
-  startsAt: z.iso.datetime({ offset: true }).nullable(),
+  startsAt: isoTime.nullable(),
 });
 export type CheckInEvent = z.infer<typeof checkInEvent>;
+
+/** `GET /api/tickets/check-in/events`: the events the signed-in door staff is assigned to. */
+export const eventsAtDoorResponse = z.object({ items: z.array(checkInEvent) });
 
 /** `PUT /api/tickets/staff/:userId/events`: the whole set of events a staff account works at. */
 export const staffEventsRequest = z.object({ eventIds: z.array(canonicalId()).max(200) });

@@ -10,10 +10,12 @@ import {
 } from '@tiketi/contracts';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { type Kysely, type QueryExecutorProvider, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { currentContext, formatTraceparent, newContext, runInContext } from './context.ts';
+import type { OutboxWriter } from './db.ts';
 import type { Logger } from './logger.ts';
+import { writeOutbox } from './outbox.ts';
 import { endSpan, SpanKind, startSpan, traceparentOf } from './tracing.ts';
 
 export type AnyEnvelope<T extends EventType = EventType> = T extends EventType ? Envelope<T> : never;
@@ -37,14 +39,12 @@ export function makeEnvelope<T extends EventType>(type: T, data: EventInput<T>):
  * the change it announces commits.
  */
 export async function publishInTransaction<T extends EventType>(
-  trx: QueryExecutorProvider,
+  trx: OutboxWriter,
   type: T,
   data: EventInput<T>,
 ): Promise<Envelope<T>> {
   const envelope = makeEnvelope(type, data);
-  await sql`insert into outbox (id, type, envelope) values (${envelope.id}, ${type}, ${JSON.stringify(envelope)}::jsonb)`.execute(
-    trx,
-  );
+  await writeOutbox(trx, envelope);
   return envelope;
 }
 

@@ -1,12 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   CamelCasePlugin,
+  type DatabaseConnection,
+  type Driver,
   Kysely,
   PostgresDialect,
+  type PostgresDialectConfig,
+  PostgresDriver,
+  type QueryExecutorProvider,
   type SelectQueryBuilder,
   sql,
   type Transaction,
+  type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
 
@@ -47,19 +54,19 @@ export async function paginate<DB, TB extends keyof DB, O, R>(
 
 export type DbOptions = { url: string; poolSize?: number; applicationName?: string };
 
-const OUTBOX_WRITE = /\binsert\s+into\s+outbox\b/i;
-const TRANSACTION_START = /^\s*(begin|start\s+transaction)\b/i;
-const TRANSACTION_END = /^\s*(commit|rollback|end|abort)\b/i;
-const COMMIT = /^\s*(commit|end)\b/i;
-const PREPARE = /^\/\* prepare:([a-z][a-z0-9_]*) \*\//;
+/** The name a statement is prepared under, for the one statement run inside `prepared(…).execute`. */
+const preparing = new AsyncLocalStorage<string>();
 
 /**
- * Marks a hot statement to be prepared once per connection and then only bound and executed: planning a
- * many-CTE statement costs PostgreSQL more than running it. Put it first in the SQL text:
- * sql`${prepared('hold_seats')} with …`. The text must not vary between calls (values go in parameters).
+ * Runs a hot statement as a named prepared statement: prepared once per connection, then only bound and
+ * executed (planning a many-CTE statement costs PostgreSQL more than running it). The text must not vary
+ * between calls (values go in parameters): `prepared('hold_seats', sql\`select …\`).execute(db)`.
  */
-export function prepared(name: string) {
-  return sql.raw(`/* prepare:${name} */`);
+export function prepared<R>(name: string, query: { execute(executor: QueryExecutorProvider): Promise<R> }) {
+  return {
+    execute: (executor: QueryExecutorProvider): Promise<R> =>
+      preparing.run(name, () => query.execute(executor)),
+  };
 }
 
 const statementNames = new Map<string, string>();
@@ -74,51 +81,66 @@ function statementName(label: string, text: string): string {
   return name;
 }
 
-/**
- * The pool's client, with two additions:
- * - statements marked with `prepared()` go out as named prepared statements;
- * - `signal` hears once a write to the outbox is committed: after the COMMIT of a transaction that inserted
- *   an outbox row, or after an outbox insert outside a transaction. This is how the relay of the same
- *   process learns of new rows at once. (A trigger calling pg_notify would do it across processes, but
- *   NOTIFY takes a lock that serialises every notifying commit of the whole server, which caps the
- *   seat-hold rate at the drop.)
- */
-function tiketiClient(signal: EventEmitter) {
-  return class TiketiClient extends pg.Client {
-    private inTransaction = false;
-    private wroteOutbox = false;
-
-    // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; all are passed through.
-    override query(...args: any[]): any {
-      const text: unknown = typeof args[0] === 'string' ? args[0] : args[0]?.text;
-      const marked = typeof args[0] === 'string' ? PREPARE.exec(args[0]) : null;
-      if (marked?.[1]) {
-        args = [
-          { name: statementName(marked[1], args[0]), text: args[0], values: args[1] },
-          ...args.slice(2),
-        ];
-      }
-      // biome-ignore lint/suspicious/noExplicitAny: see above.
-      const result = (super.query as (...a: any[]) => any)(...args);
-      if (typeof text !== 'string' || !(result instanceof Promise)) return result;
-      let announce = false;
-      if (TRANSACTION_START.test(text)) this.inTransaction = true;
-      if (OUTBOX_WRITE.test(text)) {
-        if (this.inTransaction) this.wroteOutbox = true;
-        else announce = true;
-      }
-      if (TRANSACTION_END.test(text)) {
-        announce = this.wroteOutbox && COMMIT.test(text);
-        this.inTransaction = false;
-        this.wroteOutbox = false;
-      }
-      if (!announce) return result;
-      return result.then((value: unknown) => {
-        signal.emit('committed');
-        return value;
-      });
+/** The pool's client: a statement run under `prepared()` goes out as a named prepared statement. */
+class PreparingClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; all are passed through.
+  override query(...args: any[]): any {
+    const label = preparing.getStore();
+    if (label && typeof args[0] === 'string') {
+      args = [{ name: statementName(label, args[0]), text: args[0], values: args[1] }, ...args.slice(2)];
     }
-  };
+    // biome-ignore lint/suspicious/noExplicitAny: see above.
+    return (super.query as (...a: any[]) => any)(...args);
+  }
+}
+
+/** Connections whose open transaction wrote an outbox row (`wakeRelayAfterCommit`). */
+const outboxWritten = new WeakSet<DatabaseConnection>();
+
+/**
+ * Kysely's PostgreSQL driver, telling `signal` once a transaction that wrote an outbox row has committed.
+ * This is how the relay of the same process learns of new rows at once. (A trigger calling pg_notify would
+ * do it across processes, but NOTIFY takes a lock that serialises every notifying commit of the whole
+ * server, which caps the seat-hold rate at the drop.)
+ */
+class SignallingDriver extends PostgresDriver {
+  private readonly signal: EventEmitter;
+
+  constructor(config: PostgresDialectConfig, signal: EventEmitter) {
+    super(config);
+    this.signal = signal;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    outboxWritten.delete(connection);
+    await super.beginTransaction(connection, settings);
+  }
+
+  override async commitTransaction(connection: DatabaseConnection) {
+    const wrote = outboxWritten.delete(connection);
+    await super.commitTransaction(connection);
+    if (wrote) this.signal.emit('committed');
+  }
+
+  override async rollbackTransaction(connection: Parameters<PostgresDriver['rollbackTransaction']>[0]) {
+    outboxWritten.delete(connection);
+    await super.rollbackTransaction(connection);
+  }
+}
+
+class SignallingDialect extends PostgresDialect {
+  private readonly config: PostgresDialectConfig;
+  private readonly signal: EventEmitter;
+
+  constructor(config: PostgresDialectConfig, signal: EventEmitter) {
+    super(config);
+    this.config = config;
+    this.signal = signal;
+  }
+
+  override createDriver(): Driver {
+    return new SignallingDriver(this.config, this.signal);
+  }
 }
 
 const outboxSignals = new WeakMap<object, EventEmitter>();
@@ -131,12 +153,22 @@ export function onOutboxCommit(db: Kysely<unknown>, listener: () => void): () =>
   return () => signal.off('committed', listener);
 }
 
+/** Where an outbox row is written: a Kysely handle or one of its transactions. */
+export type OutboxWriter = QueryExecutorProvider & { readonly isTransaction: boolean };
+
 /**
- * Tells the relay of this process that a write to the outbox committed, for writes it cannot see in the
- * SQL text (a database function that inserts the row). Call it after the commit, never before.
+ * Tells the relay of this process that `executor` wrote an outbox row: in a transaction, the relay wakes
+ * once it commits (never on a rollback); outside one, the write was its own commit and the relay wakes now.
+ * Whatever writes an outbox row calls it right after the write.
  */
-export function outboxCommitted(db: Kysely<unknown>): void {
-  outboxSignals.get(db)?.emit('committed');
+export async function wakeRelayAfterCommit(executor: OutboxWriter): Promise<void> {
+  if (executor.isTransaction) {
+    await executor.getExecutor().provideConnection(async (connection) => {
+      outboxWritten.add(connection);
+    });
+  } else {
+    outboxSignals.get(executor)?.emit('committed');
+  }
 }
 
 /** Kysely over a pg pool; column names are snake_case in SQL and camelCase in TypeScript. */
@@ -149,14 +181,17 @@ export function createDb<DB>(options: DbOptions): Kysely<DB> {
     application_name: options.applicationName,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
-    Client: tiketiClient(signal),
+    Client: PreparingClient,
   });
   // A connection dropped by the server (restart, network cut) must not crash the process: the query in
   // flight fails with its own error and the pool replaces the connection. pg emits 'error' on idle
   // clients through the pool, and on checked-out clients directly.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<DB>({
+    dialect: new SignallingDialect({ pool }, signal),
+    plugins: [new CamelCasePlugin()],
+  });
   outboxSignals.set(db, signal);
   return db;
 }

@@ -1,6 +1,6 @@
 import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
 import type { Bus } from './bus.ts';
-import { onOutboxCommit } from './db.ts';
+import { type OutboxWriter, onOutboxCommit, wakeRelayAfterCommit } from './db.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { MORE_WORK, type PeriodicJob, periodicJob } from './periodic-job.ts';
@@ -24,6 +24,27 @@ export type RelayOptions<DB> = {
   afterPublish?: () => Promise<void>;
 };
 
+/**
+ * An envelope as an outbox row: its values in the columns' order `(id, type, envelope)`, as parameters.
+ * The one way TypeScript spells an outbox row, whether it inserts it (`writeOutbox`) or hands it to a
+ * database function that inserts it (the reservation service's `hold_seats`).
+ */
+export function outboxRow(envelope: { id: string; type: string }) {
+  return sql`${envelope.id}::uuid, ${envelope.type}::text, ${JSON.stringify(envelope)}::jsonb`;
+}
+
+/**
+ * Writes an envelope to the outbox with `executor` (in the caller's transaction, if it is one) and tells
+ * the relay to wake once that commits.
+ */
+export async function writeOutbox(
+  executor: OutboxWriter,
+  envelope: { id: string; type: string },
+): Promise<void> {
+  await sql`insert into outbox (id, type, envelope) values (${outboxRow(envelope)})`.execute(executor);
+  await wakeRelayAfterCommit(executor);
+}
+
 type OutboxRow = { id: string; type: string; envelope: { id: string; type: string; traceparent?: string } };
 
 /**
@@ -31,10 +52,10 @@ type OutboxRow = { id: string; type: string; envelope: { id: string; type: strin
  * `FOR UPDATE SKIP LOCKED`, so several instances share the work without publishing the same batch at once.
  * A crash between publish and mark re-publishes the batch: consumers' inboxes absorb the duplicate.
  *
- * The relay wakes shortly after its own process commits an outbox row (see `onOutboxCommit`; `coalesceMs`
- * later, so the commits of that moment go out together); rows written by another instance that died before
- * publishing them are found by the poll. Wake-ups that arrive while a batch is being published are folded
- * into one more batch, so under load the batches grow instead of the relay running once per commit.
+ * The relay wakes shortly after its own process commits an outbox row (`wakeRelayAfterCommit`;
+ * `coalesceMs` later, so the commits of that moment go out together); rows written by another instance that
+ * died before publishing them are found by the poll. Wake-ups that arrive while a batch is being published
+ * are folded into one more batch, so under load the batches grow instead of the relay running once per commit.
  */
 export class OutboxRelay<DB = unknown> {
   private readonly options: Required<Omit<RelayOptions<DB>, 'afterPublish' | 'metrics'>> &

@@ -21,6 +21,5 @@ export const pageQuery = {
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 };
 
-export function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
-}
+/** The answer of a list endpoint (the contract's shape, here beside `pageQuery`). */
+export { pageOf } from '@tiketi/contracts';

@@ -3,7 +3,7 @@ import type { Envelope } from '@tiketi/contracts';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeEnvelope, publishInTransaction } from '../src/bus.ts';
-import { sql } from '../src/db.ts';
+import { sql, wakeRelayAfterCommit } from '../src/db.ts';
 import { OutboxRelay } from '../src/outbox.ts';
 import { openTestInfra, testConfig, testLogger } from '../src/testing/index.ts';
 
@@ -152,6 +152,32 @@ describe('outbox, relay and consumers', () => {
       await publishInTransaction(db, 'user.registered', registered('autocommit'));
       await vi.waitFor(() => expect(seen).toContain('autocommit'), { timeout: 5_000 });
       expect(seen).not.toContain('rolled-back');
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('wakes the relay when the writer says it wrote an outbox row, however the SQL spells the insert', async () => {
+    const seen: string[] = [];
+    await bus.subscribe({
+      name: 'explicit-wake-observer',
+      events: ['user.registered'],
+      handler: async (event) => {
+        seen.push(event.data.name);
+      },
+    });
+    const relay = new OutboxRelay({ db, bus, logger: testLogger(), pollIntervalMs: 120_000 });
+    await relay.start();
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // the relay's first, empty batch is behind it
+      // A quoted table name and a database function's insert look nothing like `insert into outbox`.
+      const envelope = makeEnvelope('user.registered', registered('explicit'));
+      await db.transaction().execute(async (trx) => {
+        await sql`insert into "outbox" ("id", "type", "envelope")
+          values (${envelope.id}, ${envelope.type}, ${JSON.stringify(envelope)}::jsonb)`.execute(trx);
+        await wakeRelayAfterCommit(trx);
+      });
+      await vi.waitFor(() => expect(seen).toContain('explicit'), { timeout: 5_000 });
     } finally {
       await relay.stop();
     }

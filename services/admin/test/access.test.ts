@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AdminUpstream } from '@tiketi/contracts';
-import { createTestTokens, testLogger } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { createTestTokens, type TestTokens, testLogger } from '@tiketi/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 
 /** Nothing listens on port 9 (discard): every upstream is down. */
@@ -15,21 +15,28 @@ const allDown: Record<AdminUpstream, string> = {
   queue: DOWN,
 };
 
-describe('admin access and outages', async () => {
-  const tokens = await createTestTokens();
-  const app = await buildApp({
-    logger: testLogger(),
-    jwks: tokens.jwks,
-    internalToken: 'adm-access-internal',
-    upstreams: allDown,
-    timeoutMs: 500,
-    retries: 0,
+describe('admin access and outages', () => {
+  let tokens: TestTokens;
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  let admin: string;
+  let fan: string;
+  let staff: string;
+  beforeAll(async () => {
+    tokens = await createTestTokens();
+    app = await buildApp({
+      logger: testLogger(),
+      jwks: tokens.jwks,
+      internalToken: 'adm-access-internal',
+      upstreams: allDown,
+      timeoutMs: 500,
+      retries: 0,
+    });
+    admin = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'admin' })}`;
+    fan = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'user' })}`;
+    staff = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'staff' })}`;
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
-  const admin = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'admin' })}`;
-  const fan = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'user' })}`;
-  const staff = `Bearer ${await tokens.sign({ id: randomUUID(), role: 'staff' })}`;
   const id = randomUUID();
   const voucher = { code: 'WELCOME', kind: 'percent', value: 10, maxUses: 100 };
   const routes: { method: 'GET' | 'POST'; url: string; payload?: object }[] = [

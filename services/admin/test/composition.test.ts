@@ -6,28 +6,34 @@ import type {
   AnalyticsDashboard,
 } from '@tiketi/contracts';
 import { challengeHeader } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DOWN, operatorOf, publishedEvent, signedUp, startPlatform } from './platform.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DOWN, operatorOf, type Platform, publishedEvent, signedUp, startPlatform } from './platform.ts';
 
-describe('the admin views composed from the real services', async () => {
-  const platform = await startPlatform('adm-compose');
-  afterAll(() => platform.close());
-  const admin = await platform.admin();
+type AdminApp = Awaited<ReturnType<Platform['admin']>>;
 
-  const { asAdmin } = await operatorOf(platform, 'operator@admin.test');
-  const fan = await signedUp(platform, 'fan@admin.test');
-  const asFan = fan.headers;
+/*
+ * One sale told in phases: a fan holds two seats, pays for them, an operator refunds one, the reservation
+ * service stops. Each phase is set up by the hooks of its own block, so every test reads the state its
+ * block names, whatever other tests of that block did.
+ */
+describe('the admin views composed from the real services', () => {
+  let platform: Platform;
+  let admin: AdminApp;
+  let asAdmin: { authorization: string };
+  let fan: Awaited<ReturnType<typeof signedUp>>;
+  let asFan: { authorization: string };
+  let openSale: string;
+  let queuedSale: string;
+  let seatIds: string[];
+  let reservationId: string;
+
   const onSaleEvent = (title: string, waitingRoom: boolean) =>
     publishedEvent(platform, asAdmin, { title, waitingRoom });
-
-  const openSale = await onSaleEvent('Open Sale Night', false);
-  const queuedSale = await onSaleEvent('Queued Sale Night', true);
-
-  const internal = { 'x-internal-token': platform.internalToken };
+  const internal = () => ({ 'x-internal-token': platform.internalToken });
   const seatStats = async (eventId: string) => {
     const res = await platform.reservation.app.inject({
       url: `/internal/events/${eventId}/stats`,
-      headers: internal,
+      headers: internal(),
     });
     expect(res.statusCode).toBe(200);
     return res.json() as { available: number; held: number; sold: number };
@@ -50,36 +56,47 @@ describe('the admin views composed from the real services', async () => {
     expect(res.statusCode, url).toBe(200);
     return res.json() as T;
   };
+  /** The reservation service and analytics learn of events from `event.published` over RabbitMQ. */
+  const learnt = (eventIds: string[]) =>
+    vi.waitFor(
+      async () => {
+        for (const id of eventIds) expect((await seatStats(id)).available).toBe(10);
+        const known = (await analyticsDashboard()).onSale.map((e) => e.eventId);
+        expect(known).toEqual(expect.arrayContaining(eventIds));
+      },
+      { timeout: 15_000, interval: 100 },
+    );
 
-  // The reservation service and analytics learn of both events from `event.published` over RabbitMQ.
-  await vi.waitFor(
-    async () => {
-      for (const id of [openSale, queuedSale]) expect((await seatStats(id)).available).toBe(10);
-      const known = (await analyticsDashboard()).onSale.map((e) => e.eventId);
-      expect(known).toEqual(expect.arrayContaining([openSale, queuedSale]));
-    },
-    { timeout: 15_000, interval: 100 },
-  );
+  beforeAll(async () => {
+    platform = await startPlatform('adm-compose');
+    admin = await platform.admin();
+    ({ asAdmin } = await operatorOf(platform, 'operator@admin.test'));
+    fan = await signedUp(platform, 'fan@admin.test');
+    asFan = fan.headers;
+    openSale = await onSaleEvent('Open Sale Night', false);
+    queuedSale = await onSaleEvent('Queued Sale Night', true);
+    await learnt([openSale, queuedSale]);
 
-  // The fan holds two seats of the open sale.
-  const seatMap = await platform.reservation.app.inject({ url: `/api/seats/event/${openSale}` });
-  const seatIds = (seatMap.json() as { seats: { id: string }[] }).seats.slice(0, 2).map((s) => s.id);
-  const hold = await platform.reservation.app.inject({
-    method: 'POST',
-    url: '/api/reservations',
-    headers: asFan,
-    payload: { eventId: openSale, seatIds },
+    // The fan holds two seats of the open sale.
+    const seatMap = await platform.reservation.app.inject({ url: `/api/seats/event/${openSale}` });
+    seatIds = (seatMap.json() as { seats: { id: string }[] }).seats.slice(0, 2).map((s) => s.id);
+    const hold = await platform.reservation.app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: asFan,
+      payload: { eventId: openSale, seatIds },
+    });
+    expect(hold.statusCode).toBe(201);
+    reservationId = (hold.json() as { reservationId: string }).reservationId;
+    await vi.waitFor(
+      async () => {
+        const figures = (await analyticsDashboard()).onSale.find((e) => e.eventId === openSale);
+        expect(figures?.reservations).toBe(1);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
   });
-  expect(hold.statusCode).toBe(201);
-  const reservationId = (hold.json() as { reservationId: string }).reservationId;
-  const purchase = { paymentId: '' };
-  await vi.waitFor(
-    async () => {
-      const figures = (await analyticsDashboard()).onSale.find((e) => e.eventId === openSale);
-      expect(figures?.reservations).toBe(1);
-    },
-    { timeout: 15_000, interval: 100 },
-  );
+  afterAll(() => platform?.close());
 
   it('shows every on-sale event with the seat counts the reservation service gives', async () => {
     const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
@@ -179,24 +196,33 @@ describe('the admin views composed from the real services', async () => {
   });
 
   it("shows a waiting room's line as the queue service counts it", async () => {
-    const join = await platform.queue.app.inject({
-      method: 'POST',
-      url: `/api/queue/${queuedSale}/join`,
-      headers: { ...asFan, ...(await challengeHeader({}, 'join', queuedSale)) },
-    });
-    expect(join.statusCode).toBe(201);
+    // A sale of its own: the line of the shared one is empty for the dashboard test.
+    const lineSale = await onSaleEvent('Line Night', true);
+    await learnt([lineSale]);
+    // The queue service learns of it over RabbitMQ too.
+    await vi.waitFor(
+      async () => {
+        const join = await platform.queue.app.inject({
+          method: 'POST',
+          url: `/api/queue/${lineSale}/join`,
+          headers: { ...asFan, ...(await challengeHeader({}, 'join', lineSale)) },
+        });
+        expect(join.statusCode).toBe(201);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
     await platform.queue.step();
     const status = await platform.queue.app.inject({
-      url: `/api/queue/${queuedSale}/status`,
+      url: `/api/queue/${lineSale}/status`,
       headers: asFan,
     });
     const state = (status.json() as { state: 'waiting' | 'admitted' }).state;
 
-    const view = await get<AdminQueueState>(`/api/admin/queue/${queuedSale}`);
+    const view = await get<AdminQueueState>(`/api/admin/queue/${lineSale}`);
     expect(view).toMatchObject({
       partial: false,
       event: {
-        title: 'Queued Sale Night',
+        title: 'Line Night',
         onSale: true,
         waitingRoom: { enabled: true, maxActiveShoppers: 50 },
       },
@@ -204,120 +230,147 @@ describe('the admin views composed from the real services', async () => {
       queue: state === 'admitted' ? { waiting: 0, activeShoppers: 1 } : { waiting: 1, activeShoppers: 0 },
     });
     const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
-    expect(dashboard.onSale?.find((e) => e.eventId === queuedSale)?.queue).toEqual(view.queue);
+    expect(dashboard.onSale?.find((e) => e.eventId === lineSale)?.queue).toEqual(view.queue);
   });
 
-  it('shows a completed purchase: the sale, its revenue and the seats sold', async () => {
-    const opened = await platform.payment.app.inject({
-      method: 'POST',
-      url: '/api/payments/toss/request',
-      headers: asFan,
-      payload: {
-        reservationId,
-        amount: 176_000,
-        customerInfo: { name: 'Admin Fan', email: 'fan@admin.test' },
-      },
-    });
-    expect(opened.statusCode, opened.body).toBe(201);
-    const { paymentId, paymentUrl } = opened.json() as { paymentId: string; paymentUrl: string };
-    const paid = platform.toss.authorize(new URL(paymentUrl).pathname.split('/').pop() ?? '', 'approve');
-    const confirmed = await platform.payment.app.inject({
-      method: 'POST',
-      url: '/api/payments/toss/confirm',
-      headers: asFan,
-      payload: { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
-    });
-    expect(confirmed.statusCode, confirmed.body).toBe(200);
-    purchase.paymentId = paymentId;
-    await vi.waitFor(
-      async () => {
-        expect((await analyticsDashboard()).today.orders).toBe(1);
-        expect((await seatStats(openSale)).sold).toBe(2);
-      },
-      { timeout: 15_000, interval: 100 },
-    );
-
-    const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
-    expect(dashboard.partial).toBe(false);
-    expect(dashboard.analytics?.today).toMatchObject({ orders: 1, revenue: 176_000, ticketsSold: 2 });
-    expect(dashboard.onSale?.find((e) => e.eventId === openSale)).toMatchObject({
-      seats: { available: 8, held: 0, sold: 2 },
-      today: { sales: 1, tickets: 2, revenue: 176_000 },
-    });
-    const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
-    expect(sales.revenue).toEqual(await paymentRevenue(openSale));
-    expect(sales.revenue).toMatchObject({ payments: 1, grossAmount: 176_000, netAmount: 176_000 });
-
-    const direct = await platform.payment.app.inject({
-      url: `/api/payments?eventId=${openSale}`,
-      headers: asAdmin,
-    });
-    const searched = await get<{ items: { id: string; status: string }[] }>(
-      `/api/admin/payments?eventId=${openSale}`,
-    );
-    expect(searched).toEqual(direct.json());
-    expect(searched.items.map((p) => [p.id, p.status])).toEqual([[paymentId, 'COMPLETED']]);
-    const detail = await get<AdminUserDetail>(`/api/admin/users/${fan.user.id}`);
-    expect(detail.payments?.items.map((p) => p.id)).toEqual([paymentId]);
-  });
-
-  it('refunds one seat through the payment service, and revenue and seats follow', async () => {
-    const refund = await admin.inject({
-      method: 'POST',
-      url: `/api/admin/payments/${purchase.paymentId}/refund`,
-      headers: asAdmin,
-      payload: { seatIds: [seatIds[0]], reason: 'the fan cannot attend' },
-    });
-    expect(refund.statusCode, refund.body).toBe(200);
-    expect(refund.json()).toMatchObject({
-      id: purchase.paymentId,
-      status: 'PARTIALLY_REFUNDED',
-      refundedAmount: 88_000,
-    });
-    await vi.waitFor(
-      async () => {
-        expect((await analyticsDashboard()).today.refunds).toBe(1);
-        expect(await seatStats(openSale)).toEqual({ available: 9, held: 0, sold: 1 });
-      },
-      { timeout: 15_000, interval: 100 },
-    );
-    const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
-    expect(dashboard.analytics?.today).toMatchObject({ orders: 1, revenue: 88_000, refundedAmount: 88_000 });
-    const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
-    expect(sales).toMatchObject({
-      seats: { available: 9, held: 0, sold: 1 },
-      revenue: { payments: 1, grossAmount: 176_000, refunds: 1, refundedAmount: 88_000, netAmount: 88_000 },
+  describe('once the fan has paid for the two seats', () => {
+    let paymentId: string;
+    beforeAll(async () => {
+      const opened = await platform.payment.app.inject({
+        method: 'POST',
+        url: '/api/payments/toss/request',
+        headers: asFan,
+        payload: {
+          reservationId,
+          amount: 176_000,
+          customerInfo: { name: 'Admin Fan', email: 'fan@admin.test' },
+        },
+      });
+      expect(opened.statusCode, opened.body).toBe(201);
+      const body = opened.json() as { paymentId: string; paymentUrl: string };
+      paymentId = body.paymentId;
+      const paid = platform.toss.authorize(
+        new URL(body.paymentUrl).pathname.split('/').pop() ?? '',
+        'approve',
+      );
+      const confirmed = await platform.payment.app.inject({
+        method: 'POST',
+        url: '/api/payments/toss/confirm',
+        headers: asFan,
+        payload: { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
+      });
+      expect(confirmed.statusCode, confirmed.body).toBe(200);
+      await vi.waitFor(
+        async () => {
+          expect((await analyticsDashboard()).today.orders).toBe(1);
+          expect((await seatStats(openSale)).sold).toBe(2);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
     });
 
-    const again = await admin.inject({
-      method: 'POST',
-      url: `/api/admin/payments/${purchase.paymentId}/refund`,
-      headers: asAdmin,
-      payload: { amount: 500_000, reason: 'more than was paid' },
-    });
-    // The payment service's refusal reaches the operator as it was given.
-    expect(again.statusCode).toBe(422);
-    expect(again.headers['content-type']).toMatch(/problem\+json/);
-    expect(again.json()).toMatchObject({ code: 'REFUND_TOO_LARGE' });
-  });
+    it('shows a completed purchase: the sale, its revenue and the seats sold', async () => {
+      const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
+      expect(dashboard.partial).toBe(false);
+      expect(dashboard.analytics?.today).toMatchObject({ orders: 1, revenue: 176_000, ticketsSold: 2 });
+      expect(dashboard.onSale?.find((e) => e.eventId === openSale)).toMatchObject({
+        seats: { available: 8, held: 0, sold: 2 },
+        today: { sales: 1, tickets: 2, revenue: 176_000 },
+      });
+      const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
+      expect(sales.revenue).toEqual(await paymentRevenue(openSale));
+      expect(sales.revenue).toMatchObject({ payments: 1, grossAmount: 176_000, netAmount: 176_000 });
 
-  it('keeps answering after the reservation service stops, marking the seats it cannot count', async () => {
-    await platform.reservation.app.close();
-    const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
-    expect(dashboard).toMatchObject({ partial: true, unavailable: ['reservation'] });
-    expect(dashboard.analytics?.today.reservations).toBe(1);
-    const open = dashboard.onSale?.find((e) => e.eventId === openSale);
-    expect(open).toMatchObject({
-      title: 'Open Sale Night',
-      seats: null,
-      today: { reservations: 1, sales: 1 },
+      const direct = await platform.payment.app.inject({
+        url: `/api/payments?eventId=${openSale}`,
+        headers: asAdmin,
+      });
+      const searched = await get<{ items: { id: string; status: string }[] }>(
+        `/api/admin/payments?eventId=${openSale}`,
+      );
+      expect(searched).toEqual(direct.json());
+      expect(searched.items.map((p) => [p.id, p.status])).toEqual([[paymentId, 'COMPLETED']]);
+      const detail = await get<AdminUserDetail>(`/api/admin/users/${fan.user.id}`);
+      expect(detail.payments?.items.map((p) => p.id)).toEqual([paymentId]);
     });
-    const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
-    expect(sales).toMatchObject({
-      unavailable: ['reservation'],
-      event: { title: 'Open Sale Night' },
-      revenue: { netAmount: 88_000 },
-      seats: null,
+
+    describe('once an operator has refunded one of the seats', () => {
+      let refund: Awaited<ReturnType<AdminApp['inject']>>;
+      beforeAll(async () => {
+        refund = await admin.inject({
+          method: 'POST',
+          url: `/api/admin/payments/${paymentId}/refund`,
+          headers: asAdmin,
+          payload: { seatIds: [seatIds[0]], reason: 'the fan cannot attend' },
+        });
+        await vi.waitFor(
+          async () => {
+            expect((await analyticsDashboard()).today.refunds).toBe(1);
+            expect(await seatStats(openSale)).toEqual({ available: 9, held: 0, sold: 1 });
+          },
+          { timeout: 15_000, interval: 100 },
+        );
+      });
+
+      it('refunds one seat through the payment service, and revenue and seats follow', async () => {
+        expect(refund.statusCode, refund.body).toBe(200);
+        expect(refund.json()).toMatchObject({
+          id: paymentId,
+          status: 'PARTIALLY_REFUNDED',
+          refundedAmount: 88_000,
+        });
+        const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
+        expect(dashboard.analytics?.today).toMatchObject({
+          orders: 1,
+          revenue: 88_000,
+          refundedAmount: 88_000,
+        });
+        const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
+        expect(sales).toMatchObject({
+          seats: { available: 9, held: 0, sold: 1 },
+          revenue: {
+            payments: 1,
+            grossAmount: 176_000,
+            refunds: 1,
+            refundedAmount: 88_000,
+            netAmount: 88_000,
+          },
+        });
+
+        const again = await admin.inject({
+          method: 'POST',
+          url: `/api/admin/payments/${paymentId}/refund`,
+          headers: asAdmin,
+          payload: { amount: 500_000, reason: 'more than was paid' },
+        });
+        // The payment service's refusal reaches the operator as it was given.
+        expect(again.statusCode).toBe(422);
+        expect(again.headers['content-type']).toMatch(/problem\+json/);
+        expect(again.json()).toMatchObject({ code: 'REFUND_TOO_LARGE' });
+      });
+
+      describe('once the reservation service has stopped', () => {
+        beforeAll(() => platform.reservation.app.close());
+
+        it('keeps answering, marking the seats it cannot count', async () => {
+          const dashboard = await get<AdminDashboard>('/api/admin/dashboard');
+          expect(dashboard).toMatchObject({ partial: true, unavailable: ['reservation'] });
+          expect(dashboard.analytics?.today.reservations).toBe(1);
+          const open = dashboard.onSale?.find((e) => e.eventId === openSale);
+          expect(open).toMatchObject({
+            title: 'Open Sale Night',
+            seats: null,
+            today: { reservations: 1, sales: 1 },
+          });
+          const sales = await get<AdminEventSales>(`/api/admin/events/${openSale}/sales`);
+          expect(sales).toMatchObject({
+            unavailable: ['reservation'],
+            event: { title: 'Open Sale Night' },
+            revenue: { netAmount: 88_000 },
+            seats: null,
+          });
+        });
+      });
     });
   });
 });

@@ -1,58 +1,74 @@
 import type { AdminEventSales, VoucherDto } from '@tiketi/contracts';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { operatorOf, publishedEvent, signedUp, startPlatform } from './platform.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { operatorOf, type Platform, publishedEvent, signedUp, startPlatform } from './platform.ts';
 
 const BOM = '\ufeff';
 
-describe('vouchers, the sales report and the CSV exports through the admin service', async () => {
-  const platform = await startPlatform('adm-sales');
-  afterAll(() => platform.close());
-  const admin = await platform.admin();
-  const { asAdmin } = await operatorOf(platform, 'boss@sales.test');
-  // A buyer whose name a spreadsheet would run as a formula.
-  const fan = await signedUp(platform, 'fan@sales.test', '=HYPERLINK("http://evil.test","김민지")');
-  const eventId = await publishedEvent(platform, asAdmin, {
-    title: 'Voucher Night',
-    sections: [
-      {
-        name: 'A',
-        rows: [
-          { label: '1', seatCount: 4, tierKey: 'VIP' },
-          { label: '2', seatCount: 6, tierKey: 'R' },
-        ],
-      },
-    ],
-    priceTiers: [
-      { key: 'VIP', name: 'VIP석', price: 150_000 },
-      { key: 'R', name: 'R석', price: 88_000 },
-    ],
-  });
-  const detail = await platform.event.inject({ url: `/api/events/${eventId}`, headers: asAdmin });
-  const tiers = (detail.json() as { priceTiers: { id: string; name: string }[] }).priceTiers;
-  const vip = tiers.find((t) => t.name === 'VIP석')!.id;
-  const internal = { 'x-internal-token': platform.internalToken };
-  await vi.waitFor(
-    async () => {
-      const res = await platform.reservation.app.inject({
-        url: `/internal/events/${eventId}/stats`,
-        headers: internal,
-      });
-      expect(res.json()).toMatchObject({ available: 10 });
-    },
-    { timeout: 15_000, interval: 100 },
-  );
-  const seatMap = await platform.reservation.app.inject({ url: `/api/seats/event/${eventId}` });
-  const seats = (seatMap.json() as { seats: { id: string; tierId: string }[] }).seats;
-  const vipSeat = seats.find((s) => s.tierId === vip)!.id;
-  const rSeat = seats.find((s) => s.tierId !== vip)!.id;
+type AdminApp = Awaited<ReturnType<Platform['admin']>>;
+type Answer = Awaited<ReturnType<AdminApp['inject']>>;
 
-  it('makes a voucher for the event and lists it with its uses', async () => {
-    const made = await admin.inject({
+describe('vouchers, the sales report and the CSV exports through the admin service', () => {
+  let platform: Platform;
+  let admin: AdminApp;
+  let asAdmin: { authorization: string };
+  let fan: Awaited<ReturnType<typeof signedUp>>;
+  let eventId: string;
+  let vip: string;
+  let vipSeat: string;
+  let rSeat: string;
+  /** The operator's voucher for the VIP tier, made once for every test here. */
+  let made: Answer;
+
+  beforeAll(async () => {
+    platform = await startPlatform('adm-sales');
+    admin = await platform.admin();
+    ({ asAdmin } = await operatorOf(platform, 'boss@sales.test'));
+    // A buyer whose name a spreadsheet would run as a formula.
+    fan = await signedUp(platform, 'fan@sales.test', '=HYPERLINK("http://evil.test","김민지")');
+    eventId = await publishedEvent(platform, asAdmin, {
+      title: 'Voucher Night',
+      sections: [
+        {
+          name: 'A',
+          rows: [
+            { label: '1', seatCount: 4, tierKey: 'VIP' },
+            { label: '2', seatCount: 6, tierKey: 'R' },
+          ],
+        },
+      ],
+      priceTiers: [
+        { key: 'VIP', name: 'VIP석', price: 150_000 },
+        { key: 'R', name: 'R석', price: 88_000 },
+      ],
+    });
+    const detail = await platform.event.inject({ url: `/api/events/${eventId}`, headers: asAdmin });
+    const tiers = (detail.json() as { priceTiers: { id: string; name: string }[] }).priceTiers;
+    vip = tiers.find((t) => t.name === 'VIP석')!.id;
+    const internal = { 'x-internal-token': platform.internalToken };
+    await vi.waitFor(
+      async () => {
+        const res = await platform.reservation.app.inject({
+          url: `/internal/events/${eventId}/stats`,
+          headers: internal,
+        });
+        expect(res.json()).toMatchObject({ available: 10 });
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const seatMap = await platform.reservation.app.inject({ url: `/api/seats/event/${eventId}` });
+    const seats = (seatMap.json() as { seats: { id: string; tierId: string }[] }).seats;
+    vipSeat = seats.find((s) => s.tierId === vip)!.id;
+    rSeat = seats.find((s) => s.tierId !== vip)!.id;
+    made = await admin.inject({
       method: 'POST',
       url: `/api/admin/events/${eventId}/vouchers`,
       headers: asAdmin,
       payload: { code: 'fan10', kind: 'percent', value: 10, tierIds: [vip], maxUses: 2 },
     });
+  });
+  afterAll(() => platform?.close());
+
+  it('makes a voucher for the event and lists it with its uses', async () => {
     expect(made.statusCode, made.body).toBe(201);
     expect(made.json()).toMatchObject({ code: 'FAN10', used: 0, maxUses: 2, tierIds: [vip] });
     const again = await admin.inject({
@@ -67,114 +83,135 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
     expect((list.json() as { items: VoucherDto[] }).items.map((v) => v.code)).toEqual(['FAN10']);
   });
 
-  it('lets the fan pay the discounted amount, and only that', async () => {
-    const hold = await platform.reservation.app.inject({
-      method: 'POST',
-      url: '/api/reservations',
-      headers: fan.headers,
-      payload: { eventId, seatIds: [vipSeat, rSeat] },
-    });
-    expect(hold.statusCode).toBe(201);
-    const { reservationId } = hold.json() as { reservationId: string };
-    const applied = await platform.reservation.app.inject({
-      method: 'PUT',
-      url: `/api/reservations/${reservationId}/voucher`,
-      headers: fan.headers,
-      payload: { code: 'Fan10' },
-    });
-    expect(applied.json()).toMatchObject({
-      amount: 135_000 + 88_000,
-      discount: 15_000,
-      voucherCode: 'FAN10',
-    });
+  describe('once the fan has paid for two seats with the voucher', () => {
+    // What each step of the checkout answered.
+    let applied: Answer;
+    let full: Answer;
+    let opened: Answer;
+    let changed: Answer;
+    let confirmed: Answer;
+    let reservationId: string;
+    let paidAmount: number;
 
-    const request = (amount: number) =>
-      platform.payment.app.inject({
+    beforeAll(async () => {
+      const hold = await platform.reservation.app.inject({
         method: 'POST',
-        url: '/api/payments/toss/request',
+        url: '/api/reservations',
         headers: fan.headers,
-        payload: { reservationId, amount, customerInfo: { name: 'Fan', email: 'fan@sales.test' } },
+        payload: { eventId, seatIds: [vipSeat, rSeat] },
       });
-    const full = await request(238_000);
-    expect(full.statusCode).toBe(422);
-    expect(full.json()).toMatchObject({ code: 'AMOUNT_MISMATCH' });
-    const opened = await request(223_000);
-    expect(opened.statusCode, opened.body).toBe(201);
-    const { paymentUrl } = opened.json() as { paymentUrl: string };
-    // The amount is fixed now that the checkout is open.
-    const changed = await platform.reservation.app.inject({
-      method: 'DELETE',
-      url: `/api/reservations/${reservationId}/voucher`,
-      headers: fan.headers,
-    });
-    expect(changed.json()).toMatchObject({ code: 'VOUCHER_LOCKED' });
-    const paid = platform.toss.authorize(new URL(paymentUrl).pathname.split('/').pop() ?? '', 'approve');
-    expect(paid.amount).toBe(223_000);
-    const confirmed = await platform.payment.app.inject({
-      method: 'POST',
-      url: '/api/payments/toss/confirm',
-      headers: fan.headers,
-      payload: { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
-    });
-    expect(confirmed.statusCode, confirmed.body).toBe(200);
-    await vi.waitFor(
-      async () => {
-        const r = await platform.reservation.app.inject({
-          url: `/api/reservations/${reservationId}`,
+      expect(hold.statusCode).toBe(201);
+      ({ reservationId } = hold.json() as { reservationId: string });
+      applied = await platform.reservation.app.inject({
+        method: 'PUT',
+        url: `/api/reservations/${reservationId}/voucher`,
+        headers: fan.headers,
+        payload: { code: 'Fan10' },
+      });
+      const request = (amount: number) =>
+        platform.payment.app.inject({
+          method: 'POST',
+          url: '/api/payments/toss/request',
           headers: fan.headers,
+          payload: { reservationId, amount, customerInfo: { name: 'Fan', email: 'fan@sales.test' } },
         });
-        expect(r.json()).toMatchObject({ status: 'CONFIRMED', amount: 223_000 });
-      },
-      { timeout: 15_000, interval: 100 },
-    );
-  });
+      full = await request(238_000);
+      opened = await request(223_000);
+      expect(opened.statusCode, opened.body).toBe(201);
+      const { paymentUrl } = opened.json() as { paymentUrl: string };
+      // The amount is fixed now that the checkout is open.
+      changed = await platform.reservation.app.inject({
+        method: 'DELETE',
+        url: `/api/reservations/${reservationId}/voucher`,
+        headers: fan.headers,
+      });
+      const paid = platform.toss.authorize(new URL(paymentUrl).pathname.split('/').pop() ?? '', 'approve');
+      paidAmount = paid.amount;
+      confirmed = await platform.payment.app.inject({
+        method: 'POST',
+        url: '/api/payments/toss/confirm',
+        headers: fan.headers,
+        payload: { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
+      });
+      expect(confirmed.statusCode, confirmed.body).toBe(200);
+      await vi.waitFor(
+        async () => {
+          const r = await platform.reservation.app.inject({
+            url: `/api/reservations/${reservationId}`,
+            headers: fan.headers,
+          });
+          expect(r.json()).toMatchObject({ status: 'CONFIRMED' });
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+    });
 
-  it('reports the sale by tier and day with revenue, holds, check-ins and voucher uses', async () => {
-    const res = await admin.inject({ url: `/api/admin/events/${eventId}/sales`, headers: asAdmin });
-    expect(res.statusCode).toBe(200);
-    const sales = res.json() as AdminEventSales;
-    expect(sales).toMatchObject({ partial: false, revenue: { grossAmount: 223_000, netAmount: 223_000 } });
-    expect(sales.report?.tiers).toEqual([
-      { tierId: vip, name: 'VIP석', price: 150_000, seats: 4, sold: 1, held: 0, amount: 135_000 },
-      expect.objectContaining({ name: 'R석', seats: 6, sold: 1, amount: 88_000 }),
-    ]);
-    expect(sales.report?.days).toEqual([{ day: expect.any(String), orders: 1, tickets: 2, amount: 223_000 }]);
-    expect(sales.report?.holds).toEqual({ reservations: 0, seats: 0 });
-    expect(sales.report?.checkIns).toEqual({ tickets: 2, checkedIn: 0 });
-    expect(sales.report?.vouchers).toEqual([{ code: 'FAN10', used: 1, maxUses: 2, discount: 15_000 }]);
-  });
+    it('lets the fan pay the discounted amount, and only that', async () => {
+      expect(applied.json()).toMatchObject({
+        amount: 135_000 + 88_000,
+        discount: 15_000,
+        voucherCode: 'FAN10',
+      });
+      expect(full.statusCode).toBe(422);
+      expect(full.json()).toMatchObject({ code: 'AMOUNT_MISMATCH' });
+      expect(changed.json()).toMatchObject({ code: 'VOUCHER_LOCKED' });
+      expect(paidAmount).toBe(223_000);
+      const r = await platform.reservation.app.inject({
+        url: `/api/reservations/${reservationId}`,
+        headers: fan.headers,
+      });
+      expect(r.json()).toMatchObject({ status: 'CONFIRMED', amount: 223_000 });
+    });
 
-  it('exports the orders as CSV for Excel, with formulas neutralised', async () => {
-    const res = await admin.inject({ url: `/api/admin/events/${eventId}/orders.csv`, headers: asAdmin });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(res.headers['content-disposition']).toBe(`attachment; filename="orders-${eventId}.csv"`);
-    expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    expect(res.body.startsWith(BOM)).toBe(true);
-    const lines = res.body.slice(1).split('\r\n');
-    expect(lines[0]).toBe(
-      '주문번호,예약번호,상태,결제일시(KST),구매자,이메일,좌석,매수,정가,바우처,할인,결제금액,환불금액',
-    );
-    expect(lines[1]).toContain(`,결제 완료,`);
-    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.test"",""김민지"")",fan@sales.test,`);
-    expect(lines[1]).toMatch(/,2,238000,FAN10,15000,223000,0$/);
-    expect(lines[2]).toBe('');
-  });
+    it('reports the sale by tier and day with revenue, holds, check-ins and voucher uses', async () => {
+      const res = await admin.inject({ url: `/api/admin/events/${eventId}/sales`, headers: asAdmin });
+      expect(res.statusCode).toBe(200);
+      const sales = res.json() as AdminEventSales;
+      expect(sales).toMatchObject({ partial: false, revenue: { grossAmount: 223_000, netAmount: 223_000 } });
+      expect(sales.report?.tiers).toEqual([
+        { tierId: vip, name: 'VIP석', price: 150_000, seats: 4, sold: 1, held: 0, amount: 135_000 },
+        expect.objectContaining({ name: 'R석', seats: 6, sold: 1, amount: 88_000 }),
+      ]);
+      expect(sales.report?.days).toEqual([
+        { day: expect.any(String), orders: 1, tickets: 2, amount: 223_000 },
+      ]);
+      expect(sales.report?.holds).toEqual({ reservations: 0, seats: 0 });
+      expect(sales.report?.checkIns).toEqual({ tickets: 2, checkedIn: 0 });
+      expect(sales.report?.vouchers).toEqual([{ code: 'FAN10', used: 1, maxUses: 2, discount: 15_000 }]);
+    });
 
-  it('exports the attendees as CSV, one line per ticket', async () => {
-    const res = await admin.inject({ url: `/api/admin/events/${eventId}/attendees.csv`, headers: asAdmin });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const lines = res.body.slice(1).split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('티켓번호,좌석,등급,상태,입장시각(KST),구매자,이메일,예약번호');
-    expect(lines).toHaveLength(3);
-    expect(
-      lines
-        .slice(1)
-        .map((l) => l.split(',')[2])
-        .sort(),
-    ).toEqual(['R석', 'VIP석']);
-    for (const line of lines.slice(1)) expect(line).toContain(',발권,,"\'=HYPERLINK(');
+    it('exports the orders as CSV for Excel, with formulas neutralised', async () => {
+      const res = await admin.inject({ url: `/api/admin/events/${eventId}/orders.csv`, headers: asAdmin });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="orders-${eventId}.csv"`);
+      expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+      expect(res.body.startsWith(BOM)).toBe(true);
+      const lines = res.body.slice(1).split('\r\n');
+      expect(lines[0]).toBe(
+        '주문번호,예약번호,상태,결제일시(KST),구매자,이메일,좌석,매수,정가,바우처,할인,결제금액,환불금액',
+      );
+      expect(lines[1]).toContain(`,결제 완료,`);
+      expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.test"",""김민지"")",fan@sales.test,`);
+      expect(lines[1]).toMatch(/,2,238000,FAN10,15000,223000,0$/);
+      expect(lines[2]).toBe('');
+    });
+
+    it('exports the attendees as CSV, one line per ticket', async () => {
+      const res = await admin.inject({ url: `/api/admin/events/${eventId}/attendees.csv`, headers: asAdmin });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+      const lines = res.body.slice(1).split('\r\n').filter(Boolean);
+      expect(lines[0]).toBe('티켓번호,좌석,등급,상태,입장시각(KST),구매자,이메일,예약번호');
+      expect(lines).toHaveLength(3);
+      expect(
+        lines
+          .slice(1)
+          .map((l) => l.split(',')[2])
+          .sort(),
+      ).toEqual(['R석', 'VIP석']);
+      for (const line of lines.slice(1)) expect(line).toContain(',발권,,"\'=HYPERLINK(');
+    });
   });
 
   it('refuses the exports and vouchers to a fan', async () => {

@@ -1,58 +1,64 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { createServer, encodedBody, sendEncoded } from '@tiketi/kit';
+import { type App, createServer, encodedBody, sendEncoded } from '@tiketi/kit';
 import { caseSpellings, createTestTokens, testLogger } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { responseCache, sharedMaxAge } from '../src/response-cache.ts';
 
-describe('shared copies of public answers', async () => {
-  const tokens = await createTestTokens();
-  // A real upstream that counts how often each path reached it and says how each answer may be kept.
-  const { app: upstream } = await createServer({ name: 'event', logger: testLogger() });
+describe('shared copies of public answers', () => {
+  let upstream: App;
+  let gateway: App;
+  let fan: string;
+  let admin: string;
   const reached = new Map<string, number>();
-  // Answers as a service using the kit does: the coding its Accept-Encoding picks, with an ETag.
-  upstream.get('/api/seats/*', async (req, reply) => {
-    reached.set(req.url, (reached.get(req.url) ?? 0) + 1);
-    const body = encodedBody(Buffer.from(JSON.stringify({ url: req.url, padding: 'seat '.repeat(200) })));
-    return sendEncoded(req, reply, body, { cacheControl: 'public, max-age=60' });
-  });
-  upstream.get('/api/events/*', async (req, reply) => {
-    const n = (reached.get(req.url) ?? 0) + 1;
-    reached.set(req.url, n);
-    const path = req.url.split('?')[0] ?? '';
-    if (path.endsWith('/public')) reply.header('cache-control', 'public, max-age=1');
-    if (path.endsWith('/private')) reply.header('cache-control', 'private, max-age=60');
-    if (path.endsWith('/big')) {
-      reply.header('cache-control', 'public, max-age=60');
-      return { n, padding: 'x'.repeat(5000) };
-    }
-    if (path.endsWith('/missing')) {
-      reply.header('cache-control', 'public, max-age=60');
-      return reply.code(404).send({ n });
-    }
-    return { n, url: req.url };
-  });
-  await upstream.listen({ port: 0, host: '127.0.0.1' });
-  const gateway = await buildApp({
-    logger: testLogger(),
-    jwks: tokens.jwks,
-    upstreams: {
-      event: `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`,
-      reservation: `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`,
-    },
-    responseCache: { maxEntries: 100, maxBytes: 1_000_000, maxBodyBytes: 4096 },
+  beforeAll(async () => {
+    const tokens = await createTestTokens();
+    // A real upstream that counts how often each path reached it and says how each answer may be kept.
+    ({ app: upstream } = await createServer({ name: 'event', logger: testLogger() }));
+    // Answers as a service using the kit does: the coding its Accept-Encoding picks, with an ETag.
+    upstream.get('/api/seats/*', async (req, reply) => {
+      reached.set(req.url, (reached.get(req.url) ?? 0) + 1);
+      const body = encodedBody(Buffer.from(JSON.stringify({ url: req.url, padding: 'seat '.repeat(200) })));
+      return sendEncoded(req, reply, body, { cacheControl: 'public, max-age=60' });
+    });
+    upstream.get('/api/events/*', async (req, reply) => {
+      const n = (reached.get(req.url) ?? 0) + 1;
+      reached.set(req.url, n);
+      const path = req.url.split('?')[0] ?? '';
+      if (path.endsWith('/public')) reply.header('cache-control', 'public, max-age=1');
+      if (path.endsWith('/private')) reply.header('cache-control', 'private, max-age=60');
+      if (path.endsWith('/big')) {
+        reply.header('cache-control', 'public, max-age=60');
+        return { n, padding: 'x'.repeat(5000) };
+      }
+      if (path.endsWith('/missing')) {
+        reply.header('cache-control', 'public, max-age=60');
+        return reply.code(404).send({ n });
+      }
+      return { n, url: req.url };
+    });
+    await upstream.listen({ port: 0, host: '127.0.0.1' });
+    gateway = await buildApp({
+      logger: testLogger(),
+      jwks: tokens.jwks,
+      upstreams: {
+        event: `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`,
+        reservation: `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}`,
+      },
+      responseCache: { maxEntries: 100, maxBytes: 1_000_000, maxBodyBytes: 4096 },
+    });
+    fan = await tokens.sign({ id: randomUUID() });
+    admin = await tokens.sign({ id: randomUUID(), role: 'admin' });
   });
   afterAll(async () => {
-    await gateway.close();
-    await upstream.close();
+    await gateway?.close();
+    await upstream?.close();
   });
 
   const get = (url: string, token?: string) =>
     gateway.inject({ url, headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const fan = await tokens.sign({ id: randomUUID() });
-  const admin = await tokens.sign({ id: randomUUID(), role: 'admin' });
 
   it('serves a public answer from its copy for the max-age, to fans signed in or not, then asks again', async () => {
     const url = `/api/events/${randomUUID()}/public?page=1`;

@@ -71,12 +71,9 @@ async function peers(users: Map<string, InternalUser>, documents: Map<string, Ti
   };
 }
 
-describe('notification service, end to end over RabbitMQ to the mail sandbox', async () => {
-  const config = testConfig('notif-e2e');
-  const infra = await openTestInfra<
-    { service: string; database: { name: string; migrations: string }; bus: true },
-    DB
-  >(
+/** This test file's notification database and exchange. */
+function openNotificationInfra(config: ReturnType<typeof testConfig>) {
+  return openTestInfra<{ service: string; database: { name: string; migrations: string }; bus: true }, DB>(
     {
       service: 'notification',
       database: { name: 'unused', migrations: new URL('../migrations', import.meta.url).pathname },
@@ -84,39 +81,54 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', a
     },
     config,
   );
-  const { db, bus } = infra;
-  const mail = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
+}
+
+describe('notification service, end to end over RabbitMQ to the mail sandbox', () => {
+  const config = testConfig('notif-e2e');
+  const from = { email: 'no-reply@tiketi.dev', name: 'Tiketi' };
   const users = new Map<string, InternalUser>();
   const documents = new Map<string, TicketDocuments['tickets']>();
-  const peer = await peers(users, documents);
-  const from = { email: 'no-reply@tiketi.dev', name: 'Tiketi' };
-  const directory = createDirectoryClient({
-    userServiceUrl: peer.url,
-    eventServiceUrl: peer.url,
-    reservationServiceUrl: peer.url,
-    internalToken: INTERNAL_TOKEN,
-  });
-  const smtp = smtpMailer(mail.smtpUrl, from);
-  const notifier = createNotifier({
-    mailer: smtp,
-    directory,
-    webUrl: 'http://localhost:3000',
-    logger: testLogger(),
-  });
-  const amqp = await amqplib.connect(config.AMQP_URL);
-  const channel = await amqp.createChannel();
   const mailQueue = `${config.AMQP_EXCHANGE}.notification.mail`;
+  let infra: Awaited<ReturnType<typeof openNotificationInfra>>;
+  let db: typeof infra.db;
+  let bus: typeof infra.bus;
+  let mail: Awaited<ReturnType<typeof startMailSandbox>>;
+  let peer: Awaited<ReturnType<typeof peers>>;
+  let directory: ReturnType<typeof createDirectoryClient>;
+  let smtp: ReturnType<typeof smtpMailer>;
+  let notifier: ReturnType<typeof createNotifier>;
+  let amqp: Awaited<ReturnType<typeof amqplib.connect>>;
+  let channel: Awaited<ReturnType<typeof amqp.createChannel>>;
 
   beforeAll(async () => {
+    infra = await openNotificationInfra(config);
+    ({ db, bus } = infra);
+    mail = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
+    peer = await peers(users, documents);
+    directory = createDirectoryClient({
+      userServiceUrl: peer.url,
+      eventServiceUrl: peer.url,
+      reservationServiceUrl: peer.url,
+      internalToken: INTERNAL_TOKEN,
+    });
+    smtp = smtpMailer(mail.smtpUrl, from);
+    notifier = createNotifier({
+      mailer: smtp,
+      directory,
+      webUrl: 'http://localhost:3000',
+      logger: testLogger(),
+    });
+    amqp = await amqplib.connect(config.AMQP_URL);
+    channel = await amqp.createChannel();
     await bus.waitForConnect();
     await startConsumers({ db, bus, notifier, retryDelaysMs: [50, 100], maxAttempts: 3 });
   });
   afterAll(async () => {
-    await amqp.close();
-    await smtp.close();
-    await mail.close();
-    await peer.close();
-    await infra.cleanup();
+    await amqp?.close();
+    await smtp?.close();
+    await mail?.close();
+    await peer?.close();
+    await infra?.cleanup();
   });
 
   async function publish<T extends EventType>(type: T, data: EventInput<T>) {

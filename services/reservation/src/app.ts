@@ -22,10 +22,14 @@ import { standingRepository } from './db/standing.repository.ts';
 import { ticketRepository } from './db/ticket.repository.ts';
 import { voucherRepository } from './db/voucher.repository.ts';
 import { waitlistRepository } from './db/waitlist.repository.ts';
-import { aftermathRunner } from './domain/effects.ts';
-import { expirySweeper } from './domain/expiry-sweeper.ts';
+import { eventReactions } from './domain/event-reactions.ts';
+import { expireDueHolds, expirySweeper } from './domain/expiry-sweeper.ts';
+import { holdRelease } from './domain/hold-release.ts';
+import { holdService } from './domain/holds.ts';
+import { redisSyncAfterCommit } from './domain/redis-sync.ts';
 import { reservationMetrics } from './domain/reservation.metrics.ts';
-import { reservationService } from './domain/reservation.service.ts';
+import { reservationLifecycle } from './domain/reservation-lifecycle.ts';
+import { reservationQueries } from './domain/reservation-queries.ts';
 import { eventSheetSource, saleInfoSource } from './domain/sale-info.ts';
 import { salesReportService } from './domain/sales-report.service.ts';
 import { seatMapService } from './domain/seat-map.service.ts';
@@ -80,11 +84,15 @@ export async function buildApp(deps: ReservationAppDeps) {
   const events = eventRepository(db);
   const cache = seatCache(redis, { ttlSeconds: config.SEAT_CACHE_TTL_SECONDS, logger });
   const locks = config.SEAT_LOCKS ? seatLocks(redis, config.HOLD_TTL_SECONDS) : undefined;
-  const reservationRepo = reservationRepository(db);
-  const voucherRepo = voucherRepository(db);
-  const business = reservationMetrics({ metrics, holdFigures: reservationRepo.holdFigures, logger });
-  const settle = business.countingSales(
-    aftermathRunner({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger }),
+  const repos = {
+    reservations: reservationRepository(db),
+    tickets: ticketRepository(db),
+    standing: standingRepository(db),
+    vouchers: voucherRepository(db),
+  };
+  const business = reservationMetrics({ metrics, holdFigures: repos.reservations.holdFigures, logger });
+  const syncRedis = business.countingSales(
+    redisSyncAfterCommit({ cache, locks: seatLocks(redis, config.HOLD_TTL_SECONDS), logger }),
   );
   const eventService = createHttpClient({
     baseUrl: config.EVENT_SERVICE_URL,
@@ -94,46 +102,42 @@ export async function buildApp(deps: ReservationAppDeps) {
   });
   const sales = saleInfoSource({ events, eventService, cacheMs: config.SALE_INFO_CACHE_MS });
   const waitlistRepo = waitlistRepository(db);
-  const reservations = reservationService({
-    db,
-    offers: waitlistOffers({ waitlist: waitlistRepo, logger }),
-    reservations: reservationRepo,
-    tickets: ticketRepository(db),
-    standing: standingRepository(db),
-    vouchers: voucherRepo,
-    sales,
-    locks,
-    admissions: admissionRegister(redis),
-    settle,
-    logger,
-    rules: {
-      holdTtlSeconds: config.HOLD_TTL_SECONDS,
-      holdMaxSeconds: config.HOLD_MAX_SECONDS,
-      maxSeatsPerRequest: config.MAX_SEATS_PER_REQUEST,
-      queueTokenSecret: config.QUEUE_TOKEN_SECRET,
-      ticketSigningSecret: config.TICKET_SIGNING_SECRET,
-    },
-  });
-  const vouchers = voucherService({ db, vouchers: voucherRepo, reservations: reservationRepo });
+  const rules = {
+    holdTtlSeconds: config.HOLD_TTL_SECONDS,
+    holdMaxSeconds: config.HOLD_MAX_SECONDS,
+    maxSeatsPerRequest: config.MAX_SEATS_PER_REQUEST,
+    queueTokenSecret: config.QUEUE_TOKEN_SECRET,
+    ticketSigningSecret: config.TICKET_SIGNING_SECRET,
+  };
+  // The reservation use cases share the repositories, the waiting list's offers, the release of seats and
+  // the Redis update after each commit.
+  const offers = waitlistOffers({ waitlist: waitlistRepo, logger });
+  const shared = { db, ...repos, offers, syncRedis, rules, logger };
+  const release = holdRelease(shared);
+  const holds = holdService({ ...shared, sales, locks, admissions: admissionRegister(redis) });
+  const queries = reservationQueries(shared);
+  const lifecycle = reservationLifecycle({ ...shared, release });
+  const reactions = eventReactions({ ...shared, release, lifecycle });
+  const vouchers = voucherService({ db, vouchers: repos.vouchers, reservations: repos.reservations });
   const waitlist = waitlistService({
     db,
     waitlist: waitlistRepo,
-    cancelOffer: reservations.cancelIn,
-    settle,
+    cancelOffer: lifecycle.cancelIn,
+    syncRedis,
   });
   const seatMap = seatMapService({ events, cache, sales });
   const tickets = ticketService({
-    tickets: ticketRepository(db),
+    tickets: repos.tickets,
     events,
     eventSheet: eventSheetSource(eventService),
     signingSecret: config.TICKET_SIGNING_SECRET,
     checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,
     logger,
   });
-  const consumerDeps = { db, events, reservations, cache, sales, settle };
+  const consumerDeps = { db, events, reactions, cache, sales, syncRedis };
   const handlers = eventHandlers(consumerDeps);
   const sweeper = expirySweeper({
-    sweep: reservations.expireDue,
+    sweep: expireDueHolds({ ...shared, release }),
     intervalMs: config.SWEEP_INTERVAL_MS,
     batchSize: config.SWEEP_BATCH_SIZE,
     logger,
@@ -141,11 +145,11 @@ export async function buildApp(deps: ReservationAppDeps) {
   });
 
   seatRoutes(app, seatMap, auth);
-  reservationRoutes(app, reservations, vouchers, auth);
+  reservationRoutes(app, { holds, queries, lifecycle, vouchers }, auth);
   voucherRoutes(app, vouchers, auth);
   reportRoutes(app, salesReportService(reportRepository(db)), auth);
   ticketRoutes(app, tickets, auth);
-  internalRoutes(app, reservations, auth);
+  internalRoutes(app, { queries, lifecycle }, auth);
   waitlistRoutes(app, waitlist, auth);
 
   return {

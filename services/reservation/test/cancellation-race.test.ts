@@ -1,16 +1,29 @@
 import { makeEnvelope, sql } from '@tiketi/kit';
-import { afterAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  deliver,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
-describe('holds racing with the event’s cancellation', async () => {
-  const h = await openHarness('resv-cancel-race');
+describe('holds racing with the event’s cancellation', () => {
+  let h: Harness;
   // Two instances: the one that handles the cancellation, and one still trusting its cached sale settings
   // for a minute, as any instance may during a drop.
-  const handler = await h.instance();
-  const cached = await h.instance({ config: { SALE_INFO_CACHE_MS: 60_000 } });
-  afterAll(() => h.cleanup());
+  let handler: Instance;
+  let cached: Instance;
+  beforeAll(async () => {
+    h = await openHarness('resv-cancel-race');
+    handler = await h.instance();
+    cached = await h.instance({ config: { SALE_INFO_CACHE_MS: 60_000 } });
+  });
+  afterAll(() => h?.cleanup());
 
-  const hold = (app: typeof handler.app, token: string, eventId: string, seatId: string) =>
+  const hold = (app: Instance['app'], token: string, eventId: string, seatId: string) =>
     app.inject({
       method: 'POST',
       url: '/api/reservations',

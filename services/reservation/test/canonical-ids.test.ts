@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { caseSpellings } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
 type SeatMap = { eventId: string; seats: { id: string; status: string }[] };
 
@@ -13,27 +21,30 @@ function lettered(): string {
   }
 }
 
-describe('an event or seat id in another letter case is the same event or seat', async () => {
-  const h = await openHarness('resv-ids');
-  const svc = await h.instance();
-  const { app } = svc;
+describe('an event or seat id in another letter case is the same event or seat', () => {
+  let h: Harness;
+  let svc: Instance;
   const event = onSaleEvent(30, { eventId: lettered(), perUserLimit: 4 });
   const seat = (i: number) => event.seats[i]!.id;
-  await deliver(svc, published(event));
   const spellings = caseSpellings(event.eventId, 10);
 
-  beforeAll(() => svc.start());
-  afterAll(() => h.cleanup());
+  beforeAll(async () => {
+    h = await openHarness('resv-ids');
+    svc = await h.instance();
+    await deliver(svc, published(event));
+    await svc.start();
+  });
+  afterAll(() => h?.cleanup());
 
   const hold = (token: string, eventId: string, seatIds: string[]) =>
-    app.inject({
+    svc.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(token),
       payload: { eventId, seatIds },
     });
   const seatMap = async (eventId: string) => {
-    const res = await app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
+    const res = await svc.app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as SeatMap;
   };

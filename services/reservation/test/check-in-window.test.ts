@@ -1,31 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, paidTicket, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  paidTicket,
+  published,
+  type UserToken,
+} from './helpers.ts';
 
 /*
  * Doors open a set time before the event starts (CHECK_IN_OPENS_MINUTES_BEFORE, three hours unless set):
  * a ticket scanned earlier is refused with its own reason and the time the doors open, and stays valid.
  */
-describe('when check-in opens', async () => {
-  const h = await openHarness('resv-check-in-window');
-  const svc = await h.instance({ consume: true });
+describe('when check-in opens', () => {
+  let h: Harness;
+  let svc: Instance;
+  let fan: UserToken;
+  let staff: UserToken;
   const HOUR = 3_600_000;
   const later = onSaleEvent(4, { startsAt: new Date(Date.now() + 30 * 24 * HOUR).toISOString() });
   const tonight = onSaleEvent(4, { startsAt: new Date(Date.now() + 2 * HOUR).toISOString() });
-  await deliver(svc, published(later));
-  await deliver(svc, published(tonight));
-  const fan = await h.userToken();
-  const staff = await h.userToken(randomUUID(), 'admin');
 
   beforeAll(async () => {
+    h = await openHarness('resv-check-in-window');
+    svc = await h.instance({ consume: true });
+    await deliver(svc, published(later));
+    await deliver(svc, published(tonight));
+    fan = await h.userToken();
+    staff = await h.userToken(randomUUID(), 'admin');
     await h.infra.bus.waitForConnect();
     await h.infra.start();
     await svc.start();
   });
-  afterAll(() => h.cleanup());
+  afterAll(() => h?.cleanup());
 
   const ticketFor = (event: typeof later, seat = 0) => paidTicket(h, svc.app, fan.token, event, seat);
-  const checkIn = (app: typeof svc.app, qr: string) =>
+  const checkIn = (app: Instance['app'], qr: string) =>
     app.inject({
       method: 'POST',
       url: '/api/tickets/check-in',

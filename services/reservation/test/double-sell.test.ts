@@ -1,21 +1,37 @@
 import { deleteRedisPrefix } from '@tiketi/kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  deliver,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+  type UserToken,
+} from './helpers.ts';
 
 const REQUESTS = 200;
 
-describe('a seat is never sold twice', async () => {
-  const h = await openHarness('resv-race', { SEAT_CACHE_TTL_SECONDS: 60 });
-  const withLocks = await Promise.all([1, 2, 3].map(() => h.instance({ listen: true })));
-  const withoutLocks = await Promise.all(
-    [1, 2, 3].map(() => h.instance({ listen: true, config: { SEAT_LOCKS: false } })),
-  );
+describe('a seat is never sold twice', () => {
+  let h: Harness;
+  let withLocks: Instance[];
+  let withoutLocks: Instance[];
+  let first: Instance;
+  let users: UserToken[];
   const event = onSaleEvent(60, { perUserLimit: 10 });
-  const first = withLocks[0]!;
-  await deliver(first, published(event));
-  const users = await Promise.all(Array.from({ length: REQUESTS }, () => h.userToken()));
 
-  afterAll(() => h.cleanup());
+  beforeAll(async () => {
+    h = await openHarness('resv-race', { SEAT_CACHE_TTL_SECONDS: 60 });
+    withLocks = await Promise.all([1, 2, 3].map(() => h.instance({ listen: true })));
+    withoutLocks = await Promise.all(
+      [1, 2, 3].map(() => h.instance({ listen: true, config: { SEAT_LOCKS: false } })),
+    );
+    first = withLocks[0]!;
+    await deliver(first, published(event));
+    users = await Promise.all(Array.from({ length: REQUESTS }, () => h.userToken()));
+  });
+  afterAll(() => h?.cleanup());
 
   async function race(instances: { url: string }[], seatIds: string[], midway?: () => Promise<void>) {
     let started = 0;

@@ -1,18 +1,31 @@
 import { sql } from '@tiketi/kit';
-import { afterAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  deliver,
+  eventually,
+  type Harness,
+  onSaleEvent,
+  openHarness,
+  published,
+  type UserToken,
+} from './helpers.ts';
 
 const TTL = { HOLD_TTL_SECONDS: 2, SWEEP_INTERVAL_MS: 200 };
 
-describe('hold expiry', async () => {
-  const h = await openHarness('resv-expiry', TTL);
+describe('hold expiry', () => {
+  let h: Harness;
+  let alice: UserToken;
+  let bob: UserToken;
   const event = onSaleEvent(10);
-  const seed = await h.instance();
-  await deliver(seed, published(event));
-  const alice = await h.userToken();
-  const bob = await h.userToken();
 
-  afterAll(() => h.cleanup());
+  beforeAll(async () => {
+    h = await openHarness('resv-expiry', TTL);
+    await deliver(await h.instance(), published(event));
+    alice = await h.userToken();
+    bob = await h.userToken();
+  });
+  afterAll(() => h?.cleanup());
 
   async function hold(url: string, token: string, seatId: string) {
     const res = await fetch(`${url}/api/reservations`, {

@@ -103,6 +103,10 @@ export async function openHarness(label: string, overrides: Partial<ReservationC
 }
 
 export type Harness = Awaited<ReturnType<typeof openHarness>>;
+/** One instance of the service that a harness started. */
+export type Instance = Awaited<ReturnType<Harness['instance']>>;
+/** A user id and an access token signed for it. */
+export type UserToken = Awaited<ReturnType<Harness['userToken']>>;
 
 /**
  * The real event service, listening, on a database of its own: for a test of what reservation does with
@@ -128,6 +132,8 @@ export async function startEventService(label: string) {
     },
   };
 }
+
+export type RunningEventService = Awaited<ReturnType<typeof startEventService>>;
 
 /** An on-sale event with `seatCount` seats in two price tiers (VIP 150,000 for the first ten, R 90,000). */
 export function onSaleEvent(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { makeEnvelope, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+import { deliver, type Harness, type Instance, onSaleEvent, openHarness, published } from './helpers.ts';
 
 type HoldRow = { active: number; created: boolean; onSale: boolean; id: string | null; price: number | null };
 
@@ -9,36 +9,36 @@ type HoldRow = { active: number; created: boolean; onSale: boolean; id: string |
  * The database function `hold_seats` on its own, called as SQL: the guarantees of a hold live in
  * PostgreSQL, whatever the service in front of it does.
  */
-describe('the hold_seats database function', async () => {
-  const h = await openHarness('resv-holdfn');
-  const svc = await h.instance({ consume: true });
+describe('the hold_seats database function', () => {
+  let h: Harness;
+  let svc: Instance;
   const event = onSaleEvent(20, { perUserLimit: 4 });
   const seat = (i: number) => event.seats[i]!.id;
-  await deliver(svc, published(event));
 
   beforeAll(async () => {
+    h = await openHarness('resv-holdfn');
+    svc = await h.instance({ consume: true });
+    await deliver(svc, published(event));
     await h.infra.bus.waitForConnect();
   });
-  afterAll(async () => {
-    await h.cleanup();
-  });
+  afterAll(() => h?.cleanup());
 
   /** One call, with a fresh reservation id, as the repository makes it (the lock key is any bigint). */
-  async function holdSeats(userId: string, seatIds: string[], lockKey = userId) {
+  async function holdSeats(userId: string, seatIds: string[], on = event) {
     const reservationId = randomUUID();
     const expiresAt = new Date(Date.now() + 60_000);
     const envelope = makeEnvelope('reservation.created', {
       reservationId,
-      eventId: event.eventId,
+      eventId: on.eventId,
       userId,
       seatIds,
       amount: 0,
       expiresAt: expiresAt.toISOString(),
     });
-    const key = BigInt.asIntN(64, BigInt(`0x${lockKey.replaceAll('-', '').slice(0, 16)}`));
+    const key = BigInt.asIntN(64, BigInt(`0x${userId.replaceAll('-', '').slice(0, 16)}`));
     const { rows } = await sql<HoldRow>`select * from hold_seats(${key}::bigint, ${reservationId}::uuid,
-      ${userId}::uuid, ${event.eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz, null::text,
-      ${event.perUserLimit}::int, ${envelope.id}::uuid, ${envelope.type}::text,
+      ${userId}::uuid, ${on.eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz, null::text,
+      ${on.perUserLimit}::int, ${envelope.id}::uuid, ${envelope.type}::text,
       ${JSON.stringify(envelope)}::jsonb)`.execute(h.db);
     return { reservationId, envelopeId: envelope.id, rows, created: rows[0]?.created ?? false };
   }
@@ -94,10 +94,13 @@ describe('the hold_seats database function', async () => {
   });
 
   it('holds nothing once the sale has closed', async () => {
-    await sql`update events set sale_closes_at = now() - interval '1 second' where id = ${event.eventId}`.execute(
+    // An event of its own: closing the shared one would refuse every hold of the tests after this one.
+    const closed = onSaleEvent(2);
+    await deliver(svc, published(closed));
+    await sql`update events set sale_closes_at = now() - interval '1 second' where id = ${closed.eventId}`.execute(
       h.db,
     );
-    const late = await holdSeats(randomUUID(), [seat(19)]);
+    const late = await holdSeats(randomUUID(), [closed.seats[0]!.id], closed);
     expect(late.created).toBe(false);
     expect(late.rows[0]?.onSale).toBe(false);
   });

@@ -8,34 +8,45 @@ import {
   bearer,
   deliver,
   eventually,
+  type Harness,
+  type Instance,
   onSaleEvent,
   openHarness,
   published,
+  type RunningEventService,
   startEventService,
+  type UserToken,
 } from './helpers.ts';
 
 type SeatMap = { counts: Record<string, number>; seats: { id: string; status: string; price: number }[] };
 
-describe('seat map and holds', async () => {
-  const eventService = await startEventService('resv-holds-events');
-  const h = await openHarness('resv-holds', { EVENT_SERVICE_URL: eventService.url });
-  const svc = await h.instance({ consume: true });
-  const { app } = svc;
+describe('seat map and holds', () => {
+  let eventService: RunningEventService;
+  let h: Harness;
+  let svc: Instance;
+  let app: Instance['app'];
+  let alice: UserToken;
+  let bob: UserToken;
+  let admin: UserToken;
   const event = onSaleEvent(48);
   const seat = (i: number) => event.seats[i]!.id;
-  await deliver(svc, published(event));
-  const alice = await h.userToken();
-  const bob = await h.userToken();
-  const admin = await h.userToken(randomUUID(), 'admin');
 
   beforeAll(async () => {
+    eventService = await startEventService('resv-holds-events');
+    h = await openHarness('resv-holds', { EVENT_SERVICE_URL: eventService.url });
+    svc = await h.instance({ consume: true });
+    app = svc.app;
+    await deliver(svc, published(event));
+    alice = await h.userToken();
+    bob = await h.userToken();
+    admin = await h.userToken(randomUUID(), 'admin');
     await h.infra.bus.waitForConnect();
     await h.infra.start();
     await svc.start();
   });
   afterAll(async () => {
-    await h.cleanup();
-    await eventService.close();
+    await h?.cleanup();
+    await eventService?.close();
   });
 
   const hold = (token: string, body: object, headers: Record<string, string> = {}) =>
@@ -60,27 +71,33 @@ describe('seat map and holds', async () => {
   });
 
   it('shows every seat available with its tier price, from the cache once built', async () => {
-    const map = await seatMap();
+    // An event of its own: the other tests hold seats of the shared one.
+    const untouched = onSaleEvent(48);
+    await deliver(svc, published(untouched));
+    const map = await seatMap(untouched.eventId);
     expect(map.seats).toHaveLength(48);
     expect(map.counts).toEqual({ available: 48, held: 0, sold: 0 });
-    expect(map.seats.find((s) => s.id === seat(0))?.price).toBe(150_000);
-    expect(map.seats.find((s) => s.id === seat(20))?.price).toBe(90_000);
-    expect(await h.redis.hget(seatCacheKeys.states(event.eventId), seat(0))).toMatch(/^a:/);
+    expect(map.seats.find((s) => s.id === untouched.seats[0]!.id)?.price).toBe(150_000);
+    expect(map.seats.find((s) => s.id === untouched.seats[20]!.id)?.price).toBe(90_000);
+    expect(await h.redis.hget(seatCacheKeys.states(untouched.eventId), untouched.seats[0]!.id)).toMatch(
+      /^a:/,
+    );
   });
 
   it('refuses a hold from an account whose email is not verified, before any seat is locked', async () => {
     const id = randomUUID();
     const unverified = await h.tokens.sign({ id, emailVerified: false });
-    const res = await hold(unverified, { eventId: event.eventId, seatIds: [seat(47)] });
+    const res = await hold(unverified, { eventId: event.eventId, seatIds: [seat(39)] });
     expect(res.statusCode).toBe(403);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.json()).toMatchObject({ code: 'EMAIL_NOT_VERIFIED', status: 403 });
-    expect(statusOf(await seatMap(), seat(47))).toBe('available');
+    expect(statusOf(await seatMap(), seat(39))).toBe('available');
     const rows = await h.db.selectFrom('reservations').select('id').where('userId', '=', id).execute();
     expect(rows).toHaveLength(0);
   });
 
   it('holds seats with an amount computed by the server and shows them held to everyone', async () => {
+    const before = await seatMap();
     const res = await hold(alice.token, { eventId: event.eventId, seatIds: [seat(0), seat(20)], amount: 1 });
     expect(res.statusCode).toBe(201);
     const body = res.json() as { reservationId: string; expiresAt: string; amount: number };
@@ -89,18 +106,20 @@ describe('seat map and holds', async () => {
     const map = await seatMap();
     expect(statusOf(map, seat(0))).toBe('held');
     expect(statusOf(map, seat(20))).toBe('held');
-    expect(map.counts.held).toBe(2);
+    expect(map.counts.held).toBe((before.counts.held ?? 0) + 2);
     const created = await sql<{ type: string }>`select type from outbox where type = 'reservation.created'
       and envelope->'data'->>'reservationId' = ${body.reservationId}`.execute(h.db);
     expect(created.rows).toHaveLength(1);
   });
 
   it('rebuilds the seat map from the database when the cache is gone, with the same states', async () => {
+    const frank = await h.userToken();
+    expect((await hold(frank.token, { eventId: event.eventId, seatIds: [seat(32)] })).statusCode).toBe(201);
     const before = await seatMap();
     await h.redis.del(seatCacheKeys.states(event.eventId), seatCacheKeys.layout(event.eventId));
     const after = await seatMap();
     expect(after.counts).toEqual(before.counts);
-    expect(statusOf(after, seat(0))).toBe('held');
+    expect(statusOf(after, seat(32))).toBe('held');
   });
 
   it('refuses seats that are not seats of the event, and duplicates in one request', async () => {
@@ -235,11 +254,14 @@ describe('seat map and holds', async () => {
   });
 
   it('shows a reservation only to its owner and admins, and lists only mine', async () => {
-    const res = await hold(alice.token, { eventId: event.eventId, seatIds: [seat(30)] });
+    // A fan of its own, whose every hold this test knows: two, both pending.
+    const erin = await h.userToken();
+    const res = await hold(erin.token, { eventId: event.eventId, seatIds: [seat(30)] });
+    expect((await hold(erin.token, { eventId: event.eventId, seatIds: [seat(33)] })).statusCode).toBe(201);
     const { reservationId } = res.json() as { reservationId: string };
     const mine = await app.inject({
       url: `/api/reservations/${reservationId}`,
-      headers: bearer(alice.token),
+      headers: bearer(erin.token),
     });
     expect(mine.statusCode).toBe(200);
     expect(mine.json()).toMatchObject({ status: 'PENDING', amount: 90_000, seats: [{ id: seat(30) }] });
@@ -257,18 +279,18 @@ describe('seat map and holds', async () => {
     expect(anonymous.statusCode).toBe(401);
 
     const bobsList = await app.inject({
-      url: `/api/reservations?userId=${alice.id}`,
+      url: `/api/reservations?userId=${erin.id}`,
       headers: bearer(bob.token),
     });
     const listed = bobsList.json() as { items: { userId: string }[] };
     expect(listed.items.every((r) => r.userId === bob.id)).toBe(true);
     const search = await app.inject({
-      url: `/api/reservations?userId=${alice.id}&status=PENDING`,
+      url: `/api/reservations?userId=${erin.id}&status=PENDING`,
       headers: bearer(admin.token),
     });
     const found = search.json() as { items: { userId: string }[]; total: number };
     expect(found.total).toBe(2);
-    expect(found.items.every((r) => r.userId === alice.id)).toBe(true);
+    expect(found.items.every((r) => r.userId === erin.id)).toBe(true);
   });
 
   it('lets only the owner (or an admin) cancel a hold, and gives the seats back', async () => {

@@ -1,16 +1,31 @@
 import { sql } from '@tiketi/kit';
-import { afterAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  deliver,
+  eventually,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+  type UserToken,
+} from './helpers.ts';
 
-describe('the business metrics of holds', async () => {
-  const h = await openHarness('obs-resv-metrics', { SWEEP_INTERVAL_MS: 100 });
+describe('the business metrics of holds', () => {
+  let h: Harness;
+  let svc: Instance;
+  let fan: UserToken;
   const event = onSaleEvent(4);
-  // Serves HTTP; its sweeper stays off until the test starts it, as if it had stalled.
-  const svc = await h.instance({ listen: true });
-  await deliver(svc, published(event));
-  const fan = await h.userToken();
 
-  afterAll(() => h.cleanup());
+  beforeAll(async () => {
+    h = await openHarness('obs-resv-metrics', { SWEEP_INTERVAL_MS: 100 });
+    // Serves HTTP; its sweeper stays off until the test starts it, as if it had stalled.
+    svc = await h.instance({ listen: true });
+    await deliver(svc, published(event));
+    fan = await h.userToken();
+  });
+  afterAll(() => h?.cleanup());
 
   async function sample(name: string): Promise<number | undefined> {
     const text = await (await fetch(`${svc.url}/metrics`)).text();

@@ -2,33 +2,50 @@ import { randomUUID } from 'node:crypto';
 import type { EventInput } from '@tiketi/contracts';
 import { makeEnvelope, publishInTransaction, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  eventually,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+  type UserToken,
+} from './helpers.ts';
 
 type Ticket = { id: string; seatId: string; seatLabel: string };
 
-describe('payment, tickets and check-in', async () => {
-  const h = await openHarness('resv-pay', {
-    HOLD_TTL_SECONDS: 300,
-    HOLD_MAX_SECONDS: 400,
-    // The event starts in 30 days; its doors are open for the check-in tests here.
-    CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60,
-  });
-  const svc = await h.instance({ consume: true });
-  const { app } = svc;
+describe('payment, tickets and check-in', () => {
+  let h: Harness;
+  let svc: Instance;
+  let app: Instance['app'];
+  let alice: UserToken;
+  let bob: UserToken;
+  let staff: UserToken;
+  let internal: { 'x-internal-token': string };
   const event = onSaleEvent(30, { perUserLimit: 10 });
-  await deliver(svc, published(event));
   const seat = (i: number) => event.seats[i]!.id;
-  const alice = await h.userToken();
-  const bob = await h.userToken();
-  const staff = await h.userToken(randomUUID(), 'admin');
-  const internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
 
   beforeAll(async () => {
+    h = await openHarness('resv-pay', {
+      HOLD_TTL_SECONDS: 300,
+      HOLD_MAX_SECONDS: 400,
+      // The event starts in 30 days; its doors are open for the check-in tests here.
+      CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60,
+    });
+    svc = await h.instance({ consume: true });
+    app = svc.app;
+    await deliver(svc, published(event));
+    alice = await h.userToken();
+    bob = await h.userToken();
+    staff = await h.userToken(randomUUID(), 'admin');
+    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
     await h.infra.bus.waitForConnect();
     await h.infra.start();
     await svc.start();
   });
-  afterAll(() => h.cleanup());
+  afterAll(() => h?.cleanup());
 
   async function hold(token: string, seatIds: string[]) {
     const res = await app.inject({
@@ -255,9 +272,9 @@ describe('payment, tickets and check-in', async () => {
       full: true,
       reason: 'changed my mind',
     });
-    const aftermath = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
-    expect(aftermath.seats).toHaveLength(2);
-    await svc.handlers.afterPayment(aftermath);
+    const sync = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
+    expect(sync.seats).toHaveLength(2);
+    await svc.handlers.afterPayment(sync);
     expect(await seatStatus(seat(9))).toBe('available');
     expect(await seatStatus(seat(10))).toBe('available');
     expect((await reservation(r.reservationId)).status).toBe('REFUNDED');

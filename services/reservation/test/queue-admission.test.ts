@@ -4,39 +4,52 @@ import { challengeHeader, DEVELOPMENT_ENV, testLogger } from '@tiketi/kit/testin
 import { buildApp as buildQueue } from '@tiketi/queue/app';
 import { configShape as queueConfigShape } from '@tiketi/queue/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  eventually,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
-describe('a hold with an admission from the waiting room', async () => {
-  const h = await openHarness('resv-queue-admission');
-  const svc = await h.instance({ consume: true });
-  // The real queue service on the same Redis and exchange; its admission step is run by the test.
-  const queue = await buildQueue({
-    config: {
-      ...loadConfig(queueConfigShape, DEVELOPMENT_ENV),
-      REDIS_PREFIX: h.config.REDIS_PREFIX,
-      QUEUE_TOKEN_SECRET: h.config.QUEUE_TOKEN_SECRET,
-      ADMISSION_TICK_MS: 60_000,
-      // Joins solve a challenge: the lowest difficulty keeps that cheap.
-      CHALLENGE_MAX_NUMBER: CHALLENGE_MAX_NUMBER.min,
-      CHALLENGE_SPIKE_JOINS_PER_SECOND: 0,
-    },
-    logger: testLogger(),
-    auth: { jwks: h.tokens.jwks, internalToken: h.config.INTERNAL_TOKEN },
-    redis: h.redis,
-    bus: h.infra.bus,
-    readiness: {},
-  });
+describe('a hold with an admission from the waiting room', () => {
+  let h: Harness;
+  let svc: Instance;
+  let queue: Awaited<ReturnType<typeof buildQueue>>;
 
   beforeAll(async () => {
+    h = await openHarness('resv-queue-admission');
+    svc = await h.instance({ consume: true });
+    // The real queue service on the same Redis and exchange; its admission step is run by the test.
+    queue = await buildQueue({
+      config: {
+        ...loadConfig(queueConfigShape, DEVELOPMENT_ENV),
+        REDIS_PREFIX: h.config.REDIS_PREFIX,
+        QUEUE_TOKEN_SECRET: h.config.QUEUE_TOKEN_SECRET,
+        ADMISSION_TICK_MS: 60_000,
+        // Joins solve a challenge: the lowest difficulty keeps that cheap.
+        CHALLENGE_MAX_NUMBER: CHALLENGE_MAX_NUMBER.min,
+        CHALLENGE_SPIKE_JOINS_PER_SECOND: 0,
+      },
+      logger: testLogger(),
+      auth: { jwks: h.tokens.jwks, internalToken: h.config.INTERNAL_TOKEN },
+      redis: h.redis,
+      bus: h.infra.bus,
+      readiness: {},
+    });
     await h.infra.bus.waitForConnect();
     await h.infra.start();
     await svc.start();
     await queue.start();
   });
   afterAll(async () => {
-    await queue.app.close();
-    await queue.stop();
-    await h.cleanup();
+    if (queue) {
+      await queue.app.close();
+      await queue.stop();
+    }
+    await h?.cleanup();
   });
 
   const queueCall = async (token: string, eventId: string, method: 'POST' | 'GET') => {

@@ -1,22 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import { makeEnvelope } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, holdAsNewFan, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  type Harness,
+  holdAsNewFan,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+  type UserToken,
+} from './helpers.ts';
 
-describe('an event’s sales report and lists', async () => {
-  const h = await openHarness('resv-report', { CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60 });
-  const svc = await h.instance();
-  const { app } = svc;
+describe('an event’s sales report and lists', () => {
+  let h: Harness;
+  let svc: Instance;
+  let app: Instance['app'];
+  let internal: { 'x-internal-token': string };
+  let admin: UserToken;
   const event = onSaleEvent(20, { perUserLimit: 10 });
-  await deliver(svc, published(event));
   const vip = event.priceTiers[0]!.id;
   const regular = event.priceTiers[1]!.id;
   const seat = (i: number) => event.seats[i]!.id;
-  const internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
-  const admin = await h.userToken(randomUUID(), 'admin');
 
-  beforeAll(() => svc.start());
-  afterAll(() => h.cleanup());
+  beforeAll(async () => {
+    h = await openHarness('resv-report', { CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60 });
+    svc = await h.instance();
+    app = svc.app;
+    await deliver(svc, published(event));
+    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
+    admin = await h.userToken(randomUUID(), 'admin');
+    await svc.start();
+  });
+  afterAll(() => h?.cleanup());
 
   const hold = (seatIds: string[]) => holdAsNewFan(h, app, event.eventId, seatIds);
   async function confirm(reservationId: string) {

@@ -1,7 +1,17 @@
 import { makeEnvelope, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
-import { deliver, eventually, onSaleEvent, openHarness, published, startEventService } from './helpers.ts';
+import {
+  deliver,
+  eventually,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+  type RunningEventService,
+  startEventService,
+} from './helpers.ts';
 
 type SeatMap = { seats: { id: string; status: string }[] };
 
@@ -9,23 +19,27 @@ type SeatMap = { seats: { id: string; status: string }[] };
  * The seat map of an event whose inventory is still on its way (the event service announced it, the
  * message is being applied here): never an empty or partial map, which a fan would read as sold out.
  */
-describe('a seat map asked while its event arrives', async () => {
-  const eventService = await startEventService('resv-arrival-events');
-  const h = await openHarness('resv-arrival', {
-    EVENT_SERVICE_URL: eventService.url,
-    // Its answer decides between 404 and 503 here: a busy machine must not turn a 404 into a timeout.
-    EVENT_SERVICE_TIMEOUT_MS: 10_000,
-  });
-  const svc = await h.instance();
-  const { app } = svc;
+describe('a seat map asked while its event arrives', () => {
+  let eventService: RunningEventService;
+  let h: Harness;
+  let svc: Instance;
 
-  beforeAll(() => svc.start());
+  beforeAll(async () => {
+    eventService = await startEventService('resv-arrival-events');
+    h = await openHarness('resv-arrival', {
+      EVENT_SERVICE_URL: eventService.url,
+      // Its answer decides between 404 and 503 here: a busy machine must not turn a 404 into a timeout.
+      EVENT_SERVICE_TIMEOUT_MS: 10_000,
+    });
+    svc = await h.instance();
+    await svc.start();
+  });
   afterAll(async () => {
-    await h.cleanup();
-    await eventService.close();
+    await h?.cleanup();
+    await eventService?.close();
   });
 
-  const seatMap = (eventId: string) => app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
+  const seatMap = (eventId: string) => svc.app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
   /** Backends of this test's database waiting for a lock: the seat-map read stopped at the event row. */
   const waitingForLock = async () => {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity

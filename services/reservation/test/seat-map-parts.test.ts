@@ -13,7 +13,16 @@ import { sql } from '@tiketi/kit';
 import { testLogger } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seatCache, seatCacheKeys } from '../src/cache/seat-cache.ts';
-import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  eventually,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
 type Answer = { rawPayload: Buffer; headers: Record<string, unknown> };
 
@@ -25,28 +34,36 @@ function bodyOf<T>(res: Answer): T {
   return JSON.parse(plain.toString('utf8')) as T;
 }
 
-describe('the seat map in two parts: an immutable layout and a compact availability', async () => {
-  const h = await openHarness('resv-parts', { SWEEP_INTERVAL_MS: 200 });
-  const svc = await h.instance();
-  const { app } = svc;
-  // Two sections, so that runs and order per section count.
+/** Forty seats in two sections, so that runs and order per section count. */
+function twoSectionEvent() {
   const event = onSaleEvent(40);
   event.seats = event.seats.map((s, i) => (i >= 20 ? { ...s, section: 'B', label: `B-${i - 19}` } : s));
-  const seat = (i: number) => event.seats[i]!.id;
-  await deliver(svc, published(event));
+  return event;
+}
 
-  beforeAll(() => svc.start());
-  afterAll(() => h.cleanup());
+describe('the seat map in two parts: an immutable layout and a compact availability', () => {
+  let h: Harness;
+  let svc: Instance;
+  const event = twoSectionEvent();
+  const seat = (i: number) => event.seats[i]!.id;
+
+  beforeAll(async () => {
+    h = await openHarness('resv-parts', { SWEEP_INTERVAL_MS: 200 });
+    svc = await h.instance();
+    await deliver(svc, published(event));
+    await svc.start();
+  });
+  afterAll(() => h?.cleanup());
 
   const get = (url: string, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'GET', url, headers });
-  const availability = async (headers: Record<string, string> = {}) => {
-    const res = await get(`/api/seats/event/${event.eventId}/availability`, headers);
+    svc.app.inject({ method: 'GET', url, headers });
+  const availability = async (headers: Record<string, string> = {}, eventId = event.eventId) => {
+    const res = await get(`/api/seats/event/${eventId}/availability`, headers);
     expect(res.statusCode, res.body).toBe(200);
     return { res, body: seatAvailabilityDto.parse(bodyOf<SeatAvailabilityDto>(res)) };
   };
-  const layout = async (version: string) => {
-    const res = await get(`/api/seats/event/${event.eventId}/layout/${version}`);
+  const layout = async (version: string, eventId = event.eventId) => {
+    const res = await get(`/api/seats/event/${eventId}/layout/${version}`);
     expect(res.statusCode, res.body).toBe(200);
     return { res, body: seatLayoutDto.parse(bodyOf<SeatLayoutDto>(res)) };
   };
@@ -57,7 +74,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
   };
   const hold = async (seatIds: string[]) => {
     const fan = await h.userToken();
-    const res = await app.inject({
+    const res = await svc.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(fan.token),
@@ -68,15 +85,18 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
   };
 
   it('gives, joined, exactly the seats of the full map with their places, prices and statuses', async () => {
-    const { res, body } = await availability();
+    // An event of its own: the other tests hold seats of the shared one.
+    const untouched = twoSectionEvent();
+    await deliver(svc, published(untouched));
+    const { res, body } = await availability({}, untouched.eventId);
     expect(res.headers['cache-control']).toBe('public, max-age=1');
     expect(body.counts).toEqual({ available: 40, held: 0, sold: 0 });
     expect(body.sections).toEqual([
       { name: 'A', runs: '20a' },
       { name: 'B', runs: '20a' },
     ]);
-    const joined = joinSeatMap((await layout(body.layoutVersion)).body, body);
-    const full = (await get(`/api/seats/event/${event.eventId}`)).json() as { seats: object[] };
+    const joined = joinSeatMap((await layout(body.layoutVersion, untouched.eventId)).body, body);
+    const full = (await get(`/api/seats/event/${untouched.eventId}`)).json() as { seats: object[] };
     const byId = (seats: { id: string }[]) => [...seats].sort((a, b) => a.id.localeCompare(b.id));
     expect(byId(joined)).toEqual(byId(full.seats as { id: string }[]));
   });
@@ -101,7 +121,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
   });
 
   it('answers 304 to the ETag it gave until a seat changes, then the new statuses with a new ETag', async () => {
-    const { res: first } = await availability();
+    const { res: first, body: before } = await availability();
     const etag = first.headers.etag as string;
     expect(etag).toMatch(/^"/);
     const same = await get(`/api/seats/event/${event.eventId}/availability`, { 'if-none-match': etag });
@@ -115,7 +135,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
     expect(changed.headers.etag).not.toBe(etag);
     const body = bodyOf<SeatAvailabilityDto>(changed);
     expect(body.sections[0]?.runs).toBe('2h18a');
-    expect(body.counts.held).toBe(3);
+    expect(body.counts.held).toBe(before.counts.held + 2);
     expect(await statusOf(seat(0))).toBe('held');
   });
 

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInput } from '@tiketi/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, type Harness, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
 /*
  * Standing areas (스탠딩): fans hold places by count, the server picks which; places are seats to
@@ -34,8 +42,6 @@ function standingEvent(floor: number, pit: number): EventInput<'event.published'
     ],
   };
 }
-
-type Instance = Awaited<ReturnType<Harness['instance']>>;
 
 describe('standing areas', () => {
   let h: Harness;

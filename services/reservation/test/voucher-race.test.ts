@@ -1,18 +1,32 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, openHarness, published } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  deliver,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
 const USES = 30;
 const FANS = USES + 50;
 
-describe('a voucher with N uses is used at most N times', async () => {
-  const h = await openHarness('resv-voucher-race');
-  const instances = await Promise.all([1, 2, 3].map(() => h.instance({ listen: true })));
-  const first = instances[0]!;
+describe('a voucher with N uses is used at most N times', () => {
+  let h: Harness;
+  let instances: Instance[];
+  let first: Instance;
+  let internal: Record<string, string>;
   const event = onSaleEvent(FANS, { perUserLimit: 1 });
-  await deliver(first, published(event));
-  const internal = { 'x-internal-token': h.config.INTERNAL_TOKEN, 'content-type': 'application/json' };
 
-  afterAll(() => h.cleanup());
+  beforeAll(async () => {
+    h = await openHarness('resv-voucher-race');
+    instances = await Promise.all([1, 2, 3].map(() => h.instance({ listen: true })));
+    first = instances[0]!;
+    await deliver(first, published(event));
+    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN, 'content-type': 'application/json' };
+  });
+  afterAll(() => h?.cleanup());
 
   it(`lets ${USES} of ${FANS} fans applying the code at once through 3 instances have it`, async () => {
     const created = await fetch(`${first.url}/internal/events/${event.eventId}/vouchers`, {

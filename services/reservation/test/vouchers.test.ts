@@ -1,21 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import { makeEnvelope, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, eventually, holdAsNewFan, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  eventually,
+  type Harness,
+  holdAsNewFan,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
-describe('vouchers', async () => {
-  const h = await openHarness('resv-voucher', { SWEEP_INTERVAL_MS: 100 });
-  const svc = await h.instance();
-  const { app } = svc;
+describe('vouchers', () => {
+  let h: Harness;
+  let svc: Instance;
+  let app: Instance['app'];
+  let internal: { 'x-internal-token': string };
   const event = onSaleEvent(40, { perUserLimit: 10 });
-  await deliver(svc, published(event));
   const vip = event.priceTiers[0]!.id;
   const seat = (i: number) => event.seats[i]!.id;
-  const internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
   const hour = 3_600_000;
 
-  beforeAll(() => svc.start());
-  afterAll(() => h.cleanup());
+  beforeAll(async () => {
+    h = await openHarness('resv-voucher', { SWEEP_INTERVAL_MS: 100 });
+    svc = await h.instance();
+    app = svc.app;
+    await deliver(svc, published(event));
+    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
+    await svc.start();
+  });
+  afterAll(() => h?.cleanup());
 
   async function create(body: Record<string, unknown>, eventId = event.eventId) {
     return app.inject({

@@ -2,22 +2,34 @@ import { randomUUID } from 'node:crypto';
 import type { EventInput, WaitlistStatus } from '@tiketi/contracts';
 import { makeEnvelope, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, deliver, eventually, onSaleEvent, openHarness, published } from './helpers.ts';
+import {
+  bearer,
+  deliver,
+  eventually,
+  type UserToken as Fan,
+  type Harness,
+  type Instance,
+  onSaleEvent,
+  openHarness,
+  published,
+} from './helpers.ts';
 
-type Fan = { id: string; token: string };
-
-describe('the waiting list of a sold-out event', async () => {
-  // The sweeper of these instances runs often: an offer is made to expire by moving its end to now.
-  const h = await openHarness('resv-waitlist', { SWEEP_INTERVAL_MS: 100, HOLD_MAX_SECONDS: 900 });
-  const first = await h.instance({ listen: true });
-  const second = await h.instance({ listen: true });
-  const internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
+describe('the waiting list of a sold-out event', () => {
+  let h: Harness;
+  let first: Instance;
+  let second: Instance;
+  let internal: { 'x-internal-token': string };
 
   beforeAll(async () => {
+    // The sweeper of these instances runs often: an offer is made to expire by moving its end to now.
+    h = await openHarness('resv-waitlist', { SWEEP_INTERVAL_MS: 100, HOLD_MAX_SECONDS: 900 });
+    first = await h.instance({ listen: true });
+    second = await h.instance({ listen: true });
+    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
     await first.start();
     await second.start();
   });
-  afterAll(() => h.cleanup());
+  afterAll(() => h?.cleanup());
 
   async function call(method: string, path: string, fan: Fan, body?: unknown, url = first.url) {
     const res = await fetch(`${url}${path}`, {
@@ -328,8 +340,8 @@ describe('the waiting list of a sold-out event', async () => {
       reason: 'changed my mind',
     });
     for (const svc of [first, second]) {
-      const aftermath = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
-      await svc.handlers.afterPayment(aftermath);
+      const sync = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
+      await svc.handlers.afterPayment(sync);
     }
     const offers = await offersOf(event.eventId);
     expect(offers.map((o) => o.userId)).toEqual([ann.id]);

@@ -1,11 +1,10 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { artistDto, eventSummaryDto, venueSummaryDto } from '@tiketi/contracts';
+import { artistDto, eventSummaryDto, pageOf, venueSummaryDto } from '@tiketi/contracts';
 import { api } from '../lib/api.ts';
-import { page } from '../lib/queries.ts';
 
-const eventsPage = page(eventSummaryDto);
-const artistsPage = page(artistDto);
-const venuesPage = page(venueSummaryDto);
+const eventsPage = pageOf(eventSummaryDto);
+const artistsPage = pageOf(artistDto);
+const venuesPage = pageOf(venueSummaryDto);
 /** The most the event service lists at once; past that, the operator narrows it down by searching. */
 const VENUE_PAGE = 100;
 

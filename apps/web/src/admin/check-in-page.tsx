@@ -1,15 +1,12 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { checkInEvent, checkInResponse, formatTicketCode } from '@tiketi/contracts';
+import { checkInResponse, eventsAtDoorResponse, formatTicketCode } from '@tiketi/contracts';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { z } from 'zod';
 import { ErrorState, Notice } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSession } from '../lib/session.ts';
 import { useAdminEvents } from './admin-queries.ts';
-
-const eventsAtDoor = z.object({ items: z.array(checkInEvent) });
 
 type Detector = { detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]> };
 type DetectorClass = new (options: { formats: string[] }) => Detector;
@@ -25,7 +22,7 @@ function useDoorEvents(staff: boolean) {
   const all = useAdminEvents();
   const assigned = useQuery({
     queryKey: ['check-in', 'events'],
-    queryFn: ({ signal }) => api('/api/tickets/check-in/events', { schema: eventsAtDoor, signal }),
+    queryFn: ({ signal }) => api('/api/tickets/check-in/events', { schema: eventsAtDoorResponse, signal }),
     enabled: staff,
   });
   if (staff) return { events: assigned.data?.items, loaded: assigned.isSuccess };

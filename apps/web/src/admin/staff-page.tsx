@@ -1,14 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type PublicUser, publicUser, staffEventsResponse } from '@tiketi/contracts';
+import { type PublicUser, pageOf, publicUser, staffEventsResponse } from '@tiketi/contracts';
 import { type FormEvent, useEffect, useState } from 'react';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { page } from '../lib/queries.ts';
 import { useAdminEvents } from './admin-queries.ts';
 
-const staffPage = page(publicUser);
+const staffPage = pageOf(publicUser);
 
 /** Operators create door-staff accounts and choose the concerts each may check tickets in for. */
 export function StaffPage() {

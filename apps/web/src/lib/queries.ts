@@ -3,6 +3,7 @@ import {
   type EventDetailDto,
   eventDetailDto,
   joinSeatMap,
+  pageOf,
   paymentDto,
   seatAvailabilityDto,
   seatLayoutDto,
@@ -10,46 +11,12 @@ import {
   venueLayoutDto,
   waitlistStatus,
 } from '@tiketi/contracts';
-import { z } from 'zod';
 import { api } from './api.ts';
-
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), page: z.number(), pageSize: z.number(), total: z.number() });
 
 export type { SeatStatus } from '@tiketi/contracts';
 
-export const reservationSchema = z.object({
-  id: z.uuid(),
-  eventId: z.uuid(),
-  userId: z.uuid(),
-  status: z.enum(['PENDING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED']),
-  amount: z.number(),
-  discount: z.number(),
-  voucherCode: z.string().nullable(),
-  expiresAt: z.string(),
-  createdAt: z.string(),
-  confirmedAt: z.string().nullable(),
-  seats: z.array(z.object({ id: z.uuid(), label: z.string(), price: z.number() })),
-});
-export type Reservation = z.infer<typeof reservationSchema>;
-
-export const ticketSchema = z.object({
-  id: z.uuid(),
-  reservationId: z.uuid(),
-  eventId: z.uuid(),
-  seatId: z.uuid(),
-  seatLabel: z.string(),
-  code: z.string(),
-  entrySection: z.string().nullable(),
-  entryNumber: z.number().nullable(),
-  status: z.enum(['ISSUED', 'USED', 'VOIDED']),
-  issuedAt: z.string(),
-  usedAt: z.string().nullable(),
-});
-export type Ticket = z.infer<typeof ticketSchema>;
-
 /** `GET /api/payments` (the caller's own). */
-export const paymentsPage = page(paymentDto);
+export const paymentsPage = pageOf(paymentDto);
 
 /** What opening Toss's checkout does to the hold (the payment window), told before the fan opens it. */
 export function useTossCheckoutRules() {

@@ -1,5 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type PaymentDto, tossPaymentRequestResponse, WEB_PAGES } from '@tiketi/contracts';
+import {
+  type PaymentDto,
+  type ReservationDto,
+  reservationDto,
+  tossPaymentRequestResponse,
+  WEB_PAGES,
+} from '@tiketi/contracts';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
@@ -15,14 +21,7 @@ import {
 import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import {
-  paymentsPage,
-  type Reservation,
-  reservationSchema,
-  useEvent,
-  useTossCheckoutRules,
-  useWaitlist,
-} from '../lib/queries.ts';
+import { paymentsPage, useEvent, useTossCheckoutRules, useWaitlist } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 
@@ -35,7 +34,7 @@ export function CheckoutPage() {
   const now = useNow();
   const reservation = useQuery({
     queryKey: ['reservation', reservationId],
-    queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationSchema, signal }),
+    queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationDto, signal }),
     // A hold ends by itself, or with its event: the page follows it rather than offering a dead button.
     refetchInterval: (query) => (query.state.data?.status === 'PENDING' ? 5000 : false),
   });
@@ -201,22 +200,22 @@ export function CheckoutPage() {
  * A voucher code for the held seats: the server computes the discount and the new amount, which is what
  * the payment then asks for. Once the payment has started the code can no longer change.
  */
-function VoucherField({ reservation: r }: { reservation: Reservation }) {
+function VoucherField({ reservation: r }: { reservation: ReservationDto }) {
   const { t, locale } = useI18n();
   const queryClient = useQueryClient();
   const [code, setCode] = useState('');
   const path = `/api/reservations/${r.id}/voucher`;
-  const update = (next: Reservation) => queryClient.setQueryData(['reservation', r.id], next);
+  const update = (next: ReservationDto) => queryClient.setQueryData(['reservation', r.id], next);
   const apply = useMutation({
     mutationFn: (typed: string) =>
-      api(path, { method: 'PUT', body: { code: typed }, schema: reservationSchema }),
+      api(path, { method: 'PUT', body: { code: typed }, schema: reservationDto }),
     onSuccess: (next) => {
       update(next);
       setCode('');
     },
   });
   const remove = useMutation({
-    mutationFn: () => api(path, { method: 'DELETE', schema: reservationSchema }),
+    mutationFn: () => api(path, { method: 'DELETE', schema: reservationDto }),
     onSuccess: update,
   });
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -284,7 +283,7 @@ function HoldEnded({
   cancelled,
   reason,
 }: {
-  reservation: Reservation;
+  reservation: ReservationDto;
   left: number;
   cancelled: boolean;
   reason: string | null | undefined;

@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { type EventSummaryDto, eventStatus, eventSummaryDto } from '@tiketi/contracts';
+import { type EventSummaryDto, eventStatus, eventSummaryDto, pageOf } from '@tiketi/contracts';
 import { type FormEvent, useEffect } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
@@ -9,10 +9,9 @@ import { api } from '../lib/api.ts';
 import { date, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { page } from '../lib/queries.ts';
 
 const PAGE_SIZE = 12;
-const eventsPage = page(eventSummaryDto);
+const eventsPage = pageOf(eventSummaryDto);
 
 export function EventsPage() {
   const { t, locale } = useI18n();

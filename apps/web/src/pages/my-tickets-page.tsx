@@ -1,34 +1,38 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { formatTicketCode, type PaymentDto } from '@tiketi/contracts';
+import {
+  formatTicketCode,
+  type PaymentDto,
+  pageOf,
+  type ReservationDto,
+  reservationDto,
+  type TicketDto,
+  ticketDto,
+  ticketWithQrDto,
+} from '@tiketi/contracts';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { z } from 'zod';
 import { QrCode } from '../components/qr-code.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
 import { api, download, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import {
-  page,
-  paymentsPage,
-  type Reservation,
-  reservationSchema,
-  type Ticket,
-  ticketSchema,
-  useEvent,
-} from '../lib/queries.ts';
+import { paymentsPage, useEvent } from '../lib/queries.ts';
 
-const ticketsPage = page(ticketSchema);
-const reservationsPage = page(reservationSchema);
-const ticketWithQr = ticketSchema.extend({ qr: z.string() });
+const ticketsPage = pageOf(ticketDto);
+const reservationsPage = pageOf(reservationDto);
 /** Payments that took money: the order a reservation's tickets belong to. */
 const PAID: PaymentDto['status'][] = ['COMPLETED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
 
 /** One order: the reservation it paid for, its payment and the tickets it issued. */
-type Order = { reservationId: string; reservation?: Reservation; payment?: PaymentDto; tickets: Ticket[] };
+type Order = {
+  reservationId: string;
+  reservation?: ReservationDto;
+  payment?: PaymentDto;
+  tickets: TicketDto[];
+};
 
-function ordersOf(tickets: Ticket[], reservations: Reservation[], payments: PaymentDto[]): Order[] {
+function ordersOf(tickets: TicketDto[], reservations: ReservationDto[], payments: PaymentDto[]): Order[] {
   const orders = new Map<string, Order>();
   for (const ticket of tickets) {
     let order = orders.get(ticket.reservationId);
@@ -194,11 +198,11 @@ function OrderCard({ order, onRefunded }: { order: Order; onRefunded: () => void
   );
 }
 
-function TicketCard({ ticket }: { ticket: Ticket }) {
+function TicketCard({ ticket }: { ticket: TicketDto }) {
   const { t } = useI18n();
   const detail = useQuery({
     queryKey: ['ticket', ticket.id],
-    queryFn: ({ signal }) => api(`/api/tickets/${ticket.id}`, { schema: ticketWithQr, signal }),
+    queryFn: ({ signal }) => api(`/api/tickets/${ticket.id}`, { schema: ticketWithQrDto, signal }),
     enabled: ticket.status === 'ISSUED',
   });
   const pdf = useMutation({
@@ -248,7 +252,7 @@ function TicketCard({ ticket }: { ticket: Ticket }) {
 }
 
 /** A hold without tickets: continue to payment or give it back while it lasts. */
-function HoldRow({ reservation: r }: { reservation: Reservation }) {
+function HoldRow({ reservation: r }: { reservation: ReservationDto }) {
   const { t, locale } = useI18n();
   const queryClient = useQueryClient();
   const event = useEvent(r.eventId);

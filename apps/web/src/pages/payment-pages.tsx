@@ -1,12 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { type PaymentDto, paymentDto, WEB_PAGES } from '@tiketi/contracts';
+import { type PaymentDto, paymentDto, reservationDto, WEB_PAGES } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading, Notice } from '../components/states.tsx';
 import { ApiError, api, tossFailureMessage } from '../lib/api.ts';
 import { countdown, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { paymentsPage, reservationSchema } from '../lib/queries.ts';
+import { paymentsPage } from '../lib/queries.ts';
 import { useNow } from '../lib/use-now.ts';
 
 /** The fail page's address for a payment that did not go through, with Toss's code and words if any. */
@@ -122,7 +122,7 @@ export function PaymentFailPage() {
   const reservationId = payment.data?.reservationId;
   const reservation = useQuery({
     queryKey: ['reservation', reservationId],
-    queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationSchema, signal }),
+    queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationDto, signal }),
     enabled: Boolean(reservationId),
   });
   const r = reservation.data;

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { holdResponse } from '@tiketi/contracts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { z } from 'zod';
 import { type DrawnSection, groupBySection, SeatMap, TIER_COLORS } from '../components/seat-map.tsx';
 import { ErrorState, Loading, NotFound, Notice } from '../components/states.tsx';
 import { admissions } from '../lib/admission.ts';
@@ -12,8 +12,6 @@ import { useI18n } from '../lib/i18n.tsx';
 import { useEvent, useSeatMap } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
-
-const holdAnswer = z.object({ reservationId: z.uuid(), expiresAt: z.string(), amount: z.number() });
 
 export function SeatsPage() {
   const { id: eventId = '' } = useParams();
@@ -64,7 +62,7 @@ export function SeatsPage() {
           'idempotency-key': crypto.randomUUID(),
           ...(admission ? { 'x-queue-token': admission.token } : {}),
         },
-        schema: holdAnswer,
+        schema: holdResponse,
       }),
     onSuccess: (answer) => navigate(`/checkout/${answer.reservationId}`),
     onError: (error) => {

@@ -218,7 +218,9 @@ export * from './challenge.ts';
 
 export type SlowClient = {
   /** Settles when the server answers or closes: the status line's code (undefined: closed silently). */
-  ended: Promise<{ status: number | undefined; afterMs: number }>;
+  ended: Promise<{ status: number | undefined }>;
+  /** Still connected and sending: the server has neither answered nor closed it yet. */
+  readonly open: boolean;
   close(): void;
 };
 
@@ -243,7 +245,6 @@ export function slowClient(
   const head = Object.entries({ ...headers, 'content-length': String(bodyBytes) })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  const started = Date.now();
   const socket = net.connect(Number(port), hostname);
   let timer: NodeJS.Timeout | undefined;
   let received = '';
@@ -255,17 +256,22 @@ export function slowClient(
   socket.on('data', (chunk) => {
     received += chunk.toString('latin1');
   });
-  const ended = new Promise<{ status: number | undefined; afterMs: number }>((resolve) => {
+  let open = true;
+  const ended = new Promise<{ status: number | undefined }>((resolve) => {
     const finish = () => {
+      open = false;
       clearInterval(timer);
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(received)?.[1];
-      resolve({ status: status ? Number(status) : undefined, afterMs: Date.now() - started });
+      resolve({ status: status ? Number(status) : undefined });
     };
     socket.on('close', finish);
     socket.on('error', () => socket.destroy());
   });
   return {
     ended,
+    get open() {
+      return open && received === '';
+    },
     close() {
       clearInterval(timer);
       socket.destroy();

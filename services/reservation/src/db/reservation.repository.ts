@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Envelope, ReservationStatus } from '@tiketi/contracts';
-import { type Kysely, outboxCommitted, paginate, prepared, sql, type Transaction } from '@tiketi/kit';
+import {
+  type Kysely,
+  outboxRow,
+  paginate,
+  prepared,
+  sql,
+  type Transaction,
+  wakeRelayAfterCommit,
+} from '@tiketi/kit';
 import type { DB, SeatChange } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -50,6 +58,10 @@ export function reservationRepository(db: Kysely<DB>) {
      * and holds the seats, and writes the reservation, its seats and the outbox row, all in the statement's
      * own transaction. The event's amount is the sum of the seats' prices, filled in by the function.
      *
+     * The function inserts the outbox row itself, unlike every other writer (`writeOutbox`): the amount in
+     * the event is known only inside it, and a second statement would cost the hot path a round trip. It
+     * gets the row as `outboxRow` spells it, and the relay is woken here once the statement committed.
+     *
      * The partial unique index on reservation_seats backs this up: a seat can never be in two active
      * reservations, even if the function were wrong.
      */
@@ -58,20 +70,22 @@ export function reservationRepository(db: Kysely<DB>) {
     ): Promise<{ held: HeldSeat[]; created: boolean; active: number; onSale: boolean }> {
       const { reservationId, userId, eventId, seatIds, expiresAt, idempotencyKey, perUserLimit } = input;
       const { announcement } = input;
-      const { rows } = await sql<{
-        active: number;
-        created: boolean;
-        onSale: boolean;
-        id: string | null;
-        label: string | null;
-        price: number | null;
-        version: number | null;
-      }>`${prepared('hold_seats')} select * from hold_seats(${userEventLockKey(userId, eventId)}::bigint,
-        ${reservationId}::uuid, ${userId}::uuid, ${eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz,
-        ${idempotencyKey}::text, ${perUserLimit}::int, ${announcement.id}::uuid, ${announcement.type}::text,
-        ${JSON.stringify(announcement)}::jsonb)`.execute(db);
+      const { rows } = await prepared(
+        'hold_seats',
+        sql<{
+          active: number;
+          created: boolean;
+          onSale: boolean;
+          id: string | null;
+          label: string | null;
+          price: number | null;
+          version: number | null;
+        }>`select * from hold_seats(${userEventLockKey(userId, eventId)}::bigint, ${reservationId}::uuid,
+          ${userId}::uuid, ${eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz,
+          ${idempotencyKey}::text, ${perUserLimit}::int, ${outboxRow(announcement)})`,
+      ).execute(db);
       const created = rows[0]?.created ?? false;
-      if (created) outboxCommitted(db as Kysely<unknown>);
+      if (created) await wakeRelayAfterCommit(db);
       const held: HeldSeat[] = [];
       for (const r of rows) {
         if (r.id !== null)

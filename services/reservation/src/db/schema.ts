@@ -1,9 +1,8 @@
-import type { ReservationStatus, StandingTerms } from '@tiketi/contracts';
-import type { Generated } from 'kysely';
+import type { ReservationStatus, StandingTerms, TicketStatus } from '@tiketi/contracts';
+import type { Generated, Selectable } from 'kysely';
 
 export type EventStatus = 'draft' | 'published' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
 export type SeatStatus = 'available' | 'held' | 'sold';
-export type TicketStatus = 'ISSUED' | 'USED' | 'VOIDED';
 export type WaitingRoom = { enabled: boolean; admissionRatePerMinute: number; maxActiveShoppers: number };
 export type PriceTier = { id: string; name: string; price: number };
 export type StandingArea = StandingTerms & { section: string };
@@ -56,6 +55,9 @@ export type ReservationsTable = {
   discount: Generated<number>;
   checkoutStartedAt: Generated<Date | null>;
 };
+
+/** A reservation as read: the columns the database fills in are plain values. */
+export type Reservation = Selectable<ReservationsTable>;
 
 export type ReservationSeatsTable = {
   reservationId: string;

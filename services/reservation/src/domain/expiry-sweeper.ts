@@ -1,4 +1,54 @@
-import { type Logger, type Metrics, MORE_WORK, periodicJob } from '@tiketi/kit';
+import {
+  type Kysely,
+  type Logger,
+  type Metrics,
+  MORE_WORK,
+  periodicJob,
+  publishInTransaction,
+} from '@tiketi/kit';
+import type { ReservationRepository } from '../db/reservation.repository.ts';
+import type { DB } from '../db/schema.ts';
+import type { VoucherRepository } from '../db/voucher.repository.ts';
+import type { HoldRelease } from './hold-release.ts';
+import type { SyncRedis } from './redis-sync.ts';
+
+/** One sweep of expired holds, in one transaction; answers how many were released. */
+export function expireDueHolds(deps: {
+  db: Kysely<DB>;
+  reservations: ReservationRepository;
+  vouchers: VoucherRepository;
+  release: HoldRelease;
+  syncRedis: SyncRedis;
+}) {
+  const { db, reservations, vouchers, release, syncRedis } = deps;
+  return async (batchSize: number): Promise<number> => {
+    const { count, sync } = await db.transaction().execute(async (trx) => {
+      const due = await reservations.expireDue(trx, batchSize);
+      if (due.length === 0) return { count: 0, sync: undefined };
+      const ids = due.map((r) => r.id);
+      await vouchers.giveBackUses(trx, ids);
+      const released = await reservations.releaseSeats(trx, ids);
+      for (const r of due) {
+        const seatIds = released.byReservation.get(r.id) ?? [];
+        if (seatIds.length) {
+          await publishInTransaction(trx, 'reservation.expired', {
+            reservationId: r.id,
+            eventId: r.eventId,
+            userId: r.userId,
+            seatIds,
+          });
+        }
+      }
+      const sync = await release.offerReleased(trx, released, {
+        reservationIds: ids,
+        eventIds: due.map((r) => r.eventId),
+      });
+      return { count: due.length, sync };
+    });
+    if (sync) await syncRedis(sync);
+    return count;
+  };
+}
 
 /**
  * Releases expired holds: a loop over the database (not timers in memory), so a hold is released on time

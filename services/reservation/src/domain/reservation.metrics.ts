@@ -1,5 +1,5 @@
 import type { Logger, Metrics } from '@tiketi/kit';
-import type { Aftermath, AftermathRunner } from './effects.ts';
+import type { RedisSync, SyncRedis } from './redis-sync.ts';
 
 export type HoldFigures = { active: number; expiryLagSeconds: number };
 
@@ -40,12 +40,12 @@ export function reservationMetrics(deps: {
   const ticketsSold = deps.metrics.counter('tiketi_tickets_sold_total', 'Tickets issued, one per seat sold.');
 
   return {
-    /** Counts the seats a committed change sold, then applies its aftermath. */
-    countingSales(settle: AftermathRunner): AftermathRunner {
-      return async (aftermath: Aftermath) => {
-        const sold = aftermath.seats.filter((seat) => seat.status === 'sold').length;
+    /** Counts the seats a committed change sold, then updates Redis. */
+    countingSales(syncRedis: SyncRedis): SyncRedis {
+      return async (sync: RedisSync) => {
+        const sold = sync.seats.filter((seat) => seat.status === 'sold').length;
         if (sold > 0) ticketsSold.inc(sold);
-        await settle(aftermath);
+        await syncRedis(sync);
       };
     },
   };

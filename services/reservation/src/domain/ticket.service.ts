@@ -1,4 +1,4 @@
-import type { CheckInRequest } from '@tiketi/contracts';
+import type { CheckInEvent, CheckInRequest, TicketDto } from '@tiketi/contracts';
 import { type AuthUser, HttpProblem, type Logger, mayAccess, problems } from '@tiketi/kit';
 import type { EventRepository } from '../db/event.repository.ts';
 import type { TicketRepository } from '../db/ticket.repository.ts';
@@ -9,6 +9,28 @@ import { verifyTicketQr } from './ticket-qr.ts';
 export type EventSheet = { title: string; startsAt: Date | null; venueName: string | null };
 
 type Ticket = NonNullable<Awaited<ReturnType<TicketRepository['findById']>>>;
+
+/** A ticket as its holder sees it. */
+function ticketDto(t: Ticket): TicketDto {
+  return {
+    id: t.id,
+    reservationId: t.reservationId,
+    eventId: t.eventId,
+    seatId: t.seatId,
+    seatLabel: t.seatLabel,
+    code: t.code,
+    entrySection: t.entrySection,
+    entryNumber: t.entryNumber,
+    status: t.status,
+    issuedAt: t.issuedAt.toISOString(),
+    usedAt: t.usedAt?.toISOString() ?? null,
+  };
+}
+
+/** An event at a door, as the staff's pages show it. */
+function eventAtDoor(e: { id: string; title: string | null; startsAt: Date | null }): CheckInEvent {
+  return { id: e.id, title: e.title, startsAt: e.startsAt?.toISOString() ?? null };
+}
 
 export function ticketService(deps: {
   tickets: TicketRepository;
@@ -75,11 +97,15 @@ export function ticketService(deps: {
   }
 
   return {
-    list(caller: AuthUser, page: { limit: number; offset: number }) {
-      return tickets.listOfUser(caller.id, page.limit, page.offset);
+    async list(caller: AuthUser, page: { limit: number; offset: number }) {
+      const result = await tickets.listOfUser(caller.id, page.limit, page.offset);
+      return { total: result.total, items: result.items.map(ticketDto) };
     },
 
-    get: readable,
+    async get(caller: AuthUser, id: string) {
+      const ticket = await readable(caller, id);
+      return { ...ticketDto(ticket), qr: ticket.qr };
+    },
 
     /** The ticket to carry: a PDF page with its QR, code, event, seat, time (KST), venue and order. */
     async pdf(caller: AuthUser, id: string) {
@@ -95,12 +121,12 @@ export function ticketService(deps: {
     },
 
     /** The events the caller may check tickets in for: a staff account's assignments. */
-    eventsAtDoor(staff: AuthUser) {
-      return tickets.eventsOfStaff(staff.id);
+    async eventsAtDoor(staff: AuthUser) {
+      return (await tickets.eventsOfStaff(staff.id)).map(eventAtDoor);
     },
 
     async staffEvents(userId: string) {
-      return { userId, events: await tickets.eventsOfStaff(userId) };
+      return { userId, events: (await tickets.eventsOfStaff(userId)).map(eventAtDoor) };
     },
 
     async assignStaff(userId: string, eventIds: string[]) {
@@ -115,7 +141,7 @@ export function ticketService(deps: {
           },
         );
       }
-      return { userId, events: await tickets.eventsOfStaff(userId) };
+      return { userId, events: (await tickets.eventsOfStaff(userId)).map(eventAtDoor) };
     },
 
     /**

@@ -11,8 +11,8 @@ import {
 import { v7 as uuidv7 } from 'uuid';
 import type { DB, SeatChange } from '../db/schema.ts';
 import type { FreeSeat, WaitlistRepository } from '../db/waitlist.repository.ts';
-import { type Aftermath, type AftermathRunner, noAftermath } from './effects.ts';
-import { assertEmailVerified, assertMayBuy } from './reservation.service.ts';
+import { assertEmailVerified, assertMayBuy } from './buyer-rules.ts';
+import { nothingToSync, type RedisSync, type SyncRedis } from './redis-sync.ts';
 import { assertOnSale } from './sale-info.ts';
 
 /** How many waiting fans one release looks through for someone the returned seats suit. */
@@ -99,10 +99,10 @@ export function waitlistService(deps: {
   db: Kysely<DB>;
   waitlist: WaitlistRepository;
   /** Gives an offer's hold back (its seats go to the next fan) in the caller's transaction. */
-  cancelOffer: (trx: Transaction<DB>, reservationId: string) => Promise<Aftermath>;
-  settle: AftermathRunner;
+  cancelOffer: (trx: Transaction<DB>, reservationId: string) => Promise<RedisSync>;
+  syncRedis: SyncRedis;
 }) {
-  const { db, waitlist, settle } = deps;
+  const { db, waitlist, syncRedis } = deps;
 
   async function status(userId: string, eventId: string): Promise<WaitlistEntry | null> {
     const row = await waitlist.openEntry(eventId, userId);
@@ -169,13 +169,13 @@ export function waitlistService(deps: {
 
     /** Leaves the list; an offer in hand is given back and goes to the next fan. Leaving twice is fine. */
     async leave(caller: AuthUser, eventId: string) {
-      const aftermath = await db.transaction().execute(async (trx) => {
+      const sync = await db.transaction().execute(async (trx) => {
         const entry = await waitlist.lockOpenEntry(trx, eventId, caller.id);
-        if (!entry) return noAftermath();
+        if (!entry) return nothingToSync();
         await waitlist.setStatus(trx, entry.id, 'LEFT');
-        return entry.reservationId ? deps.cancelOffer(trx, entry.reservationId) : noAftermath();
+        return entry.reservationId ? deps.cancelOffer(trx, entry.reservationId) : nothingToSync();
       });
-      await settle(aftermath);
+      await syncRedis(sync);
     },
   };
 }

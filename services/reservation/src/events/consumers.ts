@@ -2,8 +2,8 @@ import type { AnyEnvelope, Bus, Kysely, Transaction } from '@tiketi/kit';
 import type { SeatCache } from '../cache/seat-cache.ts';
 import type { EventRepository } from '../db/event.repository.ts';
 import type { DB } from '../db/schema.ts';
-import { type Aftermath, type AftermathRunner, noAftermath } from '../domain/effects.ts';
-import type { ReservationService } from '../domain/reservation.service.ts';
+import type { EventReactions } from '../domain/event-reactions.ts';
+import { nothingToSync, type RedisSync, type SyncRedis } from '../domain/redis-sync.ts';
 import type { SaleInfoSource } from '../domain/sale-info.ts';
 
 const CATALOGUE_EVENTS = ['event.published', 'event.updated', 'event.cancelled'] as const;
@@ -11,15 +11,15 @@ const PAYMENT_EVENTS = ['payment.completed', 'payment.refunded'] as const;
 
 type CatalogueEvent = AnyEnvelope<(typeof CATALOGUE_EVENTS)[number]>;
 type PaymentEvent = AnyEnvelope<(typeof PAYMENT_EVENTS)[number]>;
-type CatalogueOutcome = { eventId: string; layoutChanged: boolean; aftermath: Aftermath };
+type CatalogueOutcome = { eventId: string; layoutChanged: boolean; sync: RedisSync };
 
 export type ConsumerDeps = {
   db: Kysely<DB>;
   events: EventRepository;
-  reservations: ReservationService;
+  reactions: EventReactions;
   cache: SeatCache;
   sales: SaleInfoSource;
-  settle: AftermathRunner;
+  syncRedis: SyncRedis;
 };
 
 /**
@@ -34,14 +34,14 @@ export function eventHandlers(deps: ConsumerDeps) {
       switch (event.type) {
         case 'event.published':
           await deps.events.applyPublished(trx, event.data, at);
-          return { eventId: event.data.eventId, layoutChanged: true, aftermath: noAftermath() };
+          return { eventId: event.data.eventId, layoutChanged: true, sync: nothingToSync() };
         case 'event.updated':
           await deps.events.applyUpdated(trx, event.data, at);
-          return { eventId: event.data.eventId, layoutChanged: false, aftermath: noAftermath() };
+          return { eventId: event.data.eventId, layoutChanged: false, sync: nothingToSync() };
         case 'event.cancelled': {
           await deps.events.markCancelled(trx, event.data.eventId, at);
-          const aftermath = await deps.reservations.onEventCancelled(trx, event.data.eventId);
-          return { eventId: event.data.eventId, layoutChanged: false, aftermath };
+          const sync = await deps.reactions.onEventCancelled(trx, event.data.eventId);
+          return { eventId: event.data.eventId, layoutChanged: false, sync };
         }
       }
     },
@@ -49,16 +49,16 @@ export function eventHandlers(deps: ConsumerDeps) {
     async afterCatalogue(outcome: CatalogueOutcome) {
       deps.sales.forget(outcome.eventId);
       if (outcome.layoutChanged) await deps.cache.invalidate(outcome.eventId);
-      await deps.settle(outcome.aftermath);
+      await deps.syncRedis(outcome.sync);
     },
 
-    async payment(event: PaymentEvent, trx: Transaction<DB>): Promise<Aftermath> {
-      if (event.type === 'payment.completed') return deps.reservations.onPaymentCompleted(trx, event.data);
-      return deps.reservations.onPaymentRefunded(trx, event.data);
+    async payment(event: PaymentEvent, trx: Transaction<DB>): Promise<RedisSync> {
+      if (event.type === 'payment.completed') return deps.reactions.onPaymentCompleted(trx, event.data);
+      return deps.reactions.onPaymentRefunded(trx, event.data);
     },
 
-    afterPayment(aftermath: Aftermath) {
-      return deps.settle(aftermath);
+    afterPayment(sync: RedisSync) {
+      return deps.syncRedis(sync);
     },
   };
 }
@@ -78,6 +78,6 @@ export async function startConsumers(bus: Bus, deps: ConsumerDeps, handlers = ev
     events: PAYMENT_EVENTS,
     db: deps.db,
     handler: handlers.payment,
-    afterCommit: (_event, aftermath) => handlers.afterPayment(aftermath),
+    afterCommit: (_event, sync) => handlers.afterPayment(sync),
   });
 }

@@ -6,11 +6,17 @@ import {
   internalReservation,
 } from '@tiketi/contracts';
 import type { App, Auth } from '@tiketi/kit';
-import type { ReservationService } from '../domain/reservation.service.ts';
+import type { ReservationLifecycle } from '../domain/reservation-lifecycle.ts';
+import type { ReservationQueries } from '../domain/reservation-queries.ts';
 import { idParams } from './schemas.ts';
 
 /** The payment service's view of reservations (contracts in @tiketi/contracts reservation.ts). */
-export function internalRoutes(app: App, service: ReservationService, auth: Auth) {
+export function internalRoutes(
+  app: App,
+  services: { queries: ReservationQueries; lifecycle: ReservationLifecycle },
+  auth: Auth,
+) {
+  const { queries, lifecycle } = services;
   app.get(
     '/internal/reservations/:id',
     {
@@ -18,7 +24,7 @@ export function internalRoutes(app: App, service: ReservationService, auth: Auth
       schema: { hide: true, params: idParams, response: { 200: internalReservation } },
     },
     async (req) => {
-      const r = await service.internalView(req.params.id);
+      const r = await queries.internalView(req.params.id);
       return { ...r, expiresAt: r.expiresAt.toISOString() };
     },
   );
@@ -35,7 +41,7 @@ export function internalRoutes(app: App, service: ReservationService, auth: Auth
       },
     },
     async (req) => {
-      const { expiresAt } = await service.extend(req.params.id, req.body.seconds);
+      const { expiresAt } = await lifecycle.extend(req.params.id, req.body.seconds);
       return { expiresAt: expiresAt.toISOString() };
     },
   );
@@ -51,6 +57,6 @@ export function internalRoutes(app: App, service: ReservationService, auth: Auth
         response: { 200: confirmReservationResponse },
       },
     },
-    async (req) => service.confirm(req.params.id, req.body.paymentId),
+    async (req) => lifecycle.confirm(req.params.id, req.body.paymentId),
   );
 }

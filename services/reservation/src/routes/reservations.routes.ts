@@ -1,16 +1,29 @@
-import { applyVoucherRequest, canonicalId, reservationStatus } from '@tiketi/contracts';
-import { type App, type Auth, callerOf, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
+import {
+  applyVoucherRequest,
+  canonicalId,
+  holdResponse,
+  reservationDto,
+  reservationStatus,
+} from '@tiketi/contracts';
+import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
-import type { ReservationService } from '../domain/reservation.service.ts';
+import type { HoldService } from '../domain/holds.ts';
+import type { ReservationLifecycle } from '../domain/reservation-lifecycle.ts';
+import type { ReservationQueries } from '../domain/reservation-queries.ts';
 import type { VoucherService } from '../domain/voucher.service.ts';
-import { idParams, reservationView } from './schemas.ts';
+import { idParams } from './schemas.ts';
 
 export function reservationRoutes(
   app: App,
-  service: ReservationService,
-  vouchers: VoucherService,
+  services: {
+    holds: HoldService;
+    queries: ReservationQueries;
+    lifecycle: ReservationLifecycle;
+    vouchers: VoucherService;
+  },
   auth: Auth,
 ) {
+  const { holds, queries, lifecycle, vouchers } = services;
   app.post(
     '/api/reservations',
     {
@@ -41,12 +54,12 @@ export function reservationRoutes(
             path: ['seatIds'],
           }),
         response: {
-          201: z.object({ reservationId: canonicalId(), expiresAt: isoDateTime(), amount: z.number().int() }),
+          201: holdResponse,
         },
       },
     },
     async (req, reply) => {
-      const { answer } = await service.hold(callerOf(req), {
+      const { answer } = await holds.hold(callerOf(req), {
         ...req.body,
         queueToken: req.headers['x-queue-token'],
         idempotencyKey: req.headers['idempotency-key'],
@@ -67,12 +80,12 @@ export function reservationRoutes(
           status: reservationStatus.optional(),
           ...pageQuery,
         }),
-        response: { 200: pageOf(reservationView) },
+        response: { 200: pageOf(reservationDto) },
       },
     },
     async (req) => {
       const { page, pageSize, ...filter } = req.query;
-      const result = await service.list(callerOf(req), filter, {
+      const result = await queries.list(callerOf(req), filter, {
         limit: pageSize,
         offset: (page - 1) * pageSize,
       });
@@ -84,9 +97,9 @@ export function reservationRoutes(
     '/api/reservations/:id',
     {
       onRequest: auth.user,
-      schema: { summary: 'One of my reservations', params: idParams, response: { 200: reservationView } },
+      schema: { summary: 'One of my reservations', params: idParams, response: { 200: reservationDto } },
     },
-    async (req) => service.get(callerOf(req), req.params.id),
+    async (req) => queries.get(callerOf(req), req.params.id),
   );
 
   app.delete(
@@ -96,10 +109,14 @@ export function reservationRoutes(
       schema: {
         summary: 'Give a held reservation back',
         params: idParams,
-        response: { 200: reservationView },
+        response: { 200: reservationDto },
       },
     },
-    async (req) => service.cancel(callerOf(req), req.params.id),
+    async (req) => {
+      const caller = callerOf(req);
+      await lifecycle.cancel(caller, req.params.id);
+      return queries.get(caller, req.params.id);
+    },
   );
 
   app.put(
@@ -115,13 +132,13 @@ export function reservationRoutes(
           'RESERVATION_NOT_PENDING when the hold is over.',
         params: idParams,
         body: applyVoucherRequest,
-        response: { 200: reservationView },
+        response: { 200: reservationDto },
       },
     },
     async (req) => {
       const caller = callerOf(req);
       await vouchers.apply(caller, req.params.id, req.body.code);
-      return service.get(caller, req.params.id);
+      return queries.get(caller, req.params.id);
     },
   );
 
@@ -132,13 +149,13 @@ export function reservationRoutes(
       schema: {
         summary: 'Take the voucher off a held reservation (its use is given back)',
         params: idParams,
-        response: { 200: reservationView },
+        response: { 200: reservationDto },
       },
     },
     async (req) => {
       const caller = callerOf(req);
       await vouchers.remove(caller, req.params.id);
-      return service.get(caller, req.params.id);
+      return queries.get(caller, req.params.id);
     },
   );
 }

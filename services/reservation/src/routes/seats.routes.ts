@@ -1,4 +1,10 @@
-import { canonicalId, seatAvailabilityDto, seatLayoutDto, seatMapDto } from '@tiketi/contracts';
+import {
+  adminSeatCounts,
+  canonicalId,
+  seatAvailabilityDto,
+  seatLayoutDto,
+  seatMapDto,
+} from '@tiketi/contracts';
 import { type App, type Auth, sendEncoded } from '@tiketi/kit';
 import { z } from 'zod';
 import type { SeatMapService } from '../domain/seat-map.service.ts';
@@ -68,7 +74,7 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
       schema: {
         hide: true,
         params: z.object({ eventId: canonicalId() }),
-        response: { 200: z.object({ available: z.number(), held: z.number(), sold: z.number() }) },
+        response: { 200: adminSeatCounts },
       },
     },
     async (req) => seatMap.stats(req.params.eventId),

@@ -1,18 +1,18 @@
 import {
   canonicalId,
-  checkInEvent,
   checkInRequest,
   checkInResponse,
+  eventsAtDoorResponse,
   staffEventsRequest,
   staffEventsResponse,
   ticketDocuments,
+  ticketDto,
+  ticketWithQrDto,
 } from '@tiketi/contracts';
-import { type App, type Auth, callerOf, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
+import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { TicketService } from '../domain/ticket.service.ts';
-import { idParams, ticketView } from './schemas.ts';
-
-const eventAtDoor = checkInEvent.extend({ startsAt: isoDateTime().nullable() });
+import { idParams } from './schemas.ts';
 
 export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
   app.get(
@@ -22,7 +22,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
       schema: {
         summary: 'My tickets',
         querystring: z.object(pageQuery),
-        response: { 200: pageOf(ticketView) },
+        response: { 200: pageOf(ticketDto) },
       },
     },
     async (req) => {
@@ -39,7 +39,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
       schema: {
         summary: 'One of my tickets, with its signed QR payload',
         params: idParams,
-        response: { 200: ticketView.extend({ qr: z.string() }) },
+        response: { 200: ticketWithQrDto },
       },
     },
     async (req) => service.get(callerOf(req), req.params.id),
@@ -74,7 +74,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
       schema: {
         summary: 'Check a ticket in at the door (once), by its QR payload or its short code and event',
         body: checkInRequest,
-        response: { 200: checkInResponse.extend({ usedAt: isoDateTime() }) },
+        response: { 200: checkInResponse },
       },
     },
     async (req) => {
@@ -85,7 +85,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
         seatLabel: ticket.seatLabel,
         code: ticket.code,
         status: 'USED' as const,
-        usedAt: ticket.usedAt ?? new Date(),
+        usedAt: (ticket.usedAt ?? new Date()).toISOString(),
       };
     },
   );
@@ -96,14 +96,13 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
       onRequest: auth.staff,
       schema: {
         summary: 'The events the signed-in door staff is assigned to',
-        response: { 200: z.object({ items: z.array(eventAtDoor) }) },
+        response: { 200: eventsAtDoorResponse },
       },
     },
     async (req) => ({ items: await service.eventsAtDoor(callerOf(req)) }),
   );
 
   const staffParams = z.object({ userId: canonicalId({ error: 'must be a user id (UUID)' }) });
-  const staffAnswer = staffEventsResponse.extend({ events: z.array(eventAtDoor) });
 
   app.get(
     '/api/tickets/staff/:userId/events',
@@ -112,7 +111,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
       schema: {
         summary: 'The events a door-staff account may check tickets in for (operators)',
         params: staffParams,
-        response: { 200: staffAnswer },
+        response: { 200: staffEventsResponse },
       },
     },
     async (req) => service.staffEvents(req.params.userId),
@@ -126,7 +125,7 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
         summary: 'Set the events a door-staff account may check tickets in for (operators)',
         params: staffParams,
         body: staffEventsRequest,
-        response: { 200: staffAnswer },
+        response: { 200: staffEventsResponse },
       },
     },
     async (req) => service.assignStaff(req.params.userId, req.body.eventIds),
