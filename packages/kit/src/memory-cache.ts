@@ -50,6 +50,11 @@ export const CACHE_LIMITS = {
    * it is used (one small Redis read), so the lifetime only frees memory of events nobody looks at.
    */
   seatAvailability: { max: 2_000, ttlMs: 60_000, maxBytes: 67_108_864 },
+  /**
+   * Whole seat maps, serialised (reservation): about 200 bytes a seat, so a few large events fill the
+   * budget; checked against the seat cache's generation like the availability.
+   */
+  seatMaps: { max: 100, ttlMs: 60_000, maxBytes: 67_108_864 },
 } as const satisfies Record<string, CacheLimits>;
 
 /** A bounded in-memory cache with a lifetime per entry; the one kind the platform keeps. */

@@ -263,4 +263,59 @@ describe('outbox, relay and consumers', () => {
     expect(seen).not.toContain(bogus.id);
     await ch.close();
   });
+
+  it('takes what arrived together in one transaction, absorbs duplicates, and falls back to one by one', async () => {
+    const batches: string[][] = [];
+    const names = ['one', 'two', 'three', 'four', 'bad'];
+    const envelopes = names.map((name) => makeEnvelope('user.registered', registered(name)));
+    // Waiting in the queue before the consumer starts, plus a redelivered copy of the first (a relay
+    // replaying a batch): they reach the consumer together.
+    const queue = `${config.AMQP_EXCHANGE}.kit.batched`;
+    await inspect.assertQueue(queue, { durable: true });
+    await inspect.bindQueue(queue, config.AMQP_EXCHANGE, 'user.registered');
+    await Promise.all([...envelopes, envelopes[0] as Envelope<'user.registered'>].map((e) => bus.publish(e)));
+    await vi.waitFor(async () => expect((await inspect.checkQueue(queue)).messageCount).toBe(6));
+    await bus.consumeBatch({
+      name: 'batched',
+      events: ['user.registered'],
+      db,
+      maxAttempts: 2,
+      retryDelaysMs: [100],
+      handler: async (events, trx) => {
+        batches.push(events.map((e) => e.data.name));
+        await trx
+          .insertInto('effects')
+          .values(events.map((e) => ({ eventId: e.id, note: `batched-${e.data.name}` })))
+          .execute();
+        // Fails the whole batch it is in, and its own attempts, but never the others'.
+        if (events.some((e) => e.data.name === 'bad')) throw new Error('cannot count this one');
+      },
+    });
+
+    const effects = async () =>
+      (await db.selectFrom('effects').select('note').where('note', 'like', 'batched-%').execute())
+        .map((r) => r.note)
+        .sort();
+    await vi.waitFor(
+      async () =>
+        expect(await effects()).toEqual(['batched-four', 'batched-one', 'batched-three', 'batched-two']),
+      { timeout: 10_000 },
+    );
+    // The first delivery took several events in one transaction.
+    expect(Math.max(...batches.map((b) => b.length))).toBeGreaterThan(1);
+    const dlq = `${config.AMQP_EXCHANGE}.kit.batched.dlq`;
+    const parked = await vi.waitFor(
+      async () => {
+        const msg = await inspect.get(dlq, { noAck: true });
+        if (!msg) throw new Error('nothing parked yet');
+        return msg;
+      },
+      { timeout: 10_000 },
+    );
+    expect(JSON.parse(parked.content.toString()).data.name).toBe('bad');
+    const inbox = await sql<{ n: number }>`select count(*)::int as n from inbox
+      where consumer = 'kit.batched'`.execute(db);
+    expect(inbox.rows[0]?.n).toBe(4);
+    expect(await effects()).toHaveLength(4);
+  });
 });

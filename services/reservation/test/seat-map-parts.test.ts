@@ -1,14 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
   joinSeatMap,
   type SeatAvailabilityDto,
   type SeatLayoutDto,
+  type SeatMapDto,
   seatAvailabilityDto,
   seatLayoutDto,
+  seatMapDto,
 } from '@tiketi/contracts';
 import { sql } from '@tiketi/kit';
+import { testLogger } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seatCacheKeys } from '../src/cache/seat-cache.ts';
+import { seatCache, seatCacheKeys } from '../src/cache/seat-cache.ts';
 import {
   bearer,
   deliver,
@@ -167,5 +171,55 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
     await h.redis.del(seatCacheKeys.states(event.eventId), seatCacheKeys.layout(event.eventId));
     const { body: after } = await availability();
     expect(after).toEqual(before);
+  });
+
+  it('serves the whole map once serialised: an ETag, 304 until a seat changes, the coding asked for', async () => {
+    const url = `/api/seats/event/${event.eventId}`;
+    // A crowd asking at once gets one and the same answer.
+    const crowd = await Promise.all(Array.from({ length: 8 }, () => get(url, { 'accept-encoding': 'br' })));
+    for (const res of crowd) expect(res.statusCode, res.body).toBe(200);
+    const etag = crowd[0]?.headers.etag as string;
+    expect(etag).toMatch(/^"/);
+    expect(new Set(crowd.map((res) => res.headers.etag))).toEqual(new Set([etag]));
+    expect(crowd[0]?.headers['content-encoding']).toBe('br');
+    const map = seatMapDto.parse(bodyOf<SeatMapDto>(crowd[0] as Answer));
+    const plain = await get(url);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['cache-control']).toBe('no-cache');
+    expect(plain.json()).toEqual(map);
+    expect(Object.keys(map.seats[0] ?? {})).not.toContain('version');
+
+    const same = await get(url, { 'if-none-match': etag });
+    expect(same.statusCode).toBe(304);
+    await hold([seat(12)]);
+    const changed = await get(url, { 'if-none-match': etag });
+    expect(changed.statusCode).toBe(200);
+    const after = seatMapDto.parse(changed.json());
+    expect(after.seats.find((s) => s.id === seat(12))?.status).toBe('held');
+    expect(after.counts.held).toBe(map.counts.held + 1);
+  });
+
+  it('keeps the seat cache of a 60,000-seat event, as it does a small one', async () => {
+    const cache = seatCache(h.redis, { ttlSeconds: 60, logger: testLogger() });
+    const eventId = randomUUID();
+    const tierId = randomUUID();
+    const seats = Array.from({ length: 60_000 }, (_, i) => ({
+      id: randomUUID(),
+      label: `A-${i + 1}`,
+      section: 'A',
+      row: String(Math.floor(i / 100)),
+      number: (i % 100) + 1,
+      x: i % 100,
+      y: Math.floor(i / 100),
+      tierId,
+      price: 50_000,
+      status: i === 7 ? ('held' as const) : ('available' as const),
+      version: 1,
+    }));
+    await cache.store(eventId, seats);
+    expect(await cache.head(eventId)).toBeDefined();
+    const read = await cache.read(eventId);
+    expect(read).toHaveLength(60_000);
+    expect(read?.[7]?.status).toBe('held');
   });
 });

@@ -13,21 +13,30 @@ export async function startConsumers(deps: { bus: Bus; db: Kysely<DB>; counters:
   const raw = rawEventRepository(deps.db);
   const projection = eventProjectionRepository(deps.db);
 
-  await deps.bus.consume({
+  // A drop announces hundreds of holds a second: the events that arrived together are counted in one
+  // transaction (one multi-row insert) and their Redis scripts sent without waiting on each other.
+  await deps.bus.consumeBatch({
     name: 'counters',
     events: countedEventTypes,
     db: deps.db,
-    handler: async (envelope, trx) => {
-      const counting = countingFor(envelope);
-      await raw.insertMany([counting.raw], trx);
+    handler: async (envelopes, trx) => {
+      const countings = envelopes.map(countingFor);
+      await raw.insertMany(
+        countings.map((c) => c.raw),
+        trx,
+      );
       // Inside the inbox transaction and before its commit: the Redis script counts each envelope id
       // once, so a commit that fails after this line (and the redelivery it causes) cannot count twice.
-      await deps.counters.record({
-        id: envelope.id,
-        at: counting.at,
-        increments: counting.increments,
-        activeEventId: counting.eventId,
-      });
+      await Promise.all(
+        countings.map((counting, i) =>
+          deps.counters.record({
+            id: envelopes[i]?.id,
+            at: counting.at,
+            increments: counting.increments,
+            activeEventId: counting.eventId,
+          }),
+        ),
+      );
     },
   });
 

@@ -21,6 +21,8 @@ const COMPLETE = '__complete';
 const LAYOUT = '__layout';
 const EPOCH = '__epoch';
 const GEN = '__gen';
+/** Seats per call of the APPLY script (three arguments each). */
+const WRITE_CHUNK = 2_000;
 
 /** A version of an event's layout: the same seats, places and prices give the same version anywhere. */
 export function layoutVersionOf(layout: SeatLayout[]): string {
@@ -75,14 +77,24 @@ export function seatCache(redis: Redis, options: { ttlSeconds: number; logger: L
   const { ttlSeconds, logger } = options;
   const scripts = redisScripts(redis, { reservationSeatCacheApply: { keys: 1, lua: APPLY } });
 
+  /**
+   * In calls of WRITE_CHUNK seats: a 60,000-seat rebuild in one call was 180,000 arguments, more than a
+   * JavaScript call can take, so the cache of a large event was never built and every read went to the
+   * database. Only the last call of a rebuild marks the hash complete; the states are ordered by version,
+   * so a change applied between two calls is never undone.
+   */
   async function write(
     eventId: string,
     seats: { id: string; status: SeatStatus; version: number }[],
     layoutVersion: string | undefined,
   ) {
-    const args: (string | number)[] = [ttlSeconds, layoutVersion ? '1' : '0', layoutVersion ?? ''];
-    for (const s of seats) args.push(s.id, CODE[s.status], s.version);
-    await scripts.reservationSeatCacheApply(seatCacheKeys.states(eventId), ...args);
+    for (let start = 0; start === 0 || start < seats.length; start += WRITE_CHUNK) {
+      const last = start + WRITE_CHUNK >= seats.length;
+      const complete = last && layoutVersion;
+      const args: (string | number)[] = [ttlSeconds, complete ? '1' : '0', complete ? layoutVersion : ''];
+      for (const s of seats.slice(start, start + WRITE_CHUNK)) args.push(s.id, CODE[s.status], s.version);
+      await scripts.reservationSeatCacheApply(seatCacheKeys.states(eventId), ...args);
+    }
   }
 
   return {

@@ -1,4 +1,10 @@
-import { encodeRuns, type SeatAvailabilityDto, type SeatLayoutDto, type SeatStatus } from '@tiketi/contracts';
+import {
+  encodeRuns,
+  type SeatAvailabilityDto,
+  type SeatLayoutDto,
+  type SeatMapDto,
+  type SeatStatus,
+} from '@tiketi/contracts';
 import { CACHE_LIMITS, type EncodedBody, encodedBody, HttpProblem, memoryCache, problems } from '@tiketi/kit';
 import {
   layoutVersionOf,
@@ -16,6 +22,7 @@ const NOT_READY_RETRY_SECONDS = 1;
 /** A layout version ready to send, with the seat order its availability follows. */
 type LayoutCopy = { version: string; order: { name: string; ids: string[] }[]; body: EncodedBody };
 type AvailabilityCopy = { generation: string | undefined; layoutVersion: string; body: EncodedBody };
+type FullMapCopy = { head: StatesHead | undefined; body: EncodedBody };
 
 const stripState = (seats: SeatState[]): SeatLayout[] =>
   seats.map(({ status: _s, version: _v, ...layout }) => layout);
@@ -74,6 +81,20 @@ function availabilityCopy(
   return { generation, layoutVersion: layout.version, body: encodedBody(Buffer.from(JSON.stringify(dto))) };
 }
 
+function fullMapBody(eventId: string, seats: SeatState[]): EncodedBody {
+  const counts = { available: 0, held: 0, sold: 0 };
+  const dto: SeatMapDto = {
+    eventId,
+    counts,
+    seats: seats.map((s) => {
+      counts[s.status]++;
+      const { id, label, section, row, number, x, y, tierId, price, status } = s;
+      return { id, label, section, row, number, x, y, tierId, price, status };
+    }),
+  };
+  return encodedBody(Buffer.from(JSON.stringify(dto)));
+}
+
 /**
  * The seat map: from the Redis cache, rebuilt from the database when the cache cannot answer. It never
  * answers an empty map: an event is published with at least one seat, and its seats commit with its row.
@@ -94,6 +115,14 @@ export function seatMapService(deps: { events: EventRepository; cache: SeatCache
   });
   // One build per event and generation at a time: a crowd arriving together waits for the same one.
   const building = new Map<string, Promise<AvailabilityCopy>>();
+  const fullMaps = memoryCache<FullMapCopy>({
+    ...CACHE_LIMITS.seatMaps,
+    sizeOf: (copy) => copy.body.in('identity').length,
+  });
+  // At most one whole map built per event at a time (each is every seat as objects, then ~200 bytes a
+  // seat of JSON): `seq` orders builds against arrivals, so a caller never gets a map read before it came.
+  const fullBuilds = new Map<string, { seq: number; done: Promise<EncodedBody> }>();
+  let clock = 0;
 
   async function fromDatabase(eventId: string): Promise<SeatState[]> {
     const rows = await events.seatsOf(eventId);
@@ -160,8 +189,50 @@ export function seatMapService(deps: { events: EventRepository; cache: SeatCache
     return fallback;
   }
 
+  async function buildFullMap(eventId: string): Promise<EncodedBody> {
+    // The head first: the seats read after it are of its generation or newer, never older.
+    const head = await cache.head(eventId);
+    const body = fullMapBody(eventId, await seats(eventId));
+    if (head) fullMaps.set(eventId, { head, body });
+    return body;
+  }
+
   return {
     seats,
+
+    /**
+     * Every seat with its status, serialised once per seat-cache generation and shared by every caller
+     * that asks meanwhile: 64 readers of a 60,000-seat map no longer each build and serialise every seat.
+     */
+    async fullMap(eventId: string): Promise<EncodedBody> {
+      const arrived = ++clock;
+      for (;;) {
+        const head = await cache.head(eventId);
+        const kept = head && fullMaps.get(eventId);
+        if (
+          head &&
+          kept?.head &&
+          kept.head.generation === head.generation &&
+          kept.head.layoutVersion === head.layoutVersion
+        ) {
+          return kept.body;
+        }
+        const running = fullBuilds.get(eventId);
+        if (running && running.seq > arrived) return running.done;
+        if (running) {
+          await running.done.catch(() => undefined);
+          continue;
+        }
+        const build = { seq: ++clock, done: buildFullMap(eventId) };
+        fullBuilds.set(eventId, build);
+        void build.done
+          .catch(() => undefined)
+          .finally(() => {
+            if (fullBuilds.get(eventId) === build) fullBuilds.delete(eventId);
+          });
+        return build.done;
+      }
+    },
 
     /** The layout of `version`, which must be the event's current one (404 for any other). */
     async layout(eventId: string, version: string): Promise<EncodedBody> {

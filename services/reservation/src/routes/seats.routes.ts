@@ -16,6 +16,8 @@ const LAYOUT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
  * after that with its ETag and is answered 304 while nothing changed.
  */
 const AVAILABILITY_CACHE_CONTROL = 'public, max-age=1';
+/** The whole map stays current for every caller, as it always was; its ETag spares the body when unchanged. */
+const FULL_MAP_CACHE_CONTROL = 'no-cache';
 
 const NO_EVENT = 'NOT_FOUND: no such event on sale here (unknown, or still a draft)';
 /** Known here before its seats (its publication is still being applied): never an empty map. */
@@ -33,11 +35,9 @@ export function seatRoutes(app: App, seatMap: SeatMapService, auth: Auth) {
         response: { 200: seatMapDto, ...problemResponses({ 404: NO_EVENT, 503: NOT_READY }) },
       },
     },
-    async (req) => {
-      const seats = await seatMap.seats(req.params.eventId);
-      const counts = { available: 0, held: 0, sold: 0 };
-      for (const s of seats) counts[s.status]++;
-      return { eventId: req.params.eventId, counts, seats };
+    async (req, reply) => {
+      const body = await seatMap.fullMap(req.params.eventId);
+      return sendEncoded(req, reply, body, { cacheControl: FULL_MAP_CACHE_CONTROL });
     },
   );
 
