@@ -98,6 +98,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/admin/events/:id/attendees.csv': 'admin',
   'GET /api/admin/events/:id/vouchers': 'admin',
   'POST /api/admin/events/:id/vouchers': 'admin',
+  'PUT /api/admin/vouchers/:id': 'admin',
   'GET /api/admin/queue/:eventId': 'admin',
   'GET /api/admin/users': 'admin',
   'GET /api/admin/users/:id': 'admin',
