@@ -44,8 +44,25 @@ describe('ops-monitoring prometheus', () => {
     );
   });
 
-  it('the compose scrape config passes promtool', () => {
-    expect(promtool('check', 'config', 'prometheus/prometheus.compose.yml')).toMatch(/SUCCESS/);
+  it('the compose scrape config passes promtool, and reads the services with the ops token compose gives it', () => {
+    // The token file exists only inside the container, written there from OPS_TOKEN: syntax only here.
+    expect(promtool('check', 'config', '--syntax-only', 'prometheus/prometheus.compose.yml')).toMatch(
+      /SUCCESS/,
+    );
+    const [config] = parseYaml(
+      readFileSync(join(monitoring, 'prometheus/prometheus.compose.yml'), 'utf8'),
+    ) as {
+      scrape_configs: { job_name: string; authorization?: { credentials_file?: string } }[];
+    }[];
+    const tokenFile = config?.scrape_configs.find((job) => job.job_name === 'tiketi-pods')?.authorization
+      ?.credentials_file;
+    expect(tokenFile).toBe('/prometheus/ops_token');
+    const [compose] = parseYaml(readFileSync(join(deployDir, 'compose/compose.yaml'), 'utf8')) as {
+      services: Record<string, { environment?: Record<string, string>; entrypoint?: string[] }>;
+    }[];
+    const prometheus = compose?.services.prometheus;
+    expect(prometheus?.environment?.OPS_TOKEN).toMatch(/^\$\{OPS_TOKEN:\?/);
+    expect(prometheus?.entrypoint?.join(' ')).toContain(`printf %s "$$OPS_TOKEN" > ${tokenFile}`);
   });
 
   it('the cluster scrape config passes promtool with its discovery stood in for by static targets', () => {
