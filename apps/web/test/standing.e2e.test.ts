@@ -1,6 +1,8 @@
+import { formatTicketCode } from '@tiketi/contracts';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
+  accessTokenOf,
   apiJson,
   asOperator,
   screenshotAtWidths,
@@ -27,7 +29,12 @@ const fan = {
   password: 'correct-horse-battery',
 };
 
-const site = siteOnPlatform({ label: 'web_standing' });
+const site = siteOnPlatform({
+  label: 'web_standing',
+  // The concert is weeks away; the doors are open here so a standing ticket can be checked in.
+  env: { CHECK_IN_OPENS_MINUTES_BEFORE: String(366 * 24 * 60) },
+});
+const codes: string[] = [];
 
 describe('an operator laying out a venue with standing areas', () => {
   it(
@@ -177,9 +184,36 @@ describe('a fan buying standing places', () => {
       await expect.poll(() => page.locator('img.qr').count(), { timeout: UI_TIMEOUT }).toBe(2);
       await screenshotAtWidths(page, 'standing-04-tickets');
 
+      const tickets = await apiJson<{ items: { code: string; entryNumber: number }[] }>(
+        '/api/tickets',
+        await accessTokenOf(page),
+      );
+      codes.push(...tickets.items.sort((a, b) => a.entryNumber - b.entryNumber).map((t) => t.code));
+
       // Back on the seat page, the area has two places fewer.
       await page.goto(`/events/${concert.id}/seats`);
       await page.locator('[data-standing="Floor"]').getByText('18 places left').waitFor();
+      await page.getByRole('button', { name: 'Log out' }).click();
+    }),
+    120_000,
+  );
+});
+
+describe('the door', () => {
+  it(
+    'checks a standing ticket in by its area and entry number, not the place the server picked',
+    site.step(async () => {
+      const page = site.page;
+      await signInAsOperator(page, '/admin/check-in');
+      // A typed code names a ticket within its concert, which is then asked for.
+      await page.getByLabel('QR or ticket code').fill(codes[0] ?? '');
+      await page.locator('select[name="eventId"]').selectOption(concert.id);
+      await page.getByRole('button', { name: 'Check in' }).click();
+      await page.getByTestId('checkin-ok').waitFor();
+      expect(await page.getByTestId('checkin-ok').innerText()).toBe(
+        `Checked in: Floor standing, entry no. 1 (${formatTicketCode(codes[0] ?? '')})`,
+      );
+      await screenshotAtWidths(page, 'standing-05-check-in');
     }),
     120_000,
   );

@@ -141,6 +141,9 @@ export const checkInResponse = z.object({
   eventId: canonicalId(),
   seatLabel: z.string(),
   code: z.string(),
+  /** A standing place's area and entry number (입장 번호), which the door calls out; null for a seat. */
+  entrySection: z.string().nullable(),
+  entryNumber: z.number().int().positive().nullable(),
   status: z.literal('USED'),
   usedAt: isoTime,
 });

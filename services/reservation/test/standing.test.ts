@@ -19,8 +19,12 @@ import {
  */
 
 /** The seated event of the helpers plus two standing areas: Floor (arrival order) and Pit (draw). */
-function standingEvent(floor: number, pit: number): EventInput<'event.published'> {
-  const base = onSaleEvent(10, { perUserLimit: 4 });
+function standingEvent(
+  floor: number,
+  pit: number,
+  overrides: { startsAt?: string } = {},
+): EventInput<'event.published'> {
+  const base = onSaleEvent(10, { perUserLimit: 4, ...overrides });
   const standingTier = randomUUID();
   const places = (section: string, count: number) =>
     Array.from({ length: count }, (_, i) => ({
@@ -290,6 +294,37 @@ describe('standing areas', () => {
     expect(all).toContain('Floor 스탠딩 2번');
     // Rendering PDFs with an embedded Korean font is slow on a busy machine.
   }, 60_000);
+
+  it('tells the door a standing ticket’s area and entry number, and a seat’s none', async () => {
+    const tonight = standingEvent(3, 1, { startsAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await deliver(one, published(tonight));
+    const fan = await h.userToken();
+    const res = await one.app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: bearer(fan.token),
+      payload: { eventId: tonight.eventId, seatIds: [tonight.seats[0]?.id], ...places('Floor', 1) },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    await confirm(res.json().reservationId);
+    const mine = (await one.app.inject({ url: '/api/tickets', headers: bearer(fan.token) })).json().items;
+    const admin = await h.userToken(randomUUID(), 'admin');
+    const answers = [];
+    for (const ticket of mine) {
+      const done = await one.app.inject({
+        method: 'POST',
+        url: '/api/tickets/check-in',
+        headers: bearer(admin.token),
+        payload: { code: ticket.code, eventId: tonight.eventId },
+      });
+      expect(done.statusCode, done.body).toBe(200);
+      answers.push(done.json());
+    }
+    expect(answers.map((a) => [a.seatLabel, a.entrySection, a.entryNumber]).sort()).toEqual([
+      [tonight.seats[0]?.label, null, null],
+      [expect.stringMatching(/^Floor-P\d$/), 'Floor', 1],
+    ]);
+  });
 
   it('documents holds by count and entry numbers in OpenAPI', async () => {
     const res = await one.app.inject({ url: '/docs/json', headers: internal() });

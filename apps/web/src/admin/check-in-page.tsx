@@ -129,7 +129,16 @@ export function CheckInPage() {
         {checkIn.isSuccess && (
           <Notice kind="success">
             <span data-testid="checkin-ok">
-              {t('checkin.ok', { seat: checkIn.data.seatLabel, code: formatTicketCode(checkIn.data.code) })}
+              {/* A standing ticket is let in by its area and entry number; the place picked for it means nothing. */}
+              {checkIn.data.entryNumber !== null
+                ? t('checkin.okStanding', {
+                    place: t('tickets.entry', {
+                      section: checkIn.data.entrySection ?? '',
+                      n: checkIn.data.entryNumber,
+                    }),
+                    code: formatTicketCode(checkIn.data.code),
+                  })
+                : t('checkin.ok', { seat: checkIn.data.seatLabel, code: formatTicketCode(checkIn.data.code) })}
             </span>
           </Notice>
         )}

@@ -84,6 +84,8 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
         eventId: ticket.eventId,
         seatLabel: ticket.seatLabel,
         code: ticket.code,
+        entrySection: ticket.entrySection,
+        entryNumber: ticket.entryNumber,
         status: 'USED' as const,
         usedAt: (ticket.usedAt ?? new Date()).toISOString(),
       };
