@@ -121,6 +121,8 @@ describe('a fan buying standing places', () => {
         .poll(() => pit.getByTestId('standing-left').innerText(), { timeout: UI_TIMEOUT })
         .toBe('Sold out');
       expect(await pit.getByRole('spinbutton').count()).toBe(0);
+      // The page's count is of seats: the areas' places are counted on their cards.
+      expect(await page.getByTestId('seats-left').innerText()).toBe('50 seats left');
       // Only the seated section is a map of seats.
       expect(await page.locator('figure[data-section]').count()).toBe(1);
       expect(await page.locator('figure[data-section="Floor"], rect[data-label^="Floor-"]').count()).toBe(0);
@@ -144,6 +146,7 @@ describe('a fan buying standing places', () => {
       // One seat too: the limit of four counts seats and places together.
       await page.locator('figure[data-section="A"] rect[data-status="available"]').first().click();
       await page.getByRole('heading', { name: 'Selected: 3 / 4' }).waitFor();
+      await page.getByRole('button', { name: 'Hold these seats and places' }).waitFor();
       await quantity.fill('9');
       expect(await quantity.inputValue()).toBe('3');
       expect(await more.isDisabled()).toBe(true);
@@ -154,7 +157,7 @@ describe('a fan buying standing places', () => {
       expect(await line.innerText()).toMatch(/^Floor standing × 2\s+₩220,000$/);
       await screenshotAtWidths(page, 'standing-02-picked');
 
-      await page.getByRole('button', { name: 'Hold these seats' }).click();
+      await page.getByRole('button', { name: 'Hold 2 places' }).click();
       await page.waitForURL(/\/checkout\//);
       await page.getByTestId('amount').waitFor();
       expect(await page.getByTestId('amount').innerText()).toBe('₩220,000');

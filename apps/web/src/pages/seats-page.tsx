@@ -192,6 +192,15 @@ export function SeatsPage() {
   const total =
     chosen.reduce((sum, s) => sum + s.price, 0) + standingLines.reduce((sum, line) => sum + line.price, 0);
   const needsQueue = ev.waitingRoom.enabled && !admission;
+  // The button says what is held: standing places are not seats.
+  const holdLabel =
+    placeCount === 0
+      ? t('seats.hold')
+      : selected.size > 0
+        ? t('seats.holdSeatsAndPlaces')
+        : placeCount === 1
+          ? t('seats.holdPlace')
+          : t('seats.holdPlaces', { n: placeCount });
 
   return (
     <main id="main" className="container wide seats-page">
@@ -221,9 +230,10 @@ export function SeatsPage() {
           <span className="swatch" style={{ background: '#111827' }} /> {t('seats.mine')}
         </li>
       </ul>
-      {seatMap.data && (
+      {/* Standing places are counted on their areas' cards, not as seats. */}
+      {seatMap.data && sections.length > 0 && (
         <p className="muted" data-testid="seats-left">
-          {t('seats.left', { n: seatMap.data.counts.available })}
+          {t('seats.left', { n: seatMap.data.counts.available - areas.reduce((sum, a) => sum + a.left, 0) })}
         </p>
       )}
       <div className="seats-layout">
@@ -279,7 +289,7 @@ export function SeatsPage() {
               disabled={picked === 0 || hold.isPending || needsQueue}
               onClick={() => hold.mutate()}
             >
-              {t('seats.hold')}
+              {holdLabel}
             </button>
           ) : (
             // Anyone may look at the seat map; holding seats needs an account.
