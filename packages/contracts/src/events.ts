@@ -184,6 +184,8 @@ export const eventCatalogue = {
     userId: uuid,
     seatIds: z.array(uuid).min(1),
     seatLabels: z.array(z.string()).min(1),
+    /** The event's standing areas: a label naming a place of one (`standingAreaOf`) is a place, not a seat. */
+    standingAreas: z.array(z.string()).default([]),
     amount: krw,
     expiresAt: isoTime,
   }),

@@ -51,6 +51,7 @@ describe('email templates', () => {
           name: '민지',
           event,
           seatLabels: ['A-1', 'A-2'],
+          standingAreas: [],
           amount: 300_000,
           expiresAt: new Date('2027-03-01T03:30:00Z'),
           checkoutUrl: 'http://localhost:3000/checkout/r-1',

@@ -400,8 +400,9 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
       reservationId,
       eventId: EVENT_ID,
       userId: user.id,
-      seatIds: [randomUUID()],
-      seatLabels: ['A-7'],
+      seatIds: [randomUUID(), randomUUID(), randomUUID()],
+      seatLabels: ['A-7', 'Floor-P3', 'Floor-P4'],
+      standingAreas: ['Floor'],
       amount: 150_000,
       expiresAt: '2027-03-01T03:30:00.000Z',
     });
@@ -413,7 +414,9 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(inboxOf(user.email)).toHaveLength(1);
     expect(mailed?.subject).toBe('[Tiketi] 대기하신 좌석이 나왔습니다');
     expect(mailed?.text).toContain(`http://localhost:3000/checkout/${reservationId}`);
-    expect(mailed?.text).toContain('A-7');
+    // Standing places are offered by count: the places the server picked mean nothing to the fan.
+    expect(mailed?.text).toContain('A-7, Floor 스탠딩 × 2');
+    expect(mailed?.text).not.toContain('Floor-P');
     expect(mailed?.text).toContain('150,000원');
     expect(mailed?.text).toContain('오후 12:30');
     expect(mailed?.text).toContain('IU — The Golden Hour');

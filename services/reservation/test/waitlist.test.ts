@@ -168,6 +168,11 @@ describe('the waiting list of a sold-out event', () => {
       (new Date(offer.expiresAt).getTime() - new Date(reservation.body.createdAt).getTime()) / 60_000;
     expect(Math.round(minutes)).toBe(30);
     expect(await announced('waitlist.offered', offer.reservationId)).toBe(1);
+    // The mail tells places from seats by the event's standing areas, which it carries (none here).
+    const { rows } = await sql<{ areas: unknown }>`select envelope->'data'->'standingAreas' as areas
+      from outbox where type = 'waitlist.offered'
+        and envelope->'data'->>'reservationId' = ${offer.reservationId}`.execute(h.db);
+    expect(rows).toEqual([{ areas: [] }]);
     // Opening the payment lengthens a hold to the payment window, never shortens an offer.
     const extended = await fetch(`${first.url}/internal/reservations/${offer.reservationId}/extend`, {
       method: 'POST',

@@ -1,4 +1,4 @@
-import type { EventData } from '@tiketi/contracts';
+import { type EventData, standingAreaOf } from '@tiketi/contracts';
 import type { Locale } from '../db/schema.ts';
 import {
   composeEmail,
@@ -55,6 +55,8 @@ export type TemplateData = {
     name: string;
     event: EventInfo | undefined;
     seatLabels: string[];
+    /** The event's standing areas: their places are listed by count, not by the labels the server picked. */
+    standingAreas: string[];
     amount: number;
     expiresAt: Date;
     checkoutUrl: string;
@@ -79,6 +81,19 @@ function placeOf(t: TemplateData['tickets-issued']['tickets'][number], say: Say)
   if (!t.entry) return t.seatLabel;
   const { section, number } = t.entry;
   return say(`${section} 스탠딩 입장 번호 ${number}번`, `${section} standing, entry no. ${number}`);
+}
+
+/** Seat labels as a fan reads them: seats by label, a standing area's places as "Floor standing × 2". */
+function seatsAndPlaces(labels: string[], areas: string[], say: Say): string {
+  const seats: string[] = [];
+  const places = new Map<string, number>();
+  for (const label of labels) {
+    const area = standingAreaOf(label, areas);
+    if (area) places.set(area, (places.get(area) ?? 0) + 1);
+    else seats.push(label);
+  }
+  const counted = [...places].map(([area, n]) => say(`${area} 스탠딩 × ${n}`, `${area} standing × ${n}`));
+  return [...seats, ...counted].join(', ');
 }
 
 const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: Locale) => EmailContent } = {
@@ -267,7 +282,7 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     ),
     rows: [
       ...eventRows(d.event, say, locale),
-      [say('좌석', 'Seats'), d.seatLabels.join(', ')],
+      [say('좌석', 'Seats'), seatsAndPlaces(d.seatLabels, d.standingAreas, say)],
       [say('금액', 'Amount'), formatWon(d.amount, locale)],
       [say('결제 기한', 'Pay before'), formatWhen(d.expiresAt, locale)],
     ],

@@ -215,6 +215,7 @@ export function createNotifier(deps: NotifierDeps) {
         const d = event.data;
         return toBuyer(repo, 'waitlist-offered', d, {
           seatLabels: d.seatLabels,
+          standingAreas: d.standingAreas,
           amount: d.amount,
           expiresAt: new Date(d.expiresAt),
           checkoutUrl: url(WEB_PAGES.checkout(d.reservationId)),

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from '@tiketi/kit';
 import { userEventLockKey } from './reservation.repository.ts';
-import type { DB, SeatChange } from './schema.ts';
+import type { DB, SeatChange, StandingArea } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -135,8 +135,12 @@ export function waitlistRepository(db: Kysely<DB>) {
      * cancellation may be waiting on this transaction's reservations).
      */
     async saleForOffers(trx: Transaction<DB>, eventId: string) {
-      const { rows } = await sql<{ perUserLimit: number; waitlistOfferMinutes: number }>`
-        select per_user_limit, waitlist_offer_minutes from events
+      const { rows } = await sql<{
+        perUserLimit: number;
+        waitlistOfferMinutes: number;
+        standingAreas: StandingArea[];
+      }>`
+        select per_user_limit, waitlist_offer_minutes, standing_areas from events
         where id = ${eventId} and status in ('published', 'on_sale')
           and sale_opens_at <= now() and now() < sale_closes_at
         for key share skip locked`.execute(trx);

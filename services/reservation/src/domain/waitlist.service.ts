@@ -67,6 +67,7 @@ export function waitlistOffers(deps: { waitlist: WaitlistRepository; logger: Log
       await publishInTransaction(trx, 'waitlist.offered', {
         ...announced,
         seatLabels: seats.map((s) => s.label),
+        standingAreas: sale.standingAreas.map((area) => area.section),
       } satisfies EventData<'waitlist.offered'>);
       deps.logger.info({ eventId, reservationId, seats: seats.length }, 'waiting-list offer made');
     }
