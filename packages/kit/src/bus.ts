@@ -210,7 +210,7 @@ export class Bus {
         const todo = unique.filter((e) => fresh.has(e.id));
         if (todo.length) await options.handler(todo, trx);
       });
-    const { channel, handleOne, log } = this.openConsumer(options);
+    const { channel, handleOne, log, processContext } = this.openConsumer(options);
     const waiting: ConsumeMessage[] = [];
     let draining = false;
     const handleBatch = async (messages: ConsumeMessage[]) => {
@@ -224,10 +224,14 @@ export class Bus {
         }
       }
       if (parsed.length > 0) {
+        // Each event keeps its own span in its own trace; the batch's transaction is their common work.
+        const spans = parsed.map((p) => processContext(p.msg, p.envelope).span);
         try {
           await handleAll(parsed.map((p) => p.envelope));
+          for (const span of spans) endSpan(span);
           for (const p of parsed) channel.ack(p.msg);
         } catch (error) {
+          for (const span of spans) endSpan(span, error);
           log.warn(
             { err: (error as Error).message, size: parsed.length },
             'batch failed; handling one by one',
@@ -310,23 +314,29 @@ export class Bus {
     });
     this.consumers.push(channel);
 
+    const attemptOf = (msg: ConsumeMessage) => Number(msg.properties.headers?.['x-attempt'] ?? 1);
+    /** The span of one message's handling, in the trace its producer started. */
+    const processContext = (msg: ConsumeMessage, envelope: AnyEnvelope<T>) => {
+      const header = msg.properties.headers?.traceparent;
+      return newContext(envelope.id, typeof header === 'string' ? header : envelope.traceparent, {
+        name: `${envelope.type} process`,
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'tiketi.service': this.options.service,
+          'messaging.system': 'rabbitmq',
+          'messaging.destination.name': queue,
+          'messaging.message.id': envelope.id,
+          'tiketi.attempt': attemptOf(msg),
+        },
+      });
+    };
+
     const handleOne = async (msg: ConsumeMessage, handler: (event: AnyEnvelope<T>) => Promise<unknown>) => {
-      const attempt = Number(msg.properties.headers?.['x-attempt'] ?? 1);
+      const attempt = attemptOf(msg);
       let envelope: AnyEnvelope<T> | undefined;
       try {
         envelope = parseEnvelope(msg.content, options.events);
-        const header = msg.properties.headers?.traceparent;
-        const ctx = newContext(envelope.id, typeof header === 'string' ? header : envelope.traceparent, {
-          name: `${envelope.type} process`,
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'tiketi.service': this.options.service,
-            'messaging.system': 'rabbitmq',
-            'messaging.destination.name': queue,
-            'messaging.message.id': envelope.id,
-            'tiketi.attempt': attempt,
-          },
-        });
+        const ctx = processContext(msg, envelope);
         try {
           await runInContext(ctx, () => handler(envelope as AnyEnvelope<T>));
           endSpan(ctx.span);
@@ -356,7 +366,7 @@ export class Bus {
         }
       }
     };
-    return { channel, handleOne, log };
+    return { channel, handleOne, log, processContext };
   }
 
   /** Deletes the queues this bus declared and its exchange (tests clean up with it). */
