@@ -138,7 +138,10 @@ export function CheckInPage() {
                     }),
                     code: formatTicketCode(checkIn.data.code),
                   })
-                : t('checkin.ok', { seat: checkIn.data.seatLabel, code: formatTicketCode(checkIn.data.code) })}
+                : t('checkin.ok', {
+                    seat: checkIn.data.seatLabel,
+                    code: formatTicketCode(checkIn.data.code),
+                  })}
             </span>
           </Notice>
         )}
