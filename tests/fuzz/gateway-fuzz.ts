@@ -383,10 +383,19 @@ const OWNER_PREFIXES: Record<string, string[]> = {
   media: ['/api/media'],
   notification: [],
 };
+/** Services whose writes publish events that other services consume. */
+const PUBLISHERS = ['user', 'event', 'reservation', 'payment'];
 
-/** Whether an accepted request (`METHOD /path`) went to the service owning the changed table. */
+/**
+ * Whether an accepted request (`METHOD /path`) explains the changed table: it went to the service owning
+ * the table, or the table is a consumer's inbox and the request went to a service that publishes events
+ * (an accepted cancellation of an event is consumed by reservation and payment, each recording it once).
+ */
 function tableServedBy(change: string, acceptedRequest: string): boolean {
-  const owner = change.split('.')[0] as string;
+  const [owner = '', table = ''] = change.split(':')[0]?.split('.') ?? [];
   const path = acceptedRequest.split(' ')[1] ?? '';
-  return (OWNER_PREFIXES[owner] ?? []).some((prefix) => path.startsWith(prefix));
+  const served = (service: string) =>
+    (OWNER_PREFIXES[service] ?? []).some((prefix) => path.startsWith(prefix));
+  if (served(owner)) return true;
+  return table === 'inbox' && PUBLISHERS.some(served);
 }
