@@ -129,6 +129,24 @@ describe('email templates', () => {
     expect(en.html).toContain('Floor standing, entry no. 42');
   });
 
+  it('offers standing places from the waiting list as tickets, not as seats', () => {
+    const data: TemplateData['waitlist-offered'] = {
+      name: 'Alex',
+      event,
+      seatLabels: ['Floor-P3', 'Floor-P9'],
+      standingAreas: ['Floor'],
+      amount: 220_000,
+      expiresAt: new Date('2027-03-01T03:30:00Z'),
+      checkoutUrl: 'http://localhost:3000/checkout/r-1',
+    };
+    const en = renderEmail('waitlist-offered', data, 'en');
+    expect(en.text).toContain('we are holding 2 ticket(s) of the event you waited for');
+    expect(en.text).not.toMatch(/seat\(s\)/);
+    const ko = renderEmail('waitlist-offered', data, 'ko');
+    expect(ko.text).toContain('티켓 2매');
+    expect(ko.text).not.toContain('좌석 2석');
+  });
+
   it('escapes what users and operators wrote in the HTML but keeps it readable in the text', () => {
     const email = renderEmail(
       'tickets-issued',

@@ -277,8 +277,8 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     subject: say('[Tiketi] 대기하신 좌석이 나왔습니다', '[Tiketi] Seats are waiting for you'),
     heading: say('대기 명단 좌석 제안', 'Seats from the waiting list'),
     intro: say(
-      `${d.name}님, 대기 명단에 신청하신 공연의 좌석 ${d.seatLabels.length}석을 회원님을 위해 잡아 두었습니다. 아래 시각까지 결제하시면 회원님의 좌석이 됩니다.`,
-      `${d.name}, we are holding ${d.seatLabels.length} seat(s) of the event you waited for, in your name. Pay before the time below and they are yours.`,
+      `${d.name}님, 대기 명단에 신청하신 공연의 티켓 ${d.seatLabels.length}매를 회원님을 위해 잡아 두었습니다. 아래 시각까지 결제하시면 회원님의 티켓이 됩니다.`,
+      `${d.name}, we are holding ${d.seatLabels.length} ticket(s) of the event you waited for, in your name. Pay before the time below and they are yours.`,
     ),
     rows: [
       ...eventRows(d.event, say, locale),
