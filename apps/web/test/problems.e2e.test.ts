@@ -31,12 +31,30 @@ describe('a refused hold, in Korean', () => {
 
       const free = page.locator('figure[data-section="A"] rect[data-status="available"]');
       await page.goto(`/events/${OPEN_EVENT}/seats`);
-      await free.first().click();
+      const first = await free.first().getAttribute('data-seat-id');
+      // Right after a poll of the map: a shared copy of that poll (a second old at most) must not show the
+      // seat the fan is about to hold as free when the fan comes back to the map.
+      await page.waitForResponse((r) => r.url().endsWith('/availability'));
+      await page.locator(`rect[data-seat-id="${first}"]`).click();
       await page.getByRole('button', { name: '좌석 선점하기' }).click();
       await page.waitForURL(/\/checkout\//);
+      const checkout = new URL(page.url()).pathname;
+
+      // Back on the map, the fan's own hold is not offered again, and the way back to its checkout is shown.
+      await page.goto(`/events/${OPEN_EVENT}/seats`);
+      const yours = page.getByTestId('own-holds');
+      await expect
+        .poll(() => yours.innerText(), { timeout: UI_TIMEOUT })
+        .toContain('이미 1석을 선점하셨습니다');
+      expect(await page.locator(`rect[data-seat-id="${first}"]`).getAttribute('data-status')).not.toBe(
+        'available',
+      );
+      await yours.getByRole('link').click();
+      await page.waitForURL((url) => url.pathname === checkout);
 
       // Two more seats: three in all, over the limit of two.
       await page.goto(`/events/${OPEN_EVENT}/seats`);
+      await yours.waitFor();
       await free.nth(0).click();
       await free.nth(1).click();
       await page.getByRole('button', { name: '좌석 선점하기' }).click();

@@ -6,6 +6,7 @@ import {
   pageOf,
   paymentDto,
   type ReservationDto,
+  reservationDto,
   seatAvailabilityDto,
   seatLayoutDto,
   standingAreaOf,
@@ -113,6 +114,24 @@ export function useSeatMap(eventId: string | undefined, refetchInterval: number 
     },
     enabled: Boolean(eventId),
     refetchInterval,
+  });
+}
+
+/**
+ * The signed-in fan's holds on an event still waiting for payment. Read from the reservation service
+ * itself, never from a shared copy: the fan sees a seat just held as theirs even while the public
+ * availability (which a cache may serve up to a second old) still says it is free.
+ */
+export function useOwnHolds(eventId: string | undefined, enabled: boolean) {
+  return useQuery({
+    queryKey: ['own-holds', eventId],
+    queryFn: ({ signal }) =>
+      api(`/api/reservations?eventId=${eventId}&status=PENDING&pageSize=20`, {
+        schema: pageOf(reservationDto),
+        signal,
+      }),
+    enabled: Boolean(eventId) && enabled,
+    refetchInterval: 10_000,
   });
 }
 

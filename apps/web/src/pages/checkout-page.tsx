@@ -87,7 +87,10 @@ export function CheckoutPage() {
       api(`/api/reservations/${reservationId}`, { method: 'DELETE', headers: idempotencyHeaders(key) }),
     retry: retryTransient,
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['seats'] });
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['seats'] }),
+        queryClient.invalidateQueries({ queryKey: ['own-holds'] }),
+      ]);
       navigate(reservation.data ? `/events/${reservation.data.eventId}/seats` : '/');
     },
   });

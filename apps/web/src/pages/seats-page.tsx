@@ -10,7 +10,7 @@ import { track } from '../lib/analytics.ts';
 import { ApiError, api, isNotFound } from '../lib/api.ts';
 import { countdown, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { useEvent, useSeatMap } from '../lib/queries.ts';
+import { useEvent, useOwnHolds, useSeatMap } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 
@@ -22,6 +22,7 @@ export function SeatsPage() {
   const queryClient = useQueryClient();
   const event = useEvent(eventId);
   const seatMap = useSeatMap(eventId);
+  const ownHolds = useOwnHolds(eventId, Boolean(session));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   /** Places wanted per standing area (by name); the server picks which when holding. */
   const [quantities, setQuantities] = useState<Record<string, number>>({});
@@ -39,7 +40,20 @@ export function SeatsPage() {
 
   // The event's seats as the reservation service sells them (ids, live state, price), placed where the
   // venue layout puts them. Standing areas are sold by count: their places are not drawn as seats.
-  const live = useMemo(() => new Map((seatMap.data?.seats ?? []).map((s) => [s.id, s])), [seatMap.data]);
+  // The fan's own holds still running: their seats are never offered again, whatever the map says.
+  const own = useMemo(
+    () => (ownHolds.data?.items ?? []).filter((r) => r.status === 'PENDING' && Date.parse(r.expiresAt) > now),
+    [ownHolds.data, now],
+  );
+  const live = useMemo(() => {
+    const held = new Set(own.flatMap((r) => r.seats.map((s) => s.id)));
+    return new Map(
+      (seatMap.data?.seats ?? []).map((s) => [
+        s.id,
+        held.has(s.id) && s.status === 'available' ? { ...s, status: 'held' as const } : s,
+      ]),
+    );
+  }, [seatMap.data, own]);
   const standingTerms = useMemo(
     () =>
       new Map(
@@ -50,7 +64,7 @@ export function SeatsPage() {
     [event.data],
   );
   const { sections, areas } = useMemo(() => {
-    const grouped = groupBySection(seatMap.data?.seats ?? []);
+    const grouped = groupBySection([...live.values()]);
     return {
       sections: grouped
         .filter(({ name }) => !standingTerms.has(name))
@@ -66,7 +80,7 @@ export function SeatsPage() {
         return [{ name, tierId: first.tierId, price: first.price, left, entryOrder: terms.entryOrder }];
       }),
     };
-  }, [seatMap.data, standingTerms]);
+  }, [live, standingTerms]);
 
   // Fewer places left than wanted (others held them meanwhile): the quantity falls to what is left.
   useEffect(() => {
@@ -111,7 +125,10 @@ export function SeatsPage() {
         },
         schema: holdResponse,
       }),
-    onSuccess: (answer) => navigate(`/checkout/${answer.reservationId}`),
+    onSuccess: (answer) => {
+      void queryClient.invalidateQueries({ queryKey: ['own-holds', eventId] });
+      navigate(`/checkout/${answer.reservationId}`);
+    },
     onError: (error) => {
       // Seats someone else took show as taken once the map is read again, and leave the selection.
       if (error instanceof ApiError && ['SEATS_TAKEN', 'STANDING_SOLD_OUT'].includes(error.code)) {
@@ -215,6 +232,14 @@ export function SeatsPage() {
         <Notice kind="warning">
           {t('seats.needQueue')} <Link to={`/events/${eventId}/queue`}>{t('event.joinQueue')}</Link>
         </Notice>
+      )}
+      {own.length > 0 && (
+        <div data-testid="own-holds">
+          <Notice>
+            {t('seats.ownHolds', { n: own.reduce((sum, r) => sum + r.seats.length, 0) })}{' '}
+            <Link to={`/checkout/${own[0]?.id}`}>{t('seats.toCheckout')}</Link>
+          </Notice>
+        </div>
       )}
       <ul className="legend" aria-label={t('seats.legend')}>
         {ev.priceTiers.map((tier) => (
