@@ -44,6 +44,29 @@ export type InfraConfig = Pick<
   | 'AMQP_EXCHANGE'
 > & { DATABASE_NAME?: string };
 
+/** What most services open: their own database, Redis and the event bus (with the outbox relay). */
+type ServiceInfraSpec = {
+  service: string;
+  database: { name: string; migrations: string };
+  redis: true;
+  bus: true;
+};
+export type ServiceInfra<DB> = Infra<ServiceInfraSpec, DB>;
+
+/**
+ * `openInfra` for a service with its own database (DATABASE_NAME, migrated from `migrations`, the folder
+ * beside its `src`), Redis and the event bus.
+ */
+export function openServiceInfra<DB>(
+  service: string,
+  migrations: URL,
+  config: InfraConfig & { DATABASE_NAME: string },
+  logger: Logger,
+): Promise<ServiceInfra<DB>> {
+  const database = { name: config.DATABASE_NAME, migrations: migrations.pathname };
+  return openInfra<ServiceInfraSpec, DB>({ service, database, redis: true, bus: true }, config, logger);
+}
+
 /**
  * Opens what the spec asks for. The database is created when missing and migrated (kit tables first,
  * then the service's), so a fresh machine needs nothing done by hand.

@@ -1,15 +1,21 @@
 import closeWithGrace from 'close-with-grace';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from './config.ts';
+import type { Infra } from './infra.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type App, opsListenerOf } from './server.ts';
 
 export type Running = {
   app: App;
-  /** Background work started once the app listens (consumers, relay, timers). */
+  /**
+   * The connections `openInfra` opened: their background work (the outbox relay) starts before the
+   * service's own, and they close after it has stopped, so nothing stops under work still running.
+   */
+  infra?: Pick<Infra<{ service: string }, unknown>, 'start' | 'close'>;
+  /** Background work started once the app listens (consumers, timers). */
   start?: () => Promise<void>;
-  /** Stops background work and closes connections; runs after HTTP has drained. */
-  stop: () => Promise<void>;
+  /** Stops background work and closes what `infra` does not; runs after HTTP has drained. */
+  stop?: () => Promise<void>;
 };
 
 type ServiceShape = z.ZodRawShape & {
@@ -50,9 +56,13 @@ export async function runService<S extends ServiceShape>(
     logger.fatal({ err: error }, `${name} could not start: ${(error as Error).message}`);
     process.exit(1);
   }
+  const stop = async () => {
+    await running.stop?.();
+    await running.infra?.close();
+  };
   // `--migrate-only` (a Kubernetes Job before a rollout): building opened the database, which migrated it.
   if (process.argv.includes('--migrate-only')) {
-    await running.stop();
+    await stop();
     logger.info('migrations are up to date');
     process.exit(0);
   }
@@ -61,11 +71,12 @@ export async function runService<S extends ServiceShape>(
     else logger.info({ signal }, 'shutting down');
     await running.app.close();
     await ops?.app.close();
-    await running.stop();
+    await stop();
   });
   const ops = opsListenerOf(running.app);
   await running.app.listen({ port: settings.PORT, host: settings.HOST });
   await ops?.app.listen({ port: ops.port, host: settings.HOST });
+  await running.infra?.start();
   await running.start?.();
   logger.info({ port: settings.PORT }, `${name} listening`);
 }

@@ -23,5 +23,5 @@ await runService('admin', configShape, async (config, logger) => {
     retries: config.UPSTREAM_RETRIES,
     refundTimeoutMs: config.REFUND_TIMEOUT_MS,
   });
-  return { app, stop: infra.close };
+  return { app, infra };
 });

@@ -1,20 +1,13 @@
-import { openInfra, periodicJob, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { openServiceInfra, periodicJob, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
 import { startConsumers } from './events/consumers.ts';
 
-const migrations = new URL('../migrations', import.meta.url).pathname;
+const migrations = new URL('../migrations', import.meta.url);
 
 await runService('analytics', configShape, async (config, logger) => {
-  const infra = await openInfra<
-    { service: 'analytics'; database: { name: string; migrations: string }; redis: true; bus: true },
-    DB
-  >(
-    { service: 'analytics', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
-    config,
-    logger,
-  );
+  const infra = await openServiceInfra<DB>('analytics', migrations, config, logger);
   const { app, counters, buffer, rollup } = await buildApp({
     server: serverSettings(config, infra.metrics),
     db: infra.db,
@@ -44,8 +37,8 @@ await runService('analytics', configShape, async (config, logger) => {
   });
   return {
     app,
+    infra,
     async start() {
-      await infra.start();
       await startConsumers({ bus: infra.bus, db: infra.db, counters });
       schedule.start();
     },
@@ -53,7 +46,6 @@ await runService('analytics', configShape, async (config, logger) => {
       await schedule.stop();
       // HTTP has drained: write the raw events still buffered before the pool closes.
       await buffer.stop();
-      await infra.close();
     },
   };
 });

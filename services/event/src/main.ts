@@ -1,4 +1,4 @@
-import { createAuth, openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { createAuth, openServiceInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { mediaClient } from './clients/media.client.ts';
 import { configShape } from './config.ts';
@@ -9,17 +9,10 @@ import type { DB } from './db/schema.ts';
 import { startConsumers } from './events/consumers.ts';
 import { seedDemo } from './seed.ts';
 
-const migrations = new URL('../migrations', import.meta.url).pathname;
+const migrations = new URL('../migrations', import.meta.url);
 
 await runService('event', configShape, async (config, logger) => {
-  const infra = await openInfra<
-    { service: 'event'; database: { name: string; migrations: string }; redis: true; bus: true },
-    DB
-  >(
-    { service: 'event', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
-    config,
-    logger,
-  );
+  const infra = await openServiceInfra<DB>('event', migrations, config, logger);
   if (config.SEED_DEMO) {
     const seeded = await seedDemo(infra.db, { redis: infra.redis });
     if (seeded.length) logger.info({ events: seeded }, 'demo catalogue seeded');
@@ -36,8 +29,8 @@ await runService('event', configShape, async (config, logger) => {
   });
   return {
     app,
+    infra,
     async start() {
-      await infra.start();
       await startConsumers({
         bus: infra.bus,
         db: infra.db,

@@ -40,5 +40,5 @@ await runService('gateway', configShape, async (config, logger) => {
       notification: config.NOTIFICATION_SERVICE_URL,
     },
   });
-  return { app, stop: infra.close };
+  return { app, infra };
 });

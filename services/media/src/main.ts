@@ -1,4 +1,4 @@
-import { createAuth, openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { createAuth, openServiceInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -7,17 +7,10 @@ import { diskStorage } from './storage/disk.storage.ts';
 import type { ObjectStorage } from './storage/object-storage.ts';
 import { s3Storage } from './storage/s3.storage.ts';
 
-const migrations = new URL('../migrations', import.meta.url).pathname;
+const migrations = new URL('../migrations', import.meta.url);
 
 await runService('media', configShape, async (config, logger) => {
-  const infra = await openInfra<
-    { service: 'media'; database: { name: string; migrations: string }; redis: true; bus: true },
-    DB
-  >(
-    { service: 'media', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
-    config,
-    logger,
-  );
+  const infra = await openServiceInfra<DB>('media', migrations, config, logger);
   let storage: ObjectStorage;
   if (config.STORAGE_DRIVER === 's3') {
     const s3 = s3Storage({
@@ -47,5 +40,5 @@ await runService('media', configShape, async (config, logger) => {
     publicUrl: config.MEDIA_PUBLIC_URL,
     maxUploadBytes: config.MEDIA_MAX_UPLOAD_BYTES,
   });
-  return { app, start: infra.start, stop: infra.close };
+  return { app, infra };
 });

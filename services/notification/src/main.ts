@@ -1,4 +1,4 @@
-import { ConfigError, openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { ConfigError, openServiceInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
 import {
   buildApp,
   createDirectoryClient,
@@ -10,7 +10,7 @@ import {
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
 
-const migrations = new URL('../migrations', import.meta.url).pathname;
+const migrations = new URL('../migrations', import.meta.url);
 
 await runService('notification', configShape, async (config, logger) => {
   const from = { email: config.MAIL_FROM_ADDRESS, name: config.MAIL_FROM_NAME };
@@ -22,14 +22,7 @@ await runService('notification', configShape, async (config, logger) => {
   } else {
     mailer = smtpMailer(config.SMTP_URL, from);
   }
-  const infra = await openInfra<
-    { service: 'notification'; database: { name: string; migrations: string }; redis: true; bus: true },
-    DB
-  >(
-    { service: 'notification', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
-    config,
-    logger,
-  );
+  const infra = await openServiceInfra<DB>('notification', migrations, config, logger);
   const notifier = createNotifier({
     db: infra.db,
     mailer,
@@ -55,13 +48,14 @@ await runService('notification', configShape, async (config, logger) => {
   });
   return {
     app,
-    start: async () => {
-      await infra.start();
-      await startConsumers({ db: infra.db, bus: infra.bus, notifier });
+    // The mailer closes after the bus, whose consumers finish the sends under way.
+    infra: {
+      start: infra.start,
+      close: async () => {
+        await infra.close();
+        await mailer.close();
+      },
     },
-    stop: async () => {
-      await infra.close();
-      await mailer.close();
-    },
+    start: () => startConsumers({ db: infra.db, bus: infra.bus, notifier }),
   };
 });

@@ -20,15 +20,13 @@ await runService('queue', configShape, async (config, logger) => {
     readiness: infra.readiness,
   });
   return {
-    app: service.app,
-    start: async () => {
-      await infra.start();
-      await service.start();
-    },
-    stop: async () => {
-      await service.stop();
-      await infra.close();
-      adapterRedis.disconnect();
+    ...service,
+    infra: {
+      start: infra.start,
+      close: async () => {
+        await infra.close();
+        adapterRedis.disconnect();
+      },
     },
   };
 });

@@ -1,4 +1,4 @@
-import { openInfra, runService, serverSettings } from '@tiketi/kit';
+import { openServiceInfra, runService, serverSettings } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -9,17 +9,10 @@ import { sessionCleanup } from './domain/session-cleanup.ts';
 import { databaseKeyStore, envKeyStore } from './domain/signing-keys.ts';
 import { seedDemoUsers } from './seed.ts';
 
-const migrations = new URL('../migrations', import.meta.url).pathname;
+const migrations = new URL('../migrations', import.meta.url);
 
 await runService('user', configShape, async (config, logger) => {
-  const infra = await openInfra<
-    { service: 'user'; database: { name: string; migrations: string }; redis: true; bus: true },
-    DB
-  >(
-    { service: 'user', database: { name: config.DATABASE_NAME, migrations }, redis: true, bus: true },
-    config,
-    logger,
-  );
+  const infra = await openServiceInfra<DB>('user', migrations, config, logger);
   const keys = config.JWT_PRIVATE_JWK
     ? await envKeyStore(config.JWT_PRIVATE_JWK)
     : await databaseKeyStore(signingKeyRepository(infra.db));
@@ -75,14 +68,11 @@ await runService('user', configShape, async (config, logger) => {
   const cleanup = sessionCleanup(sessionRepository(infra.db), { logger, metrics: infra.metrics });
   return {
     app,
+    infra,
     async start() {
-      await infra.start();
       cleanup.start();
     },
-    async stop() {
-      // Waits for a cleanup pass under way: the pool must not close under it.
-      await cleanup.stop();
-      await infra.close();
-    },
+    // Waits for a cleanup pass under way: the pool must not close under it.
+    stop: cleanup.stop,
   };
 });
