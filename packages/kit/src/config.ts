@@ -140,6 +140,9 @@ export const opsTokenShape = {
   OPS_TOKEN: env.secret('tiketi-local-ops-token'),
 };
 
+/** What every service behind the gateway reads before its own variables: the base and the operations token. */
+export const serviceConfigShape = { ...baseConfigShape, ...opsTokenShape };
+
 /** Signs waiting-room admission tokens (queue service) and verifies them (reservation service). */
 export const queueTokenShape = {
   QUEUE_TOKEN_SECRET: env.secret('tiketi-local-queue-token-secret'),

@@ -1,9 +1,8 @@
-import { baseConfigShape, env, internalTokenShape, opsTokenShape } from '@tiketi/kit';
+import { env, internalTokenShape, serviceConfigShape } from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   ...internalTokenShape,
   PORT: env.port(4007),
   ANALYTICS_SERVICE_URL: env.serviceUrl('analytics'),

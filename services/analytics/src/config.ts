@@ -1,8 +1,7 @@
-import { baseConfigShape, env, opsTokenShape } from '@tiketi/kit';
+import { env, serviceConfigShape } from '@tiketi/kit';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   PORT: env.port(4006),
   DATABASE_NAME: env.string('analytics_db'),
   EVENT_SERVICE_URL: env.serviceUrl('event'),

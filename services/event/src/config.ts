@@ -1,8 +1,7 @@
-import { baseConfigShape, env, opsTokenShape } from '@tiketi/kit';
+import { env, serviceConfigShape } from '@tiketi/kit';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   PORT: env.port(4002),
   DATABASE_NAME: env.string('events_db'),
   SEED_DEMO: env.bool(false),

@@ -1,9 +1,8 @@
-import { baseConfigShape, env, opsTokenShape } from '@tiketi/kit';
+import { env, serviceConfigShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   PORT: env.port(4008),
   DATABASE_NAME: env.string('media_db'),
   SEED_DEMO: env.bool(false),

@@ -1,9 +1,8 @@
-import { baseConfigShape, env, internalTokenShape, opsTokenShape } from '@tiketi/kit';
+import { env, internalTokenShape, serviceConfigShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   ...internalTokenShape,
   PORT: env.port(4009),
   DATABASE_NAME: env.string('notifications_db'),

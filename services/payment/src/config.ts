@@ -1,10 +1,9 @@
-import { baseConfigShape, env, internalTokenShape, opsTokenShape } from '@tiketi/kit';
+import { env, internalTokenShape, serviceConfigShape } from '@tiketi/kit';
 import { tossConfigShape } from '@tiketi/toss';
 import type { z } from 'zod';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   ...internalTokenShape,
   ...tossConfigShape,
   PORT: env.port(4004),

@@ -1,16 +1,14 @@
 import {
-  baseConfigShape,
   challengeConfigShape,
   env,
   internalTokenShape,
-  opsTokenShape,
   queueTokenShape,
+  serviceConfigShape,
 } from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   ...internalTokenShape,
   ...queueTokenShape,
   PORT: env.port(4005),

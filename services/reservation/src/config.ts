@@ -1,16 +1,8 @@
-import {
-  baseConfigShape,
-  CACHE_LIMITS,
-  env,
-  internalTokenShape,
-  opsTokenShape,
-  queueTokenShape,
-} from '@tiketi/kit';
+import { CACHE_LIMITS, env, internalTokenShape, queueTokenShape, serviceConfigShape } from '@tiketi/kit';
 import type { z } from 'zod';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   ...internalTokenShape,
   ...queueTokenShape,
   PORT: env.port(4003),

@@ -1,9 +1,8 @@
-import { baseConfigShape, challengeConfigShape, env, internalTokenShape, opsTokenShape } from '@tiketi/kit';
+import { challengeConfigShape, env, internalTokenShape, serviceConfigShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
-  ...baseConfigShape,
-  ...opsTokenShape,
+  ...serviceConfigShape,
   ...internalTokenShape,
   PORT: env.port(4001),
   DATABASE_NAME: env.string('users_db'),
