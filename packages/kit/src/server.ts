@@ -98,6 +98,27 @@ export const defaultHttpSettings: HttpSettings = {
 export type ServerSettings = { http: HttpSettings; ops: OpsSettings; metrics?: Metrics };
 
 /**
+ * What a service's `buildApp` takes for its server besides its own parts: from main its logger,
+ * `infra.readiness` and `serverSettings(config, infra.metrics)`; from a test a logger and what it checks.
+ */
+export type ServiceDeps = {
+  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
+  server?: ServerSettings;
+  logger: Logger;
+  /** Dependencies that must answer for `/readyz` to say ready (`infra.readiness` in main). */
+  readiness?: Record<string, ReadinessCheck>;
+};
+
+/** The server of a service's `buildApp`: `createServer` with what main or a test handed it (`ServiceDeps`). */
+export function createServiceServer(
+  name: string,
+  deps: ServiceDeps,
+  options: Pick<ServerOptions, 'bodyLimit' | 'outbox'> = {},
+): Promise<{ app: App; metrics: Metrics }> {
+  return createServer({ name, logger: deps.logger, readiness: deps.readiness, ...options, ...deps.server });
+}
+
+/**
  * The server settings of a service, from the variables every service reads (`baseConfigShape`), and the
  * registry its background work already counts in (`openInfra`'s), so /metrics shows both.
  */

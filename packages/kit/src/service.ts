@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { ConfigError, loadConfig } from './config.ts';
 import type { Infra } from './infra.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { type App, opsListenerOf } from './server.ts';
+import { type App, opsListenerOf, type ServiceDeps, serverSettings } from './server.ts';
 
 export type Running = {
   app: App;
@@ -17,6 +17,18 @@ export type Running = {
   /** Stops background work and closes what `infra` does not; runs after HTTP has drained. */
   stop?: () => Promise<void>;
 };
+
+/**
+ * What every main hands its `buildApp` for the server: the settings from its config, with the registry its
+ * infra counts in, its logger and the checks of what infra opened for `/readyz`.
+ */
+export function serviceDeps(
+  config: Parameters<typeof serverSettings>[0],
+  infra: Pick<Infra<{ service: string }, unknown>, 'metrics' | 'readiness'>,
+  logger: Logger,
+): Required<ServiceDeps> {
+  return { server: serverSettings(config, infra.metrics), logger, readiness: infra.readiness };
+}
 
 type ServiceShape = z.ZodRawShape & {
   PORT: z.ZodType<number, unknown>;

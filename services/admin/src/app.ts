@@ -1,15 +1,12 @@
 import type { AdminUpstream } from '@tiketi/contracts';
-import { type AuthOptions, createAuth, createServer, type Logger, type ServerSettings } from '@tiketi/kit';
+import { type AuthOptions, createAuth, createServiceServer, type ServiceDeps } from '@tiketi/kit';
 import { createUpstreams } from './clients/upstreams.ts';
 import { exportsService } from './domain/exports.service.ts';
 import { operationsService } from './domain/operations.service.ts';
 import { overviewService } from './domain/overview.service.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 
-export type AdminDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
-  logger: Logger;
+export type AdminDeps = ServiceDeps & {
   /** The user service's key set or its JWKS URL (tests pass keys directly). */
   jwks: AuthOptions['jwks'];
   /** Sent on calls to other services' `/internal/*` routes. */
@@ -26,7 +23,7 @@ export type AdminDeps = {
 
 /** Builds the admin service from its settings; it owns no store and opens nothing itself. */
 export async function buildApp(deps: AdminDeps) {
-  const { app } = await createServer({ name: 'admin', logger: deps.logger, ...deps.server });
+  const { app } = await createServiceServer('admin', deps);
   const auth = createAuth({
     jwks: deps.jwks,
     internalToken: deps.internalToken,

@@ -2,12 +2,10 @@ import {
   type AuthOptions,
   createAuth,
   createHttpClient,
-  createServer,
+  createServiceServer,
   type Kysely,
-  type Logger,
-  type ReadinessCheck,
   type Redis,
-  type ServerSettings,
+  type ServiceDeps,
 } from '@tiketi/kit';
 import { counterStore } from './db/counter.store.ts';
 import { eventProjectionRepository } from './db/event-projection.repository.ts';
@@ -30,13 +28,9 @@ export type AnalyticsSettings = {
   counterTtlSeconds: number;
 };
 
-export type AnalyticsDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
+export type AnalyticsDeps = ServiceDeps & {
   db: Kysely<DB>;
   redis: Redis;
-  logger: Logger;
-  readiness: Record<string, ReadinessCheck>;
   jwks: AuthOptions['jwks'];
   /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
   revocations?: AuthOptions['revocations'];
@@ -55,12 +49,7 @@ export const defaultSettings: AnalyticsSettings = {
 /** Builds the analytics service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: AnalyticsDeps) {
   const clock = deps.clock ?? systemClock;
-  const { app } = await createServer({
-    name: 'analytics',
-    logger: deps.logger,
-    readiness: deps.readiness,
-    ...deps.server,
-  });
+  const { app } = await createServiceServer('analytics', deps);
   const auth = createAuth({ jwks: deps.jwks, revocations: deps.revocations });
   const counters = counterStore(deps.redis, { counterTtlSeconds: deps.settings.counterTtlSeconds });
   const projection = eventProjectionRepository(deps.db);

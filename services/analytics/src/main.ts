@@ -1,4 +1,4 @@
-import { openServiceInfra, periodicJob, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { openServiceInfra, periodicJob, runService, serviceDeps, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -9,11 +9,9 @@ const migrations = new URL('../migrations', import.meta.url);
 await runService('analytics', configShape, async (config, logger) => {
   const infra = await openServiceInfra<DB>('analytics', migrations, config, logger);
   const { app, counters, buffer, rollup } = await buildApp({
-    server: serverSettings(config, infra.metrics),
+    ...serviceDeps(config, infra, logger),
     db: infra.db,
     redis: infra.redis,
-    logger,
-    readiness: infra.readiness,
     jwks: config.JWKS_URL,
     revocations: sessionRevocations(infra.redis, { logger }),
     settings: {

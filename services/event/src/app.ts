@@ -1,12 +1,10 @@
 import {
   type Auth,
   createAuth,
-  createServer,
+  createServiceServer,
   type Kysely,
-  type Logger,
-  type ReadinessCheck,
   type Redis,
-  type ServerSettings,
+  type ServiceDeps,
 } from '@tiketi/kit';
 import type { MediaResolver } from './clients/media.client.ts';
 import { artistRepository } from './db/artist.repository.ts';
@@ -21,12 +19,8 @@ import { artistRoutes } from './routes/artists.routes.ts';
 import { eventRoutes } from './routes/events.routes.ts';
 import { venueRoutes } from './routes/venues.routes.ts';
 
-export type EventDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
+export type EventDeps = ServiceDeps & {
   db: Kysely<DB>;
-  logger: Logger;
-  readiness: Record<string, ReadinessCheck>;
   /** Caches hot reads; without it every read goes to PostgreSQL. */
   redis?: Redis;
   /** Verifies callers; without it nobody is an admin and the service is read-only. */
@@ -40,13 +34,7 @@ export type EventDeps = {
 
 /** Builds the event service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: EventDeps) {
-  const { app } = await createServer({
-    name: 'event',
-    logger: deps.logger,
-    readiness: deps.readiness,
-    outbox: deps.db,
-    ...deps.server,
-  });
+  const { app } = await createServiceServer('event', deps, { outbox: deps.db });
   const auth = deps.auth ?? createAuth({ jwks: { keys: [] } });
   const cache = catalogueCache(deps.redis, deps.logger);
   const now = deps.now ?? (() => new Date());

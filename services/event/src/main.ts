@@ -1,4 +1,4 @@
-import { createAuth, openServiceInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { createAuth, openServiceInfra, runService, serviceDeps, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { mediaClient } from './clients/media.client.ts';
 import { configShape } from './config.ts';
@@ -18,10 +18,8 @@ await runService('event', configShape, async (config, logger) => {
     if (seeded.length) logger.info({ events: seeded }, 'demo catalogue seeded');
   }
   const app = await buildApp({
-    server: serverSettings(config, infra.metrics),
+    ...serviceDeps(config, infra, logger),
     db: infra.db,
-    logger,
-    readiness: infra.readiness,
     redis: infra.redis,
     publicCacheSeconds: config.PUBLIC_CACHE_SECONDS,
     auth: createAuth({ jwks: config.JWKS_URL, revocations: sessionRevocations(infra.redis, { logger }) }),

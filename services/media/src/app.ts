@@ -1,24 +1,12 @@
-import {
-  type Auth,
-  createAuth,
-  createServer,
-  type Kysely,
-  type Logger,
-  type ReadinessCheck,
-  type ServerSettings,
-} from '@tiketi/kit';
+import { type Auth, createAuth, createServiceServer, type Kysely, type ServiceDeps } from '@tiketi/kit';
 import { mediaRepository } from './db/media.repository.ts';
 import type { DB } from './db/schema.ts';
 import { mediaService } from './domain/media.service.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import type { ObjectStorage } from './storage/object-storage.ts';
 
-export type MediaDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
+export type MediaDeps = ServiceDeps & {
   db: Kysely<DB>;
-  logger: Logger;
-  readiness: Record<string, ReadinessCheck>;
   storage: ObjectStorage;
   /** Verifies callers; without it nobody is an admin and nothing can be uploaded. */
   auth?: Auth;
@@ -30,14 +18,10 @@ export type MediaDeps = {
 /** Builds the media service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: MediaDeps) {
   const maxBytes = deps.maxUploadBytes ?? 10 * 1024 * 1024;
-  const { app } = await createServer({
-    name: 'media',
-    logger: deps.logger,
-    readiness: deps.readiness,
+  const { app } = await createServiceServer('media', deps, {
     outbox: deps.db,
     // Room for the multipart framing around the largest accepted file.
     bodyLimit: maxBytes + 64 * 1024,
-    ...deps.server,
   });
   const media = mediaService({
     media: mediaRepository(deps.db),

@@ -1,4 +1,4 @@
-import { createAuth, openServiceInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { createAuth, openServiceInfra, runService, serviceDeps, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -31,10 +31,8 @@ await runService('media', configShape, async (config, logger) => {
     if (seeded) logger.info({ images: seeded }, 'demo images seeded');
   }
   const app = await buildApp({
-    server: serverSettings(config, infra.metrics),
+    ...serviceDeps(config, infra, logger),
     db: infra.db,
-    logger,
-    readiness: infra.readiness,
     storage,
     auth: createAuth({ jwks: config.JWKS_URL, revocations: sessionRevocations(infra.redis, { logger }) }),
     publicUrl: config.MEDIA_PUBLIC_URL,

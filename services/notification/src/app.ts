@@ -2,34 +2,23 @@ import {
   type AuthOptions,
   type Bus,
   createAuth,
-  createServer,
+  createServiceServer,
   type Kysely,
-  type Logger,
-  type ReadinessCheck,
-  type ServerSettings,
+  type ServiceDeps,
 } from '@tiketi/kit';
 import { notificationRepository } from './db/notification.repository.ts';
 import type { DB } from './db/schema.ts';
 import { MAIL_EVENTS, type Notifier, PROJECTION_EVENTS } from './domain/notifier.ts';
 import { notificationRoutes } from './routes/notifications.routes.ts';
 
-export type NotificationDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
+export type NotificationDeps = ServiceDeps & {
   db: Kysely<DB>;
-  logger: Logger;
-  readiness: Record<string, ReadinessCheck>;
   auth: AuthOptions;
 };
 
 /** Builds the notification service's HTTP side from its dependencies; opens nothing itself. */
 export async function buildApp(deps: NotificationDeps) {
-  const { app } = await createServer({
-    name: 'notification',
-    logger: deps.logger,
-    readiness: deps.readiness,
-    ...deps.server,
-  });
+  const { app } = await createServiceServer('notification', deps);
   notificationRoutes(app, createAuth(deps.auth), notificationRepository(deps.db));
   return app;
 }

@@ -1,14 +1,11 @@
-import { ConfigError, openServiceInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
-import {
-  buildApp,
-  createDirectoryClient,
-  createNotifier,
-  sendGridMailer,
-  smtpMailer,
-  startConsumers,
-} from './app.ts';
+import { ConfigError, openServiceInfra, runService, serviceDeps, sessionRevocations } from '@tiketi/kit';
+import { buildApp, startConsumers } from './app.ts';
+import { createDirectoryClient } from './clients/directory.client.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
+import { createNotifier } from './domain/notifier.ts';
+import { sendGridMailer } from './mail/sendgrid.mailer.ts';
+import { smtpMailer } from './mail/smtp.mailer.ts';
 
 const migrations = new URL('../migrations', import.meta.url);
 
@@ -36,10 +33,8 @@ await runService('notification', configShape, async (config, logger) => {
     logger,
   });
   const app = await buildApp({
-    server: serverSettings(config, infra.metrics),
+    ...serviceDeps(config, infra, logger),
     db: infra.db,
-    logger,
-    readiness: infra.readiness,
     auth: {
       jwks: config.JWKS_URL,
       internalToken: config.INTERNAL_TOKEN,

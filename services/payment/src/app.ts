@@ -2,12 +2,10 @@ import {
   type AuthOptions,
   type Bus,
   createAuth,
-  createServer,
+  createServiceServer,
   type Kysely,
-  type Logger,
   periodicJob,
-  type ReadinessCheck,
-  type ServerSettings,
+  type ServiceDeps,
 } from '@tiketi/kit';
 import { createTossClient, type TossClient } from '@tiketi/toss';
 import { type ReservationClient, reservationClient } from './clients/reservation.client.ts';
@@ -26,15 +24,11 @@ import { settlement } from './domain/settlement.ts';
 import { startConsumers } from './events/consumers.ts';
 import { paymentRoutes } from './routes/payments.routes.ts';
 
-export type PaymentAppDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
+export type PaymentAppDeps = ServiceDeps & {
   config: PaymentConfig;
   db: Kysely<DB>;
   /** Without a bus the service serves HTTP and reconciles, but consumes no events. */
   bus?: Bus | undefined;
-  logger: Logger;
-  readiness?: Record<string, ReadinessCheck>;
   /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
   jwks?: AuthOptions['jwks'];
   /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
@@ -53,13 +47,9 @@ export type PaymentAppDeps = {
 export async function buildApp(deps: PaymentAppDeps) {
   const { config, db, bus, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const { app, metrics } = await createServer({
-    name: 'payment',
-    logger,
-    readiness: deps.readiness ?? {},
-    outbox: deps.db,
+  const { app, metrics } = await createServiceServer('payment', deps, {
+    outbox: db,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    ...deps.server,
   });
   const auth = createAuth({
     jwks: deps.jwks ?? config.JWKS_URL,

@@ -4,11 +4,9 @@ import {
   type Bus,
   createAuth,
   createChallenges,
-  createServer,
-  type Logger,
-  type ReadinessCheck,
+  createServiceServer,
   type Redis,
-  type ServerSettings,
+  type ServiceDeps,
 } from '@tiketi/kit';
 import { eventServiceClient } from './clients/event-service.client.ts';
 import type { Config } from './config.ts';
@@ -25,9 +23,7 @@ import { connectionLeases } from './realtime/socket-limits.ts';
 import { challengeRoutes } from './routes/challenge.routes.ts';
 import { queueRoutes } from './routes/queue.routes.ts';
 
-export type QueueDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
+export type QueueDeps = ServiceDeps & {
   config: Pick<
     Config,
     | 'REDIS_PREFIX'
@@ -49,7 +45,6 @@ export type QueueDeps = {
     | 'SOCKET_MESSAGES_PER_SECOND'
     | 'SOCKET_MESSAGE_STRIKES'
   >;
-  logger: Logger;
   auth: AuthOptions;
   /** The service's Redis (key prefix applied): the waiting room's state. */
   redis: Redis;
@@ -60,18 +55,12 @@ export type QueueDeps = {
   adapterRedis?: Redis;
   /** Catalogue and reservation events; without it, settings come from the event service only. */
   bus?: Bus;
-  readiness: Record<string, ReadinessCheck>;
 };
 
 /** Builds the queue service from its dependencies; background work begins with `start()`. */
 export async function buildApp(deps: QueueDeps) {
   const { config, logger } = deps;
-  const { app, metrics } = await createServer({
-    name: 'queue',
-    logger,
-    readiness: deps.readiness,
-    ...deps.server,
-  });
+  const { app, metrics } = await createServiceServer('queue', deps);
   const auth = createAuth(deps.auth);
   const repo = waitingRoomRepository(deps.redis);
   const room = createWaitingRoom({

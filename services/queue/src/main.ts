@@ -1,4 +1,4 @@
-import { createRedis, openInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { createRedis, openInfra, runService, serviceDeps, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 
@@ -6,9 +6,8 @@ await runService('queue', configShape, async (config, logger) => {
   const infra = await openInfra({ service: 'queue', redis: true, bus: true }, config, logger);
   const adapterRedis = createRedis(config.REDIS_URL, '');
   const service = await buildApp({
-    server: serverSettings(config, infra.metrics),
+    ...serviceDeps(config, infra, logger),
     config,
-    logger,
     auth: {
       jwks: config.JWKS_URL,
       internalToken: config.INTERNAL_TOKEN,
@@ -17,7 +16,6 @@ await runService('queue', configShape, async (config, logger) => {
     redis: infra.redis,
     adapterRedis,
     bus: infra.bus,
-    readiness: infra.readiness,
   });
   return {
     ...service,

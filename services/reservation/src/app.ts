@@ -3,12 +3,10 @@ import {
   type Bus,
   createAuth,
   createHttpClient,
-  createServer,
+  createServiceServer,
   type Kysely,
-  type Logger,
-  type ReadinessCheck,
   type Redis,
-  type ServerSettings,
+  type ServiceDeps,
 } from '@tiketi/kit';
 import { admissionRegister } from './cache/admissions.ts';
 import { seatCache } from './cache/seat-cache.ts';
@@ -45,16 +43,12 @@ import { ticketRoutes } from './routes/tickets.routes.ts';
 import { voucherRoutes } from './routes/vouchers.routes.ts';
 import { waitlistRoutes } from './routes/waitlist.routes.ts';
 
-export type ReservationAppDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
+export type ReservationAppDeps = ServiceDeps & {
   config: ReservationConfig;
   db: Kysely<DB>;
   redis: Redis;
   /** Without a bus the service serves HTTP and sweeps, but consumes no events. */
   bus?: Bus | undefined;
-  logger: Logger;
-  readiness?: Record<string, ReadinessCheck>;
   /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
   jwks?: AuthOptions['jwks'];
   /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
@@ -67,13 +61,9 @@ export type ReservationAppDeps = {
  */
 export async function buildApp(deps: ReservationAppDeps) {
   const { config, db, redis, bus, logger } = deps;
-  const { app, metrics } = await createServer({
-    name: 'reservation',
-    logger,
-    readiness: deps.readiness ?? {},
+  const { app, metrics } = await createServiceServer('reservation', deps, {
     outbox: db,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    ...deps.server,
   });
   const auth = createAuth({
     jwks: deps.jwks ?? config.JWKS_URL,

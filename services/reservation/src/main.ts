@@ -1,4 +1,4 @@
-import { openServiceInfra, runService, serverSettings, sessionRevocations } from '@tiketi/kit';
+import { openServiceInfra, runService, serviceDeps, sessionRevocations } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -8,14 +8,12 @@ const migrations = new URL('../migrations', import.meta.url);
 await runService('reservation', configShape, async (config, logger) => {
   const infra = await openServiceInfra<DB>('reservation', migrations, config, logger);
   const service = await buildApp({
-    server: serverSettings(config, infra.metrics),
+    ...serviceDeps(config, infra, logger),
     config,
     db: infra.db,
     redis: infra.redis,
     revocations: sessionRevocations(infra.redis, { logger }),
     bus: infra.bus,
-    logger,
-    readiness: infra.readiness,
   });
   return { ...service, infra };
 });

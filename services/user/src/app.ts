@@ -2,12 +2,10 @@ import {
   challengeGuard,
   createAuth,
   createChallenges,
-  createServer,
+  createServiceServer,
   type Kysely,
-  type Logger,
-  type ReadinessCheck,
   type Redis,
-  type ServerSettings,
+  type ServiceDeps,
   sessionRevocations,
 } from '@tiketi/kit';
 import type { JSONWebKeySet } from 'jose';
@@ -27,13 +25,9 @@ import { jwksRoutes } from './routes/jwks.routes.ts';
 import { type LoginLimitSettings, loginLimits } from './routes/login-limit.ts';
 import { userRoutes } from './routes/users.routes.ts';
 
-export type UserDeps = {
-  /** Timeouts, trusted proxies and the operations endpoints (`serverSettings(config)` in main). */
-  server?: ServerSettings;
+export type UserDeps = ServiceDeps & {
   db: Kysely<DB>;
   redis: Redis;
-  logger: Logger;
-  readiness: Record<string, ReadinessCheck>;
   keys: KeyStore;
   hasher: PasswordHasher;
   /** Where access tokens are verified from: the JWKS URL, or a key set given directly (tests). */
@@ -62,13 +56,7 @@ export const defaultLoginLimits: LoginLimitSettings = { perAccount: 10, perIp: 3
 
 /** Builds the user service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: UserDeps) {
-  const { app } = await createServer({
-    name: 'user',
-    logger: deps.logger,
-    readiness: deps.readiness,
-    outbox: deps.db,
-    ...deps.server,
-  });
+  const { app } = await createServiceServer('user', deps, { outbox: deps.db });
   const users = userRepository(deps.db);
   const revocations = sessionRevocations(deps.redis, { logger: deps.logger });
   const verification = createEmailVerification({

@@ -1,4 +1,4 @@
-import { openServiceInfra, runService, serverSettings } from '@tiketi/kit';
+import { openServiceInfra, runService, serviceDeps } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
 import type { DB } from './db/schema.ts';
@@ -31,11 +31,9 @@ await runService('user', configShape, async (config, logger) => {
     );
   }
   const app = await buildApp({
-    server: serverSettings(config, infra.metrics),
+    ...serviceDeps(config, infra, logger),
     db: infra.db,
     redis: infra.redis,
-    logger,
-    readiness: infra.readiness,
     keys,
     hasher,
     // Verified like in every other service, from the published key set: a key another instance rotates
