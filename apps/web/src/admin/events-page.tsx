@@ -10,11 +10,12 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
-import { dateTime, fromSeoulInput, seoulInput, won } from '../lib/format.ts';
+import { dateTime, fromSeoulInput, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { useAdminEvents, useArtists, venueLabel } from './admin-queries.ts';
 import { AdminTable, RowsEditor } from './admin-table.tsx';
+import { DateTimeField } from './date-time-field.tsx';
 import { uploadImage } from './upload.ts';
 import { type PickedVenue, VenuePicker } from './venue-picker.tsx';
 
@@ -94,20 +95,6 @@ export function AdminEventEditPage() {
       saved={saved}
       onSaved={setSaved}
     />
-  );
-}
-
-/**
- * One `datetime-local` field in the concert's own time (Seoul), whatever the operator's browser zone is:
- * the operator types what fans will read, the API gets UTC ISO.
- */
-function DateTimeField({ name, label, iso }: { name: string; label: string; iso: string | undefined }) {
-  const { t } = useI18n();
-  return (
-    <label>
-      {`${label} ${t('adm.seoulTime')}`}
-      <input name={name} type="datetime-local" required defaultValue={iso ? seoulInput(iso) : ''} />
-    </label>
   );
 }
 
@@ -267,9 +254,9 @@ function EventForm({
           </select>
         </label>
         <VenuePicker name="venueId" picked={venue} onPick={setVenue} required disabled={published} />
-        <DateTimeField name="startsAt" label={t('adm.startsAt')} iso={event?.startsAt} />
-        <DateTimeField name="saleOpensAt" label={t('adm.saleOpensAt')} iso={event?.saleOpensAt} />
-        <DateTimeField name="saleClosesAt" label={t('adm.saleClosesAt')} iso={event?.saleClosesAt} />
+        <DateTimeField name="startsAt" label={t('adm.startsAt')} iso={event?.startsAt} required />
+        <DateTimeField name="saleOpensAt" label={t('adm.saleOpensAt')} iso={event?.saleOpensAt} required />
+        <DateTimeField name="saleClosesAt" label={t('adm.saleClosesAt')} iso={event?.saleClosesAt} required />
         <label>
           {t('adm.perUserLimit')}
           <input

@@ -10,9 +10,10 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
-import { dateTime, fromSeoulInput, seoulInput, won } from '../lib/format.ts';
+import { dateTime, fromSeoulInput, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { AdminTable } from './admin-table.tsx';
+import { DateTimeField } from './date-time-field.tsx';
 
 /** A voucher's terms as the form sends them (the code apart): the same on making and on changing one. */
 function termsOf(form: FormData) {
@@ -72,22 +73,8 @@ function VoucherFields({
             defaultValue={voucher?.maxUses}
           />
         </label>
-        <label>
-          {t('adm.voucherValidFrom')} {t('adm.seoulTime')}
-          <input
-            name="validFrom"
-            type="datetime-local"
-            defaultValue={voucher?.validFrom ? seoulInput(voucher.validFrom) : ''}
-          />
-        </label>
-        <label>
-          {t('adm.voucherValidUntil')} {t('adm.seoulTime')}
-          <input
-            name="validUntil"
-            type="datetime-local"
-            defaultValue={voucher?.validUntil ? seoulInput(voucher.validUntil) : ''}
-          />
-        </label>
+        <DateTimeField name="validFrom" label={t('adm.voucherValidFrom')} iso={voucher?.validFrom} />
+        <DateTimeField name="validUntil" label={t('adm.voucherValidUntil')} iso={voucher?.validUntil} />
       </div>
       <fieldset>
         <legend>{t('adm.voucherTiers')}</legend>
