@@ -5,7 +5,7 @@ import {
   reservationDto,
   reservationStatus,
 } from '@tiketi/contracts';
-import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
+import { type App, type Auth, type AuthUser, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { HoldService } from '../domain/holds.ts';
 import type { ReservationLifecycle } from '../domain/reservation-lifecycle.ts';
@@ -24,6 +24,15 @@ export function reservationRoutes(
   auth: Auth,
 ) {
   const { holds, queries, lifecycle, vouchers } = services;
+  /** Makes a change to one of the caller's reservations, then answers it as it now stands. */
+  const changed = async (
+    caller: AuthUser,
+    id: string,
+    change: (caller: AuthUser, id: string) => Promise<unknown>,
+  ) => {
+    await change(caller, id);
+    return queries.get(caller, id);
+  };
   app.post(
     '/api/reservations',
     {
@@ -115,11 +124,7 @@ export function reservationRoutes(
         response: { 200: reservationDto },
       },
     },
-    async (req) => {
-      const caller = callerOf(req);
-      await lifecycle.cancel(caller, req.params.id);
-      return queries.get(caller, req.params.id);
-    },
+    async (req) => changed(callerOf(req), req.params.id, (caller, id) => lifecycle.cancel(caller, id)),
   );
 
   app.put(
@@ -138,11 +143,8 @@ export function reservationRoutes(
         response: { 200: reservationDto },
       },
     },
-    async (req) => {
-      const caller = callerOf(req);
-      await vouchers.apply(caller, req.params.id, req.body.code);
-      return queries.get(caller, req.params.id);
-    },
+    async (req) =>
+      changed(callerOf(req), req.params.id, (caller, id) => vouchers.apply(caller, id, req.body.code)),
   );
 
   app.delete(
@@ -155,10 +157,6 @@ export function reservationRoutes(
         response: { 200: reservationDto },
       },
     },
-    async (req) => {
-      const caller = callerOf(req);
-      await vouchers.remove(caller, req.params.id);
-      return queries.get(caller, req.params.id);
-    },
+    async (req) => changed(callerOf(req), req.params.id, (caller, id) => vouchers.remove(caller, id)),
   );
 }
