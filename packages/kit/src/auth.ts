@@ -55,6 +55,26 @@ export type AuthOptions = {
   revocations?: SessionRevocations;
 };
 
+/** What a service whose `buildApp` reads its whole config is handed for its token check besides it. */
+export type ConfiguredAuthDeps = {
+  /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
+  jwks?: AuthOptions['jwks'];
+  /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
+  revocations?: AuthOptions['revocations'];
+};
+
+/** The token check of a service from its config (JWKS_URL, INTERNAL_TOKEN) and what `deps` hands over. */
+export function configuredAuth(
+  config: { JWKS_URL: string; INTERNAL_TOKEN: string },
+  deps: ConfiguredAuthDeps,
+): Auth {
+  return createAuth({
+    jwks: deps.jwks ?? config.JWKS_URL,
+    internalToken: config.INTERNAL_TOKEN,
+    revocations: deps.revocations,
+  });
+}
+
 type Verified = { user: AuthUser; sessionId: string | undefined; until: number };
 
 /**

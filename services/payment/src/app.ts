@@ -1,7 +1,7 @@
 import {
-  type AuthOptions,
   type Bus,
-  createAuth,
+  type ConfiguredAuthDeps,
+  configuredAuth,
   createServiceServer,
   type Kysely,
   periodicJob,
@@ -24,21 +24,18 @@ import { settlement } from './domain/settlement.ts';
 import { startConsumers } from './events/consumers.ts';
 import { paymentRoutes } from './routes/payments.routes.ts';
 
-export type PaymentAppDeps = ServiceDeps & {
-  config: PaymentConfig;
-  db: Kysely<DB>;
-  /** Without a bus the service serves HTTP and reconciles, but consumes no events. */
-  bus?: Bus | undefined;
-  /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
-  jwks?: AuthOptions['jwks'];
-  /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
-  revocations?: AuthOptions['revocations'];
-  /** Defaults to a client for config.TOSS_API_URL. */
-  toss?: TossClient;
-  /** Defaults to a client for config.RESERVATION_SERVICE_URL. */
-  reservations?: ReservationClient;
-  now?: () => Date;
-};
+export type PaymentAppDeps = ServiceDeps &
+  ConfiguredAuthDeps & {
+    config: PaymentConfig;
+    db: Kysely<DB>;
+    /** Without a bus the service serves HTTP and reconciles, but consumes no events. */
+    bus?: Bus | undefined;
+    /** Defaults to a client for config.TOSS_API_URL. */
+    toss?: TossClient;
+    /** Defaults to a client for config.RESERVATION_SERVICE_URL. */
+    reservations?: ReservationClient;
+    now?: () => Date;
+  };
 
 /**
  * Builds the payment service from open connections; opens nothing itself. `start` begins the background
@@ -51,11 +48,7 @@ export async function buildApp(deps: PaymentAppDeps) {
     outbox: db,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
-  const auth = createAuth({
-    jwks: deps.jwks ?? config.JWKS_URL,
-    internalToken: config.INTERNAL_TOKEN,
-    revocations: deps.revocations,
-  });
+  const auth = configuredAuth(config, deps);
   const toss =
     deps.toss ??
     createTossClient({

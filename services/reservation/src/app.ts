@@ -1,7 +1,7 @@
 import {
-  type AuthOptions,
   type Bus,
-  createAuth,
+  type ConfiguredAuthDeps,
+  configuredAuth,
   createHttpClient,
   createServiceServer,
   type Kysely,
@@ -43,17 +43,14 @@ import { ticketRoutes } from './routes/tickets.routes.ts';
 import { voucherRoutes } from './routes/vouchers.routes.ts';
 import { waitlistRoutes } from './routes/waitlist.routes.ts';
 
-export type ReservationAppDeps = ServiceDeps & {
-  config: ReservationConfig;
-  db: Kysely<DB>;
-  redis: Redis;
-  /** Without a bus the service serves HTTP and sweeps, but consumes no events. */
-  bus?: Bus | undefined;
-  /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */
-  jwks?: AuthOptions['jwks'];
-  /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
-  revocations?: AuthOptions['revocations'];
-};
+export type ReservationAppDeps = ServiceDeps &
+  ConfiguredAuthDeps & {
+    config: ReservationConfig;
+    db: Kysely<DB>;
+    redis: Redis;
+    /** Without a bus the service serves HTTP and sweeps, but consumes no events. */
+    bus?: Bus | undefined;
+  };
 
 /**
  * Builds the reservation service from open connections; opens nothing itself. `start` begins the
@@ -65,11 +62,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     outbox: db,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
-  const auth = createAuth({
-    jwks: deps.jwks ?? config.JWKS_URL,
-    internalToken: config.INTERNAL_TOKEN,
-    revocations: deps.revocations,
-  });
+  const auth = configuredAuth(config, deps);
 
   const events = eventRepository(db);
   const cache = seatCache(redis, { ttlSeconds: config.SEAT_CACHE_TTL_SECONDS, logger });
