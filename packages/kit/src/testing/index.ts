@@ -83,6 +83,9 @@ export async function openTestInfra<S extends InfraSpec, DB>(
   return {
     ...infra,
     async cleanup() {
+      // Nothing may publish while the exchange is deleted: the broker closes the channel of a publish to
+      // a missing exchange, and the deletion under way may then never be answered.
+      await infra.relay?.stop();
       await infra.bus?.destroyTopology().catch(() => undefined);
       await infra.close();
       if (spec.database && config.DATABASE_NAME)
