@@ -5,6 +5,7 @@ import { buildApp as buildEventApp } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@tiketi/kit';
 import {
+  closeOnce,
   createTestTokens,
   DEVELOPMENT_ENV,
   listenOnLoopback,
@@ -67,21 +68,11 @@ export async function openHarness(label: string, overrides: Partial<ReservationC
       await service.app.listen({ port: 0, host: '127.0.0.1' });
       url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
     }
-    let closed = false;
-    const handle = {
-      ...service,
-      db,
-      redis,
-      url,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await service.app.close();
-        await service.stop();
-        await db.destroy();
-        redis.disconnect();
-      },
+    const release = async () => {
+      await db.destroy();
+      redis.disconnect();
     };
+    const handle = { ...service, db, redis, url, close: closeOnce(service, release) };
     opened.push(handle);
     return handle;
   }
