@@ -5,6 +5,7 @@ export * from './event.ts';
 export * from './events.ts';
 export * from './ids.ts';
 export * from './media.ts';
+export * from './notification.ts';
 export * from './page.ts';
 export * from './payment.ts';
 export * from './problem.ts';

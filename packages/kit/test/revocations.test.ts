@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from '../src/auth.ts';
+import type { Logger } from '../src/logger.ts';
 import { createRedis } from '../src/redis.ts';
 import { sessionRevocations } from '../src/revocations.ts';
 import {
   createTestTokens,
   deleteRedisPrefix,
-  eventually,
   type TestTokens,
   testConfig,
 } from '../src/testing/index.ts';
@@ -38,35 +38,32 @@ describe('kit auth: sessions ended before their access tokens expire', () => {
     await expect(elsewhere.verify(token)).resolves.toMatchObject({ role: 'user' });
 
     await userService.revoke(sessionId, 900);
-    const refusedAt = Date.now();
-    await eventually(
-      () =>
-        elsewhere.verify(token).then(
-          () => Promise.reject(new Error('still accepted')),
-          (error: { status?: number }) => expect(error.status).toBe(401),
-        ),
-      3000,
-      50,
-    );
-    expect(Date.now() - refusedAt).toBeLessThan(1500);
+    // Once the instance's memory of the live session (500 ms here) has passed, the next check refuses it.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(elsewhere.verify(token)).rejects.toMatchObject({ status: 401 });
     await expect(elsewhere.verify(other)).resolves.toMatchObject({ role: 'user' });
     expect(await redis.ttl(`revoked-session:${sessionId}`)).toBeGreaterThan(890);
   });
 
-  it('lets a valid token through, without waiting long, while Redis does not answer', async () => {
+  it('lets a valid token through when Redis does not answer, giving up on Redis after its timeout', async () => {
     const unreachable = createRedis('redis://127.0.0.1:1', config.REDIS_PREFIX);
+    const warnings: string[] = [];
+    const logger = {
+      warn: (fields: { err?: Error }) => warnings.push(fields.err?.message ?? ''),
+      info: () => undefined,
+    } as unknown as Logger;
     try {
       const auth = createAuth({
         jwks: tokens.jwks,
-        revocations: sessionRevocations(unreachable, { timeoutMs: 200 }),
+        revocations: sessionRevocations(unreachable, { timeoutMs: 200, logger }),
       });
-      const started = Date.now();
       await expect(
         auth.verify(await tokens.sign({ id: randomUUID() }, { sessionId: randomUUID() })),
       ).resolves.toMatchObject({
         role: 'user',
       });
-      expect(Date.now() - started).toBeLessThan(1000);
+      // It stopped waiting at its own timeout, not at the Redis client's retries.
+      expect(warnings).toEqual(['no answer within 200 ms']);
     } finally {
       unreachable.disconnect();
     }

@@ -11,6 +11,7 @@ import {
 import { notificationRepository } from './db/notification.repository.ts';
 import type { DB } from './db/schema.ts';
 import { MAIL_EVENTS, type Notifier, PROJECTION_EVENTS } from './domain/notifier.ts';
+import { MAILS_AT_ONCE } from './mail/mailer.ts';
 import { notificationRoutes } from './routes/notifications.routes.ts';
 
 export type NotificationDeps = {
@@ -60,7 +61,7 @@ export async function startConsumers(deps: ConsumerDeps): Promise<void> {
   await deps.bus.subscribe({
     name: 'mail',
     events: MAIL_EVENTS,
-    prefetch: 4,
+    prefetch: MAILS_AT_ONCE,
     ...retry,
     handler: (event) => deps.notifier.notify(event),
   });

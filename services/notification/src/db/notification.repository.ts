@@ -1,6 +1,7 @@
+import type { NotificationStatus } from '@tiketi/contracts';
 import { type Kysely, type Page, paginate } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
-import type { DB, Locale, NotificationStatus } from './schema.ts';
+import type { DB, Locale } from './schema.ts';
 
 export type Recipient = { userId: string; email: string; name: string; locale: Locale };
 export type EventDetails = { eventId: string; title: string; startsAt: Date; venueName: string | null };

@@ -1,3 +1,4 @@
+import type { NotificationStatus } from '@tiketi/contracts';
 import type { Generated } from 'kysely';
 
 export type Locale = 'ko' | 'en';
@@ -23,14 +24,6 @@ export type ConfirmedReservationsTable = {
   amount: number;
   createdAt: Generated<Date>;
 };
-
-/**
- * `sending`: claimed, and committed, before the mail went to the provider; `sent` once the provider took
- * it. `unconfirmed`: a redelivery found the claim still `sending` (the sender stopped mid-send, or is still
- * at it) and sent nothing, so a fan never gets the mail twice. `skipped`: nobody to write to.
- */
-export const NOTIFICATION_STATUSES = ['sending', 'sent', 'unconfirmed', 'skipped'] as const;
-export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 export type NotificationsTable = {
   id: string;

@@ -25,3 +25,6 @@ export type Mailer = {
 };
 
 export type Sender = { email: string; name: string };
+
+/** Mails sent at once: the mail consumer's prefetch, and the SMTP connections kept open for them. */
+export const MAILS_AT_ONCE = 8;
