@@ -4,12 +4,7 @@ import { createAuth } from '../src/auth.ts';
 import type { Logger } from '../src/logger.ts';
 import { createRedis } from '../src/redis.ts';
 import { sessionRevocations } from '../src/revocations.ts';
-import {
-  createTestTokens,
-  deleteRedisPrefix,
-  type TestTokens,
-  testConfig,
-} from '../src/testing/index.ts';
+import { createTestTokens, deleteRedisPrefix, type TestTokens, testConfig } from '../src/testing/index.ts';
 
 describe('kit auth: sessions ended before their access tokens expire', () => {
   const config = testConfig('kit_revocations');
