@@ -9,6 +9,9 @@ export function createRedis(url: string, keyPrefix: string): Redis {
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    // Commands issued in the same tick leave in one write: under load, one socket write (a system call)
+    // carries the commands of many requests instead of one each.
+    enableAutoPipelining: true,
   });
   // Errors surface on the commands that fail; the connection itself keeps retrying.
   redis.on('error', () => undefined);

@@ -3,6 +3,7 @@ import { ADMISSION_LIVE_KEY, queueRedisKey } from '@tiketi/contracts';
 import { makeEnvelope, publishInTransaction, signAdmissionToken, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
+import { seatLockKey } from '../src/cache/seat-locks.ts';
 import { reservationRepository } from '../src/db/reservation.repository.ts';
 import {
   bearer,
@@ -204,6 +205,27 @@ describe('seat map and holds', () => {
     const other = await hold(dave.token, { eventId: event.eventId, seatIds: [seat(27)] }, key);
     expect(other.statusCode).toBe(422);
     expect(other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(
+      await h.db.selectFrom('reservationSeats').select('seatId').where('seatId', '=', seat(27)).execute(),
+    ).toEqual([]);
+  });
+
+  it('answers a retry of a hold that took the fan to the limit, even with its seat locks gone', async () => {
+    const fay = await h.userToken();
+    const own = onSaleEvent(5);
+    await deliver(svc, published(own));
+    const key = { 'idempotency-key': randomUUID() };
+    const body = { eventId: own.eventId, seatIds: own.seats.slice(0, 4).map((s) => s.id) };
+    const first = await hold(fay.token, body, key);
+    expect(first.statusCode).toBe(201);
+    expect((await hold(fay.token, body, key)).json()).toEqual(first.json());
+    // Redis forgot the locks: the database refuses the seats, and the retry is still the first hold.
+    await h.redis.del(...body.seatIds.map(seatLockKey), seatCacheKeys.states(own.eventId));
+    const again = await hold(fay.token, body, key);
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    const fresh = await hold(fay.token, { eventId: own.eventId, seatIds: [own.seats[4]!.id] });
+    expect(fresh.json()).toMatchObject({ code: 'PER_USER_LIMIT' });
   });
 
   it('refuses holds outside the sale window and on events no longer on sale', async () => {

@@ -1,7 +1,8 @@
 import { type Redis, redisScripts } from '@tiketi/kit';
 import { seatCacheKeys } from './seat-cache.ts';
 
-const lockKey = (seatId: string) => `lock:seat:${seatId}`;
+/** The lock of one seat while a hold of it is under way. */
+export const seatLockKey = (seatId: string) => `lock:seat:${seatId}`;
 
 /**
  * Takes every lock or none (`SET lock:seat:{id} <reservation> NX EX ttl` per seat), after turning away
@@ -48,7 +49,7 @@ export function seatLocks(redis: Redis, ttlSeconds: number) {
   });
   return {
     async acquire(eventId: string, seatIds: string[], owner: string): Promise<string[]> {
-      const keys = [seatCacheKeys.states(eventId), ...seatIds.map(lockKey)];
+      const keys = [seatCacheKeys.states(eventId), ...seatIds.map(seatLockKey)];
       return (await scripts.reservationSeatLockAcquire(
         keys.length,
         ...keys,
@@ -59,7 +60,7 @@ export function seatLocks(redis: Redis, ttlSeconds: number) {
     },
     async release(seatIds: string[], owner: string): Promise<void> {
       if (seatIds.length)
-        await scripts.reservationSeatLockRelease(seatIds.length, ...seatIds.map(lockKey), owner);
+        await scripts.reservationSeatLockRelease(seatIds.length, ...seatIds.map(seatLockKey), owner);
     },
   };
 }

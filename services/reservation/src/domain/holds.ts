@@ -16,7 +16,7 @@ import type { Reservation } from '../db/schema.ts';
 import type { StandingRepository } from '../db/standing.repository.ts';
 import { assertEmailVerified, assertMayBuy } from './buyer-rules.ts';
 import type { SyncRedis } from './redis-sync.ts';
-import { assertOnSale, type SaleInfoSource } from './sale-info.ts';
+import { assertOnSale, type SaleInfo, type SaleInfoSource } from './sale-info.ts';
 
 export type HoldRules = {
   holdTtlSeconds: number;
@@ -191,26 +191,32 @@ export function holdService(deps: {
       throw problems.badRequest(`At most ${rules.maxSeatsPerRequest} seats can be held at once.`);
     }
     const key = request.idempotencyKey;
-    if (key) {
-      const previous = await replay(caller.id, key, request);
-      if (previous) return { answer: previous, created: false };
-    }
-    const sale = await sales.get(eventId);
-    if (!sale) throw problems.notFound('The event');
-    assertOnSale(sale, new Date());
-    if (sale.waitingRoom.enabled) {
-      await verifyAdmissionToken(rules.queueTokenSecret, request.queueToken, caller.id, eventId);
-      if (!(await admissions.isLive(eventId, caller.id))) throw admissionEnded();
-    }
-    if (seatIds.length > sale.perUserLimit) throw limitExceeded(sale.perUserLimit);
-
-    const reservationId = uuidv7();
-    const locked = await acquireLocks(eventId, seatIds, reservationId);
-    // A retried request whose first attempt won answers that attempt's reservation, not a refusal.
+    // A retried request whose first attempt won answers that attempt's reservation, not a refusal. It is
+    // looked up only when this attempt cannot hold (a refusal below, the seats taken, the key's unique
+    // index): a first attempt, the hot path of a drop, spends no query on it.
     const replayed = async () => {
       const again = key ? await replay(caller.id, key, request) : undefined;
       return again ? { answer: again, created: false } : undefined;
     };
+    let sale: SaleInfo;
+    try {
+      const found = await sales.get(eventId);
+      if (!found) throw problems.notFound('The event');
+      sale = found;
+      assertOnSale(sale, new Date());
+      if (sale.waitingRoom.enabled) {
+        await verifyAdmissionToken(rules.queueTokenSecret, request.queueToken, caller.id, eventId);
+        if (!(await admissions.isLive(eventId, caller.id))) throw admissionEnded();
+      }
+      if (seatIds.length > sale.perUserLimit) throw limitExceeded(sale.perUserLimit);
+    } catch (error) {
+      const again = error instanceof HttpProblem ? await replayed() : undefined;
+      if (again) return again;
+      throw error;
+    }
+
+    const reservationId = uuidv7();
+    const locked = await acquireLocks(eventId, seatIds, reservationId);
     const unlock = async () => {
       if (locked.state === 'locked') await locks?.release(seatIds, reservationId).catch(() => undefined);
     };
@@ -253,6 +259,8 @@ export function holdService(deps: {
     }
     if (!result.created) {
       await unlock();
+      const again = await replayed();
+      if (again) return again;
       // The statement's own read of the sale: a cancellation may have come after the cached one above.
       if (!result.onSale) {
         throw new HttpProblem(409, 'EVENT_NOT_ON_SALE', 'This event is not on sale any more.');
@@ -260,8 +268,6 @@ export function holdService(deps: {
       if (result.active + seatIds.length > sale.perUserLimit) {
         throw limitExceeded(sale.perUserLimit, result.active);
       }
-      const again = await replayed();
-      if (again) return again;
       throw await takenAnswer(eventId, seatIds, result.held);
     }
     const held = result.held;
