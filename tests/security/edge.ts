@@ -1,3 +1,4 @@
+import { servicesBehindGateway } from '@tiketi/contracts';
 import { internalHeaders } from '@tiketi/kit';
 import { postChunked, slowClient } from '@tiketi/kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,18 +8,6 @@ import { type Proof, proof, SECRETS } from '../support/proof.ts';
 
 /** More slow clients than the gateway keeps connections to one service (128). */
 const CROWD = 140;
-/** Every service the gateway stands in front of: each asks the operations token for metrics and docs. */
-const SERVICES_BEHIND_GATEWAY = [
-  'user',
-  'event',
-  'reservation',
-  'payment',
-  'queue',
-  'analytics',
-  'admin',
-  'media',
-  'notification',
-];
 
 /**
  * The edge of the platform against a hostile client: slow bodies, oversized chunked bodies, the
@@ -91,7 +80,8 @@ export function edgeSuite() {
     });
 
     it('edge-direct: a service reached without the gateway shows metrics and docs only to the operations token', async () => {
-      for (const service of SERVICES_BEHIND_GATEWAY) {
+      // Every service the gateway stands in front of asks the operations token for metrics and docs.
+      for (const service of servicesBehindGateway) {
         for (const path of ['/metrics', '/docs/json']) {
           expect((await call(p.url(service), 'GET', path)).status, `${service} ${path}`).toBe(404);
           // The internal token opens /internal/* only: the scraper never holds it, and it opens no metrics.

@@ -1,3 +1,4 @@
+import { servicesBehindGateway } from '@tiketi/contracts';
 import { call } from './api.ts';
 import type { IsolatedPlatform } from './platform.ts';
 
@@ -34,22 +35,10 @@ export type Route = {
   multipart: boolean;
 };
 
-const SERVICES = [
-  'user',
-  'event',
-  'reservation',
-  'payment',
-  'queue',
-  'analytics',
-  'admin',
-  'media',
-  'notification',
-];
-
 /** Every route each service documents at /docs/json: what the platform really serves. */
 export async function documentedRoutes(p: IsolatedPlatform): Promise<Route[]> {
   const routes: Route[] = [];
-  for (const service of SERVICES) {
+  for (const service of servicesBehindGateway) {
     // A service shows its document only to a holder of the operations token.
     const res = await call(p.url(service), 'GET', '/docs/json', {
       headers: { authorization: `Bearer ${String(p.env.OPS_TOKEN)}` },

@@ -13,6 +13,10 @@ export const servicePorts = {
   notification: 4009,
 } as const;
 export type ServiceName = keyof typeof servicePorts;
+/** The services the gateway stands in front of: all but the gateway itself and the web app. */
+export const servicesBehindGateway = (Object.keys(servicePorts) as ServiceName[]).filter(
+  (name): name is Exclude<ServiceName, 'gateway' | 'web'> => name !== 'gateway' && name !== 'web',
+);
 
 /** Access tokens: issued by the user service, verified by every service from its JWKS. */
 export const ACCESS_TOKEN = {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Envelope, EventInput, PaymentDto } from '@tiketi/contracts';
 import { createDb, databaseUrl, loadConfig, makeEnvelope, sql } from '@tiketi/kit';
 import {
+  closeOnce,
   createTestTokens,
   DEVELOPMENT_ENV,
   openTestInfra,
@@ -114,18 +115,7 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
             }),
           }),
     });
-    let closed = false;
-    const handle = {
-      ...service,
-      db,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await service.app.close();
-        await service.stop();
-        await db.destroy();
-      },
-    };
+    const handle = { ...service, db, close: closeOnce(service, () => db.destroy()) };
     instances.push(handle);
     return handle;
   }

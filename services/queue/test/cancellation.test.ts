@@ -1,60 +1,33 @@
-import { createRedis } from '@tiketi/kit';
-import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
-import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  closeAll,
   eventually,
   type Instance,
   joinQueue,
   publish,
   publishedEvent,
   queueStatus,
-  queueTestConfig,
-  startInstance,
-  Watcher,
+  queueSuite,
 } from './support.ts';
 
 describe('a cancelled event’s waiting room', () => {
   // Nobody is admitted while the test runs: everyone stays in line until the cancellation.
-  const config = queueTestConfig('queue-cancel', { ADMISSION_TICK_MS: 60_000 });
-  let tokens: TestTokens;
-  let one: Instance;
-  let two: Instance;
-  let instances: Instance[];
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    // Two instances: the one that consumes the cancellation is not the only one with waiters.
-    one = await startInstance(config, tokens.jwks);
-    two = await startInstance(config, tokens.jwks);
-    instances = [one, two];
-  });
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
-  const watchers: Watcher[] = [];
+  // Two instances: the one that consumes the cancellation is not the only one with waiters.
+  const { instances, redis, user, watch, announce } = queueSuite(
+    'queue-cancel',
+    { ADMISSION_TICK_MS: 60_000 },
+    { instances: 2 },
+  );
+  const [one, two] = instances as [Instance, Instance];
 
-  afterAll(async () => {
-    for (const w of watchers) w.close();
-    redis.disconnect();
-    await closeAll(instances);
-  });
-
-  const user = async () => {
-    const id = uuidv7();
-    return { id, token: await tokens.sign({ id }) };
-  };
   async function waitingIn(eventId: string, url: string) {
     const fan = await user();
     expect((await joinQueue(url, fan.token, eventId)).status).toBe(201);
-    const watcher = new Watcher(url, fan, eventId);
-    watchers.push(watcher);
+    const watcher = watch(url, fan, eventId);
     await watcher.connected();
     return { fan, watcher };
   }
   async function saleOf() {
-    const sale = publishedEvent({ maxActiveShoppers: 1 });
-    await publish(one.bus, 'event.published', sale);
-    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
-    return sale.eventId;
+    return (await announce(publishedEvent({ maxActiveShoppers: 1 }))).eventId;
   }
 
   it('tells every waiter of the event, on every instance, and no waiter of another event', async () => {
@@ -99,8 +72,7 @@ describe('a cancelled event’s waiting room', () => {
       expect(join.body.code).toBe('EVENT_CANCELLED');
     }
 
-    const late = new Watcher(two.url, fan, eventId);
-    watchers.push(late);
+    const late = watch(two.url, fan, eventId);
     await eventually(() => late.errors.length > 0, 'the connection to be refused');
     expect(late.errors[0]).toBe('EVENT_CANCELLED');
     expect(late.socket.connected).toBe(false);

@@ -1,48 +1,15 @@
-import { createRedis } from '@tiketi/kit';
-import { caseSpellings, createTestTokens, type TestTokens } from '@tiketi/kit/testing';
+import { caseSpellings } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  type Instance,
-  joinQueue,
-  publish,
-  publishedEvent,
-  queueStatus,
-  queueTestConfig,
-  startInstance,
-  Watcher,
-} from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, joinQueue, publishedEvent, queueStatus, queueSuite } from './support.ts';
 
 describe('an event id in another letter case', () => {
-  const config = queueTestConfig('queue-ids', { ADMISSION_TICK_MS: 60_000 });
-  let tokens: TestTokens;
-  let queue: Instance;
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    queue = await startInstance(config, tokens.jwks);
-  });
-  const redis = createRedis(config.REDIS_URL, '');
-  const watchers: Watcher[] = [];
-
-  const user = async () => {
-    const id = uuidv7();
-    return { id, token: await tokens.sign({ id }) };
-  };
-
-  afterAll(async () => {
-    for (const w of watchers) w.socket.disconnect();
-    redis.disconnect();
-    await queue.close();
+  const { config, queue, redis, user, watch, announce } = queueSuite('queue-ids', {
+    ADMISSION_TICK_MS: 60_000,
   });
 
   it('reaches the event’s own waiting room: the same place for the same fan, the next number for the next', async () => {
-    const sale = publishedEvent();
-    await publish(queue.bus, 'event.published', sale);
-    await eventually(
-      () => redis.hget(`${config.REDIS_PREFIX}queue:{${sale.eventId}}:settings`, 'enabled'),
-      'the sale to be known',
-    );
+    const sale = await announce(publishedEvent());
     const [lower, upper, mixed] = caseSpellings(sale.eventId, 3) as [string, string, string];
     const first = await user();
     const second = await user();
@@ -59,8 +26,7 @@ describe('an event id in another letter case', () => {
     const polled = await queueStatus(queue.url, second.token, upper);
     expect(polled.body.queueId).toBe(behind.body.queueId);
 
-    const watcher = new Watcher(queue.url, second, upper);
-    watchers.push(watcher);
+    const watcher = watch(queue.url, second, upper);
     await watcher.connected();
     expect(watcher.statuses[0]).toMatchObject({ queueId: behind.body.queueId, eventId: lower });
 
@@ -71,8 +37,7 @@ describe('an event id in another letter case', () => {
   it('refuses a socket handshake whose auth holds a NUL or a lone surrogate with INVALID_TEXT', async () => {
     const fan = await user();
     for (const token of [`${fan.token}\u0000`, `${fan.token}\ud800`]) {
-      const watcher = new Watcher(queue.url, { id: fan.id, token }, uuidv7());
-      watchers.push(watcher);
+      const watcher = watch(queue.url, { id: fan.id, token }, uuidv7());
       await eventually(() => watcher.errors.length > 0, 'the handshake to be refused');
       expect(watcher.errors[0]).toBe('INVALID_TEXT');
       watcher.socket.disconnect();

@@ -1,62 +1,25 @@
-import type { AddressInfo } from 'node:net';
 import { type AltchaChallenge, CHALLENGE_HEADER, encodeAltchaPayload } from '@tiketi/contracts';
-import { buildApp as buildGateway } from '@tiketi/gateway/app';
-import { type App, createRedis, issueChallenge, solveAltcha } from '@tiketi/kit';
-import { createTestTokens, type TestTokens, testLogger } from '@tiketi/kit/testing';
+import { issueChallenge, solveAltcha } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { challengeDifficulty } from '../src/domain/bot-defence.ts';
-import {
-  closeAll,
-  eventually,
-  type Instance,
-  publish,
-  publishedEvent,
-  queueTestConfig,
-  startInstance,
-} from './support.ts';
+import { eventually, publishedEvent, queueSuite } from './support.ts';
 
 describe('bot defence on the waiting room, through the gateway', () => {
-  const config = queueTestConfig('queue-challenge', {
-    CHALLENGE_MAX_NUMBER: 2_000,
-    CHALLENGE_SPIKE_JOINS_PER_SECOND: 1,
-    CHALLENGE_SPIKE_MAX_FACTOR: 4,
-  });
-  let tokens: TestTokens;
-  let queue: Instance;
-  let gateway: App;
-  let base: string;
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    queue = await startInstance(config, tokens.jwks);
-    gateway = await buildGateway({
-      logger: testLogger(),
-      jwks: tokens.jwks,
-      upstreams: { queue: queue.url },
-    });
-    await gateway.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await gateway.close();
-    redis.disconnect();
-    await closeAll([queue]);
-  });
+  const { config, gateway, user, announce } = queueSuite(
+    'queue-challenge',
+    { CHALLENGE_MAX_NUMBER: 2_000, CHALLENGE_SPIKE_JOINS_PER_SECOND: 1, CHALLENGE_SPIKE_MAX_FACTOR: 4 },
+    { gateway: true },
+  );
 
   async function sale(options: Parameters<typeof publishedEvent>[0] = {}, maxNumber?: number) {
     const event = publishedEvent(options);
     if (maxNumber) event.waitingRoom.challengeMaxNumber = maxNumber;
-    await publish(queue.bus, 'event.published', event);
-    await eventually(
-      () => redis.hget(`queue:{${event.eventId}}:settings`, 'enabled'),
-      'the sale to be known',
-    );
-    return event.eventId;
+    return (await announce(event)).eventId;
   }
-  const fan = async () => tokens.sign({ id: uuidv7() });
+  const fan = async () => (await user()).token;
   const challenge = async (query: string) => {
-    const res = await fetch(`${base}/api/challenge?${query}`);
+    const res = await fetch(`${gateway.url}/api/challenge?${query}`);
     return {
       status: res.status,
       headers: res.headers,
@@ -64,7 +27,7 @@ describe('bot defence on the waiting room, through the gateway', () => {
     };
   };
   const join = async (eventId: string, token: string, altcha?: string) => {
-    const res = await fetch(`${base}/api/queue/${eventId}/join`, {
+    const res = await fetch(`${gateway.url}/api/queue/${eventId}/join`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,

@@ -1,48 +1,18 @@
 import { QUEUE_ETA_LIMIT_SECONDS } from '@tiketi/contracts';
-import { createRedis } from '@tiketi/kit';
-import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
-import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  type Instance,
-  joinQueue,
-  publish,
-  publishedEvent,
-  purchase,
-  queueStatus,
-  queueTestConfig,
-  startInstance,
-} from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, joinQueue, publishedEvent, purchase, queueStatus, queueSuite } from './support.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the wait estimate', () => {
   // Each test steps admission itself; an admission lasts the default ten minutes.
-  const config = queueTestConfig('queue-estimate', { ADMISSION_TICK_MS: 60_000 });
-  let tokens: TestTokens;
-  let queue: Instance;
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    queue = await startInstance(config, tokens.jwks);
+  const { config, queue, redis, user, announce } = queueSuite('queue-estimate', {
+    ADMISSION_TICK_MS: 60_000,
   });
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
-
-  afterAll(async () => {
-    redis.disconnect();
-    await queue.close();
-  });
-
-  const user = async () => {
-    const id = uuidv7();
-    return { id, token: await tokens.sign({ id }) };
-  };
 
   /** A room with `cap` slots, all taken, and `behind` fans waiting (in the order returned). */
   async function fullRoom(cap: number, behind: number) {
-    const sale = publishedEvent({ maxActiveShoppers: cap, admissionRatePerMinute: 60_000 });
-    await publish(queue.bus, 'event.published', sale);
-    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
+    const sale = await announce(publishedEvent({ maxActiveShoppers: cap, admissionRatePerMinute: 60_000 }));
     const shoppers = await Promise.all(Array.from({ length: cap }, user));
     for (const s of shoppers) await joinQueue(queue.url, s.token, sale.eventId);
     await eventually(async () => {

@@ -1,18 +1,12 @@
-import { createRedis } from '@tiketi/kit';
-import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
-import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  closeAll,
   eventually,
-  type Instance,
   joinQueue,
   publish,
   publishedEvent,
   purchase,
-  queueTestConfig,
-  startInstance,
-  Watcher,
+  queueSuite,
+  type Watcher,
 } from './support.ts';
 
 const EARLY = 600;
@@ -22,35 +16,27 @@ const WAVE = 25;
 
 describe('a ticket drop with 1,000 socket clients on two instances', () => {
   // A thousand fans connect from this one machine: the per-address socket cap is for one real client.
-  const config = queueTestConfig('queue-fair', { PROGRESS_HEARTBEAT_MS: 200, SOCKETS_PER_ADDRESS: 10_000 });
-  let tokens: TestTokens;
-  let instances: Instance[];
-  let a: Instance;
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    instances = [await startInstance(config, tokens.jwks), await startInstance(config, tokens.jwks)];
-    [a] = instances as [Instance, Instance];
-  });
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const {
+    instances,
+    queue: a,
+    redis,
+    user,
+    watch,
+    announce,
+  } = queueSuite('queue-fair', { PROGRESS_HEARTBEAT_MS: 200, SOCKETS_PER_ADDRESS: 10_000 }, { instances: 2 });
   const watchers: Watcher[] = [];
-
-  afterAll(async () => {
-    for (const w of watchers) w.close();
-    redis.disconnect();
-    await closeAll(instances);
-  });
 
   it('admits in the drawn order, then first come first served, within the cap, each client once', {
     timeout: 120_000,
   }, async () => {
-    const sale = publishedEvent({
-      opensAt: new Date(Date.now() + 3_600_000),
-      maxActiveShoppers: CAP,
-      admissionRatePerMinute: 60_000,
-    });
+    const sale = await announce(
+      publishedEvent({
+        opensAt: new Date(Date.now() + 3_600_000),
+        maxActiveShoppers: CAP,
+        admissionRatePerMinute: 60_000,
+      }),
+    );
     const { eventId } = sale;
-    await publish(a.bus, 'event.published', sale);
-    await eventually(() => redis.hget(`queue:{${eventId}}:settings`, 'enabled'), 'the sale to be known');
 
     let received = 0;
     let released = 0;
@@ -60,12 +46,7 @@ describe('a ticket drop with 1,000 socket clients on two instances', () => {
       // A slot is only freed after its purchase is announced, so admissions can never run ahead of that.
       if (received > CAP + released) overCap.push(received);
     };
-    const users = await Promise.all(
-      Array.from({ length: EARLY + LATE }, async () => {
-        const id = uuidv7();
-        return { id, token: await tokens.sign({ id }) };
-      }),
-    );
+    const users = await Promise.all(Array.from({ length: EARLY + LATE }, user));
     const at = (i: number) => (instances[i % 2] ?? a).url;
 
     // Arrivals before the opening, a few at a time; the draw must not follow the order they came in.
@@ -80,7 +61,7 @@ describe('a ticket drop with 1,000 socket clients on two instances', () => {
         }),
       );
     }
-    for (const [i, user] of early.entries()) watchers.push(new Watcher(at(i), user, eventId, onAdmitted));
+    for (const [i, user] of early.entries()) watchers.push(watch(at(i), user, eventId, onAdmitted));
     await Promise.all(watchers.map((w) => w.connected()));
     await publish(a.bus, 'event.updated', {
       eventId,
@@ -112,7 +93,7 @@ describe('a ticket drop with 1,000 socket clients on two instances', () => {
       const wave = await Promise.all(
         late.slice(i, i + WAVE).map(async (user, j) => {
           const joined = await joinQueue(at(i + j), user.token, eventId);
-          watchers.push(new Watcher(at(i + j + 1), user, eventId, onAdmitted));
+          watchers.push(watch(at(i + j + 1), user, eventId, onAdmitted));
           return { number: joined.body.number ?? 0, at: Date.parse(joined.body.joinedAt) };
         }),
       );

@@ -1,32 +1,18 @@
-import { createRedis, makeEnvelope } from '@tiketi/kit';
-import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
+import { makeEnvelope } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitingRoomRepository } from '../src/db/waiting-room.repository.ts';
 import { createWaitingRoom, type WaitingRoomEvent } from '../src/domain/waiting-room.ts';
-import {
-  eventually,
-  type Instance,
-  joinQueue,
-  publish,
-  publishedEvent,
-  queueStatus,
-  queueTestConfig,
-  startInstance,
-} from './support.ts';
+import { eventually, joinQueue, publish, publishedEvent, queueStatus, queueSuite } from './support.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a shopper’s slot while they hold seats', () => {
   // Admissions last two seconds so that a hold can outlive one; each test steps admission itself.
-  const config = queueTestConfig('queue-holds', { ADMISSION_TICK_MS: 60_000, ADMISSION_TTL_SECONDS: 2 });
-  let tokens: TestTokens;
-  let queue: Instance;
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    queue = await startInstance(config, tokens.jwks);
+  const { config, queue, redis, user, announce } = queueSuite('queue-holds', {
+    ADMISSION_TICK_MS: 60_000,
+    ADMISSION_TTL_SECONDS: 2,
   });
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   // The consumer's own rules, fed directly where a test needs to choose the order of delivery.
   const room = createWaitingRoom({
     repo: waitingRoomRepository(redis),
@@ -36,24 +22,13 @@ describe('a shopper’s slot while they hold seats', () => {
   const deliver = (event: ReturnType<typeof makeEnvelope>) =>
     room.onEvent(event as WaitingRoomEvent, { cancelled: () => undefined });
 
-  afterAll(async () => {
-    redis.disconnect();
-    await queue.close();
-  });
-
-  const user = async () => {
-    const id = uuidv7();
-    return { id, token: await tokens.sign({ id }) };
-  };
   const activeCount = (eventId: string) => redis.zcard(`queue:{${eventId}}:active`);
   const knownHolds = async (eventId: string, userId: string) =>
     JSON.parse((await redis.hget(`queue:{${eventId}}:holds`, userId)) ?? '{}') as Record<string, number>;
 
   /** A room with one shopping slot, `first` admitted into it and `second` waiting behind. */
   async function fullRoom() {
-    const sale = publishedEvent({ maxActiveShoppers: 1 });
-    await publish(queue.bus, 'event.published', sale);
-    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
+    const sale = await announce(publishedEvent({ maxActiveShoppers: 1 }));
     const [first, second] = [await user(), await user()];
     await joinQueue(queue.url, first.token, sale.eventId);
     await joinQueue(queue.url, second.token, sale.eventId);

@@ -1,47 +1,22 @@
-import { createRedis, verifyAdmissionToken } from '@tiketi/kit';
-import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
+import { verifyAdmissionToken } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   eventually,
-  type Instance,
   joinQueue,
   publish,
   publishedEvent,
   purchase,
   queueStatus,
-  queueTestConfig,
-  startInstance,
+  queueSuite,
+  type SaleOptions,
 } from './support.ts';
 
 describe('joining the waiting room', () => {
   // The admission timer is slowed down so that each test steps admission itself.
-  const config = queueTestConfig('queue-join', { ADMISSION_TICK_MS: 60_000 });
-  let tokens: TestTokens;
-  let queue: Instance;
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const { config, queue, redis, user, announce } = queueSuite('queue-join', { ADMISSION_TICK_MS: 60_000 });
   const redisSettings = (eventId: string) => `queue:{${eventId}}:settings`;
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    queue = await startInstance(config, tokens.jwks);
-  });
-
-  async function saleOf(options: Parameters<typeof publishedEvent>[0] = {}) {
-    const data = publishedEvent(options);
-    await publish(queue.bus, 'event.published', data);
-    await eventually(() => redis.hget(redisSettings(data.eventId), 'enabled'), 'the sale to be known');
-    return data;
-  }
-
-  const user = async () => {
-    const id = uuidv7();
-    return { id, token: await tokens.sign({ id }) };
-  };
-
-  afterAll(async () => {
-    redis.disconnect();
-    await queue.close();
-  });
+  const saleOf = (options: SaleOptions = {}) => announce(publishedEvent(options));
 
   it('gives a new arrival after the opening the next number, and the same place when joining again', async () => {
     const sale = await saleOf();

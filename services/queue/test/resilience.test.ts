@@ -1,54 +1,23 @@
-import { createRedis } from '@tiketi/kit';
-import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
-import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  closeAll,
   eventually,
-  type Instance,
   joinQueue,
-  publish,
   publishedEvent,
   purchase,
   queueStatus,
-  queueTestConfig,
+  queueSuite,
   serveJwks,
   spawnInstance,
-  startInstance,
-  Watcher,
+  type Watcher,
 } from './support.ts';
 
 describe('waiting-room resilience', () => {
-  const config = queueTestConfig('queue-resilience', { ABANDON_GRACE_MS: 3000 });
-  let tokens: TestTokens;
-  let queue: Instance;
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    queue = await startInstance(config, tokens.jwks);
-  });
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
-  const watchers: Watcher[] = [];
-
-  afterAll(async () => {
-    for (const w of watchers) w.close();
-    redis.disconnect();
-    await closeAll([queue]);
+  const { config, queue, tokens, user, watch, announce } = queueSuite('queue-resilience', {
+    ABANDON_GRACE_MS: 3000,
   });
 
-  const user = async () => {
-    const id = uuidv7();
-    return { id, token: await tokens.sign({ id }) };
-  };
-  const watch = (url: string, u: { id: string; token: string }, eventId: string) => {
-    const w = new Watcher(url, u, eventId);
-    watchers.push(w);
-    return w;
-  };
   async function saleOf(maxActiveShoppers: number) {
-    const sale = publishedEvent({ maxActiveShoppers });
-    await publish(queue.bus, 'event.published', sale);
-    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
-    return sale.eventId;
+    return (await announce(publishedEvent({ maxActiveShoppers }))).eventId;
   }
   /** Fills the only slot, so that everyone after waits. */
   async function blockedSale() {

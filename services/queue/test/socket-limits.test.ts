@@ -1,71 +1,44 @@
-import { createRedis } from '@tiketi/kit';
-import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { io, type Socket } from 'socket.io-client';
-import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closeAll,
-  eventually,
-  type Instance,
-  joinQueue,
-  publish,
-  publishedEvent,
-  queueTestConfig,
-  startInstance,
-} from './support.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type Instance, joinQueue, publishedEvent, queueSuite } from './support.ts';
 
 describe('limits on waiting-room sockets', () => {
-  const config = {
-    ...queueTestConfig('queue-socket-limits'),
-    SOCKETS_PER_USER: 3,
-    SOCKETS_PER_ADDRESS: 4,
-    SOCKET_MESSAGES_PER_SECOND: 5,
-    SOCKET_MESSAGE_STRIKES: 20,
-  };
-  let tokens: TestTokens;
-  let instances: Instance[];
-  let a: string;
-  let b: string;
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
-  const sockets: Socket[] = [];
-
-  afterAll(async () => {
-    for (const s of sockets) s.disconnect();
-    redis.disconnect();
-    await closeAll(instances);
-  });
-
+  // Two instances: the caps hold across them.
+  const { instances, user, track, announce } = queueSuite(
+    'queue-socket-limits',
+    {
+      SOCKETS_PER_USER: 3,
+      SOCKETS_PER_ADDRESS: 4,
+      SOCKET_MESSAGES_PER_SECOND: 5,
+      SOCKET_MESSAGE_STRIKES: 20,
+    },
+    { instances: 2 },
+  );
+  const [a, b] = instances as [Instance, Instance];
   const sale = publishedEvent();
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    // Two instances: the caps hold across them.
-    instances = [await startInstance(config, tokens.jwks), await startInstance(config, tokens.jwks)];
-    [a, b] = instances.map((i) => i.url) as [string, string];
-    await publish(instances[0]!.bus, 'event.published', sale);
-    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
-  });
+  beforeAll(() => announce(sale));
 
   const fan = async () => {
-    const id = uuidv7();
-    const token = await tokens.sign({ id });
-    await joinQueue(a, token, sale.eventId);
-    return { id, token };
+    const u = await user();
+    await joinQueue(a.url, u.token, sale.eventId);
+    return u;
   };
   /** Resolves with 'connected' or the code of the refusal. */
   function open(
-    url: string,
+    instance: Instance,
     token: string,
     address = '198.51.100.1',
   ): Promise<{ socket: Socket; outcome: string }> {
-    const socket = io(url, {
-      path: '/queue',
-      transports: ['websocket'],
-      auth: { token, eventId: sale.eventId },
-      extraHeaders: { 'x-forwarded-for': address },
-      forceNew: true,
-      reconnection: false,
-    });
-    sockets.push(socket);
+    const socket = track(
+      io(instance.url, {
+        path: '/queue',
+        transports: ['websocket'],
+        auth: { token, eventId: sale.eventId },
+        extraHeaders: { 'x-forwarded-for': address },
+        forceNew: true,
+        reconnection: false,
+      }),
+    );
     return new Promise((resolve) => {
       socket.once('connect', () => resolve({ socket, outcome: 'connected' }));
       socket.once('connect_error', (error: Error & { data?: { code: string } }) =>

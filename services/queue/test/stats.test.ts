@@ -1,48 +1,20 @@
 import type { QueueStats } from '@tiketi/contracts';
-import { createRedis } from '@tiketi/kit';
-import { createTestTokens, type TestTokens } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  type Instance,
-  joinQueue,
-  publish,
-  publishedEvent,
-  queueTestConfig,
-  startInstance,
-} from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, joinQueue, publishedEvent, queueSuite } from './support.ts';
 
 describe("the operator's read of a waiting room", () => {
   // Admission is stepped by the test, so the figures are what the steps left behind.
-  const config = queueTestConfig('obs-queue-stats', { ADMISSION_TICK_MS: 60_000 });
-  let tokens: TestTokens;
-  let queue: Instance;
-  beforeAll(async () => {
-    tokens = await createTestTokens();
-    queue = await startInstance(config, tokens.jwks);
-  });
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const { config, queue, user: fan, announce } = queueSuite('obs-queue-stats', { ADMISSION_TICK_MS: 60_000 });
   const internal = { 'x-internal-token': config.INTERNAL_TOKEN };
-
-  afterAll(async () => {
-    redis.disconnect();
-    await queue.close();
-  });
 
   const stats = async (eventId: string, headers: Record<string, string> = internal) => {
     const res = await fetch(`${queue.url}/internal/queue/${eventId}/stats`, { headers });
     return { status: res.status, body: (await res.json()) as QueueStats & { code?: string } };
   };
-  const fan = async () => {
-    const id = uuidv7();
-    return { id, token: await tokens.sign({ id }) };
-  };
 
   it('counts the line, the active shoppers, now serving and the settings after an admission step', async () => {
-    const sale = publishedEvent({ maxActiveShoppers: 1, admissionRatePerMinute: 600 });
-    await publish(queue.bus, 'event.published', sale);
-    await eventually(() => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'), 'the sale to be known');
+    const sale = await announce(publishedEvent({ maxActiveShoppers: 1, admissionRatePerMinute: 600 }));
     for (let i = 0; i < 3; i++)
       expect((await joinQueue(queue.url, (await fan()).token, sale.eventId)).status).toBe(201);
     // The admission bucket fills from the opening on: step until its first token admits someone.

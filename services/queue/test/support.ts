@@ -9,10 +9,21 @@ import type {
   QueueProgress,
   QueueStatus,
 } from '@tiketi/contracts';
-import { type AuthOptions, type Bus, createRedis, loadConfig, makeEnvelope } from '@tiketi/kit';
-import { challengeHeader, DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { buildApp as buildGateway } from '@tiketi/gateway/app';
+import { type App, type AuthOptions, type Bus, createRedis, loadConfig, makeEnvelope } from '@tiketi/kit';
+import {
+  challengeHeader,
+  createTestTokens,
+  DEVELOPMENT_ENV,
+  listenOnLoopback,
+  openTestInfra,
+  type TestTokens,
+  testConfig,
+  testLogger,
+} from '@tiketi/kit/testing';
 import { io, type Socket } from 'socket.io-client';
 import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type QueueService } from '../src/app.ts';
 import { configShape } from '../src/config.ts';
 
@@ -90,6 +101,114 @@ export async function closeAll(instances: Instance[]): Promise<void> {
   const [first, ...others] = instances;
   for (const instance of others) await instance.disconnect();
   await first?.close();
+}
+
+export type SuiteOptions = {
+  /** Instances sharing the test file's Redis prefix and exchange, as separate processes would. */
+  instances?: number;
+  /** Puts the gateway in front of the first instance. */
+  gateway?: boolean;
+};
+
+/**
+ * What a queue test file sets up around its tests, registered as its `beforeAll` and `afterAll`: fresh
+ * token keys, running instances, the gateway if asked for, a Redis client on the file's prefix, and
+ * the sockets its tests open, closed before the instances. `queue` (the first of `instances`),
+ * `tokens` and `gateway` stand for what `beforeAll` starts, so a file can name them up front.
+ */
+export function queueSuite(
+  label: string,
+  overrides: Record<string, number> = {},
+  options: SuiteOptions = {},
+) {
+  const config = queueTestConfig(label, overrides);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const started: Instance[] = [];
+  const clients: { close(): void }[] = [];
+  let keys: TestTokens | undefined;
+  let front: { app: App; url: string } | undefined;
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is only there from beforeAll on`);
+    return value;
+  };
+  const instance = (i: number): Instance => {
+    const get = () => ready(started[i], `queue instance ${i}`);
+    return {
+      get service() {
+        return get().service;
+      },
+      get url() {
+        return get().url;
+      },
+      get bus() {
+        return get().bus;
+      },
+      halt: () => get().halt(),
+      disconnect: () => get().disconnect(),
+      close: () => get().close(),
+    };
+  };
+  const instances = Array.from({ length: options.instances ?? 1 }, (_, i) => instance(i));
+  const tokens: TestTokens = {
+    get jwks() {
+      return ready(keys, 'the token keys').jwks;
+    },
+    sign: (...args) => ready(keys, 'the token keys').sign(...args),
+  };
+
+  beforeAll(async () => {
+    keys = await createTestTokens();
+    while (started.length < instances.length) started.push(await startInstance(config, keys.jwks));
+    if (options.gateway) {
+      const app = await buildGateway({
+        logger: testLogger(),
+        jwks: keys.jwks,
+        upstreams: { queue: instances[0]!.url },
+      });
+      front = { app, url: await listenOnLoopback(app) };
+    }
+  });
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await front?.app.close();
+    redis.disconnect();
+    await closeAll(started);
+  });
+
+  /** Closed with the suite, before the instances it is connected to. */
+  const track = <T extends { close(): void }>(client: T): T => {
+    clients.push(client);
+    return client;
+  };
+  return {
+    config,
+    redis,
+    tokens,
+    instances,
+    queue: instances[0]!,
+    gateway: {
+      get url() {
+        return ready(front, 'the gateway').url;
+      },
+    },
+    track,
+    /** A waiting-room client, closed with the suite. */
+    watch: (...args: ConstructorParameters<typeof Watcher>) => track(new Watcher(...args)),
+    /** A fan with a signed access token. */
+    async user() {
+      const id = uuidv7();
+      return { id, token: await tokens.sign({ id }) };
+    },
+    /** Publishes a sale and waits until the waiting room knows it. */
+    async announce(sale: EventInput<'event.published'>) {
+      await publish(instances[0]!.bus, 'event.published', sale);
+      await eventually(
+        () => redis.hget(`queue:{${sale.eventId}}:settings`, 'enabled'),
+        'the sale to be known',
+      );
+      return sale;
+    },
+  };
 }
 
 export type SaleOptions = {

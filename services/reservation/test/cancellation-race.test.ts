@@ -1,27 +1,13 @@
 import { makeEnvelope, sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, deliver, type Instance, onSaleEvent, published, reservationSuite } from './helpers.ts';
 
 describe('holds racing with the event’s cancellation', () => {
-  let h: Harness;
   // Two instances: the one that handles the cancellation, and one still trusting its cached sale settings
   // for a minute, as any instance may during a drop.
-  let handler: Instance;
-  let cached: Instance;
-  beforeAll(async () => {
-    h = await openHarness('resv-cancel-race');
-    handler = await h.instance();
-    cached = await h.instance({ config: { SALE_INFO_CACHE_MS: 60_000 } });
+  const h = reservationSuite('resv-cancel-race', {
+    instances: [{}, { config: { SALE_INFO_CACHE_MS: 60_000 } }],
   });
-  afterAll(() => h?.cleanup());
 
   const hold = (app: Instance['app'], token: string, eventId: string, seatId: string) =>
     app.inject({
@@ -32,6 +18,7 @@ describe('holds racing with the event’s cancellation', () => {
     });
 
   it('leaves no hold active once the cancellation is handled, and refuses every hold after it', async () => {
+    const [handler, cached] = h.instances as [Instance, Instance];
     const event = onSaleEvent(60, { perUserLimit: 1 });
     await deliver(handler, published(event));
     const users = await Promise.all(event.seats.map(() => h.userToken()));

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { caseSpellings } from '@tiketi/kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, onSaleEvent, reservationSuite } from './helpers.ts';
 
 type SeatMap = { eventId: string; seats: { id: string; status: string }[] };
 
@@ -22,29 +14,20 @@ function lettered(): string {
 }
 
 describe('an event or seat id in another letter case is the same event or seat', () => {
-  let h: Harness;
-  let svc: Instance;
   const event = onSaleEvent(30, { eventId: lettered(), perUserLimit: 4 });
   const seat = (i: number) => event.seats[i]!.id;
   const spellings = caseSpellings(event.eventId, 10);
-
-  beforeAll(async () => {
-    h = await openHarness('resv-ids');
-    svc = await h.instance();
-    await deliver(svc, published(event));
-    await svc.start();
-  });
-  afterAll(() => h?.cleanup());
+  const h = reservationSuite('resv-ids', { events: [event], start: true });
 
   const hold = (token: string, eventId: string, seatIds: string[]) =>
-    svc.app.inject({
+    h.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(token),
       payload: { eventId, seatIds },
     });
   const seatMap = async (eventId: string) => {
-    const res = await svc.app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
+    const res = await h.app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as SeatMap;
   };

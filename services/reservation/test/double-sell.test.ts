@@ -1,37 +1,22 @@
 import { deleteRedisPrefix } from '@tiketi/kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-  type UserToken,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, onSaleEvent, reservationSuite } from './helpers.ts';
 
 const REQUESTS = 200;
 
 describe('a seat is never sold twice', () => {
-  let h: Harness;
-  let withLocks: Instance[];
-  let withoutLocks: Instance[];
-  let first: Instance;
-  let users: UserToken[];
   const event = onSaleEvent(60, { perUserLimit: 10 });
-
-  beforeAll(async () => {
-    h = await openHarness('resv-race', { SEAT_CACHE_TTL_SECONDS: 60 });
-    withLocks = await Promise.all([1, 2, 3].map(() => h.instance({ listen: true })));
-    withoutLocks = await Promise.all(
-      [1, 2, 3].map(() => h.instance({ listen: true, config: { SEAT_LOCKS: false } })),
-    );
-    first = withLocks[0]!;
-    await deliver(first, published(event));
-    users = await Promise.all(Array.from({ length: REQUESTS }, () => h.userToken()));
+  const h = reservationSuite('resv-race', {
+    config: { SEAT_CACHE_TTL_SECONDS: 60 },
+    instances: [
+      ...[1, 2, 3].map(() => ({ listen: true })),
+      ...[1, 2, 3].map(() => ({ listen: true, config: { SEAT_LOCKS: false } })),
+    ],
+    events: [event],
   });
-  afterAll(() => h?.cleanup());
+  const withLocks = () => h.instances.slice(0, 3);
+  const withoutLocks = () => h.instances.slice(3);
+  const users = Array.from({ length: REQUESTS }, () => h.user());
 
   async function race(instances: { url: string }[], seatIds: string[], midway?: () => Promise<void>) {
     let started = 0;
@@ -61,7 +46,7 @@ describe('a seat is never sold twice', () => {
 
   it('lets exactly one of 200 concurrent requests through 3 instances hold the same seat', async () => {
     const seat = event.seats[0]!.id;
-    const results = await race(withLocks, [seat]);
+    const results = await race(withLocks(), [seat]);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     const refused = results.filter((r) => r.status !== 201);
     expect(refused).toHaveLength(REQUESTS - 1);
@@ -72,7 +57,7 @@ describe('a seat is never sold twice', () => {
 
   it('still lets exactly one through when Redis is flushed in the middle of the run', async () => {
     const seat = event.seats[1]!.id;
-    const results = await race(withLocks, [seat], () =>
+    const results = await race(withLocks(), [seat], () =>
       deleteRedisPrefix(h.config.REDIS_URL, h.config.REDIS_PREFIX),
     );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
@@ -82,7 +67,7 @@ describe('a seat is never sold twice', () => {
 
   it('still lets exactly one through with the Redis lock step turned off: the database is the guard', async () => {
     const seat = event.seats[2]!.id;
-    const results = await race(withoutLocks, [seat]);
+    const results = await race(withoutLocks(), [seat]);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(REQUESTS - 1);
     expect(await activeReservationsOf(seat)).toHaveLength(1);
@@ -93,7 +78,7 @@ describe('a seat is never sold twice', () => {
     const seats = event.seats.slice(10, 20).map((s) => s.id);
     const windows = Array.from({ length: 8 }, (_, i) => seats.slice(i, i + 3));
     const attempts = windows.flatMap((window, i) =>
-      [withLocks, withoutLocks].map(async (instances, j) => {
+      [withLocks(), withoutLocks()].map(async (instances, j) => {
         const user = users[i * 2 + j]!;
         const target = instances[(i + j) % 3]!;
         const res = await fetch(`${target.url}/api/reservations`, {
@@ -138,7 +123,7 @@ describe('a seat is never sold twice', () => {
     const [a, b] = [event.seats[30]!.id, event.seats[31]!.id];
     const [u1, u2] = await Promise.all([h.userToken(), h.userToken()]);
     const post = (token: string, seatIds: string[]) =>
-      fetch(`${first.url}/api/reservations`, {
+      fetch(`${h.svc.url}/api/reservations`, {
         method: 'POST',
         headers: bearer(token, { 'content-type': 'application/json' }),
         body: JSON.stringify({ eventId: event.eventId, seatIds }),

@@ -1,31 +1,14 @@
 import { sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  eventually,
-  type Harness,
-  onSaleEvent,
-  openHarness,
-  published,
-  type UserToken,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, eventually, onSaleEvent, reservationSuite } from './helpers.ts';
 
 const TTL = { HOLD_TTL_SECONDS: 2, SWEEP_INTERVAL_MS: 200 };
 
 describe('hold expiry', () => {
-  let h: Harness;
-  let alice: UserToken;
-  let bob: UserToken;
   const event = onSaleEvent(10);
-
-  beforeAll(async () => {
-    h = await openHarness('resv-expiry', TTL);
-    await deliver(await h.instance(), published(event));
-    alice = await h.userToken();
-    bob = await h.userToken();
-  });
-  afterAll(() => h?.cleanup());
+  const h = reservationSuite('resv-expiry', { config: TTL, events: [event] });
+  const alice = h.user();
+  const bob = h.user();
 
   async function hold(url: string, token: string, seatId: string) {
     const res = await fetch(`${url}/api/reservations`, {

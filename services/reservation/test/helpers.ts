@@ -5,6 +5,7 @@ import { buildApp as buildEventApp } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@tiketi/kit';
 import {
+  closeOnce,
   createTestTokens,
   DEVELOPMENT_ENV,
   listenOnLoopback,
@@ -13,6 +14,7 @@ import {
   testLogger,
 } from '@tiketi/kit/testing';
 import { extractText, getDocumentProxy } from 'unpdf';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type ReservationApp } from '../src/app.ts';
 import { configShape, type ReservationConfig } from '../src/config.ts';
 import type { DB } from '../src/db/schema.ts';
@@ -29,8 +31,11 @@ type Spec = {
   bus: true;
 };
 
+/** How one instance runs: with settings of its own, consuming from RabbitMQ, serving HTTP on a port. */
+export type InstanceOptions = { config?: Partial<ReservationConfig>; consume?: boolean; listen?: boolean };
+
 /** A test file's own reservations database, Redis prefix and exchange, and token signer. */
-export async function openHarness(label: string, overrides: Partial<ReservationConfig> = {}) {
+async function openHarness(label: string, overrides: Partial<ReservationConfig> = {}) {
   const config: ReservationConfig = {
     ...loadConfig(configShape, DEVELOPMENT_ENV),
     ...testConfig(label),
@@ -48,9 +53,7 @@ export async function openHarness(label: string, overrides: Partial<ReservationC
   const opened: { close: () => Promise<void> }[] = [];
 
   /** One more instance of the service, with its own pool and Redis connection like a separate process. */
-  async function instance(
-    options: { config?: Partial<ReservationConfig>; consume?: boolean; listen?: boolean } = {},
-  ) {
+  async function instance(options: InstanceOptions = {}) {
     const dbUrl = databaseUrl(config.DATABASE_URL, `${config.DATABASE_NAME}${config.DATABASE_SUFFIX}`);
     const db = createDb<DB>({ url: dbUrl, poolSize: 10 });
     const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
@@ -67,21 +70,11 @@ export async function openHarness(label: string, overrides: Partial<ReservationC
       await service.app.listen({ port: 0, host: '127.0.0.1' });
       url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
     }
-    let closed = false;
-    const handle = {
-      ...service,
-      db,
-      redis,
-      url,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await service.app.close();
-        await service.stop();
-        await db.destroy();
-        redis.disconnect();
-      },
+    const release = async () => {
+      await db.destroy();
+      redis.disconnect();
     };
+    const handle = { ...service, db, redis, url, close: closeOnce(service, release) };
     opened.push(handle);
     return handle;
   }
@@ -113,7 +106,7 @@ export type UserToken = Awaited<ReturnType<Harness['userToken']>>;
  * The real event service, listening, on a database of its own: for a test of what reservation does with
  * the event service's answers (give its `url` as EVENT_SERVICE_URL).
  */
-export async function startEventService(label: string) {
+async function startEventService(label: string) {
   const infra = await openTestInfra<
     { service: 'event'; database: { name: string; migrations: string } },
     EventDB
@@ -135,6 +128,119 @@ export async function startEventService(label: string) {
 }
 
 export type RunningEventService = Awaited<ReturnType<typeof startEventService>>;
+
+export type SuiteOptions = {
+  /** Settings of the file's instances, over those of `openHarness`. */
+  config?: Partial<ReservationConfig>;
+  /** The instances the tests share, opened before them (default: one); `svc` is the first. */
+  instances?: InstanceOptions[];
+  /** Events the service knows before the tests, delivered through the first instance. */
+  events?: EventInput<'event.published'>[];
+  /**
+   * Start the instances' background work (consumers, expiry sweeper); with a consuming instance, the
+   * outbox relay too, so what the service writes goes round through RabbitMQ as in production.
+   */
+  start?: boolean;
+  /** The real event service beside them, its URL as EVENT_SERVICE_URL (see `startEventService`). */
+  eventService?: boolean;
+};
+
+/**
+ * For a describe block: before its tests, a harness of its own (`label` names its database, Redis prefix
+ * and exchange) with the instances, events and background work `options` ask for; after them, all of it
+ * closed and removed. Answers the harness's parts and the instances, readable from the hooks and tests on.
+ * Hooks the file registers after this one run after its set-up and before its clean-up.
+ */
+export function reservationSuite(label: string, options: SuiteOptions = {}) {
+  let harness: Harness | undefined;
+  let instances: Instance[] = [];
+  let eventService: RunningEventService | undefined;
+  const signIns: ((h: Harness) => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    if (options.eventService) eventService = await startEventService(`${label}-events`);
+    const h = await openHarness(label, {
+      ...(eventService ? { EVENT_SERVICE_URL: eventService.url } : {}),
+      ...options.config,
+    });
+    harness = h;
+    await Promise.all(signIns.map((signIn) => signIn(h)));
+    const wanted = options.instances ?? [{}];
+    instances = await Promise.all(wanted.map((o) => h.instance(o)));
+    for (const event of options.events ?? []) await deliver(instances[0] as Instance, published(event));
+    const consuming = wanted.some((o) => o.consume);
+    if (consuming) await h.infra.bus.waitForConnect();
+    if (!options.start) return;
+    if (consuming) await h.infra.start();
+    for (const i of instances) await i.start();
+  });
+  afterAll(async () => {
+    await harness?.cleanup();
+    await eventService?.close();
+  });
+
+  const opened = (): Harness => {
+    if (!harness) throw new Error(`${label}: the harness opens in beforeAll`);
+    return harness;
+  };
+  return {
+    get config() {
+      return opened().config;
+    },
+    get infra() {
+      return opened().infra;
+    },
+    get db() {
+      return opened().db;
+    },
+    get redis() {
+      return opened().redis;
+    },
+    get tokens() {
+      return opened().tokens;
+    },
+    instance: (o?: InstanceOptions) => opened().instance(o),
+    userToken: (...args: Parameters<Harness['userToken']>) => opened().userToken(...args),
+    /**
+     * A user of the block's own, named while the block is collected: its id at once, its token signed
+     * before the tests (in a hook or test, `await userToken()` instead).
+     */
+    user(role: Role = 'user'): UserToken {
+      if (harness) throw new Error(`${label}: user() is for the describe block; use userToken() here`);
+      const id = randomUUID();
+      let token: string | undefined;
+      signIns.push(async (h) => {
+        token = (await h.userToken(id, role)).token;
+      });
+      return {
+        id,
+        get token() {
+          if (token === undefined) throw new Error(`${label}: the user's token is signed in beforeAll`);
+          return token;
+        },
+      };
+    },
+    /** The first of the suite's instances. */
+    get svc(): Instance {
+      opened();
+      return instances[0] as Instance;
+    },
+    get app(): Instance['app'] {
+      opened();
+      return (instances[0] as Instance).app;
+    },
+    get instances(): Instance[] {
+      opened();
+      return instances;
+    },
+    /** The headers of a call from another service (`/internal/...`). */
+    get internal() {
+      return { 'x-internal-token': opened().config.INTERNAL_TOKEN };
+    },
+  };
+}
+
+export type Suite = ReturnType<typeof reservationSuite>;
 
 /** An on-sale event with `seatCount` seats in two price tiers (VIP 150,000 for the first ten, R 90,000). */
 export function onSaleEvent(
@@ -189,14 +295,9 @@ export function published(data: EventInput<'event.published'>) {
 }
 
 /** A new fan holding these seats of the event: their id, token and reservation. */
-export async function holdAsNewFan(
-  h: Harness,
-  app: ReservationApp['app'],
-  eventId: string,
-  seatIds: string[],
-) {
+export async function holdAsNewFan(h: Pick<Suite, 'userToken' | 'app'>, eventId: string, seatIds: string[]) {
   const fan = await h.userToken();
-  const res = await app.inject({
+  const res = await h.app.inject({
     method: 'POST',
     url: '/api/reservations',
     headers: bearer(fan.token),
@@ -211,13 +312,12 @@ export async function holdAsNewFan(
  * payment service would, and the ticket read back with its QR payload and short code.
  */
 export async function paidTicket(
-  h: Harness,
-  app: ReservationApp['app'],
+  h: Pick<Suite, 'internal' | 'app'>,
   token: string,
   event: EventInput<'event.published'>,
   seat = 0,
 ) {
-  const held = await app.inject({
+  const held = await h.app.inject({
     method: 'POST',
     url: '/api/reservations',
     headers: bearer(token),
@@ -225,14 +325,14 @@ export async function paidTicket(
   });
   if (held.statusCode !== 201) throw new Error(`hold: ${held.statusCode} ${held.body}`);
   const reservationId = held.json().reservationId as string;
-  const confirmed = await app.inject({
+  const confirmed = await h.app.inject({
     method: 'POST',
     url: `/internal/reservations/${reservationId}/confirm`,
-    headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
+    headers: h.internal,
     payload: { paymentId: randomUUID() },
   });
   const id = confirmed.json().tickets[0].id as string;
-  const detail = await app.inject({ url: `/api/tickets/${id}`, headers: bearer(token) });
+  const detail = await h.app.inject({ url: `/api/tickets/${id}`, headers: bearer(token) });
   return { id, reservationId, qr: detail.json().qr as string, code: detail.json().code as string };
 }
 

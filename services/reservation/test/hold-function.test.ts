@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { makeEnvelope, sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, type Harness, type Instance, onSaleEvent, openHarness, published } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { deliver, onSaleEvent, published, reservationSuite } from './helpers.ts';
 
 type HoldRow = { active: number; created: boolean; onSale: boolean; id: string | null; price: number | null };
 
@@ -10,18 +10,9 @@ type HoldRow = { active: number; created: boolean; onSale: boolean; id: string |
  * PostgreSQL, whatever the service in front of it does.
  */
 describe('the hold_seats database function', () => {
-  let h: Harness;
-  let svc: Instance;
   const event = onSaleEvent(20, { perUserLimit: 4 });
   const seat = (i: number) => event.seats[i]!.id;
-
-  beforeAll(async () => {
-    h = await openHarness('resv-holdfn');
-    svc = await h.instance({ consume: true });
-    await deliver(svc, published(event));
-    await h.infra.bus.waitForConnect();
-  });
-  afterAll(() => h?.cleanup());
+  const h = reservationSuite('resv-holdfn', { instances: [{ consume: true }], events: [event] });
 
   /** One call, with a fresh reservation id, as the repository makes it (the lock key is any bigint). */
   async function holdSeats(userId: string, seatIds: string[], on = event) {
@@ -96,7 +87,7 @@ describe('the hold_seats database function', () => {
   it('holds nothing once the sale has closed', async () => {
     // An event of its own: closing the shared one would refuse every hold of the tests after this one.
     const closed = onSaleEvent(2);
-    await deliver(svc, published(closed));
+    await deliver(h.svc, published(closed));
     await sql`update events set sale_closes_at = now() - interval '1 second' where id = ${closed.eventId}`.execute(
       h.db,
     );

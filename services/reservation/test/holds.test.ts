@@ -1,59 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { ADMISSION_LIVE_KEY, queueRedisKey } from '@tiketi/contracts';
 import { makeEnvelope, publishInTransaction, signAdmissionToken, sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
 import { seatLockKey } from '../src/cache/seat-locks.ts';
 import { reservationRepository } from '../src/db/reservation.repository.ts';
-import {
-  bearer,
-  deliver,
-  eventually,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-  type RunningEventService,
-  startEventService,
-  type UserToken,
-} from './helpers.ts';
+import { bearer, deliver, eventually, onSaleEvent, published, reservationSuite } from './helpers.ts';
 
 type SeatMap = { counts: Record<string, number>; seats: { id: string; status: string; price: number }[] };
 
 describe('seat map and holds', () => {
-  let eventService: RunningEventService;
-  let h: Harness;
-  let svc: Instance;
-  let app: Instance['app'];
-  let alice: UserToken;
-  let bob: UserToken;
-  let admin: UserToken;
   const event = onSaleEvent(48);
   const seat = (i: number) => event.seats[i]!.id;
-
-  beforeAll(async () => {
-    eventService = await startEventService('resv-holds-events');
-    h = await openHarness('resv-holds', { EVENT_SERVICE_URL: eventService.url });
-    svc = await h.instance({ consume: true });
-    app = svc.app;
-    await deliver(svc, published(event));
-    alice = await h.userToken();
-    bob = await h.userToken();
-    admin = await h.userToken(randomUUID(), 'admin');
-    await h.infra.bus.waitForConnect();
-    await h.infra.start();
-    await svc.start();
+  const h = reservationSuite('resv-holds', {
+    eventService: true,
+    instances: [{ consume: true }],
+    events: [event],
+    start: true,
   });
-  afterAll(async () => {
-    await h?.cleanup();
-    await eventService?.close();
-  });
+  const alice = h.user();
+  const bob = h.user();
+  const admin = h.user('admin');
 
   const hold = (token: string, body: object, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url: '/api/reservations', headers: bearer(token, headers), payload: body });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: bearer(token, headers),
+      payload: body,
+    });
   const seatMap = async (eventId = event.eventId) => {
-    const res = await app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
+    const res = await h.app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
     expect(res.statusCode).toBe(200);
     return res.json() as SeatMap;
   };
@@ -74,7 +51,7 @@ describe('seat map and holds', () => {
   it('shows every seat available with its tier price, from the cache once built', async () => {
     // An event of its own: the other tests hold seats of the shared one.
     const untouched = onSaleEvent(48);
-    await deliver(svc, published(untouched));
+    await deliver(h.svc, published(untouched));
     const map = await seatMap(untouched.eventId);
     expect(map.seats).toHaveLength(48);
     expect(map.counts).toEqual({ available: 48, held: 0, sold: 0 });
@@ -213,7 +190,7 @@ describe('seat map and holds', () => {
   it('answers a retry of a hold that took the fan to the limit, even with its seat locks gone', async () => {
     const fay = await h.userToken();
     const own = onSaleEvent(5);
-    await deliver(svc, published(own));
+    await deliver(h.svc, published(own));
     const key = { 'idempotency-key': randomUUID() };
     const body = { eventId: own.eventId, seatIds: own.seats.slice(0, 4).map((s) => s.id) };
     const first = await hold(fay.token, body, key);
@@ -230,15 +207,15 @@ describe('seat map and holds', () => {
 
   it('refuses holds outside the sale window and on events no longer on sale', async () => {
     const later = onSaleEvent(2, { saleOpensAt: new Date(Date.now() + 3_600_000).toISOString() });
-    await deliver(svc, published(later));
+    await deliver(h.svc, published(later));
     const res = await hold(bob.token, { eventId: later.eventId, seatIds: [later.seats[0]!.id] });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'SALE_NOT_OPEN' });
 
     const ended = onSaleEvent(2);
-    await deliver(svc, published(ended));
+    await deliver(h.svc, published(ended));
     await deliver(
-      svc,
+      h.svc,
       makeEnvelope('event.updated', {
         eventId: ended.eventId,
         status: 'ended',
@@ -256,7 +233,7 @@ describe('seat map and holds', () => {
     const queued = onSaleEvent(3, {
       waitingRoom: { enabled: true, admissionRatePerMinute: 60, maxActiveShoppers: 10 },
     });
-    await deliver(svc, published(queued));
+    await deliver(h.svc, published(queued));
     const body = { eventId: queued.eventId, seatIds: [queued.seats[0]!.id] };
     const none = await hold(bob.token, body);
     expect(none.statusCode).toBe(403);
@@ -281,32 +258,32 @@ describe('seat map and holds', () => {
     const res = await hold(erin.token, { eventId: event.eventId, seatIds: [seat(30)] });
     expect((await hold(erin.token, { eventId: event.eventId, seatIds: [seat(33)] })).statusCode).toBe(201);
     const { reservationId } = res.json() as { reservationId: string };
-    const mine = await app.inject({
+    const mine = await h.app.inject({
       url: `/api/reservations/${reservationId}`,
       headers: bearer(erin.token),
     });
     expect(mine.statusCode).toBe(200);
     expect(mine.json()).toMatchObject({ status: 'PENDING', amount: 90_000, seats: [{ id: seat(30) }] });
-    const theirs = await app.inject({
+    const theirs = await h.app.inject({
       url: `/api/reservations/${reservationId}`,
       headers: bearer(bob.token),
     });
     expect(theirs.statusCode).toBe(404);
-    const asAdmin = await app.inject({
+    const asAdmin = await h.app.inject({
       url: `/api/reservations/${reservationId}`,
       headers: bearer(admin.token),
     });
     expect(asAdmin.statusCode).toBe(200);
-    const anonymous = await app.inject({ url: `/api/reservations/${reservationId}` });
+    const anonymous = await h.app.inject({ url: `/api/reservations/${reservationId}` });
     expect(anonymous.statusCode).toBe(401);
 
-    const bobsList = await app.inject({
+    const bobsList = await h.app.inject({
       url: `/api/reservations?userId=${erin.id}`,
       headers: bearer(bob.token),
     });
     const listed = bobsList.json() as { items: { userId: string }[] };
     expect(listed.items.every((r) => r.userId === bob.id)).toBe(true);
-    const search = await app.inject({
+    const search = await h.app.inject({
       url: `/api/reservations?userId=${erin.id}&status=PENDING`,
       headers: bearer(admin.token),
     });
@@ -318,14 +295,14 @@ describe('seat map and holds', () => {
   it('lets only the owner (or an admin) cancel a hold, and gives the seats back', async () => {
     const res = await hold(alice.token, { eventId: event.eventId, seatIds: [seat(31)] });
     const { reservationId } = res.json() as { reservationId: string };
-    const byBob = await app.inject({
+    const byBob = await h.app.inject({
       method: 'DELETE',
       url: `/api/reservations/${reservationId}`,
       headers: bearer(bob.token),
     });
     expect(byBob.statusCode).toBe(404);
     expect(statusOf(await seatMap(), seat(31))).toBe('held');
-    const byAlice = await app.inject({
+    const byAlice = await h.app.inject({
       method: 'DELETE',
       url: `/api/reservations/${reservationId}`,
       headers: bearer(alice.token),
@@ -343,10 +320,10 @@ describe('seat map and holds', () => {
 
   it('asks for a signed-in caller before it judges the hold request', async () => {
     const malformed = { eventId: 'tomorrow', seatIds: [] };
-    const anonymous = await app.inject({ method: 'POST', url: '/api/reservations', payload: malformed });
+    const anonymous = await h.app.inject({ method: 'POST', url: '/api/reservations', payload: malformed });
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.json()).toMatchObject({ code: 'UNAUTHORIZED' });
-    const badId = await app.inject({ url: '/api/reservations/not-an-id' });
+    const badId = await h.app.inject({ url: '/api/reservations/not-an-id' });
     expect(badId.statusCode).toBe(401);
     const signedIn = await hold(alice.token, malformed);
     expect(signedIn.statusCode).toBe(400);
@@ -355,7 +332,7 @@ describe('seat map and holds', () => {
 
   it('refuses an internal call without the internal token before it judges the body', async () => {
     const confirm = (headers: Record<string, string>) =>
-      app.inject({
+      h.app.inject({
         method: 'POST',
         url: '/internal/reservations/not-an-id/confirm',
         headers,
@@ -370,7 +347,7 @@ describe('seat map and holds', () => {
   });
 
   it('documents its public routes in OpenAPI', async () => {
-    const res = await app.inject({ url: '/docs/json' });
+    const res = await h.app.inject({ url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const paths = Object.keys((res.json() as { paths: Record<string, unknown> }).paths);
     expect(paths).toEqual(
@@ -384,9 +361,9 @@ describe('seat map and holds', () => {
   });
 
   it('counts seats per status for the admin service over the internal API', async () => {
-    const refused = await app.inject({ url: `/internal/events/${event.eventId}/stats` });
+    const refused = await h.app.inject({ url: `/internal/events/${event.eventId}/stats` });
     expect(refused.statusCode).toBe(403);
-    const res = await app.inject({
+    const res = await h.app.inject({
       url: `/internal/events/${event.eventId}/stats`,
       headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
     });
@@ -396,11 +373,11 @@ describe('seat map and holds', () => {
 
   it('ends the holds of a cancelled event and frees their seats', async () => {
     const doomed = onSaleEvent(3);
-    await deliver(svc, published(doomed));
+    await deliver(h.svc, published(doomed));
     const res = await hold(bob.token, { eventId: doomed.eventId, seatIds: [doomed.seats[0]!.id] });
     const { reservationId } = res.json() as { reservationId: string };
-    await deliver(svc, makeEnvelope('event.cancelled', { eventId: doomed.eventId, reason: 'artist ill' }));
-    const r = await app.inject({ url: `/api/reservations/${reservationId}`, headers: bearer(bob.token) });
+    await deliver(h.svc, makeEnvelope('event.cancelled', { eventId: doomed.eventId, reason: 'artist ill' }));
+    const r = await h.app.inject({ url: `/api/reservations/${reservationId}`, headers: bearer(bob.token) });
     expect(r.json()).toMatchObject({ status: 'CANCELLED' });
     expect((await seatMap(doomed.eventId)).counts).toEqual({ available: 3, held: 0, sold: 0 });
     const again = await hold(bob.token, { eventId: doomed.eventId, seatIds: [doomed.seats[1]!.id] });

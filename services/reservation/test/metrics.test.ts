@@ -1,40 +1,25 @@
 import { sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  eventually,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-  type UserToken,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, eventually, onSaleEvent, reservationSuite } from './helpers.ts';
 
 describe('the business metrics of holds', () => {
-  let h: Harness;
-  let svc: Instance;
-  let fan: UserToken;
   const event = onSaleEvent(4);
-
-  beforeAll(async () => {
-    h = await openHarness('obs-resv-metrics', { SWEEP_INTERVAL_MS: 100 });
+  const h = reservationSuite('obs-resv-metrics', {
+    config: { SWEEP_INTERVAL_MS: 100 },
     // Serves HTTP; its sweeper stays off until the test starts it, as if it had stalled.
-    svc = await h.instance({ listen: true });
-    await deliver(svc, published(event));
-    fan = await h.userToken();
+    instances: [{ listen: true }],
+    events: [event],
   });
-  afterAll(() => h?.cleanup());
+  const fan = h.user();
 
   async function sample(name: string): Promise<number | undefined> {
-    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    const text = await (await fetch(`${h.svc.url}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
     return line === undefined ? undefined : Number(line.split(' ').at(-1));
   }
 
   it('counts running holds, and how late the oldest unreleased expired hold is until the sweeper catches up', async () => {
-    const res = await fetch(`${svc.url}/api/reservations`, {
+    const res = await fetch(`${h.svc.url}/api/reservations`, {
       method: 'POST',
       headers: bearer(fan.token, { 'content-type': 'application/json' }),
       body: JSON.stringify({ eventId: event.eventId, seatIds: [event.seats[0]?.id] }),
@@ -52,7 +37,7 @@ describe('the business metrics of holds', () => {
     expect(await sample('tiketi_reservation_holds_active')).toBe(0);
     expect(await sample('tiketi_reservation_hold_expiry_lag_seconds')).toBeGreaterThanOrEqual(30);
 
-    await svc.start();
+    await h.svc.start();
     await eventually(async () => expect(await sample('tiketi_reservation_hold_expiry_lag_seconds')).toBe(0));
     expect(await sample('tiketi_tickets_sold_total')).toBe(0);
   });

@@ -1,54 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInput } from '@tiketi/contracts';
 import { makeEnvelope, publishInTransaction, sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  eventually,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-  type UserToken,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, eventually, onSaleEvent, reservationSuite } from './helpers.ts';
 
 type Ticket = { id: string; seatId: string; seatLabel: string };
 
 describe('payment, tickets and check-in', () => {
-  let h: Harness;
-  let svc: Instance;
-  let app: Instance['app'];
-  let alice: UserToken;
-  let bob: UserToken;
-  let staff: UserToken;
-  let internal: { 'x-internal-token': string };
   const event = onSaleEvent(30, { perUserLimit: 10 });
   const seat = (i: number) => event.seats[i]!.id;
-
-  beforeAll(async () => {
-    h = await openHarness('resv-pay', {
+  const h = reservationSuite('resv-pay', {
+    config: {
       HOLD_TTL_SECONDS: 300,
       HOLD_MAX_SECONDS: 400,
       // The event starts in 30 days; its doors are open for the check-in tests here.
       CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60,
-    });
-    svc = await h.instance({ consume: true });
-    app = svc.app;
-    await deliver(svc, published(event));
-    alice = await h.userToken();
-    bob = await h.userToken();
-    staff = await h.userToken(randomUUID(), 'admin');
-    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
-    await h.infra.bus.waitForConnect();
-    await h.infra.start();
-    await svc.start();
+    },
+    instances: [{ consume: true }],
+    events: [event],
+    start: true,
   });
-  afterAll(() => h?.cleanup());
+  const alice = h.user();
+  const bob = h.user();
+  const staff = h.user('admin');
 
   async function hold(token: string, seatIds: string[]) {
-    const res = await app.inject({
+    const res = await h.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(token),
@@ -58,23 +35,26 @@ describe('payment, tickets and check-in', () => {
     return res.json() as { reservationId: string; amount: number; expiresAt: string };
   }
   const confirm = (id: string, paymentId: string) =>
-    app.inject({
+    h.app.inject({
       method: 'POST',
       url: `/internal/reservations/${id}/confirm`,
-      headers: internal,
+      headers: h.internal,
       payload: { paymentId },
     });
   const seatStatus = async (id: string) => {
-    const res = await app.inject({ url: `/api/seats/event/${event.eventId}` });
+    const res = await h.app.inject({ url: `/api/seats/event/${event.eventId}` });
     return (res.json() as { seats: { id: string; status: string }[] }).seats.find((s) => s.id === id)?.status;
   };
   const reservation = async (id: string) =>
     h.db.selectFrom('reservations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const checkIn = (qr: string, token = staff.token) =>
-    app.inject({ method: 'POST', url: '/api/tickets/check-in', headers: bearer(token), payload: { qr } });
+    h.app.inject({ method: 'POST', url: '/api/tickets/check-in', headers: bearer(token), payload: { qr } });
   const qrOf = async (ticketId: string, token: string) =>
-    ((await app.inject({ url: `/api/tickets/${ticketId}`, headers: bearer(token) })).json() as { qr: string })
-      .qr;
+    (
+      (await h.app.inject({ url: `/api/tickets/${ticketId}`, headers: bearer(token) })).json() as {
+        qr: string;
+      }
+    ).qr;
   const paymentEvent = (r: { reservationId: string; amount: number }, userId: string) =>
     ({
       paymentId: randomUUID(),
@@ -90,8 +70,8 @@ describe('payment, tickets and check-in', () => {
 
   it('gives the payment service the reservation as its contract says, to internal callers only', async () => {
     const r = await hold(alice.token, [seat(0), seat(15)]);
-    expect((await app.inject({ url: `/internal/reservations/${r.reservationId}` })).statusCode).toBe(403);
-    const res = await app.inject({ url: `/internal/reservations/${r.reservationId}`, headers: internal });
+    expect((await h.app.inject({ url: `/internal/reservations/${r.reservationId}` })).statusCode).toBe(403);
+    const res = await h.app.inject({ url: `/internal/reservations/${r.reservationId}`, headers: h.internal });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       id: r.reservationId,
@@ -111,10 +91,10 @@ describe('payment, tickets and check-in', () => {
   it('extends a pending hold for a payment in progress, never past the hard ceiling, announcing each change', async () => {
     const r = await hold(alice.token, [seat(1)]);
     const extend = (seconds: number) =>
-      app.inject({
+      h.app.inject({
         method: 'POST',
         url: `/internal/reservations/${r.reservationId}/extend`,
-        headers: internal,
+        headers: h.internal,
         payload: { seconds },
       });
     const created = (await reservation(r.reservationId)).createdAt.getTime();
@@ -137,7 +117,7 @@ describe('payment, tickets and check-in', () => {
         expiresAt: new Date(at).toISOString(),
       })),
     );
-    await app.inject({
+    await h.app.inject({
       method: 'DELETE',
       url: `/api/reservations/${r.reservationId}`,
       headers: bearer(alice.token),
@@ -173,7 +153,7 @@ describe('payment, tickets and check-in', () => {
 
   it('refuses to confirm a hold that was released, so the payment gets refunded', async () => {
     const r = await hold(bob.token, [seat(4)]);
-    await app.inject({
+    await h.app.inject({
       method: 'DELETE',
       url: `/api/reservations/${r.reservationId}`,
       headers: bearer(bob.token),
@@ -198,21 +178,21 @@ describe('payment, tickets and check-in', () => {
 
   it('does not confirm someone else’s reservation or a different amount from a payment event', async () => {
     const r = await hold(alice.token, [seat(6)]);
-    await svc.db
+    await h.svc.db
       .transaction()
       .execute((trx) =>
-        svc.handlers.payment(makeEnvelope('payment.completed', paymentEvent(r, bob.id)), trx),
+        h.svc.handlers.payment(makeEnvelope('payment.completed', paymentEvent(r, bob.id)), trx),
       );
-    await svc.db
+    await h.svc.db
       .transaction()
       .execute((trx) =>
-        svc.handlers.payment(
+        h.svc.handlers.payment(
           makeEnvelope('payment.completed', { ...paymentEvent(r, alice.id), amount: 100 }),
           trx,
         ),
       );
     expect((await reservation(r.reservationId)).status).toBe('PENDING');
-    const bobReads = await app.inject({
+    const bobReads = await h.app.inject({
       url: `/api/reservations/${r.reservationId}`,
       headers: bearer(bob.token),
     });
@@ -223,18 +203,18 @@ describe('payment, tickets and check-in', () => {
     const r = await hold(alice.token, [seat(7)]);
     const { tickets } = (await confirm(r.reservationId, randomUUID())).json() as { tickets: Ticket[] };
     const ticket = tickets[0]!;
-    const mine = await app.inject({ url: '/api/tickets', headers: bearer(alice.token) });
+    const mine = await h.app.inject({ url: '/api/tickets', headers: bearer(alice.token) });
     expect((mine.json() as { items: { id: string }[] }).items.map((t) => t.id)).toContain(ticket.id);
-    const bobs = await app.inject({ url: '/api/tickets', headers: bearer(bob.token) });
+    const bobs = await h.app.inject({ url: '/api/tickets', headers: bearer(bob.token) });
     expect((bobs.json() as { items: { id: string }[] }).items.map((t) => t.id)).not.toContain(ticket.id);
-    const detail = await app.inject({ url: `/api/tickets/${ticket.id}`, headers: bearer(alice.token) });
+    const detail = await h.app.inject({ url: `/api/tickets/${ticket.id}`, headers: bearer(alice.token) });
     expect(detail.json()).toMatchObject({
       id: ticket.id,
       status: 'ISSUED',
       qr: expect.stringMatching(/^TKT1\./),
     });
     expect(
-      (await app.inject({ url: `/api/tickets/${ticket.id}`, headers: bearer(bob.token) })).statusCode,
+      (await h.app.inject({ url: `/api/tickets/${ticket.id}`, headers: bearer(bob.token) })).statusCode,
     ).toBe(404);
   });
 
@@ -272,9 +252,9 @@ describe('payment, tickets and check-in', () => {
       full: true,
       reason: 'changed my mind',
     });
-    const sync = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
+    const sync = await h.svc.db.transaction().execute((trx) => h.svc.handlers.payment(refund, trx));
     expect(sync.seats).toHaveLength(2);
-    await svc.handlers.afterPayment(sync);
+    await h.svc.handlers.afterPayment(sync);
     expect(await seatStatus(seat(9))).toBe('available');
     expect(await seatStatus(seat(10))).toBe('available');
     expect((await reservation(r.reservationId)).status).toBe('REFUNDED');

@@ -4,24 +4,13 @@ import { challengeHeader, DEVELOPMENT_ENV, testLogger } from '@tiketi/kit/testin
 import { buildApp as buildQueue } from '@tiketi/queue/app';
 import { configShape as queueConfigShape } from '@tiketi/queue/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  eventually,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-} from './helpers.ts';
+import { bearer, eventually, onSaleEvent, published, reservationSuite } from './helpers.ts';
 
 describe('a hold with an admission from the waiting room', () => {
-  let h: Harness;
-  let svc: Instance;
   let queue: Awaited<ReturnType<typeof buildQueue>>;
+  const h = reservationSuite('resv-queue-admission', { instances: [{ consume: true }], start: true });
 
   beforeAll(async () => {
-    h = await openHarness('resv-queue-admission');
-    svc = await h.instance({ consume: true });
     // The real queue service on the same Redis and exchange; its admission step is run by the test.
     queue = await buildQueue({
       config: {
@@ -39,9 +28,6 @@ describe('a hold with an admission from the waiting room', () => {
       bus: h.infra.bus,
       readiness: {},
     });
-    await h.infra.bus.waitForConnect();
-    await h.infra.start();
-    await svc.start();
     await queue.start();
   });
   afterAll(async () => {
@@ -49,7 +35,6 @@ describe('a hold with an admission from the waiting room', () => {
       await queue.app.close();
       await queue.stop();
     }
-    await h?.cleanup();
   });
 
   const queueCall = async (token: string, eventId: string, method: 'POST' | 'GET') => {
@@ -64,7 +49,7 @@ describe('a hold with an admission from the waiting room', () => {
     return res.json() as QueueStatus;
   };
   const hold = (token: string, admission: string, eventId: string, seatId: string) =>
-    svc.app.inject({
+    h.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(token, { 'x-queue-token': admission }),
@@ -97,7 +82,7 @@ describe('a hold with an admission from the waiting room', () => {
     const held = await hold(u1.token, first.admissionToken ?? '', event.eventId, seat(0));
     expect(held.statusCode).toBe(201);
     const { reservationId } = held.json() as { reservationId: string };
-    const cancelled = await svc.app.inject({
+    const cancelled = await h.app.inject({
       method: 'DELETE',
       url: `/api/reservations/${reservationId}`,
       headers: bearer(u1.token),

@@ -1,61 +1,42 @@
 import { randomUUID } from 'node:crypto';
 import { makeEnvelope } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  type Harness,
-  holdAsNewFan,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-  type UserToken,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, holdAsNewFan, onSaleEvent, reservationSuite } from './helpers.ts';
 
 describe('an event’s sales report and lists', () => {
-  let h: Harness;
-  let svc: Instance;
-  let app: Instance['app'];
-  let internal: { 'x-internal-token': string };
-  let admin: UserToken;
   const event = onSaleEvent(20, { perUserLimit: 10 });
   const vip = event.priceTiers[0]!.id;
   const regular = event.priceTiers[1]!.id;
   const seat = (i: number) => event.seats[i]!.id;
 
-  beforeAll(async () => {
-    h = await openHarness('resv-report', { CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60 });
-    svc = await h.instance();
-    app = svc.app;
-    await deliver(svc, published(event));
-    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
-    admin = await h.userToken(randomUUID(), 'admin');
-    await svc.start();
+  const h = reservationSuite('resv-report', {
+    config: { CHECK_IN_OPENS_MINUTES_BEFORE: 31 * 24 * 60 },
+    events: [event],
+    start: true,
   });
-  afterAll(() => h?.cleanup());
+  const admin = h.user('admin');
 
-  const hold = (seatIds: string[]) => holdAsNewFan(h, app, event.eventId, seatIds);
+  const hold = (seatIds: string[]) => holdAsNewFan(h, event.eventId, seatIds);
   async function confirm(reservationId: string) {
     const paymentId = randomUUID();
-    const res = await app.inject({
+    const res = await h.app.inject({
       method: 'POST',
       url: `/internal/reservations/${reservationId}/confirm`,
-      headers: internal,
+      headers: h.internal,
       payload: { paymentId },
     });
     return { paymentId, tickets: (res.json() as { tickets: { id: string }[] }).tickets };
   }
 
   it('counts sold and held seats by tier, orders by day, holds running, check-ins and vouchers', async () => {
-    await app.inject({
+    await h.app.inject({
       method: 'POST',
       url: `/internal/events/${event.eventId}/vouchers`,
-      headers: internal,
+      headers: h.internal,
       payload: { code: 'TEN', kind: 'percent', value: 10, maxUses: 10 },
     });
     const buyer = await hold([seat(0), seat(10)]);
-    await app.inject({
+    await h.app.inject({
       method: 'PUT',
       url: `/api/reservations/${buyer.reservationId}/voucher`,
       headers: bearer(buyer.token),
@@ -76,16 +57,16 @@ describe('an event’s sales report and lists', () => {
       full: true,
       reason: 'cannot come',
     });
-    await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
+    await h.svc.db.transaction().execute((trx) => h.svc.handlers.payment(refund, trx));
     await hold([seat(12), seat(13)]);
     const qr = (
       (
-        await app.inject({ url: `/api/tickets/${paid.tickets[0]!.id}`, headers: bearer(buyer.token) })
+        await h.app.inject({ url: `/api/tickets/${paid.tickets[0]!.id}`, headers: bearer(buyer.token) })
       ).json() as {
         qr: string;
       }
     ).qr;
-    const checkIn = await app.inject({
+    const checkIn = await h.app.inject({
       method: 'POST',
       url: '/api/tickets/check-in',
       headers: bearer(admin.token),
@@ -93,7 +74,7 @@ describe('an event’s sales report and lists', () => {
     });
     expect(checkIn.statusCode).toBe(200);
 
-    const res = await app.inject({ url: `/internal/events/${event.eventId}/report`, headers: internal });
+    const res = await h.app.inject({ url: `/internal/events/${event.eventId}/report`, headers: h.internal });
     expect(res.statusCode).toBe(200);
     const report = res.json();
     expect(report.tiers).toEqual([
@@ -107,7 +88,7 @@ describe('an event’s sales report and lists', () => {
     expect(report.vouchers).toEqual([{ code: 'TEN', used: 1, maxUses: 10, discount: 24_000 }]);
 
     const orders = (
-      await app.inject({ url: `/internal/events/${event.eventId}/orders`, headers: internal })
+      await h.app.inject({ url: `/internal/events/${event.eventId}/orders`, headers: h.internal })
     ).json();
     expect(orders.items).toEqual([
       expect.objectContaining({
@@ -123,7 +104,7 @@ describe('an event’s sales report and lists', () => {
       expect.objectContaining({ reservationId: refunded.reservationId, status: 'REFUNDED', amount: 90_000 }),
     ]);
     const attendees = (
-      await app.inject({ url: `/internal/events/${event.eventId}/attendees`, headers: internal })
+      await h.app.inject({ url: `/internal/events/${event.eventId}/attendees`, headers: h.internal })
     ).json();
     expect(attendees.items).toEqual([
       expect.objectContaining({ seatLabel: 'A-1', tierName: 'VIP', status: 'USED' }),
@@ -133,8 +114,11 @@ describe('an event’s sales report and lists', () => {
   });
 
   it('answers only internal callers, and 404 for an event it never sold', async () => {
-    expect((await app.inject({ url: `/internal/events/${event.eventId}/report` })).statusCode).toBe(403);
-    const unknown = await app.inject({ url: `/internal/events/${randomUUID()}/orders`, headers: internal });
+    expect((await h.app.inject({ url: `/internal/events/${event.eventId}/report` })).statusCode).toBe(403);
+    const unknown = await h.app.inject({
+      url: `/internal/events/${randomUUID()}/orders`,
+      headers: h.internal,
+    });
     expect(unknown.statusCode).toBe(404);
   });
 });

@@ -1,17 +1,13 @@
 import { makeEnvelope, sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
 import {
   deliver,
   documentedStatuses,
   eventually,
-  type Harness,
-  type Instance,
   onSaleEvent,
-  openHarness,
   published,
-  type RunningEventService,
-  startEventService,
+  reservationSuite,
 } from './helpers.ts';
 
 type SeatMap = { seats: { id: string; status: string }[] };
@@ -21,26 +17,14 @@ type SeatMap = { seats: { id: string; status: string }[] };
  * message is being applied here): never an empty or partial map, which a fan would read as sold out.
  */
 describe('a seat map asked while its event arrives', () => {
-  let eventService: RunningEventService;
-  let h: Harness;
-  let svc: Instance;
-
-  beforeAll(async () => {
-    eventService = await startEventService('resv-arrival-events');
-    h = await openHarness('resv-arrival', {
-      EVENT_SERVICE_URL: eventService.url,
-      // Its answer decides between 404 and 503 here: a busy machine must not turn a 404 into a timeout.
-      EVENT_SERVICE_TIMEOUT_MS: 10_000,
-    });
-    svc = await h.instance();
-    await svc.start();
-  });
-  afterAll(async () => {
-    await h?.cleanup();
-    await eventService?.close();
+  const h = reservationSuite('resv-arrival', {
+    eventService: true,
+    // Its answer decides between 404 and 503 here: a busy machine must not turn a 404 into a timeout.
+    config: { EVENT_SERVICE_TIMEOUT_MS: 10_000 },
+    start: true,
   });
 
-  const seatMap = (eventId: string) => svc.app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
+  const seatMap = (eventId: string) => h.app.inject({ method: 'GET', url: `/api/seats/event/${eventId}` });
   /** Backends of this test's database waiting for a lock: the seat-map read stopped at the event row. */
   const waitingForLock = async () => {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
@@ -52,14 +36,14 @@ describe('a seat map asked while its event arrives', () => {
     const event = onSaleEvent(30);
     let reading: ReturnType<typeof seatMap> | undefined;
     const outcome = await h.db.transaction().execute(async (trx) => {
-      const applied = await svc.handlers.catalogue(published(event) as never, trx);
+      const applied = await h.svc.handlers.catalogue(published(event) as never, trx);
       // The read sees no seats (not committed yet) and then waits on the event row until the commit.
       await sql`lock table events in access exclusive mode`.execute(trx);
       reading = seatMap(event.eventId);
       await eventually(async () => expect(await waitingForLock()).toBeGreaterThan(0));
       return applied;
     });
-    await svc.handlers.afterCatalogue(outcome);
+    await h.svc.handlers.afterCatalogue(outcome);
     const res = await (reading as ReturnType<typeof seatMap>);
     expect(res.statusCode, res.body).toBe(200);
     expect((res.json() as SeatMap).seats).toHaveLength(30);
@@ -69,7 +53,7 @@ describe('a seat map asked while its event arrives', () => {
     const event = onSaleEvent(12);
     const { eventId, status, saleOpensAt, saleClosesAt, perUserLimit, waitingRoom } = event;
     const sale = { eventId, status, saleOpensAt, saleClosesAt, perUserLimit, waitingRoom };
-    await deliver(svc, makeEnvelope('event.updated', sale));
+    await deliver(h.svc, makeEnvelope('event.updated', sale));
 
     const early = await seatMap(event.eventId);
     expect(early.statusCode, early.body).toBe(503);
@@ -78,7 +62,7 @@ describe('a seat map asked while its event arrives', () => {
     expect(early.json()).toMatchObject({ code: 'SEAT_MAP_NOT_READY', status: 503 });
     expect(await h.redis.exists(seatCacheKeys.layout(event.eventId))).toBe(0);
 
-    await deliver(svc, published(event));
+    await deliver(h.svc, published(event));
     const later = await seatMap(event.eventId);
     expect(later.statusCode, later.body).toBe(200);
     expect((later.json() as SeatMap).seats).toHaveLength(12);
@@ -97,7 +81,7 @@ describe('a seat map asked while its event arrives', () => {
       '/api/seats/event/{eventId}/layout/{version}',
       '/api/seats/event/{eventId}/availability',
     ]) {
-      expect(await documentedStatuses(svc.app, path), path).toEqual(
+      expect(await documentedStatuses(h.app, path), path).toEqual(
         expect.arrayContaining(['200', '404', '503']),
       );
     }

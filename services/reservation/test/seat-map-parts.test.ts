@@ -11,18 +11,16 @@ import {
 } from '@tiketi/contracts';
 import { sql } from '@tiketi/kit';
 import { testLogger } from '@tiketi/kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seatCache, seatCacheKeys } from '../src/cache/seat-cache.ts';
 import {
   bearer,
   deliver,
   documentedStatuses,
   eventually,
-  type Harness,
-  type Instance,
   onSaleEvent,
-  openHarness,
   published,
+  reservationSuite,
 } from './helpers.ts';
 
 type Answer = { rawPayload: Buffer; headers: Record<string, unknown> };
@@ -43,21 +41,16 @@ function twoSectionEvent() {
 }
 
 describe('the seat map in two parts: an immutable layout and a compact availability', () => {
-  let h: Harness;
-  let svc: Instance;
   const event = twoSectionEvent();
   const seat = (i: number) => event.seats[i]!.id;
-
-  beforeAll(async () => {
-    h = await openHarness('resv-parts', { SWEEP_INTERVAL_MS: 200 });
-    svc = await h.instance();
-    await deliver(svc, published(event));
-    await svc.start();
+  const h = reservationSuite('resv-parts', {
+    config: { SWEEP_INTERVAL_MS: 200 },
+    events: [event],
+    start: true,
   });
-  afterAll(() => h?.cleanup());
 
   const get = (url: string, headers: Record<string, string> = {}) =>
-    svc.app.inject({ method: 'GET', url, headers });
+    h.app.inject({ method: 'GET', url, headers });
   const availability = async (headers: Record<string, string> = {}, eventId = event.eventId) => {
     const res = await get(`/api/seats/event/${eventId}/availability`, headers);
     expect(res.statusCode, res.body).toBe(200);
@@ -75,7 +68,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
   };
   const hold = async (seatIds: string[]) => {
     const fan = await h.userToken();
-    const res = await svc.app.inject({
+    const res = await h.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(fan.token),
@@ -88,7 +81,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
   it('gives, joined, exactly the seats of the full map with their places, prices and statuses', async () => {
     // An event of its own: the other tests hold seats of the shared one.
     const untouched = twoSectionEvent();
-    await deliver(svc, published(untouched));
+    await deliver(h.svc, published(untouched));
     const { res, body } = await availability({}, untouched.eventId);
     expect(res.headers['cache-control']).toBe('public, max-age=1');
     expect(body.counts).toEqual({ available: 40, held: 0, sold: 0 });
@@ -116,7 +109,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
     const other = await get(`/api/seats/event/${event.eventId}/layout/not-this-one`);
     expect(other.statusCode).toBe(404);
     expect(other.json()).toMatchObject({ code: 'SEAT_LAYOUT_NOT_FOUND' });
-    expect(await documentedStatuses(svc.app, '/api/seats/event/{eventId}/layout/{version}')).toContain('404');
+    expect(await documentedStatuses(h.app, '/api/seats/event/{eventId}/layout/{version}')).toContain('404');
     const bad = await get(`/api/seats/event/${event.eventId}/layout/${'x'.repeat(65)}`);
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -128,7 +121,7 @@ describe('the seat map in two parts: an immutable layout and a compact availabil
     expect(etag).toMatch(/^"/);
     const same = await get(`/api/seats/event/${event.eventId}/availability`, { 'if-none-match': etag });
     expect(same.statusCode).toBe(304);
-    expect(await documentedStatuses(svc.app, '/api/seats/event/{eventId}/availability')).toContain('304');
+    expect(await documentedStatuses(h.app, '/api/seats/event/{eventId}/availability')).toContain('304');
     expect(same.rawPayload).toHaveLength(0);
     expect(same.headers.etag).toBe(etag);
 

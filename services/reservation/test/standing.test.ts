@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInput } from '@tiketi/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bearer,
   deliver,
-  type Harness,
   type Instance,
   onSaleEvent,
-  openHarness,
   pdfText,
   published,
+  reservationSuite,
 } from './helpers.ts';
 
 /*
@@ -49,25 +48,14 @@ function standingEvent(
 }
 
 describe('standing areas', () => {
-  let h: Harness;
-  let one: Instance;
-  let two: Instance;
   const event = standingEvent(30, 20);
-  const internal = () => ({ 'x-internal-token': h.config.INTERNAL_TOKEN });
-
-  beforeAll(async () => {
-    h = await openHarness('resv-standing');
-    one = await h.instance();
-    two = await h.instance();
-    await deliver(one, published(event));
-  });
-  afterAll(() => h?.cleanup());
+  const h = reservationSuite('resv-standing', { instances: [{}, {}], events: [event] });
 
   const hold = (
     token: string,
     body: Record<string, unknown>,
     headers: Record<string, string> = {},
-    svc = one,
+    svc: Instance = h.svc,
   ) =>
     svc.app.inject({
       method: 'POST',
@@ -87,10 +75,10 @@ describe('standing areas', () => {
         .execute()
     ).map((r) => r.seatId);
   const confirm = async (reservationId: string) => {
-    const res = await one.app.inject({
+    const res = await h.app.inject({
       method: 'POST',
       url: `/internal/reservations/${reservationId}/confirm`,
-      headers: internal(),
+      headers: h.internal,
       payload: { paymentId: randomUUID() },
     });
     expect(res.statusCode, res.body).toBe(200);
@@ -110,7 +98,7 @@ describe('standing areas', () => {
     const held = await seatsOf(res.json().reservationId);
     expect(held).toHaveLength(3);
     expect(held.map((id) => sectionOf.get(id))).toEqual(['Floor', 'Floor', 'Floor']);
-    const map = (await one.app.inject({ url: `/api/seats/event/${event.eventId}` })).json();
+    const map = (await h.app.inject({ url: `/api/seats/event/${event.eventId}` })).json();
     const status = new Map(map.seats.map((s: { id: string; status: string }) => [s.id, s.status]));
     for (const id of held) expect(status.get(id)).toBe('held');
   });
@@ -171,7 +159,7 @@ describe('standing areas', () => {
     expect(free).toBeGreaterThan(10);
     const fans = await Promise.all(Array.from({ length: free + 15 }, () => h.userToken()));
     const answers = await Promise.all(
-      fans.map((fan, i) => hold(fan.token, places('Floor', 1), {}, i % 2 ? one : two)),
+      fans.map((fan, i) => hold(fan.token, places('Floor', 1), {}, i % 2 ? h.svc : h.instances[1]!)),
     );
     const codes = answers.map((a) => (a.statusCode === 201 ? 'held' : a.json().code));
     expect(codes.filter((c) => !['held', 'STANDING_SOLD_OUT', 'SEATS_TAKEN'].includes(c))).toEqual([]);
@@ -201,11 +189,11 @@ describe('standing areas', () => {
 
   it('numbers the entries of an arrival area in order of confirmation', async () => {
     const other = standingEvent(6, 1);
-    await deliver(one, published(other));
+    await deliver(h.svc, published(other));
     const orders: string[] = [];
     for (const quantity of [2, 1, 3]) {
       const fan = await h.userToken();
-      const res = await one.app.inject({
+      const res = await h.app.inject({
         method: 'POST',
         url: '/api/reservations',
         headers: bearer(fan.token),
@@ -225,11 +213,11 @@ describe('standing areas', () => {
 
   it('draws the entry numbers of a draw area among the buyers, each number once', async () => {
     const other = standingEvent(1, 20);
-    await deliver(one, published(other));
+    await deliver(h.svc, published(other));
     const drawn: number[] = [];
     for (let i = 0; i < 20; i++) {
       const fan = await h.userToken();
-      const res = await one.app.inject({
+      const res = await h.app.inject({
         method: 'POST',
         url: '/api/reservations',
         headers: bearer(fan.token),
@@ -240,7 +228,7 @@ describe('standing areas', () => {
       const [ticket] = await ticketsOf(res.json().reservationId);
       drawn.push(ticket?.entryNumber as number);
       if (i === 0) {
-        const mine = await one.app.inject({ url: '/api/tickets', headers: bearer(fan.token) });
+        const mine = await h.app.inject({ url: '/api/tickets', headers: bearer(fan.token) });
         expect(mine.json().items).toEqual([
           expect.objectContaining({ entrySection: 'Pit', entryNumber: ticket?.entryNumber }),
         ]);
@@ -253,9 +241,9 @@ describe('standing areas', () => {
 
   it('prints a standing ticket with its entry number, on its own PDF and in the order’s documents', async () => {
     const other = standingEvent(4, 1);
-    await deliver(one, published(other));
+    await deliver(h.svc, published(other));
     const fan = await h.userToken();
-    const res = await one.app.inject({
+    const res = await h.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(fan.token),
@@ -264,10 +252,10 @@ describe('standing areas', () => {
     expect(res.statusCode, res.body).toBe(201);
     const reservationId = res.json().reservationId;
     await confirm(reservationId);
-    const mine = (await one.app.inject({ url: '/api/tickets', headers: bearer(fan.token) })).json().items;
+    const mine = (await h.app.inject({ url: '/api/tickets', headers: bearer(fan.token) })).json().items;
     expect(mine.map((t: { entryNumber: number }) => t.entryNumber).sort()).toEqual([1, 2]);
     const [ticket] = mine;
-    const pdf = await one.app.inject({ url: `/api/tickets/${ticket.id}/pdf`, headers: bearer(fan.token) });
+    const pdf = await h.app.inject({ url: `/api/tickets/${ticket.id}/pdf`, headers: bearer(fan.token) });
     expect(pdf.statusCode, pdf.body).toBe(200);
     const text = await pdfText(pdf.rawPayload);
     expect(text).toContain('입장 번호');
@@ -275,9 +263,9 @@ describe('standing areas', () => {
     expect(text).toContain(`Entry No. ${ticket.entryNumber}`);
     // The place the server picked is no seat to look for at the door.
     expect(text).not.toContain(ticket.seatLabel);
-    const docs = await one.app.inject({
+    const docs = await h.app.inject({
       url: `/internal/reservations/${reservationId}/ticket-documents`,
-      headers: internal(),
+      headers: h.internal,
     });
     expect(docs.statusCode, docs.body).toBe(200);
     expect(
@@ -297,9 +285,9 @@ describe('standing areas', () => {
 
   it('tells the door a standing ticket’s area and entry number, and a seat’s none', async () => {
     const tonight = standingEvent(3, 1, { startsAt: new Date(Date.now() + 3_600_000).toISOString() });
-    await deliver(one, published(tonight));
+    await deliver(h.svc, published(tonight));
     const fan = await h.userToken();
-    const res = await one.app.inject({
+    const res = await h.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(fan.token),
@@ -307,11 +295,11 @@ describe('standing areas', () => {
     });
     expect(res.statusCode, res.body).toBe(201);
     await confirm(res.json().reservationId);
-    const mine = (await one.app.inject({ url: '/api/tickets', headers: bearer(fan.token) })).json().items;
+    const mine = (await h.app.inject({ url: '/api/tickets', headers: bearer(fan.token) })).json().items;
     const admin = await h.userToken(randomUUID(), 'admin');
     const answers = [];
     for (const ticket of mine) {
-      const done = await one.app.inject({
+      const done = await h.app.inject({
         method: 'POST',
         url: '/api/tickets/check-in',
         headers: bearer(admin.token),
@@ -327,7 +315,7 @@ describe('standing areas', () => {
   });
 
   it('documents holds by count and entry numbers in OpenAPI', async () => {
-    const res = await one.app.inject({ url: '/docs/json', headers: internal() });
+    const res = await h.app.inject({ url: '/docs/json', headers: h.internal });
     const paths = res.json().paths;
     const hold = paths['/api/reservations'].post;
     expect(hold.summary).toContain('standing areas by count');

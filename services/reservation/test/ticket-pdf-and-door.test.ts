@@ -1,17 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  paidTicket,
-  pdfText,
-  published,
-  type UserToken,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, deliver, onSaleEvent, paidTicket, pdfText, published, reservationSuite } from './helpers.ts';
 
 /*
  * The ticket a fan carries (a PDF with its QR and short code) and the door staff who check it in: staff
@@ -19,12 +8,6 @@ import {
  * QR, and buy nothing.
  */
 describe('ticket PDF and door staff', () => {
-  let h: Harness;
-  let svc: Instance;
-  let fan: UserToken;
-  let other: UserToken;
-  let admin: UserToken;
-  let staff: UserToken;
   const HOUR = 3_600_000;
   const tonight = onSaleEvent(6, {
     title: '아이유 콘서트 서울',
@@ -33,26 +16,21 @@ describe('ticket PDF and door staff', () => {
   });
   const elsewhere = onSaleEvent(2, { startsAt: new Date(Date.now() + HOUR).toISOString() });
 
-  beforeAll(async () => {
-    h = await openHarness('resv-ticket-door');
-    svc = await h.instance({ consume: true });
-    await deliver(svc, published(tonight));
-    await deliver(svc, published(elsewhere));
-    fan = await h.userToken();
-    other = await h.userToken();
-    admin = await h.userToken(randomUUID(), 'admin');
-    staff = await h.userToken(randomUUID(), 'staff');
-    await h.infra.bus.waitForConnect();
-    await h.infra.start();
-    await svc.start();
+  const h = reservationSuite('resv-ticket-door', {
+    instances: [{ consume: true }],
+    events: [tonight, elsewhere],
+    start: true,
   });
-  afterAll(() => h?.cleanup());
+  const fan = h.user();
+  const other = h.user();
+  const admin = h.user('admin');
+  const staff = h.user('staff');
 
-  const ticketFor = (event: typeof tonight, seat: number) => paidTicket(h, svc.app, fan.token, event, seat);
+  const ticketFor = (event: typeof tonight, seat: number) => paidTicket(h, fan.token, event, seat);
   const checkIn = (token: string, payload: object) =>
-    svc.app.inject({ method: 'POST', url: '/api/tickets/check-in', headers: bearer(token), payload });
+    h.app.inject({ method: 'POST', url: '/api/tickets/check-in', headers: bearer(token), payload });
   const assign = (token: string, userId: string, eventIds: string[]) =>
-    svc.app.inject({
+    h.app.inject({
       method: 'PUT',
       url: `/api/tickets/staff/${userId}/events`,
       headers: bearer(token),
@@ -62,13 +40,13 @@ describe('ticket PDF and door staff', () => {
   it('gives each ticket a short code of ten unambiguous characters', async () => {
     const ticket = await ticketFor(tonight, 0);
     expect(ticket.code).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}$/);
-    const list = await svc.app.inject({ url: '/api/tickets', headers: bearer(fan.token) });
+    const list = await h.app.inject({ url: '/api/tickets', headers: bearer(fan.token) });
     expect(list.json().items).toContainEqual(expect.objectContaining({ id: ticket.id, code: ticket.code }));
   });
 
   it("serves the owner's ticket as a PDF with the code, event, seat, time in KST and order number", async () => {
     const ticket = await ticketFor(tonight, 1);
-    const res = await svc.app.inject({ url: `/api/tickets/${ticket.id}/pdf`, headers: bearer(fan.token) });
+    const res = await h.app.inject({ url: `/api/tickets/${ticket.id}/pdf`, headers: bearer(fan.token) });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toBe('application/pdf');
     expect(res.headers['content-disposition']).toContain(`tiketi-${ticket.code}.pdf`);
@@ -84,13 +62,13 @@ describe('ticket PDF and door staff', () => {
   it('gives the PDF to an admin, and to nobody else', async () => {
     const ticket = await ticketFor(tonight, 2);
     const url = `/api/tickets/${ticket.id}/pdf`;
-    expect((await svc.app.inject({ url, headers: bearer(admin.token) })).statusCode).toBe(200);
-    const stranger = await svc.app.inject({ url, headers: bearer(other.token) });
+    expect((await h.app.inject({ url, headers: bearer(admin.token) })).statusCode).toBe(200);
+    const stranger = await h.app.inject({ url, headers: bearer(other.token) });
     expect(stranger.statusCode).toBe(404);
     expect(stranger.headers['content-type']).toContain('application/problem+json');
-    expect((await svc.app.inject({ url, headers: bearer(staff.token) })).statusCode).toBe(404);
-    expect((await svc.app.inject({ url })).statusCode).toBe(401);
-    const unknown = await svc.app.inject({
+    expect((await h.app.inject({ url, headers: bearer(staff.token) })).statusCode).toBe(404);
+    expect((await h.app.inject({ url })).statusCode).toBe(401);
+    const unknown = await h.app.inject({
       url: `/api/tickets/${randomUUID()}/pdf`,
       headers: bearer(fan.token),
     });
@@ -98,7 +76,7 @@ describe('ticket PDF and door staff', () => {
   });
 
   it('refuses to sell to a staff account, with its own code', async () => {
-    const res = await svc.app.inject({
+    const res = await h.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(staff.token),
@@ -107,7 +85,7 @@ describe('ticket PDF and door staff', () => {
     expect(res.statusCode).toBe(403);
     expect(res.json().code).toBe('STAFF_CANNOT_BUY');
     // Nor through the waiting list, whose offers are holds.
-    const join = await svc.app.inject({
+    const join = await h.app.inject({
       method: 'POST',
       url: `/api/waitlist/${tonight.eventId}`,
       headers: bearer(staff.token),
@@ -135,7 +113,7 @@ describe('ticket PDF and door staff', () => {
     expect(assigned.json().events).toEqual([
       { id: tonight.eventId, title: tonight.title, startsAt: tonight.startsAt },
     ]);
-    const mine = await svc.app.inject({ url: '/api/tickets/check-in/events', headers: bearer(door.token) });
+    const mine = await h.app.inject({ url: '/api/tickets/check-in/events', headers: bearer(door.token) });
     expect(mine.json().items.map((e: { id: string }) => e.id)).toEqual([tonight.eventId]);
 
     const typed = `${ticket.code.slice(0, 5).toLowerCase()}-${ticket.code.slice(5)}`;
@@ -169,7 +147,7 @@ describe('ticket PDF and door staff', () => {
 
   it('keeps the doors-open rule for typed codes', async () => {
     const later = onSaleEvent(2, { startsAt: new Date(Date.now() + 30 * 24 * HOUR).toISOString() });
-    await deliver(svc, published(later));
+    await deliver(h.svc, published(later));
     const ticket = await ticketFor(later, 0);
     const res = await checkIn(admin.token, { code: ticket.code, eventId: later.eventId });
     expect(res.statusCode).toBe(409);
@@ -178,7 +156,7 @@ describe('ticket PDF and door staff', () => {
 
   it('hands the notification service the tickets of an order with one PDF of them all', async () => {
     const ticket = await ticketFor(tonight, 4);
-    const res = await svc.app.inject({
+    const res = await h.app.inject({
       url: `/internal/reservations/${ticket.reservationId}/ticket-documents`,
       headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
     });
@@ -197,7 +175,7 @@ describe('ticket PDF and door staff', () => {
   });
 
   it('documents the PDF, check-in and staff routes in OpenAPI', async () => {
-    const res = await svc.app.inject({
+    const res = await h.app.inject({
       url: '/docs/json',
       headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
     });

@@ -1,44 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  type Harness,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, onSaleEvent, reservationSuite } from './helpers.ts';
 
 const USES = 30;
 const FANS = USES + 50;
 
 describe('a voucher with N uses is used at most N times', () => {
-  let h: Harness;
-  let instances: Instance[];
-  let first: Instance;
-  let internal: Record<string, string>;
   const event = onSaleEvent(FANS, { perUserLimit: 1 });
-
-  beforeAll(async () => {
-    h = await openHarness('resv-voucher-race');
-    instances = await Promise.all([1, 2, 3].map(() => h.instance({ listen: true })));
-    first = instances[0]!;
-    await deliver(first, published(event));
-    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN, 'content-type': 'application/json' };
+  const h = reservationSuite('resv-voucher-race', {
+    instances: [1, 2, 3].map(() => ({ listen: true })),
+    events: [event],
   });
-  afterAll(() => h?.cleanup());
 
   it(`lets ${USES} of ${FANS} fans applying the code at once through 3 instances have it`, async () => {
-    const created = await fetch(`${first.url}/internal/events/${event.eventId}/vouchers`, {
+    const created = await fetch(`${h.svc.url}/internal/events/${event.eventId}/vouchers`, {
       method: 'POST',
-      headers: internal,
+      headers: { ...h.internal, 'content-type': 'application/json' },
       body: JSON.stringify({ code: 'DROP', kind: 'amount', value: 5000, maxUses: USES }),
     });
     expect(created.status).toBe(201);
     const fans = await Promise.all(
       event.seats.map(async (seat) => {
         const fan = await h.userToken();
-        const res = await fetch(`${first.url}/api/reservations`, {
+        const res = await fetch(`${h.svc.url}/api/reservations`, {
           method: 'POST',
           headers: bearer(fan.token, { 'content-type': 'application/json' }),
           body: JSON.stringify({ eventId: event.eventId, seatIds: [seat.id] }),
@@ -53,7 +36,7 @@ describe('a voucher with N uses is used at most N times', () => {
 
     const results = await Promise.all(
       fans.map(async (fan, i) => {
-        const target = instances[i % instances.length]!;
+        const target = h.instances[i % h.instances.length]!;
         const res = await fetch(`${target.url}/api/reservations/${fan.reservationId}/voucher`, {
           method: 'PUT',
           headers: bearer(fan.token, { 'content-type': 'application/json' }),

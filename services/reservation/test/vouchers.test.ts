@@ -1,43 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { makeEnvelope, sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bearer,
-  deliver,
-  eventually,
-  type Harness,
-  holdAsNewFan,
-  type Instance,
-  onSaleEvent,
-  openHarness,
-  published,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, eventually, holdAsNewFan, onSaleEvent, reservationSuite } from './helpers.ts';
 
 describe('vouchers', () => {
-  let h: Harness;
-  let svc: Instance;
-  let app: Instance['app'];
-  let internal: { 'x-internal-token': string };
   const event = onSaleEvent(40, { perUserLimit: 10 });
   const vip = event.priceTiers[0]!.id;
   const seat = (i: number) => event.seats[i]!.id;
   const hour = 3_600_000;
 
-  beforeAll(async () => {
-    h = await openHarness('resv-voucher', { SWEEP_INTERVAL_MS: 100 });
-    svc = await h.instance();
-    app = svc.app;
-    await deliver(svc, published(event));
-    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
-    await svc.start();
+  const h = reservationSuite('resv-voucher', {
+    config: { SWEEP_INTERVAL_MS: 100 },
+    events: [event],
+    start: true,
   });
-  afterAll(() => h?.cleanup());
 
   async function create(body: Record<string, unknown>, eventId = event.eventId) {
-    return app.inject({
+    return h.app.inject({
       method: 'POST',
       url: `/internal/events/${eventId}/vouchers`,
-      headers: internal,
+      headers: h.internal,
       payload: { kind: 'percent', value: 10, maxUses: 5, ...body },
     });
   }
@@ -46,9 +28,9 @@ describe('vouchers', () => {
     expect(res.statusCode).toBe(201);
     return res.json() as { id: string; code: string };
   }
-  const hold = (seatIds: string[]) => holdAsNewFan(h, app, event.eventId, seatIds);
+  const hold = (seatIds: string[]) => holdAsNewFan(h, event.eventId, seatIds);
   const apply = (r: { token: string; reservationId: string }, code: string) =>
-    app.inject({
+    h.app.inject({
       method: 'PUT',
       url: `/api/reservations/${r.reservationId}/voucher`,
       headers: bearer(r.token),
@@ -64,9 +46,9 @@ describe('vouchers', () => {
     const res = await apply(r, '  vip-15 ');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ amount: 240_000 - 22_500, discount: 22_500, voucherCode: 'VIP-15' });
-    const internalView = await app.inject({
+    const internalView = await h.app.inject({
       url: `/internal/reservations/${r.reservationId}`,
-      headers: internal,
+      headers: h.internal,
     });
     expect(internalView.json()).toMatchObject({
       amount: 217_500,
@@ -87,7 +69,7 @@ describe('vouchers', () => {
     expect(await used(first.id)).toBe(1);
     expect((await apply(r, 'twentyk')).json()).toMatchObject({ amount: 70_000, voucherCode: 'TWENTYK' });
     expect([await used(first.id), await used(second.id)]).toEqual([0, 1]);
-    const removed = await app.inject({
+    const removed = await h.app.inject({
       method: 'DELETE',
       url: `/api/reservations/${r.reservationId}/voucher`,
       headers: bearer(r.token),
@@ -116,7 +98,10 @@ describe('vouchers', () => {
       expect(res.json()).toMatchObject({ code: problem });
     }
     expect(await used(once.id)).toBe(1);
-    const view = await app.inject({ url: `/api/reservations/${r.reservationId}`, headers: bearer(r.token) });
+    const view = await h.app.inject({
+      url: `/api/reservations/${r.reservationId}`,
+      headers: bearer(r.token),
+    });
     expect(view.json()).toMatchObject({ amount: 90_000, discount: 0, voucherCode: null });
   });
 
@@ -130,10 +115,10 @@ describe('vouchers', () => {
   it('refuses to change the voucher once the payment has started', async () => {
     await voucher({ code: 'LOCKED' });
     const r = await hold([seat(25)]);
-    await app.inject({
+    await h.app.inject({
       method: 'POST',
       url: `/internal/reservations/${r.reservationId}/extend`,
-      headers: internal,
+      headers: h.internal,
       payload: { seconds: 600 },
     });
     const res = await apply(r, 'LOCKED');
@@ -149,7 +134,7 @@ describe('vouchers', () => {
     for (const r of [cancelled, expired, refunded]) expect((await apply(r, 'COMEBACK')).statusCode).toBe(200);
     expect(await used(v.id)).toBe(3);
 
-    await app.inject({
+    await h.app.inject({
       method: 'DELETE',
       url: `/api/reservations/${cancelled.reservationId}`,
       headers: bearer(cancelled.token),
@@ -161,10 +146,10 @@ describe('vouchers', () => {
     await eventually(async () => expect(await used(v.id)).toBe(1));
 
     const paymentId = randomUUID();
-    const confirmed = await app.inject({
+    const confirmed = await h.app.inject({
       method: 'POST',
       url: `/internal/reservations/${refunded.reservationId}/confirm`,
-      headers: internal,
+      headers: h.internal,
       payload: { paymentId },
     });
     expect(confirmed.statusCode).toBe(200);
@@ -181,7 +166,7 @@ describe('vouchers', () => {
       full: true,
       reason: 'changed my mind',
     });
-    await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
+    await h.svc.db.transaction().execute((trx) => h.svc.handlers.payment(refund, trx));
     expect(await used(v.id)).toBe(0);
   });
 
@@ -202,18 +187,21 @@ describe('vouchers', () => {
       code: 'UNKNOWN_TIERS',
     });
     expect((await create({ code: 'NOWHERE' }, randomUUID())).statusCode).toBe(404);
-    const list = await app.inject({ url: `/internal/events/${event.eventId}/vouchers`, headers: internal });
+    const list = await h.app.inject({
+      url: `/internal/events/${event.eventId}/vouchers`,
+      headers: h.internal,
+    });
     expect((list.json() as { items: { code: string }[] }).items.map((v) => v.code)).toContain('TWICE');
-    expect((await app.inject({ url: `/internal/events/${event.eventId}/vouchers` })).statusCode).toBe(403);
+    expect((await h.app.inject({ url: `/internal/events/${event.eventId}/vouchers` })).statusCode).toBe(403);
   });
 
   it('changes a voucher’s terms for the uses to come and disables it, keeping the discounts given', async () => {
     const v = await voucher({ code: 'CHANGING', kind: 'percent', value: 10, maxUses: 3 });
     const update = (body: Record<string, unknown>, id = v.id) =>
-      app.inject({
+      h.app.inject({
         method: 'PUT',
         url: `/internal/vouchers/${id}`,
-        headers: internal,
+        headers: h.internal,
         payload: { kind: 'percent', value: 10, maxUses: 3, active: true, ...body },
       });
     const first = await hold([seat(30)]);
@@ -237,7 +225,7 @@ describe('vouchers', () => {
     expect(late.statusCode).toBe(422);
     expect(late.json()).toMatchObject({ code: 'VOUCHER_DISABLED' });
     // Those who took it keep what they got.
-    const kept = await app.inject({
+    const kept = await h.app.inject({
       url: `/api/reservations/${first.reservationId}`,
       headers: bearer(first.token),
     });
@@ -247,7 +235,7 @@ describe('vouchers', () => {
     expect((await update({ tierIds: [randomUUID()] })).json()).toMatchObject({ code: 'UNKNOWN_TIERS' });
     expect((await update({}, randomUUID())).statusCode).toBe(404);
     expect(
-      (await app.inject({ method: 'PUT', url: `/internal/vouchers/${v.id}`, payload: {} })).statusCode,
+      (await h.app.inject({ method: 'PUT', url: `/internal/vouchers/${v.id}`, payload: {} })).statusCode,
     ).toBe(403);
   });
 
@@ -256,9 +244,9 @@ describe('vouchers', () => {
     const r = await hold([seat(1), seat(29)]);
     const res = await apply(r, 'VIP-AMOUNT');
     expect(res.json()).toMatchObject({ amount: 150_000 + 90_000 - 50_000, discount: 50_000 });
-    const internalView = await app.inject({
+    const internalView = await h.app.inject({
       url: `/internal/reservations/${r.reservationId}`,
-      headers: internal,
+      headers: h.internal,
     });
     expect((internalView.json() as { seats: { id: string; price: number }[] }).seats).toContainEqual({
       id: seat(29),

@@ -1,38 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInput, WaitlistStatus } from '@tiketi/contracts';
 import { makeEnvelope, sql } from '@tiketi/kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   bearer,
   deliver,
   documentedStatuses,
   eventually,
   type UserToken as Fan,
-  type Harness,
-  type Instance,
   onSaleEvent,
-  openHarness,
   published,
+  reservationSuite,
 } from './helpers.ts';
 
 describe('the waiting list of a sold-out event', () => {
-  let h: Harness;
-  let first: Instance;
-  let second: Instance;
-  let internal: { 'x-internal-token': string };
-
-  beforeAll(async () => {
+  const h = reservationSuite('resv-waitlist', {
     // The sweeper of these instances runs often: an offer is made to expire by moving its end to now.
-    h = await openHarness('resv-waitlist', { SWEEP_INTERVAL_MS: 100, HOLD_MAX_SECONDS: 900 });
-    first = await h.instance({ listen: true });
-    second = await h.instance({ listen: true });
-    internal = { 'x-internal-token': h.config.INTERNAL_TOKEN };
-    await first.start();
-    await second.start();
+    config: { SWEEP_INTERVAL_MS: 100, HOLD_MAX_SECONDS: 900 },
+    instances: [{ listen: true }, { listen: true }],
+    start: true,
   });
-  afterAll(() => h?.cleanup());
 
-  async function call(method: string, path: string, fan: Fan, body?: unknown, url = first.url) {
+  async function call(method: string, path: string, fan: Fan, body?: unknown, url = h.svc.url) {
     const res = await fetch(`${url}${path}`, {
       method,
       headers: bearer(fan.token, body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -46,7 +35,7 @@ describe('the waiting list of a sold-out event', () => {
   const place = async (event: string, fan: Fan) =>
     ((await call('GET', `/api/waitlist/${event}`, fan)).body as WaitlistStatus).entry;
   const leave = (event: string, fan: Fan) => call('DELETE', `/api/waitlist/${event}`, fan);
-  const cancel = (reservationId: string, fan: Fan, url = first.url) =>
+  const cancel = (reservationId: string, fan: Fan, url = h.svc.url) =>
     call('DELETE', `/api/reservations/${reservationId}`, fan, undefined, url);
 
   type Hold = { reservationId: string; holder: Fan };
@@ -54,7 +43,7 @@ describe('the waiting list of a sold-out event', () => {
   /** An on-sale event all of whose seats are held, each by a fan of its own. */
   async function soldOut(seatCount: number, overrides: Partial<EventInput<'event.published'>> = {}) {
     const event = onSaleEvent(seatCount, { perUserLimit: 4, ...overrides });
-    await deliver(first, published(event));
+    await deliver(h.svc, published(event));
     const holds: Hold[] = [];
     for (const seat of event.seats) {
       const holder = await h.userToken();
@@ -68,7 +57,7 @@ describe('the waiting list of a sold-out event', () => {
     return { event, id: event.eventId, holds };
   }
   /** The holder gives the hold back. */
-  const giveBack = (hold: Hold, url = first.url) => cancel(hold.reservationId, hold.holder, url);
+  const giveBack = (hold: Hold, url = h.svc.url) => cancel(hold.reservationId, hold.holder, url);
 
   async function offersOf(eventId: string) {
     return h.db
@@ -110,7 +99,7 @@ describe('the waiting list of a sold-out event', () => {
 
   it('lets a fan join only a sold-out event, for a known tier and within the per-user limit', async () => {
     const open = onSaleEvent(3);
-    await deliver(first, published(open));
+    await deliver(h.svc, published(open));
     const fan = await h.userToken();
     const notSoldOut = await join(open.eventId, fan);
     expect(notSoldOut.status).toBe(409);
@@ -126,7 +115,7 @@ describe('the waiting list of a sold-out event', () => {
     const unverified = { id: fan.id, token: await h.tokens.sign({ id: fan.id, emailVerified: false }) };
     expect((await join(id, unverified)).body).toMatchObject({ code: 'EMAIL_NOT_VERIFIED' });
     // Each of these answers is in the OpenAPI document a client is written from.
-    expect(await documentedStatuses(first.app, '/api/waitlist/{eventId}', 'post')).toEqual(
+    expect(await documentedStatuses(h.app, '/api/waitlist/{eventId}', 'post')).toEqual(
       expect.arrayContaining(['200', '201', '403', '404', '409', '422']),
     );
     expect((await call('GET', `/api/waitlist/${id}`, { ...fan, token: 'nope' })).status).toBe(401);
@@ -174,16 +163,16 @@ describe('the waiting list of a sold-out event', () => {
         and envelope->'data'->>'reservationId' = ${offer.reservationId}`.execute(h.db);
     expect(rows).toEqual([{ areas: [] }]);
     // Opening the payment lengthens a hold to the payment window, never shortens an offer.
-    const extended = await fetch(`${first.url}/internal/reservations/${offer.reservationId}/extend`, {
+    const extended = await fetch(`${h.svc.url}/internal/reservations/${offer.reservationId}/extend`, {
       method: 'POST',
-      headers: { ...internal, 'content-type': 'application/json' },
+      headers: { ...h.internal, 'content-type': 'application/json' },
       body: JSON.stringify({ seconds: 600 }),
     });
     expect(await extended.json()).toEqual({ expiresAt: offer.expiresAt });
     expect(await announced('reservation.created', offer.reservationId)).toBe(1);
     expect((await place(id, cat))?.place).toBe(1);
     // The seat map shows the offered seat held, not free for anyone else.
-    const map = await fetch(`${first.url}/api/seats/event/${id}`);
+    const map = await fetch(`${h.svc.url}/api/seats/event/${id}`);
     expect((await map.json()).counts).toMatchObject({ available: 0, held: 3 });
   });
 
@@ -263,9 +252,9 @@ describe('the waiting list of a sold-out event', () => {
     });
     expect(over.body).toMatchObject({ code: 'PER_USER_LIMIT' });
 
-    const paid = await fetch(`${first.url}/internal/reservations/${offer.reservationId}/confirm`, {
+    const paid = await fetch(`${h.svc.url}/internal/reservations/${offer.reservationId}/confirm`, {
       method: 'POST',
-      headers: { ...internal, 'content-type': 'application/json' },
+      headers: { ...h.internal, 'content-type': 'application/json' },
       body: JSON.stringify({ paymentId: randomUUID() }),
     });
     expect(paid.status).toBe(200);
@@ -293,7 +282,10 @@ describe('the waiting list of a sold-out event', () => {
       const { id, holds } = await soldOut(3);
       const fans = [await h.userToken(), await h.userToken(), await h.userToken()];
       for (const fan of fans) await join(id, fan);
-      const answers = await Promise.all([giveBack(holds[0]!, first.url), giveBack(holds[1]!, second.url)]);
+      const answers = await Promise.all([
+        giveBack(holds[0]!, h.svc.url),
+        giveBack(holds[1]!, h.instances[1]!.url),
+      ]);
       expect(answers.map((a) => a.status)).toEqual([200, 200]);
       const offers = await offersOf(id);
       expect(offers.map((o) => o.userId).sort()).toEqual([fans[0]!.id, fans[1]!.id].sort());
@@ -328,16 +320,16 @@ describe('the waiting list of a sold-out event', () => {
 
   it('makes one offer from a refund delivered twice', async () => {
     const event = onSaleEvent(1, { perUserLimit: 4 });
-    await deliver(first, published(event));
+    await deliver(h.svc, published(event));
     const buyer = await h.userToken();
     const held = await call('POST', '/api/reservations', buyer, {
       eventId: event.eventId,
       seatIds: [event.seats[0]!.id],
     });
     const paymentId = randomUUID();
-    await fetch(`${first.url}/internal/reservations/${held.body.reservationId}/confirm`, {
+    await fetch(`${h.svc.url}/internal/reservations/${held.body.reservationId}/confirm`, {
       method: 'POST',
-      headers: { ...internal, 'content-type': 'application/json' },
+      headers: { ...h.internal, 'content-type': 'application/json' },
       body: JSON.stringify({ paymentId }),
     });
     const [ann, ben] = [await h.userToken(), await h.userToken()];
@@ -355,7 +347,7 @@ describe('the waiting list of a sold-out event', () => {
       full: true,
       reason: 'changed my mind',
     });
-    for (const svc of [first, second]) {
+    for (const svc of h.instances) {
       const sync = await svc.db.transaction().execute((trx) => svc.handlers.payment(refund, trx));
       await svc.handlers.afterPayment(sync);
     }
@@ -369,7 +361,7 @@ describe('the waiting list of a sold-out event', () => {
     const { id, event, holds } = await soldOut(1);
     const fan = await h.userToken();
     await join(id, fan);
-    await deliver(first, makeEnvelope('event.cancelled', { eventId: event.eventId, reason: 'storm' }));
+    await deliver(h.svc, makeEnvelope('event.cancelled', { eventId: event.eventId, reason: 'storm' }));
     expect(
       (await call('GET', `/api/reservations/${holds[0]!.reservationId}`, holds[0]!.holder)).body.status,
     ).toBe('CANCELLED');

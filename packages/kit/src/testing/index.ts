@@ -73,6 +73,26 @@ export async function listenOnLoopback(app: {
   return `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
 }
 
+/**
+ * Closes a service instance a test started as its process would shut down: its HTTP server, then its
+ * background work, then what it owns (`release`: its pool, its connections). However often it is called,
+ * this happens once, so a test may close an instance early and its harness close it again at the end.
+ */
+export function closeOnce(
+  service: { app: { close(): Promise<unknown> }; stop(): Promise<unknown> },
+  release: () => unknown,
+): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= (async () => {
+      await service.app.close();
+      await service.stop();
+      await release();
+    })();
+    return closing;
+  };
+}
+
 /** Opens infrastructure like a service does, plus a cleanup that leaves nothing behind. */
 export async function openTestInfra<S extends InfraSpec, DB>(
   spec: S,
@@ -83,6 +103,9 @@ export async function openTestInfra<S extends InfraSpec, DB>(
   return {
     ...infra,
     async cleanup() {
+      // Nothing may publish while the exchange is deleted: the broker closes the channel of a publish to
+      // a missing exchange, and the deletion under way may then never be answered.
+      await infra.relay?.stop();
       await infra.bus?.destroyTopology().catch(() => undefined);
       await infra.close();
       if (spec.database && config.DATABASE_NAME)
