@@ -130,7 +130,10 @@ start_rabbitmq() {
   fi
   say "starting RabbitMQ on port $AMQP_PORT (rabbitmq-server -detached; about 20 s)…"
   rabbitmq-server -detached || return 1
-  wait_port RabbitMQ "$AMQP_PORT"
+  # Erlang boots slowly on a busy machine: up to four minutes before giving up.
+  wait_port RabbitMQ "$AMQP_PORT" 120 && return 0
+  [ -n "$DIR" ] && tail -n 30 "$DIR"/rabbitmq/log/*.log >&2 2>/dev/null
+  return 1
 }
 
 start_engine() {

@@ -53,7 +53,13 @@ describe('scripts/infra-up.sh', () => {
     'starts PostgreSQL, Redis and RabbitMQ that do not answer, showing its progress',
     async () => {
       for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
-      const { stdout } = await run('bash', [script], { env, timeout: 280_000 });
+      const { stdout } = await run('bash', [script], { env, timeout: 280_000 }).catch(
+        (error: Error & { stdout?: string; stderr?: string }) => {
+          throw new Error(
+            `${error.message}\n--- stdout ---\n${error.stdout}\n--- stderr ---\n${error.stderr}`,
+          );
+        },
+      );
       expect(stdout).toMatch(new RegExp(`starting a private PostgreSQL .* on port ${ports.POSTGRES_PORT}`));
       expect(stdout).toMatch(new RegExp(`waiting for Redis on port ${ports.REDIS_PORT} .*up`));
       expect(stdout).toMatch(new RegExp(`waiting for RabbitMQ on port ${ports.AMQP_PORT} .*up`));
