@@ -40,10 +40,12 @@ export function SeatsPage() {
 
   // The event's seats as the reservation service sells them (ids, live state, price), placed where the
   // venue layout puts them. Standing areas are sold by count: their places are not drawn as seats.
-  // The fan's own holds still running: their seats are never offered again, whatever the map says.
+  // The fan's own holds still running: their seats are never offered again, whatever the map says. Not
+  // filtered by the clock: that would rebuild every seat each second, and a lapsed hold keeps its seats
+  // held on the map too until the server ends it.
   const own = useMemo(
-    () => (ownHolds.data?.items ?? []).filter((r) => r.status === 'PENDING' && Date.parse(r.expiresAt) > now),
-    [ownHolds.data, now],
+    () => (ownHolds.data?.items ?? []).filter((r) => r.status === 'PENDING'),
+    [ownHolds.data],
   );
   const live = useMemo(() => {
     const held = new Set(own.flatMap((r) => r.seats.map((s) => s.id)));
