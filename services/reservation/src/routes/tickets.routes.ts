@@ -55,7 +55,11 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
         params: idParams,
         produces: ['application/pdf'],
         // Documents the body as a PDF; a Buffer goes out as it is, not through the JSON serializer.
-        response: { 200: z.string().meta({ format: 'binary', description: 'The ticket, one A6 page' }) },
+        response: {
+          200: z
+            .custom<Buffer>((value) => Buffer.isBuffer(value))
+            .meta({ type: 'string', format: 'binary', description: 'The ticket, one A6 page' }),
+        },
       },
     },
     async (req, reply) => {
