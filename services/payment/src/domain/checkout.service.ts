@@ -239,7 +239,7 @@ export function checkoutService(deps: CheckoutDeps) {
           if (p.holdExpiresAt <= now()) {
             return settle.fail(conn, p, 'EXPIRED', 'HOLD_EXPIRED', 'The seat hold ended before payment.');
           }
-          if (await schedule.cancelledAt(p.eventId)) {
+          if (await schedule.cancelledAt(p.eventId, conn)) {
             return settle.fail(
               conn,
               p,
