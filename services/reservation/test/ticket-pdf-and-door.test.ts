@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { bearer, deliver, onSaleEvent, paidTicket, pdfText, published, reservationSuite } from './helpers.ts';
 
