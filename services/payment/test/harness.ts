@@ -97,8 +97,13 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
   const instances: { close: () => Promise<void> }[] = [];
 
   /** One payment service instance with its own pool, as a separate process would have. */
-  async function instance(options: { config?: Partial<PaymentConfig>; tossRetries?: number } = {}) {
-    const db = createDb<DB>({ url: databaseUrl(config.DATABASE_URL, config.DATABASE_NAME), poolSize: 10 });
+  async function instance(
+    options: { config?: Partial<PaymentConfig>; tossRetries?: number; poolSize?: number } = {},
+  ) {
+    const db = createDb<DB>({
+      url: databaseUrl(config.DATABASE_URL, config.DATABASE_NAME),
+      poolSize: options.poolSize ?? 10,
+    });
     const settings = { ...config, ...options.config };
     const service = await buildApp({
       config: settings,

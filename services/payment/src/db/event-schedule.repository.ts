@@ -72,8 +72,8 @@ export function eventScheduleRepository(db: Kysely<DB>) {
       return (await query.executeTakeFirst())?.cancelledAt ?? null;
     },
 
-    find(eventId: string) {
-      return db.selectFrom('eventSchedule').selectAll().where('eventId', '=', eventId).executeTakeFirst();
+    find(eventId: string, ex: Kysely<DB> = db) {
+      return ex.selectFrom('eventSchedule').selectAll().where('eventId', '=', eventId).executeTakeFirst();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { PaymentDto, PaymentStatus } from '@tiketi/contracts';
-import { type AuthUser, HttpProblem, mayAccess, problems } from '@tiketi/kit';
+import { type AuthUser, HttpProblem, type Kysely, mayAccess, problems } from '@tiketi/kit';
 import type { ReservationClient } from '../clients/reservation.client.ts';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
 import {
@@ -9,6 +9,7 @@ import {
   REFUNDABLE,
   type Refund,
 } from '../db/payment.repository.ts';
+import type { DB } from '../db/schema.ts';
 import { assertCancellable } from './payment-rules.ts';
 import type { Settlement } from './settlement.ts';
 
@@ -94,7 +95,8 @@ export function paymentsService(deps: PaymentsDeps) {
     request: { seatIds?: string[] | undefined; amount?: number | undefined; reason: string },
     requestedBy: AuthUser,
     requestId: string | undefined,
-    check: (p: Payment) => Promise<void>,
+    /** Runs under the payment's lock, on its connection. */
+    check: (p: Payment, conn: Kysely<DB>) => Promise<void>,
   ): Promise<PaymentDto> {
     const locked = await payments.withLock(id, { wait: true }, async (conn) => {
       const p = await settle.reload(conn, id);
@@ -104,7 +106,7 @@ export function paymentsService(deps: PaymentsDeps) {
       if (!REFUNDABLE.includes(p.status)) {
         throw problems.conflict('PAYMENT_NOT_REFUNDABLE', `A ${p.status} payment cannot be refunded.`);
       }
-      await check(p);
+      await check(p, conn);
       return settle.refund(conn, p, request, request.reason, requestedBy.id, requestId ?? null);
     });
     if (!locked) throw new Error('waiting lock answered without a value');
@@ -156,8 +158,8 @@ export function paymentsService(deps: PaymentsDeps) {
     ) {
       const p = await readable(caller, id);
       if (p.userId !== caller.id) throw problems.forbidden('Only the buyer cancels; operators refund.');
-      return refundUnderLock(id, request, caller, requestId, async (current) => {
-        assertCancellable(await schedule.find(current.eventId), now(), rules.cancelDeadlineHours);
+      return refundUnderLock(id, request, caller, requestId, async (current, conn) => {
+        assertCancellable(await schedule.find(current.eventId, conn), now(), rules.cancelDeadlineHours);
         await assertNotUsed(current, request.seatIds);
       });
     },
