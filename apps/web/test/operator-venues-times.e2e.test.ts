@@ -116,7 +116,13 @@ describe('an operator editing venues', () => {
       await editor().getByLabel('Places').fill('250');
       await editor().getByLabel('Entry numbers').selectOption({ label: 'By draw among buyers' });
       await editor().getByText('Layout preview (250 seats)').waitFor();
-      await editor().getByRole('button', { name: 'Replace the seat layout' }).click();
+      // The notice of the first replacement is still on the page: wait for this one's answer instead.
+      await Promise.all([
+        site.page.waitForResponse(
+          (r) => r.url().endsWith(`/api/venues/${venue.id}/layout`) && r.request().method() === 'PUT',
+        ),
+        editor().getByRole('button', { name: 'Replace the seat layout' }).click(),
+      ]);
       await editor().getByText('Seat layout replaced.').waitFor();
       const saved = await apiJson<Venue & { sections: { standing: unknown }[] }>(`/api/venues/${venue.id}`);
       expect(saved.seatCount).toBe(250);
