@@ -184,27 +184,37 @@ const outboxWritten = new WeakSet<DatabaseConnection>();
 
 /**
  * Kysely's PostgreSQL driver, telling `signal` once a transaction that wrote an outbox row has committed.
+ * It is ready once (and refuses work once destroyed) on its own, as Kysely's runtime wrapper would make it.
  * This is how the relay of the same process learns of new rows at once. (A trigger calling pg_notify would
  * do it across processes, but NOTIFY takes a lock that serialises every notifying commit of the whole
  * server, which caps the seat-hold rate at the drop.)
  */
 class SignallingDriver extends PostgresDriver {
   private readonly signal: EventEmitter;
-  private ready: Promise<void> | undefined;
+  private initialising: Promise<void> | undefined;
+  private ready = false;
+  private destroyed = false;
 
   constructor(config: PostgresDialectConfig, signal: EventEmitter) {
     super(config);
     this.signal = signal;
   }
 
-  override init(): Promise<void> {
-    this.ready ??= super.init();
-    return this.ready;
+  override async init(): Promise<void> {
+    this.initialising ??= super.init();
+    await this.initialising;
+    this.ready = true;
   }
 
   override async acquireConnection() {
-    await this.init();
+    if (this.destroyed) throw new Error('driver has already been destroyed');
+    if (!this.ready) await this.init();
     return super.acquireConnection();
+  }
+
+  override async destroy(): Promise<void> {
+    this.destroyed = true;
+    await super.destroy();
   }
 
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {

@@ -127,5 +127,6 @@ describe('a second connection asked of the pool by code holding one', () => {
     } finally {
       await lenient.destroy();
     }
+    await expect(one(lenient)).rejects.toThrow('driver has already been destroyed');
   });
 });
