@@ -1,3 +1,4 @@
+import { sql } from '@tiketi/kit';
 import { PAYMENT_STATUS_CHANGED } from '@tiketi/toss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
@@ -44,6 +45,34 @@ describe('Toss webhooks', () => {
     expect(after).toEqual(before);
     expect((await h.outbox(done.paymentId)).map((e) => e.type)).toEqual(['payment.completed']);
     expect(h.atToss(done.confirmBody.orderId)).toMatchObject([{ status: 'DONE', balanceAmount: 55_000 }]);
+  });
+
+  it('does not wait, holding a connection, while the payment is being worked on', async () => {
+    const dana = await h.user();
+    const done = await h.checkout(dana.token, eventId, [seat(7)]);
+    expect((await h.confirm(dana.token, done.confirmBody)).statusCode).toBe(200);
+    const tossPayment = h.atToss(done.confirmBody.orderId)[0];
+    // Another worker (a confirm, a refund, reconciliation) holds the payment's lock meanwhile.
+    const answer = await h.db.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(4004, hashtext(${done.paymentId}))`.execute(conn);
+      try {
+        return await Promise.race([
+          post(statusChanged({ ...tossPayment })),
+          new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
+        ]);
+      } finally {
+        await sql`select pg_advisory_unlock(4004, hashtext(${done.paymentId}))`.execute(conn);
+      }
+    });
+    expect(answer).not.toBe('still waiting');
+    if (answer === 'still waiting') return;
+    // Toss delivers a webhook again until it is answered 200.
+    expect(answer.statusCode).toBe(503);
+    expect(answer.json()).toMatchObject({ code: 'PAYMENT_BUSY' });
+    expect(answer.headers['retry-after']).toBe('5');
+    const again = await post(statusChanged({ ...tossPayment }));
+    expect(again.json()).toEqual({ result: 'applied' });
+    expect((await h.getPayment(dana.token, done.paymentId)).status).toBe('COMPLETED');
   });
 
   it('ignores a forged webhook for a payment Toss does not have', async () => {

@@ -24,6 +24,7 @@ import { eventReactions } from './domain/event-reactions.ts';
 import { expireDueHolds, expirySweeper } from './domain/expiry-sweeper.ts';
 import { holdRelease } from './domain/hold-release.ts';
 import { holdService } from './domain/holds.ts';
+import { pdfRenderer } from './domain/pdf-renderer.ts';
 import { redisSyncAfterCommit } from './domain/redis-sync.ts';
 import { reservationMetrics } from './domain/reservation.metrics.ts';
 import { reservationLifecycle } from './domain/reservation-lifecycle.ts';
@@ -109,6 +110,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     syncRedis,
   });
   const seatMap = seatMapService({ events, cache, sales });
+  const pdf = pdfRenderer({ threads: config.TICKET_PDF_THREADS });
   const tickets = ticketService({
     tickets: repos.tickets,
     events,
@@ -116,6 +118,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     signingSecret: config.TICKET_SIGNING_SECRET,
     checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,
     logger,
+    pdf,
   });
   const consumerDeps = { db, events, reactions, cache, sales, syncRedis };
   const handlers = eventHandlers(consumerDeps);
@@ -145,6 +148,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     },
     async stop() {
       await sweeper.stop();
+      await pdf.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { CACHE_LIMITS, env, internalTokenShape, queueTokenShape, serviceConfigShape } from '@tiketi/kit';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export const configShape = {
   ...serviceConfigShape,
@@ -28,6 +28,8 @@ export const configShape = {
   MAX_SEATS_PER_REQUEST: env.int(10),
   /** How long before an event starts its doors open: check-in before that is refused (CHECK_IN_NOT_OPEN). */
   CHECK_IN_OPENS_MINUTES_BEFORE: env.int(180),
+  /** Worker threads drawing ticket PDFs, off the event loop and at the lowest CPU priority. */
+  TICKET_PDF_THREADS: z.coerce.number().int().min(1).default(1),
 };
 
 export type ReservationConfig = z.output<z.ZodObject<typeof configShape>>;

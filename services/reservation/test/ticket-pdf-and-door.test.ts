@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { bearer, deliver, onSaleEvent, paidTicket, pdfText, published, reservationSuite } from './helpers.ts';
 
@@ -57,6 +58,22 @@ describe('ticket PDF and door staff', () => {
     expect(text).toContain(tonight.seats[1]!.label);
     expect(text).toContain('(KST)');
     expect(text).toContain(ticket.reservationId);
+  });
+
+  it("draws the PDFs off the service's event loop, which stays free for holds meanwhile", async () => {
+    const ticket = await ticketFor(tonight, 5);
+    const url = `/api/tickets/${ticket.id}/pdf`;
+    // The first one starts the drawing and loads the typeface.
+    expect((await h.app.inject({ url, headers: bearer(fan.token) })).statusCode).toBe(200);
+    const before = performance.eventLoopUtilization();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => h.app.inject({ url, headers: bearer(fan.token) })),
+    );
+    const busy = performance.eventLoopUtilization(before);
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200));
+    expect((await pdfText(answers[11]!.rawPayload)).replace(/\s/g, '')).toContain(ticket.code.slice(5));
+    // Drawn on this loop, twelve PDFs would keep it busy nearly all along; here it mostly waits for them.
+    expect(busy.utilization).toBeLessThan(0.5);
   });
 
   it('gives the PDF to an admin, and to nobody else', async () => {

@@ -57,6 +57,13 @@ export type PaymentFilter = {
 
 /** Namespace of the per-payment advisory locks (the second key is the payment id's hash). */
 const LOCK_SPACE = 4004;
+
+/** Another request, pass or instance is working on the payment right now. */
+export function paymentBusy(): HttpProblem {
+  return new HttpProblem(503, 'PAYMENT_BUSY', 'This payment is being worked on; try again shortly.', {
+    headers: { 'retry-after': '5' },
+  });
+}
 const LOCK_NOT_AVAILABLE = '55P03';
 
 export const UNSETTLED: PaymentStatus[] = ['PENDING', 'IN_PROGRESS'];
@@ -84,14 +91,7 @@ export function paymentRepository(db: Kysely<DB>) {
           } catch (error) {
             await sql`reset lock_timeout`.execute(conn);
             if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw error;
-            throw new HttpProblem(
-              503,
-              'PAYMENT_BUSY',
-              'This payment is being worked on; try again shortly.',
-              {
-                headers: { 'retry-after': '5' },
-              },
-            );
+            throw paymentBusy();
           }
         } else {
           const { rows } = await sql<{

@@ -19,7 +19,7 @@ import {
 import { v7 as uuidv7 } from 'uuid';
 import type { ReservationClient } from '../clients/reservation.client.ts';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
-import { type Payment, type PaymentRepository, UNSETTLED } from '../db/payment.repository.ts';
+import { type Payment, type PaymentRepository, paymentBusy, UNSETTLED } from '../db/payment.repository.ts';
 import type { DB } from '../db/schema.ts';
 import { assertAmount, orderIdFor, orderNameFor, tossPhone } from './payment-rules.ts';
 import { EVENT_CANCELLED, type Settlement } from './settlement.ts';
@@ -297,8 +297,9 @@ export function checkoutService(deps: CheckoutDeps) {
         logger.warn({ orderId: tp.orderId }, 'webhook for a payment that is not ours');
         return 'ignored';
       }
+      let done: { value: unknown } | undefined;
       try {
-        await payments.withLock(ours.id, { wait: true }, async (conn) => {
+        done = await payments.withLock(ours.id, { wait: false }, async (conn) => {
           const p = await settle.reload(conn, ours.id);
           if (UNSETTLED.includes(p.status)) return settle.settleWith(conn, p, tp);
           return settle.syncRefunds(conn, p, tp);
@@ -306,7 +307,12 @@ export function checkoutService(deps: CheckoutDeps) {
       } catch (error) {
         if (!(error instanceof HttpProblem)) throw error;
         logger.warn({ orderId: tp.orderId, code: error.code }, 'webhook left the payment for reconciliation');
+        return 'applied';
       }
+      // Being worked on (a confirm, a refund, reconciliation): Toss delivers the webhook again later.
+      // Waiting here would hold a pooled connection per webhook, and a drop sends one for every confirm
+      // while that confirm holds the lock.
+      if (!done) throw paymentBusy();
       return 'applied';
     },
   };

@@ -2,7 +2,8 @@ import type { CheckInEvent, CheckInRequest, TicketDto } from '@tiketi/contracts'
 import { type AuthUser, HttpProblem, type Logger, mayAccess, problems } from '@tiketi/kit';
 import type { EventRepository } from '../db/event.repository.ts';
 import type { TicketRepository } from '../db/ticket.repository.ts';
-import { renderTicketsPdf, type TicketPage } from './ticket-pdf.ts';
+import type { PdfRenderer } from './pdf-renderer.ts';
+import type { TicketPage } from './ticket-pdf.ts';
 import { verifyTicketQr } from './ticket-qr.ts';
 
 /** What a printed ticket says of its event, from the event service (which owns venues). */
@@ -42,6 +43,7 @@ export function ticketService(deps: {
   checkInOpensMinutesBefore: number;
   now?: () => Date;
   logger: Logger;
+  pdf: PdfRenderer;
 }) {
   const { tickets, events, signingSecret, checkInOpensMinutesBefore } = deps;
   const now = deps.now ?? (() => new Date());
@@ -97,7 +99,7 @@ export function ticketService(deps: {
       orderNumber: t.reservationId,
       event: sheets.get(t.eventId) as EventSheet,
     }));
-    return renderTicketsPdf(pages);
+    return deps.pdf.render(pages);
   }
 
   return {
