@@ -71,7 +71,7 @@ export function openServiceInfra<DB>(
  * A nested acquisition seen in production: counted (`tiketi_db_nested_acquisitions_total`) and logged with
  * its stack once per call site, so a busy path does not flood the log.
  */
-function nestedAcquisitionReport(logger: Logger, metrics: Metrics) {
+export function nestedAcquisitionReport(logger: Logger, metrics: Metrics) {
   const counter = metrics.counter(
     'tiketi_db_nested_acquisitions_total',
     'Connections asked of the pool by code already holding one of its connections (see NestedAcquisitionError).',

@@ -11,7 +11,9 @@ import {
   sql,
   wakeRelayAfterCommit,
 } from '../src/db.ts';
-import { testConfig } from '../src/testing/index.ts';
+import { nestedAcquisitionReport } from '../src/infra.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { capturingLogger, testConfig } from '../src/testing/index.ts';
 
 const one = (db: Kysely<unknown>) => sql<{ n: number }>`select 1 as n`.execute(db).then((r) => r.rows[0]?.n);
 
@@ -128,5 +130,26 @@ describe('a second connection asked of the pool by code holding one', () => {
       await lenient.destroy();
     }
     await expect(one(lenient)).rejects.toThrow('driver has already been destroyed');
+  });
+
+  it('is counted in a service, and logged once per place it comes from', async () => {
+    const { logger, lines } = capturingLogger('kit');
+    const metrics = createMetrics('kit');
+    const service = createDb({
+      url,
+      poolSize: 2,
+      nestedAcquisition: 'report',
+      onNestedAcquisition: nestedAcquisitionReport(logger, metrics),
+    });
+    try {
+      for (let i = 0; i < 3; i++) await service.transaction().execute(() => one(service));
+    } finally {
+      await service.destroy();
+    }
+    const counted = await metrics.registry.getSingleMetric('tiketi_db_nested_acquisitions_total')?.get();
+    expect(counted?.values.map((v) => v.value)).toEqual([3]);
+    const logged = lines.filter((l) => l.msg === 'nested database connection acquisition');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'warn', err: { type: 'NestedAcquisitionError' } });
   });
 });
