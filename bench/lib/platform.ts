@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import {
   listQueues,
   startIsolatedPlatform,
@@ -47,6 +48,8 @@ export async function startBenchPlatform(options: {
   portOffset?: number;
 }): Promise<BenchPlatform> {
   const logCounts: Record<string, number> = {};
+  // Every line every part logs, `part json`, to find what went wrong in a run (BENCH_LOG_FILE).
+  const logFile = process.env.BENCH_LOG_FILE ? createWriteStream(process.env.BENCH_LOG_FILE) : undefined;
   const copy = await startIsolatedPlatform({
     label: 'bench',
     include: options.include ?? benchParts,
@@ -75,7 +78,8 @@ export async function startBenchPlatform(options: {
       ...options.extraEnv,
     },
     say: (text) => options.say(`  ${text.trim()}`),
-    onLine: (part) => {
+    onLine: (part, _line, raw) => {
+      logFile?.write(`${part} ${raw}\n`);
       logCounts[part] = (logCounts[part] ?? 0) + 1;
     },
     startupTimeoutMs: 180_000,
@@ -86,7 +90,10 @@ export async function startBenchPlatform(options: {
     platform: copy.platform,
     logCounts,
     logTail: copy.lines,
-    stop: copy.stop,
+    stop: async () => {
+      await copy.stop();
+      await new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()));
+    },
   };
 }
 

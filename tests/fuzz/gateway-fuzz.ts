@@ -126,6 +126,8 @@ type FuzzRequest = {
   body?: unknown;
   raw?: string | Buffer;
   headers?: Record<string, string>;
+  /** The owned route (`METHOD /path`) the request names a real resource of. */
+  owned?: string;
 };
 
 function mutateBody(
@@ -267,16 +269,39 @@ export function fuzzSuite() {
     let user: Account;
     let admin: Account;
     let ids: string[];
+    /**
+     * Routes whose handler does its work only on a real resource of the caller's: with random ids they
+     * answer 404 and no more, so part of the requests name the resource, sent by its owner.
+     */
+    let owned: { route: Route; id: string; token: string }[];
 
     beforeAll(async () => {
       ({ p, admin } = proof());
       const api = proof().api;
       user = await api.signUp('fuzz');
       const sale = await api.onSaleEvent(admin, 4);
-      ids = [sale.eventId, ...sale.seatIds, user.id, admin.id];
       routes = (await documentedRoutes(p)).filter(
         (r) => r.path.startsWith('/api/') || r.path.startsWith('/media'),
       );
+      const routeOf = (key: string) => {
+        const route = routes.find((r) => `${r.method} ${r.path}` === key);
+        if (!route) throw new Error(`${key} is not documented`);
+        return route;
+      };
+      const applyVoucher = routeOf('PUT /api/reservations/:id/voucher');
+      const held = await api.hold(user, sale.eventId, [sale.seatIds[0] as string]);
+      expect(held.status, held.text).toBe(201);
+      // Its code is the one a valid fuzzed body types, so such a request gets as far as using it.
+      const voucher = await api.gw('POST', `/api/admin/events/${sale.eventId}/vouchers`, {
+        token: admin.token,
+        body: { ...(sample(applyVoucher.body) as object), kind: 'amount', value: 1000, maxUses: 100 },
+      });
+      expect(voucher.status, voucher.text).toBe(201);
+      ids = [sale.eventId, ...sale.seatIds, user.id, admin.id, held.body.reservationId, voucher.body.id];
+      owned = [
+        { route: applyVoucher, id: held.body.reservationId, token: user.token },
+        { route: routeOf('PUT /api/admin/vouchers/:id'), id: voucher.body.id, token: admin.token },
+      ];
     });
 
     async function rowCounts(): Promise<Map<string, number>> {
@@ -301,15 +326,29 @@ export function fuzzSuite() {
       const serverErrors: string[] = [];
       const accepted: string[] = [];
       const statuses = new Map<number, number>();
+      /** What each owned route answered. */
+      const ownedAnswers = new Map<string, Set<number>>();
       let sent = 0;
 
+      const picked = new Set<Route>();
       const next = (): FuzzRequest => {
         const token = r.pick([undefined, user.token, admin.token]);
         const roll = r.int(100);
         if (roll < 3) return upload(r, admin.token);
         if (roll < 5)
           return { method: r.pick(['GET', 'POST']), path: r.pick(DOT_PATHS), ...(token ? { token } : {}) };
+        if (roll < 8) {
+          const { route, id, token } = r.pick(owned);
+          return {
+            method: route.method,
+            path: fill(route, () => id),
+            token,
+            ...mutateBody(r, route.body, ids),
+            owned: `${route.method} ${route.path}`,
+          };
+        }
         const route = r.pick(routes);
+        picked.add(route);
         const method = r.int(25) === 0 ? r.pick(['PUT', 'PATCH', 'DELETE', 'OPTIONS']) : route.method;
         const hasBody = method !== 'GET' && method !== 'DELETE' && method !== 'OPTIONS';
         return {
@@ -329,6 +368,11 @@ export function fuzzSuite() {
       };
       // Requests are generated up front, in order, so the seed alone decides the run.
       const queue = Array.from({ length: REQUESTS }, next);
+      // Every documented route gets its share of the requests: a route the seed never picks is not fuzzed.
+      expect(
+        routes.filter((route) => !picked.has(route)).map((route) => `${route.method} ${route.path}`),
+        `seed ${SEED}: routes never picked`,
+      ).toEqual([]);
 
       async function worker() {
         for (;;) {
@@ -339,6 +383,8 @@ export function fuzzSuite() {
           try {
             const res = await call(p.gateway, req.method, req.path, req);
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            if (req.owned)
+              ownedAnswers.set(req.owned, (ownedAnswers.get(req.owned) ?? new Set()).add(res.status));
             if (res.status >= 500) serverErrors.push(`${label} → ${res.status} ${res.text.slice(0, 160)}`);
             else if (res.status < 400 && req.method !== 'GET' && req.method !== 'OPTIONS')
               accepted.push(label);
@@ -350,6 +396,16 @@ export function fuzzSuite() {
       await Promise.all(Array.from({ length: CONCURRENCY }, worker));
       expect(sent).toBe(REQUESTS);
       expect(serverErrors, `seed ${SEED}; logged:\n${p.errors()}`).toEqual([]);
+      // The owned routes' handlers did their work: an answer only they give (applied, or refused by a
+      // rule of the reservation or the voucher), not only the validation's 400 or a 404.
+      for (const { route } of owned) {
+        const key = `${route.method} ${route.path}`;
+        const answers = [...(ownedAnswers.get(key) ?? [])];
+        expect(
+          answers.filter((s) => s === 200 || s === 409 || s === 422),
+          `${key}: ${answers}`,
+        ).not.toEqual([]);
+      }
 
       // Background work settles (outbox relays mark rows, consumers write inbox rows) before counting.
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -377,8 +433,15 @@ export function fuzzSuite() {
 const OWNER_PREFIXES: Record<string, string[]> = {
   user: ['/api/auth', '/api/users'],
   event: ['/api/events', '/api/artists', '/api/venues'],
-  reservation: ['/api/reservations', '/api/tickets'],
-  payment: ['/api/payments'],
+  // The admin service keeps nothing: its writes are the reservation or payment service's.
+  reservation: [
+    '/api/reservations',
+    '/api/tickets',
+    '/api/waitlist',
+    '/api/admin/vouchers',
+    '/api/admin/events',
+  ],
+  payment: ['/api/payments', '/api/admin/payments'],
   analytics: ['/api/analytics'],
   media: ['/api/media'],
   notification: [],

@@ -16,7 +16,8 @@ import {
  * The ticket a fan carries and the staff at the door, in a real browser against the whole platform: the
  * fan downloads the ticket's PDF from "my tickets"; an operator creates a door-staff account and assigns
  * it a concert; the staff member, on a phone without a camera scanner, types the short code printed on the
- * ticket and is told in Korean why a second try is refused and when the ticket first got in.
+ * ticket and is told in Korean why a second try is refused and when the ticket first got in; on a phone
+ * that reads QR codes, the camera checks the fan's other ticket in.
  */
 
 /** The demo seed's concert without a waiting room: Blue Square. */
@@ -27,7 +28,12 @@ const staff = {
   email: `staff-door-${Date.now()}@example.com`,
   password: 'door-staff-pass-1',
 };
-const bought: { code?: string } = {};
+/** The fan's two tickets: one checked in by its typed code, the other by the camera. */
+const bought: { code?: string; scanned?: { qr: string; seatLabel: string } } = {};
+
+/** A time as the door page says it in Korean: Seoul time, the same whatever the browser's zone. */
+const seoulTime = (iso: string) =>
+  `${new Date(iso).toLocaleString('ko-KR', { timeZone: 'Asia/Seoul', dateStyle: 'medium', timeStyle: 'short' })} KST`;
 
 const site = siteOnPlatform({
   label: 'web_door',
@@ -61,7 +67,11 @@ describe('a ticket to carry', () => {
       await signUpVerified(page, fan);
 
       await page.goto(`/events/${OPEN_EVENT}/seats`);
-      await page.locator('figure[data-section="B"] rect[data-status="available"]').first().click();
+      const free = page.locator('figure[data-section="B"] rect[data-status="available"]');
+      await free.nth(0).click();
+      await page.getByRole('heading', { name: /^Selected: 1 / }).waitFor();
+      await free.nth(1).click();
+      await page.getByRole('heading', { name: /^Selected: 2 / }).waitFor();
       await page.getByRole('button', { name: 'Hold these seats' }).click();
       await page.waitForURL(/\/checkout\//);
       await page.getByRole('button', { name: 'Pay with Toss' }).click();
@@ -70,13 +80,19 @@ describe('a ticket to carry', () => {
       await page.waitForURL(/\/payments\/success\?/);
       await page.getByRole('link', { name: 'See my tickets' }).click();
       await page.waitForURL(`${WEB}/me/tickets`);
-      await page.locator('img.qr').waitFor();
+      await page.locator('img.qr').first().waitFor();
 
-      const tickets = await apiJson<{ items: { code: string }[] }>('/api/tickets', await accessTokenOf(page));
+      const token = await accessTokenOf(page);
+      const tickets = await apiJson<{ items: { id: string; code: string }[] }>('/api/tickets', token);
+      expect(tickets.items).toHaveLength(2);
       bought.code = tickets.items[0]?.code;
       expect(bought.code).toMatch(/^[23456789A-Z]{10}$/);
       const printed = `${bought.code?.slice(0, 5)}-${bought.code?.slice(5)}`;
-      expect(await page.locator('.ticket-code').first().innerText()).toBe(printed);
+      expect(await page.locator('.ticket-code').allInnerTexts()).toContain(printed);
+      bought.scanned = await apiJson<{ qr: string; seatLabel: string }>(
+        `/api/tickets/${tickets.items[1]?.id}`,
+        token,
+      );
 
       const [file] = await Promise.all([
         page.waitForEvent('download'),
@@ -131,9 +147,15 @@ describe('door staff', () => {
       // One assigned concert: already chosen.
       await expect.poll(() => page.locator('select[name="eventId"]').inputValue()).toBe(OPEN_EVENT);
 
+      // This browser has no QR scanner: the page says so and takes the typed code.
+      await page.getByText('이 브라우저는 QR을 스캔할 수 없습니다. 코드를 입력해 주세요.').waitFor();
       const typed = `${bought.code?.slice(0, 5).toLowerCase()} ${bought.code?.slice(5)}`;
       await page.getByLabel('QR 또는 티켓 코드').fill(typed);
-      await page.getByRole('button', { name: '입장 처리' }).click();
+      const [first] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/tickets/check-in') && r.status() === 200),
+        page.getByRole('button', { name: '입장 처리' }).click(),
+      ]);
+      const { usedAt } = (await first.json()) as { usedAt: string };
       await page.getByTestId('checkin-ok').waitFor();
       expect(await page.getByTestId('checkin-ok').innerText()).toMatch(/^입장 완료: 좌석 B-/);
       await screenshotAtWidths(page, 'door-03-staff-checked-in');
@@ -143,7 +165,7 @@ describe('door staff', () => {
       const alert = page.getByRole('alert');
       await expect
         .poll(() => alert.innerText(), { timeout: UI_TIMEOUT })
-        .toMatch(/이미 .+에 입장 처리된 티켓입니다\./);
+        .toContain(`이미 ${seoulTime(usedAt)}에 입장 처리된 티켓입니다.`);
       await screenshotAtWidths(page, 'door-04-staff-already-used');
 
       await page.getByLabel('QR 또는 티켓 코드').fill('ZZZZZ-ZZZZZ');
@@ -151,6 +173,38 @@ describe('door staff', () => {
       await expect
         .poll(() => alert.innerText(), { timeout: UI_TIMEOUT })
         .toContain('이 공연에 해당 코드의 티켓이 없습니다.');
+      expect(site.blocked).toEqual([]);
+    }),
+    90_000,
+  );
+
+  it(
+    'checks the other ticket in with the phone camera where the browser can read QR codes',
+    site.step(async () => {
+      const page = site.page;
+      // Headless Chromium on Linux has neither a camera nor BarcodeDetector (phones' Chromium has both):
+      // the page gets a blank camera stream and a detector that reads the ticket's QR from it.
+      await page.addInitScript((qr: string) => {
+        (window as unknown as { BarcodeDetector: unknown }).BarcodeDetector = class {
+          async detect(source: HTMLVideoElement) {
+            return source.srcObject ? [{ rawValue: qr }] : [];
+          }
+        };
+        navigator.mediaDevices.getUserMedia = async () => {
+          const canvas = document.createElement('canvas');
+          canvas.getContext('2d')?.fillRect(0, 0, 8, 8);
+          return canvas.captureStream(5);
+        };
+      }, bought.scanned?.qr ?? '');
+      await page.reload();
+      await page.getByRole('button', { name: '카메라로 스캔' }).click();
+      await page.getByTestId('checkin-ok').waitFor();
+      expect(await page.getByTestId('checkin-ok').innerText()).toMatch(
+        new RegExp(`^입장 완료: 좌석 ${bought.scanned?.seatLabel} `),
+      );
+      // The camera is off again, ready for the next scan.
+      expect(await page.locator('video.scanner').count()).toBe(0);
+      await page.getByRole('button', { name: '카메라로 스캔' }).waitFor();
       expect(site.blocked).toEqual([]);
     }),
     90_000,

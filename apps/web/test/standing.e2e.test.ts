@@ -1,10 +1,12 @@
 import { formatTicketCode } from '@tiketi/contracts';
+import { awaitMail } from '@tiketi/sandbox-mail/client';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
   accessTokenOf,
   apiJson,
   asOperator,
+  MAIL_INBOX,
   screenshotAtWidths,
   signInAsOperator,
   signUpVerified,
@@ -186,6 +188,30 @@ describe('a fan buying standing places', () => {
         .toEqual(['Floor standing, entry no. 1', 'Floor standing, entry no. 2']);
       await expect.poll(() => page.locator('img.qr').count(), { timeout: UI_TIMEOUT }).toBe(2);
       await screenshotAtWidths(page, 'standing-04-tickets');
+
+      // The confirmation mail (in the fan's language) names each place by its entry number, never by the
+      // place picked for it; each QR rides inline and the PDF is attached.
+      const place = (n: number) =>
+        new RegExp(`Floor (standing, entry no\\. ${n}\\b|스탠딩 입장 번호 ${n}번)`);
+      const { message } = await awaitMail(
+        MAIL_INBOX,
+        { to: fan.email, matches: place(1) },
+        { timeoutMs: UI_TIMEOUT },
+      );
+      expect(message.text).toMatch(place(2));
+      expect(message.text).not.toMatch(/Floor-P\d/);
+      expect(message.attachments.filter((a) => a.inline).map((a) => a.contentType)).toEqual([
+        'image/png',
+        'image/png',
+      ]);
+      const pdf = message.attachments.find((a) => !a.inline);
+      expect(pdf?.contentType).toBe('application/pdf');
+      const bytes = await fetch(`${MAIL_INBOX}/api/messages/${message.id}/attachments/${pdf?.index}`);
+      expect(
+        Buffer.from(await bytes.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
 
       const tickets = await apiJson<{ items: { code: string; entryNumber: number }[] }>(
         '/api/tickets',

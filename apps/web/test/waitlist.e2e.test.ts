@@ -7,6 +7,7 @@ import {
   linksIn,
   MAIL_INBOX,
   screenshotAtWidths,
+  signUpVerified,
   siteOnPlatform,
   UI_TIMEOUT,
   verifyEmailInBrowser,
@@ -21,6 +22,13 @@ import {
 
 const fan = { email: `fan-waitlist-${Date.now()}@example.com`, password: 'correct-horse-battery' };
 const concert: { id?: string; holds: string[] } = { holds: [] };
+/** The fan after them on the list, who gets the seat when the first fan gives it back. */
+const next = {
+  name: 'Next Fan',
+  email: `fan-waitlist-next-${Date.now()}@example.com`,
+  password: 'correct-horse-battery',
+  token: '',
+};
 
 const site = siteOnPlatform({ label: 'web_waitlist' });
 
@@ -88,6 +96,24 @@ describe('the waiting list of a sold-out concert', () => {
       );
       expect(status.entry).toMatchObject({ place: 1, quantity: 1 });
       await screenshotAtWidths(page, 'waitlist-02-place');
+
+      // Another fan, in a browser of their own, joins the list after them.
+      const browser = page.context().browser();
+      if (!browser) throw new Error('the page has no browser');
+      const elsewhere = await browser.newContext({ baseURL: WEB });
+      try {
+        const other = await elsewhere.newPage();
+        await signUpVerified(other, next);
+        next.token = await accessTokenOf(other);
+        await other.goto(`/events/${concert.id}`);
+        await other.getByRole('button', { name: 'Join the waiting list' }).click();
+        await other.getByTestId('waitlist-place').waitFor();
+        expect(await other.getByTestId('waitlist-place').innerText()).toBe(
+          'You are number 2 on the waiting list.',
+        );
+      } finally {
+        await elsewhere.close();
+      }
     }),
     600_000,
   );
@@ -122,9 +148,26 @@ describe('the waiting list of a sold-out concert', () => {
       await page.waitForURL(`${WEB}${url.pathname}`);
       const notice = page.getByTestId('waitlist-offer');
       await notice.waitFor();
-      expect(await notice.innerText()).toMatch(
-        /^대기 명단에서 회원님께 돌아온 좌석입니다\. .+까지 결제하지 않으면/,
+      // Held for the operator's 15 minutes from the offer, and the page says until when, in Seoul time.
+      const token = await accessTokenOf(page);
+      const { entry } = await apiJson<{ entry: { offer: { reservationId: string; expiresAt: string } } }>(
+        `/api/waitlist/${concert.id}`,
+        token,
       );
+      const offered = await apiJson<{ createdAt: string }>(
+        `/api/reservations/${entry.offer.reservationId}`,
+        token,
+      );
+      expect(url.pathname).toBe(`/checkout/${entry.offer.reservationId}`);
+      const minutes = (Date.parse(entry.offer.expiresAt) - Date.parse(offered.createdAt)) / 60_000;
+      expect(Math.round(minutes)).toBe(15);
+      const until = `${new Date(entry.offer.expiresAt).toLocaleString('ko-KR', {
+        timeZone: 'Asia/Seoul',
+        dateStyle: 'medium',
+        timeStyle: 'short',
+      })} KST`;
+      expect(await notice.innerText()).toMatch(/^대기 명단에서 회원님께 돌아온 좌석입니다\. /);
+      expect(await notice.innerText()).toContain(`${until}까지 결제하지 않으면`);
       expect(await page.getByTestId('amount').innerText()).toBe('77,000원');
       await page.getByRole('button', { name: '토스로 결제하기' }).waitFor();
       expect(await page.getByTestId('hold-rule').count()).toBe(0);
@@ -162,6 +205,22 @@ describe('the waiting list of a sold-out concert', () => {
       const given = await apiJson<{ status: string }>(`/api/reservations/${reservationId}`, token);
       expect(given.status).toBe('CANCELLED');
       expect((await apiJson<{ entry: unknown }>(`/api/waitlist/${concert.id}`, token)).entry).toBeNull();
+
+      // The seat passes to the next fan on the list, held for them and mailed with its own link.
+      const offer = () =>
+        apiJson<{ entry: { status: string; offer: { reservationId: string } | null } | null }>(
+          `/api/waitlist/${concert.id}`,
+          next.token,
+        );
+      await expect.poll(async () => (await offer()).entry?.status, { timeout: UI_TIMEOUT }).toBe('OFFERED');
+      const passed = (await offer()).entry?.offer?.reservationId;
+      expect(passed).not.toBe(reservationId);
+      const { message } = await awaitMail(
+        MAIL_INBOX,
+        { to: next.email, matches: /\/checkout\// },
+        { timeoutMs: UI_TIMEOUT },
+      );
+      expect(linksIn(message.html ?? '').some((href) => href.endsWith(`/checkout/${passed}`))).toBe(true);
     }),
     120_000,
   );

@@ -46,8 +46,8 @@ export function standingPlaceLabel(section: string, number: number): string {
 
 /**
  * The standing area (of `areas`, by name) a seat label names a place of, if any: how a page that has only
- * labels (a reservation's seats) tells places from seats. Labels are unique within a venue; only a seat
- * an operator labelled in a place's form (`Floor-P900` past Floor's capacity) would be taken for one.
+ * labels (a reservation's seats) tells places from seats. Unambiguous, as the event service refuses a
+ * layout whose seat has a label of a place's form (`Floor-P900`, past Floor's capacity too).
  */
 export function standingAreaOf(label: string, areas: Iterable<string>): string | undefined {
   for (const area of areas) {

@@ -67,6 +67,29 @@ describe('standing areas', () => {
     expect(neither.json().errors[0].field).toBe('body.sections.0');
   });
 
+  it('refuses a seat labelled as a place of a standing area, so a label of that form is always a place', async () => {
+    const seat = (label: string) => ({ number: 1, x: 0, y: 0, tierKey: 'R', label });
+    // Before the area or after it, and past its capacity too: pages and mails tell places by label alone.
+    for (const sections of [
+      [{ name: 'Balcony', rows: [{ label: '1', seats: [seat('Floor-P900')] }] }, floor],
+      [floor, { name: 'Balcony', rows: [{ label: '1', seats: [seat('Floor-P2')] }] }],
+    ]) {
+      const res = await createVenue(sections);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const field = `body.sections.${sections[0] === floor ? 1 : 0}.rows.0.seats.0.label`;
+      expect(res.json().errors).toEqual([
+        { field, message: expect.stringContaining('standing area "Floor"') },
+      ]);
+    }
+    // A seat only like a place's label is a seat.
+    const near = await createVenue([
+      floor,
+      { name: 'Balcony', rows: [{ label: '1', seats: [seat('Floor-PA')] }] },
+    ]);
+    expect(near.statusCode, near.body).toBe(201);
+  });
+
   it('refuses a capacity of none, or past the largest a standing area may have', async () => {
     for (const capacity of [0, 20_001, 1.5]) {
       const res = await createVenue([{ name: 'Pit', standing: { capacity, tierKey: 'ST' } }]);

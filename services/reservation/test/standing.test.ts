@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bearer,
   deliver,
+  eventually,
   type Instance,
   onSaleEvent,
   pdfText,
@@ -185,6 +186,38 @@ describe('standing areas', () => {
       .execute();
     expect(new Set(active.map((r) => r.seatId)).size).toBe(active.length);
     expect(active).toHaveLength(30);
+  });
+
+  it('lets held places expire like seats: the area has them again and they can be held', async () => {
+    const other = standingEvent(3, 1);
+    await deliver(h.svc, published(other));
+    const svc = await h.instance({ config: { HOLD_TTL_SECONDS: 3, SWEEP_INTERVAL_MS: 200 } });
+    await svc.start();
+    const leftOnMap = async () =>
+      (
+        (await svc.app.inject({ url: `/api/seats/event/${other.eventId}` })).json().seats as {
+          section: string;
+          status: string;
+        }[]
+      ).filter((s) => s.section === 'Floor' && s.status === 'available').length;
+    const fan = await h.userToken();
+    const held = await hold(fan.token, { eventId: other.eventId, ...places('Floor', 3) }, {}, svc);
+    expect(held.statusCode, held.body).toBe(201);
+    expect(await leftOnMap()).toBe(0);
+    const late = await h.userToken();
+    const none = await hold(late.token, { eventId: other.eventId, ...places('Floor', 1) }, {}, svc);
+    expect(none.json()).toMatchObject({ code: 'STANDING_SOLD_OUT', left: 0 });
+
+    await eventually(async () => expect(await leftOnMap()).toBe(3));
+    const status = await h.db
+      .selectFrom('reservations')
+      .select('status')
+      .where('id', '=', held.json().reservationId)
+      .executeTakeFirstOrThrow();
+    expect(status.status).toBe('EXPIRED');
+    const again = await hold(late.token, { eventId: other.eventId, ...places('Floor', 3) }, {}, svc);
+    expect(again.statusCode, again.body).toBe(201);
+    await svc.close();
   });
 
   it('numbers the entries of an arrival area in order of confirmation', async () => {

@@ -197,7 +197,14 @@ describe('ticket PDF and door staff', () => {
       headers: { 'x-internal-token': h.config.INTERNAL_TOKEN },
     });
     const paths = res.json().paths;
-    expect(paths['/api/tickets/{id}/pdf'].get.summary).toContain('application/pdf');
+    const pdf = paths['/api/tickets/{id}/pdf'].get;
+    expect(pdf.summary).toContain('application/pdf');
+    // The answer's type is declared, not only named in the summary: a client generated from it expects a PDF.
+    expect(Object.keys(pdf.responses['200'].content)).toEqual(['application/pdf']);
+    expect(pdf.responses['200'].content['application/pdf'].schema).toMatchObject({
+      type: 'string',
+      format: 'binary',
+    });
     const body = paths['/api/tickets/check-in'].post.requestBody.content['application/json'].schema;
     expect(JSON.stringify(body)).toContain('"code"');
     expect(paths['/api/tickets/staff/{userId}/events'].put).toBeDefined();

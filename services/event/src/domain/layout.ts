@@ -1,4 +1,4 @@
-import { type EntryOrder, STANDING_ROW, standingPlaceLabel } from '@tiketi/contracts';
+import { type EntryOrder, STANDING_ROW, standingAreaOf, standingPlaceLabel } from '@tiketi/contracts';
 import type { FieldError } from '@tiketi/kit';
 import { problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -60,8 +60,8 @@ function standingPlaces(standing: StandingInput, offsetX: number): LayoutRowInpu
 
 /**
  * Turns a venue's layout into sections and seats with ids, or refuses it with every inconsistency named:
- * duplicate section names, rows or seat numbers, duplicate labels across the venue, rows with no seats or
- * with both a seat list and a count. `seatId` lets the demo seed use ids derived from the labels.
+ * duplicate section names, rows or seat numbers, duplicate labels across the venue, a seat labelled as a
+ * standing area's place, rows with no seats or with both a seat list and a count. `seatId` lets the demo seed use ids derived from the labels.
  */
 export function planLayout(
   sections: LayoutSectionInput[],
@@ -73,6 +73,9 @@ export function planLayout(
   const seats: PlannedSeat[] = [];
   const labels = new Map<string, string>();
   const sectionNames = new Set<string>();
+  // Pages and mails that have only a reservation's labels tell places from seats by them, so a seat may not
+  // take a label of a place's form (`Floor-P900`), whether or not the area has that many places.
+  const standingAreas = sections.filter((section) => section.standing).map((section) => section.name);
   let offsetX = 0;
 
   sections.forEach((section, s) => {
@@ -129,7 +132,13 @@ export function planLayout(
             ? standingPlaceLabel(section.name, seat.number)
             : defaultSeatLabel(section.name, row.label, seat.number));
         const first = labels.get(label);
-        if (first !== undefined) {
+        const area = standing ? undefined : standingAreaOf(label, standingAreas);
+        if (area !== undefined) {
+          errors.push({
+            field: `${seatAt}.label`,
+            message: `"${label}" is the form of a place of standing area "${area}"; seats need another label`,
+          });
+        } else if (first !== undefined) {
           errors.push({ field: `${seatAt}.label`, message: `"${label}" is already used by ${first}` });
         } else {
           labels.set(label, seatAt);

@@ -17,7 +17,16 @@ const seat = z.object({
   x: z.number().finite(),
   y: z.number().finite(),
   tierKey: label,
-  label: z.string().trim().min(1).max(40).optional(),
+  label: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .optional()
+    .describe(
+      "Default <section>-<row>-<number>. Unique within the venue, and not of a standing place's form " +
+        "(<standing area>-P<n>), which is kept for the areas' places",
+    ),
 });
 const row = z.object({
   label,

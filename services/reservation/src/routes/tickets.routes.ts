@@ -54,6 +54,12 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
           'One of my tickets as a PDF (application/pdf): QR, short code, event, seat, time (KST), venue, order',
         params: idParams,
         produces: ['application/pdf'],
+        // Documents the body as a PDF; a Buffer goes out as it is, not through the JSON serializer.
+        response: {
+          200: z
+            .custom<Buffer>((value) => Buffer.isBuffer(value))
+            .meta({ type: 'string', format: 'binary', description: 'The ticket, one A6 page' }),
+        },
       },
     },
     async (req, reply) => {
