@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   CamelCasePlugin,
+  type ConnectionProvider,
   type DatabaseConnection,
-  type Driver,
+  DefaultQueryExecutor,
   Kysely,
   PostgresDialect,
   type PostgresDialectConfig,
@@ -52,7 +53,91 @@ export async function paginate<DB, TB extends keyof DB, O, R>(
   return { items, total: Number((count as { n: number }).n) };
 }
 
-export type DbOptions = { url: string; poolSize?: number; applicationName?: string };
+export type DbOptions = {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+  /**
+   * What a nested acquisition does (`NestedAcquisitionError`): `throw` fails it, so the test exercising the
+   * path fails (the default under NODE_ENV=test); `report` lets it go on and tells `onNestedAcquisition`.
+   */
+  nestedAcquisition?: 'throw' | 'report';
+  /** Told of each nested acquisition that goes on (`report`); a service logs and counts them. */
+  onNestedAcquisition?: (error: NestedAcquisitionError) => void;
+};
+
+/**
+ * A connection asked of a pool by code that already holds one of that pool's connections (inside its
+ * `connection().execute` or `transaction().execute`) and waits for the answer while holding it. With as
+ * many such requests at once as the pool has connections, every one waits for a second connection that
+ * none will give back, until the pool's connect timeout. The query belongs on the held connection.
+ */
+export class NestedAcquisitionError extends Error {
+  constructor() {
+    // Deep enough to reach the caller's own frames past Kysely's (only ever paid on this path).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 40;
+    super(
+      'A query asked the database pool for a second connection while this async context already holds one ' +
+        'of its connections (inside db.connection().execute or db.transaction().execute): run it on the held ' +
+        'connection or transaction (pass conn/trx down) instead of the shared db handle.',
+    );
+    Error.stackTraceLimit = limit;
+    this.name = 'NestedAcquisitionError';
+  }
+}
+
+/** A connection held by the current async context, and those its holder held around it. */
+type Hold = { readonly pool: pg.Pool; open: boolean; readonly outer: Hold | undefined };
+
+/** What the current async context holds: set for the callback of every pool acquisition. */
+const holding = new AsyncLocalStorage<Hold>();
+
+function holds(hold: Hold | undefined, pool: pg.Pool): boolean {
+  for (let h = hold; h; h = h.outer) if (h.open && h.pool === pool) return true;
+  return false;
+}
+
+/**
+ * Runs `fn` as work of its own, holding no connection: for work started under a held connection that
+ * does not belong to it (a wake-up after commit, a task that runs later), so its queries take their own
+ * connection without being taken for nested acquisitions.
+ */
+export function outsideHeldConnections<T>(fn: () => T): T {
+  return holding.exit(fn);
+}
+
+/**
+ * Kysely's pool acquisition, remembering for the consumer (a single query, or the callback of
+ * `connection().execute` / `transaction().execute`) that its context holds a connection of this pool, so
+ * that a second acquisition from there is seen (one `getStore` per acquisition).
+ */
+class HoldTrackingConnectionProvider implements ConnectionProvider {
+  private readonly driver: SignallingDriver;
+  private readonly pool: pg.Pool;
+  private readonly nested: () => void;
+
+  constructor(driver: SignallingDriver, pool: pg.Pool, nested: () => void) {
+    this.driver = driver;
+    this.pool = pool;
+    this.nested = nested;
+  }
+
+  async provideConnection<T>(consumer: (connection: DatabaseConnection) => Promise<T>): Promise<T> {
+    const outer = holding.getStore();
+    if (outer && holds(outer, this.pool)) this.nested();
+    const connection = await this.driver.acquireConnection();
+    const hold: Hold = { pool: this.pool, open: true, outer };
+    try {
+      return await holding.run(hold, consumer, connection);
+    } finally {
+      // Work the consumer started that outlives it holds nothing any more.
+      hold.open = false;
+      // Kysely types the driver's release for its own connection class, which this is.
+      await this.driver.releaseConnection(connection as Parameters<PostgresDriver['releaseConnection']>[0]);
+    }
+  }
+}
 
 /** The name a statement is prepared under, for the one statement run inside `prepared(…).execute`. */
 const preparing = new AsyncLocalStorage<string>();
@@ -99,16 +184,37 @@ const outboxWritten = new WeakSet<DatabaseConnection>();
 
 /**
  * Kysely's PostgreSQL driver, telling `signal` once a transaction that wrote an outbox row has committed.
+ * It is ready once (and refuses work once destroyed) on its own, as Kysely's runtime wrapper would make it.
  * This is how the relay of the same process learns of new rows at once. (A trigger calling pg_notify would
  * do it across processes, but NOTIFY takes a lock that serialises every notifying commit of the whole
  * server, which caps the seat-hold rate at the drop.)
  */
 class SignallingDriver extends PostgresDriver {
   private readonly signal: EventEmitter;
+  private initialising: Promise<void> | undefined;
+  private ready = false;
+  private destroyed = false;
 
   constructor(config: PostgresDialectConfig, signal: EventEmitter) {
     super(config);
     this.signal = signal;
+  }
+
+  override async init(): Promise<void> {
+    this.initialising ??= super.init();
+    await this.initialising;
+    this.ready = true;
+  }
+
+  override async acquireConnection() {
+    if (this.destroyed) throw new Error('driver has already been destroyed');
+    if (!this.ready) await this.init();
+    return super.acquireConnection();
+  }
+
+  override async destroy(): Promise<void> {
+    this.destroyed = true;
+    await super.destroy();
   }
 
   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
@@ -119,27 +225,13 @@ class SignallingDriver extends PostgresDriver {
   override async commitTransaction(connection: DatabaseConnection) {
     const wrote = outboxWritten.delete(connection);
     await super.commitTransaction(connection);
-    if (wrote) this.signal.emit('committed');
+    // The relay's pass is its own work, not the committing transaction's.
+    if (wrote) outsideHeldConnections(() => this.signal.emit('committed'));
   }
 
   override async rollbackTransaction(connection: Parameters<PostgresDriver['rollbackTransaction']>[0]) {
     outboxWritten.delete(connection);
     await super.rollbackTransaction(connection);
-  }
-}
-
-class SignallingDialect extends PostgresDialect {
-  private readonly config: PostgresDialectConfig;
-  private readonly signal: EventEmitter;
-
-  constructor(config: PostgresDialectConfig, signal: EventEmitter) {
-    super(config);
-    this.config = config;
-    this.signal = signal;
-  }
-
-  override createDriver(): Driver {
-    return new SignallingDriver(this.config, this.signal);
   }
 }
 
@@ -167,11 +259,15 @@ export async function wakeRelayAfterCommit(executor: OutboxWriter): Promise<void
       outboxWritten.add(connection);
     });
   } else {
-    outboxSignals.get(executor)?.emit('committed');
+    const signal = outboxSignals.get(executor);
+    if (signal) outsideHeldConnections(() => signal.emit('committed'));
   }
 }
 
-/** Kysely over a pg pool; column names are snake_case in SQL and camelCase in TypeScript. */
+/**
+ * Kysely over a pg pool; column names are snake_case in SQL and camelCase in TypeScript. Code holding one
+ * of the pool's connections that asks it for another is caught (`NestedAcquisitionError`).
+ */
 export function createDb<DB>(options: DbOptions): Kysely<DB> {
   const signal = new EventEmitter();
   signal.setMaxListeners(0);
@@ -188,10 +284,29 @@ export function createDb<DB>(options: DbOptions): Kysely<DB> {
   // clients through the pool, and on checked-out clients directly.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<DB>({
-    dialect: new SignallingDialect({ pool }, signal),
-    plugins: [new CamelCasePlugin()],
-  });
+  const strict =
+    (options.nestedAcquisition ?? (process.env.NODE_ENV === 'test' ? 'throw' : 'report')) === 'throw';
+  const report = options.onNestedAcquisition ?? ((error: Error) => process.emitWarning(error));
+  const nested = () => {
+    const error = new NestedAcquisitionError();
+    if (strict) {
+      // Also told where a catch-all would swallow the throw (a background job's pass, a fallback).
+      process.emitWarning(error);
+      throw error;
+    }
+    report(error);
+  };
+  // Kysely's own assembly (dialect, driver, executor), with the acquisition that tracks holds.
+  const dialect = new PostgresDialect({ pool });
+  const driver = new SignallingDriver({ pool }, signal);
+  const plugins = [new CamelCasePlugin()];
+  const executor = new DefaultQueryExecutor(
+    dialect.createQueryCompiler(),
+    dialect.createAdapter(),
+    new HoldTrackingConnectionProvider(driver, pool, nested),
+    plugins,
+  );
+  const db = new Kysely<DB>({ config: { dialect, plugins }, dialect, driver, executor });
   outboxSignals.set(db, signal);
   return db;
 }

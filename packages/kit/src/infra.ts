@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { Bus } from './bus.ts';
 import type { BaseConfig } from './config.ts';
-import { createDb, databaseUrl, ensureDatabase } from './db.ts';
+import { createDb, databaseUrl, ensureDatabase, type NestedAcquisitionError } from './db.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { KIT_MIGRATIONS, migrate } from './migrate.ts';
@@ -68,6 +68,25 @@ export function openServiceInfra<DB>(
 }
 
 /**
+ * A nested acquisition seen in production: counted (`tiketi_db_nested_acquisitions_total`) and logged with
+ * its stack once per call site, so a busy path does not flood the log.
+ */
+export function nestedAcquisitionReport(logger: Logger, metrics: Metrics) {
+  const counter = metrics.counter(
+    'tiketi_db_nested_acquisitions_total',
+    'Connections asked of the pool by code already holding one of its connections (see NestedAcquisitionError).',
+  );
+  const logged = new Set<string>();
+  return (error: NestedAcquisitionError) => {
+    counter.inc();
+    const site = error.stack ?? error.message;
+    if (logged.has(site) || logged.size >= 100) return;
+    logged.add(site);
+    logger.warn({ err: error }, 'nested database connection acquisition');
+  };
+}
+
+/**
  * Opens what the spec asks for. The database is created when missing and migrated (kit tables first,
  * then the service's), so a fresh machine needs nothing done by hand.
  */
@@ -89,7 +108,12 @@ export async function openInfra<S extends InfraSpec, DB>(
     await ensureDatabase(config.DATABASE_URL, name);
     const result = await migrate(url, [KIT_MIGRATIONS, spec.database.migrations]);
     if (result.applied.length) logger.info({ applied: result.applied }, 'migrations applied');
-    const opened = createDb<DB>({ url, poolSize: config.DATABASE_POOL_SIZE, applicationName: spec.service });
+    const opened = createDb<DB>({
+      url,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: spec.service,
+      onNestedAcquisition: nestedAcquisitionReport(logger, metrics),
+    });
     db = opened;
     readiness.database = () => sql`select 1`.execute(opened);
     if (spec.bus) {

@@ -1,4 +1,4 @@
-import { sql } from '@tiketi/kit';
+import { outsideHeldConnections, sql } from '@tiketi/kit';
 import { PAYMENT_STATUS_CHANGED } from '@tiketi/toss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
@@ -57,7 +57,8 @@ describe('Toss webhooks', () => {
       await sql`select pg_advisory_lock(4004, hashtext(${done.paymentId}))`.execute(conn);
       try {
         return await Promise.race([
-          post(statusChanged({ ...tossPayment })),
+          // The webhook is another request, with its own connection (sent from outside the held one).
+          outsideHeldConnections(async () => await post(statusChanged({ ...tossPayment }))),
           new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 5_000)),
         ]);
       } finally {

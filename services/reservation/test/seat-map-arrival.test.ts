@@ -1,4 +1,4 @@
-import { makeEnvelope, sql } from '@tiketi/kit';
+import { makeEnvelope, outsideHeldConnections, sql } from '@tiketi/kit';
 import { describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
 import {
@@ -39,8 +39,11 @@ describe('a seat map asked while its event arrives', () => {
       const applied = await h.svc.handlers.catalogue(published(event) as never, trx);
       // The read sees no seats (not committed yet) and then waits on the event row until the commit.
       await sql`lock table events in access exclusive mode`.execute(trx);
-      reading = seatMap(event.eventId);
-      await eventually(async () => expect(await waitingForLock()).toBeGreaterThan(0));
+      // The read and the watch on it are other clients, with their own connections.
+      await outsideHeldConnections(async () => {
+        reading = seatMap(event.eventId);
+        await eventually(async () => expect(await waitingForLock()).toBeGreaterThan(0));
+      });
       return applied;
     });
     await h.svc.handlers.afterCatalogue(outcome);

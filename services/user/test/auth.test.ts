@@ -1,6 +1,6 @@
 import { createAuth, sql } from '@tiketi/kit';
 import { challengeHeader } from '@tiketi/kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sessionRepository } from '../src/db/session.repository.ts';
 import { signingKeyRepository } from '../src/db/signing-key.repository.ts';
 import { databaseKeyStore, envKeyStore, generateSigningKey } from '../src/domain/signing-keys.ts';
@@ -83,6 +83,19 @@ describe('user service: accounts, sessions and profiles', () => {
     const afterLogout = await post('/api/auth/refresh', { refreshToken: otherSession.refreshToken });
     expect(afterLogout.statusCode).toBe(401);
     expect(afterLogout.json()).toMatchObject({ code: 'INVALID_REFRESH_TOKEN' });
+  });
+
+  it('refreshes when the signing key is due to be read from the database again', async () => {
+    const { refreshToken } = await register();
+    // The key store reads the newest key again once a minute: this refresh signs first after that.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 61_000);
+      const refreshed = await post('/api/auth/refresh', { refreshToken });
+      expect(refreshed.statusCode, refreshed.body).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('tells other services who a user is on the internal route, and nobody else', async () => {

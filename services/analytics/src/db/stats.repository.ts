@@ -17,8 +17,9 @@ export function statsRepository(db: Kysely<DB>) {
       batch: string,
       at: { hour: Date; day: string; month: string },
       rows: StatRow[],
+      executor: Kysely<DB> = db,
     ): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return executor.transaction().execute(async (trx) => {
         const claimed = await trx
           .insertInto('rollupBatches')
           .values({ batch })
@@ -62,8 +63,14 @@ export function statsRepository(db: Kysely<DB>) {
     },
 
     /** A day's distinct-visitor count is a snapshot, not a sum: setting it twice is harmless. */
-    async setDaily(metric: string, dimension: string, day: string, value: number): Promise<void> {
-      await db
+    async setDaily(
+      metric: string,
+      dimension: string,
+      day: string,
+      value: number,
+      executor: Kysely<DB> = db,
+    ): Promise<void> {
+      await executor
         .insertInto('dailyStats')
         .values({ metric, dimension, day, value })
         .onConflict((oc) =>
@@ -95,8 +102,10 @@ export function statsRepository(db: Kysely<DB>) {
     },
 
     /** Monthly raw-event partitions from the given Seoul month onwards (no-op on a hypertable). */
-    async ensurePartitions(fromMonth: string, months: number): Promise<void> {
-      await sql`select ensure_raw_event_partitions(${`${fromMonth}-01`}::date, ${months}::int)`.execute(db);
+    async ensurePartitions(fromMonth: string, months: number, executor: Kysely<DB> = db): Promise<void> {
+      await sql`select ensure_raw_event_partitions(${`${fromMonth}-01`}::date, ${months}::int)`.execute(
+        executor,
+      );
     },
   };
 }

@@ -40,7 +40,8 @@ export function rollupJob(deps: {
 }) {
   const { counters, stats, clock, logger } = deps;
 
-  async function applyStaged(): Promise<number> {
+  // Everything below runs under the rollup's lock, on the lock's connection (`conn`).
+  async function applyStaged(conn: Kysely<DB>): Promise<number> {
     let applied = 0;
     for (const batch of await counters.stagedBatches()) {
       const hour = fromHourKey(counters.hourOfBatch(batch.name));
@@ -55,35 +56,40 @@ export function rollupJob(deps: {
         }
         if (amount !== 0) rows.push({ ...parsed, value: amount });
       }
-      const first = await stats.applyBatch(batch.name, { hour, day, month: `${monthOf(day)}-01` }, rows);
+      const first = await stats.applyBatch(
+        batch.name,
+        { hour, day, month: `${monthOf(day)}-01` },
+        rows,
+        conn,
+      );
       if (first) applied++;
       await counters.dropBatch(batch.name);
     }
     return applied;
   }
 
-  async function snapshotVisitors(today: string): Promise<number> {
+  async function snapshotVisitors(conn: Kysely<DB>, today: string): Promise<number> {
     const yesterday = addDays(today, -1);
     const days = await counters.visitorDays();
     for (const { artistId, day } of days) {
       const date = fromDayKey(day);
       const count = await counters.uniqueVisitors(artistId, day);
-      if (count > 0) await stats.setDaily(UNIQUE_VISITORS, `artist:${artistId}`, date, count);
+      if (count > 0) await stats.setDaily(UNIQUE_VISITORS, `artist:${artistId}`, date, count, conn);
       // Views are counted at the time they happen, so a day before yesterday gets no more visitors.
       if (date < yesterday) await counters.dropVisitors(artistId, day);
     }
     return days.length;
   }
 
-  async function runLocked(): Promise<Omit<RollupResult, 'ran'>> {
+  async function runLocked(conn: Kysely<DB>): Promise<Omit<RollupResult, 'ran'>> {
     const now = clock();
     const currentHour = hourStart(now).getTime();
     for (const hour of await counters.pendingHours()) {
       if (fromHourKey(hour).getTime() < currentHour) await counters.stageHour(hour, uuidv7());
     }
-    const batchesApplied = await applyStaged();
-    const visitorDays = await snapshotVisitors(isoDay(now));
-    await stats.ensurePartitions(monthOf(isoDay(now)), PARTITION_MONTHS_AHEAD);
+    const batchesApplied = await applyStaged(conn);
+    const visitorDays = await snapshotVisitors(conn, isoDay(now));
+    await stats.ensurePartitions(monthOf(isoDay(now)), PARTITION_MONTHS_AHEAD, conn);
     return { batchesApplied, visitorDays };
   }
 
@@ -96,7 +102,7 @@ export function rollupJob(deps: {
         }>`select pg_try_advisory_lock(${ROLLUP_LOCK}) as locked`.execute(conn);
         if (!rows[0]?.locked) return { ran: false, batchesApplied: 0, visitorDays: 0 };
         try {
-          const result = await runLocked();
+          const result = await runLocked(conn);
           logger.info({ ...result, day: dayKey(clock()) }, 'rollup done');
           return { ran: true, ...result };
         } finally {

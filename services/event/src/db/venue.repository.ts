@@ -103,8 +103,8 @@ export function venueRepository(db: Kysely<DB>) {
       }));
     },
 
-    async tierKeys(venueId: string): Promise<string[]> {
-      const rows = await db
+    async tierKeys(venueId: string, executor: Kysely<DB> | Transaction<DB> = db): Promise<string[]> {
+      const rows = await executor
         .selectFrom('seats')
         .select('tierKey')
         .distinct()

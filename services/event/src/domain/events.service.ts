@@ -156,7 +156,7 @@ export function eventsService(deps: Deps) {
         missing,
       );
     }
-    validateEvent(input, await venues.tierKeys(input.venueId));
+    validateEvent(input, await venues.tierKeys(input.venueId, trx));
   }
 
   async function draftOf(trx: Transaction<DB>, id: string) {

@@ -16,6 +16,9 @@ import { hashRefreshToken, newRefreshToken, type TokenSigner } from './tokens.ts
 
 export type Session = { user: UserRow; accessToken: string; refreshToken: string; expiresIn: number };
 
+/** A stored refresh token of a family, before its access token is signed. */
+type Grant = { user: UserRow; familyId: string; refreshToken: string };
+
 /** What a verified outside provider tells us about the person signing in. */
 export type ExternalIdentity = { provider: 'google'; subject: string; email: string; name: string };
 
@@ -56,21 +59,34 @@ export function createAuthService(deps: AuthServiceDeps) {
     await revocations.revoke(familyId, signer.accessTtlSeconds);
   }
 
-  async function issue(user: UserRow, familyId: string, executor: Kysely<DB> | Transaction<DB>) {
+  /**
+   * Stores the next refresh token of a family; the session is handed out by `sessionOf` once that is
+   * committed. The access token is signed outside the transaction: reading the signing key may take a
+   * connection of its own, which a request holding one must not wait for.
+   */
+  async function grant(
+    user: UserRow,
+    familyId: string,
+    executor: Kysely<DB> | Transaction<DB>,
+  ): Promise<Grant> {
     const refreshToken = newRefreshToken();
     await sessions.addToken(executor, {
       tokenHash: hashRefreshToken(refreshToken),
       familyId,
       expiresAt: new Date(Date.now() + deps.refreshTtlDays * DAY_MS),
     });
-    const accessToken = await signer.sign(user, familyId);
-    return { user, accessToken, refreshToken, expiresIn: signer.accessTtlSeconds };
+    return { user, familyId, refreshToken };
   }
 
-  async function startSession(user: UserRow, executor: Kysely<DB> | Transaction<DB> = db): Promise<Session> {
+  async function startFamily(user: UserRow, executor: Kysely<DB> | Transaction<DB> = db): Promise<Grant> {
     const familyId = uuidv7();
     await sessions.createFamily(executor, { id: familyId, userId: user.id });
-    return issue(user, familyId, executor);
+    return grant(user, familyId, executor);
+  }
+
+  async function sessionOf({ user, familyId, refreshToken }: Grant): Promise<Session> {
+    const accessToken = await signer.sign(user, familyId);
+    return { user, accessToken, refreshToken, expiresIn: signer.accessTtlSeconds };
   }
 
   /** Announces a new account (outbox, same transaction). */
@@ -133,13 +149,13 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (user) {
           await announce(trx, user, 'password');
           await verification.request(trx, user);
-          return startSession(user, trx);
+          return startFamily(user, trx);
         }
         const owner = await users.findByEmail(email, trx);
         if (owner) await verification.warnOwner(trx, owner);
         return undefined;
       });
-      return created ?? decoySession(email, name);
+      return created ? sessionOf(created) : decoySession(email, name);
     },
 
     /**
@@ -171,7 +187,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await users.findByEmail(normaliseEmail(input.email));
       const ok = await hasher.verify(user?.passwordHash ?? null, input.password);
       if (!user || !ok) throw invalidCredentials();
-      return startSession(user);
+      return sessionOf(await startFamily(user));
     },
 
     async refresh(refreshToken: string): Promise<Session> {
@@ -181,9 +197,9 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (!used) return undefined;
         const user = await users.findById(used.userId, trx);
         if (!user) throw invalidRefresh();
-        return issue(user, used.familyId, trx);
+        return grant(user, used.familyId, trx);
       });
-      if (rotated) return rotated;
+      if (rotated) return sessionOf(rotated);
       const known = await sessions.find(tokenHash);
       if (known?.usedAt && !known.revokedAt) {
         await endFamily(known.familyId, 'reuse');
@@ -238,15 +254,17 @@ export function createAuthService(deps: AuthServiceDeps) {
               userId: user.id,
             });
           }
-          return { session: await startSession(user, trx), created };
+          return { granted: await startFamily(user, trx), created };
         });
+      let signedIn: Awaited<ReturnType<typeof attempt>>;
       try {
-        return await attempt();
+        signedIn = await attempt();
       } catch (error) {
         // Two first logins of one person at once: the loser finds the winner's account on a second try.
-        if (isUniqueViolation(error)) return attempt();
-        throw error;
+        if (!isUniqueViolation(error)) throw error;
+        signedIn = await attempt();
       }
+      return { session: await sessionOf(signedIn.granted), created: signedIn.created };
     },
   };
 }
