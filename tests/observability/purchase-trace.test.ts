@@ -305,8 +305,9 @@ describe('obs: one purchase through the running services', () => {
         monitoringFile('k8s/system/helm/prometheus-adapter.values.yaml'),
       ].flatMap((text) => text.match(/\btiketi_[a-z_]+[a-z]/g) ?? []),
     );
+    const infraExpositions = await Promise.all(platform.infraMetrics.map((m) => m.registry.metrics()));
     const exposed = new Set(
-      Object.values(expositions).flatMap((text) =>
+      [...Object.values(expositions), ...infraExpositions].flatMap((text) =>
         [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) =>
           type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
         ),

@@ -284,6 +284,13 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       mail: notifications.mail,
     }) as O['notification'] extends true ? Notifications : undefined,
     urls: { ...urls, gateway: gatewayUrl },
+    /**
+     * The registries each service's infrastructure counts in (the outbox relay, the database pool): in
+     * production /metrics shows them with the server's own, here the apps are built without them.
+     */
+    infraMetrics: [eventInfra, reservationInfra, paymentInfra, analyticsInfra, queueInfra].map(
+      (i) => i.metrics,
+    ),
     /** Where the gateway's health, readiness, metrics and docs answer (never its public port). */
     gatewayOpsUrl,
     jwks,

@@ -357,6 +357,10 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
         () => reservation.app.close(),
         () => reservation.stop(),
         () => sandbox.close(),
+        // Both services publish on one exchange: neither may publish while the other's clean-up deletes it
+        // (the broker closes that channel, whose set-up then runs again against queues being deleted).
+        () => infra.relay.stop(),
+        () => reservationInfra.relay.stop(),
         () => infra.cleanup(),
         () => reservationInfra.cleanup(),
       ];
