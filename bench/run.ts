@@ -217,6 +217,7 @@ try {
       fans: sizes.joins,
       concurrency: sizes.concurrency,
       durationMs: sizes.durationMs,
+      meter: async () => cpuMeter(await cpuGroups(cpuScope())),
     });
     say(`  ${fmt(joins.joinsPerSecond)} joins/s, ${latencyText(joins.run.latencyMs)}`);
     results.joins = joins;
@@ -260,6 +261,14 @@ try {
       steps,
       measureMs: Math.max(5000, Math.min(sizes.durationMs, 10_000)),
       admissionRatePerMinute: sizes.waiterRate,
+      cpuGroups: async () => {
+        const groups = await cpuGroups(cpuScope());
+        const queue = groups.filter((g) => g.name === 'queue' || g.name.startsWith('queue-'));
+        return [
+          { name: 'queue instances', pids: queue.flatMap((g) => g.pids) },
+          ...groups.filter((g) => g.name === 'Redis'),
+        ];
+      },
       limitNote:
         fdLimit < 65_536
           ? `open files are limited to ${fmt(fdLimit)} per process here (the hard ulimit -n, which the bench may not raise on this machine), so each of the ${queueInstances} instances and each swarm process holds at most about ${fmt(waiterCeiling / queueInstances)} sockets`

@@ -216,7 +216,7 @@ export function summaryText(r: Summary): string {
       rows.push({
         section: '4 waiting room',
         figure: `${fmt(s.waiters)} waiters (${fmt(s.connected)} connected: ${s.perInstance.map((n) => fmt(n)).join(' + ')})`,
-        measured: `push ${latencyText(s.pushMs)} · status ask p99 ${fmt(s.askMs.p99, 1)} ms · ${s.broadcasts} broadcasts`,
+        measured: `push ${latencyText(s.pushMs)} · status ask p99 ${fmt(s.askMs.p99, 1)} ms · ${s.broadcasts} broadcasts${(s.cpuPerBroadcast ?? []).map((c) => ` · ${c.name} ${fmt(c.perBroadcastMs)} ms CPU a broadcast`).join('')}`,
       });
     }
     rows.push({
@@ -240,6 +240,7 @@ export function summaryText(r: Summary): string {
     table(rows),
     '',
     ...cpuText(r.holds ?? []),
+    ...joinCpuText(r.joins),
     ...(r.waiters?.limitNote ? [`Scenario 4: ${r.waiters.limitNote}.`, ''] : []),
     ...r.notes.map((n) => `- ${n}`),
     ...(r.failed ? ['', `**The run failed:** ${r.failed}`] : []),
@@ -271,6 +272,24 @@ function cpuText(runs: HoldsResult[]): string[] {
         ),
       )
       .join(' | ')} |`,
+    '',
+  ];
+}
+
+/** Per process, the CPU time each place taken in the joins part cost, largest first. */
+function joinCpuText(joins: JoinsResult | undefined): string[] {
+  if (!joins?.cpu?.length) return [];
+  const rows = [...joins.cpu].sort((a, b) => b.perHoldMs - a.perHoldMs);
+  return [
+    'CPU time per join (ms, utime + stime from /proc over the timed run; * = a server other work on the machine may use too):',
+    '',
+    '| process | per join |',
+    '|---|---:|',
+    ...rows.map((c) => `| ${c.name}${c.shared ? ' *' : ''} | ${fmt(c.perHoldMs, 3)} |`),
+    `| **all** | ${fmt(
+      rows.reduce((sum, c) => sum + c.perHoldMs, 0),
+      2,
+    )} |`,
     '',
   ];
 }
