@@ -35,6 +35,7 @@ export type QueueDeps = ServiceDeps & {
     | 'ABANDON_GRACE_MS'
     | 'PRESENCE_REFRESH_MS'
     | 'PROGRESS_HEARTBEAT_MS'
+    | 'PROGRESS_MIN_GAP_MS'
     | 'CHALLENGE_HMAC_KEY'
     | 'CHALLENGE_TTL_SECONDS'
     | 'CHALLENGE_MAX_NUMBER'
@@ -116,6 +117,7 @@ export async function buildApp(deps: QueueDeps) {
       abandonGraceMs: config.ABANDON_GRACE_MS,
       heartbeatMs: config.PROGRESS_HEARTBEAT_MS,
       maxPerTick: config.ADMISSIONS_PER_TICK_MAX,
+      progressGapMs: config.PROGRESS_MIN_GAP_MS,
     },
   });
 

@@ -26,6 +26,11 @@ export const configShape = {
   PRESENCE_REFRESH_MS: env.int(10_000),
   /** Longest silence between two progress broadcasts of a waiting room that does not move. */
   PROGRESS_HEARTBEAT_MS: env.int(2_000),
+  /**
+   * Shortest gap between two progress broadcasts of a moving line. Each one is a message to every waiter,
+   * so this bounds what a crowd costs; the fan admitted is told at once in any case.
+   */
+  PROGRESS_MIN_GAP_MS: env.int(1_000),
   ...challengeConfigShape,
   /**
    * Bot-defence difficulty (ALTCHA maxnumber; a solver tries half of it on average) for registering and

@@ -79,6 +79,8 @@ export type TickOptions = {
   abandonGraceMs: number;
   heartbeatMs: number;
   maxPerTick: number;
+  /** Shortest gap between two progress broadcasts of one room. */
+  progressGapMs: number;
 };
 
 const LIVE_EVENTS = 'queue:live-events';
@@ -257,6 +259,7 @@ export function waitingRoomRepository(redis: Redis) {
         options.heartbeatMs,
         options.maxPerTick,
         shopperStayMs,
+        options.progressGapMs,
       )) as (string | number)[];
       const admitted: Admission[] = [];
       for (let i = 16; i + 2 < raw.length; i += 3) {

@@ -7,7 +7,8 @@
  *   settings  hash   enabled, ratePerMinute, maxActive, opensAt, closesAt, status, stamp (projection)
  *   state     hash   opened, openedAt, seq (last number given), served (last number admitted),
  *                    tokens/bucketAt (admission bucket), ttl (admission lifetime, as the step last ran), peak,
- *                    stays/stayMs (how many admitted shoppers have left, and how long they stayed in all)
+ *                    stays/stayMs (how many admitted shoppers have left, and how long they stayed in all),
+ *                    castAt/moved (when progress was last broadcast; 1 when the line moved since)
  *   pre       zset   arrivals before the opening, scored by a random draw made at join time
  *   num       hash   user -> queue number (from the opening on)
  *   line      zset   waiting users scored by number
@@ -277,7 +278,8 @@ return 1
 
 /**
  * The admission step every instance runs on its timer. ARGV: admissionTtlMs, abandonGraceMs,
- * heartbeatMs, maxPerStep, the platform's recent shopper stay in ms (0 when none is known). Returns
+ * heartbeatMs, maxPerStep, the platform's recent shopper stay in ms (0 when none is known), the shortest
+ * gap between two progress broadcasts in ms (admissions themselves are told at once, one by one). Returns
  * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
  * free slots, open rate, turnover, stays, stayMs, then user, number, waitedMs for each admitted user}.
  */
@@ -341,13 +343,20 @@ local active_count = redis.call('ZCARD', active)
 local peak = math.max(active_count, tonumber(redis.call('HGET', state, 'peak')) or 0)
 redis.call('HSET', state, 'peak', peak)
 
+-- Whichever instance steps, the room's progress goes out at most once per gap: a line that moves on every
+-- step of every instance would otherwise send every waiter several copies a second. The opening draw
+-- goes out at once; a move within the gap goes out with the first step after it.
+local gap = tonumber(ARGV[6]) or 0
+if #admitted > 0 or dropped > 0 or freed > 0 then redis.call('HSET', state, 'moved', '1') end
 local broadcast = 0
-if #admitted > 0 or dropped > 0 or freed > 0 or opened_now then
+local cast_at = tonumber(redis.call('HGET', state, 'castAt')) or 0
+if opened_now or (redis.call('HGET', state, 'moved') == '1' and now - cast_at >= gap) then
   broadcast = 1
   redis.call('SET', beat, '1', 'PX', heartbeat)
 elseif redis.call('SET', beat, '1', 'NX', 'PX', heartbeat) then
   broadcast = 1
 end
+if broadcast == 1 then redis.call('HSET', state, 'castAt', now, 'moved', '0') end
 
 local p = pace(tonumber(ARGV[5]))
 local result = {

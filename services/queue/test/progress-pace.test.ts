@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { joinQueue, publishedEvent, queueSuite } from './support.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const AHEAD = 300;
+
+describe('progress broadcasts of a moving line', () => {
+  // Two instances each step every 50 ms, and the line moves on nearly every step: without a bound, every
+  // waiter would get dozens of broadcasts a second. The heartbeat is set long so that it plays no part.
+  const { instances, user, watch, announce } = queueSuite(
+    'queue-progress-pace',
+    { PROGRESS_HEARTBEAT_MS: 10_000, PROGRESS_MIN_GAP_MS: 1_000, SOCKETS_PER_ADDRESS: 10_000 },
+    { instances: 2 },
+  );
+
+  it('go out at most once a gap, whichever instance steps, while admissions are told at once', {
+    timeout: 60_000,
+  }, async () => {
+    // Twenty admissions a second: the fans ahead take about ten seconds to get in.
+    const sale = await announce(publishedEvent({ maxActiveShoppers: 10_000, admissionRatePerMinute: 1_200 }));
+    const fans = await Promise.all(Array.from({ length: AHEAD + 1 }, user));
+    for (const fan of fans) await joinQueue(instances[0]!.url, fan.token, sale.eventId);
+    const last = watch(instances[1]!.url, fans[AHEAD]!, sale.eventId);
+    const front = watch(instances[0]!.url, fans[1]!, sale.eventId);
+    await Promise.all([last.connected(), front.connected()]);
+
+    const seen: number[] = [];
+    last.socket.on('progress', () => seen.push(Date.now()));
+    await sleep(2_500);
+    const positions = [...last.positions];
+
+    // The line moved all along (each broadcast shows the fan nearer the front)…
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(positions.at(-1)).toBeLessThan(positions[0] ?? 0);
+    // …but its progress went out no more than once a second.
+    expect(seen.length).toBeLessThanOrEqual(3);
+    for (let i = 1; i < seen.length; i++) {
+      expect((seen[i] ?? 0) - (seen[i - 1] ?? 0)).toBeGreaterThanOrEqual(900);
+    }
+    // The fan near the front was told of their own admission when it happened, not at a broadcast.
+    expect(front.isAdmitted).toBe(true);
+  });
+});
