@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import {
   type Envelope,
   EVENT_VERSION,
@@ -118,6 +119,7 @@ export class Bus {
       heartbeatIntervalInSeconds: 5,
       reconnectTimeInSeconds: 1,
     });
+    this.connection.on('connect', ({ connection }) => onePerTurn(socketOf(connection)));
     this.connection.on('disconnect', ({ err }) =>
       options.logger.warn({ err: err?.message }, 'RabbitMQ disconnected; reconnecting'),
     );
@@ -210,7 +212,7 @@ export class Bus {
         const todo = unique.filter((e) => fresh.has(e.id));
         if (todo.length) await options.handler(todo, trx);
       });
-    const { channel, handleOne, log, processContext } = this.openConsumer(options);
+    const { channel, handleOne, log, processContext, received, settle } = this.openConsumer(options);
     const waiting: ConsumeMessage[] = [];
     let draining = false;
     const handleBatch = async (messages: ConsumeMessage[]) => {
@@ -229,7 +231,12 @@ export class Bus {
         try {
           await handleAll(parsed.map((p) => p.envelope));
           for (const span of spans) endSpan(span);
-          for (const p of parsed) channel.ack(p.msg);
+          const last = parsed.at(-1)?.msg;
+          // Batches are taken in delivery order and each is settled before the next starts, so when the
+          // whole batch parsed, its last message's tag covers exactly this batch: one frame acks it all
+          // (the broker settles one ack instead of a hundred). What did not parse is still to be parked.
+          if (unparsed.length === 0 && last) settle(last, 'ack-all');
+          else for (const p of parsed) settle(p.msg, 'ack');
         } catch (error) {
           for (const span of spans) endSpan(span, error);
           log.warn(
@@ -252,6 +259,7 @@ export class Bus {
     await channel.consume(
       this.queueOf(options.name),
       (msg) => {
+        received(msg);
         waiting.push(msg);
         if (draining) return;
         draining = true;
@@ -265,8 +273,12 @@ export class Bus {
 
   /** A consumer without inbox, for handlers that are idempotent by themselves. */
   async subscribe<T extends EventType>(options: PlainConsumerOptions<T>): Promise<void> {
-    const { channel, handleOne } = this.openConsumer(options);
-    await channel.consume(this.queueOf(options.name), (msg) => void handleOne(msg, options.handler), {
+    const { channel, handleOne, received } = this.openConsumer(options);
+    const onMessage = (msg: ConsumeMessage) => {
+      received(msg);
+      void handleOne(msg, options.handler);
+    };
+    await channel.consume(this.queueOf(options.name), onMessage, {
       prefetch: options.prefetch ?? 10,
     });
     await channel.waitForConnect();
@@ -291,10 +303,23 @@ export class Bus {
     for (let a = 1; a < maxAttempts; a++) this.queues.add(retryQueue(a));
     const log = this.options.logger.child({ consumer: queue });
 
+    // A delivery tag names a message on the channel that delivered it only. After a reconnection the
+    // channel manager acks on the new channel, where a handler's old tag names another message, or none
+    // (the broker answers 406 and the whole connection goes down again). A message whose channel is gone
+    // was put back by the broker and comes again: it is not settled.
+    let current: ConfirmChannel | undefined;
+    const arrivedOn = new WeakMap<ConsumeMessage, ConfirmChannel | undefined>();
+    const received = (msg: ConsumeMessage) => arrivedOn.set(msg, current);
+    const settle = (msg: ConsumeMessage, how: 'ack' | 'ack-all' | 'requeue') => {
+      if (arrivedOn.get(msg) !== current) return;
+      if (how === 'requeue') channel.nack(msg, false, true);
+      else channel.ack(msg, how === 'ack-all');
+    };
     const channel: ChannelWrapper = this.connection.createChannel({
       name: queue,
       confirm: true,
       setup: async (ch: ConfirmChannel) => {
+        current = ch;
         await ch.assertExchange(this.exchange, 'topic', { durable: true });
         await ch.assertQueue(queue, { durable: true });
         await ch.assertQueue(dlq, { durable: true });
@@ -344,7 +369,7 @@ export class Bus {
           endSpan(ctx.span, error);
           throw error;
         }
-        channel.ack(msg);
+        settle(msg, 'ack');
       } catch (error) {
         const reason = (error as Error).message;
         const poison = error instanceof PoisonMessage;
@@ -356,17 +381,17 @@ export class Bus {
         const target = poison || attempt >= maxAttempts ? dlq : retryQueue(attempt);
         try {
           await channel.sendToQueue(target, msg.content, { ...msg.properties, headers, persistent: true });
-          channel.ack(msg);
+          settle(msg, 'ack');
           const level = target === dlq ? 'error' : 'warn';
           log[level]({ err: reason, attempt, eventId: envelope?.id, to: target }, 'event handling failed');
         } catch (sendError) {
           // Could not hand the message on: let the broker redeliver it rather than lose it.
           log.error({ err: (sendError as Error).message }, 'could not route a failed message; requeueing');
-          channel.nack(msg, false, true);
+          settle(msg, 'requeue');
         }
       }
     };
-    return { channel, handleOne, log, processContext };
+    return { channel, handleOne, log, processContext, received, settle };
   }
 
   /** Deletes the queues this bus declared and its exchange (tests clean up with it). */
@@ -389,6 +414,29 @@ export class Bus {
     await this.publisher.close();
     await this.connection.close();
   }
+}
+
+/** The socket under an amqplib connection (amqplib keeps it as `connection.stream`, untyped). */
+function socketOf(connection: unknown): Writable {
+  return (connection as { connection: { stream: Writable } }).connection.stream;
+}
+
+/**
+ * amqplib's multiplexer hands the socket one frame at a time, each its own `write`, so a relay batch of a
+ * hundred publishes or a consumer's hundred acks cost a hundred system calls. Corked at a turn's first
+ * write and uncorked on the next tick, what one turn of the event loop sends leaves in one `writev`;
+ * nothing waits for a timer, and the stream's backpressure still holds (a write past its high-water mark
+ * answers false, and the multiplexer waits for `drain`).
+ */
+export function onePerTurn(socket: Writable): void {
+  const write = socket.write;
+  socket.write = function (this: Writable, ...args: Parameters<Writable['write']>) {
+    if (this.writableCorked === 0) {
+      this.cork();
+      process.nextTick(() => this.uncork());
+    }
+    return write.apply(this, args);
+  } as Writable['write'];
 }
 
 function parseEnvelope<T extends EventType>(content: Buffer, accepted: readonly T[]): AnyEnvelope<T> {

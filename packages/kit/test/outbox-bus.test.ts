@@ -2,10 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Envelope } from '@tiketi/contracts';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeEnvelope, publishInTransaction } from '../src/bus.ts';
+import { Bus, makeEnvelope, publishInTransaction } from '../src/bus.ts';
 import { sql, wakeRelayAfterCommit } from '../src/db.ts';
 import { OutboxRelay } from '../src/outbox.ts';
-import { openTestInfra, testConfig, testLogger } from '../src/testing/index.ts';
+import {
+  capturingLogger,
+  createTcpProxy,
+  openTestInfra,
+  testConfig,
+  testLogger,
+} from '../src/testing/index.ts';
 
 type DB = { things: { id: string; name: string }; effects: { eventId: string; note: string } };
 type Spec = { service: string; database: { name: string; migrations: string }; bus: true };
@@ -317,5 +323,87 @@ describe('outbox, relay and consumers', () => {
       where consumer = 'kit.batched'`.execute(db);
     expect(inbox.rows[0]?.n).toBe(4);
     expect(await effects()).toHaveLength(4);
+  });
+  it('acks a batch as a whole, leaving nothing unacknowledged, and still parks what does not parse', async () => {
+    // A bus of its own, closed at the end: whatever it left unacknowledged would go back to the queue.
+    const own = new Bus({
+      url: config.AMQP_URL,
+      exchange: config.AMQP_EXCHANGE,
+      service: 'kit',
+      logger: testLogger(),
+    });
+    const queue = `${config.AMQP_EXCHANGE}.kit.acked`;
+    const dlq = `${queue}.dlq`;
+    await inspect.assertQueue(queue, { durable: true });
+    await inspect.bindQueue(queue, config.AMQP_EXCHANGE, 'user.registered');
+    const first = ['a', 'b', 'c', 'd'].map((name) => makeEnvelope('user.registered', registered(name)));
+    await Promise.all(first.slice(0, 2).map((e) => bus.publish(e)));
+    inspect.publish(config.AMQP_EXCHANGE, 'user.registered', Buffer.from('not json'), { persistent: true });
+    await Promise.all(first.slice(2).map((e) => bus.publish(e)));
+    await vi.waitFor(async () => expect((await inspect.checkQueue(queue)).messageCount).toBe(5));
+
+    const seen: string[] = [];
+    await own.consumeBatch({
+      name: 'acked',
+      events: ['user.registered'],
+      db,
+      handler: async (events) => {
+        seen.push(...events.map((e) => e.id));
+      },
+    });
+    await vi.waitFor(() => expect([...seen].sort()).toEqual(first.map((e) => e.id).sort()), {
+      timeout: 10_000,
+    });
+    await vi.waitFor(async () => expect((await inspect.checkQueue(dlq)).messageCount).toBe(1), {
+      timeout: 5000,
+    });
+    // Then batches where everything parses, acknowledged by their last message alone.
+    const second = ['e', 'f', 'g', 'h', 'i', 'j'].map((name) =>
+      makeEnvelope('user.registered', registered(name)),
+    );
+    await Promise.all(second.map((e) => bus.publish(e)));
+    const all = [...first, ...second].map((e) => e.id).sort();
+    await vi.waitFor(() => expect([...seen].sort()).toEqual(all), { timeout: 10_000 });
+    await own.close();
+    expect((await inspect.checkQueue(queue)).messageCount).toBe(0);
+    expect((await inspect.checkQueue(dlq)).messageCount).toBe(1);
+    for (const q of [queue, dlq, ...[1, 2, 3, 4].map((a) => `${queue}.retry.${a}`)])
+      await inspect.deleteQueue(q);
+  });
+  it('keeps consuming when a handler outlives a broker cut, without settling its old delivery tag', async () => {
+    const target = new URL(config.AMQP_URL);
+    const proxy = await createTcpProxy(target.hostname, Number(target.port || 5672));
+    target.host = `127.0.0.1:${proxy.port}`;
+    const { logger, lines } = capturingLogger('kit');
+    const own = new Bus({ url: target.toString(), exchange: config.AMQP_EXCHANGE, service: 'kit', logger });
+    const handled: string[] = [];
+    const { promise: held, resolve: release } = Promise.withResolvers<void>();
+    await own.subscribe({
+      name: 'outlives-cut',
+      events: ['user.registered'],
+      handler: async (event) => {
+        handled.push(event.data.name);
+        if (handled.length === 1) await held;
+      },
+    });
+    await bus.publish(makeEnvelope('user.registered', registered('slow')));
+    await vi.waitFor(() => expect(handled).toEqual(['slow']), { timeout: 5000 });
+    // The broker puts the unacknowledged message back and delivers it again on the new channel.
+    await proxy.cut();
+    await proxy.restore();
+    await vi.waitFor(() => expect(handled).toEqual(['slow', 'slow']), { timeout: 10_000 });
+    // The first handling ends now: its tag belongs to the old channel and must not be acked on the new.
+    release();
+    await new Promise((r) => setTimeout(r, 300));
+    await bus.publish(makeEnvelope('user.registered', registered('after')));
+    await vi.waitFor(() => expect(handled).toEqual(['slow', 'slow', 'after']), { timeout: 5000 });
+    // One disconnection, the cut: an old tag acked on the new channel would make the broker close it.
+    expect(lines.filter((l) => String(l.msg).startsWith('RabbitMQ disconnected'))).toHaveLength(1);
+    await own.close();
+    await proxy.close();
+    const queue = `${config.AMQP_EXCHANGE}.kit.outlives-cut`;
+    expect((await inspect.checkQueue(queue)).messageCount).toBe(0);
+    for (const q of [queue, `${queue}.dlq`, ...[1, 2, 3, 4].map((a) => `${queue}.retry.${a}`)])
+      await inspect.deleteQueue(q);
   });
 });
