@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import cors from '@fastify/cors';
 import httpProxy from '@fastify/http-proxy';
@@ -68,19 +67,6 @@ const DEFAULT_LIMITS: RateLimitSettings = {
 
 function tooLarge(limit: number) {
   return new HttpProblem(413, 'BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
-}
-
-/** A body the gateway has read in full, sent on to the service with its exact length. */
-class ReadBody extends Readable {
-  readonly bytes: Buffer;
-  constructor(bytes: Buffer) {
-    super();
-    this.bytes = bytes;
-  }
-  override _read() {
-    this.push(this.bytes);
-    this.push(null);
-  }
 }
 
 /**
@@ -201,9 +187,24 @@ export async function buildApp(deps: GatewayDeps) {
       // holds only its own connection to the gateway, never one of the shared connections to a service.
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: routeLimit }, (_req, body, done) =>
-        done(null, new ReadBody(typeof body === 'string' ? Buffer.from(body) : body)),
+        done(null, body),
       );
       await scope.register(httpProxy, {
+        // The body read above goes on as the bytes it is, in the same write as the request head, with its
+        // exact Content-Length (reply-from sets it; a chunked request's Transfer-Encoding is dropped).
+        // Without a Content-Type the bytes go as application/octet-stream (RFC 9110 §8.3), as reply-from
+        // itself would label them.
+        handler: (req, reply, dest, options) =>
+          reply.from(
+            dest,
+            Buffer.isBuffer(req.body)
+              ? {
+                  ...options,
+                  body: req.body,
+                  contentType: req.headers['content-type'] ?? 'application/octet-stream',
+                }
+              : options,
+          ),
         upstream: balanced ? '' : (instances[0] as string),
         prefix: route.prefix,
         proxyPayloads: false,
@@ -256,17 +257,13 @@ export async function buildApp(deps: GatewayDeps) {
             );
           },
           rewriteRequestHeaders: (req, headers) => {
-            // Internal routes are never reachable through here, but a client must not even try the header.
-            const { 'x-internal-token': _internal, ...rest } = headers;
-            const { 'transfer-encoding': _chunked, ...sent } = rest;
-            return {
-              ...(req.body instanceof ReadBody
-                ? { ...sent, 'content-length': String(req.body.bytes.length) }
-                : rest),
-              ...propagationHeaders(),
-              'x-request-id': req.id,
-              'x-forwarded-for': req.ip,
-            };
+            // reply-from hands a copy of the request's headers, ours to change. Internal routes are never
+            // reachable through here, but a client must not even try the header.
+            delete headers['x-internal-token'];
+            Object.assign(headers, propagationHeaders());
+            headers['x-request-id'] = req.id;
+            headers['x-forwarded-for'] = req.ip;
+            return headers;
           },
           onError: (reply, { error }) => {
             if (error instanceof HttpProblem) {
