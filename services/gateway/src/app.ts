@@ -4,6 +4,7 @@ import httpProxy from '@fastify/http-proxy';
 import rateLimit from '@fastify/rate-limit';
 import type { ServiceName } from '@tiketi/contracts';
 import {
+  type AuthUser,
   createAuth,
   createServer,
   HttpProblem,
@@ -136,8 +137,13 @@ export async function buildApp(deps: GatewayDeps) {
     errorResponseBuilder: (_req, context) =>
       problems.tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
-  const clientKey = (req: FastifyRequest, perIp: boolean) =>
-    !perIp && req.user ? `user:${req.user.id}` : `ip:${req.ip}`;
+  // The caller whose token's signature held, for the limit counted while their session is looked up
+  // (`req.user` is set only once that look-up has answered).
+  const counted = new WeakMap<FastifyRequest, AuthUser>();
+  const clientKey = (req: FastifyRequest, perIp: boolean) => {
+    const caller = counted.get(req);
+    return !perIp && caller ? `user:${caller.id}` : `ip:${req.ip}`;
+  };
   const limiters = rateLimitGroups(limits).map((group) => ({
     group,
     check: app.rateLimit({
@@ -159,12 +165,19 @@ export async function buildApp(deps: GatewayDeps) {
     const limit = underPrefix(path, '/api/media') ? uploadLimit : bodyLimit;
     if (length > limit) throw tooLarge(limit);
 
-    if (!isPublic(req.method, path)) await auth.user(req);
-    else if (req.headers.authorization && !ignoresBearer(path)) await auth.optional(req);
-
     const limiter = limiters.find((l) => l.group.matches(req.method, path));
     // The plugin's hook is typed as a Fastify hook (bound to the instance); it never uses `this`.
-    if (limiter) await limiter.check.call(app, req, reply);
+    const count = async (caller?: AuthUser) => {
+      if (!limiter) return;
+      if (caller) counted.set(req, caller);
+      await limiter.check.call(app, req, reply);
+    };
+    const required = !isPublic(req.method, path);
+    const checked = required || (req.headers.authorization && !ignoresBearer(path));
+    // A signed-in caller is counted once the token's signature holds, at the same time as the session's
+    // revocation look-up (one Redis round trip for both); an anonymous one after the path checks.
+    const caller = checked ? await auth.checkWith(req, required, count) : undefined;
+    if (!caller) await count();
     if (reply.sent) return;
     const copy = sharable(req) ? cache.get(req.url, pickEncoding(req.headers['accept-encoding'])) : undefined;
     if (copy) return sendCopy(req, reply, copy);
