@@ -32,6 +32,8 @@ export type Summary = {
   reads?: { list: LoadResult; detail: LoadResult };
   holds?: HoldsResult[];
   drop?: DropResult;
+  /** The same drop again on a second event: the platform has seen one sale. */
+  nextDrop?: DropResult;
   waiters?: WaitersResult;
   joins?: JoinsResult;
   registration?: { accounts: number; perSecond: number };
@@ -158,46 +160,49 @@ export function summaryText(r: Summary): string {
       },
     );
   }
-  if (r.drop) {
-    const d = r.drop;
+  for (const [d, section] of [
+    [r.drop, '3 the drop'],
+    [r.nextDrop, '3 the next drop'],
+  ] as const) {
+    if (!d) continue;
     const errorCount = Object.values(d.errors).reduce((a, b) => a + b, 0);
     rows.push(
       {
-        section: '3 the drop',
+        section,
         figure: `${fmt(d.fans)} fans, ${fmt(d.seats)} seats`,
         measured: d.soldOut ? `sold out in ${d.timeToSellOutS} s` : 'not sold out',
         target: 'sells out',
         verdict: verdict(d.soldOut),
       },
       {
-        section: '3 the drop',
+        section,
         figure: 'end-to-end purchases',
         measured: `${fmt(d.purchasesPerSecond, 1)} purchases/s · ${fmt(d.ticketsPerMinute)} tickets/min`,
         ratio: `${fmt(d.ticketsPerMinute / 350, 1)} × pretix (300–400 tickets/min)`,
       },
-      { section: '3 the drop', figure: 'admission → confirmed', measured: latencyText(d.purchaseMs) },
+      { section, figure: 'admission → confirmed', measured: latencyText(d.purchaseMs) },
       {
-        section: '3 the drop',
+        section,
         figure: 'position-update push (via gateway)',
         measured: `${latencyText(d.positionUpdate.latencyMs)} over ${fmt(d.positionUpdate.broadcasts)} broadcasts`,
         target: 'p99 < 1 s',
         verdict: verdict(d.positionUpdate.latencyMs.p99 < 1000),
       },
       {
-        section: '3 the drop',
+        section,
         figure: `wait estimate at joining vs real wait (${fmt(d.waitEstimate.compared)} fans)`,
         measured: `error p50 ${fmt(d.waitEstimate.errorS.p50, 1)} s · p90 ${fmt(d.waitEstimate.errorS.p90, 1)} s · max ${fmt(d.waitEstimate.errorS.max, 1)} s (real wait p50 ${fmt(d.waitEstimate.realWaitS.p50, 1)} s, p90 ${fmt(d.waitEstimate.realWaitS.p90, 1)} s; estimated p50 ${fmt(d.waitEstimate.estimatedS.p50, 1)} s, p90 ${fmt(d.waitEstimate.estimatedS.p90, 1)} s)`,
       },
       {
-        section: '3 the drop',
+        section,
         figure: 'errors other than 409/429',
         measured: errorCount ? JSON.stringify(d.errors) : '0',
         target: '0',
         verdict: verdict(errorCount === 0),
       },
-      { section: '3 the drop', figure: '409/429 and pending answers', measured: JSON.stringify(d.expected) },
+      { section, figure: '409/429 and pending answers', measured: JSON.stringify(d.expected) },
       {
-        section: '3 the drop',
+        section,
         figure: 'invariants',
         measured: `sold ${d.invariants.soldSeats}/${d.seats}, double-sold ${d.invariants.doubleSold}, payments ${d.invariants.completedPayments} = reservations ${d.invariants.confirmedReservations}, paid seats ${d.invariants.paidSeats} = tickets ${d.invariants.tickets}, paid without ticket ${d.invariants.paidWithoutTicket}`,
         target: 'all equal, 0 double',
@@ -211,7 +216,7 @@ export function summaryText(r: Summary): string {
       rows.push({
         section: '4 waiting room',
         figure: `${fmt(s.waiters)} waiters (${fmt(s.connected)} connected: ${s.perInstance.map((n) => fmt(n)).join(' + ')})`,
-        measured: `push ${latencyText(s.pushMs)} · status ask p99 ${fmt(s.askMs.p99, 1)} ms · ${s.broadcasts} broadcasts`,
+        measured: `push ${latencyText(s.pushMs)} · status ask p99 ${fmt(s.askMs.p99, 1)} ms · ${s.broadcasts} broadcasts${(s.cpuPerBroadcast ?? []).map((c) => ` · ${c.name} ${fmt(c.perBroadcastMs)} ms CPU a broadcast`).join('')}`,
       });
     }
     rows.push({
@@ -235,6 +240,7 @@ export function summaryText(r: Summary): string {
     table(rows),
     '',
     ...cpuText(r.holds ?? []),
+    ...joinCpuText(r.joins),
     ...(r.waiters?.limitNote ? [`Scenario 4: ${r.waiters.limitNote}.`, ''] : []),
     ...r.notes.map((n) => `- ${n}`),
     ...(r.failed ? ['', `**The run failed:** ${r.failed}`] : []),
@@ -266,6 +272,24 @@ function cpuText(runs: HoldsResult[]): string[] {
         ),
       )
       .join(' | ')} |`,
+    '',
+  ];
+}
+
+/** Per process, the CPU time each place taken in the joins part cost, largest first. */
+function joinCpuText(joins: JoinsResult | undefined): string[] {
+  if (!joins?.cpu?.length) return [];
+  const rows = [...joins.cpu].sort((a, b) => b.perHoldMs - a.perHoldMs);
+  return [
+    'CPU time per join (ms, utime + stime from /proc over the timed run; * = a server other work on the machine may use too):',
+    '',
+    '| process | per join |',
+    '|---|---:|',
+    ...rows.map((c) => `| ${c.name}${c.shared ? ' *' : ''} | ${fmt(c.perHoldMs, 3)} |`),
+    `| **all** | ${fmt(
+      rows.reduce((sum, c) => sum + c.perHoldMs, 0),
+      2,
+    )} |`,
     '',
   ];
 }

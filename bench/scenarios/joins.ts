@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import type { CpuUse } from '../lib/cpu.ts';
 import type { JsonClient } from '../lib/http.ts';
 import { closedLoop, type LoadResult, ratePerSecond } from '../lib/load.ts';
 import { type Account, challengeHeader, createEvent, tokenMinter } from '../lib/setup.ts';
@@ -13,6 +14,8 @@ export type JoinsResult = {
   run: LoadResult;
   /** Places taken per second (201, or 200 for a fan who was already in line). */
   joinsPerSecond: number;
+  /** CPU time of each process over the timed run, per place taken (perHoldMs is per join here). */
+  cpu: CpuUse[];
 };
 
 /**
@@ -25,7 +28,14 @@ export type JoinsResult = {
 export async function joinRate(
   api: JsonClient,
   admin: Account,
-  options: { privateJwk: string; fans: number; concurrency: number; durationMs: number },
+  options: {
+    privateJwk: string;
+    fans: number;
+    concurrency: number;
+    durationMs: number;
+    /** Starts counting every process's CPU time; its answer divides it by the joins. */
+    meter?: () => Promise<(joins: number) => CpuUse[]>;
+  },
 ): Promise<JoinsResult> {
   const event = await createEvent(api, admin, {
     title: 'Bench joins',
@@ -49,6 +59,7 @@ export async function joinRate(
   );
   const preparedPerSecond = round(fans.length / ((performance.now() - t0) / 1000));
   let next = 0;
+  const counted = await options.meter?.();
   const run = await closedLoop({
     concurrency: options.concurrency,
     durationMs: options.durationMs,
@@ -60,11 +71,13 @@ export async function joinRate(
       return joined.status;
     },
   });
+  const joined = (run.outcomes['201'] ?? 0) + (run.outcomes['200'] ?? 0);
   return {
     eventId: event.id,
     fans: fans.length,
     preparedPerSecond,
     run,
     joinsPerSecond: ratePerSecond(run, '201', '200'),
+    cpu: counted?.(joined) ?? [],
   };
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { mergeBroadcasts } from '../lib/broadcasts.ts';
+import { type CpuGroup, cpuMeter } from '../lib/cpu.ts';
 import type { JsonClient } from '../lib/http.ts';
 import { type Account, createEvent } from '../lib/setup.ts';
 import { increment, type Latency, summarise } from '../lib/stats.ts';
@@ -15,6 +16,11 @@ export type WaiterStep = {
   pushMs: Latency;
   askMs: Latency;
   swarmRssMb: number;
+  /**
+   * CPU time over the step's measuring window per progress broadcast, by process group: what delivering
+   * one broadcast to every waiter costs the queue instances, and what reading it costs the swarms.
+   */
+  cpuPerBroadcast: { name: string; cpuMs: number; perBroadcastMs: number }[];
 };
 
 export type WaitersResult = {
@@ -60,6 +66,8 @@ export async function waitingRoomCapacity(
     measureMs: number;
     admissionRatePerMinute: number;
     limitNote: string;
+    /** The platform's processes whose CPU a broadcast costs (the queue instances, Redis). */
+    cpuGroups?: () => Promise<CpuGroup[]>;
   },
 ): Promise<WaitersResult> {
   const event = await createEvent(api, admin, {
@@ -109,6 +117,11 @@ export async function waitingRoomCapacity(
         ),
       );
       total = target;
+      const groups = [
+        ...((await options.cpuGroups?.()) ?? []),
+        { name: 'waiter swarms (load generator)', pids: swarms.map((c) => c.pid as number) },
+      ];
+      const cpu = cpuMeter(groups);
       const measured = await Promise.all(
         swarms.map((child) =>
           ask<{ result: SwarmMeasure }>(
@@ -120,6 +133,11 @@ export async function waitingRoomCapacity(
       );
       const results = measured.map((m) => m.result);
       const pushes = mergeBroadcasts(results.map((r) => r.seen));
+      const cpuPerBroadcast = cpu(pushes.broadcasts).map((c) => ({
+        name: c.name,
+        cpuMs: c.cpuMs,
+        perBroadcastMs: c.perHoldMs,
+      }));
       for (const key of Object.keys(failures)) delete failures[key];
       for (const r of results) for (const [k, n] of Object.entries(r.failures)) increment(failures, k, n);
       steps.push({
@@ -131,6 +149,7 @@ export async function waitingRoomCapacity(
         pushMs: summarise(pushes.latencies),
         askMs: summarise(results.flatMap((r) => r.askMs)),
         swarmRssMb: results.reduce((sum, r) => sum + r.rssMb, 0),
+        cpuPerBroadcast,
       });
     }
     await Promise.all(swarms.map((child) => ask(child, { type: 'stop' }, 'never').catch(() => undefined)));

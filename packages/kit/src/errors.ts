@@ -32,6 +32,11 @@ export class HttpProblem extends Error {
   readonly errors: FieldError[] | undefined;
   readonly extra: Record<string, unknown> | undefined;
   readonly headers: Record<string, string> | undefined;
+  /**
+   * A 5xx that is part of normal work rather than a failure (another request holds the same payment, say):
+   * the caller retries it as asked, so it is logged as a warning and not counted among the errors.
+   */
+  readonly routine: boolean;
 
   constructor(
     status: number,
@@ -42,6 +47,7 @@ export class HttpProblem extends Error {
       extra?: Record<string, unknown>;
       headers?: Record<string, string>;
       cause?: unknown;
+      routine?: boolean;
     } = {},
   ) {
     super(detail, options.cause === undefined ? undefined : { cause: options.cause });
@@ -50,6 +56,7 @@ export class HttpProblem extends Error {
     this.errors = options.errors;
     this.extra = options.extra;
     this.headers = options.headers;
+    this.routine = options.routine ?? false;
   }
 
   toProblem(instance?: string): Problem & Record<string, unknown> {

@@ -258,18 +258,19 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     const labels = { method: req.method, route };
     metrics.http.requests.inc({ ...labels, status: String(status) });
     metrics.http.duration.observe(labels, ms / 1000);
+    // One line per request, and so one per failure: what went wrong rides on it with the request id.
+    const failure = status >= 500 ? failures.get(req) : undefined;
+    const failed = status >= 500 && !failure?.routine;
     const span = begun.get(req)?.span;
     if (span) {
       span.updateName(`${req.method} ${route}`);
       span.setAttribute('http.route', route);
       span.setAttribute('http.response.status_code', status);
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
       endSpan(span);
     }
-    if (status >= 500) metrics.http.errors.inc({ ...labels, status: String(status) });
-    const level = status >= 500 ? 'error' : http.requestLogLevel;
-    // One line per request, and so one per failure: what went wrong rides on it with the request id.
-    const failure = status >= 500 ? failures.get(req) : undefined;
+    if (failed) metrics.http.errors.inc({ ...labels, status: String(status) });
+    const level = failed ? 'error' : status >= 500 ? 'warn' : http.requestLogLevel;
     if (failure || (route !== '/healthz' && route !== '/readyz' && route !== '/metrics')) {
       req.log[level](
         {
@@ -364,7 +365,7 @@ function holdsToken(req: FastifyRequest, token: string): boolean {
  * What went wrong in a request that failed on our side (5xx), kept until its one request line is written
  * (`onResponse`): an error logged where it is caught and again where it is answered reads as two failures.
  */
-const failures = new WeakMap<object, { err: unknown; code: string }>();
+const failures = new WeakMap<object, { err?: unknown; code: string; routine?: true }>();
 
 function toProblem(error: FastifyError): HttpProblem {
   if (error instanceof HttpProblem) return error;
@@ -419,7 +420,14 @@ export function sendProblem(
   >,
 ) {
   const req = reply.request;
-  if (problem.status >= 500) failures.set(req, { err: problem.cause ?? problem, code: problem.code });
+  if (problem.status >= 500) {
+    failures.set(
+      req,
+      problem.routine
+        ? { code: problem.code, routine: true }
+        : { err: problem.cause ?? problem, code: problem.code },
+    );
+  }
   if (problem.headers) reply.headers(problem.headers);
   return reply
     .code(problem.status)

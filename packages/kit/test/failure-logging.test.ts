@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { problems } from '../src/errors.ts';
+import { HttpProblem, problems } from '../src/errors.ts';
+import type { Metrics } from '../src/metrics.ts';
 import { type App, createServer } from '../src/server.ts';
 import { capturingLogger } from '../src/testing/index.ts';
 
@@ -12,9 +13,10 @@ function linesOf(lines: Record<string, unknown>[], requestId: string) {
 describe('one log line per failed request, with its request id', () => {
   const { logger, lines } = capturingLogger('failure-logging');
   let app: App;
+  let metrics: Metrics;
 
   beforeAll(async () => {
-    ({ app } = await createServer({ name: 'failure-logging', logger }));
+    ({ app, metrics } = await createServer({ name: 'failure-logging', logger }));
     app.get('/boom', async () => {
       throw new Error('connection reset by the database');
     });
@@ -26,6 +28,12 @@ describe('one log line per failed request, with its request id', () => {
       { schema: { response: { 200: z.object({ count: z.number() }) } } },
       async () => ({ count: 'many' }) as unknown as { count: number },
     );
+    app.get('/busy', async () => {
+      throw new HttpProblem(503, 'PAYMENT_BUSY', 'This payment is being worked on; try again shortly.', {
+        headers: { 'retry-after': '5' },
+        routine: true,
+      });
+    });
     app.get('/taken', async () => {
       throw problems.conflict('SEAT_TAKEN', 'Seat A-1 is taken.');
     });
@@ -54,6 +62,20 @@ describe('one log line per failed request, with its request id', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ level: 'error', status: 503, code: 'UPSTREAM_UNAVAILABLE' });
     expect(logged[0]).toMatchObject({ err: { message: 'ECONNREFUSED' } });
+  });
+
+  it('logs a routine 503 (the caller is asked to retry) as a warning, not as a failure', async () => {
+    const { res, logged } = await failOnce('/busy');
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json()).toMatchObject({ status: 503, code: 'PAYMENT_BUSY' });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 'warn', status: 503, code: 'PAYMENT_BUSY' });
+    expect(logged[0]).not.toHaveProperty('err');
+    await failOnce('/upstream');
+    const counted = await metrics.registry.metrics();
+    expect(counted).not.toMatch(/http_request_errors_total\{[^}]*route="\/busy"/);
+    expect(counted).toMatch(/http_request_errors_total\{[^}]*route="\/upstream"/);
   });
 
   it('logs an answer that broke its own schema once', async () => {

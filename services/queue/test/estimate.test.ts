@@ -73,4 +73,37 @@ describe('the wait estimate', () => {
     const front = await queueStatus(queue.url, waiting[0]?.token ?? '', eventId);
     expect(front.body.etaBeyondLimit).toBe(false);
   });
+
+  // Last in the file: the sale it runs leaves the platform a history that the tests above must not see.
+  it('starts a new room from how long shoppers stayed in the earlier sale of the platform', async () => {
+    // An earlier sale: twenty shoppers admitted at once, each buying within moments.
+    const earlier = await announce(publishedEvent({ maxActiveShoppers: 20, admissionRatePerMinute: 60_000 }));
+    const buyers = await Promise.all(Array.from({ length: 20 }, user));
+    for (const b of buyers) await joinQueue(queue.url, b.token, earlier.eventId);
+    await eventually(async () => {
+      await queue.service.step();
+      return (await redis.zcard(`queue:{${earlier.eventId}}:active`)) === 20 || undefined;
+    }, 'the shoppers of the earlier sale to be admitted');
+    const admittedAt = Date.now();
+    for (const b of buyers) await purchase(queue.bus, earlier.eventId, b.id);
+    await eventually(
+      async () => (await redis.zcard(`queue:{${earlier.eventId}}:active`)) === 0 || undefined,
+      'the shoppers of the earlier sale to leave',
+    );
+    const longest = Date.now() - admittedAt;
+    await queue.service.step();
+    const remembered = Number(await redis.get('queue:shopper-stay'));
+    expect(remembered).toBeGreaterThan(0);
+    expect(remembered).toBeLessThanOrEqual(longest + 1000);
+
+    // A new room, full at once, where nobody has left yet: its estimate starts from that history, not
+    // from every slot being kept for the admission's ten minutes.
+    await queue.service.step();
+    const { eventId, waiting } = await fullRoom(1, 3);
+    await queue.service.step();
+    const third = await queueStatus(queue.url, waiting[2]?.token ?? '', eventId);
+    expect(third.body).toMatchObject({ state: 'waiting', position: 3 });
+    const turn = Math.max(1000, remembered) / 1000;
+    expect(third.body.etaSeconds).toBe(Math.ceil(3 * turn));
+  });
 });

@@ -62,6 +62,7 @@ const LOCK_SPACE = 4004;
 export function paymentBusy(): HttpProblem {
   return new HttpProblem(503, 'PAYMENT_BUSY', 'This payment is being worked on; try again shortly.', {
     headers: { 'retry-after': '5' },
+    routine: true,
   });
 }
 const LOCK_NOT_AVAILABLE = '55P03';

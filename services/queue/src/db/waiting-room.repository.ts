@@ -55,6 +55,9 @@ export type TickResult = {
   ratePerMinute: number;
   opensAt: number;
   pace: QueuePace;
+  /** Admitted shoppers who have left this room (recent ones weigh more), and their stays in all. */
+  stays: number;
+  stayMs: number;
   admitted: Admission[];
 };
 
@@ -79,6 +82,11 @@ export type TickOptions = {
 };
 
 const LIVE_EVENTS = 'queue:live-events';
+/** How long shoppers stayed in the platform's latest sale that saw enough of them leave (ms). */
+const SHOPPER_STAY = 'queue:shopper-stay';
+/** A room's measured stay becomes the platform's once this many shoppers have left it. */
+const STAYS_FOR_HISTORY = 20;
+const HISTORY_TTL_SECONDS = 30 * 24 * 3600;
 
 function eventKeys(eventId: string): string[] {
   return EVENT_KEYS.map((name) => queueRedisKey(eventId, name));
@@ -98,6 +106,11 @@ export function waitingRoomRepository(redis: Redis) {
     queueRate: { keys, lua: rateScript },
     queueSettings: { keys: 2, lua: settingsScript },
   });
+  // The prior for a room's wait estimate (0 while the platform has seen no sale): read once per
+  // admission pass, so joins and status asks pay nothing for it.
+  let shopperStayMs = 0;
+  // Per room, the stays total this instance last wrote into the platform's history.
+  const staysSeen = new Map<string, number>();
 
   return {
     async settings(eventId: string): Promise<RoomSettings | 'cancelled' | undefined> {
@@ -192,15 +205,22 @@ export function waitingRoomRepository(redis: Redis) {
       return redis.smembers(LIVE_EVENTS);
     },
 
+    /** Reads how long shoppers stayed in recent sales, the estimate's starting point for a new room. */
+    async refreshShopperStay(): Promise<void> {
+      shopperStayMs = Number(await redis.get(SHOPPER_STAY)) || 0;
+    },
+
     async join(eventId: string, userId: string, queueId: string, draw: number): Promise<StoredPlace> {
-      const raw = await scripts.queueJoin(...eventKeys(eventId), userId, queueId, draw);
+      const raw = await scripts.queueJoin(...eventKeys(eventId), userId, queueId, draw, shopperStayMs);
       const place = parsePlace(raw as unknown[]);
       if (!place) throw new Error('a place just taken is missing');
       return place;
     },
 
     async status(eventId: string, userId: string): Promise<StoredPlace | undefined> {
-      return parsePlace((await scripts.queueStatus(...eventKeys(eventId), userId)) as unknown[]);
+      return parsePlace(
+        (await scripts.queueStatus(...eventKeys(eventId), userId, shopperStayMs)) as unknown[],
+      );
     },
 
     /** Marks connected waiters as present (only those still waiting). */
@@ -236,10 +256,19 @@ export function waitingRoomRepository(redis: Redis) {
         options.abandonGraceMs,
         options.heartbeatMs,
         options.maxPerTick,
+        shopperStayMs,
       )) as (string | number)[];
       const admitted: Admission[] = [];
-      for (let i = 14; i + 2 < raw.length; i += 3) {
+      for (let i = 16; i + 2 < raw.length; i += 3) {
         admitted.push({ userId: String(raw[i]), number: Number(raw[i + 1]), waitedMs: Number(raw[i + 2]) });
+      }
+      const stays = Number(raw[14]);
+      const stayMs = Number(raw[15]);
+      // Shoppers left this room since this instance last looked: what it measured is now the best guess
+      // for the platform's next sale.
+      if (stays >= STAYS_FOR_HISTORY && staysSeen.get(eventId) !== stayMs) {
+        staysSeen.set(eventId, stayMs);
+        await redis.set(SHOPPER_STAY, Math.round(stayMs / stays), 'EX', HISTORY_TTL_SECONDS);
       }
       return {
         broadcast: raw[0] === 1,
@@ -254,6 +283,8 @@ export function waitingRoomRepository(redis: Redis) {
         ratePerMinute: Number(raw[9]),
         opensAt: Number(raw[10]),
         pace: paceOf(raw[11], raw[12], raw[13]),
+        stays,
+        stayMs,
         admitted,
       };
     },

@@ -6,7 +6,8 @@
  * Keys of one event (all share the `{eventId}` hash tag):
  *   settings  hash   enabled, ratePerMinute, maxActive, opensAt, closesAt, status, stamp (projection)
  *   state     hash   opened, openedAt, seq (last number given), served (last number admitted),
- *                    tokens/bucketAt (admission bucket), ttl (admission lifetime, as the step last ran), peak
+ *                    tokens/bucketAt (admission bucket), ttl (admission lifetime, as the step last ran), peak,
+ *                    stays/stayMs (how many admitted shoppers have left, and how long they stayed in all)
  *   pre       zset   arrivals before the opening, scored by a random draw made at join time
  *   num       hash   user -> queue number (from the opening on)
  *   line      zset   waiting users scored by number
@@ -68,15 +69,44 @@ local function measured(key, prune)
   return total * 1000 / math.max(1000, math.min(WINDOW, now - opened_at))
 end
 
+-- Past this many stays the sums are halved, so the estimate follows how shoppers behave now.
+local STAYS_KEPT = 200
+-- How many stays the prior counts for against the stays measured in this room.
+local PRIOR_WEIGHT = 2
+
+-- When an admitted user's slot frees: how long they stayed joins the room's measure.
+local function leave(user)
+  local lapses = tonumber(redis.call('HGET', lapse, user))
+  local ttl = tonumber(redis.call('HGET', state, 'ttl'))
+  redis.call('ZREM', active, user)
+  if lapses and ttl then
+    local stays = redis.call('HINCRBY', state, 'stays', 1)
+    local total = redis.call('HINCRBY', state, 'stayMs', math.max(0, now - (lapses - ttl)))
+    if stays > STAYS_KEPT then
+      redis.call('HSET', state, 'stays', math.floor(stays / 2), 'stayMs', math.floor(total / 2))
+    end
+  end
+end
+
+-- How long a shopper keeps a slot, in ms: the stays measured in this room, weighed against a prior. The
+-- prior is how long shoppers stayed in this platform's recent sales (ARGV, 0 when none is known), or
+-- else the admission's lifetime, the longest a slot can be kept without a hold.
+local function stay(prior, ttl)
+  if not prior or prior <= 0 then prior = ttl end
+  local stays = tonumber(redis.call('HGET', state, 'stays')) or 0
+  local total = tonumber(redis.call('HGET', state, 'stayMs')) or 0
+  return math.max(1000, (PRIOR_WEIGHT * prior + total) / (PRIOR_WEIGHT + stays))
+end
+
 -- {free slots, configured admissions per second, slot turnover per second}. Turnover is what was
--- measured, but at least what the settings guarantee (every slot frees once its admission lapses) and at
+-- measured, but at least what a full room frees as its shoppers leave after their expected stay, and at
 -- most the configured rate: a full room whose shoppers stay a while never looks like a line that stopped.
-local function pace()
+local function pace(prior)
   local rate = (tonumber(redis.call('HGET', settings, 'ratePerMinute')) or 0) / 60
   local cap = tonumber(redis.call('HGET', settings, 'maxActive')) or 0
   local ttl = tonumber(redis.call('HGET', state, 'ttl')) or 600000
   local free = math.max(0, cap - redis.call('ZCARD', active))
-  local turnover = math.min(rate, math.max(measured(frees, false), cap * 1000 / ttl))
+  local turnover = math.min(rate, math.max(measured(frees, false), cap * 1000 / stay(prior, ttl)))
   return {free, tostring(rate), tostring(turnover)}
 end
 
@@ -123,7 +153,7 @@ local function latest_live(known)
 end
 
 -- {found, record, number, rank, admittedUntil, now, opened, served, free, openRate, turnover}
-local function status_of(user)
+local function status_of(user, prior)
   local record = redis.call('HGET', users, user)
   if not record then return {0} end
   local opened = redis.call('HGET', state, 'opened') == '1' and 1 or 0
@@ -140,12 +170,15 @@ local function status_of(user)
     rank = redis.call('ZRANK', line, user)
     if not rank then return {0} end
   end
-  local p = pace()
+  local p = pace(prior)
   return {1, record, number, rank, false, now, opened, served, p[1], p[2], p[3]}
 end
 `;
 
-/** ARGV: userId, queueId for a new place, random draw (integer) for an arrival before the opening. */
+/**
+ * ARGV: userId, queueId for a new place, random draw (integer) for an arrival before the opening, the
+ * platform's recent shopper stay in ms (0 when none is known).
+ */
 export const joinScript = `${prelude}
 open_if_due()
 local user = ARGV[1]
@@ -164,16 +197,16 @@ if not redis.call('HGET', users, user) then
 else
   redis.call('ZADD', seen, 'XX', now, user)
 end
-local result = status_of(user)
+local result = status_of(user, tonumber(ARGV[4]))
 result[12] = created
 return result
 `;
 
-/** ARGV: userId. A poll is a sign of life. */
+/** ARGV: userId, the platform's recent shopper stay in ms (0 when none is known). A poll is a sign of life. */
 export const statusScript = `${prelude}
 open_if_due()
 redis.call('ZADD', seen, 'XX', now, ARGV[1])
-return status_of(ARGV[1])
+return status_of(ARGV[1], tonumber(ARGV[2]))
 `;
 
 /** The measured admissions per second (for operators). */
@@ -195,7 +228,7 @@ export const releaseScript = `${prelude}
 local user = ARGV[1]
 if not redis.call('ZSCORE', active, user) then return 0 end
 if latest_live(holds_of(user)) then return -1 end
-redis.call('ZREM', active, user)
+leave(user)
 forget(user)
 record(frees, 1)
 return 1
@@ -236,7 +269,7 @@ if latest then
   redis.call('ZADD', active, 'XX', latest, user)
   return 0
 end
-redis.call('ZREM', active, user)
+leave(user)
 forget(user)
 record(frees, 1)
 return 1
@@ -244,9 +277,9 @@ return 1
 
 /**
  * The admission step every instance runs on its timer. ARGV: admissionTtlMs, abandonGraceMs,
- * heartbeatMs, maxPerStep. Returns {broadcast, opened, served, waiting, active, measuredRate, freed,
- * dropped, peak, ratePerMinute, opensAt, free slots, open rate, turnover, then user, number, waitedMs for
- * each admitted user}.
+ * heartbeatMs, maxPerStep, the platform's recent shopper stay in ms (0 when none is known). Returns
+ * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
+ * free slots, open rate, turnover, stays, stayMs, then user, number, waitedMs for each admitted user}.
  */
 export const tickScript = `${prelude}
 local ttl, grace, heartbeat, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -255,7 +288,7 @@ redis.call('HSET', state, 'ttl', ttl)
 
 local freed = 0
 for _, user in ipairs(redis.call('ZRANGEBYSCORE', active, '-inf', now, 'LIMIT', 0, 1000)) do
-  redis.call('ZREM', active, user)
+  leave(user)
   forget(user)
   freed = freed + 1
 end
@@ -316,13 +349,14 @@ elseif redis.call('SET', beat, '1', 'NX', 'PX', heartbeat) then
   broadcast = 1
 end
 
-local p = pace()
+local p = pace(tonumber(ARGV[5]))
 local result = {
   broadcast, opened and 1 or 0, tonumber(redis.call('HGET', state, 'served')) or 0,
   redis.call('ZCARD', line) + redis.call('ZCARD', pre), active_count,
   tostring(admission_rate), freed, dropped, peak,
   redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
   p[1], p[2], p[3],
+  tonumber(redis.call('HGET', state, 'stays')) or 0, tonumber(redis.call('HGET', state, 'stayMs')) or 0,
 }
 for _, value in ipairs(admitted) do result[#result + 1] = value end
 return result

@@ -84,6 +84,7 @@ export function createAdmissionLoop(deps: {
     logger,
     metrics: deps.metrics,
     async pass() {
+      await repo.refreshShopperStay();
       for (const eventId of await repo.liveEvents()) await stepEvent(eventId);
     },
   });
