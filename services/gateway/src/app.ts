@@ -1,10 +1,10 @@
-import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import cors from '@fastify/cors';
 import httpProxy from '@fastify/http-proxy';
 import rateLimit from '@fastify/rate-limit';
 import type { ServiceName } from '@tiketi/contracts';
 import {
+  type AuthUser,
   createAuth,
   createServer,
   HttpProblem,
@@ -68,19 +68,6 @@ const DEFAULT_LIMITS: RateLimitSettings = {
 
 function tooLarge(limit: number) {
   return new HttpProblem(413, 'BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
-}
-
-/** A body the gateway has read in full, sent on to the service with its exact length. */
-class ReadBody extends Readable {
-  readonly bytes: Buffer;
-  constructor(bytes: Buffer) {
-    super();
-    this.bytes = bytes;
-  }
-  override _read() {
-    this.push(this.bytes);
-    this.push(null);
-  }
 }
 
 /**
@@ -150,8 +137,13 @@ export async function buildApp(deps: GatewayDeps) {
     errorResponseBuilder: (_req, context) =>
       problems.tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
   });
-  const clientKey = (req: FastifyRequest, perIp: boolean) =>
-    !perIp && req.user ? `user:${req.user.id}` : `ip:${req.ip}`;
+  // The caller whose token's signature held, for the limit counted while their session is looked up
+  // (`req.user` is set only once that look-up has answered).
+  const counted = new WeakMap<FastifyRequest, AuthUser>();
+  const clientKey = (req: FastifyRequest, perIp: boolean) => {
+    const caller = counted.get(req);
+    return !perIp && caller ? `user:${caller.id}` : `ip:${req.ip}`;
+  };
   const limiters = rateLimitGroups(limits).map((group) => ({
     group,
     check: app.rateLimit({
@@ -173,12 +165,19 @@ export async function buildApp(deps: GatewayDeps) {
     const limit = underPrefix(path, '/api/media') ? uploadLimit : bodyLimit;
     if (length > limit) throw tooLarge(limit);
 
-    if (!isPublic(req.method, path)) await auth.user(req);
-    else if (req.headers.authorization && !ignoresBearer(path)) await auth.optional(req);
-
     const limiter = limiters.find((l) => l.group.matches(req.method, path));
     // The plugin's hook is typed as a Fastify hook (bound to the instance); it never uses `this`.
-    if (limiter) await limiter.check.call(app, req, reply);
+    const count = async (caller?: AuthUser) => {
+      if (!limiter) return;
+      if (caller) counted.set(req, caller);
+      await limiter.check.call(app, req, reply);
+    };
+    const required = !isPublic(req.method, path);
+    const checked = required || (req.headers.authorization && !ignoresBearer(path));
+    // A signed-in caller is counted once the token's signature holds, at the same time as the session's
+    // revocation look-up (one Redis round trip for both); an anonymous one after the path checks.
+    const caller = checked ? await auth.checkWith(req, required, count) : undefined;
+    if (!caller) await count();
     if (reply.sent) return;
     const copy = sharable(req) ? cache.get(req.url, pickEncoding(req.headers['accept-encoding'])) : undefined;
     if (copy) return sendCopy(req, reply, copy);
@@ -201,9 +200,24 @@ export async function buildApp(deps: GatewayDeps) {
       // holds only its own connection to the gateway, never one of the shared connections to a service.
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: routeLimit }, (_req, body, done) =>
-        done(null, new ReadBody(typeof body === 'string' ? Buffer.from(body) : body)),
+        done(null, body),
       );
       await scope.register(httpProxy, {
+        // The body read above goes on as the bytes it is, in the same write as the request head, with its
+        // exact Content-Length (reply-from sets it; a chunked request's Transfer-Encoding is dropped).
+        // Without a Content-Type the bytes go as application/octet-stream (RFC 9110 §8.3), as reply-from
+        // itself would label them.
+        handler: (req, reply, dest, options) =>
+          reply.from(
+            dest,
+            Buffer.isBuffer(req.body)
+              ? {
+                  ...options,
+                  body: req.body,
+                  contentType: req.headers['content-type'] ?? 'application/octet-stream',
+                }
+              : options,
+          ),
         upstream: balanced ? '' : (instances[0] as string),
         prefix: route.prefix,
         proxyPayloads: false,
@@ -256,17 +270,13 @@ export async function buildApp(deps: GatewayDeps) {
             );
           },
           rewriteRequestHeaders: (req, headers) => {
-            // Internal routes are never reachable through here, but a client must not even try the header.
-            const { 'x-internal-token': _internal, ...rest } = headers;
-            const { 'transfer-encoding': _chunked, ...sent } = rest;
-            return {
-              ...(req.body instanceof ReadBody
-                ? { ...sent, 'content-length': String(req.body.bytes.length) }
-                : rest),
-              ...propagationHeaders(),
-              'x-request-id': req.id,
-              'x-forwarded-for': req.ip,
-            };
+            // reply-from hands a copy of the request's headers, ours to change. Internal routes are never
+            // reachable through here, but a client must not even try the header.
+            delete headers['x-internal-token'];
+            Object.assign(headers, propagationHeaders());
+            headers['x-request-id'] = req.id;
+            headers['x-forwarded-for'] = req.ip;
+            return headers;
           },
           onError: (reply, { error }) => {
             if (error instanceof HttpProblem) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { App } from '@tiketi/kit';
+import { type App, sessionRevocations } from '@tiketi/kit';
 import {
   createTestTokens,
   openTestInfra,
@@ -96,5 +96,41 @@ describe('gateway rate limits (counted in Redis)', () => {
     expect(statuses.at(-1)).toBe(429);
     const otherIp = await second.inject({ url: '/api/events', remoteAddress: '203.0.113.8' });
     expect(otherIp.statusCode).toBe(200);
+  });
+
+  it('refuses an ended session with 401 even past its rate limit, and counts a live one', async () => {
+    // The limit is counted at the same time as the session is looked up: the ended session must still
+    // be what the caller is told, and the count must still land on the caller's own key.
+    const revocations = sessionRevocations(infra.redis);
+    const guarded = await buildApp({
+      logger: testLogger(),
+      jwks: tokens.jwks,
+      redis: infra.redis,
+      revocations,
+      rateLimits: limits,
+      upstreams: { queue: queue.url },
+    });
+    try {
+      const eventId = randomUUID();
+      const sessionId = randomUUID();
+      const token = await tokens.sign({ id: randomUUID() }, { sessionId });
+      const join = async () => {
+        const res = await guarded.inject({
+          method: 'POST',
+          url: `/api/queue/${eventId}/join`,
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return { status: res.statusCode, code: res.statusCode === 200 ? undefined : res.json().code };
+      };
+      expect([await join(), await join(), await join()]).toEqual([
+        { status: 200, code: undefined },
+        { status: 200, code: undefined },
+        { status: 429, code: 'RATE_LIMITED' },
+      ]);
+      await revocations.revoke(sessionId, 60);
+      expect(await join()).toEqual({ status: 401, code: 'UNAUTHORIZED' });
+    } finally {
+      await guarded.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@tiketi/kit';
 import { createTestTokens, postChunked, slowClient, testLogger } from '@tiketi/kit/testing';
@@ -86,5 +87,41 @@ describe('gateway against slow and oversized bodies', () => {
     expect(echo.headers['content-length']).toBe(
       String(JSON.stringify({ orderId: 'o-1', amount: 5000 }).length),
     );
+  });
+
+  it('forwards a body sent without a Content-Type byte for byte, as application/octet-stream', async () => {
+    // A bare server: the kit's would refuse a body of no declared type before recording it.
+    const received: { headers: http.IncomingHttpHeaders; body: Buffer }[] = [];
+    const raw = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const rawGateway = await buildApp({
+      logger: testLogger(),
+      jwks: (await createTestTokens()).jwks,
+      upstreams: { payment: `http://127.0.0.1:${(raw.address() as AddressInfo).port}` },
+    });
+    try {
+      const bytes = Buffer.from([0x00, 0xff, 0x7b, 0x22, 0x0a, 0x80]);
+      const res = await rawGateway.inject({
+        method: 'POST',
+        url: '/api/payments/toss/webhook',
+        headers: { 'content-length': String(bytes.length) },
+        payload: bytes,
+      });
+      expect(res.statusCode).toBe(204);
+      expect(received).toHaveLength(1);
+      expect(received[0]?.body.equals(bytes)).toBe(true);
+      expect(received[0]?.headers['content-type']).toBe('application/octet-stream');
+      expect(received[0]?.headers['content-length']).toBe(String(bytes.length));
+    } finally {
+      await rawGateway.close();
+      await new Promise((resolve) => raw.close(resolve));
+    }
   });
 });
