@@ -119,7 +119,11 @@ export class Bus {
       heartbeatIntervalInSeconds: 5,
       reconnectTimeInSeconds: 1,
     });
-    this.connection.on('connect', ({ connection }) => onePerTurn(socketOf(connection)));
+    this.connection.on('connect', ({ connection }) => {
+      // Without the socket where amqplib keeps it, frames simply go out one write each, as before.
+      const socket = socketOf(connection);
+      if (socket) onePerTurn(socket);
+    });
     this.connection.on('disconnect', ({ err }) =>
       options.logger.warn({ err: err?.message }, 'RabbitMQ disconnected; reconnecting'),
     );
@@ -417,8 +421,9 @@ export class Bus {
 }
 
 /** The socket under an amqplib connection (amqplib keeps it as `connection.stream`, untyped). */
-function socketOf(connection: unknown): Writable {
-  return (connection as { connection: { stream: Writable } }).connection.stream;
+function socketOf(connection: unknown): Writable | undefined {
+  const stream = (connection as { connection?: { stream?: Writable } }).connection?.stream;
+  return typeof stream?.cork === 'function' ? stream : undefined;
 }
 
 /**
