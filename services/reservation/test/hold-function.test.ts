@@ -1,9 +1,37 @@
 import { randomUUID } from 'node:crypto';
+import type { EventInput } from '@tiketi/contracts';
 import { makeEnvelope, sql } from '@tiketi/kit';
+import type { Kysely, Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { DB } from '../src/db/schema.ts';
 import { deliver, onSaleEvent, published, reservationSuite } from './helpers.ts';
 
 type HoldRow = { active: number; created: boolean; onSale: boolean; id: string | null; price: number | null };
+
+/** One call, with a fresh reservation id, as the repository makes it (the lock key is any bigint). */
+async function holdSeatsAs(
+  executor: Kysely<DB> | Transaction<DB>,
+  userId: string,
+  seatIds: string[],
+  on: EventInput<'event.published'>,
+) {
+  const reservationId = randomUUID();
+  const expiresAt = new Date(Date.now() + 60_000);
+  const envelope = makeEnvelope('reservation.created', {
+    reservationId,
+    eventId: on.eventId,
+    userId,
+    seatIds,
+    amount: 0,
+    expiresAt: expiresAt.toISOString(),
+  });
+  const key = BigInt.asIntN(64, BigInt(`0x${userId.replaceAll('-', '').slice(0, 16)}`));
+  const { rows } = await sql<HoldRow>`select * from hold_seats(${key}::bigint, ${reservationId}::uuid,
+    ${userId}::uuid, ${on.eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz, null::text,
+    ${on.perUserLimit}::int, ${envelope.id}::uuid, ${envelope.type}::text,
+    ${JSON.stringify(envelope)}::jsonb)`.execute(executor);
+  return { reservationId, envelopeId: envelope.id, rows, created: rows[0]?.created ?? false };
+}
 
 /**
  * The database function `hold_seats` on its own, called as SQL: the guarantees of a hold live in
@@ -14,25 +42,7 @@ describe('the hold_seats database function', () => {
   const seat = (i: number) => event.seats[i]!.id;
   const h = reservationSuite('resv-holdfn', { instances: [{ consume: true }], events: [event] });
 
-  /** One call, with a fresh reservation id, as the repository makes it (the lock key is any bigint). */
-  async function holdSeats(userId: string, seatIds: string[], on = event) {
-    const reservationId = randomUUID();
-    const expiresAt = new Date(Date.now() + 60_000);
-    const envelope = makeEnvelope('reservation.created', {
-      reservationId,
-      eventId: on.eventId,
-      userId,
-      seatIds,
-      amount: 0,
-      expiresAt: expiresAt.toISOString(),
-    });
-    const key = BigInt.asIntN(64, BigInt(`0x${userId.replaceAll('-', '').slice(0, 16)}`));
-    const { rows } = await sql<HoldRow>`select * from hold_seats(${key}::bigint, ${reservationId}::uuid,
-      ${userId}::uuid, ${on.eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz, null::text,
-      ${on.perUserLimit}::int, ${envelope.id}::uuid, ${envelope.type}::text,
-      ${JSON.stringify(envelope)}::jsonb)`.execute(h.db);
-    return { reservationId, envelopeId: envelope.id, rows, created: rows[0]?.created ?? false };
-  }
+  const holdSeats = (userId: string, seatIds: string[], on = event) => holdSeatsAs(h.db, userId, seatIds, on);
 
   async function outboxRow(id: string) {
     const { rows } = await sql<{ amount: number; reservationId: string }>`select
@@ -94,5 +104,71 @@ describe('the hold_seats database function', () => {
     const late = await holdSeats(randomUUID(), [closed.seats[0]!.id], closed);
     expect(late.created).toBe(false);
     expect(late.rows[0]?.onSale).toBe(false);
+  });
+});
+
+describe('the hold_seats database function, as a drop fills the tables', () => {
+  // A suite of its own: no other test's holds may be in the statistics it takes.
+  const h = reservationSuite('resv-holdfn-plan', { instances: [{ consume: true }] });
+
+  it('reads no more rows for a hold while thousands of other fans hold seats than before the sale', async () => {
+    // The per-user count must not depend on the planner's statistics. They are taken before a drop, when
+    // next to no seat link is active; during it thousands become active within a minute, long before
+    // autovacuum analyzes again. A plan that walked the index of active links (believed nearly empty)
+    // read every seat held by anyone, for every hold: quadratic in the drop's size.
+    const big = onSaleEvent(1_100, { perUserLimit: 4 });
+    await deliver(h.svc, published(big));
+    const ids = big.seats.map((s) => s.id);
+    await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(h.db);
+    await sql`alter table reservations set (autovacuum_enabled = false)`.execute(h.db);
+    // History: two lapsed reservations of earlier fans on every seat, then the statistics.
+    await sql`with r as (
+        insert into reservations (id, user_id, event_id, status, amount, expires_at)
+        select gen_random_uuid(), gen_random_uuid(), ${big.eventId}, 'EXPIRED', 0, now()
+        from unnest(${ids}::uuid[]), generate_series(1, 2)
+        returning id
+      )
+      insert into reservation_seats (reservation_id, seat_id, label, price, active)
+      select r.id, s.id, 'x', 0, false
+      from (select id, row_number() over () as n from r) r
+      join (select id, row_number() over () as n from unnest(${ids}::uuid[]) id) s on s.n = (r.n - 1) % ${ids.length} + 1`.execute(
+      h.db,
+    );
+    await sql`analyze reservations, reservation_seats`.execute(h.db);
+
+    /** Rows of the two tables one hold read, by any path (counted by PostgreSQL for this transaction). */
+    const rowsReadByOneHold = (seatId: string) =>
+      h.db.transaction().execute(async (trx) => {
+        const read = async () =>
+          (
+            await sql<{
+              n: number;
+            }>`select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::int as n
+              from pg_stat_xact_user_tables where relname in ('reservations', 'reservation_seats')`.execute(
+              trx,
+            )
+          ).rows[0]?.n ?? 0;
+        const before = await read();
+        expect((await holdSeatsAs(trx, randomUUID(), [seatId], big)).created).toBe(true);
+        return (await read()) - before;
+      });
+
+    const quiet = await rowsReadByOneHold(ids[1_099]!);
+    // The drop: a thousand other fans hold a seat each, after the statistics were taken.
+    await sql`with r as (
+        insert into reservations (id, user_id, event_id, status, amount, expires_at)
+        select gen_random_uuid(), gen_random_uuid(), ${big.eventId}, 'PENDING', 0, now() + interval '10 minutes'
+        from generate_series(1, 1000) returning id
+      ), s as (
+        update seats set status = 'held', reservation_id = r.id
+        from (select id, row_number() over () as n from r) r
+        where seats.id = (${ids}::uuid[])[r.n] returning seats.id, seats.reservation_id
+      )
+      insert into reservation_seats (reservation_id, seat_id, label, price) select reservation_id, id, 'x', 0 from s`.execute(
+      h.db,
+    );
+    const busy = await rowsReadByOneHold(ids[1_098]!);
+    expect(quiet).toBeLessThan(20);
+    expect(busy).toBeLessThan(20);
   });
 });

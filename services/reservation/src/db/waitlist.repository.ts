@@ -170,8 +170,7 @@ export function waitlistRepository(db: Kysely<DB>) {
           select id from waitlist_entries where id = ${fan.id} and status = 'WAITING'
           for update skip locked
         )
-        select (select count(*)::int from reservation_seats rs join reservations r on r.id = rs.reservation_id
-          where r.user_id = ${fan.userId} and r.event_id = ${eventId} and rs.active) as active
+        select user_active_seats(${fan.userId}::uuid, ${eventId}::uuid) as active
         from entry where pg_try_advisory_xact_lock(${userEventLockKey(fan.userId, eventId)})`.execute(trx);
       return rows[0]?.active;
     },
