@@ -98,6 +98,8 @@ export type PlainConsumerOptions<T extends EventType> = ConsumerOptions<T> & {
 };
 
 const DEFAULT_DELAYS = [1000, 5000, 30_000, 120_000];
+/** How long `close` waits for handlers under way to finish before it closes their channels anyway. */
+const CLOSE_WAIT_MS = 10_000;
 
 class PoisonMessage extends Error {
   override name = 'PoisonMessage';
@@ -110,6 +112,8 @@ export class Bus {
   private readonly publisher: ChannelWrapper;
   private readonly consumers: ChannelWrapper[] = [];
   private readonly queues = new Set<string>();
+  /** Handlers under way: `close` lets them finish and settle their messages before the channels go. */
+  private readonly working = new Set<Promise<unknown>>();
   private readonly options: BusOptions;
 
   constructor(options: BusOptions) {
@@ -268,7 +272,7 @@ export class Bus {
         if (draining) return;
         draining = true;
         // After this turn of the event loop: the messages that arrived with this one join its batch.
-        setImmediate(() => void drain());
+        this.track(new Promise((resolve) => setImmediate(() => resolve(drain()))));
       },
       { prefetch: options.prefetch ?? 2 * batchSize },
     );
@@ -280,12 +284,17 @@ export class Bus {
     const { channel, handleOne, received } = this.openConsumer(options);
     const onMessage = (msg: ConsumeMessage) => {
       received(msg);
-      void handleOne(msg, options.handler);
+      this.track(handleOne(msg, options.handler));
     };
     await channel.consume(this.queueOf(options.name), onMessage, {
       prefetch: options.prefetch ?? 10,
     });
     await channel.waitForConnect();
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.working.add(work);
+    void work.finally(() => this.working.delete(work)).catch(() => undefined);
   }
 
   private queueOf(name: string): string {
@@ -414,6 +423,11 @@ export class Bus {
 
   async close(): Promise<void> {
     for (const c of this.consumers) await c.cancelAll().catch(() => undefined);
+    // Nothing new arrives now. What is under way finishes and is acknowledged, rather than going back to
+    // the queue to be handled again by the next instance (a bounded wait: a stuck handler cannot hold
+    // a shutdown).
+    const finished = Promise.allSettled([...this.working]);
+    await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
     for (const c of this.consumers) await c.close();
     await this.publisher.close();
     await this.connection.close();

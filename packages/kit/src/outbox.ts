@@ -93,10 +93,9 @@ export class OutboxRelay<DB = unknown> {
   async runOnce(): Promise<number> {
     const { db, bus, batchSize, afterPublish } = this.options;
     return db.transaction().execute(async (trx) => {
-      const { rows } = await sql<OutboxRow>`select id, type, envelope from outbox
-        where published_at is null order by created_at, id limit ${batchSize} for update skip locked`.execute(
-        trx,
-      );
+      // The oldest unpublished rows, locked, skipping another relay's (the function says why it is one).
+      const { rows } =
+        await sql<OutboxRow>`select id, type, envelope from outbox_claim(${batchSize}::int)`.execute(trx);
       if (rows.length === 0) return 0;
       await Promise.all(rows.map((row) => bus.publish(row.envelope)));
       if (afterPublish) await afterPublish();

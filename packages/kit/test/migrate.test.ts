@@ -30,10 +30,11 @@ describe('migrations', () => {
     expect(first.applied).toEqual([
       'kit/20260101000000_outbox_inbox.sql',
       'kit/20261201000000_outbox_without_notify.sql',
+      'kit/20261205200000_outbox_claim_in_index_order.sql',
       'service/20260102000000_things.sql',
     ]);
     const second = await migrate(url, [KIT_MIGRATIONS, fixtures('migrations')]);
-    expect(second).toEqual({ applied: [], skipped: 3 });
+    expect(second).toEqual({ applied: [], skipped: 4 });
     expect(await tables()).toEqual(
       expect.arrayContaining(['outbox', 'inbox', 'things', 'schema_migrations']),
     );

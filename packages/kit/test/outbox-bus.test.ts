@@ -406,4 +406,72 @@ describe('outbox, relay and consumers', () => {
     for (const q of [queue, `${queue}.dlq`, ...[1, 2, 3, 4].map((a) => `${queue}.retry.${a}`)])
       await inspect.deleteQueue(q);
   });
+
+  it('lets a handler under way finish and acknowledge before it closes', async () => {
+    const own = new Bus({
+      url: config.AMQP_URL,
+      exchange: config.AMQP_EXCHANGE,
+      service: 'kit',
+      logger: testLogger(),
+    });
+    const queue = `${config.AMQP_EXCHANGE}.kit.closing`;
+    await inspect.assertQueue(queue, { durable: true });
+    await inspect.bindQueue(queue, config.AMQP_EXCHANGE, 'user.registered');
+    let started = false;
+    let finished = false;
+    await own.consumeBatch({
+      name: 'closing',
+      events: ['user.registered'],
+      db,
+      handler: async () => {
+        started = true;
+        await new Promise((r) => setTimeout(r, 300));
+        finished = true;
+      },
+    });
+    await bus.publish(makeEnvelope('user.registered', registered('closing')));
+    await vi.waitFor(() => expect(started).toBe(true), { timeout: 10_000 });
+    await own.close();
+    expect(finished).toBe(true);
+    // Handled once and acknowledged: nothing went back to the queue for another instance to do again.
+    expect((await inspect.checkQueue(queue)).messageCount).toBe(0);
+    for (const q of [queue, `${queue}.dlq`, ...[1, 2, 3, 4].map((a) => `${queue}.retry.${a}`)])
+      await inspect.deleteQueue(q);
+  });
+
+  it('claims a batch without reading the rows published since the last vacuum', async () => {
+    // A drop publishes hundreds of rows a second, and autovacuum comes by once a minute at best: each pass
+    // of the relay must cost what it claims, not what has been published since.
+    await sql`delete from outbox`.execute(db);
+    await sql`alter table outbox set (autovacuum_enabled = false)`.execute(db);
+    // Rows written unpublished, then published, as the relay does: their index entries stay behind.
+    await sql`insert into outbox (id, type, envelope, created_at)
+      select gen_random_uuid(), 'user.registered', '{}', now() - interval '1 minute' + n * interval '1 ms'
+      from generate_series(1, 3000) n`.execute(db);
+    await sql`update outbox set published_at = now()`.execute(db);
+    const write = (on: typeof db, count: number) =>
+      on.transaction().execute(async (trx) => {
+        for (let i = 0; i < count; i++)
+          await publishInTransaction(trx, 'user.registered', registered(`c${i}`));
+      });
+    // One connection, so that its statistics can be flushed and read right after the pass.
+    const entriesRead = await db.connection().execute(async (conn) => {
+      const read = async () => {
+        await sql`select pg_stat_force_next_flush()`.execute(conn);
+        const { rows } = await sql<{ n: string }>`select idx_tup_read::text as n from pg_stat_user_indexes
+          where indexrelname = 'outbox_unpublished'`.execute(conn);
+        return Number(rows[0]?.n ?? 0);
+      };
+      const relay = new OutboxRelay({ db: conn, bus, logger: testLogger() });
+      await write(conn, 3);
+      expect(await relay.runOnce()).toBe(3);
+      await write(conn, 3);
+      const before = await read();
+      expect(await relay.runOnce()).toBe(3);
+      return (await read()) - before;
+    });
+    await sql`alter table outbox reset (autovacuum_enabled)`.execute(db);
+    await sql`delete from outbox`.execute(db);
+    expect(entriesRead).toBeLessThan(50);
+  });
 });
