@@ -426,8 +426,14 @@ export class Bus {
     // Nothing new arrives now. What is under way finishes and is acknowledged, rather than going back to
     // the queue to be handled again by the next instance (a bounded wait: a stuck handler cannot hold
     // a shutdown).
-    const finished = Promise.allSettled([...this.working]);
-    await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.working]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     for (const c of this.consumers) await c.close();
     await this.publisher.close();
     await this.connection.close();

@@ -45,6 +45,9 @@ describe('outbox, relay and consumers', () => {
   });
 
   beforeAll(() => bus.waitForConnect());
+  /** A bus of the test's own, to be closed by the test. */
+  const ownBus = () =>
+    new Bus({ url: config.AMQP_URL, exchange: config.AMQP_EXCHANGE, service: 'kit', logger: testLogger() });
   afterAll(async () => {
     await amqp.close();
     await infra.cleanup();
@@ -326,12 +329,7 @@ describe('outbox, relay and consumers', () => {
   });
   it('acks a batch as a whole, leaving nothing unacknowledged, and still parks what does not parse', async () => {
     // A bus of its own, closed at the end: whatever it left unacknowledged would go back to the queue.
-    const own = new Bus({
-      url: config.AMQP_URL,
-      exchange: config.AMQP_EXCHANGE,
-      service: 'kit',
-      logger: testLogger(),
-    });
+    const own = ownBus();
     const queue = `${config.AMQP_EXCHANGE}.kit.acked`;
     const dlq = `${queue}.dlq`;
     await inspect.assertQueue(queue, { durable: true });
@@ -408,12 +406,7 @@ describe('outbox, relay and consumers', () => {
   });
 
   it('lets a handler under way finish and acknowledge before it closes', async () => {
-    const own = new Bus({
-      url: config.AMQP_URL,
-      exchange: config.AMQP_EXCHANGE,
-      service: 'kit',
-      logger: testLogger(),
-    });
+    const own = ownBus();
     const queue = `${config.AMQP_EXCHANGE}.kit.closing`;
     await inspect.assertQueue(queue, { durable: true });
     await inspect.bindQueue(queue, config.AMQP_EXCHANGE, 'user.registered');
