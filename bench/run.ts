@@ -24,7 +24,7 @@ import { waitingRoomCapacity } from './scenarios/waiters.ts';
 import { readSettings, setting } from './settings.ts';
 import { profileText, type Summary, summaryText } from './summary.ts';
 
-const { flags, profiling, fdLimit, waiterCeiling, sizes, wants } = readSettings();
+const { flags, profiling, profiled, fdLimit, waiterCeiling, sizes, wants } = readSettings();
 const { queueInstances } = sizes;
 
 const resultsDir = new URL('./results/', import.meta.url).pathname;
@@ -100,7 +100,7 @@ try {
   const accountsNeeded = Math.max(
     wants('drop') ? sizes.fans : 0,
     // Ten seats per fan at most; no more fans than a run of --duration at 2,000 holds/s can use.
-    wants('holds') || profiling
+    wants('holds') || (profiling && profiled === 'holds')
       ? setting(
           flags['hold-fans'],
           'BENCH_HOLD_FANS',
@@ -121,7 +121,15 @@ try {
   }
   const { accounts } = registered;
 
-  if (profiling) {
+  if (profiling && profiled === 'joins') {
+    say('profiling: joins with --cpu-prof on every part…');
+    results.joins = await joinRate(api, admin, {
+      privateJwk,
+      fans: sizes.joins,
+      concurrency: sizes.concurrency,
+      durationMs: sizes.durationMs,
+    });
+  } else if (profiling) {
     say('profiling: seat holds with --cpu-prof on every part…');
     results.holds = [
       await seatHolds(api, admin, accounts, {
@@ -302,7 +310,7 @@ if (profiling) {
   for (const file of readdirSync(profileDir)) {
     const pid = Number(/^CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1]);
     const part = pids.get(pid);
-    if (part === 'reservation' || part === 'gateway') {
+    if (part === 'gateway' || part === (profiled === 'joins' ? 'queue' : 'reservation')) {
       profiles.push({ ...summariseProfile(join(profileDir, file)), file: `${part}: ${file}` });
     } else {
       rmSync(join(profileDir, file));

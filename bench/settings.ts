@@ -26,7 +26,8 @@ const HELP = `npm run bench [-- options]   (each also as an environment variable
   --waiters N            most waiting-room sockets in scenario 4, across the instances (BENCH_WAITERS;
                          50000, or what the open-file limit allows)
   --waiter-rate N        admissions per minute while the waiters are measured (BENCH_WAITER_RATE; 60)
-  --profile              instead: profile the reservation service and the gateway during seat holds
+  --profile              instead: profile the gateway and the reservation service during seat holds,
+                         or with --only joins the gateway and the first queue instance during joins
 `;
 
 export function setting(flag: string | undefined, envName: string, fallback: number): number {
@@ -99,6 +100,8 @@ export function readSettings() {
   return {
     flags,
     profiling,
+    /** What a profiling run loads: joins when --only names them, seat holds otherwise. */
+    profiled: only.has('joins') && !only.has('holds') ? ('joins' as const) : ('holds' as const),
     fdLimit,
     waiterCeiling,
     sizes,

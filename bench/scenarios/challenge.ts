@@ -35,11 +35,7 @@ export async function challengeCosts(options: {
     const times: number[] = [];
     let tried = 0;
     for (let i = 0; i < options.samples; i++) {
-      const challenge = await issueChallenge(
-        KEY,
-        { purpose: 'join', eventId: crypto.randomUUID() },
-        maxNumber,
-      );
+      const challenge = issueChallenge(KEY, { purpose: 'join', eventId: crypto.randomUUID() }, maxNumber);
       const t0 = performance.now();
       // altcha-lib's solver, the one the web app runs in a fan's browser (Web Crypto).
       const solution = await solveChallenge(

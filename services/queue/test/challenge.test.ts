@@ -95,12 +95,12 @@ describe('bot defence on the waiting room, through the gateway', () => {
     const token = await fan();
     const fresh = (await challenge(`purpose=join&eventId=${eventId}`)).body;
     const right = JSON.parse(atob(await solveAltcha(fresh))) as { number: number };
-    const forged = await issueChallenge(
+    const forged = issueChallenge(
       { hmacKey: 'not-the-key', ttlSeconds: 60 },
       { purpose: 'join', eventId },
       1_000,
     );
-    const expired = await issueChallenge(
+    const expired = issueChallenge(
       { hmacKey: config.CHALLENGE_HMAC_KEY, ttlSeconds: -1 },
       { purpose: 'join', eventId },
       1_000,

@@ -24,7 +24,7 @@ export async function challengeHeader(
     challenge = (await res.json()) as AltchaChallenge;
   } else {
     const config = loadConfig(challengeConfigShape, { ...process.env, ...DEVELOPMENT_ENV });
-    challenge = await issueChallenge(
+    challenge = issueChallenge(
       { hmacKey: source.hmacKey ?? config.CHALLENGE_HMAC_KEY, ttlSeconds: config.CHALLENGE_TTL_SECONDS },
       { purpose, eventId },
       source.maxNumber ?? 1_000,
