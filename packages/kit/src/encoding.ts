@@ -48,7 +48,7 @@ export function encodedBody(identity: Buffer) {
 export type EncodedBody = ReturnType<typeof encodedBody>;
 
 /** Whether the request's If-None-Match names this ETag (weak comparison, as RFC 9110 asks for GET). */
-export function notModified(req: FastifyRequest, etag: string): boolean {
+export function notModified(req: Pick<FastifyRequest, 'headers'>, etag: string): boolean {
   const header = req.headers['if-none-match'];
   if (!header) return false;
   const bare = (tag: string) => tag.trim().replace(/^W\//, '');

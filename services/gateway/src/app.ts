@@ -95,17 +95,26 @@ export async function buildApp(deps: GatewayDeps) {
   // Request Cache-Control is not honoured: a reload storm is exactly what the copies are for.
   const sharable = (req: Pick<FastifyRequest, 'method' | 'user'>) =>
     cache.enabled && req.method === 'GET' && req.user?.role !== 'admin';
-  // A caller that already holds the copy's version (its ETag) is told so, without the body.
+  // A caller that already holds this version (its ETag) is told so, without the body.
+  const unchanged = (
+    req: Pick<FastifyRequest, 'headers'>,
+    reply: { removeHeader(name: string): unknown; code(status: 304): { send(): unknown } },
+    etag: string | string[] | undefined,
+  ) => {
+    if (typeof etag !== 'string' || !notModified(req, etag)) return false;
+    reply.removeHeader('content-type');
+    reply.removeHeader('content-encoding');
+    reply.removeHeader('content-length');
+    void reply.code(304).send();
+    return true;
+  };
   const sendCopy = (req: FastifyRequest, reply: FastifyReply, copy: CachedResponse) => {
     reply.headers({ ...copy.headers, age: String(cache.ageOf(copy)), 'x-cache': 'HIT' });
-    const etag = copy.headers.etag;
-    if (etag && notModified(req, etag)) {
-      reply.removeHeader('content-type');
-      reply.removeHeader('content-encoding');
-      return reply.code(304).send();
-    }
+    if (unchanged(req, reply, copy.headers.etag)) return reply;
     return reply.code(copy.status).send(copy.body);
   };
+  // Revalidations sent to the service as requests for the whole answer (see `revalidatesUpstream`).
+  const askedWhole = new WeakSet<object>();
 
   await app.register(cors, {
     origin: deps.webOrigins ?? ['http://localhost:3000'],
@@ -247,7 +256,15 @@ export async function buildApp(deps: GatewayDeps) {
                 ? sharedMaxAge(res.headers['cache-control'])
                 : undefined;
             const length = Number(res.headers['content-length']);
+            const whole = askedWhole.has(request) && res.statusCode === 200;
             if (maxAge === undefined || !(length <= cache.maxBodyBytes)) {
+              if (whole) {
+                cache.notKept(request.url);
+                if (unchanged(request, reply, res.headers.etag)) {
+                  res.stream.resume();
+                  return;
+                }
+              }
               void reply.send(res.stream);
               return;
             }
@@ -264,6 +281,7 @@ export async function buildApp(deps: GatewayDeps) {
                   { status: 200, headers, body },
                   maxAge,
                 );
+                if (whole && unchanged(request, reply, headers.etag)) return;
                 void reply.send(body);
               },
               (error: Error) => void reply.send(error),
@@ -273,6 +291,13 @@ export async function buildApp(deps: GatewayDeps) {
             // reply-from hands a copy of the request's headers, ours to change. Internal routes are never
             // reachable through here, but a client must not even try the header.
             delete headers['x-internal-token'];
+            // (If-Modified-Since goes too: a server ignores it beside If-None-Match, which the gateway
+            // answers from the ETag.)
+            if (sharable(req) && headers['if-none-match'] && !cache.revalidatesUpstream(req.url)) {
+              delete headers['if-none-match'];
+              delete headers['if-modified-since'];
+              askedWhole.add(req);
+            }
             Object.assign(headers, propagationHeaders());
             headers['x-request-id'] = req.id;
             headers['x-forwarded-for'] = req.ip;

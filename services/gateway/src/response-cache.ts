@@ -62,8 +62,8 @@ const ANY_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
  * One copy per content coding as well: the copy kept for a caller that accepts br may be brotli, and must
  * never reach a caller that did not ask for it (the kit's `pickEncoding` picks the coding of each request).
  */
-const keyOf = (url: string, coding: ContentCoding) =>
-  `${coding} ${url.replace(ANY_UUID, (id) => id.toLowerCase())}`;
+const keyOf = (url: string, coding: ContentCoding) => `${coding} ${sameIds(url)}`;
+const sameIds = (url: string) => url.replace(ANY_UUID, (id) => id.toLowerCase());
 
 export function responseCache(options: ResponseCacheOptions) {
   const now = options.now ?? Date.now;
@@ -72,6 +72,12 @@ export function responseCache(options: ResponseCacheOptions) {
     ttlMs: CACHE_LIMITS.gatewayResponses.ttlMs,
     maxBytes: options.maxBytes,
     sizeOf: (entry) => entry.body.length,
+    now: options.now,
+  });
+  // Addresses whose last answer could not be kept (not public, or larger than a copy may be).
+  const unkept = memoryCache<true>({
+    max: options.maxEntries,
+    ttlMs: CACHE_LIMITS.gatewayResponses.ttlMs,
     now: options.now,
   });
   return {
@@ -93,6 +99,21 @@ export function responseCache(options: ResponseCacheOptions) {
       const answered = entry.headers['content-encoding'] ?? 'identity';
       if (answered !== 'identity' && answered !== coding) return;
       entries.set(keyOf(url, coding), { ...entry, storedAt: now() }, maxAgeSeconds * 1000);
+    },
+
+    /**
+     * Whether a caller's revalidation (If-None-Match) goes to the service as it was sent. Otherwise the
+     * service is asked for the whole answer, to keep: a 304 has no body to make a copy of, so callers that
+     * all hold the last version would otherwise pass every poll on to the service once the copy lapsed.
+     * Only an address whose last answer could not be kept is revalidated at the service.
+     */
+    revalidatesUpstream(url: string): boolean {
+      return unkept.get(sameIds(url)) === true;
+    },
+
+    /** The answer for this address could not be kept: its next revalidations go to the service. */
+    notKept(url: string): void {
+      unkept.set(sameIds(url), true);
     },
 
     /** Age in whole seconds, for the `Age` header of a copy. */

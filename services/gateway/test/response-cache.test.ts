@@ -13,15 +13,24 @@ describe('shared copies of public answers', () => {
   let fan: string;
   let admin: string;
   const reached = new Map<string, number>();
+  // Requests that reached the upstream with an If-None-Match.
+  const conditional = new Map<string, number>();
   beforeAll(async () => {
     const tokens = await createTestTokens();
     // A real upstream that counts how often each path reached it and says how each answer may be kept.
     ({ app: upstream } = await createServer({ name: 'event', logger: testLogger() }));
     // Answers as a service using the kit does: the coding its Accept-Encoding picks, with an ETag.
     upstream.get('/api/seats/*', async (req, reply) => {
-      reached.set(req.url, (reached.get(req.url) ?? 0) + 1);
+      const n = (reached.get(req.url) ?? 0) + 1;
+      reached.set(req.url, n);
+      if (req.headers['if-none-match']) conditional.set(req.url, (conditional.get(req.url) ?? 0) + 1);
       const body = encodedBody(Buffer.from(JSON.stringify({ url: req.url, padding: 'seat '.repeat(200) })));
-      return sendEncoded(req, reply, body, { cacheControl: 'public, max-age=60' });
+      const cacheControl = req.url.endsWith('/lapsing')
+        ? 'public, max-age=1'
+        : req.url.endsWith('/private')
+          ? 'private, max-age=60'
+          : 'public, max-age=60';
+      return sendEncoded(req, reply, body, { cacheControl });
     });
     upstream.get('/api/events/*', async (req, reply) => {
       const n = (reached.get(req.url) ?? 0) + 1;
@@ -165,6 +174,51 @@ describe('shared copies of public answers', () => {
     expect(unchanged.headers['content-encoding']).toBeUndefined();
     expect(unchanged.rawPayload).toHaveLength(0);
     expect(reached.get(url)).toBe(3);
+  });
+
+  it('refills its copy when every caller revalidates, answering them 304 itself', async () => {
+    // Fans polling with the ETag they hold: once the copy lapsed, the next one must not pass each
+    // revalidation on to the service (whose 304 has no body to keep), but fetch the answer once, keep it,
+    // and answer the others from it.
+    const url = `/api/seats/event/${randomUUID()}/lapsing`;
+    const first = await get(url);
+    const etag = first.headers.etag as string;
+    expect(etag).toBeTruthy();
+    const revalidate = () => gateway.inject({ url, headers: { 'if-none-match': etag } });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await revalidate());
+    expect(answers.map((a) => a.statusCode)).toEqual([304, 304, 304, 304, 304]);
+    expect(answers.map((a) => a.rawPayload.length)).toEqual([0, 0, 0, 0, 0]);
+    expect(answers.slice(1).map((a) => a.headers['x-cache'])).toEqual(['HIT', 'HIT', 'HIT', 'HIT']);
+    expect(answers[0]?.headers.etag).toBe(etag);
+    expect(reached.get(url)).toBe(2);
+    expect(conditional.get(url)).toBeUndefined();
+    // A caller holding an older version gets the body, from the copy.
+    const stale = await gateway.inject({ url, headers: { 'if-none-match': '"old"' } });
+    expect(stale.statusCode).toBe(200);
+    expect(stale.headers['x-cache']).toBe('HIT');
+    expect(stale.json()).toMatchObject({ url });
+  });
+
+  it('passes revalidations of what it may not keep on to the service, once it has seen that', async () => {
+    const url = `/api/seats/event/${randomUUID()}/private`;
+    const first = await get(url);
+    const revalidate = () =>
+      gateway.inject({ url, headers: { 'if-none-match': first.headers.etag as string } });
+    // The first is asked whole, in case it could be kept; it cannot, so the next ones go on as they are.
+    for (let i = 0; i < 3; i++) {
+      const unchanged = await revalidate();
+      expect(unchanged.statusCode).toBe(304);
+      expect(unchanged.headers['x-cache']).toBeUndefined();
+      expect(unchanged.rawPayload).toHaveLength(0);
+    }
+    expect(reached.get(url)).toBe(4);
+    expect(conditional.get(url)).toBe(2);
+    // Another version than the caller's still reaches it whole.
+    const changed = await gateway.inject({ url, headers: { 'if-none-match': '"old"' } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({ url });
   });
 
   it('reads Cache-Control as a shared cache must', () => {
