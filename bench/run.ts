@@ -257,6 +257,7 @@ try {
         admissionRatePerMinute: sizes.admissionRate,
         maxActiveShoppers: sizes.maxShoppers,
         timeoutMs: 300_000,
+        meter: async () => cpuMeter(await cpuGroups(cpuScope())),
       });
       say(
         `  ${drop.soldOut ? `sold out in ${drop.timeToSellOutS} s` : 'NOT sold out'}, ${fmt(drop.purchasesPerSecond, 1)} purchases/s, invariants ${drop.invariants.ok ? 'hold' : 'BROKEN'}, wait estimate error p50 ${fmt(drop.waitEstimate.errorS.p50, 1)} s`,

@@ -2,6 +2,7 @@
  * The Markdown summary of a bench run (`bench/results/<date>.md`): one table row per figure with its
  * target and verdict, the CPU cost per hold, the notes; or the hot spots of a profiling run.
  */
+import type { CpuUse } from './lib/cpu.ts';
 import type { LoadResult } from './lib/load.ts';
 import type { machine } from './lib/machine.ts';
 import type { ProfileSummary } from './lib/profile.ts';
@@ -239,8 +240,15 @@ export function summaryText(r: Summary): string {
     '',
     table(rows),
     '',
-    ...cpuText(r.holds ?? []),
-    ...joinCpuText(r.joins),
+    ...cpuTable(
+      'successful hold',
+      (r.holds ?? []).map((h) => ({ label: `${fmt(h.seats)} seats`, cpu: h.cpu })),
+    ),
+    ...cpuTable('join', [{ label: 'per join', cpu: r.joins?.cpu }]),
+    ...cpuTable('ticket sold, over the drop until the sell-out', [
+      { label: 'first drop', cpu: r.drop?.cpu },
+      { label: 'next drop', cpu: r.nextDrop?.cpu },
+    ]),
     ...(r.waiters?.limitNote ? [`Scenario 4: ${r.waiters.limitNote}.`, ''] : []),
     ...r.notes.map((n) => `- ${n}`),
     ...(r.failed ? ['', `**The run failed:** ${r.failed}`] : []),
@@ -249,47 +257,33 @@ export function summaryText(r: Summary): string {
   return lines.join('\n');
 }
 
-/** Per process, the CPU time each successful hold cost, largest first, one column per event size. */
-function cpuText(runs: HoldsResult[]): string[] {
-  if (runs.length === 0 || runs.every((h) => h.cpu.length === 0)) return [];
-  const names = [...new Set(runs.flatMap((h) => h.cpu.map((c) => c.name)))];
-  const perHold = (h: HoldsResult, name: string) => h.cpu.find((c) => c.name === name)?.perHoldMs ?? 0;
-  names.sort((a, b) => perHold(runs[0]!, b) - perHold(runs[0]!, a));
-  const shared = new Set(runs.flatMap((h) => h.cpu.filter((c) => c.shared).map((c) => c.name)));
+/**
+ * Per process, the CPU time each unit of work (a hold, a join, a ticket) cost, largest first, one column
+ * per run.
+ */
+function cpuTable(what: string, columns: { label: string; cpu: CpuUse[] | undefined }[]): string[] {
+  const runs = columns.filter((c) => c.cpu?.length).map((c) => ({ label: c.label, cpu: c.cpu ?? [] }));
+  if (runs.length === 0) return [];
+  const names = [...new Set(runs.flatMap((r) => r.cpu.map((c) => c.name)))];
+  const per = (r: (typeof runs)[number], name: string) => r.cpu.find((c) => c.name === name)?.perHoldMs ?? 0;
+  names.sort((a, b) => per(runs[0]!, b) - per(runs[0]!, a));
+  const shared = new Set(runs.flatMap((r) => r.cpu.filter((c) => c.shared).map((c) => c.name)));
   return [
-    'CPU time per successful hold (ms, utime + stime from /proc over the timed run; * = a server other work on the machine may use too):',
+    `CPU time per ${what} (ms, utime + stime from /proc over the timed run; * = a server other work on the machine may use too):`,
     '',
-    `| process | ${runs.map((h) => `${fmt(h.seats)} seats`).join(' | ')} |`,
+    `| process | ${runs.map((r) => r.label).join(' | ')} |`,
     `|---|${runs.map(() => '---:').join('|')}|`,
     ...names.map(
-      (n) => `| ${n}${shared.has(n) ? ' *' : ''} | ${runs.map((h) => fmt(perHold(h, n), 3)).join(' | ')} |`,
+      (n) => `| ${n}${shared.has(n) ? ' *' : ''} | ${runs.map((r) => fmt(per(r, n), 3)).join(' | ')} |`,
     ),
     `| **all** | ${runs
-      .map((h) =>
+      .map((r) =>
         fmt(
-          h.cpu.reduce((sum, c) => sum + c.perHoldMs, 0),
+          r.cpu.reduce((sum, c) => sum + c.perHoldMs, 0),
           2,
         ),
       )
       .join(' | ')} |`,
-    '',
-  ];
-}
-
-/** Per process, the CPU time each place taken in the joins part cost, largest first. */
-function joinCpuText(joins: JoinsResult | undefined): string[] {
-  if (!joins?.cpu?.length) return [];
-  const rows = [...joins.cpu].sort((a, b) => b.perHoldMs - a.perHoldMs);
-  return [
-    'CPU time per join (ms, utime + stime from /proc over the timed run; * = a server other work on the machine may use too):',
-    '',
-    '| process | per join |',
-    '|---|---:|',
-    ...rows.map((c) => `| ${c.name}${c.shared ? ' *' : ''} | ${fmt(c.perHoldMs, 3)} |`),
-    `| **all** | ${fmt(
-      rows.reduce((sum, c) => sum + c.perHoldMs, 0),
-      2,
-    )} |`,
     '',
   ];
 }

@@ -4,6 +4,7 @@ import { databaseUrl } from '@tiketi/kit';
 import pg from 'pg';
 import { io } from 'socket.io-client';
 import { broadcastClock, progressKey } from '../lib/broadcasts.ts';
+import type { CpuUse } from '../lib/cpu.ts';
 import type { JsonClient } from '../lib/http.ts';
 import { type Account, challengeHeader, createEvent, type SeatMap } from '../lib/setup.ts';
 import { increment, type Latency, quantile, round, sleep, summarise } from '../lib/stats.ts';
@@ -18,6 +19,8 @@ export type DropOptions = {
   admissionRatePerMinute: number;
   maxActiveShoppers: number;
   timeoutMs: number;
+  /** Starts counting every process's CPU time; its answer divides it by the tickets sold. */
+  meter?: () => Promise<(tickets: number) => CpuUse[]>;
 };
 
 export type DropResult = {
@@ -44,6 +47,8 @@ export type DropResult = {
   /** Everything else that went wrong, by step and status or failure. */
   errors: Record<string, number>;
   invariants: Invariants;
+  /** Each process's CPU time from the first fan's start to the sell-out, per ticket sold. */
+  cpu?: CpuUse[];
 };
 
 /**
@@ -111,8 +116,13 @@ export async function ticketDrop(
   const sockets = new Set<{ disconnect(): void }>();
   const estimates: { estimatedS: number; beyondLimit: boolean; realS: number | null }[] = [];
 
+  let counted: ((tickets: number) => CpuUse[]) | undefined;
+  let cpu: CpuUse[] | undefined;
   const markSoldOut = () => {
-    if (soldOutAt === undefined) soldOutAt = performance.now();
+    if (soldOutAt === undefined) {
+      soldOutAt = performance.now();
+      cpu = counted?.(ticketsBought);
+    }
     soldOut = true;
   };
   const outcome = (step: string, status: number) => {
@@ -261,6 +271,7 @@ export async function ticketDrop(
     return false;
   }
 
+  counted = await options.meter?.();
   const t0 = performance.now();
   async function fanJourney(fan: Account): Promise<void> {
     try {
@@ -307,6 +318,7 @@ export async function ticketDrop(
   for (const s of sockets) s.disconnect();
   await Promise.race([all, sleep(15_000)]);
   const elapsed = ((soldOutAt ?? performance.now()) - t0) / 1000;
+  cpu ??= counted?.(ticketsBought);
   // The aftermath (tickets, outbox, consumers) settles within moments of the last confirm.
   await sleep(3000);
   const invariants = await checkInvariants(options.env, event.id, options.seats);
@@ -339,6 +351,7 @@ export async function ticketDrop(
     expected,
     errors,
     invariants,
+    ...(cpu?.length ? { cpu } : {}),
   };
 }
 
