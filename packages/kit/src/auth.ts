@@ -164,25 +164,31 @@ export function createAuth(options: AuthOptions) {
     return req.user;
   }
 
+  /** The signed-in caller, or 401. */
+  async function signedIn(
+    req: FastifyRequest,
+    alongside?: (user: AuthUser) => Promise<unknown>,
+  ): Promise<AuthUser> {
+    const user = await authenticate(req, alongside);
+    if (!user) throw problems.unauthorized();
+    return user;
+  }
+
   return {
     verify,
     /** onRequest: a signed-in caller is required. */
     user: async (req: FastifyRequest) => {
-      if (!(await authenticate(req))) throw problems.unauthorized();
+      await signedIn(req);
     },
     /** onRequest: a signed-in admin is required. */
     admin: async (req: FastifyRequest) => {
-      const user = await authenticate(req);
-      if (!user) throw problems.unauthorized();
-      if (user.role !== 'admin') throw problems.forbidden('This needs the admin role.');
+      if ((await signedIn(req)).role !== 'admin') throw problems.forbidden('This needs the admin role.');
     },
     /** onRequest: door staff or an admin; which events staff may act on is the route's own rule. */
     staff: async (req: FastifyRequest) => {
-      const user = await authenticate(req);
-      if (!user) throw problems.unauthorized();
-      if (user.role !== 'admin' && user.role !== 'staff') {
+      const { role } = await signedIn(req);
+      if (role !== 'admin' && role !== 'staff')
         throw problems.forbidden('This needs the staff or admin role.');
-      }
     },
     /** onRequest: a call from another Tiketi service (internal token), never from outside. */
     internal: async (req: FastifyRequest) => {
@@ -208,11 +214,7 @@ export function createAuth(options: AuthOptions) {
       req: FastifyRequest,
       required: boolean,
       alongside: (user: AuthUser) => Promise<unknown>,
-    ): Promise<AuthUser | undefined> => {
-      const user = await authenticate(req, alongside);
-      if (!user && required) throw problems.unauthorized();
-      return user;
-    },
+    ): Promise<AuthUser | undefined> => (required ? signedIn(req, alongside) : authenticate(req, alongside)),
   };
 }
 
