@@ -117,16 +117,7 @@ export function waitingRoomRepository(redis: Redis) {
   return {
     async settings(eventId: string): Promise<RoomSettings | 'cancelled' | undefined> {
       const raw = await redis.hgetall(eventKeys(eventId)[0] as string);
-      if (raw.status === 'cancelled') return 'cancelled';
-      if (raw.enabled === undefined) return undefined;
-      return {
-        enabled: raw.enabled === '1',
-        admissionRatePerMinute: Number(raw.ratePerMinute),
-        maxActiveShoppers: Number(raw.maxActive),
-        opensAt: Number(raw.opensAt),
-        closesAt: Number(raw.closesAt),
-        status: raw.status ?? 'published',
-      };
+      return raw.status === 'cancelled' ? 'cancelled' : roomSettings(raw);
     },
 
     /** Applies settings stamped with the time of the change they come from; an older stamp loses. */
@@ -188,17 +179,7 @@ export function waitingRoomRepository(redis: Redis) {
         peak: Number(peak ?? 0),
         served: Number(served ?? 0),
         measuredRate: Number(rate),
-        settings:
-          raw.enabled === undefined
-            ? undefined
-            : {
-                enabled: raw.enabled === '1',
-                admissionRatePerMinute: Number(raw.ratePerMinute),
-                maxActiveShoppers: Number(raw.maxActive),
-                opensAt: Number(raw.opensAt),
-                closesAt: Number(raw.closesAt),
-                status: raw.status ?? 'published',
-              },
+        settings: roomSettings(raw),
       };
     },
 
@@ -295,6 +276,19 @@ export function waitingRoomRepository(redis: Redis) {
 }
 
 export type WaitingRoomRepository = ReturnType<typeof waitingRoomRepository>;
+
+/** A room's settings as stored in its settings hash; undefined before any were stored. */
+function roomSettings(raw: Record<string, string>): RoomSettings | undefined {
+  if (raw.enabled === undefined) return undefined;
+  return {
+    enabled: raw.enabled === '1',
+    admissionRatePerMinute: Number(raw.ratePerMinute),
+    maxActiveShoppers: Number(raw.maxActive),
+    opensAt: Number(raw.opensAt),
+    closesAt: Number(raw.closesAt),
+    status: raw.status ?? 'published',
+  };
+}
 
 /** The scripts measure per second; clients read per minute. */
 function paceOf(free: unknown, open: unknown, turnover: unknown): QueuePace {
