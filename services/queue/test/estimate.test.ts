@@ -1,5 +1,6 @@
 import { QUEUE_ETA_LIMIT_SECONDS } from '@tiketi/contracts';
 import { describe, expect, it } from 'vitest';
+import { waitingRoomRepository } from '../src/db/waiting-room.repository.ts';
 import { eventually, joinQueue, publishedEvent, purchase, queueStatus, queueSuite } from './support.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,6 +96,19 @@ describe('the wait estimate', () => {
     const remembered = Number(await redis.get('queue:shopper-stay'));
     expect(remembered).toBeGreaterThan(0);
     expect(remembered).toBeLessThanOrEqual(longest + 1000);
+    // Written once per change of the room's measure, by whichever instance stepped the room when it
+    // changed: another instance stepping the same room later writes nothing (its expiry runs on).
+    const written = await redis.ttl('queue:shopper-stay');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await waitingRoomRepository(redis).tick(earlier.eventId, {
+      admissionTtlMs: 600_000,
+      abandonGraceMs: 60_000,
+      heartbeatMs: 5_000,
+      maxPerTick: 10,
+      progressGapMs: 1_000,
+    });
+    expect(await redis.ttl('queue:shopper-stay')).toBeLessThan(written);
+    expect(Number(await redis.get('queue:shopper-stay'))).toBe(remembered);
 
     // A new room, full at once, where nobody has left yet: its estimate starts from that history, not
     // from every slot being kept for the admission's ten minutes.

@@ -86,8 +86,6 @@ export type TickOptions = {
 const LIVE_EVENTS = 'queue:live-events';
 /** How long shoppers stayed in the platform's latest sale that saw enough of them leave (ms). */
 const SHOPPER_STAY = 'queue:shopper-stay';
-/** A room's measured stay becomes the platform's once this many shoppers have left it. */
-const STAYS_FOR_HISTORY = 20;
 const HISTORY_TTL_SECONDS = 30 * 24 * 3600;
 
 function eventKeys(eventId: string): string[] {
@@ -111,8 +109,6 @@ export function waitingRoomRepository(redis: Redis) {
   // The prior for a room's wait estimate (0 while the platform has seen no sale): read once per
   // admission pass, so joins and status asks pay nothing for it.
   let shopperStayMs = 0;
-  // Per room, the stays total this instance last wrote into the platform's history.
-  const staysSeen = new Map<string, number>();
 
   return {
     async settings(eventId: string): Promise<RoomSettings | 'cancelled' | undefined> {
@@ -243,17 +239,14 @@ export function waitingRoomRepository(redis: Redis) {
         options.progressGapMs,
       )) as (string | number)[];
       const admitted: Admission[] = [];
-      for (let i = 16; i + 2 < raw.length; i += 3) {
+      for (let i = 17; i + 2 < raw.length; i += 3) {
         admitted.push({ userId: String(raw[i]), number: Number(raw[i + 1]), waitedMs: Number(raw[i + 2]) });
       }
       const stays = Number(raw[14]);
       const stayMs = Number(raw[15]);
-      // Shoppers left this room since this instance last looked: what it measured is now the best guess
-      // for the platform's next sale.
-      if (stays >= STAYS_FOR_HISTORY && staysSeen.get(eventId) !== stayMs) {
-        staysSeen.set(eventId, stayMs);
-        await redis.set(SHOPPER_STAY, Math.round(stayMs / stays), 'EX', HISTORY_TTL_SECONDS);
-      }
+      // Enough shoppers left this room, and more since the last step: what it measured is now the best
+      // guess for the platform's next sale.
+      if (raw[16] === 1) await redis.set(SHOPPER_STAY, Math.round(stayMs / stays), 'EX', HISTORY_TTL_SECONDS);
       return {
         broadcast: raw[0] === 1,
         opened: raw[1] === 1,

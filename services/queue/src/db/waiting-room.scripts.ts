@@ -74,6 +74,8 @@ end
 local STAYS_KEPT = 200
 -- How many stays the prior counts for against the stays measured in this room.
 local PRIOR_WEIGHT = 2
+-- A room's measured stay becomes the platform's once this many shoppers have left it.
+local STAYS_FOR_HISTORY = 20
 
 -- When an admitted user's slot frees: how long they stayed joins the room's measure.
 local function leave(user)
@@ -281,7 +283,8 @@ return 1
  * heartbeatMs, maxPerStep, the platform's recent shopper stay in ms (0 when none is known), the shortest
  * gap between two progress broadcasts in ms (admissions themselves are told at once, one by one). Returns
  * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
- * free slots, open rate, turnover, stays, stayMs, then user, number, waitedMs for each admitted user}.
+ * free slots, open rate, turnover, stays, stayMs, history (1 when stayMs is the platform's new history),
+ * then user, number, waitedMs for each admitted user}.
  */
 export const tickScript = `${prelude}
 local ttl, grace, heartbeat, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -358,14 +361,23 @@ elseif redis.call('SET', beat, '1', 'NX', 'PX', heartbeat) then
 end
 if broadcast == 1 then redis.call('HSET', state, 'castAt', now, 'moved', '0') end
 
+-- Once enough shoppers have left, the room's measure becomes the platform's history: flagged to the
+-- one step that sees it change, whichever instance runs it, so the history is written once per change.
+local stays = tonumber(redis.call('HGET', state, 'stays')) or 0
+local stay_ms = tonumber(redis.call('HGET', state, 'stayMs')) or 0
+local history = 0
+if stays >= STAYS_FOR_HISTORY and redis.call('HGET', state, 'historyStayMs') ~= tostring(stay_ms) then
+  redis.call('HSET', state, 'historyStayMs', stay_ms)
+  history = 1
+end
+
 local p = pace(tonumber(ARGV[5]))
 local result = {
   broadcast, opened and 1 or 0, tonumber(redis.call('HGET', state, 'served')) or 0,
   redis.call('ZCARD', line) + redis.call('ZCARD', pre), active_count,
   tostring(admission_rate), freed, dropped, peak,
   redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
-  p[1], p[2], p[3],
-  tonumber(redis.call('HGET', state, 'stays')) or 0, tonumber(redis.call('HGET', state, 'stayMs')) or 0,
+  p[1], p[2], p[3], stays, stay_ms, history,
 }
 for _, value in ipairs(admitted) do result[#result + 1] = value end
 return result
