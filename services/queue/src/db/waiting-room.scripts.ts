@@ -8,6 +8,7 @@
  *   state     hash   opened, openedAt, seq (last number given), served (last number admitted),
  *                    tokens/bucketAt (admission bucket), ttl (admission lifetime, as the step last ran), peak,
  *                    stays/stayMs (how many admitted shoppers have left, and how long they stayed in all),
+ *                    historyStayMs (the stayMs last made the platform's history),
  *                    castAt/moved (when progress was last broadcast; 1 when the line moved since)
  *   pre       zset   arrivals before the opening, scored by a random draw made at join time
  *   num       hash   user -> queue number (from the opening on)
