@@ -289,7 +289,7 @@ function cpuTable(what: string, columns: { label: string; cpu: CpuUse[] | undefi
 }
 
 export function profileText(list: ProfileSummary[]): string {
-  const out = ['# Profile of the seat-hold path', ''];
+  const out = ['# CPU profiles (V8 samples of wall-clock time)', ''];
   for (const p of list) {
     out.push(`## ${p.file} (${fmt(p.sampledMs / 1000, 1)} s sampled)`, '', 'By area:', '');
     for (const a of p.byArea) out.push(`- ${a.area}: ${a.share} %`);
