@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bareConditionalUpdate, fastifyHello, rawPostgresHold, redisSetNx } from './baselines.ts';
-import { cpuGroups, cpuMeter } from './lib/cpu.ts';
+import { type CpuUse, cpuGroups, cpuMeter } from './lib/cpu.ts';
 import { jsonClient } from './lib/http.ts';
 import { loadAverage, machine } from './lib/machine.ts';
 import { type BenchPlatform, brokerBacklog, startBenchPlatform, waitForFreePorts } from './lib/platform.ts';
@@ -121,14 +121,19 @@ try {
   }
   const { accounts } = registered;
 
-  if (profiling && profiled === 'joins') {
-    say('profiling: joins with --cpu-prof on every part…');
-    results.joins = await joinRate(api, admin, {
+  // The joins part, with every process's CPU counted when `meter` is given.
+  const joins = (meter?: () => Promise<(joins: number) => CpuUse[]>) =>
+    joinRate(api, admin, {
       privateJwk,
       fans: sizes.joins,
       concurrency: sizes.concurrency,
       durationMs: sizes.durationMs,
+      ...(meter ? { meter } : {}),
     });
+
+  if (profiling && profiled === 'joins') {
+    say('profiling: joins with --cpu-prof on every part…');
+    results.joins = await joins();
   } else if (profiling) {
     say('profiling: seat holds with --cpu-prof on every part…');
     results.holds = [
@@ -231,15 +236,9 @@ try {
   if (wants('joins')) {
     load.joins = loadAverage();
     say(`joins: ${fmt(sizes.joins)} fans join one waiting room with solved challenges, through the gateway…`);
-    const joins = await joinRate(api, admin, {
-      privateJwk,
-      fans: sizes.joins,
-      concurrency: sizes.concurrency,
-      durationMs: sizes.durationMs,
-      meter: async () => cpuMeter(await cpuGroups(cpuScope())),
-    });
-    say(`  ${fmt(joins.joinsPerSecond)} joins/s, ${latencyText(joins.run.latencyMs)}`);
-    results.joins = joins;
+    const joined = await joins(async () => cpuMeter(await cpuGroups(cpuScope())));
+    say(`  ${fmt(joined.joinsPerSecond)} joins/s, ${latencyText(joined.run.latencyMs)}`);
+    results.joins = joined;
   }
 
   if (wants('drop')) {

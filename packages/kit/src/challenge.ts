@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import {
   type AltchaChallenge,
   type AltchaPayload,
@@ -10,6 +10,7 @@ import {
 } from '@tiketi/contracts';
 import { extractParams } from 'altcha-lib/v1';
 import type { FastifyRequest } from 'fastify';
+import { sameSecret } from './auth.ts';
 import { env } from './config.ts';
 import { HttpProblem } from './errors.ts';
 import type { Redis } from './redis.ts';
@@ -47,11 +48,6 @@ const failed = (why: string) => new HttpProblem(403, 'CHALLENGE_FAILED', `The ch
 const sha256Hex = (data: string) => createHash('sha256').update(data).digest('hex');
 const hmacHex = (key: string, data: string) => createHmac('sha256', key).update(data).digest('hex');
 
-/** Equal hex strings, compared in constant time. */
-function sameHex(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-}
-
 /** A signed challenge for this purpose (and event), solvable until `ttlSeconds` from now. */
 export function issueChallenge(
   key: { hmacKey: string; ttlSeconds: number },
@@ -77,8 +73,8 @@ export function issueChallenge(
 /** Whether the number solves the challenge and the challenge is one this key signed. */
 function solves(payload: AltchaPayload, hmacKey: string): boolean {
   return (
-    sameHex(sha256Hex(`${payload.salt}${payload.number}`), payload.challenge) &&
-    sameHex(hmacHex(hmacKey, payload.challenge), payload.signature)
+    sameSecret(sha256Hex(`${payload.salt}${payload.number}`), payload.challenge) &&
+    sameSecret(hmacHex(hmacKey, payload.challenge), payload.signature)
   );
 }
 
@@ -157,8 +153,8 @@ export function challengeGuard(
  */
 export async function solveAltcha(challenge: AltchaChallenge): Promise<string> {
   for (let number = 0; number <= challenge.maxnumber; number++) {
-    const hash = createHash('sha256').update(`${challenge.salt}${number}`).digest('hex');
-    if (hash === challenge.challenge) return encodeAltchaPayload(challenge, number);
+    if (sha256Hex(`${challenge.salt}${number}`) === challenge.challenge)
+      return encodeAltchaPayload(challenge, number);
     if (number % SOLVE_RUN === SOLVE_RUN - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   throw new Error('The challenge has no solution up to its maxnumber.');

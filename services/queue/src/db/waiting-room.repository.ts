@@ -102,7 +102,7 @@ export function waitingRoomRepository(redis: Redis) {
     queueRelease: { keys, lua: releaseScript },
     queueHold: { keys, lua: holdScript },
     queueHoldEnded: { keys, lua: holdEndedScript },
-    queueTick: { keys, lua: tickScript },
+    queueTick: { keys: keys + 1, lua: tickScript },
     queueRate: { keys, lua: rateScript },
     queueSettings: { keys: 2, lua: settingsScript },
   });
@@ -231,22 +231,21 @@ export function waitingRoomRepository(redis: Redis) {
     async tick(eventId: string, options: TickOptions): Promise<TickResult> {
       const raw = (await scripts.queueTick(
         ...eventKeys(eventId),
+        SHOPPER_STAY,
         options.admissionTtlMs,
         options.abandonGraceMs,
         options.heartbeatMs,
         options.maxPerTick,
         shopperStayMs,
         options.progressGapMs,
+        HISTORY_TTL_SECONDS,
       )) as (string | number)[];
       const admitted: Admission[] = [];
-      for (let i = 17; i + 2 < raw.length; i += 3) {
+      for (let i = 16; i + 2 < raw.length; i += 3) {
         admitted.push({ userId: String(raw[i]), number: Number(raw[i + 1]), waitedMs: Number(raw[i + 2]) });
       }
       const stays = Number(raw[14]);
       const stayMs = Number(raw[15]);
-      // Enough shoppers left this room, and more since the last step: what it measured is now the best
-      // guess for the platform's next sale.
-      if (raw[16] === 1) await redis.set(SHOPPER_STAY, Math.round(stayMs / stays), 'EX', HISTORY_TTL_SECONDS);
       return {
         broadcast: raw[0] === 1,
         opened: raw[1] === 1,

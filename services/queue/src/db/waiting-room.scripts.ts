@@ -280,12 +280,12 @@ return 1
 `;
 
 /**
- * The admission step every instance runs on its timer. ARGV: admissionTtlMs, abandonGraceMs,
- * heartbeatMs, maxPerStep, the platform's recent shopper stay in ms (0 when none is known), the shortest
- * gap between two progress broadcasts in ms (admissions themselves are told at once, one by one). Returns
+ * The admission step every instance runs on its timer. KEYS: the event's, then the platform's shopper-stay
+ * history. ARGV: admissionTtlMs, abandonGraceMs, heartbeatMs, maxPerStep, the platform's recent shopper
+ * stay in ms (0 when none is known), the shortest gap between two progress broadcasts in ms (admissions
+ * themselves are told at once, one by one), how long the history is kept in seconds. Returns
  * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
- * free slots, open rate, turnover, stays, stayMs, history (1 when stayMs is the platform's new history),
- * then user, number, waitedMs for each admitted user}.
+ * free slots, open rate, turnover, stays, stayMs, then user, number, waitedMs for each admitted user}.
  */
 export const tickScript = `${prelude}
 local ttl, grace, heartbeat, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -362,14 +362,14 @@ elseif redis.call('SET', beat, '1', 'NX', 'PX', heartbeat) then
 end
 if broadcast == 1 then redis.call('HSET', state, 'castAt', now, 'moved', '0') end
 
--- Once enough shoppers have left, the room's measure becomes the platform's history: flagged to the
--- one step that sees it change, whichever instance runs it, so the history is written once per change.
+-- Once enough shoppers have left, the room's measure becomes the platform's history (KEYS after the
+-- event's, kept ARGV[7] seconds), written by the one step that sees it change, whichever instance runs
+-- it, in the same script as the mark that says it was written.
 local stays = tonumber(redis.call('HGET', state, 'stays')) or 0
 local stay_ms = tonumber(redis.call('HGET', state, 'stayMs')) or 0
-local history = 0
 if stays >= STAYS_FOR_HISTORY and redis.call('HGET', state, 'historyStayMs') ~= tostring(stay_ms) then
   redis.call('HSET', state, 'historyStayMs', stay_ms)
-  history = 1
+  redis.call('SET', KEYS[#KEYS], math.floor(stay_ms / stays + 0.5), 'EX', tonumber(ARGV[7]))
 end
 
 local p = pace(tonumber(ARGV[5]))
@@ -378,7 +378,7 @@ local result = {
   redis.call('ZCARD', line) + redis.call('ZCARD', pre), active_count,
   tostring(admission_rate), freed, dropped, peak,
   redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
-  p[1], p[2], p[3], stays, stay_ms, history,
+  p[1], p[2], p[3], stays, stay_ms,
 }
 for _, value in ipairs(admitted) do result[#result + 1] = value end
 return result
