@@ -210,6 +210,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       PRESENCE_REFRESH_MS: 10_000,
       PROGRESS_HEARTBEAT_MS: 2000,
       PROGRESS_MIN_GAP_MS: 1000,
+      PROGRESS_PUSHES_PER_SECOND: 20_000,
       ...loadConfig(challengeConfigShape, DEVELOPMENT_ENV),
       // The lowest difficulty: these tests solve a challenge for every sign-up and join.
       CHALLENGE_MAX_NUMBER: CHALLENGE_MAX_NUMBER.min,

@@ -36,6 +36,7 @@ export type QueueDeps = ServiceDeps & {
     | 'PRESENCE_REFRESH_MS'
     | 'PROGRESS_HEARTBEAT_MS'
     | 'PROGRESS_MIN_GAP_MS'
+    | 'PROGRESS_PUSHES_PER_SECOND'
     | 'CHALLENGE_HMAC_KEY'
     | 'CHALLENGE_TTL_SECONDS'
     | 'CHALLENGE_MAX_NUMBER'
@@ -118,6 +119,7 @@ export async function buildApp(deps: QueueDeps) {
       heartbeatMs: config.PROGRESS_HEARTBEAT_MS,
       maxPerTick: config.ADMISSIONS_PER_TICK_MAX,
       progressGapMs: config.PROGRESS_MIN_GAP_MS,
+      progressPushesPerSecond: config.PROGRESS_PUSHES_PER_SECOND,
     },
   });
 

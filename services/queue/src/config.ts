@@ -31,6 +31,12 @@ export const configShape = {
    * so this bounds what a crowd costs; the fan admitted is told at once in any case.
    */
   PROGRESS_MIN_GAP_MS: env.int(1_000),
+  /**
+   * Most progress messages a second one room's broadcasts may send, whichever instances hold the sockets:
+   * past this many waiters the gap (and the heartbeat) grows with the line (40,000 waiters: one broadcast
+   * every 2 s), so a huge crowd cannot turn the broadcasts into all the instances do. 0 turns it off.
+   */
+  PROGRESS_PUSHES_PER_SECOND: env.int(20_000),
   ...challengeConfigShape,
   /**
    * Bot-defence difficulty (ALTCHA maxnumber; a solver tries half of it on average) for registering and

@@ -106,6 +106,7 @@ describe('the wait estimate', () => {
       heartbeatMs: 5_000,
       maxPerTick: 10,
       progressGapMs: 1_000,
+      progressPushesPerSecond: 20_000,
     });
     expect(await redis.ttl('queue:shopper-stay')).toBeLessThan(written);
     expect(Number(await redis.get('queue:shopper-stay'))).toBe(remembered);

@@ -42,3 +42,42 @@ describe('progress broadcasts of a moving line', () => {
     expect(front.isAdmitted).toBe(true);
   });
 });
+
+describe('progress broadcasts of a long line', () => {
+  // A broadcast is one message to every waiter: past PROGRESS_PUSHES_PER_SECOND waiters a second, the
+  // room is told less often (here 300 waiters at 100 messages a second: once every 3 s), heartbeat included.
+  const { instances, user, watch, announce } = queueSuite(
+    'queue-progress-crowd',
+    {
+      PROGRESS_HEARTBEAT_MS: 1_000,
+      PROGRESS_MIN_GAP_MS: 1_000,
+      PROGRESS_PUSHES_PER_SECOND: 100,
+      SOCKETS_PER_ADDRESS: 10_000,
+    },
+    { instances: 2 },
+  );
+
+  it('go out less often as the line grows, while admissions are still told at once', {
+    timeout: 60_000,
+  }, async () => {
+    // One admission a second: the line stays near 300 long, and moves all along.
+    const sale = await announce(publishedEvent({ maxActiveShoppers: 10_000, admissionRatePerMinute: 60 }));
+    const fans = await Promise.all(Array.from({ length: AHEAD + 1 }, user));
+    for (const fan of fans) await joinQueue(instances[0]!.url, fan.token, sale.eventId);
+    const last = watch(instances[1]!.url, fans[AHEAD]!, sale.eventId);
+    const front = watch(instances[0]!.url, fans[1]!, sale.eventId);
+    await Promise.all([last.connected(), front.connected()]);
+
+    const seen: number[] = [];
+    last.socket.on('progress', () => seen.push(Date.now()));
+    await sleep(7_000);
+
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.length).toBeLessThanOrEqual(3);
+    for (let i = 1; i < seen.length; i++) {
+      expect((seen[i] ?? 0) - (seen[i - 1] ?? 0)).toBeGreaterThanOrEqual(2_800);
+    }
+    expect(last.positions.at(-1)).toBeLessThan(last.positions[0] ?? 0);
+    expect(front.isAdmitted).toBe(true);
+  });
+});

@@ -81,6 +81,8 @@ export type TickOptions = {
   maxPerTick: number;
   /** Shortest gap between two progress broadcasts of one room. */
   progressGapMs: number;
+  /** Most progress messages a second one room's broadcasts may send (a longer line hears less often). */
+  progressPushesPerSecond: number;
 };
 
 const LIVE_EVENTS = 'queue:live-events';
@@ -239,6 +241,7 @@ export function waitingRoomRepository(redis: Redis) {
         shopperStayMs,
         options.progressGapMs,
         HISTORY_TTL_SECONDS,
+        options.progressPushesPerSecond,
       )) as (string | number)[];
       const admitted: Admission[] = [];
       for (let i = 16; i + 2 < raw.length; i += 3) {

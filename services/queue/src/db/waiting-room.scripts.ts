@@ -283,7 +283,8 @@ return 1
  * The admission step every instance runs on its timer. KEYS: the event's, then the platform's shopper-stay
  * history. ARGV: admissionTtlMs, abandonGraceMs, heartbeatMs, maxPerStep, the platform's recent shopper
  * stay in ms (0 when none is known), the shortest gap between two progress broadcasts in ms (admissions
- * themselves are told at once, one by one), how long the history is kept in seconds. Returns
+ * themselves are told at once, one by one), how long the history is kept in seconds, the most progress
+ * messages a second the room's broadcasts may send (0: no bound). Returns
  * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
  * free slots, open rate, turnover, stays, stayMs, then user, number, waitedMs for each admitted user}.
  */
@@ -348,16 +349,22 @@ local peak = math.max(active_count, tonumber(redis.call('HGET', state, 'peak')) 
 redis.call('HSET', state, 'peak', peak)
 
 -- Whichever instance steps, the room's progress goes out at most once per gap: a line that moves on every
--- step of every instance would otherwise send every waiter several copies a second. The opening draw
--- goes out at once; a move within the gap goes out with the first step after it.
+-- step of every instance would otherwise send every waiter several copies a second. A broadcast is one
+-- message to each waiter, so a long line's gap (and heartbeat) grows with it, keeping the room's pushes
+-- within ARGV[8] messages a second. The opening draw goes out at once; a move within the gap goes out
+-- with the first step after it.
+local waiting = redis.call('ZCARD', line) + redis.call('ZCARD', pre)
 local gap = tonumber(ARGV[6]) or 0
+local pushes = tonumber(ARGV[8]) or 0
+if pushes > 0 then gap = math.max(gap, math.floor(waiting * 1000 / pushes)) end
+local quiet = math.max(heartbeat, gap)
 if #admitted > 0 or dropped > 0 or freed > 0 then redis.call('HSET', state, 'moved', '1') end
 local broadcast = 0
 local cast_at = tonumber(redis.call('HGET', state, 'castAt')) or 0
 if opened_now or (redis.call('HGET', state, 'moved') == '1' and now - cast_at >= gap) then
   broadcast = 1
-  redis.call('SET', beat, '1', 'PX', heartbeat)
-elseif redis.call('SET', beat, '1', 'NX', 'PX', heartbeat) then
+  redis.call('SET', beat, '1', 'PX', quiet)
+elseif redis.call('SET', beat, '1', 'NX', 'PX', quiet) then
   broadcast = 1
 end
 if broadcast == 1 then redis.call('HSET', state, 'castAt', now, 'moved', '0') end
@@ -375,7 +382,7 @@ end
 local p = pace(tonumber(ARGV[5]))
 local result = {
   broadcast, opened and 1 or 0, tonumber(redis.call('HGET', state, 'served')) or 0,
-  redis.call('ZCARD', line) + redis.call('ZCARD', pre), active_count,
+  waiting, active_count,
   tostring(admission_rate), freed, dropped, peak,
   redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
   p[1], p[2], p[3], stays, stay_ms,
