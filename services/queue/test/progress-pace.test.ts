@@ -5,10 +5,29 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const AHEAD = 300;
 
+/**
+ * A line of AHEAD + 1 fans, joined on the first instance: the last fan watches from the second instance
+ * (the progress broadcasts it gets, with when), the second fan from the first (their own admission).
+ */
+async function watchedLine(suite: ReturnType<typeof queueSuite>, admissionRatePerMinute: number) {
+  const { instances, user, watch, announce } = suite;
+  const sale = await announce(publishedEvent({ maxActiveShoppers: 10_000, admissionRatePerMinute }));
+  const fans = await Promise.all(Array.from({ length: AHEAD + 1 }, user));
+  for (const fan of fans) await joinQueue(instances[0]!.url, fan.token, sale.eventId);
+  const last = watch(instances[1]!.url, fans[AHEAD]!, sale.eventId);
+  const front = watch(instances[0]!.url, fans[1]!, sale.eventId);
+  await Promise.all([last.connected(), front.connected()]);
+  const seen: number[] = [];
+  last.socket.on('progress', () => seen.push(Date.now()));
+  /** The gaps between the broadcasts the last fan got. */
+  const gaps = () => seen.slice(1).map((at, i) => at - (seen[i] ?? 0));
+  return { last, front, seen, gaps };
+}
+
 describe('progress broadcasts of a moving line', () => {
   // Two instances each step every 50 ms, and the line moves on nearly every step: without a bound, every
   // waiter would get dozens of broadcasts a second. The heartbeat is set long so that it plays no part.
-  const { instances, user, watch, announce } = queueSuite(
+  const suite = queueSuite(
     'queue-progress-pace',
     { PROGRESS_HEARTBEAT_MS: 10_000, PROGRESS_MIN_GAP_MS: 1_000, SOCKETS_PER_ADDRESS: 10_000 },
     { instances: 2 },
@@ -18,15 +37,7 @@ describe('progress broadcasts of a moving line', () => {
     timeout: 60_000,
   }, async () => {
     // Twenty admissions a second: the fans ahead take about ten seconds to get in.
-    const sale = await announce(publishedEvent({ maxActiveShoppers: 10_000, admissionRatePerMinute: 1_200 }));
-    const fans = await Promise.all(Array.from({ length: AHEAD + 1 }, user));
-    for (const fan of fans) await joinQueue(instances[0]!.url, fan.token, sale.eventId);
-    const last = watch(instances[1]!.url, fans[AHEAD]!, sale.eventId);
-    const front = watch(instances[0]!.url, fans[1]!, sale.eventId);
-    await Promise.all([last.connected(), front.connected()]);
-
-    const seen: number[] = [];
-    last.socket.on('progress', () => seen.push(Date.now()));
+    const { last, front, seen, gaps } = await watchedLine(suite, 1_200);
     await sleep(2_500);
     const positions = [...last.positions];
 
@@ -35,9 +46,7 @@ describe('progress broadcasts of a moving line', () => {
     expect(positions.at(-1)).toBeLessThan(positions[0] ?? 0);
     // …but its progress went out no more than once a second.
     expect(seen.length).toBeLessThanOrEqual(3);
-    for (let i = 1; i < seen.length; i++) {
-      expect((seen[i] ?? 0) - (seen[i - 1] ?? 0)).toBeGreaterThanOrEqual(900);
-    }
+    for (const gap of gaps()) expect(gap).toBeGreaterThanOrEqual(900);
     // The fan near the front was told of their own admission when it happened, not at a broadcast.
     expect(front.isAdmitted).toBe(true);
   });
@@ -46,7 +55,7 @@ describe('progress broadcasts of a moving line', () => {
 describe('progress broadcasts of a long line', () => {
   // A broadcast is one message to every waiter: past PROGRESS_PUSHES_PER_SECOND waiters a second, the
   // room is told less often (here 300 waiters at 100 messages a second: once every 3 s), heartbeat included.
-  const { instances, user, watch, announce } = queueSuite(
+  const suite = queueSuite(
     'queue-progress-crowd',
     {
       PROGRESS_HEARTBEAT_MS: 1_000,
@@ -61,22 +70,12 @@ describe('progress broadcasts of a long line', () => {
     timeout: 60_000,
   }, async () => {
     // One admission a second: the line stays near 300 long, and moves all along.
-    const sale = await announce(publishedEvent({ maxActiveShoppers: 10_000, admissionRatePerMinute: 60 }));
-    const fans = await Promise.all(Array.from({ length: AHEAD + 1 }, user));
-    for (const fan of fans) await joinQueue(instances[0]!.url, fan.token, sale.eventId);
-    const last = watch(instances[1]!.url, fans[AHEAD]!, sale.eventId);
-    const front = watch(instances[0]!.url, fans[1]!, sale.eventId);
-    await Promise.all([last.connected(), front.connected()]);
-
-    const seen: number[] = [];
-    last.socket.on('progress', () => seen.push(Date.now()));
+    const { last, front, seen, gaps } = await watchedLine(suite, 60);
     await sleep(7_000);
 
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen.length).toBeLessThanOrEqual(3);
-    for (let i = 1; i < seen.length; i++) {
-      expect((seen[i] ?? 0) - (seen[i - 1] ?? 0)).toBeGreaterThanOrEqual(2_800);
-    }
+    for (const gap of gaps()) expect(gap).toBeGreaterThanOrEqual(2_800);
     expect(last.positions.at(-1)).toBeLessThan(last.positions[0] ?? 0);
     expect(front.isAdmitted).toBe(true);
   });
