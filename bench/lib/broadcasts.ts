@@ -42,6 +42,14 @@ export function broadcastClock(windowMs = BROADCAST_WINDOW_MS) {
 const BROADCAST_WINDOW_MS = 1800;
 
 /**
+ * The window for a line that moves at every broadcast (the waiters part admits one fan a second, and
+ * broadcasts at most once a second): no two of its broadcasts carry the same figures, so a window far
+ * longer than any fan-out keeps each broadcast's late arrivals in it. With the default window, a fan-out
+ * slower than 1.8 s would count its late arrivals as a broadcast of their own, from a delay of 0.
+ */
+export const MOVING_LINE_WINDOW_MS = 10_000;
+
+/**
  * The broadcasts several processes saw, as one crowd: the same message seen by each process within the
  * window is one broadcast, and every arrival's delay counts from the first arrival in any process.
  */

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mergeBroadcasts } from '../lib/broadcasts.ts';
+import { MOVING_LINE_WINDOW_MS, mergeBroadcasts } from '../lib/broadcasts.ts';
 import { type CpuGroup, cpuMeter } from '../lib/cpu.ts';
 import type { JsonClient } from '../lib/http.ts';
 import { type Account, createEvent } from '../lib/setup.ts';
@@ -132,7 +132,10 @@ export async function waitingRoomCapacity(
         ),
       );
       const results = measured.map((m) => m.result);
-      const pushes = mergeBroadcasts(results.map((r) => r.seen));
+      const pushes = mergeBroadcasts(
+        results.map((r) => r.seen),
+        MOVING_LINE_WINDOW_MS,
+      );
       const cpuPerBroadcast = cpu(pushes.broadcasts).map((c) => ({
         name: c.name,
         cpuMs: c.cpuMs,
