@@ -34,7 +34,8 @@ export const configShape = {
   /**
    * Most progress messages a second one room's broadcasts may send, whichever instances hold the sockets:
    * past this many waiters the gap (and the heartbeat) grows with the line (40,000 waiters: one broadcast
-   * every 2 s), so a huge crowd cannot turn the broadcasts into all the instances do. 0 turns it off.
+   * every 2 s), so that broadcasting to a huge crowd cannot take all of the instances' time. 0 turns it
+   * off.
    */
   PROGRESS_PUSHES_PER_SECOND: env.int(20_000),
   ...challengeConfigShape,
