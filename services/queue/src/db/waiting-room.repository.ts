@@ -55,9 +55,6 @@ export type TickResult = {
   ratePerMinute: number;
   opensAt: number;
   pace: QueuePace;
-  /** Admitted shoppers who have left this room (recent ones weigh more), and their stays in all. */
-  stays: number;
-  stayMs: number;
   admitted: Admission[];
 };
 
@@ -244,11 +241,9 @@ export function waitingRoomRepository(redis: Redis) {
         options.progressPushesPerSecond,
       )) as (string | number)[];
       const admitted: Admission[] = [];
-      for (let i = 16; i + 2 < raw.length; i += 3) {
+      for (let i = 14; i + 2 < raw.length; i += 3) {
         admitted.push({ userId: String(raw[i]), number: Number(raw[i + 1]), waitedMs: Number(raw[i + 2]) });
       }
-      const stays = Number(raw[14]);
-      const stayMs = Number(raw[15]);
       return {
         broadcast: raw[0] === 1,
         opened: raw[1] === 1,
@@ -262,8 +257,6 @@ export function waitingRoomRepository(redis: Redis) {
         ratePerMinute: Number(raw[9]),
         opensAt: Number(raw[10]),
         pace: paceOf(raw[11], raw[12], raw[13]),
-        stays,
-        stayMs,
         admitted,
       };
     },

@@ -286,7 +286,7 @@ return 1
  * themselves are told at once, one by one), how long the history is kept in seconds, the most progress
  * messages a second the room's broadcasts may send (0: no bound). Returns
  * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
- * free slots, open rate, turnover, stays, stayMs, then user, number, waitedMs for each admitted user}.
+ * free slots, open rate, turnover, then user, number, waitedMs for each admitted user}.
  */
 export const tickScript = `${prelude}
 local ttl, grace, heartbeat, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -385,7 +385,7 @@ local result = {
   waiting, active_count,
   tostring(admission_rate), freed, dropped, peak,
   redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
-  p[1], p[2], p[3], stays, stay_ms,
+  p[1], p[2], p[3],
 }
 for _, value in ipairs(admitted) do result[#result + 1] = value end
 return result
