@@ -354,10 +354,10 @@ redis.call('HSET', state, 'peak', peak)
 -- within ARGV[8] messages a second. The opening draw goes out at once; a move within the gap goes out
 -- with the first step after it.
 local waiting = redis.call('ZCARD', line) + redis.call('ZCARD', pre)
-local gap = tonumber(ARGV[6]) or 0
 local pushes = tonumber(ARGV[8]) or 0
-if pushes > 0 then gap = math.max(gap, math.floor(waiting * 1000 / pushes)) end
-local quiet = math.max(heartbeat, gap)
+local crowd = pushes > 0 and math.floor(waiting * 1000 / pushes) or 0
+local gap = math.max(tonumber(ARGV[6]) or 0, crowd)
+local quiet = math.max(heartbeat, crowd)
 if #admitted > 0 or dropped > 0 or freed > 0 then redis.call('HSET', state, 'moved', '1') end
 local broadcast = 0
 local cast_at = tonumber(redis.call('HGET', state, 'castAt')) or 0
