@@ -8,7 +8,11 @@ import { eventually as pollUntil } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultInfraUrls, missingInfra } from '../../scripts/lib/infra-check.ts';
-import { type IsolationNames, removeEverything } from '../../scripts/lib/isolated-platform.ts';
+import {
+  type IsolationNames,
+  removeEverything,
+  waitForFreePorts,
+} from '../../scripts/lib/isolated-platform.ts';
 import { offsetEnv, repoRoot } from '../../scripts/lib/platform.ts';
 
 /**
@@ -232,6 +236,9 @@ beforeAll(async () => {
 
   const file = join(work, 'compose.json');
   writeFileSync(file, JSON.stringify(onThisMachine(config), null, 2));
+  // Another run of this file on the machine (another checkout's CI) holds the same shifted ports until it
+  // ends: wait for it rather than start containers that cannot listen.
+  await waitForFreePorts({ portOffset: shift, timeoutMs: 15 * 60_000, say: log });
   log(`starting ${platformNames.join(', ')} (project ${project}, ports +${shift})…`);
   await compose(['-p', project, '-f', file, '--env-file', envFile, 'up', '-d'], composeEnv).catch(
     async (error) => {
