@@ -21,7 +21,8 @@ const HELP = `npm run bench [-- options]   (each also as an environment variable
   --drop-seats N         seats on sale in the drop (BENCH_DROP_SEATS; 1200)
   --admission-rate N     drop admissions per minute (BENCH_ADMISSION_RATE; 3000)
   --max-shoppers N       drop's most admitted shoppers at once (BENCH_MAX_SHOPPERS; 300)
-  --queue-instances N    waiting-room instances (BENCH_QUEUE_INSTANCES; 3)
+  --queue-instances N    waiting-room instances of the waiters part (BENCH_QUEUE_INSTANCES; 3); the other
+                         parts run npm start's one, and the platform is started again before the waiters
   --joins N              fans who join with a solved challenge in the joins part (BENCH_JOINS; 40000)
   --waiters N            most waiting-room sockets in scenario 4, across the instances (BENCH_WAITERS;
                          50000, or what the open-file limit allows)

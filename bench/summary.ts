@@ -36,7 +36,8 @@ export type Summary = {
   /** The same drop again on a second event: the platform has seen one sale. */
   nextDrop?: DropResult;
   waiters?: WaitersResult;
-  joins?: JoinsResult;
+  /** Joins, with the waiting-room instances they ran on (older results: `sizes.queueInstances`). */
+  joins?: JoinsResult & { queueInstances?: number };
   registration?: { accounts: number; perSecond: number };
 };
 
@@ -90,7 +91,7 @@ export function summaryText(r: Summary): string {
     const others = Object.entries(j.run.outcomes).filter(([k]) => k !== '201' && k !== '200');
     rows.push({
       section: 'joins',
-      figure: `joins with a verified challenge through the gateway (${fmt(r.sizes.queueInstances)} queue instances)`,
+      figure: `joins with a verified challenge through the gateway (${fmt(j.queueInstances ?? r.sizes.queueInstances)} queue ${(j.queueInstances ?? r.sizes.queueInstances) === 1 ? 'instance' : 'instances'})`,
       measured: `${fmt(j.joinsPerSecond)} joins/s · ${latencyText(j.run.latencyMs)}${others.length ? ` · other answers ${JSON.stringify(Object.fromEntries(others))}` : ''}`,
       target: '≥ 5,000/s',
       verdict: verdict(j.joinsPerSecond >= 5000 && others.length === 0),
