@@ -70,13 +70,14 @@ export async function buildApp(deps: QueueDeps) {
     events: eventServiceClient(config.EVENT_SERVICE_URL),
     tokenSecret: config.QUEUE_TOKEN_SECRET,
   });
+  const joinCounts = challengeRepository(deps.redis);
   const defence = createBotDefence({
     challenges: createChallenges({
       hmacKey: config.CHALLENGE_HMAC_KEY,
       ttlSeconds: config.CHALLENGE_TTL_SECONDS,
       redis: deps.redis,
     }),
-    repo: challengeRepository(deps.redis),
+    repo: joinCounts,
     rule: {
       defaultMaxNumber: config.CHALLENGE_MAX_NUMBER,
       spikeJoinsPerSecond: config.CHALLENGE_SPIKE_JOINS_PER_SECOND,
@@ -130,6 +131,7 @@ export async function buildApp(deps: QueueDeps) {
   });
   app.addHook('onClose', async () => {
     await Promise.all([loop.stop(), presence.stop(), leases.stop()]);
+    joinCounts.flushJoinCounts();
     await io.close();
   });
 

@@ -1,12 +1,12 @@
 import { type AltchaChallenge, CHALLENGE_HEADER, encodeAltchaPayload } from '@tiketi/contracts';
 import { issueChallenge, solveAltcha } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { challengeDifficulty } from '../src/domain/bot-defence.ts';
 import { eventually, publishedEvent, queueSuite } from './support.ts';
 
 describe('bot defence on the waiting room, through the gateway', () => {
-  const { config, gateway, user, announce } = queueSuite(
+  const { config, gateway, user, announce, redis } = queueSuite(
     'queue-challenge',
     { CHALLENGE_MAX_NUMBER: 2_000, CHALLENGE_SPIKE_JOINS_PER_SECOND: 1, CHALLENGE_SPIKE_MAX_FACTOR: 4 },
     { gateway: true },
@@ -144,6 +144,42 @@ describe('bot defence on the waiting room, through the gateway', () => {
     expect(raised).toBeLessThanOrEqual(4 * 3_000);
     // A quiet event next to it keeps the platform's default.
     expect((await challenge(`purpose=join&eventId=${await sale()}`)).body.maxnumber).toBe(2_000);
+  });
+
+  it('counts joins for the spike rule a few times a second in Redis, not once per join', async () => {
+    const eventId = await sale();
+    // Issued here with the service's key: forty through the gateway would meet its per-address limit.
+    const issue = () =>
+      issueChallenge(
+        { hmacKey: config.CHALLENGE_HMAC_KEY, ttlSeconds: 60 },
+        { purpose: 'join', eventId },
+        1_000,
+      );
+    const solutions = await Promise.all(Array.from({ length: 40 }, () => solveAltcha(issue())));
+    const fans = await Promise.all(solutions.map(() => fan()));
+    const counter = `challenge:{${eventId}}:joins:`;
+    const monitor = await redis.monitor();
+    onTestFinished(() => monitor.disconnect());
+    const writes: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args.some((arg) => String(arg).includes(counter))) writes.push(String(args[0]).toLowerCase());
+    });
+    const started = Date.now();
+    const joined = await Promise.all(solutions.map((altcha, i) => join(eventId, fans[i] as string, altcha)));
+    const tookMs = Date.now() - started;
+    expect(joined.map((j) => j.status)).toEqual(solutions.map(() => 201));
+    // Every join is counted, in the seconds it happened in.
+    await eventually(async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const seconds = Array.from({ length: 10 }, (_, i) => `${counter}${now - i}`);
+      const counts = await redis.mget(...seconds);
+      return counts.reduce((sum, n) => sum + Number(n ?? 0), 0) === 40 || undefined;
+    }, 'the 40 joins to be counted in Redis');
+    // A write per quarter second and per second it spans at most, where one per join would be 40.
+    const increments = writes.filter((command) => command.startsWith('incr')).length;
+    expect(increments).toBeGreaterThan(0);
+    expect(increments).toBeLessThanOrEqual(2 * (Math.ceil(tookMs / 250) + 1));
+    expect(increments).toBeLessThan(40);
   });
 
   it('scales difficulty with the join rate above the threshold, within the bounds', () => {

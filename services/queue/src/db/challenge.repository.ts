@@ -14,9 +14,29 @@ const COUNT_TTL_SECONDS = 60;
 const settingKey = (eventId: string) => `challenge:{${eventId}}:settings`;
 const joinsKey = (eventId: string, second: number) => `challenge:{${eventId}}:joins:${second}`;
 
-/** The bot defence's state in Redis: operators' difficulty per event and joins counted per second. */
+/** How long joins are counted in this process before they are added to Redis in one write per second. */
+const COUNT_FLUSH_MS = 250;
+
+/**
+ * The bot defence's state in Redis: operators' difficulty per event and joins counted per second. Joins
+ * are counted in this process and added to Redis every COUNT_FLUSH_MS: a drop brings thousands of joins a
+ * second, and the spike rule needs their rate, not a Redis write for each. This instance's counts not yet
+ * written are added to what it reads; the other instances' reach it within COUNT_FLUSH_MS.
+ */
 export function challengeRepository(redis: Redis) {
   const scripts = redisScripts(redis, { challengeSaveSetting: { keys: 1, lua: saveSettingScript } });
+  const pending = new Map<string, number>();
+  let flushing: NodeJS.Timeout | undefined;
+
+  function flush(): void {
+    flushing = undefined;
+    if (pending.size === 0) return;
+    const batch = redis.multi();
+    for (const [key, count] of pending) batch.incrby(key, count).expire(key, COUNT_TTL_SECONDS);
+    pending.clear();
+    // A rate signal: a write lost to a Redis outage only lowers the difficulty for a moment.
+    batch.exec().catch(() => undefined);
+  }
 
   return {
     /** The operator's base difficulty for the event; null when none was set (or no event told us yet). */
@@ -34,9 +54,10 @@ export function challengeRepository(redis: Redis) {
     },
 
     /** One more join with a redeemed solution, counted in the current second. */
-    async countJoin(eventId: string, nowMs: number): Promise<void> {
+    countJoin(eventId: string, nowMs: number): void {
       const key = joinsKey(eventId, Math.floor(nowMs / 1000));
-      await redis.multi().incr(key).expire(key, COUNT_TTL_SECONDS).exec();
+      pending.set(key, (pending.get(key) ?? 0) + 1);
+      flushing ??= setTimeout(flush, COUNT_FLUSH_MS).unref();
     },
 
     /** Joins per second over the last `seconds` whole seconds and the current one. */
@@ -44,8 +65,17 @@ export function challengeRepository(redis: Redis) {
       const now = Math.floor(nowMs / 1000);
       const keys = Array.from({ length: seconds + 1 }, (_, i) => joinsKey(eventId, now - i));
       const counts = await redis.mget(...keys);
-      const total = counts.reduce((sum, count) => sum + Number(count ?? 0), 0);
+      const total = counts.reduce(
+        (sum, count, i) => sum + Number(count ?? 0) + (pending.get(keys[i] as string) ?? 0),
+        0,
+      );
       return total / seconds;
+    },
+
+    /** Writes what is counted now (on shutdown). */
+    flushJoinCounts(): void {
+      clearTimeout(flushing);
+      flush();
     },
   };
 }

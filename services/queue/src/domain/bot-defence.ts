@@ -66,7 +66,7 @@ export function createBotDefence(deps: {
     /** preHandler of the join route. */
     joinGuard: (async (req) => {
       await guard(req);
-      await repo.countJoin(eventIdOf(req), now());
+      repo.countJoin(eventIdOf(req), now());
     }) satisfies ChallengeGuard,
 
     async onEvent(event: BotDefenceEvent): Promise<void> {
