@@ -25,17 +25,19 @@ const COUNT_FLUSH_MS = 250;
  */
 export function challengeRepository(redis: Redis) {
   const scripts = redisScripts(redis, { challengeSaveSetting: { keys: 1, lua: saveSettingScript } });
-  const pending = new Map<string, number>();
+  /** Joins not yet written, per event and then per counter key (one event's keys share a hash slot). */
+  const pending = new Map<string, Map<string, number>>();
   let flushing: NodeJS.Timeout | undefined;
 
   function flush(): void {
     flushing = undefined;
-    if (pending.size === 0) return;
-    const batch = redis.multi();
-    for (const [key, count] of pending) batch.incrby(key, count).expire(key, COUNT_TTL_SECONDS);
+    for (const counts of pending.values()) {
+      const batch = redis.multi();
+      for (const [key, count] of counts) batch.incrby(key, count).expire(key, COUNT_TTL_SECONDS);
+      // A rate signal: a write lost to a Redis outage only lowers the difficulty for a moment.
+      batch.exec().catch(() => undefined);
+    }
     pending.clear();
-    // A rate signal: a write lost to a Redis outage only lowers the difficulty for a moment.
-    batch.exec().catch(() => undefined);
   }
 
   return {
@@ -56,7 +58,9 @@ export function challengeRepository(redis: Redis) {
     /** One more join with a redeemed solution, counted in the current second. */
     countJoin(eventId: string, nowMs: number): void {
       const key = joinsKey(eventId, Math.floor(nowMs / 1000));
-      pending.set(key, (pending.get(key) ?? 0) + 1);
+      const counts = pending.get(eventId) ?? new Map<string, number>();
+      pending.set(eventId, counts);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
       flushing ??= setTimeout(flush, COUNT_FLUSH_MS).unref();
     },
 
@@ -65,8 +69,9 @@ export function challengeRepository(redis: Redis) {
       const now = Math.floor(nowMs / 1000);
       const keys = Array.from({ length: seconds + 1 }, (_, i) => joinsKey(eventId, now - i));
       const counts = await redis.mget(...keys);
+      const unwritten = pending.get(eventId);
       const total = counts.reduce(
-        (sum, count, i) => sum + Number(count ?? 0) + (pending.get(keys[i] as string) ?? 0),
+        (sum, count, i) => sum + Number(count ?? 0) + (unwritten?.get(keys[i] as string) ?? 0),
         0,
       );
       return total / seconds;
