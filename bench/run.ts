@@ -94,7 +94,7 @@ const startWith = (instances: number) =>
  * platform is started again with them before it.
  */
 const NPM_START_QUEUE_INSTANCES = 1;
-let instancesUp =
+const instancesUp =
   profiling || PARTS.some((p) => p !== 'waiters' && wants(p)) ? NPM_START_QUEUE_INSTANCES : queueInstances;
 bench = await startWith(instancesUp);
 const { env } = bench;
@@ -288,7 +288,6 @@ try {
       await api.close();
       await bench.stop();
       bench = await startWith(queueInstances);
-      instancesUp = queueInstances;
       api = jsonClient(GATEWAY, Math.max(sizes.concurrency, 256));
       admin = await login(api, 'admin@tiketi.local', 'tiketi-admin-2026');
     }

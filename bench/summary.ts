@@ -89,9 +89,10 @@ export function summaryText(r: Summary): string {
   if (r.joins) {
     const j = r.joins;
     const others = Object.entries(j.run.outcomes).filter(([k]) => k !== '201' && k !== '200');
+    const instances = j.queueInstances ?? r.sizes.queueInstances;
     rows.push({
       section: 'joins',
-      figure: `joins with a verified challenge through the gateway (${fmt(j.queueInstances ?? r.sizes.queueInstances)} queue ${(j.queueInstances ?? r.sizes.queueInstances) === 1 ? 'instance' : 'instances'})`,
+      figure: `joins with a verified challenge through the gateway (${fmt(instances)} queue ${instances === 1 ? 'instance' : 'instances'})`,
       measured: `${fmt(j.joinsPerSecond)} joins/s · ${latencyText(j.run.latencyMs)}${others.length ? ` · other answers ${JSON.stringify(Object.fromEntries(others))}` : ''}`,
       target: '≥ 5,000/s',
       verdict: verdict(j.joinsPerSecond >= 5000 && others.length === 0),
