@@ -88,6 +88,19 @@ export const eventCatalogue = {
     expiresAt: isoTime,
   }),
   /**
+   * The owner of an account asked to set a new password: the notification service mails
+   * `${WEB_ORIGIN}/reset-password?token=…`. As with verification, the token is the only copy outside the
+   * user service's hashes.
+   */
+  'user.password_reset_requested': z.object({
+    userId: uuid,
+    email: z.email(),
+    name: z.string(),
+    locale: z.enum(['ko', 'en']).default('ko'),
+    token: z.string().min(1),
+    expiresAt: isoTime,
+  }),
+  /**
    * Someone tried to register an address that already has a verified account: its owner is told by mail
    * (register answers the caller as for a new account, so it never reveals who has one).
    */

@@ -47,10 +47,31 @@ export type WebAuthError = (typeof WEB_AUTH_CALLBACK.errors)[number];
  */
 export const WEB_VERIFY_EMAIL = { path: '/verify-email', tokenParam: 'token' } as const;
 
-/** `POST /api/auth/verify-email` `{token}`: a verification token is 256 random bits, base64url. */
-export const verifyEmailRequest = z.object({
-  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: 'must be the token from the verification link' }),
-});
+/** A token from a link the user service mailed: 256 random bits, base64url. */
+const mailedToken = (link: string) =>
+  z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: `must be the token from the ${link} link` });
+
+/** `POST /api/auth/verify-email` `{token}`. */
+export const verifyEmailRequest = z.object({ token: mailedToken('verification') });
+
+/**
+ * Where a password-reset mail's link leads: `${WEB_ORIGIN}/reset-password?token=…`; the page asks for the new
+ * password and sends both to `POST /api/auth/password/reset`.
+ */
+export const WEB_RESET_PASSWORD = { path: '/reset-password', tokenParam: 'token' } as const;
+
+/**
+ * `POST /api/auth/password/forgot` `{email}` answers 202 whether or not an account has the address; the
+ * account's owner gets a link that works once, for PASSWORD_RESET_TTL_MINUTES.
+ */
+export const PASSWORD_RESET_TTL_MINUTES = 60;
+
+/**
+ * `POST /api/auth/password/reset` `{token, password}` sets the new password and answers 200 with a new
+ * session, as a login does. Every other session of the account ends. A used link answers 409
+ * `RESET_TOKEN_USED`, an expired one 410 `RESET_TOKEN_EXPIRED`, any other token 400 `RESET_TOKEN_INVALID`.
+ */
+export const resetPasswordToken = mailedToken('password reset');
 
 /**
  * `GET /internal/users/:id` on the user service (internal token): who to write to and in which language.

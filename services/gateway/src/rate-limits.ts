@@ -3,7 +3,10 @@ import { underPrefix } from './access.ts';
 export type RateLimitSettings = {
   /** Window every limit counts in, in milliseconds. */
   windowMs: number;
-  /** Sign-up and password login, per client IP: slows password guessing and mass sign-ups. */
+  /**
+   * Sign-up, password login and password reset, per client IP: slows password guessing, mass sign-ups and
+   * reset mails sent to other people's addresses.
+   */
   auth: number;
   /** Joining a waiting room, per user. */
   queueJoin: number;
@@ -32,7 +35,9 @@ export function rateLimitGroups(settings: RateLimitSettings): RateLimitGroup[] {
       perIp: true,
       matches: (method, path) =>
         method === 'POST' &&
-        (underPrefix(path, '/api/auth/login') || underPrefix(path, '/api/auth/register')),
+        (underPrefix(path, '/api/auth/login') ||
+          underPrefix(path, '/api/auth/register') ||
+          underPrefix(path, '/api/auth/password')),
     },
     {
       name: 'queue-join',

@@ -71,6 +71,26 @@ describe('gateway rate limits (counted in Redis)', () => {
     expect((await login(first)).statusCode).toBe(200);
   });
 
+  it('counts password-reset requests per IP with sign-in and sign-up, so nobody floods others with reset mail', async () => {
+    const forgot = () =>
+      second.inject({
+        method: 'POST',
+        url: '/api/auth/password/forgot',
+        payload: { email: 'a@b.c' },
+        remoteAddress: '198.51.100.9',
+      });
+    const statuses = [];
+    for (let i = 0; i <= limits.auth; i++) statuses.push((await forgot()).statusCode);
+    expect(statuses).toEqual([...Array(limits.auth).fill(200), 429]);
+    const login = await second.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'a@b.c', password: 'x' },
+      remoteAddress: '198.51.100.9',
+    });
+    expect(login.statusCode).toBe(429);
+  });
+
   it('counts each signed-in user separately on the queue join limit', async () => {
     const eventId = randomUUID();
     const join = async (token: string) =>

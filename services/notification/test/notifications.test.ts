@@ -277,6 +277,30 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(warning?.text).not.toContain('verify-email');
   });
 
+  it('mails the password-reset link to the web app in the owner’s language, keeping no copy of the token', async () => {
+    const userId = randomUUID();
+    const email = `reset-${userId}@example.com`;
+    const token = 'Zy9-_'.repeat(8).concat('abc');
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    await publish('user.password_reset_requested', {
+      userId,
+      email,
+      name: 'Alex',
+      locale: 'en',
+      token,
+      expiresAt: expiresAt.toISOString(),
+    });
+    await eventually(() => expect(inboxOf(email)).toHaveLength(1));
+    const [mailed] = inboxOf(email);
+    expect(mailed?.subject).toBe('[Tiketi] Set a new password');
+    expect(mailed?.text).toContain(`http://localhost:3000/reset-password?token=${token}`);
+    expect(mailed?.html).toContain(`href="http://localhost:3000/reset-password?token=${token}"`);
+    expect(mailed?.text).toContain('If you did not ask for this, ignore this email');
+    const recorded = await db.selectFrom('notifications').selectAll().where('userId', '=', userId).execute();
+    expect(recorded).toMatchObject([{ template: 'password-reset', status: 'sent', locale: 'en' }]);
+    expect(JSON.stringify(recorded)).not.toContain(token);
+  });
+
   it('writes in English to a user known only to the user service, and explains a late-approval refund', async () => {
     const user = knownUser('Alex', 'en');
     await publish('payment.refunded', {

@@ -1,3 +1,4 @@
+import { PASSWORD_RESET_TTL_MINUTES } from '@tiketi/contracts';
 import {
   challengeGuard,
   createAuth,
@@ -9,7 +10,7 @@ import {
   sessionRevocations,
 } from '@tiketi/kit';
 import type { JSONWebKeySet } from 'jose';
-import { emailVerificationRepository } from './db/email-verification.repository.ts';
+import { emailTokenRepository } from './db/email-token.repository.ts';
 import type { DB } from './db/schema.ts';
 import { sessionRepository } from './db/session.repository.ts';
 import { userRepository } from './db/user.repository.ts';
@@ -17,6 +18,7 @@ import { createAuthService } from './domain/auth.service.ts';
 import type { PasswordHasher } from './domain/credentials.ts';
 import { createEmailVerification } from './domain/email-verification.ts';
 import { createGoogleLogin } from './domain/google-login.ts';
+import { createPasswordReset } from './domain/password-reset.ts';
 import type { KeyStore } from './domain/signing-keys.ts';
 import { createTokenSigner } from './domain/tokens.ts';
 import { createUserService } from './domain/user.service.ts';
@@ -39,6 +41,7 @@ export type UserDeps = ServiceDeps & {
     refreshTokenTtlDays: number;
     webOrigin: string;
     emailVerification: { tokenTtlHours: number; resendIntervalSeconds: number };
+    passwordReset: { requestIntervalSeconds: number };
     loginLimits?: LoginLimitSettings;
     google: {
       issuerUrl: string;
@@ -59,10 +62,13 @@ export async function buildApp(deps: UserDeps) {
   const { app } = await createServiceServer('user', deps, { outbox: deps.db });
   const users = userRepository(deps.db);
   const revocations = sessionRevocations(deps.redis, { logger: deps.logger });
+  const tokens = emailTokenRepository(deps.db);
+  const sessions = sessionRepository(deps.db);
+  const signer = createTokenSigner(deps.keys, deps.settings.accessTokenTtlSeconds);
   const verification = createEmailVerification({
     db: deps.db,
     users,
-    verifications: emailVerificationRepository(deps.db),
+    tokens,
     redis: deps.redis,
     ...deps.settings.emailVerification,
   });
@@ -70,12 +76,25 @@ export async function buildApp(deps: UserDeps) {
   const auth = createAuthService({
     db: deps.db,
     users,
-    sessions: sessionRepository(deps.db),
+    sessions,
     hasher: deps.hasher,
-    signer: createTokenSigner(deps.keys, deps.settings.accessTokenTtlSeconds),
+    signer,
     verification,
     refreshTtlDays: deps.settings.refreshTokenTtlDays,
     revocations,
+  });
+  const passwordReset = createPasswordReset({
+    db: deps.db,
+    users,
+    tokens,
+    sessions,
+    hasher: deps.hasher,
+    redis: deps.redis,
+    revocations,
+    accessTtlSeconds: signer.accessTtlSeconds,
+    logger: deps.logger,
+    tokenTtlMinutes: PASSWORD_RESET_TTL_MINUTES,
+    ...deps.settings.passwordReset,
   });
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
   await loginLimits(app, deps.redis, deps.settings.loginLimits ?? defaultLoginLimits);
@@ -85,6 +104,7 @@ export async function buildApp(deps: UserDeps) {
     auth,
     google,
     verification,
+    passwordReset,
     tokenCheck,
     webOrigin: deps.settings.webOrigin,
     registerGuard: challengeGuard(challenges, 'register'),

@@ -32,6 +32,11 @@ export const configShape = {
   /** The least time between two verification mails asked for by one account. */
   EMAIL_VERIFICATION_RESEND_SECONDS: env.int(60),
   /**
+   * The least time between two password-reset mails to one account; a request within it is answered as
+   * usual and sends nothing. (The link itself works for PASSWORD_RESET_TTL_MINUTES, a fixed 60.)
+   */
+  PASSWORD_RESET_INTERVAL_SECONDS: env.int(60),
+  /**
    * Password sign-ins per account, and per client address, in each LOGIN_RATE_WINDOW_MS; counted in Redis
    * by the service itself, so they hold however it is reached (the gateway has its own per-IP limit).
    */

@@ -1,6 +1,7 @@
 import { openServiceInfra, runService, serviceDeps } from '@tiketi/kit';
 import { buildApp } from './app.ts';
 import { configShape } from './config.ts';
+import { emailTokenRepository } from './db/email-token.repository.ts';
 import type { DB } from './db/schema.ts';
 import { sessionRepository } from './db/session.repository.ts';
 import { signingKeyRepository } from './db/signing-key.repository.ts';
@@ -48,6 +49,7 @@ await runService('user', configShape, async (config, logger) => {
         tokenTtlHours: config.EMAIL_VERIFICATION_TTL_HOURS,
         resendIntervalSeconds: config.EMAIL_VERIFICATION_RESEND_SECONDS,
       },
+      passwordReset: { requestIntervalSeconds: config.PASSWORD_RESET_INTERVAL_SECONDS },
       loginLimits: {
         perAccount: config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
         perIp: config.LOGIN_RATE_LIMIT_PER_IP,
@@ -63,7 +65,10 @@ await runService('user', configShape, async (config, logger) => {
       challenge: { hmacKey: config.CHALLENGE_HMAC_KEY, ttlSeconds: config.CHALLENGE_TTL_SECONDS },
     },
   });
-  const cleanup = sessionCleanup(sessionRepository(infra.db), { logger, metrics: infra.metrics });
+  const cleanup = sessionCleanup(
+    { sessions: sessionRepository(infra.db), tokens: emailTokenRepository(infra.db) },
+    { logger, metrics: infra.metrics },
+  );
   return {
     app,
     infra,

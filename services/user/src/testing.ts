@@ -49,6 +49,7 @@ export async function startTestUserService(
       refreshTokenTtlDays: 30,
       webOrigin: options.webOrigin ?? 'http://web.test',
       emailVerification: { tokenTtlHours: 24, resendIntervalSeconds: 60 },
+      passwordReset: { requestIntervalSeconds: 60 },
       // Other parts' tests sign in as often as they need; login-limit.test.ts sets the limits it proves.
       loginLimits: options.loginLimits ?? { perAccount: 1_000_000, perIp: 1_000_000, windowMs: 60_000 },
       google: {
@@ -66,14 +67,21 @@ export async function startTestUserService(
     },
   });
   /**
-   * The token of the newest verification mail announced for a user: the outbox holds it (it is relayed to the
-   * notification service from there), the user service only its hash.
+   * The token of the newest mail of `type` announced for a user: the outbox holds it (it is relayed to the
+   * notification service from there), the user service only its hash. Undefined when none was announced.
    */
-  async function verificationToken(userId: string): Promise<string> {
+  async function announcedToken(
+    type: 'user.verification_requested' | 'user.password_reset_requested',
+    userId: string,
+  ): Promise<string | undefined> {
     const { rows } = await sql<{ token: string }>`select envelope->'data'->>'token' as token from outbox
-      where type = 'user.verification_requested' and envelope->'data'->>'userId' = ${userId}
+      where type = ${type} and envelope->'data'->>'userId' = ${userId}
       order by created_at desc limit 1`.execute(infra.db);
-    const token = rows[0]?.token;
+    return rows[0]?.token;
+  }
+
+  async function verificationToken(userId: string): Promise<string> {
+    const token = await announcedToken('user.verification_requested', userId);
     if (!token) throw new Error(`no verification mail was announced for user ${userId}`);
     return token;
   }
@@ -81,6 +89,8 @@ export async function startTestUserService(
   return {
     app,
     verificationToken,
+    /** The token of the newest password-reset mail announced for a user, if any. */
+    resetToken: (userId: string) => announcedToken('user.password_reset_requested', userId),
     /**
      * Proves a user's address through the real endpoint, as the link in their mail does. Tokens signed
      * before still say unverified: sign in or refresh for ones that say verified.

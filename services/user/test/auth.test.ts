@@ -179,7 +179,7 @@ describe('user service: accounts, sessions and profiles', () => {
     );
     expect(rows[0]?.data).toMatchObject({ email: session.user.email, locale: 'ko', token });
     const stored = await db
-      .selectFrom('emailVerifications')
+      .selectFrom('emailTokens')
       .select('tokenHash')
       .where('userId', '=', session.user.id)
       .execute();
@@ -213,7 +213,7 @@ describe('user service: accounts, sessions and profiles', () => {
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ code: 'VERIFICATION_TOKEN_INVALID' });
     await db
-      .updateTable('emailVerifications')
+      .updateTable('emailTokens')
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where('userId', '=', session.user.id)
       .execute();

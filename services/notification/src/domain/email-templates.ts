@@ -17,6 +17,7 @@ export type TemplateData = {
   welcome: { name: string; eventsUrl: string };
   'verify-email': { name: string; verifyUrl: string; expiresAt: Date };
   'registration-repeated': { name: string; loginUrl: string };
+  'password-reset': { name: string; resetUrl: string; expiresAt: Date };
   'tickets-issued': {
     name: string;
     event: EventInfo | undefined;
@@ -120,6 +121,21 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       'If you did not sign up for Tiketi, ignore this email: an account that is not verified cannot book anything.',
     ),
     button: { label: say('이메일 인증하기', 'Verify my email'), url: d.verifyUrl },
+  }),
+
+  'password-reset': (d, say, locale) => ({
+    subject: say('[Tiketi] 비밀번호 재설정 안내', '[Tiketi] Set a new password'),
+    heading: say('비밀번호 재설정', 'Set a new password'),
+    intro: say(
+      `${d.name}님, 아래 버튼을 눌러 새 비밀번호를 정해 주세요. 새 비밀번호를 정하면 다른 기기의 로그인은 모두 끝납니다.`,
+      `${d.name}, choose a new password with the button below. Once you do, every other device signed in to your account is signed out.`,
+    ),
+    rows: [[say('링크 유효 기간', 'Link valid until'), formatWhen(d.expiresAt, locale)]],
+    note: say(
+      '비밀번호 재설정을 요청하신 적이 없다면 이 메일을 무시해 주세요. 비밀번호는 바뀌지 않습니다.',
+      'If you did not ask for this, ignore this email: your password stays as it is.',
+    ),
+    button: { label: say('새 비밀번호 정하기', 'Choose a new password'), url: d.resetUrl },
   }),
 
   'registration-repeated': (d, say) => ({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatTicketCode, WEB_PAGES, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
+import { formatTicketCode, WEB_PAGES, WEB_RESET_PASSWORD, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
 import type { AnyEnvelope, Kysely, Logger, Transaction } from '@tiketi/kit';
 import QRCode from 'qrcode';
 import type { DirectoryClient } from '../clients/directory.client.ts';
@@ -18,6 +18,7 @@ export const MAIL_EVENTS = [
   'user.registered',
   'user.verification_requested',
   'user.registration_repeated',
+  'user.password_reset_requested',
   'ticket.issued',
   'payment.refunded',
   'reservation.expired',
@@ -57,6 +58,12 @@ type Plan<T extends TemplateName = TemplateName> = {
  */
 export function createNotifier(deps: NotifierDeps) {
   const url = (path: string) => new URL(path, deps.webUrl).toString();
+  /** A page of the web app that takes a one-time token from a mail in its query. */
+  const tokenLink = (page: { path: string; tokenParam: string }, token: string) => {
+    const link = new URL(page.path, deps.webUrl);
+    link.searchParams.set(page.tokenParam, token);
+    return link.toString();
+  };
 
   async function recipientOf(repo: NotificationRepository, userId: string): Promise<Recipient | undefined> {
     const known = await repo.findRecipient(userId);
@@ -157,13 +164,28 @@ export function createNotifier(deps: NotifierDeps) {
       }
       case 'user.verification_requested': {
         const d = event.data;
-        const link = new URL(WEB_VERIFY_EMAIL.path, deps.webUrl);
-        link.searchParams.set(WEB_VERIFY_EMAIL.tokenParam, d.token);
         return {
           template: 'verify-email',
           userId: d.userId,
           recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
-          data: { name: d.name, verifyUrl: link.toString(), expiresAt: new Date(d.expiresAt) },
+          data: {
+            name: d.name,
+            verifyUrl: tokenLink(WEB_VERIFY_EMAIL, d.token),
+            expiresAt: new Date(d.expiresAt),
+          },
+        };
+      }
+      case 'user.password_reset_requested': {
+        const d = event.data;
+        return {
+          template: 'password-reset',
+          userId: d.userId,
+          recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
+          data: {
+            name: d.name,
+            resetUrl: tokenLink(WEB_RESET_PASSWORD, d.token),
+            expiresAt: new Date(d.expiresAt),
+          },
         };
       }
       case 'user.registration_repeated': {

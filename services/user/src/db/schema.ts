@@ -16,9 +16,13 @@ export type UsersTable = {
   updatedAt: Generated<Date>;
 };
 
-export type EmailVerificationsTable = {
+/** What a mailed one-time token does: prove the address, or set a new password. */
+export type EmailTokenPurpose = 'verify' | 'reset';
+
+export type EmailTokensTable = {
   tokenHash: string;
   userId: string;
+  purpose: EmailTokenPurpose;
   createdAt: Generated<Date>;
   expiresAt: Date;
   usedAt: Date | null;
@@ -37,7 +41,7 @@ export type RefreshFamiliesTable = {
   userId: string;
   createdAt: Generated<Date>;
   revokedAt: Date | null;
-  revokedReason: 'logout' | 'reuse' | null;
+  revokedReason: 'logout' | 'reuse' | 'password_reset' | null;
 };
 
 export type RefreshTokensTable = {
@@ -61,7 +65,7 @@ export type SigningKeysTable = {
 export type DB = {
   users: UsersTable;
   userIdentities: UserIdentitiesTable;
-  emailVerifications: EmailVerificationsTable;
+  emailTokens: EmailTokensTable;
   refreshFamilies: RefreshFamiliesTable;
   refreshTokens: RefreshTokensTable;
   signingKeys: SigningKeysTable;

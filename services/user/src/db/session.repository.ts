@@ -66,6 +66,18 @@ export function sessionRepository(db: Kysely<DB>) {
       return Number(result.numDeletedRows);
     },
 
+    /** Ends every session of the account that is not ended yet; answers which. */
+    async revokeAllOf(executor: Executor, userId: string, reason: 'password_reset'): Promise<string[]> {
+      const ended = await executor
+        .updateTable('refreshFamilies')
+        .set({ revokedAt: new Date(), revokedReason: reason })
+        .where('userId', '=', userId)
+        .where('revokedAt', 'is', null)
+        .returning('id')
+        .execute();
+      return ended.map((family) => family.id);
+    },
+
     async revokeFamily(familyId: string, reason: 'logout' | 'reuse'): Promise<void> {
       await db
         .updateTable('refreshFamilies')

@@ -1,4 +1,4 @@
-import { escapeLike, type Kysely, type Page, paginate, type Transaction } from '@tiketi/kit';
+import { escapeLike, type Kysely, type Page, paginate, sql, type Transaction } from '@tiketi/kit';
 import type { DB, Locale, Role, UserRow } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -77,6 +77,23 @@ export function userRepository(db: Kysely<DB>) {
         .where('emailVerifiedAt', 'is', null)
         .execute();
       return executor.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+    },
+
+    /**
+     * Sets a new password, chosen through a link mailed to the address: that proved the address too. Answers
+     * the account.
+     */
+    async setPassword(executor: Executor, id: string, passwordHash: string): Promise<UserRow | undefined> {
+      return executor
+        .updateTable('users')
+        .set({
+          passwordHash,
+          emailVerifiedAt: sql`coalesce(email_verified_at, now())`,
+          updatedAt: new Date(),
+        })
+        .where('id', '=', id)
+        .returning(columns)
+        .executeTakeFirst();
     },
 
     /**

@@ -190,6 +190,11 @@ export function createAuthService(deps: AuthServiceDeps) {
       return sessionOf(await startFamily(user));
     },
 
+    /** A new session for an account that proved who it is another way (a password reset link). */
+    async startSession(user: UserRow): Promise<Session> {
+      return sessionOf(await startFamily(user));
+    },
+
     async refresh(refreshToken: string): Promise<Session> {
       const tokenHash = hashRefreshToken(refreshToken);
       const rotated = await db.transaction().execute(async (trx) => {

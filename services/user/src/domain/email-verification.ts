@@ -6,15 +6,16 @@ import {
   type Redis,
   type Transaction,
 } from '@tiketi/kit';
-import type { EmailVerificationRepository } from '../db/email-verification.repository.ts';
+import type { EmailTokenRepository } from '../db/email-token.repository.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import type { UserRepository } from '../db/user.repository.ts';
-import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
+import { issueMailedToken, unusableMailedToken } from './mailed-tokens.ts';
+import { hashOpaqueToken } from './tokens.ts';
 
 export type EmailVerificationDeps = {
   db: Kysely<DB>;
   users: UserRepository;
-  verifications: EmailVerificationRepository;
+  tokens: EmailTokenRepository;
   redis: Redis;
   tokenTtlHours: number;
   resendIntervalSeconds: number;
@@ -32,12 +33,11 @@ const WARNING_INTERVAL_SECONDS = 3600;
  * without being stored. The plain token rides the outbox and the bus once, to the one service that mails it.
  */
 export function createEmailVerification(deps: EmailVerificationDeps) {
-  const { db, users, verifications } = deps;
+  const { db, users, tokens } = deps;
 
   async function request(trx: Transaction<DB>, user: UserRow): Promise<void> {
-    const token = newOpaqueToken();
-    const expiresAt = new Date(Date.now() + deps.tokenTtlHours * 3_600_000);
-    await verifications.add(trx, { tokenHash: hashOpaqueToken(token), userId: user.id, expiresAt });
+    const ttlMs = deps.tokenTtlHours * 3_600_000;
+    const { token, expiresAt } = await issueMailedToken(trx, tokens, user.id, 'verify', ttlMs);
     await publishInTransaction(trx, 'user.verification_requested', {
       userId: user.id,
       email: user.email,
@@ -70,22 +70,11 @@ export function createEmailVerification(deps: EmailVerificationDeps) {
     async verify(token: string): Promise<UserRow> {
       const tokenHash = hashOpaqueToken(token);
       const verified = await db.transaction().execute(async (trx) => {
-        const used = await verifications.consume(trx, tokenHash);
+        const used = await tokens.consume(trx, tokenHash, 'verify');
         return used ? users.markVerified(trx, used.userId) : undefined;
       });
       if (verified) return verified;
-      const known = await verifications.find(tokenHash);
-      if (known?.usedAt) {
-        throw new HttpProblem(409, 'VERIFICATION_TOKEN_USED', 'This verification link was already used.');
-      }
-      if (known) {
-        throw new HttpProblem(
-          410,
-          'VERIFICATION_TOKEN_EXPIRED',
-          'This verification link has expired; ask for a new one.',
-        );
-      }
-      throw new HttpProblem(400, 'VERIFICATION_TOKEN_INVALID', 'This verification link is not valid.');
+      throw await unusableMailedToken(tokens, tokenHash, 'verify');
     },
 
     /**

@@ -1,14 +1,16 @@
 import { type Logger, type Metrics, periodicJob } from '@tiketi/kit';
+import type { EmailTokenRepository } from '../db/email-token.repository.ts';
 import type { SessionRepository } from '../db/session.repository.ts';
 
 const GRACE_MS = 86_400_000;
 
 /**
- * Forgets sessions whose refresh tokens all expired more than a day ago (reuse of such a token is moot),
- * so the tables do not grow forever. Safe on every instance at once: the delete is idempotent.
+ * Forgets sessions whose refresh tokens all expired more than a day ago (reuse of such a token is moot), and
+ * mailed tokens (verification and password-reset links) that expired as long ago, so the tables do not grow
+ * forever. Safe on every instance at once: the deletes are idempotent.
  */
 export function sessionCleanup(
-  sessions: SessionRepository,
+  stores: { sessions: SessionRepository; tokens: EmailTokenRepository },
   deps: { logger: Logger; metrics?: Metrics; intervalMs?: number },
 ) {
   return periodicJob({
@@ -18,8 +20,10 @@ export function sessionCleanup(
     logger: deps.logger,
     metrics: deps.metrics,
     async pass() {
-      const removed = await sessions.purgeExpired(new Date(Date.now() - GRACE_MS));
-      if (removed) deps.logger.info({ removed }, 'expired sessions removed');
+      const before = new Date(Date.now() - GRACE_MS);
+      const removed = await stores.sessions.purgeExpired(before);
+      const links = await stores.tokens.purgeExpired(before);
+      if (removed || links) deps.logger.info({ removed, links }, 'expired sessions and mailed links removed');
     },
   });
 }

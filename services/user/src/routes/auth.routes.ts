@@ -1,9 +1,10 @@
-import { verifyEmailRequest, WEB_AUTH_CALLBACK } from '@tiketi/contracts';
+import { resetPasswordToken, verifyEmailRequest, WEB_AUTH_CALLBACK } from '@tiketi/contracts';
 import { type App, type Auth, type ChallengeGuard, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { AuthService } from '../domain/auth.service.ts';
 import type { EmailVerification } from '../domain/email-verification.ts';
 import { type GoogleLogin, GoogleLoginError } from '../domain/google-login.ts';
+import type { PasswordReset } from '../domain/password-reset.ts';
 import { displayName, email, password, sessionResponse, toSession, toUser, userResponse } from './schemas.ts';
 
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
@@ -42,6 +43,7 @@ export function authRoutes(
     auth: AuthService;
     google: GoogleLogin;
     verification: EmailVerification;
+    passwordReset: PasswordReset;
     /** Access-token check, for the routes a signed-in caller uses. */
     tokenCheck: Auth;
     webOrigin: string;
@@ -49,7 +51,7 @@ export function authRoutes(
     registerGuard: ChallengeGuard;
   },
 ) {
-  const { auth, google, verification, tokenCheck } = deps;
+  const { auth, google, verification, passwordReset, tokenCheck } = deps;
 
   app.post(
     '/api/auth/register',
@@ -112,6 +114,38 @@ export function authRoutes(
     async (req, reply) => {
       await verification.resend(callerOf(req).id);
       return reply.code(202).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password/forgot',
+    {
+      schema: {
+        summary:
+          'Mail the account with this address a link to set a new password (202 whether or not one has it)',
+        body: z.object({ email }),
+        response: { 202: z.null() },
+      },
+    },
+    async (req, reply) => {
+      passwordReset.request(req.body.email);
+      return reply.code(202).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/password/reset',
+    {
+      schema: {
+        summary:
+          'Set a new password with the token from the reset mail; ends every other session, starts a new one',
+        body: z.object({ token: resetPasswordToken, password }),
+        response: { 200: sessionResponse },
+      },
+    },
+    async (req) => {
+      const user = await passwordReset.redeem(req.body.token, req.body.password);
+      return toSession(await auth.startSession(user));
     },
   );
 

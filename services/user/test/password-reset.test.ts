@@ -1,0 +1,208 @@
+import { sql } from '@tiketi/kit';
+import { challengeHeader, eventually, testLogger } from '@tiketi/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailTokenRepository } from '../src/db/email-token.repository.ts';
+import { sessionRepository } from '../src/db/session.repository.ts';
+import { sessionCleanup } from '../src/domain/session-cleanup.ts';
+import { startTestUserService, type TestUserService } from '../src/testing.ts';
+
+type Session = {
+  user: { id: string; email: string; emailVerified: boolean };
+  accessToken: string;
+  refreshToken: string;
+};
+
+describe('user service: a forgotten password', () => {
+  let service: TestUserService;
+  let app: typeof service.app;
+  let db: typeof service.db;
+  beforeAll(async () => {
+    service = await startTestUserService('user-password-reset');
+    ({ app, db } = service);
+  });
+  afterAll(() => service.close());
+
+  const post = async (url: string, payload: object) =>
+    app.inject({
+      method: 'POST',
+      url,
+      payload,
+      headers: url === '/api/auth/register' ? await challengeHeader({}, 'register') : {},
+    });
+  const me = (accessToken: string) =>
+    app.inject({ method: 'GET', url: '/api/users/me', headers: { authorization: `Bearer ${accessToken}` } });
+  let counter = 0;
+  const newEmail = () => `forgetful${++counter}-${Date.now()}@example.com`;
+
+  async function register(email = newEmail(), password = 'correct-horse-1') {
+    const res = await post('/api/auth/register', { email, password, name: 'Min-ji Park' });
+    expect(res.statusCode).toBe(201);
+    return res.json<Session>();
+  }
+
+  /** Asks for a reset link as the forgot page does, and waits for the mail's token to be announced. */
+  async function resetLink(user: Session['user']): Promise<string> {
+    const before = await service.resetToken(user.id);
+    const asked = await post('/api/auth/password/forgot', { email: user.email.toUpperCase() });
+    expect(asked.statusCode).toBe(202);
+    return eventually(async () => {
+      const token = await service.resetToken(user.id);
+      if (!token || token === before) throw new Error('no reset mail announced yet');
+      return token;
+    });
+  }
+
+  /** Lets the account ask for another link at once (the service allows one a minute). */
+  const forgetAsking = (userId: string) => service.redis.del(`password-reset:asked:${userId}`);
+
+  it('mails the owner a one-time link and answers alike for an address nobody has', async () => {
+    const { user } = await register();
+    const token = await resetLink(user);
+    const { rows } = await sql<{ data: Record<string, unknown> }>`select envelope->'data' as data from outbox
+      where type = 'user.password_reset_requested' and envelope->'data'->>'userId' = ${user.id}`.execute(db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.data).toMatchObject({ email: user.email, locale: 'ko', token });
+    const expiresAt = Date.parse(String(rows[0]?.data.expiresAt));
+    expect(expiresAt - Date.now()).toBeGreaterThan(59 * 60_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(60 * 60_000);
+    const stored = await db
+      .selectFrom('emailTokens')
+      .select(['tokenHash', 'purpose'])
+      .where('userId', '=', user.id)
+      .where('purpose', '=', 'reset')
+      .execute();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.tokenHash).not.toContain(token);
+
+    const nobody = newEmail();
+    const known = await post('/api/auth/password/forgot', { email: user.email });
+    const unknown = await post('/api/auth/password/forgot', { email: nobody });
+    expect(unknown.statusCode).toBe(known.statusCode);
+    expect(unknown.body).toBe(known.body);
+    const malformed = await post('/api/auth/password/forgot', { email: 'not an address' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ errors: [{ field: 'body.email' }] });
+    // The known address asked again within the minute: no second mail. Nothing at all for the unknown one.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { rows: mails } = await sql<{
+      email: string;
+    }>`select envelope->'data'->>'email' as email from outbox
+      where type = 'user.password_reset_requested'
+      and envelope->'data'->>'email' in (${user.email}, ${nobody})`.execute(db);
+    expect(mails).toEqual([{ email: user.email }]);
+  });
+
+  it('sets the new password, proves the address, signs in and ends every other session', async () => {
+    const email = newEmail();
+    const registered = await register(email, 'old-password-1');
+    expect(registered.user.emailVerified).toBe(false);
+    const other = (await post('/api/auth/login', { email, password: 'old-password-1' })).json<Session>();
+    const token = await resetLink(registered.user);
+
+    const reset = await post('/api/auth/password/reset', { token, password: 'new-password-2' });
+    expect(reset.statusCode).toBe(200);
+    const session = reset.json<Session>();
+    expect(session.user).toMatchObject({ id: registered.user.id, emailVerified: true });
+    expect((await me(session.accessToken)).statusCode).toBe(200);
+
+    expect((await post('/api/auth/login', { email, password: 'old-password-1' })).statusCode).toBe(401);
+    expect((await post('/api/auth/login', { email, password: 'new-password-2' })).statusCode).toBe(200);
+    for (const ended of [registered, other]) {
+      const refreshed = await post('/api/auth/refresh', { refreshToken: ended.refreshToken });
+      expect(refreshed.statusCode).toBe(401);
+      expect((await me(ended.accessToken)).statusCode).toBe(401);
+    }
+    const fresh = await post('/api/auth/refresh', { refreshToken: session.refreshToken });
+    expect(fresh.statusCode).toBe(200);
+  });
+
+  it('uses a link once, and an older link stops working once a newer one was used', async () => {
+    const email = newEmail();
+    const { user } = await register(email);
+    const older = await resetLink(user);
+    await forgetAsking(user.id);
+    const newer = await resetLink(user);
+    expect(newer).not.toBe(older);
+
+    expect(
+      (await post('/api/auth/password/reset', { token: newer, password: 'second-try-22' })).statusCode,
+    ).toBe(200);
+    const again = await post('/api/auth/password/reset', { token: newer, password: 'third-try-333' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'RESET_TOKEN_USED' });
+    const stale = await post('/api/auth/password/reset', { token: older, password: 'third-try-333' });
+    expect(stale.statusCode).toBe(409);
+    expect((await post('/api/auth/login', { email, password: 'second-try-22' })).statusCode).toBe(200);
+  });
+
+  it('refuses expired, unknown and malformed links and weak passwords, changing nothing', async () => {
+    const email = newEmail();
+    const { user } = await register(email);
+    const token = await resetLink(user);
+
+    const weak = await post('/api/auth/password/reset', { token, password: email });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json()).toMatchObject({ errors: [{ field: 'body.password' }] });
+    const short = await post('/api/auth/password/reset', { token, password: 'short' });
+    expect(short.statusCode).toBe(400);
+    expect(short.json()).toMatchObject({ errors: [{ field: 'body.password' }] });
+    const malformed = await post('/api/auth/password/reset', { token: 'x', password: 'fine-password-1' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ errors: [{ field: 'body.token' }] });
+    const unknown = await post('/api/auth/password/reset', {
+      token: `${token.slice(0, 42)}${token.endsWith('A') ? 'B' : 'A'}`,
+      password: 'fine-password-1',
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'RESET_TOKEN_INVALID' });
+    // A verification link is not a reset link.
+    const verification = await service.verificationToken(user.id);
+    const crossed = await post('/api/auth/password/reset', {
+      token: verification,
+      password: 'fine-password-1',
+    });
+    expect(crossed.json()).toMatchObject({ code: 'RESET_TOKEN_INVALID' });
+
+    await db
+      .updateTable('emailTokens')
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where('userId', '=', user.id)
+      .where('purpose', '=', 'reset')
+      .execute();
+    const expired = await post('/api/auth/password/reset', { token, password: 'fine-password-1' });
+    expect(expired.statusCode).toBe(410);
+    expect(expired.json()).toMatchObject({ code: 'RESET_TOKEN_EXPIRED' });
+
+    // Nothing changed: the old password still signs in, and the address is still unproved.
+    const login = await post('/api/auth/login', { email, password: 'correct-horse-1' });
+    expect(login.statusCode).toBe(200);
+    expect(login.json<Session>().user.emailVerified).toBe(false);
+  });
+
+  it('forgets mailed links a day after they expired, and keeps younger ones', async () => {
+    const { user } = await register();
+    const token = await resetLink(user);
+    const expire = (ms: number) =>
+      db
+        .updateTable('emailTokens')
+        .set({ expiresAt: new Date(Date.now() - ms) })
+        .where('userId', '=', user.id)
+        .execute();
+    const cleanup = sessionCleanup(
+      { sessions: sessionRepository(db), tokens: emailTokenRepository(db) },
+      { logger: testLogger() },
+    );
+    await expire(3_600_000);
+    await cleanup.runNow();
+    const kept = await db.selectFrom('emailTokens').select('purpose').where('userId', '=', user.id).execute();
+    expect(kept.map((row) => row.purpose).sort()).toEqual(['reset', 'verify']);
+    await expire(25 * 3_600_000);
+    await cleanup.runNow();
+    expect(
+      await db.selectFrom('emailTokens').select('purpose').where('userId', '=', user.id).execute(),
+    ).toEqual([]);
+    // A forgotten link answers as one never issued.
+    const late = await post('/api/auth/password/reset', { token, password: 'fine-password-1' });
+    expect(late.json()).toMatchObject({ code: 'RESET_TOKEN_INVALID' });
+  });
+});
