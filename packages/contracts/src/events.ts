@@ -67,6 +67,16 @@ export const inventorySeat = z.object({
   tierId: uuid,
 });
 
+/** A link with a one-time token that the user service has the notification service mail to an account. */
+const mailedLink = z.object({
+  userId: uuid,
+  email: z.email(),
+  name: z.string(),
+  locale: z.enum(['ko', 'en']).default('ko'),
+  token: z.string().min(1),
+  expiresAt: isoTime,
+});
+
 export const eventCatalogue = {
   'user.registered': z.object({
     userId: uuid,
@@ -79,27 +89,13 @@ export const eventCatalogue = {
    * A password account's address needs proving: the notification service mails the owner
    * `${WEB_ORIGIN}/verify-email?token=…`. The token is the only copy outside the user service's hashes.
    */
-  'user.verification_requested': z.object({
-    userId: uuid,
-    email: z.email(),
-    name: z.string(),
-    locale: z.enum(['ko', 'en']).default('ko'),
-    token: z.string().min(1),
-    expiresAt: isoTime,
-  }),
+  'user.verification_requested': mailedLink,
   /**
    * The owner of an account asked to set a new password: the notification service mails
    * `${WEB_ORIGIN}/reset-password?token=…`. As with verification, the token is the only copy outside the
    * user service's hashes.
    */
-  'user.password_reset_requested': z.object({
-    userId: uuid,
-    email: z.email(),
-    name: z.string(),
-    locale: z.enum(['ko', 'en']).default('ko'),
-    token: z.string().min(1),
-    expiresAt: isoTime,
-  }),
+  'user.password_reset_requested': mailedLink,
   /**
    * Someone tried to register an address that already has a verified account: its owner is told by mail
    * (register answers the caller as for a new account, so it never reveals who has one).

@@ -1,5 +1,5 @@
 import { challengeConfigShape, loadConfig, type OutboxRelay, sql } from '@tiketi/kit';
-import { DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
+import { challengeHeader, DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp, type UserDeps } from './app.ts';
 import type { DB } from './db/schema.ts';
 import { signingKeyRepository } from './db/signing-key.repository.ts';
@@ -88,6 +88,14 @@ export async function startTestUserService(
 
   return {
     app,
+    /** A POST as the web app sends it: with a solved bot-defence challenge when it registers. */
+    post: async (url: string, payload: object) =>
+      app.inject({
+        method: 'POST',
+        url,
+        payload,
+        headers: url === '/api/auth/register' ? await challengeHeader({}, 'register') : {},
+      }),
     verificationToken,
     /** The token of the newest password-reset mail announced for a user, if any. */
     resetToken: (userId: string) => announcedToken('user.password_reset_requested', userId),

@@ -1,5 +1,5 @@
 import { sql } from '@tiketi/kit';
-import { challengeHeader, eventually, testLogger } from '@tiketi/kit/testing';
+import { eventually, testLogger } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailTokenRepository } from '../src/db/email-token.repository.ts';
 import { sessionRepository } from '../src/db/session.repository.ts';
@@ -22,13 +22,7 @@ describe('user service: a forgotten password', () => {
   });
   afterAll(() => service.close());
 
-  const post = async (url: string, payload: object) =>
-    app.inject({
-      method: 'POST',
-      url,
-      payload,
-      headers: url === '/api/auth/register' ? await challengeHeader({}, 'register') : {},
-    });
+  const post = (url: string, payload: object) => service.post(url, payload);
   const me = (accessToken: string) =>
     app.inject({ method: 'GET', url: '/api/users/me', headers: { authorization: `Bearer ${accessToken}` } });
   let counter = 0;

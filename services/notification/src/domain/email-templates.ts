@@ -13,11 +13,14 @@ export type EventInfo = { title: string; startsAt: Date | undefined; venueName: 
 /** A hold that ended unpaid: the fan's own, or a waiting-list offer they let lapse. */
 type HoldEnded = { name: string; event: EventInfo | undefined; seatCount: number; eventUrl: string };
 
+/** A link with a one-time token (verification, password reset), and until when it works. */
+type MailedLink = { name: string; linkUrl: string; expiresAt: Date };
+
 export type TemplateData = {
   welcome: { name: string; eventsUrl: string };
-  'verify-email': { name: string; verifyUrl: string; expiresAt: Date };
+  'verify-email': MailedLink;
   'registration-repeated': { name: string; loginUrl: string };
-  'password-reset': { name: string; resetUrl: string; expiresAt: Date };
+  'password-reset': MailedLink;
   'tickets-issued': {
     name: string;
     event: EventInfo | undefined;
@@ -120,7 +123,7 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       'Tiketi에 가입하신 적이 없다면 이 메일을 무시해 주세요. 인증하지 않은 계정은 아무것도 예매할 수 없습니다.',
       'If you did not sign up for Tiketi, ignore this email: an account that is not verified cannot book anything.',
     ),
-    button: { label: say('이메일 인증하기', 'Verify my email'), url: d.verifyUrl },
+    button: { label: say('이메일 인증하기', 'Verify my email'), url: d.linkUrl },
   }),
 
   'password-reset': (d, say, locale) => ({
@@ -135,7 +138,7 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       '비밀번호 재설정을 요청하신 적이 없다면 이 메일을 무시해 주세요. 비밀번호는 바뀌지 않습니다.',
       'If you did not ask for this, ignore this email: your password stays as it is.',
     ),
-    button: { label: say('새 비밀번호 정하기', 'Choose a new password'), url: d.resetUrl },
+    button: { label: say('새 비밀번호 정하기', 'Choose a new password'), url: d.linkUrl },
   }),
 
   'registration-repeated': (d, say) => ({

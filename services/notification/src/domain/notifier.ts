@@ -58,13 +58,6 @@ type Plan<T extends TemplateName = TemplateName> = {
  */
 export function createNotifier(deps: NotifierDeps) {
   const url = (path: string) => new URL(path, deps.webUrl).toString();
-  /** A page of the web app that takes a one-time token from a mail in its query. */
-  const tokenLink = (page: { path: string; tokenParam: string }, token: string) => {
-    const link = new URL(page.path, deps.webUrl);
-    link.searchParams.set(page.tokenParam, token);
-    return link.toString();
-  };
-
   async function recipientOf(repo: NotificationRepository, userId: string): Promise<Recipient | undefined> {
     const known = await repo.findRecipient(userId);
     if (known) return known;
@@ -151,51 +144,48 @@ export function createNotifier(deps: NotifierDeps) {
     };
   }
 
+  /** A mail to an account the event itself describes (address, name and language). */
+  function toAccount<T extends TemplateName>(
+    template: T,
+    d: { userId: string; email: string; name: string; locale: Recipient['locale'] },
+    data: TemplateData[T],
+  ): Plan<T> {
+    return {
+      template,
+      userId: d.userId,
+      recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
+      data,
+    };
+  }
+
+  /** A mail whose button opens `page` of the web app with the event's one-time token in its query. */
+  function linkMail(
+    template: 'verify-email' | 'password-reset',
+    page: { path: string; tokenParam: string },
+    d: AnyEnvelope<'user.verification_requested'>['data'],
+  ): Plan {
+    const link = new URL(page.path, deps.webUrl);
+    link.searchParams.set(page.tokenParam, d.token);
+    return toAccount(template, d, {
+      name: d.name,
+      linkUrl: link.toString(),
+      expiresAt: new Date(d.expiresAt),
+    });
+  }
+
   async function plan(event: AnyEnvelope<MailEvent>, repo: NotificationRepository): Promise<Plan> {
     switch (event.type) {
       case 'user.registered': {
         const d = event.data;
-        return {
-          template: 'welcome',
-          userId: d.userId,
-          recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
-          data: { name: d.name, eventsUrl: url(WEB_PAGES.events) },
-        };
+        return toAccount('welcome', d, { name: d.name, eventsUrl: url(WEB_PAGES.events) });
       }
-      case 'user.verification_requested': {
-        const d = event.data;
-        return {
-          template: 'verify-email',
-          userId: d.userId,
-          recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
-          data: {
-            name: d.name,
-            verifyUrl: tokenLink(WEB_VERIFY_EMAIL, d.token),
-            expiresAt: new Date(d.expiresAt),
-          },
-        };
-      }
-      case 'user.password_reset_requested': {
-        const d = event.data;
-        return {
-          template: 'password-reset',
-          userId: d.userId,
-          recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
-          data: {
-            name: d.name,
-            resetUrl: tokenLink(WEB_RESET_PASSWORD, d.token),
-            expiresAt: new Date(d.expiresAt),
-          },
-        };
-      }
+      case 'user.verification_requested':
+        return linkMail('verify-email', WEB_VERIFY_EMAIL, event.data);
+      case 'user.password_reset_requested':
+        return linkMail('password-reset', WEB_RESET_PASSWORD, event.data);
       case 'user.registration_repeated': {
         const d = event.data;
-        return {
-          template: 'registration-repeated',
-          userId: d.userId,
-          recipient: { userId: d.userId, email: d.email, name: d.name, locale: d.locale },
-          data: { name: d.name, loginUrl: url(WEB_PAGES.login) },
-        };
+        return toAccount('registration-repeated', d, { name: d.name, loginUrl: url(WEB_PAGES.login) });
       }
       case 'ticket.issued': {
         const d = event.data;

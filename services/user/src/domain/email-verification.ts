@@ -9,7 +9,7 @@ import {
 import type { EmailTokenRepository } from '../db/email-token.repository.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import type { UserRepository } from '../db/user.repository.ts';
-import { issueMailedToken, unusableMailedToken } from './mailed-tokens.ts';
+import { issueMailedLink, unusableMailedToken } from './mailed-tokens.ts';
 import { hashOpaqueToken } from './tokens.ts';
 
 export type EmailVerificationDeps = {
@@ -27,25 +27,14 @@ const warnedKey = (userId: string) => `verify-email:warned:${userId}`;
 const WARNING_INTERVAL_SECONDS = 3600;
 
 /**
- * Proving an email address. A verification mail carries a one-time token (only its hash is kept) that the
- * web app's `/verify-email` page hands back; the mail itself is the notification service's, announced through
- * the outbox in the same transaction as the token, so a token is never stored without its mail or sent
- * without being stored. The plain token rides the outbox and the bus once, to the one service that mails it.
+ * Proving an email address. A verification mail carries a one-time token (`issueMailedLink`) that the web
+ * app's `/verify-email` page hands back.
  */
 export function createEmailVerification(deps: EmailVerificationDeps) {
   const { db, users, tokens } = deps;
 
   async function request(trx: Transaction<DB>, user: UserRow): Promise<void> {
-    const ttlMs = deps.tokenTtlHours * 3_600_000;
-    const { token, expiresAt } = await issueMailedToken(trx, tokens, user.id, 'verify', ttlMs);
-    await publishInTransaction(trx, 'user.verification_requested', {
-      userId: user.id,
-      email: user.email,
-      name: user.name,
-      locale: user.locale,
-      token,
-      expiresAt: expiresAt.toISOString(),
-    });
+    await issueMailedLink(trx, tokens, user, 'verify', deps.tokenTtlHours * 3_600_000);
   }
 
   return {

@@ -1,29 +1,37 @@
-import { HttpProblem, type Transaction } from '@tiketi/kit';
+import { HttpProblem, publishInTransaction, type Transaction } from '@tiketi/kit';
 import type { EmailTokenRepository } from '../db/email-token.repository.ts';
-import type { DB, EmailTokenPurpose } from '../db/schema.ts';
+import type { DB, EmailTokenPurpose, UserRow } from '../db/schema.ts';
 import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
 
-const LINKS: Record<EmailTokenPurpose, { code: string; name: string }> = {
-  verify: { code: 'VERIFICATION', name: 'verification link' },
-  reset: { code: 'RESET', name: 'password reset link' },
-};
+const LINKS = {
+  verify: { code: 'VERIFICATION', name: 'verification link', mail: 'user.verification_requested' },
+  reset: { code: 'RESET', name: 'password reset link', mail: 'user.password_reset_requested' },
+} as const satisfies Record<EmailTokenPurpose, object>;
 
 /**
- * Stores a new one-time token for a mail link (only its hash) in `trx`, and answers the token itself for the
- * mail's event, which the caller writes to the outbox in the same transaction: a token is never stored
- * without its mail, nor mailed without being stored.
+ * Stores a new one-time token for `purpose` (only its hash) and, in the same transaction, the outbox row
+ * from which the notification service mails the link to the account's owner: a token is never stored
+ * without its mail, nor mailed without being stored. The plain token rides the outbox and the bus once, to
+ * the one service that mails it.
  */
-export async function issueMailedToken(
+export async function issueMailedLink(
   trx: Transaction<DB>,
   tokens: EmailTokenRepository,
-  userId: string,
+  user: UserRow,
   purpose: EmailTokenPurpose,
   ttlMs: number,
-): Promise<{ token: string; expiresAt: Date }> {
+): Promise<void> {
   const token = newOpaqueToken();
   const expiresAt = new Date(Date.now() + ttlMs);
-  await tokens.add(trx, { tokenHash: hashOpaqueToken(token), userId, purpose, expiresAt });
-  return { token, expiresAt };
+  await tokens.add(trx, { tokenHash: hashOpaqueToken(token), userId: user.id, purpose, expiresAt });
+  await publishInTransaction(trx, LINKS[purpose].mail, {
+    userId: user.id,
+    email: user.email,
+    name: user.name,
+    locale: user.locale,
+    token,
+    expiresAt: expiresAt.toISOString(),
+  });
 }
 
 /** Why a mailed token could not be used: 409 once used, 410 once expired, 400 for any other token. */

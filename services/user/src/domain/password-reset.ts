@@ -1,16 +1,10 @@
-import {
-  type Kysely,
-  type Logger,
-  publishInTransaction,
-  type Redis,
-  type SessionRevocations,
-} from '@tiketi/kit';
+import type { Kysely, Logger, Redis, SessionRevocations } from '@tiketi/kit';
 import type { EmailTokenRepository } from '../db/email-token.repository.ts';
 import type { DB, UserRow } from '../db/schema.ts';
 import type { SessionRepository } from '../db/session.repository.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 import { assertPasswordAllowed, normaliseEmail, type PasswordHasher } from './credentials.ts';
-import { issueMailedToken, unusableMailedToken } from './mailed-tokens.ts';
+import { issueMailedLink, unusableMailedToken } from './mailed-tokens.ts';
 import { hashOpaqueToken } from './tokens.ts';
 
 export type PasswordResetDeps = {
@@ -48,18 +42,9 @@ export function createPasswordReset(deps: PasswordResetDeps) {
     const first = await deps.redis.set(askedKey(user.id), '1', 'EX', deps.requestIntervalSeconds, 'NX');
     if (first !== 'OK') return;
     try {
-      await db.transaction().execute(async (trx) => {
-        const ttlMs = deps.tokenTtlMinutes * 60_000;
-        const { token, expiresAt } = await issueMailedToken(trx, tokens, user.id, 'reset', ttlMs);
-        await publishInTransaction(trx, 'user.password_reset_requested', {
-          userId: user.id,
-          email: user.email,
-          name: user.name,
-          locale: user.locale,
-          token,
-          expiresAt: expiresAt.toISOString(),
-        });
-      });
+      await db
+        .transaction()
+        .execute((trx) => issueMailedLink(trx, tokens, user, 'reset', deps.tokenTtlMinutes * 60_000));
     } catch (error) {
       // Nothing was mailed: the owner may ask again at once.
       await deps.redis.del(askedKey(user.id)).catch(() => undefined);
