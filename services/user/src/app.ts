@@ -18,7 +18,7 @@ import { createAuthService } from './domain/auth.service.ts';
 import type { PasswordHasher } from './domain/credentials.ts';
 import { createEmailVerification } from './domain/email-verification.ts';
 import { createGoogleLogin } from './domain/google-login.ts';
-import { createPasswordReset } from './domain/password-reset.ts';
+import { createPasswords } from './domain/passwords.ts';
 import type { KeyStore } from './domain/signing-keys.ts';
 import { createTokenSigner } from './domain/tokens.ts';
 import { createUserService } from './domain/user.service.ts';
@@ -83,7 +83,7 @@ export async function buildApp(deps: UserDeps) {
     refreshTtlDays: deps.settings.refreshTokenTtlDays,
     revocations,
   });
-  const passwordReset = createPasswordReset({
+  const passwords = createPasswords({
     db: deps.db,
     users,
     tokens,
@@ -104,7 +104,7 @@ export async function buildApp(deps: UserDeps) {
     auth,
     google,
     verification,
-    passwordReset,
+    passwords,
     tokenCheck,
     webOrigin: deps.settings.webOrigin,
     registerGuard: challengeGuard(challenges, 'register'),

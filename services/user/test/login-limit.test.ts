@@ -65,4 +65,25 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
     }
     expect(proxied).toEqual([401, 401, 401, 401, 401, 401]);
   });
+
+  it('counts guesses of the current password in a password change against the same account', async () => {
+    const email = newEmail();
+    await register(email);
+    const session = (await login(email, 'correct-horse-1', '198.51.100.200')).json<{ accessToken: string }>();
+    const change = (currentPassword: string, remoteAddress: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/password/change',
+        remoteAddress,
+        headers: { authorization: `Bearer ${session.accessToken}` },
+        payload: { currentPassword, password: 'brand-new-pass-1' },
+      });
+    // The sign-in above used one attempt of three.
+    const statuses = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push((await change(`guess-${i}`, `198.51.100.${210 + i}`)).statusCode);
+    expect(statuses).toEqual([403, 403, 429]);
+    expect((await change('correct-horse-1', '198.51.100.220')).statusCode).toBe(429);
+    expect((await login(email, 'correct-horse-1', '198.51.100.221')).statusCode).toBe(429);
+  });
 });

@@ -67,7 +67,11 @@ export function sessionRepository(db: Kysely<DB>) {
     },
 
     /** Ends every session of the account that is not ended yet; answers which. */
-    async revokeAllOf(executor: Executor, userId: string, reason: 'password_reset'): Promise<string[]> {
+    async revokeAllOf(
+      executor: Executor,
+      userId: string,
+      reason: 'password_reset' | 'password_change',
+    ): Promise<string[]> {
       const ended = await executor
         .updateTable('refreshFamilies')
         .set({ revokedAt: new Date(), revokedReason: reason })

@@ -80,16 +80,21 @@ export function userRepository(db: Kysely<DB>) {
     },
 
     /**
-     * Sets a new password, chosen through a link mailed to the address: that proved the address too. Answers
-     * the account.
+     * Sets a new password; `addressProved` when it was chosen through a link mailed to the address, which
+     * proved the address too. Answers the account.
      */
-    async setPassword(executor: Executor, id: string, passwordHash: string): Promise<UserRow | undefined> {
+    async setPassword(
+      executor: Executor,
+      id: string,
+      passwordHash: string,
+      addressProved: boolean,
+    ): Promise<UserRow | undefined> {
       return executor
         .updateTable('users')
         .set({
           passwordHash,
-          emailVerifiedAt: sql`coalesce(email_verified_at, now())`,
           updatedAt: new Date(),
+          ...(addressProved ? { emailVerifiedAt: sql<Date>`coalesce(email_verified_at, now())` } : {}),
         })
         .where('id', '=', id)
         .returning(columns)

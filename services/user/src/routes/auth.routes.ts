@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AuthService } from '../domain/auth.service.ts';
 import type { EmailVerification } from '../domain/email-verification.ts';
 import { type GoogleLogin, GoogleLoginError } from '../domain/google-login.ts';
-import type { PasswordReset } from '../domain/password-reset.ts';
+import type { Passwords } from '../domain/passwords.ts';
 import { displayName, email, password, sessionResponse, toSession, toUser, userResponse } from './schemas.ts';
 
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
@@ -43,7 +43,7 @@ export function authRoutes(
     auth: AuthService;
     google: GoogleLogin;
     verification: EmailVerification;
-    passwordReset: PasswordReset;
+    passwords: Passwords;
     /** Access-token check, for the routes a signed-in caller uses. */
     tokenCheck: Auth;
     webOrigin: string;
@@ -51,7 +51,7 @@ export function authRoutes(
     registerGuard: ChallengeGuard;
   },
 ) {
-  const { auth, google, verification, passwordReset, tokenCheck } = deps;
+  const { auth, google, verification, passwords, tokenCheck } = deps;
 
   app.post(
     '/api/auth/register',
@@ -128,7 +128,7 @@ export function authRoutes(
       },
     },
     async (req, reply) => {
-      passwordReset.request(req.body.email);
+      passwords.request(req.body.email);
       return reply.code(202).send(null);
     },
   );
@@ -144,7 +144,24 @@ export function authRoutes(
       },
     },
     async (req) => {
-      const user = await passwordReset.redeem(req.body.token, req.body.password);
+      const user = await passwords.redeem(req.body.token, req.body.password);
+      return toSession(await auth.startSession(user));
+    },
+  );
+
+  app.post(
+    '/api/auth/password/change',
+    {
+      onRequest: tokenCheck.user,
+      schema: {
+        summary: 'Change the password, giving the current one; ends every session, this one gets a new pair',
+        body: z.object({ currentPassword: z.string().min(1).max(1024), password }),
+        response: { 200: sessionResponse },
+      },
+    },
+    async (req) => {
+      const { currentPassword, password: next } = req.body;
+      const user = await passwords.change(callerOf(req).id, currentPassword, next);
       return toSession(await auth.startSession(user));
     },
   );

@@ -3,7 +3,10 @@ import { type App, problems, type Redis } from '@tiketi/kit';
 import type { FastifyRequest } from 'fastify';
 
 export type LoginLimitSettings = {
-  /** Password sign-ins per account in each window, from anywhere: slows guessing spread over many IPs. */
+  /**
+   * Password sign-ins (and password changes, which also check the current password) per account in each
+   * window, from anywhere: slows guessing spread over many IPs, or made with a stolen access token.
+   */
   perAccount: number;
   /** Password sign-ins per client address in each window: slows one client trying many accounts. */
   perIp: number;
@@ -16,6 +19,10 @@ export type LoginLimitSettings = {
  * address is the peer's unless the peer is a trusted proxy (TRUSTED_PROXIES). Attempts count, not
  * failures, so a guesser learns nothing from the right password past the limit.
  */
+const CHANGE = '/api/auth/password/change';
+/** The routes that check a password given by the caller. */
+const GUESSES = new Set(['/api/auth/login', CHANGE]);
+
 export async function loginLimits(app: App, redis: Redis, settings: LoginLimitSettings) {
   await app.register(rateLimit, {
     global: false,
@@ -24,10 +31,13 @@ export async function loginLimits(app: App, redis: Redis, settings: LoginLimitSe
     // A Redis outage must not stop every sign-in: attempts pass uncounted meanwhile.
     skipOnError: true,
   });
+  /** The account a guess is made against: named in a sign-in's body, or the caller of a password change. */
   const accountOf = (req: FastifyRequest) =>
-    String((req.body as { email?: unknown } | undefined)?.email ?? '')
-      .trim()
-      .toLowerCase();
+    req.routeOptions.url === CHANGE
+      ? String(req.user?.email ?? req.user?.id ?? '').toLowerCase()
+      : String((req.body as { email?: unknown } | undefined)?.email ?? '')
+          .trim()
+          .toLowerCase();
   const checks = [
     app.createRateLimit({
       max: settings.perIp,
@@ -42,7 +52,7 @@ export async function loginLimits(app: App, redis: Redis, settings: LoginLimitSe
   ];
   // preHandler: the account is in the body, which is parsed and validated by then.
   app.addHook('preHandler', async (req: FastifyRequest) => {
-    if (req.method !== 'POST' || req.routeOptions.url !== '/api/auth/login') return;
+    if (req.method !== 'POST' || !GUESSES.has(req.routeOptions.url ?? '')) return;
     // Both count every attempt, so a refused one still uses up the other limit too.
     const results = await Promise.all(checks.map((check) => check(req)));
     const exceeded = results.filter((r) => !r.isAllowed && r.isExceeded);

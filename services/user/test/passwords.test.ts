@@ -12,12 +12,12 @@ type Session = {
   refreshToken: string;
 };
 
-describe('user service: a forgotten password', () => {
+describe('user service: a forgotten password, and a changed one', () => {
   let service: TestUserService;
   let app: typeof service.app;
   let db: typeof service.db;
   beforeAll(async () => {
-    service = await startTestUserService('user-password-reset');
+    service = await startTestUserService('user-passwords');
     ({ app, db } = service);
   });
   afterAll(() => service.close());
@@ -171,6 +171,72 @@ describe('user service: a forgotten password', () => {
     const login = await post('/api/auth/login', { email, password: 'correct-horse-1' });
     expect(login.statusCode).toBe(200);
     expect(login.json<Session>().user.emailVerified).toBe(false);
+  });
+
+  it('changes the password with the current one, ending every session but handing this one a new pair', async () => {
+    const email = newEmail();
+    const registered = await register(email, 'old-password-1');
+    const other = (await post('/api/auth/login', { email, password: 'old-password-1' })).json<Session>();
+    const change = (accessToken: string, payload: object) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/password/change',
+        headers: { authorization: `Bearer ${accessToken}` },
+        payload,
+      });
+    const anonymous = await post('/api/auth/password/change', {
+      currentPassword: 'old-password-1',
+      password: 'new-password-2',
+    });
+    expect(anonymous.statusCode).toBe(401);
+    const wrong = await change(registered.accessToken, {
+      currentPassword: 'nope',
+      password: 'new-password-2',
+    });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json()).toMatchObject({
+      code: 'WRONG_PASSWORD',
+      errors: [{ field: 'body.currentPassword' }],
+    });
+    const weak = await change(registered.accessToken, { currentPassword: 'old-password-1', password: email });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json()).toMatchObject({ errors: [{ field: 'body.password' }] });
+    expect((await post('/api/auth/login', { email, password: 'old-password-1' })).statusCode).toBe(200);
+
+    const changed = await change(registered.accessToken, {
+      currentPassword: 'old-password-1',
+      password: 'new-password-2',
+    });
+    expect(changed.statusCode).toBe(200);
+    const session = changed.json<Session>();
+    // A change proves nothing about the address, unlike a reset link.
+    expect(session.user).toMatchObject({ id: registered.user.id, emailVerified: false });
+    expect((await me(session.accessToken)).statusCode).toBe(200);
+    for (const ended of [registered, other]) {
+      expect((await post('/api/auth/refresh', { refreshToken: ended.refreshToken })).statusCode).toBe(401);
+      expect((await me(ended.accessToken)).statusCode).toBe(401);
+    }
+    expect((await post('/api/auth/login', { email, password: 'old-password-1' })).statusCode).toBe(401);
+    expect((await post('/api/auth/login', { email, password: 'new-password-2' })).statusCode).toBe(200);
+  });
+
+  it('sends an account without a password to the mail to set its first one', async () => {
+    const { user, accessToken } = await register();
+    await db.updateTable('users').set({ passwordHash: null }).where('id', '=', user.id).execute();
+    const change = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password/change',
+      headers: { authorization: `Bearer ${accessToken}` },
+      payload: { currentPassword: 'correct-horse-1', password: 'new-password-2' },
+    });
+    expect(change.statusCode).toBe(409);
+    expect(change.json()).toMatchObject({ code: 'NO_PASSWORD' });
+    const stored = await db
+      .selectFrom('users')
+      .select('passwordHash')
+      .where('id', '=', user.id)
+      .executeTakeFirst();
+    expect(stored).toEqual({ passwordHash: null });
   });
 
   it('forgets mailed links a day after they expired, and keeps younger ones', async () => {

@@ -1,0 +1,153 @@
+import {
+  HttpProblem,
+  type Kysely,
+  type Logger,
+  problems,
+  type Redis,
+  type SessionRevocations,
+  type Transaction,
+} from '@tiketi/kit';
+import type { EmailTokenRepository } from '../db/email-token.repository.ts';
+import type { DB, UserRow } from '../db/schema.ts';
+import type { SessionRepository } from '../db/session.repository.ts';
+import type { UserRepository } from '../db/user.repository.ts';
+import { assertPasswordAllowed, normaliseEmail, type PasswordHasher } from './credentials.ts';
+import { issueMailedLink, unusableMailedToken } from './mailed-tokens.ts';
+import { hashOpaqueToken } from './tokens.ts';
+
+export type PasswordsDeps = {
+  db: Kysely<DB>;
+  users: UserRepository;
+  tokens: EmailTokenRepository;
+  sessions: SessionRepository;
+  hasher: PasswordHasher;
+  redis: Redis;
+  /** Where the ended sessions are announced, so their access tokens stop at once. */
+  revocations: SessionRevocations;
+  accessTtlSeconds: number;
+  logger: Logger;
+  tokenTtlMinutes: number;
+  /** At most one reset mail per account in this many seconds. */
+  requestIntervalSeconds: number;
+};
+
+const askedKey = (userId: string) => `password-reset:asked:${userId}`;
+
+/**
+ * Changing a password: through the mail when it is forgotten, or with the current one. `request` answers the same, at once, whether or not an account
+ * has the address, and does its work after answering, so neither the answer nor its timing tells who has an
+ * account; the owner gets a link with a one-time token (only its hash is kept), at most one mail per account
+ * per interval, so nobody can flood a mailbox with them. `redeem` sets the password, counts the address as
+ * proved (the link reached it) and makes every other reset link of the account useless; `change` needs the
+ * current password. Either ends every session the account had, so whoever knew the old password is signed
+ * out; the caller hands the owner a new session.
+ */
+export function createPasswords(deps: PasswordsDeps) {
+  const { db, users, tokens, sessions } = deps;
+
+  async function mailLink(email: string): Promise<void> {
+    const user = await users.findByEmail(normaliseEmail(email));
+    if (!user) return;
+    const first = await deps.redis.set(askedKey(user.id), '1', 'EX', deps.requestIntervalSeconds, 'NX');
+    if (first !== 'OK') return;
+    try {
+      await db
+        .transaction()
+        .execute((trx) => issueMailedLink(trx, tokens, user, 'reset', deps.tokenTtlMinutes * 60_000));
+    } catch (error) {
+      // Nothing was mailed: the owner may ask again at once.
+      await deps.redis.del(askedKey(user.id)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Sets the account's password in one transaction with `alongside` (which may refuse by answering false),
+   * ends every session of the account, then records their access tokens as ended in Redis.
+   */
+  async function replace(
+    userId: string,
+    passwordHash: string,
+    options: { addressProved: boolean; reason: 'password_reset' | 'password_change' },
+    alongside: (trx: Transaction<DB>) => Promise<boolean> = async () => true,
+  ): Promise<UserRow | undefined> {
+    const done = await db.transaction().execute(async (trx) => {
+      if (!(await alongside(trx))) return undefined;
+      const user = await users.setPassword(trx, userId, passwordHash, options.addressProved);
+      const ended = await sessions.revokeAllOf(trx, userId, options.reason);
+      return user && { user, ended };
+    });
+    if (!done) return undefined;
+    const announced = await Promise.allSettled(
+      done.ended.map((familyId) => deps.revocations.revoke(familyId, deps.accessTtlSeconds)),
+    );
+    if (announced.some((result) => result.status === 'rejected')) {
+      // The sessions' refresh tokens are ended in the database; their access tokens run out on their own.
+      deps.logger.warn({ userId }, 'could not announce the sessions ended by a new password');
+    }
+    return done.user;
+  }
+
+  return {
+    /** Mails a reset link to the account holding `email`, if there is one; answers before the work is done. */
+    request(email: string): void {
+      mailLink(email).catch((error: Error) =>
+        deps.logger.error({ err: error }, 'could not start a password reset'),
+      );
+    },
+
+    /** Sets `password` with a token from a reset mail; answers the account, whose other sessions have ended. */
+    async redeem(token: string, password: string): Promise<UserRow> {
+      const tokenHash = hashOpaqueToken(token);
+      const known = await tokens.find(tokenHash, 'reset');
+      const usable = known && !known.usedAt && known.expiresAt > new Date();
+      const owner = usable ? await users.findById(known.userId) : undefined;
+      if (!owner) throw await unusableMailedToken(tokens, tokenHash, 'reset');
+      assertPasswordAllowed(password, owner.email);
+      const passwordHash = await deps.hasher.hash(password);
+      const user = await replace(
+        owner.id,
+        passwordHash,
+        { addressProved: true, reason: 'password_reset' },
+        async (trx) => {
+          if (!(await tokens.consume(trx, tokenHash, 'reset'))) return false;
+          await tokens.useUpAll(trx, owner.id, 'reset');
+          return true;
+        },
+      );
+      if (!user) throw await unusableMailedToken(tokens, tokenHash, 'reset');
+      return user;
+    },
+
+    /**
+     * Sets `password` for a signed-in account that gives its current one. An account without a password
+     * (Google only) sets its first one through the mail: a stolen access token must not be enough.
+     */
+    async change(userId: string, current: string, password: string): Promise<UserRow> {
+      const user = await users.findById(userId);
+      if (!user) throw problems.unauthorized();
+      if (!user.passwordHash) {
+        throw new HttpProblem(
+          409,
+          'NO_PASSWORD',
+          'This account signs in with Google and has no password yet: set one through "Forgot your password?".',
+        );
+      }
+      if (!(await deps.hasher.verify(user.passwordHash, current))) {
+        throw new HttpProblem(403, 'WRONG_PASSWORD', 'The current password is wrong.', {
+          errors: [{ field: 'body.currentPassword', message: 'is wrong' }],
+        });
+      }
+      assertPasswordAllowed(password, user.email);
+      const passwordHash = await deps.hasher.hash(password);
+      const changed = await replace(user.id, passwordHash, {
+        addressProved: false,
+        reason: 'password_change',
+      });
+      if (!changed) throw problems.unauthorized();
+      return changed;
+    },
+  };
+}
+
+export type Passwords = ReturnType<typeof createPasswords>;
