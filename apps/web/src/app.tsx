@@ -1,4 +1,4 @@
-import { WEB_PAGES } from '@tiketi/contracts';
+import { WEB_PAGES, WEB_RESET_PASSWORD } from '@tiketi/contracts';
 import { lazy, type ReactNode, Suspense, useEffect } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { Loading, NotFound, Notice } from './components/states.tsx';
@@ -6,11 +6,12 @@ import { track } from './lib/analytics.ts';
 import { api } from './lib/api.ts';
 import { type Locale, useI18n } from './lib/i18n.tsx';
 import { sessionStore, useSession } from './lib/session.ts';
-import { AuthCallbackPage, LoginPage, RegisterPage } from './pages/auth-pages.tsx';
+import { AuthCallbackPage, FORGOT_PASSWORD, LoginPage, RegisterPage } from './pages/auth-pages.tsx';
 import { CheckoutPage } from './pages/checkout-page.tsx';
 import { EventPage } from './pages/event-page.tsx';
 import { EventsPage } from './pages/events-page.tsx';
 import { MyTicketsPage } from './pages/my-tickets-page.tsx';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/password-reset-pages.tsx';
 import { PaymentFailPage, PaymentSuccessPage } from './pages/payment-pages.tsx';
 import { SeatsPage } from './pages/seats-page.tsx';
 import { VerifyEmailBanner, VerifyEmailPage } from './pages/verify-email-page.tsx';
@@ -118,6 +119,8 @@ export function App() {
         <Route path="/register" element={<RegisterPage />} />
         <Route path="/auth/callback" element={<AuthCallbackPage />} />
         <Route path="/verify-email" element={<VerifyEmailPage />} />
+        <Route path={FORGOT_PASSWORD} element={<ForgotPasswordPage />} />
+        <Route path={WEB_RESET_PASSWORD.path} element={<ResetPasswordPage />} />
         <Route
           path="/admin/*"
           element={

@@ -9,12 +9,24 @@ import { sessionStore } from '../lib/session.ts';
 
 const NEXT_KEY = 'tiketi.next';
 
+/** Where a fan asks for a link to set a new password (the page is in `password-reset-pages.tsx`). */
+export const FORGOT_PASSWORD = '/forgot-password';
+/** What the login page hands that page: the address the fan had typed, so it need not be typed again. */
+export type ForgotPasswordState = { email?: string } | null;
+
 /** Only paths inside the app: a crafted `next` must not send the fan to another site. */
 function safeNext(next: string | null): string {
   return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-function useAuthForm(path: '/api/auth/login' | '/api/auth/register') {
+/** The requests that answer a new session: the page that sends one signs the fan in with it. */
+type SessionPath = '/api/auth/login' | '/api/auth/register' | '/api/auth/password/reset';
+
+/**
+ * Sends the form (with `extra`, fields the page knows but does not show) to `path`, keeps the session it
+ * answers and takes the fan where they were going.
+ */
+export function useAuthForm(path: SessionPath, extra: Record<string, string> = {}) {
   const [params] = useSearchParams();
   const { locale } = useI18n();
   const navigate = useNavigate();
@@ -34,7 +46,7 @@ function useAuthForm(path: '/api/auth/login' | '/api/auth/register') {
         headers = await solveChallengeFor('register').finally(() => setChecking(false));
       }
       const session: AuthSession = await api(path, {
-        body: form,
+        body: { ...form, ...extra },
         schema: authSession,
         ...(headers ? { headers } : {}),
       });
@@ -102,6 +114,8 @@ function AuthPage({
   const { t } = useI18n();
   const { submit, error, busy, checking, next, google } = useAuthForm(path);
   const newAccount = path === '/api/auth/register';
+  // Handed to the forgot-password page in the history entry's state, never in its address.
+  const [email, setEmail] = useState('');
   return (
     <main id="main" className="container narrow">
       <h1>{title}</h1>
@@ -109,7 +123,13 @@ function AuthPage({
         {extraFields}
         <label>
           {t('auth.email')}
-          <input name="email" type="email" autoComplete="email" required />
+          <input
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            onChange={(e) => setEmail(e.target.value)}
+          />
         </label>
         <label>
           {t('auth.password')}
@@ -129,6 +149,13 @@ function AuthPage({
           {submitLabel}
         </button>
       </form>
+      {!newAccount && (
+        <p>
+          <Link to={FORGOT_PASSWORD} state={{ email } satisfies ForgotPasswordState}>
+            {t('auth.forgot')}
+          </Link>
+        </p>
+      )}
       <p className="divider">{t('auth.or')}</p>
       <GoogleButton onClick={google} />
       <p>

@@ -1,0 +1,129 @@
+import { PASSWORD_RESET_TTL_MINUTES, resetPasswordToken, WEB_RESET_PASSWORD } from '@tiketi/contracts';
+import { type FormEvent, useEffect, useState } from 'react';
+import { Link, useLocation } from 'react-router';
+import { ErrorState, Notice } from '../components/states.tsx';
+import { ApiError, api } from '../lib/api.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import { FORGOT_PASSWORD, type ForgotPasswordState, useAuthForm } from './auth-pages.tsx';
+
+/**
+ * Asks for a link to set a new password. The answer is the same whether or not an account uses the
+ * address, so the page says "if": it must not tell a stranger who has an account.
+ */
+export function ForgotPasswordPage() {
+  const { t } = useI18n();
+  const typed = (useLocation().state as ForgotPasswordState)?.email ?? '';
+  const [sentTo, setSentTo] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const email = String(new FormData(e.currentTarget).get('email') ?? '');
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api('/api/auth/password/forgot', { body: { email } });
+      setSentTo(email);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main id="main" className="container narrow">
+      <h1>{t('forgot.title')}</h1>
+      {sentTo === undefined ? (
+        <>
+          <p>{t('forgot.lead')}</p>
+          <form className="stack" onSubmit={submit}>
+            <label>
+              {t('auth.email')}
+              <input name="email" type="email" autoComplete="email" required defaultValue={typed} />
+            </label>
+            {error !== undefined && <ErrorState error={error} />}
+            <button type="submit" disabled={busy}>
+              {t('forgot.submit')}
+            </button>
+          </form>
+        </>
+      ) : (
+        <Notice kind="success">
+          {t('forgot.sent', { email: sentTo, minutes: PASSWORD_RESET_TTL_MINUTES })}
+        </Notice>
+      )}
+      <p>
+        <Link to="/login">{t('forgot.backToLogin')}</Link>
+      </p>
+    </main>
+  );
+}
+
+type Refusal = 'missing' | 'used' | 'expired' | 'invalid';
+
+const REFUSALS: Record<string, Refusal> = {
+  RESET_TOKEN_USED: 'used',
+  RESET_TOKEN_EXPIRED: 'expired',
+  RESET_TOKEN_INVALID: 'invalid',
+};
+
+/** The refusals of the link itself, which no other password helps with: only a new link does. */
+function refusalOf(error: unknown): Refusal | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const badToken = error.problem?.errors?.some((e) => e.field === 'body.token');
+  return REFUSALS[error.code] ?? (badToken ? 'invalid' : undefined);
+}
+
+/**
+ * Where the link in a password-reset mail lands (`/reset-password?token=…`): takes the token out of the
+ * address bar at once, as the verification page does, keeps it for the form, and on a new password signs
+ * the fan in as the login page does. A link that cannot work says why and offers a new one.
+ */
+export function ResetPasswordPage() {
+  const { t } = useI18n();
+  const [token] = useState(
+    () => new URLSearchParams(window.location.search).get(WEB_RESET_PASSWORD.tokenParam) ?? '',
+  );
+  useEffect(() => {
+    history.replaceState(null, '', window.location.pathname);
+  }, []);
+  const { submit, error, busy } = useAuthForm('/api/auth/password/reset', { token });
+  // A token that cannot be one (cut short when copied, say) is refused before the fan types a password.
+  const refusal: Refusal | undefined = !token
+    ? 'missing'
+    : resetPasswordToken.safeParse(token).success
+      ? refusalOf(error)
+      : 'invalid';
+  return (
+    <main id="main" className="container narrow">
+      <h1>{t('reset.title')}</h1>
+      {refusal ? (
+        <>
+          <Notice kind="warning">{t(`reset.${refusal}`, { minutes: PASSWORD_RESET_TTL_MINUTES })}</Notice>
+          <Link className="button" to={FORGOT_PASSWORD}>
+            {t('reset.askAgain')}
+          </Link>
+        </>
+      ) : (
+        <form className="stack" onSubmit={submit}>
+          <label>
+            {t('reset.password')}
+            <input
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={8}
+              aria-describedby="password-hint"
+            />
+            <small id="password-hint">{t('auth.passwordHint')}</small>
+          </label>
+          {error !== undefined && <ErrorState error={error} />}
+          <button type="submit" disabled={busy}>
+            {t('reset.submit')}
+          </button>
+        </form>
+      )}
+    </main>
+  );
+}
