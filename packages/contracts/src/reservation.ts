@@ -52,6 +52,17 @@ export const internalReservation = z.object({
 export type InternalReservation = z.infer<typeof internalReservation>;
 
 /**
+ * `GET /internal/users/:userId/commitments` on the reservation service: what still ties a user to a sale,
+ * so that the account cannot be deleted yet (seat holds, whose payment may be under way, and tickets for
+ * events still to come).
+ */
+export const internalUserCommitments = z.object({
+  holds: z.number().int().nonnegative(),
+  upcomingTickets: z.number().int().nonnegative(),
+});
+export type InternalUserCommitments = z.infer<typeof internalUserCommitments>;
+
+/**
  * `POST /internal/reservations/:id/extend {seconds}` keeps a PENDING hold alive while its payment is in
  * progress; the reservation service caps the total hold at its own hard ceiling and answers the new expiry.
  */

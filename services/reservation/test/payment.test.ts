@@ -68,6 +68,41 @@ describe('payment, tickets and check-in', () => {
       approvedAt: new Date().toISOString(),
     }) satisfies EventInput<'payment.completed'>;
 
+  it('tells internal callers what still ties a user to a sale: live holds and tickets for events to come', async () => {
+    const commitments = async (userId: string) => {
+      const res = await h.app.inject({ url: `/internal/users/${userId}/commitments`, headers: h.internal });
+      expect(res.statusCode).toBe(200);
+      return res.json();
+    };
+    const carol = await h.userToken();
+    expect((await h.app.inject({ url: `/internal/users/${carol.id}/commitments` })).statusCode).toBe(403);
+    expect(await commitments(carol.id)).toEqual({ holds: 0, upcomingTickets: 0 });
+    const held = await hold(carol.token, [seat(20)]);
+    expect(await commitments(carol.id)).toEqual({ holds: 1, upcomingTickets: 0 });
+    expect((await confirm(held.reservationId, randomUUID())).statusCode).toBe(200);
+    expect(await commitments(carol.id)).toEqual({ holds: 0, upcomingTickets: 1 });
+    // The event took place: its tickets tie nobody any more.
+    await h.db
+      .updateTable('events')
+      .set({ startsAt: new Date(Date.now() - 86_400_000) })
+      .where('id', '=', event.eventId)
+      .execute();
+    try {
+      expect(await commitments(carol.id)).toEqual({ holds: 0, upcomingTickets: 0 });
+    } finally {
+      await h.db
+        .updateTable('events')
+        .set({ startsAt: new Date(event.startsAt) })
+        .where('id', '=', event.eventId)
+        .execute();
+    }
+    const upper = await h.app.inject({
+      url: `/internal/users/${carol.id.toUpperCase()}/commitments`,
+      headers: h.internal,
+    });
+    expect(upper.json()).toEqual({ holds: 0, upcomingTickets: 1 });
+  });
+
   it('gives the payment service the reservation as its contract says, to internal callers only', async () => {
     const r = await hold(alice.token, [seat(0), seat(15)]);
     expect((await h.app.inject({ url: `/internal/reservations/${r.reservationId}` })).statusCode).toBe(403);

@@ -105,6 +105,18 @@ export function reservationRepository(db: Kysely<DB>) {
       return new Set(rows.map((r) => r.id));
     },
 
+    /** The user's holds that have not run out: each may have its payment under way. */
+    async countLiveHolds(userId: string): Promise<number> {
+      const row = await db
+        .selectFrom('reservations')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('userId', '=', userId)
+        .where('status', '=', 'PENDING')
+        .where('expiresAt', '>', new Date())
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     findById(id: string, executor: Executor = db) {
       return executor.selectFrom('reservations').selectAll().where('id', '=', id).executeTakeFirst();
     },

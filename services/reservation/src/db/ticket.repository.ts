@@ -70,6 +70,19 @@ export function ticketRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /** The user's valid tickets for events that have not started (or whose start is not known). */
+    async countUpcoming(userId: string): Promise<number> {
+      const row = await db
+        .selectFrom('tickets')
+        .innerJoin('events', 'events.id', 'tickets.eventId')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('tickets.userId', '=', userId)
+        .where('tickets.status', '=', 'ISSUED')
+        .where((eb) => eb.or([eb('events.startsAt', 'is', null), eb('events.startsAt', '>', new Date())]))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     async isAssigned(userId: string, eventId: string) {
       const row = await db
         .selectFrom('staffAssignments')

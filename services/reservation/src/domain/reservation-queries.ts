@@ -1,4 +1,4 @@
-import type { ReservationDto, ReservationStatus } from '@tiketi/contracts';
+import type { InternalUserCommitments, ReservationDto, ReservationStatus } from '@tiketi/contracts';
 import { type AuthUser, mayAccess, problems } from '@tiketi/kit';
 import type { ReservationRepository } from '../db/reservation.repository.ts';
 import type { Reservation } from '../db/schema.ts';
@@ -69,6 +69,15 @@ export function reservationQueries(deps: {
     },
 
     /** The payment service's view (`GET /internal/reservations/:id`). */
+    /** What still ties a user to a sale (`GET /internal/users/:userId/commitments`). */
+    async commitmentsOf(userId: string): Promise<InternalUserCommitments> {
+      const [holds, upcomingTickets] = await Promise.all([
+        reservations.countLiveHolds(userId),
+        tickets.countUpcoming(userId),
+      ]);
+      return { holds, upcomingTickets };
+    },
+
     async internalView(id: string) {
       const r = await reservations.findById(id);
       if (!r) throw problems.notFound('The reservation');

@@ -4,11 +4,12 @@ import {
   extendHoldRequest,
   extendHoldResponse,
   internalReservation,
+  internalUserCommitments,
 } from '@tiketi/contracts';
 import type { App, Auth } from '@tiketi/kit';
 import type { ReservationLifecycle } from '../domain/reservation-lifecycle.ts';
 import type { ReservationQueries } from '../domain/reservation-queries.ts';
-import { idParams } from './schemas.ts';
+import { idParams, userIdParams } from './schemas.ts';
 
 /** The payment service's view of reservations (contracts in @tiketi/contracts reservation.ts). */
 export function internalRoutes(
@@ -58,5 +59,14 @@ export function internalRoutes(
       },
     },
     async (req) => lifecycle.confirm(req.params.id, req.body.paymentId),
+  );
+
+  app.get(
+    '/internal/users/:userId/commitments',
+    {
+      onRequest: auth.internal,
+      schema: { hide: true, params: userIdParams, response: { 200: internalUserCommitments } },
+    },
+    async (req) => queries.commitmentsOf(req.params.userId),
   );
 }
