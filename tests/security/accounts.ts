@@ -3,7 +3,7 @@ import { challengeHeader } from '@tiketi/kit/testing';
 import { awaitMail, verificationLink } from '@tiketi/sandbox-mail/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Account, Reply } from '../support/api.ts';
-import type { IsolatedPlatform } from '../support/platform.ts';
+import { eventually, type IsolatedPlatform } from '../support/platform.ts';
 import { type Proof, proof } from '../support/proof.ts';
 
 /** A browser as far as sign-in needs one: follows nothing by itself and keeps the cookies it is given. */
@@ -129,7 +129,7 @@ export function accountsSuite() {
       api.issued.push(token);
       const { rows } = await p
         .db('user')
-        .query('select token_hash from email_verifications where user_id = $1', [fan.id]);
+        .query('select token_hash from email_tokens where user_id = $1', [fan.id]);
       expect(rows.map((r) => r.token_hash)).toEqual([createHash('sha256').update(token).digest('hex')]);
 
       const malformed = await api.gw('POST', '/api/auth/verify-email', { body: { token: 'not a token' } });
@@ -143,7 +143,7 @@ export function accountsSuite() {
 
       await p
         .db('user')
-        .query(`update email_verifications set expires_at = now() - interval '1 minute' where user_id = $1`, [
+        .query(`update email_tokens set expires_at = now() - interval '1 minute' where user_id = $1`, [
           fan.id,
         ]);
       const expired = await api.gw('POST', '/api/auth/verify-email', { body: { token } });
@@ -280,6 +280,68 @@ export function accountsSuite() {
       const warnings = await fetch(`${mailbox()}/api/messages?to=${encodeURIComponent(owner.email)}`);
       const { items } = (await warnings.json()) as { items: { text: string }[] };
       expect(items.filter((m) => /가입을 시도|tried to sign up/.test(m.text))).toHaveLength(1);
+    });
+
+    it('deletes an account only once nothing ties it to a sale, then forgets who it was everywhere', async () => {
+      const fan = await api.signUp('leaver');
+      const remove = (body: object, token = fan.token) => api.gw('DELETE', '/api/users/me', { token, body });
+      const order = await api.checkout(fan, eventId, [seatIds[3] as string]);
+      const inUse = await remove({ password: fan.password });
+      expect(inUse.status, inUse.text).toBe(409);
+      expect(inUse.body).toMatchObject({ code: 'ACCOUNT_IN_USE', holds: 1, upcomingTickets: 0 });
+      const confirmed = await api.confirm(fan, order.paid);
+      expect(confirmed.status, confirmed.text).toBe(200);
+      await eventually(async () => {
+        const ticketed = await remove({ password: fan.password });
+        expect(ticketed.body).toMatchObject({ code: 'ACCOUNT_IN_USE', holds: 0, upcomingTickets: 1 });
+      });
+      const cancelled = await api.gw('POST', `/api/payments/${order.paymentId}/cancel`, {
+        token: fan.token,
+        body: { reason: 'cannot come after all' },
+      });
+      expect(cancelled.status, cancelled.text).toBe(200);
+
+      const wrong = await remove({ password: 'not-my-password' });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.code).toBe('WRONG_PASSWORD');
+      await eventually(async () => {
+        const deleted = await remove({ password: fan.password });
+        expect(deleted.status, deleted.text).toBe(204);
+      });
+
+      // Signed out everywhere, and the address is free again.
+      expect((await api.gw('GET', '/api/users/me', { token: fan.token })).status).toBe(401);
+      expect(
+        (await api.gw('POST', '/api/auth/refresh', { body: { refreshToken: fan.refreshToken } })).status,
+      ).toBe(401);
+      const login = await api.gw('POST', '/api/auth/login', {
+        body: { email: fan.email, password: fan.password },
+      });
+      expect(login.status).toBe(401);
+      // The payment stays for the books, without the customer's name and address; the mail service forgets
+      // the address too.
+      await eventually(async () => {
+        const { rows } = await p
+          .db('payment')
+          .query('select status, customer_name, customer_email from payments where id = $1', [
+            order.paymentId,
+          ]);
+        expect(rows).toEqual([{ status: 'REFUNDED', customer_name: '', customer_email: '' }]);
+        const known = await p
+          .db('notification')
+          .query('select email from recipients where user_id = $1', [fan.id]);
+        expect(known.rows).toEqual([]);
+        const sent = await p
+          .db('notification')
+          .query(
+            'select count(*)::int as n from notifications where user_id = $1 and recipient is not null',
+            [fan.id],
+          );
+        expect(sent.rows).toEqual([{ n: 0 }]);
+      });
+      const again = await register(fan.email, `pw-${fan.password}`, 'Returning fan');
+      expect(again.res.status, again.res.text).toBe(201);
+      expect(again.res.body.user.id).not.toBe(fan.id);
     });
   });
 }

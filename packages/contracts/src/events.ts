@@ -97,6 +97,11 @@ export const eventCatalogue = {
    */
   'user.password_reset_requested': mailedLink,
   /**
+   * The owner deleted the account: every service forgets the user's personal details (name, address), and
+   * keeps what it must for the books under the bare user id.
+   */
+  'user.deleted': z.object({ userId: uuid }),
+  /**
    * Someone tried to register an address that already has a verified account: its owner is told by mail
    * (register answers the caller as for a new account, so it never reveals who has one).
    */

@@ -277,6 +277,24 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(warning?.text).not.toContain('verify-email');
   });
 
+  it('forgets a deleted account’s address and name, in its recipients and its record of mails', async () => {
+    const userId = randomUUID();
+    const email = `leaving-${userId}@example.com`;
+    await publish('user.registered', { userId, email, name: '탈퇴자', locale: 'ko', provider: 'password' });
+    await eventually(() => expect(inboxOf(email)).toHaveLength(1));
+    const recorded = () =>
+      db.selectFrom('notifications').select(['template', 'recipient']).where('userId', '=', userId).execute();
+    expect(await recorded()).toEqual([{ template: 'welcome', recipient: email }]);
+
+    await publish('user.deleted', { userId });
+    await eventually(async () =>
+      expect(
+        await db.selectFrom('recipients').select('email').where('userId', '=', userId).execute(),
+      ).toEqual([]),
+    );
+    expect(await recorded()).toEqual([{ template: 'welcome', recipient: null }]);
+  });
+
   it('mails the password-reset link to the web app in the owner’s language, keeping no copy of the token', async () => {
     const userId = randomUUID();
     const email = `reset-${userId}@example.com`;

@@ -1,3 +1,4 @@
+import { makeEnvelope } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
 
@@ -162,5 +163,31 @@ describe('cancellations and refunds', () => {
     expect(h.atToss(order.confirmBody.orderId)).toMatchObject([{ balanceAmount: 55_000 }]);
     await eventually(async () => expect(await h.seatStatus(eventId, seat(4))).toBe('available'));
     expect(await h.seatStatus(eventId, seat(5))).toBe('sold');
+  });
+
+  it('keeps a deleted account’s payments for the books without the customer’s name, address and phone', async () => {
+    const leaver = await h.user();
+    const stays = await h.user();
+    const order = await paid(leaver.token, [seat(18)]);
+    const other = await paid(stays.token, [seat(19)]);
+    const customer = (id: string) =>
+      h.db
+        .selectFrom('payments')
+        .select(['customerName', 'customerEmail', 'customerPhone', 'status', 'amount'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+    const before = await customer(order.paymentId);
+    expect(before.customerEmail).not.toBe('');
+    await h.redeliver(makeEnvelope('user.deleted', { userId: leaver.id }));
+    await eventually(async () =>
+      expect(await customer(order.paymentId)).toEqual({
+        customerName: '',
+        customerEmail: '',
+        customerPhone: null,
+        status: before.status,
+        amount: before.amount,
+      }),
+    );
+    expect((await customer(other.paymentId)).customerEmail).not.toBe('');
   });
 });

@@ -10,10 +10,12 @@ import {
   sessionRevocations,
 } from '@tiketi/kit';
 import type { JSONWebKeySet } from 'jose';
+import { createReservationClient } from './clients/reservation.client.ts';
 import { emailTokenRepository } from './db/email-token.repository.ts';
 import type { DB } from './db/schema.ts';
 import { sessionRepository } from './db/session.repository.ts';
 import { userRepository } from './db/user.repository.ts';
+import { createAccountDeletion } from './domain/account-deletion.ts';
 import { createAuthService } from './domain/auth.service.ts';
 import type { PasswordHasher } from './domain/credentials.ts';
 import { createEmailVerification } from './domain/email-verification.ts';
@@ -42,6 +44,8 @@ export type UserDeps = ServiceDeps & {
     webOrigin: string;
     emailVerification: { tokenTtlHours: number; resendIntervalSeconds: number };
     passwordReset: { requestIntervalSeconds: number };
+    /** Asked whether an account to be deleted still holds seats or tickets to come. */
+    reservationServiceUrl: string;
     loginLimits?: LoginLimitSettings;
     google: {
       issuerUrl: string;
@@ -109,10 +113,24 @@ export async function buildApp(deps: UserDeps) {
     webOrigin: deps.settings.webOrigin,
     registerGuard: challengeGuard(challenges, 'register'),
   });
+  const deletion = createAccountDeletion({
+    db: deps.db,
+    users,
+    sessions,
+    hasher: deps.hasher,
+    reservations: createReservationClient({
+      baseUrl: deps.settings.reservationServiceUrl,
+      internalToken: deps.internalToken,
+    }),
+    revocations,
+    accessTtlSeconds: signer.accessTtlSeconds,
+    logger: deps.logger,
+  });
   userRoutes(app, {
     auth: tokenCheck,
     users: createUserService(users),
     accounts: auth,
+    deletion,
   });
   return app;
 }

@@ -27,6 +27,8 @@ export const configShape = {
   /** How long a started Google login may take before its state, nonce and PKCE verifier are forgotten. */
   OIDC_STATE_TTL_SECONDS: env.int(600),
   WEB_ORIGIN: env.url('http://localhost:3000'),
+  /** Asked, before an account is deleted, whether it still holds seats or tickets to come. */
+  RESERVATION_SERVICE_URL: env.serviceUrl('reservation'),
   /** How long the link in a verification mail works. */
   EMAIL_VERIFICATION_TTL_HOURS: env.int(24),
   /** The least time between two verification mails asked for by one account. */

@@ -50,6 +50,7 @@ await runService('user', configShape, async (config, logger) => {
         resendIntervalSeconds: config.EMAIL_VERIFICATION_RESEND_SECONDS,
       },
       passwordReset: { requestIntervalSeconds: config.PASSWORD_RESET_INTERVAL_SECONDS },
+      reservationServiceUrl: config.RESERVATION_SERVICE_URL,
       loginLimits: {
         perAccount: config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
         perIp: config.LOGIN_RATE_LIMIT_PER_IP,

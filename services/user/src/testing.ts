@@ -21,6 +21,8 @@ export async function startTestUserService(
     loginLimits?: UserDeps['settings']['loginLimits'];
     /** Connect to the test's own exchange; the outbox relay is then made but not started. */
     bus?: boolean;
+    /** A running reservation service, asked before an account is deleted. */
+    reservationUrl?: string;
   } = {},
 ) {
   const config = testConfig(label);
@@ -50,6 +52,8 @@ export async function startTestUserService(
       webOrigin: options.webOrigin ?? 'http://web.test',
       emailVerification: { tokenTtlHours: 24, resendIntervalSeconds: 60 },
       passwordReset: { requestIntervalSeconds: 60 },
+      // No reservation service unless the test starts one: a deletion that gets that far is refused (503).
+      reservationServiceUrl: options.reservationUrl ?? 'http://127.0.0.1:9',
       // Other parts' tests sign in as often as they need; login-limit.test.ts sets the limits it proves.
       loginLimits: options.loginLimits ?? { perAccount: 1_000_000, perIp: 1_000_000, windowMs: 60_000 },
       google: {

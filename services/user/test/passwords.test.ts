@@ -193,7 +193,7 @@ describe('user service: a forgotten password, and a changed one', () => {
       currentPassword: 'nope',
       password: 'new-password-2',
     });
-    expect(wrong.statusCode).toBe(403);
+    expect(wrong.statusCode).toBe(400);
     expect(wrong.json()).toMatchObject({
       code: 'WRONG_PASSWORD',
       errors: [{ field: 'body.currentPassword' }],

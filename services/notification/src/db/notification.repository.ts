@@ -9,6 +9,12 @@ export type EventDetails = { eventId: string; title: string; startsAt: Date; ven
 /** SQL of the notification service; every function runs on the caller's transaction when given one. */
 export function notificationRepository(db: Kysely<DB>) {
   return {
+    /** A deleted account: its address and name go, from the recipients and from the record of mails sent. */
+    async forgetRecipient(userId: string): Promise<void> {
+      await db.deleteFrom('recipients').where('userId', '=', userId).execute();
+      await db.updateTable('notifications').set({ recipient: null }).where('userId', '=', userId).execute();
+    },
+
     async upsertRecipient(r: Recipient): Promise<void> {
       await db
         .insertInto('recipients')

@@ -25,7 +25,12 @@ export const MAIL_EVENTS = [
   'waitlist.offered',
 ] as const;
 /** Events that only feed what the emails say (recipients, event details, amounts). */
-export const PROJECTION_EVENTS = ['user.registered', 'event.published', 'reservation.confirmed'] as const;
+export const PROJECTION_EVENTS = [
+  'user.registered',
+  'user.deleted',
+  'event.published',
+  'reservation.confirmed',
+] as const;
 
 export type MailEvent = (typeof MAIL_EVENTS)[number];
 export type ProjectionEvent = (typeof PROJECTION_EVENTS)[number];
@@ -308,6 +313,10 @@ export function createNotifier(deps: NotifierDeps) {
           await repo.upsertRecipient({ userId: d.userId, email: d.email, name: d.name, locale: d.locale });
           return;
         }
+        case 'user.deleted':
+          // Mails still to come for the user find nobody to write to, here or at the user service.
+          await repo.forgetRecipient(event.data.userId);
+          return;
         case 'event.published': {
           const d = event.data;
           await repo.upsertEventDetails({

@@ -21,6 +21,18 @@ export function scheduleHandler(schedule: EventScheduleRepository) {
   };
 }
 
+/**
+ * A deleted account: its payments stay for the books under the bare user id, without the name, address and
+ * phone number the customer gave Toss. None can be under way (the account had no hold left).
+ */
+export async function forgetCustomer(event: AnyEnvelope<'user.deleted'>, trx: Transaction<DB>) {
+  await trx
+    .updateTable('payments')
+    .set({ customerName: '', customerEmail: '', customerPhone: null, updatedAt: new Date() })
+    .where('userId', '=', event.data.userId)
+    .execute();
+}
+
 export async function startConsumers(
   bus: Bus,
   db: Kysely<DB>,
@@ -37,4 +49,5 @@ export async function startConsumers(
       if (event.type === 'event.cancelled') onCancelled();
     },
   });
+  await bus.consume({ name: 'accounts', events: ['user.deleted'] as const, db, handler: forgetCustomer });
 }

@@ -41,7 +41,7 @@ export type RefreshFamiliesTable = {
   userId: string;
   createdAt: Generated<Date>;
   revokedAt: Date | null;
-  revokedReason: 'logout' | 'reuse' | 'password_reset' | 'password_change' | null;
+  revokedReason: 'logout' | 'reuse' | 'password_reset' | 'password_change' | 'account_deleted' | null;
 };
 
 export type RefreshTokensTable = {

@@ -70,7 +70,7 @@ export function sessionRepository(db: Kysely<DB>) {
     async revokeAllOf(
       executor: Executor,
       userId: string,
-      reason: 'password_reset' | 'password_change',
+      reason: 'password_reset' | 'password_change' | 'account_deleted',
     ): Promise<string[]> {
       const ended = await executor
         .updateTable('refreshFamilies')

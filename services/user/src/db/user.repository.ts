@@ -101,6 +101,12 @@ export function userRepository(db: Kysely<DB>) {
         .executeTakeFirst();
     },
 
+    /** Removes the account; its sign-in methods, sessions and mailed links go with it. */
+    async delete(executor: Executor, id: string): Promise<boolean> {
+      const result = await executor.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
     /**
      * Removes the account holding `email` if its owner never proved the address; its sessions and pending
      * verifications go with it. Answers whether one was removed.

@@ -34,6 +34,23 @@ export type PasswordsDeps = {
 const askedKey = (userId: string) => `password-reset:asked:${userId}`;
 
 /**
+ * 400 `WRONG_PASSWORD`, naming `field`, unless `given` is the account's password: a field of the form that
+ * is wrong, not a caller without the right (which a 403 would say).
+ */
+export async function assertCurrentPassword(
+  hasher: PasswordHasher,
+  passwordHash: string,
+  given: string,
+  field: string,
+): Promise<void> {
+  if (!(await hasher.verify(passwordHash, given))) {
+    throw new HttpProblem(400, 'WRONG_PASSWORD', 'The password is wrong.', {
+      errors: [{ field, message: 'is wrong' }],
+    });
+  }
+}
+
+/**
  * Changing a password: through the mail when it is forgotten, or with the current one. `request` answers the same, at once, whether or not an account
  * has the address, and does its work after answering, so neither the answer nor its timing tells who has an
  * account; the owner gets a link with a one-time token (only its hash is kept), at most one mail per account
@@ -133,11 +150,7 @@ export function createPasswords(deps: PasswordsDeps) {
           'This account signs in with Google and has no password yet: set one through "Forgot your password?".',
         );
       }
-      if (!(await deps.hasher.verify(user.passwordHash, current))) {
-        throw new HttpProblem(403, 'WRONG_PASSWORD', 'The current password is wrong.', {
-          errors: [{ field: 'body.currentPassword', message: 'is wrong' }],
-        });
-      }
+      await assertCurrentPassword(deps.hasher, user.passwordHash, current, 'body.currentPassword');
       assertPasswordAllowed(password, user.email);
       const passwordHash = await deps.hasher.hash(password);
       const changed = await replace(user.id, passwordHash, {

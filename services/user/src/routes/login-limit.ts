@@ -4,8 +4,9 @@ import type { FastifyRequest } from 'fastify';
 
 export type LoginLimitSettings = {
   /**
-   * Password sign-ins (and password changes, which also check the current password) per account in each
-   * window, from anywhere: slows guessing spread over many IPs, or made with a stolen access token.
+   * Password sign-ins (and password changes and account deletions, which also check the password) per
+   * account in each window, from anywhere: slows guessing spread over many IPs, or made with a stolen
+   * access token.
    */
   perAccount: number;
   /** Password sign-ins per client address in each window: slows one client trying many accounts. */
@@ -19,9 +20,10 @@ export type LoginLimitSettings = {
  * address is the peer's unless the peer is a trusted proxy (TRUSTED_PROXIES). Attempts count, not
  * failures, so a guesser learns nothing from the right password past the limit.
  */
-const CHANGE = '/api/auth/password/change';
-/** The routes that check a password given by the caller. */
-const GUESSES = new Set(['/api/auth/login', CHANGE]);
+/** The requests that check a password given by the caller, as `METHOD url`. */
+const SIGN_IN = 'POST /api/auth/login';
+const GUESSES = new Set([SIGN_IN, 'POST /api/auth/password/change', 'DELETE /api/users/me']);
+const routeOf = (req: FastifyRequest) => `${req.method} ${req.routeOptions.url}`;
 
 export async function loginLimits(app: App, redis: Redis, settings: LoginLimitSettings) {
   await app.register(rateLimit, {
@@ -31,13 +33,13 @@ export async function loginLimits(app: App, redis: Redis, settings: LoginLimitSe
     // A Redis outage must not stop every sign-in: attempts pass uncounted meanwhile.
     skipOnError: true,
   });
-  /** The account a guess is made against: named in a sign-in's body, or the caller of a password change. */
+  /** The account a guess is made against: named in a sign-in's body, else the signed-in caller. */
   const accountOf = (req: FastifyRequest) =>
-    req.routeOptions.url === CHANGE
-      ? String(req.user?.email ?? req.user?.id ?? '').toLowerCase()
-      : String((req.body as { email?: unknown } | undefined)?.email ?? '')
+    routeOf(req) === SIGN_IN
+      ? String((req.body as { email?: unknown } | undefined)?.email ?? '')
           .trim()
-          .toLowerCase();
+          .toLowerCase()
+      : String(req.user?.email ?? req.user?.id ?? '').toLowerCase();
   const checks = [
     app.createRateLimit({
       max: settings.perIp,
@@ -52,7 +54,7 @@ export async function loginLimits(app: App, redis: Redis, settings: LoginLimitSe
   ];
   // preHandler: the account is in the body, which is parsed and validated by then.
   app.addHook('preHandler', async (req: FastifyRequest) => {
-    if (req.method !== 'POST' || !GUESSES.has(req.routeOptions.url ?? '')) return;
+    if (!GUESSES.has(routeOf(req))) return;
     // Both count every attempt, so a refused one still uses up the other limit too.
     const results = await Promise.all(checks.map((check) => check(req)));
     const exceeded = results.filter((r) => !r.isAllowed && r.isExceeded);

@@ -8,12 +8,16 @@ import {
 } from '@tiketi/contracts';
 import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
+import type { AccountDeletion } from '../domain/account-deletion.ts';
 import type { AuthService } from '../domain/auth.service.ts';
 import type { UserService } from '../domain/user.service.ts';
 import { displayName, email, password, toUser, userResponse } from './schemas.ts';
 
-export function userRoutes(app: App, deps: { auth: Auth; users: UserService; accounts: AuthService }) {
-  const { auth, users, accounts } = deps;
+export function userRoutes(
+  app: App,
+  deps: { auth: Auth; users: UserService; accounts: AuthService; deletion: AccountDeletion },
+) {
+  const { auth, users, accounts, deletion } = deps;
 
   app.get(
     '/api/users/me',
@@ -36,6 +40,26 @@ export function userRoutes(app: App, deps: { auth: Auth; users: UserService; acc
       },
     },
     async (req) => toUser(await users.update(callerOf(req).id, req.body)),
+  );
+
+  app.delete(
+    '/api/users/me',
+    {
+      onRequest: auth.user,
+      schema: {
+        summary:
+          'Delete your account, giving your password (or, without one, your email address); refused while it holds seats or tickets to come',
+        body: z.object({
+          password: z.string().min(1).max(1024).optional(),
+          email: z.string().max(254).optional(),
+        }),
+        response: { 204: z.null() },
+      },
+    },
+    async (req, reply) => {
+      await deletion.delete(callerOf(req).id, req.body);
+      return reply.code(204).send(null);
+    },
   );
 
   app.get(

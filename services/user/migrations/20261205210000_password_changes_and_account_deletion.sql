@@ -9,7 +9,8 @@ alter table email_tokens add column purpose text not null default 'verify'
   constraint email_tokens_purpose_check check (purpose in ('verify', 'reset'));
 alter table email_tokens alter column purpose drop default;
 
--- A new password, set through the mail or with the old one, ends every session the account had.
+-- A new password, set through the mail or with the old one, ends every session the account had, and so
+-- does the account's deletion (whose rows then go with it; the reason is recorded on the way).
 alter table refresh_families drop constraint refresh_families_revoked_reason_check;
 alter table refresh_families add constraint refresh_families_revoked_reason_check
-  check (revoked_reason in ('logout', 'reuse', 'password_reset', 'password_change'));
+  check (revoked_reason in ('logout', 'reuse', 'password_reset', 'password_change', 'account_deleted'));
