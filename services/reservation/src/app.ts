@@ -120,7 +120,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     logger,
     pdf,
   });
-  const consumerDeps = { db, events, reactions, cache, sales, syncRedis };
+  const consumerDeps = { db, waitlist: waitlistRepo, events, reactions, cache, sales, syncRedis };
   const handlers = eventHandlers(consumerDeps);
   const sweeper = expirySweeper({
     sweep: expireDueHolds({ ...shared, release }),

@@ -176,6 +176,18 @@ describe('the waiting list of a sold-out event', () => {
     expect((await map.json()).counts).toMatchObject({ available: 0, held: 3 });
   });
 
+  it('takes a deleted account off every list it waits on, so the next offer goes to someone', async () => {
+    const { id, holds } = await soldOut(1);
+    const [gone, next] = [await h.userToken(), await h.userToken()];
+    for (const fan of [gone, next]) expect((await join(id, fan)).status).toBe(201);
+    await h.db
+      .transaction()
+      .execute((trx) => h.svc.handlers.account(makeEnvelope('user.deleted', { userId: gone.id }), trx));
+    expect(await place(id, gone)).toBeNull();
+    expect((await giveBack(holds[0]!)).status).toBe(200);
+    expect(await place(id, next)).toMatchObject({ status: 'OFFERED' });
+  });
+
   it('passes an offer not taken in time to the next fan, and an offer given back too', async () => {
     const { id, holds } = await soldOut(2, { waitlistOfferMinutes: 10 });
     const [ann, ben, cat] = [await h.userToken(), await h.userToken(), await h.userToken()];

@@ -75,6 +75,19 @@ export function waitlistRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /**
+     * A deleted account leaves every list it still waits on, so no offer is made to nobody. (An offer in
+     * hand is a hold, which keeps the account from being deleted until it ends.)
+     */
+    async leaveAll(trx: Transaction<DB>, userId: string) {
+      await trx
+        .updateTable('waitlistEntries')
+        .set({ status: 'LEFT', updatedAt: sql`now()` })
+        .where('userId', '=', userId)
+        .where('status', '=', 'WAITING')
+        .execute();
+    },
+
     /** Offers whose hold ended without a purchase (expired, given back) end too. */
     async lapseOffers(trx: Transaction<DB>, reservationIds: string[]) {
       if (reservationIds.length === 0) return;

@@ -2,6 +2,7 @@ import type { AnyEnvelope, Bus, Kysely, Transaction } from '@tiketi/kit';
 import type { SeatCache } from '../cache/seat-cache.ts';
 import type { EventRepository } from '../db/event.repository.ts';
 import type { DB } from '../db/schema.ts';
+import type { WaitlistRepository } from '../db/waitlist.repository.ts';
 import type { EventReactions } from '../domain/event-reactions.ts';
 import { nothingToSync, type RedisSync, type SyncRedis } from '../domain/redis-sync.ts';
 import type { SaleInfoSource } from '../domain/sale-info.ts';
@@ -15,6 +16,7 @@ type CatalogueOutcome = { eventId: string; layoutChanged: boolean; sync: RedisSy
 
 export type ConsumerDeps = {
   db: Kysely<DB>;
+  waitlist: Pick<WaitlistRepository, 'leaveAll'>;
   events: EventRepository;
   reactions: EventReactions;
   cache: SeatCache;
@@ -60,6 +62,11 @@ export function eventHandlers(deps: ConsumerDeps) {
     afterPayment(sync: RedisSync) {
       return deps.syncRedis(sync);
     },
+
+    /** A deleted account: it waits on no list any more. Its orders and tickets stay for the books. */
+    async account(event: AnyEnvelope<'user.deleted'>, trx: Transaction<DB>): Promise<void> {
+      await deps.waitlist.leaveAll(trx, event.data.userId);
+    },
   };
 }
 
@@ -79,5 +86,11 @@ export async function startConsumers(bus: Bus, deps: ConsumerDeps, handlers = ev
     db: deps.db,
     handler: handlers.payment,
     afterCommit: (_event, sync) => handlers.afterPayment(sync),
+  });
+  await bus.consume({
+    name: 'accounts',
+    events: ['user.deleted'] as const,
+    db: deps.db,
+    handler: handlers.account,
   });
 }
