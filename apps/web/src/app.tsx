@@ -6,7 +6,14 @@ import { track } from './lib/analytics.ts';
 import { api } from './lib/api.ts';
 import { type Locale, useI18n } from './lib/i18n.tsx';
 import { sessionStore, useSession } from './lib/session.ts';
-import { AuthCallbackPage, FORGOT_PASSWORD, LoginPage, RegisterPage } from './pages/auth-pages.tsx';
+import { AccountPage } from './pages/account-page.tsx';
+import {
+  ACCOUNT_PAGE,
+  AuthCallbackPage,
+  FORGOT_PASSWORD,
+  LoginPage,
+  RegisterPage,
+} from './pages/auth-pages.tsx';
 import { CheckoutPage } from './pages/checkout-page.tsx';
 import { EventPage } from './pages/event-page.tsx';
 import { EventsPage } from './pages/events-page.tsx';
@@ -74,7 +81,12 @@ function Header() {
         <NavLink to="/" end>
           {t('nav.events')}
         </NavLink>
-        {session && session.user.role !== 'staff' && <NavLink to="/me/tickets">{t('nav.tickets')}</NavLink>}
+        {session && session.user.role !== 'staff' && (
+          <>
+            <NavLink to="/me/tickets">{t('nav.tickets')}</NavLink>
+            <NavLink to={ACCOUNT_PAGE}>{t('nav.account')}</NavLink>
+          </>
+        )}
         {session?.user.role === 'admin' && <NavLink to="/admin">{t('nav.admin')}</NavLink>}
         {session?.user.role === 'staff' && <NavLink to="/admin/check-in">{t('admin.checkin')}</NavLink>}
         {session ? (
@@ -115,6 +127,7 @@ export function App() {
         <Route path={WEB_PAGES.paymentSuccess} element={user(<PaymentSuccessPage />)} />
         <Route path={WEB_PAGES.paymentFail} element={<PaymentFailPage />} />
         <Route path={WEB_PAGES.myTickets} element={user(<MyTicketsPage />)} />
+        <Route path={ACCOUNT_PAGE} element={user(<AccountPage />)} />
         <Route path={WEB_PAGES.login} element={<LoginPage />} />
         <Route path="/register" element={<RegisterPage />} />
         <Route path="/auth/callback" element={<AuthCallbackPage />} />

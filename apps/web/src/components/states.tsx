@@ -17,15 +17,18 @@ export function ErrorState({
   error,
   onRetry,
   context,
+  id,
 }: {
   error: unknown;
   onRetry?: () => void;
   context?: ProblemContext;
+  /** For the `aria-describedby` of the field the problem is about. */
+  id?: string;
 }) {
   const i18n = useI18n();
   const { t } = i18n;
   return (
-    <div className="error" role="alert">
+    <div className="error" role="alert" id={id}>
       <strong>{t('common.error')}</strong>
       <p>{errorMessage(error, i18n, context)}</p>
       {onRetry && (

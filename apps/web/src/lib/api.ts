@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { dateTime } from './format.ts';
 import type { Locale } from './i18n.tsx';
 import { en, type MessageKey } from './messages.ts';
-import { sessionStore } from './session.ts';
+import { keepSession, sessionStore } from './session.ts';
 
 /** An API answer other than 2xx, carrying the problem+json the services send. */
 export class ApiError extends Error {
@@ -48,8 +48,7 @@ export function refreshSession(): Promise<boolean> {
         sessionStore.set(null);
         return false;
       }
-      const next = authSession.parse(await res.json());
-      sessionStore.set({ user: next.user, accessToken: next.accessToken, refreshToken: next.refreshToken });
+      keepSession(authSession.parse(await res.json()));
       return true;
     } catch {
       // Network trouble: keep the session, the caller shows the error.
@@ -90,6 +89,13 @@ async function unverified(res: Response): Promise<boolean> {
   return (body as { code?: unknown } | undefined)?.code === 'EMAIL_NOT_VERIFIED';
 }
 
+/**
+ * The auth requests that carry the access token: one that expired while the page stood open is renewed for
+ * them as for any other request. The rest of `/api/auth/` answers 401 for a wrong password or refresh
+ * token, which a new access token cannot help.
+ */
+const SIGNED_IN_AUTH = new Set(['/api/auth/verify-email/resend', '/api/auth/password/change']);
+
 /** Sends a request through this origin with the session's bearer token; refreshes it once on a 401. */
 async function authorized(path: string, options: Omit<Options<unknown>, 'schema'>): Promise<Response> {
   const attempt = () => {
@@ -112,7 +118,7 @@ async function authorized(path: string, options: Omit<Options<unknown>, 'schema'
   let res = await attempt();
   if (
     sessionStore.get() &&
-    !path.startsWith('/api/auth/') &&
+    (!path.startsWith('/api/auth/') || SIGNED_IN_AUTH.has(path)) &&
     (res.status === 401 || (await unverified(res)))
   ) {
     if (await refreshSession()) res = await attempt();
@@ -183,7 +189,7 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
     if (!isMessageKey(key)) return error.message;
     const p = (error.problem ?? {}) as Record<string, unknown>;
     const vars: Record<string, string | number> = {};
-    for (const name of ['limit', 'active', 'eventCount', 'left', 'used'] as const)
+    for (const name of ['limit', 'active', 'eventCount', 'left', 'used', 'holds', 'upcomingTickets'] as const)
       if (typeof p[name] === 'number') vars[name] = p[name];
     if (typeof p.section === 'string') vars.section = p.section;
     if (Array.isArray(p.seatIds)) {
@@ -220,6 +226,16 @@ export function isNotFound(error: unknown): boolean {
   if (error.status === 404) return true;
   const errors = error.problem?.errors;
   return error.status === 400 && !!errors?.length && errors.every((e) => e.field.startsWith('params.'));
+}
+
+/**
+ * Which of a form's `fields` (`body.password`) a refusal names, the first one it names: the form shows the
+ * problem beside that field rather than under the whole form.
+ */
+export function problemField(error: unknown, fields: readonly string[]): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const named = error.problem?.errors?.map((e) => e.field) ?? [];
+  return fields.find((field) => named.includes(field));
 }
 
 /** An answer without problem+json (a proxy's 502, say): its status says enough. */

@@ -40,6 +40,14 @@ window.addEventListener('storage', (e) => {
   for (const listener of listeners) listener();
 });
 
+/**
+ * Keeps a session the API answered (login, sign-up, a new password, a refresh): the one way the app signs a
+ * fan in, or keeps them signed in with a new pair of tokens.
+ */
+export function keepSession(answer: Session): void {
+  sessionStore.set({ user: answer.user, accessToken: answer.accessToken, refreshToken: answer.refreshToken });
+}
+
 export function useSession(): Session | null {
   return useSyncExternalStore(sessionStore.subscribe, sessionStore.get);
 }

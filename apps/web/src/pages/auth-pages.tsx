@@ -5,10 +5,12 @@ import { ErrorState, Loading } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { solveChallengeFor } from '../lib/challenge.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { sessionStore } from '../lib/session.ts';
+import { keepSession } from '../lib/session.ts';
 
 const NEXT_KEY = 'tiketi.next';
 
+/** The signed-in fan's own page: name, password, and leaving Tiketi (`account-page.tsx`). */
+export const ACCOUNT_PAGE = '/me/account';
 /** Where a fan asks for a link to set a new password (the page is in `password-reset-pages.tsx`). */
 export const FORGOT_PASSWORD = '/forgot-password';
 /** What the login page hands that page: the address the fan had typed, so it need not be typed again. */
@@ -50,11 +52,7 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
         schema: authSession,
         ...(headers ? { headers } : {}),
       });
-      sessionStore.set({
-        user: session.user,
-        accessToken: session.accessToken,
-        refreshToken: session.refreshToken,
-      });
+      keepSession(session);
       // A new account speaks the language the fan chose here (emails too).
       if (path === '/api/auth/register' && session.user.locale !== locale) {
         api('/api/users/me', { method: 'PATCH', body: { locale } }).catch(() => undefined);
@@ -216,7 +214,7 @@ export function AuthCallbackPage() {
       .then(async (res) => {
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const user = publicUser.parse(await res.json());
-        sessionStore.set({ user, accessToken, refreshToken });
+        keepSession({ user, accessToken, refreshToken });
         const next = safeNext(sessionStorage.getItem(NEXT_KEY));
         sessionStorage.removeItem(NEXT_KEY);
         navigate(next, { replace: true });

@@ -1,9 +1,10 @@
 import { PASSWORD_RESET_TTL_MINUTES, resetPasswordToken, WEB_RESET_PASSWORD } from '@tiketi/contracts';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useLocation } from 'react-router';
 import { ErrorState, Notice } from '../components/states.tsx';
 import { ApiError, api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { useSubmit } from '../lib/use-submit.ts';
 import { FORGOT_PASSWORD, type ForgotPasswordState, useAuthForm } from './auth-pages.tsx';
 
 /**
@@ -14,22 +15,11 @@ export function ForgotPasswordPage() {
   const { t } = useI18n();
   const typed = (useLocation().state as ForgotPasswordState)?.email ?? '';
   const [sentTo, setSentTo] = useState<string>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const email = String(new FormData(e.currentTarget).get('email') ?? '');
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api('/api/auth/password/forgot', { body: { email } });
-      setSentTo(email);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { submit, error, busy } = useSubmit(async (fields) => {
+    const email = String(fields.get('email') ?? '');
+    await api('/api/auth/password/forgot', { body: { email } });
+    setSentTo(email);
+  });
   return (
     <main id="main" className="container narrow">
       <h1>{t('forgot.title')}</h1>

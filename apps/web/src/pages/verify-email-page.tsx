@@ -6,6 +6,7 @@ import { ApiError, api, errorMessage, refreshSession } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { sessionStore, useSession } from '../lib/session.ts';
+import { ACCOUNT_PAGE } from './auth-pages.tsx';
 
 type Outcome = 'done' | 'used' | 'expired' | 'invalid' | { failed: unknown };
 
@@ -95,19 +96,37 @@ export function VerifyEmailPage() {
   );
 }
 
-/** Shown on every page while the signed-in fan's address is not verified. */
+/** What an unverified fan can do: ask for the mail again, or say the link was opened elsewhere. */
+export function VerificationActions() {
+  const { t } = useI18n();
+  return (
+    <>
+      <ResendVerification />{' '}
+      <button type="button" className="link" onClick={() => void refreshSession()}>
+        {t('verify.recheck')}
+      </button>
+    </>
+  );
+}
+
+/**
+ * Shown on every page while the signed-in fan's address is not verified, but the ones that say so
+ * themselves: the verification page, and the account page beside the address.
+ */
 export function VerifyEmailBanner() {
   const { t } = useI18n();
   const session = useSession();
   const { pathname } = useLocation();
-  if (session?.user.emailVerified !== false || pathname === WEB_VERIFY_EMAIL.path) return null;
+  if (
+    session?.user.emailVerified !== false ||
+    pathname === WEB_VERIFY_EMAIL.path ||
+    pathname === ACCOUNT_PAGE
+  )
+    return null;
   return (
     <div className="container">
       <Notice kind="warning">
-        {t('verify.banner', { email: session.user.email })} <ResendVerification />{' '}
-        <button type="button" className="link" onClick={() => void refreshSession()}>
-          {t('verify.recheck')}
-        </button>
+        {t('verify.banner', { email: session.user.email })} <VerificationActions />
       </Notice>
     </div>
   );
