@@ -3,7 +3,7 @@ import { lazy, type ReactNode, Suspense, useEffect } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { Loading, NotFound, Notice } from './components/states.tsx';
 import { track } from './lib/analytics.ts';
-import { api } from './lib/api.ts';
+import { api, saveProfile } from './lib/api.ts';
 import { type Locale, useI18n } from './lib/i18n.tsx';
 import { sessionStore, useSession } from './lib/session.ts';
 import { AccountPage } from './pages/account-page.tsx';
@@ -63,6 +63,11 @@ function Header() {
   const session = useSession();
   const { t, locale, setLocale } = useI18n();
   const navigate = useNavigate();
+  // A signed-in fan's account takes the language too: their mails are written in it.
+  const changeLocale = (next: Locale) => {
+    setLocale(next);
+    if (session && session.user.locale !== next) saveProfile({ locale: next }).catch(() => undefined);
+  };
   const logout = async () => {
     const refreshToken = session?.refreshToken;
     sessionStore.set(null);
@@ -101,7 +106,7 @@ function Header() {
         )}
         <label className="locale">
           <span className="visually-hidden">{t('nav.language')}</span>
-          <select value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
+          <select value={locale} onChange={(e) => changeLocale(e.target.value as Locale)}>
             <option value="ko">한국어</option>
             <option value="en">English</option>
           </select>

@@ -152,6 +152,14 @@ describe('a fan on the account page', () => {
       await expect(page.getByLabel('이름').inputValue()).resolves.toBe(fan.newName);
       const me = await apiJson<{ name: string }>('/api/users/me', await accessTokenOf(page));
       expect(me.name).toBe(fan.newName);
+
+      // The header's language switch is the account's too: the fan's mails follow it.
+      const localeOf = async () =>
+        (await apiJson<{ locale: string }>('/api/users/me', await accessTokenOf(page))).locale;
+      await page.getByLabel('언어').selectOption('en');
+      await expect.poll(localeOf, { timeout: UI_TIMEOUT }).toBe('en');
+      await page.getByLabel('Language').selectOption('ko');
+      await expect.poll(localeOf, { timeout: UI_TIMEOUT }).toBe('ko');
     }),
     120_000,
   );

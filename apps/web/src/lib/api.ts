@@ -1,4 +1,4 @@
-import { authSession, type Problem, problemSchema } from '@tiketi/contracts';
+import { authSession, type Problem, type PublicUser, problemSchema, publicUser } from '@tiketi/contracts';
 import type { z } from 'zod';
 import { dateTime } from './format.ts';
 import type { Locale } from './i18n.tsx';
@@ -134,6 +134,17 @@ export async function api<T = unknown>(path: string, options: Options<T> = {}): 
   if (res.status === 204) return undefined as T;
   const data: unknown = await res.json();
   return schema ? schema.parse(data) : (data as T);
+}
+
+/**
+ * Changes the signed-in fan's name or language (`PATCH /api/users/me`), the language being the one their
+ * mails are written in, and keeps the session's copy of the fan in step: the rest of the app reads it there.
+ */
+export async function saveProfile(change: { name?: string; locale?: Locale }): Promise<PublicUser> {
+  const saved = await api('/api/users/me', { method: 'PATCH', body: change, schema: publicUser });
+  const session = sessionStore.get();
+  if (session) sessionStore.set({ ...session, user: saved });
+  return saved;
 }
 
 /**

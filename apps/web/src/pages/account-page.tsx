@@ -3,12 +3,12 @@ import { authSession, type PublicUser, publicUser } from '@tiketi/contracts';
 import { useEffect } from 'react';
 import { Link } from 'react-router';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
-import { ApiError, api, problemField, refreshSession } from '../lib/api.ts';
+import { ApiError, api, problemField, refreshSession, saveProfile } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { keepSession, sessionStore, useSession } from '../lib/session.ts';
+import { keepSession, useSession } from '../lib/session.ts';
 import { useSubmit } from '../lib/use-submit.ts';
 import { AccountDelete } from './account-delete.tsx';
-import { FORGOT_PASSWORD, type ForgotPasswordState } from './auth-pages.tsx';
+import { FORGOT_PASSWORD, type ForgotPasswordState, NewPasswordField } from './auth-pages.tsx';
 import { VerificationActions } from './verify-email-page.tsx';
 
 /** Per account: after a logout and another fan's login in this tab, the last fan's details must not show. */
@@ -19,15 +19,8 @@ function ProfileSection({ user }: { user: PublicUser }) {
   const { t } = useI18n();
   const client = useQueryClient();
   const { submit, error, done, busy } = useSubmit(async (fields) => {
-    const saved = await api('/api/users/me', {
-      method: 'PATCH',
-      body: { name: String(fields.get('name') ?? '') },
-      schema: publicUser,
-    });
+    const saved = await saveProfile({ name: String(fields.get('name') ?? '') });
     client.setQueryData(meKey(saved.id), saved);
-    // The rest of the app reads the fan from the session.
-    const session = sessionStore.get();
-    if (session) sessionStore.set({ ...session, user: saved });
   });
   const at = problemField(error, ['body.name']);
   return (
@@ -107,22 +100,11 @@ function PasswordSection({ email }: { email: string }) {
           />
         </label>
         {at === 'body.currentPassword' && <ErrorState id="current-password-error" error={error} />}
-        <label>
-          {t('reset.password')}
-          <input
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            aria-invalid={at === 'body.password' || undefined}
-            aria-describedby={
-              at === 'body.password' ? 'new-password-hint new-password-error' : 'new-password-hint'
-            }
-          />
-          <small id="new-password-hint">{t('auth.passwordHint')}</small>
-        </label>
-        {at === 'body.password' && <ErrorState id="new-password-error" error={error} />}
+        <NewPasswordField
+          label={t('reset.password')}
+          id="new-password"
+          error={at === 'body.password' ? error : undefined}
+        />
         {error !== undefined && !at && <ErrorState error={error} />}
         {noPassword && (
           <Link to={FORGOT_PASSWORD} state={{ email } satisfies ForgotPasswordState}>

@@ -2,7 +2,7 @@ import { type AuthSession, authSession, publicUser } from '@tiketi/contracts';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading } from '../components/states.tsx';
-import { api } from '../lib/api.ts';
+import { api, saveProfile } from '../lib/api.ts';
 import { solveChallengeFor } from '../lib/challenge.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { keepSession } from '../lib/session.ts';
@@ -55,7 +55,7 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
       keepSession(session);
       // A new account speaks the language the fan chose here (emails too).
       if (path === '/api/auth/register' && session.user.locale !== locale) {
-        api('/api/users/me', { method: 'PATCH', body: { locale } }).catch(() => undefined);
+        saveProfile({ locale }).catch(() => undefined);
       }
       navigate(next, { replace: true });
     } catch (err) {
@@ -129,18 +129,14 @@ function AuthPage({
             onChange={(e) => setEmail(e.target.value)}
           />
         </label>
-        <label>
-          {t('auth.password')}
-          <input
-            name="password"
-            type="password"
-            autoComplete={newAccount ? 'new-password' : 'current-password'}
-            required
-            minLength={newAccount ? 8 : undefined}
-            aria-describedby={newAccount ? 'password-hint' : undefined}
-          />
-          {newAccount && <small id="password-hint">{t('auth.passwordHint')}</small>}
-        </label>
+        {newAccount ? (
+          <NewPasswordField label={t('auth.password')} id="password" />
+        ) : (
+          <label>
+            {t('auth.password')}
+            <input name="password" type="password" autoComplete="current-password" required />
+          </label>
+        )}
         {error !== undefined && <ErrorState error={error} />}
         {checking && <Loading label={t('challenge.checking')} />}
         <button type="submit" disabled={busy}>
@@ -230,5 +226,32 @@ export function AuthCallbackPage() {
       )}
       {error && <Link to="/login">{t('nav.login')}</Link>}
     </main>
+  );
+}
+
+/**
+ * The field for a new password (`password`), with the rule it must meet under it; `error`, when a refusal
+ * names the field, is shown beside it.
+ */
+export function NewPasswordField({ label, id, error }: { label: string; id: string; error?: unknown }) {
+  const { t } = useI18n();
+  const shown = error !== undefined;
+  return (
+    <>
+      <label>
+        {label}
+        <input
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          aria-invalid={shown || undefined}
+          aria-describedby={shown ? `${id}-hint ${id}-error` : `${id}-hint`}
+        />
+        <small id={`${id}-hint`}>{t('auth.passwordHint')}</small>
+      </label>
+      {shown && <ErrorState id={`${id}-error`} error={error} />}
+    </>
   );
 }

@@ -5,7 +5,7 @@ import { ErrorState, Notice } from '../components/states.tsx';
 import { ApiError, api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSubmit } from '../lib/use-submit.ts';
-import { FORGOT_PASSWORD, type ForgotPasswordState, useAuthForm } from './auth-pages.tsx';
+import { FORGOT_PASSWORD, type ForgotPasswordState, NewPasswordField, useAuthForm } from './auth-pages.tsx';
 
 /**
  * Asks for a link to set a new password. The answer is the same whether or not an account uses the
@@ -96,18 +96,7 @@ export function ResetPasswordPage() {
         </>
       ) : (
         <form className="stack" onSubmit={submit}>
-          <label>
-            {t('reset.password')}
-            <input
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-              aria-describedby="password-hint"
-            />
-            <small id="password-hint">{t('auth.passwordHint')}</small>
-          </label>
+          <NewPasswordField label={t('reset.password')} id="password" />
           {error !== undefined && <ErrorState error={error} />}
           <button type="submit" disabled={busy}>
             {t('reset.submit')}
