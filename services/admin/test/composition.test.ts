@@ -195,6 +195,28 @@ describe('the admin views composed from the real services', () => {
     expect((searched as { total: number }).total).toBe(1);
   });
 
+  it('shows an account its owner deleted beside the orders kept, and 404 for an id nothing knows', async () => {
+    const stranger = await signedUp(platform, 'stranger@admin.test');
+    await platform.users.db.deleteFrom('users').where('id', '=', stranger.user.id).execute();
+    const unknown = await admin.inject({ url: `/api/admin/users/${stranger.user.id}`, headers: asAdmin });
+    expect(unknown.statusCode).toBe(404);
+
+    // The fan's row goes for a moment, as a deletion by its owner takes it; the orders stay.
+    const row = await platform.users.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', fan.user.id)
+      .executeTakeFirstOrThrow();
+    await platform.users.db.deleteFrom('users').where('id', '=', fan.user.id).execute();
+    try {
+      const detail = await get<AdminUserDetail>(`/api/admin/users/${fan.user.id}`);
+      expect(detail).toMatchObject({ user: null, partial: false, unavailable: [] });
+      expect(detail.reservations?.items.map((r) => r.id)).toEqual([reservationId]);
+    } finally {
+      await platform.users.db.insertInto('users').values(row).execute();
+    }
+  });
+
   it("shows a waiting room's line as the queue service counts it", async () => {
     // A sale of its own: the line of the shared one is empty for the dashboard test.
     const lineSale = await onSaleEvent('Line Night', true);

@@ -1,5 +1,5 @@
 import type { AdminRefundRequest, AdminUserDetail, VoucherInput, VoucherUpdate } from '@tiketi/contracts';
-import { HttpProblem, type Logger } from '@tiketi/kit';
+import { HttpProblem, type Logger, problems } from '@tiketi/kit';
 import { type Caller, type Upstreams, UpstreamUnavailable } from '../clients/upstreams.ts';
 import { composeAnswer } from './partial.ts';
 
@@ -24,14 +24,27 @@ export function operationsService(deps: { upstreams: Upstreams; logger: Logger }
     updateVoucher: (voucherId: string, input: VoucherUpdate) =>
       upstreams.reservation.updateVoucher(voucherId, input),
 
+    /**
+     * One user with their latest orders. An account its owner deleted is `user: null` beside the orders and
+     * payments kept for the books; an id that nothing knows is 404.
+     */
     user: (caller: Caller, userId: string): Promise<AdminUserDetail> =>
       composeAnswer(logger, async (part) => {
         const history = { userId, page: 1, pageSize: USER_HISTORY };
+        let absent = false;
         const [user, reservations, payments] = await Promise.all([
-          part(() => upstreams.user.get(caller, userId)),
+          part(
+            () =>
+              upstreams.user.get(caller, userId).catch((error: unknown) => {
+                if (error instanceof HttpProblem && error.status === 404) absent = true;
+                throw error;
+              }),
+            { absentAsNull: true },
+          ),
           part(() => upstreams.reservation.search(caller, history)),
           part(() => upstreams.payment.search(caller, history)),
         ]);
+        if (absent && reservations?.total === 0 && payments?.total === 0) throw problems.notFound('The user');
         return { userId, user, reservations, payments };
       }),
 
