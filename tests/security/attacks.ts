@@ -40,6 +40,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/users': 'admin',
   'GET /api/users/:id': 'admin',
   'POST /api/users/staff': 'admin',
+  'POST /api/users/:id/password-reset': 'admin',
   'GET /api/events': 'public',
   'GET /api/events/:id': 'public',
   'POST /api/events': 'admin',

@@ -74,6 +74,12 @@ export const PASSWORD_RESET_TTL_MINUTES = 60;
 export const resetPasswordToken = mailedToken('password reset');
 
 /**
+ * `POST /api/users/:id/password-reset` (operators) → 202: the address the reset link went to; 429 when one
+ * went out to the account within the last minute.
+ */
+export const passwordResetSent = z.object({ sentTo: z.string() });
+
+/**
  * `GET /internal/users/:id` on the user service (internal token): who to write to and in which language.
  * The notification service falls back to it for users it has not seen in `user.registered`.
  */

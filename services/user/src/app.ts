@@ -131,6 +131,7 @@ export async function buildApp(deps: UserDeps) {
     users: createUserService(users),
     accounts: auth,
     deletion,
+    passwords,
   });
   return app;
 }

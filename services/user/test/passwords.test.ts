@@ -86,6 +86,34 @@ describe('user service: a forgotten password, and a changed one', () => {
     expect(mails).toEqual([{ email: user.email }]);
   });
 
+  it('lets an operator mail a fan the link, saying where it went, or that one went out a moment ago', async () => {
+    const fan = await register();
+    const { user } = fan;
+    const operatorEmail = newEmail();
+    const operator = await register(operatorEmail);
+    await db.updateTable('users').set({ role: 'admin' }).where('id', '=', operator.user.id).execute();
+    const adminToken = (
+      await post('/api/auth/login', { email: operatorEmail, password: 'correct-horse-1' })
+    ).json<Session>().accessToken;
+    const send = (id: string, token = adminToken) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/users/${id}/password-reset`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+
+    expect((await send(user.id, fan.accessToken)).statusCode).toBe(403);
+    const sent = await send(user.id.toUpperCase());
+    expect(sent.statusCode).toBe(202);
+    expect(sent.json()).toEqual({ sentTo: user.email });
+    expect(await service.resetToken(user.id)).toBeDefined();
+    const again = await send(user.id);
+    expect(again.statusCode).toBe(429);
+    expect(again.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(Number(again.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await send('01936b2a-0000-7000-8000-0000000000ff')).statusCode).toBe(404);
+  });
+
   it('sets the new password, proves the address, signs in and ends every other session', async () => {
     const email = newEmail();
     const registered = await register(email, 'old-password-1');

@@ -23,6 +23,7 @@ export function AdminLayout() {
             <NavLink to="/admin/artists">{t('admin.artists')}</NavLink>
             <NavLink to="/admin/venues">{t('admin.venues')}</NavLink>
             <NavLink to="/admin/sales">{t('admin.sales')}</NavLink>
+            <NavLink to="/admin/users">{t('admin.fans')}</NavLink>
             <NavLink to="/admin/staff">{t('admin.staff')}</NavLink>
           </>
         )}

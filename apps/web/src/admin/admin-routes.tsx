@@ -7,6 +7,7 @@ import { EventReportPage } from './event-report-page.tsx';
 import { AdminEventEditPage, AdminEventsPage } from './events-page.tsx';
 import { SalesPage } from './sales-page.tsx';
 import { StaffPage } from './staff-page.tsx';
+import { UserPage, UsersPage } from './users-page.tsx';
 import { AdminVenuesPage } from './venues-page.tsx';
 import { VouchersPage } from './vouchers-page.tsx';
 
@@ -24,6 +25,8 @@ export default function AdminRoutes() {
         <Route path="artists" element={<AdminArtistsPage />} />
         <Route path="venues" element={<AdminVenuesPage />} />
         <Route path="sales" element={<SalesPage />} />
+        <Route path="users" element={<UsersPage />} />
+        <Route path="users/:id" element={<UserPage />} />
         <Route path="staff" element={<StaffPage />} />
         <Route path="check-in" element={<CheckInPage />} />
       </Route>

@@ -5,9 +5,11 @@ import {
   adminReservationPage,
   paymentDto,
   paymentStatus,
+  type ReservationDto,
   reservationStatus,
 } from '@tiketi/contracts';
 import { type FormEvent, type ReactNode, useState } from 'react';
+import { Link } from 'react-router';
 import type { z } from 'zod';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../lib/api.ts';
@@ -133,60 +135,88 @@ function SearchResults<T>({
 type ResultsProps = { filters: Record<string, string>; titles: Map<string, string> };
 
 function Reservations({ filters, titles }: ResultsProps) {
-  const { t, locale } = useI18n();
   return (
     <SearchResults
       kind="reservations"
       filters={filters}
       schema={adminReservationPage}
-      columns={['adm.created', 'dash.event', 'checkout.seats', 'adm.amount', 'common.status', 'adm.user']}
+      columns={[...RESERVATION_COLUMNS, 'adm.user']}
       row={(r) => (
-        <tr key={r.id}>
-          <td>{dateTime(r.createdAt, locale)}</td>
-          <td>{titles.get(r.eventId) ?? r.eventId}</td>
-          <td>{r.seats.map((s) => s.label).join(', ')}</td>
-          <td>{won(r.amount, locale)}</td>
-          <td>{t(`res.${r.status}` as MessageKey)}</td>
-          <td className="mono">{r.userId.slice(0, 8)}</td>
-        </tr>
+        <ReservationRow key={r.id} reservation={r} title={titles.get(r.eventId)}>
+          <td className="mono">
+            <Link to={`/admin/users/${r.userId}`}>{r.userId.slice(0, 8)}</Link>
+          </td>
+        </ReservationRow>
       )}
     />
   );
 }
 
+/** The columns of `ReservationRow`, for the table above it. */
+export const RESERVATION_COLUMNS: MessageKey[] = [
+  'adm.created',
+  'dash.event',
+  'checkout.seats',
+  'adm.amount',
+  'common.status',
+];
+
+/** One reservation as the operator's tables show it; `children` are the cells a table adds after these. */
+export function ReservationRow({
+  reservation: r,
+  title,
+  children,
+}: {
+  reservation: ReservationDto;
+  title: string | undefined;
+  children?: ReactNode;
+}) {
+  const { t, locale } = useI18n();
+  return (
+    <tr data-reservation-id={r.id}>
+      <td>{dateTime(r.createdAt, locale)}</td>
+      <td>
+        <EventLink eventId={r.eventId} title={title ?? r.eventId} />
+      </td>
+      <td>{r.seats.map((s) => s.label).join(', ')}</td>
+      <td>{won(r.amount, locale)}</td>
+      <td>{t(`res.${r.status}` as MessageKey)}</td>
+      {children}
+    </tr>
+  );
+}
+
+/** An event named in an order, leading to its sales report. */
+function EventLink({ eventId, title }: { eventId: string; title: string }) {
+  return <Link to={`/admin/events/${eventId}/report`}>{title}</Link>;
+}
+
 function Payments({ filters, titles }: ResultsProps) {
-  const { locale } = useI18n();
   return (
     <SearchResults
       kind="payments"
       filters={filters}
       schema={adminPaymentPage}
-      columns={[
-        'adm.created',
-        'adm.orderId',
-        'dash.event',
-        'checkout.seats',
-        'adm.amount',
-        'common.status',
-        'adm.refund',
-      ]}
-      row={(p) => (
-        <PaymentRow key={p.id} payment={p} title={titles.get(p.eventId) ?? p.orderName} locale={locale} />
-      )}
+      columns={PAYMENT_COLUMNS}
+      row={(p) => <PaymentRow key={p.id} payment={p} title={titles.get(p.eventId)} />}
     />
   );
 }
 
-function PaymentRow({
-  payment: p,
-  title,
-  locale,
-}: {
-  payment: AdminPayment;
-  title: string;
-  locale: 'ko' | 'en';
-}) {
-  const { t } = useI18n();
+/** The columns of `PaymentRow`, for the table above it. */
+export const PAYMENT_COLUMNS: MessageKey[] = [
+  'adm.created',
+  'adm.orderId',
+  'dash.event',
+  'checkout.seats',
+  'adm.amount',
+  'common.status',
+  'adm.refund',
+];
+
+/** One payment as the operator's tables show it, with its refund. */
+export function PaymentRow({ payment: p, title }: { payment: AdminPayment; title: string | undefined }) {
+  const { t, locale } = useI18n();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const refund = useMutation({
@@ -199,7 +229,9 @@ function PaymentRow({
     retry: retryTransient,
     onSuccess: () => {
       setOpen(false);
+      // Both views that list payments: the search here and a fan's page.
       void queryClient.invalidateQueries({ queryKey: ['admin', 'payments'] });
+      void queryClient.invalidateQueries({ queryKey: ['admin', 'user'] });
     },
   });
   const refundable = p.status === 'COMPLETED' || p.status === 'PARTIALLY_REFUNDED';
@@ -214,10 +246,12 @@ function PaymentRow({
     });
   };
   return (
-    <tr>
+    <tr data-payment-id={p.id}>
       <td>{dateTime(p.createdAt, locale)}</td>
       <td className="mono">{p.orderId}</td>
-      <td>{title}</td>
+      <td>
+        <EventLink eventId={p.eventId} title={title ?? p.orderName} />
+      </td>
       <td>{p.seats.map((s) => s.label).join(', ')}</td>
       <td>
         {won(p.amount, locale)}

@@ -2,7 +2,7 @@ import { authSession, type Problem, type PublicUser, problemSchema, publicUser }
 import type { z } from 'zod';
 import { dateTime } from './format.ts';
 import type { Locale } from './i18n.tsx';
-import { en, type MessageKey } from './messages.ts';
+import { isMessageKey, type MessageKey } from './messages.ts';
 import { keepSession, sessionStore } from './session.ts';
 
 /** An API answer other than 2xx, carrying the problem+json the services send. */
@@ -184,8 +184,6 @@ type Say = { t: (key: MessageKey, vars?: Record<string, string | number>) => str
 
 /** How a page names the things a problem refers to by id (the seats of the map it shows). */
 export type ProblemContext = { seatLabel?: (seatId: string) => string | undefined };
-
-const isMessageKey = (key: string): key is MessageKey => key in en;
 
 /**
  * What went wrong, in the page's language: every problem `code` has a message of the app's own, filled

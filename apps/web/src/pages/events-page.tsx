@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type EventSummaryDto, eventStatus, eventSummaryDto, pageOf } from '@tiketi/contracts';
 import { type FormEvent, useEffect } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { Pager } from '../components/pager.tsx';
 import { Poster } from '../components/poster.tsx';
 import { QueryState } from '../components/states.tsx';
 import { track } from '../lib/analytics.ts';
@@ -90,9 +91,8 @@ export function EventsPage() {
         <button type="submit">{t('common.search')}</button>
       </form>
       <QueryState query={query}>
-        {(data) => {
-          const pages = Math.max(1, Math.ceil(data.total / PAGE_SIZE));
-          return data.items.length === 0 ? (
+        {(data) =>
+          data.items.length === 0 ? (
             <p>{t('events.empty')}</p>
           ) : (
             <>
@@ -101,30 +101,10 @@ export function EventsPage() {
                   <EventCard key={event.id} event={event} locale={locale} />
                 ))}
               </ul>
-              {pages > 1 && (
-                <nav className="pager" aria-label="pagination">
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={pageNo <= 1}
-                    onClick={() => goTo(pageNo - 1)}
-                  >
-                    {t('common.prev')}
-                  </button>
-                  <span>{t('common.page', { page: pageNo, pages })}</span>
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={pageNo >= pages}
-                    onClick={() => goTo(pageNo + 1)}
-                  >
-                    {t('common.next')}
-                  </button>
-                </nav>
-              )}
+              <Pager page={pageNo} total={data.total} pageSize={PAGE_SIZE} onPage={goTo} />
             </>
-          );
-        }}
+          )
+        }
       </QueryState>
     </main>
   );

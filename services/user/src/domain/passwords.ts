@@ -62,11 +62,14 @@ export async function assertCurrentPassword(
 export function createPasswords(deps: PasswordsDeps) {
   const { db, users, tokens, sessions } = deps;
 
-  async function mailLink(email: string): Promise<void> {
-    const user = await users.findByEmail(normaliseEmail(email));
-    if (!user) return;
+  /**
+   * Mails `user` a reset link unless one went out within the interval; answers whether it did, and if not,
+   * in how many seconds another may go.
+   */
+  async function mailLink(user: UserRow): Promise<{ sent: true } | { sent: false; retryAfter: number }> {
     const first = await deps.redis.set(askedKey(user.id), '1', 'EX', deps.requestIntervalSeconds, 'NX');
-    if (first !== 'OK') return;
+    if (first !== 'OK')
+      return { sent: false, retryAfter: Math.max(1, await deps.redis.ttl(askedKey(user.id))) };
     try {
       await db
         .transaction()
@@ -76,6 +79,7 @@ export function createPasswords(deps: PasswordsDeps) {
       await deps.redis.del(askedKey(user.id)).catch(() => undefined);
       throw error;
     }
+    return { sent: true };
   }
 
   /**
@@ -108,9 +112,24 @@ export function createPasswords(deps: PasswordsDeps) {
   return {
     /** Mails a reset link to the account holding `email`, if there is one; answers before the work is done. */
     request(email: string): void {
-      mailLink(email).catch((error: Error) =>
-        deps.logger.error({ err: error }, 'could not start a password reset'),
-      );
+      const work = async () => {
+        const user = await users.findByEmail(normaliseEmail(email));
+        if (user) await mailLink(user);
+      };
+      work().catch((error: Error) => deps.logger.error({ err: error }, 'could not start a password reset'));
+    },
+
+    /**
+     * An operator mails a fan the reset link (support for a fan who cannot sign in), under the same one mail
+     * per interval; unlike the fan's own request, the operator is told when none went out (429), and to
+     * which address one did.
+     */
+    async requestFor(userId: string): Promise<{ sentTo: string }> {
+      const user = await users.findById(userId);
+      if (!user) throw problems.notFound('The user');
+      const mailed = await mailLink(user);
+      if (!mailed.sent) throw problems.tooManyRequests(mailed.retryAfter);
+      return { sentTo: user.email };
     },
 
     /** Sets `password` with a token from a reset mail; answers the account, whose other sessions have ended. */

@@ -3,6 +3,7 @@ import {
   internalUser,
   internalUserLookup,
   internalUserLookupRequest,
+  passwordResetSent,
   userLocale,
   userRole,
 } from '@tiketi/contracts';
@@ -10,14 +11,21 @@ import { type App, type Auth, callerOf, pageOf, pageQuery } from '@tiketi/kit';
 import { z } from 'zod';
 import type { AccountDeletion } from '../domain/account-deletion.ts';
 import type { AuthService } from '../domain/auth.service.ts';
+import type { Passwords } from '../domain/passwords.ts';
 import type { UserService } from '../domain/user.service.ts';
 import { displayName, email, password, toUser, userResponse } from './schemas.ts';
 
 export function userRoutes(
   app: App,
-  deps: { auth: Auth; users: UserService; accounts: AuthService; deletion: AccountDeletion },
+  deps: {
+    auth: Auth;
+    users: UserService;
+    accounts: AuthService;
+    deletion: AccountDeletion;
+    passwords: Pick<Passwords, 'requestFor'>;
+  },
 ) {
-  const { auth, users, accounts, deletion } = deps;
+  const { auth, users, accounts, deletion, passwords } = deps;
 
   app.get(
     '/api/users/me',
@@ -108,6 +116,20 @@ export function userRoutes(
       },
     },
     async (req) => toUser(await users.get(req.params.id)),
+  );
+
+  app.post(
+    '/api/users/:id/password-reset',
+    {
+      onRequest: auth.admin,
+      schema: {
+        summary:
+          'Mail the user a link to set a new password (operators; 429 when one went out within the last minute)',
+        params: z.object({ id: canonicalId({ error: 'must be a user id (UUID)' }) }),
+        response: { 202: passwordResetSent },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await passwords.requestFor(req.params.id)),
   );
 
   // For other services only (the notification service's recipients); the gateway never routes /internal.

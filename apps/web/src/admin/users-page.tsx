@@ -1,0 +1,332 @@
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import {
+  type AdminUserDetail,
+  adminUserDetail,
+  adminUserPage,
+  type NotificationDto,
+  notificationDto,
+  PASSWORD_RESET_TTL_MINUTES,
+  type PublicUser,
+  pageOf,
+  passwordResetSent,
+} from '@tiketi/contracts';
+import type { FormEvent } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { Pager } from '../components/pager.tsx';
+import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
+import { api } from '../lib/api.ts';
+import { date, dateTime } from '../lib/format.ts';
+import { useI18n } from '../lib/i18n.tsx';
+import { isMessageKey, type MessageKey } from '../lib/messages.ts';
+import { useAdminEvents } from './admin-queries.ts';
+import { AdminTable } from './admin-table.tsx';
+import { PAYMENT_COLUMNS, PaymentRow, RESERVATION_COLUMNS, ReservationRow } from './sales-page.tsx';
+
+const PAGE_SIZE = 20;
+const mailsPage = pageOf(notificationDto);
+
+/** `/admin/users`: fans found by a part of their email address or name, the newest accounts first. */
+export function UsersPage() {
+  const { t, locale } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const q = params.get('query') ?? '';
+  const pageNo = Number(params.get('page') ?? 1) || 1;
+  const users = useQuery({
+    queryKey: ['admin', 'users', q, pageNo],
+    queryFn: ({ signal }) => {
+      const search = new URLSearchParams({ page: String(pageNo), pageSize: String(PAGE_SIZE) });
+      if (q) search.set('query', q);
+      return api(`/api/admin/users?${search}`, { schema: adminUserPage, signal });
+    },
+    placeholderData: keepPreviousData,
+  });
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const query = String(new FormData(e.currentTarget).get('query') ?? '').trim();
+    setParams(query ? { query } : {});
+  };
+  const goTo = (n: number) => {
+    const next = new URLSearchParams(params);
+    next.set('page', String(n));
+    setParams(next);
+  };
+  return (
+    <>
+      <h1>{t('admin.fans')}</h1>
+      <form className="filters" onSubmit={onSubmit}>
+        <label className="grow">
+          {t('fans.search')}
+          <input name="query" type="search" maxLength={200} defaultValue={q} key={q} />
+        </label>
+        <button type="submit">{t('common.search')}</button>
+      </form>
+      <QueryState query={users}>
+        {(data) => (
+          <>
+            <AdminTable
+              columns={[
+                t('auth.name'),
+                t('auth.email'),
+                t('fans.role'),
+                t('fans.verified'),
+                t('fans.joined'),
+              ]}
+              empty={data.items.length === 0 && <p>{t('fans.none')}</p>}
+            >
+              {data.items.map((user) => (
+                <tr key={user.id} data-user-id={user.id}>
+                  <td>
+                    <Link to={`/admin/users/${user.id}`}>{user.name}</Link>
+                  </td>
+                  <td>{user.email}</td>
+                  <td>{t(`fans.role.${user.role}`)}</td>
+                  <td>
+                    <VerifiedBadge user={user} />
+                  </td>
+                  <td>{date(user.createdAt, locale)}</td>
+                </tr>
+              ))}
+            </AdminTable>
+            <Pager page={pageNo} total={data.total} pageSize={PAGE_SIZE} onPage={goTo} />
+          </>
+        )}
+      </QueryState>
+    </>
+  );
+}
+
+function VerifiedBadge({ user }: { user: PublicUser }) {
+  const { t } = useI18n();
+  return (
+    <span className={`badge ${user.emailVerified ? 'verified' : 'unverified'}`}>
+      {t(user.emailVerified ? 'account.verified' : 'account.unverified')}
+    </span>
+  );
+}
+
+/**
+ * `/admin/users/:id`: what support needs to help one fan: the account, its latest reservations and
+ * payments, the mails sent to it, and a password reset link. An account its owner deleted has no profile
+ * any more, but its orders and payments are kept and shown.
+ */
+export function UserPage() {
+  const { id = '' } = useParams();
+  const { t } = useI18n();
+  const detail = useQuery({
+    queryKey: ['admin', 'user', id],
+    queryFn: ({ signal }) => api(`/api/admin/users/${id}`, { schema: adminUserDetail, signal }),
+  });
+  return (
+    <QueryState query={detail}>
+      {(d) => (
+        <>
+          <h1>{d.user?.name ?? t('fans.deleted')}</h1>
+          {d.partial && (
+            <Notice kind="warning">{t('adm.partial', { upstreams: d.unavailable.join(', ') })}</Notice>
+          )}
+          {d.user ? (
+            <Profile user={d.user} />
+          ) : (
+            !d.unavailable.includes('user') && <Notice>{t('fans.deletedText')}</Notice>
+          )}
+          <History detail={d} />
+          <Mails userId={d.userId} />
+        </>
+      )}
+    </QueryState>
+  );
+}
+
+function Profile({ user }: { user: PublicUser }) {
+  const { t, locale } = useI18n();
+  return (
+    <section className="card stack" aria-labelledby="profile-title">
+      <h2 id="profile-title">{t('account.profile')}</h2>
+      <dl className="facts" data-testid="profile">
+        <dt>{t('auth.email')}</dt>
+        <dd>{user.email}</dd>
+        <dt>{t('auth.name')}</dt>
+        <dd>{user.name}</dd>
+        <dt>{t('fans.role')}</dt>
+        <dd>{t(`fans.role.${user.role}`)}</dd>
+        <dt>{t('fans.locale')}</dt>
+        <dd>{t(`fans.locale.${user.locale}`)}</dd>
+        <dt>{t('fans.verified')}</dt>
+        <dd>
+          <VerifiedBadge user={user} />
+        </dd>
+        <dt>{t('fans.joined')}</dt>
+        <dd>{dateTime(user.createdAt, locale)}</dd>
+      </dl>
+      <ResetLink userId={user.id} />
+    </section>
+  );
+}
+
+/**
+ * For a fan who cannot sign in: the link the forgot-password page would mail them, sent to the address of
+ * the account (the operator never sees the link). The user service mails at most one per account a
+ * minute; a click within it is refused with the time to wait, which the error says.
+ */
+function ResetLink({ userId }: { userId: string }) {
+  const { t } = useI18n();
+  const send = useMutation({
+    mutationFn: () =>
+      api(`/api/users/${userId}/password-reset`, { method: 'POST', schema: passwordResetSent }),
+  });
+  return (
+    <div className="stack">
+      <div className="actions">
+        <button type="button" className="secondary" disabled={send.isPending} onClick={() => send.mutate()}>
+          {t('fans.sendReset')}
+        </button>
+      </div>
+      {send.data && (
+        <Notice kind="success">
+          {t('fans.resetSent', { email: send.data.sentTo, minutes: PASSWORD_RESET_TTL_MINUTES })}
+        </Notice>
+      )}
+      {send.error && <ErrorState error={send.error} />}
+    </div>
+  );
+}
+
+/** The fan's latest reservations and payments, as the orders page shows them. */
+function History({ detail }: { detail: AdminUserDetail }) {
+  const { t } = useI18n();
+  const events = useAdminEvents();
+  const titles = new Map((events.data?.items ?? []).map((e) => [e.id, e.title]));
+  const { reservations, payments } = detail;
+  return (
+    <>
+      <section aria-labelledby="reservations-title">
+        <h2 id="reservations-title">{t('adm.searchReservations')}</h2>
+        {reservations ? (
+          <>
+            <Latest shown={reservations.items.length} total={reservations.total} />
+            <AdminTable
+              columns={RESERVATION_COLUMNS.map((key) => t(key))}
+              empty={reservations.items.length === 0 && <p>{t('common.none')}</p>}
+            >
+              {reservations.items.map((r) => (
+                <ReservationRow key={r.id} reservation={r} title={titles.get(r.eventId)} />
+              ))}
+            </AdminTable>
+          </>
+        ) : (
+          <p className="muted">{t('fans.partMissing')}</p>
+        )}
+      </section>
+      <section aria-labelledby="payments-title">
+        <h2 id="payments-title">{t('adm.searchPayments')}</h2>
+        {payments ? (
+          <>
+            <Latest shown={payments.items.length} total={payments.total} />
+            <AdminTable
+              columns={PAYMENT_COLUMNS.map((key) => t(key))}
+              empty={payments.items.length === 0 && <p>{t('common.none')}</p>}
+            >
+              {payments.items.map((p) => (
+                <PaymentRow key={p.id} payment={p} title={titles.get(p.eventId)} />
+              ))}
+            </AdminTable>
+          </>
+        ) : (
+          <p className="muted">{t('fans.partMissing')}</p>
+        )}
+      </section>
+    </>
+  );
+}
+
+/** The detail holds the latest few: says so when there are more, which the orders page finds by user id. */
+function Latest({ shown, total }: { shown: number; total: number }) {
+  const { t } = useI18n();
+  return total > shown ? <p className="muted">{t('fans.latest', { shown, total })}</p> : null;
+}
+
+/**
+ * The mails sent to the fan, newest first, a page at a time. Asked again now and then while the page is
+ * open: a mail is sent a moment after what caused it (the reset link above, a payment).
+ */
+function Mails({ userId }: { userId: string }) {
+  const { t, locale } = useI18n();
+  const [params, setParams] = useSearchParams();
+  const pageNo = Number(params.get('mails') ?? 1) || 1;
+  const mails = useQuery({
+    queryKey: ['admin', 'user', userId, 'mails', pageNo],
+    queryFn: ({ signal }) => {
+      const search = new URLSearchParams({ userId, page: String(pageNo), pageSize: String(PAGE_SIZE) });
+      return api(`/api/notifications?${search}`, { schema: mailsPage, signal });
+    },
+    placeholderData: keepPreviousData,
+    refetchInterval: 15_000,
+  });
+  return (
+    <section aria-labelledby="mails-title">
+      <h2 id="mails-title">{t('fans.mails')}</h2>
+      {mails.isPending ? (
+        <Loading />
+      ) : mails.error || !mails.data ? (
+        // The mails come from the notification service alone: when it is down, only this part says so.
+        <ErrorState error={mails.error} onRetry={() => mails.refetch()} />
+      ) : (
+        <>
+          <AdminTable
+            columns={[
+              t('fans.mailSent'),
+              t('fans.mailKind'),
+              t('fans.mailSubject'),
+              t('fans.mailTo'),
+              t('common.status'),
+            ]}
+            empty={mails.data.items.length === 0 && <p>{t('common.none')}</p>}
+          >
+            {mails.data.items.map((mail) => (
+              <tr key={mail.id} data-template={mail.template}>
+                <td>{dateTime(mail.createdAt, locale)}</td>
+                <td>{templateLabel(mail.template, t)}</td>
+                <td>{mail.subject ?? '—'}</td>
+                <td>{mail.recipient ?? '—'}</td>
+                <td data-testid="mail-status">
+                  <MailStatus mail={mail} />
+                </td>
+              </tr>
+            ))}
+          </AdminTable>
+          <Pager
+            page={pageNo}
+            total={mails.data.total}
+            pageSize={PAGE_SIZE}
+            onPage={(n) => {
+              const next = new URLSearchParams(params);
+              next.set('mails', String(n));
+              setParams(next);
+            }}
+          />
+        </>
+      )}
+    </section>
+  );
+}
+
+function MailStatus({ mail }: { mail: NotificationDto }) {
+  const { t } = useI18n();
+  return (
+    <>
+      {t(`mail.${mail.status}`)}
+      {mail.status === 'unconfirmed' ? (
+        <div className="muted">{t('mail.unconfirmedHint')}</div>
+      ) : (
+        // The service's own words (why a mail was skipped, say), kept for the engineers support asks.
+        mail.detail && <div className="muted">{mail.detail}</div>
+      )}
+    </>
+  );
+}
+
+/** A template's name in words; one the app does not know yet shows as its name. */
+function templateLabel(template: string, t: (key: MessageKey) => string): string {
+  const key = `mail.template.${template}`;
+  return isMessageKey(key) ? t(key) : template;
+}
