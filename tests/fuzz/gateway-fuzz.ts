@@ -451,8 +451,10 @@ const PUBLISHERS = ['user', 'event', 'reservation', 'payment'];
 
 /**
  * Whether an accepted request (`METHOD /path`) explains the changed table: it went to the service owning
- * the table, or the table is a consumer's inbox and the request went to a service that publishes events
- * (an accepted cancellation of an event is consumed by reservation and payment, each recording it once).
+ * the table, or the table is one only events write and the request went to a service that publishes events:
+ * a consumer's inbox (an accepted cancellation of an event is consumed by reservation and payment, each
+ * recording it once), or the notification service's, which has no route that writes (an operator's
+ * accepted request to mail a fan a reset link becomes a mail there).
  */
 function tableServedBy(change: string, acceptedRequest: string): boolean {
   const [owner = '', table = ''] = change.split(':')[0]?.split('.') ?? [];
@@ -460,5 +462,5 @@ function tableServedBy(change: string, acceptedRequest: string): boolean {
   const served = (service: string) =>
     (OWNER_PREFIXES[service] ?? []).some((prefix) => path.startsWith(prefix));
   if (served(owner)) return true;
-  return table === 'inbox' && PUBLISHERS.some(served);
+  return (table === 'inbox' || owner === 'notification') && PUBLISHERS.some(served);
 }
