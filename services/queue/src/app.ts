@@ -131,7 +131,7 @@ export async function buildApp(deps: QueueDeps) {
   });
   app.addHook('onClose', async () => {
     await Promise.all([loop.stop(), presence.stop(), leases.stop()]);
-    joinCounts.flushJoinCounts();
+    await joinCounts.flushJoinCounts();
     await io.close();
   });
 

@@ -21,6 +21,7 @@ import type { PasswordHasher } from './domain/credentials.ts';
 import { createEmailVerification } from './domain/email-verification.ts';
 import { createGoogleLogin } from './domain/google-login.ts';
 import { createPasswords } from './domain/passwords.ts';
+import { sessionEnds } from './domain/session-ends.ts';
 import type { KeyStore } from './domain/signing-keys.ts';
 import { createTokenSigner } from './domain/tokens.ts';
 import { createUserService } from './domain/user.service.ts';
@@ -87,15 +88,19 @@ export async function buildApp(deps: UserDeps) {
     refreshTtlDays: deps.settings.refreshTokenTtlDays,
     revocations,
   });
+  const ends = sessionEnds({
+    sessions,
+    revocations,
+    accessTtlSeconds: signer.accessTtlSeconds,
+    logger: deps.logger,
+  });
   const passwords = createPasswords({
     db: deps.db,
     users,
     tokens,
-    sessions,
+    ends,
     hasher: deps.hasher,
     redis: deps.redis,
-    revocations,
-    accessTtlSeconds: signer.accessTtlSeconds,
     logger: deps.logger,
     tokenTtlMinutes: PASSWORD_RESET_TTL_MINUTES,
     ...deps.settings.passwordReset,
@@ -116,15 +121,12 @@ export async function buildApp(deps: UserDeps) {
   const deletion = createAccountDeletion({
     db: deps.db,
     users,
-    sessions,
+    ends,
     hasher: deps.hasher,
     reservations: createReservationClient({
       baseUrl: deps.settings.reservationServiceUrl,
       internalToken: deps.internalToken,
     }),
-    revocations,
-    accessTtlSeconds: signer.accessTtlSeconds,
-    logger: deps.logger,
   });
   userRoutes(app, {
     auth: tokenCheck,

@@ -10,7 +10,7 @@ import {
   pageOf,
   passwordResetSent,
 } from '@tiketi/contracts';
-import type { FormEvent } from 'react';
+import type { FormEvent, ReactNode } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { Pager } from '../components/pager.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
@@ -193,49 +193,60 @@ function ResetLink({ userId }: { userId: string }) {
 
 /** The fan's latest reservations and payments, as the orders page shows them. */
 function History({ detail }: { detail: AdminUserDetail }) {
-  const { t } = useI18n();
   const events = useAdminEvents();
   const titles = new Map((events.data?.items ?? []).map((e) => [e.id, e.title]));
-  const { reservations, payments } = detail;
   return (
     <>
-      <section aria-labelledby="reservations-title">
-        <h2 id="reservations-title">{t('adm.searchReservations')}</h2>
-        {reservations ? (
-          <>
-            <Latest shown={reservations.items.length} total={reservations.total} />
-            <AdminTable
-              columns={RESERVATION_COLUMNS.map((key) => t(key))}
-              empty={reservations.items.length === 0 && <p>{t('common.none')}</p>}
-            >
-              {reservations.items.map((r) => (
-                <ReservationRow key={r.id} reservation={r} title={titles.get(r.eventId)} />
-              ))}
-            </AdminTable>
-          </>
-        ) : (
-          <p className="muted">{t('fans.partMissing')}</p>
-        )}
-      </section>
-      <section aria-labelledby="payments-title">
-        <h2 id="payments-title">{t('adm.searchPayments')}</h2>
-        {payments ? (
-          <>
-            <Latest shown={payments.items.length} total={payments.total} />
-            <AdminTable
-              columns={PAYMENT_COLUMNS.map((key) => t(key))}
-              empty={payments.items.length === 0 && <p>{t('common.none')}</p>}
-            >
-              {payments.items.map((p) => (
-                <PaymentRow key={p.id} payment={p} title={titles.get(p.eventId)} />
-              ))}
-            </AdminTable>
-          </>
-        ) : (
-          <p className="muted">{t('fans.partMissing')}</p>
-        )}
-      </section>
+      <HistoryPart
+        id="reservations-title"
+        title="adm.searchReservations"
+        columns={RESERVATION_COLUMNS}
+        page={detail.reservations}
+        row={(r) => <ReservationRow key={r.id} reservation={r} title={titles.get(r.eventId)} />}
+      />
+      <HistoryPart
+        id="payments-title"
+        title="adm.searchPayments"
+        columns={PAYMENT_COLUMNS}
+        page={detail.payments}
+        row={(p) => <PaymentRow key={p.id} payment={p} title={titles.get(p.eventId)} />}
+      />
     </>
+  );
+}
+
+/** One of the fan's lists; null when its service did not answer, which it says. */
+function HistoryPart<T>({
+  id,
+  title,
+  columns,
+  page,
+  row,
+}: {
+  id: string;
+  title: MessageKey;
+  columns: MessageKey[];
+  page: { items: T[]; total: number } | null;
+  row: (item: T) => ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{t(title)}</h2>
+      {page ? (
+        <>
+          <Latest shown={page.items.length} total={page.total} />
+          <AdminTable
+            columns={columns.map((key) => t(key))}
+            empty={page.items.length === 0 && <p>{t('common.none')}</p>}
+          >
+            {page.items.map(row)}
+          </AdminTable>
+        </>
+      ) : (
+        <p className="muted">{t('fans.partMissing')}</p>
+      )}
+    </section>
   );
 }
 

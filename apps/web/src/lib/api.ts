@@ -76,25 +76,20 @@ async function problemOf(res: Response): Promise<ApiError> {
 }
 
 /**
- * A refusal for an unverified email address: the address may have been verified since the access token was
- * signed (in another tab, from the mail), and only a fresh token says so. Refused before anything happened,
- * so the request can be sent again.
+ * A refusal that a fresh access token may lift, made before anything happened so the request can be sent
+ * again: the token check's own 401 (`UNAUTHORIZED`: the token expired while the page stood open), or an
+ * unverified email address, which may have been verified since the token was signed (in another tab, from
+ * the mail). A wrong password or refresh token is a 401 of its own code, which no new token helps.
  */
-async function unverified(res: Response): Promise<boolean> {
-  if (res.status !== 403) return false;
+async function tokenRefusal(res: Response): Promise<boolean> {
+  if (res.status !== 401 && res.status !== 403) return false;
   const body: unknown = await res
     .clone()
     .json()
     .catch(() => undefined);
-  return (body as { code?: unknown } | undefined)?.code === 'EMAIL_NOT_VERIFIED';
+  const code = (body as { code?: unknown } | undefined)?.code;
+  return res.status === 401 ? code === 'UNAUTHORIZED' : code === 'EMAIL_NOT_VERIFIED';
 }
-
-/**
- * The auth requests that carry the access token: one that expired while the page stood open is renewed for
- * them as for any other request. The rest of `/api/auth/` answers 401 for a wrong password or refresh
- * token, which a new access token cannot help.
- */
-const SIGNED_IN_AUTH = new Set(['/api/auth/verify-email/resend', '/api/auth/password/change']);
 
 /** Sends a request through this origin with the session's bearer token; refreshes it once on a 401. */
 async function authorized(path: string, options: Omit<Options<unknown>, 'schema'>): Promise<Response> {
@@ -116,11 +111,7 @@ async function authorized(path: string, options: Omit<Options<unknown>, 'schema'
     });
   };
   let res = await attempt();
-  if (
-    sessionStore.get() &&
-    (!path.startsWith('/api/auth/') || SIGNED_IN_AUTH.has(path)) &&
-    (res.status === 401 || (await unverified(res)))
-  ) {
+  if (sessionStore.get() && (await tokenRefusal(res))) {
     if (await refreshSession()) res = await attempt();
   }
   if (!res.ok) throw await problemOf(res);

@@ -29,15 +29,16 @@ export function challengeRepository(redis: Redis) {
   const pending = new Map<string, Map<string, number>>();
   let flushing: NodeJS.Timeout | undefined;
 
-  function flush(): void {
+  function flush(): Promise<unknown> {
     flushing = undefined;
-    for (const counts of pending.values()) {
+    const writes = [...pending.values()].map((counts) => {
       const batch = redis.multi();
       for (const [key, count] of counts) batch.incrby(key, count).expire(key, COUNT_TTL_SECONDS);
       // A rate signal: a write lost to a Redis outage only lowers the difficulty for a moment.
-      batch.exec().catch(() => undefined);
-    }
+      return batch.exec().catch(() => undefined);
+    });
     pending.clear();
+    return Promise.all(writes);
   }
 
   return {
@@ -61,7 +62,7 @@ export function challengeRepository(redis: Redis) {
       const counts = pending.get(eventId) ?? new Map<string, number>();
       pending.set(eventId, counts);
       counts.set(key, (counts.get(key) ?? 0) + 1);
-      flushing ??= setTimeout(flush, COUNT_FLUSH_MS).unref();
+      flushing ??= setTimeout(() => void flush(), COUNT_FLUSH_MS).unref();
     },
 
     /** Joins per second over the last `seconds` whole seconds and the current one. */
@@ -77,10 +78,10 @@ export function challengeRepository(redis: Redis) {
       return total / seconds;
     },
 
-    /** Writes what is counted now (on shutdown). */
-    flushJoinCounts(): void {
+    /** Writes what is counted now (on shutdown), before the connection closes. */
+    async flushJoinCounts(): Promise<void> {
       clearTimeout(flushing);
-      flush();
+      await flush();
     },
   };
 }

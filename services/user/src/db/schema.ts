@@ -36,12 +36,15 @@ export type UserIdentitiesTable = {
   createdAt: Generated<Date>;
 };
 
+/** Why every session of an account ended at once. */
+export type AllSessionsEnd = 'password_reset' | 'password_change' | 'account_deleted';
+
 export type RefreshFamiliesTable = {
   id: string;
   userId: string;
   createdAt: Generated<Date>;
   revokedAt: Date | null;
-  revokedReason: 'logout' | 'reuse' | 'password_reset' | 'password_change' | 'account_deleted' | null;
+  revokedReason: 'logout' | 'reuse' | AllSessionsEnd | null;
 };
 
 export type RefreshTokensTable = {

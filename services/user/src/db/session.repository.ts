@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from '@tiketi/kit';
-import type { DB } from './schema.ts';
+import type { AllSessionsEnd, DB } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -67,11 +67,7 @@ export function sessionRepository(db: Kysely<DB>) {
     },
 
     /** Ends every session of the account that is not ended yet; answers which. */
-    async revokeAllOf(
-      executor: Executor,
-      userId: string,
-      reason: 'password_reset' | 'password_change' | 'account_deleted',
-    ): Promise<string[]> {
+    async revokeAllOf(executor: Executor, userId: string, reason: AllSessionsEnd): Promise<string[]> {
       const ended = await executor
         .updateTable('refreshFamilies')
         .set({ revokedAt: new Date(), revokedReason: reason })

@@ -1,26 +1,17 @@
-import {
-  HttpProblem,
-  type Kysely,
-  type Logger,
-  publishInTransaction,
-  type SessionRevocations,
-} from '@tiketi/kit';
+import { HttpProblem, type Kysely, publishInTransaction } from '@tiketi/kit';
 import type { ReservationClient } from '../clients/reservation.client.ts';
 import type { DB } from '../db/schema.ts';
-import type { SessionRepository } from '../db/session.repository.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 import { normaliseEmail, type PasswordHasher } from './credentials.ts';
 import { assertCurrentPassword } from './passwords.ts';
+import type { SessionEnds } from './session-ends.ts';
 
 export type AccountDeletionDeps = {
   db: Kysely<DB>;
   users: UserRepository;
-  sessions: SessionRepository;
+  ends: SessionEnds;
   hasher: PasswordHasher;
   reservations: Pick<ReservationClient, 'commitments'>;
-  revocations: SessionRevocations;
-  accessTtlSeconds: number;
-  logger: Logger;
 };
 
 /** What the owner gives to prove it is them: the password, or (without one) the address typed out. */
@@ -36,7 +27,7 @@ export type DeletionProof = { password?: string | undefined; email?: string | un
  * refused from then on, and the address may be registered again.
  */
 export function createAccountDeletion(deps: AccountDeletionDeps) {
-  const { db, users, sessions } = deps;
+  const { db, users, ends } = deps;
 
   return {
     async delete(userId: string, proof: DeletionProof): Promise<void> {
@@ -70,19 +61,12 @@ export function createAccountDeletion(deps: AccountDeletionDeps) {
         );
       }
       const ended = await db.transaction().execute(async (trx) => {
-        const families = await sessions.revokeAllOf(trx, user.id, 'account_deleted');
+        const families = await ends.endAll(trx, user.id, 'account_deleted');
         if (!(await users.delete(trx, user.id))) return undefined;
         await publishInTransaction(trx, 'user.deleted', { userId: user.id });
         return families;
       });
-      if (!ended) return;
-      const announced = await Promise.allSettled(
-        ended.map((familyId) => deps.revocations.revoke(familyId, deps.accessTtlSeconds)),
-      );
-      if (announced.some((result) => result.status === 'rejected')) {
-        // The rows are gone, so no token can be refreshed; the access tokens run out on their own.
-        deps.logger.warn({ userId: user.id }, 'could not announce the sessions ended by an account deletion');
-      }
+      if (ended) await ends.announce(user.id, ended);
     },
   };
 }

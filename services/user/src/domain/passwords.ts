@@ -1,30 +1,19 @@
-import {
-  HttpProblem,
-  type Kysely,
-  type Logger,
-  problems,
-  type Redis,
-  type SessionRevocations,
-  type Transaction,
-} from '@tiketi/kit';
+import { HttpProblem, type Kysely, type Logger, problems, type Redis, type Transaction } from '@tiketi/kit';
 import type { EmailTokenRepository } from '../db/email-token.repository.ts';
-import type { DB, UserRow } from '../db/schema.ts';
-import type { SessionRepository } from '../db/session.repository.ts';
+import type { AllSessionsEnd, DB, UserRow } from '../db/schema.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 import { assertPasswordAllowed, normaliseEmail, type PasswordHasher } from './credentials.ts';
 import { issueMailedLink, unusableMailedToken } from './mailed-tokens.ts';
+import type { SessionEnds } from './session-ends.ts';
 import { hashOpaqueToken } from './tokens.ts';
 
 export type PasswordsDeps = {
   db: Kysely<DB>;
   users: UserRepository;
   tokens: EmailTokenRepository;
-  sessions: SessionRepository;
+  ends: SessionEnds;
   hasher: PasswordHasher;
   redis: Redis;
-  /** Where the ended sessions are announced, so their access tokens stop at once. */
-  revocations: SessionRevocations;
-  accessTtlSeconds: number;
   logger: Logger;
   tokenTtlMinutes: number;
   /** At most one reset mail per account in this many seconds. */
@@ -60,7 +49,7 @@ export async function assertCurrentPassword(
  * out; the caller hands the owner a new session.
  */
 export function createPasswords(deps: PasswordsDeps) {
-  const { db, users, tokens, sessions } = deps;
+  const { db, users, tokens } = deps;
 
   /**
    * Mails `user` a reset link unless one went out within the interval; answers whether it did, and if not,
@@ -83,29 +72,23 @@ export function createPasswords(deps: PasswordsDeps) {
   }
 
   /**
-   * Sets the account's password in one transaction with `alongside` (which may refuse by answering false),
-   * ends every session of the account, then records their access tokens as ended in Redis.
+   * Sets the account's password in one transaction with `alongside` (which may refuse by answering false)
+   * and the end of every session of the account.
    */
   async function replace(
     userId: string,
     passwordHash: string,
-    options: { addressProved: boolean; reason: 'password_reset' | 'password_change' },
+    options: { addressProved: boolean; reason: Exclude<AllSessionsEnd, 'account_deleted'> },
     alongside: (trx: Transaction<DB>) => Promise<boolean> = async () => true,
   ): Promise<UserRow | undefined> {
     const done = await db.transaction().execute(async (trx) => {
       if (!(await alongside(trx))) return undefined;
       const user = await users.setPassword(trx, userId, passwordHash, options.addressProved);
-      const ended = await sessions.revokeAllOf(trx, userId, options.reason);
+      const ended = await deps.ends.endAll(trx, userId, options.reason);
       return user && { user, ended };
     });
     if (!done) return undefined;
-    const announced = await Promise.allSettled(
-      done.ended.map((familyId) => deps.revocations.revoke(familyId, deps.accessTtlSeconds)),
-    );
-    if (announced.some((result) => result.status === 'rejected')) {
-      // The sessions' refresh tokens are ended in the database; their access tokens run out on their own.
-      deps.logger.warn({ userId }, 'could not announce the sessions ended by a new password');
-    }
+    await deps.ends.announce(userId, done.ended);
     return done.user;
   }
 
