@@ -293,6 +293,19 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
       ).toEqual([]),
     );
     expect(await recorded()).toEqual([{ template: 'welcome', recipient: null }]);
+
+    // The registration handled again afterwards (out of order, or replayed) does not bring the address back.
+    const again = makeEnvelope('user.registered', {
+      userId,
+      email,
+      name: '탈퇴자',
+      locale: 'ko',
+      provider: 'password',
+    });
+    await db.transaction().execute((trx) => notifier.project(again, trx));
+    expect(await db.selectFrom('recipients').select('email').where('userId', '=', userId).execute()).toEqual(
+      [],
+    );
   });
 
   it('mails the password-reset link to the web app in the owner’s language, keeping no copy of the token', async () => {

@@ -9,13 +9,27 @@ export type EventDetails = { eventId: string; title: string; startsAt: Date; ven
 /** SQL of the notification service; every function runs on the caller's transaction when given one. */
 export function notificationRepository(db: Kysely<DB>) {
   return {
-    /** A deleted account: its address and name go, from the recipients and from the record of mails sent. */
+    /**
+     * A deleted account: its address and name go, from the recipients and from the record of mails sent, and
+     * it is remembered as forgotten so that no later `user.registered` brings them back.
+     */
     async forgetRecipient(userId: string): Promise<void> {
+      await db
+        .insertInto('forgottenUsers')
+        .values({ userId })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
       await db.deleteFrom('recipients').where('userId', '=', userId).execute();
       await db.updateTable('notifications').set({ recipient: null }).where('userId', '=', userId).execute();
     },
 
     async upsertRecipient(r: Recipient): Promise<void> {
+      const forgotten = await db
+        .selectFrom('forgottenUsers')
+        .select('userId')
+        .where('userId', '=', r.userId)
+        .executeTakeFirst();
+      if (forgotten) return;
       await db
         .insertInto('recipients')
         .values(r)

@@ -41,8 +41,11 @@ export type NotificationsTable = {
   createdAt: Generated<Date>;
 };
 
+export type ForgottenUsersTable = { userId: string; forgottenAt: Generated<Date> };
+
 export type DB = {
   recipients: RecipientsTable;
+  forgottenUsers: ForgottenUsersTable;
   eventDetails: EventDetailsTable;
   confirmedReservations: ConfirmedReservationsTable;
   notifications: NotificationsTable;
