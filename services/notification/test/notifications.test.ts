@@ -8,7 +8,7 @@ import {
   type InternalUser,
   type TicketDocuments,
 } from '@tiketi/contracts';
-import { makeEnvelope } from '@tiketi/kit';
+import { makeEnvelope, sql } from '@tiketi/kit';
 import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { startMailSandbox } from '@tiketi/sandbox-mail';
 import amqplib from 'amqplib';
@@ -306,6 +306,57 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(await db.selectFrom('recipients').select('email').where('userId', '=', userId).execute()).toEqual(
       [],
     );
+  });
+
+  it('sends no mail to an account being forgotten, and keeps no address of it, whichever comes first', async () => {
+    const user = knownUser('떠나는 사람', 'ko');
+    const expiry = () =>
+      makeEnvelope('reservation.expired', {
+        reservationId: randomUUID(),
+        eventId: EVENT_ID,
+        userId: user.id,
+        seatIds: [randomUUID()],
+      });
+    // A mail before the deletion: it goes, and its record keeps the address until the account is forgotten.
+    await notifier.notify(expiry());
+    expect(inboxOf(user.email)).toHaveLength(1);
+
+    // The deletion is being handled (its transaction not yet committed) while a mail for the user is sent.
+    const deleted = makeEnvelope('user.deleted', { userId: user.id });
+    let commit!: () => void;
+    const forgetting = db.transaction().execute(async (trx) => {
+      await notifier.project(deleted, trx);
+      await new Promise<void>((resolve) => {
+        commit = resolve;
+      });
+    });
+    await eventually(() => expect(commit).toBeTypeOf('function'));
+    let mailed = false;
+    const mailing = notifier.notify(expiry()).finally(() => {
+      mailed = true;
+    });
+    // The mail is done, or waits on a lock of the database for the deletion to end.
+    await eventually(async () => {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      expect(mailed || (rows[0]?.n ?? 0) > 0).toBe(true);
+    });
+    commit();
+    await forgetting;
+    await mailing;
+
+    expect(inboxOf(user.email)).toHaveLength(1);
+    const records = await db
+      .selectFrom('notifications')
+      .select(['status', 'recipient'])
+      .where('userId', '=', user.id)
+      .orderBy('createdAt')
+      .execute();
+    expect(records).toEqual([
+      { status: 'sent', recipient: null },
+      { status: 'skipped', recipient: null },
+    ]);
+    expect(await db.selectFrom('recipients').selectAll().where('userId', '=', user.id).execute()).toEqual([]);
   });
 
   it('mails the password-reset link to the web app in the owner’s language, keeping no copy of the token', async () => {

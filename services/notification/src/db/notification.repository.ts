@@ -1,44 +1,70 @@
 import type { NotificationStatus } from '@tiketi/contracts';
-import { type Kysely, type Page, paginate } from '@tiketi/kit';
+import { type Kysely, type Page, paginate, sql, type Transaction } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { DB, Locale } from './schema.ts';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+async function isForgotten(executor: Executor, userId: string): Promise<boolean> {
+  const row = await executor
+    .selectFrom('forgottenUsers')
+    .select('userId')
+    .where('userId', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
 
 export type Recipient = { userId: string; email: string; name: string; locale: Locale };
 export type EventDetails = { eventId: string; title: string; startsAt: Date; venueName: string | null };
 
 /** SQL of the notification service; every function runs on the caller's transaction when given one. */
 export function notificationRepository(db: Kysely<DB>) {
+  /**
+   * Runs `work` in a transaction (the caller's, when it is one) holding a lock of its own for the user:
+   * forgetting a user and everything that writes the user's address take it, so neither misses the other.
+   */
+  async function underUserLock<T>(userId: string, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    const locked = async (trx: Transaction<DB>) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`recipient:${userId}`}, 0))`.execute(trx);
+      return work(trx);
+    };
+    return db.isTransaction ? locked(db as Transaction<DB>) : db.transaction().execute(locked);
+  }
+
   return {
     /**
      * A deleted account: its address and name go, from the recipients and from the record of mails sent, and
      * it is remembered as forgotten so that no later `user.registered` brings them back.
      */
-    async forgetRecipient(userId: string): Promise<void> {
-      await db
-        .insertInto('forgottenUsers')
-        .values({ userId })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-      await db.deleteFrom('recipients').where('userId', '=', userId).execute();
-      await db.updateTable('notifications').set({ recipient: null }).where('userId', '=', userId).execute();
+    forgetRecipient(userId: string): Promise<void> {
+      return underUserLock(userId, async (trx) => {
+        await trx
+          .insertInto('forgottenUsers')
+          .values({ userId })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+        await trx.deleteFrom('recipients').where('userId', '=', userId).execute();
+        await trx
+          .updateTable('notifications')
+          .set({ recipient: null })
+          .where('userId', '=', userId)
+          .execute();
+      });
     },
 
-    async upsertRecipient(r: Recipient): Promise<void> {
-      const forgotten = await db
-        .selectFrom('forgottenUsers')
-        .select('userId')
-        .where('userId', '=', r.userId)
-        .executeTakeFirst();
-      if (forgotten) return;
-      await db
-        .insertInto('recipients')
-        .values(r)
-        .onConflict((oc) =>
-          oc
-            .column('userId')
-            .doUpdateSet({ email: r.email, name: r.name, locale: r.locale, updatedAt: new Date() }),
-        )
-        .execute();
+    upsertRecipient(r: Recipient): Promise<void> {
+      return underUserLock(r.userId, async (trx) => {
+        if (await isForgotten(trx, r.userId)) return;
+        await trx
+          .insertInto('recipients')
+          .values(r)
+          .onConflict((oc) =>
+            oc
+              .column('userId')
+              .doUpdateSet({ email: r.email, name: r.name, locale: r.locale, updatedAt: new Date() }),
+          )
+          .execute();
+      });
     },
 
     findRecipient(userId: string): Promise<Recipient | undefined> {
@@ -92,7 +118,9 @@ export function notificationRepository(db: Kysely<DB>) {
 
     /**
      * Claims the email for (event, template). Returns undefined when it was already claimed: a concurrent
-     * duplicate waits on the unique index until the first transaction ends, then finds it taken.
+     * duplicate waits on the unique index until the first transaction ends, then finds it taken. A mail to a
+     * user's address waits for a deletion of the user being handled, and is recorded as skipped, without the
+     * address, when the user was forgotten meanwhile (undefined too: nothing is to be sent).
      */
     async claim(input: {
       dedupeKey: string;
@@ -106,13 +134,30 @@ export function notificationRepository(db: Kysely<DB>) {
       detail?: string;
       transport?: string;
     }): Promise<string | undefined> {
-      const row = await db
-        .insertInto('notifications')
-        .values({ id: uuidv7(), ...input })
-        .onConflict((oc) => oc.column('dedupeKey').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      return row?.id;
+      const insert = async (executor: Executor, row: typeof input) =>
+        (
+          await executor
+            .insertInto('notifications')
+            .values({ id: uuidv7(), ...row })
+            .onConflict((oc) => oc.column('dedupeKey').doNothing())
+            .returning('id')
+            .executeTakeFirst()
+        )?.id;
+      const { userId } = input;
+      if (userId === null || input.recipient === undefined) return insert(db, input);
+      return underUserLock(userId, async (trx) => {
+        if (!(await isForgotten(trx, userId))) return insert(trx, input);
+        const { dedupeKey, eventId, template } = input;
+        await insert(trx, {
+          dedupeKey,
+          eventId,
+          template,
+          userId,
+          status: 'skipped',
+          detail: 'account deleted',
+        });
+        return undefined;
+      });
     },
 
     /** Whatever a redelivery meanwhile thought of the claim, the provider took the mail. */
