@@ -1,5 +1,5 @@
 import { type AltchaChallenge, CHALLENGE_HEADER, encodeAltchaPayload } from '@tiketi/contracts';
-import { issueChallenge, solveAltcha } from '@tiketi/kit';
+import { createRedis, issueChallenge, solveAltcha } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { challengeDifficulty } from '../src/domain/bot-defence.ts';
@@ -158,12 +158,17 @@ describe('bot defence on the waiting room, through the gateway', () => {
     const solutions = await Promise.all(Array.from({ length: 40 }, () => solveAltcha(issue())));
     const fans = await Promise.all(solutions.map(() => fan()));
     const counter = `challenge:{${eventId}}:joins:`;
-    const monitor = await redis.monitor();
-    onTestFinished(() => monitor.disconnect());
-    const writes: string[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((arg) => String(arg).includes(counter))) writes.push(String(args[0]).toLowerCase());
+    // Redis tells each write to the counters as a keyspace event (here: only string commands).
+    const [, notifying = ''] = (await redis.config('GET', 'notify-keyspace-events')) as string[];
+    await redis.config('SET', 'notify-keyspace-events', 'K$');
+    onTestFinished(async () => {
+      await redis.config('SET', 'notify-keyspace-events', notifying);
     });
+    const listener = createRedis(config.REDIS_URL, '');
+    onTestFinished(() => listener.disconnect());
+    const writes: string[] = [];
+    listener.on('pmessage', (_pattern: string, _channel: string, command: string) => writes.push(command));
+    await listener.psubscribe(`__keyspace@*__:${config.REDIS_PREFIX}${counter}*`);
     const started = Date.now();
     const joined = await Promise.all(solutions.map((altcha, i) => join(eventId, fans[i] as string, altcha)));
     const tookMs = Date.now() - started;
