@@ -201,6 +201,9 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
     vars.fields = fields?.length ? [...new Set(fields)].join(', ') : '';
     const held = `${key}.held`;
     if (typeof p.active === 'number' && p.active > 0 && isMessageKey(held)) return t(held, vars);
+    // A refusal that counts holds and tickets names only what there is.
+    const only = p.upcomingTickets === 0 ? `${key}.holds` : p.holds === 0 ? `${key}.tickets` : '';
+    if (isMessageKey(only)) return t(only, vars);
     return t(key, vars);
   }
   if (error instanceof TypeError) return t('common.offline');

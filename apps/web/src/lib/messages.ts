@@ -390,6 +390,10 @@ export const en = {
   'problem.CONFIRMATION_MISMATCH': 'That is not the email address of this account.',
   'problem.ACCOUNT_IN_USE':
     'The account cannot be deleted yet: it has {holds} seat hold(s), whose payment may be under way, and {upcomingTickets} ticket(s) for concerts still to come. Give the held seats back, and refund the tickets or wait until their concerts are over.',
+  'problem.ACCOUNT_IN_USE.holds':
+    'The account cannot be deleted yet: it has {holds} seat hold(s), whose payment may be under way. Give the held seats back first.',
+  'problem.ACCOUNT_IN_USE.tickets':
+    'The account cannot be deleted yet: it has {upcomingTickets} ticket(s) for concerts still to come. Refund them, or wait until their concerts are over.',
   'problem.OPERATOR_ACCOUNT': 'An operator account cannot be deleted here.',
   'problem.INVALID_REFRESH_TOKEN': 'Your session has ended. Please log in again.',
   'problem.REFRESH_TOKEN_REUSED': 'Your session has ended. Please log in again.',
@@ -983,6 +987,10 @@ export const ko: Record<MessageKey, string> = {
   'problem.CONFIRMATION_MISMATCH': '이 계정의 이메일 주소가 아닙니다.',
   'problem.ACCOUNT_IN_USE':
     '아직 탈퇴할 수 없습니다. 좌석 선점 {holds}건(결제가 진행 중일 수 있습니다)과 아직 열리지 않은 공연의 티켓 {upcomingTickets}장이 남아 있습니다. 선점한 좌석을 반납하고, 티켓은 환불하거나 공연이 끝난 뒤에 다시 시도해 주세요.',
+  'problem.ACCOUNT_IN_USE.holds':
+    '아직 탈퇴할 수 없습니다. 좌석 선점 {holds}건이 남아 있습니다(결제가 진행 중일 수 있습니다). 선점한 좌석을 먼저 반납해 주세요.',
+  'problem.ACCOUNT_IN_USE.tickets':
+    '아직 탈퇴할 수 없습니다. 아직 열리지 않은 공연의 티켓 {upcomingTickets}장이 남아 있습니다. 환불하거나 공연이 끝난 뒤에 다시 시도해 주세요.',
   'problem.OPERATOR_ACCOUNT': '운영자 계정은 여기서 탈퇴할 수 없습니다.',
   'problem.INVALID_REFRESH_TOKEN': '로그인이 만료되었습니다. 다시 로그인해 주세요.',
   'problem.REFRESH_TOKEN_REUSED': '로그인이 만료되었습니다. 다시 로그인해 주세요.',
