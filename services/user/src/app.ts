@@ -5,6 +5,8 @@ import {
   createChallenges,
   createServiceServer,
   type Kysely,
+  type Logger,
+  type Metrics,
   type Redis,
   type ServiceDeps,
   sessionRevocations,
@@ -21,7 +23,8 @@ import type { PasswordHasher } from './domain/credentials.ts';
 import { createEmailVerification } from './domain/email-verification.ts';
 import { createGoogleLogin } from './domain/google-login.ts';
 import { createPasswords } from './domain/passwords.ts';
-import { sessionEnds } from './domain/session-ends.ts';
+import { sessionCleanup } from './domain/session-cleanup.ts';
+import { sessionEndRetry, sessionEnds } from './domain/session-ends.ts';
 import type { KeyStore } from './domain/signing-keys.ts';
 import { createTokenSigner } from './domain/tokens.ts';
 import { createUserService } from './domain/user.service.ts';
@@ -78,6 +81,13 @@ export async function buildApp(deps: UserDeps) {
     ...deps.settings.emailVerification,
   });
   const tokenCheck = createAuth({ jwks: deps.jwks, internalToken: deps.internalToken, revocations });
+  const ends = sessionEnds({
+    db: deps.db,
+    sessions,
+    revocations,
+    accessTtlSeconds: signer.accessTtlSeconds,
+    logger: deps.logger,
+  });
   const auth = createAuthService({
     db: deps.db,
     users,
@@ -86,13 +96,7 @@ export async function buildApp(deps: UserDeps) {
     signer,
     verification,
     refreshTtlDays: deps.settings.refreshTokenTtlDays,
-    revocations,
-  });
-  const ends = sessionEnds({
-    sessions,
-    revocations,
-    accessTtlSeconds: signer.accessTtlSeconds,
-    logger: deps.logger,
+    ends,
   });
   const passwords = createPasswords({
     db: deps.db,
@@ -136,4 +140,46 @@ export async function buildApp(deps: UserDeps) {
     passwords,
   });
   return app;
+}
+
+/**
+ * The user service's background work, on every instance: forgetting expired sessions and mailed links, and
+ * telling Redis of ended sessions an outage kept it from hearing about.
+ */
+export function userJobs(deps: {
+  db: Kysely<DB>;
+  redis: Redis;
+  logger: Logger;
+  metrics?: Metrics;
+  accessTokenTtlSeconds: number;
+  /** How often ended sessions not yet in Redis are told again (default 5 s). */
+  retryMs?: number;
+}) {
+  const sessions = sessionRepository(deps.db);
+  const cleanup = sessionCleanup(
+    { sessions, tokens: emailTokenRepository(deps.db) },
+    { logger: deps.logger, metrics: deps.metrics },
+  );
+  const ends = sessionEnds({
+    db: deps.db,
+    sessions,
+    revocations: sessionRevocations(deps.redis, { logger: deps.logger }),
+    accessTtlSeconds: deps.accessTokenTtlSeconds,
+    logger: deps.logger,
+  });
+  const retry = sessionEndRetry(ends, {
+    logger: deps.logger,
+    metrics: deps.metrics,
+    intervalMs: deps.retryMs,
+  });
+  return {
+    start(): void {
+      cleanup.start();
+      retry.start();
+    },
+    /** Waits for the passes under way: the pool must not close under them. */
+    async stop(): Promise<void> {
+      await Promise.all([cleanup.stop(), retry.stop()]);
+    },
+  };
 }

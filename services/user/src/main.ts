@@ -1,12 +1,9 @@
 import { openServiceInfra, runService, serviceDeps } from '@tiketi/kit';
-import { buildApp } from './app.ts';
+import { buildApp, userJobs } from './app.ts';
 import { configShape } from './config.ts';
-import { emailTokenRepository } from './db/email-token.repository.ts';
 import type { DB } from './db/schema.ts';
-import { sessionRepository } from './db/session.repository.ts';
 import { signingKeyRepository } from './db/signing-key.repository.ts';
 import { createPasswordHasher } from './domain/credentials.ts';
-import { sessionCleanup } from './domain/session-cleanup.ts';
 import { databaseKeyStore, envKeyStore } from './domain/signing-keys.ts';
 import { seedDemoUsers } from './seed.ts';
 
@@ -66,17 +63,19 @@ await runService('user', configShape, async (config, logger) => {
       challenge: { hmacKey: config.CHALLENGE_HMAC_KEY, ttlSeconds: config.CHALLENGE_TTL_SECONDS },
     },
   });
-  const cleanup = sessionCleanup(
-    { sessions: sessionRepository(infra.db), tokens: emailTokenRepository(infra.db) },
-    { logger, metrics: infra.metrics },
-  );
+  const jobs = userJobs({
+    db: infra.db,
+    redis: infra.redis,
+    logger,
+    metrics: infra.metrics,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
   return {
     app,
     infra,
     async start() {
-      cleanup.start();
+      jobs.start();
     },
-    // Waits for a cleanup pass under way: the pool must not close under it.
-    stop: cleanup.stop,
+    stop: jobs.stop,
   };
 });

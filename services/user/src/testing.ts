@@ -1,12 +1,13 @@
 import { challengeConfigShape, loadConfig, type OutboxRelay, sql } from '@tiketi/kit';
 import { challengeHeader, DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
-import { buildApp, type UserDeps } from './app.ts';
+import { buildApp, type UserDeps, userJobs } from './app.ts';
 import type { DB } from './db/schema.ts';
 import { signingKeyRepository } from './db/signing-key.repository.ts';
 import { createPasswordHasher } from './domain/credentials.ts';
 import { databaseKeyStore } from './domain/signing-keys.ts';
 
 const migrations = new URL('../migrations', import.meta.url).pathname;
+const ACCESS_TOKEN_TTL_SECONDS = 900;
 
 /**
  * The real user service on its own test database and Redis prefix, for this service's tests and for
@@ -23,6 +24,8 @@ export async function startTestUserService(
     bus?: boolean;
     /** A running reservation service, asked before an account is deleted. */
     reservationUrl?: string;
+    /** Where the service reaches Redis (a proxy the test can cut), instead of the test's Redis. */
+    redisUrl?: string;
   } = {},
 ) {
   const config = testConfig(label);
@@ -32,22 +35,23 @@ export async function startTestUserService(
     DB
   >(
     { service: 'user', database: { name: 'users_db', migrations }, redis: true, bus: options.bus ?? false },
-    config,
+    { ...config, REDIS_URL: options.redisUrl ?? config.REDIS_URL },
   );
   const keys = await databaseKeyStore(signingKeyRepository(infra.db));
   const hasher = await createPasswordHasher({ memoryKiB: 4096, timeCost: 1 });
   const jwks = await keys.jwks();
+  const logger = testLogger();
   const app = await buildApp({
     db: infra.db,
     redis: infra.redis,
-    logger: testLogger(),
+    logger,
     readiness: infra.readiness,
     keys,
     hasher,
     jwks,
     internalToken: config.INTERNAL_TOKEN,
     settings: {
-      accessTokenTtlSeconds: 900,
+      accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: 30,
       webOrigin: options.webOrigin ?? 'http://web.test',
       emailVerification: { tokenTtlHours: 24, resendIntervalSeconds: 60 },
@@ -70,6 +74,15 @@ export async function startTestUserService(
       },
     },
   });
+  // The background work main starts, ended sessions told again quickly.
+  const jobs = userJobs({
+    db: infra.db,
+    redis: infra.redis,
+    logger,
+    accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS,
+    retryMs: 200,
+  });
+  jobs.start();
   /**
    * The token of the newest mail of `type` announced for a user: the outbox holds it (it is relayed to the
    * notification service from there), the user service only its hash. Undefined when none was announced.
@@ -124,6 +137,7 @@ export async function startTestUserService(
     /** With `bus`: publishes the outbox when the test calls `runOnce`. */
     relay: infra.relay as OutboxRelay<DB> | undefined,
     async close() {
+      await jobs.stop();
       await app.close();
       await infra.cleanup();
     },

@@ -1,5 +1,5 @@
-import { createAuth, sessionRevocations } from '@tiketi/kit';
-import { challengeHeader, eventually } from '@tiketi/kit/testing';
+import { createAuth, createRedis, sessionRevocations } from '@tiketi/kit';
+import { challengeHeader, createTcpProxy, eventually } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestUserService, type TestUserService } from '../src/testing.ts';
 
@@ -77,5 +77,59 @@ describe('user service: a session that ends takes its access tokens with it', ()
       expect((await me(token)).statusCode).toBe(401);
       await refusedElsewhere(token);
     }
+  });
+});
+
+describe('user service: a session ended while Redis is away', () => {
+  let redisProxy: Awaited<ReturnType<typeof createTcpProxy>>;
+  let service: TestUserService;
+  let direct: ReturnType<typeof createRedis>;
+  beforeAll(async () => {
+    // The user service reaches Redis through a connection this test can cut; other services do not.
+    redisProxy = await createTcpProxy('127.0.0.1', 6379);
+    service = await startTestUserService('user-session-end-outage', {
+      redisUrl: `redis://127.0.0.1:${redisProxy.port}`,
+    });
+    direct = createRedis(service.config.REDIS_URL, service.config.REDIS_PREFIX);
+  });
+  let cut = false;
+  afterAll(async () => {
+    // The test file's keys are removed through the service's own connection.
+    if (cut) await redisProxy.restore();
+    direct.disconnect();
+    await service.close();
+    await redisProxy.close();
+  });
+
+  /** Another service's token check, asking Redis afresh (no answer of its own cached yet). */
+  const checkElsewhere = (token: string) =>
+    createAuth({ jwks: service.jwks, revocations: sessionRevocations(direct) }).verify(token);
+
+  it('signs out all the same, and ends its access tokens everywhere once Redis is back', async () => {
+    const session = (
+      await service.post('/api/auth/register', {
+        email: `outage-${Date.now()}@example.com`,
+        password: 'correct-horse-1',
+        name: 'Seo-yeon Lee',
+      })
+    ).json<Session>();
+    await expect(checkElsewhere(session.accessToken)).resolves.toMatchObject({ id: session.user.id });
+
+    await redisProxy.cut();
+    cut = true;
+    const out = await service.post('/api/auth/logout', { refreshToken: session.refreshToken });
+    expect(out.statusCode, out.body).toBe(204);
+
+    await redisProxy.restore();
+    cut = false;
+    await eventually(
+      () =>
+        checkElsewhere(session.accessToken).then(
+          () => Promise.reject(new Error('the signed-out session still works')),
+          (error: { status?: number }) => expect(error.status).toBe(401),
+        ),
+      10_000,
+      200,
+    );
   });
 });

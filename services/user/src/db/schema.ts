@@ -55,6 +55,9 @@ export type RefreshTokensTable = {
   usedAt: Date | null;
 };
 
+/** An ended session whose access tokens every token check is still to be told about. */
+export type SessionEndsToAnnounceTable = { familyId: string; until: Date };
+
 type Json = ColumnType<Record<string, unknown>, string, string>;
 
 export type SigningKeysTable = {
@@ -71,6 +74,7 @@ export type DB = {
   emailTokens: EmailTokensTable;
   refreshFamilies: RefreshFamiliesTable;
   refreshTokens: RefreshTokensTable;
+  sessionEndsToAnnounce: SessionEndsToAnnounceTable;
   signingKeys: SigningKeysTable;
 };
 

@@ -78,13 +78,39 @@ export function sessionRepository(db: Kysely<DB>) {
       return ended.map((family) => family.id);
     },
 
-    async revokeFamily(familyId: string, reason: 'logout' | 'reuse'): Promise<void> {
-      await db
+    async revokeFamily(executor: Executor, familyId: string, reason: 'logout' | 'reuse'): Promise<void> {
+      await executor
         .updateTable('refreshFamilies')
         .set({ revokedAt: new Date(), revokedReason: reason })
         .where('id', '=', familyId)
         .where('revokedAt', 'is', null)
         .execute();
+    },
+
+    /** Ended sessions every token check is to be told about, until `until` (their access tokens' last moment). */
+    async toAnnounce(executor: Executor, familyIds: string[], until: Date): Promise<void> {
+      if (familyIds.length === 0) return;
+      await executor
+        .insertInto('sessionEndsToAnnounce')
+        .values(familyIds.map((familyId) => ({ familyId, until })))
+        .onConflict((oc) => oc.column('familyId').doUpdateSet({ until }))
+        .execute();
+    },
+
+    /** Those not told yet whose access tokens may still be presented; the lapsed ones are forgotten first. */
+    async unannounced(limit: number): Promise<{ familyId: string; until: Date }[]> {
+      await db.deleteFrom('sessionEndsToAnnounce').where('until', '<=', new Date()).execute();
+      return db
+        .selectFrom('sessionEndsToAnnounce')
+        .select(['familyId', 'until'])
+        .orderBy('until')
+        .limit(limit)
+        .execute();
+    },
+
+    async announced(familyIds: string[]): Promise<void> {
+      if (familyIds.length === 0) return;
+      await db.deleteFrom('sessionEndsToAnnounce').where('familyId', 'in', familyIds).execute();
     },
   };
 }

@@ -3,7 +3,6 @@ import {
   isUniqueViolation,
   type Kysely,
   publishInTransaction,
-  type SessionRevocations,
   type Transaction,
 } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -12,6 +11,7 @@ import type { SessionRepository } from '../db/session.repository.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 import { assertPasswordAllowed, normaliseEmail, type PasswordHasher } from './credentials.ts';
 import type { EmailVerification } from './email-verification.ts';
+import type { SessionEnds } from './session-ends.ts';
 import { hashRefreshToken, newRefreshToken, type TokenSigner } from './tokens.ts';
 
 export type Session = { user: UserRow; accessToken: string; refreshToken: string; expiresIn: number };
@@ -30,8 +30,8 @@ export type AuthServiceDeps = {
   signer: TokenSigner;
   verification: EmailVerification;
   refreshTtlDays: number;
-  /** Where an ended family is announced to every token check, so its access tokens stop at once. */
-  revocations: SessionRevocations;
+  /** Ends sessions, and tells every token check, so their access tokens stop at once. */
+  ends: SessionEnds;
 };
 
 const DAY_MS = 86_400_000;
@@ -47,17 +47,7 @@ const invalidRefresh = () =>
  * and the owner both have to sign in again.
  */
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, users, sessions, hasher, signer, verification, revocations } = deps;
-
-  /**
-   * The database row ends the refresh tokens; the revocation ends the access tokens already handed out,
-   * for as long as they could live. Recorded even when the row was revoked before, so a sign-out whose
-   * Redis step failed ends the tokens when it is sent again.
-   */
-  async function endFamily(familyId: string, reason: 'logout' | 'reuse') {
-    await sessions.revokeFamily(familyId, reason);
-    await revocations.revoke(familyId, signer.accessTtlSeconds);
-  }
+  const { db, users, sessions, hasher, signer, verification, ends } = deps;
 
   /**
    * Stores the next refresh token of a family; the session is handed out by `sessionOf` once that is
@@ -207,7 +197,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (rotated) return sessionOf(rotated);
       const known = await sessions.find(tokenHash);
       if (known?.usedAt && !known.revokedAt) {
-        await endFamily(known.familyId, 'reuse');
+        await ends.endOne(known.familyId, 'reuse');
         throw new HttpProblem(
           401,
           'REFRESH_TOKEN_REUSED',
@@ -220,7 +210,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** Ends the session the token belongs to; unknown tokens are accepted silently (nothing to end). */
     async logout(refreshToken: string): Promise<void> {
       const known = await sessions.find(hashRefreshToken(refreshToken));
-      if (known) await endFamily(known.familyId, 'logout');
+      if (known) await ends.endOne(known.familyId, 'logout');
     },
 
     /**
