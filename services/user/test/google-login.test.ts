@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { sql } from '@tiketi/kit';
-import { challengeHeader } from '@tiketi/kit/testing';
+import { createAuth, sessionRevocations, sql } from '@tiketi/kit';
+import { challengeHeader, eventually } from '@tiketi/kit/testing';
 import { type OidcSandbox, startOidcSandbox } from '@tiketi/sandbox-oidc/provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestUserService, type TestUserService } from '../src/testing.ts';
@@ -146,6 +146,17 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
     });
     expect(password.status).toBe(401);
     expect((await post('/api/auth/refresh', { refreshToken: planted.refreshToken })).status).toBe(401);
+    // Its access tokens end with it, at every token check, within seconds.
+    const elsewhere = createAuth({ jwks: service.jwks, revocations: sessionRevocations(service.redis) });
+    await eventually(
+      () =>
+        elsewhere.verify(planted.accessToken).then(
+          () => Promise.reject(new Error('the dropped account’s access token still works')),
+          (error: { status?: number }) => expect(error.status).toBe(401),
+        ),
+      10_000,
+      100,
+    );
     const rows = await service.db
       .selectFrom('users')
       .select(['id', 'passwordHash'])

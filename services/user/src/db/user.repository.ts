@@ -111,6 +111,18 @@ export function userRepository(db: Kysely<DB>) {
      * Removes the account holding `email` if its owner never proved the address; its sessions and pending
      * verifications go with it. Answers whether one was removed.
      */
+    /** The account holding `email` whose owner never proved it, locked until the transaction ends. */
+    async lockUnverified(trx: Transaction<DB>, email: string): Promise<string | undefined> {
+      const row = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', email)
+        .where('emailVerifiedAt', 'is', null)
+        .forUpdate()
+        .executeTakeFirst();
+      return row?.id;
+    },
+
     async deleteUnverified(executor: Executor, email: string): Promise<boolean> {
       const result = await executor
         .deleteFrom('users')

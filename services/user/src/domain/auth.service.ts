@@ -50,6 +50,17 @@ export function createAuthService(deps: AuthServiceDeps) {
   const { db, users, sessions, hasher, signer, verification, ends } = deps;
 
   /**
+   * An account holding the address whose owner never proved it is nobody's yet: it goes, and its sessions
+   * end with it, access tokens included (told to every token check once this commits, by the retry).
+   */
+  async function removeUnverified(trx: Transaction<DB>, email: string): Promise<void> {
+    const holder = await users.lockUnverified(trx, email);
+    if (!holder) return;
+    await ends.endAll(trx, holder, 'account_deleted');
+    await users.deleteUnverified(trx, email);
+  }
+
+  /**
    * Stores the next refresh token of a family; the session is handed out by `sessionOf` once that is
    * committed. The access token is signed outside the transaction: reading the signing key may take a
    * connection of its own, which a request holding one must not wait for.
@@ -128,7 +139,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       assertPasswordAllowed(input.password, email);
       const passwordHash = await hasher.hash(input.password);
       const created = await db.transaction().execute(async (trx) => {
-        await users.deleteUnverified(trx, email);
+        await removeUnverified(trx, email);
         const user = await users.insertIfAbsent(trx, {
           id: uuidv7(),
           email,
@@ -158,7 +169,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       assertPasswordAllowed(input.password, email);
       const passwordHash = await hasher.hash(input.password);
       const created = await db.transaction().execute(async (trx) => {
-        await users.deleteUnverified(trx, email);
+        await removeUnverified(trx, email);
         return users.insertIfAbsent(trx, {
           id: uuidv7(),
           email,
@@ -228,7 +239,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           let user = linked ? await users.findById(linked.userId, trx) : undefined;
           let created = false;
           if (!user) {
-            await users.deleteUnverified(trx, email);
+            await removeUnverified(trx, email);
             user = await users.findByEmail(email, trx);
             if (!user) {
               const name = identity.name.trim() || email.split('@')[0] || email;
