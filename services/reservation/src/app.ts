@@ -41,6 +41,7 @@ import { reportRoutes } from './routes/report.routes.ts';
 import { reservationRoutes } from './routes/reservations.routes.ts';
 import { seatRoutes } from './routes/seats.routes.ts';
 import { ticketRoutes } from './routes/tickets.routes.ts';
+import { voucherAttemptLimit } from './routes/voucher-limit.ts';
 import { voucherRoutes } from './routes/vouchers.routes.ts';
 import { waitlistRoutes } from './routes/waitlist.routes.ts';
 
@@ -131,7 +132,11 @@ export async function buildApp(deps: ReservationAppDeps) {
   });
 
   seatRoutes(app, seatMap, auth);
-  reservationRoutes(app, { holds, queries, lifecycle, vouchers }, auth);
+  const voucherLimit = await voucherAttemptLimit(app, redis, {
+    perAccount: config.VOUCHER_ATTEMPTS_PER_ACCOUNT,
+    windowMs: config.VOUCHER_ATTEMPT_WINDOW_MS,
+  });
+  reservationRoutes(app, { holds, queries, lifecycle, vouchers, voucherLimit }, auth);
   voucherRoutes(app, vouchers, auth);
   reportRoutes(app, salesReportService(reportRepository(db)), auth);
   ticketRoutes(app, tickets, auth);

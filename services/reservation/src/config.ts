@@ -26,6 +26,9 @@ export const configShape = {
   EVENT_SERVICE_URL: env.serviceUrl('event'),
   EVENT_SERVICE_TIMEOUT_MS: env.int(2000),
   MAX_SEATS_PER_REQUEST: env.int(10),
+  /** Voucher codes one account may try per window, right or wrong (a presale code must not be guessable). */
+  VOUCHER_ATTEMPTS_PER_ACCOUNT: env.int(10),
+  VOUCHER_ATTEMPT_WINDOW_MS: env.int(600_000),
   /** How long before an event starts its doors open: check-in before that is refused (CHECK_IN_NOT_OPEN). */
   CHECK_IN_OPENS_MINUTES_BEFORE: env.int(180),
   /** Worker threads drawing ticket PDFs, off the event loop and at the lowest CPU priority. */

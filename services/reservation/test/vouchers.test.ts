@@ -105,6 +105,24 @@ describe('vouchers', () => {
     expect(view.json()).toMatchObject({ amount: 90_000, discount: 0, voucherCode: null });
   });
 
+  it('lets one account try only a few codes in a while, so a presale code cannot be guessed', async () => {
+    const v = await voucher({ code: 'FANCLUB-PRESALE' });
+    const r = await hold([seat(34)]);
+    for (let i = 0; i < 10; i++) {
+      expect((await apply(r, `GUESS-${i}`)).json()).toMatchObject({ code: 'VOUCHER_UNKNOWN' });
+    }
+    // Past the limit even the right code is refused, before anything is looked up: guessing learns nothing.
+    const blocked = await apply(r, 'FANCLUB-PRESALE');
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['content-type']).toContain('application/problem+json');
+    expect(blocked.json()).toMatchObject({ code: 'VOUCHER_ATTEMPTS', minutes: 10 });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(500);
+    expect(await used(v.id)).toBe(0);
+    // Another fan is not held back by it.
+    const other = await hold([seat(35)]);
+    expect((await apply(other, 'FANCLUB-PRESALE')).statusCode).toBe(200);
+  });
+
   it('refuses a code on someone else’s reservation as if it did not exist', async () => {
     await voucher({ code: 'MINE' });
     const r = await hold([seat(24)]);

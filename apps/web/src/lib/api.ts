@@ -189,7 +189,16 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
     if (!isMessageKey(key)) return error.message;
     const p = (error.problem ?? {}) as Record<string, unknown>;
     const vars: Record<string, string | number> = {};
-    for (const name of ['limit', 'active', 'eventCount', 'left', 'used', 'holds', 'upcomingTickets'] as const)
+    for (const name of [
+      'limit',
+      'active',
+      'eventCount',
+      'left',
+      'used',
+      'holds',
+      'upcomingTickets',
+      'minutes',
+    ] as const)
       if (typeof p[name] === 'number') vars[name] = p[name];
     if (typeof p.section === 'string') vars.section = p.section;
     if (Array.isArray(p.seatIds)) {

@@ -6,6 +6,7 @@ import {
   reservationStatus,
 } from '@tiketi/contracts';
 import { type App, type Auth, type AuthUser, callerOf, pageOf, pageQuery } from '@tiketi/kit';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { HoldService } from '../domain/holds.ts';
 import type { ReservationLifecycle } from '../domain/reservation-lifecycle.ts';
@@ -20,10 +21,12 @@ export function reservationRoutes(
     queries: ReservationQueries;
     lifecycle: ReservationLifecycle;
     vouchers: VoucherService;
+    /** Refuses an account that tried too many voucher codes lately (`voucherAttemptLimit`). */
+    voucherLimit: (req: FastifyRequest) => Promise<void>;
   },
   auth: Auth,
 ) {
-  const { holds, queries, lifecycle, vouchers } = services;
+  const { holds, queries, lifecycle, vouchers, voucherLimit } = services;
   /** Makes a change to one of the caller's reservations, then answers it as it now stands. */
   const changed = async (
     caller: AuthUser,
@@ -131,13 +134,15 @@ export function reservationRoutes(
     '/api/reservations/:id/voucher',
     {
       onRequest: auth.user,
+      preHandler: voucherLimit,
       schema: {
         summary: 'Use a voucher code on a held reservation (replaces the one it had)',
         description:
           'The server computes the discount and the new amount, which the payment must match. Refusals: ' +
           '422 VOUCHER_UNKNOWN, VOUCHER_NOT_YET_VALID, VOUCHER_EXPIRED, VOUCHER_USED_UP, ' +
           'VOUCHER_NOT_FOR_TIER; 409 VOUCHER_LOCKED once the payment has started, ' +
-          'RESERVATION_NOT_PENDING when the hold is over.',
+          'RESERVATION_NOT_PENDING when the hold is over; 429 VOUCHER_ATTEMPTS when the account tried ' +
+          'too many codes lately (10 every 10 minutes by default, right or wrong), with Retry-After.',
         params: idParams,
         body: applyVoucherRequest,
         response: { 200: reservationDto },
