@@ -383,4 +383,26 @@ describe('seat map and holds', () => {
     const again = await hold(bob.token, { eventId: doomed.eventId, seatIds: [doomed.seats[1]!.id] });
     expect(again.json()).toMatchObject({ code: 'EVENT_NOT_ON_SALE' });
   });
+
+  it('gives back the live holds of a deleted account at once, for someone else to hold', async () => {
+    const show = onSaleEvent(3);
+    await deliver(h.svc, published(show));
+    const leaver = await h.userToken();
+    const res = await hold(leaver.token, { eventId: show.eventId, seatIds: [show.seats[0]!.id] });
+    expect(res.statusCode).toBe(201);
+    const { reservationId } = res.json() as { reservationId: string };
+    const deleted = makeEnvelope('user.deleted', { userId: leaver.id });
+    const sync = await h.db.transaction().execute((trx) => h.svc.handlers.account(deleted, trx));
+    await h.svc.handlers.afterAccount(sync);
+    const gone = await h.db
+      .selectFrom('reservations')
+      .select('status')
+      .where('id', '=', reservationId)
+      .executeTakeFirstOrThrow();
+    expect(gone.status).toBe('CANCELLED');
+    expect((await seatMap(show.eventId)).counts).toEqual({ available: 3, held: 0, sold: 0 });
+    expect((await hold(bob.token, { eventId: show.eventId, seatIds: [show.seats[0]!.id] })).statusCode).toBe(
+      201,
+    );
+  });
 });

@@ -214,6 +214,17 @@ export function reservationRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /** The user's holds still pending, locked (a deleted account gives them back). */
+    async pendingOfUser(trx: Transaction<DB>, userId: string) {
+      return trx
+        .selectFrom('reservations')
+        .select(['id', 'userId', 'eventId'])
+        .where('userId', '=', userId)
+        .where('status', '=', 'PENDING')
+        .forUpdate()
+        .execute();
+    },
+
     async markCheckoutStarted(trx: Transaction<DB>, id: string) {
       await trx
         .updateTable('reservations')

@@ -85,6 +85,17 @@ export function eventReactions(deps: {
       for (const r of pending) mergeSync(all, await release.endHold(trx, r, 'CANCELLED', 'event_cancelled'));
       return all;
     },
+
+    /**
+     * A deleted account: a hold it still had (made after the deletion checked for none) can never be paid,
+     * since every token of the account ended, so its seats go back at once instead of at its expiry.
+     */
+    async onAccountDeleted(trx: Transaction<DB>, userId: string): Promise<RedisSync> {
+      const pending = await reservations.pendingOfUser(trx, userId);
+      const all = nothingToSync();
+      for (const r of pending) mergeSync(all, await release.endHold(trx, r, 'CANCELLED', 'user'));
+      return all;
+    },
   };
 }
 

@@ -63,9 +63,17 @@ export function eventHandlers(deps: ConsumerDeps) {
       return deps.syncRedis(sync);
     },
 
-    /** A deleted account: it waits on no list any more. Its orders and tickets stay for the books. */
-    async account(event: AnyEnvelope<'user.deleted'>, trx: Transaction<DB>): Promise<void> {
+    /**
+     * A deleted account: it waits on no list any more, and holds nothing. Its orders and tickets stay for
+     * the books.
+     */
+    async account(event: AnyEnvelope<'user.deleted'>, trx: Transaction<DB>): Promise<RedisSync> {
       await deps.waitlist.leaveAll(trx, event.data.userId);
+      return deps.reactions.onAccountDeleted(trx, event.data.userId);
+    },
+
+    afterAccount(sync: RedisSync) {
+      return deps.syncRedis(sync);
     },
   };
 }
@@ -92,5 +100,6 @@ export async function startConsumers(bus: Bus, deps: ConsumerDeps, handlers = ev
     events: ['user.deleted'] as const,
     db: deps.db,
     handler: handlers.account,
+    afterCommit: (_event, sync) => handlers.afterAccount(sync),
   });
 }
