@@ -107,10 +107,6 @@ export function userRepository(db: Kysely<DB>) {
       return result.numDeletedRows > 0n;
     },
 
-    /**
-     * Removes the account holding `email` if its owner never proved the address; its sessions and pending
-     * verifications go with it. Answers whether one was removed.
-     */
     /** The account holding `email` whose owner never proved it, locked until the transaction ends. */
     async lockUnverified(trx: Transaction<DB>, email: string): Promise<string | undefined> {
       const row = await trx
@@ -123,6 +119,10 @@ export function userRepository(db: Kysely<DB>) {
       return row?.id;
     },
 
+    /**
+     * Removes the account holding `email` if its owner never proved the address; its sessions and pending
+     * verifications go with it. Answers whether one was removed.
+     */
     async deleteUnverified(executor: Executor, email: string): Promise<boolean> {
       const result = await executor
         .deleteFrom('users')
