@@ -14,8 +14,8 @@ const HELP = `npm run bench [-- options]   (each also as an environment variable
   --concurrency N        HTTP connections of the load runs (BENCH_CONCURRENCY; 64)
   --pg-concurrency N     PostgreSQL connections of the raw hold baseline (BENCH_PG_CONCURRENCY; 10)
   --hold-seats LIST      seats of the scenario 2 events, one run each (BENCH_HOLD_SEATS; 1000,20000,60000)
-  --hold-fans N          accounts that hold seats in scenario 2, 10 seats each at most (BENCH_HOLD_FANS;
-                         enough for --duration at 2,000 holds/s, or for the largest event)
+  --hold-fans N          accounts that hold seats in scenario 2, as in issue #22's load (BENCH_HOLD_FANS;
+                         1000); a run ends early once each holds 10 seats, an event's highest limit
   --port-offset N        added to every port of the platform it starts (BENCH_PORT_OFFSET; 0)
   --fans N               fans in the drop (BENCH_FANS; 5000)
   --drop-seats N         seats on sale in the drop (BENCH_DROP_SEATS; 1200)
