@@ -293,6 +293,10 @@ describe('user service: accounts, sessions and profiles', () => {
     expect((await post('/api/auth/login', { email, password: 'first-pass-123' })).statusCode).toBe(401);
     expect((await post('/api/auth/login', { email, password: 'second-pass-123' })).statusCode).toBe(200);
     expect((await post('/api/auth/refresh', { refreshToken: first.refreshToken })).statusCode).toBe(401);
+    // The services that keep something of the replaced account are told to forget it.
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from outbox
+      where type = 'user.deleted' and envelope->'data'->>'userId' = ${first.user.id}`.execute(db);
+    expect(rows).toEqual([{ n: 1 }]);
     await service.verifyEmail(second.user.id);
   });
 

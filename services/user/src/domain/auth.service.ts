@@ -51,13 +51,15 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   /**
    * An account holding the address whose owner never proved it is nobody's yet: it goes, and its sessions
-   * end with it, access tokens included (told to every token check once this commits, by the retry).
+   * end with it, access tokens included (told to every token check once this commits, by the retry). The
+   * services that keep something of it hear `user.deleted`, as when an owner deletes an account.
    */
   async function removeUnverified(trx: Transaction<DB>, email: string): Promise<void> {
     const holder = await users.lockUnverified(trx, email);
     if (!holder) return;
     await ends.endAll(trx, holder, 'account_deleted');
     await users.deleteUnverified(trx, email);
+    await publishInTransaction(trx, 'user.deleted', { userId: holder });
   }
 
   /**
