@@ -204,22 +204,14 @@ export function reservationRepository(db: Kysely<DB>) {
       return rows;
     },
 
-    async pendingOfEvent(trx: Transaction<DB>, eventId: string) {
+    /** The holds still pending of an event (cancelled) or of a user (deleted), locked. */
+    async pendingOf(trx: Transaction<DB>, owner: { eventId: string } | { userId: string }) {
+      const [column, value] =
+        'eventId' in owner ? (['eventId', owner.eventId] as const) : (['userId', owner.userId] as const);
       return trx
         .selectFrom('reservations')
         .select(['id', 'userId', 'eventId'])
-        .where('eventId', '=', eventId)
-        .where('status', '=', 'PENDING')
-        .forUpdate()
-        .execute();
-    },
-
-    /** The user's holds still pending, locked (a deleted account gives them back). */
-    async pendingOfUser(trx: Transaction<DB>, userId: string) {
-      return trx
-        .selectFrom('reservations')
-        .select(['id', 'userId', 'eventId'])
-        .where('userId', '=', userId)
+        .where(column, '=', value)
         .where('status', '=', 'PENDING')
         .forUpdate()
         .execute();

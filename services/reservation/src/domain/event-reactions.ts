@@ -80,7 +80,7 @@ export function eventReactions(deps: {
 
     /** `event.cancelled`: holds in progress end; paid reservations are left to the payment service's refunds. */
     async onEventCancelled(trx: Transaction<DB>, eventId: string): Promise<RedisSync> {
-      const pending = await reservations.pendingOfEvent(trx, eventId);
+      const pending = await reservations.pendingOf(trx, { eventId });
       const all = nothingToSync();
       for (const r of pending) mergeSync(all, await release.endHold(trx, r, 'CANCELLED', 'event_cancelled'));
       return all;
@@ -91,7 +91,7 @@ export function eventReactions(deps: {
      * since every token of the account ended, so its seats go back at once instead of at its expiry.
      */
     async onAccountDeleted(trx: Transaction<DB>, userId: string): Promise<RedisSync> {
-      const pending = await reservations.pendingOfUser(trx, userId);
+      const pending = await reservations.pendingOf(trx, { userId });
       const all = nothingToSync();
       for (const r of pending) mergeSync(all, await release.endHold(trx, r, 'CANCELLED', 'user'));
       return all;
