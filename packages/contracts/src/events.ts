@@ -264,12 +264,22 @@ export type EventInput<T extends EventType> = z.input<EventCatalogue[T]>;
 
 export const eventTypes = Object.keys(eventCatalogue) as EventType[];
 
+/** A tag is one word of a RabbitMQ routing key. */
+const EVENT_TAG = /^[a-z][a-z-]*$/;
+
+/**
+ * The tag of a `reservation.created` whose hold was made under a waiting-room admission: the waiting room
+ * hears only these (a shopper's slot counts while their holds last), not the holds of events without one.
+ */
+export const HOLD_UNDER_ADMISSION = 'admitted';
+
 export const envelopeSchema = z.object({
   id: uuid,
   type: z.string(),
   version: z.number().int().positive(),
   occurredAt: isoTime,
   traceparent: z.string().optional(),
+  tag: z.string().regex(EVENT_TAG).optional(),
   data: z.unknown(),
 });
 
@@ -279,6 +289,11 @@ export type Envelope<T extends EventType = EventType> = {
   version: number;
   occurredAt: string;
   traceparent?: string | undefined;
+  /**
+   * Narrows who hears the event: it is published under the routing key `<type>.<tag>`. Every consumer of
+   * the type still gets it; a consumer may also take the type only with this tag (`ConsumerOptions.tagged`).
+   */
+  tag?: string | undefined;
   data: EventData<T>;
 };
 

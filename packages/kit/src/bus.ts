@@ -22,7 +22,11 @@ import { endSpan, SpanKind, startSpan, traceparentOf } from './tracing.ts';
 export type AnyEnvelope<T extends EventType = EventType> = T extends EventType ? Envelope<T> : never;
 
 /** Builds a validated envelope for an event; throws if the payload breaks its contract. */
-export function makeEnvelope<T extends EventType>(type: T, data: EventInput<T>): Envelope<T> {
+export function makeEnvelope<T extends EventType>(
+  type: T,
+  data: EventInput<T>,
+  options: { tag?: string | undefined } = {},
+): Envelope<T> {
   const parsed = eventCatalogue[type].parse(data) as EventData<T>;
   const ctx = currentContext();
   return {
@@ -31,6 +35,7 @@ export function makeEnvelope<T extends EventType>(type: T, data: EventInput<T>):
     version: EVENT_VERSION,
     occurredAt: new Date().toISOString(),
     traceparent: ctx ? formatTraceparent(ctx) : undefined,
+    ...(options.tag ? { tag: envelopeSchema.shape.tag.parse(options.tag) } : {}),
     data: parsed,
   };
 }
@@ -61,6 +66,11 @@ export type ConsumerOptions<T extends EventType> = {
   /** Stable name of this consumer within the service; part of its queue name and inbox key. */
   name: string;
   events: readonly T[];
+  /**
+   * Types this consumer takes only when published with this tag (`Envelope.tag`); it takes the others
+   * with any tag or none.
+   */
+  tagged?: Partial<Record<T, string>>;
   /** Attempts before a message is parked in the dead-letter queue (first delivery included). */
   maxAttempts?: number;
   /** Delay before each retry; the last one repeats if there are more attempts than delays. */
@@ -153,7 +163,12 @@ export class Bus {
   }
 
   /** Publishes with a publisher confirm: resolves only once the broker has the message. */
-  async publish(envelope: { id: string; type: string; traceparent?: string | undefined }): Promise<void> {
+  async publish(envelope: {
+    id: string;
+    type: string;
+    tag?: string | undefined;
+    traceparent?: string | undefined;
+  }): Promise<void> {
     const span = startSpan(`${envelope.type} publish`, {
       kind: SpanKind.PRODUCER,
       traceparent: envelope.traceparent,
@@ -166,7 +181,8 @@ export class Bus {
     });
     try {
       const traceparent = traceparentOf(span);
-      await this.publisher.publish(this.exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
+      const routingKey = envelope.tag ? `${envelope.type}.${envelope.tag}` : envelope.type;
+      await this.publisher.publish(this.exchange, routingKey, Buffer.from(JSON.stringify(envelope)), {
         persistent: true,
         messageId: envelope.id,
         contentType: 'application/json',
@@ -347,7 +363,18 @@ export class Bus {
             },
           });
         }
-        for (const type of options.events) await ch.bindQueue(queue, this.exchange, type);
+        for (const type of options.events) {
+          const tag = options.tagged?.[type];
+          if (tag) {
+            // A queue declared before it took the type only tagged still has the plain binding: drop it.
+            await ch.unbindQueue(queue, this.exchange, type);
+            await ch.unbindQueue(queue, this.exchange, `${type}.#`);
+            await ch.bindQueue(queue, this.exchange, `${type}.${tag}`);
+          } else {
+            // `#` matches no word too: the type alone and the type with any tag.
+            await ch.bindQueue(queue, this.exchange, `${type}.#`);
+          }
+        }
       },
     });
     this.consumers.push(channel);

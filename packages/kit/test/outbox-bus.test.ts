@@ -4,7 +4,7 @@ import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Bus, makeEnvelope, publishInTransaction } from '../src/bus.ts';
 import { sql, wakeRelayAfterCommit } from '../src/db.ts';
-import { OutboxRelay } from '../src/outbox.ts';
+import { OutboxRelay, writeOutbox } from '../src/outbox.ts';
 import {
   capturingLogger,
   createTcpProxy,
@@ -164,6 +164,44 @@ describe('outbox, relay and consumers', () => {
     } finally {
       await relay.stop();
     }
+  });
+
+  it('routes a tagged event to every consumer of its type, and only tagged ones to a consumer that asks', async () => {
+    const everyone: string[] = [];
+    const taggedOnly: string[] = [];
+    // A queue declared before its consumer took the type only tagged keeps the plain binding it had.
+    const queue = `${config.AMQP_EXCHANGE}.kit.tagged-only`;
+    await inspect.assertQueue(queue, { durable: true });
+    await inspect.bindQueue(queue, config.AMQP_EXCHANGE, 'user.registered');
+    await bus.subscribe({
+      name: 'every-registration',
+      events: ['user.registered'],
+      handler: async (event) => {
+        everyone.push(event.data.name);
+      },
+    });
+    await bus.subscribe({
+      name: 'tagged-only',
+      events: ['user.registered'],
+      tagged: { 'user.registered': 'invited' },
+      handler: async (event) => {
+        taggedOnly.push(event.data.name);
+      },
+    });
+    await db.transaction().execute(async (trx) => {
+      await writeOutbox(trx, makeEnvelope('user.registered', registered('plain')));
+      await writeOutbox(trx, makeEnvelope('user.registered', registered('invited'), { tag: 'invited' }));
+      await writeOutbox(trx, makeEnvelope('user.registered', registered('other-tag'), { tag: 'other' }));
+    });
+    const relay = new OutboxRelay({ db, bus, logger: testLogger() });
+    while ((await relay.runOnce()) > 0);
+    await vi.waitFor(() => expect(everyone.sort()).toEqual(['invited', 'other-tag', 'plain']), {
+      timeout: 5_000,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(taggedOnly).toEqual(['invited']);
+    expect((await inspect.checkQueue(queue)).messageCount).toBe(0);
+    expect(() => makeEnvelope('user.registered', registered('x'), { tag: 'two.words' })).toThrow();
   });
 
   it('wakes the relay when the writer says it wrote an outbox row, however the SQL spells the insert', async () => {

@@ -1,3 +1,4 @@
+import { HOLD_UNDER_ADMISSION } from '@tiketi/contracts';
 import { makeEnvelope } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +56,10 @@ describe('a shopper’s slot while they hold seats', () => {
   it('keeps the slot while a payment outlives the admission, then frees it when the purchase is confirmed', async () => {
     const { eventId, first, second } = await fullRoom();
     const reservationId = uuidv7();
-    await publish(queue.bus, 'reservation.created', hold(eventId, first.id, reservationId, 1_500));
+    // Announced as the reservation service announces a hold made under an admission.
+    await publish(queue.bus, 'reservation.created', hold(eventId, first.id, reservationId, 1_500), {
+      tag: HOLD_UNDER_ADMISSION,
+    });
     await eventually(
       async () => (await knownHolds(eventId, first.id))[reservationId],
       'the hold to be known',
@@ -92,6 +96,21 @@ describe('a shopper’s slot while they hold seats', () => {
       return (await queueStatus(queue.url, second.token, eventId)).body.state === 'admitted';
     }, 'the next shopper to be admitted');
     expect(await activeCount(eventId)).toBe(1);
+  });
+
+  it('hears only the holds made under an admission, not those of events without a waiting room', async () => {
+    const { eventId, first } = await fullRoom();
+    const [untagged, tagged] = [uuidv7(), uuidv7()];
+    await publish(queue.bus, 'reservation.created', hold(eventId, first.id, untagged, 60_000));
+    await publish(queue.bus, 'reservation.created', hold(eventId, first.id, tagged, 60_000), {
+      tag: HOLD_UNDER_ADMISSION,
+    });
+    await eventually(
+      async () => (await knownHolds(eventId, first.id))[tagged],
+      'the tagged hold to be known',
+    );
+    await sleep(200);
+    expect(Object.keys(await knownHolds(eventId, first.id))).toEqual([tagged]);
   });
 
   it('frees the slot at the latest announced expiry when no end of the hold arrives', async () => {

@@ -246,8 +246,9 @@ export async function publish<T extends Parameters<typeof makeEnvelope>[0]>(
   bus: Bus,
   type: T,
   data: EventInput<T>,
+  options: { tag?: string } = {},
 ): Promise<void> {
-  await bus.publish(makeEnvelope(type, data));
+  await bus.publish(makeEnvelope(type, data, options));
 }
 
 /** Frees an admitted shopper's slot the way the reservation service does, by announcing a purchase. */

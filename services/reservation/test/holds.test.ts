@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ADMISSION_LIVE_KEY, queueRedisKey } from '@tiketi/contracts';
+import { ADMISSION_LIVE_KEY, HOLD_UNDER_ADMISSION, queueRedisKey } from '@tiketi/contracts';
 import { makeEnvelope, publishInTransaction, signAdmissionToken, sql } from '@tiketi/kit';
 import { describe, expect, it } from 'vitest';
 import { seatCacheKeys } from '../src/cache/seat-cache.ts';
@@ -85,9 +85,12 @@ describe('seat map and holds', () => {
     expect(statusOf(map, seat(0))).toBe('held');
     expect(statusOf(map, seat(20))).toBe('held');
     expect(map.counts.held).toBe((before.counts.held ?? 0) + 2);
-    const created = await sql<{ type: string }>`select type from outbox where type = 'reservation.created'
-      and envelope->'data'->>'reservationId' = ${body.reservationId}`.execute(h.db);
-    expect(created.rows).toHaveLength(1);
+    const created = await sql<{ tag: string | null }>`select envelope->>'tag' as tag from outbox
+      where type = 'reservation.created' and envelope->'data'->>'reservationId' = ${body.reservationId}`.execute(
+      h.db,
+    );
+    // No waiting room: the hold is announced untagged, and so the waiting room does not hear it.
+    expect(created.rows).toEqual([{ tag: null }]);
   });
 
   it('rebuilds the seat map from the database when the cache is gone, with the same states', async () => {
@@ -249,7 +252,13 @@ describe('seat map and holds', () => {
     expect(ended.statusCode).toBe(403);
     expect(ended.json()).toMatchObject({ code: 'QUEUE_ADMISSION_ENDED' });
     await h.redis.hset(queueRedisKey(queued.eventId, ADMISSION_LIVE_KEY), bob.id, Date.now() + 60_000);
-    expect((await hold(bob.token, body, { 'x-queue-token': valid })).statusCode).toBe(201);
+    const admitted = await hold(bob.token, body, { 'x-queue-token': valid });
+    expect(admitted.statusCode).toBe(201);
+    // Announced as a hold under an admission: the waiting room counts the shopper's slot while it lasts.
+    const created = await sql<{ tag: string | null }>`select envelope->>'tag' as tag from outbox
+      where type = 'reservation.created'
+        and envelope->'data'->>'reservationId' = ${admitted.json().reservationId}`.execute(h.db);
+    expect(created.rows).toEqual([{ tag: HOLD_UNDER_ADMISSION }]);
   });
 
   it('shows a reservation only to its owner and admins, and lists only mine', async () => {

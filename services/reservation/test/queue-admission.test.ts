@@ -1,4 +1,4 @@
-import { CHALLENGE_MAX_NUMBER, type QueueStatus } from '@tiketi/contracts';
+import { CHALLENGE_MAX_NUMBER, type QueueStatus, queueRedisKey } from '@tiketi/contracts';
 import { loadConfig } from '@tiketi/kit';
 import { challengeHeader, DEVELOPMENT_ENV, testLogger } from '@tiketi/kit/testing';
 import { buildApp as buildQueue } from '@tiketi/queue/app';
@@ -82,6 +82,11 @@ describe('a hold with an admission from the waiting room', () => {
     const held = await hold(u1.token, first.admissionToken ?? '', event.eventId, seat(0));
     expect(held.statusCode).toBe(201);
     const { reservationId } = held.json() as { reservationId: string };
+    // The hold reaches the waiting room, which counts the slot as long as the hold lasts.
+    await eventually(async () => {
+      const holds = await h.redis.hget(queueRedisKey(event.eventId, 'holds'), u1.id);
+      expect(Object.keys(JSON.parse(holds ?? '{}'))).toEqual([reservationId]);
+    });
     const cancelled = await h.app.inject({
       method: 'DELETE',
       url: `/api/reservations/${reservationId}`,

@@ -1,4 +1,4 @@
-import type { HoldResponse } from '@tiketi/contracts';
+import { HOLD_UNDER_ADMISSION, type HoldResponse } from '@tiketi/contracts';
 import {
   type AuthUser,
   HttpProblem,
@@ -236,15 +236,20 @@ export function holdService(deps: {
         expiresAt,
         idempotencyKey: key ?? null,
         perUserLimit: sale.perUserLimit,
-        // The amount is the seats' price sum, which only the hold statement knows: it fills it in.
-        announcement: makeEnvelope('reservation.created', {
-          reservationId,
-          eventId,
-          userId: caller.id,
-          seatIds,
-          amount: 0,
-          expiresAt: expiresAt.toISOString(),
-        }),
+        // The amount is the seats' price sum, which only the hold statement knows: it fills it in. A hold
+        // made under an admission is tagged so: the waiting room hears no other.
+        announcement: makeEnvelope(
+          'reservation.created',
+          {
+            reservationId,
+            eventId,
+            userId: caller.id,
+            seatIds,
+            amount: 0,
+            expiresAt: expiresAt.toISOString(),
+          },
+          { tag: sale.waitingRoom.enabled ? HOLD_UNDER_ADMISSION : undefined },
+        ),
       });
     } catch (error) {
       await unlock();
