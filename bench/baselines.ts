@@ -88,6 +88,8 @@ export async function rawPostgresHold(options: {
         expiresAt,
         idempotencyKey: null,
         perUserLimit: 10,
+        // The service's default: the count of holds let end unpaid is part of every hold's cost.
+        unpaid: { limit: 2, windowMs: 3_600_000 },
         announcement: makeEnvelope('reservation.created', {
           reservationId,
           eventId,

@@ -91,6 +91,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
     holdMaxSeconds: config.HOLD_MAX_SECONDS,
     maxSeatsPerRequest: config.MAX_SEATS_PER_REQUEST,
+    unpaid: { limit: config.UNPAID_HOLDS_PER_SEAT, windowMs: config.UNPAID_HOLD_WINDOW_MS },
     queueTokenSecret: config.QUEUE_TOKEN_SECRET,
     ticketSigningSecret: config.TICKET_SIGNING_SECRET,
   };

@@ -26,6 +26,12 @@ export const configShape = {
   EVENT_SERVICE_URL: env.serviceUrl('event'),
   EVENT_SERVICE_TIMEOUT_MS: env.int(2000),
   MAX_SEATS_PER_REQUEST: env.int(10),
+  /**
+   * How often an account may let its holds of one seat end unpaid (lapse, or be given back) within the
+   * window before that seat is refused to it until the oldest leaves the window (seat spinning); 0: no limit.
+   */
+  UNPAID_HOLDS_PER_SEAT: env.int(2),
+  UNPAID_HOLD_WINDOW_MS: env.int(3_600_000),
   /** Voucher codes one account may try per window, right or wrong (a presale code must not be guessable). */
   VOUCHER_ATTEMPTS_PER_ACCOUNT: env.int(10),
   VOUCHER_ATTEMPT_WINDOW_MS: env.int(600_000),

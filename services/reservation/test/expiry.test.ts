@@ -9,6 +9,7 @@ describe('hold expiry', () => {
   const h = reservationSuite('resv-expiry', { config: TTL, events: [event] });
   const alice = h.user();
   const bob = h.user();
+  const spinner = h.user();
 
   async function hold(url: string, token: string, seatId: string) {
     const res = await fetch(`${url}/api/reservations`, {
@@ -68,4 +69,64 @@ describe('hold expiry', () => {
     expect((await hold(after.url, bob.token, seat)).status).toBe(201);
     await after.close();
   });
+
+  it('refuses seat spinning: seats whose holds an account let end unpaid twice are left for others for an hour', async () => {
+    const svc = await h.instance({ listen: true });
+    await svc.start();
+    const [seat, other] = [event.seats[5]!.id, event.seats[6]!.id];
+    const first = await hold(svc.url, spinner.token, seat);
+    expect(first.status).toBe(201);
+    await eventually(async () => expect(await reservationStatus(first.body.reservationId)).toBe('EXPIRED'));
+    // A fan who let a payment slip may take the seat back once; given back again (just before it would
+    // lapse, to be taken again at once), it has ended unpaid twice.
+    const again = await hold(svc.url, spinner.token, seat);
+    expect(again.status).toBe(201);
+    const given = await fetch(`${svc.url}/api/reservations/${again.body.reservationId}`, {
+      method: 'DELETE',
+      headers: bearer(spinner.token),
+    });
+    expect(given.status).toBe(200);
+
+    const post = (token: string, seatIds: string[]) =>
+      fetch(`${svc.url}/api/reservations`, {
+        method: 'POST',
+        headers: bearer(token, { 'content-type': 'application/json' }),
+        body: JSON.stringify({ eventId: event.eventId, seatIds }),
+      });
+    const refused = await post(spinner.token, [other, seat]);
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(3_500);
+    expect(retryAfter).toBeLessThanOrEqual(3_600);
+    expect(await refused.json()).toMatchObject({
+      code: 'SEATS_LEFT_FOR_OTHERS',
+      seatIds: [seat],
+      limit: 2,
+      minutes: 60,
+    });
+    // Nothing was held, and only the seat let go twice is refused to this account.
+    expect(await seatStatus(svc.url, other)).toBe('available');
+    const mine = await h.db
+      .selectFrom('reservations')
+      .select('id')
+      .where('userId', '=', spinner.id)
+      .execute();
+    expect(mine).toHaveLength(2);
+    const otherSeat = await post(spinner.token, [other]);
+    expect(otherSeat.status).toBe(201);
+    await fetch(
+      `${svc.url}/api/reservations/${((await otherSeat.json()) as { reservationId: string }).reservationId}`,
+      {
+        method: 'DELETE',
+        headers: bearer(spinner.token),
+      },
+    );
+
+    // An hour after the first of them ended, the account may take the seat again.
+    await sql`update reservations set updated_at = now() - interval '61 minutes'
+      where id = ${first.body.reservationId}`.execute(h.db);
+    expect((await hold(svc.url, spinner.token, seat)).status).toBe(201);
+    await svc.close();
+  }, 20_000);
 });

@@ -28,7 +28,7 @@ async function holdSeatsAs(
   const key = BigInt.asIntN(64, BigInt(`0x${userId.replaceAll('-', '').slice(0, 16)}`));
   const { rows } = await sql<HoldRow>`select * from hold_seats(${key}::bigint, ${reservationId}::uuid,
     ${userId}::uuid, ${on.eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz, null::text,
-    ${on.perUserLimit}::int, ${envelope.id}::uuid, ${envelope.type}::text,
+    ${on.perUserLimit}::int, 0::int, interval '1 hour', ${envelope.id}::uuid, ${envelope.type}::text,
     ${JSON.stringify(envelope)}::jsonb)`.execute(executor);
   return { reservationId, envelopeId: envelope.id, rows, created: rows[0]?.created ?? false };
 }

@@ -146,6 +146,7 @@ describe('seat map and holds', () => {
           expiresAt,
           idempotencyKey: null,
           perUserLimit: 4,
+          unpaid: { limit: 2, windowMs: 3_600_000 },
           announcement: makeEnvelope('reservation.created', {
             reservationId,
             eventId: event.eventId,

@@ -359,6 +359,8 @@ export const en = {
   'problem.PER_USER_LIMIT': 'At most {limit} seats per person for this concert.',
   'problem.PER_USER_LIMIT.held':
     'At most {limit} seats per person for this concert; you already hold {active}.',
+  'problem.SEATS_LEFT_FOR_OTHERS':
+    'You let your holds of these seats end without payment {limit} times, so they are left for other fans for {minutes} minutes: {seats}. Please choose other seats.',
   'problem.SEATS_TAKEN': 'These seats were just taken by someone else: {seats}. Please choose others.',
   'problem.SEAT_TAKEN': 'These seats were just taken by someone else: {seats}. Please choose others.',
   'problem.UNKNOWN_SEATS': 'Some of those seats are not part of this concert.',
@@ -959,6 +961,8 @@ export const ko: Record<MessageKey, string> = {
   'problem.PER_USER_LIMIT': '이 공연은 1인당 최대 {limit}석까지 예매할 수 있습니다.',
   'problem.PER_USER_LIMIT.held':
     '이 공연은 1인당 최대 {limit}석까지 예매할 수 있습니다. 이미 {active}석을 선점하셨습니다.',
+  'problem.SEATS_LEFT_FOR_OTHERS':
+    '이 좌석의 선점을 결제 없이 {limit}번 끝내셔서 {minutes}분 동안 다른 팬들께 양보됩니다: {seats}. 다른 좌석을 골라 주세요.',
   'problem.SEATS_TAKEN': '방금 다른 분이 선점한 좌석이 있습니다: {seats}. 다른 좌석을 골라 주세요.',
   'problem.SEAT_TAKEN': '방금 다른 분이 선점한 좌석이 있습니다: {seats}. 다른 좌석을 골라 주세요.',
   'problem.UNKNOWN_SEATS': '이 공연에 없는 좌석이 포함되어 있습니다.',

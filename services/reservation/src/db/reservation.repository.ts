@@ -66,24 +66,43 @@ export function reservationRepository(db: Kysely<DB>) {
      * reservations, even if the function were wrong.
      */
     async hold(
-      input: HoldInput & { perUserLimit: number; announcement: Envelope<'reservation.created'> },
-    ): Promise<{ held: HeldSeat[]; created: boolean; active: number; onSale: boolean }> {
+      input: HoldInput & {
+        perUserLimit: number;
+        /** How often a user may let holds of one seat end unpaid within `windowMs` (0: no limit). */
+        unpaid: { limit: number; windowMs: number };
+        announcement: Envelope<'reservation.created'>;
+      },
+    ): Promise<{
+      held: HeldSeat[];
+      created: boolean;
+      active: number;
+      onSale: boolean;
+      /** Seats refused since the user let their holds end unpaid too often, and when they may be held again. */
+      spun: { seatIds: string[]; until: Date } | null;
+    }> {
       const { reservationId, userId, eventId, seatIds, expiresAt, idempotencyKey, perUserLimit } = input;
-      const { announcement } = input;
+      const { announcement, unpaid } = input;
       const { rows } = await prepared(
         'hold_seats',
         sql<{
           active: number;
           created: boolean;
           onSale: boolean;
+          unpaidUntil: Date | null;
           id: string | null;
           label: string | null;
           price: number | null;
           version: number | null;
         }>`select * from hold_seats(${userEventLockKey(userId, eventId)}::bigint, ${reservationId}::uuid,
           ${userId}::uuid, ${eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz,
-          ${idempotencyKey}::text, ${perUserLimit}::int, ${outboxRow(announcement)})`,
+          ${idempotencyKey}::text, ${perUserLimit}::int, ${unpaid.limit}::int,
+          make_interval(secs => ${unpaid.windowMs / 1000}::float8), ${outboxRow(announcement)})`,
       ).execute(db);
+      const spunUntil = rows[0]?.unpaidUntil;
+      if (spunUntil) {
+        const seatIds = rows.flatMap((r) => (r.id === null ? [] : [r.id]));
+        return { held: [], created: false, active: 0, onSale: true, spun: { seatIds, until: spunUntil } };
+      }
       const created = rows[0]?.created ?? false;
       if (created) await wakeRelayAfterCommit(db);
       const held: HeldSeat[] = [];
@@ -91,7 +110,13 @@ export function reservationRepository(db: Kysely<DB>) {
         if (r.id !== null)
           held.push({ id: r.id, label: r.label ?? '', price: r.price ?? 0, version: r.version ?? 0 });
       }
-      return { held, created, active: rows[0]?.active ?? 0, onSale: rows[0]?.onSale ?? false };
+      return {
+        held,
+        created,
+        active: rows[0]?.active ?? 0,
+        onSale: rows[0]?.onSale ?? false,
+        spun: null,
+      };
     },
 
     /** Which of these seats exist in the event (to tell unknown seats from taken ones). */

@@ -21,6 +21,8 @@ import { assertOnSale, type SaleInfo, type SaleInfoSource } from './sale-info.ts
 export type HoldRules = {
   holdTtlSeconds: number;
   maxSeatsPerRequest: number;
+  /** How often an account may let holds of one seat end unpaid within `windowMs` (0: no limit). */
+  unpaid: { limit: number; windowMs: number };
   queueTokenSecret: string;
 };
 
@@ -138,7 +140,9 @@ export function holdService(deps: {
           placesOf: request,
         });
       } catch (error) {
-        const taken = error instanceof HttpProblem && error.code === 'SEATS_TAKEN';
+        // Places taken meanwhile, or left for others (this fan let them go unpaid twice): pick others.
+        const taken =
+          error instanceof HttpProblem && ['SEATS_TAKEN', 'SEATS_LEFT_FOR_OTHERS'].includes(error.code);
         const onlyPlaces =
           taken && ((error.extra?.seatIds ?? []) as string[]).every((id) => picked.includes(id));
         if (!onlyPlaces || attempt >= PLACE_PICKS) throw error;
@@ -236,6 +240,7 @@ export function holdService(deps: {
         expiresAt,
         idempotencyKey: key ?? null,
         perUserLimit: sale.perUserLimit,
+        unpaid: rules.unpaid,
         // The amount is the seats' price sum, which only the hold statement knows: it fills it in. A hold
         // made under an admission is tagged so: the waiting room hears no other.
         announcement: makeEnvelope(
@@ -270,6 +275,7 @@ export function holdService(deps: {
       if (!result.onSale) {
         throw new HttpProblem(409, 'EVENT_NOT_ON_SALE', 'This event is not on sale any more.');
       }
+      if (result.spun) throw leftForOthers(rules.unpaid.limit, result.spun);
       if (result.active + seatIds.length > sale.perUserLimit) {
         throw limitExceeded(sale.perUserLimit, result.active);
       }
@@ -293,6 +299,21 @@ function seatsTaken(seatIds: string[]) {
   return problems.conflict('SEATS_TAKEN', 'Some of these seats were just taken by someone else.', {
     seatIds,
   });
+}
+
+/**
+ * Seat spinning: holds let lapse or given back only for the same account to take the seats again keep them
+ * from every other fan. A fan who fumbled a payment may take the seats back; past that they go to the others.
+ */
+function leftForOthers(limit: number, spun: { seatIds: string[]; until: Date }) {
+  const seconds = Math.max(1, Math.ceil((spun.until.getTime() - Date.now()) / 1000));
+  const minutes = Math.ceil(seconds / 60);
+  return new HttpProblem(
+    409,
+    'SEATS_LEFT_FOR_OTHERS',
+    `Your holds of some of these seats ended unpaid ${limit} times lately: they are left for other fans for ${minutes} minute(s). Choose other seats.`,
+    { headers: { 'retry-after': String(seconds) }, extra: { seatIds: spun.seatIds, limit, minutes } },
+  );
 }
 
 function limitExceeded(limit: number, active = 0) {

@@ -42,6 +42,11 @@ export function reservationRoutes(
       onRequest: auth.user,
       schema: {
         summary: 'Hold seats, and places of standing areas by count, for 5 minutes (all or none)',
+        description:
+          'Refusals include 409 SEATS_TAKEN, PER_USER_LIMIT, and SEATS_LEFT_FOR_OTHERS (with `seatIds`, ' +
+          '`limit`, `minutes` and Retry-After) for seats whose holds by this account ended unpaid, lapsed or ' +
+          'given back, twice within the last hour: a seat taken only to be let go and taken again is kept ' +
+          'from every other fan.',
         headers: z.looseObject({
           'idempotency-key': z.string().min(1).max(255).optional(),
           'x-queue-token': z.string().min(1).max(4096).optional(),

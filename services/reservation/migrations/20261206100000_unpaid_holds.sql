@@ -1,0 +1,105 @@
+-- Seat spinning: a script holds seats, lets the hold lapse (or gives it back just before), and holds the same
+-- seats again at once, keeping them from every fan without ever paying. hold_seats now refuses a seat to a
+-- user whose holds of it ended unpaid (EXPIRED, or CANCELLED before any payment) p_unpaid_limit times within
+-- p_unpaid_window (0: no limit): a fan who fumbled a payment may take the seats back once, and a seat let go
+-- again is left to the others. It is counted from the user's own reservations of the event (the index the
+-- per-user count reads) and their links to the seats asked for, and answers the seats refused and when they
+-- may be taken again: once enough of those ends have left the window.
+drop function hold_seats(bigint, uuid, uuid, uuid, uuid[], timestamptz, text, int, uuid, text, jsonb);
+
+create function hold_seats(
+  p_lock_key bigint,
+  p_reservation_id uuid,
+  p_user_id uuid,
+  p_event_id uuid,
+  p_seat_ids uuid[],
+  p_expires_at timestamptz,
+  p_idempotency_key text,
+  p_per_user_limit int,
+  p_unpaid_limit int,
+  p_unpaid_window interval,
+  p_outbox_id uuid,
+  p_outbox_type text,
+  p_envelope jsonb
+) returns table (
+  active int, created boolean, on_sale boolean, unpaid_until timestamptz,
+  id uuid, label text, price int, version bigint
+)
+language plpgsql as $$
+declare
+  v_active int;
+  v_spun uuid[];
+  v_spun_until timestamptz;
+  v_ids uuid[];
+  v_labels text[];
+  v_prices int[];
+  v_versions bigint[];
+  v_amount int;
+begin
+  perform pg_advisory_xact_lock(p_lock_key);
+
+  perform 1 from events e
+  where e.id = p_event_id and e.status in ('published', 'on_sale')
+    and e.sale_opens_at <= now() and now() < e.sale_closes_at
+  for key share;
+  if not found then
+    return query select 0, false, false, null::timestamptz, null::uuid, null::text, null::int, null::bigint;
+    return;
+  end if;
+
+  if p_unpaid_limit > 0 then
+    -- Per seat, when its counted ends happened, latest first: the limit-th is the one whose leaving the
+    -- window brings the count under the limit.
+    select array_agg(x.seat_id order by x.seat_id), max(x.until) into v_spun, v_spun_until
+    from (
+      select rs.seat_id,
+        (array_agg(r.updated_at order by r.updated_at desc))[p_unpaid_limit] + p_unpaid_window as until
+      from reservations r
+      join reservation_seats rs on rs.reservation_id = r.id and rs.seat_id = any(p_seat_ids)
+      where r.user_id = p_user_id and r.event_id = p_event_id
+        and r.status in ('EXPIRED', 'CANCELLED') and r.confirmed_at is null
+        and r.updated_at > now() - p_unpaid_window
+      group by rs.seat_id
+      having count(*) >= p_unpaid_limit
+    ) x;
+    if v_spun is not null then
+      return query select 0, false, true, v_spun_until, u.id, null::text, null::int, null::bigint
+        from unnest(v_spun) u (id);
+      return;
+    end if;
+  end if;
+
+  v_active := user_active_seats(p_user_id, p_event_id);
+
+  select coalesce(array_agg(l.id), '{}'), array_agg(l.label), array_agg(l.price), array_agg(l.version),
+    coalesce(sum(l.price), 0)::int
+  into v_ids, v_labels, v_prices, v_versions, v_amount
+  from (
+    select s.id, s.label, s.price, s.version from seats s
+    where s.event_id = p_event_id and s.id = any(p_seat_ids) and s.status = 'available'
+    order by s.id
+    for update
+  ) l;
+
+  if cardinality(v_ids) <> cardinality(p_seat_ids)
+    or v_active + cardinality(v_ids) > p_per_user_limit then
+    return query select v_active, false, true, null::timestamptz, u.id, u.label, u.price, u.version
+      from unnest(v_ids, v_labels, v_prices, v_versions) u (id, label, price, version);
+    if cardinality(v_ids) = 0 then
+      return query select v_active, false, true, null::timestamptz, null::uuid, null::text, null::int,
+        null::bigint;
+    end if;
+    return;
+  end if;
+
+  update seats s set status = 'held', reservation_id = p_reservation_id, version = s.version + 1
+  where s.id = any(v_ids);
+  insert into reservations (id, user_id, event_id, status, amount, expires_at, idempotency_key)
+  values (p_reservation_id, p_user_id, p_event_id, 'PENDING', v_amount, p_expires_at, p_idempotency_key);
+  insert into reservation_seats (reservation_id, seat_id, label, price)
+  select p_reservation_id, u.id, u.label, u.price from unnest(v_ids, v_labels, v_prices) u (id, label, price);
+  insert into outbox (id, type, envelope)
+  values (p_outbox_id, p_outbox_type, jsonb_set(p_envelope, '{data,amount}', to_jsonb(v_amount)));
+  return query select v_active, true, true, null::timestamptz, u.id, u.label, u.price, u.version + 1
+    from unnest(v_ids, v_labels, v_prices, v_versions) u (id, label, price, version);
+end $$;
