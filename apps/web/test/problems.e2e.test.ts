@@ -69,6 +69,54 @@ describe('a refused hold, in Korean', () => {
   );
 });
 
+describe('seats let go unpaid twice, in Korean', () => {
+  it(
+    'says they are left for other fans for an hour, and takes them out of the selection',
+    site.step(async () => {
+      const page = site.page;
+      // A fan of their own, signing up on the English page as a newcomer does.
+      await page.evaluate(() => localStorage.clear());
+      await signUpVerified(page, {
+        name: 'Park Spinner',
+        email: `fan-spinner-${Date.now()}@example.com`,
+        password: 'correct-horse-battery',
+      });
+      await useKorean();
+      await page.goto(`/events/${OPEN_EVENT}/seats`);
+      const seat = await page
+        .locator('figure[data-section="A"] rect[data-status="available"]')
+        .last()
+        .getAttribute('data-seat-id');
+      const rect = page.locator(`rect[data-seat-id="${seat}"]`);
+      const label = await rect.getAttribute('data-label');
+
+      // Held and given back twice: once is a fan changing their mind, twice is one too many.
+      for (let round = 0; round < 2; round++) {
+        await rect.click();
+        await page.getByRole('button', { name: '좌석 선점하기' }).click();
+        await page.waitForURL(/\/checkout\//);
+        await page.getByRole('button', { name: '좌석 반납하기' }).click();
+        await page.waitForURL((url) => url.pathname === `/events/${OPEN_EVENT}/seats`);
+        await expect.poll(() => rect.getAttribute('data-status'), { timeout: UI_TIMEOUT }).toBe('available');
+      }
+
+      await rect.click();
+      expect(await rect.getAttribute('aria-checked')).toBe('true');
+      await page.getByRole('button', { name: '좌석 선점하기' }).click();
+      const alert = page.getByRole('alert');
+      await expect
+        .poll(() => alert.innerText(), { timeout: UI_TIMEOUT })
+        .toContain(`이 좌석의 선점을 결제 없이 2번 끝내셔서 60분 동안 다른 팬들께 양보됩니다: ${label}`);
+      expect(await alert.innerText()).not.toMatch(/[A-Za-z]{4,}/);
+      // Still free for everyone else, no longer chosen by this fan.
+      expect(await rect.getAttribute('data-status')).toBe('available');
+      expect(await rect.getAttribute('aria-checked')).toBe('false');
+      await screenshot(page, 'problems-03-left-for-others-ko');
+    }),
+    90_000,
+  );
+});
+
 describe('an address that names nothing', () => {
   for (const [what, path] of [
     ['an event id that is not an id', '/events/not-an-id'],

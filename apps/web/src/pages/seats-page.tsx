@@ -136,6 +136,12 @@ export function SeatsPage() {
       if (error instanceof ApiError && ['SEATS_TAKEN', 'STANDING_SOLD_OUT'].includes(error.code)) {
         void queryClient.invalidateQueries({ queryKey: ['seats', eventId] });
       }
+      // Seats this fan let go unpaid too often stay free on the map, but not for them: they leave the selection.
+      if (error instanceof ApiError && error.code === 'SEATS_LEFT_FOR_OTHERS') {
+        const ids = error.problem?.seatIds;
+        const refused = new Set(Array.isArray(ids) ? ids.map(String) : []);
+        setSelected((current) => new Set([...current].filter((id) => !refused.has(id))));
+      }
     },
   });
 
