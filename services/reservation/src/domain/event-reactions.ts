@@ -23,6 +23,19 @@ export function eventReactions(deps: {
   logger: Logger;
 }) {
   const { reservations, tickets, vouchers, release, lifecycle, logger } = deps;
+  /** Ends every hold still pending of an event or of a user, as one would be given back. */
+  async function endPending(
+    trx: Transaction<DB>,
+    owner: Parameters<ReservationRepository['pendingOf']>[1],
+    reason: EventData<'reservation.cancelled'>['reason'],
+  ): Promise<RedisSync> {
+    const all = nothingToSync();
+    for (const r of await reservations.pendingOf(trx, owner)) {
+      mergeSync(all, await release.endHold(trx, r, 'CANCELLED', reason));
+    }
+    return all;
+  }
+
   return {
     /** `payment.completed`: the same rule as the internal confirm, for when that call did not get through. */
     async onPaymentCompleted(trx: Transaction<DB>, data: EventData<'payment.completed'>): Promise<RedisSync> {
@@ -79,22 +92,16 @@ export function eventReactions(deps: {
     },
 
     /** `event.cancelled`: holds in progress end; paid reservations are left to the payment service's refunds. */
-    async onEventCancelled(trx: Transaction<DB>, eventId: string): Promise<RedisSync> {
-      const pending = await reservations.pendingOf(trx, { eventId });
-      const all = nothingToSync();
-      for (const r of pending) mergeSync(all, await release.endHold(trx, r, 'CANCELLED', 'event_cancelled'));
-      return all;
+    onEventCancelled(trx: Transaction<DB>, eventId: string): Promise<RedisSync> {
+      return endPending(trx, { eventId }, 'event_cancelled');
     },
 
     /**
      * A deleted account: a hold it still had (made after the deletion checked for none) can never be paid,
      * since every token of the account ended, so its seats go back at once instead of at its expiry.
      */
-    async onAccountDeleted(trx: Transaction<DB>, userId: string): Promise<RedisSync> {
-      const pending = await reservations.pendingOf(trx, { userId });
-      const all = nothingToSync();
-      for (const r of pending) mergeSync(all, await release.endHold(trx, r, 'CANCELLED', 'user'));
-      return all;
+    onAccountDeleted(trx: Transaction<DB>, userId: string): Promise<RedisSync> {
+      return endPending(trx, { userId }, 'user');
     },
   };
 }
