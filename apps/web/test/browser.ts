@@ -220,6 +220,11 @@ export function siteOnPlatform(options: {
     get page(): Page {
       return page();
     },
+    /** The copy of the platform the site runs on. */
+    get platform(): IsolatedPlatform {
+      if (!platform) throw new Error('the platform starts in beforeAll');
+      return platform;
+    },
     /** What the Content-Security-Policy blocked so far. */
     get blocked(): string[] {
       return opened?.blocked ?? [];

@@ -22,7 +22,9 @@ export const QUEUE_ETA_LIMIT_SECONDS = 3 * 3600;
 /**
  * How fast the line moves, as the admission step sees it: free slots fill at the configured rate, and
  * once the shopper cap is full each place waits for a slot to turn over (shoppers leaving, holds ending,
- * measured over the last minute, at least one turn per slot per admission lifetime).
+ * measured over the last minute, at least one turn per slot per expected stay: what shoppers stayed in
+ * the room and the platform's last sale, or before that the configured pace, and never less than the room's
+ * shoppers have stayed so far while nobody has left).
  */
 export const queuePace = z.object({
   freeSlots: z.number().int().nonnegative(),

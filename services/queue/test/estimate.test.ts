@@ -12,8 +12,8 @@ describe('the wait estimate', () => {
   });
 
   /** A room with `cap` slots, all taken, and `behind` fans waiting (in the order returned). */
-  async function fullRoom(cap: number, behind: number) {
-    const sale = await announce(publishedEvent({ maxActiveShoppers: cap, admissionRatePerMinute: 60_000 }));
+  async function fullRoom(cap: number, behind: number, admissionRatePerMinute = 60_000) {
+    const sale = await announce(publishedEvent({ maxActiveShoppers: cap, admissionRatePerMinute }));
     const shoppers = await Promise.all(Array.from({ length: cap }, user));
     for (const s of shoppers) await joinQueue(queue.url, s.token, sale.eventId);
     await eventually(async () => {
@@ -25,17 +25,35 @@ describe('the wait estimate', () => {
     return { eventId: sale.eventId, shoppers, waiting };
   }
 
-  it('counts on the slots turning over when the shopper cap is full and nobody leaves', async () => {
+  it("starts a platform's first sale from the configured pace while nobody has left yet", async () => {
+    // Twenty slots filled at five admissions a second: a full room that turns over at the configured
+    // rate keeps each shopper four seconds, the prior before anyone leaves.
+    const { eventId, waiting } = await fullRoom(20, 20, 300);
+    await queue.service.step();
+    const last = await queueStatus(queue.url, waiting[19]?.token ?? '', eventId);
+    expect(last.body).toMatchObject({ state: 'waiting', position: 20 });
+    // Twenty places, one slot turning over every 0.2 s: 4 s (not twenty turns of a ten-minute slot).
+    expect(last.body.etaSeconds).toBeGreaterThanOrEqual(4);
+    expect(last.body.etaSeconds).toBeLessThanOrEqual(6);
+  });
+
+  it('lengthens the estimate while the shopper cap is full and nobody leaves, never absurdly', async () => {
+    const started = Date.now();
     const { eventId, waiting } = await fullRoom(1, 3);
-    // Admission goes on stepping with nobody to admit: the room's measured pace must not fall towards 0.
+    const admitted = Date.now();
+    // Admission goes on stepping with nobody to admit: the room's pace must not fall towards 0, and the
+    // one shopper, there for seconds now, is not about to leave after the configured pace's instant.
     for (let i = 0; i < 6; i++) {
-      await sleep(300);
+      await sleep(500);
       await queue.service.step();
     }
+    const before = Date.now();
     const third = await queueStatus(queue.url, waiting[2]?.token ?? '', eventId);
+    const after = Date.now();
     expect(third.body).toMatchObject({ state: 'waiting', position: 3 });
-    // One slot that turns over at the latest when its ten-minute admission lapses: three turns.
-    expect(third.body.etaSeconds).toBe(3 * config.ADMISSION_TTL_SECONDS);
+    // Three turns of a slot whose shopper has stayed this long already.
+    expect(third.body.etaSeconds).toBeGreaterThanOrEqual(Math.floor((3 * (before - admitted)) / 1000));
+    expect(third.body.etaSeconds).toBeLessThanOrEqual(Math.ceil((3 * (after - started)) / 1000));
     expect(third.body.etaBeyondLimit).toBe(false);
   });
 
@@ -65,14 +83,23 @@ describe('the wait estimate', () => {
   });
 
   it('says the wait is beyond its limit rather than giving an absurd figure', async () => {
-    const { eventId, waiting } = await fullRoom(1, 25);
-    const back = await queueStatus(queue.url, waiting[24]?.token ?? '', eventId);
-    expect(back.body.position).toBe(25);
-    // 25 turns of a ten-minute slot is more than the limit.
-    expect(back.body.etaSeconds).toBe(QUEUE_ETA_LIMIT_SECONDS);
-    expect(back.body.etaBeyondLimit).toBe(true);
-    const front = await queueStatus(queue.url, waiting[0]?.token ?? '', eventId);
-    expect(front.body.etaBeyondLimit).toBe(false);
+    // A platform whose last sale's shoppers kept their slots for the admission's whole ten minutes.
+    await redis.set('queue:shopper-stay', config.ADMISSION_TTL_SECONDS * 1000);
+    try {
+      await queue.service.step();
+      const { eventId, waiting } = await fullRoom(1, 25);
+      const back = await queueStatus(queue.url, waiting[24]?.token ?? '', eventId);
+      expect(back.body.position).toBe(25);
+      // 25 turns of a ten-minute slot is more than the limit.
+      expect(back.body.etaSeconds).toBe(QUEUE_ETA_LIMIT_SECONDS);
+      expect(back.body.etaBeyondLimit).toBe(true);
+      const front = await queueStatus(queue.url, waiting[0]?.token ?? '', eventId);
+      expect(front.body.etaSeconds).toBe(config.ADMISSION_TTL_SECONDS);
+      expect(front.body.etaBeyondLimit).toBe(false);
+    } finally {
+      await redis.del('queue:shopper-stay');
+      await queue.service.step();
+    }
   });
 
   // Last in the file: the sale it runs leaves the platform a history that the tests above must not see.

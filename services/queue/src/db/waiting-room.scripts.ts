@@ -8,6 +8,8 @@
  *   state     hash   opened, openedAt, seq (last number given), served (last number admitted),
  *                    tokens/bucketAt (admission bucket), ttl (admission lifetime, as the step last ran), peak,
  *                    stays/stayMs (how many admitted shoppers have left, and how long they stayed in all),
+ *                    admitted/admittedMs (until the first shopper leaves: how many were admitted, and the
+ *                    sum of their admission times, in ms since the opening),
  *                    historyStayMs (the stayMs last made the platform's history),
  *                    castAt/moved (when progress was last broadcast; 1 when the line moved since)
  *   pre       zset   arrivals before the opening, scored by a random draw made at join time
@@ -93,13 +95,27 @@ local function leave(user)
 end
 
 -- How long a shopper keeps a slot, in ms: the stays measured in this room, weighed against a prior. The
--- prior is how long shoppers stayed in this platform's recent sales (ARGV, 0 when none is known), or
--- else the admission's lifetime, the longest a slot can be kept without a hold.
-local function stay(prior, ttl)
-  if not prior or prior <= 0 then prior = ttl end
+-- prior is how long shoppers stayed in this platform's recent sales (ARGV, 0 when none is known), or else
+-- the operator's own pace: the stay at which a full room turns over at the configured admission rate (the
+-- time the rate takes to fill the room), at most the admission's lifetime. Until the first shopper
+-- leaves, a stay lasts at least as long as the room's shoppers have been in it on average, so a room
+-- whose shoppers linger stops promising a quick turnover before anyone has left.
+local function stay(prior, ttl, cap, rate)
+  if not prior or prior <= 0 then
+    prior = rate > 0 and math.min(ttl, cap * 1000 / rate) or ttl
+  end
   local stays = tonumber(redis.call('HGET', state, 'stays')) or 0
   local total = tonumber(redis.call('HGET', state, 'stayMs')) or 0
-  return math.max(1000, (PRIOR_WEIGHT * prior + total) / (PRIOR_WEIGHT + stays))
+  local expected = (PRIOR_WEIGHT * prior + total) / (PRIOR_WEIGHT + stays)
+  if stays == 0 then
+    local admitted = tonumber(redis.call('HGET', state, 'admitted')) or 0
+    if admitted > 0 then
+      local since = (tonumber(redis.call('HGET', state, 'admittedMs')) or 0) / admitted
+      local opened_at = tonumber(redis.call('HGET', state, 'openedAt')) or now
+      expected = math.max(expected, now - opened_at - since)
+    end
+  end
+  return math.max(1000, expected)
 end
 
 -- {free slots, configured admissions per second, slot turnover per second}. Turnover is what was
@@ -110,7 +126,7 @@ local function pace(prior)
   local cap = tonumber(redis.call('HGET', settings, 'maxActive')) or 0
   local ttl = tonumber(redis.call('HGET', state, 'ttl')) or 600000
   local free = math.max(0, cap - redis.call('ZCARD', active))
-  local turnover = math.min(rate, math.max(measured(frees, false), cap * 1000 / stay(prior, ttl)))
+  local turnover = math.min(rate, math.max(measured(frees, false), cap * 1000 / stay(prior, ttl, cap, rate)))
   return {free, tostring(rate), tostring(turnover)}
 end
 
@@ -337,6 +353,12 @@ if opened then
       admitted[#admitted + 1] = now - joined
     end
     tokens = tokens - #popped / 2
+    -- Until the first shopper leaves, the room keeps how long ago its shoppers came in (the stay's floor).
+    if (tonumber(redis.call('HGET', state, 'stays')) or 0) == 0 then
+      local since_opening = now - (tonumber(redis.call('HGET', state, 'openedAt')) or now)
+      redis.call('HINCRBY', state, 'admitted', #popped / 2)
+      redis.call('HINCRBY', state, 'admittedMs', since_opening * #popped / 2)
+    end
   end
   redis.call('HSET', state, 'tokens', tokens, 'bucketAt', now)
   record(admits, #admitted / 3)
