@@ -188,6 +188,53 @@ describe('standing areas', () => {
     expect(active).toHaveLength(30);
   });
 
+  it('offers a fan who let places go unpaid the places they did not, and says why when none is left', async () => {
+    const other = standingEvent(8, 1);
+    await deliver(h.svc, published(other));
+    const inFloor = (fan: { token: string }, quantity: number) =>
+      hold(fan.token, { eventId: other.eventId, ...places('Floor', quantity) });
+    const giveBack = async (fan: { token: string }, reservationId: string) => {
+      const res = await h.app.inject({
+        method: 'DELETE',
+        url: `/api/reservations/${reservationId}`,
+        headers: bearer(fan.token),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    // Another fan holds four places; a spinner holds the other four twice, giving them back each time.
+    const keeper = await h.userToken();
+    const kept = await inFloor(keeper, 4);
+    expect(kept.statusCode, kept.body).toBe(201);
+    const keptPlaces = await seatsOf(kept.json().reservationId);
+    const spinner = await h.userToken();
+    let spun: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      const held = await inFloor(spinner, 4);
+      expect(held.statusCode, held.body).toBe(201);
+      spun = await seatsOf(held.json().reservationId);
+      await giveBack(spinner, held.json().reservationId);
+    }
+    expect(spun.filter((id) => keptPlaces.includes(id))).toEqual([]);
+    await giveBack(keeper, kept.json().reservationId);
+
+    // Eight places are free; four are left for others. The spinner is given the other four at once.
+    const fresh = await inFloor(spinner, 4);
+    expect(fresh.statusCode, fresh.body).toBe(201);
+    expect((await seatsOf(fresh.json().reservationId)).sort()).toEqual([...keptPlaces].sort());
+    await giveBack(spinner, fresh.json().reservationId);
+    const again = await inFloor(spinner, 4);
+    expect(again.statusCode, again.body).toBe(201);
+    expect((await seatsOf(again.json().reservationId)).sort()).toEqual([...keptPlaces].sort());
+    await giveBack(spinner, again.json().reservationId);
+
+    // Every free place of the area has now been let go twice by this fan: not "sold out", but left for others.
+    const refused = await inFloor(spinner, 4);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'SEATS_LEFT_FOR_OTHERS', limit: 2 });
+    const anyone = await inFloor(await h.userToken(), 4);
+    expect(anyone.statusCode, anyone.body).toBe(201);
+  });
+
   it('lets held places expire like seats: the area has them again and they can be held', async () => {
     const other = standingEvent(3, 1);
     await deliver(h.svc, published(other));

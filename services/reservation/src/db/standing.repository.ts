@@ -36,14 +36,33 @@ export function standingRepository(db: Kysely<DB>) {
     sectionsOf,
 
     /**
-     * Up to `quantity` free places of an area, at random: fans holding at the same moment seldom pick the
-     * same ones. Not a hold: the hold statement's conditional update is still the guard.
+     * Up to `quantity` free places of an area, at random (fans holding at the same moment seldom pick the
+     * same ones), other than `excluded`. Places `userId` let go unpaid within `windowMs` come after the
+     * others, the more often let go the later: a fan whose hold lapsed is offered other places of the area
+     * before the ones the hold statement would refuse them for letting go too often. Not a hold: the hold
+     * statement's conditional update and its unpaid-holds rule are still the guard.
      */
-    async pick(eventId: string, section: string, quantity: number): Promise<string[]> {
+    async pick(
+      eventId: string,
+      section: string,
+      quantity: number,
+      options: { userId: string; windowMs: number; excluded: string[] },
+    ): Promise<string[]> {
       const { rows } = await sql<{ id: string }>`
-        select id from seats
-        where event_id = ${eventId} and section = ${section} and status = 'available'
-        order by random() limit ${quantity}`.execute(db);
+        with let_go as (
+          select rs.seat_id, count(*) as times
+          from reservations r
+          join reservation_seats rs on rs.reservation_id = r.id
+          where r.user_id = ${options.userId} and r.event_id = ${eventId}
+            and r.status in ('EXPIRED', 'CANCELLED') and r.confirmed_at is null
+            and r.updated_at > now() - make_interval(secs => ${options.windowMs / 1000}::float8)
+          group by rs.seat_id
+        )
+        select s.id from seats s
+        left join let_go on let_go.seat_id = s.id
+        where s.event_id = ${eventId} and s.section = ${section} and s.status = 'available'
+          and s.id <> all(${options.excluded}::uuid[])
+        order by coalesce(let_go.times, 0), random() limit ${quantity}`.execute(db);
       return rows.map((r) => r.id);
     },
 

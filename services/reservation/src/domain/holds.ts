@@ -119,11 +119,20 @@ export function holdService(deps: {
         },
       );
     }
+    // Places refused so far (taken by others meanwhile, or left for others): not picked again.
+    const excluded: string[] = [];
+    let refusal: HttpProblem | undefined;
     for (let attempt = 1; ; attempt++) {
       const picked: string[] = [];
       for (const p of places) {
-        const ids = await standing.pick(request.eventId, p.section, p.quantity);
+        const ids = await standing.pick(request.eventId, p.section, p.quantity, {
+          userId: caller.id,
+          windowMs: rules.unpaid.windowMs,
+          excluded,
+        });
         if (ids.length < p.quantity) {
+          // The places left are the ones this fan was refused: say why, not that the area sold out.
+          if (refusal?.code === 'SEATS_LEFT_FOR_OTHERS') throw refusal;
           throw problems.conflict(
             'STANDING_SOLD_OUT',
             `Only ${ids.length} place(s) are left in ${p.section}.`,
@@ -143,9 +152,11 @@ export function holdService(deps: {
         // Places taken meanwhile, or left for others (this fan let them go unpaid twice): pick others.
         const taken =
           error instanceof HttpProblem && ['SEATS_TAKEN', 'SEATS_LEFT_FOR_OTHERS'].includes(error.code);
-        const onlyPlaces =
-          taken && ((error.extra?.seatIds ?? []) as string[]).every((id) => picked.includes(id));
+        const refused = taken ? ((error.extra?.seatIds ?? []) as string[]) : [];
+        const onlyPlaces = taken && refused.every((id) => picked.includes(id));
         if (!onlyPlaces || attempt >= PLACE_PICKS) throw error;
+        excluded.push(...refused);
+        refusal = error;
       }
     }
   }
