@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import { dropDatabase } from '@tiketi/kit';
+import { dropDatabase, taggedExchangeOf } from '@tiketi/kit';
 import { deleteRedisPrefix } from '@tiketi/kit/testing';
 import amqp from 'amqplib';
 import pg from 'pg';
@@ -226,6 +226,7 @@ async function deleteExchange(url: string, exchange: string): Promise<void> {
   try {
     const channel = await connection.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue.name);
+    await channel.deleteExchange(taggedExchangeOf(exchange));
     await channel.deleteExchange(exchange);
     await channel.close();
   } finally {

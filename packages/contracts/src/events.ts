@@ -264,7 +264,7 @@ export type EventInput<T extends EventType> = z.input<EventCatalogue[T]>;
 
 export const eventTypes = Object.keys(eventCatalogue) as EventType[];
 
-/** A tag is one word of a RabbitMQ routing key. */
+/** A tag is one lower-case word (a header the broker matches on). */
 const EVENT_TAG = /^[a-z][a-z-]*$/;
 
 /**
@@ -290,8 +290,9 @@ export type Envelope<T extends EventType = EventType> = {
   occurredAt: string;
   traceparent?: string | undefined;
   /**
-   * Narrows who hears the event: it is published under the routing key `<type>.<tag>`. Every consumer of
-   * the type still gets it; a consumer may also take the type only with this tag (`ConsumerOptions.tagged`).
+   * Narrows who hears the event: the routing key is still the type, and every consumer of the type gets it;
+   * a consumer may also take the type only with this tag (`ConsumerOptions.tagged`), which the broker
+   * matches on the message's headers.
    */
   tag?: string | undefined;
   data: EventData<T>;

@@ -67,8 +67,8 @@ export type ConsumerOptions<T extends EventType> = {
   name: string;
   events: readonly T[];
   /**
-   * Types this consumer takes only when published with this tag (`Envelope.tag`); it takes the others
-   * with any tag or none.
+   * Types this consumer takes only when published with this tag (`Envelope.tag`), through the exchange of
+   * tagged events (`taggedExchangeOf`); it takes the others with any tag or none.
    */
   tagged?: Partial<Record<T, string>>;
   /** Attempts before a message is parked in the dead-letter queue (first delivery included). */
@@ -110,6 +110,17 @@ export type PlainConsumerOptions<T extends EventType> = ConsumerOptions<T> & {
 const DEFAULT_DELAYS = [1000, 5000, 30_000, 120_000];
 /** How long `close` waits for handlers under way to finish before it closes their channels anyway. */
 const CLOSE_WAIT_MS = 10_000;
+
+/**
+ * Where a consumer that takes a type only with one tag binds: a headers exchange bound to the topic
+ * exchange by the type, matching the tag's headers. The routing key stays the event's type, so everything
+ * bound to a type on the topic exchange gets every event of it, tagged or not.
+ */
+export function taggedExchangeOf(exchange: string): string {
+  return `${exchange}.tagged`;
+}
+const TYPE_HEADER = 'tiketi-type';
+const TAG_HEADER = 'tiketi-tag';
 
 class PoisonMessage extends Error {
   override name = 'PoisonMessage';
@@ -181,13 +192,15 @@ export class Bus {
     });
     try {
       const traceparent = traceparentOf(span);
-      const routingKey = envelope.tag ? `${envelope.type}.${envelope.tag}` : envelope.type;
-      await this.publisher.publish(this.exchange, routingKey, Buffer.from(JSON.stringify(envelope)), {
+      await this.publisher.publish(this.exchange, envelope.type, Buffer.from(JSON.stringify(envelope)), {
         persistent: true,
         messageId: envelope.id,
         contentType: 'application/json',
         type: envelope.type,
-        headers: traceparent ? { traceparent } : {},
+        headers: {
+          ...(traceparent ? { traceparent } : {}),
+          ...(envelope.tag ? { [TYPE_HEADER]: envelope.type, [TAG_HEADER]: envelope.tag } : {}),
+        },
       });
       endSpan(span);
     } catch (error) {
@@ -366,13 +379,19 @@ export class Bus {
         for (const type of options.events) {
           const tag = options.tagged?.[type];
           if (tag) {
+            const tagged = taggedExchangeOf(this.exchange);
+            await ch.assertExchange(tagged, 'headers', { durable: true });
+            await ch.bindExchange(tagged, this.exchange, type);
             // A queue declared before it took the type only tagged still has the plain binding: drop it.
             await ch.unbindQueue(queue, this.exchange, type);
             await ch.unbindQueue(queue, this.exchange, `${type}.#`);
-            await ch.bindQueue(queue, this.exchange, `${type}.${tag}`);
+            await ch.bindQueue(queue, tagged, '', {
+              'x-match': 'all',
+              [TYPE_HEADER]: type,
+              [TAG_HEADER]: tag,
+            });
           } else {
-            // `#` matches no word too: the type alone and the type with any tag.
-            await ch.bindQueue(queue, this.exchange, `${type}.#`);
+            await ch.bindQueue(queue, this.exchange, type);
           }
         }
       },
@@ -434,7 +453,7 @@ export class Bus {
     return { channel, handleOne, log, processContext, received, settle };
   }
 
-  /** Deletes the queues this bus declared and its exchange (tests clean up with it). */
+  /** Deletes the queues this bus declared and its exchanges (tests clean up with it). */
   async destroyTopology(): Promise<void> {
     // A queue deleted under its own consumer makes the broker cancel that consumer, and the channel manager
     // then tears channels down mid-delete: stop consuming first.
@@ -443,6 +462,7 @@ export class Bus {
     await admin.waitForConnect();
     await admin.addSetup(async (ch: ConfirmChannel) => {
       for (const q of this.queues) await ch.deleteQueue(q);
+      await ch.deleteExchange(taggedExchangeOf(this.exchange));
       await ch.deleteExchange(this.exchange);
     });
     await admin.close();

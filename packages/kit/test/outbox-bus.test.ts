@@ -166,13 +166,17 @@ describe('outbox, relay and consumers', () => {
     }
   });
 
-  it('routes a tagged event to every consumer of its type, and only tagged ones to a consumer that asks', async () => {
+  it('routes a tagged event by its type to every consumer of it, and only tagged ones to a consumer that asks', async () => {
     const everyone: string[] = [];
     const taggedOnly: string[] = [];
     // A queue declared before its consumer took the type only tagged keeps the plain binding it had.
     const queue = `${config.AMQP_EXCHANGE}.kit.tagged-only`;
     await inspect.assertQueue(queue, { durable: true });
     await inspect.bindQueue(queue, config.AMQP_EXCHANGE, 'user.registered');
+    // Anyone bound to the type itself on the topic exchange (DESIGN: the routing key is the event type).
+    const outsider = `${config.AMQP_EXCHANGE}.outsider`;
+    await inspect.assertQueue(outsider, { durable: false, autoDelete: true });
+    await inspect.bindQueue(outsider, config.AMQP_EXCHANGE, 'user.registered');
     await bus.subscribe({
       name: 'every-registration',
       events: ['user.registered'],
@@ -201,6 +205,16 @@ describe('outbox, relay and consumers', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(taggedOnly).toEqual(['invited']);
     expect((await inspect.checkQueue(queue)).messageCount).toBe(0);
+    const keys: string[] = [];
+    for (
+      let m = await inspect.get(outsider, { noAck: true });
+      m;
+      m = await inspect.get(outsider, { noAck: true })
+    ) {
+      keys.push(m.fields.routingKey);
+    }
+    expect(keys).toEqual(['user.registered', 'user.registered', 'user.registered']);
+    await inspect.deleteQueue(outsider);
     expect(() => makeEnvelope('user.registered', registered('x'), { tag: 'two.words' })).toThrow();
   });
 
