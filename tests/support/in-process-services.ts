@@ -344,6 +344,7 @@ async function startNotifications(deps: {
   });
   const app = await buildNotification({
     db: infra.db,
+    notifier,
     logger,
     readiness: infra.readiness,
     auth: { jwks: deps.users.jwks, internalToken: base.INTERNAL_TOKEN },

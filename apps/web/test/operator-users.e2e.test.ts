@@ -1,5 +1,5 @@
 import { PASSWORD_RESET_TTL_MINUTES, WEB_RESET_PASSWORD } from '@tiketi/contracts';
-import { awaitMail } from '@tiketi/sandbox-mail/client';
+import { awaitMail, listMail } from '@tiketi/sandbox-mail/client';
 import { describe, expect, it } from 'vitest';
 import {
   holdFirstFreeSeat,
@@ -16,7 +16,7 @@ import {
  * Support helping a fan, in a real browser against the whole platform, in Korean: a fan signs up and holds
  * a seat; the operator finds them on 회원 by a part of their address, opens their page and sees the
  * account, the held seat and the mails sent to it, then mails them a password reset link, which reaches
- * the fan's mailbox.
+ * the fan's mailbox, and sends their welcome mail again when they say it never came.
  */
 
 /** The demo seed's concert without a waiting room: Blue Square, sections A–C. */
@@ -144,6 +144,41 @@ describe('the operator on 회원', () => {
         .getByText(/잠시 후|초 후/)
         .first()
         .waitFor({ timeout: UI_TIMEOUT });
+      expect(site.blocked).toEqual([]);
+    }),
+    90_000,
+  );
+  it(
+    'sends a mail again when the fan says it never came, and the copy shows among the mails',
+    site.step(async () => {
+      const page = site.page;
+      const welcomes = async () =>
+        (await listMail(MAIL_INBOX, { to: fan.email })).filter((m) => m.subject.includes('환영'));
+      expect(await welcomes()).toHaveLength(1);
+      const first = page.locator('tr[data-template="welcome"]').last();
+      // A mail with a one-time link is not sent again: the fan asks for a new link on the site.
+      expect(
+        await page
+          .locator('tr[data-template="verify-email"]')
+          .first()
+          .getByRole('button', { name: '다시 보내기' })
+          .count(),
+      ).toBe(0);
+
+      const asked = page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/send-again'));
+      await first.getByRole('button', { name: '다시 보내기' }).click();
+      expect((await asked).status()).toBe(201);
+      await page.getByText(`${fan.email} 주소로 다시 보냈습니다.`).waitFor();
+      await expect.poll(() => welcomes(), { timeout: UI_TIMEOUT }).toHaveLength(2);
+
+      // The list, asked again, holds the copy as a mail of its own, sent, newest first.
+      const rows = page.locator('tr[data-template="welcome"]');
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT }).toBe(2);
+      const copy = await rows.first().getByTestId('mail-status').innerText();
+      expect(copy).toContain('보냄');
+      expect(copy).toContain('요청에 따라 이전 메일을 다시 보낸 것입니다.');
+      expect(await rows.first().getByRole('button', { name: '다시 보내기' }).count()).toBe(0);
+      await screenshotAtWidths(page, 'operator-users-04-sent-again');
       expect(site.blocked).toEqual([]);
     }),
     90_000,

@@ -21,6 +21,10 @@ export const notificationDto = z.object({
   status: z.enum(NOTIFICATION_STATUSES),
   detail: z.string().nullable(),
   transport: z.string().nullable(),
+  /** The mail this one sent again, at an operator's request. */
+  againOf: canonicalId().nullable(),
+  /** Whether an operator may send it again (`POST /api/notifications/:id/send-again`). */
+  canSendAgain: z.boolean(),
   createdAt: z.iso.datetime({ offset: true }),
 });
 export type NotificationDto = z.infer<typeof notificationDto>;

@@ -15,12 +15,13 @@ import { notificationRoutes } from './routes/notifications.routes.ts';
 export type NotificationDeps = ServiceDeps & {
   db: Kysely<DB>;
   auth: AuthOptions;
+  notifier: Pick<Notifier, 'sendAgain'>;
 };
 
 /** Builds the notification service's HTTP side from its dependencies; opens nothing itself. */
 export async function buildApp(deps: NotificationDeps) {
   const { app } = await createServiceServer('notification', deps);
-  notificationRoutes(app, createAuth(deps.auth), notificationRepository(deps.db));
+  notificationRoutes(app, createAuth(deps.auth), notificationRepository(deps.db), deps.notifier);
   return app;
 }
 

@@ -35,6 +35,7 @@ await runService('notification', configShape, async (config, logger) => {
   const app = await buildApp({
     ...serviceDeps(config, infra, logger),
     db: infra.db,
+    notifier,
     auth: {
       jwks: config.JWKS_URL,
       internalToken: config.INTERNAL_TOKEN,

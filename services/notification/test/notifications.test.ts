@@ -283,8 +283,13 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     await publish('user.registered', { userId, email, name: '탈퇴자', locale: 'ko', provider: 'password' });
     await eventually(() => expect(inboxOf(email)).toHaveLength(1));
     const recorded = () =>
-      db.selectFrom('notifications').select(['template', 'recipient']).where('userId', '=', userId).execute();
-    expect(await recorded()).toEqual([{ template: 'welcome', recipient: email }]);
+      db
+        .selectFrom('notifications')
+        .select(['template', 'recipient', sql<boolean>`source is not null`.as('kept')])
+        .where('userId', '=', userId)
+        .execute();
+    // The welcome mail may be sent again: what it was written from (the address and name) is kept with it.
+    expect(await recorded()).toEqual([{ template: 'welcome', recipient: email, kept: true }]);
 
     await publish('user.deleted', { userId });
     await eventually(async () =>
@@ -292,7 +297,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
         await db.selectFrom('recipients').select('email').where('userId', '=', userId).execute(),
       ).toEqual([]),
     );
-    expect(await recorded()).toEqual([{ template: 'welcome', recipient: null }]);
+    expect(await recorded()).toEqual([{ template: 'welcome', recipient: null, kept: false }]);
 
     // The registration handled again afterwards (out of order, or replayed) does not bring the address back.
     const again = makeEnvelope('user.registered', {
@@ -591,9 +596,21 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(row?.providerMessageId).toBeTruthy();
   });
 
-  it('lists sent emails to admins only', async () => {
+  /** The service's HTTP side over this suite's database and notifier, with tokens it trusts. */
+  async function httpApi() {
     const tokens = await createTestTokens();
-    const app = await buildApp({ db, logger: testLogger(), readiness: {}, auth: { jwks: tokens.jwks } });
+    const app = await buildApp({
+      db,
+      notifier,
+      logger: testLogger(),
+      readiness: {},
+      auth: { jwks: tokens.jwks },
+    });
+    return { tokens, app };
+  }
+
+  it('lists sent emails to admins only', async () => {
+    const { tokens, app } = await httpApi();
     const userId = randomUUID();
     const email = `listed-${userId}@example.com`;
     await notifier.notify(
@@ -613,14 +630,135 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       total: 1,
-      items: [{ userId, recipient: email, template: 'welcome', status: 'sent' }],
+      items: [
+        { userId, recipient: email, template: 'welcome', status: 'sent', againOf: null, canSendAgain: true },
+      ],
     });
+    // What the mail was written from stays inside the service.
+    expect(Object.keys(res.json().items[0])).not.toContain('source');
     const fan = await tokens.sign({ id: userId });
     const refused = await app.inject({
       url: '/api/notifications',
       headers: { authorization: `Bearer ${fan}` },
     });
     expect(refused.statusCode).toBe(403);
+    await app.close();
+  });
+
+  it('sends a ticket email again at an operator’s request, as a new mail that names the first', async () => {
+    const { tokens, app } = await httpApi();
+    const admin = await tokens.sign({ id: randomUUID(), role: 'admin' });
+    const asAdmin = { authorization: `Bearer ${admin}` };
+    const fan = knownUser('Hanni Pham', 'en');
+    const reservationId = randomUUID();
+    const ticketId = randomUUID();
+    documents.set(reservationId, [
+      {
+        id: ticketId,
+        seatLabel: 'B-2-7',
+        entrySection: null,
+        entryNumber: null,
+        code: 'QWERT23456',
+        qr: 'q',
+      },
+    ]);
+    const issued = makeEnvelope('ticket.issued', {
+      reservationId,
+      eventId: EVENT_ID,
+      userId: fan.id,
+      tickets: [{ ticketId, seatId: randomUUID(), seatLabel: 'B-2-7' }],
+    });
+    await notifier.notify(issued);
+    expect(inboxOf(fan.email)).toHaveLength(1);
+    const first = await db
+      .selectFrom('notifications')
+      .select(['id', 'dedupeKey'])
+      .where('eventId', '=', issued.id)
+      .executeTakeFirstOrThrow();
+    // The send was left unconfirmed (the process stopped mid-send): the record says so, the fan may have nothing.
+    await sql`update notifications set status = 'unconfirmed' where id = ${first.id}`.execute(db);
+
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/notifications/${first.id.toUpperCase()}/send-again`,
+      headers: asAdmin,
+    });
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.json()).toMatchObject({
+      againOf: first.id,
+      template: 'tickets-issued',
+      status: 'sent',
+      recipient: fan.email,
+      canSendAgain: false,
+    });
+    const mails = inboxOf(fan.email);
+    expect(mails).toHaveLength(2);
+    expect(mails.map((m) => m.subject)).toEqual([mails[0]?.subject, mails[0]?.subject]);
+    expect(mails[0]?.attachments.find((a) => !a.inline)?.filename).toBe(`tiketi-${reservationId}.pdf`);
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(2);
+    // Another copy later is a mail of its own too; a copy itself is not sent again.
+    const twice = await app.inject({
+      method: 'POST',
+      url: `/api/notifications/${first.id}/send-again`,
+      headers: asAdmin,
+    });
+    expect(twice.statusCode, twice.body).toBe(201);
+    expect(inboxOf(fan.email)).toHaveLength(3);
+    const copy = await app.inject({
+      method: 'POST',
+      url: `/api/notifications/${again.json().id}/send-again`,
+      headers: asAdmin,
+    });
+    expect(copy.statusCode).toBe(409);
+    expect(copy.json()).toMatchObject({ code: 'CANNOT_SEND_AGAIN' });
+    const listed = await app.inject({ url: `/api/notifications?userId=${fan.id}`, headers: asAdmin });
+    expect(listed.json().items.map((n: { againOf: string | null }) => n.againOf)).toEqual([
+      first.id,
+      first.id,
+      null,
+    ]);
+    const requested = await db
+      .selectFrom('notifications')
+      .select('requestedBy')
+      .where('againOf', '=', first.id)
+      .execute();
+    expect(requested.map((r) => r.requestedBy)).toEqual([expect.any(String), expect.any(String)]);
+
+    // A one-time link is never kept nor sent again; a fan may not send anything; an unknown mail is a 404.
+    const reset = makeEnvelope('user.password_reset_requested', {
+      userId: fan.id,
+      email: fan.email,
+      name: fan.name,
+      locale: 'en',
+      token: 'reset-token-that-must-not-be-kept',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    await notifier.notify(reset);
+    const link = await db
+      .selectFrom('notifications')
+      .select(['id', 'source'])
+      .where('eventId', '=', reset.id)
+      .executeTakeFirstOrThrow();
+    expect(link.source).toBeNull();
+    const linkAgain = await app.inject({
+      method: 'POST',
+      url: `/api/notifications/${link.id}/send-again`,
+      headers: asAdmin,
+    });
+    expect(linkAgain.statusCode).toBe(409);
+    const byFan = await app.inject({
+      method: 'POST',
+      url: `/api/notifications/${first.id}/send-again`,
+      headers: { authorization: `Bearer ${await tokens.sign({ id: fan.id })}` },
+    });
+    expect(byFan.statusCode).toBe(403);
+    const unknown = await app.inject({
+      method: 'POST',
+      url: `/api/notifications/${randomUUID()}/send-again`,
+      headers: asAdmin,
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(inboxOf(fan.email)).toHaveLength(4);
     await app.close();
   });
 });

@@ -290,6 +290,7 @@ function Mails({ userId }: { userId: string }) {
               t('fans.mailSubject'),
               t('fans.mailTo'),
               t('common.status'),
+              t('fans.mailActions'),
             ]}
             empty={mails.data.items.length === 0 && <p>{t('common.none')}</p>}
           >
@@ -302,6 +303,7 @@ function Mails({ userId }: { userId: string }) {
                 <td data-testid="mail-status">
                   <MailStatus mail={mail} />
                 </td>
+                <td>{mail.canSendAgain && <SendAgain mail={mail} onSent={() => mails.refetch()} />}</td>
               </tr>
             ))}
           </AdminTable>
@@ -321,11 +323,38 @@ function Mails({ userId }: { userId: string }) {
   );
 }
 
+/**
+ * For a fan who says a mail never came, or a mail whose send was left unconfirmed: the notification
+ * service writes it anew and sends it as a mail of its own, which the list then shows.
+ */
+function SendAgain({ mail, onSent }: { mail: NotificationDto; onSent: () => void }) {
+  const { t } = useI18n();
+  const send = useMutation({
+    mutationFn: () =>
+      api(`/api/notifications/${mail.id}/send-again`, { method: 'POST', schema: notificationDto }),
+    onSuccess: onSent,
+  });
+  return (
+    <div className="stack">
+      <div className="actions">
+        <button type="button" className="secondary" disabled={send.isPending} onClick={() => send.mutate()}>
+          {t('mail.sendAgain')}
+        </button>
+      </div>
+      {send.data && (
+        <Notice kind="success">{t('mail.sentAgain', { email: send.data.recipient ?? '' })}</Notice>
+      )}
+      {send.error && <ErrorState error={send.error} />}
+    </div>
+  );
+}
+
 function MailStatus({ mail }: { mail: NotificationDto }) {
   const { t } = useI18n();
   return (
     <>
       {t(`mail.${mail.status}`)}
+      {mail.againOf && <div className="muted">{t('mail.copyOf')}</div>}
       {mail.status === 'unconfirmed' ? (
         <div className="muted">{t('mail.unconfirmedHint')}</div>
       ) : (

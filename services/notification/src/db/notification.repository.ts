@@ -46,7 +46,7 @@ export function notificationRepository(db: Kysely<DB>) {
         await trx.deleteFrom('recipients').where('userId', '=', userId).execute();
         await trx
           .updateTable('notifications')
-          .set({ recipient: null })
+          .set({ recipient: null, source: null })
           .where('userId', '=', userId)
           .execute();
       });
@@ -133,6 +133,9 @@ export function notificationRepository(db: Kysely<DB>) {
       subject?: string;
       detail?: string;
       transport?: string;
+      source?: string;
+      againOf?: string;
+      requestedBy?: string;
     }): Promise<string | undefined> {
       const insert = async (executor: Executor, row: typeof input) =>
         (
@@ -158,6 +161,20 @@ export function notificationRepository(db: Kysely<DB>) {
         });
         return undefined;
       });
+    },
+
+    findById(id: string) {
+      return db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /** How many times this mail was sent again. */
+    async timesSentAgain(id: string): Promise<number> {
+      const row = await db
+        .selectFrom('notifications')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('againOf', '=', id)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
     },
 
     /** Whatever a redelivery meanwhile thought of the claim, the provider took the mail. */

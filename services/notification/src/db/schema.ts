@@ -1,5 +1,5 @@
 import type { NotificationStatus } from '@tiketi/contracts';
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export type Locale = 'ko' | 'en';
 
@@ -38,6 +38,12 @@ export type NotificationsTable = {
   detail: string | null;
   transport: string | null;
   providerMessageId: string | null;
+  /** The event the mail was written from, kept while it may be sent again (`SEND_AGAIN_TEMPLATES`). */
+  source: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The mail this one sends again, by an operator's request. */
+  againOf: string | null;
+  /** The operator who asked for this mail to be sent again. */
+  requestedBy: string | null;
   createdAt: Generated<Date>;
 };
 

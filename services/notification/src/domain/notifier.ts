@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { formatTicketCode, WEB_PAGES, WEB_RESET_PASSWORD, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
-import type { AnyEnvelope, Kysely, Logger, Transaction } from '@tiketi/kit';
+import {
+  type AnyEnvelope,
+  HttpProblem,
+  type Kysely,
+  type Logger,
+  problems,
+  type Transaction,
+} from '@tiketi/kit';
 import QRCode from 'qrcode';
 import type { DirectoryClient } from '../clients/directory.client.ts';
 import {
@@ -33,6 +40,20 @@ export const PROJECTION_EVENTS = [
 ] as const;
 
 export type MailEvent = (typeof MAIL_EVENTS)[number];
+
+/**
+ * The mails an operator may send again, whose source event is kept for it: not the one-time links of
+ * account mails (a fan asks for a new link; the token is not kept).
+ */
+export const SEND_AGAIN_TEMPLATES: ReadonlySet<string> = new Set<TemplateName>([
+  'welcome',
+  'registration-repeated',
+  'tickets-issued',
+  'payment-refunded',
+  'reservation-expired',
+  'waitlist-offer-expired',
+  'waitlist-offered',
+]);
 export type ProjectionEvent = (typeof PROJECTION_EVENTS)[number];
 
 export type NotifierDeps = {
@@ -241,6 +262,31 @@ export function createNotifier(deps: NotifierDeps) {
     }
   }
 
+  /** Sends a claimed mail; a send the provider refused gives the claim back (and throws). */
+  async function send(
+    repo: NotificationRepository,
+    id: string,
+    dedupeKey: string,
+    mail: Plan & { recipient: Recipient },
+    email: ReturnType<typeof renderEmail>,
+  ) {
+    const { recipient } = mail;
+    const digest = createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32);
+    let sent: Awaited<ReturnType<Mailer['send']>>;
+    try {
+      sent = await deps.mailer.send({
+        to: { email: recipient.email, name: recipient.name },
+        ...email,
+        ...(mail.attachments ? { attachments: mail.attachments } : {}),
+        messageId: `<${digest}@notifications.tiketi.dev>`,
+      });
+    } catch (error) {
+      await repo.release(id);
+      throw error;
+    }
+    await repo.markSent(id, sent.providerMessageId);
+  }
+
   return {
     /**
      * Sends the email an event calls for, at most once per (event, template). Idempotent by itself (the
@@ -248,7 +294,8 @@ export function createNotifier(deps: NotifierDeps) {
      */
     async notify(event: AnyEnvelope<MailEvent>): Promise<void> {
       const repo = notificationRepository(deps.db);
-      const { template, userId, recipient, data, attachments } = await plan(event, repo);
+      const mail = await plan(event, repo);
+      const { template, userId, recipient, data } = mail;
       const dedupeKey = `${event.id}:${template}`;
       if (!recipient) {
         // A user the user service does not know (deleted meanwhile): nothing to send, and retrying won't help.
@@ -275,6 +322,7 @@ export function createNotifier(deps: NotifierDeps) {
         locale: recipient.locale,
         subject: email.subject,
         transport: deps.mailer.name,
+        ...(SEND_AGAIN_TEMPLATES.has(template) ? { source: JSON.stringify(event) } : {}),
       });
       if (!id) {
         const pending = await repo.findPending(dedupeKey);
@@ -287,21 +335,59 @@ export function createNotifier(deps: NotifierDeps) {
         }
         return;
       }
-      const digest = createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32);
-      let sent: Awaited<ReturnType<Mailer['send']>>;
-      try {
-        sent = await deps.mailer.send({
-          to: { email: recipient.email, name: recipient.name },
-          ...email,
-          ...(attachments ? { attachments } : {}),
-          messageId: `<${digest}@notifications.tiketi.dev>`,
-        });
-      } catch (error) {
-        await repo.release(id);
-        throw error;
-      }
-      await repo.markSent(id, sent.providerMessageId);
+      await send(repo, id, dedupeKey, { ...mail, recipient }, email);
       deps.logger.info({ eventId: event.id, template, notificationId: id }, 'email sent');
+    },
+
+    /**
+     * Sends a mail again at an operator's request (a fan says it never came, or its send was left
+     * unconfirmed): written anew from the event it came from, to the account's address as known now. The
+     * copy is a mail of its own in the record, naming the one it repeats and who asked.
+     */
+    async sendAgain(notificationId: string, operatorId: string): Promise<string> {
+      const repo = notificationRepository(deps.db);
+      const original = await repo.findById(notificationId);
+      if (!original) throw problems.notFound('Email');
+      const refuse = (detail: string) => new HttpProblem(409, 'CANNOT_SEND_AGAIN', detail);
+      if (original.againOf) throw refuse('This email is itself a copy: send the first one again.');
+      if (!SEND_AGAIN_TEMPLATES.has(original.template)) {
+        throw refuse(
+          'Emails with a one-time link are not sent again: the fan asks for a new link on the site.',
+        );
+      }
+      if (original.status !== 'sent' && original.status !== 'unconfirmed') {
+        throw refuse(
+          original.status === 'sending'
+            ? 'This email is being sent right now.'
+            : 'This email was never sent: there was nobody to write to.',
+        );
+      }
+      if (!original.source) throw refuse('What this email was written from is no longer kept.');
+      const mail = await plan(original.source as AnyEnvelope<MailEvent>, repo);
+      const { recipient } = mail;
+      if (!recipient) throw refuse('The account this email was for no longer exists.');
+      const dedupeKey = `${original.dedupeKey}:again:${(await repo.timesSentAgain(original.id)) + 1}`;
+      const email = renderEmail(mail.template, mail.data as never, recipient.locale);
+      const id = await repo.claim({
+        dedupeKey,
+        eventId: original.eventId,
+        template: mail.template,
+        userId: mail.userId,
+        status: 'sending',
+        recipient: recipient.email,
+        locale: recipient.locale,
+        subject: email.subject,
+        transport: deps.mailer.name,
+        againOf: original.id,
+        requestedBy: operatorId,
+      });
+      if (!id) throw refuse('This email is being sent again already.');
+      await send(repo, id, dedupeKey, { ...mail, recipient }, email);
+      deps.logger.info(
+        { notificationId: id, againOf: original.id, template: mail.template, operatorId },
+        'email sent again',
+      );
+      return id;
     },
 
     /** Keeps the local copies the emails are written from. */
