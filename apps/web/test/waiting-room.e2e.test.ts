@@ -215,3 +215,48 @@ describe('while the shopper cap is full', () => {
     240_000,
   );
 });
+
+describe('a fan who is done, or changes their mind', () => {
+  it(
+    'gives their turn to the next fan from the seats page, and leaves the line from the waiting page',
+    site.step(async () => {
+      const page = site.page;
+      await page.setViewportSize({ width: 1366, height: 900 });
+      const eventId = await concert({ title: 'One at a time', opensInMs: -MINUTE, maxActiveShoppers: 1 });
+      // This fan comes first and is let in at once; another waits behind for the only slot.
+      await page.goto(`/events/${eventId}/queue`);
+      await page.waitForURL(`${WEB}/events/${eventId}/seats`, { timeout: UI_TIMEOUT });
+      const next = await fanJoins(eventId, 100);
+      expect(next.status.state).toBe('waiting');
+
+      const give = page.getByTestId('give-turn');
+      await give.waitFor();
+      await screenshot(page, 'waiting-room-05-give-turn');
+      const given = page.waitForResponse(
+        (r) => r.request().method() === 'DELETE' && new URL(r.url()).pathname === `/api/queue/${eventId}`,
+      );
+      await give.getByRole('button', { name: 'Done here? Give your turn to the next fan' }).click();
+      expect((await given).status()).toBe(200);
+      await page.waitForURL(`${WEB}/events/${eventId}`);
+      // The fan behind comes in at the next admission step, not ten minutes later when the first
+      // admission would have lapsed.
+      await expect
+        .poll(async () => (await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, next.token)).state, {
+          timeout: UI_TIMEOUT,
+        })
+        .toBe('admitted');
+
+      // Back in line behind the fan now shopping, this fan changes their mind.
+      await page.goto(`/events/${eventId}/queue`);
+      await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
+      await page.getByRole('button', { name: 'Leave the line' }).click();
+      await page.waitForURL(`${WEB}/events/${eventId}`);
+      const place = await fetch(`${WEB}/api/queue/${eventId}/status`, {
+        headers: { authorization: `Bearer ${await accessTokenOf(page)}` },
+      });
+      expect(place.status).toBe(404);
+      expect(site.blocked).toEqual([]);
+    }),
+    120_000,
+  );
+});

@@ -128,6 +128,13 @@ export type QueueCancelled = z.infer<typeof queueCancelled>;
  * `GET /internal/queue/:eventId/stats` (internal token; the admin service's operator views): one waiting
  * room as Redis holds it now. An event the waiting room has not heard of yet answers zeros and no settings.
  */
+/**
+ * What leaving a waiting room (`DELETE /api/queue/:eventId`) gave up: an admitted fan's shopping slot, which
+ * goes to the next fan in line, or a waiting fan's place; `nothing` when the caller had neither.
+ */
+export const queueLeft = z.object({ left: z.enum(['slot', 'line', 'nothing']) });
+export type QueueLeft = z.infer<typeof queueLeft>;
+
 export const queueStats = z.object({
   eventId: canonicalId(),
   /** The admission step visits this room: the event sells now with its waiting room on. */

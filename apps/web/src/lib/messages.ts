@@ -159,6 +159,11 @@ export const en = {
   'queue.cancelledRefund':
     'If you already bought tickets for it, your payment is refunded automatically and we will email you.',
   'queue.otherEvents': 'See other concerts',
+  'queue.leave': 'Leave the line',
+  'queue.leaveHint': 'Changed your mind? Leave, and everyone behind you moves up.',
+  'seats.giveTurn': 'Done here? Give your turn to the next fan',
+  'seats.giveTurnHint':
+    'Giving your turn ends your shopping time now and lets the next fan in. To come back, you would join the line again.',
   'seats.title': 'Choose your seats',
   'seats.selected': 'Selected: {n} / {max}',
   'seats.total': 'Total',
@@ -766,6 +771,11 @@ export const ko: Record<MessageKey, string> = {
   'queue.cancelledRefund':
     '이미 예매하신 티켓이 있다면 결제 금액이 자동으로 환불되며 이메일로 알려 드립니다.',
   'queue.otherEvents': '다른 공연 보기',
+  'queue.leave': '대기열에서 나가기',
+  'queue.leaveHint': '마음이 바뀌셨나요? 나가시면 뒤에 계신 분들의 순서가 당겨집니다.',
+  'seats.giveTurn': '다 보셨나요? 다음 팬에게 차례 넘기기',
+  'seats.giveTurnHint':
+    '차례를 넘기시면 지금 바로 입장 시간이 끝나고 대기열의 다음 팬이 입장합니다. 다시 들어오시려면 대기열에 다시 서셔야 합니다.',
   'seats.title': '좌석 선택',
   'seats.selected': '선택: {n} / {max}',
   'seats.total': '합계',

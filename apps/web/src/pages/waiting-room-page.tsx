@@ -1,3 +1,4 @@
+import { useMutation } from '@tanstack/react-query';
 import {
   estimateWait,
   QUEUE_ETA_LIMIT_SECONDS,
@@ -7,6 +8,7 @@ import {
   type QueuePace,
   type QueueProgress,
   type QueueStatus,
+  queueLeft,
   queueStatus,
 } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
@@ -212,9 +214,31 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
             value={live ? Math.min(live.nowServing, status.number ?? 0) : 0}
             aria-label={t('queue.position')}
           />
+          <LeaveQueue eventId={status.eventId} />
         </>
       )}
     </main>
+  );
+}
+
+/** Gives up the place in line (`DELETE /api/queue/:eventId`), so that everyone behind moves up. */
+function LeaveQueue({ eventId }: { eventId: string }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const leave = useMutation({
+    mutationFn: () => api(`/api/queue/${eventId}`, { method: 'DELETE', schema: queueLeft }),
+    onSuccess: () => navigate(`/events/${eventId}`),
+  });
+  return (
+    <div className="stack">
+      <div className="actions">
+        <button type="button" className="secondary" disabled={leave.isPending} onClick={() => leave.mutate()}>
+          {t('queue.leave')}
+        </button>
+      </div>
+      <p className="muted">{t('queue.leaveHint')}</p>
+      {leave.error && <ErrorState error={leave.error} />}
+    </div>
   );
 }
 

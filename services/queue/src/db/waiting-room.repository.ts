@@ -5,6 +5,7 @@ import {
   holdEndedScript,
   holdScript,
   joinScript,
+  leaveScript,
   rateScript,
   releaseScript,
   settingsScript,
@@ -99,6 +100,7 @@ export function waitingRoomRepository(redis: Redis) {
     queueStatus: { keys, lua: statusScript },
     queueTouch: { keys, lua: touchScript },
     queueRelease: { keys, lua: releaseScript },
+    queueLeave: { keys, lua: leaveScript },
     queueHold: { keys, lua: holdScript },
     queueHoldEnded: { keys, lua: holdEndedScript },
     queueTick: { keys: keys + 1, lua: tickScript },
@@ -210,6 +212,12 @@ export function waitingRoomRepository(redis: Redis) {
     async releaseLapsed(eventId: string, userId: string): Promise<'freed' | 'absent' | 'held'> {
       const answer = await scripts.queueRelease(...eventKeys(eventId), userId);
       return answer === 1 ? 'freed' : answer === -1 ? 'held' : 'absent';
+    },
+
+    /** The user leaves the room: their shopping slot or their place in line; 'held' while a hold counts it. */
+    async leave(eventId: string, userId: string): Promise<'slot' | 'line' | 'nothing' | 'held'> {
+      const answer = await scripts.queueLeave(...eventKeys(eventId), userId);
+      return answer === 2 ? 'slot' : answer === 1 ? 'line' : answer === -1 ? 'held' : 'nothing';
     },
 
     /** Keeps an admitted user's slot counted until the hold expires; answers whether that moved. */

@@ -172,6 +172,16 @@ local function latest_live(known)
   return latest
 end
 
+-- Gives an admitted user's slot to the next fan, unless a live hold of theirs still counts it: 1 when
+-- freed, -1 when a hold keeps it.
+local function free_slot(user)
+  if latest_live(holds_of(user)) then return -1 end
+  leave(user)
+  forget(user)
+  record(frees, 1)
+  return 1
+end
+
 -- {found, record, number, rank, admittedUntil, now, opened, served, free, openRate, turnover}
 local function status_of(user, prior)
   local record = redis.call('HGET', users, user)
@@ -247,10 +257,25 @@ return #ARGV
 export const releaseScript = `${prelude}
 local user = ARGV[1]
 if not redis.call('ZSCORE', active, user) then return 0 end
-if latest_live(holds_of(user)) then return -1 end
-leave(user)
+return free_slot(user)
+`;
+
+/**
+ * ARGV: userId. The user leaves the room: an admitted user's slot goes to the next fan (unless a live hold
+ * of theirs still counts it), a waiting user gives up their place. Returns 2 when a slot was freed, 1 when
+ * a place in line was given up, 0 when the user had neither, -1 when a live hold keeps the slot.
+ */
+export const leaveScript = `${prelude}
+local user = ARGV[1]
+if redis.call('ZSCORE', active, user) then
+  if free_slot(user) == 1 then return 2 end
+  return -1
+end
+if not redis.call('HGET', users, user) then return 0 end
+redis.call('ZREM', line, user)
+redis.call('ZREM', pre, user)
+redis.call('ZREM', seen, user)
 forget(user)
-record(frees, 1)
 return 1
 `;
 

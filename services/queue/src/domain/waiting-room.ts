@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type EventSaleInfo, estimateWait, type QueueStats, type QueueStatus } from '@tiketi/contracts';
+import {
+  type EventSaleInfo,
+  estimateWait,
+  type QueueLeft,
+  type QueueStats,
+  type QueueStatus,
+} from '@tiketi/contracts';
 import type { AnyEnvelope } from '@tiketi/kit';
 import { HttpProblem, problems, signAdmissionToken } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
@@ -26,6 +32,11 @@ export type WaitingRoomDeps = {
 };
 
 const SELLING = new Set(['published', 'on_sale']);
+
+/** A live hold still counts the caller's shopping slot. */
+function holdInProgress(detail: string): HttpProblem {
+  return new HttpProblem(409, 'HOLD_IN_PROGRESS', detail);
+}
 
 /**
  * The waiting room's rules: who may take a place, what a place looks like to its holder, and how the
@@ -125,15 +136,28 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         // Going back in line would free the slot while the user is still paying for seats, and let one
         // more shopper in than the event allows.
         if ((await repo.releaseLapsed(eventId, userId)) === 'held') {
-          throw new HttpProblem(
-            409,
-            'HOLD_IN_PROGRESS',
+          throw holdInProgress(
             'Your admission has ended but your seats are still held: pay for them or cancel the reservation, then join again.',
           );
         }
         place = await repo.join(eventId, userId, uuidv7(), randomDraw());
       }
       return { status: await toStatus(eventId, userId, place, settings), created: place.created };
+    },
+
+    /**
+     * The caller leaves the room: an admitted fan done shopping gives their slot to the next fan at once
+     * (rather than keeping it until the admission lapses, and with it the admission token), a waiting fan
+     * gives up their place. Refused while a hold of theirs is live: it still counts the slot.
+     */
+    async leave(eventId: string, userId: string): Promise<QueueLeft> {
+      const left = await repo.leave(eventId, userId);
+      if (left === 'held') {
+        throw holdInProgress(
+          'Your seats are still held: pay for them or cancel the reservation, then leave.',
+        );
+      }
+      return { left };
     },
 
     /** The caller's place; asking counts as a sign of life. */

@@ -1,4 +1,4 @@
-import { canonicalId, queueStats, queueStatus } from '@tiketi/contracts';
+import { canonicalId, queueLeft, queueStats, queueStatus } from '@tiketi/contracts';
 import { type App, type Auth, type ChallengeGuard, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { WaitingRoom } from '../domain/waiting-room.ts';
@@ -35,6 +35,23 @@ export function queueRoutes(app: App, auth: Auth, room: WaitingRoom, joinGuard: 
       },
     },
     async (req) => room.status(req.params.eventId, callerOf(req).id),
+  );
+
+  app.delete(
+    '/api/queue/:eventId',
+    {
+      onRequest: auth.user,
+      schema: {
+        summary:
+          'Leave the waiting room: give the shopping slot to the next fan, or give up the place in line',
+        description:
+          'An admitted fan done shopping frees their slot at once (their admission token stops working); a ' +
+          'waiting fan leaves the line. 409 HOLD_IN_PROGRESS while a hold of theirs is live.',
+        params,
+        response: { 200: queueLeft },
+      },
+    },
+    async (req) => room.leave(req.params.eventId, callerOf(req).id),
   );
 
   app.get(

@@ -1,0 +1,96 @@
+import { HOLD_UNDER_ADMISSION } from '@tiketi/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import { describe, expect, it } from 'vitest';
+import { eventually, joinQueue, publish, publishedEvent, queueStatus, queueSuite } from './support.ts';
+
+/*
+ * Leaving the waiting room: an admitted fan who is done shopping gives their slot to the next fan at once,
+ * instead of keeping it (and their admission token) until the admission lapses; a waiting fan gives up
+ * their place.
+ */
+describe('leaving the waiting room', () => {
+  // Admission is stepped by each test; an admission lasts the default ten minutes.
+  const { queue, redis, user, announce } = queueSuite('queue-leave', { ADMISSION_TICK_MS: 60_000 });
+
+  const leave = (token: string, eventId: string) =>
+    fetch(`${queue.url}/api/queue/${eventId.toUpperCase()}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+  const lapseOf = (eventId: string, userId: string) => redis.hget(`queue:{${eventId}}:lapse`, userId);
+
+  /** A room with one shopping slot, `first` admitted into it, `second` and `third` waiting behind. */
+  async function fullRoom() {
+    const sale = await announce(publishedEvent({ maxActiveShoppers: 1 }));
+    const [first, second, third] = [await user(), await user(), await user()];
+    for (const fan of [first, second, third]) await joinQueue(queue.url, fan.token, sale.eventId);
+    await queue.service.step();
+    expect((await queueStatus(queue.url, first.token, sale.eventId)).body.state).toBe('admitted');
+    return { eventId: sale.eventId, first, second, third };
+  }
+
+  it('gives an admitted fan’s slot to the next fan at once, and ends their admission', async () => {
+    const { eventId, first, second } = await fullRoom();
+    expect(await lapseOf(eventId, first.id)).not.toBeNull();
+    const left = await leave(first.token, eventId);
+    expect(left.status).toBe(200);
+    expect(await left.json()).toEqual({ left: 'slot' });
+    // The admission the reservation service checks before a hold is gone with the slot.
+    expect(await lapseOf(eventId, first.id)).toBeNull();
+    expect((await queueStatus(queue.url, first.token, eventId)).status).toBe(404);
+    // The next step admits the fan behind, ten minutes before the first admission would have lapsed.
+    await queue.service.step();
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('admitted');
+    // Leaving again changes nothing.
+    expect(await (await leave(first.token, eventId)).json()).toEqual({ left: 'nothing' });
+  });
+
+  it('lets a waiting fan give up their place, and the line moves past it', async () => {
+    const { eventId, first, second, third } = await fullRoom();
+    expect((await queueStatus(queue.url, third.token, eventId)).body.position).toBe(2);
+    expect(await (await leave(second.token, eventId)).json()).toEqual({ left: 'line' });
+    expect((await queueStatus(queue.url, second.token, eventId)).status).toBe(404);
+    expect((await queueStatus(queue.url, third.token, eventId)).body.position).toBe(1);
+    // The slot turns over to the fan who stayed.
+    expect(await (await leave(first.token, eventId)).json()).toEqual({ left: 'slot' });
+    await queue.service.step();
+    expect((await queueStatus(queue.url, third.token, eventId)).body.state).toBe('admitted');
+  });
+
+  it('keeps the slot of a fan whose hold is live, and says why', async () => {
+    const { eventId, first, second } = await fullRoom();
+    const reservationId = uuidv7();
+    await publish(
+      queue.bus,
+      'reservation.created',
+      {
+        reservationId,
+        eventId,
+        userId: first.id,
+        seatIds: [uuidv7()],
+        amount: 99_000,
+        expiresAt: new Date(Date.now() + 300_000).toISOString(),
+      },
+      { tag: HOLD_UNDER_ADMISSION },
+    );
+    await eventually(
+      async () => (await redis.hget(`queue:{${eventId}}:holds`, first.id)) ?? undefined,
+      'the hold to be known',
+    );
+    const refused = await leave(first.token, eventId);
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await refused.json()).toMatchObject({ code: 'HOLD_IN_PROGRESS' });
+    await queue.service.step();
+    expect((await queueStatus(queue.url, first.token, eventId)).body.state).toBe('admitted');
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('waiting');
+  });
+
+  it('asks who is leaving, and for a well-formed event id', async () => {
+    const anonymous = await fetch(`${queue.url}/api/queue/${uuidv7()}`, { method: 'DELETE' });
+    expect(anonymous.status).toBe(401);
+    const fan = await user();
+    const malformed = await leave(fan.token, 'not-an-id');
+    expect(malformed.status).toBe(400);
+  });
+});
