@@ -444,17 +444,18 @@ const OWNER_PREFIXES: Record<string, string[]> = {
   payment: ['/api/payments', '/api/admin/payments'],
   analytics: ['/api/analytics'],
   media: ['/api/media'],
-  notification: [],
+  notification: ['/api/notifications'],
 };
 /** Services whose writes publish events that other services consume. */
 const PUBLISHERS = ['user', 'event', 'reservation', 'payment'];
 
 /**
  * Whether an accepted request (`METHOD /path`) explains the changed table: it went to the service owning
- * the table, or the table is one only events write and the request went to a service that publishes events:
+ * the table, or the table is one that events write and the request went to a service that publishes events:
  * a consumer's inbox (an accepted cancellation of an event is consumed by reservation and payment, each
- * recording it once), or the notification service's, which has no route that writes (an operator's
- * accepted request to mail a fan a reset link becomes a mail there).
+ * recording it once), analytics' record of the sale's events (an accepted cancellation of a hold is a
+ * `reservation.cancelled` there), or the notification service's tables (an operator's accepted request to
+ * mail a fan a reset link becomes a mail there).
  */
 function tableServedBy(change: string, acceptedRequest: string): boolean {
   const [owner = '', table = ''] = change.split(':')[0]?.split('.') ?? [];
@@ -462,5 +463,9 @@ function tableServedBy(change: string, acceptedRequest: string): boolean {
   const served = (service: string) =>
     (OWNER_PREFIXES[service] ?? []).some((prefix) => path.startsWith(prefix));
   if (served(owner)) return true;
-  return (table === 'inbox' || owner === 'notification') && PUBLISHERS.some(served);
+  const writtenByEvents =
+    table === 'inbox' ||
+    owner === 'notification' ||
+    (owner === 'analytics' && table.startsWith('raw_events'));
+  return writtenByEvents && PUBLISHERS.some(served);
 }

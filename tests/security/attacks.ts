@@ -91,6 +91,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/payments/events/:eventId/revenue': 'admin',
   'POST /api/queue/:eventId/join': 'user',
   'GET /api/queue/:eventId/status': 'user',
+  'DELETE /api/queue/:eventId': 'user',
   'GET /api/challenge': 'public',
   'POST /api/analytics/track': 'public',
   'GET /api/analytics/artist/:id/traffic': 'admin',
@@ -116,6 +117,7 @@ const RULES: Record<string, Rule> = {
   'GET /media/images/:id/:file': 'public',
   'DELETE /api/media/:id': 'admin',
   'GET /api/notifications': 'admin',
+  'POST /api/notifications/:id/send-again': 'admin',
 };
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
