@@ -1,7 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { holdResponse, queueLeft } from '@tiketi/contracts';
+import { holdResponse } from '@tiketi/contracts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { LeaveRoom } from '../components/leave-room.tsx';
 import { type DrawnSection, groupBySection, SeatMap, TIER_COLORS } from '../components/seat-map.tsx';
 import { StandingAreas, type StandingOffer } from '../components/standing-areas.tsx';
 import { ErrorState, Loading, NotFound, Notice } from '../components/states.tsx';
@@ -236,7 +237,16 @@ export function SeatsPage() {
           {t('seats.admissionLeft', { time: countdown(Date.parse(admission.expiresAt) - now) })}
         </p>
       )}
-      {admission && own.length === 0 && <GiveTurn eventId={eventId} />}
+      {/* Offered while the fan holds nothing: a live hold keeps the slot, and the server would refuse. */}
+      {admission && own.length === 0 && (
+        <LeaveRoom
+          eventId={eventId}
+          label="seats.giveTurn"
+          hint="seats.giveTurnHint"
+          onLeft={() => admissions.clear(eventId)}
+          testId="give-turn"
+        />
+      )}
       {needsQueue && (
         <Notice kind="warning">
           {t('seats.needQueue')} <Link to={`/events/${eventId}/queue`}>{t('event.joinQueue')}</Link>
@@ -334,33 +344,5 @@ export function SeatsPage() {
         </aside>
       </div>
     </main>
-  );
-}
-
-/**
- * An admitted fan done shopping gives their slot to the next fan in line at once (`DELETE
- * /api/queue/:eventId`), rather than keeping it until the admission lapses. Offered while they hold nothing
- * (a live hold keeps the slot, and the server would refuse).
- */
-function GiveTurn({ eventId }: { eventId: string }) {
-  const { t } = useI18n();
-  const navigate = useNavigate();
-  const give = useMutation({
-    mutationFn: () => api(`/api/queue/${eventId}`, { method: 'DELETE', schema: queueLeft }),
-    onSuccess: () => {
-      admissions.clear(eventId);
-      navigate(`/events/${eventId}`);
-    },
-  });
-  return (
-    <div className="stack" data-testid="give-turn">
-      <div className="actions">
-        <button type="button" className="secondary" disabled={give.isPending} onClick={() => give.mutate()}>
-          {t('seats.giveTurn')}
-        </button>
-      </div>
-      <p className="muted">{t('seats.giveTurnHint')}</p>
-      {give.error && <ErrorState error={give.error} />}
-    </div>
   );
 }

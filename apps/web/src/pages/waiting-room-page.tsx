@@ -1,4 +1,3 @@
-import { useMutation } from '@tanstack/react-query';
 import {
   estimateWait,
   QUEUE_ETA_LIMIT_SECONDS,
@@ -8,12 +7,12 @@ import {
   type QueuePace,
   type QueueProgress,
   type QueueStatus,
-  queueLeft,
   queueStatus,
 } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { io } from 'socket.io-client';
+import { LeaveRoom } from '../components/leave-room.tsx';
 import { ErrorState, Loading, Notice } from '../components/states.tsx';
 import { admissions } from '../lib/admission.ts';
 import { track } from '../lib/analytics.ts';
@@ -214,31 +213,10 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
             value={live ? Math.min(live.nowServing, status.number ?? 0) : 0}
             aria-label={t('queue.position')}
           />
-          <LeaveQueue eventId={status.eventId} />
+          <LeaveRoom eventId={status.eventId} label="queue.leave" hint="queue.leaveHint" />
         </>
       )}
     </main>
-  );
-}
-
-/** Gives up the place in line (`DELETE /api/queue/:eventId`), so that everyone behind moves up. */
-function LeaveQueue({ eventId }: { eventId: string }) {
-  const { t } = useI18n();
-  const navigate = useNavigate();
-  const leave = useMutation({
-    mutationFn: () => api(`/api/queue/${eventId}`, { method: 'DELETE', schema: queueLeft }),
-    onSuccess: () => navigate(`/events/${eventId}`),
-  });
-  return (
-    <div className="stack">
-      <div className="actions">
-        <button type="button" className="secondary" disabled={leave.isPending} onClick={() => leave.mutate()}>
-          {t('queue.leave')}
-        </button>
-      </div>
-      <p className="muted">{t('queue.leaveHint')}</p>
-      {leave.error && <ErrorState error={leave.error} />}
-    </div>
   );
 }
 

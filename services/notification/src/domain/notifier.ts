@@ -382,7 +382,12 @@ export function createNotifier(deps: NotifierDeps) {
         requestedBy: operatorId,
       });
       if (!id) throw refuse('This email is being sent again already.');
-      await send(repo, id, dedupeKey, { ...mail, recipient }, email);
+      try {
+        await send(repo, id, dedupeKey, { ...mail, recipient }, email);
+      } catch (error) {
+        // The claim was given back: the operator may simply ask again.
+        throw problems.unavailable('The mail provider did not take the email; try again shortly.', error);
+      }
       deps.logger.info(
         { notificationId: id, againOf: original.id, template: mail.template, operatorId },
         'email sent again',
