@@ -50,13 +50,9 @@ export function standingRepository(db: Kysely<DB>) {
     ): Promise<string[]> {
       const { rows } = await sql<{ id: string }>`
         with let_go as (
-          select rs.seat_id, count(*) as times
-          from reservations r
-          join reservation_seats rs on rs.reservation_id = r.id
-          where r.user_id = ${options.userId} and r.event_id = ${eventId}
-            and r.status in ('EXPIRED', 'CANCELLED') and r.confirmed_at is null
-            and r.updated_at > now() - make_interval(secs => ${options.windowMs / 1000}::float8)
-          group by rs.seat_id
+          select seat_id, cardinality(ended) as times
+          from user_let_go(${options.userId}::uuid, ${eventId}::uuid,
+            make_interval(secs => ${options.windowMs / 1000}::float8))
         )
         select s.id from seats s
         left join let_go on let_go.seat_id = s.id
