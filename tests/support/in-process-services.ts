@@ -207,6 +207,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       ADMISSION_TICK_MS: 250,
       ADMISSIONS_PER_TICK_MAX: 500,
       ABANDON_GRACE_MS: 60_000,
+      ADMITTED_IDLE_MS: 180_000,
       PRESENCE_REFRESH_MS: 10_000,
       PROGRESS_HEARTBEAT_MS: 2000,
       PROGRESS_MIN_GAP_MS: 1000,

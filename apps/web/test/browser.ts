@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { QueueStatus } from '@tiketi/contracts';
+import { challengeHeader } from '@tiketi/kit/testing';
 import { verificationLink } from '@tiketi/sandbox-mail/client';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
@@ -58,6 +60,10 @@ export function linksIn(html: string): string[] {
   return [...html.matchAll(/href="([^"]+)"/g)].map((m) => (m[1] ?? '').replaceAll('&amp;', '&'));
 }
 /** The operator account the platform seeds on an empty database. */
+/** The demo seed's artist and venue (Blue Square, priced in tiers R and S). */
+const DEMO_ARTIST = '01936b2a-0000-7000-8000-00000000a002';
+const DEMO_VENUE = '01936b2a-0000-7000-8000-00000000b002';
+
 export const OPERATOR = { email: 'admin@tiketi.local', password: 'tiketi-admin-2026' };
 
 const LOGIN_LABELS = {
@@ -155,6 +161,81 @@ export async function apiJson<T = Record<string, unknown>>(path: string, token?:
   });
   if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/** A POST of JSON to the public API, as the browser's origin serves it; anything but 2xx throws. */
+export async function postJson<T>(
+  path: string,
+  body: unknown,
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const res = await fetch(`${WEB}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/**
+ * A published concert with a waiting room (300 admissions a minute, `maxActiveShoppers` at a time) at the
+ * demo seed's Blue Square, made by the operator through the API; its sale opens `opensInMs` from now.
+ */
+export async function waitingRoomConcert(options: {
+  title: string;
+  opensInMs: number;
+  maxActiveShoppers: number;
+}): Promise<string> {
+  const accessToken = await operatorToken();
+  const now = Date.now();
+  const day = 86_400_000;
+  const event = await postJson<{ id: string }>(
+    '/api/events',
+    {
+      artistId: DEMO_ARTIST,
+      venueId: DEMO_VENUE,
+      title: `${options.title} ${now}`,
+      startsAt: new Date(now + 30 * day).toISOString(),
+      saleOpensAt: new Date(now + options.opensInMs).toISOString(),
+      saleClosesAt: new Date(now + 29 * day).toISOString(),
+      perUserLimit: 2,
+      waitingRoom: {
+        enabled: true,
+        admissionRatePerMinute: 300,
+        maxActiveShoppers: options.maxActiveShoppers,
+      },
+      priceTiers: [
+        { key: 'R', name: 'R', price: 132_000 },
+        { key: 'S', name: 'S', price: 110_000 },
+      ],
+    },
+    accessToken,
+  );
+  await postJson(`/api/events/${event.id}/publish`, {}, accessToken);
+  return event.id;
+}
+
+/** A fan who signs up and joins the line through the API (solving the challenges as the app does). */
+export async function fanJoins(eventId: string, n: number): Promise<{ status: QueueStatus; token: string }> {
+  const session = await postJson<{ accessToken: string }>(
+    '/api/auth/register',
+    { email: `line-${Date.now()}-${n}@example.com`, password: 'correct-horse-battery', name: `Fan ${n}` },
+    undefined,
+    await challengeHeader(WEB, 'register'),
+  );
+  const status = await postJson<QueueStatus>(
+    `/api/queue/${eventId}/join`,
+    {},
+    session.accessToken,
+    await challengeHeader(WEB, 'join', eventId),
+  );
+  return { status, token: session.accessToken };
 }
 
 /** Rethrows a failed step with what the page showed and the platform's last log lines. */

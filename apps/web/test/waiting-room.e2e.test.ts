@@ -1,9 +1,17 @@
 import { QUEUE_ETA_LIMIT_SECONDS, type QueueStatus } from '@tiketi/contracts';
 import { createRedis } from '@tiketi/kit';
-import { challengeHeader } from '@tiketi/kit/testing';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { accessTokenOf, apiJson, OPERATOR, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+import {
+  accessTokenOf,
+  apiJson,
+  fanJoins,
+  screenshot,
+  siteOnPlatform,
+  UI_TIMEOUT,
+  WEB,
+  waitingRoomConcert,
+} from './browser.ts';
 
 /*
  * The waiting room tells a fan the truth, in a real browser against the whole platform: before the sale
@@ -13,77 +21,11 @@ import { accessTokenOf, apiJson, OPERATOR, screenshot, siteOnPlatform, UI_TIMEOU
  */
 
 const MINUTE = 60_000;
-const DAY = 86_400_000;
-/** The demo seed's artist and venue (Blue Square, priced in tiers R and S). */
-const NEWJEANS = '01936b2a-0000-7000-8000-00000000a002';
-const BLUE_SQUARE = '01936b2a-0000-7000-8000-00000000b002';
-
 const site = siteOnPlatform({
   label: 'web_waiting_room',
   // A line of fans registered from this one machine, who join without a socket while the test looks.
   env: { RATE_LIMIT_AUTH: '1000', ABANDON_GRACE_MS: '600000' },
 });
-
-async function post<T>(path: string, body: unknown, token?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${WEB}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** A published concert with a waiting room, made by the operator through the API. */
-async function concert(options: { title: string; opensInMs: number; maxActiveShoppers: number }) {
-  const { accessToken } = await post<{ accessToken: string }>('/api/auth/login', OPERATOR);
-  const now = Date.now();
-  const event = await post<{ id: string }>(
-    '/api/events',
-    {
-      artistId: NEWJEANS,
-      venueId: BLUE_SQUARE,
-      title: `${options.title} ${now}`,
-      startsAt: new Date(now + 30 * DAY).toISOString(),
-      saleOpensAt: new Date(now + options.opensInMs).toISOString(),
-      saleClosesAt: new Date(now + 29 * DAY).toISOString(),
-      perUserLimit: 2,
-      waitingRoom: {
-        enabled: true,
-        admissionRatePerMinute: 300,
-        maxActiveShoppers: options.maxActiveShoppers,
-      },
-      priceTiers: [
-        { key: 'R', name: 'R', price: 132_000 },
-        { key: 'S', name: 'S', price: 110_000 },
-      ],
-    },
-    accessToken,
-  );
-  await post(`/api/events/${event.id}/publish`, {}, accessToken);
-  return event.id;
-}
-
-/** A fan who signs up and joins the line through the API (solving the challenges as the app does). */
-async function fanJoins(eventId: string, n: number): Promise<{ status: QueueStatus; token: string }> {
-  const session = await post<{ accessToken: string }>(
-    '/api/auth/register',
-    { email: `line-${Date.now()}-${n}@example.com`, password: 'correct-horse-battery', name: `Fan ${n}` },
-    undefined,
-    await challengeHeader(WEB, 'register'),
-  );
-  const status = await post<QueueStatus>(
-    `/api/queue/${eventId}/join`,
-    {},
-    session.accessToken,
-    await challengeHeader(WEB, 'join', eventId),
-  );
-  return { status, token: session.accessToken };
-}
 
 async function signUp(page: Page, name: string): Promise<void> {
   await page.goto('/register');
@@ -102,7 +44,7 @@ describe('before the sale opens', () => {
     site.step(async () => {
       const page = site.page;
       await page.setViewportSize({ width: 1366, height: 900 });
-      const eventId = await concert({
+      const eventId = await waitingRoomConcert({
         title: 'Draw night',
         opensInMs: 2 * 60 * MINUTE,
         maxActiveShoppers: 50,
@@ -150,7 +92,11 @@ describe('while the shopper cap is full', () => {
       const redis = createRedis(env.REDIS_URL ?? '', env.REDIS_PREFIX ?? '');
       await redis.set('queue:shopper-stay', 10 * MINUTE);
       await redis.quit();
-      const eventId = await concert({ title: 'Full room', opensInMs: -MINUTE, maxActiveShoppers: 1 });
+      const eventId = await waitingRoomConcert({
+        title: 'Full room',
+        opensInMs: -MINUTE,
+        maxActiveShoppers: 1,
+      });
       const first = await fanJoins(eventId, 0);
       await expect
         .poll(async () => (await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, first.token)).state, {
@@ -222,7 +168,11 @@ describe('a fan who is done, or changes their mind', () => {
     site.step(async () => {
       const page = site.page;
       await page.setViewportSize({ width: 1366, height: 900 });
-      const eventId = await concert({ title: 'One at a time', opensInMs: -MINUTE, maxActiveShoppers: 1 });
+      const eventId = await waitingRoomConcert({
+        title: 'One at a time',
+        opensInMs: -MINUTE,
+        maxActiveShoppers: 1,
+      });
       // This fan comes first and is let in at once; another waits behind for the only slot.
       await page.goto(`/events/${eventId}/queue`);
       await page.waitForURL(`${WEB}/events/${eventId}/seats`, { timeout: UI_TIMEOUT });

@@ -84,6 +84,12 @@ export const queueStatus = z.object({
   /** Present once admitted: send it to the reservation service as header `X-Queue-Token`. */
   admissionToken: z.string().optional(),
   admissionExpiresAt: isoTime.optional(),
+  /**
+   * Present once admitted (unless the room has no such limit): an admitted fan holding nothing who shows no
+   * sign of life for this long (asking for this status, holding seats) gives the slot to the next fan, and
+   * the admission ends. A page that keeps the fan shopping asks for the status well within it.
+   */
+  idleLimitSeconds: z.number().int().positive().optional(),
 });
 export type QueueStatus = z.infer<typeof queueStatus>;
 

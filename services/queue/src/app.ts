@@ -33,6 +33,7 @@ export type QueueDeps = ServiceDeps & {
     | 'ADMISSION_TICK_MS'
     | 'ADMISSIONS_PER_TICK_MAX'
     | 'ABANDON_GRACE_MS'
+    | 'ADMITTED_IDLE_MS'
     | 'PRESENCE_REFRESH_MS'
     | 'PROGRESS_HEARTBEAT_MS'
     | 'PROGRESS_MIN_GAP_MS'
@@ -69,6 +70,7 @@ export async function buildApp(deps: QueueDeps) {
     repo,
     events: eventServiceClient(config.EVENT_SERVICE_URL),
     tokenSecret: config.QUEUE_TOKEN_SECRET,
+    admittedIdleMs: config.ADMITTED_IDLE_MS,
   });
   const joinCounts = challengeRepository(deps.redis);
   const defence = createBotDefence({
@@ -117,6 +119,7 @@ export async function buildApp(deps: QueueDeps) {
       tokenSecret: config.QUEUE_TOKEN_SECRET,
       admissionTtlMs: config.ADMISSION_TTL_SECONDS * 1000,
       abandonGraceMs: config.ABANDON_GRACE_MS,
+      admittedIdleMs: config.ADMITTED_IDLE_MS,
       heartbeatMs: config.PROGRESS_HEARTBEAT_MS,
       maxPerTick: config.ADMISSIONS_PER_TICK_MAX,
       progressGapMs: config.PROGRESS_MIN_GAP_MS,

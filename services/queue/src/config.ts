@@ -22,6 +22,13 @@ export const configShape = {
   ADMISSIONS_PER_TICK_MAX: env.int(500),
   /** A waiter with no open socket and no poll for this long loses the place. */
   ABANDON_GRACE_MS: env.int(60_000),
+  /**
+   * An admitted fan holding nothing who shows no sign of life (a status ask, a hold) for this long has left
+   * without saying so: the slot goes to the next fan and the admission ends. The seat page asks every 30 s;
+   * a tab in the background may be slowed to once a minute. 0 keeps a silent fan's slot until the
+   * admission lapses.
+   */
+  ADMITTED_IDLE_MS: env.int(180_000),
   /** How often an instance tells Redis its connected waiters are still there; well below the grace. */
   PRESENCE_REFRESH_MS: env.int(10_000),
   /** Longest silence between two progress broadcasts of a waiting room that does not move. */

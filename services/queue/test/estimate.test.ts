@@ -130,6 +130,7 @@ describe('the wait estimate', () => {
     await waitingRoomRepository(redis).tick(earlier.eventId, {
       admissionTtlMs: 600_000,
       abandonGraceMs: 60_000,
+      admittedIdleMs: 180_000,
       heartbeatMs: 5_000,
       maxPerTick: 10,
       progressGapMs: 1_000,

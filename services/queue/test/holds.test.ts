@@ -19,6 +19,7 @@ describe('a shopper’s slot while they hold seats', () => {
     repo: waitingRoomRepository(redis),
     events: { saleInfo: async () => undefined },
     tokenSecret: config.QUEUE_TOKEN_SECRET,
+    admittedIdleMs: config.ADMITTED_IDLE_MS,
   });
   const deliver = (event: ReturnType<typeof makeEnvelope>) =>
     room.onEvent(event as WaitingRoomEvent, { cancelled: () => undefined });

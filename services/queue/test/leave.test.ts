@@ -1,7 +1,6 @@
-import { HOLD_UNDER_ADMISSION } from '@tiketi/contracts';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { eventually, joinQueue, publish, publishedEvent, queueStatus, queueSuite } from './support.ts';
+import { holdUnderAdmission, joinQueue, publishedEvent, queueStatus, queueSuite } from './support.ts';
 
 /*
  * Leaving the waiting room: an admitted fan who is done shopping gives their slot to the next fan at once,
@@ -59,24 +58,7 @@ describe('leaving the waiting room', () => {
 
   it('keeps the slot of a fan whose hold is live, and says why', async () => {
     const { eventId, first, second } = await fullRoom();
-    const reservationId = uuidv7();
-    await publish(
-      queue.bus,
-      'reservation.created',
-      {
-        reservationId,
-        eventId,
-        userId: first.id,
-        seatIds: [uuidv7()],
-        amount: 99_000,
-        expiresAt: new Date(Date.now() + 300_000).toISOString(),
-      },
-      { tag: HOLD_UNDER_ADMISSION },
-    );
-    await eventually(
-      async () => (await redis.hget(`queue:{${eventId}}:holds`, first.id)) ?? undefined,
-      'the hold to be known',
-    );
+    await holdUnderAdmission(queue.bus, redis, eventId, first.id);
     const refused = await leave(first.token, eventId);
     expect(refused.status).toBe(409);
     expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);

@@ -2,15 +2,24 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type {
-  EventInput,
-  QueueAdmitted,
-  QueueCancelled,
-  QueueProgress,
-  QueueStatus,
+import {
+  type EventInput,
+  HOLD_UNDER_ADMISSION,
+  type QueueAdmitted,
+  type QueueCancelled,
+  type QueueProgress,
+  type QueueStatus,
 } from '@tiketi/contracts';
 import { buildApp as buildGateway } from '@tiketi/gateway/app';
-import { type App, type AuthOptions, type Bus, createRedis, loadConfig, makeEnvelope } from '@tiketi/kit';
+import {
+  type App,
+  type AuthOptions,
+  type Bus,
+  createRedis,
+  loadConfig,
+  makeEnvelope,
+  type Redis,
+} from '@tiketi/kit';
 import {
   challengeHeader,
   createTestTokens,
@@ -249,6 +258,35 @@ export async function publish<T extends Parameters<typeof makeEnvelope>[0]>(
   options: { tag?: string } = {},
 ): Promise<void> {
   await bus.publish(makeEnvelope(type, data, options));
+}
+
+/**
+ * A hold of five minutes made under an admission, announced the way the reservation service does (tagged,
+ * so the waiting room hears it), and awaited until the room knows it.
+ */
+export async function holdUnderAdmission(
+  bus: Bus,
+  redis: Redis,
+  eventId: string,
+  userId: string,
+): Promise<void> {
+  await publish(
+    bus,
+    'reservation.created',
+    {
+      reservationId: uuidv7(),
+      eventId,
+      userId,
+      seatIds: [uuidv7()],
+      amount: 99_000,
+      expiresAt: new Date(Date.now() + 300_000).toISOString(),
+    },
+    { tag: HOLD_UNDER_ADMISSION },
+  );
+  await eventually(
+    async () => (await redis.hget(`queue:{${eventId}}:holds`, userId)) ?? undefined,
+    'the hold to be known',
+  );
 }
 
 /** Frees an admitted shopper's slot the way the reservation service does, by announcing a purchase. */

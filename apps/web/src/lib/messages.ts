@@ -188,6 +188,10 @@ export const en = {
   'seats.keyboardHint': 'Use the arrow keys to move between seats and Space to choose one.',
   'seats.admissionLeft': 'Your turn ends in {time}',
   'seats.needQueue': 'This concert has a waiting room: please enter it first.',
+  'seats.idleHint':
+    'Keep this page open while you choose: if you hold no seats and are away from it for more than {n} min, your turn goes to the next fan.',
+  'seats.turnEnded':
+    'Your turn has ended: its time ran out, you gave it up, or you were away without holding seats. To shop, join the waiting room again.',
   'seats.ownHolds': 'Tickets you already hold for this concert, waiting for payment: {n}.',
   'seats.toCheckout': 'Go to checkout',
   'seats.standingAreas': 'Standing areas',
@@ -800,6 +804,10 @@ export const ko: Record<MessageKey, string> = {
   'seats.keyboardHint': '화살표 키로 좌석을 옮겨 다니고 스페이스 키로 선택하세요.',
   'seats.admissionLeft': '입장 시간 {time} 남음',
   'seats.needQueue': '대기실이 있는 공연입니다. 먼저 대기실에 입장해 주세요.',
+  'seats.idleHint':
+    '좌석을 고르는 동안 이 페이지를 열어 두세요. 좌석을 선점하지 않은 채 {n}분 넘게 페이지를 떠나 계시면 차례가 다음 팬에게 넘어갑니다.',
+  'seats.turnEnded':
+    '입장 시간이 끝났습니다. 시간이 다 되었거나, 차례를 넘기셨거나, 좌석 선점 없이 페이지를 오래 떠나 계셨습니다. 구매하시려면 대기실에 다시 입장해 주세요.',
   'seats.ownHolds': '이 공연에서 이미 {n}석을 선점하셨습니다. 결제를 기다리고 있습니다.',
   'seats.toCheckout': '결제하러 가기',
   'seats.standingAreas': '스탠딩 구역',

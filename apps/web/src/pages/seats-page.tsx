@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { holdResponse } from '@tiketi/contracts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { holdResponse, queueStatus } from '@tiketi/contracts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { LeaveRoom } from '../components/leave-room.tsx';
@@ -15,6 +15,9 @@ import { useEvent, useOwnHolds, useSeatMap } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 
+/** How often, at most, an admitted fan's seat page tells the waiting room the fan is still there. */
+const TURN_CHECK_MS = 30_000;
+
 export function SeatsPage() {
   const { id: eventId = '' } = useParams();
   const { t, locale } = useI18n();
@@ -29,8 +32,28 @@ export function SeatsPage() {
   const [quantities, setQuantities] = useState<Record<string, number>>({});
   const [notice, setNotice] = useState<string>();
   const now = useNow();
-  const admission = admissions.get(eventId);
+  const [turnEnded, setTurnEnded] = useState(false);
+  const admission = turnEnded ? undefined : admissions.get(eventId);
   const tracked = useRef(false);
+
+  // The waiting room gives the slot of an admitted fan who holds nothing and shows no sign of life to the
+  // next fan. While this page is open it asks for the status, which is that sign, well within the limit
+  // the answer gives; and so learns when the turn has ended (lapsed, given up, or away too long).
+  const turn = useQuery({
+    queryKey: ['queue-turn', eventId],
+    queryFn: () => api(`/api/queue/${eventId}/status`, { schema: queueStatus }),
+    enabled: Boolean(admission),
+    refetchInterval: (query) =>
+      Math.min(TURN_CHECK_MS, ((query.state.data?.idleLimitSeconds ?? 90) * 1000) / 3),
+    refetchIntervalInBackground: true,
+    retry: false,
+  });
+  useEffect(() => {
+    if ((turn.data && turn.data.state !== 'admitted') || isNotFound(turn.error)) {
+      admissions.clear(eventId);
+      setTurnEnded(true);
+    }
+  }, [turn.data, turn.error, eventId]);
 
   useEffect(() => {
     if (!tracked.current && eventId) {
@@ -238,6 +261,11 @@ export function SeatsPage() {
         </p>
       )}
       {/* Offered while the fan holds nothing: a live hold keeps the slot, and the server would refuse. */}
+      {admission && own.length === 0 && turn.data?.idleLimitSeconds && (
+        <p className="muted" data-testid="idle-hint">
+          {t('seats.idleHint', { n: Math.ceil(turn.data.idleLimitSeconds / 60) })}
+        </p>
+      )}
       {admission && own.length === 0 && (
         <LeaveRoom
           eventId={eventId}
@@ -249,7 +277,8 @@ export function SeatsPage() {
       )}
       {needsQueue && (
         <Notice kind="warning">
-          {t('seats.needQueue')} <Link to={`/events/${eventId}/queue`}>{t('event.joinQueue')}</Link>
+          {t(turnEnded ? 'seats.turnEnded' : 'seats.needQueue')}{' '}
+          <Link to={`/events/${eventId}/queue`}>{t('event.joinQueue')}</Link>
         </Notice>
       )}
       {own.length > 0 && (

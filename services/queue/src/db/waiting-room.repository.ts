@@ -75,6 +75,8 @@ export type RoomStats = {
 export type TickOptions = {
   admissionTtlMs: number;
   abandonGraceMs: number;
+  /** How long an admitted user holding nothing may stay silent before the slot goes on (0: no limit). */
+  admittedIdleMs: number;
   heartbeatMs: number;
   maxPerTick: number;
   /** Shortest gap between two progress broadcasts of one room. */
@@ -247,6 +249,7 @@ export function waitingRoomRepository(redis: Redis) {
         options.progressGapMs,
         HISTORY_TTL_SECONDS,
         options.progressPushesPerSecond,
+        options.admittedIdleMs,
       )) as (string | number)[];
       const admitted: Admission[] = [];
       for (let i = 14; i + 2 < raw.length; i += 3) {

@@ -26,6 +26,8 @@
  *   holds     hash   user -> JSON {reservationId: expiry ms, or 0 once the hold has ended}
  *   admits    hash   second -> admissions in it, for the last minute (the measured admission rate)
  *   frees     hash   second -> slots freed in it, for the last minute (the measured turnover)
+ *   heard     zset   admitted users scored by when they last showed a sign of life (admission, a status
+ *                    ask, a hold): one silent past the idle limit while holding nothing loses the slot
  */
 export const EVENT_KEYS = [
   'settings',
@@ -41,12 +43,13 @@ export const EVENT_KEYS = [
   'holds',
   'admits',
   'frees',
+  'heard',
 ] as const;
 
 const prelude = `
-local settings, state, pre, num, line, users, seen, active, beat, lapse, holds, admits, frees =
+local settings, state, pre, num, line, users, seen, active, beat, lapse, holds, admits, frees, heard =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11],
-  KEYS[12], KEYS[13]
+  KEYS[12], KEYS[13], KEYS[14]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -148,6 +151,7 @@ local function open_if_due()
 end
 
 local function forget(user)
+  redis.call('ZREM', heard, user)
   redis.call('HDEL', users, user)
   redis.call('HDEL', num, user)
   redis.call('HDEL', lapse, user)
@@ -226,16 +230,21 @@ if not redis.call('HGET', users, user) then
   created = 1
 else
   redis.call('ZADD', seen, 'XX', now, user)
+  redis.call('ZADD', heard, 'XX', now, user)
 end
 local result = status_of(user, tonumber(ARGV[4]))
 result[12] = created
 return result
 `;
 
-/** ARGV: userId, the platform's recent shopper stay in ms (0 when none is known). A poll is a sign of life. */
+/**
+ * ARGV: userId, the platform's recent shopper stay in ms (0 when none is known). A poll is a sign of life,
+ * of a waiter and of an admitted shopper alike.
+ */
 export const statusScript = `${prelude}
 open_if_due()
 redis.call('ZADD', seen, 'XX', now, ARGV[1])
+redis.call('ZADD', heard, 'XX', now, ARGV[1])
 return status_of(ARGV[1], tonumber(ARGV[2]))
 `;
 
@@ -295,6 +304,7 @@ if previous == ENDED or (previous and previous >= expires) then return 0 end
 known[reservation] = expires
 redis.call('HSET', holds, user, cjson.encode(known))
 redis.call('ZADD', active, 'XX', 'GT', expires, user)
+redis.call('ZADD', heard, 'XX', now, user)
 return 1
 `;
 
@@ -325,7 +335,8 @@ return 1
  * history. ARGV: admissionTtlMs, abandonGraceMs, heartbeatMs, maxPerStep, the platform's recent shopper
  * stay in ms (0 when none is known), the shortest gap between two progress broadcasts in ms (admissions
  * themselves are told at once, one by one), how long the history is kept in seconds, the most progress
- * messages a second the room's broadcasts may send (0: no bound). Returns
+ * messages a second the room's broadcasts may send (0: no bound), how long an admitted user holding
+ * nothing may stay silent before the slot goes to the next fan (0: until the admission lapses). Returns
  * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
  * free slots, open rate, turnover, then user, number, waitedMs for each admitted user}.
  */
@@ -341,6 +352,22 @@ for _, user in ipairs(redis.call('ZRANGEBYSCORE', active, '-inf', now, 'LIMIT', 
   freed = freed + 1
 end
 record(frees, freed)
+
+-- An admitted shopper silent past the idle limit who holds nothing has left without saying so (a closed
+-- tab): the slot goes to the next fan. A live hold keeps it (the hold's end frees it); such a shopper is
+-- looked at again after another idle period.
+local idle = tonumber(ARGV[9]) or 0
+if idle > 0 then
+  for _, user in ipairs(redis.call('ZRANGEBYSCORE', heard, '-inf', now - idle, 'LIMIT', 0, 1000)) do
+    if not redis.call('ZSCORE', active, user) then
+      redis.call('ZREM', heard, user)
+    elseif free_slot(user) == 1 then
+      freed = freed + 1
+    else
+      redis.call('ZADD', heard, now, user)
+    end
+  end
+end
 
 local dropped = 0
 for _, user in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - grace, 'LIMIT', 0, 1000)) do
@@ -371,6 +398,7 @@ if opened then
       local joined = tonumber(string.match(record, ':(%d+)$')) or now
       redis.call('ZADD', active, now + ttl, user)
       redis.call('HSET', lapse, user, now + ttl)
+      redis.call('ZADD', heard, now, user)
       redis.call('ZREM', seen, user)
       redis.call('HSET', state, 'served', number)
       admitted[#admitted + 1] = user

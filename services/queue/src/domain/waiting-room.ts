@@ -29,6 +29,8 @@ export type WaitingRoomDeps = {
   repo: WaitingRoomRepository;
   events: Pick<EventServiceClient, 'saleInfo'>;
   tokenSecret: string;
+  /** How long an admitted fan holding nothing may stay silent before the slot goes on (0: no limit). */
+  admittedIdleMs: number;
 };
 
 const SELLING = new Set(['published', 'on_sale']);
@@ -86,6 +88,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         etaBeyondLimit: false,
         admissionToken: await signAdmissionToken(deps.tokenSecret, userId, eventId, ttlSeconds),
         admissionExpiresAt: new Date(place.now + ttlSeconds * 1000).toISOString(),
+        ...(deps.admittedIdleMs > 0 ? { idleLimitSeconds: Math.ceil(deps.admittedIdleMs / 1000) } : {}),
       };
     }
     if (place.rank === null) {
