@@ -47,13 +47,16 @@ export function SeatsPage() {
       Math.min(TURN_CHECK_MS, ((query.state.data?.idleLimitSeconds ?? 90) * 1000) / 3),
     refetchIntervalInBackground: true,
     retry: false,
+    // Only this page's own answers count: a turn that ended before a new admission says nothing of it.
+    gcTime: 0,
   });
   useEffect(() => {
+    if (!turn.isFetchedAfterMount) return;
     if ((turn.data && turn.data.state !== 'admitted') || isNotFound(turn.error)) {
       admissions.clear(eventId);
       setTurnEnded(true);
     }
-  }, [turn.data, turn.error, eventId]);
+  }, [turn.isFetchedAfterMount, turn.data, turn.error, eventId]);
 
   useEffect(() => {
     if (!tracked.current && eventId) {
