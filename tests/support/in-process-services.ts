@@ -203,6 +203,8 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       REDIS_PREFIX: queueConfig.REDIS_PREFIX,
       QUEUE_TOKEN_SECRET: queueConfig.QUEUE_TOKEN_SECRET,
       EVENT_SERVICE_URL: eventUrl,
+      RESERVATION_SERVICE_URL: reservationUrl,
+      SEATS_LEFT_REFRESH_MS: 5_000,
       ADMISSION_TTL_SECONDS: 600,
       ADMISSION_TICK_MS: 250,
       ADMISSIONS_PER_TICK_MAX: 500,

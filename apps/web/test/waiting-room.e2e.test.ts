@@ -108,6 +108,10 @@ describe('while the shopper cap is full', () => {
       await page.goto(`/events/${eventId}/queue`);
       const eta = page.getByTestId('queue-eta');
       await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
+      // What the wait is for: the venue's 300 seats are all still there.
+      await expect
+        .poll(() => text(page, 'queue-seats-left'), { timeout: UI_TIMEOUT })
+        .toBe('300 seats left right now');
       const status = await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, await accessTokenOf(page));
       expect(status.position).toBe(1);
       expect(status.etaBeyondLimit).toBe(false);

@@ -110,6 +110,11 @@ export const queueProgress = z.object({
   /** What a client's wait is estimated from (`estimateWait(number - nowServing, pace)`). */
   pace: queuePace,
   opensAt: isoTime,
+  /**
+   * Seats and standing places neither held nor sold, as read from the reservation service a few seconds
+   * ago; absent while unknown. 0 means sold out for now: seats come back when holds run out unpaid.
+   */
+  seatsLeft: z.number().int().nonnegative().optional(),
 });
 export type QueueProgress = z.infer<typeof queueProgress>;
 

@@ -9,12 +9,14 @@ import {
   type ServiceDeps,
 } from '@tiketi/kit';
 import { eventServiceClient } from './clients/event-service.client.ts';
+import { reservationServiceClient } from './clients/reservation-service.client.ts';
 import type { Config } from './config.ts';
 import { challengeRepository } from './db/challenge.repository.ts';
 import { waitingRoomRepository } from './db/waiting-room.repository.ts';
 import { createAdmissionLoop } from './domain/admission-loop.ts';
 import { createBotDefence } from './domain/bot-defence.ts';
 import { createPresence } from './domain/presence.ts';
+import { createSeatsLeft } from './domain/seats-left.ts';
 import { createWaitingRoom } from './domain/waiting-room.ts';
 import { subscribeBotDefence } from './events/bot-defence.consumer.ts';
 import { subscribeWaitingRoom } from './events/waiting-room.consumer.ts';
@@ -29,6 +31,8 @@ export type QueueDeps = ServiceDeps & {
     | 'REDIS_PREFIX'
     | 'QUEUE_TOKEN_SECRET'
     | 'EVENT_SERVICE_URL'
+    | 'RESERVATION_SERVICE_URL'
+    | 'SEATS_LEFT_REFRESH_MS'
     | 'ADMISSION_TTL_SECONDS'
     | 'ADMISSION_TICK_MS'
     | 'ADMISSIONS_PER_TICK_MAX'
@@ -112,6 +116,11 @@ export async function buildApp(deps: QueueDeps) {
   const loop = createAdmissionLoop({
     repo,
     notifier,
+    seatsLeft: createSeatsLeft({
+      read: reservationServiceClient(config.RESERVATION_SERVICE_URL).seatsLeft,
+      refreshMs: config.SEATS_LEFT_REFRESH_MS,
+      logger,
+    }),
     metrics,
     logger,
     options: {

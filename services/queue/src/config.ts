@@ -14,6 +14,10 @@ export const configShape = {
   PORT: env.port(4005),
   /** Asked for an event's waiting-room settings when no catalogue event has told us yet. */
   EVENT_SERVICE_URL: env.serviceUrl('event'),
+  /** Asked how many seats are left, which the line hears with its progress. */
+  RESERVATION_SERVICE_URL: env.serviceUrl('reservation'),
+  /** How often each instance asks, per room with people waiting. */
+  SEATS_LEFT_REFRESH_MS: env.int(5_000),
   /** How long an admission lasts: the token's lifetime and, unless a purchase ends it sooner, the slot's. */
   ADMISSION_TTL_SECONDS: env.int(600),
   /** How often each instance runs the admission step (every instance runs it; the step is atomic). */

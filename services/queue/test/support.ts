@@ -117,6 +117,8 @@ export type SuiteOptions = {
   instances?: number;
   /** Puts the gateway in front of the first instance. */
   gateway?: boolean;
+  /** Settings known only once the file's other hooks have run (another service's URL), read before start. */
+  config?: () => Partial<QueueConfig>;
 };
 
 /**
@@ -167,6 +169,7 @@ export function queueSuite(
 
   beforeAll(async () => {
     keys = await createTestTokens();
+    Object.assign(config, options.config?.());
     while (started.length < instances.length) started.push(await startInstance(config, keys.jwks));
     if (options.gateway) {
       const app = await buildGateway({
@@ -345,6 +348,7 @@ export class Watcher {
   admitted: QueueAdmitted[] = [];
   cancelled: QueueCancelled[] = [];
   statuses: QueueStatus[] = [];
+  progress: QueueProgress[] = [];
   errors: string[] = [];
   readonly eventId: string;
   readonly userId: string;
@@ -414,6 +418,7 @@ export class Watcher {
   }
 
   private onProgress(progress: QueueProgress): void {
+    this.progress.push(progress);
     if (this.number === null) {
       if (progress.opened) this.socket.emit('status', (status: QueueStatus) => this.onStatus(status));
       return;

@@ -161,6 +161,10 @@ export const en = {
   'queue.otherEvents': 'See other concerts',
   'queue.leave': 'Leave the line',
   'queue.leaveHint': 'Changed your mind? Leave, and everyone behind you moves up.',
+  'queue.seatsLeft': '{n} seats left right now',
+  'queue.soldOutNow':
+    'Every seat is taken right now. Seats come back when holds run out unpaid, so your place still counts.',
+  'queue.toWaitlist': 'Or join the waiting list',
   'seats.giveTurn': 'Done here? Give your turn to the next fan',
   'seats.giveTurnHint':
     'Giving your turn ends your shopping time now and lets the next fan in. To come back, you would join the line again.',
@@ -777,6 +781,10 @@ export const ko: Record<MessageKey, string> = {
   'queue.otherEvents': '다른 공연 보기',
   'queue.leave': '대기열에서 나가기',
   'queue.leaveHint': '마음이 바뀌셨나요? 나가시면 뒤에 계신 분들의 순서가 당겨집니다.',
+  'queue.seatsLeft': '지금 남은 좌석 {n}석',
+  'queue.soldOutNow':
+    '지금은 모든 좌석이 선점되었거나 판매되었습니다. 결제되지 않은 선점이 끝나면 좌석이 다시 나오므로 대기 순서는 그대로 유효합니다.',
+  'queue.toWaitlist': '또는 대기 명단 신청하기',
   'seats.giveTurn': '다 보셨나요? 다음 팬에게 차례 넘기기',
   'seats.giveTurnHint':
     '차례를 넘기시면 지금 바로 입장 시간이 끝나고 대기열의 다음 팬이 입장합니다. 다시 들어오시려면 대기열에 다시 서셔야 합니다.',

@@ -24,7 +24,7 @@ import { useEvent } from '../lib/queries.ts';
 import { sessionStore } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 
-type Live = { nowServing: number; waiting: number; pace: QueuePace };
+type Live = { nowServing: number; waiting: number; pace: QueuePace; seatsLeft: number | undefined };
 type Wait = { seconds: number; beyondLimit: boolean };
 
 /** What the queue service answers for a cancelled event, over HTTP and in a refused socket handshake. */
@@ -113,7 +113,12 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     });
     socket.on(QUEUE_SOCKET.status, (message: QueueStatus) => take(message));
     socket.on(QUEUE_SOCKET.progress, (message: QueueProgress) => {
-      setLive({ nowServing: message.nowServing, waiting: message.waiting, pace: message.pace });
+      setLive({
+        nowServing: message.nowServing,
+        waiting: message.waiting,
+        pace: message.pace,
+        seatsLeft: message.seatsLeft,
+      });
       setStatus((current) => {
         if (current && current.number === null && message.opened) {
           // The opening draw just happened: ask for the number it gave us.
@@ -208,6 +213,18 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
             </div>
           )}
           {status.number !== null && <p className="muted">{t('queue.number', { n: status.number })}</p>}
+          {live?.seatsLeft === 0 ? (
+            <Notice kind="warning">
+              <span data-testid="queue-seats-left">{t('queue.soldOutNow')}</span>{' '}
+              <Link to={`/events/${status.eventId}`}>{t('queue.toWaitlist')}</Link>
+            </Notice>
+          ) : (
+            live?.seatsLeft !== undefined && (
+              <p className="muted" data-testid="queue-seats-left">
+                {t('queue.seatsLeft', { n: live.seatsLeft })}
+              </p>
+            )
+          )}
           <progress
             max={Math.max(1, status.number ?? 1)}
             value={live ? Math.min(live.nowServing, status.number ?? 0) : 0}

@@ -1,6 +1,7 @@
 import type { QueueAdmitted, QueueCancelled, QueueProgress } from '@tiketi/contracts';
 import { type Logger, type Metrics, periodicJob, signAdmissionToken } from '@tiketi/kit';
 import type { TickOptions, TickResult, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
+import type { SeatsLeft } from './seats-left.ts';
 
 /** Where the room's news goes: broadcasts per event (progress, cancellation), a message per admitted user. */
 export type QueueNotifier = {
@@ -18,6 +19,8 @@ export type AdmissionLoopOptions = TickOptions & { tickMs: number; tokenSecret: 
 export function createAdmissionLoop(deps: {
   repo: WaitingRoomRepository;
   notifier: QueueNotifier;
+  /** How many seats are left, told to the line with its progress. */
+  seatsLeft: SeatsLeft;
   metrics: Metrics;
   logger: Logger;
   options: AdmissionLoopOptions;
@@ -53,7 +56,9 @@ export function createAdmissionLoop(deps: {
     active.set({ event_id: eventId }, result.active);
     if (result.dropped) abandoned.inc({ event_id: eventId }, result.dropped);
     if (result.admitted.length) await admit(eventId, result);
+    if (result.waiting > 0) deps.seatsLeft.refresh(eventId);
     if (result.broadcast) {
+      const seatsLeft = deps.seatsLeft.of(eventId);
       notifier.progress(eventId, {
         eventId,
         opened: result.opened,
@@ -62,6 +67,7 @@ export function createAdmissionLoop(deps: {
         admissionsPerMinute: result.measuredRate > 0 ? result.measuredRate * 60 : result.ratePerMinute,
         pace: result.pace,
         opensAt: new Date(result.opensAt).toISOString(),
+        ...(seatsLeft === undefined ? {} : { seatsLeft }),
       });
     }
   }
