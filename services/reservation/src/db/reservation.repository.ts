@@ -119,15 +119,18 @@ export function reservationRepository(db: Kysely<DB>) {
       };
     },
 
-    /** Which of these seats exist in the event (to tell unknown seats from taken ones). */
+    /**
+     * Which of these seats exist in the event (to tell unknown seats from taken ones): read by their ids,
+     * then kept when the event's, so that no statistics send the read through the event's seats.
+     */
     async existingSeatIds(eventId: string, seatIds: string[]): Promise<Set<string>> {
+      if (seatIds.length === 0) return new Set();
       const rows = await db
         .selectFrom('seats')
-        .select('id')
-        .where('eventId', '=', eventId)
+        .select(['id', 'eventId'])
         .where('id', 'in', seatIds)
         .execute();
-      return new Set(rows.map((r) => r.id));
+      return new Set(rows.filter((r) => r.eventId === eventId).map((r) => r.id));
     },
 
     /** The user's holds that have not run out: each may have its payment under way. */

@@ -19,16 +19,15 @@ export function standingRepository(db: Kysely<DB>) {
     return new Map((row?.standingAreas ?? []).map((area) => [area.section, area]));
   }
 
-  /** The section of each of these seats of the event. */
+  /** The section of each of these seats of the event (read by their ids, then kept when the event's). */
   async function sectionsOf(eventId: string, seatIds: string[], executor: Executor = db) {
     if (seatIds.length === 0) return new Map<string, string>();
     const rows = await executor
       .selectFrom('seats')
-      .select(['id', 'section'])
-      .where('eventId', '=', eventId)
+      .select(['id', 'eventId', 'section'])
       .where('id', 'in', seatIds)
       .execute();
-    return new Map(rows.map((r) => [r.id, r.section]));
+    return new Map(rows.filter((r) => r.eventId === eventId).map((r) => [r.id, r.section]));
   }
 
   return {
