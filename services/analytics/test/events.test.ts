@@ -131,10 +131,16 @@ describe('service events through the outbox and RabbitMQ', () => {
     );
     expect(await redis.get(`event:${eventId}:reservations:${today}`)).toBe('1');
     expect(await redis.get(`event:${eventId}:orders:${today}`)).toBe('2');
-    const handled = await sql<{
-      n: number;
-    }>`select count(*)::int as n from inbox where event_id = ${again.id}`.execute(db);
-    expect(handled.rows[0]?.n).toBe(1);
+    // The counters are written before the batch's inbox rows commit: the record of the envelope follows.
+    await vi.waitFor(
+      async () => {
+        const handled = await sql<{
+          n: number;
+        }>`select count(*)::int as n from inbox where event_id = ${again.id}`.execute(db);
+        expect(handled.rows[0]?.n).toBe(1);
+      },
+      { timeout: 10_000 },
+    );
   });
 
   it('never counts an id twice even when the inbox transaction failed after Redis was updated', async () => {
