@@ -17,6 +17,11 @@ export const configShape = {
   EVENT_SERVICE_URL: env.serviceUrl('event'),
   /** The confirmation mail's QR images and ticket PDF come from the reservation service. */
   RESERVATION_SERVICE_URL: env.serviceUrl('reservation'),
+  /**
+   * A claim still `sending` this long after it was made belongs to a process that stopped mid-send: it is
+   * marked `unconfirmed`, for an operator to see (a send takes one SMTP transaction or API call).
+   */
+  ABANDONED_SEND_MS: env.int(600_000),
   /** The web app, for links in emails. */
   WEB_URL: env.url('http://localhost:3000'),
 };

@@ -1,4 +1,11 @@
-import { ConfigError, openServiceInfra, runService, serviceDeps, sessionRevocations } from '@tiketi/kit';
+import {
+  ConfigError,
+  openServiceInfra,
+  periodicJob,
+  runService,
+  serviceDeps,
+  sessionRevocations,
+} from '@tiketi/kit';
 import { buildApp, startConsumers } from './app.ts';
 import { createDirectoryClient } from './clients/directory.client.ts';
 import { configShape } from './config.ts';
@@ -32,6 +39,15 @@ await runService('notification', configShape, async (config, logger) => {
     webUrl: config.WEB_URL,
     logger,
   });
+  const abandoned = periodicJob({
+    name: 'abandoned sends',
+    pass: async () => {
+      await notifier.settleAbandoned(config.ABANDONED_SEND_MS);
+    },
+    intervalMs: 60_000,
+    logger,
+    metrics: infra.metrics,
+  });
   const app = await buildApp({
     ...serviceDeps(config, infra, logger),
     db: infra.db,
@@ -48,10 +64,14 @@ await runService('notification', configShape, async (config, logger) => {
     infra: {
       start: infra.start,
       close: async () => {
+        await abandoned.stop();
         await infra.close();
         await mailer.close();
       },
     },
-    start: () => startConsumers({ db: infra.db, bus: infra.bus, notifier }),
+    start: async () => {
+      await startConsumers({ db: infra.db, bus: infra.bus, notifier });
+      abandoned.start();
+    },
   };
 });

@@ -761,4 +761,50 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(inboxOf(fan.email)).toHaveLength(4);
     await app.close();
   });
+
+  it('marks a mail sent again whose process stopped mid-send unconfirmed, since no redelivery will', async () => {
+    const { tokens, app } = await httpApi();
+    const admin = await tokens.sign({ id: randomUUID(), role: 'admin' });
+    const fan = knownUser('Danielle Marsh', 'en');
+    const welcome = makeEnvelope('user.registered', {
+      userId: fan.id,
+      email: fan.email,
+      name: fan.name,
+      locale: 'en',
+      provider: 'google',
+    });
+    await notifier.notify(welcome);
+    const first = await db
+      .selectFrom('notifications')
+      .select('id')
+      .where('eventId', '=', welcome.id)
+      .executeTakeFirstOrThrow();
+    const sendAgain = async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/notifications/${first.id}/send-again`,
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    // Two copies whose processes stopped before the provider answered: one twenty minutes ago, one now.
+    const [stale, fresh] = [await sendAgain(), await sendAgain()];
+    await sql`update notifications set status = 'sending', created_at = now() - interval '20 minutes'
+      where id = ${stale}`.execute(db);
+    await sql`update notifications set status = 'sending' where id = ${fresh}`.execute(db);
+
+    expect(await notifier.settleAbandoned(10 * 60_000)).toBe(1);
+    const states = await db
+      .selectFrom('notifications')
+      .select(['id', 'status', 'detail'])
+      .where('id', 'in', [stale, fresh])
+      .execute();
+    expect(Object.fromEntries(states.map((n) => [n.id, n.status]))).toEqual({
+      [stale]: 'unconfirmed',
+      [fresh]: 'sending',
+    });
+    expect(states.find((n) => n.id === stale)?.detail).toMatch(/never finished/);
+    await app.close();
+  });
 });

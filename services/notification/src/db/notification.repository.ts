@@ -206,6 +206,21 @@ export function notificationRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /**
+     * Claims still `sending` that were made before `before`: their process stopped mid-send and no delivery
+     * came back to say so (a mail sent again at an operator's request has none). Marked `unconfirmed`, as a
+     * redelivery marks them; answers how many.
+     */
+    async markAbandonedUnconfirmed(before: Date, detail: string): Promise<number> {
+      const result = await db
+        .updateTable('notifications')
+        .set({ status: 'unconfirmed', detail })
+        .where('status', '=', 'sending')
+        .where('createdAt', '<', before)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     /** The provider refused the mail: the claim goes, so that the bus's retry sends it. */
     async release(id: string): Promise<void> {
       await db

@@ -395,6 +395,19 @@ export function createNotifier(deps: NotifierDeps) {
       return id;
     },
 
+    /**
+     * Marks `unconfirmed` the claims left `sending` for longer than any send takes (`afterMs`): a process
+     * stopped mid-send, and no redelivery will come to say so for a mail sent again at an operator's request.
+     */
+    async settleAbandoned(afterMs: number): Promise<number> {
+      const settled = await notificationRepository(deps.db).markAbandonedUnconfirmed(
+        new Date(Date.now() - afterMs),
+        'its send never finished (the process stopped mid-send): not confirmed',
+      );
+      if (settled) deps.logger.warn({ settled }, 'emails left sending marked unconfirmed');
+      return settled;
+    },
+
     /** Keeps the local copies the emails are written from. */
     async project(event: AnyEnvelope<ProjectionEvent>, trx: Transaction<DB>): Promise<void> {
       const repo = notificationRepository(trx);
