@@ -18,5 +18,3 @@ export function reservationServiceClient(baseUrl: string) {
     },
   };
 }
-
-export type ReservationServiceClient = ReturnType<typeof reservationServiceClient>;
