@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInput } from '@tiketi/contracts';
+import { sql } from '@tiketi/kit';
 import { describe, expect, it } from 'vitest';
+import { standingRepository } from '../src/db/standing.repository.ts';
 import {
   bearer,
   deliver,
@@ -415,5 +417,50 @@ describe('standing areas', () => {
     expect(await ticketsOf(res.json().reservationId)).toEqual([
       { seatId: event.seats[5]?.id, entrySection: null, entryNumber: null },
     ]);
+  });
+});
+
+describe('standing areas as large as a floor gets', () => {
+  // A suite of its own: the statistics it takes must not know the floor's places.
+  const h = reservationSuite('resv-standing-floor', { instances: [{}] });
+
+  it('reads about as many places as a pick takes, not every free place of the area', async () => {
+    // Each pick read every free place of the area and sorted them at random: 20,000 rows for one pick of a
+    // full-size floor. The statistics are taken before the event is published, as on a platform that has
+    // sold before, so nothing but the index's shape can keep the read short.
+    for (let i = 0; i < 2; i++) await deliver(h.svc, published(onSaleEvent(1_000)));
+    await sql`alter table seats set (autovacuum_enabled = false)`.execute(h.db);
+    await sql`analyze seats`.execute(h.db);
+    const floor = standingEvent(5_000, 10);
+    await deliver(h.svc, published(floor));
+    const placesOf = new Set(floor.seats.filter((s) => s.section === 'Floor').map((s) => s.id));
+
+    const pickReading = (userId: string) =>
+      h.db.transaction().execute(async (trx) => {
+        const read = async () =>
+          (
+            await sql<{
+              n: number;
+            }>`select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::int as n
+              from pg_stat_xact_user_tables where relname = 'seats'`.execute(trx)
+          ).rows[0]?.n ?? 0;
+        const before = await read();
+        const picked = await standingRepository(h.db).pick(
+          floor.eventId,
+          'Floor',
+          4,
+          { userId, windowMs: 3_600_000, excluded: [], capacity: 5_000 },
+          trx,
+        );
+        return { picked, read: (await read()) - before };
+      });
+
+    const first = await pickReading(randomUUID());
+    expect(new Set(first.picked).size).toBe(4);
+    expect(first.picked.every((id) => placesOf.has(id))).toBe(true);
+    expect(first.read).toBeLessThan(50);
+    // Two fans picking at the same moment seldom get the same places.
+    const second = await pickReading(randomUUID());
+    expect(second.picked.filter((id) => first.picked.includes(id)).length).toBeLessThan(4);
   });
 });

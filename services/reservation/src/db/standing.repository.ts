@@ -1,4 +1,6 @@
+import { randomInt } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from '@tiketi/kit';
+import type { RawBuilder } from 'kysely';
 import type { DB, StandingArea } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -35,30 +37,49 @@ export function standingRepository(db: Kysely<DB>) {
     sectionsOf,
 
     /**
-     * Up to `quantity` free places of an area, at random (fans holding at the same moment seldom pick the
-     * same ones), other than `excluded`. Places `userId` let go unpaid within `windowMs` come after the
-     * others, the more often let go the later: a fan whose hold lapsed is offered other places of the area
-     * before the ones the hold statement would refuse them for letting go too often. Not a hold: the hold
-     * statement's conditional update and its unpaid-holds rule are still the guard.
+     * Up to `quantity` free places of an area of `capacity` places, other than `excluded`: the next free ones
+     * in place order from a random place (fans holding at the same moment seldom pick the same ones), read
+     * through the event's index, so a pick reads about as many places as it takes, however large the area.
+     * Places `userId` let go unpaid within `windowMs` come after the others, the more often let go the later:
+     * a fan whose hold lapsed is offered other places of the area before the ones the hold statement would
+     * refuse them for letting go too often. Not a hold: the hold statement's conditional update and its
+     * unpaid-holds rule are still the guard.
      */
     async pick(
       eventId: string,
       section: string,
       quantity: number,
-      options: { userId: string; windowMs: number; excluded: string[] },
+      options: { userId: string; windowMs: number; excluded: string[]; capacity: number },
+      executor: Executor = db,
     ): Promise<string[]> {
+      const { rows: letGo } = await sql<{ seatId: string; times: number }>`
+        select seat_id, cardinality(ended) as times
+        from user_let_go(${options.userId}::uuid, ${eventId}::uuid,
+          make_interval(secs => ${options.windowMs / 1000}::float8))`.execute(executor);
+      const avoided = [...options.excluded, ...letGo.map((l) => l.seatId)];
+      const from = randomInt(1, Math.max(1, options.capacity) + 1);
+      const free = (where: RawBuilder<unknown>) => sql`(
+        select id, number from seats
+        where event_id = ${eventId} and section = ${section} and status = 'available' and ${where}
+          and id <> all(${avoided}::uuid[])
+        order by number limit ${quantity})`;
       const { rows } = await sql<{ id: string }>`
-        with let_go as (
-          select seat_id, cardinality(ended) as times
-          from user_let_go(${options.userId}::uuid, ${eventId}::uuid,
-            make_interval(secs => ${options.windowMs / 1000}::float8))
-        )
-        select s.id from seats s
-        left join let_go on let_go.seat_id = s.id
-        where s.event_id = ${eventId} and s.section = ${section} and s.status = 'available'
-          and s.id <> all(${options.excluded}::uuid[])
-        order by coalesce(let_go.times, 0), random() limit ${quantity}`.execute(db);
-      return rows.map((r) => r.id);
+        select id from (
+          ${free(sql`number >= ${from}`)}
+          union all
+          ${free(sql`number < ${from}`)}
+        ) p order by number < ${from}, number limit ${quantity}`.execute(executor);
+      const picked = rows.map((r) => r.id);
+      if (picked.length === quantity || letGo.length === 0) return picked;
+      // Too few others: the places this fan let go, fewest times first.
+      const { rows: again } = await sql<{ id: string }>`
+        select id from seats
+        where id = any(${letGo.map((l) => l.seatId)}::uuid[]) and status = 'available'
+          and (event_id = ${eventId} and section = ${section}) is true
+          and id <> all(${options.excluded}::uuid[])`.execute(executor);
+      const times = new Map(letGo.map((l) => [l.seatId, l.times]));
+      const rest = again.map((r) => r.id).sort((a, b) => (times.get(a) ?? 0) - (times.get(b) ?? 0));
+      return [...picked, ...rest].slice(0, quantity);
     },
 
     /**

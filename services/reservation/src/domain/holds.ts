@@ -129,6 +129,7 @@ export function holdService(deps: {
           userId: caller.id,
           windowMs: rules.unpaid.windowMs,
           excluded,
+          capacity: areas.get(p.section)?.capacity ?? 1,
         });
         if (ids.length < p.quantity) {
           // The places left are the ones this fan was refused: say why, not that the area sold out.
