@@ -3,7 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { Envelope, EventInput, Role } from '@tiketi/contracts';
 import { buildApp as buildEventApp } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
-import { createDb, createRedis, databaseUrl, loadConfig, makeEnvelope } from '@tiketi/kit';
+import {
+  createDb,
+  createRedis,
+  databaseUrl,
+  loadConfig,
+  makeEnvelope,
+  sql,
+  type Transaction,
+} from '@tiketi/kit';
 import {
   closeOnce,
   createTestTokens,
@@ -359,4 +367,16 @@ export async function documentedStatuses(
     paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
   };
   return Object.keys(doc.paths[path]?.[method]?.responses ?? {});
+}
+
+/**
+ * Rows of these tables read so far in the transaction, by any path (as PostgreSQL counts them): what a
+ * statement read is the difference across it.
+ */
+export async function rowsRead(trx: Transaction<DB>, tables: string[]): Promise<number> {
+  const { rows } = await sql<{
+    n: number;
+  }>`select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::int
+    as n from pg_stat_xact_user_tables where relname = any(${tables}::text[])`.execute(trx);
+  return rows[0]?.n ?? 0;
 }

@@ -4,7 +4,7 @@ import { makeEnvelope, sql } from '@tiketi/kit';
 import type { Kysely, Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.ts';
-import { deliver, onSaleEvent, published, reservationSuite } from './helpers.ts';
+import { deliver, onSaleEvent, published, reservationSuite, rowsRead } from './helpers.ts';
 
 type HoldRow = { active: number; created: boolean; onSale: boolean; id: string | null; price: number | null };
 
@@ -140,15 +140,7 @@ describe('the hold_seats database function, as a drop fills the tables', () => {
     /** Rows of the two tables one hold read, by any path (counted by PostgreSQL for this transaction). */
     const rowsReadByOneHold = (seatId: string) =>
       h.db.transaction().execute(async (trx) => {
-        const read = async () =>
-          (
-            await sql<{
-              n: number;
-            }>`select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::int as n
-              from pg_stat_xact_user_tables where relname in ('reservations', 'reservation_seats')`.execute(
-              trx,
-            )
-          ).rows[0]?.n ?? 0;
+        const read = () => rowsRead(trx, ['reservations', 'reservation_seats']);
         const before = await read();
         expect((await holdSeatsAs(trx, randomUUID(), [seatId], big)).created).toBe(true);
         return (await read()) - before;
@@ -209,15 +201,7 @@ describe('the hold_seats database function, in the first drop of a new event', (
     /** Rows of the two tables one hold read, by any path, with the seat-spinning check on as by default. */
     const rowsReadByOneHold = (seatId: string) =>
       h.db.transaction().execute(async (trx) => {
-        const read = async () =>
-          (
-            await sql<{
-              n: number;
-            }>`select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::int as n
-              from pg_stat_xact_user_tables where relname in ('reservations', 'reservation_seats')`.execute(
-              trx,
-            )
-          ).rows[0]?.n ?? 0;
+        const read = () => rowsRead(trx, ['reservations', 'reservation_seats']);
         const before = await read();
         expect((await holdSeatsAs(trx, randomUUID(), [seatId], fresh, 2)).created).toBe(true);
         return (await read()) - before;
@@ -258,19 +242,13 @@ describe('the hold_seats database function, for an event published after the sta
     const fresh = onSaleEvent(1_200, { perUserLimit: 4 });
     await deliver(h.svc, published(fresh));
 
-    const rowsRead = () =>
+    const seatsReadByOneHold = () =>
       h.db.transaction().execute(async (trx) => {
-        const read = async () =>
-          (
-            await sql<{
-              n: number;
-            }>`select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::int as n
-              from pg_stat_xact_user_tables where relname = 'seats'`.execute(trx)
-          ).rows[0]?.n ?? 0;
+        const read = () => rowsRead(trx, ['seats']);
         const before = await read();
         expect((await holdSeatsAs(trx, randomUUID(), [fresh.seats[7]!.id], fresh, 2)).created).toBe(true);
         return (await read()) - before;
       });
-    expect(await rowsRead()).toBeLessThan(10);
+    expect(await seatsReadByOneHold()).toBeLessThan(10);
   });
 });

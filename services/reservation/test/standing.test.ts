@@ -12,6 +12,7 @@ import {
   pdfText,
   published,
   reservationSuite,
+  rowsRead,
 } from './helpers.ts';
 
 /*
@@ -437,13 +438,7 @@ describe('standing areas as large as a floor gets', () => {
 
     const pickReading = (userId: string) =>
       h.db.transaction().execute(async (trx) => {
-        const read = async () =>
-          (
-            await sql<{
-              n: number;
-            }>`select coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)::int as n
-              from pg_stat_xact_user_tables where relname = 'seats'`.execute(trx)
-          ).rows[0]?.n ?? 0;
+        const read = () => rowsRead(trx, ['seats']);
         const before = await read();
         const picked = await standingRepository(h.db).pick(
           floor.eventId,
