@@ -440,13 +440,12 @@ describe('standing areas as large as a floor gets', () => {
       h.db.transaction().execute(async (trx) => {
         const read = () => rowsRead(trx, ['seats']);
         const before = await read();
-        const picked = await standingRepository(h.db).pick(
-          floor.eventId,
-          'Floor',
-          4,
-          { userId, windowMs: 3_600_000, excluded: [], capacity: 5_000 },
-          trx,
-        );
+        const picked = await standingRepository(trx).pick(floor.eventId, 'Floor', 4, {
+          userId,
+          windowMs: 3_600_000,
+          excluded: [],
+          capacity: 5_000,
+        });
         return { picked, read: (await read()) - before };
       });
 

@@ -50,12 +50,11 @@ export function standingRepository(db: Kysely<DB>) {
       section: string,
       quantity: number,
       options: { userId: string; windowMs: number; excluded: string[]; capacity: number },
-      executor: Executor = db,
     ): Promise<string[]> {
       const { rows: letGo } = await sql<{ seatId: string; times: number }>`
         select seat_id, cardinality(ended) as times
         from user_let_go(${options.userId}::uuid, ${eventId}::uuid,
-          make_interval(secs => ${options.windowMs / 1000}::float8))`.execute(executor);
+          make_interval(secs => ${options.windowMs / 1000}::float8))`.execute(db);
       const avoided = [...options.excluded, ...letGo.map((l) => l.seatId)];
       const from = randomInt(1, Math.max(1, options.capacity) + 1);
       const free = (where: RawBuilder<unknown>) => sql`(
@@ -68,7 +67,7 @@ export function standingRepository(db: Kysely<DB>) {
           ${free(sql`number >= ${from}`)}
           union all
           ${free(sql`number < ${from}`)}
-        ) p order by number < ${from}, number limit ${quantity}`.execute(executor);
+        ) p order by number < ${from}, number limit ${quantity}`.execute(db);
       const picked = rows.map((r) => r.id);
       if (picked.length === quantity || letGo.length === 0) return picked;
       // Too few others: the places this fan let go, fewest times first.
@@ -76,7 +75,7 @@ export function standingRepository(db: Kysely<DB>) {
         select id from seats
         where id = any(${letGo.map((l) => l.seatId)}::uuid[]) and status = 'available'
           and (event_id = ${eventId} and section = ${section}) is true
-          and id <> all(${options.excluded}::uuid[])`.execute(executor);
+          and id <> all(${options.excluded}::uuid[])`.execute(db);
       const times = new Map(letGo.map((l) => [l.seatId, l.times]));
       const rest = again.map((r) => r.id).sort((a, b) => (times.get(a) ?? 0) - (times.get(b) ?? 0));
       return [...picked, ...rest].slice(0, quantity);
