@@ -108,6 +108,62 @@ describe('the hold_seats database function', () => {
   });
 });
 
+type Db = Kysely<DB>;
+
+/** Two lapsed reservations of earlier fans on every seat of `on`, then the statistics, autovacuum off. */
+async function lapsedHistoryThenStatistics(db: Db, on: EventInput<'event.published'>) {
+  const ids = on.seats.map((s) => s.id);
+  await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(db);
+  await sql`alter table reservations set (autovacuum_enabled = false)`.execute(db);
+  await sql`with r as (
+      insert into reservations (id, user_id, event_id, status, amount, expires_at)
+      select gen_random_uuid(), gen_random_uuid(), ${on.eventId}, 'EXPIRED', 0, now()
+      from unnest(${ids}::uuid[]), generate_series(1, 2)
+      returning id
+    )
+    insert into reservation_seats (reservation_id, seat_id, label, price, active)
+    select r.id, s.id, 'x', 0, false
+    from (select id, row_number() over () as n from r) r
+    join (select id, row_number() over () as n from unnest(${ids}::uuid[]) id) s on s.n = (r.n - 1) % ${ids.length} + 1`.execute(
+    db,
+  );
+  await sql`analyze reservations, reservation_seats`.execute(db);
+}
+
+/** The drop: a thousand other fans hold one of the first thousand seats of `on` each. */
+async function aThousandHolds(db: Db, on: EventInput<'event.published'>) {
+  const ids = on.seats.map((s) => s.id);
+  await sql`with r as (
+      insert into reservations (id, user_id, event_id, status, amount, expires_at)
+      select gen_random_uuid(), gen_random_uuid(), ${on.eventId}, 'PENDING', 0, now() + interval '10 minutes'
+      from generate_series(1, 1000) returning id
+    ), s as (
+      update seats set status = 'held', reservation_id = r.id
+      from (select id, row_number() over () as n from r) r
+      where seats.id = (${ids}::uuid[])[r.n] returning seats.id, seats.reservation_id
+    )
+    insert into reservation_seats (reservation_id, seat_id, label, price) select reservation_id, id, 'x', 0 from s`.execute(
+    db,
+  );
+}
+
+/** Rows of `tables` one hold of `seatId` by a new fan read, by any path (counted for its transaction). */
+function rowsReadByOneHold(
+  db: Db,
+  tables: string[],
+  seatId: string,
+  on: EventInput<'event.published'>,
+  unpaidLimit = 0,
+) {
+  return db.transaction().execute(async (trx) => {
+    const before = await rowsRead(trx, tables);
+    expect((await holdSeatsAs(trx, randomUUID(), [seatId], on, unpaidLimit)).created).toBe(true);
+    return (await rowsRead(trx, tables)) - before;
+  });
+}
+
+const RESERVATIONS = ['reservations', 'reservation_seats'];
+
 describe('the hold_seats database function, as a drop fills the tables', () => {
   // A suite of its own: no other test's holds may be in the statistics it takes.
   const h = reservationSuite('resv-holdfn-plan', { instances: [{ consume: true }] });
@@ -119,48 +175,11 @@ describe('the hold_seats database function, as a drop fills the tables', () => {
     // read every seat held by anyone, for every hold: quadratic in the drop's size.
     const big = onSaleEvent(1_100, { perUserLimit: 4 });
     await deliver(h.svc, published(big));
-    const ids = big.seats.map((s) => s.id);
-    await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(h.db);
-    await sql`alter table reservations set (autovacuum_enabled = false)`.execute(h.db);
     // History: two lapsed reservations of earlier fans on every seat, then the statistics.
-    await sql`with r as (
-        insert into reservations (id, user_id, event_id, status, amount, expires_at)
-        select gen_random_uuid(), gen_random_uuid(), ${big.eventId}, 'EXPIRED', 0, now()
-        from unnest(${ids}::uuid[]), generate_series(1, 2)
-        returning id
-      )
-      insert into reservation_seats (reservation_id, seat_id, label, price, active)
-      select r.id, s.id, 'x', 0, false
-      from (select id, row_number() over () as n from r) r
-      join (select id, row_number() over () as n from unnest(${ids}::uuid[]) id) s on s.n = (r.n - 1) % ${ids.length} + 1`.execute(
-      h.db,
-    );
-    await sql`analyze reservations, reservation_seats`.execute(h.db);
-
-    /** Rows of the two tables one hold read, by any path (counted by PostgreSQL for this transaction). */
-    const rowsReadByOneHold = (seatId: string) =>
-      h.db.transaction().execute(async (trx) => {
-        const read = () => rowsRead(trx, ['reservations', 'reservation_seats']);
-        const before = await read();
-        expect((await holdSeatsAs(trx, randomUUID(), [seatId], big)).created).toBe(true);
-        return (await read()) - before;
-      });
-
-    const quiet = await rowsReadByOneHold(ids[1_099]!);
-    // The drop: a thousand other fans hold a seat each, after the statistics were taken.
-    await sql`with r as (
-        insert into reservations (id, user_id, event_id, status, amount, expires_at)
-        select gen_random_uuid(), gen_random_uuid(), ${big.eventId}, 'PENDING', 0, now() + interval '10 minutes'
-        from generate_series(1, 1000) returning id
-      ), s as (
-        update seats set status = 'held', reservation_id = r.id
-        from (select id, row_number() over () as n from r) r
-        where seats.id = (${ids}::uuid[])[r.n] returning seats.id, seats.reservation_id
-      )
-      insert into reservation_seats (reservation_id, seat_id, label, price) select reservation_id, id, 'x', 0 from s`.execute(
-      h.db,
-    );
-    const busy = await rowsReadByOneHold(ids[1_098]!);
+    await lapsedHistoryThenStatistics(h.db, big);
+    const quiet = await rowsReadByOneHold(h.db, RESERVATIONS, big.seats[1_099]!.id, big);
+    await aThousandHolds(h.db, big);
+    const busy = await rowsReadByOneHold(h.db, RESERVATIONS, big.seats[1_098]!.id, big);
     expect(quiet).toBeLessThan(20);
     expect(busy).toBeLessThan(20);
   });
@@ -179,49 +198,12 @@ describe('the hold_seats database function, in the first drop of a new event', (
     const fresh = onSaleEvent(1_100, { perUserLimit: 4 });
     await deliver(h.svc, published(earlier));
     await deliver(h.svc, published(fresh));
-    await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(h.db);
-    await sql`alter table reservations set (autovacuum_enabled = false)`.execute(h.db);
-    // History: two lapsed reservations of earlier fans on every seat of the earlier event, then the statistics.
-    const old = earlier.seats.map((s) => s.id);
-    await sql`with r as (
-        insert into reservations (id, user_id, event_id, status, amount, expires_at)
-        select gen_random_uuid(), gen_random_uuid(), ${earlier.eventId}, 'EXPIRED', 0, now()
-        from unnest(${old}::uuid[]), generate_series(1, 2)
-        returning id
-      )
-      insert into reservation_seats (reservation_id, seat_id, label, price, active)
-      select r.id, s.id, 'x', 0, false
-      from (select id, row_number() over () as n from r) r
-      join (select id, row_number() over () as n from unnest(${old}::uuid[]) id) s on s.n = (r.n - 1) % ${old.length} + 1`.execute(
-      h.db,
-    );
-    await sql`analyze reservations, reservation_seats`.execute(h.db);
-    const ids = fresh.seats.map((s) => s.id);
-
-    /** Rows of the two tables one hold read, by any path, with the seat-spinning check on as by default. */
-    const rowsReadByOneHold = (seatId: string) =>
-      h.db.transaction().execute(async (trx) => {
-        const read = () => rowsRead(trx, ['reservations', 'reservation_seats']);
-        const before = await read();
-        expect((await holdSeatsAs(trx, randomUUID(), [seatId], fresh, 2)).created).toBe(true);
-        return (await read()) - before;
-      });
-
-    const quiet = await rowsReadByOneHold(ids[1_099]!);
-    // The drop: a thousand fans hold a seat each, after the statistics were taken.
-    await sql`with r as (
-        insert into reservations (id, user_id, event_id, status, amount, expires_at)
-        select gen_random_uuid(), gen_random_uuid(), ${fresh.eventId}, 'PENDING', 0, now() + interval '10 minutes'
-        from generate_series(1, 1000) returning id
-      ), s as (
-        update seats set status = 'held', reservation_id = r.id
-        from (select id, row_number() over () as n from r) r
-        where seats.id = (${ids}::uuid[])[r.n] returning seats.id, seats.reservation_id
-      )
-      insert into reservation_seats (reservation_id, seat_id, label, price) select reservation_id, id, 'x', 0 from s`.execute(
-      h.db,
-    );
-    const busy = await rowsReadByOneHold(ids[1_098]!);
+    // History on the earlier event only, then the statistics.
+    await lapsedHistoryThenStatistics(h.db, earlier);
+    // With the seat-spinning check on, as by default.
+    const quiet = await rowsReadByOneHold(h.db, RESERVATIONS, fresh.seats[1_099]!.id, fresh, 2);
+    await aThousandHolds(h.db, fresh);
+    const busy = await rowsReadByOneHold(h.db, RESERVATIONS, fresh.seats[1_098]!.id, fresh, 2);
     expect(quiet).toBeLessThan(20);
     expect(busy).toBeLessThan(20);
   });
@@ -241,14 +223,6 @@ describe('the hold_seats database function, for an event published after the sta
     await sql`analyze seats`.execute(h.db);
     const fresh = onSaleEvent(1_200, { perUserLimit: 4 });
     await deliver(h.svc, published(fresh));
-
-    const seatsReadByOneHold = () =>
-      h.db.transaction().execute(async (trx) => {
-        const read = () => rowsRead(trx, ['seats']);
-        const before = await read();
-        expect((await holdSeatsAs(trx, randomUUID(), [fresh.seats[7]!.id], fresh, 2)).created).toBe(true);
-        return (await read()) - before;
-      });
-    expect(await seatsReadByOneHold()).toBeLessThan(10);
+    expect(await rowsReadByOneHold(h.db, ['seats'], fresh.seats[7]!.id, fresh, 2)).toBeLessThan(10);
   });
 });

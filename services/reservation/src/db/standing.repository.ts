@@ -51,34 +51,30 @@ export function standingRepository(db: Kysely<DB>) {
       quantity: number,
       options: { userId: string; windowMs: number; excluded: string[]; capacity: number },
     ): Promise<string[]> {
-      const { rows: letGo } = await sql<{ seatId: string; times: number }>`
-        select seat_id, cardinality(ended) as times
-        from user_let_go(${options.userId}::uuid, ${eventId}::uuid,
-          make_interval(secs => ${options.windowMs / 1000}::float8))`.execute(db);
-      const avoided = [...options.excluded, ...letGo.map((l) => l.seatId)];
       const from = randomInt(1, Math.max(1, options.capacity) + 1);
-      const free = (where: RawBuilder<unknown>) => sql`(
-        select id, number from seats
+      // From the random place to the area's end, then from its start (each branch reads at most `quantity`
+      // free places through the index), then the places this fan let go, fewest times first.
+      const free = (where: RawBuilder<unknown>, lap: number) => sql`(
+        select id, ${lap}::int as lap, 0 as times, number from seats
         where event_id = ${eventId} and section = ${section} and status = 'available' and ${where}
-          and id <> all(${avoided}::uuid[])
+          and id <> all(${options.excluded}::uuid[]) and id not in (select seat_id from let_go)
         order by number limit ${quantity})`;
       const { rows } = await sql<{ id: string }>`
+        with let_go as materialized (
+          select seat_id, cardinality(ended) as times
+          from user_let_go(${options.userId}::uuid, ${eventId}::uuid,
+            make_interval(secs => ${options.windowMs / 1000}::float8))
+        )
         select id from (
-          ${free(sql`number >= ${from}`)}
+          ${free(sql`number >= ${from}`, 0)}
           union all
-          ${free(sql`number < ${from}`)}
-        ) p order by number < ${from}, number limit ${quantity}`.execute(db);
-      const picked = rows.map((r) => r.id);
-      if (picked.length === quantity || letGo.length === 0) return picked;
-      // Too few others: the places this fan let go, fewest times first.
-      const { rows: again } = await sql<{ id: string }>`
-        select id from seats
-        where id = any(${letGo.map((l) => l.seatId)}::uuid[]) and status = 'available'
-          and (event_id = ${eventId} and section = ${section}) is true
-          and id <> all(${options.excluded}::uuid[])`.execute(db);
-      const times = new Map(letGo.map((l) => [l.seatId, l.times]));
-      const rest = again.map((r) => r.id).sort((a, b) => (times.get(a) ?? 0) - (times.get(b) ?? 0));
-      return [...picked, ...rest].slice(0, quantity);
+          ${free(sql`number < ${from}`, 1)}
+          union all
+          select s.id, 2, l.times, s.number from let_go l join seats s on s.id = l.seat_id
+          where s.status = 'available' and (s.event_id = ${eventId} and s.section = ${section}) is true
+            and s.id <> all(${options.excluded}::uuid[])
+        ) p order by lap, times, number limit ${quantity}`.execute(db);
+      return rows.map((r) => r.id);
     },
 
     /**

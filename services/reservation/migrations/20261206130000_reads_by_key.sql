@@ -1,10 +1,16 @@
--- The statistics a drop is planned with are taken before the event goes on sale, when it has no
--- reservation: the planner believes the event has none. The per-user count and the seat-spinning check
--- asked for the user's reservations of the event, and a plan that reached them through the event's index
--- (reservations_event_status, believed nearly empty for it) read every reservation of the drop for every
--- hold: quadratic in the drop's size. Both now read the user's own reservations by the user's index first
--- (a materialized set the event's index cannot reach), then keep the event's: the work is the user's own
--- history, whatever the statistics say.
+-- Reads of a hold that no statistics can send through a whole drop. Statistics are taken before an event
+-- goes on sale, when it has no reservation; and on a platform that has sold before, an event's seats
+-- (written when it is published) are too few to bring autovacuum to analyze the seats table again. The
+-- planner then believes the event has neither reservations nor seats, and a read that named the event
+-- could go through the event's index and read the whole drop, or the whole event, for every hold.
+--
+-- - The per-user count and the seat-spinning check read the user's own reservations by the user's index
+--   first (a materialized set the event's index cannot reach), then keep the event's.
+-- - The seats a hold asks for are read by their ids; the event is checked on the rows the primary key finds
+--   (`is true` keeps that condition out of any index).
+-- - The event's index on seats also orders each section's places by number, so a standing area's pick
+--   reads the next free places from a random one instead of every free place of the area. It replaces the
+--   index on event_id alone: one index leads with the event, so no statistics can choose between two.
 
 create or replace function user_active_seats(p_user_id uuid, p_event_id uuid) returns int
 language plpgsql stable as $$
@@ -40,7 +46,7 @@ language sql stable as $$
   group by rs.seat_id
 $$;
 
--- hold_seats as before, its seat-spinning check reading user_let_go.
+-- hold_seats as before, its seat-spinning check reading user_let_go and its seats read by their ids.
 create or replace function hold_seats(
   p_lock_key bigint,
   p_reservation_id uuid,
@@ -102,7 +108,7 @@ begin
   into v_ids, v_labels, v_prices, v_versions, v_amount
   from (
     select s.id, s.label, s.price, s.version from seats s
-    where s.event_id = p_event_id and s.id = any(p_seat_ids) and s.status = 'available'
+    where s.id = any(p_seat_ids) and (s.event_id = p_event_id) is true and s.status = 'available'
     order by s.id
     for update
   ) l;
@@ -129,3 +135,6 @@ begin
   return query select v_active, true, true, null::timestamptz, u.id, u.label, u.price, u.version + 1
     from unnest(v_ids, v_labels, v_prices, v_versions) u (id, label, price, version);
 end $$;
+
+create index seats_event_places on seats (event_id, section, number);
+drop index seats_event;
