@@ -49,16 +49,22 @@ export async function cpuGroups(options: {
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ pid: number; ours: boolean; backend: boolean }>(
-      `select pid, coalesce(right(datname, $1) = $2, false) as ours,
+    const { rows } = await client.query<{ pid: number; database: string | null; backend: boolean }>(
+      `select pid, case when $1 = 0 then datname when right(datname, $1) = $2 then left(datname, -$1) end
+         as database,
          backend_type = 'client backend' as backend
        from pg_stat_activity where pid <> pg_backend_pid()`,
       [options.databaseSuffix.length, options.databaseSuffix],
     );
-    groups.push({
-      name: 'PostgreSQL (this run’s connections)',
-      pids: rows.filter((r) => r.ours).map((r) => r.pid),
-    });
+    // One group per database of this run, so that a hold's own statements and the work behind it
+    // (the relay, the consumers' inboxes) show apart.
+    const databases = [...new Set(rows.flatMap((r) => (r.database ? [r.database] : [])))].sort();
+    for (const database of databases) {
+      groups.push({
+        name: `PostgreSQL, ${database} (this run’s connections)`,
+        pids: rows.filter((r) => r.database === database).map((r) => r.pid),
+      });
+    }
     groups.push({
       name: 'PostgreSQL (server processes: WAL writer, checkpointer…)',
       pids: rows.filter((r) => !r.backend).map((r) => r.pid),

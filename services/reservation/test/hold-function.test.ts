@@ -226,3 +226,30 @@ describe('the hold_seats database function, for an event published after the sta
     expect(await rowsReadByOneHold(h.db, ['seats'], fresh.seats[7]!.id, fresh, 2)).toBeLessThan(10);
   });
 });
+
+describe('the hold_seats database function, in the first drop of a new platform', () => {
+  // A suite of its own: its reservation tables must be empty when their statistics are taken.
+  const h = reservationSuite('resv-holdfn-empty', { instances: [{ consume: true }] });
+
+  it('reads no more rows for a hold after a thousand others than the first holds did, on one connection', async () => {
+    // A new platform's tables are analyzed empty. A connection plans each statement of the function for
+    // good after a few calls, with the tables as small as they were then: a plan that scans a table whole
+    // costs nothing while it is empty, and then reads every reservation of the drop, for every hold on that
+    // connection (the pool's connections live for the whole sale).
+    const fresh = onSaleEvent(1_100, { perUserLimit: 4 });
+    await deliver(h.svc, published(fresh));
+    await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(h.db);
+    await sql`alter table reservations set (autovacuum_enabled = false)`.execute(h.db);
+    await sql`analyze reservations, reservation_seats`.execute(h.db);
+    const read = await h.db.transaction().execute(async (trx) => {
+      const holdOne = async (i: number) =>
+        expect((await holdSeatsAs(trx, randomUUID(), [fresh.seats[i]!.id], fresh, 2)).created).toBe(true);
+      for (let i = 1_000; i < 1_010; i++) await holdOne(i);
+      await aThousandHolds(trx, fresh);
+      const before = await rowsRead(trx, RESERVATIONS);
+      await holdOne(1_099);
+      return (await rowsRead(trx, RESERVATIONS)) - before;
+    });
+    expect(read).toBeLessThan(20);
+  });
+});

@@ -1,0 +1,10 @@
+-- A hold reads only by keys: the fan's reservations by the user's index, the seats asked for, each link and
+-- reference by its primary key. On a new platform the tables are analyzed empty, and a pooled connection
+-- keeps the plans it made of the function's statements (and of the foreign-key checks they fire) after a
+-- few calls: while a table is empty, a scan of it costs nothing, and that plan then read every reservation
+-- of the drop for every hold made on the connection, for as long as the pool kept it. Planned without
+-- sequential scans, each of those reads goes through its index whatever the statistics say.
+alter function hold_seats(bigint, uuid, uuid, uuid, uuid[], timestamptz, text, int, int, interval, uuid, text, jsonb)
+  set enable_seqscan = off;
+-- The per-user count keeps its plan the same way, and the waiting list's offers call it outside a hold.
+alter function user_active_seats(uuid, uuid) set enable_seqscan = off;
