@@ -2,13 +2,15 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { INTERNAL_TOKEN_HEADER } from '@tiketi/contracts';
-import { secretNames, signAdmissionToken } from '@tiketi/kit';
+import { attestToken, secretNames, signAdmissionToken, TOKEN_ATTESTATION_HEADER } from '@tiketi/kit';
+import { createTestTokens } from '@tiketi/kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { repoRoot } from '../../scripts/lib/platform.ts';
 import { configShape as admin } from '../../services/admin/src/config.ts';
 import { configShape as analytics } from '../../services/analytics/src/config.ts';
 import { configShape as event } from '../../services/event/src/config.ts';
+import { configShape as gateway } from '../../services/gateway/src/config.ts';
 import { configShape as media } from '../../services/media/src/config.ts';
 import { configShape as notification } from '../../services/notification/src/config.ts';
 import { configShape as payment } from '../../services/payment/src/config.ts';
@@ -22,6 +24,7 @@ import { type Proof, proof } from '../support/proof.ts';
 /** What anyone who reads this repository knows: the local development defaults. */
 const DEFAULT_INTERNAL_TOKEN = 'tiketi-local-internal-token';
 const DEFAULT_QUEUE_TOKEN_SECRET = 'tiketi-local-queue-token-secret';
+const DEFAULT_TOKEN_ATTESTATION_KEY = 'tiketi-local-token-attestation-key';
 
 /** Every service with a secret of its own, and the variables its configuration declares as secrets. */
 const SERVICES_WITH_SECRETS: Record<string, z.ZodRawShape> = {
@@ -97,8 +100,9 @@ export function secretsSuite() {
     });
 
     it('sec-secrets-start: a production service with a default or short secret exits, naming each variable', async () => {
-      // A few at a time: each start loads a whole service on a machine that also runs the platform.
-      const services = Object.entries(SERVICES_WITH_SECRETS);
+      // A few at a time: each start loads a whole service on a machine that also runs the platform. The
+      // gateway's one secret is its word for the tokens it checked.
+      const services = Object.entries({ ...SERVICES_WITH_SECRETS, gateway });
       while (services.length) {
         await Promise.all(
           services.splice(0, 3).map(async ([service, shape]) => {
@@ -168,6 +172,31 @@ export function secretsSuite() {
       });
       expect(jumped.status, jumped.text).toBe(403);
       expect(jumped.body.code).toBe('QUEUE_ADMISSION_INVALID');
+    });
+
+    it("sec-attestation: the gateway's word under the default key, or under none, vouches for no token", async () => {
+      // A token of a key the platform never issued, naming Alice: a service that took a word for it
+      // without the deployment's own key would let anyone act as anyone.
+      const stranger = await createTestTokens();
+      const forged = await stranger.sign({ id: alice.id });
+      for (const word of [attestToken(DEFAULT_TOKEN_ATTESTATION_KEY, forged), 'vouched']) {
+        for (const [service, path] of [
+          ['reservation', '/api/reservations'],
+          ['queue', `/api/queue/${randomUUID()}/status`],
+        ] as const) {
+          const res = await call(p.url(service), 'GET', path, {
+            token: forged,
+            headers: { [TOKEN_ATTESTATION_HEADER]: word },
+          });
+          expect(res.status, `${service}: ${res.text}`).toBe(401);
+        }
+        // Through the gateway, the word sent along is dropped and the token checked.
+        const through = await api.gw('GET', '/api/reservations', {
+          token: forged,
+          headers: { [TOKEN_ATTESTATION_HEADER]: word },
+        });
+        expect(through.status, through.text).toBe(401);
+      }
     });
   });
 

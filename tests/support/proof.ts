@@ -19,6 +19,7 @@ export const SECRETS = {
   TOSS_SECRET_KEY: `test_sk_proof${randomBytes(10).toString('hex')}`,
   GOOGLE_CLIENT_SECRET: `google-${randomBytes(12).toString('hex')}`,
   CHALLENGE_HMAC_KEY: `challenge-${randomBytes(16).toString('hex')}`,
+  TOKEN_ATTESTATION_KEY: `attestation-${randomBytes(16).toString('hex')}`,
 };
 
 export type Proof = {

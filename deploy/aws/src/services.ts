@@ -11,6 +11,7 @@ export type AppSecretName =
   | 'jwt-signing-key'
   | 'admin-password'
   | 'queue-token'
+  | 'token-attestation'
   | 'challenge-hmac'
   | 'ticket-signing'
   | 'internal-token'
@@ -56,6 +57,12 @@ export const appSecretSpecs: Record<AppSecretName, AppSecretSpec> = {
     generated: true,
     description: 'Signs waiting-room admission tokens',
   },
+  'token-attestation': {
+    keys: ['TOKEN_ATTESTATION_KEY'],
+    generated: true,
+    description:
+      "The gateway's word for the access tokens it checked, held by the gateway and the reservation and queue services",
+  },
   'challenge-hmac': {
     keys: ['CHALLENGE_HMAC_KEY'],
     generated: true,
@@ -86,7 +93,7 @@ export type BackendService = Exclude<ServiceName, 'web'>;
  * contracts and forgotten here. Keys are also the Kubernetes ServiceAccount names.
  */
 export const backendServices = {
-  gateway: {},
+  gateway: { secrets: ['token-attestation'] },
   user: {
     database: 'users_db',
     secrets: ['internal-token', 'ops-token', 'challenge-hmac', 'google', 'jwt-signing-key', 'admin-password'],
@@ -94,10 +101,10 @@ export const backendServices = {
   event: { database: 'events_db', secrets: ['ops-token'] },
   reservation: {
     database: 'reservations_db',
-    secrets: ['internal-token', 'ops-token', 'queue-token', 'ticket-signing'],
+    secrets: ['internal-token', 'ops-token', 'queue-token', 'token-attestation', 'ticket-signing'],
   },
   payment: { database: 'payments_db', secrets: ['internal-token', 'ops-token', 'toss'] },
-  queue: { secrets: ['internal-token', 'ops-token', 'queue-token', 'challenge-hmac'] },
+  queue: { secrets: ['internal-token', 'ops-token', 'queue-token', 'token-attestation', 'challenge-hmac'] },
   analytics: { database: 'analytics_db', secrets: ['ops-token'] },
   admin: { secrets: ['internal-token', 'ops-token'] },
   media: { database: 'media_db', mediaBucket: true, secrets: ['ops-token'] },

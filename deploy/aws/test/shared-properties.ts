@@ -149,6 +149,7 @@ export function itHasTheSharedProperties(config: EnvironmentConfig, synthesized:
     for (const name of [
       ...names,
       'queue-token',
+      'token-attestation',
       'challenge-hmac',
       'ticket-signing',
       'jwt-signing-key',
@@ -201,6 +202,7 @@ export function itHasTheSharedProperties(config: EnvironmentConfig, synthesized:
       'jwt-signing-key': ['user'],
       'admin-password': ['user'],
       'queue-token': ['queue', 'reservation'],
+      'token-attestation': ['gateway', 'queue', 'reservation'],
       'challenge-hmac': ['queue', 'user'],
       'ticket-signing': ['reservation'],
     };

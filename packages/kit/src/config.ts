@@ -143,6 +143,15 @@ export const opsTokenShape = {
 /** What every service behind the gateway reads before its own variables: the base and the operations token. */
 export const serviceConfigShape = { ...baseConfigShape, ...opsTokenShape };
 
+/**
+ * The gateway's attestation of the access tokens it checked (`TOKEN_ATTESTATION_HEADER`). The gateway and
+ * the services of a drop's hot path (the waiting room, the reservation service) hold it, and nothing else:
+ * a holder can vouch for any token.
+ */
+export const tokenAttestationShape = {
+  TOKEN_ATTESTATION_KEY: env.secret('tiketi-local-token-attestation-key'),
+};
+
 /** Signs waiting-room admission tokens (queue service) and verifies them (reservation service). */
 export const queueTokenShape = {
   QUEUE_TOKEN_SECRET: env.secret('tiketi-local-queue-token-secret'),

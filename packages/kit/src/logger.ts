@@ -14,6 +14,7 @@ const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-queue-token"]',
+  'req.headers["x-token-attestation"]',
   'headers.authorization',
   'secretKey',
   '*.secretKey',

@@ -3,7 +3,7 @@ import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
 import { exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { callerOf, createAuth } from '../src/auth.ts';
+import { attestToken, callerOf, createAuth } from '../src/auth.ts';
 import { type App, createServer } from '../src/server.ts';
 import { createTestTokens, type TestTokens, testLogger } from '../src/testing/index.ts';
 
@@ -136,6 +136,45 @@ describe('kit auth: access-token verification every service relies on', () => {
 
   it('refuses a token whose role or subject is not one we issue', async () => {
     expect(await refused(await token({ role: 'superuser' }))).toMatchObject({ status: 401 });
+  });
+
+  it("takes the gateway's word for the token it checked, and for no other token", async () => {
+    // The gateway checks every token with the user service's keys; a service that holds the attestation
+    // key skips the signature check (an Ed25519 check per new token, per process) for a token vouched for.
+    // Here the service cannot check the signature itself (its key set is empty), so only the word counts.
+    const key = 'kit-auth-attestation-key-0123456789abcdef';
+    const service = createAuth({ jwks: { keys: [] }, attestationKey: key, rememberTokens: 0 });
+    const jwt = await token();
+    expect(await service.verify(jwt, undefined, attestToken(key, jwt))).toMatchObject({ id: userId });
+
+    const refusedBy = (candidate: string, attestation?: string) =>
+      service.verify(candidate, undefined, attestation).then(
+        () => undefined,
+        (e: { status?: number; message: string }) => e,
+      );
+    // Without the word, with a wrong one, with one made under another key, or with the word for another
+    // token: the signature is checked, and this service cannot check it.
+    expect(await refusedBy(jwt)).toMatchObject({ status: 401 });
+    expect(await refusedBy(jwt, 'forged')).toMatchObject({ status: 401 });
+    expect(await refusedBy(jwt, attestToken('another-key-0123456789abcdef0123', jwt))).toMatchObject({
+      status: 401,
+    });
+    const other = await token({ role: 'admin' });
+    expect(await refusedBy(other, attestToken(key, jwt))).toMatchObject({ status: 401 });
+    // A word given while the token was valid vouches for nothing once it has expired.
+    const expired = await token({ expiresIn: '-1s' });
+    expect(await refusedBy(expired, attestToken(key, expired))).toMatchObject({
+      status: 401,
+      message: expect.stringMatching(/expired/),
+    });
+    // A service without the key never takes the word.
+    const keyless = createAuth({ jwks: { keys: [] }, rememberTokens: 0 });
+    expect(
+      await keyless.verify(jwt, undefined, attestToken(key, jwt)).then(
+        () => 'accepted',
+        () => 'refused',
+      ),
+    ).toBe('refused');
   });
 });
 

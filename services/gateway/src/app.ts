@@ -5,6 +5,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { ServiceName } from '@tiketi/contracts';
 import {
   type AuthUser,
+  attestToken,
+  bearerToken,
   createAuth,
   createServer,
   HttpProblem,
@@ -18,6 +20,7 @@ import {
   type Redis,
   type SessionRevocations,
   sendProblem,
+  TOKEN_ATTESTATION_HEADER,
 } from '@tiketi/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
@@ -37,6 +40,11 @@ export type GatewayDeps = {
   readiness?: Record<string, ReadinessCheck>;
   /** Sessions ended before their tokens expire (the service's Redis); main.ts always passes it. */
   revocations?: SessionRevocations;
+  /**
+   * TOKEN_ATTESTATION_KEY: the gateway vouches to the services for each token it checked
+   * (`TOKEN_ATTESTATION_HEADER`), so that the services that hold the key need not check it again.
+   */
+  attestationKey?: string;
   upstreamTimeoutMs?: number;
   /** Browser origins allowed to call the API. */
   webOrigins?: string[];
@@ -73,7 +81,8 @@ function tooLarge(limit: number) {
 /**
  * The one public API: checks the caller's token early, rate-limits, then routes each path prefix to the
  * service that owns it. The bearer token is passed on untouched: services verify it themselves, so one
- * reached without the gateway is no weaker.
+ * reached without the gateway is no weaker; those that hold the attestation key take the gateway's word
+ * for a token it checked instead of checking its signature again.
  */
 export async function buildApp(deps: GatewayDeps) {
   const bodyLimit = deps.bodyLimitBytes ?? 1_048_576;
@@ -87,6 +96,7 @@ export async function buildApp(deps: GatewayDeps) {
     ops: { port: deps.opsPort ?? 0 },
   });
   const auth = createAuth({ jwks: deps.jwks, revocations: deps.revocations });
+  const { attestationKey } = deps;
   const limits = { ...DEFAULT_LIMITS, ...deps.rateLimits };
   const cache = responseCache(
     deps.responseCache ?? { maxEntries: 1000, maxBytes: 33_554_432, maxBodyBytes: 262_144 },
@@ -291,6 +301,11 @@ export async function buildApp(deps: GatewayDeps) {
             // reply-from hands a copy of the request's headers, ours to change. Internal routes are never
             // reachable through here, but a client must not even try the header.
             delete headers['x-internal-token'];
+            // Only the gateway vouches for a token, and only for one it checked on this request.
+            delete headers[TOKEN_ATTESTATION_HEADER];
+            const token = req.user && bearerToken(req.headers.authorization);
+            if (attestationKey && token)
+              headers[TOKEN_ATTESTATION_HEADER] = attestToken(attestationKey, token);
             // (If-Modified-Since goes too: a server ignores it beside If-None-Match, which the gateway
             // answers from the ETag.)
             if (sharable(req) && headers['if-none-match'] && !cache.revalidatesUpstream(req.url)) {

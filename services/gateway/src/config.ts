@@ -1,4 +1,4 @@
-import { baseConfigShape, CACHE_LIMITS, env } from '@tiketi/kit';
+import { baseConfigShape, CACHE_LIMITS, env, tokenAttestationShape } from '@tiketi/kit';
 import { z } from 'zod';
 
 const { serviceUrl } = env;
@@ -15,6 +15,7 @@ const instanceUrls = (name: Parameters<typeof serviceUrl>[0]) =>
 
 export const configShape = {
   ...baseConfigShape,
+  ...tokenAttestationShape,
   PORT: env.port(3001),
   /** The edge logs each request line once, for the whole platform. */
   REQUEST_LOG_LEVEL: z.enum(['info', 'debug']).default('info'),

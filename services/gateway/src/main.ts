@@ -9,6 +9,7 @@ await runService('gateway', configShape, async (config, logger) => {
     jwks: config.JWKS_URL,
     redis: infra.redis,
     revocations: sessionRevocations(infra.redis, { logger }),
+    attestationKey: config.TOKEN_ATTESTATION_KEY,
     readiness: infra.readiness,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     webOrigins: config.WEB_ORIGIN.split(',').map((origin) => origin.trim()),

@@ -4,7 +4,7 @@ import { ACCESS_TOKEN, servicesBehindGateway } from '@tiketi/contracts';
 import { buildApp as buildEventApp } from '@tiketi/event/app';
 import type { DB as EventDB } from '@tiketi/event/db';
 import { seedDemo } from '@tiketi/event/seed';
-import type { App } from '@tiketi/kit';
+import { type App, attestToken, TOKEN_ATTESTATION_HEADER } from '@tiketi/kit';
 import {
   challengeHeader,
   createTestTokens,
@@ -22,6 +22,8 @@ import { type EchoService, startEchoService } from './upstreams.ts';
 type Echo = { service: string; method: string; url: string; headers: Record<string, string> };
 
 type EventInfraSpec = { service: string; database: { name: string; migrations: string } };
+
+const ATTESTATION_KEY = 'gw-routing-attestation-key-0123456789abcdef';
 
 describe('gateway routing', () => {
   const config = testConfig('gw-routing');
@@ -85,6 +87,7 @@ describe('gateway routing', () => {
         ...Object.fromEntries(echoed.map((name) => [name, echoes[name]?.url])),
       },
       webOrigins: ['http://web.test'],
+      attestationKey: ATTESTATION_KEY,
       bodyLimitBytes: 1024,
       uploadBodyLimitBytes: 4096,
       upstreamTimeoutMs: 2000,
@@ -156,6 +159,22 @@ describe('gateway routing', () => {
     expect(echo.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
     expect(echo.headers['x-internal-token']).toBeUndefined();
     expect(echo.body).toEqual({ seatIds: [] });
+  });
+
+  it('vouches to the service for the token it checked, and for no token a client vouched for itself', async () => {
+    const signedIn = await fetch(`${base}/api/reservations`, {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json', [TOKEN_ATTESTATION_HEADER]: 'forged' },
+      body: '{}',
+    });
+    expect(((await signedIn.json()) as Echo).headers[TOKEN_ATTESTATION_HEADER]).toBe(
+      attestToken(ATTESTATION_KEY, fan.accessToken),
+    );
+    // No token checked, no word: a client's own goes no further.
+    const anonymous = await fetch(`${base}/api/seats/event/abc`, {
+      headers: { [TOKEN_ATTESTATION_HEADER]: attestToken(ATTESTATION_KEY, fan.accessToken) },
+    });
+    expect(((await anonymous.json()) as Echo).headers[TOKEN_ATTESTATION_HEADER]).toBeUndefined();
   });
 
   it('refuses a protected route without a token before it reaches the service', async () => {

@@ -4,6 +4,7 @@ import {
   internalTokenShape,
   queueTokenShape,
   serviceConfigShape,
+  tokenAttestationShape,
 } from '@tiketi/kit';
 import type { z } from 'zod';
 
@@ -11,6 +12,7 @@ export const configShape = {
   ...serviceConfigShape,
   ...internalTokenShape,
   ...queueTokenShape,
+  ...tokenAttestationShape,
   PORT: env.port(4005),
   /** Asked for an event's waiting-room settings when no catalogue event has told us yet. */
   EVENT_SERVICE_URL: env.serviceUrl('event'),

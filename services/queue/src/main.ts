@@ -12,6 +12,7 @@ await runService('queue', configShape, async (config, logger) => {
       jwks: config.JWKS_URL,
       internalToken: config.INTERNAL_TOKEN,
       revocations: sessionRevocations(infra.redis, { logger }),
+      attestationKey: config.TOKEN_ATTESTATION_KEY,
     },
     redis: infra.redis,
     adapterRedis,

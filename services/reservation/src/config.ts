@@ -1,10 +1,18 @@
-import { CACHE_LIMITS, env, internalTokenShape, queueTokenShape, serviceConfigShape } from '@tiketi/kit';
+import {
+  CACHE_LIMITS,
+  env,
+  internalTokenShape,
+  queueTokenShape,
+  serviceConfigShape,
+  tokenAttestationShape,
+} from '@tiketi/kit';
 import { z } from 'zod';
 
 export const configShape = {
   ...serviceConfigShape,
   ...internalTokenShape,
   ...queueTokenShape,
+  ...tokenAttestationShape,
   PORT: env.port(4003),
   DATABASE_NAME: env.string('reservations_db'),
   /** How long a hold lasts before it is released. */
