@@ -2,8 +2,9 @@
 -- reference by its primary key. On a new platform the tables are analyzed empty, and a pooled connection
 -- keeps the plans it made of the function's statements (and of the foreign-key checks they fire) after a
 -- few calls: while a table is empty, a scan of it costs nothing, and that plan then read every reservation
--- of the drop for every hold made on the connection, for as long as the pool kept it. Planned without
--- sequential scans, each of those reads goes through its index whatever the statistics say.
+-- of the drop for every hold made on the connection until autovacuum analyzed the table again (a minute at
+-- best, the first minute of a drop). Planned without sequential scans, each of those reads goes through its
+-- index whatever the statistics say.
 alter function hold_seats(bigint, uuid, uuid, uuid, uuid[], timestamptz, text, int, int, interval, uuid, text, jsonb)
   set enable_seqscan = off;
 -- The per-user count keeps its plan the same way, and the waiting list's offers call it outside a hold.

@@ -235,7 +235,7 @@ describe('the hold_seats database function, in the first drop of a new platform'
     // A new platform's tables are analyzed empty. A connection plans each statement of the function for
     // good after a few calls, with the tables as small as they were then: a plan that scans a table whole
     // costs nothing while it is empty, and then reads every reservation of the drop, for every hold on that
-    // connection (the pool's connections live for the whole sale).
+    // connection, until autovacuum analyzes the table again.
     const fresh = onSaleEvent(1_100, { perUserLimit: 4 });
     await deliver(h.svc, published(fresh));
     await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(h.db);
