@@ -185,12 +185,14 @@ export async function postJson<T>(
 
 /**
  * A published concert with a waiting room (300 admissions a minute, `maxActiveShoppers` at a time) at the
- * demo seed's Blue Square, made by the operator through the API; its sale opens `opensInMs` from now.
+ * demo seed's Blue Square (or `venueId`, whose seats are of tiers R and S), made by the operator through
+ * the API; its sale opens `opensInMs` from now.
  */
 export async function waitingRoomConcert(options: {
   title: string;
   opensInMs: number;
   maxActiveShoppers: number;
+  venueId?: string;
 }): Promise<string> {
   const accessToken = await operatorToken();
   const now = Date.now();
@@ -199,7 +201,7 @@ export async function waitingRoomConcert(options: {
     '/api/events',
     {
       artistId: DEMO_ARTIST,
-      venueId: DEMO_VENUE,
+      venueId: options.venueId ?? DEMO_VENUE,
       title: `${options.title} ${now}`,
       startsAt: new Date(now + 30 * day).toISOString(),
       saleOpensAt: new Date(now + options.opensInMs).toISOString(),

@@ -1,12 +1,16 @@
 import { QUEUE_ETA_LIMIT_SECONDS, type QueueStatus } from '@tiketi/contracts';
 import { createRedis } from '@tiketi/kit';
+import { challengeHeader } from '@tiketi/kit/testing';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
   apiJson,
   fanJoins,
+  operatorToken,
+  postJson,
   screenshot,
+  signUpVerified,
   siteOnPlatform,
   UI_TIMEOUT,
   WEB,
@@ -212,5 +216,84 @@ describe('a fan who is done, or changes their mind', () => {
       expect(site.blocked).toEqual([]);
     }),
     120_000,
+  );
+});
+
+describe('once every seat is taken', () => {
+  it(
+    'says so, that seats come back when holds run out unpaid, and leads to the waiting list',
+    site.step(async () => {
+      const page = site.page;
+      await page.setViewportSize({ width: 1366, height: 900 });
+      // A two-seat hall, one shopper at a time: the first fan in holds both seats.
+      const venue = await postJson<{ id: string }>(
+        '/api/venues',
+        {
+          name: `Two Seat Hall ${Date.now()}`,
+          city: 'Seoul',
+          sections: [
+            {
+              name: 'A',
+              rows: [
+                { label: '1', seatCount: 1, tierKey: 'R' },
+                { label: '2', seatCount: 1, tierKey: 'S' },
+              ],
+            },
+          ],
+        },
+        await operatorToken(),
+      );
+      const eventId = await waitingRoomConcert({
+        title: 'Two seats',
+        opensInMs: -MINUTE,
+        maxActiveShoppers: 1,
+        venueId: venue.id,
+      });
+      const browser = page.context().browser();
+      if (!browser) throw new Error('the page has no browser');
+      const firstContext = await browser.newContext({ baseURL: WEB });
+      try {
+        const firstPage = await firstContext.newPage();
+        await signUpVerified(firstPage, {
+          name: 'First Fan',
+          email: `first-in-${Date.now()}@example.com`,
+          password: 'correct-horse-battery',
+        });
+        const first = await accessTokenOf(firstPage);
+        await postJson(`/api/queue/${eventId}/join`, {}, first, await challengeHeader(WEB, 'join', eventId));
+        let admitted: QueueStatus | undefined;
+        await expect
+          .poll(
+            async () => {
+              admitted = await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, first);
+              return admitted.state;
+            },
+            { timeout: UI_TIMEOUT },
+          )
+          .toBe('admitted');
+        const { seats } = await apiJson<{ seats: { id: string }[] }>(`/api/seats/event/${eventId}`);
+        expect(seats).toHaveLength(2);
+        await postJson('/api/reservations', { eventId, seatIds: seats.map((s) => s.id) }, first, {
+          'x-queue-token': admitted?.admissionToken ?? '',
+        });
+      } finally {
+        await firstContext.close();
+      }
+
+      // The next fan waits behind the full room, and is told no seat is left for now.
+      await signUp(page, 'Late Fan');
+      await page.goto(`/events/${eventId}/queue`);
+      await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
+      await expect
+        .poll(() => text(page, 'queue-seats-left'), { timeout: UI_TIMEOUT })
+        .toBe(
+          'Every seat is taken right now. Seats come back when holds run out unpaid, so your place still counts.',
+        );
+      await screenshot(page, 'waiting-room-06-no-seat-left');
+      await page.getByRole('link', { name: 'Or join the waiting list' }).click();
+      await page.waitForURL(`${WEB}/events/${eventId}`);
+      await page.getByRole('button', { name: 'Join the waiting list' }).waitFor({ timeout: UI_TIMEOUT });
+    }),
+    180_000,
   );
 });
