@@ -135,11 +135,19 @@ describe('bot defence on the waiting room, through the gateway', () => {
       return maxnumber === 3_000 || undefined;
     }, "the event's difficulty to be known");
     // 10 joins at once, solved beforehand: 2 per second over the 5-second window, against a threshold of 1.
-    const solutions = await Promise.all(Array.from({ length: 10 }, () => solved(eventId)));
-    const fans = await Promise.all(solutions.map(() => fan()));
-    const joined = await Promise.all(solutions.map((altcha, i) => join(eventId, fans[i] as string, altcha)));
-    expect(joined.map((j) => j.status)).toEqual(solutions.map(() => 201));
-    const raised = (await challenge(`purpose=join&eventId=${eventId}`)).body.maxnumber;
+    // The rule reads the last seconds of the clock: a machine that stalls longer than the window between
+    // the joins and the ask sees them age out, so the burst is tried again (three times at most).
+    const burst = async () => {
+      const solutions = await Promise.all(Array.from({ length: 10 }, () => solved(eventId)));
+      const fans = await Promise.all(solutions.map(() => fan()));
+      const joined = await Promise.all(
+        solutions.map((altcha, i) => join(eventId, fans[i] as string, altcha)),
+      );
+      expect(joined.map((j) => j.status)).toEqual(solutions.map(() => 201));
+      return (await challenge(`purpose=join&eventId=${eventId}`)).body.maxnumber;
+    };
+    let raised = await burst();
+    for (let tries = 1; raised === 3_000 && tries < 3; tries++) raised = await burst();
     expect(raised).toBeGreaterThan(3_000);
     expect(raised).toBeLessThanOrEqual(4 * 3_000);
     // A quiet event next to it keeps the platform's default.
