@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { KeyObject, randomUUID, sign } from 'node:crypto';
 import { ACCESS_TOKEN, type Role } from '@tiketi/contracts';
 import { exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,32 @@ describe('kit auth: access-token verification every service relies on', () => {
   it('refuses a token signed by a key that is not in the key set', async () => {
     const other = await createTestTokens();
     expect(await refused(await other.sign({ id: userId }))).toMatchObject({ status: 401 });
+  });
+
+  it('refuses a token not valid yet, one without an expiry, and one with a critical header it cannot read', async () => {
+    const signed = (header: Record<string, unknown>, claims: Record<string, unknown>) =>
+      new SignJWT({ role: 'user', sub: userId, ...claims })
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', ...header })
+        .setIssuer(ACCESS_TOKEN.issuer)
+        .setAudience(ACCESS_TOKEN.audience)
+        .sign(privateKey);
+    const inFiveMinutes = Math.floor(Date.now() / 1000) + 300;
+    expect(await refused(await signed({}, { nbf: inFiveMinutes, exp: inFiveMinutes + 300 }))).toMatchObject({
+      status: 401,
+    });
+    expect(await refused(await signed({}, {}))).toMatchObject({ status: 401 });
+    // jose signs no header it could not read itself: signed here by hand.
+    const input = `${b64({ alg: 'EdDSA', kid: 'k1', crit: ['tiketi-unknown'], 'tiketi-unknown': true })}.${b64({
+      role: 'user',
+      sub: userId,
+      iss: ACCESS_TOKEN.issuer,
+      aud: ACCESS_TOKEN.audience,
+      exp: inFiveMinutes,
+    })}`;
+    const critical = `${input}.${sign(null, Buffer.from(input), KeyObject.from(privateKey)).toString('base64url')}`;
+    expect(await refused(critical)).toMatchObject({ status: 401 });
+    // The same claims with none of that are taken: what was refused was what the cases changed.
+    expect((await auth.verify(await signed({}, { exp: inFiveMinutes }))).id).toBe(userId);
   });
 
   it('refuses a token whose role or subject is not one we issue', async () => {
