@@ -1,4 +1,4 @@
-import { createHmac, KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   ACCESS_TOKEN,
   ADMISSION_TOKEN,
@@ -7,16 +7,15 @@ import {
   type Role,
   userRole,
 } from '@tiketi/contracts';
-import { createVerifier } from 'fast-jwt';
 import type { FastifyRequest } from 'fastify';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
   decodeJwt,
-  decodeProtectedHeader,
   type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
+  jwtVerify,
   SignJWT,
 } from 'jose';
 import { z } from 'zod';
@@ -176,42 +175,18 @@ export function createAuth(options: AuthOptions) {
     };
   }
 
-  /**
-   * The check of each key of the set, made once per key: jose finds the key (the set fetched, cached and
-   * matched by `kid`), fast-jwt checks the token with node:crypto in the same turn of the event loop. Each
-   * token a service has not seen costs its signature check; jose's own check goes through Web Crypto, a
-   * job on another thread that costs about twice the CPU of the same check done here.
-   */
-  const checks = new WeakMap<object, (token: string) => JWTPayload>();
-  function checkOf(key: object): (token: string) => JWTPayload {
-    let check = checks.get(key);
-    if (!check) {
-      const keyObject = key instanceof KeyObject ? key : KeyObject.from(key as CryptoKey);
-      check = createVerifier({
-        key: keyObject.export({ type: 'spki', format: 'pem' }).toString(),
-        algorithms: [ACCESS_TOKEN.algorithm],
-        allowedIss: issuer,
-        allowedAud: audience,
-        requiredClaims: ['exp', 'sub'],
-      }) as (token: string) => JWTPayload;
-      checks.set(key, check);
-    }
-    return check;
-  }
-
   async function verifySignature(token: string): Promise<Verified> {
     try {
-      const header = decodeProtectedHeader(token);
-      if (header.alg !== ACCESS_TOKEN.algorithm) throw new Error('another algorithm');
-      const [encodedHeader = '', payload = '', signature = ''] = token.split('.');
-      const key = await keys(
-        { ...header, alg: ACCESS_TOKEN.algorithm },
-        { protected: encodedHeader, payload, signature },
-      );
-      return fromPayload(checkOf(key as object)(token));
+      const { payload } = await jwtVerify(token, keys, {
+        issuer,
+        audience,
+        algorithms: [ACCESS_TOKEN.algorithm],
+        requiredClaims: ['exp', 'sub'],
+      });
+      return fromPayload(payload);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'FAST_JWT_EXPIRED') throw problems.unauthorized('The access token has expired.');
+      if (code === 'ERR_JWT_EXPIRED') throw problems.unauthorized('The access token has expired.');
       if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC') {
         throw problems.unavailable('Token keys are not available right now.', error);
       }
@@ -340,26 +315,6 @@ export async function signAdmissionToken(
     .sign(secretKey(secret));
 }
 
-/**
- * The admission check per secret, made once: the token's HMAC is checked with node:crypto in the same turn
- * of the event loop (a hold under a waiting room checks one with every request).
- */
-const admissionChecks = new Map<string, (token: string) => JWTPayload>();
-function admissionCheck(secret: string): (token: string) => JWTPayload {
-  let check = admissionChecks.get(secret);
-  if (!check) {
-    check = createVerifier({
-      key: secret,
-      algorithms: [ADMISSION_TOKEN.algorithm],
-      allowedIss: ADMISSION_TOKEN.issuer,
-      allowedAud: ADMISSION_TOKEN.audience,
-      requiredClaims: ['exp', 'sub'],
-    }) as (token: string) => JWTPayload;
-    admissionChecks.set(secret, check);
-  }
-  return check;
-}
-
 /** Verifies an admission token for this user and this event (reservation service); throws 403 otherwise. */
 export async function verifyAdmissionToken(
   secret: string,
@@ -375,7 +330,12 @@ export async function verifyAdmissionToken(
     );
   }
   try {
-    const payload = admissionCheck(secret)(token);
+    const { payload } = await jwtVerify(token, secretKey(secret), {
+      issuer: ADMISSION_TOKEN.issuer,
+      audience: ADMISSION_TOKEN.audience,
+      algorithms: [ADMISSION_TOKEN.algorithm],
+      requiredClaims: ['exp', 'sub'],
+    });
     if (payload.sub !== userId || payload[ADMISSION_TOKEN.eventClaim] !== eventId) {
       throw new Error('token is for another user or event');
     }
