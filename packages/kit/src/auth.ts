@@ -294,8 +294,27 @@ export function mayAccess(caller: AuthUser, ownerId: string): boolean {
 
 export type AdmissionClaims = { userId: string; eventId: string; expiresAt: Date };
 
-function secretKey(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
+/**
+ * The admission secret as a Web Crypto key, imported once per secret: jose imports raw bytes afresh on every
+ * call, which cost more than the HMAC itself (a status of an admitted fan signs a token, a hold under a
+ * waiting room checks one).
+ */
+const secretKeys = new Map<string, Promise<CryptoKey>>();
+function secretKey(secret: string): Promise<CryptoKey> {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
+    // A refused import is not kept: the next call tries again.
+    key.catch(() => secretKeys.delete(secret));
+    secretKeys.set(secret, key);
+  }
+  return key;
 }
 
 /** Signs a waiting-room admission for one user and one event (queue service). */
@@ -312,7 +331,7 @@ export async function signAdmissionToken(
     .setSubject(userId)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
-    .sign(secretKey(secret));
+    .sign(await secretKey(secret));
 }
 
 /** Verifies an admission token for this user and this event (reservation service); throws 403 otherwise. */
@@ -330,7 +349,7 @@ export async function verifyAdmissionToken(
     );
   }
   try {
-    const { payload } = await jwtVerify(token, secretKey(secret), {
+    const { payload } = await jwtVerify(token, await secretKey(secret), {
       issuer: ADMISSION_TOKEN.issuer,
       audience: ADMISSION_TOKEN.audience,
       algorithms: [ADMISSION_TOKEN.algorithm],
