@@ -153,6 +153,16 @@ export function summaryText(r: Summary): string {
         target: 'none',
         verdict: verdict(errors.length === 0),
       },
+      // Older results have no WAL figure.
+      ...(Number.isFinite(h.walBytesPerHold)
+        ? [
+            {
+              section,
+              figure: 'WAL written per successful hold (the whole server)',
+              measured: `${fmt(h.walBytesPerHold)} bytes`,
+            },
+          ]
+        : []),
       {
         section,
         figure: 'CPU per successful hold, all processes counted',

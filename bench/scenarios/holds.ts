@@ -14,6 +14,11 @@ export type HoldsResult = LoadResult & {
   seatsHeldByAnswers: number;
   /** CPU time of each process over the timed run, in all and per successful hold. */
   cpu: CpuUse[];
+  /**
+   * Bytes of WAL the PostgreSQL server wrote over the timed run per successful hold (every database: the
+   * hold, the relay's deletes, the consumers' inboxes): unlike CPU time, the same on a busy machine.
+   */
+  walBytesPerHold: number;
   check: {
     seatsHeldInDatabase: number;
     seatsActiveTwice: number;
@@ -105,6 +110,7 @@ export async function seatHolds(
     }
     return answer.status;
   };
+  const walBefore = await walPosition(options.env);
   const counted = await options.meter?.();
   const result = await closedLoop({
     ...options,
@@ -112,6 +118,7 @@ export async function seatHolds(
     until: () => nextSeat >= fresh.length || room < 1,
   });
   const cpu = counted?.(result.outcomes['201'] ?? 0) ?? [];
+  const walBytes = (await walPosition(options.env)) - walBefore;
   const check = await databaseCheck(options.env, event.id);
   const conflicts = result.outcomes['409'] ?? 0;
   return {
@@ -122,16 +129,35 @@ export async function seatHolds(
     conflictRate: round(conflicts / Math.max(1, result.requests), 3),
     seatsHeldByAnswers: held.size,
     cpu,
+    walBytesPerHold: Math.round(walBytes / Math.max(1, result.outcomes['201'] ?? 0)),
     check: { ...check, seatsAnsweredTwice },
   };
 }
 
-/** What PostgreSQL says about the event's seats after the run. */
-async function databaseCheck(env: NodeJS.ProcessEnv, eventId: string) {
+function reservationsClient(env: NodeJS.ProcessEnv): pg.Client {
   const server = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const client = new pg.Client({
+  return new pg.Client({
     connectionString: databaseUrl(server, `reservations_db${env.DATABASE_SUFFIX ?? ''}`),
   });
+}
+
+/** The server's WAL write position, in bytes. */
+async function walPosition(env: NodeJS.ProcessEnv): Promise<number> {
+  const client = reservationsClient(env);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ at: string }>(
+      `select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as at`,
+    );
+    return Number(rows[0]?.at ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** What PostgreSQL says about the event's seats after the run. */
+async function databaseCheck(env: NodeJS.ProcessEnv, eventId: string) {
+  const client = reservationsClient(env);
   await client.connect();
   try {
     const { rows } = await client.query<{ held: number; twice: number; orphans: number }>(

@@ -3,6 +3,7 @@ import type { EventInput } from '@tiketi/contracts';
 import { makeEnvelope, sql } from '@tiketi/kit';
 import type { Kysely, Transaction } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { reservationRepository } from '../src/db/reservation.repository.ts';
 import type { DB } from '../src/db/schema.ts';
 import { deliver, onSaleEvent, published, reservationSuite, rowsRead } from './helpers.ts';
 
@@ -93,6 +94,22 @@ describe('the hold_seats database function', () => {
       h.db,
     );
     expect(active.rows[0]?.n).toBe(4);
+  });
+
+  it("holds and sells seats in place: no new entry in any of the seats' indexes", async () => {
+    // In one transaction, whose own counts PostgreSQL tells: an update that changes no indexed column and
+    // finds room on its page is a heap-only tuple, and writes nothing in the indexes.
+    const counts = await h.db.transaction().execute(async (trx) => {
+      const held = await holdSeatsAs(trx, randomUUID(), [seat(18), seat(19)], event);
+      expect(held.created).toBe(true);
+      const sold = await reservationRepository(h.db).sellSeats(trx, held.reservationId);
+      expect(sold.map((s) => s.status)).toEqual(['sold', 'sold']);
+      const { rows } = await sql<{ updated: number; inPlace: number }>`select
+        pg_stat_get_xact_tuples_updated('seats'::regclass)::int as updated,
+        pg_stat_get_xact_tuples_hot_updated('seats'::regclass)::int as in_place`.execute(trx);
+      return rows[0];
+    });
+    expect(counts).toEqual({ updated: 4, inPlace: 4 });
   });
 
   it('holds nothing once the sale has closed', async () => {
@@ -251,5 +268,36 @@ describe('the hold_seats database function, in the first drop of a new platform'
       return (await rowsRead(trx, RESERVATIONS)) - before;
     });
     expect(read).toBeLessThan(20);
+  });
+});
+
+describe('the sale of held seats, in the first drop of a new platform', () => {
+  // A suite of its own: its reservation tables must be empty when their statistics are taken.
+  const h = reservationSuite('resv-sell-empty', { instances: [{ consume: true }] });
+
+  it("reads the reservation's own seat links for a sale, not every link of the drop", async () => {
+    // Seats are found through the reservation's links (seats have no index on their reservation, so that a
+    // hold changes them in place). Links analyzed while there were none must not make a sale read them all,
+    // the sale being planned, like any statement, with the tables as they are then.
+    const fresh = onSaleEvent(1_100, { perUserLimit: 4 });
+    await deliver(h.svc, published(fresh));
+    await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(h.db);
+    await sql`alter table reservations set (autovacuum_enabled = false)`.execute(h.db);
+    await sql`analyze reservations, reservation_seats, seats`.execute(h.db);
+    const { read, sold } = await h.db.transaction().execute(async (trx) => {
+      const held = await holdSeatsAs(
+        trx,
+        randomUUID(),
+        [fresh.seats[1_099]!.id, fresh.seats[1_098]!.id],
+        fresh,
+      );
+      expect(held.created).toBe(true);
+      await aThousandHolds(trx, fresh);
+      const before = await rowsRead(trx, [...RESERVATIONS, 'seats']);
+      const sold = await reservationRepository(h.db).sellSeats(trx, held.reservationId);
+      return { read: (await rowsRead(trx, [...RESERVATIONS, 'seats'])) - before, sold };
+    });
+    expect(sold.map((s) => s.id).sort()).toEqual([fresh.seats[1_099]!.id, fresh.seats[1_098]!.id].sort());
+    expect(read).toBeLessThan(10);
   });
 });

@@ -261,11 +261,17 @@ export function reservationRepository(db: Kysely<DB>) {
         .execute();
     },
 
-    /** Held seats of the reservation become sold; answers them (none when the hold was lost). */
+    /**
+     * Held seats of the reservation become sold; answers them (none when the hold was lost). They are found
+     * through the reservation's active seat links: seats have no index on their reservation (its migration,
+     * `20261206170000`, says why).
+     */
     async sellSeats(trx: Transaction<DB>, reservationId: string): Promise<SeatChange[]> {
-      const { rows } = await sql<SeatChange>`update seats set status = 'sold', version = version + 1
-        where reservation_id = ${reservationId} and status = 'held'
-        returning id, event_id, status, version`.execute(trx);
+      const { rows } = await sql<SeatChange>`update seats s set status = 'sold', version = s.version + 1
+        from reservation_seats rs
+        where rs.reservation_id = ${reservationId} and rs.active and s.id = rs.seat_id
+          and s.reservation_id = ${reservationId} and s.status = 'held'
+        returning s.id, s.event_id, s.status, s.version`.execute(trx);
       return rows;
     },
 
