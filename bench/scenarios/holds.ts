@@ -16,7 +16,7 @@ export type HoldsResult = LoadResult & {
   cpu: CpuUse[];
   /**
    * Bytes of WAL the PostgreSQL server wrote over the timed run per successful hold (every database: the
-   * hold, the relay's deletes, the consumers' inboxes): unlike CPU time, the same on a busy machine.
+   * hold, the relay marking rows sent, the consumers' inboxes): unlike CPU time, the same on a busy machine.
    */
   walBytesPerHold: number;
   check: {
