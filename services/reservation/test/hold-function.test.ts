@@ -127,11 +127,18 @@ describe('the hold_seats database function', () => {
 
 type Db = Kysely<DB>;
 
+const RESERVATIONS = ['reservations', 'reservation_seats'];
+
+/** The planner's statistics of `tables` taken now and kept: autovacuum off on them, then analyze. */
+async function statisticsNow(db: Db, tables: string[]) {
+  for (const table of tables)
+    await sql`alter table ${sql.table(table)} set (autovacuum_enabled = false)`.execute(db);
+  await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
+}
+
 /** Two lapsed reservations of earlier fans on every seat of `on`, then the statistics, autovacuum off. */
 async function lapsedHistoryThenStatistics(db: Db, on: EventInput<'event.published'>) {
   const ids = on.seats.map((s) => s.id);
-  await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(db);
-  await sql`alter table reservations set (autovacuum_enabled = false)`.execute(db);
   await sql`with r as (
       insert into reservations (id, user_id, event_id, status, amount, expires_at)
       select gen_random_uuid(), gen_random_uuid(), ${on.eventId}, 'EXPIRED', 0, now()
@@ -144,7 +151,7 @@ async function lapsedHistoryThenStatistics(db: Db, on: EventInput<'event.publish
     join (select id, row_number() over () as n from unnest(${ids}::uuid[]) id) s on s.n = (r.n - 1) % ${ids.length} + 1`.execute(
     db,
   );
-  await sql`analyze reservations, reservation_seats`.execute(db);
+  await statisticsNow(db, RESERVATIONS);
 }
 
 /** The drop: a thousand other fans hold one of the first thousand seats of `on` each. */
@@ -178,8 +185,6 @@ function rowsReadByOneHold(
     return (await rowsRead(trx, tables)) - before;
   });
 }
-
-const RESERVATIONS = ['reservations', 'reservation_seats'];
 
 describe('the hold_seats database function, as a drop fills the tables', () => {
   // A suite of its own: no other test's holds may be in the statistics it takes.
@@ -236,8 +241,7 @@ describe('the hold_seats database function, for an event published after the sta
     // believes the event has no seats, and reaching the asked seats through the event's index reads every
     // seat of the event, for every hold.
     for (let i = 0; i < 4; i++) await deliver(h.svc, published(onSaleEvent(1_000)));
-    await sql`alter table seats set (autovacuum_enabled = false)`.execute(h.db);
-    await sql`analyze seats`.execute(h.db);
+    await statisticsNow(h.db, ['seats']);
     const fresh = onSaleEvent(1_200, { perUserLimit: 4 });
     await deliver(h.svc, published(fresh));
     expect(await rowsReadByOneHold(h.db, ['seats'], fresh.seats[7]!.id, fresh, 2)).toBeLessThan(10);
@@ -255,9 +259,7 @@ describe('the hold_seats database function, in the first drop of a new platform'
     // connection, until autovacuum analyzes the table again.
     const fresh = onSaleEvent(1_100, { perUserLimit: 4 });
     await deliver(h.svc, published(fresh));
-    await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(h.db);
-    await sql`alter table reservations set (autovacuum_enabled = false)`.execute(h.db);
-    await sql`analyze reservations, reservation_seats`.execute(h.db);
+    await statisticsNow(h.db, RESERVATIONS);
     const read = await h.db.transaction().execute(async (trx) => {
       const holdOne = async (i: number) =>
         expect((await holdSeatsAs(trx, randomUUID(), [fresh.seats[i]!.id], fresh, 2)).created).toBe(true);
@@ -281,9 +283,7 @@ describe('the sale of held seats, in the first drop of a new platform', () => {
     // the sale being planned, like any statement, with the tables as they are then.
     const fresh = onSaleEvent(1_100, { perUserLimit: 4 });
     await deliver(h.svc, published(fresh));
-    await sql`alter table reservation_seats set (autovacuum_enabled = false)`.execute(h.db);
-    await sql`alter table reservations set (autovacuum_enabled = false)`.execute(h.db);
-    await sql`analyze reservations, reservation_seats, seats`.execute(h.db);
+    await statisticsNow(h.db, [...RESERVATIONS, 'seats']);
     const { read, sold } = await h.db.transaction().execute(async (trx) => {
       const held = await holdSeatsAs(
         trx,
