@@ -16,7 +16,7 @@ export type RelayOptions<DB> = {
    * one pass publishes many rows instead of one pass (a transaction and a publish) per committed row.
    */
   coalesceMs?: number;
-  /** Published rows are deleted after this long. */
+  /** Published rows are deleted after this long (rows are ordered by their version 7 ids' time). */
   retentionMs?: number;
   /** Where the relay's passes are counted (`tiketi_job_runs_total{job="outbox relay"}`). */
   metrics?: Metrics;
@@ -142,8 +142,16 @@ export class OutboxRelay<DB = unknown> {
     const now = Date.now();
     if (now - this.lastCleanup < 60_000) return;
     this.lastCleanup = now;
-    const cutoff = new Date(now - this.options.retentionMs);
-    await sql`delete from outbox where published_at < ${cutoff}`.execute(this.options.db);
+    await this.deleteSent();
+  }
+
+  /** Deletes the rows sent longer than `retentionMs` ago, reading only those (`outbox_prune` says how). */
+  async deleteSent(): Promise<number> {
+    const cutoff = new Date(Date.now() - this.options.retentionMs);
+    const { rows } = await sql<{
+      deleted: string;
+    }>`select outbox_prune(${cutoff}::timestamptz)::text as deleted`.execute(this.options.db);
+    return Number(rows[0]?.deleted ?? 0);
   }
 }
 

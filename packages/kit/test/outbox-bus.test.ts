@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from '@tiketi/contracts';
 import amqplib from 'amqplib';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Bus, makeEnvelope, publishInTransaction } from '../src/bus.ts';
 import { sql, wakeRelayAfterCommit } from '../src/db.ts';
@@ -531,4 +532,47 @@ describe('outbox, relay and consumers', () => {
     await sql`delete from outbox`.execute(db);
     expect(entriesRead).toBeLessThan(50);
   }, 90_000);
+
+  it('deletes what it sent more than its retention ago, reading those rows only', async () => {
+    // A day of sent rows is kept as the record of what was announced; the cleanup runs once a minute and
+    // must cost the rows it deletes, not the day's (millions in a week of drops).
+    await sql`delete from outbox`.execute(db);
+    const day = 86_400_000;
+    const now = Date.now();
+    const rows = (count: number, createdAgo: number, sentAgo: number | null) =>
+      Array.from({ length: count }, (_, i) => ({
+        id: uuidv7({ msecs: now - createdAgo + i }),
+        created: new Date(now - createdAgo + i),
+        sent: sentAgo === null ? null : new Date(now - sentAgo),
+      }));
+    const recent = rows(3000, 3_600_000, 3_000_000);
+    const old = rows(20, 2 * day, 2 * day - 1000);
+    const unsent = rows(5, 2 * day + 60_000, null); // RabbitMQ was away: not sent, never deleted
+    const late = rows(5, 2 * day + 120_000, 3_600_000); // written two days ago, sent an hour ago: kept
+    const all = [...recent, ...old, ...unsent, ...late];
+    await sql`insert into outbox (id, type, envelope, created_at, published_at)
+      select id, 'user.registered', '{}', created, sent
+      from unnest(${all.map((r) => r.id)}::uuid[], ${all.map((r) => r.created.toISOString())}::timestamptz[],
+        ${all.map((r) => r.sent?.toISOString() ?? null)}::timestamptz[]) as t(id, created, sent)`.execute(db);
+    await sql`analyze outbox`.execute(db);
+    const { deleted, rowsRead } = await db.connection().execute(async (conn) => {
+      const read = async () => {
+        await sql`select pg_stat_force_next_flush()`.execute(conn);
+        const { rows: stats } = await sql<{
+          n: string;
+        }>`select (seq_tup_read + coalesce(idx_tup_fetch, 0))::text
+          as n from pg_stat_user_tables where relname = 'outbox'`.execute(conn);
+        return Number(stats[0]?.n ?? 0);
+      };
+      const relay = new OutboxRelay({ db: conn, bus, logger: testLogger(), retentionMs: day });
+      const before = await read();
+      const deleted = await relay.deleteSent();
+      return { deleted, rowsRead: (await read()) - before };
+    });
+    const { rows: left } = await sql<{ id: string }>`select id from outbox`.execute(db);
+    await sql`delete from outbox`.execute(db);
+    expect(deleted).toBe(20);
+    expect(new Set(left.map((r) => r.id))).toEqual(new Set([...recent, ...unsent, ...late].map((r) => r.id)));
+    expect(rowsRead).toBeLessThan(100);
+  }, 60_000);
 });
