@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, {
   type ContextConfigDefault,
@@ -185,6 +186,38 @@ const READINESS_TIMEOUT_MS = 2000;
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let them run long). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
+/**
+ * Answers a connection whose request Node's parser refused before any route saw it (too slow, headers too
+ * large, not HTTP) with problem+json, as every other refusal, then closes it. Fastify's own answer is a
+ * JSON body of its own shape.
+ */
+function clientErrorHandler(http: { requestTimeoutMs: number; headersTimeoutMs: number }) {
+  const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+  return (error: Error & { code?: string }, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const problem =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new HttpProblem(
+            408,
+            'REQUEST_TIMEOUT',
+            `The request did not arrive in time: its headers must arrive within ` +
+              `${seconds(Math.min(http.headersTimeoutMs, http.requestTimeoutMs))} and all of it within ` +
+              `${seconds(http.requestTimeoutMs)}.`,
+          )
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? new HttpProblem(431, 'HEADERS_TOO_LARGE', 'The request headers are too large.')
+          : new HttpProblem(400, 'MALFORMED_REQUEST', 'The request is not well-formed HTTP.');
+    const answer = problem.toProblem();
+    const body = JSON.stringify(answer);
+    if (socket.writable)
+      socket.write(
+        `HTTP/1.1 ${problem.status} ${answer.title}\r\nConnection: close\r\n` +
+          `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    socket.destroy(error);
+  };
+}
+
 /** The separate operations listener of an app created with `ops.port`, for `runService` to open. */
 const opsListeners = new WeakMap<App, { app: App; port: number }>();
 export function opsListenerOf(app: App): { app: App; port: number } | undefined {
@@ -205,6 +238,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: http.trustedProxies,
     requestTimeout: http.requestTimeoutMs,
+    clientErrorHandler: clientErrorHandler(http),
     http: {
       headersTimeout: Math.min(http.headersTimeoutMs, http.requestTimeoutMs),
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,

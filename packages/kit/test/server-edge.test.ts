@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   baseConfigShape,
@@ -42,16 +42,55 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
     await separate.app.close();
   });
 
+  /** The problem+json of an answer written straight to the socket, or what was there instead. */
+  const problemOf = (answer: string) => {
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    const type = /^content-type: *(.*)$/im.exec(head)?.[1]?.trim();
+    const length = Number(/^content-length: *(\d+)$/im.exec(head)?.[1]);
+    return { type, length, body: type === 'application/problem+json' ? JSON.parse(body) : body };
+  };
+
   it('cuts off a client whose body has not arrived within REQUEST_TIMEOUT_MS with 408', async () => {
     // Its body would take over three minutes to arrive: only the request timeout ends it, with 408.
-    const { status } = await slowClient(`${base}/things`, { intervalMs: 200 }).ended;
+    const { status, answer } = await slowClient(`${base}/things`, { intervalMs: 200 }).ended;
     expect(status).toBe(408);
+    expect(problemOf(answer)).toMatchObject({
+      type: 'application/problem+json',
+      body: { status: 408, code: 'REQUEST_TIMEOUT', detail: expect.stringMatching(/1\.5 s/) },
+    });
   });
 
   it('cuts off a client whose headers have not arrived within HEADERS_TIMEOUT_MS', async () => {
     const client = slowClient(`${base}/things`, { intervalMs: 200, stallHeaders: true });
-    const { status } = await client.ended;
+    const { status, answer } = await client.ended;
     expect(status).toBe(408);
+    expect(problemOf(answer)).toMatchObject({ body: { status: 408, code: 'REQUEST_TIMEOUT' } });
+  });
+
+  it('answers a request that is not HTTP, or whose headers are too large, with problem+json', async () => {
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        let answer = '';
+        const socket = net.connect(Number(new URL(base).port), '127.0.0.1', () => socket.write(request));
+        socket.on('data', (chunk) => {
+          answer += chunk.toString('utf8');
+        });
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const garbled = problemOf(await raw('GET /things HTTP/1.1\r\nHost x\r\n\r\n'));
+    expect(garbled).toMatchObject({
+      type: 'application/problem+json',
+      body: { status: 400, code: 'MALFORMED_REQUEST', title: 'Bad Request' },
+    });
+    const huge = problemOf(
+      await raw(`GET /things HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+    );
+    expect(huge).toMatchObject({
+      type: 'application/problem+json',
+      body: { status: 431, code: 'HEADERS_TOO_LARGE' },
+    });
+    expect(Buffer.byteLength(JSON.stringify(huge.body))).toBe(huge.length);
   });
 
   it('believes X-Forwarded-For only from a configured proxy', async () => {

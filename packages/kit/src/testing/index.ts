@@ -246,8 +246,11 @@ export async function createTcpProxy(targetHost: string, targetPort: number) {
 export * from './challenge.ts';
 
 export type SlowClient = {
-  /** Settles when the server answers or closes: the status line's code (undefined: closed silently). */
-  ended: Promise<{ status: number | undefined }>;
+  /**
+   * Settles when the server answers or closes: the status line's code (undefined: closed silently) and the
+   * whole answer as received, head and body.
+   */
+  ended: Promise<{ status: number | undefined; answer: string }>;
   /** Still connected and sending: the server has neither answered nor closed it yet. */
   readonly open: boolean;
   close(): void;
@@ -286,12 +289,12 @@ export function slowClient(
     received += chunk.toString('latin1');
   });
   let open = true;
-  const ended = new Promise<{ status: number | undefined }>((resolve) => {
+  const ended = new Promise<{ status: number | undefined; answer: string }>((resolve) => {
     const finish = () => {
       open = false;
       clearInterval(timer);
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(received)?.[1];
-      resolve({ status: status ? Number(status) : undefined });
+      resolve({ status: status ? Number(status) : undefined, answer: received });
     };
     socket.on('close', finish);
     socket.on('error', () => socket.destroy());
