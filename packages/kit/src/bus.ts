@@ -16,7 +16,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { currentContext, formatTraceparent, newContext, runInContext } from './context.ts';
 import type { OutboxWriter } from './db.ts';
 import type { Logger } from './logger.ts';
-import { writeOutbox } from './outbox.ts';
+import { INBOX_RETENTION_MS, writeOutbox } from './outbox.ts';
 import { endSpan, SpanKind, startSpan, traceparentOf } from './tracing.ts';
 
 export type AnyEnvelope<T extends EventType = EventType> = T extends EventType ? Envelope<T> : never;
@@ -126,6 +126,22 @@ class PoisonMessage extends Error {
   override name = 'PoisonMessage';
 }
 
+const DAY_MS = 86_400_000;
+/**
+ * An event older than this reaches a consumer only from a dead-letter queue replayed late, and whether it was
+ * handled may no longer be on record: it is parked for a person to look at rather than risk its effect twice.
+ * A day short of the inbox's retention, for clocks that disagree.
+ */
+const INBOX_OLDEST_MS = INBOX_RETENTION_MS - DAY_MS;
+
+function refuseForgotten(event: { occurredAt: string }): void {
+  if (Date.now() - Date.parse(event.occurredAt) <= INBOX_OLDEST_MS) return;
+  throw new PoisonMessage(
+    `the event occurred at ${event.occurredAt}, before what the inbox remembers ` +
+      `(${INBOX_OLDEST_MS / DAY_MS} days): it may have been handled already; check by hand before replaying it`,
+  );
+}
+
 /** RabbitMQ on one topic exchange; reconnects by itself and replays its topology on reconnect. */
 export class Bus {
   readonly exchange: string;
@@ -215,6 +231,7 @@ export class Bus {
     await this.subscribe({
       ...options,
       handler: async (event) => {
+        refuseForgotten(event);
         const outcome = await options.db.transaction().execute(async (trx) => {
           const inserted = await sql`insert into inbox (consumer, event_id) values (${key}, ${event.id})
             on conflict do nothing returning event_id`.execute(trx);
@@ -241,6 +258,7 @@ export class Bus {
     const batchSize = options.batchSize ?? 100;
     const handleAll = (events: AnyEnvelope<T>[]) =>
       options.db.transaction().execute(async (trx) => {
+        for (const event of events) refuseForgotten(event);
         const unique = [...new Map(events.map((e) => [e.id, e])).values()];
         const inserted = await sql<{ id: string }>`insert into inbox (consumer, event_id)
           select ${key}::text, unnest(${unique.map((e) => e.id)}::uuid[])

@@ -16,8 +16,10 @@ export type RelayOptions<DB> = {
    * one pass publishes many rows instead of one pass (a transaction and a publish) per committed row.
    */
   coalesceMs?: number;
-  /** Published rows are deleted after this long (rows are ordered by their version 7 ids' time). */
+  /** Published rows are deleted after this long. */
   retentionMs?: number;
+  /** Inbox rows (the events this service's consumers handled) are deleted after this long. */
+  inboxRetentionMs?: number;
   /** Where the relay's passes are counted (`tiketi_job_runs_total{job="outbox relay"}`). */
   metrics?: Metrics;
   /** Test hook: runs after a batch is published and before it is marked sent. */
@@ -45,6 +47,9 @@ export async function writeOutbox(
   await wakeRelayAfterCommit(executor);
 }
 
+/** How long a consumer's inbox remembers the events it handled (the relay's cleanup deletes the rest). */
+export const INBOX_RETENTION_MS = 30 * 86_400_000;
+
 type OutboxRow = { id: string; type: string; envelope: { id: string; type: string; traceparent?: string } };
 
 /**
@@ -71,6 +76,7 @@ export class OutboxRelay<DB = unknown> {
       pollIntervalMs: 500,
       coalesceMs: 10,
       retentionMs: 86_400_000,
+      inboxRetentionMs: INBOX_RETENTION_MS,
       ...options,
     };
     this.job = periodicJob({
@@ -142,16 +148,19 @@ export class OutboxRelay<DB = unknown> {
     const now = Date.now();
     if (now - this.lastCleanup < 60_000) return;
     this.lastCleanup = now;
-    await this.deleteSent();
+    await this.prune();
   }
 
-  /** Deletes the rows sent longer than `retentionMs` ago, reading only those (`outbox_prune` says how). */
-  async deleteSent(): Promise<number> {
-    const cutoff = new Date(Date.now() - this.options.retentionMs);
-    const { rows } = await sql<{
-      deleted: string;
-    }>`select outbox_prune(${cutoff}::timestamptz)::text as deleted`.execute(this.options.db);
-    return Number(rows[0]?.deleted ?? 0);
+  /**
+   * Deletes the outbox rows sent longer than `retentionMs` ago and the inbox rows older than
+   * `inboxRetentionMs`, reading only those (the kit's migration `kit_tables_pruned_by_id` says how).
+   */
+  async prune(): Promise<{ outbox: number; inbox: number }> {
+    const { db, retentionMs, inboxRetentionMs } = this.options;
+    const { rows } = await sql<{ outbox: string; inbox: string }>`select
+      outbox_prune(${new Date(Date.now() - retentionMs)}::timestamptz)::text as outbox,
+      inbox_prune(${new Date(Date.now() - inboxRetentionMs)}::timestamptz)::text as inbox`.execute(db);
+    return { outbox: Number(rows[0]?.outbox ?? 0), inbox: Number(rows[0]?.inbox ?? 0) };
   }
 }
 

@@ -31,10 +31,11 @@ describe('migrations', () => {
       'kit/20260101000000_outbox_inbox.sql',
       'kit/20261201000000_outbox_without_notify.sql',
       'kit/20261205200000_outbox_claim_in_index_order.sql',
+      'kit/20261206210000_kit_tables_pruned_by_id.sql',
       'service/20260102000000_things.sql',
     ]);
     const second = await migrate(url, [KIT_MIGRATIONS, fixtures('migrations')]);
-    expect(second).toEqual({ applied: [], skipped: 4 });
+    expect(second).toEqual({ applied: [], skipped: 5 });
     expect(await tables()).toEqual(
       expect.arrayContaining(['outbox', 'inbox', 'things', 'schema_migrations']),
     );

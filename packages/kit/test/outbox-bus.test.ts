@@ -566,7 +566,7 @@ describe('outbox, relay and consumers', () => {
       };
       const relay = new OutboxRelay({ db: conn, bus, logger: testLogger(), retentionMs: day });
       const before = await read();
-      const deleted = await relay.deleteSent();
+      const deleted = (await relay.prune()).outbox;
       return { deleted, rowsRead: (await read()) - before };
     });
     const { rows: left } = await sql<{ id: string }>`select id from outbox`.execute(db);
@@ -575,4 +575,83 @@ describe('outbox, relay and consumers', () => {
     expect(new Set(left.map((r) => r.id))).toEqual(new Set([...recent, ...unsent, ...late].map((r) => r.id)));
     expect(rowsRead).toBeLessThan(100);
   }, 60_000);
+
+  it('forgets handled events after its retention, consumer by consumer, reading those rows only', async () => {
+    // One inbox row per event each consumer handled: a drop adds hundreds a second, for good unless deleted.
+    await sql`delete from inbox`.execute(db);
+    const day = 86_400_000;
+    const now = Date.now();
+    const rows = (consumer: string, count: number, madeAgo: number, handledAgo: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        consumer,
+        id: uuidv7({ msecs: now - madeAgo + i }),
+        handled: new Date(now - handledAgo),
+      }));
+    const recent = ['kit.a', 'kit.b', 'kit.c'].flatMap((c) => rows(c, 1000, 3_600_000, 3_000_000));
+    const old = ['kit.a', 'kit.c'].flatMap((c) => rows(c, 10, 31 * day, 31 * day - 1000));
+    // Made long ago, handled an hour ago (a dead letter replayed): kept until handled that long ago too.
+    const late = rows('kit.b', 5, 31 * day + 60_000, 3_600_000);
+    const all = [...recent, ...old, ...late];
+    await sql`insert into inbox (consumer, event_id, handled_at)
+      select * from unnest(${all.map((r) => r.consumer)}::text[], ${all.map((r) => r.id)}::uuid[],
+        ${all.map((r) => r.handled.toISOString())}::timestamptz[])`.execute(db);
+    await sql`analyze inbox`.execute(db);
+    const { deleted, rowsRead } = await db.connection().execute(async (conn) => {
+      const read = async () => {
+        await sql`select pg_stat_force_next_flush()`.execute(conn);
+        const { rows: stats } = await sql<{
+          n: string;
+        }>`select (seq_tup_read + coalesce(idx_tup_fetch, 0))::text
+          as n from pg_stat_user_tables where relname = 'inbox'`.execute(conn);
+        return Number(stats[0]?.n ?? 0);
+      };
+      const relay = new OutboxRelay({ db: conn, bus, logger: testLogger(), inboxRetentionMs: 30 * day });
+      const before = await read();
+      const deleted = (await relay.prune()).inbox;
+      return { deleted, rowsRead: (await read()) - before };
+    });
+    const { rows: left } = await sql<{ id: string }>`select event_id as id from inbox`.execute(db);
+    await sql`delete from inbox`.execute(db);
+    expect(deleted).toBe(20);
+    expect(new Set(left.map((r) => r.id))).toEqual(new Set([...recent, ...late].map((r) => r.id)));
+    expect(rowsRead).toBeLessThan(100);
+  }, 60_000);
+
+  it('parks an event older than the inbox remembers instead of handling it, and handles the rest', async () => {
+    // A dead letter replayed after its inbox row was deleted would otherwise take effect twice.
+    const handled: string[] = [];
+    const forgotten = {
+      ...makeEnvelope('user.registered', registered('forgotten')),
+      id: uuidv7({ msecs: Date.now() - 40 * 86_400_000 }),
+      occurredAt: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+    };
+    const recent = makeEnvelope('user.registered', registered('recent'));
+    const handler = async (events: { data: { name: string } }[]) => {
+      handled.push(...events.map((e) => e.data.name));
+    };
+    await bus.consume({
+      name: 'remembering',
+      events: ['user.registered'],
+      db,
+      handler: (event) => handler([event]),
+    });
+    await bus.consumeBatch({ name: 'remembering-batch', events: ['user.registered'], db, handler });
+    await Promise.all([bus.publish(forgotten), bus.publish(recent)]);
+    for (const name of ['remembering', 'remembering-batch']) {
+      const parked = await vi.waitFor(
+        async () => {
+          const msg = await inspect.get(`${config.AMQP_EXCHANGE}.kit.${name}.dlq`, { noAck: true });
+          if (!msg) throw new Error('nothing parked yet');
+          return msg;
+        },
+        { timeout: 10_000 },
+      );
+      expect(JSON.parse(parked.content.toString()).id).toBe(forgotten.id);
+      expect(String(parked.properties.headers?.['x-last-error'])).toMatch(/before what the inbox remembers/);
+    }
+    await vi.waitFor(() => expect(handled.filter((n) => n === 'recent')).toHaveLength(2), {
+      timeout: 10_000,
+    });
+    expect(handled).not.toContain('forgotten');
+  });
 });
