@@ -533,6 +533,27 @@ describe('outbox, relay and consumers', () => {
     expect(entriesRead).toBeLessThan(50);
   }, 90_000);
 
+  /**
+   * Runs the relay's cleanup with `retention` on one connection and answers what it deleted from `table`
+   * and how many of its rows it read, as PostgreSQL counts them.
+   */
+  const pruneReading = (
+    table: 'outbox' | 'inbox',
+    retention: { retentionMs?: number; inboxRetentionMs?: number },
+  ) =>
+    db.connection().execute(async (conn) => {
+      const read = async () => {
+        await sql`select pg_stat_force_next_flush()`.execute(conn);
+        const { rows } = await sql<{ n: string }>`select (seq_tup_read + coalesce(idx_tup_fetch, 0))::text
+          as n from pg_stat_user_tables where relname = ${table}`.execute(conn);
+        return Number(rows[0]?.n ?? 0);
+      };
+      const relay = new OutboxRelay({ db: conn, bus, logger: testLogger(), ...retention });
+      const before = await read();
+      const deleted = (await relay.prune())[table];
+      return { deleted, rowsRead: (await read()) - before };
+    });
+
   it('deletes what it sent more than its retention ago, reading those rows only', async () => {
     // A day of sent rows is kept as the record of what was announced; the cleanup runs once a minute and
     // must cost the rows it deletes, not the day's (millions in a week of drops).
@@ -555,20 +576,7 @@ describe('outbox, relay and consumers', () => {
       from unnest(${all.map((r) => r.id)}::uuid[], ${all.map((r) => r.created.toISOString())}::timestamptz[],
         ${all.map((r) => r.sent?.toISOString() ?? null)}::timestamptz[]) as t(id, created, sent)`.execute(db);
     await sql`analyze outbox`.execute(db);
-    const { deleted, rowsRead } = await db.connection().execute(async (conn) => {
-      const read = async () => {
-        await sql`select pg_stat_force_next_flush()`.execute(conn);
-        const { rows: stats } = await sql<{
-          n: string;
-        }>`select (seq_tup_read + coalesce(idx_tup_fetch, 0))::text
-          as n from pg_stat_user_tables where relname = 'outbox'`.execute(conn);
-        return Number(stats[0]?.n ?? 0);
-      };
-      const relay = new OutboxRelay({ db: conn, bus, logger: testLogger(), retentionMs: day });
-      const before = await read();
-      const deleted = (await relay.prune()).outbox;
-      return { deleted, rowsRead: (await read()) - before };
-    });
+    const { deleted, rowsRead } = await pruneReading('outbox', { retentionMs: day });
     const { rows: left } = await sql<{ id: string }>`select id from outbox`.execute(db);
     await sql`delete from outbox`.execute(db);
     expect(deleted).toBe(20);
@@ -596,20 +604,7 @@ describe('outbox, relay and consumers', () => {
       select * from unnest(${all.map((r) => r.consumer)}::text[], ${all.map((r) => r.id)}::uuid[],
         ${all.map((r) => r.handled.toISOString())}::timestamptz[])`.execute(db);
     await sql`analyze inbox`.execute(db);
-    const { deleted, rowsRead } = await db.connection().execute(async (conn) => {
-      const read = async () => {
-        await sql`select pg_stat_force_next_flush()`.execute(conn);
-        const { rows: stats } = await sql<{
-          n: string;
-        }>`select (seq_tup_read + coalesce(idx_tup_fetch, 0))::text
-          as n from pg_stat_user_tables where relname = 'inbox'`.execute(conn);
-        return Number(stats[0]?.n ?? 0);
-      };
-      const relay = new OutboxRelay({ db: conn, bus, logger: testLogger(), inboxRetentionMs: 30 * day });
-      const before = await read();
-      const deleted = (await relay.prune()).inbox;
-      return { deleted, rowsRead: (await read()) - before };
-    });
+    const { deleted, rowsRead } = await pruneReading('inbox', { inboxRetentionMs: 30 * day });
     const { rows: left } = await sql<{ id: string }>`select event_id as id from inbox`.execute(db);
     await sql`delete from inbox`.execute(db);
     expect(deleted).toBe(20);
