@@ -256,9 +256,9 @@ export class Bus {
   async consumeBatch<T extends EventType, DB>(options: BatchInboxConsumerOptions<T, DB>): Promise<void> {
     const key = `${this.options.service}.${options.name}`;
     const batchSize = options.batchSize ?? 100;
-    const handleAll = (events: AnyEnvelope<T>[]) =>
-      options.db.transaction().execute(async (trx) => {
-        for (const event of events) refuseForgotten(event);
+    const handleAll = (events: AnyEnvelope<T>[]) => {
+      for (const event of events) refuseForgotten(event);
+      return options.db.transaction().execute(async (trx) => {
         const unique = [...new Map(events.map((e) => [e.id, e])).values()];
         const inserted = await sql<{ id: string }>`insert into inbox (consumer, event_id)
           select ${key}::text, unnest(${unique.map((e) => e.id)}::uuid[])
@@ -267,6 +267,7 @@ export class Bus {
         const todo = unique.filter((e) => fresh.has(e.id));
         if (todo.length) await options.handler(todo, trx);
       });
+    };
     const { channel, handleOne, log, processContext, received, settle } = this.openConsumer(options);
     const waiting: ConsumeMessage[] = [];
     let draining = false;

@@ -18,8 +18,6 @@ export type RelayOptions<DB> = {
   coalesceMs?: number;
   /** Published rows are deleted after this long. */
   retentionMs?: number;
-  /** Inbox rows (the events this service's consumers handled) are deleted after this long. */
-  inboxRetentionMs?: number;
   /** Where the relay's passes are counted (`tiketi_job_runs_total{job="outbox relay"}`). */
   metrics?: Metrics;
   /** Test hook: runs after a batch is published and before it is marked sent. */
@@ -47,8 +45,12 @@ export async function writeOutbox(
   await wakeRelayAfterCommit(executor);
 }
 
-/** How long a consumer's inbox remembers the events it handled (the relay's cleanup deletes the rest). */
-export const INBOX_RETENTION_MS = 30 * 86_400_000;
+const DAY_MS = 86_400_000;
+/**
+ * How long a consumer's inbox remembers the events it handled (the relay's cleanup deletes the rest). Not a
+ * setting: the bus refuses events older than this, and the two must agree.
+ */
+export const INBOX_RETENTION_MS = 30 * DAY_MS;
 
 type OutboxRow = { id: string; type: string; envelope: { id: string; type: string; traceparent?: string } };
 
@@ -75,8 +77,7 @@ export class OutboxRelay<DB = unknown> {
       batchSize: 100,
       pollIntervalMs: 500,
       coalesceMs: 10,
-      retentionMs: 86_400_000,
-      inboxRetentionMs: INBOX_RETENTION_MS,
+      retentionMs: DAY_MS,
       ...options,
     };
     this.job = periodicJob({
@@ -153,13 +154,14 @@ export class OutboxRelay<DB = unknown> {
 
   /**
    * Deletes the outbox rows sent longer than `retentionMs` ago and the inbox rows older than
-   * `inboxRetentionMs`, reading only those (the kit's migration `kit_tables_pruned_by_id` says how).
+   * INBOX_RETENTION_MS, reading only those (the kit's migration `kit_tables_pruned_by_id` says how).
    */
   async prune(): Promise<{ outbox: number; inbox: number }> {
-    const { db, retentionMs, inboxRetentionMs } = this.options;
+    const { db, retentionMs } = this.options;
+    const now = Date.now();
     const { rows } = await sql<{ outbox: string; inbox: string }>`select
-      outbox_prune(${new Date(Date.now() - retentionMs)}::timestamptz)::text as outbox,
-      inbox_prune(${new Date(Date.now() - inboxRetentionMs)}::timestamptz)::text as inbox`.execute(db);
+      outbox_prune(${new Date(now - retentionMs)}::timestamptz)::text as outbox,
+      inbox_prune(${new Date(now - INBOX_RETENTION_MS)}::timestamptz)::text as inbox`.execute(db);
     return { outbox: Number(rows[0]?.outbox ?? 0), inbox: Number(rows[0]?.inbox ?? 0) };
   }
 }

@@ -191,7 +191,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
  * large, not HTTP) with problem+json, as every other refusal, then closes it. Fastify's own answer is a
  * JSON body of its own shape.
  */
-function clientErrorHandler(http: { requestTimeoutMs: number; headersTimeoutMs: number }) {
+function clientErrorHandler(limits: { requestTimeoutMs: number; headersTimeoutMs: number }) {
   const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
   return (error: Error & { code?: string }, socket: Socket) => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -201,8 +201,7 @@ function clientErrorHandler(http: { requestTimeoutMs: number; headersTimeoutMs: 
             408,
             'REQUEST_TIMEOUT',
             `The request did not arrive in time: its headers must arrive within ` +
-              `${seconds(Math.min(http.headersTimeoutMs, http.requestTimeoutMs))} and all of it within ` +
-              `${seconds(http.requestTimeoutMs)}.`,
+              `${seconds(limits.headersTimeoutMs)} and all of it within ${seconds(limits.requestTimeoutMs)}.`,
           )
         : error.code === 'HPE_HEADER_OVERFLOW'
           ? new HttpProblem(431, 'HEADERS_TOO_LARGE', 'The request headers are too large.')
@@ -233,14 +232,19 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   const readiness = options.readiness ?? {};
   if (options.outbox) registerOutboxMetrics(metrics, options.outbox, options.logger);
   const http = { ...defaultHttpSettings, ...options.http };
+  // Headers arrive within the whole request's time, at the latest.
+  const limits = {
+    requestTimeoutMs: http.requestTimeoutMs,
+    headersTimeoutMs: Math.min(http.headersTimeoutMs, http.requestTimeoutMs),
+  };
   const fastify = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     trustProxy: http.trustedProxies,
-    requestTimeout: http.requestTimeoutMs,
-    clientErrorHandler: clientErrorHandler(http),
+    requestTimeout: limits.requestTimeoutMs,
+    clientErrorHandler: clientErrorHandler(limits),
     http: {
-      headersTimeout: Math.min(http.headersTimeoutMs, http.requestTimeoutMs),
+      headersTimeout: limits.headersTimeoutMs,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     },
     requestIdHeader: false,

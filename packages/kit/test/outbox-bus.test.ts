@@ -537,10 +537,7 @@ describe('outbox, relay and consumers', () => {
    * Runs the relay's cleanup with `retention` on one connection and answers what it deleted from `table`
    * and how many of its rows it read, as PostgreSQL counts them.
    */
-  const pruneReading = (
-    table: 'outbox' | 'inbox',
-    retention: { retentionMs?: number; inboxRetentionMs?: number },
-  ) =>
+  const pruneReading = (table: 'outbox' | 'inbox', retention: { retentionMs?: number }) =>
     db.connection().execute(async (conn) => {
       const read = async () => {
         await sql`select pg_stat_force_next_flush()`.execute(conn);
@@ -604,7 +601,7 @@ describe('outbox, relay and consumers', () => {
       select * from unnest(${all.map((r) => r.consumer)}::text[], ${all.map((r) => r.id)}::uuid[],
         ${all.map((r) => r.handled.toISOString())}::timestamptz[])`.execute(db);
     await sql`analyze inbox`.execute(db);
-    const { deleted, rowsRead } = await pruneReading('inbox', { inboxRetentionMs: 30 * day });
+    const { deleted, rowsRead } = await pruneReading('inbox', {});
     const { rows: left } = await sql<{ id: string }>`select event_id as id from inbox`.execute(db);
     await sql`delete from inbox`.execute(db);
     expect(deleted).toBe(20);
