@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInput } from '@tiketi/contracts';
-import { makeEnvelope, sql } from '@tiketi/kit';
+import { databaseUrl, makeEnvelope, sql } from '@tiketi/kit';
 import type { Kysely, Transaction } from 'kysely';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { reservationRepository } from '../src/db/reservation.repository.ts';
 import type { DB } from '../src/db/schema.ts';
@@ -122,6 +123,70 @@ describe('the hold_seats database function', () => {
     const late = await holdSeats(randomUUID(), [closed.seats[0]!.id], closed);
     expect(late.created).toBe(false);
     expect(late.rows[0]?.onSale).toBe(false);
+  });
+});
+
+describe('the hold_seats database function, call after call on one connection', () => {
+  const event = onSaleEvent(20, { perUserLimit: 4 });
+  const h = reservationSuite('resv-holdfn-plans', { events: [event] });
+
+  it('plans its statements once for the connection, not again for every hold', async () => {
+    // A connection plans a function's statement for the values of each of its first five calls, then
+    // keeps one plan for any values only if that plan looks no costlier. A plan for any `seat = any(ids)`
+    // is costed for ten ids, one for a hold's one or two seats looks cheaper: so every hold was planned
+    // again, statement after statement (a fifth of PostgreSQL's time for a hold). auto_explain, sent to
+    // this client as notices, shows each statement's plan: one made for a call's values names them.
+    const client = new pg.Client({
+      connectionString: databaseUrl(
+        h.config.DATABASE_URL,
+        `${h.config.DATABASE_NAME}${h.config.DATABASE_SUFFIX}`,
+      ),
+    });
+    await client.connect();
+    try {
+      const plans: string[] = [];
+      client.on('notice', (notice) => plans.push(notice.message ?? ''));
+      await client.query(`load 'auto_explain'`);
+      await client.query(`set auto_explain.log_min_duration = 0`);
+      await client.query(`set auto_explain.log_nested_statements = on`);
+      await client.query(`set auto_explain.log_level = notice`);
+      let last = { userId: '', seatId: '' };
+      for (let i = 0; i < 8; i++) {
+        plans.length = 0;
+        last = { userId: randomUUID(), seatId: event.seats[i]!.id };
+        const reservationId = randomUUID();
+        const envelope = makeEnvelope('reservation.created', {
+          reservationId,
+          eventId: event.eventId,
+          userId: last.userId,
+          seatIds: [last.seatId],
+          amount: 0,
+          expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        });
+        const { rows } = await client.query<{ created: boolean }>(
+          `select * from hold_seats($1::bigint, $2::uuid, $3::uuid, $4::uuid, $5::uuid[], now() + interval '1 minute',
+            null::text, 4, 2, interval '1 hour', $6::uuid, $7::text, $8::jsonb)`,
+          [
+            i + 1,
+            reservationId,
+            last.userId,
+            event.eventId,
+            [last.seatId],
+            envelope.id,
+            envelope.type,
+            envelope,
+          ],
+        );
+        expect(rows[0]?.created).toBe(true);
+      }
+      // The eighth hold: its statements ran on the plans kept for the connection.
+      expect(plans.filter((p) => p.includes('Index Cond')).length).toBeGreaterThan(5);
+      const planned = plans.join('\n');
+      expect(planned).not.toContain(last.userId);
+      expect(planned).not.toContain(last.seatId);
+    } finally {
+      await client.end();
+    }
   });
 });
 
