@@ -334,7 +334,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     requestEnded(req, CLIENT_CLOSED, performance.now() - (begun.get(req)?.at ?? performance.now()));
   });
 
-  app.setErrorHandler((error: FastifyError, _req, reply) => sendProblem(toProblem(error), reply));
+  app.setErrorHandler((error: FastifyError, req, reply) => sendProblem(toProblem(error, req), reply));
   app.setNotFoundHandler((req, reply) =>
     sendProblem(
       new HttpProblem(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`),
@@ -405,7 +405,7 @@ function holdsToken(req: FastifyRequest, token: string): boolean {
  */
 const failures = new WeakMap<object, { err?: unknown; code: string; routine?: true }>();
 
-function toProblem(error: FastifyError): HttpProblem {
+function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'body';
@@ -413,6 +413,15 @@ function toProblem(error: FastifyError): HttpProblem {
       field: [where, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
       message: issue.message ?? 'is invalid',
     }));
+    // A body sent as plain text (what fetch() makes of a string without a Content-Type) is never read as
+    // JSON: say what to change rather than that a string is not an object.
+    const sentAs = req.headers['content-type']?.split(';')[0]?.trim();
+    if (where === 'body' && typeof req.body === 'string' && sentAs !== 'application/json') {
+      return problems.badRequest(
+        `The request body must be JSON, sent with Content-Type: application/json (it came as ${sentAs || 'no type'}).`,
+        errors,
+      );
+    }
     const list = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
     return problems.badRequest(`The request is invalid: ${list}`, errors);
   }

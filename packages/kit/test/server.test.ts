@@ -50,6 +50,23 @@ describe('service factory', () => {
     expect(res.json()).toMatchObject({ status: 400, code: 'MALFORMED_BODY' });
   });
 
+  it('tells a caller whose JSON came as plain text to send it as JSON', async () => {
+    // fetch() sends a string body as text/plain unless told otherwise: the JSON in it is never read as
+    // JSON, and "expected object, received string" does not say what to change.
+    const res = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      payload: '{"name":"x","seats":2}',
+    });
+    expect(res.statusCode).toBe(400);
+    const problem = res.json();
+    expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(problem.detail).toMatch(/Content-Type: application\/json/);
+    expect(problem.detail).toMatch(/text\/plain/);
+    expect(problem.errors).toEqual([{ field: 'body', message: expect.any(String) }]);
+  });
+
   it('answers an oversized body with 413', async () => {
     const res = await app.inject({
       method: 'POST',
