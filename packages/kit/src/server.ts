@@ -418,7 +418,7 @@ function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
     const sentAs = req.headers['content-type']?.split(';')[0]?.trim();
     if (where === 'body' && typeof req.body === 'string' && sentAs !== 'application/json') {
       return problems.badRequest(
-        `The request body must be JSON, sent with Content-Type: application/json (it came as ${sentAs || 'no type'}).`,
+        `The request body must be JSON, sent with Content-Type: application/json (it came ${sentAs ? `as ${sentAs}` : 'without one'}).`,
         errors,
       );
     }
