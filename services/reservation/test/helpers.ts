@@ -60,9 +60,10 @@ async function openHarness(label: string, overrides: Partial<ReservationConfig> 
   const tokens = await createTestTokens();
   const opened: { close: () => Promise<void> }[] = [];
 
+  const dbUrl = databaseUrl(config.DATABASE_URL, `${config.DATABASE_NAME}${config.DATABASE_SUFFIX}`);
+
   /** One more instance of the service, with its own pool and Redis connection like a separate process. */
   async function instance(options: InstanceOptions = {}) {
-    const dbUrl = databaseUrl(config.DATABASE_URL, `${config.DATABASE_NAME}${config.DATABASE_SUFFIX}`);
     const db = createDb<DB>({ url: dbUrl, poolSize: 10 });
     const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
     const service = await buildApp({
@@ -91,6 +92,8 @@ async function openHarness(label: string, overrides: Partial<ReservationConfig> 
     config,
     infra,
     db: infra.db,
+    /** The file's database, for a client of a test's own. */
+    dbUrl,
     redis: infra.redis,
     tokens,
     instance,
@@ -200,6 +203,9 @@ export function reservationSuite(label: string, options: SuiteOptions = {}) {
     },
     get db() {
       return opened().db;
+    },
+    get dbUrl() {
+      return opened().dbUrl;
     },
     get redis() {
       return opened().redis;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInput } from '@tiketi/contracts';
-import { databaseUrl, makeEnvelope, sql } from '@tiketi/kit';
+import { makeEnvelope, sql } from '@tiketi/kit';
 import type { Kysely, Transaction } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +11,7 @@ import { deliver, onSaleEvent, published, reservationSuite, rowsRead } from './h
 type HoldRow = { active: number; created: boolean; onSale: boolean; id: string | null; price: number | null };
 
 /** One call, with a fresh reservation id, as the repository makes it (the lock key is any bigint). */
-async function holdSeatsAs(
-  executor: Kysely<DB> | Transaction<DB>,
+function holdSeatsCall(
   userId: string,
   seatIds: string[],
   on: EventInput<'event.published'>,
@@ -29,11 +28,23 @@ async function holdSeatsAs(
     expiresAt: expiresAt.toISOString(),
   });
   const key = BigInt.asIntN(64, BigInt(`0x${userId.replaceAll('-', '').slice(0, 16)}`));
-  const { rows } = await sql<HoldRow>`select * from hold_seats(${key}::bigint, ${reservationId}::uuid,
+  const query = sql<HoldRow>`select * from hold_seats(${key}::bigint, ${reservationId}::uuid,
     ${userId}::uuid, ${on.eventId}::uuid, ${seatIds}::uuid[], ${expiresAt}::timestamptz, null::text,
     ${on.perUserLimit}::int, ${unpaidLimit}::int, interval '1 hour', ${envelope.id}::uuid, ${envelope.type}::text,
-    ${JSON.stringify(envelope)}::jsonb)`.execute(executor);
-  return { reservationId, envelopeId: envelope.id, rows, created: rows[0]?.created ?? false };
+    ${JSON.stringify(envelope)}::jsonb)`;
+  return { reservationId, envelopeId: envelope.id, query };
+}
+
+async function holdSeatsAs(
+  executor: Kysely<DB> | Transaction<DB>,
+  userId: string,
+  seatIds: string[],
+  on: EventInput<'event.published'>,
+  unpaidLimit = 0,
+) {
+  const { reservationId, envelopeId, query } = holdSeatsCall(userId, seatIds, on, unpaidLimit);
+  const { rows } = await query.execute(executor);
+  return { reservationId, envelopeId, rows, created: rows[0]?.created ?? false };
 }
 
 /**
@@ -136,12 +147,7 @@ describe('the hold_seats database function, call after call on one connection', 
     // is costed for ten ids, one for a hold's one or two seats looks cheaper: so every hold was planned
     // again, statement after statement (a fifth of PostgreSQL's time for a hold). auto_explain, sent to
     // this client as notices, shows each statement's plan: one made for a call's values names them.
-    const client = new pg.Client({
-      connectionString: databaseUrl(
-        h.config.DATABASE_URL,
-        `${h.config.DATABASE_NAME}${h.config.DATABASE_SUFFIX}`,
-      ),
-    });
+    const client = new pg.Client({ connectionString: h.dbUrl });
     await client.connect();
     try {
       const plans: string[] = [];
@@ -154,29 +160,8 @@ describe('the hold_seats database function, call after call on one connection', 
       for (let i = 0; i < 8; i++) {
         plans.length = 0;
         last = { userId: randomUUID(), seatId: event.seats[i]!.id };
-        const reservationId = randomUUID();
-        const envelope = makeEnvelope('reservation.created', {
-          reservationId,
-          eventId: event.eventId,
-          userId: last.userId,
-          seatIds: [last.seatId],
-          amount: 0,
-          expiresAt: new Date(Date.now() + 60_000).toISOString(),
-        });
-        const { rows } = await client.query<{ created: boolean }>(
-          `select * from hold_seats($1::bigint, $2::uuid, $3::uuid, $4::uuid, $5::uuid[], now() + interval '1 minute',
-            null::text, 4, 2, interval '1 hour', $6::uuid, $7::text, $8::jsonb)`,
-          [
-            i + 1,
-            reservationId,
-            last.userId,
-            event.eventId,
-            [last.seatId],
-            envelope.id,
-            envelope.type,
-            envelope,
-          ],
-        );
+        const call = holdSeatsCall(last.userId, [last.seatId], event, 2).query.compile(h.db);
+        const { rows } = await client.query<HoldRow>(call.sql, [...call.parameters]);
         expect(rows[0]?.created).toBe(true);
       }
       // The eighth hold: its statements ran on the plans kept for the connection.
