@@ -38,7 +38,8 @@ export function assertOnSale(sale: SaleInfo, now: Date): void {
 /**
  * Sale settings of an event: from the local projection, or — when `event.published` has not arrived —
  * from the event service. Each instance reuses an answer for a moment, which spares the hot path a
- * query per hold during a drop.
+ * query per hold during a drop; the holds that arrive together for an event not read yet (the opening
+ * second of a sale) share one read.
  */
 export function saleInfoSource(options: {
   events: EventRepository;
@@ -69,26 +70,44 @@ export function saleInfoSource(options: {
     };
   }
 
+  async function read(eventId: string): Promise<SaleInfo | undefined> {
+    const row = await options.events.findSaleInfo(eventId);
+    return row
+      ? {
+          eventId: row.id,
+          status: row.status,
+          saleOpensAt: row.saleOpensAt,
+          saleClosesAt: row.saleClosesAt,
+          perUserLimit: row.perUserLimit,
+          waitingRoom: row.waitingRoom,
+        }
+      : fromEventService(eventId);
+  }
+
+  // Reads under way, one per event. A read that began before a change of the event (`forget`) is neither
+  // shared with the callers after it nor remembered.
+  const reading = new Map<string, Promise<SaleInfo | undefined>>();
+
   return {
-    async get(eventId: string): Promise<SaleInfo | undefined> {
+    get(eventId: string): Promise<SaleInfo | undefined> {
       const hit = memo.get(eventId);
-      if (hit) return hit.info;
-      const row = await options.events.findSaleInfo(eventId);
-      const info = row
-        ? {
-            eventId: row.id,
-            status: row.status,
-            saleOpensAt: row.saleOpensAt,
-            saleClosesAt: row.saleClosesAt,
-            perUserLimit: row.perUserLimit,
-            waitingRoom: row.waitingRoom,
-          }
-        : await fromEventService(eventId);
-      memo.set(eventId, { info });
-      return info;
+      if (hit) return Promise.resolve(hit.info);
+      const pending = reading.get(eventId);
+      if (pending) return pending;
+      const asked = read(eventId).then((info) => {
+        if (reading.get(eventId) === asked) memo.set(eventId, { info });
+        return info;
+      });
+      reading.set(eventId, asked);
+      const done = () => {
+        if (reading.get(eventId) === asked) reading.delete(eventId);
+      };
+      asked.then(done, done);
+      return asked;
     },
     forget(eventId: string) {
       memo.delete(eventId);
+      reading.delete(eventId);
     },
   };
 }
