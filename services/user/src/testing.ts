@@ -117,13 +117,15 @@ export async function startTestUserService(
     /** The token of the newest password-reset mail announced for a user, if any. */
     resetToken: (userId: string) => announcedToken('user.password_reset_requested', userId),
     /**
-     * Proves a user's address through the real endpoint, as the link in their mail does. Tokens signed
-     * before still say unverified: sign in or refresh for ones that say verified.
+     * Proves a user's address through the real endpoint, as the link in their mail does (opened where
+     * `accessToken` is signed in, when given). Tokens signed before still say unverified: sign in or refresh
+     * for ones that say verified.
      */
-    async verifyEmail(userId: string): Promise<void> {
+    async verifyEmail(userId: string, accessToken?: string): Promise<void> {
       const res = await app.inject({
         method: 'POST',
         url: '/api/auth/verify-email',
+        ...(accessToken ? { headers: { authorization: `Bearer ${accessToken}` } } : {}),
         payload: { token: await verificationToken(userId) },
       });
       if (res.statusCode !== 200) throw new Error(`verify-email: ${res.statusCode} ${res.body}`);

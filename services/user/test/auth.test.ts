@@ -297,7 +297,44 @@ describe('user service: accounts, sessions and profiles', () => {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from outbox
       where type = 'user.deleted' and envelope->'data'->>'userId' = ${first.user.id}`.execute(db);
     expect(rows).toEqual([{ n: 1 }]);
-    await service.verifyEmail(second.user.id);
+    await service.verifyEmail(second.user.id, second.accessToken);
+  });
+
+  it("does not let a stranger who registers an address after its owner get it through the owner's inbox", async () => {
+    const email = newEmail();
+    const owner = await register(email, 'owners-pass-123');
+    const stranger = await register(email, 'strangers-pass-123');
+    // The owner's mailbox now holds the stranger's link too, alike: opening it proves nothing for them.
+    const strangersLink = await service.verificationToken(stranger.user.id);
+    const opened = await post('/api/auth/verify-email', { token: strangersLink });
+    expect(opened.statusCode).toBe(403);
+    expect(opened.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(opened.json()).toMatchObject({ code: 'VERIFICATION_NEEDS_SIGN_IN' });
+    expect(opened.json<{ detail: string }>().detail).toMatch(/sign in with the password you chose/);
+    const still = await db
+      .selectFrom('users')
+      .select(['id', 'emailVerifiedAt'])
+      .where('email', '=', email)
+      .execute();
+    expect(still).toEqual([{ id: stranger.user.id, emailVerifiedAt: null }]);
+
+    // The owner registers again (or resets the password); their own link works where they signed up.
+    const again = await register(email, 'owners-pass-123');
+    expect(again.user.id).not.toBe(owner.user.id);
+    const ownLink = await service.verificationToken(again.user.id);
+    const anonymous = await post('/api/auth/verify-email', { token: ownLink });
+    expect(anonymous.statusCode).toBe(403);
+    const signedIn = await app.inject({
+      method: 'POST',
+      url: '/api/auth/verify-email',
+      headers: bearer(again.accessToken),
+      payload: { token: ownLink },
+    });
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json()).toMatchObject({ user: { id: again.user.id, emailVerified: true } });
+    expect((await post('/api/auth/login', { email, password: 'strangers-pass-123' })).statusCode).toBe(401);
+    // The stranger's link, still unused, now verifies nothing: its account is gone.
+    expect((await post('/api/auth/verify-email', { token: strangersLink })).statusCode).toBe(400);
   });
 
   it('refuses weak passwords and bad input with a clear message and writes nothing', async () => {

@@ -125,6 +125,8 @@ export const en = {
   'verify.used': 'This link was already used. If you verified your address with it, you are all set.',
   'verify.expired': 'This link has expired. Ask for a new one.',
   'verify.invalid': 'This link is not valid. Open the newest verification email, or ask for a new one.',
+  'verify.registrant':
+    'This address was registered more than once, so the link works only for the account that registered it. Log in with the password you chose when you signed up, then open the link again; or set a new password through "Forgot your password?" on the log-in page.',
   'verify.failed': 'Verification did not work: {message}',
   'verify.browse': 'Browse concerts',
   'verify.banner': 'Verify your email address to book seats: open the link in the email we sent to {email}.',
@@ -744,6 +746,8 @@ export const ko: Record<MessageKey, string> = {
   'verify.expired': '인증 링크가 만료되었습니다. 새 링크를 요청해 주세요.',
   'verify.invalid':
     '유효하지 않은 인증 링크입니다. 가장 최근에 받은 인증 메일의 링크를 열거나 새 링크를 요청해 주세요.',
+  'verify.registrant':
+    '이 주소로 가입이 여러 번 시도되어, 인증 링크는 가입한 계정으로 로그인한 상태에서만 사용할 수 있습니다. 가입할 때 정한 비밀번호로 로그인한 뒤 링크를 다시 열거나, 로그인 화면의 "비밀번호를 잊으셨나요?"에서 새 비밀번호를 설정해 주세요.',
   'verify.failed': '인증에 실패했습니다: {message}',
   'verify.browse': '공연 둘러보기',
   'verify.banner':

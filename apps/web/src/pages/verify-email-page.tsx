@@ -8,12 +8,13 @@ import type { MessageKey } from '../lib/messages.ts';
 import { sessionStore, useSession } from '../lib/session.ts';
 import { ACCOUNT_PAGE } from './auth-pages.tsx';
 
-type Outcome = 'done' | 'used' | 'expired' | 'invalid' | { failed: unknown };
+type Outcome = 'done' | 'used' | 'expired' | 'invalid' | 'registrant' | { failed: unknown };
 
 const OUTCOMES: Record<string, Outcome> = {
   VERIFICATION_TOKEN_USED: 'used',
   VERIFICATION_TOKEN_EXPIRED: 'expired',
   VERIFICATION_TOKEN_INVALID: 'invalid',
+  VERIFICATION_NEEDS_SIGN_IN: 'registrant',
   VALIDATION_FAILED: 'invalid',
 };
 

@@ -12,6 +12,8 @@ export type UsersTable = {
   locale: Generated<Locale>;
   passwordHash: string | null;
   emailVerifiedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Set when this registration replaced another unproved one of its address (see `verify`). */
+  registrationContestedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
 };

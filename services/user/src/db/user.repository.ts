@@ -58,6 +58,7 @@ export function userRepository(db: Kysely<DB>) {
         passwordHash: string;
         role: Role;
         emailVerifiedAt?: Date;
+        registrationContestedAt?: Date;
       },
     ): Promise<UserRow | undefined> {
       return executor
@@ -69,6 +70,16 @@ export function userRepository(db: Kysely<DB>) {
     },
 
     /** Marks the address proved; answers the account, verified (now or before). */
+    /** Whether this account's registration replaced another unproved one of its address. */
+    async registrationContested(executor: Executor, id: string): Promise<boolean> {
+      const row = await executor
+        .selectFrom('users')
+        .select('registrationContestedAt')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Boolean(row?.registrationContestedAt);
+    },
+
     async markVerified(executor: Executor, id: string): Promise<UserRow | undefined> {
       await executor
         .updateTable('users')

@@ -52,14 +52,16 @@ export function createAuthService(deps: AuthServiceDeps) {
   /**
    * An account holding the address whose owner never proved it is nobody's yet: it goes, and its sessions
    * end with it, access tokens included (told to every token check once this commits, by the retry). The
-   * services that keep something of it hear `user.deleted`, as when an owner deletes an account.
+   * services that keep something of it hear `user.deleted`, as when an owner deletes an account. Answers
+   * whether there was one.
    */
-  async function removeUnverified(trx: Transaction<DB>, email: string): Promise<void> {
+  async function removeUnverified(trx: Transaction<DB>, email: string): Promise<boolean> {
     const holder = await users.lockUnverified(trx, email);
-    if (!holder) return;
+    if (!holder) return false;
     await ends.endAll(trx, holder, 'account_deleted');
     await users.deleteUnverified(trx, email);
     await publishInTransaction(trx, 'user.deleted', { userId: holder });
+    return true;
   }
 
   /**
@@ -141,13 +143,17 @@ export function createAuthService(deps: AuthServiceDeps) {
       assertPasswordAllowed(input.password, email);
       const passwordHash = await hasher.hash(input.password);
       const created = await db.transaction().execute(async (trx) => {
-        await removeUnverified(trx, email);
+        // Replacing an unproved registration keeps a squatter from holding the address, but the one
+        // replaced may be the owner's: the mailbox then holds links of both, alike, and the link of this one
+        // proves the address only for whoever registered it (`EmailVerification.verify`).
+        const replaced = await removeUnverified(trx, email);
         const user = await users.insertIfAbsent(trx, {
           id: uuidv7(),
           email,
           name,
           passwordHash,
           role: 'user',
+          ...(replaced ? { registrationContestedAt: new Date() } : {}),
         });
         if (user) {
           await announce(trx, user, 'password');

@@ -55,12 +55,21 @@ export function createEmailVerification(deps: EmailVerificationDeps) {
       });
     },
 
-    /** Uses a token up and marks its account's address proved. */
-    async verify(token: string): Promise<UserRow> {
+    /**
+     * Uses a token up and marks its account's address proved. The link of a registration that replaced
+     * another unproved one of the address proves it only for `callerId` signed in to that account: the
+     * mailbox's owner may have registered either, and opening a stranger's link must not hand the stranger
+     * the address. Such a link stays usable until its registrant opens it.
+     */
+    async verify(token: string, callerId?: string): Promise<UserRow> {
       const tokenHash = hashOpaqueToken(token);
       const verified = await db.transaction().execute(async (trx) => {
         const used = await tokens.consume(trx, tokenHash, 'verify');
-        return used ? users.markVerified(trx, used.userId) : undefined;
+        if (!used) return undefined;
+        if (used.userId !== callerId && (await users.registrationContested(trx, used.userId))) {
+          throw registrantOnly();
+        }
+        return users.markVerified(trx, used.userId);
       });
       if (verified) return verified;
       throw await unusableMailedToken(tokens, tokenHash, 'verify');
@@ -87,3 +96,11 @@ export function createEmailVerification(deps: EmailVerificationDeps) {
 }
 
 export type EmailVerification = ReturnType<typeof createEmailVerification>;
+
+function registrantOnly() {
+  return new HttpProblem(
+    403,
+    'VERIFICATION_NEEDS_SIGN_IN',
+    'This address was registered more than once, so its link works only for the account that registered it: sign in with the password you chose when you registered, then open the link again, or set a new password through "Forgot your password?" on the log-in page.',
+  );
+}

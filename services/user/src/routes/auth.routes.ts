@@ -93,13 +93,15 @@ export function authRoutes(
   app.post(
     '/api/auth/verify-email',
     {
+      // A caller signed in here is known: the link of a contested registration works for its registrant.
+      onRequest: tokenCheck.optional,
       schema: {
         summary: 'Prove an email address with the token from the verification mail (refresh for a new pair)',
         body: verifyEmailRequest,
         response: { 200: z.object({ user: userResponse }) },
       },
     },
-    async (req) => ({ user: toUser(await verification.verify(req.body.token)) }),
+    async (req) => ({ user: toUser(await verification.verify(req.body.token, req.user?.id)) }),
   );
 
   app.post(
