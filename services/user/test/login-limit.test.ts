@@ -50,6 +50,23 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
     expect(Number(right.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts every spelling of an address that signs in to the account as that account', async () => {
+    const email = newEmail();
+    await register(email);
+    // Fullwidth letters and stray spaces find the same account at sign-in: they are the same account here.
+    const spellings = [
+      email,
+      ` ${email.toUpperCase()} `,
+      `\uff47${email.slice(1)}`,
+      `\uff47\uff55${email.slice(2)}`,
+    ];
+    const statuses = [];
+    for (const [i, spelling] of spellings.entries())
+      statuses.push((await login(spelling, `guess-${i}`, `198.51.100.${i + 20}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect((await login(`\uff47${email.slice(1)}`, 'correct-horse-1', '198.51.100.30')).statusCode).toBe(429);
+  });
+
   it("counts an untrusted peer as one client whatever X-Forwarded-For it claims, and a trusted proxy's clients apart", async () => {
     const spoofed = [];
     for (let i = 0; i < 6; i++) {

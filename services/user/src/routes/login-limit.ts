@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import { type App, problems, type Redis } from '@tiketi/kit';
 import type { FastifyRequest } from 'fastify';
+import { normaliseEmail } from '../domain/credentials.ts';
 
 export type LoginLimitSettings = {
   /**
@@ -33,12 +34,13 @@ export async function loginLimits(app: App, redis: Redis, settings: LoginLimitSe
     // A Redis outage must not stop every sign-in: attempts pass uncounted meanwhile.
     skipOnError: true,
   });
-  /** The account a guess is made against: named in a sign-in's body, else the signed-in caller. */
+  /**
+   * The account a guess is made against: named in a sign-in's body (normalised as sign-in looks it up, so
+   * every spelling that reaches the account counts against it), else the signed-in caller.
+   */
   const accountOf = (req: FastifyRequest) =>
     routeOf(req) === SIGN_IN
-      ? String((req.body as { email?: unknown } | undefined)?.email ?? '')
-          .trim()
-          .toLowerCase()
+      ? normaliseEmail(String((req.body as { email?: unknown } | undefined)?.email ?? ''))
       : String(req.user?.email ?? req.user?.id ?? '').toLowerCase();
   const checks = [
     app.createRateLimit({
