@@ -17,6 +17,12 @@ export const paymentStatus = z.enum([
 ]);
 export type PaymentStatus = z.infer<typeof paymentStatus>;
 
+/**
+ * The least an order may come to and still be paid online: Toss refuses card payments under 100 KRW
+ * (`BELOW_MINIMUM_AMOUNT`), and there are no free orders. A voucher that would leave less is refused.
+ */
+export const MIN_PAYMENT_KRW = 100;
+
 const krw = z.number().int().nonnegative();
 const isoTime = z.iso.datetime({ offset: true });
 

@@ -86,6 +86,26 @@ describe('Toss checkout: request, pay, confirm', () => {
     expect((await h.getPayment(bob.token, paymentId)).status).toBe('PENDING');
   });
 
+  it('refuses an order under the online minimum before the hold or the voucher changes', async () => {
+    const cheap = await h.publishEvent(1, undefined, 50);
+    const dan = await h.user();
+    const held = await h.hold(dan.token, cheap.eventId, cheap.seatIds);
+    expect(held.amount).toBe(50);
+    const before = await h.reservationRow(held.reservationId);
+    const res = await h.request(dan.token, held.reservationId, 50);
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ code: 'AMOUNT_BELOW_MINIMUM', minimumAmount: 100 });
+    const after = await h.reservationRow(held.reservationId);
+    expect(after.expiresAt).toEqual(before.expiresAt);
+    const count = await h.db
+      .selectFrom('payments')
+      .select(h.db.fn.countAll().as('n'))
+      .where('reservationId', '=', held.reservationId)
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(0);
+  });
+
   it('answers the same checkout while one is open, and nobody else may use the reservation', async () => {
     const carol = await h.user();
     const mallory = await h.user();

@@ -146,7 +146,7 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
   }
 
   /** An on-sale event, published on the bus and awaited in the reservation and payment services. */
-  async function publishEvent(seatCount: number, startsInMs = 30 * 86_400_000) {
+  async function publishEvent(seatCount: number, startsInMs = 30 * 86_400_000, price = 55_000) {
     const tier = randomUUID();
     const now = Date.now();
     const data: EventInput<'event.published'> = {
@@ -160,7 +160,7 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
       saleClosesAt: new Date(now + Math.min(startsInMs, 86_400_000)).toISOString(),
       perUserLimit: 6,
       waitingRoom: { enabled: false, admissionRatePerMinute: 100, maxActiveShoppers: 100 },
-      priceTiers: [{ id: tier, name: 'R', price: 55_000 }],
+      priceTiers: [{ id: tier, name: 'R', price }],
       seats: Array.from({ length: seatCount }, (_, i) => ({
         id: randomUUID(),
         label: `B-${i + 1}`,

@@ -105,6 +105,28 @@ describe('vouchers', () => {
     expect(view.json()).toMatchObject({ amount: 90_000, discount: 0, voucherCode: null });
   });
 
+  it('refuses a voucher that would leave less than an online payment can be, keeping its use and the price', async () => {
+    const free = await voucher({ code: 'COMP', value: 100 });
+    const more = await voucher({ code: 'BIGGER', kind: 'amount', value: 500_000 });
+    const almost = await voucher({ code: 'ALMOST', kind: 'amount', value: 89_950 });
+    const fine = await voucher({ code: 'JUSTENOUGH', kind: 'amount', value: 89_900 });
+    const r = await hold([seat(36)]);
+    for (const [code, left] of [
+      ['COMP', 0],
+      ['BIGGER', 0],
+      ['ALMOST', 50],
+    ] as const) {
+      const res = await apply(r, code);
+      expect(res.statusCode).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ code: 'VOUCHER_LEAVES_TOO_LITTLE' });
+      expect(res.json<{ detail: string }>().detail).toContain(`would come to ${left} KRW`);
+    }
+    expect([await used(free.id), await used(more.id), await used(almost.id)]).toEqual([0, 0, 0]);
+    expect((await apply(r, 'JUSTENOUGH')).json()).toMatchObject({ amount: 100, discount: 89_900 });
+    expect(await used(fine.id)).toBe(1);
+  });
+
   it('lets one account try only a few codes in a while, so a presale code cannot be guessed', async () => {
     const v = await voucher({ code: 'FANCLUB-PRESALE' });
     const r = await hold([seat(34)]);

@@ -430,6 +430,8 @@ export const en = {
   'problem.INTERNAL': 'Something went wrong on our side. Please try again.',
   'problem.PROVIDER_ERROR': 'The payment provider did not answer. Please try again.',
   'problem.AMOUNT_MISMATCH': 'The amount does not match the order. Please check the order again.',
+  'problem.AMOUNT_BELOW_MINIMUM':
+    'This order comes to less than 100 KRW, the least an online payment can be. Take the voucher off and pay the full price, or choose other seats.',
   'problem.PAYMENT_PENDING': 'This payment is still being processed.',
   'problem.PAYMENT_IN_PROGRESS': 'This payment is still being processed.',
   'problem.PAYMENT_REJECTED': 'The payment was declined.',
@@ -518,6 +520,8 @@ export const en = {
   'problem.VOUCHER_NOT_YET_VALID': 'This voucher cannot be used yet.',
   'problem.VOUCHER_EXPIRED': 'This voucher has expired.',
   'problem.VOUCHER_USED_UP': 'This voucher has been used as many times as it may be.',
+  'problem.VOUCHER_LEAVES_TOO_LITTLE':
+    'With this voucher these seats would come to less than 100 KRW, the least an online payment can be: it cannot be used for them.',
   'problem.VOUCHER_NOT_FOR_TIER': 'This voucher is not valid for the seats you chose.',
   'problem.VOUCHER_LOCKED': 'The payment has started, so the voucher can no longer be changed.',
   'problem.VOUCHER_CODE_TAKEN': 'This concert already has a voucher with that code.',
@@ -1049,6 +1053,8 @@ export const ko: Record<MessageKey, string> = {
   'problem.INTERNAL': '일시적인 오류가 발생했습니다. 다시 시도해 주세요.',
   'problem.PROVIDER_ERROR': '결제사가 응답하지 않습니다. 다시 시도해 주세요.',
   'problem.AMOUNT_MISMATCH': '결제 금액이 주문과 다릅니다. 주문을 다시 확인해 주세요.',
+  'problem.AMOUNT_BELOW_MINIMUM':
+    '주문 금액이 온라인 결제 최소 금액인 100원보다 적습니다. 바우처를 빼고 정가로 결제하거나 다른 좌석을 선택해 주세요.',
   'problem.PAYMENT_PENDING': '결제를 처리하고 있습니다.',
   'problem.PAYMENT_IN_PROGRESS': '결제를 처리하고 있습니다.',
   'problem.PAYMENT_REJECTED': '결제가 거절되었습니다.',
@@ -1133,6 +1139,8 @@ export const ko: Record<MessageKey, string> = {
   'problem.VOUCHER_NOT_YET_VALID': '아직 사용 기간이 시작되지 않은 바우처입니다.',
   'problem.VOUCHER_EXPIRED': '사용 기간이 지난 바우처입니다.',
   'problem.VOUCHER_USED_UP': '사용 가능 횟수를 모두 소진한 바우처입니다.',
+  'problem.VOUCHER_LEAVES_TOO_LITTLE':
+    '이 바우처를 적용하면 결제 금액이 온라인 결제 최소 금액인 100원보다 적어져 이 좌석에는 사용할 수 없습니다.',
   'problem.VOUCHER_NOT_FOR_TIER': '선택하신 좌석 등급에는 사용할 수 없는 바우처입니다.',
   'problem.VOUCHER_LOCKED': '결제가 이미 시작되어 바우처를 바꿀 수 없습니다.',
   'problem.VOUCHER_CODE_TAKEN': '이 공연에 같은 코드의 바우처가 이미 있습니다.',

@@ -21,7 +21,7 @@ import type { ReservationClient } from '../clients/reservation.client.ts';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
 import { type Payment, type PaymentRepository, paymentBusy, UNSETTLED } from '../db/payment.repository.ts';
 import type { DB } from '../db/schema.ts';
-import { assertAmount, orderIdFor, orderNameFor, tossPhone } from './payment-rules.ts';
+import { assertAmount, assertPayableOnline, orderIdFor, orderNameFor, tossPhone } from './payment-rules.ts';
 import { EVENT_CANCELLED, type Settlement } from './settlement.ts';
 
 export type CheckoutDeps = {
@@ -171,6 +171,7 @@ export function checkoutService(deps: CheckoutDeps) {
         throw problems.conflict('HOLD_EXPIRED', 'The seat hold has ended; please choose seats again.');
       }
       assertAmount(request.amount, r.amount);
+      assertPayableOnline(r.amount);
       const holdExpiresAt = await reservations.extend(r.id, rules.paymentWindowSeconds);
       if (!holdExpiresAt) {
         throw problems.conflict('HOLD_EXPIRED', 'The seat hold has ended; please choose seats again.');

@@ -1,3 +1,4 @@
+import { MIN_PAYMENT_KRW } from '@tiketi/contracts';
 import { HttpProblem, problems } from '@tiketi/kit';
 
 /** Toss order ids are 6–64 characters of letters, digits, `-` and `_`: ours are the payment id, prefixed. */
@@ -25,6 +26,17 @@ export function assertAmount(given: number, expected: number): void {
       'AMOUNT_MISMATCH',
       `The amount ${given} KRW does not match the order's ${expected} KRW.`,
       { expectedAmount: expected },
+    );
+  }
+}
+
+/** An order under the online payment's minimum cannot be paid: said before anything is changed. */
+export function assertPayableOnline(amount: number): void {
+  if (amount < MIN_PAYMENT_KRW) {
+    throw problems.unprocessable(
+      'AMOUNT_BELOW_MINIMUM',
+      `This order comes to ${amount} KRW, and an online payment must be at least ${MIN_PAYMENT_KRW} KRW: take the voucher off and pay the full price, or choose other seats.`,
+      { minimumAmount: MIN_PAYMENT_KRW },
     );
   }
 }

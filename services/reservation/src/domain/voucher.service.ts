@@ -1,4 +1,4 @@
-import type { VoucherDto, VoucherInput, VoucherUpdate } from '@tiketi/contracts';
+import { MIN_PAYMENT_KRW, type VoucherDto, type VoucherInput, type VoucherUpdate } from '@tiketi/contracts';
 import { type AuthUser, HttpProblem, isUniqueViolation, type Kysely, mayAccess, problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { ReservationRepository } from '../db/reservation.repository.ts';
@@ -188,9 +188,17 @@ export function voucherService(deps: {
         if (v.validUntil && v.validUntil.getTime() <= now) {
           throw refused('VOUCHER_EXPIRED', `The voucher ${code} ended at ${v.validUntil.toISOString()}.`);
         }
-        const perSeat = discountPerSeat(v, await vouchers.heldSeats(trx, r.id));
+        const held = await vouchers.heldSeats(trx, r.id);
+        const perSeat = discountPerSeat(v, held);
         if (perSeat.size === 0) {
           throw refused('VOUCHER_NOT_FOR_TIER', `The voucher ${code} is not valid for the seats held.`);
+        }
+        const left = held.reduce((sum, s) => sum + s.price - (perSeat.get(s.seatId) ?? 0), 0);
+        if (left < MIN_PAYMENT_KRW) {
+          throw refused(
+            'VOUCHER_LEAVES_TOO_LITTLE',
+            `With the voucher ${code} these seats would come to ${left} KRW, and an online payment must be at least ${MIN_PAYMENT_KRW} KRW: it cannot be used for them.`,
+          );
         }
         if (r.voucherId) await vouchers.giveBackUses(trx, [r.id]);
         if (!(await vouchers.takeUse(trx, v.id))) {
