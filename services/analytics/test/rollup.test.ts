@@ -177,6 +177,21 @@ describe('hourly rollup into the stats tables', () => {
     const reversed = await query('/api/analytics/revenue/daily?start=2026-05-10&end=2026-05-01');
     expect(reversed.statusCode).toBe(400);
     expect((await query('/api/analytics/revenue/monthly?start=2026-13')).statusCode).toBe(400);
+    // Ranges at the ends of the calendar: measured before a day is listed, never walked past year 9999.
+    for (const url of [
+      '/api/analytics/revenue/daily?start=0001-01-01&end=9999-12-31',
+      `/api/analytics/artist/${artistId}/traffic?start=0001-01-01&end=9998-12-31`,
+      '/api/analytics/revenue/monthly?start=0001-01&end=9999-12',
+    ]) {
+      const wide = await query(url);
+      expect(wide.statusCode).toBe(400);
+      expect(wide.json<{ detail: string }>().detail).toMatch(/A range spans at most (366 days|36 months)/);
+    }
+    const lastDay = await query('/api/analytics/revenue/daily?start=9999-12-31&end=9999-12-31');
+    expect(lastDay.statusCode).toBe(200);
+    expect(lastDay.json()).toEqual([
+      { date: '9999-12-31', revenue: 0, orders: 0, refunds: 0, refundedAmount: 0 },
+    ]);
     expect((await query('/api/analytics/artist/not-a-uuid/traffic')).statusCode).toBe(400);
   });
 });

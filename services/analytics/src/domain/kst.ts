@@ -45,11 +45,17 @@ export function addDays(isoDate: string, days: number): string {
   return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/** Every `yyyy-mm-dd` from start to end, both included. */
+/** How many days from start to end, both included (0 when end comes first). */
+export function daySpan(start: string, end: string): number {
+  return Math.max(
+    0,
+    Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS) + 1,
+  );
+}
+
+/** Every `yyyy-mm-dd` from start to end, both included: measure the range with `daySpan` first. */
 export function daysBetween(start: string, end: string): string[] {
-  const days: string[] = [];
-  for (let d = start; d <= end; d = addDays(d, 1)) days.push(d);
-  return days;
+  return Array.from({ length: daySpan(start, end) }, (_, i) => addDays(start, i));
 }
 
 /** `yyyy-mm` of the Seoul month of a `yyyy-mm-dd` day. */
@@ -64,6 +70,14 @@ export function addMonths(month: string, months: number): string {
   return `${Math.floor(index / 12)}-${pad((index % 12) + 1)}`;
 }
 
+/** How many months from start to end, both included (0 when end comes first). */
+export function monthSpan(start: string, end: string): number {
+  const [y, m] = start.split('-').map(Number) as [number, number];
+  const [ey, em] = end.split('-').map(Number) as [number, number];
+  return Math.max(0, (ey - y) * 12 + (em - m) + 1);
+}
+
+/** Every `yyyy-mm` from start to end, both included: measure the range with `monthSpan` first. */
 export function monthsBetween(start: string, end: string): string[] {
   const months: string[] = [];
   let [y, m] = start.split('-').map(Number) as [number, number];

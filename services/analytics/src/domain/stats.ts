@@ -15,9 +15,11 @@ import {
   addDays,
   addMonths,
   type Clock,
+  daySpan,
   daysBetween,
   isoDay,
   monthOf,
+  monthSpan,
   monthsBetween,
   toDayKey,
 } from './kst.ts';
@@ -56,9 +58,8 @@ export function statsService(deps: {
     const last = end ?? isoDay(clock());
     const first = start ?? addDays(last, -(DEFAULT_DAYS - 1));
     if (first > last) throw problems.badRequest('start must not be after end.');
-    const days = daysBetween(first, last);
-    if (days.length > MAX_DAYS) throw problems.badRequest(`A range spans at most ${MAX_DAYS} days.`);
-    return days;
+    if (daySpan(first, last) > MAX_DAYS) throw problems.badRequest(`A range spans at most ${MAX_DAYS} days.`);
+    return daysBetween(first, last);
   }
 
   async function liveFigures(
@@ -142,9 +143,9 @@ export function statsService(deps: {
       const last = end ?? monthOf(isoDay(clock()));
       const first = start ?? addMonths(last, -(DEFAULT_MONTHS - 1));
       if (first > last) throw problems.badRequest('start must not be after end.');
-      const months = monthsBetween(first, last);
-      if (months.length > MAX_MONTHS)
+      if (monthSpan(first, last) > MAX_MONTHS)
         throw problems.badRequest(`A range spans at most ${MAX_MONTHS} months.`);
+      const months = monthsBetween(first, last);
       const stored = await stats.monthly({
         metrics: [...REVENUE_METRICS],
         dimension: SITE,
