@@ -141,6 +141,34 @@ describe('catalogue validation', () => {
     expect(n).toBe(0);
   });
 
+  it('refuses a layout past the seat cap for its size alone, before a seat of it is built', async () => {
+    // 1,000,000 seats declared in a few kilobytes; one row label used twice as well, which a layout is
+    // only checked for once its seats are built.
+    const rows = Array.from({ length: 500 }, (_, r) => ({
+      label: String(r % 499),
+      seatCount: 1000,
+      tierKey: 'R',
+    }));
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: '/api/venues',
+      headers: { authorization: svc.admin },
+      payload: {
+        name: 'Huge Hall',
+        city: 'Busan',
+        sections: [
+          { name: 'A', rows },
+          { name: 'B', rows },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      detail: 'The seat layout is inconsistent: body.sections declares 1000000 seats, more than 100000',
+      errors: [{ field: 'body.sections', message: 'declares 1000000 seats, more than 100000' }],
+    });
+  });
+
   it('refuses a row of zero seats', async () => {
     const res = await svc.app.inject({
       method: 'POST',

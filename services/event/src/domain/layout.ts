@@ -68,6 +68,18 @@ export function planLayout(
   seatId: (label: string) => string = () => uuidv7(),
   sectionId: (name: string) => string = () => uuidv7(),
 ): { sections: PlannedSection[]; seats: PlannedSeat[] } {
+  // A few kilobytes may declare millions of seats: the cap is checked on the counts, before one is built.
+  const declared = sections.reduce(
+    (sum, section) =>
+      sum +
+      (section.standing?.capacity ?? 0) +
+      (section.rows ?? []).reduce((n, row) => n + (row.seats?.length ?? row.seatCount ?? 0), 0),
+    0,
+  );
+  if (declared > MAX_SEATS_PER_VENUE)
+    refuse([
+      { field: 'body.sections', message: `declares ${declared} seats, more than ${MAX_SEATS_PER_VENUE}` },
+    ]);
   const errors: FieldError[] = [];
   const planned: PlannedSection[] = [];
   const seats: PlannedSeat[] = [];
@@ -160,17 +172,16 @@ export function planLayout(
     offsetX += widest + SECTION_GAP;
   });
 
-  if (seats.length > MAX_SEATS_PER_VENUE) {
-    errors.push({ field: 'body.sections', message: `has more than ${MAX_SEATS_PER_VENUE} seats` });
-  }
-  if (errors.length) {
-    throw problems.badRequest(
-      `The seat layout is inconsistent: ${errors
-        .slice(0, 5)
-        .map((e) => `${e.field} ${e.message}`)
-        .join('; ')}${errors.length > 5 ? `; and ${errors.length - 5} more` : ''}`,
-      errors,
-    );
-  }
+  if (errors.length) refuse(errors);
   return { sections: planned, seats };
+}
+
+function refuse(errors: FieldError[]): never {
+  throw problems.badRequest(
+    `The seat layout is inconsistent: ${errors
+      .slice(0, 5)
+      .map((e) => `${e.field} ${e.message}`)
+      .join('; ')}${errors.length > 5 ? `; and ${errors.length - 5} more` : ''}`,
+    errors,
+  );
 }
