@@ -48,7 +48,11 @@ export function estimateWait(
   if ((direct > 0 && pace.openPerMinute <= 0) || (turns > 0 && pace.turnoverPerMinute <= 0)) return null;
   const minutes =
     (direct > 0 ? direct / pace.openPerMinute : 0) + (turns > 0 ? turns / pace.turnoverPerMinute : 0);
-  const seconds = Math.ceil(minutes * 60);
+  return boundedWait(Math.ceil(minutes * 60));
+}
+
+/** A wait as the status gives it: at most QUEUE_ETA_LIMIT_SECONDS, saying when it is longer. */
+export function boundedWait(seconds: number): { seconds: number; beyondLimit: boolean } {
   return seconds > QUEUE_ETA_LIMIT_SECONDS
     ? { seconds: QUEUE_ETA_LIMIT_SECONDS, beyondLimit: true }
     : { seconds, beyondLimit: false };

@@ -1,3 +1,4 @@
+import { QUEUE_ETA_LIMIT_SECONDS } from '@tiketi/contracts';
 import { verifyAdmissionToken } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +68,19 @@ describe('joining the waiting room', () => {
     expect(numbers.toSorted()).toEqual([1, 2, 3]);
     const late = await user();
     expect((await joinQueue(queue.url, late.token, sale.eventId)).body.number).toBe(4);
+  });
+
+  it('counts down to an opening days away within the estimate’s bound, saying it is beyond it', async () => {
+    const sale = await saleOf({ opensAt: new Date(Date.now() + 2 * 86_400_000) });
+    const fan = await user();
+    const joined = await joinQueue(queue.url, fan.token, sale.eventId);
+    expect(joined.body).toMatchObject({
+      state: 'waiting',
+      number: null,
+      etaSeconds: QUEUE_ETA_LIMIT_SECONDS,
+      etaBeyondLimit: true,
+      opensAt: sale.saleOpensAt,
+    });
   });
 
   it('admits up to the cap, with a token bound to the user and the event, and frees the slot on purchase', async () => {

@@ -63,9 +63,10 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     const take = (next: QueueStatus) => {
       if (stopped) return;
       setStatus(next);
-      // Before the opening the server counts the seconds to it: the countdown runs on its clock, not ours.
+      // Before the opening the server counts the seconds to it: the countdown runs on its clock, not ours
+      // (an opening beyond the estimate's bound is hours away, where a clock's few seconds do not show).
       if (next.number === null && next.etaSeconds !== null) {
-        setOpensAtLocal(Date.now() + next.etaSeconds * 1000);
+        setOpensAtLocal(next.etaBeyondLimit ? Date.parse(next.opensAt) : Date.now() + next.etaSeconds * 1000);
       }
       if (next.state === 'admitted' && next.admissionToken && next.admissionExpiresAt) {
         admit(next.admissionToken, next.admissionExpiresAt);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  boundedWait,
   type EventSaleInfo,
   estimateWait,
   type QueueLeft,
@@ -92,13 +93,14 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
       };
     }
     if (place.rank === null) {
+      const untilDraw = boundedWait(Math.max(0, Math.ceil((opensAt - place.now) / 1000)));
       return {
         ...base,
         state: 'waiting',
         position: null,
         peopleAhead: null,
-        etaSeconds: Math.max(0, Math.ceil((opensAt - place.now) / 1000)),
-        etaBeyondLimit: false,
+        etaSeconds: untilDraw.seconds,
+        etaBeyondLimit: untilDraw.beyondLimit,
       };
     }
     const eta = estimateWait(place.rank + 1, place.pace);
