@@ -106,6 +106,27 @@ describe('Toss checkout: request, pay, confirm', () => {
     expect(Number(count.n)).toBe(0);
   });
 
+  it('charges nothing for seats the fan gave back while the Toss page was open', async () => {
+    const erin = await h.user();
+    const ready = await h.checkout(erin.token, eventId, [seat(5)]);
+    const given = await h.reservation.app.inject({
+      method: 'DELETE',
+      url: `/api/reservations/${ready.reservationId}`,
+      headers: h.bearer(erin.token),
+    });
+    expect(given.statusCode, given.body).toBeLessThan(300);
+    const res = await h.confirm(erin.token, ready.confirmBody);
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      code: 'PAYMENT_EXPIRED',
+      failureCode: 'RESERVATION_RELEASED',
+      paymentId: ready.paymentId,
+    });
+    expect(res.json<{ detail: string }>().detail).toMatch(/gave these seats back.*nothing was charged/);
+    expect(h.atToss(ready.confirmBody.orderId)[0]?.status).not.toBe('DONE');
+    expect((await h.getPayment(erin.token, ready.paymentId)).status).toBe('EXPIRED');
+  });
+
   it('answers the same checkout while one is open, and nobody else may use the reservation', async () => {
     const carol = await h.user();
     const mallory = await h.user();

@@ -249,6 +249,18 @@ export function checkoutService(deps: CheckoutDeps) {
               'The event was cancelled; nothing was charged.',
             );
           }
+          // Seats given back while Toss's page was open may be someone else's by now: no charge for them.
+          // (A hold that ran out meanwhile is the late approval's case: refunded in full if it is charged.)
+          const held = await reservations.get(p.reservationId);
+          if (held?.status === 'CANCELLED') {
+            return settle.fail(
+              conn,
+              p,
+              'EXPIRED',
+              'RESERVATION_RELEASED',
+              'You gave these seats back before paying, so nothing was charged; choose seats again to buy.',
+            );
+          }
           // The key is not written yet: it is only the caller's word until Toss approves it for this order.
           p =
             (await payments.update(conn, p.id, { status: 'IN_PROGRESS' }, ['PENDING'])) ??
