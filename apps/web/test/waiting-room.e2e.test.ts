@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
   apiJson,
+  asOperator,
   fanJoins,
   operatorToken,
   postJson,
@@ -293,6 +294,42 @@ describe('once every seat is taken', () => {
       await page.getByRole('link', { name: 'Or join the waiting list' }).click();
       await page.waitForURL(`${WEB}/events/${eventId}`);
       await page.getByRole('button', { name: 'Join the waiting list' }).waitFor({ timeout: UI_TIMEOUT });
+    }),
+    180_000,
+  );
+});
+
+describe('when the organiser switches the waiting room off', () => {
+  it(
+    'tells the fans in line at once and sends them to the seat map',
+    site.step(async () => {
+      const page = site.page;
+      await page.setViewportSize({ width: 1366, height: 900 });
+      const eventId = await waitingRoomConcert({
+        title: 'Room off',
+        opensInMs: -MINUTE,
+        maxActiveShoppers: 1,
+      });
+      // The one slot is taken: the fan below waits in line.
+      const first = await fanJoins(eventId, 1);
+      await expect
+        .poll(async () => (await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, first.token)).state, {
+          timeout: UI_TIMEOUT,
+        })
+        .toBe('admitted');
+      await signUp(page, 'Waiting Fan');
+      await page.goto(`/events/${eventId}/queue`);
+      await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
+
+      await asOperator('PATCH', `/api/events/${eventId}`, {
+        waitingRoom: { enabled: false, admissionRatePerMinute: 300, maxActiveShoppers: 1 },
+      });
+      const closed = page.getByTestId('queue-closed');
+      await closed.waitFor({ timeout: UI_TIMEOUT });
+      expect(await closed.innerText()).toContain('switched the waiting room off');
+      await screenshot(page, 'waiting-room-07-switched-off');
+      await page.getByRole('link', { name: 'Go to the seat map' }).click();
+      await page.waitForURL(`${WEB}/events/${eventId}/seats`);
     }),
     180_000,
   );

@@ -140,6 +140,18 @@ export const queueCancelled = z.object({
 export type QueueCancelled = z.infer<typeof queueCancelled>;
 
 /**
+ * Told to a room whose line leads nowhere any more, as its status then answers (409 with the same code):
+ * `SALE_CLOSED` once the sale has closed (nobody is admitted after it), `WAITING_ROOM_OFF` when the
+ * operator switched the room off (fans go straight to the seat map).
+ */
+export const queueClosed = z.object({
+  eventId: canonicalId(),
+  code: z.enum(['SALE_CLOSED', 'WAITING_ROOM_OFF']),
+  detail: z.string(),
+});
+export type QueueClosed = z.infer<typeof queueClosed>;
+
+/**
  * `GET /internal/queue/:eventId/stats` (internal token; the admin service's operator views): one waiting
  * room as Redis holds it now. An event the waiting room has not heard of yet answers zeros and no settings.
  */
@@ -186,6 +198,8 @@ export const QUEUE_SOCKET = {
   progress: 'progress',
   admitted: 'admitted',
   cancelled: 'cancelled',
+  /** The sale closed or the waiting room was switched off: the line leads nowhere now (`queueClosed`). */
+  closed: 'closed',
   /** A problem `{status, code, detail}` about the socket itself (`RATE_LIMITED`: slow down). */
   error: 'error',
 } as const;

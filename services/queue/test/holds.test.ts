@@ -22,7 +22,7 @@ describe('a shopper’s slot while they hold seats', () => {
     admittedIdleMs: config.ADMITTED_IDLE_MS,
   });
   const deliver = (event: ReturnType<typeof makeEnvelope>) =>
-    room.onEvent(event as WaitingRoomEvent, { cancelled: () => undefined });
+    room.onEvent(event as WaitingRoomEvent, { cancelled: () => undefined, closed: () => undefined });
 
   const activeCount = (eventId: string) => redis.zcard(`queue:{${eventId}}:active`);
   const knownHolds = async (eventId: string, userId: string) =>

@@ -7,6 +7,7 @@ import {
   HOLD_UNDER_ADMISSION,
   type QueueAdmitted,
   type QueueCancelled,
+  type QueueClosed,
   type QueueProgress,
   type QueueStatus,
 } from '@tiketi/contracts';
@@ -226,6 +227,7 @@ export function queueSuite(
 export type SaleOptions = {
   eventId?: string;
   opensAt?: Date;
+  closesAt?: Date;
   enabled?: boolean;
   admissionRatePerMinute?: number;
   maxActiveShoppers?: number;
@@ -242,7 +244,7 @@ export function publishedEvent(options: SaleOptions = {}): EventInput<'event.pub
     venueId: uuidv7(),
     startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
     saleOpensAt: (options.opensAt ?? new Date(Date.now() - 60_000)).toISOString(),
-    saleClosesAt: new Date(Date.now() + 86_400_000).toISOString(),
+    saleClosesAt: (options.closesAt ?? new Date(Date.now() + 86_400_000)).toISOString(),
     perUserLimit: 4,
     waitingRoom: {
       enabled: options.enabled ?? true,
@@ -347,6 +349,7 @@ export class Watcher {
   positions: number[] = [];
   admitted: QueueAdmitted[] = [];
   cancelled: QueueCancelled[] = [];
+  closed: QueueClosed[] = [];
   statuses: QueueStatus[] = [];
   progress: QueueProgress[] = [];
   errors: string[] = [];
@@ -386,6 +389,7 @@ export class Watcher {
       this.onAdmitted?.(admitted);
     });
     socket.on('cancelled', (cancelled: QueueCancelled) => this.cancelled.push(cancelled));
+    socket.on('closed', (closed: QueueClosed) => this.closed.push(closed));
     socket.on('connect_error', (error: Error & { data?: { code: string } }) =>
       this.errors.push(error.data?.code ?? error.message),
     );

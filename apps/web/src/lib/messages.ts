@@ -161,6 +161,10 @@ export const en = {
   'queue.cancelledRefund':
     'If you already bought tickets for it, your payment is refunded automatically and we will email you.',
   'queue.otherEvents': 'See other concerts',
+  'queue.closed.SALE_CLOSED': 'The sale for this concert has closed: nobody more is let in from the line.',
+  'queue.closed.WAITING_ROOM_OFF':
+    'The organiser switched the waiting room off: go straight to the seat map.',
+  'queue.toSeats': 'Go to the seat map',
   'queue.leave': 'Leave the line',
   'queue.leaveHint': 'Changed your mind? Leave, and everyone behind you moves up.',
   'queue.seatsLeft': '{n} seats left right now',
@@ -787,6 +791,9 @@ export const ko: Record<MessageKey, string> = {
   'queue.cancelledRefund':
     '이미 예매하신 티켓이 있다면 결제 금액이 자동으로 환불되며 이메일로 알려 드립니다.',
   'queue.otherEvents': '다른 공연 보기',
+  'queue.closed.SALE_CLOSED': '이 공연의 판매가 마감되어 더 이상 입장할 수 없습니다.',
+  'queue.closed.WAITING_ROOM_OFF': '주최 측이 대기실을 종료했습니다. 바로 좌석 선택으로 이동해 주세요.',
+  'queue.toSeats': '좌석 선택으로 이동',
   'queue.leave': '대기열에서 나가기',
   'queue.leaveHint': '마음이 바뀌셨나요? 나가시면 뒤에 계신 분들의 순서가 당겨집니다.',
   'queue.seatsLeft': '지금 남은 좌석 {n}석',

@@ -4,9 +4,11 @@ import {
   QUEUE_SOCKET,
   type QueueAdmitted,
   type QueueCancelled,
+  type QueueClosed,
   type QueuePace,
   type QueueProgress,
   type QueueStatus,
+  queueClosed,
   queueStatus,
 } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
@@ -30,6 +32,10 @@ type Wait = { seconds: number; beyondLimit: boolean };
 /** What the queue service answers for a cancelled event, over HTTP and in a refused socket handshake. */
 const EVENT_CANCELLED = 'EVENT_CANCELLED';
 const isCancelled = (err: unknown) => err instanceof ApiError && err.code === EVENT_CANCELLED;
+/** The line leads nowhere any more (`QueueClosed`): the sale closed, or the room was switched off. */
+const CLOSED_CODES: readonly string[] = queueClosed.shape.code.options;
+const closedCodeOf = (err: unknown) =>
+  err instanceof ApiError && CLOSED_CODES.includes(err.code) ? (err.code as QueueClosed['code']) : undefined;
 
 export function WaitingRoomPage() {
   const [attempt, setAttempt] = useState(0);
@@ -49,6 +55,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
   const [error, setError] = useState<unknown>();
   // The event was cancelled: the wait is over for good (the reason when the broadcast gave one).
   const [cancelled, setCancelled] = useState<{ reason: string | null }>();
+  const [closed, setClosed] = useState<QueueClosed['code']>();
   const admittedRef = useRef(false);
 
   useEffect(() => {
@@ -85,15 +92,23 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
       if (socket.connected || admittedRef.current) return;
       api(`/api/queue/${eventId}/status`, { schema: queueStatus }).then(take, (err: unknown) => {
         if (isCancelled(err)) cancel(null);
+        const code = closedCodeOf(err);
+        if (code) close(code);
       });
     }, 5000);
     // The wait is over for good: no more socket, no more polls.
-    const cancel = (reason: string | null) => {
-      if (stopped) return;
+    const stop = () => {
+      if (stopped) return false;
       stopped = true;
       clearInterval(poll);
       socket.close();
-      setCancelled({ reason });
+      return true;
+    };
+    const cancel = (reason: string | null) => {
+      if (stop()) setCancelled({ reason });
+    };
+    const close = (code: QueueClosed['code']) => {
+      if (stop()) setClosed(code);
     };
 
     socket.on('connect', () => setConnected(true));
@@ -134,6 +149,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
       admit(message.admissionToken, message.admissionExpiresAt),
     );
     socket.on(QUEUE_SOCKET.cancelled, (message: QueueCancelled) => cancel(message.reason));
+    socket.on(QUEUE_SOCKET.closed, (message: QueueClosed) => close(message.code));
 
     solveChallengeFor('join', eventId)
       .then((headers) => api(`/api/queue/${eventId}/join`, { method: 'POST', schema: queueStatus, headers }))
@@ -143,7 +159,9 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
         if (!admittedRef.current && !stopped) socket.connect();
       })
       .catch((err: unknown) => {
+        const code = closedCodeOf(err);
         if (isCancelled(err)) cancel(null);
+        else if (code) close(code);
         else if (!stopped) setError(err);
       });
 
@@ -181,6 +199,19 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
           <Link className="button secondary" to="/">
             {t('queue.otherEvents')}
           </Link>
+        </div>
+      ) : closed ? (
+        <div data-testid="queue-closed">
+          <Notice kind="warning">{t(`queue.closed.${closed}`)}</Notice>
+          {closed === 'WAITING_ROOM_OFF' ? (
+            <Link className="button" to={`/events/${eventId}/seats`}>
+              {t('queue.toSeats')}
+            </Link>
+          ) : (
+            <Link className="button secondary" to="/">
+              {t('queue.otherEvents')}
+            </Link>
+          )}
         </div>
       ) : error !== undefined ? (
         <ErrorState error={error} onRetry={onRetry} />

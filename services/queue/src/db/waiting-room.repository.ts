@@ -56,6 +56,8 @@ export type TickResult = {
   ratePerMinute: number;
   opensAt: number;
   pace: QueuePace;
+  /** The sale has closed: nobody was admitted, and nobody will be. */
+  closed: boolean;
   admitted: Admission[];
 };
 
@@ -252,7 +254,7 @@ export function waitingRoomRepository(redis: Redis) {
         options.admittedIdleMs,
       )) as (string | number)[];
       const admitted: Admission[] = [];
-      for (let i = 14; i + 2 < raw.length; i += 3) {
+      for (let i = 15; i + 2 < raw.length; i += 3) {
         admitted.push({ userId: String(raw[i]), number: Number(raw[i + 1]), waitedMs: Number(raw[i + 2]) });
       }
       return {
@@ -268,8 +270,17 @@ export function waitingRoomRepository(redis: Redis) {
         ratePerMinute: Number(raw[9]),
         opensAt: Number(raw[10]),
         pace: paceOf(raw[11], raw[12], raw[13]),
+        closed: raw[14] === 1,
         admitted,
       };
+    },
+
+    /**
+     * Takes a room out of the admission loop; true for the one caller that did (every instance steps
+     * the live rooms), so that the room is told once.
+     */
+    async retire(eventId: string): Promise<boolean> {
+      return (await redis.srem(LIVE_EVENTS, eventId)) === 1;
     },
   };
 }

@@ -338,7 +338,8 @@ return 1
  * messages a second the room's broadcasts may send (0: no bound), how long an admitted user holding
  * nothing may stay silent before the slot goes to the next fan (0: until the admission lapses). Returns
  * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
- * free slots, open rate, turnover, then user, number, waitedMs for each admitted user}.
+ * free slots, open rate, turnover, closed (1 once the sale has closed), then user, number, waitedMs for each
+ * admitted user}.
  */
 export const tickScript = `${prelude}
 local ttl, grace, heartbeat, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -380,7 +381,10 @@ end
 
 local admitted = {}
 local opened = redis.call('HGET', state, 'opened') == '1'
-if opened then
+-- Once the sale has closed nobody is admitted: an admission would lead to holds the sale refuses.
+local closes = tonumber(redis.call('HGET', settings, 'closesAt'))
+local closed = closes ~= nil and now >= closes
+if opened and not closed then
   local rate = tonumber(redis.call('HGET', settings, 'ratePerMinute')) or 0
   local cap = tonumber(redis.call('HGET', settings, 'maxActive')) or 0
   -- Token bucket holding at most one second of admissions, so a pause is not made up in one burst.
@@ -460,7 +464,7 @@ local result = {
   waiting, active_count,
   tostring(admission_rate), freed, dropped, peak,
   redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
-  p[1], p[2], p[3],
+  p[1], p[2], p[3], closed and 1 or 0,
 }
 for _, value in ipairs(admitted) do result[#result + 1] = value end
 return result

@@ -1,13 +1,15 @@
-import type { QueueAdmitted, QueueCancelled, QueueProgress } from '@tiketi/contracts';
+import type { QueueAdmitted, QueueCancelled, QueueClosed, QueueProgress } from '@tiketi/contracts';
 import { type Logger, type Metrics, periodicJob, signAdmissionToken } from '@tiketi/kit';
 import type { TickOptions, TickResult, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
 import type { SeatsLeft } from './seats-left.ts';
+import { closedNotice } from './waiting-room.ts';
 
 /** Where the room's news goes: broadcasts per event (progress, cancellation), a message per admitted user. */
 export type QueueNotifier = {
   progress(eventId: string, message: QueueProgress): void;
   admitted(eventId: string, userId: string, message: QueueAdmitted): void;
   cancelled(eventId: string, message: QueueCancelled): void;
+  closed(eventId: string, message: QueueClosed): void;
 };
 
 export type AdmissionLoopOptions = TickOptions & { tickMs: number; tokenSecret: string };
@@ -52,6 +54,10 @@ export function createAdmissionLoop(deps: {
 
   async function stepEvent(eventId: string): Promise<void> {
     const result = await repo.tick(eventId, options);
+    if (result.closed) {
+      if (await repo.retire(eventId)) notifier.closed(eventId, closedNotice(eventId, 'SALE_CLOSED'));
+      return;
+    }
     waiting.set({ event_id: eventId }, result.waiting);
     active.set({ event_id: eventId }, result.active);
     if (result.dropped) abandoned.inc({ event_id: eventId }, result.dropped);

@@ -3,6 +3,7 @@ import {
   boundedWait,
   type EventSaleInfo,
   estimateWait,
+  type QueueClosed,
   type QueueLeft,
   type QueueStats,
   type QueueStatus,
@@ -123,19 +124,11 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     /** One place per user per event: joining again returns the same place. */
     async join(eventId: string, userId: string): Promise<{ status: QueueStatus; created: boolean }> {
       const settings = await settingsFor(eventId);
-      if (!settings.enabled) {
-        throw new HttpProblem(
-          409,
-          'WAITING_ROOM_OFF',
-          'This event has no waiting room: go straight to the seat map.',
-        );
-      }
+      if (!settings.enabled) throw closedProblem(closedNotice(eventId, 'WAITING_ROOM_OFF'));
       if (!SELLING.has(settings.status)) {
         throw new HttpProblem(409, 'SALE_NOT_AVAILABLE', `This event is not on sale (${settings.status}).`);
       }
-      if (Date.now() >= settings.closesAt) {
-        throw new HttpProblem(409, 'SALE_CLOSED', 'The sale for this event has closed.');
-      }
+      if (Date.now() >= settings.closesAt) throw closedProblem(closedNotice(eventId, 'SALE_CLOSED'));
       let place = await repo.join(eventId, userId, uuidv7(), randomDraw());
       if (lapsed(place)) {
         // Going back in line would free the slot while the user is still paying for seats, and let one
@@ -168,8 +161,11 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     /** The caller's place; asking counts as a sign of life. */
     async status(eventId: string, userId: string): Promise<QueueStatus> {
       const settings = await repo.settings(eventId);
-      // A place in a cancelled room leads nowhere: say why rather than show a line that will not move.
+      // A place in a cancelled, closed or switched-off room leads nowhere: say why rather than show a line
+      // that will not move.
       if (settings === 'cancelled') throw eventCancelled();
+      const closed = settings && closedCode(settings);
+      if (closed) throw closedProblem(closedNotice(eventId, closed));
       const place = await repo.status(eventId, userId);
       if (!place || lapsed(place)) {
         throw new HttpProblem(
@@ -211,20 +207,27 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
      * Keeps the room in step with the catalogue and frees shoppers' slots; safe to repeat. Everyone waiting
      * for a cancelled event is told at once (again on a redelivery, which a client takes the same way).
      */
-    async onEvent(event: WaitingRoomEvent, notifier: Pick<QueueNotifier, 'cancelled'>): Promise<void> {
+    async onEvent(
+      event: WaitingRoomEvent,
+      notifier: Pick<QueueNotifier, 'cancelled' | 'closed'>,
+    ): Promise<void> {
       const stamp = Date.parse(event.occurredAt);
       switch (event.type) {
         case 'event.published':
         case 'event.updated': {
           const { eventId, status, saleOpensAt, saleClosesAt, waitingRoom } = event.data;
-          await repo.saveSettings(eventId, stamp, {
+          const settings = {
             enabled: waitingRoom.enabled,
             admissionRatePerMinute: waitingRoom.admissionRatePerMinute,
             maxActiveShoppers: waitingRoom.maxActiveShoppers,
             opensAt: Date.parse(saleOpensAt),
             closesAt: Date.parse(saleClosesAt),
             status,
-          });
+          };
+          const applied = await repo.saveSettings(eventId, stamp, settings);
+          // Those in line are told at once when the operator switches the room off or ends the sale.
+          const closed = closedCode(settings);
+          if (applied && closed) notifier.closed(eventId, closedNotice(eventId, closed));
           return;
         }
         case 'event.cancelled': {
@@ -258,6 +261,27 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
 }
 
 export type WaitingRoom = ReturnType<typeof createWaitingRoom>;
+
+/** Why a room's line leads nowhere any more, if it does not (a cancellation is told apart). */
+function closedCode(settings: RoomSettings): QueueClosed['code'] | undefined {
+  if (!settings.enabled) return 'WAITING_ROOM_OFF';
+  if (settings.status === 'ended' || Date.now() >= settings.closesAt) return 'SALE_CLOSED';
+  return undefined;
+}
+
+const CLOSED_DETAIL: Record<QueueClosed['code'], string> = {
+  WAITING_ROOM_OFF: 'This event has no waiting room now: go straight to the seat map.',
+  SALE_CLOSED: 'The sale for this event has closed: nobody more is let in.',
+};
+
+/** What a closed room is told, and what its join and status answer. */
+export function closedNotice(eventId: string, code: QueueClosed['code']): QueueClosed {
+  return { eventId, code, detail: CLOSED_DETAIL[code] };
+}
+
+function closedProblem(notice: QueueClosed): HttpProblem {
+  return new HttpProblem(409, notice.code, notice.detail);
+}
 
 function eventCancelled(): HttpProblem {
   return new HttpProblem(409, 'EVENT_CANCELLED', 'This event was cancelled: its waiting room is closed.');

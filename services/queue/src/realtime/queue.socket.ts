@@ -123,6 +123,7 @@ export function attachQueueSockets(
     admitted: (eventId, userId, message) =>
       io.to(userRoom(eventId, userId)).emit(QUEUE_SOCKET.admitted, message),
     cancelled: (eventId, message) => io.to(eventRoom(eventId)).emit(QUEUE_SOCKET.cancelled, message),
+    closed: (eventId, message) => io.to(eventRoom(eventId)).emit(QUEUE_SOCKET.closed, message),
   };
   return { io, notifier };
 }
