@@ -109,6 +109,19 @@ describe('seat map and holds', () => {
     expect(unknown.json()).toMatchObject({ code: 'UNKNOWN_SEATS' });
     const dup = await hold(bob.token, { eventId: event.eventId, seatIds: [seat(5), seat(5)] });
     expect(dup.statusCode).toBe(400);
+    expect(dup.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'body.seatIds', message: 'has the same seat more than once' }],
+    });
+    const many = await hold(bob.token, {
+      eventId: event.eventId,
+      seatIds: Array.from({ length: h.config.MAX_SEATS_PER_REQUEST + 1 }, (_, i) => seat(30 + i)),
+    });
+    expect(many.statusCode).toBe(400);
+    expect(many.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'body.seatIds', message: `has more than ${h.config.MAX_SEATS_PER_REQUEST} seats` }],
+    });
     // An event neither announced nor known to the event service: not found, as the event service says.
     const missing = await hold(bob.token, { eventId: randomUUID(), seatIds: [seat(5)] });
     expect(missing.statusCode).toBe(404);

@@ -129,6 +129,10 @@ describe('standing areas', () => {
       ],
     });
     expect(twice.statusCode).toBe(400);
+    expect(twice.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'body.standing', message: 'names the same area more than once' }],
+    });
     const nothing = await hold(fan.token, {});
     expect(nothing.statusCode).toBe(400);
     expect(nothing.json().errors[0].field).toBe('body.seatIds');

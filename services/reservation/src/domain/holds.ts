@@ -101,7 +101,9 @@ export function holdService(deps: {
   async function holdPlaces(caller: AuthUser, request: HoldRequest): Promise<HoldOutcome> {
     const places = request.standing ?? [];
     if (new Set(places.map((p) => p.section)).size !== places.length) {
-      throw problems.badRequest('standing names the same area more than once.');
+      throw problems.badRequest('standing names the same area more than once.', [
+        { field: 'body.standing', message: 'names the same area more than once' },
+      ]);
     }
     const key = request.idempotencyKey;
     if (key) {
@@ -201,10 +203,14 @@ export function holdService(deps: {
     if (request.standing?.length) return holdPlaces(caller, request);
     const { eventId, seatIds } = request;
     if (new Set(seatIds).size !== seatIds.length) {
-      throw problems.badRequest('seatIds has the same seat more than once.');
+      throw problems.badRequest('seatIds has the same seat more than once.', [
+        { field: 'body.seatIds', message: 'has the same seat more than once' },
+      ]);
     }
     if (seatIds.length > rules.maxSeatsPerRequest) {
-      throw problems.badRequest(`At most ${rules.maxSeatsPerRequest} seats can be held at once.`);
+      throw problems.badRequest(`At most ${rules.maxSeatsPerRequest} seats can be held at once.`, [
+        { field: 'body.seatIds', message: `has more than ${rules.maxSeatsPerRequest} seats` },
+      ]);
     }
     const key = request.idempotencyKey;
     // A retried request whose first attempt won answers that attempt's reservation, not a refusal. It is
