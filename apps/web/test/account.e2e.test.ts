@@ -332,3 +332,44 @@ describe('a fan deleting the account', () => {
     90_000,
   );
 });
+
+describe('a fan with the site open in two tabs', () => {
+  it(
+    'stays signed in when both tabs find the access token refused at once',
+    site.step(async () => {
+      const browser = site.page.context().browser();
+      if (!browser) throw new Error('the page has no browser');
+      const context = await browser.newContext({ baseURL: WEB });
+      try {
+        const [one, two] = [await context.newPage(), await context.newPage()];
+        const who = { name: '김두탭', email: `two-tabs-${Date.now()}@example.com`, password: fan.password };
+        await signUpUnverified(one, who);
+        // Both tabs start with an access token the API refuses (its signature broken), as when it expires
+        // while both are open: each trades the same refresh token for a new pair, which may be done once.
+        await one.evaluate(() => {
+          const session = JSON.parse(localStorage.getItem('tiketi.session') ?? '{}');
+          const token = String(session.accessToken);
+          session.accessToken = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+          localStorage.setItem('tiketi.session', JSON.stringify(session));
+        });
+        // A slow network: each refresh leaves the browser half a second late, so the tabs' refreshes overlap.
+        await context.route('**/api/auth/refresh', async (route) => {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await route.continue();
+        });
+        await Promise.all([one.goto('/me/account'), two.goto('/me/account')]);
+        for (const page of [one, two]) {
+          await page.getByRole('heading', { name: '내 계정', level: 1 }).waitFor({ timeout: UI_TIMEOUT });
+          await page.getByText(who.email).first().waitFor({ timeout: UI_TIMEOUT });
+        }
+        // The pair both tabs now hold works: the session was not ended as a stolen token's would be.
+        const me = await apiJson<{ email: string }>('/api/users/me', await accessTokenOf(two));
+        expect(me.email).toBe(who.email);
+        expect(await accessTokenOf(one)).toBe(await accessTokenOf(two));
+      } finally {
+        await context.close();
+      }
+    }),
+    90_000,
+  );
+});

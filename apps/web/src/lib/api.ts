@@ -35,9 +35,19 @@ let refreshing: Promise<boolean> | undefined;
  * the account changed, e.g. its email address was verified, and the tokens should say so).
  */
 export function refreshSession(): Promise<boolean> {
-  refreshing ??= (async () => {
-    const session = sessionStore.get();
-    if (!session) return false;
+  const started = sessionStore.get()?.refreshToken;
+  refreshing ??= oneTabAtATime(async () => {
+    // A refresh token is used once, and its second use ends the whole session (as a stolen token's would):
+    // a tab that waited for another's refresh takes the pair that one kept instead of sending its own.
+    const session = sessionStore.stored();
+    if (!session) {
+      sessionStore.set(null);
+      return false;
+    }
+    if (session.refreshToken !== started) {
+      sessionStore.set(session);
+      return true;
+    }
     try {
       const res = await fetch('/api/auth/refresh', {
         method: 'POST',
@@ -54,10 +64,15 @@ export function refreshSession(): Promise<boolean> {
       // Network trouble: keep the session, the caller shows the error.
       return false;
     }
-  })().finally(() => {
+  }).finally(() => {
     refreshing = undefined;
   });
   return refreshing;
+}
+
+/** Runs `work` while no other tab of this site runs its own (Web Locks), or at once where there are none. */
+function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
+  return navigator.locks ? navigator.locks.request('tiketi.refresh', work) : work();
 }
 
 async function problemOf(res: Response): Promise<ApiError> {

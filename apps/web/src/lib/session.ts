@@ -27,6 +27,10 @@ export const sessionStore = {
     else localStorage.removeItem(KEY);
     for (const listener of listeners) listener();
   },
+  /** The session as this browser last kept it, which another tab may have changed a moment ago. */
+  stored(): Session | null {
+    return read();
+  },
   subscribe(listener: () => void) {
     listeners.add(listener);
     return () => listeners.delete(listener);
