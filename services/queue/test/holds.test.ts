@@ -138,6 +138,32 @@ describe('a shopper’s slot while they hold seats', () => {
     expect(await activeCount(eventId)).toBe(1);
   });
 
+  it('keeps the turn of a fan who gives a hold back within the admission, to choose other seats', async () => {
+    const { eventId, first, second } = await fullRoom();
+    const reservationId = uuidv7();
+    await deliver(makeEnvelope('reservation.created', hold(eventId, first.id, reservationId, 60_000)));
+    await deliver(
+      makeEnvelope('reservation.cancelled', { ...ended(eventId, first.id, reservationId), reason: 'user' }),
+    );
+    await queue.service.step();
+    const turn = await queueStatus(queue.url, first.token, eventId);
+    expect(turn.body).toMatchObject({ state: 'admitted' });
+    // The slot counts until the admission's own end, which the reservation service reads for the next hold.
+    const lapsesAt = Number(await redis.hget(`queue:{${eventId}}:lapse`, first.id));
+    expect(Math.abs(lapsesAt - Date.parse(turn.body.admissionExpiresAt as string))).toBeLessThan(1000);
+    expect(Number(await redis.zscore(`queue:{${eventId}}:active`, first.id))).toBe(lapsesAt);
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('waiting');
+
+    // Done choosing: leaving gives the slot to the next fan.
+    const left = await fetch(`${queue.url}/api/queue/${eventId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${first.token}` },
+    });
+    expect(left.status).toBe(200);
+    await queue.service.step();
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('admitted');
+  });
+
   it('never lets a late or repeated announcement of an ended hold bring the slot back', async () => {
     const { eventId, first, second } = await fullRoom();
     const [early, late] = [uuidv7(), uuidv7()];
@@ -164,6 +190,12 @@ describe('a shopper’s slot while they hold seats', () => {
       }),
     );
     await deliver(makeEnvelope('reservation.created', hold(eventId, first.id, early, 600_000)));
+    // Given back within the admission: the slot counts until the admission's end, not the announced ones.
+    const lapsesAt = Number(await redis.hget(`queue:{${eventId}}:lapse`, first.id));
+    expect(Number(await redis.zscore(`queue:{${eventId}}:active`, first.id))).toBe(lapsesAt);
+    expect(lapsesAt).toBeLessThan(Date.now() + 900_000);
+    await redis.hset(`queue:{${eventId}}:lapse`, first.id, Date.now() - 1);
+    await deliver(cancelled);
     expect(await redis.zscore(`queue:{${eventId}}:active`, first.id)).toBeNull();
 
     await queue.service.step();

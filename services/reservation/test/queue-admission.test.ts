@@ -56,7 +56,7 @@ describe('a hold with an admission from the waiting room', () => {
       payload: { eventId, seatIds: [seatId] },
     });
 
-  it('refuses a token whose slot was given to the next fan after its hold was cancelled', async () => {
+  it('lets a fan change seats within the turn, and refuses the token once its slot went to the next fan', async () => {
     const event = onSaleEvent(4, {
       waitingRoom: { enabled: true, admissionRatePerMinute: 60_000, maxActiveShoppers: 1 },
     });
@@ -87,21 +87,45 @@ describe('a hold with an admission from the waiting room', () => {
       const holds = await h.redis.hget(queueRedisKey(event.eventId, 'holds'), u1.id);
       expect(Object.keys(JSON.parse(holds ?? '{}'))).toEqual([reservationId]);
     });
-    const cancelled = await h.app.inject({
+    const giveBack = async (id: string) => {
+      const cancelled = await h.app.inject({
+        method: 'DELETE',
+        url: `/api/reservations/${id}`,
+        headers: bearer(u1.token),
+      });
+      expect(cancelled.statusCode).toBe(200);
+      // The cancellation reaches the waiting room.
+      await eventually(async () => {
+        const holds = JSON.parse((await h.redis.hget(queueRedisKey(event.eventId, 'holds'), u1.id)) ?? '{}');
+        expect(holds[id]).toBe(0);
+      });
+    };
+    await giveBack(reservationId);
+    // Giving seats back within the turn keeps it: u1 holds others with the same admission.
+    await queue.step();
+    expect((await queueCall(u2.token, event.eventId, 'GET')).state).toBe('waiting');
+    const other = await hold(u1.token, first.admissionToken ?? '', event.eventId, seat(1));
+    expect(other.statusCode).toBe(201);
+    await eventually(async () => {
+      const holds = JSON.parse((await h.redis.hget(queueRedisKey(event.eventId, 'holds'), u1.id)) ?? '{}');
+      expect(Object.keys(holds)).toContain((other.json() as { reservationId: string }).reservationId);
+    });
+    await giveBack((other.json() as { reservationId: string }).reservationId);
+
+    // u1 leaves the room, which gives the only slot to u2.
+    const left = await queue.app.inject({
       method: 'DELETE',
-      url: `/api/reservations/${reservationId}`,
+      url: `/api/queue/${event.eventId}`,
       headers: bearer(u1.token),
     });
-    expect(cancelled.statusCode).toBe(200);
-
-    // The cancellation reaches the waiting room, which gives the only slot to u2.
+    expect(left.statusCode).toBe(200);
     const second = await eventually(async () => {
       await queue.step();
       const status = await queueCall(u2.token, event.eventId, 'GET');
       expect(status.state).toBe('admitted');
       return status;
     });
-    const again = await hold(u1.token, first.admissionToken ?? '', event.eventId, seat(1));
+    const again = await hold(u1.token, first.admissionToken ?? '', event.eventId, seat(3));
     expect(again.statusCode).toBe(403);
     expect(again.json()).toMatchObject({ code: 'QUEUE_ADMISSION_ENDED' });
     expect((await hold(u2.token, second.admissionToken ?? '', event.eventId, seat(2))).statusCode).toBe(201);

@@ -234,9 +234,19 @@ export function waitingRoomRepository(redis: Redis) {
       return (await scripts.queueHold(...eventKeys(eventId), userId, reservationId, expiresAt)) === 1;
     },
 
-    /** The hold ended: answers whether that freed the slot (no other live hold of the user counts it). */
-    async holdEnded(eventId: string, userId: string, reservationId: string): Promise<boolean> {
-      return (await scripts.queueHoldEnded(...eventKeys(eventId), userId, reservationId)) === 1;
+    /**
+     * The hold ended (`bought` when by a purchase): answers whether that freed the slot (no other live hold
+     * of the user counts it, and the admission is over or was spent on a purchase).
+     */
+    async holdEnded(
+      eventId: string,
+      userId: string,
+      reservationId: string,
+      bought: boolean,
+    ): Promise<boolean> {
+      return (
+        (await scripts.queueHoldEnded(...eventKeys(eventId), userId, reservationId, bought ? '1' : '0')) === 1
+      );
     },
 
     async tick(eventId: string, options: TickOptions): Promise<TickResult> {

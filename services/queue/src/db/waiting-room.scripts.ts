@@ -309,16 +309,19 @@ return 1
 `;
 
 /**
- * ARGV: userId, reservationId. A hold ended (bought, cancelled, expired): the slot is freed at once
- * unless another live hold of the user still counts it, which then alone sets when it stops counting.
- * Idempotent. Returns 1 when the slot was freed.
+ * ARGV: userId, reservationId, '1' when the hold was bought. A hold ended: the slot is freed at once
+ * unless another live hold of the user still counts it, which then alone sets when it stops counting, or
+ * unless the hold was given back or ran out within the admission, which then goes on to its own end: a fan
+ * who changes seats keeps the turn. Idempotent. Returns 1 when the slot was freed.
  */
 export const holdEndedScript = `${prelude}
-local user, reservation = ARGV[1], ARGV[2]
+local user, reservation, bought = ARGV[1], ARGV[2], ARGV[3] == '1'
 if not redis.call('ZSCORE', active, user) then return 0 end
 local known = holds_of(user)
 known[reservation] = ENDED
 local latest = latest_live(known)
+local admission = tonumber(redis.call('HGET', lapse, user))
+if not latest and not bought and admission and admission > now then latest = admission end
 if latest then
   redis.call('HSET', holds, user, cjson.encode(known))
   redis.call('ZADD', active, 'XX', latest, user)

@@ -253,7 +253,12 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         case 'reservation.confirmed':
         case 'reservation.cancelled':
         case 'reservation.expired':
-          await repo.holdEnded(event.data.eventId, event.data.userId, event.data.reservationId);
+          await repo.holdEnded(
+            event.data.eventId,
+            event.data.userId,
+            event.data.reservationId,
+            event.type === 'reservation.confirmed',
+          );
           return;
       }
     },
