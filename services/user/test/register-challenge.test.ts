@@ -57,6 +57,17 @@ describe('user service: registering needs a solved bot-defence challenge', () =>
       payload: { email: 'not-an-email', password: 'correct-horse-1', name: 'Bot' },
     });
     expect(typo.statusCode).toBe(400);
+    // The password rules beyond the schema's are checked before the challenge too.
+    for (const password of ['          ', 'same-as-mail@example.com']) {
+      const refused = await service.app.inject({
+        method: 'POST',
+        url: '/api/auth/register',
+        headers: solution,
+        payload: { email: 'same-as-mail@example.com', password, name: 'Bot' },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().errors[0].field).toBe('body.password');
+    }
     expect((await register(solution)).statusCode).toBe(201);
   });
 });

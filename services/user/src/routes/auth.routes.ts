@@ -2,6 +2,7 @@ import { resetPasswordToken, verifyEmailRequest, WEB_AUTH_CALLBACK } from '@tike
 import { type App, type Auth, type ChallengeGuard, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { AuthService } from '../domain/auth.service.ts';
+import { assertPasswordAllowed, normaliseEmail } from '../domain/credentials.ts';
 import type { EmailVerification } from '../domain/email-verification.ts';
 import { type GoogleLogin, GoogleLoginError } from '../domain/google-login.ts';
 import type { Passwords } from '../domain/passwords.ts';
@@ -56,7 +57,12 @@ export function authRoutes(
   app.post(
     '/api/auth/register',
     {
-      preHandler: deps.registerGuard,
+      // Every rule of the input before the challenge, so that a typo does not spend a solution.
+      preHandler: [
+        async (req: { body: { email: string; password: string } }) =>
+          assertPasswordAllowed(req.body.password, normaliseEmail(req.body.email)),
+        deps.registerGuard,
+      ],
       schema: {
         summary: 'Create an account with email and password',
         body: z.object({ email, password, name: displayName }),
