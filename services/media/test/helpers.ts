@@ -45,9 +45,15 @@ export async function openMediaService(
     db: infra.db,
     admin,
     user,
-    upload(data: Buffer, fileName: string, type: string, authorization: string | undefined = admin) {
+    upload(
+      data: Buffer,
+      fileName: string,
+      type: string,
+      authorization: string | undefined = admin,
+      alt = 'A poster',
+    ) {
       const form = new FormData();
-      form.set('alt', 'A poster');
+      form.set('alt', alt);
       form.set('file', new Blob([new Uint8Array(data)], { type }), fileName);
       return fetch(`${url}/api/media`, {
         method: 'POST',

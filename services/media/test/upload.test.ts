@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { crc32, deflateSync } from 'node:zlib';
 import { sql } from '@tiketi/kit';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +89,25 @@ describe('image upload', () => {
     expect(await storedFiles()).toEqual(before);
   });
 
+  it('refuses an image of too many pixels as such, and an alt text past its length', async () => {
+    // A 12,000 × 12,000 black-and-white PNG: a few kilobytes that would decode to 144 million pixels.
+    const bomb = await svc.upload(bitmapPng(12_000, 12_000), 'bomb.png', 'image/png');
+    expect(bomb.status).toBe(422);
+    expect(await bomb.json()).toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+    const wordy = await svc.upload(
+      await testImage(100, 100),
+      'a.png',
+      'image/png',
+      undefined,
+      'x'.repeat(301),
+    );
+    expect(wordy.status).toBe(400);
+    expect(await wordy.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: 'body.alt', message: 'must be at most 300 characters' }],
+    });
+  });
+
   it('refuses a file over the size limit with 413', async () => {
     const res = await svc.upload(Buffer.alloc(300 * 1024, 1), 'huge.png', 'image/png');
     expect(res.status).toBe(413);
@@ -144,3 +164,26 @@ describe('image upload', () => {
     ).toBe(400);
   });
 });
+
+/** A one-bit greyscale PNG of this size, all black: tiny on disk, however many pixels it declares. */
+function bitmapPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const framed = Buffer.alloc(body.length + 8);
+    framed.writeUInt32BE(data.length, 0);
+    body.copy(framed, 4);
+    framed.writeUInt32BE(crc32(body), body.length + 4);
+    return framed;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, no filter method, no interlace
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}

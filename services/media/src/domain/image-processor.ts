@@ -23,7 +23,8 @@ export const notAnImage = (detail: string) => new HttpProblem(415, 'UNSUPPORTED_
 export async function processImage(input: Buffer): Promise<ProcessedImage> {
   let metadata: Metadata;
   try {
-    metadata = await sharp(input, { limitInputPixels: MAX_PIXELS }).metadata();
+    // The header alone: an image of too many pixels is told apart from one that is not an image (below).
+    metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch {
     throw notAnImage('The file is not an image: upload a JPEG, PNG, WebP, GIF or AVIF.');
   }

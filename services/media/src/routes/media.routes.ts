@@ -1,8 +1,11 @@
 import multipart from '@fastify/multipart';
 import { canonicalId, mediaDto } from '@tiketi/contracts';
-import { type App, type Auth, callerOf, HttpProblem, refuseUnsafeText } from '@tiketi/kit';
+import { type App, type Auth, callerOf, HttpProblem, problems, refuseUnsafeText } from '@tiketi/kit';
 import { z } from 'zod';
 import type { MediaService } from '../domain/media.service.ts';
+
+/** The longest description of an image kept for screen readers (a sentence or two). */
+const ALT_MAX = 300;
 
 const params = z.object({ id: canonicalId() });
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -41,7 +44,12 @@ export async function mediaRoutes(app: App, auth: Auth, media: MediaService, max
       const alt = altField && 'value' in altField && typeof altField.value === 'string' ? altField.value : '';
       // A form field is parsed here, not before validation: the kit's text rule is applied by hand.
       refuseUnsafeText(alt, 'alt');
-      const stored = await media.upload(data, { alt: alt.slice(0, 300), uploadedBy: callerOf(req).id });
+      if (alt.length > ALT_MAX) {
+        throw problems.badRequest(`The alt text is longer than ${ALT_MAX} characters.`, [
+          { field: 'body.alt', message: `must be at most ${ALT_MAX} characters` },
+        ]);
+      }
+      const stored = await media.upload(data, { alt, uploadedBy: callerOf(req).id });
       return reply.code(201).send(stored);
     },
   );
