@@ -57,6 +57,25 @@ describe('the wait estimate', () => {
     expect(third.body.etaBeyondLimit).toBe(false);
   });
 
+  it('counts down to the end of the admission that must free the next slot, at the latest', async () => {
+    const { eventId, shoppers, waiting } = await fullRoom(1, 1, 60);
+    // The one shopper has been in for three seconds and holds nothing: by the room's measure they stay on...
+    for (let i = 0; i < 6; i++) {
+      await sleep(500);
+      await queue.service.step();
+    }
+    const before = await queueStatus(queue.url, waiting[0]?.token ?? '', eventId);
+    expect(before.body.etaSeconds).toBeGreaterThanOrEqual(3);
+    // ...but their admission ends in a second and a half (as one admitted ten minutes ago would), and with
+    // it their slot: the wait is no longer than that.
+    const active = `queue:{${eventId}}:active`;
+    await redis.zadd(active, 'XX', Date.now() + 1500, shoppers[0]?.id ?? '');
+    await queue.service.step();
+    const next = await queueStatus(queue.url, waiting[0]?.token ?? '', eventId);
+    expect(next.body).toMatchObject({ state: 'waiting', position: 1 });
+    expect(next.body.etaSeconds).toBeLessThanOrEqual(2);
+  });
+
   it('follows the pace at which shoppers really leave', async () => {
     const { eventId, shoppers, waiting } = await fullRoom(2, 6);
     // Four purchases in quick succession, each letting the next fan in.

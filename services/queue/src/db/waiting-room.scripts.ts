@@ -124,13 +124,19 @@ end
 -- {free slots, configured admissions per second, slot turnover per second}. Turnover is what was
 -- measured, but at least what a full room frees as its shoppers leave after their expected stay, and at
 -- most the configured rate: a full room whose shoppers stay a while never looks like a line that stopped.
+-- A full room's next slot frees by the time its earliest admission (or the hold that outlives it) ends,
+-- at the latest: the first turn never waits longer than that, so the estimate counts down to it.
 local function pace(prior)
   local rate = (tonumber(redis.call('HGET', settings, 'ratePerMinute')) or 0) / 60
   local cap = tonumber(redis.call('HGET', settings, 'maxActive')) or 0
   local ttl = tonumber(redis.call('HGET', state, 'ttl')) or 600000
   local free = math.max(0, cap - redis.call('ZCARD', active))
-  local turnover = math.min(rate, math.max(measured(frees, false), cap * 1000 / stay(prior, ttl, cap, rate)))
-  return {free, tostring(rate), tostring(turnover)}
+  local turnover = math.max(measured(frees, false), cap * 1000 / stay(prior, ttl, cap, rate))
+  if free == 0 and cap > 0 then
+    local first = redis.call('ZRANGE', active, 0, 0, 'WITHSCORES')
+    if first[2] then turnover = math.max(turnover, 1000 / math.max(1, tonumber(first[2]) - now)) end
+  end
+  return {free, tostring(rate), tostring(math.min(rate, turnover))}
 end
 
 -- The opening draw: the arrivals so far take numbers 1..n in the order of their random draws. It runs
