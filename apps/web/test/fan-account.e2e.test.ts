@@ -1,6 +1,7 @@
+import { challengeHeader } from '@tiketi/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
-import { accessTokenOf, apiJson, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+import { accessTokenOf, apiJson, postJson, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
 
 /*
  * A fan's account in a real browser against the whole platform: signing in with Google (the sandbox
@@ -20,7 +21,13 @@ type Listing<T> = { items: T[] };
 const account: { userId?: string; seatId?: string; reservationId?: string } = {};
 const site = siteOnPlatform({
   label: 'web_fan',
-  env: { OIDC_DEMO_EMAIL: GOOGLE_FAN.email, OIDC_DEMO_NAME: GOOGLE_FAN.name },
+  env: {
+    OIDC_DEMO_EMAIL: GOOGLE_FAN.email,
+    OIDC_DEMO_NAME: GOOGLE_FAN.name,
+    // Strangers' guesses at one account reach its limit quickly; every test client here is one address.
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: '3',
+    RATE_LIMIT_AUTH: '100',
+  },
 });
 
 async function signInWithGoogle(next: string): Promise<void> {
@@ -153,4 +160,46 @@ describe('a fan refunding a paid order', () => {
     await site.page.locator(`rect[data-seat-id="${account.seatId}"][data-status="available"]`).waitFor();
     expect(site.blocked).toEqual([]);
   }, 60_000);
+});
+
+describe('a fan whose account strangers have been guessing at', () => {
+  it(
+    'still signs in with the password, the page proving a person is there on its own',
+    site.step(async () => {
+      const who = {
+        email: `guessed-${Date.now()}@example.com`,
+        password: 'correct-horse-battery',
+        name: 'Guessed',
+      };
+      await postJson('/api/auth/register', who, undefined, await challengeHeader(WEB, 'register'));
+      const attempt = (password: string) =>
+        fetch(`${WEB}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: who.email, password }),
+        });
+      for (let i = 0; i < 3; i++) expect((await attempt(`guess-${i}`)).status).toBe(401);
+      const locked = await attempt(who.password);
+      expect(locked.status).toBe(403);
+      expect(await locked.json()).toMatchObject({ code: 'CHALLENGE_REQUIRED' });
+
+      const browser = site.page.context().browser();
+      if (!browser) throw new Error('the page has no browser');
+      const context = await browser.newContext({ baseURL: WEB });
+      try {
+        const page = await context.newPage();
+        await page.goto('/login');
+        await page.getByLabel('Email').fill(who.email);
+        await page.getByLabel('Password').fill(who.password);
+        await page.getByRole('button', { name: 'Log in' }).click();
+        await page.waitForURL(`${WEB}/`, { timeout: UI_TIMEOUT });
+        await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: UI_TIMEOUT });
+        const me = await apiJson<Me>('/api/users/me', await accessTokenOf(page));
+        expect(me.email).toBe(who.email);
+      } finally {
+        await context.close();
+      }
+    }),
+    60_000,
+  );
 });

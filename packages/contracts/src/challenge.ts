@@ -2,15 +2,17 @@ import { z } from 'zod';
 import { canonicalId } from './ids.ts';
 
 /**
- * Bot defence: a proof of work (ALTCHA, PoW v1) before registering or joining a waiting room.
- * `GET /api/challenge?purpose=register|join[&eventId=]` answers a challenge; the client finds `number`
- * and sends the ALTCHA payload, base64 of `{algorithm, challenge, number, salt, signature}`, in header
- * `X-Altcha` on `POST /api/auth/register` or `POST /api/queue/:eventId/join`. A solution is good once,
- * for its purpose (and event) only, until the challenge expires.
+ * Bot defence: a proof of work (ALTCHA, PoW v1) before registering or joining a waiting room, and before
+ * signing in to an account that had many sign-in attempts lately.
+ * `GET /api/challenge?purpose=register|join|login[&eventId=]` answers a challenge; the client finds
+ * `number` and sends the ALTCHA payload, base64 of `{algorithm, challenge, number, salt, signature}`, in
+ * header `X-Altcha` on `POST /api/auth/register`, `POST /api/queue/:eventId/join` or (when it answered 403
+ * `CHALLENGE_REQUIRED`) `POST /api/auth/login`. A solution is good once, for its purpose (and event) only,
+ * until the challenge expires.
  */
 export const CHALLENGE_HEADER = 'x-altcha';
 
-export const challengePurpose = z.enum(['register', 'join']);
+export const challengePurpose = z.enum(['register', 'join', 'login']);
 export type ChallengePurpose = z.infer<typeof challengePurpose>;
 
 /** The only algorithm the server issues; a payload naming another is refused. */
@@ -29,7 +31,7 @@ export const challengeDifficulty = z
 export const challengeQuery = z
   .object({ purpose: challengePurpose, eventId: canonicalId().optional() })
   .refine((q) => (q.purpose === 'join') === (q.eventId !== undefined), {
-    message: 'eventId is required for purpose=join and not allowed for purpose=register',
+    message: 'eventId is required for purpose=join and not allowed for the other purposes',
     path: ['eventId'],
   });
 

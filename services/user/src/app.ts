@@ -110,9 +110,14 @@ export async function buildApp(deps: UserDeps) {
     ...deps.settings.passwordReset,
   });
   const google = createGoogleLogin({ ...deps.settings.google, redis: deps.redis, logger: deps.logger });
-  await loginLimits(app, deps.redis, deps.settings.loginLimits ?? defaultLoginLimits);
-  jwksRoutes(app, deps.keys);
   const challenges = createChallenges({ ...deps.settings.challenge, redis: deps.redis });
+  await loginLimits(
+    app,
+    deps.redis,
+    deps.settings.loginLimits ?? defaultLoginLimits,
+    challengeGuard(challenges, 'login'),
+  );
+  jwksRoutes(app, deps.keys);
   authRoutes(app, {
     auth,
     google,

@@ -26,28 +26,52 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
     });
     expect(res.statusCode).toBe(201);
   };
-  const login = (email: string, password: string, remoteAddress: string, forwardedFor?: string) =>
+  const login = (
+    email: string,
+    password: string,
+    remoteAddress: string,
+    forwardedFor?: string,
+    headers: Record<string, string> = {},
+  ) =>
     app.inject({
       method: 'POST',
       url: '/api/auth/login',
       remoteAddress,
-      headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+      headers: { ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}), ...headers },
       payload: { email, password },
     });
 
-  it('refuses sign-ins to one account past its limit, from however many addresses they come', async () => {
+  it('asks for a solved challenge past an account’s limit, from however many addresses the sign-ins come', async () => {
     const email = newEmail();
     await register(email);
     const statuses = [];
     for (let i = 0; i < 4; i++)
       statuses.push((await login(email, `guess-${i}`, `198.51.100.${i + 1}`)).statusCode);
-    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect(statuses).toEqual([401, 401, 401, 403]);
     // Even the right password, from yet another address: attempts count, not failures.
     const right = await login(email.toUpperCase(), 'correct-horse-1', '198.51.100.99');
-    expect(right.statusCode).toBe(429);
+    expect(right.statusCode).toBe(403);
     expect(right.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(right.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
-    expect(Number(right.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(right.json()).toMatchObject({ status: 403, code: 'CHALLENGE_REQUIRED' });
+    expect(right.json<{ detail: string }>().detail).toContain('purpose=login');
+    // The owner is not locked out by strangers' guesses: one solved challenge, and in.
+    const solution = await challengeHeader({}, 'login');
+    const owner = await login(email, 'correct-horse-1', '198.51.100.98', undefined, solution);
+    expect(owner.statusCode).toBe(200);
+    // A guesser pays for every guess: a solution is good once, and only for signing in.
+    expect((await login(email, 'guess-9', '198.51.100.97', undefined, solution)).json()).toMatchObject({
+      code: 'CHALLENGE_FAILED',
+    });
+    const forJoin = await challengeHeader({}, 'register');
+    expect((await login(email, 'guess-9', '198.51.100.96', undefined, forJoin)).statusCode).toBe(403);
+    const wrong = await login(
+      email,
+      'guess-9',
+      '198.51.100.95',
+      undefined,
+      await challengeHeader({}, 'login'),
+    );
+    expect(wrong.statusCode).toBe(401);
   });
 
   it('counts every spelling of an address that signs in to the account as that account', async () => {
@@ -63,8 +87,8 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
     const statuses = [];
     for (const [i, spelling] of spellings.entries())
       statuses.push((await login(spelling, `guess-${i}`, `198.51.100.${i + 20}`)).statusCode);
-    expect(statuses).toEqual([401, 401, 401, 429]);
-    expect((await login(`\uff47${email.slice(1)}`, 'correct-horse-1', '198.51.100.30')).statusCode).toBe(429);
+    expect(statuses).toEqual([401, 401, 401, 403]);
+    expect((await login(`\uff47${email.slice(1)}`, 'correct-horse-1', '198.51.100.30')).statusCode).toBe(403);
   });
 
   it("counts an untrusted peer as one client whatever X-Forwarded-For it claims, and a trusted proxy's clients apart", async () => {
@@ -101,6 +125,9 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
       statuses.push((await change(`guess-${i}`, `198.51.100.${210 + i}`)).statusCode);
     expect(statuses).toEqual([400, 400, 429]);
     expect((await change('correct-horse-1', '198.51.100.220')).statusCode).toBe(429);
-    expect((await login(email, 'correct-horse-1', '198.51.100.221')).statusCode).toBe(429);
+    // A sign-in to the account past its limit asks for a challenge, as any other does.
+    expect((await login(email, 'correct-horse-1', '198.51.100.221')).json()).toMatchObject({
+      code: 'CHALLENGE_REQUIRED',
+    });
   });
 });

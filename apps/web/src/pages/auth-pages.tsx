@@ -2,7 +2,7 @@ import { type AuthSession, authSession, publicUser } from '@tiketi/contracts';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading } from '../components/states.tsx';
-import { api, saveProfile } from '../lib/api.ts';
+import { ApiError, api, saveProfile } from '../lib/api.ts';
 import { solveChallengeFor } from '../lib/challenge.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { keepSession } from '../lib/session.ts';
@@ -47,11 +47,22 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
         setChecking(true);
         headers = await solveChallengeFor('register').finally(() => setChecking(false));
       }
-      const session: AuthSession = await api(path, {
-        body: { ...form, ...extra },
-        schema: authSession,
-        ...(headers ? { headers } : {}),
-      });
+      const send = (challenge?: Record<string, string>): Promise<AuthSession> =>
+        api(path, {
+          body: { ...form, ...extra },
+          schema: authSession,
+          ...(challenge ? { headers: challenge } : {}),
+        });
+      let session: AuthSession;
+      try {
+        session = await send(headers);
+      } catch (err) {
+        // An account that strangers have been guessing at asks for the proof a person is signing in.
+        if (!(path === '/api/auth/login' && err instanceof ApiError && err.code === 'CHALLENGE_REQUIRED'))
+          throw err;
+        setChecking(true);
+        session = await send(await solveChallengeFor('login').finally(() => setChecking(false)));
+      }
       keepSession(session);
       // A new account speaks the language the fan chose here (emails too).
       if (path === '/api/auth/register' && session.user.locale !== locale) {

@@ -51,7 +51,7 @@ export function createBotDefence(deps: {
 
   return {
     async challenge(purpose: ChallengePurpose, eventId?: string): Promise<AltchaChallenge> {
-      if (purpose === 'register' || !eventId)
+      if (purpose !== 'join' || !eventId)
         return challenges.create({ purpose }, challengeDifficulty(rule.defaultMaxNumber, 0, rule));
       const [base, rate] = await Promise.all([
         repo.maxNumber(eventId),
