@@ -267,6 +267,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(mailed?.subject).toBe('[Tiketi] 이메일 주소를 인증해 주세요');
     expect(mailed?.text).toContain(`http://localhost:3000/verify-email?token=${token}`);
     expect(mailed?.html).toContain(`href="http://localhost:3000/verify-email?token=${token}"`);
+    // The name is whoever registered's choice, and the address is not proved to be theirs: not printed.
+    expect(`${mailed?.text}${mailed?.html}`).not.toContain('이서연');
     const recorded = await db.selectFrom('notifications').selectAll().where('userId', '=', userId).execute();
     expect(JSON.stringify(recorded)).not.toContain(token);
 

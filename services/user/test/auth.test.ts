@@ -390,6 +390,30 @@ describe('user service: accounts, sessions and profiles', () => {
       payload: { locale: 'fr' },
     });
     expect(bad.statusCode).toBe(400);
+    // A name is shown to people and printed in mails: nothing that hides text or turns it around.
+    for (const [name, message] of [
+      ['\u200b\u200b', 'must contain a letter or a digit'],
+      ['\u202eniP', 'must not contain control or invisible formatting characters'],
+      ['Min\u200bji', 'must not contain control or invisible formatting characters'],
+      ['...', 'must contain a letter or a digit'],
+    ] as const) {
+      const refused = await app.inject({
+        method: 'PATCH',
+        url: '/api/users/me',
+        headers: bearer(session.accessToken),
+        payload: { name },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().errors).toContainEqual({ field: 'body.name', message });
+    }
+    // Joiners that scripts and emoji need stay allowed.
+    const family = await app.inject({
+      method: 'PATCH',
+      url: '/api/users/me',
+      headers: bearer(session.accessToken),
+      payload: { name: 'Minji \u{1f468}\u200d\u{1f469}\u200d\u{1f467}' },
+    });
+    expect(family.statusCode).toBe(200);
     const anonymous = await app.inject({ method: 'PATCH', url: '/api/users/me', payload: { name: 'X' } });
     expect(anonymous.statusCode).toBe(401);
   });

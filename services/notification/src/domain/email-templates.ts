@@ -114,9 +114,10 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
   'verify-email': (d, say, locale) => ({
     subject: say('[Tiketi] 이메일 주소를 인증해 주세요', '[Tiketi] Please verify your email address'),
     heading: say('이메일 주소 인증', 'Verify your email address'),
+    // No name: whoever registered chose it, and the address has not been proved to be theirs.
     intro: say(
-      `${d.name}님, 아래 버튼을 눌러 이메일 주소를 인증하시면 좌석을 예매하실 수 있습니다.`,
-      `${d.name}, verify your email address with the button below to start booking seats.`,
+      '아래 버튼을 눌러 이메일 주소를 인증하시면 좌석을 예매하실 수 있습니다.',
+      'Verify your email address with the button below to start booking seats.',
     ),
     rows: [[say('링크 유효 기간', 'Link valid until'), formatWhen(d.expiresAt, locale)]],
     note: say(

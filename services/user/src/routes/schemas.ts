@@ -23,11 +23,20 @@ export const password = z
   .string()
   .min(PASSWORD_MIN, { error: `must have at least ${PASSWORD_MIN} characters` })
   .max(PASSWORD_MAX, { error: `must have at most ${PASSWORD_MAX} characters` });
+/**
+ * A person's name as mails and pages show it: no control or invisible formatting characters (a
+ * right-to-left override turns what follows around; zero-width ones hide text), the joiners that some
+ * scripts and emoji need aside, and at least one letter or digit.
+ */
 export const displayName = z
   .string()
   .trim()
   .min(1, { error: 'must not be empty' })
-  .max(100, { error: 'must have at most 100 characters' });
+  .max(100, { error: 'must have at most 100 characters' })
+  .refine((name) => !/[\p{Cc}\p{Cf}]/u.test(name.replaceAll(/[\u200c\u200d]/g, '')), {
+    error: 'must not contain control or invisible formatting characters',
+  })
+  .refine((name) => /[\p{L}\p{N}]/u.test(name), { error: 'must contain a letter or a digit' });
 
 export function toUser(user: UserRow) {
   return {
