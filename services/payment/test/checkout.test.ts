@@ -12,6 +12,17 @@ describe('Toss checkout: request, pay, confirm', () => {
   });
   const seat = (i: number) => seatIds[i] as string;
   afterAll(() => h.cleanup());
+  /** How many payments a reservation has (none, when a checkout was refused before anything changed). */
+  const paymentsOf = async (reservationId: string) =>
+    Number(
+      (
+        await h.db
+          .selectFrom('payments')
+          .select(h.db.fn.countAll().as('n'))
+          .where('reservationId', '=', reservationId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('takes a reservation to CONFIRMED with tickets issued and the payment COMPLETED', async () => {
     const alice = await h.user();
@@ -68,12 +79,7 @@ describe('Toss checkout: request, pay, confirm', () => {
     const tampered = await h.request(bob.token, held.reservationId, 100);
     expect(tampered.statusCode).toBe(422);
     expect(tampered.json()).toMatchObject({ code: 'AMOUNT_MISMATCH', expectedAmount: 55_000 });
-    const count = await h.db
-      .selectFrom('payments')
-      .select(h.db.fn.countAll().as('n'))
-      .where('reservationId', '=', held.reservationId)
-      .executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(0);
+    expect(await paymentsOf(held.reservationId)).toBe(0);
 
     // At confirm time too: a tampered amount never reaches Toss.
     const ready = await h.request(bob.token, held.reservationId, held.amount);
@@ -98,12 +104,7 @@ describe('Toss checkout: request, pay, confirm', () => {
     expect(res.json()).toMatchObject({ code: 'AMOUNT_BELOW_MINIMUM', minimumAmount: 100 });
     const after = await h.reservationRow(held.reservationId);
     expect(after.expiresAt).toEqual(before.expiresAt);
-    const count = await h.db
-      .selectFrom('payments')
-      .select(h.db.fn.countAll().as('n'))
-      .where('reservationId', '=', held.reservationId)
-      .executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(0);
+    expect(await paymentsOf(held.reservationId)).toBe(0);
   });
 
   it('charges nothing for seats the fan gave back while the Toss page was open', async () => {

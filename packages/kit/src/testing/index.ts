@@ -244,6 +244,7 @@ export async function createTcpProxy(targetHost: string, targetPort: number) {
   };
 }
 export * from './challenge.ts';
+export * from './png.ts';
 
 export type SlowClient = {
   /**

@@ -225,8 +225,9 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
             status,
           };
           const applied = await repo.saveSettings(eventId, stamp, settings);
-          // Those in line are told at once when the operator switches the room off or ends the sale.
-          const closed = closedCode(settings);
+          // Those in line are told at once when the operator switches the room off or ends the sale (a
+          // newly published event has nobody in line yet).
+          const closed = event.type === 'event.updated' && closedCode(settings);
           if (applied && closed) notifier.closed(eventId, closedNotice(eventId, closed));
           return;
         }
