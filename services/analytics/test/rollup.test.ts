@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from '@tiketi/kit';
 import { testLogger } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventProjectionRepository } from '../src/db/event-projection.repository.ts';
 import { statsRepository } from '../src/db/stats.repository.ts';
 import { parseHourField } from '../src/domain/counters.ts';
 import { rollupJob } from '../src/domain/rollup.ts';
@@ -23,6 +24,16 @@ describe('hourly rollup into the stats tables', () => {
     db = infra.db;
     admin = await svc.tokens.sign({ id: randomUUID(), role: 'admin' });
     fan = await svc.tokens.sign({ id: randomUUID() });
+    // The artist analytics knows of, through one of their events.
+    await eventProjectionRepository(db).upsert({
+      eventId,
+      artistId,
+      title: 'Rollup concert',
+      status: 'on_sale',
+      saleOpensAt: new Date('2026-01-01T00:00:00Z'),
+      saleClosesAt: new Date('2027-01-01T00:00:00Z'),
+      sourceTime: new Date('2026-01-01T00:00:00Z'),
+    });
   });
 
   const view = (sessionId: string) =>
@@ -174,6 +185,9 @@ describe('hourly rollup into the stats tables', () => {
       expect((await query(url, fan)).statusCode).toBe(403);
       expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
     }
+    const unknown = await query(`/api/analytics/artist/${randomUUID()}/traffic`);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'NOT_FOUND' });
     const reversed = await query('/api/analytics/revenue/daily?start=2026-05-10&end=2026-05-01');
     expect(reversed.statusCode).toBe(400);
     expect((await query('/api/analytics/revenue/monthly?start=2026-13')).statusCode).toBe(400);

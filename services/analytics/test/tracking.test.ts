@@ -77,6 +77,11 @@ describe('POST /api/analytics/track', () => {
     await svc.buffer.flush();
     const raw = await infra.db.selectFrom('rawEvents').select('id').where('eventId', '=', madeUp).execute();
     expect(raw).toEqual([]);
+    // Nor of an artist nobody knows: a made-up artist id takes no key either.
+    const ghost = randomUUID();
+    const page = { type: 'page_view', artistId: ghost, path: '/artists/ghost', sessionId: 'session-dddd' };
+    expect((await track(page, {}, '10.0.0.10')).statusCode).toBe(202);
+    expect(await redis.keys(`${prefix}*${ghost}*`)).toEqual([]);
   });
 
   it('writes raw events in batches, enriched with the user, the session and the artist', async () => {

@@ -13,6 +13,17 @@ export function eventProjectionRepository(db: Kysely<DB>) {
         .executeTakeFirst();
     },
 
+    /** Whether an event of this artist has been heard of. */
+    async hasArtist(artistId: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('eventProjection')
+        .select('eventId')
+        .where('artistId', '=', artistId)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     async findMany(eventIds: string[]): Promise<ProjectedEvent[]> {
       if (eventIds.length === 0) return [];
       return db

@@ -29,6 +29,23 @@ export function eventDirectory(deps: {
     ...CACHE_LIMITS.eventDirectory,
     now: () => deps.now().getTime(),
   });
+  const artists = memoryCache<{ known: boolean }>({
+    ...CACHE_LIMITS.eventDirectory,
+    now: () => deps.now().getTime(),
+  });
+
+  /** The event service's word on an artist: undefined when it cannot be asked now. */
+  async function fetchArtist(artistId: string): Promise<boolean | undefined> {
+    try {
+      const res = await deps.events.get<unknown>(`/api/artists/${artistId}`, { timeoutMs: 1000 });
+      if (res.status === 200) return true;
+      if (res.status === 404) return false;
+      return undefined;
+    } catch (error) {
+      deps.logger.warn({ err: (error as Error).message, artistId }, 'artist lookup failed');
+      return undefined;
+    }
+  }
 
   async function fetchEvent(eventId: string): Promise<Known | undefined> {
     try {
@@ -70,6 +87,18 @@ export function eventDirectory(deps: {
       // An unknown event is cached too, so a burst of views does not hammer the event service.
       cache.set(eventId, { known });
       return known;
+    },
+
+    /**
+     * Whether the artist exists: one of their events was heard of, or the event service says so. An artist
+     * that cannot be looked up now counts as unknown (as an event does), and is asked about again later.
+     */
+    async artistKnown(artistId: string): Promise<boolean> {
+      const cached = artists.get(artistId);
+      if (cached) return cached.known;
+      const known = (await deps.projection.hasArtist(artistId)) || (await fetchArtist(artistId));
+      if (known !== undefined) artists.set(artistId, { known });
+      return known === true;
     },
   };
 }

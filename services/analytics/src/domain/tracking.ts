@@ -79,8 +79,11 @@ export function trackingService(options: TrackingOptions) {
       const eventId = eventScoped ? input.eventId : undefined;
       const id = input.id ?? uuidv7();
       const event = eventId ? await directory.find(eventId) : undefined;
-      // Accepted (a client cannot know), but what is said of an event no one has is not counted.
+      // Accepted (a client cannot know), but what is said of an event or artist no one has is not counted.
       if (eventId && !event) return { accepted: true as const, id };
+      if (!eventId && input.artistId && !(await directory.artistKnown(input.artistId))) {
+        return { accepted: true as const, id };
+      }
       const artistId = eventId ? event?.artistId : input.artistId;
       const counted = await counters.record({
         // Only a client-given id can repeat; a fresh one needs no duplicate check.
