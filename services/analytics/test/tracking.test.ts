@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventProjectionRepository } from '../src/db/event-projection.repository.ts';
+import { SESSIONS_PER_ADDRESS } from '../src/domain/tracking.ts';
 import { openAnalytics } from './support.ts';
 
 describe('POST /api/analytics/track', () => {
@@ -154,5 +155,43 @@ describe('POST /api/analytics/track', () => {
     }
     expect(fromOneIp.filter((s) => s === 202)).toHaveLength(25);
     expect(fromOneIp.at(-1)).toBe(429);
+  });
+});
+
+describe('unique visitors of anonymous sessions', () => {
+  let svc: Awaited<ReturnType<typeof openAnalytics>>;
+  const artistId = randomUUID();
+  beforeAll(async () => {
+    svc = await openAnalytics('anl-track-sessions');
+    await eventProjectionRepository(svc.infra.db).upsert({
+      eventId: randomUUID(),
+      artistId,
+      title: 'Projected concert',
+      status: 'on_sale',
+      saleOpensAt: new Date('2026-01-01T00:00:00Z'),
+      saleClosesAt: new Date('2027-01-01T00:00:00Z'),
+      sourceTime: new Date('2026-01-01T00:00:00Z'),
+    });
+    svc.setNow('2026-03-05T03:00:00Z');
+  });
+  afterAll(() => svc.close());
+
+  it('counts one address minting a session per view as one visitor past a household’s worth', async () => {
+    const view = (sessionId: string, ip: string) =>
+      svc.app.inject({
+        method: 'POST',
+        url: '/api/analytics/track',
+        remoteAddress: ip,
+        payload: { type: 'page_view', artistId, path: '/artists/x', sessionId },
+      });
+    for (let i = 0; i < 60; i++) expect((await view(`minted-session-${i}`, '10.9.9.9')).statusCode).toBe(202);
+    // Another address's few sessions count in full.
+    for (let i = 0; i < 3; i++) expect((await view(`home-session-${i}`, '10.9.9.10')).statusCode).toBe(202);
+    const { redis } = svc.infra;
+    expect(await redis.get(`artist:${artistId}:views:20260305`)).toBe('63');
+    // About SESSIONS_PER_ADDRESS + 1 + 3 (a HyperLogLog estimates), not 63.
+    const visitors = await redis.pfcount(`artist:${artistId}:visitors:20260305`);
+    expect(visitors).toBeGreaterThanOrEqual(SESSIONS_PER_ADDRESS);
+    expect(visitors).toBeLessThanOrEqual(SESSIONS_PER_ADDRESS + 6);
   });
 });

@@ -142,6 +142,18 @@ export function counterStore(redis: Redis, options: { counterTtlSeconds: number 
       return raw.map((v) => (v === null ? 0 : Number(v)));
     },
 
+    /** Adds a session to those an address used on a day; answers how many that makes (estimated). */
+    async sessionsFrom(address: string, day: string, sessionId: string): Promise<number> {
+      const key = `sessions:${day}:${address}`;
+      const replies = await redis
+        .multi()
+        .pfadd(key, sessionId)
+        .expire(key, 2 * 86_400)
+        .pfcount(key)
+        .exec();
+      return Number(replies?.[2]?.[1] ?? 0);
+    },
+
     async uniqueVisitors(artistId: string, day: string): Promise<number> {
       return redis.pfcount(visitorsKey(artistId, day));
     },

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { CounterStore } from '../db/counter.store.ts';
 import { artistDimension, eventDimension, type Increment, type Metric, SITE } from './counters.ts';
 import type { EventDirectory } from './event-directory.ts';
-import type { Clock } from './kst.ts';
+import { type Clock, dayKey } from './kst.ts';
 import type { RawEventBuffer } from './raw-event-buffer.ts';
 
 const SITE_METRIC: Record<TrackRequest['type'], Metric> = {
@@ -39,6 +39,12 @@ export function incrementsForTrack(
   }
   return increments;
 }
+
+/**
+ * Sessions of anonymous visitors one address is counted as in a day's unique visitors: a household or an
+ * office behind one address, not a script minting a session per request (past it, the address is one).
+ */
+export const SESSIONS_PER_ADDRESS = 20;
 
 export type TrackingOptions = {
   counters: CounterStore;
@@ -85,12 +91,20 @@ export function trackingService(options: TrackingOptions) {
         return { accepted: true as const, id };
       }
       const artistId = eventId ? event?.artistId : input.artistId;
+      // The session id is the client's own choice: an address that keeps minting new ones counts as one.
+      const unique =
+        !caller.user &&
+        artistId &&
+        input.sessionId &&
+        (await counters.sessionsFrom(caller.ip, dayKey(at), input.sessionId)) > SESSIONS_PER_ADDRESS
+          ? `a:${caller.ip}`
+          : visitor;
       const counted = await counters.record({
         // Only a client-given id can repeat; a fresh one needs no duplicate check.
         id: input.id,
         at,
         increments: incrementsForTrack(input.type, eventId, artistId),
-        visitor: artistId ? { id: visitor, artistIds: [artistId] } : undefined,
+        visitor: artistId ? { id: unique, artistIds: [artistId] } : undefined,
         activeEventId: eventId,
       });
       if (counted) {
