@@ -112,6 +112,18 @@ export const eventCatalogue = {
     locale: z.enum(['ko', 'en']).default('ko'),
   }),
   /**
+   * An account's password was changed (by its owner, who gave the current one) or set through a reset link:
+   * its owner is told by mail, with the way to take the account back if it was not them.
+   */
+  'user.password_changed': z.object({
+    userId: uuid,
+    email: z.email(),
+    name: z.string(),
+    locale: z.enum(['ko', 'en']).default('ko'),
+    how: z.enum(['change', 'reset']),
+    at: isoTime,
+  }),
+  /**
    * An event is on sale while its status is `published` or `on_sale` and now is within
    * [saleOpensAt, saleClosesAt); consumers keep their own projection from this and `event.updated`.
    */

@@ -8,6 +8,8 @@ export const WEB_PAGES = {
   event: (eventId: string) => `/events/${eventId}`,
   myTickets: '/me/tickets',
   login: '/login',
+  /** Where a fan asks for a link to set a new password. */
+  forgotPassword: '/forgot-password',
   /** Pays a hold; a waiting-list offer links here. */
   checkout: (reservationId: string) => `/checkout/${reservationId}`,
   /** Where Toss sends the customer back after checkout. */

@@ -25,6 +25,15 @@ describe('email templates', () => {
     const cases = [
       ['welcome', { name: '민지', eventsUrl: 'http://localhost:3000/' }],
       [
+        'password-changed',
+        {
+          name: '민지',
+          how: 'change',
+          at: new Date('2027-03-01T03:30:00Z'),
+          forgotUrl: 'http://localhost:3000/forgot-password',
+        },
+      ],
+      [
         'tickets-issued',
         {
           name: '민지',

@@ -279,6 +279,24 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(warning?.text).not.toContain('verify-email');
   });
 
+  it('tells an owner their password was changed, with the way back in if it was not them', async () => {
+    const userId = randomUUID();
+    const email = `changed-${userId}@example.com`;
+    await publish('user.password_changed', {
+      userId,
+      email,
+      name: 'Seoyeon',
+      locale: 'en',
+      how: 'change',
+      at: new Date().toISOString(),
+    });
+    await eventually(() => expect(inboxOf(email)).toHaveLength(1));
+    const [mailed] = inboxOf(email);
+    expect(mailed?.subject).toBe('[Tiketi] Your password was changed');
+    expect(mailed?.text).toContain('If it was not, set a new password now to take your account back.');
+    expect(mailed?.html).toContain('href="http://localhost:3000/forgot-password"');
+  });
+
   it('forgets a deleted account’s address and name, in its recipients and its record of mails', async () => {
     const userId = randomUUID();
     const email = `leaving-${userId}@example.com`;

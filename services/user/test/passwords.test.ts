@@ -48,6 +48,12 @@ describe('user service: a forgotten password, and a changed one', () => {
 
   /** Lets the account ask for another link at once (the service allows one a minute). */
   const forgetAsking = (userId: string) => service.redis.del(`password-reset:asked:${userId}`);
+  /** What the outbox told of a user's password changes (the time left out). */
+  const passwordChanges = async (userId: string) => {
+    const { rows } = await sql<{ data: Record<string, unknown> }>`select envelope->'data' as data from outbox
+      where type = 'user.password_changed' and envelope->'data'->>'userId' = ${userId}`.execute(service.db);
+    return rows.map(({ data: { at: _at, ...rest } }) => rest);
+  };
 
   it('mails the owner a one-time link and answers alike for an address nobody has', async () => {
     const { user } = await register();
@@ -136,6 +142,9 @@ describe('user service: a forgotten password, and a changed one', () => {
     }
     const fresh = await post('/api/auth/refresh', { refreshToken: session.refreshToken });
     expect(fresh.statusCode).toBe(200);
+    expect(await passwordChanges(registered.user.id)).toEqual([
+      { userId: registered.user.id, email, name: 'Min-ji Park', locale: 'ko', how: 'reset' },
+    ]);
   });
 
   it('uses a link once, and an older link stops working once a newer one was used', async () => {
@@ -246,6 +255,10 @@ describe('user service: a forgotten password, and a changed one', () => {
     }
     expect((await post('/api/auth/login', { email, password: 'old-password-1' })).statusCode).toBe(401);
     expect((await post('/api/auth/login', { email, password: 'new-password-2' })).statusCode).toBe(200);
+    // The owner is told, in the transaction that changed it: once, for the change that was made.
+    expect(await passwordChanges(registered.user.id)).toEqual([
+      { userId: registered.user.id, email, name: 'Min-ji Park', locale: 'ko', how: 'change' },
+    ]);
   });
 
   it('sends an account without a password to the mail to set its first one', async () => {

@@ -1,4 +1,4 @@
-import { type AuthSession, authSession, publicUser } from '@tiketi/contracts';
+import { type AuthSession, authSession, publicUser, WEB_PAGES } from '@tiketi/contracts';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading } from '../components/states.tsx';
@@ -12,7 +12,7 @@ const NEXT_KEY = 'tiketi.next';
 /** The signed-in fan's own page: name, password, and leaving Tiketi (`account-page.tsx`). */
 export const ACCOUNT_PAGE = '/me/account';
 /** Where a fan asks for a link to set a new password (the page is in `password-reset-pages.tsx`). */
-export const FORGOT_PASSWORD = '/forgot-password';
+export const FORGOT_PASSWORD = WEB_PAGES.forgotPassword;
 /** What the login page hands that page: the address the fan had typed, so it need not be typed again. */
 export type ForgotPasswordState = { email?: string } | null;
 

@@ -20,6 +20,7 @@ export type TemplateData = {
   welcome: { name: string; eventsUrl: string };
   'verify-email': MailedLink;
   'registration-repeated': { name: string; loginUrl: string };
+  'password-changed': { name: string; how: 'change' | 'reset'; at: Date; forgotUrl: string };
   'password-reset': MailedLink;
   'tickets-issued': {
     name: string;
@@ -140,6 +141,21 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       'If you did not ask for this, ignore this email: your password stays as it is.',
     ),
     button: { label: say('새 비밀번호 정하기', 'Choose a new password'), url: d.linkUrl },
+  }),
+
+  'password-changed': (d, say, locale) => ({
+    subject: say('[Tiketi] 비밀번호가 변경되었습니다', '[Tiketi] Your password was changed'),
+    heading: say('비밀번호 변경 안내', 'Your password was changed'),
+    intro: say(
+      `${d.name}님, 회원님의 Tiketi 비밀번호가 ${d.how === 'reset' ? '재설정 링크로 새로 설정' : '변경'}되었습니다. 다른 기기의 로그인은 모두 끝났습니다.`,
+      `${d.name}, the password of your Tiketi account was ${d.how === 'reset' ? 'set anew through a reset link' : 'changed'}. Every other device signed in to it was signed out.`,
+    ),
+    rows: [[say('일시', 'When'), formatWhen(d.at, locale)]],
+    note: say(
+      '직접 바꾸셨다면 이 메일은 무시하셔도 됩니다. 본인이 아니라면 지금 바로 새 비밀번호를 설정해 계정을 되찾으세요.',
+      'If it was you, you can ignore this email. If it was not, set a new password now to take your account back.',
+    ),
+    button: { label: say('새 비밀번호 설정하기', 'Set a new password'), url: d.forgotUrl },
   }),
 
   'registration-repeated': (d, say) => ({

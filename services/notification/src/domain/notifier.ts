@@ -26,6 +26,7 @@ export const MAIL_EVENTS = [
   'user.verification_requested',
   'user.registration_repeated',
   'user.password_reset_requested',
+  'user.password_changed',
   'ticket.issued',
   'payment.refunded',
   'reservation.expired',
@@ -212,6 +213,15 @@ export function createNotifier(deps: NotifierDeps) {
       case 'user.registration_repeated': {
         const d = event.data;
         return toAccount('registration-repeated', d, { name: d.name, loginUrl: url(WEB_PAGES.login) });
+      }
+      case 'user.password_changed': {
+        const d = event.data;
+        return toAccount('password-changed', d, {
+          name: d.name,
+          how: d.how,
+          at: new Date(d.at),
+          forgotUrl: url(WEB_PAGES.forgotPassword),
+        });
       }
       case 'ticket.issued': {
         const d = event.data;

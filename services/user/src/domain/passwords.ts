@@ -1,4 +1,12 @@
-import { HttpProblem, type Kysely, type Logger, problems, type Redis, type Transaction } from '@tiketi/kit';
+import {
+  HttpProblem,
+  type Kysely,
+  type Logger,
+  problems,
+  publishInTransaction,
+  type Redis,
+  type Transaction,
+} from '@tiketi/kit';
 import type { EmailTokenRepository } from '../db/email-token.repository.ts';
 import type { AllSessionsEnd, DB, UserRow } from '../db/schema.ts';
 import type { UserRepository } from '../db/user.repository.ts';
@@ -85,6 +93,17 @@ export function createPasswords(deps: PasswordsDeps) {
       if (!(await alongside(trx))) return undefined;
       const user = await users.setPassword(trx, userId, passwordHash, options.addressProved);
       const ended = await deps.ends.endAll(trx, userId, options.reason);
+      // The owner hears of it, whoever did it: a hijacker who changed it does not go unnoticed.
+      if (user) {
+        await publishInTransaction(trx, 'user.password_changed', {
+          userId,
+          email: user.email,
+          name: user.name,
+          locale: user.locale,
+          how: options.reason === 'password_reset' ? 'reset' : 'change',
+          at: new Date().toISOString(),
+        });
+      }
       return user && { user, ended };
     });
     if (!done) return undefined;
