@@ -75,7 +75,7 @@ export async function buildApp(deps: AnalyticsDeps) {
     rateLimit: deps.settings.rateLimit,
   });
   trackRoutes(app, auth, tracking);
-  statsRoutes(app, auth, statsService({ counters, stats, projection, clock }), directory);
+  statsRoutes(app, auth, statsService({ counters, stats, projection, clock }));
   const rollup = rollupJob({ db: deps.db, counters, stats, clock, logger: deps.logger });
   return { app, counters, buffer, rollup };
 }
