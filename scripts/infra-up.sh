@@ -118,12 +118,14 @@ start_rabbitmq() {
     'Start it (`docker compose -p tiketi-servers -f deploy/compose/servers.yaml up -d rabbitmq`, or `apt-get install rabbitmq-server`, then `rabbitmq-server -detached`) or point AMQP_URL at a broker.' || return 1
   have rabbitmq-server || apt_install rabbitmq-server || return 1
   if [ -n "$DIR" ]; then
-    # Its own node: name, folders, AMQP port and distribution port, so it never meets the usual one.
+    # Its own node: name, folders, AMQP port and distribution port, so it never meets the usual one. The
+    # distribution port stays below the kernel's range of ephemeral ports (32768 and up), where a client
+    # connection of the moment could hold it and the node would not boot.
     local base="$DIR/rabbitmq"
     mkdir -p "$base" && chmod 755 "$DIR" && chown rabbitmq:rabbitmq "$base" 2>/dev/null
     export RABBITMQ_NODENAME="tiketi$AMQP_PORT@localhost" RABBITMQ_BASE="$base" \
       RABBITMQ_MNESIA_BASE="$base/mnesia" RABBITMQ_LOG_BASE="$base/log" RABBITMQ_NODE_PORT="$AMQP_PORT" \
-      RABBITMQ_DIST_PORT="$((AMQP_PORT + 20000))" RABBITMQ_PID_FILE="$base/pid" \
+      RABBITMQ_DIST_PORT="$((AMQP_PORT + 5000))" RABBITMQ_PID_FILE="$base/pid" \
       RABBITMQ_ENABLED_PLUGINS_FILE="$base/enabled_plugins" RABBITMQ_CONFIG_FILE="$base/rabbitmq.conf"
     echo '[].' >"$base/enabled_plugins"
     echo "listeners.tcp.local = 127.0.0.1:$AMQP_PORT" >"$base/rabbitmq.conf"
