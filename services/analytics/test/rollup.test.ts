@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { sql } from '@tiketi/kit';
 import { testLogger } from '@tiketi/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventProjectionRepository } from '../src/db/event-projection.repository.ts';
 import { statsRepository } from '../src/db/stats.repository.ts';
 import { parseHourField } from '../src/domain/counters.ts';
 import { rollupJob } from '../src/domain/rollup.ts';
-import { openAnalytics } from './support.ts';
+import { openAnalytics, projectEvent } from './support.ts';
 
 describe('hourly rollup into the stats tables', () => {
   let svc: Awaited<ReturnType<typeof openAnalytics>>;
@@ -25,15 +24,7 @@ describe('hourly rollup into the stats tables', () => {
     admin = await svc.tokens.sign({ id: randomUUID(), role: 'admin' });
     fan = await svc.tokens.sign({ id: randomUUID() });
     // The artist analytics knows of, through one of their events.
-    await eventProjectionRepository(db).upsert({
-      eventId,
-      artistId,
-      title: 'Rollup concert',
-      status: 'on_sale',
-      saleOpensAt: new Date('2026-01-01T00:00:00Z'),
-      saleClosesAt: new Date('2027-01-01T00:00:00Z'),
-      sourceTime: new Date('2026-01-01T00:00:00Z'),
-    });
+    await projectEvent(db, eventId, artistId);
   });
 
   const view = (sessionId: string) =>

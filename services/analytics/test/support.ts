@@ -1,5 +1,7 @@
+import type { Kysely } from '@tiketi/kit';
 import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp, defaultSettings } from '../src/app.ts';
+import { eventProjectionRepository } from '../src/db/event-projection.repository.ts';
 import type { DB } from '../src/db/schema.ts';
 
 const migrations = new URL('../migrations', import.meta.url).pathname;
@@ -58,4 +60,17 @@ export async function openAnalytics<B extends boolean = false>(
       await infra.cleanup();
     },
   };
+}
+
+/** An on-sale event of `artistId` in analytics' projection, as `event.published` would leave it. */
+export async function projectEvent(db: Kysely<DB>, eventId: string, artistId: string): Promise<void> {
+  await eventProjectionRepository(db).upsert({
+    eventId,
+    artistId,
+    title: 'Projected concert',
+    status: 'on_sale',
+    saleOpensAt: new Date('2026-01-01T00:00:00Z'),
+    saleClosesAt: new Date('2027-01-01T00:00:00Z'),
+    sourceTime: new Date('2026-01-01T00:00:00Z'),
+  });
 }

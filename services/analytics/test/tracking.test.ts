@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventProjectionRepository } from '../src/db/event-projection.repository.ts';
 import { SESSIONS_PER_ADDRESS } from '../src/domain/tracking.ts';
-import { openAnalytics } from './support.ts';
+import { openAnalytics, projectEvent } from './support.ts';
 
 describe('POST /api/analytics/track', () => {
   let svc: Awaited<ReturnType<typeof openAnalytics>>;
@@ -16,15 +15,7 @@ describe('POST /api/analytics/track', () => {
     svc = await openAnalytics('anl-track', { rateLimit: 5 });
     ({ app, infra } = svc);
     redis = infra.redis;
-    await eventProjectionRepository(infra.db).upsert({
-      eventId,
-      artistId,
-      title: 'Projected concert',
-      status: 'on_sale',
-      saleOpensAt: new Date('2026-01-01T00:00:00Z'),
-      saleClosesAt: new Date('2027-01-01T00:00:00Z'),
-      sourceTime: new Date('2026-01-01T00:00:00Z'),
-    });
+    await projectEvent(infra.db, eventId, artistId);
     userToken = await svc.tokens.sign({ id: randomUUID() });
   });
 
@@ -163,15 +154,7 @@ describe('unique visitors of anonymous sessions', () => {
   const artistId = randomUUID();
   beforeAll(async () => {
     svc = await openAnalytics('anl-track-sessions');
-    await eventProjectionRepository(svc.infra.db).upsert({
-      eventId: randomUUID(),
-      artistId,
-      title: 'Projected concert',
-      status: 'on_sale',
-      saleOpensAt: new Date('2026-01-01T00:00:00Z'),
-      saleClosesAt: new Date('2027-01-01T00:00:00Z'),
-      sourceTime: new Date('2026-01-01T00:00:00Z'),
-    });
+    await projectEvent(svc.infra.db, randomUUID(), artistId);
     svc.setNow('2026-03-05T03:00:00Z');
   });
   afterAll(() => svc.close());
