@@ -91,6 +91,17 @@ export const eventCatalogue = {
    */
   'user.verification_requested': mailedLink,
   /**
+   * A password account's address was proved (its verification link, or a password set through a reset link,
+   * which reached the same mailbox), once per account. The notification service welcomes the owner then: a
+   * registration alone proves nothing, and anyone may type anyone's address and a name into the form.
+   */
+  'user.email_verified': z.object({
+    userId: uuid,
+    email: z.email(),
+    name: z.string(),
+    locale: z.enum(['ko', 'en']).default('ko'),
+  }),
+  /**
    * The owner of an account asked to set a new password: the notification service mails
    * `${WEB_ORIGIN}/reset-password?token=…`. As with verification, the token is the only copy outside the
    * user service's hashes.

@@ -88,7 +88,7 @@ describe('notification service killed while a mail is on its way', async () => {
       email,
       name: 'Crash',
       locale: 'en',
-      provider: 'password',
+      provider: 'google',
     });
     // The relay takes the mail and keeps its answer back: the sender dies not knowing it was taken.
     mail.holdNext(1);
@@ -115,7 +115,7 @@ describe('notification service killed while a mail is on its way', async () => {
         email: marker,
         name: 'Marker',
         locale: 'en',
-        provider: 'password',
+        provider: 'google',
       }),
     );
     await eventually(() => expect(mail.messages({ to: marker })).toHaveLength(1));

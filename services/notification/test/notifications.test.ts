@@ -154,15 +154,41 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
       email: marker,
       name: 'marker',
       locale: 'en',
-      provider: 'password',
+      provider: 'google',
     });
     await eventually(() => expect(inboxOf(marker)).toHaveLength(1));
   }
 
+  it('welcomes a password account once its address is proved, never an address nobody proved', async () => {
+    // Anyone may type any address into the register form, with any name: the owner of that address must
+    // not receive a welcome written from a name a stranger chose.
+    const userId = randomUUID();
+    const email = `unproved-${userId}@example.com`;
+    await publish('user.registered', {
+      userId,
+      email,
+      name: 'Cheap tickets at scam.example',
+      locale: 'en',
+      provider: 'password',
+    });
+    await drained();
+    expect(inboxOf(email)).toEqual([]);
+
+    const proved = makeEnvelope('user.email_verified', { userId, email, name: 'Min-ji', locale: 'en' });
+    await bus.publish(proved);
+    await bus.publish(proved);
+    await eventually(() =>
+      expect(inboxOf(email).map((m) => m.subject)).toEqual(['[Tiketi] Welcome to Tiketi']),
+    );
+    expect(inboxOf(email)[0]?.text).toContain('Welcome, Min-ji!');
+    await drained();
+    expect(inboxOf(email)).toHaveLength(1);
+  });
+
   it('welcomes a new user and sends the Korean ticket email exactly once, however often the event comes', async () => {
     const userId = randomUUID();
     const email = `minji-${userId}@example.com`;
-    await publish('user.registered', { userId, email, name: '김민지', locale: 'ko', provider: 'password' });
+    await publish('user.registered', { userId, email, name: '김민지', locale: 'ko', provider: 'google' });
     await eventually(() =>
       expect(inboxOf(email).map((m) => m.subject)).toEqual(['[Tiketi] 가입을 환영합니다']),
     );
@@ -300,7 +326,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
   it('forgets a deleted account’s address and name, in its recipients and its record of mails', async () => {
     const userId = randomUUID();
     const email = `leaving-${userId}@example.com`;
-    await publish('user.registered', { userId, email, name: '탈퇴자', locale: 'ko', provider: 'password' });
+    await publish('user.registered', { userId, email, name: '탈퇴자', locale: 'ko', provider: 'google' });
     await eventually(() => expect(inboxOf(email)).toHaveLength(1));
     const recorded = () =>
       db
@@ -639,7 +665,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
         email,
         name: 'Listed',
         locale: 'ko',
-        provider: 'password',
+        provider: 'google',
       }),
     );
     const admin = await tokens.sign({ id: randomUUID(), role: 'admin' });

@@ -180,12 +180,23 @@ describe('user service: accounts, sessions and profiles', () => {
     expect(stored).toHaveLength(1);
     expect(stored[0]?.tokenHash).not.toContain(token);
 
+    const proofs = async () => {
+      const found = await sql<{ data: Record<string, unknown> }>`select envelope->'data' as data from outbox
+        where type = 'user.email_verified' and envelope->'data'->>'userId' = ${session.user.id}`.execute(db);
+      return found.rows.map((r) => r.data);
+    };
+    expect(await proofs()).toEqual([]);
     const verified = await post('/api/auth/verify-email', { token });
     expect(verified.statusCode).toBe(200);
     expect(verified.json()).toMatchObject({ user: { id: session.user.id, emailVerified: true } });
+    // Announced once, when the address is proved: the welcome mail waits for it.
+    expect(await proofs()).toEqual([
+      { userId: session.user.id, email: session.user.email, name: session.user.name, locale: 'ko' },
+    ]);
     const twice = await post('/api/auth/verify-email', { token });
     expect(twice.statusCode).toBe(409);
     expect(twice.json()).toMatchObject({ code: 'VERIFICATION_TOKEN_USED' });
+    expect(await proofs()).toHaveLength(1);
 
     const refreshed = (
       await post('/api/auth/refresh', { refreshToken: session.refreshToken })

@@ -55,6 +55,13 @@ describe('user service: a forgotten password, and a changed one', () => {
     return rows.map(({ data: { at: _at, ...rest } }) => rest);
   };
 
+  /** What the outbox told of the moment a user's address was proved. */
+  const proofs = async (userId: string) => {
+    const { rows } = await sql<{ data: Record<string, unknown> }>`select envelope->'data' as data from outbox
+      where type = 'user.email_verified' and envelope->'data'->>'userId' = ${userId}`.execute(service.db);
+    return rows.map(({ data }) => data);
+  };
+
   it('mails the owner a one-time link and answers alike for an address nobody has', async () => {
     const { user } = await register();
     const token = await resetLink(user);
@@ -145,6 +152,16 @@ describe('user service: a forgotten password, and a changed one', () => {
     expect(await passwordChanges(registered.user.id)).toEqual([
       { userId: registered.user.id, email, name: 'Min-ji Park', locale: 'ko', how: 'reset' },
     ]);
+    // The link reached the address: its owner is welcomed now, once, as after the verification link.
+    expect(await proofs(registered.user.id)).toEqual([
+      { userId: registered.user.id, email, name: 'Min-ji Park', locale: 'ko' },
+    ]);
+    await forgetAsking(registered.user.id);
+    const again = await resetLink(registered.user);
+    expect(
+      (await post('/api/auth/password/reset', { token: again, password: 'new-password-3' })).statusCode,
+    ).toBe(200);
+    expect(await proofs(registered.user.id)).toHaveLength(1);
   });
 
   it('uses a link once, and an older link stops working once a newer one was used', async () => {

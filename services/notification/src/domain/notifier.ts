@@ -23,6 +23,7 @@ import { type EventInfo, renderEmail, type TemplateData, type TemplateName } fro
 /** Events that become an email. */
 export const MAIL_EVENTS = [
   'user.registered',
+  'user.email_verified',
   'user.verification_requested',
   'user.registration_repeated',
   'user.password_reset_requested',
@@ -202,7 +203,8 @@ export function createNotifier(deps: NotifierDeps) {
 
   async function plan(event: AnyEnvelope<MailEvent>, repo: NotificationRepository): Promise<Plan> {
     switch (event.type) {
-      case 'user.registered': {
+      case 'user.registered':
+      case 'user.email_verified': {
         const d = event.data;
         return toAccount('welcome', d, { name: d.name, eventsUrl: url(WEB_PAGES.events) });
       }
@@ -303,6 +305,9 @@ export function createNotifier(deps: NotifierDeps) {
      * claim), so it needs no inbox and holds no transaction while the provider takes its time.
      */
     async notify(event: AnyEnvelope<MailEvent>): Promise<void> {
+      // A password account is welcomed once its address is proved (`user.email_verified`): a registration
+      // proves nothing, and its name is whatever the one who typed the address in chose.
+      if (event.type === 'user.registered' && event.data.provider === 'password') return;
       const repo = notificationRepository(deps.db);
       const mail = await plan(event, repo);
       const { template, userId, recipient, data } = mail;

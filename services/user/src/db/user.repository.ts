@@ -1,4 +1,4 @@
-import { escapeLike, type Kysely, type Page, paginate, sql, type Transaction } from '@tiketi/kit';
+import { escapeLike, type Kysely, type Page, paginate, type Transaction } from '@tiketi/kit';
 import type { DB, Locale, Role, UserRow } from './schema.ts';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -80,33 +80,28 @@ export function userRepository(db: Kysely<DB>) {
       return Boolean(row?.registrationContestedAt);
     },
 
-    async markVerified(executor: Executor, id: string): Promise<UserRow | undefined> {
-      await executor
+    /** Marks the address proved; `newly` when it was not before (absent: no such account). */
+    async markVerified(
+      executor: Executor,
+      id: string,
+    ): Promise<{ user: UserRow; newly: boolean } | undefined> {
+      const marked = await executor
         .updateTable('users')
         .set({ emailVerifiedAt: new Date(), updatedAt: new Date() })
         .where('id', '=', id)
         .where('emailVerifiedAt', 'is', null)
-        .execute();
-      return executor.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+        .returning(columns)
+        .executeTakeFirst();
+      if (marked) return { user: marked, newly: true };
+      const user = await executor.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+      return user && { user, newly: false };
     },
 
-    /**
-     * Sets a new password; `addressProved` when it was chosen through a link mailed to the address, which
-     * proved the address too. Answers the account.
-     */
-    async setPassword(
-      executor: Executor,
-      id: string,
-      passwordHash: string,
-      addressProved: boolean,
-    ): Promise<UserRow | undefined> {
+    /** Sets a new password; answers the account. */
+    async setPassword(executor: Executor, id: string, passwordHash: string): Promise<UserRow | undefined> {
       return executor
         .updateTable('users')
-        .set({
-          passwordHash,
-          updatedAt: new Date(),
-          ...(addressProved ? { emailVerifiedAt: sql<Date>`coalesce(email_verified_at, now())` } : {}),
-        })
+        .set({ passwordHash, updatedAt: new Date() })
         .where('id', '=', id)
         .returning(columns)
         .executeTakeFirst();

@@ -27,6 +27,28 @@ const warnedKey = (userId: string) => `verify-email:warned:${userId}`;
 const WARNING_INTERVAL_SECONDS = 3600;
 
 /**
+ * Marks the account's address proved (a link mailed to it was opened) and, the first time, announces it:
+ * the welcome mail waits for this. Answers the account (absent: there is none).
+ */
+export async function proveAddress(
+  trx: Transaction<DB>,
+  users: UserRepository,
+  userId: string,
+): Promise<UserRow | undefined> {
+  const marked = await users.markVerified(trx, userId);
+  if (marked?.newly) {
+    const { user } = marked;
+    await publishInTransaction(trx, 'user.email_verified', {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      locale: user.locale,
+    });
+  }
+  return marked?.user;
+}
+
+/**
  * Proving an email address. A verification mail carries a one-time token (`issueMailedLink`) that the web
  * app's `/verify-email` page hands back.
  */
@@ -69,7 +91,7 @@ export function createEmailVerification(deps: EmailVerificationDeps) {
         if (used.userId !== callerId && (await users.registrationContested(trx, used.userId))) {
           throw registrantOnly();
         }
-        return users.markVerified(trx, used.userId);
+        return proveAddress(trx, users, used.userId);
       });
       if (verified) return verified;
       throw await unusableMailedToken(tokens, tokenHash, 'verify');

@@ -11,6 +11,7 @@ import type { EmailTokenRepository } from '../db/email-token.repository.ts';
 import type { AllSessionsEnd, DB, UserRow } from '../db/schema.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 import { assertPasswordAllowed, normaliseEmail, type PasswordHasher } from './credentials.ts';
+import { proveAddress } from './email-verification.ts';
 import { issueMailedLink, unusableMailedToken } from './mailed-tokens.ts';
 import type { SessionEnds } from './session-ends.ts';
 import { hashOpaqueToken } from './tokens.ts';
@@ -91,7 +92,8 @@ export function createPasswords(deps: PasswordsDeps) {
   ): Promise<UserRow | undefined> {
     const done = await db.transaction().execute(async (trx) => {
       if (!(await alongside(trx))) return undefined;
-      const user = await users.setPassword(trx, userId, passwordHash, options.addressProved);
+      if (options.addressProved) await proveAddress(trx, users, userId);
+      const user = await users.setPassword(trx, userId, passwordHash);
       const ended = await deps.ends.endAll(trx, userId, options.reason);
       // The owner hears of it, whoever did it: a hijacker who changed it does not go unnoticed.
       if (user) {
