@@ -186,7 +186,7 @@ describe('catalogue administration', () => {
       method: 'PATCH',
       url: `/api/events/${eventId}`,
       headers: as(svc.admin),
-      payload: { priceTiers: [{ key: 'VIP', name: 'VIP', price: 1 }] },
+      payload: { priceTiers: [{ key: 'VIP', name: 'VIP', price: 1000 }] },
     });
     expect(repriced.statusCode).toBe(409);
     expect(repriced.json().code).toBe('EVENT_PUBLISHED');
@@ -211,7 +211,7 @@ describe('catalogue administration', () => {
       {
         method: 'POST' as const,
         url: '/api/events',
-        payload: eventPayload({ artistId, venueId }, { priceTiers: [{ key: 'R', name: 'R', price: 1 }] }),
+        payload: eventPayload({ artistId, venueId }, { priceTiers: [{ key: 'R', name: 'R', price: 1000 }] }),
       },
       { method: 'PATCH' as const, url: `/api/events/${eventId}`, payload: { title: 'Hacked' } },
       { method: 'POST' as const, url: `/api/events/${eventId}/publish` },

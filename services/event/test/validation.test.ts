@@ -36,6 +36,12 @@ describe('catalogue validation', () => {
       'body.saleClosesAt',
     ],
     ['a zero price', { priceTiers: [{ key: 'R', name: 'R', price: 0 }] }, 'body.priceTiers.0.price'],
+    // Toss takes no online payment under 100 KRW: such a seat could be held and never paid for.
+    [
+      'a price no payment can be',
+      { priceTiers: [{ key: 'R', name: 'R', price: 99 }] },
+      'body.priceTiers.0.price',
+    ],
     [
       'a fractional price',
       { priceTiers: [{ key: 'R', name: 'R', price: 1000.5 }] },
@@ -50,15 +56,15 @@ describe('catalogue validation', () => {
     ],
     [
       'no price for the seats of tier R',
-      { priceTiers: [{ key: 'VIP', name: 'VIP', price: 10 }] },
+      { priceTiers: [{ key: 'VIP', name: 'VIP', price: 10_000 }] },
       'body.priceTiers',
     ],
     [
       'the same tier twice',
       {
         priceTiers: [
-          { key: 'R', name: 'R', price: 10 },
-          { key: 'R', name: 'R2', price: 20 },
+          { key: 'R', name: 'R', price: 10_000 },
+          { key: 'R', name: 'R2', price: 20_000 },
         ],
       },
       'body.priceTiers.1.key',

@@ -3,6 +3,7 @@ import {
   CHALLENGE_MAX_NUMBER,
   type EventDetailDto,
   eventDetailDto,
+  MIN_PAYMENT_KRW,
   WAITLIST_OFFER_MINUTES_DEFAULT,
 } from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
@@ -323,7 +324,7 @@ function EventForm({
           legend={t('adm.tiers')}
           rows={tiers}
           onChange={setTiers}
-          newRow={() => ({ key: '', name: '', price: 0 })}
+          newRow={() => ({ key: '', name: '', price: MIN_PAYMENT_KRW })}
           addLabel={t('adm.addTier')}
           removeLabel={t('adm.remove')}
           disabled={published}
@@ -352,7 +353,7 @@ function EventForm({
                 {t('adm.tierPrice')}
                 <input
                   type="number"
-                  min={1}
+                  min={MIN_PAYMENT_KRW}
                   required
                   value={tier.price}
                   onChange={(e) => update({ price: Number(e.target.value) })}

@@ -5,6 +5,7 @@ import {
   eventSort,
   eventStatus,
   eventSummaryDto,
+  MIN_PAYMENT_KRW,
   waitlistOfferMinutes,
 } from '@tiketi/contracts';
 import { type App, type Auth, type AuthUser, isoDateTime, pageOf, pageQuery } from '@tiketi/kit';
@@ -26,7 +27,12 @@ const waitingRoom = z.object({
 const priceTier = z.object({
   key: z.string().trim().min(1).max(20),
   name: z.string().trim().min(1).max(60),
-  price: z.number().int().positive().max(MAX_PRICE_KRW),
+  // A seat priced under what an online payment can be could be held and never paid for.
+  price: z
+    .number()
+    .int()
+    .min(MIN_PAYMENT_KRW, `must be at least ${MIN_PAYMENT_KRW} KRW, the least an online payment can be`)
+    .max(MAX_PRICE_KRW),
 });
 const eventFields = {
   artistId: canonicalId(),
