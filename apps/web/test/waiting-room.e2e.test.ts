@@ -205,15 +205,26 @@ describe('a fan who is done, or changes their mind', () => {
         })
         .toBe('admitted');
 
-      // Back in line behind the fan now shopping, this fan changes their mind.
+      // Back in line behind the fan now shopping, in two windows, this fan changes their mind in one.
       await page.goto(`/events/${eventId}/queue`);
       await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
+      const other = await page.context().newPage();
+      await other.goto(`/events/${eventId}/queue`);
+      await expect.poll(() => text(other, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
       await page.getByRole('button', { name: 'Leave the line' }).click();
       await page.waitForURL(`${WEB}/events/${eventId}`);
       const place = await fetch(`${WEB}/api/queue/${eventId}/status`, {
         headers: { authorization: `Bearer ${await accessTokenOf(page)}` },
       });
       expect(place.status).toBe(404);
+      // The other window says so at once, instead of counting down a place that is gone.
+      const left = other.getByTestId('queue-left');
+      await left.waitFor({ timeout: UI_TIMEOUT });
+      expect(await left.innerText()).toContain('You left this line in another window');
+      await screenshot(other, 'waiting-room-05b-left-in-another-window');
+      await other.getByRole('button', { name: 'Join the line again' }).click();
+      await expect.poll(() => text(other, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
+      await other.close();
       expect(site.blocked).toEqual([]);
     }),
     120_000,

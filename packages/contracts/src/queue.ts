@@ -162,6 +162,13 @@ export type QueueClosed = z.infer<typeof queueClosed>;
 export const queueLeft = z.object({ left: z.enum(['slot', 'line', 'nothing']) });
 export type QueueLeft = z.infer<typeof queueLeft>;
 
+/**
+ * Told to every socket of a fan who just left the room (`DELETE /api/queue/:eventId` gave up a slot or a
+ * place), so that a second window of theirs does not go on showing a place that is gone.
+ */
+export const queueLeftNotice = z.object({ eventId: canonicalId(), left: z.enum(['slot', 'line']) });
+export type QueueLeftNotice = z.infer<typeof queueLeftNotice>;
+
 export const queueStats = z.object({
   eventId: canonicalId(),
   /** The admission step visits this room: the event sells now with its waiting room on. */
@@ -200,6 +207,8 @@ export const QUEUE_SOCKET = {
   cancelled: 'cancelled',
   /** The sale closed or the waiting room was switched off: the line leads nowhere now (`queueClosed`). */
   closed: 'closed',
+  /** The fan left the room, perhaps in another window: their place is gone (`queueLeftNotice`). */
+  left: 'left',
   /** A problem `{status, code, detail}` about the socket itself (`RATE_LIMITED`: slow down). */
   error: 'error',
 } as const;

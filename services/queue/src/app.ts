@@ -91,7 +91,6 @@ export async function buildApp(deps: QueueDeps) {
     },
   });
   challengeRoutes(app, defence);
-  queueRoutes(app, auth, room, defence.joinGuard);
 
   const presence = createPresence({ repo, metrics, logger, refreshMs: config.PRESENCE_REFRESH_MS });
   const leases = connectionLeases(deps.redis, {
@@ -113,6 +112,7 @@ export async function buildApp(deps: QueueDeps) {
       ? createAdapter(deps.adapterRedis, { streamName: stream, channelPrefix: stream, blockTimeInMs: 1000 })
       : undefined,
   });
+  queueRoutes(app, auth, room, defence.joinGuard, notifier);
   const loop = createAdmissionLoop({
     repo,
     notifier,

@@ -1,6 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { holdUnderAdmission, joinQueue, publishedEvent, queueStatus, queueSuite } from './support.ts';
+import {
+  eventually,
+  holdUnderAdmission,
+  joinQueue,
+  publishedEvent,
+  queueStatus,
+  queueSuite,
+} from './support.ts';
 
 /*
  * Leaving the waiting room: an admitted fan who is done shopping gives their slot to the next fan at once,
@@ -9,7 +17,7 @@ import { holdUnderAdmission, joinQueue, publishedEvent, queueStatus, queueSuite 
  */
 describe('leaving the waiting room', () => {
   // Admission is stepped by each test; an admission lasts the default ten minutes.
-  const { queue, redis, user, announce } = queueSuite('queue-leave', { ADMISSION_TICK_MS: 60_000 });
+  const { queue, redis, user, watch, announce } = queueSuite('queue-leave', { ADMISSION_TICK_MS: 60_000 });
 
   const leave = (token: string, eventId: string) =>
     fetch(`${queue.url}/api/queue/${eventId.toUpperCase()}`, {
@@ -66,6 +74,31 @@ describe('leaving the waiting room', () => {
     await queue.service.step();
     expect((await queueStatus(queue.url, first.token, eventId)).body.state).toBe('admitted');
     expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('waiting');
+  });
+
+  it('tells the fan’s other windows on the line that they left, and nobody else', async () => {
+    const { eventId, first, second, third } = await fullRoom();
+    // The fan waits in two windows; another fan waits beside them.
+    const windows = [watch(queue.url, second, eventId), watch(queue.url, second, eventId)];
+    const neighbour = watch(queue.url, third, eventId);
+    for (const w of [...windows, neighbour]) await w.connected();
+
+    expect(await (await leave(second.token, eventId)).json()).toEqual({ left: 'line' });
+    for (const w of windows) {
+      await eventually(() => w.left.length > 0 || undefined, 'the window to be told');
+      expect(w.left).toEqual([{ eventId, left: 'line' }]);
+    }
+    // The admitted fan's own windows hear it too when they give the slot up.
+    const shopping = watch(queue.url, first, eventId);
+    await shopping.connected();
+    expect(await (await leave(first.token, eventId)).json()).toEqual({ left: 'slot' });
+    await eventually(() => shopping.left.length > 0 || undefined, 'the shopper to be told');
+    expect(shopping.left).toEqual([{ eventId, left: 'slot' }]);
+    // Leaving again gives up nothing and tells nobody anything new; the neighbour heard nothing.
+    expect(await (await leave(second.token, eventId)).json()).toEqual({ left: 'nothing' });
+    await sleep(200);
+    for (const w of windows) expect(w.left).toHaveLength(1);
+    expect(neighbour.left).toEqual([]);
   });
 
   it('asks who is leaving, and for a well-formed event id', async () => {

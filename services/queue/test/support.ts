@@ -8,6 +8,7 @@ import {
   type QueueAdmitted,
   type QueueCancelled,
   type QueueClosed,
+  type QueueLeftNotice,
   type QueueProgress,
   type QueueStatus,
 } from '@tiketi/contracts';
@@ -350,6 +351,7 @@ export class Watcher {
   admitted: QueueAdmitted[] = [];
   cancelled: QueueCancelled[] = [];
   closed: QueueClosed[] = [];
+  left: QueueLeftNotice[] = [];
   statuses: QueueStatus[] = [];
   progress: QueueProgress[] = [];
   errors: string[] = [];
@@ -390,6 +392,7 @@ export class Watcher {
     });
     socket.on('cancelled', (cancelled: QueueCancelled) => this.cancelled.push(cancelled));
     socket.on('closed', (closed: QueueClosed) => this.closed.push(closed));
+    socket.on('left', (left: QueueLeftNotice) => this.left.push(left));
     socket.on('connect_error', (error: Error & { data?: { code: string } }) =>
       this.errors.push(error.data?.code ?? error.message),
     );

@@ -15,12 +15,17 @@ export function LeaveRoom(props: {
   label: MessageKey;
   hint: MessageKey;
   onLeft?: () => void;
+  /** Called as the request goes out (the room's socket may tell of the leaving before it answers). */
+  onLeaving?: () => void;
   testId?: string;
 }) {
   const { t } = useI18n();
   const navigate = useNavigate();
   const leave = useMutation({
-    mutationFn: () => api(`/api/queue/${props.eventId}`, { method: 'DELETE', schema: queueLeft }),
+    mutationFn: () => {
+      props.onLeaving?.();
+      return api(`/api/queue/${props.eventId}`, { method: 'DELETE', schema: queueLeft });
+    },
     onSuccess: () => {
       props.onLeft?.();
       navigate(`/events/${props.eventId}`);

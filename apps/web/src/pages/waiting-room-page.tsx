@@ -5,6 +5,7 @@ import {
   type QueueAdmitted,
   type QueueCancelled,
   type QueueClosed,
+  type QueueLeftNotice,
   type QueuePace,
   type QueueProgress,
   type QueueStatus,
@@ -56,6 +57,9 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
   // The event was cancelled: the wait is over for good (the reason when the broadcast gave one).
   const [cancelled, setCancelled] = useState<{ reason: string | null }>();
   const [closed, setClosed] = useState<QueueClosed['code']>();
+  // The fan left this line, in another window (this one goes to the event page when it leaves).
+  const [leftElsewhere, setLeftElsewhere] = useState(false);
+  const leavingRef = useRef(false);
   const admittedRef = useRef(false);
 
   useEffect(() => {
@@ -150,6 +154,9 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     );
     socket.on(QUEUE_SOCKET.cancelled, (message: QueueCancelled) => cancel(message.reason));
     socket.on(QUEUE_SOCKET.closed, (message: QueueClosed) => close(message.code));
+    socket.on(QUEUE_SOCKET.left, (_message: QueueLeftNotice) => {
+      if (!leavingRef.current && stop()) setLeftElsewhere(true);
+    });
 
     solveChallengeFor('join', eventId)
       .then((headers) => api(`/api/queue/${eventId}/join`, { method: 'POST', schema: queueStatus, headers }))
@@ -213,6 +220,18 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
             </Link>
           )}
         </div>
+      ) : leftElsewhere ? (
+        <div data-testid="queue-left">
+          <Notice kind="warning">{t('queue.leftElsewhere')}</Notice>
+          <div className="actions">
+            <button type="button" onClick={onRetry}>
+              {t('queue.joinAgain')}
+            </button>
+            <Link className="button secondary" to={`/events/${eventId}`}>
+              {t('queue.backToEvent')}
+            </Link>
+          </div>
+        </div>
       ) : error !== undefined ? (
         <ErrorState error={error} onRetry={onRetry} />
       ) : !status ? (
@@ -262,7 +281,14 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
             value={live ? Math.min(live.nowServing, status.number ?? 0) : 0}
             aria-label={t('queue.position')}
           />
-          <LeaveRoom eventId={status.eventId} label="queue.leave" hint="queue.leaveHint" />
+          <LeaveRoom
+            eventId={status.eventId}
+            label="queue.leave"
+            hint="queue.leaveHint"
+            onLeaving={() => {
+              leavingRef.current = true;
+            }}
+          />
         </>
       )}
     </main>

@@ -1,15 +1,22 @@
-import type { QueueAdmitted, QueueCancelled, QueueClosed, QueueProgress } from '@tiketi/contracts';
+import type {
+  QueueAdmitted,
+  QueueCancelled,
+  QueueClosed,
+  QueueLeftNotice,
+  QueueProgress,
+} from '@tiketi/contracts';
 import { type Logger, type Metrics, periodicJob, signAdmissionToken } from '@tiketi/kit';
 import type { TickOptions, TickResult, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
 import type { SeatsLeft } from './seats-left.ts';
 import { closedNotice } from './waiting-room.ts';
 
-/** Where the room's news goes: broadcasts per event (progress, cancellation), a message per admitted user. */
+/** Where the room's news goes: broadcasts per event (progress, cancellation), messages to one user's sockets. */
 export type QueueNotifier = {
   progress(eventId: string, message: QueueProgress): void;
   admitted(eventId: string, userId: string, message: QueueAdmitted): void;
   cancelled(eventId: string, message: QueueCancelled): void;
   closed(eventId: string, message: QueueClosed): void;
+  left(eventId: string, userId: string, message: QueueLeftNotice): void;
 };
 
 export type AdmissionLoopOptions = TickOptions & { tickMs: number; tokenSecret: string };

@@ -146,15 +146,17 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
     /**
      * The caller leaves the room: an admitted fan done shopping gives their slot to the next fan at once
      * (rather than keeping it until the admission lapses, and with it the admission token), a waiting fan
-     * gives up their place. Refused while a hold of theirs is live: it still counts the slot.
+     * gives up their place. Refused while a hold of theirs is live: it still counts the slot. The fan's
+     * sockets are told, so that another window of theirs stops showing the place.
      */
-    async leave(eventId: string, userId: string): Promise<QueueLeft> {
+    async leave(eventId: string, userId: string, notifier: Pick<QueueNotifier, 'left'>): Promise<QueueLeft> {
       const left = await repo.leave(eventId, userId);
       if (left === 'held') {
         throw holdInProgress(
           'Your seats are still held: pay for them or cancel the reservation, then leave.',
         );
       }
+      if (left !== 'nothing') notifier.left(eventId, userId, { eventId, left });
       return { left };
     },
 

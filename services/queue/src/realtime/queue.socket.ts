@@ -124,6 +124,7 @@ export function attachQueueSockets(
       io.to(userRoom(eventId, userId)).emit(QUEUE_SOCKET.admitted, message),
     cancelled: (eventId, message) => io.to(eventRoom(eventId)).emit(QUEUE_SOCKET.cancelled, message),
     closed: (eventId, message) => io.to(eventRoom(eventId)).emit(QUEUE_SOCKET.closed, message),
+    left: (eventId, userId, message) => io.to(userRoom(eventId, userId)).emit(QUEUE_SOCKET.left, message),
   };
   return { io, notifier };
 }

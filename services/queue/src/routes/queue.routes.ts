@@ -1,12 +1,19 @@
 import { canonicalId, queueLeft, queueStats, queueStatus } from '@tiketi/contracts';
 import { type App, type Auth, type ChallengeGuard, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
+import type { QueueNotifier } from '../domain/admission-loop.ts';
 import type { WaitingRoom } from '../domain/waiting-room.ts';
 
 const params = z.object({ eventId: canonicalId() });
 
-/** `joinGuard`: the bot defence's check of the join challenge. */
-export function queueRoutes(app: App, auth: Auth, room: WaitingRoom, joinGuard: ChallengeGuard) {
+/** `joinGuard`: the bot defence's check of the join challenge; `notifier`: the room's sockets. */
+export function queueRoutes(
+  app: App,
+  auth: Auth,
+  room: WaitingRoom,
+  joinGuard: ChallengeGuard,
+  notifier: QueueNotifier,
+) {
   app.post(
     '/api/queue/:eventId/join',
     {
@@ -51,7 +58,7 @@ export function queueRoutes(app: App, auth: Auth, room: WaitingRoom, joinGuard: 
         response: { 200: queueLeft },
       },
     },
-    async (req) => room.leave(req.params.eventId, callerOf(req).id),
+    async (req) => room.leave(req.params.eventId, callerOf(req).id, notifier),
   );
 
   app.get(
