@@ -63,10 +63,16 @@ export const internalUserCommitments = z.object({
 export type InternalUserCommitments = z.infer<typeof internalUserCommitments>;
 
 /**
- * `POST /internal/reservations/:id/extend {seconds}` keeps a PENDING hold alive while its payment is in
- * progress; the reservation service caps the total hold at its own hard ceiling and answers the new expiry.
+ * `POST /internal/reservations/:id/extend {seconds, amount}` keeps a PENDING hold alive while its payment is
+ * in progress, and fixes the order's amount from then on; the reservation service caps the total hold at its
+ * own hard ceiling and answers the new expiry. `amount` is what the payment will charge: when the order no
+ * longer comes to it (a voucher was put on or taken off since the payment service read it), nothing changes
+ * and the answer is 409 `AMOUNT_CHANGED` with the order's `amount` now.
  */
-export const extendHoldRequest = z.object({ seconds: z.number().int().positive().max(1800) });
+export const extendHoldRequest = z.object({
+  seconds: z.number().int().positive().max(1800),
+  amount: z.number().int().nonnegative(),
+});
 export const extendHoldResponse = z.object({ expiresAt: isoTime });
 
 /**

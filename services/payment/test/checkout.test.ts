@@ -1,4 +1,4 @@
-import { sql } from '@tiketi/kit';
+import { internalHeaders, sql } from '@tiketi/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, openPaymentHarness, type PaymentHarness } from './harness.ts';
 
@@ -90,6 +90,54 @@ describe('Toss checkout: request, pay, confirm', () => {
     expect(low.json()).toMatchObject({ code: 'AMOUNT_MISMATCH' });
     expect(h.atToss(paid.orderId)[0]?.status).toBe('IN_PROGRESS');
     expect((await h.getPayment(bob.token, paymentId)).status).toBe('PENDING');
+  });
+
+  it('charges what the order comes to when its voucher is taken off while the checkout opens', async () => {
+    // A one-use half-price code, put on and taken off again as the payment opens, each time: whichever
+    // comes first, the payment charges the order's amount, and the code is never used more than once.
+    const race = await h.publishEvent(8, undefined, 100_000);
+    const made = await h.reservation.app.inject({
+      method: 'POST',
+      url: `/internal/events/${race.eventId}/vouchers`,
+      headers: internalHeaders(h.config.INTERNAL_TOKEN),
+      payload: { code: 'ONCE50', kind: 'percent', value: 50, maxUses: 1 },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const voucherOf = (token: string, reservationId: string, method: 'PUT' | 'DELETE') =>
+      h.reservation.app.inject({
+        method,
+        url: `/api/reservations/${reservationId}/voucher`,
+        headers: h.bearer(token),
+        ...(method === 'PUT' ? { payload: { code: 'ONCE50' } } : {}),
+      });
+    let opened = 0;
+    for (const seatId of race.seatIds) {
+      const fan = await h.user();
+      const held = await h.hold(fan.token, race.eventId, [seatId]);
+      const applied = await voucherOf(fan.token, held.reservationId, 'PUT');
+      expect(applied.statusCode, applied.body).toBe(200);
+      const [checkout, removed] = await Promise.all([
+        h.request(fan.token, held.reservationId, 50_000),
+        voucherOf(fan.token, held.reservationId, 'DELETE'),
+      ]);
+      const row = await h.reservationRow(held.reservationId);
+      if (checkout.statusCode === 201) {
+        // The checkout fixed the discounted amount first: the voucher stays on the order it pays for.
+        opened++;
+        expect(removed.statusCode).toBe(409);
+        expect(row.amount).toBe(50_000);
+        expect(checkout.json().amount).toBe(50_000);
+      } else {
+        // The voucher came off first: nothing was opened at half price, and the fan is told the amount.
+        expect(removed.statusCode).toBe(200);
+        expect(checkout.statusCode).toBe(422);
+        expect(checkout.json()).toMatchObject({ code: 'AMOUNT_MISMATCH', expectedAmount: 100_000 });
+        expect(row.amount).toBe(100_000);
+        expect(await paymentsOf(held.reservationId)).toBe(0);
+      }
+      if (opened) break;
+    }
+    expect(opened).toBeLessThanOrEqual(1);
   });
 
   it('refuses an order under the online minimum before the hold or the voucher changes', async () => {

@@ -318,7 +318,8 @@ export async function holdAsNewFan(h: Pick<Suite, 'userToken' | 'app'>, eventId:
     payload: { eventId, seatIds },
   });
   if (res.statusCode !== 201) throw new Error(`hold: ${res.statusCode} ${res.body}`);
-  return { ...fan, reservationId: (res.json() as { reservationId: string }).reservationId };
+  const held = res.json() as { reservationId: string; amount: number; expiresAt: string };
+  return { ...fan, reservationId: held.reservationId, amount: held.amount, expiresAt: held.expiresAt };
 }
 
 /**

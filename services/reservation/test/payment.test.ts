@@ -130,7 +130,7 @@ describe('payment, tickets and check-in', () => {
         method: 'POST',
         url: `/internal/reservations/${r.reservationId}/extend`,
         headers: h.internal,
-        payload: { seconds },
+        payload: { seconds, amount: r.amount },
       });
     const created = (await reservation(r.reservationId)).createdAt.getTime();
     const longer = await extend(350);

@@ -152,18 +152,52 @@ describe('vouchers', () => {
     expect((await apply({ ...r, token: stranger.token }, 'MINE')).statusCode).toBe(404);
   });
 
-  it('refuses to change the voucher once the payment has started', async () => {
-    await voucher({ code: 'LOCKED' });
-    const r = await hold([seat(25)]);
-    await h.app.inject({
+  const extend = (r: { reservationId: string }, amount: number) =>
+    h.app.inject({
       method: 'POST',
       url: `/internal/reservations/${r.reservationId}/extend`,
       headers: h.internal,
-      payload: { seconds: 600 },
+      payload: { seconds: 600, amount },
     });
+
+  it('refuses to change the voucher once the payment has started', async () => {
+    await voucher({ code: 'LOCKED' });
+    const r = await hold([seat(25)]);
+    expect((await extend(r, r.amount)).statusCode).toBe(200);
     const res = await apply(r, 'LOCKED');
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'VOUCHER_LOCKED' });
+  });
+
+  it('keeps the hold for a payment only of the amount the order comes to now', async () => {
+    // The payment service read the order before the fan took the voucher off (or put one on): its
+    // payment would charge an amount the order no longer has.
+    const v = await voucher({ code: 'RACE-HALF', value: 50, maxUses: 1 });
+    const r = await hold([seat(37)]);
+    const discounted = (await apply(r, 'RACE-HALF')).json().amount as number;
+    expect(discounted).toBe(r.amount / 2);
+    const removed = await h.app.inject({
+      method: 'DELETE',
+      url: `/api/reservations/${r.reservationId}/voucher`,
+      headers: bearer(r.token),
+    });
+    expect(removed.statusCode).toBe(200);
+
+    const stale = await extend(r, discounted);
+    expect(stale.statusCode).toBe(409);
+    expect(stale.headers['content-type']).toMatch(/problem\+json/);
+    expect(stale.json()).toMatchObject({ code: 'AMOUNT_CHANGED', amount: r.amount });
+    // Nothing was locked: the order is as the fan left it, and its voucher may still change.
+    const row = await h.db
+      .selectFrom('reservations')
+      .select(['amount', 'checkoutStartedAt', 'expiresAt'])
+      .where('id', '=', r.reservationId)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ amount: r.amount, checkoutStartedAt: null });
+    expect(row.expiresAt.toISOString()).toBe(r.expiresAt);
+    expect(await used(v.id)).toBe(0);
+    expect((await extend(r, r.amount)).statusCode).toBe(200);
+    expect((await apply(r, 'RACE-HALF')).json()).toMatchObject({ code: 'VOUCHER_LOCKED' });
   });
 
   it('gives the use back when the hold is cancelled, when it expires and on a full refund', async () => {

@@ -166,7 +166,7 @@ describe('the waiting list of a sold-out event', () => {
     const extended = await fetch(`${h.svc.url}/internal/reservations/${offer.reservationId}/extend`, {
       method: 'POST',
       headers: { ...h.internal, 'content-type': 'application/json' },
-      body: JSON.stringify({ seconds: 600 }),
+      body: JSON.stringify({ seconds: 600, amount: reservation.body.amount }),
     });
     expect(await extended.json()).toEqual({ expiresAt: offer.expiresAt });
     expect(await announced('reservation.created', offer.reservationId)).toBe(1);

@@ -5,21 +5,31 @@ import {
   internalReservation,
 } from '@tiketi/contracts';
 import { createHttpClient, internalHeaders, problems, upstreamProblem } from '@tiketi/kit';
+import { z } from 'zod';
 
 export type ConfirmOutcome =
   | { kind: 'confirmed'; tickets: { id: string; seatId: string; seatLabel: string }[] }
   /** The reservation cannot take this payment (hold released, confirmed by another payment, gone). */
   | { kind: 'refused'; code: string };
 
+export type Extension =
+  | { kind: 'extended'; expiresAt: Date }
+  | { kind: 'released' }
+  | { kind: 'amount-changed'; amount: number };
+
 /** The reservation service's internal API, as the payment service uses it. */
 export type ReservationClient = {
   get(id: string): Promise<InternalReservation | undefined>;
-  /** Answers the new expiry, or undefined when the hold was already released. */
-  extend(id: string, seconds: number): Promise<Date | undefined>;
+  /**
+   * Keeps the hold for a payment of `amount`: the new expiry; `released` when the hold had ended;
+   * `amount-changed` when the order no longer comes to `amount` (its voucher changed meanwhile).
+   */
+  extend(id: string, seconds: number, amount: number): Promise<Extension>;
   confirm(id: string, paymentId: string): Promise<ConfirmOutcome>;
 };
 
 const NAME = 'reservation service';
+const amountChanged = z.object({ code: z.literal('AMOUNT_CHANGED'), amount: z.number().int() });
 
 export function reservationClient(options: {
   baseUrl: string;
@@ -40,12 +50,17 @@ export function reservationClient(options: {
       if (res.status !== 200) throw upstreamProblem(NAME, res);
       return internalReservation.parse(res.body);
     },
-    async extend(id, seconds) {
+    async extend(id, seconds, amount) {
       // Extending to "now + seconds" gives the same result when repeated, so retries are safe.
-      const res = await http.post<unknown>(`${path(id)}/extend`, { seconds }, { idempotent: true });
-      if (res.status === 409) return undefined;
+      const res = await http.post<unknown>(`${path(id)}/extend`, { seconds, amount }, { idempotent: true });
+      if (res.status === 409) {
+        const changed = amountChanged.safeParse(res.body);
+        return changed.success
+          ? { kind: 'amount-changed', amount: changed.data.amount }
+          : { kind: 'released' };
+      }
       if (res.status !== 200) throw upstreamProblem(NAME, res);
-      return new Date(extendHoldResponse.parse(res.body).expiresAt);
+      return { kind: 'extended', expiresAt: new Date(extendHoldResponse.parse(res.body).expiresAt) };
     },
     async confirm(id, paymentId) {
       // Idempotent by contract: the same paymentId answers the same tickets.

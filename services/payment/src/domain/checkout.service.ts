@@ -21,7 +21,14 @@ import type { ReservationClient } from '../clients/reservation.client.ts';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
 import { type Payment, type PaymentRepository, paymentBusy, UNSETTLED } from '../db/payment.repository.ts';
 import type { DB } from '../db/schema.ts';
-import { assertAmount, assertPayableOnline, orderIdFor, orderNameFor, tossPhone } from './payment-rules.ts';
+import {
+  amountMismatch,
+  assertAmount,
+  assertPayableOnline,
+  orderIdFor,
+  orderNameFor,
+  tossPhone,
+} from './payment-rules.ts';
 import { EVENT_CANCELLED, type Settlement } from './settlement.ts';
 
 export type CheckoutDeps = {
@@ -172,10 +179,13 @@ export function checkoutService(deps: CheckoutDeps) {
       }
       assertAmount(request.amount, r.amount);
       assertPayableOnline(r.amount);
-      const holdExpiresAt = await reservations.extend(r.id, rules.paymentWindowSeconds);
-      if (!holdExpiresAt) {
+      // Fixes the amount read above, unless the fan changed the voucher since: then nothing is charged.
+      const extension = await reservations.extend(r.id, rules.paymentWindowSeconds, r.amount);
+      if (extension.kind === 'released') {
         throw problems.conflict('HOLD_EXPIRED', 'The seat hold has ended; please choose seats again.');
       }
+      if (extension.kind === 'amount-changed') throw amountMismatch(request.amount, extension.amount);
+      const holdExpiresAt = extension.expiresAt;
       const event = await schedule.find(r.eventId);
       const id = uuidv7();
       const payment = {

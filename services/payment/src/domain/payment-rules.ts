@@ -21,13 +21,15 @@ export function tossPhone(phone: string | null | undefined): string | undefined 
 
 /** The server decides the amount; a client that says otherwise is refused before anything is charged. */
 export function assertAmount(given: number, expected: number): void {
-  if (given !== expected) {
-    throw problems.unprocessable(
-      'AMOUNT_MISMATCH',
-      `The amount ${given} KRW does not match the order's ${expected} KRW.`,
-      { expectedAmount: expected },
-    );
-  }
+  if (given !== expected) throw amountMismatch(given, expected);
+}
+
+export function amountMismatch(given: number, expected: number): HttpProblem {
+  return problems.unprocessable(
+    'AMOUNT_MISMATCH',
+    `The amount ${given} KRW does not match the order's ${expected} KRW.`,
+    { expectedAmount: expected },
+  );
 }
 
 /** An order under the online payment's minimum cannot be paid: said before anything is changed. */

@@ -121,16 +121,25 @@ export function reservationLifecycle(deps: {
     },
 
     /**
-     * Keeps a PENDING hold alive while its payment is in progress: never shortens it, never beyond the
-     * hard ceiling counted from the hold's creation.
+     * Keeps a PENDING hold alive while its payment of `amount` is in progress: never shortens it, never
+     * beyond the hard ceiling counted from the hold's creation. The amount is fixed from then on; a payment
+     * of another amount than the order's now (its voucher changed since the payment service read it) is
+     * refused, and nothing changes.
      */
-    async extend(id: string, seconds: number) {
+    async extend(id: string, seconds: number, amount: number) {
       return db.transaction().execute(async (trx) => {
         const r = await reservations.findForUpdate(trx, id);
         if (!r) throw problems.notFound('The reservation');
         const now = Date.now();
         if (r.status !== 'PENDING' || r.expiresAt.getTime() <= now) {
           throw problems.conflict('HOLD_RELEASED', `The hold can no longer be extended (${r.status}).`);
+        }
+        if (r.amount !== amount) {
+          throw problems.conflict(
+            'AMOUNT_CHANGED',
+            `The order comes to ${r.amount} KRW now, not ${amount} KRW: its voucher changed.`,
+            { amount: r.amount },
+          );
         }
         // A waiting-list offer may be given longer than the ceiling from the start: never shorten it.
         const ceiling = Math.max(r.createdAt.getTime() + rules.holdMaxSeconds * 1000, r.expiresAt.getTime());

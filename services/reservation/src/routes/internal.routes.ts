@@ -42,7 +42,7 @@ export function internalRoutes(
       },
     },
     async (req) => {
-      const { expiresAt } = await lifecycle.extend(req.params.id, req.body.seconds);
+      const { expiresAt } = await lifecycle.extend(req.params.id, req.body.seconds, req.body.amount);
       return { expiresAt: expiresAt.toISOString() };
     },
   );
