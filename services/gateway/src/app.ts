@@ -74,6 +74,24 @@ const DEFAULT_LIMITS: RateLimitSettings = {
   general: 600,
 };
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** An upgrade request (RFC 9110 §7.8): an Upgrade header that the Connection header names. */
+function asksUpgrade(headers: FastifyRequest['headers']): boolean {
+  const connection = headers.connection;
+  return (
+    Boolean(headers.upgrade) && typeof connection === 'string' && /(^|,)\s*upgrade\s*(,|$)/i.test(connection)
+  );
+}
+
+function upgradeRefused() {
+  return new HttpProblem(
+    400,
+    'UPGRADE_NOT_SUPPORTED',
+    'Only /queue takes a protocol upgrade (its WebSocket).',
+  );
+}
+
 function tooLarge(limit: number) {
   return new HttpProblem(413, 'BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
 }
@@ -179,25 +197,45 @@ export async function buildApp(deps: GatewayDeps) {
     if (path === undefined || hasDotSegments(path)) {
       throw problems.badRequest('The request path is not valid.');
     }
-    if (!routeFor(path)) return; // the gateway's own endpoints, or a 404
+    const route = routeFor(path);
+    if (!route) return; // the gateway's own endpoints, or a 404
+    // Only the waiting room's socket takes an upgrade: any other is answered (and its socket closed) here,
+    // where the proxy would otherwise leave it open and unanswered.
+    if (asksUpgrade(req.headers) && !route.websocket) throw upgradeRefused();
+    const uploads = underPrefix(path, '/api/media');
     const length = Number(req.headers['content-length'] ?? 0);
-    const limit = underPrefix(path, '/api/media') ? uploadLimit : bodyLimit;
-    if (length > limit) throw tooLarge(limit);
+    if (length > (uploads ? uploadLimit : bodyLimit)) throw tooLarge(uploads ? uploadLimit : bodyLimit);
 
     const limiter = limiters.find((l) => l.group.matches(req.method, path));
+    let countedOnce = false;
     // The plugin's hook is typed as a Fastify hook (bound to the instance); it never uses `this`.
     const count = async (caller?: AuthUser) => {
-      if (!limiter) return;
+      if (!limiter || countedOnce) return;
+      countedOnce = true;
       if (caller) counted.set(req, caller);
       await limiter.check.call(app, req, reply);
     };
     const required = !isPublic(req.method, path);
     const checked = required || (req.headers.authorization && !ignoresBearer(path));
     // A signed-in caller is counted once the token's signature holds, at the same time as the session's
-    // revocation look-up (one Redis round trip for both); an anonymous one after the path checks.
-    const caller = checked ? await auth.checkWith(req, required, count) : undefined;
+    // revocation look-up (one Redis round trip for both); an anonymous one after the path checks. A
+    // request refused for its token counts against its address: forged tokens are not tried for free.
+    let caller: AuthUser | undefined;
+    try {
+      caller = checked ? await auth.checkWith(req, required, count) : undefined;
+    } catch (error) {
+      await count();
+      if (reply.sent) return;
+      throw error;
+    }
     if (!caller) await count();
     if (reply.sent) return;
+    // Only an operator uploads or deletes images: anyone else could never succeed, and is turned away
+    // before a body of the upload size is read.
+    if (uploads && !SAFE_METHODS.has(req.method) && caller?.role !== 'admin') {
+      if (length > bodyLimit) throw tooLarge(bodyLimit);
+      throw problems.forbidden('Only an operator may upload or delete images.');
+    }
     const copy = sharable(req) ? cache.get(req.url, pickEncoding(req.headers['accept-encoding'])) : undefined;
     if (copy) return sendCopy(req, reply, copy);
   });
@@ -298,8 +336,11 @@ export async function buildApp(deps: GatewayDeps) {
             );
           },
           rewriteRequestHeaders: (req, headers) => {
-            // reply-from hands a copy of the request's headers, ours to change. Internal routes are never
-            // reachable through here, but a client must not even try the header.
+            // reply-from hands a copy of the request's headers, ours to change. Headers about the client's
+            // own connection to the gateway (RFC 9110 §7.6.1) are not the service's: the HTTP client
+            // refuses a request that carries them (`Expect`, `Upgrade`, `Keep-Alive`…).
+            dropHopByHop(headers);
+            // Internal routes are never reachable through here, but a client must not even try the header.
             delete headers['x-internal-token'];
             // Only the gateway vouches for a token, and only for one it checked on this request.
             delete headers[TOKEN_ATTESTATION_HEADER];
@@ -337,4 +378,24 @@ export async function buildApp(deps: GatewayDeps) {
     });
   }
   return app;
+}
+
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+];
+
+/** Removes the hop-by-hop headers, and those the request's Connection header names as such. */
+function dropHopByHop(headers: Record<string, unknown>): void {
+  const named = headers.connection;
+  if (typeof named === 'string') {
+    for (const name of named.split(',')) delete headers[name.trim().toLowerCase()];
+  }
+  for (const name of HOP_BY_HOP) delete headers[name];
 }

@@ -24,7 +24,8 @@ export type RateLimitGroup = {
   matches: (method: string, path: string) => boolean;
 };
 
-const QUEUE_JOIN = /^\/api\/queue\/[^/]+\/join$/;
+// With or without the trailing slash the services route alike (`ignoreTrailingSlash`).
+const QUEUE_JOIN = /^\/api\/queue\/[^/]+\/join\/?$/;
 
 /** Most specific first: a request counts against the first group it matches, only. */
 export function rateLimitGroups(settings: RateLimitSettings): RateLimitGroup[] {

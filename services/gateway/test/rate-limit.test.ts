@@ -38,7 +38,7 @@ describe('gateway rate limits (counted in Redis)', () => {
           jwks: tokens.jwks,
           redis: infra.redis,
           rateLimits: limits,
-          upstreams: { user: user.url, queue: queue.url, event: event.url },
+          upstreams: { user: user.url, queue: queue.url, event: event.url, reservation: event.url },
         }),
       ),
     );
@@ -105,6 +105,44 @@ describe('gateway rate limits (counted in Redis)', () => {
     const bob = await tokens.sign({ id: randomUUID() });
     expect([await join(alice), await join(alice), await join(alice)]).toEqual([200, 200, 429]);
     expect(await join(bob)).toBe(200);
+  });
+
+  it('counts a join sent with a trailing slash on the join limit, not the general one', async () => {
+    const eventId = randomUUID();
+    const carol = await tokens.sign({ id: randomUUID() });
+    const join = async (path: string) => {
+      const res = await first.inject({
+        method: 'POST',
+        url: path,
+        headers: { authorization: `Bearer ${carol}` },
+      });
+      return [res.statusCode, res.headers['x-ratelimit-limit']];
+    };
+    expect(await join(`/api/queue/${eventId}/join/`)).toEqual([200, String(limits.queueJoin)]);
+    expect(await join(`/api/queue/${eventId}/join`)).toEqual([200, String(limits.queueJoin)]);
+    expect((await join(`/api/queue/${eventId}/join/`))[0]).toBe(429);
+  });
+
+  it('counts requests refused for their token, so forged tokens cannot be tried without limit', async () => {
+    const forged = `${await tokens.sign({ id: randomUUID() })}x`;
+    const statuses = [];
+    for (let i = 0; i < limits.general + 1; i++) {
+      const res = await second.inject({
+        url: '/api/reservations',
+        headers: { authorization: `Bearer ${forged}` },
+        remoteAddress: '203.0.113.21',
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([...Array(limits.general).fill(401), 429]);
+    // Without a token at all, on a route that needs one, likewise.
+    const bare = [];
+    for (let i = 0; i < limits.general + 1; i++) {
+      bare.push(
+        (await second.inject({ url: '/api/reservations', remoteAddress: '203.0.113.22' })).statusCode,
+      );
+    }
+    expect(bare).toEqual([...Array(limits.general).fill(401), 429]);
   });
 
   it('limits anonymous callers per IP on the general group', async () => {

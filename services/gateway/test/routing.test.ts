@@ -259,7 +259,7 @@ describe('gateway routing', () => {
     expect(((await res.json()) as { code: string }).code).toBe('ROUTE_NOT_FOUND');
   });
 
-  it('refuses bodies over the limit with 413, with a larger allowance for uploads', async () => {
+  it('refuses bodies over the limit with 413, with a larger allowance for an operator’s uploads', async () => {
     const big = JSON.stringify({ text: 'x'.repeat(2000) });
     const refused = await fetch(`${base}/api/reservations`, {
       method: 'POST',
@@ -268,12 +268,23 @@ describe('gateway routing', () => {
     });
     expect(refused.status).toBe(413);
     expect(await refused.json()).toMatchObject({ code: 'BODY_TOO_LARGE' });
-    const upload = await fetch(`${base}/api/media/images`, {
+    const upload = (authorization: string) =>
+      fetch(`${base}/api/media/images`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: big,
+      });
+    // A fan may not upload at all: the allowance is not theirs.
+    expect((await upload(bearer.authorization)).status).toBe(413);
+    const operator = await register('gateway-operator@example.com');
+    await users.db.updateTable('users').set({ role: 'admin' }).where('id', '=', operator.user.id).execute();
+    const signedIn = await fetch(`${base}/api/auth/login`, {
       method: 'POST',
-      headers: { ...bearer, 'content-type': 'application/json' },
-      body: big,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'gateway-operator@example.com', password: 'correct-horse-1' }),
     });
-    expect(upload.status).toBe(200);
+    const { accessToken } = (await signedIn.json()) as { accessToken: string };
+    expect((await upload(`Bearer ${accessToken}`)).status).toBe(200);
   });
 
   it('allows the web origin by CORS and no other', async () => {
