@@ -4,7 +4,7 @@ import { eventually, type Instance, joinQueue, publishedEvent, queueSuite } from
 
 describe('limits on waiting-room sockets', () => {
   // Two instances: the caps hold across them.
-  const { instances, user, track, announce } = queueSuite(
+  const { instances, user, track, announce, redis } = queueSuite(
     'queue-socket-limits',
     {
       SOCKETS_PER_USER: 3,
@@ -70,6 +70,60 @@ describe('limits on waiting-room sockets', () => {
     }
     expect(outcomes).toEqual(['connected', 'connected', 'connected', 'connected', 'TOO_MANY_CONNECTIONS']);
     expect((await open(a, fans[4]!.token, '203.0.113.10')).outcome).toBe('connected');
+  });
+
+  /**
+   * A bare Engine.IO connection to `/queue` (what a script would open): resolves once the server's open
+   * packet came, with the packets received since and a way to wait for the next one.
+   */
+  async function rawConnection(instance: Instance) {
+    const ws = new WebSocket(`${instance.url.replace('http', 'ws')}/queue/?EIO=4&transport=websocket`);
+    const packets: string[] = [];
+    let closed = false;
+    const waiters: (() => void)[] = [];
+    const wake = () => {
+      for (const w of waiters.splice(0)) w();
+    };
+    ws.addEventListener('message', (m) => {
+      const data = String(m.data);
+      if (data === '2') ws.send('3');
+      else packets.push(data);
+      wake();
+    });
+    ws.addEventListener('close', () => {
+      closed = true;
+      wake();
+    });
+    const next = () => new Promise<void>((resolve) => waiters.push(resolve));
+    while (!packets.some((p) => p.startsWith('0')) && !closed) await next();
+    return { ws, packets, next, isClosed: () => closed };
+  }
+  const handshake = (token: string) => `40${JSON.stringify({ token, eventId: sale.eventId })}`;
+
+  it('gives a lease back when the client went away during its handshake', async () => {
+    const u = await fan();
+    // Ten times: the handshake is sent, and the connection closed before it is answered.
+    for (let i = 0; i < 10; i++) {
+      const { ws } = await rawConnection(a);
+      ws.send(handshake(u.token));
+      ws.close();
+    }
+    const leases = () => redis.zcard(`queue:{sockets}:user:${u.id}`);
+    await eventually(async () => (await leases()) === 0 || undefined, 'the leases to be given back', 5000);
+    expect((await open(a, u.token)).outcome).toBe('connected');
+  });
+
+  it('closes a connection that keeps sending handshakes, however they end', async () => {
+    const forged = `${(await user()).token}x`;
+    const raw = await rawConnection(b);
+    const refusals = () => raw.packets.filter((p) => p.startsWith('44')).length;
+    for (let i = 0; i < 50 && !raw.isClosed(); i++) {
+      const before = refusals();
+      raw.ws.send(handshake(forged));
+      while (refusals() === before && !raw.isClosed()) await raw.next();
+    }
+    expect(raw.isClosed()).toBe(true);
+    expect(refusals()).toBeLessThanOrEqual(5);
   });
 
   it('answers a socket that floods it with an error, then disconnects it', async () => {

@@ -14,6 +14,8 @@ type SocketData = { userId: string; eventId: string; status: QueueStatus };
 type ClientEvents = { status: (ack: (answer: QueueStatus | { error: ProblemBrief }) => void) => void };
 type ProblemBrief = { status: number; code: string; detail: string };
 
+const HANDSHAKES_PER_CONNECTION = 5;
+
 const eventRoom = (eventId: string) => `event:${eventId}`;
 const userRoom = (eventId: string, userId: string) => `user:${eventId}:${userId}`;
 
@@ -45,7 +47,16 @@ export function attachQueueSockets(
     },
   );
 
+  // Handshakes per connection: a client may send another after a refusal (a refreshed token), but each
+  // costs a token check, so a connection that keeps sending them is closed.
+  const handshakes = new WeakMap<object, number>();
   io.use((socket, next) => {
+    const tries = (handshakes.get(socket.conn) ?? 0) + 1;
+    handshakes.set(socket.conn, tries);
+    if (tries > HANDSHAKES_PER_CONNECTION) {
+      socket.conn.close();
+      return;
+    }
     try {
       refuseUnsafeText(socket.handshake.auth, 'auth');
     } catch (error) {
@@ -76,6 +87,11 @@ export function attachQueueSockets(
           );
         }
         socket.data = { userId: user.id, eventId: given.data.eventId, status };
+        // A client gone during the handshake never becomes a connection, whose end gives the lease back.
+        if (socket.conn.readyState !== 'open') {
+          await deps.leases.release(socket.id);
+          return;
+        }
         next();
       })
       .catch((error: unknown) => next(refusal(error)));
