@@ -40,6 +40,34 @@ describe('payment rules', () => {
     expect(planRefund(payment, seats, {})).toEqual({ amount: 240_000, seatIds: ['a', 'b'], full: true });
   });
 
+  it('gives a seat back at its share of what is left once an amount was refunded with the seats kept', () => {
+    // 198,000 for two seats, 100,000 given back as a goodwill gesture: the seats are worth 98,000 now.
+    const pair = [
+      { seatId: 'x', price: 99_000, refunded: false },
+      { seatId: 'y', price: 99_000, refunded: false },
+    ];
+    const paid = { amount: 198_000, refundedAmount: 100_000 };
+    expect(planRefund(paid, pair, { seatIds: ['x'] })).toEqual({
+      amount: 49_000,
+      seatIds: ['x'],
+      full: false,
+    });
+    const after = { amount: 198_000, refundedAmount: 149_000 };
+    const one = [{ ...pair[0]!, refunded: true }, pair[1]!];
+    expect(planRefund(after, one, { seatIds: ['y'] })).toEqual({
+      amount: 49_000,
+      seatIds: ['y'],
+      full: true,
+    });
+    // Uneven shares round down; the last seat takes the remainder.
+    const three = [
+      { seatId: 'p', price: 100_000, refunded: false },
+      { seatId: 'q', price: 100_000, refunded: false },
+      { seatId: 'r', price: 100_000, refunded: false },
+    ];
+    expect(planRefund({ amount: 300_000, refundedAmount: 1 }, three, { seatIds: ['p'] }).amount).toBe(99_999);
+  });
+
   it('refuses seats that are not refundable, amounts beyond what is left and both at once', () => {
     expect(codeOf(() => planRefund(payment, seats, { seatIds: ['c'] }))).toBe('SEATS_NOT_REFUNDABLE');
     expect(codeOf(() => planRefund(payment, seats, { seatIds: ['zzz'] }))).toBe('SEATS_NOT_REFUNDABLE');

@@ -51,7 +51,8 @@ export type RefundPlan = { amount: number; seatIds: string[]; full: boolean };
 export type RefundRequest = { seatIds?: string[] | undefined; amount?: number | undefined };
 
 /**
- * What a refund gives back. By seats: those seats' prices (each still paid for). By amount (admin only):
+ * What a refund gives back. By seats: those seats' share of what is left, their prices unless an amount
+ * was refunded before with the seats kept (the last seats take everything left). By amount (admin only):
  * that much money, seats kept. Neither: everything left. A refund that leaves nothing to refund is full and
  * releases every seat still held.
  */
@@ -79,10 +80,13 @@ export function planRefund(
         { seatIds: [...wanted].filter((id) => !known.has(id)) },
       );
     }
-    const amount = Math.min(
-      remaining,
-      chosen.reduce((sum, s) => sum + s.price, 0),
-    );
+    // What is left is spread over the seats still live by their prices: it is each seat's price until an
+    // amount was refunded with the seats kept, which then lowers every seat's share alike.
+    const priceOf = (list: RefundableSeat[]) => list.reduce((sum, s) => sum + s.price, 0);
+    const livePrice = priceOf(live);
+    const chosenPrice = priceOf(chosen);
+    const amount =
+      livePrice > 0 ? Math.min(chosenPrice, Math.floor((remaining * chosenPrice) / livePrice)) : 0;
     const full = chosen.length === live.length;
     if (amount <= 0 && !full) {
       throw problems.unprocessable('NOTHING_TO_REFUND', 'These seats carry no amount to refund.');
