@@ -136,6 +136,33 @@ describe('the waiting list of a sold-out event', () => {
     expect(again.body.entry).toMatchObject({ quantity: 2, place: 1 });
   });
 
+  it('counts the seats a fan already has against what they may wait for', async () => {
+    // A fan holding three of the four seats they may have would be passed over for every returned seat.
+    const { id, holds } = await soldOut(5);
+    const holder = await h.userToken();
+    for (const hold of holds.slice(0, 3)) {
+      expect((await giveBack(hold)).status).toBe(200);
+    }
+    const seats = await h.db
+      .selectFrom('seats')
+      .select('id')
+      .where('eventId', '=', id)
+      .where('status', '=', 'available')
+      .execute();
+    const taken = await call('POST', '/api/reservations', holder, {
+      eventId: id,
+      seatIds: seats.map((x) => x.id),
+    });
+    expect(taken.status).toBe(201);
+    const refused = await join(id, holder, { quantity: 2 });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'PER_USER_LIMIT', limit: 4, active: 3 });
+    expect(refused.body.detail).toContain('you already have 3');
+    expect(await place(id, holder)).toBeNull();
+    // One more seat is within the limit.
+    expect((await join(id, holder, { quantity: 1 })).status).toBe(201);
+  });
+
   it('offers returned seats to the first fan in line, shows the others their place and lets a fan leave', async () => {
     const { id, holds } = await soldOut(3);
     const [ann, ben, cat] = [await h.userToken(), await h.userToken(), await h.userToken()];

@@ -177,6 +177,13 @@ export function waitlistRepository(db: Kysely<DB>) {
      * to them) and their (user, event) hold lock (skipped when a hold of theirs is running, whose count the
      * limit check below could not see). Answers the seats they already hold in the event, or undefined.
      */
+    /** Seats of the event the user holds or bought. */
+    async activeSeats(userId: string, eventId: string): Promise<number> {
+      const { rows } = await sql<{ active: number }>`
+        select user_active_seats(${userId}::uuid, ${eventId}::uuid) as active`.execute(db);
+      return rows[0]?.active ?? 0;
+    },
+
     async claimFan(trx: Transaction<DB>, fan: WaitingFan, eventId: string): Promise<number | undefined> {
       const { rows } = await sql<{ active: number }>`
         with entry as (

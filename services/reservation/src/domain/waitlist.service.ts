@@ -142,11 +142,17 @@ export function waitlistService(deps: {
       if (tierId !== null && !event.priceTiers.some((t) => t.id === tierId)) {
         throw problems.unprocessable('UNKNOWN_TIER', 'This price tier is not one of this event.', { tierId });
       }
-      if (request.quantity > event.perUserLimit) {
+      // Seats the fan already holds or bought count: an offer past the limit would never be made, and
+      // the fan would wait at the head of the line for nothing.
+      const active = await waitlist.activeSeats(caller.id, eventId);
+      if (active + request.quantity > event.perUserLimit) {
+        const have = active
+          ? ` (you already have ${active}: wait for ${event.perUserLimit - active} at most)`
+          : '';
         throw problems.conflict(
           'PER_USER_LIMIT',
-          `At most ${event.perUserLimit} seats per person for this event.`,
-          { limit: event.perUserLimit, active: 0 },
+          `At most ${event.perUserLimit} seats per person for this event${have}.`,
+          { limit: event.perUserLimit, active },
         );
       }
       if ((await waitlist.availableCount(eventId, tierId)) > 0) {
