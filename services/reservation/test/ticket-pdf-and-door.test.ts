@@ -146,6 +146,14 @@ describe('ticket PDF and door staff', () => {
     const refused = await checkIn(door.token, { code: otherDoor.code, eventId: elsewhere.eventId });
     expect(refused.statusCode).toBe(403);
     expect(refused.json().code).toBe('CHECK_IN_NOT_ASSIGNED');
+    // At their own door, a fan who came with another concert's ticket is told so, not the staff member's
+    // assignment; at a door not theirs, nothing about the ticket is told.
+    const wrongConcert = await checkIn(door.token, { qr: otherDoor.qr, eventId: tonight.eventId });
+    expect(wrongConcert.statusCode).toBe(409);
+    expect(wrongConcert.json().code).toBe('TICKET_WRONG_EVENT');
+    const notTheirs = await checkIn(door.token, { qr: ticket.qr, eventId: elsewhere.eventId });
+    expect(notTheirs.statusCode).toBe(403);
+    expect(notTheirs.json().code).toBe('CHECK_IN_NOT_ASSIGNED');
     const fanAtDoor = await checkIn(fan.token, { qr: otherDoor.qr });
     expect(fanAtDoor.statusCode).toBe(403);
     expect(fanAtDoor.json().code).toBe('FORBIDDEN');

@@ -167,7 +167,9 @@ export function ticketService(deps: {
         if (!claims) {
           throw new HttpProblem(422, 'TICKET_FORGED', 'This code was not issued by Tiketi or is damaged.');
         }
-        await assertAtDoor(staff, claims.eventId);
+        // The door the staff member stands at (the ticket's own event when none is named) must be theirs
+        // before anything about the ticket is told.
+        await assertAtDoor(staff, request.eventId ?? claims.eventId);
         if (request.eventId && claims.eventId !== request.eventId) {
           throw new HttpProblem(409, 'TICKET_WRONG_EVENT', 'This ticket is for another event.');
         }
