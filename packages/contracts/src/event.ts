@@ -55,6 +55,8 @@ export const venueSectionSummary = z.object({
   rowCount: z.number().int().nonnegative(),
   /** For a standing area: its places. */
   seatCount: z.number().int().nonnegative(),
+  /** The price-tier keys of the section's seats or places, in order. */
+  tierKeys: z.array(z.string()),
   /** Null for a seated section. */
   standing: standingTerms.nullable(),
 });

@@ -293,7 +293,7 @@ function VenueEditor({
           v.sections.map((s) => ({
             ...seatedDraft(
               s.name,
-              v.tierKeys[0] ?? 'R',
+              s.tierKeys[0] ?? v.tierKeys[0] ?? 'R',
               Math.max(1, s.rowCount),
               Math.max(1, Math.round(s.seatCount / Math.max(1, s.rowCount))),
             ),

@@ -1,5 +1,5 @@
 import type { EntryOrder, StandingTerms } from '@tiketi/contracts';
-import { escapeLike, type Kysely, paginate, type Transaction } from '@tiketi/kit';
+import { escapeLike, type Kysely, paginate, sql, type Transaction } from '@tiketi/kit';
 import type { PlannedSeat, PlannedSection } from '../domain/layout.ts';
 import type { DB } from './schema.ts';
 
@@ -92,6 +92,8 @@ export function venueRepository(db: Kysely<DB>) {
           's.entryOrder',
           eb.fn.count<number>('seats.id').as('seatCount'),
           eb.fn.count<number>('seats.rowLabel').distinct().as('rowCount'),
+          sql<string[]>`coalesce(array_agg(distinct seats.tier_key order by seats.tier_key)
+            filter (where seats.tier_key is not null), '{}')`.as('tierKeys'),
         ])
         .where('s.venueId', '=', venueId)
         .groupBy(['s.id', 's.name', 's.position'])
