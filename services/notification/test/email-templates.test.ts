@@ -77,6 +77,17 @@ describe('email templates', () => {
     }
   });
 
+  it('tells a refund of an amount, seats kept, as money given back and not as seats cancelled', () => {
+    const goodwill = { ...refund, amount: 100_000, totalRefunded: 100_000, seatCount: 0 };
+    const ko = renderEmail('payment-refunded', goodwill, 'ko');
+    expect(ko.text).not.toContain('0석');
+    expect(ko.text).toContain('100,000원이 환불되었습니다');
+    expect(ko.text).toContain('예매하신 좌석은 모두 그대로 유효합니다');
+    const en = renderEmail('payment-refunded', goodwill, 'en');
+    expect(en.text).not.toContain('0 seat');
+    expect(en.text).toContain('Your seats all remain valid');
+  });
+
   it('tells a partial refund from a full one and from a late-approval refund', () => {
     expect(renderEmail('payment-refunded', refund, 'en').subject).toBe(
       '[Tiketi] Your partial refund is complete',

@@ -276,10 +276,15 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
             `${d.name}님, 예매가 취소되고 결제 금액이 환불되었습니다.`,
             `${d.name}, your booking was cancelled and your payment refunded.`,
           )
-        : say(
-            `${d.name}님, 좌석 ${d.seatCount}석이 취소되고 해당 금액이 환불되었습니다. 나머지 좌석은 그대로 유효합니다.`,
-            `${d.name}, ${d.seatCount} seat(s) were cancelled and refunded. Your other seats remain valid.`,
-          ),
+        : d.seatCount === 0
+          ? say(
+              `${d.name}님, 결제하신 금액 중 ${formatWon(d.amount, 'ko')}이 환불되었습니다. 예매하신 좌석은 모두 그대로 유효합니다.`,
+              `${d.name}, ${formatWon(d.amount, 'en')} of your payment was refunded. Your seats all remain valid.`,
+            )
+          : say(
+              `${d.name}님, 좌석 ${d.seatCount}석이 취소되고 해당 금액이 환불되었습니다. 나머지 좌석은 그대로 유효합니다.`,
+              `${d.name}, ${d.seatCount} seat(s) were cancelled and refunded. Your other seats remain valid.`,
+            ),
     };
   },
 
