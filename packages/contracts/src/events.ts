@@ -159,6 +159,12 @@ export const eventCatalogue = {
   'event.updated': z.object({
     eventId: uuid,
     status: z.enum(['draft', 'published', 'on_sale', 'sold_out', 'ended', 'cancelled']),
+    /**
+     * The title and start as they are now (a concert renamed or rescheduled): the door, the tickets and the
+     * mails follow them. Absent from updates announced before they were added.
+     */
+    title: z.string().optional(),
+    startsAt: isoTime.optional(),
     saleOpensAt: isoTime,
     saleClosesAt: isoTime,
     perUserLimit: z.number().int().positive(),

@@ -104,6 +104,38 @@ describe('cancellations and refunds', () => {
     expect(h.atToss(late.confirmBody.orderId)).toMatchObject([{ status: 'DONE' }]);
   });
 
+  it('moves the cancellation deadline with a rescheduled concert', async () => {
+    const moved = await h.publishEvent(2);
+    const dan = await h.user();
+    const order = await paid(dan.token, [moved.seatIds[0] as string], moved.eventId);
+    // Brought forward to an hour from now: past the deadline for a customer's cancellation.
+    const startsAt = new Date(Date.now() + 3_600_000).toISOString();
+    await h.redeliver(
+      makeEnvelope('event.updated', {
+        eventId: moved.eventId,
+        status: 'on_sale',
+        title: 'Payment test concert, moved',
+        startsAt,
+        saleOpensAt: new Date(Date.now() - 3_600_000).toISOString(),
+        saleClosesAt: startsAt,
+        perUserLimit: 6,
+        waitingRoom: { enabled: false, admissionRatePerMinute: 100, maxActiveShoppers: 100 },
+        waitlistOfferMinutes: 30,
+      }),
+    );
+    await eventually(async () => {
+      const row = await h.db
+        .selectFrom('eventSchedule')
+        .select(['startsAt', 'title'])
+        .where('eventId', '=', moved.eventId)
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ startsAt: new Date(startsAt), title: 'Payment test concert, moved' });
+    });
+    const refused = await cancel(dan.token, order.paymentId, { reason: 'moved' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'CANCEL_DEADLINE_PASSED' });
+  });
+
   it('lets an admin refund an amount, keeping the tickets, at any time', async () => {
     const carol = await h.user();
     const admin = await h.user('admin');

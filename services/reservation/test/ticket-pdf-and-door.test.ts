@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { makeEnvelope } from '@tiketi/kit';
 import { describe, expect, it } from 'vitest';
 import { bearer, deliver, onSaleEvent, paidTicket, pdfText, published, reservationSuite } from './helpers.ts';
 
@@ -177,6 +178,35 @@ describe('ticket PDF and door staff', () => {
     const res = await checkIn(admin.token, { code: ticket.code, eventId: later.eventId });
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe('CHECK_IN_NOT_OPEN');
+  });
+
+  it('opens the doors, and titles the tickets, by the concert as the organiser last changed it', async () => {
+    const moved = onSaleEvent(2, { startsAt: new Date(Date.now() + 30 * 24 * HOUR).toISOString() });
+    await deliver(h.svc, published(moved));
+    const ticket = await ticketFor(moved, 0);
+    expect((await checkIn(admin.token, { code: ticket.code, eventId: moved.eventId })).json().code).toBe(
+      'CHECK_IN_NOT_OPEN',
+    );
+    // Brought forward to tonight, and renamed.
+    const startsAt = new Date(Date.now() + HOUR).toISOString();
+    await deliver(
+      h.svc,
+      makeEnvelope('event.updated', {
+        eventId: moved.eventId,
+        status: 'on_sale',
+        title: 'Moved Forward Live',
+        startsAt,
+        saleOpensAt: moved.saleOpensAt,
+        saleClosesAt: new Date(Date.now() + HOUR / 2).toISOString(),
+        perUserLimit: moved.perUserLimit,
+        waitingRoom: moved.waitingRoom,
+        waitlistOfferMinutes: 30,
+      }),
+    );
+    const admitted = await checkIn(admin.token, { code: ticket.code, eventId: moved.eventId });
+    expect(admitted.statusCode, admitted.body).toBe(200);
+    const pdf = await h.app.inject({ url: `/api/tickets/${ticket.id}/pdf`, headers: bearer(fan.token) });
+    expect(await pdfText(pdf.rawPayload)).toContain('Moved Forward Live');
   });
 
   it('hands the notification service the tickets of an order with one PDF of them all', async () => {

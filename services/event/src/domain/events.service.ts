@@ -264,6 +264,8 @@ export function eventsService(deps: Deps) {
           await publishInTransaction(trx, 'event.updated', {
             eventId: id,
             status: effectiveStatus({ ...next, status: row.status }, now()),
+            title: next.title,
+            startsAt: next.startsAt.toISOString(),
             saleOpensAt: next.saleOpensAt.toISOString(),
             saleClosesAt: next.saleClosesAt.toISOString(),
             perUserLimit: next.perUserLimit,

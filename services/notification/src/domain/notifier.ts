@@ -38,6 +38,7 @@ export const PROJECTION_EVENTS = [
   'user.registered',
   'user.deleted',
   'event.published',
+  'event.updated',
   'reservation.confirmed',
 ] as const;
 
@@ -438,6 +439,18 @@ export function createNotifier(deps: NotifierDeps) {
           return;
         case 'event.published': {
           const d = event.data;
+          await repo.upsertEventDetails({
+            eventId: d.eventId,
+            title: d.title,
+            startsAt: new Date(d.startsAt),
+            venueName: null,
+          });
+          return;
+        }
+        case 'event.updated': {
+          // A renamed or rescheduled concert: later mails say what it is now.
+          const d = event.data;
+          if (d.title === undefined || d.startsAt === undefined) return;
           await repo.upsertEventDetails({
             eventId: d.eventId,
             title: d.title,

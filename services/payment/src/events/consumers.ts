@@ -2,7 +2,7 @@ import type { AnyEnvelope, Bus, Kysely, Transaction } from '@tiketi/kit';
 import type { EventScheduleRepository } from '../db/event-schedule.repository.ts';
 import type { DB } from '../db/schema.ts';
 
-const SCHEDULE_EVENTS = ['event.published', 'event.cancelled'] as const;
+const SCHEDULE_EVENTS = ['event.published', 'event.updated', 'event.cancelled'] as const;
 type ScheduleEvent = AnyEnvelope<(typeof SCHEDULE_EVENTS)[number]>;
 
 /**
@@ -14,6 +14,12 @@ export function scheduleHandler(schedule: EventScheduleRepository) {
     if (event.type === 'event.published') {
       const { eventId, title, startsAt } = event.data;
       await schedule.upsert(trx, { eventId, title, startsAt: new Date(startsAt) });
+    } else if (event.type === 'event.updated') {
+      // A rescheduled concert moves the customer's cancellation deadline with it.
+      const { eventId, title, startsAt } = event.data;
+      if (title !== undefined && startsAt !== undefined) {
+        await schedule.upsert(trx, { eventId, title, startsAt: new Date(startsAt) });
+      }
     } else {
       const { eventId, reason } = event.data;
       await schedule.markCancelled(trx, eventId, new Date(event.occurredAt), reason);

@@ -94,15 +94,15 @@ export function eventRepository(db: Kysely<DB>) {
         and not exists (select 1 from reservation_seats rs where rs.seat_id = seats.id)`.execute(trx);
     },
 
-    /** An update seen before its `event.published` makes a row with the sale settings only. */
+    /** An update seen before its `event.published` makes a row with what the update says. */
     async applyUpdated(trx: Transaction<DB>, data: EventData<'event.updated'>, occurredAt: Date) {
       await trx
         .insertInto('events')
         .values({
           id: data.eventId,
-          title: null,
+          title: data.title ?? null,
           status: data.status,
-          startsAt: null,
+          startsAt: data.startsAt ? new Date(data.startsAt) : null,
           saleOpensAt: new Date(data.saleOpensAt),
           saleClosesAt: new Date(data.saleClosesAt),
           perUserLimit: data.perUserLimit,
@@ -115,6 +115,9 @@ export function eventRepository(db: Kysely<DB>) {
             .column('id')
             .doUpdateSet((eb) => ({
               status: eb.ref('excluded.status'),
+              // An update announced before title and start were part of it leaves them as they were.
+              title: sql`coalesce(excluded.title, events.title)`,
+              startsAt: sql`coalesce(excluded.starts_at, events.starts_at)`,
               saleOpensAt: eb.ref('excluded.saleOpensAt'),
               saleClosesAt: eb.ref('excluded.saleClosesAt'),
               perUserLimit: eb.ref('excluded.perUserLimit'),
