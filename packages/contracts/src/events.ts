@@ -113,6 +113,16 @@ export const eventCatalogue = {
    */
   'user.deleted': z.object({ userId: uuid }),
   /**
+   * The owner changed the account's name or language: the services that write to them (mails) use these
+   * from now on.
+   */
+  'user.updated': z.object({
+    userId: uuid,
+    email: z.email(),
+    name: z.string(),
+    locale: z.enum(['ko', 'en']),
+  }),
+  /**
    * Someone tried to register an address that already has a verified account: its owner is told by mail
    * (register answers the caller as for a new account, so it never reveals who has one).
    */

@@ -305,6 +305,33 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(warning?.text).not.toContain('verify-email');
   });
 
+  it('writes to a fan in the language and by the name they chose after signing up', async () => {
+    const userId = randomUUID();
+    const email = `switched-${userId}@example.com`;
+    await publish('user.registered', { userId, email, name: '김민지', locale: 'ko', provider: 'google' });
+    await eventually(() => expect(inboxOf(email)).toHaveLength(1));
+    await publish('user.updated', { userId, email, name: 'Minji Kim', locale: 'en' });
+    await eventually(async () =>
+      expect(
+        await db
+          .selectFrom('recipients')
+          .select(['name', 'locale'])
+          .where('userId', '=', userId)
+          .executeTakeFirst(),
+      ).toEqual({ name: 'Minji Kim', locale: 'en' }),
+    );
+    await publish('reservation.expired', {
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId,
+      seatIds: [randomUUID()],
+    });
+    await eventually(() => expect(inboxOf(email)).toHaveLength(2));
+    const expired = inboxOf(email).find((m) => m.subject.includes('hold'));
+    expect(expired?.subject).toBe('[Tiketi] Your seat hold expired');
+    expect(expired?.text).toContain('Minji Kim');
+  });
+
   it('tells an owner their password was changed, with the way back in if it was not them', async () => {
     const userId = randomUUID();
     const email = `changed-${userId}@example.com`;

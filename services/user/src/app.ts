@@ -139,7 +139,7 @@ export async function buildApp(deps: UserDeps) {
   });
   userRoutes(app, {
     auth: tokenCheck,
-    users: createUserService(users),
+    users: createUserService(deps.db, users),
     accounts: auth,
     deletion,
     passwords,

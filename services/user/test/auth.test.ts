@@ -384,7 +384,36 @@ describe('user service: accounts, sessions and profiles', () => {
     });
   });
 
-  it('updates name and language of the signed-in user only', async () => {
+  it('registers an account in the language of the page it signed up on, and mails it so', async () => {
+    const email = `english-${Date.now()}@example.com`;
+    const res = await post('/api/auth/register', {
+      email,
+      password: 'correct-horse-1',
+      name: 'Alex',
+      locale: 'en',
+    });
+    expect(res.statusCode).toBe(201);
+    const session = res.json<Session & { user: { locale: string } }>();
+    expect(session.user.locale).toBe('en');
+    const { rows } = await sql<{
+      type: string;
+      locale: string;
+    }>`select type, envelope->'data'->>'locale' as locale
+      from outbox where envelope->'data'->>'userId' = ${session.user.id} order by type`.execute(db);
+    expect(rows).toEqual([
+      { type: 'user.registered', locale: 'en' },
+      { type: 'user.verification_requested', locale: 'en' },
+    ]);
+    const odd = await post('/api/auth/register', {
+      email: `x${email}`,
+      password: 'correct-horse-1',
+      name: 'X',
+      locale: 'fr',
+    });
+    expect(odd.statusCode).toBe(400);
+  });
+
+  it('updates name and language of the signed-in user only, and tells the services that mail them', async () => {
     const session = await register();
     const res = await app.inject({
       method: 'PATCH',
@@ -394,6 +423,11 @@ describe('user service: accounts, sessions and profiles', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: session.user.id, name: 'Minji', locale: 'en' });
+    const { rows } = await sql<{ data: Record<string, unknown> }>`select envelope->'data' as data from outbox
+      where type = 'user.updated' and envelope->'data'->>'userId' = ${session.user.id}`.execute(db);
+    expect(rows.map((r) => r.data)).toEqual([
+      { userId: session.user.id, email: session.user.email, name: 'Minji', locale: 'en' },
+    ]);
     const bad = await app.inject({
       method: 'PATCH',
       url: '/api/users/me',

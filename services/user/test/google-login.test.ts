@@ -43,8 +43,8 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
       ?.split(';')[0];
 
   /** Plays the browser: our start → provider (as `email`) → our callback → the web app's fragment. */
-  async function googleLogin(email: string, extra: Record<string, string> = {}) {
-    const start = await manual(`${base}/api/auth/google`);
+  async function googleLogin(email: string, extra: Record<string, string> = {}, startQuery = '') {
+    const start = await manual(`${base}/api/auth/google${startQuery}`);
     const cookie = bindingOf(start);
     const authorize = locationOf(start);
     authorize.searchParams.set('login_hint', email);
@@ -120,6 +120,22 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(payload),
     });
+
+  it('makes a new account speak the language the fan signed in with', async () => {
+    const english = await googleLogin('brian.lee@example.com', {}, '?locale=en');
+    const brian = (await me(english.fragment.get('accessToken') ?? '')) as { locale?: string; id: string };
+    expect(brian.locale).toBe('en');
+    const { rows } = await sql<{ locale: string }>`select envelope->'data'->>'locale' as locale
+      from outbox where type = 'user.registered' and envelope->'data'->>'userId' = ${brian.id}`.execute(
+      service.db,
+    );
+    expect(rows).toEqual([{ locale: 'en' }]);
+    // An existing account keeps its own; an unknown language is the default.
+    const again = await googleLogin('brian.lee@example.com', {}, '?locale=ko');
+    expect(((await me(again.fragment.get('accessToken') ?? '')) as { locale?: string }).locale).toBe('en');
+    const odd = await googleLogin('chris.park@example.com', {}, '?locale=fr');
+    expect(((await me(odd.fragment.get('accessToken') ?? '')) as { locale?: string }).locale).toBe('ko');
+  });
 
   it('links a Google login to the existing account with the same verified email', async () => {
     const bob = (await registerWithPassword('bob@example.com', 'correct-horse-1')).user;

@@ -2,7 +2,7 @@ import { type AuthSession, authSession, publicUser, WEB_PAGES } from '@tiketi/co
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading } from '../components/states.tsx';
-import { ApiError, api, saveProfile } from '../lib/api.ts';
+import { ApiError, api } from '../lib/api.ts';
 import { solveChallengeFor } from '../lib/challenge.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { keepSession } from '../lib/session.ts';
@@ -47,9 +47,11 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
         setChecking(true);
         headers = await solveChallengeFor('register').finally(() => setChecking(false));
       }
+      // A new account speaks the language the fan chose here, its first mails too.
+      const language = path === '/api/auth/register' ? { locale } : {};
       const send = (challenge?: Record<string, string>): Promise<AuthSession> =>
         api(path, {
-          body: { ...form, ...extra },
+          body: { ...form, ...extra, ...language },
           schema: authSession,
           ...(challenge ? { headers: challenge } : {}),
         });
@@ -64,10 +66,6 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
         session = await send(await solveChallengeFor('login').finally(() => setChecking(false)));
       }
       keepSession(session);
-      // A new account speaks the language the fan chose here (emails too).
-      if (path === '/api/auth/register' && session.user.locale !== locale) {
-        saveProfile({ locale }).catch(() => undefined);
-      }
       navigate(next, { replace: true });
     } catch (err) {
       setError(err);
@@ -80,9 +78,9 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
 }
 
 function GoogleButton({ onClick }: { onClick: () => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   return (
-    <a className="button google" href="/api/auth/google" onClick={onClick}>
+    <a className="button google" href={`/api/auth/google?locale=${locale}`} onClick={onClick}>
       <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18">
         <path
           fill="#4285F4"

@@ -36,6 +36,7 @@ export const MAIL_EVENTS = [
 /** Events that only feed what the emails say (recipients, event details, amounts). */
 export const PROJECTION_EVENTS = [
   'user.registered',
+  'user.updated',
   'user.deleted',
   'event.published',
   'event.updated',
@@ -428,7 +429,9 @@ export function createNotifier(deps: NotifierDeps) {
     async project(event: AnyEnvelope<ProjectionEvent>, trx: Transaction<DB>): Promise<void> {
       const repo = notificationRepository(trx);
       switch (event.type) {
-        case 'user.registered': {
+        case 'user.registered':
+        case 'user.updated': {
+          // A renamed account, or one that reads another language: later mails follow it.
           const d = event.data;
           await repo.upsertRecipient({ userId: d.userId, email: d.email, name: d.name, locale: d.locale });
           return;

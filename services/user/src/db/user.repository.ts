@@ -39,6 +39,7 @@ export function userRepository(db: Kysely<DB>) {
         passwordHash: string | null;
         role?: Role;
         emailVerifiedAt?: Date | null;
+        locale?: Locale;
       },
     ): Promise<UserRow> {
       return executor
@@ -59,6 +60,7 @@ export function userRepository(db: Kysely<DB>) {
         role: Role;
         emailVerifiedAt?: Date;
         registrationContestedAt?: Date;
+        locale?: Locale;
       },
     ): Promise<UserRow | undefined> {
       return executor
@@ -69,7 +71,6 @@ export function userRepository(db: Kysely<DB>) {
         .executeTakeFirst();
     },
 
-    /** Marks the address proved; answers the account, verified (now or before). */
     /** Whether this account's registration replaced another unproved one of its address. */
     async registrationContested(executor: Executor, id: string): Promise<boolean> {
       const row = await executor
@@ -138,8 +139,12 @@ export function userRepository(db: Kysely<DB>) {
       return result.numDeletedRows > 0n;
     },
 
-    async update(id: string, change: { name?: string; locale?: Locale }): Promise<UserRow | undefined> {
-      return db
+    async update(
+      executor: Executor,
+      id: string,
+      change: { name?: string; locale?: Locale },
+    ): Promise<UserRow | undefined> {
+      return executor
         .updateTable('users')
         .set({ ...change, updatedAt: new Date() })
         .where('id', '=', id)

@@ -6,7 +6,7 @@ import {
   type Transaction,
 } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
-import type { DB, UserRow } from '../db/schema.ts';
+import type { DB, Locale, UserRow } from '../db/schema.ts';
 import type { SessionRepository } from '../db/session.repository.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 import { assertPasswordAllowed, normaliseEmail, type PasswordHasher } from './credentials.ts';
@@ -20,7 +20,14 @@ export type Session = { user: UserRow; accessToken: string; refreshToken: string
 type Grant = { user: UserRow; familyId: string; refreshToken: string };
 
 /** What a verified outside provider tells us about the person signing in. */
-export type ExternalIdentity = { provider: 'google'; subject: string; email: string; name: string };
+export type ExternalIdentity = {
+  provider: 'google';
+  subject: string;
+  email: string;
+  name: string;
+  /** The language of the page the sign-in started on: a new account speaks it. */
+  locale?: Locale | undefined;
+};
 
 export type AuthServiceDeps = {
   db: Kysely<DB>;
@@ -111,13 +118,13 @@ export function createAuthService(deps: AuthServiceDeps) {
    * verified (so it can hold nothing) and its refresh token was never stored; the address's owner is told by
    * mail instead. A caller who goes on to use these tokens can tell (docs/reliability.md says how far this goes).
    */
-  async function decoySession(email: string, name: string): Promise<Session> {
+  async function decoySession(email: string, name: string, locale: Locale = 'ko'): Promise<Session> {
     const user: UserRow = {
       id: uuidv7(),
       email,
       name,
       role: 'user',
-      locale: 'ko',
+      locale,
       passwordHash: null,
       emailVerifiedAt: null,
       createdAt: new Date(),
@@ -137,7 +144,12 @@ export function createAuthService(deps: AuthServiceDeps) {
      * account gets an answer of the same status and shape (a decoy session) and its owner a warning mail, so
      * register never tells who has an account.
      */
-    async register(input: { email: string; password: string; name: string }): Promise<Session> {
+    async register(input: {
+      email: string;
+      password: string;
+      name: string;
+      locale?: Locale | undefined;
+    }): Promise<Session> {
       const email = normaliseEmail(input.email);
       const name = input.name.trim();
       assertPasswordAllowed(input.password, email);
@@ -153,6 +165,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           name,
           passwordHash,
           role: 'user',
+          ...(input.locale ? { locale: input.locale } : {}),
           ...(replaced ? { registrationContestedAt: new Date() } : {}),
         });
         if (user) {
@@ -164,7 +177,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (owner) await verification.warnOwner(trx, owner);
         return undefined;
       });
-      return created ? sessionOf(created) : decoySession(email, name);
+      return created ? sessionOf(created) : decoySession(email, name, input.locale);
     },
 
     /**
@@ -257,6 +270,7 @@ export function createAuthService(deps: AuthServiceDeps) {
                 name,
                 passwordHash: null,
                 emailVerifiedAt: new Date(),
+                ...(identity.locale ? { locale: identity.locale } : {}),
               });
               await announce(trx, user, identity.provider);
               created = true;

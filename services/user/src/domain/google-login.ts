@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { WebAuthError } from '@tiketi/contracts';
 import type { Logger, Redis } from '@tiketi/kit';
 import * as oidc from 'openid-client';
+import type { Locale } from '../db/schema.ts';
 import type { ExternalIdentity } from './auth.service.ts';
 import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
 
@@ -27,7 +28,7 @@ export class GoogleLoginError extends Error {
 }
 
 /** What a started login needs to finish; `browser` is the SHA-256 of the binding cookie's value. */
-type Pending = { verifier: string; nonce: string; browser: string };
+type Pending = { verifier: string; nonce: string; browser: string; locale?: Locale | undefined };
 
 const stateKey = (state: string) => `oidc:state:${state}`;
 
@@ -64,13 +65,13 @@ export function createGoogleLogin(options: GoogleLoginOptions) {
      * Starts a login: remembers its secrets and answers the provider URL to send the browser to, with the
      * binding the browser must keep (cookie) for as long as the login may take.
      */
-    async start(): Promise<{ url: URL; binding: string; ttlSeconds: number }> {
+    async start(locale?: Locale): Promise<{ url: URL; binding: string; ttlSeconds: number }> {
       const config = await configuration();
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
       const binding = newOpaqueToken();
-      const pending: Pending = { verifier, nonce, browser: hashOpaqueToken(binding) };
+      const pending: Pending = { verifier, nonce, browser: hashOpaqueToken(binding), locale };
       await options.redis.set(stateKey(state), JSON.stringify(pending), 'EX', options.stateTtlSeconds);
       const url = oidc.buildAuthorizationUrl(config, {
         redirect_uri: options.redirectUri,
@@ -125,7 +126,7 @@ export function createGoogleLogin(options: GoogleLoginOptions) {
         throw new GoogleLoginError('email_not_verified', 'The provider did not confirm an email address.');
       }
       const name = typeof claims.name === 'string' ? claims.name : '';
-      return { provider: 'google', subject: claims.sub, email, name };
+      return { provider: 'google', subject: claims.sub, email, name, locale: pending.locale };
     },
   };
 }

@@ -1,9 +1,9 @@
-import { problems } from '@tiketi/kit';
-import type { Locale, Role, UserRow } from '../db/schema.ts';
+import { type Kysely, problems, publishInTransaction } from '@tiketi/kit';
+import type { DB, Locale, Role, UserRow } from '../db/schema.ts';
 import type { UserRepository } from '../db/user.repository.ts';
 
 /** Profiles: a caller reads and changes their own; operators look anyone up. */
-export function createUserService(users: UserRepository) {
+export function createUserService(db: Kysely<DB>, users: UserRepository) {
   return {
     async get(id: string): Promise<UserRow> {
       const user = await users.findById(id);
@@ -15,7 +15,24 @@ export function createUserService(users: UserRepository) {
       const patch: { name?: string; locale?: Locale } = {};
       if (change.name !== undefined) patch.name = change.name.trim();
       if (change.locale !== undefined) patch.locale = change.locale;
-      const user = Object.keys(patch).length ? await users.update(id, patch) : await users.findById(id);
+      if (!Object.keys(patch).length) {
+        const user = await users.findById(id);
+        if (!user) throw problems.notFound('The user');
+        return user;
+      }
+      // The services that write to the owner (mails) hear of the new name and language.
+      const user = await db.transaction().execute(async (trx) => {
+        const changed = await users.update(trx, id, patch);
+        if (changed) {
+          await publishInTransaction(trx, 'user.updated', {
+            userId: changed.id,
+            email: changed.email,
+            name: changed.name,
+            locale: changed.locale,
+          });
+        }
+        return changed;
+      });
       if (!user) throw problems.notFound('The user');
       return user;
     },

@@ -1,4 +1,4 @@
-import { resetPasswordToken, verifyEmailRequest, WEB_AUTH_CALLBACK } from '@tiketi/contracts';
+import { resetPasswordToken, userLocale, verifyEmailRequest, WEB_AUTH_CALLBACK } from '@tiketi/contracts';
 import { type App, type Auth, type ChallengeGuard, callerOf } from '@tiketi/kit';
 import { z } from 'zod';
 import type { AuthService } from '../domain/auth.service.ts';
@@ -65,7 +65,8 @@ export function authRoutes(
       ],
       schema: {
         summary: 'Create an account with email and password',
-        body: z.object({ email, password, name: displayName }),
+        // The language of the page signed up on: the account's mails speak it from the first.
+        body: z.object({ email, password, name: displayName, locale: userLocale.optional() }),
         response: { 201: sessionResponse },
       },
     },
@@ -194,10 +195,17 @@ export function authRoutes(
 
   app.get(
     '/api/auth/google',
-    { schema: { summary: 'Start "Sign in with Google" (redirects to the provider)' } },
+    {
+      schema: {
+        summary: 'Start "Sign in with Google" (redirects to the provider)',
+        // A new account speaks the language of the page; anything else is the default.
+        querystring: z.object({ locale: z.string().optional() }),
+      },
+    },
     async (req, reply) => {
       try {
-        const { url, binding, ttlSeconds } = await google.start();
+        const wanted = userLocale.safeParse(req.query.locale);
+        const { url, binding, ttlSeconds } = await google.start(wanted.success ? wanted.data : undefined);
         reply.header('set-cookie', loginCookie(google.redirectUri, binding, ttlSeconds));
         reply.header('cache-control', 'no-store');
         return reply.redirect(url.href, 302);
