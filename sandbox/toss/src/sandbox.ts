@@ -118,6 +118,8 @@ export async function startTossSandbox(options: TossSandboxOptions = {}) {
     return secretKey;
   }
 
+  const calls: Record<TossOperation, number> = { create: 0, confirm: 0, cancel: 0, get: 0 };
+
   function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
     const parsed = schema.safeParse(body ?? {});
     if (!parsed.success) {
@@ -137,6 +139,7 @@ export async function startTossSandbox(options: TossSandboxOptions = {}) {
    */
   function api(operation: TossOperation, work: (req: FastifyRequest) => TossPayment) {
     return async (req: FastifyRequest, reply: FastifyReply) => {
+      calls[operation]++;
       const secretKey = authenticate(req);
       const header = req.headers['idempotency-key'];
       const idempotencyKey = req.method === 'POST' && typeof header === 'string' ? header : undefined;
@@ -293,6 +296,8 @@ export async function startTossSandbox(options: TossSandboxOptions = {}) {
     },
     webhookAttempts: () => webhooks.attempts(),
     payments: () => store.list(),
+    /** How many API calls of each operation the sandbox has received (what a merchant's quota counts). */
+    calls: () => ({ ...calls }),
   };
   app.post('/sandbox/payments/:paymentKey/authorize', async (req) => {
     const body = z.object({ outcome: z.enum(['approve', 'reject']).optional() }).parse(req.body ?? {});

@@ -97,6 +97,16 @@ describe('Toss webhooks', () => {
     expect((await h.reservationRow(held.reservationId)).status).toBe('PENDING');
     expect(await h.outbox(opened.paymentId)).toEqual([]);
 
+    // A webhook about an order that is not ours costs no call to Toss (each one spends the merchant's quota).
+    const lookups = h.sandbox.calls().get;
+    for (const orderId of ['tiketi-00000000-0000-7000-8000-000000000000', 'somebody-elses-order']) {
+      const stranger = await post(
+        statusChanged({ paymentKey: 'tsb_any_key', orderId, status: 'DONE', totalAmount: 55_000 }),
+      );
+      expect(stranger.json()).toEqual({ result: 'ignored' });
+    }
+    expect(h.sandbox.calls().get).toBe(lookups);
+
     const garbage = await post({ hello: 'world' });
     expect(garbage.statusCode).toBe(400);
   });

@@ -293,13 +293,19 @@ export function checkoutService(deps: CheckoutDeps) {
 
     /**
      * PAYMENT_STATUS_CHANGED from Toss. Unsigned, so the body only says which payment to look at: the
-     * payment is fetched from Toss and our books follow what Toss says. Unknown payments are ignored
-     * (forgeries), and repeats find nothing left to do.
+     * payment is fetched from Toss and our books follow what Toss says. Orders that are not ours are ignored
+     * before Toss is asked anything (anyone may post here, and each question spends the merchant's quota),
+     * as are payments Toss does not know (forgeries); repeats find nothing left to do.
      */
     async webhook(body: unknown): Promise<'applied' | 'ignored'> {
       const parsed = tossWebhook.safeParse(body);
       if (!parsed.success) throw problems.badRequest('Not a Toss webhook.');
       if (parsed.data.eventType !== PAYMENT_STATUS_CHANGED) return 'ignored';
+      const claimed = await payments.findByOrderId(parsed.data.data.orderId);
+      if (!claimed || (claimed.paymentKey && claimed.paymentKey !== parsed.data.data.paymentKey)) {
+        logger.warn({ orderId: parsed.data.data.orderId }, 'webhook for a payment that is not ours');
+        return 'ignored';
+      }
       let tp: TossPayment;
       try {
         tp = await toss.getPayment(parsed.data.data.paymentKey);
