@@ -284,6 +284,11 @@ describe('a fan deleting the account', () => {
       await submit.click();
       await page.waitForURL(`${WEB}/`);
       await page.getByRole('link', { name: '로그인', exact: true }).waitFor();
+      // Said so, on the concerts page where the fan stays (not sent on to the login page).
+      expect(await page.getByTestId('account-deleted').innerText()).toBe(
+        '회원 탈퇴가 완료되었습니다. 그동안 Tiketi를 이용해 주셔서 감사합니다.',
+      );
+      expect(new URL(page.url()).pathname).toBe('/');
       expect(await page.evaluate(() => localStorage.getItem('tiketi.session'))).toBeNull();
       await screenshotAtWidths(page, 'account-06-deleted');
       // Every session of the account has ended, on this device and the other.

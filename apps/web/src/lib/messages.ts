@@ -85,6 +85,14 @@ export const en = {
   'auth.haveAccount': 'Already have an account?',
   'auth.passwordHint': 'At least 8 characters.',
   'auth.callbackFailed': 'Google sign-in did not work ({code}).',
+  'auth.google.invalid_state':
+    'The Google sign-in took too long or was started in another browser. Please try again.',
+  'auth.google.access_denied': 'Google sign-in was cancelled. You can try again, or sign in with your email.',
+  'auth.google.provider_error': 'Google could not complete the sign-in. Please try again.',
+  'auth.google.provider_unavailable': 'Google is not answering right now. Please try again shortly.',
+  'auth.google.email_not_verified':
+    'Google has not confirmed your email address. Confirm it with Google first, or sign up with your email.',
+  'account.deleted': 'Your account was deleted. Thank you for using Tiketi.',
   'auth.signingIn': 'Signing you in…',
   'auth.forgot': 'Forgot your password?',
   'forgot.title': 'Forgot your password?',
@@ -380,7 +388,7 @@ export const en = {
   'checkin.noEvents': 'No concert is assigned to you yet. Ask an operator.',
   'problem.PER_USER_LIMIT': 'At most {limit} seats per person for this concert.',
   'problem.PER_USER_LIMIT.held':
-    'At most {limit} seats per person for this concert; you already hold {active}.',
+    'At most {limit} seats per person for this concert; you already have {active} (held or bought).',
   'problem.SEATS_LEFT_FOR_OTHERS':
     'You let your holds of these seats end without payment {limit} times, so they are left for other fans for {minutes} minutes: {seats}. Please choose other seats.',
   'problem.SEATS_TAKEN': 'These seats were just taken by someone else: {seats}. Please choose others.',
@@ -482,7 +490,6 @@ export const en = {
   'field.currentPassword': 'current password',
   'adm.seoulTime': '(KST, Asia/Seoul)',
   'payment.declined': 'Your card was declined. Nothing was charged.',
-  'payment.tossSays': 'Toss Payments says: {message} ({code})',
   'payment.holdKept': 'Your seats stay held for you for {time}.',
   'payment.payAgain': 'Try again with a new payment',
   'payment.holdOver': 'Your seat hold has ended, so the seats went back on sale.',
@@ -716,6 +723,14 @@ export const ko: Record<MessageKey, string> = {
   'auth.haveAccount': '이미 계정이 있으신가요?',
   'auth.passwordHint': '8자 이상.',
   'auth.callbackFailed': 'Google 로그인에 실패했습니다 ({code}).',
+  'auth.google.invalid_state':
+    'Google 로그인 시간이 초과되었거나 다른 브라우저에서 시작되었습니다. 다시 시도해 주세요.',
+  'auth.google.access_denied': 'Google 로그인을 취소하셨습니다. 다시 시도하거나 이메일로 로그인해 주세요.',
+  'auth.google.provider_error': 'Google에서 로그인을 완료하지 못했습니다. 다시 시도해 주세요.',
+  'auth.google.provider_unavailable': '지금은 Google이 응답하지 않습니다. 잠시 후 다시 시도해 주세요.',
+  'auth.google.email_not_verified':
+    'Google에서 이메일 주소가 인증되지 않았습니다. Google에서 먼저 인증하시거나 이메일로 가입해 주세요.',
+  'account.deleted': '회원 탈퇴가 완료되었습니다. 그동안 Tiketi를 이용해 주셔서 감사합니다.',
   'auth.signingIn': '로그인 중…',
   'auth.forgot': '비밀번호를 잊으셨나요?',
   'forgot.title': '비밀번호를 잊으셨나요?',
@@ -1013,7 +1028,7 @@ export const ko: Record<MessageKey, string> = {
   'checkin.noEvents': '배정된 공연이 없습니다. 운영자에게 문의하세요.',
   'problem.PER_USER_LIMIT': '이 공연은 1인당 최대 {limit}석까지 예매할 수 있습니다.',
   'problem.PER_USER_LIMIT.held':
-    '이 공연은 1인당 최대 {limit}석까지 예매할 수 있습니다. 이미 {active}석을 선점하셨습니다.',
+    '이 공연은 1인당 최대 {limit}석까지 예매할 수 있습니다. 이미 {active}석을 선점하거나 예매하셨습니다.',
   'problem.SEATS_LEFT_FOR_OTHERS':
     '이 좌석의 선점을 결제 없이 {limit}번 끝내셔서 {minutes}분 동안 다른 팬들께 양보됩니다: {seats}. 다른 좌석을 골라 주세요.',
   'problem.SEATS_TAKEN': '방금 다른 분이 선점한 좌석이 있습니다: {seats}. 다른 좌석을 골라 주세요.',
@@ -1112,7 +1127,6 @@ export const ko: Record<MessageKey, string> = {
   'field.currentPassword': '현재 비밀번호',
   'adm.seoulTime': '(KST, 서울 시간)',
   'payment.declined': '카드 결제가 거절되었습니다. 결제된 금액은 없습니다.',
-  'payment.tossSays': '토스페이먼츠 안내: {message} ({code})',
   'payment.holdKept': '좌석은 {time} 동안 계속 선점됩니다.',
   'payment.payAgain': '새 결제로 다시 시도하기',
   'payment.holdOver': '좌석 선점 시간이 끝나 좌석이 다시 판매됩니다.',

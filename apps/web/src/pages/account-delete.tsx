@@ -4,7 +4,6 @@ import { Link, useNavigate } from 'react-router';
 import { ErrorState, Notice } from '../components/states.tsx';
 import { ApiError, api, problemField } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { sessionStore } from '../lib/session.ts';
 import { useSubmit } from '../lib/use-submit.ts';
 
 /**
@@ -22,9 +21,9 @@ export function AccountDelete({ user }: { user: PublicUser }) {
   const { submit, error, busy } = useSubmit(async (fields) => {
     const proof = password ? { password } : { email: String(fields.get('email') ?? '') };
     await api('/api/users/me', { method: 'DELETE', body: proof });
-    // Away from this page first: without a session it would send the fan to the login page.
-    navigate(WEB_PAGES.events, { replace: true });
-    sessionStore.set(null);
+    // The concerts page forgets the session once the fan is there: forgotten here, this page (which needs
+    // one) would send the fan to the login page before the move to the concerts page is drawn.
+    navigate(WEB_PAGES.events, { replace: true, state: { accountDeleted: true } });
   });
   const at = problemField(error, ['body.password', 'body.email']);
   const inUse = error instanceof ApiError && error.code === 'ACCOUNT_IN_USE';

@@ -5,6 +5,7 @@ import { ErrorState, Loading } from '../components/states.tsx';
 import { ApiError, api } from '../lib/api.ts';
 import { solveChallengeFor } from '../lib/challenge.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { isMessageKey } from '../lib/messages.ts';
 import { keepSession } from '../lib/session.ts';
 
 const NEXT_KEY = 'tiketi.next';
@@ -229,7 +230,7 @@ export function AuthCallbackPage() {
   return (
     <main id="main" className="container narrow">
       {error ? (
-        <ErrorState error={new Error(t('auth.callbackFailed', { code: error }))} />
+        <ErrorState error={new Error(googleFailure(error, t))} />
       ) : (
         <Loading label={t('auth.signingIn')} />
       )}
@@ -263,4 +264,10 @@ export function NewPasswordField({ label, id, error }: { label: string; id: stri
       {shown && <ErrorState id={`${id}-error`} error={error} />}
     </>
   );
+}
+
+/** Our sentence for a Google sign-in that did not work; an unknown code is named as it came. */
+function googleFailure(code: string, t: ReturnType<typeof useI18n>['t']): string {
+  const key = `auth.google.${code}`;
+  return isMessageKey(key) ? t(key) : t('auth.callbackFailed', { code });
 }

@@ -8,6 +8,7 @@ import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { useEvent, useSeatMap } from '../lib/queries.ts';
+import { saleState } from '../lib/sale.ts';
 import { useNow } from '../lib/use-now.ts';
 
 export function EventPage() {
@@ -27,11 +28,9 @@ export function EventPage() {
       <QueryState query={query}>
         {(event) => {
           const queued = event.waitingRoom.enabled;
+          const sale = saleState(event, now);
           // A waiting room takes arrivals before the sale opens and draws their order at the opening.
-          const open =
-            (event.status === 'on_sale' || event.status === 'published') &&
-            (queued || now >= Date.parse(event.saleOpensAt)) &&
-            now < Date.parse(event.saleClosesAt);
+          const open = sale === 'open' || (queued && sale === 'before');
           return (
             <article className="event-detail">
               <Poster image={event.poster} alt={event.title} size="medium" />
@@ -81,7 +80,7 @@ export function EventPage() {
                   <Link className="button big" to={`/events/${event.id}/${queued ? 'queue' : 'seats'}`}>
                     {queued ? t('event.joinQueue') : t('event.book')}
                   </Link>
-                ) : now < Date.parse(event.saleOpensAt) ? (
+                ) : sale === 'before' ? (
                   <Notice>{t('event.opensIn', { when: dateTime(event.saleOpensAt, locale) })}</Notice>
                 ) : (
                   <Notice>{t('event.notOnSale')}</Notice>

@@ -1,15 +1,16 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type EventSummaryDto, eventStatus, eventSummaryDto, pageOf } from '@tiketi/contracts';
 import { type FormEvent, useEffect } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useLocation, useSearchParams } from 'react-router';
 import { Pager } from '../components/pager.tsx';
 import { Poster } from '../components/poster.tsx';
-import { QueryState } from '../components/states.tsx';
+import { Notice, QueryState } from '../components/states.tsx';
 import { track } from '../lib/analytics.ts';
 import { api } from '../lib/api.ts';
 import { date, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
+import { sessionStore } from '../lib/session.ts';
 
 const PAGE_SIZE = 12;
 const eventsPage = pageOf(eventSummaryDto);
@@ -17,6 +18,11 @@ const eventsPage = pageOf(eventSummaryDto);
 export function EventsPage() {
   const { t, locale } = useI18n();
   const [params, setParams] = useSearchParams();
+  // Where a fan lands who just deleted their account: said so, and the ended session forgotten here.
+  const accountDeleted = (useLocation().state as { accountDeleted?: boolean } | null)?.accountDeleted;
+  useEffect(() => {
+    if (accountDeleted) sessionStore.set(null);
+  }, [accountDeleted]);
   const q = params.get('q') ?? '';
   const status = params.get('status') ?? '';
   const from = params.get('from') ?? '';
@@ -57,6 +63,11 @@ export function EventsPage() {
 
   return (
     <main id="main" className="container">
+      {accountDeleted && (
+        <Notice kind="success">
+          <span data-testid="account-deleted">{t('account.deleted')}</span>
+        </Notice>
+      )}
       <h1>{t('events.title')}</h1>
       <form className="filters" onSubmit={onSubmit}>
         <label className="grow">

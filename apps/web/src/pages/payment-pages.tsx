@@ -9,10 +9,9 @@ import { useI18n } from '../lib/i18n.tsx';
 import { paymentsPage } from '../lib/queries.ts';
 import { useNow } from '../lib/use-now.ts';
 
-/** The fail page's address for a payment that did not go through, with Toss's code and words if any. */
-function failPage(orderId: string, code: string, message?: string): string {
+/** The fail page's address for a payment that did not go through, with its failure code. */
+function failPage(orderId: string, code: string): string {
   const params = new URLSearchParams({ code, orderId });
-  if (message) params.set('message', message);
   return `${WEB_PAGES.paymentFail}?${params}`;
 }
 
@@ -44,21 +43,16 @@ export function PaymentSuccessPage() {
       (answer) => {
         if (answer.status === 'FAILED' || answer.status === 'EXPIRED') {
           const failure = answer.failure ?? { code: answer.status, message: '' };
-          navigate(failPage(orderId, failure.code, failure.message), { replace: true });
+          navigate(failPage(orderId, failure.code), { replace: true });
         } else setPayment(answer);
       },
       (failed: unknown) => {
         // Sending the same confirm again cannot change a refusal: only a new payment can.
         if (retryable(failed)) return setError(failed);
         const problem = (failed as ApiError).problem as Record<string, unknown> | undefined;
-        // A refusal by Toss (PAYMENT_REJECTED) carries Toss's own code, and Toss's words as its detail.
+        // A refusal by Toss (PAYMENT_REJECTED) carries Toss's own code (its words are kept with the payment).
         const tossCode = typeof problem?.failureCode === 'string' ? problem.failureCode : undefined;
-        navigate(
-          tossCode
-            ? failPage(orderId, tossCode, (failed as ApiError).problem?.detail)
-            : failPage(orderId, (failed as ApiError).code),
-          { replace: true },
-        );
+        navigate(failPage(orderId, tossCode ?? (failed as ApiError).code), { replace: true });
       },
     );
   }, [paymentKey, orderId, amount, attempt, navigate]);
@@ -106,7 +100,6 @@ export function PaymentFailPage() {
   const [params] = useSearchParams();
   const now = useNow();
   const code = params.get('code') ?? '';
-  const message = params.get('message') ?? '';
   const orderId = params.get('orderId') ?? '';
   const payment = useQuery({
     queryKey: ['payment-of-order', orderId],
@@ -126,6 +119,12 @@ export function PaymentFailPage() {
     enabled: Boolean(reservationId),
   });
   const r = reservation.data;
+  // The address is anyone's to write: its words are never shown. The reason is ours for a code we know,
+  // else what Toss told our server about this order (the caller's own payment).
+  const recorded = payment.data?.failure;
+  const reason = code
+    ? tossFailureMessage({ code, message: recorded?.code === code ? recorded.message : '' }, i18n)
+    : '';
   const left = r ? Date.parse(r.expiresAt) - now : 0;
   const held = r?.status === 'PENDING' && left > 0;
 
@@ -135,18 +134,13 @@ export function PaymentFailPage() {
       <section className="card stack" data-testid="payment-failed">
         <Notice kind="warning">
           <strong>{code === 'REJECT_CARD_PAYMENT' ? t('payment.declined') : t('payment.failed')}</strong>
-          {code && (
+          {reason && (
             <>
               <br />
-              {t('payment.failedWhy', { message: tossFailureMessage({ code, message }, i18n) })}
+              {t('payment.failedWhy', { message: reason })}
             </>
           )}
         </Notice>
-        {message && (
-          <p className="muted" data-testid="toss-says">
-            {t('payment.tossSays', { message, code })}
-          </p>
-        )}
         {(payment.isLoading || reservation.isLoading) && <Loading />}
         {r && held ? (
           <>

@@ -9,9 +9,10 @@ import { ErrorState, Loading, NotFound, Notice } from '../components/states.tsx'
 import { admissions } from '../lib/admission.ts';
 import { track } from '../lib/analytics.ts';
 import { ApiError, api, isNotFound } from '../lib/api.ts';
-import { countdown, won } from '../lib/format.ts';
+import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useEvent, useOwnHolds, useSeatMap } from '../lib/queries.ts';
+import { saleState } from '../lib/sale.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 
@@ -202,6 +203,27 @@ export function SeatsPage() {
   }
 
   const ev = event.data;
+  // A cancelled concert, or one whose sale has not opened or is over, has no seats to choose here.
+  const sale = saleState(ev, now);
+  if (sale !== 'open') {
+    return (
+      <main id="main" className="container narrow">
+        <h1>{ev.title}</h1>
+        <div data-testid="seats-closed">
+          <Notice kind="warning">
+            {sale === 'cancelled'
+              ? t('event.cancelled')
+              : sale === 'before'
+                ? t('event.opensIn', { when: dateTime(ev.saleOpensAt, locale) })
+                : t('event.notOnSale')}
+          </Notice>
+          <Link className="button secondary" to={`/events/${ev.id}`}>
+            {t('queue.backToEvent')}
+          </Link>
+        </div>
+      </main>
+    );
+  }
   const limit = ev.perUserLimit;
   const tierIndex = new Map(ev.priceTiers.map((tier, i) => [tier.id, i]));
   const tierColor = (id: string) => TIER_COLORS[(tierIndex.get(id) ?? 0) % TIER_COLORS.length] ?? '#7c3aed';
