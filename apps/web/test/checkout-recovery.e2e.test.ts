@@ -237,6 +237,12 @@ describe('a concert cancelled under the fan’s hold', () => {
       await page.waitForURL(`${WEB}/events/${eventId}`);
       expect(await page.getByTestId('cancel-reason').innerText()).toBe(`취소 사유: ${reason}`);
       await screenshotAtWidths(page, 'checkout-07-event-page-cancelled');
+      // The seat map of the cancelled concert, opened from an old link, offers no seats.
+      await page.goto(`/events/${eventId}/seats`);
+      const closed = page.getByTestId('seats-closed');
+      await closed.waitFor({ timeout: UI_TIMEOUT });
+      expect(await closed.innerText()).toContain('취소');
+      expect(await page.getByRole('button', { name: /좌석 선점/ }).count()).toBe(0);
       expect(site.blocked).toEqual([]);
     }),
     120_000,

@@ -440,26 +440,13 @@ export function createNotifier(deps: NotifierDeps) {
           // Mails still to come for the user find nobody to write to, here or at the user service.
           await repo.forgetRecipient(event.data.userId);
           return;
-        case 'event.published': {
-          const d = event.data;
-          await repo.upsertEventDetails({
-            eventId: d.eventId,
-            title: d.title,
-            startsAt: new Date(d.startsAt),
-            venueName: null,
-          });
-          return;
-        }
+        case 'event.published':
         case 'event.updated': {
-          // A renamed or rescheduled concert: later mails say what it is now.
-          const d = event.data;
-          if (d.title === undefined || d.startsAt === undefined) return;
-          await repo.upsertEventDetails({
-            eventId: d.eventId,
-            title: d.title,
-            startsAt: new Date(d.startsAt),
-            venueName: null,
-          });
+          // A renamed or rescheduled concert: later mails say what it is now. (An update announced before
+          // title and start were part of it says neither.)
+          const { eventId, title, startsAt } = event.data;
+          if (title === undefined || startsAt === undefined) return;
+          await repo.upsertEventDetails({ eventId, title, startsAt: new Date(startsAt), venueName: null });
           return;
         }
         case 'reservation.confirmed':
