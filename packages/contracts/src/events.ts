@@ -288,6 +288,8 @@ export const eventCatalogue = {
     eventId: uuid,
     userId: uuid,
     tickets: z.array(z.object({ ticketId: uuid, seatId: uuid, seatLabel: z.string() })).min(1),
+    /** What the order was paid, for the confirmation mail. Absent from tickets issued before it was added. */
+    amount: krw.optional(),
   }),
   /**
    * An image is gone with all its sizes. Whoever copied its links (the catalogue's posters and artist

@@ -305,6 +305,34 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(warning?.text).not.toContain('verify-email');
   });
 
+  it('states the amount paid in the booking mail even when the confirmation was not handled yet', async () => {
+    // The two events of one purchase come in either order: the tickets' own event says what was paid.
+    const fan = knownUser('Minji', 'en');
+    const reservationId = randomUUID();
+    const ticketId = randomUUID();
+    documents.set(reservationId, [
+      {
+        id: ticketId,
+        seatLabel: 'C-1-4',
+        entrySection: null,
+        entryNumber: null,
+        code: 'ZXCVB23456',
+        qr: 'q',
+      },
+    ]);
+    await notifier.notify(
+      makeEnvelope('ticket.issued', {
+        reservationId,
+        eventId: EVENT_ID,
+        userId: fan.id,
+        tickets: [{ ticketId, seatId: randomUUID(), seatLabel: 'C-1-4' }],
+        amount: 132_000,
+      }),
+    );
+    const mailed = inboxOf(fan.email).find((m) => m.text.includes('C-1-4'));
+    expect(mailed?.text).toContain('₩132,000');
+  });
+
   it('writes to a fan in the language and by the name they chose after signing up', async () => {
     const userId = randomUUID();
     const email = `switched-${userId}@example.com`;

@@ -184,6 +184,12 @@ describe('payment, tickets and check-in', () => {
       'reservation.created',
       'ticket.issued',
     ]);
+    // The tickets' event says what was paid: its mail need not wait for the confirmation's.
+    const issued = await sql<{
+      amount: number;
+    }>`select (envelope->'data'->>'amount')::int as amount from outbox
+      where type = 'ticket.issued' and envelope->'data'->>'reservationId' = ${r.reservationId}`.execute(h.db);
+    expect(issued.rows).toEqual([{ amount: r.amount }]);
   });
 
   it('refuses to confirm a hold that was released, so the payment gets refunded', async () => {

@@ -231,7 +231,9 @@ export function createNotifier(deps: NotifierDeps) {
         const d = event.data;
         const plan = await toBuyer(repo, 'tickets-issued', d, {
           seatLabels: d.tickets.map((t) => t.seatLabel),
-          amount: await repo.confirmedAmount(d.reservationId),
+          // Carried by the event itself; an older one's amount comes from `reservation.confirmed`, which may
+          // not have been handled yet.
+          amount: d.amount ?? (await repo.confirmedAmount(d.reservationId)),
           reservationId: d.reservationId,
           ticketsUrl: url(WEB_PAGES.myTickets),
           tickets: [],

@@ -87,6 +87,7 @@ export function reservationLifecycle(deps: {
       eventId: r.eventId,
       userId: r.userId,
       tickets: issued.map((t) => ({ ticketId: t.id, seatId: t.seatId, seatLabel: t.seatLabel })),
+      amount: r.amount,
     });
     return { tickets: issued.map(ticketRef), sync: { seats: sold, unlock: new Map() } };
   }
