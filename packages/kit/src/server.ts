@@ -254,6 +254,17 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     },
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The router's own refusals (a path that does not decode, a path segment past the limit) are problems
+    // like every other answer.
+    frameworkErrors: (error, _req, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void sendProblem(
+        tooLong
+          ? new HttpProblem(414, 'PATH_TOO_LONG', 'A part of the request path is too long.')
+          : new HttpProblem(400, 'BAD_PATH', 'The request path is not valid (it does not decode).'),
+        reply,
+      );
+    },
   });
   const app = fastify.withTypeProvider<ZodTypeProvider>() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);

@@ -93,6 +93,17 @@ describe('service factory', () => {
     expect(res.json().errors[0].field).toBe('params.id');
   });
 
+  it('answers a path that cannot be read, or one too long, with a problem like any other', async () => {
+    const bad = await app.inject({ method: 'GET', url: '/things/%zz' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(bad.json()).toMatchObject({ status: 400, code: 'BAD_PATH' });
+    const long = await app.inject({ method: 'GET', url: `/things/${'a'.repeat(300)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(long.json()).toMatchObject({ status: 414, code: 'PATH_TOO_LONG' });
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const res = await app.inject({ method: 'GET', url: '/nowhere?x=1' });
     expect(res.statusCode).toBe(404);
