@@ -103,7 +103,7 @@ export async function buildApp(deps: ReservationAppDeps) {
   const holds = holdService({ ...shared, sales, locks, admissions: admissionRegister(redis) });
   const queries = reservationQueries(shared);
   const lifecycle = reservationLifecycle({ ...shared, release });
-  const reactions = eventReactions({ ...shared, release, lifecycle });
+  const reactions = eventReactions({ ...shared, waitlist: waitlistRepo, release, lifecycle });
   const vouchers = voucherService({ db, vouchers: repos.vouchers, reservations: repos.reservations });
   const waitlist = waitlistService({
     db,

@@ -405,5 +405,14 @@ describe('the waiting list of a sold-out event', () => {
       (await call('GET', `/api/reservations/${holds[0]!.reservationId}`, holds[0]!.holder)).body.status,
     ).toBe('CANCELLED');
     expect(await offersOf(id)).toHaveLength(0);
+    // The list of a cancelled concert is over: the fan is no longer shown a place at its head.
+    expect(await place(id, fan)).toBeNull();
+    const closed = await h.db
+      .selectFrom('waitlistEntries')
+      .select('status')
+      .where('eventId', '=', id)
+      .where('userId', '=', fan.id)
+      .executeTakeFirstOrThrow();
+    expect(closed.status).toBe('CLOSED');
   });
 });

@@ -110,7 +110,8 @@ export type StaffAssignmentsTable = {
   assignedAt: Generated<Date>;
 };
 
-export type WaitlistStatus = 'WAITING' | 'OFFERED' | 'CLAIMED' | 'LAPSED' | 'LEFT';
+/** `CLOSED`: the event was cancelled while the fan waited. */
+export type WaitlistStatus = 'WAITING' | 'OFFERED' | 'CLAIMED' | 'LAPSED' | 'LEFT' | 'CLOSED';
 
 export type WaitlistEntriesTable = {
   id: string;

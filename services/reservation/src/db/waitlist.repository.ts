@@ -88,6 +88,16 @@ export function waitlistRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /** The list of a cancelled event is over: nobody waits on it any more. */
+    async closeEvent(trx: Transaction<DB>, eventId: string) {
+      await trx
+        .updateTable('waitlistEntries')
+        .set({ status: 'CLOSED', updatedAt: sql`now()` })
+        .where('eventId', '=', eventId)
+        .where('status', '=', 'WAITING')
+        .execute();
+    },
+
     /** Offers whose hold ended without a purchase (expired, given back) end too. */
     async lapseOffers(trx: Transaction<DB>, reservationIds: string[]) {
       if (reservationIds.length === 0) return;

@@ -4,6 +4,7 @@ import type { ReservationRepository } from '../db/reservation.repository.ts';
 import type { DB } from '../db/schema.ts';
 import type { TicketRepository } from '../db/ticket.repository.ts';
 import type { VoucherRepository } from '../db/voucher.repository.ts';
+import type { WaitlistRepository } from '../db/waitlist.repository.ts';
 import type { HoldRelease } from './hold-release.ts';
 import { mergeSync, nothingToSync, type RedisSync } from './redis-sync.ts';
 import type { ReservationLifecycle } from './reservation-lifecycle.ts';
@@ -18,11 +19,12 @@ export function eventReactions(deps: {
   reservations: ReservationRepository;
   tickets: TicketRepository;
   vouchers: VoucherRepository;
+  waitlist: Pick<WaitlistRepository, 'closeEvent'>;
   release: HoldRelease;
   lifecycle: Pick<ReservationLifecycle, 'confirmIn'>;
   logger: Logger;
 }) {
-  const { reservations, tickets, vouchers, release, lifecycle, logger } = deps;
+  const { reservations, tickets, vouchers, waitlist, release, lifecycle, logger } = deps;
   /** Ends every hold still pending of an event or of a user, as one would be given back. */
   async function endPending(
     trx: Transaction<DB>,
@@ -91,8 +93,12 @@ export function eventReactions(deps: {
       return release.offerReleased(trx, released, { reservationIds: [r.id], eventIds: [r.eventId] });
     },
 
-    /** `event.cancelled`: holds in progress end; paid reservations are left to the payment service's refunds. */
-    onEventCancelled(trx: Transaction<DB>, eventId: string): Promise<RedisSync> {
+    /**
+     * `event.cancelled`: its waiting list ends, then holds in progress (offers made from the list
+     * included); paid reservations are left to the payment service's refunds.
+     */
+    async onEventCancelled(trx: Transaction<DB>, eventId: string): Promise<RedisSync> {
+      await waitlist.closeEvent(trx, eventId);
       return endPending(trx, { eventId }, 'event_cancelled');
     },
 
