@@ -61,7 +61,7 @@ describe('a refused hold, in Korean', () => {
       const alert = page.getByRole('alert');
       await expect
         .poll(() => alert.innerText(), { timeout: UI_TIMEOUT })
-        .toContain('이 공연은 1인당 최대 2석까지 예매할 수 있습니다. 이미 1석을 선점하셨습니다.');
+        .toContain('이 공연은 1인당 최대 2석까지 예매할 수 있습니다. 이미 1석을 선점하거나 예매하셨습니다.');
       expect(await alert.innerText()).not.toMatch(/[A-Za-z]{4,}/);
       await screenshot(page, 'problems-01-limit-ko');
     }),

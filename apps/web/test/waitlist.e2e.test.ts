@@ -77,7 +77,12 @@ describe('the waiting list of a sold-out concert', () => {
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.waitForURL(`${WEB}/`);
       await verifyEmailInBrowser(page, fan.email);
-      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+      // The fan switches the site to Korean: the account takes the language, and the mails follow it.
+      const saved = page.waitForResponse(
+        (r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname === '/api/users/me',
+      );
+      await page.getByLabel('Language').selectOption('ko');
+      expect((await saved).status()).toBe(200);
 
       concert.id = await soldOutConcert();
       await page.goto(`/events/${concert.id}`);
