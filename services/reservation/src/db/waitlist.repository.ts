@@ -182,11 +182,6 @@ export function waitlistRepository(db: Kysely<DB>) {
       return rows;
     },
 
-    /**
-     * Claims one waiting fan for an offer: their entry row (skipped when another transaction is offering
-     * to them) and their (user, event) hold lock (skipped when a hold of theirs is running, whose count the
-     * limit check below could not see). Answers the seats they already hold in the event, or undefined.
-     */
     /** Seats of the event the user holds or bought. */
     async activeSeats(userId: string, eventId: string): Promise<number> {
       const { rows } = await sql<{ active: number }>`
@@ -194,6 +189,11 @@ export function waitlistRepository(db: Kysely<DB>) {
       return rows[0]?.active ?? 0;
     },
 
+    /**
+     * Claims one waiting fan for an offer: their entry row (skipped when another transaction is offering
+     * to them) and their (user, event) hold lock (skipped when a hold of theirs is running, whose count the
+     * limit check below could not see). Answers the seats they already hold in the event, or undefined.
+     */
     async claimFan(trx: Transaction<DB>, fan: WaitingFan, eventId: string): Promise<number | undefined> {
       const { rows } = await sql<{ active: number }>`
         with entry as (
