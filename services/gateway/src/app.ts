@@ -204,7 +204,8 @@ export async function buildApp(deps: GatewayDeps) {
     if (asksUpgrade(req.headers) && !route.websocket) throw upgradeRefused();
     const uploads = underPrefix(path, '/api/media');
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > (uploads ? uploadLimit : bodyLimit)) throw tooLarge(uploads ? uploadLimit : bodyLimit);
+    const limit = uploads ? uploadLimit : bodyLimit;
+    if (length > limit) throw tooLarge(limit);
 
     const limiter = limiters.find((l) => l.group.matches(req.method, path));
     let countedOnce = false;

@@ -321,7 +321,8 @@ export function checkoutService(deps: CheckoutDeps) {
         logger.warn({ err: (error as Error).message }, 'webhook: Toss lookup failed');
         return 'ignored';
       }
-      const ours = await payments.findByOrderId(tp.orderId);
+      // The order read above, if Toss says this payment is it (a webhook naming another order is not ours).
+      const ours = tp.orderId === claimed.orderId ? claimed : undefined;
       if (!ours || (ours.paymentKey && ours.paymentKey !== tp.paymentKey)) {
         logger.warn({ orderId: tp.orderId }, 'webhook for a payment that is not ours');
         return 'ignored';
