@@ -55,6 +55,11 @@ export const CACHE_LIMITS = {
    * budget; checked against the seat cache's generation like the availability.
    */
   seatMaps: { max: 100, ttlMs: 60_000, maxBytes: 67_108_864 },
+  /**
+   * Ticket PDFs drawn (reservation), by what they print: a holder asking again, or a script asking over and
+   * over, costs no drawing (a tenth of a second of CPU each) while nothing printed has changed.
+   */
+  ticketPdfs: { max: 2_000, ttlMs: 600_000, maxBytes: 33_554_432 },
 } as const satisfies Record<string, CacheLimits>;
 
 /** A bounded in-memory cache with a lifetime per entry; the one kind the platform keeps. */
@@ -102,5 +107,27 @@ export function memoryCache<V extends {}>(
     get bytes() {
       return cache.calculatedSize;
     },
+  };
+}
+
+/**
+ * `cache` in front of `produce`: a value kept is handed out, and one missing is produced once however many
+ * callers ask for it meanwhile, then kept.
+ */
+export function producedOnce<V extends {}>(cache: MemoryCache<V>) {
+  const producing = new Map<string, Promise<V>>();
+  return (key: string, produce: () => Promise<V>): Promise<V> => {
+    const kept = cache.get(key);
+    if (kept !== undefined) return Promise.resolve(kept);
+    const pending = producing.get(key);
+    if (pending) return pending;
+    const made = produce().then((value) => {
+      cache.set(key, value);
+      return value;
+    });
+    producing.set(key, made);
+    const done = () => producing.delete(key);
+    made.then(done, done);
+    return made;
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryCache } from '../src/memory-cache.ts';
+import { memoryCache, producedOnce } from '../src/memory-cache.ts';
 
 describe('the one in-memory cache: bounded, every entry with a lifetime', () => {
   it('drops the least recently used entry when full', () => {
@@ -45,5 +45,30 @@ describe('the one in-memory cache: bounded, every entry with a lifetime', () => 
       cache.set('a', 'A');
       expect(cache.get('a')).toBeUndefined();
     }
+  });
+});
+
+describe('a cache in front of what it keeps', () => {
+  it('produces a missing value once for every caller that asks meanwhile, then hands out the kept one', async () => {
+    let made = 0;
+    let finish: (value: string) => void = () => undefined;
+    const get = producedOnce(memoryCache<string>({ max: 10, ttlMs: 60_000 }));
+    const produce = () => {
+      made++;
+      return new Promise<string>((resolve) => {
+        finish = resolve;
+      });
+    };
+    const asked = [get('a', produce), get('a', produce), get('a', produce)];
+    finish('drawn');
+    expect(await Promise.all(asked)).toEqual(['drawn', 'drawn', 'drawn']);
+    expect(await get('a', produce)).toBe('drawn');
+    expect(made).toBe(1);
+  });
+
+  it('keeps no failure: the next caller tries again', async () => {
+    const get = producedOnce(memoryCache<string>({ max: 10, ttlMs: 60_000 }));
+    await expect(get('a', () => Promise.reject(new Error('worker gone')))).rejects.toThrow('worker gone');
+    expect(await get('a', () => Promise.resolve('drawn'))).toBe('drawn');
   });
 });

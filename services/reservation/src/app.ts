@@ -112,7 +112,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     syncRedis,
   });
   const seatMap = seatMapService({ events, cache, sales });
-  const pdf = pdfRenderer({ threads: config.TICKET_PDF_THREADS });
+  const pdf = pdfRenderer({ threads: config.TICKET_PDF_THREADS, metrics });
   const tickets = ticketService({
     tickets: repos.tickets,
     events,

@@ -11,16 +11,17 @@ import { bearer, deliver, onSaleEvent, paidTicket, pdfText, published, reservati
  */
 describe('ticket PDF and door staff', () => {
   const HOUR = 3_600_000;
-  const tonight = onSaleEvent(6, {
+  const tonight = onSaleEvent(7, {
     title: '아이유 콘서트 서울',
     perUserLimit: 6,
     startsAt: new Date(Date.now() + 2 * HOUR).toISOString(),
   });
   const elsewhere = onSaleEvent(2, { startsAt: new Date(Date.now() + HOUR).toISOString() });
+  const crowded = onSaleEvent(12, { perUserLimit: 6 });
 
   const h = reservationSuite('resv-ticket-door', {
     instances: [{ consume: true }],
-    events: [tonight, elsewhere],
+    events: [tonight, elsewhere, crowded],
     start: true,
   });
   const fan = h.user();
@@ -63,18 +64,59 @@ describe('ticket PDF and door staff', () => {
 
   it("draws the PDFs off the service's event loop, which stays free for holds meanwhile", async () => {
     const ticket = await ticketFor(tonight, 5);
-    const url = `/api/tickets/${ticket.id}/pdf`;
     // The first one starts the drawing and loads the typeface.
-    expect((await h.app.inject({ url, headers: bearer(fan.token) })).statusCode).toBe(200);
+    const first = await h.app.inject({ url: `/api/tickets/${ticket.id}/pdf`, headers: bearer(fan.token) });
+    expect(first.statusCode).toBe(200);
+    // Twelve different tickets: a PDF asked for again is not drawn again.
+    const buyers = [await h.userToken(), await h.userToken()];
+    const bought = [];
+    for (let seat = 0; seat < 12; seat++) {
+      const buyer = buyers[seat % 2]!;
+      bought.push({ buyer, ticket: await paidTicket(h, buyer.token, crowded, seat) });
+    }
     const before = performance.eventLoopUtilization();
     const answers = await Promise.all(
-      Array.from({ length: 12 }, () => h.app.inject({ url, headers: bearer(fan.token) })),
+      bought.map(({ buyer, ticket: t }) =>
+        h.app.inject({ url: `/api/tickets/${t.id}/pdf`, headers: bearer(buyer.token) }),
+      ),
     );
     const busy = performance.eventLoopUtilization(before);
     expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200));
-    expect((await pdfText(answers[11]!.rawPayload)).replace(/\s/g, '')).toContain(ticket.code.slice(5));
+    expect((await pdfText(answers[11]!.rawPayload)).replace(/\s/g, '')).toContain(
+      bought[11]!.ticket.code.slice(5),
+    );
     // Drawn on this loop, twelve PDFs would keep it busy nearly all along; here it mostly waits for them.
     expect(busy.utilization).toBeLessThan(0.5);
+  });
+
+  it('draws a ticket once however often its holder asks for it, and again once the ticket changed', async () => {
+    const drawn = async () => {
+      const text = (await h.app.inject({ url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith('tiketi_ticket_pdfs_drawn_total'));
+      return Number(line?.split(' ').at(-1));
+    };
+    // Another fan: this one holds as many seats of tonight as the limit lets them.
+    const ticket = await paidTicket(h, other.token, tonight, 6);
+    const url = `/api/tickets/${ticket.id}/pdf`;
+    const before = await drawn();
+    // A script asking for the same PDF over and over, at once and one after another: each drawing costs a
+    // tenth of a second of CPU, and every other fan's PDFs and order mails wait behind them.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => h.app.inject({ url, headers: bearer(other.token) })),
+    );
+    for (let i = 0; i < 4; i++) answers.push(await h.app.inject({ url, headers: bearer(other.token) }));
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 200));
+    expect(new Set(answers.map((a) => a.rawPayload.toString('base64'))).size).toBe(1);
+    expect(await drawn()).toBe(before + 1);
+
+    // Checked in, the ticket says so: the copy of the unused one is not handed out again.
+    expect((await checkIn(admin.token, { code: ticket.code, eventId: tonight.eventId })).statusCode).toBe(
+      200,
+    );
+    const used = await h.app.inject({ url, headers: bearer(other.token) });
+    expect(used.statusCode).toBe(200);
+    expect(used.rawPayload.equals(answers[0]!.rawPayload)).toBe(false);
+    expect(await drawn()).toBe(before + 2);
   });
 
   it('gives the PDF to an admin, and to nobody else', async () => {
