@@ -182,6 +182,16 @@ export const eventCatalogue = {
     /** How long a waiting-list offer holds its seats for the fan it was made to. */
     waitlistOfferMinutes: waitlistOfferMinutes.default(WAITLIST_OFFER_MINUTES_DEFAULT),
   }),
+  /**
+   * A published concert moved to another time (announced beside `event.updated`): its ticket holders are
+   * told, with the time their tickets were bought for.
+   */
+  'event.rescheduled': z.object({
+    eventId: uuid,
+    title: z.string(),
+    previousStartsAt: isoTime,
+    startsAt: isoTime,
+  }),
   'event.cancelled': z.object({ eventId: uuid, reason: z.string() }),
   'reservation.created': z.object({
     reservationId: uuid,

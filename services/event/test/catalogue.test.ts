@@ -190,6 +190,31 @@ describe('catalogue administration', () => {
     });
     expect(repriced.statusCode).toBe(409);
     expect(repriced.json().code).toBe('EVENT_PUBLISHED');
+    // None of those moved the concert.
+    expect(await svc.outbox('event.rescheduled')).toEqual([]);
+  });
+
+  it('announces event.rescheduled when a published concert moves, with the time it had', async () => {
+    const before = (await svc.app.inject({ url: `/api/events/${eventId}` })).json();
+    const startsAt = new Date(new Date(before.startsAt).getTime() + 86_400_000).toISOString();
+    const moved = await svc.app.inject({
+      method: 'PATCH',
+      url: `/api/events/${eventId}`,
+      headers: as(svc.admin),
+      payload: { startsAt },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(await svc.outbox('event.rescheduled')).toEqual([
+      { eventId, title: before.title, previousStartsAt: before.startsAt, startsAt },
+    ]);
+    // The same time again moves nothing.
+    await svc.app.inject({
+      method: 'PATCH',
+      url: `/api/events/${eventId}`,
+      headers: as(svc.admin),
+      payload: { startsAt },
+    });
+    expect(await svc.outbox('event.rescheduled')).toHaveLength(1);
   });
 
   // Payloads are valid, so only the caller decides the answer.

@@ -6,6 +6,7 @@ import {
   type EventType,
   INTERNAL_TOKEN_HEADER,
   type InternalUser,
+  type SalesAttendees,
   type TicketDocuments,
 } from '@tiketi/contracts';
 import { makeEnvelope, sql } from '@tiketi/kit';
@@ -34,7 +35,11 @@ const TICKET_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntraile
  * The user, event and reservation services' routes the notification service reads, answering from fixed
  * data; `documents` holds the tickets of each order the reservation service would answer for.
  */
-async function peers(users: Map<string, InternalUser>, documents: Map<string, TicketDocuments['tickets']>) {
+async function peers(
+  users: Map<string, InternalUser>,
+  documents: Map<string, TicketDocuments['tickets']>,
+  attendees: Map<string, SalesAttendees['items']>,
+) {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -52,6 +57,12 @@ async function peers(users: Map<string, InternalUser>, documents: Map<string, Ti
       const tickets = documents.get(docs[1] ?? '');
       if (!tickets) return send(404, { code: 'NOT_FOUND' });
       return send(200, { reservationId: docs[1], tickets, pdf: TICKET_PDF.toString('base64') });
+    }
+    const holders = /^\/internal\/events\/([^/]+)\/attendees$/.exec(req.url ?? '');
+    if (holders) {
+      if (req.headers[INTERNAL_TOKEN_HEADER] !== INTERNAL_TOKEN) return send(403, { code: 'FORBIDDEN' });
+      const items = attendees.get(holders[1] ?? '');
+      return items ? send(200, { items }) : send(404, { code: 'EVENT_NOT_FOUND' });
     }
     if (req.url === `/api/events/${EVENT_ID}`) {
       return send(200, {
@@ -88,6 +99,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
   const from = { email: 'no-reply@tiketi.dev', name: 'Tiketi' };
   const users = new Map<string, InternalUser>();
   const documents = new Map<string, TicketDocuments['tickets']>();
+  const attendees = new Map<string, SalesAttendees['items']>();
   const mailQueue = `${config.AMQP_EXCHANGE}.notification.mail`;
   let infra: Awaited<ReturnType<typeof openNotificationInfra>>;
   let db: typeof infra.db;
@@ -104,7 +116,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     infra = await openNotificationInfra(config);
     ({ db, bus } = infra);
     mail = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
-    peer = await peers(users, documents);
+    peer = await peers(users, documents, attendees);
     directory = createDirectoryClient({
       userServiceUrl: peer.url,
       eventServiceUrl: peer.url,
@@ -651,9 +663,57 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     await drained();
     const mailed = inboxOf(user.email);
     expect(mailed.map((m) => m.subject)).toEqual(['[Tiketi] Your waiting-list offer expired']);
-    expect(mailed[0]?.text).toContain('went to the next fan on the list');
+    expect(mailed[0]?.text).toContain(
+      'went to the next fan on the list, or back on sale if nobody was waiting',
+    );
     expect(mailed[0]?.text).toContain('no longer on this event');
     expect(mailed[0]?.text).not.toMatch(/hold expired/i);
+  });
+
+  it('tells each ticket holder once when their concert moves, in their language, with the time they bought for', async () => {
+    const eventId = randomUUID();
+    const minji = knownUser('김민지', 'ko');
+    const alex = knownUser('Alex', 'en');
+    const refunded = knownUser('Refunded Fan', 'en');
+    const ticket = (userId: string, status: 'ISSUED' | 'USED' | 'VOIDED', seatLabel: string) => ({
+      ticketId: randomUUID(),
+      reservationId: randomUUID(),
+      userId,
+      seatLabel,
+      tierName: 'R',
+      status,
+      issuedAt: new Date().toISOString(),
+      usedAt: null,
+    });
+    attendees.set(eventId, [
+      ticket(minji.id, 'ISSUED', 'A-1-1'),
+      ticket(minji.id, 'ISSUED', 'A-1-2'),
+      ticket(alex.id, 'ISSUED', 'B-3-7'),
+      ticket(refunded.id, 'VOIDED', 'C-1-1'),
+    ]);
+    const moved = makeEnvelope('event.rescheduled', {
+      eventId,
+      title: 'Seoul Spring Live',
+      previousStartsAt: '2027-04-10T10:00:00.000Z',
+      startsAt: '2027-04-17T11:30:00.000Z',
+    });
+    await bus.publish(moved);
+    await bus.publish(moved);
+    await eventually(() => expect(inboxOf(alex.email)).toHaveLength(1));
+    await eventually(() => expect(inboxOf(minji.email)).toHaveLength(1));
+    const [en] = inboxOf(alex.email);
+    expect(en?.subject).toBe('[Tiketi] Seoul Spring Live has moved to a new date');
+    expect(en?.text).toContain('When: Saturday, 17 April 2027 at 20:30 (KST)');
+    expect(en?.text).toContain('Was: Saturday, 10 April 2027 at 19:00 (KST)');
+    expect(en?.text).toContain('Your ticket stays valid for the new time');
+    const [ko] = inboxOf(minji.email);
+    expect(ko?.subject).toBe('[Tiketi] 공연 일정 변경: Seoul Spring Live');
+    expect(ko?.text).toContain('2027년 4월 17일 토요일 오후 8:30');
+    expect(ko?.text).toContain('2매');
+    await drained();
+    expect(inboxOf(alex.email)).toHaveLength(1);
+    expect(inboxOf(minji.email)).toHaveLength(1);
+    expect(inboxOf(refunded.email)).toEqual([]);
   });
 
   it('sends one email when two deliveries of an event race past the inbox', async () => {

@@ -272,6 +272,14 @@ export function eventsService(deps: Deps) {
             waitlistOfferMinutes: next.waitlistOfferMinutes,
             waitingRoom: next.waitingRoom,
           });
+          if (next.startsAt.getTime() !== row.startsAt.getTime()) {
+            await publishInTransaction(trx, 'event.rescheduled', {
+              eventId: id,
+              title: next.title,
+              previousStartsAt: row.startsAt.toISOString(),
+              startsAt: next.startsAt.toISOString(),
+            });
+          }
         }
       });
       return changed(id);

@@ -1,4 +1,10 @@
-import { eventDetailDto, internalUser, internalUserPath, ticketDocuments } from '@tiketi/contracts';
+import {
+  eventDetailDto,
+  internalUser,
+  internalUserPath,
+  salesAttendees,
+  ticketDocuments,
+} from '@tiketi/contracts';
 import { createHttpClient, internalHeaders, upstreamProblem } from '@tiketi/kit';
 import type { EventDetails, Recipient } from '../db/notification.repository.ts';
 
@@ -56,6 +62,20 @@ export function createDirectoryClient(options: {
       if (res.status === 404) return undefined;
       if (res.status !== 200) throw upstreamProblem('reservation service', res);
       return ticketDocuments.parse(res.body);
+    },
+    /**
+     * Who holds valid tickets of the event, and how many each: an account with tickets that were only
+     * voided (refunded) holds none. Empty when the reservation service sells no such event.
+     */
+    async holders(eventId: string): Promise<Map<string, number>> {
+      const res = await reservations.get<unknown>(`/internal/events/${eventId}/attendees`);
+      const held = new Map<string, number>();
+      if (res.status === 404) return held;
+      if (res.status !== 200) throw upstreamProblem('reservation service', res);
+      for (const t of salesAttendees.parse(res.body).items) {
+        if (t.status === 'ISSUED') held.set(t.userId, (held.get(t.userId) ?? 0) + 1);
+      }
+      return held;
     },
     /** Why the event was cancelled, as the operator said it (null when it was not, or said nothing). */
     async cancelReason(eventId: string): Promise<string | null> {

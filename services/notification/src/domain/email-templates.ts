@@ -54,6 +54,14 @@ export type TemplateData = {
     orderId: string;
     reservationsUrl: string;
   };
+  'event-rescheduled': {
+    name: string;
+    /** The concert as it is now: its new time. */
+    event: EventInfo | undefined;
+    previousStartsAt: Date;
+    ticketCount: number;
+    ticketsUrl: string;
+  };
   'reservation-expired': HoldEnded;
   'waitlist-offer-expired': HoldEnded;
   'waitlist-offered': {
@@ -288,6 +296,29 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     };
   },
 
+  'event-rescheduled'(d, say, locale) {
+    const title = d.event?.title;
+    return {
+      subject: title
+        ? say(`[Tiketi] 공연 일정 변경: ${title}`, `[Tiketi] ${title} has moved to a new date`)
+        : say('[Tiketi] 공연 일정이 변경되었습니다', '[Tiketi] Your concert has moved to a new date'),
+      heading: say('공연 일정이 변경되었습니다', 'Your concert has a new date'),
+      intro: say(
+        `${d.name}님, 예매하신 ${title ? `「${title}」 ` : ''}공연의 일정이 변경되었습니다. 가지고 계신 티켓 ${d.ticketCount}매는 바뀐 일정에 그대로 유효하며, 따로 하실 일은 없습니다.`,
+        `${d.name}, ${title ? `“${title}”` : 'the concert you booked'} has moved. Your ${d.ticketCount === 1 ? 'ticket stays' : `${d.ticketCount} tickets stay`} valid for the new time; there is nothing you need to do.`,
+      ),
+      rows: [
+        ...eventRows(d.event, say, locale),
+        [say('이전 일시', 'Was'), formatWhen(d.previousStartsAt, locale)],
+      ],
+      note: say(
+        '바뀐 일정에 관람하실 수 없다면 평소의 취소 규정에 따라 내 티켓에서 예매를 취소하실 수 있습니다.',
+        'If you cannot come at the new time, you can cancel your booking from My tickets under the usual cancellation rules.',
+      ),
+      button: { label: say('내 티켓 보기', 'View my tickets'), url: d.ticketsUrl },
+    };
+  },
+
   'reservation-expired': (d, say, locale) => ({
     subject: say('[Tiketi] 좌석 선점 시간이 만료되었습니다', '[Tiketi] Your seat hold expired'),
     heading: say('좌석 선점이 만료되었습니다', 'Your seat hold expired'),
@@ -303,8 +334,8 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     subject: say('[Tiketi] 대기 명단 좌석 제안이 만료되었습니다', '[Tiketi] Your waiting-list offer expired'),
     heading: say('대기 명단 제안이 만료되었습니다', 'Your waiting-list offer expired'),
     intro: say(
-      `${d.name}님, 결제 기한이 지나 대기 명단으로 잡아 두었던 좌석 ${d.seatCount}석은 대기 명단의 다음 분께 넘어갔습니다. 결제된 금액은 없으며, 이 공연의 대기 명단에서도 빠지셨습니다.`,
-      `${d.name}, the time to pay for the ${d.seatCount} seat(s) we held for you from the waiting list has passed, so they went to the next fan on the list. You were not charged, and you are no longer on this event's waiting list.`,
+      `${d.name}님, 결제 기한이 지나 대기 명단으로 잡아 두었던 좌석 ${d.seatCount}석은 대기 명단의 다음 분께, 기다리는 분이 없으면 일반 판매로 넘어갔습니다. 결제된 금액은 없으며, 이 공연의 대기 명단에서도 빠지셨습니다.`,
+      `${d.name}, the time to pay for the ${d.seatCount} seat(s) we held for you from the waiting list has passed, so they went to the next fan on the list, or back on sale if nobody was waiting. You were not charged, and you are no longer on this event's waiting list.`,
     ),
     rows: eventRows(d.event, say, locale),
     note: say(

@@ -32,6 +32,7 @@ export const MAIL_EVENTS = [
   'payment.refunded',
   'reservation.expired',
   'waitlist.offered',
+  'event.rescheduled',
 ] as const;
 /** Events that only feed what the emails say (recipients, event details, amounts). */
 export const PROJECTION_EVENTS = [
@@ -44,6 +45,8 @@ export const PROJECTION_EVENTS = [
 ] as const;
 
 export type MailEvent = (typeof MAIL_EVENTS)[number];
+/** Events that become one email to each of many accounts (`notify` writes to each in turn). */
+type FanOutEvent = 'event.rescheduled';
 
 /**
  * The mails an operator may send again, whose source event is kept for it: not the one-time links of
@@ -203,7 +206,10 @@ export function createNotifier(deps: NotifierDeps) {
     });
   }
 
-  async function plan(event: AnyEnvelope<MailEvent>, repo: NotificationRepository): Promise<Plan> {
+  async function plan(
+    event: AnyEnvelope<Exclude<MailEvent, FanOutEvent>>,
+    repo: NotificationRepository,
+  ): Promise<Plan> {
     switch (event.type) {
       case 'user.registered':
       case 'user.email_verified': {
@@ -303,6 +309,52 @@ export function createNotifier(deps: NotifierDeps) {
     await repo.markSent(id, sent.providerMessageId);
   }
 
+  /** Sends a planned mail once under `dedupeKey`: claimed and committed first, then handed to the provider. */
+  async function deliver(event: AnyEnvelope<MailEvent>, mail: Plan, dedupeKey: string): Promise<void> {
+    const repo = notificationRepository(deps.db);
+    const { template, userId, recipient, data } = mail;
+    if (!recipient) {
+      // A user the user service does not know (deleted meanwhile): nothing to send, and retrying won't help.
+      await repo.claim({
+        dedupeKey,
+        eventId: event.id,
+        template,
+        userId,
+        status: 'skipped',
+        detail: 'unknown user',
+      });
+      deps.logger.warn({ eventId: event.id, userId, template }, 'no recipient for notification');
+      return;
+    }
+    const email = renderEmail(template, data as never, recipient.locale);
+    // Committed before the send, so that it outlives this process if it dies while the mail is on its way.
+    const id = await repo.claim({
+      dedupeKey,
+      eventId: event.id,
+      template,
+      userId,
+      status: 'sending',
+      recipient: recipient.email,
+      locale: recipient.locale,
+      subject: email.subject,
+      transport: deps.mailer.name,
+      ...(SEND_AGAIN_TEMPLATES.has(template) ? { source: JSON.stringify(event) } : {}),
+    });
+    if (!id) {
+      const pending = await repo.findPending(dedupeKey);
+      if (pending) {
+        await repo.markUnconfirmed(pending.id, 'a delivery found the send unconfirmed; not sent again');
+        deps.logger.warn(
+          { eventId: event.id, template, notificationId: pending.id },
+          'email claimed by a send that never confirmed; not sent again',
+        );
+      }
+      return;
+    }
+    await send(repo, id, dedupeKey, { ...mail, recipient }, email);
+    deps.logger.info({ eventId: event.id, template, notificationId: id }, 'email sent');
+  }
+
   return {
     /**
      * Sends the email an event calls for, at most once per (event, template). Idempotent by itself (the
@@ -313,49 +365,30 @@ export function createNotifier(deps: NotifierDeps) {
       // proves nothing, and its name is whatever the one who typed the address in chose.
       if (event.type === 'user.registered' && event.data.provider === 'password') return;
       const repo = notificationRepository(deps.db);
-      const mail = await plan(event, repo);
-      const { template, userId, recipient, data } = mail;
-      const dedupeKey = `${event.id}:${template}`;
-      if (!recipient) {
-        // A user the user service does not know (deleted meanwhile): nothing to send, and retrying won't help.
-        await repo.claim({
-          dedupeKey,
-          eventId: event.id,
-          template,
-          userId,
-          status: 'skipped',
-          detail: 'unknown user',
-        });
-        deps.logger.warn({ eventId: event.id, userId, template }, 'no recipient for notification');
-        return;
-      }
-      const email = renderEmail(template, data as never, recipient.locale);
-      // Committed before the send, so that it outlives this process if it dies while the mail is on its way.
-      const id = await repo.claim({
-        dedupeKey,
-        eventId: event.id,
-        template,
-        userId,
-        status: 'sending',
-        recipient: recipient.email,
-        locale: recipient.locale,
-        subject: email.subject,
-        transport: deps.mailer.name,
-        ...(SEND_AGAIN_TEMPLATES.has(template) ? { source: JSON.stringify(event) } : {}),
-      });
-      if (!id) {
-        const pending = await repo.findPending(dedupeKey);
-        if (pending) {
-          await repo.markUnconfirmed(pending.id, 'a delivery found the send unconfirmed; not sent again');
-          deps.logger.warn(
-            { eventId: event.id, template, notificationId: pending.id },
-            'email claimed by a send that never confirmed; not sent again',
+      if (event.type === 'event.rescheduled') {
+        // One mail per ticket holder, each claimed on its own: a redelivery after a failure part way writes
+        // only to those not written to yet.
+        const d = event.data;
+        for (const [userId, ticketCount] of await deps.directory.holders(d.eventId)) {
+          const mail = await toBuyer(
+            repo,
+            'event-rescheduled',
+            { userId, eventId: d.eventId },
+            {
+              previousStartsAt: new Date(d.previousStartsAt),
+              ticketCount,
+              ticketsUrl: url(WEB_PAGES.myTickets),
+            },
           );
+          // The concert as the event says it is now, whatever the projection has heard of yet.
+          const venueName = mail.data.event?.venueName;
+          mail.data.event = { venueName, title: d.title, startsAt: new Date(d.startsAt) };
+          await deliver(event, mail, `${event.id}:${mail.template}:${userId}`);
         }
         return;
       }
-      await send(repo, id, dedupeKey, { ...mail, recipient }, email);
-      deps.logger.info({ eventId: event.id, template, notificationId: id }, 'email sent');
+      const mail = await plan(event, repo);
+      await deliver(event, mail, `${event.id}:${mail.template}`);
     },
 
     /**
@@ -382,7 +415,8 @@ export function createNotifier(deps: NotifierDeps) {
         );
       }
       if (!original.source) throw refuse('What this email was written from is no longer kept.');
-      const mail = await plan(original.source as AnyEnvelope<MailEvent>, repo);
+      // (Only mails of one event to one account keep their source: see SEND_AGAIN_TEMPLATES.)
+      const mail = await plan(original.source as AnyEnvelope<Exclude<MailEvent, FanOutEvent>>, repo);
       const { recipient } = mail;
       if (!recipient) throw refuse('The account this email was for no longer exists.');
       const dedupeKey = `${original.dedupeKey}:again:${(await repo.timesSentAgain(original.id)) + 1}`;
