@@ -88,6 +88,17 @@ describe('the waiting list of a sold-out concert', () => {
       await page.goto(`/events/${concert.id}`);
       await page.getByText('지금은 모든 좌석이 매진되었습니다.').waitFor();
       expect(await page.getByRole('link', { name: '예매하기' }).count()).toBe(0);
+      expect(await page.getByTestId('event-status').innerText()).toBe('매진');
+      // The catalogue hears it from the reservation service's look at its sales: the list says so too.
+      await expect
+        .poll(
+          async () =>
+            (await apiJson<{ items: { id: string }[] }>('/api/events?status=sold_out')).items.map(
+              (e) => e.id,
+            ),
+          { timeout: UI_TIMEOUT },
+        )
+        .toContain(concert.id);
       await page.getByText('좌석은 15분 동안 회원님을 위해 잡아 두며').waitFor();
       await screenshotAtWidths(page, 'waitlist-01-sold-out');
 

@@ -193,6 +193,12 @@ export const eventCatalogue = {
     startsAt: isoTime,
   }),
   'event.cancelled': z.object({ eventId: uuid, reason: z.string() }),
+  /**
+   * An event on sale ran out of seats and standing places to hold (`soldOut`), or has some again (a hold
+   * ended unpaid, a refund): announced by the reservation service when its periodic look finds the change,
+   * as of `at`. Lists and pages say "sold out" meanwhile; the sale itself is not closed by it.
+   */
+  'sale.availability_changed': z.object({ eventId: uuid, soldOut: z.boolean(), at: isoTime }),
   'reservation.created': z.object({
     reservationId: uuid,
     eventId: uuid,

@@ -2,7 +2,11 @@ import { createAuth, sql } from '@tiketi/kit';
 import { createTestTokens, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { buildApp, type EventDeps } from '../src/app.ts';
+import { artistRepository } from '../src/db/artist.repository.ts';
+import { catalogueCache } from '../src/db/catalogue.cache.ts';
+import { eventRepository } from '../src/db/event.repository.ts';
 import type { DB } from '../src/db/schema.ts';
+import { startConsumers } from '../src/events/consumers.ts';
 
 const migrations = new URL('../migrations', import.meta.url).pathname;
 
@@ -44,6 +48,21 @@ export async function openEventService(label: string, extra: Partial<EventDeps> 
 }
 
 export type EventService = Awaited<ReturnType<typeof openEventService>>;
+
+/** The catalogue's consumers over `svc`'s database and cache, on the exchange of `config`. */
+export async function startCatalogueConsumers(svc: EventService, config: ReturnType<typeof testConfig>) {
+  const consumers = await openTestInfra({ service: 'event', bus: true }, config);
+  await startConsumers({
+    bus: consumers.bus,
+    db: svc.db,
+    artists: artistRepository(svc.db),
+    events: eventRepository(svc.db),
+    cache: catalogueCache(svc.infra.redis, testLogger()),
+    logger: testLogger(),
+  });
+  await consumers.bus.waitForConnect();
+  return consumers;
+}
 
 const DAY = 86_400_000;
 export const daysFromNow = (days: number) => new Date(Date.now() + days * DAY).toISOString();

@@ -11,11 +11,13 @@ import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mediaClient } from '../src/clients/media.client.ts';
-import { artistRepository } from '../src/db/artist.repository.ts';
-import { catalogueCache } from '../src/db/catalogue.cache.ts';
-import { eventRepository } from '../src/db/event.repository.ts';
-import { startConsumers } from '../src/events/consumers.ts';
-import { createArtistAndVenue, type EventService, eventPayload, openEventService } from './helpers.ts';
+import {
+  createArtistAndVenue,
+  type EventService,
+  eventPayload,
+  openEventService,
+  startCatalogueConsumers,
+} from './helpers.ts';
 
 /**
  * The media service and the catalogue's consumer on one exchange of their own, the media outbox relayed as
@@ -113,15 +115,7 @@ describe('deleting an image detaches it from the catalogue', () => {
       auth: createAuth({ jwks: tokens.jwks }),
       media: mediaClient(mediaUrl),
     });
-    consumerBus = await openTestInfra({ service: 'event', bus: true }, config);
-    await startConsumers({
-      bus: consumerBus.bus,
-      db: svc.db,
-      artists: artistRepository(svc.db),
-      events: eventRepository(svc.db),
-      cache: catalogueCache(svc.infra.redis, testLogger()),
-      logger: testLogger(),
-    });
+    consumerBus = await startCatalogueConsumers(svc, config);
     await mediaInfra.start();
 
     ids = await createArtistAndVenue({ ...svc, admin }, 'Poster Artist');

@@ -32,6 +32,7 @@ import { reservationQueries } from './domain/reservation-queries.ts';
 import { eventSheetSource, saleInfoSource } from './domain/sale-info.ts';
 import { salesReportService } from './domain/sales-report.service.ts';
 import { seatMapService } from './domain/seat-map.service.ts';
+import { soldOutWatch } from './domain/sold-out-watch.ts';
 import { ticketService } from './domain/ticket.service.ts';
 import { voucherService } from './domain/voucher.service.ts';
 import { waitlistOffers, waitlistService } from './domain/waitlist.service.ts';
@@ -132,6 +133,11 @@ export async function buildApp(deps: ReservationAppDeps) {
     metrics,
   });
 
+  const soldOut =
+    config.SOLD_OUT_CHECK_INTERVAL_MS > 0
+      ? soldOutWatch({ db, events, intervalMs: config.SOLD_OUT_CHECK_INTERVAL_MS, logger, metrics })
+      : undefined;
+
   seatRoutes(app, seatMap, auth);
   const voucherLimit = await voucherAttemptLimit(app, redis, {
     perAccount: config.VOUCHER_ATTEMPTS_PER_ACCOUNT,
@@ -151,9 +157,11 @@ export async function buildApp(deps: ReservationAppDeps) {
     async start() {
       if (bus) await startConsumers(bus, consumerDeps, handlers);
       sweeper.start();
+      soldOut?.start();
     },
     async stop() {
       await sweeper.stop();
+      await soldOut?.stop();
       await pdf.close();
     },
   };

@@ -24,6 +24,8 @@ export const configShape = {
   /** How often expired holds are looked for. */
   SWEEP_INTERVAL_MS: env.int(1000),
   SWEEP_BATCH_SIZE: env.int(200),
+  /** How often the events on sale are looked at for a sell-out, or seats again after one; 0: never. */
+  SOLD_OUT_CHECK_INTERVAL_MS: env.int(5000),
   /** The seat map cache is rebuilt from the database at least this often. */
   SEAT_CACHE_TTL_SECONDS: env.int(120),
   /** How long an instance reuses an event's sale settings before reading them again. */

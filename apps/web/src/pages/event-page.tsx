@@ -31,11 +31,20 @@ export function EventPage() {
           const sale = saleState(event, now);
           // A waiting room takes arrivals before the sale opens and draws their order at the opening.
           const open = sale === 'open' || (queued && sale === 'before');
+          // The seat counts read here are fresher than the catalogue's word (looked at every few seconds).
+          const status =
+            sale === 'open' && seats.data && (event.status === 'on_sale' || event.status === 'sold_out')
+              ? soldOut
+                ? 'sold_out'
+                : 'on_sale'
+              : event.status;
           return (
             <article className="event-detail">
               <Poster image={event.poster} alt={event.title} size="medium" />
               <div>
-                <span className={`badge ${event.status}`}>{t(`status.${event.status}` as MessageKey)}</span>
+                <span className={`badge ${status}`} data-testid="event-status">
+                  {t(`status.${status}` as MessageKey)}
+                </span>
                 <h1>{event.title}</h1>
                 <p className="muted">{event.artist.name}</p>
                 <dl className="facts">

@@ -42,7 +42,7 @@ function statusAt(now: Date) {
   return sql<EventStatus>`case
     when e.status in ('draft', 'cancelled', 'ended') then e.status
     when e.starts_at <= ${now} then 'ended'
-    when e.status = 'sold_out' then 'sold_out'
+    when e.status = 'sold_out' or e.sold_out then 'sold_out'
     when e.sale_opens_at <= ${now} and ${now} < e.sale_closes_at then 'on_sale'
     else 'published' end`;
 }
@@ -174,6 +174,20 @@ export function eventRepository(db: Kysely<DB>) {
     },
 
     /** Drops the poster from every event showing this image; answers the events changed. */
+    /**
+     * Takes the reservation service's word on whether the event has seats left to hold, unless a later
+     * word was taken already; answers whether anything changed.
+     */
+    async recordSoldOut(trx: Transaction<DB>, eventId: string, soldOut: boolean, at: Date): Promise<boolean> {
+      const result = await trx
+        .updateTable('events')
+        .set({ soldOut, soldOutAt: at })
+        .where('id', '=', eventId)
+        .where((eb) => eb.or([eb('soldOutAt', 'is', null), eb('soldOutAt', '<', at)]))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
     async detachPoster(trx: Transaction<DB>, mediaId: string): Promise<string[]> {
       const rows = await trx
         .updateTable('events')

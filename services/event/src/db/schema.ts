@@ -71,6 +71,8 @@ export type EventsTable = {
   publishedAt: Date | null;
   cancelledAt: Date | null;
   cancelReason: string | null;
+  soldOut: Generated<boolean>;
+  soldOutAt: Date | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 };

@@ -85,7 +85,9 @@ export function eventsService(deps: Deps) {
       id: event.id,
       title: event.title,
       description: event.description,
-      status: event.status,
+      // Kept as stored, with the reservation service's word that nothing is left; served through
+      // `effectiveStatus` (`statusOf`), which lets a started event be `ended` all the same.
+      status: event.soldOut && event.status === 'published' ? 'sold_out' : event.status,
       startsAt: event.startsAt.toISOString(),
       saleOpensAt: event.saleOpensAt.toISOString(),
       saleClosesAt: event.saleClosesAt.toISOString(),

@@ -5,6 +5,9 @@ import type { EventRepository } from '../db/event.repository.ts';
 import type { DB } from '../db/schema.ts';
 
 /**
+ * The reservation service's word on whether an event on sale has seats left (`sale.availability_changed`)
+ * makes lists and pages say "sold out", or "on sale" again; a word older than the one taken changes nothing.
+ *
  * The catalogue keeps copies of image links (posters, artist images). When the media service deletes an
  * image, every copy is dropped in one transaction, so no page goes on pointing at files that are gone; a
  * redelivered event finds nothing left to change.
@@ -18,6 +21,20 @@ export async function startConsumers(deps: {
   logger: Logger;
 }) {
   const { bus, db, artists, events, cache, logger } = deps;
+  await bus.consume({
+    name: 'availability',
+    events: ['sale.availability_changed'],
+    db,
+    handler: async (event, trx) => {
+      const { eventId, soldOut, at } = event.data;
+      return { eventId, soldOut, changed: await events.recordSoldOut(trx, eventId, soldOut, new Date(at)) };
+    },
+    afterCommit: async (_event, result) => {
+      if (!result.changed) return;
+      logger.info(result, result.soldOut ? 'event sold out' : 'event has seats again');
+      await cache.invalidate();
+    },
+  });
   await bus.consume({
     name: 'media',
     events: ['media.deleted'],

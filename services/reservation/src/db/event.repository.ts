@@ -185,6 +185,28 @@ export function eventRepository(db: Kysely<DB>) {
       return { counts, known: rows.length > 0 };
     },
 
+    /**
+     * Records which events on sale at `now` ran out of seats to hold, or have some again, since the last
+     * look, and answers those that changed. The update re-reads each row it changes, so two instances
+     * looking at once record (and so announce) a change once.
+     */
+    async recordSoldOut(trx: Transaction<DB>, now: Date) {
+      const result = await sql<{ eventId: string; soldOut: boolean }>`
+        with looked as (
+          select e.id, not exists (
+            select 1 from seats s where s.event_id = e.id and s.status = 'available'
+          ) as sold_out
+          from events e
+          where e.status in ('published', 'on_sale') and e.sale_opens_at <= ${now}
+            and ${now} < e.sale_closes_at and exists (select 1 from seats s where s.event_id = e.id)
+        )
+        update events e set sold_out = looked.sold_out, updated_at = now()
+        from looked
+        where e.id = looked.id and e.sold_out <> looked.sold_out
+        returning e.id as "eventId", e.sold_out as "soldOut"`.execute(trx);
+      return result.rows;
+    },
+
     async exists(eventId: string) {
       const row = await db.selectFrom('events').select('id').where('id', '=', eventId).executeTakeFirst();
       return row !== undefined;

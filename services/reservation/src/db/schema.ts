@@ -19,6 +19,7 @@ export type EventsTable = {
   priceTiers: Generated<PriceTier[]>;
   waitlistOfferMinutes: Generated<number>;
   standingAreas: Generated<StandingArea[]>;
+  soldOut: Generated<boolean>;
   sourceAt: Date;
   updatedAt: Generated<Date>;
 };
