@@ -109,10 +109,10 @@ export function edgeSuite() {
         });
         statuses.push(res.status);
       }
-      expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+      expect(statuses.slice(0, 5).every((status) => status === 401)).toBe(true);
       // Past the account's limit every sign-in needs a solved challenge: each guess costs the guesser one,
       // and the owner is not locked out.
-      expect(statuses.slice(10)).toEqual([403, 403]);
+      expect(statuses.slice(5).every((status) => status === 403)).toBe(true);
       const right = await call(p.url('user'), 'POST', '/api/auth/login', {
         body: { email: victim.email, password: victim.password },
       });

@@ -76,6 +76,7 @@ export async function openProof(): Promise<void> {
       // The suites send thousands of requests from one address; the limits have a test of their own.
       RATE_LIMIT_GENERAL: '1000000',
       RATE_LIMIT_AUTH: '1000000',
+      RATE_LIMIT_PASSWORD: '1000000',
       RATE_LIMIT_QUEUE_JOIN: '1000000',
       RATE_LIMIT_CHALLENGE: '1000000',
       // Every sign-up and join solves a challenge: the lowest difficulty keeps that cheap.

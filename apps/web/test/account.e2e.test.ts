@@ -39,8 +39,8 @@ const WRONG_CREDENTIALS = '이메일 또는 비밀번호가 올바르지 않습�
 const site = siteOnPlatform({
   label: 'web_account',
   env: {
-    // One browser signs up, logs in and changes passwords more than the gateway lets one address do in a minute.
-    RATE_LIMIT_AUTH: '50',
+    // One browser changes its password more often than the gateway lets one address do in a minute.
+    RATE_LIMIT_PASSWORD: '50',
     OIDC_DEMO_EMAIL: GOOGLE_FAN.email,
     OIDC_DEMO_NAME: GOOGLE_FAN.name,
   },

@@ -164,7 +164,7 @@ describe('a fan refunding a paid order', () => {
 
 describe('a fan whose account strangers have been guessing at', () => {
   it(
-    'still signs in with the password, the page proving a person is there on its own',
+    'still signs in with the password, the page proving a person is there on its own, and the count starts over',
     site.step(async () => {
       const who = {
         email: `guessed-${Date.now()}@example.com`,
@@ -188,6 +188,13 @@ describe('a fan whose account strangers have been guessing at', () => {
       const context = await browser.newContext({ baseURL: WEB });
       try {
         const page = await context.newPage();
+        const asked: string[] = [];
+        page.on('request', (req) => {
+          const url = new URL(req.url());
+          if (url.pathname === '/api/challenge') asked.push(`challenge ${url.searchParams.get('purpose')}`);
+          if (url.pathname === '/api/auth/login')
+            asked.push(`login ${req.headers()['x-altcha'] ? 'solved' : 'bare'}`);
+        });
         await page.goto('/login');
         await page.getByLabel('Email').fill(who.email);
         await page.getByLabel('Password').fill(who.password);
@@ -196,9 +203,13 @@ describe('a fan whose account strangers have been guessing at', () => {
         await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: UI_TIMEOUT });
         const me = await apiJson<Me>('/api/users/me', await accessTokenOf(page));
         expect(me.email).toBe(who.email);
+        // Asked for the check, solved it as the sign-up page does, and sent the sign-in once more.
+        expect(asked).toEqual(['login bare', 'challenge login', 'login solved']);
       } finally {
         await context.close();
       }
+      // Signed in, the account is no longer one strangers are guessing at: no check next time.
+      expect((await attempt(who.password)).status).toBe(200);
     }),
     60_000,
   );

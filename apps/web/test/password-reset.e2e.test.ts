@@ -34,8 +34,8 @@ const reset: { link?: URL; other?: { accessToken: string; refreshToken: string }
 
 const site = siteOnPlatform({
   label: 'web_password',
-  // One browser signs up, asks for links and logs in more than the gateway lets one address do in a minute.
-  env: { RATE_LIMIT_AUTH: '50' },
+  // One browser asks for links and sets passwords more often than the gateway lets one address do in a minute.
+  env: { RATE_LIMIT_PASSWORD: '50' },
 });
 
 /** A new account made on the sign-up page in Korean (so its mail is Korean too), its address verified. */

@@ -68,7 +68,8 @@ type UpstreamResponse = {
 
 const DEFAULT_LIMITS: RateLimitSettings = {
   windowMs: 60_000,
-  auth: 10,
+  auth: 60,
+  password: 10,
   queueJoin: 30,
   challenge: 60,
   general: 600,

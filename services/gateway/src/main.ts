@@ -25,6 +25,7 @@ await runService('gateway', configShape, async (config, logger) => {
     rateLimits: {
       windowMs: config.RATE_LIMIT_WINDOW_MS,
       auth: config.RATE_LIMIT_AUTH,
+      password: config.RATE_LIMIT_PASSWORD,
       queueJoin: config.RATE_LIMIT_QUEUE_JOIN,
       challenge: config.RATE_LIMIT_CHALLENGE,
       general: config.RATE_LIMIT_GENERAL,

@@ -4,20 +4,33 @@ export type RateLimitSettings = {
   /** Window every limit counts in, in milliseconds. */
   windowMs: number;
   /**
-   * Sign-up, password login and password reset, per client IP: slows password guessing, mass sign-ups and
-   * reset mails sent to other people's addresses.
+   * Password sign-in and sign-up, per client IP. Many fans share one address (carrier-grade NAT on Korean
+   * mobile networks, a venue's or campus's Wi-Fi) and all sign in at a drop, so this is sized for a crowd,
+   * not a person: guessing one account is slowed by the user service's per-account count, past which every
+   * guess costs a proof of work, and sign-up costs one always. What is left here is a cap on one address
+   * spraying many accounts, which a stranger on the same address can spend for everyone there: the higher
+   * it is, the more that costs them.
    */
   auth: number;
+  /**
+   * Password reset and change, per client IP. A reset request mails whoever owns the address typed in, so
+   * it stays a person's few a minute rather than a crowd's: fans seldom reset at the same minute, and a
+   * looser limit would let one client mail reset links to a list of strangers' addresses.
+   */
+  password: number;
   /** Joining a waiting room, per user. */
   queueJoin: number;
-  /** Bot-defence challenges, per user when signed in, per IP otherwise: one per sign-up or join. */
+  /**
+   * Bot-defence challenges, per user when signed in, per IP otherwise: one per sign-up or join, and per
+   * sign-in to an account strangers have been guessing at.
+   */
   challenge: number;
   /** Everything else, per user when signed in, per IP otherwise. */
   general: number;
 };
 
 export type RateLimitGroup = {
-  name: 'auth' | 'queue-join' | 'challenge' | 'general';
+  name: 'auth' | 'password' | 'queue-join' | 'challenge' | 'general';
   max: number;
   /** Count per client IP even for signed-in callers. */
   perIp: boolean;
@@ -36,9 +49,13 @@ export function rateLimitGroups(settings: RateLimitSettings): RateLimitGroup[] {
       perIp: true,
       matches: (method, path) =>
         method === 'POST' &&
-        (underPrefix(path, '/api/auth/login') ||
-          underPrefix(path, '/api/auth/register') ||
-          underPrefix(path, '/api/auth/password')),
+        (underPrefix(path, '/api/auth/login') || underPrefix(path, '/api/auth/register')),
+    },
+    {
+      name: 'password',
+      max: settings.password,
+      perIp: true,
+      matches: (method, path) => method === 'POST' && underPrefix(path, '/api/auth/password'),
     },
     {
       name: 'queue-join',

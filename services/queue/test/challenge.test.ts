@@ -57,9 +57,11 @@ describe('bot defence on the waiting room, through the gateway', () => {
     ]);
     expect(res.body).toMatchObject({ algorithm: 'SHA-256', maxnumber: 2_000 });
     expect((await challenge('purpose=register')).status).toBe(200);
+    expect((await challenge('purpose=login')).body).toMatchObject({ maxnumber: 2_000 });
     for (const bad of [
       'purpose=join',
       `purpose=register&eventId=${eventId}`,
+      `purpose=login&eventId=${eventId}`,
       'purpose=buy',
       'purpose=join&eventId=x',
     ]) {
@@ -117,6 +119,7 @@ describe('bot defence on the waiting room, through the gateway', () => {
       'signed with another key': await solveAltcha(forged),
       expired: await solveAltcha(expired),
       'a register challenge': await solveAltcha((await challenge('purpose=register')).body),
+      'a sign-in challenge': await solveAltcha((await challenge('purpose=login')).body),
       'another event': await solved(other),
     };
     for (const [what, altcha] of Object.entries(cases)) {

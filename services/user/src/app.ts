@@ -63,7 +63,12 @@ export type UserDeps = ServiceDeps & {
   };
 };
 
-export const defaultLoginLimits: LoginLimitSettings = { perAccount: 10, perIp: 30, windowMs: 60_000 };
+export const defaultLoginLimits: LoginLimitSettings = {
+  perAccount: 5,
+  accountWindowMs: 900_000,
+  perIp: 60,
+  windowMs: 60_000,
+};
 
 /** Builds the user service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: UserDeps) {

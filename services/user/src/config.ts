@@ -39,11 +39,15 @@ export const configShape = {
    */
   PASSWORD_RESET_INTERVAL_SECONDS: env.int(60),
   /**
-   * Password sign-ins per account, and per client address, in each LOGIN_RATE_WINDOW_MS; counted in Redis
-   * by the service itself, so they hold however it is reached (the gateway has its own per-IP limit).
+   * Password sign-ins per account in each LOGIN_ACCOUNT_WINDOW_MS (past it, a sign-in needs a solved
+   * challenge; a successful one starts the count over), and per client address in each
+   * LOGIN_RATE_WINDOW_MS (past it, 429; sized for the fans behind one carrier-NAT or venue address).
+   * Counted in Redis by the service itself, so they hold however it is reached (the gateway has its own
+   * per-IP limit).
    */
-  LOGIN_RATE_LIMIT_PER_ACCOUNT: env.int(10),
-  LOGIN_RATE_LIMIT_PER_IP: env.int(30),
+  LOGIN_RATE_LIMIT_PER_ACCOUNT: env.int(5),
+  LOGIN_ACCOUNT_WINDOW_MS: env.int(900_000),
+  LOGIN_RATE_LIMIT_PER_IP: env.int(60),
   LOGIN_RATE_WINDOW_MS: env.int(60_000),
   SEED_DEMO: env.bool(false),
   ADMIN_EMAIL: z.email().default('admin@tiketi.local'),

@@ -50,6 +50,7 @@ await runService('user', configShape, async (config, logger) => {
       reservationServiceUrl: config.RESERVATION_SERVICE_URL,
       loginLimits: {
         perAccount: config.LOGIN_RATE_LIMIT_PER_ACCOUNT,
+        accountWindowMs: config.LOGIN_ACCOUNT_WINDOW_MS,
         perIp: config.LOGIN_RATE_LIMIT_PER_IP,
         windowMs: config.LOGIN_RATE_WINDOW_MS,
       },

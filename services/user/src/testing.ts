@@ -59,7 +59,12 @@ export async function startTestUserService(
       // No reservation service unless the test starts one: a deletion that gets that far is refused (503).
       reservationServiceUrl: options.reservationUrl ?? 'http://127.0.0.1:9',
       // Other parts' tests sign in as often as they need; login-limit.test.ts sets the limits it proves.
-      loginLimits: options.loginLimits ?? { perAccount: 1_000_000, perIp: 1_000_000, windowMs: 60_000 },
+      loginLimits: options.loginLimits ?? {
+        perAccount: 1_000_000,
+        accountWindowMs: 60_000,
+        perIp: 1_000_000,
+        windowMs: 60_000,
+      },
       google: {
         issuerUrl: 'http://127.0.0.1:9',
         clientId: 'tiketi-test',

@@ -9,7 +9,7 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
     // Only loopback is a trusted proxy (the default): the addresses below are clients reaching the service
     // directly, without the gateway.
     service = await startTestUserService('user-login-limit', {
-      loginLimits: { perAccount: 3, perIp: 5, windowMs: 60_000 },
+      loginLimits: { perAccount: 3, accountWindowMs: 60_000, perIp: 5, windowMs: 60_000 },
     });
     ({ app } = service);
   });
@@ -54,24 +54,46 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
     expect(right.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(right.json()).toMatchObject({ status: 403, code: 'CHALLENGE_REQUIRED' });
     expect(right.json<{ detail: string }>().detail).toContain('purpose=login');
-    // The owner is not locked out by strangers' guesses: one solved challenge, and in.
-    const solution = await challengeHeader({}, 'login');
-    const owner = await login(email, 'correct-horse-1', '198.51.100.98', undefined, solution);
-    expect(owner.statusCode).toBe(200);
     // A guesser pays for every guess: a solution is good once, and only for signing in.
-    expect((await login(email, 'guess-9', '198.51.100.97', undefined, solution)).json()).toMatchObject({
+    const solution = await challengeHeader({}, 'login');
+    expect((await login(email, 'guess-9', '198.51.100.97', undefined, solution)).statusCode).toBe(401);
+    expect((await login(email, 'guess-9', '198.51.100.96', undefined, solution)).json()).toMatchObject({
       code: 'CHALLENGE_FAILED',
     });
-    const forJoin = await challengeHeader({}, 'register');
-    expect((await login(email, 'guess-9', '198.51.100.96', undefined, forJoin)).statusCode).toBe(403);
-    const wrong = await login(
+    const forRegister = await challengeHeader({}, 'register');
+    expect((await login(email, 'guess-9', '198.51.100.95', undefined, forRegister)).statusCode).toBe(403);
+    // The owner is not locked out by strangers' guesses: one solved challenge, and in.
+    const owner = await login(
       email,
-      'guess-9',
-      '198.51.100.95',
+      'correct-horse-1',
+      '198.51.100.98',
       undefined,
       await challengeHeader({}, 'login'),
     );
-    expect(wrong.statusCode).toBe(401);
+    expect(owner.statusCode).toBe(200);
+  });
+
+  it('starts an account’s count over when a sign-in succeeds, so only guesses add up', async () => {
+    const email = newEmail();
+    await register(email);
+    // A fan signing in on every device, more often than the limit, never meets a challenge.
+    const signIns = [];
+    for (let i = 0; i < 5; i++)
+      signIns.push((await login(email, 'correct-horse-1', `198.51.100.${i + 40}`)).statusCode);
+    expect(signIns).toEqual([200, 200, 200, 200, 200]);
+    // Two typos, then the right password: the typos are forgotten with it.
+    const statuses = [];
+    for (const [i, password] of [
+      'typo-1',
+      'typo-2',
+      'correct-horse-1',
+      'guess-1',
+      'guess-2',
+      'guess-3',
+      'guess-4',
+    ].entries())
+      statuses.push((await login(email, password, `198.51.100.${i + 50}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 200, 401, 401, 401, 403]);
   });
 
   it('counts every spelling of an address that signs in to the account as that account', async () => {
@@ -119,11 +141,11 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
         headers: { authorization: `Bearer ${session.accessToken}` },
         payload: { currentPassword, password: 'brand-new-pass-1' },
       });
-    // The sign-in above used one attempt of three.
+    // The sign-in above succeeded, which started the account's count over: three attempts are left.
     const statuses = [];
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 4; i++)
       statuses.push((await change(`guess-${i}`, `198.51.100.${210 + i}`)).statusCode);
-    expect(statuses).toEqual([400, 400, 429]);
+    expect(statuses).toEqual([400, 400, 400, 429]);
     expect((await change('correct-horse-1', '198.51.100.220')).statusCode).toBe(429);
     // A sign-in to the account past its limit asks for a challenge, as any other does.
     expect((await login(email, 'correct-horse-1', '198.51.100.221')).json()).toMatchObject({

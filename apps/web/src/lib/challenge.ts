@@ -12,7 +12,7 @@ const WORKERS = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2));
 
 /**
  * The bot defence: fetches a proof-of-work challenge and solves it off the main thread (altcha-lib, in Web
- * Workers), answering the `X-Altcha` header for the register or join request that needs it.
+ * Workers), answering the `X-Altcha` header for the register, join or sign-in request that needs it.
  */
 export async function solveChallengeFor(purpose: ChallengePurpose, eventId?: string) {
   const query = new URLSearchParams({ purpose, ...(eventId ? { eventId } : {}) });

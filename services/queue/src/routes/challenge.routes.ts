@@ -8,7 +8,8 @@ export function challengeRoutes(app: App, defence: BotDefence) {
     {
       schema: {
         summary:
-          'A proof-of-work challenge (ALTCHA) to solve before registering or joining a waiting room; ' +
+          'A proof-of-work challenge (ALTCHA) to solve before registering, joining a waiting room (purpose=join ' +
+          'with its eventId) or signing in to an account that answered 403 CHALLENGE_REQUIRED (purpose=login); ' +
           'send the solution in header X-Altcha',
         querystring: challengeQuery,
         response: { 200: altchaChallenge },
