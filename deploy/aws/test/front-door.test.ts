@@ -191,6 +191,15 @@ describe('aws-front-door: one name for the web app and the API, behind WAF', () 
     });
     for (const rule of rules.filter((r) => r.Statement.RateBasedStatement))
       expect(rule.Action?.Block?.CustomResponse.ResponseCode).toBe(429);
+    // Sign-ins, sign-ups and password requests only: the token refreshes of every fan behind a shared
+    // address would otherwise use up its sign-ins.
+    const signInScope = JSON.stringify(rules.find((r) => r.Name === 'rate-sign-in'));
+    expect([...signInScope.matchAll(/"SearchString":"([^"]*)"/g)].map((m) => m[1])).toEqual([
+      'POST',
+      '/api/auth/login',
+      '/api/auth/register',
+      '/api/auth/password',
+    ]);
     expect(rules.flatMap((r) => r.Statement.ManagedRuleGroupStatement?.Name ?? [])).toEqual(
       expect.arrayContaining(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesAmazonIpReputationList']),
     );
