@@ -244,6 +244,16 @@ export const eventCatalogue = {
     reason: z.enum(['user', 'admin', 'refund', 'event_cancelled']),
   }),
   /**
+   * A fan's place on a waiting list ended without an offer because the event was cancelled: the
+   * notification service tells them.
+   */
+  'waitlist.closed': z.object({
+    eventId: uuid,
+    userId: uuid,
+    quantity: z.number().int().positive(),
+    reason: z.enum(['event_cancelled']),
+  }),
+  /**
    * Seats that came back were held for the next fan on the event's waiting list: the notification service
    * mails them the link to pay before `expiresAt`, after which the seats go to the next fan.
    */

@@ -670,6 +670,26 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(mailed[0]?.text).not.toMatch(/hold expired/i);
   });
 
+  it('tells a fan on the waiting list of a cancelled concert that the list closed, with the reason', async () => {
+    const fan = knownUser('Min-jun', 'en');
+    const closed = makeEnvelope('waitlist.closed', {
+      eventId: EVENT_ID,
+      userId: fan.id,
+      quantity: 2,
+      reason: 'event_cancelled',
+    });
+    await bus.publish(closed);
+    await bus.publish(closed);
+    await eventually(() => expect(inboxOf(fan.email)).toHaveLength(1));
+    const [mailed] = inboxOf(fan.email);
+    expect(mailed?.subject).toBe('[Tiketi] Cancelled: IU — The Golden Hour');
+    expect(mailed?.text).toContain('its waiting list has closed. You were not charged');
+    expect(mailed?.text).toContain('Reason: 아티스트의 건강 문제로 공연이 취소되었습니다');
+    expect(mailed?.text).toContain('Tickets asked for: 2');
+    await drained();
+    expect(inboxOf(fan.email)).toHaveLength(1);
+  });
+
   it('tells each ticket holder once when their concert moves, in their language, with the time they bought for', async () => {
     const eventId = randomUUID();
     const minji = knownUser('김민지', 'ko');

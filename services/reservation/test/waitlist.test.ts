@@ -414,5 +414,11 @@ describe('the waiting list of a sold-out event', () => {
       .where('userId', '=', fan.id)
       .executeTakeFirstOrThrow();
     expect(closed.status).toBe('CLOSED');
+    // And the fan is told (the notification service mails it), once, with what they waited for.
+    const told = await sql<{ data: unknown }>`select envelope->'data' as data from outbox
+      where type = 'waitlist.closed' and envelope->'data'->>'eventId' = ${id}`.execute(h.db);
+    expect(told.rows).toEqual([
+      { data: { eventId: id, userId: fan.id, quantity: 1, reason: 'event_cancelled' } },
+    ]);
   });
 });

@@ -62,6 +62,14 @@ export type TemplateData = {
     ticketCount: number;
     ticketsUrl: string;
   };
+  'waitlist-closed': {
+    name: string;
+    event: EventInfo | undefined;
+    quantity: number;
+    /** What the operator said when cancelling the event. */
+    cancelReason: string | null;
+    eventsUrl: string;
+  };
   'reservation-expired': HoldEnded;
   'waitlist-offer-expired': HoldEnded;
   'waitlist-offered': {
@@ -344,6 +352,26 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     ),
     button: { label: say('공연 페이지로', 'Go to the event'), url: d.eventUrl },
   }),
+
+  'waitlist-closed'(d, say, locale) {
+    const title = d.event?.title;
+    return {
+      subject: title
+        ? say(`[Tiketi] 공연 취소: ${title}`, `[Tiketi] Cancelled: ${title}`)
+        : say('[Tiketi] 대기하신 공연이 취소되었습니다', '[Tiketi] The event you waited for was cancelled'),
+      heading: say('공연이 취소되었습니다', 'The event was cancelled'),
+      intro: say(
+        `${d.name}님, 대기 명단에 신청하신 ${title ? `「${title}」 ` : ''}공연이 취소되어 대기 명단이 마감되었습니다. 결제된 금액은 없으며, 따로 하실 일은 없습니다.`,
+        `${d.name}, ${title ? `“${title}”` : 'the event'} you were on the waiting list for was cancelled, so its waiting list has closed. You were not charged, and there is nothing you need to do.`,
+      ),
+      rows: [
+        ...(d.cancelReason ? ([[say('취소 사유', 'Reason'), d.cancelReason]] as [string, string][]) : []),
+        ...eventRows(d.event, say, locale),
+        [say('신청 매수', 'Tickets asked for'), String(d.quantity)],
+      ],
+      button: { label: say('다른 공연 보기', 'Browse other concerts'), url: d.eventsUrl },
+    };
+  },
 
   'waitlist-offered': (d, say, locale) => ({
     subject: say('[Tiketi] 대기하신 좌석이 나왔습니다', '[Tiketi] Seats are waiting for you'),

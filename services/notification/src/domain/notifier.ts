@@ -32,6 +32,7 @@ export const MAIL_EVENTS = [
   'payment.refunded',
   'reservation.expired',
   'waitlist.offered',
+  'waitlist.closed',
   'event.rescheduled',
 ] as const;
 /** Events that only feed what the emails say (recipients, event details, amounts). */
@@ -60,6 +61,7 @@ export const SEND_AGAIN_TEMPLATES: ReadonlySet<string> = new Set<TemplateName>([
   'reservation-expired',
   'waitlist-offer-expired',
   'waitlist-offered',
+  'waitlist-closed',
 ]);
 export type ProjectionEvent = (typeof PROJECTION_EVENTS)[number];
 
@@ -269,6 +271,14 @@ export function createNotifier(deps: NotifierDeps) {
         return toBuyer(repo, d.waitlistOffer ? 'waitlist-offer-expired' : 'reservation-expired', d, {
           seatCount: d.seatIds.length,
           eventUrl: url(WEB_PAGES.event(d.eventId)),
+        });
+      }
+      case 'waitlist.closed': {
+        const d = event.data;
+        return toBuyer(repo, 'waitlist-closed', d, {
+          quantity: d.quantity,
+          cancelReason: await deps.directory.cancelReason(d.eventId),
+          eventsUrl: url(WEB_PAGES.events),
         });
       }
       case 'waitlist.offered': {

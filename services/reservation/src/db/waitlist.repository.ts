@@ -89,12 +89,14 @@ export function waitlistRepository(db: Kysely<DB>) {
     },
 
     /** The list of a cancelled event is over: nobody waits on it any more. */
-    async closeEvent(trx: Transaction<DB>, eventId: string) {
-      await trx
+    /** Closes the entries still waiting; answers whose they were. */
+    closeEvent(trx: Transaction<DB>, eventId: string) {
+      return trx
         .updateTable('waitlistEntries')
         .set({ status: 'CLOSED', updatedAt: sql`now()` })
         .where('eventId', '=', eventId)
         .where('status', '=', 'WAITING')
+        .returning(['userId', 'quantity'])
         .execute();
     },
 

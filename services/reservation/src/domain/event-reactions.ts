@@ -98,7 +98,9 @@ export function eventReactions(deps: {
      * included); paid reservations are left to the payment service's refunds.
      */
     async onEventCancelled(trx: Transaction<DB>, eventId: string): Promise<RedisSync> {
-      await waitlist.closeEvent(trx, eventId);
+      for (const entry of await waitlist.closeEvent(trx, eventId)) {
+        await publishInTransaction(trx, 'waitlist.closed', { eventId, ...entry, reason: 'event_cancelled' });
+      }
       return endPending(trx, { eventId }, 'event_cancelled');
     },
 
