@@ -670,6 +670,41 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(mailed[0]?.text).not.toMatch(/hold expired/i);
   });
 
+  it('keeps the latest title and start of a concert, whatever order its updates arrive in', async () => {
+    const updated = (eventId: string, title: string, startsAt: string, msAgo: number) => ({
+      ...makeEnvelope('event.updated', {
+        eventId,
+        status: 'on_sale',
+        title,
+        startsAt,
+        saleOpensAt: '2027-01-01T00:00:00.000Z',
+        saleClosesAt: '2027-04-01T00:00:00.000Z',
+        perUserLimit: 4,
+        waitingRoom: { enabled: false, admissionRatePerMinute: 100, maxActiveShoppers: 100 },
+        waitlistOfferMinutes: 30,
+      }),
+      occurredAt: new Date(Date.now() - msAgo).toISOString(),
+    });
+    const detailsOf = (eventId: string) =>
+      db
+        .selectFrom('eventDetails')
+        .select(['title', 'startsAt'])
+        .where('eventId', '=', eventId)
+        .executeTakeFirst();
+    const eventId = randomUUID();
+    await bus.publish(updated(eventId, 'Moved Night', '2027-05-02T10:00:00.000Z', 1_000));
+    await eventually(async () => expect((await detailsOf(eventId))?.title).toBe('Moved Night'));
+    // The update before it, delivered again (a relay replay), then one of another event to know it was handled.
+    await bus.publish(updated(eventId, 'First Night', '2027-05-01T10:00:00.000Z', 60_000));
+    const marker = randomUUID();
+    await bus.publish(updated(marker, 'Marker', '2027-05-01T10:00:00.000Z', 0));
+    await eventually(async () => expect(await detailsOf(marker)).toBeDefined());
+    expect(await detailsOf(eventId)).toEqual({
+      title: 'Moved Night',
+      startsAt: new Date('2027-05-02T10:00:00.000Z'),
+    });
+  });
+
   it('tells a fan on the waiting list of a cancelled concert that the list closed, with the reason', async () => {
     const fan = knownUser('Min-jun', 'en');
     const closed = makeEnvelope('waitlist.closed', {

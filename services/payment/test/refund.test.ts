@@ -134,6 +134,28 @@ describe('cancellations and refunds', () => {
     const refused = await cancel(dan.token, order.paymentId, { reason: 'moved' });
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ code: 'CANCEL_DEADLINE_PASSED' });
+
+    // An older update delivered again afterwards (a relay replay) does not bring the old time back.
+    const stale = makeEnvelope('event.updated', {
+      eventId: moved.eventId,
+      status: 'on_sale',
+      title: 'Payment test concert',
+      startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      saleOpensAt: new Date(Date.now() - 3_600_000).toISOString(),
+      saleClosesAt: startsAt,
+      perUserLimit: 6,
+      waitingRoom: { enabled: false, admissionRatePerMinute: 100, maxActiveShoppers: 100 },
+      waitlistOfferMinutes: 30,
+    });
+    await h.redeliver({ ...stale, occurredAt: new Date(Date.now() - 60_000).toISOString() });
+    // Handled in order after it (publishing waits until the schedule has it): the stale one was handled too.
+    await h.publishEvent(1);
+    const kept = await h.db
+      .selectFrom('eventSchedule')
+      .select(['startsAt', 'title'])
+      .where('eventId', '=', moved.eventId)
+      .executeTakeFirstOrThrow();
+    expect(kept).toEqual({ startsAt: new Date(startsAt), title: 'Payment test concert, moved' });
   });
 
   it('lets an admin refund an amount, keeping the tickets, at any time', async () => {

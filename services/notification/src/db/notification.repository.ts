@@ -76,17 +76,24 @@ export function notificationRepository(db: Kysely<DB>) {
     },
 
     /** Keeps a known venue name when the newer source (event.published) does not carry one. */
-    async upsertEventDetails(e: EventDetails): Promise<void> {
+    /** The event as it was at `sourceAt`, unless the row holds what it was later already. */
+    async upsertEventDetails(e: EventDetails, sourceAt: Date): Promise<void> {
       await db
         .insertInto('eventDetails')
-        .values(e)
+        .values({ ...e, sourceAt })
         .onConflict((oc) =>
-          oc.column('eventId').doUpdateSet((eb) => ({
-            title: e.title,
-            startsAt: e.startsAt,
-            venueName: e.venueName ?? eb.ref('eventDetails.venueName'),
-            updatedAt: new Date(),
-          })),
+          oc
+            .column('eventId')
+            .doUpdateSet((eb) => ({
+              title: e.title,
+              startsAt: e.startsAt,
+              venueName: e.venueName ?? eb.ref('eventDetails.venueName'),
+              sourceAt,
+              updatedAt: new Date(),
+            }))
+            .where((eb) =>
+              eb.or([eb('eventDetails.sourceAt', 'is', null), eb('eventDetails.sourceAt', '<=', sourceAt)]),
+            ),
         )
         .execute();
     },

@@ -16,6 +16,8 @@ export type EventDetailsTable = {
   title: string;
   startsAt: Date;
   venueName: string | null;
+  /** As of when title and start were true. */
+  sourceAt: Date | null;
   updatedAt: Generated<Date>;
 };
 

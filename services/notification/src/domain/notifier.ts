@@ -116,7 +116,7 @@ export function createNotifier(deps: NotifierDeps) {
       );
       return known;
     }
-    if (fetched) await repo.upsertEventDetails(fetched);
+    if (fetched) await repo.upsertEventDetails(fetched, new Date());
     return fetched ?? known;
   }
 
@@ -492,7 +492,10 @@ export function createNotifier(deps: NotifierDeps) {
           // title and start were part of it says neither.)
           const { eventId, title, startsAt } = event.data;
           if (title === undefined || startsAt === undefined) return;
-          await repo.upsertEventDetails({ eventId, title, startsAt: new Date(startsAt), venueName: null });
+          await repo.upsertEventDetails(
+            { eventId, title, startsAt: new Date(startsAt), venueName: null },
+            new Date(event.occurredAt),
+          );
           return;
         }
         case 'reservation.confirmed':

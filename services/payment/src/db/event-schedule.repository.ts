@@ -8,14 +8,29 @@ import type { DB } from './schema.ts';
  */
 export function eventScheduleRepository(db: Kysely<DB>) {
   return {
-    async upsert(trx: Transaction<DB>, event: { eventId: string; title: string; startsAt: Date }) {
+    /** The title and start as of `sourceAt`, unless the row holds a later change already. */
+    async upsert(
+      trx: Transaction<DB>,
+      event: { eventId: string; title: string; startsAt: Date; sourceAt: Date },
+    ) {
       await trx
         .insertInto('eventSchedule')
         .values(event)
         .onConflict((oc) =>
           oc
             .column('eventId')
-            .doUpdateSet({ title: event.title, startsAt: event.startsAt, updatedAt: new Date() }),
+            .doUpdateSet({
+              title: event.title,
+              startsAt: event.startsAt,
+              sourceAt: event.sourceAt,
+              updatedAt: new Date(),
+            })
+            .where((eb) =>
+              eb.or([
+                eb('eventSchedule.sourceAt', 'is', null),
+                eb('eventSchedule.sourceAt', '<=', event.sourceAt),
+              ]),
+            ),
         )
         .execute();
     },

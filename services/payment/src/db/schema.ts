@@ -65,6 +65,8 @@ export type EventScheduleTable = {
   startsAt: Date | null;
   cancelledAt: Date | null;
   cancelReason: string | null;
+  /** When the event service made the change `title` and `startsAt` hold. */
+  sourceAt: Date | null;
   updatedAt: UpdatedAt;
 };
 

@@ -13,12 +13,22 @@ export function scheduleHandler(schedule: EventScheduleRepository) {
   return async (event: ScheduleEvent, trx: Transaction<DB>) => {
     if (event.type === 'event.published') {
       const { eventId, title, startsAt } = event.data;
-      await schedule.upsert(trx, { eventId, title, startsAt: new Date(startsAt) });
+      await schedule.upsert(trx, {
+        eventId,
+        title,
+        startsAt: new Date(startsAt),
+        sourceAt: new Date(event.occurredAt),
+      });
     } else if (event.type === 'event.updated') {
       // A rescheduled concert moves the customer's cancellation deadline with it.
       const { eventId, title, startsAt } = event.data;
       if (title !== undefined && startsAt !== undefined) {
-        await schedule.upsert(trx, { eventId, title, startsAt: new Date(startsAt) });
+        await schedule.upsert(trx, {
+          eventId,
+          title,
+          startsAt: new Date(startsAt),
+          sourceAt: new Date(event.occurredAt),
+        });
       }
     } else {
       const { eventId, reason } = event.data;
