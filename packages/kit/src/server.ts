@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, {
   type ContextConfigDefault,
@@ -195,7 +197,8 @@ function clientErrorHandler(limits: { requestTimeoutMs: number; headersTimeoutMs
   const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
   return (error: Error & { code?: string }, socket: Socket) => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const problem =
+    writeProblem(
+      socket,
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? new HttpProblem(
             408,
@@ -205,16 +208,35 @@ function clientErrorHandler(limits: { requestTimeoutMs: number; headersTimeoutMs
           )
         : error.code === 'HPE_HEADER_OVERFLOW'
           ? new HttpProblem(431, 'HEADERS_TOO_LARGE', 'The request headers are too large.')
-          : new HttpProblem(400, 'MALFORMED_REQUEST', 'The request is not well-formed HTTP.');
-    const answer = problem.toProblem();
-    const body = JSON.stringify(answer);
-    if (socket.writable)
-      socket.write(
-        `HTTP/1.1 ${problem.status} ${answer.title}\r\nConnection: close\r\n` +
-          `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    socket.destroy(error);
+          : new HttpProblem(400, 'MALFORMED_REQUEST', 'The request is not well-formed HTTP.'),
+    );
   };
+}
+
+/**
+ * Answers with a problem+json where no Fastify reply exists: on a response Node or a library holds outside
+ * any route (Node's own 417, engine.io's refusals), or straight onto a connection that has no response
+ * yet (a request Node's parser refused, an upgrade refused), which is then closed.
+ */
+export function writeProblem(to: ServerResponse | Duplex, problem: HttpProblem, instance?: string): void {
+  const answer = problem.toProblem(instance);
+  const body = JSON.stringify(answer);
+  const headers = {
+    ...problem.headers,
+    'content-type': 'application/problem+json',
+    'content-length': String(Buffer.byteLength(body)),
+  };
+  if (to instanceof ServerResponse) {
+    to.writeHead(problem.status, headers).end(body);
+    return;
+  }
+  if (to.writable) {
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    to.write(
+      `HTTP/1.1 ${problem.status} ${answer.title}\r\nconnection: close\r\n${head.join('')}\r\n${body}`,
+    );
+  }
+  to.destroy();
 }
 
 /** The separate operations listener of an app created with `ops.port`, for `runService` to open. */
@@ -246,8 +268,13 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     http: {
       headersTimeout: limits.headersTimeoutMs,
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      // Node answers an HTTP/1.1 request without Host itself, with an empty 400: the `onRequest` hook below
+      // refuses it instead.
+      requireHostHeader: false,
     },
     requestIdHeader: false,
+    // Fastify's own answer during a drain is JSON of its shape: the `onRequest` hook below answers instead.
+    return503OnClosing: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -266,6 +293,33 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
       );
     },
   });
+  // Node answers an Expect it cannot meet (anything but 100-continue) itself, with an empty 417, before
+  // any route or hook runs.
+  fastify.server.on('checkExpectation', (req, res) =>
+    writeProblem(
+      res,
+      new HttpProblem(
+        417,
+        'EXPECTATION_FAILED',
+        'The only expectation met here is "Expect: 100-continue": send the request without its Expect header.',
+      ),
+      req.url?.split('?')[0],
+    ),
+  );
+  // Fastify refuses a body that could poison prototypes ("__proto__", "constructor" holding "prototype")
+  // as not being JSON, which sends its sender looking for a syntax error that is not there.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body.toString();
+    parseJson(req, text, (error, value) => {
+      const key = error ? forbiddenKey(text) : undefined;
+      done(
+        key ? new HttpProblem(400, 'MALFORMED_BODY', `The request body may not use the key ${key}.`) : error,
+        value,
+      );
+    });
+  });
   const app = fastify.withTypeProvider<ZodTypeProvider>() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -276,6 +330,10 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     transform: jsonSchemaTransform,
   });
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (req, reply) => {
     const traceparent = req.headers.traceparent;
     const context = newContext(req.id, typeof traceparent === 'string' ? traceparent : undefined, {
@@ -290,6 +348,17 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     enterContext(context);
     begun.set(req, { at: performance.now(), span: context.span });
     reply.header('x-request-id', req.id);
+    if (req.raw.httpVersion === '1.1' && !req.headers.host) {
+      throw new HttpProblem(400, 'MALFORMED_REQUEST', 'An HTTP/1.1 request must carry a Host header.');
+    }
+    // A request still arriving on an open connection while the instance drains: a retry reaches another
+    // instance (the kit's client retries a 503 by itself).
+    if (closing) {
+      throw new HttpProblem(503, 'SHUTTING_DOWN', 'This instance is shutting down; please retry.', {
+        headers: { 'retry-after': '1' },
+        routine: true,
+      });
+    }
   });
 
   app.addHook('preValidation', refuseUnsafeRequestText);
@@ -345,13 +414,7 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     requestEnded(req, CLIENT_CLOSED, performance.now() - (begun.get(req)?.at ?? performance.now()));
   });
 
-  app.setErrorHandler((error: FastifyError, req, reply) => sendProblem(toProblem(error, req), reply));
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(
-      new HttpProblem(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`),
-      reply,
-    ),
-  );
+  answerWithProblems(app);
 
   if (options.ops?.port === undefined) {
     opsRoutes(app, { app, metrics, readiness, token: options.ops?.token });
@@ -360,11 +423,22 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
       loggerInstance: options.logger,
       logController: new LogController({ disableRequestLogging: true }),
     }) as unknown as App;
+    answerWithProblems(ops);
     opsRoutes(ops, { app, metrics, readiness });
     opsListeners.set(app, { app: ops, port: options.ops.port });
   }
 
   return { app, metrics };
+}
+
+/** Errors, and requests no route takes, are answered as problems. */
+function answerWithProblems(target: App) {
+  target.setErrorHandler((error: FastifyError, req, reply) => sendProblem(toProblem(error, req), reply));
+  target.setNotFoundHandler((req, reply) => sendProblem(noRoute(req), reply));
+}
+
+function noRoute(req: FastifyRequest): HttpProblem {
+  return new HttpProblem(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`);
 }
 
 /**
@@ -378,7 +452,7 @@ function opsRoutes(
   const { app, metrics, readiness, token } = parts;
   const internalOnly = async (req: FastifyRequest) => {
     if (token !== undefined && !holdsToken(req, token)) {
-      throw new HttpProblem(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.url.split('?')[0]}.`);
+      throw noRoute(req);
     }
   };
   target.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -426,10 +500,10 @@ function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
     }));
     // A body sent as plain text (what fetch() makes of a string without a Content-Type) is never read as
     // JSON: say what to change rather than that a string is not an object.
-    const sentAs = req.headers['content-type']?.split(';')[0]?.trim();
-    if (where === 'body' && typeof req.body === 'string' && sentAs !== 'application/json') {
+    const type = sentAs(req);
+    if (where === 'body' && typeof req.body === 'string' && type !== 'application/json') {
       return problems.badRequest(
-        `The request body must be JSON, sent with Content-Type: application/json (it came ${sentAs ? `as ${sentAs}` : 'without one'}).`,
+        `The request body must be JSON, sent with Content-Type: application/json (it came ${type ? `as ${type}` : 'without one'}).`,
         errors,
       );
     }
@@ -441,8 +515,18 @@ function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
     return new HttpProblem(500, 'INTERNAL', 'Something went wrong on our side.', { cause: error });
   }
   const status = error.statusCode ?? 500;
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const type = sentAs(req);
+    return new HttpProblem(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      type
+        ? `This endpoint does not read a request body sent as ${type}.`
+        : 'The request body came without a Content-Type: name its type (application/json).',
+    );
+  }
   if (status >= 400 && status < 500) {
-    // Fastify's own client errors (bad JSON, body too large, unsupported media type…) are safe to show.
+    // Fastify's own client errors (bad JSON, body too large…) are safe to show.
     const code =
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'BODY_TOO_LARGE' : clientCode(status, error.code);
     return new HttpProblem(status, code, error.message);
@@ -458,10 +542,39 @@ function toProblem(error: FastifyError, req: FastifyRequest): HttpProblem {
 }
 
 function clientCode(status: number, code: string | undefined): string {
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'UNSUPPORTED_MEDIA_TYPE';
   if (code?.startsWith('FST_ERR_CTP')) return 'MALFORMED_BODY';
   if (status === 429) return 'RATE_LIMITED';
   return 'BAD_REQUEST';
+}
+
+/** The media type a request body was sent as, without its parameters. */
+function sentAs(req: FastifyRequest): string | undefined {
+  return req.headers['content-type']?.split(';')[0]?.trim() || undefined;
+}
+
+/**
+ * The key that made the JSON parser refuse `text` as poisoning prototypes, quoted as the caller sent it;
+ * none when `text` is not JSON at all.
+ */
+function forbiddenKey(text: string): string | undefined {
+  let found: string | undefined;
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (key === '__proto__') found ??= '"__proto__"';
+      else if (
+        key === 'constructor' &&
+        value &&
+        typeof value === 'object' &&
+        Object.hasOwn(value, 'prototype')
+      )
+        found ??= '"constructor" holding "prototype"';
+      return value;
+    });
+  } catch {
+    // Not JSON: Fastify's own refusal says so.
+    return undefined;
+  }
+  return found;
 }
 
 /**

@@ -67,17 +67,19 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
     expect(problemOf(answer)).toMatchObject({ body: { status: 408, code: 'REQUEST_TIMEOUT' } });
   });
 
-  it('answers a request that is not HTTP, or whose headers are too large, with problem+json', async () => {
-    const raw = (request: string) =>
-      new Promise<string>((resolve, reject) => {
-        let answer = '';
-        const socket = net.connect(Number(new URL(base).port), '127.0.0.1', () => socket.write(request));
-        socket.on('data', (chunk) => {
-          answer += chunk.toString('utf8');
-        });
-        socket.on('close', () => resolve(answer));
-        socket.on('error', reject);
+  /** Writes `request` on a fresh connection and reads until the server closes it. */
+  const raw = (request: string, port = Number(new URL(base).port)) =>
+    new Promise<string>((resolve, reject) => {
+      let answer = '';
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+      socket.on('data', (chunk) => {
+        answer += chunk.toString('utf8');
       });
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  it('answers a request that is not HTTP, or whose headers are too large, with problem+json', async () => {
     const garbled = problemOf(await raw('GET /things HTTP/1.1\r\nHost x\r\n\r\n'));
     expect(garbled).toMatchObject({
       type: 'application/problem+json',
@@ -91,6 +93,86 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
       body: { status: 431, code: 'HEADERS_TOO_LARGE' },
     });
     expect(Buffer.byteLength(JSON.stringify(huge.body))).toBe(huge.length);
+  });
+
+  it('answers an HTTP/1.1 request without a Host header with a 400 problem', async () => {
+    const answer = await raw('GET /ip HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(problemOf(answer)).toMatchObject({
+      type: 'application/problem+json',
+      body: { status: 400, code: 'MALFORMED_REQUEST', detail: expect.stringMatching(/Host/) },
+    });
+    // HTTP/1.0 has no Host header to require.
+    expect(await raw('GET /ip HTTP/1.0\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('answers an Expect it cannot meet with a 417 problem', async () => {
+    // Node answers it before any route runs; 100-continue is the one expectation it meets.
+    const answer = await raw(
+      'POST /things HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 417 /);
+    expect(problemOf(answer)).toMatchObject({
+      type: 'application/problem+json',
+      body: {
+        status: 417,
+        code: 'EXPECTATION_FAILED',
+        title: 'Expectation Failed',
+        detail: expect.stringMatching(/100-continue/),
+        instance: '/things',
+      },
+    });
+    const continued = await raw(
+      'POST /things HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+    );
+    expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
+  it('answers a request that arrives while it drains with a 503 problem', async () => {
+    const { app: draining } = await createServer({ name: 'draining', logger: testLogger() });
+    const released = Promise.withResolvers<void>();
+    const entered = Promise.withResolvers<void>();
+    // Runs after the kit's own preClose hook: the drain has begun.
+    const drainBegun = Promise.withResolvers<void>();
+    draining.addHook('preClose', async () => drainBegun.resolve());
+    draining.get('/slow', async () => {
+      entered.resolve();
+      await released.promise;
+      return { ok: true };
+    });
+    await draining.listen({ port: 0, host: '127.0.0.1' });
+    let arrived = 0;
+    const second = new Promise<void>((resolve) => {
+      draining.server.on('request', () => {
+        arrived += 1;
+        if (arrived === 2) resolve();
+      });
+    });
+    const socket = net.connect((draining.server.address() as AddressInfo).port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('utf8');
+    });
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await entered.promise;
+    // The connection is busy, so the drain keeps it open: a request sent on it now still arrives.
+    const closing = draining.close();
+    await drainBegun.promise;
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await second;
+    released.resolve();
+    await closed;
+    await closing;
+    const answers = answer.split(/(?=HTTP\/1\.1 )/);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answers[1]).toMatch(/^retry-after: 1$/im);
+    expect(problemOf(answers[1] ?? '')).toMatchObject({
+      type: 'application/problem+json',
+      body: { status: 503, code: 'SHUTTING_DOWN' },
+    });
   });
 
   it('believes X-Forwarded-For only from a configured proxy', async () => {
@@ -162,5 +244,9 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
     }
     const docs = (await ops?.app.inject({ url: '/docs/json' }))?.json() as { paths: Record<string, unknown> };
     expect(Object.keys(docs.paths)).toContain('/things');
+    const elsewhere = await ops?.app.inject({ url: '/things' });
+    expect(elsewhere?.statusCode).toBe(404);
+    expect(elsewhere?.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(elsewhere?.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
   });
 });

@@ -77,14 +77,43 @@ describe('service factory', () => {
     expect(res.json()).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' });
   });
 
-  it('answers an unsupported content type with 415', async () => {
+  it('answers an unsupported content type with 415 naming it', async () => {
     const res = await app.inject({
       method: 'POST',
       url: '/things',
-      headers: { 'content-type': 'application/xml' },
+      headers: { 'content-type': 'application/xml; charset=utf-8' },
       payload: '<a/>',
     });
     expect(res.statusCode).toBe(415);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.json()).toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      detail: 'This endpoint does not read a request body sent as application/xml.',
+    });
+  });
+
+  it('refuses a JSON body that would poison prototypes, naming the key', async () => {
+    const send = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/things',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+    const proto = await send('{"name":"x","seats":1,"__proto__":{"admin":true}}');
+    expect(proto.statusCode).toBe(400);
+    expect(proto.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(proto.json()).toMatchObject({
+      code: 'MALFORMED_BODY',
+      detail: 'The request body may not use the key "__proto__".',
+    });
+    const nested = await send('{"name":"x","seats":1,"tags":[{"constructor":{"prototype":{"admin":true}}}]}');
+    expect(nested.json()).toMatchObject({
+      code: 'MALFORMED_BODY',
+      detail: 'The request body may not use the key "constructor" holding "prototype".',
+    });
+    // A "constructor" that holds no prototype is an ordinary key.
+    expect((await send('{"name":"x","seats":1,"constructor":{"a":1}}')).statusCode).toBe(201);
   });
 
   it('answers a bad path parameter with 400, not 500', async () => {

@@ -112,6 +112,20 @@ describe('gateway: headers about the client’s own connection', () => {
     }
   });
 
+  it('answers an Expect other than 100-continue itself, with a 417 problem', async () => {
+    const before = event.seen.length;
+    const { text } = await exchange(
+      port,
+      'POST /api/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 102-processing\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+    );
+    expect(text).toMatch(/^HTTP\/1\.1 417 /);
+    const [head, body = ''] = text.split('\r\n\r\n');
+    expect(head).toMatch(/^content-type: application\/problem\+json$/im);
+    expect(JSON.parse(body)).toMatchObject({ status: 417, code: 'EXPECTATION_FAILED' });
+    expect(event.seen).toHaveLength(before);
+  });
+
   it('sends a body of the upload size only from an operator', async () => {
     const body = JSON.stringify({ image: 'x'.repeat(32 * 1024) });
     const upload = (token: string) =>
