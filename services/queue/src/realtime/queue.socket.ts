@@ -1,6 +1,6 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { canonicalId, QUEUE_SOCKET, type QueueStatus } from '@tiketi/contracts';
-import { type Auth, HttpProblem, type Logger, refuseUnsafeText } from '@tiketi/kit';
+import { type Auth, HttpProblem, type Logger, refuseUnsafeText, writeProblem } from '@tiketi/kit';
 import { Server } from 'socket.io';
 import { z } from 'zod';
 import type { QueueNotifier } from '../domain/admission-loop.ts';
@@ -43,9 +43,14 @@ export function attachQueueSockets(
       path: QUEUE_SOCKET.path,
       transports: ['websocket'],
       serveClient: false,
+      // engine.io checks the protocol of a websocket only once it has accepted it, and then writes its
+      // refusal into the open websocket as if it were HTTP: an older client is refused while it still asks.
+      allowRequest: (req, answer) =>
+        answer(OLD_PROTOCOL, new URL(req.url ?? '/', 'http://queue').searchParams.get('EIO') === '4'),
       ...(deps.adapter ? { adapter: deps.adapter } : {}),
     },
   );
+  answerRefusals(io.engine);
 
   // Handshakes per connection: a client may send another after a refusal (a refreshed token), but each
   // costs a token check, so a connection that keeps sending them is closed.
@@ -143,6 +148,55 @@ export function attachQueueSockets(
     left: (eventId, userId, message) => io.to(userRoom(eventId, userId)).emit(QUEUE_SOCKET.left, message),
   };
   return { io, notifier };
+}
+
+/** What engine.io tells of a request it refused (`connection_error`), before it answers it itself. */
+type EngineRefusal = {
+  req: IncomingMessage & { res?: ServerResponse; websocket?: unknown };
+  code: number;
+  context?: { name?: string; message?: string };
+};
+
+const OLD_PROTOCOL = 'OLD_PROTOCOL';
+
+/**
+ * engine.io answers a request it cannot serve in a shape of its own (JSON for a request, text for an
+ * upgrade), but tells `connection_error` first and adds nothing to an answer already given: the refusal
+ * is answered here as every other one. A websocket already accepted has no HTTP answer left to give.
+ */
+function answerRefusals(engine: {
+  on(event: 'connection_error', listener: (refusal: EngineRefusal) => void): unknown;
+}) {
+  engine.on('connection_error', ({ req, code, context }) => {
+    const problem = new HttpProblem(400, 'SOCKET_HANDSHAKE_REFUSED', refusalDetail(code, context));
+    const path = req.url?.split('?')[0];
+    if (req.res) {
+      if (!req.res.headersSent) writeProblem(req.res, problem, path);
+    } else if (!req.websocket) {
+      writeProblem(req.socket, problem, path);
+    }
+  });
+}
+
+/** Why engine.io refused, by its error codes (0 to 5) and, for a bad request, the name of the check. */
+function refusalDetail(code: number, context: EngineRefusal['context']): string {
+  if (code === 5 || context?.message === OLD_PROTOCOL)
+    return 'The waiting room speaks Engine.IO protocol 4 only (EIO=4: a Socket.IO client of version 3 or later).';
+  if (code === 0) return 'The waiting room connects over WebSocket only (transport=websocket).';
+  if (code === 1)
+    return 'No waiting-room connection has this sid (it ended, or is held by another instance): open a new one.';
+  if (code === 2) return 'A waiting-room connection opens with GET.';
+  switch (context?.name) {
+    case 'TRANSPORT_HANDSHAKE_ERROR':
+      return 'A waiting-room connection opens as a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket).';
+    case 'INVALID_ORIGIN':
+      return 'The Origin header is not valid.';
+    case 'TRANSPORT_MISMATCH':
+    case 'PROTOCOL_MISMATCH':
+      return 'The request does not match the connection its sid names.';
+    default:
+      return 'The waiting room could not open this connection.';
+  }
 }
 
 /** The gateway puts the caller's address first in X-Forwarded-For (services trust it, as for HTTP). */
