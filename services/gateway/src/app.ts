@@ -353,6 +353,13 @@ export async function buildApp(deps: GatewayDeps) {
               (error: Error) => void reply.send(error),
             );
           },
+          // The service's headers about its connection with the gateway (keep-alive with its timeout) are
+          // not the client's: passed on, they would keep a client's connection open that asked to close.
+          rewriteHeaders: (headers) => {
+            const own = { ...headers };
+            dropHopByHop(own);
+            return own;
+          },
           rewriteRequestHeaders: (req, headers) => {
             // reply-from hands a copy of the request's headers, ours to change. Headers about the client's
             // own connection to the gateway (RFC 9110 §7.6.1) are not the service's: the HTTP client

@@ -112,6 +112,19 @@ describe('gateway: headers about the client’s own connection', () => {
     }
   });
 
+  it("answers without the service's headers about its own connection, and closes when the client asks", async () => {
+    const { text, closed } = await exchange(
+      port,
+      `GET /api/events?c=${randomUUID()} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    const head = text.slice(0, text.indexOf('\r\n\r\n')).toLowerCase();
+    // The service's keep-alive with the gateway is not the client's: it must not keep the client's open.
+    expect(head).not.toContain('keep-alive');
+    expect(head).toContain('connection: close');
+    expect(closed).toBe(true);
+  });
+
   it('answers an Expect other than 100-continue itself, with a 417 problem', async () => {
     const before = event.seen.length;
     const { text } = await exchange(
