@@ -204,6 +204,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       QUEUE_TOKEN_SECRET: queueConfig.QUEUE_TOKEN_SECRET,
       EVENT_SERVICE_URL: eventUrl,
       RESERVATION_SERVICE_URL: reservationUrl,
+      INTERNAL_TOKEN: base.INTERNAL_TOKEN,
       SEATS_LEFT_REFRESH_MS: 5_000,
       ADMISSION_TTL_SECONDS: 600,
       ADMISSION_TICK_MS: 250,

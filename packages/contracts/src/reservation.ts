@@ -63,6 +63,15 @@ export const internalUserCommitments = z.object({
 export type InternalUserCommitments = z.infer<typeof internalUserCommitments>;
 
 /**
+ * `GET /internal/users/:userId/events/:eventId/holds` on the reservation service: how many holds the user
+ * made in the event are still live (waiting-list offers aside, which no admission made). The waiting room
+ * asks before a fan who leaves gives up a shopping slot, as the announcement of a hold may still be on its
+ * way to it.
+ */
+export const internalUserEventHolds = z.object({ holds: z.number().int().nonnegative() });
+export type InternalUserEventHolds = z.infer<typeof internalUserEventHolds>;
+
+/**
  * `POST /internal/reservations/:id/extend {seconds, amount}` keeps a PENDING hold alive while its payment is
  * in progress, and fixes the order's amount from then on; the reservation service caps the total hold at its
  * own hard ceiling and answers the new expiry. `amount` is what the payment will charge: when the order no

@@ -32,6 +32,7 @@ export type QueueDeps = ServiceDeps & {
     | 'QUEUE_TOKEN_SECRET'
     | 'EVENT_SERVICE_URL'
     | 'RESERVATION_SERVICE_URL'
+    | 'INTERNAL_TOKEN'
     | 'SEATS_LEFT_REFRESH_MS'
     | 'ADMISSION_TTL_SECONDS'
     | 'ADMISSION_TICK_MS'
@@ -70,9 +71,14 @@ export async function buildApp(deps: QueueDeps) {
   const { app, metrics } = await createServiceServer('queue', deps);
   const auth = createAuth(deps.auth);
   const repo = waitingRoomRepository(deps.redis);
+  const reservations = reservationServiceClient({
+    baseUrl: config.RESERVATION_SERVICE_URL,
+    internalToken: config.INTERNAL_TOKEN,
+  });
   const room = createWaitingRoom({
     repo,
     events: eventServiceClient(config.EVENT_SERVICE_URL),
+    reservations,
     tokenSecret: config.QUEUE_TOKEN_SECRET,
     admittedIdleMs: config.ADMITTED_IDLE_MS,
   });
@@ -117,7 +123,7 @@ export async function buildApp(deps: QueueDeps) {
     repo,
     notifier,
     seatsLeft: createSeatsLeft({
-      read: reservationServiceClient(config.RESERVATION_SERVICE_URL).seatsLeft,
+      read: reservations.seatsLeft,
       refreshMs: config.SEATS_LEFT_REFRESH_MS,
       logger,
     }),

@@ -2,6 +2,7 @@ import { HOLD_UNDER_ADMISSION } from '@tiketi/contracts';
 import { makeEnvelope } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
+import { reservationSuite } from '../../reservation/test/helpers.ts';
 import { waitingRoomRepository } from '../src/db/waiting-room.repository.ts';
 import { createWaitingRoom, type WaitingRoomEvent } from '../src/domain/waiting-room.ts';
 import { eventually, joinQueue, publish, publishedEvent, queueStatus, queueSuite } from './support.ts';
@@ -9,15 +10,19 @@ import { eventually, joinQueue, publish, publishedEvent, queueStatus, queueSuite
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a shopper’s slot while they hold seats', () => {
+  // The real reservation service, asked when a shopper leaves; it knows none of the holds announced here.
+  const reservation = reservationSuite('queue-holds-resv', { instances: [{ listen: true }] });
   // Admissions last two seconds so that a hold can outlive one; each test steps admission itself.
-  const { config, queue, redis, user, announce } = queueSuite('queue-holds', {
-    ADMISSION_TICK_MS: 60_000,
-    ADMISSION_TTL_SECONDS: 2,
-  });
+  const { config, queue, redis, user, announce } = queueSuite(
+    'queue-holds',
+    { ADMISSION_TICK_MS: 60_000, ADMISSION_TTL_SECONDS: 2 },
+    { config: () => ({ RESERVATION_SERVICE_URL: reservation.svc.url }) },
+  );
   // The consumer's own rules, fed directly where a test needs to choose the order of delivery.
   const room = createWaitingRoom({
     repo: waitingRoomRepository(redis),
     events: { saleInfo: async () => undefined },
+    reservations: { liveHolds: async () => 0 },
     tokenSecret: config.QUEUE_TOKEN_SECRET,
     admittedIdleMs: config.ADMITTED_IDLE_MS,
   });

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ReservationConfig } from '@tiketi/reservation/config';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
+import { onSaleEvent, reservationSuite } from '../../reservation/test/helpers.ts';
 import {
   eventually,
   holdUnderAdmission,
@@ -10,25 +12,45 @@ import {
   queueSuite,
 } from './support.ts';
 
+const leaveAt = (url: string, token: string, eventId: string) =>
+  fetch(`${url}/api/queue/${eventId.toUpperCase()}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
+
 /*
  * Leaving the waiting room: an admitted fan who is done shopping gives their slot to the next fan at once,
  * instead of keeping it (and their admission token) until the admission lapses; a waiting fan gives up
  * their place.
  */
 describe('leaving the waiting room', () => {
+  // The real reservation service, which a leaving shopper's slot waits for, on the waiting room's Redis
+  // (it reads the admissions there before a hold) but its own exchange: what it announces never reaches
+  // the room, as if the relay or the broker were late. Its settings are filled in below, once the
+  // room's are drawn.
+  const shared: Partial<ReservationConfig> = {};
+  const sale = onSaleEvent(2, {
+    waitingRoom: { enabled: true, admissionRatePerMinute: 60_000, maxActiveShoppers: 1 },
+  });
+  const reservation = reservationSuite('queue-leave-resv', {
+    instances: [{ listen: true }],
+    events: [sale],
+    config: shared,
+  });
   // Admission is stepped by each test; an admission lasts the default ten minutes.
-  const { queue, redis, user, watch, announce } = queueSuite('queue-leave', { ADMISSION_TICK_MS: 60_000 });
+  const { config, queue, redis, user, watch, announce } = queueSuite(
+    'queue-leave',
+    { ADMISSION_TICK_MS: 60_000 },
+    { config: () => ({ RESERVATION_SERVICE_URL: reservation.svc.url }) },
+  );
+  Object.assign(shared, { REDIS_PREFIX: config.REDIS_PREFIX, QUEUE_TOKEN_SECRET: config.QUEUE_TOKEN_SECRET });
 
-  const leave = (token: string, eventId: string) =>
-    fetch(`${queue.url}/api/queue/${eventId.toUpperCase()}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${token}` },
-    });
+  const leave = (token: string, eventId: string) => leaveAt(queue.url, token, eventId);
   const lapseOf = (eventId: string, userId: string) => redis.hget(`queue:{${eventId}}:lapse`, userId);
 
   /** A room with one shopping slot, `first` admitted into it, `second` and `third` waiting behind. */
-  async function fullRoom() {
-    const sale = await announce(publishedEvent({ maxActiveShoppers: 1 }));
+  async function fullRoom(eventId?: string) {
+    const sale = await announce(publishedEvent({ eventId, maxActiveShoppers: 1 }));
     const [first, second, third] = [await user(), await user(), await user()];
     for (const fan of [first, second, third]) await joinQueue(queue.url, fan.token, sale.eventId);
     await queue.service.step();
@@ -76,6 +98,42 @@ describe('leaving the waiting room', () => {
     expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('waiting');
   });
 
+  it('keeps the slot of a fan who leaves right after a hold the room has not heard of yet', async () => {
+    const { eventId, first, second } = await fullRoom(sale.eventId);
+    const admission = (await queueStatus(queue.url, first.token, eventId)).body.admissionToken;
+    // The same fan, signed in with the reservation service's test keys.
+    const fan = { token: await reservation.tokens.sign({ id: first.id }) };
+    const held = await fetch(`${reservation.svc.url}/api/reservations`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${fan.token}`,
+        'content-type': 'application/json',
+        'x-queue-token': admission ?? '',
+      },
+      body: JSON.stringify({ eventId, seatIds: [sale.seats[0]?.id] }),
+    });
+    expect(held.status).toBe(201);
+    expect(await redis.hget(`queue:{${eventId}}:holds`, first.id)).toBeNull();
+
+    const refused = await leave(first.token, eventId);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'HOLD_IN_PROGRESS' });
+    await queue.service.step();
+    expect((await queueStatus(queue.url, first.token, eventId)).body.state).toBe('admitted');
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('waiting');
+
+    // The hold given back, the slot goes on.
+    const { reservationId } = (await held.json()) as { reservationId: string };
+    const cancelled = await fetch(`${reservation.svc.url}/api/reservations/${reservationId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${fan.token}` },
+    });
+    expect(cancelled.status).toBe(200);
+    expect(await (await leave(first.token, eventId)).json()).toEqual({ left: 'slot' });
+    await queue.service.step();
+    expect((await queueStatus(queue.url, second.token, eventId)).body.state).toBe('admitted');
+  });
+
   it('tells the fan’s other windows on the line that they left, and nobody else', async () => {
     const { eventId, first, second, third } = await fullRoom();
     // The fan waits in two windows; another fan waits beside them.
@@ -107,5 +165,30 @@ describe('leaving the waiting room', () => {
     const fan = await user();
     const malformed = await leave(fan.token, 'not-an-id');
     expect(malformed.status).toBe(400);
+  });
+});
+
+describe('leaving while the reservation service cannot be asked', () => {
+  // Nothing answers at this address.
+  const { queue, user, announce } = queueSuite(
+    'queue-leave-unasked',
+    { ADMISSION_TICK_MS: 60_000 },
+    { config: () => ({ RESERVATION_SERVICE_URL: 'http://127.0.0.1:9' }) },
+  );
+
+  it('keeps an admitted fan’s slot and says the answer cannot be given now, but lets a waiting fan go', async () => {
+    const sale = await announce(publishedEvent({ maxActiveShoppers: 1 }));
+    const [first, second] = [await user(), await user()];
+    for (const fan of [first, second]) await joinQueue(queue.url, fan.token, sale.eventId);
+    await queue.service.step();
+
+    const refused = await leaveAt(queue.url, first.token, sale.eventId);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    await queue.service.step();
+    expect((await queueStatus(queue.url, first.token, sale.eventId)).body.state).toBe('admitted');
+    expect((await queueStatus(queue.url, second.token, sale.eventId)).body.state).toBe('waiting');
+    // A place in line holds no seats: it is given up without asking.
+    expect(await (await leaveAt(queue.url, second.token, sale.eventId)).json()).toEqual({ left: 'line' });
   });
 });

@@ -8,7 +8,10 @@ import { bearer, eventually, onSaleEvent, published, reservationSuite } from './
 
 describe('a hold with an admission from the waiting room', () => {
   let queue: Awaited<ReturnType<typeof buildQueue>>;
-  const h = reservationSuite('resv-queue-admission', { instances: [{ consume: true }], start: true });
+  const h = reservationSuite('resv-queue-admission', {
+    instances: [{ consume: true, listen: true }],
+    start: true,
+  });
 
   beforeAll(async () => {
     // The real queue service on the same Redis and exchange; its admission step is run by the test.
@@ -17,6 +20,9 @@ describe('a hold with an admission from the waiting room', () => {
         ...loadConfig(queueConfigShape, DEVELOPMENT_ENV),
         REDIS_PREFIX: h.config.REDIS_PREFIX,
         QUEUE_TOKEN_SECRET: h.config.QUEUE_TOKEN_SECRET,
+        // Asked whether a shopper who leaves holds seats.
+        RESERVATION_SERVICE_URL: h.svc.url,
+        INTERNAL_TOKEN: h.config.INTERNAL_TOKEN,
         ADMISSION_TICK_MS: 60_000,
         // Joins solve a challenge: the lowest difficulty keeps that cheap.
         CHALLENGE_MAX_NUMBER: CHALLENGE_MAX_NUMBER.min,

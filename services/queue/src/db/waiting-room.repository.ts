@@ -87,6 +87,9 @@ export type TickOptions = {
   progressPushesPerSecond: number;
 };
 
+/** What the leave script's answers mean. */
+const LEFT = { 2: 'slot', 1: 'line', 0: 'nothing', [-1]: 'held', [-2]: 'unchecked' } as const;
+
 const LIVE_EVENTS = 'queue:live-events';
 /** How long shoppers stayed in the platform's latest sale that saw enough of them leave (ms). */
 const SHOPPER_STAY = 'queue:shopper-stay';
@@ -218,10 +221,18 @@ export function waitingRoomRepository(redis: Redis) {
       return answer === 1 ? 'freed' : answer === -1 ? 'held' : 'absent';
     },
 
-    /** The user leaves the room: their shopping slot or their place in line; 'held' while a hold counts it. */
-    async leave(eventId: string, userId: string): Promise<'slot' | 'line' | 'nothing' | 'held'> {
-      const answer = await scripts.queueLeave(...eventKeys(eventId), userId);
-      return answer === 2 ? 'slot' : answer === 1 ? 'line' : answer === -1 ? 'held' : 'nothing';
+    /**
+     * The user leaves the room: their shopping slot or their place in line; 'held' while a hold counts it.
+     * A slot no live hold is known of goes only when `noHolds` says the reservation service was asked and
+     * knows none either; else the answer is 'unchecked' and nothing changes.
+     */
+    async leave(
+      eventId: string,
+      userId: string,
+      noHolds: boolean,
+    ): Promise<'slot' | 'line' | 'nothing' | 'held' | 'unchecked'> {
+      const answer = await scripts.queueLeave(...eventKeys(eventId), userId, noHolds ? '1' : '0');
+      return LEFT[answer as keyof typeof LEFT] ?? 'nothing';
     },
 
     /** Keeps an admitted user's slot counted until the hold expires; answers whether that moved. */

@@ -276,15 +276,19 @@ return free_slot(user)
 `;
 
 /**
- * ARGV: userId. The user leaves the room: an admitted user's slot goes to the next fan (unless a live hold
- * of theirs still counts it), a waiting user gives up their place. Returns 2 when a slot was freed, 1 when
- * a place in line was given up, 0 when the user had neither, -1 when a live hold keeps the slot.
+ * ARGV: userId, '1' when the reservation service was asked and knows no live hold of the user in the
+ * event. The user leaves the room: an admitted user's slot goes to the next fan (unless a live hold of
+ * theirs still counts it, or one may that was not announced yet), a waiting user gives up their place.
+ * Returns 2 when a slot was freed, 1 when a place in line was given up, 0 when the user had neither, -1
+ * when a live hold keeps the slot, -2 when the slot stays until the reservation service is asked.
  */
 export const leaveScript = `${prelude}
-local user = ARGV[1]
+local user, no_holds = ARGV[1], ARGV[2] == '1'
 if redis.call('ZSCORE', active, user) then
-  if free_slot(user) == 1 then return 2 end
-  return -1
+  if latest_live(holds_of(user)) then return -1 end
+  if not no_holds then return -2 end
+  free_slot(user)
+  return 2
 end
 if not redis.call('HGET', users, user) then return 0 end
 redis.call('ZREM', line, user)

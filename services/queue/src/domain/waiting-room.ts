@@ -12,6 +12,7 @@ import type { AnyEnvelope } from '@tiketi/kit';
 import { HttpProblem, problems, signAdmissionToken } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { EventServiceClient } from '../clients/event-service.client.ts';
+import type { ReservationServiceClient } from '../clients/reservation-service.client.ts';
 import type { RoomSettings, StoredPlace, WaitingRoomRepository } from '../db/waiting-room.repository.ts';
 import type { QueueNotifier } from './admission-loop.ts';
 
@@ -30,6 +31,7 @@ export type WaitingRoomEvent = AnyEnvelope<(typeof WAITING_ROOM_EVENTS)[number]>
 export type WaitingRoomDeps = {
   repo: WaitingRoomRepository;
   events: Pick<EventServiceClient, 'saleInfo'>;
+  reservations: Pick<ReservationServiceClient, 'liveHolds'>;
   tokenSecret: string;
   /** How long an admitted fan holding nothing may stay silent before the slot goes on (0: no limit). */
   admittedIdleMs: number;
@@ -148,10 +150,23 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
      * (rather than keeping it until the admission lapses, and with it the admission token), a waiting fan
      * gives up their place. Refused while a hold of theirs is live: it still counts the slot. The fan's
      * sockets are told, so that another window of theirs stops showing the place.
+     *
+     * The room hears of a hold through its announcement, which may come a second after the hold (outbox,
+     * relay, broker): a fan who left within that second would hand the slot on while holding seats, one
+     * shopper over the cap. So a slot the room knows no live hold of goes only once the reservation
+     * service, which made the hold, says there is none (it waits for a hold being written). Only a hold
+     * whose admission check passed before the question and whose write starts after the answer, a few
+     * milliseconds of the fan's own concurrent requests, could still be missed. When the reservation
+     * service cannot be asked the answer is 503 and nothing changes: the slot stays the fan's until they
+     * leave again or the admission ends.
      */
     async leave(eventId: string, userId: string, notifier: Pick<QueueNotifier, 'left'>): Promise<QueueLeft> {
-      const left = await repo.leave(eventId, userId);
-      if (left === 'held') {
+      let left = await repo.leave(eventId, userId, false);
+      if (left === 'unchecked') {
+        const holds = await deps.reservations.liveHolds(eventId, userId);
+        left = holds > 0 ? 'held' : await repo.leave(eventId, userId, true);
+      }
+      if (left === 'held' || left === 'unchecked') {
         throw holdInProgress(
           'Your seats are still held: pay for them or cancel the reservation, then leave.',
         );

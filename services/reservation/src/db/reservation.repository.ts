@@ -145,6 +145,33 @@ export function reservationRepository(db: Kysely<DB>) {
       return Number(row.n);
     },
 
+    /**
+     * The user's holds in the event that have not run out, waiting-list offers aside. Read under the
+     * user's advisory lock on the event, the one `hold_seats` takes: a hold being made at this moment is
+     * waited for and counted, rather than missed and committed just after the answer.
+     */
+    liveHoldsIn(userId: string, eventId: string): Promise<number> {
+      return db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${userEventLockKey(userId, eventId)})`.execute(trx);
+        const row = await trx
+          .selectFrom('reservations as r')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('r.userId', '=', userId)
+          .where('r.eventId', '=', eventId)
+          .where('r.status', '=', 'PENDING')
+          .where('r.expiresAt', '>', new Date())
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('waitlistEntries as w').select('w.id').whereRef('w.reservationId', '=', 'r.id'),
+              ),
+            ),
+          )
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      });
+    },
+
     findById(id: string, executor: Executor = db) {
       return executor.selectFrom('reservations').selectAll().where('id', '=', id).executeTakeFirst();
     },

@@ -1,4 +1,9 @@
-import type { InternalUserCommitments, ReservationDto, ReservationStatus } from '@tiketi/contracts';
+import type {
+  InternalUserCommitments,
+  InternalUserEventHolds,
+  ReservationDto,
+  ReservationStatus,
+} from '@tiketi/contracts';
 import { type AuthUser, mayAccess, problems } from '@tiketi/kit';
 import type { ReservationRepository } from '../db/reservation.repository.ts';
 import type { Reservation } from '../db/schema.ts';
@@ -76,6 +81,11 @@ export function reservationQueries(deps: {
         tickets.countUpcoming(userId),
       ]);
       return { holds, upcomingTickets };
+    },
+
+    /** The user's live holds in one event (`GET /internal/users/:userId/events/:eventId/holds`). */
+    async holdsIn(userId: string, eventId: string): Promise<InternalUserEventHolds> {
+      return { holds: await reservations.liveHoldsIn(userId, eventId) };
     },
 
     async internalView(id: string) {

@@ -5,13 +5,17 @@ import {
   extendHoldResponse,
   internalReservation,
   internalUserCommitments,
+  internalUserEventHolds,
 } from '@tiketi/contracts';
 import type { App, Auth } from '@tiketi/kit';
 import type { ReservationLifecycle } from '../domain/reservation-lifecycle.ts';
 import type { ReservationQueries } from '../domain/reservation-queries.ts';
-import { idParams, userIdParams } from './schemas.ts';
+import { idParams, userEventParams, userIdParams } from './schemas.ts';
 
-/** The payment service's view of reservations (contracts in @tiketi/contracts reservation.ts). */
+/**
+ * The payment service's view of reservations, the user service's and the waiting room's questions about a
+ * user (contracts in @tiketi/contracts reservation.ts).
+ */
 export function internalRoutes(
   app: App,
   services: { queries: ReservationQueries; lifecycle: ReservationLifecycle },
@@ -68,5 +72,14 @@ export function internalRoutes(
       schema: { hide: true, params: userIdParams, response: { 200: internalUserCommitments } },
     },
     async (req) => queries.commitmentsOf(req.params.userId),
+  );
+
+  app.get(
+    '/internal/users/:userId/events/:eventId/holds',
+    {
+      onRequest: auth.internal,
+      schema: { hide: true, params: userEventParams, response: { 200: internalUserEventHolds } },
+    },
+    async (req) => queries.holdsIn(req.params.userId, req.params.eventId),
   );
 }
