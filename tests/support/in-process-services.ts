@@ -224,6 +224,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
       SOCKETS_PER_ADDRESS: 200,
       SOCKET_MESSAGES_PER_SECOND: 5,
       SOCKET_MESSAGE_STRIKES: 20,
+      SOCKET_SESSION_CHECK_MS: 2_000,
     },
     logger,
     auth: { jwks, internalToken: base.INTERNAL_TOKEN },

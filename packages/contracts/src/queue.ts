@@ -209,6 +209,9 @@ export const QUEUE_SOCKET = {
   closed: 'closed',
   /** The fan left the room, perhaps in another window: their place is gone (`queueLeftNotice`). */
   left: 'left',
-  /** A problem `{status, code, detail}` about the socket itself (`RATE_LIMITED`: slow down). */
+  /**
+   * A problem `{status, code, detail}` about the socket itself (`RATE_LIMITED`: slow down; status 401
+   * `UNAUTHORIZED`: the fan's session ended, and the socket is closed).
+   */
   error: 'error',
 } as const;

@@ -27,7 +27,14 @@ import type { SessionRevocations } from './revocations.ts';
  * The caller as the access token describes them. `emailVerified` is the `email_verified` claim: a token
  * without it (or signed before the owner proved the address) counts as unverified.
  */
-export type AuthUser = { id: string; role: Role; email: string | undefined; emailVerified?: boolean };
+export type AuthUser = {
+  id: string;
+  role: Role;
+  email: string | undefined;
+  emailVerified?: boolean;
+  /** The session (refresh family) the token was issued to, when it names one: what a sign-out ends. */
+  sessionId?: string;
+};
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -134,7 +141,7 @@ export function createAuth(options: AuthOptions) {
     ]);
     // An ended session is refused as such, whatever the work alongside answered.
     if (revoked.status === 'rejected') throw revoked.reason;
-    if (revoked.value) throw problems.unauthorized('This session has ended; sign in again.');
+    if (revoked.value) throw problems.sessionEnded();
     if (other.status === 'rejected') throw other.reason;
     return user;
   }
@@ -169,6 +176,7 @@ export function createAuth(options: AuthOptions) {
         role: parsed.role,
         email: parsed.email,
         emailVerified: parsed.email_verified === true,
+        ...(parsed.sid ? { sessionId: parsed.sid } : {}),
       },
       sessionId: parsed.sid,
       until: (payload.exp ?? 0) * 1000,

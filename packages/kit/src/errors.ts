@@ -81,6 +81,8 @@ export const problems = {
   badRequest: (detail: string, errors?: FieldError[]) =>
     new HttpProblem(400, 'VALIDATION_FAILED', detail, errors ? { errors } : {}),
   unauthorized: (detail = 'Authentication is required.') => new HttpProblem(401, 'UNAUTHORIZED', detail),
+  /** The caller signed out (or the session was revoked) after the access token was issued. */
+  sessionEnded: () => new HttpProblem(401, 'UNAUTHORIZED', 'This session has ended; sign in again.'),
   forbidden: (detail = 'You are not allowed to do this.') => new HttpProblem(403, 'FORBIDDEN', detail),
   notFound: (what: string) => new HttpProblem(404, 'NOT_FOUND', `${what} was not found.`),
   conflict: (code: string, detail: string, extra?: Record<string, unknown>) =>

@@ -12,6 +12,12 @@ export type SessionRevocations = {
   /** Ends a session for as long as tokens issued to it may still be valid. */
   revoke(sessionId: string, ttlSeconds: number): Promise<void>;
   isRevoked(sessionId: string): Promise<boolean>;
+  /**
+   * Which of these sessions have ended, read from Redis whatever this instance remembers of them, a batch
+   * per command: for a holder of many long-lived connections, which checks them all on one timer rather
+   * than each on its own. Throws when Redis does not answer (the caller's next pass asks again).
+   */
+  endedAmong(sessionIds: string[]): Promise<Set<string>>;
 };
 
 export type SessionRevocationOptions = {
@@ -23,6 +29,9 @@ export type SessionRevocationOptions = {
 };
 
 const key = (sessionId: string) => `revoked-session:${sessionId}`;
+
+/** Sessions read in one MGET by `endedAmong`. */
+const BATCH = 1000;
 
 export function sessionRevocations(redis: Redis, options: SessionRevocationOptions = {}): SessionRevocations {
   const timeoutMs = options.timeoutMs ?? 250;
@@ -76,6 +85,20 @@ export function sessionRevocations(redis: Redis, options: SessionRevocationOptio
     async revoke(sessionId, ttlSeconds) {
       await redis.set(key(sessionId), '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
       remember(sessionId, true);
+    },
+
+    async endedAmong(sessionIds) {
+      const ended = new Set<string>();
+      for (let i = 0; i < sessionIds.length; i += BATCH) {
+        const batch = sessionIds.slice(i, i + BATCH);
+        const found = await redis.mget(batch.map(key));
+        batch.forEach((sessionId, j) => {
+          const revoked = found[j] != null;
+          remember(sessionId, revoked);
+          if (revoked) ended.add(sessionId);
+        });
+      }
+      return ended;
     },
 
     async isRevoked(sessionId) {

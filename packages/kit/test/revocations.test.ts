@@ -40,6 +40,18 @@ describe('kit auth: sessions ended before their access tokens expire', () => {
     expect(await redis.ttl(`revoked-session:${sessionId}`)).toBeGreaterThan(890);
   });
 
+  it('tells which of thousands of sessions ended, whatever the instance remembers of them as live', async () => {
+    const checker = sessionRevocations(redis, { cacheMs: 60_000 });
+    const sessions = Array.from({ length: 2_500 }, () => randomUUID());
+    const ended = [sessions[0], sessions[1_500], sessions[2_499]] as string[];
+    for (const sessionId of ended) expect(await checker.isRevoked(sessionId)).toBe(false);
+    for (const sessionId of ended) await userService.revoke(sessionId, 900);
+
+    expect([...(await checker.endedAmong(sessions))].sort()).toEqual([...ended].sort());
+    // What it read is remembered: the next check of a token of those sessions refuses it at once.
+    expect(await checker.isRevoked(ended[0] as string)).toBe(true);
+  });
+
   it('lets a valid token through when Redis does not answer, giving up on Redis after its timeout', async () => {
     const unreachable = createRedis('redis://127.0.0.1:1', config.REDIS_PREFIX);
     const warnings: string[] = [];

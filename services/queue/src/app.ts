@@ -52,6 +52,7 @@ export type QueueDeps = ServiceDeps & {
     | 'SOCKETS_PER_ADDRESS'
     | 'SOCKET_MESSAGES_PER_SECOND'
     | 'SOCKET_MESSAGE_STRIKES'
+    | 'SOCKET_SESSION_CHECK_MS'
   >;
   auth: AuthOptions;
   /** The service's Redis (key prefix applied): the waiting room's state. */
@@ -107,13 +108,15 @@ export async function buildApp(deps: QueueDeps) {
     metrics,
   });
   const stream = `${config.REDIS_PREFIX}queue:socket.io`;
-  const { io, notifier } = attachQueueSockets(app.server, {
+  const { io, notifier, sessionCheck } = attachQueueSockets(app.server, {
     auth,
     room,
     presence,
     leases,
     messages: { perSecond: config.SOCKET_MESSAGES_PER_SECOND, strikes: config.SOCKET_MESSAGE_STRIKES },
+    sessions: { revocations: deps.auth.revocations, checkMs: config.SOCKET_SESSION_CHECK_MS },
     logger,
+    metrics,
     adapter: deps.adapterRedis
       ? createAdapter(deps.adapterRedis, { streamName: stream, channelPrefix: stream, blockTimeInMs: 1000 })
       : undefined,
@@ -148,7 +151,7 @@ export async function buildApp(deps: QueueDeps) {
     io.engine.close();
   });
   app.addHook('onClose', async () => {
-    await Promise.all([loop.stop(), presence.stop(), leases.stop()]);
+    await Promise.all([loop.stop(), presence.stop(), leases.stop(), sessionCheck.stop()]);
     await joinCounts.flushJoinCounts();
     await io.close();
   });
@@ -164,9 +167,10 @@ export async function buildApp(deps: QueueDeps) {
       loop.start();
       presence.start();
       leases.start();
+      sessionCheck.start();
     },
     async stop() {
-      await Promise.all([presence.stop(), leases.stop(), loop.stop()]);
+      await Promise.all([presence.stop(), leases.stop(), loop.stop(), sessionCheck.stop()]);
     },
   };
 }

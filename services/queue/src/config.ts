@@ -70,6 +70,11 @@ export const configShape = {
   SOCKET_MESSAGES_PER_SECOND: env.int(5),
   /** …and how many refused in a row before it is disconnected. */
   SOCKET_MESSAGE_STRIKES: env.int(20),
+  /**
+   * How often each instance looks for sockets whose session ended (a sign-out) and closes them: one pass
+   * reads all their sessions in a few Redis commands, so this bounds how long a signed-out fan still hears.
+   */
+  SOCKET_SESSION_CHECK_MS: env.int(2_000),
 };
 
 export type Config = z.output<z.ZodObject<typeof configShape>>;

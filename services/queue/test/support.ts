@@ -21,6 +21,7 @@ import {
   loadConfig,
   makeEnvelope,
   type Redis,
+  sessionRevocations,
 } from '@tiketi/kit';
 import {
   challengeHeader,
@@ -73,7 +74,13 @@ export async function startInstance(config: QueueConfig, jwks: AuthOptions['jwks
   const service = await buildApp({
     config,
     logger: testLogger(),
-    auth: { jwks, internalToken: config.INTERNAL_TOKEN },
+    // Ended sessions are read as main.ts reads them, but each time afresh: a test's sign-out counts at
+    // once rather than after the kit's memory of live sessions (CACHE_LIMITS.liveSessions) lapses.
+    auth: {
+      jwks,
+      internalToken: config.INTERNAL_TOKEN,
+      revocations: sessionRevocations(infra.redis, { cacheMs: 0 }),
+    },
     redis: infra.redis,
     adapterRedis,
     bus: infra.bus,

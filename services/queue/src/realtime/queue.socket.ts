@@ -1,7 +1,17 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { canonicalId, QUEUE_SOCKET, type QueueStatus } from '@tiketi/contracts';
-import { type Auth, HttpProblem, type Logger, refuseUnsafeText, writeProblem } from '@tiketi/kit';
-import { Server } from 'socket.io';
+import {
+  type Auth,
+  HttpProblem,
+  type Logger,
+  type Metrics,
+  periodicJob,
+  problems,
+  refuseUnsafeText,
+  type SessionRevocations,
+  writeProblem,
+} from '@tiketi/kit';
+import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { QueueNotifier } from '../domain/admission-loop.ts';
 import type { Presence } from '../domain/presence.ts';
@@ -10,9 +20,10 @@ import { type ConnectionLeases, messageBudget } from './socket-limits.ts';
 
 const handshake = z.object({ token: z.string().min(1), eventId: canonicalId() });
 
-type SocketData = { userId: string; eventId: string; status: QueueStatus };
+type SocketData = { userId: string; eventId: string; sessionId: string | undefined; status: QueueStatus };
 type ClientEvents = { status: (ack: (answer: QueueStatus | { error: ProblemBrief }) => void) => void };
 type ProblemBrief = { status: number; code: string; detail: string };
+type QueueSocket = Socket<ClientEvents, Record<string, (message: unknown) => void>, object, SocketData>;
 
 const HANDSHAKES_PER_CONNECTION = 5;
 
@@ -32,7 +43,10 @@ export function attachQueueSockets(
     presence: Presence;
     leases: ConnectionLeases;
     messages: { perSecond: number; strikes: number };
+    /** Sessions ended since their sockets connected (sign-outs), looked for every `checkMs`. */
+    sessions: { revocations: SessionRevocations | undefined; checkMs: number };
     logger: Logger;
+    metrics: Metrics;
     // biome-ignore lint/suspicious/noExplicitAny: Socket.IO types its adapter factory loosely.
     adapter?: any;
   },
@@ -91,7 +105,7 @@ export function attachQueueSockets(
               : 'Too many waiting-room connections come from your network right now: try again shortly.',
           );
         }
-        socket.data = { userId: user.id, eventId: given.data.eventId, status };
+        socket.data = { userId: user.id, eventId: given.data.eventId, sessionId: user.sessionId, status };
         // A client gone during the handshake never becomes a connection, whose end gives the lease back.
         if (socket.conn.readyState !== 'open') {
           await deps.leases.release(socket.id);
@@ -102,8 +116,38 @@ export function attachQueueSockets(
       .catch((error: unknown) => next(refusal(error)));
   });
 
+  /** A socket whose session ended is told why, then closed: a reconnection's handshake is refused. */
+  const endSession = (socket: Pick<QueueSocket, 'emit' | 'disconnect'>) => {
+    socket.emit(QUEUE_SOCKET.error, brief(problems.sessionEnded()));
+    socket.disconnect(true);
+  };
+  const { revocations } = deps.sessions;
+
+  /*
+   * A signed-out fan's sockets would go on hearing the room until they close. The handshake checked the
+   * session; afterwards every socket of this instance is looked at on one timer, all their sessions read
+   * from Redis in batches (a few commands a pass for tens of thousands of sockets, never one per socket),
+   * and each message the socket sends is checked as an HTTP request would be.
+   */
+  const sessionCheck = periodicJob({
+    name: 'socket session check',
+    intervalMs: deps.sessions.checkMs,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    pass: async () => {
+      if (!revocations) return;
+      const sockets = [...io.of('/').sockets.values()];
+      const sessions = new Set(sockets.flatMap((socket) => socket.data.sessionId ?? []));
+      if (sessions.size === 0) return;
+      const ended = await revocations.endedAmong([...sessions]);
+      for (const socket of sockets) {
+        if (socket.data.sessionId && ended.has(socket.data.sessionId)) endSession(socket);
+      }
+    },
+  });
+
   io.on('connection', (socket) => {
-    const { userId, eventId, status } = socket.data;
+    const { userId, eventId, sessionId, status } = socket.data;
     void socket.join([eventRoom(eventId), userRoom(eventId, userId)]);
     deps.presence.add(eventId, userId);
     socket.emit(QUEUE_SOCKET.status, status);
@@ -112,10 +156,28 @@ export function attachQueueSockets(
       burst: deps.messages.perSecond * 2,
       strikes: deps.messages.strikes,
     });
-    socket.use((_packet, next) => {
+    socket.use((packet, next) => {
       const verdict = budget();
       if (verdict === 'ok') {
-        next();
+        if (!sessionId || !revocations) {
+          next();
+          return;
+        }
+        revocations.isRevoked(sessionId).then(
+          (ended) => {
+            if (!ended) {
+              next();
+              return;
+            }
+            const ack = packet.at(-1);
+            if (typeof ack === 'function') ack({ error: brief(problems.sessionEnded()) });
+            endSession(socket);
+          },
+          (error: Error) => {
+            deps.logger.warn({ err: error.message }, 'could not check a socket session; the message goes on');
+            next();
+          },
+        );
         return;
       }
       socket.emit(QUEUE_SOCKET.error, {
@@ -147,7 +209,7 @@ export function attachQueueSockets(
     closed: (eventId, message) => io.to(eventRoom(eventId)).emit(QUEUE_SOCKET.closed, message),
     left: (eventId, userId, message) => io.to(userRoom(eventId, userId)).emit(QUEUE_SOCKET.left, message),
   };
-  return { io, notifier };
+  return { io, notifier, sessionCheck };
 }
 
 /** What engine.io tells of a request it refused (`connection_error`), before it answers it itself. */
