@@ -451,13 +451,15 @@ export function securitySuite() {
           rateLimits: { windowMs: 60_000, auth: 5, queueJoin: 3, general: 1000 },
           upstreams,
         });
+        // An account no other test guessed at: the user service's own count per account is not the one here.
+        const guessed = await api.signUp('guessed');
         try {
           const guesses: number[] = [];
           for (let i = 0; i < 7; i++) {
             const res = await gateway.inject({
               method: 'POST',
               url: '/api/auth/login',
-              payload: { email: alice.email, password: `guess-${i}` },
+              payload: { email: guessed.email, password: `guess-${i}` },
             });
             guesses.push(res.statusCode);
           }
@@ -467,7 +469,7 @@ export function securitySuite() {
           const right = await gateway.inject({
             method: 'POST',
             url: '/api/auth/login',
-            payload: { email: alice.email, password: alice.password },
+            payload: { email: guessed.email, password: guessed.password },
           });
           expect(right.statusCode).toBe(429);
 

@@ -152,4 +152,26 @@ describe('user service: password sign-in limits of its own, whoever reaches it',
       code: 'CHALLENGE_REQUIRED',
     });
   });
+
+  it('starts the count over when a password change proves the password, as a sign-in does', async () => {
+    const email = newEmail();
+    await register(email);
+    const session = (await login(email, 'correct-horse-1', '198.51.100.230')).json<{ accessToken: string }>();
+    const change = (currentPassword: string, password: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/auth/password/change',
+        remoteAddress: '198.51.100.231',
+        headers: { authorization: `Bearer ${session.accessToken}` },
+        payload: { currentPassword, password },
+      });
+    expect((await change('typo-1', 'brand-new-pass-1')).statusCode).toBe(400);
+    expect((await change('typo-2', 'brand-new-pass-1')).statusCode).toBe(400);
+    expect((await change('correct-horse-1', 'brand-new-pass-1')).statusCode).toBeLessThan(300);
+    // Three guesses after it are within the limit again: the typos before the change are forgotten.
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await login(email, `guess-${i}`, `198.51.100.${240 + i}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 403]);
+  });
 });

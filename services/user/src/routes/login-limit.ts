@@ -112,9 +112,10 @@ export async function loginLimits(
     }
     await signInChallenge(req);
   });
-  // onSend, not onResponse: the count is gone before the fan's next request can arrive.
+  // A password proved right (a sign-in, a change, a deletion) starts the account's count over: only guesses
+  // add up. onSend, not onResponse: the count is gone before the fan's next request can arrive.
   app.addHook('onSend', async (req, reply) => {
-    if (routeOf(req) !== SIGN_IN || reply.statusCode !== 200) return;
+    if (!GUESSES.has(routeOf(req)) || reply.statusCode >= 300) return;
     await accounts.clear(accountOf(req)).catch((err: unknown) => {
       // As with counting, Redis being away must not fail a sign-in that succeeded.
       req.log.warn({ err }, 'the sign-in count of the account was not cleared');
