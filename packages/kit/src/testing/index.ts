@@ -79,13 +79,20 @@ export async function listenOnLoopback(app: {
  * this happens once, so a test may close an instance early and its harness close it again at the end.
  */
 export function closeOnce(
-  service: { app: { close(): Promise<unknown> }; stop(): Promise<unknown> },
+  service: {
+    app: { close(): Promise<unknown>; server?: { closeAllConnections?(): void } };
+    stop(): Promise<unknown>;
+  },
   release: () => unknown,
 ): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= (async () => {
-      await service.app.close();
+      const closed = service.app.close();
+      // A test has nothing to drain: a client of another part of the test (a service polling this one on a
+      // keep-alive connection) must not hold the close open.
+      service.app.server?.closeAllConnections?.();
+      await closed;
       await service.stop();
       await release();
     })();
