@@ -180,6 +180,10 @@ describe('a fan buying standing places', () => {
       await page.locator('#pay').click();
       await page.waitForURL(/\/payments\/success\?/);
       await page.getByText('Payment complete').waitFor();
+      // What was paid for reads as on the checkout page: the area's places, not the places picked.
+      await expect
+        .poll(() => page.getByTestId('paid-places').innerText(), { timeout: UI_TIMEOUT })
+        .toBe('Floor standing × 2');
       await page.getByRole('link', { name: 'See my tickets' }).click();
       await page.waitForURL(`${WEB}/me/tickets`);
       const places = page.getByTestId('ticket-place');
@@ -243,6 +247,30 @@ describe('the door', () => {
         `Checked in: Floor standing, entry no. 1 (${formatTicketCode(codes[0] ?? '')})`,
       );
       await screenshotAtWidths(page, 'standing-05-check-in');
+    }),
+    120_000,
+  );
+});
+
+describe('an order with standing places after the sale', () => {
+  it(
+    "shows the operator the fan's payment by area, and refunds part of it",
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/admin/sales');
+      await page.locator('select[name="eventId"]').selectOption(concert.id);
+      await page.getByRole('button', { name: 'Search' }).click();
+      const row = page.locator('tr[data-payment-id]');
+      await expect.poll(() => row.count(), { timeout: UI_TIMEOUT }).toBe(1);
+      await expect
+        .poll(() => row.getByTestId('order-places').innerText(), { timeout: UI_TIMEOUT })
+        .toBe('Floor standing × 2');
+      await row.getByRole('button', { name: 'Refund' }).click();
+      await row.getByLabel('Refund reason').fill('Late doors');
+      await row.getByLabel('Refund amount (empty = all)').fill('10000');
+      await row.getByRole('button', { name: 'Refund' }).click();
+      await row.getByText('Refund done.').waitFor();
+      await page.getByRole('button', { name: 'Log out' }).click();
     }),
     120_000,
   );

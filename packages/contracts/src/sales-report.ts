@@ -57,6 +57,8 @@ export const salesOrders = z.object({
       paymentId: canonicalId().nullable(),
     }),
   ),
+  /** The event's standing areas: a label of `seats` naming a place of one (`standingAreaOf`) is a place. */
+  standingAreas: z.array(z.string()).default([]),
 });
 export type SalesOrders = z.infer<typeof salesOrders>;
 
@@ -72,6 +74,9 @@ export const salesAttendees = z.object({
       status: z.enum(['ISSUED', 'USED', 'VOIDED']),
       issuedAt: isoTime,
       usedAt: isoTime.nullable(),
+      /** A standing place's area and entry number (입장 번호), by which the door knows it; null for a seat. */
+      entrySection: z.string().nullable().default(null),
+      entryNumber: z.number().int().nullable().default(null),
     }),
   ),
 });

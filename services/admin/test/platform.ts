@@ -80,7 +80,9 @@ export async function operatorOf(platform: Platform, email: string) {
   return { user: account.user, asAdmin: (await signIn(platform, email)).headers };
 }
 
-type Section = { name: string; rows: { label: string; seatCount: number; tierKey: string }[] };
+type Section =
+  | { name: string; rows: { label: string; seatCount: number; tierKey: string }[] }
+  | { name: string; standing: { capacity: number; tierKey: string } };
 
 /**
  * An on-sale event made and published through the event service's admin API, on a venue of its own (the

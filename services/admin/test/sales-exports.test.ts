@@ -68,6 +68,19 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
   });
   afterAll(() => platform?.close());
 
+  /** The fan approves the payment opened at Toss (`paymentUrl`) and comes back to have it confirmed. */
+  async function approvedAtToss(paymentUrl: string) {
+    const paid = platform.toss.authorize(new URL(paymentUrl).pathname.split('/').pop() ?? '', 'approve');
+    const confirmed = await platform.payment.app.inject({
+      method: 'POST',
+      url: '/api/payments/toss/confirm',
+      headers: fan.headers,
+      payload: { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
+    });
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    return paid;
+  }
+
   it('makes a voucher for the event and lists it with its uses', async () => {
     expect(made.statusCode, made.body).toBe(201);
     expect(made.json()).toMatchObject({ code: 'FAN10', used: 0, maxUses: 2, tierIds: [vip] });
@@ -89,7 +102,6 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
     let full: Answer;
     let opened: Answer;
     let changed: Answer;
-    let confirmed: Answer;
     let reservationId: string;
     let paidAmount: number;
 
@@ -125,15 +137,7 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
         url: `/api/reservations/${reservationId}/voucher`,
         headers: fan.headers,
       });
-      const paid = platform.toss.authorize(new URL(paymentUrl).pathname.split('/').pop() ?? '', 'approve');
-      paidAmount = paid.amount;
-      confirmed = await platform.payment.app.inject({
-        method: 'POST',
-        url: '/api/payments/toss/confirm',
-        headers: fan.headers,
-        payload: { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
-      });
-      expect(confirmed.statusCode, confirmed.body).toBe(200);
+      paidAmount = (await approvedAtToss(paymentUrl)).amount;
       await vi.waitFor(
         async () => {
           const r = await platform.reservation.app.inject({
@@ -211,6 +215,92 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
           .sort(),
       ).toEqual(['R석', 'VIP석']);
       for (const line of lines.slice(1)) expect(line).toContain(',발권,,"\'=HYPERLINK(');
+    });
+  });
+
+  describe('once the fan has paid for a seat and two standing places', () => {
+    let standingEvent: string;
+
+    beforeAll(async () => {
+      standingEvent = await publishedEvent(platform, asAdmin, {
+        title: 'Standing Night',
+        sections: [
+          { name: 'A', rows: [{ label: '1', seatCount: 2, tierKey: 'R' }] },
+          { name: 'Floor', standing: { capacity: 5, tierKey: 'ST' } },
+        ],
+        priceTiers: [
+          { key: 'R', name: 'R석', price: 88_000 },
+          { key: 'ST', name: '스탠딩', price: 99_000 },
+        ],
+      });
+      let seat = '';
+      await vi.waitFor(
+        async () => {
+          const map = await platform.reservation.app.inject({ url: `/api/seats/event/${standingEvent}` });
+          const seats = (map.json() as { seats: { id: string; label: string }[] }).seats;
+          seat = seats.find((s) => s.label === 'A-1-1')?.id ?? '';
+          expect(seat).not.toBe('');
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+      const hold = await platform.reservation.app.inject({
+        method: 'POST',
+        url: '/api/reservations',
+        headers: fan.headers,
+        payload: { eventId: standingEvent, seatIds: [seat], standing: [{ section: 'Floor', quantity: 2 }] },
+      });
+      expect(hold.statusCode, hold.body).toBe(201);
+      const { reservationId } = hold.json() as { reservationId: string };
+      const opened = await platform.payment.app.inject({
+        method: 'POST',
+        url: '/api/payments/toss/request',
+        headers: fan.headers,
+        payload: {
+          reservationId,
+          amount: 88_000 + 2 * 99_000,
+          customerInfo: { name: 'Fan', email: 'fan@sales.test' },
+        },
+      });
+      expect(opened.statusCode, opened.body).toBe(201);
+      const { paymentUrl } = opened.json() as { paymentUrl: string };
+      await approvedAtToss(paymentUrl);
+      await vi.waitFor(
+        async () => {
+          const res = await platform.reservation.app.inject({
+            url: `/internal/events/${standingEvent}/attendees`,
+            headers: { 'x-internal-token': platform.internalToken },
+          });
+          expect((res.json() as { items: unknown[] }).items).toHaveLength(3);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+    });
+
+    it('names the standing places of an order by their area, not the places picked', async () => {
+      const res = await admin.inject({
+        url: `/api/admin/events/${standingEvent}/orders.csv`,
+        headers: asAdmin,
+      });
+      expect(res.statusCode).toBe(200);
+      const lines = res.body.slice(1).split('\r\n').filter(Boolean);
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toContain(',A-1-1 Floor 스탠딩 × 2,3,286000,');
+      expect(res.body).not.toMatch(/Floor-P\d/);
+    });
+
+    it('names each standing ticket by its area and entry number', async () => {
+      const res = await admin.inject({
+        url: `/api/admin/events/${standingEvent}/attendees.csv`,
+        headers: asAdmin,
+      });
+      expect(res.statusCode).toBe(200);
+      const seats = res.body
+        .slice(1)
+        .split('\r\n')
+        .filter(Boolean)
+        .slice(1)
+        .map((line) => line.split(',')[1]);
+      expect(seats).toEqual(['A-1-1', 'Floor 스탠딩 · 입장 번호 1번', 'Floor 스탠딩 · 입장 번호 2번']);
     });
   });
 

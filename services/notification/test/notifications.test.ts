@@ -739,6 +739,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
       status,
       issuedAt: new Date().toISOString(),
       usedAt: null,
+      entrySection: null,
+      entryNumber: null,
     });
     attendees.set(eventId, [
       ticket(minji.id, 'ISSUED', 'A-1-1'),

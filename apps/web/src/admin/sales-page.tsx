@@ -16,6 +16,7 @@ import { api, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../l
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
+import { usePlaces } from '../lib/queries.ts';
 import { useAdminEvents } from './admin-queries.ts';
 import { AdminTable } from './admin-table.tsx';
 
@@ -172,13 +173,14 @@ export function ReservationRow({
   children?: ReactNode;
 }) {
   const { t, locale } = useI18n();
+  const places = usePlaces(r.seats, r.eventId);
   return (
     <tr data-reservation-id={r.id}>
       <td>{dateTime(r.createdAt, locale)}</td>
       <td>
         <EventLink eventId={r.eventId} title={title ?? r.eventId} />
       </td>
-      <td>{r.seats.map((s) => s.label).join(', ')}</td>
+      <td data-testid="order-places">{places}</td>
       <td>{won(r.amount, locale)}</td>
       <td>{t(`res.${r.status}` as MessageKey)}</td>
       {children}
@@ -217,6 +219,7 @@ export const PAYMENT_COLUMNS: MessageKey[] = [
 /** One payment as the operator's tables show it, with its refund. */
 export function PaymentRow({ payment: p, title }: { payment: AdminPayment; title: string | undefined }) {
   const { t, locale } = useI18n();
+  const places = usePlaces(p.seats, p.eventId);
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const refund = useMutation({
@@ -252,7 +255,7 @@ export function PaymentRow({ payment: p, title }: { payment: AdminPayment; title
       <td>
         <EventLink eventId={p.eventId} title={title ?? p.orderName} />
       </td>
-      <td>{p.seats.map((s) => s.label).join(', ')}</td>
+      <td data-testid="order-places">{places}</td>
       <td>
         {won(p.amount, locale)}
         {p.refundedAmount > 0 && <span className="muted"> (−{won(p.refundedAmount, locale)})</span>}

@@ -15,6 +15,7 @@ import {
   waitlistStatus,
 } from '@tiketi/contracts';
 import { api } from './api.ts';
+import { useI18n } from './i18n.tsx';
 
 export type { SeatStatus } from '@tiketi/contracts';
 
@@ -54,6 +55,25 @@ export function orderLines(
     }
   }
   return lines;
+}
+
+/** An order line's words: the seat's label, or the area's places as one ("Floor standing × 2"). */
+export function lineName(line: OrderLine, t: ReturnType<typeof useI18n>['t']): string {
+  return line.standing
+    ? t('seats.standingLine', { name: line.standing.area, n: line.standing.quantity })
+    : (line.seat ?? '');
+}
+
+/**
+ * A reservation's or payment's seats as one text for a list ("A-1-3, Floor standing × 2"): the places of a
+ * standing area are told from seats by the event's areas, fetched once per event however many rows ask.
+ */
+export function usePlaces(seats: ReservationDto['seats'], eventId: string): string {
+  const { t } = useI18n();
+  const event = useEvent(eventId);
+  return orderLines(seats, event.data)
+    .map((line) => lineName(line, t))
+    .join(', ');
 }
 
 /** `GET /api/payments` (the caller's own). */

@@ -21,7 +21,14 @@ import {
 import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { orderLines, paymentsPage, useEvent, useTossCheckoutRules, useWaitlist } from '../lib/queries.ts';
+import {
+  lineName,
+  orderLines,
+  paymentsPage,
+  useEvent,
+  useTossCheckoutRules,
+  useWaitlist,
+} from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 
@@ -122,12 +129,7 @@ export function CheckoutPage() {
               <ul className="lines">
                 {orderLines(r.seats, event.data).map((line) => (
                   <li key={line.key}>
-                    <span>
-                      {line.standing
-                        ? t('seats.standingLine', { name: line.standing.area, n: line.standing.quantity })
-                        : line.seat}
-                    </span>{' '}
-                    <span>{won(line.price, locale)}</span>
+                    <span>{lineName(line, t)}</span> <span>{won(line.price, locale)}</span>
                   </li>
                 ))}
               </ul>

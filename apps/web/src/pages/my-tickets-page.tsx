@@ -17,7 +17,7 @@ import { api, download, idempotencyHeaders, newIdempotencyKey, retryTransient } 
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { orderLines, paymentsPage, useEvent } from '../lib/queries.ts';
+import { paymentsPage, useEvent, usePlaces } from '../lib/queries.ts';
 
 const ticketsPage = pageOf(ticketDto);
 const reservationsPage = pageOf(reservationDto);
@@ -262,6 +262,7 @@ function HoldRow({ reservation: r }: { reservation: ReservationDto }) {
   const { t, locale } = useI18n();
   const queryClient = useQueryClient();
   const event = useEvent(r.eventId);
+  const places = usePlaces(r.seats, r.eventId);
   const cancel = useMutation({
     mutationFn: (key: string) =>
       api(`/api/reservations/${r.id}`, { method: 'DELETE', headers: idempotencyHeaders(key) }),
@@ -274,14 +275,7 @@ function HoldRow({ reservation: r }: { reservation: ReservationDto }) {
       <div>
         <strong>{event.data?.title ?? '…'}</strong>
         <p className="muted">
-          {orderLines(r.seats, event.data)
-            .map((line) =>
-              line.standing
-                ? t('seats.standingLine', { name: line.standing.area, n: line.standing.quantity })
-                : line.seat,
-            )
-            .join(', ')}{' '}
-          · {won(r.amount, locale)} · {dateTime(r.createdAt, locale)}
+          {places} · {won(r.amount, locale)} · {dateTime(r.createdAt, locale)}
         </p>
         <span className={`badge res-${r.status}`}>{t(`res.${r.status}` as MessageKey)}</span>
       </div>

@@ -6,7 +6,7 @@ import { ErrorState, Loading, Notice } from '../components/states.tsx';
 import { ApiError, api, tossFailureMessage } from '../lib/api.ts';
 import { countdown, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { paymentsPage } from '../lib/queries.ts';
+import { lineName, orderLines, paymentsPage, useEvent } from '../lib/queries.ts';
 import { useNow } from '../lib/use-now.ts';
 
 /** The fail page's address for a payment that did not go through, with its failure code. */
@@ -34,6 +34,7 @@ export function PaymentSuccessPage() {
   const paymentKey = params.get('paymentKey') ?? '';
   const orderId = params.get('orderId') ?? '';
   const amount = Number(params.get('amount'));
+  const event = useEvent(payment?.eventId);
 
   useEffect(() => {
     // Confirm is idempotent on the server; this only avoids a needless second call in development.
@@ -76,9 +77,9 @@ export function PaymentSuccessPage() {
           <p>
             {payment.orderName} · <strong>{won(payment.amount, locale)}</strong>
           </p>
-          <ul className="lines">
-            {payment.seats.map((s) => (
-              <li key={s.id}>{s.label}</li>
+          <ul className="lines" data-testid="paid-places">
+            {orderLines(payment.seats, event.data).map((line) => (
+              <li key={line.key}>{lineName(line, t)}</li>
             ))}
           </ul>
           <Link className="button big" to={WEB_PAGES.myTickets}>

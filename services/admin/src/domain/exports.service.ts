@@ -1,3 +1,4 @@
+import { standingAreaOf } from '@tiketi/contracts';
 import { stringify } from 'csv-stringify/sync';
 import type { Caller, Upstreams } from '../clients/upstreams.ts';
 
@@ -36,6 +37,21 @@ const ORDER_STATUS: Record<string, string> = {
   EXPIRED: '만료',
   PENDING: '결제 대기',
 };
+/**
+ * An order's seats as operators read them: seats by label, an area's standing places as one
+ * `Floor 스탠딩 × 2`, since the place picked for a fan is a name of ours, not where they stand.
+ */
+function placesOf(labels: string[], standingAreas: string[]): string {
+  const seats: string[] = [];
+  const places = new Map<string, number>();
+  for (const label of labels) {
+    const area = standingAreaOf(label, standingAreas);
+    if (area === undefined) seats.push(label);
+    else places.set(area, (places.get(area) ?? 0) + 1);
+  }
+  return [...seats, ...[...places].map(([area, n]) => `${area} 스탠딩 × ${n}`)].join(' ');
+}
+
 const TICKET_STATUS: Record<string, string> = { ISSUED: '발권', USED: '입장 완료', VOIDED: '무효' };
 
 /** The operator's CSV exports of one event: its orders and its attendees. */
@@ -81,7 +97,7 @@ export function exportsService(deps: { upstreams: Upstreams }) {
             kst(o.confirmedAt),
             buyer?.name ?? '',
             buyer?.email ?? '',
-            o.seats.join(' '),
+            placesOf(o.seats, orders.standingAreas),
             o.seats.length,
             o.price,
             o.voucherCode ?? '',
@@ -102,7 +118,10 @@ export function exportsService(deps: { upstreams: Upstreams }) {
           const buyer = people.get(t.userId);
           return [
             t.ticketId,
-            t.seatLabel,
+            // The door knows a standing ticket by its area and entry number, not the place picked for it.
+            t.entrySection !== null && t.entryNumber !== null
+              ? `${t.entrySection} 스탠딩 · 입장 번호 ${t.entryNumber}번`
+              : t.seatLabel,
             t.tierName,
             TICKET_STATUS[t.status] ?? t.status,
             kst(t.usedAt),

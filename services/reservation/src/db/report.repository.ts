@@ -10,6 +10,16 @@ export function reportRepository(db: Kysely<DB>) {
       return row !== undefined;
     },
 
+    /** The names of the event's standing areas, whose places' labels are names, not seats. */
+    async standingAreas(eventId: string): Promise<string[]> {
+      const row = await db
+        .selectFrom('events')
+        .select('standingAreas')
+        .where('id', '=', eventId)
+        .executeTakeFirst();
+      return (row?.standingAreas ?? []).map((area) => area.section);
+    },
+
     async report(eventId: string): Promise<SalesReport> {
       const [tiers, days, holds, checkIns, vouchers] = await Promise.all([
         sql<SalesReport['tiers'][number]>`
@@ -78,7 +88,7 @@ export function reportRepository(db: Kysely<DB>) {
         Omit<SalesAttendees['items'][number], 'issuedAt' | 'usedAt'> & { issuedAt: Date; usedAt: Date | null }
       >`
         select t.id as ticket_id, t.reservation_id, t.user_id, t.seat_label, coalesce(tier.name, '') as tier_name,
-          t.status, t.issued_at, t.used_at
+          t.status, t.issued_at, t.used_at, t.entry_section, t.entry_number
         from tickets t
         left join seats s on s.id = t.seat_id
         left join events e on e.id = t.event_id
@@ -86,7 +96,7 @@ export function reportRepository(db: Kysely<DB>) {
           select x.name from jsonb_to_recordset(e.price_tiers) as x(id uuid, name text) where x.id = s.tier_id
         ) tier on true
         where t.event_id = ${eventId}
-        order by t.seat_label, t.issued_at`.execute(db);
+        order by t.entry_section nulls first, t.entry_number, t.seat_label, t.issued_at`.execute(db);
       return rows.map((r) => ({
         ...r,
         issuedAt: r.issuedAt.toISOString(),

@@ -13,7 +13,11 @@ export function salesReportService(report: ReportRepository) {
     },
     async orders(eventId: string) {
       await known(eventId);
-      return { items: await report.orders(eventId) };
+      const [items, standingAreas] = await Promise.all([
+        report.orders(eventId),
+        report.standingAreas(eventId),
+      ]);
+      return { items, standingAreas };
     },
     async attendees(eventId: string) {
       await known(eventId);
