@@ -72,20 +72,30 @@ const LOGIN_LABELS = {
 } as const;
 
 /**
- * Signs the seeded operator in through the login page, in the language the page shows, and waits until
- * the app has taken them to `next`.
+ * Signs an account in through the login page, in the language the page shows, and waits until the app
+ * has taken them to `next`.
  */
-export async function signInAsOperator(
+export async function signIn(
   page: Page,
+  account: { email: string; password: string },
   next: string,
   options: { language?: keyof typeof LOGIN_LABELS } = {},
 ): Promise<void> {
   const labels = LOGIN_LABELS[options.language ?? 'en'];
   await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel(labels.email).fill(OPERATOR.email);
-  await page.getByLabel(labels.password).fill(OPERATOR.password);
+  await page.getByLabel(labels.email).fill(account.email);
+  await page.getByLabel(labels.password).fill(account.password);
   await page.getByRole('button', { name: labels.submit }).click();
   await page.waitForURL(`${WEB}${next}`);
+}
+
+/** Signs the seeded operator in (see `signIn`). */
+export function signInAsOperator(
+  page: Page,
+  next: string,
+  options: { language?: keyof typeof LOGIN_LABELS } = {},
+): Promise<void> {
+  return signIn(page, OPERATOR, next, options);
 }
 
 /**

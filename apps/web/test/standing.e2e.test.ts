@@ -8,6 +8,7 @@ import {
   asOperator,
   MAIL_INBOX,
   screenshotAtWidths,
+  signIn,
   signInAsOperator,
   signUpVerified,
   siteOnPlatform,
@@ -271,6 +272,22 @@ describe('an order with standing places after the sale', () => {
       await row.getByRole('button', { name: 'Refund' }).click();
       await row.getByText('Refund done.').waitFor();
       await page.getByRole('button', { name: 'Log out' }).click();
+    }),
+    120_000,
+  );
+
+  it(
+    'shows the fan what was refunded of the order, in either language',
+    site.step(async () => {
+      const page = site.page;
+      await signIn(page, fan, '/me/tickets');
+      const refunded = page.getByTestId('order-refunded');
+      await expect.poll(() => refunded.innerText(), { timeout: UI_TIMEOUT }).toBe('Refunded ₩10,000');
+      // Part of the money came back, not the places: the ticket not yet checked in stays valid.
+      expect(await page.getByTestId('ticket-status').allInnerTexts()).toEqual(['Checked in', 'Valid']);
+      await page.getByLabel('Language').selectOption('ko');
+      await expect.poll(() => refunded.innerText(), { timeout: UI_TIMEOUT }).toBe('10,000원 환불됨');
+      await screenshotAtWidths(page, 'standing-06-refunded');
     }),
     120_000,
   );

@@ -172,6 +172,12 @@ function OrderCard({ order, onRefunded }: { order: Order; onRefunded: () => void
             )}
             {t('tickets.ticketCount', { n: order.tickets.length })}
           </p>
+          {/* Said apart from the tickets: an operator's refund of an amount gives money back, not places. */}
+          {p && p.refundedAmount > 0 && (
+            <p className="muted" data-testid="order-refunded">
+              {t('tickets.refundedAmount', { amount: won(p.refundedAmount, locale) })}
+            </p>
+          )}
           {r && <span className={`badge res-${r.status}`}>{t(`res.${r.status}` as MessageKey)}</span>}
         </div>
         <div className="actions">
