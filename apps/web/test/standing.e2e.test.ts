@@ -117,6 +117,7 @@ describe('a fan buying standing places', () => {
       await page.goto(`/events/${concert.id}/seats`);
       const floor = page.locator('[data-standing="Floor"]');
       await floor.getByTestId('standing-left').getByText('20 places left').waitFor();
+      expect(await page.title()).toBe(`Choose your seats · Standing Night ${stamp} · Tiketi`);
       expect(await floor.innerText()).toContain('Standing · ₩110,000');
       expect(await floor.innerText()).toContain('Entry numbers follow the order in which orders are paid.');
       const pit = page.locator('[data-standing="Pit"]');
@@ -185,12 +186,14 @@ describe('a fan buying standing places', () => {
       await expect
         .poll(() => page.getByTestId('paid-places').innerText(), { timeout: UI_TIMEOUT })
         .toBe('Floor standing × 2');
+      expect(await page.title()).toBe('Checkout · Tiketi');
       await page.getByRole('link', { name: 'See my tickets' }).click();
       await page.waitForURL(`${WEB}/me/tickets`);
       const places = page.getByTestId('ticket-place');
       await expect
         .poll(() => places.allInnerTexts(), { timeout: UI_TIMEOUT })
         .toEqual(['Floor standing, entry no. 1', 'Floor standing, entry no. 2']);
+      expect(await page.title()).toBe('My tickets · Tiketi');
       await expect.poll(() => page.locator('img.qr').count(), { timeout: UI_TIMEOUT }).toBe(2);
       await screenshotAtWidths(page, 'standing-04-tickets');
 
@@ -266,6 +269,7 @@ describe('an order with standing places after the sale', () => {
       await expect
         .poll(() => row.getByTestId('order-places').innerText(), { timeout: UI_TIMEOUT })
         .toBe('Floor standing × 2');
+      expect(await page.title()).toBe('Orders · Tiketi');
       await row.getByRole('button', { name: 'Refund' }).click();
       await row.getByLabel('Refund reason').fill('Late doors');
       await row.getByLabel('Refund amount (empty = all)').fill('10000');
@@ -287,6 +291,7 @@ describe('an order with standing places after the sale', () => {
       expect(await page.getByTestId('ticket-status').allInnerTexts()).toEqual(['Checked in', 'Valid']);
       await page.getByLabel('Language').selectOption('ko');
       await expect.poll(() => refunded.innerText(), { timeout: UI_TIMEOUT }).toBe('10,000원 환불됨');
+      expect(await page.title()).toBe('내 티켓 · Tiketi');
       await screenshotAtWidths(page, 'standing-06-refunded');
     }),
     120_000,

@@ -4,11 +4,13 @@ import { type FormEvent, useState } from 'react';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { useTitle } from '../lib/use-title.ts';
 import { useArtists } from './admin-queries.ts';
 import { uploadImage } from './upload.ts';
 
 export function AdminArtistsPage() {
   const { t } = useI18n();
+  useTitle(t('admin.artists'));
   const queryClient = useQueryClient();
   const artists = useArtists();
   const [editing, setEditing] = useState<ArtistDto>();

@@ -6,6 +6,7 @@ import { api } from '../lib/api.ts';
 import { dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSession } from '../lib/session.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { useAdminEvents } from './admin-queries.ts';
 
 type Detector = { detect(source: HTMLVideoElement): Promise<{ rawValue: string }[]> };
@@ -34,6 +35,7 @@ function useDoorEvents(staff: boolean) {
 
 export function CheckInPage() {
   const { t, locale } = useI18n();
+  useTitle(t('checkin.title'));
   const staff = useSession()?.user.role === 'staff';
   const { events, loaded } = useDoorEvents(staff);
   const [code, setCode] = useState('');

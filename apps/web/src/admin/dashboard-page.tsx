@@ -17,6 +17,7 @@ import { ErrorState, Loading, Notice, QueryState } from '../components/states.ts
 import { api } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { useTitle } from '../lib/use-title.ts';
 import { useArtists } from './admin-queries.ts';
 import { AdminTable } from './admin-table.tsx';
 
@@ -30,6 +31,7 @@ const compact = (n: number) => new Intl.NumberFormat('en', { notation: 'compact'
 
 export function DashboardPage() {
   const { t, locale } = useI18n();
+  useTitle(t('admin.dashboard'));
   const dashboard = useQuery({
     queryKey: ['admin', 'dashboard'],
     queryFn: ({ signal }) => api('/api/admin/dashboard', { schema: adminDashboard, signal }),

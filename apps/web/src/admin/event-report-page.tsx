@@ -5,6 +5,7 @@ import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api, download } from '../lib/api.ts';
 import { date, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { useTitle } from '../lib/use-title.ts';
 import { AdminTable } from './admin-table.tsx';
 
 /**
@@ -19,6 +20,7 @@ export function EventReportPage() {
     queryFn: ({ signal }) => api(`/api/admin/events/${id}/sales`, { schema: adminEventSales, signal }),
     refetchInterval: 15_000,
   });
+  useTitle(sales.data && t('adm.reportTitle', { title: sales.data.event?.title ?? id }));
   const file = useMutation({
     mutationFn: (list: 'orders' | 'attendees') =>
       download(`/api/admin/events/${id}/${list}.csv`, `${list}-${id}.csv`),

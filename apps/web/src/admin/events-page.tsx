@@ -14,6 +14,7 @@ import { api } from '../lib/api.ts';
 import { dateTime, fromSeoulInput, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { useAdminEvents, useArtists, venueLabel } from './admin-queries.ts';
 import { AdminTable, RowsEditor } from './admin-table.tsx';
 import { DateTimeField } from './date-time-field.tsx';
@@ -22,6 +23,7 @@ import { type PickedVenue, VenuePicker } from './venue-picker.tsx';
 
 export function AdminEventsPage() {
   const { t, locale } = useI18n();
+  useTitle(t('admin.events'));
   const events = useAdminEvents();
   return (
     <>
@@ -72,11 +74,13 @@ type Tier = { key: string; name: string; price: number };
 
 export function AdminEventEditPage() {
   const { id } = useParams();
+  const { t } = useI18n();
   const event = useQuery({
     queryKey: ['event', id],
     queryFn: ({ signal }) => api(`/api/events/${id}`, { schema: eventDetailDto, signal }),
     enabled: Boolean(id),
   });
+  useTitle(...(id ? [t('adm.editEvent'), event.data?.title] : [t('adm.newEvent')]));
   // The artist picker takes its saved value only when it first renders, so it waits for its options.
   const artists = useArtists();
   // Each save remounts the form with the saved values, so the confirmation lives here; a create moves

@@ -17,6 +17,7 @@ import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { usePlaces } from '../lib/queries.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { useAdminEvents } from './admin-queries.ts';
 import { AdminTable } from './admin-table.tsx';
 
@@ -24,6 +25,7 @@ type Kind = 'reservations' | 'payments';
 
 export function SalesPage() {
   const { t } = useI18n();
+  useTitle(t('admin.sales'));
   const [kind, setKind] = useState<Kind>('payments');
   const [filters, setFilters] = useState<Record<string, string>>({});
   const events = useAdminEvents();

@@ -5,6 +5,7 @@ import { ErrorState, Loading, Notice, QueryState } from '../components/states.ts
 import { api } from '../lib/api.ts';
 import { dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { useTitle } from '../lib/use-title.ts';
 import { useAdminEvents } from './admin-queries.ts';
 
 const staffPage = pageOf(publicUser);
@@ -12,6 +13,7 @@ const staffPage = pageOf(publicUser);
 /** Operators create door-staff accounts and choose the concerts each may check tickets in for. */
 export function StaffPage() {
   const { t } = useI18n();
+  useTitle(t('staff.title'));
   const queryClient = useQueryClient();
   const staff = useQuery({
     queryKey: ['admin', 'staff'],

@@ -18,6 +18,7 @@ import { api } from '../lib/api.ts';
 import { date, dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { isMessageKey, type MessageKey } from '../lib/messages.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { useAdminEvents } from './admin-queries.ts';
 import { AdminTable } from './admin-table.tsx';
 import { PAYMENT_COLUMNS, PaymentRow, RESERVATION_COLUMNS, ReservationRow } from './sales-page.tsx';
@@ -28,6 +29,7 @@ const mailsPage = pageOf(notificationDto);
 /** `/admin/users`: fans found by a part of their email address or name, the newest accounts first. */
 export function UsersPage() {
   const { t, locale } = useI18n();
+  useTitle(t('admin.fans'));
   const [params, setParams] = useSearchParams();
   const q = params.get('query') ?? '';
   const pageNo = Number(params.get('page') ?? 1) || 1;
@@ -116,6 +118,7 @@ export function UserPage() {
     queryKey: ['admin', 'user', id],
     queryFn: ({ signal }) => api(`/api/admin/users/${id}`, { schema: adminUserDetail, signal }),
   });
+  useTitle(detail.data && (detail.data.user?.name ?? t('fans.deleted')), t('admin.fans'));
   return (
     <QueryState query={detail}>
       {(d) => (

@@ -7,6 +7,7 @@ import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useVenueLayout } from '../lib/queries.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { venueLabel } from './admin-queries.ts';
 import { RowsEditor } from './admin-table.tsx';
 import { type PickedVenue, VenuePicker } from './venue-picker.tsx';
@@ -34,6 +35,7 @@ const seatedDraft = (name: string, tierKey: string, rows = 5, seatsPerRow = 10):
 
 export function AdminVenuesPage() {
   const { t } = useI18n();
+  useTitle(t('admin.venues'));
   const queryClient = useQueryClient();
   const [sections, setSections] = useState<SectionDraft[]>([seatedDraft('A', 'R'), seatedDraft('B', 'S')]);
   const [viewing, setViewing] = useState<PickedVenue>();

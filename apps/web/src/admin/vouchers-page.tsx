@@ -12,6 +12,7 @@ import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { dateTime, fromSeoulInput, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { useTitle } from '../lib/use-title.ts';
 import { AdminTable } from './admin-table.tsx';
 import { DateTimeField } from './date-time-field.tsx';
 
@@ -106,6 +107,7 @@ export function VouchersPage() {
     queryKey: ['event', id],
     queryFn: ({ signal }) => api(`/api/events/${id}`, { schema: eventDetailDto, signal }),
   });
+  useTitle(t('adm.vouchers'), event.data?.title);
   const vouchers = useQuery({
     queryKey: ['admin', 'vouchers', id],
     queryFn: ({ signal }) => api(`/api/admin/events/${id}/vouchers`, { schema: voucherList, signal }),

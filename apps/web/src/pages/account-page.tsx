@@ -7,6 +7,7 @@ import { ApiError, api, problemField, refreshSession, saveProfile } from '../lib
 import { useI18n } from '../lib/i18n.tsx';
 import { keepSession, useSession } from '../lib/session.ts';
 import { useSubmit } from '../lib/use-submit.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { AccountDelete } from './account-delete.tsx';
 import { FORGOT_PASSWORD, type ForgotPasswordState, NewPasswordField } from './auth-pages.tsx';
 import { VerificationActions } from './verify-email-page.tsx';
@@ -123,6 +124,7 @@ function PasswordSection({ email }: { email: string }) {
 /** `/me/account`: the signed-in fan's profile, password, and the way to delete the account. */
 export function AccountPage() {
   const { t } = useI18n();
+  useTitle(t('account.title'));
   const session = useSession();
   const me = useQuery({
     queryKey: meKey(session?.user.id),

@@ -7,6 +7,7 @@ import { solveChallengeFor } from '../lib/challenge.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { isMessageKey } from '../lib/messages.ts';
 import { keepSession } from '../lib/session.ts';
+import { useTitle } from '../lib/use-title.ts';
 
 const NEXT_KEY = 'tiketi.next';
 
@@ -120,6 +121,7 @@ function AuthPage({
   other: { question: string; to: '/login' | '/register'; label: string };
 }) {
   const { t } = useI18n();
+  useTitle(title);
   const { submit, error, busy, checking, next, google } = useAuthForm(path);
   const newAccount = path === '/api/auth/register';
   // Handed to the forgot-password page in the history entry's state, never in its address.
@@ -202,6 +204,7 @@ export function RegisterPage() {
 /** Where Google sign-in lands: the tokens come in the URL fragment, which never reaches a server. */
 export function AuthCallbackPage() {
   const { t } = useI18n();
+  useTitle(t('nav.login'));
   const navigate = useNavigate();
   const [error, setError] = useState<string>();
   const handled = useRef(false);

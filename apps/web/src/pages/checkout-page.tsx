@@ -31,10 +31,12 @@ import {
 } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
+import { useTitle } from '../lib/use-title.ts';
 
 export function CheckoutPage() {
   const { reservationId = '' } = useParams();
   const { t, locale } = useI18n();
+  useTitle(t('checkout.title'));
   const session = useSession();
   const navigate = useNavigate();
   const queryClient = useQueryClient();

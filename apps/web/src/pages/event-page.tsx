@@ -10,11 +10,13 @@ import type { MessageKey } from '../lib/messages.ts';
 import { useEvent, useSeatMap } from '../lib/queries.ts';
 import { saleState } from '../lib/sale.ts';
 import { useNow } from '../lib/use-now.ts';
+import { useTitle } from '../lib/use-title.ts';
 
 export function EventPage() {
   const { id } = useParams();
   const { t, locale } = useI18n();
   const query = useEvent(id);
+  useTitle(query.data?.title);
   const now = useNow(10_000);
   // Whether any seat is left: a sold-out event offers its waiting list instead of the seat map.
   const seats = useSeatMap(id, 15_000);

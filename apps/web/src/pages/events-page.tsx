@@ -11,12 +11,14 @@ import { date, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { sessionStore } from '../lib/session.ts';
+import { useTitle } from '../lib/use-title.ts';
 
 const PAGE_SIZE = 12;
 const eventsPage = pageOf(eventSummaryDto);
 
 export function EventsPage() {
   const { t, locale } = useI18n();
+  useTitle(t('events.title'));
   const [params, setParams] = useSearchParams();
   // Where a fan lands who just deleted their account: said so, and the ended session forgotten here.
   const accountDeleted = (useLocation().state as { accountDeleted?: boolean } | null)?.accountDeleted;

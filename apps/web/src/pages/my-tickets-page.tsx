@@ -18,6 +18,7 @@ import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { paymentsPage, useEvent, usePlaces } from '../lib/queries.ts';
+import { useTitle } from '../lib/use-title.ts';
 
 const ticketsPage = pageOf(ticketDto);
 const reservationsPage = pageOf(reservationDto);
@@ -59,6 +60,7 @@ function ordersOf(tickets: TicketDto[], reservations: ReservationDto[], payments
 
 export function MyTicketsPage() {
   const { t } = useI18n();
+  useTitle(t('tickets.title'));
   // Reservations refunded here whose tickets the reservation service has not voided yet: the refund
   // reaches it as an event a moment after the payment service answers, so the page asks again meanwhile.
   const [settling, setSettling] = useState<string[]>([]);

@@ -5,6 +5,7 @@ import { ErrorState, Notice } from '../components/states.tsx';
 import { ApiError, api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSubmit } from '../lib/use-submit.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { FORGOT_PASSWORD, type ForgotPasswordState, NewPasswordField, useAuthForm } from './auth-pages.tsx';
 
 /**
@@ -13,6 +14,7 @@ import { FORGOT_PASSWORD, type ForgotPasswordState, NewPasswordField, useAuthFor
  */
 export function ForgotPasswordPage() {
   const { t } = useI18n();
+  useTitle(t('forgot.title'));
   const typed = (useLocation().state as ForgotPasswordState)?.email ?? '';
   const [sentTo, setSentTo] = useState<string>();
   const { submit, error, busy } = useSubmit(async (fields) => {
@@ -71,6 +73,7 @@ function refusalOf(error: unknown): Refusal | undefined {
  */
 export function ResetPasswordPage() {
   const { t } = useI18n();
+  useTitle(t('reset.title'));
   const [token] = useState(
     () => new URLSearchParams(window.location.search).get(WEB_RESET_PASSWORD.tokenParam) ?? '',
   );

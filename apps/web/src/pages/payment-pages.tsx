@@ -8,6 +8,7 @@ import { countdown, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { lineName, orderLines, paymentsPage, useEvent } from '../lib/queries.ts';
 import { useNow } from '../lib/use-now.ts';
+import { useTitle } from '../lib/use-title.ts';
 
 /** The fail page's address for a payment that did not go through, with its failure code. */
 function failPage(orderId: string, code: string): string {
@@ -25,6 +26,7 @@ const retryable = (error: unknown) =>
  */
 export function PaymentSuccessPage() {
   const { t, locale } = useI18n();
+  useTitle(t('checkout.title'));
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [payment, setPayment] = useState<PaymentDto>();
@@ -98,6 +100,7 @@ export function PaymentSuccessPage() {
 export function PaymentFailPage() {
   const i18n = useI18n();
   const { t } = i18n;
+  useTitle(t('checkout.title'));
   const [params] = useSearchParams();
   const now = useNow();
   const code = params.get('code') ?? '';

@@ -15,6 +15,7 @@ import { useEvent, useOwnHolds, useSeatMap } from '../lib/queries.ts';
 import { saleState } from '../lib/sale.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
+import { useTitle } from '../lib/use-title.ts';
 
 /** How often, at most, an admitted fan's seat page tells the waiting room the fan is still there. */
 const TURN_CHECK_MS = 30_000;
@@ -26,6 +27,7 @@ export function SeatsPage() {
   const session = useSession();
   const queryClient = useQueryClient();
   const event = useEvent(eventId);
+  useTitle(t('seats.title'), event.data?.title);
   const seatMap = useSeatMap(eventId);
   const ownHolds = useOwnHolds(eventId, Boolean(session));
   const [selected, setSelected] = useState<Set<string>>(new Set());

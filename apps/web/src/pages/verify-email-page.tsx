@@ -6,6 +6,7 @@ import { ApiError, api, errorMessage, refreshSession } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { sessionStore, useSession } from '../lib/session.ts';
+import { useTitle } from '../lib/use-title.ts';
 import { ACCOUNT_PAGE } from './auth-pages.tsx';
 
 type Outcome = 'done' | 'used' | 'expired' | 'invalid' | 'registrant' | { failed: unknown };
@@ -52,6 +53,7 @@ export function ResendVerification() {
 export function VerifyEmailPage() {
   const i18n = useI18n();
   const { t } = i18n;
+  useTitle(t('verify.title'));
   const session = useSession();
   const [outcome, setOutcome] = useState<Outcome>();
   const sent = useRef(false);

@@ -26,6 +26,7 @@ import { useI18n } from '../lib/i18n.tsx';
 import { useEvent } from '../lib/queries.ts';
 import { sessionStore } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
+import { useTitle } from '../lib/use-title.ts';
 
 type Live = { nowServing: number; waiting: number; pace: QueuePace; seatsLeft: number | undefined };
 type Wait = { seconds: number; beyondLimit: boolean };
@@ -49,6 +50,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
   const { t } = useI18n();
   const navigate = useNavigate();
   const event = useEvent(eventId);
+  useTitle(t('queue.title'), event.data?.title);
   const [status, setStatus] = useState<QueueStatus>();
   const [live, setLive] = useState<Live>();
   const [connected, setConnected] = useState(false);
