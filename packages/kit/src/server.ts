@@ -306,6 +306,14 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
       req.url?.split('?')[0],
     ),
   );
+  // Without a listener Node closes a CONNECT (a proxy's tunnel request) without a word: nothing here tunnels.
+  fastify.server.on('connect', (req, socket) =>
+    writeProblem(
+      socket,
+      new HttpProblem(405, 'METHOD_NOT_ALLOWED', 'CONNECT is not served here: this is no proxy.'),
+      req.url,
+    ),
+  );
   // Fastify refuses a body that could poison prototypes ("__proto__", "constructor" holding "prototype")
   // as not being JSON, which sends its sender looking for a syntax error that is not there.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -348,6 +356,15 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
     enterContext(context);
     begun.set(req, { at: performance.now(), span: context.span });
     reply.header('x-request-id', req.id);
+    // No parser here reads a compressed body: read as plain, it would be taken for what it is not.
+    const coding = req.headers['content-encoding'];
+    if (coding && coding.trim().toLowerCase() !== 'identity') {
+      throw new HttpProblem(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `The request body may not be compressed (it came with Content-Encoding: ${coding}): send it as it is.`,
+      );
+    }
     if (req.raw.httpVersion === '1.1' && !req.headers.host) {
       throw new HttpProblem(400, 'MALFORMED_REQUEST', 'An HTTP/1.1 request must carry a Host header.');
     }

@@ -129,6 +129,31 @@ describe('service factory at the edge: timeouts, trusted proxies, operations end
     expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   });
 
+  it('answers a CONNECT, which it never serves, with a 405 problem rather than a silent close', async () => {
+    const answer = await raw('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 405 /);
+    expect(problemOf(answer)).toMatchObject({
+      type: 'application/problem+json',
+      body: { status: 405, code: 'METHOD_NOT_ALLOWED' },
+    });
+  });
+
+  it('refuses a compressed request body with a 415 problem instead of reading it as plain', async () => {
+    const answer = await raw(
+      'POST /things HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Encoding: gzip\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 415 /);
+    expect(problemOf(answer)).toMatchObject({
+      body: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', detail: expect.stringMatching(/gzip/) },
+    });
+    const plain = await raw(
+      'POST /things HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Encoding: identity\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+    );
+    expect(plain).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('answers a request that arrives while it drains with a 503 problem', async () => {
     const { app: draining } = await createServer({ name: 'draining', logger: testLogger() });
     const released = Promise.withResolvers<void>();
