@@ -543,6 +543,8 @@ describe('user service: signing keys', () => {
       role: 'user',
       emailVerified: false,
       email: 'keys@example.com',
+      // The session the token was issued to: what a sign-out ends.
+      sessionId: expect.any(String),
     });
   });
 
