@@ -53,6 +53,14 @@ describe('an operator on a UTC browser editing a concert', () => {
       expect(await page.getByLabel('Sale opens at').inputValue()).toBe(seoulInput(before.saleOpensAt));
       await screenshotAtWidths(page, 'operator-zone-01-event-form');
 
+      // A sale that would close after the concert starts is refused, the field named in the page's words.
+      const closes = page.getByLabel('Sale closes at');
+      const closing = await closes.inputValue();
+      await closes.fill(seoulInput(new Date(Date.parse(before.startsAt) + 2 * DAY).toISOString()));
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByRole('alert').getByText('Please check what you entered: sale closing.').waitFor();
+      await closes.fill(closing);
+
       // One day later, at 19:30 in Seoul: 10:30 UTC, whatever this browser's zone.
       const day = seoulInput(new Date(Date.parse(before.startsAt) + DAY).toISOString()).slice(0, 10);
       await starts.fill(`${day}T19:30`);
