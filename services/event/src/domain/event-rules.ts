@@ -29,18 +29,17 @@ export type EventDraft = {
 export const MAX_PRICE_KRW = 10_000_000;
 
 /**
- * The status a reader sees: a published event is `on_sale` while now is inside its sale window, `sold_out`
- * while the reservation service says no seat is left to hold (`soldOut`; seats that come back make it
- * `on_sale` again), and any live event is `ended` once it has started. Stored statuses only move on admin
- * actions.
+ * The status a reader sees: a published event is `on_sale` while now is inside its sale window, and any
+ * live event is `ended` once it has started. Stored statuses only move on admin actions; a reader's copy
+ * says `sold_out` while the reservation service says no seat is left (the catalogue's `sold_out` column).
  */
 export function effectiveStatus(
-  e: { status: EventStatus; saleOpensAt: Date; saleClosesAt: Date; startsAt: Date; soldOut?: boolean },
+  e: { status: EventStatus; saleOpensAt: Date; saleClosesAt: Date; startsAt: Date },
   now: Date,
 ): EventStatus {
   if (e.status === 'draft' || e.status === 'cancelled' || e.status === 'ended') return e.status;
   if (now >= e.startsAt) return 'ended';
-  if (e.status === 'sold_out' || e.soldOut) return 'sold_out';
+  if (e.status === 'sold_out') return 'sold_out';
   return now >= e.saleOpensAt && now < e.saleClosesAt ? 'on_sale' : 'published';
 }
 

@@ -379,20 +379,26 @@ export function createNotifier(deps: NotifierDeps) {
         // One mail per ticket holder, each claimed on its own: a redelivery after a failure part way writes
         // only to those not written to yet.
         const d = event.data;
-        for (const [userId, ticketCount] of await deps.directory.holders(d.eventId)) {
-          const mail = await toBuyer(
-            repo,
-            'event-rescheduled',
-            { userId, eventId: d.eventId },
-            {
+        const holders = await deps.directory.holders(d.eventId);
+        if (holders.size === 0) return;
+        // The concert as the event says it is now, whatever the projection has heard of yet; read once for
+        // every holder (the venue is the only part the projection adds).
+        const known = await eventOf(repo, d.eventId);
+        const concert = { venueName: known?.venueName, title: d.title, startsAt: new Date(d.startsAt) };
+        for (const [userId, ticketCount] of holders) {
+          const recipient = await recipientOf(repo, userId);
+          const mail: Plan<'event-rescheduled'> = {
+            template: 'event-rescheduled',
+            userId,
+            recipient,
+            data: {
+              name: recipient?.name ?? '',
+              event: concert,
               previousStartsAt: new Date(d.previousStartsAt),
               ticketCount,
               ticketsUrl: url(WEB_PAGES.myTickets),
             },
-          );
-          // The concert as the event says it is now, whatever the projection has heard of yet.
-          const venueName = mail.data.event?.venueName;
-          mail.data.event = { venueName, title: d.title, startsAt: new Date(d.startsAt) };
+          };
           await deliver(event, mail, `${event.id}:${mail.template}:${userId}`);
         }
         return;
