@@ -56,6 +56,27 @@ export function standingAreaOf(label: string, areas: Iterable<string>): string |
   return undefined;
 }
 
+/**
+ * A reservation's seats (or anything labelled like one) parted into seats and the places of each standing
+ * area, in the order first seen: how every page and mail writes "A-1-3, Floor standing × 2", since which
+ * places were picked for a fan means nothing to them.
+ */
+export function partPlaces<T>(
+  items: Iterable<T>,
+  areas: Iterable<string>,
+  labelOf: (item: T) => string,
+): { seats: T[]; places: Map<string, T[]> } {
+  const names = [...areas];
+  const seats: T[] = [];
+  const places = new Map<string, T[]>();
+  for (const item of items) {
+    const area = standingAreaOf(labelOf(item), names);
+    if (area === undefined) seats.push(item);
+    else places.set(area, [...(places.get(area) ?? []), item]);
+  }
+  return { seats, places };
+}
+
 export const inventorySeat = z.object({
   id: uuid,
   label: z.string().min(1),

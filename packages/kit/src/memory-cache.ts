@@ -111,23 +111,42 @@ export function memoryCache<V extends {}>(
 }
 
 /**
+ * Work under way, one run per key: callers asking for a key while its work runs share that run. `keep` sees
+ * the run's value before its callers do, unless the key was forgotten meanwhile: a run that began before a
+ * change (`forget`) is neither shared with the callers after it nor kept.
+ */
+export function sharedRuns<V>() {
+  const running = new Map<string, Promise<V>>();
+  return {
+    run(key: string, work: () => Promise<V>, keep?: (value: V) => void): Promise<V> {
+      const pending = running.get(key);
+      if (pending) return pending;
+      const run: Promise<V> = work().then((value) => {
+        if (running.get(key) === run) keep?.(value);
+        return value;
+      });
+      running.set(key, run);
+      const done = () => {
+        if (running.get(key) === run) running.delete(key);
+      };
+      run.then(done, done);
+      return run;
+    },
+    forget(key: string) {
+      running.delete(key);
+    },
+  };
+}
+
+/**
  * `cache` in front of `produce`: a value kept is handed out, and one missing is produced once however many
  * callers ask for it meanwhile, then kept.
  */
 export function producedOnce<V extends {}>(cache: MemoryCache<V>) {
-  const producing = new Map<string, Promise<V>>();
+  const runs = sharedRuns<V>();
   return (key: string, produce: () => Promise<V>): Promise<V> => {
     const kept = cache.get(key);
     if (kept !== undefined) return Promise.resolve(kept);
-    const pending = producing.get(key);
-    if (pending) return pending;
-    const made = produce().then((value) => {
-      cache.set(key, value);
-      return value;
-    });
-    producing.set(key, made);
-    const done = () => producing.delete(key);
-    made.then(done, done);
-    return made;
+    return runs.run(key, produce, (value) => cache.set(key, value));
   };
 }

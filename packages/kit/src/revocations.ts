@@ -1,5 +1,5 @@
 import type { Logger } from './logger.ts';
-import { CACHE_LIMITS, memoryCache } from './memory-cache.ts';
+import { CACHE_LIMITS, memoryCache, sharedRuns } from './memory-cache.ts';
 import type { Redis } from './redis.ts';
 
 /**
@@ -40,7 +40,7 @@ export function sessionRevocations(redis: Redis, options: SessionRevocationOptio
     ttlMs: options.cacheMs ?? CACHE_LIMITS.liveSessions.ttlMs,
   });
   const ended = memoryCache<true>(CACHE_LIMITS.endedSessions);
-  const inFlight = new Map<string, Promise<boolean>>();
+  const asking = sharedRuns<boolean>();
   let failing = false;
 
   function remember(sessionId: string, revoked: boolean) {
@@ -104,16 +104,11 @@ export function sessionRevocations(redis: Redis, options: SessionRevocationOptio
     async isRevoked(sessionId) {
       if (ended.get(sessionId)) return true;
       if (live.get(sessionId)) return false;
-      const pending = inFlight.get(sessionId);
-      if (pending) return pending;
-      const asked = lookup(sessionId)
-        .then((revoked) => {
-          remember(sessionId, revoked);
-          return revoked;
-        })
-        .finally(() => inFlight.delete(sessionId));
-      inFlight.set(sessionId, asked);
-      return asked;
+      return asking.run(
+        sessionId,
+        () => lookup(sessionId),
+        (revoked) => remember(sessionId, revoked),
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryCache, producedOnce } from '../src/memory-cache.ts';
+import { memoryCache, producedOnce, sharedRuns } from '../src/memory-cache.ts';
 
 describe('the one in-memory cache: bounded, every entry with a lifetime', () => {
   it('drops the least recently used entry when full', () => {
@@ -70,5 +70,27 @@ describe('a cache in front of what it keeps', () => {
     const get = producedOnce(memoryCache<string>({ max: 10, ttlMs: 60_000 }));
     await expect(get('a', () => Promise.reject(new Error('worker gone')))).rejects.toThrow('worker gone');
     expect(await get('a', () => Promise.resolve('drawn'))).toBe('drawn');
+  });
+});
+
+describe('work shared while it runs', () => {
+  it('shares a run with the callers that ask meanwhile, and keeps nothing begun before a forget', async () => {
+    const runs = sharedRuns<string>();
+    const kept: string[] = [];
+    const finishers: ((value: string) => void)[] = [];
+    const work = () => new Promise<string>((resolve) => finishers.push(resolve));
+    const before = runs.run('event', work, (value) => kept.push(value));
+    expect(runs.run('event', work, (value) => kept.push(value))).toBe(before);
+    runs.forget('event');
+    const after = runs.run('event', work, (value) => kept.push(value));
+    expect(after).not.toBe(before);
+    expect(finishers).toHaveLength(2);
+    finishers[0]?.('old');
+    finishers[1]?.('new');
+    expect([await before, await after]).toEqual(['old', 'new']);
+    expect(kept).toEqual(['new']);
+    // Done runs are not shared: the next caller starts afresh.
+    const next = runs.run('event', () => Promise.resolve('next'));
+    expect(await next).toBe('next');
   });
 });

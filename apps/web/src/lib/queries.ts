@@ -4,12 +4,12 @@ import {
   eventDetailDto,
   joinSeatMap,
   pageOf,
+  partPlaces,
   paymentDto,
   type ReservationDto,
   reservationDto,
   seatAvailabilityDto,
   seatLayoutDto,
-  standingAreaOf,
   tossCheckoutRules,
   venueLayoutDto,
   waitlistStatus,
@@ -28,33 +28,23 @@ export type OrderLine = {
 };
 
 /**
- * A reservation's seats as lines: seats one by one, the places of a standing area of `event` as one line
- * ("Floor standing × 2"), since which places were picked means nothing to the fan.
+ * A reservation's seats as lines: seats one by one, then the places of each standing area of `event` as one
+ * line ("Floor standing × 2"), since which places were picked means nothing to the fan.
  */
 export function orderLines(
   seats: ReservationDto['seats'],
   event: Pick<EventDetailDto, 'venue'> | undefined,
 ): OrderLine[] {
   const areas = (event?.venue.sections ?? []).filter((s) => s.standing).map((s) => s.name);
-  const lines: OrderLine[] = [];
-  const byArea = new Map<string, OrderLine>();
-  for (const seat of seats) {
-    const area = standingAreaOf(seat.label, areas);
-    if (area === undefined) {
-      lines.push({ key: seat.id, seat: seat.label, price: seat.price });
-      continue;
-    }
-    const line = byArea.get(area);
-    if (line?.standing) {
-      line.standing.quantity++;
-      line.price += seat.price;
-    } else {
-      const first: OrderLine = { key: area, standing: { area, quantity: 1 }, price: seat.price };
-      byArea.set(area, first);
-      lines.push(first);
-    }
-  }
-  return lines;
+  const { seats: alone, places } = partPlaces(seats, areas, (seat) => seat.label);
+  return [
+    ...alone.map((seat) => ({ key: seat.id, seat: seat.label, price: seat.price })),
+    ...[...places].map(([area, p]) => ({
+      key: area,
+      standing: { area, quantity: p.length },
+      price: p.reduce((sum, seat) => sum + seat.price, 0),
+    })),
+  ];
 }
 
 /** An order line's words: the seat's label, or the area's places as one ("Floor standing × 2"). */

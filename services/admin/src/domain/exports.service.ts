@@ -1,4 +1,4 @@
-import { standingAreaOf } from '@tiketi/contracts';
+import { partPlaces } from '@tiketi/contracts';
 import { stringify } from 'csv-stringify/sync';
 import type { Caller, Upstreams } from '../clients/upstreams.ts';
 
@@ -42,14 +42,8 @@ const ORDER_STATUS: Record<string, string> = {
  * `Floor 스탠딩 × 2`, since the place picked for a fan is a name of ours, not where they stand.
  */
 function placesOf(labels: string[], standingAreas: string[]): string {
-  const seats: string[] = [];
-  const places = new Map<string, number>();
-  for (const label of labels) {
-    const area = standingAreaOf(label, standingAreas);
-    if (area === undefined) seats.push(label);
-    else places.set(area, (places.get(area) ?? 0) + 1);
-  }
-  return [...seats, ...[...places].map(([area, n]) => `${area} 스탠딩 × ${n}`)].join(' ');
+  const { seats, places } = partPlaces(labels, standingAreas, (label) => label);
+  return [...seats, ...[...places].map(([area, p]) => `${area} 스탠딩 × ${p.length}`)].join(' ');
 }
 
 const TICKET_STATUS: Record<string, string> = { ISSUED: '발권', USED: '입장 완료', VOIDED: '무효' };

@@ -1,4 +1,4 @@
-import { type EventData, standingAreaOf } from '@tiketi/contracts';
+import { type EventData, partPlaces } from '@tiketi/contracts';
 import type { Locale } from '../db/schema.ts';
 import {
   composeEmail,
@@ -106,14 +106,10 @@ function placeOf(t: TemplateData['tickets-issued']['tickets'][number], say: Say)
 
 /** Seat labels as a fan reads them: seats by label, a standing area's places as "Floor standing × 2". */
 function seatsAndPlaces(labels: string[], areas: string[], say: Say): string {
-  const seats: string[] = [];
-  const places = new Map<string, number>();
-  for (const label of labels) {
-    const area = standingAreaOf(label, areas);
-    if (area) places.set(area, (places.get(area) ?? 0) + 1);
-    else seats.push(label);
-  }
-  const counted = [...places].map(([area, n]) => say(`${area} 스탠딩 × ${n}`, `${area} standing × ${n}`));
+  const { seats, places } = partPlaces(labels, areas, (label) => label);
+  const counted = [...places].map(([area, p]) =>
+    say(`${area} 스탠딩 × ${p.length}`, `${area} standing × ${p.length}`),
+  );
   return [...seats, ...counted].join(', ');
 }
 

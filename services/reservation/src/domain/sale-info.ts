@@ -5,6 +5,7 @@ import {
   HttpProblem,
   memoryCache,
   problems,
+  sharedRuns,
   upstreamProblem,
 } from '@tiketi/kit';
 import type { EventRepository } from '../db/event.repository.ts';
@@ -86,28 +87,21 @@ export function saleInfoSource(options: {
 
   // Reads under way, one per event. A read that began before a change of the event (`forget`) is neither
   // shared with the callers after it nor remembered.
-  const reading = new Map<string, Promise<SaleInfo | undefined>>();
+  const reading = sharedRuns<SaleInfo | undefined>();
 
   return {
     get(eventId: string): Promise<SaleInfo | undefined> {
       const hit = memo.get(eventId);
       if (hit) return Promise.resolve(hit.info);
-      const pending = reading.get(eventId);
-      if (pending) return pending;
-      const asked = read(eventId).then((info) => {
-        if (reading.get(eventId) === asked) memo.set(eventId, { info });
-        return info;
-      });
-      reading.set(eventId, asked);
-      const done = () => {
-        if (reading.get(eventId) === asked) reading.delete(eventId);
-      };
-      asked.then(done, done);
-      return asked;
+      return reading.run(
+        eventId,
+        () => read(eventId),
+        (info) => memo.set(eventId, { info }),
+      );
     },
     forget(eventId: string) {
       memo.delete(eventId);
-      reading.delete(eventId);
+      reading.forget(eventId);
     },
   };
 }

@@ -5,7 +5,15 @@ import {
   type SeatMapDto,
   type SeatStatus,
 } from '@tiketi/contracts';
-import { CACHE_LIMITS, type EncodedBody, encodedBody, HttpProblem, memoryCache, problems } from '@tiketi/kit';
+import {
+  CACHE_LIMITS,
+  type EncodedBody,
+  encodedBody,
+  HttpProblem,
+  memoryCache,
+  problems,
+  sharedRuns,
+} from '@tiketi/kit';
 import {
   layoutVersionOf,
   type SeatCache,
@@ -114,7 +122,7 @@ export function seatMapService(deps: { events: EventRepository; cache: SeatCache
     sizeOf: (copy) => copy.body.in('identity').length,
   });
   // One build per event and generation at a time: a crowd arriving together waits for the same one.
-  const building = new Map<string, Promise<AvailabilityCopy>>();
+  const building = sharedRuns<AvailabilityCopy>();
   const fullMaps = memoryCache<FullMapCopy>({
     ...CACHE_LIMITS.seatMaps,
     sizeOf: (copy) => copy.body.in('identity').length,
@@ -259,13 +267,7 @@ export function seatMapService(deps: { events: EventRepository; cache: SeatCache
       if (kept && kept.generation === head.generation && kept.layoutVersion === head.layoutVersion) {
         return kept.body;
       }
-      const key = `${eventId} ${head?.generation}`;
-      let pending = building.get(key);
-      if (!pending) {
-        pending = buildAvailability(eventId).finally(() => building.delete(key));
-        building.set(key, pending);
-      }
-      return (await pending).body;
+      return (await building.run(`${eventId} ${head?.generation}`, () => buildAvailability(eventId))).body;
     },
 
     async stats(eventId: string) {
