@@ -4,7 +4,7 @@ import type { QueueStatus } from '@tiketi/contracts';
 import { challengeHeader } from '@tiketi/kit/testing';
 import { verificationLink } from '@tiketi/sandbox-mail/client';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   type IsolatedPlatform,
   startIsolatedPlatform,
@@ -248,6 +248,15 @@ export async function fanJoins(eventId: string, n: number): Promise<{ status: Qu
     await challengeHeader(WEB, 'join', eventId),
   );
   return { status, token: session.accessToken };
+}
+
+/** Waits until the fan holding `token` is admitted to the room of `eventId` (its admission loop ticks on its own). */
+export async function untilAdmitted(eventId: string, token: string): Promise<void> {
+  await expect
+    .poll(async () => (await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, token)).state, {
+      timeout: UI_TIMEOUT,
+    })
+    .toBe('admitted');
 }
 
 /** Rethrows a failed step with what the page showed and the platform's last log lines. */

@@ -14,6 +14,7 @@ import {
   signUpVerified,
   siteOnPlatform,
   UI_TIMEOUT,
+  untilAdmitted,
   WEB,
   waitingRoomConcert,
 } from './browser.ts';
@@ -103,11 +104,7 @@ describe('while the shopper cap is full', () => {
         maxActiveShoppers: 1,
       });
       const first = await fanJoins(eventId, 0);
-      await expect
-        .poll(async () => (await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, first.token)).state, {
-          timeout: UI_TIMEOUT,
-        })
-        .toBe('admitted');
+      await untilAdmitted(eventId, first.token);
 
       // This fan is next, and waits for the slot to turn over.
       await page.goto(`/events/${eventId}/queue`);
@@ -199,11 +196,7 @@ describe('a fan who is done, or changes their mind', () => {
       await page.waitForURL(`${WEB}/events/${eventId}`);
       // The fan behind comes in at the next admission step, not ten minutes later when the first
       // admission would have lapsed.
-      await expect
-        .poll(async () => (await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, next.token)).state, {
-          timeout: UI_TIMEOUT,
-        })
-        .toBe('admitted');
+      await untilAdmitted(eventId, next.token);
 
       // Back in line behind the fan now shopping, in two windows, this fan changes their mind in one.
       await page.goto(`/events/${eventId}/queue`);
@@ -323,11 +316,7 @@ describe('when the organiser switches the waiting room off', () => {
       });
       // The one slot is taken: the fan below waits in line.
       const first = await fanJoins(eventId, 1);
-      await expect
-        .poll(async () => (await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, first.token)).state, {
-          timeout: UI_TIMEOUT,
-        })
-        .toBe('admitted');
+      await untilAdmitted(eventId, first.token);
       await signUp(page, 'Waiting Fan');
       await page.goto(`/events/${eventId}/queue`);
       await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');

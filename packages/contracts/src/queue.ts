@@ -211,7 +211,8 @@ export const QUEUE_SOCKET = {
   left: 'left',
   /**
    * A problem `{status, code, detail}` about the socket itself (`RATE_LIMITED`: slow down; status 401
-   * `UNAUTHORIZED`: the fan's session ended, and the socket is closed).
+   * `UNAUTHORIZED`: the fan's session ended, or the access token the socket was opened with expired, and the
+   * socket is closed: connect again with a refreshed token).
    */
   error: 'error',
 } as const;

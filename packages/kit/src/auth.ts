@@ -83,6 +83,14 @@ export function attestToken(key: string, token: string): string {
   return createHmac('sha256', key).update(token).digest('base64url');
 }
 
+/**
+ * When an access token expires (ms since the epoch), read without checking it: for a token `verify` took
+ * already, whose use outlasts the request that brought it (a waiting-room socket).
+ */
+export function tokenExpiresAt(token: string): number {
+  return (decodeJwt(token).exp ?? 0) * 1000;
+}
+
 /** What a service whose `buildApp` reads its whole config is handed for its token check besides it. */
 export type ConfiguredAuthDeps = {
   /** The user service's key set; defaults to config.JWKS_URL (tests pass keys directly). */

@@ -80,3 +80,62 @@ describe('a message from a socket whose fan signed out', () => {
     expect(fan.disconnects).toEqual(['io server disconnect']);
   });
 });
+
+/*
+ * An access token lives minutes; a socket opened with one lived for as long as it stayed open, hearing the
+ * fan's admission long after the token (a copied one, say) stopped opening anything else.
+ */
+const tokenExpired = { status: 401, code: 'UNAUTHORIZED', detail: 'The access token has expired.' };
+
+/** A fan in the room whose socket was opened with a token that expires in `expiresIn`. */
+function watchingWith(suite: ReturnType<typeof queueSuite>, eventId: string) {
+  return async (expiresIn: string) => {
+    const id = uuidv7();
+    const user = { id, token: await suite.tokens.sign({ id }, { sessionId: randomUUID(), expiresIn }) };
+    await joinQueue(suite.queue.url, user.token, eventId);
+    const watcher = suite.watch(suite.queue.url, user, eventId);
+    await watcher.connected();
+    const errors: Problem[] = [];
+    const disconnects: string[] = [];
+    watcher.socket.on('error', (problem: Problem) => errors.push(problem));
+    watcher.socket.on('disconnect', (reason) => disconnects.push(reason));
+    return { watcher, errors, disconnects };
+  };
+}
+
+describe('a waiting-room socket whose access token expired', () => {
+  const suite = queueSuite('queue-token-expiry', { SOCKET_SESSION_CHECK_MS: 200 });
+  const sale = publishedEvent();
+  beforeAll(() => suite.announce(sale));
+  const watching = watchingWith(suite, sale.eventId);
+
+  it('is told so and closed once the token expires, while a fresh token’s socket goes on', async () => {
+    const [expiring, fresh] = [await watching('3s'), await watching('5m')];
+    await eventually(
+      () => expiring.disconnects.length > 0,
+      'the socket of the expired token to be closed',
+      10_000,
+    );
+    expect(expiring.errors).toEqual([tokenExpired]);
+    expect(expiring.disconnects).toEqual(['io server disconnect']);
+    expect(fresh.watcher.socket.connected).toBe(true);
+    expect(fresh.disconnects).toEqual([]);
+  });
+});
+
+describe('a message from a socket whose access token expired', () => {
+  // The periodic check is far off: only the message's own check can refuse it.
+  const suite = queueSuite('queue-token-expiry-message', { SOCKET_SESSION_CHECK_MS: 600_000 });
+  const sale = publishedEvent();
+  beforeAll(() => suite.announce(sale));
+  const watching = watchingWith(suite, sale.eventId);
+
+  it('is refused, and the socket closed', async () => {
+    const fan = await watching('2s');
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const answer = await new Promise<unknown>((resolve) => fan.watcher.socket.emit('status', resolve));
+    expect(answer).toEqual({ error: tokenExpired });
+    await eventually(() => fan.disconnects.length > 0, 'the socket to be closed');
+    expect(fan.errors).toEqual([tokenExpired]);
+  });
+});

@@ -133,6 +133,17 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
         );
       }
     });
+    // The server closes a socket whose access token expired (or whose session ended): a refreshed token
+    // opens it again; a session that ended cannot be refreshed, and the page stays as the sign-in leaves it.
+    socket.on(QUEUE_SOCKET.error, (problem: { status?: number }) => {
+      if (problem.status !== 401 || stopped) return;
+      api('/api/users/me').then(
+        () => {
+          if (!stopped) socket.connect();
+        },
+        () => undefined,
+      );
+    });
     socket.on(QUEUE_SOCKET.status, (message: QueueStatus) => take(message));
     socket.on(QUEUE_SOCKET.progress, (message: QueueProgress) => {
       setLive({

@@ -9,6 +9,7 @@ import {
   problems,
   refuseUnsafeText,
   type SessionRevocations,
+  tokenExpiresAt,
   writeProblem,
 } from '@tiketi/kit';
 import { Server, type Socket } from 'socket.io';
@@ -20,7 +21,14 @@ import { type ConnectionLeases, messageBudget } from './socket-limits.ts';
 
 const handshake = z.object({ token: z.string().min(1), eventId: canonicalId() });
 
-type SocketData = { userId: string; eventId: string; sessionId: string | undefined; status: QueueStatus };
+type SocketData = {
+  userId: string;
+  eventId: string;
+  sessionId: string | undefined;
+  /** When the access token the socket was opened with expires (ms since the epoch). */
+  tokenExpiresAt: number;
+  status: QueueStatus;
+};
 type ClientEvents = { status: (ack: (answer: QueueStatus | { error: ProblemBrief }) => void) => void };
 type ProblemBrief = { status: number; code: string; detail: string };
 type QueueSocket = Socket<ClientEvents, Record<string, (message: unknown) => void>, object, SocketData>;
@@ -105,7 +113,13 @@ export function attachQueueSockets(
               : 'Too many waiting-room connections come from your network right now: try again shortly.',
           );
         }
-        socket.data = { userId: user.id, eventId: given.data.eventId, sessionId: user.sessionId, status };
+        socket.data = {
+          userId: user.id,
+          eventId: given.data.eventId,
+          sessionId: user.sessionId,
+          tokenExpiresAt: tokenExpiresAt(given.data.token),
+          status,
+        };
         // A client gone during the handshake never becomes a connection, whose end gives the lease back.
         if (socket.conn.readyState !== 'open') {
           await deps.leases.release(socket.id);
@@ -116,18 +130,24 @@ export function attachQueueSockets(
       .catch((error: unknown) => next(refusal(error)));
   });
 
-  /** A socket whose session ended is told why, then closed: a reconnection's handshake is refused. */
-  const endSession = (socket: Pick<QueueSocket, 'emit' | 'disconnect'>) => {
-    socket.emit(QUEUE_SOCKET.error, brief(problems.sessionEnded()));
+  /**
+   * A socket whose session ended, or whose access token expired, is told why, then closed: a signed-out
+   * fan's reconnection is refused, a fan whose token merely expired reconnects with a refreshed one.
+   */
+  const refuseFurther = (socket: Pick<QueueSocket, 'emit' | 'disconnect'>, problem: HttpProblem) => {
+    socket.emit(QUEUE_SOCKET.error, brief(problem));
     socket.disconnect(true);
   };
+  const tokenExpired = () => problems.unauthorized('The access token has expired.');
   const { revocations } = deps.sessions;
 
   /*
-   * A signed-out fan's sockets would go on hearing the room until they close. The handshake checked the
-   * session; afterwards every socket of this instance is looked at on one timer, all their sessions read
-   * from Redis in batches (a few commands a pass for tens of thousands of sockets, never one per socket),
-   * and each message the socket sends is checked as an HTTP request would be.
+   * A signed-out fan's sockets would go on hearing the room until they close, and so would a socket opened
+   * with an access token long expired (a token lives minutes; a copied one must not buy hours of the fan's
+   * room, admission included). The handshake checked both; afterwards every socket of this instance is
+   * looked at on one timer, all their sessions read from Redis in batches (a few commands a pass for tens
+   * of thousands of sockets, never one per socket), and each message the socket sends is checked as an HTTP
+   * request would be.
    */
   const sessionCheck = periodicJob({
     name: 'socket session check',
@@ -135,13 +155,20 @@ export function attachQueueSockets(
     logger: deps.logger,
     metrics: deps.metrics,
     pass: async () => {
-      if (!revocations) return;
+      const now = Date.now();
       const sockets = [...io.of('/').sockets.values()];
-      const sessions = new Set(sockets.flatMap((socket) => socket.data.sessionId ?? []));
+      for (const socket of sockets) {
+        if (socket.data.tokenExpiresAt <= now) refuseFurther(socket, tokenExpired());
+      }
+      if (!revocations) return;
+      const open = sockets.filter((socket) => socket.connected);
+      const sessions = new Set(open.flatMap((socket) => socket.data.sessionId ?? []));
       if (sessions.size === 0) return;
       const ended = await revocations.endedAmong([...sessions]);
-      for (const socket of sockets) {
-        if (socket.data.sessionId && ended.has(socket.data.sessionId)) endSession(socket);
+      for (const socket of open) {
+        if (socket.data.sessionId && ended.has(socket.data.sessionId)) {
+          refuseFurther(socket, problems.sessionEnded());
+        }
       }
     },
   });
@@ -159,6 +186,12 @@ export function attachQueueSockets(
     socket.use((packet, next) => {
       const verdict = budget();
       if (verdict === 'ok') {
+        if (socket.data.tokenExpiresAt <= Date.now()) {
+          const ack = packet.at(-1);
+          if (typeof ack === 'function') ack({ error: brief(tokenExpired()) });
+          refuseFurther(socket, tokenExpired());
+          return;
+        }
         if (!sessionId || !revocations) {
           next();
           return;
@@ -171,7 +204,7 @@ export function attachQueueSockets(
             }
             const ack = packet.at(-1);
             if (typeof ack === 'function') ack({ error: brief(problems.sessionEnded()) });
-            endSession(socket);
+            refuseFurther(socket, problems.sessionEnded());
           },
           (error: Error) => {
             deps.logger.warn({ err: error.message }, 'could not check a socket session; the message goes on');
