@@ -28,6 +28,7 @@ import { hasDotSegments, ignoresBearer, isPublic, pathOf, routeFor, underPrefix 
 import { type RateLimitSettings, rateLimitGroups } from './rate-limits.ts';
 import { type CachedResponse, KEPT_HEADERS, responseCache, sharedMaxAge } from './response-cache.ts';
 import { routeTable } from './route-table.ts';
+import { routeUpgrades } from './upgrades.ts';
 
 export type GatewayDeps = {
   logger: Logger;
@@ -126,6 +127,8 @@ export async function buildApp(deps: GatewayDeps) {
   });
   const auth = createAuth({ jwks: deps.jwks, revocations: deps.revocations });
   const { attestationKey } = deps;
+  const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? 10_000;
+  const upgrades = routeUpgrades(app);
   const limits = { ...DEFAULT_LIMITS, ...deps.rateLimits };
   const cache = responseCache(
     deps.responseCache ?? { maxEntries: 1000, maxBytes: 33_554_432, maxBodyBytes: 262_144 },
@@ -154,6 +157,27 @@ export async function buildApp(deps: GatewayDeps) {
   };
   // Revalidations sent to the service as requests for the whole answer (see `revalidatesUpstream`).
   const askedWhole = new WeakSet<object>();
+  /** What the service is told of a request besides what the client sent, HTTP and upgrades alike. */
+  const forwardedHeaders = <H extends Record<string, unknown>>(
+    req: Pick<FastifyRequest, 'id' | 'ip' | 'user' | 'headers'>,
+    headers: H,
+  ): H => {
+    // `headers` is a copy of the request's, ours to change. Headers about the client's own connection to
+    // the gateway (RFC 9110 §7.6.1) are not the service's: the HTTP client refuses a request that carries
+    // them (`Expect`, `Upgrade`, `Keep-Alive`…).
+    dropHopByHop(headers);
+    // Internal routes are never reachable through here, but a client must not even try the header.
+    delete headers['x-internal-token'];
+    // Only the gateway vouches for a token, and only for one it checked on this request.
+    delete headers[TOKEN_ATTESTATION_HEADER];
+    const token = req.user && bearerToken(req.headers.authorization);
+    if (attestationKey && token)
+      Object.assign(headers, { [TOKEN_ATTESTATION_HEADER]: attestToken(attestationKey, token) });
+    Object.assign(headers, propagationHeaders());
+    // The services limit and log by the caller's address (the waiting room its sockets per address).
+    Object.assign(headers, { 'x-request-id': req.id, 'x-forwarded-for': req.ip });
+    return headers;
+  };
 
   // The CORS plugin answers an OPTIONS that is no preflight in text of its own: refused here first.
   app.addHook('onRequest', async (req) => {
@@ -282,8 +306,37 @@ export async function buildApp(deps: GatewayDeps) {
         // exact Content-Length (reply-from sets it; a chunked request's Transfer-Encoding is dropped).
         // Without a Content-Type the bytes go as application/octet-stream (RFC 9110 §8.3), as reply-from
         // itself would label them.
-        handler: (req, reply, dest, options) =>
-          reply.from(
+        handler: (req, reply, dest, options) => {
+          // The waiting room's socket: the service answers the upgrade, and only its 101 opens a socket.
+          if (route.websocket && upgrades.asked(req)) {
+            const upstream = options.getUpstream?.(req, '') ?? (instances[0] as string);
+            const query = req.url.indexOf('?');
+            const url = new URL(dest + (query === -1 ? '' : req.url.slice(query)), upstream);
+            return upgrades
+              .pass(req, reply, {
+                url,
+                headers: {
+                  ...forwardedHeaders(req, { ...req.headers }),
+                  host: url.host,
+                  connection: 'Upgrade',
+                  upgrade: req.headers.upgrade,
+                },
+                timeoutMs: upstreamTimeoutMs,
+              })
+              .then(
+                // A refusal: its status, headers and body as the service gave them.
+                (refused) =>
+                  refused &&
+                  reply
+                    .code(refused.statusCode ?? 502)
+                    .headers(withoutHopByHop(refused.headers))
+                    .send(refused),
+                (error: unknown) => {
+                  throw upstreamFailure(route.service, error);
+                },
+              );
+          }
+          return reply.from(
             dest,
             Buffer.isBuffer(req.body)
               ? {
@@ -292,26 +345,21 @@ export async function buildApp(deps: GatewayDeps) {
                   contentType: req.headers['content-type'] ?? 'application/octet-stream',
                 }
               : options,
-          ),
+          );
+        },
         upstream: balanced ? '' : (instances[0] as string),
         prefix: route.prefix,
         proxyPayloads: false,
         rewritePrefix: route.prefix,
-        websocket: route.websocket ?? false,
-        // The waiting room limits sockets per client address: tell it the caller's, as for HTTP below.
-        // (The plugin reads rewriteRequestHeaders here; its types leave it out.)
-        wsClientOptions: {
-          rewriteRequestHeaders: (headers: Record<string, string>, req: FastifyRequest) => ({
-            ...headers,
-            ...(req.headers.cookie ? { cookie: req.headers.cookie } : {}),
-            'x-forwarded-for': req.ip,
-          }),
-        } as object,
+        // The plugin's own websocket proxy accepts the client's socket before the service has answered
+        // (a refusal then reaches the client as a socket closed with 1011): upgrades are passed on by the
+        // handler above instead.
+        websocket: false,
         disableRequestLogging: true,
         // undici rather than node:http: the lighter client, for the hop every request takes.
         undici: {
-          headersTimeout: deps.upstreamTimeoutMs ?? 10_000,
-          bodyTimeout: deps.upstreamTimeoutMs ?? 10_000,
+          headersTimeout: upstreamTimeoutMs,
+          bodyTimeout: upstreamTimeoutMs,
         },
         replyOptions: {
           ...balanced,
@@ -353,25 +401,10 @@ export async function buildApp(deps: GatewayDeps) {
               (error: Error) => void reply.send(error),
             );
           },
-          // The service's headers about its connection with the gateway (keep-alive with its timeout) are
-          // not the client's: passed on, they would keep a client's connection open that asked to close.
-          rewriteHeaders: (headers) => {
-            const own = { ...headers };
-            dropHopByHop(own);
-            return own;
-          },
+          rewriteHeaders: withoutHopByHop,
           rewriteRequestHeaders: (req, headers) => {
-            // reply-from hands a copy of the request's headers, ours to change. Headers about the client's
-            // own connection to the gateway (RFC 9110 §7.6.1) are not the service's: the HTTP client
-            // refuses a request that carries them (`Expect`, `Upgrade`, `Keep-Alive`…).
-            dropHopByHop(headers);
-            // Internal routes are never reachable through here, but a client must not even try the header.
-            delete headers['x-internal-token'];
-            // Only the gateway vouches for a token, and only for one it checked on this request.
-            delete headers[TOKEN_ATTESTATION_HEADER];
-            const token = req.user && bearerToken(req.headers.authorization);
-            if (attestationKey && token)
-              headers[TOKEN_ATTESTATION_HEADER] = attestToken(attestationKey, token);
+            // reply-from hands a copy of the request's headers.
+            forwardedHeaders(req, headers);
             // (If-Modified-Since goes too: a server ignores it beside If-None-Match, which the gateway
             // answers from the ETag.)
             if (sharable(req) && headers['if-none-match'] && !cache.revalidatesUpstream(req.url)) {
@@ -379,24 +412,10 @@ export async function buildApp(deps: GatewayDeps) {
               delete headers['if-modified-since'];
               askedWhole.add(req);
             }
-            Object.assign(headers, propagationHeaders());
-            headers['x-request-id'] = req.id;
-            headers['x-forwarded-for'] = req.ip;
             return headers;
           },
           onError: (reply, { error }) => {
-            if (error instanceof HttpProblem) {
-              void sendProblem(error, reply);
-              return;
-            }
-            const status = (error as { statusCode?: number }).statusCode === 504 ? 504 : 503;
-            const problem = new HttpProblem(
-              status,
-              'UPSTREAM_UNAVAILABLE',
-              `The ${route.service} service is not answering; please try again.`,
-              { cause: error },
-            );
-            void sendProblem(problem, reply);
+            void sendProblem(upstreamFailure(route.service, error), reply);
           },
         },
       });
@@ -415,6 +434,30 @@ const HOP_BY_HOP = [
   'upgrade',
   'expect',
 ];
+
+/** A service that could not be reached (503), or did not answer in time (504), as the client is told. */
+function upstreamFailure(service: ServiceName, error: unknown): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  const status = (error as { statusCode?: number }).statusCode === 504 ? 504 : 503;
+  return new HttpProblem(
+    status,
+    'UPSTREAM_UNAVAILABLE',
+    `The ${service} service is not answering; please try again.`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/**
+ * The service's headers about its connection with the gateway (keep-alive with its timeout) are not the
+ * client's: passed on, they would keep a client's connection open that asked to close.
+ */
+function withoutHopByHop<H extends Record<string, unknown>>(headers: H): H {
+  const own = { ...headers };
+  dropHopByHop(own);
+  return own;
+}
 
 /** Removes the hop-by-hop headers, and those the request's Connection header names as such. */
 function dropHopByHop(headers: Record<string, unknown>): void {
