@@ -121,6 +121,7 @@ async function build<O extends InProcessOptions>(options: O, closers: Closer[]) 
     ...loadConfig(reservationConfigShape, DEVELOPMENT_ENV),
     ...own('reservation'),
     EVENT_SERVICE_URL: eventUrl,
+    USER_SERVICE_URL: userUrl,
     SALE_INFO_CACHE_MS: 0,
   };
   const reservationInfra = await serviceInfra<ReservationDB, true>('reservation', true, reservationConfig);

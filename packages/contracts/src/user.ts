@@ -80,14 +80,16 @@ export const resetPasswordToken = mailedToken('password reset');
 export const passwordResetSent = z.object({ sentTo: z.string() });
 
 /**
- * `GET /internal/users/:id` on the user service (internal token): who to write to and in which language.
- * The notification service falls back to it for users it has not seen in `user.registered`.
+ * `GET /internal/users/:id` on the user service (internal token; 404 for no account): who to write to and
+ * in which language, and the account's role. The notification service falls back to it for users it has
+ * not seen in `user.registered`; the reservation service assigns doors only to a `staff` account.
  */
 export const internalUser = z.object({
   id: canonicalId(),
   email: z.email(),
   name: z.string(),
   locale: userLocale,
+  role: userRole,
 });
 export type InternalUser = z.infer<typeof internalUser>;
 export const internalUserPath = (userId: string) => `/internal/users/${userId}`;

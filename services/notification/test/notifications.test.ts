@@ -153,7 +153,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
   /** A user the user service answers for and this service has not cached yet. */
   function knownUser(name: string, locale: InternalUser['locale']): InternalUser {
     const id = randomUUID();
-    const user = { id, email: `user-${id}@example.com`, name, locale };
+    const user = { id, email: `user-${id}@example.com`, name, locale, role: 'user' as const };
     users.set(id, user);
     return user;
   }

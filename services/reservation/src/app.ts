@@ -11,6 +11,7 @@ import {
 import { admissionRegister } from './cache/admissions.ts';
 import { seatCache } from './cache/seat-cache.ts';
 import { seatLocks } from './cache/seat-locks.ts';
+import { createUserClient } from './clients/user.client.ts';
 import type { ReservationConfig } from './config.ts';
 import { eventRepository } from './db/event.repository.ts';
 import { reportRepository } from './db/report.repository.ts';
@@ -122,6 +123,7 @@ export async function buildApp(deps: ReservationAppDeps) {
     checkInOpensMinutesBefore: config.CHECK_IN_OPENS_MINUTES_BEFORE,
     logger,
     pdf,
+    users: createUserClient({ baseUrl: config.USER_SERVICE_URL, internalToken: config.INTERNAL_TOKEN }),
   });
   const consumerDeps = { db, waitlist: waitlistRepo, events, reactions, cache, sales, syncRedis };
   const handlers = eventHandlers(consumerDeps);

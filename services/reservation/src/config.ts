@@ -35,6 +35,8 @@ export const configShape = {
   /** Asked for sale settings of an event whose `event.published` has not arrived yet. */
   EVENT_SERVICE_URL: env.serviceUrl('event'),
   EVENT_SERVICE_TIMEOUT_MS: env.int(2000),
+  /** Asked whether an account is door staff before an operator assigns it events. */
+  USER_SERVICE_URL: env.serviceUrl('user'),
   MAX_SEATS_PER_REQUEST: env.int(10),
   /**
    * How often an account may let its holds of one seat end unpaid (lapse, or be given back) within the

@@ -21,6 +21,7 @@ import {
   testConfig,
   testLogger,
 } from '@tiketi/kit/testing';
+import { startTestUserService, type TestUserService } from '@tiketi/user/testing';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type ReservationApp } from '../src/app.ts';
@@ -50,6 +51,8 @@ async function openHarness(label: string, overrides: Partial<ReservationConfig> 
     // Nothing answers here: tests feed every event through event.published.
     EVENT_SERVICE_URL: 'http://127.0.0.1:9',
     EVENT_SERVICE_TIMEOUT_MS: 300,
+    // Nor here, unless the suite starts the real user service (`userService`).
+    USER_SERVICE_URL: 'http://127.0.0.1:9',
     SALE_INFO_CACHE_MS: 0,
     ...overrides,
   };
@@ -97,7 +100,7 @@ async function openHarness(label: string, overrides: Partial<ReservationConfig> 
     redis: infra.redis,
     tokens,
     instance,
-    async userToken(id = randomUUID(), role: Role = 'user') {
+    async userToken(id: string = randomUUID(), role: Role = 'user') {
       return { id, token: await tokens.sign({ id, role }) };
     },
     async cleanup() {
@@ -154,6 +157,8 @@ export type SuiteOptions = {
   start?: boolean;
   /** The real event service beside them, its URL as EVENT_SERVICE_URL (see `startEventService`). */
   eventService?: boolean;
+  /** The real user service beside them, listening, its URL as USER_SERVICE_URL (`account` makes users). */
+  userService?: boolean;
 };
 
 /**
@@ -166,12 +171,18 @@ export function reservationSuite(label: string, options: SuiteOptions = {}) {
   let harness: Harness | undefined;
   let instances: Instance[] = [];
   let eventService: RunningEventService | undefined;
+  let userService: (TestUserService & { url: string }) | undefined;
   const signIns: ((h: Harness) => Promise<void>)[] = [];
 
   beforeAll(async () => {
     if (options.eventService) eventService = await startEventService(`${label}-events`);
+    if (options.userService) {
+      const users = await startTestUserService(`${label}-users`);
+      userService = { ...users, url: await listenOnLoopback(users.app) };
+    }
     const h = await openHarness(label, {
       ...(eventService ? { EVENT_SERVICE_URL: eventService.url } : {}),
+      ...(userService ? { USER_SERVICE_URL: userService.url } : {}),
       ...options.config,
     });
     harness = h;
@@ -188,6 +199,7 @@ export function reservationSuite(label: string, options: SuiteOptions = {}) {
   afterAll(async () => {
     await harness?.cleanup();
     await eventService?.close();
+    await userService?.close();
   });
 
   const opened = (): Harness => {
@@ -233,6 +245,14 @@ export function reservationSuite(label: string, options: SuiteOptions = {}) {
           return token;
         },
       };
+    },
+    /**
+     * A real account of the user service (`userService`) with the role, and a token signed for it here:
+     * for what this service asks the user service about an account.
+     */
+    async account(role: 'user' | 'staff' | 'admin'): Promise<UserToken> {
+      if (!userService) throw new Error(`${label}: account() needs the suite's userService`);
+      return opened().userToken(await userService.account(role), role);
     },
     /** The first of the suite's instances. */
     get svc(): Instance {

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { makeEnvelope } from '@tiketi/kit';
-import { describe, expect, it } from 'vitest';
-import { bearer, deliver, onSaleEvent, paidTicket, pdfText, published, reservationSuite } from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  bearer,
+  deliver,
+  onSaleEvent,
+  paidTicket,
+  pdfText,
+  published,
+  reservationSuite,
+  type UserToken,
+} from './helpers.ts';
 
 /*
  * The ticket a fan carries (a PDF with its QR and short code) and the door staff who check it in: staff
@@ -23,17 +32,30 @@ describe('ticket PDF and door staff', () => {
     instances: [{ consume: true }],
     events: [tonight, elsewhere, crowded],
     start: true,
+    userService: true,
   });
   const fan = h.user();
   const other = h.user();
   const admin = h.user('admin');
-  const staff = h.user('staff');
+  // Doors are assigned only to accounts the user service knows as door staff.
+  let staff: UserToken;
+  beforeAll(async () => {
+    staff = await h.account('staff');
+  });
 
   const ticketFor = (event: typeof tonight, seat: number) => paidTicket(h, fan.token, event, seat);
   const checkIn = (token: string, payload: object) =>
     h.app.inject({ method: 'POST', url: '/api/tickets/check-in', headers: bearer(token), payload });
-  const assign = (token: string, userId: string, eventIds: string[]) =>
-    h.app.inject({
+  const assignedTo = async (userId: string) => {
+    const res = await h.app.inject({
+      url: `/api/tickets/staff/${userId}/events`,
+      headers: bearer(admin.token),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return (res.json().events as { id: string }[]).map((e) => e.id);
+  };
+  const assign = (token: string, userId: string, eventIds: string[], app = h.app) =>
+    app.inject({
       method: 'PUT',
       url: `/api/tickets/staff/${userId}/events`,
       headers: bearer(token),
@@ -157,7 +179,7 @@ describe('ticket PDF and door staff', () => {
 
   it('lets staff check in only at the doors an operator assigned, by QR or by typed code', async () => {
     // A staff account of its own: the other tests assign the shared one.
-    const door = await h.userToken(randomUUID(), 'staff');
+    const door = await h.account('staff');
     const ticket = await ticketFor(tonight, 3);
     const before = await checkIn(door.token, { qr: ticket.qr });
     expect(before.statusCode).toBe(403);
@@ -200,6 +222,44 @@ describe('ticket PDF and door staff', () => {
     const fanAtDoor = await checkIn(fan.token, { qr: otherDoor.qr });
     expect(fanAtDoor.statusCode).toBe(403);
     expect(fanAtDoor.json().code).toBe('FORBIDDEN');
+  });
+
+  it('assigns doors only to door-staff accounts, and writes nothing for any other id', async () => {
+    const door = await h.account('staff');
+    // A fan's account could never check in (only staff and operators reach the door), an id of no
+    // account nobody could sign in with, and an operator checks in at every door already.
+    const fanAccount = await h.account('user');
+    const toFan = await assign(admin.token, fanAccount.id, [tonight.eventId]);
+    expect(toFan.statusCode, toFan.body).toBe(422);
+    expect(toFan.headers['content-type']).toContain('application/problem+json');
+    expect(toFan.json()).toMatchObject({ status: 422, code: 'NOT_STAFF_ACCOUNT' });
+    expect(toFan.json().detail).toContain('door-staff');
+    const operator = await h.account('admin');
+    const toOperator = await assign(admin.token, operator.id, [tonight.eventId]);
+    expect(toOperator.statusCode, toOperator.body).toBe(422);
+    expect(toOperator.json().code).toBe('NOT_STAFF_ACCOUNT');
+    const nobody = randomUUID();
+    const toNobody = await assign(admin.token, nobody, [tonight.eventId]);
+    expect(toNobody.statusCode, toNobody.body).toBe(404);
+    expect(toNobody.headers['content-type']).toContain('application/problem+json');
+    expect(toNobody.json()).toMatchObject({ status: 404, code: 'USER_NOT_FOUND' });
+    for (const id of [fanAccount.id, operator.id, nobody]) expect(await assignedTo(id)).toEqual([]);
+
+    const assigned = await assign(admin.token, door.id, [tonight.eventId, elsewhere.eventId]);
+    expect(assigned.statusCode, assigned.body).toBe(200);
+    expect(await assignedTo(door.id)).toEqual([elsewhere.eventId, tonight.eventId]);
+  });
+
+  it('changes no assignment, and says so (503), while the user service cannot answer', async () => {
+    const door = await h.account('staff');
+    expect((await assign(admin.token, door.id, [tonight.eventId])).statusCode).toBe(200);
+    const cut = await h.instance({ config: { USER_SERVICE_URL: 'http://127.0.0.1:9' } });
+    const res = await assign(admin.token, door.id, [elsewhere.eventId], cut.app);
+    expect(res.statusCode, res.body).toBe(503);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(await assignedTo(door.id)).toEqual([tonight.eventId]);
+    await cut.close();
   });
 
   it('says which typed code is unknown or malformed', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { challengeConfigShape, loadConfig, type OutboxRelay, sql } from '@tiketi/kit';
 import { challengeHeader, DEVELOPMENT_ENV, openTestInfra, testConfig, testLogger } from '@tiketi/kit/testing';
 import { buildApp, type UserDeps, userJobs } from './app.ts';
@@ -5,6 +6,7 @@ import type { DB } from './db/schema.ts';
 import { signingKeyRepository } from './db/signing-key.repository.ts';
 import { createPasswordHasher } from './domain/credentials.ts';
 import { databaseKeyStore } from './domain/signing-keys.ts';
+import { seedDemoUsers } from './seed.ts';
 
 const migrations = new URL('../migrations', import.meta.url).pathname;
 const ACCESS_TOKEN_TTL_SECONDS = 900;
@@ -108,17 +110,54 @@ export async function startTestUserService(
     return token;
   }
 
+  /** A POST as the web app sends it: with a solved bot-defence challenge when it registers. */
+  const post = async (url: string, payload: object) =>
+    app.inject({
+      method: 'POST',
+      url,
+      payload,
+      headers: url === '/api/auth/register' ? await challengeHeader({}, 'register') : {},
+    });
+
+  const operator = { email: `ops-${label}@tiketi.test`, password: 'operator-password-1' };
+  let operatorSession: Promise<{ id: string; accessToken: string }> | undefined;
+  /** The operator's id and access token: the demo operator seeded once, then signed in. */
+  function signInOperator() {
+    operatorSession ??= (async () => {
+      await seedDemoUsers(infra.db, hasher, operator);
+      const res = await post('/api/auth/login', operator);
+      if (res.statusCode !== 200) throw new Error(`operator login: ${res.statusCode} ${res.body}`);
+      const body = res.json() as { user: { id: string }; accessToken: string };
+      return { id: body.user.id, accessToken: body.accessToken };
+    })();
+    return operatorSession;
+  }
+
   return {
     app,
-    /** A POST as the web app sends it: with a solved bot-defence challenge when it registers. */
-    post: async (url: string, payload: object) =>
-      app.inject({
-        method: 'POST',
-        url,
-        payload,
-        headers: url === '/api/auth/register' ? await challengeHeader({}, 'register') : {},
-      }),
+    post,
     verificationToken,
+    /**
+     * The id of a new account with the role, made as the platform makes it: a fan registers, door staff are
+     * made by an operator (POST /api/users/staff); `admin` is the seeded operator's own account.
+     */
+    async account(role: 'user' | 'staff' | 'admin'): Promise<string> {
+      if (role === 'admin') return (await signInOperator()).id;
+      const email = `${role}-${randomUUID()}@example.com`;
+      const password = `pw-${randomUUID()}`;
+      const res =
+        role === 'user'
+          ? await post('/api/auth/register', { email, password, name: 'Fan' })
+          : await app.inject({
+              method: 'POST',
+              url: '/api/users/staff',
+              headers: { authorization: `Bearer ${(await signInOperator()).accessToken}` },
+              payload: { email, password, name: 'Door staff' },
+            });
+      if (res.statusCode !== 201) throw new Error(`${role} account: ${res.statusCode} ${res.body}`);
+      const body = res.json() as { id: string } | { user: { id: string } };
+      return 'user' in body ? body.user.id : body.id;
+    },
     /** The token of the newest password-reset mail announced for a user, if any. */
     resetToken: (userId: string) => announcedToken('user.password_reset_requested', userId),
     /**

@@ -103,6 +103,7 @@ describe('user service: accounts, sessions and profiles', () => {
       email: session.user.email,
       name: 'Ji-eun Lee',
       locale: session.user.locale,
+      role: 'user',
     });
     expect((await app.inject({ url })).statusCode).toBe(403);
     expect((await app.inject({ url, headers: bearer(session.accessToken) })).statusCode).toBe(403);

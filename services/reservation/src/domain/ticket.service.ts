@@ -1,5 +1,6 @@
 import type { CheckInEvent, CheckInRequest, TicketDto } from '@tiketi/contracts';
 import { type AuthUser, HttpProblem, type Logger, mayAccess, problems } from '@tiketi/kit';
+import type { UserClient } from '../clients/user.client.ts';
 import type { EventRepository } from '../db/event.repository.ts';
 import type { TicketRepository } from '../db/ticket.repository.ts';
 import type { PdfRenderer } from './pdf-renderer.ts';
@@ -44,6 +45,8 @@ export function ticketService(deps: {
   now?: () => Date;
   logger: Logger;
   pdf: PdfRenderer;
+  /** Who an account is, from the user service (which owns accounts and their roles). */
+  users: Pick<UserClient, 'roleOf'>;
 }) {
   const { tickets, events, signingSecret, checkInOpensMinutesBefore } = deps;
   const now = deps.now ?? (() => new Date());
@@ -138,7 +141,26 @@ export function ticketService(deps: {
       return { userId, events: (await tickets.eventsOfStaff(userId)).map(eventAtDoor) };
     },
 
+    /**
+     * Replaces the events a door-staff account works at. Only a staff account is assigned doors: a fan's
+     * account could never check in (`auth.staff` refuses it), an operator checks in at every door already,
+     * and an id of no account is a mistake. The user service is asked first; while it cannot answer,
+     * nothing is written (503).
+     */
     async assignStaff(userId: string, eventIds: string[]) {
+      const role = await deps.users.roleOf(userId);
+      if (role === undefined) {
+        throw new HttpProblem(404, 'USER_NOT_FOUND', `No account has the id ${userId}.`);
+      }
+      if (role !== 'staff') {
+        throw problems.unprocessable(
+          'NOT_STAFF_ACCOUNT',
+          role === 'admin'
+            ? 'Events are assigned only to door-staff accounts; an operator checks tickets in at every door already.'
+            : 'Events are assigned only to door-staff accounts; this is a fan’s account, which cannot check tickets in.',
+          { role },
+        );
+      }
       const unknown = await tickets.assignEvents(userId, [...new Set(eventIds)]);
       if (unknown.length) {
         throw new HttpProblem(

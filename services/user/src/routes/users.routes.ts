@@ -132,7 +132,8 @@ export function userRoutes(
     async (req, reply) => reply.code(202).send(await passwords.requestFor(req.params.id)),
   );
 
-  // For other services only (the notification service's recipients); the gateway never routes /internal.
+  // For other services only (the notification service's recipients, the reservation service's door
+  // staff); the gateway never routes /internal.
   app.get(
     '/internal/users/:id',
     {
@@ -145,7 +146,7 @@ export function userRoutes(
     },
     async (req) => {
       const user = await users.get(req.params.id);
-      return { id: user.id, email: user.email, name: user.name, locale: user.locale };
+      return { id: user.id, email: user.email, name: user.name, locale: user.locale, role: user.role };
     },
   );
 
