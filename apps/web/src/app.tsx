@@ -6,6 +6,7 @@ import { track } from './lib/analytics.ts';
 import { api, saveProfile } from './lib/api.ts';
 import { type Locale, useI18n } from './lib/i18n.tsx';
 import { sessionStore, useSession } from './lib/session.ts';
+import { useSiteTitle } from './lib/use-title.ts';
 import { AccountPage } from './pages/account-page.tsx';
 import {
   ACCOUNT_PAGE,
@@ -63,6 +64,7 @@ function Header() {
   const session = useSession();
   const { t, locale, setLocale } = useI18n();
   const navigate = useNavigate();
+  useSiteTitle();
   // A signed-in fan's account takes the language too: their mails are written in it.
   const changeLocale = (next: Locale) => {
     setLocale(next);

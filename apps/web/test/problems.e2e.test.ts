@@ -131,6 +131,11 @@ describe('an address that names nothing', () => {
         await page.goto(path);
         await page.getByTestId('not-found').waitFor();
         expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('페이지를 찾을 수 없습니다');
+        // The tab names the page shown, the not-found page, not the page the address would have been, and
+        // the site by the name the Korean header gives it.
+        await expect
+          .poll(() => page.title(), { timeout: UI_TIMEOUT })
+          .toBe('페이지를 찾을 수 없습니다 · 티켓이');
         expect(await page.getByRole('button', { name: '다시 시도' }).count()).toBe(0);
         expect(new URL(page.url()).pathname).toBe(path);
         await page.getByRole('link', { name: '전체 공연 보기' }).click();
@@ -139,6 +144,45 @@ describe('an address that names nothing', () => {
       60_000,
     );
   }
+});
+
+describe('the browser tab', () => {
+  const languages = [
+    { locale: 'ko', brand: '티켓이', concerts: '공연', notFound: '페이지를 찾을 수 없습니다' },
+    { locale: 'en', brand: 'Tiketi', concerts: 'Concerts', notFound: 'Page not found' },
+  ] as const;
+
+  it(
+    "names the site by the word the page's header shows in its language",
+    site.step(async () => {
+      const page = site.page;
+      const language = page.getByLabel(/^(언어|Language)/);
+      await page.goto('/');
+      for (const { locale, brand, concerts } of languages) {
+        await language.selectOption(locale);
+        await expect.poll(() => page.locator('.site-header .brand').innerText()).toBe(brand);
+        await expect.poll(() => page.title(), { timeout: UI_TIMEOUT }).toBe(`${concerts} · ${brand}`);
+      }
+    }),
+    60_000,
+  );
+
+  it(
+    "names an unknown concert's page as not found, in whichever language the page is read",
+    site.step(async () => {
+      const page = site.page;
+      const language = page.getByLabel(/^(언어|Language)/);
+      await page.goto('/events/01936b2a-0000-7000-8000-0000000000ff');
+      await page.getByTestId('not-found').waitFor();
+      for (const { locale, brand, notFound } of [...languages].reverse()) {
+        await language.selectOption(locale);
+        await expect.poll(() => page.title(), { timeout: UI_TIMEOUT }).toBe(`${notFound} · ${brand}`);
+      }
+      // The next steps read the page in Korean.
+      expect(await language.inputValue()).toBe('ko');
+    }),
+    60_000,
+  );
 });
 
 describe('a refused check-in, in Korean', () => {

@@ -291,7 +291,7 @@ describe('an order with standing places after the sale', () => {
       expect(await page.getByTestId('ticket-status').allInnerTexts()).toEqual(['Checked in', 'Valid']);
       await page.getByLabel('Language').selectOption('ko');
       await expect.poll(() => refunded.innerText(), { timeout: UI_TIMEOUT }).toBe('10,000원 환불됨');
-      expect(await page.title()).toBe('내 티켓 · Tiketi');
+      expect(await page.title()).toBe('내 티켓 · 티켓이');
       await screenshotAtWidths(page, 'standing-06-refunded');
     }),
     120_000,

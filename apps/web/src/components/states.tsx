@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { errorMessage, isNotFound, type ProblemContext } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { useTitle } from '../lib/use-title.ts';
+import { useNotFoundTitle } from '../lib/use-title.ts';
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useI18n();
@@ -44,7 +44,7 @@ export function ErrorState({
 /** A page whose address names nothing: said plainly, with the way back to the concerts. */
 export function NotFound() {
   const { t } = useI18n();
-  useTitle(t('notFound.title'));
+  useNotFoundTitle();
   return (
     <section className="not-found" data-testid="not-found">
       <h1>{t('notFound.title')}</h1>
