@@ -53,12 +53,15 @@ describe('an operator on a UTC browser editing a concert', () => {
       expect(await page.getByLabel('Sale opens at').inputValue()).toBe(seoulInput(before.saleOpensAt));
       await screenshotAtWidths(page, 'operator-zone-01-event-form');
 
-      // A sale that would close after the concert starts is refused, the field named in the page's words.
+      // A sale that would close after the concert starts is refused, the field and why in the page's words.
       const closes = page.getByLabel('Sale closes at');
       const closing = await closes.inputValue();
       await closes.fill(seoulInput(new Date(Date.parse(before.startsAt) + 2 * DAY).toISOString()));
       await page.getByRole('button', { name: 'Save', exact: true }).click();
-      await page.getByRole('alert').getByText('Please check what you entered: sale closing.').waitFor();
+      await page
+        .getByRole('alert')
+        .getByText('Please check what you entered: sale closing must be no later than the start time.')
+        .waitFor();
       await closes.fill(closing);
 
       // One day later, at 19:30 in Seoul: 10:30 UTC, whatever this browser's zone.

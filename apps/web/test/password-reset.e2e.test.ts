@@ -130,10 +130,13 @@ describe('a fan who forgot the password', () => {
       expect(new URL(page.url()).search).toBe('');
       await expect(page.getByText('8자 이상.').isVisible()).resolves.toBe(true);
 
-      // A refused password keeps the link usable and says which field is wrong, as sign-up does.
+      // A refused password keeps the link usable and says which field is wrong and why, as sign-up does.
       await page.getByLabel('새 비밀번호').fill(fan.email);
       await page.getByRole('button', { name: '비밀번호 변경하기' }).click();
-      await page.getByRole('alert').getByText('입력하신 내용을 확인해 주세요: 비밀번호.').waitFor();
+      await page
+        .getByRole('alert')
+        .getByText('입력하신 내용을 확인해 주세요. 비밀번호: 이메일 주소와 같을 수 없습니다.')
+        .waitFor();
 
       await page.getByLabel('새 비밀번호').fill(fan.newPassword);
       await screenshotAtWidths(page, 'password-03-new-password');

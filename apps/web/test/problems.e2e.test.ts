@@ -203,3 +203,30 @@ describe('a refused check-in, in Korean', () => {
     60_000,
   );
 });
+
+describe('a refused sign-up, in Korean', () => {
+  it(
+    'says why the password was refused, not only which field',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/');
+      await page.evaluate(() => localStorage.clear());
+      await useKorean();
+      const email = `fan-same-password-${Date.now()}@example.com`;
+      await page.goto('/register');
+      await page.getByLabel('이름').fill('Kim Fan');
+      await page.getByLabel('이메일').fill(email);
+      // Long enough for the page's own check; the server refuses a password that is the address itself.
+      await page.getByLabel('비밀번호').fill(email);
+      await page.getByRole('button', { name: '가입하기' }).click();
+      const alert = page.getByRole('alert');
+      await expect
+        .poll(() => alert.innerText(), { timeout: UI_TIMEOUT })
+        .toContain('입력하신 내용을 확인해 주세요. 비밀번호: 이메일 주소와 같을 수 없습니다.');
+      expect(await alert.innerText()).not.toMatch(/[A-Za-z]{4,}/);
+      expect(new URL(page.url()).pathname).toBe('/register');
+      await screenshot(page, 'problems-04-sign-up-ko');
+    }),
+    60_000,
+  );
+});

@@ -221,8 +221,13 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
     }
     for (const name of ['usedAt', 'opensAt'] as const)
       if (typeof p[name] === 'string') vars[name] = dateTime(p[name], locale);
-    const fields = error.problem?.errors?.map((e) => fieldName(e.field, t));
-    vars.fields = fields?.length ? [...new Set(fields)].join(', ') : '';
+    // Each field the problem names, with why, in the page's words.
+    const fields = error.problem?.errors?.map((e) =>
+      t('problem.fieldReason', { field: fieldName(e.field, t), reason: fieldReason(e.message, t) }),
+    );
+    if (fields?.length) vars.fields = [...new Set(fields)].join(t('problem.fieldSeparator'));
+    else if (error.problem?.detail) vars.fields = error.problem.detail.replace(/\.$/, '');
+    else if (isMessageKey(`${key}.unnamed`)) return t(`${key}.unnamed` as MessageKey);
     const held = `${key}.held`;
     if (typeof p.active === 'number' && p.active > 0 && isMessageKey(held)) return t(held, vars);
     // A refusal that counts holds and tickets names only what there is.
@@ -271,6 +276,63 @@ function statusCode(status: number): string {
   if (status === 429) return 'RATE_LIMITED';
   if (status === 503) return 'SERVICE_BUSY';
   return status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED';
+}
+
+/**
+ * The reasons a refused field comes with (the request schemas' own words, and those of the services'
+ * checks), each to the page's sentence; the numbers and names they quote fill its blanks. A reason not
+ * here is shown as it came, in English.
+ */
+const FIELD_REASONS: readonly (readonly [RegExp, MessageKey])[] = [
+  [/^(is required|Invalid input: expected \w+, received (undefined|null))$/, 'reason.required'],
+  [/^Too small: expected string to have >=(?<min>\d+) characters?$/, 'reason.minLength'],
+  [/^(Too big: expected string to have <=|must be at most )(?<max>\d+) characters?$/, 'reason.maxLength'],
+  [/^Too small: expected number to be >=(?<min>-?[\d.]+)$/, 'reason.atLeast'],
+  [/^Too small: expected number to be >(?<min>-?[\d.]+)$/, 'reason.above'],
+  [/^Too big: expected number to be <=(?<max>-?[\d.]+)$/, 'reason.atMost'],
+  [/^Too big: expected number to be <(?<max>-?[\d.]+)$/, 'reason.below'],
+  [/^Too small: expected array to have >=(?<min>\d+) items?$/, 'reason.minItems'],
+  [/^Too big: expected array to have <=(?<max>\d+) items?$/, 'reason.maxItems'],
+  [/^Invalid email address$/, 'reason.email'],
+  [/^Invalid ISO (datetime|date)$/, 'reason.dateTime'],
+  [/^Invalid URL$/, 'reason.url'],
+  [/^Invalid input: expected int, received number$/, 'reason.integer'],
+  [/^Invalid input: expected number, received \w+$/, 'reason.number'],
+  [/^Invalid option: expected one of /, 'reason.option'],
+  [/^(Invalid UUID|Invalid string: must match pattern .*|Invalid input.*|is invalid)$/, 'reason.invalid'],
+  [/^is too short$/, 'reason.tooShort'],
+  [/^must not be the email address$/, 'reason.notEmail'],
+  [/^must be after saleOpensAt$/, 'reason.afterSaleOpens'],
+  [/^must be no later than startsAt$/, 'reason.notAfterStart'],
+  [/^is in the past$/, 'reason.past'],
+  [/^is used twice$/, 'reason.usedTwice'],
+  [/^matches no seat of the venue \(its tiers: (?<tiers>.*)\)$/, 'reason.noSeatOfTier'],
+  [/^has no price for seat tier\(s\) (?<tiers>.*)$/, 'reason.unpricedTiers'],
+  [/^is not a known artist$/, 'reason.unknownArtist'],
+  [/^is not a known venue$/, 'reason.unknownVenue'],
+  [/^is not an uploaded image$/, 'reason.notImage'],
+  [/^declares (?<declared>\d+) seats, more than (?<max>\d+)$/, 'reason.tooManySeats'],
+  [/^give either rows or standing$/, 'reason.rowsOrStanding'],
+  [/^give either seats or seatCount with tierKey$/, 'reason.seatsOrCount'],
+  [/^is required with seatCount$/, 'reason.requiredWithCount'],
+  [/^has no seats$/, 'reason.noSeats'],
+  [/^must have (?<length>\d+) letters and digits$/, 'reason.ticketCodeLength'],
+  [/^must use only the letters and digits printed on the ticket$/, 'reason.ticketCodeChars'],
+  [/^letters, digits, - and _ only$/, 'reason.codeChars'],
+  [/^a percentage is at most 100$/, 'reason.percentMax'],
+  [/^validUntil must come after validFrom$/, 'reason.validUntilAfterFrom'],
+  [/^must be a phone number$/, 'reason.phone'],
+  [/^give amount or seatIds, not both$/, 'reason.amountOrSeats'],
+  [/(^|its keys )must not contain a NUL character or a lone surrogate$/, 'reason.unsafeText'],
+];
+
+/** Why a field was refused, in the page's language when the app knows the reason, else as it came. */
+function fieldReason(message: string, t: Say['t']): string {
+  for (const [pattern, key] of FIELD_REASONS) {
+    const match = pattern.exec(message);
+    if (match) return t(key, match.groups);
+  }
+  return message;
 }
 
 /** `body.customerInfo.email` → the page's word for "email". */

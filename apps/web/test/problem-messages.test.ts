@@ -1,0 +1,101 @@
+import type { Problem } from '@tiketi/contracts';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Locale } from '../src/lib/i18n.tsx';
+import { en, ko, type MessageKey } from '../src/lib/messages.ts';
+
+/*
+ * What a refused request says, in each of the app's languages, from the problem+json the services send:
+ * the app's own sentence for a code and for a field's reason, the server's English only where the app has
+ * none, and never an empty message.
+ */
+
+type Api = typeof import('../src/lib/api.ts');
+let api: Api;
+
+beforeAll(async () => {
+  // The session store listens to the window for other tabs when it loads; nothing else of a page is needed.
+  vi.stubGlobal('window', new EventTarget());
+  api = await import('../src/lib/api.ts');
+});
+
+const dictionaries: Record<Locale, Record<MessageKey, string>> = { en, ko };
+
+/** The page's `t` in `locale`, as the I18nProvider makes it. */
+function say(locale: Locale) {
+  return {
+    locale,
+    t: (key: MessageKey, vars?: Record<string, string | number>) =>
+      dictionaries[locale][key].replace(/\{(\w+)\}/g, (_, name: string) =>
+        String(vars?.[name] ?? `{${name}}`),
+      ),
+  };
+}
+
+function refused(status: number, code: string, detail: string, extra: Partial<Problem> = {}) {
+  const problem: Problem = { type: 'about:blank', title: 'Bad Request', status, detail, code, ...extra };
+  return new api.ApiError(status, detail, code, problem);
+}
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('the message catalogues', () => {
+  it('fill the same blanks in every language', () => {
+    for (const key of Object.keys(en) as MessageKey[]) {
+      expect({ key, blanks: placeholders(ko[key]) }).toEqual({ key, blanks: placeholders(en[key]) });
+    }
+  });
+});
+
+describe('a refused form', () => {
+  it('names each field and why, in the page language', () => {
+    const samePassword = refused(400, 'VALIDATION_FAILED', 'The password must not be your email address.', {
+      errors: [{ field: 'body.password', message: 'must not be the email address' }],
+    });
+    expect(api.errorMessage(samePassword, say('ko'))).toBe(
+      '입력하신 내용을 확인해 주세요. 비밀번호: 이메일 주소와 같을 수 없습니다.',
+    );
+    expect(api.errorMessage(samePassword, say('en'))).toBe(
+      'Please check what you entered: password must not be your email address.',
+    );
+  });
+
+  it('reads the request schema reasons with their numbers', () => {
+    const tooLong = refused(400, 'VALIDATION_FAILED', 'The request is invalid', {
+      errors: [
+        { field: 'body.name', message: 'Too big: expected string to have <=100 characters' },
+        { field: 'body.email', message: 'Invalid email address' },
+        { field: 'body.perUserLimit', message: 'Too small: expected number to be >=1' },
+        { field: 'body.title', message: 'Invalid input: expected string, received undefined' },
+      ],
+    });
+    expect(api.errorMessage(tooLong, say('ko'))).toBe(
+      '입력하신 내용을 확인해 주세요. 이름: 100자 이하여야 합니다. 이메일: 올바른 이메일 주소가 아닙니다. ' +
+        '1인당 매수 제한: 1 이상이어야 합니다. 공연명: 필수 항목입니다.',
+    );
+  });
+
+  it('says a reason the app has no sentence for as the server did, beside the field in the page language', () => {
+    const unknown = refused(400, 'VALIDATION_FAILED', 'The seat layout is inconsistent', {
+      errors: [{ field: 'body.sections.0.rows.1.seats.2.label', message: '"A-1" is already used by A 1' }],
+    });
+    expect(api.errorMessage(unknown, say('ko'))).toBe(
+      '입력하신 내용을 확인해 주세요. 이름: "A-1" is already used by A 1.',
+    );
+  });
+
+  it('says the server detail when the refusal names no field, never an empty list', () => {
+    const unnamed = refused(400, 'VALIDATION_FAILED', 'Give seatIds or amount, not both.');
+    expect(api.errorMessage(unnamed, say('en'))).toBe(
+      'Please check what you entered: Give seatIds or amount, not both.',
+    );
+    const bare = new api.ApiError(400, '400 Bad Request', 'HTTP_400');
+    expect(api.errorMessage(bare, say('ko'))).toBe('입력하신 내용을 확인해 주세요.');
+  });
+
+  it("says a code of the app's own in the page language, and an unknown code in the server's words", () => {
+    const published = refused(409, 'EVENT_PUBLISHED', 'venueId cannot change once the event is published.');
+    expect(api.errorMessage(published, say('ko'))).toMatch(/^공개되어 좌석을 판매 중인 공연입니다/);
+    const strange = refused(409, 'SOMETHING_NEW', 'Something new went wrong.');
+    expect(api.errorMessage(strange, say('ko'))).toBe('Something new went wrong.');
+  });
+});
