@@ -58,7 +58,9 @@ export function DashboardPage() {
         {(d) => (
           <>
             <p className="muted">{t('dash.updated', { time: dateTime(d.generatedAt, locale) })}</p>
-            {d.partial && <Notice kind="warning">Unavailable: {d.unavailable.join(', ')}</Notice>}
+            {d.partial && (
+              <Notice kind="warning">{t('adm.partial', { upstreams: d.unavailable.join(', ') })}</Notice>
+            )}
             {d.analytics && (
               <section aria-labelledby="today">
                 <h2 id="today">{t('dash.today')}</h2>

@@ -162,7 +162,7 @@ export function SeatMap({
         {t('seats.keyboardHint')}
       </p>
       <div className="stage" aria-hidden="true">
-        STAGE
+        {t('seats.stage')}
       </div>
       <fieldset
         className={`sections${single ? ' single' : ''}`}

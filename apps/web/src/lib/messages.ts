@@ -207,6 +207,7 @@ export const en = {
   'seats.zoomIn': 'Zoom in',
   'seats.zoomOut': 'Zoom out',
   'seats.keyboardHint': 'Use the arrow keys to move between seats and Space to choose one.',
+  'seats.stage': 'STAGE',
   'seats.admissionLeft': 'Your turn ends in {time}',
   'seats.needQueue': 'This concert has a waiting room: please enter it first.',
   'seats.idleHint':
@@ -950,6 +951,7 @@ export const ko: Record<MessageKey, string> = {
   'seats.zoomIn': '확대',
   'seats.zoomOut': '축소',
   'seats.keyboardHint': '화살표 키로 좌석을 옮겨 다니고 스페이스 키로 선택하세요.',
+  'seats.stage': '무대',
   'seats.admissionLeft': '입장 시간 {time} 남음',
   'seats.needQueue': '대기실이 있는 공연입니다. 먼저 대기실에 입장해 주세요.',
   'seats.idleHint':
