@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Problem } from '@tiketi/contracts';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Locale } from '../src/lib/i18n.tsx';
@@ -38,11 +40,59 @@ function refused(status: number, code: string, detail: string, extra: Partial<Pr
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
+/**
+ * Codes the services answer that no page of the app can meet: refusals of the HTTP exchange itself (a
+ * malformed path, a method a route does not take, a websocket upgrade) and of the waiting room's socket,
+ * and the email links' own codes, which their pages name themselves.
+ */
+const NOT_FOR_PAGES = new Set([
+  'BAD_PATH',
+  'BAD_PREFLIGHT',
+  'EXPECTATION_FAILED',
+  'HEADERS_TOO_LARGE',
+  'MALFORMED_REQUEST',
+  'METHOD_NOT_ALLOWED',
+  'PATH_TOO_LONG',
+  'UPGRADE_NOT_SUPPORTED',
+  'SOCKET_HANDSHAKE_REFUSED',
+  'TOO_MANY_CONNECTIONS',
+  'VERIFICATION_NEEDS_SIGN_IN',
+]);
+
+/** The problem codes the services' and the kit's sources answer with (`new HttpProblem(409, 'CODE', …)`). */
+function answeredCodes(): Set<string> {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const dirs = [
+    'packages/kit/src',
+    ...readdirSync(`${root}services`).map((service) => `services/${service}/src`),
+  ];
+  const codes = new Set<string>();
+  for (const dir of dirs) {
+    for (const file of readdirSync(`${root}${dir}`, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+      const source = readFileSync(`${root}${dir}/${file}`, 'utf8');
+      for (const m of source.matchAll(
+        /(?:HttpProblem\(\s*\d+,\s*|conflict\(\s*|unprocessable\(\s*)'([A-Z_]+)'/g,
+      ))
+        codes.add(m[1] as string);
+    }
+  }
+  return codes;
+}
+
 describe('the message catalogues', () => {
   it('fill the same blanks in every language', () => {
     for (const key of Object.keys(en) as MessageKey[]) {
       expect({ key, blanks: placeholders(ko[key]) }).toEqual({ key, blanks: placeholders(en[key]) });
     }
+  });
+
+  it('have a sentence for every code a service answers a page with', () => {
+    const codes = answeredCodes();
+    // The scan itself still finds what it looks for.
+    expect(codes).toContain('PER_USER_LIMIT');
+    const missing = [...codes].filter((code) => !NOT_FOR_PAGES.has(code) && !(`problem.${code}` in en));
+    expect(missing).toEqual([]);
   });
 });
 
