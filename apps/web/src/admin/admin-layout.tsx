@@ -1,4 +1,6 @@
+import type { AdminUpstream } from '@tiketi/contracts';
 import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
+import { Notice } from '../components/states.tsx';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSession } from '../lib/session.ts';
 
@@ -34,4 +36,11 @@ export function AdminLayout() {
       </main>
     </div>
   );
+}
+
+/** A composed admin page some of whose parts are missing: which parts, in the page's words. */
+export function PartialNotice({ unavailable }: { unavailable: readonly AdminUpstream[] }) {
+  const { t } = useI18n();
+  const upstreams = unavailable.map((part) => t(`upstream.${part}`)).join(', ');
+  return <Notice kind="warning">{t('adm.partial', { upstreams })}</Notice>;
 }

@@ -13,11 +13,12 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
+import { ErrorState, Loading, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useTitle } from '../lib/use-title.ts';
+import { PartialNotice } from './admin-layout.tsx';
 import { useArtists } from './admin-queries.ts';
 import { AdminTable } from './admin-table.tsx';
 
@@ -58,9 +59,7 @@ export function DashboardPage() {
         {(d) => (
           <>
             <p className="muted">{t('dash.updated', { time: dateTime(d.generatedAt, locale) })}</p>
-            {d.partial && (
-              <Notice kind="warning">{t('adm.partial', { upstreams: d.unavailable.join(', ') })}</Notice>
-            )}
+            {d.partial && <PartialNotice unavailable={d.unavailable} />}
             {d.analytics && (
               <section aria-labelledby="today">
                 <h2 id="today">{t('dash.today')}</h2>

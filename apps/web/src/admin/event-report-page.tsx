@@ -1,11 +1,12 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { adminEventSales } from '@tiketi/contracts';
 import { Link, useParams } from 'react-router';
-import { ErrorState, Notice, QueryState } from '../components/states.tsx';
+import { ErrorState, QueryState } from '../components/states.tsx';
 import { api, download } from '../lib/api.ts';
 import { date, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useTitle } from '../lib/use-title.ts';
+import { PartialNotice } from './admin-layout.tsx';
 import { AdminTable } from './admin-table.tsx';
 
 /**
@@ -37,9 +38,7 @@ export function EventReportPage() {
               <Link to={`/admin/events/${id}/vouchers`}>{t('adm.vouchers')}</Link>
             </div>
             <p className="muted">{t('dash.updated', { time: dateTime(s.generatedAt, locale) })}</p>
-            {s.partial && (
-              <Notice kind="warning">{t('adm.partial', { upstreams: s.unavailable.join(', ') })}</Notice>
-            )}
+            {s.partial && <PartialNotice unavailable={s.unavailable} />}
             <div className="actions">
               <button type="button" className="secondary" onClick={() => file.mutate('orders')}>
                 {t('adm.downloadOrders')}

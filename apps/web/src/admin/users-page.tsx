@@ -19,6 +19,7 @@ import { date, dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { isMessageKey, type MessageKey } from '../lib/messages.ts';
 import { useTitle } from '../lib/use-title.ts';
+import { PartialNotice } from './admin-layout.tsx';
 import { useAdminEvents } from './admin-queries.ts';
 import { AdminTable } from './admin-table.tsx';
 import { PAYMENT_COLUMNS, PaymentRow, RESERVATION_COLUMNS, ReservationRow } from './sales-page.tsx';
@@ -124,9 +125,7 @@ export function UserPage() {
       {(d) => (
         <>
           <h1>{d.user?.name ?? t('fans.deleted')}</h1>
-          {d.partial && (
-            <Notice kind="warning">{t('adm.partial', { upstreams: d.unavailable.join(', ') })}</Notice>
-          )}
+          {d.partial && <PartialNotice unavailable={d.unavailable} />}
           {d.user ? (
             <Profile user={d.user} />
           ) : (
