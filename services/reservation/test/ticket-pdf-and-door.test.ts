@@ -250,6 +250,22 @@ describe('ticket PDF and door staff', () => {
     expect(await assignedTo(door.id)).toEqual([elsewhere.eventId, tonight.eventId]);
   });
 
+  it('clears the doors of any account, and forgets a deleted staff account’s doors', async () => {
+    // A staff account deleted, or one whose role changed, keeps no doors: an operator can clear them
+    // whatever the account is now, without asking the user service.
+    const door = await h.account('staff');
+    expect((await assign(admin.token, door.id, [tonight.eventId])).statusCode).toBe(200);
+    const nobody = randomUUID();
+    const cleared = await assign(admin.token, nobody, []);
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json()).toEqual({ userId: nobody, events: [] });
+
+    await h.db
+      .transaction()
+      .execute((trx) => h.svc.handlers.account(makeEnvelope('user.deleted', { userId: door.id }), trx));
+    expect(await assignedTo(door.id)).toEqual([]);
+  });
+
   it('changes no assignment, and says so (503), while the user service cannot answer', async () => {
     const door = await h.account('staff');
     expect((await assign(admin.token, door.id, [tonight.eventId])).statusCode).toBe(200);

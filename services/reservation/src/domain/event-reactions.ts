@@ -108,7 +108,9 @@ export function eventReactions(deps: {
      * A deleted account: a hold it still had (made after the deletion checked for none) can never be paid,
      * since every token of the account ended, so its seats go back at once instead of at its expiry.
      */
-    onAccountDeleted(trx: Transaction<DB>, userId: string): Promise<RedisSync> {
+    async onAccountDeleted(trx: Transaction<DB>, userId: string): Promise<RedisSync> {
+      // A deleted door-staff account works no door any more.
+      await trx.deleteFrom('staffAssignments').where('userId', '=', userId).execute();
       return endPending(trx, { userId }, 'user');
     },
   };

@@ -145,9 +145,14 @@ export function ticketService(deps: {
      * Replaces the events a door-staff account works at. Only a staff account is assigned doors: a fan's
      * account could never check in (`auth.staff` refuses it), an operator checks in at every door already,
      * and an id of no account is a mistake. The user service is asked first; while it cannot answer,
-     * nothing is written (503).
+     * nothing is written (503). Clearing an account's doors needs no question: whatever the account is now
+     * (deleted, or no longer staff), it keeps none.
      */
     async assignStaff(userId: string, eventIds: string[]) {
+      if (eventIds.length === 0) {
+        await tickets.assignEvents(userId, []);
+        return { userId, events: [] };
+      }
       const role = await deps.users.roleOf(userId);
       if (role === undefined) {
         throw new HttpProblem(404, 'USER_NOT_FOUND', `No account has the id ${userId}.`);
