@@ -167,6 +167,30 @@ describe('email templates', () => {
     expect(ko.text).not.toContain('좌석 2석');
   });
 
+  it('names the time zone of every time in both languages, as the web app does', () => {
+    const offer: TemplateData['waitlist-offered'] = {
+      name: '민지',
+      event,
+      seatLabels: ['A-1'],
+      standingAreas: [],
+      amount: 110_000,
+      expiresAt: new Date('2027-03-01T03:30:00Z'),
+      checkoutUrl: 'http://localhost:3000/checkout/r-1',
+    };
+    // A fan abroad reads the mail too: 19:00 and 12:30 in Seoul are not their local times.
+    const ko = renderEmail('waitlist-offered', offer, 'ko');
+    expect(ko.text).toContain('일시: 2027년 3월 20일 토요일 오후 7:00 (KST)');
+    expect(ko.text).toContain('결제 기한: 2027년 3월 1일 월요일 오후 12:30 (KST)');
+    const en = renderEmail('waitlist-offered', offer, 'en');
+    expect(en.text).toContain('Pay before: Monday, 1 March 2027 at 12:30 (KST)');
+    const link = renderEmail(
+      'verify-email',
+      { name: '민지', linkUrl: 'http://localhost:3000/verify-email?token=t', expiresAt: offer.expiresAt },
+      'ko',
+    );
+    expect(link.text).toContain('링크 유효 기간: 2027년 3월 1일 월요일 오후 12:30 (KST)');
+  });
+
   it('escapes what users and operators wrote in the HTML but keeps it readable in the text', () => {
     const email = renderEmail(
       'tickets-issued',

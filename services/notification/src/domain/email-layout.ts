@@ -14,14 +14,17 @@ export function formatWon(amount: number, locale: Locale): string {
   return locale === 'ko' ? `${amount.toLocaleString('ko-KR')}원` : `₩${amount.toLocaleString('en-US')}`;
 }
 
-/** Concert times are shown in Seoul time, where the concerts are. */
+/**
+ * Concert times are shown in Seoul time, where the concerts are, and say so in both languages: a fan
+ * abroad, Korean-speaking or not, must not read them as local times.
+ */
 export function formatWhen(date: Date, locale: Locale): string {
   const text = new Intl.DateTimeFormat(locale === 'ko' ? 'ko-KR' : 'en-GB', {
     dateStyle: 'full',
     timeStyle: 'short',
     timeZone: 'Asia/Seoul',
   }).format(date);
-  return locale === 'ko' ? text : `${text} (KST)`;
+  return `${text} (KST)`;
 }
 
 /**
