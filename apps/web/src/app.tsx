@@ -3,9 +3,9 @@ import { lazy, type ReactNode, Suspense, useEffect } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { Loading, NotFound, Notice } from './components/states.tsx';
 import { track } from './lib/analytics.ts';
-import { api, saveProfile } from './lib/api.ts';
+import { saveProfile, signOut } from './lib/api.ts';
 import { type Locale, useI18n } from './lib/i18n.tsx';
-import { sessionStore, useSession } from './lib/session.ts';
+import { useSession } from './lib/session.ts';
 import { useSiteTitle } from './lib/use-title.ts';
 import { AccountPage } from './pages/account-page.tsx';
 import {
@@ -71,10 +71,9 @@ function Header() {
     if (session && session.user.locale !== next) saveProfile({ locale: next }).catch(() => undefined);
   };
   const logout = async () => {
-    const refreshToken = session?.refreshToken;
-    sessionStore.set(null);
+    const out = signOut();
     navigate('/');
-    if (refreshToken) await api('/api/auth/logout', { body: { refreshToken } }).catch(() => undefined);
+    await out;
   };
   return (
     <header className="site-header">

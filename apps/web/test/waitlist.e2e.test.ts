@@ -7,6 +7,7 @@ import {
   linksIn,
   MAIL_INBOX,
   screenshotAtWidths,
+  signIn,
   signUpVerified,
   siteOnPlatform,
   UI_TIMEOUT,
@@ -153,9 +154,26 @@ describe('the waiting list of a sold-out concert', () => {
       await page.getByTestId('waitlist-offered').waitFor();
       await screenshotAtWidths(page, 'waitlist-03-offered');
 
+      const url = new URL(link);
+      // Opened where another account is signed in (a shared computer): not a "page not found", but who is
+      // signed in and the way to the account the mail was sent to, back to the same checkout.
+      const browser = page.context().browser();
+      if (!browser) throw new Error('the page has no browser');
+      const shared = await browser.newContext({ baseURL: WEB });
+      try {
+        const other = await shared.newPage();
+        await signIn(other, next, '/');
+        await other.goto(`${url.pathname}${url.search}`);
+        await other.getByText(`${next.email} is signed in here`).waitFor();
+        expect(await other.getByTestId('not-found').count()).toBe(0);
+        await other.getByRole('button', { name: 'Log in with another account' }).click();
+        await other.waitForURL(`${WEB}/login?next=${encodeURIComponent(url.pathname)}`);
+      } finally {
+        await shared.close();
+      }
+
       // Signed out, the mail's link goes through the login and lands on the checkout.
       await page.getByRole('button', { name: '로그아웃' }).click();
-      const url = new URL(link);
       await page.goto(`${url.pathname}${url.search}`);
       await page.waitForURL(/\/login\?next=/);
       await page.getByLabel('이메일').fill(fan.email);

@@ -143,6 +143,16 @@ export async function api<T = unknown>(path: string, options: Options<T> = {}): 
 }
 
 /**
+ * Signs the fan out of this browser at once, and ends the session at the server too when it answers (a
+ * session left open there only runs out).
+ */
+export async function signOut(): Promise<void> {
+  const refreshToken = sessionStore.get()?.refreshToken;
+  sessionStore.set(null);
+  if (refreshToken) await api('/api/auth/logout', { body: { refreshToken } }).catch(() => undefined);
+}
+
+/**
  * Changes the signed-in fan's name or language (`PATCH /api/users/me`), the language being the one their
  * mails are written in, and keeps the session's copy of the fan in step: the rest of the app reads it there.
  */

@@ -608,6 +608,9 @@ export const en = {
   'checkout.eventCancelled':
     'This concert has been cancelled, so these seats cannot be paid for. Nothing was charged.',
   'checkout.toEvent': 'See the concert page',
+  'checkout.otherAccount':
+    '{email} is signed in here, and this checkout is not one of that account’s. A link from our emails opens in the account it was sent to: log in with that one.',
+  'auth.switchAccount': 'Log in with another account',
   'event.cancelled': 'This concert has been cancelled. Everyone who paid is refunded in full automatically.',
   'event.cancelReason': 'Reason: {reason}',
   'tickets.order': 'Order {orderId}',
@@ -1352,6 +1355,9 @@ export const ko: Record<MessageKey, string> = {
     '대기 명단에서 회원님께 돌아온 좌석입니다. {until}까지 결제하지 않으면 다음 분께 넘어갑니다.',
   'checkout.eventCancelled': '이 공연은 취소되어 결제할 수 없습니다. 결제된 금액은 없습니다.',
   'checkout.toEvent': '공연 페이지 보기',
+  'checkout.otherAccount':
+    '지금 {email} 계정으로 로그인되어 있으며, 이 결제는 이 계정의 예약이 아닙니다. 메일로 받은 링크는 메일을 받은 계정으로 로그인해야 열립니다. 그 계정으로 로그인해 주세요.',
+  'auth.switchAccount': '다른 계정으로 로그인',
   'event.cancelled': '이 공연은 취소되었습니다. 결제하신 금액은 전액 자동으로 환불됩니다.',
   'event.cancelReason': '취소 사유: {reason}',
   'tickets.order': '주문 {orderId}',

@@ -14,8 +14,10 @@ import {
   ApiError,
   api,
   idempotencyHeaders,
+  isNotFound,
   newIdempotencyKey,
   retryTransient,
+  signOut,
   tossFailureMessage,
 } from '../lib/api.ts';
 import { countdown, dateTime, won } from '../lib/format.ts';
@@ -104,6 +106,14 @@ export function CheckoutPage() {
     },
   });
 
+  if (session && isNotFound(reservation.error)) {
+    return (
+      <main id="main" className="container narrow">
+        <h1>{t('checkout.title')}</h1>
+        <OtherAccount email={session.user.email} />
+      </main>
+    );
+  }
   return (
     <main id="main" className="container narrow">
       <h1>{t('checkout.title')}</h1>
@@ -205,6 +215,23 @@ export function CheckoutPage() {
         }}
       </QueryState>
     </main>
+  );
+}
+
+/**
+ * A checkout the signed-in account cannot see: most often a mailed link (a waiting-list offer) opened where
+ * someone else is signed in. Says who is, and leads to the login of the right account and back here.
+ */
+function OtherAccount({ email }: { email: string }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <Notice kind="warning">{t('checkout.otherAccount', { email })}</Notice>
+      {/* Signed out, the page's guard takes the fan to the login and brings them back to this checkout. */}
+      <button type="button" className="big" onClick={() => void signOut()}>
+        {t('auth.switchAccount')}
+      </button>
+    </>
   );
 }
 
