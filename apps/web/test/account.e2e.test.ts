@@ -1,3 +1,4 @@
+import { challengeHeader } from '@tiketi/kit/testing';
 import { verificationLink } from '@tiketi/sandbox-mail/client';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import {
   apiJson,
   holdFirstFreeSeat,
   MAIL_INBOX,
+  postJson,
   screenshotAtWidths,
   siteOnPlatform,
   UI_TIMEOUT,
@@ -238,6 +240,19 @@ describe('a fan deleting the account', () => {
       const page = site.page;
       if (await page.getByRole('button', { name: '로그아웃' }).count()) await logOut(page);
       await signUpInKorean(page, holder);
+      // A link of another account's verification mail opened here (a shared computer) proves that account's
+      // address, and says whose: not "your address", which the holder's is already.
+      const stranger = {
+        name: '남의메일',
+        email: `stranger-${Date.now()}@example.com`,
+        password: fan.password,
+      };
+      await postJson('/api/auth/register', stranger, undefined, await challengeHeader(WEB, 'register'));
+      const link = await verificationLink(MAIL_INBOX, stranger.email, { timeoutMs: UI_TIMEOUT });
+      await page.goto(`${link.pathname}${link.search}`);
+      await page.getByText(`${stranger.email} 주소의 인증이 완료되었습니다`).waitFor();
+      expect(await page.locator('main').innerText()).toContain(`다른 계정(${holder.email})으로 로그인되어`);
+      expect(await page.getByRole('button', { name: '다른 계정으로 로그인' }).count()).toBe(1);
       await holdFirstFreeSeat(page, OPEN_EVENT);
       await page.goto('/me/account');
       const section = deleteSection(page);

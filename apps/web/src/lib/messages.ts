@@ -130,6 +130,8 @@ export const en = {
   'verify.title': 'Email verification',
   'verify.checking': 'Verifying your email address…',
   'verify.done': 'Your email address is verified. You can book seats now.',
+  'verify.doneForOther':
+    'The address {email} is verified. You are signed in here with another account ({current}): to book with {email}, log in with it.',
   'verify.used': 'This link was already used. If you verified your address with it, you are all set.',
   'verify.expired': 'This link has expired. Ask for a new one.',
   'verify.invalid': 'This link is not valid. Open the newest verification email, or ask for a new one.',
@@ -883,6 +885,8 @@ export const ko: Record<MessageKey, string> = {
   'verify.title': '이메일 인증',
   'verify.checking': '이메일 주소를 인증하는 중…',
   'verify.done': '이메일 인증이 완료되었습니다. 이제 좌석을 예매하실 수 있습니다.',
+  'verify.doneForOther':
+    '{email} 주소의 인증이 완료되었습니다. 지금은 다른 계정({current})으로 로그인되어 있습니다. {email} 계정으로 예매하시려면 그 계정으로 로그인해 주세요.',
   'verify.used': '이미 사용된 인증 링크입니다. 이 링크로 인증을 마치셨다면 그대로 이용하시면 됩니다.',
   'verify.expired': '인증 링크가 만료되었습니다. 새 링크를 요청해 주세요.',
   'verify.invalid':

@@ -1,8 +1,9 @@
-import { WEB_VERIFY_EMAIL } from '@tiketi/contracts';
+import { publicUser, WEB_PAGES, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
-import { Link, useLocation } from 'react-router';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { z } from 'zod';
 import { Loading, Notice } from '../components/states.tsx';
-import { ApiError, api, errorMessage, refreshSession } from '../lib/api.ts';
+import { ApiError, api, errorMessage, refreshSession, signOut } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { sessionStore, useSession } from '../lib/session.ts';
@@ -55,16 +56,21 @@ export function VerifyEmailPage() {
   const { t } = i18n;
   useTitle(t('verify.title'));
   const session = useSession();
+  const navigate = useNavigate();
   const [outcome, setOutcome] = useState<Outcome>();
+  /** The address proved, when it is not the signed-in account's (its link opened on a shared computer). */
+  const [provedForOther, setProvedForOther] = useState<string>();
   const sent = useRef(false);
   useEffect(() => {
     if (sent.current) return;
     sent.current = true;
     const token = new URLSearchParams(window.location.search).get(WEB_VERIFY_EMAIL.tokenParam) ?? '';
     history.replaceState(null, '', window.location.pathname);
-    api('/api/auth/verify-email', { body: { token } })
-      .then(async () => {
-        if (sessionStore.get()) await refreshSession();
+    api('/api/auth/verify-email', { body: { token }, schema: z.object({ user: publicUser }) })
+      .then(async ({ user }) => {
+        const signedIn = sessionStore.get()?.user;
+        if (signedIn?.id === user.id) await refreshSession();
+        else if (signedIn) setProvedForOther(user.email);
         setOutcome('done');
       })
       .catch((error: unknown) => {
@@ -76,7 +82,23 @@ export function VerifyEmailPage() {
     <main id="main" className="container narrow">
       <h1>{t('verify.title')}</h1>
       {outcome === undefined && <Loading label={t('verify.checking')} />}
-      {outcome === 'done' && (
+      {outcome === 'done' && session && provedForOther !== undefined && (
+        <>
+          <Notice kind="success">
+            {t('verify.doneForOther', { email: provedForOther, current: session.user.email })}
+          </Notice>
+          <button
+            type="button"
+            onClick={() => {
+              void signOut();
+              navigate(WEB_PAGES.login);
+            }}
+          >
+            {t('auth.switchAccount')}
+          </button>
+        </>
+      )}
+      {outcome === 'done' && !(session && provedForOther !== undefined) && (
         <>
           <Notice kind="success">{t('verify.done')}</Notice>
           <Link className="button" to="/">
