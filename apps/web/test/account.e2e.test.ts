@@ -141,6 +141,11 @@ describe('a fan on the account page', () => {
       await screenshotAtWidths(page, 'account-01-unverified');
 
       await verifyFromMail(page, fan.email);
+      // The mail's link opened a second time: said so, and not a dead end.
+      const again = await verificationLink(MAIL_INBOX, fan.email);
+      await page.goto(`${again.pathname}${again.search}`);
+      await page.getByText('이미 사용된 인증 링크입니다').waitFor();
+      await page.getByRole('link', { name: '공연 둘러보기', exact: true }).waitFor({ timeout: 5000 });
       await openAccountPage(page);
       await expect(profile.locator('dd').first().innerText()).resolves.toBe(`${fan.email} 인증됨`);
       expect(await page.getByRole('button', { name: '인증 메일 다시 보내기' }).count()).toBe(0);

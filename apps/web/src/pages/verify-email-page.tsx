@@ -115,6 +115,12 @@ export function VerifyEmailPage() {
           </Notice>
           {session && session.user.emailVerified === false && <ResendVerification />}
           {!session && outcome !== 'used' && <Link to="/login">{t('verify.loginToResend')}</Link>}
+          {/* Most often the fan's own link opened again: nothing is left to do but go on. */}
+          {outcome === 'used' && (
+            <Link className="button" to="/">
+              {t('verify.browse')}
+            </Link>
+          )}
         </>
       )}
     </main>
