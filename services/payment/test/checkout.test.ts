@@ -299,4 +299,29 @@ describe('Toss checkout: request, pay, confirm', () => {
     const paid = await h.confirm(hana.token, h.payAtToss(retry.json().paymentUrl));
     expect(paid.statusCode, paid.body).toBe(200);
   });
+
+  it('opens a new payment when the fan was sent back from Toss but never confirmed, and the first is never charged', async () => {
+    const ian = await h.user();
+    const held = await h.hold(ian.token, eventId, [seat(9)]);
+    const opened = (await h.request(ian.token, held.reservationId, held.amount)).json() as {
+      paymentUrl: string;
+      paymentId: string;
+    };
+    // Authenticated at Toss, but the confirm never went through (here: an address with another amount).
+    const authenticated = h.payAtToss(opened.paymentUrl);
+    const tampered = await h.confirm(ian.token, { ...authenticated, amount: 1000 });
+    expect(tampered.statusCode).toBe(422);
+    // Toss's page for that payment is done with: paying again opens a new one rather than that dead page.
+    const retry = await h.request(ian.token, held.reservationId, held.amount);
+    expect(retry.statusCode, retry.body).toBe(201);
+    expect(retry.json().orderId).not.toBe(authenticated.orderId);
+    expect(h.atToss(retry.json().orderId)).toMatchObject([{ status: 'READY' }]);
+    // The first one, confirmed late (its success page opened again), charges nothing.
+    const old = await h.confirm(ian.token, authenticated);
+    expect(old.statusCode, old.body).toBe(422);
+    expect(old.json()).toMatchObject({ code: 'PAYMENT_REJECTED', failureCode: 'CHECKOUT_REPLACED' });
+    expect(h.atToss(authenticated.orderId)).toMatchObject([{ status: 'IN_PROGRESS' }]);
+    const paid = await h.confirm(ian.token, h.payAtToss(retry.json().paymentUrl));
+    expect(paid.statusCode, paid.body).toBe(200);
+  });
 });

@@ -43,6 +43,9 @@ export type CheckoutDeps = {
   rules: { webOrigin: string; paymentWindowSeconds: number };
 };
 
+/** The failure of a checkout authenticated at Toss but never confirmed, ended when the fan paid anew. */
+export const CHECKOUT_REPLACED = 'CHECKOUT_REPLACED';
+
 export type CheckoutRequest = {
   reservationId: string;
   amount: number;
@@ -137,6 +140,9 @@ export function checkoutService(deps: CheckoutDeps) {
   /**
    * A checkout the fan gave up at Toss (or that expired there) can never be paid: it is ended here and now,
    * as Toss's webhook would end it, so another try opens a new payment instead of that dead checkout page.
+   * So is one the fan got through at Toss whose confirm never came (an address with another amount or key,
+   * a closed tab): Toss will not show its page again, and since we never asked Toss to approve it, nothing
+   * was charged. It is ended before the new one opens, so a confirm for it that comes later charges nothing.
    */
   async function endedAtToss(p: Payment): Promise<boolean> {
     let tp: TossPayment;
@@ -149,10 +155,31 @@ export function checkoutService(deps: CheckoutDeps) {
       }
       throw error;
     }
-    if (tp.status !== 'ABORTED' && tp.status !== 'EXPIRED') return false;
-    await payments.withLock(p.id, { wait: true }, async (conn) =>
-      settle.settleWith(conn, await settle.reload(conn, p.id), tp),
-    );
+    if (tp.status === 'ABORTED' || tp.status === 'EXPIRED') {
+      await payments.withLock(p.id, { wait: true }, async (conn) =>
+        settle.settleWith(conn, await settle.reload(conn, p.id), tp),
+      );
+      return true;
+    }
+    if (tp.status !== 'IN_PROGRESS') return false;
+    const locked = await payments.withLock(p.id, { wait: true }, async (conn) => {
+      const current = await settle.reload(conn, p.id);
+      // A confirm that got the lock first owns the payment now: its outcome stands.
+      if (current.status !== 'PENDING') return current.status;
+      await settle.fail(
+        conn,
+        current,
+        'FAILED',
+        CHECKOUT_REPLACED,
+        'A new payment was opened for these seats, so this one was not charged.',
+      );
+      return 'FAILED';
+    });
+    if (locked?.value === 'IN_PROGRESS') {
+      throw problems.conflict('PAYMENT_IN_PROGRESS', 'This reservation is being paid for right now.', {
+        orderId: p.orderId,
+      });
+    }
     return true;
   }
 
