@@ -80,6 +80,44 @@ function answeredCodes(): Set<string> {
   return codes;
 }
 
+/**
+ * The codes a payment is ended with (the payment service's `fail(conn, p, 'FAILED', CODE, …)`), and the
+ * Toss codes the sandbox refuses a checkout or confirm with, which become a payment's failure as they are;
+ * with the code Toss's fail URL carries when the fan gives up at its page. Not the refusals of a refund or
+ * a lookup, which never end a payment.
+ */
+function failureCodes(): Set<string> {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const codes = new Set<string>(['PAY_PROCESS_CANCELED']);
+  const dir = `${root}services/payment/src`;
+  const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+    .map((file) => readFileSync(`${dir}/${file}`, 'utf8'))
+    .join('\n');
+  const constants = new Map(
+    [...sources.matchAll(/const ([A-Z_]+) = '([A-Z_]+)'/g)].map((m) => [m[1], m[2]] as const),
+  );
+  for (const m of sources.matchAll(
+    /fail\(\s*\w+,\s*\w+,\s*'(?:FAILED|EXPIRED)',\s*(?:'([A-Z_]+)'|([A-Z_]+))/g,
+  )) {
+    const code = m[1] ?? constants.get(m[2] as string);
+    if (code) codes.add(code);
+  }
+  const sandbox = readFileSync(`${root}sandbox/toss/src/store.ts`, 'utf8');
+  const notAnEnding = new Set([
+    'ALREADY_PROCESSED_PAYMENT',
+    'ALREADY_CANCELED_PAYMENT',
+    'NOT_FOUND_PAYMENT',
+    'NOT_CANCELABLE_PAYMENT',
+    'NOT_CANCELABLE_AMOUNT',
+    'NOT_MATCHES_REFUNDABLE_AMOUNT',
+  ]);
+  for (const m of sandbox.matchAll(/new SandboxError\(\s*\d+,\s*'([A-Z_]+)'/g)) {
+    if (!notAnEnding.has(m[1] as string)) codes.add(m[1] as string);
+  }
+  return codes;
+}
+
 describe('the message catalogues', () => {
   it('fill the same blanks in every language', () => {
     for (const key of Object.keys(en) as MessageKey[]) {
@@ -92,6 +130,15 @@ describe('the message catalogues', () => {
     // The scan itself still finds what it looks for.
     expect(codes).toContain('PER_USER_LIMIT');
     const missing = [...codes].filter((code) => !NOT_FOR_PAGES.has(code) && !(`problem.${code}` in en));
+    expect(missing).toEqual([]);
+  });
+
+  it('have a sentence for every way a payment can end unpaid, which the fail page and checkout say', () => {
+    const codes = failureCodes();
+    // The scans themselves still find what they look for.
+    expect(codes).toContain('HOLD_EXPIRED');
+    expect(codes).toContain('REJECT_CARD_PAYMENT');
+    const missing = [...codes].filter((code) => !(`problem.${code}` in en));
     expect(missing).toEqual([]);
   });
 });

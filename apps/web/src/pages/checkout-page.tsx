@@ -87,7 +87,10 @@ export function CheckoutPage() {
     // Toss's checkout page (the sandbox's, locally) brings the fan back to /payments/success or /fail.
     onSuccess: (answer) => window.location.assign(answer.paymentUrl),
     onError: (error) => {
-      if (error instanceof ApiError && ['EVENT_CANCELLED', 'HOLD_EXPIRED'].includes(error.code)) {
+      // The page shows what the server now has: a cancelled event, an ended hold, or the amount after a
+      // voucher changed in another tab (the next press then pays that).
+      const stale = ['EVENT_CANCELLED', 'HOLD_EXPIRED', 'AMOUNT_MISMATCH', 'RESERVATION_NOT_PENDING'];
+      if (error instanceof ApiError && stale.includes(error.code)) {
         void queryClient.invalidateQueries({ queryKey: ['event'] });
         void reservation.refetch();
       }

@@ -131,13 +131,40 @@ export function PaymentFailPage() {
     : '';
   const left = r ? Date.parse(r.expiresAt) - now : 0;
   const held = r?.status === 'PENDING' && left > 0;
+  // Whether money moved is told from our record of the order, never from the address.
+  const status = payment.data?.status;
+  const refunded = status === 'REFUNDED' || status === 'PARTIALLY_REFUNDED';
+  const notCharged = status === 'PENDING' || status === 'FAILED' || status === 'EXPIRED';
+
+  if (status === 'COMPLETED') {
+    // An old or copied fail address of an order that was paid after all: the tickets are there.
+    return (
+      <main id="main" className="container narrow">
+        <h1>{t('checkout.title')}</h1>
+        <section className="card">
+          <Notice kind="success">{t('payment.success')}</Notice>
+          <Link className="button big" to={WEB_PAGES.myTickets}>
+            {t('payment.toTickets')}
+          </Link>
+        </section>
+      </main>
+    );
+  }
 
   return (
     <main id="main" className="container narrow">
       <h1>{t('checkout.title')}</h1>
       <section className="card stack" data-testid="payment-failed">
         <Notice kind="warning">
-          <strong>{code === 'REJECT_CARD_PAYMENT' ? t('payment.declined') : t('payment.failed')}</strong>
+          <strong>
+            {refunded
+              ? t('payment.refunded')
+              : code === 'REJECT_CARD_PAYMENT'
+                ? t('payment.declined')
+                : notCharged
+                  ? `${t('payment.failed')} ${t('payment.notCharged')}`
+                  : t('payment.failed')}
+          </strong>
           {reason && (
             <>
               <br />
