@@ -14,15 +14,18 @@ import {
 
 /*
  * A Korean fan at checkout when things go wrong, in a real browser against the whole platform: a declined
- * card, the hold lengthened by opening Toss, a hold that runs out, a concert cancelled under the fan's
- * hold; then "my tickets" with its orders, each ticket's state and Toss's receipt.
+ * card, the hold lengthened by opening Toss, a hold that runs out, a confirm Toss does not answer, a concert
+ * cancelled under the fan's hold; then "my tickets" with its orders, each ticket's state and Toss's receipt.
  */
 
 /** The demo seed's concert without a waiting room: Blue Square, at most 2 seats a person. */
 const OPEN_EVENT = '01936b2a-0000-7000-8000-000000000002';
+const TOSS = `http://127.0.0.1:${4101 + TEST_PORT_SHIFT}`;
 const TOSS_CHECKOUT = new RegExp(`:${4101 + TEST_PORT_SHIFT}/checkout/`);
 /** Short holds, so one runs out within the test; opening Toss still lengthens it to ten minutes. */
 const HOLD_TTL_SECONDS = 60;
+/** How long an unanswered confirm is left to its caller before reconciliation asks Toss itself. */
+const RECONCILE_AFTER_SECONDS = 15;
 const fan = {
   name: '최결제',
   email: `fan-checkout-${Date.now()}@example.com`,
@@ -36,8 +39,20 @@ const site = siteOnPlatform({
     HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
     // The demo concert starts weeks from now; the operator checks a ticket in below.
     CHECK_IN_OPENS_MINUTES_BEFORE: String(366 * 24 * 60),
+    // A confirm Toss did not answer is settled by reconciliation within seconds rather than minutes.
+    RECONCILE_INTERVAL_MS: '2000',
+    RECONCILE_AFTER_MS: String(RECONCILE_AFTER_SECONDS * 1000),
   },
 });
+
+/** Makes the Toss sandbox fail the calls a fault names (POST), or answer normally again (DELETE). */
+async function sandboxFaults(method: 'POST' | 'DELETE', fault?: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${TOSS}/sandbox/faults`, {
+    method,
+    ...(fault ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) } : {}),
+  });
+  expect(res.ok).toBe(true);
+}
 
 /** The minutes of a `m:ss` time shown in the text. */
 const minutesIn = (text: string) => Number(/(\d+):\d\d/.exec(text)?.[1] ?? Number.NaN);
@@ -136,10 +151,11 @@ describe('a declined card', () => {
       await page.waitForURL(TOSS_CHECKOUT);
       // Paid at Toss, back with an address whose amount was changed on the way.
       const paymentKey = new URL(page.url()).pathname.split('/').pop();
-      const authorized = await fetch(
-        `http://127.0.0.1:${4101 + TEST_PORT_SHIFT}/sandbox/payments/${paymentKey}/authorize`,
-        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
-      );
+      const authorized = await fetch(`${TOSS}/sandbox/payments/${paymentKey}/authorize`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       const back = new URL(((await authorized.json()) as { redirectUrl: string }).redirectUrl);
       back.searchParams.set('amount', '1000');
       await page.goto(back.href);
@@ -241,6 +257,41 @@ describe('a hold that runs out', () => {
       await page.waitForURL(`${WEB}/events/${OPEN_EVENT}/seats`);
     }),
     150_000,
+  );
+});
+
+describe('a confirm Toss does not answer', () => {
+  it(
+    'says at checkout that the payment is being confirmed, offers no Pay, and shows it paid once settled',
+    site.step(async () => {
+      const page = site.page;
+      await holdFirstFreeSeat(page, OPEN_EVENT);
+      const checkout = page.url();
+      await page.getByRole('button', { name: '토스로 결제하기' }).click();
+      await page.waitForURL(TOSS_CHECKOUT);
+      // Toss fails every confirm (the fan's, the webhook's, reconciliation's) until it answers again below.
+      await sandboxFaults('POST', { operation: 'confirm', mode: 'error', status: 500, times: 1000 });
+      await page.locator('#pay').click();
+      await page.waitForURL(/\/payments\/success\?/);
+      await page.getByRole('alert').getByText('결제를 처리하고 있습니다.').waitFor({ timeout: UI_TIMEOUT });
+
+      await page.goto(checkout);
+      const confirming = page.getByTestId('payment-confirming');
+      await confirming.waitFor({ timeout: UI_TIMEOUT });
+      expect(await confirming.innerText()).toContain('토스페이먼츠에서 결제를 확인하고 있습니다.');
+      expect(await page.getByRole('button', { name: '토스로 결제하기' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: '좌석 반납하기' }).count()).toBe(0);
+      await screenshotAtWidths(page, 'checkout-08-confirming');
+
+      // Toss answers again: reconciliation approves the payment, and the page shows it without a reload.
+      await sandboxFaults('DELETE');
+      await page
+        .getByText('결제가 완료되었습니다. 티켓이 발급되었습니다.')
+        .waitFor({ timeout: (RECONCILE_AFTER_SECONDS + 30) * 1000 });
+      await page.getByRole('link', { name: '내 티켓 보기' }).waitFor();
+      expect(await confirming.count()).toBe(0);
+    }),
+    120_000,
   );
 });
 

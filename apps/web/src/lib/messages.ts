@@ -603,6 +603,8 @@ export const en = {
     'When you open the Toss payment window, your hold is extended to {minutes} minutes so you can finish paying.',
   'checkout.extended': 'Your hold was extended to {minutes} minutes when the payment window opened.',
   'checkout.lastTry': 'Your last payment did not go through: {reason}',
+  'checkout.confirming':
+    'Your payment is being confirmed with Toss Payments. There is nothing you need to do: this page updates by itself, usually within two minutes. If it does not go through, nothing is charged and you can pay again while your seats are held.',
   'checkout.chooseAgain': 'Choose seats again',
   'checkout.released': 'These seats are no longer held for you. Nothing was charged.',
   'checkout.waitlistOffer':
@@ -1367,6 +1369,8 @@ export const ko: Record<MessageKey, string> = {
   'checkout.extendRule': '결제창을 열면 결제를 마칠 수 있도록 선점 시간이 {minutes}분으로 연장됩니다.',
   'checkout.extended': '결제창을 열어 선점 시간이 {minutes}분으로 연장되었습니다.',
   'checkout.lastTry': '지난 결제가 완료되지 않았습니다: {reason}',
+  'checkout.confirming':
+    '토스페이먼츠에서 결제를 확인하고 있습니다. 따로 하실 일은 없으며, 보통 2분 안에 이 페이지가 저절로 바뀝니다. 결제가 완료되지 않으면 결제된 금액은 없으며, 선점 시간 안에 다시 결제하실 수 있습니다.',
   'checkout.chooseAgain': '좌석 다시 선택하기',
   'checkout.released': '이 좌석은 더 이상 선점되어 있지 않습니다. 결제된 금액은 없습니다.',
   'checkout.waitlistOffer':

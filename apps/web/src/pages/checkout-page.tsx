@@ -54,12 +54,16 @@ export function CheckoutPage() {
   // A hold made for this fan from the event's waiting list: the page says so and until when.
   const waitlist = useWaitlist(reservation.data?.eventId, reservation.data?.status === 'PENDING');
   const offer = waitlist.data?.entry?.offer;
-  // Earlier tries at Toss for this hold: the first one extended it, the last may have been declined.
+  // Earlier tries at Toss for this hold: the first one extended it, the last may have been declined, or may
+  // still be being confirmed (a confirm Toss did not answer waits for its webhook or reconciliation): the
+  // page follows that one until it settles, as Pay cannot work meanwhile.
   const attempts = useQuery({
     queryKey: ['payments', reservationId],
     queryFn: ({ signal }) =>
       api(`/api/payments?reservationId=${reservationId}&pageSize=20`, { schema: paymentsPage, signal }),
     enabled: Boolean(reservationId),
+    refetchInterval: (query) =>
+      newestFirst(query.state.data?.items)[0]?.status === 'IN_PROGRESS' ? 3000 : false,
   });
   const status = reservation.data?.status;
   useEffect(() => {
@@ -94,6 +98,8 @@ export function CheckoutPage() {
         void queryClient.invalidateQueries({ queryKey: ['event'] });
         void reservation.refetch();
       }
+      // A payment of this hold is being confirmed (in another tab, say): the page says so and follows it.
+      if (error instanceof ApiError && error.code === 'PAYMENT_IN_PROGRESS') void attempts.refetch();
     },
   });
   const release = useMutation({
@@ -124,10 +130,11 @@ export function CheckoutPage() {
         {(r) => {
           const left = Date.parse(r.expiresAt) - now;
           const cancelled = event.data?.status === 'cancelled';
-          const payable = r.status === 'PENDING' && left > 0 && !cancelled;
-          const tries = [...(attempts.data?.items ?? [])].sort((a, b) =>
-            b.createdAt.localeCompare(a.createdAt),
-          );
+          const tries = newestFirst(attempts.data?.items);
+          // Until the last payment is settled nothing here can be done: neither paying nor giving seats back.
+          const confirming = r.status === 'PENDING' && tries[0]?.status === 'IN_PROGRESS';
+          const paid = tries[0]?.status === 'COMPLETED';
+          const payable = r.status === 'PENDING' && left > 0 && !cancelled && !confirming && !paid;
           const minutes = rules.data ? Math.round(rules.data.paymentWindowSeconds / 60) : undefined;
           return (
             <section className="card checkout">
@@ -184,13 +191,21 @@ export function CheckoutPage() {
                   })}
                 </Notice>
               )}
-              <HoldEnded
-                reservation={r}
-                left={left}
-                cancelled={cancelled}
-                reason={event.data?.cancelReason}
-              />
-              {pay.error && <ErrorState error={pay.error} />}
+              {confirming && (
+                <Notice>
+                  <span data-testid="payment-confirming">{t('checkout.confirming')}</span>
+                </Notice>
+              )}
+              {!confirming && (
+                <HoldEnded
+                  reservation={r}
+                  left={left}
+                  cancelled={cancelled}
+                  reason={event.data?.cancelReason}
+                  paid={paid}
+                />
+              )}
+              {pay.error && !confirming && <ErrorState error={pay.error} />}
               {release.error && <ErrorState error={release.error} />}
               {pay.isSuccess && <Notice>{t('checkout.redirecting')}</Notice>}
               {payable && (
@@ -318,24 +333,38 @@ function HoldRule({ tries, minutes }: { tries: PaymentDto[]; minutes: number | u
   );
 }
 
-/** A hold that is over is not a dead end: the way back to the seats, or to the cancelled event and why. */
+/** The tries at Toss, the last one first. */
+function newestFirst(tries: PaymentDto[] | undefined): PaymentDto[] {
+  return [...(tries ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * A hold that is over is not a dead end: the tickets once paid, the way back to the seats, or to the
+ * cancelled event and why.
+ */
 function HoldEnded({
   reservation: r,
   left,
   cancelled,
   reason,
+  paid,
 }: {
   reservation: ReservationDto;
   left: number;
   cancelled: boolean;
   reason: string | null | undefined;
+  /** The last payment of the hold went through. */
+  paid: boolean;
 }) {
   const { t } = useI18n();
-  if (r.status === 'CONFIRMED') {
+  if (r.status === 'CONFIRMED' || paid) {
     return (
-      <Link className="button" to={WEB_PAGES.myTickets}>
-        {t('payment.toTickets')}
-      </Link>
+      <>
+        {paid && <Notice kind="success">{t('payment.success')}</Notice>}
+        <Link className="button" to={WEB_PAGES.myTickets}>
+          {t('payment.toTickets')}
+        </Link>
+      </>
     );
   }
   if (cancelled && r.status !== 'REFUNDED') {
