@@ -1,5 +1,8 @@
+import { databaseUrl } from '@tiketi/kit';
 import { awaitMail } from '@tiketi/sandbox-mail/client';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { defaultInfraUrls } from '../../../scripts/lib/infra-check.ts';
 import {
   accessTokenOf,
   apiJson,
@@ -30,6 +33,9 @@ const next = {
   password: 'correct-horse-battery',
   token: '',
 };
+
+/** The offer the next fan got when the first gave the seat back. */
+const offered = { next: '' };
 
 const site = siteOnPlatform({ label: 'web_waitlist' });
 
@@ -255,6 +261,56 @@ describe('the waiting list of a sold-out concert', () => {
         { timeoutMs: UI_TIMEOUT },
       );
       expect(linksIn(message.html ?? '').some((href) => href.endsWith(`/checkout/${passed}`))).toBe(true);
+      offered.next = String(passed);
+    }),
+    120_000,
+  );
+
+  it(
+    'tells the next fan whose offer lapsed that it passed on, not that the seat went back on sale, as the mail does',
+    site.step(async () => {
+      const page = site.page;
+      // The operator's shortest offer lasts minutes: its time is made to run out in the reservation database.
+      const reservations = new pg.Client({
+        connectionString: databaseUrl(
+          defaultInfraUrls(process.env).databaseUrl,
+          `reservations_db${site.platform.names.DATABASE_SUFFIX}`,
+        ),
+      });
+      await reservations.connect();
+      try {
+        await reservations.query(`update reservations set expires_at = now() where id = $1`, [offered.next]);
+      } finally {
+        await reservations.end();
+      }
+      const { message } = await awaitMail(
+        MAIL_INBOX,
+        { to: next.email, matches: /waiting-list offer expired/ },
+        { timeoutMs: UI_TIMEOUT },
+      );
+      expect(message.text).toContain(
+        'went to the next fan on the list, or back on sale if nobody was waiting',
+      );
+
+      const browser = page.context().browser();
+      if (!browser) throw new Error('the page has no browser');
+      const own = await browser.newContext({ baseURL: WEB });
+      try {
+        const other = await own.newPage();
+        await signIn(other, next, `/checkout/${offered.next}`);
+        const lapsed = other.getByTestId('offer-lapsed');
+        await lapsed.waitFor();
+        expect(await lapsed.innerText()).toContain(
+          'were offered to the next fan on the waiting list, or went back on sale if nobody was waiting',
+        );
+        expect(await other.getByText('The seats went back on sale').count()).toBe(0);
+        await other.getByText('you can join its waiting list again on the concert page').waitFor();
+        await other.getByRole('link', { name: 'See the concert page' }).click();
+        // Nobody else was waiting, so the seat is on sale again there.
+        await other.waitForURL(`${WEB}/events/${concert.id}`);
+      } finally {
+        await own.close();
+      }
     }),
     120_000,
   );

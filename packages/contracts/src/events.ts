@@ -77,6 +77,16 @@ export function partPlaces<T>(
   return { seats, places };
 }
 
+/**
+ * The labels of the seats an event is about, in the order of its `seatIds`, and the event's standing areas,
+ * so a mail can say "A-1-3, Floor standing × 2" (`partPlaces`) rather than count standing places as seats.
+ * Optional: events announced before they were added carry only the seat ids.
+ */
+const placesNamed = {
+  seatLabels: z.array(z.string()).optional(),
+  standingAreas: z.array(z.string()).optional(),
+};
+
 export const inventorySeat = z.object({
   id: uuid,
   label: z.string().min(1),
@@ -256,6 +266,7 @@ export const eventCatalogue = {
      * fan on the list and the fan's entry ended with it.
      */
     waitlistOffer: z.boolean().default(false),
+    ...placesNamed,
   }),
   'reservation.cancelled': z.object({
     reservationId: uuid,
@@ -329,6 +340,7 @@ export const eventCatalogue = {
      * refund. Consumers tell the cause from this, never from `reason`, which is free text.
      */
     cause: z.enum(['event_cancelled']).optional(),
+    ...placesNamed,
   }),
   'ticket.issued': z.object({
     reservationId: uuid,

@@ -31,6 +31,11 @@ export const reservationDto = z.object({
   createdAt: isoTime,
   confirmedAt: isoTime.nullable(),
   seats: z.array(z.object({ id: canonicalId(), label: z.string(), price: z.number().int() })),
+  /**
+   * The hold was a waiting-list offer made to the fan, not one they made: when it lapses unpaid its seats
+   * go to the next fan on the list (or back on sale when nobody is waiting), and the fan is off the list.
+   */
+  waitlistOffer: z.boolean(),
 });
 export type ReservationDto = z.infer<typeof reservationDto>;
 

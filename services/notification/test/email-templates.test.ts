@@ -167,6 +167,28 @@ describe('email templates', () => {
     expect(ko.text).not.toContain('좌석 2석');
   });
 
+  it('names standing places by area in the mails of a hold that ended and of a partial refund', () => {
+    const places = { seatCount: 3, seatLabels: ['A-1-3', 'Floor-P3', 'Floor-P9'], standingAreas: ['Floor'] };
+    const ended = { name: 'Alex', event, eventUrl: 'http://localhost:3000/events/1', ...places };
+    for (const template of ['reservation-expired', 'waitlist-offer-expired'] as const) {
+      const en = renderEmail(template, ended, 'en');
+      expect(en.text).toContain('3 ticket(s) (A-1-3, Floor standing × 2)');
+      expect(en.text).not.toMatch(/seat\(s\)|Floor-P/);
+      const ko = renderEmail(template, ended, 'ko');
+      expect(ko.text).toContain('티켓 3매(A-1-3, Floor 스탠딩 × 2)');
+      expect(ko.text).not.toMatch(/좌석 \d+석|Floor-P/);
+    }
+    const partial = { ...refund, ...places, seatLabels: ['Floor-P3', 'Floor-P9'], seatCount: 2 };
+    expect(renderEmail('payment-refunded', partial, 'en').text).toContain(
+      'Alex, 2 ticket(s) (Floor standing × 2) were cancelled and refunded. Your other tickets remain valid.',
+    );
+    expect(renderEmail('payment-refunded', partial, 'ko').text).toContain('티켓 2매(Floor 스탠딩 × 2)');
+    // An event from before the labels were carried: counted as seats, as it always was.
+    expect(renderEmail('reservation-expired', { ...ended, seatLabels: undefined }, 'en').text).toContain(
+      'your hold on 3 seat(s) expired',
+    );
+  });
+
   it('names the time zone of every time in both languages, as the web app does', () => {
     const offer: TemplateData['waitlist-offered'] = {
       name: '민지',

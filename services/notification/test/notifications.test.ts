@@ -670,6 +670,40 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(mailed[0]?.text).not.toMatch(/hold expired/i);
   });
 
+  it('names standing places by area when the lapsed offer or the partial refund names its places', async () => {
+    const user = knownUser('Standing', 'en');
+    await publish('reservation.expired', {
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: user.id,
+      seatIds: [randomUUID(), randomUUID()],
+      waitlistOffer: true,
+      seatLabels: ['Floor-P7', 'Floor-P8'],
+      standingAreas: ['Floor'],
+    });
+    await publish('payment.refunded', {
+      paymentId: randomUUID(),
+      orderId: 'order-standing-partial-1',
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: user.id,
+      amount: 110_000,
+      totalRefunded: 110_000,
+      seatIds: [randomUUID()],
+      full: false,
+      reason: 'one place given back',
+      seatLabels: ['Floor-P2'],
+      standingAreas: ['Floor'],
+    });
+    await eventually(() => expect(inboxOf(user.email)).toHaveLength(2));
+    const [lapsed, refunded] = ['waiting-list offer expired', 'partial refund'].map((s) =>
+      inboxOf(user.email).find((m) => m.subject.includes(s)),
+    );
+    expect(lapsed?.text).toContain('the 2 ticket(s) (Floor standing × 2) we held for you');
+    expect(refunded?.text).toContain('1 ticket(s) (Floor standing × 1) were cancelled and refunded');
+    for (const m of [lapsed, refunded]) expect(m?.text).not.toMatch(/seat\(s\)|Floor-P/);
+  });
+
   it('keeps the latest title and start of a concert, whatever order its updates arrive in', async () => {
     const updated = (eventId: string, title: string, startsAt: string, msAgo: number) => ({
       ...makeEnvelope('event.updated', {

@@ -43,7 +43,20 @@ describe('hold expiry', () => {
       where type = 'reservation.expired' and envelope->'data'->>'reservationId' = ${held.body.reservationId}`.execute(
       h.db,
     );
-    expect(expired.rows).toEqual([{ data: expect.objectContaining({ waitlistOffer: false }) }]);
+    // It names the seat and the event's standing areas (none here), so the mail can tell places from seats.
+    expect(expired.rows).toEqual([
+      {
+        data: expect.objectContaining({
+          waitlistOffer: false,
+          seatLabels: [event.seats[0]!.label],
+          standingAreas: [],
+        }),
+      },
+    ]);
+    const own = (await (
+      await fetch(`${svc.url}/api/reservations/${held.body.reservationId}`, { headers: bearer(alice.token) })
+    ).json()) as { waitlistOffer: boolean };
+    expect(own.waitlistOffer).toBe(false);
     // The Redis lock went with the hold: someone else gets the seat straight away.
     expect((await hold(svc.url, bob.token, seat)).status).toBe(201);
     await svc.close();

@@ -242,7 +242,20 @@ describe('the waiting list of a sold-out event', () => {
       where type = 'reservation.expired' and envelope->'data'->>'reservationId' = ${annOffer.reservationId}`.execute(
       h.db,
     );
-    expect(ended).toEqual([{ data: expect.objectContaining({ userId: ann.id, waitlistOffer: true }) }]);
+    expect(ended).toEqual([
+      {
+        data: expect.objectContaining({
+          userId: ann.id,
+          waitlistOffer: true,
+          seatLabels: expect.arrayContaining([expect.stringMatching(/^A-/)]),
+          standingAreas: [],
+        }),
+      },
+    ]);
+    // Her checkout link now opens a reservation that says it was an offer, so the page can say where the
+    // seats went rather than that they went back on sale.
+    const annView = await call('GET', `/api/reservations/${annOffer.reservationId}`, ann);
+    expect(annView.body).toMatchObject({ status: 'EXPIRED', waitlistOffer: true });
 
     // Leaving with an offer in hand gives the seats to the next fan at once.
     expect((await leave(id, ben)).status).toBe(204);

@@ -612,6 +612,10 @@ export const en = {
   'checkout.eventCancelled':
     'This concert has been cancelled, so these seats cannot be paid for. Nothing was charged.',
   'checkout.toEvent': 'See the concert page',
+  'checkout.offerLapsed':
+    'The time to pay for this waiting-list offer ran out. The tickets held for you were offered to the next fan on the waiting list, or went back on sale if nobody was waiting. Nothing was charged, and you are no longer on the waiting list.',
+  'checkout.offerLapsedNext':
+    'If the concert is still sold out, you can join its waiting list again on the concert page.',
   'checkout.otherAccount':
     '{email} is signed in here, and this checkout is not one of that account’s. A link from our emails opens in the account it was sent to: log in with that one.',
   'auth.switchAccount': 'Log in with another account',
@@ -1377,6 +1381,9 @@ export const ko: Record<MessageKey, string> = {
     '대기 명단에서 회원님께 돌아온 좌석입니다. {until}까지 결제하지 않으면 다음 분께 넘어갑니다.',
   'checkout.eventCancelled': '이 공연은 취소되어 결제할 수 없습니다. 결제된 금액은 없습니다.',
   'checkout.toEvent': '공연 페이지 보기',
+  'checkout.offerLapsed':
+    '결제 기한이 지나 대기 명단 제안이 만료되었습니다. 회원님을 위해 잡아 두었던 티켓은 대기 명단의 다음 분께, 기다리는 분이 없으면 일반 판매로 넘어갔습니다. 결제된 금액은 없으며, 대기 명단에서도 빠지셨습니다.',
+  'checkout.offerLapsedNext': '아직 매진이라면 공연 페이지에서 대기 명단에 다시 신청하실 수 있습니다.',
   'checkout.otherAccount':
     '지금 {email} 계정으로 로그인되어 있으며, 이 결제는 이 계정의 예약이 아닙니다. 메일로 받은 링크는 메일을 받은 계정으로 로그인해야 열립니다. 그 계정으로 로그인해 주세요.',
   'auth.switchAccount': '다른 계정으로 로그인',

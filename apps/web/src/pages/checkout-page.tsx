@@ -339,8 +339,8 @@ function newestFirst(tries: PaymentDto[] | undefined): PaymentDto[] {
 }
 
 /**
- * A hold that is over is not a dead end: the tickets once paid, the way back to the seats, or to the
- * cancelled event and why.
+ * A hold that is over is not a dead end: the tickets once paid, the way back to the seats, to the concert
+ * whose waiting-list offer lapsed, or to the cancelled event and why.
  */
 function HoldEnded({
   reservation: r,
@@ -387,6 +387,22 @@ function HoldEnded({
   }
   const over = r.status === 'EXPIRED' || r.status === 'CANCELLED' || (r.status === 'PENDING' && left <= 0);
   if (!over) return null;
+  if (r.waitlistOffer && r.status !== 'CANCELLED') {
+    // A lapsed waiting-list offer: its seats went to the next fan on the list (or on sale when nobody was
+    // waiting) and the concert is usually still sold out, so the way on is the concert page and its list.
+    return (
+      <>
+        <Notice kind="warning">
+          <span data-testid="offer-lapsed">{t('checkout.offerLapsed')}</span>
+          <br />
+          {t('checkout.offerLapsedNext')}
+        </Notice>
+        <Link className="button" to={WEB_PAGES.event(r.eventId)}>
+          {t('checkout.toEvent')}
+        </Link>
+      </>
+    );
+  }
   return (
     <>
       <Notice kind="warning">

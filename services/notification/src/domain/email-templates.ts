@@ -10,8 +10,18 @@ import {
 
 export type EventInfo = { title: string; startsAt: Date | undefined; venueName: string | null | undefined };
 
+/**
+ * The seats and standing places a mail is about, by label with the event's standing areas when its event
+ * carried them (`seatLabels`); an event announced before they were added gives only how many seats.
+ */
+type PlacesNamed = {
+  seatCount: number;
+  seatLabels?: string[] | undefined;
+  standingAreas?: string[] | undefined;
+};
+
 /** A hold that ended unpaid: the fan's own, or a waiting-list offer they let lapse. */
-type HoldEnded = { name: string; event: EventInfo | undefined; seatCount: number; eventUrl: string };
+type HoldEnded = PlacesNamed & { name: string; event: EventInfo | undefined; eventUrl: string };
 
 /** A link with a one-time token (verification, password reset), and until when it works. */
 type MailedLink = { name: string; linkUrl: string; expiresAt: Date };
@@ -50,10 +60,9 @@ export type TemplateData = {
     cause: EventData<'payment.refunded'>['cause'];
     /** What the operator said when cancelling the event (refunds the cancellation called for). */
     cancelReason: string | null;
-    seatCount: number;
     orderId: string;
     reservationsUrl: string;
-  };
+  } & PlacesNamed;
   'event-rescheduled': {
     name: string;
     /** The concert as it is now: its new time. */
@@ -111,6 +120,27 @@ function seatsAndPlaces(labels: string[], areas: string[], say: Say): string {
     say(`${area} 스탠딩 × ${p.length}`, `${area} standing × ${p.length}`),
   );
   return [...seats, ...counted].join(', ');
+}
+
+/** The places of `d` as a fan reads them ("A-1-3, Floor standing × 2"), or undefined when only counted. */
+function namedPlaces(d: PlacesNamed, say: Say): string | undefined {
+  if (!d.seatLabels?.length) return undefined;
+  return seatsAndPlaces(d.seatLabels, d.standingAreas ?? [], say);
+}
+
+/** A refund of some of an order's seats or places: which ones, when the refund named them. */
+function partialRefund(d: TemplateData['payment-refunded'], say: Say): string {
+  const places = namedPlaces(d, say);
+  if (places) {
+    return say(
+      `${d.name}님, 티켓 ${d.seatCount}매(${places})의 예매가 취소되고 해당 금액이 환불되었습니다. 나머지 티켓은 그대로 유효합니다.`,
+      `${d.name}, ${d.seatCount} ticket(s) (${places}) were cancelled and refunded. Your other tickets remain valid.`,
+    );
+  }
+  return say(
+    `${d.name}님, 좌석 ${d.seatCount}석이 취소되고 해당 금액이 환불되었습니다. 나머지 좌석은 그대로 유효합니다.`,
+    `${d.name}, ${d.seatCount} seat(s) were cancelled and refunded. Your other seats remain valid.`,
+  );
 }
 
 const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: Locale) => EmailContent } = {
@@ -293,10 +323,7 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
               `${d.name}님, 결제하신 금액 중 ${formatWon(d.amount, 'ko')}이 환불되었습니다. 예매하신 좌석은 모두 그대로 유효합니다.`,
               `${d.name}, ${formatWon(d.amount, 'en')} of your payment was refunded. Your seats all remain valid.`,
             )
-          : say(
-              `${d.name}님, 좌석 ${d.seatCount}석이 취소되고 해당 금액이 환불되었습니다. 나머지 좌석은 그대로 유효합니다.`,
-              `${d.name}, ${d.seatCount} seat(s) were cancelled and refunded. Your other seats remain valid.`,
-            ),
+          : partialRefund(d, say),
     };
   },
 
@@ -326,10 +353,16 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
   'reservation-expired': (d, say, locale) => ({
     subject: say('[Tiketi] 좌석 선점 시간이 만료되었습니다', '[Tiketi] Your seat hold expired'),
     heading: say('좌석 선점이 만료되었습니다', 'Your seat hold expired'),
-    intro: say(
-      `${d.name}님, 결제가 완료되지 않아 좌석 ${d.seatCount}석의 선점이 만료되었습니다. 좌석은 다시 판매 중이며, 결제된 금액은 없습니다.`,
-      `${d.name}, your hold on ${d.seatCount} seat(s) expired before payment was completed. The seats are back on sale and you were not charged.`,
-    ),
+    intro: ((places) =>
+      places
+        ? say(
+            `${d.name}님, 결제가 완료되지 않아 티켓 ${d.seatCount}매(${places})의 선점이 만료되었습니다. 다시 판매 중이며, 결제된 금액은 없습니다.`,
+            `${d.name}, your hold on ${d.seatCount} ticket(s) (${places}) expired before payment was completed. They are back on sale and you were not charged.`,
+          )
+        : say(
+            `${d.name}님, 결제가 완료되지 않아 좌석 ${d.seatCount}석의 선점이 만료되었습니다. 좌석은 다시 판매 중이며, 결제된 금액은 없습니다.`,
+            `${d.name}, your hold on ${d.seatCount} seat(s) expired before payment was completed. The seats are back on sale and you were not charged.`,
+          ))(namedPlaces(d, say)),
     rows: eventRows(d.event, say, locale),
     button: { label: say('다시 예매하기', 'Try again'), url: d.eventUrl },
   }),
@@ -337,10 +370,16 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
   'waitlist-offer-expired': (d, say, locale) => ({
     subject: say('[Tiketi] 대기 명단 좌석 제안이 만료되었습니다', '[Tiketi] Your waiting-list offer expired'),
     heading: say('대기 명단 제안이 만료되었습니다', 'Your waiting-list offer expired'),
-    intro: say(
-      `${d.name}님, 결제 기한이 지나 대기 명단으로 잡아 두었던 좌석 ${d.seatCount}석은 대기 명단의 다음 분께, 기다리는 분이 없으면 일반 판매로 넘어갔습니다. 결제된 금액은 없으며, 이 공연의 대기 명단에서도 빠지셨습니다.`,
-      `${d.name}, the time to pay for the ${d.seatCount} seat(s) we held for you from the waiting list has passed, so they went to the next fan on the list, or back on sale if nobody was waiting. You were not charged, and you are no longer on this event's waiting list.`,
-    ),
+    intro: ((places) =>
+      places
+        ? say(
+            `${d.name}님, 결제 기한이 지나 대기 명단으로 잡아 두었던 티켓 ${d.seatCount}매(${places})는 대기 명단의 다음 분께, 기다리는 분이 없으면 일반 판매로 넘어갔습니다. 결제된 금액은 없으며, 이 공연의 대기 명단에서도 빠지셨습니다.`,
+            `${d.name}, the time to pay for the ${d.seatCount} ticket(s) (${places}) we held for you from the waiting list has passed, so they went to the next fan on the list, or back on sale if nobody was waiting. You were not charged, and you are no longer on this event's waiting list.`,
+          )
+        : say(
+            `${d.name}님, 결제 기한이 지나 대기 명단으로 잡아 두었던 좌석 ${d.seatCount}석은 대기 명단의 다음 분께, 기다리는 분이 없으면 일반 판매로 넘어갔습니다. 결제된 금액은 없으며, 이 공연의 대기 명단에서도 빠지셨습니다.`,
+            `${d.name}, the time to pay for the ${d.seatCount} seat(s) we held for you from the waiting list has passed, so they went to the next fan on the list, or back on sale if nobody was waiting. You were not charged, and you are no longer on this event's waiting list.`,
+          ))(namedPlaces(d, say)),
     rows: eventRows(d.event, say, locale),
     note: say(
       '아직 매진이라면 공연 페이지에서 대기 명단에 다시 신청하실 수 있습니다.',

@@ -261,6 +261,8 @@ export function createNotifier(deps: NotifierDeps) {
           cause: d.cause,
           cancelReason: d.cause === 'event_cancelled' ? await deps.directory.cancelReason(d.eventId) : null,
           seatCount: d.seatIds.length,
+          seatLabels: d.seatLabels,
+          standingAreas: d.standingAreas,
           orderId: d.orderId,
           reservationsUrl: url(WEB_PAGES.myTickets),
         });
@@ -270,6 +272,8 @@ export function createNotifier(deps: NotifierDeps) {
         // A lapsed offer was never a hold the fan made: telling them "your hold expired" would be wrong.
         return toBuyer(repo, d.waitlistOffer ? 'waitlist-offer-expired' : 'reservation-expired', d, {
           seatCount: d.seatIds.length,
+          seatLabels: d.seatLabels,
+          standingAreas: d.standingAreas,
           eventUrl: url(WEB_PAGES.event(d.eventId)),
         });
       }

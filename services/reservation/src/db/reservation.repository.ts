@@ -25,7 +25,12 @@ export type HoldInput = {
 export type HeldSeat = { id: string; label: string; price: number; version: number };
 
 /** Seats given back, grouped by the reservation that had them. */
-export type Released = { seats: SeatChange[]; byReservation: Map<string, string[]> };
+/** Seats given back: their changes, and each reservation's seat ids and (in the same order) labels. */
+export type Released = {
+  seats: SeatChange[];
+  byReservation: Map<string, string[]>;
+  labelsByReservation: Map<string, string[]>;
+};
 
 export type ReservationFilter = {
   userId?: string | undefined;
@@ -190,6 +195,17 @@ export function reservationRepository(db: Kysely<DB>) {
         .execute();
     },
 
+    /** Which of these reservations were waiting-list offers (whatever became of the offer since). */
+    async waitlistOffers(reservationIds: string[], executor: Executor = db): Promise<Set<string>> {
+      if (reservationIds.length === 0) return new Set();
+      const rows = await executor
+        .selectFrom('waitlistEntries')
+        .select('reservationId')
+        .where('reservationId', 'in', reservationIds)
+        .execute();
+      return new Set(rows.flatMap((r) => (r.reservationId ? [r.reservationId] : [])));
+    },
+
     list(filter: ReservationFilter) {
       let query = db.selectFrom('reservations');
       if (filter.userId) query = query.where('userId', '=', filter.userId);
@@ -217,27 +233,32 @@ export function reservationRepository(db: Kysely<DB>) {
       seatIds?: string[],
     ): Promise<Released> {
       const byReservation = new Map<string, string[]>();
-      if (reservationIds.length === 0) return { seats: [], byReservation };
+      const labelsByReservation = new Map<string, string[]>();
+      if (reservationIds.length === 0) return { seats: [], byReservation, labelsByReservation };
       const onlySeats = seatIds ? sql`and rs.seat_id = any(${seatIds}::uuid[])` : sql``;
-      const { rows } = await sql<SeatChange & { reservationId: string }>`
+      const { rows } = await sql<SeatChange & { reservationId: string; label: string }>`
         with links as (
           update reservation_seats rs set active = false
           where rs.reservation_id = any(${reservationIds}::uuid[]) and rs.active ${onlySeats}
-          returning rs.reservation_id, rs.seat_id
+          returning rs.reservation_id, rs.seat_id, rs.label
         ), released as (
           update seats s set status = 'available', reservation_id = null, version = s.version + 1
           from links where s.id = links.seat_id and s.reservation_id = links.reservation_id
           returning s.id, s.event_id, s.status, s.version
         )
-        select l.reservation_id, l.seat_id as id, r.event_id, r.status, r.version
+        select l.reservation_id, l.seat_id as id, l.label, r.event_id, r.status, r.version
         from links l left join released r on r.id = l.seat_id`.execute(trx);
       const seats: SeatChange[] = [];
       for (const row of rows) {
         byReservation.set(row.reservationId, [...(byReservation.get(row.reservationId) ?? []), row.id]);
+        labelsByReservation.set(row.reservationId, [
+          ...(labelsByReservation.get(row.reservationId) ?? []),
+          row.label,
+        ]);
         if (row.eventId)
           seats.push({ id: row.id, eventId: row.eventId, status: row.status, version: row.version });
       }
-      return { seats, byReservation };
+      return { seats, byReservation, labelsByReservation };
     },
 
     /**

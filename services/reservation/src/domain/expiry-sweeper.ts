@@ -1,11 +1,4 @@
-import {
-  type Kysely,
-  type Logger,
-  type Metrics,
-  MORE_WORK,
-  periodicJob,
-  publishInTransaction,
-} from '@tiketi/kit';
+import { type Kysely, type Logger, type Metrics, MORE_WORK, periodicJob } from '@tiketi/kit';
 import type { ReservationRepository } from '../db/reservation.repository.ts';
 import type { DB } from '../db/schema.ts';
 import type { VoucherRepository } from '../db/voucher.repository.ts';
@@ -28,18 +21,7 @@ export function expireDueHolds(deps: {
       const ids = due.map((r) => r.id);
       await vouchers.giveBackUses(trx, ids);
       const released = await reservations.releaseSeats(trx, ids);
-      for (const r of due) {
-        const seatIds = released.byReservation.get(r.id) ?? [];
-        if (seatIds.length) {
-          await publishInTransaction(trx, 'reservation.expired', {
-            reservationId: r.id,
-            eventId: r.eventId,
-            userId: r.userId,
-            seatIds,
-            waitlistOffer: r.waitlistOffer,
-          });
-        }
-      }
+      for (const r of due) await release.announceExpired(trx, r, released, r.waitlistOffer);
       const sync = await release.offerReleased(trx, released, {
         reservationIds: ids,
         eventIds: due.map((r) => r.eventId),

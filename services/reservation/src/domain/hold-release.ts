@@ -2,6 +2,7 @@ import type { EventData } from '@tiketi/contracts';
 import { publishInTransaction, type Transaction } from '@tiketi/kit';
 import type { Released, ReservationRepository } from '../db/reservation.repository.ts';
 import type { DB, Reservation } from '../db/schema.ts';
+import type { StandingRepository } from '../db/standing.repository.ts';
 import type { VoucherRepository } from '../db/voucher.repository.ts';
 import { type RedisSync, releasedSync } from './redis-sync.ts';
 import type { WaitlistOffers } from './waitlist.service.ts';
@@ -14,8 +15,33 @@ export function holdRelease(deps: {
   reservations: ReservationRepository;
   vouchers: VoucherRepository;
   offers: WaitlistOffers;
+  standing: Pick<StandingRepository, 'areas'>;
 }) {
-  const { reservations, vouchers, offers } = deps;
+  const { reservations, vouchers, offers, standing } = deps;
+
+  /**
+   * Announces a hold that ended unpaid, naming its seats and the event's standing areas so the fan's mail
+   * can tell standing places from seats.
+   */
+  async function announceExpired(
+    trx: Transaction<DB>,
+    r: Pick<Reservation, 'id' | 'userId' | 'eventId'>,
+    released: Released,
+    waitlistOffer: boolean,
+  ) {
+    const seatIds = released.byReservation.get(r.id) ?? [];
+    if (seatIds.length === 0) return;
+    const areas = await standing.areas(r.eventId, trx);
+    await publishInTransaction(trx, 'reservation.expired', {
+      reservationId: r.id,
+      eventId: r.eventId,
+      userId: r.userId,
+      seatIds,
+      waitlistOffer,
+      seatLabels: released.labelsByReservation.get(r.id) ?? [],
+      standingAreas: [...areas.keys()],
+    });
+  }
 
   /** What the released seats ask of Redis, with the waiting-list offers made from them in the same transaction. */
   async function offerReleased(
@@ -30,6 +56,7 @@ export function holdRelease(deps: {
 
   return {
     offerReleased,
+    announceExpired,
 
     /** Releases a PENDING reservation's seats and gives it its final status, in the caller's transaction. */
     async endHold(
@@ -42,10 +69,15 @@ export function holdRelease(deps: {
       await vouchers.giveBackUses(trx, [r.id]);
       await reservations.setStatus(trx, [r.id], status);
       const seatIds = released.byReservation.get(r.id) ?? [];
-      if (seatIds.length) {
-        const base = { reservationId: r.id, eventId: r.eventId, userId: r.userId, seatIds };
-        if (status === 'EXPIRED') await publishInTransaction(trx, 'reservation.expired', base);
-        else await publishInTransaction(trx, 'reservation.cancelled', { ...base, reason });
+      if (status === 'EXPIRED') await announceExpired(trx, r, released, false);
+      else if (seatIds.length) {
+        await publishInTransaction(trx, 'reservation.cancelled', {
+          reservationId: r.id,
+          eventId: r.eventId,
+          userId: r.userId,
+          seatIds,
+          reason,
+        });
       }
       return offerReleased(trx, released, { reservationIds: [r.id], eventIds: [r.eventId] });
     },

@@ -31,9 +31,10 @@ export function reservationQueries(deps: {
 
   /** Reservations as their owners see them: seats at their prices, and the voucher's code and discount. */
   async function views(rs: Reservation[]): Promise<ReservationDto[]> {
-    const [seats, codes] = await Promise.all([
+    const [seats, codes, offers] = await Promise.all([
       reservations.seatsOf(rs.map((r) => r.id)),
       vouchers.codesOf(rs.flatMap((r) => (r.voucherId ? [r.voucherId] : []))),
+      reservations.waitlistOffers(rs.map((r) => r.id)),
     ]);
     return rs.map((r) => ({
       id: r.id,
@@ -49,6 +50,7 @@ export function reservationQueries(deps: {
       seats: seats
         .filter((s) => s.reservationId === r.id)
         .map((s) => ({ id: s.seatId, label: s.label, price: s.price })),
+      waitlistOffer: offers.has(r.id),
     }));
   }
 
