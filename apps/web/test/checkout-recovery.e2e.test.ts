@@ -250,7 +250,7 @@ describe('a hold that runs out', () => {
       const page = site.page;
       await holdFirstFreeSeat(page, OPEN_EVENT);
       await page
-        .getByText('선점 시간이 끝나 좌석이 다시 판매됩니다.')
+        .getByText('선점 시간이 끝나 좌석이 다른 팬에게 돌아갔습니다.')
         .waitFor({ timeout: (HOLD_TTL_SECONDS + 30) * 1000 });
       await screenshotAtWidths(page, 'checkout-05-expired');
       await page.getByRole('link', { name: '좌석 다시 선택하기' }).click();

@@ -189,6 +189,19 @@ describe('email templates', () => {
     );
   });
 
+  it('says the seats of an expired hold went to other fans, not that they went back on sale', () => {
+    // A concert with a waiting list offers them to the next fan on it first.
+    const ended = { name: 'Alex', event, eventUrl: 'http://localhost:3000/events/1', seatCount: 2 };
+    for (const data of [ended, { ...ended, seatLabels: ['A-1-3', 'A-1-4'], standingAreas: [] }]) {
+      const en = renderEmail('reservation-expired', data, 'en').text;
+      expect(en).toContain('released for other fans');
+      expect(en).not.toContain('back on sale');
+      const ko = renderEmail('reservation-expired', data, 'ko').text;
+      expect(ko).toContain('다른 팬에게 돌아갔습니다');
+      expect(ko).not.toContain('다시 판매');
+    }
+  });
+
   it('names the time zone of every time in both languages, as the web app does', () => {
     const offer: TemplateData['waitlist-offered'] = {
       name: '민지',

@@ -356,12 +356,12 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     intro: ((places) =>
       places
         ? say(
-            `${d.name}님, 결제가 완료되지 않아 티켓 ${d.seatCount}매(${places})의 선점이 만료되었습니다. 다시 판매 중이며, 결제된 금액은 없습니다.`,
-            `${d.name}, your hold on ${d.seatCount} ticket(s) (${places}) expired before payment was completed. They are back on sale and you were not charged.`,
+            `${d.name}님, 결제가 완료되지 않아 티켓 ${d.seatCount}매(${places})의 선점이 만료되어 다른 팬에게 돌아갔습니다. 결제된 금액은 없습니다.`,
+            `${d.name}, your hold on ${d.seatCount} ticket(s) (${places}) expired before payment was completed, so they were released for other fans. You were not charged.`,
           )
         : say(
-            `${d.name}님, 결제가 완료되지 않아 좌석 ${d.seatCount}석의 선점이 만료되었습니다. 좌석은 다시 판매 중이며, 결제된 금액은 없습니다.`,
-            `${d.name}, your hold on ${d.seatCount} seat(s) expired before payment was completed. The seats are back on sale and you were not charged.`,
+            `${d.name}님, 결제가 완료되지 않아 좌석 ${d.seatCount}석의 선점이 만료되어 좌석이 다른 팬에게 돌아갔습니다. 결제된 금액은 없습니다.`,
+            `${d.name}, your hold on ${d.seatCount} seat(s) expired before payment was completed, so the seats were released for other fans. You were not charged.`,
           ))(namedPlaces(d, say)),
     rows: eventRows(d.event, say, locale),
     button: { label: say('다시 예매하기', 'Try again'), url: d.eventUrl },
