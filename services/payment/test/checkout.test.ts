@@ -249,6 +249,8 @@ describe('Toss checkout: request, pay, confirm', () => {
       full: true,
       amount: 55_000,
       seatIds: [seat(6)],
+      seatLabels: ['B-7'],
+      standingAreas: [],
     });
 
     // The refund event leaves Frank's seat alone: sold once, to Frank.

@@ -55,6 +55,8 @@ describe('refunds when an event is cancelled', () => {
         totalRefunded: 110_000,
         full: true,
         seatIds: [seat(0), seat(1)],
+        seatLabels: ['B-1', 'B-2'],
+        standingAreas: [],
         reason: 'The event was cancelled: The artist is ill',
         lateApproval: false,
         cause: 'event_cancelled',

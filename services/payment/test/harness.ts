@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Envelope, EventInput, PaymentDto } from '@tiketi/contracts';
+import {
+  type Envelope,
+  type EventInput,
+  type PaymentDto,
+  STANDING_ROW,
+  standingPlaceLabel,
+} from '@tiketi/contracts';
 import { createDb, databaseUrl, loadConfig, makeEnvelope, sql } from '@tiketi/kit';
 import {
   closeOnce,
@@ -145,8 +151,16 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
     return { id, token: await tokens.sign({ id, role, email: `${id}@example.com` }) };
   }
 
-  /** An on-sale event, published on the bus and awaited in the reservation and payment services. */
-  async function publishEvent(seatCount: number, startsInMs = 30 * 86_400_000, price = 55_000) {
+  /**
+   * An on-sale event, published on the bus and awaited in the reservation and payment services. With
+   * `floorPlaces`, it also has a standing area, Floor, of that many places (held by count).
+   */
+  async function publishEvent(
+    seatCount: number,
+    startsInMs = 30 * 86_400_000,
+    price = 55_000,
+    floorPlaces = 0,
+  ) {
     const tier = randomUUID();
     const now = Date.now();
     const data: EventInput<'event.published'> = {
@@ -172,6 +186,21 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
         tierId: tier,
       })),
     };
+    if (floorPlaces > 0) {
+      data.seats.push(
+        ...Array.from({ length: floorPlaces }, (_, i) => ({
+          id: randomUUID(),
+          label: standingPlaceLabel('Floor', i + 1),
+          section: 'Floor',
+          row: STANDING_ROW,
+          number: i + 1,
+          x: i * 10,
+          y: 100,
+          tierId: tier,
+        })),
+      );
+      data.standingAreas = [{ section: 'Floor', capacity: floorPlaces, entryOrder: 'arrival' }];
+    }
     await infra.bus.publish(makeEnvelope('event.published', data));
     await eventually(async () => {
       const seats = await reservationInfra.db
@@ -179,7 +208,7 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
         .select('id')
         .where('eventId', '=', data.eventId)
         .execute();
-      expect(seats).toHaveLength(seatCount);
+      expect(seats).toHaveLength(seatCount + floorPlaces);
       const known = await infra.db
         .selectFrom('eventSchedule')
         .select('eventId')
@@ -202,12 +231,15 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
 
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-  async function hold(token: string, eventId: string, seatIds: string[]) {
+  /** Places of standing areas, held by count: the reservation service picks which. */
+  type Standing = { section: string; quantity: number }[];
+
+  async function hold(token: string, eventId: string, seatIds: string[], standing: Standing = []) {
     const res = await reservation.app.inject({
       method: 'POST',
       url: '/api/reservations',
       headers: bearer(token),
-      payload: { eventId, seatIds },
+      payload: { eventId, seatIds, ...(standing.length ? { standing } : {}) },
     });
     expect(res.statusCode, res.body).toBe(201);
     return res.json() as { reservationId: string; amount: number; expiresAt: string };
@@ -246,8 +278,8 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
   }
 
   /** Holds seats, opens the checkout and pays at Toss: ready to confirm. */
-  async function checkout(token: string, eventId: string, seatIds: string[]) {
-    const held = await hold(token, eventId, seatIds);
+  async function checkout(token: string, eventId: string, seatIds: string[], standing: Standing = []) {
+    const held = await hold(token, eventId, seatIds, standing);
     const res = await request(token, held.reservationId, held.amount);
     expect(res.statusCode, res.body).toBe(201);
     const opened = res.json() as { paymentId: string; orderId: string; paymentUrl: string; amount: number };
@@ -260,8 +292,8 @@ export async function openPaymentHarness(label: string, overrides: Partial<Payme
   }
 
   /** Checkout, payment at Toss and confirm: a COMPLETED payment with its tickets. */
-  async function paid(token: string, eventId: string, seatIds: string[]) {
-    const ready = await checkout(token, eventId, seatIds);
+  async function paid(token: string, eventId: string, seatIds: string[], standing: Standing = []) {
+    const ready = await checkout(token, eventId, seatIds, standing);
     const res = await confirm(token, ready.confirmBody);
     expect(res.statusCode, res.body).toBe(200);
     return ready;

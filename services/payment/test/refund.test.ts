@@ -15,7 +15,12 @@ describe('cancellations and refunds', () => {
   const seat = (i: number) => seatIds[i] as string;
   afterAll(() => h.cleanup());
 
-  const paid = (token: string, seats: string[], event = eventId) => h.paid(token, event, seats);
+  const paid = (
+    token: string,
+    seats: string[],
+    event = eventId,
+    standing: { section: string; quantity: number }[] = [],
+  ) => h.paid(token, event, seats, standing);
   const cancel = (token: string, id: string, body: object) =>
     h.payment.app.inject({
       method: 'POST',
@@ -61,6 +66,9 @@ describe('cancellations and refunds', () => {
       amount: 55_000,
       totalRefunded: 55_000,
       seatIds: [seat(1)],
+      seatLabels: ['B-2'],
+      // No standing areas at this event: every label is a seat.
+      standingAreas: [],
       full: false,
     });
 
@@ -87,6 +95,41 @@ describe('cancellations and refunds', () => {
     expect(h.atToss(order.confirmBody.orderId)).toMatchObject([{ status: 'CANCELED', balanceAmount: 0 }]);
     const metrics = await h.payment.app.inject({ url: '/metrics' });
     expect(metrics.body).toMatch(/tiketi_payments_total\{[^}]*outcome="refunded"[^}]*\} 2/);
+  });
+
+  it('names the refunded seats and places, and the event’s standing areas, so the mail can say “Floor standing × 1”', async () => {
+    const mixed = await h.publishEvent(2, undefined, undefined, 3);
+    const fan = await h.user();
+    const order = await paid(fan.token, [mixed.seatIds[0] as string], mixed.eventId, [
+      { section: 'Floor', quantity: 2 },
+    ]);
+    const seats = (await h.getPayment(fan.token, order.paymentId)).seats;
+    const place = seats.find((s) => s.label.startsWith('Floor-P'));
+    expect(place).toBeDefined();
+    const some = await cancel(fan.token, order.paymentId, {
+      reason: 'two of us cannot come',
+      seatIds: [place?.id, mixed.seatIds[0]],
+    });
+    expect(some.statusCode, some.body).toBe(200);
+    const rest = await cancel(fan.token, order.paymentId, { reason: 'plans changed' });
+    expect(rest.statusCode, rest.body).toBe(200);
+    const other = seats.find((s) => s.label.startsWith('Floor-P') && s.id !== place?.id);
+    const events = (await h.outbox(order.paymentId)).filter((e) => e.type === 'payment.refunded');
+    expect(events.map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        full: false,
+        // The labels are in the order of seatIds.
+        seatIds: [mixed.seatIds[0], place?.id],
+        seatLabels: ['B-1', place?.label],
+        standingAreas: ['Floor'],
+      }),
+      expect.objectContaining({
+        full: true,
+        seatIds: [other?.id],
+        seatLabels: [other?.label],
+        standingAreas: ['Floor'],
+      }),
+    ]);
   });
 
   it('lets only the buyer cancel, and only until the deadline before the event', async () => {

@@ -3,8 +3,9 @@ import { REFUNDABLE } from './payment.repository.ts';
 import type { DB } from './schema.ts';
 
 /**
- * When each event starts and whether it was cancelled, kept from the event service's events (for the
- * customer's cancellation deadline and the refunds a cancellation calls for).
+ * When each event starts, its standing areas and whether it was cancelled, kept from the event service's
+ * events (for the customer's cancellation deadline, the places a refund names and the refunds a cancellation
+ * calls for).
  */
 export function eventScheduleRepository(db: Kysely<DB>) {
   return {
@@ -33,6 +34,28 @@ export function eventScheduleRepository(db: Kysely<DB>) {
             ),
         )
         .execute();
+    },
+
+    /**
+     * The event's standing areas, from `event.published` whenever it comes: a venue's layout is fixed once
+     * the event is published, so an older delivery holds the same areas as a later one.
+     */
+    async setStandingAreas(trx: Transaction<DB>, eventId: string, standingAreas: string[]) {
+      await trx
+        .updateTable('eventSchedule')
+        .set({ standingAreas, updatedAt: new Date() })
+        .where('eventId', '=', eventId)
+        .execute();
+    },
+
+    /** The event's standing areas by name; none when the event is not known. */
+    async standingAreas(eventId: string, ex: Kysely<DB> = db): Promise<string[]> {
+      const row = await ex
+        .selectFrom('eventSchedule')
+        .select('standingAreas')
+        .where('eventId', '=', eventId)
+        .executeTakeFirst();
+      return row?.standingAreas ?? [];
     },
 
     /**

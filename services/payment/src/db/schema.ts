@@ -67,6 +67,8 @@ export type EventScheduleTable = {
   cancelReason: string | null;
   /** When the event service made the change `title` and `startsAt` hold. */
   sourceAt: Date | null;
+  /** The sections that are standing areas (their places are labelled `standingPlaceLabel`). */
+  standingAreas: Generated<string[]>;
   updatedAt: UpdatedAt;
 };
 

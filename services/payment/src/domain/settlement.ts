@@ -330,6 +330,9 @@ export function settlement(deps: SettlementDeps) {
         refundedAmount >= p.amount || r.fullRefund ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
       const updated = await payments.update(trx, p.id, { refundedAmount, status });
       await payments.markSeatsRefunded(trx, p.id, r.fullRefund ? 'all' : r.seatIds, r.id);
+      // The labels and the event's standing areas let the mail say "Floor standing × 2", not "2 seats".
+      const labels = new Map((await payments.seatsOf([p.id], trx)).map((s) => [s.seatId, s.label]));
+      const seatLabels = r.seatIds.flatMap((id) => labels.get(id) ?? []);
       await publishInTransaction(trx, 'payment.refunded', {
         paymentId: p.id,
         orderId: p.orderId,
@@ -339,6 +342,10 @@ export function settlement(deps: SettlementDeps) {
         amount: r.amount,
         totalRefunded: refundedAmount,
         seatIds: r.seatIds,
+        // A refund is planned against the payment's seats, so each has its label; were one missing, the
+        // labels would no longer line up with seatIds and the mail only counts them.
+        ...(seatLabels.length === r.seatIds.length ? { seatLabels } : {}),
+        standingAreas: await schedule.standingAreas(p.eventId, trx),
         full: r.fullRefund,
         reason: r.reason,
         lateApproval: r.lateApproval,

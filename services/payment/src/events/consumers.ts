@@ -6,19 +6,25 @@ const SCHEDULE_EVENTS = ['event.published', 'event.updated', 'event.cancelled'] 
 type ScheduleEvent = AnyEnvelope<(typeof SCHEDULE_EVENTS)[number]>;
 
 /**
- * Keeps when each event starts (the customer's cancellation deadline) and whether it was cancelled (its
- * paid payments are then refunded) from the event service's events.
+ * Keeps when each event starts (the customer's cancellation deadline), its standing areas (named in refunds)
+ * and whether it was cancelled (its paid payments are then refunded) from the event service's events.
  */
 export function scheduleHandler(schedule: EventScheduleRepository) {
   return async (event: ScheduleEvent, trx: Transaction<DB>) => {
     if (event.type === 'event.published') {
-      const { eventId, title, startsAt } = event.data;
+      const { eventId, title, startsAt, standingAreas } = event.data;
       await schedule.upsert(trx, {
         eventId,
         title,
         startsAt: new Date(startsAt),
         sourceAt: new Date(event.occurredAt),
       });
+      // Only event.published names them: a refund's mail tells standing places from seats by them.
+      await schedule.setStandingAreas(
+        trx,
+        eventId,
+        standingAreas.map((area) => area.section),
+      );
     } else if (event.type === 'event.updated') {
       // A rescheduled concert moves the customer's cancellation deadline with it.
       const { eventId, title, startsAt } = event.data;
