@@ -132,6 +132,24 @@ describe('cancellations and refunds', () => {
     ]);
   });
 
+  it('names no places of an event whose standing areas it does not know, so the mail counts seats', async () => {
+    // An event the service knew before it kept standing areas: printing "Floor-P1" would show a fan a
+    // label of ours, so the refund carries neither labels nor areas.
+    const older = await h.publishEvent(2, undefined, undefined, 3);
+    await h.db
+      .updateTable('eventSchedule')
+      .set({ standingAreas: null })
+      .where('eventId', '=', older.eventId)
+      .execute();
+    const fan = await h.user();
+    const order = await paid(fan.token, [], older.eventId, [{ section: 'Floor', quantity: 1 }]);
+    expect((await cancel(fan.token, order.paymentId, { reason: 'cannot come' })).statusCode).toBe(200);
+    const [refunded] = (await h.outbox(order.paymentId)).filter((e) => e.type === 'payment.refunded');
+    expect(refunded?.data).toMatchObject({ full: true });
+    expect(refunded?.data).not.toHaveProperty('seatLabels');
+    expect(refunded?.data).not.toHaveProperty('standingAreas');
+  });
+
   it('lets only the buyer cancel, and only until the deadline before the event', async () => {
     const bob = await h.user();
     const eve = await h.user();

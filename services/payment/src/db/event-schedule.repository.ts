@@ -48,14 +48,14 @@ export function eventScheduleRepository(db: Kysely<DB>) {
         .execute();
     },
 
-    /** The event's standing areas by name; none when the event is not known. */
-    async standingAreas(eventId: string, ex: Kysely<DB> = db): Promise<string[]> {
+    /** The event's standing areas by name; undefined while not known. */
+    async standingAreas(eventId: string, ex: Kysely<DB> = db): Promise<string[] | undefined> {
       const row = await ex
         .selectFrom('eventSchedule')
         .select('standingAreas')
         .where('eventId', '=', eventId)
         .executeTakeFirst();
-      return row?.standingAreas ?? [];
+      return row?.standingAreas ?? undefined;
     },
 
     /**

@@ -67,8 +67,11 @@ export type EventScheduleTable = {
   cancelReason: string | null;
   /** When the event service made the change `title` and `startsAt` hold. */
   sourceAt: Date | null;
-  /** The sections that are standing areas (their places are labelled `standingPlaceLabel`). */
-  standingAreas: Generated<string[]>;
+  /**
+   * The sections that are standing areas (their places are labelled `standingPlaceLabel`); null while not
+   * known (the event was known before they were kept, or only from its cancellation).
+   */
+  standingAreas: string[] | null;
   updatedAt: UpdatedAt;
 };
 

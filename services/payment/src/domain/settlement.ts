@@ -333,6 +333,7 @@ export function settlement(deps: SettlementDeps) {
       // The labels and the event's standing areas let the mail say "Floor standing × 2", not "2 seats".
       const labels = new Map((await payments.seatsOf([p.id], trx)).map((s) => [s.seatId, s.label]));
       const seatLabels = r.seatIds.flatMap((id) => labels.get(id) ?? []);
+      const standingAreas = await schedule.standingAreas(p.eventId, trx);
       await publishInTransaction(trx, 'payment.refunded', {
         paymentId: p.id,
         orderId: p.orderId,
@@ -343,9 +344,9 @@ export function settlement(deps: SettlementDeps) {
         totalRefunded: refundedAmount,
         seatIds: r.seatIds,
         // A refund is planned against the payment's seats, so each has its label; were one missing, the
-        // labels would no longer line up with seatIds and the mail only counts them.
-        ...(seatLabels.length === r.seatIds.length ? { seatLabels } : {}),
-        standingAreas: await schedule.standingAreas(p.eventId, trx),
+        // labels would no longer line up with seatIds. Labels go only with the areas that tell places from
+        // seats: without them the mail counts seats rather than print a place's internal label.
+        ...(standingAreas && seatLabels.length === r.seatIds.length ? { seatLabels, standingAreas } : {}),
         full: r.fullRefund,
         reason: r.reason,
         lateApproval: r.lateApproval,
