@@ -1,4 +1,7 @@
+import { databaseUrl } from '@tiketi/kit';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { defaultInfraUrls } from '../../../scripts/lib/infra-check.ts';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
   accessTokenOf,
@@ -14,8 +17,8 @@ import {
 
 /*
  * A Korean fan at checkout when things go wrong, in a real browser against the whole platform: a declined
- * card, the hold lengthened by opening Toss, a hold that runs out, a confirm Toss does not answer, a concert
- * cancelled under the fan's hold; then "my tickets" with its orders, each ticket's state and Toss's receipt.
+ * card, the hold lengthened by opening Toss, a hold that runs out, a payment approved after its hold ended,
+ * a confirm Toss does not answer, a concert cancelled under the fan's hold; then "my tickets" with its orders, each ticket's state and Toss's receipt.
  */
 
 /** The demo seed's concert without a waiting room: Blue Square, at most 2 seats a person. */
@@ -260,9 +263,67 @@ describe('a hold that runs out', () => {
   );
 });
 
+describe('a payment approved after its hold ended', () => {
+  it(
+    'says at checkout that the fan was charged and refunded in full, and leads back to the seat map',
+    site.step(async () => {
+      const page = site.page;
+      // A seat of section B: the first free one of A, let run out twice, is kept from this fan for a while.
+      await page.goto(`/events/${OPEN_EVENT}/seats`);
+      await page.locator('figure[data-section="B"] rect[data-status="available"]').first().click();
+      await page.getByRole('button', { name: '좌석 선점하기' }).click();
+      await page.waitForURL(/\/checkout\//);
+      await page.getByTestId('amount').waitFor();
+      const reservationId = new URL(page.url()).pathname.split('/').pop() ?? '';
+      const token = await accessTokenOf(page);
+      await page.getByRole('button', { name: '토스로 결제하기' }).click();
+      await page.waitForURL(TOSS_CHECKOUT);
+      // The fan lingers at Toss past the hold, lengthened to ten minutes: its end is brought forward.
+      const reservations = new pg.Client({
+        connectionString: databaseUrl(
+          defaultInfraUrls(process.env).databaseUrl,
+          `reservations_db${site.platform.names.DATABASE_SUFFIX}`,
+        ),
+      });
+      await reservations.connect();
+      try {
+        await reservations.query(`update reservations set expires_at = now() where id = $1`, [reservationId]);
+      } finally {
+        await reservations.end();
+      }
+      await expect
+        .poll(
+          async () => (await apiJson<{ status: string }>(`/api/reservations/${reservationId}`, token)).status,
+          {
+            timeout: UI_TIMEOUT,
+          },
+        )
+        .toBe('EXPIRED');
+      await page.locator('#pay').click();
+      await page.waitForURL(/\/payments\/fail\?/, { timeout: UI_TIMEOUT });
+      await page
+        .getByTestId('payment-failed')
+        .getByText(/전액 환불되었으며/)
+        .waitFor({ timeout: UI_TIMEOUT });
+
+      await page.goto(`/checkout/${reservationId}`);
+      const refunded = page.getByTestId('late-refund');
+      await refunded.waitFor({ timeout: UI_TIMEOUT });
+      expect(await refunded.innerText()).toBe(
+        '선점 시간이 끝나 좌석이 다른 팬에게 돌아간 뒤에 결제가 승인되었습니다. 결제하신 금액은 전액 환불되었으며 안내 메일을 보내 드렸습니다. 카드사에 따라 환불이 반영되기까지 3~7 영업일이 걸릴 수 있습니다.',
+      );
+      expect(await page.getByText('선점 시간이 끝나 좌석이 다른 팬에게 돌아갔습니다.').count()).toBe(0);
+      await screenshotAtWidths(page, 'checkout-09-late-refund');
+      await page.getByRole('link', { name: '좌석 다시 선택하기' }).click();
+      await page.waitForURL(`${WEB}/events/${OPEN_EVENT}/seats`);
+    }),
+    90_000,
+  );
+});
+
 describe('a confirm Toss does not answer', () => {
   it(
-    'says at checkout that the payment is being confirmed, offers no Pay, and shows it paid once settled',
+    'says on the success page and at checkout that the payment is being confirmed, and shows it paid once settled',
     site.step(async () => {
       const page = site.page;
       await holdFirstFreeSeat(page, OPEN_EVENT);
@@ -273,23 +334,36 @@ describe('a confirm Toss does not answer', () => {
       await sandboxFaults('POST', { operation: 'confirm', mode: 'error', status: 500, times: 1000 });
       await page.locator('#pay').click();
       await page.waitForURL(/\/payments\/success\?/);
-      await page.getByRole('alert').getByText('결제를 처리하고 있습니다.').waitFor({ timeout: UI_TIMEOUT });
+      // The success page says what the checkout says, in the same words, and offers no Retry that cannot help.
+      const said = page.getByTestId('payment-confirming');
+      await said.waitFor({ timeout: UI_TIMEOUT });
+      expect(await said.innerText()).toContain('토스페이먼츠에서 결제를 확인하고 있습니다.');
+      expect(await page.getByRole('button', { name: '다시 시도' }).count()).toBe(0);
 
-      await page.goto(checkout);
-      const confirming = page.getByTestId('payment-confirming');
-      await confirming.waitFor({ timeout: UI_TIMEOUT });
-      expect(await confirming.innerText()).toContain('토스페이먼츠에서 결제를 확인하고 있습니다.');
-      expect(await page.getByRole('button', { name: '토스로 결제하기' }).count()).toBe(0);
-      expect(await page.getByRole('button', { name: '좌석 반납하기' }).count()).toBe(0);
-      await screenshotAtWidths(page, 'checkout-08-confirming');
+      // The same payment at checkout, in another tab, while the success page stays open.
+      const other = await page.context().newPage();
+      try {
+        await other.goto(checkout);
+        const confirming = other.getByTestId('payment-confirming');
+        await confirming.waitFor({ timeout: UI_TIMEOUT });
+        expect(await confirming.innerText()).toBe(await said.innerText());
+        expect(await other.getByRole('button', { name: '토스로 결제하기' }).count()).toBe(0);
+        expect(await other.getByRole('button', { name: '좌석 반납하기' }).count()).toBe(0);
+        await screenshotAtWidths(other, 'checkout-08-confirming');
 
-      // Toss answers again: reconciliation approves the payment, and the page shows it without a reload.
-      await sandboxFaults('DELETE');
-      await page
-        .getByText('결제가 완료되었습니다. 티켓이 발급되었습니다.')
-        .waitFor({ timeout: (RECONCILE_AFTER_SECONDS + 30) * 1000 });
-      await page.getByRole('link', { name: '내 티켓 보기' }).waitFor();
-      expect(await confirming.count()).toBe(0);
+        // Toss answers again: reconciliation approves the payment, and both pages show it without a reload.
+        await sandboxFaults('DELETE');
+        for (const shown of [other, page]) {
+          await shown
+            .getByText('결제가 완료되었습니다. 티켓이 발급되었습니다.')
+            .waitFor({ timeout: (RECONCILE_AFTER_SECONDS + 30) * 1000 });
+          await shown.getByRole('link', { name: '내 티켓 보기' }).waitFor();
+          expect(await shown.getByTestId('payment-confirming').count()).toBe(0);
+        }
+        expect(await page.getByTestId('paid-places').innerText()).not.toBe('');
+      } finally {
+        await other.close();
+      }
     }),
     120_000,
   );

@@ -607,6 +607,8 @@ export const en = {
     'Your payment is being confirmed with Toss Payments. There is nothing you need to do: this page updates by itself, usually within two minutes. If it does not go through, nothing is charged and you can pay again while your seats are held.',
   'checkout.chooseAgain': 'Choose seats again',
   'checkout.released': 'These seats are no longer held for you. Nothing was charged.',
+  'checkout.lateApproval':
+    'Your payment was approved only after your hold had ended, when its seats had already been released for other fans.',
   'checkout.waitlistOffer':
     'These seats came back for you from the waiting list. Pay before {until}, or they go to the next fan.',
   'checkout.eventCancelled':
@@ -1377,6 +1379,7 @@ export const ko: Record<MessageKey, string> = {
     '토스페이먼츠에서 결제를 확인하고 있습니다. 따로 하실 일은 없으며, 보통 2분 안에 이 페이지가 저절로 바뀝니다. 결제가 완료되지 않으면 결제된 금액은 없으며, 선점 시간 안에 다시 결제하실 수 있습니다.',
   'checkout.chooseAgain': '좌석 다시 선택하기',
   'checkout.released': '이 좌석은 더 이상 선점되어 있지 않습니다. 결제된 금액은 없습니다.',
+  'checkout.lateApproval': '선점 시간이 끝나 좌석이 다른 팬에게 돌아간 뒤에 결제가 승인되었습니다.',
   'checkout.waitlistOffer':
     '대기 명단에서 회원님께 돌아온 좌석입니다. {until}까지 결제하지 않으면 다음 분께 넘어갑니다.',
   'checkout.eventCancelled': '이 공연은 취소되어 결제할 수 없습니다. 결제된 금액은 없습니다.',

@@ -69,6 +69,25 @@ export function usePlaces(seats: ReservationDto['seats'], eventId: string): stri
 /** `GET /api/payments` (the caller's own). */
 export const paymentsPage = pageOf(paymentDto);
 
+/**
+ * The caller's payment of a Toss order (null when there is none), followed while it is being confirmed:
+ * a confirm Toss did not answer is settled by its webhook or by reconciliation, every 3 s looked at.
+ */
+export function usePaymentOfOrder(orderId: string, enabled = true) {
+  return useQuery({
+    queryKey: ['payment-of-order', orderId],
+    queryFn: async ({ signal }) => {
+      const found = await api(`/api/payments?orderId=${encodeURIComponent(orderId)}`, {
+        schema: paymentsPage,
+        signal,
+      });
+      return found.items[0] ?? null;
+    },
+    enabled: enabled && Boolean(orderId),
+    refetchInterval: (query) => (query.state.data?.status === 'IN_PROGRESS' ? 3000 : false),
+  });
+}
+
 /** What opening Toss's checkout does to the hold (the payment window), told before the fan opens it. */
 export function useTossCheckoutRules() {
   return useQuery({

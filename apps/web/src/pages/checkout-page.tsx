@@ -134,6 +134,8 @@ export function CheckoutPage() {
           // Until the last payment is settled nothing here can be done: neither paying nor giving seats back.
           const confirming = r.status === 'PENDING' && tries[0]?.status === 'IN_PROGRESS';
           const paid = tries[0]?.status === 'COMPLETED';
+          // Approved by Toss after the hold had ended: the payment service gave the whole amount back.
+          const refundedLate = tries[0]?.refunds.some((refund) => refund.lateApproval) ?? false;
           const payable = r.status === 'PENDING' && left > 0 && !cancelled && !confirming && !paid;
           const minutes = rules.data ? Math.round(rules.data.paymentWindowSeconds / 60) : undefined;
           return (
@@ -203,6 +205,7 @@ export function CheckoutPage() {
                   cancelled={cancelled}
                   reason={event.data?.cancelReason}
                   paid={paid}
+                  refundedLate={refundedLate}
                 />
               )}
               {pay.error && !confirming && <ErrorState error={pay.error} />}
@@ -339,8 +342,9 @@ function newestFirst(tries: PaymentDto[] | undefined): PaymentDto[] {
 }
 
 /**
- * A hold that is over is not a dead end: the tickets once paid, the way back to the seats, to the concert
- * whose waiting-list offer lapsed, or to the cancelled event and why.
+ * A hold that is over is not a dead end: the tickets once paid, the way back to the seats (also after a
+ * payment refunded for coming too late), to the concert whose waiting-list offer lapsed, or to the
+ * cancelled event and why.
  */
 function HoldEnded({
   reservation: r,
@@ -348,6 +352,7 @@ function HoldEnded({
   cancelled,
   reason,
   paid,
+  refundedLate,
 }: {
   reservation: ReservationDto;
   left: number;
@@ -355,6 +360,8 @@ function HoldEnded({
   reason: string | null | undefined;
   /** The last payment of the hold went through. */
   paid: boolean;
+  /** The last payment went through after the hold had ended, and was refunded in full. */
+  refundedLate: boolean;
 }) {
   const { t } = useI18n();
   if (r.status === 'CONFIRMED' || paid) {
@@ -363,6 +370,21 @@ function HoldEnded({
         {paid && <Notice kind="success">{t('payment.success')}</Notice>}
         <Link className="button" to={WEB_PAGES.myTickets}>
           {t('payment.toTickets')}
+        </Link>
+      </>
+    );
+  }
+  if (refundedLate) {
+    // The fan was charged: the page says the money went back (as the fail page does), not that nothing was.
+    return (
+      <>
+        <Notice kind="warning">
+          <span data-testid="late-refund">
+            {t('checkout.lateApproval')} {t('payment.refunded')}
+          </span>
+        </Notice>
+        <Link className="button" to={`/events/${r.eventId}/seats`}>
+          {t('checkout.chooseAgain')}
         </Link>
       </>
     );

@@ -6,7 +6,7 @@ import { ErrorState, Loading, Notice } from '../components/states.tsx';
 import { ApiError, api, tossFailureMessage } from '../lib/api.ts';
 import { countdown, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { lineName, orderLines, paymentsPage, useEvent } from '../lib/queries.ts';
+import { lineName, orderLines, useEvent, usePaymentOfOrder } from '../lib/queries.ts';
 import { useNow } from '../lib/use-now.ts';
 import { useTitle } from '../lib/use-title.ts';
 
@@ -16,9 +16,11 @@ function failPage(orderId: string, code: string): string {
   return `${WEB_PAGES.paymentFail}?${params}`;
 }
 
-/** Worth asking again: the payment is still being settled, or the service or the network did not answer. */
-const retryable = (error: unknown) =>
-  !(error instanceof ApiError) || error.status >= 500 || error.code === 'PAYMENT_PENDING';
+/** Toss did not answer the confirm: the payment is settled later, by its webhook or by reconciliation. */
+const settlingLater = (error: unknown) => error instanceof ApiError && error.code === 'PAYMENT_PENDING';
+
+/** Worth asking again: the service or the network did not answer. */
+const retryable = (error: unknown) => !(error instanceof ApiError) || error.status >= 500;
 
 /**
  * Toss sends the fan back here with paymentKey, orderId and amount; the payment service approves it. A
@@ -32,11 +34,21 @@ export function PaymentSuccessPage() {
   const [payment, setPayment] = useState<PaymentDto>();
   const [error, setError] = useState<unknown>();
   const [attempt, setAttempt] = useState(0);
+  const [settling, setSettling] = useState(false);
   const sent = useRef(-1);
   const paymentKey = params.get('paymentKey') ?? '';
   const orderId = params.get('orderId') ?? '';
   const amount = Number(params.get('amount'));
   const event = useEvent(payment?.eventId);
+  // While it is being confirmed the page follows the payment, as the checkout does; once settled, confirm
+  // (idempotent) answers its outcome, which is shown as any other: the tickets, or the fail page.
+  const followed = usePaymentOfOrder(orderId, settling);
+  const followedStatus = followed.data?.status;
+  useEffect(() => {
+    if (!settling || !followedStatus || followedStatus === 'IN_PROGRESS') return;
+    setSettling(false);
+    setAttempt((n) => n + 1);
+  }, [settling, followedStatus]);
 
   useEffect(() => {
     // Confirm is idempotent on the server; this only avoids a needless second call in development.
@@ -50,6 +62,7 @@ export function PaymentSuccessPage() {
         } else setPayment(answer);
       },
       (failed: unknown) => {
+        if (settlingLater(failed)) return setSettling(true);
         // Sending the same confirm again cannot change a refusal: only a new payment can.
         if (retryable(failed)) return setError(failed);
         const problem = (failed as ApiError).problem as Record<string, unknown> | undefined;
@@ -71,6 +84,10 @@ export function PaymentSuccessPage() {
             setAttempt((n) => n + 1);
           }}
         />
+      ) : settling ? (
+        <Notice>
+          <span data-testid="payment-confirming">{t('checkout.confirming')}</span>
+        </Notice>
       ) : !payment ? (
         <Loading label={t('payment.confirming')} />
       ) : (
@@ -105,17 +122,7 @@ export function PaymentFailPage() {
   const now = useNow();
   const code = params.get('code') ?? '';
   const orderId = params.get('orderId') ?? '';
-  const payment = useQuery({
-    queryKey: ['payment-of-order', orderId],
-    queryFn: async ({ signal }) => {
-      const found = await api(`/api/payments?orderId=${encodeURIComponent(orderId)}`, {
-        schema: paymentsPage,
-        signal,
-      });
-      return found.items[0] ?? null;
-    },
-    enabled: Boolean(orderId),
-  });
+  const payment = usePaymentOfOrder(orderId);
   const reservationId = payment.data?.reservationId;
   const reservation = useQuery({
     queryKey: ['reservation', reservationId],
