@@ -1,10 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { QueueStatus } from '@tiketi/contracts';
+import { databaseUrl } from '@tiketi/kit';
 import { challengeHeader } from '@tiketi/kit/testing';
 import { verificationLink } from '@tiketi/sandbox-mail/client';
+import pg from 'pg';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { defaultInfraUrls } from '../../../scripts/lib/infra-check.ts';
 import {
   type IsolatedPlatform,
   startIsolatedPlatform,
@@ -257,6 +260,25 @@ export async function untilAdmitted(eventId: string, token: string): Promise<voi
       timeout: UI_TIMEOUT,
     })
     .toBe('admitted');
+}
+
+/**
+ * Ends a hold now, in the reservation database of `platform` (its sweeper then expires it): the shortest
+ * hold or waiting-list offer lasts minutes, longer than a browser step should wait.
+ */
+export async function endHoldNow(platform: IsolatedPlatform, reservationId: string): Promise<void> {
+  const reservations = new pg.Client({
+    connectionString: databaseUrl(
+      defaultInfraUrls(process.env).databaseUrl,
+      `reservations_db${platform.names.DATABASE_SUFFIX}`,
+    ),
+  });
+  await reservations.connect();
+  try {
+    await reservations.query('update reservations set expires_at = now() where id = $1', [reservationId]);
+  } finally {
+    await reservations.end();
+  }
 }
 
 /** Rethrows a failed step with what the page showed and the platform's last log lines. */

@@ -1,12 +1,10 @@
-import { databaseUrl } from '@tiketi/kit';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { defaultInfraUrls } from '../../../scripts/lib/infra-check.ts';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
   accessTokenOf,
   apiJson,
   asOperator,
+  endHoldNow,
   holdFirstFreeSeat,
   screenshotAtWidths,
   signUpVerified,
@@ -279,18 +277,7 @@ describe('a payment approved after its hold ended', () => {
       await page.getByRole('button', { name: '토스로 결제하기' }).click();
       await page.waitForURL(TOSS_CHECKOUT);
       // The fan lingers at Toss past the hold, lengthened to ten minutes: its end is brought forward.
-      const reservations = new pg.Client({
-        connectionString: databaseUrl(
-          defaultInfraUrls(process.env).databaseUrl,
-          `reservations_db${site.platform.names.DATABASE_SUFFIX}`,
-        ),
-      });
-      await reservations.connect();
-      try {
-        await reservations.query(`update reservations set expires_at = now() where id = $1`, [reservationId]);
-      } finally {
-        await reservations.end();
-      }
+      await endHoldNow(site.platform, reservationId);
       await expect
         .poll(
           async () => (await apiJson<{ status: string }>(`/api/reservations/${reservationId}`, token)).status,

@@ -1,12 +1,10 @@
-import { databaseUrl } from '@tiketi/kit';
 import { awaitMail } from '@tiketi/sandbox-mail/client';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { defaultInfraUrls } from '../../../scripts/lib/infra-check.ts';
 import {
   accessTokenOf,
   apiJson,
   asOperator,
+  endHoldNow,
   linksIn,
   MAIL_INBOX,
   screenshotAtWidths,
@@ -271,18 +269,7 @@ describe('the waiting list of a sold-out concert', () => {
     site.step(async () => {
       const page = site.page;
       // The operator's shortest offer lasts minutes: its time is made to run out in the reservation database.
-      const reservations = new pg.Client({
-        connectionString: databaseUrl(
-          defaultInfraUrls(process.env).databaseUrl,
-          `reservations_db${site.platform.names.DATABASE_SUFFIX}`,
-        ),
-      });
-      await reservations.connect();
-      try {
-        await reservations.query(`update reservations set expires_at = now() where id = $1`, [offered.next]);
-      } finally {
-        await reservations.end();
-      }
+      await endHoldNow(site.platform, offered.next);
       const { message } = await awaitMail(
         MAIL_INBOX,
         { to: next.email, matches: /waiting-list offer expired/ },
