@@ -196,3 +196,16 @@ describe('a refused form', () => {
     expect(api.errorMessage(strange, say('ko'))).toBe('Something new went wrong.');
   });
 });
+
+describe('a payment Toss refused with a code the app has no sentence for', () => {
+  it("says Toss's own words on a Korean page, and names the code on a page in another language", () => {
+    const failure = { code: 'SOME_NEW_TOSS_CODE', message: '카드사에서 승인을 거절했습니다.' };
+    expect(api.tossFailureMessage(failure, say('ko'))).toBe('카드사에서 승인을 거절했습니다.');
+    const english = api.tossFailureMessage(failure, say('en'));
+    expect(english).toContain('SOME_NEW_TOSS_CODE');
+    expect(english).not.toMatch(/[가-힣]/);
+    // Words Toss gave in English are shown as they came; none at all stay none (the page leaves the reason out).
+    expect(api.tossFailureMessage({ code: 'X', message: 'Card refused.' }, say('en'))).toBe('Card refused.');
+    expect(api.tossFailureMessage({ code: 'X', message: '' }, say('en'))).toBe('');
+  });
+});

@@ -252,11 +252,16 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
 
 /**
  * Why Toss refused or ended a payment, in the page's language when the app knows the code, else in Toss's
- * own words (Korean).
+ * own words. Toss words them in Korean: a page in another language names the code instead (it is Toss's,
+ * as recorded by our server, never one read from the address).
  */
 export function tossFailureMessage(failure: { code: string; message: string }, say: Say): string {
   const key = `problem.${failure.code}`;
-  return isMessageKey(key) ? say.t(key) : failure.message;
+  if (isMessageKey(key)) return say.t(key);
+  if (say.locale !== 'ko' && /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]/.test(failure.message)) {
+    return say.t('payment.tossRefusedAs', { code: failure.code });
+  }
+  return failure.message;
 }
 
 /**
