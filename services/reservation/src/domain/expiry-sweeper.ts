@@ -21,7 +21,8 @@ export function expireDueHolds(deps: {
       const ids = due.map((r) => r.id);
       await vouchers.giveBackUses(trx, ids);
       const released = await reservations.releaseSeats(trx, ids);
-      for (const r of due) await release.announceExpired(trx, r, released, r.waitlistOffer);
+      const areasOf = new Map<string, string[]>();
+      for (const r of due) await release.announceExpired(trx, r, released, r.waitlistOffer, areasOf);
       const sync = await release.offerReleased(trx, released, {
         reservationIds: ids,
         eventIds: due.map((r) => r.eventId),

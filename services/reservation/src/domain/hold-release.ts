@@ -28,10 +28,16 @@ export function holdRelease(deps: {
     r: Pick<Reservation, 'id' | 'userId' | 'eventId'>,
     released: Released,
     waitlistOffer: boolean,
+    /** The standing areas of events already read in this batch, by event: read once per event, not per hold. */
+    areasOf = new Map<string, string[]>(),
   ) {
     const seatIds = released.byReservation.get(r.id) ?? [];
     if (seatIds.length === 0) return;
-    const areas = await standing.areas(r.eventId, trx);
+    let areas = areasOf.get(r.eventId);
+    if (!areas) {
+      areas = [...(await standing.areas(r.eventId, trx)).keys()];
+      areasOf.set(r.eventId, areas);
+    }
     await publishInTransaction(trx, 'reservation.expired', {
       reservationId: r.id,
       eventId: r.eventId,
@@ -39,7 +45,7 @@ export function holdRelease(deps: {
       seatIds,
       waitlistOffer,
       seatLabels: released.labelsByReservation.get(r.id) ?? [],
-      standingAreas: [...areas.keys()],
+      standingAreas: areas,
     });
   }
 
