@@ -1,12 +1,14 @@
 import { challengeHeader } from '@tiketi/kit/testing';
-import { verificationLink } from '@tiketi/sandbox-mail/client';
+import { awaitMail, verificationLink } from '@tiketi/sandbox-mail/client';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
   apiJson,
   holdFirstFreeSeat,
+  linksIn,
   MAIL_INBOX,
+  openSite,
   postJson,
   screenshotAtWidths,
   siteOnPlatform,
@@ -396,5 +398,41 @@ describe('a fan with the site open in two tabs', () => {
       }
     }),
     90_000,
+  );
+});
+
+describe('a fan opening a mailed link in a browser set to another language', () => {
+  it(
+    'sees the page in the language of the mail, and the site stays in it',
+    site.step(async () => {
+      const who = {
+        name: '메일팬',
+        email: `fan-mail-language-${Date.now()}@example.com`,
+        password: 'correct-horse-battery',
+        locale: 'ko',
+      };
+      await postJson('/api/auth/register', who, undefined, await challengeHeader(WEB, 'register'));
+      const { message } = await awaitMail(
+        MAIL_INBOX,
+        { to: who.email, matches: /verify-email/ },
+        { timeoutMs: UI_TIMEOUT },
+      );
+      const link = new URL(linksIn(message.html ?? '').find((href) => href.includes('/verify-email')) ?? '');
+      const browser = site.page.context().browser();
+      if (!browser) throw new Error('the site runs in a launched browser');
+      // A browser of its own that has never been told a language, and prefers English.
+      const { context, page } = await openSite(browser);
+      try {
+        await page.goto(`${link.pathname}${link.search}`);
+        await page.getByText('이메일 인증이 완료되었습니다').waitFor();
+        expect(await page.getAttribute('html', 'lang')).toBe('ko');
+        // Kept as if chosen with the language switch: the next page opened is Korean too.
+        await page.goto('/');
+        await page.getByRole('link', { name: '로그인', exact: true }).waitFor();
+      } finally {
+        await context.close();
+      }
+    }),
+    120_000,
   );
 });

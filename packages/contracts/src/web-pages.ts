@@ -16,3 +16,10 @@ export const WEB_PAGES = {
   paymentSuccess: '/payments/success',
   paymentFail: '/payments/fail',
 } as const;
+
+/**
+ * The query parameter naming the language a page opens in (`ko` or `en`). Every link in a mail carries the
+ * mail's, so that a Korean mail opened in an English browser opens a Korean page; the web app keeps it as
+ * the visitor's choice, as its language switch does.
+ */
+export const WEB_LANGUAGE_PARAM = 'lang';

@@ -1,3 +1,4 @@
+import { WEB_LANGUAGE_PARAM } from '@tiketi/contracts';
 import { describe, expect, it } from 'vitest';
 import { renderEmail, type TemplateData } from '../src/domain/email-templates.ts';
 
@@ -74,6 +75,25 @@ describe('email templates', () => {
       expect(en.subject).toMatch(/^\[Tiketi\] [\x20-\x7E—]+$/);
       expect(ko.html).toContain('<html lang="ko">');
       expect(en.text).toContain('This email was sent by Tiketi.');
+    }
+  });
+
+  it("opens the web app in the mail's language, whatever the browser's, keeping the link's own query", () => {
+    const link = 'http://localhost:3000/reset-password?token=t1';
+    for (const locale of ['ko', 'en'] as const) {
+      const mail = renderEmail(
+        'password-reset',
+        { name: '민지', linkUrl: link, expiresAt: new Date('2027-03-01T03:30:00Z') },
+        locale,
+      );
+      const href = /<a href="([^"]+)"/.exec(mail.html)?.[1]?.replaceAll('&amp;', '&');
+      const texted = /: (http\S+)/.exec(mail.text)?.[1];
+      for (const opened of [href, texted]) {
+        const url = new URL(opened ?? '');
+        expect(url.pathname).toBe('/reset-password');
+        expect(url.searchParams.get('token')).toBe('t1');
+        expect(url.searchParams.get(WEB_LANGUAGE_PARAM)).toBe(locale);
+      }
     }
   });
 

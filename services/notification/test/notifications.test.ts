@@ -303,8 +303,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     await eventually(() => expect(inboxOf(email)).toHaveLength(1));
     const [mailed] = inboxOf(email);
     expect(mailed?.subject).toBe('[Tiketi] 이메일 주소를 인증해 주세요');
-    expect(mailed?.text).toContain(`http://localhost:3000/verify-email?token=${token}`);
-    expect(mailed?.html).toContain(`href="http://localhost:3000/verify-email?token=${token}"`);
+    expect(mailed?.text).toContain(`http://localhost:3000/verify-email?token=${token}&lang=ko`);
+    expect(mailed?.html).toContain(`href="http://localhost:3000/verify-email?token=${token}&amp;lang=ko"`);
     // The name is whoever registered's choice, and the address is not proved to be theirs: not printed.
     expect(`${mailed?.text}${mailed?.html}`).not.toContain('이서연');
     const recorded = await db.selectFrom('notifications').selectAll().where('userId', '=', userId).execute();
@@ -387,7 +387,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     const [mailed] = inboxOf(email);
     expect(mailed?.subject).toBe('[Tiketi] Your password was changed');
     expect(mailed?.text).toContain('If it was not, set a new password now to take your account back.');
-    expect(mailed?.html).toContain('href="http://localhost:3000/forgot-password"');
+    expect(mailed?.html).toContain('href="http://localhost:3000/forgot-password?lang=en"');
   });
 
   it('forgets a deleted account’s address and name, in its recipients and its record of mails', async () => {
@@ -493,8 +493,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     await eventually(() => expect(inboxOf(email)).toHaveLength(1));
     const [mailed] = inboxOf(email);
     expect(mailed?.subject).toBe('[Tiketi] Set a new password');
-    expect(mailed?.text).toContain(`http://localhost:3000/reset-password?token=${token}`);
-    expect(mailed?.html).toContain(`href="http://localhost:3000/reset-password?token=${token}"`);
+    expect(mailed?.text).toContain(`http://localhost:3000/reset-password?token=${token}&lang=en`);
+    expect(mailed?.html).toContain(`href="http://localhost:3000/reset-password?token=${token}&amp;lang=en"`);
     expect(mailed?.text).toContain('If you did not ask for this, ignore this email');
     // The mail reaches the inbox before the SMTP server's answer comes back and the record says so.
     const recorded = await eventually(async () => {

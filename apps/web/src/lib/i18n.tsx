@@ -1,3 +1,4 @@
+import { WEB_LANGUAGE_PARAM } from '@tiketi/contracts';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { en, ko, type MessageKey } from './messages.ts';
 
@@ -13,7 +14,24 @@ type I18n = {
 
 const I18nContext = createContext<I18n | undefined>(undefined);
 
+/**
+ * The language the address names (a mailed link carries its mail's): kept as the visitor's choice, as the
+ * language switch keeps it, and taken out of the address, which goes on naming only the page.
+ */
+function linkedLocale(): Locale | undefined {
+  const url = new URL(window.location.href);
+  const named = url.searchParams.get(WEB_LANGUAGE_PARAM);
+  if (named === null) return undefined;
+  url.searchParams.delete(WEB_LANGUAGE_PARAM);
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+  if (named !== 'ko' && named !== 'en') return undefined;
+  localStorage.setItem(KEY, named);
+  return named;
+}
+
 function initialLocale(): Locale {
+  const linked = linkedLocale();
+  if (linked) return linked;
   const saved = localStorage.getItem(KEY);
   if (saved === 'ko' || saved === 'en') return saved;
   return navigator.language.toLowerCase().startsWith('ko') ? 'ko' : 'en';

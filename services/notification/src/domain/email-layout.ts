@@ -1,3 +1,4 @@
+import { WEB_LANGUAGE_PARAM } from '@tiketi/contracts';
 import type { Locale } from '../db/schema.ts';
 
 export type RenderedEmail = { subject: string; text: string; html: string };
@@ -48,12 +49,19 @@ type Block =
   | { kind: 'images'; images: NonNullable<EmailContent['images']> }
   | { kind: 'button'; label: string; url: string };
 
-function blocksOf(content: EmailContent): Block[] {
+/** The link opens the web app in the mail's language, whatever language the browser prefers. */
+function inLanguage(url: string, locale: Locale): string {
+  const link = new URL(url);
+  link.searchParams.set(WEB_LANGUAGE_PARAM, locale);
+  return link.toString();
+}
+
+function blocksOf(content: EmailContent, locale: Locale): Block[] {
   const blocks: Block[] = [{ kind: 'p', text: content.intro }];
   if (content.rows) blocks.push({ kind: 'rows', rows: content.rows });
   if (content.images?.length) blocks.push({ kind: 'images', images: content.images });
   if (content.note) blocks.push({ kind: 'p', text: content.note });
-  blocks.push({ kind: 'button', ...content.button });
+  blocks.push({ kind: 'button', label: content.button.label, url: inLanguage(content.button.url, locale) });
   return blocks;
 }
 
@@ -66,7 +74,7 @@ export function composeEmail(locale: Locale, content: EmailContent): RenderedEma
       : 'This email was sent by Tiketi. Please do not reply to it.';
   const textParts = [heading, ''];
   const htmlParts: string[] = [];
-  for (const block of blocksOf(content)) {
+  for (const block of blocksOf(content, locale)) {
     if (block.kind === 'p') {
       textParts.push(block.text, '');
       htmlParts.push(`<p style="margin:0 0 16px">${escapeHtml(block.text)}</p>`);
