@@ -1,5 +1,5 @@
 import { challengeHeader } from '@tiketi/kit/testing';
-import { awaitMail, verificationLink } from '@tiketi/sandbox-mail/client';
+import { awaitMail, listMail, verificationLink } from '@tiketi/sandbox-mail/client';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -429,6 +429,50 @@ describe('a fan opening a mailed link in a browser set to another language', () 
         // Kept as if chosen with the language switch: the next page opened is Korean too.
         await page.goto('/');
         await page.getByRole('link', { name: '로그인', exact: true }).waitFor();
+      } finally {
+        await context.close();
+      }
+    }),
+    120_000,
+  );
+});
+
+describe('a fan whose address was registered twice', () => {
+  it(
+    'opens the newest verification link signed out, logs in from its page and comes back verified',
+    site.step(async () => {
+      const email = `fan-twice-${Date.now()}@example.com`;
+      const register = async (password: string) =>
+        postJson(
+          '/api/auth/register',
+          { name: '두번팬', email, password, locale: 'ko' },
+          undefined,
+          await challengeHeader(WEB, 'register'),
+        );
+      const verifyMails = () =>
+        listMail(MAIL_INBOX, { to: email }).then((all) =>
+          all.filter((m) => m.text.includes('/verify-email')),
+        );
+      await register('first-horse-battery');
+      await expect.poll(async () => (await verifyMails()).length, { timeout: UI_TIMEOUT }).toBe(1);
+      await register('second-horse-battery');
+      await expect.poll(async () => (await verifyMails()).length, { timeout: UI_TIMEOUT }).toBe(2);
+      const [newest] = await verifyMails();
+      const link = new URL(linksIn(newest?.html ?? '').find((href) => href.includes('/verify-email')) ?? '');
+
+      const browser = site.page.context().browser();
+      if (!browser) throw new Error('the site runs in a launched browser');
+      const { context, page } = await openSite(browser);
+      try {
+        await page.goto(`${link.pathname}${link.search}`);
+        await page.getByText('이 주소로 가입이 여러 번 시도되어').waitFor();
+        await page.getByRole('link', { name: '로그인하고 인증하기' }).click();
+        await page.getByLabel('이메일').fill(email);
+        await page.getByLabel('비밀번호', { exact: true }).fill('second-horse-battery');
+        await page.getByRole('button', { name: '로그인', exact: true }).click();
+        await page.getByText('이메일 인증이 완료되었습니다').waitFor();
+        const me = await apiJson<{ emailVerified: boolean }>('/api/users/me', await accessTokenOf(page));
+        expect(me.emailVerified).toBe(true);
       } finally {
         await context.close();
       }

@@ -136,7 +136,7 @@ export const en = {
   'verify.expired': 'This link has expired. Ask for a new one.',
   'verify.invalid': 'This link is not valid. Open the newest verification email, or ask for a new one.',
   'verify.registrant':
-    'This address was registered more than once, so the link works only for the account that registered it. Log in with the password you chose when you signed up, then open the link again; or set a new password through "Forgot your password?" on the log-in page.',
+    'This address was registered more than once, so the link works only for the account that registered it, signed in. Log in with the password you chose when you signed up: the address is verified right after. If you forgot it, set a new one through "Forgot your password?" on the log-in page.',
   'verify.failed': 'Verification did not work: {message}',
   'verify.browse': 'Browse concerts',
   'verify.banner': 'Verify your email address to book seats: open the link in the email we sent to {email}.',
@@ -147,6 +147,7 @@ export const en = {
   'verify.holdRefused':
     'Verify your email address before holding seats: open the link in the email we sent you.',
   'verify.loginToResend': 'Log in to get a new link.',
+  'verify.loginToVerify': 'Log in and verify',
   'challenge.checking': 'Security check in progress…',
   'queue.title': 'Waiting room',
   'queue.intro': 'Keep this page open: we let you in from here when it is your turn.',
@@ -915,7 +916,7 @@ export const ko: Record<MessageKey, string> = {
   'verify.invalid':
     '유효하지 않은 인증 링크입니다. 가장 최근에 받은 인증 메일의 링크를 열거나 새 링크를 요청해 주세요.',
   'verify.registrant':
-    '이 주소로 가입이 여러 번 시도되어, 인증 링크는 가입한 계정으로 로그인한 상태에서만 사용할 수 있습니다. 가입할 때 정한 비밀번호로 로그인한 뒤 링크를 다시 열거나, 로그인 화면의 "비밀번호를 잊으셨나요?"에서 새 비밀번호를 설정해 주세요.',
+    '이 주소로 가입이 여러 번 시도되어, 인증 링크는 가입한 계정으로 로그인한 상태에서만 사용할 수 있습니다. 가입할 때 정한 비밀번호로 로그인하시면 바로 인증이 완료됩니다. 비밀번호가 기억나지 않으면 로그인 화면의 "비밀번호를 잊으셨나요?"에서 새 비밀번호를 설정해 주세요.',
   'verify.failed': '인증에 실패했습니다: {message}',
   'verify.browse': '공연 둘러보기',
   'verify.banner':
@@ -927,6 +928,7 @@ export const ko: Record<MessageKey, string> = {
   'verify.holdRefused':
     '좌석을 선점하려면 먼저 이메일 인증을 완료해 주세요. 보내 드린 메일의 링크를 열어 주세요.',
   'verify.loginToResend': '새 링크를 받으려면 로그인해 주세요.',
+  'verify.loginToVerify': '로그인하고 인증하기',
   'challenge.checking': '보안 확인 중…',
   'queue.title': '대기실',
   'queue.intro': '이 페이지를 닫지 마세요. 차례가 되면 이 페이지에서 바로 입장합니다.',

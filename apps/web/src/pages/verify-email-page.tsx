@@ -61,10 +61,13 @@ export function VerifyEmailPage() {
   /** The address proved, when it is not the signed-in account's (its link opened on a shared computer). */
   const [provedForOther, setProvedForOther] = useState<string>();
   const sent = useRef(false);
+  // Out of the address bar, but kept for the way back to it after a sign-in (`registrant` below).
+  const [token] = useState(
+    () => new URLSearchParams(window.location.search).get(WEB_VERIFY_EMAIL.tokenParam) ?? '',
+  );
   useEffect(() => {
     if (sent.current) return;
     sent.current = true;
-    const token = new URLSearchParams(window.location.search).get(WEB_VERIFY_EMAIL.tokenParam) ?? '';
     history.replaceState(null, '', window.location.pathname);
     api('/api/auth/verify-email', { body: { token }, schema: z.object({ user: publicUser }) })
       .then(async ({ user }) => {
@@ -77,7 +80,7 @@ export function VerifyEmailPage() {
         const known = error instanceof ApiError ? OUTCOMES[error.code] : undefined;
         setOutcome(known ?? { failed: error });
       });
-  }, []);
+  }, [token]);
   return (
     <main id="main" className="container narrow">
       <h1>{t('verify.title')}</h1>
@@ -114,7 +117,21 @@ export function VerifyEmailPage() {
               : t(`verify.${outcome}`)}
           </Notice>
           {session && session.user.emailVerified === false && <ResendVerification />}
-          {!session && outcome !== 'used' && <Link to="/login">{t('verify.loginToResend')}</Link>}
+          {/* The link works once its account is signed in here: the login comes back to it. */}
+          {outcome === 'registrant' && (
+            <Link
+              className="button"
+              to={`${WEB_PAGES.login}?next=${encodeURIComponent(`${WEB_VERIFY_EMAIL.path}?${new URLSearchParams({ [WEB_VERIFY_EMAIL.tokenParam]: token })}`)}`}
+              onClick={() => {
+                if (session) void signOut();
+              }}
+            >
+              {t('verify.loginToVerify')}
+            </Link>
+          )}
+          {!session && outcome !== 'used' && outcome !== 'registrant' && (
+            <Link to="/login">{t('verify.loginToResend')}</Link>
+          )}
           {/* Most often the fan's own link opened again: nothing is left to do but go on. */}
           {outcome === 'used' && (
             <Link className="button" to="/">
