@@ -31,6 +31,7 @@ const RULES: Record<string, Rule> = {
   'POST /api/auth/verify-email/resend': 'user',
   'POST /api/auth/password/forgot': 'public',
   'POST /api/auth/password/reset': 'public',
+  'POST /api/auth/password/reset/check': 'public',
   'POST /api/auth/password/change': 'user',
   'GET /api/auth/google': 'public',
   'GET /api/auth/google/callback': 'public',

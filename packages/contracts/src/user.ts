@@ -70,6 +70,8 @@ export const PASSWORD_RESET_TTL_MINUTES = 60;
  * `POST /api/auth/password/reset` `{token, password}` sets the new password and answers 200 with a new
  * session, as a login does. Every other session of the account ends. A used link answers 409
  * `RESET_TOKEN_USED`, an expired one 410 `RESET_TOKEN_EXPIRED`, any other token 400 `RESET_TOKEN_INVALID`.
+ * `POST /api/auth/password/reset/check` `{token}` answers 204 while the token can still set a password, else
+ * the same refusal, and uses nothing up: the page the link opens asks it before the fan types a password.
  */
 export const resetPasswordToken = mailedToken('password reset');
 

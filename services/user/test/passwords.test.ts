@@ -227,6 +227,80 @@ describe('user service: a forgotten password, and a changed one', () => {
     expect(login.json<Session>().user.emailVerified).toBe(false);
   });
 
+  describe('checking a link before the fan types a new password', () => {
+    const check = (payload: object) => post('/api/auth/password/reset/check', payload);
+    /** A refusal as the caller reads it: the path it answered is all that may differ from the reset's. */
+    const refusal = (res: Awaited<ReturnType<typeof check>>) => {
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      const { instance: _instance, ...problem } = res.json<Record<string, unknown>>();
+      return { status: res.statusCode, ...problem };
+    };
+    /** What the check and then the reset answer the same token. */
+    const bothAnswer = async (token: string) => [
+      refusal(await check({ token })),
+      refusal(await post('/api/auth/password/reset', { token, password: 'fine-password-1' })),
+    ];
+
+    it('answers 204 for a fresh link, however often, and the link still sets the password after', async () => {
+      const email = newEmail();
+      const { user } = await register(email);
+      const token = await resetLink(user);
+      // A page opened twice (a reload) checks twice: neither check uses the link up or changes the account.
+      for (let i = 0; i < 2; i++) {
+        const fresh = await check({ token });
+        expect(fresh.statusCode).toBe(204);
+        expect(fresh.body).toBe('');
+      }
+      const login = await post('/api/auth/login', { email, password: 'correct-horse-1' });
+      expect(login.statusCode).toBe(200);
+      expect(login.json<Session>().user.emailVerified).toBe(false);
+      expect(await passwordChanges(user.id)).toEqual([]);
+      const reset = await post('/api/auth/password/reset', { token, password: 'new-password-2' });
+      expect(reset.statusCode).toBe(200);
+      expect((await post('/api/auth/login', { email, password: 'new-password-2' })).statusCode).toBe(200);
+    });
+
+    it('refuses a used, an expired and an unknown link exactly as the reset would', async () => {
+      const { user } = await register();
+      const used = await resetLink(user);
+      expect(
+        (await post('/api/auth/password/reset', { token: used, password: 'new-password-2' })).statusCode,
+      ).toBe(200);
+      const [usedAtCheck, usedAtReset] = await bothAnswer(used);
+      expect(usedAtCheck).toMatchObject({ status: 409, code: 'RESET_TOKEN_USED' });
+      expect(usedAtCheck).toEqual(usedAtReset);
+
+      await forgetAsking(user.id);
+      const expired = await resetLink(user);
+      await db
+        .updateTable('emailTokens')
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where('userId', '=', user.id)
+        .where('purpose', '=', 'reset')
+        .where('usedAt', 'is', null)
+        .execute();
+      const [expiredAtCheck, expiredAtReset] = await bothAnswer(expired);
+      expect(expiredAtCheck).toMatchObject({ status: 410, code: 'RESET_TOKEN_EXPIRED' });
+      expect(expiredAtCheck).toEqual(expiredAtReset);
+
+      const unknown = `${expired.slice(0, 42)}${expired.endsWith('A') ? 'B' : 'A'}`;
+      const [unknownAtCheck, unknownAtReset] = await bothAnswer(unknown);
+      expect(unknownAtCheck).toMatchObject({ status: 400, code: 'RESET_TOKEN_INVALID' });
+      expect(unknownAtCheck).toEqual(unknownAtReset);
+      // A verification link is not a reset link, here either.
+      const crossed = await check({ token: await service.verificationToken(user.id) });
+      expect(refusal(crossed)).toMatchObject({ status: 400, code: 'RESET_TOKEN_INVALID' });
+    });
+
+    it('answers 400 problem+json naming the token for a body without a well-formed one', async () => {
+      for (const payload of [{ token: 'x' }, {}, { token: 42 }]) {
+        const malformed = await check(payload);
+        expect(malformed.statusCode).toBe(400);
+        expect(refusal(malformed)).toMatchObject({ status: 400, errors: [{ field: 'body.token' }] });
+      }
+    });
+  });
+
   it('changes the password with the current one, ending every session but handing this one a new pair', async () => {
     const email = newEmail();
     const registered = await register(email, 'old-password-1');

@@ -52,10 +52,11 @@ export async function assertCurrentPassword(
  * Changing a password: through the mail when it is forgotten, or with the current one. `request` answers the same, at once, whether or not an account
  * has the address, and does its work after answering, so neither the answer nor its timing tells who has an
  * account; the owner gets a link with a one-time token (only its hash is kept), at most one mail per account
- * per interval, so nobody can flood a mailbox with them. `redeem` sets the password, counts the address as
- * proved (the link reached it) and makes every other reset link of the account useless; `change` needs the
- * current password. Either ends every session the account had, so whoever knew the old password is signed
- * out; the caller hands the owner a new session.
+ * per interval, so nobody can flood a mailbox with them. `check` tells whether a link can still set a
+ * password, using nothing up; `redeem` sets the password, counts the address as proved (the link reached it)
+ * and makes every other reset link of the account useless; `change` needs the current password. Either ends
+ * every session the account had, so whoever knew the old password is signed out; the caller hands the owner
+ * a new session.
  */
 export function createPasswords(deps: PasswordsDeps) {
   const { db, users, tokens } = deps;
@@ -113,6 +114,18 @@ export function createPasswords(deps: PasswordsDeps) {
     return done.user;
   }
 
+  /**
+   * The account whose password the reset token of `tokenHash` can still set; else the refusal of the token
+   * (`unusableMailedToken`). Reads only: `redeem` uses the token up in its own transaction.
+   */
+  async function ownerOf(tokenHash: string): Promise<UserRow> {
+    const known = await tokens.find(tokenHash, 'reset');
+    const usable = known && !known.usedAt && known.expiresAt > new Date();
+    const owner = usable ? await users.findById(known.userId) : undefined;
+    if (!owner) throw await unusableMailedToken(tokens, tokenHash, 'reset');
+    return owner;
+  }
+
   return {
     /** Mails a reset link to the account holding `email`, if there is one; answers before the work is done. */
     request(email: string): void {
@@ -136,13 +149,18 @@ export function createPasswords(deps: PasswordsDeps) {
       return { sentTo: user.email };
     },
 
+    /**
+     * Refuses a token from a reset mail as `redeem` would (used, expired, unknown) without using it or
+     * changing anything: the page the link opens says so before the fan types a password.
+     */
+    async check(token: string): Promise<void> {
+      await ownerOf(hashOpaqueToken(token));
+    },
+
     /** Sets `password` with a token from a reset mail; answers the account, whose other sessions have ended. */
     async redeem(token: string, password: string): Promise<UserRow> {
       const tokenHash = hashOpaqueToken(token);
-      const known = await tokens.find(tokenHash, 'reset');
-      const usable = known && !known.usedAt && known.expiresAt > new Date();
-      const owner = usable ? await users.findById(known.userId) : undefined;
-      if (!owner) throw await unusableMailedToken(tokens, tokenHash, 'reset');
+      const owner = await ownerOf(tokenHash);
       assertPasswordAllowed(password, owner.email);
       const passwordHash = await deps.hasher.hash(password);
       const user = await replace(

@@ -9,6 +9,8 @@ import type { Passwords } from '../domain/passwords.ts';
 import { displayName, email, password, sessionResponse, toSession, toUser, userResponse } from './schemas.ts';
 
 const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+/** The token from a password-reset mail, which the reset and its check both take. */
+const resetTokenBody = z.object({ token: resetPasswordToken });
 
 /** The cookie that binds a Google sign-in to the browser that started it (login CSRF). */
 const LOGIN_COOKIE = 'tiketi_oidc';
@@ -143,12 +145,28 @@ export function authRoutes(
   );
 
   app.post(
+    '/api/auth/password/reset/check',
+    {
+      schema: {
+        summary:
+          'Whether the token from the reset mail can still set a password (204), else the reset’s refusal; uses nothing up',
+        body: resetTokenBody,
+        response: { 204: z.null() },
+      },
+    },
+    async (req, reply) => {
+      await passwords.check(req.body.token);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
     '/api/auth/password/reset',
     {
       schema: {
         summary:
           'Set a new password with the token from the reset mail; ends every other session, starts a new one',
-        body: z.object({ token: resetPasswordToken, password }),
+        body: resetTokenBody.extend({ password }),
         response: { 200: sessionResponse },
       },
     },
