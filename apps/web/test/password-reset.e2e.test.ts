@@ -1,6 +1,6 @@
 import { PASSWORD_RESET_TTL_MINUTES, WEB_RESET_PASSWORD } from '@tiketi/contracts';
 import { awaitMail, listMail, verificationLink } from '@tiketi/sandbox-mail/client';
-import type { Page } from 'playwright-core';
+import type { Page, Request as PageRequest, Response as PageResponse } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
@@ -28,6 +28,9 @@ const fan = {
 };
 const NOBODY = `nobody-${Date.now()}@example.com`;
 const RESET_LINK = /https?:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+/;
+/** Where the page asks, as it opens, whether its link can still set a password. */
+const CHECK_PATH = '/api/auth/password/reset/check';
+const USED = '이미 사용된 링크입니다. 비밀번호를 다시 바꾸시려면 새 링크를 요청해 주세요.';
 const sent = (email: string) =>
   `${email} 주소로 가입된 계정이 있다면 새 비밀번호를 설정할 수 있는 링크를 보냈습니다. 링크는 ${PASSWORD_RESET_TTL_MINUTES}분 동안 유효합니다. 메일이 보이지 않으면 스팸함을 확인해 주세요.`;
 const reset: { link?: URL; other?: { accessToken: string; refreshToken: string } } = {};
@@ -68,6 +71,13 @@ async function logIn(page: Page, password: string): Promise<void> {
   await page.getByLabel('이메일').fill(fan.email);
   await page.getByLabel('비밀번호', { exact: true }).fill(password);
   await page.getByRole('button', { name: '로그인', exact: true }).click();
+}
+
+/** Opens the link of the mail again, once an earlier test has used it to set the new password. */
+async function openUsedLink(page: Page): Promise<void> {
+  const link = reset.link;
+  if (!link) throw new Error('the reset link comes from an earlier test');
+  await page.goto(`${link.pathname}${link.search}`);
 }
 
 describe('a fan who forgot the password', () => {
@@ -124,6 +134,12 @@ describe('a fan who forgot the password', () => {
       expect(link.pathname).toBe(WEB_RESET_PASSWORD.path);
       reset.link = link;
 
+      // The page asks whether the link still works as it opens; a fresh one gets the form.
+      const checks: number[] = [];
+      const seeCheck = (r: PageResponse) => {
+        if (new URL(r.url()).pathname === CHECK_PATH) checks.push(r.status());
+      };
+      page.on('response', seeCheck);
       await page.goto(`${link.pathname}${link.search}`);
       await page.getByRole('heading', { name: '새 비밀번호 설정' }).waitFor();
       // The token is kept by the page, not left in the address bar (or the history, or a screenshot).
@@ -142,6 +158,9 @@ describe('a fan who forgot the password', () => {
       await screenshotAtWidths(page, 'password-03-new-password');
       await page.getByRole('button', { name: '비밀번호 변경하기' }).click();
       await page.waitForURL(`${WEB}/`);
+      page.off('response', seeCheck);
+      // The form came after the check said the link works (asked before anything was typed).
+      expect([...new Set(checks)]).toEqual([204]);
       await page.getByRole('button', { name: '로그아웃' }).waitFor();
       const me = await apiJson<{ email: string }>('/api/users/me', await accessTokenOf(page));
       expect(me.email).toBe(fan.email);
@@ -176,23 +195,47 @@ describe('a fan who forgot the password', () => {
   );
 
   it(
-    'says a used link was already used, and offers to ask for a new one',
+    'says at once that a used link was already used, before a password is typed, and offers a new one',
     site.step(async () => {
       const page = site.page;
-      const link = reset.link;
-      if (!link) throw new Error('the reset link comes from an earlier test');
-      await page.goto(`${link.pathname}${link.search}`);
-      await page.getByLabel('새 비밀번호').fill('another-new-password-3');
-      await page.getByRole('button', { name: '비밀번호 변경하기' }).click();
-      await page
-        .getByRole('alert')
-        .getByText('이미 사용된 링크입니다. 비밀번호를 다시 바꾸시려면 새 링크를 요청해 주세요.')
-        .waitFor();
+      const resets: string[] = [];
+      const sentReset = (r: PageRequest) => {
+        if (new URL(r.url()).pathname === '/api/auth/password/reset') resets.push(r.url());
+      };
+      page.on('request', sentReset);
+      await openUsedLink(page);
+      // Nothing typed, nothing sent: the page knew from the link alone.
+      await page.getByRole('alert').getByText(USED).waitFor();
+      page.off('request', sentReset);
+      expect(resets).toEqual([]);
       expect(await page.getByLabel('새 비밀번호').count()).toBe(0);
       await screenshotAtWidths(page, 'password-04-link-used');
       await page.getByRole('link', { name: '새 링크 요청하기' }).click();
       await page.waitForURL(`${WEB}/forgot-password`);
       await page.getByRole('button', { name: '링크 보내기' }).waitFor();
+    }),
+    60_000,
+  );
+
+  it(
+    'gets the form when the link cannot be checked, and the reset itself says the link was used',
+    site.step(async () => {
+      const page = site.page;
+      let checks = 0;
+      await page.route(`**${CHECK_PATH}`, (route) => {
+        checks++;
+        return route.fulfill({ status: 503, contentType: 'text/plain', body: 'unavailable' });
+      });
+      try {
+        await openUsedLink(page);
+        await page.getByLabel('새 비밀번호').fill('another-new-password-3');
+        expect(checks).toBeGreaterThan(0);
+        await page.getByRole('button', { name: '비밀번호 변경하기' }).click();
+        await page.getByRole('alert').getByText(USED).waitFor();
+        expect(await page.getByLabel('새 비밀번호').count()).toBe(0);
+      } finally {
+        await page.unroute(`**${CHECK_PATH}`);
+      }
     }),
     60_000,
   );

@@ -1,7 +1,8 @@
+import { useQuery } from '@tanstack/react-query';
 import { PASSWORD_RESET_TTL_MINUTES, resetPasswordToken, WEB_RESET_PASSWORD } from '@tiketi/contracts';
 import { useEffect, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { ErrorState, Notice } from '../components/states.tsx';
+import { ErrorState, Loading, Notice } from '../components/states.tsx';
 import { ApiError, api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -69,7 +70,9 @@ function refusalOf(error: unknown): Refusal | undefined {
 /**
  * Where the link in a password-reset mail lands (`/reset-password?token=…`): takes the token out of the
  * address bar at once, as the verification page does, keeps it for the form, and on a new password signs
- * the fan in as the login page does. A link that cannot work says why and offers a new one.
+ * the fan in as the login page does. A link that cannot work says why and offers a new one: as the page
+ * opens, before a password is typed, when the API says so; else when the reset itself refuses it (the
+ * link ran out meanwhile, or it could not be asked about).
  */
 export function ResetPasswordPage() {
   const { t } = useI18n();
@@ -81,16 +84,26 @@ export function ResetPasswordPage() {
     history.replaceState(null, '', window.location.pathname);
   }, []);
   const { submit, error, busy } = useAuthForm('/api/auth/password/reset', { token });
-  // A token that cannot be one (cut short when copied, say) is refused before the fan types a password.
+  // A token that cannot be one (cut short when copied, say) is refused without asking.
+  const wellFormed = resetPasswordToken.safeParse(token).success;
+  // A used or expired link is told at once. A check that fails otherwise (network, 5xx) leaves the form.
+  const check = useQuery({
+    queryKey: ['password-reset-check', token],
+    queryFn: ({ signal }) =>
+      api('/api/auth/password/reset/check', { body: { token }, signal }).then(() => true),
+    enabled: wellFormed,
+  });
   const refusal: Refusal | undefined = !token
     ? 'missing'
-    : resetPasswordToken.safeParse(token).success
-      ? refusalOf(error)
+    : wellFormed
+      ? (refusalOf(check.error) ?? refusalOf(error))
       : 'invalid';
   return (
     <main id="main" className="container narrow">
       <h1>{t('reset.title')}</h1>
-      {refusal ? (
+      {check.isLoading ? (
+        <Loading />
+      ) : refusal ? (
         <>
           <Notice kind="warning">{t(`reset.${refusal}`, { minutes: PASSWORD_RESET_TTL_MINUTES })}</Notice>
           <Link className="button" to={FORGOT_PASSWORD}>
