@@ -3,10 +3,18 @@
  * paths, so a link made from here always opens the page it names; a page that needs a signed-in fan sends
  * a signed-out one through the login and back.
  */
+/** The query parameter of the my-tickets page that names one order of the fan's (its reservation id). */
+export const WEB_ORDER_PARAM = 'order';
+
 export const WEB_PAGES = {
   events: '/',
   event: (eventId: string) => `/events/${eventId}`,
   myTickets: '/me/tickets',
+  /**
+   * The my-tickets page showing one order: a mail about an order links here, and the page marks that order,
+   * or says the signed-in account has no such order (another account's mail opened here).
+   */
+  order: (reservationId: string) => `/me/tickets?${WEB_ORDER_PARAM}=${reservationId}`,
   login: '/login',
   /** Where a fan asks for a link to set a new password. */
   forgotPassword: '/forgot-password',

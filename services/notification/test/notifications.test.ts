@@ -263,6 +263,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(ticketMail?.text).toContain('2027년 3월 20일 토요일');
     expect(ticketMail?.html).toContain('<html lang="ko">');
     expect(ticketMail?.html).toContain('A구역 3열 12번');
+    // Its button opens this order on the my-tickets page, not just whichever tickets are signed in there.
+    expect(ticketMail?.html).toContain(`href="http://localhost:3000/me/tickets?order=${reservationId}"`);
     // Each ticket's QR rides inline under its code, and the order's PDF is attached.
     expect(ticketMail?.text).toContain('A구역 3열 12번 · ABCDE-23456');
     const qrFiles = ticketMail?.attachments.filter((a) => a.inline) ?? [];
@@ -507,10 +509,11 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
 
   it('writes in English to a user known only to the user service, and explains a late-approval refund', async () => {
     const user = knownUser('Alex', 'en');
+    const reservationId = randomUUID();
     await publish('payment.refunded', {
       paymentId: randomUUID(),
       orderId: 'order-late-approval-1',
-      reservationId: randomUUID(),
+      reservationId,
       eventId: EVENT_ID,
       userId: user.id,
       amount: 132_000,
@@ -527,6 +530,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(message?.text).toContain('₩132,000');
     expect(message?.text).toContain('Saturday, 20 March 2027 at 19:00 (KST)');
     expect(message?.html).toContain('<html lang="en">');
+    expect(message?.html).toContain(`href="http://localhost:3000/me/tickets?order=${reservationId}"`);
     await eventually(async () => {
       const cached = await db
         .selectFrom('recipients')
@@ -797,10 +801,15 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(en?.text).toContain('When: Saturday, 17 April 2027 at 20:30 (KST)');
     expect(en?.text).toContain('Was: Saturday, 10 April 2027 at 19:00 (KST)');
     expect(en?.text).toContain('Your ticket stays valid for the new time');
+    // One order of the concert: the button opens it.
+    const alexOrder = attendees.get(eventId)?.find((t) => t.userId === alex.id)?.reservationId;
+    expect(en?.html).toContain(`href="http://localhost:3000/me/tickets?order=${alexOrder}"`);
     const [ko] = inboxOf(minji.email);
     expect(ko?.subject).toBe('[Tiketi] 공연 일정 변경: Seoul Spring Live');
     expect(ko?.text).toContain('2027년 4월 17일 토요일 오후 8:30');
     expect(ko?.text).toContain('2매');
+    // Two orders (each ticket was bought on its own): the button opens all of them.
+    expect(ko?.html).toContain('href="http://localhost:3000/me/tickets"');
     await drained();
     expect(inboxOf(alex.email)).toHaveLength(1);
     expect(inboxOf(minji.email)).toHaveLength(1);

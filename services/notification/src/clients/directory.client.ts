@@ -8,6 +8,9 @@ import {
 import { createHttpClient, internalHeaders, upstreamProblem } from '@tiketi/kit';
 import type { EventDetails, Recipient } from '../db/notification.repository.ts';
 
+/** An account's valid tickets of one event, and the orders (reservations) they were issued for. */
+export type Holding = { tickets: number; reservationIds: Set<string> };
+
 /** Reads users and ticket documents (internal routes) and events (public route) from their owners. */
 export function createDirectoryClient(options: {
   userServiceUrl: string;
@@ -64,16 +67,20 @@ export function createDirectoryClient(options: {
       return ticketDocuments.parse(res.body);
     },
     /**
-     * Who holds valid tickets of the event, and how many each: an account with tickets that were only
-     * voided (refunded) holds none. Empty when the reservation service sells no such event.
+     * Who holds valid tickets of the event, how many each and of which orders: an account with tickets
+     * that were only voided (refunded) holds none. Empty when the reservation service sells no such event.
      */
-    async holders(eventId: string): Promise<Map<string, number>> {
+    async holders(eventId: string): Promise<Map<string, Holding>> {
       const res = await reservations.get<unknown>(`/internal/events/${eventId}/attendees`);
-      const held = new Map<string, number>();
+      const held = new Map<string, Holding>();
       if (res.status === 404) return held;
       if (res.status !== 200) throw upstreamProblem('reservation service', res);
       for (const t of salesAttendees.parse(res.body).items) {
-        if (t.status === 'ISSUED') held.set(t.userId, (held.get(t.userId) ?? 0) + 1);
+        if (t.status !== 'ISSUED') continue;
+        const holding = held.get(t.userId) ?? { tickets: 0, reservationIds: new Set<string>() };
+        holding.tickets += 1;
+        holding.reservationIds.add(t.reservationId);
+        held.set(t.userId, holding);
       }
       return held;
     },

@@ -243,7 +243,7 @@ export function createNotifier(deps: NotifierDeps) {
           // not have been handled yet.
           amount: d.amount ?? (await repo.confirmedAmount(d.reservationId)),
           reservationId: d.reservationId,
-          ticketsUrl: url(WEB_PAGES.myTickets),
+          ticketsUrl: url(WEB_PAGES.order(d.reservationId)),
           tickets: [],
         });
         if (!plan.recipient) return plan;
@@ -264,7 +264,7 @@ export function createNotifier(deps: NotifierDeps) {
           seatLabels: d.seatLabels,
           standingAreas: d.standingAreas,
           orderId: d.orderId,
-          reservationsUrl: url(WEB_PAGES.myTickets),
+          reservationsUrl: url(WEB_PAGES.order(d.reservationId)),
         });
       }
       case 'reservation.expired': {
@@ -389,7 +389,9 @@ export function createNotifier(deps: NotifierDeps) {
         // every holder (the venue is the only part the projection adds).
         const known = await eventOf(repo, d.eventId);
         const concert = { venueName: known?.venueName, title: d.title, startsAt: new Date(d.startsAt) };
-        for (const [userId, ticketCount] of holders) {
+        for (const [userId, { tickets, reservationIds }] of holders) {
+          // A fan with one order of the concert is shown that order; one with several, all their tickets.
+          const [only] = reservationIds.size === 1 ? reservationIds : [];
           const recipient = await recipientOf(repo, userId);
           const mail: Plan<'event-rescheduled'> = {
             template: 'event-rescheduled',
@@ -399,8 +401,8 @@ export function createNotifier(deps: NotifierDeps) {
               name: recipient?.name ?? '',
               event: concert,
               previousStartsAt: new Date(d.previousStartsAt),
-              ticketCount,
-              ticketsUrl: url(WEB_PAGES.myTickets),
+              ticketCount: tickets,
+              ticketsUrl: url(only ? WEB_PAGES.order(only) : WEB_PAGES.myTickets),
             },
           };
           await deliver(event, mail, `${event.id}:${mail.template}:${userId}`);
