@@ -8,6 +8,7 @@ import {
 } from '@tiketi/contracts';
 import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { OtherAccount } from '../components/other-account.tsx';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { track } from '../lib/analytics.ts';
 import {
@@ -17,7 +18,6 @@ import {
   isNotFound,
   newIdempotencyKey,
   retryTransient,
-  signOut,
   tossFailureMessage,
 } from '../lib/api.ts';
 import { countdown, dateTime, won } from '../lib/format.ts';
@@ -119,7 +119,8 @@ export function CheckoutPage() {
     return (
       <main id="main" className="container narrow">
         <h1>{t('checkout.title')}</h1>
-        <OtherAccount email={session.user.email} />
+        {/* Most often a mailed link (a waiting-list offer) opened where someone else is signed in. */}
+        <OtherAccount email={session.user.email} message="checkout.otherAccount" />
       </main>
     );
   }
@@ -236,23 +237,6 @@ export function CheckoutPage() {
         }}
       </QueryState>
     </main>
-  );
-}
-
-/**
- * A checkout the signed-in account cannot see: most often a mailed link (a waiting-list offer) opened where
- * someone else is signed in. Says who is, and leads to the login of the right account and back here.
- */
-function OtherAccount({ email }: { email: string }) {
-  const { t } = useI18n();
-  return (
-    <>
-      <Notice kind="warning">{t('checkout.otherAccount', { email })}</Notice>
-      {/* Signed out, the page's guard takes the fan to the login and brings them back to this checkout. */}
-      <button type="button" className="big" onClick={() => void signOut()}>
-        {t('auth.switchAccount')}
-      </button>
-    </>
   );
 }
 
