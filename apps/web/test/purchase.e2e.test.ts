@@ -12,8 +12,10 @@ import {
   launchChromium,
   linksIn,
   MAIL_INBOX,
+  openSite,
   screenshot,
   signInAsOperator,
+  signUpVerified,
   verifyEmailInBrowser,
   WEB,
 } from './browser.ts';
@@ -32,7 +34,7 @@ let platform: IsolatedPlatform | undefined;
 let browser: Browser | undefined;
 let fan: BrowserContext;
 let page: Page;
-const bought: { seatIds: string[]; qr?: string } = { seatIds: [] };
+const bought: { seatIds: string[]; reservationId?: string; qr?: string } = { seatIds: [] };
 const fanLogin = { email: `fan-${Date.now()}@example.com`, password: 'correct-horse-battery' };
 /** What the app's Content-Security-Policy blocked: the app must never need more than it allows. */
 const blocked: string[] = [];
@@ -128,6 +130,7 @@ describe('buying a ticket in the browser', () => {
       await page.getByRole('button', { name: 'Hold these seats' }).click();
 
       await page.waitForURL(/\/checkout\//);
+      bought.reservationId = new URL(page.url()).pathname.split('/').pop();
       await page.getByTestId('amount').waitFor();
       expect(await page.getByTestId('amount').textContent()).toBe('₩330,000');
       await screenshot(page, '05-checkout');
@@ -192,6 +195,46 @@ describe('buying a ticket in the browser', () => {
       await reader.close();
     }
   }, 90_000);
+
+  it('opens the order the tickets mail names, and tells another signed-in account it is not theirs', async () => {
+    const link = await eventually(async () => {
+      // The tickets mail is the one of the fan's mails that links to their tickets.
+      const found = (await listMail(MAIL_INBOX, { to: fanLogin.email }))
+        .flatMap((mail) => linksIn(mail.html ?? ''))
+        .find((l) => l.startsWith(WEB) && new URL(l).pathname === '/me/tickets');
+      expect(found && new URL(found).searchParams.get('order')).toBe(bought.reservationId);
+      return found ?? '';
+    }, 30_000);
+    // The same computer, where another fan is signed in.
+    const { context, page: shown } = await openSite(browser!);
+    const other = {
+      name: 'Other Fan',
+      email: `other-${Date.now()}@example.com`,
+      password: fanLogin.password,
+    };
+    try {
+      await signUpVerified(shown, other);
+      await shown.goto(link);
+      const notice = shown.getByRole('alert').filter({ hasText: 'is not one of' });
+      await notice.waitFor();
+      expect(await notice.innerText()).toContain(other.email);
+      await screenshot(shown, '08-order-of-another-account');
+      // Switching account brings the fan back to the same order, marked among their orders.
+      await shown.getByRole('button', { name: 'Log in with another account' }).click();
+      await shown.waitForURL(/\/login\?next=/);
+      await shown.getByLabel('Email').fill(fanLogin.email);
+      await shown.getByLabel('Password').fill(fanLogin.password);
+      await shown.getByRole('button', { name: 'Log in' }).click();
+      await shown.waitForURL(link);
+      await shown.locator(`li[data-reservation-id="${bought.reservationId}"][aria-current="true"]`).waitFor();
+      expect(await notice.count()).toBe(0);
+      await screenshot(shown, '08-order-marked');
+    } catch (error) {
+      await failWithLogs(error, shown);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 
   it('shows the bought seats as sold to another browser, on a phone-sized screen', async () => {
     const other = await browser!.newContext({

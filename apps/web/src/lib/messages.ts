@@ -630,6 +630,9 @@ export const en = {
   'tickets.receipt': 'Toss receipt',
   'tickets.ticketCount': '{n} ticket(s)',
   'tickets.refundedAmount': 'Refunded {amount}',
+  'tickets.namedOrder': 'The order your link opened',
+  'tickets.otherAccount':
+    '{email} is signed in here, and the order this link names is not one of that account’s. A link from our emails opens in the account it was sent to: log in with that one.',
   'problem.REJECT_CARD_PAYMENT': 'The card was declined: the limit was exceeded or the balance is too low.',
   'problem.CHECKOUT_REPLACED': 'A new payment was opened for these seats, so this one was not charged.',
   'problem.RESERVATION_RELEASED': 'You gave these seats back before paying.',
@@ -1401,6 +1404,9 @@ export const ko: Record<MessageKey, string> = {
   'tickets.receipt': '토스 영수증',
   'tickets.ticketCount': '티켓 {n}매',
   'tickets.refundedAmount': '{amount} 환불됨',
+  'tickets.namedOrder': '링크로 연 주문',
+  'tickets.otherAccount':
+    '지금 {email} 계정으로 로그인되어 있으며, 링크에 담긴 주문은 이 계정의 주문이 아닙니다. 메일로 받은 링크는 메일을 받은 계정으로 로그인해야 열립니다. 그 계정으로 로그인해 주세요.',
   'problem.REJECT_CARD_PAYMENT': '한도초과 혹은 잔액부족으로 카드 결제가 거절되었습니다.',
   'problem.CHECKOUT_REPLACED': '이 좌석의 새 결제를 열어 이 결제는 청구되지 않았습니다.',
   'problem.RESERVATION_RELEASED': '결제 전에 좌석을 반납하셨습니다.',

@@ -8,16 +8,26 @@ import {
   type TicketDto,
   ticketDto,
   ticketWithQrDto,
+  WEB_ORDER_PARAM,
 } from '@tiketi/contracts';
-import { useEffect, useState } from 'react';
-import { Link } from 'react-router';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { OtherAccount } from '../components/other-account.tsx';
 import { QrCode } from '../components/qr-code.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
-import { api, download, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../lib/api.ts';
+import {
+  api,
+  download,
+  idempotencyHeaders,
+  isNotFound,
+  newIdempotencyKey,
+  retryTransient,
+} from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { paymentsPage, useEvent, usePlaces } from '../lib/queries.ts';
+import { useSession } from '../lib/session.ts';
 import { useTitle } from '../lib/use-title.ts';
 
 const ticketsPage = pageOf(ticketDto);
@@ -87,9 +97,11 @@ export function MyTicketsPage() {
     if (settling.some(settled)) setSettling(settling.filter((id) => !settled(id)));
   }, [settling, reservations.data, tickets.data]);
   const withTickets = new Set(tickets.data?.items.map((ticket) => ticket.reservationId));
+  const named = useNamedOrder(tickets.data?.items, reservations.data?.items);
   return (
     <main id="main" className="container">
       <h1>{t('tickets.title')}</h1>
+      {named.otherAccount && <OtherAccount email={named.otherAccount} message="tickets.otherAccount" />}
       <QueryState query={tickets}>
         {(data) =>
           data.items.length === 0 ? (
@@ -101,6 +113,7 @@ export function MyTicketsPage() {
                   <OrderCard
                     key={order.reservationId}
                     order={order}
+                    named={order.reservationId === named.id}
                     onRefunded={() => setSettling((ids) => [...ids, order.reservationId])}
                   />
                 ),
@@ -119,7 +132,7 @@ export function MyTicketsPage() {
           ) : (
             <ul className="reservation-list">
               {holds.map((r) => (
-                <HoldRow key={r.id} reservation={r} />
+                <HoldRow key={r.id} reservation={r} named={r.id === named.id} />
               ))}
             </ul>
           );
@@ -129,9 +142,46 @@ export function MyTicketsPage() {
   );
 }
 
+/**
+ * The order a link names (`?order=<reservation id>`, as the mails about an order link), as the signed-in
+ * account sees it: `otherAccount` is that account's address when the order is not one of its own, for the
+ * page to say so. An order the first pages of tickets and reservations do not hold may be an older one of
+ * the account's: the reservation service is asked for it, and answers 404 for another account's.
+ */
+function useNamedOrder(tickets: TicketDto[] | undefined, reservations: ReservationDto[] | undefined) {
+  const session = useSession();
+  const [params] = useSearchParams();
+  const id = params.get(WEB_ORDER_PARAM) ?? undefined;
+  const listed =
+    tickets?.some((ticket) => ticket.reservationId === id) || reservations?.some((r) => r.id === id);
+  const beyond = useQuery({
+    // Per account: what another account signed in on this browser was told is not this one's answer.
+    queryKey: ['reservation', id, session?.user.id],
+    queryFn: ({ signal }) => api(`/api/reservations/${id}`, { schema: reservationDto, signal }),
+    enabled: id !== undefined && tickets !== undefined && reservations !== undefined && !listed,
+  });
+  // (An operator may read any reservation: one of another account's is still not among the operator's.)
+  const notOwn =
+    !listed && (isNotFound(beyond.error) || (beyond.data && beyond.data.userId !== session?.user.id));
+  return { id, otherAccount: notOwn ? session?.user.email : undefined };
+}
+
+/**
+ * Marks the list item of the order a link named, for the eye (the style of `[aria-current]`) and for a
+ * screen reader, and scrolls it into view once it is shown.
+ */
+function useMarked<T extends HTMLElement>(named: boolean) {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    if (named) ref.current?.scrollIntoView({ block: 'start' });
+  }, [named]);
+  return { ref, 'aria-current': named ? ('true' as const) : undefined };
+}
+
 /** An order: its concert, number, status and Toss receipt, its tickets each with its own state. */
-function OrderCard({ order, onRefunded }: { order: Order; onRefunded: () => void }) {
+function OrderCard({ order, named, onRefunded }: { order: Order; named: boolean; onRefunded: () => void }) {
   const { t, locale } = useI18n();
+  const marked = useMarked<HTMLLIElement>(named);
   const queryClient = useQueryClient();
   const first = order.tickets[0];
   const event = useEvent(first?.eventId);
@@ -155,9 +205,10 @@ function OrderCard({ order, onRefunded }: { order: Order; onRefunded: () => void
   });
   const refundable = r?.status === 'CONFIRMED' && order.tickets.some((ticket) => ticket.status === 'ISSUED');
   return (
-    <li className="card order" data-reservation-id={order.reservationId}>
+    <li className="card order" data-reservation-id={order.reservationId} {...marked}>
       <header className="order-head">
         <div>
+          {named && <p className="named-order">{t('tickets.namedOrder')}</p>}
           <h3>{event.data?.title ?? '…'}</h3>
           {event.data && (
             <p className="muted">
@@ -266,8 +317,9 @@ function TicketCard({ ticket }: { ticket: TicketDto }) {
 }
 
 /** A hold without tickets: continue to payment or give it back while it lasts. */
-function HoldRow({ reservation: r }: { reservation: ReservationDto }) {
+function HoldRow({ reservation: r, named }: { reservation: ReservationDto; named: boolean }) {
   const { t, locale } = useI18n();
+  const marked = useMarked<HTMLLIElement>(named);
   const queryClient = useQueryClient();
   const event = useEvent(r.eventId);
   const places = usePlaces(r.seats, r.eventId);
@@ -279,8 +331,9 @@ function HoldRow({ reservation: r }: { reservation: ReservationDto }) {
   });
   const pending = r.status === 'PENDING' && Date.parse(r.expiresAt) > Date.now();
   return (
-    <li className="card reservation-row">
+    <li className="card reservation-row" data-reservation-id={r.id} {...marked}>
       <div>
+        {named && <p className="named-order">{t('tickets.namedOrder')}</p>}
         <strong>{event.data?.title ?? '…'}</strong>
         <p className="muted">
           {places} · {won(r.amount, locale)} · {dateTime(r.createdAt, locale)}
