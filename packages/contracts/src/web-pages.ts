@@ -1,11 +1,11 @@
+/** The query parameter of the my-tickets page that names one order of the fan's (its reservation id). */
+export const WEB_ORDER_PARAM = 'order';
+
 /**
  * The web app's pages that other parts link to (emails, payment redirects). The web app routes these same
  * paths, so a link made from here always opens the page it names; a page that needs a signed-in fan sends
  * a signed-out one through the login and back.
  */
-/** The query parameter of the my-tickets page that names one order of the fan's (its reservation id). */
-export const WEB_ORDER_PARAM = 'order';
-
 export const WEB_PAGES = {
   events: '/',
   event: (eventId: string) => `/events/${eventId}`,

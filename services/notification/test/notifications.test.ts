@@ -264,7 +264,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(ticketMail?.html).toContain('<html lang="ko">');
     expect(ticketMail?.html).toContain('A구역 3열 12번');
     // Its button opens this order on the my-tickets page, not just whichever tickets are signed in there.
-    expect(ticketMail?.html).toContain(`href="http://localhost:3000/me/tickets?order=${reservationId}"`);
+    expect(ticketMail?.html).toContain(`href="http://localhost:3000/me/tickets?order=${reservationId}&amp;lang=ko"`);
     // Each ticket's QR rides inline under its code, and the order's PDF is attached.
     expect(ticketMail?.text).toContain('A구역 3열 12번 · ABCDE-23456');
     const qrFiles = ticketMail?.attachments.filter((a) => a.inline) ?? [];
@@ -530,7 +530,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(message?.text).toContain('₩132,000');
     expect(message?.text).toContain('Saturday, 20 March 2027 at 19:00 (KST)');
     expect(message?.html).toContain('<html lang="en">');
-    expect(message?.html).toContain(`href="http://localhost:3000/me/tickets?order=${reservationId}"`);
+    expect(message?.html).toContain(`href="http://localhost:3000/me/tickets?order=${reservationId}&amp;lang=en"`);
     await eventually(async () => {
       const cached = await db
         .selectFrom('recipients')
@@ -803,13 +803,13 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(en?.text).toContain('Your ticket stays valid for the new time');
     // One order of the concert: the button opens it.
     const alexOrder = attendees.get(eventId)?.find((t) => t.userId === alex.id)?.reservationId;
-    expect(en?.html).toContain(`href="http://localhost:3000/me/tickets?order=${alexOrder}"`);
+    expect(en?.html).toContain(`href="http://localhost:3000/me/tickets?order=${alexOrder}&amp;lang=en"`);
     const [ko] = inboxOf(minji.email);
     expect(ko?.subject).toBe('[Tiketi] 공연 일정 변경: Seoul Spring Live');
     expect(ko?.text).toContain('2027년 4월 17일 토요일 오후 8:30');
     expect(ko?.text).toContain('2매');
     // Two orders (each ticket was bought on its own): the button opens all of them.
-    expect(ko?.html).toContain('href="http://localhost:3000/me/tickets"');
+    expect(ko?.html).toContain('href="http://localhost:3000/me/tickets?lang=ko"');
     await drained();
     expect(inboxOf(alex.email)).toHaveLength(1);
     expect(inboxOf(minji.email)).toHaveLength(1);
