@@ -3,8 +3,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './app.tsx';
+import { admissions } from './lib/admission.ts';
 import { retryTransient } from './lib/api.ts';
 import { I18nProvider } from './lib/i18n.tsx';
+import { sessionStore } from './lib/session.ts';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -15,6 +17,18 @@ const queryClient = new QueryClient({
       refetchOnWindowFocus: false,
     },
   },
+});
+
+// What the API told one account is never shown to the next one signed in on this browser (a shared
+// computer): their tickets, QR codes and orders go with the session, and so do their waiting-room
+// admissions. A refreshed session is the same account.
+let shownTo = sessionStore.get()?.user.id;
+sessionStore.subscribe(() => {
+  const now = sessionStore.get()?.user.id;
+  if (now === shownTo) return;
+  shownTo = now;
+  queryClient.clear();
+  admissions.clearAll();
 });
 
 const root = document.getElementById('root');

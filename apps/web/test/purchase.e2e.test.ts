@@ -1,3 +1,4 @@
+import { WEB_LANGUAGE_PARAM } from '@tiketi/contracts';
 import { eventually } from '@tiketi/kit/testing';
 import { listMail } from '@tiketi/sandbox-mail/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -225,10 +226,42 @@ describe('buying a ticket in the browser', () => {
       await shown.getByLabel('Email').fill(fanLogin.email);
       await shown.getByLabel('Password').fill(fanLogin.password);
       await shown.getByRole('button', { name: 'Log in' }).click();
-      await shown.waitForURL(link);
-      await shown.locator(`li[data-reservation-id="${bought.reservationId}"][aria-current="true"]`).waitFor();
+      // The address names the order; the mail's language was taken out of it as the page opened.
+      const opened = new URL(link);
+      opened.searchParams.delete(WEB_LANGUAGE_PARAM);
+      await shown.waitForURL(opened.toString());
+      const order = shown.locator(`li[data-reservation-id="${bought.reservationId}"]`);
+      await order.and(shown.locator('[aria-current="true"]')).waitFor();
       expect(await notice.count()).toBe(0);
       await screenshot(shown, '08-order-marked');
+
+      // Signed out, and in again as the other fan in the same tab: the first fan's order (its QR codes) is
+      // never shown to them, not even while their own tickets are on the way.
+      await shown.getByRole('button', { name: 'Log out' }).click();
+      await shown.getByRole('link', { name: 'Log in', exact: true }).click();
+      await shown.getByLabel('Email').fill(other.email);
+      await shown.getByLabel('Password').fill(other.password);
+      await shown.getByRole('button', { name: 'Log in' }).click();
+      await shown.waitForURL(`${WEB}/`);
+      let asked!: () => void;
+      const ticketsAsked = new Promise<void>((resolve) => {
+        asked = resolve;
+      });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await shown.route(/\/api\/tickets\?/, async (route) => {
+        asked();
+        await released;
+        await route.continue();
+      });
+      await shown.getByRole('link', { name: 'My tickets' }).click();
+      await ticketsAsked;
+      expect(await order.count()).toBe(0);
+      release();
+      await shown.getByText('No tickets yet.').waitFor();
+      expect(await order.count()).toBe(0);
     } catch (error) {
       await failWithLogs(error, shown);
     } finally {

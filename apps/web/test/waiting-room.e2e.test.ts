@@ -334,3 +334,35 @@ describe('when the organiser switches the waiting room off', () => {
     180_000,
   );
 });
+
+describe('a computer fans take turns on', () => {
+  it(
+    "does not hand one fan's admission to the next fan signed in on the same tab",
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/');
+      const logOut = page.getByRole('button', { name: 'Log out' });
+      if (await logOut.count()) await logOut.click();
+      await signUp(page, 'First Fan');
+      const eventId = await waitingRoomConcert({
+        title: 'Shared tab',
+        opensInMs: -MINUTE,
+        maxActiveShoppers: 5,
+      });
+      await page.goto(`/events/${eventId}/queue`);
+      await page.waitForURL(`${WEB}/events/${eventId}/seats`, { timeout: UI_TIMEOUT });
+      await page.getByRole('timer').waitFor();
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await signUp(page, 'Next Fan');
+      // The waiting room cannot be asked about the turn: the page must know by itself that this fan was
+      // never admitted, and not show the first fan's admission as theirs.
+      await page.route(`**/api/queue/${eventId}/status`, (route) => route.abort());
+      await page.goto(`/events/${eventId}/seats`);
+      await page.getByText('This concert has a waiting room: please enter it first.').waitFor();
+      expect(await page.getByRole('timer').count()).toBe(0);
+      await page.unroute(`**/api/queue/${eventId}/status`);
+    }),
+    120_000,
+  );
+});

@@ -264,7 +264,9 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(ticketMail?.html).toContain('<html lang="ko">');
     expect(ticketMail?.html).toContain('A구역 3열 12번');
     // Its button opens this order on the my-tickets page, not just whichever tickets are signed in there.
-    expect(ticketMail?.html).toContain(`href="http://localhost:3000/me/tickets?order=${reservationId}&amp;lang=ko"`);
+    expect(ticketMail?.html).toContain(
+      `href="http://localhost:3000/me/tickets?order=${reservationId}&amp;lang=ko"`,
+    );
     // Each ticket's QR rides inline under its code, and the order's PDF is attached.
     expect(ticketMail?.text).toContain('A구역 3열 12번 · ABCDE-23456');
     const qrFiles = ticketMail?.attachments.filter((a) => a.inline) ?? [];
@@ -530,7 +532,9 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(message?.text).toContain('₩132,000');
     expect(message?.text).toContain('Saturday, 20 March 2027 at 19:00 (KST)');
     expect(message?.html).toContain('<html lang="en">');
-    expect(message?.html).toContain(`href="http://localhost:3000/me/tickets?order=${reservationId}&amp;lang=en"`);
+    expect(message?.html).toContain(
+      `href="http://localhost:3000/me/tickets?order=${reservationId}&amp;lang=en"`,
+    );
     await eventually(async () => {
       const cached = await db
         .selectFrom('recipients')

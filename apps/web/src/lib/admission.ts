@@ -25,4 +25,10 @@ export const admissions = {
   clear(eventId: string) {
     sessionStorage.removeItem(key(eventId));
   },
+  /** Every admission of this tab: an admission is its account's, and another one is signing in. */
+  clearAll() {
+    const prefix = key('');
+    const kept = Array.from({ length: sessionStorage.length }, (_, i) => sessionStorage.key(i));
+    for (const name of kept) if (name?.startsWith(prefix)) sessionStorage.removeItem(name);
+  },
 };
