@@ -167,10 +167,11 @@ describe('the waiting list of a sold-out concert', () => {
       try {
         const other = await shared.newPage();
         await signIn(other, next, '/');
+        // The mail is Korean, and so is the page its link opens, whatever this browser's language.
         await other.goto(`${url.pathname}${url.search}`);
-        await other.getByText(`${next.email} is signed in here`).waitFor();
+        await other.getByText(`지금 ${next.email} 계정으로 로그인되어 있으며`).waitFor();
         expect(await other.getByTestId('not-found').count()).toBe(0);
-        await other.getByRole('button', { name: 'Log in with another account' }).click();
+        await other.getByRole('button', { name: '다른 계정으로 로그인' }).click();
         await other.waitForURL(`${WEB}/login?next=${encodeURIComponent(url.pathname)}`);
       } finally {
         await shared.close();
