@@ -102,6 +102,30 @@ describe('catalogue validation', () => {
     expect(await svc.outbox('event.published')).toEqual([]);
   });
 
+  // A mistyped year would end a concert on sale at once and mail every ticket holder a date gone by.
+  it('refuses to move a published event to a start time gone by, and keeps its date', async () => {
+    const made = await create({});
+    const id = made.json().id as string;
+    const publish = await svc.app.inject({
+      method: 'POST',
+      url: `/api/events/${id}/publish`,
+      headers: { authorization: svc.admin },
+    });
+    expect(publish.statusCode).toBe(200);
+    const res = await svc.app.inject({
+      method: 'PATCH',
+      url: `/api/events/${id}`,
+      headers: { authorization: svc.admin },
+      payload: { startsAt: daysFromNow(-1), saleOpensAt: daysFromNow(-3), saleClosesAt: daysFromNow(-2) },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(res.json().errors).toContainEqual({ field: 'body.startsAt', message: 'is in the past' });
+    const after = await svc.app.inject({ url: `/api/events/${id}`, headers: { authorization: svc.admin } });
+    expect(after.json().startsAt).toBe(made.json().startsAt);
+    expect(await svc.outbox('event.rescheduled')).toEqual([]);
+  });
+
   it('refuses an inconsistent seat layout with field errors and stores no part of it', async () => {
     const res = await svc.app.inject({
       method: 'POST',

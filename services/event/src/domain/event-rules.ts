@@ -81,6 +81,16 @@ export function validateEvent(draft: EventDraft, venueTierKeys: string[]): void 
   }
 }
 
+/**
+ * A published event moved to another start time must still lie ahead: a start gone by would end its sale
+ * at once and tell every ticket holder a date that has passed.
+ */
+export function validateReschedule(previousStartsAt: Date, draft: EventDraft, now: Date): void {
+  if (draft.startsAt.getTime() === previousStartsAt.getTime() || draft.startsAt > now) return;
+  const errors: FieldError[] = [{ field: 'body.startsAt', message: 'is in the past' }];
+  throw problems.badRequest('The event is invalid: body.startsAt is in the past', errors);
+}
+
 /** Publishing also needs the event to still lie ahead. */
 export function validatePublishable(draft: EventDraft, now: Date): void {
   const errors: FieldError[] = [];

@@ -18,6 +18,7 @@ import {
   type TierInput,
   validateEvent,
   validatePublishable,
+  validateReschedule,
   type WaitingRoom,
 } from './event-rules.ts';
 
@@ -260,6 +261,7 @@ export function eventsService(deps: Deps) {
           ...definedOnly(patch),
           waitingRoom: { ...draft.waitingRoom, ...definedOnly(patch.waitingRoom ?? {}) },
         };
+        if (live) validateReschedule(row.startsAt, next, now());
         await checkedDraft(trx, next);
         await events.update(trx, id, toRow(next), live ? undefined : withIds(next.priceTiers));
         if (live) {
