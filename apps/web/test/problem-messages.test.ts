@@ -171,6 +171,20 @@ describe('a refused form', () => {
     );
   });
 
+  it("names an event's times by the event form's own labels, so the operator finds the field", () => {
+    const window = refused(400, 'VALIDATION_FAILED', 'The event is invalid', {
+      errors: [
+        { field: 'body.saleClosesAt', message: 'must be after saleOpensAt' },
+        { field: 'body.startsAt', message: 'is in the past' },
+      ],
+    });
+    expect(api.errorMessage(window, say('ko'))).toBe(
+      '입력하신 내용을 확인해 주세요. 예매 마감: 예매 시작보다 뒤여야 합니다. 공연 시작: 이미 지난 시각입니다.',
+    );
+    for (const field of ['startsAt', 'saleOpensAt', 'saleClosesAt'] as const)
+      expect(ko[`field.${field}`]).toBe(ko[`adm.${field}`]);
+  });
+
   it('says a reason the app has no sentence for as the server did, beside the field in the page language', () => {
     const unknown = refused(400, 'VALIDATION_FAILED', 'The seat layout is inconsistent', {
       errors: [{ field: 'body.sections.0.rows.1.seats.2.label', message: '"A-1" is already used by A 1' }],
