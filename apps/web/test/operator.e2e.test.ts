@@ -1,4 +1,5 @@
 import { encodePng } from '@tiketi/kit/testing';
+import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
@@ -103,6 +104,13 @@ const venueSelect = () => site.page.getByLabel('Venue', { exact: true });
 /** The venues the event form offers, after the "none" choice. */
 const offeredVenues = async () => (await venueSelect().locator('option').allTextContents()).slice(1);
 
+/** Whether the whole of `element` is on screen, where the operator can read it without scrolling. */
+const onScreen = (element: Locator) =>
+  element.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  });
+
 const adminEvent = async () =>
   apiJson<EventDetail>(`/api/events/${created.id}`, await accessTokenOf(site.page));
 
@@ -130,6 +138,26 @@ describe('an operator managing a concert', () => {
       await site.page.getByText('No venue matches.').waitFor();
       await expect(venueSelect().inputValue()).resolves.toBe(newVenue.id);
       expect(await offeredVenues()).toEqual([newVenueLabel]);
+    }),
+    60_000,
+  );
+
+  it(
+    'is told beside the Create button why a sale closing before it opens is refused, and keeps what was typed',
+    site.step(async () => {
+      await site.page.getByLabel('Title').fill(title);
+      await site.page.getByLabel('Starts at').fill(startsAt.input);
+      await site.page.getByLabel('Sale opens at').fill(saleClosesAt.input);
+      await site.page.getByLabel('Sale closes at').fill(saleOpensAt.input);
+      await site.page.getByRole('button', { name: 'Create' }).click();
+
+      // The button is at the end of a long form: a refusal said at its top would be out of sight.
+      const refusal = site.page.getByRole('alert').filter({ hasText: 'sale closing must be after' });
+      await refusal.waitFor();
+      await expect(onScreen(refusal)).resolves.toBe(true);
+      expect(site.page.url()).toBe(`${WEB}/admin/events/new`);
+      await expect(site.page.getByLabel('Title').inputValue()).resolves.toBe(title);
+      await expect(venueSelect().inputValue()).resolves.toBe(newVenue.id);
     }),
     60_000,
   );
@@ -209,6 +237,26 @@ describe('an operator managing a concert', () => {
   );
 
   it(
+    'is told why a file that is not an image makes no poster, not what an earlier save was refused for',
+    site.step(async () => {
+      await site.page.getByLabel('Sale closes at').fill(saleOpensAt.input);
+      await site.page.getByRole('button', { name: 'Save' }).click();
+      const refusedSave = site.page.getByRole('alert').filter({ hasText: 'sale closing must be after' });
+      await refusedSave.waitFor();
+
+      await site.page
+        .getByLabel('Poster')
+        .setInputFiles({ name: 'seating.txt', mimeType: 'text/plain', buffer: Buffer.from('row A, row B') });
+      await site.page.getByRole('alert').filter({ hasText: 'This kind of file is not supported.' }).waitFor();
+      await expect(refusedSave.count()).resolves.toBe(0);
+      expect((await adminEvent()).poster).toBeNull();
+      await site.page.reload();
+      await site.page.getByRole('heading', { name: 'Edit event' }).waitFor();
+    }),
+    60_000,
+  );
+
+  it(
     'uploads a poster that is served under /media and attached to the concert',
     site.step(async () => {
       await site.page
@@ -281,6 +329,27 @@ describe('an operator managing a concert', () => {
       expect(artist.image?.urls.thumb).toBe(src);
       await screenshot(site.page, 'operator-04-artist-photo');
       expect(site.blocked).toEqual([]);
+    }),
+    60_000,
+  );
+
+  it(
+    'keeps what was typed for a new artist the server refuses, and empties the form once one is made',
+    site.step(async () => {
+      const bio = 'Four-piece band from Seoul, on tour this winter.';
+      await site.page.getByLabel('Name').fill('   ');
+      await site.page.getByLabel('Bio').fill(bio);
+      await site.page.getByRole('button', { name: 'Create' }).click();
+      await site.page.getByRole('alert').filter({ hasText: 'name' }).waitFor();
+      await expect(site.page.getByLabel('Bio').inputValue()).resolves.toBe(bio);
+
+      const name = `Night Owls ${stamp}`;
+      await site.page.getByLabel('Name').fill(name);
+      await site.page.getByRole('button', { name: 'Create' }).click();
+      await site.page.locator('.artist-list li', { hasText: name }).waitFor();
+      await expect(site.page.getByLabel('Name').inputValue()).resolves.toBe('');
+      await expect(site.page.getByLabel('Bio').inputValue()).resolves.toBe('');
+      await expect(site.page.getByRole('alert').count()).resolves.toBe(0);
     }),
     60_000,
   );

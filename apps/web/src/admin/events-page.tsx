@@ -6,7 +6,7 @@ import {
   MIN_PAYMENT_KRW,
   WAITLIST_OFFER_MINUTES_DEFAULT,
 } from '@tiketi/contracts';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
@@ -71,6 +71,8 @@ export function AdminEventsPage() {
 }
 
 type Tier = { key: string; name: string; price: number };
+/** What saved the event last: the form's own button, or an action of the status card above it. */
+type SavedBy = 'form' | 'card';
 
 export function AdminEventEditPage() {
   const { id } = useParams();
@@ -85,7 +87,7 @@ export function AdminEventEditPage() {
   const artists = useArtists();
   // Each save remounts the form with the saved values, so the confirmation lives here; a create moves
   // to the new event's address, which renders this same page and keeps it.
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState<SavedBy>();
   const pending = (id && event.isPending) || artists.isPending;
   if (pending) return <Loading />;
   if (id && (event.error || !event.data))
@@ -111,8 +113,8 @@ function EventForm({
 }: {
   event: EventDetailDto | undefined;
   artists: { id: string; name: string }[];
-  saved: boolean;
-  onSaved: (saved: boolean) => void;
+  saved: SavedBy | undefined;
+  onSaved: (saved: SavedBy | undefined) => void;
 }) {
   const { t } = useI18n();
   const navigate = useNavigate();
@@ -132,10 +134,10 @@ function EventForm({
   );
   const published = event !== undefined && event.status !== 'draft';
 
-  const refresh = async (result: EventDetailDto) => {
+  const refresh = (by: SavedBy) => async (result: EventDetailDto) => {
     await queryClient.invalidateQueries({ queryKey: ['admin', 'events'] });
     queryClient.setQueryData(['event', result.id], result);
-    onSaved(true);
+    onSaved(by);
     if (!event) navigate(`/admin/events/${result.id}`, { replace: true });
   };
 
@@ -168,16 +170,16 @@ function EventForm({
         ? api(`/api/events/${event.id}`, { method: 'PATCH', body, schema: eventDetailDto })
         : api('/api/events', { body, schema: eventDetailDto });
     },
-    onSuccess: refresh,
+    onSuccess: refresh('form'),
   });
   const publish = useMutation({
     mutationFn: () => api(`/api/events/${event?.id}/publish`, { method: 'POST', schema: eventDetailDto }),
-    onSuccess: refresh,
+    onSuccess: refresh('card'),
   });
   const cancel = useMutation({
     mutationFn: (reason: string) =>
       api(`/api/events/${event?.id}/cancel`, { body: { reason }, schema: eventDetailDto }),
-    onSuccess: refresh,
+    onSuccess: refresh('card'),
   });
   const poster = useMutation({
     mutationFn: async (file: File) => {
@@ -188,21 +190,31 @@ function EventForm({
         schema: eventDetailDto,
       });
     },
-    onSuccess: refresh,
+    onSuccess: refresh('card'),
   });
 
+  // Each action says how it went, and only the last one: an earlier refusal must not stand for a later one.
+  const actions = [save, publish, cancel, poster];
+  const starting = (action: (typeof actions)[number]) => {
+    onSaved(undefined);
+    for (const other of actions) if (other !== action) other.reset();
+  };
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    onSaved(false);
+    starting(save);
     save.mutate(new FormData(e.currentTarget));
   };
-  const error = save.error ?? publish.error ?? cancel.error ?? poster.error;
+  const cardError = publish.error ?? cancel.error ?? poster.error;
+  const outcome = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (saved === 'form' || save.error) outcome.current?.scrollIntoView({ block: 'nearest' });
+  }, [saved, save.error]);
 
   return (
     <>
       <h1>{event ? t('adm.editEvent') : t('adm.newEvent')}</h1>
-      {saved && <Notice kind="success">{t('common.saved')}</Notice>}
-      {error && <ErrorState error={error} />}
+      {saved === 'card' && <Notice kind="success">{t('common.saved')}</Notice>}
+      {cardError && <ErrorState error={cardError} />}
       {event && (
         <section className="card row">
           <Poster image={event.poster} alt={event.title} />
@@ -218,12 +230,24 @@ function EventForm({
                 disabled={poster.isPending}
                 onChange={(e) => {
                   const file = e.target.files?.[0];
-                  if (file) poster.mutate(file);
+                  // Cleared, so the same file picked again (once fixed, say) is sent again.
+                  e.target.value = '';
+                  if (file) {
+                    starting(poster);
+                    poster.mutate(file);
+                  }
                 }}
               />
             </label>
             {event.status === 'draft' && (
-              <button type="button" onClick={() => publish.mutate()} disabled={publish.isPending}>
+              <button
+                type="button"
+                onClick={() => {
+                  starting(publish);
+                  publish.mutate();
+                }}
+                disabled={publish.isPending}
+              >
                 {t('adm.publish')}
               </button>
             )}
@@ -234,7 +258,10 @@ function EventForm({
                 disabled={cancel.isPending}
                 onClick={() => {
                   const reason = window.prompt(t('adm.cancelReason'));
-                  if (reason?.trim()) cancel.mutate(reason.trim());
+                  if (reason?.trim()) {
+                    starting(cancel);
+                    cancel.mutate(reason.trim());
+                  }
                 }}
               >
                 {t('adm.cancelEvent')}
@@ -370,6 +397,13 @@ function EventForm({
           {t('adm.description')}
           <textarea name="description" rows={4} maxLength={10_000} defaultValue={event?.description} />
         </label>
+        {/* Beside the button that was pressed, and scrolled to: the top of a long form is out of sight. */}
+        {(saved === 'form' || save.error) && (
+          <div ref={outcome} className="full">
+            {saved === 'form' && <Notice kind="success">{t('common.saved')}</Notice>}
+            {save.error && <ErrorState error={save.error} />}
+          </div>
+        )}
         <button type="submit" disabled={save.isPending}>
           {event ? t('common.save') : t('common.create')}
         </button>
