@@ -37,10 +37,14 @@ export function AdminArtistsPage() {
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     setMessage(undefined);
-    const form = new FormData(e.currentTarget);
+    const element = e.currentTarget;
+    const form = new FormData(element);
     const genre = String(form.get('genre') ?? '').trim();
-    save.mutate({ name: String(form.get('name')), genre: genre || null, bio: String(form.get('bio') ?? '') });
-    if (!editing) e.currentTarget.reset();
+    // Emptied for the next artist only once this one is made: a refusal leaves what was typed to correct.
+    save.mutate(
+      { name: String(form.get('name')), genre: genre || null, bio: String(form.get('bio') ?? '') },
+      { onSuccess: () => element.reset() },
+    );
   };
   return (
     <>
