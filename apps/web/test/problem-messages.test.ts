@@ -125,6 +125,15 @@ describe('the message catalogues', () => {
     }
   });
 
+  it('never put a Korean particle right after a blank, whose last sound only the value knows', () => {
+    // "바우처 DUP2026를" reads wrong (2026 ends in a consonant); "(으)로" and sentences built around the
+    // value are how the catalogue says it.
+    const glued = Object.entries(ko).filter(([, text]) =>
+      /\}(을|를|이|가|은|는|과|와|로)(?=[\s.,!?]|$)/.test(text),
+    );
+    expect(glued).toEqual([]);
+  });
+
   it('have a sentence for every code a service answers a page with', () => {
     const codes = answeredCodes();
     // The scan itself still finds what it looks for.
@@ -167,7 +176,7 @@ describe('a refused form', () => {
     });
     expect(api.errorMessage(tooLong, say('ko'))).toBe(
       '입력하신 내용을 확인해 주세요. 이름: 100자 이하여야 합니다. 이메일: 올바른 이메일 주소가 아닙니다. ' +
-        '1인당 매수 제한: 1 이상이어야 합니다. 공연명: 필수 항목입니다.',
+        '1인당 매수 제한: 1 이상이어야 합니다. 제목: 필수 항목입니다.',
     );
   });
 
@@ -181,7 +190,7 @@ describe('a refused form', () => {
     expect(api.errorMessage(window, say('ko'))).toBe(
       '입력하신 내용을 확인해 주세요. 예매 마감: 예매 시작보다 뒤여야 합니다. 공연 시작: 이미 지난 시각입니다.',
     );
-    for (const field of ['startsAt', 'saleOpensAt', 'saleClosesAt'] as const)
+    for (const field of ['title', 'description', 'startsAt', 'saleOpensAt', 'saleClosesAt'] as const)
       expect(ko[`field.${field}`]).toBe(ko[`adm.${field}`]);
   });
 

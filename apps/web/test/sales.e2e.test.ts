@@ -47,12 +47,14 @@ describe('an operator making a voucher', () => {
       await page.getByLabel('할인 값').fill('5000');
       await page.getByLabel('사용 가능 횟수').fill('1');
       await page.getByRole('button', { name: '만들기' }).click();
-      await page.getByText('바우처 FAN5000를 만들었습니다.').waitFor();
+      await page.getByText('바우처를 만들었습니다: FAN5000').waitFor();
       const row = page.locator('tr[data-code="FAN5000"]');
       await expect
         .poll(() => row.getByTestId('voucher-used').innerText(), { timeout: UI_TIMEOUT })
         .toBe('0 / 1');
       expect(await row.innerText()).toContain('5,000원');
+      // The column shows when a code may be used, from and until: it is named for both.
+      expect(await page.getByRole('columnheader', { name: '사용 기간' }).count()).toBe(1);
       await screenshotAtWidths(page, 'sales-01-vouchers');
       await page.getByRole('button', { name: '로그아웃' }).click();
     }),
@@ -200,7 +202,7 @@ describe('an operator changing and disabling a voucher', () => {
       expect(await editor.getByLabel('할인 값').inputValue()).toBe('5000');
       await editor.getByLabel('사용 가능 횟수').fill('3');
       await editor.getByRole('button', { name: '저장' }).click();
-      await page.getByText('바우처 FAN5000를 저장했습니다.').waitFor();
+      await page.getByText('바우처를 저장했습니다: FAN5000').waitFor();
       await expect
         .poll(() => row.getByTestId('voucher-used').innerText(), { timeout: UI_TIMEOUT })
         .toBe('1 / 3');

@@ -220,7 +220,7 @@ export function VouchersPage() {
               t('adm.voucherKind'),
               t('adm.tier'),
               t('adm.voucherUsed'),
-              t('adm.voucherValidUntil'),
+              t('adm.voucherValidity'),
               t('adm.voucherState'),
               <span key="actions" className="visually-hidden">
                 {t('adm.edit')}
