@@ -1,5 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { artistDto, eventSummaryDto, pageOf, venueSummaryDto } from '@tiketi/contracts';
+import { artistDto, eventSummaryDto, pageOf, venueDto, venueSummaryDto } from '@tiketi/contracts';
 import { api } from '../lib/api.ts';
 
 const eventsPage = pageOf(eventSummaryDto);
@@ -41,5 +41,14 @@ export function useVenues(search = '') {
       return api(`/api/venues?${params}`, { schema: venuesPage, signal });
     },
     placeholderData: keepPreviousData,
+  });
+}
+
+/** One venue with its sections and the price-tier keys its seats use; none while `venueId` is unknown. */
+export function useVenue(venueId: string | undefined) {
+  return useQuery({
+    queryKey: ['venue', venueId],
+    queryFn: ({ signal }) => api(`/api/venues/${venueId}`, { schema: venueDto, signal }),
+    enabled: venueId !== undefined,
   });
 }

@@ -15,7 +15,7 @@ import { dateTime, fromSeoulInput, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { useTitle } from '../lib/use-title.ts';
-import { useAdminEvents, useArtists, venueLabel } from './admin-queries.ts';
+import { useAdminEvents, useArtists, useVenue, venueLabel } from './admin-queries.ts';
 import { AdminTable, RowsEditor } from './admin-table.tsx';
 import { DateTimeField } from './date-time-field.tsx';
 import { uploadImage } from './upload.ts';
@@ -128,11 +128,18 @@ function EventForm({
     return id ? { id, label: id } : undefined;
   });
   const [tiers, setTiers] = useState<Tier[]>(
-    event?.priceTiers.map(({ key, name, price }) => ({ key, name, price })) ?? [
-      { key: 'R', name: 'R', price: 100_000 },
-    ],
+    event?.priceTiers.map(({ key, name, price }) => ({ key, name, price })) ?? [],
   );
   const published = event !== undefined && event.status !== 'draft';
+  // An event prices exactly the tiers its venue's seats use: the picked venue's are offered, each with the
+  // name and price already typed for it, and no others (the event service would refuse them).
+  const venueTiers = useVenue(published ? undefined : venue?.id).data?.tierKeys;
+  useEffect(() => {
+    if (!venueTiers) return;
+    setTiers((typed) =>
+      venueTiers.map((key) => typed.find((tier) => tier.key === key) ?? { key, name: key, price: 0 }),
+    );
+  }, [venueTiers]);
 
   const refresh = (by: SavedBy) => async (result: EventDetailDto) => {
     await queryClient.invalidateQueries({ queryKey: ['admin', 'events'] });
@@ -386,7 +393,8 @@ function EventForm({
                   type="number"
                   min={MIN_PAYMENT_KRW}
                   required
-                  value={tier.price}
+                  // A tier offered from the venue has no price until the operator types one.
+                  value={tier.price || ''}
                   onChange={(e) => update({ price: Number(e.target.value) })}
                 />
               </label>

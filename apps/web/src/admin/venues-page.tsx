@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type EntryOrder, MAX_STANDING_CAPACITY, venueDto } from '@tiketi/contracts';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
@@ -8,7 +8,7 @@ import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useVenueLayout } from '../lib/queries.ts';
 import { useTitle } from '../lib/use-title.ts';
-import { venueLabel } from './admin-queries.ts';
+import { useVenue, venueLabel } from './admin-queries.ts';
 import { RowsEditor } from './admin-table.tsx';
 import { type PickedVenue, VenuePicker } from './venue-picker.tsx';
 
@@ -245,10 +245,7 @@ function VenueEditor({
 }) {
   const { t } = useI18n();
   const queryClient = useQueryClient();
-  const venue = useQuery({
-    queryKey: ['venue', venueId],
-    queryFn: ({ signal }) => api(`/api/venues/${venueId}`, { schema: venueDto, signal }),
-  });
+  const venue = useVenue(venueId);
   const [sections, setSections] = useState<SectionDraft[]>();
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: ['venues'] });
