@@ -162,6 +162,58 @@ describe('a fan refunding a paid order', () => {
   }, 60_000);
 });
 
+describe('a fan giving back one ticket of an order', () => {
+  it(
+    'refunds that ticket only from "my tickets": it goes void, the other keeps its QR code',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto(`/events/${OPEN_EVENT}/seats`);
+      const free = page.locator('figure[data-section="B"] rect[data-status="available"]');
+      const seatIds = [
+        await free.nth(0).getAttribute('data-seat-id'),
+        await free.nth(1).getAttribute('data-seat-id'),
+      ];
+      for (const id of seatIds) await page.locator(`rect[data-seat-id="${id}"]`).click();
+      await page.getByRole('button', { name: 'Hold these seats' }).click();
+      await page.waitForURL(/\/checkout\//);
+      const reservationId = new URL(page.url()).pathname.split('/').pop();
+      await page.getByRole('button', { name: 'Pay with Toss' }).click();
+      await page.waitForURL(new RegExp(`:${4101 + TEST_PORT_SHIFT}/checkout/`));
+      await page.locator('#pay').click();
+      await page.waitForURL(/\/payments\/success\?/);
+      await page.getByText('Payment complete').waitFor();
+      await page.getByRole('link', { name: 'See my tickets' }).click();
+      const order = page.locator(`.order[data-reservation-id="${reservationId}"]`);
+      await expect.poll(() => order.locator('img.qr').count(), { timeout: UI_TIMEOUT }).toBe(2);
+
+      // Each ticket of the order offers to give back that one alone, named for a screen reader.
+      const [first, second] = await order.getByTestId('ticket-place').allInnerTexts();
+      const refundSecond = order.getByRole('button', { name: `Refund this ticket: ${second}` });
+      page.once('dialog', (dialog) => void dialog.accept());
+      await refundSecond.click();
+      await order.getByText('Refund requested.').waitFor();
+      const kept = order.locator('.ticket', { hasText: first ?? '' });
+      const given = order.locator('.ticket', { hasText: second ?? '' });
+      await given.locator('.badge', { hasText: 'Void' }).waitFor({ timeout: UI_TIMEOUT });
+      expect(await kept.getByTestId('ticket-status').innerText()).toBe('Valid');
+      expect(await kept.locator('img.qr').count()).toBe(1);
+      expect(await order.locator('.badge.res-CONFIRMED').innerText()).toBe('Paid');
+      // One ticket left: giving it back is the order's refund, not a ticket's, and it is still offered.
+      expect(await order.getByTestId('ticket-refund').count()).toBe(0);
+      expect(await order.getByRole('button', { name: 'Request a refund' }).isEnabled()).toBe(true);
+      await screenshot(page, 'fan-04-one-ticket-refunded');
+
+      const payments = await apiJson<Listing<Payment>>(
+        `/api/payments?reservationId=${reservationId}`,
+        await accessTokenOf(page),
+      );
+      expect(payments.items[0]?.status).toBe('PARTIALLY_REFUNDED');
+      expect(payments.items[0]?.refundedAmount).toBe(110_000);
+    }),
+    120_000,
+  );
+});
+
 describe('a fan whose account strangers have been guessing at', () => {
   it(
     'still signs in with the password, the page proving a person is there on its own, and the count starts over',

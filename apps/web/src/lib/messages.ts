@@ -259,6 +259,10 @@ export const en = {
   'tickets.refund': 'Request a refund',
   'tickets.refundConfirm': 'Refund this reservation? The tickets stop working.',
   'tickets.refunded': 'Refund requested.',
+  'tickets.refundOne': 'Refund this ticket',
+  'tickets.refundOneNamed': 'Refund this ticket: {place}',
+  'tickets.refundOneConfirm':
+    'Refund only this ticket ({place})? It stops working; the other tickets of the order stay valid.',
   'tickets.continue': 'Continue to payment',
   'res.PENDING': 'Held',
   'res.CONFIRMED': 'Paid',
@@ -1043,6 +1047,10 @@ export const ko: Record<MessageKey, string> = {
   'tickets.refund': '환불 요청',
   'tickets.refundConfirm': '이 예약을 환불할까요? 티켓은 더 이상 사용할 수 없습니다.',
   'tickets.refunded': '환불을 요청했습니다.',
+  'tickets.refundOne': '이 티켓만 환불',
+  'tickets.refundOneNamed': '이 티켓만 환불: {place}',
+  'tickets.refundOneConfirm':
+    '이 티켓({place})만 환불할까요? 이 티켓은 더 이상 사용할 수 없고, 같은 주문의 다른 티켓은 그대로 사용할 수 있습니다.',
   'tickets.continue': '결제 계속하기',
   'res.PENDING': '선점',
   'res.CONFIRMED': '결제 완료',

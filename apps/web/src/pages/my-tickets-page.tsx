@@ -71,8 +71,8 @@ function ordersOf(tickets: TicketDto[], reservations: ReservationDto[], payments
 export function MyTicketsPage() {
   const { t } = useI18n();
   useTitle(t('tickets.title'));
-  // Reservations refunded here whose tickets the reservation service has not voided yet: the refund
-  // reaches it as an event a moment after the payment service answers, so the page asks again meanwhile.
+  // Tickets refunded here that the reservation service has not voided yet: the refund reaches it as an
+  // event a moment after the payment service answers, so the page asks again meanwhile.
   const [settling, setSettling] = useState<string[]>([]);
   const poll = settling.length > 0 ? 1000 : false;
   const tickets = useQuery({
@@ -92,10 +92,9 @@ export function MyTicketsPage() {
   });
   useEffect(() => {
     const settled = (id: string) =>
-      reservations.data?.items.find((r) => r.id === id)?.status !== 'CONFIRMED' &&
-      !tickets.data?.items.some((ticket) => ticket.reservationId === id && ticket.status === 'ISSUED');
+      !tickets.data?.items.some((ticket) => ticket.id === id && ticket.status === 'ISSUED');
     if (settling.some(settled)) setSettling(settling.filter((id) => !settled(id)));
-  }, [settling, reservations.data, tickets.data]);
+  }, [settling, tickets.data]);
   const withTickets = new Set(tickets.data?.items.map((ticket) => ticket.reservationId));
   const named = useNamedOrder(tickets.data?.items, reservations.data?.items);
   return (
@@ -114,7 +113,7 @@ export function MyTicketsPage() {
                     key={order.reservationId}
                     order={order}
                     named={order.reservationId === named.id}
-                    onRefunded={() => setSettling((ids) => [...ids, order.reservationId])}
+                    onRefunded={(ticketIds) => setSettling((ids) => [...ids, ...ticketIds])}
                   />
                 ),
               )}
@@ -179,7 +178,16 @@ function useMarked<T extends HTMLElement>(named: boolean) {
 }
 
 /** An order: its concert, number, status and Toss receipt, its tickets each with its own state. */
-function OrderCard({ order, named, onRefunded }: { order: Order; named: boolean; onRefunded: () => void }) {
+function OrderCard({
+  order,
+  named,
+  onRefunded,
+}: {
+  order: Order;
+  named: boolean;
+  /** The tickets a refund asked for here: the page follows them until they are void. */
+  onRefunded: (ticketIds: string[]) => void;
+}) {
   const { t, locale } = useI18n();
   const marked = useMarked<HTMLLIElement>(named);
   const queryClient = useQueryClient();
@@ -187,23 +195,33 @@ function OrderCard({ order, named, onRefunded }: { order: Order; named: boolean;
   const event = useEvent(first?.eventId);
   const r = order.reservation;
   const p = order.payment;
+  const issued = order.tickets.filter((ticket) => ticket.status === 'ISSUED');
+  // The whole order, or one ticket of it (`only`): the payment service refunds the seats it is given.
   const refund = useMutation({
-    mutationFn: (key: string) => {
+    mutationFn: ({ key, only }: { key: string; only?: TicketDto }) => {
       if (!p) throw new Error(t('payment.failed'));
       return api(`/api/payments/${p.id}/cancel`, {
-        body: { reason: 'Requested by the customer' },
+        body: { reason: 'Requested by the customer', ...(only ? { seatIds: [only.seatId] } : {}) },
         headers: idempotencyHeaders(key),
       });
     },
     retry: retryTransient,
-    onSuccess: () => {
-      onRefunded();
+    onSuccess: (_, { only }) => {
+      onRefunded(only ? [only.id] : issued.map((ticket) => ticket.id));
       for (const key of ['reservations', 'tickets', 'payments']) {
         void queryClient.invalidateQueries({ queryKey: [key] });
       }
     },
   });
-  const refundable = r?.status === 'CONFIRMED' && order.tickets.some((ticket) => ticket.status === 'ISSUED');
+  const refundable = r?.status === 'CONFIRMED' && issued.length > 0;
+  // An order of several tickets can give one back and keep the others.
+  const refundOne =
+    refundable && issued.length > 1
+      ? (ticket: TicketDto, place: string) => {
+          if (window.confirm(t('tickets.refundOneConfirm', { place })))
+            refund.mutate({ key: newIdempotencyKey(), only: ticket });
+        }
+      : undefined;
   return (
     <li className="card order" data-reservation-id={order.reservationId} {...marked}>
       <header className="order-head">
@@ -243,8 +261,11 @@ function OrderCard({ order, named, onRefunded }: { order: Order; named: boolean;
             <button
               type="button"
               className="secondary"
-              disabled={refund.isPending || refund.isSuccess}
-              onClick={() => window.confirm(t('tickets.refundConfirm')) && refund.mutate(newIdempotencyKey())}
+              // After one ticket's refund the rest of the order can still be given back.
+              disabled={refund.isPending || (refund.isSuccess && !refund.variables?.only)}
+              onClick={() =>
+                window.confirm(t('tickets.refundConfirm')) && refund.mutate({ key: newIdempotencyKey() })
+              }
             >
               {t('tickets.refund')}
             </button>
@@ -255,14 +276,28 @@ function OrderCard({ order, named, onRefunded }: { order: Order; named: boolean;
       {refund.error && <ErrorState error={refund.error} />}
       <ul className="ticket-grid">
         {order.tickets.map((ticket) => (
-          <TicketCard key={ticket.id} ticket={ticket} />
+          <TicketCard
+            key={ticket.id}
+            ticket={ticket}
+            onRefund={ticket.status === 'ISSUED' ? refundOne : undefined}
+            refunding={refund.isPending}
+          />
         ))}
       </ul>
     </li>
   );
 }
 
-function TicketCard({ ticket }: { ticket: TicketDto }) {
+function TicketCard({
+  ticket,
+  onRefund,
+  refunding,
+}: {
+  ticket: TicketDto;
+  /** Offered on a ticket of an order that keeps others: refunds this one only. */
+  onRefund: ((ticket: TicketDto, place: string) => void) | undefined;
+  refunding: boolean;
+}) {
   const { t } = useI18n();
   const detail = useQuery({
     queryKey: ['ticket', ticket.id],
@@ -309,6 +344,18 @@ function TicketCard({ ticket }: { ticket: TicketDto }) {
           onClick={() => pdf.mutate()}
         >
           {t('tickets.pdf')}
+        </button>
+      )}
+      {onRefund && (
+        <button
+          type="button"
+          className="secondary"
+          data-testid="ticket-refund"
+          aria-label={t('tickets.refundOneNamed', { place })}
+          disabled={refunding}
+          onClick={() => onRefund(ticket, place)}
+        >
+          {t('tickets.refundOne')}
         </button>
       )}
       {pdf.error && <ErrorState error={pdf.error} />}
