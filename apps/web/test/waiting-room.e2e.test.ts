@@ -84,6 +84,28 @@ describe('before the sale opens', () => {
     }),
     180_000,
   );
+
+  it(
+    'counts down to a sale days away in days and hours, not in a hundred-odd hours',
+    site.step(async () => {
+      const page = site.page;
+      const eventId = await waitingRoomConcert({
+        title: 'Next week',
+        opensInMs: 3 * 24 * 60 * MINUTE + 30 * MINUTE,
+        maxActiveShoppers: 50,
+      });
+      await page.goto(`/events/${eventId}/queue`);
+      const countdown = page.getByTestId('queue-countdown');
+      await countdown.waitFor();
+      expect(await countdown.innerText()).toMatch(/^Opens in\s+3d 00:[23]\d:\d{2}$/);
+      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'ko'));
+      await page.reload();
+      await countdown.waitFor();
+      expect(await countdown.innerText()).toMatch(/^오픈까지\s+3일 00:[23]\d:\d{2}$/);
+      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'en'));
+    }),
+    120_000,
+  );
 });
 
 describe('while the shopper cap is full', () => {

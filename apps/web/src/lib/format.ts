@@ -20,12 +20,19 @@ export const date = (iso: string, locale: Locale) =>
     dateStyle: 'medium',
   });
 
-/** Time left as m:ss, or h:mm:ss from an hour up. */
-export const countdown = (ms: number) => {
+/**
+ * Time left as m:ss, h:mm:ss from an hour up, and from a day up the days apart (`6d 23:56:09`,
+ * `6일 23:56:09`): a sale a week away is not "167:56:09".
+ */
+export const countdown = (ms: number, locale: Locale) => {
   const s = Math.max(0, Math.ceil(ms / 1000));
   const ss = String(s % 60).padStart(2, '0');
   if (s < 3600) return `${Math.floor(s / 60)}:${ss}`;
-  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${ss}`;
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  if (s < 86_400) return `${Math.floor(s / 3600)}:${mm}:${ss}`;
+  const days = Math.floor(s / 86_400);
+  const hh = String(Math.floor((s % 86_400) / 3600)).padStart(2, '0');
+  return `${days}${locale === 'ko' ? '일' : 'd'} ${hh}:${mm}:${ss}`;
 };
 
 /** Seoul keeps one offset all year (no daylight saving time). */

@@ -175,7 +175,7 @@ export function CheckoutPage() {
               {payable && tries.length === 0 && <VoucherField reservation={r} />}
               {payable && (
                 <p className="timer" role="timer" aria-live="off">
-                  {t('checkout.holdEnds', { time: countdown(left) })}
+                  {t('checkout.holdEnds', { time: countdown(left, locale) })}
                 </p>
               )}
               {payable && offer?.reservationId === r.id && (

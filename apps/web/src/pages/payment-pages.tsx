@@ -116,7 +116,7 @@ export function PaymentSuccessPage() {
  */
 export function PaymentFailPage() {
   const i18n = useI18n();
-  const { t } = i18n;
+  const { t, locale } = i18n;
   useTitle(t('checkout.title'));
   const [params] = useSearchParams();
   const now = useNow();
@@ -183,7 +183,7 @@ export function PaymentFailPage() {
         {r && held ? (
           <>
             <p className="timer" role="timer" aria-live="off">
-              {t('payment.holdKept', { time: countdown(left) })}
+              {t('payment.holdKept', { time: countdown(left, locale) })}
             </p>
             <Link className="button big" to={`/checkout/${r.id}`}>
               {t('payment.payAgain')}

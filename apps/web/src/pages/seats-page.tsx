@@ -284,7 +284,7 @@ export function SeatsPage() {
       <p className="lead">{ev.title}</p>
       {admission && (
         <p className="muted" role="timer">
-          {t('seats.admissionLeft', { time: countdown(Date.parse(admission.expiresAt) - now) })}
+          {t('seats.admissionLeft', { time: countdown(Date.parse(admission.expiresAt) - now, locale) })}
         </p>
       )}
       {/* Offered while the fan holds nothing: a live hold keeps the slot, and the server would refuse. */}

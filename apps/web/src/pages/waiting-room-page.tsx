@@ -330,7 +330,7 @@ function BeforeOpening({ opensAt, opensAtLocal }: { opensAt: string; opensAtLoca
       <p className="queue-countdown" data-testid="queue-countdown">
         {left > 0 ? (
           <>
-            <span className="label">{t('queue.opensIn')}</span> <strong>{countdown(left)}</strong>
+            <span className="label">{t('queue.opensIn')}</span> <strong>{countdown(left, locale)}</strong>
           </>
         ) : (
           t('queue.drawing')
