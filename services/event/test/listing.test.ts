@@ -141,4 +141,23 @@ describe('event listing', () => {
       expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
     }
   });
+
+  it('reads a date without a time as that day in Seoul, where the concerts are', async () => {
+    // A morning show: 08:00 KST on 14 March is still 13 March in UTC.
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: admin,
+      payload: eventPayload(a, {
+        title: 'Sunrise Set',
+        startsAt: '2031-03-14T08:00:00+09:00',
+        saleOpensAt: daysFromNow(-1),
+        saleClosesAt: '2031-03-13T20:00:00+09:00',
+      }),
+    });
+    expect(res.statusCode).toBe(201);
+    await svc.app.inject({ method: 'POST', url: `/api/events/${res.json().id}/publish`, headers: admin });
+    expect((await titles('?from=2031-03-14&to=2031-03-15')).titles).toEqual(['Sunrise Set']);
+    expect((await titles('?from=2031-03-13&to=2031-03-14')).titles).toEqual([]);
+  });
 });

@@ -14,9 +14,13 @@ import { MAX_PRICE_KRW } from '../domain/event-rules.ts';
 import type { EventsService } from '../domain/events.service.ts';
 
 const params = z.object({ id: canonicalId() });
+/**
+ * An instant, or a day: a date alone is that day in Seoul, where the concerts are (and as the web app shows
+ * their dates), not in UTC, which would move a show before 09:00 KST to the day before.
+ */
 const dateOrTime = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((text) => new Date(text));
+  .transform((text) => new Date(text.length === 10 ? `${text}T00:00:00+09:00` : text));
 const waitingRoom = z.object({
   enabled: z.boolean(),
   admissionRatePerMinute: z.number().int().positive().max(1_000_000),
