@@ -212,6 +212,28 @@ describe('a fan giving back one ticket of an order', () => {
     }),
     120_000,
   );
+
+  it(
+    'counts the ticket kept toward the per-person limit on the seat map, as the server does',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto(`/events/${OPEN_EVENT}/seats`);
+      // Two per person; the fan kept one: one more, said before a hold is refused for it.
+      await page.getByRole('heading', { name: 'Selected: 0 / 1' }).waitFor();
+      expect(await page.getByTestId('limit-owned').innerText()).toBe(
+        'One person may have 2 tickets for this concert and you already have 1 (bought or held): you can choose 1 more.',
+      );
+      const free = page.locator('figure[data-section="C"] rect[data-status="available"]');
+      await free.nth(0).click();
+      await free.nth(1).click();
+      await page.getByRole('heading', { name: 'Selected: 1 / 1' }).waitFor();
+      expect(await page.locator('.basket [role="status"], .basket .notice').last().innerText()).toContain(
+        'you can choose 1 more',
+      );
+      await page.locator('figure[data-section="C"] rect[aria-checked="true"]').click();
+    }),
+    60_000,
+  );
 });
 
 describe('a fan whose account strangers have been guessing at', () => {

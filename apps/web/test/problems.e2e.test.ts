@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { screenshot, signInAsOperator, signUpVerified, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+import {
+  accessTokenOf,
+  postJson,
+  screenshot,
+  signInAsOperator,
+  signUpVerified,
+  siteOnPlatform,
+  UI_TIMEOUT,
+  WEB,
+} from './browser.ts';
 
 /*
  * What a fan or an operator is told when something is refused, in a real browser against the whole
@@ -52,16 +61,28 @@ describe('a refused hold, in Korean', () => {
       await yours.getByRole('link').click();
       await page.waitForURL((url) => url.pathname === checkout);
 
-      // Two more seats: three in all, over the limit of two.
+      // Two more seats would be three in all, over the limit of two: the page lets the fan choose one more.
       await page.goto(`/events/${OPEN_EVENT}/seats`);
       await yours.waitFor();
+      await page.getByRole('heading', { name: '선택: 0 / 1' }).waitFor();
       await free.nth(0).click();
+      const second = await free.nth(1).getAttribute('data-seat-id');
       await free.nth(1).click();
-      await page.getByRole('button', { name: '좌석 선점하기' }).click();
       const alert = page.getByRole('alert');
+      expect(await alert.innerText()).toBe(
+        '이 공연은 1인당 2매까지 예매할 수 있고 이미 1매를 예매하거나 선점하셨습니다. 1매 더 선택할 수 있습니다.',
+      );
+      // Another hold made meanwhile (in another tab) leaves none: the server refuses, and says why.
+      await postJson(
+        '/api/reservations',
+        { eventId: OPEN_EVENT, seatIds: [second] },
+        await accessTokenOf(page),
+        { 'idempotency-key': crypto.randomUUID() },
+      );
+      await page.getByRole('button', { name: '좌석 선점하기' }).click();
       await expect
         .poll(() => alert.innerText(), { timeout: UI_TIMEOUT })
-        .toContain('이 공연은 1인당 최대 2석까지 예매할 수 있습니다. 이미 1석을 선점하거나 예매하셨습니다.');
+        .toContain('이 공연은 1인당 최대 2석까지 예매할 수 있습니다. 이미 2석을 선점하거나 예매하셨습니다.');
       expect(await alert.innerText()).not.toMatch(/[A-Za-z]{4,}/);
       await screenshot(page, 'problems-01-limit-ko');
     }),

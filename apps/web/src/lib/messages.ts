@@ -196,6 +196,8 @@ export const en = {
   'seats.holdPlaces': 'Hold {n} places',
   'seats.holdSeatsAndPlaces': 'Hold these seats and places',
   'seats.limit': 'You can choose up to {n} seats.',
+  'seats.limitOwned':
+    'One person may have {limit} tickets for this concert and you already have {owned} (bought or held): you can choose {n} more.',
   'seats.legend': 'Legend',
   'seats.available': 'Available',
   'seats.held': 'Held',
@@ -984,6 +986,8 @@ export const ko: Record<MessageKey, string> = {
   'seats.holdPlaces': '스탠딩 {n}매 선점하기',
   'seats.holdSeatsAndPlaces': '좌석과 스탠딩 선점하기',
   'seats.limit': '최대 {n}석까지 선택할 수 있습니다.',
+  'seats.limitOwned':
+    '이 공연은 1인당 {limit}매까지 예매할 수 있고 이미 {owned}매를 예매하거나 선점하셨습니다. {n}매 더 선택할 수 있습니다.',
   'seats.legend': '범례',
   'seats.available': '선택 가능',
   'seats.held': '선점됨',

@@ -10,6 +10,7 @@ import {
   reservationDto,
   seatAvailabilityDto,
   seatLayoutDto,
+  ticketDto,
   tossCheckoutRules,
   venueLayoutDto,
   waitlistStatus,
@@ -161,6 +162,15 @@ export function useOwnHolds(eventId: string | undefined, enabled: boolean) {
       }),
     enabled: Boolean(eventId) && enabled,
     refetchInterval: 10_000,
+  });
+}
+
+/** The signed-in fan's tickets, newest first (the first hundred: more than anyone keeps). */
+export function useOwnTickets(options: { enabled?: boolean; refetchInterval?: number | false } = {}) {
+  return useQuery({
+    queryKey: ['tickets'],
+    queryFn: ({ signal }) => api('/api/tickets?pageSize=100', { schema: pageOf(ticketDto), signal }),
+    ...options,
   });
 }
 

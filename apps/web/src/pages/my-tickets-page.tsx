@@ -6,7 +6,6 @@ import {
   type ReservationDto,
   reservationDto,
   type TicketDto,
-  ticketDto,
   ticketWithQrDto,
   WEB_ORDER_PARAM,
 } from '@tiketi/contracts';
@@ -26,11 +25,10 @@ import {
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { paymentsPage, useEvent, usePlaces } from '../lib/queries.ts';
+import { paymentsPage, useEvent, useOwnTickets, usePlaces } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useTitle } from '../lib/use-title.ts';
 
-const ticketsPage = pageOf(ticketDto);
 const reservationsPage = pageOf(reservationDto);
 /** Payments that took money: the order a reservation's tickets belong to. */
 const PAID: PaymentDto['status'][] = ['COMPLETED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
@@ -75,11 +73,7 @@ export function MyTicketsPage() {
   // event a moment after the payment service answers, so the page asks again meanwhile.
   const [settling, setSettling] = useState<string[]>([]);
   const poll = settling.length > 0 ? 1000 : false;
-  const tickets = useQuery({
-    queryKey: ['tickets'],
-    queryFn: ({ signal }) => api('/api/tickets?pageSize=100', { schema: ticketsPage, signal }),
-    refetchInterval: poll,
-  });
+  const tickets = useOwnTickets({ refetchInterval: poll });
   const reservations = useQuery({
     queryKey: ['reservations'],
     queryFn: ({ signal }) => api('/api/reservations?pageSize=50', { schema: reservationsPage, signal }),

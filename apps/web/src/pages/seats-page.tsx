@@ -11,7 +11,7 @@ import { track } from '../lib/analytics.ts';
 import { ApiError, api, isNotFound } from '../lib/api.ts';
 import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { useEvent, useOwnHolds, useSeatMap } from '../lib/queries.ts';
+import { useEvent, useOwnHolds, useOwnTickets, useSeatMap } from '../lib/queries.ts';
 import { saleState } from '../lib/sale.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
@@ -30,6 +30,7 @@ export function SeatsPage() {
   useTitle(t('seats.title'), event.data?.title);
   const seatMap = useSeatMap(eventId);
   const ownHolds = useOwnHolds(eventId, Boolean(session));
+  const ownTickets = useOwnTickets({ enabled: Boolean(session) });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   /** Places wanted per standing area (by name); the server picks which when holding. */
   const [quantities, setQuantities] = useState<Record<string, number>>({});
@@ -226,7 +227,18 @@ export function SeatsPage() {
       </main>
     );
   }
-  const limit = ev.perUserLimit;
+  // The per-person limit counts what the fan already holds or bought for this concert, as the server does:
+  // what is left of it is what the page lets them choose.
+  const owned =
+    own.reduce((sum, r) => sum + r.seats.length, 0) +
+    (ownTickets.data?.items ?? []).filter(
+      (ticket) => ticket.eventId === eventId && ticket.status !== 'VOIDED',
+    ).length;
+  const limit = Math.max(0, ev.perUserLimit - owned);
+  const limitNotice =
+    owned > 0
+      ? t('seats.limitOwned', { limit: ev.perUserLimit, owned, n: limit })
+      : t('seats.limit', { n: limit });
   const tierIndex = new Map(ev.priceTiers.map((tier, i) => [tier.id, i]));
   const tierColor = (id: string) => TIER_COLORS[(tierIndex.get(id) ?? 0) % TIER_COLORS.length] ?? '#7c3aed';
   const tierName = (id: string) => ev.priceTiers.find((tier) => tier.id === id)?.name ?? '';
@@ -236,7 +248,7 @@ export function SeatsPage() {
       const next = new Set(current);
       if (next.has(seatId)) next.delete(seatId);
       else if (next.size + placeCount >= limit) {
-        setNotice(t('seats.limit', { n: limit }));
+        setNotice(limitNotice);
         return current;
       } else next.add(seatId);
       return next;
@@ -358,6 +370,11 @@ export function SeatsPage() {
         </div>
         <aside className="basket" aria-live="polite">
           <h2>{t('seats.selected', { n: picked, max: limit })}</h2>
+          {owned > 0 && (
+            <p className="muted" data-testid="limit-owned">
+              {limitNotice}
+            </p>
+          )}
           <ul>
             {standingLines.map((line) => (
               <li key={line.name} data-standing-line={line.name}>
@@ -387,7 +404,11 @@ export function SeatsPage() {
               type="button"
               className="big"
               disabled={picked === 0 || hold.isPending || needsQueue}
-              onClick={() => hold.mutate()}
+              onClick={() => {
+                // The server's answer is what counts now: an earlier word on the selection goes.
+                setNotice(undefined);
+                hold.mutate();
+              }}
             >
               {holdLabel}
             </button>
