@@ -186,8 +186,11 @@ describe('a fan giving back one ticket of an order', () => {
       const order = page.locator(`.order[data-reservation-id="${reservationId}"]`);
       await expect.poll(() => order.locator('img.qr').count(), { timeout: UI_TIMEOUT }).toBe(2);
 
-      // Each ticket of the order offers to give back that one alone, named for a screen reader.
+      // Each ticket of the order offers to give back that one alone, named for a screen reader, as is the
+      // PDF of each (not two buttons both called "PDF").
       const [first, second] = await order.getByTestId('ticket-place').allInnerTexts();
+      for (const place of [first, second])
+        await order.getByRole('button', { name: `Download the PDF ticket: ${place}` }).waitFor();
       const refundSecond = order.getByRole('button', { name: `Refund this ticket: ${second}` });
       page.once('dialog', (dialog) => void dialog.accept());
       await refundSecond.click();

@@ -334,6 +334,7 @@ function TicketCard({
           type="button"
           className="secondary"
           data-testid="ticket-pdf"
+          aria-label={t('tickets.pdfNamed', { place })}
           disabled={pdf.isPending}
           onClick={() => pdf.mutate()}
         >
