@@ -117,6 +117,11 @@ function Header() {
   );
 }
 
+function ToConcerts() {
+  const { search } = useLocation();
+  return <Navigate to={{ pathname: WEB_PAGES.events, search }} replace />;
+}
+
 export function App() {
   const user = (children: ReactNode) => <RequireUser>{children}</RequireUser>;
   return (
@@ -126,6 +131,8 @@ export function App() {
       <PageViews />
       <Routes>
         <Route path={WEB_PAGES.events} element={<EventsPage />} />
+        {/* The concerts' own address, as fans type it from the address of a concert: the list. */}
+        <Route path="/events" element={<ToConcerts />} />
         <Route path={WEB_PAGES.event(':id')} element={<EventPage />} />
         <Route path="/events/:id/queue" element={user(<WaitingRoomPage />)} />
         <Route path="/events/:id/seats" element={<SeatsPage />} />

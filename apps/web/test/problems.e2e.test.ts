@@ -167,6 +167,20 @@ describe('an address that names nothing', () => {
   }
 });
 
+describe('the address of the concerts as fans type it', () => {
+  it(
+    'takes /events to the list of concerts, keeping its search',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/events?q=IU');
+      await page.waitForURL(`${WEB}/?q=IU`);
+      expect(await page.getByTestId('not-found').count()).toBe(0);
+      await page.locator('[data-event-id]').first().waitFor();
+    }),
+    60_000,
+  );
+});
+
 describe('the browser tab', () => {
   const languages = [
     { locale: 'ko', brand: '티켓이', concerts: '공연', notFound: '페이지를 찾을 수 없습니다' },
