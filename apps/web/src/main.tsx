@@ -27,7 +27,9 @@ sessionStore.subscribe(() => {
   const now = sessionStore.get()?.user.id;
   if (now === shownTo) return;
   shownTo = now;
-  queryClient.clear();
+  // Every answer goes; those a mounted page shows are asked again at once, for the account now signed in
+  // (removed instead, a page would keep waiting on a request its query no longer has).
+  void queryClient.resetQueries();
   admissions.clearAll();
 });
 
