@@ -79,7 +79,8 @@ async function startAsProduction(service: string, env: Record<string, string>) {
       child.kill('SIGKILL');
       resolve(null);
     }, 90_000);
-    child.once('exit', (exitCode) => {
+    // 'close', not 'exit': a process may exit before its pipes have handed over all it printed.
+    child.once('close', (exitCode) => {
       clearTimeout(timer);
       resolve(exitCode);
     });
