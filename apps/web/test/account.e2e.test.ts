@@ -467,6 +467,9 @@ describe('a fan whose address was registered twice', () => {
         await page.goto(`${link.pathname}${link.search}`);
         await page.getByText('이 주소로 가입이 여러 번 시도되어').waitFor();
         await page.getByRole('link', { name: '로그인하고 인증하기' }).click();
+        await page.waitForURL(/\/login/);
+        // The token stays out of the address bar (and its history) on the way there too.
+        expect(page.url()).not.toContain(link.searchParams.get('token') ?? 'no token in the link');
         await page.getByLabel('이메일').fill(email);
         await page.getByLabel('비밀번호', { exact: true }).fill('second-horse-battery');
         await page.getByRole('button', { name: '로그인', exact: true }).click();

@@ -1,6 +1,6 @@
 import { type AuthSession, authSession, publicUser, WEB_PAGES } from '@tiketi/contracts';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { ApiError, api } from '../lib/api.ts';
 import { solveChallengeFor } from '../lib/challenge.ts';
@@ -17,6 +17,12 @@ export const ACCOUNT_PAGE = '/me/account';
 export const FORGOT_PASSWORD = WEB_PAGES.forgotPassword;
 /** What the login page hands that page: the address the fan had typed, so it need not be typed again. */
 export type ForgotPasswordState = { email?: string } | null;
+
+/**
+ * What a page hands the login and sign-up pages when the way back carries a secret (a mailed link's token):
+ * in the history entry's state, never in the address. Every other way back is `?next=`.
+ */
+export type NextState = { next?: string } | null;
 
 /** Only paths inside the app: a crafted `next` must not send the fan to another site. */
 function safeNext(next: string | null): string {
@@ -37,7 +43,13 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [checking, setChecking] = useState(false);
-  const next = safeNext(params.get('next'));
+  const carried = (useLocation().state as NextState)?.next;
+  const next = safeNext(params.get('next') ?? carried ?? null);
+  /** The way to the other form (login, sign-up) with the same way back, kept where it came. */
+  const withNext = (to: string) =>
+    carried !== undefined && !params.has('next')
+      ? { to, state: { next } satisfies NextState }
+      : { to: `${to}?next=${encodeURIComponent(next)}` };
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = Object.fromEntries(new FormData(e.currentTarget));
@@ -76,7 +88,7 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
     }
   };
   const google = () => sessionStorage.setItem(NEXT_KEY, next);
-  return { submit, error, busy, checking, next, google };
+  return { submit, error, busy, checking, withNext, google };
 }
 
 function GoogleButton({ onClick }: { onClick: () => void }) {
@@ -122,7 +134,7 @@ function AuthPage({
 }) {
   const { t } = useI18n();
   useTitle(title);
-  const { submit, error, busy, checking, next, google } = useAuthForm(path);
+  const { submit, error, busy, checking, withNext, google } = useAuthForm(path);
   const newAccount = path === '/api/auth/register';
   // Handed to the forgot-password page in the history entry's state, never in its address.
   const [email, setEmail] = useState('');
@@ -165,7 +177,7 @@ function AuthPage({
       <p className="divider">{t('auth.or')}</p>
       <GoogleButton onClick={google} />
       <p>
-        {other.question} <Link to={`${other.to}?next=${encodeURIComponent(next)}`}>{other.label}</Link>
+        {other.question} <Link {...withNext(other.to)}>{other.label}</Link>
       </p>
     </main>
   );

@@ -120,7 +120,7 @@ export function CheckoutPage() {
       <main id="main" className="container narrow">
         <h1>{t('checkout.title')}</h1>
         {/* Most often a mailed link (a waiting-list offer) opened where someone else is signed in. */}
-        <OtherAccount email={session.user.email} message="checkout.otherAccount" />
+        <OtherAccount message="checkout.otherAccount" values={{ email: session.user.email }} />
       </main>
     );
   }

@@ -94,7 +94,9 @@ export function MyTicketsPage() {
   return (
     <main id="main" className="container">
       <h1>{t('tickets.title')}</h1>
-      {named.otherAccount && <OtherAccount email={named.otherAccount} message="tickets.otherAccount" />}
+      {named.otherAccount && (
+        <OtherAccount message="tickets.otherAccount" values={{ email: named.otherAccount }} />
+      )}
       <QueryState query={tickets}>
         {(data) =>
           data.items.length === 0 ? (

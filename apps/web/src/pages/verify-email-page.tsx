@@ -1,14 +1,15 @@
 import { publicUser, WEB_PAGES, WEB_VERIFY_EMAIL } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import { z } from 'zod';
+import { OtherAccount } from '../components/other-account.tsx';
 import { Loading, Notice } from '../components/states.tsx';
 import { ApiError, api, errorMessage, refreshSession, signOut } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { sessionStore, useSession } from '../lib/session.ts';
 import { useTitle } from '../lib/use-title.ts';
-import { ACCOUNT_PAGE } from './auth-pages.tsx';
+import { ACCOUNT_PAGE, type NextState } from './auth-pages.tsx';
 
 type Outcome = 'done' | 'used' | 'expired' | 'invalid' | 'registrant' | { failed: unknown };
 
@@ -56,7 +57,6 @@ export function VerifyEmailPage() {
   const { t } = i18n;
   useTitle(t('verify.title'));
   const session = useSession();
-  const navigate = useNavigate();
   const [outcome, setOutcome] = useState<Outcome>();
   /** The address proved, when it is not the signed-in account's (its link opened on a shared computer). */
   const [provedForOther, setProvedForOther] = useState<string>();
@@ -86,20 +86,12 @@ export function VerifyEmailPage() {
       <h1>{t('verify.title')}</h1>
       {outcome === undefined && <Loading label={t('verify.checking')} />}
       {outcome === 'done' && session && provedForOther !== undefined && (
-        <>
-          <Notice kind="success">
-            {t('verify.doneForOther', { email: provedForOther, current: session.user.email })}
-          </Notice>
-          <button
-            type="button"
-            onClick={() => {
-              void signOut();
-              navigate(WEB_PAGES.login);
-            }}
-          >
-            {t('auth.switchAccount')}
-          </button>
-        </>
+        <OtherAccount
+          message="verify.doneForOther"
+          values={{ email: provedForOther, current: session.user.email }}
+          kind="success"
+          toLogin
+        />
       )}
       {outcome === 'done' && !(session && provedForOther !== undefined) && (
         <>
@@ -121,7 +113,12 @@ export function VerifyEmailPage() {
           {outcome === 'registrant' && (
             <Link
               className="button"
-              to={`${WEB_PAGES.login}?next=${encodeURIComponent(`${WEB_VERIFY_EMAIL.path}?${new URLSearchParams({ [WEB_VERIFY_EMAIL.tokenParam]: token })}`)}`}
+              to={WEB_PAGES.login}
+              state={
+                {
+                  next: `${WEB_VERIFY_EMAIL.path}?${new URLSearchParams({ [WEB_VERIFY_EMAIL.tokenParam]: token })}`,
+                } satisfies NextState
+              }
               onClick={() => {
                 if (session) void signOut();
               }}
