@@ -81,6 +81,52 @@ function answeredCodes(): Set<string> {
 }
 
 /**
+ * Reasons no page meets: the tracking beacon's (sent by the app itself, never shown), the challenge's
+ * `eventId` (the app asks with it), and the socket's event name (not a reason).
+ */
+const REASONS_NOT_FOR_PAGES = new Set([
+  'is required without a bearer token',
+  'is required for 10',
+  'must be 8-128 letters, digits, "-" or "_"',
+  'eventId is required for purpose=join and not allowed for the other purposes',
+  'error',
+]);
+
+/**
+ * The reasons the services, the contracts and the kit give a refused field, as their sources write them
+ * (`message: '…'`, `error: '…'`, a schema's `.regex(/…/, '…')`, `.min(n, '…')`, `.max(n, '…')`), each blank
+ * (`${…}`) filled with the constant it names, or with 10.
+ */
+function fieldReasons(): Set<string> {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const dirs = [
+    'packages/kit/src',
+    'packages/contracts/src',
+    ...readdirSync(`${root}services`).map((service) => `services/${service}/src`),
+  ];
+  const reasons = new Set<string>();
+  for (const dir of dirs) {
+    for (const file of readdirSync(`${root}${dir}`, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+      const source = readFileSync(`${root}${dir}/${file}`, 'utf8');
+      const constants = new Map(
+        [...source.matchAll(/const (\w+) = '([^'\n]*)'/g)].map((c) => [c[1] as string, c[2] as string]),
+      );
+      for (const m of source.matchAll(
+        /(?:\b(?:message|error):\s*|\.(?:regex\(\/(?:\\.|[^/\n])*\/[a-z]*|min\([^,()]+|max\([^,()]+),\s*(?:\{\s*error:\s*)?)(['`])((?:\\.|(?!\1).)*?)\1/g,
+      )) {
+        const text = (m[2] as string)
+          .replace(/\$\{([^}]*)\}/g, (_, name: string) => constants.get(name) ?? '10')
+          .replace(/\\(.)/g, '$1');
+        if (/^[A-Z_]+$/.test(text) || text.includes('\n')) continue;
+        reasons.add(text);
+      }
+    }
+  }
+  return reasons;
+}
+
+/**
  * The codes a payment is ended with (the payment service's `fail(conn, p, 'FAILED', CODE, …)`), and the
  * Toss codes the sandbox refuses a checkout or confirm with, which become a payment's failure as they are;
  * with the code Toss's fail URL carries when the fan gives up at its page. Not the refusals of a refund or
@@ -142,6 +188,25 @@ describe('the message catalogues', () => {
     expect(missing).toEqual([]);
   });
 
+  it('have a sentence for every reason a service gives a refused field', () => {
+    const reasons = fieldReasons();
+    // The scan itself still finds what it looks for, in each of the ways a reason is written.
+    expect(reasons).toContain('is in the past');
+    expect(reasons).toContain('letters, digits, - and _ only');
+    expect(reasons).toContain('must have at least 10 characters');
+    const untranslated = [...reasons].filter((reason) => {
+      if (REASONS_NOT_FOR_PAGES.has(reason)) return false;
+      const said = api.errorMessage(
+        refused(400, 'VALIDATION_FAILED', 'The request is invalid', {
+          errors: [{ field: 'body.name', message: reason }],
+        }),
+        say('ko'),
+      );
+      return said.includes(reason);
+    });
+    expect(untranslated).toEqual([]);
+  });
+
   it('have a sentence for every way a payment can end unpaid, which the fail page and checkout say', () => {
     const codes = failureCodes();
     // The scans themselves still find what they look for.
@@ -180,6 +245,27 @@ describe('a refused form', () => {
     );
   });
 
+  it("reads the services' own reasons in the page language: a sign-up's password, a hold's seats", () => {
+    const signUp = refused(400, 'VALIDATION_FAILED', 'The request is invalid', {
+      errors: [
+        { field: 'body.password', message: 'must have at least 10 characters' },
+        { field: 'body.name', message: 'must contain a letter or a digit' },
+      ],
+    });
+    expect(api.errorMessage(signUp, say('ko'))).toBe(
+      '입력하신 내용을 확인해 주세요. 비밀번호: 10자 이상이어야 합니다. 이름: 글자나 숫자가 하나 이상 있어야 합니다.',
+    );
+    const hold = refused(400, 'VALIDATION_FAILED', 'At most 4 seats can be held at once.', {
+      errors: [{ field: 'body.seatIds', message: 'has more than 4 seats' }],
+    });
+    expect(api.errorMessage(hold, say('ko'))).toBe(
+      '입력하신 내용을 확인해 주세요. 좌석: 한 번에 4석까지 선점할 수 있습니다.',
+    );
+    expect(api.errorMessage(hold, say('en'))).toBe(
+      'Please check what you entered: seats may be at most 4 in one hold.',
+    );
+  });
+
   it("names an event's times by the event form's own labels, so the operator finds the field", () => {
     const window = refused(400, 'VALIDATION_FAILED', 'The event is invalid', {
       errors: [
@@ -196,10 +282,10 @@ describe('a refused form', () => {
 
   it('says a reason the app has no sentence for as the server did, beside the field in the page language', () => {
     const unknown = refused(400, 'VALIDATION_FAILED', 'The seat layout is inconsistent', {
-      errors: [{ field: 'body.sections.0.rows.1.seats.2.label', message: '"A-1" is already used by A 1' }],
+      errors: [{ field: 'body.sections.0.rows.1.seats.2.label', message: 'is taken by a newer layout' }],
     });
     expect(api.errorMessage(unknown, say('ko'))).toBe(
-      '입력하신 내용을 확인해 주세요. 이름: "A-1" is already used by A 1.',
+      '입력하신 내용을 확인해 주세요. 이름: is taken by a newer layout.',
     );
   });
 

@@ -299,22 +299,34 @@ function statusCode(status: number): string {
  * here is shown as it came, in English.
  */
 const FIELD_REASONS: readonly (readonly [RegExp, MessageKey])[] = [
-  [/^(is required|Invalid input: expected \w+, received (undefined|null))$/, 'reason.required'],
-  [/^Too small: expected string to have >=(?<min>\d+) characters?$/, 'reason.minLength'],
-  [/^(Too big: expected string to have <=|must be at most )(?<max>\d+) characters?$/, 'reason.maxLength'],
+  [
+    /^(is required|must not be empty|Invalid input: expected \w+, received (undefined|null))$/,
+    'reason.required',
+  ],
+  [
+    /^(Too small: expected string to have >=|must have at least )(?<min>\d+) characters?$/,
+    'reason.minLength',
+  ],
+  [
+    /^(Too big: expected string to have <=|must (be|have) at most )(?<max>\d+) characters?$/,
+    'reason.maxLength',
+  ],
   [/^Too small: expected number to be >=(?<min>-?[\d.]+)$/, 'reason.atLeast'],
   [/^Too small: expected number to be >(?<min>-?[\d.]+)$/, 'reason.above'],
   [/^Too big: expected number to be <=(?<max>-?[\d.]+)$/, 'reason.atMost'],
   [/^Too big: expected number to be <(?<max>-?[\d.]+)$/, 'reason.below'],
   [/^Too small: expected array to have >=(?<min>\d+) items?$/, 'reason.minItems'],
   [/^Too big: expected array to have <=(?<max>\d+) items?$/, 'reason.maxItems'],
-  [/^Invalid email address$/, 'reason.email'],
+  [/^(Invalid email address|must be an email address)$/, 'reason.email'],
   [/^Invalid ISO (datetime|date)$/, 'reason.dateTime'],
   [/^Invalid URL$/, 'reason.url'],
   [/^Invalid input: expected int, received number$/, 'reason.integer'],
   [/^Invalid input: expected number, received \w+$/, 'reason.number'],
   [/^Invalid option: expected one of /, 'reason.option'],
-  [/^(Invalid UUID|Invalid string: must match pattern .*|Invalid input.*|is invalid)$/, 'reason.invalid'],
+  [
+    /^(Invalid UUID|must be a user id \(UUID\)|Invalid string: must match pattern .*|Invalid input.*|is invalid)$/,
+    'reason.invalid',
+  ],
   [/^is too short$/, 'reason.tooShort'],
   [/^must not be the email address$/, 'reason.notEmail'],
   [/^must be after saleOpensAt$/, 'reason.afterSaleOpens'],
@@ -339,6 +351,22 @@ const FIELD_REASONS: readonly (readonly [RegExp, MessageKey])[] = [
   [/^must be a phone number$/, 'reason.phone'],
   [/^give amount or seatIds, not both$/, 'reason.amountOrSeats'],
   [/(^|its keys )must not contain a NUL character or a lone surrogate$/, 'reason.unsafeText'],
+  [/^must be yyyy-mm$/, 'reason.month'],
+  [/^must be the token from the .* link$/, 'reason.linkToken'],
+  [
+    /^"(?<label>.*)" is the form of a place of standing area "(?<area>.*)"; seats need another label$/,
+    'reason.standingPlaceLabel',
+  ],
+  [/^"(?<label>.*)" is already used by (?<first>.*)$/, 'reason.labelUsed'],
+  [/^must be at least (?<min>\d+) KRW, the least an online payment can be$/, 'reason.minPayment'],
+  [/^names the same area more than once$/, 'reason.areaTwice'],
+  [/^has the same seat more than once$/, 'reason.seatTwice'],
+  [/^has more than (?<max>\d+) seats$/, 'reason.seatsAtOnce'],
+  [/^name seats \(seatIds\) or places in a standing area \(standing\)$/, 'reason.seatsOrStanding'],
+  [/^is wrong$/, 'reason.wrong'],
+  [/^must not contain control or invisible formatting characters$/, 'reason.controlChars'],
+  [/^must contain a letter or a digit$/, 'reason.letterOrDigit'],
+  [/^give name or locale$/, 'reason.nameOrLocale'],
 ];
 
 /** Why a field was refused, in the page's language when the app knows the reason, else as it came. */
