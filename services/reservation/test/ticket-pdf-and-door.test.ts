@@ -27,10 +27,12 @@ describe('ticket PDF and door staff', () => {
   });
   const elsewhere = onSaleEvent(2, { startsAt: new Date(Date.now() + HOUR).toISOString() });
   const crowded = onSaleEvent(12, { perUserLimit: 6 });
+  const listed = onSaleEvent(2);
+  const unlisted = onSaleEvent(1);
 
   const h = reservationSuite('resv-ticket-door', {
     instances: [{ consume: true }],
-    events: [tonight, elsewhere, crowded],
+    events: [tonight, elsewhere, crowded, listed, unlisted],
     start: true,
     userService: true,
   });
@@ -345,6 +347,25 @@ describe('ticket PDF and door staff', () => {
       },
     ]);
     expect(await pdfText(Buffer.from(res.json().pdf, 'base64'))).toContain(ticket.code.slice(5));
+  });
+
+  it("lists a fan's tickets of one concert when asked with its eventId, in any spelling of the id", async () => {
+    const lister = await h.userToken();
+    await paidTicket(h, lister.token, listed, 0);
+    await paidTicket(h, lister.token, listed, 1);
+    await paidTicket(h, lister.token, unlisted, 0);
+    const list = async (query: string) => {
+      const res = await h.app.inject({ url: `/api/tickets${query}`, headers: bearer(lister.token) });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { total: number; items: { eventId: string }[] };
+    };
+    expect((await list('')).total).toBe(3);
+    const ofListed = await list(`?eventId=${listed.eventId.toUpperCase()}&pageSize=10`);
+    expect(ofListed.total).toBe(2);
+    expect(ofListed.items.map((t) => t.eventId)).toEqual([listed.eventId, listed.eventId]);
+    const refused = await h.app.inject({ url: '/api/tickets?eventId=nope', headers: bearer(lister.token) });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('documents the PDF, check-in and staff routes in OpenAPI', async () => {

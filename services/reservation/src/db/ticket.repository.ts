@@ -112,12 +112,10 @@ export function ticketRepository(db: Kysely<DB>) {
       });
     },
 
-    listOfUser(userId: string, limit: number, offset: number) {
-      return paginate(
-        db.selectFrom('tickets').where('userId', '=', userId),
-        (q) => q.selectAll().orderBy('issuedAt', 'desc').orderBy('id'),
-        { limit, offset },
-      );
+    listOfUser(userId: string, page: { limit: number; offset: number; eventId?: string | undefined }) {
+      let mine = db.selectFrom('tickets').where('userId', '=', userId);
+      if (page.eventId) mine = mine.where('eventId', '=', page.eventId);
+      return paginate(mine, (q) => q.selectAll().orderBy('issuedAt', 'desc').orderBy('id'), page);
     },
 
     /** Checks a ticket in if and only if it is still ISSUED: a ticket is used once, even under races. */

@@ -106,8 +106,8 @@ export function ticketService(deps: {
   }
 
   return {
-    async list(caller: AuthUser, page: { limit: number; offset: number }) {
-      const result = await tickets.listOfUser(caller.id, page.limit, page.offset);
+    async list(caller: AuthUser, page: { limit: number; offset: number; eventId?: string | undefined }) {
+      const result = await tickets.listOfUser(caller.id, page);
       return { total: result.total, items: result.items.map(ticketDto) };
     },
 

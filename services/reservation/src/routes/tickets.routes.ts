@@ -20,14 +20,18 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
     {
       onRequest: auth.user,
       schema: {
-        summary: 'My tickets',
-        querystring: z.object(pageQuery),
+        summary: 'My tickets, newest first (`eventId`: of that event only)',
+        querystring: z.object({ eventId: canonicalId().optional(), ...pageQuery }),
         response: { 200: pageOf(ticketDto) },
       },
     },
     async (req) => {
-      const { page, pageSize } = req.query;
-      const result = await service.list(callerOf(req), { limit: pageSize, offset: (page - 1) * pageSize });
+      const { page, pageSize, eventId } = req.query;
+      const result = await service.list(callerOf(req), {
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+        eventId,
+      });
       return { ...result, page, pageSize };
     },
   );
