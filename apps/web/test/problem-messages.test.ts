@@ -280,6 +280,18 @@ describe('a refused form', () => {
       expect(ko[`field.${field}`]).toBe(ko[`adm.${field}`]);
   });
 
+  it("names a venue section's name as the section's, not as the venue's own name", () => {
+    const twice = refused(400, 'VALIDATION_FAILED', 'The seat layout is inconsistent', {
+      errors: [{ field: 'body.sections.1.name', message: 'is used twice' }],
+    });
+    expect(api.errorMessage(twice, say('ko'))).toBe(
+      '입력하신 내용을 확인해 주세요. 구역 이름: 중복되었습니다.',
+    );
+    expect(api.errorMessage(twice, say('en'))).toBe(
+      'Please check what you entered: section name is used twice.',
+    );
+  });
+
   it('says a reason the app has no sentence for as the server did, beside the field in the page language', () => {
     const unknown = refused(400, 'VALIDATION_FAILED', 'The seat layout is inconsistent', {
       errors: [{ field: 'body.sections.0.rows.1.seats.2.label', message: 'is taken by a newer layout' }],

@@ -199,6 +199,28 @@ describe('catalogue validation', () => {
     });
   });
 
+  it('refuses a section name used twice once, not once more for each seat whose label it repeats', async () => {
+    const rows = Array.from({ length: 5 }, (_, r) => ({ label: String(r + 1), seatCount: 10, tierKey: 'R' }));
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: '/api/venues',
+      headers: { authorization: svc.admin },
+      payload: {
+        name: 'Twin Hall',
+        city: 'Busan',
+        sections: [
+          { name: 'A', rows },
+          { name: 'A', rows },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      detail: 'The seat layout is inconsistent: body.sections.1.name is used twice',
+      errors: [{ field: 'body.sections.1.name', message: 'is used twice' }],
+    });
+  });
+
   it('refuses a row of zero seats', async () => {
     const res = await svc.app.inject({
       method: 'POST',

@@ -378,13 +378,13 @@ function fieldReason(message: string, t: Say['t']): string {
   return message;
 }
 
-/** `body.customerInfo.email` → the page's word for "email". */
+/**
+ * `body.customerInfo.email` → the page's word for "email"; a name its parent makes another thing's
+ * (`body.sections.1.name`, a section's and not the venue's) by its word for the pair where it has one.
+ */
 function fieldName(field: string, t: Say['t']): string {
-  const last =
-    field
-      .split('.')
-      .filter((part) => !/^\d+$/.test(part))
-      .pop() ?? field;
-  const key = `field.${last}`;
-  return isMessageKey(key) ? t(key) : last;
+  const parts = field.split('.').filter((part) => !/^\d+$/.test(part));
+  const last = parts.pop() ?? field;
+  for (const key of [`field.${parts.pop()}.${last}`, `field.${last}`]) if (isMessageKey(key)) return t(key);
+  return last;
 }

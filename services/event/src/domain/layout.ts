@@ -92,7 +92,11 @@ export function planLayout(
 
   sections.forEach((section, s) => {
     const at = `body.sections.${s}`;
-    if (sectionNames.has(section.name)) errors.push({ field: `${at}.name`, message: 'is used twice' });
+    if (sectionNames.has(section.name)) {
+      // Its seats would take the labels of the first one's, each a refusal of its own: one says it.
+      errors.push({ field: `${at}.name`, message: 'is used twice' });
+      return;
+    }
     sectionNames.add(section.name);
     const id = sectionId(section.name);
     const { standing } = section;
