@@ -71,8 +71,8 @@ export function AdminEventsPage() {
 }
 
 type Tier = { key: string; name: string; price: number };
-/** What saved the event last: the form's own button, or an action of the status card above it. */
-type SavedBy = 'form' | 'card';
+/** What saved the event last: the form's own button, an action of the status card above it, or its cancelling. */
+type SavedBy = 'form' | 'card' | 'cancel';
 
 export function AdminEventEditPage() {
   const { id } = useParams();
@@ -186,8 +186,10 @@ function EventForm({
   const cancel = useMutation({
     mutationFn: (reason: string) =>
       api(`/api/events/${event?.id}/cancel`, { body: { reason }, schema: eventDetailDto }),
-    onSuccess: refresh('card'),
+    onSuccess: refresh('cancel'),
   });
+  // Cancelling refunds every buyer and cannot be undone: the card first says so and asks for the reason.
+  const [cancelling, setCancelling] = useState(false);
   const poster = useMutation({
     mutationFn: async (file: File) => {
       const mediaId = await uploadImage(file, event?.title ?? '');
@@ -211,7 +213,14 @@ function EventForm({
     starting(save);
     save.mutate(new FormData(e.currentTarget));
   };
-  const cardError = publish.error ?? cancel.error ?? poster.error;
+  const cardError = publish.error ?? poster.error;
+  // Publishing refuses a start or a sale closing gone by; a draft is saved with them, and told so at once.
+  const pastTimes =
+    event?.status === 'draft'
+      ? (['startsAt', 'saleClosesAt'] as const)
+          .filter((field) => Date.parse(event[field]) <= Date.now())
+          .map((field) => t(`adm.${field}`))
+      : [];
   const outcome = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (saved === 'form' || save.error) outcome.current?.scrollIntoView({ block: 'nearest' });
@@ -221,6 +230,7 @@ function EventForm({
     <>
       <h1>{event ? t('adm.editEvent') : t('adm.newEvent')}</h1>
       {saved === 'card' && <Notice kind="success">{t('common.saved')}</Notice>}
+      {saved === 'cancel' && <Notice kind="success">{t('adm.cancelled')}</Notice>}
       {cardError && <ErrorState error={cardError} />}
       {event && (
         <section className="card row">
@@ -258,22 +268,48 @@ function EventForm({
                 {t('adm.publish')}
               </button>
             )}
-            {event.status !== 'cancelled' && event.status !== 'draft' && (
-              <button
-                type="button"
-                className="danger"
-                disabled={cancel.isPending}
-                onClick={() => {
-                  const reason = window.prompt(t('adm.cancelReason'));
-                  if (reason?.trim()) {
+            {event.status !== 'cancelled' &&
+              event.status !== 'draft' &&
+              event.status !== 'ended' &&
+              (cancelling ? (
+                <form
+                  className="stack"
+                  onSubmit={(e) => {
+                    e.preventDefault();
                     starting(cancel);
-                    cancel.mutate(reason.trim());
-                  }
-                }}
-              >
-                {t('adm.cancelEvent')}
-              </button>
-            )}
+                    cancel.mutate(String(new FormData(e.currentTarget).get('reason')).trim());
+                  }}
+                >
+                  <fieldset className="stack">
+                    <legend>{t('adm.cancelEvent')}</legend>
+                    <p>{t('adm.cancelWarning')}</p>
+                    <label>
+                      {t('adm.cancelReason')}
+                      <textarea name="reason" rows={3} required maxLength={500} />
+                    </label>
+                    {cancel.error && <ErrorState error={cancel.error} />}
+                    <div className="actions">
+                      <button type="submit" className="danger" disabled={cancel.isPending}>
+                        {t('adm.cancelConfirm')}
+                      </button>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => {
+                          setCancelling(false);
+                          cancel.reset();
+                        }}
+                      >
+                        {t('adm.cancelKeep')}
+                      </button>
+                    </div>
+                  </fieldset>
+                </form>
+              ) : (
+                <button type="button" className="danger" onClick={() => setCancelling(true)}>
+                  {t('adm.cancelEvent')}
+                </button>
+              ))}
           </div>
         </section>
       )}
@@ -408,7 +444,12 @@ function EventForm({
         {/* Beside the button that was pressed, and scrolled to: the top of a long form is out of sight. */}
         {(saved === 'form' || save.error) && (
           <div ref={outcome} className="full">
-            {saved === 'form' && <Notice kind="success">{t('common.saved')}</Notice>}
+            {saved === 'form' &&
+              (pastTimes.length > 0 ? (
+                <Notice kind="warning">{t('adm.draftPast', { fields: pastTimes.join(', ') })}</Notice>
+              ) : (
+                <Notice kind="success">{t('common.saved')}</Notice>
+              ))}
             {save.error && <ErrorState error={save.error} />}
           </div>
         )}

@@ -349,6 +349,13 @@ export const en = {
   'adm.publish': 'Publish',
   'adm.cancelEvent': 'Cancel event',
   'adm.cancelReason': 'Reason for cancelling',
+  'adm.cancelWarning':
+    'Cancelling cannot be undone. Every paid order is refunded in full, and each buyer is mailed the refund with the reason you give here. Holds in progress and the waiting list end at once.',
+  'adm.cancelConfirm': 'Cancel the concert and refund every order',
+  'adm.cancelKeep': 'Keep the concert',
+  'adm.cancelled': 'Concert cancelled. Every paid order is being refunded.',
+  'adm.draftPast':
+    'Saved as a draft. These times have already passed: {fields}. Publishing is refused until they lie ahead.',
   'adm.poster': 'Poster',
   'adm.image': 'Image',
   'adm.upload': 'Upload',
@@ -1155,6 +1162,13 @@ export const ko: Record<MessageKey, string> = {
   'adm.publish': '공개하기',
   'adm.cancelEvent': '공연 취소',
   'adm.cancelReason': '취소 사유',
+  'adm.cancelWarning':
+    '공연 취소는 되돌릴 수 없습니다. 결제된 주문은 모두 전액 환불되고, 구매자에게는 여기 적은 사유와 함께 환불 안내 메일이 발송됩니다. 진행 중인 선점과 대기 명단도 바로 종료됩니다.',
+  'adm.cancelConfirm': '공연 취소 및 전액 환불',
+  'adm.cancelKeep': '취소하지 않기',
+  'adm.cancelled': '공연을 취소했습니다. 결제된 주문은 모두 환불 처리됩니다.',
+  'adm.draftPast':
+    '초안으로 저장했습니다. 이미 지난 시각이 있습니다: {fields}. 앞으로의 시각으로 바꿔야 공개할 수 있습니다.',
   'adm.poster': '포스터',
   'adm.image': '이미지',
   'adm.upload': '업로드',
