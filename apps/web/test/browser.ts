@@ -5,7 +5,7 @@ import { databaseUrl } from '@tiketi/kit';
 import { challengeHeader } from '@tiketi/kit/testing';
 import { verificationLink } from '@tiketi/sandbox-mail/client';
 import pg from 'pg';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { defaultInfraUrls } from '../../../scripts/lib/infra-check.ts';
 import {
@@ -54,6 +54,13 @@ export async function screenshotAtWidths(page: Page, name: string): Promise<void
   }
   if (before) await page.setViewportSize(before);
 }
+
+/** Whether the whole of `element` is on screen, where the user can read it without scrolling. */
+export const onScreen = (element: Locator) =>
+  element.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  });
 
 /** The origin the payment and user services send the browser back to (WEB_ORIGIN). */
 export const WEB = `http://localhost:${3000 + TEST_PORT_SHIFT}`;

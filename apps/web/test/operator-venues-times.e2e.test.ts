@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
   apiJson,
+  onScreen,
   screenshotAtWidths,
   signInAsOperator,
   siteOnPlatform,
@@ -87,6 +88,35 @@ describe('an operator editing venues', () => {
     await site.page.getByLabel('Venue', { exact: true }).selectOption({ label });
     await editor().waitFor();
   }
+
+  it(
+    'is told beside Create why a new venue is refused, keeps what was typed, and is told the venue made by name',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/admin/venues');
+      const form = page.locator('form', { has: page.getByRole('button', { name: 'Create', exact: true }) });
+      await form.getByLabel('Name', { exact: true }).fill(`Twin Hall ${stamp}`);
+      await form.getByLabel('City').fill('Ulsan');
+      for (let n = 0; n < 4; n++) await form.getByRole('button', { name: 'Add section' }).click();
+      await form.getByLabel('Section', { exact: true }).nth(4).fill('A');
+      await form.getByRole('button', { name: 'Create', exact: true }).click();
+
+      // The button is below six sections: a refusal said at the top of the form would be out of sight.
+      const refusal = form.getByRole('alert').filter({ hasText: 'section name is used twice' });
+      await refusal.waitFor();
+      await expect(onScreen(refusal)).resolves.toBe(true);
+      await expect(form.getByLabel('Section', { exact: true }).count()).resolves.toBe(6);
+      await expect(form.getByLabel('City').inputValue()).resolves.toBe('Ulsan');
+
+      await form.getByLabel('Section', { exact: true }).nth(4).fill('E');
+      await form.getByRole('button', { name: 'Create', exact: true }).click();
+      const made = form.getByRole('status').filter({ hasText: `Venue created: Twin Hall ${stamp} (Ulsan).` });
+      await made.waitFor();
+      await expect(onScreen(made)).resolves.toBe(true);
+      await expect(form.getByRole('alert').count()).resolves.toBe(0);
+    }),
+    90_000,
+  );
 
   it(
     'renames a venue without concerts and replaces its seat layout',

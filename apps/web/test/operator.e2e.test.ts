@@ -1,9 +1,9 @@
 import { encodePng } from '@tiketi/kit/testing';
-import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   accessTokenOf,
   apiJson,
+  onScreen,
   screenshot,
   signInAsOperator,
   siteOnPlatform,
@@ -103,13 +103,6 @@ const venueSearch = () => site.page.getByLabel('Find a venue');
 const venueSelect = () => site.page.getByLabel('Venue', { exact: true });
 /** The venues the event form offers, after the "none" choice. */
 const offeredVenues = async () => (await venueSelect().locator('option').allTextContents()).slice(1);
-
-/** Whether the whole of `element` is on screen, where the operator can read it without scrolling. */
-const onScreen = (element: Locator) =>
-  element.evaluate((el) => {
-    const box = el.getBoundingClientRect();
-    return box.top >= 0 && box.bottom <= window.innerHeight;
-  });
 
 const adminEvent = async () =>
   apiJson<EventDetail>(`/api/events/${created.id}`, await accessTokenOf(site.page));

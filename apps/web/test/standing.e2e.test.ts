@@ -64,8 +64,10 @@ describe('an operator laying out a venue with standing areas', () => {
       }
       await form.getByText('Layout preview (71 seats)').waitFor();
       await form.getByRole('button', { name: 'Create', exact: true }).click();
-      const created = await form.getByText(/^Venue created: /).innerText();
-      venue.id = created.replace(/^Venue created: (\S+).*$/s, '$1');
+      await form.getByText(`Venue created: ${venue.name} (${venue.city}).`).waitFor();
+      // Its link to a new concert there names it by id.
+      const newEvent = await form.getByRole('link', { name: 'New event' }).getAttribute('href');
+      venue.id = new URL(newEvent ?? '', WEB).searchParams.get('venueId') ?? '';
       const saved = await apiJson<{ sections: { name: string; standing: unknown }[] }>(
         `/api/venues/${venue.id}`,
       );

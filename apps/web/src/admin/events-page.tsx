@@ -6,10 +6,10 @@ import {
   MIN_PAYMENT_KRW,
   WAITLIST_OFFER_MINUTES_DEFAULT,
 } from '@tiketi/contracts';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
-import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
+import { ErrorState, Loading, Notice, Outcome, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { dateTime, fromSeoulInput, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
@@ -221,10 +221,6 @@ function EventForm({
           .filter((field) => Date.parse(event[field]) <= Date.now())
           .map((field) => t(`adm.${field}`))
       : [];
-  const outcome = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (saved === 'form' || save.error) outcome.current?.scrollIntoView({ block: 'nearest' });
-  }, [saved, save.error]);
 
   return (
     <>
@@ -441,18 +437,15 @@ function EventForm({
           {t('adm.description')}
           <textarea name="description" rows={4} maxLength={10_000} defaultValue={event?.description} />
         </label>
-        {/* Beside the button that was pressed, and scrolled to: the top of a long form is out of sight. */}
-        {(saved === 'form' || save.error) && (
-          <div ref={outcome} className="full">
-            {saved === 'form' &&
-              (pastTimes.length > 0 ? (
-                <Notice kind="warning">{t('adm.draftPast', { fields: pastTimes.join(', ') })}</Notice>
-              ) : (
-                <Notice kind="success">{t('common.saved')}</Notice>
-              ))}
-            {save.error && <ErrorState error={save.error} />}
-          </div>
-        )}
+        <Outcome of={saved === 'form' ? saved : save.error} className="full">
+          {saved === 'form' &&
+            (pastTimes.length > 0 ? (
+              <Notice kind="warning">{t('adm.draftPast', { fields: pastTimes.join(', ') })}</Notice>
+            ) : (
+              <Notice kind="success">{t('common.saved')}</Notice>
+            ))}
+          {save.error && <ErrorState error={save.error} />}
+        </Outcome>
         <button type="submit" disabled={save.isPending}>
           {event ? t('common.save') : t('common.create')}
         </button>

@@ -3,7 +3,7 @@ import { type EntryOrder, MAX_STANDING_CAPACITY, venueDto } from '@tiketi/contra
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { SeatMap } from '../components/seat-map.tsx';
-import { ErrorState, Notice, QueryState } from '../components/states.tsx';
+import { ErrorState, Notice, Outcome, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useVenueLayout } from '../lib/queries.ts';
@@ -83,13 +83,6 @@ export function AdminVenuesPage() {
       </section>
       <form className="card stack" onSubmit={onSubmit}>
         <h2>{t('common.create')}</h2>
-        {create.isSuccess && (
-          <Notice kind="success">
-            {t('adm.venueCreated', { id: create.data.id })}{' '}
-            <Link to={`/admin/events/new?venueId=${create.data.id}`}>{t('adm.newEvent')}</Link>
-          </Notice>
-        )}
-        {create.error && <ErrorState error={create.error} />}
         <label>
           {t('adm.name')}
           <input name="name" required maxLength={200} />
@@ -104,6 +97,15 @@ export function AdminVenuesPage() {
         </label>
         <SectionsEditor sections={sections} onChange={setSections} />
         <p className="muted">{t('adm.layoutPreview', { n: total })}</p>
+        <Outcome of={create.data ?? create.error}>
+          {create.isSuccess && (
+            <Notice kind="success">
+              {t('adm.venueCreated', { venue: venueLabel(create.data) })}{' '}
+              <Link to={`/admin/events/new?venueId=${create.data.id}`}>{t('adm.newEvent')}</Link>
+            </Notice>
+          )}
+          {create.error && <ErrorState error={create.error} />}
+        </Outcome>
         <button type="submit" disabled={create.isPending}>
           {t('common.create')}
         </button>
@@ -338,10 +340,12 @@ function VenueEditor({
                   relayout.mutate(drafts);
                 }}
               >
-                {relayout.isSuccess && <Notice kind="success">{t('adm.layoutReplaced')}</Notice>}
-                {relayout.error && <ErrorState error={relayout.error} />}
                 <SectionsEditor sections={drafts} onChange={setSections} />
                 <p className="muted">{t('adm.layoutPreview', { n: seatsIn(drafts) })}</p>
+                <Outcome of={relayout.data ?? relayout.error}>
+                  {relayout.isSuccess && <Notice kind="success">{t('adm.layoutReplaced')}</Notice>}
+                  {relayout.error && <ErrorState error={relayout.error} />}
+                </Outcome>
                 <div className="actions">
                   <button type="submit" disabled={relayout.isPending}>
                     {t('adm.replaceLayout')}

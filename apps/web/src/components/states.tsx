@@ -1,5 +1,5 @@
 import { WEB_PAGES } from '@tiketi/contracts';
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { Link } from 'react-router';
 import { errorMessage, isNotFound, type ProblemContext } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
@@ -68,6 +68,31 @@ export function Notice({
       {children}
     </div>
   );
+}
+
+/**
+ * How a form's action went, said beside its button and scrolled to whenever `of` (the answer or the
+ * refusal) changes: the top of a long form is out of sight of the button that was pressed. Nothing while
+ * `of` is empty.
+ */
+export function Outcome({
+  of,
+  className,
+  children,
+}: {
+  of: unknown;
+  className?: string;
+  children: ReactNode;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (of) box.current?.scrollIntoView({ block: 'nearest' });
+  }, [of]);
+  return of ? (
+    <div ref={box} className={className}>
+      {children}
+    </div>
+  ) : null;
 }
 
 /** Loading, error or the content of a query, the same way on every page. */
