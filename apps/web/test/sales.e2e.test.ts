@@ -186,6 +186,29 @@ describe('the operator’s sales report', () => {
   );
 });
 
+describe('the operator’s dashboard in Korean', () => {
+  it(
+    'reads the day’s revenue in won, and the revenue chart’s scale in 만, not in English K and M',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/admin');
+      const revenue = page.getByTestId('kpi-revenue');
+      await expect
+        .poll(async () => Number((await revenue.innerText()).replace(/\D/g, '')), { timeout: UI_TIMEOUT })
+        .toBeGreaterThanOrEqual(paid.amount ?? Number.NaN);
+      expect(await revenue.innerText()).toMatch(/^[\d,]+원$/);
+      // The daily chart's ticks: its days (12-07) along the bottom, its revenue up the side.
+      const ticks = page.locator('section[aria-labelledby="daily"] .recharts-cartesian-axis-tick-value');
+      const scale = async () => (await ticks.allTextContents()).filter((tick) => !/^\d\d-\d\d$/.test(tick));
+      await expect.poll(async () => (await scale()).length, { timeout: UI_TIMEOUT }).toBeGreaterThan(1);
+      expect((await scale()).some((tick) => tick.endsWith('만'))).toBe(true);
+      expect((await scale()).filter((tick) => /[KMB]$/.test(tick))).toEqual([]);
+      await screenshotAtWidths(page, 'sales-06-dashboard');
+    }),
+    60_000,
+  );
+});
+
 describe('an operator changing and disabling a voucher', () => {
   it(
     'gives the used-up code more uses, then disables it, on the voucher page',

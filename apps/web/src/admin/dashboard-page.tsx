@@ -16,7 +16,7 @@ import {
 import { ErrorState, Loading, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
-import { useI18n } from '../lib/i18n.tsx';
+import { type Locale, useI18n } from '../lib/i18n.tsx';
 import { useTitle } from '../lib/use-title.ts';
 import { PartialNotice } from './admin-layout.tsx';
 import { useArtists } from './admin-queries.ts';
@@ -28,7 +28,9 @@ function seoulDay(daysAgo = 0): string {
   return d.toLocaleDateString('en-CA', { timeZone: 'Asia/Seoul' });
 }
 
-const compact = (n: number) => new Intl.NumberFormat('en', { notation: 'compact' }).format(n);
+/** A chart's scale in the page's words: 140K in English, 14만 in Korean. */
+const compact = (locale: Locale) => (n: number) =>
+  new Intl.NumberFormat(locale === 'ko' ? 'ko-KR' : 'en', { notation: 'compact' }).format(n);
 
 export function DashboardPage() {
   const { t, locale } = useI18n();
@@ -148,7 +150,7 @@ export function DashboardPage() {
                 <BarChart data={rows}>
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis dataKey="date" tickFormatter={(d: string) => d.slice(5)} />
-                  <YAxis tickFormatter={compact} width={48} />
+                  <YAxis tickFormatter={compact(locale)} width={48} />
                   <Tooltip formatter={(v) => won(Number(v), locale)} />
                   <Bar dataKey="revenue" name={t('dash.revenue')} fill="#5b3df5" />
                 </BarChart>
@@ -164,7 +166,7 @@ export function DashboardPage() {
                 <BarChart data={rows}>
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis dataKey="month" />
-                  <YAxis tickFormatter={compact} width={48} />
+                  <YAxis tickFormatter={compact(locale)} width={48} />
                   <Tooltip formatter={(v) => won(Number(v), locale)} />
                   <Bar dataKey="revenue" name={t('dash.revenue')} fill="#0d9488" />
                 </BarChart>
