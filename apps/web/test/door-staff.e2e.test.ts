@@ -122,9 +122,33 @@ describe('door staff', () => {
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.getByText(`Account created: ${staff.email}`).waitFor();
 
-      const card = page.locator('.card', { hasText: staff.email });
+      const card = page.locator('li.card', { hasText: staff.email });
       const { title } = await apiJson<{ title: string }>(`/api/events/${OPEN_EVENT}`);
-      await card.getByRole('checkbox', { name: new RegExp(title) }).check();
+      const box = card.getByRole('checkbox', { name: new RegExp(title) });
+      // Each concert reads as one line, its box before its title, and the card holds its account's
+      // address, on a phone too.
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        const [boxAt, titleAt] = await box.evaluate((input, named) => {
+          const text = [...(input.parentElement?.childNodes ?? [])].find((node) =>
+            node.textContent?.includes(named),
+          );
+          const range = document.createRange();
+          range.selectNodeContents(text ?? input);
+          return [input.getBoundingClientRect().toJSON(), range.getBoundingClientRect().toJSON()];
+        }, title);
+        expect(titleAt.left, `at ${width} px`).toBeGreaterThan(boxAt.right);
+        expect(titleAt.top, `at ${width} px`).toBeLessThan(boxAt.bottom);
+        const [cardAt, addressAt] = await Promise.all([
+          card.boundingBox(),
+          card.getByRole('heading').locator('.muted').boundingBox(),
+        ]);
+        expect((addressAt?.x ?? 0) + (addressAt?.width ?? 0), `at ${width} px`).toBeLessThanOrEqual(
+          (cardAt?.x ?? 0) + (cardAt?.width ?? 0),
+        );
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await box.check();
       await card.getByRole('button', { name: 'Save assignments' }).click();
       await card.getByText('Assignments saved.').waitFor();
       await screenshotAtWidths(page, 'door-02-staff-admin');

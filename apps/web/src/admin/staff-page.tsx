@@ -133,7 +133,7 @@ function StaffCard({ member }: { member: PublicUser }) {
           <fieldset>
             <legend>{t('staff.events')}</legend>
             {selectable.map((e) => (
-              <label key={e.id} className="checkbox">
+              <label key={e.id} className="inline">
                 <input
                   type="checkbox"
                   checked={chosen.has(e.id)}
