@@ -120,6 +120,12 @@ describe('a Korean operator cancelling a concert on sale', () => {
         )
         .waitFor();
       expect(dialogs).toEqual([]);
+      // A window narrowed to a phone's width (or a tablet turned upright) keeps the card within the page.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await expect
+        .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
+        .toBeLessThanOrEqual(390);
+      await page.setViewportSize({ width: 1280, height: 900 });
       await screenshotAtWidths(page, 'operator-status-02-cancel-asks');
       await confirm.getByRole('button', { name: '취소하지 않기' }).click();
       await expect(confirm.count()).resolves.toBe(0);
@@ -141,5 +147,30 @@ describe('a Korean operator cancelling a concert on sale', () => {
       await screenshotAtWidths(page, 'operator-status-03-cancelled');
     }),
     90_000,
+  );
+});
+
+describe('a Korean operator on a phone', () => {
+  it(
+    'reads the concerts and the artists at 390 px without the page scrolling sideways',
+    site.step(async () => {
+      const page = site.page;
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        for (const [path, shown] of [
+          ['/admin/events', page.getByRole('link', { name: '새 공연' })],
+          ['/admin/artists', page.getByLabel('이미지').first()],
+        ] as const) {
+          await page.goto(path);
+          await shown.waitFor();
+          expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(
+            390,
+          );
+        }
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+    }),
+    60_000,
   );
 });
