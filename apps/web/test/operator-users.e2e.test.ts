@@ -2,6 +2,7 @@ import { PASSWORD_RESET_TTL_MINUTES, WEB_RESET_PASSWORD } from '@tiketi/contract
 import { awaitMail, listMail } from '@tiketi/sandbox-mail/client';
 import { describe, expect, it } from 'vitest';
 import {
+  apiJson,
   holdFirstFreeSeat,
   MAIL_INBOX,
   screenshotAtWidths,
@@ -106,6 +107,31 @@ describe('the operator on 회원', () => {
       await screenshotAtWidths(page, 'operator-users-02-detail');
     }),
     90_000,
+  );
+
+  it(
+    'finds the same hold on 주문 by the concert, whose filter is named for the concert, not for an id',
+    site.step(async () => {
+      const page = site.page;
+      const userId = new URL(page.url()).pathname.split('/').pop() ?? '';
+      await page.getByRole('link', { name: '주문', exact: true }).click();
+      await page.getByRole('tab', { name: '예약' }).click();
+      const concert = page.locator('select[name="eventId"]');
+      // The filter lists the concerts by title: its label names the concert, as the table's column does.
+      await expect(
+        page.locator('label', { has: concert }).evaluate((label) => label.firstChild?.textContent?.trim()),
+      ).resolves.toBe('공연');
+      const { title } = await apiJson<{ title: string }>(`/api/events/${OPEN_EVENT}`);
+      await concert.selectOption({ label: title });
+      await page.getByLabel('사용자 ID').fill(userId);
+      await page.getByRole('button', { name: '검색' }).click();
+      const rows = page.locator('table tbody tr');
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT }).toBe(1);
+      expect(await rows.first().locator('td').nth(4).innerText()).toBe('선점');
+      await page.goto(`/admin/users/${userId}`);
+      await page.getByRole('heading', { name: fan.name, level: 1 }).waitFor();
+    }),
+    60_000,
   );
 
   it(

@@ -59,7 +59,7 @@ export function SalesPage() {
       </div>
       <form className="filters" onSubmit={onSubmit} key={kind}>
         <label>
-          {t('adm.eventId')}
+          {t('dash.event')}
           <select name="eventId" defaultValue="">
             <option value="">{t('common.all')}</option>
             {[...titles].map(([id, title]) => (
