@@ -200,6 +200,14 @@ describe('an operator editing venues', () => {
         .waitFor();
       expect(await editor().getByRole('button', { name: 'Replace the seat layout' }).count()).toBe(0);
       expect(await editor().getByRole('button', { name: 'Delete venue' }).count()).toBe(0);
+      // Its layout is drawn as a plan, not as a sale: each section counts its seats, none "left".
+      const captions = editor().locator('.seat-map figcaption');
+      await captions.first().waitFor();
+      const counted = [
+        ...(await captions.allInnerTexts()),
+        ...(await editor().locator('.seat-map-tools option').allInnerTexts()).slice(1),
+      ];
+      expect(counted.filter((text) => !/\b\d+ seats\)?$/.test(text) || text.includes('left'))).toEqual([]);
       await screenshotAtWidths(site.page, 'operator-venues-03-in-use');
     }),
     60_000,

@@ -399,6 +399,7 @@ function VenueLayout({ venueId }: { venueId: string }) {
               tierName={(k) => k}
               selected={new Set()}
               onToggle={() => undefined}
+              plan
             />
           </>
         );

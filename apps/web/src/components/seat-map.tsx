@@ -70,7 +70,8 @@ function neighbour(seats: DrawnSeat[], from: DrawnSeat, [dx, dy]: [number, numbe
  * The venue drawn section by section; each seat is a checkbox, colours show the price tier, grey shows
  * held or sold. A section picker shows all sections or one, drawn large enough to touch (zoom in steps),
  * with each seat's number written on it. The map is one Tab stop: the arrow keys move between seats
- * (roving tabindex), Space or Enter chooses.
+ * (roving tabindex), Space or Enter chooses. A venue's `plan` (its layout, sold by no one) counts each
+ * section's seats and gives the seats no status.
  */
 export function SeatMap({
   sections,
@@ -78,12 +79,14 @@ export function SeatMap({
   tierName,
   selected,
   onToggle,
+  plan = false,
 }: {
   sections: DrawnSection[];
   tierColor: (tier: string) => string;
   tierName: (tier: string) => string;
   selected: Set<string>;
   onToggle: (seatId: string) => void;
+  plan?: boolean;
 }) {
   const { t, locale } = useI18n();
   const hintId = useId();
@@ -133,7 +136,9 @@ export function SeatMap({
           <option value="">{t('seats.allSections')}</option>
           {withSeats.map((section) => (
             <option key={section.name} value={section.name}>
-              {t('seats.sectionOption', { name: section.name, n: free(section) })}
+              {plan
+                ? t('seats.sectionOptionPlan', { name: section.name, n: section.seats.length })
+                : t('seats.sectionOption', { name: section.name, n: free(section) })}
             </option>
           ))}
         </select>
@@ -183,7 +188,11 @@ export function SeatMap({
             <figure key={section.name} className="section" data-section={section.name}>
               <figcaption>
                 {t('seats.section', { name: section.name })}{' '}
-                <span className="muted">{t('seats.left', { n: free(section) })}</span>
+                <span className="muted">
+                  {plan
+                    ? t('seats.count', { n: section.seats.length })
+                    : t('seats.left', { n: free(section) })}
+                </span>
               </figcaption>
               <div className="section-scroll">
                 <svg
@@ -218,7 +227,9 @@ export function SeatMap({
                           role="checkbox"
                           aria-checked={mine}
                           aria-disabled={!available}
-                          aria-label={`${what} · ${mine ? t('seats.mine') : statusText[seat.status]}`}
+                          aria-label={
+                            plan ? what : `${what} · ${mine ? t('seats.mine') : statusText[seat.status]}`
+                          }
                           tabIndex={seat.id === focusable?.id ? 0 : -1}
                           data-seat-id={seat.id}
                           data-label={seat.label}
