@@ -55,6 +55,13 @@ export async function screenshotAtWidths(page: Page, name: string): Promise<void
   if (before) await page.setViewportSize(before);
 }
 
+/**
+ * A `datetime-local` value (`2026-12-24T19:30`) as an operator in Seoul reads the instant, worked out here
+ * apart from the app's own conversion.
+ */
+export const seoulInput = (at: string | number) =>
+  new Date(at).toLocaleString('sv-SE', { timeZone: 'Asia/Seoul' }).replace(' ', 'T').slice(0, 16);
+
 /** Whether the whole of `element` is on screen, where the user can read it without scrolling. */
 export const onScreen = (element: Locator) =>
   element.evaluate((el) => {

@@ -4,6 +4,7 @@ import {
   apiJson,
   asOperator,
   screenshotAtWidths,
+  seoulInput,
   signInAsOperator,
   siteOnPlatform,
   UI_TIMEOUT,
@@ -12,7 +13,8 @@ import {
 /*
  * A Korean operator in a real browser against the whole platform, on what a concert's status comes to:
  * a draft given times gone by is saved and told at once that it cannot be published so, and cancelling a
- * concert on sale says first what it will do and needs a reason for the fans.
+ * concert on sale says first what it will do and needs a reason for the fans; on a phone, the pages stay
+ * within the screen.
  */
 
 /** The demo seed's Jannabi and Blue Square (whose seats are of tiers R and S). */
@@ -21,10 +23,6 @@ const BLUE_SQUARE = '01936b2a-0000-7000-8000-00000000b002';
 const SEOUL = 'Asia/Seoul';
 const DAY = 86_400_000;
 const stamp = Date.now();
-
-/** A `datetime-local` value as an operator in Seoul reads the instant. */
-const seoulInput = (at: number) =>
-  new Date(at).toLocaleString('sv-SE', { timeZone: SEOUL }).replace(' ', 'T').slice(0, 16);
 
 type EventDetail = { id: string; status: string; startsAt: string; cancelReason: string | null };
 

@@ -4,6 +4,7 @@ import {
   apiJson,
   onScreen,
   screenshotAtWidths,
+  seoulInput,
   signInAsOperator,
   siteOnPlatform,
   UI_TIMEOUT,
@@ -16,17 +17,12 @@ import {
  * and deleted while no concert uses them, and one with concerts keeps its layout, saying why.
  */
 
-const SEOUL = 'Asia/Seoul';
 const DAY = 86_400_000;
 /** The demo seed's AKMU concert (on sale in two weeks), at Blue Square, which also holds NewJeans. */
 const AKMU = '01936b2a-0000-7000-8000-000000000004';
 const BLUE_SQUARE = 'Blue Square Mastercard Hall (Seoul)';
 const stamp = Date.now();
 const venue = { name: `Seorabeol Hall ${stamp}`, city: 'Gyeongju', id: '' };
-
-/** A `datetime-local` value as an operator in Seoul reads the instant. */
-const seoulInput = (iso: string) =>
-  new Date(iso).toLocaleString('sv-SE', { timeZone: SEOUL }).replace(' ', 'T').slice(0, 16);
 
 const site = siteOnPlatform({
   label: 'web_operator_zone',
