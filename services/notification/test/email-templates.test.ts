@@ -180,7 +180,7 @@ describe('email templates', () => {
       checkoutUrl: 'http://localhost:3000/checkout/r-1',
     };
     const en = renderEmail('waitlist-offered', data, 'en');
-    expect(en.text).toContain('we are holding 2 ticket(s) of the event you waited for');
+    expect(en.text).toContain('we are holding 2 tickets of the event you waited for');
     expect(en.text).not.toMatch(/seat\(s\)/);
     const ko = renderEmail('waitlist-offered', data, 'ko');
     expect(ko.text).toContain('티켓 2매');
@@ -192,7 +192,7 @@ describe('email templates', () => {
     const ended = { name: 'Alex', event, eventUrl: 'http://localhost:3000/events/1', ...places };
     for (const template of ['reservation-expired', 'waitlist-offer-expired'] as const) {
       const en = renderEmail(template, ended, 'en');
-      expect(en.text).toContain('3 ticket(s) (A-1-3, Floor standing × 2)');
+      expect(en.text).toContain('3 tickets (A-1-3, Floor standing × 2)');
       expect(en.text).not.toMatch(/seat\(s\)|Floor-P/);
       const ko = renderEmail(template, ended, 'ko');
       expect(ko.text).toContain('티켓 3매(A-1-3, Floor 스탠딩 × 2)');
@@ -200,13 +200,48 @@ describe('email templates', () => {
     }
     const partial = { ...refund, ...places, seatLabels: ['Floor-P3', 'Floor-P9'], seatCount: 2 };
     expect(renderEmail('payment-refunded', partial, 'en').text).toContain(
-      'Alex, 2 ticket(s) (Floor standing × 2) were cancelled and refunded. Your other tickets remain valid.',
+      'Alex, 2 tickets (Floor standing × 2) were cancelled and refunded. Your other tickets remain valid.',
     );
     expect(renderEmail('payment-refunded', partial, 'ko').text).toContain('티켓 2매(Floor 스탠딩 × 2)');
     // An event from before the labels were carried: counted as seats, as it always was.
     expect(renderEmail('reservation-expired', { ...ended, seatLabels: undefined }, 'en').text).toContain(
-      'your hold on 3 seat(s) expired',
+      'your hold on 3 seats expired',
     );
+  });
+
+  it('counts tickets and seats in English as one or many, never as "ticket(s)"', () => {
+    const ended = { name: 'Alex', event, eventUrl: 'http://localhost:3000/events/1' };
+    const one = { seatCount: 1, seatLabels: ['A-1-3'], standingAreas: [] };
+    const two = { seatCount: 2, seatLabels: ['A-1-3', 'A-1-4'], standingAreas: [] };
+    const offer = { event, standingAreas: [], amount: 110_000, expiresAt: new Date('2027-03-01T03:30:00Z') };
+    const texts = (seats: typeof one) => [
+      renderEmail('reservation-expired', { ...ended, ...seats }, 'en').text,
+      renderEmail('reservation-expired', { ...ended, seatCount: seats.seatCount }, 'en').text,
+      renderEmail('waitlist-offer-expired', { ...ended, ...seats }, 'en').text,
+      renderEmail('waitlist-offer-expired', { ...ended, seatCount: seats.seatCount }, 'en').text,
+      renderEmail('payment-refunded', { ...refund, ...seats }, 'en').text,
+      renderEmail('payment-refunded', { ...refund, seatCount: seats.seatCount }, 'en').text,
+      renderEmail(
+        'waitlist-offered',
+        {
+          ...offer,
+          name: 'Alex',
+          seatLabels: seats.seatLabels,
+          checkoutUrl: 'http://localhost:3000/checkout/r-1',
+        },
+        'en',
+      ).text,
+    ];
+    for (const text of texts(one)) {
+      expect(text).not.toMatch(/\(s\)/);
+      expect(text).toMatch(/\b1 (ticket|seat)\b(?!s)/);
+    }
+    for (const text of texts(two)) {
+      expect(text).not.toMatch(/\(s\)/);
+      expect(text).toMatch(/\b2 (tickets|seats)\b/);
+    }
+    expect(texts(one)[0]).toContain('your hold on 1 ticket (A-1-3) expired');
+    expect(texts(two)[4]).toContain('Alex, 2 tickets (A-1-3, A-1-4) were cancelled and refunded.');
   });
 
   it('says the seats of an expired hold went to other fans, not that they went back on sale', () => {

@@ -707,8 +707,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     const [lapsed, refunded] = ['waiting-list offer expired', 'partial refund'].map((s) =>
       inboxOf(user.email).find((m) => m.subject.includes(s)),
     );
-    expect(lapsed?.text).toContain('the 2 ticket(s) (Floor standing × 2) we held for you');
-    expect(refunded?.text).toContain('1 ticket(s) (Floor standing × 1) were cancelled and refunded');
+    expect(lapsed?.text).toContain('the 2 tickets (Floor standing × 2) we held for you');
+    expect(refunded?.text).toContain('1 ticket (Floor standing × 1) was cancelled and refunded');
     for (const m of [lapsed, refunded]) expect(m?.text).not.toMatch(/seat\(s\)|Floor-P/);
   });
 

@@ -98,6 +98,16 @@ export type TemplateName = keyof TemplateData;
 /** Picks the Korean or the English wording, written side by side so neither language falls behind. */
 type Say = (ko: string, en: string) => string;
 
+const englishPlural = new Intl.PluralRules('en');
+
+/** Whether an English count reads as one ("1 ticket") or as many ("2 tickets", "0 tickets"). */
+const isOne = (n: number) => englishPlural.select(n) === 'one';
+
+/** An English count with its noun in the form the number takes: "1 ticket", "2 tickets". */
+function howMany(n: number, one: string, other: string): string {
+  return `${n} ${isOne(n) ? one : other}`;
+}
+
 function eventRows(event: EventInfo | undefined, say: Say, locale: Locale): [string, string][] {
   if (!event) return [];
   const rows: [string, string][] = [[say('공연', 'Event'), event.title]];
@@ -134,12 +144,12 @@ function partialRefund(d: TemplateData['payment-refunded'], say: Say): string {
   if (places) {
     return say(
       `${d.name}님, 티켓 ${d.seatCount}매(${places})의 예매가 취소되고 해당 금액이 환불되었습니다. 나머지 티켓은 그대로 유효합니다.`,
-      `${d.name}, ${d.seatCount} ticket(s) (${places}) were cancelled and refunded. Your other tickets remain valid.`,
+      `${d.name}, ${howMany(d.seatCount, 'ticket', 'tickets')} (${places}) ${isOne(d.seatCount) ? 'was' : 'were'} cancelled and refunded. Your other tickets remain valid.`,
     );
   }
   return say(
     `${d.name}님, 좌석 ${d.seatCount}석이 취소되고 해당 금액이 환불되었습니다. 나머지 좌석은 그대로 유효합니다.`,
-    `${d.name}, ${d.seatCount} seat(s) were cancelled and refunded. Your other seats remain valid.`,
+    `${d.name}, ${howMany(d.seatCount, 'seat', 'seats')} ${isOne(d.seatCount) ? 'was' : 'were'} cancelled and refunded. Your other seats remain valid.`,
   );
 }
 
@@ -336,7 +346,7 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       heading: say('공연 일정이 변경되었습니다', 'Your concert has a new date'),
       intro: say(
         `${d.name}님, 예매하신 ${title ? `「${title}」 ` : ''}공연의 일정이 변경되었습니다. 가지고 계신 티켓 ${d.ticketCount}매는 바뀐 일정에 그대로 유효하며, 따로 하실 일은 없습니다.`,
-        `${d.name}, ${title ? `“${title}”` : 'the concert you booked'} has moved. Your ${d.ticketCount === 1 ? 'ticket stays' : `${d.ticketCount} tickets stay`} valid for the new time; there is nothing you need to do.`,
+        `${d.name}, ${title ? `“${title}”` : 'the concert you booked'} has moved. Your ${isOne(d.ticketCount) ? 'ticket stays' : `${d.ticketCount} tickets stay`} valid for the new time; there is nothing you need to do.`,
       ),
       rows: [
         ...eventRows(d.event, say, locale),
@@ -357,11 +367,11 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       places
         ? say(
             `${d.name}님, 결제가 완료되지 않아 티켓 ${d.seatCount}매(${places})의 선점이 만료되어 다른 팬에게 돌아갔습니다. 결제된 금액은 없습니다.`,
-            `${d.name}, your hold on ${d.seatCount} ticket(s) (${places}) expired before payment was completed, so they were released for other fans. You were not charged.`,
+            `${d.name}, your hold on ${howMany(d.seatCount, 'ticket', 'tickets')} (${places}) expired before payment was completed, so ${isOne(d.seatCount) ? 'it was' : 'they were'} released for other fans. You were not charged.`,
           )
         : say(
             `${d.name}님, 결제가 완료되지 않아 좌석 ${d.seatCount}석의 선점이 만료되어 좌석이 다른 팬에게 돌아갔습니다. 결제된 금액은 없습니다.`,
-            `${d.name}, your hold on ${d.seatCount} seat(s) expired before payment was completed, so the seats were released for other fans. You were not charged.`,
+            `${d.name}, your hold on ${howMany(d.seatCount, 'seat', 'seats')} expired before payment was completed, so ${isOne(d.seatCount) ? 'the seat was' : 'the seats were'} released for other fans. You were not charged.`,
           ))(namedPlaces(d, say)),
     rows: eventRows(d.event, say, locale),
     button: { label: say('다시 예매하기', 'Try again'), url: d.eventUrl },
@@ -374,11 +384,11 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       places
         ? say(
             `${d.name}님, 결제 기한이 지나 대기 명단으로 잡아 두었던 티켓 ${d.seatCount}매(${places})는 대기 명단의 다음 분께, 기다리는 분이 없으면 일반 판매로 넘어갔습니다. 결제된 금액은 없으며, 이 공연의 대기 명단에서도 빠지셨습니다.`,
-            `${d.name}, the time to pay for the ${d.seatCount} ticket(s) (${places}) we held for you from the waiting list has passed, so they went to the next fan on the list, or back on sale if nobody was waiting. You were not charged, and you are no longer on this event's waiting list.`,
+            `${d.name}, the time to pay for the ${howMany(d.seatCount, 'ticket', 'tickets')} (${places}) we held for you from the waiting list has passed, so ${isOne(d.seatCount) ? 'it' : 'they'} went to the next fan on the list, or back on sale if nobody was waiting. You were not charged, and you are no longer on this event's waiting list.`,
           )
         : say(
             `${d.name}님, 결제 기한이 지나 대기 명단으로 잡아 두었던 좌석 ${d.seatCount}석은 대기 명단의 다음 분께, 기다리는 분이 없으면 일반 판매로 넘어갔습니다. 결제된 금액은 없으며, 이 공연의 대기 명단에서도 빠지셨습니다.`,
-            `${d.name}, the time to pay for the ${d.seatCount} seat(s) we held for you from the waiting list has passed, so they went to the next fan on the list, or back on sale if nobody was waiting. You were not charged, and you are no longer on this event's waiting list.`,
+            `${d.name}, the time to pay for the ${howMany(d.seatCount, 'seat', 'seats')} we held for you from the waiting list has passed, so ${isOne(d.seatCount) ? 'it' : 'they'} went to the next fan on the list, or back on sale if nobody was waiting. You were not charged, and you are no longer on this event's waiting list.`,
           ))(namedPlaces(d, say)),
     rows: eventRows(d.event, say, locale),
     note: say(
@@ -413,7 +423,7 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
     heading: say('대기 명단 좌석 제안', 'Seats from the waiting list'),
     intro: say(
       `${d.name}님, 대기 명단에 신청하신 공연의 티켓 ${d.seatLabels.length}매를 회원님을 위해 잡아 두었습니다. 아래 시각까지 결제하시면 회원님의 티켓이 됩니다.`,
-      `${d.name}, we are holding ${d.seatLabels.length} ticket(s) of the event you waited for, in your name. Pay before the time below and they are yours.`,
+      `${d.name}, we are holding ${howMany(d.seatLabels.length, 'ticket', 'tickets')} of the event you waited for, in your name. Pay before the time below and ${isOne(d.seatLabels.length) ? 'it is' : 'they are'} yours.`,
     ),
     rows: [
       ...eventRows(d.event, say, locale),
