@@ -55,6 +55,37 @@ async function sandboxFaults(method: 'POST' | 'DELETE', fault?: Record<string, u
   expect(res.ok).toBe(true);
 }
 
+/**
+ * A new concert on sale now at the demo concert's venue, at most 2 seats a person, made by the operator;
+ * answered once its seat map is up.
+ */
+async function concertOnSale(title: string): Promise<string> {
+  const open = await apiJson<{ artist: { id: string }; venue: { id: string } }>(`/api/events/${OPEN_EVENT}`);
+  const { tierKeys } = await apiJson<{ tierKeys: string[] }>(`/api/venues/${open.venue.id}`);
+  const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+  const created = await asOperator('POST', '/api/events', {
+    artistId: open.artist.id,
+    venueId: open.venue.id,
+    title: `${title} ${Date.now()}`,
+    startsAt: at(20),
+    saleOpensAt: at(-1 / 24),
+    saleClosesAt: at(19),
+    perUserLimit: 2,
+    priceTiers: tierKeys.map((key) => ({ key, name: `${key}석`, price: 50_000 })),
+  });
+  const eventId = String(created.id);
+  await asOperator('POST', `/api/events/${eventId}/publish`);
+  await expect
+    .poll(
+      async () =>
+        (await apiJson<{ seats: unknown[] }>(`/api/seats/event/${eventId}`).catch(() => ({ seats: [] })))
+          .seats.length,
+      { timeout: UI_TIMEOUT },
+    )
+    .toBeGreaterThan(0);
+  return eventId;
+}
+
 /** The minutes of a `m:ss` time shown in the text. */
 const minutesIn = (text: string) => Number(/(\d+):\d\d/.exec(text)?.[1] ?? Number.NaN);
 
@@ -361,32 +392,7 @@ describe('a concert cancelled under the fan’s hold', () => {
     'says so at checkout with the reason, and leads to the concert page, which says it too',
     site.step(async () => {
       const page = site.page;
-      const open = await apiJson<{ artist: { id: string }; venue: { id: string } }>(
-        `/api/events/${OPEN_EVENT}`,
-      );
-      const { tierKeys } = await apiJson<{ tierKeys: string[] }>(`/api/venues/${open.venue.id}`);
-      const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
-      const created = await asOperator('POST', '/api/events', {
-        artistId: open.artist.id,
-        venueId: open.venue.id,
-        title: `취소될 공연 ${Date.now()}`,
-        startsAt: at(20),
-        saleOpensAt: at(-1 / 24),
-        saleClosesAt: at(19),
-        perUserLimit: 2,
-        priceTiers: tierKeys.map((key) => ({ key, name: `${key}석`, price: 50_000 })),
-      });
-      const eventId = String(created.id);
-      await asOperator('POST', `/api/events/${eventId}/publish`);
-      await expect
-        .poll(
-          async () =>
-            (await apiJson<{ seats: unknown[] }>(`/api/seats/event/${eventId}`).catch(() => ({ seats: [] })))
-              .seats.length,
-          { timeout: UI_TIMEOUT },
-        )
-        .toBeGreaterThan(0);
-
+      const eventId = await concertOnSale('취소될 공연');
       await holdFirstFreeSeat(page, eventId);
       const reason = '아티스트의 건강 문제로 공연을 취소합니다';
       await asOperator('POST', `/api/events/${eventId}/cancel`, { reason });
@@ -408,6 +414,60 @@ describe('a concert cancelled under the fan’s hold', () => {
       expect(await closed.innerText()).toContain('취소');
       expect(await page.getByRole('button', { name: /좌석 선점/ }).count()).toBe(0);
       expect(site.blocked).toEqual([]);
+    }),
+    120_000,
+  );
+});
+
+describe('a double tap on Pay', () => {
+  it(
+    'asks for one payment, the button busy meanwhile, and another tab opens that same payment',
+    site.step(async () => {
+      const page = site.page;
+      const eventId = await concertOnSale('두 번 누른 결제');
+      await holdFirstFreeSeat(page, eventId);
+      const reservationId = new URL(page.url()).pathname.split('/').pop() ?? '';
+      const token = await accessTokenOf(page);
+      // A slow network: the second tap comes while the first request is still on its way.
+      const asked: string[] = [];
+      await page.route('**/api/payments/toss/request', async (route) => {
+        asked.push(route.request().postData() ?? '');
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue();
+      });
+      const pay = page.getByRole('button', { name: '토스로 결제하기' });
+      // Two taps before the page has drawn the first one's answer (a busy phone does that).
+      await pay.evaluate((button: HTMLButtonElement) => {
+        button.click();
+        button.click();
+      });
+      expect(await pay.isDisabled()).toBe(true);
+      expect(await pay.getAttribute('aria-busy')).toBe('true');
+      await page.waitForURL(TOSS_CHECKOUT);
+      await page.unroute('**/api/payments/toss/request');
+      expect(asked).toHaveLength(1);
+      const payments = () =>
+        apiJson<{ items: { orderId: string; status: string }[] }>(
+          `/api/payments?reservationId=${reservationId}`,
+          token,
+        );
+      expect((await payments()).items).toHaveLength(1);
+
+      // The same hold paid from a second tab meanwhile: Toss's page of that same payment, not a new one.
+      const other = await page.context().newPage();
+      try {
+        await other.goto(`/checkout/${reservationId}`);
+        await other.getByRole('button', { name: '토스로 결제하기' }).click();
+        await other.waitForURL(TOSS_CHECKOUT);
+        expect(other.url()).toBe(page.url());
+      } finally {
+        await other.close();
+      }
+      expect((await payments()).items).toHaveLength(1);
+      await page.locator('#pay').click();
+      await page.waitForURL(/\/payments\/success\?/);
+      await page.getByText('결제가 완료되었습니다').waitFor();
+      expect((await payments()).items).toMatchObject([{ status: 'COMPLETED' }]);
     }),
     120_000,
   );

@@ -6,7 +6,7 @@ import {
   tossPaymentRequestResponse,
   WEB_PAGES,
 } from '@tiketi/contracts';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { OtherAccount } from '../components/other-account.tsx';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
@@ -71,6 +71,9 @@ export function CheckoutPage() {
     if (status === 'CANCELLED') void queryClient.invalidateQueries({ queryKey: ['event'] });
   }, [status, queryClient]);
 
+  // Set in the tap itself: a second tap that comes before the page has drawn the disabled button (a busy
+  // phone, a double tap) must not ask for another payment. Cleared when the request fails, to try again.
+  const paying = useRef(false);
   const pay = useMutation({
     mutationFn: async () => {
       const r = reservation.data;
@@ -91,6 +94,7 @@ export function CheckoutPage() {
     // Toss's checkout page (the sandbox's, locally) brings the fan back to /payments/success or /fail.
     onSuccess: (answer) => window.location.assign(answer.paymentUrl),
     onError: (error) => {
+      paying.current = false;
       // The page shows what the server now has: a cancelled event, an ended hold, or the amount after a
       // voucher changed in another tab (the next press then pays that).
       const stale = ['EVENT_CANCELLED', 'HOLD_EXPIRED', 'AMOUNT_MISMATCH', 'RESERVATION_NOT_PENDING'];
@@ -218,7 +222,12 @@ export function CheckoutPage() {
                     type="button"
                     className="big"
                     disabled={pay.isPending || pay.isSuccess}
-                    onClick={() => pay.mutate()}
+                    aria-busy={pay.isPending || pay.isSuccess}
+                    onClick={() => {
+                      if (paying.current) return;
+                      paying.current = true;
+                      pay.mutate();
+                    }}
                   >
                     {t('checkout.pay')}
                   </button>
