@@ -185,6 +185,7 @@ describe('a fan giving back one ticket of an order', () => {
       await page.getByRole('link', { name: 'See my tickets' }).click();
       const order = page.locator(`.order[data-reservation-id="${reservationId}"]`);
       await expect.poll(() => order.locator('img.qr').count(), { timeout: UI_TIMEOUT }).toBe(2);
+      expect(await order.locator('.order-head').innerText()).toMatch(/· 2 tickets$/m);
 
       // Each ticket of the order offers to give back that one alone, named for a screen reader, as is the
       // PDF of each (not two buttons both called "PDF").

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Problem } from '@tiketi/contracts';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Locale } from '../src/lib/i18n.tsx';
+import { fill, type Locale } from '../src/lib/i18n.tsx';
 import { en, ko, type MessageKey } from '../src/lib/messages.ts';
 
 /*
@@ -27,9 +27,7 @@ function say(locale: Locale) {
   return {
     locale,
     t: (key: MessageKey, vars?: Record<string, string | number>) =>
-      dictionaries[locale][key].replace(/\{(\w+)\}/g, (_, name: string) =>
-        String(vars?.[name] ?? `{${name}}`),
-      ),
+      fill(locale, dictionaries[locale][key], vars),
   };
 }
 
@@ -38,7 +36,15 @@ function refused(status: number, code: string, detail: string, extra: Partial<Pr
   return new api.ApiError(status, detail, code, problem);
 }
 
-const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+/** The blanks a text fills: `{name}`, and the number a plural form (`{n, plural, …}`) is chosen by. */
+const placeholders = (text: string) =>
+  [
+    ...new Set(
+      [...text.matchAll(/(?<!(?:=\d+|zero|one|two|few|many|other) )\{(\w+)(?:\}|, plural,)/g)].map(
+        (m) => m[1],
+      ),
+    ),
+  ].sort();
 
 /**
  * Codes the services answer that no page of the app can meet: refusals of the HTTP exchange itself (a
@@ -168,6 +174,35 @@ describe('the message catalogues', () => {
   it('fill the same blanks in every language', () => {
     for (const key of Object.keys(en) as MessageKey[]) {
       expect({ key, blanks: placeholders(ko[key]) }).toEqual({ key, blanks: placeholders(en[key]) });
+    }
+  });
+
+  it('count in English with the plural form the number takes, never "ticket(s)"', () => {
+    const written = Object.entries(en).filter(([, text]) => /[a-z]\(s\)/.test(text));
+    expect(written).toEqual([]);
+    const { t } = say('en');
+    expect(t('tickets.ticketCount', { n: 1 })).toBe('1 ticket');
+    expect(t('tickets.ticketCount', { n: 2 })).toBe('2 tickets');
+    expect(t('waitlist.wish', { n: 1, tier: 'R' })).toBe('Waiting for 1 seat, R.');
+    expect(t('problem.STANDING_SOLD_OUT', { left: 1, section: 'Floor' })).toBe(
+      'Only 1 place is left in Floor standing. Please choose fewer.',
+    );
+    expect(t('problem.STANDING_SOLD_OUT', { left: 3, section: 'Floor' })).toBe(
+      'Only 3 places are left in Floor standing. Please choose fewer.',
+    );
+    // Korean counts with a counter word, the same for every number.
+    expect(say('ko').t('tickets.ticketCount', { n: 2 })).toBe('티켓 2매');
+  });
+
+  it('give every English plural form a branch for one and one for the rest', () => {
+    for (const [key, text] of Object.entries(en)) {
+      for (const m of text.matchAll(/\{\w+, plural,(.*?)\}\s*\}/g)) {
+        expect({ key, one: m[1]?.includes('one {'), other: m[1]?.includes('other {') }).toEqual({
+          key,
+          one: true,
+          other: true,
+        });
+      }
     }
   });
 

@@ -14,6 +14,28 @@ type I18n = {
 
 const I18nContext = createContext<I18n | undefined>(undefined);
 
+const FORM = '(=\\d+|zero|one|two|few|many|other)\\s*\\{((?:[^{}]|\\{\\w+\\})*)\\}';
+const PLURAL = new RegExp(`\\{(\\w+), plural,((?:\\s*${FORM})+)\\s*\\}`, 'g');
+const pluralRules = { en: new Intl.PluralRules('en'), ko: new Intl.PluralRules('ko') };
+
+/**
+ * A catalogue text with its blanks filled: `{name}` by its value, and a count by the form its number takes in
+ * the language, written as ICU does (`{n, plural, one {# ticket} other {# tickets}}`, `#` for the number, an
+ * `=0` form before the language's own). A blank without a value stays as written.
+ */
+export function fill(locale: Locale, text: string, vars?: Record<string, string | number>): string {
+  const counted = text.replace(PLURAL, (whole, name: string, forms: string) => {
+    const value = vars?.[name];
+    if (value === undefined) return whole;
+    const n = Number(value);
+    const byKind = new Map([...forms.matchAll(new RegExp(FORM, 'g'))].map((m) => [m[1], m[2] ?? '']));
+    const form =
+      byKind.get(`=${n}`) ?? byKind.get(pluralRules[locale].select(n)) ?? byKind.get('other') ?? '';
+    return form.replaceAll('#', String(value));
+  });
+  return counted.replace(/\{(\w+)\}/g, (_, name: string) => String(vars?.[name] ?? `{${name}}`));
+}
+
 /**
  * The language the address names (a mailed link carries its mail's): kept as the visitor's choice, as the
  * language switch keeps it, and taken out of the address, which goes on naming only the page.
@@ -50,10 +72,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     () => ({
       locale,
       setLocale,
-      t: (key, vars) =>
-        dictionaries[locale][key].replace(/\{(\w+)\}/g, (_, name: string) =>
-          String(vars?.[name] ?? `{${name}}`),
-        ),
+      t: (key, vars) => fill(locale, dictionaries[locale][key], vars),
     }),
     [locale, setLocale],
   );
