@@ -238,6 +238,45 @@ describe('a fan giving back one ticket of an order', () => {
     }),
     60_000,
   );
+
+  it(
+    'cuts a choice down when a hold in another tab takes what was left of the limit, and says why',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto(`/events/${OPEN_EVENT}/seats`);
+      await page.getByRole('heading', { name: 'Selected: 0 / 1' }).waitFor();
+      await page.locator('figure[data-section="C"] rect[data-status="available"]').first().click();
+      await page.getByRole('heading', { name: 'Selected: 1 / 1' }).waitFor();
+
+      // The last ticket of the limit, held in another tab meanwhile.
+      const other = await page.context().newPage();
+      let held = '';
+      try {
+        await other.goto(`/events/${OPEN_EVENT}/seats`);
+        await other.locator('figure[data-section="C"] rect[data-status="available"]').nth(3).click();
+        await other.getByRole('button', { name: 'Hold these seats' }).click();
+        await other.waitForURL(/\/checkout\//);
+        held = new URL(other.url()).pathname.split('/').pop() ?? '';
+      } finally {
+        await other.close();
+      }
+
+      await page.getByRole('heading', { name: 'Selected: 0 / 0' }).waitFor({ timeout: UI_TIMEOUT });
+      expect(await page.getByTestId('limit-trimmed').innerText()).toBe(
+        'You now have 2 of the 2 tickets one person may have for this concert (bought or held, perhaps in another window), so no more can be chosen: your selection was cleared.',
+      );
+      expect(await page.locator('figure rect[aria-checked="true"]').count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Hold these seats' }).isDisabled()).toBe(true);
+      await screenshot(page, 'fan-05-limit-taken-elsewhere');
+
+      const released = await fetch(`${WEB}/api/reservations/${held}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${await accessTokenOf(page)}` },
+      });
+      expect(released.ok).toBe(true);
+    }),
+    60_000,
+  );
 });
 
 describe('a fan whose account strangers have been guessing at', () => {

@@ -144,6 +144,33 @@ export function SeatsPage() {
     .map(([section, quantity]) => ({ section, quantity }));
   const placeCount = places.reduce((sum, p) => sum + p.quantity, 0);
 
+  // The per-person limit counts what the fan already holds or bought for this concert, as the server does:
+  // what is left of it is what the page lets them choose.
+  const owned =
+    own.reduce((sum, r) => sum + r.seats.length, 0) +
+    (ownTickets.data?.items ?? []).filter(
+      (ticket) => ticket.eventId === eventId && ticket.status !== 'VOIDED',
+    ).length;
+  const perUserLimit = event.data?.perUserLimit;
+  const limit = Math.max(0, (perUserLimit ?? 0) - owned);
+  const [trimmed, setTrimmed] = useState<{ owned: number; limit: number; n: number }>();
+  // A hold or a purchase elsewhere (another tab) can leave less of the limit than was chosen here: the choice
+  // is cut down to what is left, seats chosen first kept, and the page says why, rather than offer a hold the
+  // server would refuse.
+  useEffect(() => {
+    if (perUserLimit === undefined || selected.size + placeCount <= limit) return;
+    const seats = [...selected].slice(0, limit);
+    let room = limit - seats.length;
+    const kept: Record<string, number> = {};
+    for (const [area, quantity] of Object.entries(quantities)) {
+      kept[area] = Math.min(quantity, room);
+      room -= kept[area];
+    }
+    setSelected(new Set(seats));
+    setQuantities(kept);
+    setTrimmed({ owned, limit: perUserLimit, n: limit });
+  }, [perUserLimit, limit, owned, selected, quantities, placeCount]);
+
   const hold = useMutation({
     mutationFn: () =>
       api(`/api/reservations`, {
@@ -227,14 +254,6 @@ export function SeatsPage() {
       </main>
     );
   }
-  // The per-person limit counts what the fan already holds or bought for this concert, as the server does:
-  // what is left of it is what the page lets them choose.
-  const owned =
-    own.reduce((sum, r) => sum + r.seats.length, 0) +
-    (ownTickets.data?.items ?? []).filter(
-      (ticket) => ticket.eventId === eventId && ticket.status !== 'VOIDED',
-    ).length;
-  const limit = Math.max(0, ev.perUserLimit - owned);
   const limitNotice =
     owned > 0
       ? t('seats.limitOwned', { limit: ev.perUserLimit, owned, n: limit })
@@ -244,6 +263,7 @@ export function SeatsPage() {
   const tierName = (id: string) => ev.priceTiers.find((tier) => tier.id === id)?.name ?? '';
   const toggle = (seatId: string) => {
     setNotice(undefined);
+    setTrimmed(undefined);
     setSelected((current) => {
       const next = new Set(current);
       if (next.has(seatId)) next.delete(seatId);
@@ -355,6 +375,7 @@ export function SeatsPage() {
             quantities={quantities}
             onChange={(area, quantity) => {
               setNotice(undefined);
+              setTrimmed(undefined);
               setQuantities((current) => ({ ...current, [area]: quantity }));
             }}
           />
@@ -391,6 +412,11 @@ export function SeatsPage() {
           <p className="total">
             {t('seats.total')} <strong>{won(total, locale)}</strong>
           </p>
+          {trimmed && (
+            <Notice kind="warning">
+              <span data-testid="limit-trimmed">{t('seats.limitTrimmed', trimmed)}</span>
+            </Notice>
+          )}
           {notice && <Notice kind="warning">{notice}</Notice>}
           {hold.error instanceof ApiError && hold.error.code === 'EMAIL_NOT_VERIFIED' ? (
             <Notice kind="warning">{t('verify.holdRefused')}</Notice>
@@ -403,10 +429,11 @@ export function SeatsPage() {
             <button
               type="button"
               className="big"
-              disabled={picked === 0 || hold.isPending || needsQueue}
+              disabled={picked === 0 || picked > limit || hold.isPending || needsQueue}
               onClick={() => {
                 // The server's answer is what counts now: an earlier word on the selection goes.
                 setNotice(undefined);
+                setTrimmed(undefined);
                 hold.mutate();
               }}
             >
