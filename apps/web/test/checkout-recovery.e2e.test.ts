@@ -258,11 +258,17 @@ describe('my tickets', () => {
       // A used ticket is not refundable by its buyer: the order offers no refund.
       expect(await first.getByRole('button', { name: '환불 요청' }).count()).toBe(0);
 
-      page.once('dialog', (dialog) => void dialog.accept());
+      // The page asks first, naming the order as the page does.
+      let asked = '';
+      page.once('dialog', (dialog) => {
+        asked = dialog.message();
+        void dialog.accept();
+      });
       await second.getByRole('button', { name: '환불 요청' }).click();
       await expect
         .poll(() => second.getByTestId('ticket-status').allInnerTexts(), { timeout: UI_TIMEOUT })
         .toEqual(['무효 (환불됨)']);
+      expect(asked).toBe('이 주문을 환불할까요? 티켓은 더 이상 사용할 수 없습니다.');
       for (const order of [first, second]) {
         const receipt = order.getByRole('link', { name: '토스 영수증' });
         const href = (await receipt.getAttribute('href')) ?? '';

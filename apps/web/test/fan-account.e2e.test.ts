@@ -121,10 +121,15 @@ describe('a fan refunding a paid order', () => {
         await route.fetch();
         return route.abort('connectionreset');
       });
-      // The page asks before it gives the tickets back; the fan says yes.
-      site.page.once('dialog', (dialog) => void dialog.accept());
+      // The page asks before it gives the tickets back, naming the order as the page does; the fan says yes.
+      let asked = '';
+      site.page.once('dialog', (dialog) => {
+        asked = dialog.message();
+        void dialog.accept();
+      });
       await order.getByRole('button', { name: 'Request a refund' }).click();
       await site.page.getByText('Refund requested.').waitFor();
+      expect(asked).toBe('Refund this order? The tickets stop working.');
       await site.page.unroute('**/api/payments/*/cancel');
       expect(keys).toHaveLength(2);
       expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
