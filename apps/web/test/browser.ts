@@ -250,6 +250,84 @@ export async function waitingRoomConcert(options: {
   return event.id;
 }
 
+/**
+ * A concert on sale now at the demo seed's Blue Square (tiers R and S), without a waiting room, made by the
+ * operator through the API; answered once its seat map is up.
+ */
+export async function concertOnSale(title: string, options: { perUserLimit?: number } = {}): Promise<string> {
+  const { tierKeys } = await apiJson<{ tierKeys: string[] }>(`/api/venues/${DEMO_VENUE}`);
+  const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+  const created = await asOperator('POST', '/api/events', {
+    artistId: DEMO_ARTIST,
+    venueId: DEMO_VENUE,
+    title: `${title} ${Date.now()}`,
+    startsAt: at(20),
+    saleOpensAt: at(-1 / 24),
+    saleClosesAt: at(19),
+    perUserLimit: options.perUserLimit ?? 2,
+    priceTiers: tierKeys.map((key) => ({ key, name: `${key}석`, price: 50_000 })),
+  });
+  const eventId = String(created.id);
+  await asOperator('POST', `/api/events/${eventId}/publish`);
+  await expect
+    .poll(
+      async () =>
+        (await apiJson<{ seats: unknown[] }>(`/api/seats/event/${eventId}`).catch(() => ({ seats: [] })))
+          .seats.length,
+      { timeout: UI_TIMEOUT },
+    )
+    .toBeGreaterThan(0);
+  return eventId;
+}
+
+/** The first `count` seats of an event that are free now. */
+export async function freeSeats(eventId: string, count: number): Promise<string[]> {
+  const map = await apiJson<{ seats: { id: string; status: string }[] }>(`/api/seats/event/${eventId}`);
+  return map.seats
+    .filter((s) => s.status === 'available')
+    .slice(0, count)
+    .map((s) => s.id);
+}
+
+/** The Toss sandbox the platform under test pays at. */
+export const TOSS_SANDBOX = `http://127.0.0.1:${4101 + TEST_PORT_SHIFT}`;
+
+/**
+ * Buys seats through the API as the fan whose token is given does through the pages: holds them, opens the
+ * Toss checkout, pays there (the sandbox's control endpoint) and confirms; answers the reservation's id.
+ */
+export async function buyThroughApi(
+  token: string,
+  customer: { name: string; email: string },
+  eventId: string,
+  seatIds: string[],
+): Promise<string> {
+  const held = await postJson<{ reservationId: string; amount: number }>(
+    '/api/reservations',
+    { eventId, seatIds },
+    token,
+  );
+  const opened = await postJson<{ paymentUrl: string }>(
+    '/api/payments/toss/request',
+    { reservationId: held.reservationId, amount: held.amount, customerInfo: customer },
+    token,
+  );
+  const paymentKey = new URL(opened.paymentUrl).pathname.split('/').pop();
+  const authorized = await fetch(`${TOSS_SANDBOX}/sandbox/payments/${paymentKey}/authorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (!authorized.ok) throw new Error(`authorize: ${authorized.status} ${await authorized.text()}`);
+  const paid = (await authorized.json()) as { paymentKey: string; orderId: string; amount: number };
+  await postJson(
+    '/api/payments/toss/confirm',
+    { paymentKey: paid.paymentKey, orderId: paid.orderId, amount: paid.amount },
+    token,
+  );
+  return held.reservationId;
+}
+
 /** A fan who signs up and joins the line through the API (solving the challenges as the app does). */
 export async function fanJoins(eventId: string, n: number): Promise<{ status: QueueStatus; token: string }> {
   const session = await postJson<{ accessToken: string }>(

@@ -4,6 +4,7 @@ import {
   accessTokenOf,
   apiJson,
   asOperator,
+  concertOnSale,
   endHoldNow,
   holdFirstFreeSeat,
   screenshotAtWidths,
@@ -53,37 +54,6 @@ async function sandboxFaults(method: 'POST' | 'DELETE', fault?: Record<string, u
     ...(fault ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) } : {}),
   });
   expect(res.ok).toBe(true);
-}
-
-/**
- * A new concert on sale now at the demo concert's venue, at most 2 seats a person, made by the operator;
- * answered once its seat map is up.
- */
-async function concertOnSale(title: string): Promise<string> {
-  const open = await apiJson<{ artist: { id: string }; venue: { id: string } }>(`/api/events/${OPEN_EVENT}`);
-  const { tierKeys } = await apiJson<{ tierKeys: string[] }>(`/api/venues/${open.venue.id}`);
-  const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
-  const created = await asOperator('POST', '/api/events', {
-    artistId: open.artist.id,
-    venueId: open.venue.id,
-    title: `${title} ${Date.now()}`,
-    startsAt: at(20),
-    saleOpensAt: at(-1 / 24),
-    saleClosesAt: at(19),
-    perUserLimit: 2,
-    priceTiers: tierKeys.map((key) => ({ key, name: `${key}석`, price: 50_000 })),
-  });
-  const eventId = String(created.id);
-  await asOperator('POST', `/api/events/${eventId}/publish`);
-  await expect
-    .poll(
-      async () =>
-        (await apiJson<{ seats: unknown[] }>(`/api/seats/event/${eventId}`).catch(() => ({ seats: [] })))
-          .seats.length,
-      { timeout: UI_TIMEOUT },
-    )
-    .toBeGreaterThan(0);
-  return eventId;
 }
 
 /** The minutes of a `m:ss` time shown in the text. */

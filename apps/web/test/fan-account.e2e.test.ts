@@ -1,7 +1,18 @@
 import { challengeHeader } from '@tiketi/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
-import { accessTokenOf, apiJson, postJson, screenshot, siteOnPlatform, UI_TIMEOUT, WEB } from './browser.ts';
+import {
+  accessTokenOf,
+  apiJson,
+  buyThroughApi,
+  concertOnSale,
+  freeSeats,
+  postJson,
+  screenshot,
+  siteOnPlatform,
+  UI_TIMEOUT,
+  WEB,
+} from './browser.ts';
 
 /*
  * A fan's account in a real browser against the whole platform: signing in with Google (the sandbox
@@ -18,7 +29,7 @@ type Me = { id: string; email: string; name: string };
 type Payment = { id: string; status: string; amount: number; refundedAmount: number };
 type Listing<T> = { items: T[] };
 
-const account: { userId?: string; seatId?: string; reservationId?: string } = {};
+const account: { userId?: string; seatId?: string; reservationId?: string; givenBack?: string } = {};
 const site = siteOnPlatform({
   label: 'web_fan',
   env: {
@@ -262,6 +273,7 @@ describe('a fan giving back one ticket of an order', () => {
         await other.getByRole('button', { name: 'Hold these seats' }).click();
         await other.waitForURL(/\/checkout\//);
         held = new URL(other.url()).pathname.split('/').pop() ?? '';
+        account.givenBack = held;
       } finally {
         await other.close();
       }
@@ -281,6 +293,65 @@ describe('a fan giving back one ticket of an order', () => {
       expect(released.ok).toBe(true);
     }),
     60_000,
+  );
+});
+
+describe('a fan with more tickets and reservations than one page shows', () => {
+  it(
+    'reads the older ones on "my tickets" with "show more", each order whole with its status',
+    site.step(async () => {
+      const page = site.page;
+      const token = await accessTokenOf(page);
+      // Twenty-one tickets more, ten a person at most: orders of ten, ten and one, each of its own concert.
+      const orders: string[] = [];
+      for (const count of [10, 10, 1]) {
+        const eventId = await concertOnSale('Many tickets', { perUserLimit: 10 });
+        orders.push(await buyThroughApi(token, GOOGLE_FAN, eventId, await freeSeats(eventId, count)));
+      }
+      // And more than a page of reservations: holds given back.
+      const given = await concertOnSale('Given back', { perUserLimit: 1 });
+      for (const seatId of await freeSeats(given, 20)) {
+        const held = await postJson<{ reservationId: string }>(
+          '/api/reservations',
+          { eventId: given, seatIds: [seatId] },
+          token,
+        );
+        const res = await fetch(`${WEB}/api/reservations/${held.reservationId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(res.ok).toBe(true);
+      }
+      const total = (await apiJson<{ total: number }>('/api/tickets', token)).total;
+      expect(total).toBeGreaterThan(20);
+
+      await page.goto('/me/tickets');
+      const tickets = page.locator('.order-list .ticket');
+      await expect.poll(() => tickets.count(), { timeout: UI_TIMEOUT }).toBe(20);
+      // The first order, refunded at the start, is past the first page; so is the hold given back above.
+      const firstOrder = page.locator(`.order[data-reservation-id="${account.reservationId}"]`);
+      const givenBack = page.locator(`.reservation-row[data-reservation-id="${account.givenBack}"]`);
+      expect(await firstOrder.count()).toBe(0);
+      expect(await givenBack.count()).toBe(0);
+      // The oldest of the orders of ten is already on the page with its status, though its reservation is not.
+      await page
+        .locator(`.order[data-reservation-id="${orders[0]}"] .badge.res-CONFIRMED`, { hasText: 'Paid' })
+        .waitFor();
+
+      await page.getByRole('button', { name: 'Show more tickets' }).click();
+      await expect.poll(() => tickets.count(), { timeout: UI_TIMEOUT }).toBe(total);
+      // That order comes together whole, not split between two lists.
+      expect(
+        await page.locator(`.order[data-reservation-id="${orders[0]}"]`).locator('.ticket').count(),
+      ).toBe(10);
+      await firstOrder.locator('.badge.res-REFUNDED', { hasText: 'Refunded' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Show more tickets' }).count()).toBe(0);
+
+      await page.getByRole('button', { name: 'Show more reservations' }).click();
+      await givenBack.locator('.badge.res-CANCELLED').waitFor({ timeout: UI_TIMEOUT });
+      await screenshot(page, 'fan-06-show-more');
+    }),
+    180_000,
   );
 });
 

@@ -271,6 +271,8 @@ export const en = {
   'tickets.refundOneConfirm':
     'Refund only this ticket ({place})? It stops working; the other tickets of the order stay valid.',
   'tickets.continue': 'Continue to payment',
+  'tickets.moreTickets': 'Show more tickets',
+  'tickets.moreReservations': 'Show more reservations',
   'res.PENDING': 'Held',
   'res.CONFIRMED': 'Paid',
   'res.EXPIRED': 'Expired',
@@ -1090,6 +1092,8 @@ export const ko: Record<MessageKey, string> = {
   'tickets.refundOneConfirm':
     '이 티켓({place})만 환불할까요? 이 티켓은 더 이상 사용할 수 없고, 같은 주문의 다른 티켓은 그대로 사용할 수 있습니다.',
   'tickets.continue': '결제 계속하기',
+  'tickets.moreTickets': '티켓 더 보기',
+  'tickets.moreReservations': '예약 더 보기',
   'res.PENDING': '선점',
   'res.CONFIRMED': '결제 완료',
   'res.EXPIRED': '만료',

@@ -1,4 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  type InfiniteData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import {
   formatTicketCode,
   type PaymentDto,
@@ -6,11 +12,13 @@ import {
   type ReservationDto,
   reservationDto,
   type TicketDto,
+  ticketDto,
   ticketWithQrDto,
   WEB_ORDER_PARAM,
 } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { z } from 'zod';
 import { OtherAccount } from '../components/other-account.tsx';
 import { QrCode } from '../components/qr-code.tsx';
 import { ErrorState, Loading, Notice, QueryState } from '../components/states.tsx';
@@ -25,11 +33,66 @@ import {
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { paymentsPage, useEvent, useOwnTickets, usePlaces } from '../lib/queries.ts';
+import { paymentsPage, useEvent, usePlaces } from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useTitle } from '../lib/use-title.ts';
 
-const reservationsPage = pageOf(reservationDto);
+/** How many tickets, and how many reservations, one press of "show more" adds. */
+const PAGE_SIZE = 20;
+
+/**
+ * One of the signed-in fan's lists, read a page at a time, each page added under the ones before ("show
+ * more"), so that an order whose tickets straddle two pages comes together. Offset pages shift when something new comes
+ * first meanwhile: an item read twice is kept once.
+ */
+function usePagedList<T extends { id: string }>(
+  key: string,
+  path: string,
+  item: z.ZodType<T>,
+  refetchInterval: number | false,
+) {
+  const schema = pageOf(item);
+  const query = useInfiniteQuery({
+    queryKey: [key, 'paged'],
+    queryFn: ({ pageParam, signal }) =>
+      api(`${path}?page=${pageParam}&pageSize=${PAGE_SIZE}`, { schema, signal }),
+    initialPageParam: 1,
+    getNextPageParam: (last) => (last.page * last.pageSize < last.total ? last.page + 1 : undefined),
+    refetchInterval,
+  });
+  return { query, items: distinct(query.data) };
+}
+
+function distinct<T extends { id: string }>(data: InfiniteData<{ items: T[] }> | undefined): T[] | undefined {
+  if (!data) return undefined;
+  const seen = new Set<string>();
+  return data.pages.flatMap((page) => page.items).filter((item) => !seen.has(item.id) && seen.add(item.id));
+}
+
+/** "Show more" under a list that has more to read. */
+function ShowMore({
+  query,
+  label,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+  label: MessageKey;
+}) {
+  const { t } = useI18n();
+  if (!query.hasNextPage) return null;
+  return (
+    <p className="actions">
+      <button
+        type="button"
+        className="secondary"
+        disabled={query.isFetchingNextPage}
+        aria-busy={query.isFetchingNextPage}
+        onClick={() => query.fetchNextPage()}
+      >
+        {t(label)}
+      </button>
+    </p>
+  );
+}
 /** Payments that took money: the order a reservation's tickets belong to. */
 const PAID: PaymentDto['status'][] = ['COMPLETED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
 
@@ -73,12 +136,8 @@ export function MyTicketsPage() {
   // event a moment after the payment service answers, so the page asks again meanwhile.
   const [settling, setSettling] = useState<string[]>([]);
   const poll = settling.length > 0 ? 1000 : false;
-  const tickets = useOwnTickets({ refetchInterval: poll });
-  const reservations = useQuery({
-    queryKey: ['reservations'],
-    queryFn: ({ signal }) => api('/api/reservations?pageSize=50', { schema: reservationsPage, signal }),
-    refetchInterval: poll,
-  });
+  const tickets = usePagedList('tickets', '/api/tickets', ticketDto, poll);
+  const reservations = usePagedList('reservations', '/api/reservations', reservationDto, poll);
   const payments = useQuery({
     queryKey: ['payments'],
     queryFn: ({ signal }) => api('/api/payments?pageSize=100', { schema: paymentsPage, signal }),
@@ -86,50 +145,58 @@ export function MyTicketsPage() {
   });
   useEffect(() => {
     const settled = (id: string) =>
-      !tickets.data?.items.some((ticket) => ticket.id === id && ticket.status === 'ISSUED');
+      !tickets.items?.some((ticket) => ticket.id === id && ticket.status === 'ISSUED');
     if (settling.some(settled)) setSettling(settling.filter((id) => !settled(id)));
-  }, [settling, tickets.data]);
-  const withTickets = new Set(tickets.data?.items.map((ticket) => ticket.reservationId));
-  const named = useNamedOrder(tickets.data?.items, reservations.data?.items);
+  }, [settling, tickets.items]);
+  const withTickets = new Set(tickets.items?.map((ticket) => ticket.reservationId));
+  const named = useNamedOrder(tickets.items, reservations.items);
   return (
     <main id="main" className="container">
       <h1>{t('tickets.title')}</h1>
       {named.otherAccount && (
         <OtherAccount message="tickets.otherAccount" values={{ email: named.otherAccount }} />
       )}
-      <QueryState query={tickets}>
-        {(data) =>
-          data.items.length === 0 ? (
+      <QueryState query={{ ...tickets.query, data: tickets.items }}>
+        {(items) =>
+          items.length === 0 ? (
             <p>{t('tickets.empty')}</p>
           ) : (
-            <ul className="order-list">
-              {ordersOf(data.items, reservations.data?.items ?? [], payments.data?.items ?? []).map(
-                (order) => (
+            <>
+              <ul className="order-list">
+                {ordersOf(items, reservations.items ?? [], payments.data?.items ?? []).map((order) => (
                   <OrderCard
                     key={order.reservationId}
                     order={order}
+                    listsRead={reservations.items !== undefined && payments.data !== undefined}
+                    poll={poll}
                     named={order.reservationId === named.id}
                     onRefunded={(ticketIds) => setSettling((ids) => [...ids, ...ticketIds])}
                   />
-                ),
-              )}
-            </ul>
+                ))}
+              </ul>
+              <ShowMore query={tickets.query} label="tickets.moreTickets" />
+            </>
           )
         }
       </QueryState>
       <h2>{t('tickets.reservations')}</h2>
-      <QueryState query={reservations}>
-        {(data) => {
+      <QueryState query={{ ...reservations.query, data: reservations.items }}>
+        {(items) => {
           // Holds that never became an order (paid orders are listed above with their tickets).
-          const holds = data.items.filter((r) => !withTickets.has(r.id));
-          return holds.length === 0 ? (
-            <p>{t('common.none')}</p>
-          ) : (
-            <ul className="reservation-list">
-              {holds.map((r) => (
-                <HoldRow key={r.id} reservation={r} named={r.id === named.id} />
-              ))}
-            </ul>
+          const holds = items.filter((r) => !withTickets.has(r.id));
+          return (
+            <>
+              {holds.length === 0 ? (
+                <p>{t('common.none')}</p>
+              ) : (
+                <ul className="reservation-list">
+                  {holds.map((r) => (
+                    <HoldRow key={r.id} reservation={r} named={r.id === named.id} />
+                  ))}
+                </ul>
+              )}
+              <ShowMore query={reservations.query} label="tickets.moreReservations" />
+            </>
           );
         }}
       </QueryState>
@@ -176,10 +243,16 @@ function useMarked<T extends HTMLElement>(named: boolean) {
 /** An order: its concert, number, status and Toss receipt, its tickets each with its own state. */
 function OrderCard({
   order,
+  listsRead,
+  poll,
   named,
   onRefunded,
 }: {
   order: Order;
+  /** The pages of reservations and payments read so far are there: an order not among them is asked for. */
+  listsRead: boolean;
+  /** How often the page asks again while a refund settles, which these answers follow too. */
+  poll: number | false;
   named: boolean;
   /** The tickets a refund asked for here: the page follows them until they are void. */
   onRefunded: (ticketIds: string[]) => void;
@@ -189,8 +262,23 @@ function OrderCard({
   const queryClient = useQueryClient();
   const first = order.tickets[0];
   const event = useEvent(first?.eventId);
-  const r = order.reservation;
-  const p = order.payment;
+  // An order older than the reservations and payments read so far is asked for on its own, as checkout asks.
+  const reservation = useQuery({
+    queryKey: ['reservation', order.reservationId],
+    queryFn: ({ signal }) =>
+      api(`/api/reservations/${order.reservationId}`, { schema: reservationDto, signal }),
+    enabled: listsRead && !order.reservation,
+    refetchInterval: poll,
+  });
+  const tries = useQuery({
+    queryKey: ['payments', order.reservationId],
+    queryFn: ({ signal }) =>
+      api(`/api/payments?reservationId=${order.reservationId}&pageSize=20`, { schema: paymentsPage, signal }),
+    enabled: listsRead && !order.payment,
+    refetchInterval: poll,
+  });
+  const r = order.reservation ?? reservation.data;
+  const p = order.payment ?? tries.data?.items.find((payment) => PAID.includes(payment.status));
   const issued = order.tickets.filter((ticket) => ticket.status === 'ISSUED');
   // The whole order, or one ticket of it (`only`): the payment service refunds the seats it is given.
   const refund = useMutation({
@@ -204,7 +292,7 @@ function OrderCard({
     retry: retryTransient,
     onSuccess: (_, { only }) => {
       onRefunded(only ? [only.id] : issued.map((ticket) => ticket.id));
-      for (const key of ['reservations', 'tickets', 'payments']) {
+      for (const key of ['reservations', 'reservation', 'tickets', 'payments']) {
         void queryClient.invalidateQueries({ queryKey: [key] });
       }
     },
