@@ -237,9 +237,19 @@ describe('a fan giving back one ticket of an order', () => {
     'counts the ticket kept toward the per-person limit on the seat map, as the server does',
     site.step(async () => {
       const page = site.page;
+      const asked: URL[] = [];
+      const onRequest = (request: { url: () => string }) => {
+        const url = new URL(request.url());
+        if (url.pathname === '/api/tickets') asked.push(url);
+      };
+      page.on('request', onRequest);
       await page.goto(`/events/${OPEN_EVENT}/seats`);
       // Two per person; the fan kept one: one more, said before a hold is refused for it.
       await page.getByRole('heading', { name: 'Selected: 0 / 1' }).waitFor();
+      page.off('request', onRequest);
+      // The count comes from this concert's tickets alone, not from every ticket the fan has.
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked.map((url) => url.searchParams.get('eventId'))).toEqual(asked.map(() => OPEN_EVENT));
       expect(await page.getByTestId('limit-owned').innerText()).toBe(
         'One person may have 2 tickets for this concert and you already have 1 (bought or held): you can choose 1 more.',
       );

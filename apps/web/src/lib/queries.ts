@@ -165,12 +165,16 @@ export function useOwnHolds(eventId: string | undefined, enabled: boolean) {
   });
 }
 
-/** The signed-in fan's tickets, newest first (the first hundred: more than anyone keeps). */
-export function useOwnTickets(options: { enabled?: boolean; refetchInterval?: number | false } = {}) {
+/**
+ * The signed-in fan's tickets of one concert, newest first (refunded ones too, as many as the per-person
+ * limit and its refunds leave: far fewer than a hundred).
+ */
+export function useOwnTicketsOf(eventId: string, enabled: boolean) {
   return useQuery({
-    queryKey: ['tickets'],
-    queryFn: ({ signal }) => api('/api/tickets?pageSize=100', { schema: pageOf(ticketDto), signal }),
-    ...options,
+    queryKey: ['tickets', eventId],
+    queryFn: ({ signal }) =>
+      api(`/api/tickets?eventId=${eventId}&pageSize=100`, { schema: pageOf(ticketDto), signal }),
+    enabled: Boolean(eventId) && enabled,
   });
 }
 

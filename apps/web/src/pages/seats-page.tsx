@@ -11,7 +11,7 @@ import { track } from '../lib/analytics.ts';
 import { ApiError, api, isNotFound } from '../lib/api.ts';
 import { countdown, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { useEvent, useOwnHolds, useOwnTickets, useSeatMap } from '../lib/queries.ts';
+import { useEvent, useOwnHolds, useOwnTicketsOf, useSeatMap } from '../lib/queries.ts';
 import { saleState } from '../lib/sale.ts';
 import { useSession } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
@@ -30,7 +30,7 @@ export function SeatsPage() {
   useTitle(t('seats.title'), event.data?.title);
   const seatMap = useSeatMap(eventId);
   const ownHolds = useOwnHolds(eventId, Boolean(session));
-  const ownTickets = useOwnTickets({ enabled: Boolean(session) });
+  const ownTickets = useOwnTicketsOf(eventId, Boolean(session));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   /** Places wanted per standing area (by name); the server picks which when holding. */
   const [quantities, setQuantities] = useState<Record<string, number>>({});
@@ -148,9 +148,7 @@ export function SeatsPage() {
   // what is left of it is what the page lets them choose.
   const owned =
     own.reduce((sum, r) => sum + r.seats.length, 0) +
-    (ownTickets.data?.items ?? []).filter(
-      (ticket) => ticket.eventId === eventId && ticket.status !== 'VOIDED',
-    ).length;
+    (ownTickets.data?.items ?? []).filter((ticket) => ticket.status !== 'VOIDED').length;
   const perUserLimit = event.data?.perUserLimit;
   const limit = Math.max(0, (perUserLimit ?? 0) - owned);
   const [trimmed, setTrimmed] = useState<{ owned: number; limit: number; n: number }>();
