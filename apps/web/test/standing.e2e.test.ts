@@ -163,8 +163,26 @@ describe('a fan buying standing places', () => {
       expect(await line.innerText()).toMatch(/^Floor standing × 2\s+₩220,000$/);
       await screenshotAtWidths(page, 'standing-02-picked');
 
-      await page.getByRole('button', { name: 'Hold 2 places' }).click();
+      // A double tap, both before the page has drawn the first one's answer: one hold of two places, not
+      // two holds of two places each (the per-user limit of four would let both through).
+      const sent: string[] = [];
+      const onRequest = (request: { method: () => string; url: () => string }) => {
+        if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/reservations')
+          sent.push(request.url());
+      };
+      page.on('request', onRequest);
+      await page.getByRole('button', { name: 'Hold 2 places' }).evaluate((button: HTMLButtonElement) => {
+        button.click();
+        button.click();
+      });
       await page.waitForURL(/\/checkout\//);
+      page.off('request', onRequest);
+      expect(sent.length).toBeGreaterThan(0);
+      const holds = await apiJson<{ total: number }>(
+        `/api/reservations?eventId=${concert.id}&status=PENDING`,
+        await accessTokenOf(page),
+      );
+      expect(holds.total).toBe(1);
       await page.getByTestId('amount').waitFor();
       expect(await page.getByTestId('amount').innerText()).toBe('₩220,000');
       expect(await page.locator('.checkout .lines').first().innerText()).toMatch(

@@ -169,20 +169,28 @@ export function SeatsPage() {
     setTrimmed({ owned, limit: perUserLimit, n: limit });
   }, [perUserLimit, limit, owned, selected, quantities, placeCount]);
 
+  // One key per choice: a second tap on Hold (a double tap comes before the button is drawn disabled), or
+  // the same choice sent again, answers the hold the first made. Places by count would otherwise be picked
+  // again, and the fan would hold twice as many.
+  const holdKey = useRef<{ choice: string; key: string }>(undefined);
   const hold = useMutation({
-    mutationFn: () =>
-      api(`/api/reservations`, {
-        body: {
-          eventId,
-          seatIds: [...selected],
-          ...(places.length ? { standing: places } : {}),
-        },
+    mutationFn: () => {
+      const body = {
+        eventId,
+        seatIds: [...selected],
+        ...(places.length ? { standing: places } : {}),
+      };
+      const choice = JSON.stringify(body);
+      if (holdKey.current?.choice !== choice) holdKey.current = { choice, key: crypto.randomUUID() };
+      return api(`/api/reservations`, {
+        body,
         headers: {
-          'idempotency-key': crypto.randomUUID(),
+          'idempotency-key': holdKey.current.key,
           ...(admission ? { 'x-queue-token': admission.token } : {}),
         },
         schema: holdResponse,
-      }),
+      });
+    },
     onSuccess: (answer) => {
       void queryClient.invalidateQueries({ queryKey: ['own-holds', eventId] });
       navigate(`/checkout/${answer.reservationId}`);
