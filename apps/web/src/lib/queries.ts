@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   type EventDetailDto,
   eventDetailDto,
@@ -69,6 +69,25 @@ export function usePlaces(seats: ReservationDto['seats'], eventId: string): stri
 
 /** `GET /api/payments` (the caller's own). */
 export const paymentsPage = pageOf(paymentDto);
+
+/** One of the signed-in fan's reservations, read on its own (`useQuery({...reservationQuery(id), …})`). */
+export function reservationQuery(reservationId: string | undefined) {
+  return queryOptions({
+    queryKey: ['reservation', reservationId],
+    queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationDto, signal }),
+    enabled: Boolean(reservationId),
+  });
+}
+
+/** The payments asked for one reservation (its tries at Toss), newest first. */
+export function reservationPaymentsQuery(reservationId: string | undefined) {
+  return queryOptions({
+    queryKey: ['payments', reservationId],
+    queryFn: ({ signal }) =>
+      api(`/api/payments?reservationId=${reservationId}&pageSize=20`, { schema: paymentsPage, signal }),
+    enabled: Boolean(reservationId),
+  });
+}
 
 /**
  * The caller's payment of a Toss order (null when there is none), followed while it is being confirmed:

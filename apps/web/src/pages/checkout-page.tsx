@@ -26,7 +26,8 @@ import type { MessageKey } from '../lib/messages.ts';
 import {
   lineName,
   orderLines,
-  paymentsPage,
+  reservationPaymentsQuery,
+  reservationQuery,
   useEvent,
   useTossCheckoutRules,
   useWaitlist,
@@ -44,8 +45,7 @@ export function CheckoutPage() {
   const queryClient = useQueryClient();
   const now = useNow();
   const reservation = useQuery({
-    queryKey: ['reservation', reservationId],
-    queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationDto, signal }),
+    ...reservationQuery(reservationId),
     // A hold ends by itself, or with its event: the page follows it rather than offering a dead button.
     refetchInterval: (query) => (query.state.data?.status === 'PENDING' ? 5000 : false),
   });
@@ -58,10 +58,7 @@ export function CheckoutPage() {
   // still be being confirmed (a confirm Toss did not answer waits for its webhook or reconciliation): the
   // page follows that one until it settles, as Pay cannot work meanwhile.
   const attempts = useQuery({
-    queryKey: ['payments', reservationId],
-    queryFn: ({ signal }) =>
-      api(`/api/payments?reservationId=${reservationId}&pageSize=20`, { schema: paymentsPage, signal }),
-    enabled: Boolean(reservationId),
+    ...reservationPaymentsQuery(reservationId),
     refetchInterval: (query) =>
       newestFirst(query.state.data?.items)[0]?.status === 'IN_PROGRESS' ? 3000 : false,
   });

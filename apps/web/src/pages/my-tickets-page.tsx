@@ -33,7 +33,13 @@ import {
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { paymentsPage, useEvent, usePlaces } from '../lib/queries.ts';
+import {
+  paymentsPage,
+  reservationPaymentsQuery,
+  reservationQuery,
+  useEvent,
+  usePlaces,
+} from '../lib/queries.ts';
 import { useSession } from '../lib/session.ts';
 import { useTitle } from '../lib/use-title.ts';
 
@@ -264,16 +270,12 @@ function OrderCard({
   const event = useEvent(first?.eventId);
   // An order older than the reservations and payments read so far is asked for on its own, as checkout asks.
   const reservation = useQuery({
-    queryKey: ['reservation', order.reservationId],
-    queryFn: ({ signal }) =>
-      api(`/api/reservations/${order.reservationId}`, { schema: reservationDto, signal }),
+    ...reservationQuery(order.reservationId),
     enabled: listsRead && !order.reservation,
     refetchInterval: poll,
   });
   const tries = useQuery({
-    queryKey: ['payments', order.reservationId],
-    queryFn: ({ signal }) =>
-      api(`/api/payments?reservationId=${order.reservationId}&pageSize=20`, { schema: paymentsPage, signal }),
+    ...reservationPaymentsQuery(order.reservationId),
     enabled: listsRead && !order.payment,
     refetchInterval: poll,
   });

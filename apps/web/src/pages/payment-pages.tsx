@@ -1,12 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { type PaymentDto, paymentDto, reservationDto, WEB_PAGES } from '@tiketi/contracts';
+import { type PaymentDto, paymentDto, WEB_PAGES } from '@tiketi/contracts';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ErrorState, Loading, Notice } from '../components/states.tsx';
 import { ApiError, api, tossFailureMessage } from '../lib/api.ts';
 import { countdown, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { lineName, orderLines, useEvent, usePaymentOfOrder } from '../lib/queries.ts';
+import { lineName, orderLines, reservationQuery, useEvent, usePaymentOfOrder } from '../lib/queries.ts';
 import { useNow } from '../lib/use-now.ts';
 import { useTitle } from '../lib/use-title.ts';
 
@@ -124,11 +124,7 @@ export function PaymentFailPage() {
   const orderId = params.get('orderId') ?? '';
   const payment = usePaymentOfOrder(orderId);
   const reservationId = payment.data?.reservationId;
-  const reservation = useQuery({
-    queryKey: ['reservation', reservationId],
-    queryFn: ({ signal }) => api(`/api/reservations/${reservationId}`, { schema: reservationDto, signal }),
-    enabled: Boolean(reservationId),
-  });
+  const reservation = useQuery(reservationQuery(reservationId));
   const r = reservation.data;
   // The address is anyone's to write: its words are never shown. The reason is ours for a code we know,
   // else what Toss told our server about this order (the caller's own payment).
