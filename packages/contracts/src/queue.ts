@@ -98,8 +98,14 @@ export const queueStatus = z.object({
 export type QueueStatus = z.infer<typeof queueStatus>;
 
 /**
+ * How many of the numbers given up ahead a progress broadcast names at most (the lowest, which the fans
+ * nearest the front need): a fan further back may read a place or so too many until the line reaches them.
+ */
+export const QUEUE_GONE_SENT = 50;
+
+/**
  * Broadcast per event as the line moves (the same message for everyone, so it stays cheap with many
- * waiters): a client's position is `number - nowServing`, its wait `estimateWait(position, pace)`.
+ * waiters): a client's position is `positionIn(number, progress)`, its wait `estimateWait(position, pace)`.
  */
 export const queueProgress = z.object({
   eventId: canonicalId(),
@@ -107,11 +113,16 @@ export const queueProgress = z.object({
   opened: z.boolean(),
   /** The highest queue number admitted so far. */
   nowServing: z.number().int().nonnegative(),
+  /**
+   * Queue numbers after `nowServing` whose holders left the line, the lowest first, at most
+   * QUEUE_GONE_SENT; absent when none. Nobody ahead of a fan holds these, so they are not counted.
+   */
+  gone: z.array(z.number().int().positive()).max(QUEUE_GONE_SENT).optional(),
   /** People still waiting, the draw's arrivals included. */
   waiting: z.number().int().nonnegative(),
   /** Admissions per minute as measured lately (the configured rate until there is a measure). */
   admissionsPerMinute: z.number().nonnegative(),
-  /** What a client's wait is estimated from (`estimateWait(number - nowServing, pace)`). */
+  /** What a client's wait is estimated from (`estimateWait(positionIn(number, progress), pace)`). */
   pace: queuePace,
   opensAt: isoTime,
   /**
@@ -121,6 +132,16 @@ export const queueProgress = z.object({
   seatsLeft: z.number().int().nonnegative().optional(),
 });
 export type QueueProgress = z.infer<typeof queueProgress>;
+
+/**
+ * A waiting fan's place in line (1 = next) as a progress broadcast tells it: the numbers after the last one
+ * admitted, up to the fan's own, less those given up on the way.
+ */
+export function positionIn(number: number, progress: Pick<QueueProgress, 'nowServing' | 'gone'>): number {
+  let ahead = number - progress.nowServing;
+  for (const given of progress.gone ?? []) if (given > progress.nowServing && given < number) ahead -= 1;
+  return Math.max(0, ahead);
+}
 
 /** Sent to the admitted user only. */
 export const queueAdmitted = z.object({

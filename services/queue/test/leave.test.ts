@@ -10,6 +10,7 @@ import {
   publishedEvent,
   queueStatus,
   queueSuite,
+  type Watcher,
 } from './support.ts';
 
 const leaveAt = (url: string, token: string, eventId: string) =>
@@ -84,6 +85,41 @@ describe('leaving the waiting room', () => {
     expect(await (await leave(first.token, eventId)).json()).toEqual({ left: 'slot' });
     await queue.service.step();
     expect((await queueStatus(queue.url, third.token, eventId)).body.state).toBe('admitted');
+  });
+
+  /** Steps the room until `watcher` hears a broadcast past the `heard` it had (steps within the gap send none). */
+  const stepUntilHeard = (watcher: Watcher, heard: number) =>
+    eventually(async () => {
+      await queue.service.step();
+      await sleep(100);
+      return watcher.progress.length > heard || undefined;
+    }, 'a progress broadcast');
+
+  it('counts the place given up out of the positions its broadcasts give the fans behind', async () => {
+    const { eventId, first, second, third } = await fullRoom();
+    const behind = watch(queue.url, third, eventId);
+    await behind.connected();
+    expect(behind.positions.at(-1)).toBe(2);
+    const heard = behind.progress.length;
+    expect(await (await leave(second.token, eventId)).json()).toEqual({ left: 'line' });
+    // A step after a place is given up tells the line, and the fan behind reads first place from it, as
+    // their own status says, not their number less the last number admitted (2).
+    await stepUntilHeard(behind, heard);
+    expect(behind.positions.at(-1)).toBe(1);
+    expect((await queueStatus(queue.url, third.token, eventId)).body.position).toBe(1);
+    // Once the line has moved past it, the number given up is no longer sent.
+    expect(await (await leave(first.token, eventId)).json()).toEqual({ left: 'slot' });
+    await queue.service.step();
+    await eventually(() => behind.isAdmitted || undefined, 'the fan behind to be admitted');
+    const fourth = await user();
+    await joinQueue(queue.url, fourth.token, eventId);
+    const next = watch(queue.url, fourth, eventId);
+    await next.connected();
+    const seen = next.progress.length;
+    expect(await (await leave(third.token, eventId)).json()).toEqual({ left: 'slot' });
+    await stepUntilHeard(next, seen);
+    expect(next.progress.at(-1)?.gone).toBeUndefined();
+    await eventually(() => next.isAdmitted || undefined, 'the fourth fan to be admitted');
   });
 
   it('keeps the slot of a fan whose hold is live, and says why', async () => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type EventInput,
   HOLD_UNDER_ADMISSION,
+  positionIn,
   type QueueAdmitted,
   type QueueCancelled,
   type QueueClosed,
@@ -439,7 +440,7 @@ export class Watcher {
     }
     if (progress.nowServing < this.served) return;
     this.served = progress.nowServing;
-    this.positions.push(Math.max(0, this.number - progress.nowServing));
+    this.positions.push(positionIn(this.number, progress));
   }
 
   close(): void {

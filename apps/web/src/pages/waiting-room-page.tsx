@@ -1,12 +1,12 @@
 import {
   estimateWait,
+  positionIn,
   QUEUE_ETA_LIMIT_SECONDS,
   QUEUE_SOCKET,
   type QueueAdmitted,
   type QueueCancelled,
   type QueueClosed,
   type QueueLeftNotice,
-  type QueuePace,
   type QueueProgress,
   type QueueStatus,
   queueClosed,
@@ -28,7 +28,7 @@ import { sessionStore } from '../lib/session.ts';
 import { useNow } from '../lib/use-now.ts';
 import { useTitle } from '../lib/use-title.ts';
 
-type Live = { nowServing: number; waiting: number; pace: QueuePace; seatsLeft: number | undefined };
+type Live = Pick<QueueProgress, 'nowServing' | 'gone' | 'waiting' | 'pace' | 'seatsLeft'>;
 type Wait = { seconds: number; beyondLimit: boolean };
 
 /** What the queue service answers for a cancelled event, over HTTP and in a refused socket handshake. */
@@ -146,12 +146,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     });
     socket.on(QUEUE_SOCKET.status, (message: QueueStatus) => take(message));
     socket.on(QUEUE_SOCKET.progress, (message: QueueProgress) => {
-      setLive({
-        nowServing: message.nowServing,
-        waiting: message.waiting,
-        pace: message.pace,
-        seatsLeft: message.seatsLeft,
-      });
+      setLive(message);
       setStatus((current) => {
         if (current && current.number === null && message.opened) {
           // The opening draw just happened: ask for the number it gave us.
@@ -194,9 +189,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
 
   const title = event.data?.title;
   const position =
-    status?.number != null && live
-      ? Math.max(0, status.number - live.nowServing)
-      : (status?.position ?? null);
+    status?.number != null && live ? positionIn(status.number, live) : (status?.position ?? null);
   // The server's rule (`estimateWait`) on the pace it broadcasts; until a broadcast came, its own answer.
   const wait: Wait | null =
     position != null && live

@@ -1,4 +1,4 @@
-import { type QueuePace, queueRedisKey } from '@tiketi/contracts';
+import { QUEUE_GONE_SENT, type QueuePace, queueRedisKey } from '@tiketi/contracts';
 import { type Redis, redisScripts } from '@tiketi/kit';
 import {
   EVENT_KEYS,
@@ -58,6 +58,8 @@ export type TickResult = {
   pace: QueuePace;
   /** The sale has closed: nobody was admitted, and nobody will be. */
   closed: boolean;
+  /** With a broadcast: the lowest queue numbers after `served` whose holders left the line. */
+  gone: number[];
   admitted: Admission[];
 };
 
@@ -273,9 +275,10 @@ export function waitingRoomRepository(redis: Redis) {
         HISTORY_TTL_SECONDS,
         options.progressPushesPerSecond,
         options.admittedIdleMs,
+        QUEUE_GONE_SENT,
       )) as (string | number)[];
       const admitted: Admission[] = [];
-      for (let i = 15; i + 2 < raw.length; i += 3) {
+      for (let i = 16; i + 2 < raw.length; i += 3) {
         admitted.push({ userId: String(raw[i]), number: Number(raw[i + 1]), waitedMs: Number(raw[i + 2]) });
       }
       return {
@@ -292,6 +295,7 @@ export function waitingRoomRepository(redis: Redis) {
         opensAt: Number(raw[10]),
         pace: paceOf(raw[11], raw[12], raw[13]),
         closed: raw[14] === 1,
+        gone: raw[15] ? String(raw[15]).split(',').map(Number) : [],
         admitted,
       };
     },

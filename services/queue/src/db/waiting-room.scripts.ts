@@ -28,6 +28,8 @@
  *   frees     hash   second -> slots freed in it, for the last minute (the measured turnover)
  *   heard     zset   admitted users scored by when they last showed a sign of life (admission, a status
  *                    ask, a hold): one silent past the idle limit while holding nothing loses the slot
+ *   gone      zset   queue numbers after the last one admitted whose holders left the line (scored by
+ *                    number): the broadcasts send the lowest, so that fans behind count them out
  */
 export const EVENT_KEYS = [
   'settings',
@@ -44,12 +46,13 @@ export const EVENT_KEYS = [
   'admits',
   'frees',
   'heard',
+  'gone',
 ] as const;
 
 const prelude = `
-local settings, state, pre, num, line, users, seen, active, beat, lapse, holds, admits, frees, heard =
+local settings, state, pre, num, line, users, seen, active, beat, lapse, holds, admits, frees, heard, gone =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11],
-  KEYS[12], KEYS[13], KEYS[14]
+  KEYS[12], KEYS[13], KEYS[14], KEYS[15]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -154,6 +157,19 @@ local function open_if_due()
   redis.call('HSET', state, 'opened', '1', 'openedAt', now, 'seq', #drawn, 'served', 0, 'tokens', 0,
     'bucketAt', now)
   return true
+end
+
+-- A waiting user gives up their place (leaving, or silent past the grace): their number, if the draw gave
+-- them one, is counted out of the positions of the fans behind, and the line is told at the next step.
+local function give_up(user)
+  local number = redis.call('HGET', num, user)
+  redis.call('ZREM', line, user)
+  redis.call('ZREM', pre, user)
+  redis.call('ZREM', seen, user)
+  if number then
+    redis.call('ZADD', gone, number, number)
+    redis.call('HSET', state, 'moved', '1')
+  end
 end
 
 local function forget(user)
@@ -291,9 +307,7 @@ if redis.call('ZSCORE', active, user) then
   return 2
 end
 if not redis.call('HGET', users, user) then return 0 end
-redis.call('ZREM', line, user)
-redis.call('ZREM', pre, user)
-redis.call('ZREM', seen, user)
+give_up(user)
 forget(user)
 return 1
 `;
@@ -349,10 +363,11 @@ return 1
  * stay in ms (0 when none is known), the shortest gap between two progress broadcasts in ms (admissions
  * themselves are told at once, one by one), how long the history is kept in seconds, the most progress
  * messages a second the room's broadcasts may send (0: no bound), how long an admitted user holding
- * nothing may stay silent before the slot goes to the next fan (0: until the admission lapses). Returns
- * {broadcast, opened, served, waiting, active, measuredRate, freed, dropped, peak, ratePerMinute, opensAt,
- * free slots, open rate, turnover, closed (1 once the sale has closed), then user, number, waitedMs for each
- * admitted user}.
+ * nothing may stay silent before the slot goes to the next fan (0: until the admission lapses), how many
+ * numbers given up a broadcast sends at most. Returns {broadcast, opened, served, waiting, active,
+ * measuredRate, freed, dropped, peak, ratePerMinute, opensAt, free slots, open rate, turnover, closed (1 once
+ * the sale has closed), the lowest numbers given up after the last admitted (comma-separated, only with a
+ * broadcast), then user, number, waitedMs for each admitted user}.
  */
 export const tickScript = `${prelude}
 local ttl, grace, heartbeat, most = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -385,9 +400,7 @@ end
 
 local dropped = 0
 for _, user in ipairs(redis.call('ZRANGEBYSCORE', seen, '-inf', now - grace, 'LIMIT', 0, 1000)) do
-  redis.call('ZREM', seen, user)
-  redis.call('ZREM', line, user)
-  redis.call('ZREM', pre, user)
+  give_up(user)
   forget(user)
   dropped = dropped + 1
 end
@@ -433,6 +446,8 @@ if opened and not closed then
   redis.call('HSET', state, 'tokens', tokens, 'bucketAt', now)
   record(admits, #admitted / 3)
 end
+-- Numbers the line has moved past count for nobody any more.
+redis.call('ZREMRANGEBYSCORE', gone, '-inf', tonumber(redis.call('HGET', state, 'served')) or 0)
 local admission_rate = measured(admits, true)
 measured(frees, true)
 
@@ -478,6 +493,7 @@ local result = {
   tostring(admission_rate), freed, dropped, peak,
   redis.call('HGET', settings, 'ratePerMinute') or '0', redis.call('HGET', settings, 'opensAt') or '0',
   p[1], p[2], p[3], closed and 1 or 0,
+  broadcast == 1 and table.concat(redis.call('ZRANGE', gone, 0, tonumber(ARGV[10]) - 1), ',') or '',
 }
 for _, value in ipairs(admitted) do result[#result + 1] = value end
 return result

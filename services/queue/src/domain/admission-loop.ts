@@ -80,6 +80,7 @@ export function createAdmissionLoop(deps: {
         admissionsPerMinute: result.measuredRate > 0 ? result.measuredRate * 60 : result.ratePerMinute,
         pace: result.pace,
         opensAt: new Date(result.opensAt).toISOString(),
+        ...(result.gone.length ? { gone: result.gone } : {}),
         ...(seatsLeft === undefined ? {} : { seatsLeft }),
       });
     }
