@@ -51,3 +51,13 @@ export async function refuseUnsafeRequestText(req: FastifyRequest): Promise<void
   refuseUnsafeText(req.headers, 'headers');
   refuseUnsafeText(req.body, 'body');
 }
+
+const englishPlural = new Intl.PluralRules('en');
+
+/** Whether an English count reads as one ("1 ticket") or as many ("2 tickets", "0 tickets"). */
+export const isOne = (n: number) => englishPlural.select(n) === 'one';
+
+/** An English count with its noun in the form the number takes: "1 ticket", "2 tickets". */
+export function howMany(n: number, one: string, other: string): string {
+  return `${n} ${isOne(n) ? one : other}`;
+}

@@ -80,6 +80,17 @@ describe('catalogue validation', () => {
     expect(fieldsOf(res.json())).toContain(field);
   });
 
+  it('names an unpriced seat tier as one tier, not as "tier(s)"', async () => {
+    const reasonOf = async (priceTiers: { key: string; name: string; price: number }[]) => {
+      const res = await create({ priceTiers });
+      expect(res.statusCode).toBe(400);
+      return (res.json().errors as { field: string; message: string }[]).find(
+        (e) => e.field === 'body.priceTiers',
+      )?.message;
+    };
+    expect(await reasonOf([{ key: 'S', name: 'S', price: 10_000 }])).toBe('has no price for seat tier R');
+  });
+
   it('stored none of the refused events', async () => {
     const list = await svc.app.inject({ url: '/api/events', headers: { authorization: svc.admin } });
     expect(list.json().total).toBe(0);

@@ -260,7 +260,11 @@ describe('standing areas', () => {
     expect(await leftOnMap()).toBe(0);
     const late = await h.userToken();
     const none = await hold(late.token, { eventId: other.eventId, ...places('Floor', 1) }, {}, svc);
-    expect(none.json()).toMatchObject({ code: 'STANDING_SOLD_OUT', left: 0 });
+    expect(none.json()).toMatchObject({
+      code: 'STANDING_SOLD_OUT',
+      left: 0,
+      detail: 'No places are left in Floor.',
+    });
 
     await eventually(async () => expect(await leftOnMap()).toBe(3));
     const status = await h.db

@@ -334,7 +334,7 @@ const FIELD_REASONS: readonly (readonly [RegExp, MessageKey])[] = [
   [/^is in the past$/, 'reason.past'],
   [/^is used twice$/, 'reason.usedTwice'],
   [/^matches no seat of the venue \(its tiers: (?<tiers>.*)\)$/, 'reason.noSeatOfTier'],
-  [/^has no price for seat tier\(s\) (?<tiers>.*)$/, 'reason.unpricedTiers'],
+  [/^has no price for seat tiers? (?<tiers>.*)$/, 'reason.unpricedTiers'],
   [/^is not a known artist$/, 'reason.unknownArtist'],
   [/^is not a known venue$/, 'reason.unknownVenue'],
   [/^is not an uploaded image$/, 'reason.notImage'],

@@ -67,11 +67,10 @@ export function validateEvent(draft: EventDraft, venueTierKeys: string[]): void 
     }
   });
   const unpriced = venueTierKeys.filter((k) => !keys.has(k));
-  if (unpriced.length) {
-    errors.push({
-      field: 'body.priceTiers',
-      message: `has no price for seat tier(s) ${unpriced.join(', ')}`,
-    });
+  if (unpriced.length === 1) {
+    errors.push({ field: 'body.priceTiers', message: `has no price for seat tier ${unpriced[0]}` });
+  } else if (unpriced.length > 1) {
+    errors.push({ field: 'body.priceTiers', message: `has no price for seat tiers ${unpriced.join(', ')}` });
   }
   if (errors.length) {
     throw problems.badRequest(

@@ -1,5 +1,5 @@
 import type { VenueDto, VenueLayoutDto, VenueSummaryDto } from '@tiketi/contracts';
-import { HttpProblem, problems } from '@tiketi/kit';
+import { HttpProblem, howMany, problems } from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { CatalogueCache } from '../db/catalogue.cache.ts';
 import { standingTerms, type VenueInput, type VenueRepository } from '../db/venue.repository.ts';
@@ -110,7 +110,7 @@ function venueInUse(eventCount: number, consequence: string): HttpProblem {
   return new HttpProblem(
     409,
     'VENUE_IN_USE',
-    `The venue has ${eventCount} event(s) on its seats: ${consequence}.`,
+    `The venue has ${howMany(eventCount, 'event', 'events')} on its seats: ${consequence}.`,
     { extra: { eventCount } },
   );
 }

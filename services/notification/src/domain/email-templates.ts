@@ -1,4 +1,5 @@
 import { type EventData, partPlaces } from '@tiketi/contracts';
+import { howMany, isOne } from '@tiketi/kit';
 import type { Locale } from '../db/schema.ts';
 import {
   composeEmail,
@@ -97,16 +98,6 @@ export type TemplateName = keyof TemplateData;
 
 /** Picks the Korean or the English wording, written side by side so neither language falls behind. */
 type Say = (ko: string, en: string) => string;
-
-const englishPlural = new Intl.PluralRules('en');
-
-/** Whether an English count reads as one ("1 ticket") or as many ("2 tickets", "0 tickets"). */
-const isOne = (n: number) => englishPlural.select(n) === 'one';
-
-/** An English count with its noun in the form the number takes: "1 ticket", "2 tickets". */
-function howMany(n: number, one: string, other: string): string {
-  return `${n} ${isOne(n) ? one : other}`;
-}
 
 function eventRows(event: EventInfo | undefined, say: Say, locale: Locale): [string, string][] {
   if (!event) return [];

@@ -2,6 +2,7 @@ import { HOLD_UNDER_ADMISSION, type HoldResponse } from '@tiketi/contracts';
 import {
   type AuthUser,
   HttpProblem,
+  howMany,
   isUniqueViolation,
   type Logger,
   makeEnvelope,
@@ -138,7 +139,9 @@ export function holdService(deps: {
           if (refusal?.code === 'SEATS_LEFT_FOR_OTHERS') throw refusal;
           throw problems.conflict(
             'STANDING_SOLD_OUT',
-            `Only ${ids.length} place(s) are left in ${p.section}.`,
+            ids.length === 0
+              ? `No places are left in ${p.section}.`
+              : `Only ${howMany(ids.length, 'place is', 'places are')} left in ${p.section}.`,
             { section: p.section, left: ids.length },
           );
         }
@@ -329,7 +332,7 @@ function leftForOthers(limit: number, spun: { seatIds: string[]; until: Date }) 
   return new HttpProblem(
     409,
     'SEATS_LEFT_FOR_OTHERS',
-    `Your holds of some of these seats ended unpaid ${limit} times lately: they are left for other fans for ${minutes} minute(s). Choose other seats.`,
+    `Your holds of some of these seats ended unpaid ${limit} times lately: they are left for other fans for ${howMany(minutes, 'minute', 'minutes')}. Choose other seats.`,
     { headers: { 'retry-after': String(seconds) }, extra: { seatIds: spun.seatIds, limit, minutes } },
   );
 }

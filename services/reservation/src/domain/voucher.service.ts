@@ -1,5 +1,13 @@
 import { MIN_PAYMENT_KRW, type VoucherDto, type VoucherInput, type VoucherUpdate } from '@tiketi/contracts';
-import { type AuthUser, HttpProblem, isUniqueViolation, type Kysely, mayAccess, problems } from '@tiketi/kit';
+import {
+  type AuthUser,
+  HttpProblem,
+  howMany,
+  isUniqueViolation,
+  type Kysely,
+  mayAccess,
+  problems,
+} from '@tiketi/kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { ReservationRepository } from '../db/reservation.repository.ts';
 import type { DB, ReservationsTable, VouchersTable } from '../db/schema.ts';
@@ -155,7 +163,7 @@ export function voucherService(deps: {
         const used = (await vouchers.findById(id))?.used ?? voucher.used;
         throw problems.conflict(
           'VOUCHER_USES_TAKEN',
-          `The voucher has been used ${used} time(s); it cannot allow fewer uses than that.`,
+          `The voucher has been used ${howMany(used, 'time', 'times')}; it cannot allow fewer uses than that.`,
           { used },
         );
       }

@@ -1,4 +1,4 @@
-import { HttpProblem, type Kysely, publishInTransaction } from '@tiketi/kit';
+import { HttpProblem, howMany, type Kysely, publishInTransaction } from '@tiketi/kit';
 import type { ReservationClient } from '../clients/reservation.client.ts';
 import type { DB } from '../db/schema.ts';
 import type { UserRepository } from '../db/user.repository.ts';
@@ -50,8 +50,12 @@ export function createAccountDeletion(deps: AccountDeletionDeps) {
       const { holds, upcomingTickets } = await deps.reservations.commitments(user.id);
       if (holds > 0 || upcomingTickets > 0) {
         const ties = [
-          ...(holds > 0 ? [`${holds} seat hold(s), whose payment may be under way`] : []),
-          ...(upcomingTickets > 0 ? [`${upcomingTickets} ticket(s) for events still to come`] : []),
+          ...(holds > 0
+            ? [`${howMany(holds, 'seat hold', 'seat holds')}, whose payment may be under way`]
+            : []),
+          ...(upcomingTickets > 0
+            ? [`${howMany(upcomingTickets, 'ticket', 'tickets')} for events still to come`]
+            : []),
         ];
         throw new HttpProblem(
           409,
