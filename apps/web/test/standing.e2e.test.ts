@@ -282,6 +282,12 @@ describe('an order with standing places after the sale', () => {
     site.step(async () => {
       const page = site.page;
       await page.goto('/admin/sales');
+      // The operator knows the fan by the address they wrote from, not by an account id.
+      const who = page.getByLabel('Fan (email or user id)');
+      await who.fill(`nobody-${stamp}@example.com`);
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByText('No account has this email address.').waitFor();
+      await who.fill(fan.email.toUpperCase());
       await page.locator('select[name="eventId"]').selectOption(concert.id);
       await page.getByRole('button', { name: 'Search' }).click();
       const row = page.locator('tr[data-payment-id]');

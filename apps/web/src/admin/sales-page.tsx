@@ -3,6 +3,7 @@ import {
   type AdminPayment,
   adminPaymentPage,
   adminReservationPage,
+  adminUserPage,
   paymentDto,
   paymentStatus,
   type ReservationDto,
@@ -23,19 +24,46 @@ import { AdminTable } from './admin-table.tsx';
 
 type Kind = 'reservations' | 'payments';
 
+/** The account whose email this is (spelled in any case), if one is. */
+async function accountIdOf(email: string): Promise<string | undefined> {
+  const found = await api(`/api/admin/users?${new URLSearchParams({ query: email, pageSize: '100' })}`, {
+    schema: adminUserPage,
+  });
+  return found.items.find((user) => user.email.toLowerCase() === email.toLowerCase())?.id;
+}
+
 export function SalesPage() {
   const { t } = useI18n();
   useTitle(t('admin.sales'));
   const [kind, setKind] = useState<Kind>('payments');
   const [filters, setFilters] = useState<Record<string, string>>({});
+  // The fan asked for by an email no account has, or why the address could not be looked up.
+  const [fanLookup, setFanLookup] = useState<{ unknown: true } | { error: unknown }>();
   const events = useAdminEvents();
   const titles = new Map((events.data?.items ?? []).map((e) => [e.id, e.title]));
-  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+  const onSubmit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const next: Record<string, string> = {};
     for (const [k, v] of form) if (typeof v === 'string' && v.trim()) next[k] = v.trim();
-    setFilters(next);
+    const { fan, ...rest } = next;
+    setFanLookup(undefined);
+    if (fan?.includes('@')) {
+      try {
+        const userId = await accountIdOf(fan);
+        if (!userId) {
+          setFanLookup({ unknown: true });
+          return;
+        }
+        rest.userId = userId;
+      } catch (error) {
+        setFanLookup({ error });
+        return;
+      }
+    } else if (fan) {
+      rest.userId = fan;
+    }
+    setFilters(rest);
   };
   return (
     <>
@@ -70,8 +98,8 @@ export function SalesPage() {
           </select>
         </label>
         <label>
-          {t('adm.userId')}
-          <input name="userId" pattern="[0-9a-fA-F-]{36}" />
+          {t('adm.fan')}
+          <input name="fan" maxLength={200} pattern="[^@\s]+@[^@\s]+|[0-9a-fA-F\-]{36}" />
         </label>
         {kind === 'payments' && (
           <label>
@@ -92,7 +120,11 @@ export function SalesPage() {
         </label>
         <button type="submit">{t('common.search')}</button>
       </form>
-      {kind === 'payments' ? (
+      {fanLookup && 'unknown' in fanLookup ? (
+        <Notice>{t('adm.noFanWithEmail')}</Notice>
+      ) : fanLookup ? (
+        <ErrorState error={fanLookup.error} />
+      ) : kind === 'payments' ? (
         <Payments filters={filters} titles={titles} />
       ) : (
         <Reservations filters={filters} titles={titles} />
