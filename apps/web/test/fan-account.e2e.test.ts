@@ -294,7 +294,17 @@ describe('a fan giving back one ticket of an order', () => {
       );
       expect(await page.locator('figure rect[aria-checked="true"]').count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Hold these seats' }).isDisabled()).toBe(true);
+      // Beside that note, nothing offers "0 more".
+      expect(await page.locator('.basket').innerText()).not.toMatch(/choose 0 more/);
       await screenshot(page, 'fan-05-limit-taken-elsewhere');
+
+      // Another seat tried: the limit said as it is, in the basket and in the word on the refused choice.
+      await page.locator('figure[data-section="C"] rect[data-status="available"]').first().click();
+      const reached =
+        'One person may have 2 tickets for this concert and you already have 2 (bought or held): no more can be chosen.';
+      expect(await page.getByTestId('limit-owned').innerText()).toBe(reached);
+      expect(await page.locator('.basket .notice').last().innerText()).toBe(reached);
+      expect(await page.locator('figure rect[aria-checked="true"]').count()).toBe(0);
 
       const released = await fetch(`${WEB}/api/reservations/${held}`, {
         method: 'DELETE',

@@ -198,6 +198,8 @@ export const en = {
   'seats.limit': 'You can choose up to {n, plural, one {# seat} other {# seats}}.',
   'seats.limitOwned':
     'One person may have {limit} tickets for this concert and you already have {owned} (bought or held): you can choose {n} more.',
+  'seats.limitReached':
+    'One person may have {limit} tickets for this concert and you already have {owned} (bought or held): no more can be chosen.',
   'seats.limitTrimmed':
     'You now have {owned} of the {limit} tickets one person may have for this concert (bought or held, perhaps in another window), so {n, plural, =0 {no more can be chosen: your selection was cleared} one {only # more can be chosen: your selection was cut down to #} other {only # more can be chosen: your selection was cut down to #}}.',
   'seats.legend': 'Legend',
@@ -1020,6 +1022,8 @@ export const ko: Record<MessageKey, string> = {
   'seats.limit': '최대 {n}석까지 선택할 수 있습니다.',
   'seats.limitOwned':
     '이 공연은 1인당 {limit}매까지 예매할 수 있고 이미 {owned}매를 예매하거나 선점하셨습니다. {n}매 더 선택할 수 있습니다.',
+  'seats.limitReached':
+    '이 공연은 1인당 {limit}매까지 예매할 수 있고 이미 {owned}매를 예매하거나 선점하셨습니다. 더 선택할 수 없습니다.',
   'seats.limitTrimmed':
     '이 공연은 1인당 {limit}매까지 예매할 수 있는데, 다른 창 등에서 이미 {owned}매를 예매하거나 선점하셨습니다. {n, plural, =0 {더 선택할 수 없어 선택을 모두 해제했습니다} other {#매만 더 선택할 수 있어 선택을 #매로 줄였습니다}}.',
   'seats.legend': '범례',

@@ -261,9 +261,11 @@ export function SeatsPage() {
     );
   }
   const limitNotice =
-    owned > 0
-      ? t('seats.limitOwned', { limit: ev.perUserLimit, owned, n: limit })
-      : t('seats.limit', { n: limit });
+    owned === 0
+      ? t('seats.limit', { n: limit })
+      : limit === 0
+        ? t('seats.limitReached', { limit: ev.perUserLimit, owned })
+        : t('seats.limitOwned', { limit: ev.perUserLimit, owned, n: limit });
   const tierIndex = new Map(ev.priceTiers.map((tier, i) => [tier.id, i]));
   const tierColor = (id: string) => TIER_COLORS[(tierIndex.get(id) ?? 0) % TIER_COLORS.length] ?? '#7c3aed';
   const tierName = (id: string) => ev.priceTiers.find((tier) => tier.id === id)?.name ?? '';
@@ -397,7 +399,8 @@ export function SeatsPage() {
         </div>
         <aside className="basket" aria-live="polite">
           <h2>{t('seats.selected', { n: picked, max: limit })}</h2>
-          {owned > 0 && (
+          {/* A trimmed choice's note says the same counts, and why the choice changed. */}
+          {owned > 0 && !trimmed && (
             <p className="muted" data-testid="limit-owned">
               {limitNotice}
             </p>
