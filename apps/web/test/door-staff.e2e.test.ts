@@ -157,6 +157,38 @@ describe('door staff', () => {
   );
 
   it(
+    'says the concerts could not be read, with a retry, while the event service is down',
+    site.step(async () => {
+      const page = site.page;
+      const card = page.locator('li.card', { hasText: staff.email });
+      const { title } = await apiJson<{ title: string }>(`/api/events/${OPEN_EVENT}`);
+      await site.platform.platform.kill('event');
+      try {
+        // The door's list of concerts, for an operator every concert, is not shown as empty.
+        await page.goto('/admin/check-in');
+        await page
+          .getByRole('alert')
+          .getByRole('button', { name: 'Try again' })
+          .waitFor({ timeout: UI_TIMEOUT });
+        // Nor are the concerts a staff account can be given.
+        await page.goto('/admin/staff');
+        await card
+          .getByRole('alert')
+          .getByRole('button', { name: 'Try again' })
+          .waitFor({ timeout: UI_TIMEOUT });
+        expect(await card.getByRole('checkbox').count()).toBe(0);
+      } finally {
+        await site.platform.platform.restart('event');
+      }
+      await card.getByRole('button', { name: 'Try again' }).click();
+      const box = card.getByRole('checkbox', { name: new RegExp(title) });
+      await box.waitFor({ timeout: UI_TIMEOUT });
+      expect(await box.isChecked()).toBe(true);
+    }),
+    90_000,
+  );
+
+  it(
     'checks the ticket in by its typed code, and is told in Korean why the second try is refused',
     site.step(async () => {
       const page = site.page;

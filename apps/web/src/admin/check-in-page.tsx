@@ -26,10 +26,14 @@ function useDoorEvents(staff: boolean) {
     queryFn: ({ signal }) => api('/api/tickets/check-in/events', { schema: eventsAtDoorResponse, signal }),
     enabled: staff,
   });
-  if (staff) return { events: assigned.data?.items, loaded: assigned.isSuccess };
+  const asked = staff ? assigned : all;
   return {
-    events: all.data?.items.map((e) => ({ id: e.id, title: e.title, startsAt: e.startsAt })),
-    loaded: all.isSuccess,
+    events: staff
+      ? assigned.data?.items
+      : all.data?.items.map((e) => ({ id: e.id, title: e.title, startsAt: e.startsAt })),
+    loaded: asked.isSuccess,
+    error: asked.error,
+    retry: () => void asked.refetch(),
   };
 }
 
@@ -37,7 +41,7 @@ export function CheckInPage() {
   const { t, locale } = useI18n();
   useTitle(t('checkin.title'));
   const staff = useSession()?.user.role === 'staff';
-  const { events, loaded } = useDoorEvents(staff);
+  const { events, loaded, error, retry } = useDoorEvents(staff);
   const [code, setCode] = useState('');
   const [eventId, setEventId] = useState('');
   const [scanning, setScanning] = useState(false);
@@ -68,6 +72,7 @@ export function CheckInPage() {
     <>
       <h1>{t('checkin.title')}</h1>
       {staff && loaded && events?.length === 0 && <Notice kind="warning">{t('checkin.noEvents')}</Notice>}
+      {error && <ErrorState error={error} onRetry={retry} />}
       <form className="card stack" onSubmit={onSubmit}>
         <label>
           {needsEvent ? t('checkin.eventRequired') : t('checkin.event')}

@@ -116,9 +116,15 @@ function StaffCard({ member }: { member: PublicUser }) {
       <h2>
         {member.name} <span className="muted">{member.email}</span>
       </h2>
-      {!chosen ? (
-        assigned.error ? (
-          <ErrorState error={assigned.error} onRetry={() => assigned.refetch()} />
+      {!chosen || !events.data ? (
+        assigned.error || events.error ? (
+          <ErrorState
+            error={assigned.error ?? events.error}
+            onRetry={() => {
+              if (assigned.error) void assigned.refetch();
+              if (events.error) void events.refetch();
+            }}
+          />
         ) : (
           <Loading />
         )
