@@ -207,6 +207,27 @@ describe('the operator’s dashboard in Korean', () => {
     }),
     60_000,
   );
+
+  it(
+    'says so when no concert is on sale, rather than show an empty table',
+    site.step(async () => {
+      const page = site.page;
+      // The demo seed always has concerts on sale: the dashboard's own answer is passed on without them.
+      await page.route('**/api/admin/dashboard', async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, json: { ...(await response.json()), onSale: [] } });
+      });
+      try {
+        await page.goto('/admin');
+        const onSale = page.locator('section[aria-labelledby="on-sale"]');
+        await onSale.getByText('지금 판매 중인 공연이 없습니다.').waitFor({ timeout: UI_TIMEOUT });
+        expect(await onSale.locator('tbody tr').count()).toBe(0);
+      } finally {
+        await page.unroute('**/api/admin/dashboard');
+      }
+    }),
+    60_000,
+  );
 });
 
 describe('an operator changing and disabling a voucher', () => {

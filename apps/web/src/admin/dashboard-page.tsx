@@ -107,6 +107,7 @@ export function DashboardPage() {
                   t('dash.tickets'),
                   t('dash.revenue'),
                 ]}
+                empty={d.onSale?.length === 0 && <p>{t('dash.noneOnSale')}</p>}
               >
                 {(d.onSale ?? []).map((e) => (
                   <tr key={e.eventId} data-event-id={e.eventId}>
