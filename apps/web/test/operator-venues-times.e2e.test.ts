@@ -178,8 +178,15 @@ describe('an operator editing venues', () => {
   it(
     'deletes a venue without concerts',
     site.step(async () => {
-      site.page.once('dialog', (dialog) => void dialog.accept());
+      const asked = new Promise<string>((resolve) =>
+        site.page.once('dialog', (dialog) => {
+          resolve(dialog.message());
+          void dialog.accept();
+        }),
+      );
       await editor().getByRole('button', { name: 'Delete venue' }).click();
+      // The question names the venue it is about.
+      expect(await asked).toBe(`Delete the venue ${venue.name} II (${venue.city}) and its seat layout?`);
       await site.page.getByText('Venue deleted.').waitFor();
       const gone = await fetch(`${WEB}/api/venues/${venue.id}`);
       expect(gone.status).toBe(404);

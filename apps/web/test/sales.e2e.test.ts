@@ -3,6 +3,7 @@ import type { AdminEventSales } from '@tiketi/contracts';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
+  apiJson,
   asOperator,
   holdFirstFreeSeat,
   screenshotAtWidths,
@@ -163,7 +164,10 @@ describe('the operator’s sales report', () => {
         page.waitForEvent('download'),
         page.getByRole('button', { name: '주문 내역 내려받기 (CSV)' }).click(),
       ]);
-      expect(file.suggestedFilename()).toBe(`orders-${OPEN_EVENT}.csv`);
+      // Named for the concert as the operator knows it: its title and its day in Seoul.
+      const concert = await apiJson<{ title: string; startsAt: string }>(`/api/events/${OPEN_EVENT}`);
+      const day = new Date(Date.parse(concert.startsAt) + 9 * 3_600_000).toISOString().slice(0, 10);
+      expect(file.suggestedFilename()).toBe(`${concert.title} ${day} orders.csv`);
       const bytes = readFileSync(await file.path());
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const lines = bytes.toString('utf8').slice(1).split('\r\n');
@@ -176,6 +180,7 @@ describe('the operator’s sales report', () => {
         page.waitForEvent('download'),
         page.getByRole('button', { name: '관객 명단 내려받기 (CSV)' }).click(),
       ]);
+      expect(attendees.suggestedFilename()).toBe(`${concert.title} ${day} attendees.csv`);
       const text = readFileSync(await attendees.path()).toString('utf8');
       expect(text.slice(1).split('\r\n')[0]).toBe(
         '티켓번호,좌석,등급,상태,입장시각(KST),구매자,이메일,예약번호',

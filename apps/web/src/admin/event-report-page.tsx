@@ -3,7 +3,7 @@ import { adminEventSales } from '@tiketi/contracts';
 import { Link, useParams } from 'react-router';
 import { ErrorState, QueryState } from '../components/states.tsx';
 import { api, download } from '../lib/api.ts';
-import { date, dateTime, won } from '../lib/format.ts';
+import { concertFileName, date, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useTitle } from '../lib/use-title.ts';
 import { PartialNotice } from './admin-layout.tsx';
@@ -23,8 +23,14 @@ export function EventReportPage() {
   });
   useTitle(sales.data && t('adm.reportTitle', { title: sales.data.event?.title ?? id }));
   const file = useMutation({
-    mutationFn: (list: 'orders' | 'attendees') =>
-      download(`/api/admin/events/${id}/${list}.csv`, `${list}-${id}.csv`),
+    mutationFn: (list: 'orders' | 'attendees') => {
+      // Without the event service's answer the title is unknown: the id, at the end, names the file.
+      const event = sales.data?.event;
+      return download(
+        `/api/admin/events/${id}/${list}.csv`,
+        event ? concertFileName(event, list, 'csv') : `${list}-${id}.csv`,
+      );
+    },
   });
   return (
     <QueryState query={sales}>

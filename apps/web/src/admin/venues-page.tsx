@@ -354,7 +354,9 @@ function VenueEditor({
                     type="button"
                     className="danger"
                     disabled={remove.isPending}
-                    onClick={() => window.confirm(t('adm.deleteVenueConfirm')) && remove.mutate()}
+                    onClick={() =>
+                      window.confirm(t('adm.deleteVenueConfirm', { name: venueLabel(v) })) && remove.mutate()
+                    }
                   >
                     {t('adm.deleteVenue')}
                   </button>

@@ -694,7 +694,7 @@ export const en = {
     'This venue has {eventCount, plural, one {# concert} other {# concerts}} on its seats: its seat layout stays as it is and it cannot be deleted.',
   'adm.editVenue': 'Edit venue',
   'adm.deleteVenue': 'Delete venue',
-  'adm.deleteVenueConfirm': 'Delete this venue and its seat layout?',
+  'adm.deleteVenueConfirm': 'Delete the venue {name} and its seat layout?',
   'adm.venueDeleted': 'Venue deleted.',
   'adm.replaceLayout': 'Replace the seat layout',
   'adm.layoutLocked':
@@ -1508,7 +1508,7 @@ export const ko: Record<MessageKey, string> = {
   'problem.VENUE_IN_USE': '이 공연장에는 공연 {eventCount}개가 있어 좌석 배치를 바꾸거나 삭제할 수 없습니다.',
   'adm.editVenue': '공연장 수정',
   'adm.deleteVenue': '공연장 삭제',
-  'adm.deleteVenueConfirm': '이 공연장과 좌석 배치를 삭제할까요?',
+  'adm.deleteVenueConfirm': '{name} 공연장과 좌석 배치를 삭제할까요?',
   'adm.venueDeleted': '공연장을 삭제했습니다.',
   'adm.replaceLayout': '좌석 배치 바꾸기',
   'adm.layoutLocked': '이 공연장에는 공연 {n}개가 있어 좌석 배치를 바꿀 수 없고 삭제할 수 없습니다.',
