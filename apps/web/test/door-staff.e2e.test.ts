@@ -170,6 +170,12 @@ describe('door staff', () => {
           .getByRole('alert')
           .getByRole('button', { name: 'Try again' })
           .waitFor({ timeout: UI_TIMEOUT });
+        // Nor is the orders page's concert filter, which would offer only "All".
+        await page.goto('/admin/sales');
+        await page
+          .getByRole('alert')
+          .getByRole('button', { name: 'Try again' })
+          .waitFor({ timeout: UI_TIMEOUT });
         // Nor are the concerts a staff account can be given.
         await page.goto('/admin/staff');
         await card

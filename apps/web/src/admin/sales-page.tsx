@@ -85,6 +85,8 @@ export function SalesPage() {
           </button>
         ))}
       </div>
+      {/* Without the concerts the filter offers only "All": said, rather than a list that looks empty. */}
+      {events.error && <ErrorState error={events.error} onRetry={() => void events.refetch()} />}
       <form className="filters" onSubmit={onSubmit} key={kind}>
         <label>
           {t('dash.event')}
