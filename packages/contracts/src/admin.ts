@@ -189,3 +189,25 @@ export const adminQueueState = z.object({
   today: eventFigures.omit({ eventId: true, title: true, artistId: true }).nullable(),
 });
 export type AdminQueueState = z.infer<typeof adminQueueState>;
+
+/** What some file system refuses in a file name (Windows the most), control characters included. */
+const UNSAFE_IN_FILE_NAME = /[\\/:*?"<>|\p{Cc}]+/gu;
+
+/**
+ * A concert's download named as an operator knows the concert, by its title and its day in Seoul
+ * (`NewJeans — Bunnies Camp 2027-01-22 orders.csv`), not by its id. What a file system refuses becomes a
+ * space, dots and spaces at the ends go (a leading dot hides a file), and a long title is cut short.
+ */
+export function concertFileName(
+  concert: { title: string; startsAt: string },
+  list: string,
+  extension: string,
+) {
+  const title = Array.from(concert.title.replace(UNSAFE_IN_FILE_NAME, ' ').replace(/\s+/g, ' '))
+    .slice(0, 100)
+    .join('')
+    .replace(/^[ .]+|[ .]+$/g, '');
+  // Seoul keeps one offset all year (no daylight saving time).
+  const day = new Date(Date.parse(concert.startsAt) + 9 * 3_600_000).toISOString().slice(0, 10);
+  return `${[title, day, list].filter(Boolean).join(' ')}.${extension}`;
+}

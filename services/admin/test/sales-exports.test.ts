@@ -188,7 +188,14 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
       const res = await admin.inject({ url: `/api/admin/events/${eventId}/orders.csv`, headers: asAdmin });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-      expect(res.headers['content-disposition']).toBe(`attachment; filename="orders-${eventId}.csv"`);
+      // Named as the operator knows the concert, as the web names it; the id's name for older clients.
+      const event = (
+        await platform.event.inject({ url: `/api/events/${eventId}`, headers: asAdmin })
+      ).json() as { startsAt: string };
+      const day = new Date(Date.parse(event.startsAt) + 9 * 3_600_000).toISOString().slice(0, 10);
+      expect(res.headers['content-disposition']).toBe(
+        `attachment; filename="orders-${eventId}.csv"; filename*=UTF-8''Voucher%20Night%20${day}%20orders.csv`,
+      );
       expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
       expect(res.body.startsWith(BOM)).toBe(true);
       const lines = res.body.slice(1).split('\r\n');

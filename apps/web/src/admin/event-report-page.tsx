@@ -1,9 +1,9 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { adminEventSales } from '@tiketi/contracts';
+import { adminEventSales, concertFileName } from '@tiketi/contracts';
 import { Link, useParams } from 'react-router';
 import { ErrorState, QueryState } from '../components/states.tsx';
 import { api, download } from '../lib/api.ts';
-import { concertFileName, date, dateTime, won } from '../lib/format.ts';
+import { date, dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import { useTitle } from '../lib/use-title.ts';
 import { PartialNotice } from './admin-layout.tsx';

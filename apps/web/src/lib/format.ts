@@ -48,23 +48,3 @@ export const fromSeoulInput = (value: FormDataEntryValue | null) => {
   // The browser leaves the seconds out unless they are not zero.
   return new Date(`${local.length === 16 ? `${local}:00` : local}+09:00`).toISOString();
 };
-
-/** What some file system refuses in a file name (Windows the most), control characters included. */
-const UNSAFE_IN_FILE_NAME = /[\\/:*?"<>|\p{Cc}]+/gu;
-
-/**
- * A concert's download named as an operator knows the concert, by its title and its day in Seoul
- * (`NewJeans — Bunnies Camp 2027-01-22 orders.csv`), not by its id. What a file system refuses becomes a
- * space, dots and spaces at the ends go (a leading dot hides a file), and a long title is cut short.
- */
-export function concertFileName(
-  concert: { title: string; startsAt: string },
-  list: string,
-  extension: string,
-) {
-  const title = Array.from(concert.title.replace(UNSAFE_IN_FILE_NAME, ' ').replace(/\s+/g, ' '))
-    .slice(0, 100)
-    .join('')
-    .replace(/^[ .]+|[ .]+$/g, '');
-  return `${[title, seoulInput(concert.startsAt).slice(0, 10), list].filter(Boolean).join(' ')}.${extension}`;
-}

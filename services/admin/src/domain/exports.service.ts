@@ -1,4 +1,4 @@
-import { partPlaces } from '@tiketi/contracts';
+import { concertFileName, partPlaces } from '@tiketi/contracts';
 import { stringify } from 'csv-stringify/sync';
 import type { Caller, Upstreams } from '../clients/upstreams.ts';
 
@@ -58,6 +58,15 @@ export function exportsService(deps: { upstreams: Upstreams }) {
   }
 
   return {
+    /**
+     * The download's name as the operator knows the concert (`concertFileName`), or undefined when the
+     * event service cannot say: the list is no less sent for it.
+     */
+    async fileName(caller: Caller, eventId: string, list: string): Promise<string | undefined> {
+      const event = await upstreams.event.get(caller, eventId).catch(() => undefined);
+      return event && concertFileName(event, list, 'csv');
+    },
+
     async orders(caller: Caller, eventId: string): Promise<string> {
       const [orders, payments] = await Promise.all([
         upstreams.reservation.orders(eventId),

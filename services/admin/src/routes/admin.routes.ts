@@ -18,6 +18,7 @@ import {
   voucherUpdate,
 } from '@tiketi/contracts';
 import { type App, type Auth, idempotencyKeyHeaders, problems, type RouteHandlerOf } from '@tiketi/kit';
+import contentDisposition from 'content-disposition';
 import { z } from 'zod';
 import type { Caller } from '../clients/upstreams.ts';
 import type { ExportsService } from '../domain/exports.service.ts';
@@ -100,10 +101,16 @@ export function adminRoutes(
         },
       },
       async (req, reply) => {
-        const body = await build(callerOf(req), req.params.id);
+        const caller = callerOf(req);
+        const [body, name] = await Promise.all([
+          build(caller, req.params.id),
+          exports.fileName(caller, req.params.id, list),
+        ]);
+        // The concert's title may be Hangul: it goes as `filename*` (RFC 6266), the id's name as the fallback.
+        const fallback = `${list}-${req.params.id}.csv`;
         return reply
           .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${list}-${req.params.id}.csv"`)
+          .header('content-disposition', contentDisposition(name ?? fallback, { fallback }))
           .header('cache-control', 'private, no-store')
           .send(body);
       },

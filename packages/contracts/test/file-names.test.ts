@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concertFileName } from '../src/lib/format.ts';
+import { concertFileName } from '../src/admin.ts';
 
 describe('concertFileName', () => {
   it('names a concert’s download by its title and its day in Seoul', () => {
