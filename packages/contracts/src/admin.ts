@@ -190,6 +190,12 @@ export const adminQueueState = z.object({
 });
 export type AdminQueueState = z.infer<typeof adminQueueState>;
 
+/**
+ * Asia/Seoul's offset from UTC, where the concerts happen and the operators work. Seoul keeps it all year
+ * (no daylight saving time), so adding it gives Seoul's calendar day and clock time without a zone database.
+ */
+export const SEOUL_OFFSET_MS = 9 * 3_600_000;
+
 /** What some file system refuses in a file name (Windows the most), control characters included. */
 const UNSAFE_IN_FILE_NAME = /[\\/:*?"<>|\p{Cc}]+/gu;
 
@@ -207,7 +213,6 @@ export function concertFileName(
     .slice(0, 100)
     .join('')
     .replace(/^[ .]+|[ .]+$/g, '');
-  // Seoul keeps one offset all year (no daylight saving time).
-  const day = new Date(Date.parse(concert.startsAt) + 9 * 3_600_000).toISOString().slice(0, 10);
+  const day = new Date(Date.parse(concert.startsAt) + SEOUL_OFFSET_MS).toISOString().slice(0, 10);
   return `${[title, day, list].filter(Boolean).join(' ')}.${extension}`;
 }

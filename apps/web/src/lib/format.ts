@@ -1,3 +1,4 @@
+import { SEOUL_OFFSET_MS } from '@tiketi/contracts';
 import type { Locale } from './i18n.tsx';
 
 export const won = (amount: number, locale: Locale) =>
@@ -34,9 +35,6 @@ export const countdown = (ms: number, locale: Locale) => {
   const hh = String(Math.floor((s % 86_400) / 3600)).padStart(2, '0');
   return `${days}${locale === 'ko' ? '일' : 'd'} ${hh}:${mm}:${ss}`;
 };
-
-/** Seoul keeps one offset all year (no daylight saving time). */
-const SEOUL_OFFSET_MS = 9 * 3_600_000;
 
 /** A `datetime-local` value (`2026-12-24T19:30`) in Seoul time for an instant, whatever the browser's zone. */
 export const seoulInput = (iso: string) =>

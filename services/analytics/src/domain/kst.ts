@@ -1,9 +1,11 @@
-/**
+import { SEOUL_OFFSET_MS } from '@tiketi/contracts';
+
+/*
  * Stats days and months are Asia/Seoul calendar days: the operators and the fans are in Korea, and a
- * "day's revenue" means their day. Seoul has no daylight saving time, so a fixed +9 h offset is exact and
- * needs no time-zone database.
+ * "day's revenue" means their day. Seoul has no daylight saving time, so a fixed +9 h offset
+ * (`SEOUL_OFFSET_MS`) is exact and needs no time-zone database.
  */
-const OFFSET_MS = 9 * 3_600_000;
+
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
@@ -13,7 +15,7 @@ export const systemClock: Clock = () => new Date();
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 function shifted(at: Date): Date {
-  return new Date(at.getTime() + OFFSET_MS);
+  return new Date(at.getTime() + SEOUL_OFFSET_MS);
 }
 
 /** `yyyymmdd` of the Seoul date of an instant: the day part of counter keys. */
@@ -37,7 +39,7 @@ export function toDayKey(isoDate: string): string {
 
 /** The instant a Seoul day (`yyyy-mm-dd`) begins. */
 export function dayStart(isoDate: string): Date {
-  return new Date(Date.parse(`${isoDate}T00:00:00Z`) - OFFSET_MS);
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) - SEOUL_OFFSET_MS);
 }
 
 /** `yyyy-mm-dd` of the day `days` after the given one (negative goes back). */
