@@ -162,6 +162,11 @@ describe('door staff', () => {
       const page = site.page;
       const card = page.locator('li.card', { hasText: staff.email });
       const { title } = await apiJson<{ title: string }>(`/api/events/${OPEN_EVENT}`);
+      const found = await apiJson<{ items: { id: string }[] }>(
+        `/api/admin/users?query=${encodeURIComponent(fan.email)}`,
+        await accessTokenOf(page),
+      );
+      const fanId = found.items[0]?.id;
       await site.platform.platform.kill('event');
       try {
         // The door's list of concerts, for an operator every concert, is not shown as empty.
@@ -176,7 +181,14 @@ describe('door staff', () => {
           .getByRole('alert')
           .getByRole('button', { name: 'Try again' })
           .waitFor({ timeout: UI_TIMEOUT });
-        // Nor are the concerts a staff account can be given.
+        // A fan's history still lists the orders, and says why they name concerts by id.
+        await page.goto(`/admin/users/${fanId}`);
+        const orders = page.locator('section', { has: page.locator('#reservations-title') });
+        await orders.locator('tr[data-reservation-id]').first().waitFor({ timeout: UI_TIMEOUT });
+        expect(await orders.locator('tr[data-reservation-id]').first().innerText()).toContain(OPEN_EVENT);
+        const names = page.getByRole('alert').filter({ hasText: 'concert names' });
+        await names.getByRole('button', { name: 'Try again' }).waitFor({ timeout: UI_TIMEOUT });
+        // The concerts a staff account can be given are not shown as none either.
         await page.goto('/admin/staff');
         await card
           .getByRole('alert')

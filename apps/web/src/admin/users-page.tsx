@@ -195,10 +195,19 @@ function ResetLink({ userId }: { userId: string }) {
 
 /** The fan's latest reservations and payments, as the orders page shows them. */
 function History({ detail }: { detail: AdminUserDetail }) {
+  const { t } = useI18n();
   const events = useAdminEvents();
   const titles = new Map((events.data?.items ?? []).map((e) => [e.id, e.title]));
   return (
     <>
+      {/* Without the concerts the lists name each one by its id: said, with a way to ask again. */}
+      {events.error && (
+        <ErrorState
+          error={events.error}
+          lead={t('fans.titlesMissing')}
+          onRetry={() => void events.refetch()}
+        />
+      )}
       <HistoryPart
         id="reservations-title"
         title="adm.searchReservations"

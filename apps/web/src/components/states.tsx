@@ -19,10 +19,13 @@ export function ErrorState({
   onRetry,
   context,
   id,
+  lead,
 }: {
   error: unknown;
   onRetry?: () => void;
   context?: ProblemContext;
+  /** What could not be done, said before why, when the page still shows the rest. */
+  lead?: string;
   /** For the `aria-describedby` of the field the problem is about. */
   id?: string;
 }) {
@@ -31,6 +34,7 @@ export function ErrorState({
   return (
     <div className="error" role="alert" id={id}>
       <strong>{t('common.error')}</strong>
+      {lead && <p>{lead}</p>}
       <p>{errorMessage(error, i18n, context)}</p>
       {onRetry && (
         <button type="button" className="secondary" onClick={onRetry}>

@@ -788,6 +788,7 @@ export const en = {
   'fans.deletedText':
     'The owner deleted this account: their name and email address are gone. Their orders and payments are kept.',
   'fans.partMissing': 'Not available right now.',
+  'fans.titlesMissing': 'The concert names could not be read: the orders below name each concert by its id.',
   'fans.latest': 'The latest {shown} of {total}. Search the Orders page by user id for the rest.',
   'fans.sendReset': 'Send a password reset link',
   'fans.resetSent': 'A password reset link was mailed to {email}. It works for {minutes} minutes.',
@@ -1601,6 +1602,7 @@ export const ko: Record<MessageKey, string> = {
   'fans.deletedText':
     '회원이 직접 탈퇴한 계정입니다. 이름과 이메일 주소는 지워졌고, 예약과 결제 내역은 남아 있습니다.',
   'fans.partMissing': '지금은 불러올 수 없습니다.',
+  'fans.titlesMissing': '공연 이름을 불러오지 못했습니다. 아래 주문은 공연을 ID로 표시합니다.',
   'fans.latest': '전체 {total}건 중 최근 {shown}건입니다. 나머지는 주문 화면에서 사용자 ID로 검색하세요.',
   'fans.sendReset': '비밀번호 재설정 링크 보내기',
   'fans.resetSent': '{email} 주소로 비밀번호 재설정 링크를 보냈습니다. 링크는 {minutes}분 동안 유효합니다.',
