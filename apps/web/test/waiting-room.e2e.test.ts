@@ -1,4 +1,4 @@
-import { QUEUE_ETA_LIMIT_SECONDS, type QueueStatus } from '@tiketi/contracts';
+import { QUEUE_ETA_LIMIT_SECONDS, type QueueStatus, queueRedisKey } from '@tiketi/contracts';
 import { createRedis } from '@tiketi/kit';
 import { challengeHeader } from '@tiketi/kit/testing';
 import type { Page } from 'playwright-core';
@@ -386,5 +386,59 @@ describe('a computer fans take turns on', () => {
       await page.unroute(`**/api/queue/${eventId}/status`);
     }),
     120_000,
+  );
+});
+
+describe('a fan whose connection dropped', () => {
+  it(
+    'shows the place the waiting room gives on reconnecting, not the one its last broadcast gave',
+    site.step(async () => {
+      const page = site.page;
+      await page.goto('/');
+      const logOut = page.getByRole('button', { name: 'Log out' });
+      if (await logOut.count()) await logOut.click();
+      await signUp(page, 'Dropped Fan');
+      const eventId = await waitingRoomConcert({
+        title: 'Dropped line',
+        opensInMs: -MINUTE,
+        maxActiveShoppers: 1,
+      });
+      const first = await fanJoins(eventId, 0);
+      await untilAdmitted(eventId, first.token);
+      const ahead = [await fanJoins(eventId, 1), await fanJoins(eventId, 2)];
+
+      // Third in line, as the join said and as the broadcasts (which also bring the seats left) say.
+      await page.goto(`/events/${eventId}/queue`);
+      await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('3');
+      await page.getByTestId('queue-seats-left').waitFor({ timeout: UI_TIMEOUT });
+
+      // The room broadcasts nothing more for an hour (its last broadcast "now" and its heartbeat lease
+      // taken), as a very long line's broadcasts are spaced out. The two fans ahead leave meanwhile.
+      const { env } = site.platform;
+      const redis = createRedis(env.REDIS_URL ?? '', env.REDIS_PREFIX ?? '');
+      try {
+        await redis.hset(queueRedisKey(eventId, 'state'), 'castAt', Date.now() + 60 * MINUTE);
+        await redis.set(queueRedisKey(eventId, 'beat'), '1', 'PX', 60 * MINUTE);
+      } finally {
+        await redis.quit();
+      }
+      for (const fan of ahead) {
+        const left = await fetch(`${WEB}/api/queue/${eventId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${fan.token}` },
+        });
+        expect(left.status).toBe(200);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(await text(page, 'queue-position')).toBe('3');
+
+      // The page's socket drops with the instance and connects again: the room tells it its place, first.
+      await site.platform.platform.kill('queue');
+      await site.platform.platform.restart('queue');
+      await expect.poll(() => text(page, 'queue-position'), { timeout: UI_TIMEOUT }).toBe('1');
+      const status = await apiJson<QueueStatus>(`/api/queue/${eventId}/status`, await accessTokenOf(page));
+      expect(status.position).toBe(1);
+    }),
+    180_000,
   );
 });

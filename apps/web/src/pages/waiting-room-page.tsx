@@ -53,6 +53,10 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
   useTitle(t('queue.title'), event.data?.title);
   const [status, setStatus] = useState<QueueStatus>();
   const [live, setLive] = useState<Live>();
+  // The room's own answer came after its last broadcast (a reconnection, a poll): it is the newer word on
+  // this fan's place until the next broadcast, which a long line may send only seconds later.
+  const [answerIsNewer, setAnswerIsNewer] = useState(true);
+  const liveRef = useRef<Live>(undefined);
   const [connected, setConnected] = useState(false);
   const [opensAtLocal, setOpensAtLocal] = useState<number>();
   const [error, setError] = useState<unknown>();
@@ -76,6 +80,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     const take = (next: QueueStatus) => {
       if (stopped) return;
       setStatus(next);
+      setAnswerIsNewer(next.nowServing >= (liveRef.current?.nowServing ?? 0));
       // Before the opening the server counts the seconds to it: the countdown runs on its clock, not ours
       // (an opening beyond the estimate's bound is hours away, where a clock's few seconds do not show).
       if (next.number === null && next.etaSeconds !== null) {
@@ -146,7 +151,9 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
     });
     socket.on(QUEUE_SOCKET.status, (message: QueueStatus) => take(message));
     socket.on(QUEUE_SOCKET.progress, (message: QueueProgress) => {
+      liveRef.current = message;
       setLive(message);
+      setAnswerIsNewer(false);
       setStatus((current) => {
         if (current && current.number === null && message.opened) {
           // The opening draw just happened: ask for the number it gave us.
@@ -188,12 +195,16 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
   }, [eventId, navigate]);
 
   const title = event.data?.title;
+  const fromBroadcast = live && !answerIsNewer ? live : undefined;
   const position =
-    status?.number != null && live ? positionIn(status.number, live) : (status?.position ?? null);
-  // The server's rule (`estimateWait`) on the pace it broadcasts; until a broadcast came, its own answer.
+    status?.number != null && fromBroadcast
+      ? positionIn(status.number, fromBroadcast)
+      : (status?.position ?? null);
+  // The server's rule (`estimateWait`) on the pace it broadcasts; without a broadcast newer than the room's
+  // answer, the answer's own estimate.
   const wait: Wait | null =
-    position != null && live
-      ? estimateWait(position, live.pace)
+    position != null && fromBroadcast
+      ? estimateWait(position, fromBroadcast.pace)
       : status && status.etaSeconds !== null
         ? { seconds: status.etaSeconds, beyondLimit: status.etaBeyondLimit }
         : null;
@@ -284,7 +295,7 @@ function WaitingRoom({ onRetry }: { onRetry: () => void }) {
           )}
           <progress
             max={Math.max(1, status.number ?? 1)}
-            value={live ? Math.min(live.nowServing, status.number ?? 0) : 0}
+            value={Math.min(Math.max(live?.nowServing ?? 0, status.nowServing), status.number ?? 0)}
             aria-label={t('queue.position')}
           />
           <LeaveRoom
