@@ -37,7 +37,14 @@ export type AuthSession = z.infer<typeof authSession>;
  */
 export const WEB_AUTH_CALLBACK = {
   path: '/auth/callback',
-  errors: ['invalid_state', 'access_denied', 'provider_error', 'provider_unavailable', 'email_not_verified'],
+  errors: [
+    'invalid_state',
+    'access_denied',
+    'provider_error',
+    'provider_unavailable',
+    'email_not_verified',
+    'email_not_usable',
+  ],
 } as const;
 export type WebAuthError = (typeof WEB_AUTH_CALLBACK.errors)[number];
 

@@ -150,6 +150,24 @@ describe('user service: sign in with Google (OpenID Connect against the sandbox 
     expect(identities).toEqual([{ userId: bob.id, provider: 'google' }]);
   });
 
+  it("refuses a provider address that only folds into an account's address, and links nothing", async () => {
+    const smith = (await registerWithPassword('smith@example.com', 'correct-horse-2')).user;
+    await service.verifyEmail(smith.id);
+    // Look-alikes of "smith@" that Unicode folding (NFKC) turns into it: the long s, a fullwidth s, a circled
+    // s. Each is another mailbox, which the provider proved, not Smith's.
+    for (const email of ['ſmith@example.com', 'ｓmith@example.com', 'ⓢmith@example.com']) {
+      const login = await googleLogin(email);
+      expect(login.fragment.get('error')).toBe('email_not_usable');
+      expect(login.fragment.get('accessToken')).toBeNull();
+    }
+    const identities = await service.db
+      .selectFrom('userIdentities')
+      .select('userId')
+      .where('userId', '=', smith.id)
+      .execute();
+    expect(identities).toHaveLength(0);
+  });
+
   it('drops an unverified password account holding the address, its password and sessions with it', async () => {
     const planted = await registerWithPassword('erin@example.com', 'attacker-chose-this');
     const login = await googleLogin('erin@example.com');

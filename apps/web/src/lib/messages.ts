@@ -92,6 +92,8 @@ export const en = {
   'auth.google.provider_unavailable': 'Google is not answering right now. Please try again shortly.',
   'auth.google.email_not_verified':
     'Google has not confirmed your email address. Confirm it with Google first, or sign up with your email.',
+  'auth.google.email_not_usable':
+    'Your Google address has characters (beyond plain Latin letters, digits and signs) that a Tiketi account cannot have. Sign up with another email address.',
   'account.deleted': 'Your account was deleted. Thank you for using Tiketi.',
   'auth.signingIn': 'Signing you in…',
   'auth.forgot': 'Forgot your password?',
@@ -916,6 +918,8 @@ export const ko: Record<MessageKey, string> = {
   'auth.google.provider_unavailable': '지금은 Google이 응답하지 않습니다. 잠시 후 다시 시도해 주세요.',
   'auth.google.email_not_verified':
     'Google에서 이메일 주소가 인증되지 않았습니다. Google에서 먼저 인증하시거나 이메일로 가입해 주세요.',
+  'auth.google.email_not_usable':
+    'Google 계정의 이메일 주소에 Tiketi 계정에서 쓸 수 없는 문자(영문, 숫자, 기호 외)가 있습니다. 다른 이메일 주소로 가입해 주세요.',
   'account.deleted': '회원 탈퇴가 완료되었습니다. 그동안 Tiketi를 이용해 주셔서 감사합니다.',
   'auth.signingIn': '로그인 중…',
   'auth.forgot': '비밀번호를 잊으셨나요?',

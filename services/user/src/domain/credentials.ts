@@ -10,6 +10,16 @@ export function normaliseEmail(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase();
 }
 
+/**
+ * An address an outside provider proved, as an account here keeps it; undefined when it has characters
+ * beyond printable ASCII. Folding those (NFKC, Unicode case) would turn another mailbox into an account's
+ * (`ſmith@` or `ｓmith@` into `smith@`, the Kelvin sign into `k`), and registration takes ASCII alone.
+ */
+export function providerEmail(email: string): string | undefined {
+  const trimmed = email.trim();
+  return /^[\x21-\x7e]+@[\x21-\x7e]+$/.test(trimmed) ? trimmed.toLowerCase() : undefined;
+}
+
 /** The password rule, beyond its length (checked by the request schema): not the email itself. */
 export function assertPasswordAllowed(password: string, email: string): void {
   if (password.trim().length < PASSWORD_MIN) {

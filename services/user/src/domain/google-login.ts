@@ -4,6 +4,7 @@ import type { Logger, Redis } from '@tiketi/kit';
 import * as oidc from 'openid-client';
 import type { Locale } from '../db/schema.ts';
 import type { ExternalIdentity } from './auth.service.ts';
+import { providerEmail } from './credentials.ts';
 import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
 
 export type GoogleLoginOptions = {
@@ -125,8 +126,15 @@ export function createGoogleLogin(options: GoogleLoginOptions) {
       if (!claims || !email || claims.email_verified !== true) {
         throw new GoogleLoginError('email_not_verified', 'The provider did not confirm an email address.');
       }
+      const address = providerEmail(email);
+      if (!address) {
+        throw new GoogleLoginError(
+          'email_not_usable',
+          'The provider confirmed an address with characters an account here cannot have.',
+        );
+      }
       const name = typeof claims.name === 'string' ? claims.name : '';
-      return { provider: 'google', subject: claims.sub, email, name, locale: pending.locale };
+      return { provider: 'google', subject: claims.sub, email: address, name, locale: pending.locale };
     },
   };
 }
