@@ -352,6 +352,26 @@ describe('user service: a forgotten password, and a changed one', () => {
     ]);
   });
 
+  it('ends the reset links mailed before a change, so none sets a password past it', async () => {
+    const email = newEmail();
+    const registered = await register(email, 'old-password-1');
+    const link = await resetLink(registered.user);
+    const changed = await app.inject({
+      method: 'POST',
+      url: '/api/auth/password/change',
+      headers: { authorization: `Bearer ${registered.accessToken}` },
+      payload: { currentPassword: 'old-password-1', password: 'new-password-2' },
+    });
+    expect(changed.statusCode).toBe(200);
+    const checked = await post('/api/auth/password/reset/check', { token: link });
+    expect(checked.statusCode).toBe(409);
+    expect(checked.json()).toMatchObject({ code: 'RESET_TOKEN_USED' });
+    const reset = await post('/api/auth/password/reset', { token: link, password: 'someone-else-3' });
+    expect(reset.statusCode).toBe(409);
+    expect((await post('/api/auth/login', { email, password: 'someone-else-3' })).statusCode).toBe(401);
+    expect((await post('/api/auth/login', { email, password: 'new-password-2' })).statusCode).toBe(200);
+  });
+
   it('sends an account without a password to the mail to set its first one', async () => {
     const { user, accessToken } = await register();
     await db.updateTable('users').set({ passwordHash: null }).where('id', '=', user.id).execute();

@@ -93,6 +93,8 @@ export function createPasswords(deps: PasswordsDeps) {
   ): Promise<UserRow | undefined> {
     const done = await db.transaction().execute(async (trx) => {
       if (!(await alongside(trx))) return undefined;
+      // A reset link mailed before would set a password past this one: every new password ends them all.
+      await tokens.useUpAll(trx, userId, 'reset');
       if (options.addressProved) await proveAddress(trx, users, userId);
       const user = await users.setPassword(trx, userId, passwordHash);
       const ended = await deps.ends.endAll(trx, userId, options.reason);
@@ -167,11 +169,7 @@ export function createPasswords(deps: PasswordsDeps) {
         owner.id,
         passwordHash,
         { addressProved: true, reason: 'password_reset' },
-        async (trx) => {
-          if (!(await tokens.consume(trx, tokenHash, 'reset'))) return false;
-          await tokens.useUpAll(trx, owner.id, 'reset');
-          return true;
-        },
+        async (trx) => Boolean(await tokens.consume(trx, tokenHash, 'reset')),
       );
       if (!user) throw await unusableMailedToken(tokens, tokenHash, 'reset');
       return user;
