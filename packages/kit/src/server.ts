@@ -35,7 +35,7 @@ import { HttpProblem, problems } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { registerOutboxMetrics } from './outbox.ts';
-import { refuseUnsafeRequestText } from './text.ts';
+import { notUtf8, refuseUnsafeRequestText } from './text.ts';
 import { endSpan, type Span, SpanKind, SpanStatusCode } from './tracing.ts';
 
 export type ReadinessCheck = () => Promise<unknown>;
@@ -318,8 +318,16 @@ export async function createServer(options: ServerOptions): Promise<{ app: App; 
   // as not being JSON, which sends its sender looking for a syntax error that is not there.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body.toString();
+  // Bytes that are not UTF-8 are refused, not decoded into U+FFFD and stored as if the caller had sent those.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(notUtf8('body'), undefined);
+      return;
+    }
     parseJson(req, text, (error, value) => {
       const key = error ? forbiddenKey(text) : undefined;
       done(

@@ -44,9 +44,42 @@ export function refuseUnsafeText(value: unknown, where: string): void {
   }
 }
 
+const NOT_UTF8 = 'is not UTF-8';
+
+/** The 400 problem for bytes from outside that are not UTF-8 (`field`: where they came). */
+export function notUtf8(field: string): HttpProblem {
+  const found = { field, message: NOT_UTF8 };
+  return new HttpProblem(400, 'INVALID_TEXT', `${field} ${NOT_UTF8}.`, { errors: [found] });
+}
+
+/** Percent-decodes a query part; undefined when its bytes are not UTF-8 (a `%` that escapes nothing stays). */
+function queryText(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' ').replace(/%(?![0-9a-fA-F]{2})/g, '%25'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The query's parser hands on U+FFFD for percent-encoded bytes that are not UTF-8, which would be taken for
+ * what the caller typed: the raw query is read for them first.
+ */
+function refuseQueryNotUtf8(url: string): void {
+  const at = url.indexOf('?');
+  if (at < 0) return;
+  for (const pair of url.slice(at + 1).split('&')) {
+    const equals = pair.indexOf('=');
+    const key = queryText(equals < 0 ? pair : pair.slice(0, equals));
+    if (key === undefined) throw notUtf8('querystring');
+    if (equals >= 0 && queryText(pair.slice(equals + 1)) === undefined) throw notUtf8(`querystring.${key}`);
+  }
+}
+
 /** The kit's preValidation hook: every part of every request is checked before validation and handlers. */
 export async function refuseUnsafeRequestText(req: FastifyRequest): Promise<void> {
   refuseUnsafeText(req.params, 'params');
+  refuseQueryNotUtf8(req.url);
   refuseUnsafeText(req.query, 'querystring');
   refuseUnsafeText(req.headers, 'headers');
   refuseUnsafeText(req.body, 'body');

@@ -39,7 +39,7 @@ describe('text and ids from outside', () => {
   });
   afterAll(() => app.close());
 
-  const post = (url: string, payload: string | object) =>
+  const post = (url: string, payload: string | object | Buffer) =>
     app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
 
   it.each([
@@ -51,6 +51,39 @@ describe('text and ids from outside', () => {
     ['a NUL in a path parameter', '/notes/a%00b', '{}', 'params.slug'],
   ])(
     'refuses %s with 400 INVALID_TEXT naming the field, before the handler runs',
+    async (_, url, payload, field) => {
+      const before = handled.length;
+      const res = await post(url, payload);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 400, code: 'INVALID_TEXT' });
+      expect(res.json().errors[0].field).toBe(field);
+      expect(handled.length).toBe(before);
+    },
+  );
+
+  it.each([
+    [
+      'bytes that are not UTF-8 in the body',
+      '/notes/a',
+      Buffer.from([...Buffer.from('{"title":"Bad'), 0xff, 0xc3, 0x28, ...Buffer.from('Name"}')]),
+      'body',
+    ],
+    [
+      'a truncated sequence at the end of the body',
+      '/notes/a',
+      Buffer.from([...Buffer.from('{"title":"x'), 0xe2, 0x82]),
+      'body',
+    ],
+    [
+      'a percent-encoded sequence that is not UTF-8 in the query',
+      '/notes/a?q=%F0%28%8C%BC',
+      '{}',
+      'querystring.q',
+    ],
+    ['a percent-encoded sequence that is not UTF-8 in a query key', '/notes/a?%FFq=1', '{}', 'querystring'],
+  ])(
+    'refuses %s with 400 INVALID_TEXT instead of storing replacement characters',
     async (_, url, payload, field) => {
       const before = handled.length;
       const res = await post(url, payload);
