@@ -30,7 +30,8 @@ const NOBODY = `nobody-${Date.now()}@example.com`;
 const RESET_LINK = /https?:\/\/\S+\/reset-password\?token=[A-Za-z0-9_-]+/;
 /** Where the page asks, as it opens, whether its link can still set a password. */
 const CHECK_PATH = '/api/auth/password/reset/check';
-const USED = '이미 사용된 링크입니다. 비밀번호를 다시 바꾸시려면 새 링크를 요청해 주세요.';
+const USED =
+  '링크를 보낸 뒤에 비밀번호가 새로 설정되어 더 이상 쓸 수 없는 링크입니다. 비밀번호를 다시 바꾸시려면 새 링크를 요청해 주세요.';
 const sent = (email: string) =>
   `${email} 주소로 가입된 계정이 있다면 새 비밀번호를 설정할 수 있는 링크를 보냈습니다. 링크는 ${PASSWORD_RESET_TTL_MINUTES}분 동안 유효합니다. 메일이 보이지 않으면 스팸함을 확인해 주세요.`;
 const reset: { link?: URL; other?: { accessToken: string; refreshToken: string } } = {};

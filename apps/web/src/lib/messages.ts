@@ -107,7 +107,8 @@ export const en = {
   'reset.password': 'New password',
   'reset.submit': 'Change the password',
   'reset.missing': 'This link is incomplete. Open the link in the email again, or ask for a new one.',
-  'reset.used': 'This link was already used to set a new password. To change it again, ask for a new link.',
+  'reset.used':
+    'This link can no longer be used: a new password was set since it was sent. To change it again, ask for a new link.',
   'reset.expired': 'This link has expired: it works for {minutes} minutes. Ask for a new one.',
   'reset.invalid': 'This link is not valid. Open the newest password email, or ask for a new link.',
   'reset.askAgain': 'Ask for a new link',
@@ -933,7 +934,8 @@ export const ko: Record<MessageKey, string> = {
   'reset.password': '새 비밀번호',
   'reset.submit': '비밀번호 변경하기',
   'reset.missing': '링크가 완전하지 않습니다. 메일의 링크를 다시 열거나 새 링크를 요청해 주세요.',
-  'reset.used': '이미 사용된 링크입니다. 비밀번호를 다시 바꾸시려면 새 링크를 요청해 주세요.',
+  'reset.used':
+    '링크를 보낸 뒤에 비밀번호가 새로 설정되어 더 이상 쓸 수 없는 링크입니다. 비밀번호를 다시 바꾸시려면 새 링크를 요청해 주세요.',
   'reset.expired': '링크가 만료되었습니다. 링크는 {minutes}분 동안만 유효합니다. 새 링크를 요청해 주세요.',
   'reset.invalid':
     '유효하지 않은 링크입니다. 가장 최근에 받은 비밀번호 재설정 메일의 링크를 열거나 새 링크를 요청해 주세요.',

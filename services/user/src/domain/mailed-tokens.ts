@@ -4,8 +4,19 @@ import type { DB, EmailTokenPurpose, UserRow } from '../db/schema.ts';
 import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
 
 const LINKS = {
-  verify: { code: 'VERIFICATION', name: 'verification link', mail: 'user.verification_requested' },
-  reset: { code: 'RESET', name: 'password reset link', mail: 'user.password_reset_requested' },
+  verify: {
+    code: 'VERIFICATION',
+    name: 'verification link',
+    used: 'This verification link was already used.',
+    mail: 'user.verification_requested',
+  },
+  reset: {
+    code: 'RESET',
+    name: 'password reset link',
+    // Using one link, or changing the password, ends every link mailed before.
+    used: 'This password reset link can no longer be used: a new password was set since it was sent.',
+    mail: 'user.password_reset_requested',
+  },
 } as const satisfies Record<EmailTokenPurpose, object>;
 
 /**
@@ -40,9 +51,9 @@ export async function unusableMailedToken(
   tokenHash: string,
   purpose: EmailTokenPurpose,
 ): Promise<HttpProblem> {
-  const { code, name } = LINKS[purpose];
+  const { code, name, used } = LINKS[purpose];
   const known = await tokens.find(tokenHash, purpose);
-  if (known?.usedAt) return new HttpProblem(409, `${code}_TOKEN_USED`, `This ${name} was already used.`);
+  if (known?.usedAt) return new HttpProblem(409, `${code}_TOKEN_USED`, used);
   if (known) {
     return new HttpProblem(410, `${code}_TOKEN_EXPIRED`, `This ${name} has expired; ask for a new one.`);
   }
