@@ -345,6 +345,16 @@ describe('a refused form', () => {
     expect(api.errorMessage(bare, say('ko'))).toBe('입력하신 내용을 확인해 주세요.');
   });
 
+  it('says why an email is not sent again when the service gives its reason', () => {
+    const over = refused(409, 'CANNOT_SEND_AGAIN', 'This offer is over.', { reason: 'offer_over' } as never);
+    expect(api.errorMessage(over, say('en'))).toMatch(/^This waiting-list offer is over/);
+    expect(api.errorMessage(over, say('ko'))).toMatch(/^대기 순번으로 드린 좌석 제안이 끝나/);
+    const void_ = refused(409, 'CANNOT_SEND_AGAIN', 'No valid ticket.', { reason: 'tickets_void' } as never);
+    expect(api.errorMessage(void_, say('en'))).toMatch(/^This order has no valid ticket any more/);
+    const plain = refused(409, 'CANNOT_SEND_AGAIN', 'This email is itself a copy.');
+    expect(api.errorMessage(plain, say('en'))).toBe('This email cannot be sent again.');
+  });
+
   it("says a code of the app's own in the page language, and an unknown code in the server's words", () => {
     const published = refused(409, 'EVENT_PUBLISHED', 'venueId cannot change once the event is published.');
     expect(api.errorMessage(published, say('ko'))).toMatch(/^공개되어 좌석을 판매 중인 공연입니다/);

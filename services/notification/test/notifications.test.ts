@@ -5,6 +5,7 @@ import {
   type EventInput,
   type EventType,
   INTERNAL_TOKEN_HEADER,
+  type InternalReservation,
   type InternalUser,
   type SalesAttendees,
   type TicketDocuments,
@@ -39,6 +40,7 @@ async function peers(
   users: Map<string, InternalUser>,
   documents: Map<string, TicketDocuments['tickets']>,
   attendees: Map<string, SalesAttendees['items']>,
+  reservations: Map<string, InternalReservation>,
 ) {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
@@ -57,6 +59,12 @@ async function peers(
       const tickets = documents.get(docs[1] ?? '');
       if (!tickets) return send(404, { code: 'NOT_FOUND' });
       return send(200, { reservationId: docs[1], tickets, pdf: TICKET_PDF.toString('base64') });
+    }
+    const reservation = /^\/internal\/reservations\/([^/]+)$/.exec(req.url ?? '');
+    if (reservation) {
+      if (req.headers[INTERNAL_TOKEN_HEADER] !== INTERNAL_TOKEN) return send(403, { code: 'FORBIDDEN' });
+      const found = reservations.get(reservation[1] ?? '');
+      return found ? send(200, found) : send(404, { code: 'RESERVATION_NOT_FOUND' });
     }
     const holders = /^\/internal\/events\/([^/]+)\/attendees$/.exec(req.url ?? '');
     if (holders) {
@@ -100,6 +108,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
   const users = new Map<string, InternalUser>();
   const documents = new Map<string, TicketDocuments['tickets']>();
   const attendees = new Map<string, SalesAttendees['items']>();
+  const reservations = new Map<string, InternalReservation>();
   const mailQueue = `${config.AMQP_EXCHANGE}.notification.mail`;
   let infra: Awaited<ReturnType<typeof openNotificationInfra>>;
   let db: typeof infra.db;
@@ -116,7 +125,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     infra = await openNotificationInfra(config);
     ({ db, bus } = infra);
     mail = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
-    peer = await peers(users, documents, attendees);
+    peer = await peers(users, documents, attendees, reservations);
     directory = createDirectoryClient({
       userServiceUrl: peer.url,
       eventServiceUrl: peer.url,
@@ -1024,6 +1033,80 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     });
     expect(unknown.statusCode).toBe(404);
     expect(inboxOf(fan.email)).toHaveLength(4);
+    await app.close();
+  });
+
+  it('does not send again what is no longer true: tickets refunded since, an offer that is over', async () => {
+    const { tokens, app } = await httpApi();
+    const asAdmin = { authorization: `Bearer ${await tokens.sign({ id: randomUUID(), role: 'admin' })}` };
+    const fan = knownUser('Minji Kim', 'ko');
+    const sendAgain = async (eventId: string) => {
+      const { id } = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('eventId', '=', eventId)
+        .executeTakeFirstOrThrow();
+      return app.inject({ method: 'POST', url: `/api/notifications/${id}/send-again`, headers: asAdmin });
+    };
+
+    // Tickets mailed, then the whole order refunded: the reservation service has no valid ticket of it.
+    const refunded = randomUUID();
+    const ticketId = randomUUID();
+    documents.set(refunded, [
+      {
+        id: ticketId,
+        seatLabel: 'A-1-1',
+        entrySection: null,
+        entryNumber: null,
+        code: 'ASDFG23456',
+        qr: 'q',
+      },
+    ]);
+    const issued = makeEnvelope('ticket.issued', {
+      reservationId: refunded,
+      eventId: EVENT_ID,
+      userId: fan.id,
+      tickets: [{ ticketId, seatId: randomUUID(), seatLabel: 'A-1-1' }],
+    });
+    await notifier.notify(issued);
+    documents.delete(refunded);
+    const stale = await sendAgain(issued.id);
+    expect(stale.statusCode, stale.body).toBe(409);
+    expect(stale.json()).toMatchObject({ code: 'CANNOT_SEND_AGAIN', reason: 'tickets_void' });
+    expect(stale.json().detail).toMatch(/no valid ticket/);
+
+    // A waiting-list offer: sent again while it stands, refused once it lapsed.
+    const offerId = randomUUID();
+    const offer = {
+      id: offerId,
+      userId: fan.id,
+      eventId: EVENT_ID,
+      status: 'PENDING' as const,
+      amount: 99_000,
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      seats: [{ id: randomUUID(), label: 'B-1-1', price: 99_000 }],
+      usedSeatIds: [],
+    };
+    reservations.set(offerId, offer);
+    const offered = makeEnvelope('waitlist.offered', {
+      reservationId: offerId,
+      eventId: EVENT_ID,
+      userId: fan.id,
+      seatIds: [offer.seats[0]?.id ?? ''],
+      seatLabels: ['B-1-1'],
+      standingAreas: [],
+      amount: 99_000,
+      expiresAt: offer.expiresAt,
+    });
+    await notifier.notify(offered);
+    expect((await sendAgain(offered.id)).statusCode).toBe(201);
+    reservations.set(offerId, { ...offer, status: 'EXPIRED' });
+    const over = await sendAgain(offered.id);
+    expect(over.statusCode, over.body).toBe(409);
+    expect(over.json()).toMatchObject({ code: 'CANNOT_SEND_AGAIN', reason: 'offer_over' });
+    expect(over.json().detail).toMatch(/offer is over/);
+    // The first two mails and the one copy sent while the offer stood; nothing after.
+    expect(inboxOf(fan.email)).toHaveLength(3);
     await app.close();
   });
 

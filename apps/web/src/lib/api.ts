@@ -238,6 +238,9 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
     if (fields?.length) vars.fields = [...new Set(fields)].join(t('problem.fieldSeparator'));
     else if (error.problem?.detail) vars.fields = error.problem.detail.replace(/\.$/, '');
     else if (isMessageKey(`${key}.unnamed`)) return t(`${key}.unnamed` as MessageKey);
+    // A refusal that gives its reason (`reason`) is said by the app's sentence for it, where there is one.
+    const because = typeof p.reason === 'string' ? `${key}.${p.reason}` : '';
+    if (isMessageKey(because)) return t(because, vars);
     const held = `${key}.held`;
     if (typeof p.active === 'number' && p.active > 0 && isMessageKey(held)) return t(held, vars);
     // A refusal that counts holds and tickets names only what there is.

@@ -487,6 +487,10 @@ export const en = {
   'problem.NOT_IN_QUEUE': 'You have no place in this waiting room. Please join it again.',
   'problem.QUEUE_ADMISSION_ENDED': 'Your turn to buy has ended. Please join the waiting room again.',
   'problem.CANNOT_SEND_AGAIN': 'This email cannot be sent again.',
+  'problem.CANNOT_SEND_AGAIN.offer_over':
+    'This waiting-list offer is over (paid, given up or lapsed): its email is not sent again, since the seats can no longer be paid for.',
+  'problem.CANNOT_SEND_AGAIN.tickets_void':
+    'This order has no valid ticket any more (refunded or cancelled): its tickets email is not sent again.',
   'problem.BAD_REQUEST': 'The request could not be read. Please try again.',
   'problem.REQUEST_TIMEOUT': 'The request took too long. Please try again.',
   'problem.SHUTTING_DOWN': 'We are very busy right now. Please try again in a moment.',
@@ -1310,6 +1314,10 @@ export const ko: Record<MessageKey, string> = {
   'problem.NOT_IN_QUEUE': '대기열에 자리가 없습니다. 대기열에 다시 들어가 주세요.',
   'problem.QUEUE_ADMISSION_ENDED': '예매 가능 시간이 끝났습니다. 대기열에 다시 들어가 주세요.',
   'problem.CANNOT_SEND_AGAIN': '이 메일은 다시 보낼 수 없습니다.',
+  'problem.CANNOT_SEND_AGAIN.offer_over':
+    '대기 순번으로 드린 좌석 제안이 끝나(결제, 포기 또는 기한 만료) 더 이상 결제할 수 없으므로 이 메일은 다시 보내지 않습니다.',
+  'problem.CANNOT_SEND_AGAIN.tickets_void':
+    '이 주문에는 유효한 티켓이 더 이상 없어(환불 또는 취소) 티켓 메일을 다시 보내지 않습니다.',
   'problem.BAD_REQUEST': '요청을 읽을 수 없습니다. 다시 시도해 주세요.',
   'problem.REQUEST_TIMEOUT': '요청 처리 시간이 너무 오래 걸렸습니다. 다시 시도해 주세요.',
   'problem.SHUTTING_DOWN': '지금 접속이 많습니다. 잠시 후 다시 시도해 주세요.',

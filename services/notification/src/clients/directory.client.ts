@@ -1,5 +1,7 @@
 import {
   eventDetailDto,
+  type InternalReservation,
+  internalReservation,
   internalUser,
   internalUserPath,
   salesAttendees,
@@ -83,6 +85,13 @@ export function createDirectoryClient(options: {
         held.set(t.userId, holding);
       }
       return held;
+    },
+    /** A reservation as it stands now (a waiting-list offer is one), or undefined when there is none. */
+    async reservation(reservationId: string): Promise<InternalReservation | undefined> {
+      const res = await reservations.get<unknown>(`/internal/reservations/${reservationId}`);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw upstreamProblem('reservation service', res);
+      return internalReservation.parse(res.body);
     },
     /** Why the event was cancelled, as the operator said it (null when it was not, or said nothing). */
     async cancelReason(eventId: string): Promise<string | null> {

@@ -422,7 +422,8 @@ export function createNotifier(deps: NotifierDeps) {
       const repo = notificationRepository(deps.db);
       const original = await repo.findById(notificationId);
       if (!original) throw problems.notFound('Email');
-      const refuse = (detail: string) => new HttpProblem(409, 'CANNOT_SEND_AGAIN', detail);
+      const refuse = (detail: string, reason?: 'offer_over' | 'tickets_void') =>
+        new HttpProblem(409, 'CANNOT_SEND_AGAIN', detail, reason ? { extra: { reason } } : {});
       if (original.againOf) throw refuse('This email is itself a copy: send the first one again.');
       if (!SEND_AGAIN_TEMPLATES.has(original.template)) {
         throw refuse(
@@ -438,9 +439,28 @@ export function createNotifier(deps: NotifierDeps) {
       }
       if (!original.source) throw refuse('What this email was written from is no longer kept.');
       // (Only mails of one event to one account keep their source: see SEND_AGAIN_TEMPLATES.)
-      const mail = await plan(original.source as AnyEnvelope<Exclude<MailEvent, FanOutEvent>>, repo);
+      const source = original.source as AnyEnvelope<Exclude<MailEvent, FanOutEvent>>;
+      // A mail that says what still holds is sent again only while it does: a copy of a refunded order's
+      // tickets would pass for a proof of purchase, and an offer that is over cannot be paid any more.
+      if (source.type === 'waitlist.offered') {
+        const offer = await deps.directory.reservation(source.data.reservationId);
+        if (offer?.status !== 'PENDING' || Date.parse(offer.expiresAt) <= Date.now()) {
+          throw refuse(
+            'This offer is over (paid, given up or lapsed): it cannot be paid any more.',
+            'offer_over',
+          );
+        }
+      }
+      const mail = await plan(source, repo);
       const { recipient } = mail;
       if (!recipient) throw refuse('The account this email was for no longer exists.');
+      // The order's tickets ride as attachments, which only an order with valid tickets has.
+      if (source.type === 'ticket.issued' && !mail.attachments) {
+        throw refuse(
+          'The order has no valid ticket any more (it was refunded or cancelled): nothing to send.',
+          'tickets_void',
+        );
+      }
       const dedupeKey = `${original.dedupeKey}:again:${(await repo.timesSentAgain(original.id)) + 1}`;
       const email = renderEmail(mail.template, mail.data as never, recipient.locale);
       const id = await repo.claim({

@@ -52,7 +52,9 @@ export function notificationRoutes(
         description:
           'For a fan who says a mail never came, or a mail whose send was left unconfirmed. Answers the new ' +
           'mail; 409 CANNOT_SEND_AGAIN when this one may not be sent again (one-time links, a copy, a mail ' +
-          'still being sent or never sent, an account that no longer exists).',
+          'still being sent or never sent, an account that no longer exists), and with `reason` when what it ' +
+          'says no longer holds: `tickets_void` (the order has no valid ticket any more) or `offer_over` (a ' +
+          'waiting-list offer that was paid, given up or lapsed).',
         params: z.object({ id: canonicalId() }),
         response: { 201: notificationDto },
       },
