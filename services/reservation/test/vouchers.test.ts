@@ -5,13 +5,14 @@ import { bearer, eventually, holdAsNewFan, onSaleEvent, reservationSuite } from 
 
 describe('vouchers', () => {
   const event = onSaleEvent(40, { perUserLimit: 10 });
+  const called = onSaleEvent(4);
   const vip = event.priceTiers[0]!.id;
   const seat = (i: number) => event.seats[i]!.id;
   const hour = 3_600_000;
 
   const h = reservationSuite('resv-voucher', {
     config: { SWEEP_INTERVAL_MS: 100 },
-    events: [event],
+    events: [event, called],
     start: true,
   });
 
@@ -267,6 +268,19 @@ describe('vouchers', () => {
     });
     expect((list.json() as { items: { code: string }[] }).items.map((v) => v.code)).toContain('TWICE');
     expect((await h.app.inject({ url: `/internal/events/${event.eventId}/vouchers` })).statusCode).toBe(403);
+  });
+
+  it('refuses a new code for a cancelled event, whose seats no one can buy any more', async () => {
+    await h.db.updateTable('events').set({ status: 'cancelled' }).where('id', '=', called.eventId).execute();
+    const res = await create({ code: 'TOOLATE' }, called.eventId);
+    expect(res.statusCode, res.body).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'EVENT_CLOSED' });
+    const left = await h.db
+      .selectFrom('vouchers')
+      .select('id')
+      .where('eventId', '=', called.eventId)
+      .execute();
+    expect(left).toHaveLength(0);
   });
 
   it('changes a voucher’s terms for the uses to come and disables it, keeping the discounts given', async () => {

@@ -436,7 +436,7 @@ export const en = {
   'problem.UNKNOWN_TIER': 'That price tier is not part of this concert.',
   'problem.SALE_NOT_AVAILABLE': 'This concert is not on sale.',
   'problem.EVENT_CANCELLED': 'This concert has been cancelled.',
-  'problem.EVENT_CLOSED': 'This concert has ended.',
+  'problem.EVENT_CLOSED': 'This concert was cancelled or has ended: it can no longer change.',
   'problem.HOLD_RELEASED': 'Your seats are no longer held for you. Please choose them again.',
   'problem.HOLD_EXPIRED': 'Your hold has expired. Please choose your seats again.',
   'problem.HOLD_EXPIRED_REFUNDED':
@@ -1267,7 +1267,7 @@ export const ko: Record<MessageKey, string> = {
   'problem.UNKNOWN_TIER': '이 공연에 없는 좌석 등급입니다.',
   'problem.SALE_NOT_AVAILABLE': '이 공연은 지금 판매 중이 아닙니다.',
   'problem.EVENT_CANCELLED': '이 공연은 취소되었습니다.',
-  'problem.EVENT_CLOSED': '이 공연은 종료되었습니다.',
+  'problem.EVENT_CLOSED': '취소되었거나 이미 끝난 공연이라 더 이상 바꿀 수 없습니다.',
   'problem.HOLD_RELEASED': '좌석 선점이 끝났습니다. 좌석을 다시 선택해 주세요.',
   'problem.HOLD_EXPIRED': '좌석 선점 시간이 지났습니다. 좌석을 다시 선택해 주세요.',
   'problem.HOLD_EXPIRED_REFUNDED': '결제 승인 전에 좌석 선점 시간이 지나 결제 금액 전액을 환불했습니다.',

@@ -138,7 +138,8 @@ export function adminRoutes(
         summary: 'Make a voucher code for an event (amount or percent off, tiers, uses, validity window)',
         description:
           'Kept by the reservation service. 409 VOUCHER_CODE_TAKEN for a code the event already has, ' +
-          '422 UNKNOWN_TIERS for tiers not of the event, 404 for an event not published.',
+          '422 UNKNOWN_TIERS for tiers not of the event, 404 for an event not published, 409 EVENT_CLOSED ' +
+          'for one cancelled or over.',
         params: idParams,
         body: voucherInput,
         response: { 201: voucherDto },

@@ -99,7 +99,11 @@ export function voucherService(deps: {
   }
 
   const eventOf = (eventId: string) =>
-    db.selectFrom('events').select(['id', 'priceTiers']).where('id', '=', eventId).executeTakeFirst();
+    db
+      .selectFrom('events')
+      .select(['id', 'priceTiers', 'status'])
+      .where('id', '=', eventId)
+      .executeTakeFirst();
 
   return {
     async list(eventId: string): Promise<VoucherDto[]> {
@@ -115,6 +119,10 @@ export function voucherService(deps: {
           'NOT_FOUND',
           'The event was not found among events on sale; publish it before making vouchers for it.',
         );
+      }
+      // A code for a concert that was called off or has taken place could never be used.
+      if (event.status === 'cancelled' || event.status === 'ended') {
+        throw problems.conflict('EVENT_CLOSED', `The event is ${event.status}: no code can be used for it.`);
       }
       assertTiersOf(event, input.tierIds);
       try {
