@@ -29,10 +29,11 @@ describe('ticket PDF and door staff', () => {
   const crowded = onSaleEvent(12, { perUserLimit: 6 });
   const listed = onSaleEvent(2);
   const unlisted = onSaleEvent(1);
+  const calledOff = onSaleEvent(1);
 
   const h = reservationSuite('resv-ticket-door', {
     instances: [{ consume: true }],
-    events: [tonight, elsewhere, crowded, listed, unlisted],
+    events: [tonight, elsewhere, crowded, listed, unlisted, calledOff],
     start: true,
     userService: true,
   });
@@ -224,6 +225,29 @@ describe('ticket PDF and door staff', () => {
     const fanAtDoor = await checkIn(fan.token, { qr: otherDoor.qr });
     expect(fanAtDoor.statusCode).toBe(403);
     expect(fanAtDoor.json().code).toBe('FORBIDDEN');
+  });
+
+  it('gives no one the door of a concert called off, and keeps the doors given before', async () => {
+    const kept = await h.account('staff');
+    expect((await assign(admin.token, kept.id, [tonight.eventId, calledOff.eventId])).statusCode).toBe(200);
+    await h.db
+      .updateTable('events')
+      .set({ status: 'cancelled' })
+      .where('id', '=', calledOff.eventId)
+      .execute();
+    // Saving the same doors again (the assignment page sends them all) keeps the one already given.
+    const again = await assign(admin.token, kept.id, [tonight.eventId, calledOff.eventId]);
+    expect(again.statusCode, again.body).toBe(200);
+    const fresh = await h.account('staff');
+    const refused = await assign(admin.token, fresh.id, [tonight.eventId, calledOff.eventId]);
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({ code: 'EVENT_CLOSED', eventIds: [calledOff.eventId] });
+    const doors = await h.db
+      .selectFrom('staffAssignments')
+      .select('eventId')
+      .where('userId', '=', fresh.id)
+      .execute();
+    expect(doors).toEqual([]);
   });
 
   it('assigns doors only to door-staff accounts, and writes nothing for any other id', async () => {

@@ -93,14 +93,25 @@ export function ticketRepository(db: Kysely<DB>) {
       return row !== undefined;
     },
 
-    /** Replaces the staff account's events with `eventIds`, all or nothing; answers the ids not known. */
-    async assignEvents(userId: string, eventIds: string[]) {
+    /**
+     * Replaces the staff account's events with `eventIds`, all or nothing; answers the ids not known, and
+     * those of concerts called off or over that the account did not have yet (nothing changes then).
+     */
+    async assignEvents(userId: string, eventIds: string[]): Promise<{ unknown: string[]; closed: string[] }> {
       return db.transaction().execute(async (trx) => {
         const known = eventIds.length
-          ? await trx.selectFrom('events').select('id').where('id', 'in', eventIds).execute()
+          ? await trx.selectFrom('events').select(['id', 'status']).where('id', 'in', eventIds).execute()
           : [];
-        const missing = eventIds.filter((id) => !known.some((e) => e.id === id));
-        if (missing.length) return missing;
+        const unknown = eventIds.filter((id) => !known.some((e) => e.id === id));
+        const had = new Set(
+          (
+            await trx.selectFrom('staffAssignments').select('eventId').where('userId', '=', userId).execute()
+          ).map((a) => a.eventId),
+        );
+        const closed = known
+          .filter((e) => (e.status === 'cancelled' || e.status === 'ended') && !had.has(e.id))
+          .map((e) => e.id);
+        if (unknown.length || closed.length) return { unknown, closed };
         await trx.deleteFrom('staffAssignments').where('userId', '=', userId).execute();
         if (eventIds.length) {
           await trx
@@ -108,7 +119,7 @@ export function ticketRepository(db: Kysely<DB>) {
             .values(eventIds.map((eventId) => ({ userId, eventId })))
             .execute();
         }
-        return [];
+        return { unknown, closed };
       });
     },
 

@@ -166,7 +166,15 @@ export function ticketService(deps: {
           { role },
         );
       }
-      const unknown = await tickets.assignEvents(userId, [...new Set(eventIds)]);
+      const { unknown, closed } = await tickets.assignEvents(userId, [...new Set(eventIds)]);
+      if (closed.length && !unknown.length) {
+        throw new HttpProblem(
+          409,
+          'EVENT_CLOSED',
+          `Concerts cancelled or over get no new door staff: ${closed.join(', ')}.`,
+          { extra: { eventIds: closed } },
+        );
+      }
       if (unknown.length) {
         throw new HttpProblem(
           404,

@@ -135,6 +135,9 @@ export function ticketRoutes(app: App, service: TicketService, auth: Auth) {
       onRequest: auth.admin,
       schema: {
         summary: 'Set the events a door-staff account may check tickets in for (operators)',
+        description:
+          'Replaces the account’s events, all or nothing: 404 EVENT_NOT_FOUND for ids of no published event, ' +
+          '409 EVENT_CLOSED (with `eventIds`) for a cancelled or past concert the account did not have yet.',
         params: staffParams,
         body: staffEventsRequest,
         response: { 200: staffEventsResponse },
