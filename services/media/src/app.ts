@@ -1,6 +1,7 @@
 import { type Auth, createAuth, createServiceServer, type Kysely, type ServiceDeps } from '@tiketi/kit';
 import { mediaRepository } from './db/media.repository.ts';
 import type { DB } from './db/schema.ts';
+import { imageProcessor } from './domain/image-processor.ts';
 import { mediaService } from './domain/media.service.ts';
 import { mediaRoutes } from './routes/media.routes.ts';
 import type { ObjectStorage } from './storage/object-storage.ts';
@@ -18,7 +19,7 @@ export type MediaDeps = ServiceDeps & {
 /** Builds the media service from its dependencies; opens nothing itself. */
 export async function buildApp(deps: MediaDeps) {
   const maxBytes = deps.maxUploadBytes ?? 10 * 1024 * 1024;
-  const { app } = await createServiceServer('media', deps, {
+  const { app, metrics } = await createServiceServer('media', deps, {
     outbox: deps.db,
     // Room for the multipart framing around the largest accepted file.
     bodyLimit: maxBytes + 64 * 1024,
@@ -26,6 +27,7 @@ export async function buildApp(deps: MediaDeps) {
   const media = mediaService({
     media: mediaRepository(deps.db),
     storage: deps.storage,
+    images: imageProcessor(metrics),
     publicUrl: deps.publicUrl ?? '/media',
     logger: deps.logger,
   });

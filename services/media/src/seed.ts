@@ -3,6 +3,7 @@ import { createLogger, type Kysely } from '@tiketi/kit';
 import sharp from 'sharp';
 import { mediaRepository } from './db/media.repository.ts';
 import type { DB } from './db/schema.ts';
+import { imageProcessor } from './domain/image-processor.ts';
 import { mediaService } from './domain/media.service.ts';
 import type { ObjectStorage } from './storage/object-storage.ts';
 
@@ -51,6 +52,7 @@ export async function seedDemoImages(db: Kysely<DB>, storage: ObjectStorage): Pr
   const media = mediaService({
     media: repo,
     storage,
+    images: imageProcessor(),
     publicUrl: '/media',
     logger: createLogger('media-seed', 'silent'),
   });

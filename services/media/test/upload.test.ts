@@ -108,6 +108,32 @@ describe('image upload', () => {
     });
   });
 
+  it('decodes at most two images at once, however many operators upload together', async () => {
+    // Each decoded image is held whole while its sizes render: eight at once would hold eight bitmaps.
+    const picture = bitmapPng(6000, 6000);
+    const processing = async () => {
+      const text = (await svc.app.inject({ url: '/metrics' })).body;
+      const line = /^tiketi_media_images_processing(?:\{[^}]*\})? (\d+)$/m.exec(text);
+      return line ? Number(line[1]) : Number.NaN;
+    };
+    const seen: number[] = [];
+    let done = false;
+    const watching = (async () => {
+      while (!done) {
+        seen.push(await processing());
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => svc.upload(picture, `wide-${i}.png`, 'image/png')),
+    );
+    done = true;
+    await watching;
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(Math.max(...seen)).toBe(2);
+    expect(await processing()).toBe(0);
+  });
+
   it('refuses a file over the size limit with 413', async () => {
     const res = await svc.upload(Buffer.alloc(300 * 1024, 1), 'huge.png', 'image/png');
     expect(res.status).toBe(413);

@@ -4,17 +4,18 @@ import { v7 as uuidv7 } from 'uuid';
 import type { MediaRepository } from '../db/media.repository.ts';
 import type { StoredVariant } from '../db/schema.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import { processImage } from './image-processor.ts';
+import type { ImageProcessor } from './image-processor.ts';
 
 type MediaRow = NonNullable<Awaited<ReturnType<MediaRepository['find']>>>;
 
 export function mediaService(deps: {
   media: MediaRepository;
   storage: ObjectStorage;
+  images: ImageProcessor;
   publicUrl: string;
   logger: Logger;
 }) {
-  const { media, storage, publicUrl, logger } = deps;
+  const { media, storage, images, publicUrl, logger } = deps;
 
   function toDto(row: MediaRow): MediaDto {
     const urls = imageUrls(publicUrl, row.id);
@@ -36,7 +37,7 @@ export function mediaService(deps: {
     input: Buffer,
     meta: { alt: string; uploadedBy: string | null },
   ): Promise<boolean> {
-    const image = await processImage(input);
+    const image = await images.process(input);
     const variants: StoredVariant[] = image.variants.map((v) => ({
       size: v.size,
       width: v.width,

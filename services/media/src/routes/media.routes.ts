@@ -21,6 +21,9 @@ export async function mediaRoutes(app: App, auth: Auth, media: MediaService, max
       onRequest: auth.admin,
       schema: {
         summary: 'Upload an image as multipart/form-data field "file" (optional field "alt") (admin)',
+        description:
+          'Two images are decoded at a time and a few more wait their turn; past those, 503 MEDIA_BUSY with ' +
+          'Retry-After.',
         response: { 201: mediaDto },
       },
     },
