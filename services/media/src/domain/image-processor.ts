@@ -45,7 +45,7 @@ export function imageProcessor(metrics?: Metrics) {
     (g) => g.set(turns.pendingCount),
   );
   return {
-    process(input: Buffer): Promise<ProcessedImage> {
+    async process(input: Buffer): Promise<ProcessedImage> {
       if (turns.pendingCount >= MAX_WAITING) {
         throw new HttpProblem(
           503,
