@@ -180,7 +180,15 @@ describe('the message catalogues', () => {
   it('count in English with the plural form the number takes, never "ticket(s)"', () => {
     const written = Object.entries(en).filter(([, text]) => /[a-z]\(s\)/.test(text));
     expect(written).toEqual([]);
+    // A count put straight before a plural noun reads "1 seats" when it is one: each takes a plural form.
+    const countedAsMany = Object.entries(en).filter(([, text]) =>
+      /\{\w+\} (minutes|hours|places|tickets|seats|views|times|characters|letters|holds)\b/.test(text),
+    );
+    expect(countedAsMany.map(([key]) => key)).toEqual([]);
     const { t } = say('en');
+    expect(t('adm.holdsDetail', { reservations: 1, seats: 1 })).toBe('1 hold, 1 seat');
+    expect(t('adm.holdsDetail', { reservations: 2, seats: 3 })).toBe('2 holds, 3 seats');
+    expect(t('seats.holdPlaces', { n: 1 })).toBe('Hold 1 place');
     expect(t('tickets.ticketCount', { n: 1 })).toBe('1 ticket');
     expect(t('tickets.ticketCount', { n: 2 })).toBe('2 tickets');
     expect(t('waitlist.wish', { n: 1, tier: 'R' })).toBe('Waiting for 1 seat, R.');

@@ -60,7 +60,7 @@ export const en = {
   'waitlist.title': 'Waiting list',
   'waitlist.soldOut': 'Every seat is taken right now.',
   'waitlist.howItWorks':
-    'Join the waiting list: when seats come back, the first fan in line gets an email with a link that holds them for {minutes} minutes. Not paid by then, they go to the next fan.',
+    'Join the waiting list: when seats come back, the first fan in line gets an email with a link that holds them for {minutes, plural, one {# minute} other {# minutes}}. Not paid by then, they go to the next fan.',
   'waitlist.tier': 'Price tier',
   'waitlist.anyTier': 'Any tier',
   'waitlist.quantity': 'Seats',
@@ -101,7 +101,7 @@ export const en = {
   'forgot.lead': 'Enter the email address of your account: we will send it a link to set a new password.',
   'forgot.submit': 'Send the link',
   'forgot.sent':
-    'If an account uses {email}, we sent it a link to set a new password. The link works for {minutes} minutes. No email? Check your spam folder.',
+    'If an account uses {email}, we sent it a link to set a new password. The link works for {minutes, plural, one {# minute} other {# minutes}}. No email? Check your spam folder.',
   'forgot.backToLogin': 'Back to log in',
   'reset.title': 'Set a new password',
   'reset.password': 'New password',
@@ -109,7 +109,8 @@ export const en = {
   'reset.missing': 'This link is incomplete. Open the link in the email again, or ask for a new one.',
   'reset.used':
     'This link can no longer be used: a new password was set since it was sent. To change it again, ask for a new link.',
-  'reset.expired': 'This link has expired: it works for {minutes} minutes. Ask for a new one.',
+  'reset.expired':
+    'This link has expired: it works for {minutes, plural, one {# minute} other {# minutes}}. Ask for a new one.',
   'reset.invalid': 'This link is not valid. Open the newest password email, or ask for a new link.',
   'reset.askAgain': 'Ask for a new link',
   'account.title': 'My account',
@@ -169,7 +170,7 @@ export const en = {
   'queue.minutes': 'about {n} min',
   'queue.seconds': 'under a minute',
   'queue.hours': 'about {h} h {m} min',
-  'queue.beyond': 'more than {n} hours',
+  'queue.beyond': 'more than {n, plural, one {# hour} other {# hours}}',
   'queue.cancelled': 'This event was cancelled. The waiting room is closed.',
   'queue.cancelledReason': 'Reason given by the organiser: {reason}',
   'queue.cancelledRefund':
@@ -196,15 +197,15 @@ export const en = {
   'seats.total': 'Total',
   'seats.hold': 'Hold these seats',
   'seats.holdPlace': 'Hold 1 place',
-  'seats.holdPlaces': 'Hold {n} places',
+  'seats.holdPlaces': 'Hold {n, plural, one {# place} other {# places}}',
   'seats.holdSeatsAndPlaces': 'Hold these seats and places',
   'seats.limit': 'You can choose up to {n, plural, one {# seat} other {# seats}}.',
   'seats.limitOwned':
-    'One person may have {limit} tickets for this concert and you already have {owned} (bought or held): you can choose {n} more.',
+    'One person may have {limit, plural, one {# ticket} other {# tickets}} for this concert and you already have {owned} (bought or held): you can choose {n} more.',
   'seats.limitReached':
-    'One person may have {limit} tickets for this concert and you already have {owned} (bought or held): no more can be chosen.',
+    'One person may have {limit, plural, one {# ticket} other {# tickets}} for this concert and you already have {owned} (bought or held): no more can be chosen.',
   'seats.limitTrimmed':
-    'You now have {owned} of the {limit} tickets one person may have for this concert (bought or held, perhaps in another window), so {n, plural, =0 {no more can be chosen: your selection was cleared} one {only # more can be chosen: your selection was cut down to #} other {only # more can be chosen: your selection was cut down to #}}.',
+    'You now have {owned} of the {limit, plural, one {# ticket} other {# tickets}} one person may have for this concert (bought or held, perhaps in another window), so {n, plural, =0 {no more can be chosen: your selection was cleared} one {only # more can be chosen: your selection was cut down to #} other {only # more can be chosen: your selection was cut down to #}}.',
   'seats.legend': 'Legend',
   'seats.available': 'Available',
   'seats.held': 'Held',
@@ -216,8 +217,8 @@ export const en = {
   'seats.pickSection': 'Section',
   'seats.allSections': 'All sections',
   'seats.sectionOption': 'Section {name} ({n} left)',
-  'seats.sectionOptionPlan': 'Section {name} ({n} seats)',
-  'seats.count': '{n} seats',
+  'seats.sectionOptionPlan': 'Section {name} ({n, plural, one {# seat} other {# seats}})',
+  'seats.count': '{n, plural, one {# seat} other {# seats}}',
   'seats.zoomIn': 'Zoom in',
   'seats.zoomOut': 'Zoom out',
   'seats.keyboardHint': 'Use the arrow keys to move between seats and Space to choose one.',
@@ -290,7 +291,8 @@ export const en = {
   'pay.REFUNDED': 'Refunded',
   'pay.FAILED': 'Failed',
   'pay.EXPIRED': 'Expired',
-  'dash.topLine': '{revenue} · {tickets} tickets · {views} views',
+  'dash.topLine':
+    '{revenue} · {tickets, plural, one {# ticket} other {# tickets}} · {views, plural, one {# view} other {# views}}',
   'admin.title': 'Operator',
   'admin.dashboard': 'Dashboard',
   'admin.events': 'Events',
@@ -389,7 +391,7 @@ export const en = {
   'adm.entryArrival': 'In order of confirmed payment',
   'adm.entryDraw': 'By draw among buyers',
   'adm.addSection': 'Add section',
-  'adm.layoutPreview': 'Layout preview ({n} seats)',
+  'adm.layoutPreview': 'Layout preview ({n, plural, one {# seat} other {# seats}})',
   'adm.venueCreated': 'Venue created: {venue}.',
   'adm.edit': 'Edit',
   'adm.searchReservations': 'Reservations',
@@ -420,9 +422,9 @@ export const en = {
   'problem.PER_USER_LIMIT':
     'At most {limit, plural, one {# seat} other {# seats}} per person for this concert.',
   'problem.PER_USER_LIMIT.held':
-    'At most {limit} seats per person for this concert; you already have {active} (held or bought).',
+    'At most {limit, plural, one {# seat} other {# seats}} per person for this concert; you already have {active} (held or bought).',
   'problem.SEATS_LEFT_FOR_OTHERS':
-    'You let your holds of these seats end without payment {limit} times, so they are left for other fans for {minutes} minutes: {seats}. Please choose other seats.',
+    'You let your holds of these seats end without payment {limit, plural, one {# time} other {# times}}, so they are left for other fans for {minutes, plural, one {# minute} other {# minutes}}: {seats}. Please choose other seats.',
   'problem.SEATS_TAKEN': 'These seats were just taken by someone else: {seats}. Please choose others.',
   'problem.SEAT_TAKEN': 'These seats were just taken by someone else: {seats}. Please choose others.',
   'problem.UNKNOWN_SEATS': 'Some of those seats are not part of this concert.',
@@ -495,8 +497,8 @@ export const en = {
   'problem.REQUEST_TIMEOUT': 'The request took too long. Please try again.',
   'problem.SHUTTING_DOWN': 'We are very busy right now. Please try again in a moment.',
   'reason.required': 'is required',
-  'reason.minLength': 'must have at least {min} characters',
-  'reason.maxLength': 'must have at most {max} characters',
+  'reason.minLength': 'must have at least {min, plural, one {# character} other {# characters}}',
+  'reason.maxLength': 'must have at most {max, plural, one {# character} other {# characters}}',
   'reason.atLeast': 'must be at least {min}',
   'reason.above': 'must be more than {min}',
   'reason.atMost': 'must be at most {max}',
@@ -521,12 +523,13 @@ export const en = {
   'reason.unknownArtist': 'is not a known artist',
   'reason.unknownVenue': 'is not a known venue',
   'reason.notImage': 'is not an uploaded image',
-  'reason.tooManySeats': 'has {declared} seats, more than the {max} a venue may have',
+  'reason.tooManySeats':
+    'has {declared, plural, one {# seat} other {# seats}}, more than the {max} a venue may have',
   'reason.rowsOrStanding': 'needs either rows or standing places, not both',
   'reason.seatsOrCount': 'needs either its seats or a seat count with a tier',
   'reason.requiredWithCount': 'is required with a seat count',
   'reason.noSeats': 'has no seats',
-  'reason.ticketCodeLength': 'must have {length} letters and digits',
+  'reason.ticketCodeLength': 'must have {length, plural, one {# letter} other {# letters}} and digits',
   'reason.ticketCodeChars': 'may use only the letters and digits printed on the ticket',
   'reason.codeChars': 'may use only letters, digits, - and _',
   'reason.percentMax': 'is a percentage of at most 100',
@@ -650,8 +653,9 @@ export const en = {
   'payment.payAgain': 'Try again with a new payment',
   'payment.holdOver': 'Your seat hold has ended, so the seats went back on sale.',
   'checkout.extendRule':
-    'When you open the Toss payment window, your hold is extended to {minutes} minutes so you can finish paying.',
-  'checkout.extended': 'Your hold was extended to {minutes} minutes when the payment window opened.',
+    'When you open the Toss payment window, your hold is extended to {minutes, plural, one {# minute} other {# minutes}} so you can finish paying.',
+  'checkout.extended':
+    'Your hold was extended to {minutes, plural, one {# minute} other {# minutes}} when the payment window opened.',
   'checkout.lastTry': 'Your last payment did not go through: {reason}',
   'checkout.confirming':
     'Your payment is being confirmed with Toss Payments. There is nothing you need to do: this page updates by itself, usually within two minutes. If it does not go through, nothing is charged and you can pay again while your seats are held.',
@@ -715,7 +719,8 @@ export const en = {
   'checkout.subtotal': 'Seats',
   'checkout.discount': 'Voucher {code}',
   'problem.VOUCHER_UNKNOWN': 'There is no such voucher code for this concert.',
-  'problem.VOUCHER_ATTEMPTS': 'You have tried too many voucher codes. Please try again in {minutes} minutes.',
+  'problem.VOUCHER_ATTEMPTS':
+    'You have tried too many voucher codes. Please try again in {minutes, plural, one {# minute} other {# minutes}}.',
   'problem.VOUCHER_NOT_YET_VALID': 'This voucher cannot be used yet.',
   'problem.VOUCHER_EXPIRED': 'This voucher has expired.',
   'problem.VOUCHER_USED_UP': 'This voucher has been used as many times as it may be.',
@@ -745,9 +750,10 @@ export const en = {
   'adm.revenueGross': 'Paid',
   'adm.refunded': 'Refunded',
   'adm.holdsNow': 'Holds in progress',
-  'adm.holdsDetail': '{reservations} holds, {seats} seats',
+  'adm.holdsDetail':
+    '{reservations, plural, one {# hold} other {# holds}}, {seats, plural, one {# seat} other {# seats}}',
   'adm.checkIns': 'Checked in',
-  'adm.checkInsDetail': '{checkedIn} of {tickets} tickets',
+  'adm.checkInsDetail': '{checkedIn} of {tickets, plural, one {# ticket} other {# tickets}}',
   'adm.downloadOrders': 'Download orders (CSV)',
   'adm.downloadAttendees': 'Download attendees (CSV)',
   'adm.partial': 'Some figures are missing: {upstreams} did not answer.',
@@ -799,7 +805,8 @@ export const en = {
   'fans.titlesMissing': 'The concert names could not be read: the orders below name each concert by its id.',
   'fans.latest': 'The latest {shown} of {total}. Search the Orders page by user id for the rest.',
   'fans.sendReset': 'Send a password reset link',
-  'fans.resetSent': 'A password reset link was mailed to {email}. It works for {minutes} minutes.',
+  'fans.resetSent':
+    'A password reset link was mailed to {email}. It works for {minutes, plural, one {# minute} other {# minutes}}.',
   'fans.mails': 'Mails sent',
   'fans.mailSent': 'Sent at',
   'fans.mailKind': 'Mail',
