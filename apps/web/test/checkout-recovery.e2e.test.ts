@@ -125,6 +125,11 @@ describe('a declined card', () => {
           'Your last payment did not go through: The card was declined: the limit was exceeded or the balance is too low.',
         )
         .waitFor();
+      await page.getByText('Reservation status: Held').waitFor();
+      // The voucher field is gone once a payment was asked for: the page says why, rather than nothing.
+      expect(await page.getByTestId('voucher-locked').innerText()).toBe(
+        'A voucher code can be added only before the first payment: the amount of this order stays as it is now.',
+      );
       await page.getByRole('button', { name: 'Pay with Toss' }).click();
       await page.waitForURL(TOSS_CHECKOUT);
       await page.locator('#cancel').click();

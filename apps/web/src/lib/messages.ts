@@ -248,7 +248,9 @@ export const en = {
   'checkout.release': 'Give the seats back',
   'checkout.seats': 'Seats',
   'checkout.redirecting': 'Taking you to Toss Payments…',
-  'checkout.status': 'Reservation {status}',
+  'checkout.status': 'Reservation status: {status}',
+  'checkout.voucherLocked':
+    'A voucher code can be added only before the first payment: the amount of this order stays as it is now.',
   'payment.confirming': 'Confirming your payment…',
   'payment.success': 'Payment complete. Your tickets are ready.',
   'payment.failed': 'The payment did not go through.',
@@ -1089,6 +1091,8 @@ export const ko: Record<MessageKey, string> = {
   'checkout.seats': '좌석',
   'checkout.redirecting': '토스페이먼츠로 이동합니다…',
   'checkout.status': '예약 상태: {status}',
+  'checkout.voucherLocked':
+    '바우처 코드는 첫 결제 전에만 넣을 수 있어, 이 주문의 금액은 지금 그대로 유지됩니다.',
   'payment.confirming': '결제를 확인하는 중…',
   'payment.success': '결제가 완료되었습니다. 티켓이 발급되었습니다.',
   'payment.failed': '결제가 완료되지 않았습니다.',

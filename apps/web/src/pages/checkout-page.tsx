@@ -174,6 +174,12 @@ export function CheckoutPage() {
                 {t('seats.total')} <strong data-testid="amount">{won(r.amount, locale)}</strong>
               </p>
               {payable && tries.length === 0 && <VoucherField reservation={r} />}
+              {/* A payment asked for fixes the amount (Toss may still approve it late): said, not just gone. */}
+              {payable && tries.length > 0 && (
+                <p className="muted" data-testid="voucher-locked">
+                  {t('checkout.voucherLocked')}
+                </p>
+              )}
               {payable && (
                 <p className="timer" role="timer" aria-live="off">
                   {t('checkout.holdEnds', { time: countdown(left, locale) })}
