@@ -44,6 +44,15 @@ describe('the seat map of a 1,200-seat concert', () => {
       const number = page.locator('text.seat-number').first();
       expect(await number.isVisible()).toBe(true);
       expect(await number.textContent()).toMatch(/^\d+$/);
+      // And each row says which row it is, at its start: the numbers alone repeat from row to row.
+      const rows = await page
+        .locator('figure[data-section="A"] rect[data-seat-id]')
+        .evaluateAll((all) => [
+          ...new Set(all.map((rect) => (rect.getAttribute('data-label') ?? '').split('-').at(-2))),
+        ]);
+      const rowLabels = page.locator('figure[data-section="A"] text.row-label');
+      expect(await rowLabels.allTextContents()).toEqual(rows);
+      expect(await rowLabels.first().isVisible()).toBe(true);
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await screenshot(page, 'seat-map-01-phone-section-390');
 

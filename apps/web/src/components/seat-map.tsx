@@ -17,7 +17,20 @@ export type DrawnSeat = {
   price: number | undefined;
   /** The seat's number in its row, written on the seat when one section is shown. */
   number?: number;
+  /** The seat's row, written at the start of the row when one section is shown. */
+  row?: string;
 };
+
+/** Where each row of a section starts (its leftmost seat), in the order the rows come. */
+function rowStarts(seats: DrawnSeat[]): { row: string; x: number; y: number }[] {
+  const starts = new Map<string, { row: string; x: number; y: number }>();
+  for (const seat of seats) {
+    if (seat.row === undefined) continue;
+    const start = starts.get(seat.row);
+    if (!start || seat.x < start.x) starts.set(seat.row, { row: seat.row, x: seat.x, y: seat.y });
+  }
+  return [...starts.values()];
+}
 export type DrawnSection = { name: string; seats: DrawnSeat[] };
 
 /** Seats grouped by section, sections in the order they first appear (the layout's order). */
@@ -176,9 +189,11 @@ export function SeatMap({
       >
         {shown.map((section) => {
           const { seats } = section;
+          // One section drawn large says each row's name at its start: the numbers repeat row after row.
+          const rows = single ? rowStarts(seats) : [];
           const xs = seats.map((s) => s.x);
           const ys = seats.map((s) => s.y);
-          const minX = Math.min(...xs) - SEAT;
+          const minX = Math.min(...xs) - SEAT - (rows.length ? SEAT : 0);
           const minY = Math.min(...ys) - SEAT;
           const width = Math.max(...xs) - minX + SEAT;
           const height = Math.max(...ys) - minY + SEAT;
@@ -257,6 +272,19 @@ export function SeatMap({
                           fill={selected.has(seat.id) || seat.status === 'available' ? '#fff' : '#4b5563'}
                         >
                           {seat.number ?? seat.label}
+                        </text>
+                      ))}
+                      {rows.map((start) => (
+                        <text
+                          key={start.row}
+                          className="row-label"
+                          x={start.x - SEAT - 0.75}
+                          y={start.y - 0.75}
+                          textAnchor="middle"
+                          dominantBaseline="central"
+                          fill="#374151"
+                        >
+                          {start.row}
                         </text>
                       ))}
                     </g>
