@@ -7,6 +7,7 @@ import {
   buyThroughApi,
   concertOnSale,
   freeSeats,
+  operatorToken,
   postJson,
   screenshot,
   siteOnPlatform,
@@ -217,7 +218,9 @@ describe('a fan giving back one ticket of an order', () => {
       await given.locator('.badge', { hasText: 'Void' }).waitFor({ timeout: UI_TIMEOUT });
       expect(await kept.getByTestId('ticket-status').innerText()).toBe('Valid');
       expect(await kept.locator('img.qr').count()).toBe(1);
-      expect(await order.locator('.badge.res-CONFIRMED').innerText()).toBe('Paid');
+      await order
+        .locator('.order-head .badge', { hasText: 'Partly refunded' })
+        .waitFor({ timeout: UI_TIMEOUT });
       // One ticket left: giving it back is the order's refund, not a ticket's, and it is still offered.
       expect(await order.getByTestId('ticket-refund').count()).toBe(0);
       expect(await order.getByRole('button', { name: 'Request a refund' }).isEnabled()).toBe(true);
@@ -372,6 +375,40 @@ describe('a fan with more tickets and reservations than one page shows', () => {
       await screenshot(page, 'fan-06-show-more');
     }),
     180_000,
+  );
+});
+
+describe('a fan whose concert was called off', () => {
+  it(
+    'is told on "my tickets" that the concert was cancelled, and why, beside the refunded order',
+    site.step(async () => {
+      const page = site.page;
+      const token = await accessTokenOf(page);
+      const eventId = await concertOnSale('Called off');
+      const reservationId = await buyThroughApi(token, GOOGLE_FAN, eventId, await freeSeats(eventId, 1));
+      const cancelled = await fetch(`${WEB}/api/events/${eventId}/cancel`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await operatorToken()}` },
+        body: JSON.stringify({ reason: 'The artist is ill.' }),
+      });
+      expect(cancelled.status, await cancelled.text()).toBe(200);
+
+      await page.goto(`/me/tickets?order=${reservationId}`);
+      const order = page.locator(`.order[data-reservation-id="${reservationId}"]`);
+      await expect
+        .poll(
+          () =>
+            order
+              .getByTestId('concert-cancelled')
+              .innerText()
+              .catch(() => ''),
+          { timeout: UI_TIMEOUT },
+        )
+        .toBe(
+          'This concert was cancelled: its tickets are refunded in full. The organiser says: The artist is ill.',
+        );
+    }),
+    90_000,
   );
 });
 

@@ -319,6 +319,17 @@ function OrderCard({
               {dateTime(event.data.startsAt, locale)} · {event.data.venue.name}
             </p>
           )}
+          {/* Not a refund the fan asked for: the concert itself was called off, as the organiser said. */}
+          {event.data?.status === 'cancelled' && (
+            <Notice kind="warning">
+              <span data-testid="concert-cancelled">
+                {t('tickets.concertCancelled')}
+                {event.data.cancelReason
+                  ? ` ${t('tickets.cancelReason', { reason: event.data.cancelReason })}`
+                  : ''}
+              </span>
+            </Notice>
+          )}
           <p className="muted">
             {p && <span>{t('tickets.order', { orderId: p.orderId })} · </span>}
             {r && (
@@ -335,7 +346,13 @@ function OrderCard({
               {t('tickets.refundedAmount', { amount: won(p.refundedAmount, locale) })}
             </p>
           )}
-          {r && <span className={`badge res-${r.status}`}>{t(`res.${r.status}` as MessageKey)}</span>}
+          {r &&
+            // A paid order of which some tickets were given back is partly refunded, not simply paid.
+            (r.status === 'CONFIRMED' && p?.status === 'PARTIALLY_REFUNDED' ? (
+              <span className="badge pay-PARTIALLY_REFUNDED">{t('pay.PARTIALLY_REFUNDED')}</span>
+            ) : (
+              <span className={`badge res-${r.status}`}>{t(`res.${r.status}` as MessageKey)}</span>
+            ))}
         </div>
         <div className="actions">
           {p?.receiptUrl && (
