@@ -132,6 +132,10 @@ describe('the waiting list of a sold-out concert', () => {
         expect(await other.getByTestId('waitlist-place').innerText()).toBe(
           'You are number 2 on the waiting list.',
         );
+        // What was asked for, in the sentence's own case, and how it goes from here (no call to join).
+        const panel = await other.locator('.waitlist').innerText();
+        expect(panel).toContain('Waiting for 1 seat of any tier.');
+        expect(panel).not.toContain('Join the waiting list:');
       } finally {
         await elsewhere.close();
       }
@@ -156,6 +160,8 @@ describe('the waiting list of a sold-out concert', () => {
       // The concert page says the seat is held and leads to the checkout too.
       await page.goto(`/events/${concert.id}`);
       await page.getByTestId('waitlist-offered').waitFor();
+      // Not "every seat is taken" above the seats held for this fan.
+      expect(await page.locator('.waitlist').innerText()).not.toContain('지금은 모든 좌석이');
       await screenshotAtWidths(page, 'waitlist-03-offered');
 
       const url = new URL(link);

@@ -69,9 +69,11 @@ export function WaitlistPanel({ event }: { event: EventDetailDto }) {
           {t('waitlist.place', { place: entry.place ?? 1 })}
         </p>
         <p className="muted">
-          {t('waitlist.wish', { n: entry.quantity, tier: tier?.name ?? t('waitlist.anyTier') })}
+          {tier
+            ? t('waitlist.wish', { n: entry.quantity, tier: tier.name })
+            : t('waitlist.wishAnyTier', { n: entry.quantity })}
         </p>
-        <p className="muted">{t('waitlist.howItWorks', { minutes: event.waitlistOfferMinutes })}</p>
+        <p className="muted">{t('waitlist.howItGoes', { minutes: event.waitlistOfferMinutes })}</p>
         <button type="button" className="secondary" disabled={leave.isPending} onClick={() => leave.mutate()}>
           {t('waitlist.leave')}
         </button>
@@ -118,7 +120,8 @@ export function WaitlistPanel({ event }: { event: EventDetailDto }) {
   return (
     <section className="card waitlist" aria-labelledby="waitlist-title">
       <h2 id="waitlist-title">{t('waitlist.title')}</h2>
-      <p>{t('waitlist.soldOut')}</p>
+      {/* Seats held for this fan are not "every seat taken". */}
+      {!(session && status.data?.entry?.offer) && <p>{t('waitlist.soldOut')}</p>}
       {body}
       {join.error && <ErrorState error={join.error} />}
       {leave.error && <ErrorState error={leave.error} />}

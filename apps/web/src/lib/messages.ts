@@ -69,6 +69,9 @@ export const en = {
   'waitlist.loginToJoin': 'Log in to join the waiting list',
   'waitlist.place': 'You are number {place} on the waiting list.',
   'waitlist.wish': 'Waiting for {n, plural, one {# seat} other {# seats}}, {tier}.',
+  'waitlist.wishAnyTier': 'Waiting for {n, plural, one {# seat} other {# seats}} of any tier.',
+  'waitlist.howItGoes':
+    'When seats come back, the first fan in line gets an email with a link that holds them for {minutes, plural, one {# minute} other {# minutes}}. Not paid by then, they go to the next fan.',
   'waitlist.leave': 'Leave the waiting list',
   'waitlist.offered': 'Seats are held for you until {until}.',
   'waitlist.toCheckout': 'Pay for the seats',
@@ -904,6 +907,8 @@ export const ko: Record<MessageKey, string> = {
   'waitlist.soldOut': '지금은 모든 좌석이 매진되었습니다.',
   'waitlist.howItWorks':
     '대기 명단에 신청하시면, 좌석이 다시 나올 때 순서대로 이메일로 결제 링크를 보내 드립니다. 좌석은 {minutes}분 동안 회원님을 위해 잡아 두며, 그 안에 결제하지 않으면 다음 분께 넘어갑니다.',
+  'waitlist.howItGoes':
+    '좌석이 다시 나오면 순서대로 이메일로 결제 링크를 보내 드립니다. 좌석은 {minutes}분 동안 회원님을 위해 잡아 두며, 그 안에 결제하지 않으면 다음 분께 넘어갑니다.',
   'waitlist.tier': '좌석 등급',
   'waitlist.anyTier': '모든 등급',
   'waitlist.quantity': '매수',
@@ -912,6 +917,7 @@ export const ko: Record<MessageKey, string> = {
   'waitlist.loginToJoin': '로그인하고 대기 명단 신청하기',
   'waitlist.place': '대기 순번 {place}번입니다.',
   'waitlist.wish': '{tier} {n}석을 기다리고 있습니다.',
+  'waitlist.wishAnyTier': '등급 상관없이 {n}석을 기다리고 있습니다.',
   'waitlist.leave': '대기 명단 취소',
   'waitlist.offered': '회원님을 위해 좌석을 {until}까지 잡아 두었습니다.',
   'waitlist.toCheckout': '결제하러 가기',
