@@ -152,7 +152,7 @@ describe('an operator editing venues', () => {
       expect(await editor().getByLabel('Rows').count()).toBe(0);
       await editor().getByLabel('Places').fill('250');
       await editor().getByLabel('Entry numbers').selectOption({ label: 'By draw among buyers' });
-      await editor().getByText('Layout preview (250 seats)').waitFor();
+      await editor().getByText('Layout preview (250 standing places)').waitFor();
       // The notice of the first replacement is still on the page: wait for this one's answer instead.
       await Promise.all([
         site.page.waitForResponse(

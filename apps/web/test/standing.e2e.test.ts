@@ -62,7 +62,7 @@ describe('an operator laying out a venue with standing areas', () => {
         await area.row.getByLabel('Entry numbers').selectOption({ label: area.order });
         await area.row.getByLabel('Tier key').fill('ST');
       }
-      await form.getByText('Layout preview (71 seats)').waitFor();
+      await form.getByText('Layout preview (50 seats and 21 standing places)').waitFor();
       await form.getByRole('button', { name: 'Create', exact: true }).click();
       await form.getByText(`Venue created: ${venue.name} (${venue.city}).`).waitFor();
       // Its link to a new concert there names it by id.

@@ -61,7 +61,7 @@ export function AdminVenuesPage() {
     e.preventDefault();
     create.mutate(new FormData(e.currentTarget));
   };
-  const total = seatsIn(sections);
+  const total = countsIn(sections);
 
   return (
     <>
@@ -96,7 +96,7 @@ export function AdminVenuesPage() {
           <input name="address" maxLength={300} />
         </label>
         <SectionsEditor sections={sections} onChange={setSections} />
-        <p className="muted">{t('adm.layoutPreview', { n: total })}</p>
+        <p className="muted">{layoutPreview(t, total)}</p>
         <Outcome of={create.data ?? create.error}>
           {create.isSuccess && (
             <Notice kind="success">
@@ -114,8 +114,20 @@ export function AdminVenuesPage() {
   );
 }
 
-const seatsIn = (sections: SectionDraft[]) =>
-  sections.reduce((sum, s) => sum + (s.standing ? s.capacity : s.rows * s.seatsPerRow), 0);
+const countsIn = (sections: SectionDraft[]) => ({
+  seats: sections.reduce((sum, s) => sum + (s.standing ? 0 : s.rows * s.seatsPerRow), 0),
+  places: sections.reduce((sum, s) => sum + (s.standing ? s.capacity : 0), 0),
+});
+
+/** What a layout holds, seats and standing places each by its own name (a standing place is no seat). */
+function layoutPreview(
+  t: ReturnType<typeof useI18n>['t'],
+  { seats, places }: { seats: number; places: number },
+) {
+  if (places === 0) return t('adm.layoutPreview', { n: seats });
+  if (seats === 0) return t('adm.layoutPreviewStanding', { places });
+  return t('adm.layoutPreviewBoth', { seats, places });
+}
 
 /** The API's layout: standing areas by capacity, seated sections of equal rows numbered from 1. */
 const layoutOf = (sections: SectionDraft[]) =>
@@ -341,7 +353,7 @@ function VenueEditor({
                 }}
               >
                 <SectionsEditor sections={drafts} onChange={setSections} />
-                <p className="muted">{t('adm.layoutPreview', { n: seatsIn(drafts) })}</p>
+                <p className="muted">{layoutPreview(t, countsIn(drafts))}</p>
                 <Outcome of={relayout.data ?? relayout.error}>
                   {relayout.isSuccess && <Notice kind="success">{t('adm.layoutReplaced')}</Notice>}
                   {relayout.error && <ErrorState error={relayout.error} />}
@@ -394,7 +406,15 @@ function VenueLayout({ venueId }: { venueId: string }) {
         const colors = ['#7c3aed', '#2563eb', '#0d9488', '#d97706', '#db2777'];
         return (
           <>
-            <p className="muted">{t('adm.layoutPreview', { n: data.seatCount })}</p>
+            <p className="muted">
+              {layoutPreview(t, {
+                seats: data.sections.reduce(
+                  (sum, s) => sum + (s.standing ? 0 : s.rows.reduce((n, r) => n + r.seats.length, 0)),
+                  0,
+                ),
+                places: data.sections.reduce((sum, s) => sum + (s.standing?.capacity ?? 0), 0),
+              })}
+            </p>
             <SeatMap
               sections={sections}
               tierColor={(k) => colors[tiers.indexOf(k) % colors.length] ?? '#7c3aed'}

@@ -399,6 +399,10 @@ export const en = {
   'adm.entryDraw': 'By draw among buyers',
   'adm.addSection': 'Add section',
   'adm.layoutPreview': 'Layout preview ({n, plural, one {# seat} other {# seats}})',
+  'adm.layoutPreviewStanding':
+    'Layout preview ({places, plural, one {# standing place} other {# standing places}})',
+  'adm.layoutPreviewBoth':
+    'Layout preview ({seats, plural, one {# seat} other {# seats}} and {places, plural, one {# standing place} other {# standing places}})',
   'adm.venueCreated': 'Venue created: {venue}.',
   'adm.edit': 'Edit',
   'adm.searchReservations': 'Reservations',
@@ -1245,6 +1249,8 @@ export const ko: Record<MessageKey, string> = {
   'adm.entryDraw': '구매자 중 추첨',
   'adm.addSection': '구역 추가',
   'adm.layoutPreview': '배치 미리보기 ({n}석)',
+  'adm.layoutPreviewStanding': '배치 미리보기 (스탠딩 {places}명)',
+  'adm.layoutPreviewBoth': '배치 미리보기 ({seats}석, 스탠딩 {places}명)',
   'adm.venueCreated': '공연장을 만들었습니다: {venue}.',
   'adm.edit': '수정',
   'adm.searchReservations': '예약',
