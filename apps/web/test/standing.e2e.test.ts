@@ -116,6 +116,12 @@ describe('a fan buying standing places', () => {
     site.step(async () => {
       const page = site.page;
       await signUpVerified(page, fan);
+      // The concert's prices count the standing tier's places as places, not as seats.
+      await page.goto(`/events/${concert.id}`);
+      const tiers = page.locator('ul.tiers li');
+      await expect
+        .poll(() => tiers.allInnerTexts(), { timeout: UI_TIMEOUT })
+        .toEqual(['R seat ₩99,000 · 50 seats', 'Standing ₩110,000 · 21 standing places']);
       await page.goto(`/events/${concert.id}/seats`);
       const floor = page.locator('[data-standing="Floor"]');
       await floor.getByTestId('standing-left').getByText('20 places left').waitFor();

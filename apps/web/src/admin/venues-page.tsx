@@ -6,7 +6,7 @@ import { SeatMap } from '../components/seat-map.tsx';
 import { ErrorState, Notice, Outcome, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
 import { useI18n } from '../lib/i18n.tsx';
-import { useVenueLayout } from '../lib/queries.ts';
+import { seatsAndPlaces, useVenueLayout } from '../lib/queries.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { useVenue, venueLabel } from './admin-queries.ts';
 import { RowsEditor } from './admin-table.tsx';
@@ -119,15 +119,9 @@ const countsIn = (sections: SectionDraft[]) => ({
   places: sections.reduce((sum, s) => sum + (s.standing ? s.capacity : 0), 0),
 });
 
-/** What a layout holds, seats and standing places each by its own name (a standing place is no seat). */
-function layoutPreview(
-  t: ReturnType<typeof useI18n>['t'],
-  { seats, places }: { seats: number; places: number },
-) {
-  if (places === 0) return t('adm.layoutPreview', { n: seats });
-  if (seats === 0) return t('adm.layoutPreviewStanding', { places });
-  return t('adm.layoutPreviewBoth', { seats, places });
-}
+/** The layout preview's line: what the layout holds, seats and standing places each by its name. */
+const layoutPreview = (t: ReturnType<typeof useI18n>['t'], counts: { seats: number; places: number }) =>
+  t('adm.layoutPreview', { what: seatsAndPlaces(counts, t) });
 
 /** The API's layout: standing areas by capacity, seated sections of equal rows numbered from 1. */
 const layoutOf = (sections: SectionDraft[]) =>

@@ -55,6 +55,19 @@ export function lineName(line: OrderLine, t: ReturnType<typeof useI18n>['t']): s
     : (line.seat ?? '');
 }
 
+/** How many seats and standing places, each by its own name ("50 seats and 21 standing places"). */
+export function seatsAndPlaces(
+  { seats, places }: { seats: number; places: number },
+  t: ReturnType<typeof useI18n>['t'],
+): string {
+  if (places === 0) return t('event.seats', { n: seats });
+  if (seats === 0) return t('event.standingPlaces', { n: places });
+  return t('event.seatsAndPlaces', {
+    seats: t('event.seats', { n: seats }),
+    places: t('event.standingPlaces', { n: places }),
+  });
+}
+
 /**
  * A reservation's or payment's seats as one text for a list ("A-1-3, Floor standing × 2"): the places of a
  * standing area are told from seats by the event's areas, fetched once per event however many rows ask.

@@ -1,3 +1,4 @@
+import type { EventDetailDto } from '@tiketi/contracts';
 import { useEffect } from 'react';
 import { Link, useParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
@@ -7,10 +8,18 @@ import { track } from '../lib/analytics.ts';
 import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
-import { useEvent, useSeatMap } from '../lib/queries.ts';
+import { seatsAndPlaces, useEvent, useSeatMap } from '../lib/queries.ts';
 import { saleState } from '../lib/sale.ts';
 import { useNow } from '../lib/use-now.ts';
 import { useTitle } from '../lib/use-title.ts';
+
+/** A tier's seats and standing places: a standing area's places are of its tier, and are not seats. */
+function placesOfTier(event: EventDetailDto, tier: EventDetailDto['priceTiers'][number]) {
+  const places = event.venue.sections
+    .filter((section) => section.standing && section.tierKeys.includes(tier.key))
+    .reduce((sum, section) => sum + section.seatCount, 0);
+  return { seats: tier.seatCount - places, places };
+}
 
 export function EventPage() {
   const { id } = useParams();
@@ -68,7 +77,10 @@ export function EventPage() {
                   {event.priceTiers.map((tier) => (
                     <li key={tier.id}>
                       <span>{tier.name}</span> <strong>{won(tier.price, locale)}</strong>
-                      <span className="muted"> · {t('event.seats', { n: tier.seatCount })}</span>
+                      <span className="muted">
+                        {' · '}
+                        {seatsAndPlaces(placesOfTier(event, tier), t)}
+                      </span>
                     </li>
                   ))}
                 </ul>
