@@ -112,6 +112,8 @@ export const en = {
   'reset.password': 'New password',
   'reset.submit': 'Change the password',
   'reset.missing': 'This link is incomplete. Open the link in the email again, or ask for a new one.',
+  'reset.done':
+    'Your new password is set, and you are signed in with it. Your other sessions were signed out.',
   'reset.used':
     'This link can no longer be used: a new password was set since it was sent. To change it again, ask for a new link.',
   'reset.expired':
@@ -960,6 +962,7 @@ export const ko: Record<MessageKey, string> = {
   'reset.password': '새 비밀번호',
   'reset.submit': '비밀번호 변경하기',
   'reset.missing': '링크가 완전하지 않습니다. 메일의 링크를 다시 열거나 새 링크를 요청해 주세요.',
+  'reset.done': '새 비밀번호가 설정되어 로그인되었습니다. 다른 기기의 로그인은 모두 종료되었습니다.',
   'reset.used':
     '링크를 보낸 뒤에 비밀번호가 새로 설정되어 더 이상 쓸 수 없는 링크입니다. 비밀번호를 다시 바꾸시려면 새 링크를 요청해 주세요.',
   'reset.expired': '링크가 만료되었습니다. 링크는 {minutes}분 동안만 유효합니다. 새 링크를 요청해 주세요.',

@@ -80,7 +80,11 @@ export function useAuthForm(path: SessionPath, extra: Record<string, string> = {
         session = await send(await solveChallengeFor('login').finally(() => setChecking(false)));
       }
       keepSession(session);
-      navigate(next, { replace: true });
+      // A new password set from the mail's link is said where the fan lands (they are signed in by it).
+      navigate(next, {
+        replace: true,
+        ...(path === '/api/auth/password/reset' ? { state: { passwordReset: true } } : {}),
+      });
     } catch (err) {
       setError(err);
     } finally {

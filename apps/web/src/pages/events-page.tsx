@@ -21,7 +21,8 @@ export function EventsPage() {
   useTitle(t('events.title'));
   const [params, setParams] = useSearchParams();
   // Where a fan lands who just deleted their account: said so, and the ended session forgotten here.
-  const accountDeleted = (useLocation().state as { accountDeleted?: boolean } | null)?.accountDeleted;
+  const arrived = useLocation().state as { accountDeleted?: boolean; passwordReset?: boolean } | null;
+  const accountDeleted = arrived?.accountDeleted;
   useEffect(() => {
     if (accountDeleted) sessionStore.set(null);
   }, [accountDeleted]);
@@ -68,6 +69,11 @@ export function EventsPage() {
       {accountDeleted && (
         <Notice kind="success">
           <span data-testid="account-deleted">{t('account.deleted')}</span>
+        </Notice>
+      )}
+      {arrived?.passwordReset && (
+        <Notice kind="success">
+          <span data-testid="password-reset-done">{t('reset.done')}</span>
         </Notice>
       )}
       <h1>{t('events.title')}</h1>
