@@ -398,9 +398,15 @@ export function SeatsPage() {
           )}
         </div>
         <aside className="basket" aria-live="polite">
-          <h2>{t('seats.selected', { n: picked, max: limit })}</h2>
-          {/* A trimmed choice's note says the same counts, and why the choice changed. */}
-          {owned > 0 && !trimmed && (
+          {/* With no more to choose, "0 / 0" says nothing: the line below says why. */}
+          <h2>
+            {limit === 0 && picked === 0
+              ? t('seats.selectedTitle')
+              : t('seats.selected', { n: picked, max: limit })}
+          </h2>
+          {/* A trimmed choice's note says the same counts, and why the choice changed; so does the word on a
+              choice just refused, which stands in for this line rather than beside it. */}
+          {owned > 0 && !trimmed && notice !== limitNotice && (
             <p className="muted" data-testid="limit-owned">
               {limitNotice}
             </p>
