@@ -18,7 +18,7 @@ function placesOfTier(event: EventDetailDto, tier: EventDetailDto['priceTiers'][
   const places = event.venue.sections
     .filter((section) => section.standing && section.tierKeys.includes(tier.key))
     .reduce((sum, section) => sum + section.seatCount, 0);
-  return { seats: tier.seatCount - places, places };
+  return { seats: Math.max(0, tier.seatCount - places), places };
 }
 
 export function EventPage() {
