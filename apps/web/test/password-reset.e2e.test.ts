@@ -158,6 +158,8 @@ describe('a fan who forgot the password', () => {
 
       await page.getByLabel('새 비밀번호').fill(fan.newPassword);
       await screenshotAtWidths(page, 'password-03-new-password');
+      // Counted up to the reset: signing in with it asks every mounted query again, this check too.
+      page.off('response', seeCheck);
       await page.getByRole('button', { name: '비밀번호 변경하기' }).click();
       await page.waitForURL(`${WEB}/`);
       // Where the fan lands says the password was set, not only a page that happens to be signed in.
@@ -165,7 +167,6 @@ describe('a fan who forgot the password', () => {
       expect(await page.getByTestId('password-reset-done').innerText()).toBe(
         '새 비밀번호가 설정되어 로그인되었습니다. 다른 기기의 로그인은 모두 종료되었습니다.',
       );
-      page.off('response', seeCheck);
       // The form came after the check said the link works (asked before anything was typed).
       expect([...new Set(checks)]).toEqual([204]);
       await page.getByRole('button', { name: '로그아웃' }).waitFor();
