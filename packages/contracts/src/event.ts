@@ -6,6 +6,9 @@ import { WAITLIST_OFFER_MINUTES_DEFAULT, waitlistOfferMinutes } from './waitlist
 export const eventStatus = z.enum(['draft', 'published', 'on_sale', 'sold_out', 'ended', 'cancelled']);
 export type EventStatus = z.infer<typeof eventStatus>;
 
+/** A concert called off or already over: it can no longer change, nor be given vouchers or door staff. */
+export const isClosedStatus = (status: EventStatus) => status === 'cancelled' || status === 'ended';
+
 /**
  * The part of `GET /api/events/:id` other services rely on (the reservation service checks a sale is open,
  * the queue service reads the waiting-room settings). The full response is a superset of this.

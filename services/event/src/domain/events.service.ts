@@ -2,6 +2,7 @@ import {
   type EventDetailDto,
   type EventSummaryDto,
   type ImageRef,
+  isClosedStatus,
   WAITLIST_OFFER_MINUTES_DEFAULT,
 } from '@tiketi/contracts';
 import { type AuthUser, type Kysely, problems, publishInTransaction, type Transaction } from '@tiketi/kit';
@@ -243,7 +244,7 @@ export function eventsService(deps: Deps) {
     async update(id: string, patch: EventPatch): Promise<EventDetailDto> {
       await db.transaction().execute(async (trx) => {
         const { row, draft } = await draftOf(trx, id);
-        if (row.status === 'cancelled' || row.status === 'ended') {
+        if (isClosedStatus(row.status)) {
           throw problems.conflict('EVENT_CLOSED', `The event is ${row.status} and can no longer change.`);
         }
         const live = row.status !== 'draft';

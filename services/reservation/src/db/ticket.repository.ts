@@ -1,3 +1,4 @@
+import { isClosedStatus } from '@tiketi/contracts';
 import { type Kysely, paginate, sql, type Transaction } from '@tiketi/kit';
 import type { DB } from './schema.ts';
 
@@ -108,9 +109,7 @@ export function ticketRepository(db: Kysely<DB>) {
             await trx.selectFrom('staffAssignments').select('eventId').where('userId', '=', userId).execute()
           ).map((a) => a.eventId),
         );
-        const closed = known
-          .filter((e) => (e.status === 'cancelled' || e.status === 'ended') && !had.has(e.id))
-          .map((e) => e.id);
+        const closed = known.filter((e) => isClosedStatus(e.status) && !had.has(e.id)).map((e) => e.id);
         if (unknown.length || closed.length) return { unknown, closed };
         await trx.deleteFrom('staffAssignments').where('userId', '=', userId).execute();
         if (eventIds.length) {

@@ -1,4 +1,10 @@
-import { MIN_PAYMENT_KRW, type VoucherDto, type VoucherInput, type VoucherUpdate } from '@tiketi/contracts';
+import {
+  isClosedStatus,
+  MIN_PAYMENT_KRW,
+  type VoucherDto,
+  type VoucherInput,
+  type VoucherUpdate,
+} from '@tiketi/contracts';
 import {
   type AuthUser,
   HttpProblem,
@@ -121,7 +127,7 @@ export function voucherService(deps: {
         );
       }
       // A code for a concert that was called off or has taken place could never be used.
-      if (event.status === 'cancelled' || event.status === 'ended') {
+      if (isClosedStatus(event.status)) {
         throw problems.conflict('EVENT_CLOSED', `The event is ${event.status}: no code can be used for it.`);
       }
       assertTiersOf(event, input.tierIds);
