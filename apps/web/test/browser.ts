@@ -167,7 +167,18 @@ export async function signUpVerified(
 /** Holds the first free seat of section A on the seat map (in Korean) and lands on the checkout page. */
 export async function holdFirstFreeSeat(page: Page, eventId: string): Promise<void> {
   await page.goto(`/events/${eventId}/seats`);
-  await page.locator('figure[data-section="A"] rect[data-status="available"]').first().click();
+  // The fan's own holds and tickets may still be read again after the page before (a hold just ended): a
+  // choice the limit refused as they stood is made again once they are read, as a fan would tap again.
+  const seat = page.locator('figure[data-section="A"] rect[data-status="available"]').first();
+  await expect
+    .poll(
+      async () => {
+        if ((await seat.getAttribute('aria-checked')) !== 'true') await seat.click();
+        return seat.getAttribute('aria-checked');
+      },
+      { timeout: UI_TIMEOUT },
+    )
+    .toBe('true');
   await page.getByRole('button', { name: '좌석 선점하기' }).click();
   await page.waitForURL(/\/checkout\//);
   await page.getByTestId('amount').waitFor();

@@ -34,7 +34,8 @@ export function SeatsPage() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   /** Places wanted per standing area (by name); the server picks which when holding. */
   const [quantities, setQuantities] = useState<Record<string, number>>({});
-  const [notice, setNotice] = useState<string>();
+  // A choice was refused at the per-person limit: said by the limit's line as it is now, not as it was.
+  const [refused, setRefused] = useState(false);
   const now = useNow();
   const [turnEnded, setTurnEnded] = useState(false);
   const admission = turnEnded ? undefined : admissions.get(eventId);
@@ -151,6 +152,9 @@ export function SeatsPage() {
     (ownTickets.data?.items ?? []).filter((ticket) => ticket.status !== 'VOIDED').length;
   const perUserLimit = event.data?.perUserLimit;
   const limit = Math.max(0, (perUserLimit ?? 0) - owned);
+  // Counts read again (a hold ended, a ticket refunded) can leave room: a refusal made before is over.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the refusal ends when the limit changes.
+  useEffect(() => setRefused(false), [limit]);
   const [trimmed, setTrimmed] = useState<{ owned: number; limit: number; n: number }>();
   // A hold or a purchase elsewhere (another tab) can leave less of the limit than was chosen here: the choice
   // is cut down to what is left, seats chosen first kept, and the page says why, rather than offer a hold the
@@ -270,13 +274,13 @@ export function SeatsPage() {
   const tierColor = (id: string) => TIER_COLORS[(tierIndex.get(id) ?? 0) % TIER_COLORS.length] ?? '#7c3aed';
   const tierName = (id: string) => ev.priceTiers.find((tier) => tier.id === id)?.name ?? '';
   const toggle = (seatId: string) => {
-    setNotice(undefined);
+    setRefused(false);
     setTrimmed(undefined);
     setSelected((current) => {
       const next = new Set(current);
       if (next.has(seatId)) next.delete(seatId);
       else if (next.size + placeCount >= limit) {
-        setNotice(limitNotice);
+        setRefused(true);
         return current;
       } else next.add(seatId);
       return next;
@@ -382,7 +386,7 @@ export function SeatsPage() {
             areas={offers}
             quantities={quantities}
             onChange={(area, quantity) => {
-              setNotice(undefined);
+              setRefused(false);
               setTrimmed(undefined);
               setQuantities((current) => ({ ...current, [area]: quantity }));
             }}
@@ -406,7 +410,7 @@ export function SeatsPage() {
           </h2>
           {/* A trimmed choice's note says the same counts, and why the choice changed; so does the word on a
               choice just refused, which stands in for this line rather than beside it. */}
-          {owned > 0 && !trimmed && notice !== limitNotice && (
+          {owned > 0 && !trimmed && !refused && (
             <p className="muted" data-testid="limit-owned">
               {limitNotice}
             </p>
@@ -432,7 +436,7 @@ export function SeatsPage() {
               <span data-testid="limit-trimmed">{t('seats.limitTrimmed', trimmed)}</span>
             </Notice>
           )}
-          {notice && <Notice kind="warning">{notice}</Notice>}
+          {refused && <Notice kind="warning">{limitNotice}</Notice>}
           {hold.error instanceof ApiError && hold.error.code === 'EMAIL_NOT_VERIFIED' ? (
             <Notice kind="warning">{t('verify.holdRefused')}</Notice>
           ) : (
@@ -447,7 +451,7 @@ export function SeatsPage() {
               disabled={picked === 0 || picked > limit || hold.isPending || needsQueue}
               onClick={() => {
                 // The server's answer is what counts now: an earlier word on the selection goes.
-                setNotice(undefined);
+                setRefused(false);
                 setTrimmed(undefined);
                 hold.mutate();
               }}
