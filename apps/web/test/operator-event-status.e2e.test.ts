@@ -27,7 +27,11 @@ const stamp = Date.now();
 type EventDetail = { id: string; status: string; startsAt: string; cancelReason: string | null };
 
 /** A concert at Blue Square made through the API, on sale from an hour ago unless left a draft. */
-async function concert(title: string, publish: boolean): Promise<string> {
+async function concert(
+  title: string,
+  publish: boolean,
+  prices = { R: 132_000, S: 110_000 },
+): Promise<string> {
   const now = Date.now();
   const event = await asOperator('POST', '/api/events', {
     artistId: JANNABI,
@@ -38,8 +42,8 @@ async function concert(title: string, publish: boolean): Promise<string> {
     saleClosesAt: new Date(now + 29 * DAY).toISOString(),
     perUserLimit: 2,
     priceTiers: [
-      { key: 'R', name: 'R석', price: 132_000 },
-      { key: 'S', name: 'S석', price: 110_000 },
+      { key: 'R', name: 'R석', price: prices.R },
+      { key: 'S', name: 'S석', price: prices.S },
     ],
   });
   const id = String(event.id);
@@ -90,6 +94,36 @@ describe('a Korean operator saving a draft with times gone by', () => {
       await page.getByRole('button', { name: '저장', exact: true }).click();
       await page.getByText('저장했습니다.').waitFor();
       await expect(page.getByRole('alert').count()).resolves.toBe(0);
+    }),
+    90_000,
+  );
+});
+
+describe('the prices of a concert in the lists', () => {
+  it(
+    'read as one price when every tier costs the same, and as the lowest and highest otherwise',
+    site.step(async () => {
+      const page = site.page;
+      const same = `잔나비 — 전석 동일가 ${stamp}`;
+      const tiered = `잔나비 — 등급별 가격 ${stamp}`;
+      await concert('잔나비 — 전석 동일가', true, { R: 99_000, S: 99_000 });
+      await concert('잔나비 — 등급별 가격', true);
+
+      await page.goto('/admin/events');
+      const priceOf = (title: string) =>
+        page.getByRole('row', { name: title }).locator('td').nth(3).innerText();
+      await page.getByRole('row', { name: same }).waitFor();
+      // Not "99,000원–99,000원".
+      await expect(priceOf(same)).resolves.toBe('99,000원');
+      await expect(priceOf(tiered)).resolves.toBe('110,000원–132,000원');
+
+      // The fans' list says "from" only where there is more than one price.
+      const card = (title: string) => page.locator('.event-card').filter({ hasText: title });
+      await page.goto(`/?q=${encodeURIComponent(String(stamp))}`);
+      await card(same).waitFor();
+      await expect(card(same).innerText()).resolves.toContain('99,000원');
+      await expect(card(same).innerText()).resolves.not.toContain('부터');
+      await expect(card(tiered).innerText()).resolves.toContain('110,000원부터');
     }),
     90_000,
   );

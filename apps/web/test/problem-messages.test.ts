@@ -214,6 +214,15 @@ describe('the message catalogues', () => {
     }
   });
 
+  it("never put a library's or a protocol's own word before a fan or an operator", () => {
+    // "ALTCHA maxnumber" meant nothing to an operator; what the setting does is what the page must say.
+    const jargon = /\b(ALTCHA|maxnumber|JWT|UUID|HMAC|SHA-256|null|undefined|NaN)\b/;
+    for (const dictionary of [en, ko]) {
+      const named = Object.entries(dictionary).filter(([, text]) => jargon.test(text));
+      expect(named).toEqual([]);
+    }
+  });
+
   it('never put a Korean particle right after a blank, whose last sound only the value knows', () => {
     // "바우처 DUP2026를" reads wrong (2026 ends in a consonant); "(으)로" and sentences built around the
     // value are how the catalogue says it.

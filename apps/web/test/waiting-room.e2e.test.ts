@@ -63,6 +63,8 @@ describe('before the sale opens', () => {
       const rule = await text(page, 'queue-rule');
       expect(rule).toContain('drawn into line at random');
       expect(rule).toContain('after the opening');
+      // The rule is said once: the opening's time beside the countdown does not say it again.
+      expect((await page.locator('main').innerText()).match(/at random/g)).toHaveLength(1);
       expect(await page.locator('main').innerText()).not.toContain('in the order they arrived');
       expect(await page.locator('main').innerText()).toContain('KST');
       // About two hours to go, counted down live.
@@ -77,6 +79,7 @@ describe('before the sale opens', () => {
       await countdown.waitFor();
       const ruleKo = await text(page, 'queue-rule');
       expect(ruleKo).toContain('무작위 추첨');
+      expect((await page.locator('main').innerText()).match(/무작위/g)).toHaveLength(1);
       expect(await page.locator('main').innerText()).not.toContain('도착한 순서대로 입장합니다');
       expect(await countdown.innerText()).toMatch(/^오픈까지\s+[12]:\d{2}:\d{2}$/);
       await screenshot(page, 'waiting-room-02-before-opening-ko-phone');

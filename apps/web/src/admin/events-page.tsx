@@ -11,7 +11,7 @@ import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Poster } from '../components/poster.tsx';
 import { ErrorState, Loading, Notice, Outcome, QueryState } from '../components/states.tsx';
 import { api } from '../lib/api.ts';
-import { dateTime, fromSeoulInput, won } from '../lib/format.ts';
+import { dateTime, fromSeoulInput, wonRange } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import { useTitle } from '../lib/use-title.ts';
@@ -53,9 +53,7 @@ export function AdminEventsPage() {
                 <td>{t(`status.${e.status}` as MessageKey)}</td>
                 <td>{dateTime(e.startsAt, locale)}</td>
                 <td>{e.venue.name}</td>
-                <td>
-                  {won(e.priceRange.min, locale)}–{won(e.priceRange.max, locale)}
-                </td>
+                <td>{wonRange(e.priceRange, locale)}</td>
                 <td className="links">
                   <Link to={`/admin/events/${e.id}`}>{t('adm.edit')}</Link>{' '}
                   <Link to={`/admin/events/${e.id}/report`}>{t('adm.report')}</Link>{' '}

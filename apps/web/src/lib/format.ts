@@ -4,6 +4,10 @@ import type { Locale } from './i18n.tsx';
 export const won = (amount: number, locale: Locale) =>
   locale === 'ko' ? `${amount.toLocaleString('ko-KR')}원` : `₩${amount.toLocaleString('en-US')}`;
 
+/** A concert's prices: one amount when every tier costs the same, the lowest and highest otherwise. */
+export const wonRange = (range: { min: number; max: number }, locale: Locale) =>
+  range.min === range.max ? won(range.min, locale) : `${won(range.min, locale)}–${won(range.max, locale)}`;
+
 /**
  * Concert times are shown in Seoul time, where the concerts happen, and say so: a fan abroad must not
  * read them as local times.

@@ -142,7 +142,11 @@ function EventCard({ event, locale }: { event: EventSummaryDto; locale: 'ko' | '
           <p className="muted">
             {date(event.startsAt, locale)} · {event.venue.name}, {event.venue.city}
           </p>
-          <p>{t('events.from', { price: won(event.priceRange.min, locale) })}</p>
+          <p>
+            {event.priceRange.min === event.priceRange.max
+              ? won(event.priceRange.min, locale)
+              : t('events.from', { price: won(event.priceRange.min, locale) })}
+          </p>
         </div>
       </Link>
     </li>
