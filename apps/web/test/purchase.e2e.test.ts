@@ -198,13 +198,14 @@ describe('buying a ticket in the browser', () => {
   }, 90_000);
 
   it('opens the order the tickets mail names, and tells another signed-in account it is not theirs', async () => {
-    const link = await eventually(async () => {
+    const { link, text } = await eventually(async () => {
       // The tickets mail is the one of the fan's mails that links to their tickets.
-      const found = (await listMail(MAIL_INBOX, { to: fanLogin.email }))
-        .flatMap((mail) => linksIn(mail.html ?? ''))
-        .find((l) => l.startsWith(WEB) && new URL(l).pathname === '/me/tickets');
+      const mail = (await listMail(MAIL_INBOX, { to: fanLogin.email })).find((m) =>
+        linksIn(m.html ?? '').some((l) => l.startsWith(WEB) && new URL(l).pathname === '/me/tickets'),
+      );
+      const found = linksIn(mail?.html ?? '').find((l) => new URL(l).pathname === '/me/tickets');
       expect(found && new URL(found).searchParams.get('order')).toBe(bought.reservationId);
-      return found ?? '';
+      return { link: found ?? '', text: mail?.text ?? '' };
     }, 30_000);
     // The same computer, where another fan is signed in.
     const { context, page: shown } = await openSite(browser!);
@@ -233,6 +234,11 @@ describe('buying a ticket in the browser', () => {
       const order = shown.locator(`li[data-reservation-id="${bought.reservationId}"]`);
       await order.and(shown.locator('[aria-current="true"]')).waitFor();
       expect(await notice.count()).toBe(0);
+      // The mail numbers the order as the page does (and as the refund mail would), not by an id of its own.
+      const orderId = /Order (tiketi-\S+)/.exec(await order.innerText())?.[1];
+      expect(orderId).toBeDefined();
+      expect(text).toContain(`Order: ${orderId}`);
+      expect(text).not.toContain('Booking:');
       await screenshot(shown, '08-order-marked');
 
       // Signed out, and in again as the other fan in the same tab: the first fan's order (its QR codes) is

@@ -349,6 +349,8 @@ export const eventCatalogue = {
     tickets: z.array(z.object({ ticketId: uuid, seatId: uuid, seatLabel: z.string() })).min(1),
     /** What the order was paid, for the confirmation mail. Absent from tickets issued before it was added. */
     amount: krw.optional(),
+    /** The payment's order id, the order's number on the site; absent when the confirmation did not carry it. */
+    orderId: z.string().optional(),
   }),
   /**
    * An image is gone with all its sizes. Whoever copied its links (the catalogue's posters and artist

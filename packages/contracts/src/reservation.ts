@@ -96,7 +96,11 @@ export const extendHoldResponse = z.object({ expiresAt: isoTime });
  * 409 `HOLD_RELEASED` and the payment must be refunded. The reservation service also consumes
  * `payment.completed` with the same rule, so a confirmation survives the call failing.
  */
-export const confirmReservationRequest = z.object({ paymentId: canonicalId() });
+export const confirmReservationRequest = z.object({
+  paymentId: canonicalId(),
+  /** The payment's order id (`tiketi-…`), which the tickets mail gives as the order's number as the site does. */
+  orderId: z.string().min(1).max(64).optional(),
+});
 export const confirmReservationResponse = z.object({
   status: z.literal('CONFIRMED'),
   tickets: z.array(z.object({ id: canonicalId(), seatId: canonicalId(), seatLabel: z.string() })),

@@ -154,6 +154,7 @@ describe('email templates', () => {
       seatLabels: ['Floor-P17', 'A-1-3'],
       amount: 264_000,
       reservationId: 'r-1',
+      orderId: 'tiketi-0193abc',
       ticketsUrl: 'http://localhost:3000/me/tickets',
       tickets: [
         { seatLabel: 'Floor-P17', entry: { section: 'Floor', number: 42 }, code: 'ABCDE-23456', cid: 'qr-1' },
@@ -164,6 +165,9 @@ describe('email templates', () => {
     expect(ko.text).toContain('Floor 스탠딩 입장 번호 42번, A-1-3');
     expect(ko.text).toContain('Floor 스탠딩 입장 번호 42번 · ABCDE-23456');
     expect(ko.text).not.toContain('Floor-P17');
+    // The order's number as the site and the refund mail give it.
+    expect(ko.text).toContain('주문 번호: tiketi-0193abc');
+    expect(ko.text).not.toContain('r-1');
     const en = renderEmail('tickets-issued', data, 'en');
     expect(en.text).toContain('Floor standing, entry no. 42 · ABCDE-23456');
     expect(en.html).toContain('Floor standing, entry no. 42');
@@ -291,6 +295,7 @@ describe('email templates', () => {
         amount: undefined,
         tickets: [],
         reservationId: 'r-1',
+        orderId: undefined,
         ticketsUrl: 'http://localhost:3000/me/tickets',
       },
       'en',

@@ -34,12 +34,12 @@ describe('payment, tickets and check-in', () => {
     expect(res.statusCode).toBe(201);
     return res.json() as { reservationId: string; amount: number; expiresAt: string };
   }
-  const confirm = (id: string, paymentId: string) =>
+  const confirm = (id: string, paymentId: string, orderId?: string) =>
     h.app.inject({
       method: 'POST',
       url: `/internal/reservations/${id}/confirm`,
       headers: h.internal,
-      payload: { paymentId },
+      payload: { paymentId, orderId },
     });
   const seatStatus = async (id: string) => {
     const res = await h.app.inject({ url: `/api/seats/event/${event.eventId}` });
@@ -165,7 +165,7 @@ describe('payment, tickets and check-in', () => {
   it('confirms once per payment: tickets issued per seat, the same answer again, seats sold', async () => {
     const r = await hold(alice.token, [seat(2), seat(3)]);
     const paymentId = randomUUID();
-    const first = await confirm(r.reservationId, paymentId);
+    const first = await confirm(r.reservationId, paymentId, 'tiketi-order-1');
     expect(first.statusCode).toBe(200);
     const body = first.json() as { status: string; tickets: Ticket[] };
     expect(body.status).toBe('CONFIRMED');
@@ -185,11 +185,13 @@ describe('payment, tickets and check-in', () => {
       'ticket.issued',
     ]);
     // The tickets' event says what was paid: its mail need not wait for the confirmation's.
+    // And the order's number, which its mail gives as the site does.
     const issued = await sql<{
       amount: number;
-    }>`select (envelope->'data'->>'amount')::int as amount from outbox
+      orderId: string;
+    }>`select (envelope->'data'->>'amount')::int as amount, envelope->'data'->>'orderId' as "orderId" from outbox
       where type = 'ticket.issued' and envelope->'data'->>'reservationId' = ${r.reservationId}`.execute(h.db);
-    expect(issued.rows).toEqual([{ amount: r.amount }]);
+    expect(issued.rows).toEqual([{ amount: r.amount, orderId: 'tiketi-order-1' }]);
   });
 
   it('refuses to confirm a hold that was released, so the payment gets refunded', async () => {
@@ -211,6 +213,9 @@ describe('payment, tickets and check-in', () => {
     await h.db.transaction().execute((trx) => publishInTransaction(trx, 'payment.completed', completed));
     await eventually(async () => expect((await reservation(r.reservationId)).status).toBe('CONFIRMED'));
     expect(await seatStatus(seat(5))).toBe('sold');
+    const issued = await sql<{ orderId: string }>`select envelope->'data'->>'orderId' as "orderId" from outbox
+      where type = 'ticket.issued' and envelope->'data'->>'reservationId' = ${r.reservationId}`.execute(h.db);
+    expect(issued.rows).toEqual([{ orderId: completed.orderId }]);
     // The direct call arriving late with the same payment answers the same tickets.
     const late = await confirm(r.reservationId, completed.paymentId);
     expect(late.statusCode).toBe(200);

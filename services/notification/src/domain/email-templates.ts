@@ -39,6 +39,8 @@ export type TemplateData = {
     seatLabels: string[];
     amount: number | undefined;
     reservationId: string;
+    /** The order's number on the site and in the refund mail; absent from tickets issued before it was sent. */
+    orderId: string | undefined;
     ticketsUrl: string;
     /**
      * Each ticket's QR (an inline image) and the short code printed under it, with a standing place's entry
@@ -229,7 +231,9 @@ const templates: { [T in TemplateName]: (d: TemplateData[T], say: Say, locale: L
       ],
     ];
     if (d.amount !== undefined) rows.push([say('결제 금액', 'Paid'), formatWon(d.amount, locale)]);
-    rows.push([say('예매 번호', 'Booking'), d.reservationId]);
+    rows.push(
+      d.orderId ? [say('주문 번호', 'Order'), d.orderId] : [say('예매 번호', 'Booking'), d.reservationId],
+    );
     return {
       subject: say(
         `[Tiketi] 예매 완료: ${title ?? '티켓 발급'}`,

@@ -243,6 +243,7 @@ export function createNotifier(deps: NotifierDeps) {
           // not have been handled yet.
           amount: d.amount ?? (await repo.confirmedAmount(d.reservationId)),
           reservationId: d.reservationId,
+          orderId: d.orderId,
           ticketsUrl: url(WEB_PAGES.order(d.reservationId)),
           tickets: [],
         });

@@ -25,7 +25,7 @@ export type ReservationClient = {
    * `amount-changed` when the order no longer comes to `amount` (its voucher changed meanwhile).
    */
   extend(id: string, seconds: number, amount: number): Promise<Extension>;
-  confirm(id: string, paymentId: string): Promise<ConfirmOutcome>;
+  confirm(id: string, paymentId: string, orderId: string): Promise<ConfirmOutcome>;
 };
 
 const NAME = 'reservation service';
@@ -62,9 +62,13 @@ export function reservationClient(options: {
       if (res.status !== 200) throw upstreamProblem(NAME, res);
       return { kind: 'extended', expiresAt: new Date(extendHoldResponse.parse(res.body).expiresAt) };
     },
-    async confirm(id, paymentId) {
+    async confirm(id, paymentId, orderId) {
       // Idempotent by contract: the same paymentId answers the same tickets.
-      const res = await http.post<unknown>(`${path(id)}/confirm`, { paymentId }, { idempotent: true });
+      const res = await http.post<unknown>(
+        `${path(id)}/confirm`,
+        { paymentId, orderId },
+        { idempotent: true },
+      );
       if (res.status === 200)
         return { kind: 'confirmed', tickets: confirmReservationResponse.parse(res.body).tickets };
       if (res.status === 409 || res.status === 404) {

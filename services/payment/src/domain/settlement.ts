@@ -157,7 +157,7 @@ export function settlement(deps: SettlementDeps) {
     if (await schedule.cancelledAt(p.eventId, conn)) return refundLate(conn, p, 'event_cancelled');
     let outcome: Awaited<ReturnType<ReservationClient['confirm']>>;
     try {
-      outcome = await reservations.confirm(p.reservationId, p.id);
+      outcome = await reservations.confirm(p.reservationId, p.id, p.orderId);
     } catch (error) {
       throw stillSettling('The payment is approved; the tickets are being issued.', error);
     }

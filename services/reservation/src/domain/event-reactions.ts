@@ -54,7 +54,7 @@ export function eventReactions(deps: {
         return nothingToSync();
       }
       try {
-        return (await lifecycle.confirmIn(trx, data.reservationId, data.paymentId)).sync;
+        return (await lifecycle.confirmIn(trx, data.reservationId, data.paymentId, data.orderId)).sync;
       } catch (error) {
         if (error instanceof HttpProblem && error.status === 409) {
           logger.warn({ reservationId: r.id, code: error.code }, 'payment completed but not confirmed');

@@ -38,6 +38,7 @@ export function reservationLifecycle(deps: {
     trx: Transaction<DB>,
     reservationId: string,
     paymentId: string,
+    orderId?: string,
   ): Promise<{ tickets: IssuedTicket[]; sync: RedisSync }> {
     const r = await reservations.findForUpdate(trx, reservationId);
     if (!r) throw problems.notFound('The reservation');
@@ -88,6 +89,7 @@ export function reservationLifecycle(deps: {
       userId: r.userId,
       tickets: issued.map((t) => ({ ticketId: t.id, seatId: t.seatId, seatLabel: t.seatLabel })),
       amount: r.amount,
+      ...(orderId ? { orderId } : {}),
     });
     return { tickets: issued.map(ticketRef), sync: { seats: sold, unlock: new Map() } };
   }
@@ -162,10 +164,10 @@ export function reservationLifecycle(deps: {
       });
     },
 
-    async confirm(id: string, paymentId: string) {
+    async confirm(id: string, paymentId: string, orderId?: string) {
       let result: Awaited<ReturnType<typeof confirmIn>>;
       try {
-        result = await db.transaction().execute((trx) => confirmIn(trx, id, paymentId));
+        result = await db.transaction().execute((trx) => confirmIn(trx, id, paymentId, orderId));
       } catch (error) {
         if (isUniqueViolation(error, 'reservations_payment')) {
           throw problems.conflict(

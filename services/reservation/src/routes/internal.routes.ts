@@ -62,7 +62,7 @@ export function internalRoutes(
         response: { 200: confirmReservationResponse },
       },
     },
-    async (req) => lifecycle.confirm(req.params.id, req.body.paymentId),
+    async (req) => lifecycle.confirm(req.params.id, req.body.paymentId, req.body.orderId),
   );
 
   app.get(
