@@ -3,14 +3,18 @@ import type { AdminEventSales } from '@tiketi/contracts';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
+  accessTokenOf,
   apiJson,
   asOperator,
+  freeSeats,
   holdFirstFreeSeat,
+  postJson,
   screenshotAtWidths,
   signInAsOperator,
   signUpVerified,
   siteOnPlatform,
   UI_TIMEOUT,
+  WEB,
 } from './browser.ts';
 
 /*
@@ -273,5 +277,57 @@ describe('an operator changing and disabling a voucher', () => {
       await screenshotAtWidths(page, 'sales-05-voucher-disabled');
     }),
     90_000,
+  );
+});
+
+describe('an operator looking through more orders than one page shows', () => {
+  it(
+    'pages through a fan’s reservations, all of them, not only the latest fifty',
+    site.step(async () => {
+      const page = site.page;
+      await page.getByRole('button', { name: '로그아웃' }).click();
+      await page.evaluate(() => localStorage.setItem('tiketi.locale', 'en'));
+      const busy = {
+        name: '한주문',
+        email: `fan-many-${Date.now()}@example.com`,
+        password: 'correct-horse-battery',
+      };
+      await signUpVerified(page, busy);
+      const token = await accessTokenOf(page);
+      // Fifty-one holds given back at once, each of another seat: each is a reservation of its own, cancelled.
+      for (const seat of await freeSeats(OPEN_EVENT, 51)) {
+        const held = await postJson<{ reservationId: string }>(
+          '/api/reservations',
+          { eventId: OPEN_EVENT, seatIds: [seat] },
+          token,
+        );
+        const given = await fetch(`${WEB}/api/reservations/${held.reservationId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(given.ok).toBe(true);
+      }
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await useKorean();
+      await signInAsOperator(page, '/admin/sales', { language: 'ko' });
+      await page.getByRole('tab', { name: '예약' }).click();
+      await page.getByLabel('팬 (이메일 또는 사용자 ID)').fill(busy.email);
+      await page.getByRole('button', { name: '검색' }).click();
+      const rows = page.locator('tr[data-reservation-id]');
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT }).toBe(50);
+      const pager = page.getByRole('navigation', { name: 'pagination' });
+      expect(await pager.innerText()).toContain('2쪽 중 1쪽');
+      const firstPage = await rows.evaluateAll((r) =>
+        r.map((row) => row.getAttribute('data-reservation-id')),
+      );
+      await pager.getByRole('button', { name: '다음' }).click();
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT }).toBe(1);
+      const last = await rows.first().getAttribute('data-reservation-id');
+      expect(firstPage).not.toContain(last);
+      // A new search starts again from its first page.
+      await page.getByRole('button', { name: '검색' }).click();
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT }).toBe(50);
+    }),
+    120_000,
   );
 });

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   type AdminPayment,
   adminPaymentPage,
@@ -12,6 +12,7 @@ import {
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link } from 'react-router';
 import type { z } from 'zod';
+import { Pager } from '../components/pager.tsx';
 import { ErrorState, Notice, QueryState } from '../components/states.tsx';
 import { api, idempotencyHeaders, newIdempotencyKey, retryTransient } from '../lib/api.ts';
 import { dateTime, won } from '../lib/format.ts';
@@ -23,6 +24,9 @@ import { useAdminEvents } from './admin-queries.ts';
 import { AdminTable } from './admin-table.tsx';
 
 type Kind = 'reservations' | 'payments';
+
+/** Rows of one page of the search; the pager under the table leads to the rest. */
+const PAGE_SIZE = 50;
 
 /** The account whose email this is (spelled in any case), if one is. */
 async function accountIdOf(email: string): Promise<string | undefined> {
@@ -37,6 +41,7 @@ export function SalesPage() {
   useTitle(t('admin.sales'));
   const [kind, setKind] = useState<Kind>('payments');
   const [filters, setFilters] = useState<Record<string, string>>({});
+  const [page, setPage] = useState(1);
   // The fan asked for by an email no account has, or why the address could not be looked up.
   const [fanLookup, setFanLookup] = useState<{ unknown: true } | { error: unknown }>();
   const events = useAdminEvents();
@@ -48,6 +53,7 @@ export function SalesPage() {
     for (const [k, v] of form) if (typeof v === 'string' && v.trim()) next[k] = v.trim();
     const { fan, ...rest } = next;
     setFanLookup(undefined);
+    setPage(1);
     if (fan?.includes('@')) {
       try {
         const userId = await accountIdOf(fan);
@@ -79,6 +85,7 @@ export function SalesPage() {
             onClick={() => {
               setKind(k);
               setFilters({});
+              setPage(1);
             }}
           >
             {k === 'payments' ? t('adm.searchPayments') : t('adm.searchReservations')}
@@ -127,9 +134,9 @@ export function SalesPage() {
       ) : fanLookup ? (
         <ErrorState error={fanLookup.error} />
       ) : kind === 'payments' ? (
-        <Payments filters={filters} titles={titles} />
+        <Payments filters={filters} titles={titles} page={page} onPage={setPage} />
       ) : (
-        <Reservations filters={filters} titles={titles} />
+        <Reservations filters={filters} titles={titles} page={page} onPage={setPage} />
       )}
     </>
   );
@@ -139,43 +146,58 @@ export function SalesPage() {
 function SearchResults<T>({
   kind,
   filters,
+  page,
+  onPage,
   schema,
   columns,
   row,
-}: {
+}: ResultsProps & {
   kind: Kind;
-  filters: Record<string, string>;
-  schema: z.ZodType<{ items: T[] }>;
+  schema: z.ZodType<{ items: T[]; total: number }>;
   columns: MessageKey[];
   row: (item: T) => ReactNode;
 }) {
   const { t } = useI18n();
   const query = useQuery({
-    queryKey: ['admin', kind, filters],
+    queryKey: ['admin', kind, filters, page],
     queryFn: ({ signal }) =>
-      api(`/api/admin/${kind}?${new URLSearchParams({ ...filters, pageSize: '50' })}`, { schema, signal }),
+      api(
+        `/api/admin/${kind}?${new URLSearchParams({ ...filters, page: String(page), pageSize: String(PAGE_SIZE) })}`,
+        {
+          schema,
+          signal,
+        },
+      ),
+    placeholderData: keepPreviousData,
   });
   return (
     <QueryState query={query}>
       {(data) => (
-        <AdminTable
-          columns={columns.map((key) => t(key))}
-          empty={data.items.length === 0 && <p>{t('common.none')}</p>}
-        >
-          {data.items.map(row)}
-        </AdminTable>
+        <>
+          <AdminTable
+            columns={columns.map((key) => t(key))}
+            empty={data.items.length === 0 && <p>{t('common.none')}</p>}
+          >
+            {data.items.map(row)}
+          </AdminTable>
+          <Pager page={page} total={data.total} pageSize={PAGE_SIZE} onPage={onPage} />
+        </>
       )}
     </QueryState>
   );
 }
 
-type ResultsProps = { filters: Record<string, string>; titles: Map<string, string> };
+type ResultsProps = {
+  filters: Record<string, string>;
+  page: number;
+  onPage: (page: number) => void;
+};
 
-function Reservations({ filters, titles }: ResultsProps) {
+function Reservations({ titles, ...results }: ResultsProps & { titles: Map<string, string> }) {
   return (
     <SearchResults
       kind="reservations"
-      filters={filters}
+      {...results}
       schema={adminReservationPage}
       columns={[...RESERVATION_COLUMNS, 'adm.user']}
       row={(r) => (
@@ -229,11 +251,11 @@ function EventLink({ eventId, title }: { eventId: string; title: string }) {
   return <Link to={`/admin/events/${eventId}/report`}>{title}</Link>;
 }
 
-function Payments({ filters, titles }: ResultsProps) {
+function Payments({ titles, ...results }: ResultsProps & { titles: Map<string, string> }) {
   return (
     <SearchResults
       kind="payments"
-      filters={filters}
+      {...results}
       schema={adminPaymentPage}
       columns={PAYMENT_COLUMNS}
       row={(p) => <PaymentRow key={p.id} payment={p} title={titles.get(p.eventId)} />}
