@@ -300,6 +300,26 @@ export async function freeSeats(eventId: string, count: number): Promise<string[
     .map((s) => s.id);
 }
 
+/**
+ * Holds `count` free seats of the event one at a time through the API, as the fan whose token is given,
+ * and gives each hold back at once: that many cancelled reservations, each of another seat (a seat held
+ * and given back again and again is left for others for a while).
+ */
+export async function holdsGivenBack(token: string, eventId: string, count: number): Promise<void> {
+  for (const seatId of await freeSeats(eventId, count)) {
+    const held = await postJson<{ reservationId: string }>(
+      '/api/reservations',
+      { eventId, seatIds: [seatId] },
+      token,
+    );
+    const res = await fetch(`${WEB}/api/reservations/${held.reservationId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!res.ok) throw new Error(`DELETE reservation: ${res.status} ${await res.text()}`);
+  }
+}
+
 /** The Toss sandbox the platform under test pays at. */
 export const TOSS_SANDBOX = `http://127.0.0.1:${4101 + TEST_PORT_SHIFT}`;
 

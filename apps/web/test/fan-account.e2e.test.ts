@@ -7,6 +7,7 @@ import {
   buyThroughApi,
   concertOnSale,
   freeSeats,
+  holdsGivenBack,
   operatorToken,
   postJson,
   screenshot,
@@ -333,19 +334,7 @@ describe('a fan with more tickets and reservations than one page shows', () => {
         orders.push(await buyThroughApi(token, GOOGLE_FAN, eventId, await freeSeats(eventId, count)));
       }
       // And more than a page of reservations: holds given back.
-      const given = await concertOnSale('Given back', { perUserLimit: 1 });
-      for (const seatId of await freeSeats(given, 20)) {
-        const held = await postJson<{ reservationId: string }>(
-          '/api/reservations',
-          { eventId: given, seatIds: [seatId] },
-          token,
-        );
-        const res = await fetch(`${WEB}/api/reservations/${held.reservationId}`, {
-          method: 'DELETE',
-          headers: { authorization: `Bearer ${token}` },
-        });
-        expect(res.ok).toBe(true);
-      }
+      await holdsGivenBack(token, await concertOnSale('Given back', { perUserLimit: 1 }), 20);
       const total = (await apiJson<{ total: number }>('/api/tickets', token)).total;
       expect(total).toBeGreaterThan(20);
 

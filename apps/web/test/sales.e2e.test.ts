@@ -6,15 +6,13 @@ import {
   accessTokenOf,
   apiJson,
   asOperator,
-  freeSeats,
   holdFirstFreeSeat,
-  postJson,
+  holdsGivenBack,
   screenshotAtWidths,
   signInAsOperator,
   signUpVerified,
   siteOnPlatform,
   UI_TIMEOUT,
-  WEB,
 } from './browser.ts';
 
 /*
@@ -294,19 +292,8 @@ describe('an operator looking through more orders than one page shows', () => {
       };
       await signUpVerified(page, busy);
       const token = await accessTokenOf(page);
-      // Fifty-one holds given back at once, each of another seat: each is a reservation of its own, cancelled.
-      for (const seat of await freeSeats(OPEN_EVENT, 51)) {
-        const held = await postJson<{ reservationId: string }>(
-          '/api/reservations',
-          { eventId: OPEN_EVENT, seatIds: [seat] },
-          token,
-        );
-        const given = await fetch(`${WEB}/api/reservations/${held.reservationId}`, {
-          method: 'DELETE',
-          headers: { authorization: `Bearer ${token}` },
-        });
-        expect(given.ok).toBe(true);
-      }
+      // Fifty-one holds given back: each is a reservation of its own, cancelled.
+      await holdsGivenBack(token, OPEN_EVENT, 51);
       await page.getByRole('button', { name: 'Log out' }).click();
       await useKorean();
       await signInAsOperator(page, '/admin/sales', { language: 'ko' });
