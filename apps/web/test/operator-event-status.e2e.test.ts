@@ -3,11 +3,13 @@ import {
   accessTokenOf,
   apiJson,
   asOperator,
+  operatorToken,
   screenshotAtWidths,
   seoulInput,
   signInAsOperator,
   siteOnPlatform,
   UI_TIMEOUT,
+  WEB,
 } from './browser.ts';
 
 /*
@@ -204,5 +206,52 @@ describe('a Korean operator on a phone', () => {
       }
     }),
     60_000,
+  );
+});
+
+describe('a platform with more concerts than one page of the list', () => {
+  it(
+    'still lists the older concerts, in the events list and in the orders page’s concert filter',
+    site.step(async () => {
+      const page = site.page;
+      const token = await operatorToken();
+      // A hundred concerts a year away, drafts: every concert of the demo seed now starts before them.
+      const later = Date.now() + 365 * DAY;
+      for (let i = 0; i < 100; i += 1) {
+        const res = await fetch(`${WEB}/api/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            artistId: JANNABI,
+            venueId: BLUE_SQUARE,
+            title: `잔나비 — 내년 ${i} ${stamp}`,
+            startsAt: new Date(later + i * DAY).toISOString(),
+            saleOpensAt: new Date(later - 30 * DAY).toISOString(),
+            saleClosesAt: new Date(later - DAY).toISOString(),
+            perUserLimit: 2,
+            priceTiers: [
+              { key: 'R', name: 'R석', price: 132_000 },
+              { key: 'S', name: 'S석', price: 110_000 },
+            ],
+          }),
+        });
+        expect(res.status).toBe(201);
+      }
+      const total = (await apiJson<{ total: number }>('/api/events?pageSize=1', token)).total;
+      expect(total).toBeGreaterThan(100);
+
+      await page.goto('/admin/events');
+      await page.getByRole('row', { name: `잔나비 — 내년 0 ${stamp}` }).waitFor();
+      // The demo seed's concert, now past the first hundred by date.
+      await page.getByRole('row', { name: 'NewJeans — Bunnies Camp' }).waitFor();
+      await expect(page.locator('tbody tr').count()).resolves.toBe(total);
+
+      await page.goto('/admin/sales');
+      const filter = page.getByLabel('공연');
+      await expect
+        .poll(() => filter.locator('option').allTextContents(), { timeout: UI_TIMEOUT })
+        .toContain('NewJeans — Bunnies Camp');
+    }),
+    180_000,
   );
 });

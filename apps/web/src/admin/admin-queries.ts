@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { artistDto, eventSummaryDto, pageOf, venueDto, venueSummaryDto } from '@tiketi/contracts';
 import { api } from '../lib/api.ts';
+import { everyPage } from '../lib/queries.ts';
 
 const eventsPage = pageOf(eventSummaryDto);
 const artistsPage = pageOf(artistDto);
@@ -12,14 +13,15 @@ const VENUE_PAGE = 100;
 export function useAdminEvents() {
   return useQuery({
     queryKey: ['admin', 'events'],
-    queryFn: ({ signal }) => api('/api/events?pageSize=100&sort=-date', { schema: eventsPage, signal }),
+    queryFn: ({ signal }) => everyPage('/api/events?sort=-date', eventsPage, signal),
   });
 }
 
+/** Every artist, for the event form's choice. */
 export function useArtists() {
   return useQuery({
     queryKey: ['artists', 'all'],
-    queryFn: ({ signal }) => api('/api/artists?pageSize=100', { schema: artistsPage, signal }),
+    queryFn: ({ signal }) => everyPage('/api/artists', artistsPage, signal),
   });
 }
 

@@ -5,6 +5,7 @@ import { ErrorState, Loading, Notice, QueryState } from '../components/states.ts
 import { api } from '../lib/api.ts';
 import { dateTime } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
+import { everyPage } from '../lib/queries.ts';
 import { useTitle } from '../lib/use-title.ts';
 import { useAdminEvents } from './admin-queries.ts';
 
@@ -17,7 +18,7 @@ export function StaffPage() {
   const queryClient = useQueryClient();
   const staff = useQuery({
     queryKey: ['admin', 'staff'],
-    queryFn: ({ signal }) => api('/api/users?role=staff&pageSize=100', { schema: staffPage, signal }),
+    queryFn: ({ signal }) => everyPage('/api/users?role=staff', staffPage, signal),
   });
   const create = useMutation({
     mutationFn: (body: { email: string; name: string; password: string }) =>

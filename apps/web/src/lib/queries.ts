@@ -15,8 +15,30 @@ import {
   venueLayoutDto,
   waitlistStatus,
 } from '@tiketi/contracts';
+import type { z } from 'zod';
 import { api } from './api.ts';
 import { useI18n } from './i18n.tsx';
+
+/** The most a list route answers at once. */
+const LIST_PAGE = 100;
+
+/**
+ * Every item of a list route, however many pages it takes: the first page says how many there are, the
+ * rest are asked for together. What names things elsewhere (concerts, artists, a fan's payments beside
+ * their orders) must know every one of them, not the first hundred.
+ */
+export async function everyPage<T>(
+  path: string,
+  schema: z.ZodType<{ items: T[]; total: number }>,
+  signal: AbortSignal,
+): Promise<{ items: T[]; total: number }> {
+  const pageAt = (page: number) =>
+    api(`${path}${path.includes('?') ? '&' : '?'}page=${page}&pageSize=${LIST_PAGE}`, { schema, signal });
+  const first = await pageAt(1);
+  const pages = Math.ceil(first.total / LIST_PAGE);
+  const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => pageAt(i + 2)));
+  return { items: [first, ...rest].flatMap((p) => p.items), total: first.total };
+}
 
 export type { SeatStatus } from '@tiketi/contracts';
 

@@ -34,6 +34,7 @@ import { dateTime, won } from '../lib/format.ts';
 import { useI18n } from '../lib/i18n.tsx';
 import type { MessageKey } from '../lib/messages.ts';
 import {
+  everyPage,
   paymentsPage,
   reservationPaymentsQuery,
   reservationQuery,
@@ -146,7 +147,7 @@ export function MyTicketsPage() {
   const reservations = usePagedList('reservations', '/api/reservations', reservationDto, poll);
   const payments = useQuery({
     queryKey: ['payments'],
-    queryFn: ({ signal }) => api('/api/payments?pageSize=100', { schema: paymentsPage, signal }),
+    queryFn: ({ signal }) => everyPage('/api/payments', paymentsPage, signal),
     refetchInterval: poll,
   });
   useEffect(() => {
