@@ -28,8 +28,10 @@ sessionStore.subscribe(() => {
   if (now === shownTo) return;
   shownTo = now;
   // Every answer goes; those a mounted page shows are asked again at once, for the account now signed in
-  // (removed instead, a page would keep waiting on a request its query no longer has).
-  void queryClient.resetQueries();
+  // (removed instead, a page would keep waiting on a request its query no longer has). An answer that is
+  // the same whoever asks (`meta.sameForEveryone`) stays: asking again would only spend a request, and a
+  // reset link's check asked again once the link set the password is answered "used".
+  void queryClient.resetQueries({ predicate: (query) => !query.meta?.sameForEveryone });
   admissions.clearAll();
 });
 

@@ -92,6 +92,8 @@ export function ResetPasswordPage() {
     queryFn: ({ signal }) =>
       api('/api/auth/password/reset/check', { body: { token }, signal }).then(() => true),
     enabled: wellFormed,
+    // The link's answer, whoever is signed in: not asked again when the reset signs the fan in.
+    meta: { sameForEveryone: true },
   });
   const refusal: Refusal | undefined = !token
     ? 'missing'
