@@ -1,4 +1,4 @@
-import { demoMedia, imageUrls, MEDIA_PUBLIC_PREFIX } from '@tiketi/contracts';
+import { demoMedia, imageUrls, MEDIA_PUBLIC_PREFIX, SEOUL_OFFSET_MS } from '@tiketi/contracts';
 import { createLogger, type Kysely, type Redis } from '@tiketi/kit';
 import { v5 as uuidv5 } from 'uuid';
 import { catalogueCache } from './db/catalogue.cache.ts';
@@ -55,8 +55,22 @@ const venues = {
   { id: string; name: string; city: string; address: string; sections: LayoutSectionInput[] }
 >;
 
+/**
+ * `days` from `now`, at `hour`:`minute` on Seoul's clock: a concert starts at 19:30, a sale opens at 20:00,
+ * as real ones do, whenever the seed first ran.
+ */
+function seoulClock(now: Date, days: number, hour: number, minute = 0): Date {
+  const wall = new Date(now.getTime() + days * DAY + SEOUL_OFFSET_MS);
+  wall.setUTCHours(hour, minute, 0, 0);
+  return new Date(wall.getTime() - SEOUL_OFFSET_MS);
+}
+
 function demoEvents(now: Date) {
   const at = (ms: number) => new Date(now.getTime() + ms);
+  const evening = (days: number) => seoulClock(now, days, 19, 30);
+  // An opening on the hour; a sale already open opened at the last hour past, a day or an hour ago.
+  const opening = (days: number) => seoulClock(now, days, 20);
+  const openedAgo = (ms: number) => new Date(Math.floor(at(-ms).getTime() / HOUR) * HOUR);
   const poster = (mediaId: string) => ({ mediaId, urls: imageUrls(MEDIA_PUBLIC_PREFIX, mediaId) });
   return [
     {
@@ -65,9 +79,9 @@ function demoEvents(now: Date) {
       venueId: venues.kspo.id,
       title: 'IU — The Golden Hour',
       description: 'IU returns to KSPO Dome. A ticket drop with a waiting room: 1,200 seats.',
-      startsAt: at(30 * DAY),
-      saleOpensAt: at(-HOUR),
-      saleClosesAt: at(29 * DAY),
+      startsAt: evening(30),
+      saleOpensAt: openedAgo(HOUR),
+      saleClosesAt: evening(29),
       perUserLimit: 4,
       waitingRoom: { enabled: true, admissionRatePerMinute: 300, maxActiveShoppers: 200 },
       priceTiers: [
@@ -83,9 +97,9 @@ function demoEvents(now: Date) {
       venueId: venues.blueSquare.id,
       title: 'NewJeans — Bunnies Camp',
       description: 'A fan meeting on sale now, no waiting room.',
-      startsAt: at(45 * DAY),
-      saleOpensAt: at(-DAY),
-      saleClosesAt: at(44 * DAY),
+      startsAt: evening(45),
+      saleOpensAt: openedAgo(DAY),
+      saleClosesAt: evening(44),
       perUserLimit: 2,
       waitingRoom: { enabled: false, admissionRatePerMinute: 600, maxActiveShoppers: 1000 },
       priceTiers: [
@@ -100,9 +114,9 @@ function demoEvents(now: Date) {
       venueId: venues.rollingHall.id,
       title: 'Jannabi — Summer Tour',
       description: 'Sale opens in a week.',
-      startsAt: at(60 * DAY),
-      saleOpensAt: at(7 * DAY),
-      saleClosesAt: at(59 * DAY),
+      startsAt: evening(60),
+      saleOpensAt: opening(7),
+      saleClosesAt: evening(59),
       perUserLimit: 4,
       waitingRoom: { enabled: true, admissionRatePerMinute: 120, maxActiveShoppers: 50 },
       priceTiers: [{ key: 'GA', name: 'General admission', price: 88_000 }],
@@ -114,9 +128,9 @@ function demoEvents(now: Date) {
       venueId: venues.blueSquare.id,
       title: 'AKMU — Next Episode',
       description: 'Sale opens in two weeks.',
-      startsAt: at(75 * DAY),
-      saleOpensAt: at(14 * DAY),
-      saleClosesAt: at(74 * DAY),
+      startsAt: evening(75),
+      saleOpensAt: opening(14),
+      saleClosesAt: evening(74),
       perUserLimit: 4,
       waitingRoom: { enabled: false, admissionRatePerMinute: 600, maxActiveShoppers: 1000 },
       priceTiers: [

@@ -47,6 +47,21 @@ describe('demo catalogue seed', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
+  it('starts its concerts at 19:30 in Seoul and opens sales on the hour, whenever it first ran', async () => {
+    const items = (await svc.app.inject({ url: '/api/events' })).json().items as { id: string }[];
+    const seoul = (iso: string) => new Date(iso).toLocaleTimeString('en-GB', { timeZone: 'Asia/Seoul' });
+    for (const { id } of items) {
+      const e = (await svc.app.inject({ url: `/api/events/${id}` })).json();
+      expect({ id, startsAt: seoul(e.startsAt), closes: seoul(e.saleClosesAt) }).toEqual({
+        id,
+        startsAt: '19:30:00',
+        closes: '19:30:00',
+      });
+      expect(seoul(e.saleOpensAt)).toMatch(/^\d\d:00:00$/);
+      expect(Date.parse(e.saleClosesAt)).toBeLessThan(Date.parse(e.startsAt));
+    }
+  });
+
   it('gives every event a poster served by the media service', async () => {
     const items = (await svc.app.inject({ url: '/api/events' })).json().items as {
       poster: { mediaId: string; urls: { large: string } } | null;
