@@ -151,7 +151,7 @@ describe('a fan who forgot the password', () => {
       // The token is kept by the page, not left in the address bar (or the history, or a screenshot).
       expect(new URL(page.url()).search).toBe('');
       // The form comes once the check answered (the heading shows while it is asked).
-      await page.getByText('8자 이상, 쉽게 추측할 수 없게', { exact: false }).waitFor();
+      await page.getByText('8자 이상.').waitFor();
 
       // A refused password keeps the link usable and says which field is wrong and why, as sign-up does.
       await page.getByLabel('새 비밀번호').fill(fan.email);
@@ -159,13 +159,6 @@ describe('a fan who forgot the password', () => {
       await page
         .getByRole('alert')
         .getByText('입력하신 내용을 확인해 주세요. 비밀번호: 이메일 주소와 같을 수 없습니다.')
-        .waitFor();
-      // One of the first any attacker tries: refused too, and the link still works.
-      await page.getByLabel('새 비밀번호').fill('qwerty123');
-      await page.getByRole('button', { name: '비밀번호 변경하기' }).click();
-      await page
-        .getByRole('alert')
-        .getByText('비밀번호: 너무 쉽게 추측할 수 있습니다', { exact: false })
         .waitFor();
 
       await page.getByLabel('새 비밀번호').fill(fan.newPassword);

@@ -280,13 +280,6 @@ describe('a refused form', () => {
     expect(api.errorMessage(samePassword, say('en'))).toBe(
       'Please check what you entered: password must not be your email address.',
     );
-    const guessable = refused(400, 'VALIDATION_FAILED', 'The password is too easy to guess.', {
-      errors: [{ field: 'body.password', message: 'is too easy to guess' }],
-    });
-    expect(api.errorMessage(guessable, say('ko'))).toContain('비밀번호: 너무 쉽게 추측할 수 있습니다');
-    expect(api.errorMessage(guessable, say('en'))).toContain(
-      'password is too easy to guess (a common password',
-    );
   });
 
   it('reads the request schema reasons with their numbers', () => {

@@ -194,11 +194,6 @@ describe('user service: a forgotten password, and a changed one', () => {
     const short = await post('/api/auth/password/reset', { token, password: 'short' });
     expect(short.statusCode).toBe(400);
     expect(short.json()).toMatchObject({ errors: [{ field: 'body.password' }] });
-    // Her own name, Min-ji Park, with a year: the link stays usable for a better one.
-    const named = await post('/api/auth/password/reset', { token, password: 'minjipark2000' });
-    expect(named.json()).toMatchObject({
-      errors: [{ field: 'body.password', message: 'is too easy to guess' }],
-    });
     const malformed = await post('/api/auth/password/reset', { token: 'x', password: 'fine-password-1' });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json()).toMatchObject({ errors: [{ field: 'body.token' }] });
@@ -334,13 +329,6 @@ describe('user service: a forgotten password, and a changed one', () => {
     const weak = await change(registered.accessToken, { currentPassword: 'old-password-1', password: email });
     expect(weak.statusCode).toBe(400);
     expect(weak.json()).toMatchObject({ errors: [{ field: 'body.password' }] });
-    const common = await change(registered.accessToken, {
-      currentPassword: 'old-password-1',
-      password: 'sunshine1',
-    });
-    expect(common.json()).toMatchObject({
-      errors: [{ field: 'body.password', message: 'is too easy to guess' }],
-    });
     expect((await post('/api/auth/login', { email, password: 'old-password-1' })).statusCode).toBe(200);
 
     const changed = await change(registered.accessToken, {

@@ -332,7 +332,6 @@ const FIELD_REASONS: readonly (readonly [RegExp, MessageKey])[] = [
   ],
   [/^is too short$/, 'reason.tooShort'],
   [/^must not be the email address$/, 'reason.notEmail'],
-  [/^is too easy to guess$/, 'reason.tooGuessable'],
   [/^must be after saleOpensAt$/, 'reason.afterSaleOpens'],
   [/^must be no later than startsAt$/, 'reason.notAfterStart'],
   [/^is in the past$/, 'reason.past'],

@@ -88,8 +88,7 @@ export const en = {
   'auth.or': 'or',
   'auth.noAccount': 'No account yet?',
   'auth.haveAccount': 'Already have an account?',
-  'auth.passwordHint':
-    'At least 8 characters, and not easily guessed: a few unrelated words make a good one.',
+  'auth.passwordHint': 'At least 8 characters.',
   'auth.callbackFailed': 'Google sign-in did not work ({code}).',
   'auth.google.invalid_state':
     'The Google sign-in took too long or was started in another browser. Please try again.',
@@ -527,8 +526,6 @@ export const en = {
   'reason.invalid': 'is not valid',
   'reason.tooShort': 'is too short',
   'reason.notEmail': 'must not be your email address',
-  'reason.tooGuessable':
-    'is too easy to guess (a common password, a keyboard pattern, or your name or address): a few unrelated words make a good one',
   'reason.afterSaleOpens': 'must be after the sale opening',
   'reason.notAfterStart': 'must be no later than the start time',
   'reason.past': 'is in the past',
@@ -942,7 +939,7 @@ export const ko: Record<MessageKey, string> = {
   'auth.or': '또는',
   'auth.noAccount': '계정이 없으신가요?',
   'auth.haveAccount': '이미 계정이 있으신가요?',
-  'auth.passwordHint': '8자 이상, 쉽게 추측할 수 없게: 서로 관계없는 단어 몇 개를 이어 쓰면 좋습니다.',
+  'auth.passwordHint': '8자 이상.',
   'auth.callbackFailed': 'Google 로그인에 실패했습니다 ({code}).',
   'auth.google.invalid_state':
     'Google 로그인 시간이 초과되었거나 다른 브라우저에서 시작되었습니다. 다시 시도해 주세요.',
@@ -1373,8 +1370,6 @@ export const ko: Record<MessageKey, string> = {
   'reason.invalid': '올바르지 않습니다',
   'reason.tooShort': '너무 짧습니다',
   'reason.notEmail': '이메일 주소와 같을 수 없습니다',
-  'reason.tooGuessable':
-    '너무 쉽게 추측할 수 있습니다(흔한 비밀번호, 자판 배열, 이름이나 주소). 서로 관계없는 단어 몇 개를 이어 쓰면 좋습니다',
   'reason.afterSaleOpens': '예매 시작보다 뒤여야 합니다',
   'reason.notAfterStart': '공연 시작 시각보다 늦을 수 없습니다',
   'reason.past': '이미 지난 시각입니다',

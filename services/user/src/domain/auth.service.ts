@@ -152,7 +152,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     }): Promise<Session> {
       const email = normaliseEmail(input.email);
       const name = input.name.trim();
-      assertPasswordAllowed(input.password, email, name);
+      assertPasswordAllowed(input.password, email);
       const passwordHash = await hasher.hash(input.password);
       const created = await db.transaction().execute(async (trx) => {
         // Replacing an unproved registration keeps a squatter from holding the address, but the one
@@ -187,7 +187,7 @@ export function createAuthService(deps: AuthServiceDeps) {
      */
     async createStaff(input: { email: string; password: string; name: string }): Promise<UserRow> {
       const email = normaliseEmail(input.email);
-      assertPasswordAllowed(input.password, email, input.name);
+      assertPasswordAllowed(input.password, email);
       const passwordHash = await hasher.hash(input.password);
       const created = await db.transaction().execute(async (trx) => {
         await removeUnverified(trx, email);

@@ -163,7 +163,7 @@ export function createPasswords(deps: PasswordsDeps) {
     async redeem(token: string, password: string): Promise<UserRow> {
       const tokenHash = hashOpaqueToken(token);
       const owner = await ownerOf(tokenHash);
-      assertPasswordAllowed(password, owner.email, owner.name);
+      assertPasswordAllowed(password, owner.email);
       const passwordHash = await deps.hasher.hash(password);
       const user = await replace(
         owner.id,
@@ -190,7 +190,7 @@ export function createPasswords(deps: PasswordsDeps) {
         );
       }
       await assertCurrentPassword(deps.hasher, user.passwordHash, current, 'body.currentPassword');
-      assertPasswordAllowed(password, user.email, user.name);
+      assertPasswordAllowed(password, user.email);
       const passwordHash = await deps.hasher.hash(password);
       const changed = await replace(user.id, passwordHash, {
         addressProved: false,

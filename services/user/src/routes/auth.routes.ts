@@ -61,8 +61,8 @@ export function authRoutes(
     {
       // Every rule of the input before the challenge, so that a typo does not spend a solution.
       preHandler: [
-        async (req: { body: { email: string; password: string; name: string } }) =>
-          assertPasswordAllowed(req.body.password, normaliseEmail(req.body.email), req.body.name),
+        async (req: { body: { email: string; password: string } }) =>
+          assertPasswordAllowed(req.body.password, normaliseEmail(req.body.email)),
         deps.registerGuard,
       ],
       schema: {
