@@ -1075,6 +1075,22 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     expect(stale.json()).toMatchObject({ code: 'CANNOT_SEND_AGAIN', reason: 'tickets_void' });
     expect(stale.json().detail).toMatch(/no valid ticket/);
 
+    // An order refunded before its tickets mail's turn came gets no "your tickets are ready" at all.
+    const late = makeEnvelope('ticket.issued', {
+      reservationId: randomUUID(),
+      eventId: EVENT_ID,
+      userId: fan.id,
+      tickets: [{ ticketId: randomUUID(), seatId: randomUUID(), seatLabel: 'A-1-2' }],
+    });
+    await notifier.notify(late);
+    const record = await db
+      .selectFrom('notifications')
+      .select(['status', 'detail', 'recipient'])
+      .where('eventId', '=', late.id)
+      .executeTakeFirstOrThrow();
+    expect(record).toMatchObject({ status: 'skipped', recipient: null });
+    expect(record.detail).toMatch(/no valid ticket/);
+
     // A waiting-list offer: sent again while it stands, refused once it lapsed.
     const offerId = randomUUID();
     const offer = {

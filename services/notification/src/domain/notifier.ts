@@ -81,6 +81,8 @@ type Plan<T extends TemplateName = TemplateName> = {
   recipient: Recipient | undefined;
   data: TemplateData[T];
   attachments?: MailAttachment[];
+  /** Why nothing is to be sent after all, though the event said so: recorded as skipped. */
+  skip?: string;
 };
 
 /**
@@ -249,7 +251,10 @@ export function createNotifier(deps: NotifierDeps) {
         });
         if (!plan.recipient) return plan;
         const docs = await deps.directory.ticketDocuments(d.reservationId);
-        if (!docs) return plan;
+        // Refunded or cancelled before its mail's turn came (a drop's mails queue behind their PDFs): a
+        // "your tickets are ready" written now would contradict the refund mail and pass for a proof of
+        // purchase. The refund has its own mail.
+        if (!docs) return { ...plan, skip: 'the order has no valid ticket any more (refunded or cancelled)' };
         return { ...plan, ...(await ticketFiles(docs, plan.data)) };
       }
       case 'payment.refunded': {
@@ -328,17 +333,12 @@ export function createNotifier(deps: NotifierDeps) {
   async function deliver(event: AnyEnvelope<MailEvent>, mail: Plan, dedupeKey: string): Promise<void> {
     const repo = notificationRepository(deps.db);
     const { template, userId, recipient, data } = mail;
-    if (!recipient) {
-      // A user the user service does not know (deleted meanwhile): nothing to send, and retrying won't help.
-      await repo.claim({
-        dedupeKey,
-        eventId: event.id,
-        template,
-        userId,
-        status: 'skipped',
-        detail: 'unknown user',
-      });
-      deps.logger.warn({ eventId: event.id, userId, template }, 'no recipient for notification');
+    if (!recipient || mail.skip) {
+      // A user the user service does not know (deleted meanwhile), or nothing true left to say: nothing to
+      // send, and retrying won't help.
+      const detail = mail.skip ?? 'unknown user';
+      await repo.claim({ dedupeKey, eventId: event.id, template, userId, status: 'skipped', detail });
+      deps.logger.warn({ eventId: event.id, userId, template, detail }, 'notification not sent');
       return;
     }
     const email = renderEmail(template, data as never, recipient.locale);
@@ -455,8 +455,8 @@ export function createNotifier(deps: NotifierDeps) {
       const mail = await plan(source, repo);
       const { recipient } = mail;
       if (!recipient) throw refuse('The account this email was for no longer exists.');
-      // The order's tickets ride as attachments, which only an order with valid tickets has.
-      if (source.type === 'ticket.issued' && !mail.attachments) {
+      // An order refunded or cancelled since has no ticket left to send.
+      if (source.type === 'ticket.issued' && mail.skip) {
         throw refuse(
           'The order has no valid ticket any more (it was refunded or cancelled): nothing to send.',
           'tickets_void',
