@@ -71,6 +71,12 @@ export type ConsumerOptions<T extends EventType> = {
    * tagged events (`taggedExchangeOf`); it takes the others with any tag or none.
    */
   tagged?: Partial<Record<T, string>>;
+  /**
+   * Types this consumer still handles when they are in its queue, but no longer takes from the exchange
+   * (another consumer of the service does now): its queue is unbound from them, and what a running broker
+   * had already queued is handled, not parked.
+   */
+  handedOver?: readonly T[];
   /** Attempts before a message is parked in the dead-letter queue (first delivery included). */
   maxAttempts?: number;
   /** Delay before each retry; the last one repeats if there are more attempts than delays. */
@@ -395,7 +401,11 @@ export class Bus {
             },
           });
         }
+        for (const type of options.handedOver ?? []) {
+          await ch.unbindQueue(queue, this.exchange, type);
+        }
         for (const type of options.events) {
+          if (options.handedOver?.includes(type)) continue;
           const tag = options.tagged?.[type];
           if (tag) {
             const tagged = taggedExchangeOf(this.exchange);

@@ -48,9 +48,19 @@ export async function startConsumers(deps: ConsumerDeps): Promise<void> {
     handler: (event, trx) => deps.notifier.project(event, trx),
   });
   // No inbox: the notifier's claim makes a redelivery send nothing, and it commits before the send.
+  // The tickets mails have a queue of their own: each carries a PDF the reservation service draws, so a
+  // drop queues hundreds of them, and a verification link, a refund or a new date must not wait behind.
   await deps.bus.subscribe({
     name: 'mail',
     events: MAIL_EVENTS,
+    handedOver: ['ticket.issued'],
+    prefetch: MAILS_AT_ONCE,
+    ...retry,
+    handler: (event) => deps.notifier.notify(event),
+  });
+  await deps.bus.subscribe({
+    name: 'tickets-mail',
+    events: ['ticket.issued'],
     prefetch: MAILS_AT_ONCE,
     ...retry,
     handler: (event) => deps.notifier.notify(event),

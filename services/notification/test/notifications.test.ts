@@ -26,7 +26,7 @@ import {
 import type { DB } from '../src/db/schema.ts';
 
 const INTERNAL_TOKEN = 'notif-test-internal-token';
-const eventually = (check: () => unknown) => vi.waitFor(check, { timeout: 10_000, interval: 50 });
+const eventually = (check: () => unknown, timeout = 10_000) => vi.waitFor(check, { timeout, interval: 50 });
 const EVENT_ID = randomUUID();
 
 /** A minimal document that parses as PDF, standing for the reservation service's ticket PDF. */
@@ -41,8 +41,10 @@ async function peers(
   documents: Map<string, TicketDocuments['tickets']>,
   attendees: Map<string, SalesAttendees['items']>,
   reservations: Map<string, InternalReservation>,
+  /** Orders whose documents are answered only once their promise settles (a PDF being drawn slowly). */
+  slowDocuments: Map<string, Promise<void>> = new Map(),
 ) {
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -56,6 +58,7 @@ async function peers(
     const docs = /^\/internal\/reservations\/([^/]+)\/ticket-documents$/.exec(req.url ?? '');
     if (docs) {
       if (req.headers[INTERNAL_TOKEN_HEADER] !== INTERNAL_TOKEN) return send(403, { code: 'FORBIDDEN' });
+      await slowDocuments.get(docs[1] ?? '');
       const tickets = documents.get(docs[1] ?? '');
       if (!tickets) return send(404, { code: 'NOT_FOUND' });
       return send(200, { reservationId: docs[1], tickets, pdf: TICKET_PDF.toString('base64') });
@@ -109,7 +112,8 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
   const documents = new Map<string, TicketDocuments['tickets']>();
   const attendees = new Map<string, SalesAttendees['items']>();
   const reservations = new Map<string, InternalReservation>();
-  const mailQueue = `${config.AMQP_EXCHANGE}.notification.mail`;
+  const slowDocuments = new Map<string, Promise<void>>();
+  const mailQueues = ['mail', 'tickets-mail'].map((name) => `${config.AMQP_EXCHANGE}.notification.${name}`);
   let infra: Awaited<ReturnType<typeof openNotificationInfra>>;
   let db: typeof infra.db;
   let bus: typeof infra.bus;
@@ -125,7 +129,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     infra = await openNotificationInfra(config);
     ({ db, bus } = infra);
     mail = await startMailSandbox({ smtpPort: 0, httpPort: 0 });
-    peer = await peers(users, documents, attendees, reservations);
+    peer = await peers(users, documents, attendees, reservations, slowDocuments);
     directory = createDirectoryClient({
       userServiceUrl: peer.url,
       eventServiceUrl: peer.url,
@@ -166,9 +170,11 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
     users.set(id, user);
     return user;
   }
-  /** Waits until the mail queue has nothing waiting, then for one more email to prove later work is done. */
+  /** Waits until the mail queues have nothing waiting, then for one more email to prove later work is done. */
   async function drained() {
-    await eventually(async () => expect((await channel.checkQueue(mailQueue)).messageCount).toBe(0));
+    for (const queue of mailQueues) {
+      await eventually(async () => expect((await channel.checkQueue(queue)).messageCount).toBe(0));
+    }
     const marker = `marker-${randomUUID()}@example.com`;
     await publish('user.registered', {
       userId: randomUUID(),
@@ -299,6 +305,52 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
       .where('eventId', '=', issued.id)
       .execute();
     expect(rows).toEqual([{ template: 'tickets-issued', status: 'sent', locale: 'ko' }]);
+  });
+
+  it('mails a verification link at once while a drop’s tickets mails wait for their PDFs', async () => {
+    const fan = knownUser('Seo-yeon', 'en');
+    let drawn = () => {};
+    const drawing = new Promise<void>((resolve) => {
+      drawn = resolve;
+    });
+    // More tickets mails than are sent at once, each waiting on its order's PDF.
+    const orders = Array.from({ length: 12 }, () => randomUUID());
+    for (const reservationId of orders) {
+      const ticketId = randomUUID();
+      documents.set(reservationId, [
+        {
+          id: ticketId,
+          seatLabel: 'A-1-1',
+          entrySection: null,
+          entryNumber: null,
+          code: 'QWERT23456',
+          qr: 'q',
+        },
+      ]);
+      slowDocuments.set(reservationId, drawing);
+      await publish('ticket.issued', {
+        reservationId,
+        eventId: EVENT_ID,
+        userId: fan.id,
+        tickets: [{ ticketId, seatId: randomUUID(), seatLabel: 'A-1-1' }],
+      });
+    }
+    const newcomer = `newcomer-${randomUUID()}@example.com`;
+    await publish('user.verification_requested', {
+      userId: randomUUID(),
+      email: newcomer,
+      name: 'New fan',
+      locale: 'en',
+      token: 'Cd1_-'.repeat(8).concat('xyz'),
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    try {
+      await eventually(() => expect(inboxOf(newcomer)).toHaveLength(1), 5_000);
+      expect(inboxOf(fan.email)).toEqual([]);
+    } finally {
+      drawn();
+    }
+    await eventually(() => expect(inboxOf(fan.email)).toHaveLength(orders.length), 20_000);
   });
 
   it('mails the verification link to the web app, and warns an owner whose address was registered again', async () => {
