@@ -309,10 +309,7 @@ describe('notification service, end to end over RabbitMQ to the mail sandbox', (
 
   it('mails a verification link at once while a drop’s tickets mails wait for their PDFs', async () => {
     const fan = knownUser('Seo-yeon', 'en');
-    let drawn = () => {};
-    const drawing = new Promise<void>((resolve) => {
-      drawn = resolve;
-    });
+    const { promise: drawing, resolve: drawn } = Promise.withResolvers<void>();
     // More tickets mails than are sent at once, each waiting on its order's PDF.
     const orders = Array.from({ length: 12 }, () => randomUUID());
     for (const reservationId of orders) {
