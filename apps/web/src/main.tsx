@@ -16,6 +16,12 @@ const queryClient = new QueryClient({
       retry: retryTransient,
       refetchOnWindowFocus: false,
     },
+    mutations: {
+      // A hold, a payment or a give-back is tried when the fan asks, and fails at once without a
+      // connection: never kept to go out by itself once the phone is back online, maybe after the fan
+      // chose otherwise.
+      networkMode: 'always',
+    },
   },
 });
 

@@ -1,3 +1,4 @@
+import type { Request as PageRequest } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { TEST_PORT_SHIFT } from '../../../scripts/lib/isolated-platform.ts';
 import {
@@ -459,6 +460,102 @@ describe('a double tap on Pay', () => {
       await page.waitForURL(/\/payments\/success\?/);
       await page.getByText('결제가 완료되었습니다').waitFor();
       expect((await payments()).items).toMatchObject([{ status: 'COMPLETED' }]);
+    }),
+    120_000,
+  );
+});
+
+describe('a phone that loses its connection at checkout', () => {
+  it(
+    'is told at once that Tiketi cannot be reached, and nothing goes out by itself once back online',
+    site.step(async () => {
+      const page = site.page;
+      const eventId = await concertOnSale('연결이 끊긴 결제');
+      await holdFirstFreeSeat(page, eventId);
+      const reservationId = new URL(page.url()).pathname.split('/').pop() ?? '';
+      const token = await accessTokenOf(page);
+      const sent: string[] = [];
+      const seeSent = (request: PageRequest) => {
+        if (request.method() !== 'GET') sent.push(`${request.method()} ${new URL(request.url()).pathname}`);
+      };
+      page.on('request', seeSent);
+      await page.context().setOffline(true);
+      try {
+        // Giving the seats back with no connection: said at once, not a button that only greys out.
+        await page.getByRole('button', { name: '좌석 반납하기' }).click();
+        await page
+          .getByRole('alert')
+          .getByText('티켓이에 연결할 수 없습니다', { exact: false })
+          .waitFor({ timeout: UI_TIMEOUT });
+      } finally {
+        await page.context().setOffline(false);
+      }
+      // What the page tried while offline failed there; from here on, nothing was asked for.
+      sent.length = 0;
+      // Back online, the fan's earlier tap does not go out by itself: the seats are still theirs.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(sent.filter((s) => s.startsWith('DELETE'))).toEqual([]);
+      const held = await apiJson<{ status: string }>(`/api/reservations/${reservationId}`, token);
+      expect(held.status).toBe('PENDING');
+      page.off('request', seeSent);
+      // A connection that stalls (the request leaves, no answer ever comes): after a while the page says
+      // so and the button can be pressed again, rather than staying pressed while the hold runs out.
+      await page.route('**/api/payments/toss/request', () => undefined);
+      const pay = page.getByRole('button', { name: '토스로 결제하기' });
+      await pay.click();
+      await page
+        .getByRole('alert')
+        .getByText('티켓이의 응답이 너무 늦습니다', { exact: false })
+        .waitFor({ timeout: 45_000 });
+      expect(await pay.isEnabled()).toBe(true);
+      await page.unroute('**/api/payments/toss/request');
+      // And paying works as soon as the fan asks.
+      await pay.click();
+      await page.waitForURL(TOSS_CHECKOUT);
+    }),
+    120_000,
+  );
+});
+
+describe('a refund asked for from a tab opened before the order was refunded in another', () => {
+  it(
+    'shows the order as refunded, its ticket void, not a refusal beside a valid ticket',
+    site.step(async () => {
+      const page = site.page;
+      const eventId = await concertOnSale('다른 탭에서 환불');
+      await holdFirstFreeSeat(page, eventId);
+      const reservationId = new URL(page.url()).pathname.split('/').pop() ?? '';
+      await page.getByRole('button', { name: '토스로 결제하기' }).click();
+      await page.waitForURL(TOSS_CHECKOUT);
+      await page.locator('#pay').click();
+      await page.getByText('결제가 완료되었습니다').waitFor();
+      await page.goto('/me/tickets');
+      const order = page.locator(`li.order[data-reservation-id="${reservationId}"]`);
+      await order.getByRole('button', { name: '환불 요청' }).waitFor({ timeout: UI_TIMEOUT });
+
+      // The other tab refunds the order; this one still shows it paid.
+      const token = await accessTokenOf(page);
+      const [payment] = (
+        await apiJson<{ items: { id: string }[] }>(`/api/payments?reservationId=${reservationId}`, token)
+      ).items;
+      const refunded = await fetch(`${WEB}/api/payments/${payment?.id}/cancel`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': crypto.randomUUID(),
+        },
+        body: JSON.stringify({ reason: 'Requested by the customer' }),
+      });
+      expect(refunded.ok).toBe(true);
+
+      page.once('dialog', (dialog) => void dialog.accept());
+      await order.getByRole('button', { name: '환불 요청' }).click();
+      await expect
+        .poll(() => order.getByTestId('ticket-status').allInnerTexts(), { timeout: UI_TIMEOUT })
+        .toEqual(['무효 (환불됨)']);
+      expect(await order.getByRole('alert').count()).toBe(0);
+      expect(await order.getByText('입장 시 이 QR 코드를', { exact: false }).count()).toBe(0);
     }),
     120_000,
   );

@@ -106,6 +106,9 @@ async function tokenRefusal(res: Response): Promise<boolean> {
   return res.status === 401 ? code === 'UNAUTHORIZED' : code === 'EMAIL_NOT_VERIFIED';
 }
 
+/** How long a request may go unanswered before the page says so. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Sends a request through this origin with the session's bearer token; refreshes it once on a 401. */
 async function authorized(path: string, options: Omit<Options<unknown>, 'schema'>): Promise<Response> {
   const attempt = () => {
@@ -118,11 +121,15 @@ async function authorized(path: string, options: Omit<Options<unknown>, 'schema'
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
+    // A request that never answers (a connection that stalled) ends in an error the fan can act on, not in
+    // a button that stays pressed; a file upload on a slow line may take longer.
+    const timeout = options.form ? undefined : AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const signals = [options.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
     return fetch(path, {
       method: options.method ?? (body ? 'POST' : 'GET'),
       headers,
       body: body ?? null,
-      signal: options.signal ?? null,
+      signal: signals.length ? AbortSignal.any(signals) : null,
     });
   };
   let res = await attempt();
@@ -249,6 +256,7 @@ export function errorMessage(error: unknown, say: Say, context: ProblemContext =
     return t(key, vars);
   }
   if (error instanceof TypeError) return t('common.offline');
+  if (error instanceof DOMException && error.name === 'TimeoutError') return t('common.timedOut');
   if (error instanceof Error) return error.message;
   return String(error);
 }

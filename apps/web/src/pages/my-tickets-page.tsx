@@ -293,8 +293,10 @@ function OrderCard({
       });
     },
     retry: retryTransient,
-    onSuccess: (_, { only }) => {
-      onRefunded(only ? [only.id] : issued.map((ticket) => ticket.id));
+    onSuccess: (_, { only }) => onRefunded(only ? [only.id] : issued.map((ticket) => ticket.id)),
+    // Refused too: the order may have been refunded meanwhile (in another tab), which the page must then
+    // show rather than a valid ticket beside the refusal.
+    onSettled: () => {
       for (const key of ['reservations', 'reservation', 'tickets', 'payments']) {
         void queryClient.invalidateQueries({ queryKey: [key] });
       }
@@ -377,7 +379,9 @@ function OrderCard({
         </div>
       </header>
       {refund.isSuccess && <Notice kind="success">{t('tickets.refunded')}</Notice>}
-      {refund.error && <ErrorState error={refund.error} />}
+      {/* A refusal stays said while the order can still be refunded; one the order's new state explains
+          (refunded since) goes with the button. */}
+      {refund.error && refundable && <ErrorState error={refund.error} />}
       <ul className="ticket-grid">
         {order.tickets.map((ticket) => (
           <TicketCard
