@@ -176,7 +176,7 @@ describe('the operator’s sales report', () => {
       expect(lines[0]).toMatch(/^주문번호,예약번호,상태,/);
       const order = lines.find((line) => line.includes(fan.email));
       expect(order).toContain(`${fan.name},${fan.email}`);
-      expect(order).toMatch(new RegExp(`,FAN5000,5000,${paid.amount},0$`));
+      expect(order).toMatch(new RegExp(`,FAN5000,5000,${paid.amount},0,$`));
 
       const [attendees] = await Promise.all([
         page.waitForEvent('download'),

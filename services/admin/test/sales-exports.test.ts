@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AdminEventSales, VoucherDto } from '@tiketi/contracts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { operatorOf, type Platform, publishedEvent, signedUp, startPlatform } from './platform.ts';
@@ -200,11 +201,11 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
       expect(res.body.startsWith(BOM)).toBe(true);
       const lines = res.body.slice(1).split('\r\n');
       expect(lines[0]).toBe(
-        '주문번호,예약번호,상태,결제일시(KST),구매자,이메일,좌석,매수,정가,바우처,할인,결제금액,환불금액',
+        '주문번호,예약번호,상태,결제일시(KST),구매자,이메일,좌석,매수,정가,바우처,할인,결제금액,환불금액,환불 좌석',
       );
       expect(lines[1]).toContain(`,결제 완료,`);
       expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.test"",""김민지"")",fan@sales.test,`);
-      expect(lines[1]).toMatch(/,2,238000,FAN10,15000,223000,0$/);
+      expect(lines[1]).toMatch(/,2,238000,FAN10,15000,223000,0,$/);
       expect(lines[2]).toBe('');
     });
 
@@ -222,6 +223,32 @@ describe('vouchers, the sales report and the CSV exports through the admin servi
           .sort(),
       ).toEqual(['R석', 'VIP석']);
       for (const line of lines.slice(1)) expect(line).toContain(',발권,,"\'=HYPERLINK(');
+    });
+
+    it('lists a seat given back apart from the order’s seats, so that no seat is in two paid orders', async () => {
+      const labelOf = async (seatId: string) => {
+        const map = await platform.reservation.app.inject({ url: `/api/seats/event/${eventId}` });
+        return (map.json() as { seats: { id: string; label: string }[] }).seats.find((s) => s.id === seatId)
+          ?.label;
+      };
+      const [payment] = (
+        (await admin.inject({ url: `/api/admin/payments?eventId=${eventId}`, headers: asAdmin })).json() as {
+          items: { id: string }[];
+        }
+      ).items;
+      const refunded = await admin.inject({
+        method: 'POST',
+        url: `/api/admin/payments/${payment?.id}/refund`,
+        headers: { ...asAdmin, 'idempotency-key': randomUUID() },
+        payload: { seatIds: [rSeat], reason: '좌석 하나 환불' },
+      });
+      expect(refunded.statusCode, refunded.body).toBe(200);
+      const res = await admin.inject({ url: `/api/admin/events/${eventId}/orders.csv`, headers: asAdmin });
+      const [, line] = res.body.slice(1).split('\r\n');
+      expect(line).toContain(',부분 환불,');
+      // The buyer's address, then the seat kept and its count; the seat given back last.
+      expect(line).toContain(`,fan@sales.test,${await labelOf(vipSeat)},1,`);
+      expect(line?.endsWith(`,${await labelOf(rSeat)}`)).toBe(true);
     });
   });
 

@@ -89,24 +89,31 @@ export function exportsService(deps: { upstreams: Upstreams }) {
           '할인',
           '결제금액',
           '환불금액',
+          '환불 좌석',
         ],
         orders.items.map((o) => {
           const payment = o.paymentId ? byId.get(o.paymentId) : undefined;
           const buyer = people.get(o.userId);
+          // Seats given back are no longer the order's: listed apart, so that no seat counts in two orders
+          // once it is sold again.
+          const given = new Set(payment?.seats.filter((s) => s.refunded).map((s) => s.label));
+          const kept = o.seats.filter((label) => !given.has(label));
+          const partly = o.status === 'CONFIRMED' && payment?.status === 'PARTIALLY_REFUNDED';
           return [
             payment?.orderId ?? '',
             o.reservationId,
-            ORDER_STATUS[o.status] ?? o.status,
+            partly ? '부분 환불' : (ORDER_STATUS[o.status] ?? o.status),
             kst(o.confirmedAt),
             buyer?.name ?? '',
             buyer?.email ?? '',
-            placesOf(o.seats, orders.standingAreas),
-            o.seats.length,
+            placesOf(kept, orders.standingAreas),
+            kept.length,
             o.price,
             o.voucherCode ?? '',
             o.discount,
             o.amount,
             payment?.refundedAmount ?? 0,
+            placesOf([...given], orders.standingAreas),
           ];
         }),
       );
