@@ -74,6 +74,19 @@ const eventList = z.object({
   total: z.number().int(),
 });
 
+/** The most a list route answers at once. */
+const LIST_PAGE = 100;
+
+/** Every item of a list, page after page until its total is read (a page shorter than asked ends it too). */
+async function everyPage<T>(pageAt: (page: number) => Promise<{ items: T[]; total: number }>): Promise<T[]> {
+  const all: T[] = [];
+  for (let page = 1; ; page++) {
+    const answer = await pageAt(page);
+    all.push(...answer.items);
+    if (answer.items.length < LIST_PAGE || all.length >= answer.total) return all;
+  }
+}
+
 export type EventDetail = z.infer<typeof eventDetail>;
 export type QueueLine = z.infer<typeof adminQueueLive>;
 
@@ -155,12 +168,15 @@ export function createUpstreams(settings: UpstreamSettings) {
         analytics.get('/api/analytics/dashboard', analyticsDashboard, { headers: bearer(caller) }),
     },
     event: {
-      /** Events whose sale window is open now (the event service computes the status), first 100. */
-      onSale: (caller: Caller) =>
-        event.get('/api/events', eventList, {
-          headers: bearer(caller),
-          query: { status: 'on_sale', sort: 'date', pageSize: 100 },
-        }),
+      /** Every event whose sale window is open now (the event service computes the status). */
+      onSale: async (caller: Caller) => ({
+        items: await everyPage((page) =>
+          event.get('/api/events', eventList, {
+            headers: bearer(caller),
+            query: { status: 'on_sale', sort: 'date', page, pageSize: LIST_PAGE },
+          }),
+        ),
+      }),
       get: (caller: Caller, eventId: string) =>
         event.get(`/api/events/${eventId}`, eventDetail, { headers: bearer(caller) }),
     },
@@ -186,17 +202,13 @@ export function createUpstreams(settings: UpstreamSettings) {
       search: (caller: Caller, query: Query) =>
         payment.get('/api/payments', adminPaymentPage, { headers: bearer(caller), query }),
       /** Every payment of an event, page after page. */
-      ofEvent: async (caller: Caller, eventId: string) => {
-        const all = [];
-        for (let page = 1; ; page++) {
-          const answer = await payment.get('/api/payments', adminPaymentPage, {
+      ofEvent: (caller: Caller, eventId: string) =>
+        everyPage((page) =>
+          payment.get('/api/payments', adminPaymentPage, {
             headers: bearer(caller),
-            query: { eventId, page, pageSize: 100 },
-          });
-          all.push(...answer.items);
-          if (answer.items.length < 100 || all.length >= answer.total) return all;
-        }
-      },
+            query: { eventId, page, pageSize: LIST_PAGE },
+          }),
+        ),
       eventRevenue: (caller: Caller, eventId: string) =>
         payment.get(`/api/payments/events/${eventId}/revenue`, adminEventRevenue, {
           headers: bearer(caller),

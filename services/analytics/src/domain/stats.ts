@@ -29,7 +29,8 @@ const MAX_MONTHS = 36;
 const DEFAULT_DAYS = 30;
 const DEFAULT_MONTHS = 12;
 const TOP_EVENTS = 10;
-const ON_SALE_LIMIT = 50;
+/** Enough for every sale a platform runs at once; the list is ordered by opening, latest first. */
+const ON_SALE_LIMIT = 1000;
 
 const REVENUE_METRICS = ['revenue', 'orders', 'refunds', 'refunded_amount'] as const satisfies Metric[];
 const EVENT_METRICS = ['views', 'reservations', 'orders', 'tickets', 'revenue'] as const satisfies Metric[];
