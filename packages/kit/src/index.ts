@@ -22,3 +22,4 @@ export * from './server.ts';
 export * from './service.ts';
 export * from './text.ts';
 export * from './tracing.ts';
+export * from './turns.ts';

@@ -23,7 +23,7 @@ export type AdminDeps = ServiceDeps & {
 
 /** Builds the admin service from its settings; it owns no store and opens nothing itself. */
 export async function buildApp(deps: AdminDeps) {
-  const { app } = await createServiceServer('admin', deps);
+  const { app, metrics } = await createServiceServer('admin', deps);
   const auth = createAuth({
     jwks: deps.jwks,
     internalToken: deps.internalToken,
@@ -39,7 +39,7 @@ export async function buildApp(deps: AdminDeps) {
   adminRoutes(app, auth, {
     overview: overviewService({ upstreams, logger: deps.logger, ...(deps.now ? { now: deps.now } : {}) }),
     operations: operationsService({ upstreams, logger: deps.logger }),
-    exports: exportsService({ upstreams }),
+    exports: exportsService({ upstreams, metrics }),
   });
   return app;
 }

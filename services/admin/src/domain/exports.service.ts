@@ -1,4 +1,5 @@
 import { concertFileName, partPlaces } from '@tiketi/contracts';
+import { HttpProblem, type Metrics, takeTurns } from '@tiketi/kit';
 import { stringify } from 'csv-stringify/sync';
 import type { Caller, Upstreams } from '../clients/upstreams.ts';
 
@@ -48,9 +49,33 @@ function placesOf(labels: string[], standingAreas: string[]): string {
 
 const TICKET_STATUS: Record<string, string> = { ISSUED: '발권', USED: '입장 완료', VOIDED: '무효' };
 
+/**
+ * Exports built at once. Each holds a whole event's orders or tickets, its buyers and its CSV in memory
+ * (10,000 tickets took the service up by 80 MB), so downloads asked together take turns: eight at once
+ * took it past 500 MB, above what its container is given.
+ */
+const EXPORTS_AT_ONCE = 2;
+/** Downloads that may wait for their turn; past these one is told to come back (503). */
+const EXPORTS_WAITING = 6;
+
 /** The operator's CSV exports of one event: its orders and its attendees. */
-export function exportsService(deps: { upstreams: Upstreams }) {
+export function exportsService(deps: { upstreams: Upstreams; metrics?: Metrics }) {
   const { upstreams } = deps;
+  const turns = takeTurns({
+    atOnce: EXPORTS_AT_ONCE,
+    waiting: EXPORTS_WAITING,
+    busy: () =>
+      new HttpProblem(503, 'EXPORT_BUSY', 'Other downloads are being prepared: try again in a moment.', {
+        headers: { 'retry-after': '5' },
+      }),
+    ...(deps.metrics && {
+      metrics: {
+        registry: deps.metrics,
+        running: ['tiketi_admin_exports_building', 'CSV exports being built now.'],
+        waiting: ['tiketi_admin_exports_waiting', 'CSV exports waiting for their turn.'],
+      },
+    }),
+  });
 
   async function buyers(userIds: string[]) {
     const found = userIds.length ? await upstreams.user.lookup(userIds) : [];
@@ -58,6 +83,9 @@ export function exportsService(deps: { upstreams: Upstreams }) {
   }
 
   return {
+    /** Runs one download's work in its turn (see EXPORTS_AT_ONCE). */
+    inTurn: <T>(build: () => Promise<T>): Promise<T> => turns.run(build),
+
     /**
      * The download's name as the operator knows the concert (`concertFileName`), or undefined when the
      * event service cannot say: the list is no less sent for it.

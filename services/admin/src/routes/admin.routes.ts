@@ -102,10 +102,9 @@ export function adminRoutes(
       },
       async (req, reply) => {
         const caller = callerOf(req);
-        const [body, name] = await Promise.all([
-          build(caller, req.params.id),
-          exports.fileName(caller, req.params.id, list),
-        ]);
+        const [body, name] = await exports.inTurn(() =>
+          Promise.all([build(caller, req.params.id), exports.fileName(caller, req.params.id, list)]),
+        );
         // The concert's title may be Hangul: it goes as `filename*` (RFC 6266), the id's name as the fallback.
         const fallback = `${list}-${req.params.id}.csv`;
         return reply

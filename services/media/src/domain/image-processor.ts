@@ -1,6 +1,5 @@
 import { type ImageSize, imageSizeNames, imageSizes } from '@tiketi/contracts';
-import { HttpProblem, type Metrics } from '@tiketi/kit';
-import pLimit from 'p-limit';
+import { HttpProblem, type Metrics, takeTurns } from '@tiketi/kit';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 
 /** Formats accepted as uploads, as sharp names them after reading the bytes (not the file name). */
@@ -31,33 +30,28 @@ const MAX_WAITING = 8;
  * metrics show how many are being processed and how many wait.
  */
 export function imageProcessor(metrics?: Metrics) {
-  const turns = pLimit(AT_ONCE);
-  metrics?.gauge(
-    'tiketi_media_images_processing',
-    'Uploaded images being decoded and resized now.',
-    [],
-    (g) => g.set(turns.activeCount),
-  );
-  metrics?.gauge(
-    'tiketi_media_images_waiting',
-    'Uploaded images waiting for their turn to be decoded.',
-    [],
-    (g) => g.set(turns.pendingCount),
-  );
+  const turns = takeTurns({
+    atOnce: AT_ONCE,
+    waiting: MAX_WAITING,
+    busy: () =>
+      new HttpProblem(
+        503,
+        'MEDIA_BUSY',
+        'Many images are being processed right now: upload again in a moment.',
+        {
+          headers: { 'retry-after': '5' },
+        },
+      ),
+    ...(metrics && {
+      metrics: {
+        registry: metrics,
+        running: ['tiketi_media_images_processing', 'Uploaded images being decoded and resized now.'],
+        waiting: ['tiketi_media_images_waiting', 'Uploaded images waiting for their turn to be decoded.'],
+      },
+    }),
+  });
   return {
-    async process(input: Buffer): Promise<ProcessedImage> {
-      if (turns.pendingCount >= MAX_WAITING) {
-        throw new HttpProblem(
-          503,
-          'MEDIA_BUSY',
-          'Many images are being processed right now: upload again in a moment.',
-          {
-            headers: { 'retry-after': '5' },
-          },
-        );
-      }
-      return turns(() => processImage(input));
-    },
+    process: (input: Buffer): Promise<ProcessedImage> => turns.run(() => processImage(input)),
   };
 }
 
