@@ -145,6 +145,9 @@ describe('the operator’s sales report', () => {
       expect(await page.getByTestId('check-ins').innerText()).toBe(
         `티켓 ${report.checkIns.tickets}장 중 ${report.checkIns.checkedIn}장`,
       );
+      // Orders by the day they were paid, refunds not taken off: the heading says so, as the net figure
+      // above it would otherwise seem contradicted after refunds.
+      expect(await page.locator('#by-day').innerText()).toBe('일별 판매 (KST, 환불 전)');
       const days = page.locator('section[aria-labelledby="by-day"] tbody tr');
       expect(await days.count()).toBe(report.days.length);
       const today = report.days.find(
