@@ -92,8 +92,11 @@ export function ResetPasswordPage() {
     queryFn: ({ signal }) =>
       api('/api/auth/password/reset/check', { body: { token }, signal }).then(() => true),
     enabled: wellFormed,
-    // The link's answer, whoever is signed in: not asked again when the reset signs the fan in.
+    // Asked once as the page opens: not again when the reset signs the fan in (whoever is signed in, the
+    // link's answer is the same), nor when the page is drawn anew meanwhile. Asked after the reset, the
+    // used link answers 409, which counts against the password limit.
     meta: { sameForEveryone: true },
+    staleTime: Number.POSITIVE_INFINITY,
   });
   const refusal: Refusal | undefined = !token
     ? 'missing'
