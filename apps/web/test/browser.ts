@@ -164,12 +164,12 @@ export async function signUpVerified(
   await verifyEmailInBrowser(page, fan.email);
 }
 
-/** Holds the first free seat of section A on the seat map (in Korean) and lands on the checkout page. */
-export async function holdFirstFreeSeat(page: Page, eventId: string): Promise<void> {
+/** Holds the first free seat of a section (A unless told) on the seat map (in Korean) and lands on the checkout page. */
+export async function holdFirstFreeSeat(page: Page, eventId: string, section = 'A'): Promise<void> {
   await page.goto(`/events/${eventId}/seats`);
   // The fan's own holds and tickets may still be read again after the page before (a hold just ended): a
   // choice the limit refused as they stood is made again once they are read, as a fan would tap again.
-  const seat = page.locator('figure[data-section="A"] rect[data-status="available"]').first();
+  const seat = page.locator(`figure[data-section="${section}"] rect[data-status="available"]`).first();
   await expect
     .poll(
       async () => {

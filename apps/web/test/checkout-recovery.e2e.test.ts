@@ -280,21 +280,7 @@ describe('a payment approved after its hold ended', () => {
     site.step(async () => {
       const page = site.page;
       // A seat of section B: the first free one of A, let run out twice, is kept from this fan for a while.
-      await page.goto(`/events/${OPEN_EVENT}/seats`);
-      // The fan's own counts may still be read again: a choice refused as they stood is made again.
-      const seat = page.locator('figure[data-section="B"] rect[data-status="available"]').first();
-      await expect
-        .poll(
-          async () => {
-            if ((await seat.getAttribute('aria-checked')) !== 'true') await seat.click();
-            return seat.getAttribute('aria-checked');
-          },
-          { timeout: UI_TIMEOUT },
-        )
-        .toBe('true');
-      await page.getByRole('button', { name: '좌석 선점하기' }).click();
-      await page.waitForURL(/\/checkout\//);
-      await page.getByTestId('amount').waitFor();
+      await holdFirstFreeSeat(page, OPEN_EVENT, 'B');
       const reservationId = new URL(page.url()).pathname.split('/').pop() ?? '';
       const token = await accessTokenOf(page);
       await page.getByRole('button', { name: '토스로 결제하기' }).click();
